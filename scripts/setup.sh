@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Loupe needs on Debian 12, idempotently.
+#   scripts/setup.sh          build + run dependencies
+#   scripts/setup.sh --test   also the real servers and clients the tests drive
+set -euo pipefail
+
+build_pkgs=(cmake make g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+  libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm)
+test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgresql-contrib
+  libpq-dev mariadb-server mariadb-client libmariadb-dev dnsutils dnsmasq-base iproute2
+  iptables openssl libclang-rt-14-dev chromium)
+
+want=("${build_pkgs[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root to install: ${missing[*]} (run with sudo)" >&2
+    exit 3
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Debian's packages start their services on install; tests start their own.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: dependencies present"

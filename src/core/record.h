@@ -1,0 +1,76 @@
+// The one request record every protocol produces and every sink consumes.
+//
+// A record is one request/response exchange seen on one side (client or
+// server) of one connection. Protocol parsers fill the protocol fields and
+// the timing; the agent fills process and address identity; the Kubernetes
+// layer fills the pod/workload fields. Sinks (terminal printer, store,
+// network exporter) never need to know which protocol produced a record.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace loupe {
+
+enum class Protocol : uint8_t { Unknown = 0, Http1, Http2, Postgres, Mysql, Redis, Dns };
+enum class Role : uint8_t { Unknown = 0, Client, Server };
+
+std::string_view to_string(Protocol p);
+std::string_view to_string(Role r);
+Protocol protocol_from_string(std::string_view s);  // Unknown when not recognised
+Role role_from_string(std::string_view s);          // Unknown when not recognised
+
+struct Record {
+  // --- timing (unix epoch nanoseconds) ---
+  // Latency definition (docs/architecture.md):
+  //   server role: first byte of request read -> last byte of response written
+  //   client role: first byte of request written -> last byte of response read
+  uint64_t start_ns = 0;
+  uint64_t end_ns = 0;
+  uint64_t duration_ns() const { return end_ns > start_ns ? end_ns - start_ns : 0; }
+
+  Protocol protocol = Protocol::Unknown;
+  Role role = Role::Unknown;
+  bool tls = false;
+
+  // --- process and connection identity (filled by the agent) ---
+  uint32_t pid = 0;
+  std::string comm;
+  std::string local_addr;   // "ip:port", IPv6 as "[addr]:port"
+  std::string remote_addr;  // "ip:port"
+
+  // --- protocol fields, with one meaning per protocol ---
+  //               HTTP          SQL (pg/mysql)          Redis          DNS
+  // method        GET           SELECT/INSERT/...       GET/SET/...    A/AAAA/...
+  // path          /users/42?x   statement (masked)      key            query name
+  // route         /users/{id}   normalized statement    command        query name
+  // status        200           0                       0              rcode
+  // detail        -             "SELECT 3" / rows       -              answers
+  std::string method;
+  std::string path;
+  std::string route;
+  std::string host;  // HTTP Host header; database name where known
+  int status = 0;
+  bool error = false;          // protocol-level failure (HTTP >= 500, SQL error, -ERR, SERVFAIL...)
+  std::string error_code;      // SQLSTATE, MySQL errno, Redis error prefix, DNS rcode name
+  std::string error_message;
+  std::string detail;
+  std::string trace_id;        // W3C traceparent trace id, else empty
+  uint64_t req_bytes = 0;      // bytes on the wire, including bodies not captured
+  uint64_t resp_bytes = 0;
+
+  // --- Kubernetes identity (empty on a bare host) ---
+  std::string node;
+  std::string namespace_;
+  std::string pod;
+  std::string container;
+  std::string workload;  // "Kind/name", e.g. "Deployment/api"
+  std::string service;
+  std::string remote_namespace;
+  std::string remote_pod;
+  std::string remote_workload;
+  std::string remote_service;
+};
+
+}  // namespace loupe

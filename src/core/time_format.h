@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace loupe {
+
+// "2026-11-25T12:53:44.123456789Z"
+std::string format_rfc3339_ns(uint64_t unix_ns);
+
+// Unix seconds (integer or fractional) or RFC 3339 (with optional fraction and
+// Z or +hh:mm offset) -> unix ns. nullopt when the text is neither.
+std::optional<uint64_t> parse_time(std::string_view text);
+
+// "15m", "2h", "24h", "7d", "30s", "500ms" -> ns. nullopt when malformed.
+std::optional<uint64_t> parse_duration(std::string_view text);
+
+uint64_t now_unix_ns();
+
+}  // namespace loupe

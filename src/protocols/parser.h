@@ -1,0 +1,81 @@
+// The contract between the capture side and every protocol parser.
+//
+// A parser is pure: it sees the bytes of one connection, in order, one
+// segment per read/write syscall, and emits finished records. It knows
+// nothing of BPF, processes or addresses. One parser instance serves one
+// connection for its whole life.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/record.h"
+
+namespace loupe {
+
+// Which way bytes moved, seen from the traced process.
+enum class Direction : uint8_t {
+  Egress,   // written by the traced process (write/send...)
+  Ingress,  // read by the traced process (read/recv...)
+};
+
+// The bytes of one syscall on one connection.
+struct Segment {
+  Direction dir = Direction::Egress;
+  uint64_t ts_ns = 0;       // unix epoch ns when the syscall completed
+  std::string_view bytes;   // captured prefix of the transfer (may be shorter than length)
+  uint64_t length = 0;      // bytes the syscall really moved; length > bytes.size() means
+                            // the tail was not captured (a gap the parser must skip)
+};
+
+// Counters a parser keeps about the health of its input. Summed per
+// protocol by the agent and shown in `loupe trace`'s summary and /api/v1/status.
+struct ParserStats {
+  uint64_t records = 0;       // records emitted
+  uint64_t parse_errors = 0;  // malformed input that forced a resynchronisation
+  uint64_t resyncs = 0;       // times the parser skipped bytes to find a message start
+  uint64_t unmatched = 0;     // requests without response (or vice versa) dropped
+
+  ParserStats& operator+=(const ParserStats& o) {
+    records += o.records;
+    parse_errors += o.parse_errors;
+    resyncs += o.resyncs;
+    unmatched += o.unmatched;
+    return *this;
+  }
+};
+
+class ProtocolParser {
+ public:
+  virtual ~ProtocolParser() = default;
+
+  // Feeds one segment. Completed exchanges are appended to `out` with the
+  // protocol fields, start_ns/end_ns, role, req_bytes/resp_bytes set.
+  // Must never throw on any input, and must keep its memory bounded.
+  virtual void feed(const Segment& seg, std::vector<Record>& out) = 0;
+
+  // The connection closed (or its process exited) at `ts_ns`. Flushes any
+  // exchange that is complete only at close (e.g. close-delimited bodies).
+  virtual void close(uint64_t ts_ns, std::vector<Record>& out) = 0;
+
+  // True when the parser has given up on the connection for good (e.g. an
+  // HTTP Upgrade to a protocol Loupe does not parse); the caller may stop
+  // feeding it.
+  virtual bool finished() const { return false; }
+
+  virtual const ParserStats& stats() const = 0;
+};
+
+// Creates the parser for `protocol`, or nullptr when none exists.
+// `role` says which direction carries requests: Server -> requests arrive
+// on Ingress; Client -> requests leave on Egress.
+std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role);
+
+// Helper for parsers: the direction that carries requests for this role.
+inline Direction request_direction(Role role) {
+  return role == Role::Client ? Direction::Egress : Direction::Ingress;
+}
+
+}  // namespace loupe

@@ -1,0 +1,22 @@
+#include "protocols/registry.h"
+
+#include <array>
+
+namespace loupe {
+namespace {
+
+// Order matters only among protocols whose first bytes could look alike;
+// detection asks modules with a matching default port first.
+const std::array<ProtocolModule, 0> kModules{{}};
+
+}  // namespace
+
+std::span<const ProtocolModule> protocol_modules() { return kModules; }
+
+std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role) {
+  for (const auto& m : kModules)
+    if (m.protocol == protocol) return m.make_parser(role);
+  return nullptr;
+}
+
+}  // namespace loupe
