@@ -13,6 +13,10 @@ enum ExitCode : int {
   kMissingPrereq = 3,  // not root, no BTF, port in use, missing kernel feature
 };
 
-void register_trace(CLI::App& app);
+// Each `register_<name>(app, exit_code)` adds its subcommand to `app`; the
+// subcommand's callback runs the command and stores its ExitCode in
+// `exit_code`, which main() returns. main.cpp calls every register function.
+// Commands print user-facing errors themselves (what failed and what to do).
+
 
 }  // namespace loupe::cli

@@ -1,10 +1,22 @@
+// `loupe`: one binary, one subcommand per role (trace, run, server, agent,
+// cluster, query). Each subcommand lives in its own file under src/cli/.
 #include <CLI/CLI.hpp>
-#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Loupe: see every request on a host or cluster from the kernel", "loupe"};
   app.set_version_flag("--version", std::string("loupe ") + LOUPE_VERSION);
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  app.failure_message(CLI::FailureMessage::help);
+  int exit_code = loupe::cli::kOk;
+  // Subcommands, one line each:
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? loupe::cli::kOk : loupe::cli::kUsage;
+  }
+  return exit_code;
 }
