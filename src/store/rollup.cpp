@@ -1,0 +1,49 @@
+#include "store/rollup.h"
+
+#include <functional>
+
+namespace loupe::store {
+
+size_t RollupKeyHash::operator()(const RollupKey& k) const {
+  std::hash<std::string_view> h;
+  size_t v = h(k.service);
+  v = v * 31 + h(k.method);
+  v = v * 31 + h(k.route);
+  v = v * 31 + (static_cast<size_t>(k.protocol) << 1 | (k.counted ? 1 : 0));
+  return v * 31 + static_cast<size_t>(k.minute_s);
+}
+
+void RollupCell::add(const Record& r) {
+  ++count;
+  if (r.error) ++errors;
+  sum_ns += r.duration_ns();
+  sketch.add(static_cast<double>(r.duration_ns()));
+}
+
+void RollupCell::merge(const RollupCell& o) {
+  count += o.count;
+  errors += o.errors;
+  sum_ns += o.sum_ns;
+  sketch.merge(o.sketch);
+}
+
+void RedAccumulator::add(uint64_t count, uint64_t errors, std::string_view sketch_bytes) {
+  count_ += count;
+  errors_ += errors;
+  Sketch s;
+  if (s.deserialize(sketch_bytes)) sketch_.merge(s);
+}
+
+RedSummary RedAccumulator::finish(double window_s) const {
+  RedSummary r;
+  r.requests = count_;
+  r.errors = errors_;
+  r.error_rate = count_ ? static_cast<double>(errors_) / static_cast<double>(count_) : 0;
+  r.rate_per_s = window_s > 0 ? static_cast<double>(count_) / window_s : 0;
+  r.p50_ms = sketch_.quantile(0.50) / 1e6;
+  r.p95_ms = sketch_.quantile(0.95) / 1e6;
+  r.p99_ms = sketch_.quantile(0.99) / 1e6;
+  return r;
+}
+
+}  // namespace loupe::store

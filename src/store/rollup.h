@@ -1,0 +1,54 @@
+// Per-minute aggregation: what one row of the minute_agg table holds, how a
+// batch of records is folded into those rows before they are written, and
+// how rows read back are folded into a RED summary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/record.h"
+#include "store/sketch.h"
+#include "store/store.h"
+
+namespace loupe::store {
+
+struct RollupKey {
+  std::string service, method, route;
+  Protocol protocol = Protocol::Unknown;
+  bool counted = true;
+  uint64_t minute_s = 0;  // start of the minute, unix seconds
+  bool operator==(const RollupKey&) const = default;
+};
+
+struct RollupKeyHash {
+  size_t operator()(const RollupKey& k) const;
+};
+
+struct RollupCell {
+  uint64_t count = 0;
+  uint64_t errors = 0;
+  uint64_t sum_ns = 0;
+  Sketch sketch;
+
+  void add(const Record& r);
+  void merge(const RollupCell& o);
+};
+
+using Rollup = std::unordered_map<RollupKey, RollupCell, RollupKeyHash>;
+
+inline uint64_t minute_of(uint64_t unix_ns) { return unix_ns / 60'000'000'000ULL * 60; }
+
+// Folds aggregate rows into one RED summary over a window of `window_s`.
+class RedAccumulator {
+ public:
+  void add(uint64_t count, uint64_t errors, std::string_view sketch_bytes);
+  RedSummary finish(double window_s) const;
+
+ private:
+  uint64_t count_ = 0, errors_ = 0;
+  Sketch sketch_;
+};
+
+}  // namespace loupe::store

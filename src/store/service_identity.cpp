@@ -1,0 +1,89 @@
+#include "store/service_identity.h"
+
+#include <charconv>
+
+namespace loupe::store {
+
+std::optional<std::pair<std::string, uint16_t>> split_host_port(std::string_view addr) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= addr.size())
+    return std::nullopt;
+  std::string_view host = addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  std::string_view p = addr.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc{} || ptr != p.data() + p.size() || port > 65535) return std::nullopt;
+  return std::make_pair(std::string(host), static_cast<uint16_t>(port));
+}
+
+bool ServiceResolver::is_local_ip(std::string_view ip) const {
+  if (ip.starts_with("127.") || ip == "::1" || ip == "0.0.0.0" || ip == "::" ||
+      ip.starts_with("::ffff:127."))
+    return true;
+  return local_ips_.count(std::string(ip)) > 0;
+}
+
+void ServiceResolver::learn_server(const std::string& name, std::string_view kind,
+                                   std::optional<uint16_t> port, std::string_view ip) {
+  if (kind == "service") k8s_services_.insert(name);
+  if (port && kind == "process") port_to_service_.emplace(*port, name);
+  if (!ip.empty()) local_ips_.emplace(ip);
+  known_.emplace(name, port.value_or(0));
+}
+
+ServiceIdentity ServiceResolver::resolve(const Record& r, bool* is_new) {
+  if (is_new) *is_new = false;
+  ServiceIdentity id;
+  if (r.role != Role::Client) {
+    // Server role (or unknown, treated as the observed process serving).
+    auto local = split_host_port(r.local_addr);
+    if (local) id.port = local->second;
+    if (!r.service.empty()) {
+      id.name = r.service;
+      id.kind = "service";
+    } else {
+      id.name = r.comm.empty() ? std::string("unknown") : r.comm;
+      if (local) id.name += ":" + std::to_string(local->second);
+      id.kind = "process";
+    }
+    if (r.role == Role::Server) {
+      bool added = known_.emplace(id.name, id.port.value_or(0)).second;
+      if (added) learn_server(id.name, id.kind, id.port, local ? local->first : "");
+      if (is_new) *is_new = added;
+    }
+    return id;
+  }
+
+  // Client role: name the callee.
+  if (!r.remote_service.empty()) {
+    id.name = r.remote_service;
+    id.kind = "service";
+    id.counted = k8s_services_.count(r.remote_service) == 0;
+  } else {
+    auto remote = split_host_port(r.remote_addr);
+    if (remote && is_local_ip(remote->first)) {
+      if (auto it = port_to_service_.find(remote->second); it != port_to_service_.end()) {
+        id.name = it->second;
+        id.kind = "process";
+        id.port = remote->second;
+        id.counted = false;
+        return id;
+      }
+    }
+    id.kind = "external";
+    if (!r.host.empty() && (r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2))
+      id.name = "external:" + r.host;
+    else
+      id.name = "external:" + (r.remote_addr.empty() ? std::string("unknown") : r.remote_addr);
+    if (remote) id.port = remote->second;
+  }
+  if (id.counted) {
+    bool added = known_.emplace(id.name, id.port.value_or(0)).second;
+    if (is_new) *is_new = added;
+  }
+  return id;
+}
+
+}  // namespace loupe::store

@@ -1,0 +1,71 @@
+// Thin RAII wrappers over the SQLite C API: just enough to prepare once, bind,
+// step and read columns without leaking handles or ignoring error codes.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace loupe::store {
+
+class Db {
+ public:
+  Db() = default;
+  // Opens (creating) `path`; throws StoreError with `path` in the message.
+  explicit Db(const std::string& path);
+  Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  Db& operator=(Db&& o) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  void exec(const char* sql);  // throws StoreError
+  sqlite3* get() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Db& db, std::string_view sql);  // throws StoreError
+  Stmt(Stmt&& o) noexcept : st_(o.st_) { o.st_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt();
+
+  // Binds are 1-based like SQLite. Text is copied only when `transient`.
+  void bind(int i, int64_t v) { sqlite3_bind_int64(st_, i, v); }
+  void bind(int i, double v) { sqlite3_bind_double(st_, i, v); }
+  void bind(int i, std::string_view v) {
+    sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void bind_null(int i) { sqlite3_bind_null(st_, i); }
+
+  bool step();  // true: a row is ready; false: done. Throws on error.
+  void run() {  // step a statement that returns no rows, then reset
+    step();
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+  }
+
+  int64_t i64(int col) const { return sqlite3_column_int64(st_, col); }
+  double f64(int col) const { return sqlite3_column_double(st_, col); }
+  std::string text(int col) const;
+  std::string_view blob(int col) const;
+
+ private:
+  sqlite3_stmt* st_ = nullptr;
+};
+
+}  // namespace loupe::store

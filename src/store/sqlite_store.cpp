@@ -1,0 +1,450 @@
+// SqliteStore: the embedded Store. One file <data_dir>/loupe.db in WAL mode;
+// one writer (the ingest thread) and a small pool of read connections for API
+// queries, which WAL lets run concurrently with the writer. Schema and
+// rationale: docs/storage.md.
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <tuple>
+
+#include "store/rollup.h"
+#include "store/service_identity.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace loupe::store {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS requests(
+  id INTEGER PRIMARY KEY,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL,
+  service TEXT NOT NULL, counted INTEGER NOT NULL,
+  protocol INTEGER NOT NULL, role INTEGER NOT NULL, tls INTEGER NOT NULL, pid INTEGER NOT NULL,
+  comm TEXT, local_addr TEXT, remote_addr TEXT,
+  method TEXT, path TEXT, route TEXT, host TEXT, status INTEGER, error INTEGER,
+  error_code TEXT, error_message TEXT, detail TEXT, trace_id TEXT,
+  req_bytes INTEGER, resp_bytes INTEGER,
+  node TEXT, namespace TEXT, pod TEXT, container TEXT, workload TEXT, k8s_service TEXT,
+  remote_namespace TEXT, remote_pod TEXT, remote_workload TEXT, remote_service TEXT);
+CREATE INDEX IF NOT EXISTS requests_time ON requests(start_ns);
+CREATE INDEX IF NOT EXISTS requests_service_route ON requests(service, route, start_ns);
+CREATE TABLE IF NOT EXISTS minute_agg(
+  service TEXT NOT NULL, route TEXT NOT NULL, method TEXT NOT NULL, protocol INTEGER NOT NULL,
+  counted INTEGER NOT NULL, minute INTEGER NOT NULL,
+  count INTEGER NOT NULL, errors INTEGER NOT NULL, sum_ns INTEGER NOT NULL, sketch BLOB NOT NULL,
+  PRIMARY KEY(service, route, method, protocol, counted, minute)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS minute_agg_time ON minute_agg(minute);
+CREATE TABLE IF NOT EXISTS services(
+  name TEXT NOT NULL, kind TEXT NOT NULL, port INTEGER NOT NULL, ip TEXT NOT NULL,
+  PRIMARY KEY(name, port)) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kRequestColumns =
+    "start_ns, end_ns, duration_ns, service, counted, protocol, role, tls, pid, comm, local_addr, "
+    "remote_addr, method, path, route, host, status, error, error_code, error_message, detail, "
+    "trace_id, req_bytes, resp_bytes, node, namespace, pod, container, workload, k8s_service, "
+    "remote_namespace, remote_pod, remote_workload, remote_service";
+
+int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
+
+void bind_record(Stmt& s, const Record& r, const ServiceIdentity& id) {
+  int i = 1;
+  s.bind(i++, i64(r.start_ns));
+  s.bind(i++, i64(r.end_ns));
+  s.bind(i++, i64(r.duration_ns()));
+  s.bind(i++, std::string_view(id.name));
+  s.bind(i++, int64_t{id.counted});
+  s.bind(i++, int64_t{static_cast<uint8_t>(r.protocol)});
+  s.bind(i++, int64_t{static_cast<uint8_t>(r.role)});
+  s.bind(i++, int64_t{r.tls});
+  s.bind(i++, int64_t{r.pid});
+  for (const std::string* f :
+       {&r.comm, &r.local_addr, &r.remote_addr, &r.method, &r.path, &r.route, &r.host})
+    s.bind(i++, std::string_view(*f));
+  s.bind(i++, int64_t{r.status});
+  s.bind(i++, int64_t{r.error});
+  for (const std::string* f : {&r.error_code, &r.error_message, &r.detail, &r.trace_id})
+    s.bind(i++, std::string_view(*f));
+  s.bind(i++, i64(r.req_bytes));
+  s.bind(i++, i64(r.resp_bytes));
+  for (const std::string* f :
+       {&r.node, &r.namespace_, &r.pod, &r.container, &r.workload, &r.service, &r.remote_namespace,
+        &r.remote_pod, &r.remote_workload, &r.remote_service})
+    s.bind(i++, std::string_view(*f));
+}
+
+StoredRequest read_record(const Stmt& s) {
+  StoredRequest out;
+  Record& r = out.record;
+  int i = 0;
+  r.start_ns = static_cast<uint64_t>(s.i64(i++));
+  r.end_ns = static_cast<uint64_t>(s.i64(i++));
+  ++i;  // duration_ns is derived
+  out.service = s.text(i++);
+  out.counted = s.i64(i++) != 0;
+  r.protocol = static_cast<Protocol>(s.i64(i++));
+  r.role = static_cast<Role>(s.i64(i++));
+  r.tls = s.i64(i++) != 0;
+  r.pid = static_cast<uint32_t>(s.i64(i++));
+  for (std::string* f :
+       {&r.comm, &r.local_addr, &r.remote_addr, &r.method, &r.path, &r.route, &r.host})
+    *f = s.text(i++);
+  r.status = static_cast<int>(s.i64(i++));
+  r.error = s.i64(i++) != 0;
+  for (std::string* f : {&r.error_code, &r.error_message, &r.detail, &r.trace_id}) *f = s.text(i++);
+  r.req_bytes = static_cast<uint64_t>(s.i64(i++));
+  r.resp_bytes = static_cast<uint64_t>(s.i64(i++));
+  for (std::string* f : {&r.node, &r.namespace_, &r.pod, &r.container, &r.workload, &r.service,
+                         &r.remote_namespace, &r.remote_pod, &r.remote_workload, &r.remote_service})
+    *f = s.text(i++);
+  return out;
+}
+
+double window_seconds(const TimeRange& r) {
+  return r.to_ns > r.from_ns ? static_cast<double>(r.to_ns - r.from_ns) / 1e9 : 0;
+}
+
+// Minutes whose start lies in [from, to): [ceil(from), ceil(to)) in minute starts.
+std::pair<int64_t, int64_t> minute_bounds(const TimeRange& r) {
+  auto ceil_minute = [](uint64_t ns) {
+    uint64_t m = ns / 60'000'000'000ULL;
+    if (m * 60'000'000'000ULL < ns) ++m;
+    return static_cast<int64_t>(m * 60);
+  };
+  return {ceil_minute(r.from_ns), ceil_minute(r.to_ns)};
+}
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(const std::string& data_dir, StoreOptions options);
+
+  void write_batch(const std::vector<Record>& records) override;
+  std::vector<ServiceSummary> services(const TimeRange& range) override;
+  std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
+                                         const TimeRange& range) override;
+  std::vector<LatencyPoint> latency(const LatencyQuery& q) override;
+  std::vector<StoredRequest> requests(const RequestQuery& q) override;
+  StoreStats stats() override;
+  uint64_t enforce_retention(uint64_t now_ns) override;
+
+ private:
+  // A read connection borrowed from the pool for one query.
+  class Reader {
+   public:
+    Reader(SqliteStore& s, std::unique_ptr<Db> db) : store_(s), db_(std::move(db)) {}
+    ~Reader() {
+      std::lock_guard lock(store_.pool_mu_);
+      store_.pool_.push_back(std::move(db_));
+    }
+    Db& db() { return *db_; }
+
+   private:
+    SqliteStore& store_;
+    std::unique_ptr<Db> db_;
+  };
+  Reader reader();
+  void flush_rollup(const Rollup& rollup);
+
+  std::string path_;
+  StoreOptions options_;
+
+  std::mutex write_mu_;  // write_batch and enforce_retention
+  Db wdb_;
+  Stmt insert_request_, select_agg_, upsert_agg_, insert_service_;
+  ServiceResolver resolver_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Db>> pool_;
+
+  std::atomic<uint64_t> records_{0};
+};
+
+SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
+    : path_((std::filesystem::path(data_dir) / "loupe.db").string()), options_(options) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) throw StoreError("cannot create " + data_dir + ": " + ec.message() + "; pass --data-dir");
+  try {
+    wdb_ = Db(path_);
+  } catch (const StoreError& e) {
+    throw StoreError(std::string(e.what()) + "; check permissions or pass --data-dir");
+  }
+  wdb_.exec("PRAGMA journal_mode=WAL");
+  // NORMAL in WAL mode: a power loss can drop the last transactions but never
+  // corrupts the database; FULL would fsync every batch.
+  wdb_.exec("PRAGMA synchronous=NORMAL");
+  wdb_.exec("PRAGMA cache_size=-65536");  // 64 MiB: keeps index pages hot while inserting
+  wdb_.exec("PRAGMA temp_store=MEMORY");
+  wdb_.exec(kSchema);
+
+  insert_request_ = Stmt(wdb_, std::string("INSERT INTO requests(") + kRequestColumns +
+                                   ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                   "?,?,?,?,?,?,?)");
+  select_agg_ = Stmt(wdb_,
+                     "SELECT count, errors, sum_ns, sketch FROM minute_agg WHERE service=? AND "
+                     "route=? AND method=? AND protocol=? AND counted=? AND minute=?");
+  upsert_agg_ = Stmt(wdb_,
+                     "INSERT OR REPLACE INTO minute_agg(service, route, method, protocol, counted, "
+                     "minute, count, errors, sum_ns, sketch) VALUES(?,?,?,?,?,?,?,?,?,?)");
+  insert_service_ =
+      Stmt(wdb_, "INSERT OR IGNORE INTO services(name, kind, port, ip) VALUES(?,?,?,?)");
+
+  // Relearn local servers so client records after a restart still dedup.
+  Stmt known(wdb_, "SELECT name, kind, port, ip FROM services");
+  while (known.step()) {
+    int64_t port = known.i64(2);
+    resolver_.learn_server(
+        known.text(0), known.text(1),
+        port ? std::optional<uint16_t>(static_cast<uint16_t>(port)) : std::nullopt, known.text(3));
+  }
+  Stmt count(wdb_, "SELECT count(*) FROM requests");
+  if (count.step()) records_ = static_cast<uint64_t>(count.i64(0));
+}
+
+SqliteStore::Reader SqliteStore::reader() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto db = std::move(pool_.back());
+      pool_.pop_back();
+      return Reader(*this, std::move(db));
+    }
+  }
+  auto db = std::make_unique<Db>(path_);
+  db->exec("PRAGMA query_only=1");
+  return Reader(*this, std::move(db));
+}
+
+void SqliteStore::write_batch(const std::vector<Record>& records) {
+  if (records.empty()) return;
+  std::lock_guard lock(write_mu_);
+  // Server records first, so a client record whose server side is in the same
+  // batch is recognised as local (and not double counted).
+  std::vector<uint32_t> order;
+  order.reserve(records.size());
+  for (uint32_t i = 0; i < records.size(); ++i)
+    if (records[i].role == Role::Server) order.push_back(i);
+  for (uint32_t i = 0; i < records.size(); ++i)
+    if (records[i].role != Role::Server) order.push_back(i);
+
+  Rollup rollup;
+  wdb_.exec("BEGIN");
+  try {
+    for (uint32_t i : order) {
+      const Record& r = records[i];
+      bool is_new = false;
+      ServiceIdentity id = resolver_.resolve(r, &is_new);
+      if (is_new) {
+        auto local = split_host_port(r.role == Role::Server ? r.local_addr : r.remote_addr);
+        insert_service_.bind(1, std::string_view(id.name));
+        insert_service_.bind(2, std::string_view(id.kind));
+        insert_service_.bind(3, int64_t{id.port.value_or(0)});
+        std::string ip = local && id.kind != "external" ? local->first : std::string();
+        insert_service_.bind(4, std::string_view(ip));
+        insert_service_.run();
+      }
+      bind_record(insert_request_, r, id);
+      insert_request_.run();
+      RollupKey key{id.name, r.method, r.route, r.protocol, id.counted, minute_of(r.start_ns)};
+      rollup[std::move(key)].add(r);
+    }
+    flush_rollup(rollup);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  records_ += records.size();
+}
+
+void SqliteStore::flush_rollup(const Rollup& rollup) {
+  for (const auto& [key, cell] : rollup) {
+    auto bind_key = [&key](Stmt& s) {
+      s.bind(1, std::string_view(key.service));
+      s.bind(2, std::string_view(key.route));
+      s.bind(3, std::string_view(key.method));
+      s.bind(4, int64_t{static_cast<uint8_t>(key.protocol)});
+      s.bind(5, int64_t{key.counted});
+      s.bind(6, i64(key.minute_s));
+    };
+    RollupCell merged = cell;
+    bind_key(select_agg_);
+    if (select_agg_.step()) {
+      RollupCell old;
+      old.count = static_cast<uint64_t>(select_agg_.i64(0));
+      old.errors = static_cast<uint64_t>(select_agg_.i64(1));
+      old.sum_ns = static_cast<uint64_t>(select_agg_.i64(2));
+      old.sketch.deserialize(select_agg_.blob(3));
+      merged.merge(old);
+    }
+    select_agg_.reset();
+    std::string blob = merged.sketch.serialize();
+    bind_key(upsert_agg_);
+    upsert_agg_.bind(7, i64(merged.count));
+    upsert_agg_.bind(8, i64(merged.errors));
+    upsert_agg_.bind(9, i64(merged.sum_ns));
+    upsert_agg_.bind_blob(10, blob);
+    upsert_agg_.run();
+  }
+}
+
+std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
+  auto rd = reader();
+  std::map<std::string, ServiceSummary> out;
+  Stmt known(rd.db(), "SELECT name, kind, port FROM services");
+  while (known.step()) {
+    auto& s = out[known.text(0)];
+    s.kind = known.text(1);
+    if (int64_t port = known.i64(2)) s.ports.push_back(static_cast<uint16_t>(port));
+  }
+  std::map<std::string, RedAccumulator> red;
+  auto [from_m, to_m] = minute_bounds(range);
+  Stmt agg(rd.db(),
+           "SELECT service, count, errors, sketch FROM minute_agg "
+           "WHERE minute >= ? AND minute < ? AND counted = 1");
+  agg.bind(1, from_m);
+  agg.bind(2, to_m);
+  while (agg.step())
+    red[agg.text(0)].add(static_cast<uint64_t>(agg.i64(1)), static_cast<uint64_t>(agg.i64(2)),
+                         agg.blob(3));
+  double window = window_seconds(range);
+  std::vector<ServiceSummary> result;
+  for (auto& [name, s] : out) {
+    s.name = name;
+    std::sort(s.ports.begin(), s.ports.end());
+    if (auto it = red.find(name); it != red.end()) s.red = it->second.finish(window);
+    result.push_back(std::move(s));
+  }
+  return result;
+}
+
+std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::string>& service,
+                                                    const TimeRange& range) {
+  auto rd = reader();
+  auto [from_m, to_m] = minute_bounds(range);
+  Stmt agg(rd.db(),
+           std::string("SELECT service, method, route, protocol, count, errors, sketch "
+                       "FROM minute_agg WHERE minute >= ? AND minute < ? AND counted = 1") +
+               (service ? " AND service = ?" : ""));
+  agg.bind(1, from_m);
+  agg.bind(2, to_m);
+  if (service) agg.bind(3, std::string_view(*service));
+  using Key = std::tuple<std::string, std::string, std::string, int64_t>;
+  std::map<Key, RedAccumulator> red;
+  while (agg.step())
+    red[Key{agg.text(0), agg.text(1), agg.text(2), agg.i64(3)}].add(
+        static_cast<uint64_t>(agg.i64(4)), static_cast<uint64_t>(agg.i64(5)), agg.blob(6));
+  double window = window_seconds(range);
+  std::vector<EndpointSummary> result;
+  for (const auto& [key, acc] : red) {
+    EndpointSummary e;
+    std::tie(e.service, e.method, e.route, std::ignore) = key;
+    e.protocol = static_cast<Protocol>(std::get<3>(key));
+    e.red = acc.finish(window);
+    result.push_back(std::move(e));
+  }
+  return result;
+}
+
+std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
+  if (q.step_s == 0 || q.range.to_ns <= q.range.from_ns) return {};
+  auto rd = reader();
+  auto [from_m, to_m] = minute_bounds(q.range);
+  std::string sql =
+      "SELECT minute, sketch FROM minute_agg WHERE service = ? AND counted = 1 "
+      "AND minute >= ? AND minute < ?";
+  if (q.route) sql += " AND route = ?";
+  if (q.method) sql += " AND method = ?";
+  Stmt agg(rd.db(), sql);
+  int i = 1;
+  agg.bind(i++, std::string_view(q.service));
+  agg.bind(i++, from_m);
+  agg.bind(i++, to_m);
+  if (q.route) agg.bind(i++, std::string_view(*q.route));
+  if (q.method) agg.bind(i++, std::string_view(*q.method));
+
+  // One point per step bucket from the bucket holding `from` to the one
+  // holding the last included minute, empty buckets included (count 0) so
+  // charts show gaps rather than interpolating over them.
+  const auto step = static_cast<int64_t>(q.step_s);
+  int64_t first = from_m / step * step;
+  std::map<int64_t, Sketch> buckets;
+  for (int64_t t = first; t < to_m; t += step) buckets[t];
+  while (agg.step()) {
+    Sketch s;
+    if (s.deserialize(agg.blob(1))) buckets[agg.i64(0) / step * step].merge(s);
+  }
+  std::vector<LatencyPoint> out;
+  out.reserve(buckets.size());
+  for (const auto& [t, s] : buckets)
+    out.push_back({static_cast<uint64_t>(t), s.quantile(q.quantile) / 1e6, s.count()});
+  return out;
+}
+
+std::vector<StoredRequest> SqliteStore::requests(const RequestQuery& q) {
+  auto rd = reader();
+  std::string sql = std::string("SELECT ") + kRequestColumns +
+                    " FROM requests WHERE start_ns >= ? AND start_ns < ?";
+  if (q.service) sql += " AND service = ?";
+  if (q.route) sql += " AND route = ?";
+  if (q.status) sql += " AND status = ?";
+  if (q.protocol) sql += " AND protocol = ?";
+  if (q.min_duration_ns) sql += " AND duration_ns >= ?";
+  sql += " ORDER BY start_ns DESC LIMIT ?";
+  Stmt s(rd.db(), sql);
+  int i = 1;
+  s.bind(i++, i64(q.range.from_ns));
+  s.bind(i++, i64(q.range.to_ns));
+  if (q.service) s.bind(i++, std::string_view(*q.service));
+  if (q.route) s.bind(i++, std::string_view(*q.route));
+  if (q.status) s.bind(i++, int64_t{*q.status});
+  if (q.protocol) s.bind(i++, int64_t{static_cast<uint8_t>(*q.protocol)});
+  if (q.min_duration_ns) s.bind(i++, i64(q.min_duration_ns));
+  s.bind(i++, static_cast<int64_t>(q.limit));
+  std::vector<StoredRequest> out;
+  while (s.step()) out.push_back(read_record(s));
+  return out;
+}
+
+StoreStats SqliteStore::stats() {
+  StoreStats st;
+  st.records_stored = records_.load();
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal"}) {
+    auto size = std::filesystem::file_size(path_ + suffix, ec);
+    if (!ec) st.store_size_bytes += size;
+  }
+  return st;
+}
+
+uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
+  if (options_.retention_ns == 0 || now_ns <= options_.retention_ns) return 0;
+  uint64_t cutoff = now_ns - options_.retention_ns;
+  std::lock_guard lock(write_mu_);
+  Stmt del(wdb_, "DELETE FROM requests WHERE start_ns < ?");
+  del.bind(1, i64(cutoff));
+  del.run();
+  auto deleted = static_cast<uint64_t>(sqlite3_changes(wdb_.get()));
+  // Only whole minutes that ended before the cutoff go, so a partially
+  // expired minute still answers for the part that is within retention.
+  Stmt del_agg(wdb_, "DELETE FROM minute_agg WHERE minute + 60 <= ?");
+  del_agg.bind(1, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
+  del_agg.run();
+  records_ -= std::min<uint64_t>(deleted, records_.load());
+  return deleted;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& data_dir, StoreOptions options) {
+  return std::make_unique<SqliteStore>(data_dir, options);
+}
+
+}  // namespace loupe::store

@@ -1,0 +1,254 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "store/store.h"
+#include "temp_dir.h"
+
+namespace loupe::store {
+namespace {
+
+constexpr uint64_t kSec = 1'000'000'000ULL;
+constexpr uint64_t kMs = 1'000'000ULL;
+constexpr uint64_t kT0 = 1'764'000'000ULL * kSec;  // a minute boundary (1764000000 % 60 == 0)
+
+Record http(uint64_t start_ns, uint64_t dur_ns, const std::string& route, int status,
+            Role role = Role::Server) {
+  Record r;
+  r.start_ns = start_ns;
+  r.end_ns = start_ns + dur_ns;
+  r.protocol = Protocol::Http1;
+  r.role = role;
+  r.pid = 42;
+  r.comm = "api";
+  if (role == Role::Server) {
+    r.local_addr = "127.0.0.1:8000";
+    r.remote_addr = "127.0.0.1:50000";
+  } else {
+    r.comm = "worker";
+    r.local_addr = "127.0.0.1:50000";
+    r.remote_addr = "127.0.0.1:8000";
+  }
+  r.method = "GET";
+  r.route = route;
+  r.path = route;
+  r.status = status;
+  r.error = status >= 500;
+  return r;
+}
+
+double exact_p(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::max<size_t>(1, static_cast<size_t>(std::ceil(q * v.size()))) - 1];
+}
+
+TEST(SqliteStore, RedCountsErrorRatesAndQuantiles) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> lat(std::log(3e6), 0.8);
+  std::vector<Record> batch;
+  std::vector<double> users_ms;
+  for (int i = 0; i < 6000; ++i) {
+    bool users = i % 3 != 0;
+    uint64_t d = static_cast<uint64_t>(lat(rng));
+    int status = users ? (i % 10 == 1 ? 500 : 200) : 200;
+    batch.push_back(http(kT0 + static_cast<uint64_t>(i) * 100 * kMs, d,
+                         users ? "/users/{id}" : "/health", status));
+    if (users) users_ms.push_back(static_cast<double>(d) / 1e6);
+  }
+  store->write_batch(batch);
+  TimeRange range{kT0, kT0 + 600 * kSec};  // the 6000 records span 600 s
+
+  auto services = store->services(range);
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].name, "api:8000");
+  EXPECT_EQ(services[0].kind, "process");
+  EXPECT_EQ(services[0].ports, std::vector<uint16_t>{8000});
+  EXPECT_EQ(services[0].red.requests, 6000u);
+  EXPECT_DOUBLE_EQ(services[0].red.rate_per_s, 10.0);
+
+  auto eps = store->endpoints(std::string("api:8000"), range);
+  ASSERT_EQ(eps.size(), 2u);
+  const auto& users = eps[1].route == "/users/{id}" ? eps[1] : eps[0];
+  EXPECT_EQ(users.method, "GET");
+  EXPECT_EQ(users.protocol, Protocol::Http1);
+  EXPECT_EQ(users.red.requests, 4000u);
+  uint64_t errors = 0;
+  for (int i = 0; i < 6000; ++i) errors += (i % 3 != 0 && i % 10 == 1);
+  EXPECT_EQ(users.red.errors, errors);
+  EXPECT_DOUBLE_EQ(users.red.error_rate, static_cast<double>(errors) / 4000.0);
+  for (auto [q, got] :
+       {std::pair{0.5, users.red.p50_ms}, {0.95, users.red.p95_ms}, {0.99, users.red.p99_ms}}) {
+    double exact = exact_p(users_ms, q);
+    EXPECT_NEAR(got, exact, exact * 0.01) << "q=" << q;
+  }
+  EXPECT_TRUE(store->endpoints(std::string("nope"), range).empty());
+  EXPECT_EQ(store->stats().records_stored, 6000u);
+  EXPECT_GT(store->stats().store_size_bytes, 0u);
+}
+
+TEST(SqliteStore, LatencyBucketsPerStep) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  std::vector<Record> batch;
+  // Minute m holds m+1 requests of (m+1) * 10 ms, for m = 0..4.
+  for (uint64_t m = 0; m < 5; ++m)
+    for (uint64_t k = 0; k <= m; ++k)
+      batch.push_back(http(kT0 + m * 60 * kSec + k * kSec, (m + 1) * 10 * kMs, "/a", 200));
+  batch.push_back(http(kT0, 999 * kMs, "/b", 200));  // another route: excluded
+  store->write_batch(batch);
+
+  LatencyQuery q;
+  q.service = "api:8000";
+  q.route = "/a";
+  q.quantile = 0.5;
+  q.step_s = 60;
+  q.range = {kT0, kT0 + 6 * 60 * kSec};
+  auto points = store->latency(q);
+  ASSERT_EQ(points.size(), 6u);  // 6 minutes, the last one empty
+  for (uint64_t m = 0; m < 5; ++m) {
+    EXPECT_EQ(points[m].t, kT0 / kSec + m * 60);
+    EXPECT_EQ(points[m].count, m + 1);
+    EXPECT_NEAR(points[m].value_ms, (m + 1) * 10.0, (m + 1) * 0.1);
+  }
+  EXPECT_EQ(points[5].count, 0u);
+
+  q.step_s = 120;
+  q.quantile = 1.0;
+  points = store->latency(q);
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[0].count, 3u);  // minutes 0 and 1
+  EXPECT_NEAR(points[0].value_ms, 20.0, 0.2);
+  EXPECT_EQ(points[2].count, 5u);
+}
+
+TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  // Client record first in the batch: the server side must still be learned first.
+  store->write_batch(
+      {http(kT0, 5 * kMs, "/x", 200, Role::Client), http(kT0, 4 * kMs, "/x", 200, Role::Server)});
+  // A later batch with only the client side also dedups.
+  store->write_batch({http(kT0 + kSec, 5 * kMs, "/x", 200, Role::Client)});
+  // An external call counts for the external service.
+  Record ext = http(kT0, 50 * kMs, "/v1/charge", 200, Role::Client);
+  ext.remote_addr = "93.184.216.34:443";
+  ext.host = "api.stripe.com";
+  store->write_batch({ext});
+
+  TimeRange range{kT0, kT0 + 60 * kSec};
+  auto services = store->services(range);
+  ASSERT_EQ(services.size(), 2u);
+  EXPECT_EQ(services[0].name, "api:8000");
+  EXPECT_EQ(services[0].red.requests, 1u);
+  EXPECT_EQ(services[1].name, "external:api.stripe.com");
+  EXPECT_EQ(services[1].kind, "external");
+  EXPECT_EQ(services[1].red.requests, 1u);
+
+  RequestQuery rq;
+  rq.service = "api:8000";
+  rq.range = range;
+  auto raw = store->requests(rq);
+  ASSERT_EQ(raw.size(), 3u);                      // both sides kept raw
+  EXPECT_EQ(raw[0].record.start_ns, kT0 + kSec);  // newest first
+  EXPECT_FALSE(raw[0].counted);
+}
+
+TEST(SqliteStore, RequestFiltersAndRoundTrip) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  Record r = http(kT0, 250 * kMs, "/users/{id}", 503);
+  r.path = "/users/42?x=1";
+  r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  r.req_bytes = 123;
+  r.namespace_ = "shop";
+  r.pod = "api-7d9";
+  std::vector<Record> batch{r};
+  for (int i = 1; i <= 20; ++i) batch.push_back(http(kT0 + i * kSec, kMs, "/health", 200));
+  store->write_batch(batch);
+
+  RequestQuery q;
+  q.range = {kT0, kT0 + 60 * kSec};
+  q.limit = 5;
+  auto got = store->requests(q);
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0].record.start_ns, kT0 + 20 * kSec);
+
+  q.limit = 100;
+  q.status = 503;
+  got = store->requests(q);
+  ASSERT_EQ(got.size(), 1u);
+  const Record& back = got[0].record;
+  EXPECT_EQ(back.path, r.path);
+  EXPECT_EQ(back.trace_id, r.trace_id);
+  EXPECT_EQ(back.req_bytes, 123u);
+  EXPECT_EQ(back.namespace_, "shop");
+  EXPECT_EQ(back.pod, "api-7d9");
+  EXPECT_EQ(back.duration_ns(), 250 * kMs);
+  EXPECT_TRUE(back.error);
+
+  q.status.reset();
+  q.min_duration_ns = 100 * kMs;
+  EXPECT_EQ(store->requests(q).size(), 1u);
+  q.min_duration_ns = 0;
+  q.route = "/health";
+  EXPECT_EQ(store->requests(q).size(), 20u);
+  q.protocol = Protocol::Redis;
+  EXPECT_TRUE(store->requests(q).empty());
+}
+
+TEST(SqliteStore, RetentionDeletesOldData) {
+  testing::TempDir dir;
+  StoreOptions opts;
+  opts.retention_ns = 3600 * kSec;
+  auto store = open_sqlite_store(dir.path(), opts);
+  store->write_batch({http(kT0, kMs, "/old", 200), http(kT0 + 7200 * kSec, kMs, "/new", 200)});
+  EXPECT_EQ(store->enforce_retention(kT0 + 7200 * kSec + 1), 1u);
+  EXPECT_EQ(store->stats().records_stored, 1u);
+  TimeRange all{0, kT0 + 10000 * kSec};
+  RequestQuery q;
+  q.range = all;
+  auto left = store->requests(q);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].record.route, "/new");
+  auto eps = store->endpoints(std::nullopt, all);
+  ASSERT_EQ(eps.size(), 1u);
+  EXPECT_EQ(eps[0].route, "/new");
+}
+
+TEST(SqliteStore, SurvivesRestart) {
+  testing::TempDir dir;
+  {
+    auto store = open_sqlite_store(dir.path());
+    store->write_batch({http(kT0, 7 * kMs, "/a", 200), http(kT0 + kSec, 9 * kMs, "/a", 500)});
+  }
+  auto store = open_sqlite_store(dir.path());
+  EXPECT_EQ(store->stats().records_stored, 2u);
+  TimeRange range{kT0, kT0 + 60 * kSec};
+  auto eps = store->endpoints(std::nullopt, range);
+  ASSERT_EQ(eps.size(), 1u);
+  EXPECT_EQ(eps[0].red.requests, 2u);
+  EXPECT_EQ(eps[0].red.errors, 1u);
+  // Learned servers survive too: a client call to the same port still dedups.
+  store->write_batch({http(kT0 + 2 * kSec, 5 * kMs, "/a", 200, Role::Client)});
+  EXPECT_EQ(store->endpoints(std::nullopt, range)[0].red.requests, 2u);
+  // Aggregates merge with rows written before the restart.
+  store->write_batch({http(kT0 + 3 * kSec, 5 * kMs, "/a", 200)});
+  EXPECT_EQ(store->endpoints(std::nullopt, range)[0].red.requests, 3u);
+}
+
+TEST(SqliteStore, UnwritableDirectoryIsAClearError) {
+  try {
+    open_sqlite_store("/proc/loupe-cannot-exist");
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("/proc/loupe-cannot-exist"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("--data-dir"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace loupe::store
