@@ -17,6 +17,7 @@ enum ExitCode : int {
 // subcommand's callback runs the command and stores its ExitCode in
 // `exit_code`, which main() returns. main.cpp calls every register function.
 // Commands print user-facing errors themselves (what failed and what to do).
+void register_trace(CLI::App& app, int& exit_code);
 
 
 }  // namespace loupe::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.failure_message(CLI::FailureMessage::help);
   int exit_code = loupe::cli::kOk;
   // Subcommands, one line each:
+  loupe::cli::register_trace(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

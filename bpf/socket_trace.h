@@ -1,0 +1,105 @@
+/* Structures shared by socket_trace.bpf.c and the agent (src/agent/).
+ *
+ * One raw tracepoint on sys_exit sees every syscall's return; it keeps the
+ * socket calls Loupe cares about and turns them into events in one BPF ring
+ * buffer: OPEN (a connection is first seen), DATA (bytes a read/write moved,
+ * with a bounded prefix of them), CLOSE, and PROC_EXIT. */
+#ifndef LOUPE_SOCKET_TRACE_H
+#define LOUPE_SOCKET_TRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Upper bound of the payload copied per event (a per-CPU staging value
+ * can be at most 32 KiB and holds twice this). The runtime limit
+ * (capture_bytes in rodata) may be lower. Power of two: the BPF code masks
+ * offsets with LOUPE_MAX_CAPTURE - 1 to satisfy the verifier. */
+#define LOUPE_MAX_CAPTURE 8192
+/* iovec entries walked per readv/writev/sendmsg/recvmsg */
+#define LOUPE_MAX_IOV 8
+/* messages walked per sendmmsg/recvmmsg */
+#define LOUPE_MAX_MMSG 4
+#define LOUPE_COMM_LEN 16
+
+enum loupe_event_type {
+  LOUPE_EV_OPEN = 1,
+  LOUPE_EV_DATA = 2,
+  LOUPE_EV_CLOSE = 3,
+  LOUPE_EV_PROC_EXIT = 4,
+};
+
+enum loupe_dir {
+  LOUPE_DIR_EGRESS = 0,  /* written by the traced process */
+  LOUPE_DIR_INGRESS = 1, /* read by the traced process */
+};
+
+/* How a connection was first seen. Accept -> server, connect -> client;
+ * connections that predate the agent are "inferred" and user space decides
+ * the role from the process's listening sockets. */
+enum loupe_origin {
+  LOUPE_ORIGIN_INFERRED = 0,
+  LOUPE_ORIGIN_ACCEPT = 1,
+  LOUPE_ORIGIN_CONNECT = 2,
+};
+
+/* Per-CPU counters, read by user space and summed over CPUs. */
+enum loupe_stat {
+  LOUPE_STAT_EVENTS = 0,      /* events written to the ring buffer */
+  LOUPE_STAT_RB_DROPS,        /* events lost because the ring buffer was full */
+  LOUPE_STAT_TRUNCATED,       /* data events whose payload was cut to capture_bytes */
+  LOUPE_STAT_DATA_CALLS,      /* traced socket reads/writes */
+  LOUPE_STAT_READ_ERRORS,     /* payload copies from user memory that failed */
+  LOUPE_STAT_MAX,
+};
+
+struct loupe_addr {
+  __u16 family; /* AF_INET or AF_INET6; 0 when unknown */
+  __u16 port;   /* host byte order */
+  __u8 addr[16];
+};
+
+/* Every event starts with this header. */
+struct loupe_event_header {
+  __u8 type;   /* enum loupe_event_type */
+  __u8 dir;    /* enum loupe_dir (DATA) */
+  __u8 origin; /* enum loupe_origin (OPEN) */
+  __u8 sock_type; /* SOCK_STREAM or SOCK_DGRAM */
+  __u32 tgid;
+  __u32 tid;
+  __s32 fd;
+  /* Connection generation: the ktime at which the (tgid, fd) connection
+   * was first seen. (tgid, fd, gen) is unique even when fds are reused. */
+  __u64 gen;
+  __u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+};
+
+struct loupe_open_event {
+  struct loupe_event_header h;
+  struct loupe_addr local;
+  struct loupe_addr remote;
+  char comm[LOUPE_COMM_LEN];
+};
+
+struct loupe_data_event {
+  struct loupe_event_header h;
+  __u64 length;   /* bytes the syscall moved */
+  __u32 captured; /* payload bytes that follow (<= length) */
+  __u32 _pad;
+  /* Peer of this datagram for unconnected UDP sockets (family 0 otherwise). */
+  struct loupe_addr peer;
+  /* `captured` payload bytes follow the struct. */
+};
+
+/* CLOSE and PROC_EXIT carry only the header (PROC_EXIT: fd = -1, gen = 0). */
+
+/* What the kernel keeps per (tgid, fd). */
+struct loupe_conn {
+  __u64 gen;
+  __u8 origin;
+  __u8 sock_type;
+  __u8 ignored; /* a socket Loupe does not trace (unix, netlink, non-DNS UDP) */
+  __u8 _pad[5];
+};
+
+#endif /* LOUPE_SOCKET_TRACE_H */

@@ -1,0 +1,126 @@
+#include "agent/agent.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "core/time_format.h"
+
+namespace loupe {
+
+Agent::Agent(AgentOptions opts, RecordSink sink)
+    : opts_(opts),
+      tracer_(opts.tracer),
+      tracker_(opts.tracker, std::move(sink),
+               [this](uint32_t tgid, int32_t fd) { tracer_.forget_connection(tgid, fd); }) {}
+
+Agent::~Agent() { stop(); }
+
+void Agent::start() {
+  tracer_.start([this](std::span<const uint8_t> raw) { tracker_.on_event(raw); });
+  started_ns_ = now_unix_ns();
+  running_ = true;
+  thread_ = std::thread([this] { pump(); });
+}
+
+void Agent::pump() {
+  auto last_tick = std::chrono::steady_clock::now();
+  while (running_) {
+    {
+      std::lock_guard lock(mu_);
+      tracer_.poll(0);
+    }
+    // Sleep outside the lock; the kernel wakes us early only when a quarter
+    // of the ring buffer is full.
+    std::this_thread::sleep_for(std::chrono::milliseconds(opts_.poll_interval_ms));
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_tick > std::chrono::seconds(1)) {
+      std::lock_guard lock(mu_);
+      tracker_.tick();
+      last_tick = now;
+    }
+  }
+  std::lock_guard lock(mu_);
+  tracer_.poll(0);  // what arrived before stop
+}
+
+void Agent::stop() {
+  if (!running_.exchange(false)) return;
+  if (thread_.joinable()) thread_.join();
+}
+
+AgentCounters Agent::counters() const {
+  TracerCounters k = tracer_.counters();
+  std::lock_guard lock(mu_);
+  const TrackerStats& t = tracker_.stats();
+  return AgentCounters{k[LOUPE_STAT_EVENTS],
+                       k[LOUPE_STAT_RB_DROPS],
+                       k[LOUPE_STAT_TRUNCATED],
+                       t.events,
+                       t.records,
+                       tracker_.connection_count(),
+                       t.undetected_connections};
+}
+
+nlohmann::json Agent::status() const {
+  AgentCounters c = counters();
+  nlohmann::json probes = nlohmann::json::array();
+  for (const ProbeInfo& p : tracer_.probes()) {
+    nlohmann::json j{{"name", p.name}, {"attached", p.attached}};
+    if (p.run_cnt) {
+      j["run_count"] = p.run_cnt;
+      j["mean_run_ns"] = p.run_time_ns / p.run_cnt;
+    }
+    probes.push_back(std::move(j));
+  }
+  nlohmann::json undetected = nlohmann::json::object();
+  nlohmann::json parsers = nlohmann::json::object();
+  {
+    std::lock_guard lock(mu_);
+    const TrackerStats& t = tracker_.stats();
+    for (const auto& [port, n] : t.undetected_by_port) undetected[std::to_string(port)] = n;
+    for (const auto& [proto, s] : t.parsers)
+      parsers[std::string(to_string(proto))] = {{"records", s.records},
+                                                {"parse_errors", s.parse_errors},
+                                                {"resyncs", s.resyncs},
+                                                {"unmatched", s.unmatched}};
+  }
+  return {
+      {"kernel", kernel_features()},
+      {"probes", probes},
+      {"capture_bytes", opts_.tracer.capture_bytes},
+      {"ring_buffer_bytes", opts_.tracer.ring_buffer_bytes},
+      {"events_seen", c.kernel_events},
+      {"events_dropped", c.kernel_drops},
+      {"payloads_truncated", c.truncated},
+      {"events_handled", c.events},
+      {"records", c.records},
+      {"live_connections", c.connections},
+      {"undetected_connections", c.undetected_connections},
+      {"undetected_by_port", undetected},
+      {"parsers_closed_connections", parsers},
+  };
+}
+
+nlohmann::json kernel_features() {
+  utsname u{};
+  uname(&u);
+  auto exists = [](const char* p) { return std::filesystem::exists(p); };
+  std::string stats_enabled;
+  std::ifstream("/proc/sys/kernel/bpf_stats_enabled") >> stats_enabled;
+  return {
+      {"release", u.release},
+      {"machine", u.machine},
+      {"btf", exists("/sys/kernel/btf/vmlinux")},
+      {"ring_buffer", true},  // the programs would not have loaded otherwise
+      {"raw_tracepoints", true},
+      {"cgroup_v2", exists("/sys/fs/cgroup/cgroup.controllers") ||
+                        exists("/sys/fs/cgroup/unified/cgroup.controllers")},
+      {"bpf_stats_enabled", stats_enabled == "1"},
+  };
+}
+
+}  // namespace loupe

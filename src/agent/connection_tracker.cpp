@@ -1,0 +1,216 @@
+#include "agent/connection_tracker.h"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/address.h"
+#include "protocols/detect.h"
+
+namespace loupe {
+namespace {
+
+constexpr uint64_t kSecond = 1'000'000'000ULL;
+// A connection with no traffic for this long is dropped if its process is
+// gone (its exit event was lost) or the table needs room.
+constexpr uint64_t kIdleNs = 60 * kSecond;
+
+template <typename T>
+bool read_struct(std::span<const uint8_t> raw, T& out) {
+  if (raw.size() < sizeof(T)) return false;
+  std::memcpy(&out, raw.data(), sizeof(T));
+  return true;
+}
+
+bool process_alive(uint32_t tgid) {
+  return kill(static_cast<pid_t>(tgid), 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+ConnectionTracker::ConnectionTracker(Options opts, RecordSink sink, ForgetFn forget)
+    : opts_(opts), sink_(std::move(sink)), forget_(std::move(forget)) {}
+
+void ConnectionTracker::on_event(std::span<const uint8_t> raw) {
+  ++stats_.events;
+  loupe_event_header h;
+  if (!read_struct(raw, h)) {
+    ++stats_.malformed_events;
+    return;
+  }
+  switch (h.type) {
+    case LOUPE_EV_OPEN: {
+      loupe_open_event ev;
+      if (!read_struct(raw, ev)) break;
+      on_open(ev);
+      return;
+    }
+    case LOUPE_EV_DATA: {
+      loupe_data_event ev;
+      if (!read_struct(raw, ev) || raw.size() < sizeof(ev) + ev.captured) break;
+      on_data(ev, raw.subspan(sizeof(ev), ev.captured));
+      return;
+    }
+    case LOUPE_EV_CLOSE:
+      on_close(h);
+      return;
+    case LOUPE_EV_PROC_EXIT:
+      on_process_exit(h.tgid);
+      return;
+  }
+  ++stats_.malformed_events;
+}
+
+Role ConnectionTracker::infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns) {
+  if (c.udp) return c.local_port == 53 ? Role::Server : Role::Client;
+  return procs_.is_listening(tgid, c.local_port, now_ns) ? Role::Server : Role::Client;
+}
+
+void ConnectionTracker::on_open(const loupe_open_event& ev) {
+  Key key{ev.h.tgid, ev.h.fd, ev.h.gen};
+  make_room();
+  Connection c;
+  c.udp = ev.h.sock_type == 2;  // SOCK_DGRAM
+  std::string thread_comm(ev.comm, strnlen(ev.comm, sizeof ev.comm));
+  c.comm = procs_.comm(ev.h.tgid, thread_comm);
+  c.local_addr = format_address(ev.local);
+  c.remote_addr = format_address(ev.remote);
+  c.local_port = ev.local.port;
+  c.remote_port = ev.remote.port;
+  c.last_ns = ev.h.ts_ns;
+  switch (ev.h.origin) {
+    case LOUPE_ORIGIN_ACCEPT:
+      c.role = Role::Server;
+      break;
+    case LOUPE_ORIGIN_CONNECT:
+      c.role = c.udp ? infer_role(ev.h.tgid, c, ev.h.ts_ns) : Role::Client;
+      break;
+    default:
+      c.role = infer_role(ev.h.tgid, c, clock_.to_unix(ev.h.ts_ns));
+  }
+  ++stats_.connections_opened;
+  conns_.insert_or_assign(key, std::move(c));
+}
+
+void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint8_t> payload) {
+  Key key{ev.h.tgid, ev.h.fd, ev.h.gen};
+  auto it = conns_.find(key);
+  if (it == conns_.end()) {
+    // Its OPEN was lost: keep going with what the data event tells.
+    ++stats_.data_without_open;
+    make_room();
+    Connection c;
+    c.udp = ev.h.sock_type == 2;
+    c.comm = procs_.comm(ev.h.tgid, "");
+    it = conns_.emplace(key, std::move(c)).first;
+  }
+  Connection& c = it->second;
+  c.last_ns = ev.h.ts_ns;
+  if (c.udp && ev.peer.family != 0) {
+    // Unconnected UDP: the peer is per datagram.
+    c.remote_addr = format_address(ev.peer);
+    c.remote_port = ev.peer.port;
+  }
+
+  Direction dir = ev.h.dir == LOUPE_DIR_EGRESS ? Direction::Egress : Direction::Ingress;
+  std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
+  if (!c.detection_done) {
+    c.protocol = detect_protocol(bytes, dir, c.role, c.local_port, c.remote_port);
+    if (c.protocol != Protocol::Unknown) {
+      c.parser = make_parser(c.protocol, c.role);
+      c.detection_done = true;
+    } else if (++c.detect_tries >= opts_.detect_segments) {
+      c.detection_done = true;
+      ++stats_.undetected_connections;
+      ++stats_.undetected_by_port[c.role == Role::Server ? c.local_port : c.remote_port];
+    }
+  }
+  if (!c.parser || c.parser->finished()) return;
+  Segment seg{dir, clock_.to_unix(ev.h.ts_ns), bytes, ev.length};
+  c.parser->feed(seg, scratch_);
+  emit(c, ev.h.tgid, scratch_);
+}
+
+void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& records) {
+  if (records.empty()) return;
+  for (Record& r : records) {
+    r.pid = tgid;
+    r.comm = c.comm;
+    r.local_addr = c.local_addr;
+    r.remote_addr = c.remote_addr;
+    if (r.role == Role::Unknown) r.role = c.role;
+  }
+  stats_.records += records.size();
+  sink_(records);
+  records.clear();
+}
+
+void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) {
+  if (c.parser) {
+    c.parser->close(clock_.to_unix(mono_ns), scratch_);
+    emit(c, key.tgid, scratch_);
+    stats_.parsers[c.protocol] += c.parser->stats();
+  }
+  ++stats_.connections_closed;
+}
+
+void ConnectionTracker::on_close(const loupe_event_header& h) {
+  Key key{h.tgid, h.fd, h.gen};
+  auto it = conns_.find(key);
+  if (it == conns_.end()) return;
+  finish(key, it->second, h.ts_ns);
+  conns_.erase(it);
+}
+
+void ConnectionTracker::on_process_exit(uint32_t tgid) {
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (it->first.tgid != tgid) {
+      ++it;
+      continue;
+    }
+    finish(it->first, it->second, it->second.last_ns);
+    if (forget_) forget_(tgid, it->first.fd);
+    it = conns_.erase(it);
+  }
+  procs_.forget(tgid);
+}
+
+void ConnectionTracker::make_room() {
+  if (conns_.size() < opts_.max_connections) return;
+  // Only runs when the table is full: first drop connections idle for a
+  // minute, then, if that was not enough, any until 10% is free.
+  uint64_t newest = 0;
+  for (const auto& [k, c] : conns_) newest = std::max(newest, c.last_ns);
+  auto evict_if = [&](auto pred, size_t target) {
+    for (auto it = conns_.begin(); it != conns_.end() && conns_.size() > target;) {
+      if (!pred(it->second)) {
+        ++it;
+        continue;
+      }
+      finish(it->first, it->second, it->second.last_ns);
+      if (forget_) forget_(it->first.tgid, it->first.fd);
+      it = conns_.erase(it);
+      ++stats_.connections_evicted;
+    }
+  };
+  evict_if([&](const Connection& c) { return newest - c.last_ns > kIdleNs; }, 0);
+  evict_if([](const Connection&) { return true; }, opts_.max_connections * 9 / 10);
+}
+
+void ConnectionTracker::tick() {
+  clock_.resync();
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t now = static_cast<uint64_t>(ts.tv_sec) * kSecond + static_cast<uint64_t>(ts.tv_nsec);
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (now - it->second.last_ns > kIdleNs && !process_alive(it->first.tgid)) {
+      finish(it->first, it->second, it->second.last_ns);
+      it = conns_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace loupe

@@ -1,0 +1,107 @@
+// Turns the tracer's raw events into records: one Connection per
+// (tgid, fd, generation), protocol detection on its first bytes, one parser
+// per connection, and the process/address identity on every record.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/clock.h"
+#include "agent/process_info.h"
+#include "core/record.h"
+#include "protocols/parser.h"
+#include "socket_trace.h"
+
+namespace loupe {
+
+struct TrackerStats {
+  uint64_t events = 0;
+  uint64_t malformed_events = 0;  // sizes that do not match their type (never expected)
+  uint64_t connections_opened = 0;
+  uint64_t connections_closed = 0;
+  uint64_t connections_evicted = 0;  // dropped to keep the table bounded
+  uint64_t data_without_open = 0;    // the OPEN event was lost (ring buffer full)
+  uint64_t undetected_connections = 0;
+  uint64_t records = 0;
+  std::map<uint16_t, uint64_t> undetected_by_port;  // server port -> connections
+  std::map<Protocol, ParserStats> parsers;
+};
+
+class ConnectionTracker {
+ public:
+  using RecordSink = std::function<void(std::vector<Record>&)>;
+  // Called when the tracker drops a connection, so the kernel can too.
+  using ForgetFn = std::function<void(uint32_t tgid, int32_t fd)>;
+
+  struct Options {
+    size_t max_connections = 65536;
+    // Segments of a connection tried for protocol detection before giving up.
+    uint32_t detect_segments = 4;
+  };
+
+  ConnectionTracker(Options opts, RecordSink sink, ForgetFn forget = {});
+
+  // Handles one raw ring-buffer event.
+  void on_event(std::span<const uint8_t> raw);
+
+  // Periodic housekeeping: resyncs the clock, drops connections of processes
+  // that are gone without an exit event. Call about once a second.
+  void tick();
+
+  const TrackerStats& stats() const { return stats_; }
+  size_t connection_count() const { return conns_.size(); }
+
+ private:
+  struct Key {
+    uint32_t tgid;
+    int32_t fd;
+    uint64_t gen;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()((static_cast<uint64_t>(k.tgid) << 32) ^
+                                   static_cast<uint32_t>(k.fd) ^ (k.gen * 0x9e3779b97f4a7c15ULL));
+    }
+  };
+  struct Connection {
+    Role role = Role::Unknown;
+    bool udp = false;
+    std::string comm;
+    std::string local_addr;
+    std::string remote_addr;
+    uint16_t local_port = 0;
+    uint16_t remote_port = 0;
+    Protocol protocol = Protocol::Unknown;
+    uint32_t detect_tries = 0;
+    bool detection_done = false;
+    std::unique_ptr<ProtocolParser> parser;
+    uint64_t last_ns = 0;
+  };
+
+  void on_open(const loupe_open_event& ev);
+  void on_data(const loupe_data_event& ev, std::span<const uint8_t> payload);
+  void on_close(const loupe_event_header& h);
+  void on_process_exit(uint32_t tgid);
+  void finish(const Key& key, Connection& c, uint64_t ts_ns);
+  void emit(Connection& c, uint32_t tgid, std::vector<Record>& records);
+  void make_room();
+  Role infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns);
+
+  Options opts_;
+  RecordSink sink_;
+  ForgetFn forget_;
+  MonotonicToUnix clock_;
+  ProcessInfo procs_;
+  std::unordered_map<Key, Connection, KeyHash> conns_;
+  std::vector<Record> scratch_;
+  TrackerStats stats_;
+};
+
+}  // namespace loupe

@@ -1,0 +1,127 @@
+#include "agent/socket_tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "socket_trace.skel.h"
+
+namespace loupe {
+namespace {
+
+int on_ring_event(void* ctx, void* data, size_t size) {
+  auto* handler = static_cast<SocketTracer::EventHandler*>(ctx);
+  (*handler)(std::span<const uint8_t>(static_cast<const uint8_t*>(data), size));
+  return 0;
+}
+
+bool is_power_of_two(uint32_t v) { return v && (v & (v - 1)) == 0; }
+
+std::string load_failure_message(int err) {
+  std::string msg =
+      "loading the socket tracer's BPF programs failed: " + std::string(strerror(err));
+  if (geteuid() != 0)
+    msg += ". Loupe needs root (or CAP_BPF + CAP_PERFMON + CAP_SYS_RESOURCE): run it with sudo";
+  else if (!std::filesystem::exists("/sys/kernel/btf/vmlinux"))
+    msg +=
+        ". This kernel has no BTF (/sys/kernel/btf/vmlinux); Loupe needs CONFIG_DEBUG_INFO_BTF=y";
+  else if (err == ENOMEM || err == EPERM)
+    msg +=
+        ". The kernel refused the memory for the BPF maps: lower --ring-buffer-size, or raise "
+        "the memory limit of this cgroup (or RLIMIT_MEMLOCK on kernels before 5.11)";
+  return msg;
+}
+
+}  // namespace
+
+SocketTracer::SocketTracer(SocketTracerOptions opts) : opts_(opts) {}
+
+SocketTracer::~SocketTracer() {
+  ring_buffer__free(rb_);
+  socket_trace_bpf__destroy(skel_);
+}
+
+void SocketTracer::start(EventHandler handler) {
+  if (opts_.capture_bytes == 0 || opts_.capture_bytes > LOUPE_MAX_CAPTURE)
+    throw AgentError("capture size must be 1.." + std::to_string(LOUPE_MAX_CAPTURE) + " bytes");
+  if (!is_power_of_two(opts_.ring_buffer_bytes) ||
+      opts_.ring_buffer_bytes < static_cast<uint32_t>(getpagesize()))
+    throw AgentError("ring buffer size must be a power of two of at least one page");
+  handler_ = std::move(handler);
+
+  skel_ = socket_trace_bpf__open();
+  if (!skel_) throw AgentError(load_failure_message(errno));
+  skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
+  skel_->rodata->filter_tgid = opts_.filter_tgid;
+  skel_->rodata->capture_bytes = opts_.capture_bytes;
+  // Wake user space when a quarter of the ring is unread; otherwise it
+  // drains on its poll timer. Never a wakeup per event.
+  skel_->rodata->wakeup_bytes = opts_.ring_buffer_bytes / 4;
+  skel_->rodata->trace_dns = opts_.trace_dns ? 1 : 0;
+  bpf_map__set_max_entries(skel_->maps.events, opts_.ring_buffer_bytes);
+
+  if (int err = socket_trace_bpf__load(skel_)) throw AgentError(load_failure_message(-err));
+  if (int err = socket_trace_bpf__attach(skel_))
+    throw AgentError("attaching the raw tracepoints sys_exit and sched_process_exit failed: " +
+                     std::string(strerror(-err)) +
+                     ". Loupe needs raw tracepoint support (Linux 4.17+)");
+  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_ring_event, &handler_, nullptr);
+  if (!rb_) throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
+}
+
+int SocketTracer::poll(int timeout_ms) {
+  // epoll returns early only on a forced wakeup; either way, drain it all.
+  int n = ring_buffer__poll(rb_, timeout_ms);
+  if (n < 0 && n != -EINTR) return n;
+  int m = ring_buffer__consume(rb_);
+  return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+void SocketTracer::forget_connection(uint32_t tgid, int32_t fd) {
+  uint64_t key = (static_cast<uint64_t>(tgid) << 32) | static_cast<uint32_t>(fd);
+  bpf_map__delete_elem(skel_->maps.conns, &key, sizeof(key), 0);
+}
+
+TracerCounters SocketTracer::counters() const {
+  TracerCounters out;
+  if (!skel_) return out;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return out;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
+  for (uint32_t i = 0; i < LOUPE_STAT_MAX; ++i) {
+    if (bpf_map__lookup_elem(skel_->maps.stats, &i, sizeof(i), per_cpu.data(),
+                             per_cpu.size() * sizeof(uint64_t), 0) == 0)
+      for (uint64_t v : per_cpu) out.v[i] += v;
+  }
+  return out;
+}
+
+std::vector<ProbeInfo> SocketTracer::probes() const {
+  std::vector<ProbeInfo> out;
+  if (!skel_) return out;
+  struct Entry {
+    const char* name;
+    bpf_program* prog;
+    bpf_link* link;
+  };
+  for (const Entry& e :
+       {Entry{"raw_tracepoint/sys_exit", skel_->progs.loupe_sys_exit, skel_->links.loupe_sys_exit},
+        Entry{"raw_tracepoint/sched_process_exit", skel_->progs.loupe_process_exit,
+              skel_->links.loupe_process_exit}}) {
+    ProbeInfo p{e.name, e.link != nullptr};
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(e.prog), &info, &len) == 0) {
+      p.run_cnt = info.run_cnt;
+      p.run_time_ns = info.run_time_ns;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace loupe

@@ -1,0 +1,76 @@
+// Loads and attaches the socket-trace BPF programs and drains their ring
+// buffer. Knows nothing about protocols: it hands raw events to a callback.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "socket_trace.h"
+
+struct socket_trace_bpf;
+struct ring_buffer;
+
+namespace loupe {
+
+// A failure the user can act on; what() says what to do.
+class AgentError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SocketTracerOptions {
+  uint32_t filter_tgid = 0;                      // 0 = all processes
+  uint32_t capture_bytes = 4096;                 // payload prefix per syscall
+  uint32_t ring_buffer_bytes = 8 * 1024 * 1024;  // power of two, >= page size
+  bool trace_dns = true;
+};
+
+struct TracerCounters {
+  std::array<uint64_t, LOUPE_STAT_MAX> v{};
+  uint64_t operator[](loupe_stat s) const { return v[s]; }
+};
+
+struct ProbeInfo {
+  std::string name;  // e.g. "raw_tracepoint/sys_exit"
+  bool attached = false;
+  uint64_t run_cnt = 0;  // from kernel bpf stats, when enabled
+  uint64_t run_time_ns = 0;
+};
+
+class SocketTracer {
+ public:
+  using EventHandler = std::function<void(std::span<const uint8_t>)>;
+
+  explicit SocketTracer(SocketTracerOptions opts);
+  ~SocketTracer();
+  SocketTracer(const SocketTracer&) = delete;
+  SocketTracer& operator=(const SocketTracer&) = delete;
+
+  // Loads, verifies and attaches. Throws AgentError with a message that
+  // says what is missing (root, BTF, memory) and what to do.
+  void start(EventHandler handler);
+
+  // Waits up to timeout_ms for a wakeup, then drains everything available.
+  // Returns the number of events handled.
+  int poll(int timeout_ms);
+
+  // Forgets the kernel's entries for connections the agent dropped
+  // (process exit), so the LRU map keeps room for live ones.
+  void forget_connection(uint32_t tgid, int32_t fd);
+
+  TracerCounters counters() const;
+  std::vector<ProbeInfo> probes() const;
+
+ private:
+  SocketTracerOptions opts_;
+  EventHandler handler_;
+  socket_trace_bpf* skel_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+};
+
+}  // namespace loupe

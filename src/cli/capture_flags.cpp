@@ -1,0 +1,49 @@
+#include "cli/capture_flags.h"
+
+#include <cctype>
+
+namespace loupe::cli {
+
+uint64_t parse_size(const std::string& text) {
+  size_t i = 0;
+  uint64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && n < (1ULL << 40))
+    n = n * 10 + static_cast<uint64_t>(text[i++] - '0');
+  if (i == 0) return 0;
+  std::string unit = text.substr(i);
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "K" || unit == "KiB" || unit == "k") return n << 10;
+  if (unit == "M" || unit == "MiB") return n << 20;
+  if (unit == "G" || unit == "GiB") return n << 30;
+  return 0;
+}
+
+void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
+  cmd.add_option("--capture-bytes", flags.capture_bytes,
+                 "Payload bytes copied per read/write syscall (1-" +
+                     std::to_string(LOUPE_MAX_CAPTURE) + ")")
+      ->envname("LOUPE_CAPTURE_BYTES")
+      ->check(CLI::Range(1u, static_cast<uint32_t>(LOUPE_MAX_CAPTURE)))
+      ->capture_default_str();
+  cmd.add_option("--ring-buffer-size", flags.ring_buffer_size,
+                 "Kernel-to-user ring buffer size, a power of two (e.g. 4M, 16M)")
+      ->envname("LOUPE_RING_BUFFER_SIZE")
+      ->capture_default_str();
+  cmd.add_flag("--no-dns", flags.no_dns, "Do not trace DNS over UDP");
+}
+
+AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid) {
+  uint64_t rb = parse_size(flags.ring_buffer_size);
+  if (rb < 4096 || rb > (1ULL << 30) || (rb & (rb - 1)) != 0)
+    throw CLI::ValidationError(
+        "--ring-buffer-size",
+        "must be a power of two between 4K and 1G, got '" + flags.ring_buffer_size + "'");
+  AgentOptions o;
+  o.tracer.filter_tgid = filter_pid;
+  o.tracer.capture_bytes = flags.capture_bytes;
+  o.tracer.ring_buffer_bytes = static_cast<uint32_t>(rb);
+  o.tracer.trace_dns = !flags.no_dns;
+  return o;
+}
+
+}  // namespace loupe::cli

@@ -1,0 +1,25 @@
+// The capture flags shared by `loupe trace`, `loupe run` and `loupe agent`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "agent/agent.h"
+
+namespace loupe::cli {
+
+struct CaptureFlags {
+  uint32_t capture_bytes = 4096;
+  std::string ring_buffer_size = "8M";
+  bool no_dns = false;
+};
+
+void add_capture_flags(CLI::App& cmd, CaptureFlags& flags);
+
+// Validates and converts the flags; throws CLI::ValidationError on bad values.
+AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid);
+
+// "8M" / "16MiB" / "4096" -> bytes; 0 on malformed input.
+uint64_t parse_size(const std::string& text);
+
+}  // namespace loupe::cli
