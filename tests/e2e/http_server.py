@@ -1,0 +1,30 @@
+"""A Python http.server on loopback: GET /k/<n> -> 200, /slow -> sleeps 20 ms."""
+import http.server
+import sys
+import time
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        if self.path == "/slow":
+            time.sleep(0.02)
+        body = b"hello\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class Server(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        # Skip the reverse DNS lookup HTTPServer does at bind.
+        self.socket.bind(self.server_address)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
+Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()

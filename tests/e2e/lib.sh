@@ -1,0 +1,126 @@
+# Shared helpers for the end-to-end tests. Each test sources this file, gets
+# its own work directory, and everything it started is stopped on exit.
+set -euo pipefail
+
+LOUPE=${LOUPE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/loupe}
+LOUPE_SRC=${LOUPE_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+WORK=$(mktemp -d /tmp/loupe-e2e.XXXXXX)
+PIDS=()
+FAILURES=0
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ $FAILURES -eq 0 && -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else echo "work dir kept: $WORK"; fi
+}
+trap cleanup EXIT
+
+log() { echo "[$(date +%T)] $*"; }
+fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
+pass() { echo "ok: $*"; }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+  if [[ "$2" == "$3" ]]; then pass "$1 = $3"; else fail "$1: expected $2, got $3"; fi
+}
+# assert_ge WHAT MIN ACTUAL
+assert_ge() {
+  if awk -v a="$3" -v b="$2" 'BEGIN { exit !(a >= b) }'; then pass "$1 = $3 (>= $2)"; else fail "$1: expected >= $2, got $3"; fi
+}
+# assert_le WHAT MAX ACTUAL
+assert_le() {
+  if awk -v a="$3" -v b="$2" 'BEGIN { exit !(a <= b) }'; then pass "$1 = $3 (<= $2)"; else fail "$1: expected <= $2, got $3"; fi
+}
+
+finish() {
+  if [[ $FAILURES -gt 0 ]]; then echo "$(basename "$0"): $FAILURES assertion(s) failed"; exit 1; fi
+  echo "$(basename "$0"): all assertions passed"
+}
+
+require_root() {
+  if [[ $(id -u) -ne 0 ]]; then echo "end-to-end tests need root (eBPF)" >&2; exit 1; fi
+}
+
+# A free TCP port on loopback.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_for_port() {  # wait_for_port PORT [HOST]
+  local i
+  for i in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "port $1 did not open" >&2
+  return 1
+}
+
+# start_nginx PORT -> nginx with a config whose locations the tests use.
+# Access log line: "<method> <uri> <status> <request_time> <bytes_sent>".
+start_nginx() {
+  local port=$1 dir="$WORK/nginx-$1"
+  mkdir -p "$dir/logs" "$dir/tmp"
+  cat > "$dir/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $dir/logs/access.log truth;
+  log_format truth '\$request_method \$uri \$status \$request_time \$bytes_sent';
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:$port;
+    location = /a { return 200 "alpha\n"; }
+    location = /b { return 201 "created\n"; }
+    location = /c { return 500 "boom\n"; }
+    location /users/ { return 200 "user\n"; }
+    location = /big { alias $dir/big.bin; }
+    location / { return 404; }
+  }
+}
+CONF
+  head -c 1048576 /dev/urandom > "$dir/big.bin"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" &
+  PIDS+=($!)
+  wait_for_port "$port"
+  NGINX_LOG="$dir/logs/access.log"
+}
+
+# start_trace OUTFILE [ARGS...]: `loupe trace --format json` in the
+# background; returns once it is attached.
+start_trace() {
+  local out=$1
+  shift
+  "$LOUPE" trace --format json "$@" > "$out" 2> "$out.err" &
+  TRACE_PID=$!
+  PIDS+=($TRACE_PID)
+  local i
+  for i in $(seq 1 100); do
+    grep -q "tracing" "$out.err" 2>/dev/null && return 0
+    if ! kill -0 $TRACE_PID 2>/dev/null; then cat "$out.err" >&2; return 1; fi
+    sleep 0.1
+  done
+  echo "loupe trace did not start" >&2
+  cat "$out.err" >&2
+  return 1
+}
+
+# stop_trace: SIGINT, wait, so the summary is flushed.
+stop_trace() {
+  sleep 0.5  # let the last events drain (the pump polls every few ms)
+  kill -INT "$TRACE_PID"
+  wait "$TRACE_PID" || true
+}
+
+# count FILE JQ_FILTER -> number of JSON lines matching the filter
+count() { jq -c "select($2)" "$1" | wc -l | tr -d ' '; }
