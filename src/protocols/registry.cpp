@@ -2,12 +2,16 @@
 
 #include <array>
 
+#include "protocols/redis/redis.h"
+
 namespace loupe {
 namespace {
 
 // Order matters only among protocols whose first bytes could look alike;
 // detection asks modules with a matching default port first.
-const std::array<ProtocolModule, 0> kModules{{}};
+const ProtocolModule kModules[] = {
+    {Protocol::Redis, redis::kDefaultPorts, redis::detect, redis::make_parser},
+};
 
 }  // namespace
 
