@@ -1,0 +1,142 @@
+// JSON API client and the data-fetching hook. Every failed call is reported to
+// the error banner (see ErrorBanner) instead of being swallowed.
+import { createContext, useContext, useEffect, useId, useRef, useState } from 'react';
+import { useTimeRange } from './timerange';
+
+export const API_BASE = '/api/v1';
+
+export class ApiError extends Error {
+  status: number;
+  parameter?: string;
+  url: string;
+  constructor(message: string, status: number, url: string, parameter?: string) {
+    super(message);
+    this.status = status;
+    this.url = url;
+    this.parameter = parameter;
+  }
+}
+
+export type Params = Record<string, string | number | undefined | null>;
+
+export function apiUrl(path: string, params: Params = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return `${API_BASE}/${path}${s ? '?' + s : ''}`;
+}
+
+export async function apiGet<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
+  const url = apiUrl(path, params);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal, headers: { Accept: 'application/json' } });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError('Cannot reach the Loupe server. Is it still running?', 0, url);
+  }
+  const text = await res.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  if (!res.ok) {
+    const b = (body || {}) as { error?: unknown; message?: unknown; parameter?: unknown };
+    const msg =
+      typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : text.trim().slice(0, 200) || res.statusText || 'request failed';
+    throw new ApiError(msg, res.status, url, typeof b.parameter === 'string' ? b.parameter : undefined);
+  }
+  if (body === undefined) throw new ApiError('The server sent a response that is not JSON.', res.status, url);
+  return body as T;
+}
+
+/** Accepts a bare array or an object wrapping one ({services: [...]} etc.). */
+export function asArray<T>(data: unknown, ...keys: string[]): T[] {
+  if (Array.isArray(data)) return data as T[];
+  if (data && typeof data === 'object') {
+    const o = data as Record<string, unknown>;
+    for (const k of [...keys, 'items', 'data', 'results', 'records', 'points']) {
+      if (Array.isArray(o[k])) return o[k] as T[];
+    }
+    for (const v of Object.values(o)) if (Array.isArray(v)) return v as T[];
+  }
+  return [];
+}
+
+// ---- error banner registry ----
+type ErrMap = Map<string, ApiError>;
+export const ErrorsCtx = createContext<{ set: (id: string, e: ApiError | null) => void }>({ set: () => {} });
+
+export function useErrorRegistry() {
+  const [errors, setErrors] = useState<ErrMap>(new Map());
+  const set = useRef((id: string, e: ApiError | null) => {
+    setErrors((prev) => {
+      if (!e && !prev.has(id)) return prev;
+      const next = new Map(prev);
+      if (e) next.set(id, e);
+      else next.delete(id);
+      return next;
+    });
+  }).current;
+  return { errors, set };
+}
+
+export interface ApiState<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  notFound: boolean;
+}
+
+/**
+ * Fetches `path` whenever params or the refresh tick change. Keeps the last
+ * data while reloading so auto-refresh does not flicker. `path` null = skip.
+ */
+export function useApi<T>(path: string | null, params: Params = {}, opts: { allow404?: boolean } = {}): ApiState<T> {
+  const { tick } = useTimeRange();
+  const id = useId();
+  const { set } = useContext(ErrorsCtx);
+  const key = path === null ? null : apiUrl(path, params);
+  const [state, setState] = useState<ApiState<T> & { key: string | null }>({
+    data: undefined,
+    error: undefined,
+    loading: path !== null,
+    notFound: false,
+    key: null,
+  });
+  useEffect(() => {
+    if (key === null || path === null) {
+      setState({ data: undefined, error: undefined, loading: false, notFound: false, key });
+      set(id, null);
+      return;
+    }
+    const ac = new AbortController();
+    setState((s) => ({ ...s, loading: true, ...(s.key !== key ? { data: undefined, error: undefined, notFound: false } : {}), key }));
+    apiGet<T>(path, params, ac.signal).then(
+      (data) => {
+        if (ac.signal.aborted) return;
+        setState({ data, error: undefined, loading: false, notFound: false, key });
+        set(id, null);
+      },
+      (e: unknown) => {
+        if (ac.signal.aborted) return;
+        const err = e instanceof ApiError ? e : new ApiError(String(e), 0, key);
+        if (opts.allow404 && err.status === 404) {
+          setState({ data: undefined, error: undefined, loading: false, notFound: true, key });
+          set(id, null);
+          return;
+        }
+        setState((s) => ({ ...s, error: err, loading: false, key }));
+        set(id, err);
+      },
+    );
+    return () => ac.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, tick]);
+  useEffect(() => () => set(id, null), [id, set]);
+  return state;
+}

@@ -1,0 +1,140 @@
+// uPlot wrappers: a time-series chart with click-to-select and a sparkline.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface Series {
+  label: string;
+  color: string;
+  values: (number | null)[];
+  fill?: boolean;
+}
+
+export interface TimeChartProps {
+  xs: number[];
+  series: Series[];
+  height?: number;
+  yFormat: (v: number) => string;
+  onPick?: (t: number) => void;
+  selected?: number | null;
+  testId?: string;
+}
+
+export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, testId }: TimeChartProps) {
+  const el = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const pickRef = useRef(onPick);
+  pickRef.current = onPick;
+
+  useEffect(() => {
+    const node = el.current;
+    if (!node) return;
+    const opts: uPlot.Options = {
+      width: Math.max(200, node.clientWidth),
+      height,
+      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      legend: { show: true, live: true },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [
+        { stroke: '#6b7280', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e5e7eb', width: 1 }, font: '11px system-ui, sans-serif' },
+        {
+          stroke: '#6b7280',
+          grid: { stroke: '#eef0f3', width: 1 },
+          ticks: { show: false },
+          size: 64,
+          font: '11px system-ui, sans-serif',
+          values: (_u, vals) => vals.map((v) => (v == null ? '' : yFormat(v))),
+        },
+      ],
+      series: [
+        { label: 'Time', value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.75,
+          fill: s.fill ? s.color + '22' : undefined,
+          spanGaps: false,
+          points: { show: xs.length < 40, size: 4 },
+          value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),
+        })),
+      ],
+      hooks: {
+        ready: [
+          (u) => {
+            u.over.addEventListener('click', () => {
+              const i = u.cursor.idx;
+              if (i != null && pickRef.current) pickRef.current(u.data[0][i]);
+            });
+          },
+        ],
+        draw: [
+          (u) => {
+            const sel = (u as unknown as { _sel?: number | null })._sel;
+            if (sel == null) return;
+            const x = u.valToPos(sel, 'x', true);
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.strokeStyle = '#3b6fd8';
+            ctx.setLineDash([4, 3]);
+            ctx.lineWidth = 1.5 * devicePixelRatio;
+            ctx.beginPath();
+            ctx.moveTo(x, u.bbox.top);
+            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.stroke();
+            ctx.restore();
+          },
+        ],
+      },
+    };
+    const data: uPlot.AlignedData = [xs, ...series.map((s) => s.values)];
+    const u = new uPlot(opts, data, node);
+    (u as unknown as { _sel?: number | null })._sel = selected ?? null;
+    if (onPick) u.over.style.cursor = 'pointer';
+    plot.current = u;
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(200, node.clientWidth);
+      if (Math.abs(w - u.width) > 2) u.setSize({ width: w, height });
+    });
+    ro.observe(node);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [xs, series, height]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (!u) return;
+    (u as unknown as { _sel?: number | null })._sel = selected ?? null;
+    u.redraw(false);
+  }, [selected]);
+
+  return <div className="chart" ref={el} data-testid={testId} data-points={xs.length} />;
+}
+
+/** A tiny line with no axes, for tables. */
+export function Sparkline({ xs, ys, width = 120, height = 28, color = '#3b6fd8' }: { xs: number[]; ys: (number | null)[]; width?: number; height?: number; color?: string }) {
+  const el = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!el.current) return;
+    const u = new uPlot(
+      {
+        width,
+        height,
+        pxAlign: false,
+        cursor: { show: false },
+        legend: { show: false },
+        select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } },
+        axes: [{ show: false }, { show: false }],
+        series: [{}, { stroke: color, width: 1.5, fill: color + '18', spanGaps: true, points: { show: false } }],
+      },
+      [xs, ys],
+      el.current,
+    );
+    return () => u.destroy();
+  }, [xs, ys, width, height, color]);
+  return <div className="sparkline" ref={el} style={{ width, height }} data-points={xs.length} />;
+}

@@ -1,0 +1,60 @@
+// Every page is declared here, once: the sidebar and the router both read this
+// list. To add Logs, Events, Metrics, Alerts or Flame graphs, write the page
+// component and replace `planned: true` with `page`.
+import type { ComponentType } from 'react';
+import { Overview } from './pages/Overview';
+import { ServicePage } from './pages/Service';
+import { RequestsPage } from './pages/Requests';
+import { MapPage } from './pages/Map';
+import { StatusPage } from './pages/Status';
+
+export interface RouteParams {
+  [k: string]: string;
+}
+
+export interface NavEntry {
+  key: string;
+  label: string;
+  /** Path pattern; `:name` segments become params. */
+  path: string;
+  icon: string;
+  page?: ComponentType<{ params: RouteParams }>;
+  /** Shown greyed out in the sidebar until the page exists. */
+  planned?: boolean;
+  /** Not listed in the sidebar (detail pages); `parent` is highlighted instead. */
+  hidden?: boolean;
+  parent?: string;
+}
+
+export const NAV: NavEntry[] = [
+  { key: 'overview', label: 'Overview', path: '/', icon: '▦', page: Overview },
+  { key: 'service', label: 'Service', path: '/services/:name', icon: '', page: ServicePage, hidden: true, parent: 'overview' },
+  { key: 'requests', label: 'Requests', path: '/requests', icon: '≡', page: RequestsPage },
+  { key: 'map', label: 'Service map', path: '/map', icon: '⇄', page: MapPage },
+  { key: 'status', label: 'Status', path: '/status', icon: '◉', page: StatusPage },
+  { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', planned: true },
+  { key: 'events', label: 'Events', path: '/events', icon: '⚑', planned: true },
+  { key: 'metrics', label: 'Metrics', path: '/metrics', icon: '∿', planned: true },
+  { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', planned: true },
+  { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', planned: true },
+];
+
+export function matchRoute(pathname: string): { entry: NavEntry; params: RouteParams } | null {
+  const clean = pathname.replace(/\/+$/, '') || '/';
+  for (const entry of NAV) {
+    const pat = entry.path.split('/');
+    const got = clean.split('/');
+    if (pat.length !== got.length) continue;
+    const params: RouteParams = {};
+    let ok = true;
+    for (let i = 0; i < pat.length; i++) {
+      if (pat[i].startsWith(':')) {
+        if (!got[i]) ok = false;
+        else params[pat[i].slice(1)] = decodeURIComponent(got[i]);
+      } else if (pat[i] !== got[i]) ok = false;
+      if (!ok) break;
+    }
+    if (ok) return { entry, params };
+  }
+  return null;
+}

@@ -1,0 +1,187 @@
+import { useMemo } from 'react';
+import { asArray, useApi } from '../api';
+import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
+import { SortTable, type Column } from '../components/Table';
+import { fmtCount, fmtMs, fmtPct, fmtRate, isNum } from '../format';
+import { navigate, sharedQuery, useLocation, withQuery } from '../router';
+import { useTimeRange } from '../timerange';
+import type { MapEdge } from '../types';
+import { errorRate, rate } from './Overview';
+
+interface Edge {
+  from: string;
+  to: string;
+  e: MapEdge;
+  rate?: number;
+  err?: number;
+  p95?: number;
+}
+
+const NODE_W = 168;
+const NODE_H = 40;
+const COL_GAP = 150;
+const ROW_GAP = 34;
+
+/** Longest-path layering (bounded for cycles), then barycentre ordering. */
+function layout(edges: Edge[]) {
+  const names = [...new Set(edges.flatMap((e) => [e.from, e.to]))].sort();
+  const layer = new Map(names.map((n) => [n, 0]));
+  for (let iter = 0; iter < names.length; iter++) {
+    let changed = false;
+    for (const e of edges) {
+      if (e.from === e.to) continue;
+      const want = layer.get(e.from)! + 1;
+      if (want > layer.get(e.to)! && want < names.length) {
+        layer.set(e.to, want);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const cols: string[][] = [];
+  for (const n of names) (cols[layer.get(n)!] ||= []).push(n);
+  const filled = cols.filter(Boolean);
+  const pos = new Map<string, { x: number; y: number }>();
+  const maxRows = Math.max(...filled.map((c) => c.length));
+  const height = maxRows * (NODE_H + ROW_GAP) + ROW_GAP;
+  filled.forEach((col, ci) => {
+    if (ci > 0) {
+      const bary = (n: string) => {
+        const ys = edges.filter((e) => e.to === n && pos.has(e.from)).map((e) => pos.get(e.from)!.y);
+        return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Infinity;
+      };
+      col.sort((a, b) => bary(a) - bary(b) || a.localeCompare(b));
+    }
+    const top = (height - col.length * (NODE_H + ROW_GAP) + ROW_GAP) / 2;
+    col.forEach((n, ri) => pos.set(n, { x: 24 + ci * (NODE_W + COL_GAP), y: top + ri * (NODE_H + ROW_GAP) }));
+  });
+  const width = 48 + filled.length * NODE_W + (filled.length - 1) * COL_GAP;
+  return { pos, width, height: height + 20 };
+}
+
+function edgeColor(err?: number) {
+  if (!isNum(err)) return '#94a3b8';
+  if (err >= 0.05) return '#dc2626';
+  if (err >= 0.01) return '#d97706';
+  return '#64748b';
+}
+
+export function MapPage() {
+  const tr = useTimeRange();
+  const loc = useLocation();
+  const { data, loading, notFound, error } = useApi<unknown>('map', { from: tr.apiFrom, to: tr.apiTo }, { allow404: true });
+  const edges: Edge[] = useMemo(
+    () =>
+      asArray<MapEdge>(data, 'edges')
+        .map((e) => ({
+          from: String(e.caller ?? e.source ?? '?'),
+          to: String(e.callee ?? e.target ?? '?'),
+          e,
+          rate: rate(e, tr.spanS),
+          err: errorRate(e),
+          p95: isNum(e.p95_ms) ? e.p95_ms : isNum(e.p95) ? e.p95 : undefined,
+        })),
+    [data, tr.spanS],
+  );
+  const lay = useMemo(() => (edges.length ? layout(edges) : null), [edges]);
+  const maxRate = Math.max(1e-9, ...edges.map((e) => e.rate ?? 0));
+  const goService = (n: string) => navigate(withQuery(`/services/${encodeURIComponent(n)}`, sharedQuery(loc.query), {}));
+
+  const cols: Column<Edge>[] = [
+    { key: 'from', label: 'Caller', render: (e) => e.from, sort: (e) => e.from },
+    { key: 'to', label: 'Callee', render: (e) => e.to, sort: (e) => e.to },
+    { key: 'proto', label: 'Protocol', render: (e) => e.e.protocol ?? '' },
+    { key: 'req', label: 'Requests', numeric: true, render: (e) => fmtCount(e.e.requests), sort: (e) => e.e.requests },
+    { key: 'rate', label: 'Rate', numeric: true, render: (e) => fmtRate(e.rate), sort: (e) => e.rate },
+    { key: 'err', label: 'Errors', numeric: true, render: (e) => fmtPct(e.err), sort: (e) => e.err },
+    { key: 'p95', label: 'p95', numeric: true, render: (e) => fmtMs(e.p95), sort: (e) => e.p95 },
+  ];
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>Service map</h1>
+        <p className="sub">Who calls whom: each arrow is caller → callee, labelled with request rate, error rate and p95.</p>
+      </div>
+      <Card>
+        {loading && !data ? (
+          <Loading label="Loading map…" />
+        ) : notFound ? (
+          <Empty title="The service map is not available on this server yet">
+            This Loupe server does not serve <code>/api/v1/map</code> (it answered 404). Upgrade the server to see callers and callees.
+          </Empty>
+        ) : error && !data ? (
+          <Empty title="The map could not be loaded">See the error above.</Empty>
+        ) : !lay ? (
+          <Empty title="No calls between services in this time range">{NO_TRAFFIC}</Empty>
+        ) : (
+          <div className="map-scroll">
+            <svg className="map" width={lay.width} height={lay.height} viewBox={`0 0 ${lay.width} ${lay.height}`} data-testid="service-map">
+              <defs>
+                {['#64748b', '#d97706', '#dc2626', '#94a3b8'].map((c) => (
+                  <marker key={c} id={`arrow-${c.slice(1)}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M0,0 L10,5 L0,10 z" fill={c} />
+                  </marker>
+                ))}
+              </defs>
+              {edges.map((e, i) => {
+                const a = lay.pos.get(e.from)!;
+                const b = lay.pos.get(e.to)!;
+                const color = edgeColor(e.err);
+                const w = 1.2 + 3 * Math.sqrt((e.rate ?? 0) / maxRate);
+                let d: string;
+                let lx: number;
+                let ly: number;
+                if (b.x > a.x) {
+                  const x1 = a.x + NODE_W;
+                  const y1 = a.y + NODE_H / 2;
+                  const x2 = b.x - 2;
+                  const y2 = b.y + NODE_H / 2;
+                  const mx = (x1 + x2) / 2;
+                  d = `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
+                  lx = mx;
+                  ly = (y1 + y2) / 2;
+                } else {
+                  // back edge or same column: loop under the nodes
+                  const x1 = a.x + NODE_W / 2;
+                  const y1 = a.y + NODE_H;
+                  const x2 = b.x + NODE_W / 2;
+                  const y2 = b.y + NODE_H + 2;
+                  const dip = Math.max(y1, y2) + 40;
+                  d = `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`;
+                  lx = (x1 + x2) / 2;
+                  ly = dip - 8;
+                }
+                const label = `${fmtRate(e.rate)} · ${fmtPct(e.err)} err · p95 ${fmtMs(e.p95)}`;
+                return (
+                  <g key={i} className="edge" data-edge={`${e.from}->${e.to}`}>
+                    <title>{`${e.from} → ${e.to}\n${fmtCount(e.e.requests)} requests\n${label}`}</title>
+                    <path d={d} fill="none" stroke={color} strokeWidth={w} strokeOpacity={0.75} markerEnd={`url(#arrow-${color.slice(1)})`} />
+                    <rect x={lx - label.length * 3.1 - 6} y={ly - 9} width={label.length * 6.2 + 12} height={18} rx={9} className="edge-label-bg" />
+                    <text x={lx} y={ly + 4} textAnchor="middle" className="edge-label" fill={color === '#64748b' ? '#334155' : color}>
+                      {label}
+                    </text>
+                  </g>
+                );
+              })}
+              {[...lay.pos.entries()].map(([n, p]) => (
+                <g key={n} className="node" transform={`translate(${p.x},${p.y})`} onClick={() => goService(n)} data-node={n}>
+                  <title>{n}</title>
+                  <rect width={NODE_W} height={NODE_H} rx={8} />
+                  <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
+                    {n.length > 22 ? n.slice(0, 21) + '…' : n}
+                  </text>
+                </g>
+              ))}
+            </svg>
+          </div>
+        )}
+      </Card>
+      {edges.length > 0 && (
+        <Card title="Edges">
+          <SortTable rows={edges} columns={cols} initialSort="rate" rowKey={(e, i) => `${e.from}>${e.to}>${i}`} testId="edges-table" />
+        </Card>
+      )}
+    </>
+  );
+}

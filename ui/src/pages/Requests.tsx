@@ -1,0 +1,132 @@
+import { useEffect, useMemo, useState } from 'react';
+import { asArray, useApi } from '../api';
+import { RequestDetail, RequestsTable } from '../components/RequestViews';
+import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
+import { fmtCount } from '../format';
+import { navigate, useLocation, withQuery } from '../router';
+import { useTimeRange } from '../timerange';
+import type { EndpointStats, RequestRecord, ServiceStats } from '../types';
+
+const PROTOCOLS = ['http1', 'postgres', 'mysql', 'redis', 'dns'];
+const LIMITS = [100, 200, 500, 1000];
+
+/** A text input that writes to the URL after a short pause. */
+function DebouncedInput({ value, onCommit, ...rest }: { value: string; onCommit: (v: string) => void } & Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+  const [v, setV] = useState(value);
+  useEffect(() => setV(value), [value]);
+  useEffect(() => {
+    if (v === value) return;
+    const id = window.setTimeout(() => onCommit(v), 400);
+    return () => window.clearTimeout(id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [v]);
+  return <input {...rest} value={v} onChange={(e) => setV(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && onCommit(v)} />;
+}
+
+export function RequestsPage() {
+  const loc = useLocation();
+  const tr = useTimeRange();
+  const q = loc.query;
+  const f = {
+    service: q.get('service') || '',
+    route: q.get('route') || '',
+    protocol: q.get('protocol') || '',
+    status: q.get('status') || '',
+    min_duration_ms: q.get('min_duration_ms') || '',
+    limit: q.get('limit') || '200',
+  };
+  const set = (changes: Record<string, string | null>) => navigate(withQuery(loc.path, loc.query, changes), true);
+
+  const services = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
+  const svcNames = useMemo(() => asArray<ServiceStats>(services.data, 'services').map((s) => s.name).sort(), [services.data]);
+  const endpoints = useApi<unknown>(f.service ? 'endpoints' : null, { service: f.service, from: tr.apiFrom, to: tr.apiTo });
+  const routes = useMemo(() => [...new Set(asArray<EndpointStats>(endpoints.data, 'endpoints').map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
+
+  const { data, loading, error } = useApi<unknown>('requests', { ...f, from: tr.apiFrom, to: tr.apiTo });
+  const rows = useMemo(() => asArray<RequestRecord>(data, 'requests', 'records'), [data]);
+  const [sel, setSel] = useState<{ r: RequestRecord; k: string } | null>(null);
+  const active = Object.entries(f).filter(([k, v]) => v && k !== 'limit').length;
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>Requests</h1>
+        <p className="sub">Individual requests and queries captured by Loupe, newest first. Click a row to see every field.</p>
+      </div>
+      <div className="filters" data-testid="request-filters">
+        <label>
+          Service
+          <select name="service" value={f.service} onChange={(e) => set({ service: e.target.value, route: null })}>
+            <option value="">All services</option>
+            {f.service && !svcNames.includes(f.service) && <option value={f.service}>{f.service}</option>}
+            {svcNames.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Route
+          {routes.length > 0 ? (
+            <select name="route" value={f.route} onChange={(e) => set({ route: e.target.value })}>
+              <option value="">All routes</option>
+              {f.route && !routes.includes(f.route) && <option value={f.route}>{f.route}</option>}
+              {routes.map((r) => (
+                <option key={r} value={r}>
+                  {r.length > 60 ? r.slice(0, 57) + '…' : r}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <DebouncedInput name="route" placeholder="/api/orders/{id}" value={f.route} onCommit={(v) => set({ route: v })} />
+          )}
+        </label>
+        <label>
+          Protocol
+          <select name="protocol" value={f.protocol} onChange={(e) => set({ protocol: e.target.value })}>
+            <option value="">Any</option>
+            {PROTOCOLS.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <DebouncedInput name="status" placeholder="e.g. 500" inputMode="numeric" value={f.status} onCommit={(v) => set({ status: v })} size={10} />
+        </label>
+        <label>
+          Min duration (ms)
+          <DebouncedInput name="min_duration_ms" type="number" min={0} placeholder="0" value={f.min_duration_ms} onCommit={(v) => set({ min_duration_ms: v })} style={{ width: 90 }} />
+        </label>
+        <label>
+          Limit
+          <select name="limit" value={f.limit} onChange={(e) => set({ limit: e.target.value === '200' ? null : e.target.value })}>
+            {LIMITS.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        </label>
+        {active > 0 && (
+          <button className="btn-plain clear" onClick={() => set({ service: null, route: null, protocol: null, status: null, min_duration_ms: null })}>
+            Clear filters
+          </button>
+        )}
+      </div>
+      <Card title={data ? <span data-testid="requests-count">{fmtCount(rows.length)} requests{rows.length >= Number(f.limit) ? ` (latest ${f.limit})` : ''}</span> : 'Requests'}>
+        {loading && !data ? (
+          <Loading label="Loading requests…" />
+        ) : error && !data ? (
+          <Empty title="Requests could not be loaded">See the error above.</Empty>
+        ) : rows.length === 0 ? (
+          active > 0 ? (
+            <Empty title="No request matches these filters">Loosen a filter or widen the time range.</Empty>
+          ) : (
+            <Empty title="No requests in this time range">{NO_TRAFFIC}</Empty>
+          )
+        ) : (
+          <RequestsTable rows={rows} onPick={(r, k) => setSel({ r, k })} selected={sel?.k} />
+        )}
+      </Card>
+      {sel && <RequestDetail r={sel.r} onClose={() => setSel(null)} />}
+    </>
+  );
+}

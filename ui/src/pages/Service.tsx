@@ -1,0 +1,211 @@
+import { useMemo, useState } from 'react';
+import { asArray, useApi } from '../api';
+import { TimeChart, type Series } from '../components/Chart';
+import { isError, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
+import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
+import { SortTable, type Column } from '../components/Table';
+import { fmtCount, fmtHM, fmtMs, fmtPct, fmtRate, isNum, recordTimeS } from '../format';
+import { Link, navigate, useHref, useLocation, withQuery } from '../router';
+import type { RouteParams } from '../nav';
+import { stepFor, useTimeRange } from '../timerange';
+import type { EndpointStats, LatencyPoint, RequestRecord, ServiceStats } from '../types';
+import { errorRate, KindBadge, rate } from './Overview';
+
+const COLORS = { p50: '#38a169', p95: '#3b6fd8', p99: '#d97706', rate: '#6b5bd2', err: '#dc2626' };
+const SAMPLE_LIMIT = 1000;
+
+function useLatency(service: string, q: number, step: number) {
+  const tr = useTimeRange();
+  const res = useApi<unknown>('latency', { service, q, step, from: tr.apiFrom, to: tr.apiTo });
+  const pts = useMemo(() => asArray<LatencyPoint>(res.data, 'points', 'latency'), [res.data]);
+  return { ...res, pts };
+}
+
+/** Fills missing buckets with null so gaps show as gaps, not as slopes. */
+function align(step: number, fromS: number, toS: number, sets: LatencyPoint[][]): { xs: number[]; maps: Map<number, LatencyPoint>[] } {
+  const maps = sets.map((s) => new Map(s.map((p) => [p.t, p])));
+  const ts = new Set<number>();
+  sets.forEach((s) => s.forEach((p) => ts.add(p.t)));
+  if (Number.isFinite(fromS) && Number.isFinite(toS) && toS > fromS && (toS - fromS) / step <= 2000 && ts.size > 0) {
+    const first = Math.min(...ts);
+    for (let t = first; t >= fromS; t -= step) ts.add(t);
+    for (let t = first; t < toS; t += step) ts.add(t);
+  }
+  return { xs: [...ts].sort((a, b) => a - b), maps };
+}
+
+export function ServicePage({ params }: { params: RouteParams }) {
+  const name = params.name;
+  const tr = useTimeRange();
+  const loc = useLocation();
+  const step = stepFor(tr.spanS, 360, 60);
+  const stepLabel = step === 60 ? 'minute' : step < 3600 ? `${step / 60} minutes` : `${step / 3600} h`;
+  const at = Number(loc.query.get('at')) || null;
+
+  const svcRes = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
+  const svc = useMemo(() => asArray<ServiceStats>(svcRes.data, 'services').find((s) => s.name === name), [svcRes.data, name]);
+  const p50 = useLatency(name, 0.5, step);
+  const p95 = useLatency(name, 0.95, step);
+  const p99 = useLatency(name, 0.99, step);
+  const eps = useApi<unknown>('endpoints', { service: name, from: tr.apiFrom, to: tr.apiTo });
+  const endpoints = useMemo(() => asArray<EndpointStats>(eps.data, 'endpoints'), [eps.data]);
+
+  // The latency series carry counts; errors per bucket come from the points
+  // when the server provides them, else from a sample of recent records.
+  const hasErrCounts = p50.pts.some((p) => isNum(p.errors));
+  const sample = useApi<unknown>(p50.data && !hasErrCounts ? 'requests' : null, { service: name, from: tr.apiFrom, to: tr.apiTo, limit: SAMPLE_LIMIT });
+  const sampleRows = useMemo(() => asArray<RequestRecord>(sample.data, 'requests', 'records'), [sample.data]);
+
+  const charts = useMemo(() => {
+    const { xs, maps } = align(step, tr.fromS, tr.toS, [p50.pts, p95.pts, p99.pts]);
+    const val = (m: Map<number, LatencyPoint>) => xs.map((t) => (isNum(m.get(t)?.value_ms) ? m.get(t)!.value_ms : null));
+    const lat: Series[] = [
+      { label: 'p50', color: COLORS.p50, values: val(maps[0]) },
+      { label: 'p95', color: COLORS.p95, values: val(maps[1]) },
+      { label: 'p99', color: COLORS.p99, values: val(maps[2]) },
+    ];
+    const counts = xs.map((t) => maps[0].get(t)?.count ?? maps[1].get(t)?.count ?? 0);
+    const thr: Series[] = [{ label: 'Throughput', color: COLORS.rate, values: counts.map((c) => c / step), fill: true }];
+    let errVals: (number | null)[];
+    let sampled = false;
+    if (hasErrCounts) {
+      errVals = xs.map((t, i) => (counts[i] ? (maps[0].get(t)?.errors ?? 0) / counts[i] : null));
+    } else {
+      const tot = new Map<number, number>();
+      const bad = new Map<number, number>();
+      for (const r of sampleRows) {
+        const b = Math.floor(recordTimeS(r) / step) * step;
+        tot.set(b, (tot.get(b) ?? 0) + 1);
+        if (isError(r)) bad.set(b, (bad.get(b) ?? 0) + 1);
+      }
+      errVals = xs.map((t) => (tot.get(t) ? (bad.get(t) ?? 0) / tot.get(t)! : null));
+      sampled = sampleRows.length >= SAMPLE_LIMIT;
+    }
+    const err: Series[] = [{ label: 'Error rate', color: COLORS.err, values: errVals, fill: true }];
+    return { xs, lat, thr, err, sampled };
+  }, [p50.pts, p95.pts, p99.pts, sampleRows, hasErrCounts, step, tr.fromS, tr.toS]);
+
+  const pick = (t: number) => navigate(withQuery(loc.path, loc.query, { at: at === t ? null : t }), true);
+
+  // Requests table: the slowest recent ones, or every request in the picked bucket.
+  const reqParams = at ? { service: name, from: at, to: at + step, limit: 500 } : { service: name, from: tr.apiFrom, to: tr.apiTo, limit: 500 };
+  const reqs = useApi<unknown>('requests', reqParams);
+  const reqRows = useMemo(() => {
+    const rows = asArray<RequestRecord>(reqs.data, 'requests', 'records');
+    return [...rows].sort((a, b) => (b.duration_ns ?? 0) - (a.duration_ns ?? 0)).slice(0, at ? 500 : 20);
+  }, [reqs.data, at]);
+  const [sel, setSel] = useState<{ r: RequestRecord; k: string } | null>(null);
+  const explorerHref = useHref('/requests', { service: name });
+
+  const epCols: Column<EndpointStats>[] = [
+    {
+      key: 'op',
+      label: 'Operation',
+      render: (e) => (
+        <span className="op">
+          <ProtoBadge p={e.protocol} /> {e.method && <span className="method">{e.method}</span>} <span className="mono" title={e.route}>{e.route}</span>
+        </span>
+      ),
+      sort: (e) => `${e.route} ${e.method}`,
+    },
+    { key: 'requests', label: 'Requests', numeric: true, render: (e) => fmtCount(e.requests), sort: (e) => e.requests },
+    { key: 'rate', label: 'Rate', numeric: true, render: (e) => fmtRate(rate(e, tr.spanS)), sort: (e) => rate(e, tr.spanS) },
+    { key: 'err', label: 'Errors', numeric: true, render: (e) => <span className={(errorRate(e) ?? 0) >= 0.05 ? 'bad' : ''}>{fmtPct(errorRate(e))}</span>, sort: (e) => errorRate(e) },
+    { key: 'p50', label: 'p50', numeric: true, render: (e) => fmtMs(e.p50_ms), sort: (e) => e.p50_ms },
+    { key: 'p95', label: 'p95', numeric: true, render: (e) => fmtMs(e.p95_ms), sort: (e) => e.p95_ms },
+    { key: 'p99', label: 'p99', numeric: true, render: (e) => fmtMs(e.p99_ms), sort: (e) => e.p99_ms },
+  ];
+
+  const latLoading = p95.loading && !p95.data;
+  const noData = !latLoading && charts.xs.length === 0;
+
+  return (
+    <>
+      <div className="page-head">
+        <div className="crumb">
+          <Link href={useHref('/')}>Overview</Link> /
+        </div>
+        <h1>
+          {name} <KindBadge kind={svc?.kind} />
+        </h1>
+        {svc && (
+          <div className="stats-row" data-testid="service-stats">
+            <span>
+              <b>{fmtRate(rate(svc, tr.spanS))}</b> throughput
+            </span>
+            <span>
+              <b>{fmtCount(svc.requests)}</b> requests
+            </span>
+            <span>
+              <b className={(errorRate(svc) ?? 0) >= 0.05 ? 'bad' : ''}>{fmtPct(errorRate(svc))}</b> errors
+            </span>
+            <span>
+              p50 <b>{fmtMs(svc.p50_ms)}</b>
+            </span>
+            <span>
+              p95 <b>{fmtMs(svc.p95_ms)}</b>
+            </span>
+            <span>
+              p99 <b>{fmtMs(svc.p99_ms)}</b>
+            </span>
+            {Array.isArray(svc.ports) && svc.ports.length > 0 && <span className="muted">ports {svc.ports.join(', ')}</span>}
+          </div>
+        )}
+      </div>
+
+      <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to see that {stepLabel}'s requests</span>}>
+        {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} height={220} testId="latency-chart" />}
+      </Card>
+      <div className="grid2">
+        <Card title="Throughput">
+          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.thr} yFormat={(v) => fmtRate(v)} onPick={pick} selected={at} height={150} testId="throughput-chart" />}
+        </Card>
+        <Card title="Error rate" actions={!hasErrCounts && sampleRows.length > 0 ? <span className="hint">{charts.sampled ? `estimated from the latest ${SAMPLE_LIMIT} requests` : 'from request records'}</span> : undefined}>
+          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.err} yFormat={(v) => fmtPct(v)} onPick={pick} selected={at} height={150} testId="error-chart" />}
+        </Card>
+      </div>
+
+      <Card title="Endpoints and operations">
+        {eps.loading && !eps.data ? (
+          <Loading />
+        ) : endpoints.length === 0 ? (
+          <Empty title="No endpoints in this time range">Routes, SQL statements and Redis commands appear here once {name} handles traffic.</Empty>
+        ) : (
+          <SortTable
+            rows={endpoints}
+            columns={epCols}
+            initialSort="requests"
+            rowKey={(e, i) => `${e.method}|${e.route}|${e.protocol}|${i}`}
+            onRowClick={(e) => navigate(withQuery('/requests', new URLSearchParams(explorerHref.split('?')[1] || ''), { route: e.route ?? null }))}
+            testId="endpoints-table"
+          />
+        )}
+      </Card>
+
+      <Card
+        title={at ? `Requests ${fmtHM(at)}–${fmtHM(at + step)}, slowest first` : 'Slowest recent requests'}
+        actions={
+          <>
+            {at && (
+              <button className="chip" onClick={() => pick(at)} data-testid="clear-minute">
+                {fmtHM(at)} ✕
+              </button>
+            )}
+            <Link href={explorerHref} className="small">
+              Open in Requests →
+            </Link>
+          </>
+        }
+      >
+        {reqs.loading && !reqs.data ? (
+          <Loading />
+        ) : reqRows.length === 0 ? (
+          <Empty title={at ? 'No requests in that interval' : 'No requests in this time range'} />
+        ) : (
+          <RequestsTable rows={reqRows} showService={false} onPick={(r, k) => setSel({ r, k })} selected={sel?.k} testId="service-requests-table" />
+        )}
+      </Card>
+      {sel && <RequestDetail r={sel.r} onClose={() => setSel(null)} />}
+    </>
+  );
+}
