@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "protocols/http1/http1.h"
 #include "protocols/redis/redis.h"
 
 namespace loupe {
@@ -10,6 +11,7 @@ namespace {
 // Order matters only among protocols whose first bytes could look alike;
 // detection asks modules with a matching default port first.
 const ProtocolModule kModules[] = {
+    {Protocol::Http1, http1::kDefaultPorts, http1::detect, http1::make_parser},
     {Protocol::Redis, redis::kDefaultPorts, redis::detect, redis::make_parser},
 };
 

@@ -1,0 +1,163 @@
+#include "protocols/http1/head.h"
+
+#include <cstring>
+
+namespace loupe::http1 {
+namespace {
+
+constexpr std::string_view kWhitespace = " \t";
+
+std::string_view trim(std::string_view s) {
+  size_t b = s.find_first_not_of(kWhitespace);
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(kWhitespace);
+  return s.substr(b, e - b + 1);
+}
+
+// Compares `s` to an all-lower-case ASCII `lower`, ignoring case in `s`.
+bool iequals(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// One Content-Length value: digits only, at most 18 of them so it cannot
+// overflow (bodies of an exabyte are not a real concern; a hostile or
+// corrupt value is).
+bool parse_length(std::string_view v, uint64_t& out) {
+  if (v.empty() || v.size() > 18) return false;
+  uint64_t n = 0;
+  for (char c : v) {
+    if (!is_digit(c)) return false;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out = n;
+  return true;
+}
+
+// Content-Length may be a list ("5, 5") and may repeat; every value must agree.
+bool add_content_length(std::string_view value, Head& h) {
+  while (true) {
+    size_t comma = value.find(',');
+    uint64_t n = 0;
+    if (!parse_length(trim(value.substr(0, comma)), n)) return false;
+    if (h.has_length && n != h.content_length) return false;
+    h.has_length = true;
+    h.content_length = n;
+    if (comma == std::string_view::npos) return true;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+void add_transfer_encoding(std::string_view value, Head& h) {
+  size_t comma = value.rfind(',');
+  std::string_view last = trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+  h.chunked = iequals(last, "chunked");
+  h.other_encoding = !h.chunked;
+}
+
+bool parse_version(std::string_view v) {
+  return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && is_digit(v[7]);
+}
+
+bool parse_request_line(std::string_view line, Head& h) {
+  size_t sp1 = line.find(' ');
+  size_t sp2 = line.rfind(' ');
+  if (sp1 == std::string_view::npos || sp2 <= sp1 + 1) return false;
+  if (!parse_version(line.substr(sp2 + 1))) return false;
+  h.method = line.substr(0, sp1);
+  h.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  return !h.method.empty() && h.target.find(' ') == std::string_view::npos;
+}
+
+bool parse_status_line(std::string_view line, Head& h) {
+  if (line.size() < 12 || !parse_version(line.substr(0, 8)) || line[8] != ' ') return false;
+  if (line.size() > 12 && line[12] != ' ') return false;
+  int status = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    if (!is_digit(line[i])) return false;
+    status = status * 10 + (line[i] - '0');
+  }
+  if (status < 100) return false;
+  h.status = status;
+  return true;
+}
+
+bool parse_field(std::string_view line, Head& h) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return true;  // tolerated: not a framing problem
+  std::string_view name = trim(line.substr(0, colon));
+  std::string_view value = trim(line.substr(colon + 1));
+  switch (name.size()) {
+    case 4:
+      if (h.host.empty() && iequals(name, "host")) h.host = value;
+      break;
+    case 7:
+      if (iequals(name, "upgrade") && !value.empty()) h.upgrade = true;
+      break;
+    case 11:
+      if (h.traceparent.empty() && iequals(name, "traceparent")) h.traceparent = value;
+      break;
+    case 14:
+      if (iequals(name, "content-length")) return add_content_length(value, h);
+      break;
+    case 17:
+      if (iequals(name, "transfer-encoding")) add_transfer_encoding(value, h);
+      break;
+    default:
+      break;
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t find_head_end(std::string_view s, size_t& scan) {
+  size_t i = scan;
+  while (i < s.size()) {
+    const void* p = std::memchr(s.data() + i, '\n', s.size() - i);
+    if (p == nullptr) break;
+    size_t nl = static_cast<size_t>(static_cast<const char*>(p) - s.data());
+    if (nl + 1 >= s.size() || (s[nl + 1] == '\r' && nl + 2 >= s.size())) {
+      scan = nl;  // cannot decide yet: re-examine this LF when more bytes arrive
+      return std::string_view::npos;
+    }
+    if (s[nl + 1] == '\n') return nl + 2;
+    if (s[nl + 1] == '\r' && s[nl + 2] == '\n') return nl + 3;
+    i = nl + 1;
+  }
+  scan = s.size();
+  return std::string_view::npos;
+}
+
+bool parse_head(std::string_view block, bool request, Head& out) {
+  out = Head{};
+  bool first = true;
+  while (!block.empty()) {
+    size_t nl = block.find('\n');
+    std::string_view line = block.substr(0, nl);
+    block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (first) {
+      if (!(request ? parse_request_line(line, out) : parse_status_line(line, out))) return false;
+      first = false;
+      continue;
+    }
+    if (line.empty()) break;
+    if (line[0] == ' ' || line[0] == '\t') continue;  // obsolete line folding
+    if (!parse_field(line, out)) return false;
+  }
+  if (first) return false;
+  // RFC 9112 6.1: Transfer-Encoding overrides Content-Length; a request whose
+  // final coding is not chunked has no determinable length.
+  if (out.chunked || out.other_encoding) out.has_length = false;
+  return !(request && out.other_encoding);
+}
+
+}  // namespace loupe::http1

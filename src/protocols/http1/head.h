@@ -1,0 +1,39 @@
+// Parsing one complete message head (start line + header fields) into the
+// few facts Loupe needs: identity of the request, status of the response,
+// and how the body is framed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace loupe::http1 {
+
+struct Head {
+  // Request line (requests only).
+  std::string_view method;
+  std::string_view target;
+  // Status line (responses only).
+  int status = 0;
+  // Header fields Loupe uses; views into the parsed block.
+  std::string_view host;
+  std::string_view traceparent;
+  bool upgrade = false;         // an Upgrade header is present
+  bool chunked = false;         // Transfer-Encoding's final coding is chunked
+  bool other_encoding = false;  // Transfer-Encoding present, final coding not chunked
+  bool has_length = false;
+  uint64_t content_length = 0;
+};
+
+// Finds the end of a head in `s`: the offset just past the empty line that
+// ends it (CRLF CRLF, or bare LFs), or npos. `scan` is where to resume
+// searching and is updated so repeated calls on a growing buffer stay linear.
+size_t find_head_end(std::string_view s, size_t& scan);
+
+// Parses a complete head `block` (as delimited by find_head_end). Returns
+// false when the start line is malformed or the framing headers are invalid
+// (bad or conflicting Content-Length, a request with a non-chunked
+// Transfer-Encoding); unknown or malformed other header lines are ignored.
+bool parse_head(std::string_view block, bool request, Head& out);
+
+}  // namespace loupe::http1

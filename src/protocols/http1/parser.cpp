@@ -1,0 +1,158 @@
+#include "protocols/http1/parser.h"
+
+#include <utility>
+
+#include "protocols/http1/http1.h"
+#include "protocols/http1/route_template.h"
+#include "protocols/http1/trace_context.h"
+
+namespace loupe::http1 {
+
+Parser::Parser(Role role)
+    : role_(role),
+      request_dir_(request_direction(role)),
+      requests_(true, *this, stats_),
+      responses_(false, *this, stats_) {}
+
+void Parser::feed(const Segment& seg, std::vector<Record>& out) {
+  if (finished_) return;
+  uint64_t captured = seg.bytes.size();
+  uint64_t gap = seg.length > captured ? seg.length - captured : 0;
+  out_ = &out;
+  (seg.dir == request_dir_ ? requests_ : responses_).feed(seg.bytes, gap, seg.ts_ns);
+  out_ = nullptr;
+}
+
+void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
+  // The close time is not the end of a close-delimited body: its last byte
+  // arrived with the last segment, and that is what end_ns means.
+  out_ = &out;
+  if (!finished_) responses_.close();
+  requests_.close();
+  out_ = nullptr;
+  stats_.unmatched += pending_.size();
+  pending_.clear();
+  open_request_seq_ = 0;
+  interim_bytes_ = 0;
+  interim_ = tunnel_ = false;
+}
+
+BodyPlan Parser::on_head(bool request, const Head& head, uint64_t start_ns) {
+  return request ? on_request_head(head, start_ns) : on_response_head(head);
+}
+
+void Parser::on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool /*complete*/) {
+  // A message cut short still counts: its head was seen, and pairing must
+  // stay in step with the other direction.
+  if (request) {
+    on_request_end(wire_bytes);
+  } else {
+    on_response_end(end_ns, wire_bytes);
+  }
+}
+
+BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
+  if (pending_.size() >= kMaxPending) {
+    pending_.pop_front();
+    ++stats_.unmatched;
+  }
+  Pending& p = pending_.emplace_back();
+  p.seq = next_seq_++;
+  p.start_ns = start_ns;
+  p.head_method = head.method == "HEAD";
+  p.connect = head.method == "CONNECT";
+  p.method.assign(head.method);
+  p.path.assign(head.target.substr(0, kMaxPath));
+  p.host.assign(head.host.substr(0, kMaxHost));
+  p.trace_id.assign(trace_id_from_traceparent(head.traceparent));
+  open_request_seq_ = p.seq;
+
+  BodyPlan plan;
+  // After CONNECT or an Upgrade offer the client's next bytes may belong to
+  // another protocol; ignore them until the response says what happened.
+  plan.hold_after = p.connect || head.upgrade;
+  if (head.chunked) {
+    plan.framing = Framing::Chunked;
+  } else if (head.has_length) {
+    plan.framing = Framing::Length;
+    plan.length = head.content_length;
+  }
+  return plan;
+}
+
+BodyPlan Parser::on_response_head(const Head& head) {
+  status_ = head.status;
+  interim_ = head.status < 200 && head.status != 101;
+  tunnel_ = false;
+  const Pending* req = pending_.empty() ? nullptr : &pending_.front();
+  BodyPlan plan;
+  if (interim_) return plan;
+  if (head.status == 101 || (req && req->connect && head.status / 100 == 2)) {
+    tunnel_ = true;
+    plan.framing = Framing::Tunnel;
+  } else if ((req && req->head_method) || head.status == 204 || head.status == 304) {
+    plan.framing = Framing::None;
+  } else if (head.chunked) {
+    plan.framing = Framing::Chunked;
+  } else if (head.has_length) {
+    plan.framing = Framing::Length;
+    plan.length = head.content_length;
+  } else {
+    plan.framing = Framing::UntilClose;
+  }
+  return plan;
+}
+
+void Parser::on_request_end(uint64_t wire_bytes) {
+  // The response may already have taken this request off the FIFO.
+  if (!pending_.empty() && pending_.back().seq == open_request_seq_) {
+    pending_.back().bytes = wire_bytes;
+    pending_.back().complete = true;
+  }
+  open_request_seq_ = 0;
+}
+
+void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
+  if (interim_) {
+    interim_bytes_ += wire_bytes;
+    return;
+  }
+  if (tunnel_) finished_ = true;  // whatever follows is not HTTP/1
+  uint64_t resp_bytes = wire_bytes + interim_bytes_;
+  interim_bytes_ = 0;
+  if (pending_.empty()) {
+    ++stats_.unmatched;
+    return;
+  }
+  Pending req = std::move(pending_.front());
+  pending_.pop_front();
+  if (req.seq == open_request_seq_) {  // answered before its body ended
+    req.bytes = requests_.message_bytes();
+    open_request_seq_ = 0;
+  }
+  emit(req, end_ns, resp_bytes);
+  if (!finished_) requests_.resume();
+}
+
+void Parser::emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes) {
+  if (out_ == nullptr) return;
+  Record& r = out_->emplace_back();
+  r.start_ns = req.start_ns;
+  r.end_ns = end_ns;
+  r.protocol = Protocol::Http1;
+  r.role = role_;
+  r.method = std::move(req.method);
+  r.path = std::move(req.path);
+  r.route = template_route(r.path);
+  r.host = std::move(req.host);
+  r.status = status_;
+  r.error = status_ >= 500;
+  r.trace_id = std::move(req.trace_id);
+  r.req_bytes = req.bytes;
+  r.resp_bytes = resp_bytes;
+  ++stats_.records;
+}
+
+std::unique_ptr<ProtocolParser> make_parser(Role role) { return std::make_unique<Parser>(role); }
+
+}  // namespace loupe::http1

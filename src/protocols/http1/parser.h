@@ -1,0 +1,69 @@
+// The HTTP/1 connection parser: two MessageReaders (one per direction) and
+// the FIFO that pairs each response with the oldest pending request
+// (keep-alive and pipelining).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "protocols/http1/message_reader.h"
+#include "protocols/parser.h"
+
+namespace loupe::http1 {
+
+class Parser final : public ProtocolParser, private MessageSink {
+ public:
+  static constexpr size_t kMaxPending = 128;
+  static constexpr size_t kMaxPath = 1024;
+  static constexpr size_t kMaxHost = 256;
+
+  explicit Parser(Role role);
+
+  void feed(const Segment& seg, std::vector<Record>& out) override;
+  void close(uint64_t ts_ns, std::vector<Record>& out) override;
+  bool finished() const override { return finished_; }
+  const ParserStats& stats() const override { return stats_; }
+
+ private:
+  // A request whose head was seen, waiting for its response.
+  struct Pending {
+    uint64_t seq = 0;
+    uint64_t start_ns = 0;
+    uint64_t bytes = 0;
+    bool complete = false;  // its body was fully seen
+    bool head_method = false;
+    bool connect = false;
+    std::string method;
+    std::string path;
+    std::string host;
+    std::string trace_id;
+  };
+
+  BodyPlan on_head(bool request, const Head& head, uint64_t start_ns) override;
+  void on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool complete) override;
+  BodyPlan on_request_head(const Head& head, uint64_t start_ns);
+  BodyPlan on_response_head(const Head& head);
+  void on_request_end(uint64_t wire_bytes);
+  void on_response_end(uint64_t end_ns, uint64_t wire_bytes);
+  void emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes);
+
+  Role role_;
+  Direction request_dir_;
+  ParserStats stats_;
+  MessageReader requests_;
+  MessageReader responses_;
+  std::deque<Pending> pending_;
+  std::vector<Record>* out_ = nullptr;  // set for the duration of feed()/close()
+  uint64_t next_seq_ = 1;
+  uint64_t open_request_seq_ = 0;  // request whose body is still being read
+  // The response in progress.
+  int status_ = 0;
+  bool interim_ = false;  // 1xx other than 101: skipped, its bytes join the final response
+  bool tunnel_ = false;
+  uint64_t interim_bytes_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace loupe::http1
