@@ -70,8 +70,8 @@ pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log $dir/logs/access.log truth;
   log_format truth '\$request_method \$uri \$status \$request_time \$bytes_sent';
+  access_log $dir/logs/access.log truth;
   client_body_temp_path $dir/tmp/body;
   proxy_temp_path $dir/tmp/proxy;
   fastcgi_temp_path $dir/tmp/fastcgi;
