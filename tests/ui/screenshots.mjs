@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Takes a PNG of each page into docs/screenshots/ (run by scripts/screenshots.sh).
+//   node tests/ui/screenshots.mjs [--url http://127.0.0.1:PORT] [--out docs/screenshots]
+import path from 'node:path';
+import fs from 'node:fs';
+import { launch, target, ROOT } from './browser.mjs';
+
+const oi = process.argv.indexOf('--out');
+const out = path.resolve(oi > 0 ? process.argv[oi + 1] : path.join(ROOT, 'docs/screenshots'));
+fs.mkdirSync(out, { recursive: true });
+
+const srv = await target();
+const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+page.setDefaultTimeout(30_000);
+const settle = async () => {
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('.loading, .sparkline.placeholder'), null, { timeout: 15_000 }).catch(() => {});
+  await page.waitForTimeout(300);
+};
+const shot = async (name, full = true) => {
+  await settle();
+  await page.screenshot({ path: path.join(out, `${name}.png`), fullPage: full });
+  console.log(`screenshots: ${path.relative(ROOT, path.join(out, name + '.png'))}`);
+};
+
+try {
+  const services = await (await fetch(`${srv.url}/api/v1/services`)).json();
+  const list = Array.isArray(services) ? services : services.services || [];
+  const svc = list.find((s) => s.name === 'checkout')?.name || list[0]?.name;
+
+  await page.goto(`${srv.url}/`);
+  await shot('overview');
+
+  if (svc) {
+    await page.goto(`${srv.url}/services/${encodeURIComponent(svc)}`);
+    await shot('service');
+  }
+
+  await page.goto(`${srv.url}/requests`);
+  await settle();
+  await page.locator('[data-testid=requests-table] tbody tr').nth(2).click().catch(() => {});
+  await shot('requests', false);
+
+  await page.goto(`${srv.url}/requests?protocol=postgres`);
+  await settle();
+  await page.locator('[data-testid=requests-table] tbody tr').first().click().catch(() => {});
+  await shot('request-detail-sql', false);
+
+  await page.goto(`${srv.url}/map`);
+  await shot('map');
+
+  await page.goto(`${srv.url}/status`);
+  await shot('status');
+
+  await page.goto(`${srv.url}/?from=2030-01-02T10:00:00Z&to=2030-01-01T10:00:00Z`);
+  await shot('error-banner', false);
+} finally {
+  await browser.close();
+  await srv.close();
+}
