@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "agent/address.h"
+#include "agent/tls/tls_record.h"
 #include "protocols/detect.h"
 
 namespace loupe {
@@ -115,21 +116,46 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
 
   Direction dir = ev.h.dir == LOUPE_DIR_EGRESS ? Direction::Egress : Direction::Ingress;
   std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
+  if (!route_tls(c, ev, bytes)) return;
   if (!c.detection_done) {
     c.protocol = detect_protocol(bytes, dir, c.role, c.local_port, c.remote_port);
     if (c.protocol != Protocol::Unknown) {
       c.parser = make_parser(c.protocol, c.role);
       c.detection_done = true;
     } else if (++c.detect_tries >= opts_.detect_segments) {
-      c.detection_done = true;
-      ++stats_.undetected_connections;
-      ++stats_.undetected_by_port[c.role == Role::Server ? c.local_port : c.remote_port];
+      give_up_detection(c);
     }
   }
   if (!c.parser || c.parser->finished()) return;
   Segment seg{dir, clock_.to_unix(ev.h.ts_ns), bytes, ev.length};
   c.parser->feed(seg, scratch_);
   emit(c, ev.h.tgid, scratch_);
+}
+
+bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
+                                  std::string_view bytes) {
+  bool plaintext = ev.flags & LOUPE_DATA_F_TLS;
+  if (plaintext && !c.tls) {
+    // First plaintext: what came before (a peeked ClientHello, PostgreSQL's
+    // SSLRequest) says nothing about the protocol inside the TLS session.
+    c.tls = true;
+    ++stats_.tls_connections;
+    if (c.opaque_tls) --stats_.tls_opaque_connections;
+    c.opaque_tls = false;
+    c.protocol = Protocol::Unknown;
+    c.parser.reset();
+    c.detect_tries = 0;
+    c.detection_done = false;
+    return true;
+  }
+  if (c.tls) return plaintext;  // ciphertext that raced the kernel's TLS mark
+  if (!c.detection_done && tls::looks_like_tls_record(bytes)) {
+    c.opaque_tls = true;
+    c.detection_done = true;
+    ++stats_.tls_opaque_connections;
+    return false;
+  }
+  return !c.opaque_tls;
 }
 
 void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& records) {
@@ -139,6 +165,7 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
     r.comm = c.comm;
     r.local_addr = c.local_addr;
     r.remote_addr = c.remote_addr;
+    r.tls = c.tls;
     if (r.role == Role::Unknown) r.role = c.role;
   }
   stats_.records += records.size();
@@ -146,7 +173,16 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
   records.clear();
 }
 
+void ConnectionTracker::give_up_detection(Connection& c) {
+  c.detection_done = true;
+  ++stats_.undetected_connections;
+  ++stats_.undetected_by_port[c.role == Role::Server ? c.local_port : c.remote_port];
+}
+
 void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) {
+  // A connection that carried bytes no parser claimed is counted, however
+  // short it was.
+  if (!c.detection_done && c.detect_tries > 0) give_up_detection(c);
   if (c.parser) {
     c.parser->close(clock_.to_unix(mono_ns), scratch_);
     emit(c, key.tgid, scratch_);

@@ -28,6 +28,8 @@ struct TrackerStats {
   uint64_t connections_evicted = 0;  // dropped to keep the table bounded
   uint64_t data_without_open = 0;    // the OPEN event was lost (ring buffer full)
   uint64_t undetected_connections = 0;
+  uint64_t tls_connections = 0;         // plaintext seen through the SSL uprobes
+  uint64_t tls_opaque_connections = 0;  // TLS records from a library Loupe could not probe
   uint64_t records = 0;
   std::map<uint16_t, uint64_t> undetected_by_port;  // server port -> connections
   std::map<Protocol, ParserStats> parsers;
@@ -79,6 +81,8 @@ class ConnectionTracker {
     uint16_t local_port = 0;
     uint16_t remote_port = 0;
     Protocol protocol = Protocol::Unknown;
+    bool tls = false;         // payload comes from the SSL uprobes (plaintext)
+    bool opaque_tls = false;  // ciphertext only: counted, never parsed
     uint32_t detect_tries = 0;
     bool detection_done = false;
     std::unique_ptr<ProtocolParser> parser;
@@ -88,8 +92,11 @@ class ConnectionTracker {
   void on_open(const loupe_open_event& ev);
   void on_data(const loupe_data_event& ev, std::span<const uint8_t> payload);
   void on_close(const loupe_event_header& h);
+  // Returns false when the segment must not reach detection or the parser.
+  bool route_tls(Connection& c, const loupe_data_event& ev, std::string_view bytes);
   void on_process_exit(uint32_t tgid);
   void finish(const Key& key, Connection& c, uint64_t ts_ns);
+  void give_up_detection(Connection& c);
   void emit(Connection& c, uint32_t tgid, std::vector<Record>& records);
   void make_room();
   Role infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns);

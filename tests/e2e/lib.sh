@@ -65,10 +65,11 @@ start_nginx() {
   cat > "$dir/nginx.conf" <<CONF
 user root;
 worker_processes 1;
+worker_rlimit_nofile 20000;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections 16384; }
 http {
   log_format truth '\$request_method \$uri \$status \$request_time \$bytes_sent';
   access_log $dir/logs/access.log truth;
