@@ -19,6 +19,7 @@ export function App() {
       <TimeProvider>
         <div className="layout">
           <aside className="sidebar">
+            <div className="sidebar-inner">
             <Link href={withQuery('/', shared, {})} className="brand">
               <svg width="22" height="22" viewBox="0 0 32 32" aria-hidden>
                 <circle cx="13" cy="13" r="9" fill="none" stroke="currentColor" strokeWidth="3.5" />
@@ -41,6 +42,7 @@ export function App() {
                 </span>
               ))}
             </nav>
+            </div>
           </aside>
           <main className="main">
             <header className="topbar">

@@ -8,6 +8,7 @@ export interface Series {
   color: string;
   values: (number | null)[];
   fill?: boolean;
+  dash?: number[];
 }
 
 export interface TimeChartProps {
@@ -53,6 +54,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
           stroke: s.color,
           width: 1.75,
           fill: s.fill ? s.color + '22' : undefined,
+          dash: s.dash,
           spanGaps: false,
           points: { show: xs.length < 40, size: 4 },
           value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),

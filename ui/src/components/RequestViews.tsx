@@ -22,7 +22,8 @@ export function operation(r: RequestRecord): string {
 }
 
 export function StatusCell({ r }: { r: RequestRecord }) {
-  const s = r.status ?? r.error_code ?? (r.error ? 'error' : 'ok');
+  const http = r.protocol === 'http1' || (isNum(Number(r.status)) && Number(r.status) >= 100);
+  const s = http && r.status ? r.status : isError(r) ? r.error_code || 'error' : 'ok';
   return <span className={`status ${isError(r) ? 'status-bad' : Number(s) >= 400 ? 'status-warn' : 'status-ok'}`}>{String(s)}</span>;
 }
 

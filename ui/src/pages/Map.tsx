@@ -17,12 +17,24 @@ interface Edge {
   p95?: number;
 }
 
-const NODE_W = 168;
+const NODE_W = 150;
 const NODE_H = 40;
-const COL_GAP = 150;
-const ROW_GAP = 34;
+const COL_GAP = 210;
+const ROW_GAP = 44;
+const LABEL_W = 132;
+const LABEL_H = 32;
 
-/** Longest-path layering (bounded for cycles), then barycentre ordering. */
+interface Placed extends Edge {
+  d: string;
+  lx: number;
+  ly: number;
+}
+
+/**
+ * Longest-path layering (bounded for cycles), barycentre ordering, then each
+ * forward edge is routed through a label slot in the gap before its callee;
+ * slots in one gap are spread so labels never overlap.
+ */
 function layout(edges: Edge[]) {
   const names = [...new Set(edges.flatMap((e) => [e.from, e.to]))].sort();
   const layer = new Map(names.map((n) => [n, 0]));
@@ -43,7 +55,7 @@ function layout(edges: Edge[]) {
   const filled = cols.filter(Boolean);
   const pos = new Map<string, { x: number; y: number }>();
   const maxRows = Math.max(...filled.map((c) => c.length));
-  const height = maxRows * (NODE_H + ROW_GAP) + ROW_GAP;
+  const height0 = maxRows * (NODE_H + ROW_GAP) + ROW_GAP;
   filled.forEach((col, ci) => {
     if (ci > 0) {
       const bary = (n: string) => {
@@ -52,11 +64,67 @@ function layout(edges: Edge[]) {
       };
       col.sort((a, b) => bary(a) - bary(b) || a.localeCompare(b));
     }
-    const top = (height - col.length * (NODE_H + ROW_GAP) + ROW_GAP) / 2;
-    col.forEach((n, ri) => pos.set(n, { x: 24 + ci * (NODE_W + COL_GAP), y: top + ri * (NODE_H + ROW_GAP) }));
+    const top = (height0 - col.length * (NODE_H + ROW_GAP) + ROW_GAP) / 2;
+    col.forEach((n, ri) => pos.set(n, { x: 20 + ci * (NODE_W + COL_GAP), y: top + ri * (NODE_H + ROW_GAP) }));
   });
-  const width = 48 + filled.length * NODE_W + (filled.length - 1) * COL_GAP;
-  return { pos, width, height: height + 20 };
+
+  // label slots per gap
+  const slots = new Map<number, { e: Edge; want: number; y?: number }[]>();
+  const placed: Placed[] = [];
+  for (const e of edges) {
+    const a = pos.get(e.from)!;
+    const b = pos.get(e.to)!;
+    if (b.x > a.x) {
+      const gx = b.x - COL_GAP / 2;
+      const want = (a.y + b.y) / 2 + NODE_H / 2;
+      (slots.get(gx) || slots.set(gx, []).get(gx)!).push({ e, want });
+    }
+  }
+  let maxY = height0;
+  for (const [gx, list] of slots) {
+    list.sort((p, q) => p.want - q.want);
+    let prev = -Infinity;
+    for (const s of list) {
+      s.y = Math.max(s.want, prev + LABEL_H + 6);
+      prev = s.y;
+    }
+    // shift the stack back up so it stays centred on what it wanted
+    const shift = Math.min(
+      list.reduce((acc, s) => acc + (s.y! - s.want), 0) / list.length,
+      list[0].y! - LABEL_H / 2 - 8,
+    );
+    for (const s of list) {
+      s.y! -= Math.max(0, shift);
+      const a = pos.get(s.e.from)!;
+      const b = pos.get(s.e.to)!;
+      const x1 = a.x + NODE_W;
+      const y1 = a.y + NODE_H / 2;
+      const x2 = b.x - 2;
+      const y2 = b.y + NODE_H / 2;
+      const l = gx - LABEL_W / 2;
+      const r = gx + LABEL_W / 2;
+      const m1 = (x1 + l) / 2;
+      const m2 = (r + x2) / 2;
+      const d = `M${x1},${y1} C${m1},${y1} ${m1},${s.y} ${l},${s.y} L${r},${s.y} C${m2},${s.y} ${m2},${y2} ${x2},${y2}`;
+      placed.push({ ...s.e, d, lx: gx, ly: s.y! });
+      maxY = Math.max(maxY, s.y! + LABEL_H);
+    }
+  }
+  for (const e of edges) {
+    const a = pos.get(e.from)!;
+    const b = pos.get(e.to)!;
+    if (b.x > a.x) continue;
+    // back edge or same column: loop under the nodes
+    const x1 = a.x + NODE_W / 2;
+    const y1 = a.y + NODE_H;
+    const x2 = b.x + NODE_W / 2;
+    const y2 = b.y + NODE_H + 2;
+    const dip = Math.max(y1, y2) + 60;
+    placed.push({ ...e, d: `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`, lx: (x1 + x2) / 2 || x1 + 40, ly: dip - 14 });
+    maxY = Math.max(maxY, dip + 10);
+  }
+  const width = 40 + filled.length * NODE_W + (filled.length - 1) * COL_GAP;
+  return { pos, placed, width, height: maxY + 16 };
 }
 
 function edgeColor(err?: number) {
@@ -116,50 +184,29 @@ export function MapPage() {
           <Empty title="No calls between services in this time range">{NO_TRAFFIC}</Empty>
         ) : (
           <div className="map-scroll">
-            <svg className="map" width={lay.width} height={lay.height} viewBox={`0 0 ${lay.width} ${lay.height}`} data-testid="service-map">
+            <svg className="map" width={lay.width} height={lay.height} style={{ maxWidth: "100%", height: "auto" }} viewBox={`0 0 ${lay.width} ${lay.height}`} data-testid="service-map">
               <defs>
                 {['#64748b', '#d97706', '#dc2626', '#94a3b8'].map((c) => (
-                  <marker key={c} id={`arrow-${c.slice(1)}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                  <marker key={c} id={`arrow-${c.slice(1)}`} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
                     <path d="M0,0 L10,5 L0,10 z" fill={c} />
                   </marker>
                 ))}
               </defs>
-              {edges.map((e, i) => {
-                const a = lay.pos.get(e.from)!;
-                const b = lay.pos.get(e.to)!;
+              {lay.placed.map((e, i) => {
                 const color = edgeColor(e.err);
                 const w = 1.2 + 3 * Math.sqrt((e.rate ?? 0) / maxRate);
-                let d: string;
-                let lx: number;
-                let ly: number;
-                if (b.x > a.x) {
-                  const x1 = a.x + NODE_W;
-                  const y1 = a.y + NODE_H / 2;
-                  const x2 = b.x - 2;
-                  const y2 = b.y + NODE_H / 2;
-                  const mx = (x1 + x2) / 2;
-                  d = `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
-                  lx = mx;
-                  ly = (y1 + y2) / 2;
-                } else {
-                  // back edge or same column: loop under the nodes
-                  const x1 = a.x + NODE_W / 2;
-                  const y1 = a.y + NODE_H;
-                  const x2 = b.x + NODE_W / 2;
-                  const y2 = b.y + NODE_H + 2;
-                  const dip = Math.max(y1, y2) + 40;
-                  d = `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`;
-                  lx = (x1 + x2) / 2;
-                  ly = dip - 8;
-                }
-                const label = `${fmtRate(e.rate)} · ${fmtPct(e.err)} err · p95 ${fmtMs(e.p95)}`;
+                const line1 = `${fmtRate(e.rate)} · ${fmtPct(e.err)} err`;
+                const line2 = `p95 ${fmtMs(e.p95)}`;
                 return (
                   <g key={i} className="edge" data-edge={`${e.from}->${e.to}`}>
-                    <title>{`${e.from} → ${e.to}\n${fmtCount(e.e.requests)} requests\n${label}`}</title>
-                    <path d={d} fill="none" stroke={color} strokeWidth={w} strokeOpacity={0.75} markerEnd={`url(#arrow-${color.slice(1)})`} />
-                    <rect x={lx - label.length * 3.1 - 6} y={ly - 9} width={label.length * 6.2 + 12} height={18} rx={9} className="edge-label-bg" />
-                    <text x={lx} y={ly + 4} textAnchor="middle" className="edge-label" fill={color === '#64748b' ? '#334155' : color}>
-                      {label}
+                    <title>{`${e.from} → ${e.to}\n${fmtCount(e.e.requests)} requests\n${line1}\n${line2}`}</title>
+                    <path d={e.d} fill="none" stroke={color} strokeWidth={w} strokeOpacity={0.7} markerEnd={`url(#arrow-${color.slice(1)})`} />
+                    <rect x={e.lx - LABEL_W / 2} y={e.ly - LABEL_H / 2} width={LABEL_W} height={LABEL_H} rx={6} className="edge-label-bg" stroke={color} strokeOpacity={0.35} />
+                    <text x={e.lx} y={e.ly - 3} textAnchor="middle" className="edge-label" fill={color === '#64748b' ? '#334155' : color}>
+                      {line1}
+                    </text>
+                    <text x={e.lx} y={e.ly + 11} textAnchor="middle" className="edge-label sub" fill={color === '#64748b' ? '#64748b' : color}>
+                      {line2}
                     </text>
                   </g>
                 );

@@ -62,10 +62,15 @@ export function ServicePage({ params }: { params: RouteParams }) {
     const lat: Series[] = [
       { label: 'p50', color: COLORS.p50, values: val(maps[0]) },
       { label: 'p95', color: COLORS.p95, values: val(maps[1]) },
-      { label: 'p99', color: COLORS.p99, values: val(maps[2]) },
+      { label: 'p99', color: COLORS.p99, values: val(maps[2]), dash: [5, 3] },
     ];
+    // Buckets with no point inside the data's span had no requests (0); outside
+    // it (before the first / after the last point) they are unknown (gap).
+    const known = xs.filter((t) => maps[0].has(t) || maps[1].has(t));
+    const lo = known.length ? known[0] : Infinity;
+    const hi = known.length ? known[known.length - 1] : -Infinity;
     const counts = xs.map((t) => maps[0].get(t)?.count ?? maps[1].get(t)?.count ?? 0);
-    const thr: Series[] = [{ label: 'Throughput', color: COLORS.rate, values: counts.map((c) => c / step), fill: true }];
+    const thr: Series[] = [{ label: 'Throughput', color: COLORS.rate, values: counts.map((c, i) => (xs[i] < lo || xs[i] > hi ? null : c / step)), fill: true }];
     let errVals: (number | null)[];
     let sampled = false;
     if (hasErrCounts) {

@@ -17,7 +17,11 @@ function find(o: unknown, test: (k: string) => boolean, depth = 0): unknown {
   return undefined;
 }
 
-const label = (k: string) => k.replace(/_/g, ' ').replace(/\b(ns|ms|s)$/, '($1)');
+const label = (k: string) => {
+  // units are dropped where the value is formatted (uptime, sizes), kept elsewhere
+  const t = /uptime|bytes|size/.test(k) ? k.replace(/_(s|ms|ns|bytes)$/, '').replace(/_/g, ' ') : k.replace(/_/g, ' ').replace(/ (ns|ms|s|h)$/, ' ($1)');
+  return t.charAt(0).toUpperCase() + t.slice(1);
+};
 
 function fmtValue(k: string, v: unknown): React.ReactNode {
   if (v === null || v === undefined || v === '') return <span className="muted">–</span>;
