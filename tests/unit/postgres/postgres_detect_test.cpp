@@ -1,0 +1,51 @@
+#include <gtest/gtest.h>
+
+#include "pg_wire.h"
+
+using namespace pgwire;
+using loupe::Detection;
+using loupe::Direction;
+using loupe::Role;
+using loupe::postgres::detect;
+
+TEST(PostgresDetect, StartupAndNegotiationRequests) {
+  EXPECT_EQ(detect(startup("u", "d"), Direction::Egress, Role::Client), Detection::Match);
+  EXPECT_EQ(detect(ssl_request(), Direction::Ingress, Role::Server), Detection::Match);
+  EXPECT_EQ(detect(untyped(80877104, ""), Direction::Egress, Role::Client), Detection::Match);
+  EXPECT_EQ(detect(untyped(80877102, be32(1) + be32(2)), Direction::Egress, Role::Client),
+            Detection::Match);
+}
+
+TEST(PostgresDetect, ShortPrefixNeedsMore) {
+  std::string s = startup("u", "d");
+  for (std::size_t i = 1; i < 8; ++i)
+    EXPECT_EQ(detect(s.substr(0, i), Direction::Egress, Role::Client), Detection::NeedMore) << i;
+  EXPECT_EQ(detect("Q\0\0", Direction::Egress, Role::Client), Detection::NeedMore);
+}
+
+TEST(PostgresDetect, MidStreamFrontendMessages) {
+  EXPECT_EQ(detect(query("SELECT 1"), Direction::Egress, Role::Client), Detection::Match);
+  EXPECT_EQ(detect(parse("", "SELECT $1") + bind("", ""), Direction::Egress, Role::Client),
+            Detection::Match);
+  EXPECT_EQ(detect(bind("", "s1") + execute("") + sync_msg(), Direction::Egress, Role::Client),
+            Detection::Match);
+  EXPECT_EQ(detect(query("SELECT 1"), Direction::Egress, Role::Unknown), Detection::Match);
+}
+
+TEST(PostgresDetect, RejectsOtherProtocols) {
+  for (std::string_view s : {"GET / HTTP/1.1\r\n\r\n", "*1\r\n$4\r\nPING\r\n",
+                             "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03"}) {
+    EXPECT_EQ(detect(s, Direction::Egress, Role::Client), Detection::NoMatch) << s;
+  }
+  // Binary junk after Q.
+  EXPECT_EQ(detect(msg('Q', std::string("\x01\x02\x03\x00", 4)), Direction::Egress, Role::Client),
+            Detection::NoMatch);
+  // A request in the response direction is not a match.
+  EXPECT_EQ(detect(query("SELECT 1"), Direction::Ingress, Role::Client), Detection::NoMatch);
+}
+
+TEST(PostgresDetect, AuthenticationInResponseDirection) {
+  EXPECT_EQ(
+      detect(auth(10, "SCRAM-SHA-256" + std::string(2, '\0')), Direction::Ingress, Role::Client),
+      Detection::Match);
+}
