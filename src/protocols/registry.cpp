@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "protocols/dns/dns.h"
 #include "protocols/http1/http1.h"
 #include "protocols/redis/redis.h"
 
@@ -13,6 +14,7 @@ namespace {
 const ProtocolModule kModules[] = {
     {Protocol::Http1, http1::kDefaultPorts, http1::detect, http1::make_parser},
     {Protocol::Redis, redis::kDefaultPorts, redis::detect, redis::make_parser},
+    {Protocol::Dns, dns::kDefaultPorts, dns::detect, dns::make_parser},
 };
 
 }  // namespace

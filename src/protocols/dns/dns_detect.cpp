@@ -1,0 +1,32 @@
+// Recognising DNS from the first segment of a connection or socket.
+#include "protocols/dns/dns.h"
+#include "protocols/dns/message.h"
+
+namespace loupe::dns {
+
+Detection detect(std::string_view b, Direction dir, Role role) {
+  // Which QR bit the bytes must carry: queries travel the request way.
+  int want_qr = -1;
+  if (role != Role::Unknown) want_qr = dir == request_direction(role) ? 0 : 1;
+
+  // UDP: the segment is one whole datagram.
+  if (plausible_message(b, want_qr)) return Detection::Match;
+  if (b.size() < 2) return Detection::NeedMore;
+  // TCP: a length prefix, then the message (possibly still arriving).
+  size_t announced = read_u16(b, 0);
+  std::string_view rest = b.substr(2);
+  if (announced < kHeaderSize + 5 || announced < rest.size()) return Detection::NoMatch;
+  if (plausible_message(rest, want_qr)) return Detection::Match;
+  if (rest.size() >= kHeaderSize + 5) return Detection::NoMatch;
+  // Not enough of the message yet to judge it: check what is there.
+  if (rest.size() >= 4) {
+    uint16_t flags = read_u16(rest, 2);
+    if (((flags >> 11) & 0xF) != 0) return Detection::NoMatch;
+    if (want_qr >= 0 && ((flags & 0x8000) != 0) != (want_qr == 1)) return Detection::NoMatch;
+  }
+  if (rest.size() >= 6 && (read_u16(rest, 4) < 1 || read_u16(rest, 4) > 4))
+    return Detection::NoMatch;
+  return Detection::NeedMore;
+}
+
+}  // namespace loupe::dns
