@@ -83,7 +83,7 @@ function genMinute(m) {
   const out = [];
   for (const [svc, s] of Object.entries(SERVICES)) {
     const wave = 1 + 0.35 * Math.sin(m / 37 + svc.length);
-    const n = Math.round(s.perMin * (recent ? 1 : 0.18) * wave * (0.8 + 0.4 * r()));
+    const n = Math.round(3 * s.perMin * (recent ? 1 : 0.18) * wave * (0.8 + 0.4 * r()));
     const ops = OPS[svc];
     const total = ops.reduce((a, o) => a + o[4], 0);
     for (let i = 0; i < n; i++) {
