@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { ErrorsCtx, useErrorRegistry } from './api';
 import { ErrorBanner } from './components/ErrorBanner';
 import { Empty } from './components/States';
@@ -13,6 +14,10 @@ export function App() {
   const activeKey = m ? m.entry.parent ?? m.entry.key : null;
   const shared = sharedQuery(loc.query);
   const Page = m?.entry.page;
+  const title = m ? (m.entry.key === 'service' ? m.params.name : m.entry.label) : 'Not found';
+  useEffect(() => {
+    document.title = `${title} · Loupe`;
+  }, [title]);
 
   return (
     <ErrorsCtx.Provider value={{ set }}>

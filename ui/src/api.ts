@@ -101,7 +101,11 @@ export function useApi<T>(path: string | null, params: Params = {}, opts: { allo
   const id = useId();
   const { set } = useContext(ErrorsCtx);
   const key = path === null ? null : apiUrl(path, params);
-  const [state, setState] = useState<ApiState<T> & { key: string | null }>({
+  // A relative range moves on every refresh; keep showing the old data until
+  // the new arrives unless something other than the time window changed.
+  const { from: _f, to: _t, ...rest } = params;
+  const identity = path === null ? null : apiUrl(path, rest);
+  const [state, setState] = useState<ApiState<T> & { key: string | null; identity?: string | null }>({
     data: undefined,
     error: undefined,
     loading: path !== null,
@@ -115,22 +119,22 @@ export function useApi<T>(path: string | null, params: Params = {}, opts: { allo
       return;
     }
     const ac = new AbortController();
-    setState((s) => ({ ...s, loading: true, ...(s.key !== key ? { data: undefined, error: undefined, notFound: false } : {}), key }));
+    setState((s) => ({ ...s, loading: true, ...(s.identity !== identity ? { data: undefined, error: undefined, notFound: false } : {}), key, identity }));
     apiGet<T>(path, params, ac.signal).then(
       (data) => {
         if (ac.signal.aborted) return;
-        setState({ data, error: undefined, loading: false, notFound: false, key });
+        setState({ data, error: undefined, loading: false, notFound: false, key, identity });
         set(id, null);
       },
       (e: unknown) => {
         if (ac.signal.aborted) return;
         const err = e instanceof ApiError ? e : new ApiError(String(e), 0, key);
         if (opts.allow404 && err.status === 404) {
-          setState({ data: undefined, error: undefined, loading: false, notFound: true, key });
+          setState({ data: undefined, error: undefined, loading: false, notFound: true, key, identity });
           set(id, null);
           return;
         }
-        setState((s) => ({ ...s, error: err, loading: false, key }));
+        setState((s) => ({ ...s, error: err, loading: false, key, identity }));
         set(id, err);
       },
     );

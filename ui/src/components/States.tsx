@@ -22,12 +22,17 @@ export const NO_TRAFFIC = (
   </>
 );
 
-export function Card({ title, actions, children, className }: { title?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string }) {
+export function Card({ title, hint, actions, children, className }: { title?: React.ReactNode; hint?: React.ReactNode; actions?: React.ReactNode; children: React.ReactNode; className?: string }) {
   return (
     <section className={`card ${className ?? ''}`}>
       {(title || actions) && (
         <header className="card-head">
-          {title && <h2>{title}</h2>}
+          {title && (
+            <h2>
+              {title}
+              {hint && <span className="hint title-hint">{hint}</span>}
+            </h2>
+          )}
           {actions && <div className="card-actions">{actions}</div>}
         </header>
       )}

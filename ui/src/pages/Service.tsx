@@ -189,6 +189,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
 
       <Card
         title={at ? `Requests ${fmtHM(at)}–${fmtHM(at + step)}, slowest first` : 'Slowest recent requests'}
+        hint={at ? undefined : 'slowest 20 of the latest 500'}
         actions={
           <>
             {at && (
