@@ -50,7 +50,11 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
       typeof b.error === 'string' ? b.error : typeof b.message === 'string' ? b.message : text.trim().slice(0, 200) || res.statusText || 'request failed';
     throw new ApiError(msg, res.status, url, typeof b.parameter === 'string' ? b.parameter : undefined);
   }
-  if (body === undefined) throw new ApiError('The server sent a response that is not JSON.', res.status, url);
+  if (body === undefined) {
+    // An HTML page here is the index.html fallback: this server has no such endpoint.
+    if (/^\s*</.test(text)) throw new ApiError(`This server does not serve ${url.replace(/\?.*/, '')}`, 404, url);
+    throw new ApiError('The server sent a response that is not JSON.', res.status, url);
+  }
   return body as T;
 }
 

@@ -158,7 +158,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
         )}
       </div>
 
-      <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to see that {stepLabel}'s requests</span>}>
+      <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to list the requests of that {step === 60 ? 'minute' : 'interval'}</span>}>
         {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} height={220} testId="latency-chart" />}
       </Card>
       <div className="grid2">
