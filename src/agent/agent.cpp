@@ -11,16 +11,19 @@
 
 namespace loupe {
 
-Agent::Agent(AgentOptions opts, RecordSink sink)
+Agent::Agent(AgentOptions opts, RecordSink sink, std::function<void()> drained)
     : opts_(opts),
+      drained_(std::move(drained)),
       tracer_(opts.tracer),
       tracker_(opts.tracker, std::move(sink),
-               [this](uint32_t tgid, int32_t fd) { tracer_.forget_connection(tgid, fd); }) {}
+               [this](uint32_t tgid, int32_t fd) { tracer_.forget_connection(tgid, fd); }),
+      tls_({.self_pid = static_cast<uint32_t>(getpid())}) {}
 
 Agent::~Agent() { stop(); }
 
 void Agent::start() {
   tracer_.start([this](std::span<const uint8_t> raw) { tracker_.on_event(raw); });
+  if (opts_.tls) tls_.start(tracer_.tls_programs());
   started_ns_ = now_unix_ns();
   running_ = true;
   thread_ = std::thread([this] { pump(); });
@@ -29,10 +32,7 @@ void Agent::start() {
 void Agent::pump() {
   auto last_tick = std::chrono::steady_clock::now();
   while (running_) {
-    {
-      std::lock_guard lock(mu_);
-      tracer_.poll(0);
-    }
+    drain();
     // Sleep outside the lock; the kernel wakes us early only when a quarter
     // of the ring buffer is full.
     std::this_thread::sleep_for(std::chrono::milliseconds(opts_.poll_interval_ms));
@@ -43,12 +43,18 @@ void Agent::pump() {
       last_tick = now;
     }
   }
+  drain();  // what arrived before stop
+}
+
+void Agent::drain() {
   std::lock_guard lock(mu_);
-  tracer_.poll(0);  // what arrived before stop
+  tracer_.poll(0);
+  if (drained_) drained_();
 }
 
 void Agent::stop() {
   if (!running_.exchange(false)) return;
+  tls_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -78,9 +84,15 @@ nlohmann::json Agent::status() const {
   }
   nlohmann::json undetected = nlohmann::json::object();
   nlohmann::json parsers = nlohmann::json::object();
+  nlohmann::json tls = tls_.status();
+  TracerCounters k = tracer_.counters();
+  tls["plaintext_events"] = k[LOUPE_STAT_TLS_DATA];
+  tls["calls_without_socket"] = k[LOUPE_STAT_TLS_NO_FD];
   {
     std::lock_guard lock(mu_);
     const TrackerStats& t = tracker_.stats();
+    tls["connections"] = t.tls_connections;
+    tls["opaque_connections"] = t.tls_opaque_connections;
     for (const auto& [port, n] : t.undetected_by_port) undetected[std::to_string(port)] = n;
     for (const auto& [proto, s] : t.parsers)
       parsers[std::string(to_string(proto))] = {{"records", s.records},
@@ -102,6 +114,7 @@ nlohmann::json Agent::status() const {
       {"undetected_connections", c.undetected_connections},
       {"undetected_by_port", undetected},
       {"parsers_closed_connections", parsers},
+      {"tls", tls},
   };
 }
 

@@ -13,6 +13,7 @@
 
 #include "agent/connection_tracker.h"
 #include "agent/socket_tracer.h"
+#include "agent/tls/tls_tracer.h"
 
 namespace loupe {
 
@@ -20,6 +21,7 @@ struct AgentOptions {
   SocketTracerOptions tracer;
   ConnectionTracker::Options tracker;
   int poll_interval_ms = 5;  // how often the ring buffer is drained without a wakeup
+  bool tls = true;           // attach the OpenSSL uprobes (plaintext of TLS connections)
 };
 
 // Totals for summaries and /api/v1/status.
@@ -37,7 +39,9 @@ class Agent {
  public:
   using RecordSink = ConnectionTracker::RecordSink;
 
-  Agent(AgentOptions opts, RecordSink sink);
+  // `sink` gets records as parsers complete them; `drained`, if set, runs
+  // after every drain of the ring buffer (e.g. to flush buffered output).
+  Agent(AgentOptions opts, RecordSink sink, std::function<void()> drained = {});
   ~Agent();
 
   // Loads the BPF programs and starts the pump thread. Throws AgentError.
@@ -51,9 +55,13 @@ class Agent {
  private:
   void pump();
 
+  void drain();
+
   AgentOptions opts_;
+  std::function<void()> drained_;
   SocketTracer tracer_;
   ConnectionTracker tracker_;
+  tls::TlsTracer tls_;  // after tracer_: detaches before the programs go away
   std::atomic<bool> running_{false};
   std::thread thread_;
   mutable std::mutex mu_;  // guards tracker_ stats reads vs the pump

@@ -51,18 +51,28 @@ bool wanted(const TraceFlags& f, const Record& r) {
 int run_trace(const TraceFlags& f) {
   bool json = f.format == "json";
   uint64_t printed = 0;
-  Agent agent(agent_options(f.capture, f.pid), [&](std::vector<Record>& records) {
+  std::string pending;  // lines of one ring-buffer drain
+  auto print = [&](std::vector<Record>& records) {
     for (const Record& r : records) {
       if (!wanted(f, r)) continue;
-      std::string line = json ? record_to_json(r).dump() : format_record_text(r);
-      line += '\n';
-      // One write per line, flushed: `loupe trace | jq` sees each exchange
-      // as it completes even though stdout is a pipe.
-      std::fwrite(line.data(), 1, line.size(), stdout);
-      std::fflush(stdout);
+      if (json)
+        append_record_json(pending, r);
+      else
+        pending += format_record_text(r);
+      pending += '\n';
       ++printed;
     }
-  });
+  };
+  // Written and flushed after every drain (every few ms), so `loupe trace |
+  // jq` sees each exchange as it completes even though stdout is a pipe,
+  // without a write syscall per line.
+  auto flush = [&] {
+    if (pending.empty()) return;
+    std::fwrite(pending.data(), 1, pending.size(), stdout);
+    std::fflush(stdout);
+    pending.clear();
+  };
+  Agent agent(agent_options(f.capture, f.pid), print, flush);
   install_stop_signals();
   try {
     agent.start();

@@ -4,42 +4,146 @@
 
 namespace loupe {
 
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when the byte there does
+// not start one.
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  if (n == 3 && ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) > 0x9f))) return 0;
+  if (n == 4 && ((c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) > 0x8f))) return 0;
+  return n;
+}
+
+// Bytes captured from the network need not be text: control characters are
+// escaped and invalid UTF-8 becomes U+FFFD, so the output is always valid JSON.
+void append_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ~ObjectWriter() { out_ += '}'; }
+  void str(const char* key, std::string_view v) {
+    this->key(key);
+    append_escaped(out_, v);
+  }
+  void num(const char* key, uint64_t v) {
+    this->key(key);
+    out_ += std::to_string(v);
+  }
+  void num(const char* key, int v) {
+    this->key(key);
+    out_ += std::to_string(v);
+  }
+  void boolean(const char* key, bool v) {
+    this->key(key);
+    out_ += v ? "true" : "false";
+  }
+
+ private:
+  void key(const char* k) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void append_record_json(std::string& out, const Record& r) {
+  ObjectWriter w(out);
+  w.str("ts", format_rfc3339_ns(r.start_ns));
+  w.num("start_ns", r.start_ns);
+  w.num("end_ns", r.end_ns);
+  w.num("duration_ns", r.duration_ns());
+  w.str("protocol", to_string(r.protocol));
+  w.str("role", to_string(r.role));
+  w.boolean("tls", r.tls);
+  w.num("pid", static_cast<uint64_t>(r.pid));
+  w.str("comm", r.comm);
+  w.str("local_addr", r.local_addr);
+  w.str("remote_addr", r.remote_addr);
+  w.str("method", r.method);
+  w.str("path", r.path);
+  w.str("route", r.route);
+  w.str("host", r.host);
+  w.num("status", r.status);
+  w.boolean("error", r.error);
+  w.str("error_code", r.error_code);
+  w.str("error_message", r.error_message);
+  w.str("detail", r.detail);
+  w.str("trace_id", r.trace_id);
+  w.num("req_bytes", r.req_bytes);
+  w.num("resp_bytes", r.resp_bytes);
+  w.str("node", r.node);
+  w.str("namespace", r.namespace_);
+  w.str("pod", r.pod);
+  w.str("container", r.container);
+  w.str("workload", r.workload);
+  w.str("service", r.service);
+  w.str("remote_namespace", r.remote_namespace);
+  w.str("remote_pod", r.remote_pod);
+  w.str("remote_workload", r.remote_workload);
+  w.str("remote_service", r.remote_service);
+}
+
 nlohmann::json record_to_json(const Record& r) {
-  return nlohmann::json{
-      {"ts", format_rfc3339_ns(r.start_ns)},
-      {"start_ns", r.start_ns},
-      {"end_ns", r.end_ns},
-      {"duration_ns", r.duration_ns()},
-      {"protocol", to_string(r.protocol)},
-      {"role", to_string(r.role)},
-      {"tls", r.tls},
-      {"pid", r.pid},
-      {"comm", r.comm},
-      {"local_addr", r.local_addr},
-      {"remote_addr", r.remote_addr},
-      {"method", r.method},
-      {"path", r.path},
-      {"route", r.route},
-      {"host", r.host},
-      {"status", r.status},
-      {"error", r.error},
-      {"error_code", r.error_code},
-      {"error_message", r.error_message},
-      {"detail", r.detail},
-      {"trace_id", r.trace_id},
-      {"req_bytes", r.req_bytes},
-      {"resp_bytes", r.resp_bytes},
-      {"node", r.node},
-      {"namespace", r.namespace_},
-      {"pod", r.pod},
-      {"container", r.container},
-      {"workload", r.workload},
-      {"service", r.service},
-      {"remote_namespace", r.remote_namespace},
-      {"remote_pod", r.remote_pod},
-      {"remote_workload", r.remote_workload},
-      {"remote_service", r.remote_service},
-  };
+  std::string text;
+  append_record_json(text, r);
+  return nlohmann::json::parse(text);
 }
 
 Record record_from_json(const nlohmann::json& j) {

@@ -4,12 +4,21 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/record.h"
 
 namespace loupe {
 
+// Appends the record as one JSON object (no newline) to `out`. This is the
+// single definition of the record's JSON; it is hand-written because it runs
+// once per exchange on the capture path (`loupe trace -o json`, exporters),
+// where building a DOM per record costs ten times more.
+void append_record_json(std::string& out, const Record& r);
+
+// The same object as a DOM, for API responses that embed records.
 nlohmann::json record_to_json(const Record& r);
+
 // Missing keys keep their defaults; wrong types throw nlohmann::json::exception.
 Record record_from_json(const nlohmann::json& j);
 
