@@ -85,6 +85,9 @@ BodyPlan Parser::on_response_head(const Head& head) {
   interim_ = head.status < 200 && head.status != 101;
   tunnel_ = false;
   const Pending* req = pending_.empty() ? nullptr : &pending_.front();
+  // Pair now, not at the response's end: a request that shows up while the
+  // response is still streaming cannot be the one it answers.
+  response_for_ = req ? req->seq : 0;
   BodyPlan plan;
   if (interim_) return plan;
   if (head.status == 101 || (req && req->connect && head.status / 100 == 2)) {
@@ -120,7 +123,7 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
   if (tunnel_) finished_ = true;  // whatever follows is not HTTP/1
   uint64_t resp_bytes = wire_bytes + interim_bytes_;
   interim_bytes_ = 0;
-  if (pending_.empty()) {
+  if (pending_.empty() || pending_.front().seq != response_for_) {
     ++stats_.unmatched;
     return;
   }

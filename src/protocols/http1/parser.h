@@ -60,7 +60,8 @@ class Parser final : public ProtocolParser, private MessageSink {
   uint64_t open_request_seq_ = 0;  // request whose body is still being read
   // The response in progress.
   int status_ = 0;
-  bool interim_ = false;  // 1xx other than 101: skipped, its bytes join the final response
+  uint64_t response_for_ = 0;  // seq of the request it answers, 0 if none was pending
+  bool interim_ = false;       // 1xx other than 101: skipped, its bytes join the final response
   bool tunnel_ = false;
   uint64_t interim_bytes_ = 0;
   bool finished_ = false;

@@ -31,6 +31,15 @@ TEST(Http1Resync, MidStreamStartInResponseDropsUnmatchedResponse) {
   EXPECT_EQ(c.out[0].start_ns, 3u);
 }
 
+TEST(Http1Resync, RequestArrivingDuringAnUnmatchedResponseIsNotPairedWithIt) {
+  Conn c;
+  c.resp("HTTP/1.1 200 OK\r\n\r\nclose-delimited", 1);  // no request pending
+  c.req(kCurlGet, 2);
+  c.close(3);
+  EXPECT_TRUE(c.out.empty());
+  EXPECT_EQ(c.stats().unmatched, 2u);  // the response, then the request at close
+}
+
 TEST(Http1Resync, MessageStartSplitAcrossSegmentsWhileSeeking) {
   Conn c;
   std::string stream = std::string(5000, 'z') + get("/found");
