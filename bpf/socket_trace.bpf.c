@@ -238,7 +238,8 @@ static __noinline int emit_data(struct data_args* a) {
   __u64 key = conn_key(tgid, a->fd);
   struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
   if (!conn) conn = track(tgid, a->fd, LOUPE_ORIGIN_INFERRED);
-  if (!conn || conn->ignored) return 0;
+  /* TLS: the plaintext comes from the SSL uprobes; never emit ciphertext. */
+  if (!conn || conn->ignored || conn->tls) return 0;
 
   __u32 zero = 0;
   struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
@@ -254,6 +255,8 @@ static __noinline int emit_data(struct data_args* a) {
   ev->h.gen = conn->gen;
   ev->h.ts_ns = bpf_ktime_get_ns();
   ev->length = a->length;
+  ev->flags = 0;
+  ev->_pad = 0;
   __builtin_memset(&ev->peer, 0, sizeof(ev->peer));
   if (conn->sock_type == SOCK_DGRAM) {
     read_sockaddr(a->peer, &ev->peer);
@@ -336,6 +339,8 @@ static __noinline int handle_mmsg(int fd, __u8 dir, const struct mmsghdr* vec, _
   return 0;
 }
 
+#include "ssl_trace.bpf.h" /* SSL uprobes; needs the helpers above */
+
 SEC("raw_tracepoint/sys_exit")
 int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
   struct pt_regs* regs = (struct pt_regs*)ctx->args[0];
@@ -353,6 +358,10 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     return ret >= 0 ? handle_new_conn((int)ret, LOUPE_ORIGIN_ACCEPT) : 0;
   if (nr == LOUPE_NR_connect)
     return (ret == 0 || ret == -EINPROGRESS) ? handle_new_conn(fd, LOUPE_ORIGIN_CONNECT) : 0;
+  /* A read/write made by OpenSSL inside SSL_read/SSL_write: ciphertext. */
+  if (tls_probes_attached && nr != LOUPE_NR_sendfile &&
+      loupe_ssl_syscall(bpf_get_current_pid_tgid(), fd))
+    return 0;
   if (ret <= 0) return 0;
 
   const void* arg2 = (const void*)PT_REGS_PARM2_CORE_SYSCALL(regs);

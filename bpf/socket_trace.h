@@ -50,6 +50,8 @@ enum loupe_stat {
   LOUPE_STAT_TRUNCATED,       /* data events whose payload was cut to capture_bytes */
   LOUPE_STAT_DATA_CALLS,      /* traced socket reads/writes */
   LOUPE_STAT_READ_ERRORS,     /* payload copies from user memory that failed */
+  LOUPE_STAT_TLS_DATA,        /* plaintext events from SSL_read/SSL_write (ssl_trace.bpf.h) */
+  LOUPE_STAT_TLS_NO_FD,       /* SSL calls dropped: their socket was never seen */
   LOUPE_STAT_MAX,
 };
 
@@ -85,11 +87,16 @@ struct loupe_data_event {
   struct loupe_event_header h;
   __u64 length;   /* bytes the syscall moved */
   __u32 captured; /* payload bytes that follow (<= length) */
-  __u32 _pad;
+  __u16 flags;    /* LOUPE_DATA_F_* */
+  __u16 _pad;
   /* Peer of this datagram for unconnected UDP sockets (family 0 otherwise). */
   struct loupe_addr peer;
   /* `captured` payload bytes follow the struct. */
 };
+
+/* The payload is TLS plaintext taken from SSL_read/SSL_write, not bytes of
+ * a syscall (`length` is what the SSL call returned). */
+#define LOUPE_DATA_F_TLS 0x1
 
 /* CLOSE and PROC_EXIT carry only the header (PROC_EXIT: fd = -1, gen = 0). */
 
@@ -99,7 +106,10 @@ struct loupe_conn {
   __u8 origin;
   __u8 sock_type;
   __u8 ignored; /* a socket Loupe does not trace (unix, netlink, non-DNS UDP) */
-  __u8 _pad[5];
+  /* An SSL call was seen reading/writing it: its syscall bytes are
+   * ciphertext and are not emitted (the plaintext comes from the uprobes). */
+  __u8 tls;
+  __u8 _pad[4];
 };
 
 #endif /* LOUPE_SOCKET_TRACE_H */

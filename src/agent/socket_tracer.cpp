@@ -63,6 +63,11 @@ void SocketTracer::start(EventHandler handler) {
   skel_->rodata->wakeup_bytes = opts_.ring_buffer_bytes / 4;
   skel_->rodata->trace_dns = opts_.trace_dns ? 1 : 0;
   bpf_map__set_max_entries(skel_->maps.events, opts_.ring_buffer_bytes);
+  // The SSL uprobes are attached per library by tls::TlsTracer.
+  for (bpf_program* p : {skel_->progs.loupe_ssl_read_enter, skel_->progs.loupe_ssl_read_ex_enter,
+                         skel_->progs.loupe_ssl_write_enter, skel_->progs.loupe_ssl_write_ex_enter,
+                         skel_->progs.loupe_ssl_handshake_enter, skel_->progs.loupe_ssl_return})
+    bpf_program__set_autoattach(p, false);
 
   if (int err = socket_trace_bpf__load(skel_)) throw AgentError(load_failure_message(-err));
   if (int err = socket_trace_bpf__attach(skel_))
@@ -84,6 +89,19 @@ int SocketTracer::poll(int timeout_ms) {
 void SocketTracer::forget_connection(uint32_t tgid, int32_t fd) {
   uint64_t key = (static_cast<uint64_t>(tgid) << 32) | static_cast<uint32_t>(fd);
   bpf_map__delete_elem(skel_->maps.conns, &key, sizeof(key), 0);
+}
+
+tls::TlsPrograms SocketTracer::tls_programs() {
+  tls::TlsPrograms p;
+  p.read_enter = skel_->progs.loupe_ssl_read_enter;
+  p.read_ex_enter = skel_->progs.loupe_ssl_read_ex_enter;
+  p.write_enter = skel_->progs.loupe_ssl_write_enter;
+  p.write_ex_enter = skel_->progs.loupe_ssl_write_ex_enter;
+  p.handshake_enter = skel_->progs.loupe_ssl_handshake_enter;
+  p.on_return = skel_->progs.loupe_ssl_return;
+  // .bss is mmapped: the running sys_exit program sees the flag at once.
+  p.set_enabled = [bss = skel_->bss](bool on) { bss->tls_probes_attached = on ? 1 : 0; };
+  return p;
 }
 
 TracerCounters SocketTracer::counters() const {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/tls/tls_tracer.h"
 #include "socket_trace.h"
 
 struct socket_trace_bpf;
@@ -62,6 +63,9 @@ class SocketTracer {
   // Forgets the kernel's entries for connections the agent dropped
   // (process exit), so the LRU map keeps room for live ones.
   void forget_connection(uint32_t tgid, int32_t fd);
+
+  // The OpenSSL uprobe programs (loaded, not attached) for tls::TlsTracer.
+  tls::TlsPrograms tls_programs();
 
   TracerCounters counters() const;
   std::vector<ProbeInfo> probes() const;

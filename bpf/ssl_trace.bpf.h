@@ -1,0 +1,205 @@
+/* TLS plaintext from OpenSSL uprobes. Included by socket_trace.bpf.c (after
+ * its helpers, before its sys_exit program), so both share one object and
+ * therefore the `events`, `conns`, `stats` and `scratch` maps natively: no
+ * second skeleton and no map fd reuse to keep in sync.
+ *
+ * How a plaintext buffer is tied to its socket without OpenSSL struct
+ * offsets (works for 1.1, 3.x and static copies alike):
+ *   1. uprobe on SSL_read/SSL_write/SSL_read_ex/SSL_write_ex/SSL_do_handshake
+ *      stores "this thread is inside an SSL call" (buffer, direction) in
+ *      ssl_calls, keyed by pid_tgid.
+ *   2. The read/write syscall OpenSSL makes while the call runs reaches the
+ *      sys_exit program on the same thread: loupe_ssl_syscall() records the
+ *      fd in the call, marks the connection `tls` in `conns` (from then on
+ *      its ciphertext is never emitted) and swallows the event.
+ *   3. The uretprobe reads the now-filled buffer and emits a DATA event with
+ *      LOUPE_DATA_F_TLS for (tgid, fd, gen). When the call made no syscall
+ *      (SSL_read served from OpenSSL's buffered record) the fd learnt for
+ *      the same SSL* earlier is used (ssl_fds).
+ * SSL_do_handshake is probed only to mark the connection (and learn the
+ * SSL* -> fd pair) before the first application byte, so handshake records
+ * are never mistaken for an unknown protocol. */
+#ifndef LOUPE_SSL_TRACE_BPF_H
+#define LOUPE_SSL_TRACE_BPF_H
+
+/* Set by user space once a library has its probes attached: until then
+ * the sys_exit hot path does not even look at ssl_calls. */
+volatile __u32 tls_probes_attached = 0;
+
+enum loupe_ssl_kind {
+  LOUPE_SSL_READ = 0,
+  LOUPE_SSL_WRITE = 1,
+  LOUPE_SSL_HANDSHAKE = 2,
+};
+
+/* One SSL call in flight on a thread. The probed functions do not call each
+ * other in OpenSSL 1.1/3.x, so there is no nesting to track: an entry simply
+ * replaces whatever a lost uretprobe may have left behind. */
+struct loupe_ssl_call {
+  __u64 ssl;     /* the SSL* argument */
+  __u64 buf;     /* user buffer (arg 2) */
+  __u64 len_ptr; /* _ex variants: size_t *readbytes / *written (arg 4) */
+  /* Exit time of the call's last socket syscall: the moment bytes really
+   * moved, as for plaintext. The uretprobe fires later, after decryption
+   * and often after the peer already ran (the write woke it). */
+  __u64 syscall_ts;
+  __s32 fd;      /* socket seen by the syscall hook, -1 until then */
+  __u8 kind;     /* enum loupe_ssl_kind */
+  __u8 ex;
+  __u8 _pad[2];
+};
+
+struct loupe_ssl_key {
+  __u64 ssl;
+  __u32 tgid;
+  __u32 _pad;
+};
+
+/* pid_tgid -> call in flight. LRU: entries of threads that died inside an
+ * SSL call age out. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, struct loupe_ssl_call);
+} ssl_calls SEC(".maps");
+
+/* (tgid, SSL*) -> fd, the fallback for calls that make no syscall. LRU: SSL
+ * objects are freed without a probe telling us. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
+  __type(key, struct loupe_ssl_key);
+  __type(value, __s32);
+} ssl_fds SEC(".maps");
+
+/* Called by sys_exit for a data syscall when probes are attached. Returns 1
+ * when the syscall ran inside an SSL call on a traced socket: it carries
+ * ciphertext, so the caller must not emit it. */
+static __noinline int loupe_ssl_syscall(__u64 pid_tgid, int fd) {
+  struct loupe_ssl_call* call = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+  if (!call) return 0;
+  __u32 tgid = pid_tgid >> 32;
+  __u64 key = conn_key(tgid, fd);
+  struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
+  if (!conn) conn = track(tgid, fd, LOUPE_ORIGIN_INFERRED);
+  /* Not a traced socket (a BIO over a pipe, a UNIX socket): leave it alone. */
+  if (!conn || conn->ignored) return 0;
+  conn->tls = 1;
+  call->fd = fd;
+  call->syscall_ts = bpf_ktime_get_ns();
+  return 1;
+}
+
+static __always_inline int ssl_enter(struct pt_regs* ctx, __u8 kind, __u8 ex) {
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tgid = pid_tgid >> 32;
+  if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;
+  struct loupe_ssl_call c = {
+      .ssl = PT_REGS_PARM1(ctx),
+      .buf = PT_REGS_PARM2(ctx),
+      .len_ptr = ex ? PT_REGS_PARM4(ctx) : 0,
+      .fd = -1,
+      .kind = kind,
+      .ex = ex,
+  };
+  bpf_map_update_elem(&ssl_calls, &pid_tgid, &c, BPF_ANY);
+  return 0;
+}
+
+SEC("uprobe")
+int loupe_ssl_read_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_READ, 0); }
+
+SEC("uprobe")
+int loupe_ssl_read_ex_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_READ, 1); }
+
+SEC("uprobe")
+int loupe_ssl_write_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_WRITE, 0); }
+
+SEC("uprobe")
+int loupe_ssl_write_ex_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_WRITE, 1); }
+
+SEC("uprobe")
+int loupe_ssl_handshake_enter(struct pt_regs* ctx) {
+  return ssl_enter(ctx, LOUPE_SSL_HANDSHAKE, 0);
+}
+
+/* Emits the first `len` plaintext bytes of call `c` for connection (tgid, fd). */
+static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c,
+                               __u64 len) {
+  __u32 tgid = pid_tgid >> 32;
+  __u64 key = conn_key(tgid, fd);
+  struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
+  if (!conn) conn = track(tgid, fd, LOUPE_ORIGIN_INFERRED);
+  if (!conn || conn->ignored) return 0;
+  conn->tls = 1;
+
+  __u32 zero = 0;
+  struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 0;
+  struct loupe_data_event* ev = &s->ev;
+  ev->h.type = LOUPE_EV_DATA;
+  ev->h.dir = c->kind == LOUPE_SSL_READ ? LOUPE_DIR_INGRESS : LOUPE_DIR_EGRESS;
+  ev->h.origin = conn->origin;
+  ev->h.sock_type = conn->sock_type;
+  ev->h.tgid = tgid;
+  ev->h.tid = (__u32)pid_tgid;
+  ev->h.fd = fd;
+  ev->h.gen = conn->gen;
+  ev->h.ts_ns = c->syscall_ts ? c->syscall_ts : bpf_ktime_get_ns();
+  ev->length = len;
+  ev->flags = LOUPE_DATA_F_TLS;
+  ev->_pad = 0;
+  __builtin_memset(&ev->peer, 0, sizeof(ev->peer));
+  count(LOUPE_STAT_TLS_DATA);
+
+  __u32 captured = copy_chunk(s, 0, (const void*)c->buf, len);
+  if (captured < len) count(LOUPE_STAT_TRUNCATED);
+  ev->captured = captured;
+  __u64 size = sizeof(*ev) + (captured & (2 * LOUPE_MAX_CAPTURE - 1));
+  if (size > sizeof(*s)) return 0;
+  emit(s, size);
+  return 0;
+}
+
+/* One return program for every probed function: the call's kind says how
+ * to read the result. */
+SEC("uretprobe")
+int loupe_ssl_return(struct pt_regs* ctx) {
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  struct loupe_ssl_call* p = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+  if (!p) return 0;
+  struct loupe_ssl_call c = *p;
+  bpf_map_delete_elem(&ssl_calls, &pid_tgid);
+
+  struct loupe_ssl_key sk = {.ssl = c.ssl, .tgid = pid_tgid >> 32};
+  int fd = c.fd;
+  if (fd >= 0) {
+    bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
+  } else {
+    __s32* known = bpf_map_lookup_elem(&ssl_fds, &sk);
+    if (known) fd = *known;
+  }
+  if (c.kind == LOUPE_SSL_HANDSHAKE) return 0;
+
+  long rc = (long)PT_REGS_RC(ctx);
+  __u64 len = 0;
+  if (c.ex) {
+    /* int SSL_read_ex(SSL*, void*, size_t, size_t* readbytes): 1 on success. */
+    if ((int)rc != 1 || !c.len_ptr) return 0;
+    if (bpf_probe_read_user(&len, sizeof(len), (const void*)c.len_ptr)) return 0;
+  } else {
+    if ((int)rc <= 0) return 0;
+    len = (__u64)(int)rc;
+  }
+  if (len == 0) return 0;
+  if (fd < 0) {
+    /* A BIO without a socket (memory BIO, e.g. Python asyncio) or a
+     * connection whose first call predates the probes. */
+    count(LOUPE_STAT_TLS_NO_FD);
+    return 0;
+  }
+  return ssl_emit(pid_tgid, fd, &c, len);
+}
+
+#endif /* LOUPE_SSL_TRACE_BPF_H */

@@ -1,0 +1,46 @@
+// Finds the files that may carry OpenSSL: libssl.so* mapped by running
+// processes (including containers' own copies, reached through
+// /proc/PID/root), every process's executable (for static OpenSSL), and the
+// host's own libssl in the usual library directories.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace loupe::tls {
+
+// Identity of a file: uprobes attach per inode, so one attachment per
+// (device, inode) covers every process that maps it, now or later.
+struct FileId {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  bool operator==(const FileId&) const = default;
+  auto operator<=>(const FileId&) const = default;
+};
+
+struct SslCandidate {
+  std::string path;       // as the process sees it (for humans)
+  std::string open_path;  // the same file reachable from the agent's mount namespace
+  FileId id;
+  uint32_t pid = 0;         // one process mapping it; 0 when found on the host's disk
+  bool executable = false;  // a program (OpenSSL only if linked in statically)
+};
+
+// True for OpenSSL's libssl file names ("libssl.so", "libssl.so.3",
+// "libssl.so.1.1"); not NSS's "libssl3.so".
+bool is_libssl_name(std::string_view path);
+
+// Parses one /proc/PID/maps text; returns the distinct libssl paths mapped.
+std::vector<std::string> libssl_paths_in_maps(std::string_view maps_text);
+
+// Every process under proc_root except `self_pid`: its libssl mappings and
+// its executable.
+std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid);
+
+// libssl.so* in the host's standard library directories, so that programs
+// started later are covered from their first call.
+std::vector<SslCandidate> scan_host_libraries();
+
+}  // namespace loupe::tls

@@ -1,0 +1,170 @@
+#include "agent/tls/tls_tracer.h"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/tls/elf_symbols.h"
+
+namespace loupe::tls {
+namespace {
+
+struct Probe {
+  const char* function;
+  bpf_program* TlsPrograms::*entry;
+  bool required;  // SSL_read/SSL_write exist in every OpenSSL; the rest are optional
+};
+
+// SSL_read_ex/SSL_write_ex exist since OpenSSL 1.1.1; SSL_do_handshake is
+// probed only to mark the connection before its first application byte
+// (SSL_connect and SSL_accept call it).
+constexpr Probe kProbes[] = {
+    {"SSL_read", &TlsPrograms::read_enter, true},
+    {"SSL_write", &TlsPrograms::write_enter, true},
+    {"SSL_read_ex", &TlsPrograms::read_ex_enter, false},
+    {"SSL_write_ex", &TlsPrograms::write_ex_enter, false},
+    {"SSL_do_handshake", &TlsPrograms::handshake_enter, false},
+};
+
+std::vector<std::string_view> probe_names() {
+  std::vector<std::string_view> names;
+  for (const Probe& p : kProbes) names.push_back(p.function);
+  return names;
+}
+
+bpf_link* attach_one(bpf_program* prog, const std::string& path, const char* function,
+                     bool retprobe, std::string& error) {
+  LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .func_name = function);
+  // pid -1: every process that maps this file, including future ones.
+  bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), 0, &opts);
+  if (!link)
+    error = std::string(retprobe ? "uretprobe " : "uprobe ") + function + ": " + strerror(errno);
+  return link;
+}
+
+void destroy(std::vector<bpf_link*>& links) {
+  for (bpf_link* l : links) bpf_link__destroy(l);
+  links.clear();
+}
+
+}  // namespace
+
+void TlsTracer::start(TlsPrograms progs) {
+  progs_ = std::move(progs);
+  for (const SslCandidate& c : scan_host_libraries()) consider(c);
+  scan();
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void TlsTracer::stop() {
+  if (running_.exchange(false)) {
+    wake_.notify_all();
+    thread_.join();
+  }
+  std::lock_guard lock(mu_);
+  // Entry probes first: once no call can start, no syscall is swallowed as
+  // "inside SSL" and no call is left without its return probe.
+  for (auto& [id, a] : files_) destroy(a.entry_links);
+  if (attached_count_ && progs_.set_enabled) progs_.set_enabled(false);
+  for (auto& [id, a] : files_) {
+    destroy(a.return_links);
+    a.status.attached = false;
+  }
+  attached_count_ = 0;
+}
+
+void TlsTracer::run() {
+  while (running_) {
+    {
+      std::unique_lock lock(wake_mu_);
+      wake_.wait_for(lock, opts_.rescan_interval, [this] { return !running_; });
+    }
+    if (running_) scan();
+  }
+}
+
+void TlsTracer::scan() {
+  for (const SslCandidate& c : scan_processes(opts_.proc_root, opts_.self_pid)) consider(c);
+}
+
+void TlsTracer::consider(const SslCandidate& c) {
+  {
+    std::lock_guard lock(mu_);
+    if (files_.count(c.id) || checked_programs_.count(c.id)) return;
+  }
+  ElfSymbols syms = find_elf_functions(c.open_path, probe_names());
+  bool has_ssl = syms.ok && syms.defined[0] && syms.defined[1];
+  if (c.executable && !has_ssl) {
+    // Most programs: no OpenSSL inside (or it is dynamic and found via maps).
+    std::lock_guard lock(mu_);
+    checked_programs_.emplace(c.id, false);
+    return;
+  }
+  Attachment a;
+  if (!syms.ok)
+    a.status.error = "cannot read the ELF symbols: " + syms.error;
+  else if (!has_ssl)
+    a.status.error = "SSL_read/SSL_write not found in its symbol tables (stripped?)";
+  else
+    a = attach(c, syms.defined);
+  a.status.path = c.path;
+  a.status.executable = c.executable;
+  a.status.pid = c.pid;
+
+  std::lock_guard lock(mu_);
+  if (a.status.attached && attached_count_++ == 0 && progs_.set_enabled) progs_.set_enabled(true);
+  files_.emplace(c.id, std::move(a));
+}
+
+TlsTracer::Attachment TlsTracer::attach(const SslCandidate& c, const std::vector<bool>& defined) {
+  Attachment a;
+  std::string error;
+  // Return probes before entry probes: a call that enters after its entry
+  // probe is live must find its return probe live too, or its per-thread
+  // state would linger until the thread's next SSL call.
+  for (size_t i = 0; i < std::size(kProbes) && error.empty(); ++i) {
+    if (!defined[i]) continue;
+    if (bpf_link* l = attach_one(progs_.on_return, c.open_path, kProbes[i].function, true, error))
+      a.return_links.push_back(l);
+  }
+  for (size_t i = 0; i < std::size(kProbes) && error.empty(); ++i) {
+    if (!defined[i]) continue;
+    if (bpf_link* l =
+            attach_one(progs_.*kProbes[i].entry, c.open_path, kProbes[i].function, false, error))
+      a.entry_links.push_back(l);
+  }
+  if (!error.empty()) {
+    destroy(a.entry_links);
+    destroy(a.return_links);
+    a.status.error = error;
+    return a;
+  }
+  a.status.attached = true;
+  return a;
+}
+
+std::vector<TlsLibraryStatus> TlsTracer::libraries() const {
+  std::lock_guard lock(mu_);
+  std::vector<TlsLibraryStatus> out;
+  for (const auto& [id, a] : files_) out.push_back(a.status);
+  return out;
+}
+
+nlohmann::json TlsTracer::status() const {
+  nlohmann::json libs = nlohmann::json::array();
+  size_t attached = 0;
+  for (const TlsLibraryStatus& s : libraries()) {
+    nlohmann::json j{{"path", s.path},
+                     {"attached", s.attached},
+                     {"kind", s.executable ? "executable" : "library"}};
+    if (!s.error.empty()) j["error"] = s.error;
+    if (s.pid) j["found_in_pid"] = s.pid;
+    attached += s.attached;
+    libs.push_back(std::move(j));
+  }
+  return {{"enabled", attached > 0}, {"libraries_attached", attached}, {"tls_libraries", libs}};
+}
+
+}  // namespace loupe::tls

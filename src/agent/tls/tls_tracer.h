@@ -1,0 +1,92 @@
+// Attaches the OpenSSL uprobes (bpf/ssl_trace.bpf.h) to every libssl and
+// every statically linked OpenSSL on the host, and keeps doing so as
+// processes start and load libraries: a background thread rescans /proc
+// every `rescan_interval`. Attachment is per file (device, inode) with
+// pid -1, so one attachment covers every process mapping that file.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/tls/ssl_discovery.h"
+
+struct bpf_program;
+struct bpf_link;
+
+namespace loupe::tls {
+
+// The BPF programs to attach (owned by the socket tracer's skeleton) and
+// the switch that tells its sys_exit program to look for SSL calls.
+struct TlsPrograms {
+  bpf_program* read_enter = nullptr;
+  bpf_program* read_ex_enter = nullptr;
+  bpf_program* write_enter = nullptr;
+  bpf_program* write_ex_enter = nullptr;
+  bpf_program* handshake_enter = nullptr;
+  bpf_program* on_return = nullptr;
+  std::function<void(bool)> set_enabled;
+};
+
+struct TlsLibraryStatus {
+  std::string path;
+  bool attached = false;
+  std::string error;
+  bool executable = false;  // OpenSSL linked into a program
+  uint32_t pid = 0;         // a process it was found in (0: host library directory)
+};
+
+class TlsTracer {
+ public:
+  struct Options {
+    std::chrono::milliseconds rescan_interval{1000};
+    std::string proc_root = "/proc";
+    uint32_t self_pid = 0;
+  };
+
+  explicit TlsTracer(Options opts) : opts_(std::move(opts)) {}
+  ~TlsTracer() { stop(); }
+  TlsTracer(const TlsTracer&) = delete;
+  TlsTracer& operator=(const TlsTracer&) = delete;
+
+  // Attaches to what exists now (before returning, so traffic right after
+  // start is seen) and starts the rescan thread.
+  void start(TlsPrograms progs);
+  // Stops rescanning and detaches every probe.
+  void stop();
+
+  std::vector<TlsLibraryStatus> libraries() const;
+  nlohmann::json status() const;
+
+ private:
+  struct Attachment {
+    TlsLibraryStatus status;
+    std::vector<bpf_link*> entry_links;
+    std::vector<bpf_link*> return_links;
+  };
+
+  void scan();
+  void consider(const SslCandidate& c);
+  Attachment attach(const SslCandidate& c, const std::vector<bool>& defined);
+  void run();
+
+  Options opts_;
+  TlsPrograms progs_;
+  mutable std::mutex mu_;                    // guards files_ against status readers
+  std::map<FileId, Attachment> files_;       // every OpenSSL file tried
+  std::map<FileId, bool> checked_programs_;  // executables without OpenSSL (not shown)
+  size_t attached_count_ = 0;
+  std::atomic<bool> running_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace loupe::tls
