@@ -33,8 +33,8 @@ TEST(PostgresDetect, MidStreamFrontendMessages) {
 }
 
 TEST(PostgresDetect, RejectsOtherProtocols) {
-  for (std::string_view s : {"GET / HTTP/1.1\r\n\r\n", "*1\r\n$4\r\nPING\r\n",
-                             "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03"}) {
+  for (std::string s : {std::string("GET / HTTP/1.1\r\n\r\n"), std::string("*1\r\n$4\r\nPING\r\n"),
+                        std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10)}) {
     EXPECT_EQ(detect(s, Direction::Egress, Role::Client), Detection::NoMatch) << s;
   }
   // Binary junk after Q.
