@@ -4,6 +4,8 @@
 
 #include "protocols/dns/dns.h"
 #include "protocols/http1/http1.h"
+#include "protocols/mysql/mysql.h"
+#include "protocols/postgres/postgres.h"
 #include "protocols/redis/redis.h"
 
 namespace loupe {
@@ -13,6 +15,8 @@ namespace {
 // detection asks modules with a matching default port first.
 const ProtocolModule kModules[] = {
     {Protocol::Http1, http1::kDefaultPorts, http1::detect, http1::make_parser},
+    {Protocol::Postgres, postgres::kDefaultPorts, postgres::detect, postgres::make_parser},
+    {Protocol::Mysql, mysql::kDefaultPorts, mysql::detect, mysql::make_parser},
     {Protocol::Redis, redis::kDefaultPorts, redis::detect, redis::make_parser},
     {Protocol::Dns, dns::kDefaultPorts, dns::detect, dns::make_parser},
 };

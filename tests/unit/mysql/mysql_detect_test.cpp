@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "mysql_wire.h"
+#include "protocols/detect.h"
 
 using namespace mywire;
 using loupe::Detection;
@@ -37,4 +38,12 @@ TEST(MysqlDetect, RejectsOtherProtocols) {
   EXPECT_EQ(
       detect(command(kComQuery, std::string("\x01\x02\x03", 3)), Direction::Egress, Role::Client),
       Detection::NoMatch);
+}
+
+TEST(MysqlDetect, RegisteredWithTheDetector) {
+  EXPECT_EQ(loupe::detect_protocol(greeting(kCaps), Direction::Ingress, Role::Client, 40000, 3306),
+            loupe::Protocol::Mysql);
+  EXPECT_EQ(loupe::detect_protocol(query("SELECT 1"), Direction::Egress, Role::Client, 40000, 3306),
+            loupe::Protocol::Mysql);
+  EXPECT_NE(loupe::make_parser(loupe::Protocol::Mysql, Role::Server), nullptr);
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "pg_wire.h"
+#include "protocols/detect.h"
 
 using namespace pgwire;
 using loupe::Detection;
@@ -48,4 +49,13 @@ TEST(PostgresDetect, AuthenticationInResponseDirection) {
   EXPECT_EQ(
       detect(auth(10, "SCRAM-SHA-256" + std::string(2, '\0')), Direction::Ingress, Role::Client),
       Detection::Match);
+}
+
+TEST(PostgresDetect, RegisteredWithTheDetector) {
+  EXPECT_EQ(loupe::detect_protocol(startup("u", "d"), Direction::Egress, Role::Client, 40000, 5432),
+            loupe::Protocol::Postgres);
+  EXPECT_EQ(loupe::detect_protocol(query("SELECT 1"), Direction::Egress, Role::Client, 40000, 6543),
+            loupe::Protocol::Postgres);
+  auto p = loupe::make_parser(loupe::Protocol::Postgres, Role::Client);
+  EXPECT_NE(p, nullptr);
 }
