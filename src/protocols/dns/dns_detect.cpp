@@ -15,8 +15,9 @@ Detection detect(std::string_view b, Direction dir, Role role) {
   // TCP: a length prefix, then the message (possibly still arriving).
   size_t announced = read_u16(b, 0);
   std::string_view rest = b.substr(2);
-  if (announced < kHeaderSize + 5 || announced < rest.size()) return Detection::NoMatch;
-  if (plausible_message(rest, want_qr)) return Detection::Match;
+  if (announced < kHeaderSize + 5) return Detection::NoMatch;
+  // Several messages may share the first write: judge the first one.
+  if (plausible_message(rest.substr(0, announced), want_qr)) return Detection::Match;
   if (rest.size() >= kHeaderSize + 5) return Detection::NoMatch;
   // Not enough of the message yet to judge it: check what is there.
   if (rest.size() >= 4) {

@@ -19,15 +19,17 @@ constexpr size_t kMaxAnswers = 16;
 
 enum class Framing : uint8_t { Unknown, Udp, Tcp };
 
-// TCP when the first two bytes announce exactly (or at least, for a short
-// first write) the DNS message that follows; UDP otherwise. A 2-byte first
+// TCP when the first two bytes announce the DNS message that follows
+// (possibly with more messages after it, or more bytes to come); UDP
+// otherwise. A 2-byte first
 // segment is a length prefix written on its own: UDP DNS is never that short.
 Framing decide_framing(std::string_view b) {
   if (b.size() == 2) return Framing::Tcp;
   if (b.size() > 2) {
     size_t announced = read_u16(b, 0);
     std::string_view rest = b.substr(2);
-    if (announced == rest.size() && plausible_message(rest, -1)) return Framing::Tcp;
+    if (announced <= rest.size() && plausible_message(rest.substr(0, announced), -1))
+      return Framing::Tcp;
     if (plausible_message(b, -1)) return Framing::Udp;
     if (announced > rest.size() && plausible_message(rest, -1)) return Framing::Tcp;
   }

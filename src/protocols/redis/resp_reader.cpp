@@ -146,7 +146,7 @@ RespReader::Status RespReader::on_line() {
     case '|':
     case '>':
       if (line_truncated_ || !parse_int(text, n)) return Status::Malformed;
-      if (n > (int64_t{1} << 32)) return Status::Malformed;
+      if (n >= (int64_t{1} << 31)) return Status::Malformed;  // doubled below, fits 32 bits
       if (line_type_ == '%' || line_type_ == '|') n *= 2;
       return begin_aggregate(n);
     default:
@@ -180,8 +180,8 @@ RespReader::Status RespReader::begin_bulk(int64_t n) {
   if (depth_ == 0) {
     capture_slot_ = 0;
   } else if (side_ == Side::Request && depth_ == 1) {
-    int64_t index = stack_[0].count - stack_[0].remaining;
-    if (index < static_cast<int64_t>(RespMessage::kMaxArgs)) {
+    uint32_t index = stack_[0].count - stack_[0].remaining;
+    if (index < RespMessage::kMaxArgs) {
       capture_slot_ = static_cast<int>(index);
       msg_.nargs = static_cast<size_t>(index) + 1;
     }
@@ -198,7 +198,7 @@ RespReader::Status RespReader::begin_aggregate(int64_t n) {
   bool attribute = line_type_ == '|';
   if (n <= 0) return finish_element(attribute);  // empty or null (*-1) aggregate
   if (depth_ == kMaxDepth) return Status::Malformed;
-  stack_[depth_++] = Level{n, n, attribute};
+  stack_[depth_++] = Level{static_cast<uint32_t>(n), static_cast<uint32_t>(n), attribute};
   return Status::NeedMore;
 }
 

@@ -35,7 +35,7 @@ class RespReader {
 
   static constexpr size_t kArgCap = 256;           // bytes kept of each captured element
   static constexpr size_t kLineCap = 512;          // bytes kept of a line
-  static constexpr size_t kMaxDepth = 64;          // aggregate nesting before we call it garbage
+  static constexpr size_t kMaxDepth = 32;          // aggregate nesting before we call it garbage
   static constexpr uint64_t kMaxLine = 64 * 1024;  // longest line (Redis' inline limit)
 
   explicit RespReader(Side side) : side_(side) {}
@@ -63,9 +63,10 @@ class RespReader {
  private:
   enum class State : uint8_t { Type, Line, Bulk };
   struct Level {
-    int64_t remaining;  // elements still to come
-    int64_t count;      // elements announced
-    bool attribute;     // a '|' attribute: not itself an element of its parent
+    // 32 bits each keep a reader small (one per direction per connection).
+    uint32_t remaining;  // elements still to come
+    uint32_t count;      // elements announced
+    bool attribute;      // a '|' attribute: not itself an element of its parent
   };
 
   Status on_type(char c);

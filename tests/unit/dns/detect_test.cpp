@@ -21,6 +21,9 @@ TEST(DnsDetect, TcpFraming) {
   std::string q = tcp(query(1, "_ldap._tcp.dc.example", 33));
   EXPECT_EQ(detect(q, Direction::Egress, Role::Client), Detection::Match);
   EXPECT_EQ(detect(q.substr(0, 2), Direction::Egress, Role::Client), Detection::NeedMore);
+  // Two pipelined queries in the first write.
+  EXPECT_EQ(detect(q + tcp(query(2, "example.com", 28)), Direction::Egress, Role::Client),
+            Detection::Match);
   EXPECT_EQ(detect(q.substr(0, 10), Direction::Egress, Role::Client), Detection::NeedMore);
 }
 

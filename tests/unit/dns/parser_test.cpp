@@ -176,6 +176,15 @@ TEST(DnsParser, TcpEverySplitPoint) {
   }
 }
 
+TEST(DnsParser, TcpPipelinedQueriesInFirstWrite) {
+  Conn c;
+  c.q(tcp(query(20, "p.example", 1)) + tcp(query(21, "p.example", 28)), 1);
+  c.r(tcp(response(21, "p.example", 28, 0, {})) + tcp(response(20, "p.example", 1, 0, {})), 2);
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[0].method, "AAAA");
+  EXPECT_EQ(c.records[1].method, "A");
+}
+
 TEST(DnsParser, TcpLengthPrefixWrittenAlone) {
   Conn c;
   std::string q = tcp(query(8, "split.example", 28));
