@@ -18,6 +18,7 @@ enum ExitCode : int {
 // `exit_code`, which main() returns. main.cpp calls every register function.
 // Commands print user-facing errors themselves (what failed and what to do).
 void register_trace(CLI::App& app, int& exit_code);
+void register_agent(CLI::App& app, int& exit_code);
 
 
 }  // namespace loupe::cli

@@ -1,0 +1,96 @@
+// `loupe agent`: the node agent of a cluster deployment. Captures like
+// `loupe trace` and streams the records to `loupe server`.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "agent/exporter.h"
+#include "cli/capture_flags.h"
+#include "cli/commands.h"
+#include "cli/signals.h"
+
+namespace loupe::cli {
+namespace {
+
+struct AgentFlags {
+  CaptureFlags capture;
+  std::string server;
+  std::string node_name;
+  std::string token_file;
+};
+
+std::string default_node_name() {
+  if (const char* env = std::getenv("NODE_NAME"); env && *env) return env;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// --token-file wins over $LOUPE_TOKEN; surrounding whitespace is dropped.
+std::string read_token(const std::string& token_file) {
+  std::string token;
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    if (!in) throw CLI::ValidationError("--token-file", "cannot read " + token_file);
+    std::getline(in, token, '\0');
+  } else if (const char* env = std::getenv("LOUPE_TOKEN")) {
+    token = env;
+  }
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  token.erase(token.begin(), std::find_if(token.begin(), token.end(), not_space));
+  token.erase(std::find_if(token.rbegin(), token.rend(), not_space).base(), token.end());
+  return token;
+}
+
+int run_agent(const AgentFlags& f) {
+  std::string node = f.node_name.empty() ? default_node_name() : f.node_name;
+  Exporter exporter({.server_url = f.server, .token = read_token(f.token_file)});
+  std::vector<Record> pending;
+  Agent agent(
+      agent_options(f.capture, 0),
+      [&](std::vector<Record>& records) {
+        for (Record& r : records) {
+          r.node = node;
+          pending.push_back(std::move(r));
+        }
+        records.clear();
+      },
+      [&] {
+        if (!pending.empty()) exporter.push(pending);
+      });
+  install_stop_signals();
+  try {
+    agent.start();
+  } catch (const AgentError& e) {
+    std::cerr << "loupe agent: " << e.what() << "\n";
+    return kMissingPrereq;
+  }
+  std::cerr << "loupe agent: node " << node << ", sending to " << f.server << "\n";
+  wait_for_stop();
+  agent.stop();
+  ExporterStats s = exporter.stats();
+  std::cerr << "loupe agent: " << agent.counters().records << " records, " << s.sent << " sent, "
+            << s.buffered << " still buffered, " << s.dropped << " dropped\n";
+  return kOk;
+}
+
+}  // namespace
+
+void register_agent(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<AgentFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "agent", "Node agent: capture requests on this node and send them to a Loupe server");
+  cmd->add_option("--server", flags->server, "Loupe server URL, e.g. http://loupe-server:8080")
+      ->envname("LOUPE_SERVER")
+      ->required();
+  cmd->add_option("--node-name", flags->node_name,
+                  "Kubernetes node name (default: $NODE_NAME, then the hostname)");
+  cmd->add_option("--token-file", flags->token_file,
+                  "File holding the shared token (default: $LOUPE_TOKEN)");
+  add_capture_flags(*cmd, flags->capture);
+  cmd->callback([flags, &exit_code] { exit_code = run_agent(*flags); });
+}
+
+}  // namespace loupe::cli
