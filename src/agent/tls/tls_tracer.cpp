@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "agent/tls/elf_symbols.h"
@@ -113,6 +114,12 @@ void TlsTracer::consider(const SslCandidate& c) {
   a.status.executable = c.executable;
   a.status.pid = c.pid;
 
+  // One line per OpenSSL file, once: what TLS traffic Loupe can see.
+  if (a.status.attached)
+    std::fprintf(stderr, "loupe: tls: attached to %s\n", c.path.c_str());
+  else
+    std::fprintf(stderr, "loupe: tls: cannot attach to %s: %s\n", c.path.c_str(),
+                 a.status.error.c_str());
   std::lock_guard lock(mu_);
   if (a.status.attached && attached_count_++ == 0 && progs_.set_enabled) progs_.set_enabled(true);
   files_.emplace(c.id, std::move(a));

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# TLS through the OpenSSL uprobes: HTTPS served by nginx and made by curl,
+# `openssl s_client`, Python's ssl and a statically linked client must show
+# up as ordinary HTTP records with tls == true, with exact counts, no
+# ciphertext records, and server latency consistent with nginx's own
+# $request_time. A TLS server started before the agent and one after it.
+# An OpenSSL Loupe cannot probe (a stripped static client; a libssl without
+# the SSL_* symbols) must keep working and be reported, not decoded.
+source "$(dirname "$0")/lib.sh"
+require_root
+for tool in nginx curl openssl python3 jq gcc; do
+  command -v "$tool" > /dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+done
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
+  -days 2 -subj /CN=localhost 2> /dev/null
+
+# start_tls_nginx PORT: nginx serving TLS only; access log
+# "<method> <uri> <status> <request_time>".
+start_tls_nginx() {
+  local port=$1 dir="$WORK/nginx-$1"
+  mkdir -p "$dir/logs" "$dir/tmp"
+  cat > "$dir/nginx.conf" << CONF
+user root;
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  log_format truth '\$request_method \$uri \$status \$request_time';
+  access_log $dir/logs/access.log truth;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server {
+    listen 127.0.0.1:$port ssl;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    location = /a { return 200 "alpha\n"; }
+    location = /b { return 201 "created\n"; }
+    location = /c { return 500 "boom\n"; }
+    location /users/ { return 200 "user\n"; }
+    location = /static { return 200 "static\n"; }
+    location = /stripped { return 200 "stripped\n"; }
+    location / { return 404; }
+  }
+}
+CONF
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" &
+  PIDS+=($!)
+  wait_for_port "$port"
+}
+
+# Clients built here: OpenSSL linked statically, with and without symbols.
+src=$(dirname "$0")/tls/static_client.c
+gcc -O1 -o "$WORK/static_client" "$src" -Wl,-Bstatic -lssl -lcrypto -Wl,-Bdynamic -lpthread -ldl
+cp "$WORK/static_client" "$WORK/stripped_client" && strip "$WORK/stripped_client"
+# A file named like libssl that has no SSL_* functions: Loupe must report it.
+mkdir -p "$WORK/fakessl"
+echo 'int not_openssl(void) { return 1; }' > "$WORK/fakessl/stub.c"
+gcc -shared -fPIC -o "$WORK/fakessl/libssl.so.3" "$WORK/fakessl/stub.c"
+
+PORT_A=$(free_port)
+PORT_B=$(free_port)
+start_tls_nginx "$PORT_A"  # before the agent
+python3 -c "import ctypes, time; ctypes.CDLL('$WORK/fakessl/libssl.so.3'); time.sleep(30)" &
+FAKE_PID=$!
+PIDS+=($FAKE_PID)
+
+log "tracing"
+start_trace "$WORK/trace.jsonl"
+start_tls_nginx "$PORT_B"  # after the agent
+# Statically linked client: it waits for the agent's /proc rescan (1 s).
+"$WORK/static_client" "$PORT_B" /static 3 2 &
+STATIC_PID=$!
+
+log "requests"
+for i in 1 2 3 4 5; do curl -sk -o /dev/null "https://127.0.0.1:$PORT_A/a"; done
+for i in 1 2 3 4; do curl -sk -o /dev/null "https://127.0.0.1:$PORT_B/users/$i"; done
+for i in 1 2 3; do
+  printf 'GET /c HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+    openssl s_client -quiet -connect "127.0.0.1:$PORT_A" 2> /dev/null > /dev/null
+done
+python3 - "$PORT_B" << 'PY'
+import http.client, ssl, sys
+conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]),
+                                   context=ssl._create_unverified_context())
+for _ in range(6):  # one keep-alive connection
+    conn.request("GET", "/b")
+    resp = conn.getresponse()
+    assert resp.status == 201, resp.status
+    resp.read()
+PY
+wait "$STATIC_PID" && pass "static client worked" || fail "static client failed"
+if "$WORK/stripped_client" "$PORT_A" /stripped 2; then pass "stripped client worked"; else fail "stripped client failed"; fi
+stop_trace
+
+T="$WORK/trace.jsonl"
+ours="((.local_addr | endswith(\":$PORT_A\") or endswith(\":$PORT_B\")) or (.remote_addr | endswith(\":$PORT_A\") or endswith(\":$PORT_B\")))"
+srv="$ours and .role == \"server\" and .comm == \"nginx\""
+assert_eq "server GET /a 200" 5 "$(count "$T" "$srv and .method == \"GET\" and .path == \"/a\" and .status == 200")"
+assert_eq "server GET /users/* 200" 4 "$(count "$T" "$srv and .path != null and (.path | startswith(\"/users/\")) and .status == 200")"
+assert_eq "server GET /c 500" 3 "$(count "$T" "$srv and .path == \"/c\" and .status == 500 and .error == true")"
+assert_eq "server GET /b 201" 6 "$(count "$T" "$srv and .path == \"/b\" and .status == 201")"
+assert_eq "server GET /static 200" 3 "$(count "$T" "$srv and .path == \"/static\" and .status == 200")"
+# The stripped client's requests are served (and seen) by nginx.
+assert_eq "server GET /stripped 200" 2 "$(count "$T" "$srv and .path == \"/stripped\"")"
+assert_eq "server records in all" 23 "$(count "$T" "$srv")"
+assert_eq "curl client records" 9 "$(count "$T" "$ours and .role == \"client\" and .comm == \"curl\"")"
+assert_eq "openssl s_client records" 3 "$(count "$T" "$ours and .role == \"client\" and .comm == \"openssl\" and .status == 500")"
+assert_eq "python client records" 6 "$(count "$T" "$ours and .role == \"client\" and .comm == \"python3\" and .status == 201")"
+assert_eq "static client records" 3 "$(count "$T" "$ours and .role == \"client\" and .comm == \"static_client\"")"
+assert_eq "stripped client records (unprobeable)" 0 "$(count "$T" "$ours and .comm == \"stripped_client\"")"
+assert_eq "records without tls" 0 "$(count "$T" "$ours and .tls != true")"
+assert_eq "non-HTTP records" 0 "$(count "$T" "$ours and .protocol != \"http1\"")"
+
+# Libraries reported: the real libssl attached, the fake one not.
+grep -q "loupe: tls: attached to .*libssl.so" "$T.err" && pass "libssl attached" ||
+  fail "no 'attached to libssl' line in stderr"
+grep -q "loupe: tls: attached to .*static_client" "$T.err" && pass "static OpenSSL attached" ||
+  fail "no 'attached to static_client' line"
+grep -q "loupe: tls: cannot attach to $WORK/fakessl/libssl.so.3" "$T.err" &&
+  pass "unprobeable libssl reported" || fail "fake libssl not reported"
+
+# Latency: nginx's $request_time (ms resolution) vs the server records of
+# the same port, paired in completion order (one worker).
+for port in "$PORT_A" "$PORT_B"; do
+  jq -r "select($srv and (.local_addr | endswith(\":$port\"))) | \"\(.end_ns) \(.duration_ns)\"" "$T" |
+    sort -n | awk '{print $2}' > "$WORK/dur.$port"
+  awk '{print $4}' "$WORK/nginx-$port/logs/access.log" > "$WORK/rt.$port"
+  assert_eq "port $port: records = log lines" "$(wc -l < "$WORK/rt.$port")" "$(wc -l < "$WORK/dur.$port")"
+  bad=$(paste "$WORK/dur.$port" "$WORK/rt.$port" | awk '{
+      d = $1 / 1e6; rt = $2 * 1000; tol = rt * 0.5; if (tol < 2) tol = 2;
+      if (d - rt > tol || rt - d > tol) n++ } END { print n + 0 }')
+  assert_eq "port $port: durations off nginx request_time by > max(2ms, 50%)" 0 "$bad"
+done
+finish
