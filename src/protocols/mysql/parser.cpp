@@ -67,6 +67,16 @@ void Parser::feed(const Segment& seg, std::vector<Record>& out) {
     }
     req_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
   } else {
+    // Bytes the server sends while no command is outstanding (capture began
+    // mid-reply) may start mid-packet; framing them could swallow the next
+    // real reply, so they are skipped whole unless they are the greeting.
+    if (pending_.empty() && (phase_ == Phase::Unknown || phase_ == Phase::Command) &&
+        !resp_stream_.mid_message() &&
+        detect(seg.bytes, Direction::Ingress, Role::Client) != Detection::Match) {
+      ++stats_.unmatched;
+      out_ = nullptr;
+      return;
+    }
     resp_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
   }
   out_ = nullptr;
@@ -95,7 +105,8 @@ void Parser::on_request(const sql::Frame& f) {
     if (!pending_.empty()) pending_.back().req_bytes += f.wire_len;
     return;
   }
-  if (phase_ == Phase::Handshake && seq == 1) {
+  // The handshake response has sequence id 1, or 2 after an SSL request.
+  if (phase_ == Phase::Handshake && (seq == 1 || seq == 2)) {
     HandshakeResponse h;
     if (parse_handshake_response(payload, h)) {
       if (!h.database.empty()) database_ = h.database;
@@ -283,6 +294,7 @@ void Parser::on_reply(Pending& p, const sql::Frame& f, std::string_view payload)
         p.affected += affected;
         if (status & kStatusMoreResults) return;
         if (p.result_set) return finish(f, "rows=" + std::to_string(p.rows));
+        if (p.cmd != kComQuery && p.cmd != kComStmtExecute) return finish(f, "");
         return finish(f, "affected=" + std::to_string(p.affected));
       }
       if (b0 == 0xFB && p.cmd == kComQuery) return;       // LOCAL INFILE: client sends, then OK/ERR

@@ -35,6 +35,15 @@ void Parser::feed(const Segment& seg, std::vector<Record>& out) {
     }
     req_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
   } else {
+    // Bytes the server sends while nothing is outstanding (capture began
+    // mid-reply) may start mid-message; framing them could swallow the next
+    // real reply, so they are skipped whole.
+    if (pending_.empty() && held_.empty() && !in_startup_ && !answer_pending_ &&
+        !resp_stream_.mid_message() && (seg.bytes.empty() || seg.bytes[0] != 'R')) {
+      ++stats_.unmatched;
+      out_ = nullptr;
+      return;
+    }
     resp_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
   }
   out_ = nullptr;

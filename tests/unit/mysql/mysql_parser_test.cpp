@@ -246,3 +246,15 @@ TEST(MysqlParser, KeepLiteralsOption) {
   EXPECT_EQ(out[0].path, "SELECT * FROM t WHERE email = 'a@b.c'");
   EXPECT_EQ(out[0].role, loupe::Role::Server);
 }
+
+TEST(MysqlParser, MidStreamReplyTailIsSkipped) {
+  Conn c;
+  // The tail of a reply whose command was never seen, starting mid-packet.
+  const std::string tail = result_set({"a"}, {{"1"}, {"2"}}, false).substr(7);
+  c.recv(tail, 1);
+  c.send(query("SELECT 2"), 2);
+  c.recv(result_set({"a"}, {{"2"}}, false), 3);
+  ASSERT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.out[0].detail, "rows=1");
+  EXPECT_EQ(c.parser->stats().parse_errors, 0u);
+}

@@ -318,3 +318,13 @@ TEST(PostgresParser, CloseFlushesAndCountsUnanswered) {
   EXPECT_TRUE(c.out.empty());
   EXPECT_EQ(c.parser->stats().unmatched, 1u);
 }
+
+TEST(PostgresParser, MidStreamReplyTailIsSkipped) {
+  Conn c;
+  const std::string tail = (data_row({"abc"}) + complete("SELECT 1") + ready()).substr(3);
+  c.recv(tail, 1);
+  c.send(query("SELECT 2"), 2);
+  c.recv(complete("SELECT 1") + ready(), 3);
+  ASSERT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.parser->stats().parse_errors, 0u);
+}
