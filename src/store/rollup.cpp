@@ -5,10 +5,9 @@
 namespace loupe::store {
 
 size_t RollupKeyHash::operator()(const RollupKey& k) const {
-  std::hash<std::string_view> h;
-  size_t v = h(k.service);
-  v = v * 31 + h(k.method);
-  v = v * 31 + h(k.route);
+  auto v = static_cast<size_t>(k.service_id);
+  v = v * 1000003 + static_cast<size_t>(k.method_id);
+  v = v * 1000003 + static_cast<size_t>(k.route_id);
   v = v * 31 + (static_cast<size_t>(k.protocol) << 1 | (k.counted ? 1 : 0));
   return v * 31 + static_cast<size_t>(k.minute_s);
 }

@@ -14,8 +14,10 @@
 
 namespace loupe::store {
 
+// Names are dictionary ids (see SqliteStore::name_id) so building and
+// hashing a key per record costs no allocation.
 struct RollupKey {
-  std::string service, method, route;
+  int64_t service_id = 0, method_id = 0, route_id = 0;
   Protocol protocol = Protocol::Unknown;
   bool counted = true;
   uint64_t minute_s = 0;  // start of the minute, unix seconds
@@ -36,7 +38,12 @@ struct RollupCell {
   void merge(const RollupCell& o);
 };
 
-using Rollup = std::unordered_map<RollupKey, RollupCell, RollupKeyHash>;
+struct RollupEntry {
+  std::string service, method, route;  // filled when the entry is created
+  RollupCell cell;
+};
+
+using Rollup = std::unordered_map<RollupKey, RollupEntry, RollupKeyHash>;
 
 inline uint64_t minute_of(uint64_t unix_ns) { return unix_ns / 60'000'000'000ULL * 60; }
 

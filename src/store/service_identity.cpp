@@ -34,7 +34,34 @@ void ServiceResolver::learn_server(const std::string& name, std::string_view kin
 }
 
 ServiceIdentity ServiceResolver::resolve(const Record& r, bool* is_new) {
-  if (is_new) *is_new = false;
+  // Exactly the fields resolve_uncached reads for this role.
+  memo_key_.clear();
+  memo_key_.push_back(static_cast<char>(r.role));
+  memo_key_.push_back(static_cast<char>(r.protocol));
+  const bool client = r.role == Role::Client;
+  for (const std::string* f :
+       {client ? &r.remote_service : &r.service, client ? &r.remote_addr : &r.comm,
+        client ? &r.host : &r.local_addr}) {
+    memo_key_.append(*f);
+    memo_key_.push_back('\x1f');
+  }
+  if (auto it = memo_.find(memo_key_); it != memo_.end()) {
+    if (is_new) *is_new = false;
+    return it->second;
+  }
+  bool added = false;
+  ServiceIdentity id = resolve_uncached(r, &added);
+  if (is_new) *is_new = added;
+  if (added) memo_.clear();
+  // Cap the memo: client records to many distinct external peers would
+  // otherwise grow it without bound.
+  if (memo_.size() > 100000) memo_.clear();
+  memo_.emplace(memo_key_, id);
+  return id;
+}
+
+ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new) {
+  *is_new = false;
   ServiceIdentity id;
   if (r.role != Role::Client) {
     // Server role (or unknown, treated as the observed process serving).
@@ -51,7 +78,7 @@ ServiceIdentity ServiceResolver::resolve(const Record& r, bool* is_new) {
     if (r.role == Role::Server) {
       bool added = known_.emplace(id.name, id.port.value_or(0)).second;
       if (added) learn_server(id.name, id.kind, id.port, local ? local->first : "");
-      if (is_new) *is_new = added;
+      *is_new = added;
     }
     return id;
   }
@@ -80,8 +107,7 @@ ServiceIdentity ServiceResolver::resolve(const Record& r, bool* is_new) {
     if (remote) id.port = remote->second;
   }
   if (id.counted) {
-    bool added = known_.emplace(id.name, id.port.value_or(0)).second;
-    if (is_new) *is_new = added;
+    *is_new = known_.emplace(id.name, id.port.value_or(0)).second;
   }
   return id;
 }

@@ -23,6 +23,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/record.h"
 
@@ -50,7 +51,14 @@ class ServiceResolver {
   ServiceIdentity resolve(const Record& r, bool* is_new = nullptr);
 
  private:
+  ServiceIdentity resolve_uncached(const Record& r, bool* is_new);
   bool is_local_ip(std::string_view ip) const;
+
+  // resolve() runs for every stored record, so answers are memoised by the
+  // fields that decide them; learning anything new clears the memo because
+  // it can turn an "external" callee into a local one.
+  std::unordered_map<std::string, ServiceIdentity> memo_;
+  std::string memo_key_;  // reused buffer: no allocation per lookup
 
   std::map<uint16_t, std::string> port_to_service_;   // listening port -> process service
   std::set<std::string> local_ips_;                   // IPs seen as server local addresses

@@ -38,11 +38,15 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt();
 
-  // Binds are 1-based like SQLite. Text is copied only when `transient`.
+  // Binds are 1-based like SQLite. bind() does not copy: the text must
+  // outlive the next step().
   void bind(int i, int64_t v) { sqlite3_bind_int64(st_, i, v); }
   void bind(int i, double v) { sqlite3_bind_double(st_, i, v); }
   void bind(int i, std::string_view v) {
     sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void bind_copy(int i, std::string_view v) {  // for text that dies before step()
+    sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void bind_blob(int i, std::string_view v) {
     sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
@@ -53,6 +57,13 @@ class Stmt {
   void run() {  // step a statement that returns no rows, then reset
     step();
     reset();
+  }
+  // Steps once and resets; returns the SQLite result code instead of
+  // throwing, for callers that handle a specific failure (constraints).
+  int try_run() {
+    int rc = sqlite3_step(st_);
+    sqlite3_reset(st_);
+    return rc;
   }
   void reset() {
     sqlite3_reset(st_);

@@ -200,6 +200,25 @@ TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   EXPECT_TRUE(store->requests(q).empty());
 }
 
+TEST(SqliteStore, SameMicrosecondAndLateRecordsAreAllKept) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  std::vector<Record> same(3000, http(kT0 + 10 * kSec, kMs, "/a", 200));  // > 1024 per us
+  store->write_batch(same);
+  std::vector<Record> late(50, http(kT0 + 10 * kSec, kMs, "/a", 200));  // same us again, later
+  late.push_back(http(kT0 + 5 * kSec, kMs, "/a", 200));                 // older than stored rows
+  store->write_batch(late);
+  EXPECT_EQ(store->stats().records_stored, 3051u);
+  RequestQuery q;
+  q.range = {kT0, kT0 + 60 * kSec};
+  q.limit = 10000;
+  auto got = store->requests(q);
+  ASSERT_EQ(got.size(), 3051u);
+  EXPECT_EQ(got.back().record.start_ns, kT0 + 5 * kSec);
+  q.range = {kT0 + 10 * kSec, kT0 + 10 * kSec + 1};
+  EXPECT_EQ(store->requests(q).size(), 3050u);
+}
+
 TEST(SqliteStore, RetentionDeletesOldData) {
   testing::TempDir dir;
   StoreOptions opts;
