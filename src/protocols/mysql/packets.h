@@ -9,6 +9,7 @@ namespace loupe::mysql {
 
 // Capability flags (only those that change framing or field layout).
 inline constexpr uint32_t kClientConnectWithDb = 0x00000008;
+inline constexpr uint32_t kClientCompress = 0x00000020;
 inline constexpr uint32_t kClientProtocol41 = 0x00000200;
 inline constexpr uint32_t kClientSsl = 0x00000800;
 inline constexpr uint32_t kClientSecureConnection = 0x00008000;

@@ -113,6 +113,7 @@ void Parser::on_request(const sql::Frame& f) {
       if (greeting_seen_)
         eof_ = (h.capabilities & server_caps_ & kClientDeprecateEof) ? Eof::Deprecated : Eof::Sent;
       await_tls_ = h.ssl_request;
+      compressed_ = greeting_seen_ && (h.capabilities & server_caps_ & kClientCompress);
     }
     if (!h.ssl_request) phase_ = Phase::Auth;
     return;
@@ -255,6 +256,8 @@ void Parser::on_response(const sql::Frame& f) {
     // OK or ERR ends authentication; auth switch (0xFE) and more-data
     // (0x01) packets continue it.
     if (byte0(payload) == 0x00 || byte0(payload) == 0xFF) phase_ = Phase::Command;
+    // The compressed protocol starts after authentication; not decoded.
+    if (phase_ == Phase::Command && compressed_) finished_ = true;
     return;
   }
   if (swallow_eof_) {

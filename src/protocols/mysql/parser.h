@@ -99,6 +99,7 @@ class Parser final : public ProtocolParser {
   bool greeting_seen_ = false;
   Eof eof_ = Eof::Unknown;
   bool await_tls_ = false;
+  bool compressed_ = false;   // CLIENT_COMPRESS negotiated
   bool swallow_eof_ = false;  // a trailing EOF may still follow a finished reply
   std::string database_;
 

@@ -258,3 +258,11 @@ TEST(MysqlParser, MidStreamReplyTailIsSkipped) {
   EXPECT_EQ(c.out[0].detail, "rows=1");
   EXPECT_EQ(c.parser->stats().parse_errors, 0u);
 }
+
+TEST(MysqlParser, CompressedProtocolFinishes) {
+  Conn c;
+  c.recv(greeting(kCaps | kClientCompress), 1);
+  c.send(handshake_response(kCaps | kClientCompress, "db"), 2);
+  c.recv(ok(2), 3);
+  EXPECT_TRUE(c.parser->finished());
+}
