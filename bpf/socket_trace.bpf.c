@@ -88,10 +88,7 @@ static __always_inline __u64 rb_flags(void) {
 }
 
 static __always_inline void emit(void* data, __u64 size) {
-  if (bpf_ringbuf_output(&events, data, size, rb_flags()) == 0)
-    count(LOUPE_STAT_EVENTS);
-  else
-    count(LOUPE_STAT_RB_DROPS);
+  if (bpf_ringbuf_output(&events, data, size, rb_flags()) != 0) count(LOUPE_STAT_RB_DROPS);
 }
 
 /* The struct sock behind fd in the current task, or NULL when fd is not a
@@ -267,7 +264,6 @@ static __noinline int emit_data(struct data_args* a) {
       if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != DNS_PORT) return 0;
     }
   }
-  count(LOUPE_STAT_DATA_CALLS);
 
   __u32 captured = 0;
   if (!a->bytes_only) {
@@ -352,7 +348,10 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;
 
-  int fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+  /* One copy of the saved registers instead of a probe read per argument. */
+  struct pt_regs r;
+  if (bpf_probe_read_kernel(&r, sizeof(r), regs)) return 0;
+  int fd = (int)PT_REGS_PARM1_SYSCALL(&r);
   if (nr == LOUPE_NR_close) return ret == 0 ? handle_close(fd) : 0;
   if (nr == LOUPE_NR_accept || nr == LOUPE_NR_accept4)
     return ret >= 0 ? handle_new_conn((int)ret, LOUPE_ORIGIN_ACCEPT) : 0;
@@ -364,21 +363,21 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     return 0;
   if (ret <= 0) return 0;
 
-  const void* arg2 = (const void*)PT_REGS_PARM2_CORE_SYSCALL(regs);
-  __u64 arg3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+  const void* arg2 = (const void*)PT_REGS_PARM2_SYSCALL(&r);
+  __u64 arg3 = PT_REGS_PARM3_SYSCALL(&r);
   struct data_args a = {.fd = fd, .length = (__u64)ret};
   switch (nr) {
     case LOUPE_NR_read:
     case LOUPE_NR_recvfrom:
       a.dir = LOUPE_DIR_INGRESS;
       a.buf = arg2;
-      if (nr == LOUPE_NR_recvfrom) a.peer = (const void*)PT_REGS_PARM5_CORE_SYSCALL(regs);
+      if (nr == LOUPE_NR_recvfrom) a.peer = (const void*)PT_REGS_PARM5_SYSCALL(&r);
       return emit_data(&a);
     case LOUPE_NR_write:
     case LOUPE_NR_sendto:
       a.dir = LOUPE_DIR_EGRESS;
       a.buf = arg2;
-      if (nr == LOUPE_NR_sendto) a.peer = (const void*)PT_REGS_PARM5_CORE_SYSCALL(regs);
+      if (nr == LOUPE_NR_sendto) a.peer = (const void*)PT_REGS_PARM5_SYSCALL(&r);
       return emit_data(&a);
     case LOUPE_NR_readv:
     case LOUPE_NR_writev:

@@ -43,12 +43,12 @@ enum loupe_origin {
   LOUPE_ORIGIN_CONNECT = 2,
 };
 
-/* Per-CPU counters, read by user space and summed over CPUs. */
+/* Per-CPU counters, read by user space and summed over CPUs. Only what
+ * user space cannot count itself (events it received it counts on its own,
+ * sparing the hot path a map update per event). */
 enum loupe_stat {
-  LOUPE_STAT_EVENTS = 0,      /* events written to the ring buffer */
-  LOUPE_STAT_RB_DROPS,        /* events lost because the ring buffer was full */
+  LOUPE_STAT_RB_DROPS = 0,    /* events lost because the ring buffer was full */
   LOUPE_STAT_TRUNCATED,       /* data events whose payload was cut to capture_bytes */
-  LOUPE_STAT_DATA_CALLS,      /* traced socket reads/writes */
   LOUPE_STAT_READ_ERRORS,     /* payload copies from user memory that failed */
   LOUPE_STAT_TLS_DATA,        /* plaintext events from SSL_read/SSL_write (ssl_trace.bpf.h) */
   LOUPE_STAT_TLS_NO_FD,       /* SSL calls dropped: their socket was never seen */

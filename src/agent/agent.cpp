@@ -62,13 +62,8 @@ AgentCounters Agent::counters() const {
   TracerCounters k = tracer_.counters();
   std::lock_guard lock(mu_);
   const TrackerStats& t = tracker_.stats();
-  return AgentCounters{k[LOUPE_STAT_EVENTS],
-                       k[LOUPE_STAT_RB_DROPS],
-                       k[LOUPE_STAT_TRUNCATED],
-                       t.events,
-                       t.records,
-                       tracker_.connection_count(),
-                       t.undetected_connections};
+  return AgentCounters{k[LOUPE_STAT_RB_DROPS],      k[LOUPE_STAT_TRUNCATED], t.events, t.records,
+                       tracker_.connection_count(), t.undetected_connections};
 }
 
 nlohmann::json Agent::status() const {
@@ -105,10 +100,9 @@ nlohmann::json Agent::status() const {
       {"probes", probes},
       {"capture_bytes", opts_.tracer.capture_bytes},
       {"ring_buffer_bytes", opts_.tracer.ring_buffer_bytes},
-      {"events_seen", c.kernel_events},
+      {"events_seen", c.events},
       {"events_dropped", c.kernel_drops},
       {"payloads_truncated", c.truncated},
-      {"events_handled", c.events},
       {"records", c.records},
       {"live_connections", c.connections},
       {"undetected_connections", c.undetected_connections},

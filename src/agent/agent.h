@@ -26,10 +26,9 @@ struct AgentOptions {
 
 // Totals for summaries and /api/v1/status.
 struct AgentCounters {
-  uint64_t kernel_events = 0;  // events the kernel wrote
-  uint64_t kernel_drops = 0;   // events lost to a full ring buffer
-  uint64_t truncated = 0;      // payloads cut to the capture size
-  uint64_t events = 0;         // events user space handled
+  uint64_t kernel_drops = 0;  // events lost to a full ring buffer
+  uint64_t truncated = 0;     // payloads cut to the capture size
+  uint64_t events = 0;        // events user space handled
   uint64_t records = 0;
   uint64_t connections = 0;  // live
   uint64_t undetected_connections = 0;

@@ -85,8 +85,8 @@ int run_trace(const TraceFlags& f) {
   wait_for_stop(std::chrono::milliseconds(static_cast<int64_t>(f.duration_s * 1000)));
   agent.stop();
   AgentCounters c = agent.counters();
-  std::cerr << "loupe trace: " << c.kernel_events << " events, " << c.records << " exchanges ("
-            << printed << " printed), " << c.kernel_drops << " events dropped, " << c.truncated
+  std::cerr << "loupe trace: " << c.events << " events, " << c.records << " exchanges (" << printed
+            << " printed), " << c.kernel_drops << " events dropped, " << c.truncated
             << " payloads truncated, " << c.undetected_connections
             << " connections with an unknown protocol\n";
   return kOk;
