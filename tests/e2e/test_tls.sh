@@ -98,4 +98,38 @@ for port in "$PORT_A" "$PORT_B"; do
       if (d - rt > tol || rt - d > tol) n++ } END { print n + 0 }')
   assert_eq "port $port: durations off nginx request_time by > max(2ms, 50%)" 0 "$bad"
 done
+# --- PostgreSQL over TLS (psql sslmode=require), when PostgreSQL is installed.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1 || true)
+if [[ -n "$PGBIN" && -x "$PGBIN/initdb" ]] && id postgres > /dev/null 2>&1; then
+  PG="$WORK/pg"
+  PG_PORT=$(free_port)
+  mkdir -p "$PG/sock"
+  chmod 755 "$WORK"
+  cp "$WORK/cert.pem" "$WORK/key.pem" "$PG/"
+  chmod 600 "$PG/key.pem"
+  chown -R postgres: "$PG"
+  as_pg() { runuser -u postgres -- "$@"; }
+  as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync > "$PG/initdb.log"
+  as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w -o \
+    "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG/sock -c fsync=off -c ssl=on -c ssl_cert_file=$PG/cert.pem -c ssl_key_file=$PG/key.pem" \
+    start > /dev/null
+  trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG/data" -m immediate stop > /dev/null 2>&1 || true; cleanup' EXIT
+  start_trace "$WORK/pg.jsonl" --port "$PG_PORT"
+  {
+    for i in $(seq 7); do echo "SELECT $i AS n;"; done
+    echo "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();"
+  } | psql "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres sslmode=require" -X -q -t \
+    > "$WORK/psql.out"
+  stop_trace
+  assert_eq "psql session used TLS" "t" "$(tail -2 "$WORK/psql.out" | tr -d ' \n')"
+  P="$WORK/pg.jsonl"
+  pgsrv='.protocol == "postgres" and .role == "server" and .tls == true'
+  assert_eq "postgres server records SELECT n over TLS" 7 \
+    "$(count "$P" "$pgsrv and .route == \"SELECT ? AS n\"")"
+  assert_eq "postgres records without tls" 0 "$(count "$P" ".tls != true")"
+  assert_eq "non-postgres records on the postgres port" 0 "$(count "$P" ".protocol != \"postgres\"")"
+else
+  echo "skip: PostgreSQL not installed"
+fi
+
 finish
