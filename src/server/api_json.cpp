@@ -1,0 +1,66 @@
+#include "server/api_json.h"
+
+#include "core/record_json.h"
+
+namespace loupe::server {
+
+namespace {
+
+void put_red(nlohmann::json& j, const store::RedSummary& r) {
+  j["requests"] = r.requests;
+  j["errors"] = r.errors;
+  j["error_rate"] = r.error_rate;
+  j["rate_per_s"] = r.rate_per_s;
+  j["p50_ms"] = r.p50_ms;
+  j["p95_ms"] = r.p95_ms;
+  j["p99_ms"] = r.p99_ms;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const store::ServiceSummary& s) {
+  nlohmann::json j{{"name", s.name}, {"kind", s.kind}, {"ports", s.ports}};
+  put_red(j, s.red);
+  return j;
+}
+
+nlohmann::json to_json(const store::EndpointSummary& e) {
+  nlohmann::json j{{"service", e.service},
+                   {"method", e.method},
+                   {"route", e.route},
+                   {"protocol", to_string(e.protocol)}};
+  put_red(j, e.red);
+  return j;
+}
+
+nlohmann::json to_json(const store::LatencyPoint& p) {
+  return {{"t", p.t}, {"value_ms", p.value_ms}, {"count", p.count}};
+}
+
+nlohmann::json to_json(const store::StoredRequest& r) {
+  nlohmann::json j = record_to_json(r.record);
+  j["k8s_service"] = r.record.service;
+  j["service"] = r.service;
+  j["counted"] = r.counted;
+  return j;
+}
+
+nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i) {
+  return {{"records_stored", s.records_stored},
+          {"store_size_bytes", s.store_size_bytes},
+          {"ingest",
+           {{"accepted", i.accepted},
+            {"dropped", i.dropped},
+            {"written", i.written},
+            {"queued", i.queued},
+            {"write_errors", i.write_errors},
+            {"last_error", i.last_error}}}};
+}
+
+nlohmann::json error_json(const std::string& message, const std::string& parameter) {
+  nlohmann::json j{{"error", message}};
+  if (!parameter.empty()) j["parameter"] = parameter;
+  return j;
+}
+
+}  // namespace loupe::server

@@ -1,0 +1,22 @@
+// JSON shapes of /api/v1 responses (documented in docs/api.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "store/ingest_queue.h"
+#include "store/store.h"
+
+namespace loupe::server {
+
+nlohmann::json to_json(const store::ServiceSummary& s);
+nlohmann::json to_json(const store::EndpointSummary& e);
+nlohmann::json to_json(const store::LatencyPoint& p);
+// record_to_json plus the resolved Loupe service (the callee for client
+// records) in "service"; the record's own Kubernetes service moves to
+// "k8s_service". "counted" says whether it counts in RED.
+nlohmann::json to_json(const store::StoredRequest& r);
+nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i);
+
+nlohmann::json error_json(const std::string& message, const std::string& parameter = "");
+
+}  // namespace loupe::server

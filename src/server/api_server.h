@@ -1,0 +1,68 @@
+// The HTTP JSON API (/api/v1, docs/api.md), remote-agent ingest, and the
+// static web UI, in front of a Store. Used by `loupe run` and `loupe server`:
+//
+//   loupe::server::ApiServer api(store, queue, {.listen = "127.0.0.1:8080"});
+//   api.start();   // throws ApiError("127.0.0.1:8080 is in use; pass --listen")
+//   ...
+//   api.stop();
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "store/ingest_queue.h"
+#include "store/store.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace loupe::server {
+
+class ApiError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ApiOptions {
+  std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free one
+  std::string ui_dir;                     // built UI; empty or missing -> a help page at /
+  std::string token;                      // non-empty: POST /api/v1/ingest needs "Bearer <token>"
+  // Agent health for /api/v1/status ("agent" key): kernel features, probes,
+  // events seen/dropped... Called on the HTTP thread; must be thread-safe.
+  std::function<nlohmann::json()> status_provider;
+};
+
+class ApiServer {
+ public:
+  ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions options);
+  ~ApiServer();  // stops
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and starts serving on a background thread. Throws ApiError with a
+  // user-facing message when the address cannot be bound.
+  void start();
+  void stop();
+  // "http://127.0.0.1:8080" (the bound port when options.listen asked for 0).
+  std::string url() const;
+
+ private:
+  void routes();
+
+  store::Store& store_;
+  store::IngestQueue& queue_;
+  ApiOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  std::string host_;
+  int port_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace loupe::server

@@ -1,0 +1,311 @@
+#include "server/api_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../store/temp_dir.h"
+#include "core/record_json.h"
+#include "core/time_format.h"
+
+namespace loupe::server {
+namespace {
+
+using nlohmann::json;
+constexpr uint64_t kSec = 1'000'000'000ULL;
+constexpr uint64_t kMs = 1'000'000ULL;
+
+Record server_record(uint64_t start_ns, uint64_t dur_ns, const std::string& route, int status) {
+  Record r;
+  r.start_ns = start_ns;
+  r.end_ns = start_ns + dur_ns;
+  r.protocol = Protocol::Http1;
+  r.role = Role::Server;
+  r.comm = "api";
+  r.local_addr = "127.0.0.1:8000";
+  r.remote_addr = "127.0.0.1:51000";
+  r.method = "GET";
+  r.route = route;
+  r.path = route;
+  r.status = status;
+  r.error = status >= 500;
+  return r;
+}
+
+std::string gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(compressBound(static_cast<uLong>(in.size())) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start({}); }
+
+  void start(ApiOptions opts) {
+    api_.reset();
+    queue_.reset();
+    store_ = store::open_sqlite_store(dir_.path() + "/db");
+    store::IngestOptions io;
+    io.flush_interval = std::chrono::milliseconds(5);
+    queue_ = std::make_unique<store::IngestQueue>(*store_, io);
+    opts.listen = "127.0.0.1:0";
+    if (!opts.status_provider) opts.status_provider = [] { return json{{"probes_attached", 7}}; };
+    api_ = std::make_unique<ApiServer>(*store_, *queue_, opts);
+    api_->start();
+    client_ = std::make_unique<httplib::Client>(api_->url());
+  }
+
+  // Records in the last few minutes, so the default 15 min window sees them.
+  void seed() {
+    uint64_t now = now_unix_ns();
+    std::vector<Record> batch;
+    for (int i = 0; i < 100; ++i)
+      batch.push_back(server_record(now - 120 * kSec + i * kSec, (10 + i) * kMs,
+                                    i % 2 ? "/users/{id}" : "/health", i % 10 == 0 ? 500 : 200));
+    store_->write_batch(batch);
+  }
+
+  json get_json(const std::string& path, int want_status = 200) {
+    auto res = client_->Get(path.c_str());
+    EXPECT_TRUE(res) << path;
+    if (!res) return nullptr;
+    EXPECT_EQ(res->status, want_status) << path << " -> " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
+    return json::parse(res->body);
+  }
+
+  void expect_bad(const std::string& path, const std::string& parameter) {
+    json j = get_json(path, 400);
+    EXPECT_EQ(j.value("parameter", ""), parameter) << path;
+    EXPECT_FALSE(j.value("error", "").empty()) << path;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ApiServerTest, Services) {
+  seed();
+  json j = get_json("/api/v1/services");
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["name"], "api:8000");
+  EXPECT_EQ(j[0]["kind"], "process");
+  EXPECT_EQ(j[0]["ports"], json::array({8000}));
+  EXPECT_EQ(j[0]["requests"], 100);
+  EXPECT_EQ(j[0]["errors"], 10);
+  EXPECT_DOUBLE_EQ(j[0]["error_rate"].get<double>(), 0.1);
+  EXPECT_GT(j[0]["p99_ms"].get<double>(), j[0]["p50_ms"].get<double>());
+  for (const char* k : {"rate_per_s", "p95_ms"}) EXPECT_TRUE(j[0].contains(k));
+}
+
+TEST_F(ApiServerTest, EndpointsFilteredByService) {
+  seed();
+  json j = get_json("/api/v1/endpoints?service=api:8000");
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["method"], "GET");
+  EXPECT_EQ(j[0]["protocol"], "http1");
+  EXPECT_EQ(j[0]["requests"].get<int>() + j[1]["requests"].get<int>(), 100);
+  EXPECT_TRUE(get_json("/api/v1/endpoints?service=other").empty());
+}
+
+TEST_F(ApiServerTest, LatencySeries) {
+  seed();
+  json j = get_json("/api/v1/latency?service=api:8000&route=/health&q=0.5&step=60");
+  ASSERT_GE(j.size(), 15u);
+  int total = 0;
+  for (const auto& p : j) {
+    EXPECT_EQ(p["t"].get<uint64_t>() % 60, 0u);
+    total += p["count"].get<int>();
+  }
+  EXPECT_EQ(total, 50);
+}
+
+TEST_F(ApiServerTest, RequestsNewestFirstWithFilters) {
+  seed();
+  json j = get_json("/api/v1/requests?service=api:8000&limit=3");
+  ASSERT_EQ(j.size(), 3u);
+  EXPECT_GT(j[0]["start_ns"].get<uint64_t>(), j[1]["start_ns"].get<uint64_t>());
+  EXPECT_EQ(j[0]["service"], "api:8000");
+  EXPECT_EQ(j[0]["comm"], "api");
+  EXPECT_TRUE(j[0]["counted"].get<bool>());
+  j = get_json("/api/v1/requests?status=500&protocol=http1&min_duration_ms=50&limit=100");
+  for (const auto& r : j) {
+    EXPECT_EQ(r["status"], 500);
+    EXPECT_GE(r["duration_ns"].get<uint64_t>(), 50 * kMs);
+  }
+  EXPECT_EQ(j.size(), 6u);  // i = 40, 50, ..., 90
+  std::string from = format_rfc3339_ns(now_unix_ns() - 3600 * kSec);
+  EXPECT_EQ(get_json("/api/v1/requests?limit=1000&from=" + from).size(), 100u);
+}
+
+TEST_F(ApiServerTest, StatusIncludesAgentAndStore) {
+  seed();
+  json j = get_json("/api/v1/status");
+  EXPECT_EQ(j["version"], LOUPE_VERSION);
+  EXPECT_GE(j["uptime_s"].get<double>(), 0);
+  EXPECT_EQ(j["agent"]["probes_attached"], 7);
+  EXPECT_EQ(j["store"]["records_stored"], 100);
+  EXPECT_GT(j["store"]["store_size_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["store"]["ingest"]["dropped"], 0);
+}
+
+TEST_F(ApiServerTest, BadParametersAre400WithTheParameterNamed) {
+  expect_bad("/api/v1/latency?service=a&q=abc", "q");
+  expect_bad("/api/v1/latency?service=a&q=1.5", "q");
+  expect_bad("/api/v1/latency?service=a&step=0", "step");
+  expect_bad("/api/v1/latency?service=a&step=-60", "step");
+  expect_bad("/api/v1/latency?service=a&step=61", "step");
+  expect_bad("/api/v1/latency?service=a&step=60&from=0&to=1764000000", "step");  // too many points
+  expect_bad("/api/v1/latency?route=/x", "service");
+  expect_bad("/api/v1/services?from=1764000600&to=1764000000", "from");
+  expect_bad("/api/v1/services?from=yesterday", "from");
+  expect_bad("/api/v1/endpoints?to=2026-13-45T99:00:00Z", "to");
+  expect_bad("/api/v1/requests?limit=-1", "limit");
+  expect_bad("/api/v1/requests?limit=0", "limit");
+  expect_bad("/api/v1/requests?limit=ten", "limit");
+  expect_bad("/api/v1/requests?status=abc", "status");
+  expect_bad("/api/v1/requests?protocol=smtp", "protocol");
+  expect_bad("/api/v1/requests?min_duration_ms=-5", "min_duration_ms");
+}
+
+TEST_F(ApiServerTest, TimesAcceptUnixAndRfc3339) {
+  get_json("/api/v1/services?from=1764000000&to=2025-11-25T12:00:00Z");
+  get_json("/api/v1/services?from=1764000000.5&to=1764000900");
+}
+
+TEST_F(ApiServerTest, UnknownApiPathIs404Json) {
+  json j = get_json("/api/v1/nope", 404);
+  EXPECT_NE(j["error"].get<std::string>().find("/api/v1/nope"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, NoUiServesHelpPage) {
+  auto res = client_->Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("/api/v1"), std::string::npos);
+  EXPECT_NE(res->body.find("scripts/build-ui.sh"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, ServesUiWithIndexFallback) {
+  std::string ui = dir_.path() + "/ui";
+  std::filesystem::create_directories(ui + "/assets");
+  std::ofstream(ui + "/index.html") << "<html>loupe-ui</html>";
+  std::ofstream(ui + "/assets/app.js") << "console.log(1)";
+  ApiOptions o;
+  o.ui_dir = ui;
+  start(o);
+  auto res = client_->Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("loupe-ui"), std::string::npos);
+  res = client_->Get("/assets/app.js");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "console.log(1)");
+  res = client_->Get("/services/api:8000");  // a client-side route
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("loupe-ui"), std::string::npos);
+  get_json("/api/v1/nope", 404);  // the API still wins over the fallback
+}
+
+std::string ingest_body(int n) {
+  json recs = json::array();
+  uint64_t now = now_unix_ns();
+  for (int i = 0; i < n; ++i)
+    recs.push_back(record_to_json(server_record(now - 10 * kSec, 3 * kMs, "/ingested", 200)));
+  return json{{"records", recs}}.dump();
+}
+
+TEST_F(ApiServerTest, IngestWithTokenAndGzip) {
+  ApiOptions o;
+  o.token = "s3cret";
+  start(o);
+  auto res = client_->Post("/api/v1/ingest", ingest_body(3), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(json::parse(res->body)["parameter"], "Authorization");
+
+  httplib::Headers wrong{{"Authorization", "Bearer s3cres"}};
+  res = client_->Post("/api/v1/ingest", wrong, ingest_body(3), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+
+  httplib::Headers auth{{"Authorization", "Bearer s3cret"}};
+  res = client_->Post("/api/v1/ingest", auth, ingest_body(3), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["accepted"], 3);
+
+  httplib::Headers gz{{"Authorization", "Bearer s3cret"}, {"Content-Encoding", "gzip"}};
+  res = client_->Post("/api/v1/ingest", gz, gzip(ingest_body(5)), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["accepted"], 5);
+
+  queue_->flush();
+  json j = get_json("/api/v1/requests?route=/ingested&limit=100");
+  EXPECT_EQ(j.size(), 8u);
+}
+
+TEST_F(ApiServerTest, IngestRejectsMalformedBodies) {
+  auto post = [&](const std::string& body) {
+    auto res = client_->Post("/api/v1/ingest", body, "application/json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body;
+    return json::parse(res->body)["parameter"].get<std::string>();
+  };
+  EXPECT_EQ(post("not json"), "body");
+  EXPECT_EQ(post("[1,2]"), "records");
+  EXPECT_EQ(post(R"({"records":[{"start_ns":1},{"start_ns":"x"}]})"), "records[1]");
+}
+
+TEST_F(ApiServerTest, IngestQueueFullIs503) {
+  api_.reset();
+  queue_.reset();
+  store::IngestOptions io;
+  io.capacity_records = 2;
+  queue_ = std::make_unique<store::IngestQueue>(*store_, io);
+  ApiOptions o;
+  o.listen = "127.0.0.1:0";
+  api_ = std::make_unique<ApiServer>(*store_, *queue_, o);
+  api_->start();
+  httplib::Client c(api_->url());
+  auto res = c.Post("/api/v1/ingest", ingest_body(3), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(queue_->stats().dropped, 3u);
+}
+
+TEST(ApiServerStart, PortInUseIsAClearError) {
+  testing::TempDir dir;
+  auto st = store::open_sqlite_store(dir.path());
+  store::IngestQueue q(*st);
+  ApiServer first(*st, q, {.listen = "127.0.0.1:0"});
+  first.start();
+  std::string addr = first.url().substr(std::string("http://").size());
+  ApiServer second(*st, q, {.listen = addr});
+  try {
+    second.start();
+    FAIL() << "expected ApiError";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(std::string(e.what()), addr + " is in use; pass --listen");
+  }
+}
+
+}  // namespace
+}  // namespace loupe::server
