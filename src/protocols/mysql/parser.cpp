@@ -152,10 +152,10 @@ void Parser::on_command(const sql::Frame& f, std::string_view payload) {
     case kComQuery:
       // MySQL 8 query attributes: parameter count and set count (0, 1).
       if (args.size() >= 2 && args[0] == 0 && args[1] == 1) args.remove_prefix(2);
-      p.text = std::make_shared<const std::string>(args);
+      p.text = sql::keep_text(args);
       break;
     case kComStmtPrepare:
-      p.text = std::make_shared<const std::string>(args);
+      p.text = sql::keep_text(args);
       break;
     case kComStmtExecute:
     case kComStmtFetch:
@@ -166,7 +166,7 @@ void Parser::on_command(const sql::Frame& f, std::string_view payload) {
       }
       break;
     case kComInitDb:
-      p.text = std::make_shared<const std::string>(args.substr(0, 256));
+      p.text = sql::keep_text(args.substr(0, 256));
       break;
     default:
       break;

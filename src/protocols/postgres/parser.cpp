@@ -124,15 +124,14 @@ void Parser::on_request(const sql::Frame& f) {
   if (skipping_to_sync_ && type != 'S' && type != 'Q') return;
   switch (type) {
     case 'Q':
-      push({Kind::Query, std::make_shared<const std::string>(sql::read_cstr(body, pos)), f.start_ns,
-            f.wire_len});
+      push({Kind::Query, sql::keep_text(sql::read_cstr(body, pos)), f.start_ns, f.wire_len});
       break;
     case 'F':  // FunctionCall: answered like a simple query, no text
       push({Kind::Query, nullptr, f.start_ns, f.wire_len});
       break;
     case 'P': {
       std::string name(sql::read_cstr(body, pos));
-      auto text = std::make_shared<const std::string>(sql::read_cstr(body, pos));
+      auto text = sql::keep_text(sql::read_cstr(body, pos));
       remember_statement(std::move(name), text);
       Pending p{Kind::Parse, std::move(text)};
       take_batch(p, f);

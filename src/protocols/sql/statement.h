@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/record.h"
@@ -18,6 +20,16 @@ struct SqlOptions {
 
 // Longest statement text kept in Record::path.
 inline constexpr std::size_t kMaxPath = 4096;
+
+// Longest statement text a parser keeps (per query in flight and per
+// prepared statement): enough for path and route, and it bounds a
+// connection's statement cache to kMaxText times its entry limit.
+inline constexpr std::size_t kMaxText = kMaxPath;
+
+// A copy of `text` cut to kMaxText, shared between the requests that use it.
+inline std::shared_ptr<const std::string> keep_text(std::string_view text) {
+  return std::make_shared<const std::string>(text.substr(0, kMaxText));
+}
 
 // method = operation, path = statement (masked unless keep_literals, cut to
 // kMaxPath), route = normalized statement.

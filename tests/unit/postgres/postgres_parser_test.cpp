@@ -328,3 +328,16 @@ TEST(PostgresParser, MidStreamReplyTailIsSkipped) {
   ASSERT_EQ(c.out.size(), 1u);
   EXPECT_EQ(c.parser->stats().parse_errors, 0u);
 }
+
+TEST(PostgresParser, StoredStatementTextIsBounded) {
+  Conn c = connected();
+  std::string text = "SELECT * FROM t WHERE a IN (" + std::string(20000, '1') + ")";
+  c.send(parse("big", text) + sync_msg(), 1);
+  c.recv(parse_complete() + ready(), 2);
+  c.send(bind("", "big") + execute("") + sync_msg(), 3);
+  c.recv(bind_complete() + complete("SELECT 0") + ready(), 4);
+  ASSERT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.out[0].method, "SELECT");
+  EXPECT_LE(c.out[0].path.size(), loupe::sql::kMaxPath);
+  EXPECT_EQ(c.out[0].path, "SELECT * FROM t WHERE a IN (?");
+}
