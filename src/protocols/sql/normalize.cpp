@@ -102,8 +102,8 @@ std::string normalize_sql(std::string_view text, Dialect dialect) {
   return out;
 }
 
-std::string sql_operation(std::string_view text) {
-  Lexer lx(text, Dialect::Postgres);
+std::string sql_operation(std::string_view text, Dialect dialect) {
+  Lexer lx(text, dialect);
   std::string_view first;
   int depth = 0;
   while (!lx.done()) {

@@ -9,7 +9,7 @@ void fill_statement(Record& r, std::string_view text, Dialect dialect, const Sql
   while (!text.empty() &&
          (text.back() == '\0' || is_space(static_cast<unsigned char>(text.back()))))
     text.remove_suffix(1);
-  r.method = sql_operation(text);
+  r.method = sql_operation(text, dialect);
   // Masking costs a pass over the text; cap its input so a multi-megabyte
   // INSERT does not cost more than the kept prefix.
   std::string_view head = text.substr(0, kMaxPath * 2);

@@ -83,6 +83,7 @@ TEST(SqlOperation, FirstKeyword) {
   EXPECT_EQ(
       sql_operation("WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n+1 FROM r) SELECT * FROM r"),
       "SELECT");
+  EXPECT_EQ(sql_operation("# note\nSELECT 1", Dialect::Mysql), "SELECT");
   EXPECT_EQ(sql_operation(""), "");
   EXPECT_EQ(sql_operation("   "), "");
 }
