@@ -51,13 +51,15 @@ void FrameStream::feed(std::string_view bytes, uint64_t wire_len, uint64_t ts_ns
     }
     if (msg_len_ == 0) {
       const std::size_t hs = codec_.header_size();
-      const std::size_t take = std::min(hs - buf_.size(), n - pos);
+      const std::size_t take = buf_.size() < hs ? std::min(hs - buf_.size(), n - pos) : 0;
       buf_.append(bytes.data() + pos, take);
       pos += take;
       consumed_ += take;
       if (buf_.size() < hs) break;
       const uint64_t len = codec_.message_length(reinterpret_cast<const uint8_t*>(buf_.data()));
-      if (len < hs) {
+      // len < consumed_ only if the header size changed mid-header (a state
+      // switch in the codec): treat like any implausible header.
+      if (len < hs || len < consumed_) {
         ++stats_.parse_errors;
         in_msg_ = false;
         synced_ = false;
