@@ -266,3 +266,13 @@ TEST(MysqlParser, CompressedProtocolFinishes) {
   c.recv(ok(2), 3);
   EXPECT_TRUE(c.parser->finished());
 }
+
+TEST(MysqlParser, PipelinedCommandsMatchInOrder) {
+  Conn c = connected(true);
+  c.send(query("SELECT a FROM t") + query("DELETE FROM t WHERE a = 1") + command(kComPing, ""), 1);
+  c.recv(result_set({"a"}, {{"1"}, {"2"}}, true) + ok(1, 2) + ok(1), 2);
+  ASSERT_EQ(c.out.size(), 3u);
+  EXPECT_EQ(c.out[0].detail, "rows=2");
+  EXPECT_EQ(c.out[1].detail, "affected=2");
+  EXPECT_EQ(c.out[2].method, "PING");
+}

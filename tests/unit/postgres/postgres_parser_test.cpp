@@ -341,3 +341,23 @@ TEST(PostgresParser, StoredStatementTextIsBounded) {
   EXPECT_LE(c.out[0].path.size(), loupe::sql::kMaxPath);
   EXPECT_EQ(c.out[0].path, "SELECT * FROM t WHERE a IN (?");
 }
+
+TEST(PostgresParser, ExtendedBatchEverySplitPoint) {
+  const std::string req = parse("", "SELECT name FROM users WHERE id = $1") + bind("", "", {"7"}) +
+                          describe_portal("") + execute("") + sync_msg();
+  const std::string resp = parse_complete() + bind_complete() + row_description({"name"}) +
+                           data_row({"x"}) + complete("SELECT 1") + ready();
+  Conn whole = connected();
+  whole.send(req, 100);
+  whole.recv(resp, 200);
+  ASSERT_EQ(whole.out.size(), 1u);
+  for (std::size_t i = 1; i < resp.size(); ++i) {
+    Conn c = connected();
+    c.send(std::string_view(req).substr(0, i % req.size()), 100);
+    if (i % req.size()) c.send(std::string_view(req).substr(i % req.size()), 100);
+    c.recv(std::string_view(resp).substr(0, i), 200);
+    c.recv(std::string_view(resp).substr(i), 200);
+    ASSERT_EQ(c.out.size(), 1u) << i;
+    expect_same(c.out[0], whole.out[0]);
+  }
+}
