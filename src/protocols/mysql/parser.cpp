@@ -315,6 +315,11 @@ void Parser::on_reply(Pending& p, const sql::Frame& f, std::string_view payload)
       p.left = columns;
       p.result_set = true;
       p.state = State::Columns;
+      // MariaDB with MARIADB_CLIENT_CACHE_METADATA: one more byte says
+      // whether column definitions follow; 0 (prepared statements whose
+      // metadata the client has) means none are sent.
+      if (payload.size() == pos + 1 && payload[pos] == 0 && f.complete())
+        p.state = State::AfterColumns;
       return;
     }
     case State::Columns:
