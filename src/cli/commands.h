@@ -19,6 +19,7 @@ enum ExitCode : int {
 // Commands print user-facing errors themselves (what failed and what to do).
 void register_trace(CLI::App& app, int& exit_code);
 void register_agent(CLI::App& app, int& exit_code);
+void register_run(CLI::App& app, int& exit_code);
 
 
 }  // namespace loupe::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = loupe::cli::kOk;
   // Subcommands, one line each:
   loupe::cli::register_trace(app, exit_code);
+  loupe::cli::register_run(app, exit_code);
   loupe::cli::register_agent(app, exit_code);
   try {
     app.parse(argc, argv);
