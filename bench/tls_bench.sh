@@ -62,6 +62,14 @@ for r in $(seq "$ROUNDS"); do
 done
 sysctl -qw kernel.bpf_stats_enabled=0
 
+# One probed call with and without the probes (pid filter elsewhere, so the
+# BPF programs return at once): the price of an uprobe + uretprobe pair.
+gcc -O2 -o "$WORK/trap_cost" "$HERE/tls_trap_cost.c" -lssl -lcrypto
+call_plain=$("$WORK/trap_cost")
+start_trace "$WORK/t.jsonl" --pid 1 > /dev/null
+call_probed=$("$WORK/trap_cost")
+kill -INT "$TRACE_PID"; wait "$TRACE_PID" || true
+
 mean() { printf '%s\n' "$@" | awk '{s+=$1} END {printf "%.1f", s/NR}'; }
 b=$(mean "${base_rps[@]}"); t=$(mean "${traced_rps[@]}")
 echo
@@ -74,6 +82,7 @@ echo "| per-round ratios | $(for i in "${!base_rps[@]}"; do awk -v t="${traced_r
 echo "| probes attached, other pid only (req/s; ratio) | $(mean "${trap_rps[@]}"); $(awk -v t="$(mean "${trap_rps[@]}")" -v b="$b" 'BEGIN {printf "%.3f", t/b}') |"
 echo "| p99 untraced / traced (ms) | $(mean "${base_p99[@]}") / $(mean "${traced_p99[@]}") |"
 echo "| TLS records per traced round (nginx and wrk sides) | $(mean "${records[@]}") |"
+echo "| one OpenSSL call untraced / with uprobe+uretprobe (ns) | $call_plain / $call_probed |"
 for p in "${progs[@]}"; do
   echo "| BPF $p: runs, mean ns/run | ${cnt[$p]} , $(awk -v c="${cnt[$p]}" -v n="${ns[$p]}" 'BEGIN {printf "%.0f", c ? n/c : 0}') |"
 done

@@ -1,13 +1,12 @@
 #include "agent/tls/ssl_discovery.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace loupe::tls {
 namespace {
@@ -22,10 +21,14 @@ bool stat_id(const std::string& path, FileId& id) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[16384];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
 }
 
 }  // namespace
@@ -51,7 +54,8 @@ std::vector<std::string> libssl_paths_in_maps(std::string_view text) {
   return out;
 }
 
-std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid) {
+std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid,
+                                         const WantMaps& want_maps) {
   std::vector<SslCandidate> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(proc_root, ec)) {
@@ -67,7 +71,9 @@ std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t 
     exe.path = fs::read_symlink(exe.open_path, ec).string();
     exe.pid = pid;
     exe.executable = true;
+    FileId exe_id = exe.id;
     out.push_back(std::move(exe));
+    if (want_maps && !want_maps(pid, exe_id)) continue;
 
     for (std::string& path : libssl_paths_in_maps(read_file(dir + "/maps"))) {
       SslCandidate lib;

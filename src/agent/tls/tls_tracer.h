@@ -82,6 +82,10 @@ class TlsTracer {
   mutable std::mutex mu_;                    // guards files_ against status readers
   std::map<FileId, Attachment> files_;       // every OpenSSL file tried
   std::map<FileId, bool> checked_programs_;  // executables without OpenSSL (not shown)
+  // Processes whose maps were read, by pid and executable: a new process
+  // is read at once, known ones only every kFullScanEvery scans (dlopen).
+  std::map<uint32_t, FileId> known_pids_;
+  unsigned scans_ = 0;
   size_t attached_count_ = 0;
   std::atomic<bool> running_{false};
   std::mutex wake_mu_;
