@@ -20,6 +20,8 @@ enum ExitCode : int {
 void register_trace(CLI::App& app, int& exit_code);
 void register_agent(CLI::App& app, int& exit_code);
 void register_run(CLI::App& app, int& exit_code);
+void register_server(CLI::App& app, int& exit_code);
+void register_query(CLI::App& app, int& exit_code);
 
 
 }  // namespace loupe::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   loupe::cli::register_trace(app, exit_code);
   loupe::cli::register_run(app, exit_code);
   loupe::cli::register_agent(app, exit_code);
+  loupe::cli::register_server(app, exit_code);
+  loupe::cli::register_query(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

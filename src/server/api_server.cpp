@@ -213,6 +213,18 @@ void ApiServer::routes() {
            send_json(res, json{{"accepted", n}});
          }));
 
+  // Errors httplib raises itself (413, 400 on a malformed request...) come
+  // without a body; API clients get the same JSON shape as for ours.
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty() || !req.path.starts_with("/api/")) return;
+    std::string msg = "HTTP " + std::to_string(res.status);
+    if (res.status == 413)
+      msg =
+          "body too large: at most 64 MiB, and send Content-Type: application/json "
+          "(form-encoded bodies are limited to 8 KiB)";
+    send_json(res, error_json(msg), res.status);
+  });
+
   auto not_found = [](const httplib::Request& req, httplib::Response& res) {
     send_json(res, error_json("no such API endpoint: " + req.method + " " + req.path), 404);
   };

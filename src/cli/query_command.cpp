@@ -1,0 +1,251 @@
+// `loupe query`: reads a running Loupe's JSON API (loupe run / loupe server)
+// and prints services, endpoints, requests or a latency series as an aligned
+// table, or the API's JSON with --json.
+#include <httplib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/time_format.h"
+
+namespace loupe::cli {
+namespace {
+
+using nlohmann::json;
+
+struct QueryFlags {
+  std::string server = "http://127.0.0.1:8080";
+  bool json = false;
+  std::string since = "15m";
+  std::string service, route;
+  int limit = 20;
+  double q = 0.95;
+  int step = 60;
+};
+
+// Column-aligned output; numeric columns (flagged) are right-aligned.
+class Table {
+ public:
+  Table(std::vector<std::string> header, std::vector<bool> right) : right_(std::move(right)) {
+    rows_.push_back(std::move(header));
+  }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print() const {
+    std::vector<size_t> w(rows_[0].size(), 0);
+    for (const auto& r : rows_)
+      for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+    for (const auto& r : rows_) {
+      std::string line;
+      for (size_t i = 0; i < r.size(); ++i) {
+        std::string pad(w[i] - r[i].size(), ' ');
+        bool last = i + 1 == r.size();
+        line += right_[i] ? pad + r[i] : r[i] + (last ? "" : pad);
+        if (!last) line += "  ";
+      }
+      std::cout << line << "\n";
+    }
+    if (rows_.size() == 1) std::cout << "(nothing in this window)\n";
+  }
+
+ private:
+  std::vector<bool> right_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string ms(const json& v) {
+  double x = v.get<double>();
+  return fmt(x < 10 ? "%.2f" : x < 1000 ? "%.1f" : "%.0f", x);
+}
+
+std::string num(const json& v) { return std::to_string(v.get<uint64_t>()); }
+
+std::string time_of(uint64_t ns) {
+  std::string s = format_rfc3339_ns(ns);  // 2026-11-25T12:53:44.123456789Z
+  return s.substr(0, 10) + " " + s.substr(11, 12);
+}
+
+// GETs `path` with `params`; prints a clear error and returns nullopt on failure.
+std::optional<json> fetch(const QueryFlags& f, const std::string& path,
+                          const httplib::Params& params, int& exit_code) {
+  std::unique_ptr<httplib::Client> client;
+  try {
+    client = std::make_unique<httplib::Client>(f.server);
+  } catch (const std::exception&) {
+  }
+  if (!client || !client->is_valid()) {
+    std::cerr << "loupe query: '" << f.server << "' is not a URL: use e.g. http://127.0.0.1:8080\n";
+    exit_code = kUsage;
+    return std::nullopt;
+  }
+  client->set_connection_timeout(3);
+  client->set_read_timeout(60);
+  auto res = client->Get(path, params, httplib::Headers{});
+  if (!res) {
+    std::cerr << "loupe query: cannot reach Loupe at " << f.server << ": is `loupe run` running? ("
+              << httplib::to_string(res.error()) << ")\n";
+    exit_code = kFailure;
+    return std::nullopt;
+  }
+  json body = json::parse(res->body, nullptr, false);
+  if (res->status != 200) {
+    std::string msg = body.is_object() ? body.value("error", res->body) : res->body;
+    std::cerr << "loupe query: " << f.server << " answered " << res->status << ": " << msg;
+    if (body.is_object() && body.contains("parameter"))
+      std::cerr << " (parameter " << body["parameter"].get<std::string>() << ")";
+    std::cerr << "\n";
+    exit_code = res->status == 400 ? kUsage : kFailure;
+    return std::nullopt;
+  }
+  if (body.is_discarded()) {
+    std::cerr << "loupe query: " << f.server << " did not answer JSON: is it Loupe?\n";
+    exit_code = kFailure;
+    return std::nullopt;
+  }
+  return body;
+}
+
+// Window parameters common to every query: from = now - --since.
+bool window(const QueryFlags& f, httplib::Params& p, int& exit_code) {
+  auto since = parse_duration(f.since);
+  if (!since || *since == 0) {
+    std::cerr << "loupe query: --since '" << f.since << "' is not a duration: use e.g. 15m, 2h\n";
+    exit_code = kUsage;
+    return false;
+  }
+  uint64_t now = now_unix_ns();
+  p.emplace("from", std::to_string((now - std::min(now, *since)) / 1'000'000'000ULL));
+  p.emplace("to", std::to_string(now / 1'000'000'000ULL + 1));
+  return true;
+}
+
+void add_red(std::vector<std::string>& row, const json& j) {
+  row.push_back(num(j["requests"]));
+  row.push_back(fmt("%.2f", j["rate_per_s"].get<double>()));
+  row.push_back(fmt("%.1f%%", j["error_rate"].get<double>() * 100));
+  row.push_back(ms(j["p50_ms"]));
+  row.push_back(ms(j["p95_ms"]));
+  row.push_back(ms(j["p99_ms"]));
+}
+
+void run(const QueryFlags& f, const std::string& what, int& exit_code) {
+  exit_code = kOk;
+  httplib::Params p;
+  if (!window(f, p, exit_code)) return;
+  if (!f.service.empty()) p.emplace("service", f.service);
+  if (!f.route.empty()) p.emplace("route", f.route);
+  if (what == "requests") p.emplace("limit", std::to_string(f.limit));
+  if (what == "latency") {
+    p.emplace("q", fmt("%g", f.q));
+    p.emplace("step", std::to_string(f.step));
+  }
+  auto body = fetch(f, "/api/v1/" + what, p, exit_code);
+  if (!body) return;
+  if (f.json) {
+    std::cout << body->dump(2) << "\n";
+    return;
+  }
+  const std::vector<std::string> red = {"REQS", "RATE/S", "ERR%", "P50_MS", "P95_MS", "P99_MS"};
+  if (what == "services") {
+    std::vector<std::string> h = {"SERVICE", "KIND", "PORTS"};
+    h.insert(h.end(), red.begin(), red.end());
+    Table t(h, {false, false, false, true, true, true, true, true, true});
+    for (const auto& s : *body) {
+      std::string ports;
+      for (const auto& port : s["ports"]) ports += (ports.empty() ? "" : ",") + num(port);
+      std::vector<std::string> row = {s["name"], s["kind"], ports.empty() ? "-" : ports};
+      add_red(row, s);
+      t.add(row);
+    }
+    t.print();
+  } else if (what == "endpoints") {
+    std::vector<std::string> h = {"SERVICE", "PROTOCOL", "METHOD", "ROUTE"};
+    h.insert(h.end(), red.begin(), red.end());
+    Table t(h, {false, false, false, false, true, true, true, true, true, true});
+    for (const auto& e : *body) {
+      std::vector<std::string> row = {e["service"], e["protocol"], e["method"], e["route"]};
+      add_red(row, e);
+      t.add(row);
+    }
+    t.print();
+  } else if (what == "requests") {
+    Table t({"TIME (UTC)", "SERVICE", "ROLE", "PROTOCOL", "METHOD", "PATH", "STATUS", "MS"},
+            {false, false, false, false, false, false, true, true});
+    for (const auto& r : *body) {
+      std::string path = r["path"];
+      if (path.size() > 60) path = path.substr(0, 57) + "...";
+      t.add({time_of(r["start_ns"]), r["service"], r["role"], r["protocol"], r["method"], path,
+             std::to_string(r["status"].get<int>()),
+             ms(json(static_cast<double>(r["duration_ns"].get<uint64_t>()) / 1e6))});
+    }
+    t.print();
+  } else {
+    Table t({"TIME (UTC)", "P" + fmt("%g", f.q * 100) + "_MS", "COUNT"}, {false, true, true});
+    for (const auto& pt : *body)
+      t.add({time_of(pt["t"].get<uint64_t>() * 1'000'000'000ULL).substr(0, 16),
+             pt["count"].get<uint64_t>() ? ms(pt["value_ms"]) : "-", num(pt["count"])});
+    t.print();
+  }
+}
+
+}  // namespace
+
+void register_query(CLI::App& app, int& exit_code) {
+  auto f = std::make_shared<QueryFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "query", "Print services, endpoints, requests or latency from a running Loupe");
+  cmd->require_subcommand(1);
+  auto common = [f](CLI::App* sub) {
+    sub->add_option("--server", f->server, "Loupe to ask (loupe run / loupe server)")
+        ->envname("LOUPE_SERVER")
+        ->capture_default_str();
+    sub->add_option("--since", f->since, "Window: from this long ago until now")
+        ->capture_default_str();
+    sub->add_flag("--json", f->json, "Print the API's JSON instead of a table");
+  };
+  struct Sub {
+    const char* name;
+    const char* help;
+  };
+  for (Sub s : {Sub{"services", "Services seen, with request rate, errors and latency"},
+                Sub{"endpoints", "Endpoints (method + route / operation) per service"},
+                Sub{"requests", "Recent individual requests, newest first"},
+                Sub{"latency", "A latency quantile over time, one point per step"}}) {
+    std::string name = s.name;
+    CLI::App* sub = cmd->add_subcommand(name, s.help);
+    common(sub);
+    if (name != "services") {
+      auto* opt = sub->add_option("--service", f->service, "Only this service (e.g. nginx:80)");
+      if (name == "latency") opt->required();
+    }
+    if (name == "requests" || name == "latency")
+      sub->add_option("--route", f->route, "Only this route (e.g. /users/{id})");
+    if (name == "requests")
+      sub->add_option("--limit", f->limit, "At most this many requests")
+          ->check(CLI::Range(1, 10000))
+          ->capture_default_str();
+    if (name == "latency") {
+      sub->add_option("--q", f->q, "Quantile, 0 to 1")
+          ->check(CLI::Range(0.0, 1.0))
+          ->capture_default_str();
+      sub->add_option("--step", f->step, "Seconds per point (a multiple of 60)")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+    }
+    sub->callback([f, name, &exit_code] { run(*f, name, exit_code); });
+  }
+}
+
+}  // namespace loupe::cli
