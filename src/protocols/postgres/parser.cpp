@@ -44,6 +44,7 @@ void Parser::feed(const Segment& seg, std::vector<Record>& out) {
       out_ = nullptr;
       return;
     }
+    last_resp_ns_ = seg.ts_ns;
     resp_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
   }
   out_ = nullptr;
@@ -51,6 +52,7 @@ void Parser::feed(const Segment& seg, std::vector<Record>& out) {
 
 void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
   out_ = &out;
+  finish_lost_reply();
   flush_held(0, 0, 0);
   stats_.unmatched += pending_.size();
   pending_.clear();
@@ -120,6 +122,9 @@ void Parser::on_request(const sql::Frame& f) {
   const char type = f.bytes[0];
   std::string_view body = f.bytes.substr(std::min<std::size_t>(5, f.bytes.size()));
   std::size_t pos = 0;
+  // COPY data and password messages can come while a reply is in flight;
+  // any other message after a simple Query means its reply has ended.
+  if (type != 'd' && type != 'c' && type != 'f' && type != 'p') finish_lost_reply();
   // After an error the server ignores extended-protocol messages up to Sync.
   if (skipping_to_sync_ && type != 'S' && type != 'Q') return;
   switch (type) {
@@ -327,6 +332,32 @@ void Parser::on_ready(const sql::Frame& f) {
   query_ = Record{};
   out_->push_back(std::move(r));
   ++stats_.records;
+}
+
+// The end of a simple query's reply (CommandComplete, ReadyForQuery) can
+// fall in an uncaptured tail: a server flushes 8 KiB at a time, so the last
+// write of a large result is often longer than the captured prefix. Framing
+// is then lost and ReadyForQuery never seen. A client sends nothing more on
+// the connection before ReadyForQuery (a simple Query is not pipelined), so
+// its next message, or the close, ends the exchange: the reply ended with
+// the last response segment.
+bool Parser::finish_lost_reply() {
+  if (resp_stream_.synced() || pending_.size() != 1 || pending_.front().kind != Kind::Query ||
+      last_resp_ns_ < pending_.front().start_ns)
+    return false;
+  Record r = new_record(pending_.front(), last_resp_ns_);
+  r.detail = std::move(query_.detail);
+  r.error = query_.error;
+  r.error_code = std::move(query_.error_code);
+  r.error_message = std::move(query_.error_message);
+  r.resp_bytes = resp_acc_ + resp_stream_.lost_bytes();
+  resp_acc_ = 0;
+  query_ = Record{};
+  pending_.pop_front();
+  resp_stream_.restart();
+  out_->push_back(std::move(r));
+  ++stats_.records;
+  return true;
 }
 
 void Parser::on_response(const sql::Frame& f) {

@@ -92,6 +92,7 @@ class Parser final : public ProtocolParser {
   void finish_execute(const sql::Frame& f, std::string_view tag);
   void on_error(const sql::Frame& f);
   void on_ready(const sql::Frame& f);
+  bool finish_lost_reply();
   void hold(Record r);
   void flush_held(uint64_t end_ns, uint64_t extra_req, uint64_t extra_resp);
 
@@ -129,6 +130,7 @@ class Parser final : public ProtocolParser {
   Record query_;
 
   uint64_t resp_acc_ = 0;  // response bytes not yet attributed to a record
+  uint64_t last_resp_ns_ = 0;  // ts of the last response segment
   bool skipping_to_sync_ = false;
   std::vector<Record> held_;
   std::vector<Record>* out_ = nullptr;  // the caller's vector during feed/close

@@ -69,6 +69,16 @@ class FrameStream {
   // True while a message is partly received.
   bool mid_message() const { return in_msg_; }
   bool synced() const { return synced_; }
+  // Wire bytes skipped since framing was lost, not yet reported by on_resync.
+  uint64_t lost_bytes() const { return lost_; }
+  // The caller knows this direction is between messages (its peer spoke
+  // only after the reply ended): the next bytes start a message. Bytes lost
+  // so far are dropped, not reported.
+  void restart() {
+    synced_ = true;
+    lost_ = 0;
+    in_msg_ = false;
+  }
 
  private:
   void skip_gap(uint64_t gap, uint64_t ts_ns);
