@@ -29,8 +29,7 @@ void RollupCell::merge(const RollupCell& o) {
 void RedAccumulator::add(uint64_t count, uint64_t errors, std::string_view sketch_bytes) {
   count_ += count;
   errors_ += errors;
-  Sketch s;
-  if (s.deserialize(sketch_bytes)) sketch_.merge(s);
+  sketch_.merge_serialized(sketch_bytes);
 }
 
 RedSummary RedAccumulator::finish(double window_s) const {

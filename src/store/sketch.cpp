@@ -53,7 +53,10 @@ void Sketch::add(double value, uint64_t n) {
     zero_count_ += n;
     return;
   }
-  int32_t i = index_of(value);
+  add_at(index_of(value), n);
+}
+
+void Sketch::add_at(int32_t i, uint64_t n) {
   if (counts_.empty()) {
     offset_ = i;
     counts_.assign(1, 0);
@@ -122,6 +125,27 @@ std::string Sketch::serialize() const {
     gap = 1;
   }
   return out;
+}
+
+bool Sketch::merge_serialized(std::string_view in) {
+  // Decode fully before touching *this, so bad input changes nothing.
+  thread_local std::vector<std::pair<int32_t, uint64_t>> buckets;
+  buckets.clear();
+  uint64_t zero, off;
+  if (!get_varint(in, zero) || !get_varint(in, off)) return false;
+  int64_t index = unzigzag(off);
+  uint64_t total = zero;
+  while (!in.empty()) {
+    uint64_t gap, c;
+    if (!get_varint(in, gap) || !get_varint(in, c) || gap > 100000) return false;
+    index += static_cast<int64_t>(gap);  // the first gap is from the offset itself
+    buckets.emplace_back(static_cast<int32_t>(index), c);
+    total += c;
+  }
+  count_ += total;
+  zero_count_ += zero;
+  for (auto [i, c] : buckets) add_at(i, c);
+  return true;
 }
 
 bool Sketch::deserialize(std::string_view in) {

@@ -40,8 +40,13 @@ class Sketch {
   std::string serialize() const;
   // Returns false (and leaves *this empty) on malformed input.
   bool deserialize(std::string_view bytes);
+  // merge() of a serialized sketch without materialising it: queries fold
+  // thousands of per-minute rows, and this skips an allocation per row.
+  // Returns false (and leaves *this unchanged) on malformed input.
+  bool merge_serialized(std::string_view bytes);
 
  private:
+  void add_at(int32_t index, uint64_t n);
   int32_t index_of(double value) const;
   double value_of(int32_t index) const;
 

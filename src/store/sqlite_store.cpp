@@ -498,8 +498,7 @@ std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
   std::map<int64_t, Sketch> buckets;
   for (int64_t t = first; t < to_m; t += step) buckets[t];
   while (agg.step()) {
-    Sketch s;
-    if (s.deserialize(agg.blob(1))) buckets[agg.i64(0) / step * step].merge(s);
+    buckets[agg.i64(0) / step * step].merge_serialized(agg.blob(1));
   }
   std::vector<LatencyPoint> out;
   out.reserve(buckets.size());

@@ -65,9 +65,18 @@ TEST(Sketch, MergeEqualsSketchOfUnion) {
     (i % 3 ? a : b).add(x);
     all.add(x);
   }
+  Sketch c = a;
   a.merge(b);
   EXPECT_EQ(a.count(), all.count());
   for (double q : {0.5, 0.95, 0.99}) EXPECT_EQ(a.quantile(q), all.quantile(q));
+  ASSERT_TRUE(c.merge_serialized(b.serialize()));
+  EXPECT_EQ(c.count(), all.count());
+  for (double q : {0.01, 0.5, 0.95, 0.99}) EXPECT_EQ(c.quantile(q), all.quantile(q));
+  Sketch empty;
+  ASSERT_TRUE(empty.merge_serialized(all.serialize()));
+  EXPECT_EQ(empty.quantile(0.95), all.quantile(0.95));
+  EXPECT_FALSE(empty.merge_serialized(std::string("\xff", 1)));
+  EXPECT_EQ(empty.count(), all.count());
 }
 
 TEST(Sketch, EmptyAndZeroValues) {
