@@ -77,14 +77,37 @@ void Parser::feed(const Segment& seg, std::vector<Record>& out) {
       out_ = nullptr;
       return;
     }
+    last_resp_ns_ = seg.ts_ns;
     resp_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
   }
   out_ = nullptr;
 }
 
-void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& /*out*/) {
+void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
+  out_ = &out;
+  finish_lost_reply();
+  out_ = nullptr;
   stats_.unmatched += pending_.size();
   pending_.clear();
+}
+
+// The end of a reply (the EOF/OK after the rows) can fall in an uncaptured
+// tail: a server writes 16 KiB at a time, so the last write of a large
+// result is often longer than the captured prefix. Framing is then lost and
+// the terminator never seen. A client sends its next command only after
+// the reply (one command in flight), so that command, or the close, ends
+// the exchange: the reply ended with the last response segment. Its row
+// count is unknown, so the record has no detail.
+bool Parser::finish_lost_reply() {
+  if (resp_stream_.synced() || pending_.size() != 1 || last_resp_ns_ < pending_.front().start_ns)
+    return false;
+  pending_.front().resp_bytes += resp_lost_ + resp_stream_.lost_bytes();
+  resp_lost_ = 0;
+  resp_continues_ = false;
+  swallow_eof_ = false;
+  resp_stream_.restart();
+  finish(sql::Frame{{}, 0, last_resp_ns_, last_resp_ns_}, "");
+  return true;
 }
 
 void Parser::remember(uint32_t id, Text text) {
@@ -126,6 +149,7 @@ void Parser::on_request(const sql::Frame& f) {
   }
   if (phase_ == Phase::Handshake || phase_ == Phase::Auth) phase_ = Phase::Command;
   if (phase_ == Phase::Unknown) phase_ = Phase::Command;
+  finish_lost_reply();
   on_command(f, payload);
 }
 

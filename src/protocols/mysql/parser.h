@@ -86,6 +86,7 @@ class Parser final : public ProtocolParser {
   void account_gap(Pending& p, uint8_t seq);
   void finish(const sql::Frame& f, std::string detail, const std::string_view* err = nullptr);
   void remember(uint32_t id, Text text);
+  bool finish_lost_reply();
 
   Role role_;
   sql::SqlOptions opts_;
@@ -107,6 +108,7 @@ class Parser final : public ProtocolParser {
   bool resp_continues_ = false;  // same for responses
   uint8_t last_resp_seq_ = 0;
   uint64_t resp_lost_ = 0;  // wire bytes skipped by a response resync
+  uint64_t last_resp_ns_ = 0;  // ts of the last response segment
 
   Codec req_codec_{true};
   Codec resp_codec_{false};

@@ -55,3 +55,42 @@ TEST(MysqlParser, MariadbMetadataFollowsByteSet) {
   ASSERT_EQ(c.out.size(), 2u);
   EXPECT_EQ(c.out[1].detail, "rows=1");
 }
+
+// MariaDB writes a result set 16 KiB at a time; with 4 KiB of each write
+// captured, the final EOF/OK is lost whenever the last write is longer than
+// that. The next command (or COM_QUIT, or the close) ends the exchange.
+TEST(MysqlParser, ReplyEndInUncapturedTail) {
+  for (int how = 0; how < 3; ++how) {
+    Conn c = connected(true);
+    c.send(query("SELECT seq, repeat('x', 20) FROM seq_1_to_100000"), 100);
+    std::vector<std::vector<std::string>> rows;
+    while (true) {
+      rows.push_back({std::to_string(rows.size() + 1), std::string(20, 'x')});
+      const std::size_t n = result_set({"seq", "x"}, rows, true).size();
+      if (n > 100000 && n % 16384 > 10000) break;
+    }
+    const std::string resp = result_set({"seq", "x"}, rows, true);
+    uint64_t ts = 200;
+    for (std::size_t off = 0; off < resp.size(); off += 16384, ++ts) {
+      std::size_t wire = std::min<std::size_t>(16384, resp.size() - off);
+      c.recv(std::string_view(resp).substr(off, std::min<std::size_t>(4096, wire)), ts, wire);
+    }
+    EXPECT_TRUE(c.out.empty());
+    if (how == 0) c.send(query("SELECT 1"), 1000);
+    if (how == 1) c.send(command(kComQuit, ""), 1000);
+    if (how == 2) c.parser->close(1000, c.out);
+    ASSERT_EQ(c.out.size(), 1u) << how;
+    EXPECT_EQ(c.out[0].route, "SELECT seq, repeat(?, ?) FROM seq_1_to_100000");
+    EXPECT_EQ(c.out[0].start_ns, 100u);
+    EXPECT_EQ(c.out[0].end_ns, ts - 1);
+    EXPECT_EQ(c.out[0].resp_bytes, resp.size());
+    EXPECT_EQ(c.out[0].detail, "");
+    if (how == 0) {  // the next reply is framed and attributed normally
+      const std::string r = result_set({"1"}, {{"1"}}, true);
+      c.recv(r, 1001);
+      ASSERT_EQ(c.out.size(), 2u);
+      EXPECT_EQ(c.out[1].detail, "rows=1");
+      EXPECT_EQ(c.out[1].resp_bytes, r.size());
+    }
+  }
+}
