@@ -118,6 +118,16 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
   std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
   if (!route_tls(c, ev, bytes)) return;
   if (!c.detection_done) {
+    if (c.role == Role::Unknown) {
+      // No OPEN event told the role: whichever role makes these bytes a
+      // request (or response) of a known protocol is the role.
+      for (Role guess : {Role::Client, Role::Server}) {
+        if (detect_protocol(bytes, dir, guess, c.local_port, c.remote_port) != Protocol::Unknown) {
+          c.role = guess;
+          break;
+        }
+      }
+    }
     c.protocol = detect_protocol(bytes, dir, c.role, c.local_port, c.remote_port);
     if (c.protocol != Protocol::Unknown) {
       c.parser = make_parser(c.protocol, c.role);

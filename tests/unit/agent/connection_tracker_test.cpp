@@ -1,0 +1,178 @@
+// ConnectionTracker fed with synthetic raw events, exactly as the ring
+// buffer delivers them.
+#include "agent/connection_tracker.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace loupe {
+namespace {
+
+constexpr uint32_t kTgid = 4242;  // not a live process: role must come from the event
+
+loupe_addr v4(const char* ip, uint16_t port) {
+  loupe_addr a{};
+  a.family = AF_INET;
+  a.port = port;
+  inet_pton(AF_INET, ip, a.addr);
+  return a;
+}
+
+class TrackerTest : public ::testing::Test {
+ protected:
+  ConnectionTracker tracker_{{}, [this](std::vector<Record>& rs) {
+                               for (auto& r : rs) records_.push_back(r);
+                             }};
+  std::vector<Record> records_;
+  uint64_t now_ = 1'000'000;
+
+  void open(int fd, uint64_t gen, loupe_origin origin, uint16_t lport, uint16_t rport) {
+    loupe_open_event ev{};
+    ev.h.type = LOUPE_EV_OPEN;
+    ev.h.origin = origin;
+    ev.h.sock_type = 1;
+    ev.h.tgid = kTgid;
+    ev.h.fd = fd;
+    ev.h.gen = gen;
+    ev.h.ts_ns = now_;
+    ev.local = v4("127.0.0.1", lport);
+    ev.remote = v4("127.0.0.1", rport);
+    std::strcpy(ev.comm, "srv");
+    feed(&ev, sizeof ev);
+  }
+
+  void data(int fd, uint64_t gen, loupe_dir dir, std::string_view bytes, uint64_t length = 0) {
+    std::vector<uint8_t> buf(sizeof(loupe_data_event) + bytes.size());
+    loupe_data_event ev{};
+    ev.h.type = LOUPE_EV_DATA;
+    ev.h.dir = dir;
+    ev.h.sock_type = 1;
+    ev.h.tgid = kTgid;
+    ev.h.fd = fd;
+    ev.h.gen = gen;
+    ev.h.ts_ns = now_ += 1000;
+    ev.length = length ? length : bytes.size();
+    ev.captured = static_cast<uint32_t>(bytes.size());
+    std::memcpy(buf.data(), &ev, sizeof ev);
+    std::memcpy(buf.data() + sizeof ev, bytes.data(), bytes.size());
+    tracker_.on_event(buf);
+  }
+
+  void simple(loupe_event_type type, int fd, uint64_t gen) {
+    loupe_event_header h{};
+    h.type = type;
+    h.tgid = kTgid;
+    h.fd = fd;
+    h.gen = gen;
+    h.ts_ns = now_ += 1000;
+    feed(&h, sizeof h);
+  }
+
+  void feed(const void* p, size_t n) { tracker_.on_event({static_cast<const uint8_t*>(p), n}); }
+};
+
+constexpr std::string_view kRequest = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+TEST_F(TrackerTest, AcceptedConnectionYieldsServerRecordWithIdentity) {
+  open(5, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  data(5, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(5, 1, LOUPE_DIR_EGRESS, kResponse);
+  ASSERT_EQ(records_.size(), 1u);
+  const Record& r = records_[0];
+  EXPECT_EQ(r.role, Role::Server);
+  EXPECT_EQ(r.protocol, Protocol::Http1);
+  EXPECT_EQ(r.pid, kTgid);
+  EXPECT_EQ(r.local_addr, "127.0.0.1:8080");
+  EXPECT_EQ(r.remote_addr, "127.0.0.1:40000");
+  EXPECT_EQ(r.path, "/x");
+  EXPECT_EQ(r.duration_ns(), 1000u);
+}
+
+TEST_F(TrackerTest, ConnectedSocketIsClient) {
+  open(6, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
+  data(6, 1, LOUPE_DIR_EGRESS, kRequest);
+  data(6, 1, LOUPE_DIR_INGRESS, kResponse);
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].role, Role::Client);
+}
+
+TEST_F(TrackerTest, ReusedFdWithNewGenerationDoesNotMixConnections) {
+  open(7, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  data(7, 1, LOUPE_DIR_INGRESS, kRequest);       // request of the first connection, never answered
+  open(7, 2, LOUPE_ORIGIN_ACCEPT, 8080, 40001);  // same fd, new connection (close was missed)
+  data(7, 2, LOUPE_DIR_INGRESS, "GET /y HTTP/1.1\r\n\r\n");
+  data(7, 2, LOUPE_DIR_EGRESS, kResponse);
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].path, "/y");
+  EXPECT_EQ(records_[0].remote_addr, "127.0.0.1:40001");
+}
+
+TEST_F(TrackerTest, CloseFlushesCloseDelimitedResponse) {
+  open(8, 1, LOUPE_ORIGIN_CONNECT, 40000, 80);
+  data(8, 1, LOUPE_DIR_EGRESS, "GET / HTTP/1.0\r\n\r\n");
+  data(8, 1, LOUPE_DIR_INGRESS, "HTTP/1.0 200 OK\r\n\r\nbody until close");
+  EXPECT_TRUE(records_.empty());
+  simple(LOUPE_EV_CLOSE, 8, 1);
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(tracker_.connection_count(), 0u);
+}
+
+TEST_F(TrackerTest, ProcessExitDropsItsConnections) {
+  open(9, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  open(10, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40001);
+  EXPECT_EQ(tracker_.connection_count(), 2u);
+  simple(LOUPE_EV_PROC_EXIT, -1, 0);
+  EXPECT_EQ(tracker_.connection_count(), 0u);
+}
+
+TEST_F(TrackerTest, UnknownBytesAreCountedPerPort) {
+  open(11, 1, LOUPE_ORIGIN_ACCEPT, 9999, 40000);
+  data(11, 1, LOUPE_DIR_INGRESS, std::string_view("\x01\x02\x03\x04garbage", 11));
+  simple(LOUPE_EV_CLOSE, 11, 1);
+  EXPECT_EQ(tracker_.stats().undetected_connections, 1u);
+  EXPECT_EQ(tracker_.stats().undetected_by_port.at(9999), 1u);
+}
+
+TEST_F(TrackerTest, DataWithoutOpenIsStillParsed) {
+  data(12, 1, LOUPE_DIR_EGRESS, kRequest);
+  data(12, 1, LOUPE_DIR_INGRESS, kResponse);
+  EXPECT_EQ(tracker_.stats().data_without_open, 1u);
+  EXPECT_EQ(records_.size(), 1u);
+}
+
+TEST_F(TrackerTest, MalformedEventsAreCountedNotTrusted) {
+  uint8_t tiny[3] = {LOUPE_EV_DATA, 0, 0};
+  feed(tiny, sizeof tiny);
+  loupe_data_event ev{};
+  ev.h.type = LOUPE_EV_DATA;
+  ev.captured = 1000;  // claims more payload than the event holds
+  feed(&ev, sizeof ev);
+  loupe_event_header h{};
+  h.type = 99;
+  feed(&h, sizeof h);
+  EXPECT_EQ(tracker_.stats().malformed_events, 3u);
+}
+
+TEST_F(TrackerTest, TableStaysBounded) {
+  ConnectionTracker small({.max_connections = 100}, [](std::vector<Record>&) {});
+  for (int fd = 0; fd < 1000; ++fd) {
+    loupe_open_event ev{};
+    ev.h.type = LOUPE_EV_OPEN;
+    ev.h.origin = LOUPE_ORIGIN_ACCEPT;
+    ev.h.tgid = kTgid;
+    ev.h.fd = fd;
+    ev.h.gen = 1;
+    small.on_event({reinterpret_cast<const uint8_t*>(&ev), sizeof ev});
+  }
+  EXPECT_LE(small.connection_count(), 100u);
+  EXPECT_GT(small.stats().connections_evicted, 0u);
+}
+
+}  // namespace
+}  // namespace loupe
