@@ -6,13 +6,16 @@ set -euo pipefail
 
 build_pkgs=(cmake make g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
   libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm)
+  libgtest-dev libgmock-dev libbenchmark-dev)
 test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgresql-contrib
   libpq-dev mariadb-server mariadb-client libmariadb-dev dnsutils dnsmasq-base iproute2
   iptables openssl libclang-rt-14-dev chromium)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+# The web UI needs Node.js 20+ with npm; keep one that is already installed
+# (e.g. from NodeSource) rather than pulling Debian's older one over it.
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 
 missing=()
 for p in "${want[@]}"; do
