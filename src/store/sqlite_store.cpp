@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS requests(
   error_code TEXT, error_message TEXT, detail TEXT, trace_id TEXT,
   req_bytes INTEGER, resp_bytes INTEGER,
   k8s TEXT);  -- Kubernetes fields packed (see pack_k8s); NULL on a bare host
-CREATE INDEX IF NOT EXISTS requests_service_route ON requests(service_id, route_id, start_ns);
+-- Every index entry ends with the rowid, which is the time key: this is a
+-- (service, route, time) index without storing the time twice.
+CREATE INDEX IF NOT EXISTS requests_service_route ON requests(service_id, route_id);
 CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS minute_agg(
   service TEXT NOT NULL, route TEXT NOT NULL, method TEXT NOT NULL, protocol INTEGER NOT NULL,
@@ -514,7 +516,11 @@ std::vector<StoredRequest> SqliteStore::requests(const RequestQuery& q) {
   std::optional<int64_t> service_id, route_id;
   if (q.service && !(service_id = find_name_id(rd.db(), *q.service))) return {};
   if (q.route && !(route_id = find_name_id(rd.db(), *q.route))) return {};
-  if (q.service) sql += " AND service_id = ?";
+  // With service and route the index yields rows newest-first directly.
+  // With only a service it would have to sort all of that service's rows in
+  // the window, so the unary + keeps SQLite on the time-ordered table scan,
+  // which stops after `limit` matches.
+  if (q.service) sql += q.route ? " AND service_id = ?" : " AND +service_id = ?";
   if (q.route) sql += " AND route_id = ?";
   if (q.status) sql += " AND status = ?";
   if (q.protocol) sql += " AND protocol = ?";
