@@ -2,7 +2,7 @@
 
 GET /a   -> 200 after a delay drawn uniformly from 1-9 ms
 POST /b  -> 201 after 2 ms
-GET /c   -> 500 after 15 ms
+GET /c   -> 500 after 40 ms
 Each request appends "<method> <path> <status> <duration_ns>" to LOG, where
 duration runs from the moment the request line was read to the moment the
 response was written: the same span Loupe measures on the server side.
@@ -15,7 +15,7 @@ import sys
 import time
 
 LOG = open(sys.argv[2], "a", buffering=1)
-DELAYS = {("GET", "/a"): None, ("POST", "/b"): 0.002, ("GET", "/c"): 0.015}
+DELAYS = {("GET", "/a"): None, ("POST", "/b"): 0.002, ("GET", "/c"): 0.040}
 STATUS = {("GET", "/a"): 200, ("POST", "/b"): 201, ("GET", "/c"): 500}
 
 
