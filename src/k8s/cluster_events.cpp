@@ -1,0 +1,171 @@
+#include "k8s/cluster_events.h"
+
+#include "core/time_format.h"
+#include "k8s/objects.h"
+
+namespace loupe::k8s {
+
+nlohmann::json to_json(const ClusterEvent& e) {
+  return {{"time", loupe::format_rfc3339_ns(e.time_ns)},
+          {"time_ns", e.time_ns},
+          {"namespace", e.namespace_},
+          {"kind", e.kind},
+          {"name", e.name},
+          {"container", e.container},
+          {"reason", e.reason},
+          {"message", e.message},
+          {"type", e.type},
+          {"count", e.count},
+          {"exit_code", e.exit_code},
+          {"first_ns", e.first_ns},
+          {"last_ns", e.last_ns},
+          {"source", e.source}};
+}
+
+EventDetector::EventDetector(Sink sink, Clock clock)
+    : sink_(std::move(sink)), clock_(clock ? std::move(clock) : Clock(loupe::now_unix_ns)) {}
+
+void EventDetector::emit(ClusterEvent e) {
+  if (!e.time_ns) e.time_ns = clock_();
+  if (!e.first_ns) e.first_ns = e.time_ns;
+  if (!e.last_ns) e.last_ns = e.time_ns;
+  if (sink_) sink_(e);
+}
+
+void EventDetector::on_object(std::string_view resource, WatchType type,
+                              const nlohmann::json& obj) {
+  if (!obj.is_object()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (resource == "pods")
+    on_pod(type, obj);
+  else if (resource == "nodes" && type != WatchType::Deleted)
+    on_node(obj);
+  else if (resource == "events" && type != WatchType::Deleted)
+    on_event(obj);
+}
+
+void EventDetector::on_pod(WatchType type, const nlohmann::json& pod) {
+  std::string uid = jstr(pod, {"metadata", "uid"});
+  std::string ns = jstr(pod, {"metadata", "namespace"});
+  std::string name = jstr(pod, {"metadata", "name"});
+  if (uid.empty()) return;
+  if (type == WatchType::Deleted) return;
+  auto base = [&](const char* reason, const char* typ) {
+    ClusterEvent e;
+    e.namespace_ = ns;
+    e.kind = "Pod";
+    e.name = name;
+    e.reason = reason;
+    e.type = typ;
+    e.source = "pod-status";
+    return e;
+  };
+  if (jstr(pod, {"status", "reason"}) == "Evicted" && seen_.insert(uid + "/evicted").second) {
+    ClusterEvent e = base("Evicted", "Warning");
+    e.message = jstr(pod, {"status", "message"});
+    emit(e);
+  }
+  for (const char* list : {"initContainerStatuses", "containerStatuses"}) {
+    const nlohmann::json* cs = jget(pod, {"status", list});
+    if (!cs || !cs->is_array()) continue;
+    for (const auto& c : *cs) {
+      std::string cname = jstr(c, {"name"});
+      std::string ckey = uid + "/" + cname;
+      int restarts = static_cast<int>(jint(c, {"restartCount"}));
+      const nlohmann::json* term = jget(c, {"lastState", "terminated"});
+      std::string finished = term ? jstr(*term, {"finishedAt"}) : "";
+      // The last termination, once per (container, finishedAt): OOM kills
+      // get their own reason; other exits after a restart are "Restarted".
+      if (term && term->is_object()) {
+        std::string reason = jstr(*term, {"reason"});
+        bool oom = reason == "OOMKilled";
+        auto prev = restarts_.find(ckey);
+        bool restarted = prev != restarts_.end() && restarts > prev->second;
+        if ((oom || restarted) && seen_.insert(ckey + "/term/" + finished).second) {
+          ClusterEvent e = base(oom ? "OOMKilled" : "Restarted", "Warning");
+          e.container = cname;
+          e.exit_code = static_cast<int>(jint(*term, {"exitCode"}));
+          e.count = restarts;
+          e.time_ns = jtime(*term, {"finishedAt"});
+          e.first_ns = jtime(*term, {"startedAt"});
+          e.message = "container " + cname + " terminated (" + (reason.empty() ? "?" : reason) +
+                      ", exit code " + std::to_string(e.exit_code) + "), restart " +
+                      std::to_string(restarts);
+          if (std::string m = jstr(*term, {"message"}); !m.empty()) e.message += ": " + m;
+          emit(e);
+        }
+      }
+      restarts_[ckey] = restarts;
+      std::string waiting = jstr(c, {"state", "waiting", "reason"});
+      if ((waiting == "CrashLoopBackOff" || waiting == "ImagePullBackOff" ||
+           waiting == "CreateContainerConfigError") &&
+          seen_.insert(ckey + "/" + waiting + "/" + std::to_string(restarts)).second) {
+        ClusterEvent e = base(waiting.c_str(), "Warning");
+        e.container = cname;
+        e.count = restarts;
+        e.message = jstr(c, {"state", "waiting", "message"});
+        emit(e);
+      }
+    }
+  }
+}
+
+void EventDetector::on_node(const nlohmann::json& node) {
+  std::string name = jstr(node, {"metadata", "name"});
+  const nlohmann::json* conds = jget(node, {"status", "conditions"});
+  if (name.empty() || !conds || !conds->is_array()) return;
+  for (const auto& c : *conds) {
+    if (jstr(c, {"type"}) != "Ready") continue;
+    bool ready = jstr(c, {"status"}) == "True";
+    auto prev = node_ready_.find(name);
+    // First sight reports only a problem; later, every transition.
+    bool report = prev == node_ready_.end() ? !ready : prev->second != ready;
+    node_ready_[name] = ready;
+    if (!report) return;
+    ClusterEvent e;
+    e.kind = "Node";
+    e.name = name;
+    e.reason = ready ? "NodeReady" : "NodeNotReady";
+    e.type = ready ? "Normal" : "Warning";
+    e.message = jstr(c, {"reason"}) + ": " + jstr(c, {"message"});
+    e.time_ns = jtime(c, {"lastTransitionTime"});
+    e.source = "node-status";
+    emit(e);
+    return;
+  }
+}
+
+void EventDetector::on_event(const nlohmann::json& ev) {
+  // Normal events (Scheduled, Pulled, Started...) are chatter; Warnings are
+  // what an operator wants next to a latency spike.
+  if (jstr(ev, {"type"}) != "Warning") return;
+  std::string id = jstr(ev, {"metadata", "uid"});
+  if (id.empty()) id = jstr(ev, {"metadata", "namespace"}) + "/" + jstr(ev, {"metadata", "name"});
+  int count = static_cast<int>(jint(ev, {"count"}));
+  if (const nlohmann::json* series = jget(ev, {"series", "count"});
+      series && series->is_number_integer())
+    count = series->get<int>();
+  if (count < 1) count = 1;
+  auto prev = event_counts_.find(id);
+  if (prev != event_counts_.end() && prev->second >= count) return;  // nothing new
+  event_counts_[id] = count;
+  ClusterEvent e;
+  e.namespace_ = jstr(ev, {"involvedObject", "namespace"});
+  if (e.namespace_.empty()) e.namespace_ = jstr(ev, {"metadata", "namespace"});
+  e.kind = jstr(ev, {"involvedObject", "kind"});
+  e.name = jstr(ev, {"involvedObject", "name"});
+  e.reason = jstr(ev, {"reason"});
+  e.message = jstr(ev, {"message"});
+  e.type = "Warning";
+  e.count = count;
+  e.first_ns = jtime(ev, {"firstTimestamp"});
+  if (!e.first_ns) e.first_ns = jtime(ev, {"eventTime"});
+  e.last_ns = jtime(ev, {"lastTimestamp"});
+  if (!e.last_ns) e.last_ns = e.first_ns;
+  e.time_ns = e.last_ns;
+  e.source = "event";
+  emit(e);
+  if (event_counts_.size() > 100000) event_counts_.clear();  // bound memory; worst case a repeat
+}
+
+}  // namespace loupe::k8s

@@ -1,0 +1,63 @@
+// Turns pod and node state changes, and Kubernetes Events, into Loupe's
+// own ClusterEvent list. The API keeps Events about an hour and never
+// records an OOM kill as an Event, so Loupe derives these from object state
+// and keeps its own copy. Each condition is reported once: a relist or a
+// MODIFIED that changes nothing relevant does not repeat it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "k8s/reflector.h"
+
+namespace loupe::k8s {
+
+struct ClusterEvent {
+  uint64_t time_ns = 0;  // when it happened (best known), else when Loupe saw it
+  std::string namespace_;
+  std::string kind;  // involved object: "Pod", "Node", ...
+  std::string name;
+  std::string container;  // for pod container conditions
+  std::string reason;     // "OOMKilled", "CrashLoopBackOff", "Restarted", "Evicted",
+                          // "NodeNotReady", "NodeReady", or an Event's reason
+  std::string message;
+  std::string type;  // "Warning" | "Normal"
+  int count = 1;
+  int exit_code = 0;  // for terminations
+  uint64_t first_ns = 0, last_ns = 0;
+  std::string source;  // "pod-status", "node-status", "event"
+};
+
+nlohmann::json to_json(const ClusterEvent& e);
+
+class EventDetector {
+ public:
+  using Sink = std::function<void(const ClusterEvent&)>;
+  using Clock = std::function<uint64_t()>;
+  explicit EventDetector(Sink sink, Clock clock = nullptr);
+
+  // Feed every pods/nodes/events object (list items as Added).
+  void on_object(std::string_view resource, WatchType type, const nlohmann::json& obj);
+
+ private:
+  void on_pod(WatchType type, const nlohmann::json& pod);
+  void on_node(const nlohmann::json& node);
+  void on_event(const nlohmann::json& ev);
+  void emit(ClusterEvent e);
+
+  Sink sink_;
+  Clock clock_;
+  std::mutex mu_;
+  std::set<std::string> seen_;               // dedup keys of conditions already reported
+  std::map<std::string, int> restarts_;      // "uid/container" -> last restartCount
+  std::map<std::string, bool> node_ready_;   // node -> last Ready
+  std::map<std::string, int> event_counts_;  // Event uid -> last count reported
+};
+
+}  // namespace loupe::k8s
