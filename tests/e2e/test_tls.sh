@@ -32,8 +32,27 @@ FAKE_PID=$!
 PIDS+=($FAKE_PID)
 
 log "tracing"
-start_trace "$WORK/trace.jsonl"
+# Other tests may load this machine: a large ring buffer, and only our ports
+# printed, so their traffic does not crowd ours out.
+start_trace "$WORK/trace.jsonl" --port "$PORT_A,$PORT_B" --ring-buffer-size 64M
 start_tls_nginx "$PORT_B"  # after the agent
+# A "container" with its own copy of libssl: a private mount namespace in
+# which the system libssl path is a different file (inode). Loupe must find
+# it through /proc/PID/root and attach to it separately.
+SYS_SSL=$(python3 -c 'import ssl; print(next(l.split()[-1] for l in open("/proc/self/maps") if "/libssl.so" in l))')
+mkdir -p "$WORK/ctr" && cp "$SYS_SSL" "$WORK/ctr/libssl.so.3"
+unshare -m bash -c "mount --bind '$WORK/ctr/libssl.so.3' '$SYS_SSL' && exec python3 - $PORT_A" << 'PY' &
+import http.client, ssl, sys, time
+time.sleep(2.5)  # ssl is mapped: let the agent's rescan (1 s) find this process
+conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]),
+                                   context=ssl._create_unverified_context())
+for _ in range(4):
+    conn.request("GET", "/ctr")
+    resp = conn.getresponse()
+    assert resp.status == 404, resp.status
+    resp.read()
+PY
+CTR_PID=$!
 # Statically linked client: it waits for the agent's /proc rescan (1 s).
 "$WORK/static_client" "$PORT_B" /static 3 2 &
 STATIC_PID=$!
@@ -55,6 +74,7 @@ for _ in range(6):  # one keep-alive connection
     assert resp.status == 201, resp.status
     resp.read()
 PY
+wait "$CTR_PID" && pass "container client worked" || fail "container client failed"
 wait "$STATIC_PID" && pass "static client worked" || fail "static client failed"
 if "$WORK/stripped_client" "$PORT_A" /stripped 2; then pass "stripped client worked"; else fail "stripped client failed"; fi
 stop_trace
@@ -69,10 +89,12 @@ assert_eq "server GET /b 201" 6 "$(count "$T" "$srv and .path == \"/b\" and .sta
 assert_eq "server GET /static 200" 3 "$(count "$T" "$srv and .path == \"/static\" and .status == 200")"
 # The stripped client's requests are served (and seen) by nginx.
 assert_eq "server GET /stripped 200" 2 "$(count "$T" "$srv and .path == \"/stripped\"")"
-assert_eq "server records in all" 23 "$(count "$T" "$srv")"
+assert_eq "server GET /ctr 404" 4 "$(count "$T" "$srv and .path == \"/ctr\" and .status == 404")"
+assert_eq "server records in all" 27 "$(count "$T" "$srv")"
 assert_eq "curl client records" 9 "$(count "$T" "$ours and .role == \"client\" and .comm == \"curl\"")"
 assert_eq "openssl s_client records" 3 "$(count "$T" "$ours and .role == \"client\" and .comm == \"openssl\" and .status == 500")"
 assert_eq "python client records" 6 "$(count "$T" "$ours and .role == \"client\" and .comm == \"python3\" and .status == 201")"
+assert_eq "container client records" 4 "$(count "$T" "$ours and .role == \"client\" and .comm == \"python3\" and .path == \"/ctr\" and .status == 404")"
 assert_eq "static client records" 3 "$(count "$T" "$ours and .role == \"client\" and .comm == \"static_client\"")"
 assert_eq "stripped client records (unprobeable)" 0 "$(count "$T" "$ours and .comm == \"stripped_client\"")"
 assert_eq "records without tls" 0 "$(count "$T" "$ours and .tls != true")"
@@ -81,6 +103,8 @@ assert_eq "non-HTTP records" 0 "$(count "$T" "$ours and .protocol != \"http1\"")
 # Libraries reported: the real libssl attached, the fake one not.
 grep -q "loupe: tls: attached to .*libssl.so" "$T.err" && pass "libssl attached" ||
   fail "no 'attached to libssl' line in stderr"
+grep -q "loupe: tls: attached to $SYS_SSL (pid $CTR_PID)" "$T.err" && pass "container's libssl attached" ||
+  fail "no 'attached to $SYS_SSL (pid $CTR_PID)' line"
 grep -q "loupe: tls: attached to .*static_client" "$T.err" && pass "static OpenSSL attached" ||
   fail "no 'attached to static_client' line"
 grep -q "loupe: tls: cannot attach to $WORK/fakessl/libssl.so.3" "$T.err" &&

@@ -129,10 +129,11 @@ void TlsTracer::consider(const SslCandidate& c) {
   a.status.pid = c.pid;
 
   // One line per OpenSSL file, once: what TLS traffic Loupe can see.
+  std::string where = c.pid ? " (pid " + std::to_string(c.pid) + ")" : "";
   if (a.status.attached)
-    std::fprintf(stderr, "loupe: tls: attached to %s\n", c.path.c_str());
+    std::fprintf(stderr, "loupe: tls: attached to %s%s\n", c.path.c_str(), where.c_str());
   else
-    std::fprintf(stderr, "loupe: tls: cannot attach to %s: %s\n", c.path.c_str(),
+    std::fprintf(stderr, "loupe: tls: cannot attach to %s%s: %s\n", c.path.c_str(), where.c_str(),
                  a.status.error.c_str());
   std::lock_guard lock(mu_);
   if (a.status.attached && attached_count_++ == 0 && progs_.set_enabled) progs_.set_enabled(true);
