@@ -238,6 +238,9 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   wdb_.exec("PRAGMA synchronous=NORMAL");
   wdb_.exec("PRAGMA cache_size=-65536");  // 64 MiB: keeps index pages hot while inserting
   wdb_.exec("PRAGMA temp_store=MEMORY");
+  // The WAL grows to the largest transaction (a 50k-record batch) and
+  // SQLite keeps it at that size; trim it back after checkpoints.
+  wdb_.exec("PRAGMA journal_size_limit=33554432");
   wdb_.exec(kSchema);
 
   std::string placeholders = "?";
