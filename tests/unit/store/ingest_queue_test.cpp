@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "core/time_format.h"
 #include "temp_dir.h"
@@ -85,6 +86,28 @@ TEST(IngestQueue, WritesIntoRealStoreAndDrainsOnStop) {
     }
   }  // the destructor drains
   EXPECT_EQ(store->stats().records_stored, 1000u);
+}
+
+TEST(IngestQueue, EnforcesRetentionPeriodically) {
+  testing::TempDir dir;
+  StoreOptions so;
+  so.retention_ns = 3600ULL * 1'000'000'000ULL;
+  auto store = open_sqlite_store(dir.path(), so);
+  IngestOptions io;
+  io.flush_interval = std::chrono::milliseconds(5);
+  io.retention_interval = std::chrono::seconds(0);  // every writer wake-up
+  IngestQueue q(*store, io);
+  auto batch = records(10);
+  for (auto& r : batch) {
+    r.role = Role::Server;
+    r.start_ns = r.end_ns = loupe::now_unix_ns() - 2 * so.retention_ns;  // already expired
+  }
+  ASSERT_TRUE(q.push(std::move(batch)));
+  q.flush();
+  for (int i = 0; i < 200 && store->stats().records_stored > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(store->stats().records_stored, 0u);
+  EXPECT_EQ(q.stats().written, 10u);
 }
 
 }  // namespace
