@@ -22,6 +22,7 @@ void register_agent(CLI::App& app, int& exit_code);
 void register_run(CLI::App& app, int& exit_code);
 void register_server(CLI::App& app, int& exit_code);
 void register_query(CLI::App& app, int& exit_code);
+void register_cluster(CLI::App& app, int& exit_code);
 
 
 }  // namespace loupe::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   loupe::cli::register_agent(app, exit_code);
   loupe::cli::register_server(app, exit_code);
   loupe::cli::register_query(app, exit_code);
+  loupe::cli::register_cluster(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

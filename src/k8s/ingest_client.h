@@ -1,0 +1,14 @@
+// POSTs collector payloads to a Loupe server's /api/v1/k8s/ingest.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace loupe::k8s {
+
+// `server` is "http://host:port" or "https://host:port" (system trust store).
+// True on 2xx; otherwise *error says what the server or network said.
+bool post_ingest(const std::string& server, const std::string& token, const nlohmann::json& payload,
+                 std::string* error);
+
+}  // namespace loupe::k8s

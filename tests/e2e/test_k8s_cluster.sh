@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# `loupe cluster` against the fake API server (tests/k8s/fake_apiserver.py):
+# kubeconfig with inline CA and token file, --once --dry-run payload shape,
+# POST to an ingest sink with the bearer token, 401 from the API server
+# reported, and a running collector shipping a watch change.
+set -euo pipefail
+LOUPE=${LOUPE:-$(dirname "$0")/../../build/loupe}
+SRC=${LOUPE_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+wait_file() { for _ in $(seq 100); do [[ -s $1 ]] && return 0; sleep 0.1; done; fail "no $1"; }
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+python3 "$SRC/tests/k8s/fake_apiserver.py" --cert "$work/cert.pem" --key "$work/key.pem" \
+  --token k8s-token --fixtures "$SRC/tests/k8s/fixtures/cluster.json" --port-file "$work/api.port" &
+pids+=($!)
+wait_file "$work/api.port"
+api="https://127.0.0.1:$(cat "$work/api.port")"
+echo k8s-token > "$work/k8s.token"
+cat > "$work/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster:
+    server: $api
+    certificate-authority-data: $(base64 -w0 < "$work/cert.pem")
+contexts:
+- name: fake
+  context:
+    cluster: fake
+    user: loupe
+current-context: fake
+users:
+- name: loupe
+  user:
+    tokenFile: $work/k8s.token
+KC
+# No in-cluster environment may leak into the test.
+unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
+
+echo "== --once --dry-run prints one snapshot"
+"$LOUPE" cluster --kubeconfig "$work/kubeconfig" --once --dry-run > "$work/dry.json"
+python3 - "$work/dry.json" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+p = json.loads(lines[0])
+assert p["kind"] == "LoupeK8sIngest" and p["version"] == 1 and p["type"] == "snapshot", p.keys()
+s = p["snapshot"]
+assert len(s["pods"]) == 5, len(s["pods"])
+assert {x["name"] for x in s["services"]} == {"api", "db", "kubernetes"}
+assert any(w["kind"] == "ReplicaSet" and w["owner_kind"] == "Deployment" for w in s["workloads"])
+assert any(h["ip"] == "10.244.1.10" for h in s["ip_history"])
+reasons = {e["reason"] for e in p["events"]}
+for r in ("OOMKilled", "CrashLoopBackOff", "NodeNotReady", "FailedScheduling"):
+    assert r in reasons, (r, reasons)
+print("dry-run payload ok")
+PY
+
+echo "== --once posts to the server with the Loupe token"
+python3 "$SRC/tests/k8s/ingest_sink.py" --token loupe-secret --out "$work/sink.jsonl" \
+  --port-file "$work/sink.port" &
+pids+=($!)
+wait_file "$work/sink.port"
+sink="http://127.0.0.1:$(cat "$work/sink.port")"
+echo loupe-secret > "$work/loupe.token"
+"$LOUPE" cluster --kubeconfig "$work/kubeconfig" --server "$sink" --token-file "$work/loupe.token" --once
+python3 - "$work/sink.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1 and rows[0]["accepted"], rows
+assert rows[0]["body"]["type"] == "snapshot"
+print("ingest POST ok")
+PY
+echo "== a rejected Loupe token fails the run"
+if LOUPE_TOKEN=wrong "$LOUPE" cluster --kubeconfig "$work/kubeconfig" --server "$sink" --once 2> "$work/err"; then
+  fail "wrong ingest token accepted"
+fi
+grep -q "HTTP 401" "$work/err" || fail "no 401 message: $(cat "$work/err")"
+
+echo "== a rejected API token is reported clearly"
+echo wrong > "$work/k8s.token"
+set +e
+"$LOUPE" cluster --kubeconfig "$work/kubeconfig" --once --dry-run > /dev/null 2> "$work/err"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "exit code $rc for 401"
+grep -q "401 Unauthorized" "$work/err" || fail "no clear 401 message: $(cat "$work/err")"
+echo k8s-token > "$work/k8s.token"
+
+echo "== a running collector ships watch changes"
+"$LOUPE" cluster --kubeconfig "$work/kubeconfig" --dry-run --interval 1 > "$work/run.jsonl" 2> "$work/run.err" &
+cpid=$!
+pids+=($cpid)
+for _ in $(seq 100); do grep -q '"type":"snapshot"' "$work/run.jsonl" 2>/dev/null && break; sleep 0.1; done
+curl -sk -X POST "$api/_test/apply" -d '{"resource":"pods","type":"ADDED","object":{"metadata":{"name":"new-pod","namespace":"shop","uid":"u-new"},"spec":{"nodeName":"node-1"},"status":{"phase":"Running","podIP":"10.244.1.77"}}}' > /dev/null
+for _ in $(seq 100); do grep -q '"new-pod"' "$work/run.jsonl" && break; sleep 0.1; done
+kill -TERM $cpid
+wait $cpid || fail "collector exit code $? after SIGTERM"
+python3 - "$work/run.jsonl" <<'PY'
+import json, sys
+ps = [json.loads(l) for l in open(sys.argv[1])]
+assert ps[0]["type"] == "snapshot", ps[0]["type"]
+ch = [c for p in ps if p["type"] == "changes" for c in p["changes"]]
+assert any(c["kind"] == "pod" and c["object"]["name"] == "new-pod" and c["op"] == "upsert" for c in ch), ch
+print("watch change shipped")
+PY
+echo PASS
