@@ -439,6 +439,10 @@ std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
   while (agg.step())
     red[agg.text(0)].add(static_cast<uint64_t>(agg.i64(1)), static_cast<uint64_t>(agg.i64(2)),
                          agg.blob(3));
+  // Traffic of a service never registered (records of unknown role, which
+  // the resolver names but does not learn) still shows.
+  for (const auto& [name, acc] : red)
+    if (auto [it, added] = out.try_emplace(name); added) it->second.kind = "process";
   double window = window_seconds(range);
   std::vector<ServiceSummary> result;
   for (auto& [name, s] : out) {

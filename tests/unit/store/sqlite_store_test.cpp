@@ -157,6 +157,18 @@ TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
   EXPECT_FALSE(raw[0].counted);
 }
 
+TEST(SqliteStore, UnknownRoleRecordsStillListTheirService) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  Record r = http(kT0, kMs, "/x", 200);
+  r.role = Role::Unknown;
+  store->write_batch({r});
+  auto services = store->services({kT0, kT0 + 60 * kSec});
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].name, "api:8000");
+  EXPECT_EQ(services[0].red.requests, 1u);
+}
+
 TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
