@@ -13,6 +13,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "store/request_rows.h"
 #include "store/rollup.h"
 #include "store/service_identity.h"
 #include "store/sqlite_db.h"
@@ -47,115 +48,6 @@ CREATE TABLE IF NOT EXISTS services(
   name TEXT NOT NULL, kind TEXT NOT NULL, port INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY(name, port)) WITHOUT ROWID;
 )sql";
-
-// Insert and select lists share one order; the select maps the service and
-// route ids back to names.
-constexpr const char* kInsertColumns =
-    "id, start_ns, end_ns, duration_ns, service_id, counted, protocol, role, tls, pid, comm, "
-    "local_addr, remote_addr, method, path, route_id, host, status, error, error_code, "
-    "error_message, detail, trace_id, req_bytes, resp_bytes, k8s";
-constexpr const char* kSelectColumns =
-    "start_ns, end_ns, duration_ns, (SELECT name FROM names WHERE id = service_id), counted, "
-    "protocol, role, tls, pid, comm, local_addr, remote_addr, method, path, "
-    "(SELECT name FROM names WHERE id = route_id), host, status, error, error_code, "
-    "error_message, detail, "
-    "trace_id, req_bytes, resp_bytes, k8s";
-
-int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
-
-// Raw rows are keyed by time: rowid = start in microseconds << 10, plus a
-// sequence number for rows starting in the same microsecond. The rowid
-// b-tree is then the time index (range scans, newest-first, retention
-// deletes), which saves a secondary index and ~10% of ingest CPU. 10 bits
-// of sequence keep the key in int64 until the year 2255.
-constexpr int kSeqBits = 10;
-int64_t time_key(uint64_t ns) {
-  constexpr uint64_t kMaxUs = static_cast<uint64_t>(INT64_MAX) >> kSeqBits;
-  return static_cast<int64_t>(std::min(ns / 1000, kMaxUs) << kSeqBits);
-}
-
-// The ten Kubernetes fields are empty on a bare host and only ever read
-// back whole, so they share one column: one bind instead of ten per row
-// (~7% of ingest CPU). Unit-separator joined; empty string when all empty.
-constexpr char kSep = '\x1f';
-std::string pack_k8s(const Record& r) {
-  const std::string* fields[] = {
-      &r.node,    &r.namespace_,       &r.pod,        &r.container,       &r.workload,
-      &r.service, &r.remote_namespace, &r.remote_pod, &r.remote_workload, &r.remote_service};
-  bool any = false;
-  for (const auto* f : fields) any = any || !f->empty();
-  if (!any) return {};
-  std::string out;
-  for (const auto* f : fields) out.append(*f).push_back(kSep);
-  return out;
-}
-
-void unpack_k8s(std::string_view packed, Record& r) {
-  std::string* fields[] = {
-      &r.node,    &r.namespace_,       &r.pod,        &r.container,       &r.workload,
-      &r.service, &r.remote_namespace, &r.remote_pod, &r.remote_workload, &r.remote_service};
-  for (auto* f : fields) {
-    auto end = packed.find(kSep);
-    if (end == std::string_view::npos) return;
-    f->assign(packed.substr(0, end));
-    packed.remove_prefix(end + 1);
-  }
-}
-
-void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t service_id,
-                 int64_t route_id) {
-  int i = 1;
-  s.bind(i++, key);
-  s.bind(i++, i64(r.start_ns));
-  s.bind(i++, i64(r.end_ns));
-  s.bind(i++, i64(r.duration_ns()));
-  s.bind(i++, service_id);
-  s.bind(i++, int64_t{counted});
-  s.bind(i++, int64_t{static_cast<uint8_t>(r.protocol)});
-  s.bind(i++, int64_t{static_cast<uint8_t>(r.role)});
-  s.bind(i++, int64_t{r.tls});
-  s.bind(i++, int64_t{r.pid});
-  for (const std::string* f : {&r.comm, &r.local_addr, &r.remote_addr, &r.method, &r.path})
-    s.bind(i++, std::string_view(*f));
-  s.bind(i++, route_id);
-  s.bind(i++, std::string_view(r.host));
-  s.bind(i++, int64_t{r.status});
-  s.bind(i++, int64_t{r.error});
-  for (const std::string* f : {&r.error_code, &r.error_message, &r.detail, &r.trace_id})
-    s.bind(i++, std::string_view(*f));
-  s.bind(i++, i64(r.req_bytes));
-  s.bind(i++, i64(r.resp_bytes));
-  std::string k8s = pack_k8s(r);
-  if (k8s.empty())
-    s.bind_null(i++);
-  else
-    s.bind_copy(i++, k8s);
-}
-
-StoredRequest read_record(const Stmt& s) {
-  StoredRequest out;
-  Record& r = out.record;
-  int i = 0;
-  r.start_ns = static_cast<uint64_t>(s.i64(i++));
-  r.end_ns = static_cast<uint64_t>(s.i64(i++));
-  ++i;  // duration_ns is derived
-  out.service = s.text(i++);
-  out.counted = s.i64(i++) != 0;
-  r.protocol = static_cast<Protocol>(s.i64(i++));
-  r.role = static_cast<Role>(s.i64(i++));
-  r.tls = s.i64(i++) != 0;
-  r.pid = static_cast<uint32_t>(s.i64(i++));
-  for (std::string* f :
-       {&r.comm, &r.local_addr, &r.remote_addr, &r.method, &r.path, &r.route, &r.host})
-    *f = s.text(i++);
-  r.status = static_cast<int>(s.i64(i++));
-  r.error = s.i64(i++) != 0;
-  for (std::string* f : {&r.error_code, &r.error_message, &r.detail, &r.trace_id}) *f = s.text(i++);
-  r.req_bytes = static_cast<uint64_t>(s.i64(i++));
-  r.resp_bytes = static_cast<uint64_t>(s.i64(i++));
-  unpack_k8s(s.text(i++), r);
-  return out;
-}
 
 double window_seconds(const TimeRange& r) {
   return r.to_ns > r.from_ns ? static_cast<double>(r.to_ns - r.from_ns) / 1e9 : 0;
