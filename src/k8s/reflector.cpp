@@ -108,7 +108,7 @@ bool Reflector::list() {
       fail(0, "list failed: " + res.error);
       return false;
     }
-    if (res.status == 410) {
+    if (res.status == 410 && !cont.empty()) {
       // The continue token expired mid-list: start the list over.
       fail(410, "list continue token expired; listing again");
       items.clear();
@@ -179,7 +179,10 @@ void Reflector::handle_line(std::string_view line, WatchEnd& end) {
   if (type == "ERROR") {
     int code =
         obj->contains("code") && (*obj)["code"].is_number_integer() ? (*obj)["code"].get<int>() : 0;
-    if (code == 410) {
+    std::string reason = obj->contains("reason") && (*obj)["reason"].is_string()
+                             ? (*obj)["reason"].get<std::string>()
+                             : "";
+    if (code == 410 || reason == "Expired" || reason == "Gone") {
       end = WatchEnd::Relist;
     } else {
       fail(code, "watch ERROR event: " + status_message(obj->dump()));

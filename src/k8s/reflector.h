@@ -63,7 +63,8 @@ class Reflector {
 
   // Background list+watch loop until stop().
   void start();
-  // Idempotent; interrupts a watch in progress and joins the thread.
+  // Idempotent and final (a stopped reflector does not start again);
+  // interrupts a watch in progress and joins the thread.
   void stop();
   // One list, no watch (for `loupe cluster --once`). False with stats().last_error on failure.
   bool list_once();
