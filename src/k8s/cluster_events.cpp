@@ -49,7 +49,16 @@ void EventDetector::on_pod(WatchType type, const nlohmann::json& pod) {
   std::string ns = jstr(pod, {"metadata", "namespace"});
   std::string name = jstr(pod, {"metadata", "name"});
   if (uid.empty()) return;
-  if (type == WatchType::Deleted) return;
+  if (type == WatchType::Deleted) {
+    // Forget the pod's state so long-running collectors do not grow forever.
+    std::string prefix = uid + "/";
+    auto starts = [&](const std::string& k) { return k.compare(0, prefix.size(), prefix) == 0; };
+    for (auto it = seen_.lower_bound(prefix); it != seen_.end() && starts(*it);)
+      it = seen_.erase(it);
+    for (auto it = restarts_.lower_bound(prefix); it != restarts_.end() && starts(it->first);)
+      it = restarts_.erase(it);
+    return;
+  }
   auto base = [&](const char* reason, const char* typ) {
     ClusterEvent e;
     e.namespace_ = ns;

@@ -68,7 +68,10 @@ bool ClusterCollector::send(const nlohmann::json& p, std::string* error) {
 bool ClusterCollector::run_once(std::string* error) {
   std::string failures;
   for (auto& r : reflectors_) {
-    if (!r->list_once()) failures += (failures.empty() ? "" : "; ") + r->stats().last_error;
+    if (!r->list_once()) {
+      failures += (failures.empty() ? "" : "; ") + r->stats().last_error;
+      if (r->stats().last_status == 401 || r->stats().last_status == 0) break;  // same for all
+    }
   }
   if (!failures.empty()) {
     *error = failures;

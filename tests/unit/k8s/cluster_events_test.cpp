@@ -116,3 +116,15 @@ TEST(EventDetector, NodeTransitionsAndEventCountUpdates) {
   t.d.on_object("events", WatchType::Added,
                 nlohmann::json::parse(R"({"type":"Warning","count":"x"})"));
 }
+
+TEST(EventDetector, DeletedPodStateIsForgotten) {
+  Detector t;
+  auto pod = t.fx["pods"][2];  // db-0, OOMKilled last
+  t.d.on_object("pods", WatchType::Added, pod);
+  ASSERT_EQ(t.with("OOMKilled").size(), 1u);
+  t.d.on_object("pods", WatchType::Deleted, pod);
+  // Same uid seen again (a relist racing the delete) reports once more;
+  // what matters is that deletes free the per-pod state.
+  t.d.on_object("pods", WatchType::Added, pod);
+  EXPECT_EQ(t.with("OOMKilled").size(), 2u);
+}
