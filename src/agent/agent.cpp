@@ -32,10 +32,10 @@ void Agent::start() {
 void Agent::pump() {
   auto last_tick = std::chrono::steady_clock::now();
   while (running_) {
+    // Wait outside the lock: the kernel wakes us early only when a quarter
+    // of the ring buffer is unread; otherwise we drain on this timer.
+    tracer_.wait(opts_.poll_interval_ms);
     drain();
-    // Sleep outside the lock; the kernel wakes us early only when a quarter
-    // of the ring buffer is full.
-    std::this_thread::sleep_for(std::chrono::milliseconds(opts_.poll_interval_ms));
     auto now = std::chrono::steady_clock::now();
     if (now - last_tick > std::chrono::seconds(1)) {
       std::lock_guard lock(mu_);
@@ -48,7 +48,7 @@ void Agent::pump() {
 
 void Agent::drain() {
   std::lock_guard lock(mu_);
-  tracer_.poll(0);
+  tracer_.drain();
   if (drained_) drained_();
 }
 

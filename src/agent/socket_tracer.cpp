@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,13 +79,12 @@ void SocketTracer::start(EventHandler handler) {
   if (!rb_) throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
 }
 
-int SocketTracer::poll(int timeout_ms) {
-  // epoll returns early only on a forced wakeup; either way, drain it all.
-  int n = ring_buffer__poll(rb_, timeout_ms);
-  if (n < 0 && n != -EINTR) return n;
-  int m = ring_buffer__consume(rb_);
-  return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+void SocketTracer::wait(int timeout_ms) {
+  epoll_event ev{};
+  epoll_wait(ring_buffer__epoll_fd(rb_), &ev, 1, timeout_ms);
 }
+
+int SocketTracer::drain() { return ring_buffer__consume(rb_); }
 
 void SocketTracer::forget_connection(uint32_t tgid, int32_t fd) {
   uint64_t key = (static_cast<uint64_t>(tgid) << 32) | static_cast<uint32_t>(fd);

@@ -56,9 +56,11 @@ class SocketTracer {
   // says what is missing (root, BTF, memory) and what to do.
   void start(EventHandler handler);
 
-  // Waits up to timeout_ms for a wakeup, then drains everything available.
-  // Returns the number of events handled.
-  int poll(int timeout_ms);
+  // Blocks until the kernel forces a wakeup (a quarter of the ring buffer
+  // unread) or timeout_ms passes. Handles no events.
+  void wait(int timeout_ms);
+  // Handles every event in the ring buffer now. Returns how many.
+  int drain();
 
   // Forgets the kernel's entries for connections the agent dropped
   // (process exit), so the LRU map keeps room for live ones.
