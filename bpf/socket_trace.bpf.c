@@ -35,6 +35,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;    /* the agent itself: never traced */
 const volatile __u32 filter_tgid = 0;  /* 0 = every process */
+const volatile __u8 filter_ports = 0;  /* 1 = only connections with a port in port_filter */
 const volatile __u32 capture_bytes = 4096;
 const volatile __u64 wakeup_bytes = 256 * 1024;
 const volatile __u8 trace_dns = 1;     /* UDP port 53 */
@@ -52,6 +53,15 @@ struct {
   __type(key, __u64);
   __type(value, struct loupe_conn);
 } conns SEC(".maps");
+
+/* Ports to trace when filter_ports is set (local or remote), filled by user
+ * space. Checked once per connection, when it is first seen. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LOUPE_MAX_FILTER_PORTS);
+  __type(key, __u16);
+  __type(value, __u8);
+} port_filter SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -145,6 +155,9 @@ static __always_inline struct loupe_conn* track(__u32 tgid, int fd, __u8 origin)
        * recognised by their local port, and clients by the per-datagram
        * address checked in the data path. */
       conn.ignored = !(ev.remote.port == DNS_PORT || ev.local.port == DNS_PORT || ev.remote.port == 0);
+    if (filter_ports && !bpf_map_lookup_elem(&port_filter, &ev.local.port) &&
+        !bpf_map_lookup_elem(&port_filter, &ev.remote.port))
+      conn.ignored = 1;
   }
   __u64 key = conn_key(tgid, fd);
   bpf_map_update_elem(&conns, &key, &conn, BPF_ANY);
@@ -158,7 +171,10 @@ static __always_inline struct loupe_conn* track(__u32 tgid, int fd, __u8 origin)
   ev.h.fd = fd;
   ev.h.gen = conn.gen;
   ev.h.ts_ns = conn.gen;
-  bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+  /* The process's name (its main thread's), not this thread's: a resolver
+   * thread "isc-net-0000" belongs to "dig". */
+  struct task_struct* task = (struct task_struct*)bpf_get_current_task();
+  BPF_CORE_READ_STR_INTO(&ev.comm, task, group_leader, comm);
   emit(&ev, sizeof(ev));
   return bpf_map_lookup_elem(&conns, &key);
 }

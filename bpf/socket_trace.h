@@ -21,6 +21,8 @@
 /* messages walked per sendmmsg/recvmmsg */
 #define LOUPE_MAX_MMSG 4
 #define LOUPE_COMM_LEN 16
+/* ports a --port filter may name */
+#define LOUPE_MAX_FILTER_PORTS 64
 
 enum loupe_event_type {
   LOUPE_EV_OPEN = 1,

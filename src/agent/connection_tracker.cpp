@@ -65,7 +65,11 @@ void ConnectionTracker::on_event(std::span<const uint8_t> raw) {
 
 Role ConnectionTracker::infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns) {
   if (c.udp) return c.local_port == 53 ? Role::Server : Role::Client;
-  return procs_.is_listening(tgid, c.local_port, now_ns) ? Role::Server : Role::Client;
+  // Unknown when the process is already gone: detection then takes the
+  // role from which side sent a request.
+  std::optional<bool> listening = procs_.is_listening(tgid, c.local_port, now_ns);
+  if (!listening) return Role::Unknown;
+  return *listening ? Role::Server : Role::Client;
 }
 
 void ConnectionTracker::on_open(const loupe_open_event& ev) {

@@ -53,9 +53,10 @@ void ProcessInfo::parse_listening(const std::string& text, std::unordered_set<ui
   }
 }
 
-bool ProcessInfo::is_listening(uint32_t pid, uint16_t port, uint64_t now_ns) {
+std::optional<bool> ProcessInfo::is_listening(uint32_t pid, uint16_t port, uint64_t now_ns) {
   std::string base = proc_ + "/" + std::to_string(pid);
   std::string netns = read_link(base + "/ns/net");
+  if (netns.empty()) return std::nullopt;
   auto& entry = listening_[netns];
   if (now_ns - entry.read_at_ns > kListenRefreshNs || entry.read_at_ns == 0) {
     entry.ports.clear();

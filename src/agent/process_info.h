@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,9 +17,11 @@ class ProcessInfo {
   // The process name (/proc/PID/comm), cached; `fallback` when unreadable.
   const std::string& comm(uint32_t pid, const std::string& fallback);
 
-  // True when `port` is a TCP listening port in the network namespace of
-  // `pid`. Reads /proc/PID/net/tcp{,6} at most once a second per namespace.
-  bool is_listening(uint32_t pid, uint16_t port, uint64_t now_ns);
+  // Whether `port` is a TCP listening port in the network namespace of
+  // `pid`; nullopt when the process is gone and its namespace unreadable
+  // (short-lived forked servers often are by the time their events arrive).
+  // Reads /proc/PID/net/tcp{,6} at most once a second per namespace.
+  std::optional<bool> is_listening(uint32_t pid, uint16_t port, uint64_t now_ns);
 
   void forget(uint32_t pid) { comms_.erase(pid); }
 

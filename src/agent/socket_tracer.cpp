@@ -58,6 +58,10 @@ void SocketTracer::start(EventHandler handler) {
   if (!skel_) throw AgentError(load_failure_message(errno));
   skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
   skel_->rodata->filter_tgid = opts_.filter_tgid;
+  if (opts_.filter_ports.size() > LOUPE_MAX_FILTER_PORTS)
+    throw AgentError("at most " + std::to_string(LOUPE_MAX_FILTER_PORTS) +
+                     " ports can be filtered");
+  skel_->rodata->filter_ports = opts_.filter_ports.empty() ? 0 : 1;
   skel_->rodata->capture_bytes = opts_.capture_bytes;
   // Wake user space when a quarter of the ring is unread; otherwise it
   // drains on its poll timer. Never a wakeup per event.
@@ -71,6 +75,10 @@ void SocketTracer::start(EventHandler handler) {
     bpf_program__set_autoattach(p, false);
 
   if (int err = socket_trace_bpf__load(skel_)) throw AgentError(load_failure_message(-err));
+  for (uint16_t port : opts_.filter_ports) {
+    uint8_t one = 1;
+    bpf_map__update_elem(skel_->maps.port_filter, &port, sizeof(port), &one, sizeof(one), BPF_ANY);
+  }
   if (int err = socket_trace_bpf__attach(skel_))
     throw AgentError("attaching the raw tracepoints sys_exit and sched_process_exit failed: " +
                      std::string(strerror(-err)) +

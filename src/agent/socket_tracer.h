@@ -26,6 +26,7 @@ class AgentError : public std::runtime_error {
 
 struct SocketTracerOptions {
   uint32_t filter_tgid = 0;                      // 0 = all processes
+  std::vector<uint16_t> filter_ports;            // empty = all; else local or remote port
   uint32_t capture_bytes = 4096;                 // payload prefix per syscall
   uint32_t ring_buffer_bytes = 8 * 1024 * 1024;  // power of two, >= page size
   bool trace_dns = true;

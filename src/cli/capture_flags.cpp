@@ -32,7 +32,8 @@ void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
   cmd.add_flag("--no-dns", flags.no_dns, "Do not trace DNS over UDP");
 }
 
-AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid) {
+AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid,
+                           std::vector<uint16_t> filter_ports) {
   uint64_t rb = parse_size(flags.ring_buffer_size);
   if (rb < 4096 || rb > (1ULL << 30) || (rb & (rb - 1)) != 0)
     throw CLI::ValidationError(
@@ -40,6 +41,7 @@ AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid) {
         "must be a power of two between 4K and 1G, got '" + flags.ring_buffer_size + "'");
   AgentOptions o;
   o.tracer.filter_tgid = filter_pid;
+  o.tracer.filter_ports = std::move(filter_ports);
   o.tracer.capture_bytes = flags.capture_bytes;
   o.tracer.ring_buffer_bytes = static_cast<uint32_t>(rb);
   o.tracer.trace_dns = !flags.no_dns;

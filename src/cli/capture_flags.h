@@ -17,7 +17,8 @@ struct CaptureFlags {
 void add_capture_flags(CLI::App& cmd, CaptureFlags& flags);
 
 // Validates and converts the flags; throws CLI::ValidationError on bad values.
-AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid);
+AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid,
+                           std::vector<uint16_t> filter_ports = {});
 
 // "8M" / "16MiB" / "4096" -> bytes; 0 on malformed input.
 uint64_t parse_size(const std::string& text);

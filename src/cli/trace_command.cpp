@@ -25,25 +25,13 @@ struct TraceFlags {
   double duration_s = 0;
 };
 
-uint16_t port_of(const std::string& addr) {
-  auto colon = addr.rfind(':');
-  if (colon == std::string::npos) return 0;
-  try {
-    return static_cast<uint16_t>(std::stoul(addr.substr(colon + 1)));
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 template <typename T>
 bool contains_or_empty(const std::vector<T>& v, const T& x) {
   return v.empty() || std::find(v.begin(), v.end(), x) != v.end();
 }
 
+// --pid and --port are applied in the kernel; these two here.
 bool wanted(const TraceFlags& f, const Record& r) {
-  if (!f.ports.empty() && !contains_or_empty(f.ports, port_of(r.local_addr)) &&
-      !contains_or_empty(f.ports, port_of(r.remote_addr)))
-    return false;
   return contains_or_empty(f.comms, r.comm) &&
          contains_or_empty(f.protocols, std::string(to_string(r.protocol)));
 }
@@ -72,7 +60,7 @@ int run_trace(const TraceFlags& f) {
     std::fflush(stdout);
     pending.clear();
   };
-  Agent agent(agent_options(f.capture, f.pid), print, flush);
+  Agent agent(agent_options(f.capture, f.pid, f.ports), print, flush);
   install_stop_signals();
   try {
     agent.start();
@@ -102,7 +90,8 @@ void register_trace(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("--pid", flags->pid, "Only this process (thread group id)");
-  cmd->add_option("--port", flags->ports, "Only exchanges with this local or remote port")
+  cmd->add_option("--port", flags->ports,
+                  "Only connections with this local or remote port (filtered in the kernel)")
       ->delimiter(',');
   cmd->add_option("--comm", flags->comms, "Only processes with this name")->delimiter(',');
   cmd->add_option("--protocol", flags->protocols,
