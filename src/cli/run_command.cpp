@@ -45,6 +45,8 @@ int run_all_in_one(const RunFlags& f) {
   store::IngestQueue queue(*store, {.capacity_records = f.queue_records});
 
   std::vector<Record> pending;  // one ring-buffer drain's records
+  // Set before the agent starts; the agent's flush enriches through it.
+  server::ApiServer* api_for_enrich = nullptr;
   Agent agent(
       agent_options(f.capture, 0),
       [&](std::vector<Record>& records) {
@@ -53,6 +55,7 @@ int run_all_in_one(const RunFlags& f) {
       },
       [&] {
         if (pending.empty()) return;
+        if (api_for_enrich) api_for_enrich->enrich(pending);  // Kubernetes names, if any
         queue.push(std::move(pending));  // drops (counted) rather than stall capture
         pending.clear();
       });
@@ -61,7 +64,9 @@ int run_all_in_one(const RunFlags& f) {
                         {.listen = f.listen,
                          .ui_dir = f.ui_dir.empty() ? server::default_ui_dir() : f.ui_dir,
                          .token = "",
-                         .status_provider = [&agent] { return agent.status(); }});
+                         .status_provider = [&agent] { return agent.status(); },
+                         .k8s_retention_ns = *retention});
+  api_for_enrich = &api;
   install_stop_signals();
   try {
     api.start();

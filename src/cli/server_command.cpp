@@ -78,7 +78,8 @@ int run_server(const ServerFlags& f) {
   server::ApiOptions opts{.listen = f.listen,
                           .ui_dir = f.ui_dir.empty() ? server::default_ui_dir() : f.ui_dir,
                           .token = token,
-                          .status_provider = {}};
+                          .status_provider = {},
+                          .k8s_retention_ns = *retention};
   server::ApiServer api(*st, queue, opts);
   install_stop_signals();
   try {

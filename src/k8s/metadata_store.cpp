@@ -135,6 +135,51 @@ void MetadataStore::prune(uint64_t now_ns) {
   }
 }
 
+void MetadataStore::put_service(ServiceInfo s, bool del, uint64_t now_ns) {
+  if (s.name.empty()) return;
+  std::string k = key(s.namespace_, s.name);
+  if (auto old = services_.find(k); old != services_.end()) {
+    for (const auto& ip : old->second.cluster_ips) cluster_ips_.erase(ip);
+  }
+  if (del) {
+    services_.erase(k);
+    record_change("delete", "service", to_json(s), now_ns);
+  } else {
+    for (const auto& ip : s.cluster_ips) cluster_ips_[ip] = k;
+    record_change("upsert", "service", to_json(s), now_ns);
+    services_[k] = std::move(s);
+  }
+}
+
+void MetadataStore::put_workload(WorkloadInfo w, bool del, uint64_t now_ns) {
+  if (w.name.empty()) return;
+  std::string k = w.kind + "/" + key(w.namespace_, w.name);
+  record_change(del ? "delete" : "upsert", "workload", to_json(w), now_ns);
+  if (del)
+    workloads_.erase(k);
+  else
+    workloads_[k] = std::move(w);
+}
+
+void MetadataStore::put_node(NodeInfo n, bool del, uint64_t now_ns) {
+  if (n.name.empty()) return;
+  record_change(del ? "delete" : "upsert", "node", to_json(n), now_ns);
+  if (del)
+    nodes_.erase(n.name);
+  else
+    nodes_[n.name] = std::move(n);
+}
+
+void MetadataStore::put_slice(EndpointSliceInfo e, bool del, uint64_t now_ns) {
+  if (e.name.empty()) return;
+  std::string k = key(e.namespace_, e.name);
+  record_change(del ? "delete" : "upsert", "endpointslice", to_json(e), now_ns);
+  if (del)
+    slices_.erase(k);
+  else
+    slices_[k] = std::move(e);
+}
+
 void MetadataStore::apply_locked(std::string_view resource, WatchType type,
                                  const nlohmann::json& obj, uint64_t now_ns) {
   if (!obj.is_object()) return;
@@ -146,48 +191,77 @@ void MetadataStore::apply_locked(std::string_view resource, WatchType type,
     else
       upsert_pod(std::move(p), now_ns);
   } else if (resource == "services") {
-    ServiceInfo s = service_from_api(obj);
-    if (s.name.empty()) return;
-    std::string k = key(s.namespace_, s.name);
-    if (auto old = services_.find(k); old != services_.end()) {
-      for (const auto& ip : old->second.cluster_ips) cluster_ips_.erase(ip);
-    }
-    if (del) {
-      services_.erase(k);
-      record_change("delete", "service", to_json(s), now_ns);
-    } else {
-      for (const auto& ip : s.cluster_ips) cluster_ips_[ip] = k;
-      record_change("upsert", "service", to_json(s), now_ns);
-      services_[k] = std::move(s);
-    }
+    put_service(service_from_api(obj), del, now_ns);
   } else if (auto wk = kWorkloadKinds.find(resource); wk != kWorkloadKinds.end()) {
-    WorkloadInfo w = workload_from_api(wk->second, obj);
-    if (w.name.empty()) return;
-    std::string k = w.kind + "/" + key(w.namespace_, w.name);
-    record_change(del ? "delete" : "upsert", "workload", to_json(w), now_ns);
-    if (del)
-      workloads_.erase(k);
-    else
-      workloads_[k] = std::move(w);
+    put_workload(workload_from_api(wk->second, obj), del, now_ns);
   } else if (resource == "nodes") {
-    NodeInfo n = node_from_api(obj);
-    if (n.name.empty()) return;
-    record_change(del ? "delete" : "upsert", "node", to_json(n), now_ns);
-    if (del)
-      nodes_.erase(n.name);
-    else
-      nodes_[n.name] = std::move(n);
+    put_node(node_from_api(obj), del, now_ns);
   } else if (resource == "endpointslices") {
-    EndpointSliceInfo e = endpointslice_from_api(obj);
-    if (e.name.empty()) return;
-    std::string k = key(e.namespace_, e.name);
-    record_change(del ? "delete" : "upsert", "endpointslice", to_json(e), now_ns);
-    if (del)
-      slices_.erase(k);
-    else
-      slices_[k] = std::move(e);
+    put_slice(endpointslice_from_api(obj), del, now_ns);
   }
   prune(now_ns);
+}
+
+bool MetadataStore::apply_change(const nlohmann::json& change, std::string* error) {
+  if (!change.is_object() || !change.contains("object") || !change["object"].is_object()) {
+    if (error) *error = "a change needs an object";
+    return false;
+  }
+  std::string op = jstr(change, {"op"}), kind = jstr(change, {"kind"});
+  if (op != "upsert" && op != "delete") {
+    if (error) *error = "unknown change op '" + op + "'";
+    return false;
+  }
+  const nlohmann::json& obj = change["object"];
+  uint64_t t = 0;
+  if (auto* tj = jget(change, {"time_ns"}); tj && tj->is_number_unsigned()) t = tj->get<uint64_t>();
+  if (t == 0) t = now();
+  bool del = op == "delete";
+  std::unique_lock lock(mu_);
+  try {
+    if (kind == "pod") {
+      PodInfo p = pod_from_json(obj);
+      // A delete of a pod this store never saw still dates its IP interval.
+      if (del && !pods_.count(p.uid)) upsert_pod(p, p.start_ns ? p.start_ns : t);
+      if (del)
+        delete_pod(p.uid, t);
+      else
+        upsert_pod(std::move(p), t);
+    } else if (kind == "service") {
+      put_service(service_from_json(obj), del, t);
+    } else if (kind == "workload") {
+      put_workload(workload_from_json(obj), del, t);
+    } else if (kind == "node") {
+      put_node(node_from_json(obj), del, t);
+    } else if (kind == "endpointslice") {
+      put_slice(endpointslice_from_json(obj), del, t);
+    } else {
+      if (error) *error = "unknown change kind '" + kind + "'";
+      return false;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    if (error) *error = std::string("bad ") + kind + " change: " + e.what();
+    return false;
+  }
+  prune(t);
+  return true;
+}
+
+std::string MetadataStore::workload_of_service(const std::string& ns,
+                                               const std::string& name) const {
+  std::shared_lock lock(mu_);
+  auto s = services_.find(key(ns, name));
+  if (s == services_.end()) return {};
+  std::string found;
+  for (const auto& [uid, p] : pods_) {
+    if (p.deleted_ns || p.namespace_ != ns) continue;
+    auto svcs = services_locked(p);
+    if (std::find(svcs.begin(), svcs.end(), name) == svcs.end()) continue;
+    std::string w = workload_locked(p);
+    if (!found.empty() && w != found) return {};  // several workloads: no single callee
+    found = w;
+  }
+  return found;
 }
 
 void MetadataStore::apply(std::string_view resource, WatchType type, const nlohmann::json& obj) {

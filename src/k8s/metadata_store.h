@@ -41,6 +41,9 @@ class MetadataStore {
   // Unknown resources and objects without a name are ignored.
   void replace(std::string_view resource, const std::vector<nlohmann::json>& items);
   void apply(std::string_view resource, WatchType type, const nlohmann::json& obj);
+  // One entry of a collector's "changes" (compact object shapes, applied at
+  // its time_ns; docs/kubernetes.md). False with *error when malformed.
+  bool apply_change(const nlohmann::json& change, std::string* error);
 
   // Lookups. `at_ns` 0 means now.
   std::optional<PodInfo> pod_by_uid(const std::string& uid) const;
@@ -50,6 +53,9 @@ class MetadataStore {
   std::optional<ServiceInfo> service_by_cluster_ip(const std::string& ip) const;
   std::string workload_of(const PodInfo& pod) const;  // "Deployment/api"
   std::vector<std::string> services_of(const PodInfo& pod) const;
+  // The one workload whose live pods a Service selects ("Deployment/api");
+  // empty when unknown or when pods of several workloads back it.
+  std::string workload_of_service(const std::string& ns, const std::string& name) const;
 
   // Fills the Kubernetes fields of `r`: the local side from the container
   // identity (falling back to the local IP), the remote side from the
@@ -86,6 +92,10 @@ class MetadataStore {
   std::vector<std::string> services_locked(const PodInfo& pod) const;
   void apply_locked(std::string_view resource, WatchType type, const nlohmann::json& obj,
                     uint64_t now_ns);
+  void put_service(ServiceInfo s, bool del, uint64_t now_ns);
+  void put_workload(WorkloadInfo w, bool del, uint64_t now_ns);
+  void put_node(NodeInfo n, bool del, uint64_t now_ns);
+  void put_slice(EndpointSliceInfo e, bool del, uint64_t now_ns);
 
   StoreOptions opts_;
   Clock clock_;

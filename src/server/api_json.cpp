@@ -57,6 +57,31 @@ nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i) 
             {"last_error", i.last_error}}}};
 }
 
+nlohmann::json to_json(const store::MapEdge& e) {
+  nlohmann::json protocols = nlohmann::json::array();
+  for (Protocol p : e.protocols) protocols.push_back(to_string(p));
+  nlohmann::json j{{"caller", e.caller},
+                   {"caller_kind", e.caller_kind},
+                   {"callee", e.callee},
+                   {"callee_kind", e.callee_kind},
+                   {"protocol", protocols.size() == 1 ? protocols[0] : nlohmann::json("mixed")},
+                   {"protocols", protocols}};
+  put_red(j, e.red);
+  return j;
+}
+
+nlohmann::json to_json(const store::WorkloadSummary& w) {
+  nlohmann::json j{{"name", w.name}, {"namespace", w.namespace_}, {"workload", w.workload}};
+  put_red(j, w.red);
+  return j;
+}
+
+nlohmann::json to_json(const store::PodSummary& p) {
+  nlohmann::json j{{"namespace", p.namespace_}, {"pod", p.pod}, {"workload", p.workload}};
+  put_red(j, p.red);
+  return j;
+}
+
 nlohmann::json error_json(const std::string& message, const std::string& parameter) {
   nlohmann::json j{{"error", message}};
   if (!parameter.empty()) j["parameter"] = parameter;

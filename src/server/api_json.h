@@ -16,6 +16,9 @@ nlohmann::json to_json(const store::LatencyPoint& p);
 // "k8s_service". "counted" says whether it counts in RED.
 nlohmann::json to_json(const store::StoredRequest& r);
 nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i);
+nlohmann::json to_json(const store::MapEdge& e);
+nlohmann::json to_json(const store::WorkloadSummary& w);
+nlohmann::json to_json(const store::PodSummary& p);
 
 nlohmann::json error_json(const std::string& message, const std::string& parameter = "");
 

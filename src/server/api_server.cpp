@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include "core/time_format.h"
+#include "server/api_handler.h"
 #include "server/api_json.h"
 #include "server/api_params.h"
 #include "server/ingest_decode.h"
@@ -23,27 +25,6 @@ namespace loupe::server {
 namespace {
 
 using nlohmann::json;
-
-void send_json(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-// Runs a handler, mapping ParamError to 400 and anything else to 500, so
-// every failure reaches the client as JSON saying what went wrong.
-template <typename F>
-httplib::Server::Handler json_handler(F f) {
-  return [f](const httplib::Request& req, httplib::Response& res) {
-    try {
-      f(req, res);
-    } catch (const ParamError& e) {
-      send_json(res, error_json(e.what(), e.parameter()), 400);
-    } catch (const std::exception& e) {
-      send_json(res, error_json(std::string("internal error: ") + e.what()), 500);
-    }
-  };
-}
-
 // Constant-time so response timing does not reveal how much of a guessed
 // token was right.
 bool token_matches(const std::string& header, const std::string& token) {
@@ -87,6 +68,7 @@ ApiServer::ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions 
     : store_(store),
       queue_(queue),
       options_(std::move(options)),
+      cluster_(std::make_unique<ClusterModel>(store, options_.k8s_retention_ns)),
       http_(std::make_unique<httplib::Server>()) {}
 
 ApiServer::~ApiServer() { stop(); }
@@ -97,6 +79,7 @@ void ApiServer::start() {
     throw ApiError("'" + options_.listen +
                    "' is not an address: use HOST:PORT, e.g. 127.0.0.1:8080");
   host_ = hp->first;
+  if (std::string msg = cluster_->restore(); !msg.empty()) std::cerr << "loupe: " << msg << "\n";
   routes();
   if (hp->second == 0) {
     port_ = http_->bind_to_any_port(host_);
@@ -121,6 +104,18 @@ void ApiServer::stop() {
 std::string ApiServer::url() const {
   bool v6 = host_.find(':') != std::string::npos;
   return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+}
+
+bool ApiServer::authorized(const httplib::Request& req, httplib::Response& res) const {
+  if (options_.token.empty() ||
+      token_matches(req.get_header_value("Authorization"), options_.token))
+    return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  send_json(
+      res,
+      error_json("missing or wrong token: send Authorization: Bearer <token>", "Authorization"),
+      401);
+  return false;
 }
 
 void ApiServer::routes() {
@@ -182,6 +177,13 @@ void ApiServer::routes() {
           send_json(res, out);
         }));
 
+  s.Get("/api/v1/map", json_handler([this](const httplib::Request& req, httplib::Response& res) {
+          auto range = get_range(req.params, now_unix_ns());
+          json edges = json::array();
+          for (const auto& e : store_.map(range)) edges.push_back(to_json(e));
+          send_json(res, json{{"edges", edges}});
+        }));
+
   s.Get("/api/v1/status", json_handler([this](const httplib::Request&, httplib::Response& res) {
           auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
           json out{{"version", LOUPE_VERSION},
@@ -193,17 +195,10 @@ void ApiServer::routes() {
 
   s.Post("/api/v1/ingest",
          json_handler([this](const httplib::Request& req, httplib::Response& res) {
-           if (!options_.token.empty() &&
-               !token_matches(req.get_header_value("Authorization"), options_.token)) {
-             res.set_header("WWW-Authenticate", "Bearer");
-             send_json(res,
-                       error_json("missing or wrong token: send Authorization: Bearer <token>",
-                                  "Authorization"),
-                       401);
-             return;
-           }
+           if (!authorized(req, res)) return;
            // httplib has already undone Content-Encoding: gzip.
            auto records = decode_ingest_body(req.body);
+           cluster_->enrich(records);
            size_t n = records.size();
            if (!queue_.push(std::move(records))) {
              res.set_header("Retry-After", "1");
@@ -212,6 +207,8 @@ void ApiServer::routes() {
            }
            send_json(res, json{{"accepted", n}});
          }));
+
+  k8s_routes();
 
   // Errors httplib raises itself (413, 400 on a malformed request...) come
   // without a body; API clients get the same JSON shape as for ours.

@@ -15,12 +15,15 @@
 #include <string>
 #include <thread>
 
+#include "server/cluster_model.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace loupe::server {
 
@@ -36,6 +39,9 @@ struct ApiOptions {
   // Agent health for /api/v1/status ("agent" key): kernel features, probes,
   // events seen/dropped... Called on the HTTP thread; must be thread-safe.
   std::function<nlohmann::json()> status_provider;
+  // How long the Kubernetes model keeps deleted pods and old pod IPs for
+  // late records (0: 1 h). The store's retention is a good value.
+  uint64_t k8s_retention_ns = 0;
 };
 
 class ApiServer {
@@ -52,12 +58,20 @@ class ApiServer {
   // "http://127.0.0.1:8080" (the bound port when options.listen asked for 0).
   std::string url() const;
 
+  // Fills Kubernetes fields from the cluster model (no-op until a
+  // collector has sent a snapshot). /api/v1/ingest does this itself; an
+  // embedded agent (`loupe run`) calls it before pushing to the queue.
+  void enrich(std::vector<Record>& records) const { cluster_->enrich(records); }
+
  private:
   void routes();
+  void k8s_routes();
+  bool authorized(const httplib::Request& req, httplib::Response& res) const;
 
   store::Store& store_;
   store::IngestQueue& queue_;
   ApiOptions options_;
+  std::unique_ptr<ClusterModel> cluster_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   std::string host_;

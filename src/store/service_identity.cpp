@@ -18,6 +18,11 @@ std::optional<std::pair<std::string, uint16_t>> split_host_port(std::string_view
   return std::make_pair(std::string(host), static_cast<uint16_t>(port));
 }
 
+std::string workload_service_name(const std::string& namespace_, const std::string& workload) {
+  if (workload.empty()) return {};
+  return namespace_.empty() ? workload : namespace_ + "/" + workload;
+}
+
 bool ServiceResolver::is_local_ip(std::string_view ip) const {
   if (ip.starts_with("127.") || ip == "::1" || ip == "0.0.0.0" || ip == "::" ||
       ip.starts_with("::ffff:127."))
@@ -27,7 +32,7 @@ bool ServiceResolver::is_local_ip(std::string_view ip) const {
 
 void ServiceResolver::learn_server(const std::string& name, std::string_view kind,
                                    std::optional<uint16_t> port, std::string_view ip) {
-  if (kind == "service") k8s_services_.insert(name);
+  if (kind == "service" || kind == "workload") k8s_services_.insert(name);
   if (port && kind == "process") port_to_service_.emplace(*port, name);
   if (!ip.empty()) local_ips_.emplace(ip);
   known_.emplace(name, port.value_or(0));
@@ -41,7 +46,8 @@ ServiceIdentity ServiceResolver::resolve(const Record& r, bool* is_new) {
   const bool client = r.role == Role::Client;
   for (const std::string* f :
        {client ? &r.remote_service : &r.service, client ? &r.remote_addr : &r.comm,
-        client ? &r.host : &r.local_addr}) {
+        client ? &r.host : &r.local_addr, client ? &r.remote_workload : &r.workload,
+        client ? &r.remote_namespace : &r.namespace_}) {
     memo_key_.append(*f);
     memo_key_.push_back('\x1f');
   }
@@ -67,7 +73,12 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
     // Server role (or unknown, treated as the observed process serving).
     auto local = split_host_port(r.local_addr);
     if (local) id.port = local->second;
-    if (!r.service.empty()) {
+    if (!r.workload.empty()) {
+      // Service names are per namespace and a pod may back several; the
+      // workload is the one name both sides of a call agree on.
+      id.name = workload_service_name(r.namespace_, r.workload);
+      id.kind = "workload";
+    } else if (!r.service.empty()) {
       id.name = r.service;
       id.kind = "service";
     } else {
@@ -84,7 +95,11 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
   }
 
   // Client role: name the callee.
-  if (!r.remote_service.empty()) {
+  if (!r.remote_workload.empty()) {
+    id.name = workload_service_name(r.remote_namespace, r.remote_workload);
+    id.kind = "workload";
+    id.counted = k8s_services_.count(id.name) == 0;
+  } else if (!r.remote_service.empty()) {
     id.name = r.remote_service;
     id.kind = "service";
     id.counted = k8s_services_.count(r.remote_service) == 0;

@@ -2,12 +2,14 @@
 //
 // Every exchange is stored (both sides when Loupe sees both), but a request
 // between two local processes must be counted once in RED metrics. The rule:
-//   - server-role record: the service is the server itself: the Kubernetes
-//     service when the record has one, else "comm:local_port" (e.g.
-//     "nginx:80"). Always counted.
+//   - server-role record: the service is the server itself: its Kubernetes
+//     workload ("namespace/Kind/name", e.g. "shop/Deployment/api") when the
+//     record has one, else its Kubernetes service, else "comm:local_port"
+//     (e.g. "nginx:80"). Always counted.
 //   - client-role record: the service is the *callee*. If the remote address
 //     is a local listener Loupe has seen serving (a known server port on a
-//     loopback or local IP, or a Kubernetes service seen serving), the callee
+//     loopback or local IP, or a Kubernetes workload or service seen
+//     serving; the remote workload wins over the remote service), the callee
 //     is that service and the record is not counted: the server side already
 //     was. Otherwise the callee is external ("external:<host>" when the HTTP
 //     Host is known, else "external:<ip>:<port>") and the client record is
@@ -31,13 +33,17 @@ namespace loupe::store {
 
 struct ServiceIdentity {
   std::string name;
-  std::string kind;              // "process", "external", "service" (Kubernetes)
+  std::string kind;              // "process", "external", "service", "workload" (Kubernetes)
   std::optional<uint16_t> port;  // the listening port, for local servers
   bool counted = true;           // counts in RED aggregation
 };
 
 // "ip:port" / "[v6]:port" -> (ip, port); nullopt when malformed.
 std::optional<std::pair<std::string, uint16_t>> split_host_port(std::string_view addr);
+
+// "shop/Deployment/api" for a record's workload (the service name of a
+// Kubernetes server); empty when the workload is.
+std::string workload_service_name(const std::string& namespace_, const std::string& workload);
 
 class ServiceResolver {
  public:
@@ -50,9 +56,11 @@ class ServiceResolver {
   // (the store persists those).
   ServiceIdentity resolve(const Record& r, bool* is_new = nullptr);
 
+  // Loopback, unspecified, or an IP seen as a server's local address.
+  bool is_local_ip(std::string_view ip) const;
+
  private:
   ServiceIdentity resolve_uncached(const Record& r, bool* is_new);
-  bool is_local_ip(std::string_view ip) const;
 
   // resolve() runs for every stored record, so answers are memoised by the
   // fields that decide them; learning anything new clears the memo because
@@ -62,7 +70,7 @@ class ServiceResolver {
 
   std::map<uint16_t, std::string> port_to_service_;   // listening port -> process service
   std::set<std::string> local_ips_;                   // IPs seen as server local addresses
-  std::set<std::string> k8s_services_;                // Kubernetes services seen serving
+  std::set<std::string> k8s_services_;                // Kubernetes services/workloads seen serving
   std::set<std::pair<std::string, uint16_t>> known_;  // (service, port) already reported
 };
 

@@ -13,6 +13,9 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "store/caller_identity.h"
+#include "store/k8s_tables.h"
+#include "store/pair_rollup.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
 #include "store/service_identity.h"
@@ -63,6 +66,15 @@ std::pair<int64_t, int64_t> minute_bounds(const TimeRange& r) {
   return {ceil_minute(r.from_ns), ceil_minute(r.to_ns)};
 }
 
+// "shop/Deployment/api" -> ("shop", "Deployment/api"); a name without a
+// namespace ("Deployment/api") -> ("", itself).
+std::pair<std::string, std::string> split_workload(const std::string& name) {
+  auto slash = name.find('/');
+  if (slash == std::string::npos || name.find('/', slash + 1) == std::string::npos)
+    return {"", name};
+  return {name.substr(0, slash), name.substr(slash + 1)};
+}
+
 class SqliteStore : public Store {
  public:
   SqliteStore(const std::string& data_dir, StoreOptions options);
@@ -75,6 +87,13 @@ class SqliteStore : public Store {
   std::vector<StoredRequest> requests(const RequestQuery& q) override;
   StoreStats stats() override;
   uint64_t enforce_retention(uint64_t now_ns) override;
+  std::vector<MapEdge> map(const TimeRange& range) override;
+  std::vector<WorkloadSummary> workloads(const TimeRange& range) override;
+  std::vector<PodSummary> pods(const std::optional<std::string>& workload,
+                               const TimeRange& range) override;
+  void write_k8s(const K8sIngest& in) override;
+  std::optional<K8sHistory> k8s_history() override;
+  std::vector<K8sEvent> events(const EventQuery& q) override;
 
  private:
   // A read connection borrowed from the pool for one query.
@@ -107,6 +126,10 @@ class SqliteStore : public Store {
   Stmt insert_request_, max_key_in_, select_agg_, upsert_agg_, insert_service_, insert_name_;
   std::unordered_map<std::string, int64_t> name_ids_;
   ServiceResolver resolver_;
+  CallerResolver callers_;
+  PairRollup edges_;    // edge_agg: caller -> callee, for /map
+  PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
+  K8sTables k8s_;
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
@@ -134,6 +157,9 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   // SQLite keeps it at that size; trim it back after checkpoints.
   wdb_.exec("PRAGMA journal_size_limit=33554432");
   wdb_.exec(kSchema);
+  edges_ = PairRollup(wdb_, "edge_agg");
+  k8s_agg_ = PairRollup(wdb_, "k8s_agg");
+  k8s_ = K8sTables(wdb_);
 
   std::string placeholders = "?";
   for (const char* c = kInsertColumns; *c; ++c)
@@ -214,6 +240,15 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
         insert_service_.bind(4, std::string_view(ip));
         insert_service_.run();
       }
+      if (r.role == Role::Server) callers_.learn(r, id);
+      CallerIdentity caller = callers_.resolve(r, id, resolver_);
+      if (caller.counted) edges_.add(caller.name, caller.kind, id.name, id.kind, r);
+      // What a workload served: its server side, or the client side when
+      // that is the only one seen (then the client record is counted).
+      if (r.role == Role::Server && id.kind == "workload")
+        k8s_agg_.add(id.name, id.kind, r.pod, "pod", r);
+      else if (r.role == Role::Client && id.counted && id.kind == "workload")
+        k8s_agg_.add(id.name, id.kind, r.remote_pod, "pod", r);
       int64_t service_id = name_id(id.name), route_id = name_id(r.route);
       rows.push_back({i, service_id, route_id, id.counted});
       RollupKey key{service_id, name_id(r.method), route_id,
@@ -252,9 +287,13 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
       prev = key;
     }
     flush_rollup(rollup);
+    edges_.flush();
+    k8s_agg_.flush();
     wdb_.exec("COMMIT");
   } catch (...) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    edges_.discard();
+    k8s_agg_.discard();
     // Ids handed out in the rolled-back transaction no longer exist.
     name_ids_.clear();
     Stmt names(wdb_, "SELECT id, name FROM names");
@@ -469,8 +508,79 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   Stmt del_agg(wdb_, "DELETE FROM minute_agg WHERE minute + 60 <= ?");
   del_agg.bind(1, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   del_agg.run();
+  edges_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
+  k8s_agg_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
+  k8s_.delete_before(cutoff);
   records_ -= std::min<uint64_t>(deleted, records_.load());
   return deleted;
+}
+
+std::vector<MapEdge> SqliteStore::map(const TimeRange& range) {
+  auto rd = reader();
+  auto [from_m, to_m] = minute_bounds(range);
+  double window = window_seconds(range);
+  std::vector<MapEdge> out;
+  for (auto& [key, row] : PairRollup::query(rd.db(), "edge_agg", from_m, to_m, {}, false)) {
+    out.push_back({row.a, row.a_kind, row.b, row.b_kind,
+                   std::vector<Protocol>(row.protocols.begin(), row.protocols.end()),
+                   row.red.finish(window)});
+  }
+  return out;
+}
+
+std::vector<WorkloadSummary> SqliteStore::workloads(const TimeRange& range) {
+  auto rd = reader();
+  auto [from_m, to_m] = minute_bounds(range);
+  double window = window_seconds(range);
+  std::vector<WorkloadSummary> out;
+  for (auto& [key, row] : PairRollup::query(rd.db(), "k8s_agg", from_m, to_m, {}, true)) {
+    WorkloadSummary w;
+    w.name = row.a;
+    std::tie(w.namespace_, w.workload) = split_workload(row.a);
+    w.red = row.red.finish(window);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+std::vector<PodSummary> SqliteStore::pods(const std::optional<std::string>& workload,
+                                          const TimeRange& range) {
+  auto rd = reader();
+  auto [from_m, to_m] = minute_bounds(range);
+  double window = window_seconds(range);
+  std::vector<PodSummary> out;
+  for (auto& [key, row] : PairRollup::query(rd.db(), "k8s_agg", from_m, to_m, workload, false)) {
+    if (row.b.empty()) continue;  // served by a workload's pod Loupe could not name
+    PodSummary p;
+    p.namespace_ = split_workload(row.a).first;
+    p.pod = row.b;
+    p.workload = row.a;
+    p.red = row.red.finish(window);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void SqliteStore::write_k8s(const K8sIngest& in) {
+  std::lock_guard lock(write_mu_);
+  wdb_.exec("BEGIN");
+  try {
+    k8s_.write(in);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<K8sHistory> SqliteStore::k8s_history() {
+  auto rd = reader();
+  return K8sTables::history(rd.db());
+}
+
+std::vector<K8sEvent> SqliteStore::events(const EventQuery& q) {
+  auto rd = reader();
+  return K8sTables::events(rd.db(), q);
 }
 
 }  // namespace

@@ -91,6 +91,59 @@ struct StoredRequest {
   bool counted = true;  // false for the client side of a local-to-local call
 };
 
+// One caller -> callee edge of the service map (see store/caller_identity.h).
+struct MapEdge {
+  std::string caller, caller_kind;  // kind: "process", "workload", "external"
+  std::string callee, callee_kind;  // kind: as ServiceSummary::kind
+  std::vector<Protocol> protocols;  // every protocol seen on the edge
+  RedSummary red;
+};
+
+// RED of what a Kubernetes workload served (server-side records, plus
+// client-side records whose callee's server side was not seen).
+struct WorkloadSummary {
+  std::string name;                  // "namespace/Kind/name", the workload's Loupe service
+  std::string namespace_, workload;  // "shop", "Deployment/api"
+  RedSummary red;
+};
+
+struct PodSummary {
+  std::string namespace_, pod;
+  std::string workload;  // "namespace/Kind/name"
+  RedSummary red;
+};
+
+// A cluster event from `loupe cluster` (k8s::ClusterEvent, stored).
+struct K8sEvent {
+  uint64_t time_ns = 0;
+  std::string namespace_, kind, name, container, reason, message, type, source;
+  int64_t count = 1, exit_code = 0;
+  uint64_t first_ns = 0, last_ns = 0;
+};
+
+struct EventQuery {
+  std::optional<std::string> namespace_, object, reason, type;  // object: involved name
+  TimeRange range;
+  size_t limit = 100;
+};
+
+// One POST /api/v1/k8s/ingest, kept so a restarted server rebuilds its
+// cluster model: the snapshot (JSON text, empty when the payload had none)
+// and the changes (JSON text each, in seq order) as received.
+struct K8sIngest {
+  uint64_t received_ns = 0;
+  std::string collector;
+  std::string snapshot;
+  std::vector<std::string> changes;
+  std::vector<K8sEvent> events;
+};
+
+// The latest snapshot and every change received after it.
+struct K8sHistory {
+  std::string snapshot;
+  std::vector<std::string> changes;
+};
+
 struct StoreStats {
   uint64_t records_stored = 0;
   uint64_t store_size_bytes = 0;
@@ -109,6 +162,20 @@ class Store {
   virtual std::vector<LatencyPoint> latency(const LatencyQuery& q) = 0;
   virtual std::vector<StoredRequest> requests(const RequestQuery& q) = 0;  // newest first
   virtual StoreStats stats() = 0;
+
+  virtual std::vector<MapEdge> map(const TimeRange& range) = 0;
+  virtual std::vector<WorkloadSummary> workloads(const TimeRange& range) = 0;
+  // Pods of one workload ("namespace/Kind/name") or of all.
+  virtual std::vector<PodSummary> pods(const std::optional<std::string>& workload,
+                                       const TimeRange& range) = 0;
+
+  // Kubernetes metadata history and events. write_k8s may run on any
+  // thread (it serialises with write_batch); events are de-duplicated on
+  // (namespace, kind, name, container, reason, time_ns), a repeat updating
+  // count/last_ns/message.
+  virtual void write_k8s(const K8sIngest& in) = 0;
+  virtual std::optional<K8sHistory> k8s_history() = 0;
+  virtual std::vector<K8sEvent> events(const EventQuery& q) = 0;  // newest first
 
   // Deletes everything that started before now_ns - retention. Returns the
   // number of raw records deleted.

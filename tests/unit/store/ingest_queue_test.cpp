@@ -39,6 +39,15 @@ class GatedStore : public Store {
   StoreStats stats() override { return {}; }
   uint64_t enforce_retention(uint64_t) override { return 0; }
 
+  std::vector<MapEdge> map(const TimeRange&) override { return {}; }
+  std::vector<WorkloadSummary> workloads(const TimeRange&) override { return {}; }
+  std::vector<PodSummary> pods(const std::optional<std::string>&, const TimeRange&) override {
+    return {};
+  }
+  void write_k8s(const K8sIngest&) override {}
+  std::optional<K8sHistory> k8s_history() override { return std::nullopt; }
+  std::vector<K8sEvent> events(const EventQuery&) override { return {}; }
+
  private:
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,0 +1,54 @@
+// Kubernetes routes of the API (docs/api.md): the collector's ingest,
+// cluster events, and RED per workload and per pod.
+#include <httplib.h>
+
+#include "core/time_format.h"
+#include "server/api_handler.h"
+#include "server/api_server.h"
+
+namespace loupe::server {
+
+void ApiServer::k8s_routes() {
+  using nlohmann::json;
+  auto& s = *http_;
+
+  s.Post("/api/v1/k8s/ingest",
+         json_handler([this](const httplib::Request& req, httplib::Response& res) {
+           if (!authorized(req, res)) return;
+           // httplib has already undone Content-Encoding: gzip.
+           auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+           if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
+           send_json(res, cluster_->ingest(body, now_unix_ns()));
+         }));
+
+  s.Get("/api/v1/events", json_handler([this](const httplib::Request& req, httplib::Response& res) {
+          store::EventQuery q;
+          q.namespace_ = get_string(req.params, "namespace");
+          q.object = get_string(req.params, "object");
+          q.reason = get_string(req.params, "reason");
+          q.type = get_string(req.params, "type");
+          q.range = get_range(req.params, now_unix_ns());
+          q.limit = get_limit(req.params);
+          json out = json::array();
+          for (const auto& e : store_.events(q)) out.push_back(to_json(e));
+          send_json(res, out);
+        }));
+
+  s.Get("/api/v1/workloads",
+        json_handler([this](const httplib::Request& req, httplib::Response& res) {
+          auto range = get_range(req.params, now_unix_ns());
+          json out = json::array();
+          for (const auto& w : store_.workloads(range)) out.push_back(to_json(w));
+          send_json(res, out);
+        }));
+
+  s.Get("/api/v1/pods", json_handler([this](const httplib::Request& req, httplib::Response& res) {
+          auto range = get_range(req.params, now_unix_ns());
+          json out = json::array();
+          for (const auto& p : store_.pods(get_string(req.params, "workload"), range))
+            out.push_back(to_json(p));
+          send_json(res, out);
+        }));
+}
+
+}  // namespace loupe::server

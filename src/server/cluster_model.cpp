@@ -1,0 +1,151 @@
+#include "server/cluster_model.h"
+
+#include "core/time_format.h"
+#include "server/api_params.h"
+
+namespace loupe::server {
+
+namespace {
+
+k8s::StoreOptions meta_options(uint64_t retention_ns) {
+  k8s::StoreOptions o;
+  if (retention_ns) o.retention_ns = retention_ns;
+  return o;
+}
+
+}  // namespace
+
+ClusterModel::ClusterModel(store::Store& store, uint64_t retention_ns)
+    : store_(store), meta_(meta_options(retention_ns)) {}
+
+std::string ClusterModel::restore() {
+  auto h = store_.k8s_history();
+  if (!h) return "";
+  std::lock_guard lock(ingest_mu_);
+  auto snap = nlohmann::json::parse(h->snapshot, nullptr, false);
+  std::string err;
+  if (snap.is_discarded() || !meta_.load_snapshot(snap, &err))
+    return "stored Kubernetes snapshot unreadable (" + err + "); waiting for the next one";
+  size_t bad = 0;
+  for (const auto& text : h->changes) {
+    auto c = nlohmann::json::parse(text, nullptr, false);
+    if (c.is_discarded() || !meta_.apply_change(c, nullptr)) ++bad;
+  }
+  meta_.drain_changes(nullptr);  // the server never forwards changes
+  active_ = true;
+  return bad ? std::to_string(bad) + " stored Kubernetes changes unreadable, skipped" : "";
+}
+
+nlohmann::json ClusterModel::ingest(const nlohmann::json& p, uint64_t now_ns) {
+  if (!p.is_object() || p.value("kind", "") != "LoupeK8sIngest")
+    throw ParamError("kind", "body must be a LoupeK8sIngest payload (docs/kubernetes.md)");
+  std::string type = p.value("type", "");
+  if (type != "snapshot" && type != "changes")
+    throw ParamError("type", "type must be \"snapshot\" or \"changes\"");
+  const auto* changes = p.contains("changes") ? &p["changes"] : nullptr;
+  if (changes && !changes->is_array()) throw ParamError("changes", "changes must be an array");
+  const auto* events = p.contains("events") ? &p["events"] : nullptr;
+  if (events && !events->is_array()) throw ParamError("events", "events must be an array");
+
+  store::K8sIngest in;
+  in.received_ns = now_ns;
+  in.collector = p.value("collector", "");
+  std::lock_guard lock(ingest_mu_);
+  if (type == "snapshot") {
+    if (!p.contains("snapshot") || !p["snapshot"].is_object())
+      throw ParamError("snapshot", "a snapshot payload needs a \"snapshot\" object");
+    std::string err;
+    // Validate on a scratch store first so a bad snapshot leaves the model as it was.
+    k8s::MetadataStore scratch;
+    if (!scratch.load_snapshot(p["snapshot"], &err)) throw ParamError("snapshot", err);
+    meta_.load_snapshot(p["snapshot"], nullptr);
+    in.snapshot = p["snapshot"].dump();
+  }
+  size_t applied = 0;
+  if (changes) {
+    for (size_t i = 0; i < changes->size(); ++i) {
+      std::string err;
+      if (!meta_.apply_change((*changes)[i], &err))
+        throw ParamError("changes[" + std::to_string(i) + "]", err);
+      in.changes.push_back((*changes)[i].dump());
+      ++applied;
+    }
+  }
+  meta_.drain_changes(nullptr);
+  if (events) {
+    for (size_t i = 0; i < events->size(); ++i) {
+      const auto& e = (*events)[i];
+      if (!e.is_object())
+        throw ParamError("events[" + std::to_string(i) + "]", "each event must be an object");
+      try {
+        in.events.push_back(event_from_json(e));
+      } catch (const nlohmann::json::exception& ex) {
+        throw ParamError("events[" + std::to_string(i) + "]",
+                         std::string("bad event: ") + ex.what());
+      }
+    }
+  }
+  store_.write_k8s(in);
+  if (type == "snapshot") active_ = true;
+  return {{"applied", applied}, {"events", in.events.size()}};
+}
+
+void ClusterModel::enrich(Record& r) const {
+  k8s::ContainerIdentity local;
+  local.container_id = r.container;
+  local.pod_uid = r.pod;
+  // The uid is not a name; enrich puts the pod's name back when it knows it.
+  // An unknown container id stays as the only clue there is.
+  r.pod.clear();
+  meta_.enrich(r, local);
+  // A client sees a ClusterIP, so only the Service is known; name the
+  // workload behind it when there is exactly one, so both sides of the
+  // call agree on the callee (service map, RED de-duplication).
+  if (!r.remote_service.empty() && r.remote_pod.empty() && r.remote_workload.empty())
+    r.remote_workload = meta_.workload_of_service(r.remote_namespace, r.remote_service);
+}
+
+void ClusterModel::enrich(std::vector<Record>& records) const {
+  if (!active_) return;
+  for (auto& r : records) enrich(r);
+}
+
+store::K8sEvent event_from_json(const nlohmann::json& j) {
+  store::K8sEvent e;
+  e.time_ns = j.value("time_ns", uint64_t{0});
+  if (e.time_ns == 0) {
+    if (auto t = parse_time(j.value("time", ""))) e.time_ns = *t;
+  }
+  e.namespace_ = j.value("namespace", "");
+  e.kind = j.value("kind", "");
+  e.name = j.value("name", "");
+  e.container = j.value("container", "");
+  e.reason = j.value("reason", "");
+  e.message = j.value("message", "");
+  e.type = j.value("type", "");
+  e.source = j.value("source", "");
+  e.count = j.value("count", int64_t{1});
+  e.exit_code = j.value("exit_code", int64_t{0});
+  e.first_ns = j.value("first_ns", uint64_t{0});
+  e.last_ns = j.value("last_ns", uint64_t{0});
+  return e;
+}
+
+nlohmann::json to_json(const store::K8sEvent& e) {
+  return {{"time", format_rfc3339_ns(e.time_ns)},
+          {"time_ns", e.time_ns},
+          {"namespace", e.namespace_},
+          {"kind", e.kind},
+          {"name", e.name},
+          {"container", e.container},
+          {"reason", e.reason},
+          {"message", e.message},
+          {"type", e.type},
+          {"count", e.count},
+          {"exit_code", e.exit_code},
+          {"first_ns", e.first_ns},
+          {"last_ns", e.last_ns},
+          {"source", e.source}};
+}
+
+}  // namespace loupe::server

@@ -1,0 +1,54 @@
+// The server's view of the Kubernetes cluster: a MetadataStore fed by
+// `loupe cluster` through POST /api/v1/k8s/ingest, persisted in the Store
+// (snapshot + changes) so a restart resumes it, and used to enrich records
+// before they are stored. Enrichment contract with agents (docs/kubernetes.md):
+// an agent puts the process's container id in Record::container and its pod
+// uid in Record::pod; the server replaces them by names and fills the
+// namespace, workload, service and the remote side. Until a collector has
+// sent anything, records pass untouched (a bare host).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/record.h"
+#include "k8s/metadata_store.h"
+#include "store/store.h"
+
+namespace loupe::server {
+
+class ClusterModel {
+ public:
+  // retention_ns: how long deleted pods and old IP holders are kept for
+  // late records (the store's retention is a good choice; 0 = 1 h).
+  ClusterModel(store::Store& store, uint64_t retention_ns);
+
+  // Reloads the latest snapshot and its changes from the store. Returns a
+  // message for the log ("" when there was nothing or all went well).
+  std::string restore();
+
+  // Applies and stores one collector payload. Throws ParamError naming the
+  // bad part. Returns {"applied": changes, "events": n}.
+  nlohmann::json ingest(const nlohmann::json& payload, uint64_t now_ns);
+
+  void enrich(std::vector<Record>& records) const;
+  void enrich(Record& r) const;
+
+  bool active() const { return active_.load(); }
+  k8s::MetadataStore::Counts counts() const { return meta_.counts(); }
+
+ private:
+  store::Store& store_;
+  k8s::MetadataStore meta_;
+  std::mutex ingest_mu_;  // payloads apply and persist in arrival order
+  std::atomic<bool> active_{false};
+};
+
+// A payload's "events" entry (k8s::to_json(ClusterEvent) shape) as stored.
+store::K8sEvent event_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const store::K8sEvent& e);
+
+}  // namespace loupe::server

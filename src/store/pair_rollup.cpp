@@ -1,0 +1,104 @@
+#include "store/pair_rollup.h"
+
+#include "store/request_rows.h"
+
+namespace loupe::store {
+
+PairRollup::PairRollup(Db& wdb, std::string table) : table_(std::move(table)), db_(&wdb) {
+  std::string create = "CREATE TABLE IF NOT EXISTS " + table_ +
+                       "(a TEXT NOT NULL, b TEXT NOT NULL, protocol INTEGER NOT NULL, "
+                       "minute INTEGER NOT NULL, a_kind TEXT NOT NULL, b_kind TEXT NOT NULL, "
+                       "count INTEGER NOT NULL, errors INTEGER NOT NULL, sum_ns INTEGER NOT NULL, "
+                       "sketch BLOB NOT NULL, PRIMARY KEY(a, b, protocol, minute)) WITHOUT ROWID;"
+                       "CREATE INDEX IF NOT EXISTS " +
+                       table_ + "_time ON " + table_ + "(minute);";
+  wdb.exec(create.c_str());
+  select_ = Stmt(wdb, "SELECT count, errors, sum_ns, sketch FROM " + table_ +
+                          " WHERE a=? AND b=? AND protocol=? AND minute=?");
+  upsert_ = Stmt(wdb, "INSERT OR REPLACE INTO " + table_ +
+                          "(a, b, protocol, minute, a_kind, b_kind, count, errors, sum_ns, sketch) "
+                          "VALUES(?,?,?,?,?,?,?,?,?,?)");
+}
+
+void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_view b,
+                     std::string_view b_kind, const Record& r) {
+  uint64_t minute = minute_of(r.start_ns);
+  key_.assign(a).push_back('\x1f');
+  key_.append(b).push_back('\x1f');
+  key_.push_back(static_cast<char>(r.protocol));
+  key_.append(reinterpret_cast<const char*>(&minute), sizeof minute);
+  auto [it, created] = pending_.try_emplace(key_);
+  if (created) {
+    it->second.a = a;
+    it->second.b = b;
+    it->second.protocol = r.protocol;
+    it->second.minute_s = minute;
+  }
+  it->second.a_kind = a_kind;
+  it->second.b_kind = b_kind;
+  it->second.cell.add(r);
+}
+
+void PairRollup::flush() {
+  for (const auto& [k, c] : pending_) {
+    auto bind_key = [&c](Stmt& s) {
+      s.bind(1, std::string_view(c.a));
+      s.bind(2, std::string_view(c.b));
+      s.bind(3, int64_t{static_cast<uint8_t>(c.protocol)});
+      s.bind(4, i64(c.minute_s));
+    };
+    RollupCell merged = c.cell;
+    bind_key(select_);
+    if (select_.step()) {
+      RollupCell old;
+      old.count = static_cast<uint64_t>(select_.i64(0));
+      old.errors = static_cast<uint64_t>(select_.i64(1));
+      old.sum_ns = static_cast<uint64_t>(select_.i64(2));
+      old.sketch.deserialize(select_.blob(3));
+      merged.merge(old);
+    }
+    select_.reset();
+    std::string blob = merged.sketch.serialize();
+    bind_key(upsert_);
+    upsert_.bind(5, std::string_view(c.a_kind));
+    upsert_.bind(6, std::string_view(c.b_kind));
+    upsert_.bind(7, i64(merged.count));
+    upsert_.bind(8, i64(merged.errors));
+    upsert_.bind(9, i64(merged.sum_ns));
+    upsert_.bind_blob(10, blob);
+    upsert_.run();
+  }
+  pending_.clear();
+}
+
+void PairRollup::delete_before(int64_t cutoff_s) {
+  Stmt del(*db_, "DELETE FROM " + table_ + " WHERE minute + 60 <= ?");
+  del.bind(1, cutoff_s);
+  del.run();
+}
+
+std::map<std::pair<std::string, std::string>, PairRollup::Row> PairRollup::query(
+    Db& db, const std::string& table, int64_t from_m, int64_t to_m,
+    const std::optional<std::string>& only_a, bool group_by_a) {
+  Stmt s(db, "SELECT a, b, a_kind, b_kind, protocol, count, errors, sketch FROM " + table +
+                 " WHERE minute >= ? AND minute < ?" + (only_a ? " AND a = ?" : ""));
+  s.bind(1, from_m);
+  s.bind(2, to_m);
+  if (only_a) s.bind(3, std::string_view(*only_a));
+  std::map<std::pair<std::string, std::string>, Row> out;
+  while (s.step()) {
+    std::string a = s.text(0), b = group_by_a ? std::string() : s.text(1);
+    auto& row = out[{a, b}];
+    if (row.a.empty()) {
+      row.a = a;
+      row.b = b;
+      row.a_kind = s.text(2);
+      if (!group_by_a) row.b_kind = s.text(3);
+    }
+    row.protocols.insert(static_cast<Protocol>(s.i64(4)));
+    row.red.add(static_cast<uint64_t>(s.i64(5)), static_cast<uint64_t>(s.i64(6)), s.blob(7));
+  }
+  return out;
+}
+
+}  // namespace loupe::store

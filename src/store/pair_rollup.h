@@ -1,0 +1,65 @@
+// A per-minute rollup keyed by a pair of names, for views that RED per
+// service cannot answer: the service map (caller -> callee, table edge_agg)
+// and Kubernetes RED (workload -> pod, table k8s_agg). Same cells as
+// minute_agg (count, errors, latency sum and sketch), folded in memory per
+// batch and merged into the table in the writer's transaction, so a day of
+// map reads ~edges x 1440 rows instead of every raw record.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/record.h"
+#include "store/rollup.h"
+#include "store/sqlite_db.h"
+
+namespace loupe::store {
+
+class PairRollup {
+ public:
+  PairRollup() = default;
+  // Creates `table` if needed and prepares the writer's statements.
+  PairRollup(Db& wdb, std::string table);
+
+  // Folds one record into the pending cells. Kinds are informational
+  // (the last one written wins), not part of the key.
+  void add(std::string_view a, std::string_view a_kind, std::string_view b, std::string_view b_kind,
+           const Record& r);
+  // Merges the pending cells into the table (inside the caller's
+  // transaction) and forgets them.
+  void flush();
+  void discard() { pending_.clear(); }
+  // Deletes minutes that ended at or before cutoff_s.
+  void delete_before(int64_t cutoff_s);
+
+  struct Row {
+    std::string a, a_kind, b, b_kind;
+    std::set<Protocol> protocols;
+    RedAccumulator red;
+  };
+  // Minutes in [from_m, to_m), grouped by (a, b), or by a alone when
+  // `group_by_a` (b and b_kind then empty). Optionally only rows with a == only_a.
+  static std::map<std::pair<std::string, std::string>, Row> query(
+      Db& db, const std::string& table, int64_t from_m, int64_t to_m,
+      const std::optional<std::string>& only_a, bool group_by_a);
+
+ private:
+  struct Cell {
+    std::string a, a_kind, b, b_kind;
+    Protocol protocol = Protocol::Unknown;
+    uint64_t minute_s = 0;
+    RollupCell cell;
+  };
+  std::string table_;
+  Db* db_ = nullptr;
+  Stmt select_, upsert_;
+  std::unordered_map<std::string, Cell> pending_;
+  std::string key_;  // reused buffer
+};
+
+}  // namespace loupe::store

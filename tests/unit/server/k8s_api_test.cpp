@@ -1,0 +1,266 @@
+// Kubernetes on the server: the collector's ingest, enrichment of agent
+// records at ingest, history across restarts, events, /workloads, /pods, /map.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "../store/temp_dir.h"
+#include "core/record_json.h"
+#include "core/time_format.h"
+#include "server/api_server.h"
+
+namespace loupe::server {
+namespace {
+
+using nlohmann::json;
+constexpr uint64_t kSec = 1'000'000'000ULL;
+const std::string kApiCid(64, 'a'), kWebCid(64, 'b');
+const std::string kApiUid = "11111111-2222-3333-4444-555555555555";
+
+json pod(const std::string& uid, const std::string& name, const std::string& ip,
+         const std::string& rs, const std::string& app, const std::string& cid) {
+  return {{"uid", uid},
+          {"namespace", "shop"},
+          {"name", name},
+          {"node", "node-1"},
+          {"phase", "Running"},
+          {"ips", {ip}},
+          {"host_network", false},
+          {"labels", {{"app", app}, {"pod-template-hash", "5d9f"}}},
+          {"owner_kind", "ReplicaSet"},
+          {"owner_name", rs},
+          {"containers", {{{"name", app}, {"id", cid}, {"runtime", "containerd"}}}},
+          {"start_ns", 1},
+          {"deleted_ns", 0}};
+}
+
+json snapshot_payload() {
+  json snap{{"pods",
+             {pod(kApiUid, "api-5d9f-x", "10.244.1.10", "api-5d9f", "api", kApiCid),
+              pod("99999999-2222-3333-4444-555555555555", "web-5d9f-y", "10.244.2.20", "web-5d9f",
+                  "web", kWebCid)}},
+            {"services",
+             {{{"namespace", "shop"},
+               {"name", "api"},
+               {"type", "ClusterIP"},
+               {"cluster_ips", {"10.96.100.10"}},
+               {"selector", {{"app", "api"}}}}}},
+            {"workloads",
+             {{{"kind", "ReplicaSet"},
+               {"namespace", "shop"},
+               {"name", "api-5d9f"},
+               {"owner_kind", "Deployment"},
+               {"owner_name", "api"}},
+              {{"kind", "ReplicaSet"},
+               {"namespace", "shop"},
+               {"name", "web-5d9f"},
+               {"owner_kind", "Deployment"},
+               {"owner_name", "web"}}}},
+            {"nodes", json::array()},
+            {"endpointslices", json::array()},
+            {"ip_history",
+             {{{"ip", "10.244.1.10"}, {"uid", kApiUid}, {"from_ns", 1}, {"to_ns", 0}},
+              {{"ip", "10.244.2.20"},
+               {"uid", "99999999-2222-3333-4444-555555555555"},
+               {"from_ns", 1},
+               {"to_ns", 0}}}},
+            {"seq", 2}};
+  return {{"kind", "LoupeK8sIngest"}, {"version", 1},     {"type", "snapshot"},
+          {"collector", "test"},      {"snapshot", snap}, {"changes", json::array()},
+          {"events", json::array()}};
+}
+
+Record http(Role role, const std::string& local, const std::string& remote, uint64_t t) {
+  Record r;
+  r.start_ns = t;
+  r.end_ns = t + 3'000'000;
+  r.protocol = Protocol::Http1;
+  r.role = role;
+  r.pid = role == Role::Server ? 100 : 200;
+  r.comm = role == Role::Server ? "python3" : "curl";
+  r.local_addr = local;
+  r.remote_addr = remote;
+  r.method = "GET";
+  r.route = "/";
+  r.status = 200;
+  return r;
+}
+
+class K8sApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(); }
+  void start() {
+    api_.reset();
+    queue_.reset();
+    store_.reset();
+    store_ = store::open_sqlite_store(dir_.path() + "/db");
+    store::IngestOptions io;
+    io.flush_interval = std::chrono::milliseconds(5);
+    queue_ = std::make_unique<store::IngestQueue>(*store_, io);
+    ApiOptions opts;
+    opts.listen = "127.0.0.1:0";
+    opts.token = "s3cret";
+    api_ = std::make_unique<ApiServer>(*store_, *queue_, opts);
+    api_->start();
+    client_ = std::make_unique<httplib::Client>(api_->url());
+    client_->set_bearer_token_auth("s3cret");
+  }
+  httplib::Result post(const std::string& path, const json& body) {
+    return client_->Post(path.c_str(), body.dump(), "application/json");
+  }
+  json get(const std::string& path) {
+    auto res = client_->Get(path.c_str());
+    EXPECT_TRUE(res && res->status == 200) << path << (res ? res->body : "");
+    return res ? json::parse(res->body) : json();
+  }
+  // Agent records carry the container id in `container` and the pod uid in `pod`.
+  void ingest_records(uint64_t t) {
+    Record s = http(Role::Server, "10.244.1.10:8000", "10.244.2.20:51000", t);
+    s.container = kApiCid;
+    s.pod = kApiUid;
+    Record c = http(Role::Client, "10.244.2.20:51000", "10.96.100.10:80", t);
+    c.container = kWebCid;
+    json body{{"records", {record_to_json(s), record_to_json(c)}}};
+    auto res = post("/api/v1/ingest", body);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    queue_->flush();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(K8sApiTest, IngestNeedsTokenAndValidPayload) {
+  httplib::Client anon(api_->url());
+  auto res = anon.Post("/api/v1/k8s/ingest", snapshot_payload().dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = post("/api/v1/k8s/ingest", json{{"kind", "Nope"}});
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["parameter"], "kind");
+  json bad = snapshot_payload();
+  bad["type"] = "changes";
+  bad["changes"] = {{{"op", "explode"}, {"kind", "pod"}, {"object", json::object()}}};
+  res = post("/api/v1/k8s/ingest", bad);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["parameter"], "changes[0]");
+}
+
+TEST_F(K8sApiTest, RecordsAreEnrichedAtIngestAndResolveAfterRestart) {
+  // Before any snapshot: records pass untouched (a bare host).
+  uint64_t t = now_unix_ns() - 60 * kSec;
+  ingest_records(t);
+  json before = get("/api/v1/requests?limit=10");
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0]["namespace"], "");
+
+  auto res = post("/api/v1/k8s/ingest", snapshot_payload());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+
+  // Restart: the model comes back from the store.
+  start();
+  ingest_records(t + kSec);
+  json j = get("/api/v1/requests?limit=2");
+  ASSERT_EQ(j.size(), 2u);
+  for (const auto& r : j) {
+    if (r["role"] == "server") {
+      EXPECT_EQ(r["namespace"], "shop");
+      EXPECT_EQ(r["pod"], "api-5d9f-x");
+      EXPECT_EQ(r["container"], "api");
+      EXPECT_EQ(r["workload"], "Deployment/api");
+      EXPECT_EQ(r["k8s_service"], "api");
+      EXPECT_EQ(r["remote_pod"], "web-5d9f-y");
+      EXPECT_EQ(r["remote_workload"], "Deployment/web");
+      EXPECT_EQ(r["service"], "shop/Deployment/api");
+    } else {
+      EXPECT_EQ(r["pod"], "web-5d9f-y");
+      EXPECT_EQ(r["workload"], "Deployment/web");
+      EXPECT_EQ(r["remote_service"], "api") << "ClusterIP -> Service";
+      EXPECT_EQ(r["remote_workload"], "Deployment/api") << "the Service's one workload";
+      EXPECT_EQ(r["service"], "shop/Deployment/api");
+      EXPECT_FALSE(r["counted"].get<bool>());
+    }
+  }
+  json wl = get("/api/v1/workloads");
+  ASSERT_EQ(wl.size(), 1u);
+  EXPECT_EQ(wl[0]["name"], "shop/Deployment/api");
+  EXPECT_EQ(wl[0]["requests"], 1);
+  json pods = get("/api/v1/pods?workload=shop/Deployment/api");
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0]["pod"], "api-5d9f-x");
+  json map = get("/api/v1/map");
+  bool edge = false;
+  for (const auto& e : map["edges"])
+    if (e["caller"] == "shop/Deployment/web" && e["callee"] == "shop/Deployment/api") {
+      edge = true;
+      EXPECT_EQ(e["requests"], 1);
+      EXPECT_EQ(e["protocol"], "http1");
+    }
+  EXPECT_TRUE(edge) << map.dump();
+}
+
+TEST_F(K8sApiTest, ChangesApplyAtTheirTime) {
+  ASSERT_EQ(post("/api/v1/k8s/ingest", snapshot_payload())->status, 200);
+  uint64_t t_del = now_unix_ns() - 30 * kSec;
+  json del = pod(kApiUid, "api-5d9f-x", "10.244.1.10", "api-5d9f", "api", kApiCid);
+  json p{{"kind", "LoupeK8sIngest"},
+         {"type", "changes"},
+         {"changes",
+          {{{"seq", 3}, {"time_ns", t_del}, {"op", "delete"}, {"kind", "pod"}, {"object", del}}}},
+         {"events", json::array()}};
+  auto res = post("/api/v1/k8s/ingest", p);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["applied"], 1);
+  // A call to the IP before the delete still names the pod; after, nobody.
+  Record early = http(Role::Client, "192.0.2.1:5000", "10.244.1.10:8000", t_del - 10 * kSec);
+  Record late = http(Role::Client, "192.0.2.1:5001", "10.244.1.10:8000", t_del + 10 * kSec);
+  auto r = post("/api/v1/ingest", json{{"records", {record_to_json(early), record_to_json(late)}}});
+  ASSERT_EQ(r->status, 200);
+  queue_->flush();
+  json j = get("/api/v1/requests?limit=2");
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["remote_pod"], "") << "after the delete";
+  EXPECT_EQ(j[1]["remote_pod"], "api-5d9f-x") << "before the delete";
+}
+
+TEST_F(K8sApiTest, EventsStoredDeduplicatedAndFiltered) {
+  json p = snapshot_payload();
+  uint64_t t = now_unix_ns() - 120 * kSec;
+  json oom{{"time", format_rfc3339_ns(t)},
+           {"time_ns", t},
+           {"namespace", "shop"},
+           {"kind", "Pod"},
+           {"name", "db-0"},
+           {"container", "postgres"},
+           {"reason", "OOMKilled"},
+           {"type", "Warning"},
+           {"message", "container postgres terminated (OOMKilled, exit code 137)"},
+           {"count", 1},
+           {"exit_code", 137},
+           {"source", "pod-status"}};
+  json sched = oom;
+  sched["reason"] = "FailedScheduling";
+  sched["name"] = "api-x";
+  sched["container"] = "";
+  p["events"] = {oom, sched};
+  ASSERT_EQ(post("/api/v1/k8s/ingest", p)->status, 200);
+  ASSERT_EQ(post("/api/v1/k8s/ingest", p)->status, 200);  // a resend
+  json all = get("/api/v1/events");
+  ASSERT_EQ(all.size(), 2u);
+  json only = get("/api/v1/events?reason=OOMKilled&namespace=shop&object=db-0&type=Warning");
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0]["exit_code"], 137);
+  EXPECT_EQ(only[0]["container"], "postgres");
+  EXPECT_EQ(only[0]["time_ns"], t);
+  EXPECT_TRUE(
+      get("/api/v1/events?reason=OOMKilled&from=" + std::to_string(now_unix_ns() / kSec - 10))
+          .empty());
+  EXPECT_EQ(get("/api/v1/events?limit=1").size(), 1u);
+}
+
+}  // namespace
+}  // namespace loupe::server
