@@ -79,6 +79,7 @@ void ConnectionTracker::on_open(const loupe_open_event& ev) {
   c.udp = ev.h.sock_type == 2;  // SOCK_DGRAM
   std::string thread_comm(ev.comm, strnlen(ev.comm, sizeof ev.comm));
   c.comm = procs_.comm(ev.h.tgid, thread_comm);
+  pod_identity(ev.h.tgid);  // read now, while the process surely exists
   c.local_addr = format_address(ev.local);
   c.remote_addr = format_address(ev.remote);
   c.local_port = ev.local.port;
@@ -182,6 +183,12 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
     r.tls = c.tls;
     if (r.role == Role::Unknown) r.role = c.role;
   }
+  if (const auto& id = pod_identity(tgid); !id.empty()) {
+    for (Record& r : records) {
+      r.container = id.container_id;
+      r.pod = id.pod_uid;
+    }
+  }
   stats_.records += records.size();
   sink_(records);
   records.clear();
@@ -213,6 +220,12 @@ void ConnectionTracker::on_close(const loupe_event_header& h) {
   conns_.erase(it);
 }
 
+const k8s::ContainerIdentity& ConnectionTracker::pod_identity(uint32_t tgid) {
+  if (auto it = pod_ids_.find(tgid); it != pod_ids_.end()) return it->second;
+  if (pod_ids_.size() >= opts_.max_connections) pod_ids_.clear();  // bounded; exits erase too
+  return pod_ids_[tgid] = k8s::resolve_pid(tgid).value_or(k8s::ContainerIdentity{});
+}
+
 void ConnectionTracker::on_process_exit(uint32_t tgid) {
   for (auto it = conns_.begin(); it != conns_.end();) {
     if (it->first.tgid != tgid) {
@@ -224,6 +237,7 @@ void ConnectionTracker::on_process_exit(uint32_t tgid) {
     it = conns_.erase(it);
   }
   procs_.forget(tgid);
+  pod_ids_.erase(tgid);  // after finish(): its last records still carry it
 }
 
 void ConnectionTracker::make_room() {

@@ -15,6 +15,7 @@
 #include "agent/clock.h"
 #include "agent/process_info.h"
 #include "core/record.h"
+#include "k8s/cgroup_path.h"
 #include "protocols/parser.h"
 #include "socket_trace.h"
 
@@ -100,6 +101,10 @@ class ConnectionTracker {
   void emit(Connection& c, uint32_t tgid, std::vector<Record>& records);
   void make_room();
   Role infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns);
+  // The pid's container id and pod uid from its cgroup (empty outside
+  // Kubernetes), read once per pid: records carry them for the server to
+  // turn into names (docs/kubernetes.md, "Records enrichment").
+  const k8s::ContainerIdentity& pod_identity(uint32_t tgid);
 
   Options opts_;
   RecordSink sink_;
@@ -107,6 +112,7 @@ class ConnectionTracker {
   MonotonicToUnix clock_;
   ProcessInfo procs_;
   std::unordered_map<Key, Connection, KeyHash> conns_;
+  std::unordered_map<uint32_t, k8s::ContainerIdentity> pod_ids_;
   std::vector<Record> scratch_;
   TrackerStats stats_;
 };
