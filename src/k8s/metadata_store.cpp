@@ -438,7 +438,13 @@ void MetadataStore::enrich(Record& r, const ContainerIdentity& local) const {
   if (pod) {
     r.namespace_ = pod->namespace_;
     r.pod = pod->name;
-    if (!container.empty()) r.container = container;
+    if (!container.empty()) {
+      r.container = container;
+    } else if (r.container.empty() && pod->containers.size() == 1) {
+      // Found by uid or IP (a short-lived process can be gone before its
+      // cgroup is read): a one-container pod still names its container.
+      r.container = pod->containers.front().name;
+    }
     r.node = pod->node;
     r.workload = workload_locked(*pod);
     auto svcs = services_locked(*pod);

@@ -106,7 +106,7 @@ TEST(MetadataStore, EnrichServerSideRemotePodAndPodUidOnly) {
   local.pod_uid = c.fx["pods"][2]["metadata"]["uid"];
   c.store.enrich(r, local);
   EXPECT_EQ(r.pod, "db-0");
-  EXPECT_EQ(r.container, "");  // the pod, but not which container
+  EXPECT_EQ(r.container, "postgres");  // the pod's only container
   EXPECT_EQ(r.workload, "StatefulSet/db");
   EXPECT_EQ(r.remote_pod, "api-7d9f8b6c5d-q8w7z");
   EXPECT_EQ(r.remote_workload, "Deployment/api");
@@ -223,3 +223,47 @@ TEST(IpOf, Forms) {
   EXPECT_EQ(ip_of("fd00::1"), "fd00::1");
   EXPECT_EQ(ip_of("10.0.0.1"), "10.0.0.1");
 }
+
+namespace {
+
+// A server replays a collector's snapshot + changes and ends with the same
+// model, IP history dated by the changes' time_ns.
+TEST(MetadataStore, ServerReplaysSnapshotAndChanges) {
+  Cluster c;
+  MetadataStore server;
+  ASSERT_TRUE(server.load_snapshot(c.store.snapshot(), nullptr));
+  c.store.drain_changes(nullptr);
+  c.now += 10 * kSec;
+  c.store.apply("pods", WatchType::Deleted, c.fx["pods"][0]);
+  c.now += 10 * kSec;
+  c.store.apply("pods", WatchType::Added, pod("u-new", "new", "10.244.1.10"));
+  for (const auto& ch : c.store.drain_changes(nullptr)) {
+    std::string err;
+    ASSERT_TRUE(server.apply_change(ch, &err)) << err;
+  }
+  std::string ip = c.fx["pods"][0]["status"]["podIP"];
+  EXPECT_EQ(server.pod_by_ip(ip, c.now - 15 * kSec)->name, c.fx["pods"][0]["metadata"]["name"]);
+  EXPECT_EQ(server.pod_by_ip(ip, 0)->name, "new");
+  EXPECT_EQ(server.snapshot()["ip_history"], c.store.snapshot()["ip_history"]);
+
+  std::string err;
+  EXPECT_FALSE(server.apply_change(
+      {{"op", "upsert"}, {"kind", "gizmo"}, {"object", nlohmann::json::object()}}, &err));
+  EXPECT_NE(err.find("gizmo"), std::string::npos);
+  EXPECT_FALSE(server.apply_change({{"op", "upsert"}, {"kind", "pod"}}, &err));
+}
+
+TEST(MetadataStore, WorkloadOfServiceWhenUnambiguous) {
+  Cluster c;
+  EXPECT_EQ(c.store.workload_of_service("shop", "api"), "Deployment/api");
+  EXPECT_EQ(c.store.workload_of_service("shop", "nope"), "");
+  // A second workload behind the same selector: no single answer.
+  auto other = pod("u-other", "other-0", "10.244.9.9");
+  other["metadata"]["labels"] = {{"app", "api"}};
+  other["metadata"]["ownerReferences"] = {
+      {{"kind", "StatefulSet"}, {"name", "other"}, {"controller", true}}};
+  c.store.apply("pods", WatchType::Added, other);
+  EXPECT_EQ(c.store.workload_of_service("shop", "api"), "");
+}
+
+}  // namespace
