@@ -1,0 +1,65 @@
+// The one libFuzzer driver every protocol parser's fuzz target uses.
+//
+// Input layout: a stream of [control byte][length byte][length bytes]
+// segments. Control bit 0 is the direction; bits 1-3 pick the size of an
+// uncaptured tail (the syscall moved more bytes than were captured), so
+// gaps are exercised. The bytes also go through detection both ways. A
+// parser of every role sees the same stream; beyond "no crash, no leak,
+// no hang", the invariants the agent relies on are checked, plus the
+// target's own per-record `check`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+#include "protocols/registry.h"
+
+namespace loupe::fuzz {
+
+template <typename Check>
+void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check check) {
+  const ProtocolModule* module = nullptr;
+  for (const auto& m : protocol_modules())
+    if (m.protocol == protocol) module = &m;
+  if (!module) std::abort();
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
+  static constexpr uint64_t kTail[8] = {0, 0, 0, 1, 7, 300, 70000, 20000000};
+  for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
+    (void)module->detect(raw, Direction::Ingress, role);
+    (void)module->detect(raw, Direction::Egress, role);
+    auto parser = module->make_parser(role);
+    std::vector<Record> out;
+    uint64_t emitted = 0;
+    auto verify = [&] {
+      for (const Record& r : out) {
+        if (r.protocol != protocol || r.end_ns < r.start_ns) std::abort();
+        check(r);
+      }
+      emitted += out.size();
+      out.clear();
+    };
+    size_t i = 0;
+    uint64_t ts = 1;
+    while (i + 2 <= size && !parser->finished()) {
+      const uint8_t ctl = data[i], len = data[i + 1];
+      i += 2;
+      const size_t n = len < size - i ? len : size - i;
+      Segment seg;
+      seg.dir = (ctl & 1) ? Direction::Egress : Direction::Ingress;
+      seg.ts_ns = ts++;
+      seg.bytes = raw.substr(i, n);
+      seg.length = n + kTail[(ctl >> 1) & 7];
+      i += n;
+      parser->feed(seg, out);
+      verify();
+    }
+    parser->close(ts, out);
+    verify();
+    if (parser->stats().records != emitted) std::abort();
+  }
+}
+
+}  // namespace loupe::fuzz
