@@ -38,8 +38,13 @@ K8sTables::K8sTables(Db& wdb) : db_(&wdb) {
                        "INSERT OR REPLACE INTO k8s_events(namespace, kind, name, container, "
                        "reason, time_ns, message, type, source, count, exit_code, first_ns, "
                        "last_ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  Stmt last(wdb, "SELECT max(id) FROM k8s_snapshots");
-  if (last.step()) snapshot_id_ = last.i64(0);
+  rolled_back();
+}
+
+void K8sTables::rolled_back() {
+  // The latest snapshot id may have been one the transaction inserted.
+  Stmt last(*db_, "SELECT max(id) FROM k8s_snapshots");
+  snapshot_id_ = last.step() ? last.i64(0) : 0;
 }
 
 void K8sTables::write(const K8sIngest& in) {

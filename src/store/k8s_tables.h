@@ -22,8 +22,9 @@ class K8sTables {
   K8sTables() = default;
   explicit K8sTables(Db& wdb);  // creates the tables, prepares statements
 
-  // Inside the caller's transaction.
+  // Inside the caller's transaction; call rolled_back() if it is undone.
   void write(const K8sIngest& in);
+  void rolled_back();
   // Keeps the latest snapshot and its changes whatever their age; deletes
   // older snapshots, their changes and events before cutoff_ns.
   void delete_before(uint64_t cutoff_ns);

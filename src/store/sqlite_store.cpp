@@ -569,6 +569,7 @@ void SqliteStore::write_k8s(const K8sIngest& in) {
     wdb_.exec("COMMIT");
   } catch (...) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    k8s_.rolled_back();
     throw;
   }
 }
