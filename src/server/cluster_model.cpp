@@ -72,6 +72,10 @@ nlohmann::json ClusterModel::ingest(const nlohmann::json& p, uint64_t now_ns) {
     }
   }
   meta_.drain_changes(nullptr);
+  {
+    std::lock_guard memo(memo_mu_);
+    service_workload_.clear();
+  }
   if (events) {
     for (size_t i = 0; i < events->size(); ++i) {
       const auto& e = (*events)[i];
@@ -101,8 +105,16 @@ void ClusterModel::enrich(Record& r) const {
   // A client sees a ClusterIP, so only the Service is known; name the
   // workload behind it when there is exactly one, so both sides of the
   // call agree on the callee (service map, RED de-duplication).
-  if (!r.remote_service.empty() && r.remote_pod.empty() && r.remote_workload.empty())
-    r.remote_workload = meta_.workload_of_service(r.remote_namespace, r.remote_service);
+  if (!r.remote_service.empty() && r.remote_pod.empty() && r.remote_workload.empty()) {
+    std::string key = r.remote_namespace + "/" + r.remote_service;
+    std::lock_guard lock(memo_mu_);
+    auto it = service_workload_.find(key);
+    if (it == service_workload_.end())
+      it = service_workload_
+               .emplace(key, meta_.workload_of_service(r.remote_namespace, r.remote_service))
+               .first;
+    r.remote_workload = it->second;
+  }
 }
 
 void ClusterModel::enrich(std::vector<Record>& records) const {

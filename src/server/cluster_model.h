@@ -12,6 +12,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/record.h"
@@ -44,6 +45,10 @@ class ClusterModel {
   store::Store& store_;
   k8s::MetadataStore meta_;
   std::mutex ingest_mu_;  // payloads apply and persist in arrival order
+  // workload_of_service scans every pod: remembered per "ns/name" until the
+  // model next changes, so ClusterIP records cost a map lookup.
+  mutable std::mutex memo_mu_;
+  mutable std::unordered_map<std::string, std::string> service_workload_;
   std::atomic<bool> active_{false};
 };
 
