@@ -9,6 +9,7 @@
 #include "agent/exporter.h"
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
+#include "cli/serve_flags.h"
 #include "cli/signals.h"
 
 namespace loupe::cli {
@@ -28,22 +29,6 @@ std::string default_node_name() {
   return host;
 }
 
-// --token-file wins over $LOUPE_TOKEN; surrounding whitespace is dropped.
-std::string read_token(const std::string& token_file) {
-  std::string token;
-  if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    if (!in) throw CLI::ValidationError("--token-file", "cannot read " + token_file);
-    std::getline(in, token, '\0');
-  } else if (const char* env = std::getenv("LOUPE_TOKEN")) {
-    token = env;
-  }
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  token.erase(token.begin(), std::find_if(token.begin(), token.end(), not_space));
-  token.erase(std::find_if(token.rbegin(), token.rend(), not_space).base(), token.end());
-  return token;
-}
-
 int run_agent(const AgentFlags& f) {
   std::string node = f.node_name.empty() ? default_node_name() : f.node_name;
   Exporter exporter({.server_url = f.server, .token = read_token(f.token_file)});
@@ -61,12 +46,7 @@ int run_agent(const AgentFlags& f) {
         if (!pending.empty()) exporter.push(pending);
       });
   install_stop_signals();
-  try {
-    agent.start();
-  } catch (const AgentError& e) {
-    std::cerr << "loupe agent: " << e.what() << "\n";
-    return kMissingPrereq;
-  }
+  agent.start();
   std::cerr << "loupe agent: node " << node << ", sending to " << f.server << "\n";
   wait_for_stop();
   agent.stop();
@@ -87,8 +67,7 @@ void register_agent(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--node-name", flags->node_name,
                   "Kubernetes node name (default: $NODE_NAME, then the hostname)");
-  cmd->add_option("--token-file", flags->token_file,
-                  "File holding the shared token (default: $LOUPE_TOKEN)");
+  add_token_flag(*cmd, flags->token_file, "to send to the server");
   add_capture_flags(*cmd, flags->capture);
   cmd->callback([flags, &exit_code] { exit_code = run_agent(*flags); });
 }

@@ -16,13 +16,14 @@ enum ExitCode : int {
 // Each `register_<name>(app, exit_code)` adds its subcommand to `app`; the
 // subcommand's callback runs the command and stores its ExitCode in
 // `exit_code`, which main() returns. main.cpp calls every register function.
-// Commands print user-facing errors themselves (what failed and what to do).
+// Bad flags throw CLI::ValidationError (exit 2); a missing prerequisite
+// (AgentError, store::StoreError, server::ApiError, whose messages say what
+// to do) propagates to main(), which prints it and exits 3.
 void register_trace(CLI::App& app, int& exit_code);
 void register_agent(CLI::App& app, int& exit_code);
 void register_run(CLI::App& app, int& exit_code);
 void register_server(CLI::App& app, int& exit_code);
 void register_query(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
-
 
 }  // namespace loupe::cli

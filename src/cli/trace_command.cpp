@@ -62,12 +62,7 @@ int run_trace(const TraceFlags& f) {
   };
   Agent agent(agent_options(f.capture, f.pid, f.ports), print, flush);
   install_stop_signals();
-  try {
-    agent.start();
-  } catch (const AgentError& e) {
-    std::cerr << "loupe trace: " << e.what() << "\n";
-    return kMissingPrereq;
-  }
+  agent.start();
   std::cerr << "loupe trace: tracing"
             << (f.pid ? " pid " + std::to_string(f.pid) : " all processes") << "; Ctrl-C to stop\n";
   wait_for_stop(std::chrono::milliseconds(static_cast<int64_t>(f.duration_s * 1000)));

@@ -1,0 +1,89 @@
+#include "cli/serve_flags.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/time_format.h"
+#include "server/static_ui.h"
+
+namespace loupe::cli {
+namespace {
+
+std::string trim(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  return s;
+}
+
+}  // namespace
+
+void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
+  cmd.add_option("--listen", f.listen, "Address for the API and UI (HOST:PORT)")
+      ->envname("LOUPE_LISTEN")
+      ->capture_default_str();
+  cmd.add_option("--data-dir", f.data_dir, "Where the embedded store keeps its files")
+      ->envname("LOUPE_DATA_DIR")
+      ->capture_default_str();
+  cmd.add_option("--retention", f.retention, "How long records are kept (e.g. 24h, 7d)")
+      ->envname("LOUPE_RETENTION")
+      ->capture_default_str();
+  cmd.add_option(
+         "--ui-dir", f.ui_dir,
+         "Built web UI to serve at / (default: <loupe dir>/../ui/dist, else <loupe dir>/ui)")
+      ->envname("LOUPE_UI_DIR");
+  cmd.add_option("--queue-records", f.queue_records,
+                 "Records buffered before the store; beyond it records are dropped and counted "
+                 "(remote agents get 503 and retry)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for) {
+  cmd.add_option("--token-file", token_file,
+                 "File holding the shared bearer token " + what_for + " (default: $LOUPE_TOKEN)");
+}
+
+std::string read_token(const std::string& token_file) {
+  if (token_file.empty()) {
+    const char* env = std::getenv("LOUPE_TOKEN");
+    return env ? trim(env) : std::string();
+  }
+  std::ifstream in(token_file);
+  if (!in) throw CLI::ValidationError("--token-file", "cannot read " + token_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = trim(ss.str());
+  if (token.empty()) throw CLI::ValidationError("--token-file", token_file + " is empty");
+  return token;
+}
+
+ServerParts open_server(const ServeFlags& f, std::string token,
+                        std::function<nlohmann::json()> status_provider) {
+  auto retention = parse_duration(f.retention);
+  if (!retention)
+    throw CLI::ValidationError("--retention",
+                               "expected a duration like 24h or 7d, got '" + f.retention + "'");
+  std::string ui_dir = f.ui_dir.empty() ? server::default_ui_dir() : f.ui_dir;
+  if (!server::ui_available(ui_dir))
+    std::cerr << "loupe: no web UI in " << ui_dir
+              << " (build it with scripts/build-ui.sh or pass --ui-dir); the API works\n";
+  ServerParts p;
+  p.store = store::open_sqlite_store(f.data_dir, {.retention_ns = *retention});
+  p.queue = std::make_unique<store::IngestQueue>(
+      *p.store, store::IngestOptions{.capacity_records = f.queue_records});
+  p.api = std::make_unique<server::ApiServer>(
+      *p.store, *p.queue,
+      server::ApiOptions{.listen = f.listen,
+                         .ui_dir = std::move(ui_dir),
+                         .token = std::move(token),
+                         .status_provider = std::move(status_provider),
+                         .k8s_retention_ns = *retention});
+  return p;
+}
+
+}  // namespace loupe::cli

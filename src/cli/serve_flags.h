@@ -1,0 +1,46 @@
+// What `loupe run` and `loupe server` share: the flags of the store and API
+// server, and the pieces they open from them. (`loupe agent` shares the
+// token flag.)
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "server/api_server.h"
+#include "store/ingest_queue.h"
+#include "store/store.h"
+
+namespace loupe::cli {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "/var/lib/loupe";
+  std::string retention = "24h";
+  std::string ui_dir;
+  size_t queue_records = 200'000;
+};
+
+// --listen, --data-dir, --retention, --ui-dir, --queue-records.
+void add_serve_flags(CLI::App& cmd, ServeFlags& flags);
+
+// --token-file PATH, falling back to $LOUPE_TOKEN.
+void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for);
+// The token: the file's content if a file is named, else $LOUPE_TOKEN, without
+// surrounding whitespace. Throws CLI::ValidationError for an unreadable or
+// empty file.
+std::string read_token(const std::string& token_file);
+
+// The embedded store, its ingest queue and the API server in front of them,
+// opened from the flags; the API is not started yet. Throws
+// CLI::ValidationError (bad flag), store::StoreError.
+struct ServerParts {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::IngestQueue> queue;
+  std::unique_ptr<server::ApiServer> api;
+};
+ServerParts open_server(const ServeFlags& flags, std::string token,
+                        std::function<nlohmann::json()> status_provider);
+
+}  // namespace loupe::cli
