@@ -34,7 +34,7 @@ int run_agent(const AgentFlags& f) {
   Exporter exporter({.server_url = f.server, .token = read_token(f.token_file)});
   std::vector<Record> pending;
   Agent agent(
-      agent_options(f.capture, 0),
+      agent_options(f.capture),
       [&](std::vector<Record>& records) {
         for (Record& r : records) {
           r.node = node;

@@ -19,6 +19,10 @@ uint64_t parse_size(const std::string& text) {
 }
 
 void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
+  cmd.add_option("--pid", flags.pid, "Only this process (thread group id; filtered in the kernel)");
+  cmd.add_option("--port", flags.ports,
+                 "Only connections with this local or remote port (filtered in the kernel)")
+      ->delimiter(',');
   cmd.add_option("--capture-bytes", flags.capture_bytes,
                  "Payload bytes copied per read/write syscall (1-" +
                      std::to_string(LOUPE_MAX_CAPTURE) + ")")
@@ -32,16 +36,15 @@ void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
   cmd.add_flag("--no-dns", flags.no_dns, "Do not trace DNS over UDP");
 }
 
-AgentOptions agent_options(const CaptureFlags& flags, uint32_t filter_pid,
-                           std::vector<uint16_t> filter_ports) {
+AgentOptions agent_options(const CaptureFlags& flags) {
   uint64_t rb = parse_size(flags.ring_buffer_size);
   if (rb < 4096 || rb > (1ULL << 30) || (rb & (rb - 1)) != 0)
     throw CLI::ValidationError(
         "--ring-buffer-size",
         "must be a power of two between 4K and 1G, got '" + flags.ring_buffer_size + "'");
   AgentOptions o;
-  o.tracer.filter_tgid = filter_pid;
-  o.tracer.filter_ports = std::move(filter_ports);
+  o.tracer.filter_tgid = flags.pid;
+  o.tracer.filter_ports = flags.ports;
   o.tracer.capture_bytes = flags.capture_bytes;
   o.tracer.ring_buffer_bytes = static_cast<uint32_t>(rb);
   o.tracer.trace_dns = !flags.no_dns;

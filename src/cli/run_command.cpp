@@ -26,7 +26,7 @@ int run_all_in_one(const RunFlags& f) {
 
   std::vector<Record> pending;  // one ring-buffer drain's records
   agent = std::make_unique<Agent>(
-      agent_options(f.capture, 0),
+      agent_options(f.capture),
       [&](std::vector<Record>& records) {
         std::move(records.begin(), records.end(), std::back_inserter(pending));
         records.clear();

@@ -18,8 +18,6 @@ namespace {
 struct TraceFlags {
   CaptureFlags capture;
   std::string format = "text";
-  uint32_t pid = 0;
-  std::vector<uint16_t> ports;
   std::vector<std::string> comms;
   std::vector<std::string> protocols;
   double duration_s = 0;
@@ -60,11 +58,12 @@ int run_trace(const TraceFlags& f) {
     std::fflush(stdout);
     pending.clear();
   };
-  Agent agent(agent_options(f.capture, f.pid, f.ports), print, flush);
+  Agent agent(agent_options(f.capture), print, flush);
   install_stop_signals();
   agent.start();
   std::cerr << "loupe trace: tracing"
-            << (f.pid ? " pid " + std::to_string(f.pid) : " all processes") << "; Ctrl-C to stop\n";
+            << (f.capture.pid ? " pid " + std::to_string(f.capture.pid) : " all processes")
+            << "; Ctrl-C to stop\n";
   wait_for_stop(std::chrono::milliseconds(static_cast<int64_t>(f.duration_s * 1000)));
   agent.stop();
   AgentCounters c = agent.counters();
@@ -84,10 +83,6 @@ void register_trace(CLI::App& app, int& exit_code) {
   cmd->add_option("--format,-o", flags->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  cmd->add_option("--pid", flags->pid, "Only this process (thread group id)");
-  cmd->add_option("--port", flags->ports,
-                  "Only connections with this local or remote port (filtered in the kernel)")
-      ->delimiter(',');
   cmd->add_option("--comm", flags->comms, "Only processes with this name")->delimiter(',');
   cmd->add_option("--protocol", flags->protocols,
                   "Only these protocols (http1, postgres, mysql, redis, dns)")

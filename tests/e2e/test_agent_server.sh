@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The cluster split on one host: `loupe server` with a token, `loupe agent`
+# shipping to it. Records arrive, a wrong token is refused, and a server
+# restart loses nothing the agent still holds.
+source "$(dirname "$0")/lib.sh"
+require_root
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+API_PORT=$(free_port)
+APP_PORT=$(free_port)
+API="http://127.0.0.1:$API_PORT"
+echo "s3cret-token" > "$WORK/token"
+
+start_server() {
+  "$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --token-file "$WORK/token" \
+    > /dev/null 2>> "$WORK/server.err" &
+  SERVER_PID=$!
+  PIDS+=($SERVER_PID)
+  wait_for_port "$API_PORT"
+}
+service_requests() {
+  curl -s "$API/api/v1/services?from=$(($(date +%s) - 1800))" |
+    jq "[.[] | select(.name==\"python3:$APP_PORT\") | .requests] | add // 0"
+}
+wait_requests() {  # wait_requests N
+  for i in $(seq 1 100); do [[ $(service_requests) -ge $1 ]] && break; sleep 0.2; done
+}
+
+python3 "$HERE/timed_server.py" "$APP_PORT" "$WORK/timing.log" & PIDS+=($!)
+wait_for_port "$APP_PORT"
+start_server
+LOUPE_TOKEN=s3cret-token "$LOUPE" agent --server "$API" --node-name node-a --port "$APP_PORT" \
+  > /dev/null 2> "$WORK/agent.err" &
+AGENT_PID=$!
+PIDS+=($AGENT_PID)
+for i in $(seq 1 100); do grep -q "sending to" "$WORK/agent.err" && break; sleep 0.1; done
+
+python3 "$HERE/mix_client.py" "$APP_PORT"
+wait_requests 450
+assert_eq "records shipped by the agent (server side)" 450 "$(service_requests)"
+assert_eq "node name stamped on records" '"node-a"' \
+  "$(curl -s "$API/api/v1/requests?service=python3:$APP_PORT&limit=1" | jq '.[0].node')"
+assert_eq "ingest without the token" 401 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{"records":[]}' "$API/api/v1/ingest")"
+
+log "server down while traffic goes on; the agent must hold the records"
+kill -INT "$SERVER_PID"; wait "$SERVER_PID" || true
+python3 "$HERE/mix_client.py" "$APP_PORT"
+sleep 2
+start_server
+wait_requests 900
+assert_eq "records after a server restart (none lost)" 900 "$(service_requests)"
+
+kill -INT "$AGENT_PID"; wait "$AGENT_PID" || true
+grep -q " 0 dropped" "$WORK/agent.err" && pass "agent dropped nothing" || fail "agent: $(tail -1 "$WORK/agent.err")"
+finish
