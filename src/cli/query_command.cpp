@@ -25,6 +25,8 @@ struct QueryFlags {
   bool json = false;
   std::string since = "15m";
   std::string service, route;
+  std::string workload;                    // pods
+  std::string namespace_, object, reason;  // events
   int limit = 20;
   double q = 0.95;
   int step = 60;
@@ -146,7 +148,11 @@ void run(const QueryFlags& f, const std::string& what, int& exit_code) {
   if (!window(f, p, exit_code)) return;
   if (!f.service.empty()) p.emplace("service", f.service);
   if (!f.route.empty()) p.emplace("route", f.route);
-  if (what == "requests") p.emplace("limit", std::to_string(f.limit));
+  if (what == "requests" || what == "events") p.emplace("limit", std::to_string(f.limit));
+  if (!f.workload.empty()) p.emplace("workload", f.workload);
+  if (!f.namespace_.empty()) p.emplace("namespace", f.namespace_);
+  if (!f.object.empty()) p.emplace("object", f.object);
+  if (!f.reason.empty()) p.emplace("reason", f.reason);
   if (what == "latency") {
     p.emplace("q", fmt("%g", f.q));
     p.emplace("step", std::to_string(f.step));
@@ -179,6 +185,34 @@ void run(const QueryFlags& f, const std::string& what, int& exit_code) {
       add_red(row, e);
       t.add(row);
     }
+    t.print();
+  } else if (what == "workloads" || what == "pods") {
+    std::vector<std::string> h = {what == "pods" ? "POD" : "WORKLOAD"};
+    if (what == "pods") h.push_back("WORKLOAD");
+    h.insert(h.end(), red.begin(), red.end());
+    std::vector<bool> numeric(h.size(), true);
+    numeric[0] = false;
+    if (what == "pods") numeric[1] = false;
+    Table t(h, numeric);
+    for (const auto& w : *body) {
+      std::vector<std::string> row;
+      if (what == "pods")
+        row = {w["namespace"].get<std::string>() + "/" + w["pod"].get<std::string>(),
+               w["workload"]};
+      else
+        row = {w["name"]};
+      add_red(row, w);
+      t.add(row);
+    }
+    t.print();
+  } else if (what == "events") {
+    Table t({"TIME (UTC)", "TYPE", "REASON", "OBJECT", "MESSAGE"},
+            {false, false, false, false, false});
+    for (const auto& e : *body)
+      t.add({time_of(e["time_ns"]), e["type"], e["reason"],
+             e["namespace"].get<std::string>() + "/" + e["kind"].get<std::string>() + "/" +
+                 e["name"].get<std::string>(),
+             e["message"]});
     t.print();
   } else if (what == "requests") {
     Table t({"TIME (UTC)", "SERVICE", "ROLE", "PROTOCOL", "METHOD", "PATH", "STATUS", "MS"},
@@ -222,18 +256,28 @@ void register_query(CLI::App& app, int& exit_code) {
   for (Sub s : {Sub{"services", "Services seen, with request rate, errors and latency"},
                 Sub{"endpoints", "Endpoints (method + route / operation) per service"},
                 Sub{"requests", "Recent individual requests, newest first"},
-                Sub{"latency", "A latency quantile over time, one point per step"}}) {
+                Sub{"latency", "A latency quantile over time, one point per step"},
+                Sub{"workloads", "Kubernetes workloads (namespace/Kind/name), with RED"},
+                Sub{"pods", "Kubernetes pods, with RED"},
+                Sub{"events", "Kubernetes events: OOMKilled, CrashLoopBackOff, restarts..."}}) {
     std::string name = s.name;
     CLI::App* sub = cmd->add_subcommand(name, s.help);
     common(sub);
-    if (name != "services") {
+    if (name == "endpoints" || name == "requests" || name == "latency") {
       auto* opt = sub->add_option("--service", f->service, "Only this service (e.g. nginx:80)");
       if (name == "latency") opt->required();
     }
     if (name == "requests" || name == "latency")
       sub->add_option("--route", f->route, "Only this route (e.g. /users/{id})");
-    if (name == "requests")
-      sub->add_option("--limit", f->limit, "At most this many requests")
+    if (name == "pods")
+      sub->add_option("--workload", f->workload, "Only this workload (e.g. shop/Deployment/api)");
+    if (name == "events") {
+      sub->add_option("--namespace", f->namespace_, "Only this namespace");
+      sub->add_option("--object", f->object, "Only this object (pod or node name)");
+      sub->add_option("--reason", f->reason, "Only this reason (e.g. OOMKilled)");
+    }
+    if (name == "requests" || name == "events")
+      sub->add_option("--limit", f->limit, "At most this many")
           ->check(CLI::Range(1, 10000))
           ->capture_default_str();
     if (name == "latency") {

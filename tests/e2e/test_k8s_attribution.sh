@@ -248,6 +248,10 @@ assert_eq "pods of the workload" "api-6f7d8-aaaaa" \
   "$(api "/api/v1/pods?workload=$NS/Deployment/api" | jq -r '[.[].pod] | join(",")')"
 assert_eq "service map edge web -> api" 5 \
   "$(api /api/v1/map | jq ".edges[] | select(.caller==\"$NS/Deployment/web\" and .callee==\"$NS/Deployment/api\") | .requests")"
+out=$("$LOUPE" query workloads --server "$API")
+grep -q "$NS/Deployment/api" <<<"$out" && pass "loupe query workloads lists the workload" || fail "query workloads: $out"
+out=$("$LOUPE" query events --server "$API" --reason OOMKilled --since 24h)
+grep -q "OOMKilled" <<<"$out" && pass "loupe query events shows the OOMKill" || fail "query events: $out"
 
 kill -INT $RUN_PID
 wait $RUN_PID || true
