@@ -11,15 +11,15 @@
  * Payload goes to a ring buffer without a wakeup per event; a wakeup is
  * forced only when unread data passes wakeup_bytes, and user space also
  * drains on a short timer. */
-#include "vmlinux.h"
+#include "socket_trace.h"
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "socket_trace.h"
 #include "syscall_numbers.h"
+#include "vmlinux.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -33,12 +33,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define DNS_PORT 53
 
 /* Set by user space before load. */
-const volatile __u32 self_tgid = 0;    /* the agent itself: never traced */
-const volatile __u32 filter_tgid = 0;  /* 0 = every process */
-const volatile __u8 filter_ports = 0;  /* 1 = only connections with a port in port_filter */
+const volatile __u32 self_tgid = 0;   /* the agent itself: never traced */
+const volatile __u32 filter_tgid = 0; /* 0 = every process */
+const volatile __u8 filter_ports = 0; /* 1 = only connections with a port in port_filter */
 const volatile __u32 capture_bytes = 4096;
 const volatile __u64 wakeup_bytes = 256 * 1024;
-const volatile __u8 trace_dns = 1;     /* UDP port 53 */
+const volatile __u8 trace_dns = 1; /* UDP port 53 */
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -90,7 +90,9 @@ static __always_inline void count(__u32 stat) {
   if (v) *v += 1;
 }
 
-static __always_inline __u64 conn_key(__u32 tgid, int fd) { return ((__u64)tgid << 32) | (__u32)fd; }
+static __always_inline __u64 conn_key(__u32 tgid, int fd) {
+  return ((__u64)tgid << 32) | (__u32)fd;
+}
 
 static __always_inline __u64 rb_flags(void) {
   return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
@@ -154,7 +156,8 @@ static __always_inline struct loupe_conn* track(__u32 tgid, int fd, __u8 origin)
       /* Connected resolvers have the peer here; unconnected DNS servers are
        * recognised by their local port, and clients by the per-datagram
        * address checked in the data path. */
-      conn.ignored = !(ev.remote.port == DNS_PORT || ev.local.port == DNS_PORT || ev.remote.port == 0);
+      conn.ignored =
+          !(ev.remote.port == DNS_PORT || ev.local.port == DNS_PORT || ev.remote.port == 0);
     if (filter_ports && !bpf_map_lookup_elem(&port_filter, &ev.local.port) &&
         !bpf_map_lookup_elem(&port_filter, &ev.remote.port))
       conn.ignored = 1;
@@ -197,8 +200,8 @@ static __always_inline __u32 copy_chunk(struct data_scratch* s, __u32 off, const
 }
 
 /* Copies the first `total` bytes spread over a user iovec array. */
-static __always_inline __u32 copy_iov(struct data_scratch* s, const struct iovec* iov,
-                                      __u64 iovcnt, __u64 total) {
+static __always_inline __u32 copy_iov(struct data_scratch* s, const struct iovec* iov, __u64 iovcnt,
+                                      __u64 total) {
   __u32 off = 0;
   __u64 left = total;
 #pragma unroll
@@ -237,12 +240,12 @@ static __always_inline void read_sockaddr(const void* uaddr, struct loupe_addr* 
 struct data_args {
   int fd;
   __u8 dir;
-  const void* buf;          /* plain buffer, or NULL */
-  const struct iovec* iov;  /* or an iovec array */
+  const void* buf;         /* plain buffer, or NULL */
+  const struct iovec* iov; /* or an iovec array */
   __u64 iovcnt;
-  const void* peer;         /* user sockaddr of the datagram, or NULL */
-  __u64 length;             /* bytes moved */
-  int bytes_only;           /* sendfile: count, no payload */
+  const void* peer; /* user sockaddr of the datagram, or NULL */
+  __u64 length;     /* bytes moved */
+  int bytes_only;   /* sendfile: count, no payload */
 };
 
 static __noinline int emit_data(struct data_args* a) {
@@ -331,8 +334,12 @@ static __noinline int handle_new_conn(int fd, __u8 origin) {
 static __always_inline int handle_msg(int fd, __u8 dir, const struct user_msghdr* umsg, __u64 len) {
   struct user_msghdr m;
   if (bpf_probe_read_user(&m, sizeof(m), umsg)) return 0;
-  struct data_args a = {.fd = fd, .dir = dir, .iov = m.msg_iov, .iovcnt = m.msg_iovlen,
-                        .peer = m.msg_name, .length = len};
+  struct data_args a = {.fd = fd,
+                        .dir = dir,
+                        .iov = m.msg_iov,
+                        .iovcnt = m.msg_iovlen,
+                        .peer = m.msg_name,
+                        .length = len};
   return emit_data(&a);
 }
 
@@ -343,8 +350,11 @@ static __noinline int handle_mmsg(int fd, __u8 dir, const struct mmsghdr* vec, _
     if (i >= nmsgs) break;
     struct mmsghdr mm;
     if (bpf_probe_read_user(&mm, sizeof(mm), &vec[i])) break;
-    struct data_args a = {.fd = fd, .dir = dir, .iov = mm.msg_hdr.msg_iov,
-                          .iovcnt = mm.msg_hdr.msg_iovlen, .peer = mm.msg_hdr.msg_name,
+    struct data_args a = {.fd = fd,
+                          .dir = dir,
+                          .iov = mm.msg_hdr.msg_iov,
+                          .iovcnt = mm.msg_hdr.msg_iovlen,
+                          .peer = mm.msg_hdr.msg_name,
                           .length = mm.msg_len};
     emit_data(&a);
   }

@@ -49,11 +49,11 @@ enum loupe_origin {
  * user space cannot count itself (events it received it counts on its own,
  * sparing the hot path a map update per event). */
 enum loupe_stat {
-  LOUPE_STAT_RB_DROPS = 0,    /* events lost because the ring buffer was full */
-  LOUPE_STAT_TRUNCATED,       /* data events whose payload was cut to capture_bytes */
-  LOUPE_STAT_READ_ERRORS,     /* payload copies from user memory that failed */
-  LOUPE_STAT_TLS_DATA,        /* plaintext events from SSL_read/SSL_write (ssl_trace.bpf.h) */
-  LOUPE_STAT_TLS_NO_FD,       /* SSL calls dropped: their socket was never seen */
+  LOUPE_STAT_RB_DROPS = 0, /* events lost because the ring buffer was full */
+  LOUPE_STAT_TRUNCATED,    /* data events whose payload was cut to capture_bytes */
+  LOUPE_STAT_READ_ERRORS,  /* payload copies from user memory that failed */
+  LOUPE_STAT_TLS_DATA,     /* plaintext events from SSL_read/SSL_write (ssl_trace.bpf.h) */
+  LOUPE_STAT_TLS_NO_FD,    /* SSL calls dropped: their socket was never seen */
   LOUPE_STAT_MAX,
 };
 
@@ -65,9 +65,9 @@ struct loupe_addr {
 
 /* Every event starts with this header. */
 struct loupe_event_header {
-  __u8 type;   /* enum loupe_event_type */
-  __u8 dir;    /* enum loupe_dir (DATA) */
-  __u8 origin; /* enum loupe_origin (OPEN) */
+  __u8 type;      /* enum loupe_event_type */
+  __u8 dir;       /* enum loupe_dir (DATA) */
+  __u8 origin;    /* enum loupe_origin (OPEN) */
   __u8 sock_type; /* SOCK_STREAM or SOCK_DGRAM */
   __u32 tgid;
   __u32 tid;

@@ -46,8 +46,8 @@ struct loupe_ssl_call {
    * moved, as for plaintext. The uretprobe fires later, after decryption
    * and often after the peer already ran (the write woke it). */
   __u64 syscall_ts;
-  __s32 fd;      /* socket seen by the syscall hook, -1 until then */
-  __u8 kind;     /* enum loupe_ssl_kind */
+  __s32 fd;  /* socket seen by the syscall hook, -1 until then */
+  __u8 kind; /* enum loupe_ssl_kind */
   __u8 ex;
   __u8 active;
   __u8 _pad;
@@ -134,8 +134,7 @@ int loupe_ssl_handshake_enter(struct pt_regs* ctx) {
 }
 
 /* Emits the first `len` plaintext bytes of call `c` for connection (tgid, fd). */
-static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c,
-                               __u64 len) {
+static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c, __u64 len) {
   __u32 tgid = pid_tgid >> 32;
   __u64 key = conn_key(tgid, fd);
   struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
@@ -186,7 +185,7 @@ int loupe_ssl_return(struct pt_regs* ctx) {
   __s32* known = bpf_map_lookup_elem(&ssl_fds, &sk);
   if (fd < 0 && known)
     fd = *known;
-  else if (fd >= 0 && (!known || *known != fd))  /* LRU updates take a lock: only on change */
+  else if (fd >= 0 && (!known || *known != fd)) /* LRU updates take a lock: only on change */
     bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
   if (c.kind == LOUPE_SSL_HANDSHAKE) return 0;
 

@@ -22,7 +22,7 @@
 #define LOUPE_NR_sendmmsg 307
 #define LOUPE_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 /* Every traced number is below 512: one bounds check plus a bitmap test. */
-#define LOUPE_TRACED_MASK_0 \
+#define LOUPE_TRACED_MASK_0                                                               \
   ((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 19) | (1ULL << 20) | (1ULL << 40) | \
    (1ULL << 42) | (1ULL << 43) | (1ULL << 44) | (1ULL << 45) | (1ULL << 46) | (1ULL << 47))
 static __always_inline int loupe_is_traced_syscall(long nr) {
@@ -48,10 +48,21 @@ static __always_inline int loupe_is_traced_syscall(long nr) {
 #define LOUPE_SYSCALL_NR(regs) BPF_CORE_READ((struct user_pt_regs*)(regs), regs[8])
 static __always_inline int loupe_is_traced_syscall(long nr) {
   switch (nr) {
-    case LOUPE_NR_close: case LOUPE_NR_read: case LOUPE_NR_write: case LOUPE_NR_readv:
-    case LOUPE_NR_writev: case LOUPE_NR_sendfile: case LOUPE_NR_accept: case LOUPE_NR_connect:
-    case LOUPE_NR_sendto: case LOUPE_NR_recvfrom: case LOUPE_NR_sendmsg: case LOUPE_NR_recvmsg:
-    case LOUPE_NR_accept4: case LOUPE_NR_recvmmsg: case LOUPE_NR_sendmmsg:
+    case LOUPE_NR_close:
+    case LOUPE_NR_read:
+    case LOUPE_NR_write:
+    case LOUPE_NR_readv:
+    case LOUPE_NR_writev:
+    case LOUPE_NR_sendfile:
+    case LOUPE_NR_accept:
+    case LOUPE_NR_connect:
+    case LOUPE_NR_sendto:
+    case LOUPE_NR_recvfrom:
+    case LOUPE_NR_sendmsg:
+    case LOUPE_NR_recvmsg:
+    case LOUPE_NR_accept4:
+    case LOUPE_NR_recvmmsg:
+    case LOUPE_NR_sendmmsg:
       return 1;
   }
   return 0;

@@ -52,12 +52,12 @@ struct Record {
   std::string route;
   std::string host;  // HTTP Host header; database name where known
   int status = 0;
-  bool error = false;          // protocol-level failure (HTTP >= 500, SQL error, -ERR, SERVFAIL...)
-  std::string error_code;      // SQLSTATE, MySQL errno, Redis error prefix, DNS rcode name
+  bool error = false;      // protocol-level failure (HTTP >= 500, SQL error, -ERR, SERVFAIL...)
+  std::string error_code;  // SQLSTATE, MySQL errno, Redis error prefix, DNS rcode name
   std::string error_message;
   std::string detail;
-  std::string trace_id;        // W3C traceparent trace id, else empty
-  uint64_t req_bytes = 0;      // bytes on the wire, including bodies not captured
+  std::string trace_id;    // W3C traceparent trace id, else empty
+  uint64_t req_bytes = 0;  // bytes on the wire, including bodies not captured
   uint64_t resp_bytes = 0;
 
   // --- Kubernetes identity (empty on a bare host) ---

@@ -71,14 +71,13 @@ std::optional<uint64_t> parse_rfc3339(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  if (!s.empty() || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
-      sec > 60)
+  if (!s.empty() || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
     return std::nullopt;
   using namespace std::chrono;
   auto days = sys_days{year_month_day{std::chrono::year{year}, month{static_cast<unsigned>(mon)},
                                       std::chrono::day{static_cast<unsigned>(day)}}};
-  int64_t secs = duration_cast<seconds>(days.time_since_epoch()).count() + hour * 3600 +
-                 min * 60 + sec - offset_s;
+  int64_t secs = duration_cast<seconds>(days.time_since_epoch()).count() + hour * 3600 + min * 60 +
+                 sec - offset_s;
   if (secs < 0) return std::nullopt;
   return static_cast<uint64_t>(secs) * 1'000'000'000ULL + nanos;
 }
@@ -102,14 +101,22 @@ std::optional<uint64_t> parse_duration(std::string_view text) {
   if (ec != std::errc() || ptr == text.data()) return std::nullopt;
   std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
   uint64_t mult;
-  if (unit == "ns") mult = 1;
-  else if (unit == "us") mult = 1'000;
-  else if (unit == "ms") mult = 1'000'000;
-  else if (unit == "s") mult = 1'000'000'000ULL;
-  else if (unit == "m") mult = 60'000'000'000ULL;
-  else if (unit == "h") mult = 3'600'000'000'000ULL;
-  else if (unit == "d") mult = 86'400'000'000'000ULL;
-  else return std::nullopt;
+  if (unit == "ns")
+    mult = 1;
+  else if (unit == "us")
+    mult = 1'000;
+  else if (unit == "ms")
+    mult = 1'000'000;
+  else if (unit == "s")
+    mult = 1'000'000'000ULL;
+  else if (unit == "m")
+    mult = 60'000'000'000ULL;
+  else if (unit == "h")
+    mult = 3'600'000'000'000ULL;
+  else if (unit == "d")
+    mult = 86'400'000'000'000ULL;
+  else
+    return std::nullopt;
   if (n > UINT64_MAX / mult) return std::nullopt;
   return n * mult;
 }

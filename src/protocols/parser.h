@@ -24,10 +24,10 @@ enum class Direction : uint8_t {
 // The bytes of one syscall on one connection.
 struct Segment {
   Direction dir = Direction::Egress;
-  uint64_t ts_ns = 0;       // unix epoch ns when the syscall completed
-  std::string_view bytes;   // captured prefix of the transfer (may be shorter than length)
-  uint64_t length = 0;      // bytes the syscall really moved; length > bytes.size() means
-                            // the tail was not captured (a gap the parser must skip)
+  uint64_t ts_ns = 0;      // unix epoch ns when the syscall completed
+  std::string_view bytes;  // captured prefix of the transfer (may be shorter than length)
+  uint64_t length = 0;     // bytes the syscall really moved; length > bytes.size() means
+                           // the tail was not captured (a gap the parser must skip)
 };
 
 // Counters a parser keeps about the health of its input. Summed per

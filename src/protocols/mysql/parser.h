@@ -107,7 +107,7 @@ class Parser final : public ProtocolParser {
   bool req_continues_ = false;   // last request packet had a full 16 MiB payload
   bool resp_continues_ = false;  // same for responses
   uint8_t last_resp_seq_ = 0;
-  uint64_t resp_lost_ = 0;  // wire bytes skipped by a response resync
+  uint64_t resp_lost_ = 0;     // wire bytes skipped by a response resync
   uint64_t last_resp_ns_ = 0;  // ts of the last response segment
 
   Codec req_codec_{true};

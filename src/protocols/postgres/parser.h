@@ -129,7 +129,7 @@ class Parser final : public ProtocolParser {
   // Reply fields (tag, error) of the simple query at the front of pending_.
   Record query_;
 
-  uint64_t resp_acc_ = 0;  // response bytes not yet attributed to a record
+  uint64_t resp_acc_ = 0;      // response bytes not yet attributed to a record
   uint64_t last_resp_ns_ = 0;  // ts of the last response segment
   bool skipping_to_sync_ = false;
   std::vector<Record> held_;

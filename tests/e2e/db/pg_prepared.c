@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
     check(c, PQexecPrepared(c, "by_id", 1, params, NULL, NULL, 0), PGRES_TUPLES_OK, "execute");
   }
   const char* params[1] = {"3"};
-  check(c, PQexecParams(c, "UPDATE t SET name = name WHERE id = $1", 1, NULL, params, NULL, NULL, 0),
+  check(c,
+        PQexecParams(c, "UPDATE t SET name = name WHERE id = $1", 1, NULL, params, NULL, NULL, 0),
         PGRES_COMMAND_OK, "exec params");
   PQfinish(c);
   return 0;
