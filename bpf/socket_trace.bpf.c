@@ -11,15 +11,17 @@
  * Payload goes to a ring buffer without a wakeup per event; a wakeup is
  * forced only when unread data passes wakeup_bytes, and user space also
  * drains on a short timer. */
-#include "socket_trace.h"
+// clang-format off: vmlinux.h must come first (the libbpf headers and ours need its types)
+#include "vmlinux.h"
+// clang-format on
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "socket_trace.h"
 #include "syscall_numbers.h"
-#include "vmlinux.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

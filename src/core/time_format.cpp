@@ -12,7 +12,7 @@ std::string format_rfc3339_ns(uint64_t unix_ns) {
   unsigned nanos = static_cast<unsigned>(unix_ns % 1'000'000'000ULL);
   struct tm tm {};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64];  // ample for any int year, which the compiler cannot rule out
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
   return buf;
