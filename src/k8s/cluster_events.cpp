@@ -5,23 +5,6 @@
 
 namespace loupe::k8s {
 
-nlohmann::json to_json(const ClusterEvent& e) {
-  return {{"time", loupe::format_rfc3339_ns(e.time_ns)},
-          {"time_ns", e.time_ns},
-          {"namespace", e.namespace_},
-          {"kind", e.kind},
-          {"name", e.name},
-          {"container", e.container},
-          {"reason", e.reason},
-          {"message", e.message},
-          {"type", e.type},
-          {"count", e.count},
-          {"exit_code", e.exit_code},
-          {"first_ns", e.first_ns},
-          {"last_ns", e.last_ns},
-          {"source", e.source}};
-}
-
 EventDetector::EventDetector(Sink sink, Clock clock)
     : sink_(std::move(sink)), clock_(clock ? std::move(clock) : Clock(loupe::now_unix_ns)) {}
 

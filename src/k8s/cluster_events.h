@@ -14,27 +14,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/cluster_event.h"
 #include "k8s/reflector.h"
 
 namespace loupe::k8s {
 
-struct ClusterEvent {
-  uint64_t time_ns = 0;  // when it happened (best known), else when Loupe saw it
-  std::string namespace_;
-  std::string kind;  // involved object: "Pod", "Node", ...
-  std::string name;
-  std::string container;  // for pod container conditions
-  std::string reason;     // "OOMKilled", "CrashLoopBackOff", "Restarted", "Evicted",
-                          // "NodeNotReady", "NodeReady", or an Event's reason
-  std::string message;
-  std::string type;  // "Warning" | "Normal"
-  int count = 1;
-  int exit_code = 0;  // for terminations
-  uint64_t first_ns = 0, last_ns = 0;
-  std::string source;  // "pod-status", "node-status", "event"
-};
-
-nlohmann::json to_json(const ClusterEvent& e);
+using loupe::ClusterEvent;  // the type lives in core: store and server share it
 
 class EventDetector {
  public:

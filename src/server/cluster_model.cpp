@@ -82,7 +82,7 @@ nlohmann::json ClusterModel::ingest(const nlohmann::json& p, uint64_t now_ns) {
       if (!e.is_object())
         throw ParamError("events[" + std::to_string(i) + "]", "each event must be an object");
       try {
-        in.events.push_back(event_from_json(e));
+        in.events.push_back(cluster_event_from_json(e));
       } catch (const nlohmann::json::exception& ex) {
         throw ParamError("events[" + std::to_string(i) + "]",
                          std::string("bad event: ") + ex.what());
@@ -120,44 +120,6 @@ void ClusterModel::enrich(Record& r) const {
 void ClusterModel::enrich(std::vector<Record>& records) const {
   if (!active_) return;
   for (auto& r : records) enrich(r);
-}
-
-store::K8sEvent event_from_json(const nlohmann::json& j) {
-  store::K8sEvent e;
-  e.time_ns = j.value("time_ns", uint64_t{0});
-  if (e.time_ns == 0) {
-    if (auto t = parse_time(j.value("time", ""))) e.time_ns = *t;
-  }
-  e.namespace_ = j.value("namespace", "");
-  e.kind = j.value("kind", "");
-  e.name = j.value("name", "");
-  e.container = j.value("container", "");
-  e.reason = j.value("reason", "");
-  e.message = j.value("message", "");
-  e.type = j.value("type", "");
-  e.source = j.value("source", "");
-  e.count = j.value("count", int64_t{1});
-  e.exit_code = j.value("exit_code", int64_t{0});
-  e.first_ns = j.value("first_ns", uint64_t{0});
-  e.last_ns = j.value("last_ns", uint64_t{0});
-  return e;
-}
-
-nlohmann::json to_json(const store::K8sEvent& e) {
-  return {{"time", format_rfc3339_ns(e.time_ns)},
-          {"time_ns", e.time_ns},
-          {"namespace", e.namespace_},
-          {"kind", e.kind},
-          {"name", e.name},
-          {"container", e.container},
-          {"reason", e.reason},
-          {"message", e.message},
-          {"type", e.type},
-          {"count", e.count},
-          {"exit_code", e.exit_code},
-          {"first_ns", e.first_ns},
-          {"last_ns", e.last_ns},
-          {"source", e.source}};
 }
 
 }  // namespace loupe::server

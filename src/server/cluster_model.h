@@ -52,8 +52,4 @@ class ClusterModel {
   std::atomic<bool> active_{false};
 };
 
-// A payload's "events" entry (k8s::to_json(ClusterEvent) shape) as stored.
-store::K8sEvent event_from_json(const nlohmann::json& j);
-nlohmann::json to_json(const store::K8sEvent& e);
-
 }  // namespace loupe::server

@@ -102,7 +102,7 @@ std::optional<K8sHistory> K8sTables::history(Db& db) {
   return h;
 }
 
-std::vector<K8sEvent> K8sTables::events(Db& db, const EventQuery& q) {
+std::vector<ClusterEvent> K8sTables::events(Db& db, const EventQuery& q) {
   std::string sql =
       "SELECT namespace, kind, name, container, reason, time_ns, message, type, source, count, "
       "exit_code, first_ns, last_ns FROM k8s_events WHERE time_ns >= ? AND time_ns < ?";
@@ -118,9 +118,9 @@ std::vector<K8sEvent> K8sTables::events(Db& db, const EventQuery& q) {
   for (const auto* f : {&q.namespace_, &q.object, &q.reason, &q.type})
     if (*f) s.bind(i++, std::string_view(**f));
   s.bind(i++, static_cast<int64_t>(q.limit));
-  std::vector<K8sEvent> out;
+  std::vector<ClusterEvent> out;
   while (s.step()) {
-    K8sEvent e;
+    ClusterEvent e;
     int c = 0;
     for (std::string* f : {&e.namespace_, &e.kind, &e.name, &e.container, &e.reason})
       *f = s.text(c++);

@@ -30,7 +30,7 @@ class K8sTables {
   void delete_before(uint64_t cutoff_ns);
 
   static std::optional<K8sHistory> history(Db& db);
-  static std::vector<K8sEvent> events(Db& db, const EventQuery& q);
+  static std::vector<ClusterEvent> events(Db& db, const EventQuery& q);
 
  private:
   Db* db_ = nullptr;

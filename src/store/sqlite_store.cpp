@@ -93,7 +93,7 @@ class SqliteStore : public Store {
                                const TimeRange& range) override;
   void write_k8s(const K8sIngest& in) override;
   std::optional<K8sHistory> k8s_history() override;
-  std::vector<K8sEvent> events(const EventQuery& q) override;
+  std::vector<ClusterEvent> events(const EventQuery& q) override;
 
  private:
   // A read connection borrowed from the pool for one query.
@@ -579,7 +579,7 @@ std::optional<K8sHistory> SqliteStore::k8s_history() {
   return K8sTables::history(rd.db());
 }
 
-std::vector<K8sEvent> SqliteStore::events(const EventQuery& q) {
+std::vector<ClusterEvent> SqliteStore::events(const EventQuery& q) {
   auto rd = reader();
   return K8sTables::events(rd.db(), q);
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cluster_event.h"
 #include "core/record.h"
 
 namespace loupe::store {
@@ -113,14 +114,6 @@ struct PodSummary {
   RedSummary red;
 };
 
-// A cluster event from `loupe cluster` (k8s::ClusterEvent, stored).
-struct K8sEvent {
-  uint64_t time_ns = 0;
-  std::string namespace_, kind, name, container, reason, message, type, source;
-  int64_t count = 1, exit_code = 0;
-  uint64_t first_ns = 0, last_ns = 0;
-};
-
 struct EventQuery {
   std::optional<std::string> namespace_, object, reason, type;  // object: involved name
   TimeRange range;
@@ -135,7 +128,7 @@ struct K8sIngest {
   std::string collector;
   std::string snapshot;
   std::vector<std::string> changes;
-  std::vector<K8sEvent> events;
+  std::vector<ClusterEvent> events;
 };
 
 // The latest snapshot and every change received after it.
@@ -175,7 +168,7 @@ class Store {
   // count/last_ns/message.
   virtual void write_k8s(const K8sIngest& in) = 0;
   virtual std::optional<K8sHistory> k8s_history() = 0;
-  virtual std::vector<K8sEvent> events(const EventQuery& q) = 0;  // newest first
+  virtual std::vector<ClusterEvent> events(const EventQuery& q) = 0;  // newest first
 
   // Deletes everything that started before now_ns - retention. Returns the
   // number of raw records deleted.

@@ -46,7 +46,7 @@ class GatedStore : public Store {
   }
   void write_k8s(const K8sIngest&) override {}
   std::optional<K8sHistory> k8s_history() override { return std::nullopt; }
-  std::vector<K8sEvent> events(const EventQuery&) override { return {}; }
+  std::vector<ClusterEvent> events(const EventQuery&) override { return {}; }
 
  private:
   std::mutex mu_;

@@ -173,7 +173,7 @@ TEST(K8sTables, HistoryAndEventsDeduplicated) {
   testing::TempDir dir;
   auto st = open_sqlite_store(dir.path());
   EXPECT_FALSE(st->k8s_history());
-  K8sEvent oom;
+  ClusterEvent oom;
   oom.time_ns = kT0;
   oom.namespace_ = "shop";
   oom.kind = "Pod";
