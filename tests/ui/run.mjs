@@ -78,7 +78,14 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.ok(Number(await chart.getAttribute('data-points')) >= pts.length);
     // click the last point that has data
     const box = await chart.locator('.u-over').boundingBox();
-    const wait = apiResp(/\/api\/v1\/requests\?.*from=\d+&to=\d+/);
+    // The request for the clicked bucket (not the page's own window-wide one,
+    // which may still be in flight): bucket-aligned and at most a few minutes wide.
+    const wait = page.waitForResponse((r) => {
+      if (!/\/api\/v1\/requests\?/.test(r.url()) || r.request().method() !== 'GET') return false;
+      const q = new URL(r.url()).searchParams;
+      const from = Number(q.get('from')), to = Number(q.get('to'));
+      return from % 60 === 0 && to > from && to - from <= 600;
+    }, { timeout: T });
     const last = pts[pts.length - 1].t;
     await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
     await page.mouse.click(box.x + box.width - 3, box.y + box.height / 2);
