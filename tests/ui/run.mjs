@@ -29,6 +29,9 @@ async function api(path) {
 }
 
 async function goto(path, waitFor) {
+  // Leave the previous page first, so a late response of its own cannot be
+  // taken for this page's (its body is gone once the page navigates away).
+  await page.goto('about:blank');
   const wait = waitFor ? apiResp(waitFor) : null;
   await page.goto(`${srv.url}${path}`, { waitUntil: 'domcontentloaded' });
   return wait ? (await wait).json() : null;
