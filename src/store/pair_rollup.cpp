@@ -1,6 +1,7 @@
 #include "store/pair_rollup.h"
 
 #include "store/request_rows.h"
+#include "store/rollup_rows.h"
 
 namespace loupe::store {
 
@@ -47,25 +48,13 @@ void PairRollup::flush() {
       s.bind(3, int64_t{static_cast<uint8_t>(c.protocol)});
       s.bind(4, i64(c.minute_s));
     };
-    RollupCell merged = c.cell;
     bind_key(select_);
-    if (select_.step()) {
-      RollupCell old;
-      old.count = static_cast<uint64_t>(select_.i64(0));
-      old.errors = static_cast<uint64_t>(select_.i64(1));
-      old.sum_ns = static_cast<uint64_t>(select_.i64(2));
-      old.sketch.deserialize(select_.blob(3));
-      merged.merge(old);
-    }
-    select_.reset();
-    std::string blob = merged.sketch.serialize();
+    RollupCell merged = merge_with_stored(select_, c.cell);
+    std::string blob;
     bind_key(upsert_);
     upsert_.bind(5, std::string_view(c.a_kind));
     upsert_.bind(6, std::string_view(c.b_kind));
-    upsert_.bind(7, i64(merged.count));
-    upsert_.bind(8, i64(merged.errors));
-    upsert_.bind(9, i64(merged.sum_ns));
-    upsert_.bind_blob(10, blob);
+    bind_cell(upsert_, 7, merged, blob);
     upsert_.run();
   }
   pending_.clear();

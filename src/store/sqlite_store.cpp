@@ -18,6 +18,7 @@
 #include "store/pair_rollup.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
+#include "store/rollup_rows.h"
 #include "store/service_identity.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -330,23 +331,11 @@ void SqliteStore::flush_rollup(const Rollup& rollup) {
       s.bind(5, int64_t{key.counted});
       s.bind(6, i64(key.minute_s));
     };
-    RollupCell merged = cell;
     bind_key(select_agg_);
-    if (select_agg_.step()) {
-      RollupCell old;
-      old.count = static_cast<uint64_t>(select_agg_.i64(0));
-      old.errors = static_cast<uint64_t>(select_agg_.i64(1));
-      old.sum_ns = static_cast<uint64_t>(select_agg_.i64(2));
-      old.sketch.deserialize(select_agg_.blob(3));
-      merged.merge(old);
-    }
-    select_agg_.reset();
-    std::string blob = merged.sketch.serialize();
+    RollupCell merged = merge_with_stored(select_agg_, cell);
+    std::string blob;
     bind_key(upsert_agg_);
-    upsert_agg_.bind(7, i64(merged.count));
-    upsert_agg_.bind(8, i64(merged.errors));
-    upsert_agg_.bind(9, i64(merged.sum_ns));
-    upsert_agg_.bind_blob(10, blob);
+    bind_cell(upsert_agg_, 7, merged, blob);
     upsert_agg_.run();
   }
 }
