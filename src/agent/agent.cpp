@@ -62,9 +62,37 @@ AgentCounters Agent::counters() const {
   TracerCounters k = tracer_.counters();
   std::lock_guard lock(mu_);
   const TrackerStats& t = tracker_.stats();
-  return AgentCounters{k[LOUPE_STAT_RB_DROPS],      k[LOUPE_STAT_TRUNCATED], t.events, t.records,
-                       tracker_.connection_count(), t.undetected_connections};
+  return AgentCounters{k[LOUPE_STAT_RB_DROPS],
+                       k[LOUPE_STAT_TRUNCATED],
+                       t.events,
+                       t.records,
+                       tracker_.connection_count(),
+                       t.lost.total};
 }
+
+LossStats Agent::losses() const {
+  std::lock_guard lock(mu_);
+  return tracker_.stats().lost;
+}
+
+namespace {
+
+nlohmann::json loss_json(const LossCounts& n) {
+  return {{"undetected", n.undetected}, {"parse_error", n.parse_error}, {"resync", n.resync}};
+}
+
+nlohmann::json loss_json(const LossStats& lost) {
+  nlohmann::json j = loss_json(lost.total);
+  nlohmann::json by_port = nlohmann::json::object();
+  for (const auto& [port, n] : lost.by_port) by_port[std::to_string(port)] = loss_json(n);
+  nlohmann::json by_process = nlohmann::json::object();
+  for (const auto& [name, n] : lost.by_process) by_process[name] = loss_json(n);
+  j["by_port"] = std::move(by_port);
+  j["by_process"] = std::move(by_process);
+  return j;
+}
+
+}  // namespace
 
 nlohmann::json Agent::status() const {
   AgentCounters c = counters();
@@ -77,8 +105,8 @@ nlohmann::json Agent::status() const {
     }
     probes.push_back(std::move(j));
   }
-  nlohmann::json undetected = nlohmann::json::object();
   nlohmann::json parsers = nlohmann::json::object();
+  nlohmann::json lost;
   nlohmann::json tls = tls_.status();
   TracerCounters k = tracer_.counters();
   tls["plaintext_events"] = k[LOUPE_STAT_TLS_DATA];
@@ -88,7 +116,7 @@ nlohmann::json Agent::status() const {
     const TrackerStats& t = tracker_.stats();
     tls["connections"] = t.tls_connections;
     tls["opaque_connections"] = t.tls_opaque_connections;
-    for (const auto& [port, n] : t.undetected_by_port) undetected[std::to_string(port)] = n;
+    lost = loss_json(t.lost);
     for (const auto& [proto, s] : t.parsers)
       parsers[std::string(to_string(proto))] = {{"records", s.records},
                                                 {"parse_errors", s.parse_errors},
@@ -105,8 +133,7 @@ nlohmann::json Agent::status() const {
       {"payloads_truncated", c.truncated},
       {"records", c.records},
       {"live_connections", c.connections},
-      {"undetected_connections", c.undetected_connections},
-      {"undetected_by_port", undetected},
+      {"lost_connections", lost},
       {"parsers_closed_connections", parsers},
       {"tls", tls},
   };

@@ -31,7 +31,7 @@ struct AgentCounters {
   uint64_t events = 0;        // events user space handled
   uint64_t records = 0;
   uint64_t connections = 0;  // live
-  uint64_t undetected_connections = 0;
+  LossCounts lost;           // connections whose bytes did not all become records
 };
 
 class Agent {
@@ -49,6 +49,7 @@ class Agent {
   void stop();
 
   AgentCounters counters() const;
+  LossStats losses() const;       // the same by port and by process
   nlohmann::json status() const;  // for /api/v1/status
 
  private:

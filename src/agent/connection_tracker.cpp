@@ -16,6 +16,8 @@ constexpr uint64_t kSecond = 1'000'000'000ULL;
 // A connection with no traffic for this long is dropped if its process is
 // gone (its exit event was lost) or the table needs room.
 constexpr uint64_t kIdleNs = 60 * kSecond;
+// Process names kept apart in the loss counters; the rest share "{other}".
+constexpr size_t kMaxLossProcesses = 1024;
 
 template <typename T>
 bool read_struct(std::span<const uint8_t> raw, T& out) {
@@ -122,29 +124,60 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
   Direction dir = ev.h.dir == LOUPE_DIR_EGRESS ? Direction::Egress : Direction::Ingress;
   std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
   if (!route_tls(c, ev, bytes)) return;
-  if (!c.detection_done) {
-    if (c.role == Role::Unknown) {
-      // No OPEN event told the role: whichever role makes these bytes a
-      // request (or response) of a known protocol is the role.
-      for (Role guess : {Role::Client, Role::Server}) {
-        if (detect_protocol(bytes, dir, guess, c.local_port, c.remote_port) != Protocol::Unknown) {
-          c.role = guess;
-          break;
-        }
-      }
-    }
-    c.protocol = detect_protocol(bytes, dir, c.role, c.local_port, c.remote_port);
-    if (c.protocol != Protocol::Unknown) {
-      c.parser = make_parser(c.protocol, c.role);
-      c.detection_done = true;
-    } else if (++c.detect_tries >= opts_.detect_segments) {
-      give_up_detection(c);
-    }
-  }
-  if (!c.parser || c.parser->finished()) return;
   Segment seg{dir, clock_.to_unix(ev.h.ts_ns), bytes, ev.length};
+  if (!c.detection_done) {
+    detect(c, ev.h.tgid, seg);
+    return;
+  }
+  feed_parser(c, ev.h.tgid, seg);
+}
+
+void ConnectionTracker::detect(Connection& c, uint32_t tgid, const Segment& seg) {
+  if (!c.detector)
+    c.detector = std::make_unique<StreamDetector>(c.role, c.local_port, c.remote_port, c.udp,
+                                                  opts_.detect_limits);
+  size_t before = c.detector->memory_bytes();
+  StreamDetector::State state = c.detector->feed(seg);
+  detect_bytes_ = detect_bytes_ - before + c.detector->memory_bytes();
+  if (state == StreamDetector::State::Detecting && detect_bytes_ > opts_.detect_budget_bytes) {
+    ++stats_.detect_budget_exhausted;
+    c.detector->finish();
+  }
+  conclude_detection(c, tgid);
+}
+
+void ConnectionTracker::conclude_detection(Connection& c, uint32_t tgid) {
+  StreamDetector& d = *c.detector;
+  if (d.state() == StreamDetector::State::Detecting) return;
+  c.detection_done = true;
+  if (d.state() == StreamDetector::State::Undetected) {
+    note_loss(c, LossReason::Undetected);
+  } else {
+    c.protocol = d.protocol();
+    if (c.role == Role::Unknown) c.role = d.role();
+    c.parser = make_parser(c.protocol, c.role);
+    // The parser sees every byte from the first, as if it had been there all along.
+    for (const Segment& held : d.held()) feed_parser(c, tgid, held);
+  }
+  drop_detector(c);
+}
+
+void ConnectionTracker::drop_detector(Connection& c) {
+  if (!c.detector) return;
+  detect_bytes_ -= std::min(detect_bytes_, c.detector->memory_bytes());
+  c.detector.reset();
+}
+
+void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment& seg) {
+  if (!c.parser || c.parser->finished()) return;
   c.parser->feed(seg, scratch_);
-  emit(c, ev.h.tgid, scratch_);
+  emit(c, tgid, scratch_);
+  const ParserStats& s = c.parser->stats();
+  if (s.parse_errors > 0) {
+    note_loss(c, LossReason::ParseError);
+  } else if (s.resyncs > 0) {
+    note_loss(c, LossReason::Resync);
+  }
 }
 
 bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
@@ -159,7 +192,7 @@ bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
     c.opaque_tls = false;
     c.protocol = Protocol::Unknown;
     c.parser.reset();
-    c.detect_tries = 0;
+    drop_detector(c);
     c.detection_done = false;
     return true;
   }
@@ -167,6 +200,7 @@ bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
   if (!c.detection_done && tls::looks_like_tls_record(bytes)) {
     c.opaque_tls = true;
     c.detection_done = true;
+    drop_detector(c);
     ++stats_.tls_opaque_connections;
     return false;
   }
@@ -194,16 +228,40 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
   records.clear();
 }
 
-void ConnectionTracker::give_up_detection(Connection& c) {
-  c.detection_done = true;
-  ++stats_.undetected_connections;
-  ++stats_.undetected_by_port[c.role == Role::Server ? c.local_port : c.remote_port];
+void ConnectionTracker::note_loss(Connection& c, LossReason reason) {
+  if (reason <= c.loss) return;
+  auto counter = [](LossCounts& n, LossReason r) -> uint64_t& {
+    switch (r) {
+      case LossReason::Undetected:
+        return n.undetected;
+      case LossReason::ParseError:
+        return n.parse_error;
+      default:
+        return n.resync;
+    }
+  };
+  // Bounded: at most kMaxLossProcesses names, the rest share one entry.
+  std::string process = c.comm;
+  LossStats& lost = stats_.lost;
+  if (!lost.by_process.contains(process) && lost.by_process.size() >= kMaxLossProcesses)
+    process = "{other}";
+  LossCounts* totals[] = {&lost.total,
+                          &lost.by_port[c.role == Role::Server ? c.local_port : c.remote_port],
+                          &lost.by_process[process]};
+  for (LossCounts* n : totals) {
+    if (c.loss != LossReason::None) --counter(*n, c.loss);
+    ++counter(*n, reason);
+  }
+  c.loss = reason;
 }
 
 void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) {
-  // A connection that carried bytes no parser claimed is counted, however
-  // short it was.
-  if (!c.detection_done && c.detect_tries > 0) give_up_detection(c);
+  // Bytes still held for detection are decided now, however few they are:
+  // a short connection is parsed or counted, never dropped silently.
+  if (c.detector) {
+    c.detector->finish();
+    conclude_detection(c, key.tgid);
+  }
   if (c.parser) {
     c.parser->close(clock_.to_unix(mono_ns), scratch_);
     emit(c, key.tgid, scratch_);

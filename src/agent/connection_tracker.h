@@ -17,22 +17,41 @@
 #include "core/record.h"
 #include "k8s/cgroup_path.h"
 #include "protocols/parser.h"
+#include "protocols/stream_detector.h"
 #include "socket_trace.h"
 
 namespace loupe {
+
+// Connections whose bytes did not all become records, by the first reason
+// that cost records (each connection counted once, under its worst reason).
+struct LossCounts {
+  uint64_t undetected = 0;   // no protocol module claimed the bytes
+  uint64_t parse_error = 0;  // the parser met malformed input and resynchronised
+  uint64_t resync = 0;       // the parser skipped bytes to find a message start
+
+  uint64_t total() const { return undetected + parse_error + resync; }
+};
+
+struct LossStats {
+  LossCounts total;
+  std::map<uint16_t, LossCounts> by_port;        // server port -> connections
+  std::map<std::string, LossCounts> by_process;  // process name -> connections
+};
+
+enum class LossReason : uint8_t { None, Resync, ParseError, Undetected };
 
 struct TrackerStats {
   uint64_t events = 0;
   uint64_t malformed_events = 0;  // sizes that do not match their type (never expected)
   uint64_t connections_opened = 0;
   uint64_t connections_closed = 0;
-  uint64_t connections_evicted = 0;  // dropped to keep the table bounded
-  uint64_t data_without_open = 0;    // the OPEN event was lost (ring buffer full)
-  uint64_t undetected_connections = 0;
+  uint64_t connections_evicted = 0;     // dropped to keep the table bounded
+  uint64_t data_without_open = 0;       // the OPEN event was lost (ring buffer full)
   uint64_t tls_connections = 0;         // plaintext seen through the SSL uprobes
   uint64_t tls_opaque_connections = 0;  // TLS records from a library Loupe could not probe
   uint64_t records = 0;
-  std::map<uint16_t, uint64_t> undetected_by_port;  // server port -> connections
+  uint64_t detect_budget_exhausted = 0;  // detections decided early for lack of memory
+  LossStats lost;
   std::map<Protocol, ParserStats> parsers;
 };
 
@@ -44,8 +63,11 @@ class ConnectionTracker {
 
   struct Options {
     size_t max_connections = 65536;
-    // Segments of a connection tried for protocol detection before giving up.
-    uint32_t detect_segments = 4;
+    // What one connection may hold while its protocol is undecided.
+    StreamDetector::Limits detect_limits;
+    // Bytes all undecided connections together may hold; past it a
+    // connection is decided with what it has.
+    size_t detect_budget_bytes = 64 * 1024 * 1024;
   };
 
   ConnectionTracker(Options opts, RecordSink sink, ForgetFn forget = {});
@@ -84,8 +106,9 @@ class ConnectionTracker {
     Protocol protocol = Protocol::Unknown;
     bool tls = false;         // payload comes from the SSL uprobes (plaintext)
     bool opaque_tls = false;  // ciphertext only: counted, never parsed
-    uint32_t detect_tries = 0;
     bool detection_done = false;
+    std::unique_ptr<StreamDetector> detector;  // while detection_done is false
+    LossReason loss = LossReason::None;
     std::unique_ptr<ProtocolParser> parser;
     uint64_t last_ns = 0;
   };
@@ -97,7 +120,11 @@ class ConnectionTracker {
   bool route_tls(Connection& c, const loupe_data_event& ev, std::string_view bytes);
   void on_process_exit(uint32_t tgid);
   void finish(const Key& key, Connection& c, uint64_t ts_ns);
-  void give_up_detection(Connection& c);
+  void detect(Connection& c, uint32_t tgid, const Segment& seg);
+  void conclude_detection(Connection& c, uint32_t tgid);
+  void drop_detector(Connection& c);
+  void feed_parser(Connection& c, uint32_t tgid, const Segment& seg);
+  void note_loss(Connection& c, LossReason reason);
   void emit(Connection& c, uint32_t tgid, std::vector<Record>& records);
   void make_room();
   Role infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns);
@@ -114,6 +141,7 @@ class ConnectionTracker {
   std::unordered_map<Key, Connection, KeyHash> conns_;
   std::unordered_map<uint32_t, k8s::ContainerIdentity> pod_ids_;
   std::vector<Record> scratch_;
+  size_t detect_bytes_ = 0;  // held by all detectors
   TrackerStats stats_;
 };
 

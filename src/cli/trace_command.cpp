@@ -34,6 +34,21 @@ bool wanted(const TraceFlags& f, const Record& r) {
          contains_or_empty(f.protocols, std::string(to_string(r.protocol)));
 }
 
+std::string format_losses(const LossCounts& n) {
+  return std::to_string(n.undetected) + " undetected, " + std::to_string(n.parse_error) +
+         " parse_error, " + std::to_string(n.resync) + " resync";
+}
+
+// Where connections lost records, so "Loupe saw nothing" always has a number.
+void print_losses(const LossStats& lost) {
+  for (const auto& [port, n] : lost.by_port)
+    if (n.total() > 0)
+      std::cerr << "loupe trace:   port " << port << ": " << format_losses(n) << "\n";
+  for (const auto& [name, n] : lost.by_process)
+    if (n.total() > 0)
+      std::cerr << "loupe trace:   process " << name << ": " << format_losses(n) << "\n";
+}
+
 int run_trace(const TraceFlags& f) {
   bool json = f.format == "json";
   uint64_t printed = 0;
@@ -69,8 +84,10 @@ int run_trace(const TraceFlags& f) {
   AgentCounters c = agent.counters();
   std::cerr << "loupe trace: " << c.events << " events, " << c.records << " exchanges (" << printed
             << " printed), " << c.kernel_drops << " events dropped, " << c.truncated
-            << " payloads truncated, " << c.undetected_connections
-            << " connections with an unknown protocol\n";
+            << " payloads truncated, " << c.lost.undetected
+            << " connections with an unknown protocol, " << c.lost.parse_error
+            << " with parse errors, " << c.lost.resync << " resynchronised\n";
+  print_losses(agent.losses());
   return kOk;
 }
 

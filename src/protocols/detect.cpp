@@ -14,19 +14,32 @@ bool has_port(const ProtocolModule& m, uint16_t local_port, uint16_t remote_port
 
 }  // namespace
 
-Protocol detect_protocol(std::string_view first_bytes, Direction dir, Role role,
-                         uint16_t local_port, uint16_t remote_port) {
-  if (first_bytes.empty()) return Protocol::Unknown;
-  auto modules = protocol_modules();
-  // Port-matching modules first, so a tie between look-alike first bytes
-  // goes to the protocol the port suggests.
+DetectResult detect_protocol(std::string_view first_bytes, Direction dir, Role role,
+                             uint16_t local_port, uint16_t remote_port) {
+  DetectResult result;
+  if (first_bytes.empty()) {
+    result.verdict = Detection::NeedMore;
+    return result;
+  }
+  bool undecided = false;  // a module asked earlier still needs bytes
   for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& m : modules) {
+    for (const auto& m : protocol_modules()) {
       if (has_port(m, local_port, remote_port) != (pass == 0)) continue;
-      if (m.detect(first_bytes, dir, role) == Detection::Match) return m.protocol;
+      switch (m.detect(first_bytes, dir, role)) {
+        case Detection::Match:
+          if (!undecided) return {Detection::Match, m.protocol, Protocol::Unknown};
+          if (result.fallback == Protocol::Unknown) result.fallback = m.protocol;
+          break;
+        case Detection::NeedMore:
+          undecided = true;
+          break;
+        case Detection::NoMatch:
+          break;
+      }
     }
   }
-  return Protocol::Unknown;
+  if (undecided) result.verdict = Detection::NeedMore;
+  return result;
 }
 
 }  // namespace loupe

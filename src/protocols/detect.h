@@ -18,12 +18,22 @@ enum class Detection : uint8_t {
   NoMatch,   // definitely not this protocol
 };
 
-// Decides the protocol of a connection from the first captured bytes seen in
-// direction `dir`. `remote_port`/`local_port` are hints used only to break
-// ties between protocols whose first bytes look alike (e.g. a MySQL server
-// greeting vs. an unknown binary protocol). Returns Protocol::Unknown when no
-// parser claims the bytes.
-Protocol detect_protocol(std::string_view first_bytes, Direction dir, Role role,
-                         uint16_t local_port, uint16_t remote_port);
+struct DetectResult {
+  Detection verdict = Detection::NoMatch;
+  Protocol protocol = Protocol::Unknown;  // with Match: the protocol
+  // With NeedMore: a protocol that matched while a module asked first (its
+  // port matches) still needs bytes; taken if no more bytes ever come.
+  Protocol fallback = Protocol::Unknown;
+};
+
+// Decides the protocol of a connection from the bytes seen so far in
+// direction `dir` (all of them, from the first, however many syscalls they
+// took). Modules whose default port is `local_port` or `remote_port` are
+// asked first, so a tie between look-alike first bytes goes to the protocol
+// the port suggests, and an undecided port module is waited for. Match when
+// a module claims the bytes, NeedMore while any module could still claim
+// them, NoMatch when none can.
+DetectResult detect_protocol(std::string_view first_bytes, Direction dir, Role role,
+                             uint16_t local_port, uint16_t remote_port);
 
 }  // namespace loupe

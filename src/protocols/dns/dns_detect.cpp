@@ -18,8 +18,9 @@ Detection detect(std::string_view b, Direction dir, Role role) {
   if (announced < kHeaderSize + 5) return Detection::NoMatch;
   // Several messages may share the first write: judge the first one.
   if (plausible_message(rest.substr(0, announced), want_qr)) return Detection::Match;
-  if (rest.size() >= kHeaderSize + 5) return Detection::NoMatch;
-  // Not enough of the message yet to judge it: check what is there.
+  if (rest.size() >= announced) return Detection::NoMatch;
+  // Not all of the message yet (its question may still be arriving, one
+  // byte per syscall even): check what is there.
   if (rest.size() >= 4) {
     uint16_t flags = read_u16(rest, 2);
     if (((flags >> 11) & 0xF) != 0) return Detection::NoMatch;

@@ -22,7 +22,11 @@ Detection either(Detection a, Detection b) {
 }  // namespace
 
 Detection detect(std::string_view first_bytes, Direction dir, Role role) {
-  if (first_bytes.empty()) return Detection::NeedMore;
+  // RFC 9112 2.2: empty lines before a request line are ignored by servers.
+  size_t blank = first_bytes.find_first_not_of("\r\n");
+  if (blank == std::string_view::npos) return Detection::NeedMore;
+  if (blank > 0 && (role == Role::Unknown || dir == request_direction(role)))
+    return request_start(first_bytes.substr(blank));
   if (role == Role::Unknown)
     return either(request_start(first_bytes), response_prefix(first_bytes));
   return dir == request_direction(role) ? request_start(first_bytes) : response_prefix(first_bytes);

@@ -1,6 +1,9 @@
 #include "protocols/http1/head.h"
 
 #include <cstring>
+#include <string>
+
+#include "protocols/http1/start_line.h"
 
 namespace loupe::http1 {
 namespace {
@@ -66,13 +69,34 @@ bool parse_version(std::string_view v) {
   return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && is_digit(v[7]);
 }
 
+// HTTP/0.9 (RFC 1945 4.1): "<method> <target>" with no version. Only
+// known methods and origin-form targets, as servers that answer it accept.
+bool is_simple_request_line(std::string_view line) {
+  size_t sp = line.find(' ');
+  if (sp == std::string_view::npos || sp + 1 >= line.size() || line[sp + 1] != '/') return false;
+  return line.find(' ', sp + 1) == std::string_view::npos && is_known_method(line.substr(0, sp));
+}
+
+std::string_view without_cr(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
 bool parse_request_line(std::string_view line, Head& h) {
   size_t sp1 = line.find(' ');
   size_t sp2 = line.rfind(' ');
+  if (is_simple_request_line(line)) {
+    h.method = line.substr(0, sp1);
+    h.target = line.substr(sp1 + 1);
+    h.simple = true;
+    return true;
+  }
   if (sp1 == std::string_view::npos || sp2 <= sp1 + 1) return false;
   if (!parse_version(line.substr(sp2 + 1))) return false;
   h.method = line.substr(0, sp1);
   h.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  for (char c : h.method)
+    if (!is_token_char(c)) return false;
   return !h.method.empty() && h.target.find(' ') == std::string_view::npos;
 }
 
@@ -89,20 +113,20 @@ bool parse_status_line(std::string_view line, Head& h) {
   return true;
 }
 
-bool parse_field(std::string_view line, Head& h) {
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return true;  // tolerated: not a framing problem
-  std::string_view name = trim(line.substr(0, colon));
-  std::string_view value = trim(line.substr(colon + 1));
+// One field. `value` is the whole value (obs-folds joined, possibly a
+// temporary); `first_line` its first line, a view into the head, kept for
+// the fields Head stores as views.
+bool parse_field(std::string_view name, std::string_view value, std::string_view first_line,
+                 Head& h) {
   switch (name.size()) {
     case 4:
-      if (h.host.empty() && iequals(name, "host")) h.host = value;
+      if (h.host.empty() && iequals(name, "host")) h.host = first_line;
       break;
     case 7:
       if (iequals(name, "upgrade") && !value.empty()) h.upgrade = true;
       break;
     case 11:
-      if (h.traceparent.empty() && iequals(name, "traceparent")) h.traceparent = value;
+      if (h.traceparent.empty() && iequals(name, "traceparent")) h.traceparent = first_line;
       break;
     case 14:
       if (iequals(name, "content-length")) return add_content_length(value, h);
@@ -118,12 +142,15 @@ bool parse_field(std::string_view line, Head& h) {
 
 }  // namespace
 
-size_t find_head_end(std::string_view s, size_t& scan) {
+size_t find_head_end(std::string_view s, size_t& scan, bool request) {
   size_t i = scan;
   while (i < s.size()) {
     const void* p = std::memchr(s.data() + i, '\n', s.size() - i);
     if (p == nullptr) break;
     size_t nl = static_cast<size_t>(static_cast<const char*>(p) - s.data());
+    if (request && std::memchr(s.data(), '\n', nl) == nullptr &&
+        is_simple_request_line(without_cr(s.substr(0, nl))))
+      return nl + 1;
     if (nl + 1 >= s.size() || (s[nl + 1] == '\r' && nl + 2 >= s.size())) {
       scan = nl;  // cannot decide yet: re-examine this LF when more bytes arrive
       return std::string_view::npos;
@@ -139,21 +166,43 @@ size_t find_head_end(std::string_view s, size_t& scan) {
 bool parse_head(std::string_view block, bool request, Head& out) {
   out = Head{};
   bool first = true;
+  // The field being read: a folded line may still continue it.
+  std::string_view name;
+  std::string_view value;
+  std::string folded;  // its value with obs-folds replaced by SP, once it has one
+  bool in_field = false;
+  auto end_field = [&] {
+    if (!in_field) return true;
+    in_field = false;
+    return parse_field(name, folded.empty() ? value : std::string_view(folded), value, out);
+  };
   while (!block.empty()) {
     size_t nl = block.find('\n');
-    std::string_view line = block.substr(0, nl);
+    std::string_view line = without_cr(block.substr(0, nl));
     block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (first) {
       if (!(request ? parse_request_line(line, out) : parse_status_line(line, out))) return false;
       first = false;
       continue;
     }
     if (line.empty()) break;
-    if (line[0] == ' ' || line[0] == '\t') continue;  // obsolete line folding
-    if (!parse_field(line, out)) return false;
+    if (line[0] == ' ' || line[0] == '\t') {  // obsolete line folding
+      if (in_field) {
+        if (folded.empty()) folded.assign(value);
+        folded += ' ';
+        folded += trim(line);
+      }
+      continue;
+    }
+    if (!end_field()) return false;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // tolerated: not a framing problem
+    name = trim(line.substr(0, colon));
+    value = trim(line.substr(colon + 1));
+    folded.clear();
+    in_field = true;
   }
-  if (first) return false;
+  if (first || !end_field()) return false;
   // RFC 9112 6.1: Transfer-Encoding overrides Content-Length; a request whose
   // final coding is not chunked has no determinable length.
   if (out.chunked || out.other_encoding) out.has_length = false;

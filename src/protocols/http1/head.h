@@ -13,6 +13,7 @@ struct Head {
   // Request line (requests only).
   std::string_view method;
   std::string_view target;
+  bool simple = false;  // HTTP/0.9 request line "<method> <target>": no version, no fields
   // Status line (responses only).
   int status = 0;
   // Header fields Loupe uses; views into the parsed block.
@@ -26,14 +27,18 @@ struct Head {
 };
 
 // Finds the end of a head in `s`: the offset just past the empty line that
-// ends it (CRLF CRLF, or bare LFs), or npos. `scan` is where to resume
-// searching and is updated so repeated calls on a growing buffer stay linear.
-size_t find_head_end(std::string_view s, size_t& scan);
+// ends it (CRLF CRLF, or bare LFs), or npos. For a request whose first line
+// is an HTTP/0.9 simple request ("GET /"), the head is that line alone.
+// `scan` is where to resume searching and is updated so repeated calls on a
+// growing buffer stay linear.
+size_t find_head_end(std::string_view s, size_t& scan, bool request);
 
 // Parses a complete head `block` (as delimited by find_head_end). Returns
 // false when the start line is malformed or the framing headers are invalid
 // (bad or conflicting Content-Length, a request with a non-chunked
 // Transfer-Encoding); unknown or malformed other header lines are ignored.
+// Obsolete line folding (a line starting with SP/HTAB) continues the
+// previous field's value (RFC 9112 5.2).
 bool parse_head(std::string_view block, bool request, Head& out);
 
 }  // namespace loupe::http1

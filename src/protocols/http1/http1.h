@@ -19,10 +19,10 @@ namespace loupe::http1 {
 // Ports that make detection try HTTP/1 first (a hint only).
 inline constexpr std::array<uint16_t, 4> kDefaultPorts{80, 8080, 8000, 3000};
 
-// Match when `first_bytes` begin a request line ("<known method> ") in the
-// request direction or "HTTP/1." in the response direction; NeedMore on a
-// prefix of either; NoMatch otherwise. With Role::Unknown either is accepted
-// in either direction.
+// Match when `first_bytes` begin a request (request_start in start_line.h,
+// after any empty lines) in the request direction or "HTTP/1." in the
+// response direction; NeedMore on a prefix of either; NoMatch otherwise.
+// With Role::Unknown either is accepted in either direction.
 Detection detect(std::string_view first_bytes, Direction dir, Role role);
 
 // One parser per connection. `role` decides which direction carries requests

@@ -17,7 +17,7 @@ int hex_value(char c) {
 }
 
 // Enough bytes to decide request_start/response_start either way.
-constexpr size_t kProbe = 32;
+constexpr size_t kMaxProbe = kMaxMethodLen + 1 + kMaxUnknownMethodLine + 16;
 
 }  // namespace
 
@@ -100,25 +100,32 @@ size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
     start_ts_ = ts;
     msg_bytes_ = 0;
   }
+  // The start check may need a whole request line (a method Loupe does not
+  // know); an undecided prefix waits in head_ (bounded: kMaxProbe decides).
+  const size_t held = head_.size();
   std::string_view probe = data;
-  std::array<char, kProbe> buf;
-  if (!head_.empty()) {  // an undecided prefix from earlier segments
-    size_t h = std::min(head_.size(), kProbe);
-    size_t d = std::min(data.size(), kProbe - h);
-    std::memcpy(buf.data(), head_.data(), h);
-    std::memcpy(buf.data() + h, data.data(), d);
-    probe = std::string_view(buf.data(), h + d);
+  if (held > 0) {
+    head_.append(data.substr(0, kMaxProbe - std::min(held, kMaxProbe)));
+    probe = head_;
   }
-  switch (request_ ? request_start(probe) : response_start(probe)) {
-    case Detection::Match:
-      state_ = State::Head;
-      head_scan_ = 0;
-      return 0;
-    case Detection::NeedMore:
-      head_.append(data);  // small: a longer probe always decides
-      return data.size();
-    case Detection::NoMatch:
-      break;
+  Detection d = request_ ? request_start(probe) : response_start(probe);
+  if (d == Detection::NeedMore) {
+    if (held == 0) head_.assign(data);
+    return data.size();
+  }
+  head_.resize(held);  // `data` is consumed by the next state
+  if (d == Detection::Match) {
+    state_ = State::Head;
+    head_scan_ = 0;
+    return 0;
+  }
+  if (!request_ && sink_.simple_response_next()) {
+    // An HTTP/0.9 response: no status line, the body runs until close.
+    msg_bytes_ = head_.size();
+    head_.clear();
+    BodyPlan plan = sink_.on_head(false, Head{}, start_ts_);
+    begin_body(plan, ts);
+    return 0;
   }
   // Not a message start (e.g. the parser began mid-stream): search for one.
   seek_buf_.assign(head_);
@@ -134,7 +141,7 @@ size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
     // Fast path: the whole head is in this segment, parse it in place.
     std::string_view window = data.substr(0, kMaxHead);
     size_t scan = 0;
-    size_t end = find_head_end(window, scan);
+    size_t end = find_head_end(window, scan, request_);
     if (end == std::string_view::npos) {
       if (window.size() == kMaxHead) {
         fail();
@@ -150,7 +157,7 @@ size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
     size_t old = head_.size();
     size_t take = std::min(data.size(), kMaxHead - old);
     head_.append(data.substr(0, take));
-    size_t end = find_head_end(head_, head_scan_);
+    size_t end = find_head_end(head_, head_scan_, request_);
     if (end == std::string_view::npos) {
       if (head_.size() >= kMaxHead) fail();
       return take;

@@ -39,6 +39,10 @@ class MessageSink {
   // `end_ns` is the timestamp of the segment carrying its last seen byte;
   // `wire_bytes` counts head and body, uncaptured bytes included.
   virtual void on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool complete) = 0;
+  // True when the next response answers an HTTP/0.9 request, so bytes that
+  // are not a status line are its body (then on_head gets a Head with
+  // status 0).
+  virtual bool simple_response_next() const = 0;
 
  protected:
   ~MessageSink() = default;

@@ -51,6 +51,25 @@ void Parser::on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool /*c
   }
 }
 
+bool Parser::simple_response_next() const { return !pending_.empty() && pending_.front().simple; }
+
+namespace {
+
+// RFC 9112 3.2.2: with an absolute-form target the authority in it is the
+// host, whatever the Host header says.
+std::string_view absolute_form_authority(std::string_view target) {
+  size_t sep = target.find("://");
+  if (sep == std::string_view::npos || sep == 0) return {};
+  for (char c : target.substr(0, sep))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+          c == '-' || c == '.'))
+      return {};
+  std::string_view rest = target.substr(sep + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
+}
+
+}  // namespace
+
 BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   if (pending_.size() >= kMaxPending) {
     pending_.pop_front();
@@ -61,9 +80,11 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   p.start_ns = start_ns;
   p.head_method = head.method == "HEAD";
   p.connect = head.method == "CONNECT";
+  p.simple = head.simple;
   p.method.assign(head.method);
   p.path.assign(head.target.substr(0, kMaxPath));
-  p.host.assign(head.host.substr(0, kMaxHost));
+  std::string_view authority = absolute_form_authority(head.target);
+  p.host.assign((authority.empty() ? head.host : authority).substr(0, kMaxHost));
   p.trace_id.assign(trace_id_from_traceparent(head.traceparent));
   open_request_seq_ = p.seq;
 
@@ -82,7 +103,7 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
 
 BodyPlan Parser::on_response_head(const Head& head) {
   status_ = head.status;
-  interim_ = head.status < 200 && head.status != 101;
+  interim_ = head.status >= 100 && head.status < 200 && head.status != 101;
   tunnel_ = false;
   const Pending* req = pending_.empty() ? nullptr : &pending_.front();
   // Pair now, not at the response's end: a request that shows up while the
@@ -90,7 +111,9 @@ BodyPlan Parser::on_response_head(const Head& head) {
   response_for_ = req ? req->seq : 0;
   BodyPlan plan;
   if (interim_) return plan;
-  if (head.status == 101 || (req && req->connect && head.status / 100 == 2)) {
+  if (head.status == 0) {  // HTTP/0.9: the body is all the server sends
+    plan.framing = Framing::UntilClose;
+  } else if (head.status == 101 || (req && req->connect && head.status / 100 == 2)) {
     tunnel_ = true;
     plan.framing = Framing::Tunnel;
   } else if ((req && req->head_method) || head.status == 204 || head.status == 304) {

@@ -35,6 +35,7 @@ class Parser final : public ProtocolParser, private MessageSink {
     bool complete = false;  // its body was fully seen
     bool head_method = false;
     bool connect = false;
+    bool simple = false;  // HTTP/0.9: answered by a bare body until close
     std::string method;
     std::string path;
     std::string host;
@@ -43,6 +44,7 @@ class Parser final : public ProtocolParser, private MessageSink {
 
   BodyPlan on_head(bool request, const Head& head, uint64_t start_ns) override;
   void on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool complete) override;
+  bool simple_response_next() const override;
   BodyPlan on_request_head(const Head& head, uint64_t start_ns);
   BodyPlan on_response_head(const Head& head);
   void on_request_end(uint64_t wire_bytes);

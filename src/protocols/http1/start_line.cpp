@@ -1,26 +1,52 @@
 #include "protocols/http1/start_line.h"
 
 #include <array>
+#include <cstring>
 
 namespace loupe::http1 {
 namespace {
 
-constexpr std::array<std::string_view, 20> kMethods{
-    "GET",     "POST",   "PUT",      "DELETE",    "HEAD",  "OPTIONS",   "PATCH",
-    "CONNECT", "TRACE",  "PROPFIND", "PROPPATCH", "MKCOL", "COPY",      "MOVE",
-    "LOCK",    "UNLOCK", "REPORT",   "SEARCH",    "PURGE", "MKCALENDAR"};
-constexpr size_t kMaxMethodLen = 10;
+// Registered methods seen in real traffic (IANA HTTP Method Registry plus
+// common private ones). Any other token is a method too, recognised from its
+// whole request line.
+constexpr std::array<std::string_view, 35> kMethods{"GET",        "POST",        "PUT",
+                                                    "DELETE",     "HEAD",        "OPTIONS",
+                                                    "PATCH",      "CONNECT",     "TRACE",
+                                                    "QUERY",      "PROPFIND",    "PROPPATCH",
+                                                    "MKCOL",      "COPY",        "MOVE",
+                                                    "LOCK",       "UNLOCK",      "REPORT",
+                                                    "SEARCH",     "PURGE",       "MKCALENDAR",
+                                                    "LINK",       "UNLINK",      "ACL",
+                                                    "BIND",       "UNBIND",      "REBIND",
+                                                    "CHECKOUT",   "CHECKIN",     "MERGE",
+                                                    "MKACTIVITY", "MKWORKSPACE", "VERSION-CONTROL",
+                                                    "ORDERPATCH", "UPDATE"};
 
 constexpr std::string_view kVersionPrefix = "HTTP/1.";
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Characters allowed in a request target while scanning backwards during
-// resync: visible ASCII except space.
+// Characters of a request target: visible ASCII (RFC 9112 3.2 forms are all
+// made of them).
 bool is_target_char(char c) { return c > ' ' && c < 0x7f; }
 
-// Length of the longest known method that `run` (all upper-case) ends with.
+// Does `s` continue, from `i`, with "<target> HTTP/1.<d>" + CR/LF?
+Detection rest_of_request_line(std::string_view s, size_t i) {
+  size_t target = i;
+  while (i < s.size() && is_target_char(s[i])) ++i;
+  if (i - target > kMaxUnknownMethodLine) return Detection::NoMatch;
+  if (i == s.size()) return Detection::NeedMore;
+  if (i == target || s[i] != ' ') return Detection::NoMatch;
+  constexpr std::string_view kVersion = "HTTP/1.#";  // '#' marks a digit
+  for (char want : kVersion) {
+    if (++i == s.size()) return Detection::NeedMore;
+    if (want == '#' ? !is_digit(s[i]) : s[i] != want) return Detection::NoMatch;
+  }
+  if (++i == s.size()) return Detection::NeedMore;
+  return s[i] == '\r' || s[i] == '\n' ? Detection::Match : Detection::NoMatch;
+}
+
+// Length of the longest known method that `run` (token characters) ends with.
 size_t known_method_suffix(std::string_view run) {
   size_t best = 0;
   for (auto m : kMethods)
@@ -31,6 +57,11 @@ size_t known_method_suffix(std::string_view run) {
 
 }  // namespace
 
+bool is_token_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
+  return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
 bool is_known_method(std::string_view token) {
   for (auto m : kMethods)
     if (m == token) return true;
@@ -39,13 +70,12 @@ bool is_known_method(std::string_view token) {
 
 Detection request_start(std::string_view s) {
   size_t i = 0;
-  while (i < s.size() && i <= kMaxMethodLen && is_upper(s[i])) ++i;
-  if (i == s.size()) {
-    for (auto m : kMethods)
-      if (m.size() >= s.size() && m.substr(0, s.size()) == s) return Detection::NeedMore;
-    return Detection::NoMatch;
-  }
-  return s[i] == ' ' && is_known_method(s.substr(0, i)) ? Detection::Match : Detection::NoMatch;
+  while (i < s.size() && i <= kMaxMethodLen && is_token_char(s[i])) ++i;
+  if (i > kMaxMethodLen) return Detection::NoMatch;
+  if (i == s.size()) return Detection::NeedMore;
+  if (i == 0 || s[i] != ' ') return Detection::NoMatch;
+  if (is_known_method(s.substr(0, i))) return Detection::Match;
+  return rest_of_request_line(s, i + 1);
 }
 
 Detection response_start(std::string_view s) {
@@ -83,10 +113,13 @@ size_t find_message_start(std::string_view s, bool request) {
     if (t == a - 1 || t == 0 || s[t - 1] != ' ') continue;
     size_t m_end = t - 1;
     size_t m = m_end;
-    while (m > 0 && m_end - m < kMaxMethodLen && is_upper(s[m - 1])) --m;
+    while (m > 0 && m_end - m < kMaxMethodLen && is_token_char(s[m - 1])) --m;
+    if (m == m_end) continue;
+    // A known method may follow the end of a body directly; another token
+    // must start the buffer or a line, or it could be the body's tail.
     size_t len = known_method_suffix(s.substr(m, m_end - m));
-    if (len == 0) continue;
-    return m_end - len;
+    if (len > 0) return m_end - len;
+    if (m == 0 || s[m - 1] == '\n') return m;
   }
 }
 

@@ -10,10 +10,23 @@
 
 namespace loupe::http1 {
 
-// True for the request methods Loupe recognises (case-sensitive, as on the wire).
+// Longest method token and request line accepted from a method Loupe does
+// not know (see request_start).
+inline constexpr size_t kMaxMethodLen = 32;
+inline constexpr size_t kMaxUnknownMethodLine = 4 * 1024;
+
+// RFC 9110 5.6.2 tchar: the characters of a token (a method is any token).
+bool is_token_char(char c);
+
+// True for the request methods Loupe knows (case-sensitive, as on the wire):
+// the RFC 9110 and WebDAV/CalDAV ones, QUERY, PURGE, LINK/UNLINK...
 bool is_known_method(std::string_view token);
 
-// Does `s` begin with "<known method> "? NeedMore when `s` is a proper prefix.
+// Does `s` begin with a request? Match on "<known method> " already, or on
+// a whole request line "<token> <target> HTTP/1.<d>" + CR/LF for any other
+// token method (RFC 9110 9.1: a method is any token; requiring the version
+// keeps text of other protocols from passing for HTTP). NeedMore while `s`
+// is a proper prefix of either, NoMatch otherwise.
 Detection request_start(std::string_view s);
 
 // Does `s` begin with "HTTP/1.<d> <ddd>" followed by SP, CR or LF?
@@ -23,7 +36,8 @@ Detection response_start(std::string_view s);
 // Offset of the first plausible message start in `s`, or npos. Stricter than
 // request_start/response_start because it searches arbitrary bytes (bodies,
 // binary garbage): a request needs a whole request line
-// "<method> <target> HTTP/1.<d>" ended by CR or LF; a response needs a
+// "<method> <target> HTTP/1.<d>" ended by CR or LF, where the method is a
+// known one or a token starting the buffer or a line; a response needs a
 // complete status-line prefix "HTTP/1.<d> <ddd> ".
 size_t find_message_start(std::string_view s, bool request);
 

@@ -135,8 +135,9 @@ TEST_F(TrackerTest, UnknownBytesAreCountedPerPort) {
   open(11, 1, LOUPE_ORIGIN_ACCEPT, 9999, 40000);
   data(11, 1, LOUPE_DIR_INGRESS, std::string_view("\x01\x02\x03\x04garbage", 11));
   simple(LOUPE_EV_CLOSE, 11, 1);
-  EXPECT_EQ(tracker_.stats().undetected_connections, 1u);
-  EXPECT_EQ(tracker_.stats().undetected_by_port.at(9999), 1u);
+  EXPECT_EQ(tracker_.stats().lost.total.undetected, 1u);
+  EXPECT_EQ(tracker_.stats().lost.by_port.at(9999).undetected, 1u);
+  EXPECT_EQ(tracker_.stats().lost.by_process.at("srv").undetected, 1u);
 }
 
 TEST_F(TrackerTest, DataWithoutOpenIsStillParsed) {
@@ -172,6 +173,52 @@ TEST_F(TrackerTest, TableStaysBounded) {
   }
   EXPECT_LE(small.connection_count(), 100u);
   EXPECT_GT(small.stats().connections_evicted, 0u);
+}
+
+}  // namespace
+}  // namespace loupe
+
+namespace loupe {
+namespace {
+
+TEST_F(TrackerTest, RequestWrittenOneBytePerSyscallIsRecorded) {
+  open(20, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  for (char ch : kRequest) data(20, 1, LOUPE_DIR_INGRESS, std::string_view(&ch, 1));
+  for (char ch : kResponse) data(20, 1, LOUPE_DIR_EGRESS, std::string_view(&ch, 1));
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].method, "GET");
+  EXPECT_EQ(records_[0].path, "/x");
+  EXPECT_EQ(records_[0].req_bytes, kRequest.size());
+  simple(LOUPE_EV_CLOSE, 20, 1);
+  EXPECT_EQ(tracker_.stats().lost.total.total(), 0u);
+}
+
+TEST_F(TrackerTest, ShortConnectionStillUndecidedAtCloseIsCounted) {
+  open(21, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  data(21, 1, LOUPE_DIR_INGRESS, "GE");
+  EXPECT_EQ(tracker_.stats().lost.total.undetected, 0u);  // still waiting for bytes
+  simple(LOUPE_EV_CLOSE, 21, 1);
+  EXPECT_EQ(tracker_.stats().lost.total.undetected, 1u);
+  EXPECT_EQ(tracker_.stats().lost.by_port.at(8080).undetected, 1u);
+}
+
+TEST_F(TrackerTest, ParseErrorsAndResyncsAreCountedOncePerConnection) {
+  open(22, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  data(22, 1, LOUPE_DIR_INGRESS, "GET /a HTTP/1.1\r\nContent-Length: x\r\n\r\n");
+  data(22, 1, LOUPE_DIR_INGRESS, "GET /b HTTP/1.1\r\nContent-Length: y\r\n\r\n");
+  simple(LOUPE_EV_CLOSE, 22, 1);
+  // Captured mid-stream: body bytes, then a request.
+  open(23, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40001);
+  data(23, 1, LOUPE_DIR_INGRESS, "GET /partial-body-tail HTTP/1.1\r\n\r\n");
+  data(23, 1, LOUPE_DIR_EGRESS, "tail of a body\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  simple(LOUPE_EV_CLOSE, 23, 1);
+  const LossStats& lost = tracker_.stats().lost;
+  EXPECT_EQ(lost.total.parse_error, 1u);
+  EXPECT_EQ(lost.total.resync, 1u);
+  EXPECT_EQ(lost.total.undetected, 0u);
+  EXPECT_EQ(lost.by_port.at(8080).parse_error, 1u);
+  EXPECT_EQ(lost.by_process.at("srv").resync, 1u);
+  EXPECT_EQ(records_.size(), 1u);  // the resynchronised exchange
 }
 
 }  // namespace

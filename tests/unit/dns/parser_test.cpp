@@ -250,7 +250,8 @@ TEST(DnsParser, GarbageNeverCrashes) {
 }
 
 TEST(DnsParser, Registered) {
-  EXPECT_EQ(detect_protocol(query(1, "example.com", 1), Direction::Egress, Role::Client, 40000, 53),
+  EXPECT_EQ(detect_protocol(query(1, "example.com", 1), Direction::Egress, Role::Client, 40000, 53)
+                .protocol,
             Protocol::Dns);
   EXPECT_NE(loupe::make_parser(Protocol::Dns, Role::Client), nullptr);
 }

@@ -41,9 +41,11 @@ TEST(MysqlDetect, RejectsOtherProtocols) {
 }
 
 TEST(MysqlDetect, RegisteredWithTheDetector) {
-  EXPECT_EQ(loupe::detect_protocol(greeting(kCaps), Direction::Ingress, Role::Client, 40000, 3306),
+  EXPECT_EQ(loupe::detect_protocol(greeting(kCaps), Direction::Ingress, Role::Client, 40000, 3306)
+                .protocol,
             loupe::Protocol::Mysql);
-  EXPECT_EQ(loupe::detect_protocol(query("SELECT 1"), Direction::Egress, Role::Client, 40000, 3306),
+  EXPECT_EQ(loupe::detect_protocol(query("SELECT 1"), Direction::Egress, Role::Client, 40000, 3306)
+                .protocol,
             loupe::Protocol::Mysql);
   EXPECT_NE(loupe::make_parser(loupe::Protocol::Mysql, Role::Server), nullptr);
 }

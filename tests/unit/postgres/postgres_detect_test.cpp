@@ -52,9 +52,11 @@ TEST(PostgresDetect, AuthenticationInResponseDirection) {
 }
 
 TEST(PostgresDetect, RegisteredWithTheDetector) {
-  EXPECT_EQ(loupe::detect_protocol(startup("u", "d"), Direction::Egress, Role::Client, 40000, 5432),
+  EXPECT_EQ(loupe::detect_protocol(startup("u", "d"), Direction::Egress, Role::Client, 40000, 5432)
+                .protocol,
             loupe::Protocol::Postgres);
-  EXPECT_EQ(loupe::detect_protocol(query("SELECT 1"), Direction::Egress, Role::Client, 40000, 6543),
+  EXPECT_EQ(loupe::detect_protocol(query("SELECT 1"), Direction::Egress, Role::Client, 40000, 6543)
+                .protocol,
             loupe::Protocol::Postgres);
   auto p = loupe::make_parser(loupe::Protocol::Postgres, Role::Client);
   EXPECT_NE(p, nullptr);

@@ -42,8 +42,9 @@ TEST(RedisDetect, NotRedis) {
 }
 
 TEST(RedisDetect, Registered) {
-  EXPECT_EQ(detect_protocol(command({"PING"}), Direction::Ingress, Role::Server, 6379, 50000),
-            Protocol::Redis);
+  EXPECT_EQ(
+      detect_protocol(command({"PING"}), Direction::Ingress, Role::Server, 6379, 50000).protocol,
+      Protocol::Redis);
   EXPECT_NE(loupe::make_parser(Protocol::Redis, Role::Server), nullptr);
 }
 

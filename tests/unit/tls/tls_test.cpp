@@ -120,7 +120,7 @@ TEST_F(TrackerTls, PeekedClientHelloThenPlaintextGivesTlsRecord) {
   EXPECT_EQ(records[0].path, "/a");
   EXPECT_EQ(tracker.stats().tls_connections, 1u);
   EXPECT_EQ(tracker.stats().tls_opaque_connections, 0u);
-  EXPECT_EQ(tracker.stats().undetected_connections, 0u);
+  EXPECT_EQ(tracker.stats().lost.total.undetected, 0u);
 }
 
 TEST_F(TrackerTls, CiphertextAfterPlaintextIsIgnored) {
@@ -140,7 +140,7 @@ TEST_F(TrackerTls, UnprobedTlsIsOpaqueNotUndetected) {
     data(LOUPE_DIR_INGRESS, std::string_view("\x17\x03\x03\x00\x05hello", 10), false);
   EXPECT_TRUE(records.empty());
   EXPECT_EQ(tracker.stats().tls_opaque_connections, 1u);
-  EXPECT_EQ(tracker.stats().undetected_connections, 0u);
+  EXPECT_EQ(tracker.stats().lost.total.undetected, 0u);
 }
 
 TEST_F(TrackerTls, PlaintextConnectionsAreNotTls) {
