@@ -3,7 +3,8 @@
 // Input layout: a stream of [control byte][length byte][length bytes]
 // segments. Control bit 0 is the direction; bits 1-3 pick the size of an
 // uncaptured tail (the syscall moved more bytes than were captured), so
-// gaps are exercised. The bytes also go through detection both ways. A
+// gaps are exercised. The bytes also go through detection both ways, and
+// the segments through a StreamDetector (held bytes stay bounded). A
 // parser of every role sees the same stream; beyond "no crash, no leak,
 // no hang", the invariants the agent relies on are checked, plus the
 // target's own per-record `check`.
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "protocols/registry.h"
+#include "protocols/stream_detector.h"
 
 namespace loupe::fuzz {
 
@@ -27,6 +29,24 @@ void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check ch
   if (!module) std::abort();
   std::string_view raw(reinterpret_cast<const char*>(data), size);
   static constexpr uint64_t kTail[8] = {0, 0, 0, 1, 7, 300, 70000, 20000000};
+  for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
+    StreamDetector detector(role, module->default_ports[0], 40000, false);
+    const StreamDetector::Limits limits;
+    uint64_t ts = 1;
+    for (size_t i = 0; i + 2 <= size && detector.state() == StreamDetector::State::Detecting;) {
+      const uint8_t ctl = data[i], len = data[i + 1];
+      i += 2;
+      const size_t n = len < size - i ? len : size - i;
+      std::string_view bytes = raw.substr(i, n);
+      i += n;
+      detector.feed({(ctl & 1) ? Direction::Egress : Direction::Ingress, ts++, bytes,
+                     n + kTail[(ctl >> 1) & 7]});
+      size_t held = 0;
+      for (const Segment& s : detector.held()) held += s.bytes.size();
+      if (held > limits.max_bytes || detector.held().size() > limits.max_segments) std::abort();
+    }
+    detector.finish();
+  }
   for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
     (void)module->detect(raw, Direction::Ingress, role);
     (void)module->detect(raw, Direction::Egress, role);

@@ -21,18 +21,19 @@ enum class Framing : uint8_t { Unknown, Udp, Tcp };
 
 // TCP when the first two bytes announce the DNS message that follows
 // (possibly with more messages after it, or more bytes to come); UDP
-// otherwise. A 2-byte first
-// segment is a length prefix written on its own: UDP DNS is never that short.
+// otherwise. A first segment shorter than any DNS message is the start of a
+// TCP stream split anywhere (a length prefix written on its own, or one byte
+// per syscall): a UDP datagram is never that short.
 Framing decide_framing(std::string_view b) {
-  if (b.size() == 2) return Framing::Tcp;
-  if (b.size() > 2) {
-    size_t announced = read_u16(b, 0);
-    std::string_view rest = b.substr(2);
-    if (announced <= rest.size() && plausible_message(rest.substr(0, announced), -1))
-      return Framing::Tcp;
-    if (plausible_message(b, -1)) return Framing::Udp;
-    if (announced > rest.size() && plausible_message(rest, -1)) return Framing::Tcp;
-  }
+  if (b.size() < kHeaderSize + 5) return Framing::Tcp;
+  size_t announced = read_u16(b, 0);
+  std::string_view rest = b.substr(2);
+  if (announced <= rest.size() && plausible_message(rest.substr(0, announced), -1))
+    return Framing::Tcp;
+  if (plausible_message(b, -1)) return Framing::Udp;
+  // The start of a TCP message whose rest is still arriving.
+  if (announced > rest.size() && detect(b, Direction::Egress, Role::Unknown) != Detection::NoMatch)
+    return Framing::Tcp;
   return Framing::Udp;
 }
 
