@@ -117,6 +117,7 @@ nlohmann::json Agent::status() const {
     tls["connections"] = t.tls_connections;
     tls["opaque_connections"] = t.tls_opaque_connections;
     lost = loss_json(t.lost);
+    lost["detect_budget_exhausted"] = t.detect_budget_exhausted;
     for (const auto& [proto, s] : t.parsers)
       parsers[std::string(to_string(proto))] = {{"records", s.records},
                                                 {"parse_errors", s.parse_errors},

@@ -126,23 +126,30 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
   if (!route_tls(c, ev, bytes)) return;
   Segment seg{dir, clock_.to_unix(ev.h.ts_ns), bytes, ev.length};
   if (!c.detection_done) {
-    detect(c, ev.h.tgid, seg);
+    detect(c, ev.h.tgid, &seg);
     return;
   }
   feed_parser(c, ev.h.tgid, seg);
 }
 
-void ConnectionTracker::detect(Connection& c, uint32_t tgid, const Segment& seg) {
-  if (!c.detector)
+void ConnectionTracker::detect(Connection& c, uint32_t tgid, const Segment* seg) {
+  if (!c.detector) {
+    if (seg == nullptr) return;
     c.detector = std::make_unique<StreamDetector>(c.role, c.local_port, c.remote_port, c.udp,
                                                   opts_.detect_limits);
-  size_t before = c.detector->memory_bytes();
-  StreamDetector::State state = c.detector->feed(seg);
-  detect_bytes_ = detect_bytes_ - before + c.detector->memory_bytes();
-  if (state == StreamDetector::State::Detecting && detect_bytes_ > opts_.detect_budget_bytes) {
-    ++stats_.detect_budget_exhausted;
-    c.detector->finish();
   }
+  // detect_bytes_ follows what the detector holds across the call, whatever
+  // it holds or releases inside.
+  StreamDetector& d = *c.detector;
+  detect_bytes_ -= std::min(detect_bytes_, d.memory_bytes());
+  if (seg == nullptr) {
+    d.finish();
+  } else if (d.feed(*seg) == StreamDetector::State::Detecting &&
+             detect_bytes_ + d.memory_bytes() > opts_.detect_budget_bytes) {
+    ++stats_.detect_budget_exhausted;
+    d.finish();
+  }
+  detect_bytes_ += d.memory_bytes();
   conclude_detection(c, tgid);
 }
 
@@ -258,10 +265,7 @@ void ConnectionTracker::note_loss(Connection& c, LossReason reason) {
 void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) {
   // Bytes still held for detection are decided now, however few they are:
   // a short connection is parsed or counted, never dropped silently.
-  if (c.detector) {
-    c.detector->finish();
-    conclude_detection(c, key.tgid);
-  }
+  detect(c, key.tgid, nullptr);
   if (c.parser) {
     c.parser->close(clock_.to_unix(mono_ns), scratch_);
     emit(c, key.tgid, scratch_);

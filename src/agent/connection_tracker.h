@@ -120,7 +120,9 @@ class ConnectionTracker {
   bool route_tls(Connection& c, const loupe_data_event& ev, std::string_view bytes);
   void on_process_exit(uint32_t tgid);
   void finish(const Key& key, Connection& c, uint64_t ts_ns);
-  void detect(Connection& c, uint32_t tgid, const Segment& seg);
+  // Feeds `seg` to the connection's protocol detection, or with nullptr
+  // tells it no more bytes come; once decided, replays into the parser.
+  void detect(Connection& c, uint32_t tgid, const Segment* seg);
   void conclude_detection(Connection& c, uint32_t tgid);
   void drop_detector(Connection& c);
   void feed_parser(Connection& c, uint32_t tgid, const Segment& seg);

@@ -115,8 +115,10 @@ void StreamDetector::release() {
 }
 
 size_t StreamDetector::memory_bytes() const {
-  return bytes_.capacity() + windows_[0].bytes.capacity() + windows_[1].bytes.capacity() +
-         held_.capacity() * sizeof(Held);
+  // Sizes, not capacities: 0 for a fresh or released detector, so a caller
+  // summing deltas over many detectors never drifts.
+  return bytes_.size() + windows_[0].bytes.size() + windows_[1].bytes.size() +
+         held_.size() * sizeof(Held);
 }
 
 }  // namespace loupe

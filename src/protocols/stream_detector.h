@@ -56,7 +56,8 @@ class StreamDetector {
   std::vector<Segment> held() const;
   void release();
 
-  // Bytes this detector holds, for a caller's budget over many connections.
+  // Bytes this detector holds (0 when fresh or released), for a caller's
+  // budget over many connections.
   size_t memory_bytes() const;
 
  private:

@@ -221,5 +221,32 @@ TEST_F(TrackerTest, ParseErrorsAndResyncsAreCountedOncePerConnection) {
   EXPECT_EQ(records_.size(), 1u);  // the resynchronised exchange
 }
 
+TEST_F(TrackerTest, UndecidedBytesShareOneBudget) {
+  ConnectionTracker::Options opts;
+  opts.detect_budget_bytes = 200;
+  tracker_ = ConnectionTracker(opts, [this](std::vector<Record>& rs) {
+    for (auto& r : rs) records_.push_back(r);
+  });
+  // A token-method request line still arriving: undecided, held.
+  std::string partial = "FOO /" + std::string(25, 'a');
+  for (int fd = 30; fd < 33; ++fd) {
+    open(fd, 1, LOUPE_ORIGIN_ACCEPT, 8080, static_cast<uint16_t>(40000 + fd));
+    data(fd, 1, LOUPE_DIR_INGRESS, partial);
+  }
+  // The third did not fit: decided with what it had (nothing claims it).
+  EXPECT_EQ(tracker_.stats().detect_budget_exhausted, 1u);
+  EXPECT_EQ(tracker_.stats().lost.total.undetected, 1u);
+  for (int fd = 30; fd < 33; ++fd) simple(LOUPE_EV_CLOSE, fd, 1);
+  EXPECT_EQ(tracker_.stats().lost.total.undetected, 3u);
+  // Closed connections gave their share back.
+  open(33, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40033);
+  data(33, 1, LOUPE_DIR_INGRESS, partial);
+  data(33, 1, LOUPE_DIR_INGRESS, " HTTP/1.1\r\n\r\n");
+  data(33, 1, LOUPE_DIR_EGRESS, kResponse);
+  EXPECT_EQ(tracker_.stats().detect_budget_exhausted, 1u);
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].method, "FOO");
+}
+
 }  // namespace
 }  // namespace loupe

@@ -129,6 +129,7 @@ TEST(StreamDetector, GarbageIsGivenUpAfterFewRejections) {
   // Every module rejects such bytes within a few of them.
   EXPECT_LE(fed, 8 * StreamDetector::Limits{}.max_rejections);
   EXPECT_TRUE(d.held().empty());  // given up: nothing kept
+  EXPECT_EQ(d.memory_bytes(), 0u);
   // In whole segments, each rejected segment counts once.
   StreamDetector e(Role::Server, 40000, 40001, false);
   for (uint32_t i = 1; i < StreamDetector::Limits{}.max_rejections; ++i)

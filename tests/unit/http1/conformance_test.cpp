@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http1_test_util.h"
+#include "protocols/http1/start_line.h"
 #include "protocols/stream_detector.h"
 
 namespace loupe::http1::test {
@@ -169,6 +170,22 @@ TEST(Http1Conformance, MixedPipelinedConnection) {
     }
     EXPECT_EQ(conn.parser->stats().parse_errors, 0u);
   }
+}
+
+TEST(Http1Conformance, ResyncFindsTokenMethodsAtALineStart) {
+  // Captured mid-stream: the tail of a body, then requests.
+  Conn c;
+  c.req("tail of a body\nLINK /after-resync HTTP/1.1\r\nHost: h\r\n\r\n", 1);
+  c.resp(ok("x"), 2);
+  ASSERT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.out[0].method, "LINK");
+  EXPECT_EQ(c.out[0].path, "/after-resync");
+  EXPECT_EQ(c.stats().resyncs, 1u);
+  // A token glued to body bytes could be the body's tail: not a start,
+  // unless it ends in a known method.
+  EXPECT_EQ(find_message_start("{\"a\":1}FOO /x HTTP/1.1\r\n", true), std::string_view::npos);
+  EXPECT_EQ(find_message_start("{\"a\":1}GET /x HTTP/1.1\r\n", true), 7u);
+  EXPECT_EQ(find_message_start("FOO /x HTTP/1.1\r\n", true), 0u);
 }
 
 TEST(Http1Conformance, TextOfOtherProtocolsIsNotATokenMethodRequest) {
