@@ -30,8 +30,8 @@ std::vector<Case> cases() {
                         "REPORT", "SEARCH", "X_PRIVATE.v2", "BREW"})
     v.push_back({m, std::string(m) + " /res/1 HTTP/1.1\r\nHost: h\r\n\r\n", m, "/res/1", "h"});
   v.push_back({"absolute_form",
-               "GET http://origin.example:8080/a?b=1 HTTP/1.1\r\nHost: ignored\r\n\r\n", "GET",
-               "http://origin.example:8080/a?b=1", "origin.example:8080"});
+               "GET http://origin.example:8080/a/b HTTP/1.1\r\nHost: ignored\r\n\r\n", "GET",
+               "http://origin.example:8080/a/b", "origin.example:8080"});
   v.push_back({"authority_form",
                "CONNECT db.example:5432 HTTP/1.1\r\nHost: db.example:5432\r\n\r\n", "CONNECT",
                "db.example:5432", "db.example:5432",
