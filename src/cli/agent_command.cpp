@@ -7,8 +7,10 @@
 #include <iostream>
 
 #include "agent/exporter.h"
+#include "agent/metrics/metrics_shipper.h"
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
+#include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
 
@@ -17,6 +19,7 @@ namespace {
 
 struct AgentFlags {
   CaptureFlags capture;
+  MetricsFlags metrics;
   std::string server;
   std::string node_name;
   std::string token_file;
@@ -31,7 +34,15 @@ std::string default_node_name() {
 
 int run_agent(const AgentFlags& f) {
   std::string node = f.node_name.empty() ? default_node_name() : f.node_name;
-  Exporter exporter({.server_url = f.server, .token = read_token(f.token_file)});
+  std::string token = read_token(f.token_file);
+  Exporter exporter({.server_url = f.server, .token = token});
+  metrics::MetricsShipper shipper({.server_url = f.server, .token = token});
+  std::unique_ptr<metrics::MetricsSampler> sampler;
+  if (auto options = metrics_options(f.metrics, node))
+    sampler = std::make_unique<metrics::MetricsSampler>(
+        *options, [&shipper](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
+          shipper.ship(samples, kills);
+        });
   std::vector<Record> pending;
   Agent agent(
       agent_options(f.capture),
@@ -47,8 +58,10 @@ int run_agent(const AgentFlags& f) {
       });
   install_stop_signals();
   agent.start();
+  if (sampler) sampler->start();
   std::cerr << "loupe agent: node " << node << ", sending to " << f.server << "\n";
   wait_for_stop();
+  if (sampler) sampler->stop();
   agent.stop();
   ExporterStats s = exporter.stats();
   std::cerr << "loupe agent: " << agent.counters().records << " records, " << s.sent << " sent, "
@@ -69,6 +82,7 @@ void register_agent(CLI::App& app, int& exit_code) {
                   "Kubernetes node name (default: $NODE_NAME, then the hostname)");
   add_token_flag(*cmd, flags->token_file, "to send to the server");
   add_capture_flags(*cmd, flags->capture);
+  add_metrics_flags(*cmd, flags->metrics);
   cmd->callback([flags, &exit_code] { exit_code = run_agent(*flags); });
 }
 

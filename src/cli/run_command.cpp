@@ -6,6 +6,7 @@
 
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
+#include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
 
@@ -15,14 +16,35 @@ namespace {
 struct RunFlags {
   CaptureFlags capture;
   ServeFlags serve;
+  MetricsFlags metrics;
 };
+
+std::string host_name() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
 
 int run_all_in_one(const RunFlags& f) {
   if (geteuid() != 0)
     std::cerr << "loupe run: not running as root; loading the eBPF programs will probably fail "
                  "(run with sudo)\n";
   std::unique_ptr<Agent> agent;
-  ServerParts server = open_server(f.serve, /*token=*/"", [&agent] { return agent->status(); });
+  std::unique_ptr<metrics::MetricsSampler> sampler;
+  ServerParts server = open_server(f.serve, /*token=*/"", [&agent, &sampler] {
+    nlohmann::json status = agent->status();
+    status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
+    return status;
+  });
+  if (auto options = metrics_options(f.metrics, host_name()))
+    sampler = std::make_unique<metrics::MetricsSampler>(
+        *options, [&server](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
+          try {
+            server.api->ingest_metrics(std::move(samples), kills);
+          } catch (const std::exception& e) {
+            std::cerr << "loupe run: storing metrics failed: " << e.what() << "\n";
+          }
+        });
 
   std::vector<Record> pending;  // one ring-buffer drain's records
   agent = std::make_unique<Agent>(
@@ -40,11 +62,13 @@ int run_all_in_one(const RunFlags& f) {
   install_stop_signals();
   server.api->start();
   agent->start();
+  if (sampler) sampler->start();
   std::cerr << "loupe run: capturing every request on this host; storing in " << f.serve.data_dir
             << " (retention " << f.serve.retention << ")\n";
   std::cout << "Loupe is running: open " << server.api->url() << "  (Ctrl-C to stop)" << std::endl;
   wait_for_stop();
   std::cerr << "loupe run: stopping\n";
+  if (sampler) sampler->stop();
   agent->stop();
   server.api->stop();
   server.queue->stop();  // writes what is queued
@@ -62,6 +86,7 @@ void register_run(CLI::App& app, int& exit_code) {
       "run", "Capture every request on this host and serve the API and UI (needs root)");
   add_serve_flags(*cmd, flags->serve);
   add_capture_flags(*cmd, flags->capture);
+  add_metrics_flags(*cmd, flags->metrics);
   cmd->callback([flags, &exit_code] { exit_code = run_all_in_one(*flags); });
 }
 

@@ -23,7 +23,10 @@ struct ClusterEvent {
   int64_t count = 1;
   int64_t exit_code = 0;  // for terminations
   uint64_t first_ns = 0, last_ns = 0;
-  std::string source;  // "pod-status", "node-status", "event"
+  std::string source;  // "pod-status", "node-status", "event", "kernel" (OOM kills)
+  // Facts only some events have, e.g. an OOM kill's pid, command, workload,
+  // memory limit and usage (core/oom_kill.h); null when none.
+  nlohmann::json details;
 };
 
 nlohmann::json to_json(const ClusterEvent& e);

@@ -48,6 +48,7 @@ nlohmann::json to_json(const store::StoredRequest& r) {
 nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i) {
   return {{"records_stored", s.records_stored},
           {"store_size_bytes", s.store_size_bytes},
+          {"metric_samples_skipped", s.metric_samples_skipped},
           {"ingest",
            {{"accepted", i.accepted},
             {"dropped", i.dropped},

@@ -1,5 +1,6 @@
 #include "server/api_params.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -76,6 +77,25 @@ uint64_t get_step(const Params& p, const store::TimeRange& range) {
     step = static_cast<uint64_t>(*s);
   }
   uint64_t points = (range.to_ns - range.from_ns) / 1'000'000'000ULL / step + 1;
+  if (points > kMaxLatencyPoints)
+    throw ParamError("step", "step is too small for the range: " + std::to_string(points) +
+                                 " points, at most " + std::to_string(kMaxLatencyPoints));
+  return step;
+}
+
+uint64_t get_metric_step(const Params& p, const store::TimeRange& range) {
+  uint64_t range_s = (range.to_ns - range.from_ns) / 1'000'000'000ULL;
+  uint64_t step = std::max<uint64_t>(10, (range_s + 199) / 200);
+  step = step < 60 ? (step + 9) / 10 * 10 : (step + 59) / 60 * 60;
+  if (auto v = get_string(p, "step")) {
+    auto s = to_int(*v);
+    if (!s || *s <= 0 || *s % 10 != 0)
+      throw ParamError("step", "'" + *v +
+                                   "' is not a valid step: use seconds, a positive multiple of 10 "
+                                   "(multiples of 60 read per-minute rollups)");
+    step = static_cast<uint64_t>(*s);
+  }
+  uint64_t points = range_s / step + 1;
   if (points > kMaxLatencyPoints)
     throw ParamError("step", "step is too small for the range: " + std::to_string(points) +
                                  " points, at most " + std::to_string(kMaxLatencyPoints));

@@ -41,6 +41,10 @@ double get_quantile(const Params& p);
 // Step seconds: a positive multiple of 60 (aggregates are per minute), and
 // at most kMaxLatencyPoints buckets over `range`.
 uint64_t get_step(const Params& p, const store::TimeRange& range);
+// Metric step seconds: a positive multiple of 10 (the sampling interval;
+// multiples of 60 read per-minute rollups). Default: about 200 points over
+// the range, rounded up to 10 s below a minute and to whole minutes above.
+uint64_t get_metric_step(const Params& p, const store::TimeRange& range);
 // 1..kMaxRequestsLimit, default 100.
 size_t get_limit(const Params& p);
 std::optional<int> get_status(const Params& p);

@@ -209,6 +209,7 @@ void ApiServer::routes() {
          }));
 
   k8s_routes();
+  metric_routes();
 
   // Errors httplib raises itself (413, 400 on a malformed request...) come
   // without a body; API clients get the same JSON shape as for ours.

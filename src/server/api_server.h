@@ -63,9 +63,15 @@ class ApiServer {
   // embedded agent (`loupe run`) calls it before pushing to the queue.
   void enrich(std::vector<Record>& records) const { cluster_->enrich(records); }
 
+  // Names and stores one batch of agent metrics and OOM kills (the kills
+  // become events). /api/v1/metrics/ingest does this for remote agents;
+  // `loupe run` calls it from its sampler. Throws store::StoreError.
+  void ingest_metrics(std::vector<MetricSample> samples, const std::vector<OomKill>& kills);
+
  private:
   void routes();
   void k8s_routes();
+  void metric_routes();
   bool authorized(const httplib::Request& req, httplib::Response& res) const;
 
   store::Store& store_;

@@ -122,4 +122,53 @@ void ClusterModel::enrich(std::vector<Record>& records) const {
   for (auto& r : records) enrich(r);
 }
 
+namespace {
+
+// The pod and container a kubepods cgroup names, if the model knows them.
+struct PodNames {
+  std::string namespace_, pod, container, workload;
+};
+
+std::optional<PodNames> pod_names(const k8s::MetadataStore& meta, const std::string& pod_uid,
+                                  const std::string& container_id) {
+  std::optional<k8s::PodInfo> pod;
+  PodNames n;
+  if (!container_id.empty()) pod = meta.pod_by_container(container_id, &n.container);
+  if (!pod && !pod_uid.empty()) pod = meta.pod_by_uid(pod_uid);
+  if (!pod) return std::nullopt;
+  n.namespace_ = pod->namespace_;
+  n.pod = pod->name;
+  if (std::string w = meta.workload_of(*pod); !w.empty()) n.workload = pod->namespace_ + "/" + w;
+  return n;
+}
+
+}  // namespace
+
+void ClusterModel::enrich(std::vector<MetricSample>& samples) const {
+  if (!active_) return;
+  // A tick's samples come in runs of one cgroup: look each up once.
+  const MetricSample* prev = nullptr;
+  std::optional<PodNames> names;
+  for (MetricSample& s : samples) {
+    if (s.pod_uid.empty() && s.container_id.empty()) continue;
+    if (!prev || prev->pod_uid != s.pod_uid || prev->container_id != s.container_id)
+      names = pod_names(meta_, s.pod_uid, s.container_id);
+    prev = &s;
+    if (!names) continue;
+    if (s.entity == "container" && !names->container.empty())
+      s.name = names->namespace_ + "/" + names->pod + "/" + names->container;
+    else if (s.entity != "container")
+      s.name = names->namespace_ + "/" + names->pod;
+    s.workload = names->workload;
+  }
+}
+
+ClusterEvent ClusterModel::to_event(const OomKill& kill) const {
+  std::optional<PodNames> names;
+  if (active_) names = pod_names(meta_, kill.pod_uid, kill.container_id);
+  if (!names) return loupe::to_cluster_event(kill, "", "", "", "");
+  return loupe::to_cluster_event(kill, names->namespace_, names->pod, names->container,
+                                 names->workload);
+}
+
 }  // namespace loupe::server

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/metric.h"
+#include "core/oom_kill.h"
 #include "core/record.h"
 #include "k8s/metadata_store.h"
 #include "store/store.h"
@@ -37,6 +39,11 @@ class ClusterModel {
 
   void enrich(std::vector<Record>& records) const;
   void enrich(Record& r) const;
+  // Names the pods and containers of kubepods samples ("namespace/pod",
+  // "namespace/pod/container") and fills their workload; samples of pods
+  // the model does not know keep the agent's name (the cgroup path).
+  void enrich(std::vector<MetricSample>& samples) const;
+  ClusterEvent to_event(const OomKill& kill) const;
 
   bool active() const { return active_.load(); }
   k8s::MetadataStore::Counts counts() const { return meta_.counts(); }

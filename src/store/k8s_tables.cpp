@@ -19,15 +19,22 @@ CREATE TABLE IF NOT EXISTS k8s_events(
   reason TEXT NOT NULL, time_ns INTEGER NOT NULL,
   message TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL,
   count INTEGER NOT NULL, exit_code INTEGER NOT NULL, first_ns INTEGER NOT NULL,
-  last_ns INTEGER NOT NULL,
+  last_ns INTEGER NOT NULL, details TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(namespace, kind, name, container, reason, time_ns)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS k8s_events_time ON k8s_events(time_ns);
 )sql";
+
+// Databases written before events had details gain the column.
+void add_details_column(Db& db) {
+  Stmt cols(db, "SELECT 1 FROM pragma_table_info('k8s_events') WHERE name = 'details'");
+  if (!cols.step()) db.exec("ALTER TABLE k8s_events ADD COLUMN details TEXT NOT NULL DEFAULT ''");
+}
 
 }  // namespace
 
 K8sTables::K8sTables(Db& wdb) : db_(&wdb) {
   wdb.exec(kSchema);
+  add_details_column(wdb);
   insert_snapshot_ =
       Stmt(wdb, "INSERT INTO k8s_snapshots(received_ns, collector, body) VALUES(?,?,?)");
   insert_change_ =
@@ -37,7 +44,7 @@ K8sTables::K8sTables(Db& wdb) : db_(&wdb) {
   upsert_event_ = Stmt(wdb,
                        "INSERT OR REPLACE INTO k8s_events(namespace, kind, name, container, "
                        "reason, time_ns, message, type, source, count, exit_code, first_ns, "
-                       "last_ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                       "last_ns, details) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   rolled_back();
 }
 
@@ -72,6 +79,8 @@ void K8sTables::write(const K8sIngest& in) {
     upsert_event_.bind(i++, e.exit_code);
     upsert_event_.bind(i++, i64(e.first_ns));
     upsert_event_.bind(i++, i64(e.last_ns));
+    std::string details = e.details.is_object() ? e.details.dump() : std::string();
+    upsert_event_.bind(i++, std::string_view(details));
     upsert_event_.run();
   }
 }
@@ -105,7 +114,7 @@ std::optional<K8sHistory> K8sTables::history(Db& db) {
 std::vector<ClusterEvent> K8sTables::events(Db& db, const EventQuery& q) {
   std::string sql =
       "SELECT namespace, kind, name, container, reason, time_ns, message, type, source, count, "
-      "exit_code, first_ns, last_ns FROM k8s_events WHERE time_ns >= ? AND time_ns < ?";
+      "exit_code, first_ns, last_ns, details FROM k8s_events WHERE time_ns >= ? AND time_ns < ?";
   if (q.namespace_) sql += " AND namespace = ?";
   if (q.object) sql += " AND name = ?";
   if (q.reason) sql += " AND reason = ?";
@@ -130,6 +139,9 @@ std::vector<ClusterEvent> K8sTables::events(Db& db, const EventQuery& q) {
     e.exit_code = s.i64(c++);
     e.first_ns = static_cast<uint64_t>(s.i64(c++));
     e.last_ns = static_cast<uint64_t>(s.i64(c++));
+    if (std::string details = s.text(c++); !details.empty())
+      e.details = nlohmann::json::parse(details, nullptr, /*allow_exceptions=*/false);
+    if (e.details.is_discarded()) e.details = nullptr;
     out.push_back(std::move(e));
   }
   return out;

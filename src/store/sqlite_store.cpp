@@ -15,6 +15,7 @@
 
 #include "store/caller_identity.h"
 #include "store/k8s_tables.h"
+#include "store/metric_tables.h"
 #include "store/pair_rollup.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
@@ -95,6 +96,9 @@ class SqliteStore : public Store {
   void write_k8s(const K8sIngest& in) override;
   std::optional<K8sHistory> k8s_history() override;
   std::vector<ClusterEvent> events(const EventQuery& q) override;
+  void write_metrics(const std::vector<MetricSample>& samples) override;
+  std::vector<MetricPoint> metrics(const MetricQuery& q) override;
+  std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) override;
 
  private:
   // A read connection borrowed from the pool for one query.
@@ -131,11 +135,13 @@ class SqliteStore : public Store {
   PairRollup edges_;    // edge_agg: caller -> callee, for /map
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
+  MetricTables metrics_;
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
 
   std::atomic<uint64_t> records_{0};
+  std::atomic<uint64_t> metric_samples_skipped_{0};
 };
 
 SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
@@ -161,6 +167,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   edges_ = PairRollup(wdb_, "edge_agg");
   k8s_agg_ = PairRollup(wdb_, "k8s_agg");
   k8s_ = K8sTables(wdb_);
+  metrics_ = MetricTables(wdb_);
 
   std::string placeholders = "?";
   for (const char* c = kInsertColumns; *c; ++c)
@@ -476,6 +483,7 @@ std::vector<StoredRequest> SqliteStore::requests(const RequestQuery& q) {
 StoreStats SqliteStore::stats() {
   StoreStats st;
   st.records_stored = records_.load();
+  st.metric_samples_skipped = metric_samples_skipped_.load();
   std::error_code ec;
   for (const char* suffix : {"", "-wal"}) {
     auto size = std::filesystem::file_size(path_ + suffix, ec);
@@ -485,9 +493,16 @@ StoreStats SqliteStore::stats() {
 }
 
 uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
+  std::lock_guard lock(write_mu_);
+  // Raw metric samples go after their own (shorter) retention even when the
+  // rest is kept for ever; their minute rollups live as long as records.
+  uint64_t raw_retention = options_.metrics_raw_retention_ns;
+  if (options_.retention_ns) raw_retention = std::min(raw_retention, options_.retention_ns);
+  uint64_t keep = options_.retention_ns;
+  metrics_.delete_before(now_ns > raw_retention ? now_ns - raw_retention : 0,
+                         keep && now_ns > keep ? now_ns - keep : 0);
   if (options_.retention_ns == 0 || now_ns <= options_.retention_ns) return 0;
   uint64_t cutoff = now_ns - options_.retention_ns;
-  std::lock_guard lock(write_mu_);
   Stmt del(wdb_, "DELETE FROM requests WHERE id < ?");
   del.bind(1, time_key(cutoff));
   del.run();
@@ -571,6 +586,31 @@ std::optional<K8sHistory> SqliteStore::k8s_history() {
 std::vector<ClusterEvent> SqliteStore::events(const EventQuery& q) {
   auto rd = reader();
   return K8sTables::events(rd.db(), q);
+}
+
+void SqliteStore::write_metrics(const std::vector<MetricSample>& samples) {
+  if (samples.empty()) return;
+  std::lock_guard lock(write_mu_);
+  wdb_.exec("BEGIN");
+  try {
+    metrics_.write(samples);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    metrics_.rolled_back();
+    throw;
+  }
+  metric_samples_skipped_ = metrics_.skipped();
+}
+
+std::vector<MetricPoint> SqliteStore::metrics(const MetricQuery& q) {
+  auto rd = reader();
+  return MetricTables::query(rd.db(), q);
+}
+
+std::vector<MetricSeriesInfo> SqliteStore::metric_series(const MetricSeriesQuery& q) {
+  auto rd = reader();
+  return MetricTables::series(rd.db(), q);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/cluster_event.h"
+#include "core/metric.h"
 #include "core/record.h"
 
 namespace loupe::store {
@@ -29,6 +30,8 @@ class StoreError : public std::runtime_error {
 
 struct StoreOptions {
   uint64_t retention_ns = 24ULL * 3600 * 1'000'000'000ULL;  // 0 keeps everything
+  // Raw (10 s) metric samples; per-minute rollups are kept for retention_ns.
+  uint64_t metrics_raw_retention_ns = 6ULL * 3600 * 1'000'000'000ULL;
 };
 
 // Half-open [from_ns, to_ns). Aggregate-backed queries are minute-granular:
@@ -137,9 +140,34 @@ struct K8sHistory {
   std::vector<std::string> changes;
 };
 
+// One time series of /api/v1/metrics: entity "workload" sums the series of
+// the workload's pods; without a label every label's series are summed.
+struct MetricQuery {
+  std::string entity;  // "node" | "pod" | "workload" | "container" | "process"
+  std::string name;
+  std::string metric;  // a catalog name (core/metric.h)
+  std::optional<std::string> label;
+  TimeRange range;
+  uint64_t step_s = 60;  // a multiple of 60 reads the per-minute rollup, else raw samples
+};
+
+struct MetricPoint {
+  uint64_t t = 0;  // bucket start, unix seconds
+  double value = 0;
+};
+
+struct MetricSeriesQuery {
+  std::optional<std::string> entity, name, workload;
+};
+
+struct MetricSeriesInfo {
+  std::string entity, name, label, metric, workload;
+};
+
 struct StoreStats {
   uint64_t records_stored = 0;
   uint64_t store_size_bytes = 0;
+  uint64_t metric_samples_skipped = 0;
 };
 
 class Store {
@@ -169,6 +197,12 @@ class Store {
   virtual void write_k8s(const K8sIngest& in) = 0;
   virtual std::optional<K8sHistory> k8s_history() = 0;
   virtual std::vector<ClusterEvent> events(const EventQuery& q) = 0;  // newest first
+
+  // Metric samples (one transaction; may run on any thread). Samples of
+  // unknown metrics are skipped (counted in stats).
+  virtual void write_metrics(const std::vector<MetricSample>& samples) = 0;
+  virtual std::vector<MetricPoint> metrics(const MetricQuery& q) = 0;  // oldest first
+  virtual std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) = 0;
 
   // Deletes everything that started before now_ns - retention. Returns the
   // number of raw records deleted.

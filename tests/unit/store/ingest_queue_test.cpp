@@ -47,6 +47,9 @@ class GatedStore : public Store {
   void write_k8s(const K8sIngest&) override {}
   std::optional<K8sHistory> k8s_history() override { return std::nullopt; }
   std::vector<ClusterEvent> events(const EventQuery&) override { return {}; }
+  void write_metrics(const std::vector<MetricSample>&) override {}
+  std::vector<MetricPoint> metrics(const MetricQuery&) override { return {}; }
+  std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery&) override { return {}; }
 
  private:
   std::mutex mu_;

@@ -1,0 +1,150 @@
+#include "agent/metrics/metrics_sampler.h"
+
+#include <time.h>
+
+#include "core/time_format.h"
+
+namespace loupe::metrics {
+
+namespace {
+
+uint64_t mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+MetricsSampler::MetricsSampler(MetricsOptions opts, Sink sink)
+    : opts_(std::move(opts)),
+      sink_(std::move(sink)),
+      cgroups_(opts_.mounts),
+      node_(opts_.node, opts_.proc_root) {}
+
+MetricsSampler::~MetricsSampler() { stop(); }
+
+void MetricsSampler::start() {
+  if (opts_.trace_oom && !oom_.start([this](const OomTraceEvent& e) { on_oom(e); }, &oom_error_))
+    oom_error_ += "; OOM kills come from the cgroups' oom_kill counters instead";
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void MetricsSampler::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void MetricsSampler::run() {
+  // OOM kills are waited for between ticks, in slices short enough for
+  // stop() to be prompt.
+  constexpr auto kSlice = std::chrono::milliseconds(250);
+  auto next = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next) {
+      tick();
+      next += opts_.interval;
+      // A slow tick (a busy host) skips ahead rather than bursting to catch up.
+      now = std::chrono::steady_clock::now();
+      if (next < now) next = now + opts_.interval;
+    }
+    auto wait = std::min<std::chrono::steady_clock::duration>(kSlice, next - now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
+    if (oom_.active())
+      oom_.poll(static_cast<int>(ms));
+    else
+      std::this_thread::sleep_for(wait);
+  }
+}
+
+void MetricsSampler::on_oom(const OomTraceEvent& e) {
+  const CgroupMounts& m = opts_.mounts;
+  // The memory cgroup names the limit that was hit; the v2 cgroup is the
+  // fallback when the memory controller has no hierarchy of its own.
+  std::string path = find_cgroup_by_id(m.memory.empty() ? m.v2 : m.memory, e.memory_cgroup_id);
+  if (path.empty()) path = find_cgroup_by_id(m.v2, e.dfl_cgroup_id);
+  OomKill k;
+  k.time_ns = e.time_ns;
+  k.pid = e.pid;
+  k.command = e.command;
+  k.cgroup = path;
+  k.node = opts_.node;
+  if (!path.empty()) {
+    k8s::ContainerIdentity id = k8s::parse_cgroup_path(path);
+    k.pod_uid = id.pod_uid;
+    k.container_id = id.container_id;
+    CgroupStats stats;
+    if (read_cgroup(m, path, stats) != ReadStatus::Vanished) {
+      k.memory_limit_bytes = stats.memory_limit.value_or(0);
+      k.memory_usage_bytes = stats.memory_peak.value_or(stats.memory_usage.value_or(0));
+    }
+  }
+  std::vector<MetricSample> none;
+  std::vector<OomKill> kills{std::move(k)};
+  sink_(none, kills);
+  std::lock_guard lock(mu_);
+  ++oom_kills_;
+}
+
+OomKill MetricsSampler::kill_from_counter(const CgroupOomDelta& d, uint64_t now_ns) const {
+  OomKill k;
+  k.time_ns = now_ns;
+  k.cgroup = d.target->path;
+  k.pod_uid = d.target->identity.pod_uid;
+  k.container_id = d.target->identity.container_id;
+  k.node = opts_.node;
+  k.memory_limit_bytes = d.stats.memory_limit.value_or(0);
+  k.memory_usage_bytes = d.stats.memory_peak.value_or(d.stats.memory_usage.value_or(0));
+  return k;
+}
+
+void MetricsSampler::tick() {
+  auto started = std::chrono::steady_clock::now();
+  uint64_t now = now_unix_ns(), mono = mono_ns();
+  std::vector<MetricSample> samples;
+  std::vector<CgroupOomDelta> oom;
+  node_.sample(now, mono, samples);
+  cgroups_.sample(now, mono, samples, &oom);
+  // The cgroup's counter says how many were killed, not who: one event per
+  // kill, without a pid.
+  std::vector<OomKill> kills;
+  if (!oom_.active())  // else the tracepoint has reported each kill already
+    for (const CgroupOomDelta& d : oom)
+      for (uint64_t i = 0; i < d.kills; ++i) kills.push_back(kill_from_counter(d, now));
+  size_t n = samples.size(), k = kills.size();
+  sink_(samples, kills);
+  std::lock_guard lock(mu_);
+  ++ticks_;
+  samples_ += n;
+  oom_kills_ += k;
+  last_tick_ms_ =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  cgroup_stats_ = cgroups_.stats();
+  node_stats_ = node_.stats();
+}
+
+nlohmann::json MetricsSampler::status() const {
+  std::lock_guard lock(mu_);
+  const CgroupMounts& m = opts_.mounts;
+  return {{"interval_s", std::chrono::duration<double>(opts_.interval).count()},
+          {"oom_tracepoint", oom_.active()},
+          {"oom_tracepoint_error", oom_error_},
+          {"ticks", ticks_},
+          {"samples", samples_},
+          {"oom_kills", oom_kills_},
+          {"last_tick_ms", last_tick_ms_},
+          {"cgroups", cgroup_stats_.cgroups},
+          {"cgroups_vanished", cgroup_stats_.vanished},
+          {"cgroups_malformed", cgroup_stats_.malformed},
+          {"node_files_malformed", node_stats_.malformed},
+          {"hierarchy",
+           {{"v2", m.v2},
+            {"v1_cpu", m.cpu},
+            {"v1_cpuacct", m.cpuacct},
+            {"v1_memory", m.memory},
+            {"walk_root", m.walk_root()}}}};
+}
+
+}  // namespace loupe::metrics

@@ -1,0 +1,211 @@
+#include "store/metric_tables.h"
+
+#include <map>
+
+#include "store/request_rows.h"
+
+namespace loupe::store {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS metric_series(
+  id INTEGER PRIMARY KEY, entity TEXT NOT NULL, name TEXT NOT NULL, label TEXT NOT NULL,
+  metric TEXT NOT NULL, workload TEXT NOT NULL,
+  UNIQUE(entity, name, label, metric));
+CREATE INDEX IF NOT EXISTS metric_series_workload ON metric_series(workload, metric);
+CREATE TABLE IF NOT EXISTS metric_raw(
+  series INTEGER NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY(series, t)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS metric_raw_time ON metric_raw(t);
+CREATE TABLE IF NOT EXISTS metric_minute(
+  series INTEGER NOT NULL, minute INTEGER NOT NULL,
+  sum REAL NOT NULL, count INTEGER NOT NULL, max REAL NOT NULL,
+  PRIMARY KEY(series, minute)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS metric_minute_time ON metric_minute(minute);
+)sql";
+
+std::string series_key(const MetricSample& s) {
+  std::string k;
+  k.reserve(s.entity.size() + s.name.size() + s.label.size() + s.metric.size() + 3);
+  for (const std::string* f : {&s.entity, &s.name, &s.label, &s.metric}) {
+    k += *f;
+    k += '\0';
+  }
+  return k;
+}
+
+// Sum and count per bucket of one series.
+struct Bucket {
+  double sum = 0;
+  int64_t count = 0;
+};
+
+std::map<int64_t, Bucket> read_buckets(Db& db, int64_t series, const MetricQuery& q) {
+  bool raw = q.step_s % 60 != 0;
+  auto step = static_cast<int64_t>(q.step_s);
+  auto from = static_cast<int64_t>(q.range.from_ns / 1'000'000'000ULL);
+  auto to = static_cast<int64_t>((q.range.to_ns + 999'999'999ULL) / 1'000'000'000ULL);
+  Stmt s(db, raw ? "SELECT t / ?, sum(value), count(*) FROM metric_raw "
+                   "WHERE series = ? AND t >= ? AND t < ? GROUP BY 1"
+                 : "SELECT minute / ?, sum(sum), sum(count) FROM metric_minute "
+                   "WHERE series = ? AND minute >= ? AND minute < ? GROUP BY 1");
+  s.bind(1, step);
+  s.bind(2, series);
+  s.bind(3, from);
+  s.bind(4, to);
+  std::map<int64_t, Bucket> out;
+  while (s.step()) out[s.i64(0)] = {s.f64(1), s.i64(2)};
+  return out;
+}
+
+std::vector<int64_t> select_series(Db& db, const MetricQuery& q, std::string_view metric) {
+  // A workload is the sum of its pods.
+  bool workload = q.entity == "workload";
+  std::string sql = workload ? "SELECT id FROM metric_series WHERE workload = ? AND metric = ? "
+                               "AND entity = 'pod'"
+                             : "SELECT id FROM metric_series WHERE name = ? AND metric = ? "
+                               "AND entity = ?";
+  if (q.label) sql += " AND label = ?";
+  Stmt s(db, sql);
+  int i = 1;
+  s.bind(i++, std::string_view(q.name));
+  s.bind(i++, metric);
+  if (!workload) s.bind(i++, std::string_view(q.entity));
+  if (q.label) s.bind(i++, std::string_view(*q.label));
+  std::vector<int64_t> ids;
+  while (s.step()) ids.push_back(s.i64(0));
+  return ids;
+}
+
+// Bucket -> value of `metric` summed over the selected series.
+std::map<int64_t, double> summed(Db& db, const MetricQuery& q, std::string_view metric,
+                                 MetricKind kind) {
+  std::map<int64_t, double> out;
+  for (int64_t id : select_series(db, q, metric))
+    for (const auto& [b, v] : read_buckets(db, id, q))
+      out[b] += kind == MetricKind::Gauge ? v.sum / static_cast<double>(v.count) : v.sum;
+  return out;
+}
+
+}  // namespace
+
+MetricTables::MetricTables(Db& wdb) : db_(&wdb) {
+  wdb.exec(kSchema);
+  insert_series_ = Stmt(wdb,
+                        "INSERT INTO metric_series(entity, name, label, metric, workload) "
+                        "VALUES(?,?,?,?,?)");
+  update_workload_ = Stmt(wdb, "UPDATE metric_series SET workload = ? WHERE id = ?");
+  insert_raw_ = Stmt(wdb, "INSERT OR IGNORE INTO metric_raw(series, t, value) VALUES(?,?,?)");
+  upsert_minute_ = Stmt(wdb,
+                        "INSERT INTO metric_minute(series, minute, sum, count, max) "
+                        "VALUES(?,?,?,1,?) ON CONFLICT(series, minute) DO UPDATE SET "
+                        "sum = sum + excluded.sum, count = count + 1, "
+                        "max = max(max, excluded.max)");
+  rolled_back();
+}
+
+void MetricTables::rolled_back() {
+  series_.clear();
+  Stmt all(*db_, "SELECT id, entity, name, label, metric, workload FROM metric_series");
+  while (all.step()) {
+    MetricSample s;
+    s.entity = all.text(1);
+    s.name = all.text(2);
+    s.label = all.text(3);
+    s.metric = all.text(4);
+    series_[series_key(s)] = {all.i64(0), all.text(5)};
+  }
+}
+
+int64_t MetricTables::series_id(const MetricSample& s) {
+  std::string key = series_key(s);
+  if (auto it = series_.find(key); it != series_.end()) {
+    // A pod named before the collector reported it gains its workload later.
+    if (!s.workload.empty() && it->second.workload != s.workload) {
+      update_workload_.bind(1, std::string_view(s.workload));
+      update_workload_.bind(2, it->second.id);
+      update_workload_.run();
+      it->second.workload = s.workload;
+    }
+    return it->second.id;
+  }
+  insert_series_.bind(1, std::string_view(s.entity));
+  insert_series_.bind(2, std::string_view(s.name));
+  insert_series_.bind(3, std::string_view(s.label));
+  insert_series_.bind(4, std::string_view(s.metric));
+  insert_series_.bind(5, std::string_view(s.workload));
+  insert_series_.run();
+  int64_t id = sqlite3_last_insert_rowid(db_->get());
+  series_.emplace(std::move(key), SeriesRow{id, s.workload});
+  return id;
+}
+
+void MetricTables::write(const std::vector<MetricSample>& samples) {
+  for (const MetricSample& s : samples) {
+    const MetricInfo* info = find_metric(s.metric);
+    // Ratios are computed at query time from their counters, never stored.
+    if (!info || info->kind == MetricKind::Ratio || s.entity.empty() || s.name.empty() ||
+        s.time_ns == 0) {
+      ++skipped_;
+      continue;
+    }
+    int64_t id = series_id(s);
+    auto t = static_cast<int64_t>(s.time_ns / 1'000'000'000ULL);
+    insert_raw_.bind(1, id);
+    insert_raw_.bind(2, t);
+    insert_raw_.bind(3, s.value);
+    insert_raw_.run();
+    // A sample sent twice (an agent retrying a batch the server took) is
+    // stored once and rolled up once.
+    if (sqlite3_changes(db_->get()) == 0) continue;
+    upsert_minute_.bind(1, id);
+    upsert_minute_.bind(2, t / 60 * 60);
+    upsert_minute_.bind(3, s.value);
+    upsert_minute_.bind(4, s.value);
+    upsert_minute_.run();
+  }
+}
+
+void MetricTables::delete_before(uint64_t raw_cutoff_ns, uint64_t minute_cutoff_ns) {
+  Stmt raw(*db_, "DELETE FROM metric_raw WHERE t < ?");
+  raw.bind(1, static_cast<int64_t>(raw_cutoff_ns / 1'000'000'000ULL));
+  raw.run();
+  Stmt minute(*db_, "DELETE FROM metric_minute WHERE minute + 60 <= ?");
+  minute.bind(1, static_cast<int64_t>(minute_cutoff_ns / 1'000'000'000ULL));
+  minute.run();
+}
+
+std::vector<MetricPoint> MetricTables::query(Db& db, const MetricQuery& q) {
+  const MetricInfo* info = find_metric(q.metric);
+  if (!info) return {};
+  std::map<int64_t, double> values;
+  if (info->kind == MetricKind::Ratio) {
+    auto num = summed(db, q, info->numerator, MetricKind::Counter);
+    for (const auto& [b, den] : summed(db, q, info->denominator, MetricKind::Counter))
+      if (den > 0) values[b] = num.contains(b) ? num[b] / den : 0.0;
+  } else {
+    values = summed(db, q, info->name, info->kind);
+  }
+  std::vector<MetricPoint> out;
+  out.reserve(values.size());
+  for (const auto& [b, v] : values) out.push_back({static_cast<uint64_t>(b) * q.step_s, v});
+  return out;
+}
+
+std::vector<MetricSeriesInfo> MetricTables::series(Db& db, const MetricSeriesQuery& q) {
+  std::string sql = "SELECT entity, name, label, metric, workload FROM metric_series WHERE 1";
+  if (q.entity) sql += " AND entity = ?";
+  if (q.name) sql += " AND name = ?";
+  if (q.workload) sql += " AND workload = ?";
+  sql += " ORDER BY entity, name, metric, label";
+  Stmt s(db, sql);
+  int i = 1;
+  for (const auto* f : {&q.entity, &q.name, &q.workload})
+    if (*f) s.bind(i++, std::string_view(**f));
+  std::vector<MetricSeriesInfo> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+  return out;
+}
+
+}  // namespace loupe::store
