@@ -88,6 +88,8 @@ void CgroupSampler::sample(uint64_t now_ns, uint64_t mono_ns, std::vector<Metric
   ++stats_.ticks;
   targets_ = discover_cgroups(mounts_.walk_root());
   stats_.cgroups = 0;
+  std::vector<std::pair<const CgroupTarget*, CgroupStats>> read;
+  read.reserve(targets_.size());
   for (const CgroupTarget& t : targets_) {
     CgroupStats cur;
     ReadStatus status = read_cgroup(mounts_, t.path, cur);
@@ -97,6 +99,23 @@ void CgroupSampler::sample(uint64_t now_ns, uint64_t mono_ns, std::vector<Metric
       continue;
     }
     if (status == ReadStatus::Malformed) ++stats_.malformed;
+    read.emplace_back(&t, cur);
+  }
+  // v1 counts an OOM kill only in the cgroup whose limit was hit (often the
+  // container's), v2's memory.events is hierarchical: add the containers'
+  // kills to their pod so a pod counts its containers' kills on both.
+  if (!mounts_.memory.empty()) {
+    std::unordered_map<std::string, CgroupStats*> pods;
+    for (auto& [t, st] : read)
+      if (t->entity == "pod") pods[t->identity.pod_uid] = &st;
+    for (auto& [t, st] : read) {
+      auto pod = pods.find(t->identity.pod_uid);
+      if (t->entity != "container" || pod == pods.end() || !st.oom_kills) continue;
+      pod->second->oom_kills = pod->second->oom_kills.value_or(0) + *st.oom_kills;
+    }
+  }
+  for (auto& [target, cur] : read) {
+    const CgroupTarget& t = *target;
     ++stats_.cgroups;
     auto emit = [&](const char* metric, double value) {
       MetricSample s;
@@ -138,7 +157,8 @@ void CgroupSampler::sample(uint64_t now_ns, uint64_t mono_ns, std::vector<Metric
       }
       if (auto d = delta(p.oom_kills, cur.oom_kills)) {
         emit("oom_kills", static_cast<double>(*d));
-        if (*d > 0 && oom) oom->push_back({&t, *d, cur});
+        // A pod's count includes its containers' (above): one event per kill.
+        if (*d > 0 && oom && t.entity != "pod") oom->push_back({&t, *d, cur});
       }
     }
     prev.stats = cur;

@@ -117,8 +117,10 @@ TEST(CgroupSampler, V1PodsAndContainersWithRatesFromDeltas) {
   EXPECT_DOUBLE_EQ(s["container " + container + " cpu_periods"], 100);
   EXPECT_DOUBLE_EQ(s["container " + container + " cpu_throttled_periods"], 80);
   EXPECT_DOUBLE_EQ(s["container " + container + " oom_kills"], 1);
+  EXPECT_DOUBLE_EQ(s[std::string("pod ") + kPod + " oom_kills"], 1)
+      << "v1: the pod counts its containers'";
   EXPECT_FALSE(s.count("container /system.slice/nginx.service cpu_periods")) << "no CPU limit";
-  ASSERT_EQ(oom.size(), 1u);
+  ASSERT_EQ(oom.size(), 1u) << "one event per kill, not one for the pod too";
   EXPECT_EQ(oom[0].target->identity.container_id, kCid);
   EXPECT_EQ(*oom[0].stats.memory_limit, 134217728u);
   for (const auto& m : second)

@@ -1,0 +1,30 @@
+/* Events of tcp_health.bpf.c, shared with user space (src/agent/metrics/tcp_tracer.*). */
+#ifndef LOUPE_TCP_HEALTH_H
+#define LOUPE_TCP_HEALTH_H
+
+#define LOUPE_TCP_COMM_LEN 16
+
+enum loupe_tcp_kind {
+  LOUPE_TCP_CONNECTED = 1,    /* SYN_SENT -> ESTABLISHED; value = connect time (ns) */
+  LOUPE_TCP_CONNECT_FAILED,   /* SYN_SENT -> CLOSE; value = sk_err (ECONNREFUSED, ETIMEDOUT...) */
+  LOUPE_TCP_CLOSED,           /* an established outgoing connection left ESTABLISHED */
+  LOUPE_TCP_RETRANSMIT,       /* a segment retransmitted */
+  LOUPE_TCP_RESET_SENT,       /* an RST sent on a socket */
+  LOUPE_TCP_RESET_RECEIVED,   /* an RST received on a socket */
+};
+
+/* The owner is the process that called connect() on the socket (recorded
+ * when it entered SYN_SENT, in that process's context); tgid 0 for sockets
+ * Loupe did not see connecting (accepted ones, or older than the agent). */
+struct loupe_tcp_event {
+  __u64 value;
+  __u64 cgroup_id; /* the owner's memory cgroup (inode), else its v2 cgroup; 0 unknown */
+  __u32 tgid;
+  __u8 kind;
+  __u8 family; /* 4 or 6 */
+  __u16 dport; /* host byte order */
+  __u8 daddr[16];
+  char comm[LOUPE_TCP_COMM_LEN];
+};
+
+#endif
