@@ -2,25 +2,87 @@
 
 #include <httplib.h>
 
-#include <chrono>
+#include <iostream>
 
+#include "agent/gzip.h"
 #include "core/record_json.h"
+#include "core/time_format.h"
 
 namespace loupe {
 namespace {
 
-constexpr auto kMaxBackoff = std::chrono::seconds(10);
-constexpr auto kShutdownBudget = std::chrono::seconds(5);
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kFirstBackoff{250};
+constexpr std::chrono::milliseconds kMaxBackoff{10'000};
+
+// What a record costs in memory: the struct and its strings' heap bytes.
+uint64_t footprint(const Record& r) {
+  uint64_t n = sizeof(Record);
+  for (const std::string* s :
+       {&r.comm,          &r.local_addr, &r.remote_addr,      &r.method,        &r.path,
+        &r.route,         &r.host,       &r.error_code,       &r.error_message, &r.detail,
+        &r.trace_id,      &r.node,       &r.namespace_,       &r.pod,           &r.container,
+        &r.workload,      &r.service,    &r.remote_namespace, &r.remote_pod,    &r.remote_workload,
+        &r.remote_service})
+    n += s->capacity() > 15 ? s->capacity() : 0;
+  return n;
+}
+
+std::string encode_batch(const std::vector<Record>& records) {
+  std::string json = "{\"records\":[";
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i) json += ',';
+    append_record_json(json, records[i]);
+  }
+  json += "]}";
+  return gzip_compress(json);
+}
+
+// Statuses after which the same batch may succeed later: the server is
+// overloaded or failing (5xx, 429, 408), or refuses the token, which an
+// operator may fix (401, 403). Any other 4xx is about the batch itself.
+bool retryable(int status) {
+  return status >= 500 || status == 401 || status == 403 || status == 408 || status == 429;
+}
 
 }  // namespace
 
+nlohmann::json to_json(const ExporterStats& s) {
+  return {{"captured", s.captured},
+          {"inherited", s.inherited},
+          {"sent", s.sent},
+          {"queued", s.queued},
+          {"spooled", s.spooled},
+          {"dropped", s.dropped()},
+          {"dropped_by_reason",
+           {{"memory_full", s.dropped_memory_full},
+            {"spool_full", s.dropped_spool_full},
+            {"corrupt_spool", s.dropped_corrupt},
+            {"at_exit", s.dropped_at_exit},
+            {"rejected", s.rejected}}},
+          {"queued_bytes", s.queued_bytes},
+          {"spool_bytes", s.spool_bytes},
+          {"failures", s.failures},
+          {"last_error", s.last_error}};
+}
+
 Exporter::Exporter(ExporterOptions opts) : opts_(std::move(opts)) {
+  if (!opts_.spool_dir.empty()) {
+    spool_ = std::make_unique<Spool>(opts_.spool_dir, opts_.spool_max_bytes);
+    spool_stats_ = spool_->stats();
+    stats_.inherited = spool_stats_.inherited_records;
+  }
+  client_ = k8s::server_client(opts_.server, &client_error_);
   thread_ = std::thread([this] { run(); });
 }
 
-Exporter::~Exporter() {
+Exporter::~Exporter() { stop(); }
+
+void Exporter::stop() {
   {
     std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
     stopping_ = true;
   }
   wake_.notify_all();
@@ -29,91 +91,223 @@ Exporter::~Exporter() {
 
 void Exporter::push(std::vector<Record>& records) {
   std::lock_guard lock(mu_);
+  bool closed = false;
   for (Record& r : records) {
-    if (buffer_.size() >= opts_.buffer_records) {
-      buffer_.pop_front();  // the oldest goes first: recent data matters most
-      ++stats_.dropped;
+    uint64_t bytes = footprint(r);
+    open_.records.push_back(std::move(r));
+    open_.bytes += bytes;
+    memory_bytes_ += bytes;
+    ++stats_.captured;
+    if (open_.records.size() >= opts_.batch_records || open_.bytes >= opts_.batch_bytes) {
+      close_open_batch();
+      enforce_memory_budget();
+      closed = true;
     }
-    buffer_.push_back(std::move(r));
   }
   records.clear();
-  if (buffer_.size() >= opts_.batch_records) wake_.notify_one();
+  if (closed) wake_.notify_one();
+}
+
+void Exporter::close_open_batch() {
+  if (open_.records.empty()) return;
+  ready_.push_back(std::move(open_));
+  open_ = Batch{};
+}
+
+void Exporter::enforce_memory_budget() {
+  // Whole batches go, the oldest first: bounded units, and recent data is
+  // what an operator looks at first after an incident.
+  while (memory_bytes_ > opts_.memory_max_bytes && !ready_.empty()) {
+    memory_bytes_ -= ready_.front().bytes;
+    stats_.dropped_memory_full += ready_.front().records.size();
+    ready_.pop_front();
+  }
 }
 
 ExporterStats Exporter::stats() const {
   std::lock_guard lock(mu_);
   ExporterStats s = stats_;
-  s.buffered = buffer_.size();
+  s.queued = open_.records.size() + in_flight_records_;
+  for (const Batch& b : ready_) s.queued += b.records.size();
+  s.queued_bytes = memory_bytes_;
+  s.spooled = spool_stats_.records;
+  s.spool_bytes = spool_stats_.bytes;
+  s.dropped_spool_full = spool_stats_.evicted_records + spool_stats_.refused_records;
+  s.dropped_corrupt = spool_stats_.corrupt_records;
   return s;
 }
 
-bool Exporter::send(const std::vector<Record>& batch, std::string& error) {
-  std::string body = "{\"records\":[";
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (i) body += ',';
-    append_record_json(body, batch[i]);
+void Exporter::sync_spool_stats() {
+  if (spool_) spool_stats_ = spool_->stats();
+}
+
+void Exporter::note_failure(const std::string& error) {
+  ++stats_.failures;
+  ++failures_since_log_;
+  stats_.last_error = error;
+  auto now = Clock::now();
+  if (last_log_ != Clock::time_point{} && now - last_log_ < opts_.log_interval) return;
+  last_log_ = now;
+  std::cerr << "loupe agent: " << error << " (" << failures_since_log_ << " failed send"
+            << (failures_since_log_ == 1 ? "" : "s") << " since the last report; "
+            << (spool_ ? std::to_string(spool_stats_.records) + " records spooled, "
+                       : std::string())
+            << stats_.dropped() + spool_stats_.evicted_records + spool_stats_.refused_records +
+                   spool_stats_.corrupt_records
+            << " dropped so far)\n";
+  failures_since_log_ = 0;
+}
+
+Exporter::Outcome Exporter::post(const std::string& path, const std::string& gzip_body,
+                                 std::string& error) {
+  if (!client_) {
+    error = client_error_;
+    return Outcome::Retry;
   }
-  body += "]}";
-  httplib::Client client(opts_.server_url);
-  client.set_compress(true);  // gzip request body
-  client.set_connection_timeout(std::chrono::seconds(5));
-  client.set_read_timeout(std::chrono::seconds(30));
-  if (!opts_.token.empty()) client.set_bearer_token_auth(opts_.token);
-  auto res = client.Post("/api/v1/ingest", body, "application/json");
+  httplib::Headers headers{{"Content-Encoding", "gzip"}};
+  auto res = client_->Post(path, headers, gzip_body, "application/json");
   if (!res) {
-    error = "cannot reach " + opts_.server_url + ": " + httplib::to_string(res.error());
-    return false;
+    error = "cannot reach " + opts_.server.url + ": " + httplib::to_string(res.error());
+    return Outcome::Retry;
   }
-  if (res->status != 200) {
-    error = opts_.server_url + "/api/v1/ingest answered " + std::to_string(res->status) + ": " +
-            res->body.substr(0, 200);
-    return false;
+  if (res->status >= 200 && res->status < 300) return Outcome::Sent;
+  error = opts_.server.url + path + " answered " + std::to_string(res->status);
+  if (!res->body.empty()) error += ": " + res->body.substr(0, 200);
+  if (res->status == 401) error += " (check --token-file / $LOUPE_TOKEN)";
+  return retryable(res->status) ? Outcome::Retry : Outcome::Rejected;
+}
+
+void Exporter::post_stats() {
+  nlohmann::json body = {{"node", opts_.node}, {"sent_at_ns", now_unix_ns()}};
+  body["exporter"] = to_json(stats());
+  if (opts_.capture_stats) body["capture"] = opts_.capture_stats();
+  std::string error;
+  // A lost report is replaced by the next one; failures show in the batches.
+  (void)post("/api/v1/agents/stats", gzip_compress(body.dump()), error);
+}
+
+void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
+  auto deadline = Clock::now() + opts_.shutdown_budget;
+  for (;;) {
+    if (stopping && Clock::now() >= deadline) return;
+    if (!stopping && stopping_) return;  // stop() arrived: the caller switches to shutdown
+    std::optional<SpooledBatch> spooled;
+    Batch batch;
+    if (spool_ && !spool_->empty()) {
+      lock.unlock();
+      spooled = spool_->front();
+      lock.lock();
+      sync_spool_stats();
+      if (!spooled) continue;  // every stored batch was damaged
+    } else if (!ready_.empty()) {
+      batch = std::move(ready_.front());
+      ready_.pop_front();
+      in_flight_records_ = batch.records.size();
+      in_flight_bytes_ = batch.bytes;
+    } else {
+      return;
+    }
+    uint64_t n = spooled ? spooled->records : batch.records.size();
+    lock.unlock();
+    std::string error;
+    Outcome outcome =
+        post("/api/v1/ingest", spooled ? spooled->body : encode_batch(batch.records), error);
+    if (spooled && outcome != Outcome::Retry) spool_->pop_front();
+    lock.lock();
+    sync_spool_stats();
+    if (!spooled) {
+      in_flight_records_ = 0;
+      memory_bytes_ -= in_flight_bytes_;
+      in_flight_bytes_ = 0;
+    }
+    if (outcome == Outcome::Sent) {
+      stats_.sent += n;
+      backoff_ = kFirstBackoff;
+      if (failing_) {
+        std::cerr << "loupe agent: " << opts_.server.url << " takes records again\n";
+        failing_ = false;
+        failures_since_log_ = 0;
+        last_log_ = {};
+      }
+      continue;
+    }
+    if (outcome == Outcome::Rejected) {
+      stats_.rejected += n;
+      note_failure(error + "; batch of " + std::to_string(n) + " records set aside");
+      continue;
+    }
+    // Retry later. A batch from memory goes back to the front, and with a
+    // spool everything queued moves to disk now, so it survives a restart.
+    if (!spooled) {
+      memory_bytes_ += batch.bytes;
+      ready_.push_front(std::move(batch));
+    }
+    failing_ = true;
+    note_failure(error);
+    retry_at_ = Clock::now() + backoff_;
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    if (spool_) spill(lock, false);
+    return;
   }
-  return true;
+}
+
+void Exporter::spill(std::unique_lock<std::mutex>& lock, bool at_exit) {
+  while (!ready_.empty()) {
+    Batch batch = std::move(ready_.front());
+    ready_.pop_front();
+    if (!spool_) {
+      if (at_exit) stats_.dropped_at_exit += batch.records.size();
+      memory_bytes_ -= batch.bytes;
+      continue;
+    }
+    in_flight_records_ = batch.records.size();
+    in_flight_bytes_ = batch.bytes;
+    lock.unlock();
+    spool_->append(static_cast<uint32_t>(batch.records.size()), encode_batch(batch.records));
+    lock.lock();
+    sync_spool_stats();
+    in_flight_records_ = 0;
+    in_flight_bytes_ = 0;
+    memory_bytes_ -= batch.bytes;
+  }
 }
 
 void Exporter::run() {
-  auto backoff = std::chrono::milliseconds(250);
-  std::chrono::steady_clock::time_point stop_deadline{};
   std::unique_lock lock(mu_);
-  for (;;) {
-    wake_.wait_for(lock, std::chrono::milliseconds(opts_.flush_interval_ms),
-                   [&] { return stopping_ || buffer_.size() >= opts_.batch_records; });
-    if (stopping_ && stop_deadline == std::chrono::steady_clock::time_point{})
-      stop_deadline = std::chrono::steady_clock::now() + kShutdownBudget;
-    if (buffer_.empty()) {
-      if (stopping_) return;
-      continue;
+  auto next_flush = Clock::now() + opts_.flush_interval;
+  auto next_stats = Clock::now();
+  while (!stopping_) {
+    auto wake_at = std::min(next_flush, next_stats);
+    bool backing_off = Clock::now() < retry_at_;
+    if (backing_off) wake_at = std::min(wake_at, retry_at_);
+    wake_.wait_until(lock, wake_at,
+                     [&] { return stopping_ || (!ready_.empty() && (!backing_off || spool_)); });
+    if (stopping_) break;
+    auto now = Clock::now();
+    if (now >= next_flush) {
+      close_open_batch();
+      next_flush = now + opts_.flush_interval;
     }
-    // The batch leaves the buffer while in flight (so the buffer may hold one
-    // batch more than its bound meanwhile) and goes back to its front if the
-    // server did not take it.
-    size_t n = std::min(buffer_.size(), opts_.batch_records);
-    std::vector<Record> batch(std::make_move_iterator(buffer_.begin()),
-                              std::make_move_iterator(buffer_.begin() + static_cast<long>(n)));
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<long>(n));
-    lock.unlock();
-    std::string error;
-    bool ok = send(batch, error);
-    lock.lock();
-    if (ok) {
-      stats_.sent += n;
-      backoff = std::chrono::milliseconds(250);
-      continue;
+    if (now < retry_at_) {
+      if (spool_) spill(lock, false);  // keep the spool current during an outage
+    } else {
+      deliver(lock, false);
     }
-    buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin()),
-                   std::make_move_iterator(batch.end()));
-    while (buffer_.size() > opts_.buffer_records) {
-      buffer_.pop_front();
-      ++stats_.dropped;
+    if (Clock::now() >= next_stats) {
+      lock.unlock();
+      post_stats();
+      lock.lock();
+      next_stats = Clock::now() + opts_.stats_interval;
     }
-    ++stats_.failures;
-    stats_.last_error = error;
-    if (stopping_ && std::chrono::steady_clock::now() >= stop_deadline) return;
-    wake_.wait_for(lock, backoff, [&] { return stopping_; });
-    backoff =
-        std::min(backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
   }
+  // Shutdown: one pass of sends within the budget unless the server is
+  // known to be failing, then whatever is left goes to the spool (or is
+  // counted), and a last report so the server's view matches ours.
+  close_open_batch();
+  if (!failing_) deliver(lock, true);
+  spill(lock, true);
+  lock.unlock();
+  if (!failing_) post_stats();
 }
 
 }  // namespace loupe

@@ -1,58 +1,132 @@
-// Ships records from a node agent to the Loupe server: batches of JSON,
-// gzip-compressed, POSTed to /api/v1/ingest with the shared bearer token.
+// Ships records from a node agent to the Loupe server: bounded batches of
+// JSON, gzip-compressed, POSTed to /api/v1/ingest with the shared token.
 //
-// Nothing is lost while the server is briefly away: records wait in a
-// bounded buffer and are re-sent until the server accepts them; only when
-// the buffer is full are the oldest records dropped, and counted.
+// Where records wait, and what happens when they cannot wait any more:
+//  - in memory, up to a byte budget (estimated footprint); past it the
+//    oldest closed batch is dropped, counted;
+//  - on disk, in the spool (agent/spool.h), while the server is unreachable
+//    or answers 5xx, 401/403 or 429: failed batches and everything queued
+//    behind them go there, and are replayed in order (also after a restart
+//    of the agent) before newer records; past its byte bound the oldest
+//    spooled batch is dropped, counted;
+//  - a batch the server refuses for what it is (another 4xx) is set aside:
+//    counted as rejected and never retried.
+// So at any moment: captured + inherited = sent + queued + spooled + dropped.
+// Failures are logged at most once per log interval, with the reason.
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "agent/spool.h"
 #include "core/record.h"
+#include "k8s/ingest_client.h"
 
 namespace loupe {
 
 struct ExporterOptions {
-  std::string server_url;  // e.g. http://loupe-server:8080
-  std::string token;       // empty: no Authorization header
-  size_t buffer_records = 200'000;
-  size_t batch_records = 5'000;
-  int flush_interval_ms = 500;
+  k8s::ServerEndpoint server;
+  std::string node;       // names this agent in its stats reports
+  std::string spool_dir;  // empty: no spool, records wait in memory only
+  uint64_t spool_max_bytes = 256ull << 20;
+  uint64_t memory_max_bytes = 64ull << 20;           // records waiting in memory
+  size_t batch_records = 5'000;                      // a batch closes at this many records,
+  uint64_t batch_bytes = 4ull << 20;                 // or this footprint,
+  std::chrono::milliseconds flush_interval{500};     // or this age
+  std::chrono::milliseconds shutdown_budget{5000};   // to send what is left before spooling it
+  std::chrono::milliseconds stats_interval{10'000};  // POST /api/v1/agents/stats
+  std::chrono::milliseconds log_interval{10'000};    // at most one failure line per interval
+  // Capture-side counters (ring-buffer losses, parser errors) sent with the
+  // stats; called on the exporter's thread.
+  std::function<nlohmann::json()> capture_stats;
 };
 
 struct ExporterStats {
-  uint64_t sent = 0;      // records the server accepted
-  uint64_t dropped = 0;   // records dropped because the buffer was full
-  uint64_t failures = 0;  // failed POSTs (each retried)
-  uint64_t buffered = 0;  // records waiting now
+  uint64_t captured = 0;   // records pushed in this run
+  uint64_t inherited = 0;  // records found in the spool at start (an earlier run's)
+  uint64_t sent = 0;       // records the server accepted
+  uint64_t queued = 0;     // records in memory now (a batch in flight included)
+  uint64_t spooled = 0;    // records on disk now
+  uint64_t queued_bytes = 0;
+  uint64_t spool_bytes = 0;
+  // Dropped, by reason; each record counted once.
+  uint64_t dropped_memory_full = 0;  // memory budget exceeded
+  uint64_t dropped_spool_full = 0;   // spool bound exceeded, or the disk refused the write
+  uint64_t dropped_corrupt = 0;      // spooled batches found damaged
+  uint64_t dropped_at_exit = 0;      // still in memory at exit with no spool to keep them
+  uint64_t rejected = 0;             // batches the server refused with a 4xx, set aside
+  uint64_t failures = 0;             // failed POSTs
   std::string last_error;
+
+  uint64_t dropped() const {
+    return dropped_memory_full + dropped_spool_full + dropped_corrupt + dropped_at_exit + rejected;
+  }
 };
+
+nlohmann::json to_json(const ExporterStats& s);
 
 class Exporter {
  public:
+  // Opens the spool (throws SpoolError) and starts the sending thread.
   explicit Exporter(ExporterOptions opts);
-  ~Exporter();  // tries to send what is buffered (bounded time), then stops
+  ~Exporter();  // stop()
 
   void push(std::vector<Record>& records);  // moves the records out
+  // Sends what is left within the shutdown budget, spools the rest, sends
+  // a last stats report, and stops. Never spins on a dead server.
+  void stop();
   ExporterStats stats() const;
 
  private:
+  struct Batch {
+    std::vector<Record> records;
+    uint64_t bytes = 0;
+  };
+  enum class Outcome { Sent, Retry, Rejected };
+
   void run();
-  bool send(const std::vector<Record>& batch, std::string& error);
+  void close_open_batch();       // mu_ held
+  void enforce_memory_budget();  // mu_ held
+  // Sends spooled batches, then queued ones, until both are empty or a
+  // send fails; mu_ held on entry and exit.
+  void deliver(std::unique_lock<std::mutex>& lock, bool stopping);
+  // Moves every queued batch to the spool, or counts it dropped at exit.
+  void spill(std::unique_lock<std::mutex>& lock, bool at_exit);
+  Outcome post(const std::string& path, const std::string& gzip_body, std::string& error);
+  void post_stats();
+  void note_failure(const std::string& error);  // mu_ held
+  void sync_spool_stats();                      // mu_ held
 
   ExporterOptions opts_;
+  std::unique_ptr<Spool> spool_;  // touched only by the sending thread (and at start)
+  std::unique_ptr<httplib::Client> client_;
+  std::string client_error_;
+
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Record> buffer_;
+  Batch open_;
+  std::deque<Batch> ready_;
+  uint64_t in_flight_records_ = 0;
+  uint64_t in_flight_bytes_ = 0;
+  uint64_t memory_bytes_ = 0;  // open_ + ready_ + in flight
   bool stopping_ = false;
+  bool stopped_ = false;
   ExporterStats stats_;
+  SpoolStats spool_stats_;  // a copy, for stats() from other threads
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_{250};
+  std::chrono::steady_clock::time_point last_log_{};
+  uint64_t failures_since_log_ = 0;
+  bool failing_ = false;
   std::thread thread_;
 };
 

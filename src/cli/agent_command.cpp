@@ -1,9 +1,10 @@
 // `loupe agent`: the node agent of a cluster deployment. Captures like
-// `loupe trace` and streams the records to `loupe server`.
+// `loupe trace` and streams the records to `loupe server`, spooling them on
+// disk while the server is away.
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
 #include "agent/exporter.h"
@@ -23,6 +24,11 @@ struct AgentFlags {
   std::string server;
   std::string node_name;
   std::string token_file;
+  std::string ca_file;
+  std::string spool_dir = "/var/lib/loupe/agent-spool";
+  std::string spool_max = "256M";
+  std::string queue_max = "64M";
+  std::string output = "text";
 };
 
 std::string default_node_name() {
@@ -32,11 +38,66 @@ std::string default_node_name() {
   return host;
 }
 
+uint64_t size_flag(const std::string& name, const std::string& text, bool zero_ok) {
+  uint64_t n = parse_size(text);
+  if (n == 0 && !(zero_ok && text == "0"))
+    throw CLI::ValidationError(name, "expected a size like 256M or 1G, got '" + text + "'");
+  return n;
+}
+
+// What the server and the operator need from the capture side: losses
+// before the exporter (ring buffer, parsers) next to the exporter's own.
+nlohmann::json capture_stats(const Agent& agent) {
+  nlohmann::json s = agent.status();
+  uint64_t parse_errors = 0;
+  for (const auto& [proto, p] : s["parsers_closed_connections"].items())
+    parse_errors += p.value("parse_errors", uint64_t{0});
+  return {{"events_seen", s["events_seen"]},
+          {"ring_buffer_drops", s["events_dropped"]},
+          {"payloads_truncated", s["payloads_truncated"]},
+          {"records", s["records"]},
+          {"parse_errors", parse_errors},
+          {"parsers", s["parsers_closed_connections"]}};
+}
+
+void print_report(const ExporterStats& s, const nlohmann::json& capture, bool json) {
+  if (json) {
+    std::cout << nlohmann::json{{"exporter", to_json(s)}, {"capture", capture}}.dump() << "\n";
+    return;
+  }
+  std::cerr << "loupe agent: " << s.captured << " records captured";
+  if (s.inherited) std::cerr << " (+" << s.inherited << " spooled by an earlier run)";
+  std::cerr << ": " << s.sent << " sent, " << s.spooled << " spooled, " << s.queued << " queued, "
+            << s.dropped() << " dropped (memory full " << s.dropped_memory_full << ", spool full "
+            << s.dropped_spool_full << ", corrupt spool " << s.dropped_corrupt << ", rejected "
+            << s.rejected << ", at exit " << s.dropped_at_exit << "); ring buffer lost "
+            << capture.value("ring_buffer_drops", uint64_t{0}) << " events, parsers "
+            << capture.value("parse_errors", uint64_t{0}) << " errors\n";
+}
+
 int run_agent(const AgentFlags& f) {
   std::string node = f.node_name.empty() ? default_node_name() : f.node_name;
-  std::string token = read_token(f.token_file);
-  Exporter exporter({.server_url = f.server, .token = token});
-  metrics::MetricsShipper shipper({.server_url = f.server, .token = token});
+  uint64_t spool_max = size_flag("--spool-max", f.spool_max, true);
+  k8s::ServerEndpoint server{f.server, read_token(f.token_file), f.ca_file};
+  std::atomic<const Agent*> live_agent{nullptr};
+  ExporterOptions opts{.server = server,
+                       .node = node,
+                       .spool_dir = spool_max ? f.spool_dir : std::string(),
+                       .spool_max_bytes = spool_max,
+                       .memory_max_bytes = size_flag("--queue-max", f.queue_max, false),
+                       .capture_stats = [&live_agent]() -> nlohmann::json {
+                         const Agent* a = live_agent.load();
+                         return a ? capture_stats(*a) : nlohmann::json::object();
+                       }};
+  std::unique_ptr<Exporter> exporter;
+  try {
+    exporter = std::make_unique<Exporter>(std::move(opts));
+  } catch (const SpoolError& e) {
+    std::cerr << "loupe agent: " << e.what() << " (--spool-max 0 runs without a spool)\n";
+    return kFailure;
+  }
+  metrics::MetricsShipper shipper(
+      {.server_url = server.url, .token = server.token, .ca_file = server.ca_file});
   std::unique_ptr<metrics::MetricsSampler> sampler;
   if (auto options = metrics_options(f.metrics, node))
     sampler = std::make_unique<metrics::MetricsSampler>(
@@ -54,18 +115,20 @@ int run_agent(const AgentFlags& f) {
         records.clear();
       },
       [&] {
-        if (!pending.empty()) exporter.push(pending);
+        if (!pending.empty()) exporter->push(pending);
       });
   install_stop_signals();
   agent.start();
   if (sampler) sampler->start();
-  std::cerr << "loupe agent: node " << node << ", sending to " << f.server << "\n";
+  live_agent = &agent;
+  std::cerr << "loupe agent: node " << node << ", sending to " << f.server
+            << (spool_max ? ", spool " + f.spool_dir : std::string(", no spool")) << "\n";
   wait_for_stop();
   if (sampler) sampler->stop();
   agent.stop();
-  ExporterStats s = exporter.stats();
-  std::cerr << "loupe agent: " << agent.counters().records << " records, " << s.sent << " sent, "
-            << s.buffered << " still buffered, " << s.dropped << " dropped\n";
+  exporter->stop();
+  print_report(exporter->stats(), capture_stats(agent), f.output == "json");
+  live_agent = nullptr;
   return kOk;
 }
 
@@ -75,12 +138,29 @@ void register_agent(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<AgentFlags>();
   CLI::App* cmd = app.add_subcommand(
       "agent", "Node agent: capture requests on this node and send them to a Loupe server");
-  cmd->add_option("--server", flags->server, "Loupe server URL, e.g. http://loupe-server:8080")
+  cmd->add_option("--server", flags->server,
+                  "Loupe server URL, e.g. http://loupe-server:8080 or https://...")
       ->envname("LOUPE_SERVER")
       ->required();
   cmd->add_option("--node-name", flags->node_name,
                   "Kubernetes node name (default: $NODE_NAME, then the hostname)");
   add_token_flag(*cmd, flags->token_file, "to send to the server");
+  add_ca_file_flag(*cmd, flags->ca_file);
+  cmd->add_option("--spool-dir", flags->spool_dir,
+                  "Directory keeping records on disk while the server is unreachable; replayed "
+                  "in order, also after a restart (one agent per directory)")
+      ->capture_default_str();
+  cmd->add_option("--spool-max", flags->spool_max,
+                  "Bytes the spool may use before its oldest batches are dropped (counted); "
+                  "0: no spool")
+      ->capture_default_str();
+  cmd->add_option("--queue-max", flags->queue_max,
+                  "Bytes of records waiting in memory before the oldest batches are dropped "
+                  "(counted)")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", flags->output,
+                  "Exit report: text (stderr) or json (one object on stdout)")
+      ->check(CLI::IsMember({"text", "json"}));
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
   cmd->callback([flags, &exit_code] { exit_code = run_agent(*flags); });

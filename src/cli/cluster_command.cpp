@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/serve_flags.h"
 #include "cli/signals.h"
 #include "k8s/collector.h"
 #include "k8s/ingest_client.h"
@@ -21,6 +22,7 @@ struct ClusterFlags {
   std::string server;
   std::string kubeconfig;
   std::string token_file;
+  std::string ca_file;
   std::string output = "text";
   bool once = false;
   bool dry_run = false;
@@ -73,7 +75,7 @@ int run_cluster(const ClusterFlags& f) {
       std::cout << p.dump() << std::endl;
       return true;
     }
-    if (!k8s::post_ingest(f.server, token, p, error)) return false;
+    if (!k8s::post_ingest({f.server, token, f.ca_file}, p, error)) return false;
     if (json_out) {
       std::cout << nlohmann::json{{"sent", p["type"]},
                                   {"changes", p["changes"].size()},
@@ -114,6 +116,7 @@ void register_cluster(CLI::App& app, int& exit_code) {
                   "kubeconfig file (default: in-cluster service account, then $KUBECONFIG)");
   cmd->add_option("--token-file", flags->token_file,
                   "file holding the Loupe server's bearer token (default: $LOUPE_TOKEN)");
+  add_ca_file_flag(*cmd, flags->ca_file);
   cmd->add_flag("--once", flags->once, "list everything once, send one snapshot, exit");
   cmd->add_flag("--dry-run", flags->dry_run, "print the payloads to stdout instead of sending");
   cmd->add_option("-o,--output", flags->output, "progress output: text or json")

@@ -48,6 +48,13 @@ void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& w
                  "File holding the shared bearer token " + what_for + " (default: $LOUPE_TOKEN)");
 }
 
+void add_ca_file_flag(CLI::App& cmd, std::string& ca_file) {
+  cmd.add_option("--ca-file", ca_file,
+                 "PEM file of the CA that signed the server's certificate, for an https:// "
+                 "--server (default: the system trust store)")
+      ->check(CLI::ExistingFile);
+}
+
 std::string read_token(const std::string& token_file) {
   if (token_file.empty()) {
     const char* env = std::getenv("LOUPE_TOKEN");

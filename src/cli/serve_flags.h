@@ -27,6 +27,8 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& flags);
 
 // --token-file PATH, falling back to $LOUPE_TOKEN.
 void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for);
+// --ca-file PATH: the CA bundle that verifies an https:// --server.
+void add_ca_file_flag(CLI::App& cmd, std::string& ca_file);
 // The token: the file's content if a file is named, else $LOUPE_TOKEN, without
 // surrounding whitespace. Throws CLI::ValidationError for an unreadable or
 // empty file.

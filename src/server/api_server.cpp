@@ -189,6 +189,7 @@ void ApiServer::routes() {
           json out{{"version", LOUPE_VERSION},
                    {"uptime_s", uptime.count()},
                    {"agent", options_.status_provider ? options_.status_provider() : json(nullptr)},
+                   {"agents", agents_->to_json(now_unix_ns())},
                    {"store", to_json(store_.stats(), queue_.stats())}};
           send_json(res, out);
         }));
@@ -210,6 +211,7 @@ void ApiServer::routes() {
 
   k8s_routes();
   metric_routes();
+  agent_routes();
 
   // Errors httplib raises itself (413, 400 on a malformed request...) come
   // without a body; API clients get the same JSON shape as for ours.

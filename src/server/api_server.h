@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
@@ -72,12 +73,14 @@ class ApiServer {
   void routes();
   void k8s_routes();
   void metric_routes();
+  void agent_routes();
   bool authorized(const httplib::Request& req, httplib::Response& res) const;
 
   store::Store& store_;
   store::IngestQueue& queue_;
   ApiOptions options_;
   std::unique_ptr<ClusterModel> cluster_;
+  std::unique_ptr<AgentStatsBoard> agents_ = std::make_unique<AgentStatsBoard>();
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   std::string host_;

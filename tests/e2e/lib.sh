@@ -57,6 +57,16 @@ wait_for_port() {  # wait_for_port PORT [HOST]
   return 1
 }
 
+# start_loupe_server PORT TOKEN_FILE: `loupe server` on loopback with its
+# store in $WORK/data (kept across restarts); sets SERVER_PID.
+start_loupe_server() {
+  "$LOUPE" server --listen "127.0.0.1:$1" --data-dir "$WORK/data" --token-file "$2" \
+    > /dev/null 2>> "$WORK/server.err" &
+  SERVER_PID=$!
+  PIDS+=($SERVER_PID)
+  wait_for_port "$1"
+}
+
 # start_nginx PORT -> nginx with a config whose locations the tests use.
 # Access log line: "<method> <uri> <status> <request_time> <bytes_sent>".
 start_nginx() {

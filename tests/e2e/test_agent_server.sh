@@ -11,13 +11,7 @@ APP_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"
 echo "s3cret-token" > "$WORK/token"
 
-start_server() {
-  "$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --token-file "$WORK/token" \
-    > /dev/null 2>> "$WORK/server.err" &
-  SERVER_PID=$!
-  PIDS+=($SERVER_PID)
-  wait_for_port "$API_PORT"
-}
+start_server() { start_loupe_server "$API_PORT" "$WORK/token"; }
 service_requests() {
   curl -s "$API/api/v1/services?from=$(($(date +%s) - 1800))" |
     jq "[.[] | select(.name==\"python3:$APP_PORT\") | .requests] | add // 0"
@@ -30,6 +24,7 @@ python3 "$HERE/timed_server.py" "$APP_PORT" "$WORK/timing.log" & PIDS+=($!)
 wait_for_port "$APP_PORT"
 start_server
 LOUPE_TOKEN=s3cret-token "$LOUPE" agent --server "$API" --node-name node-a --port "$APP_PORT" \
+  --spool-dir "$WORK/spool" \
   > /dev/null 2> "$WORK/agent.err" &
 AGENT_PID=$!
 PIDS+=($AGENT_PID)
@@ -52,5 +47,6 @@ wait_requests 900
 assert_eq "records after a server restart (none lost)" 900 "$(service_requests)"
 
 kill -INT "$AGENT_PID"; wait "$AGENT_PID" || true
-grep -q " 0 dropped" "$WORK/agent.err" && pass "agent dropped nothing" || fail "agent: $(tail -1 "$WORK/agent.err")"
+grep -Eq " ([0-9]+) records captured: \1 sent, 0 spooled, 0 queued, 0 dropped" "$WORK/agent.err" && pass "agent sent all, dropped nothing" ||
+  fail "agent: $(tail -1 "$WORK/agent.err")"
 finish

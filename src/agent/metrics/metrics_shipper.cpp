@@ -25,7 +25,8 @@ void MetricsShipper::ship(std::vector<MetricSample>& samples, std::vector<OomKil
                         {"oom_kills", nlohmann::json::array()}};
     for (size_t i = 0; i < n; ++i) body["samples"].push_back(to_json(samples_[i]));
     for (const OomKill& k : kills_) body["oom_kills"].push_back(to_json(k));
-    ok = k8s::post_json(opts_.server_url, "/api/v1/metrics/ingest", opts_.token, body, &error);
+    ok = k8s::post_json({opts_.server_url, opts_.token, opts_.ca_file}, "/api/v1/metrics/ingest",
+                        body, &error);
     if (ok) {
       samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(n));
       kills_.clear();

@@ -20,6 +20,7 @@ namespace loupe::metrics {
 struct ShipperOptions {
   std::string server_url;
   std::string token;
+  std::string ca_file;  // https: the CA verifying the server (empty: system store)
   size_t max_buffered_samples = 200'000;  // about an hour of a 50-pod node
 };
 

@@ -1,0 +1,68 @@
+#include "server/agent_stats.h"
+
+#include "server/api_params.h"
+
+namespace loupe::server {
+namespace {
+
+using nlohmann::json;
+
+// The counters an agent reports (agent/exporter.h, cli/agent_command.cpp);
+// anything else in a report is ignored, so a report cannot grow the server.
+constexpr const char* kExporterKeys[] = {"captured",     "inherited",   "sent",
+                                         "queued",       "spooled",     "dropped",
+                                         "queued_bytes", "spool_bytes", "failures"};
+constexpr const char* kDropKeys[] = {"memory_full", "spool_full", "corrupt_spool", "at_exit",
+                                     "rejected"};
+constexpr const char* kCaptureKeys[] = {"events_seen", "ring_buffer_drops", "payloads_truncated",
+                                        "records", "parse_errors"};
+constexpr size_t kMaxNodeName = 253;  // a DNS name, like a Kubernetes node name
+
+template <size_t N>
+json numbers(const json& from, const char* const (&keys)[N]) {
+  json out = json::object();
+  if (!from.is_object()) return out;
+  for (const char* k : keys)
+    if (auto it = from.find(k); it != from.end() && it->is_number_unsigned()) out[k] = *it;
+  return out;
+}
+
+}  // namespace
+
+void AgentStatsBoard::update(const json& report, uint64_t now_ns) {
+  if (!report.is_object() || !report.contains("node") || !report["node"].is_string())
+    throw ParamError("node", "a stats report needs \"node\" (string)");
+  std::string node = report["node"].get<std::string>();
+  if (node.empty() || node.size() > kMaxNodeName)
+    throw ParamError("node", "node must be 1-253 characters");
+  for (unsigned char c : node)
+    if (c < 0x21 || c > 0x7e) throw ParamError("node", "node must be printable ASCII");
+  Entry e;
+  const json& exporter = report.value("exporter", json::object());
+  e.exporter = numbers(exporter, kExporterKeys);
+  if (exporter.is_object())
+    e.exporter["dropped_by_reason"] =
+        numbers(exporter.value("dropped_by_reason", json::object()), kDropKeys);
+  e.capture = numbers(report.value("capture", json::object()), kCaptureKeys);
+  e.received_ns = now_ns;
+  std::lock_guard lock(mu_);
+  if (!nodes_.contains(node) && nodes_.size() >= kMaxNodes) {
+    auto oldest = nodes_.begin();
+    for (auto it = nodes_.begin(); it != nodes_.end(); ++it)
+      if (it->second.received_ns < oldest->second.received_ns) oldest = it;
+    nodes_.erase(oldest);
+  }
+  nodes_[node] = std::move(e);
+}
+
+json AgentStatsBoard::to_json(uint64_t now_ns) const {
+  json out = json::object();
+  std::lock_guard lock(mu_);
+  for (const auto& [node, e] : nodes_)
+    out[node] = {{"exporter", e.exporter},
+                 {"capture", e.capture},
+                 {"age_s", now_ns > e.received_ns ? (now_ns - e.received_ns) / 1'000'000'000 : 0}};
+  return out;
+}
+
+}  // namespace loupe::server

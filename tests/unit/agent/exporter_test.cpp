@@ -1,0 +1,186 @@
+#include "agent/exporter.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+namespace loupe {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A Loupe server stand-in on loopback answering ingest with a settable
+// status and keeping the paths of the records it took, in order.
+class FakeServer {
+ public:
+  FakeServer() {
+    http_.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
+      ++posts;
+      res.status = status.load();
+      if (res.status != 200) return;
+      std::lock_guard lock(mu_);
+      auto body = nlohmann::json::parse(req.body);
+      for (const auto& r : body["records"]) paths_.push_back(r["path"]);
+    });
+    http_.Post("/api/v1/agents/stats", [this](const httplib::Request& req, httplib::Response&) {
+      std::lock_guard lock(mu_);
+      last_stats_ = nlohmann::json::parse(req.body);
+    });
+    port_ = http_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+  }
+  ~FakeServer() {
+    http_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> paths() {
+    std::lock_guard lock(mu_);
+    return paths_;
+  }
+  nlohmann::json last_stats() {
+    std::lock_guard lock(mu_);
+    return last_stats_;
+  }
+  std::atomic<int> status{200};
+  std::atomic<int> posts{0};
+
+ private:
+  httplib::Server http_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::vector<std::string> paths_;
+  nlohmann::json last_stats_;
+};
+
+std::vector<Record> records(int from, int to) {
+  std::vector<Record> out;
+  for (int i = from; i < to; ++i) {
+    Record r;
+    r.path = "/r" + std::to_string(i);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<std::string> expected_paths(int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i < to; ++i) out.push_back("/r" + std::to_string(i));
+  return out;
+}
+
+void expect_balanced(const ExporterStats& s) {
+  EXPECT_EQ(s.captured + s.inherited, s.sent + s.queued + s.spooled + s.dropped());
+}
+
+template <class F>
+bool eventually(F f) {
+  for (int i = 0; i < 200 && !f(); ++i) std::this_thread::sleep_for(25ms);
+  return f();
+}
+
+class ExporterTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/loupe-exporter-test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  ExporterOptions options(const FakeServer& server) {
+    return {.server = {server.url(), "", ""},
+            .node = "node-a",
+            .spool_dir = dir_ + "/spool",
+            .batch_records = 10,
+            .flush_interval = 20ms,
+            .shutdown_budget = 1000ms,
+            .stats_interval = 100ms};
+  }
+  std::string dir_;
+};
+
+TEST_F(ExporterTest, RetriesThroughTheSpoolInOrderOncePerRecord) {
+  FakeServer server;
+  server.status = 503;
+  Exporter exporter(options(server));
+  auto batch = records(0, 50);
+  exporter.push(batch);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().spooled == 50; }));
+  auto more = records(50, 80);
+  exporter.push(more);
+  server.status = 200;
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 80; }));
+  EXPECT_EQ(server.paths(), expected_paths(0, 80));
+  expect_balanced(exporter.stats());
+  EXPECT_GE(exporter.stats().failures, 1u);
+}
+
+TEST_F(ExporterTest, ABatchRefusedWith4xxIsSetAsideNotRetried) {
+  FakeServer server;
+  server.status = 400;
+  Exporter exporter(options(server));
+  auto batch = records(0, 10);
+  exporter.push(batch);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().rejected == 10; }));
+  server.status = 200;
+  auto more = records(10, 20);
+  exporter.push(more);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
+  EXPECT_EQ(server.paths(), expected_paths(10, 20));
+  EXPECT_EQ(server.posts.load(), 2);
+  expect_balanced(exporter.stats());
+}
+
+TEST_F(ExporterTest, StopDuringAnOutageSpoolsEverythingAndReplaysAfterRestart) {
+  FakeServer server;
+  server.status = 503;
+  {
+    Exporter exporter(options(server));
+    auto batch = records(0, 25);
+    exporter.push(batch);
+    auto t0 = std::chrono::steady_clock::now();
+    exporter.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);  // no spinning on a dead server
+    ExporterStats s = exporter.stats();
+    EXPECT_EQ(s.spooled, 25u);
+    EXPECT_EQ(s.queued, 0u);
+    expect_balanced(s);
+  }
+  server.status = 200;
+  Exporter exporter(options(server));
+  EXPECT_EQ(exporter.stats().inherited, 25u);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 25; }));
+  EXPECT_EQ(server.paths(), expected_paths(0, 25));
+  ASSERT_TRUE(eventually([&] {
+    auto st = server.last_stats();
+    return st.is_object() && st["exporter"]["sent"] == 25;
+  }));
+  EXPECT_EQ(server.last_stats()["node"], "node-a");
+}
+
+TEST_F(ExporterTest, WithoutASpoolMemoryIsBoundedAndLossesCounted) {
+  FakeServer server;
+  server.status = 503;
+  ExporterOptions o = options(server);
+  o.spool_dir.clear();
+  o.memory_max_bytes = 20 * sizeof(Record);
+  Exporter exporter(o);
+  auto batch = records(0, 200);
+  exporter.push(batch);
+  ExporterStats s = exporter.stats();
+  EXPECT_LE(s.queued_bytes, 20 * sizeof(Record) + 10 * sizeof(Record));
+  EXPECT_GT(s.dropped_memory_full, 0u);
+  expect_balanced(s);
+  exporter.stop();
+  s = exporter.stats();
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(s.sent, 0u);
+  expect_balanced(s);
+}
+
+}  // namespace
+}  // namespace loupe
