@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "cgroup_id.bpf.h"
 #include "oom_trace.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -32,14 +33,7 @@ int loupe_mark_victim(struct bpf_raw_tracepoint_args *ctx) {
   e->pid = BPF_CORE_READ(task, pid);
   BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
   e->dfl_cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-  int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-  e->memory_cgroup_id = 0;
-  if (memory >= 0 && memory < CGROUP_SUBSYS_COUNT) {
-    struct css_set *cset = BPF_CORE_READ(task, cgroups);
-    struct cgroup_subsys_state *css = NULL;
-    bpf_core_read(&css, sizeof(css), &cset->subsys[memory]);
-    if (css) e->memory_cgroup_id = BPF_CORE_READ(css, cgroup, kn, id);
-  }
+  e->memory_cgroup_id = task_memory_cgroup_id(task);
   bpf_ringbuf_submit(e, 0);
   return 0;
 }

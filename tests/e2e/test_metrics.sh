@@ -9,7 +9,8 @@
 #     cgroup's own cpuacct.usage;
 #   - hog: a 64 MiB memory limit; a child process allocates past it and is
 #     OOM-killed while the container's main process keeps running; the event
-#     must name the pod, container and process within 5 s, oom_kills = 1.
+#     must name the pod, container and process within 5 s, oom_kills = 1;
+#   - the burner pod connecting to a closed port shows TCP connect failures.
 # Node memory and CPU are checked against /proc.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -216,6 +217,22 @@ for entity in pod/$NS/hog-0 container/$NS/hog-0/hog workload/$NS/StatefulSet/hog
 done
 assert_eq "memory_limit_bytes of the container" 67108864 \
   "$(api "/api/v1/metrics?entity=container&name=$NS/hog-0/hog&metric=memory_limit_bytes&step=10" | jq '.[-1].value | floor')"
+log "burner pod connects 3 times to a closed port"
+CLOSED=$(free_port)
+for _ in 1 2 3; do
+  (in_pod $UID_BURN $CID_BURN bash -c "exec 3<>/dev/tcp/127.0.0.1/$CLOSED" 2> /dev/null) && fail "port $CLOSED is open"
+done
+sleep $((INTERVAL * 2))
+tcp() {  # tcp METRIC: the burner pod's count towards the closed port since FROM
+  api "/api/v1/metrics?entity=pod&name=$NS/burner-0&metric=$1&label=127.0.0.1:$CLOSED&from=$MINUTE&step=60" |
+    jq '[.[].value] | add'
+}
+assert_eq "tcp_connect_failures of the pod to 127.0.0.1:$CLOSED" 3 "$(tcp tcp_connect_failures)"
+assert_eq "tcp_connect_refused" 3 "$(tcp tcp_connect_refused)"
+assert_eq "tcp_connects" 0 "$(tcp tcp_connects)"
+assert_eq "tcp_connect_failures of the workload" 3 \
+  "$(api "/api/v1/metrics?entity=workload&name=$NS/StatefulSet/burner&metric=tcp_connect_failures&from=$MINUTE&step=60" | jq '[.[].value] | add')"
+
 out=$("$LOUPE" query events --server "$API" --reason OOMKilled)
 grep -q "hog-0" <<< "$out" && pass "loupe query events shows the kernel OOM kill" || fail "query events: $out"
 

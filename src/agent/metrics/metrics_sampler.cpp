@@ -27,6 +27,8 @@ MetricsSampler::~MetricsSampler() { stop(); }
 void MetricsSampler::start() {
   if (opts_.trace_oom && !oom_.start([this](const OomTraceEvent& e) { on_oom(e); }, &oom_error_))
     oom_error_ += "; OOM kills come from the cgroups' oom_kill counters instead";
+  if (opts_.trace_tcp && !tcp_.start([this](const TcpEvent& e) { on_tcp(e); }, &tcp_error_))
+    tcp_error_ += "; no tcp_* metrics";
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }
@@ -52,19 +54,46 @@ void MetricsSampler::run() {
     }
     auto wait = std::min<std::chrono::steady_clock::duration>(kSlice, next - now);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
-    if (oom_.active())
+    if (oom_.active()) {
       oom_.poll(static_cast<int>(ms));
-    else
+      tcp_.poll(0);
+    } else if (tcp_.active()) {
+      tcp_.poll(static_cast<int>(ms));
+    } else {
       std::this_thread::sleep_for(wait);
+    }
   }
 }
 
-void MetricsSampler::on_oom(const OomTraceEvent& e) {
+const std::string& MetricsSampler::cgroup_path(uint64_t id) {
+  auto it = cgroup_paths_.find(id);
+  if (it != cgroup_paths_.end()) return it->second;
+  // The memory cgroup names the limit that was hit and the pod; v2 ids are
+  // the fallback when the memory controller has no hierarchy of its own.
   const CgroupMounts& m = opts_.mounts;
-  // The memory cgroup names the limit that was hit; the v2 cgroup is the
-  // fallback when the memory controller has no hierarchy of its own.
-  std::string path = find_cgroup_by_id(m.memory.empty() ? m.v2 : m.memory, e.memory_cgroup_id);
-  if (path.empty()) path = find_cgroup_by_id(m.v2, e.dfl_cgroup_id);
+  std::string path = find_cgroup_by_id(m.memory.empty() ? m.v2 : m.memory, id);
+  if (path.empty() && !m.memory.empty()) path = find_cgroup_by_id(m.v2, id);
+  // Misses are remembered too (until the next tick clears the cache), so a
+  // burst of events from one unknown cgroup walks the tree once.
+  return cgroup_paths_.emplace(id, std::move(path)).first->second;
+}
+
+void MetricsSampler::on_tcp(const TcpEvent& e) {
+  if (e.pid == 0) {  // a socket Loupe did not see connecting
+    ++tcp_unowned_;
+    return;
+  }
+  TcpOwner owner{"process", e.command, ""};
+  const std::string& path = cgroup_path(e.cgroup_id);
+  if (k8s::ContainerIdentity id = k8s::parse_cgroup_path(path); !id.pod_uid.empty())
+    owner = {"pod", path, id.pod_uid};
+  tcp_health_.add(owner, e);
+}
+
+void MetricsSampler::on_oom(const OomTraceEvent& e) {
+  std::string path = cgroup_path(e.memory_cgroup_id);
+  if (path.empty()) path = cgroup_path(e.dfl_cgroup_id);
+  const CgroupMounts& m = opts_.mounts;
   OomKill k;
   k.time_ns = e.time_ns;
   k.pid = e.pid;
@@ -107,6 +136,8 @@ void MetricsSampler::tick() {
   std::vector<CgroupOomDelta> oom;
   node_.sample(now, mono, samples);
   cgroups_.sample(now, mono, samples, &oom);
+  tcp_health_.flush(now, samples);
+  cgroup_paths_.clear();  // cgroups come and go; ids are not reused while they live
   // The cgroup's counter says how many were killed, not who: one event per
   // kill, without a pid.
   std::vector<OomKill> kills;
@@ -123,6 +154,7 @@ void MetricsSampler::tick() {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   cgroup_stats_ = cgroups_.stats();
   node_stats_ = node_.stats();
+  tcp_dropped_ = tcp_health_.dropped();
 }
 
 nlohmann::json MetricsSampler::status() const {
@@ -131,6 +163,10 @@ nlohmann::json MetricsSampler::status() const {
   return {{"interval_s", std::chrono::duration<double>(opts_.interval).count()},
           {"oom_tracepoint", oom_.active()},
           {"oom_tracepoint_error", oom_error_},
+          {"tcp_tracepoints", tcp_.active()},
+          {"tcp_tracepoints_error", tcp_error_},
+          {"tcp_events_unowned", tcp_unowned_.load()},
+          {"tcp_series_dropped", tcp_dropped_},
           {"ticks", ticks_},
           {"samples", samples_},
           {"oom_kills", oom_kills_},

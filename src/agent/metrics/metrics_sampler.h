@@ -1,8 +1,9 @@
 // The agent's resource-metrics loop: every interval (`--metrics-interval`,
-// default 10 s) it samples the node and the cgroups worth watching and
-// hands the samples to a sink (the store in `loupe run`, the server in
-// `loupe agent`); OOM kills go to the same sink as soon as they are seen.
-// One thread; the work per tick is a few small file reads per cgroup.
+// default 10 s) it samples the node and the cgroups worth watching, adds
+// the TCP health counted since the last tick, and hands the samples to a
+// sink (the store in `loupe run`, the server in `loupe agent`); OOM kills go
+// to the same sink as soon as they are seen. One thread: between ticks it
+// waits on the OOM and TCP ring buffers.
 #pragma once
 
 #include <atomic>
@@ -13,11 +14,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/metrics/cgroup_sampler.h"
 #include "agent/metrics/node_sampler.h"
 #include "agent/metrics/oom_tracer.h"
+#include "agent/metrics/tcp_health.h"
+#include "agent/metrics/tcp_tracer.h"
 #include "core/metric.h"
 #include "core/oom_kill.h"
 
@@ -29,6 +33,7 @@ struct MetricsOptions {
   CgroupMounts mounts;  // host_cgroup_mounts() on a real host
   std::string proc_root = "/proc";
   bool trace_oom = true;  // the oom/mark_victim tracepoint; else cgroup counters only
+  bool trace_tcp = true;  // TCP health tracepoints (tcp_* metrics)
 };
 
 class MetricsSampler {
@@ -50,6 +55,10 @@ class MetricsSampler {
   void run();
   OomKill kill_from_counter(const CgroupOomDelta& d, uint64_t now_ns) const;
   void on_oom(const OomTraceEvent& e);
+  void on_tcp(const TcpEvent& e);
+  // The path of the cgroup with this id (memory hierarchy, else v2), from a
+  // cache refilled by walking the tree on a miss; "" when not found.
+  const std::string& cgroup_path(uint64_t id);
 
   MetricsOptions opts_;
   Sink sink_;
@@ -57,6 +66,11 @@ class MetricsSampler {
   NodeSampler node_;
   OomTracer oom_;
   std::string oom_error_;  // why the tracepoint is not used
+  TcpTracer tcp_;
+  std::string tcp_error_;
+  TcpHealth tcp_health_;  // sampler thread only
+  std::atomic<uint64_t> tcp_unowned_{0};
+  std::unordered_map<uint64_t, std::string> cgroup_paths_;  // sampler thread only
 
   mutable std::mutex mu_;  // stats below
   std::atomic<bool> stopping_{false};
@@ -64,6 +78,7 @@ class MetricsSampler {
   double last_tick_ms_ = 0;
   CgroupSamplerStats cgroup_stats_;
   NodeSamplerStats node_stats_;
+  uint64_t tcp_dropped_ = 0;
   std::thread thread_;
 };
 

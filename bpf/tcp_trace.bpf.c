@@ -17,7 +17,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "tcp_health.h"
+#include "cgroup_id.bpf.h"
+#include "tcp_trace.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -46,18 +47,10 @@ struct {
   __uint(max_entries, 1 << 20);
 } tcp_events SEC(".maps");
 
-/* The current task's memory cgroup id: the cgroup whose path names its pod
- * and container in every mode (v1 memory mount in hybrid, v2 otherwise). */
+/* The connecting task's memory cgroup, else its v2 cgroup. */
 static __always_inline __u64 current_cgroup_id(void) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-  if (memory >= 0 && memory < CGROUP_SUBSYS_COUNT) {
-    struct css_set *cset = BPF_CORE_READ(task, cgroups);
-    struct cgroup_subsys_state *css = NULL;
-    bpf_core_read(&css, sizeof(css), &cset->subsys[memory]);
-    if (css) return BPF_CORE_READ(css, cgroup, kn, id);
-  }
-  return bpf_get_current_cgroup_id();
+  __u64 id = task_memory_cgroup_id((struct task_struct *)bpf_get_current_task());
+  return id ? id : bpf_get_current_cgroup_id();
 }
 
 static __always_inline void emit(const struct sock *sk, const struct owner *o, __u8 kind,

@@ -1,6 +1,6 @@
-/* Events of tcp_health.bpf.c, shared with user space (src/agent/metrics/tcp_tracer.*). */
-#ifndef LOUPE_TCP_HEALTH_H
-#define LOUPE_TCP_HEALTH_H
+/* Events of tcp_trace.bpf.c, shared with user space (src/agent/metrics/tcp_tracer.*). */
+#ifndef LOUPE_TCP_TRACE_H
+#define LOUPE_TCP_TRACE_H
 
 #define LOUPE_TCP_COMM_LEN 16
 

@@ -1,0 +1,70 @@
+#include "agent/metrics/tcp_tracer.h"
+
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/address.h"
+#include "tcp_trace.h"
+#include "tcp_trace.skel.h"
+
+namespace loupe::metrics {
+
+TcpTracer::~TcpTracer() {
+  ring_buffer__free(rb_);
+  tcp_trace_bpf__destroy(skel_);
+}
+
+bool TcpTracer::start(Handler handler, std::string* error) {
+  handler_ = std::move(handler);
+  skel_ = tcp_trace_bpf__open();
+  if (!skel_) {
+    *error = std::string("opening the TCP health programs failed: ") + std::strerror(errno);
+    return false;
+  }
+  skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
+  int err = tcp_trace_bpf__load(skel_);
+  if (!err) err = tcp_trace_bpf__attach(skel_);
+  if (!err) {
+    rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.tcp_events), on_event, this, nullptr);
+    if (!rb_) err = -errno;
+  }
+  if (err) {
+    *error = std::string("loading the TCP health tracepoints failed: ") + std::strerror(-err);
+    tcp_trace_bpf__destroy(skel_);
+    skel_ = nullptr;
+    return false;
+  }
+  return true;
+}
+
+void TcpTracer::poll(int timeout_ms) {
+  if (rb_) ring_buffer__poll(rb_, timeout_ms);
+}
+
+int TcpTracer::on_event(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<TcpTracer*>(ctx);
+  if (size < sizeof(loupe_tcp_event)) return 0;
+  loupe_tcp_event e;
+  std::memcpy(&e, data, sizeof e);
+  if (e.kind < LOUPE_TCP_CONNECTED || e.kind > LOUPE_TCP_RESET_RECEIVED) return 0;
+  TcpEvent out;
+  out.kind = static_cast<TcpEventKind>(e.kind);
+  out.pid = e.tgid;
+  out.cgroup_id = e.cgroup_id;
+  out.command.assign(e.comm, strnlen(e.comm, sizeof e.comm));
+  out.value = e.value;
+  loupe_addr peer{};
+  peer.family = e.family == 4 ? AF_INET : AF_INET6;
+  peer.port = e.dport;
+  std::memcpy(peer.addr, e.daddr, sizeof peer.addr);
+  out.peer = format_address(peer);
+  self->handler_(out);
+  return 0;
+}
+
+}  // namespace loupe::metrics

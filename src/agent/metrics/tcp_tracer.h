@@ -1,0 +1,55 @@
+// TCP health events from the kernel: loads bpf/tcp_trace.bpf.c (raw
+// tracepoints sock/inet_sock_set_state, tcp/tcp_retransmit_skb,
+// tcp/tcp_send_reset, tcp/tcp_receive_reset) and reads its ring buffer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+struct tcp_trace_bpf;
+struct ring_buffer;
+
+namespace loupe::metrics {
+
+enum class TcpEventKind : uint8_t {
+  Connected = 1,
+  ConnectFailed,
+  Closed,
+  Retransmit,
+  ResetSent,
+  ResetReceived,
+};
+
+struct TcpEvent {
+  TcpEventKind kind = TcpEventKind::Connected;
+  uint32_t pid = 0;        // the process that connected; 0 when unknown
+  uint64_t cgroup_id = 0;  // its memory (else v2) cgroup's inode
+  std::string command;
+  std::string peer;    // "10.0.0.1:80", "[2001:db8::1]:443"
+  uint64_t value = 0;  // Connected: connect time ns; ConnectFailed: errno
+};
+
+class TcpTracer {
+ public:
+  using Handler = std::function<void(const TcpEvent&)>;
+
+  TcpTracer() = default;
+  ~TcpTracer();
+  TcpTracer(const TcpTracer&) = delete;
+  TcpTracer& operator=(const TcpTracer&) = delete;
+
+  // Loads and attaches; false with *error when the kernel refuses.
+  bool start(Handler handler, std::string* error);
+  bool active() const { return rb_ != nullptr; }
+  void poll(int timeout_ms);
+
+ private:
+  static int on_event(void* ctx, void* data, size_t size);
+
+  tcp_trace_bpf* skel_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+  Handler handler_;
+};
+
+}  // namespace loupe::metrics
