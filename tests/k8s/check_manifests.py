@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Checks deploy/: the plain manifests are the Helm chart rendered with its
 defaults, every document parses, RBAC is read-only on exactly the resources
-the collector watches (read from src/k8s/resources.cpp), and the agent has
-the host access it needs and no more. Needs python3-yaml."""
+the collector watches (read from src/k8s/resources.cpp), the agent has the
+host access it needs and no more (each capability documented), the server
+and collector run as non-root with read-only root filesystems, seccomp
+RuntimeDefault and resource limits, the token Secret is random on install
+and kept on upgrade, a NetworkPolicy admits only the agent and the
+collector, and TLS (tls.enabled) wires --ca-file. Needs python3-yaml."""
 import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -42,7 +47,7 @@ for d in docs:
 for kind, name in [("DaemonSet", "loupe-agent"), ("Deployment", "loupe-cluster"),
                    ("StatefulSet", "loupe-server"), ("Service", "loupe-server"),
                    ("ClusterRole", "loupe-cluster"), ("ClusterRoleBinding", "loupe-cluster"),
-                   ("Secret", "loupe-token"), ("ServiceAccount", "loupe-agent"),
+                   ("NetworkPolicy", "loupe-server"), ("ServiceAccount", "loupe-agent"),
                    ("ServiceAccount", "loupe-cluster"), ("ServiceAccount", "loupe-server")]:
     check(name in by_kind.get(kind, {}), "missing %s/%s" % (kind, name))
 if errors:
@@ -103,6 +108,20 @@ env = {e["name"]: e for e in c.get("env", [])}
 check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "spec.nodeName",
       "agent needs NODE_NAME from spec.nodeName")
 check(c["args"][:2] == ["agent", "--server"] and "--token-file" in c["args"], "agent args %s" % c["args"])
+k8s_doc = open(os.path.join(SRC, "docs", "kubernetes.md")).read()
+for cap in caps:
+    check("`CAP_%s`" % cap in k8s_doc, "agent capability %s is not explained in docs/kubernetes.md" % cap)
+check(sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", "agent seccomp RuntimeDefault")
+res = c.get("resources", {})
+check(res.get("limits", {}).get("memory") == "512Mi" and res.get("requests", {}).get("memory"),
+      "agent memory request and 512Mi limit: %s" % res)
+args = c["args"]
+spool = args[args.index("--spool-dir") + 1] if "--spool-dir" in args else None
+m = mounts.get(spool)
+check(m is not None and not m.get("readOnly") and
+      vols[m["name"]].get("hostPath", {}).get("type") == "DirectoryOrCreate",
+      "agent --spool-dir %s must be a writable hostPath mount (survives pod restarts)" % spool)
+check("--spool-max" in args and "--queue-max" in args, "agent spool and queue bounds in args")
 check(by_kind["ServiceAccount"]["loupe-agent"].get("automountServiceAccountToken") is False,
       "the agent does not call the API: no token")
 
@@ -119,6 +138,64 @@ for kind, name in [("DaemonSet", "loupe-agent"), ("Deployment", "loupe-cluster")
                    ("StatefulSet", "loupe-server")]:
     secrets = [v["secret"]["secretName"] for v in pod_spec(kind, name)["volumes"] if "secret" in v]
     check(secrets == ["loupe-token"], "%s/%s does not mount the shared token" % (kind, name))
+
+# 6. Least privilege for the server and the collector.
+for kind, name in [("Deployment", "loupe-cluster"), ("StatefulSet", "loupe-server")]:
+    c = pod_spec(kind, name)["containers"][0]
+    sc = c.get("securityContext", {})
+    what = "%s/%s" % (kind, name)
+    check(sc.get("runAsNonRoot") is True and sc.get("runAsUser", 0) != 0, what + " must run as non-root")
+    check(sc.get("readOnlyRootFilesystem") is True, what + " needs a read-only root filesystem")
+    check(sc.get("allowPrivilegeEscalation") is False, what + " must not escalate privileges")
+    check(sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", what + " seccomp RuntimeDefault")
+    check(sc.get("capabilities", {}).get("drop") == ["ALL"] and not sc["capabilities"].get("add"),
+          what + " drops ALL capabilities and adds none")
+    for kind_ in ("requests", "limits"):
+        got = c.get("resources", {}).get(kind_, {})
+        check("cpu" in got and "memory" in got, "%s needs cpu and memory %s" % (what, kind_))
+check(pod_spec("StatefulSet", "loupe-server").get("securityContext", {}).get("fsGroup") == 65534,
+      "server fsGroup makes the data volume writable to the non-root user")
+
+# 7. The token: random on install, kept on upgrade, never a default.
+tmpl = open(os.path.join(SRC, "deploy", "helm", "loupe", "templates", "secret.yaml")).read()
+check(tmpl.startswith("{{/* helm-only:"), "secret.yaml is Helm-only (render.py skips it)")
+check('lookup "v1" "Secret" .Release.Namespace "loupe-token"' in tmpl, "secret.yaml keeps the token on upgrade (lookup)")
+check("randAlphaNum 48" in tmpl, "secret.yaml generates a random token on install")
+values = yaml.safe_load(open(os.path.join(SRC, "deploy", "helm", "loupe", "values.yaml")))
+check(values.get("token") == "", "values.yaml must not ship a token (got %r)" % values.get("token"))
+
+# 8. NetworkPolicy: the server's port only from the agent and the collector.
+np = by_kind["NetworkPolicy"]["loupe-server"]["spec"]
+check(np["podSelector"]["matchLabels"].get("app.kubernetes.io/component") == "server", "policy selects the server")
+check(np.get("policyTypes") == ["Ingress"], "policy restricts ingress")
+peers = [p for rule in np.get("ingress", []) for p in rule.get("from", [])]
+components = sorted(p.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component", "?")
+                    for p in peers)
+check(components == ["agent", "cluster"], "server ingress admits %s, expected the agent and the collector" % components)
+check(all("from" in rule for rule in np.get("ingress", [])), "an ingress rule without `from` admits everyone")
+
+# 9. tls.enabled: https, --ca-file for agent and collector, cert and key for the server.
+with tempfile.TemporaryDirectory() as out:
+    r = subprocess.run([sys.executable, os.path.join(SRC, "deploy", "render.py"), "--set", "tls.enabled=true",
+                        "--out", out], capture_output=True, text=True)
+    check(r.returncode == 0, "render.py --set tls.enabled=true: " + r.stdout + r.stderr)
+    tls = {}
+    for name in os.listdir(out):
+        for d in yaml.safe_load_all(open(os.path.join(out, name))):
+            if d:
+                tls[(d["kind"], d["metadata"]["name"])] = d
+    for kind, name in [("DaemonSet", "loupe-agent"), ("Deployment", "loupe-cluster")]:
+        spec = tls[(kind, name)]["spec"]["template"]["spec"]
+        a = spec["containers"][0]["args"]
+        check(a[2].startswith("https://") and a[a.index("--ca-file") + 1] == "/etc/loupe-ca/ca.crt",
+              "%s with TLS: args %s" % (name, a))
+        mounted = {m["mountPath"]: m["name"] for m in spec["containers"][0]["volumeMounts"]}
+        vol = {v["name"]: v for v in spec["volumes"]}.get(mounted.get("/etc/loupe-ca"), {})
+        check(vol.get("secret", {}).get("secretName") == "loupe-tls", "%s mounts the CA from loupe-tls" % name)
+    spec = tls[("StatefulSet", "loupe-server")]["spec"]["template"]["spec"]
+    a = spec["containers"][0]["args"]
+    check(a[a.index("--tls-cert") + 1] == "/etc/loupe-tls/tls.crt" and
+          a[a.index("--tls-key") + 1] == "/etc/loupe-tls/tls.key", "server with TLS: args %s" % a)
 
 if errors:
     print("\n".join("FAIL: " + e for e in errors))
