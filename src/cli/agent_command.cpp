@@ -52,11 +52,16 @@ nlohmann::json capture_stats(const Agent& agent) {
   uint64_t parse_errors = 0;
   for (const auto& [proto, p] : s["parsers_closed_connections"].items())
     parse_errors += p.value("parse_errors", uint64_t{0});
+  const nlohmann::json& lost = s["lost_connections"];
   return {{"events_seen", s["events_seen"]},
           {"ring_buffer_drops", s["events_dropped"]},
           {"payloads_truncated", s["payloads_truncated"]},
           {"records", s["records"]},
           {"parse_errors", parse_errors},
+          {"lost_connections",
+           {{"undetected", lost.value("undetected", uint64_t{0})},
+            {"parse_error", lost.value("parse_error", uint64_t{0})},
+            {"resync", lost.value("resync", uint64_t{0})}}},
           {"parsers", s["parsers_closed_connections"]}};
 }
 

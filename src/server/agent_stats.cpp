@@ -16,6 +16,7 @@ constexpr const char* kDropKeys[] = {"memory_full", "spool_full", "corrupt_spool
                                      "rejected"};
 constexpr const char* kCaptureKeys[] = {"events_seen", "ring_buffer_drops", "payloads_truncated",
                                         "records", "parse_errors"};
+constexpr const char* kLossKeys[] = {"undetected", "parse_error", "resync"};
 constexpr size_t kMaxNodeName = 253;  // a DNS name, like a Kubernetes node name
 
 template <size_t N>
@@ -23,7 +24,8 @@ json numbers(const json& from, const char* const (&keys)[N]) {
   json out = json::object();
   if (!from.is_object()) return out;
   for (const char* k : keys)
-    if (auto it = from.find(k); it != from.end() && it->is_number_unsigned()) out[k] = *it;
+    if (auto it = from.find(k); it != from.end() && it->is_number_integer() && *it >= 0)
+      out[k] = it->get<uint64_t>();
   return out;
 }
 
@@ -43,7 +45,11 @@ void AgentStatsBoard::update(const json& report, uint64_t now_ns) {
   if (exporter.is_object())
     e.exporter["dropped_by_reason"] =
         numbers(exporter.value("dropped_by_reason", json::object()), kDropKeys);
-  e.capture = numbers(report.value("capture", json::object()), kCaptureKeys);
+  const json& capture = report.value("capture", json::object());
+  e.capture = numbers(capture, kCaptureKeys);
+  if (capture.is_object())
+    e.capture["lost_connections"] =
+        numbers(capture.value("lost_connections", json::object()), kLossKeys);
   e.received_ns = now_ns;
   std::lock_guard lock(mu_);
   if (!nodes_.contains(node) && nodes_.size() >= kMaxNodes) {

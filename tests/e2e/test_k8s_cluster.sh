@@ -79,6 +79,22 @@ assert len(rows) == 1 and rows[0]["accepted"], rows
 assert rows[0]["body"]["type"] == "snapshot"
 print("ingest POST ok")
 PY
+echo "== an https server is verified with --ca-file"
+python3 "$SRC/tests/k8s/ingest_sink.py" --token loupe-secret --out "$work/tls-sink.jsonl" \
+  --port-file "$work/tls-sink.port" --cert "$work/cert.pem" --key "$work/key.pem" &
+pids+=($!)
+wait_file "$work/tls-sink.port"
+tls_sink="https://127.0.0.1:$(cat "$work/tls-sink.port")"
+if "$LOUPE" cluster --kubeconfig "$work/kubeconfig" --server "$tls_sink" --token-file "$work/loupe.token" \
+  --once 2> "$work/tls-err"; then
+  fail "a server certificate from an unknown CA was accepted"
+fi
+grep -qi "ssl\|certificate" "$work/tls-err" || fail "no TLS reason in: $(cat "$work/tls-err")"
+"$LOUPE" cluster --kubeconfig "$work/kubeconfig" --server "$tls_sink" --token-file "$work/loupe.token" \
+  --ca-file "$work/cert.pem" --once > /dev/null
+grep -q '"accepted": true' "$work/tls-sink.jsonl" || fail "no accepted POST over TLS"
+echo "TLS with --ca-file ok"
+
 echo "== a rejected Loupe token fails the run"
 if LOUPE_TOKEN=wrong "$LOUPE" cluster --kubeconfig "$work/kubeconfig" --server "$sink" --once 2> "$work/err"; then
   fail "wrong ingest token accepted"

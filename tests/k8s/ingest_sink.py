@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Records POST /api/v1/k8s/ingest bodies (gunzipped) as JSON lines, with the
 Authorization header, for test_k8s_cluster.sh. Rejects other tokens with 401.
-Usage: ingest_sink.py --token T --out FILE --port-file P"""
+With --cert/--key it serves HTTPS.
+Usage: ingest_sink.py --token T --out FILE --port-file P [--cert PEM --key PEM]"""
 import argparse
 import gzip
 import json
@@ -11,6 +12,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--token", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--port-file", required=True)
+ap.add_argument("--cert")
+ap.add_argument("--key")
 args = ap.parse_args()
 
 
@@ -44,6 +47,11 @@ class S(HTTPServer):
 
 
 srv = S(("127.0.0.1", 0), H)
+if args.cert:
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(args.port_file, "w") as f:
     f.write(str(srv.server_address[1]))
 srv.serve_forever()
