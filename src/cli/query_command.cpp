@@ -25,8 +25,9 @@ struct QueryFlags {
   bool json = false;
   std::string since = "15m";
   std::string service, route;
-  std::string workload;                    // pods
-  std::string namespace_, object, reason;  // events
+  std::string workload;                     // pods
+  std::string namespace_, object, reason;   // events
+  std::string entity, name, metric, label;  // metrics
   int limit = 20;
   double q = 0.95;
   int step = 60;
@@ -157,6 +158,13 @@ void run(const QueryFlags& f, const std::string& what, int& exit_code) {
     p.emplace("q", fmt("%g", f.q));
     p.emplace("step", std::to_string(f.step));
   }
+  if (what == "metrics") {
+    p.emplace("entity", f.entity);
+    p.emplace("name", f.name);
+    p.emplace("metric", f.metric);
+    if (!f.label.empty()) p.emplace("label", f.label);
+    p.emplace("step", std::to_string(f.step));
+  }
   auto body = fetch(f, "/api/v1/" + what, p, exit_code);
   if (!body) return;
   if (f.json) {
@@ -225,6 +233,12 @@ void run(const QueryFlags& f, const std::string& what, int& exit_code) {
              ms(json(static_cast<double>(r["duration_ns"].get<uint64_t>()) / 1e6))});
     }
     t.print();
+  } else if (what == "metrics") {
+    Table t({"TIME (UTC)", f.metric}, {false, true});
+    for (const auto& pt : *body)
+      t.add({time_of(pt["t"].get<uint64_t>() * 1'000'000'000ULL).substr(0, 19),
+             fmt("%.6g", pt["value"].get<double>())});
+    t.print();
   } else {
     Table t({"TIME (UTC)", "P" + fmt("%g", f.q * 100) + "_MS", "COUNT"}, {false, true, true});
     for (const auto& pt : *body)
@@ -259,7 +273,10 @@ void register_query(CLI::App& app, int& exit_code) {
                 Sub{"latency", "A latency quantile over time, one point per step"},
                 Sub{"workloads", "Kubernetes workloads (namespace/Kind/name), with RED"},
                 Sub{"pods", "Kubernetes pods, with RED"},
-                Sub{"events", "Kubernetes events: OOMKilled, CrashLoopBackOff, restarts..."}}) {
+                Sub{"events", "Kubernetes events: OOMKilled, CrashLoopBackOff, restarts..."},
+                Sub{"metrics",
+                    "A resource metric of a node, pod, workload, container or process "
+                    "over time (docs/metrics.md)"}}) {
     std::string name = s.name;
     CLI::App* sub = cmd->add_subcommand(name, s.help);
     common(sub);
@@ -285,6 +302,17 @@ void register_query(CLI::App& app, int& exit_code) {
           ->check(CLI::Range(0.0, 1.0))
           ->capture_default_str();
       sub->add_option("--step", f->step, "Seconds per point (a multiple of 60)")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+    }
+    if (name == "metrics") {
+      sub->add_option("--entity", f->entity, "node, pod, workload, container or process")
+          ->required();
+      sub->add_option("--name", f->name, "The entity, e.g. shop/api-6f7d8-aaaaa")->required();
+      sub->add_option("--metric", f->metric, "e.g. cpu_usage_cores (GET /api/v1/metrics/catalog)")
+          ->required();
+      sub->add_option("--label", f->label, "Only this label (CPU mode, mount, interface, peer)");
+      sub->add_option("--step", f->step, "Seconds per point (a multiple of 10)")
           ->check(CLI::PositiveNumber)
           ->capture_default_str();
     }

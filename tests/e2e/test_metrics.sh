@@ -233,6 +233,12 @@ assert_eq "tcp_connects" 0 "$(tcp tcp_connects)"
 assert_eq "tcp_connect_failures of the workload" 3 \
   "$(api "/api/v1/metrics?entity=workload&name=$NS/StatefulSet/burner&metric=tcp_connect_failures&from=$MINUTE&step=60" | jq '[.[].value] | add')"
 
+out=$("$LOUPE" query metrics --server "$API" --entity pod --name $NS/burner-0 --metric cpu_throttled_ratio --step 10)
+grep -qE '^[0-9-]+ [0-9:]+ +0\.[5-9]|^[0-9-]+ [0-9:]+ +1$' <<< "$out" && pass "loupe query metrics prints the throttling" ||
+  fail "query metrics: $out"
+assert_ge "v2 tree read too: PSI series of the burner" 1 \
+  "$(api "/api/v1/metrics/series?name=$NS/burner-0/burner" | jq '[.[] | select(.metric == "psi_cpu_some_percent")] | length')"
+
 out=$("$LOUPE" query events --server "$API" --reason OOMKilled)
 grep -q "hog-0" <<< "$out" && pass "loupe query events shows the kernel OOM kill" || fail "query events: $out"
 
