@@ -35,6 +35,14 @@ wait_requests 450
 assert_eq "records shipped by the agent (server side)" 450 "$(service_requests)"
 assert_eq "node name stamped on records" '"node-a"' \
   "$(curl -s "$API/api/v1/requests?service=python3:$APP_PORT&limit=1" | jq '.[0].node')"
+# Node metrics ship every --metrics-interval (10 s): the first tick's
+# levels are there already.
+for i in $(seq 1 50); do
+  [[ $(curl -s "$API/api/v1/metrics/series?entity=node&name=node-a" | jq length) -gt 0 ]] && break
+  sleep 0.2
+done
+assert_eq "node memory metric shipped by the agent" "$(awk '/^MemTotal:/ { print $2 * 1024 }' /proc/meminfo)" \
+  "$(curl -s "$API/api/v1/metrics?entity=node&name=node-a&metric=node_memory_total_bytes&step=10" | jq '.[-1].value | floor')"
 assert_eq "ingest without the token" 401 \
   "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{"records":[]}' "$API/api/v1/ingest")"
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <map>
 
+#include "agent/metrics/metrics_sampler.h"
+
 namespace loupe::metrics {
 namespace {
 
@@ -211,6 +213,40 @@ TEST(CgroupFiles, Parsers) {
   EXPECT_EQ(psi_some_avg10("some avg10=1.25 avg60=0 avg300=0 total=9\n"), 1.25);
   EXPECT_FALSE(psi_some_avg10("full avg10=1.25\n"));
   EXPECT_FALSE(psi_some_avg10("some avg10=\n"));
+}
+
+}  // namespace
+}  // namespace loupe::metrics
+
+namespace loupe::metrics {
+namespace {
+
+TEST(MetricsSampler, OomKillsFromCountersWhenTheTracepointIsNotUsed) {
+  FakeTree t;
+  std::string container = std::string(kPod) + "/" + kCid;
+  v1_cgroup(t, kPod, 1, 0, 0, 0);
+  v1_cgroup(t, container, 1, 0, 0, 0);
+  MetricsOptions opts;
+  opts.node = "node-1";
+  opts.mounts = v1_mounts(t);
+  opts.proc_root = t.dir("/no-proc");
+  opts.trace_oom = false;
+  opts.trace_tcp = false;
+  std::vector<OomKill> kills;
+  MetricsSampler sampler(opts, [&kills](std::vector<MetricSample>&, std::vector<OomKill>& k) {
+    kills.insert(kills.end(), k.begin(), k.end());
+  });
+  sampler.tick();
+  v1_cgroup(t, container, 1, 0, 0, 1);
+  sampler.tick();
+  ASSERT_EQ(kills.size(), 1u) << "one kill: the container's, not the pod's sum too";
+  EXPECT_EQ(kills[0].cgroup, container);
+  EXPECT_EQ(kills[0].container_id, kCid);
+  EXPECT_EQ(kills[0].pod_uid, "1b4e0c3a-5d7e-4a55-9f0e-2f7c1b9a3e11");
+  EXPECT_EQ(kills[0].pid, 0u) << "a counter does not say who";
+  EXPECT_EQ(kills[0].memory_limit_bytes, 134217728u);
+  EXPECT_EQ(kills[0].memory_usage_bytes, 130000000u) << "the peak";
+  EXPECT_EQ(kills[0].node, "node-1");
 }
 
 }  // namespace
