@@ -1,5 +1,6 @@
 #include "store/metric_tables.h"
 
+#include <cmath>
 #include <map>
 
 #include "store/request_rows.h"
@@ -12,6 +13,7 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS metric_series(
   id INTEGER PRIMARY KEY, entity TEXT NOT NULL, name TEXT NOT NULL, label TEXT NOT NULL,
   metric TEXT NOT NULL, workload TEXT NOT NULL,
+  last_minute INTEGER NOT NULL DEFAULT 0,  -- the newest minute with a sample, for retention
   UNIQUE(entity, name, label, metric));
 CREATE INDEX IF NOT EXISTS metric_series_workload ON metric_series(workload, metric);
 CREATE TABLE IF NOT EXISTS metric_raw(
@@ -92,10 +94,16 @@ std::map<int64_t, double> summed(Db& db, const MetricQuery& q, std::string_view 
 
 MetricTables::MetricTables(Db& wdb) : db_(&wdb) {
   wdb.exec(kSchema);
+  {  // databases from before series had last_minute gain the column
+    Stmt col(wdb, "SELECT 1 FROM pragma_table_info('metric_series') WHERE name = 'last_minute'");
+    if (!col.step())
+      wdb.exec("ALTER TABLE metric_series ADD COLUMN last_minute INTEGER NOT NULL DEFAULT 0");
+  }
   insert_series_ = Stmt(wdb,
                         "INSERT INTO metric_series(entity, name, label, metric, workload) "
                         "VALUES(?,?,?,?,?)");
   update_workload_ = Stmt(wdb, "UPDATE metric_series SET workload = ? WHERE id = ?");
+  update_last_minute_ = Stmt(wdb, "UPDATE metric_series SET last_minute = ? WHERE id = ?");
   insert_raw_ = Stmt(wdb, "INSERT OR IGNORE INTO metric_raw(series, t, value) VALUES(?,?,?)");
   upsert_minute_ = Stmt(wdb,
                         "INSERT INTO metric_minute(series, minute, sum, count, max) "
@@ -107,18 +115,19 @@ MetricTables::MetricTables(Db& wdb) : db_(&wdb) {
 
 void MetricTables::rolled_back() {
   series_.clear();
-  Stmt all(*db_, "SELECT id, entity, name, label, metric, workload FROM metric_series");
+  Stmt all(*db_,
+           "SELECT id, entity, name, label, metric, workload, last_minute FROM metric_series");
   while (all.step()) {
     MetricSample s;
     s.entity = all.text(1);
     s.name = all.text(2);
     s.label = all.text(3);
     s.metric = all.text(4);
-    series_[series_key(s)] = {all.i64(0), all.text(5)};
+    series_[series_key(s)] = {all.i64(0), all.text(5), all.i64(6)};
   }
 }
 
-int64_t MetricTables::series_id(const MetricSample& s) {
+MetricTables::SeriesRow& MetricTables::series_row(const MetricSample& s) {
   std::string key = series_key(s);
   if (auto it = series_.find(key); it != series_.end()) {
     // A pod named before the collector reported it gains its workload later.
@@ -128,7 +137,7 @@ int64_t MetricTables::series_id(const MetricSample& s) {
       update_workload_.run();
       it->second.workload = s.workload;
     }
-    return it->second.id;
+    return it->second;
   }
   insert_series_.bind(1, std::string_view(s.entity));
   insert_series_.bind(2, std::string_view(s.name));
@@ -137,21 +146,37 @@ int64_t MetricTables::series_id(const MetricSample& s) {
   insert_series_.bind(5, std::string_view(s.workload));
   insert_series_.run();
   int64_t id = sqlite3_last_insert_rowid(db_->get());
-  series_.emplace(std::move(key), SeriesRow{id, s.workload});
-  return id;
+  return series_.emplace(std::move(key), SeriesRow{id, s.workload, 0}).first->second;
 }
 
 void MetricTables::write(const std::vector<MetricSample>& samples) {
   for (const MetricSample& s : samples) {
     const MetricInfo* info = find_metric(s.metric);
-    // Ratios are computed at query time from their counters, never stored.
-    if (!info || info->kind == MetricKind::Ratio || s.entity.empty() || s.name.empty() ||
-        s.time_ns == 0) {
+    // Ratios are computed at query time from their counters, never stored;
+    // workloads are sums of pods, computed at query time too.
+    bool stored_entity =
+        s.entity == "node" || s.entity == "pod" || s.entity == "container" || s.entity == "process";
+    if (!info || info->kind == MetricKind::Ratio || !stored_entity || s.name.empty() ||
+        s.time_ns == 0 || !std::isfinite(s.value)) {
       ++skipped_;
       continue;
     }
-    int64_t id = series_id(s);
+    // Bounded like every table keyed by names from outside: a flood of new
+    // cgroups or peers cannot grow the series without limit.
+    if (series_.size() >= kMaxSeries && !series_.contains(series_key(s))) {
+      ++skipped_;
+      continue;
+    }
+    SeriesRow& row = series_row(s);
+    int64_t id = row.id;
     auto t = static_cast<int64_t>(s.time_ns / 1'000'000'000ULL);
+    // One update per series and minute tells retention which series still live.
+    if (t / 60 * 60 > row.last_minute) {
+      row.last_minute = t / 60 * 60;
+      update_last_minute_.bind(1, row.last_minute);
+      update_last_minute_.bind(2, id);
+      update_last_minute_.run();
+    }
     insert_raw_.bind(1, id);
     insert_raw_.bind(2, t);
     insert_raw_.bind(3, s.value);
@@ -171,9 +196,16 @@ void MetricTables::delete_before(uint64_t raw_cutoff_ns, uint64_t minute_cutoff_
   Stmt raw(*db_, "DELETE FROM metric_raw WHERE t < ?");
   raw.bind(1, static_cast<int64_t>(raw_cutoff_ns / 1'000'000'000ULL));
   raw.run();
+  auto cutoff_s = static_cast<int64_t>(minute_cutoff_ns / 1'000'000'000ULL);
   Stmt minute(*db_, "DELETE FROM metric_minute WHERE minute + 60 <= ?");
-  minute.bind(1, static_cast<int64_t>(minute_cutoff_ns / 1'000'000'000ULL));
+  minute.bind(1, cutoff_s);
   minute.run();
+  // Series of cgroups, pods and peers long gone go too, so churn does not
+  // fill the series cap.
+  Stmt series(*db_, "DELETE FROM metric_series WHERE last_minute + 60 <= ?");
+  series.bind(1, cutoff_s);
+  series.run();
+  if (sqlite3_changes(db_->get()) > 0) rolled_back();  // reload the cache
 }
 
 std::vector<MetricPoint> MetricTables::query(Db& db, const MetricQuery& q) {

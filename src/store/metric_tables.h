@@ -20,11 +20,14 @@ namespace loupe::store {
 
 class MetricTables {
  public:
+  static constexpr size_t kMaxSeries = 1'000'000;
+
   MetricTables() = default;
   explicit MetricTables(Db& wdb);  // creates the tables, prepares statements
 
   // Inside the caller's transaction; call rolled_back() if it is undone.
-  // Samples with an unknown metric or no entity/name are skipped and counted.
+  // Samples with an unknown metric or entity, no name or time, a value that
+  // is not finite, or a new series beyond kMaxSeries are skipped and counted.
   void write(const std::vector<MetricSample>& samples);
   void rolled_back();
   void delete_before(uint64_t raw_cutoff_ns, uint64_t minute_cutoff_ns);
@@ -37,11 +40,12 @@ class MetricTables {
   struct SeriesRow {
     int64_t id;
     std::string workload;
+    int64_t last_minute;
   };
-  int64_t series_id(const MetricSample& s);
+  SeriesRow& series_row(const MetricSample& s);  // inserts a new series
 
   Db* db_ = nullptr;
-  Stmt insert_series_, update_workload_, insert_raw_, upsert_minute_;
+  Stmt insert_series_, update_workload_, update_last_minute_, insert_raw_, upsert_minute_;
   std::unordered_map<std::string, SeriesRow> series_;  // key: entity \0 name \0 label \0 metric
   uint64_t skipped_ = 0;
 };

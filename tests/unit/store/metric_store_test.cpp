@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "store/store.h"
 #include "temp_dir.h"
 
@@ -102,14 +104,16 @@ TEST(MetricStore, LabelsSelectOrSumAndBadSamplesAreSkipped) {
                         sample(kT0, "node", "n1", "node_cpu_cores", 0.5, "", "system"),
                         sample(kT0, "node", "n1", "no_such_metric", 1),
                         sample(kT0, "node", "", "node_load1", 1),
-                        sample(kT0, "node", "n1", "cpu_throttled_ratio", 1)});
+                        sample(kT0, "node", "n1", "cpu_throttled_ratio", 1),
+                        sample(kT0, "workload", "shop/Deployment/api", "cpu_usage_cores", 1),
+                        sample(kT0, "node", "n1", "node_load1", std::nan(""))});
   auto all = store->metrics(query("node", "n1", "node_cpu_cores", 60, 1));
   ASSERT_EQ(all.size(), 1u);
   EXPECT_DOUBLE_EQ(all[0].value, 2.0);
   auto q = query("node", "n1", "node_cpu_cores", 60, 1);
   q.label = "user";
   EXPECT_DOUBLE_EQ(store->metrics(q).at(0).value, 1.5);
-  EXPECT_EQ(store->stats().metric_samples_skipped, 3u);
+  EXPECT_EQ(store->stats().metric_samples_skipped, 5u);
 }
 
 TEST(MetricStore, RawSamplesExpireBeforeRollups) {
@@ -122,6 +126,9 @@ TEST(MetricStore, RawSamplesExpireBeforeRollups) {
   EXPECT_EQ(store->metrics(query("pod", "p", "cpu_usage_cores", 60)).size(), 1u);
   store->enforce_retention(kT0 + 25 * 3600 * kSec);
   EXPECT_TRUE(store->metrics(query("pod", "p", "cpu_usage_cores", 60)).empty());
+  EXPECT_TRUE(store->metric_series({}).empty()) << "a series without samples goes too";
+  store->write_metrics({sample(kT0 + 25 * 3600 * kSec, "pod", "p", "cpu_usage_cores", 2)});
+  EXPECT_EQ(store->metric_series({}).size(), 1u) << "and comes back with a new sample";
 }
 
 }  // namespace
