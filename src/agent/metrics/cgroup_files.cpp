@@ -63,12 +63,15 @@ CgroupMounts parse_mountinfo(std::string_view mountinfo, const std::string& fs_p
     if (f.size() < 5 || dash + 3 >= f.size()) return;
     std::string mount = fs_prefix + std::string(f[4]);
     std::string_view fstype = f[dash + 1], super = f[dash + 3];
-    if (fstype == "cgroup2" && m.v2.empty()) {
+    // A later mount shadows an earlier one: in a container, the host's
+    // /sys/fs/cgroup (a hostPath volume) is mounted over the runtime's own
+    // namespaced view, and that is the one to read.
+    if (fstype == "cgroup2") {
       m.v2 = mount;
     } else if (fstype == "cgroup") {
-      if (has_word(super, "cpu", ',') && m.cpu.empty()) m.cpu = mount;
-      if (has_word(super, "cpuacct", ',') && m.cpuacct.empty()) m.cpuacct = mount;
-      if (has_word(super, "memory", ',') && m.memory.empty()) m.memory = mount;
+      if (has_word(super, "cpu", ',')) m.cpu = mount;
+      if (has_word(super, "cpuacct", ',')) m.cpuacct = mount;
+      if (has_word(super, "memory", ',')) m.memory = mount;
     }
   });
   std::string controllers;

@@ -144,7 +144,9 @@ void NodeSampler::memory_and_load(std::vector<MetricSample>& out) {
 void NodeSampler::disks(std::vector<MetricSample>& out, double dt_s) {
   std::string text;
   // Space of each mounted block-device file system, once per device.
-  if (read_file(proc_ + "/self/mounts", text)) {
+  // PID 1's view is the host's: in a container (the agent DaemonSet has
+  // hostPID) the agent's own mounts and network namespace are not the node's.
+  if (read_file(proc_ + "/1/mounts", text) || read_file(proc_ + "/self/mounts", text)) {
     std::set<std::string> seen;
     for_each_line(text, [&](std::string_view line) {
       auto f = split_fields(line);
@@ -152,7 +154,11 @@ void NodeSampler::disks(std::vector<MetricSample>& out, double dt_s) {
       if (!seen.insert(std::string(f[0])).second) return;
       std::string mount = unescape_mount(f[1]);
       struct statvfs st {};
-      if (statvfs(mount.c_str(), &st) != 0 || st.f_blocks == 0) return;
+      // The host's file system seen from here; our own path where PID 1's
+      // root is closed to us (no CAP_SYS_PTRACE over it).
+      std::string host_path = proc_ + "/1/root" + mount;
+      if (statvfs(host_path.c_str(), &st) != 0 && statvfs(mount.c_str(), &st) != 0) return;
+      if (st.f_blocks == 0) return;
       double frag = static_cast<double>(st.f_frsize);
       emit(out, "node_disk_used_bytes", static_cast<double>(st.f_blocks - st.f_bfree) * frag,
            mount);
@@ -188,7 +194,7 @@ void NodeSampler::disks(std::vector<MetricSample>& out, double dt_s) {
 
 void NodeSampler::network(std::vector<MetricSample>& out, double dt_s) {
   std::string text;
-  if (!read_file(proc_ + "/net/dev", text)) return;
+  if (!read_file(proc_ + "/1/net/dev", text) && !read_file(proc_ + "/net/dev", text)) return;
   // "  eth0: rx_bytes rx_packets rx_errs rx_drop fifo frame compressed multicast
   //          tx_bytes tx_packets tx_errs ..."
   std::map<std::string, std::vector<uint64_t>> cur;

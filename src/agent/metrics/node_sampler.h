@@ -1,7 +1,9 @@
 // Node metrics from /proc (docs/metrics.md, "Node"): CPU time by mode
 // (/proc/stat), load (/proc/loadavg), memory (/proc/meminfo), each mounted
-// block-device file system (statvfs of /proc/self/mounts entries), disk IO
-// (/proc/diskstats) and each interface's traffic (/proc/net/dev). Counters
+// block-device file system (statvfs of /proc/1/mounts entries through
+// /proc/1/root), disk IO (/proc/diskstats) and each interface's traffic
+// (/proc/1/net/dev): PID 1's mounts and network namespace are the host's,
+// also for an agent in a container (hostPID). Counters
 // become per-second rates against the previous tick.
 #pragma once
 

@@ -88,6 +88,18 @@ TEST(CgroupMounts, HybridMountinfo) {
   EXPECT_EQ(m.walk_root(), t.dir("/memory"));
 }
 
+TEST(CgroupMounts, LaterMountShadowsEarlier) {
+  // A container: the runtime's namespaced cgroup2, then the host's mounted later.
+  CgroupMounts m = parse_mountinfo(
+      "600 500 0:30 /../.. /sys/fs/cgroup ro,nosuid - cgroup2 cgroup rw\n"
+      "700 600 0:30 / /host/sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n"
+      "701 700 0:31 / /host/proc rw - proc proc rw\n",
+      "/nonexistent");
+  EXPECT_EQ(m.v2, "/nonexistent/host/sys/fs/cgroup");
+  EXPECT_TRUE(m.memory.empty());
+  EXPECT_EQ(m.walk_root(), m.v2);
+}
+
 TEST(CgroupSampler, V1PodsAndContainersWithRatesFromDeltas) {
   FakeTree t;
   std::string container = std::string(kPod) + "/" + kCid;

@@ -20,8 +20,7 @@ class FakeProc {
   FakeProc() {
     std::string tmpl = (fs::temp_directory_path() / "loupe-proc-XXXXXX").string();
     root_ = mkdtemp(tmpl.data());
-    fs::create_directories(root_ + "/net");
-    fs::create_directories(root_ + "/self");
+    fs::create_directories(root_ + "/1/net");
   }
   ~FakeProc() { fs::remove_all(root_); }
   const std::string& root() const { return root_; }
@@ -44,7 +43,7 @@ void write_counters(const FakeProc& p, uint64_t user, uint64_t idle, uint64_t rx
   p.write("/stat", "cpu  " + std::to_string(user) + " 0 100 " + std::to_string(idle) +
                        " 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\ncpu1 1 0 0 1 0 0 0 0 0 0\n"
                        "intr 1 2 3\n");
-  p.write("/net/dev",
+  p.write("/1/net/dev",
           "Inter-|   Receive                                                |  Transmit\n"
           " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
           "errs drop fifo colls carrier compressed\n"
@@ -63,7 +62,7 @@ TEST(NodeSampler, RatesFromTwoTicksAndLevels) {
   p.write("/meminfo",
           "MemTotal:       16000000 kB\nMemFree:  100 kB\nMemAvailable:    8000000 kB\n");
   p.write("/loadavg", "0.50 0.25 0.10 1/100 1234\n");
-  p.write("/self/mounts", "");
+  p.write("/1/mounts", "");
   write_counters(p, 1000, 5000, 1000, 100);
   NodeSampler node("node-1", p.root());
   std::vector<MetricSample> first, second;
@@ -89,7 +88,7 @@ TEST(NodeSampler, RatesFromTwoTicksAndLevels) {
 
 TEST(NodeSampler, GarbageFilesDoNotCrash) {
   FakeProc p;
-  for (const char* f : {"/stat", "/meminfo", "/loadavg", "/net/dev", "/diskstats", "/self/mounts"})
+  for (const char* f : {"/stat", "/meminfo", "/loadavg", "/1/net/dev", "/diskstats", "/1/mounts"})
     p.write(f, "cpu x y z\n::::\n\xff\xfe garbage 18446744073709551616\n");
   NodeSampler node("n", p.root());
   std::vector<MetricSample> out;
