@@ -26,7 +26,7 @@ struct ClusterFlags {
   std::string output = "text";
   bool once = false;
   bool dry_run = false;
-  int interval_s = 5;
+  int interval_s = 1;
 };
 
 std::string summary(const nlohmann::json& p) {
@@ -121,7 +121,8 @@ void register_cluster(CLI::App& app, int& exit_code) {
   cmd->add_flag("--dry-run", flags->dry_run, "print the payloads to stdout instead of sending");
   cmd->add_option("-o,--output", flags->output, "progress output: text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--interval", flags->interval_s, "seconds between change batches")
+  cmd->add_option("--interval", flags->interval_s,
+                  "seconds between payloads when nothing changed (changes are sent at once)")
       ->check(CLI::Range(1, 3600));
   cmd->callback([flags, &exit_code] { exit_code = run_cluster(*flags); });
 }

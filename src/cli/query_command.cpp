@@ -143,6 +143,102 @@ void add_red(std::vector<std::string>& row, const json& j) {
   row.push_back(ms(j["p99_ms"]));
 }
 
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int64_t integer(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
+}
+
+std::string or_dash(std::string s) { return s.empty() ? "-" : s; }
+
+std::string age(int64_t s) {
+  if (s <= 0) return "-";
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 7200) return std::to_string(s / 60) + "m";
+  if (s < 172800) return std::to_string(s / 3600) + "h";
+  return std::to_string(s / 86400) + "d";
+}
+
+std::string bytes(const json& v) {
+  if (!v.is_number()) return "-";
+  double b = v.get<double>();
+  const char* units[] = {"B", "Ki", "Mi", "Gi", "Ti"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  return fmt(b < 10 ? "%.1f" : "%.0f", b) + units[u];
+}
+
+std::string cores(const json& v) { return v.is_number() ? fmt("%g", v.get<double>()) : "-"; }
+
+void print_workloads(const json& body) {
+  Table t({"WORKLOAD", "READY", "PODS", "RESTARTS", "IMAGES", "REQS", "RATE/S", "ERR%", "P95_MS"},
+          {false, true, true, true, false, true, true, true, true});
+  for (const auto& w : body) {
+    std::string ready = "-";
+    if (w.value("desired_replicas", json()).is_number())
+      ready = std::to_string(integer(w, "ready_replicas")) + "/" +
+              std::to_string(integer(w, "desired_replicas"));
+    std::string images;
+    for (const auto& i : w.value("images", json::array()))
+      if (i.is_string()) images += (images.empty() ? "" : ",") + i.get<std::string>();
+    // Restarts over the window, then since the pods started.
+    std::string restarts = std::to_string(integer(w, "restarts_in_window")) + " (" +
+                           std::to_string(integer(w, "restarts")) + ")";
+    t.add({str(w, "name"), ready, std::to_string(integer(w, "pods")), restarts, or_dash(images),
+           num(w["requests"]), fmt("%.2f", w["rate_per_s"].get<double>()),
+           fmt("%.1f%%", w["error_rate"].get<double>() * 100), ms(w["p95_ms"])});
+  }
+  t.print();
+}
+
+void print_pods(const json& body) {
+  Table t({"POD", "WORKLOAD", "PHASE", "READY", "NODE", "IP", "QOS", "AGE", "RESTARTS",
+           "LAST TERMINATION", "REQS", "P95_MS"},
+          {false, false, false, true, false, false, false, true, true, false, true, true});
+  for (const auto& p : body) {
+    size_t ready = 0, total = 0;
+    std::string last;
+    for (const auto& c : p.value("containers", json::array())) {
+      if (c.value("init", false)) continue;
+      ++total;
+      ready += c.value("ready", false);
+      const json& lt = c.value("last_termination", json());
+      if (lt.is_object())
+        last += (last.empty() ? "" : ", ") + str(c, "name") + ": " + str(lt, "reason") + " (" +
+                std::to_string(integer(lt, "exit_code")) + ")";
+    }
+    bool known = p.value("known", false);
+    t.add({str(p, "namespace") + "/" + str(p, "pod"), str(p, "workload"),
+           known ? or_dash(str(p, "phase")) : "(gone)",
+           known ? std::to_string(ready) + "/" + std::to_string(total) : "-",
+           or_dash(str(p, "node")), or_dash(str(p, "ip")), or_dash(str(p, "qos_class")),
+           age(integer(p, "age_s")), std::to_string(integer(p, "restarts")), or_dash(last),
+           num(p["requests"]), ms(p["p95_ms"])});
+  }
+  t.print();
+}
+
+void print_nodes(const json& body) {
+  Table t({"NODE", "READY", "PRESSURE", "CPU", "MEMORY", "PODS", "KERNEL", "KUBELET"},
+          {false, false, false, true, true, true, false, false});
+  for (const auto& n : body) {
+    std::string pressure;
+    for (const auto& c : n.value("conditions", json::array()))
+      if (str(c, "type") != "Ready" && str(c, "status") == "True")
+        pressure += (pressure.empty() ? "" : ",") + str(c, "type");
+    const json& alloc = n.value("allocatable", json::object());
+    t.add({str(n, "name"), n.value("ready", false) ? "Ready" : "NotReady", or_dash(pressure),
+           cores(alloc.value("cpu_cores", json())), bytes(alloc.value("memory_bytes", json())),
+           std::to_string(integer(n, "pods")), or_dash(str(n, "kernel_version")),
+           or_dash(str(n, "kubelet_version"))});
+  }
+  t.print();
+}
+
 void run(const QueryFlags& f, const std::string& what, int& exit_code) {
   exit_code = kOk;
   httplib::Params p;
@@ -194,25 +290,12 @@ void run(const QueryFlags& f, const std::string& what, int& exit_code) {
       t.add(row);
     }
     t.print();
-  } else if (what == "workloads" || what == "pods") {
-    std::vector<std::string> h = {what == "pods" ? "POD" : "WORKLOAD"};
-    if (what == "pods") h.push_back("WORKLOAD");
-    h.insert(h.end(), red.begin(), red.end());
-    std::vector<bool> numeric(h.size(), true);
-    numeric[0] = false;
-    if (what == "pods") numeric[1] = false;
-    Table t(h, numeric);
-    for (const auto& w : *body) {
-      std::vector<std::string> row;
-      if (what == "pods")
-        row = {w["namespace"].get<std::string>() + "/" + w["pod"].get<std::string>(),
-               w["workload"]};
-      else
-        row = {w["name"]};
-      add_red(row, w);
-      t.add(row);
-    }
-    t.print();
+  } else if (what == "workloads") {
+    print_workloads(*body);
+  } else if (what == "pods") {
+    print_pods(*body);
+  } else if (what == "nodes") {
+    print_nodes(*body);
   } else if (what == "events") {
     Table t({"TIME (UTC)", "TYPE", "REASON", "OBJECT", "MESSAGE"},
             {false, false, false, false, false});
@@ -271,8 +354,13 @@ void register_query(CLI::App& app, int& exit_code) {
                 Sub{"endpoints", "Endpoints (method + route / operation) per service"},
                 Sub{"requests", "Recent individual requests, newest first"},
                 Sub{"latency", "A latency quantile over time, one point per step"},
-                Sub{"workloads", "Kubernetes workloads (namespace/Kind/name), with RED"},
-                Sub{"pods", "Kubernetes pods, with RED"},
+                Sub{"workloads",
+                    "Kubernetes workloads, with or without traffic: replicas, "
+                    "pods, restarts, images, RED"},
+                Sub{"pods",
+                    "Kubernetes pods: phase, readiness, node, restarts, last "
+                    "termination, RED"},
+                Sub{"nodes", "Kubernetes nodes: conditions, allocatable CPU/memory, versions"},
                 Sub{"events", "Kubernetes events: OOMKilled, CrashLoopBackOff, restarts..."},
                 Sub{"metrics",
                     "A resource metric of a node, pod, workload, container or process "
@@ -288,8 +376,9 @@ void register_query(CLI::App& app, int& exit_code) {
       sub->add_option("--route", f->route, "Only this route (e.g. /users/{id})");
     if (name == "pods")
       sub->add_option("--workload", f->workload, "Only this workload (e.g. shop/Deployment/api)");
-    if (name == "events") {
+    if (name == "pods" || name == "workloads" || name == "events")
       sub->add_option("--namespace", f->namespace_, "Only this namespace");
+    if (name == "events") {
       sub->add_option("--object", f->object, "Only this object (pod or node name)");
       sub->add_option("--reason", f->reason, "Only this reason (e.g. OOMKilled)");
     }

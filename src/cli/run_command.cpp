@@ -55,8 +55,8 @@ int run_all_in_one(const RunFlags& f) {
       },
       [&] {
         if (pending.empty()) return;
-        server.api->enrich(pending);             // Kubernetes names, if a collector sent any
-        server.queue->push(std::move(pending));  // drops (counted) rather than stall capture
+        // Kubernetes names, if a collector sent any; drops (counted) rather than stall capture.
+        server.api->submit(std::move(pending));
         pending.clear();
       });
   install_stop_signals();

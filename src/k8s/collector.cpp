@@ -48,6 +48,7 @@ nlohmann::json ClusterCollector::payload(const char* type, std::vector<nlohmann:
                       {"sent_at", loupe::format_rfc3339_ns(now)},
                       {"sent_at_ns", now}};
   if (std::string(type) == "snapshot") p["snapshot"] = store_.snapshot();
+  p["skipped_objects"] = store_.counts().skipped;
   p["changes"] = std::move(changes);
   std::lock_guard<std::mutex> lock(events_mu_);
   p["events"] = events_;
@@ -63,6 +64,11 @@ bool ClusterCollector::send(const nlohmann::json& p, std::string* error) {
   events_.erase(events_.begin(), events_.begin() + static_cast<long>(n));
   dropped_events_ = 0;
   return true;
+}
+
+bool ClusterCollector::events_pending() {
+  std::lock_guard<std::mutex> lock(events_mu_);
+  return !events_.empty();
 }
 
 bool ClusterCollector::run_once(std::string* error) {
@@ -93,36 +99,38 @@ bool ClusterCollector::run(const std::function<bool()>& should_stop, std::string
       }
     }
   }
+  using Clock = std::chrono::steady_clock;
   bool need_snapshot = true;
-  auto last_snapshot = std::chrono::steady_clock::now();
+  auto last_snapshot = Clock::now();
+  auto last_send = Clock::now() - opts_.interval;
+  auto next_try = Clock::now();  // after a failed send, wait `interval` before the next
   while (!should_stop()) {
+    auto now = Clock::now();
+    bool pending = store_.has_changes() || events_pending();
+    bool due = need_snapshot || pending || now - last_send >= opts_.interval ||
+               now - last_snapshot > opts_.resnapshot;
+    if (now < next_try || !due) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    if (pending && !need_snapshot) std::this_thread::sleep_for(opts_.batch_delay);
     bool overflow = false;
     auto changes = store_.drain_changes(&overflow);
-    if (overflow || std::chrono::steady_clock::now() - last_snapshot > opts_.resnapshot) {
-      need_snapshot = true;
-    }
-    nlohmann::json p;
-    if (need_snapshot) {
-      p = payload("snapshot", {});
+    if (overflow || Clock::now() - last_snapshot > opts_.resnapshot) need_snapshot = true;
+    nlohmann::json p =
+        need_snapshot ? payload("snapshot", {}) : payload("changes", std::move(changes));
+    std::string err;
+    if (send(p, &err)) {
+      if (need_snapshot) last_snapshot = Clock::now();
+      need_snapshot = false;
+      last_send = Clock::now();
+      next_try = last_send;
     } else {
-      p = payload("changes", std::move(changes));
-      if (p["changes"].empty() && p["events"].empty()) p = nullptr;  // nothing to say
-    }
-    if (!p.is_null()) {
-      std::string err;
-      if (send(p, &err)) {
-        if (need_snapshot) last_snapshot = std::chrono::steady_clock::now();
-        need_snapshot = false;
-      } else {
-        // The drained changes are gone: the next successful send must be a
-        // snapshot so the server is not left with a gap.
-        std::cerr << "loupe cluster: " << err << " (will retry with a snapshot)\n";
-        need_snapshot = true;
-      }
-    }
-    auto until = std::chrono::steady_clock::now() + opts_.interval;
-    while (!should_stop() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // The drained changes are gone: the next successful send must be a
+      // snapshot so the server is not left with a gap.
+      std::cerr << "loupe cluster: " << err << " (will retry with a snapshot)\n";
+      need_snapshot = true;
+      next_try = Clock::now() + opts_.interval;
     }
   }
   for (auto& r : reflectors_) r->stop();

@@ -21,10 +21,16 @@
 namespace loupe::k8s {
 
 struct CollectorOptions {
-  std::chrono::milliseconds interval{5000};  // how often changes and events are sent
-  std::chrono::seconds resnapshot{600};      // full snapshot this often (server restarts)
-  std::chrono::seconds sync_timeout{60};     // wait for the first lists before the first snapshot
-  std::string collector;                     // who sends (hostname / pod name)
+  // Changes and events are sent as soon as they are seen (after
+  // batch_delay, so a burst of watch events travels in one payload); when
+  // nothing changed, an empty "changes" payload goes out every `interval`
+  // so the server knows how current its model is (it holds records until
+  // the model has seen their start, docs/kubernetes.md).
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds batch_delay{50};
+  std::chrono::seconds resnapshot{600};   // full snapshot this often (server restarts)
+  std::chrono::seconds sync_timeout{60};  // wait for the first lists before the first snapshot
+  std::string collector;                  // who sends (hostname / pod name)
   ReflectorOptions reflector;
   size_t max_pending_events = 10000;
 };
@@ -50,6 +56,7 @@ class ClusterCollector {
   ReflectorHandler handler();
   nlohmann::json payload(const char* type, std::vector<nlohmann::json> changes);
   bool send(const nlohmann::json& p, std::string* error);
+  bool events_pending();
 
   KubeConfig cfg_;
   CollectorOptions opts_;

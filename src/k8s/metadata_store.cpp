@@ -66,16 +66,33 @@ void MetadataStore::record_change(const char* op, const char* kind, nlohmann::js
                       {"object", std::move(obj)}});
 }
 
+namespace {
+
+// When a pod let go of its IPs: when its containers all exited if the
+// status says so (a deletion is seen after that, and a new pod may have the
+// address by then), else when Loupe saw it go.
+uint64_t released_at(const PodInfo* p, uint64_t now_ns) {
+  uint64_t stopped = p ? p->stopped_ns() : 0;
+  return stopped && stopped < now_ns ? stopped : now_ns;
+}
+
+}  // namespace
+
 void MetadataStore::release_ips(const std::string& uid, uint64_t now_ns) {
+  auto pod = pods_.find(uid);
+  uint64_t at = released_at(pod == pods_.end() ? nullptr : &pod->second, now_ns);
   for (auto& [ip, hist] : ip_history_) {
     if (!hist.empty() && hist.back().uid == uid && hist.back().to_ns == 0) {
-      hist.back().to_ns = std::max(now_ns, hist.back().from_ns + 1);
+      hist.back().to_ns = std::max(at, hist.back().from_ns + 1);
     }
   }
 }
 
 void MetadataStore::upsert_pod(PodInfo p, uint64_t now_ns) {
-  if (p.uid.empty()) return;
+  if (p.uid.empty()) {
+    ++skipped_;
+    return;
+  }
   auto old = pods_.find(p.uid);
   bool changed_ips =
       old == pods_.end() || old->second.ips != p.ips || old->second.holds_ips() != p.holds_ips();
@@ -84,21 +101,26 @@ void MetadataStore::upsert_pod(PodInfo p, uint64_t now_ns) {
     for (const auto& ip : p.ips) {
       auto& hist = ip_history_[ip];
       if (!hist.empty() && hist.back().uid == p.uid && hist.back().to_ns == 0) continue;
-      uint64_t from = now_ns;
+      // Records can predate our first sight of a pod (a new pod serving
+      // before its status reached us, a collector restart): date the
+      // interval from the pod's start.
+      uint64_t from = p.start_ns && p.start_ns < now_ns ? p.start_ns : now_ns;
       if (!hist.empty() && hist.back().to_ns == 0) {
-        // Another pod still "holds" it: we missed its deletion. It lost the
-        // address no later than now.
-        hist.back().to_ns = std::max(now_ns, hist.back().from_ns + 1);
+        // Another pod still "holds" it: its deletion has not reached us
+        // yet (or was missed). Two pods never hold an IP at once, so it
+        // let go when its containers exited, or at the latest when this
+        // pod started.
+        auto prev = pods_.find(hist.back().uid);
+        uint64_t end = released_at(prev == pods_.end() ? nullptr : &prev->second, from);
+        hist.back().to_ns = std::max(end, hist.back().from_ns + 1);
       }
-      // Records can predate our first sight of a pod (collector restart):
-      // date the interval from the pod's start, but never before the last
-      // holder let go.
-      if (p.start_ns && p.start_ns < now_ns) from = p.start_ns;
+      // Never before the last holder let go.
       if (!hist.empty()) from = std::max(from, hist.back().to_ns);
       hist.push_back({p.uid, from, 0});
     }
   }
-  for (const auto& c : p.containers) containers_[c.id] = {p.uid, c.name};
+  for (const auto& c : p.containers)
+    if (!c.id.empty()) containers_[c.id] = {p.uid, c.name};
   record_change("upsert", "pod", to_json(p), now_ns);
   pods_[p.uid] = std::move(p);
 }
@@ -136,7 +158,10 @@ void MetadataStore::prune(uint64_t now_ns) {
 }
 
 void MetadataStore::put_service(ServiceInfo s, bool del, uint64_t now_ns) {
-  if (s.name.empty()) return;
+  if (s.name.empty()) {
+    ++skipped_;
+    return;
+  }
   std::string k = key(s.namespace_, s.name);
   if (auto old = services_.find(k); old != services_.end()) {
     for (const auto& ip : old->second.cluster_ips) cluster_ips_.erase(ip);
@@ -152,7 +177,10 @@ void MetadataStore::put_service(ServiceInfo s, bool del, uint64_t now_ns) {
 }
 
 void MetadataStore::put_workload(WorkloadInfo w, bool del, uint64_t now_ns) {
-  if (w.name.empty()) return;
+  if (w.name.empty()) {
+    ++skipped_;
+    return;
+  }
   std::string k = w.kind + "/" + key(w.namespace_, w.name);
   record_change(del ? "delete" : "upsert", "workload", to_json(w), now_ns);
   if (del)
@@ -162,7 +190,10 @@ void MetadataStore::put_workload(WorkloadInfo w, bool del, uint64_t now_ns) {
 }
 
 void MetadataStore::put_node(NodeInfo n, bool del, uint64_t now_ns) {
-  if (n.name.empty()) return;
+  if (n.name.empty()) {
+    ++skipped_;
+    return;
+  }
   record_change(del ? "delete" : "upsert", "node", to_json(n), now_ns);
   if (del)
     nodes_.erase(n.name);
@@ -171,7 +202,10 @@ void MetadataStore::put_node(NodeInfo n, bool del, uint64_t now_ns) {
 }
 
 void MetadataStore::put_slice(EndpointSliceInfo e, bool del, uint64_t now_ns) {
-  if (e.name.empty()) return;
+  if (e.name.empty()) {
+    ++skipped_;
+    return;
+  }
   std::string k = key(e.namespace_, e.name);
   record_change(del ? "delete" : "upsert", "endpointslice", to_json(e), now_ns);
   if (del)
@@ -505,7 +539,8 @@ bool MetadataStore::load_snapshot(const nlohmann::json& snap, std::string* error
     slices_.clear();
     for (const auto& j : snap.at("pods")) {
       PodInfo p = pod_from_json(j);
-      for (const auto& c : p.containers) containers_[c.id] = {p.uid, c.name};
+      for (const auto& c : p.containers)
+        if (!c.id.empty()) containers_[c.id] = {p.uid, c.name};
       pods_[p.uid] = std::move(p);
     }
     for (const auto& j : snap.at("services")) {
@@ -551,12 +586,39 @@ std::vector<nlohmann::json> MetadataStore::drain_changes(bool* overflowed) {
   return out;
 }
 
+bool MetadataStore::has_changes() const {
+  std::shared_lock lock(mu_);
+  return !changes_.empty() || overflowed_;
+}
+
 MetadataStore::Counts MetadataStore::counts() const {
   std::shared_lock lock(mu_);
   size_t live = 0;
   for (const auto& [k, p] : pods_) live += p.deleted_ns == 0;
-  return {live,          services_.size(), workloads_.size(),
-          nodes_.size(), slices_.size(),   ip_history_.size()};
+  return {live,           services_.size(),   workloads_.size(), nodes_.size(),
+          slices_.size(), ip_history_.size(), skipped_};
+}
+
+std::vector<PodInfo> MetadataStore::pods() const {
+  std::shared_lock lock(mu_);
+  std::vector<PodInfo> out;
+  for (const auto& [uid, p] : pods_)
+    if (!p.deleted_ns) out.push_back(p);
+  return out;
+}
+
+std::vector<WorkloadInfo> MetadataStore::workloads() const {
+  std::shared_lock lock(mu_);
+  std::vector<WorkloadInfo> out;
+  for (const auto& [k, w] : workloads_) out.push_back(w);
+  return out;
+}
+
+std::vector<NodeInfo> MetadataStore::nodes() const {
+  std::shared_lock lock(mu_);
+  std::vector<NodeInfo> out;
+  for (const auto& [k, n] : nodes_) out.push_back(n);
+  return out;
 }
 
 }  // namespace loupe::k8s

@@ -69,11 +69,18 @@ class MetadataStore {
   nlohmann::json snapshot() const;
   bool load_snapshot(const nlohmann::json& snap, std::string* error);
   std::vector<nlohmann::json> drain_changes(bool* overflowed);
+  bool has_changes() const;
 
   struct Counts {
     size_t pods, services, workloads, nodes, endpointslices, ips;
+    uint64_t skipped;  // objects without a uid or name, ignored
   };
   Counts counts() const;
+
+  // The inventory: live pods, every controller object, every node.
+  std::vector<PodInfo> pods() const;
+  std::vector<WorkloadInfo> workloads() const;
+  std::vector<NodeInfo> nodes() const;
 
  private:
   struct Interval {
@@ -111,6 +118,7 @@ class MetadataStore {
   std::map<std::string, EndpointSliceInfo> slices_;  // "ns/name"
   std::vector<nlohmann::json> changes_;
   bool overflowed_ = false;
+  uint64_t skipped_ = 0;
   uint64_t seq_ = 0;
   uint64_t last_prune_ns_ = 0;
 };

@@ -1,6 +1,9 @@
 #include "k8s/objects.h"
 
+#include <algorithm>
+
 #include "core/time_format.h"
+#include "k8s/quantity.h"
 
 namespace loupe::k8s {
 
@@ -83,7 +86,211 @@ Labels labels_from(const nlohmann::json& j, const char* key) {
 
 std::string s(const nlohmann::json& j, const char* key) { return jstr(j, {key}); }
 
+std::optional<double> quantity_at(const nlohmann::json& j,
+                                  std::initializer_list<std::string_view> path) {
+  const nlohmann::json* v = jget(j, path);
+  if (v && v->is_string()) return parse_quantity(v->get<std::string>());
+  if (v && v->is_number()) return v->get<double>();
+  return std::nullopt;
+}
+
+ResourceAmounts amounts_at(const nlohmann::json& j, const char* which) {
+  return {quantity_at(j, {"resources", which, "cpu"}),
+          quantity_at(j, {"resources", which, "memory"})};
+}
+
+// The kubelet's view of one container (an item of status.*ContainerStatuses).
+void read_container_status(const nlohmann::json& cs, ContainerInfo& c) {
+  ContainerInfo ids = split_container_id(c.name, jstr(cs, {"containerID"}));
+  c.id = ids.id;
+  c.runtime = ids.runtime;
+  if (std::string image = jstr(cs, {"image"}); !image.empty()) c.image = image;
+  c.ready = jget(cs, {"ready"}) && cs["ready"].is_boolean() && cs["ready"].get<bool>();
+  c.restarts = jint(cs, {"restartCount"});
+  for (const char* state : {"running", "waiting", "terminated"}) {
+    const nlohmann::json* st = jget(cs, {"state", state});
+    if (!st || !st->is_object()) continue;
+    c.state = state;
+    c.state_reason = jstr(*st, {"reason"});
+    c.started_ns = jtime(*st, {"startedAt"});
+    c.finished_ns = jtime(*st, {"finishedAt"});
+    break;
+  }
+  if (const nlohmann::json* t = jget(cs, {"lastState", "terminated"}); t && t->is_object())
+    c.last_termination =
+        Termination{jstr(*t, {"reason"}), jint(*t, {"exitCode"}), jtime(*t, {"finishedAt"})};
+}
+
+// Containers as the spec declares them (image, resources), then what the
+// status says about each; status entries the spec does not name (ephemeral
+// debug containers) are appended.
+void read_containers(const nlohmann::json& pod, std::vector<ContainerInfo>& out) {
+  for (const char* list : {"initContainers", "containers"}) {
+    const nlohmann::json* spec = jget(pod, {"spec", list});
+    if (!spec || !spec->is_array()) continue;
+    for (const auto& c : *spec) {
+      ContainerInfo ci;
+      ci.name = jstr(c, {"name"});
+      if (ci.name.empty()) continue;
+      ci.image = jstr(c, {"image"});
+      ci.init = std::string_view(list) == "initContainers";
+      ci.requests = amounts_at(c, "requests");
+      ci.limits = amounts_at(c, "limits");
+      out.push_back(std::move(ci));
+    }
+  }
+  for (const char* list :
+       {"initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"}) {
+    const nlohmann::json* statuses = jget(pod, {"status", list});
+    if (!statuses || !statuses->is_array()) continue;
+    for (const auto& cs : *statuses) {
+      std::string name = jstr(cs, {"name"});
+      if (name.empty()) continue;
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const ContainerInfo& c) { return c.name == name; });
+      if (it == out.end()) {
+        out.push_back({});
+        it = std::prev(out.end());
+        it->name = name;
+      }
+      read_container_status(cs, *it);
+    }
+  }
+}
+
+nlohmann::json optional_number(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::optional<double> optional_from(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+nlohmann::json to_json(const ResourceAmounts& r) {
+  return {{"cpu_cores", optional_number(r.cpu_cores)},
+          {"memory_bytes", optional_number(r.memory_bytes)}};
+}
+
+ResourceAmounts amounts_from_json(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_object()) return {};
+  return {optional_from(*it, "cpu_cores"), optional_from(*it, "memory_bytes")};
+}
+
+nlohmann::json to_json(const NodeResources& r) {
+  return {{"cpu_cores", optional_number(r.cpu_cores)},
+          {"memory_bytes", optional_number(r.memory_bytes)},
+          {"pods", optional_number(r.pods)}};
+}
+
+NodeResources node_resources_at(const nlohmann::json& node, const char* which) {
+  return {quantity_at(node, {"status", which, "cpu"}),
+          quantity_at(node, {"status", which, "memory"}),
+          quantity_at(node, {"status", which, "pods"})};
+}
+
+NodeResources node_resources_from_json(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_object()) return {};
+  return {optional_from(*it, "cpu_cores"), optional_from(*it, "memory_bytes"),
+          optional_from(*it, "pods")};
+}
+
+ContainerInfo container_from_json(const nlohmann::json& c) {
+  ContainerInfo ci;
+  ci.name = s(c, "name");
+  ci.id = s(c, "id");
+  ci.runtime = s(c, "runtime");
+  ci.image = s(c, "image");
+  ci.init = c.value("init", false);
+  ci.state = s(c, "state");
+  ci.state_reason = s(c, "state_reason");
+  ci.ready = c.value("ready", false);
+  ci.restarts = jint(c, {"restarts"});
+  ci.started_ns = c.value("started_ns", uint64_t{0});
+  ci.finished_ns = c.value("finished_ns", uint64_t{0});
+  if (auto t = c.find("last_termination"); t != c.end() && t->is_object())
+    ci.last_termination =
+        Termination{s(*t, "reason"), jint(*t, {"exit_code"}), t->value("finished_ns", uint64_t{0})};
+  ci.requests = amounts_from_json(c, "requests");
+  ci.limits = amounts_from_json(c, "limits");
+  return ci;
+}
+
+// Images of a pod template (spec.template.spec, or a CronJob's jobTemplate).
+std::vector<std::string> template_images(const nlohmann::json& obj) {
+  std::vector<std::string> out;
+  const nlohmann::json* spec = jget(obj, {"spec", "template", "spec"});
+  if (!spec) spec = jget(obj, {"spec", "jobTemplate", "spec", "template", "spec"});
+  if (!spec) return out;
+  for (const char* list : {"initContainers", "containers"}) {
+    const nlohmann::json* cs = jget(*spec, {list});
+    if (!cs || !cs->is_array()) continue;
+    for (const auto& c : *cs)
+      if (std::string image = jstr(c, {"image"}); !image.empty()) out.push_back(image);
+  }
+  return out;
+}
+
+// Desired and ready replicas as each controller reports them.
+void replica_counts(const nlohmann::json& obj, WorkloadInfo& w) {
+  auto number = [&](std::initializer_list<std::string_view> path, int64_t fallback) {
+    const nlohmann::json* v = jget(obj, path);
+    return v && v->is_number_integer() ? v->get<int64_t>() : fallback;
+  };
+  if (w.kind == "Deployment" || w.kind == "StatefulSet" || w.kind == "ReplicaSet") {
+    w.desired = number({"spec", "replicas"}, 1);  // the API's default
+    w.ready = number({"status", "readyReplicas"}, 0);
+  } else if (w.kind == "DaemonSet") {
+    w.desired = number({"status", "desiredNumberScheduled"}, 0);
+    w.ready = number({"status", "numberReady"}, 0);
+  } else if (w.kind == "Job") {
+    w.desired = number({"spec", "parallelism"}, 1);
+    w.ready = number({"status", "ready"}, number({"status", "active"}, 0));
+  }
+}
+
 }  // namespace
+
+nlohmann::json to_json(const ContainerInfo& c) {
+  nlohmann::json last = nullptr;
+  if (c.last_termination)
+    last = {{"reason", c.last_termination->reason},
+            {"exit_code", c.last_termination->exit_code},
+            {"finished_ns", c.last_termination->finished_ns}};
+  return {{"name", c.name},
+          {"id", c.id},
+          {"runtime", c.runtime},
+          {"image", c.image},
+          {"init", c.init},
+          {"state", c.state},
+          {"state_reason", c.state_reason},
+          {"ready", c.ready},
+          {"restarts", c.restarts},
+          {"started_ns", c.started_ns},
+          {"finished_ns", c.finished_ns},
+          {"last_termination", last},
+          {"requests", to_json(c.requests)},
+          {"limits", to_json(c.limits)}};
+}
+
+uint64_t PodInfo::stopped_ns() const {
+  uint64_t last = 0;
+  for (const auto& c : containers) {
+    if (c.init) continue;
+    if (c.state != "terminated" || !c.finished_ns) return 0;
+    last = std::max(last, c.finished_ns);
+  }
+  return last;
+}
+
+int64_t PodInfo::restarts() const {
+  int64_t n = 0;
+  for (const auto& c : containers) n += c.restarts;
+  return n;
+}
 
 ContainerInfo split_container_id(std::string_view name, std::string_view container_id) {
   ContainerInfo c;
@@ -117,15 +324,14 @@ PodInfo pod_from_api(const nlohmann::json& obj) {
   if (std::string ip = jstr(obj, {"status", "podIP"}); !ip.empty() && p.ips.empty()) {
     p.ips.push_back(ip);
   }
-  for (const char* list :
-       {"initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"}) {
-    const nlohmann::json* cs = jget(obj, {"status", list});
-    if (!cs || !cs->is_array()) continue;
-    for (const auto& c : *cs) {
-      std::string id = jstr(c, {"containerID"});
-      if (!id.empty()) p.containers.push_back(split_container_id(jstr(c, {"name"}), id));
-    }
+  read_containers(obj, p.containers);
+  if (const nlohmann::json* conds = jget(obj, {"status", "conditions"});
+      conds && conds->is_array()) {
+    for (const auto& c : *conds)
+      if (jstr(c, {"type"}) == "Ready") p.ready = jstr(c, {"status"}) == "True";
   }
+  p.qos_class = jstr(obj, {"status", "qosClass"});
+  p.reason = jstr(obj, {"status", "reason"});
   p.start_ns = jtime(obj, {"status", "startTime"});
   if (!p.start_ns) p.start_ns = jtime(obj, {"metadata", "creationTimestamp"});
   return p;
@@ -155,6 +361,8 @@ WorkloadInfo workload_from_api(std::string_view kind, const nlohmann::json& obj)
   w.namespace_ = jstr(obj, {"metadata", "namespace"});
   w.name = jstr(obj, {"metadata", "name"});
   controller_owner(obj, w.owner_kind, w.owner_name);
+  replica_counts(obj, w);
+  w.images = template_images(obj);
   return w;
 }
 
@@ -164,9 +372,21 @@ NodeInfo node_from_api(const nlohmann::json& obj) {
   if (const nlohmann::json* conds = jget(obj, {"status", "conditions"});
       conds && conds->is_array()) {
     for (const auto& c : *conds) {
-      if (jstr(c, {"type"}) == "Ready") n.ready = jstr(c, {"status"}) == "True";
+      NodeCondition nc{jstr(c, {"type"}), jstr(c, {"status"}), jstr(c, {"reason"}),
+                       jstr(c, {"message"}), jtime(c, {"lastTransitionTime"})};
+      if (nc.type.empty()) continue;
+      if (nc.type == "Ready") n.ready = nc.status == "True";
+      n.conditions.push_back(std::move(nc));
     }
   }
+  n.capacity = node_resources_at(obj, "capacity");
+  n.allocatable = node_resources_at(obj, "allocatable");
+  n.kernel_version = jstr(obj, {"status", "nodeInfo", "kernelVersion"});
+  n.kubelet_version = jstr(obj, {"status", "nodeInfo", "kubeletVersion"});
+  n.os_image = jstr(obj, {"status", "nodeInfo", "osImage"});
+  n.container_runtime = jstr(obj, {"status", "nodeInfo", "containerRuntimeVersion"});
+  const nlohmann::json* unsched = jget(obj, {"spec", "unschedulable"});
+  n.unschedulable = unsched && unsched->is_boolean() && unsched->get<bool>();
   if (const nlohmann::json* addrs = jget(obj, {"status", "addresses"});
       addrs && addrs->is_array()) {
     for (const auto& a : *addrs) {
@@ -196,8 +416,7 @@ EndpointSliceInfo endpointslice_from_api(const nlohmann::json& obj) {
 
 nlohmann::json to_json(const PodInfo& p) {
   nlohmann::json cs = nlohmann::json::array();
-  for (const auto& c : p.containers)
-    cs.push_back({{"name", c.name}, {"id", c.id}, {"runtime", c.runtime}});
+  for (const auto& c : p.containers) cs.push_back(to_json(c));
   return {{"uid", p.uid},
           {"namespace", p.namespace_},
           {"name", p.name},
@@ -210,7 +429,10 @@ nlohmann::json to_json(const PodInfo& p) {
           {"owner_name", p.owner_name},
           {"containers", cs},
           {"start_ns", p.start_ns},
-          {"deleted_ns", p.deleted_ns}};
+          {"deleted_ns", p.deleted_ns},
+          {"ready", p.ready},
+          {"qos_class", p.qos_class},
+          {"reason", p.reason}};
 }
 
 nlohmann::json to_json(const ServiceInfo& sv) {
@@ -226,11 +448,31 @@ nlohmann::json to_json(const WorkloadInfo& w) {
           {"namespace", w.namespace_},
           {"name", w.name},
           {"owner_kind", w.owner_kind},
-          {"owner_name", w.owner_name}};
+          {"owner_name", w.owner_name},
+          {"desired", w.desired},
+          {"ready", w.ready},
+          {"images", w.images}};
 }
 
 nlohmann::json to_json(const NodeInfo& n) {
-  return {{"name", n.name}, {"ready", n.ready}, {"addresses", n.addresses}};
+  nlohmann::json conds = nlohmann::json::array();
+  for (const auto& c : n.conditions)
+    conds.push_back({{"type", c.type},
+                     {"status", c.status},
+                     {"reason", c.reason},
+                     {"message", c.message},
+                     {"since_ns", c.since_ns}});
+  return {{"name", n.name},
+          {"ready", n.ready},
+          {"addresses", n.addresses},
+          {"conditions", conds},
+          {"capacity", to_json(n.capacity)},
+          {"allocatable", to_json(n.allocatable)},
+          {"kernel_version", n.kernel_version},
+          {"kubelet_version", n.kubelet_version},
+          {"os_image", n.os_image},
+          {"container_runtime", n.container_runtime},
+          {"unschedulable", n.unschedulable}};
 }
 
 nlohmann::json to_json(const EndpointSliceInfo& e) {
@@ -254,10 +496,13 @@ PodInfo pod_from_json(const nlohmann::json& j) {
   p.owner_name = s(j, "owner_name");
   if (auto it = j.find("containers"); it != j.end() && it->is_array()) {
     for (const auto& c : *it)
-      p.containers.push_back({jstr(c, {"name"}), jstr(c, {"id"}), jstr(c, {"runtime"})});
+      if (c.is_object()) p.containers.push_back(container_from_json(c));
   }
   p.start_ns = j.value("start_ns", uint64_t{0});
   p.deleted_ns = j.value("deleted_ns", uint64_t{0});
+  p.ready = j.value("ready", false);
+  p.qos_class = s(j, "qos_class");
+  p.reason = s(j, "reason");
   return p;
 }
 
@@ -267,11 +512,35 @@ ServiceInfo service_from_json(const nlohmann::json& j) {
 }
 
 WorkloadInfo workload_from_json(const nlohmann::json& j) {
-  return {s(j, "kind"), s(j, "namespace"), s(j, "name"), s(j, "owner_kind"), s(j, "owner_name")};
+  return {s(j, "kind"),
+          s(j, "namespace"),
+          s(j, "name"),
+          s(j, "owner_kind"),
+          s(j, "owner_name"),
+          j.value("desired", int64_t{-1}),
+          j.value("ready", int64_t{-1}),
+          strings(j, "images")};
 }
 
 NodeInfo node_from_json(const nlohmann::json& j) {
-  return {s(j, "name"), j.value("ready", false), strings(j, "addresses")};
+  NodeInfo n;
+  n.name = s(j, "name");
+  n.ready = j.value("ready", false);
+  n.addresses = strings(j, "addresses");
+  if (auto it = j.find("conditions"); it != j.end() && it->is_array()) {
+    for (const auto& c : *it)
+      if (c.is_object())
+        n.conditions.push_back({s(c, "type"), s(c, "status"), s(c, "reason"), s(c, "message"),
+                                c.value("since_ns", uint64_t{0})});
+  }
+  n.capacity = node_resources_from_json(j, "capacity");
+  n.allocatable = node_resources_from_json(j, "allocatable");
+  n.kernel_version = s(j, "kernel_version");
+  n.kubelet_version = s(j, "kubelet_version");
+  n.os_image = s(j, "os_image");
+  n.container_runtime = s(j, "container_runtime");
+  n.unschedulable = j.value("unschedulable", false);
+  return n;
 }
 
 EndpointSliceInfo endpointslice_from_json(const nlohmann::json& j) {

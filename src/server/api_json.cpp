@@ -71,16 +71,20 @@ nlohmann::json to_json(const store::MapEdge& e) {
   return j;
 }
 
-nlohmann::json to_json(const store::WorkloadSummary& w) {
-  nlohmann::json j{{"name", w.name}, {"namespace", w.namespace_}, {"workload", w.workload}};
-  put_red(j, w.red);
-  return j;
-}
-
-nlohmann::json to_json(const store::PodSummary& p) {
-  nlohmann::json j{{"namespace", p.namespace_}, {"pod", p.pod}, {"workload", p.workload}};
-  put_red(j, p.red);
-  return j;
+nlohmann::json k8s_status_json(const ClusterModel& model, const PendingEnrichmentStats& pending) {
+  auto c = model.counts();
+  return {{"active", model.active()},
+          {"pods", c.pods},
+          {"services", c.services},
+          {"workloads", c.workloads},
+          {"nodes", c.nodes},
+          {"skipped_objects", c.skipped + model.collector_skipped()},
+          {"enrichment",
+           {{"waiting", pending.held},
+            {"named", pending.released},
+            {"timed_out", pending.timed_out},
+            {"overflowed", pending.overflowed},
+            {"lost_queue_full", pending.sink_refused}}}};
 }
 
 nlohmann::json error_json(const std::string& message, const std::string& parameter) {

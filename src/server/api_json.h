@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/cluster_model.h"
+#include "server/pending_enrichment.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
 
@@ -17,8 +19,8 @@ nlohmann::json to_json(const store::LatencyPoint& p);
 nlohmann::json to_json(const store::StoredRequest& r);
 nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i);
 nlohmann::json to_json(const store::MapEdge& e);
-nlohmann::json to_json(const store::WorkloadSummary& w);
-nlohmann::json to_json(const store::PodSummary& p);
+// The cluster model's size and the records waiting for it (/api/v1/status "k8s").
+nlohmann::json k8s_status_json(const ClusterModel& model, const PendingEnrichmentStats& pending);
 
 nlohmann::json error_json(const std::string& message, const std::string& parameter = "");
 

@@ -1,10 +1,11 @@
 // Kubernetes routes of the API (docs/api.md): the collector's ingest,
-// cluster events, and RED per workload and per pod.
+// cluster events, and the inventory (workloads, pods, nodes) with RED.
 #include <httplib.h>
 
 #include "core/time_format.h"
 #include "server/api_handler.h"
 #include "server/api_server.h"
+#include "server/inventory.h"
 
 namespace loupe::server {
 
@@ -34,20 +35,27 @@ void ApiServer::k8s_routes() {
           send_json(res, out);
         }));
 
+  auto inventory_query = [](const httplib::Request& req) {
+    InventoryQuery q;
+    q.now_ns = now_unix_ns();
+    q.namespace_ = get_string(req.params, "namespace");
+    q.workload = get_string(req.params, "workload");
+    q.range = get_range(req.params, q.now_ns);
+    return q;
+  };
+
   s.Get("/api/v1/workloads",
-        json_handler([this](const httplib::Request& req, httplib::Response& res) {
-          auto range = get_range(req.params, now_unix_ns());
-          json out = json::array();
-          for (const auto& w : store_.workloads(range)) out.push_back(to_json(w));
-          send_json(res, out);
+        json_handler([this, inventory_query](const httplib::Request& req, httplib::Response& res) {
+          send_json(res, workloads_json(cluster_->model(), store_, inventory_query(req)));
         }));
 
-  s.Get("/api/v1/pods", json_handler([this](const httplib::Request& req, httplib::Response& res) {
-          auto range = get_range(req.params, now_unix_ns());
-          json out = json::array();
-          for (const auto& p : store_.pods(get_string(req.params, "workload"), range))
-            out.push_back(to_json(p));
-          send_json(res, out);
+  s.Get("/api/v1/pods",
+        json_handler([this, inventory_query](const httplib::Request& req, httplib::Response& res) {
+          send_json(res, pods_json(cluster_->model(), store_, inventory_query(req)));
+        }));
+
+  s.Get("/api/v1/nodes", json_handler([this](const httplib::Request&, httplib::Response& res) {
+          send_json(res, nodes_json(cluster_->model()));
         }));
 }
 

@@ -69,6 +69,8 @@ ApiServer::ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions 
       queue_(queue),
       options_(std::move(options)),
       cluster_(std::make_unique<ClusterModel>(store, options_.k8s_retention_ns)),
+      pending_(std::make_unique<PendingEnrichment>(
+          *cluster_, [&queue](std::vector<Record>&& r) { return queue.push(std::move(r)); })),
       http_(std::make_unique<httplib::Server>()) {}
 
 ApiServer::~ApiServer() { stop(); }
@@ -81,6 +83,7 @@ void ApiServer::start() {
   host_ = hp->first;
   if (std::string msg = cluster_->restore(); !msg.empty()) std::cerr << "loupe: " << msg << "\n";
   routes();
+  pending_->start();
   if (hp->second == 0) {
     port_ = http_->bind_to_any_port(host_);
     if (port_ <= 0) throw ApiError(bind_failure(host_, 0));
@@ -99,6 +102,7 @@ void ApiServer::start() {
 void ApiServer::stop() {
   if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
+  pending_->stop();  // what waits for the cluster model goes to the queue now
 }
 
 std::string ApiServer::url() const {
@@ -190,7 +194,8 @@ void ApiServer::routes() {
                    {"uptime_s", uptime.count()},
                    {"agent", options_.status_provider ? options_.status_provider() : json(nullptr)},
                    {"agents", agents_->to_json(now_unix_ns())},
-                   {"store", to_json(store_.stats(), queue_.stats())}};
+                   {"store", to_json(store_.stats(), queue_.stats())},
+                   {"k8s", k8s_status_json(*cluster_, pending_->stats())}};
           send_json(res, out);
         }));
 
@@ -199,9 +204,8 @@ void ApiServer::routes() {
            if (!authorized(req, res)) return;
            // httplib has already undone Content-Encoding: gzip.
            auto records = decode_ingest_body(req.body);
-           cluster_->enrich(records);
            size_t n = records.size();
-           if (!queue_.push(std::move(records))) {
+           if (!pending_->submit(std::move(records))) {
              res.set_header("Retry-After", "1");
              send_json(res, error_json("ingest queue is full; retry later"), 503);
              return;

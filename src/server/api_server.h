@@ -17,6 +17,7 @@
 
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
+#include "server/pending_enrichment.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
 
@@ -59,10 +60,11 @@ class ApiServer {
   // "http://127.0.0.1:8080" (the bound port when options.listen asked for 0).
   std::string url() const;
 
-  // Fills Kubernetes fields from the cluster model (no-op until a
-  // collector has sent a snapshot). /api/v1/ingest does this itself; an
-  // embedded agent (`loupe run`) calls it before pushing to the queue.
-  void enrich(std::vector<Record>& records) const { cluster_->enrich(records); }
+  // Records from an embedded agent (`loupe run`); /api/v1/ingest does the
+  // same: Kubernetes names from the cluster model, then the ingest queue
+  // (records may wait there a few seconds for the model to catch up,
+  // server/pending_enrichment.h). False when the queue refused them.
+  bool submit(std::vector<Record>&& records) { return pending_->submit(std::move(records)); }
 
   // Names and stores one batch of agent metrics and OOM kills (the kills
   // become events). /api/v1/metrics/ingest does this for remote agents;
@@ -81,6 +83,7 @@ class ApiServer {
   ApiOptions options_;
   std::unique_ptr<ClusterModel> cluster_;
   std::unique_ptr<AgentStatsBoard> agents_ = std::make_unique<AgentStatsBoard>();
+  std::unique_ptr<PendingEnrichment> pending_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   std::string host_;

@@ -91,6 +91,11 @@ nlohmann::json ClusterModel::ingest(const nlohmann::json& p, uint64_t now_ns) {
   }
   store_.write_k8s(in);
   if (type == "snapshot") active_ = true;
+  // The receive time, not the collector's sent_at: immune to clock skew
+  // between hosts, late only by the payload's transit.
+  if (now_ns > current_to_ns_) current_to_ns_ = now_ns;
+  if (auto it = p.find("skipped_objects"); it != p.end() && it->is_number_unsigned())
+    collector_skipped_ = it->get<uint64_t>();
   return {{"applied", applied}, {"events", in.events.size()}};
 }
 

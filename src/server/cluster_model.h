@@ -46,7 +46,14 @@ class ClusterModel {
   ClusterEvent to_event(const OomKill& kill) const;
 
   bool active() const { return active_.load(); }
+  // Up to when the model is known to be current: when the last payload
+  // (a heartbeat included) arrived. Records started before it minus a
+  // settle margin can be named for good (server/pending_enrichment.h).
+  uint64_t current_to_ns() const { return current_to_ns_.load(); }
+  // API objects the collector skipped (no uid or name), as it last said.
+  uint64_t collector_skipped() const { return collector_skipped_.load(); }
   k8s::MetadataStore::Counts counts() const { return meta_.counts(); }
+  const k8s::MetadataStore& model() const { return meta_; }
 
  private:
   store::Store& store_;
@@ -57,6 +64,8 @@ class ClusterModel {
   mutable std::mutex memo_mu_;
   mutable std::unordered_map<std::string, std::string> service_workload_;
   std::atomic<bool> active_{false};
+  std::atomic<uint64_t> current_to_ns_{0};
+  std::atomic<uint64_t> collector_skipped_{0};
 };
 
 }  // namespace loupe::server

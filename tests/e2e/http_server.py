@@ -1,4 +1,6 @@
-"""A Python http.server on loopback: GET /k/<n> -> 200, /slow -> sleeps 20 ms."""
+"""A Python http.server: GET /k/<n> -> 200, /slow -> sleeps 20 ms.
+
+Usage: http_server.py PORT [ADDRESS]  (ADDRESS defaults to 127.0.0.1)"""
 import http.server
 import sys
 import time
@@ -27,4 +29,4 @@ class Server(http.server.ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
 
-Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+Server((sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", int(sys.argv[1])), Handler).serve_forever()

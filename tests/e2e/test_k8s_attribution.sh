@@ -16,81 +16,27 @@ for tool in ip iptables jq curl openssl python3; do
   command -v $tool > /dev/null || { echo "needs $tool" >&2; exit 1; }
 done
 
+source "$(dirname "$0")/k8s_node.sh"
+trap 'teardown_node; cleanup' EXIT
+
 NS=e2e-shop
 TAG=$$
 NS_A=loupe-a-$TAG NS_B=loupe-b-$TAG
 VETH_A=lpa$TAG VETH_B=lpb$TAG
 IP_A=10.244.77.10 IP_B=10.244.78.20 CLUSTER_IP=10.96.77.10
 APP_PORT=8080 SVC_PORT=80
-UID_A=$(python3 -c 'import uuid; print(uuid.uuid4())')
-UID_B=$(python3 -c 'import uuid; print(uuid.uuid4())')
-CID_A=$(openssl rand -hex 32)
-CID_B=$(openssl rand -hex 32)
-CG_CONTROLLERS=(unified systemd memory pids)
-OLD_FORWARD=$(sysctl -n net.ipv4.ip_forward)
+UID_A=$(new_uid) UID_B=$(new_uid)
+CID_A=$(new_cid) CID_B=$(new_cid)
 DNAT=(-d $CLUSTER_IP/32 -p tcp --dport $SVC_PORT -j DNAT --to-destination $IP_A:$APP_PORT)
 
-cg_dir() {  # cg_dir CONTROLLER UID CID
-  echo "/sys/fs/cgroup/$1/kubepods/besteffort/pod$2/$3"
-}
-
-teardown_node() {
-  local pid c uid cid uc
-  # Processes first: a cgroup with members cannot be removed.
-  for pid in "${PIDS[@]}"; do kill "$pid" 2> /dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2> /dev/null || true; done
-  ip netns del $NS_A 2> /dev/null || true
-  ip netns del $NS_B 2> /dev/null || true
-  ip link del $VETH_A 2> /dev/null || true
-  ip link del $VETH_B 2> /dev/null || true
-  ip route del $IP_A/32 2> /dev/null || true
-  ip route del $IP_B/32 2> /dev/null || true
-  iptables -t nat -D OUTPUT "${DNAT[@]}" 2> /dev/null || true
-  iptables -t nat -D PREROUTING "${DNAT[@]}" 2> /dev/null || true
-  ip addr del $CLUSTER_IP/32 dev lo 2> /dev/null || true
-  sysctl -qw net.ipv4.ip_forward="$OLD_FORWARD" || true
-  for c in "${CG_CONTROLLERS[@]}"; do
-    for uc in "$UID_A $CID_A" "$UID_B $CID_B"; do
-      read -r uid cid <<< "$uc"
-      rmdir "$(cg_dir $c $uid $cid)" "/sys/fs/cgroup/$c/kubepods/besteffort/pod$uid" 2> /dev/null || true
-    done
-    # Only when no one else (a real kubelet) uses them.
-    rmdir "/sys/fs/cgroup/$c/kubepods/besteffort" "/sys/fs/cgroup/$c/kubepods" 2> /dev/null || true
-  done
-}
-trap 'teardown_node; cleanup' EXIT
-
-make_pod() {  # make_pod NETNS VETH IP UID CID
-  local ns=$1 veth=$2 ip=$3 c
-  ip netns add $ns
-  ip link add $veth type veth peer name eth0 netns $ns
-  ip -n $ns addr add $ip/32 dev eth0
-  ip -n $ns link set lo up
-  ip -n $ns link set eth0 up
-  ip -n $ns route add 169.254.1.1 dev eth0 scope link
-  ip -n $ns route add default via 169.254.1.1 dev eth0
-  ip link set $veth up
-  ip route add $ip/32 dev $veth
-  sysctl -qw net.ipv4.conf.$veth.proxy_arp=1 net.ipv4.neigh.$veth.proxy_delay=0
-  for c in "${CG_CONTROLLERS[@]}"; do mkdir -p "$(cg_dir $c $4 $5)"; done
-}
-
-# in_pod UID CID NETNS CMD...: runs CMD in the pod's cgroups, then its
-# netns (ip netns exec remounts /sys, so the cgroup move comes first).
-in_pod() {
-  local uid=$1 cid=$2 ns=$3 c
-  shift 3
-  for c in "${CG_CONTROLLERS[@]}"; do echo $BASHPID > "$(cg_dir $c $uid $cid)/cgroup.procs"; done
-  exec ip netns exec $ns "$@"
-}
-
 log "emulated node: pods $IP_A (api) and $IP_B (web), Service $CLUSTER_IP:$SVC_PORT"
-sysctl -qw net.ipv4.ip_forward=1
 make_pod $NS_A $VETH_A $IP_A $UID_A $CID_A
 make_pod $NS_B $VETH_B $IP_B $UID_B $CID_B
 ip addr add $CLUSTER_IP/32 dev lo
+NODE_ON_EXIT+=("ip addr del $CLUSTER_IP/32 dev lo")
 iptables -t nat -A OUTPUT "${DNAT[@]}"
 iptables -t nat -A PREROUTING "${DNAT[@]}"
+NODE_ON_EXIT+=("iptables -t nat -D OUTPUT ${DNAT[*]}" "iptables -t nat -D PREROUTING ${DNAT[*]}")
 
 # The Kubernetes objects of those pods, for the fake API server.
 python3 - "$WORK/cluster.json" <<PY
@@ -142,46 +88,8 @@ fixtures = {
 json.dump(fixtures, open(sys.argv[1], "w"))
 PY
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" > /dev/null 2>&1
-python3 "$LOUPE_SRC/tests/k8s/fake_apiserver.py" --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
-  --token k8s-token --fixtures "$WORK/cluster.json" --port-file "$WORK/api.port" &
-PIDS+=($!)
-for _ in $(seq 100); do [[ -s $WORK/api.port ]] && break; sleep 0.1; done
-echo k8s-token > "$WORK/k8s.token"
-cat > "$WORK/kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: fake
-  cluster:
-    server: https://127.0.0.1:$(cat "$WORK/api.port")
-    certificate-authority-data: $(base64 -w0 < "$WORK/cert.pem")
-contexts:
-- name: fake
-  context:
-    cluster: fake
-    user: loupe
-current-context: fake
-users:
-- name: loupe
-  user:
-    tokenFile: $WORK/k8s.token
-KC
-unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT LOUPE_TOKEN
-
-API_PORT=$(free_port)
-API="http://127.0.0.1:$API_PORT"
-"$LOUPE" run --listen 127.0.0.1:$API_PORT --data-dir "$WORK/data" > "$WORK/run.out" 2> "$WORK/run.err" &
-RUN_PID=$!
-PIDS+=($RUN_PID)
-for _ in $(seq 100); do
-  grep -q "Loupe is running" "$WORK/run.out" 2> /dev/null && break
-  kill -0 $RUN_PID 2> /dev/null || { cat "$WORK/run.err" >&2; exit 1; }
-  sleep 0.1
-done
-api() { curl -s "$API$1"; }
+start_fake_apiserver "$WORK/cluster.json"
+start_run
 
 log "loupe cluster --once: snapshot and events to the server"
 "$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" --once
@@ -190,25 +98,7 @@ assert_eq "events: OOMKilled of api's container" \
   "$(api "/api/v1/events?reason=OOMKilled&namespace=$NS" | jq -r '.[0] | "\(.name) \(.container) \(.exit_code)"')"
 
 log "pod A serves HTTP; pod B calls its IP 3 times and the ClusterIP 2 times"
-cat > "$WORK/server.py" <<'PY'
-import http.server, sys
-class Server(http.server.HTTPServer):
-    def server_bind(self):  # no reverse DNS lookup (no DNS in the namespace)
-        self.socket.bind(self.server_address)
-        self.server_name, self.server_port = "pod", self.server_address[1]
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body = b"ok\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-Server(("0.0.0.0", int(sys.argv[1])), Handler).serve_forever()
-PY
-(in_pod $UID_A $CID_A $NS_A python3 "$WORK/server.py" $APP_PORT) &
+(in_pod $UID_A $CID_A $NS_A python3 "$POD_SERVER" $APP_PORT 0.0.0.0) &
 PIDS+=($!)
 wait_for_port $APP_PORT $IP_A
 sleep 0.5  # the agent learns the listener

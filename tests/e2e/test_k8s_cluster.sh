@@ -14,36 +14,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 wait_file() { for _ in $(seq 100); do [[ -s $1 ]] && return 0; sleep 0.1; done; fail "no $1"; }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
-python3 "$SRC/tests/k8s/fake_apiserver.py" --cert "$work/cert.pem" --key "$work/key.pem" \
-  --token k8s-token --fixtures "$SRC/tests/k8s/fixtures/cluster.json" --port-file "$work/api.port" &
-pids+=($!)
-wait_file "$work/api.port"
-api="https://127.0.0.1:$(cat "$work/api.port")"
-echo k8s-token > "$work/k8s.token"
-cat > "$work/kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: fake
-  cluster:
-    server: $api
-    certificate-authority-data: $(base64 -w0 < "$work/cert.pem")
-contexts:
-- name: fake
-  context:
-    cluster: fake
-    user: loupe
-current-context: fake
-users:
-- name: loupe
-  user:
-    tokenFile: $work/k8s.token
-KC
-# No in-cluster environment may leak into the test.
-unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
+WORK=$work LOUPE_SRC=$SRC PIDS=()
+source "$(dirname "$0")/fake_k8s_api.sh"
+start_fake_apiserver "$SRC/tests/k8s/fixtures/cluster.json"
+pids+=("${PIDS[@]}")
+api=$FAKE_API
+# start_fake_apiserver unset $KUBERNETES_SERVICE_HOST/PORT: no in-cluster environment leaks in.
 
 echo "== --once --dry-run prints one snapshot"
 "$LOUPE" cluster --kubeconfig "$work/kubeconfig" --once --dry-run > "$work/dry.json"

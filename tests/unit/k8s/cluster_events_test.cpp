@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/time_format.h"
@@ -95,9 +96,12 @@ TEST(EventDetector, NodeTransitionsAndEventCountUpdates) {
   auto node = t.fx["nodes"][0];  // Ready
   t.d.on_object("nodes", WatchType::Added, node);
   EXPECT_TRUE(t.out.empty());
-  node["status"]["conditions"][1]["status"] = "False";
+  auto& conds = node["status"]["conditions"];
+  auto& ready = *std::find_if(conds.begin(), conds.end(),
+                              [](const nlohmann::json& c) { return c["type"] == "Ready"; });
+  ready["status"] = "False";
   t.d.on_object("nodes", WatchType::Modified, node);
-  node["status"]["conditions"][1]["status"] = "True";
+  ready["status"] = "True";
   t.d.on_object("nodes", WatchType::Modified, node);
   ASSERT_EQ(t.out.size(), 2u);
   EXPECT_EQ(t.out[0].reason, "NodeNotReady");

@@ -56,7 +56,9 @@ TEST(ClusterCollector, SnapshotThenChangesAndSnapshotAfterAFailedSend) {
   add("p1");
   ASSERT_TRUE(eventually([&] {
     std::lock_guard<std::mutex> lock(mu);
-    return sent.back()["type"] == "changes" && !sent.back()["changes"].empty();
+    for (const auto& p : sent)
+      if (p["type"] == "changes" && !p["changes"].empty()) return true;
+    return false;
   }));
   refuse = true;
   add("p2");
@@ -74,6 +76,68 @@ TEST(ClusterCollector, SnapshotThenChangesAndSnapshotAfterAFailedSend) {
   stop = true;
   t.join();
   EXPECT_EQ(err, "");
+}
+
+// Changes go out as soon as they are seen, not on the next interval, and an
+// empty payload goes out every interval when nothing changes: the server
+// learns up to when its model is current.
+TEST(ClusterCollector, ChangesAtOnceAndAHeartbeatWhenIdle) {
+  FakeApiServer server;
+  ASSERT_TRUE(server.start("tok"));
+  auto cfg = server.config(server.write_token("token", "tok"));
+  std::mutex mu;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, nlohmann::json>> sent;
+  CollectorOptions opts;
+  opts.interval = std::chrono::milliseconds(5000);
+  ClusterCollector c(cfg, opts, [&](const nlohmann::json& p, std::string*) {
+    std::lock_guard<std::mutex> lock(mu);
+    sent.emplace_back(std::chrono::steady_clock::now(), p);
+    return true;
+  });
+  std::atomic<bool> stop{false};
+  std::string err;
+  std::thread t([&] { c.run([&] { return stop.load(); }, &err); });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return !sent.empty();
+  }));
+  auto applied = std::chrono::steady_clock::now();
+  server.control("/_test/apply",
+                 {{"resource", "pods"},
+                  {"type", "ADDED"},
+                  {"object",
+                   {{"metadata", {{"name", "fast"}, {"namespace", "shop"}, {"uid", "u-fast"}}},
+                    {"status", {{"phase", "Running"}, {"podIP", "10.244.9.8"}}}}}});
+  std::chrono::steady_clock::time_point arrived{};
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [when, p] : sent)
+      if (p["type"] == "changes" && !p["changes"].empty()) arrived = when;
+    return arrived != std::chrono::steady_clock::time_point{};
+  }));
+  EXPECT_LT(arrived - applied, std::chrono::milliseconds(1500))
+      << "a change must not wait for the 5 s interval";
+  stop = true;
+  t.join();
+
+  // Idle: heartbeats every interval.
+  sent.clear();
+  opts.interval = std::chrono::milliseconds(100);
+  ClusterCollector idle(cfg, opts, [&](const nlohmann::json& p, std::string*) {
+    std::lock_guard<std::mutex> lock(mu);
+    sent.emplace_back(std::chrono::steady_clock::now(), p);
+    return true;
+  });
+  stop = false;
+  std::thread t2([&] { idle.run([&] { return stop.load(); }, &err); });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    size_t empty = 0;
+    for (const auto& [when, p] : sent) empty += p["type"] == "changes" && p["changes"].empty();
+    return empty >= 3;
+  }));
+  stop = true;
+  t2.join();
 }
 
 TEST(ClusterCollector, RunOnceReportsListFailures) {

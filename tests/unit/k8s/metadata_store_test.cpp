@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/record_json.h"
+#include "core/time_format.h"
 #include "fake_apiserver.h"  // k8s_test_dir()
 
 using namespace loupe::k8s;
@@ -267,3 +268,39 @@ TEST(MetadataStore, WorkloadOfServiceWhenUnambiguous) {
 }
 
 }  // namespace
+
+// A pod whose deletion reaches Loupe after another pod took its IP: the old
+// pod's interval ends when its containers exited (or at the latest when the
+// new pod started), so the new pod's first requests are its own.
+TEST(MetadataStore, ReusedIpBeforeTheOldDeleteArrivesNamesTheNewPod) {
+  uint64_t now = 2000000000ull * kSec;
+  MetadataStore s{StoreOptions{}, [&] { return now; }};
+  auto old_pod = pod("old", "api-old", "10.244.5.5");
+  s.apply("pods", WatchType::Added, old_pod);
+  // The old pod stops at T; the new one starts at T+1 s with the same IP;
+  // Loupe sees the new pod at T+3 s and the old one's delete at T+4 s.
+  uint64_t t = now + 10 * kSec;
+  old_pod["status"]["containerStatuses"] = {
+      {{"name", "x"}, {"state", {{"terminated", {{"finishedAt", loupe::format_rfc3339_ns(t)}}}}}}};
+  old_pod["spec"]["containers"] = {{{"name", "x"}}};
+  s.apply("pods", WatchType::Modified, old_pod);
+  auto fresh = pod("new", "api-new", "10.244.5.5");
+  fresh["status"]["startTime"] = loupe::format_rfc3339_ns(t + kSec);
+  now = t + 3 * kSec;
+  s.apply("pods", WatchType::Added, fresh);
+  now = t + 4 * kSec;
+  s.apply("pods", WatchType::Deleted, old_pod);
+  EXPECT_EQ(s.pod_by_ip("10.244.5.5", t - kSec)->name, "api-old");
+  EXPECT_EQ(s.pod_by_ip("10.244.5.5", t + 2 * kSec)->name, "api-new");
+  EXPECT_EQ(s.pod_by_ip("10.244.5.5", t + 5 * kSec)->name, "api-new");
+
+  // Without container states, the new pod's start is the boundary.
+  auto a = pod("a", "a", "10.244.6.6");
+  s.apply("pods", WatchType::Added, a);
+  auto b = pod("b", "b", "10.244.6.6");
+  b["status"]["startTime"] = loupe::format_rfc3339_ns(t + 20 * kSec);
+  now = t + 25 * kSec;
+  s.apply("pods", WatchType::Added, b);
+  EXPECT_EQ(s.pod_by_ip("10.244.6.6", t + 19 * kSec)->name, "a");
+  EXPECT_EQ(s.pod_by_ip("10.244.6.6", t + 21 * kSec)->name, "b");
+}

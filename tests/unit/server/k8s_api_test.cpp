@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
+#include <thread>
+
+#include "../k8s/fake_apiserver.h"  // k8s_test_dir()
 #include "../store/temp_dir.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
@@ -66,6 +70,13 @@ json snapshot_payload() {
             {"seq", 2}};
   return {{"kind", "LoupeK8sIngest"}, {"version", 1},     {"type", "snapshot"},
           {"collector", "test"},      {"snapshot", snap}, {"changes", json::array()},
+          {"events", json::array()}};
+}
+
+json heartbeat() {
+  return {{"kind", "LoupeK8sIngest"},
+          {"type", "changes"},
+          {"changes", json::array()},
           {"events", json::array()}};
 }
 
@@ -161,8 +172,10 @@ TEST_F(K8sApiTest, RecordsAreEnrichedAtIngestAndResolveAfterRestart) {
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
 
-  // Restart: the model comes back from the store.
+  // Restart: the model comes back from the store. The collector's next
+  // payload (here an empty heartbeat) says it is current.
   start();
+  ASSERT_EQ(post("/api/v1/k8s/ingest", heartbeat())->status, 200);
   ingest_records(t + kSec);
   json j = get("/api/v1/requests?limit=2");
   ASSERT_EQ(j.size(), 2u);
@@ -185,10 +198,13 @@ TEST_F(K8sApiTest, RecordsAreEnrichedAtIngestAndResolveAfterRestart) {
       EXPECT_FALSE(r["counted"].get<bool>());
     }
   }
+  // Both workloads are listed; only api served.
   json wl = get("/api/v1/workloads");
-  ASSERT_EQ(wl.size(), 1u);
+  ASSERT_EQ(wl.size(), 2u);
   EXPECT_EQ(wl[0]["name"], "shop/Deployment/api");
   EXPECT_EQ(wl[0]["requests"], 1);
+  EXPECT_EQ(wl[1]["name"], "shop/Deployment/web");
+  EXPECT_EQ(wl[1]["traffic"], false);
   json pods = get("/api/v1/pods?workload=shop/Deployment/api");
   ASSERT_EQ(pods.size(), 1u);
   EXPECT_EQ(pods[0]["pod"], "api-5d9f-x");
@@ -260,6 +276,102 @@ TEST_F(K8sApiTest, EventsStoredDeduplicatedAndFiltered) {
       get("/api/v1/events?reason=OOMKilled&from=" + std::to_string(now_unix_ns() / kSec - 10))
           .empty());
   EXPECT_EQ(get("/api/v1/events?limit=1").size(), 1u);
+}
+
+// The fixture cluster as `loupe cluster` would send it: every workload,
+// with or without traffic, its pods' state, and the nodes.
+TEST_F(K8sApiTest, InventoryListsEveryWorkloadPodAndNode) {
+  std::ifstream in(k8s::testing::k8s_test_dir() + "/fixtures/cluster.json");
+  json fx = json::parse(in);
+  k8s::MetadataStore model;
+  for (const char* res : {"replicasets", "deployments", "statefulsets", "daemonsets", "jobs",
+                          "cronjobs", "services", "endpointslices", "nodes", "pods"})
+    model.replace(res, std::vector<json>(fx[res].begin(), fx[res].end()));
+  json p = snapshot_payload();
+  p["snapshot"] = model.snapshot();
+  ASSERT_EQ(post("/api/v1/k8s/ingest", p)->status, 200);
+
+  std::map<std::string, json> wl;
+  for (const auto& w : get("/api/v1/workloads")) wl[w["name"]] = w;
+  ASSERT_EQ(wl.size(), 4u) << "Deployment, StatefulSet, DaemonSet, CronJob (not their RS/Job)";
+  const json& api = wl["shop/Deployment/api"];
+  EXPECT_EQ(api["kind"], "Deployment");
+  EXPECT_EQ(api["desired_replicas"], 2);
+  EXPECT_EQ(api["ready_replicas"], 2);
+  EXPECT_EQ(api["pods"], 2);
+  EXPECT_EQ(api["traffic"], false);
+  EXPECT_EQ(api["requests"], 0);
+  EXPECT_EQ(api["images"], json::array({"ghcr.io/acme/api:1.4.2"}));
+  EXPECT_EQ(wl["shop/StatefulSet/db"]["restarts"], 1);
+  EXPECT_EQ(wl["shop/CronJob/report"]["pods"], 1);
+  EXPECT_TRUE(wl["shop/CronJob/report"]["desired_replicas"].is_null());
+  EXPECT_EQ(get("/api/v1/workloads?namespace=nope").size(), 0u);
+
+  json db = get("/api/v1/pods?workload=shop/StatefulSet/db");
+  ASSERT_EQ(db.size(), 1u);
+  EXPECT_EQ(db[0]["pod"], "db-0");
+  EXPECT_EQ(db[0]["phase"], "Running");
+  EXPECT_EQ(db[0]["qos_class"], "Guaranteed");
+  EXPECT_EQ(db[0]["restarts"], 1);
+  const json& pg = db[0]["containers"][0];
+  EXPECT_EQ(pg["last_termination"]["reason"], "OOMKilled");
+  EXPECT_EQ(pg["last_termination"]["exit_code"], 137);
+  EXPECT_EQ(pg["last_termination"]["finished_at"], "2026-11-25T10:05:00.000000000Z");
+  EXPECT_EQ(pg["limits"]["memory_bytes"], 1024.0 * 1024 * 1024);
+  EXPECT_EQ(pg["requests"]["cpu_cores"], 0.5);
+  size_t in_shop = 0;
+  for (const auto& pod : fx["pods"]) in_shop += pod["metadata"]["namespace"] == "shop";
+  EXPECT_EQ(get("/api/v1/pods?namespace=shop").size(), in_shop);
+
+  std::map<std::string, json> nodes;
+  for (const auto& n : get("/api/v1/nodes")) nodes[n["name"]] = n;
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes["node-1"]["ready"], true);
+  EXPECT_EQ(nodes["node-2"]["ready"], false);
+  std::map<std::string, std::string> conds;
+  for (const auto& c : nodes["node-1"]["conditions"]) conds[c["type"]] = c["status"];
+  EXPECT_EQ(conds["DiskPressure"], "True");
+  EXPECT_EQ(conds["MemoryPressure"], "False");
+  EXPECT_EQ(nodes["node-1"]["capacity"]["cpu_cores"], 4.0);
+  EXPECT_EQ(nodes["node-1"]["kubelet_version"], "v1.31.4");
+  EXPECT_GE(nodes["node-1"]["pods"], 1);
+}
+
+// A record of a pod the model does not know yet is held, then named once
+// the collector's change arrives; /api/v1/status shows the waiting.
+TEST_F(K8sApiTest, RecordsOfANewPodWaitForItsChange) {
+  ASSERT_EQ(post("/api/v1/k8s/ingest", snapshot_payload())->status, 200);
+  const std::string cid(64, 'e');
+  Record r =
+      http(Role::Server, "10.244.3.30:8000", "10.244.2.20:51000", now_unix_ns() - 1'900'000'000);
+  r.container = cid;
+  ASSERT_EQ(post("/api/v1/ingest", json{{"records", {record_to_json(r)}}})->status, 200);
+  queue_->flush();
+  EXPECT_TRUE(get("/api/v1/requests?limit=5").empty()) << "held for the model";
+  EXPECT_EQ(get("/api/v1/status")["k8s"]["enrichment"]["waiting"], 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  json fresh = pod("77777777-2222-3333-4444-555555555555", "api-5d9f-z", "10.244.3.30", "api-5d9f",
+                   "api", cid);
+  json change{{"kind", "LoupeK8sIngest"},
+              {"type", "changes"},
+              {"changes",
+               {{{"seq", 3},
+                 {"time_ns", now_unix_ns()},
+                 {"op", "upsert"},
+                 {"kind", "pod"},
+                 {"object", fresh}}}},
+              {"events", json::array()}};
+  ASSERT_EQ(post("/api/v1/k8s/ingest", change)->status, 200);
+  json got;
+  for (int i = 0; i < 100 && got.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    queue_->flush();
+    got = get("/api/v1/requests?limit=5");
+  }
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["pod"], "api-5d9f-z");
+  EXPECT_EQ(got[0]["workload"], "Deployment/api");
+  EXPECT_EQ(got[0]["remote_pod"], "web-5d9f-y");
 }
 
 }  // namespace

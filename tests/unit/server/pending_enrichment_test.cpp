@@ -1,0 +1,127 @@
+// Records wait for the cluster model to catch up with their start, so a
+// pod serving in its first second is named, and are passed on anyway after
+// max_wait; nothing waits on a bare host.
+#include "server/pending_enrichment.h"
+
+#include <gtest/gtest.h>
+
+#include "../store/temp_dir.h"
+
+namespace loupe::server {
+namespace {
+
+using nlohmann::json;
+constexpr uint64_t kSec = 1'000'000'000ULL;
+const std::string kCid(64, 'c');
+
+json payload(const char* type, json body) {
+  json p{{"kind", "LoupeK8sIngest"}, {"type", type}, {"events", json::array()}};
+  if (std::string(type) == "snapshot")
+    p["snapshot"] = body;
+  else
+    p["changes"] = body;
+  return p;
+}
+
+json empty_snapshot() {
+  return {{"pods", json::array()},  {"services", json::array()},   {"workloads", json::array()},
+          {"nodes", json::array()}, {"ip_history", json::array()}, {"seq", 0}};
+}
+
+json new_pod_change(uint64_t t) {
+  json pod{{"uid", "u-new"},
+           {"namespace", "shop"},
+           {"name", "api-new"},
+           {"phase", "Running"},
+           {"ips", {"10.244.9.9"}},
+           {"owner_kind", "ReplicaSet"},
+           {"owner_name", "api-5d9f"},
+           {"labels", {{"pod-template-hash", "5d9f"}}},
+           {"containers", {{{"name", "api"}, {"id", kCid}}}},
+           {"start_ns", t}};
+  return json::array(
+      {{{"seq", 1}, {"time_ns", t}, {"op", "upsert"}, {"kind", "pod"}, {"object", pod}}});
+}
+
+Record served_by_new_pod(uint64_t t) {
+  Record r;
+  r.start_ns = t;
+  r.end_ns = t + 1000;
+  r.role = Role::Server;
+  r.protocol = Protocol::Http1;
+  r.container = kCid;  // what an agent sends: the container id
+  r.local_addr = "10.244.9.9:8080";
+  r.remote_addr = "192.0.2.7:40000";
+  return r;
+}
+
+struct Fixture {
+  testing::TempDir dir;
+  std::unique_ptr<store::Store> store = store::open_sqlite_store(dir.path() + "/db");
+  ClusterModel model{*store, 0};
+  uint64_t now = 1000 * kSec;
+  std::vector<Record> out;
+  PendingEnrichment pending{model,
+                            [this](std::vector<Record>&& r) {
+                              for (auto& x : r) out.push_back(std::move(x));
+                              return true;
+                            },
+                            {},
+                            [this] { return now; }};
+};
+
+TEST(PendingEnrichment, BareHostPassesStraightThrough) {
+  Fixture f;
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].container, kCid) << "no model: stored as received";
+}
+
+TEST(PendingEnrichment, ARecordWaitsUntilTheModelHasSeenItsStart) {
+  Fixture f;
+  f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  // The pod served 1 s after it appeared, before its status reached the
+  // collector: the record arrives first.
+  uint64_t start = f.now + kSec;
+  f.now += 1500'000'000;
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(start)}));
+  EXPECT_TRUE(f.out.empty()) << "held: the model is not current to its start";
+  f.now += kSec;
+  f.pending.release_due();
+  EXPECT_TRUE(f.out.empty()) << "still held: nothing new from the collector";
+  // The collector's change arrives (sent as soon as seen).
+  f.model.ingest(payload("changes", new_pod_change(start - kSec / 2)), start + 2 * kSec);
+  f.pending.release_due();
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].pod, "api-new");
+  EXPECT_EQ(f.out[0].container, "api");
+  EXPECT_EQ(f.out[0].workload, "Deployment/api");
+  EXPECT_EQ(f.pending.stats().released, 1u);
+}
+
+TEST(PendingEnrichment, NoWordFromTheCollectorMeansMaxWaitThenWhatIsKnown) {
+  Fixture f;
+  f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
+  f.now += 5 * kSec;
+  f.pending.release_due();
+  EXPECT_TRUE(f.out.empty());
+  f.now += 2 * kSec;
+  f.pending.release_due();
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].pod, "");
+  EXPECT_EQ(f.pending.stats().timed_out, 1u);
+  EXPECT_EQ(f.pending.stats().held, 0u);
+}
+
+TEST(PendingEnrichment, StopReleasesEverythingHeld) {
+  Fixture f;
+  f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now), served_by_new_pod(f.now)}));
+  EXPECT_TRUE(f.out.empty());
+  f.pending.stop();
+  EXPECT_EQ(f.out.size(), 2u);
+}
+
+}  // namespace
+}  // namespace loupe::server
