@@ -23,6 +23,21 @@ python3 "$HERE/mix_client.py" "$APP_PORT"
 for i in $(seq 40); do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/a"; done
 for id in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/users/$id"; done
 for i in $(seq 5); do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/c"; done
+
+log "a cluster: the fake API server's fixtures, moved into the last 20 minutes, sent by loupe cluster --once"
+python3 - "$LOUPE_SRC/tests/k8s/fixtures/cluster.json" "$WORK/cluster.json" <<'PY'
+import datetime, re, sys
+start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+def moved(m):  # the fixtures' 2026-11-25T10:MM:SS becomes start + MM:SS
+    t = start + datetime.timedelta(minutes=int(m.group(1)), seconds=int(m.group(2)))
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+text = re.sub(r"2026-11-25T10:(\d\d):(\d\d)Z", moved, open(sys.argv[1]).read())
+open(sys.argv[2], "w").write(text)
+PY
+source "$HERE/fake_k8s_api.sh"
+start_fake_apiserver "$WORK/cluster.json"
+"$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "http://127.0.0.1:$API_PORT" --once > /dev/null ||
+  fail "loupe cluster --once"
 sleep 1.5  # the store writes every 200 ms
 
 if node "$LOUPE_SRC/tests/ui/run.mjs" --url "http://127.0.0.1:$API_PORT" > "$WORK/ui.out" 2>&1; then

@@ -254,6 +254,65 @@ function groupBy(recs, key) {
 
 const startedAt = Date.now();
 
+// A small cluster for the Kubernetes pages, in the API's shapes: a
+// Deployment with traffic, a StatefulSet whose pod was OOM-killed, a
+// DaemonSet without traffic; two nodes, one under disk pressure.
+function cluster() {
+  const now = Date.now();
+  const iso = (minAgo) => new Date(now - minAgo * 60000).toISOString();
+  const ns = (minAgo) => (now - minAgo * 60000) * 1e6;
+  const none = { requests: 0, errors: 0, error_rate: 0, rate_per_s: 0, p50_ms: 0, p95_ms: 0, p99_ms: 0 };
+  const res = (cpu, mem) => ({ cpu_cores: cpu, memory_bytes: mem });
+  const container = (name, image, extra = {}) => ({
+    name, id: name.padEnd(64, '0'), image, init: false, state: 'running', state_reason: '', ready: true, restarts: 0,
+    started_at: iso(50), last_termination: null, requests: res(0.25, 268435456), limits: res(1, 536870912), ...extra,
+  });
+  const pod = (name, workload, node, ip, c, extra = {}) => ({
+    namespace: workload.split('/')[0], pod: name, workload, known: true, uid: `uid-${name}`, node, phase: 'Running', reason: '', ready: true,
+    ip, ips: [ip], host_network: false, qos_class: 'Burstable', started_at: iso(60), age_s: 3600, restarts: c.restarts, containers: [c], ...none, ...extra,
+  });
+  const pods = [
+    pod('checkout-7d9f-a1', 'shop/Deployment/checkout', 'node-1', '10.42.0.12', container('checkout', 'ghcr.io/acme/checkout:3.1'), { requests: 540, rate_per_s: 0.15, p95_ms: 180 }),
+    pod('checkout-7d9f-b2', 'shop/Deployment/checkout', 'node-2', '10.42.1.12', container('checkout', 'ghcr.io/acme/checkout:3.1')),
+    pod('orders-db-0', 'data/StatefulSet/orders-db', 'node-1', '10.42.0.21', container('postgres', 'postgres:16', {
+      restarts: 1, last_termination: { reason: 'OOMKilled', exit_code: 137, finished_at: iso(20), finished_ns: ns(20) }, limits: res(1, 1073741824),
+    })),
+    pod('node-agent-x1', 'kube-system/DaemonSet/node-agent', 'node-1', '192.168.0.1', container('agent', 'registry.k8s.io/agent:1'), { qos_class: 'BestEffort' }),
+  ];
+  const wl = (name, desired, ready, images, red = none) => {
+    const [namespace, kind, object] = name.split('/');
+    const mine = pods.filter((p) => p.workload === name);
+    return { name, namespace, workload: `${kind}/${object}`, kind, object, known: true, desired_replicas: desired, ready_replicas: ready,
+      pods: mine.length, ready_pods: mine.length, restarts: mine.reduce((a, p) => a + p.restarts, 0),
+      restarts_in_window: mine.reduce((a, p) => a + p.restarts, 0), images, traffic: red.requests > 0, ...none, ...red };
+  };
+  const cond = (type, status, minAgo = 120) => ({ type, status, reason: '', message: '', since: iso(minAgo), since_ns: ns(minAgo) });
+  const node = (name, disk) => ({
+    name, ready: true, unschedulable: false, addresses: [name === 'node-1' ? '192.168.0.1' : '192.168.0.2'],
+    conditions: [cond('MemoryPressure', 'False'), cond('DiskPressure', disk ? 'True' : 'False', 8), cond('PIDPressure', 'False'), cond('Ready', 'True')],
+    capacity: { cpu_cores: 4, memory_bytes: 16757923840, pods: 110 }, allocatable: { cpu_cores: 3.8, memory_bytes: 15604490240, pods: 110 },
+    kernel_version: '6.1.0-28-amd64', kubelet_version: 'v1.31.4', os_image: 'Debian GNU/Linux 12 (bookworm)', container_runtime: 'containerd://1.7.24',
+    pods: pods.filter((p) => p.node === name).length,
+  });
+  const ev = (minAgo, namespace, kind, name, container, reason, message, extra = {}) => ({
+    time: iso(minAgo), time_ns: ns(minAgo), namespace, kind, name, container, reason, type: 'Warning', message, count: 1, exit_code: 0,
+    first_ns: ns(minAgo), last_ns: ns(minAgo), source: 'pod-status', ...extra,
+  });
+  return {
+    workloads: [
+      wl('shop/Deployment/checkout', 2, 2, ['ghcr.io/acme/checkout:3.1'], { requests: 540, rate_per_s: 0.15, p95_ms: 180 }),
+      wl('data/StatefulSet/orders-db', 1, 1, ['postgres:16']),
+      wl('kube-system/DaemonSet/node-agent', 2, 1, ['registry.k8s.io/agent:1']),
+    ],
+    pods,
+    nodes: [node('node-1', true), node('node-2', false)],
+    events: [
+      ev(20, 'data', 'Pod', 'orders-db-0', 'postgres', 'OOMKilled', 'container postgres terminated (OOMKilled, exit code 137), restart 1', { exit_code: 137 }),
+      ev(8, '', 'Node', 'node-1', '', 'NodeHasDiskPressure', 'Node node-1 status is now: NodeHasDiskPressure', { source: 'event' }),
+    ],
+  };
+}
+
 function api(route, q, opts) {
   switch (route) {
     case 'services': {
@@ -321,6 +380,22 @@ function api(route, q, opts) {
           return { caller, callee, protocol: rs[0].protocol, requests: x.requests, errors: x.errors, error_rate: x.error_rate, rate_per_s: x.rate_per_s, p95_ms: x.p95_ms };
         }),
       };
+    }
+    case 'workloads': {
+      const ns = q.get('namespace');
+      return cluster().workloads.filter((w) => !ns || w.namespace === ns);
+    }
+    case 'pods': {
+      const ns = q.get('namespace');
+      const w = q.get('workload');
+      return cluster().pods.filter((p) => (!ns || p.namespace === ns) && (!w || p.workload === w));
+    }
+    case 'nodes':
+      return cluster().nodes;
+    case 'events': {
+      const { from, to } = range(q);
+      return cluster().events.filter((e) => e.time_ns >= from * 1e9 && e.time_ns < to * 1e9 && (!q.get('reason') || e.reason === q.get('reason'))
+        && (!q.get('namespace') || e.namespace === q.get('namespace')) && (!q.get('type') || e.type === q.get('type')));
     }
     case 'status': {
       const all = recordsBetween(Date.now() / 1000 - 3600, Date.now() / 1000);

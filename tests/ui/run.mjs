@@ -182,6 +182,58 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(q.get('refresh'), '10s');
   });
 
+  it('the workloads page lists every workload, with or without traffic', async () => {
+    const wls = asArray(await goto('/workloads', /\/api\/v1\/workloads\?/), 'workloads');
+    assert.ok(wls.length > 0, 'the API returned no workloads: was a cluster fed in?');
+    await page.locator('[data-testid=workloads-table] tbody tr').first().waitFor();
+    assert.equal(await page.locator('[data-testid=workloads-table] tbody tr').count(), wls.length);
+    for (const w of wls) {
+      const row = page.locator(`[data-testid=workloads-table] tbody tr[data-key="${w.name}"]`);
+      assert.equal((await row.locator('[data-col=pods]').innerText()).trim(), String(w.pods), `pods of ${w.name}`);
+    }
+    const idle = wls.find((w) => !w.traffic);
+    assert.ok(idle, 'a workload without traffic');
+    assert.match(await page.locator(`[data-testid=workloads-table] tbody tr[data-key="${idle.name}"]`).innerText(), /no traffic/);
+  });
+
+  it("a workload's page shows its pods, the OOMKilled last termination and resource charts or their note", async () => {
+    const all = asArray((await api('pods')).body, 'pods');
+    const oom = all.find((p) => (p.containers ?? []).some((c) => c.last_termination?.reason === 'OOMKilled'));
+    assert.ok(oom, 'no pod with an OOMKilled last termination in the API');
+    const pods = asArray(await goto(`/workloads/${encodeURIComponent(oom.workload)}`, /\/api\/v1\/pods\?/), 'pods');
+    await page.locator('[data-testid=pods-table] tbody tr').first().waitFor();
+    assert.equal(await page.locator('[data-testid=pods-table] tbody tr').count(), pods.length);
+    const row = page.locator(`[data-testid=pods-table] tbody tr[data-key="${oom.namespace}/${oom.pod}"]`);
+    assert.match(await row.locator('[data-col=last-termination]').innerText(), /OOMKilled exit 137/);
+    // Resource metrics when the server has them, else a note with requests and limits.
+    await page.locator('[data-testid=metric-charts], [data-testid=metrics-unavailable]').first().waitFor();
+  });
+
+  it('the nodes page shows each node with its conditions', async () => {
+    const nodes = asArray(await goto('/nodes', /\/api\/v1\/nodes/), 'nodes');
+    assert.ok(nodes.length > 0, 'no nodes in the API');
+    await page.locator('[data-testid=nodes-table] tbody tr').first().waitFor();
+    for (const n of nodes) {
+      const row = page.locator(`[data-testid=nodes-table] tbody tr[data-key="${n.name}"]`);
+      const ready = n.conditions.find((c) => c.type === 'Ready');
+      assert.equal(await row.locator(`[data-condition=Ready][data-status="${ready.status}"]`).count(), 1, `Ready of ${n.name}`);
+      for (const c of n.conditions.filter((x) => x.type.endsWith('Pressure') && x.status === 'True'))
+        assert.match(await row.locator(`[data-condition=${c.type}]`).innerText(), new RegExp(`^${c.type}`));
+    }
+  });
+
+  it('the events page lists the events and narrows to a reason', async () => {
+    const evs = asArray(await goto('/events', /\/api\/v1\/events\?/), 'events');
+    assert.ok(evs.some((e) => e.reason === 'OOMKilled'), 'no OOMKilled event in the API');
+    await page.locator('[data-testid=events-table] tbody tr').first().waitFor();
+    assert.equal(await page.locator('[data-testid=events-table] tbody tr').count(), evs.length);
+    const wait = apiResp(/\/api\/v1\/events\?.*reason=OOMKilled/);
+    await page.selectOption('select[name=reason]', 'OOMKilled');
+    const only = asArray(await (await wait).json(), 'events');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=events-table] tbody tr').length === n, only.length);
+    for (const r of await page.locator('[data-testid=events-table] [data-col=reason]').allInnerTexts()) assert.equal(r.trim(), 'OOMKilled');
+  });
+
   it('the status page shows agent health', async () => {
     await goto('/status', /\/api\/v1\/status/);
     await page.locator('[data-testid=status-tiles]').waitFor();

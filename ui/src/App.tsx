@@ -14,7 +14,7 @@ export function App() {
   const activeKey = m ? m.entry.parent ?? m.entry.key : null;
   const shared = sharedQuery(loc.query);
   const Page = m?.entry.page;
-  const title = m ? (m.entry.key === 'service' ? m.params.name : m.entry.label) : 'Not found';
+  const title = m ? (m.params.name ?? m.entry.label) : 'Not found';
   useEffect(() => {
     document.title = `${title} · Loupe`;
   }, [title]);

@@ -1,5 +1,5 @@
 // Every page is declared here, once: the sidebar and the router both read this
-// list. To add Logs, Events, Metrics, Alerts or Flame graphs, write the page
+// list. To add Logs, Metrics, Alerts or Flame graphs, write the page
 // component and replace `planned: true` with `page`.
 import type { ComponentType } from 'react';
 import { Overview } from './pages/Overview';
@@ -7,6 +7,10 @@ import { ServicePage } from './pages/Service';
 import { RequestsPage } from './pages/Requests';
 import { MapPage } from './pages/Map';
 import { StatusPage } from './pages/Status';
+import { WorkloadsPage } from './pages/Workloads';
+import { WorkloadPage } from './pages/Workload';
+import { NodesPage } from './pages/Nodes';
+import { EventsPage } from './pages/Events';
 
 export interface RouteParams {
   [k: string]: string;
@@ -31,9 +35,12 @@ export const NAV: NavEntry[] = [
   { key: 'service', label: 'Service', path: '/services/:name', icon: '', page: ServicePage, hidden: true, parent: 'overview' },
   { key: 'requests', label: 'Requests', path: '/requests', icon: '≡', page: RequestsPage },
   { key: 'map', label: 'Service map', path: '/map', icon: '⇄', page: MapPage },
+  { key: 'workloads', label: 'Workloads', path: '/workloads', icon: '▤', page: WorkloadsPage },
+  { key: 'workload', label: 'Workload', path: '/workloads/:name', icon: '', page: WorkloadPage, hidden: true, parent: 'workloads' },
+  { key: 'nodes', label: 'Nodes', path: '/nodes', icon: '▣', page: NodesPage },
+  { key: 'events', label: 'Events', path: '/events', icon: '⚑', page: EventsPage },
   { key: 'status', label: 'Status', path: '/status', icon: '◉', page: StatusPage },
   { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', planned: true },
-  { key: 'events', label: 'Events', path: '/events', icon: '⚑', planned: true },
   { key: 'metrics', label: 'Metrics', path: '/metrics', icon: '∿', planned: true },
   { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', planned: true },
   { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', planned: true },

@@ -82,3 +82,110 @@ export interface MapEdge {
   p95?: number;
   [k: string]: unknown;
 }
+
+// ---- Kubernetes inventory (/workloads, /pods, /nodes, /events) ----
+
+export interface WorkloadStats extends RedStats {
+  name: string; // "namespace/Kind/name"
+  namespace?: string;
+  workload?: string; // "Kind/name"
+  kind?: string;
+  object?: string;
+  known?: boolean;
+  desired_replicas?: number | null;
+  ready_replicas?: number | null;
+  pods?: number;
+  ready_pods?: number;
+  restarts?: number;
+  restarts_in_window?: number;
+  images?: string[];
+  traffic?: boolean;
+}
+
+export interface Amounts {
+  cpu_cores?: number | null;
+  memory_bytes?: number | null;
+}
+
+export interface ContainerState {
+  name: string;
+  id?: string;
+  image?: string;
+  init?: boolean;
+  state?: string;
+  state_reason?: string;
+  ready?: boolean;
+  restarts?: number;
+  started_at?: string | null;
+  last_termination?: { reason?: string; exit_code?: number; finished_at?: string | null } | null;
+  requests?: Amounts;
+  limits?: Amounts;
+}
+
+export interface PodState extends RedStats {
+  namespace: string;
+  pod: string;
+  workload?: string;
+  known?: boolean;
+  node?: string;
+  phase?: string;
+  reason?: string;
+  ready?: boolean;
+  ip?: string;
+  qos_class?: string;
+  age_s?: number;
+  restarts?: number;
+  containers?: ContainerState[];
+}
+
+export interface NodeCondition {
+  type: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+  since?: string | null;
+}
+
+export interface NodeState {
+  name: string;
+  ready?: boolean;
+  unschedulable?: boolean;
+  addresses?: string[];
+  conditions?: NodeCondition[];
+  capacity?: Amounts & { pods?: number | null };
+  allocatable?: Amounts & { pods?: number | null };
+  kernel_version?: string;
+  kubelet_version?: string;
+  os_image?: string;
+  container_runtime?: string;
+  pods?: number;
+}
+
+export interface ClusterEvent {
+  time?: string;
+  time_ns?: number;
+  namespace?: string;
+  kind?: string;
+  name?: string;
+  container?: string;
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  exit_code?: number;
+  source?: string;
+}
+
+// ---- resource metrics (/metrics, /metrics/catalog) ----
+
+export interface MetricInfo {
+  name: string;
+  unit?: string;
+  description?: string;
+  entities?: string[];
+}
+
+export interface MetricPoint {
+  t: number;
+  value: number | null;
+}
