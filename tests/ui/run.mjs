@@ -220,6 +220,11 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
       for (const c of n.conditions.filter((x) => x.type.endsWith('Pressure') && x.status === 'True'))
         assert.match(await row.locator(`[data-condition=${c.type}]`).innerText(), new RegExp(`^${c.type}`));
     }
+    // With node metrics on the server, CPU and memory charts per node.
+    if ((await api('metrics/catalog')).status === 200) {
+      await page.locator('[data-testid=node-charts] canvas').first().waitFor();
+      assert.equal(await page.locator('[data-testid=node-charts]').count(), Math.min(nodes.length, 8));
+    }
   });
 
   it('the events page lists the events and narrows to a reason', async () => {

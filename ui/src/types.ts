@@ -181,8 +181,10 @@ export interface ClusterEvent {
 export interface MetricInfo {
   name: string;
   unit?: string;
-  description?: string;
-  entities?: string[];
+  kind?: string;
+  help?: string;
+  /** Entities the metric exists for: a list, or comma-separated text. */
+  entities?: string[] | string;
 }
 
 export interface MetricPoint {

@@ -35,26 +35,35 @@ export function onAxis(xs: number[], pts: { t: number; value?: number | null; va
 const WANTED = ['cpu_usage_cores', 'memory_working_set_bytes', 'memory_limit_bytes', 'cpu_throttled_ratio', 'oom_kills', 'tcp_connect_failures', 'tcp_retransmits'] as const;
 type Wanted = (typeof WANTED)[number];
 
-function useMetric(catalog: MetricInfo[] | null, entity: string, name: string, metric: Wanted, axis: Axis) {
-  const known = !!catalog?.some((m) => m.name === metric && (!m.entities || m.entities.includes(entity)));
-  const res = useApi<unknown>(known ? 'metrics' : null, { entity, name, metric, from: axis.apiFrom, to: axis.apiTo, step: axis.step });
-  const pts = useMemo(() => asArray<MetricPoint>(res.data, 'points'), [res.data]);
-  return { known, loading: res.loading && !res.data, values: useMemo(() => onAxis(axis.xs, pts), [axis.xs, pts]) };
-}
-
 const line = (v: number | null, n: number) => Array.from({ length: n }, () => v);
 
-export function MetricCharts({ entity, name, axis, requests, limits }: { entity: string; name: string; axis: Axis; requests: { cpu: number | null; memory: number | null }; limits: { cpu: number | null; memory: number | null } }) {
+/** The metric catalog, or null on a server without /api/v1/metrics. */
+export function useCatalog() {
   const cat = useApi<unknown>('metrics/catalog', {}, { allow404: true });
   const catalog = useMemo(() => (cat.data ? asArray<MetricInfo>(cat.data, 'metrics') : null), [cat.data]);
-  const m: Record<Wanted, ReturnType<typeof useMetric>> = {
-    cpu_usage_cores: useMetric(catalog, entity, name, 'cpu_usage_cores', axis),
-    memory_working_set_bytes: useMetric(catalog, entity, name, 'memory_working_set_bytes', axis),
-    memory_limit_bytes: useMetric(catalog, entity, name, 'memory_limit_bytes', axis),
-    cpu_throttled_ratio: useMetric(catalog, entity, name, 'cpu_throttled_ratio', axis),
-    oom_kills: useMetric(catalog, entity, name, 'oom_kills', axis),
-    tcp_connect_failures: useMetric(catalog, entity, name, 'tcp_connect_failures', axis),
-    tcp_retransmits: useMetric(catalog, entity, name, 'tcp_retransmits', axis),
+  return { catalog, loading: cat.loading && !cat.data, missing: cat.notFound };
+}
+
+/** One series of `metric` for an entity on the axis (path null when the catalog lacks it). */
+export function useSeries(catalog: MetricInfo[] | null, entity: string, name: string, metric: string, axis: Axis) {
+  const forEntity = (m: MetricInfo) => !m.entities || (typeof m.entities === 'string' ? m.entities.split(',') : m.entities).includes(entity);
+  const known = !!catalog?.some((m) => m.name === metric && forEntity(m));
+  const res = useApi<unknown>(known ? 'metrics' : null, { entity, name, metric, from: axis.apiFrom, to: axis.apiTo, step: axis.step });
+  const pts = useMemo(() => asArray<MetricPoint>(res.data, 'points'), [res.data]);
+  return { known, values: useMemo(() => onAxis(axis.xs, pts), [axis.xs, pts]) };
+}
+
+export function MetricCharts({ entity, name, axis, requests, limits }: { entity: string; name: string; axis: Axis; requests: { cpu: number | null; memory: number | null }; limits: { cpu: number | null; memory: number | null } }) {
+  const cat = useCatalog();
+  const catalog = cat.catalog;
+  const m: Record<Wanted, ReturnType<typeof useSeries>> = {
+    cpu_usage_cores: useSeries(catalog, entity, name, 'cpu_usage_cores', axis),
+    memory_working_set_bytes: useSeries(catalog, entity, name, 'memory_working_set_bytes', axis),
+    memory_limit_bytes: useSeries(catalog, entity, name, 'memory_limit_bytes', axis),
+    cpu_throttled_ratio: useSeries(catalog, entity, name, 'cpu_throttled_ratio', axis),
+    oom_kills: useSeries(catalog, entity, name, 'oom_kills', axis),
+    tcp_connect_failures: useSeries(catalog, entity, name, 'tcp_connect_failures', axis),
+    tcp_retransmits: useSeries(catalog, entity, name, 'tcp_retransmits', axis),
   };
   const n = axis.xs.length;
   const charts = useMemo(() => {
@@ -82,8 +91,8 @@ export function MetricCharts({ entity, name, axis, requests, limits }: { entity:
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [n, requests.cpu, requests.memory, limits.cpu, limits.memory, ...WANTED.map((k) => m[k].values), ...WANTED.map((k) => m[k].known)]);
 
-  if (cat.loading && !cat.data) return <Loading label="Loading resource metrics…" />;
-  if (cat.notFound || !catalog)
+  if (cat.loading) return <Loading label="Loading resource metrics…" />;
+  if (cat.missing || !catalog)
     return (
       <Card title="Resources">
         <p className="note" data-testid="metrics-unavailable">

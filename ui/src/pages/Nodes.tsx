@@ -2,9 +2,12 @@
 // versions, from the cluster collector (/api/v1/nodes).
 import { useMemo } from 'react';
 import { asArray, useApi } from '../api';
+import { TimeChart } from '../components/Chart';
+import { bucketAxis, useCatalog, useSeries, type Axis } from '../components/MetricCharts';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
-import { fmtBytes } from '../format';
+import { fmtBytes, isNum } from '../format';
+import { stepFor, useTimeRange } from '../timerange';
 import { fmtCores, Pill } from '../k8s';
 import type { NodeState } from '../types';
 import { NO_CLUSTER } from './Workloads';
@@ -32,7 +35,46 @@ function Conditions({ n }: { n: NodeState }) {
   );
 }
 
+const MAX_NODE_CHARTS = 8;
+
+// CPU used against allocatable, memory used (total - available) against
+// allocatable, on one time axis, when the server has node metrics.
+function NodeCharts({ n, axis }: { n: NodeState; axis: Axis }) {
+  const { catalog } = useCatalog();
+  const cpu = useSeries(catalog, 'node', n.name, 'node_cpu_usage_cores', axis);
+  const total = useSeries(catalog, 'node', n.name, 'node_memory_total_bytes', axis);
+  const avail = useSeries(catalog, 'node', n.name, 'node_memory_available_bytes', axis);
+  const series = useMemo(() => {
+    const flat = (v: number | null | undefined) => axis.xs.map(() => (isNum(v) ? v : null));
+    const used = total.values.map((t, i) => (isNum(t) && isNum(avail.values[i]) ? t - avail.values[i]! : null));
+    return {
+      cpu: [
+        { label: 'CPU used', color: '#3b6fd8', values: cpu.values, fill: true },
+        { label: 'allocatable', color: '#dc2626', values: flat(n.allocatable?.cpu_cores), dash: [5, 3] },
+      ],
+      mem: [
+        { label: 'memory used', color: '#6b5bd2', values: used, fill: true },
+        { label: 'allocatable', color: '#dc2626', values: flat(n.allocatable?.memory_bytes), dash: [5, 3] },
+      ],
+    };
+  }, [axis.xs, cpu.values, total.values, avail.values, n.allocatable?.cpu_cores, n.allocatable?.memory_bytes]);
+  if (!cpu.known) return null;
+  return (
+    <div className="grid2" data-testid="node-charts" data-node={n.name}>
+      <Card title={`${n.name}: CPU (cores)`}>
+        <TimeChart xs={axis.xs} series={series.cpu} yFormat={fmtCores} height={130} />
+      </Card>
+      <Card title={`${n.name}: memory`}>
+        <TimeChart xs={axis.xs} series={series.mem} yFormat={fmtBytes} height={130} />
+      </Card>
+    </div>
+  );
+}
+
 export function NodesPage() {
+  const tr = useTimeRange();
+  const step = stepFor(tr.spanS, 240, 60);
+  const axis = useMemo<Axis>(() => ({ xs: bucketAxis(tr.fromS, tr.toS, step), step, apiFrom: tr.apiFrom, apiTo: tr.apiTo }), [tr.fromS, tr.toS, step, tr.apiFrom, tr.apiTo]);
   const { data, loading, error } = useApi<unknown>('nodes');
   const rows = useMemo(() => asArray<NodeState>(data, 'nodes'), [data]);
   const cols: Column<NodeState>[] = [
@@ -63,6 +105,9 @@ export function NodesPage() {
           <SortTable rows={rows} columns={cols} initialSort="name" initialDesc={false} rowKey={(n) => n.name} testId="nodes-table" />
         )}
       </Card>
+      {rows.slice(0, MAX_NODE_CHARTS).map((n) => (
+        <NodeCharts key={n.name} n={n} axis={axis} />
+      ))}
     </>
   );
 }
