@@ -107,6 +107,7 @@ nlohmann::json Agent::status() const {
   }
   nlohmann::json parsers = nlohmann::json::object();
   nlohmann::json lost;
+  uint64_t memory_evictions = 0;
   nlohmann::json tls = tls_.status();
   TracerCounters k = tracer_.counters();
   tls["plaintext_events"] = k[LOUPE_STAT_TLS_DATA];
@@ -117,6 +118,7 @@ nlohmann::json Agent::status() const {
     tls["connections"] = t.tls_connections;
     tls["opaque_connections"] = t.tls_opaque_connections;
     lost = loss_json(t.lost);
+    memory_evictions = t.memory_evictions;
     lost["detect_budget_exhausted"] = t.detect_budget_exhausted;
     for (const auto& [proto, s] : t.parsers)
       parsers[std::string(to_string(proto))] = {{"records", s.records},
@@ -134,6 +136,7 @@ nlohmann::json Agent::status() const {
       {"payloads_truncated", c.truncated},
       {"records", c.records},
       {"live_connections", c.connections},
+      {"connections_dropped_for_parser_memory", memory_evictions},
       {"lost_connections", lost},
       {"parsers_closed_connections", parsers},
       {"tls", tls},

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -336,6 +337,29 @@ void ConnectionTracker::tick() {
     } else {
       ++it;
     }
+  }
+  enforce_parser_budget();
+}
+
+void ConnectionTracker::enforce_parser_budget() {
+  std::vector<std::pair<size_t, Key>> held;
+  size_t total = 0;
+  for (const auto& [key, c] : conns_) {
+    size_t n = c.parser ? c.parser->memory_bytes() : 0;
+    total += n;
+    if (n) held.emplace_back(n, key);
+  }
+  if (total <= opts_.parser_budget_bytes) return;
+  std::sort(held.begin(), held.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [n, key] : held) {
+    if (total <= opts_.parser_budget_bytes) break;
+    auto it = conns_.find(key);
+    finish(it->first, it->second, it->second.last_ns);
+    if (forget_) forget_(key.tgid, key.fd);
+    conns_.erase(it);
+    total -= n;
+    ++stats_.memory_evictions;
   }
 }
 

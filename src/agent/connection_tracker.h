@@ -51,6 +51,7 @@ struct TrackerStats {
   uint64_t tls_opaque_connections = 0;  // TLS records from a library Loupe could not probe
   uint64_t records = 0;
   uint64_t detect_budget_exhausted = 0;  // detections decided early for lack of memory
+  uint64_t memory_evictions = 0;  // connections dropped because parsers held too much together
   LossStats lost;
   std::map<Protocol, ParserStats> parsers;
 };
@@ -68,6 +69,9 @@ class ConnectionTracker {
     // Bytes all undecided connections together may hold; past it a
     // connection is decided with what it has.
     size_t detect_budget_bytes = 64 * 1024 * 1024;
+    // Bytes all parsers together may keep (ProtocolParser::memory_bytes,
+    // e.g. prepared statements); past it tick() drops the largest holders.
+    size_t parser_budget_bytes = 128 * 1024 * 1024;
   };
 
   ConnectionTracker(Options opts, RecordSink sink, ForgetFn forget = {});
@@ -76,7 +80,9 @@ class ConnectionTracker {
   void on_event(std::span<const uint8_t> raw);
 
   // Periodic housekeeping: resyncs the clock, drops connections of processes
-  // that are gone without an exit event. Call about once a second.
+  // that are gone without an exit event, and the connections whose parsers
+  // hold the most while all together exceed their budget. Call about once
+  // a second.
   void tick();
 
   const TrackerStats& stats() const { return stats_; }
@@ -119,6 +125,7 @@ class ConnectionTracker {
   // Returns false when the segment must not reach detection or the parser.
   bool route_tls(Connection& c, const loupe_data_event& ev, std::string_view bytes);
   void on_process_exit(uint32_t tgid);
+  void enforce_parser_budget();
   void finish(const Key& key, Connection& c, uint64_t ts_ns);
   // Feeds `seg` to the connection's protocol detection, or with nullptr
   // tells it no more bytes come; once decided, replays into the parser.

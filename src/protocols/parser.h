@@ -66,6 +66,11 @@ class ProtocolParser {
   virtual bool finished() const { return false; }
 
   virtual const ParserStats& stats() const = 0;
+
+  // Heap bytes the parser keeps between calls that grow with what the
+  // application does (statement caches), for the agent's memory budget
+  // over all connections; fixed-size buffers need not be reported.
+  virtual size_t memory_bytes() const { return 0; }
 };
 
 // Creates the parser for `protocol`, or nullptr when none exists.

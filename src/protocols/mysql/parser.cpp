@@ -401,6 +401,15 @@ std::unique_ptr<ProtocolParser> make_parser(Role role, const sql::SqlOptions& op
   return std::make_unique<Parser>(role, opts);
 }
 
+// The prepared-statement cache: what grows with the application (other
+// buffers are capped per connection).
+size_t Parser::memory_bytes() const {
+  size_t n = 0;
+  for (const auto& [id, text] : statements_)
+    n += sizeof(id) + sizeof(text) + (text ? sizeof(std::string) + text->capacity() : 0);
+  return n;
+}
+
 std::unique_ptr<ProtocolParser> make_parser(Role role) { return make_parser(role, {}); }
 
 }  // namespace loupe::mysql

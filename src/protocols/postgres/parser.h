@@ -37,6 +37,7 @@ class Parser final : public ProtocolParser {
   void close(uint64_t ts_ns, std::vector<Record>& out) override;
   bool finished() const override { return finished_; }
   const ParserStats& stats() const override { return stats_; }
+  size_t memory_bytes() const override;
 
  private:
   using Text = std::shared_ptr<const std::string>;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "../postgres/pg_wire.h"
+
 namespace loupe {
 namespace {
 
@@ -246,6 +248,35 @@ TEST_F(TrackerTest, UndecidedBytesShareOneBudget) {
   EXPECT_EQ(tracker_.stats().detect_budget_exhausted, 1u);
   ASSERT_EQ(records_.size(), 1u);
   EXPECT_EQ(records_[0].method, "FOO");
+}
+
+TEST_F(TrackerTest, ParsersHoldingTooMuchTogetherAreDroppedLargestFirst) {
+  ConnectionTracker::Options opts;
+  opts.parser_budget_bytes = 20'000;
+  tracker_ = ConnectionTracker(opts, [this](std::vector<Record>& rs) {
+    for (auto& r : rs) records_.push_back(r);
+  });
+  // Events stamped now, so tick() sees live connections, not idle ones.
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  now_ = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+  // Two PostgreSQL clients preparing statements: fd 40 a hundred long
+  // ones, fd 41 one short one. Together they exceed the budget.
+  for (int fd : {40, 41}) {
+    open(fd, 1, LOUPE_ORIGIN_CONNECT, static_cast<uint16_t>(40000 + fd), 5432);
+    data(fd, 1, LOUPE_DIR_EGRESS, pgwire::startup("app", "shop"));
+    data(fd, 1, LOUPE_DIR_INGRESS, pgwire::auth(0) + pgwire::ready());
+  }
+  std::string prepares;
+  for (int i = 0; i < 100; ++i)
+    prepares += pgwire::parse("s" + std::to_string(i), "SELECT " + std::string(300, 'x'));
+  data(40, 1, LOUPE_DIR_EGRESS, prepares + pgwire::sync_msg());
+  data(41, 1, LOUPE_DIR_EGRESS, pgwire::parse("one", "SELECT 1") + pgwire::sync_msg());
+  tracker_.tick();
+  EXPECT_EQ(tracker_.stats().memory_evictions, 1u);
+  EXPECT_EQ(tracker_.connection_count(), 1u);  // the small holder stays
+  tracker_.tick();
+  EXPECT_EQ(tracker_.stats().memory_evictions, 1u);
 }
 
 }  // namespace
