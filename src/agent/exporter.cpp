@@ -148,13 +148,13 @@ void Exporter::note_failure(const std::string& error) {
   auto now = Clock::now();
   if (last_log_ != Clock::time_point{} && now - last_log_ < opts_.log_interval) return;
   last_log_ = now;
-  std::cerr << "loupe agent: " << error << " (" << failures_since_log_ << " failed send"
-            << (failures_since_log_ == 1 ? "" : "s") << " since the last report; "
+  std::cerr << "loupe agent: " << error << "; " << failures_since_log_ << " failed send"
+            << (failures_since_log_ == 1 ? "" : "s") << " since the last report, "
             << (spool_ ? std::to_string(spool_stats_.records) + " records spooled, "
                        : std::string())
             << stats_.dropped() + spool_stats_.evicted_records + spool_stats_.refused_records +
                    spool_stats_.corrupt_records
-            << " dropped so far)\n";
+            << " dropped so far\n";
   failures_since_log_ = 0;
 }
 
@@ -167,7 +167,7 @@ Exporter::Outcome Exporter::post(const std::string& path, const std::string& gzi
   httplib::Headers headers{{"Content-Encoding", "gzip"}};
   auto res = client_->Post(path, headers, gzip_body, "application/json");
   if (!res) {
-    error = "cannot reach " + opts_.server.url + ": " + httplib::to_string(res.error());
+    error = "cannot reach " + opts_.server.url + " (" + httplib::to_string(res.error()) + " error)";
     return Outcome::Retry;
   }
   if (res->status >= 200 && res->status < 300) return Outcome::Sent;
