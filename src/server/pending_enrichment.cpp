@@ -67,15 +67,15 @@ bool PendingEnrichment::submit(std::vector<Record> records) {
   }
   uint64_t now = clock_(), as_of = model_.current_to_ns();
   std::vector<Record> ready, overflow;
-  size_t held_before = 0;
+  uint64_t batch = 0;
   {
     std::lock_guard lock(mu_);
-    held_before = held_.size();
+    batch = ++batches_;
     for (auto& r : records) {
       if (due(r, now, now, as_of))
         ready.push_back(std::move(r));
       else
-        held_.push_back({std::move(r), now});
+        held_.push_back({std::move(r), now, batch});
     }
     while (held_.size() > opts_.max_records) {
       overflow.push_back(std::move(held_.front().record));
@@ -91,8 +91,7 @@ bool PendingEnrichment::submit(std::vector<Record> records) {
   if (sink_(std::move(ready))) return true;
   // Refused: the sender retries the whole batch, so hold none of it either.
   std::lock_guard lock(mu_);
-  if (overflow.empty() && held_.size() >= held_before)
-    held_.erase(held_.begin() + static_cast<long>(held_before), held_.end());
+  std::erase_if(held_, [batch](const Held& h) { return h.batch == batch; });
   stats_.held = held_.size();
   return false;
 }
@@ -102,21 +101,18 @@ void PendingEnrichment::release_due() {
   std::vector<Record> out;
   {
     std::lock_guard lock(mu_);
-    // Arrival order is close to start order; scan all so one slow record
-    // does not hold back the rest.
-    std::deque<Held> keep;
-    for (auto& h : held_) {
-      if (due(h.record, h.arrived_ns, now, as_of)) {
-        if (as_of >= h.record.start_ns + opts_.settle_ns)
-          ++stats_.released;
-        else
-          ++stats_.timed_out;
-        out.push_back(std::move(h.record));
-      } else {
-        keep.push_back(std::move(h));
-      }
+    // Arrival order is close to start order, so release from the front:
+    // O(released) per pass however many wait. A record behind a later-due
+    // one waits at most until that one is due (max_wait after its arrival).
+    while (!held_.empty() && due(held_.front().record, held_.front().arrived_ns, now, as_of)) {
+      Held& h = held_.front();
+      if (as_of >= h.record.start_ns + opts_.settle_ns)
+        ++stats_.released;
+      else
+        ++stats_.timed_out;
+      out.push_back(std::move(h.record));
+      held_.pop_front();
     }
-    held_.swap(keep);
     stats_.held = held_.size();
   }
   if (!out.empty()) pass_on(std::move(out));

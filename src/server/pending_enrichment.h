@@ -70,6 +70,7 @@ class PendingEnrichment {
   struct Held {
     Record record;
     uint64_t arrived_ns;
+    uint64_t batch;  // which submit() it came with
   };
   bool due(const Record& r, uint64_t arrived_ns, uint64_t now_ns, uint64_t as_of_ns) const;
   void pass_on(std::vector<Record>&& batch);
@@ -81,6 +82,7 @@ class PendingEnrichment {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Held> held_;  // arrival order
+  uint64_t batches_ = 0;
   PendingEnrichmentStats stats_;
   bool stopping_ = false;
   std::thread thread_;

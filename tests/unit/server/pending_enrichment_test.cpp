@@ -61,8 +61,10 @@ struct Fixture {
   ClusterModel model{*store, 0};
   uint64_t now = 1000 * kSec;
   std::vector<Record> out;
+  bool accept = true;  // the ingest queue has room
   PendingEnrichment pending{model,
                             [this](std::vector<Record>&& r) {
+                              if (!accept) return false;
                               for (auto& x : r) out.push_back(std::move(x));
                               return true;
                             },
@@ -112,6 +114,19 @@ TEST(PendingEnrichment, NoWordFromTheCollectorMeansMaxWaitThenWhatIsKnown) {
   EXPECT_EQ(f.out[0].pod, "");
   EXPECT_EQ(f.pending.stats().timed_out, 1u);
   EXPECT_EQ(f.pending.stats().held, 0u);
+}
+
+// A full queue refuses the part that is ready: the sender retries the
+// whole batch, so none of it may stay held (it would be stored twice).
+TEST(PendingEnrichment, ARefusedBatchIsNotHeldEither) {
+  Fixture f;
+  f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  f.accept = false;
+  EXPECT_FALSE(f.pending.submit({served_by_new_pod(f.now - 10 * kSec), served_by_new_pod(f.now)}));
+  EXPECT_EQ(f.pending.stats().held, 0u);
+  f.accept = true;
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
+  EXPECT_EQ(f.pending.stats().held, 1u);
 }
 
 TEST(PendingEnrichment, StopReleasesEverythingHeld) {
