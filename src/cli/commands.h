@@ -25,5 +25,6 @@ void register_run(CLI::App& app, int& exit_code);
 void register_server(CLI::App& app, int& exit_code);
 void register_query(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
+void register_alerts(CLI::App& app, int& exit_code);
 
 }  // namespace loupe::cli

@@ -1,5 +1,5 @@
 // `loupe`: one binary, one subcommand per role (trace, run, server, agent,
-// cluster, query). Each subcommand lives in its own file under src/cli/.
+// cluster, query, alerts). Each subcommand lives in its own file under src/cli/.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   loupe::cli::register_server(app, exit_code);
   loupe::cli::register_query(app, exit_code);
   loupe::cli::register_cluster(app, exit_code);
+  loupe::cli::register_alerts(app, exit_code);
   // A missing prerequisite surfaces as one of these, whose message already
   // says what to do; the command's name goes in front.
   auto prereq = [&](const std::exception& e) {

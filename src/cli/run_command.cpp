@@ -60,7 +60,7 @@ int run_all_in_one(const RunFlags& f) {
         pending.clear();
       });
   install_stop_signals();
-  server.api->start();
+  server.start();
   agent->start();
   if (sampler) sampler->start();
   std::cerr << "loupe run: capturing every request on this host; storing in " << f.serve.data_dir
@@ -70,8 +70,7 @@ int run_all_in_one(const RunFlags& f) {
   std::cerr << "loupe run: stopping\n";
   if (sampler) sampler->stop();
   agent->stop();
-  server.api->stop();
-  server.queue->stop();  // writes what is queued
+  server.stop();
   auto s = server.queue->stats();
   std::cerr << "loupe run: " << agent->counters().records << " records captured, " << s.written
             << " stored, " << s.dropped << " dropped\n";

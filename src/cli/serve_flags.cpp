@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "alerts/config_file.h"
 #include "core/time_format.h"
 #include "server/static_ui.h"
 
@@ -40,6 +41,13 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
                  "Records buffered before the store; beyond it records are dropped and counted "
                  "(remote agents get 503 and retry)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--alerts", f.alerts_file,
+                 "Alert rules and receivers (YAML, docs/alerts.md); the built-in rules run "
+                 "without it")
+      ->envname("LOUPE_ALERTS");
+  cmd.add_option("--alerts-eval-interval", f.alerts_eval_interval,
+                 "How often alert rules are evaluated")
       ->capture_default_str();
 }
 
@@ -79,8 +87,23 @@ ServerParts open_server(const ServeFlags& f, std::string token,
   if (!server::ui_available(ui_dir))
     std::cerr << "loupe: no web UI in " << ui_dir
               << " (build it with scripts/build-ui.sh or pass --ui-dir); the API works\n";
+  auto eval_interval = parse_duration(f.alerts_eval_interval);
+  if (!eval_interval || *eval_interval == 0)
+    throw CLI::ValidationError("--alerts-eval-interval", "expected a duration like 15s, got '" +
+                                                             f.alerts_eval_interval + "'");
+  alerts::LoadResult rules = f.alerts_file.empty()
+                                 ? alerts::LoadResult{alerts::default_config(), {}}
+                                 : alerts::load_config_file(f.alerts_file);
+  if (!rules.errors.empty()) {
+    std::string msg;
+    for (const auto& e : rules.errors) msg += "\n  " + e.text();
+    throw CLI::ValidationError("--alerts", f.alerts_file + " has errors:" + msg);
+  }
   ServerParts p;
   p.store = store::open_sqlite_store(f.data_dir, {.retention_ns = *retention});
+  p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
+                                              std::move(rules.config),
+                                              alerts::EngineOptions{.interval_ns = *eval_interval});
   p.queue = std::make_unique<store::IngestQueue>(
       *p.store, store::IngestOptions{.capacity_records = f.queue_records});
   p.api = std::make_unique<server::ApiServer>(
@@ -89,8 +112,21 @@ ServerParts open_server(const ServeFlags& f, std::string token,
                          .ui_dir = std::move(ui_dir),
                          .token = std::move(token),
                          .status_provider = std::move(status_provider),
-                         .k8s_retention_ns = *retention});
+                         .k8s_retention_ns = *retention,
+                         .alerts = p.alerts.get()});
   return p;
+}
+
+void ServerParts::start() {
+  api->start();
+  alerts->set_ui_base(api->url());
+  alerts->start();
+}
+
+void ServerParts::stop() {
+  alerts->stop();
+  api->stop();
+  queue->stop();  // writes what is queued
 }
 
 }  // namespace loupe::cli

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "alerts/engine.h"
 #include "server/api_server.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
@@ -20,9 +21,12 @@ struct ServeFlags {
   std::string retention = "24h";
   std::string ui_dir;
   size_t queue_records = 200'000;
+  std::string alerts_file;  // empty: the built-in rules alone
+  std::string alerts_eval_interval = "15s";
 };
 
-// --listen, --data-dir, --retention, --ui-dir, --queue-records.
+// --listen, --data-dir, --retention, --ui-dir, --queue-records, --alerts,
+// --alerts-eval-interval.
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags);
 
 // --token-file PATH, falling back to $LOUPE_TOKEN.
@@ -35,12 +39,16 @@ void add_ca_file_flag(CLI::App& cmd, std::string& ca_file);
 std::string read_token(const std::string& token_file);
 
 // The embedded store, its ingest queue and the API server in front of them,
-// opened from the flags; the API is not started yet. Throws
-// CLI::ValidationError (bad flag), store::StoreError.
+// opened from the flags, with the alert engine; nothing is started yet.
+// Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
 struct ServerParts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::IngestQueue> queue;
+  std::unique_ptr<alerts::Engine> alerts;
   std::unique_ptr<server::ApiServer> api;
+
+  void start();  // the API, then the alert engine (which links to the API's URL)
+  void stop();   // the reverse, then writes what is queued
 };
 ServerParts open_server(const ServeFlags& flags, std::string token,
                         std::function<nlohmann::json()> status_provider);

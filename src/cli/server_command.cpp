@@ -24,15 +24,14 @@ int run_server(const ServerFlags& f) {
   std::string token = read_token(f.token_file);
   ServerParts server = open_server(f.serve, token, {});
   install_stop_signals();
-  server.api->start();
+  server.start();
   std::cerr << "loupe server: serving " << server.api->url() << " (API at /api/v1, data in "
             << f.serve.data_dir << ", retention " << f.serve.retention << "); Ctrl-C to stop\n";
   if (token.empty() && !is_loopback(f.serve.listen))
     std::cerr << "loupe server: warning: no token: anyone who can reach " << f.serve.listen
               << " can send records; pass --token-file or set LOUPE_TOKEN\n";
   wait_for_stop();
-  server.api->stop();
-  server.queue->stop();  // writes what is still queued
+  server.stop();  // writes what is still queued
   auto s = server.queue->stats();
   std::cerr << "loupe server: stopped; " << s.written << " records written, " << s.dropped
             << " dropped (queue full)\n";

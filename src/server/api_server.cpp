@@ -195,7 +195,8 @@ void ApiServer::routes() {
                    {"agent", options_.status_provider ? options_.status_provider() : json(nullptr)},
                    {"agents", agents_->to_json(now_unix_ns())},
                    {"store", to_json(store_.stats(), queue_.stats())},
-                   {"k8s", k8s_status_json(*cluster_, pending_->stats())}};
+                   {"k8s", k8s_status_json(*cluster_, pending_->stats())},
+                   {"alerts", options_.alerts ? options_.alerts->status() : json(nullptr)}};
           send_json(res, out);
         }));
 
@@ -216,6 +217,7 @@ void ApiServer::routes() {
   k8s_routes();
   metric_routes();
   agent_routes();
+  alert_routes();
 
   // Errors httplib raises itself (413, 400 on a malformed request...) come
   // without a body; API clients get the same JSON shape as for ours.

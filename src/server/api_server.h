@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "alerts/engine.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/pending_enrichment.h"
@@ -44,6 +45,8 @@ struct ApiOptions {
   // How long the Kubernetes model keeps deleted pods and old pod IPs for
   // late records (0: 1 h). The store's retention is a good value.
   uint64_t k8s_retention_ns = 0;
+  // Serves /api/v1/alerts* and /api/v1/silences when set (outlives the server).
+  alerts::Engine* alerts = nullptr;
 };
 
 class ApiServer {
@@ -76,6 +79,7 @@ class ApiServer {
   void k8s_routes();
   void metric_routes();
   void agent_routes();
+  void alert_routes();
   bool authorized(const httplib::Request& req, httplib::Response& res) const;
 
   store::Store& store_;

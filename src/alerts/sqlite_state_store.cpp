@@ -1,0 +1,77 @@
+#include "alerts/state_store.h"
+#include "core/time_format.h"
+#include "store/sqlite_db.h"
+
+namespace loupe::alerts {
+namespace {
+
+class SqliteStateStore : public StateStore {
+ public:
+  explicit SqliteStateStore(const std::string& data_dir) : db_(data_dir + "/loupe.db") {
+    db_.exec(
+        "CREATE TABLE IF NOT EXISTS alert_state(key TEXT PRIMARY KEY, alert TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS alert_silences(id TEXT PRIMARY KEY, silence TEXT NOT NULL);");
+  }
+
+  std::vector<Alert> load_alerts() override {
+    std::vector<Alert> out;
+    store::Stmt st(db_, "SELECT alert FROM alert_state");
+    while (st.step()) {
+      auto j = nlohmann::json::parse(st.text(0), nullptr, false);
+      if (j.is_object()) out.push_back(alert_from_json(j));
+    }
+    return out;
+  }
+
+  void save_alerts(const std::vector<Alert>& alerts) override {
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+      db_.exec("DELETE FROM alert_state");
+      store::Stmt ins(db_, "INSERT OR REPLACE INTO alert_state(key, alert) VALUES(?, ?)");
+      for (const auto& a : alerts) {
+        std::string key = a.key(), text = to_json(a).dump();
+        ins.bind(1, key);
+        ins.bind(2, text);
+        ins.run();
+      }
+      db_.exec("COMMIT");
+    } catch (...) {
+      db_.exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::vector<Silence> load_silences() override {
+    std::vector<Silence> out;
+    store::Stmt st(db_, "SELECT silence FROM alert_silences");
+    while (st.step()) {
+      auto j = nlohmann::json::parse(st.text(0), nullptr, false);
+      try {
+        Silence s = silence_from_json(j, 0);
+        s.id = j.value("id", "");
+        out.push_back(std::move(s));
+      } catch (const std::exception&) {  // a row from a newer version: skip it
+      }
+    }
+    return out;
+  }
+
+  void save_silence(const Silence& s) override {
+    store::Stmt ins(db_, "INSERT OR REPLACE INTO alert_silences(id, silence) VALUES(?, ?)");
+    std::string text = to_json(s, 0).dump();
+    ins.bind(1, s.id);
+    ins.bind(2, text);
+    ins.run();
+  }
+
+ private:
+  store::Db db_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateStore> open_sqlite_state_store(const std::string& data_dir) {
+  return std::make_unique<SqliteStateStore>(data_dir);
+}
+
+}  // namespace loupe::alerts

@@ -1,0 +1,224 @@
+// The engine against the real SQLite store and state store, delivering to
+// real HTTP receivers on loopback.
+#include "alerts/engine.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "alerts/config_file.h"
+#include "temp_dir.h"
+
+namespace loupe::alerts {
+namespace {
+
+constexpr uint64_t kS = 1'000'000'000ULL;
+constexpr uint64_t kT0 = 1'764'000'000ULL * kS;
+
+Record request(uint64_t start_ns, int status) {
+  Record r;
+  r.start_ns = start_ns;
+  r.end_ns = start_ns + 2'000'000;
+  r.protocol = Protocol::Http1;
+  r.role = Role::Server;
+  r.pid = 42;
+  r.comm = "api";
+  r.local_addr = "127.0.0.1:8000";
+  r.remote_addr = "127.0.0.1:50000";
+  r.method = "GET";
+  r.route = "/pay";
+  r.status = status;
+  r.error = status >= 500;
+  return r;
+}
+
+// An HTTP receiver on a free loopback port recording each body it gets;
+// answers `status` (and sleeps `delay` first).
+class TestReceiver {
+ public:
+  explicit TestReceiver(int status = 200, std::chrono::milliseconds delay = {}) {
+    server_.Post(".*", [this, status, delay](const httplib::Request& req, httplib::Response& res) {
+      std::this_thread::sleep_for(delay);
+      {
+        std::lock_guard lock(mu_);
+        bodies_.push_back(req.body);
+      }
+      res.status = status;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~TestReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+  // Waits up to 5 s for `n` bodies.
+  std::vector<std::string> wait_for(size_t n) {
+    for (int i = 0; i < 500 && bodies().size() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return bodies();
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+};
+
+Config error_rule_config(const std::string& url) {
+  auto r = parse_config(R"(
+receivers:
+  - name: hook
+    url: )" + url + R"(
+    timeout: 1s
+    max_attempts: 2
+rules:
+  - name: PayErrors
+    signal: error_rate
+    group_by: [route]
+    op: ">"
+    threshold: 0.2
+    window: 10s
+    min_requests: 5
+    annotations: {summary: "{{ .labels.route }} fails {{ .value }}"}
+)",
+                        "t.yaml");
+  EXPECT_TRUE(r.errors.empty()) << r.errors.front().text();
+  for (auto& rule : r.config.rules)
+    if (rule.builtin) rule.enabled = false;
+  return r.config;
+}
+
+TEST(AlertEngine, FiresOnceResolvesAndDoesNotResendAfterRestart) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  std::vector<Record> batch;
+  for (int i = 0; i < 10; ++i)
+    batch.push_back(request(kT0 - 8 * kS + i * 100'000'000ULL, i % 2 ? 500 : 200));
+  store->write_batch(batch);
+  TestReceiver hook;
+  {
+    Engine engine(*store, open_sqlite_state_store(dir.path()), error_rule_config(hook.url()), {});
+    engine.set_ui_base("http://loupe");
+    engine.evaluate(kT0);
+    auto bodies = hook.wait_for(1);
+    ASSERT_EQ(bodies.size(), 1u);
+    auto j = nlohmann::json::parse(bodies[0]);
+    EXPECT_EQ(j["status"], "firing");
+    EXPECT_EQ(j["alerts"][0]["labels"]["route"], "/pay");
+    EXPECT_EQ(j["alerts"][0]["annotations"]["summary"], "/pay fails 0.5");
+    auto rules = engine.rules_json();
+    ASSERT_EQ(rules.size(), default_config().rules.size() + 1);
+    auto alerts = engine.alerts_json(AlertState::Firing);
+    ASSERT_EQ(alerts.size(), 1u);
+    EXPECT_EQ(alerts[0]["value"], 0.5);
+    engine.evaluate(kT0 + kS);  // still firing: nothing new
+  }
+  // A restarted engine with the same state does not send the firing again...
+  Engine engine(*store, open_sqlite_state_store(dir.path()), error_rule_config(hook.url()), {});
+  engine.evaluate(kT0 + 2 * kS);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(hook.bodies().size(), 1u);
+  EXPECT_EQ(engine.alerts_json(AlertState::Firing).size(), 1u);
+  // ...and sends the resolution once the errors leave the window.
+  engine.evaluate(kT0 + 30 * kS);
+  auto bodies = hook.wait_for(2);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(bodies[1])["status"], "resolved");
+  EXPECT_EQ(engine.alerts_json(AlertState::Resolved).size(), 1u);
+}
+
+TEST(AlertEngine, MinRequestsAndSilences) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  store->write_batch({request(kT0 - 2 * kS, 500), request(kT0 - kS, 500)});  // 2 < min_requests
+  TestReceiver hook;
+  Engine engine(*store, open_sqlite_state_store(dir.path()), error_rule_config(hook.url()), {});
+  engine.evaluate(kT0);
+  EXPECT_TRUE(engine.alerts_json(std::nullopt).empty());
+
+  std::vector<Record> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(request(kT0 + i * 100'000'000ULL, 500));
+  store->write_batch(batch);
+  engine.add_silence({{"matchers", {{{"name", "alertname"}, {"value", "PayErrors"}}}},
+                      {"startsAt", "2025-11-24T15:00:00Z"},
+                      {"endsAt", "2025-11-24T16:00:03Z"}});  // kT0 + 3 s
+  engine.evaluate(kT0 + 2 * kS);
+  auto alerts = engine.alerts_json(AlertState::Firing);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_TRUE(alerts[0]["silenced"]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(hook.bodies().empty());
+  // Once the silence ends, the still-firing alert goes out.
+  engine.evaluate(kT0 + 4 * kS);
+  EXPECT_EQ(hook.wait_for(1).size(), 1u);
+  EXPECT_FALSE(engine.alerts_json(AlertState::Firing)[0]["silenced"]);
+  // Expiring a silence ends it now and keeps it listed.
+  auto id = engine.add_silence(
+      {{"matchers", {{{"name", "service"}, {"value", "x"}}}}, {"duration", "1h"}});
+  EXPECT_EQ(engine.silences_json()[1]["status"]["state"], "active");
+  ASSERT_TRUE(engine.expire_silence(id));
+  EXPECT_FALSE(engine.expire_silence("nope"));
+  EXPECT_EQ(engine.silences_json()[1]["status"]["state"], "expired");
+}
+
+TEST(AlertEngine, FailingAndHangingReceiversAreRetriedWithoutStallingEvaluation) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  std::vector<Record> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(request(kT0 - 5 * kS + i * 100'000'000ULL, 500));
+  store->write_batch(batch);
+  TestReceiver failing(500);
+  TestReceiver hanging(200, std::chrono::milliseconds(3000));  // longer than the 1 s timeout
+  Config config = error_rule_config(failing.url());
+  Receiver second = config.receivers[0];
+  second.name = "slow";
+  second.url = hanging.url();
+  config.receivers.push_back(second);
+  Engine engine(*store, open_sqlite_state_store(dir.path()), config, {});
+  auto started = std::chrono::steady_clock::now();
+  engine.evaluate(kT0);
+  engine.evaluate(kT0 + kS);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+  // max_attempts 2: one retry after 1 s, then dropped.
+  EXPECT_EQ(failing.wait_for(2).size(), 2u);
+  for (int i = 0; i < 300; ++i) {
+    auto st = engine.status()["receivers"];
+    if (st[0]["dropped"] == 1 && st[1]["dropped"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto st = engine.status()["receivers"];
+  EXPECT_EQ(st[0]["failed_attempts"], 2);
+  EXPECT_EQ(st[0]["dropped"], 1);
+  EXPECT_NE(st[0]["last_error"].get<std::string>().find("HTTP 500"), std::string::npos);
+  EXPECT_EQ(st[1]["failed_attempts"], 2);
+  EXPECT_EQ(st[1]["delivered"], 0);
+}
+
+TEST(AlertEngine, UnavailableSignalsReportAnErrorPerRule) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  Engine engine(*store, nullptr, default_config(), {});
+  engine.evaluate(kT0);
+  for (const auto& r : engine.rules_json()) {
+    if (r["signal"] == "metric")
+      EXPECT_NE(r["error"].get<std::string>().find("resource-metrics pipeline"), std::string::npos);
+    else
+      EXPECT_TRUE(r["error"].is_null()) << r.dump();
+  }
+}
+
+}  // namespace
+}  // namespace loupe::alerts
