@@ -44,10 +44,11 @@ std::vector<Rule> builtin_rules() {
   rules.push_back(slow);
 
   // Kubernetes events, counted in the window.
-  Rule oom = builtin("ContainerOOMKilled", Signal::Event,
-                     "{{ .labels.namespace }}/{{ .labels.pod }}: container OOM killed");
+  Rule oom = builtin(
+      "ContainerOOMKilled", Signal::Event,
+      "{{ .labels.namespace }}/{{ .labels.pod }}: container {{ .labels.container }} OOM killed");
   oom.reason = "OOMKilled";
-  oom.group_by = {"namespace", "pod"};
+  oom.group_by = {"namespace", "pod", "container", "workload", "node"};
   oom.op = Op::Ge;
   oom.threshold = 1;
   oom.window_ns = 5 * kMinute;
@@ -81,8 +82,7 @@ std::vector<Rule> builtin_rules() {
   node.severity = "critical";
   rules.push_back(node);
 
-  // Resource metrics, by catalog name (evaluated once the metrics pipeline
-  // stores them; until then each reports why it cannot run).
+  // Resource metrics, by catalog name or derived ratio (docs/alerts.md).
   auto metric = [&](std::string name, std::string catalog, double threshold, uint64_t for_ns,
                     std::vector<std::string> group_by, std::string summary) {
     Rule r = builtin(std::move(name), Signal::Metric, std::move(summary));
@@ -97,12 +97,12 @@ std::vector<Rule> builtin_rules() {
          "{{ .labels.node }}: memory {{ .value }} used");
   metric("NodeCPUHigh", "node_cpu_usage_ratio", 0.9, 10 * kMinute, {"node"},
          "{{ .labels.node }}: CPU {{ .value }} busy");
-  metric("ContainerCPUThrottled", "container_cpu_throttled_ratio", 0.25, 10 * kMinute,
-         {"namespace", "pod"}, "{{ .labels.pod }}: CPU throttled {{ .value }} of the time");
-  metric("ContainerMemoryNearLimit", "container_memory_limit_ratio", 0.9, 0, {"namespace", "pod"},
+  metric("ContainerCPUThrottled", "cpu_throttled_ratio", 0.25, 10 * kMinute,
+         {"namespace", "pod", "container"},
+         "{{ .labels.pod }}: CPU throttled {{ .value }} of the time");
+  metric("ContainerMemoryNearLimit", "container_memory_limit_ratio", 0.9, 0,
+         {"namespace", "pod", "container"},
          "{{ .labels.pod }}: working set at {{ .value }} of its limit");
-  metric("PodNotReady", "pod_not_ready", 0, 10 * kMinute, {"namespace", "pod"},
-         "{{ .labels.namespace }}/{{ .labels.pod }} not ready");
   return rules;
 }
 

@@ -26,8 +26,9 @@ bool compare(double value, Op op, double threshold);
 
 // Scope and group_by keys: the labels a request signal carries.
 inline const std::vector<std::string>& scope_keys() {
-  static const std::vector<std::string> keys{"service",  "route", "method", "namespace",
-                                             "workload", "pod",   "node",   "protocol"};
+  static const std::vector<std::string> keys{"service",   "route",    "method",
+                                             "namespace", "workload", "pod",
+                                             "container", "node",     "protocol"};
   return keys;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/metric.h"
+
 namespace loupe::alerts {
 namespace {
 
@@ -24,8 +26,11 @@ std::string request_label(const store::StoredRequest& sr, const std::string& key
 std::string event_label(const ClusterEvent& e, const std::string& key) {
   if (key == "namespace") return e.namespace_;
   if (key == "pod") return e.kind == "Pod" ? e.name : "";
-  if (key == "node") return e.kind == "Node" ? e.name : "";
   if (key == "container") return e.container;
+  // Kernel OOM kills carry the workload and node in their details.
+  std::string detail = e.details.is_object() ? e.details.value(key, "") : "";
+  if (key == "node") return e.kind == "Node" ? e.name : detail;
+  if (key == "workload") return detail;
   return "";
 }
 
@@ -107,6 +112,93 @@ SignalValues read_events(store::Store& store, const Rule& rule, const store::Tim
   return out;
 }
 
+// A metric series' labels from its entity and name (docs/metrics.md).
+std::string metric_label(const store::MetricSeriesInfo& s, const std::string& key) {
+  auto parts = [&](size_t i) {
+    size_t start = 0;
+    for (size_t k = 0; k < i; ++k) {
+      start = s.name.find('/', start);
+      if (start == std::string::npos) return std::string();
+      ++start;
+    }
+    size_t end = s.name.find('/', start);
+    return s.name.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  };
+  bool k8s = (s.entity == "pod" || s.entity == "container") && !s.name.starts_with("/");
+  if (key == "node") return s.entity == "node" ? s.name : "";
+  if (key == "namespace") return k8s ? parts(0) : "";
+  if (key == "pod") return k8s ? parts(1) : "";
+  if (key == "container") return s.entity == "container" ? (k8s ? parts(2) : s.name) : "";
+  if (key == "workload") {  // "namespace/Kind/name" -> "Kind/name", as request labels
+    size_t slash = s.workload.find('/');
+    return slash == std::string::npos ? s.workload : s.workload.substr(slash + 1);
+  }
+  return "";
+}
+
+// Metrics a rule may name that are ratios of two catalog metrics.
+struct DerivedMetric {
+  std::string_view name, numerator, denominator;
+  bool one_minus;  // 1 - numerator / denominator
+};
+constexpr DerivedMetric kDerived[] = {
+    {"node_memory_used_ratio", "node_memory_available_bytes", "node_memory_total_bytes", true},
+    {"node_cpu_usage_ratio", "node_cpu_usage_cores", "node_cpu_count", false},
+    {"container_memory_limit_ratio", "memory_working_set_bytes", "memory_limit_bytes", false},
+};
+
+// One series' value over the window: the sum of a counter, else the mean.
+std::optional<double> series_value(store::Store& store, const store::MetricSeriesInfo& s,
+                                   const std::string& metric, const store::TimeRange& range) {
+  const MetricInfo* info = find_metric(metric);
+  store::MetricQuery q;
+  q.entity = s.entity;
+  q.name = s.name;
+  q.metric = metric;
+  q.range = range;
+  uint64_t window_s = std::max<uint64_t>(1, (range.to_ns - range.from_ns) / 1'000'000'000ULL);
+  q.step_s = window_s % 60 == 0 ? 60 : window_s;
+  auto points = store.metrics(q);
+  if (points.empty()) return std::nullopt;
+  double sum = 0;
+  for (const auto& p : points) sum += p.value;
+  if (info && info->kind == MetricKind::Counter) return sum;
+  return sum / static_cast<double>(points.size());
+}
+
+SignalValues read_metrics(store::Store& store, const Rule& rule, const store::TimeRange& range) {
+  const DerivedMetric* derived = nullptr;
+  for (const auto& d : kDerived)
+    if (d.name == rule.metric) derived = &d;
+  std::string metric = derived ? std::string(derived->numerator) : rule.metric;
+  if (!derived && !find_metric(rule.metric))
+    return {.error =
+                "unknown metric '" + rule.metric +
+                "': not in the catalog (docs/metrics.md) nor a derived ratio (docs/alerts.md)"};
+  std::map<Labels, double> worst;  // a group's value: its worst series
+  size_t series = 0;
+  for (const auto& s : store.metric_series({})) {
+    if (s.metric != metric || !s.label.empty()) continue;
+    auto label_of = [&](const std::string& k) { return metric_label(s, k); };
+    if (!in_scope(rule, label_of) || ++series > kMaxSeries) continue;
+    auto v = series_value(store, s, metric, range);
+    if (!v) continue;
+    double value = *v;
+    if (derived) {
+      auto d = series_value(store, s, std::string(derived->denominator), range);
+      if (!d || *d <= 0) continue;  // no limit set, or no total yet
+      value = derived->one_minus ? 1 - value / *d : value / *d;
+    }
+    Labels l = labels_of(rule, label_of);
+    auto [it, fresh] = worst.emplace(l, value);
+    if (!fresh) it->second = std::max(it->second, value);
+  }
+  SignalValues out;
+  out.truncated = series > kMaxSeries;
+  for (auto& [labels, v] : worst) out.groups.push_back({labels, v, 0});
+  return out;
+}
+
 }  // namespace
 
 SignalValues read_signal(store::Store& store, const Rule& rule, const store::TimeRange& range) {
@@ -118,9 +210,7 @@ SignalValues read_signal(store::Store& store, const Rule& rule, const store::Tim
     case Signal::Event:
       return read_events(store, rule, range);
     case Signal::Metric:
-      return {.error = "resource metric '" + rule.metric +
-                       "' is not stored by this server yet: metric rules evaluate once the "
-                       "resource-metrics pipeline (/api/v1/metrics) stores them"};
+      return read_metrics(store, rule, range);
     case Signal::LogCount:
       return {.error =
                   "log_count needs the log pipeline, which Loupe does not have yet; the "

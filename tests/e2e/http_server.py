@@ -1,4 +1,5 @@
-"""A Python http.server: GET /k/<n> -> 200, /slow -> sleeps 20 ms.
+"""A Python http.server: GET /k/<n> -> 200, /slow -> sleeps 20 ms,
+/status/<code> -> that status.
 
 Usage: http_server.py PORT [ADDRESS]  (ADDRESS defaults to 127.0.0.1)"""
 import http.server
@@ -13,7 +14,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/slow":
             time.sleep(0.02)
         body = b"hello\n"
-        self.send_response(200)
+        status = int(self.path[8:11]) if self.path.startswith("/status/") else 200
+        self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -9,8 +9,8 @@
 #include <chrono>
 #include <thread>
 
+#include "../store/temp_dir.h"
 #include "alerts/config_file.h"
-#include "temp_dir.h"
 
 namespace loupe::alerts {
 namespace {
@@ -207,17 +207,56 @@ TEST(AlertEngine, FailingAndHangingReceiversAreRetriedWithoutStallingEvaluation)
   EXPECT_EQ(st[1]["delivered"], 0);
 }
 
-TEST(AlertEngine, UnavailableSignalsReportAnErrorPerRule) {
+TEST(AlertEngine, MetricAndEventRulesWithNoRulesFile) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
-  Engine engine(*store, nullptr, default_config(), {});
-  engine.evaluate(kT0);
-  for (const auto& r : engine.rules_json()) {
-    if (r["signal"] == "metric")
-      EXPECT_NE(r["error"].get<std::string>().find("resource-metrics pipeline"), std::string::npos);
-    else
-      EXPECT_TRUE(r["error"].is_null()) << r.dump();
+  std::vector<MetricSample> samples;
+  for (uint64_t t = kT0 - 50 * kS; t < kT0; t += 10 * kS) {
+    samples.push_back({.time_ns = t,
+                       .entity = "node",
+                       .name = "n1",
+                       .metric = "node_memory_total_bytes",
+                       .value = 1000});
+    samples.push_back({.time_ns = t,
+                       .entity = "node",
+                       .name = "n1",
+                       .metric = "node_memory_available_bytes",
+                       .value = 50});
   }
+  store->write_metrics(samples);
+  ClusterEvent oom;
+  oom.time_ns = oom.first_ns = oom.last_ns = kT0 - 5 * kS;
+  oom.namespace_ = "shop";
+  oom.kind = "Pod";
+  oom.name = "api-1";
+  oom.container = "app";
+  oom.reason = "OOMKilled";
+  oom.details = {{"workload", "Deployment/api"}};
+  store->write_k8s({.received_ns = kT0, .collector = "t", .events = {oom}});
+
+  Config config = default_config();
+  Rule logs;
+  logs.name = "Panics";
+  logs.signal = Signal::LogCount;
+  logs.pattern = "panic";
+  config.rules.push_back(logs);
+  Engine engine(*store, nullptr, config, {});
+  engine.evaluate(kT0);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& r : engine.rules_json()) by_name[r["name"]] = r;
+  EXPECT_EQ(by_name["NodeMemoryHigh"]["values"][0]["value"], 0.95);
+  EXPECT_EQ(by_name["NodeMemoryHigh"]["firing"], 1);
+  EXPECT_EQ(by_name["ContainerOOMKilled"]["firing"], 1);
+  EXPECT_NE(by_name["Panics"]["error"].get<std::string>().find("log pipeline"), std::string::npos);
+  EXPECT_TRUE(by_name["ServiceErrorRate"]["error"].is_null());
+  auto firing = engine.alerts_json(AlertState::Firing);
+  auto it = std::find_if(firing.begin(), firing.end(),
+                         [](const auto& a) { return a["rule"] == "ContainerOOMKilled"; });
+  ASSERT_NE(it, firing.end());
+  EXPECT_EQ((*it)["labels"]["pod"], "api-1");
+  EXPECT_EQ((*it)["labels"]["container"], "app");
+  EXPECT_EQ((*it)["labels"]["workload"], "Deployment/api");
+  EXPECT_EQ((*it)["labels"]["severity"], "critical");
 }
 
 }  // namespace
