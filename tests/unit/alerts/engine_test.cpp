@@ -259,5 +259,50 @@ TEST(AlertEngine, MetricAndEventRulesWithNoRulesFile) {
   EXPECT_EQ((*it)["labels"]["severity"], "critical");
 }
 
+TEST(AlertEngine, ChangePctFiresOnALatencyIncreaseNotOnASteadyService) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  auto at = [](uint64_t start, uint64_t dur_ms, const std::string& port) {
+    Record r = request(start, 200);
+    r.end_ns = start + dur_ms * 1'000'000;
+    r.local_addr = "127.0.0.1:" + port;
+    return r;
+  };
+  std::vector<Record> batch;
+  for (uint64_t i = 0; i < 10; ++i) {
+    uint64_t hour_ago = kT0 - 3600 * kS - 8 * kS + i * kS / 2, now = kT0 - 8 * kS + i * kS / 2;
+    batch.push_back(at(hour_ago, 2, "8000"));
+    batch.push_back(at(now, 6, "8000"));  // +200%
+    batch.push_back(at(hour_ago, 2, "9000"));
+    batch.push_back(at(now, 2, "9000"));  // steady
+  }
+  store->write_batch(batch);
+  auto r = parse_config(R"(
+rules:
+  - name: Slower
+    signal: latency
+    quantile: 0.5
+    group_by: [service]
+    change_pct: 100
+    compare: 1h
+    window: 10s
+)",
+                        "c.yaml");
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front().text();
+  Engine engine(*store, nullptr, r.config, {});
+  engine.evaluate(kT0);
+  auto firing = engine.alerts_json(AlertState::Firing);
+  std::vector<std::string> services;
+  for (const auto& a : firing)
+    if (a["rule"] == "Slower") services.push_back(a["labels"]["service"]);
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_NE(services[0].find("8000"), std::string::npos);
+  for (const auto& a : firing) {
+    if (a["rule"] == "Slower") {
+      EXPECT_NEAR(a["value"].get<double>(), 200, 1);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace loupe::alerts
