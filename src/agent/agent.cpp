@@ -11,12 +11,14 @@
 
 namespace loupe {
 
-Agent::Agent(AgentOptions opts, RecordSink sink, std::function<void()> drained)
+Agent::Agent(AgentOptions opts, BatchSink sink, LossSink lost_events)
     : opts_(opts),
-      drained_(std::move(drained)),
+      sink_(std::move(sink)),
+      lost_events_(std::move(lost_events)),
       tracer_(opts.tracer),
-      tracker_(opts.tracker, std::move(sink),
-               [this](uint32_t tgid, int32_t fd) { tracer_.forget_connection(tgid, fd); }),
+      tracker_(
+          opts.tracker, [this](std::vector<Record>& records) { add_records(records); },
+          [this](uint32_t tgid, int32_t fd) { tracer_.forget_connection(tgid, fd); }),
       tls_({.self_pid = static_cast<uint32_t>(getpid())}) {}
 
 Agent::~Agent() { stop(); }
@@ -31,25 +33,57 @@ void Agent::start() {
 
 void Agent::pump() {
   auto last_tick = std::chrono::steady_clock::now();
+  bool more = false;
   while (running_) {
     // Wait outside the lock: the kernel wakes us early only when a quarter
-    // of the ring buffer is unread; otherwise we drain on this timer.
-    tracer_.wait(opts_.poll_interval_ms);
-    drain();
+    // of the ring buffer is unread; otherwise we drain on this timer. No
+    // wait while the last drain stopped at its budget: events are waiting.
+    if (!more) tracer_.wait(opts_.poll_interval_ms);
+    more = drain();
     auto now = std::chrono::steady_clock::now();
     if (now - last_tick > std::chrono::seconds(1)) {
-      std::lock_guard lock(mu_);
-      tracker_.tick();
+      {
+        std::lock_guard lock(mu_);
+        tracker_.tick();
+      }
+      report_kernel_drops();
       last_tick = now;
     }
   }
-  drain();  // what arrived before stop
+  while (drain()) {  // what arrived before stop
+  }
+  report_kernel_drops();
 }
 
-void Agent::drain() {
+bool Agent::drain() {
   std::lock_guard lock(mu_);
-  tracer_.drain();
-  if (drained_) drained_();
+  bool more = tracer_.drain(opts_.drain_events) >= opts_.drain_events;
+  hand_over();
+  return more;
+}
+
+void Agent::add_records(std::vector<Record>& records) {
+  for (Record& r : records) {
+    pending_bytes_ += memory_bytes(r);
+    pending_.push_back(std::move(r));
+    if (pending_.size() >= opts_.batch_records || pending_bytes_ >= opts_.batch_bytes) hand_over();
+  }
+  records.clear();
+}
+
+void Agent::hand_over() {
+  if (pending_.empty()) return;
+  std::vector<Record> batch;
+  batch.swap(pending_);
+  pending_bytes_ = 0;
+  sink_(std::move(batch));
+}
+
+void Agent::report_kernel_drops() {
+  if (!lost_events_) return;
+  uint64_t drops = tracer_.counters()[LOUPE_STAT_RB_DROPS];
+  if (drops > reported_drops_) lost_events_(drops - reported_drops_);
+  reported_drops_ = drops;
 }
 
 void Agent::stop() {

@@ -1,7 +1,11 @@
 // The node agent's capture side: the socket tracer feeding the connection
 // tracker on one pump thread, and the records it produces handed to a sink
 // (the terminal for `loupe trace`, the ingest queue for `loupe run`, the
-// network exporter for `loupe agent`).
+// network exporter for `loupe agent`) in bounded batches: at most
+// batch_records records and batch_bytes bytes each, handed over as soon as
+// one is full and after every drain of the ring buffer, which is itself
+// bounded (drain_events), so batches keep flowing however long the ring
+// buffer stays non-empty.
 #pragma once
 
 #include <atomic>
@@ -20,8 +24,11 @@ namespace loupe {
 struct AgentOptions {
   SocketTracerOptions tracer;
   ConnectionTracker::Options tracker;
-  int poll_interval_ms = 5;  // how often the ring buffer is drained without a wakeup
-  bool tls = true;           // attach the OpenSSL uprobes (plaintext of TLS connections)
+  int poll_interval_ms = 5;         // how often the ring buffer is drained without a wakeup
+  bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
+  size_t drain_events = 8192;       // events per drain before batches and timers get a turn
+  size_t batch_records = 4096;      // records per batch handed to the sink
+  size_t batch_bytes = 4ULL << 20;  // memory_bytes per batch handed to the sink
 };
 
 // Totals for summaries and /api/v1/status.
@@ -36,11 +43,14 @@ struct AgentCounters {
 
 class Agent {
  public:
-  using RecordSink = ConnectionTracker::RecordSink;
+  // Gets each batch of records (never empty, bounded by the options) on
+  // the pump thread; it must not block for long (the ring buffer fills).
+  using BatchSink = std::function<void(std::vector<Record>&& batch)>;
+  // Gets the number of kernel events lost to a full ring buffer since the
+  // last call, about once a second while there are losses.
+  using LossSink = std::function<void(uint64_t events)>;
 
-  // `sink` gets records as parsers complete them; `drained`, if set, runs
-  // after every drain of the ring buffer (e.g. to flush buffered output).
-  Agent(AgentOptions opts, RecordSink sink, std::function<void()> drained = {});
+  Agent(AgentOptions opts, BatchSink sink, LossSink lost_events = {});
   ~Agent();
 
   // Loads the BPF programs and starts the pump thread. Throws AgentError.
@@ -54,11 +64,18 @@ class Agent {
 
  private:
   void pump();
-
-  void drain();
+  // One bounded drain; true when the budget ran out (more is waiting).
+  bool drain();
+  void add_records(std::vector<Record>& records);  // from the tracker, under mu_
+  void hand_over();                                // pending_ to the sink, under mu_
+  void report_kernel_drops();
 
   AgentOptions opts_;
-  std::function<void()> drained_;
+  BatchSink sink_;
+  LossSink lost_events_;
+  std::vector<Record> pending_;  // the batch being filled
+  size_t pending_bytes_ = 0;
+  uint64_t reported_drops_ = 0;  // kernel drops already given to lost_events_
   SocketTracer tracer_;
   ConnectionTracker tracker_;
   tls::TlsTracer tls_;  // after tracer_: detaches before the programs go away

@@ -15,9 +15,10 @@ namespace loupe {
 namespace {
 
 int on_ring_event(void* ctx, void* data, size_t size) {
-  auto* handler = static_cast<SocketTracer::EventHandler*>(ctx);
-  (*handler)(std::span<const uint8_t>(static_cast<const uint8_t*>(data), size));
-  return 0;
+  auto* drain = static_cast<SocketTracer::DrainState*>(ctx);
+  drain->handler(std::span<const uint8_t>(static_cast<const uint8_t*>(data), size));
+  // A negative return makes libbpf stop after this event (it is consumed).
+  return ++drain->handled >= drain->budget ? -1 : 0;
 }
 
 bool is_power_of_two(uint32_t v) { return v && (v & (v - 1)) == 0; }
@@ -52,7 +53,7 @@ void SocketTracer::start(EventHandler handler) {
   if (!is_power_of_two(opts_.ring_buffer_bytes) ||
       opts_.ring_buffer_bytes < static_cast<uint32_t>(getpagesize()))
     throw AgentError("ring buffer size must be a power of two of at least one page");
-  handler_ = std::move(handler);
+  drain_.handler = std::move(handler);
 
   skel_ = socket_trace_bpf__open();
   if (!skel_) throw AgentError(load_failure_message(errno));
@@ -83,7 +84,7 @@ void SocketTracer::start(EventHandler handler) {
     throw AgentError("attaching the raw tracepoints sys_exit and sched_process_exit failed: " +
                      std::string(strerror(-err)) +
                      ". Loupe needs raw tracepoint support (Linux 4.17+)");
-  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_ring_event, &handler_, nullptr);
+  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_ring_event, &drain_, nullptr);
   if (!rb_) throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
 }
 
@@ -92,7 +93,12 @@ void SocketTracer::wait(int timeout_ms) {
   epoll_wait(ring_buffer__epoll_fd(rb_), &ev, 1, timeout_ms);
 }
 
-int SocketTracer::drain() { return ring_buffer__consume(rb_); }
+size_t SocketTracer::drain(size_t max_events) {
+  drain_.budget = max_events;
+  drain_.handled = 0;
+  ring_buffer__consume(rb_);  // negative only when the budget stopped it
+  return drain_.handled;
+}
 
 void SocketTracer::forget_connection(uint32_t tgid, int32_t fd) {
   uint64_t key = (static_cast<uint64_t>(tgid) << 32) | static_cast<uint32_t>(fd);

@@ -60,8 +60,10 @@ class SocketTracer {
   // Blocks until the kernel forces a wakeup (a quarter of the ring buffer
   // unread) or timeout_ms passes. Handles no events.
   void wait(int timeout_ms);
-  // Handles every event in the ring buffer now. Returns how many.
-  int drain();
+  // Handles the events in the ring buffer now, at most `max_events` (so a
+  // ring that never runs dry under sustained load still lets the caller
+  // hand over records and run timers). Returns how many it handled.
+  size_t drain(size_t max_events);
 
   // Forgets the kernel's entries for connections the agent dropped
   // (process exit), so the LRU map keeps room for live ones.
@@ -73,9 +75,15 @@ class SocketTracer {
   TracerCounters counters() const;
   std::vector<ProbeInfo> probes() const;
 
+  // The ring buffer callback's context (see drain()).
+  struct DrainState {
+    EventHandler handler;
+    size_t budget = 0, handled = 0;
+  };
+
  private:
   SocketTracerOptions opts_;
-  EventHandler handler_;
+  DrainState drain_;
   socket_trace_bpf* skel_ = nullptr;
   ring_buffer* rb_ = nullptr;
 };

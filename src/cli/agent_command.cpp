@@ -109,19 +109,10 @@ int run_agent(const AgentFlags& f) {
         *options, [&shipper](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
           shipper.ship(samples, kills);
         });
-  std::vector<Record> pending;
-  Agent agent(
-      agent_options(f.capture),
-      [&](std::vector<Record>& records) {
-        for (Record& r : records) {
-          r.node = node;
-          pending.push_back(std::move(r));
-        }
-        records.clear();
-      },
-      [&] {
-        if (!pending.empty()) exporter->push(pending);
-      });
+  Agent agent(agent_options(f.capture), [&](std::vector<Record>&& batch) {
+    for (Record& r : batch) r.node = node;
+    exporter->push(batch);
+  });
   install_stop_signals();
   agent.start();
   if (sampler) sampler->start();

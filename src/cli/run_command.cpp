@@ -9,6 +9,7 @@
 #include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "core/time_format.h"
 
 namespace loupe::cli {
 namespace {
@@ -46,19 +47,14 @@ int run_all_in_one(const RunFlags& f) {
           }
         });
 
-  std::vector<Record> pending;  // one ring-buffer drain's records
   agent = std::make_unique<Agent>(
       agent_options(f.capture),
-      [&](std::vector<Record>& records) {
-        std::move(records.begin(), records.end(), std::back_inserter(pending));
-        records.clear();
+      [&](std::vector<Record>&& batch) {
+        // Kubernetes names, if a collector sent any; then the queue, which
+        // drops what does not fit (counted per minute) rather than stall capture.
+        server.api->submit(std::move(batch));
       },
-      [&] {
-        if (pending.empty()) return;
-        // Kubernetes names, if a collector sent any; drops (counted) rather than stall capture.
-        server.api->submit(std::move(pending));
-        pending.clear();
-      });
+      [&](uint64_t lost) { server.queue->count_lost_events(now_unix_ns(), lost); });
   install_stop_signals();
   server.start();
   agent->start();
@@ -73,7 +69,7 @@ int run_all_in_one(const RunFlags& f) {
   server.stop();
   auto s = server.queue->stats();
   std::cerr << "loupe run: " << agent->counters().records << " records captured, " << s.written
-            << " stored, " << s.dropped << " dropped\n";
+            << " stored, " << s.dropped + s.write_dropped << " dropped\n";
   return kOk;
 }
 

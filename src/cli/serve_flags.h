@@ -20,7 +20,7 @@ struct ServeFlags {
   std::string data_dir = "/var/lib/loupe";
   std::string retention = "24h";
   std::string ui_dir;
-  size_t queue_records = 200'000;
+  size_t queue_records = 1'000'000;  // a burst of a few seconds at full speed
   std::string alerts_file;  // empty: the built-in rules alone
   std::string alerts_eval_interval = "15s";
 };

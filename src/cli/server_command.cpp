@@ -11,7 +11,7 @@ namespace loupe::cli {
 namespace {
 
 struct ServerFlags {
-  ServeFlags serve{.queue_records = 1'000'000};  // many agents share one server
+  ServeFlags serve;
   std::string token_file;
 };
 
@@ -33,8 +33,8 @@ int run_server(const ServerFlags& f) {
   wait_for_stop();
   server.stop();  // writes what is still queued
   auto s = server.queue->stats();
-  std::cerr << "loupe server: stopped; " << s.written << " records written, " << s.dropped
-            << " dropped (queue full)\n";
+  std::cerr << "loupe server: stopped; " << s.written << " records written, " << s.refused
+            << " refused with 503 (agents send those again)\n";
   return kOk;
 }
 

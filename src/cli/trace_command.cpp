@@ -52,28 +52,26 @@ void print_losses(const LossStats& lost) {
 int run_trace(const TraceFlags& f) {
   bool json = f.format == "json";
   uint64_t printed = 0;
-  std::string pending;  // lines of one ring-buffer drain
-  auto print = [&](std::vector<Record>& records) {
-    for (const Record& r : records) {
+  std::string lines;
+  // Written and flushed once per batch (at least every few ms), so `loupe
+  // trace | jq` sees each exchange as it completes even though stdout is a
+  // pipe, without a write syscall per line.
+  auto print = [&](std::vector<Record>&& batch) {
+    for (const Record& r : batch) {
       if (!wanted(f, r)) continue;
       if (json)
-        append_record_json(pending, r);
+        append_record_json(lines, r);
       else
-        pending += format_record_text(r);
-      pending += '\n';
+        lines += format_record_text(r);
+      lines += '\n';
       ++printed;
     }
-  };
-  // Written and flushed after every drain (every few ms), so `loupe trace |
-  // jq` sees each exchange as it completes even though stdout is a pipe,
-  // without a write syscall per line.
-  auto flush = [&] {
-    if (pending.empty()) return;
-    std::fwrite(pending.data(), 1, pending.size(), stdout);
+    if (lines.empty()) return;
+    std::fwrite(lines.data(), 1, lines.size(), stdout);
     std::fflush(stdout);
-    pending.clear();
+    lines.clear();
   };
-  Agent agent(agent_options(f.capture), print, flush);
+  Agent agent(agent_options(f.capture), print);
   install_stop_signals();
   agent.start();
   std::cerr << "loupe trace: tracing"

@@ -1,6 +1,7 @@
 #include "core/record.h"
 
 #include <array>
+#include <initializer_list>
 #include <utility>
 
 namespace loupe {
@@ -46,6 +47,23 @@ Role role_from_string(std::string_view s) {
   for (const auto& [value, name] : kRoleNames)
     if (name == s) return value;
   return Role::Unknown;
+}
+
+size_t memory_bytes(const Record& r) {
+  // An empty string's capacity is what fits inside the object (no heap).
+  static const size_t inline_chars = std::string().capacity();
+  auto heap = [](const std::string& s) {
+    return s.capacity() > inline_chars ? s.capacity() + 1 : 0;
+  };
+  size_t n = sizeof(Record);
+  for (const std::string* s :
+       {&r.comm,          &r.local_addr, &r.remote_addr,      &r.method,        &r.path,
+        &r.route,         &r.host,       &r.error_code,       &r.error_message, &r.detail,
+        &r.trace_id,      &r.node,       &r.namespace_,       &r.pod,           &r.container,
+        &r.workload,      &r.service,    &r.remote_namespace, &r.remote_pod,    &r.remote_workload,
+        &r.remote_service})
+    n += heap(*s);
+  return n;
 }
 
 }  // namespace loupe

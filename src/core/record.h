@@ -7,6 +7,7 @@
 // network exporter) never need to know which protocol produced a record.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,5 +73,10 @@ struct Record {
   std::string remote_workload;
   std::string remote_service;
 };
+
+// What a record holds in memory: the struct plus every string's heap buffer
+// (short strings live inside the struct). For byte budgets of queues and
+// batches, so a few huge records weigh as much as many small ones.
+size_t memory_bytes(const Record& r);
 
 }  // namespace loupe

@@ -52,10 +52,40 @@ nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i) 
           {"ingest",
            {{"accepted", i.accepted},
             {"dropped", i.dropped},
+            {"write_dropped", i.write_dropped},
+            {"refused", i.refused},
             {"written", i.written},
             {"queued", i.queued},
+            {"queued_bytes", i.queued_bytes},
             {"write_errors", i.write_errors},
             {"last_error", i.last_error}}}};
+}
+
+nlohmann::json losses_json(const std::vector<store::LossMinute>& minutes) {
+  uint64_t records = 0, events = 0;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& m : minutes) {
+    records += m.records;
+    events += m.events;
+    rows.push_back({{"t", m.minute_s}, {"records", m.records}, {"events", m.events}});
+  }
+  return {{"records", records}, {"events", events}, {"minutes", rows}};
+}
+
+std::string ingest_failure_message(const store::CommitResult& r) {
+  switch (r.outcome) {
+    case store::CommitOutcome::Committed:
+      return "";
+    case store::CommitOutcome::QueueFull:
+      return "ingest queue is full; retry later";
+    case store::CommitOutcome::StoreFailed:
+      return "the store could not write the batch (" + r.error + "); nothing was kept, retry later";
+    case store::CommitOutcome::TimedOut:
+      return "the store did not commit the batch in time; retry later";
+    case store::CommitOutcome::Stopped:
+      return "the server is shutting down; retry later";
+  }
+  return "not stored; retry later";
 }
 
 nlohmann::json to_json(const store::MapEdge& e) {

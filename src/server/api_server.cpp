@@ -69,8 +69,12 @@ ApiServer::ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions 
       queue_(queue),
       options_(std::move(options)),
       cluster_(std::make_unique<ClusterModel>(store, options_.k8s_retention_ns)),
-      pending_(std::make_unique<PendingEnrichment>(
-          *cluster_, [&queue](std::vector<Record>&& r) { return queue.push(std::move(r)); })),
+      pending_(std::make_unique<PendingEnrichment>(*cluster_,
+                                                   [&queue](std::vector<Record>&& r) {
+                                                     size_t n = r.size();
+                                                     return queue.push(std::move(r)) ==
+                                                            n;  // the rest is dropped and counted
+                                                   })),
       http_(std::make_unique<httplib::Server>()) {}
 
 ApiServer::~ApiServer() { stop(); }
@@ -206,13 +210,30 @@ void ApiServer::routes() {
            // httplib has already undone Content-Encoding: gzip.
            auto records = decode_ingest_body(req.body);
            size_t n = records.size();
-           if (!pending_->submit(std::move(records))) {
-             res.set_header("Retry-After", "1");
-             send_json(res, error_json("ingest queue is full; retry later"), 503);
-             return;
+           if (cluster_->active()) {
+             // Records wait for the cluster model (server/pending_enrichment.h)
+             // and are acknowledged before they are stored (docs/storage.md).
+             if (!pending_->submit(std::move(records))) {
+               res.set_header("Retry-After", "1");
+               send_json(res, error_json("ingest queue is full; retry later"), 503);
+               return;
+             }
+           } else {
+             // Answer only once the batch is committed: a 2xx means durable.
+             auto result = queue_.commit(std::move(records), options_.ingest_commit_timeout);
+             if (result.outcome != store::CommitOutcome::Committed) {
+               res.set_header("Retry-After", "1");
+               send_json(res, error_json(ingest_failure_message(result)), 503);
+               return;
+             }
            }
            send_json(res, json{{"accepted", n}});
          }));
+
+  s.Get("/api/v1/losses", json_handler([this](const httplib::Request& req, httplib::Response& res) {
+          auto range = get_range(req.params, now_unix_ns());
+          send_json(res, losses_json(store_.losses(range)));
+        }));
 
   k8s_routes();
   metric_routes();

@@ -47,6 +47,9 @@ struct ApiOptions {
   uint64_t k8s_retention_ns = 0;
   // Serves /api/v1/alerts* and /api/v1/silences when set (outlives the server).
   alerts::Engine* alerts = nullptr;
+  // How long POST /api/v1/ingest waits for the store to commit a batch
+  // before answering 503 (agents wait 30 s for an answer).
+  std::chrono::milliseconds ingest_commit_timeout{10'000};
 };
 
 class ApiServer {

@@ -1,9 +1,21 @@
-// Decouples capture from storage: producers (the agent's event loop, the
-// /api/v1/ingest handler) push batches without blocking; one writer thread
-// drains the queue into the Store in large transactions. When the store
-// falls behind and the queue is full, new batches are dropped and counted
-// rather than stalling capture (a stalled capture path loses kernel events,
-// which is worse and invisible).
+// Decouples capture and remote ingest from storage: producers hand batches
+// to a bounded queue, and one writer thread drains it into the Store in
+// large transactions (everything queued goes into the next commit, up to
+// max_batch_records).
+//
+// Two ways in, for two kinds of producer:
+// - push(), for the capture path (`loupe run`): never blocks, and never
+//   refuses a batch because of its size. It takes as many records as fit
+//   in the record and byte budgets and drops the rest, counted per minute
+//   of their start time; those counts are stored (Store::write_losses) so
+//   the UI marks the window as incomplete. Blocking capture instead would
+//   lose kernel events, which is worse and harder to see.
+// - commit(), for POST /api/v1/ingest: all or nothing, and it returns only
+//   once the writer has committed the batch (or failed, or timed out), so
+//   an HTTP 2xx means "durable in the store" and anything else means "send
+//   it again". A batch is admitted when it fits, or when nothing is queued
+//   at all, so no batch is refused for ever because of its own size (the
+//   HTTP layer bounds a request's size).
 #pragma once
 
 #include <atomic>
@@ -11,6 +23,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,19 +36,37 @@
 namespace loupe::store {
 
 struct IngestOptions {
-  size_t capacity_records = 1'000'000;  // queued records before push() drops
-  size_t max_batch_records = 50'000;    // records per store transaction
+  size_t capacity_records = 1'000'000;   // queued records before push() drops
+  size_t capacity_bytes = 1ULL << 30;    // queued memory (memory_bytes) before push() drops
+  size_t max_batch_records = 50'000;     // records per store transaction
   std::chrono::milliseconds flush_interval{200};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
 };
 
 struct IngestStats {
-  uint64_t accepted = 0;      // records accepted into the queue
-  uint64_t dropped = 0;       // records rejected because the queue was full
-  uint64_t written = 0;       // records committed to the store
-  uint64_t write_errors = 0;  // batches the store failed to write (records lost)
-  uint64_t queued = 0;        // records waiting now
-  std::string last_error;     // the last store error, for /api/v1/status
+  uint64_t accepted = 0;       // records taken into the queue
+  uint64_t dropped = 0;        // push(): records that did not fit (queue full, or stopped)
+  uint64_t write_dropped = 0;  // push(): records lost in a failed store transaction
+  uint64_t refused = 0;        // commit(): records refused or not committed (the sender retries)
+  uint64_t written = 0;        // records committed to the store
+  uint64_t write_errors = 0;   // failed store transactions
+  uint64_t queued = 0;         // records waiting now
+  uint64_t queued_bytes = 0;   // their memory
+  std::string last_error;      // the last store error, for /api/v1/status
+};
+
+// What became of a commit() batch.
+enum class CommitOutcome {
+  Committed,    // durable in the store
+  QueueFull,    // not admitted: the store is behind; nothing was kept
+  StoreFailed,  // the store's transaction failed (e.g. disk full); nothing was kept
+  TimedOut,     // not committed in time; dropped if still queued, else may land later
+  Stopped,      // the queue is shutting down; nothing was kept
+};
+
+struct CommitResult {
+  CommitOutcome outcome = CommitOutcome::Committed;
+  std::string error;  // for StoreFailed: the store's message
 };
 
 class IngestQueue {
@@ -45,34 +77,60 @@ class IngestQueue {
   IngestQueue(const IngestQueue&) = delete;
   IngestQueue& operator=(const IngestQueue&) = delete;
 
-  // Never blocks on the store. False (and the whole batch counted as
-  // dropped) when it does not fit. An empty batch is accepted.
-  bool push(std::vector<Record>&& batch);
+  // Capture path. Never blocks on the store. Takes the records that fit,
+  // in order, and drops (and counts) the rest. Returns how many it took.
+  size_t push(std::vector<Record>&& batch);
 
-  // Blocks until everything pushed before the call is written (tests, shutdown).
+  // Remote ingest. Blocks until the whole batch is committed to the store,
+  // or not admitted, or `timeout` passed. An empty batch is Committed.
+  CommitResult commit(std::vector<Record>&& batch, std::chrono::milliseconds timeout);
+
+  // Kernel events lost before parsing (the ring buffer was full) around
+  // `at_ns`: stored per minute with the dropped records.
+  void count_lost_events(uint64_t at_ns, uint64_t n);
+
+  // Blocks until everything queued before the call is written and pending
+  // loss counts are stored (tests, shutdown).
   void flush();
-  // Drains and joins the writer; later pushes are dropped. Idempotent.
+  // Drains and joins the writer; later batches are dropped. Idempotent.
   void stop();
 
   IngestStats stats() const;
 
  private:
+  struct Ticket;  // a commit() batch's state, shared with the writer
+  struct Entry {
+    std::vector<Record> records;
+    size_t bytes = 0;
+    uint64_t seq = 0;                // position in push order, for flush()
+    std::shared_ptr<Ticket> ticket;  // null for push()
+  };
+
   void run();
+  void enqueue_locked(std::vector<Record>&& records, size_t bytes,
+                      std::shared_ptr<Ticket> ticket = {});
+  void count_lost_records_locked(std::vector<Record>::const_iterator first,
+                                 std::vector<Record>::const_iterator last);
+  void write_losses(std::map<uint64_t, LossMinute>& losses);
 
   Store& store_;
   const IngestOptions options_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // writer: work or stop
-  std::condition_variable drained_;  // flush(): progress made
-  std::deque<std::vector<Record>> queue_;
-  size_t queued_ = 0;
-  uint64_t pushed_seq_ = 0, written_seq_ = 0;  // batches, for flush()
-  bool stopping_ = false;
-  bool flush_requested_ = false;  // write now instead of waiting the interval
+  std::condition_variable drained_;  // flush() and commit(): the writer finished a round
+  std::deque<Entry> queue_;
+  size_t queued_ = 0, queued_bytes_ = 0;
+  uint64_t pushed_seq_ = 0, done_seq_ = 0;  // entries, for flush()
+  uint64_t rounds_ = 0;                     // writer rounds finished, for flush()
+  bool in_flight_ = false;                  // the writer is writing entries it took
+  bool stopping_ = false, exited_ = false;
+  bool flush_requested_ = false;           // write now instead of waiting the interval
+  std::map<uint64_t, LossMinute> losses_;  // by minute, until the writer stores them
   std::string last_error_;
 
-  std::atomic<uint64_t> accepted_{0}, dropped_{0}, written_{0}, write_errors_{0};
+  std::atomic<uint64_t> accepted_{0}, dropped_{0}, write_dropped_{0}, refused_{0}, written_{0},
+      write_errors_{0};
   std::thread writer_;
 };
 

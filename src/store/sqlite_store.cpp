@@ -15,6 +15,7 @@
 
 #include "store/caller_identity.h"
 #include "store/k8s_tables.h"
+#include "store/loss_rows.h"
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
 #include "store/request_rows.h"
@@ -82,6 +83,8 @@ class SqliteStore : public Store {
   SqliteStore(const std::string& data_dir, StoreOptions options);
 
   void write_batch(const std::vector<Record>& records) override;
+  void write_losses(const std::vector<LossMinute>& losses) override;
+  std::vector<LossMinute> losses(const TimeRange& range) override;
   std::vector<ServiceSummary> services(const TimeRange& range) override;
   std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
                                          const TimeRange& range) override;
@@ -164,6 +167,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   // SQLite keeps it at that size; trim it back after checkpoints.
   wdb_.exec("PRAGMA journal_size_limit=33554432");
   wdb_.exec(kSchema);
+  wdb_.exec(kLossSchema);
   edges_ = PairRollup(wdb_, "edge_agg");
   k8s_agg_ = PairRollup(wdb_, "k8s_agg");
   k8s_ = K8sTables(wdb_);
@@ -309,6 +313,25 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
     throw;
   }
   records_ += records.size();
+}
+
+void SqliteStore::write_losses(const std::vector<LossMinute>& losses) {
+  if (losses.empty()) return;
+  std::lock_guard lock(write_mu_);
+  wdb_.exec("BEGIN");
+  try {
+    add_losses(wdb_, losses);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<LossMinute> SqliteStore::losses(const TimeRange& range) {
+  auto rd = reader();
+  auto [from_m, to_m] = minute_bounds(range);
+  return query_losses(rd.db(), from_m, to_m);
 }
 
 int64_t SqliteStore::name_id(const std::string& name) {
@@ -515,6 +538,7 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   edges_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   k8s_agg_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   k8s_.delete_before(cutoff);
+  delete_losses_before(wdb_, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   records_ -= std::min<uint64_t>(deleted, records_.load());
   return deleted;
 }

@@ -164,6 +164,14 @@ struct MetricSeriesInfo {
   std::string entity, name, label, metric, workload;
 };
 
+// What never reached the store in one minute (see IngestQueue): the UI
+// marks windows with losses as incomplete.
+struct LossMinute {
+  uint64_t minute_s = 0;  // minute start, unix seconds
+  uint64_t records = 0;   // parsed records dropped before storage
+  uint64_t events = 0;    // kernel events lost before parsing (ring buffer full)
+};
+
 struct StoreStats {
   uint64_t records_stored = 0;
   uint64_t store_size_bytes = 0;
@@ -176,6 +184,12 @@ class Store {
 
   // Stores a batch in one transaction. Called from one writer thread.
   virtual void write_batch(const std::vector<Record>& records) = 0;
+
+  // Adds to the per-minute loss counts, in its own transaction. Called
+  // from the writer thread.
+  virtual void write_losses(const std::vector<LossMinute>& losses) = 0;
+  // Minutes of the range (minute-granular, like the rollups) with any loss.
+  virtual std::vector<LossMinute> losses(const TimeRange& range) = 0;
 
   virtual std::vector<ServiceSummary> services(const TimeRange& range) = 0;
   virtual std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,

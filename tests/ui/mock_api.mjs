@@ -397,6 +397,20 @@ function api(route, q, opts) {
       return cluster().events.filter((e) => e.time_ns >= from * 1e9 && e.time_ns < to * 1e9 && (!q.get('reason') || e.reason === q.get('reason'))
         && (!q.get('namespace') || e.namespace === q.get('namespace')) && (!q.get('type') || e.type === q.get('type')));
     }
+    case 'losses': {
+      // A burst 20 minutes ago that the store could not keep up with.
+      const { from, to } = range(q);
+      const burst = Math.floor((Date.now() / 1000 - 20 * 60) / 60) * 60;
+      const minutes = [
+        { t: burst, records: 12480, events: 0 },
+        { t: burst + 60, records: 3020, events: 512 },
+      ].filter((m) => m.t >= from && m.t < to);
+      return {
+        records: minutes.reduce((n, m) => n + m.records, 0),
+        events: minutes.reduce((n, m) => n + m.events, 0),
+        minutes,
+      };
+    }
     case 'status': {
       const all = recordsBetween(Date.now() / 1000 - 3600, Date.now() / 1000);
       return {

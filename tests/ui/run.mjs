@@ -101,6 +101,35 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(u.searchParams.get('service'), busiest);
   });
 
+  it('a window with lost records or events carries a marker saying how many', async () => {
+    const wait = apiResp(/\/api\/v1\/losses\?/);
+    await goto('/');
+    const res = await wait;
+    const marker = page.locator('[data-testid=loss-marker]');
+    if (res.status() === 404) {
+      assert.equal(await marker.count(), 0);
+      return;
+    }
+    const losses = await res.json();
+    await page.locator('[data-testid=services-table], [data-testid=empty]').first().waitFor();
+    if (!losses.records && !losses.events) {
+      assert.equal(await marker.count(), 0, 'no marker without losses');
+      return;
+    }
+    await marker.waitFor();
+    const text = await marker.innerText();
+    if (losses.records) assert.ok(text.includes(`${fmtCount(losses.records)} records lost in this window`), text);
+    if (losses.events) assert.ok(text.includes(`${fmtCount(losses.events)} kernel events lost`), text);
+    // The service page says it too, and shades those minutes on its charts.
+    const svcWait = apiResp(/\/api\/v1\/losses\?/);
+    await goto(`/services/${encodeURIComponent(busiest)}`);
+    const svcLosses = await (await svcWait).json();
+    await page.locator('[data-testid=loss-marker]').waitFor();
+    await page.locator('[data-testid=latency-chart] canvas').waitFor();
+    const marked = Number(await page.locator('[data-testid=latency-chart]').getAttribute('data-marked'));
+    assert.equal(marked, svcLosses.minutes.length, 'loss minutes shaded on the latency chart');
+  });
+
   it('a route filter narrows the requests table', async () => {
     const eps = await api(`endpoints?service=${encodeURIComponent(busiest)}`);
     const routes = asArray(eps.body, 'endpoints').filter((e) => e.route);

@@ -191,3 +191,10 @@ export interface MetricPoint {
   t: number;
   value: number | null;
 }
+
+/** GET /api/v1/losses: what never reached the store, per minute. */
+export interface Losses {
+  records: number; // parsed records dropped before storage
+  events: number; // kernel events lost before parsing (ring buffer full)
+  minutes: { t: number; records: number; events: number }[];
+}

@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "../store/gated_store.h"
 #include "../store/temp_dir.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
@@ -273,22 +275,96 @@ TEST_F(ApiServerTest, IngestRejectsMalformedBodies) {
   EXPECT_EQ(post(R"({"records":[{"start_ns":1},{"start_ns":"x"}]})"), "records[1]");
 }
 
-TEST_F(ApiServerTest, IngestQueueFullIs503) {
-  api_.reset();
-  queue_.reset();
-  store::IngestOptions io;
-  io.capacity_records = 2;
-  queue_ = std::make_unique<store::IngestQueue>(*store_, io);
-  ApiOptions o;
-  o.listen = "127.0.0.1:0";
-  api_ = std::make_unique<ApiServer>(*store_, *queue_, o);
-  api_->start();
-  httplib::Client c(api_->url());
-  auto res = c.Post("/api/v1/ingest", ingest_body(3), "application/json");
+TEST_F(ApiServerTest, IngestAnswers200OnlyOnceStored) {
+  auto res = client_->Post("/api/v1/ingest", ingest_body(4), "application/json");
   ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 503);
-  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
-  EXPECT_EQ(queue_->stats().dropped, 3u);
+  EXPECT_EQ(res->status, 200) << res->body;
+  // No flush: the answer came after the commit.
+  EXPECT_EQ(store_->stats().records_stored, 4u);
+  EXPECT_EQ(get_json("/api/v1/requests?route=/ingested&limit=100").size(), 4u);
+}
+
+// The API in front of a store whose writes block (or fail) on demand.
+class GatedIngestTest : public ::testing::Test {
+ protected:
+  void start(size_t capacity_records) {
+    store::IngestOptions io;
+    io.capacity_records = capacity_records;
+    io.flush_interval = std::chrono::milliseconds(1);
+    queue_ = std::make_unique<store::IngestQueue>(store_, io);
+    ApiOptions o;
+    o.listen = "127.0.0.1:0";
+    o.ingest_commit_timeout = std::chrono::milliseconds(200);
+    api_ = std::make_unique<ApiServer>(store_, *queue_, o);
+    api_->start();
+    client_ = std::make_unique<httplib::Client>(api_->url());
+  }
+  void TearDown() override {
+    store_.open();
+    api_.reset();
+    queue_.reset();
+  }
+  void expect_503(int records, const std::string& says) {
+    auto res = client_->Post("/api/v1/ingest", ingest_body(records), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 503) << res->body;
+    EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+    EXPECT_NE(json::parse(res->body).value("error", "").find(says), std::string::npos) << res->body;
+  }
+
+  testing::GatedStore store_;
+  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(GatedIngestTest, QueueFullIs503) {
+  start(2);
+  queue_->push(std::vector<Record>(2));  // the writer takes it and blocks
+  for (int i = 0; i < 100 && queue_->stats().queued > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  queue_->push(std::vector<Record>(2));  // now the queue is full
+  expect_503(3, "queue is full");
+  EXPECT_EQ(queue_->stats().refused, 3u);
+  EXPECT_EQ(queue_->stats().dropped, 0u);  // not lost: the agent sends it again
+}
+
+TEST_F(GatedIngestTest, NotCommittedInTimeIs503AndNotStored) {
+  start(1000);
+  queue_->push(std::vector<Record>(1));  // the writer takes it and blocks on the store
+  for (int i = 0; i < 100 && queue_->stats().queued > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  expect_503(3, "did not commit");
+  store_.open();
+  queue_->flush();
+  EXPECT_EQ(store_.written(), 1u);  // the batch was taken back: the retry is the only copy
+}
+
+TEST_F(GatedIngestTest, StoreErrorIs503) {
+  start(1000);
+  store_.fail(true);
+  store_.open();
+  expect_503(3, "disk is full");
+  store_.fail(false);
+  auto res = client_->Post("/api/v1/ingest", ingest_body(3), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(store_.written(), 3u);
+}
+
+TEST_F(ApiServerTest, LossesPerMinute) {
+  uint64_t now = now_unix_ns();
+  queue_->count_lost_events(now - 120 * kSec, 5);
+  queue_->count_lost_events(now - 60 * kSec, 2);
+  queue_->flush();
+  json j = get_json("/api/v1/losses");
+  EXPECT_EQ(j["events"], 7);
+  EXPECT_EQ(j["records"], 0);
+  ASSERT_EQ(j["minutes"].size(), 2u);
+  EXPECT_EQ(j["minutes"][0]["events"], 5);
+  EXPECT_EQ(j["minutes"][0]["t"].get<uint64_t>() % 60, 0u);
+  EXPECT_EQ(get_json("/api/v1/losses?to=" + std::to_string(now / kSec - 600))["minutes"].size(),
+            0u);
 }
 
 TEST(ApiServerStart, PortInUseIsAClearError) {

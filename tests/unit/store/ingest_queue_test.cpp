@@ -2,85 +2,181 @@
 
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "core/time_format.h"
+#include "gated_store.h"
 #include "temp_dir.h"
 
 namespace loupe::store {
 namespace {
 
-// A Store whose writes block until released, to fill the queue on purpose.
-class GatedStore : public Store {
- public:
-  void write_batch(const std::vector<Record>& records) override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-    written_ += records.size();
-  }
-  void open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  size_t written() {
-    std::lock_guard lock(mu_);
-    return written_;
-  }
-  std::vector<ServiceSummary> services(const TimeRange&) override { return {}; }
-  std::vector<EndpointSummary> endpoints(const std::optional<std::string>&,
-                                         const TimeRange&) override {
-    return {};
-  }
-  std::vector<LatencyPoint> latency(const LatencyQuery&) override { return {}; }
-  std::vector<StoredRequest> requests(const RequestQuery&) override { return {}; }
-  StoreStats stats() override { return {}; }
-  uint64_t enforce_retention(uint64_t) override { return 0; }
+using loupe::testing::GatedStore;
+using namespace std::chrono_literals;
 
-  std::vector<MapEdge> map(const TimeRange&) override { return {}; }
-  std::vector<WorkloadSummary> workloads(const TimeRange&) override { return {}; }
-  std::vector<PodSummary> pods(const std::optional<std::string>&, const TimeRange&) override {
-    return {};
+constexpr uint64_t kMinuteNs = 60'000'000'000ULL;
+
+// `n` server records starting at `start_ns`, one microsecond apart.
+std::vector<Record> records(size_t n, uint64_t start_ns = 0) {
+  std::vector<Record> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    out[i].role = Role::Server;
+    out[i].start_ns = out[i].end_ns = start_ns + i * 1000;
   }
-  void write_k8s(const K8sIngest&) override {}
-  std::optional<K8sHistory> k8s_history() override { return std::nullopt; }
-  std::vector<ClusterEvent> events(const EventQuery&) override { return {}; }
-  void write_metrics(const std::vector<MetricSample>&) override {}
-  std::vector<MetricPoint> metrics(const MetricQuery&) override { return {}; }
-  std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery&) override { return {}; }
+  return out;
+}
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-  size_t written_ = 0;
-};
+IngestOptions fast(size_t capacity_records) {
+  IngestOptions o;
+  o.capacity_records = capacity_records;
+  o.flush_interval = 1ms;
+  return o;
+}
 
-std::vector<Record> records(size_t n) { return std::vector<Record>(n); }
-
-TEST(IngestQueue, DropsWhenFullAndCounts) {
-  GatedStore store;
-  IngestOptions opts;
-  opts.capacity_records = 10;
-  opts.flush_interval = std::chrono::milliseconds(1);
-  IngestQueue q(store, opts);
-  // The first batch may already be taken by the (blocked) writer; fill the
-  // queue until a push is refused.
-  EXPECT_TRUE(q.push(records(4)));
-  int accepted = 1;
-  while (q.push(records(4))) ++accepted;
-  ASSERT_LE(accepted, 4);
-  EXPECT_FALSE(q.push(records(4)));
+// The failure of issue 20: a batch bigger than the whole queue, pushed into
+// an empty queue, was refused whole. Now what fits is kept, the rest
+// counted, per minute.
+TEST(IngestQueue, PushLargerThanCapacityKeepsWhatFitsAndCountsTheRest) {
+  GatedStore store;  // closed: nothing leaves the queue
+  IngestOptions o = fast(1000);
+  o.max_batch_records = 300;
+  IngestQueue q(store, o);
+  uint64_t minute = 1'700'000'000ULL / 60 * kMinuteNs;
+  // 2500 records: the first 1000 fit; of the 1500 dropped, 500 lie in the
+  // next minute.
+  auto batch = records(2000, minute);
+  auto next = records(500, minute + kMinuteNs);
+  batch.insert(batch.end(), next.begin(), next.end());
+  EXPECT_EQ(q.push(std::move(batch)), 1000u);
   auto st = q.stats();
-  EXPECT_EQ(st.accepted, static_cast<uint64_t>(accepted) * 4);
-  EXPECT_EQ(st.dropped, 8u);
+  EXPECT_EQ(st.accepted, 1000u);
+  EXPECT_EQ(st.dropped, 1500u);
+  EXPECT_LE(st.queued, 1000u);
+  EXPECT_GT(st.queued_bytes, 0u);
   store.open();
   q.flush();
-  EXPECT_EQ(store.written(), static_cast<size_t>(accepted) * 4);
-  EXPECT_EQ(q.stats().written, static_cast<uint64_t>(accepted) * 4);
+  EXPECT_EQ(store.written(), 1000u);
+  EXPECT_LE(store.largest_batch(), 300u);  // cut into store transactions
+  EXPECT_EQ(store.lost_records(), 1500u);
+  auto minutes = store.loss_minutes();
+  ASSERT_EQ(minutes.size(), 2u);
+  EXPECT_EQ(minutes[0].minute_s * 1'000'000'000ULL, minute);
+  EXPECT_EQ(minutes[0].records, 1000u);
+  EXPECT_EQ(minutes[1].records, 500u);
   EXPECT_EQ(q.stats().queued, 0u);
+  EXPECT_EQ(q.stats().queued_bytes, 0u);
+}
+
+TEST(IngestQueue, PushDropsOnlyWhatDoesNotFitWhenFull) {
+  GatedStore store;
+  IngestQueue q(store, fast(10));
+  size_t taken = 0;
+  for (int i = 0; i < 5; ++i) taken += q.push(records(4));
+  // The (blocked) writer may already hold the first batch; at most
+  // capacity + that batch were taken, and each push kept what fitted.
+  EXPECT_GE(taken, 10u);
+  EXPECT_LE(taken, 14u);
+  auto st = q.stats();
+  EXPECT_EQ(st.accepted, taken);
+  EXPECT_EQ(st.accepted + st.dropped, 20u);
+  store.open();
+  q.flush();
+  EXPECT_EQ(store.written(), taken);
+  EXPECT_EQ(store.lost_records(), 20u - taken);
+}
+
+TEST(IngestQueue, PushRespectsTheByteBudget) {
+  GatedStore store;
+  IngestOptions o = fast(1'000'000);
+  auto batch = records(100);
+  for (auto& r : batch) r.path.assign(10'000, 'x');
+  size_t each = memory_bytes(batch[0]);
+  EXPECT_GT(each, 10'000u);
+  o.capacity_bytes = 10 * each;
+  o.flush_interval = std::chrono::hours(1);  // the writer leaves the queue alone
+  IngestQueue q(store, o);
+  EXPECT_EQ(q.push(std::move(batch)), 10u);
+  EXPECT_EQ(q.stats().dropped, 90u);
+  EXPECT_EQ(q.stats().queued_bytes, 10 * each);
+  store.open();
+}
+
+TEST(IngestQueue, CommitReturnsOnlyOnceWritten) {
+  GatedStore store;
+  IngestQueue q(store, fast(1000));
+  std::thread opener([&] {
+    std::this_thread::sleep_for(50ms);
+    store.open();
+  });
+  auto r = q.commit(records(5000), 10s);  // bigger than the queue, but it is empty
+  EXPECT_EQ(r.outcome, CommitOutcome::Committed);
+  EXPECT_EQ(store.written(), 5000u);  // durable before the answer
+  opener.join();
+  EXPECT_EQ(q.stats().refused, 0u);
+}
+
+TEST(IngestQueue, CommitIntoAFullQueueIsRefusedWhole) {
+  GatedStore store;
+  IngestQueue q(store, fast(10));
+  // Fill: the writer takes the first push and blocks on the store.
+  q.push(records(10));
+  for (int i = 0; i < 100 && q.stats().queued > 0; ++i) std::this_thread::sleep_for(1ms);
+  q.push(records(10));
+  auto r = q.commit(records(5), 10s);
+  EXPECT_EQ(r.outcome, CommitOutcome::QueueFull);
+  EXPECT_EQ(q.stats().refused, 5u);
+  store.open();
+  q.flush();
+  EXPECT_EQ(store.written(), 20u);
+}
+
+TEST(IngestQueue, CommitTimedOutWhileQueuedIsNeverWritten) {
+  GatedStore store;
+  IngestQueue q(store, fast(1000));
+  q.push(records(1));  // the writer takes it and blocks
+  for (int i = 0; i < 100 && q.stats().queued > 0; ++i) std::this_thread::sleep_for(1ms);
+  auto r = q.commit(records(7), 20ms);
+  EXPECT_EQ(r.outcome, CommitOutcome::TimedOut);
+  EXPECT_EQ(q.stats().queued, 0u);  // taken back
+  store.open();
+  q.flush();
+  EXPECT_EQ(store.written(), 1u);  // so the sender's retry is the only copy
+  EXPECT_EQ(q.stats().refused, 7u);
+}
+
+TEST(IngestQueue, StoreFailureFailsTheCommitAndCountsPushedRecordsAsLost) {
+  GatedStore store(/*open=*/true);
+  store.fail(true);
+  IngestQueue q(store, fast(1000));
+  auto r = q.commit(records(3), 10s);
+  EXPECT_EQ(r.outcome, CommitOutcome::StoreFailed);
+  EXPECT_NE(r.error.find("disk is full"), std::string::npos);
+  EXPECT_EQ(store.lost_records(), 0u);  // the sender still has them
+
+  q.push(records(4));
+  q.flush();
+  auto st = q.stats();
+  EXPECT_EQ(st.write_dropped, 4u);
+  EXPECT_EQ(st.write_errors, 2u);
+  EXPECT_NE(st.last_error.find("disk is full"), std::string::npos);
+  q.flush();
+  EXPECT_EQ(store.lost_records(), 4u);
+
+  store.fail(false);
+  EXPECT_EQ(q.commit(records(3), 10s).outcome, CommitOutcome::Committed);
+  EXPECT_EQ(store.written(), 3u);
+}
+
+TEST(IngestQueue, LostEventsAreStoredPerMinute) {
+  GatedStore store(/*open=*/true);
+  IngestQueue q(store, fast(1000));
+  q.count_lost_events(5 * kMinuteNs + 1, 7);
+  q.count_lost_events(5 * kMinuteNs + 2, 3);
+  q.flush();
+  auto minutes = store.loss_minutes();
+  ASSERT_EQ(minutes.size(), 1u);
+  EXPECT_EQ(minutes[0].minute_s, 300u);
+  EXPECT_EQ(minutes[0].events, 10u);
 }
 
 TEST(IngestQueue, WritesIntoRealStoreAndDrainsOnStop) {
@@ -88,16 +184,27 @@ TEST(IngestQueue, WritesIntoRealStoreAndDrainsOnStop) {
   auto store = open_sqlite_store(dir.path());
   {
     IngestQueue q(*store);
-    for (int i = 0; i < 10; ++i) {
-      auto batch = records(100);
-      for (auto& r : batch) {
-        r.role = Role::Server;
-        r.start_ns = r.end_ns = loupe::now_unix_ns();
-      }
-      ASSERT_TRUE(q.push(std::move(batch)));
-    }
+    for (int i = 0; i < 10; ++i) ASSERT_EQ(q.push(records(100, now_unix_ns())), 100u);
   }  // the destructor drains
   EXPECT_EQ(store->stats().records_stored, 1000u);
+}
+
+TEST(IngestQueue, LossesAreQueryableFromTheRealStore) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  uint64_t now = now_unix_ns();
+  {
+    IngestQueue q(*store, fast(10));
+    q.count_lost_events(now, 2);
+    q.flush();
+    q.count_lost_events(now, 3);
+    q.push(records(25, now));  // at least 15 dropped
+  }
+  auto st = store->losses({now - kMinuteNs, now + kMinuteNs});
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].events, 5u);
+  EXPECT_EQ(st[0].records + store->stats().records_stored, 25u);
+  EXPECT_GE(st[0].records, 15u);
 }
 
 TEST(IngestQueue, EnforcesRetentionPeriodically) {
@@ -106,18 +213,13 @@ TEST(IngestQueue, EnforcesRetentionPeriodically) {
   so.retention_ns = 3600ULL * 1'000'000'000ULL;
   auto store = open_sqlite_store(dir.path(), so);
   IngestOptions io;
-  io.flush_interval = std::chrono::milliseconds(5);
+  io.flush_interval = 5ms;
   io.retention_interval = std::chrono::seconds(0);  // every writer wake-up
   IngestQueue q(*store, io);
-  auto batch = records(10);
-  for (auto& r : batch) {
-    r.role = Role::Server;
-    r.start_ns = r.end_ns = loupe::now_unix_ns() - 2 * so.retention_ns;  // already expired
-  }
-  ASSERT_TRUE(q.push(std::move(batch)));
+  ASSERT_EQ(q.push(records(10, now_unix_ns() - 2 * so.retention_ns)), 10u);  // already expired
   q.flush();
   for (int i = 0; i < 200 && store->stats().records_stored > 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(store->stats().records_stored, 0u);
   EXPECT_EQ(q.stats().written, 10u);
 }

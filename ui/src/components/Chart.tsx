@@ -18,10 +18,12 @@ export interface TimeChartProps {
   yFormat: (v: number) => string;
   onPick?: (t: number) => void;
   selected?: number | null;
+  /** Minute starts (unix seconds) whose data is incomplete: shaded amber. */
+  marked?: number[];
   testId?: string;
 }
 
-export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, testId }: TimeChartProps) {
+export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, marked, testId }: TimeChartProps) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const pickRef = useRef(onPick);
@@ -69,6 +71,21 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
             });
           },
         ],
+        drawClear: [
+          (u) => {
+            const minutes = (u as unknown as { _marked?: number[] })._marked;
+            if (!minutes?.length) return;
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.fillStyle = 'rgba(247, 144, 9, 0.16)';
+            for (const t of minutes) {
+              const x0 = u.valToPos(t, 'x', true);
+              const x1 = u.valToPos(t + 60, 'x', true);
+              ctx.fillRect(x0, u.bbox.top, Math.max(x1 - x0, 2 * devicePixelRatio), u.bbox.height);
+            }
+            ctx.restore();
+          },
+        ],
         draw: [
           (u) => {
             const sel = (u as unknown as { _sel?: number | null })._sel;
@@ -91,6 +108,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
     const data: uPlot.AlignedData = [xs, ...series.map((s) => s.values)];
     const u = new uPlot(opts, data, node);
     (u as unknown as { _sel?: number | null })._sel = selected ?? null;
+    (u as unknown as { _marked?: number[] })._marked = marked;
     if (onPick) u.over.style.cursor = 'pointer';
     plot.current = u;
     const ro = new ResizeObserver(() => {
@@ -110,10 +128,11 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
     const u = plot.current;
     if (!u) return;
     (u as unknown as { _sel?: number | null })._sel = selected ?? null;
+    (u as unknown as { _marked?: number[] })._marked = marked;
     u.redraw(false);
-  }, [selected]);
+  }, [selected, marked]);
 
-  return <div className="chart" ref={el} data-testid={testId} data-points={xs.length} />;
+  return <div className="chart" ref={el} data-testid={testId} data-points={xs.length} data-marked={marked?.length ?? 0} />;
 }
 
 /** A tiny line with no axes, for tables. */

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { asArray, useApi } from '../api';
 import { Sparkline } from '../components/Chart';
+import { LossMarker, useLosses } from '../components/LossMarker';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtMs, fmtPct, fmtRate, isNum } from '../format';
@@ -52,6 +53,7 @@ export function Overview() {
   const filter = loc.query.get('filter') || '';
   const { data, loading, error } = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
   const services = useMemo(() => asArray<ServiceStats>(data, 'services'), [data]);
+  const losses = useLosses(tr.apiFrom, tr.apiTo);
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
     if (!f) return services;
@@ -98,6 +100,7 @@ export function Overview() {
         <h1>Overview</h1>
         <p className="sub">Every service Loupe has seen traffic for, with rate, errors and duration (RED).</p>
       </div>
+      <LossMarker data={losses} />
       <div className="tiles">
         <div className="tile">
           <div className="tile-label">Services</div>

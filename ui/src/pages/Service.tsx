@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { asArray, useApi } from '../api';
 import { TimeChart, type Series } from '../components/Chart';
 import { isError, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
+import { LossMarker, lossesWithin, lossMinutes, useLosses } from '../components/LossMarker';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtHM, fmtMs, fmtPct, fmtRate, isNum, recordTimeS } from '../format';
@@ -90,6 +91,9 @@ export function ServicePage({ params }: { params: RouteParams }) {
     return { xs, lat, thr, err, sampled };
   }, [p50.pts, p95.pts, p99.pts, sampleRows, hasErrCounts, step, tr.fromS, tr.toS]);
 
+  const losses = useLosses(tr.apiFrom, tr.apiTo);
+  const marked = useMemo(() => lossMinutes(losses), [losses]);
+  const pickedLosses = useMemo(() => (at ? lossesWithin(losses, at, at + step) : undefined), [losses, at, step]);
   const pick = (t: number) => navigate(withQuery(loc.path, loc.query, { at: at === t ? null : t }), true);
 
   // Requests table: the slowest recent ones, or every request in the picked bucket.
@@ -157,16 +161,17 @@ export function ServicePage({ params }: { params: RouteParams }) {
           </div>
         )}
       </div>
+      <LossMarker data={losses} what="on this host in this window" />
 
       <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to list the requests of that {step === 60 ? 'minute' : 'interval'}</span>}>
-        {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} height={220} testId="latency-chart" />}
+        {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} marked={marked} height={220} testId="latency-chart" />}
       </Card>
       <div className="grid2">
         <Card title="Throughput">
-          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.thr} yFormat={(v) => fmtRate(v)} onPick={pick} selected={at} height={150} testId="throughput-chart" />}
+          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.thr} yFormat={(v) => fmtRate(v)} onPick={pick} selected={at} marked={marked} height={150} testId="throughput-chart" />}
         </Card>
         <Card title="Error rate" actions={!hasErrCounts && sampleRows.length > 0 ? <span className="hint">{charts.sampled ? `estimated from the latest ${SAMPLE_LIMIT} requests` : 'from request records'}</span> : undefined}>
-          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.err} yFormat={(v) => fmtPct(v)} onPick={pick} selected={at} height={150} testId="error-chart" />}
+          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.err} yFormat={(v) => fmtPct(v)} onPick={pick} selected={at} marked={marked} height={150} testId="error-chart" />}
         </Card>
       </div>
 
@@ -203,6 +208,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
           </>
         }
       >
+        {at && <LossMarker data={pickedLosses} what="on this host in this interval" />}
         {reqs.loading && !reqs.data ? (
           <Loading />
         ) : reqRows.length === 0 ? (

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 11, honest acknowledgement: `loupe server` answers 2xx to an ingest
+# only once the batch is committed. Senders POST batches without pause; the
+# server is SIGKILLed in the middle and restarted: every acknowledged record
+# is in the database, and the database passes PRAGMA integrity_check. A store
+# that cannot write (read-only database file) answers 503, and the batch can
+# be sent again once it can.
+source "$(dirname "$0")/lib.sh"
+require_root
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+API_PORT=$(free_port)
+API="http://127.0.0.1:$API_PORT"
+DB="$WORK/data/loupe.db"
+echo "ack-test-token" > "$WORK/token"
+
+start_server() {
+  "$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --token-file "$WORK/token" \
+    > /dev/null 2>> "$WORK/server.err" &
+  SERVER_PID=$!
+  PIDS+=($SERVER_PID)
+  wait_for_port "$API_PORT"
+}
+
+start_server
+log "4 senders x 500-record batches; SIGKILL of the server after 2 s"
+python3 "$HERE/ingest_client.py" "$API" ack-test-token "$WORK/acked" 4 > "$WORK/client.out" &
+CLIENT_PID=$!
+sleep 2
+kill -KILL "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+wait "$CLIENT_PID"
+cat "$WORK/client.out"
+acked=$(wc -l < "$WORK/acked" | tr -d ' ')
+assert_ge "batches acknowledged before the kill" 5 "$acked"
+
+log "restart after the kill"
+start_server
+kill -INT "$SERVER_PID"; wait "$SERVER_PID" || true  # recovers the WAL, then closes
+assert_eq "PRAGMA integrity_check" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+# Every acknowledged batch, whole.
+sqlite3 "$DB" "SELECT path FROM requests WHERE comm = 'ackd'" |
+  awk -F/ '{ n[$3 "/" $4]++ } END { for (b in n) print b, n[b] }' | LC_ALL=C sort > "$WORK/stored"
+missing=$(LC_ALL=C sort "$WORK/acked" | LC_ALL=C join -a1 -o 1.1,2.2 -e 0 - "$WORK/stored" | awk '$2 != 500' | wc -l)
+assert_eq "acknowledged batches missing or incomplete after the kill" 0 "$missing"
+
+log "disk full: the store cannot write, ingest answers 503; the same batch is taken later"
+# A fresh server whose data directory is a 2 MiB tmpfs, filled up once it runs.
+FULL="$WORK/full"
+mkdir -p "$FULL"
+mount -t tmpfs -o size=2m tmpfs "$FULL"
+trap 'umount "$FULL" 2>/dev/null; cleanup' EXIT
+"$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$FULL" --token-file "$WORK/token" \
+  > /dev/null 2>> "$WORK/server.err" &
+SERVER_PID=$!
+PIDS+=($SERVER_PID)
+wait_for_port "$API_PORT"
+dd if=/dev/zero of="$FULL/filler" bs=64k 2>/dev/null || true  # until ENOSPC
+python3 - "$WORK/batch.json" <<'PY'
+import json, sys, time
+now = time.time_ns()
+recs = [{"start_ns": now, "end_ns": now, "protocol": "http1", "role": "server", "comm": "ackd",
+         "local_addr": "127.0.0.1:9999", "method": "GET", "path": f"/full/{i}",
+         "route": "/full", "status": 200} for i in range(3000)]
+json.dump({"records": recs}, open(sys.argv[1], "w"))
+PY
+post() {
+  curl -s -o "$WORK/post.json" -w '%{http_code}' -H 'Authorization: Bearer ack-test-token' \
+    -H 'Content-Type: application/json' --data-binary @"$WORK/batch.json" "$API/api/v1/ingest"
+}
+assert_eq "ingest while the disk is full" 503 "$(post)"
+grep -q "retry later" "$WORK/post.json" && pass "the 503 says why and to retry: $(jq -r .error "$WORK/post.json")" ||
+  fail "503 body: $(cat "$WORK/post.json")"
+rm -f "$FULL/filler"
+assert_eq "the same batch once there is room" 200 "$(post)"
+kill -INT "$SERVER_PID"; wait "$SERVER_PID" || true
+assert_eq "the retried batch is stored once" 3000 \
+  "$(sqlite3 "$FULL/loupe.db" "SELECT count(*) FROM requests WHERE route_id IN (SELECT id FROM names WHERE name = '/full')")"
+finish

@@ -1,0 +1,96 @@
+// A Store for queue tests: writes block until the gate opens, can be made
+// to fail, and remember what they were given. Queries answer nothing.
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+#include "store/store.h"
+
+namespace loupe::testing {
+
+class GatedStore : public store::Store {
+ public:
+  explicit GatedStore(bool open = false) : open_(open) {}
+
+  void write_batch(const std::vector<Record>& records) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+    if (fail_) throw store::StoreError("database or disk is full");
+    written_ += records.size();
+    largest_batch_ = std::max(largest_batch_, records.size());
+  }
+  void write_losses(const std::vector<store::LossMinute>& losses) override {
+    std::lock_guard lock(mu_);
+    for (const auto& m : losses) {
+      lost_records_ += m.records;
+      lost_events_ += m.events;
+      loss_minutes_.push_back(m);
+    }
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void fail(bool yes) {
+    std::lock_guard lock(mu_);
+    fail_ = yes;
+  }
+  size_t written() {
+    std::lock_guard lock(mu_);
+    return written_;
+  }
+  size_t largest_batch() {
+    std::lock_guard lock(mu_);
+    return largest_batch_;
+  }
+  uint64_t lost_records() {
+    std::lock_guard lock(mu_);
+    return lost_records_;
+  }
+  uint64_t lost_events() {
+    std::lock_guard lock(mu_);
+    return lost_events_;
+  }
+  std::vector<store::LossMinute> loss_minutes() {
+    std::lock_guard lock(mu_);
+    return loss_minutes_;
+  }
+
+  std::vector<store::LossMinute> losses(const store::TimeRange&) override { return {}; }
+  std::vector<store::ServiceSummary> services(const store::TimeRange&) override { return {}; }
+  std::vector<store::EndpointSummary> endpoints(const std::optional<std::string>&,
+                                                const store::TimeRange&) override {
+    return {};
+  }
+  std::vector<store::LatencyPoint> latency(const store::LatencyQuery&) override { return {}; }
+  std::vector<store::StoredRequest> requests(const store::RequestQuery&) override { return {}; }
+  store::StoreStats stats() override { return {}; }
+  uint64_t enforce_retention(uint64_t) override { return 0; }
+  std::vector<store::MapEdge> map(const store::TimeRange&) override { return {}; }
+  std::vector<store::WorkloadSummary> workloads(const store::TimeRange&) override { return {}; }
+  std::vector<store::PodSummary> pods(const std::optional<std::string>&,
+                                      const store::TimeRange&) override {
+    return {};
+  }
+  void write_k8s(const store::K8sIngest&) override {}
+  std::optional<store::K8sHistory> k8s_history() override { return std::nullopt; }
+  std::vector<ClusterEvent> events(const store::EventQuery&) override { return {}; }
+  void write_metrics(const std::vector<MetricSample>&) override {}
+  std::vector<store::MetricPoint> metrics(const store::MetricQuery&) override { return {}; }
+  std::vector<store::MetricSeriesInfo> metric_series(const store::MetricSeriesQuery&) override {
+    return {};
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false, fail_ = false;
+  size_t written_ = 0, largest_batch_ = 0;
+  uint64_t lost_records_ = 0, lost_events_ = 0;
+  std::vector<store::LossMinute> loss_minutes_;
+};
+
+}  // namespace loupe::testing
