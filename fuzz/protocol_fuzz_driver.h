@@ -7,7 +7,10 @@
 // the segments through a StreamDetector (held bytes stay bounded). A
 // parser of every role sees the same stream; beyond "no crash, no leak,
 // no hang", the invariants the agent relies on are checked, plus the
-// target's own per-record `check`.
+// target's own per-record `check` on the parser's own records, which must
+// also fit the record limits (core/record_limits.h: the server rejects
+// longer ones); and every text field of the records make_parser hands the
+// agent (redacted, cleaned) must be valid UTF-8.
 #pragma once
 
 #include <cstddef>
@@ -16,10 +19,50 @@
 #include <string_view>
 #include <vector>
 
+#include "core/record_limits.h"
+#include "core/utf8.h"
 #include "protocols/registry.h"
 #include "protocols/stream_detector.h"
 
 namespace loupe::fuzz {
+
+// Uncaptured tail sizes a control byte picks (bits 1-3).
+inline constexpr uint64_t kTail[8] = {0, 0, 0, 1, 7, 300, 70000, 20000000};
+
+// Feeds `data` as segments (layout above) to `parser`, checking each record.
+template <typename Check>
+void run_stream(std::unique_ptr<ProtocolParser> parser, Protocol protocol, const uint8_t* data,
+                size_t size, Check check) {
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
+  std::vector<Record> out;
+  uint64_t emitted = 0;
+  auto verify = [&] {
+    for (const Record& r : out) {
+      if (r.protocol != protocol || r.end_ns < r.start_ns) std::abort();
+      check(r);
+    }
+    emitted += out.size();
+    out.clear();
+  };
+  size_t i = 0;
+  uint64_t ts = 1;
+  while (i + 2 <= size && !parser->finished()) {
+    const uint8_t ctl = data[i], len = data[i + 1];
+    i += 2;
+    const size_t n = len < size - i ? len : size - i;
+    Segment seg;
+    seg.dir = (ctl & 1) ? Direction::Egress : Direction::Ingress;
+    seg.ts_ns = ts++;
+    seg.bytes = raw.substr(i, n);
+    seg.length = n + kTail[(ctl >> 1) & 7];
+    i += n;
+    parser->feed(seg, out);
+    verify();
+  }
+  parser->close(ts, out);
+  verify();
+  if (parser->stats().records != emitted) std::abort();
+}
 
 template <typename Check>
 void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check check) {
@@ -28,7 +71,6 @@ void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check ch
     if (m.protocol == protocol) module = &m;
   if (!module) std::abort();
   std::string_view raw(reinterpret_cast<const char*>(data), size);
-  static constexpr uint64_t kTail[8] = {0, 0, 0, 1, 7, 300, 70000, 20000000};
   for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
     StreamDetector detector(role, module->default_ports[0], 40000, false);
     const StreamDetector::Limits limits;
@@ -50,35 +92,17 @@ void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check ch
   for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
     (void)module->detect(raw, Direction::Ingress, role);
     (void)module->detect(raw, Direction::Egress, role);
-    auto parser = module->make_parser(role);
-    std::vector<Record> out;
-    uint64_t emitted = 0;
-    auto verify = [&] {
-      for (const Record& r : out) {
-        if (r.protocol != protocol || r.end_ns < r.start_ns) std::abort();
-        check(r);
-      }
-      emitted += out.size();
-      out.clear();
-    };
-    size_t i = 0;
-    uint64_t ts = 1;
-    while (i + 2 <= size && !parser->finished()) {
-      const uint8_t ctl = data[i], len = data[i + 1];
-      i += 2;
-      const size_t n = len < size - i ? len : size - i;
-      Segment seg;
-      seg.dir = (ctl & 1) ? Direction::Egress : Direction::Ingress;
-      seg.ts_ns = ts++;
-      seg.bytes = raw.substr(i, n);
-      seg.length = n + kTail[(ctl >> 1) & 7];
-      i += n;
-      parser->feed(seg, out);
-      verify();
-    }
-    parser->close(ts, out);
-    verify();
-    if (parser->stats().records != emitted) std::abort();
+    for (bool finished : {false, true})
+      run_stream(finished ? make_parser(protocol, role) : module->make_parser(role), protocol, data,
+                 size, [&](const Record& r) {
+                   if (finished) {
+                     for (const TextField& f : record_text_fields())
+                       if (!utf8::is_valid(r.*f.member)) std::abort();
+                     return;
+                   }
+                   if (oversize_field(r) != nullptr) std::abort();
+                   check(r);
+                 });
   }
 }
 

@@ -163,7 +163,7 @@ void ConnectionTracker::conclude_detection(Connection& c, uint32_t tgid) {
   } else {
     c.protocol = d.protocol();
     if (c.role == Role::Unknown) c.role = d.role();
-    c.parser = make_parser(c.protocol, c.role);
+    c.parser = make_parser(c.protocol, c.role, opts_.redaction);
     // The parser sees every byte from the first, as if it had been there all along.
     for (const Segment& held : d.held()) feed_parser(c, tgid, held);
   }

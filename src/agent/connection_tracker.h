@@ -72,6 +72,8 @@ class ConnectionTracker {
     // Bytes all parsers together may keep (ProtocolParser::memory_bytes,
     // e.g. prepared statements); past it tick() drops the largest holders.
     size_t parser_budget_bytes = 128 * 1024 * 1024;
+    // What parsers mask in records (`--redact`).
+    Redaction redaction = Redaction::Default;
   };
 
   ConnectionTracker(Options opts, RecordSink sink, ForgetFn forget = {});

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/utf8.h"
+
 namespace loupe {
 namespace {
 
@@ -31,7 +33,11 @@ const std::string& ProcessInfo::comm(uint32_t pid, const std::string& fallback) 
   if (comms_.size() >= kMaxCachedComms) comms_.clear();
   std::string name = read_file(proc_ + "/" + std::to_string(pid) + "/comm");
   while (!name.empty() && (name.back() == '\n' || name.back() == '\0')) name.pop_back();
-  return comms_.emplace(pid, name.empty() ? fallback : name).first->second;
+  if (name.empty()) name = fallback;
+  // Any bytes can name a process (prctl PR_SET_NAME), and the kernel cuts
+  // names at 15 bytes, inside a character if need be.
+  utf8::make_valid(name);
+  return comms_.emplace(pid, std::move(name)).first->second;
 }
 
 void ProcessInfo::parse_listening(const std::string& text, std::unordered_set<uint16_t>& out) {

@@ -34,6 +34,13 @@ void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
       ->envname("LOUPE_RING_BUFFER_SIZE")
       ->capture_default_str();
   cmd.add_flag("--no-dns", flags.no_dns, "Do not trace DNS over UDP");
+  cmd.add_option("--redact", flags.redact,
+                 "What records mask before they leave this host: default (query-string values, "
+                 "SQL literals, literals in database errors), off (as captured), strict (also "
+                 "paths as route templates, Redis keys, DNS answers, error texts)")
+      ->envname("LOUPE_REDACT")
+      ->check(CLI::IsMember({"default", "off", "strict"}))
+      ->capture_default_str();
 }
 
 AgentOptions agent_options(const CaptureFlags& flags) {
@@ -48,6 +55,7 @@ AgentOptions agent_options(const CaptureFlags& flags) {
   o.tracer.capture_bytes = flags.capture_bytes;
   o.tracer.ring_buffer_bytes = static_cast<uint32_t>(rb);
   o.tracer.trace_dns = !flags.no_dns;
+  o.tracker.redaction = redaction_from_string(flags.redact).value_or(Redaction::Default);
   return o;
 }
 

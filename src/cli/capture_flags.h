@@ -15,6 +15,7 @@ struct CaptureFlags {
   uint32_t capture_bytes = 4096;
   std::string ring_buffer_size = "8M";
   bool no_dns = false;
+  std::string redact = "default";  // protocols/redaction.h
 };
 
 void add_capture_flags(CLI::App& cmd, CaptureFlags& flags);

@@ -1,24 +1,11 @@
 #include "core/record_json.h"
 
 #include "core/time_format.h"
+#include "core/utf8.h"
 
 namespace loupe {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when the byte there does
-// not start one.
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-  if (n == 3 && ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) > 0x9f))) return 0;
-  if (n == 4 && ((c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) > 0x8f))) return 0;
-  return n;
-}
 
 // Bytes captured from the network need not be text: control characters are
 // escaped and invalid UTF-8 becomes U+FFFD, so the output is always valid JSON.
@@ -36,7 +23,7 @@ void append_escaped(std::string& out, std::string_view s) {
     if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t n = utf8_sequence_length(s, i);
+      size_t n = utf8::sequence_length(s, i);
       if (n == 0) {
         out += "\\ufffd";
         ++i;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/record.h"
+#include "protocols/redaction.h"
 
 namespace loupe {
 
@@ -75,8 +76,11 @@ class ProtocolParser {
 
 // Creates the parser for `protocol`, or nullptr when none exists.
 // `role` says which direction carries requests: Server -> requests arrive
-// on Ingress; Client -> requests leave on Egress.
-std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role);
+// on Ingress; Client -> requests leave on Egress. Its records are redacted
+// at `redaction` and their text is valid UTF-8 within the record limits
+// (protocols/finishing_parser.h).
+std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role,
+                                            Redaction redaction = Redaction::Default);
 
 // Helper for parsers: the direction that carries requests for this role.
 inline Direction request_direction(Role role) {

@@ -19,6 +19,9 @@ struct ProtocolModule {
   std::span<const uint16_t> default_ports;
   Detection (*detect)(std::string_view first_bytes, Direction dir, Role role);
   std::unique_ptr<ProtocolParser> (*make_parser)(Role role);
+  // A parser keeping the values make_parser masks itself (SQL literals),
+  // for `--redact off`; nullptr when make_parser masks nothing.
+  std::unique_ptr<ProtocolParser> (*make_verbatim_parser)(Role role) = nullptr;
 };
 
 std::span<const ProtocolModule> protocol_modules();

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/utf8.h"
 #include "protocols/http1/http1.h"
 #include "protocols/http1/route_template.h"
 #include "protocols/http1/trace_context.h"
@@ -82,9 +83,9 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   p.connect = head.method == "CONNECT";
   p.simple = head.simple;
   p.method.assign(head.method);
-  p.path.assign(head.target.substr(0, kMaxPath));
+  p.path.assign(utf8::cut(head.target, kMaxPath));
   std::string_view authority = absolute_form_authority(head.target);
-  p.host.assign((authority.empty() ? head.host : authority).substr(0, kMaxHost));
+  p.host.assign(utf8::cut(authority.empty() ? head.host : authority, kMaxHost));
   p.trace_id.assign(trace_id_from_traceparent(head.traceparent));
   open_request_seq_ = p.seq;
 

@@ -1,5 +1,7 @@
 #include "protocols/http1/route_template.h"
 
+#include "core/utf8.h"
+
 namespace loupe::http1 {
 namespace {
 
@@ -120,7 +122,7 @@ std::string template_route(std::string_view path) {
     out.push_back('/');
     path.remove_prefix(slash + 1);
   }
-  if (out.size() > kMaxRoute) out.resize(kMaxRoute);
+  utf8::truncate(out, kMaxRoute);
   return out;
 }
 

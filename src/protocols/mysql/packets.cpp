@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/utf8.h"
 #include "protocols/sql/wire.h"
 
 namespace loupe::mysql {
@@ -118,7 +119,7 @@ ErrPacket parse_err(std::string_view p) {
   if (p.size() >= 3) e.code = sql::le16(u8(p) + 1);
   std::size_t msg = 3;
   if (p.size() >= 9 && p[3] == '#') msg = 9;  // '#' + 5-char SQLSTATE
-  if (msg < p.size()) e.message = std::string(p.substr(msg, 1024));
+  if (msg < p.size()) e.message = std::string(utf8::cut(p.substr(msg), 1024));
   return e;
 }
 

@@ -1,5 +1,6 @@
 #include "protocols/postgres/messages.h"
 
+#include "core/utf8.h"
 #include "protocols/sql/wire.h"
 
 namespace loupe::postgres {
@@ -33,7 +34,7 @@ ErrorFields parse_error(std::string_view body) {
   e.message.reserve(sev.size() + 2 + message.size());
   e.message.append(sev);
   if (!sev.empty()) e.message += ": ";
-  e.message.append(message.substr(0, 1024));
+  e.message.append(utf8::cut(message, 1024));
   return e;
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "protocols/redis/text.h"
+#include "core/utf8.h"
 
 namespace loupe::redis {
 namespace {
@@ -101,7 +101,7 @@ Command classify_command(const RespMessage& msg) {
   if (key_index == 1 && std::any_of(kKeyless.begin(), kKeyless.end(),
                                     [&](std::string_view k) { return equals_upper(name, k); }))
     key_index = RespMessage::kMaxArgs;
-  if (key_index < msg.nargs) append_sanitized(cmd.key, msg.args[key_index], kMaxKeyLength);
+  if (key_index < msg.nargs) cmd.key.assign(utf8::cut(msg.args[key_index], kMaxKeyLength));
 
   const std::string& m = cmd.method;
   if (m == "SUBSCRIBE" || m == "PSUBSCRIBE" || m == "SSUBSCRIBE" || m == "MONITOR") {

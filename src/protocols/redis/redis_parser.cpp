@@ -3,10 +3,10 @@
 #include <deque>
 #include <string>
 
+#include "core/utf8.h"
 #include "protocols/redis/command.h"
 #include "protocols/redis/redis.h"
 #include "protocols/redis/resp_reader.h"
-#include "protocols/redis/text.h"
 
 namespace loupe::redis {
 namespace {
@@ -151,8 +151,8 @@ class RedisParser final : public ProtocolParser {
       std::string_view text = msg.type == '-' ? msg.line : msg.args[0];
       r.error = true;
       size_t sp = text.find(' ');
-      append_sanitized(r.error_code, text.substr(0, sp), 64);
-      append_sanitized(r.error_message, text, kMaxErrorMessage);
+      r.error_code.assign(utf8::cut(text.substr(0, sp), 64));
+      r.error_message.assign(utf8::cut(text, kMaxErrorMessage));
     }
     out.push_back(std::move(r));
     ++stats_.records;

@@ -1,5 +1,6 @@
 #include "protocols/sql/normalize.h"
 
+#include "core/utf8.h"
 #include "protocols/sql/lexer.h"
 
 namespace loupe::sql {
@@ -54,14 +55,6 @@ std::string collapse_in_lists(std::string s) {
 
 }  // namespace
 
-void truncate_utf8(std::string& s, std::size_t max) {
-  if (s.size() <= max) return;
-  std::size_t cut = max;
-  // Back off continuation bytes (10xxxxxx) so the cut lands on a boundary.
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-}
-
 std::string mask_sql_literals(std::string_view text, Dialect dialect) {
   std::string out;
   out.reserve(text.size());
@@ -98,7 +91,7 @@ std::string normalize_sql(std::string_view text, Dialect dialect) {
   }
   while (!out.empty() && (out.back() == ';' || out.back() == ' ')) out.pop_back();
   out = collapse_in_lists(std::move(out));
-  truncate_utf8(out, kMaxNormalized);
+  utf8::truncate(out, kMaxNormalized);
   return out;
 }
 

@@ -37,7 +37,4 @@ std::string mask_sql_literals(std::string_view text, Dialect dialect = Dialect::
 // (SELECT/INSERT/UPDATE/DELETE/MERGE) when found. Empty when none.
 std::string sql_operation(std::string_view text, Dialect dialect = Dialect::Postgres);
 
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-void truncate_utf8(std::string& s, std::size_t max);
-
 }  // namespace loupe::sql

@@ -1,5 +1,6 @@
 #include "protocols/sql/statement.h"
 
+#include "core/utf8.h"
 #include "protocols/sql/lexer.h"
 
 namespace loupe::sql {
@@ -14,7 +15,7 @@ void fill_statement(Record& r, std::string_view text, Dialect dialect, const Sql
   // INSERT does not cost more than the kept prefix.
   std::string_view head = text.substr(0, kMaxPath * 2);
   r.path = opts.keep_literals ? std::string(head) : mask_sql_literals(head, dialect);
-  truncate_utf8(r.path, kMaxPath);
+  utf8::truncate(r.path, kMaxPath);
   r.route = normalize_sql(text.substr(0, kMaxNormalized * 8), dialect);
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "core/record_json.h"
+#include "protocols/registry.h"
 #include "redis_test_util.h"
 
 namespace loupe::redis::testing {
@@ -331,12 +333,30 @@ TEST(RedisParser, UnknownRoleLearnsDirectionFromFirstBytes) {
   EXPECT_EQ(c.records[0].role, Role::Client);
 }
 
-TEST(RedisParser, BinaryKeyIsSanitized) {
+TEST(RedisParser, BinaryKeyBecomesValidUtf8InTheAgentsRecord) {
+  auto parser = loupe::make_parser(Protocol::Redis, Role::Server);
+  std::vector<Record> out;
+  std::string req = command({"GET", std::string_view("k\x00\xff\xc3\xa9", 5)});
+  parser->feed({Direction::Ingress, 1, req, req.size()}, out);
+  parser->feed({Direction::Egress, 2, "$-1\r\n", 5}, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].path, std::string("k\x00\xef\xbf\xbd\xc3\xa9", 7));
+}
+
+TEST(RedisParser, ValuesAreNeverRecorded) {
   Conn c;
-  c.req(command({"GET", std::string_view("k\x00\xff\xc3\xa9", 5)}), 1);
-  c.rep("$-1\r\n", 2);
-  ASSERT_EQ(c.records.size(), 1u);
-  EXPECT_EQ(c.records[0].path, "k??\xc3\xa9");
+  c.req(command({"SET", "session:1", "secret-value-42"}), 1);
+  c.rep("+OK\r\n", 2);
+  c.req(command({"HSET", "user:7", "email", "alice@example.com"}), 3);
+  c.rep(":1\r\n", 4);
+  ASSERT_EQ(c.records.size(), 2u);
+  for (const Record& r : c.records) {
+    std::string json;
+    append_record_json(json, r);
+    EXPECT_EQ(json.find("secret-value"), std::string::npos) << json;
+    EXPECT_EQ(json.find("alice@"), std::string::npos) << json;
+  }
+  EXPECT_EQ(c.records[0].path, "session:1");
 }
 
 }  // namespace

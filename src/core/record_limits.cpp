@@ -1,0 +1,58 @@
+#include "core/record_limits.h"
+
+#include "core/utf8.h"
+
+namespace loupe {
+namespace {
+
+// Why each limit is what it is (the parser that emits the longest value):
+constexpr size_t kName = 320;      // Kubernetes "Kind/name" (253-byte names), process names
+constexpr size_t kAddr = 64;       // "[v6 with zone]:port"
+constexpr size_t kMethod = 40;     // Redis command names (redis/command.h)
+constexpr size_t kPath = 4096;     // SQL statement text (sql/statement.h); HTTP target 1024
+constexpr size_t kRoute = 1024;    // HTTP route template (http1/route_template.cpp)
+constexpr size_t kHost = 256;      // HTTP Host (http1/parser.h)
+constexpr size_t kCode = 64;       // Redis error prefix (redis_parser.cpp)
+constexpr size_t kMessage = 1100;  // "SEVERITY: " + 1024 bytes of PostgreSQL message
+constexpr size_t kDetail = 8192;   // 16 DNS answers of up to 255-byte names, escaped
+constexpr size_t kTraceId = 32;    // W3C trace id in hex
+
+constexpr TextField kFields[] = {
+    {"comm", &Record::comm, kName},
+    {"local_addr", &Record::local_addr, kAddr},
+    {"remote_addr", &Record::remote_addr, kAddr},
+    {"method", &Record::method, kMethod},
+    {"path", &Record::path, kPath},
+    {"route", &Record::route, kRoute},
+    {"host", &Record::host, kHost},
+    {"error_code", &Record::error_code, kCode},
+    {"error_message", &Record::error_message, kMessage},
+    {"detail", &Record::detail, kDetail},
+    {"trace_id", &Record::trace_id, kTraceId},
+    {"node", &Record::node, kName},
+    {"namespace", &Record::namespace_, kName},
+    {"pod", &Record::pod, kName},
+    {"container", &Record::container, kName},
+    {"workload", &Record::workload, kName},
+    {"service", &Record::service, kName},
+    {"remote_namespace", &Record::remote_namespace, kName},
+    {"remote_pod", &Record::remote_pod, kName},
+    {"remote_workload", &Record::remote_workload, kName},
+    {"remote_service", &Record::remote_service, kName},
+};
+
+}  // namespace
+
+std::span<const TextField> record_text_fields() { return kFields; }
+
+void clean_record_text(Record& r) {
+  for (const TextField& f : kFields) utf8::make_valid(r.*f.member, f.max_bytes);
+}
+
+const TextField* oversize_field(const Record& r) {
+  for (const TextField& f : kFields)
+    if ((r.*f.member).size() > f.max_bytes) return &f;
+  return nullptr;
+}
+
+}  // namespace loupe
