@@ -49,6 +49,13 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--alerts-eval-interval", f.alerts_eval_interval,
                  "How often alert rules are evaluated")
       ->capture_default_str();
+  cmd.add_option("--max-routes-per-service", f.max_routes_per_service,
+                 "Distinct routes kept per service; later ones are stored as {other} (0: no cap)")
+      ->capture_default_str();
+  cmd.add_option("--max-services-per-host", f.max_services_per_host,
+                 "Distinct services kept per host (node, else IP); later ones are stored as "
+                 "{other} (0: no cap)")
+      ->capture_default_str();
 }
 
 void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for) {
@@ -100,7 +107,10 @@ ServerParts open_server(const ServeFlags& f, std::string token,
     throw CLI::ValidationError("--alerts", f.alerts_file + " has errors:" + msg);
   }
   ServerParts p;
-  p.store = store::open_sqlite_store(f.data_dir, {.retention_ns = *retention});
+  p.store =
+      store::open_sqlite_store(f.data_dir, {.retention_ns = *retention,
+                                            .max_routes_per_service = f.max_routes_per_service,
+                                            .max_services_per_host = f.max_services_per_host});
   p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});
@@ -113,7 +123,8 @@ ServerParts open_server(const ServeFlags& f, std::string token,
                          .token = std::move(token),
                          .status_provider = std::move(status_provider),
                          .k8s_retention_ns = *retention,
-                         .alerts = p.alerts.get()});
+                         .alerts = p.alerts.get(),
+                         .ingest_limits = {.retention_ns = *retention}});
   return p;
 }
 

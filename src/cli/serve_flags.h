@@ -23,10 +23,12 @@ struct ServeFlags {
   size_t queue_records = 1'000'000;  // a burst of a few seconds at full speed
   std::string alerts_file;  // empty: the built-in rules alone
   std::string alerts_eval_interval = "15s";
+  size_t max_routes_per_service = 500;
+  size_t max_services_per_host = 1000;
 };
 
 // --listen, --data-dir, --retention, --ui-dir, --queue-records, --alerts,
-// --alerts-eval-interval.
+// --alerts-eval-interval, --max-routes-per-service, --max-services-per-host.
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags);
 
 // --token-file PATH, falling back to $LOUPE_TOKEN.

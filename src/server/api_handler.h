@@ -4,17 +4,43 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "server/api_json.h"
 #include "server/api_params.h"
 
 namespace loupe::server {
 
+// Records are cleaned when built (core/record_limits.h), but a store written
+// by an older Loupe can hold any bytes: those become U+FFFD here rather than
+// a failed response.
 inline void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
+}
+
+// A list endpoint's `limit`: keeps the `limit` entries with the most
+// requests, in the list's usual order.
+template <typename T>
+void keep_busiest(std::vector<T>& items, std::optional<size_t> limit) {
+  if (!limit || items.size() <= *limit) return;
+  std::vector<size_t> order(items.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&items](size_t a, size_t b) {
+    return items[a].red.requests > items[b].red.requests;
+  });
+  order.resize(*limit);
+  std::sort(order.begin(), order.end());
+  std::vector<T> kept;
+  kept.reserve(order.size());
+  for (size_t i : order) kept.push_back(std::move(items[i]));
+  items = std::move(kept);
 }
 
 // Runs a handler, mapping ParamError to 400 and anything else to 500, so

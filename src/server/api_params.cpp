@@ -112,6 +112,16 @@ size_t get_limit(const Params& p) {
   return static_cast<size_t>(*n);
 }
 
+std::optional<size_t> get_list_limit(const Params& p) {
+  auto v = get_string(p, "limit");
+  if (!v) return std::nullopt;
+  auto n = to_int(*v);
+  if (!n || *n < 1 || *n > static_cast<int64_t>(kMaxListLimit))
+    throw ParamError(
+        "limit", "'" + *v + "' is not a valid limit: use 1 to " + std::to_string(kMaxListLimit));
+  return static_cast<size_t>(*n);
+}
+
 std::optional<int> get_status(const Params& p) {
   auto v = get_string(p, "status");
   if (!v) return std::nullopt;

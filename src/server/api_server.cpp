@@ -143,7 +143,9 @@ void ApiServer::routes() {
         json_handler([this](const httplib::Request& req, httplib::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
           json out = json::array();
-          for (const auto& svc : store_.services(range)) out.push_back(to_json(svc));
+          auto services = store_.services(range);
+          keep_busiest(services, get_list_limit(req.params));
+          for (const auto& svc : services) out.push_back(to_json(svc));
           send_json(res, out);
         }));
 
@@ -151,8 +153,9 @@ void ApiServer::routes() {
         json_handler([this](const httplib::Request& req, httplib::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
           json out = json::array();
-          for (const auto& e : store_.endpoints(get_string(req.params, "service"), range))
-            out.push_back(to_json(e));
+          auto endpoints = store_.endpoints(get_string(req.params, "service"), range);
+          keep_busiest(endpoints, get_list_limit(req.params));
+          for (const auto& e : endpoints) out.push_back(to_json(e));
           send_json(res, out);
         }));
 
@@ -188,7 +191,9 @@ void ApiServer::routes() {
   s.Get("/api/v1/map", json_handler([this](const httplib::Request& req, httplib::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
           json edges = json::array();
-          for (const auto& e : store_.map(range)) edges.push_back(to_json(e));
+          auto map = store_.map(range);
+          keep_busiest(map, get_list_limit(req.params));
+          for (const auto& e : map) edges.push_back(to_json(e));
           send_json(res, json{{"edges", edges}});
         }));
 
@@ -200,7 +205,12 @@ void ApiServer::routes() {
                    {"agents", agents_->to_json(now_unix_ns())},
                    {"store", to_json(store_.stats(), queue_.stats())},
                    {"k8s", k8s_status_json(*cluster_, pending_->stats())},
-                   {"alerts", options_.alerts ? options_.alerts->status() : json(nullptr)}};
+                   {"alerts", options_.alerts ? options_.alerts->status() : json(nullptr)},
+                   {"ingest_rejected",
+                    {{"batches_too_large", rejected_.batches_too_large.load()},
+                     {"bad_batches", rejected_.bad_batches.load()},
+                     {"records_oversize_field", rejected_.oversize_field.load()},
+                     {"records_bad_time", rejected_.bad_time.load()}}}};
           send_json(res, out);
         }));
 
@@ -208,7 +218,22 @@ void ApiServer::routes() {
          json_handler([this](const httplib::Request& req, httplib::Response& res) {
            if (!authorized(req, res)) return;
            // httplib has already undone Content-Encoding: gzip.
-           auto records = decode_ingest_body(req.body);
+           DecodedBatch batch;
+           try {
+             batch = decode_ingest_body(req.body, options_.ingest_limits, now_unix_ns());
+           } catch (const BatchTooLarge& e) {
+             ++rejected_.batches_too_large;
+             json err = error_json(e.what(), e.parameter());
+             err["max_records"] = e.max_records;
+             send_json(res, err, 413);
+             return;
+           } catch (const ParamError&) {
+             ++rejected_.bad_batches;
+             throw;
+           }
+           rejected_.oversize_field += batch.rejected.oversize_field;
+           rejected_.bad_time += batch.rejected.bad_time;
+           auto records = std::move(batch.records);
            size_t n = records.size();
            if (cluster_->active()) {
              // Records wait for the cluster model (server/pending_enrichment.h)
@@ -227,7 +252,13 @@ void ApiServer::routes() {
                return;
              }
            }
-           send_json(res, json{{"accepted", n}});
+           // Rejected records are the agent's fault and retrying cannot fix
+           // them: the batch is answered, with what was left out and why.
+           send_json(res, json{{"accepted", n},
+                               {"rejected", batch.rejected.total()},
+                               {"rejected_by_reason",
+                                {{"oversize_field", batch.rejected.oversize_field},
+                                 {"bad_time", batch.rejected.bad_time}}}});
          }));
 
   s.Get("/api/v1/losses", json_handler([this](const httplib::Request& req, httplib::Response& res) {

@@ -7,6 +7,7 @@
 //   api.stop();
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/pending_enrichment.h"
+#include "server/ingest_decode.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
 
@@ -50,6 +52,9 @@ struct ApiOptions {
   // How long POST /api/v1/ingest waits for the store to commit a batch
   // before answering 503 (agents wait 30 s for an answer).
   std::chrono::milliseconds ingest_commit_timeout{10'000};
+  // What /api/v1/ingest accepts from agents (ingest_decode.h); set
+  // retention_ns to the store's retention.
+  IngestLimits ingest_limits;
 };
 
 class ApiServer {
@@ -96,6 +101,12 @@ class ApiServer {
   std::string host_;
   int port_ = 0;
   std::chrono::steady_clock::time_point started_;
+
+  // What /api/v1/ingest refused since start, for /api/v1/status.
+  struct RejectCounters {
+    std::atomic<uint64_t> batches_too_large{0}, bad_batches{0}, oversize_field{0}, bad_time{0};
+  };
+  RejectCounters rejected_;
 };
 
 }  // namespace loupe::server

@@ -3,24 +3,67 @@
 #include <nlohmann/json.hpp>
 
 #include "core/record_json.h"
+#include "core/record_limits.h"
 
 namespace loupe::server {
+namespace {
 
-std::vector<Record> decode_ingest_body(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+using nlohmann::json;
+
+// Parses the body, throwing BatchTooLarge as soon as the records array
+// holds one record too many (before the rest is materialised).
+json parse_bounded(std::string_view body, size_t max_records) {
+  bool in_records = false;
+  size_t records = 0;
+  auto count = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key)
+      in_records = parsed.is_string() && parsed.get_ref<const std::string&>() == "records";
+    if (in_records && depth == 2 && event == json::parse_event_t::object_start &&
+        ++records > max_records)
+      throw BatchTooLarge(max_records);
+    return true;
+  };
+  auto j = json::parse(body, count, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw ParamError("body", "body is not valid JSON");
+  return j;
+}
+
+bool time_ok(const Record& r, const IngestLimits& limits, uint64_t now_ns) {
+  uint64_t oldest = limits.retention_ns && now_ns > limits.retention_ns
+                        ? now_ns - limits.retention_ns
+                        : 1;  // 0 is "no time", never a real record
+  uint64_t newest = now_ns + limits.max_future_ns;
+  return r.start_ns >= oldest && r.start_ns <= newest && r.end_ns >= r.start_ns &&
+         r.end_ns <= newest;
+}
+
+}  // namespace
+
+DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits,
+                                uint64_t now_ns) {
+  json j = parse_bounded(body, limits.max_records);
   if (!j.is_object() || !j.contains("records") || !j["records"].is_array())
     throw ParamError("records", "body must be an object with a \"records\" array");
-  std::vector<Record> out;
+  DecodedBatch out;
   const auto& arr = j["records"];
-  out.reserve(arr.size());
+  out.records.reserve(arr.size());
   for (size_t i = 0; i < arr.size(); ++i) {
     std::string where = "records[" + std::to_string(i) + "]";
     if (!arr[i].is_object()) throw ParamError(where, "each record must be a JSON object");
+    Record r;
     try {
-      out.push_back(record_from_json(arr[i]));
-    } catch (const nlohmann::json::exception& e) {
+      r = record_from_json(arr[i]);
+    } catch (const json::exception& e) {
       throw ParamError(where, std::string("bad record: ") + e.what());
+    }
+    // JSON text is valid UTF-8 (the parser rejects anything else), so only
+    // the lengths and times need checking.
+    if (oversize_field(r)) {
+      ++out.rejected.oversize_field;
+    } else if (!time_ok(r, limits, now_ns)) {
+      ++out.rejected.bad_time;
+    } else {
+      out.records.push_back(std::move(r));
     }
   }
   return out;

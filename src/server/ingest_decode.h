@@ -1,6 +1,14 @@
-// Decoding POST /api/v1/ingest bodies: {"records": [record_to_json, ...]}.
+// Decoding and checking POST /api/v1/ingest bodies: {"records": [record_to_json, ...]}.
+//
+// Agents are not trusted: a batch holds at most IngestLimits::max_records
+// records (counted while parsing, so a small compressed body cannot become
+// millions of records in memory), and a record is dropped, counted by
+// reason, when a text field exceeds the record limits (core/record_limits.h,
+// the parsers' own) or its time lies outside [now - retention, now + 1 h]
+// (a record dated 2200 would never expire).
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -11,9 +19,38 @@
 
 namespace loupe::server {
 
+struct IngestLimits {
+  size_t max_records = 50'000;                          // per batch; agents send 5,000
+  uint64_t retention_ns = 0;                            // 0: no lower bound on time
+  uint64_t max_future_ns = 3600ULL * 1'000'000'000ULL;  // clock skew tolerated
+};
+
+// Records of a batch that were not stored, by reason.
+struct IngestRejects {
+  uint64_t oversize_field = 0;  // a text field longer than its limit
+  uint64_t bad_time = 0;        // start/end outside the accepted window, or end < start
+  uint64_t total() const { return oversize_field + bad_time; }
+};
+
+struct DecodedBatch {
+  std::vector<Record> records;  // the records to store
+  IngestRejects rejected;
+};
+
+// A batch with more records than IngestLimits::max_records (HTTP 413).
+class BatchTooLarge : public ParamError {
+ public:
+  explicit BatchTooLarge(size_t max)
+      : ParamError("records", "batch has more than " + std::to_string(max) +
+                                  " records; send at most " + std::to_string(max) + " per request"),
+        max_records(max) {}
+  size_t max_records;
+};
+
 // Throws ParamError naming the offending part ("body", "records",
-// "records[3]") when the body is not the documented shape.
-std::vector<Record> decode_ingest_body(std::string_view body);
+// "records[3]") when the body is not the documented shape, BatchTooLarge
+// when it holds too many records.
+DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits, uint64_t now_ns);
 
 // POST /api/v1/metrics/ingest: {"samples": [MetricSample...], "oom_kills": [OomKill...]}
 // (either may be absent). Throws ParamError like decode_ingest_body.

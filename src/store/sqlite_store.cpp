@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "store/caller_identity.h"
+#include "store/cardinality_cap.h"
 #include "store/k8s_tables.h"
 #include "store/loss_rows.h"
 #include "store/metric_tables.h"
@@ -54,6 +55,14 @@ CREATE TABLE IF NOT EXISTS services(
   name TEXT NOT NULL, kind TEXT NOT NULL, port INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY(name, port)) WITHOUT ROWID;
 )sql";
+
+// Whose services a record counts against for the services-per-host cap:
+// its node, else the IP of the side Loupe observed.
+std::string_view observing_host(const Record& r) {
+  if (!r.node.empty()) return r.node;
+  std::string_view addr = r.local_addr;
+  return addr.substr(0, addr.rfind(':'));
+}
 
 double window_seconds(const TimeRange& r) {
   return r.to_ns > r.from_ns ? static_cast<double>(r.to_ns - r.from_ns) / 1e9 : 0;
@@ -125,6 +134,11 @@ class SqliteStore : public Store {
   // the strings: smaller rows, and index comparisons that are not memcmp.
   int64_t name_id(const std::string& name);
   std::optional<int64_t> find_name_id(Db& db, const std::string& name);
+  // Reloads what the writer keeps in memory from the tables: known
+  // services, name ids, the routes each service already has.
+  void load_writer_state();
+  // Drops names and services no stored row uses (retention's slow part).
+  void sweep_unused_names();
 
   std::string path_;
   StoreOptions options_;
@@ -139,6 +153,8 @@ class SqliteStore : public Store {
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
   MetricTables metrics_;
+  CardinalityCap routes_per_service_, services_per_host_;
+  uint64_t next_sweep_ns_ = 0;
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
@@ -148,7 +164,10 @@ class SqliteStore : public Store {
 };
 
 SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
-    : path_((std::filesystem::path(data_dir) / "loupe.db").string()), options_(options) {
+    : path_((std::filesystem::path(data_dir) / "loupe.db").string()),
+      options_(options),
+      routes_per_service_(options.max_routes_per_service),
+      services_per_host_(options.max_services_per_host) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) throw StoreError("cannot create " + data_dir + ": " + ec.message() + "; pass --data-dir");
@@ -188,7 +207,15 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   insert_service_ =
       Stmt(wdb_, "INSERT OR IGNORE INTO services(name, kind, port, ip) VALUES(?,?,?,?)");
 
+  insert_name_ = Stmt(wdb_, "INSERT INTO names(name) VALUES(?)");
+  load_writer_state();
+  Stmt count(wdb_, "SELECT count(*) FROM requests");
+  if (count.step()) records_ = static_cast<uint64_t>(count.i64(0));
+}
+
+void SqliteStore::load_writer_state() {
   // Relearn local servers so client records after a restart still dedup.
+  resolver_ = ServiceResolver();
   Stmt known(wdb_, "SELECT name, kind, port, ip FROM services");
   while (known.step()) {
     int64_t port = known.i64(2);
@@ -196,11 +223,24 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
         known.text(0), known.text(1),
         port ? std::optional<uint16_t>(static_cast<uint16_t>(port)) : std::nullopt, known.text(3));
   }
-  insert_name_ = Stmt(wdb_, "INSERT INTO names(name) VALUES(?)");
+  name_ids_.clear();
   Stmt names(wdb_, "SELECT id, name FROM names");
   while (names.step()) name_ids_.emplace(names.text(1), names.i64(0));
-  Stmt count(wdb_, "SELECT count(*) FROM requests");
-  if (count.step()) records_ = static_cast<uint64_t>(count.i64(0));
+  routes_per_service_.clear();
+  Stmt routes(wdb_, "SELECT DISTINCT service, route FROM minute_agg");
+  while (routes.step()) routes_per_service_.admit(routes.text(0), routes.text(1));
+  // Services per host are relearnt from traffic: the host is not stored.
+  services_per_host_.clear();
+}
+
+void SqliteStore::sweep_unused_names() {
+  wdb_.exec(
+      "DELETE FROM services WHERE NOT EXISTS "
+      "(SELECT 1 FROM minute_agg WHERE minute_agg.service = services.name)");
+  wdb_.exec(
+      "DELETE FROM names WHERE id NOT IN (SELECT service_id FROM requests) "
+      "AND id NOT IN (SELECT route_id FROM requests)");
+  load_writer_state();
 }
 
 SqliteStore::Reader SqliteStore::reader() {
@@ -237,12 +277,20 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
   std::vector<Row> rows;
   rows.reserve(records.size());
   Rollup rollup;
+  const std::string other_route(kOtherName);
   wdb_.exec("BEGIN");
   try {
     for (uint32_t i : order) {
       const Record& r = records[i];
       bool is_new = false;
       ServiceIdentity id = resolver_.resolve(r, &is_new);
+      if (!services_per_host_.admit(observing_host(r), id.name)) {
+        id.name =
+            id.kind == "external" ? "external:" + std::string(kOtherName) : std::string(kOtherName);
+        is_new = true;  // INSERT OR IGNORE: registered once
+      }
+      const std::string& route =
+          routes_per_service_.admit(id.name, r.route) ? r.route : other_route;
       if (is_new) {
         auto local = split_host_port(r.role == Role::Server ? r.local_addr : r.remote_addr);
         insert_service_.bind(1, std::string_view(id.name));
@@ -261,7 +309,7 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
         k8s_agg_.add(id.name, id.kind, r.pod, "pod", r);
       else if (r.role == Role::Client && id.counted && id.kind == "workload")
         k8s_agg_.add(id.name, id.kind, r.remote_pod, "pod", r);
-      int64_t service_id = name_id(id.name), route_id = name_id(r.route);
+      int64_t service_id = name_id(id.name), route_id = name_id(route);
       rows.push_back({i, service_id, route_id, id.counted});
       RollupKey key{service_id, name_id(r.method), route_id,
                     r.protocol, id.counted,        minute_of(r.start_ns)};
@@ -269,7 +317,7 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
       if (created) {
         it->second.service = id.name;
         it->second.method = r.method;
-        it->second.route = r.route;
+        it->second.route = route;
       }
       it->second.cell.add(r);
     }
@@ -306,10 +354,9 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     edges_.discard();
     k8s_agg_.discard();
-    // Ids handed out in the rolled-back transaction no longer exist.
-    name_ids_.clear();
-    Stmt names(wdb_, "SELECT id, name FROM names");
-    while (names.step()) name_ids_.emplace(names.text(1), names.i64(0));
+    // Ids and services handed out in the rolled-back transaction no longer
+    // exist.
+    load_writer_state();
     throw;
   }
   records_ += records.size();
@@ -540,6 +587,11 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   k8s_.delete_before(cutoff);
   delete_losses_before(wdb_, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   records_ -= std::min<uint64_t>(deleted, records_.load());
+  // Finding unused names scans the raw table's index: hourly, not every pass.
+  if (now_ns >= next_sweep_ns_) {
+    sweep_unused_names();
+    next_sweep_ns_ = now_ns + 3600ULL * 1'000'000'000ULL;
+  }
   return deleted;
 }
 

@@ -32,6 +32,11 @@ struct StoreOptions {
   uint64_t retention_ns = 24ULL * 3600 * 1'000'000'000ULL;  // 0 keeps everything
   // Raw (10 s) metric samples; per-minute rollups are kept for retention_ns.
   uint64_t metrics_raw_retention_ns = 6ULL * 3600 * 1'000'000'000ULL;
+  // Cardinality caps (0: none). Past them a record's route is "{other}" /
+  // its service "{other}" ("external:{other}" for external peers). Counted
+  // over the stored rollups, recomputed when retention sweeps.
+  size_t max_routes_per_service = 500;
+  size_t max_services_per_host = 1000;  // host: the record's node, else its local IP
 };
 
 // Half-open [from_ns, to_ns). Aggregate-backed queries are minute-granular:
@@ -218,8 +223,9 @@ class Store {
   virtual std::vector<MetricPoint> metrics(const MetricQuery& q) = 0;  // oldest first
   virtual std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) = 0;
 
-  // Deletes everything that started before now_ns - retention. Returns the
-  // number of raw records deleted.
+  // Deletes everything that started before now_ns - retention, and (at
+  // most hourly) the names and services no stored row uses any more.
+  // Returns the number of raw records deleted.
   virtual uint64_t enforce_retention(uint64_t now_ns) = 0;
 };
 

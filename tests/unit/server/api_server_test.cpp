@@ -367,6 +367,82 @@ TEST_F(ApiServerTest, LossesPerMinute) {
             0u);
 }
 
+TEST_F(ApiServerTest, IngestCapsRecordsPerBatchBeforeBuildingThem) {
+  ApiOptions o;
+  o.ingest_limits.max_records = 10;
+  start(o);
+  // 1,000,000 empty records would be 3 KB of gzip.
+  std::string body = R"({"records":[)";
+  for (int i = 0; i < 1'000'000; ++i) body += i ? ",{}" : "{}";
+  body += "]}";
+  httplib::Headers gz{{"Content-Encoding", "gzip"}};
+  std::string packed = gzip(body);
+  EXPECT_LT(packed.size(), 8'000u);
+  auto res = client_->Post("/api/v1/ingest", gz, packed, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413) << res->body;
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["max_records"], 10);
+  EXPECT_EQ(j["parameter"], "records");
+  res = client_->Post("/api/v1/ingest", ingest_body(10), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(get_json("/api/v1/status")["ingest_rejected"]["batches_too_large"], 1);
+}
+
+TEST_F(ApiServerTest, IngestDropsAndCountsOversizeAndOutOfWindowRecords) {
+  ApiOptions o;
+  o.ingest_limits.retention_ns = 3600 * kSec;
+  start(o);
+  uint64_t now = now_unix_ns();
+  json recs = json::array();
+  recs.push_back(record_to_json(server_record(now - 10 * kSec, kMs, "/fine", 200)));
+  Record huge = server_record(now - 10 * kSec, kMs, "/huge", 200);
+  huge.path = "/" + std::string(30 << 20, 'a');  // 30 MB
+  recs.push_back(record_to_json(huge));
+  const uint64_t year_2200 = 7'258'118'400ULL * kSec;
+  recs.push_back(record_to_json(server_record(year_2200, kMs, "/future", 200)));
+  recs.push_back(record_to_json(server_record(now - 7200 * kSec, kMs, "/expired", 200)));
+  recs.push_back(json::object());  // no time at all
+  auto res = client_->Post("/api/v1/ingest", json{{"records", recs}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body.substr(0, 300);
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["accepted"], 1);
+  EXPECT_EQ(j["rejected"], 4);
+  EXPECT_EQ(j["rejected_by_reason"]["oversize_field"], 1);
+  EXPECT_EQ(j["rejected_by_reason"]["bad_time"], 3);
+  queue_->flush();
+  EXPECT_EQ(get_json("/api/v1/requests?limit=100").size(), 1u);
+  json st = get_json("/api/v1/status")["ingest_rejected"];
+  EXPECT_EQ(st["records_oversize_field"], 1);
+  EXPECT_EQ(st["records_bad_time"], 3);
+}
+
+TEST_F(ApiServerTest, BytesThatAreNotUtf8InTheStoreStillAnswer200) {
+  // A store written before records were cleaned can hold any bytes.
+  uint64_t now = now_unix_ns();
+  store_->write_batch({server_record(now - 60 * kSec, kMs, "/poison\xff", 200)});
+  json e = get_json("/api/v1/endpoints");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0]["route"], "/poison\xef\xbf\xbd");
+  EXPECT_EQ(get_json("/api/v1/requests")[0]["path"], "/poison\xef\xbf\xbd");
+}
+
+TEST_F(ApiServerTest, ListEndpointsTakeALimitKeepingTheBusiest) {
+  seed();  // /users/{id} and /health, 50 requests each
+  uint64_t now = now_unix_ns();
+  store_->write_batch({server_record(now - 60 * kSec, kMs, "/rare", 200)});
+  EXPECT_EQ(get_json("/api/v1/endpoints").size(), 3u);
+  json two = get_json("/api/v1/endpoints?limit=2");
+  ASSERT_EQ(two.size(), 2u);
+  for (const auto& e : two) EXPECT_NE(e["route"], "/rare");
+  EXPECT_EQ(get_json("/api/v1/services?limit=1").size(), 1u);
+  EXPECT_EQ(get_json("/api/v1/map?limit=1")["edges"].size(), 0u);
+  expect_bad("/api/v1/endpoints?limit=0", "limit");
+  expect_bad("/api/v1/workloads?limit=x", "limit");
+}
+
 TEST(ApiServerStart, PortInUseIsAClearError) {
   testing::TempDir dir;
   auto st = store::open_sqlite_store(dir.path());

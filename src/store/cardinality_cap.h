@@ -1,0 +1,42 @@
+// Bounds how many distinct values each owner may have: routes per service,
+// services per host. Routes come from whatever paths clients send and
+// services from whatever peers and Host headers a process sees, so without
+// a cap one scanner or one bad route template fills the store with names.
+// Values past the cap fold into one overflow value the caller picks
+// ("{other}").
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace loupe::store {
+
+inline constexpr std::string_view kOtherName = "{other}";
+
+class CardinalityCap {
+ public:
+  explicit CardinalityCap(size_t max_per_owner = 0) : max_(max_per_owner) {}  // 0: no cap
+
+  // True when `owner` already has `value` or has room for it (then it is
+  // remembered); false when the owner is full.
+  bool admit(std::string_view owner, std::string_view value);
+
+  // Forgets every value (after retention deleted the rows that used them).
+  void clear() { seen_.clear(); }
+
+ private:
+  // Lookups by string_view: admit runs for every stored record.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Set = std::unordered_set<std::string, Hash, std::equal_to<>>;
+  size_t max_;
+  std::unordered_map<std::string, Set, Hash, std::equal_to<>> seen_;
+};
+
+}  // namespace loupe::store
