@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds every parser's libFuzzer target (clang, ASan+UBSan) in build-fuzz/
-# and runs each for a while. A crash, leak or sanitizer report fails.
+# Builds every libFuzzer target (clang, ASan+UBSan) in build-fuzz/ and runs
+# each for a while. A crash, leak or sanitizer report fails.
 #   scripts/fuzz.sh [--seconds N]     (default 30 per target)
+# Protocol parsers get N seconds; the decoders of what agents, collectors
+# and config files hand Loupe (kDecoders) a third of it: their inputs are
+# smaller and they are cheaper to cover. fuzz/seeds/<target>/ holds seed
+# inputs where random bytes would rarely reach the interesting code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=30
@@ -15,12 +19,17 @@ cmake --build build-fuzz -j"$(nproc)" --target $targets >build-fuzz/build.log 2>
   echo "fuzz: build failed"
   exit 1
 }
+kDecoders=" fuzz_ingest_decode fuzz_k8s_ingest fuzz_kubeconfig fuzz_cgroup_path "
 for t in $targets; do
   corpus=build-fuzz/corpus/$t
   mkdir -p "$corpus"
-  echo "fuzz: $t for ${secs}s"
-  "build-fuzz/fuzz/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 \
-    -print_final_stats=0 "$corpus" 2>"build-fuzz/$t.log" || {
+  t_secs=$secs
+  [[ "$kDecoders" == *" $t "* ]] && t_secs=$(((secs + 2) / 3))
+  seeds=()
+  [[ -d fuzz/seeds/$t ]] && seeds=("fuzz/seeds/$t")
+  echo "fuzz: $t for ${t_secs}s"
+  "build-fuzz/fuzz/$t" -max_total_time="$t_secs" -max_len=65536 -rss_limit_mb=1024 \
+    -print_final_stats=0 "$corpus" "${seeds[@]}" 2>"build-fuzz/$t.log" || {
     tail -40 "build-fuzz/$t.log"
     echo "fuzz: $t FAILED (log: build-fuzz/$t.log)"
     exit 1

@@ -1,0 +1,31 @@
+// libFuzzer target for the server's agent-batch decoder (POST /api/v1/ingest):
+// any body is either refused with a ParamError or yields records that fit
+// the record limits, are valid UTF-8 and lie in the accepted time window.
+#include <cstdlib>
+
+#include "core/record_limits.h"
+#include "core/utf8.h"
+#include "server/ingest_decode.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace loupe;
+  constexpr uint64_t kNow = 1'800'000'000ULL * 1'000'000'000ULL;
+  server::IngestLimits limits;
+  limits.max_records = 64;
+  limits.retention_ns = 3600ULL * 1'000'000'000ULL;
+  try {
+    auto batch = server::decode_ingest_body(
+        std::string_view(reinterpret_cast<const char*>(data), size), limits, kNow);
+    if (batch.records.size() + batch.rejected.total() > limits.max_records) std::abort();
+    for (const Record& r : batch.records) {
+      if (oversize_field(r)) std::abort();
+      for (const TextField& f : record_text_fields())
+        if (!utf8::is_valid(r.*f.member)) std::abort();
+      if (r.start_ns + limits.retention_ns < kNow || r.end_ns < r.start_ns ||
+          r.end_ns > kNow + limits.max_future_ns)
+        std::abort();
+    }
+  } catch (const server::ParamError&) {
+  }
+  return 0;
+}
