@@ -440,7 +440,7 @@ TEST_F(ApiServerTest, ListEndpointsTakeALimitKeepingTheBusiest) {
   EXPECT_EQ(get_json("/api/v1/services?limit=1").size(), 1u);
   EXPECT_EQ(get_json("/api/v1/map?limit=1")["edges"].size(), 0u);
   expect_bad("/api/v1/endpoints?limit=0", "limit");
-  expect_bad("/api/v1/workloads?limit=x", "limit");
+  expect_bad("/api/v1/services?limit=x", "limit");
 }
 
 TEST(ApiServerStart, PortInUseIsAClearError) {
