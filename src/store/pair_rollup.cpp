@@ -41,7 +41,8 @@ void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_vi
 }
 
 void PairRollup::flush() {
-  for (const auto& [k, c] : pending_) {
+  for (const auto& entry : pending_) {
+    const auto& c = entry.second;  // a named reference: clang 14 cannot capture a binding
     auto bind_key = [&c](Stmt& s) {
       s.bind(1, std::string_view(c.a));
       s.bind(2, std::string_view(c.b));
