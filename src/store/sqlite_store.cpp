@@ -398,7 +398,10 @@ std::optional<int64_t> SqliteStore::find_name_id(Db& db, const std::string& name
 }
 
 void SqliteStore::flush_rollup(const Rollup& rollup) {
-  for (const auto& [key, entry] : rollup) {
+  for (const auto& item : rollup) {
+    // Named references: clang 14 cannot capture a structured binding.
+    const auto& key = item.first;
+    const auto& entry = item.second;
     const RollupCell& cell = entry.cell;
     auto bind_key = [&key, &entry](Stmt& s) {
       s.bind(1, std::string_view(entry.service));
