@@ -33,6 +33,11 @@ class NullStore : public store::Store {
   void write_k8s(const store::K8sIngest&) override {}
   std::optional<store::K8sHistory> k8s_history() override { return std::nullopt; }
   std::vector<ClusterEvent> events(const store::EventQuery&) override { return {}; }
+  void write_metrics(const std::vector<store::MetricSample>&) override {}
+  std::vector<store::MetricPoint> metrics(const store::MetricQuery&) override { return {}; }
+  std::vector<store::MetricSeriesInfo> metric_series(const store::MetricSeriesQuery&) override {
+    return {};
+  }
   uint64_t enforce_retention(uint64_t) override { return 0; }
 };
 
