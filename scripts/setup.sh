@@ -6,6 +6,7 @@ set -euo pipefail
 
 build_pkgs=(cmake make g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
   libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+  libmicrohttpd-dev
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev)
 test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgresql-contrib
   libpq-dev mariadb-server mariadb-client libmariadb-dev dnsutils dnsmasq-base iproute2

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/serve_flags.h"
 #include "core/time_format.h"
 
 namespace loupe::cli {
@@ -31,6 +32,8 @@ struct QueryFlags {
   int limit = 20;
   double q = 0.95;
   int step = 60;
+  std::string token_file;  // --token-file, else $LOUPE_TOKEN
+  std::string ca_file;     // trust this CA for an https --server
 };
 
 // Column-aligned output; numeric columns (flagged) are right-aligned.
@@ -95,6 +98,9 @@ std::optional<json> fetch(const QueryFlags& f, const std::string& path,
   }
   client->set_connection_timeout(3);
   client->set_read_timeout(60);
+  if (!f.ca_file.empty()) client->set_ca_cert_path(f.ca_file.c_str());
+  if (std::string token = read_token(f.token_file); !token.empty())
+    client->set_bearer_token_auth(token.c_str());
   auto res = client->Get(path, params, httplib::Headers{});
   if (!res) {
     std::cerr << "loupe query: cannot reach Loupe at " << f.server << ": is `loupe run` running? ("
@@ -109,6 +115,8 @@ std::optional<json> fetch(const QueryFlags& f, const std::string& path,
     if (body.is_object() && body.contains("parameter"))
       std::cerr << " (parameter " << body["parameter"].get<std::string>() << ")";
     std::cerr << "\n";
+    if (res->status == 401)
+      std::cerr << "loupe query: pass the server's token with --token-file or LOUPE_TOKEN\n";
     exit_code = res->status == 400 ? kUsage : kFailure;
     return std::nullopt;
   }
@@ -345,6 +353,9 @@ void register_query(CLI::App& app, int& exit_code) {
     sub->add_option("--since", f->since, "Window: from this long ago until now")
         ->capture_default_str();
     sub->add_flag("--json", f->json, "Print the API's JSON instead of a table");
+    add_token_flag(*sub, f->token_file, "the server expects");
+    sub->add_option("--ca-file", f->ca_file, "PEM CA certificate to trust for an https --server")
+        ->check(CLI::ExistingFile);
   };
   struct Sub {
     const char* name;

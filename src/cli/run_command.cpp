@@ -32,7 +32,8 @@ int run_all_in_one(const RunFlags& f) {
                  "(run with sudo)\n";
   std::unique_ptr<Agent> agent;
   std::unique_ptr<metrics::MetricsSampler> sampler;
-  ServerParts server = open_server(f.serve, /*token=*/"", [&agent, &sampler] {
+  // The agent is built in; remote agents and collectors send to `loupe server`.
+  ServerParts server = open_server(f.serve, /*remote_ingest=*/false, [&agent, &sampler] {
     nlohmann::json status = agent->status();
     status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
     return status;
@@ -79,7 +80,8 @@ void register_run(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* cmd = app.add_subcommand(
       "run", "Capture every request on this host and serve the API and UI (needs root)");
-  add_serve_flags(*cmd, flags->serve);
+  add_serve_flags(*cmd, flags->serve,
+                  "the UI and API clients must send (none: only on a loopback --listen)");
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
   cmd->callback([flags, &exit_code] { exit_code = run_all_in_one(*flags); });

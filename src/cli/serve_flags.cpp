@@ -10,6 +10,7 @@
 #include "alerts/config_file.h"
 #include "core/time_format.h"
 #include "server/static_ui.h"
+#include "store/service_identity.h"
 
 namespace loupe::cli {
 namespace {
@@ -21,9 +22,36 @@ std::string trim(std::string s) {
   return s;
 }
 
+std::string read_file(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CLI::ValidationError(flag, "cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// 127.0.0.0/8, ::1 and localhost: reachable from this machine only.
+bool is_loopback(const std::string& listen) {
+  auto hp = store::split_host_port(listen);
+  std::string host = hp ? hp->first : listen;
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// Tokens that appear in examples, charts and tutorials: the first ones an
+// attacker tries.
+bool is_known_default(std::string token) {
+  std::transform(token.begin(), token.end(), token.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  static const char* const kDefaults[] = {"change-me", "changeme", "change_me", "token",
+                                          "password",  "secret",   "loupe",     "admin",
+                                          "default",   "test",     "example",   "replace-me"};
+  return std::any_of(std::begin(kDefaults), std::end(kDefaults),
+                     [&](const char* d) { return token == d; });
+}
+
 }  // namespace
 
-void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
+void add_serve_flags(CLI::App& cmd, ServeFlags& f, const std::string& token_what_for) {
   cmd.add_option("--listen", f.listen, "Address for the API and UI (HOST:PORT)")
       ->envname("LOUPE_LISTEN")
       ->capture_default_str();
@@ -56,6 +84,34 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f) {
                  "Distinct services kept per host (node, else IP); later ones are stored as "
                  "{other} (0: no cap)")
       ->capture_default_str();
+  add_token_flag(cmd, f.token_file, token_what_for);
+  cmd.add_flag("--insecure", f.insecure,
+               "Allow serving without a token on a non-loopback --listen address (anyone who "
+               "can reach it reads everything)");
+  auto* cert = cmd.add_option("--tls-cert", f.tls_cert, "PEM certificate (chain): serve HTTPS")
+                   ->check(CLI::ExistingFile);
+  auto* key = cmd.add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  cmd.add_option_function<size_t>(
+         "--max-body-mib", [&f](size_t mib) { f.limits.max_body_bytes = mib << 20; },
+         "Largest request body accepted, compressed and after gzip is undone (413 beyond; "
+         "default 16)")
+      ->check(CLI::Range(1, 1024));
+  cmd.add_option("--max-connections", f.limits.max_connections,
+                 "Open connections accepted in total; more are refused")
+      ->check(CLI::Range(16, 1'000'000))
+      ->capture_default_str();
+  cmd.add_option("--max-connections-per-client", f.limits.max_connections_per_client,
+                 "Open connections accepted from one client IP (raise it behind a proxy that "
+                 "carries many agents)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cmd.add_option("--idle-timeout", f.limits.idle_timeout_s,
+                 "Seconds a connection may stay silent before it is closed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
 }
 
 void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for) {
@@ -84,8 +140,25 @@ std::string read_token(const std::string& token_file) {
   return token;
 }
 
-ServerParts open_server(const ServeFlags& f, std::string token,
+void check_exposure(const ServeFlags& f, const std::string& token) {
+  if (!token.empty() && is_known_default(token))
+    throw CLI::ValidationError("--token-file", "the token is a well-known default ('" + token +
+                                                   "'); generate one, e.g. openssl rand -hex 32");
+  if (token.empty() && !f.insecure && !is_loopback(f.listen))
+    throw CLI::ValidationError(
+        "--listen", "refusing to serve " + f.listen +
+                        " without a token: anyone who can reach it could read every request. "
+                        "Pass --token-file (or set LOUPE_TOKEN), listen on 127.0.0.1, or pass "
+                        "--insecure");
+}
+
+ServerParts open_server(const ServeFlags& f, bool remote_ingest,
                         std::function<nlohmann::json()> status_provider) {
+  std::string token = read_token(f.token_file);
+  check_exposure(f, token);
+  if (token.empty() && !is_loopback(f.listen))
+    std::cerr << "loupe: warning: --insecure: no token; anyone who can reach " << f.listen
+              << " can read every request\n";
   auto retention = parse_duration(f.retention);
   if (!retention)
     throw CLI::ValidationError("--retention",
@@ -118,13 +191,22 @@ ServerParts open_server(const ServeFlags& f, std::string token,
       *p.store, store::IngestOptions{.capacity_records = f.queue_records});
   p.api = std::make_unique<server::ApiServer>(
       *p.store, *p.queue,
-      server::ApiOptions{.listen = f.listen,
-                         .ui_dir = std::move(ui_dir),
-                         .token = std::move(token),
-                         .status_provider = std::move(status_provider),
-                         .k8s_retention_ns = *retention,
-                         .alerts = p.alerts.get(),
-                         .ingest_limits = {.retention_ns = *retention}});
+      server::ApiOptions{
+          .listen = f.listen,
+          .ui_dir = std::move(ui_dir),
+          .token = token,
+          // A page on any web site can make the browser call
+          // 127.0.0.1; without a token only the Host/Origin
+          // check keeps it out (DNS rebinding).
+          .remote_ingest = remote_ingest,
+          .local_only = token.empty() && !f.insecure,
+          .tls_cert_pem = f.tls_cert.empty() ? "" : read_file(f.tls_cert, "--tls-cert"),
+          .tls_key_pem = f.tls_key.empty() ? "" : read_file(f.tls_key, "--tls-key"),
+          .limits = f.limits,
+          .status_provider = std::move(status_provider),
+          .k8s_retention_ns = *retention,
+          .alerts = p.alerts.get(),
+          .ingest_limits = {.retention_ns = *retention}});
   return p;
 }
 

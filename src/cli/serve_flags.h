@@ -21,15 +21,22 @@ struct ServeFlags {
   std::string retention = "24h";
   std::string ui_dir;
   size_t queue_records = 1'000'000;  // a burst of a few seconds at full speed
-  std::string alerts_file;  // empty: the built-in rules alone
+  std::string alerts_file;           // empty: the built-in rules alone
   std::string alerts_eval_interval = "15s";
   size_t max_routes_per_service = 500;
   size_t max_services_per_host = 1000;
+  std::string token_file;
+  bool insecure = false;  // serve without a token on a non-loopback address
+  std::string tls_cert;   // PEM files; both or neither
+  std::string tls_key;
+  server::http::Limits limits;
 };
 
 // --listen, --data-dir, --retention, --ui-dir, --queue-records, --alerts,
-// --alerts-eval-interval, --max-routes-per-service, --max-services-per-host.
-void add_serve_flags(CLI::App& cmd, ServeFlags& flags);
+// --alerts-eval-interval, --max-routes-per-service, --max-services-per-host,
+// --token-file, --insecure, --tls-cert, --tls-key and the connection and body
+// limits. `token_what_for` says in --help who must send the token.
+void add_serve_flags(CLI::App& cmd, ServeFlags& flags, const std::string& token_what_for);
 
 // --token-file PATH, falling back to $LOUPE_TOKEN.
 void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for);
@@ -40,9 +47,16 @@ void add_ca_file_flag(CLI::App& cmd, std::string& ca_file);
 // empty file.
 std::string read_token(const std::string& token_file);
 
+// Refuses what would expose the data: no token on a non-loopback --listen
+// (unless --insecure), or a token that ships as an example somewhere
+// ("change-me", "token"...). Throws CLI::ValidationError.
+void check_exposure(const ServeFlags& flags, const std::string& token);
+
 // The embedded store, its ingest queue and the API server in front of them,
-// opened from the flags, with the alert engine; nothing is started yet.
-// Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
+// opened from the flags (token from --token-file or $LOUPE_TOKEN, checked
+// with check_exposure), with the alert engine; nothing is started yet.
+// `loupe run` passes remote_ingest = false. Throws CLI::ValidationError (bad
+// flag or alerts file), store::StoreError.
 struct ServerParts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::IngestQueue> queue;
@@ -52,7 +66,7 @@ struct ServerParts {
   void start();  // the API, then the alert engine (which links to the API's URL)
   void stop();   // the reverse, then writes what is queued
 };
-ServerParts open_server(const ServeFlags& flags, std::string token,
+ServerParts open_server(const ServeFlags& flags, bool remote_ingest,
                         std::function<nlohmann::json()> status_provider);
 
 }  // namespace loupe::cli

@@ -12,24 +12,14 @@ namespace {
 
 struct ServerFlags {
   ServeFlags serve;
-  std::string token_file;
 };
 
-bool is_loopback(const std::string& listen) {
-  return listen.starts_with("127.") || listen.starts_with("localhost:") ||
-         listen.starts_with("[::1]:");
-}
-
 int run_server(const ServerFlags& f) {
-  std::string token = read_token(f.token_file);
-  ServerParts server = open_server(f.serve, token, {});
+  ServerParts server = open_server(f.serve, /*remote_ingest=*/true, {});
   install_stop_signals();
   server.start();
   std::cerr << "loupe server: serving " << server.api->url() << " (API at /api/v1, data in "
             << f.serve.data_dir << ", retention " << f.serve.retention << "); Ctrl-C to stop\n";
-  if (token.empty() && !is_loopback(f.serve.listen))
-    std::cerr << "loupe server: warning: no token: anyone who can reach " << f.serve.listen
-              << " can send records; pass --token-file or set LOUPE_TOKEN\n";
   wait_for_stop();
   server.stop();  // writes what is still queued
   auto s = server.queue->stats();
@@ -44,9 +34,9 @@ void register_server(CLI::App& app, int& exit_code) {
   auto f = std::make_shared<ServerFlags>();
   CLI::App* cmd = app.add_subcommand(
       "server", "Store records and serve the JSON API and web UI, without capturing (no root)");
-  add_serve_flags(*cmd, f->serve);
-  add_token_flag(*cmd, f->token_file,
-                 "remote agents and the cluster collector must send (none: no authentication)");
+  add_serve_flags(*cmd, f->serve,
+                  "every API client must send: remote agents, the cluster collector, the UI, "
+                  "loupe query (none: only on a loopback --listen)");
   cmd->callback([f, &exit_code] { exit_code = run_server(*f); });
 }
 

@@ -1,7 +1,8 @@
 // Alerting routes of the API (docs/api.md): alerts, rules with their last
 // evaluation, and silences. Without an engine (tests that build a bare
-// ApiServer) they answer 404 like any unknown route.
-#include <httplib.h>
+// ApiServer) they answer 404 like any unknown route. The HTTP layer checks
+// the token before any of them runs (reads included).
+#include <algorithm>
 
 #include "server/api_handler.h"
 #include "server/api_server.h"
@@ -12,10 +13,9 @@ void ApiServer::alert_routes() {
   using nlohmann::json;
   if (!options_.alerts) return;
   alerts::Engine& engine = *options_.alerts;
-  auto& s = *http_;
+  auto& s = router_;
 
-  s.Get("/api/v1/alerts",
-        json_handler([&engine](const httplib::Request& req, httplib::Response& res) {
+  s.get("/api/v1/alerts", json_handler([&engine](const http::Request& req, http::Response& res) {
           std::optional<alerts::AlertState> state;
           if (auto text = get_string(req.params, "state")) {
             state = alerts::alert_state_from_string(*text);
@@ -26,19 +26,15 @@ void ApiServer::alert_routes() {
           send_json(res, engine.alerts_json(state));
         }));
 
-  s.Get("/api/v1/alerts/rules",
-        json_handler([&engine](const httplib::Request&, httplib::Response& res) {
+  s.get("/api/v1/alerts/rules", json_handler([&engine](const http::Request&, http::Response& res) {
           send_json(res, engine.rules_json());
         }));
 
-  s.Get("/api/v1/silences",
-        json_handler([&engine](const httplib::Request&, httplib::Response& res) {
+  s.get("/api/v1/silences", json_handler([&engine](const http::Request&, http::Response& res) {
           send_json(res, engine.silences_json());
         }));
 
-  s.Post("/api/v1/silences",
-         json_handler([this, &engine](const httplib::Request& req, httplib::Response& res) {
-           if (!authorized(req, res)) return;
+  s.post("/api/v1/silences", json_handler([&engine](const http::Request& req, http::Response& res) {
            auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
            if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
            try {
@@ -48,16 +44,23 @@ void ApiServer::alert_routes() {
            }
          }));
 
-  s.Delete(R"(/api/v1/silences/([0-9a-f]+))",
-           json_handler([this, &engine](const httplib::Request& req, httplib::Response& res) {
-             if (!authorized(req, res)) return;
-             std::string id = req.matches[1];
-             if (!engine.expire_silence(id)) {
-               send_json(res, error_json("no silence with id " + id, "id"), 404);
-               return;
-             }
-             send_json(res, json{{"expired", id}});
-           }));
+  static const std::string kSilence = "/api/v1/silences/";
+  s.add_prefix("DELETE", kSilence,
+               json_handler([&engine](const http::Request& req, http::Response& res) {
+                 std::string id = req.path.substr(kSilence.size());
+                 bool is_id = std::all_of(id.begin(), id.end(), [](char c) {
+                   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                 });
+                 if (!is_id) {
+                   send_json(res, error_json("no such API endpoint: DELETE " + req.path), 404);
+                   return;
+                 }
+                 if (!engine.expire_silence(id)) {
+                   send_json(res, error_json("no silence with id " + id, "id"), 404);
+                   return;
+                 }
+                 send_json(res, json{{"expired", id}});
+               }));
 }
 
 }  // namespace loupe::server

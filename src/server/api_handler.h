@@ -2,8 +2,6 @@
 // the wrapper that turns exceptions into JSON errors.
 #pragma once
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -13,13 +11,14 @@
 
 #include "server/api_json.h"
 #include "server/api_params.h"
+#include "server/http/message.h"
 
 namespace loupe::server {
 
 // Records are cleaned when built (core/record_limits.h), but a store written
 // by an older Loupe can hold any bytes: those become U+FFFD here rather than
 // a failed response.
-inline void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
+inline void send_json(http::Response& res, const nlohmann::json& body, int status = 200) {
   res.status = status;
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   "application/json");
@@ -46,8 +45,8 @@ void keep_busiest(std::vector<T>& items, std::optional<size_t> limit) {
 // Runs a handler, mapping ParamError to 400 and anything else to 500, so
 // every failure reaches the client as JSON saying what went wrong.
 template <typename F>
-httplib::Server::Handler json_handler(F f) {
-  return [f](const httplib::Request& req, httplib::Response& res) {
+http::Handler json_handler(F f) {
+  return [f](const http::Request& req, http::Response& res) {
     try {
       f(req, res);
     } catch (const ParamError& e) {

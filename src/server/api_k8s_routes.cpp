@@ -1,7 +1,5 @@
 // Kubernetes routes of the API (docs/api.md): the collector's ingest,
 // cluster events, and the inventory (workloads, pods, nodes) with RED.
-#include <httplib.h>
-
 #include "core/time_format.h"
 #include "server/api_handler.h"
 #include "server/api_server.h"
@@ -11,18 +9,16 @@ namespace loupe::server {
 
 void ApiServer::k8s_routes() {
   using nlohmann::json;
-  auto& s = *http_;
+  auto& s = router_;
 
-  s.Post("/api/v1/k8s/ingest",
-         json_handler([this](const httplib::Request& req, httplib::Response& res) {
-           if (!authorized(req, res)) return;
-           // httplib has already undone Content-Encoding: gzip.
+  s.post("/api/v1/k8s/ingest", json_handler([this](const http::Request& req, http::Response& res) {
+           // The HTTP layer has checked the token and undone Content-Encoding.
            auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
            if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
            send_json(res, cluster_->ingest(body, now_unix_ns()));
          }));
 
-  s.Get("/api/v1/events", json_handler([this](const httplib::Request& req, httplib::Response& res) {
+  s.get("/api/v1/events", json_handler([this](const http::Request& req, http::Response& res) {
           store::EventQuery q;
           q.namespace_ = get_string(req.params, "namespace");
           q.object = get_string(req.params, "object");
@@ -35,7 +31,7 @@ void ApiServer::k8s_routes() {
           send_json(res, out);
         }));
 
-  auto inventory_query = [](const httplib::Request& req) {
+  auto inventory_query = [](const http::Request& req) {
     InventoryQuery q;
     q.now_ns = now_unix_ns();
     q.namespace_ = get_string(req.params, "namespace");
@@ -44,17 +40,17 @@ void ApiServer::k8s_routes() {
     return q;
   };
 
-  s.Get("/api/v1/workloads",
-        json_handler([this, inventory_query](const httplib::Request& req, httplib::Response& res) {
+  s.get("/api/v1/workloads",
+        json_handler([this, inventory_query](const http::Request& req, http::Response& res) {
           send_json(res, workloads_json(cluster_->model(), store_, inventory_query(req)));
         }));
 
-  s.Get("/api/v1/pods",
-        json_handler([this, inventory_query](const httplib::Request& req, httplib::Response& res) {
+  s.get("/api/v1/pods",
+        json_handler([this, inventory_query](const http::Request& req, http::Response& res) {
           send_json(res, pods_json(cluster_->model(), store_, inventory_query(req)));
         }));
 
-  s.Get("/api/v1/nodes", json_handler([this](const httplib::Request&, httplib::Response& res) {
+  s.get("/api/v1/nodes", json_handler([this](const http::Request&, http::Response& res) {
           send_json(res, nodes_json(cluster_->model()));
         }));
 }

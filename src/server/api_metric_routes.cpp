@@ -1,8 +1,6 @@
 // Metric routes of the API (docs/api.md, docs/metrics.md): the agents'
 // metric ingest, time series, the catalog of metric names and the list of
 // series that exist.
-#include <httplib.h>
-
 #include <array>
 
 #include "core/time_format.h"
@@ -63,20 +61,18 @@ void ApiServer::ingest_metrics(std::vector<MetricSample> samples,
 }
 
 void ApiServer::metric_routes() {
-  auto& s = *http_;
+  auto& s = router_;
 
-  s.Post("/api/v1/metrics/ingest",
-         json_handler([this](const httplib::Request& req, httplib::Response& res) {
-           if (!authorized(req, res)) return;
-           // httplib has already undone Content-Encoding: gzip.
+  s.post("/api/v1/metrics/ingest",
+         json_handler([this](const http::Request& req, http::Response& res) {
+           // The HTTP layer has checked the token and undone Content-Encoding.
            MetricIngest in = decode_metric_ingest(req.body);
            size_t n = in.samples.size(), kills = in.oom_kills.size();
            ingest_metrics(std::move(in.samples), in.oom_kills);
            send_json(res, json{{"accepted", n}, {"oom_kills", kills}});
          }));
 
-  s.Get("/api/v1/metrics",
-        json_handler([this](const httplib::Request& req, httplib::Response& res) {
+  s.get("/api/v1/metrics", json_handler([this](const http::Request& req, http::Response& res) {
           store::MetricQuery q;
           q.entity = get_entity(req.params, true);
           q.name = require_string(req.params, "name");
@@ -92,15 +88,14 @@ void ApiServer::metric_routes() {
           send_json(res, out);
         }));
 
-  s.Get("/api/v1/metrics/catalog",
-        json_handler([](const httplib::Request&, httplib::Response& res) {
+  s.get("/api/v1/metrics/catalog", json_handler([](const http::Request&, http::Response& res) {
           json out = json::array();
           for (const MetricInfo& m : metric_catalog()) out.push_back(to_json(m));
           send_json(res, out);
         }));
 
-  s.Get("/api/v1/metrics/series",
-        json_handler([this](const httplib::Request& req, httplib::Response& res) {
+  s.get("/api/v1/metrics/series",
+        json_handler([this](const http::Request& req, http::Response& res) {
           store::MetricSeriesQuery q;
           if (std::string e = get_entity(req.params, false); !e.empty()) q.entity = e;
           q.name = get_string(req.params, "name");

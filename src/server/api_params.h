@@ -4,12 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "core/record.h"
+#include "server/http/message.h"
 #include "store/store.h"
 
 namespace loupe::server {
@@ -24,8 +24,8 @@ class ParamError : public std::runtime_error {
   std::string parameter_;
 };
 
-// The decoded query string (httplib's Request::params, first value wins).
-using Params = std::multimap<std::string, std::string>;
+// The decoded query string (http::Request::params, first value wins).
+using Params = http::QueryParams;
 
 constexpr uint64_t kDefaultWindowNs = 15ULL * 60 * 1'000'000'000ULL;
 constexpr size_t kMaxLatencyPoints = 10'000;

@@ -14,21 +14,15 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 #include "alerts/engine.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
+#include "server/http/server.h"
 #include "server/pending_enrichment.h"
 #include "server/ingest_decode.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace loupe::server {
 
@@ -40,7 +34,15 @@ class ApiError : public std::runtime_error {
 struct ApiOptions {
   std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free one
   std::string ui_dir;                     // built UI; empty or missing -> a help page at /
-  std::string token;                      // non-empty: POST /api/v1/ingest needs "Bearer <token>"
+  std::string token;  // non-empty: every /api/ route needs "Authorization: Bearer <token>"
+  // False (`loupe run`): the ingest routes refuse every request; the
+  // embedded agent pushes to the queue directly.
+  bool remote_ingest = true;
+  // Refuse requests whose Host or Origin is not this machine (DNS rebinding).
+  bool local_only = false;
+  std::string tls_cert_pem;  // both set: HTTPS
+  std::string tls_key_pem;
+  http::Limits limits;
   // Agent health for /api/v1/status ("agent" key): kernel features, probes,
   // events seen/dropped... Called on the HTTP thread; must be thread-safe.
   std::function<nlohmann::json()> status_provider;
@@ -68,7 +70,8 @@ class ApiServer {
   // user-facing message when the address cannot be bound.
   void start();
   void stop();
-  // "http://127.0.0.1:8080" (the bound port when options.listen asked for 0).
+  // "http://127.0.0.1:8080" (the bound port when options.listen asked for 0;
+  // https with TLS).
   std::string url() const;
 
   // Records from an embedded agent (`loupe run`); /api/v1/ingest does the
@@ -88,7 +91,7 @@ class ApiServer {
   void metric_routes();
   void agent_routes();
   void alert_routes();
-  bool authorized(const httplib::Request& req, httplib::Response& res) const;
+  http::Handler fallback() const;
 
   store::Store& store_;
   store::IngestQueue& queue_;
@@ -96,10 +99,8 @@ class ApiServer {
   std::unique_ptr<ClusterModel> cluster_;
   std::unique_ptr<AgentStatsBoard> agents_ = std::make_unique<AgentStatsBoard>();
   std::unique_ptr<PendingEnrichment> pending_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
-  std::string host_;
-  int port_ = 0;
+  http::Router router_;
+  std::unique_ptr<http::Server> http_;
   std::chrono::steady_clock::time_point started_;
 
   // What /api/v1/ingest refused since start, for /api/v1/status.

@@ -13,7 +13,7 @@ echo "s3cret-token" > "$WORK/token"
 
 start_server() { start_loupe_server "$API_PORT" "$WORK/token"; }
 service_requests() {
-  curl -s "$API/api/v1/services?from=$(($(date +%s) - 1800))" |
+  curl -s -H "Authorization: Bearer s3cret-token" "$API/api/v1/services?from=$(($(date +%s) - 1800))" |
     jq "[.[] | select(.name==\"python3:$APP_PORT\") | .requests] | add // 0"
 }
 wait_requests() {  # wait_requests N
@@ -34,15 +34,15 @@ python3 "$HERE/mix_client.py" "$APP_PORT"
 wait_requests 450
 assert_eq "records shipped by the agent (server side)" 450 "$(service_requests)"
 assert_eq "node name stamped on records" '"node-a"' \
-  "$(curl -s "$API/api/v1/requests?service=python3:$APP_PORT&limit=1" | jq '.[0].node')"
+  "$(curl -s -H "Authorization: Bearer s3cret-token" "$API/api/v1/requests?service=python3:$APP_PORT&limit=1" | jq '.[0].node')"
 # Node metrics ship every --metrics-interval (10 s): the first tick's
 # levels are there already.
 for i in $(seq 1 50); do
-  [[ $(curl -s "$API/api/v1/metrics/series?entity=node&name=node-a" | jq length) -gt 0 ]] && break
+  [[ $(curl -s -H "Authorization: Bearer s3cret-token" "$API/api/v1/metrics/series?entity=node&name=node-a" | jq length) -gt 0 ]] && break
   sleep 0.2
 done
 assert_eq "node memory metric shipped by the agent" "$(awk '/^MemTotal:/ { print $2 * 1024 }' /proc/meminfo)" \
-  "$(curl -s "$API/api/v1/metrics?entity=node&name=node-a&metric=node_memory_total_bytes&step=10" | jq '.[-1].value | floor')"
+  "$(curl -s -H "Authorization: Bearer s3cret-token" "$API/api/v1/metrics?entity=node&name=node-a&metric=node_memory_total_bytes&step=10" | jq '.[-1].value | floor')"
 assert_eq "ingest without the token" 401 \
   "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{"records":[]}' "$API/api/v1/ingest")"
 

@@ -3,6 +3,7 @@ import { ErrorsCtx, useErrorRegistry } from './api';
 import { ErrorBanner } from './components/ErrorBanner';
 import { Empty } from './components/States';
 import { TimeRangePicker } from './components/TimeRangePicker';
+import { TokenPrompt } from './components/TokenPrompt';
 import { NAV, matchRoute } from './nav';
 import { Link, sharedQuery, useLocation, withQuery } from './router';
 import { TimeProvider } from './timerange';
@@ -55,6 +56,7 @@ export function App() {
               <TimeRangePicker />
             </header>
             <ErrorBanner errors={[...errors.values()]} />
+            <TokenPrompt />
             <div className="content">
               {Page ? (
                 <Page key={m!.entry.key + JSON.stringify(m!.params)} params={m!.params} />

@@ -1,6 +1,7 @@
 // JSON API client and the data-fetching hook. Every failed call is reported to
 // the error banner (see ErrorBanner) instead of being swallowed.
 import { createContext, useContext, useEffect, useId, useRef, useState } from 'react';
+import { authHeaders, tokenRejected } from './auth';
 import { useTimeRange } from './timerange';
 
 export const API_BASE = '/api/v1';
@@ -32,7 +33,7 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
   const url = apiUrl(path, params);
   let res: Response;
   try {
-    res = await fetch(url, { signal, headers: { Accept: 'application/json' } });
+    res = await fetch(url, { signal, headers: { Accept: 'application/json', ...authHeaders() } });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError('Cannot reach the Loupe server. Is it still running?', 0, url);
@@ -43,6 +44,10 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
     body = text ? JSON.parse(text) : undefined;
   } catch {
     /* not JSON */
+  }
+  if (res.status === 401) {
+    tokenRejected();  // the TokenPrompt asks for it and reloads
+    throw new ApiError('This Loupe server needs its access token.', 401, url);
   }
   if (!res.ok) {
     const b = (body || {}) as { error?: unknown; message?: unknown; parameter?: unknown };
@@ -133,6 +138,12 @@ export function useApi<T>(path: string | null, params: Params = {}, opts: { allo
       (e: unknown) => {
         if (ac.signal.aborted) return;
         const err = e instanceof ApiError ? e : new ApiError(String(e), 0, key);
+        if (err.status === 401) {
+          // The token prompt is up; no banner on top of it.
+          setState((s) => ({ ...s, loading: false, key, identity }));
+          set(id, null);
+          return;
+        }
         if (opts.allow404 && err.status === 404) {
           setState({ data: undefined, error: undefined, loading: false, notFound: true, key, identity });
           set(id, null);

@@ -259,6 +259,8 @@ TEST_F(ApiServerTest, IngestWithTokenAndGzip) {
   EXPECT_EQ(json::parse(res->body)["accepted"], 5);
 
   queue_->flush();
+  EXPECT_EQ(client_->Get("/api/v1/requests")->status, 401);  // reads need the token too
+  client_->set_bearer_token_auth("s3cret");
   json j = get_json("/api/v1/requests?route=/ingested&limit=100");
   EXPECT_EQ(j.size(), 8u);
 }
