@@ -3,12 +3,13 @@
 
   http_attacks.py chunked PORT PATH MIB [TOKEN]  -> HTTP status of a chunked upload of MIB MiB
   http_attacks.py gzipbomb PORT PATH [TOKEN]     -> status of ~510 KB of gzip that inflates to 512 MiB
-  http_attacks.py biglength PORT PATH [TOKEN]    -> status of a request announcing a 10 GB body
+  http_attacks.py biglength PORT PATH [TOKEN]    -> "<status> <body is a JSON error>" for a 10 GB Content-Length
   http_attacks.py flood PORT N SECONDS [TOKEN]   -> holds N idle/slow connections from 127.0.0.2-9 and
                                                     prints "<slowest status ms> <connections still open>"
   http_attacks.py perclient PORT N               -> opens N idle connections from 127.0.0.10; prints how
                                                     many the server refused
 """
+import select
 import socket
 import sys
 import time
@@ -29,27 +30,38 @@ def head(path, token, extra):
     return (h + extra + "\r\n").encode()
 
 
-def status_of(s):
-    """The status code the server answered, or 0 if it closed without one."""
+def answer_of(s):
+    """What the server answered until it closed (b"" if nothing)."""
     s.settimeout(30)
     data = b""
     try:
-        while b"\r\n" not in data:
-            chunk = s.recv(4096)
+        while True:
+            chunk = s.recv(65536)
             if not chunk:
                 break
             data += chunk
     except OSError:
         pass
     s.close()
-    parts = data.split(b" ", 2)
+    return data
+
+
+def status_of(s):
+    """The status code the server answered, or 0 if it closed without one."""
+    parts = answer_of(s).split(b" ", 2)
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
 def send_all(s, data):
-    """Sends until done or the server stops reading (it answered early)."""
+    """Sends until done, or until the server answers early (then stops, so
+    the answer is read rather than lost to a reset)."""
+    view = memoryview(data)
     try:
-        s.sendall(data)
+        while view:
+            readable, _, _ = select.select([s], [s], [], 30)
+            if readable:
+                return False
+            view = view[s.send(view[:65536]):]
         return True
     except OSError:
         return False
@@ -85,9 +97,15 @@ def gzipbomb(port, path, token=None):
 
 
 def biglength(port, path, token=None):
+    """Status, and whether the body is a JSON error."""
     s = connect(port)
-    send_all(s, head(path, token, "Content-Length: 10000000000\r\n") + b"{")
-    return status_of(s)
+    send_all(s, head(path, token, "Content-Length: 10000000000\r\n"))
+    data = answer_of(s)
+    parts = data.split(b" ", 2)
+    code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    body = data.split(b"\r\n\r\n", 1)[-1]
+    is_json_error = body.startswith(b'{"error":')
+    return f"{code} {'true' if is_json_error else 'false'}"
 
 
 def status_ms(port, token):

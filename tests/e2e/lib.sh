@@ -67,11 +67,11 @@ start_loupe_server() {
   wait_for_port "$1"
 }
 
-# wait_for_line FILE PATTERN PID: until FILE has a line matching PATTERN;
-# exits the test with FILE's content if PID dies first.
+# wait_for_line FILE PATTERN PID: until FILE has a line matching PATTERN
+# (at most 30 s); exits the test with FILE's content if PID dies first.
 wait_for_line() {
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do
     grep -q "$2" "$1" 2> /dev/null && return 0
     kill -0 "$3" 2> /dev/null || { cat "$1" >&2; exit 1; }
     sleep 0.1

@@ -17,7 +17,7 @@ API="http://127.0.0.1:$PORT"
   > /dev/null 2> "$WORK/server.err" &
 SERVER_PID=$!
 PIDS+=($SERVER_PID)
-wait_for_port "$PORT"
+wait_for_line "$WORK/server.err" "serving" $SERVER_PID
 kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
 BASE_KIB=$(kib VmRSS)
 peak_growth_mib() { echo $((($(kib VmHWM) - BASE_KIB) / 1024)); }
@@ -40,10 +40,8 @@ assert_eq "gzip bomb (512 MiB inflated), no token" 401 "$status"
 assert_eq "gzip bomb, with the token" "413" "$($ATTACK gzipbomb "$PORT" /api/v1/ingest "$TOKEN" | cut -d' ' -f1)"
 assert_eq "gzip bomb to the Kubernetes ingest, with the token" "413" \
   "$($ATTACK gzipbomb "$PORT" /api/v1/k8s/ingest "$TOKEN" | cut -d' ' -f1)"
-assert_eq "Content-Length: 10 GB, with the token" 413 "$($ATTACK biglength "$PORT" /api/v1/ingest "$TOKEN")"
-assert_eq "413 body is a JSON error" "true" \
-  "$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-      --data-binary @<(head -c $((17 << 20)) /dev/zero | tr '\0' ' ') "$API/api/v1/ingest" | jq 'has("error")')"
+assert_eq "Content-Length: 10 GB, with the token: status, JSON error" "413 true" \
+  "$($ATTACK biglength "$PORT" /api/v1/ingest "$TOKEN")"
 assert_le "peak RSS growth over all body attacks (MiB)" 70 "$(peak_growth_mib)"
 
 log "2,000 idle and slow connections: status still answers within 1 s"
@@ -75,7 +73,7 @@ done
 INSECURE_PORT=$(free_port)
 "$LOUPE" server --listen "0.0.0.0:$INSECURE_PORT" --data-dir "$WORK/d3" --insecure > /dev/null 2> "$WORK/insecure.err" &
 PIDS+=($!)
-wait_for_port "$INSECURE_PORT"
+wait_for_line "$WORK/insecure.err" "serving" $!
 assert_eq "--insecure on 0.0.0.0 serves" 200 "$(code "http://127.0.0.1:$INSECURE_PORT/api/v1/status")"
 grep -q "warning: --insecure" "$WORK/insecure.err" && pass "--insecure warns" || fail "no warning"
 
@@ -86,7 +84,7 @@ TLS_PORT=$(free_port)
 "$LOUPE" server --listen "127.0.0.1:$TLS_PORT" --data-dir "$WORK/d4" --token-file "$WORK/token" \
   --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" > /dev/null 2> "$WORK/tls.err" &
 PIDS+=($!)
-wait_for_port "$TLS_PORT"
+wait_for_line "$WORK/tls.err" "serving" $!
 assert_eq "HTTPS status with the token" 200 \
   "$(code --cacert "$WORK/tls.crt" -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$TLS_PORT/api/v1/status")"
 assert_eq "HTTPS without the token" 401 "$(code --cacert "$WORK/tls.crt" "https://127.0.0.1:$TLS_PORT/api/v1/status")"

@@ -1,6 +1,7 @@
 #include "server/http/server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -286,6 +287,13 @@ void Server::start() {
   bool tls = !options_.tls_cert_pem.empty() || !options_.tls_key_pem.empty();
   if (tls && (options_.tls_cert_pem.empty() || options_.tls_key_pem.empty()))
     throw StartError("TLS needs both a certificate and its key: pass --tls-cert and --tls-key");
+
+  // Request bodies are megabytes, built on the event-loop threads. With
+  // glibc's adaptive threshold, a freed body raises the mmap threshold and
+  // the next ones come from per-thread arenas that keep the memory: four
+  // threads could hold four bodies' worth for good. A fixed threshold keeps
+  // every large buffer mmapped, so it goes back to the system when freed.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   const Limits& lim = options_.limits;
   unsigned threads = std::max(1u, lim.threads);
