@@ -32,8 +32,7 @@ int run_all_in_one(const RunFlags& f) {
                  "(run with sudo)\n";
   std::unique_ptr<Agent> agent;
   std::unique_ptr<metrics::MetricsSampler> sampler;
-  // The agent is built in; remote agents and collectors send to `loupe server`.
-  ServerParts server = open_server(f.serve, /*remote_ingest=*/false, [&agent, &sampler] {
+  ServerParts server = open_server(f.serve, RemoteIngest::WithTokenOnly, [&agent, &sampler] {
     nlohmann::json status = agent->status();
     status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
     return status;

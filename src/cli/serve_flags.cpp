@@ -152,7 +152,7 @@ void check_exposure(const ServeFlags& f, const std::string& token) {
                         "--insecure");
 }
 
-ServerParts open_server(const ServeFlags& f, bool remote_ingest,
+ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider) {
   std::string token = read_token(f.token_file);
   check_exposure(f, token);
@@ -198,7 +198,7 @@ ServerParts open_server(const ServeFlags& f, bool remote_ingest,
           // A page on any web site can make the browser call
           // 127.0.0.1; without a token only the Host/Origin
           // check keeps it out (DNS rebinding).
-          .remote_ingest = remote_ingest,
+          .remote_ingest = remote_ingest == RemoteIngest::Open || !token.empty(),
           .local_only = token.empty() && !f.insecure,
           .tls_cert_pem = f.tls_cert.empty() ? "" : read_file(f.tls_cert, "--tls-cert"),
           .tls_key_pem = f.tls_key.empty() ? "" : read_file(f.tls_key, "--tls-key"),

@@ -55,8 +55,7 @@ void check_exposure(const ServeFlags& flags, const std::string& token);
 // The embedded store, its ingest queue and the API server in front of them,
 // opened from the flags (token from --token-file or $LOUPE_TOKEN, checked
 // with check_exposure), with the alert engine; nothing is started yet.
-// `loupe run` passes remote_ingest = false. Throws CLI::ValidationError (bad
-// flag or alerts file), store::StoreError.
+// Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
 struct ServerParts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::IngestQueue> queue;
@@ -66,7 +65,13 @@ struct ServerParts {
   void start();  // the API, then the alert engine (which links to the API's URL)
   void stop();   // the reverse, then writes what is queued
 };
-ServerParts open_server(const ServeFlags& flags, bool remote_ingest,
+// Whether POST /api/v1/ingest, /k8s/ingest and /metrics/ingest are open.
+enum class RemoteIngest {
+  Open,           // `loupe server`: agents and the collector send here
+  WithTokenOnly,  // `loupe run`: its agent is built in; only a token holder
+                  // (a `loupe cluster` on a one-node cluster) may send
+};
+ServerParts open_server(const ServeFlags& flags, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider);
 
 }  // namespace loupe::cli

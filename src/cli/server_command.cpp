@@ -15,7 +15,7 @@ struct ServerFlags {
 };
 
 int run_server(const ServerFlags& f) {
-  ServerParts server = open_server(f.serve, /*remote_ingest=*/true, {});
+  ServerParts server = open_server(f.serve, RemoteIngest::Open, {});
   install_stop_signals();
   server.start();
   std::cerr << "loupe server: serving " << server.api->url() << " (API at /api/v1, data in "

@@ -39,14 +39,19 @@ void ApiServer::start() {
   if (!options_.remote_ingest)
     closed_paths = {"/api/v1/ingest", "/api/v1/k8s/ingest", "/api/v1/metrics/ingest"};
   http_ = std::make_unique<http::Server>(
-      router_, http::ServerOptions{.listen = options_.listen,
-                                   .tls_cert_pem = options_.tls_cert_pem,
-                                   .tls_key_pem = options_.tls_key_pem,
-                                   .limits = options_.limits,
-                                   .access = {.token = options_.token,
-                                              .local_only = options_.local_only,
-                                              .listen_host = hp->first,
-                                              .closed_paths = closed_paths}});
+      router_, http::ServerOptions{
+                   .listen = options_.listen,
+                   .tls_cert_pem = options_.tls_cert_pem,
+                   .tls_key_pem = options_.tls_key_pem,
+                   .limits = options_.limits,
+                   .access = {.token = options_.token,
+                              .local_only = options_.local_only,
+                              .listen_host = hp->first,
+                              .closed_paths = closed_paths,
+                              .closed_reason = "this Loupe takes no remote ingest (loupe run "
+                                               "without a token captures locally only); send "
+                                               "to a `loupe server`, or give loupe run "
+                                               "--token-file"}});
   try {
     http_->start();
   } catch (const http::StartError& e) {

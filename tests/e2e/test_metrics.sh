@@ -123,8 +123,11 @@ unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT LOUPE_TOKEN
 
 API_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"
+# With a token `loupe run` takes the collector's snapshot (without one it
+# takes no remote ingest at all).
+openssl rand -hex 16 > "$WORK/loupe.token"
 "$LOUPE" run --listen 127.0.0.1:$API_PORT --data-dir "$WORK/data" --metrics-interval ${INTERVAL}s \
-  > "$WORK/run.out" 2> "$WORK/run.err" &
+  --token-file "$WORK/loupe.token" > "$WORK/run.out" 2> "$WORK/run.err" &
 RUN_PID=$!
 PIDS+=($RUN_PID)
 for _ in $(seq 100); do
@@ -132,8 +135,8 @@ for _ in $(seq 100); do
   kill -0 $RUN_PID 2> /dev/null || { cat "$WORK/run.err" >&2; exit 1; }
   sleep 0.1
 done
-api() { curl -s "$API$1"; }
-"$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" --once
+api() { curl -s -H "Authorization: Bearer $(cat "$WORK/loupe.token")" "$API$1"; }
+"$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" --token-file "$WORK/loupe.token" --once
 HOST=$(hostname)
 assert_eq "OOM tracepoint attached" true "$(api /api/v1/status | jq .agent.metrics.oom_tracepoint)"
 
@@ -233,13 +236,13 @@ assert_eq "tcp_connects" 0 "$(tcp tcp_connects)"
 assert_eq "tcp_connect_failures of the workload" 3 \
   "$(api "/api/v1/metrics?entity=workload&name=$NS/StatefulSet/burner&metric=tcp_connect_failures&from=$MINUTE&step=60" | jq '[.[].value] | add')"
 
-out=$("$LOUPE" query metrics --server "$API" --entity pod --name $NS/burner-0 --metric cpu_throttled_ratio --step 10)
+out=$("$LOUPE" query metrics --server "$API" --token-file "$WORK/loupe.token" --entity pod --name $NS/burner-0 --metric cpu_throttled_ratio --step 10)
 grep -qE '^[0-9-]+ [0-9:]+ +0\.[5-9]|^[0-9-]+ [0-9:]+ +1$' <<< "$out" && pass "loupe query metrics prints the throttling" ||
   fail "query metrics: $out"
 assert_ge "v2 tree read too: PSI series of the burner" 1 \
   "$(api "/api/v1/metrics/series?name=$NS/burner-0/burner" | jq '[.[] | select(.metric == "psi_cpu_some_percent")] | length')"
 
-out=$("$LOUPE" query events --server "$API" --reason OOMKilled)
+out=$("$LOUPE" query events --server "$API" --token-file "$WORK/loupe.token" --reason OOMKilled)
 grep -q "hog-0" <<< "$out" && pass "loupe query events shows the kernel OOM kill" || fail "query events: $out"
 
 kill -INT $RUN_PID

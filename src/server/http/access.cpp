@@ -60,8 +60,8 @@ std::optional<Response> check_access(const AccessPolicy& policy, const Request& 
   if (std::find(policy.closed_paths.begin(), policy.closed_paths.end(), head.path) !=
       policy.closed_paths.end()) {
     Response res;
-    res.set_error(403, "this Loupe takes no remote ingest on " + head.path +
-                           " (loupe run captures locally); send to a `loupe server`");
+    res.set_error(403,
+                  policy.closed_reason.empty() ? head.path + " is closed" : policy.closed_reason);
     return res;
   }
   if (policy.local_only) {

@@ -20,7 +20,8 @@ struct AccessPolicy {
   std::string token;        // non-empty: /api/ needs it
   bool local_only = false;  // Host/Origin must be an IP literal, "localhost" or listen_host
   std::string listen_host;  // the --listen host, also accepted as Host
-  std::vector<std::string> closed_paths;  // 403 whatever the credentials
+  std::vector<std::string> closed_paths;  // 403 whatever the credentials...
+  std::string closed_reason;              // ...saying this
 };
 
 // nullopt: go on; otherwise the response to send (401, 403) without reading
