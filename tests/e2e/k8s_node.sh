@@ -84,12 +84,17 @@ teardown_node() {
 # An HTTP/1.1 server for pods: `in_pod ... python3 "$POD_SERVER" PORT 0.0.0.0`.
 POD_SERVER="$LOUPE_SRC/tests/e2e/http_server.py"
 
-# start_run: `loupe run` on a free port; sets API and RUN_PID.
+# start_run: `loupe run` on a free port, with a token (without one it
+# takes no remote ingest, so no collector snapshot); sets API, RUN_PID and
+# LOUPE_TOKEN, which `loupe cluster` and `loupe query` read.
 start_run() {
   local port i
   port=$(free_port)
   API="http://127.0.0.1:$port"
-  "$LOUPE" run --listen 127.0.0.1:$port --data-dir "$WORK/data" "$@" > "$WORK/run.out" 2> "$WORK/run.err" &
+  openssl rand -hex 16 > "$WORK/loupe.token"
+  export LOUPE_TOKEN=$(cat "$WORK/loupe.token")
+  "$LOUPE" run --listen 127.0.0.1:$port --data-dir "$WORK/data" --token-file "$WORK/loupe.token" "$@" \
+    > "$WORK/run.out" 2> "$WORK/run.err" &
   RUN_PID=$!
   PIDS+=($RUN_PID)
   for i in $(seq 100); do
@@ -98,4 +103,4 @@ start_run() {
     sleep 0.1
   done
 }
-api() { curl -s "$API$1"; }
+api() { curl -s -H "Authorization: Bearer $LOUPE_TOKEN" "$API$1"; }

@@ -6,7 +6,7 @@
 # (/kubepods/besteffort/pod<uid>/<container id>); a Service ClusterIP on lo
 # with DNAT to pod A. The fake API server serves matching Pod, ReplicaSet,
 # Deployment, Service and Node objects; `loupe cluster --once` sends them to
-# a `loupe server` fed by `loupe agent`, then pod B curls pod A's IP and the ClusterIP. Records must
+# `loupe run`, then pod B curls pod A's IP and the ClusterIP. Records must
 # name namespace/pod/workload on both sides, the ClusterIP call the Service,
 # and the fake server's OOMKilled must reach /api/v1/events.
 # Every address is a private test address on this host's own veths and lo.
@@ -92,7 +92,7 @@ start_fake_apiserver "$WORK/cluster.json"
 start_run
 
 log "loupe cluster --once: snapshot and events to the server"
-"$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" --token-file "$WORK/loupe.token" --once
+"$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" --once
 assert_eq "events: OOMKilled of api's container" \
   "api-6f7d8-aaaaa api 137" \
   "$(api "/api/v1/events?reason=OOMKilled&namespace=$NS" | jq -r '.[0] | "\(.name) \(.container) \(.exit_code)"')"
@@ -138,9 +138,9 @@ assert_eq "pods of the workload" "api-6f7d8-aaaaa" \
   "$(api "/api/v1/pods?workload=$NS/Deployment/api" | jq -r '[.[].pod] | join(",")')"
 assert_eq "service map edge web -> api" 5 \
   "$(api /api/v1/map | jq ".edges[] | select(.caller==\"$NS/Deployment/web\" and .callee==\"$NS/Deployment/api\") | .requests")"
-out=$("$LOUPE" query workloads --server "$API" --token-file "$WORK/loupe.token")
+out=$("$LOUPE" query workloads --server "$API")
 grep -q "$NS/Deployment/api" <<<"$out" && pass "loupe query workloads lists the workload" || fail "query workloads: $out"
-out=$("$LOUPE" query events --server "$API" --token-file "$WORK/loupe.token" --reason OOMKilled --since 24h)
+out=$("$LOUPE" query events --server "$API" --reason OOMKilled --since 24h)
 grep -q "OOMKilled" <<<"$out" && pass "loupe query events shows the OOMKill" || fail "query events: $out"
 
 kill -INT $RUN_PID

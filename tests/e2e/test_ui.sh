@@ -46,4 +46,19 @@ else
   fail "browser tests"
 fi
 grep -E "^# (pass|fail|tests)|^not ok" "$WORK/ui.out" || tail -40 "$WORK/ui.out"
+
+log "a server with a token: the UI asks for it once per tab"
+TOKEN_PORT=$(free_port)
+openssl rand -hex 16 > "$WORK/token"
+"$LOUPE" server --listen "127.0.0.1:$TOKEN_PORT" --data-dir "$WORK/token-data" \
+  --ui-dir "$LOUPE_SRC/ui/dist" --token-file "$WORK/token" > /dev/null 2> "$WORK/server.err" &
+PIDS+=($!)
+wait_for_line "$WORK/server.err" "serving" $!
+if node "$LOUPE_SRC/tests/ui/token_prompt.mjs" --url "http://127.0.0.1:$TOKEN_PORT" \
+  --token "$(cat "$WORK/token")" > "$WORK/token_ui.out" 2>&1; then
+  pass "token prompt"
+else
+  fail "token prompt"
+  tail -40 "$WORK/token_ui.out"
+fi
 finish
