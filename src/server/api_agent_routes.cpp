@@ -1,7 +1,5 @@
 // Node agents' stats reports (docs/api.md): the latest per node, shown in
 // /api/v1/status under "agents".
-#include <httplib.h>
-
 #include "core/time_format.h"
 #include "server/api_handler.h"
 #include "server/api_server.h"
@@ -10,15 +8,14 @@ namespace loupe::server {
 
 void ApiServer::agent_routes() {
   using nlohmann::json;
-  http_->Post("/api/v1/agents/stats",
-              json_handler([this](const httplib::Request& req, httplib::Response& res) {
-                if (!authorized(req, res)) return;
-                // httplib has already undone Content-Encoding: gzip.
-                auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-                if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
-                agents_->update(body, now_unix_ns());
-                send_json(res, json{{"ok", true}});
-              }));
+  router_.post("/api/v1/agents/stats",
+               json_handler([this](const http::Request& req, http::Response& res) {
+                 // The HTTP layer has checked the token and undone Content-Encoding.
+                 auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+                 if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
+                 agents_->update(body, now_unix_ns());
+                 send_json(res, json{{"ok", true}});
+               }));
 }
 
 }  // namespace loupe::server

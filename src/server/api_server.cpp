@@ -37,7 +37,8 @@ void ApiServer::start() {
   pending_->start();
   std::vector<std::string> closed_paths;
   if (!options_.remote_ingest)
-    closed_paths = {"/api/v1/ingest", "/api/v1/k8s/ingest", "/api/v1/metrics/ingest"};
+    closed_paths = {"/api/v1/ingest", "/api/v1/k8s/ingest", "/api/v1/metrics/ingest",
+                    "/api/v1/agents/stats"};
   http_ = std::make_unique<http::Server>(
       router_, http::ServerOptions{
                    .listen = options_.listen,
