@@ -86,8 +86,9 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f, const std::string& token_what
       ->capture_default_str();
   add_token_flag(cmd, f.token_file, token_what_for);
   cmd.add_flag("--insecure", f.insecure,
-               "Allow serving without a token on a non-loopback --listen address (anyone who "
-               "can reach it reads everything)");
+               "Allow serving without a token on a non-loopback --listen address, without the "
+               "Host/Origin check, and (loupe run) remote ingest without a token: anyone who "
+               "can reach it reads and writes everything");
   auto* cert = cmd.add_option("--tls-cert", f.tls_cert, "PEM certificate (chain): serve HTTPS")
                    ->check(CLI::ExistingFile);
   auto* key = cmd.add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert")
@@ -198,7 +199,7 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           // A page on any web site can make the browser call
           // 127.0.0.1; without a token only the Host/Origin
           // check keeps it out (DNS rebinding).
-          .remote_ingest = remote_ingest == RemoteIngest::Open || !token.empty(),
+          .remote_ingest = remote_ingest == RemoteIngest::Open || !token.empty() || f.insecure,
           .local_only = token.empty() && !f.insecure,
           .tls_cert_pem = f.tls_cert.empty() ? "" : read_file(f.tls_cert, "--tls-cert"),
           .tls_key_pem = f.tls_key.empty() ? "" : read_file(f.tls_key, "--tls-key"),

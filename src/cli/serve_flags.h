@@ -69,7 +69,8 @@ struct ServerParts {
 enum class RemoteIngest {
   Open,           // `loupe server`: agents and the collector send here
   WithTokenOnly,  // `loupe run`: its agent is built in; only a token holder
-                  // (a `loupe cluster` on a one-node cluster) may send
+                  // (a `loupe cluster` on a one-node cluster) may send, or
+                  // anyone with --insecure
 };
 ServerParts open_server(const ServeFlags& flags, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider);

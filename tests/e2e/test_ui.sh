@@ -13,7 +13,9 @@ python3 "$HERE/timed_server.py" "$APP_PORT" "$WORK/timing.log" & PIDS+=($!)
 wait_for_port "$APP_PORT"
 start_nginx "$NGINX_PORT"
 
-"$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --ui-dir "$LOUPE_SRC/ui/dist" \
+# --insecure: no token (the browser tests read the API directly), yet the
+# collector's snapshot is taken.
+"$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --ui-dir "$LOUPE_SRC/ui/dist" --insecure \
   > "$WORK/run.out" 2> "$WORK/run.err" &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q "Loupe is running" "$WORK/run.out" && break; sleep 0.1; done
