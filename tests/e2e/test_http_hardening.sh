@@ -24,9 +24,19 @@ peak_growth_mib() { echo $((($(kib VmHWM) - BASE_KIB) / 1024)); }
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 log "reads without the token are refused; the UI shell is public"
-for path in status services endpoints "latency?service=x" requests map events workloads pods; do
+for path in status services endpoints "latency?service=x" requests map events workloads pods \
+  losses alerts alerts/rules silences; do
   assert_eq "GET /api/v1/$path without a token" 401 "$(code "$API/api/v1/$path")"
 done
+SILENCE='{"matchers":[{"name":"alertname","value":"X"}],"duration":"1h"}'
+assert_eq "POST /api/v1/silences without a token" 401 \
+  "$(code -H 'Content-Type: application/json' -d "$SILENCE" "$API/api/v1/silences")"
+SILENCE_ID=$(curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d "$SILENCE" "$API/api/v1/silences" | jq -r .silenceID)
+assert_eq "DELETE /api/v1/silences/ID without a token" 401 \
+  "$(code -X DELETE "$API/api/v1/silences/$SILENCE_ID")"
+assert_eq "DELETE /api/v1/silences/ID with the token" 200 \
+  "$(code -X DELETE -H "Authorization: Bearer $TOKEN" "$API/api/v1/silences/$SILENCE_ID")"
 assert_eq "with a wrong token" 401 "$(code -H "Authorization: Bearer wrong" "$API/api/v1/services")"
 assert_eq "with the token" 200 "$(code -H "Authorization: Bearer $TOKEN" "$API/api/v1/services")"
 assert_eq "GET / (the UI asks for the token itself)" 200 "$(code "$API/")"

@@ -151,6 +151,30 @@ TEST(HttpRouter, ExactRoutes405AndFallback) {
   EXPECT_FALSE(r.has_route("POST", "/a"));
 }
 
+TEST(HttpRouter, PrefixRoutesTakeWhatFollowsAndAnswer405ForOtherMethods) {
+  Router r;
+  r.add_prefix("DELETE", "/s/", [](const Request& req, Response& res) {
+    res.set_content(req.path.substr(3), "text/plain");
+  });
+  r.get("/s/x", [](const Request&, Response& res) { res.set_content("exact", "text/plain"); });
+  r.set_fallback([](const Request&, Response& res) { res.set_error(404, "fallback"); });
+  Response del;
+  r.dispatch(head("DELETE", "/s/ab12"), del);
+  EXPECT_EQ(del.body, "ab12");
+  Response exact;
+  r.dispatch(head("GET", "/s/x"), exact);
+  EXPECT_EQ(exact.body, "exact");
+  Response get;
+  r.dispatch(head("GET", "/s/ab12"), get);
+  EXPECT_EQ(get.status, 405);
+  EXPECT_EQ(get.headers.find("Allow")->second, "DELETE");
+  Response bare;  // the prefix alone names nothing
+  r.dispatch(head("DELETE", "/s/"), bare);
+  EXPECT_EQ(bare.status, 404);
+  EXPECT_TRUE(r.has_route("DELETE", "/s/ab12"));
+  EXPECT_FALSE(r.has_route("POST", "/s/ab12"));
+}
+
 TEST(HttpStaticFiles, CacheHeadersAndNoEscape) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() + "/ui/assets");
