@@ -16,6 +16,8 @@ using namespace loupe;
 class NullStore : public store::Store {
  public:
   void write_batch(const std::vector<Record>&) override {}
+  void write_losses(const std::vector<store::LossMinute>&) override {}
+  std::vector<store::LossMinute> losses(const store::TimeRange&) override { return {}; }
   std::vector<store::ServiceSummary> services(const store::TimeRange&) override { return {}; }
   std::vector<store::EndpointSummary> endpoints(const std::optional<std::string>&,
                                                 const store::TimeRange&) override {
@@ -33,7 +35,7 @@ class NullStore : public store::Store {
   void write_k8s(const store::K8sIngest&) override {}
   std::optional<store::K8sHistory> k8s_history() override { return std::nullopt; }
   std::vector<ClusterEvent> events(const store::EventQuery&) override { return {}; }
-  void write_metrics(const std::vector<store::MetricSample>&) override {}
+  void write_metrics(const std::vector<MetricSample>&) override {}
   std::vector<store::MetricPoint> metrics(const store::MetricQuery&) override { return {}; }
   std::vector<store::MetricSeriesInfo> metric_series(const store::MetricSeriesQuery&) override {
     return {};
