@@ -6,11 +6,11 @@
 #ifndef LOUPE_CGROUP_ID_BPF_H
 #define LOUPE_CGROUP_ID_BPF_H
 
-static __always_inline __u64 task_memory_cgroup_id(struct task_struct *task) {
+static __always_inline __u64 task_memory_cgroup_id(struct task_struct* task) {
   int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
   if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT) return 0;
-  struct css_set *cset = BPF_CORE_READ(task, cgroups);
-  struct cgroup_subsys_state *css = NULL;
+  struct css_set* cset = BPF_CORE_READ(task, cgroups);
+  struct cgroup_subsys_state* css = NULL;
   bpf_core_read(&css, sizeof(css), &cset->subsys[memory]);
   return css ? BPF_CORE_READ(css, cgroup, kn, id) : 0;
 }

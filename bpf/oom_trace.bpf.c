@@ -24,9 +24,9 @@ struct {
 } oom_events SEC(".maps");
 
 SEC("raw_tracepoint/mark_victim")
-int loupe_mark_victim(struct bpf_raw_tracepoint_args *ctx) {
-  struct task_struct *task = (struct task_struct *)ctx->args[0];
-  struct loupe_oom_event *e = bpf_ringbuf_reserve(&oom_events, sizeof(*e), 0);
+int loupe_mark_victim(struct bpf_raw_tracepoint_args* ctx) {
+  struct task_struct* task = (struct task_struct*)ctx->args[0];
+  struct loupe_oom_event* e = bpf_ringbuf_reserve(&oom_events, sizeof(*e), 0);
   if (!e) return 0;
   e->ktime_ns = bpf_ktime_get_ns();
   e->tgid = BPF_CORE_READ(task, tgid);

@@ -49,13 +49,13 @@ struct {
 
 /* The connecting task's memory cgroup, else its v2 cgroup. */
 static __always_inline __u64 current_cgroup_id(void) {
-  __u64 id = task_memory_cgroup_id((struct task_struct *)bpf_get_current_task());
+  __u64 id = task_memory_cgroup_id((struct task_struct*)bpf_get_current_task());
   return id ? id : bpf_get_current_cgroup_id();
 }
 
-static __always_inline void emit(const struct sock *sk, const struct owner *o, __u8 kind,
+static __always_inline void emit(const struct sock* sk, const struct owner* o, __u8 kind,
                                  __u64 value) {
-  struct loupe_tcp_event *e = bpf_ringbuf_reserve(&tcp_events, sizeof(*e), 0);
+  struct loupe_tcp_event* e = bpf_ringbuf_reserve(&tcp_events, sizeof(*e), 0);
   if (!e) return;
   __builtin_memset(e, 0, sizeof(*e));
   e->kind = kind;
@@ -79,8 +79,8 @@ static __always_inline void emit(const struct sock *sk, const struct owner *o, _
 }
 
 SEC("raw_tracepoint/inet_sock_set_state")
-int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx) {
-  const struct sock *sk = (const struct sock *)ctx->args[0];
+int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args* ctx) {
+  const struct sock* sk = (const struct sock*)ctx->args[0];
   int oldstate = (int)ctx->args[1], newstate = (int)ctx->args[2];
   if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP) return 0;
   __u64 key = (__u64)sk;
@@ -92,7 +92,7 @@ int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx) {
     bpf_map_update_elem(&owners, &key, &o, BPF_ANY);
     return 0;
   }
-  struct owner *o = bpf_map_lookup_elem(&owners, &key);
+  struct owner* o = bpf_map_lookup_elem(&owners, &key);
   if (!o) return 0;
   if (oldstate == TCP_SYN_SENT && newstate == TCP_ESTABLISHED) {
     emit(sk, o, LOUPE_TCP_CONNECTED, bpf_ktime_get_ns() - o->syn_ns);
@@ -109,16 +109,16 @@ int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args *ctx) {
 }
 
 SEC("raw_tracepoint/tcp_retransmit_skb")
-int loupe_tcp_retransmit_skb(struct bpf_raw_tracepoint_args *ctx) {
-  const struct sock *sk = (const struct sock *)ctx->args[0];
+int loupe_tcp_retransmit_skb(struct bpf_raw_tracepoint_args* ctx) {
+  const struct sock* sk = (const struct sock*)ctx->args[0];
   __u64 key = (__u64)sk;
   emit(sk, bpf_map_lookup_elem(&owners, &key), LOUPE_TCP_RETRANSMIT, 0);
   return 0;
 }
 
 SEC("raw_tracepoint/tcp_send_reset")
-int loupe_tcp_send_reset(struct bpf_raw_tracepoint_args *ctx) {
-  const struct sock *sk = (const struct sock *)ctx->args[0];
+int loupe_tcp_send_reset(struct bpf_raw_tracepoint_args* ctx) {
+  const struct sock* sk = (const struct sock*)ctx->args[0];
   if (!sk) return 0; /* an RST for no socket (a closed port): the peer's failure */
   __u64 key = (__u64)sk;
   emit(sk, bpf_map_lookup_elem(&owners, &key), LOUPE_TCP_RESET_SENT, 0);
@@ -126,10 +126,10 @@ int loupe_tcp_send_reset(struct bpf_raw_tracepoint_args *ctx) {
 }
 
 SEC("raw_tracepoint/tcp_receive_reset")
-int loupe_tcp_receive_reset(struct bpf_raw_tracepoint_args *ctx) {
-  const struct sock *sk = (const struct sock *)ctx->args[0];
+int loupe_tcp_receive_reset(struct bpf_raw_tracepoint_args* ctx) {
+  const struct sock* sk = (const struct sock*)ctx->args[0];
   __u64 key = (__u64)sk;
-  struct owner *o = bpf_map_lookup_elem(&owners, &key);
+  struct owner* o = bpf_map_lookup_elem(&owners, &key);
   /* A reset answering a SYN is a refused connect, reported as such. */
   if (o && o->syn_ns) return 0;
   emit(sk, o, LOUPE_TCP_RESET_RECEIVED, 0);

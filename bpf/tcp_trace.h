@@ -5,12 +5,12 @@
 #define LOUPE_TCP_COMM_LEN 16
 
 enum loupe_tcp_kind {
-  LOUPE_TCP_CONNECTED = 1,    /* SYN_SENT -> ESTABLISHED; value = connect time (ns) */
-  LOUPE_TCP_CONNECT_FAILED,   /* SYN_SENT -> CLOSE; value = sk_err (ECONNREFUSED, ETIMEDOUT...) */
-  LOUPE_TCP_CLOSED,           /* an established outgoing connection left ESTABLISHED */
-  LOUPE_TCP_RETRANSMIT,       /* a segment retransmitted */
-  LOUPE_TCP_RESET_SENT,       /* an RST sent on a socket */
-  LOUPE_TCP_RESET_RECEIVED,   /* an RST received on a socket */
+  LOUPE_TCP_CONNECTED = 1,  /* SYN_SENT -> ESTABLISHED; value = connect time (ns) */
+  LOUPE_TCP_CONNECT_FAILED, /* SYN_SENT -> CLOSE; value = sk_err (ECONNREFUSED, ETIMEDOUT...) */
+  LOUPE_TCP_CLOSED,         /* an established outgoing connection left ESTABLISHED */
+  LOUPE_TCP_RETRANSMIT,     /* a segment retransmitted */
+  LOUPE_TCP_RESET_SENT,     /* an RST sent on a socket */
+  LOUPE_TCP_RESET_RECEIVED, /* an RST received on a socket */
 };
 
 /* The owner is the process that called connect() on the socket (recorded

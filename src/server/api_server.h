@@ -19,8 +19,8 @@
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/http/server.h"
-#include "server/pending_enrichment.h"
 #include "server/ingest_decode.h"
+#include "server/pending_enrichment.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
 

@@ -36,9 +36,9 @@
 namespace loupe::store {
 
 struct IngestOptions {
-  size_t capacity_records = 1'000'000;   // queued records before push() drops
-  size_t capacity_bytes = 1ULL << 30;    // queued memory (memory_bytes) before push() drops
-  size_t max_batch_records = 50'000;     // records per store transaction
+  size_t capacity_records = 1'000'000;  // queued records before push() drops
+  size_t capacity_bytes = 1ULL << 30;   // queued memory (memory_bytes) before push() drops
+  size_t max_batch_records = 50'000;    // records per store transaction
   std::chrono::milliseconds flush_interval{200};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
 };
