@@ -15,19 +15,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kFirstBackoff{250};
 constexpr std::chrono::milliseconds kMaxBackoff{10'000};
 
-// What a record costs in memory: the struct and its strings' heap bytes.
-uint64_t footprint(const Record& r) {
-  uint64_t n = sizeof(Record);
-  for (const std::string* s :
-       {&r.comm,          &r.local_addr, &r.remote_addr,      &r.method,        &r.path,
-        &r.route,         &r.host,       &r.error_code,       &r.error_message, &r.detail,
-        &r.trace_id,      &r.node,       &r.namespace_,       &r.pod,           &r.container,
-        &r.workload,      &r.service,    &r.remote_namespace, &r.remote_pod,    &r.remote_workload,
-        &r.remote_service})
-    n += s->capacity() > 15 ? s->capacity() : 0;
-  return n;
-}
-
 std::string encode_batch(const std::vector<Record>& records) {
   std::string json = "{\"records\":[";
   for (size_t i = 0; i < records.size(); ++i) {
@@ -93,7 +80,7 @@ void Exporter::push(std::vector<Record>& records) {
   std::lock_guard lock(mu_);
   bool closed = false;
   for (Record& r : records) {
-    uint64_t bytes = footprint(r);
+    uint64_t bytes = memory_bytes(r);
     open_.records.push_back(std::move(r));
     open_.bytes += bytes;
     memory_bytes_ += bytes;
