@@ -13,6 +13,7 @@
 #   - the burner pod connecting to a closed port shows TCP connect failures.
 # Node memory and CPU are checked against /proc.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/fake_k8s_api.sh"
 require_root
 for tool in jq curl openssl python3 stress-ng; do
   command -v $tool > /dev/null || { echo "needs $tool (scripts/setup.sh --test)" >&2; exit 1; }
@@ -94,32 +95,7 @@ json.dump({"pods": [pod("burner-0", "burner", "$UID_BURN", "$CID_BURN"),
            "replicasets": [], "deployments": [], "services": [], "endpointslices": [],
            "daemonsets": [], "jobs": [], "cronjobs": [], "events": []}, open(sys.argv[1], "w"))
 PY
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$WORK/key.pem" -out "$WORK/cert.pem" > /dev/null 2>&1
-python3 "$LOUPE_SRC/tests/k8s/fake_apiserver.py" --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
-  --token k8s-token --fixtures "$WORK/cluster.json" --port-file "$WORK/api.port" &
-PIDS+=($!)
-for _ in $(seq 100); do [[ -s $WORK/api.port ]] && break; sleep 0.1; done
-echo k8s-token > "$WORK/k8s.token"
-cat > "$WORK/kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: fake
-  cluster:
-    server: https://127.0.0.1:$(cat "$WORK/api.port")
-    certificate-authority-data: $(base64 -w0 < "$WORK/cert.pem")
-contexts:
-- name: fake
-  context: {cluster: fake, user: loupe}
-current-context: fake
-users:
-- name: loupe
-  user:
-    tokenFile: $WORK/k8s.token
-KC
-unset KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT LOUPE_TOKEN
+start_fake_apiserver "$WORK/cluster.json"
 
 API_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"
