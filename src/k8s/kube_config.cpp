@@ -1,11 +1,13 @@
 #include "k8s/kube_config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
-
-#include "k8s/mini_yaml.h"
+#include <stdexcept>
 
 namespace loupe::k8s {
 
@@ -98,6 +100,53 @@ std::string str(const nlohmann::json* obj, const char* key) {
   return it != obj->end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// kubeconfig as JSON with every scalar a string ("true" stays a string; the
+// readers below interpret it), so lookups stay simple and typed in one place.
+// Aliases share nodes in yaml-cpp but are copied here, so a few lines of
+// nested aliases ("billion laughs") would expand without end: the node
+// budget bounds the copy.
+class YamlToJson {
+ public:
+  static constexpr size_t kMaxNodes = 100'000;
+
+  nlohmann::json convert(const YAML::Node& node) {
+    if (++nodes_ > kMaxNodes)
+      throw std::length_error("more than " + std::to_string(kMaxNodes) +
+                              " nodes (aliases expanding?)");
+    switch (node.Type()) {
+      case YAML::NodeType::Map: {
+        nlohmann::json obj = nlohmann::json::object();
+        for (const auto& kv : node) obj[kv.first.Scalar()] = convert(kv.second);
+        return obj;
+      }
+      case YAML::NodeType::Sequence: {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& item : node) arr.push_back(convert(item));
+        return arr;
+      }
+      case YAML::NodeType::Scalar:
+        return node.Scalar();
+      default:
+        return nullptr;
+    }
+  }
+
+ private:
+  size_t nodes_ = 0;
+};
+
+// Null on a syntax error, with *error naming the line (yaml-cpp counts from 0).
+nlohmann::json parse_yaml(std::string_view text, std::string* error) {
+  try {
+    return YamlToJson().convert(YAML::Load(std::string(text)));
+  } catch (const YAML::Exception& e) {
+    *error = "line " + std::to_string(e.mark.line + 1) + ": " + e.msg;
+  } catch (const std::exception& e) {
+    *error = e.what();
+  }
+  return nullptr;
+}
+
 std::string resolve(const std::string& base, const std::string& p) {
   if (p.empty() || p[0] == '/' || base.empty()) return p;
   return base + "/" + p;
@@ -112,8 +161,8 @@ std::optional<KubeConfig> parse_kubeconfig(std::string_view yaml, const std::str
     return std::nullopt;
   };
   std::string yerr;
-  nlohmann::json root = parse_mini_yaml(yaml, &yerr);
-  if (root.is_null()) return fail("kubeconfig: " + yerr);
+  nlohmann::json root = parse_yaml(yaml, &yerr);
+  if (root.is_null()) return fail("kubeconfig: " + (yerr.empty() ? "empty document" : yerr));
   if (!root.is_object()) return fail("kubeconfig: top level is not a mapping");
   std::string ctx_name = context.empty() ? str(&root, "current-context") : context;
   if (ctx_name.empty()) return fail("kubeconfig: no current-context and no --context");

@@ -137,11 +137,12 @@ TEST_F(ReflectorTest, DisconnectRewatchesFromLastVersionWithoutRelist) {
   Reflector r(server_.config(token_file_), *find_resource("pods"), fast_opts(), c.handler());
   r.start();
   ASSERT_TRUE(r.wait_synced(std::chrono::seconds(10)));
-  server_.control(
+  auto applied = server_.control(
       "/_test/apply",
       {{"resource", "pods"}, {"type", "ADDED"}, {"object", new_pod("p1", "10.244.1.50")}});
-  ASSERT_TRUE(eventually([&] { return c.has("p1"); }));
-  std::string rv_before = r.stats().resource_version;
+  // The handler sees p1 a moment before the reflector records its version.
+  std::string rv_before = applied["resourceVersion"];
+  ASSERT_TRUE(eventually([&] { return r.stats().resource_version == rv_before; }));
   server_.control("/_test/close-watches", nlohmann::json::object());
   // Made while the watch is down: must arrive through the re-watch.
   server_.control(
