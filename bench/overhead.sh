@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# What capture costs, on every workload of issue 14, in one run: each
+# scenario untraced, then traced by `loupe run` and by `loupe agent`
+# (sending to a `loupe server` on the same host), alternating in rounds so
+# machine noise hits all modes alike. Prints one markdown table per run:
+# - throughput, and its ratio to the untraced runs (per round in brackets);
+# - p99 latency (pgbench: mean, it prints no p99);
+# - agent CPU per stored exchange: utime+stime of the loupe process over the
+#   scenario's window, until the store stops moving, divided by the records
+#   stored (robust to a busy machine, unlike throughput);
+# - BPF run time of the sys_exit program (bpf_stats), over every syscall;
+# - events lost to a full ring buffer, and records stored against the
+#   exchanges the load generator made (1.000: every exchange recorded);
+# - the loupe process's RSS at the end of the load.
+#
+#   sudo LOUPE=build/loupe bench/overhead.sh [ROUNDS] [SECONDS]
+#
+# SCENARIOS (default "http http_paced redis pgbench https") and MODES
+# (default "run agent") pick a subset. An exchange is one request/response
+# seen on one side: every scenario has both sides on this host, so a
+# request is two exchanges. Capture only: --metrics-interval 0.
+set -euo pipefail
+ROUNDS=${1:-2}
+SECS=${2:-4}
+SCENARIOS=${SCENARIOS:-http http_paced redis pgbench https}
+MODES=${MODES:-run agent}
+REDIS_N=${REDIS_N:-200000}  # SET and GET each; about SECS seconds untraced here
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../tests/e2e/lib.sh"
+source "$HERE/../tests/e2e/tls/nginx_tls.sh"
+require_root
+for tool in wrk redis-server redis-benchmark pgbench nginx bpftool jq curl; do
+  command -v "$tool" > /dev/null || { echo "overhead.sh: needs $tool" >&2; exit 1; }
+done
+START=$(date +%s)
+HZ=$(getconf CLK_TCK)
+load1() { cut -d' ' -f1 /proc/loadavg; }
+LOAD0=$(load1)
+
+# --- servers ---------------------------------------------------------------
+HPORT=$(free_port)
+start_nginx "$HPORT"
+make_cert
+SPORT=$(free_port)
+start_tls_nginx "$SPORT"
+for p in "$HPORT" "$SPORT"; do
+  sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$p/nginx.conf"
+  kill -HUP "$(cat "$WORK/nginx-$p/nginx.pid")"
+done
+
+RPORT=$(free_port)
+mkdir -p "$WORK/redis"
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis" \
+  --daemonize no --logfile "$WORK/redis/redis.log" &
+PIDS+=($!)
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGPORT=$(free_port)
+PG="$WORK/pg"
+mkdir -p "$PG/sock"
+chmod 755 "$WORK"
+chown -R postgres: "$PG"
+as_pg() { runuser -u postgres -- "$@"; }
+as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync > "$PG/initdb.log"
+as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w \
+  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PG/sock -c fsync=off -c max_connections=50" \
+  start > /dev/null
+trap 'as_pg "$PGBIN/pg_ctl" -D "$PG/data" -m immediate stop > /dev/null 2>&1 || true; cleanup' EXIT
+pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 2 -q postgres > "$PG/init.log" 2>&1
+
+# The server `loupe agent` sends to (idle in the other modes).
+LSPORT=$(free_port)
+head -c 24 /dev/urandom | base64 > "$WORK/token"
+"$LOUPE" server --listen "127.0.0.1:$LSPORT" --data-dir "$WORK/server-data" \
+  --token-file "$WORK/token" > /dev/null 2> "$WORK/server.err" &
+PIDS+=($!)
+wait_for_port "$RPORT"
+wait_for_port "$LSPORT"
+sleep 0.5
+
+# --- load generators: print "throughput p99_ms exchanges" -----------------
+# wrk's latency figure in ms.
+wrk_p99() {
+  awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) sub("ms","",v);
+       else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' "$1"
+}
+wrk_result() {  # wrk output -> throughput p99 exchanges (both sides)
+  echo "$(awk '/Requests\/sec/ {print $2}' "$1") $(wrk_p99 "$1") \
+$(awk '/requests in/ {print 2 * $1}' "$1")"
+}
+load_http() {
+  wrk -t1 -c32 -d"${SECS}s" --latency "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out"
+  wrk_result "$WORK/wrk.out"
+}
+load_http_paced() {  # ~10k req/s: 14 connections, 1 ms apart
+  wrk -t2 -c14 -d"${SECS}s" --latency -s "$HERE/../tests/e2e/paced.lua" \
+    "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out"
+  wrk_result "$WORK/wrk.out"
+}
+load_https() {
+  wrk -t1 -c32 -d"${SECS}s" --latency "https://127.0.0.1:$SPORT/a" > "$WORK/wrk.out"
+  wrk_result "$WORK/wrk.out"
+}
+load_redis() {  # pipelined: 16 commands per read/write syscall
+  redis-benchmark -h 127.0.0.1 -p "$RPORT" -P 16 -c 50 -n "$REDIS_N" -t set,get --csv \
+    2> /dev/null > "$WORK/redis.out"
+  awk -F'"' -v n="$REDIS_N" '$2=="SET" || $2=="GET" {s += $4; p = $14 > p ? $14 : p; k++}
+    END {printf "%.0f %s %d\n", s / k, p, 2 * k * n}' "$WORK/redis.out"
+}
+load_pgbench() {  # select-only; pgbench prints no p99: the mean latency stands in
+  pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -n -S -c 8 -j 2 -T "$SECS" postgres \
+    2> /dev/null > "$WORK/pg.out"
+  awk '/^tps/ {t = $3} /^latency average/ {l = $4} /actually processed/ {split($NF, a, "/"); n = a[1]}
+    END {printf "%.0f %s %d\n", t, l, 2 * n}' "$WORK/pg.out"
+}
+port_of() {
+  case $1 in
+    http | http_paced) echo "$HPORT" ;;
+    https) echo "$SPORT" ;;
+    redis) echo "$RPORT" ;;
+    pgbench) echo "$PGPORT" ;;
+  esac
+}
+
+# --- measurements ----------------------------------------------------------
+# One `loupe run` or `loupe agent` per mode and round, tracing every
+# scenario's port (starting one costs seconds of BPF verification on a busy
+# machine); each scenario is measured in its own window of that process.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+# Ours is the sys_exit program that appears when loupe starts (this bpftool
+# cannot say which process holds a program).
+sys_exit_ids() { bpftool prog show -j | jq -r '.[] | select(.name == "loupe_sys_exit") | .id'; }
+bpf_runs() {  # PROG_ID -> "run_cnt run_time_ns"
+  bpftool prog show id "$1" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+}
+ring_drops() {  # STATS_MAP_ID -> events lost to a full ring buffer (LOUPE_STAT_RB_DROPS)
+  bpftool map lookup id "$1" key 0 0 0 0 -j | jq '.formatted.values | map(.value) | add'
+}
+stored() {  # records the store committed: loupe run's own, or the server's
+  curl -sf -H "Authorization: Bearer $(cat "$WORK/token")" "http://127.0.0.1:$1/api/v1/status" |
+    jq '.store.ingest.written'
+}
+settle() {  # STATUS_PORT: until the store's count holds for 0.9 s (at most 30 s)
+  local prev=-1 now same=0 i
+  for i in $(seq 100); do
+    now=$(stored "$1")
+    if [[ $now == "$prev" ]]; then
+      same=$((same + 1))
+      if ((same >= 3)); then return; fi
+    else
+      same=0
+    fi
+    prev=$now
+    sleep 0.3
+  done
+}
+
+LPID="" PROG="" STATS_MAP="" STATUS_PORT=""
+start_loupe() {  # MODE
+  local dir="$WORK/$1-data" before i
+  rm -rf "$dir"
+  before=$(sys_exit_ids)
+  case $1 in
+    run)
+      STATUS_PORT=$(free_port)
+      "$LOUPE" run --listen "127.0.0.1:$STATUS_PORT" --data-dir "$dir" --metrics-interval 0 \
+        --port "$HPORT,$SPORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
+      LPID=$!
+      wait_for_line "$WORK/loupe.out" "Loupe is running" "$LPID"
+      ;;
+    agent)
+      STATUS_PORT=$LSPORT
+      "$LOUPE" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
+        --spool-dir "$dir" --metrics-interval 0 -o json \
+        --port "$HPORT,$SPORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
+      LPID=$!
+      wait_for_line "$WORK/loupe.err" "sending to" "$LPID"
+      ;;
+  esac
+  settle "$STATUS_PORT"  # what another mode left in the server's queue
+  PROG=$(comm -13 <(echo "$before" | sort) <(sys_exit_ids | sort) | tail -1)
+  for i in $(bpftool prog show id "$PROG" -j | jq '.map_ids[]'); do
+    if [[ $(bpftool map show id "$i" -j | jq -r .name) == stats ]]; then STATS_MAP=$i; fi
+  done
+}
+stop_loupe() {
+  kill -INT "$LPID"
+  wait "$LPID" || true
+  cat "$WORK/loupe.out" >> "$WORK/loupe.log"
+}
+
+# measure SCENARIO MODE ROUND: appends one line to $WORK/results.
+measure() {
+  local sc=$1 mode=$2 round=$3
+  if [[ $mode == base ]]; then
+    read -r thr p99 ex <<< "$("load_$sc")"
+    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1)" >> "$WORK/results"
+    return
+  fi
+  local c0 c1 r0 n0 r1 n1 d0 d1 s0 s1 rss
+  s0=$(stored "$STATUS_PORT")
+  d0=$(ring_drops "$STATS_MAP")
+  read -r r0 n0 <<< "$(bpf_runs "$PROG")"
+  c0=$(cpu_ticks "$LPID")
+  read -r thr p99 ex <<< "$("load_$sc")"
+  rss=$(rss_mib "$LPID")
+  # Records still in the pipeline (ring buffer, batches, store writer or
+  # exporter) are part of the cost: let them through before reading CPU.
+  settle "$STATUS_PORT"
+  c1=$(cpu_ticks "$LPID")
+  read -r r1 n1 <<< "$(bpf_runs "$PROG")"
+  d1=$(ring_drops "$STATS_MAP")
+  s1=$(stored "$STATUS_PORT")
+  echo "$sc $mode $round $thr $p99 $ex $((c1 - c0)) $((r1 - r0)) $((n1 - n0)) $((s1 - s0)) \
+$((d1 - d0)) $rss $(load1)" >> "$WORK/results"
+}
+
+sysctl -qw kernel.bpf_stats_enabled=1
+: > "$WORK/results"
+for r in $(seq "$ROUNDS"); do
+  for mode in base $MODES; do
+    [[ $mode == base ]] || start_loupe "$mode"
+    for sc in $SCENARIOS; do measure "$sc" "$mode" "$r"; done
+    [[ $mode == base ]] || stop_loupe
+    echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
+      "$WORK/results")(load $(load1))" >&2
+  done
+done
+sysctl -qw kernel.bpf_stats_enabled=0
+
+# --- the table -----------------------------------------------------------
+echo
+echo "$(date -u +%F) $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load average" \
+  "$LOAD0 at start, $(load1) at end, $(($(date +%s) - START)) s in all"
+echo
+echo "| scenario | mode | throughput | ratio (rounds) | p99 ms | µs CPU / exchange | BPF ns / run |" \
+  "events lost | stored / exchanges | RSS MiB | load |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+# Fields: 1 scenario 2 mode 3 round 4 throughput 5 p99 6 exchanges 7 cpu ticks
+# 8 bpf runs 9 bpf ns 10 records stored 11 ring-buffer drops 12 rss 13 load
+awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
+  { key = $1 SUBSEP $2; n[key]++; thr[key] += $4; p99[key] += $5; ex[key] += $6; cpu[key] += $7
+    runs[key] += $8; ns[key] += $9; rec[key] += $10; drop[key] += $11; load[key] += $13
+    if ($12 > rss[key]) rss[key] = $12
+    round_thr[$1, $2, $3] = $4 }
+  END {
+    ns_ = split(scen, S, " "); nm = split(modes, M, " ")
+    units["http"] = "req/s"; units["http_paced"] = "req/s"; units["https"] = "req/s"
+    units["redis"] = "req/s"; units["pgbench"] = "tps"
+    for (i = 1; i <= ns_; i++) for (j = 1; j <= nm; j++) {
+      s = S[i]; m = M[j]; k = s SUBSEP m; b = s SUBSEP "base"
+      if (!n[k]) continue
+      if (m == "base") {
+        printf "| %s | untraced | %.0f %s | | %.2f | | | | | | %.1f |\n", s, thr[k] / n[k], units[s],
+          p99[k] / n[k], load[k] / n[k]
+        continue
+      }
+      rounds = ""
+      for (r = 1; (s, m, r) in round_thr; r++)
+        rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f", round_thr[s, m, r] / round_thr[s, "base", r])
+      printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.0f | %d | %.3f | %.1f | %.1f |\n",
+        s, m, thr[k] / n[k], units[s], thr[k] / thr[b], rounds, p99[k] / n[k],
+        rec[k] ? cpu[k] / hz * 1e6 / rec[k] : 0, runs[k] ? ns[k] / runs[k] : 0, drop[k],
+        ex[k] ? rec[k] / ex[k] : 0, rss[k], load[k] / n[k]
+    }
+  }' "$WORK/results"
