@@ -15,6 +15,16 @@
 
 namespace loupe::server {
 
+// What keep_busiest ranks by: a summary's RED count, or a JSON object's
+// "requests" (0 when it has none, e.g. a node: the first `limit` are kept).
+template <typename T>
+uint64_t requests_of(const T& item) {
+  return item.red.requests;
+}
+inline uint64_t requests_of(const nlohmann::json& item) {
+  return item.is_object() ? item.value("requests", uint64_t{0}) : 0;
+}
+
 // Records are cleaned when built (core/record_limits.h), but a store written
 // by an older Loupe can hold any bytes: those become U+FFFD here rather than
 // a failed response.
@@ -27,14 +37,14 @@ inline void send_json(http::Response& res, const nlohmann::json& body, int statu
 // A list endpoint's `limit`: keeps the `limit` entries with the most
 // requests, in the list's usual order.
 template <typename T>
-void keep_busiest(std::vector<T>& items, std::optional<size_t> limit) {
-  if (!limit || items.size() <= *limit) return;
+void keep_busiest(std::vector<T>& items, size_t limit) {
+  if (items.size() <= limit) return;
   std::vector<size_t> order(items.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&items](size_t a, size_t b) {
-    return items[a].red.requests > items[b].red.requests;
+    return requests_of(items[a]) > requests_of(items[b]);
   });
-  order.resize(*limit);
+  order.resize(limit);
   std::sort(order.begin(), order.end());
   std::vector<T> kept;
   kept.reserve(order.size());

@@ -42,16 +42,22 @@ void ApiServer::k8s_routes() {
 
   s.get("/api/v1/workloads",
         json_handler([this, inventory_query](const http::Request& req, http::Response& res) {
-          send_json(res, workloads_json(cluster_->model(), store_, inventory_query(req)));
+          json out = workloads_json(cluster_->model(), store_, inventory_query(req));
+          keep_busiest(out.get_ref<json::array_t&>(), get_list_limit(req.params));
+          send_json(res, out);
         }));
 
   s.get("/api/v1/pods",
         json_handler([this, inventory_query](const http::Request& req, http::Response& res) {
-          send_json(res, pods_json(cluster_->model(), store_, inventory_query(req)));
+          json out = pods_json(cluster_->model(), store_, inventory_query(req));
+          keep_busiest(out.get_ref<json::array_t&>(), get_list_limit(req.params));
+          send_json(res, out);
         }));
 
-  s.get("/api/v1/nodes", json_handler([this](const http::Request&, http::Response& res) {
-          send_json(res, nodes_json(cluster_->model()));
+  s.get("/api/v1/nodes", json_handler([this](const http::Request& req, http::Response& res) {
+          json out = nodes_json(cluster_->model());
+          keep_busiest(out.get_ref<json::array_t&>(), get_list_limit(req.params));
+          send_json(res, out);
         }));
 }
 

@@ -100,8 +100,10 @@ void ApiServer::metric_routes() {
           if (std::string e = get_entity(req.params, false); !e.empty()) q.entity = e;
           q.name = get_string(req.params, "name");
           q.workload = get_string(req.params, "workload");
+          auto series = store_.metric_series(q);
+          series.resize(std::min(series.size(), get_list_limit(req.params)));
           json out = json::array();
-          for (const auto& m : store_.metric_series(q))
+          for (const auto& m : series)
             out.push_back({{"entity", m.entity},
                            {"name", m.name},
                            {"label", m.label},

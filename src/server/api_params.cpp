@@ -112,9 +112,9 @@ size_t get_limit(const Params& p) {
   return static_cast<size_t>(*n);
 }
 
-std::optional<size_t> get_list_limit(const Params& p) {
+size_t get_list_limit(const Params& p) {
   auto v = get_string(p, "limit");
-  if (!v) return std::nullopt;
+  if (!v) return kDefaultListLimit;
   auto n = to_int(*v);
   if (!n || *n < 1 || *n > static_cast<int64_t>(kMaxListLimit))
     throw ParamError(

@@ -47,10 +47,12 @@ uint64_t get_step(const Params& p, const store::TimeRange& range);
 uint64_t get_metric_step(const Params& p, const store::TimeRange& range);
 // 1..kMaxRequestsLimit, default 100.
 size_t get_limit(const Params& p);
-// `limit` of the summary lists (services, endpoints, map, workloads, pods):
-// 1..kMaxListLimit; nullopt (everything) when absent.
+// `limit` of the summary lists (services, endpoints, map, workloads, pods,
+// nodes, metric series): 1..kMaxListLimit, default kDefaultListLimit, so no
+// list answer grows with the cluster unasked.
+constexpr size_t kDefaultListLimit = 1'000;
 constexpr size_t kMaxListLimit = 100'000;
-std::optional<size_t> get_list_limit(const Params& p);
+size_t get_list_limit(const Params& p);
 std::optional<int> get_status(const Params& p);
 std::optional<Protocol> get_protocol(const Params& p);
 // min_duration_ms (fractional allowed) -> ns; 0 when absent.

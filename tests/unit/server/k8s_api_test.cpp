@@ -335,6 +335,17 @@ TEST_F(K8sApiTest, InventoryListsEveryWorkloadPodAndNode) {
   EXPECT_EQ(nodes["node-1"]["capacity"]["cpu_cores"], 4.0);
   EXPECT_EQ(nodes["node-1"]["kubelet_version"], "v1.31.4");
   EXPECT_GE(nodes["node-1"]["pods"], 1);
+
+  // Every list is bounded by `limit`.
+  EXPECT_EQ(get("/api/v1/workloads?limit=2").size(), 2u);
+  EXPECT_EQ(get("/api/v1/pods?limit=1").size(), 1u);
+  EXPECT_EQ(get("/api/v1/nodes?limit=1").size(), 1u);
+  for (const char* bad :
+       {"/api/v1/workloads?limit=0", "/api/v1/pods?limit=x", "/api/v1/nodes?limit=100001"}) {
+    auto res = client_->Get(bad);
+    ASSERT_TRUE(res) << bad;
+    EXPECT_EQ(res->status, 400) << bad;
+  }
 }
 
 // A record of a pod the model does not know yet is held, then named once
