@@ -5,6 +5,7 @@
 #include "protocols/dns/dns.h"
 #include "protocols/finishing_parser.h"
 #include "protocols/http1/http1.h"
+#include "protocols/http2/http2.h"
 #include "protocols/mysql/mysql.h"
 #include "protocols/postgres/postgres.h"
 #include "protocols/redis/redis.h"
@@ -24,6 +25,7 @@ std::unique_ptr<ProtocolParser> mysql_verbatim(Role role) {
 // detection asks modules with a matching default port first.
 const ProtocolModule kModules[] = {
     {Protocol::Http1, http1::kDefaultPorts, http1::detect, http1::make_parser},
+    {Protocol::Http2, http2::kDefaultPorts, http2::detect, http2::make_parser},
     {Protocol::Postgres, postgres::kDefaultPorts, postgres::detect, postgres::make_parser,
      postgres_verbatim},
     {Protocol::Mysql, mysql::kDefaultPorts, mysql::detect, mysql::make_parser, mysql_verbatim},

@@ -10,19 +10,19 @@ export function recordKey(r: RequestRecord, i: number): string {
 
 export function isError(r: RequestRecord): boolean {
   if (typeof r.error === 'boolean') return r.error;
-  if (r.protocol === 'http1' && isNum(Number(r.status))) return Number(r.status) >= 500;
+  if ((r.protocol === 'http1' || r.protocol === 'http2') && isNum(Number(r.status))) return Number(r.status) >= 500;
   return !!r.error_code || !!r.error_message;
 }
 
 /** One-line description: HTTP method + path, SQL text, Redis command, DNS query. */
 export function operation(r: RequestRecord): string {
-  if (r.protocol === 'http1' || r.path) return `${r.method ?? ''} ${r.path ?? r.route ?? ''}`.trim();
+  if (r.protocol === 'http1' || r.protocol === 'http2' || r.path) return `${r.method ?? ''} ${r.path ?? r.route ?? ''}`.trim();
   const d = r.detail || r.route || r.method || '';
   return d.replace(/\s+/g, ' ');
 }
 
 export function StatusCell({ r }: { r: RequestRecord }) {
-  const http = r.protocol === 'http1' || (isNum(Number(r.status)) && Number(r.status) >= 100);
+  const http = r.protocol === 'http1' || r.protocol === 'http2' || (isNum(Number(r.status)) && Number(r.status) >= 100);
   const s = http && r.status ? r.status : isError(r) ? r.error_code || 'error' : 'ok';
   return <span className={`status ${isError(r) ? 'status-bad' : Number(s) >= 400 ? 'status-warn' : 'status-ok'}`}>{String(s)}</span>;
 }
