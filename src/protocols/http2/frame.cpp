@@ -96,11 +96,20 @@ bool plausible_frames(std::string_view bytes) {
 }
 
 std::string_view error_code_name(uint32_t code) {
-  static constexpr std::array<std::string_view, 14> kNames{
-      "NO_ERROR",        "PROTOCOL_ERROR", "INTERNAL_ERROR",     "FLOW_CONTROL_ERROR",
-      "SETTINGS_TIMEOUT", "STREAM_CLOSED", "FRAME_SIZE_ERROR",   "REFUSED_STREAM",
-      "CANCEL",          "COMPRESSION_ERROR", "CONNECT_ERROR",   "ENHANCE_YOUR_CALM",
-      "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"};
+  static constexpr std::array<std::string_view, 14> kNames{"NO_ERROR",
+                                                           "PROTOCOL_ERROR",
+                                                           "INTERNAL_ERROR",
+                                                           "FLOW_CONTROL_ERROR",
+                                                           "SETTINGS_TIMEOUT",
+                                                           "STREAM_CLOSED",
+                                                           "FRAME_SIZE_ERROR",
+                                                           "REFUSED_STREAM",
+                                                           "CANCEL",
+                                                           "COMPRESSION_ERROR",
+                                                           "CONNECT_ERROR",
+                                                           "ENHANCE_YOUR_CALM",
+                                                           "INADEQUATE_SECURITY",
+                                                           "HTTP_1_1_REQUIRED"};
   return code < kNames.size() ? kNames[code] : "UNKNOWN";
 }
 
@@ -140,11 +149,12 @@ bool FrameReader::feed(std::string_view bytes, Handler& handler) {
         --payload_left_;
       }
       const uint64_t data_left = data_end_ > payload_pos_ ? data_end_ - payload_pos_ : 0;
-      std::string_view data = piece.substr(0, static_cast<size_t>(std::min<uint64_t>(
-                                                  data_left, piece.size())));
+      std::string_view data =
+          piece.substr(0, static_cast<size_t>(std::min<uint64_t>(data_left, piece.size())));
       payload_pos_ += piece.size();
       payload_left_ -= piece.size();
-      if (!data.empty() || payload_left_ == 0) handler.on_data(current_, data, 0, payload_left_ == 0);
+      if (!data.empty() || payload_left_ == 0)
+        handler.on_data(current_, data, 0, payload_left_ == 0);
       if (payload_left_ == 0) in_payload_ = false;
       continue;
     }

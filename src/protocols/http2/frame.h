@@ -79,8 +79,7 @@ class FrameReader {
     virtual void on_frame(const FrameHeader& h, std::string_view payload, bool complete) = 0;
     // DATA payload bytes, in order: `bytes` is empty for `lost` bytes of a
     // capture gap; `end` on the frame's last piece.
-    virtual void on_data(const FrameHeader& h, std::string_view bytes, uint64_t lost,
-                         bool end) = 0;
+    virtual void on_data(const FrameHeader& h, std::string_view bytes, uint64_t lost, bool end) = 0;
   };
 
   // Consumes `bytes`; false when they are not HTTP/2 framing (the reader is

@@ -226,13 +226,13 @@ const std::string kGetRoot = unhex("82 86 84 01 01 61");
 TEST(Http2Parser, ContinuationAndResetByClient) {
   Conn c(Role::Server);
   std::string req = std::string(kClientPreface) + kSettings +
-                    frame(1, 0, 1, kGetRoot.substr(0, 2)) +       // HEADERS, no END_HEADERS
-                    frame(9, 0, 1, kGetRoot.substr(2, 2)) +       // CONTINUATION
-                    frame(9, 0x4 | 0, 1, kGetRoot.substr(4)) +    // CONTINUATION, END_HEADERS
-                    frame(1, 0x5, 3, kGetRoot);                   // stream 3: END_STREAM
+                    frame(1, 0, 1, kGetRoot.substr(0, 2)) +     // HEADERS, no END_HEADERS
+                    frame(9, 0, 1, kGetRoot.substr(2, 2)) +     // CONTINUATION
+                    frame(9, 0x4 | 0, 1, kGetRoot.substr(4)) +  // CONTINUATION, END_HEADERS
+                    frame(1, 0x5, 3, kGetRoot);                 // stream 3: END_STREAM
   c.send(true, req);
   c.send(false, kSettings + frame(1, 0x5, 3, unhex("88")));  // 3: 200, END_STREAM
-  c.send(true, frame(3, 0, 1, unhex("00000008")));            // 1: RST_STREAM CANCEL
+  c.send(true, frame(3, 0, 1, unhex("00000008")));           // 1: RST_STREAM CANCEL
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].path, "/");
   EXPECT_EQ(c.records[0].host, "a");
@@ -248,7 +248,7 @@ TEST(Http2Parser, InterimResponseAndTrailers) {
   Conn c(Role::Client);
   c.send(true, std::string(kClientPreface) + frame(1, 0x5, 1, kGetRoot));
   c.send(false, frame(1, 0x4, 1, unhex("08 03 313030")) +  // :status 100
-                    frame(1, 0x4, 1, unhex("8e")) +         // :status 500
+                    frame(1, 0x4, 1, unhex("8e")) +        // :status 500
                     frame(0, 0, 1, "body") +
                     frame(1, 0x5, 1, unhex("00 03 78 2d74 01 31")));  // trailers x-t: 1
   ASSERT_EQ(c.records.size(), 1u);
