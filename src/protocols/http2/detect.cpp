@@ -25,18 +25,6 @@ bool plausible_header_prefix(std::string_view b) {
   return true;
 }
 
-// The header block fragment of a HEADERS frame's payload.
-std::string_view header_fragment(const FrameHeader& h, std::string_view payload) {
-  size_t pad = 0;
-  if (h.has(flags::kPadded)) {
-    if (payload.empty()) return {};
-    pad = static_cast<uint8_t>(payload[0]);
-    payload.remove_prefix(1);
-  }
-  if (h.has(flags::kPriority)) payload.remove_prefix(std::min<size_t>(5, payload.size()));
-  return payload.substr(0, payload.size() >= pad ? payload.size() - pad : 0);
-}
-
 // Frames from the middle of a connection: the first field of the first
 // HEADERS frame tells a request from a response.
 Detection detect_frames(std::string_view b, bool request_side, bool response_side) {
@@ -54,7 +42,8 @@ Detection detect_frames(std::string_view b, bool request_side, bool response_sid
       continue;
     }
     if (b.size() - pos < h.length) return Detection::NeedMore;
-    std::string_view block = header_fragment(h, b.substr(pos, h.length));
+    uint32_t promised = 0;
+    std::string_view block = header_block_fragment(h, b.substr(pos, h.length), promised);
     // The first field is all that is needed; a joined-late decoder never
     // guesses a dynamic-table entry.
     HpackDecoder decoder(false);

@@ -95,6 +95,24 @@ bool plausible_frames(std::string_view bytes) {
   return true;
 }
 
+std::string_view header_block_fragment(const FrameHeader& h, std::string_view p,
+                                       uint32_t& promised) {
+  size_t pad = 0;
+  if (h.has(flags::kPadded)) {
+    if (p.empty()) return {};
+    pad = static_cast<uint8_t>(p[0]);
+    p.remove_prefix(1);
+  }
+  size_t fixed = 0;
+  if (h.type == FrameType::Headers && h.has(flags::kPriority)) fixed = 5;
+  if (h.type == FrameType::PushPromise) {
+    promised = p.size() >= 4 ? be32(p) & 0x7fffffffu : 0;
+    fixed = 4;
+  }
+  p.remove_prefix(std::min(fixed, p.size()));
+  return p.substr(0, p.size() >= pad ? p.size() - pad : 0);
+}
+
 std::string_view error_code_name(uint32_t code) {
   static constexpr std::array<std::string_view, 14> kNames{"NO_ERROR",
                                                            "PROTOCOL_ERROR",

@@ -59,6 +59,12 @@ bool well_formed(const FrameHeader& h);
 // the end of `bytes` or past it (the last one cut short).
 bool plausible_frames(std::string_view bytes);
 
+// The header block fragment inside a HEADERS or PUSH_PROMISE payload:
+// without pad length, priority fields, promised stream id (stored in
+// `promised`) and padding.
+std::string_view header_block_fragment(const FrameHeader& h, std::string_view payload,
+                                       uint32_t& promised);
+
 // RFC 9113 7: the name of an error code (RST_STREAM, GOAWAY), "UNKNOWN"
 // beyond the defined ones.
 std::string_view error_code_name(uint32_t code);

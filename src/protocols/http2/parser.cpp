@@ -33,25 +33,6 @@ uint32_t be32(std::string_view b) {
   return v;
 }
 
-// The header block fragment inside a HEADERS or PUSH_PROMISE payload:
-// without the pad length, priority fields, promised stream id and padding.
-std::string_view block_fragment(const FrameHeader& h, std::string_view p, uint32_t& promised) {
-  size_t pad = 0;
-  if (h.has(flags::kPadded)) {
-    if (p.empty()) return {};
-    pad = static_cast<uint8_t>(p[0]);
-    p.remove_prefix(1);
-  }
-  size_t fixed = 0;
-  if (h.type == FrameType::Headers && h.has(flags::kPriority)) fixed = 5;
-  if (h.type == FrameType::PushPromise) {
-    promised = be32(p) & 0x7fffffffu;
-    fixed = 4;
-  }
-  p.remove_prefix(std::min(fixed, p.size()));
-  return p.substr(0, p.size() >= pad ? p.size() - pad : 0);
-}
-
 struct Stream {
   uint64_t start_ns = 0;
   bool request_seen = false;   // the request's header block decoded
@@ -166,7 +147,7 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
         s.promised = 0;
         s.block_wire_bytes = 0;
         s.block.clear();
-        append_fragment(s, h, block_fragment(h, payload, s.promised));
+        append_fragment(s, h, header_block_fragment(h, payload, s.promised));
         break;
       }
       case FrameType::Continuation:

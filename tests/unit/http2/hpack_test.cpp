@@ -11,27 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "http2_test_util.h"
 #include "protocols/http2/huffman.h"
 
 namespace loupe::http2 {
 namespace {
 
-// "8286 8441" -> bytes; spaces are ignored.
-std::string unhex(std::string_view hex) {
-  std::string out;
-  int hi = -1;
-  for (char c : hex) {
-    if (c == ' ') continue;
-    int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<char>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using testing::unhex;
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
