@@ -435,6 +435,14 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
 SEC("raw_tracepoint/sched_process_exit")
 int loupe_process_exit(struct bpf_raw_tracepoint_args* ctx) {
   struct task_struct* task = (struct task_struct*)ctx->args[0];
+  /* Every thread: one that dies inside an SSL call (killed while blocked in
+   * SSL_read) never runs its uretprobe, and its entry would stay active;
+   * the next thread given the same id would then have its socket syscalls
+   * swallowed as ciphertext, uncounted. Runs in the exiting thread. */
+  if (tls_probes_attached) {
+    __u64 id = bpf_get_current_pid_tgid();
+    bpf_map_delete_elem(&ssl_calls, &id);
+  }
   if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0;
   __u32 tgid = BPF_CORE_READ(task, tgid);
   if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;

@@ -10,6 +10,11 @@
 #include "core/time_format.h"
 
 namespace loupe {
+namespace {
+
+uint64_t kernel_drops(const TracerCounters& k) { return k[LOUPE_STAT_RB_DROPS] + k.missed_runs; }
+
+}  // namespace
 
 Agent::Agent(AgentOptions opts, BatchSink sink, LossSink lost_events)
     : opts_(opts),
@@ -81,7 +86,7 @@ void Agent::hand_over() {
 
 void Agent::report_kernel_drops() {
   if (!lost_events_) return;
-  uint64_t drops = tracer_.counters()[LOUPE_STAT_RB_DROPS];
+  uint64_t drops = kernel_drops(tracer_.counters());
   if (drops > reported_drops_) lost_events_(drops - reported_drops_);
   reported_drops_ = drops;
 }
@@ -96,12 +101,8 @@ AgentCounters Agent::counters() const {
   TracerCounters k = tracer_.counters();
   std::lock_guard lock(mu_);
   const TrackerStats& t = tracker_.stats();
-  return AgentCounters{k[LOUPE_STAT_RB_DROPS],
-                       k[LOUPE_STAT_TRUNCATED],
-                       t.events,
-                       t.records,
-                       tracker_.connection_count(),
-                       t.lost.total};
+  return AgentCounters{kernel_drops(k), k[LOUPE_STAT_TRUNCATED],     t.events,
+                       t.records,       tracker_.connection_count(), t.lost.total};
 }
 
 LossStats Agent::losses() const {
@@ -141,7 +142,7 @@ nlohmann::json Agent::status() const {
   }
   nlohmann::json parsers = nlohmann::json::object();
   nlohmann::json lost;
-  uint64_t memory_evictions = 0;
+  uint64_t memory_evictions = 0, malformed = 0;
   nlohmann::json tls = tls_.status();
   TracerCounters k = tracer_.counters();
   tls["plaintext_events"] = k[LOUPE_STAT_TLS_DATA];
@@ -153,6 +154,7 @@ nlohmann::json Agent::status() const {
     tls["opaque_connections"] = t.tls_opaque_connections;
     lost = loss_json(t.lost);
     memory_evictions = t.memory_evictions;
+    malformed = t.malformed_events;
     lost["detect_budget_exhausted"] = t.detect_budget_exhausted;
     for (const auto& [proto, s] : t.parsers)
       parsers[std::string(to_string(proto))] = {{"records", s.records},
@@ -167,6 +169,9 @@ nlohmann::json Agent::status() const {
       {"ring_buffer_bytes", opts_.tracer.ring_buffer_bytes},
       {"events_seen", c.events},
       {"events_dropped", c.kernel_drops},
+      {"events_dropped_by_reason",
+       {{"ring_buffer_full", k[LOUPE_STAT_RB_DROPS]}, {"program_runs_missed", k.missed_runs}}},
+      {"events_malformed", malformed},
       {"payloads_truncated", c.truncated},
       {"records", c.records},
       {"live_connections", c.connections},

@@ -33,7 +33,7 @@ struct AgentOptions {
 
 // Totals for summaries and /api/v1/status.
 struct AgentCounters {
-  uint64_t kernel_drops = 0;  // events lost to a full ring buffer
+  uint64_t kernel_drops = 0;  // events lost: ring buffer full, or a program run the kernel skipped
   uint64_t truncated = 0;     // payloads cut to the capture size
   uint64_t events = 0;        // events user space handled
   uint64_t records = 0;

@@ -129,6 +129,14 @@ TracerCounters SocketTracer::counters() const {
                              per_cpu.size() * sizeof(uint64_t), 0) == 0)
       for (uint64_t v : per_cpu) out.v[i] += v;
   }
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_program__fd(prog) >= 0 &&
+        bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+      out.missed_runs += info.recursion_misses;
+  }
   return out;
 }
 

@@ -34,6 +34,9 @@ struct SocketTracerOptions {
 
 struct TracerCounters {
   std::array<uint64_t, LOUPE_STAT_MAX> v{};
+  // Program runs the kernel skipped (bpf_prog_info.recursion_misses: the
+  // program was already running on that CPU): each may be a lost event.
+  uint64_t missed_runs = 0;
   uint64_t operator[](loupe_stat s) const { return v[s]; }
 };
 
