@@ -27,6 +27,15 @@ struct DecoderStats {
   uint64_t truncated = 0;        // entries cut to kMaxEntryBytes
   uint64_t invalid_utf8 = 0;     // entries whose bytes were not all UTF-8 (replaced by U+FFFD)
   uint64_t partial_dropped = 0;  // partial pieces with no end at finish()
+
+  DecoderStats& operator+=(const DecoderStats& o) {
+    lines += o.lines;
+    entries += o.entries;
+    truncated += o.truncated;
+    invalid_utf8 += o.invalid_utf8;
+    partial_dropped += o.partial_dropped;
+    return *this;
+  }
 };
 
 class Decoder {

@@ -1,0 +1,100 @@
+// Follows every file matching a set of globs, across rotations, and hands
+// out their entries with the checkpoints that go with them.
+//
+// Rotations (docs/logs.md, "Rotation"):
+//  - rename and reopen (the kubelet, logrotate `create`): the renamed file
+//    is still open, is read to its end, and closed once a new file holds
+//    its name (or it is gone) and it has been quiet for a second;
+//  - copytruncate: the file shrinks under its read position and is read
+//    again from its start (log_file.h);
+//  - delete and recreate: a new inode at the path is a new file.
+// At start, checkpoints are matched to files by device, inode and
+// fingerprint; a checkpointed file no longer under its name is looked for
+// beside it under the rotated names (<name>.<suffix>, .gz too), and the
+// files rotated after it are read whole.
+//
+// Not thread-safe: one thread (the collector's) calls everything.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "agent/logs/checkpoint.h"
+#include "agent/logs/log_file.h"
+#include "logs/log_entry.h"
+
+namespace loupe::logs {
+
+struct TailerOptions {
+  std::vector<std::string> globs;
+  size_t max_open_files = 1024;
+  // A rotated file is closed after it has been at its end this long.
+  uint64_t rotated_quiet_ns = 1'000'000'000;
+};
+
+struct TailerStats {
+  uint64_t files_opened = 0;
+  uint64_t rotations = 0;           // files renamed or deleted while followed
+  uint64_t resumed = 0;             // files resumed from a checkpoint at start
+  uint64_t rotated_while_down = 0;  // of those, found under a rotated name
+  uint64_t lost_while_down = 0;     // checkpointed files found nowhere (rotated away and deleted)
+  uint64_t open_errors = 0;         // files or directories that could not be read
+  uint64_t skipped_file_limit = 0;  // files not followed: max_open_files reached
+  std::string last_error;
+};
+
+class LogTailer {
+ public:
+  // `checkpoints`: what the last run acknowledged (load_checkpoints).
+  LogTailer(TailerOptions opts, CheckpointFile checkpoints);
+
+  // Finds new files and rotations; call about every 250 ms.
+  void scan(uint64_t now_ns);
+  // Reads at most `budget` bytes across the files and appends the entries
+  // they complete. Returns the bytes read.
+  size_t read(size_t budget, uint64_t now_ns, std::vector<Entry>& out);
+
+  // Where every file stands as of the last acknowledgement (a file started
+  // or truncated since: at its start). Saved after each acknowledgement,
+  // and before entries under a source not on disk yet leave, so a restart
+  // goes on under the same source names.
+  CheckpointFile checkpoints() const;
+  // The entries handed out so far are acknowledged: checkpoints move to
+  // them and finished rotated files are forgotten.
+  void acknowledged();
+
+  size_t files() const { return files_.size(); }
+  nlohmann::json status() const;
+
+ private:
+  struct Followed {
+    std::unique_ptr<LogFile> file;
+    bool rotated = false;
+    bool finished = false;  // rotated, read to its end, pending entries handed out
+    uint64_t quiet_since_ns = 0;
+    uint64_t order = 0;  // when it was opened, among all files
+    Checkpoint acked;    // as of the last acknowledgement
+  };
+  using Key = std::pair<uint64_t, uint64_t>;  // device, inode
+
+  void start_file(const std::string& path, uint64_t offset, std::string source, bool rotated,
+                  uint64_t now_ns);
+  void resume_rotated(const Checkpoint& c, uint64_t now_ns);
+  const Checkpoint* matching_checkpoint(const std::string& path, uint64_t device,
+                                        uint64_t inode) const;
+
+  TailerOptions opts_;
+  std::vector<Checkpoint> unclaimed_;  // from the last run, not matched to a file yet
+  bool first_scan_ = true;
+  std::map<Key, Followed> files_;
+  uint64_t opened_ = 0;
+  TailerStats stats_;
+  DecoderStats closed_decoder_;  // of files no longer followed
+  LogFileStats closed_files_;
+};
+
+}  // namespace loupe::logs
