@@ -32,6 +32,7 @@ void Agent::start() {
   tracer_.start([this](std::span<const uint8_t> raw) { tracker_.on_event(raw); });
   if (opts_.tls) tls_.start(tracer_.tls_programs());
   started_ns_ = now_unix_ns();
+  pending_.reserve(opts_.batch_records);
   running_ = true;
   thread_ = std::thread([this] { pump(); });
 }
@@ -82,6 +83,9 @@ void Agent::hand_over() {
   batch.swap(pending_);
   pending_bytes_ = 0;
   sink_(std::move(batch));
+  // Room for a whole batch at once: growing by doubling would move every
+  // record several times and fault in fresh pages at each step.
+  pending_.reserve(opts_.batch_records);
 }
 
 void Agent::report_kernel_drops() {

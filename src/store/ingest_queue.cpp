@@ -202,6 +202,8 @@ void IngestQueue::write_losses(std::map<uint64_t, LossMinute>& losses) {
 
 void IngestQueue::run() {
   auto next_retention = std::chrono::steady_clock::now();
+  // Kept across rounds with its capacity: records are moved into memory
+  // already faulted in, once, instead of into a vector grown by doubling.
   std::vector<Record> batch;
   std::vector<std::shared_ptr<Ticket>> tickets;          // commit() entries in `batch`
   std::vector<std::pair<size_t, size_t>> pushed_ranges;  // push() entries in `batch`
@@ -221,17 +223,19 @@ void IngestQueue::run() {
       batch.clear();
       tickets.clear();
       pushed_ranges.clear();
+      size_t taking = 0;
+      for (const Entry& e : queue_) {
+        if (taking >= options_.max_batch_records) break;
+        taking += e.records.size();
+      }
+      batch.reserve(taking);
       while (!queue_.empty() && batch.size() < options_.max_batch_records) {
         Entry& front = queue_.front();
         queued_ -= front.records.size();
         queued_bytes_ -= front.bytes;
         size_t first = batch.size();
-        if (batch.empty()) {
-          batch = std::move(front.records);
-        } else {
-          batch.insert(batch.end(), std::make_move_iterator(front.records.begin()),
-                       std::make_move_iterator(front.records.end()));
-        }
+        batch.insert(batch.end(), std::make_move_iterator(front.records.begin()),
+                     std::make_move_iterator(front.records.end()));
         if (front.ticket) {
           front.ticket->state = Ticket::State::Writing;
           tickets.push_back(std::move(front.ticket));
