@@ -49,6 +49,7 @@ pgbench_run() {  # -> transactions/s
 # traced CMD...: runs CMD under `loupe trace` (output discarded); prints
 # "result records_per_s drops".
 traced() {
+  : > "$WORK/t.err"  # the previous round's "tracing" line must not pass for this one's
   "$LOUPE" trace --format json --port "$RPORT,$PGPORT" > /dev/null 2> "$WORK/t.err" &
   TRACE_PID=$!
   local i

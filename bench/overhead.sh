@@ -160,6 +160,10 @@ LPID="" PROG="" STATS_MAP="" STATUS_PORT=""
 start_loupe() {  # MODE
   local dir="$WORK/$1-data" before i
   rm -rf "$dir"
+  # Emptied before the child starts: the previous instance's ready line
+  # must not pass for this one's (BPF verification takes seconds here).
+  : > "$WORK/loupe.out"
+  : > "$WORK/loupe.err"
   before=$(sys_exit_ids)
   case $1 in
     run)

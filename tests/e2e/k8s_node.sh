@@ -93,6 +93,7 @@ start_run() {
   API="http://127.0.0.1:$port"
   openssl rand -hex 16 > "$WORK/loupe.token"
   export LOUPE_TOKEN=$(cat "$WORK/loupe.token")
+  : > "$WORK/run.out"  # a restart must not see the previous run's ready line
   "$LOUPE" run --listen 127.0.0.1:$port --data-dir "$WORK/data" --token-file "$WORK/loupe.token" "$@" \
     > "$WORK/run.out" 2> "$WORK/run.err" &
   RUN_PID=$!

@@ -125,6 +125,10 @@ CONF
 start_trace() {
   local out=$1
   shift
+  # Emptied here, before the child starts: a "tracing" line left by an
+  # earlier run in the same file must not pass for this one's (the child
+  # truncates it only once it runs, and attaching takes seconds).
+  : > "$out.err"
   "$LOUPE" trace --format json "$@" > "$out" 2> "$out.err" &
   TRACE_PID=$!
   PIDS+=($TRACE_PID)

@@ -14,6 +14,7 @@ TRUTH="$WORK/server-timing.log"
 DATA="$WORK/data"
 
 start_run() {
+  : > "$WORK/run.out"  # a restart must not see the previous run's ready line
   "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$DATA" > "$WORK/run.out" 2> "$WORK/run.err" &
   RUN_PID=$!
   PIDS+=($RUN_PID)
