@@ -80,6 +80,9 @@ void Exporter::push(std::vector<Record>& records) {
   std::lock_guard lock(mu_);
   bool closed = false;
   for (Record& r : records) {
+    // A new batch gets room for all its records at once: growing by
+    // doubling would move each record several times into fresh pages.
+    if (open_.records.empty()) open_.records.reserve(opts_.batch_records);
     uint64_t bytes = memory_bytes(r);
     open_.records.push_back(std::move(r));
     open_.bytes += bytes;
