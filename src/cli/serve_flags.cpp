@@ -84,6 +84,11 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f, const std::string& token_what
                  "Distinct services kept per host (node, else IP); later ones are stored as "
                  "{other} (0: no cap)")
       ->capture_default_str();
+  cmd.add_option("--prometheus-max-series", f.prometheus_max_series,
+                 "Request-metric label sets on /metrics; past it routes and operations fold "
+                 "into {other} (docs/export.md)")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
   add_token_flag(cmd, f.token_file, token_what_for);
   cmd.add_flag("--insecure", f.insecure,
                "Allow serving without a token on a non-loopback --listen address, without the "
@@ -181,10 +186,13 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
     throw CLI::ValidationError("--alerts", f.alerts_file + " has errors:" + msg);
   }
   ServerParts p;
+  p.request_metrics = std::make_unique<exporting::RequestMetrics>(
+      exporting::RequestMetricsOptions{.max_series = f.prometheus_max_series});
   p.store =
       store::open_sqlite_store(f.data_dir, {.retention_ns = *retention,
                                             .max_routes_per_service = f.max_routes_per_service,
-                                            .max_services_per_host = f.max_services_per_host});
+                                            .max_services_per_host = f.max_services_per_host,
+                                            .observer = p.request_metrics.get()});
   p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});
@@ -207,7 +215,8 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .status_provider = std::move(status_provider),
           .k8s_retention_ns = *retention,
           .alerts = p.alerts.get(),
-          .ingest_limits = {.retention_ns = *retention}});
+          .ingest_limits = {.retention_ns = *retention},
+          .request_metrics = p.request_metrics.get()});
   return p;
 }
 

@@ -25,6 +25,7 @@ struct ServeFlags {
   std::string alerts_eval_interval = "15s";
   size_t max_routes_per_service = 500;
   size_t max_services_per_host = 1000;
+  size_t prometheus_max_series = 2000;  // request-metric label sets on /metrics
   std::string token_file;
   bool insecure = false;  // serve without a token on a non-loopback address
   std::string tls_cert;   // PEM files; both or neither
@@ -34,6 +35,7 @@ struct ServeFlags {
 
 // --listen, --data-dir, --retention, --ui-dir, --queue-records, --alerts,
 // --alerts-eval-interval, --max-routes-per-service, --max-services-per-host,
+// --prometheus-max-series,
 // --token-file, --insecure, --tls-cert, --tls-key and the connection and body
 // limits. `token_what_for` says in --help who must send the token.
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags, const std::string& token_what_for);
@@ -57,6 +59,8 @@ void check_exposure(const ServeFlags& flags, const std::string& token);
 // with check_exposure), with the alert engine; nothing is started yet.
 // Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
 struct ServerParts {
+  // Before the store, which reports every record to it.
+  std::unique_ptr<exporting::RequestMetrics> request_metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::IngestQueue> queue;
   std::unique_ptr<alerts::Engine> alerts;

@@ -196,6 +196,7 @@ void ApiServer::routes() {
   metric_routes();
   agent_routes();
   alert_routes();
+  prometheus_routes();
 
   s.set_fallback(fallback());
 }

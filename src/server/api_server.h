@@ -16,6 +16,7 @@
 #include <string>
 
 #include "alerts/engine.h"
+#include "export/request_metrics.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/http/server.h"
@@ -57,6 +58,9 @@ struct ApiOptions {
   // What /api/v1/ingest accepts from agents (ingest_decode.h); set
   // retention_ns to the store's retention.
   IngestLimits ingest_limits;
+  // The request histograms GET /metrics serves (the store's record
+  // observer; outlives the server). Null: /metrics has Loupe's health only.
+  const exporting::RequestMetrics* request_metrics = nullptr;
 };
 
 class ApiServer {
@@ -91,6 +95,7 @@ class ApiServer {
   void metric_routes();
   void agent_routes();
   void alert_routes();
+  void prometheus_routes();
   http::Handler fallback() const;
 
   store::Store& store_;

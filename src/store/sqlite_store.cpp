@@ -19,6 +19,7 @@
 #include "store/loss_rows.h"
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
+#include "store/record_observer.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
 #include "store/rollup_rows.h"
@@ -276,6 +277,15 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
   };
   std::vector<Row> rows;
   rows.reserve(records.size());
+  // What the observer is told once the batch is committed.
+  struct Observed {
+    uint32_t index;
+    ServiceIdentity service;
+    std::string caller;
+    const std::string* route;
+  };
+  std::vector<Observed> observed;
+  if (options_.observer) observed.reserve(records.size());
   Rollup rollup;
   const std::string other_route(kOtherName);
   wdb_.exec("BEGIN");
@@ -311,6 +321,7 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
         k8s_agg_.add(id.name, id.kind, r.remote_pod, "pod", r);
       int64_t service_id = name_id(id.name), route_id = name_id(route);
       rows.push_back({i, service_id, route_id, id.counted});
+      if (options_.observer) observed.push_back({i, id, std::move(caller.name), &route});
       RollupKey key{service_id, name_id(r.method), route_id,
                     r.protocol, id.counted,        minute_of(r.start_ns)};
       auto [it, created] = rollup.try_emplace(key);
@@ -360,6 +371,8 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
     throw;
   }
   records_ += records.size();
+  for (const Observed& o : observed)
+    options_.observer->observe({records[o.index], o.service, o.caller, *o.route});
 }
 
 void SqliteStore::write_losses(const std::vector<LossMinute>& losses) {

@@ -21,6 +21,8 @@
 
 namespace loupe::store {
 
+class RecordObserver;  // store/record_observer.h
+
 // Thrown by open_sqlite_store and write failures; what() is user-facing
 // ("what failed; what to do").
 class StoreError : public std::runtime_error {
@@ -37,6 +39,9 @@ struct StoreOptions {
   // over the stored rollups, recomputed when retention sweeps.
   size_t max_routes_per_service = 500;
   size_t max_services_per_host = 1000;  // host: the record's node, else its local IP
+  // Told about every committed record with its resolved names (may be null;
+  // must outlive the store).
+  RecordObserver* observer = nullptr;
 };
 
 // Half-open [from_ns, to_ns). Aggregate-backed queries are minute-granular:

@@ -77,7 +77,10 @@ std::optional<Response> check_access(const AccessPolicy& policy, const Request& 
       return res;
     }
   }
-  if (!policy.token.empty() && head.path.starts_with("/api/") &&
+  // /metrics carries service names and routes: Prometheus sends the token
+  // like any API client (docs/export.md).
+  bool needs_token = head.path.starts_with("/api/") || head.path == "/metrics";
+  if (!policy.token.empty() && needs_token &&
       !bearer_matches(head.header("Authorization"), policy.token)) {
     Response res;
     res.set_header("WWW-Authenticate", "Bearer");

@@ -1,6 +1,6 @@
 // Who may send what, decided from the request line and headers alone, before
 // any byte of the body is read (docs/security.md):
-//  - with a token, every /api/ request needs "Authorization: Bearer <token>";
+//  - with a token, every /api/ request and /metrics need "Authorization: Bearer <token>";
 //  - with `local_only`, the Host (and Origin, when sent) must name this
 //    machine by IP or "localhost", so a web page on a domain that a DNS
 //    rebinding points at 127.0.0.1 cannot read or drive the API;
@@ -17,7 +17,7 @@
 namespace loupe::server::http {
 
 struct AccessPolicy {
-  std::string token;        // non-empty: /api/ needs it
+  std::string token;        // non-empty: /api/ and /metrics need it
   bool local_only = false;  // Host/Origin must be an IP literal, "localhost" or listen_host
   std::string listen_host;  // the --listen host, also accepted as Host
   std::vector<std::string> closed_paths;  // 403 whatever the credentials...

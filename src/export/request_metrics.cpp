@@ -1,0 +1,185 @@
+#include "export/request_metrics.h"
+
+#include "export/latency_buckets.h"
+#include "store/cardinality_cap.h"
+
+namespace loupe::exporting {
+namespace {
+
+struct FamilyInfo {
+  std::string_view name;
+  std::string_view help;
+  std::array<std::string_view, 5> labels;  // empty names unused
+  size_t identity_labels;                  // leading labels kept when folding
+};
+
+// Indexed by RequestMetrics::Family.
+constexpr std::array<FamilyInfo, 5> kFamilyInfo = {{
+    {"http_server_request_duration_seconds",
+     "Duration of HTTP server requests, first byte of the request read to last byte of the "
+     "response written.",
+     {"service_name", "http_request_method", "http_route", "http_response_status_class", ""},
+     1},
+    {"http_client_request_duration_seconds",
+     "Duration of HTTP client requests, first byte of the request written to last byte of the "
+     "response read.",
+     {"service_name", "server_address", "http_request_method", "http_route",
+      "http_response_status_class"},
+     2},
+    {"db_client_operation_duration_seconds",
+     "Duration of database and cache operations (PostgreSQL, MySQL, Redis), once per exchange.",
+     {"service_name", "server_address", "db_system_name", "db_operation_name", "error_type"},
+     2},
+    {"dns_lookup_duration_seconds",
+     "Duration of DNS lookups, once per exchange.",
+     {"service_name", "server_address", "error_type", "", ""},
+     2},
+    {"loupe_requests",
+     "Requests per service as Loupe counts them (/api/v1/services).",
+     {"service_name", "protocol", "", "", ""},
+     2},
+}};
+
+std::string_view status_class(int status) {
+  static constexpr std::array<std::string_view, 6> kClasses = {"",    "1xx", "2xx",
+                                                               "3xx", "4xx", "5xx"};
+  int c = status / 100;
+  return c >= 1 && c <= 5 ? kClasses[c] : std::string_view();
+}
+
+std::string_view db_system(Protocol p) {
+  switch (p) {
+    case Protocol::Postgres:
+      return "postgresql";
+    case Protocol::Mysql:
+      return "mysql";
+    case Protocol::Redis:
+      return "redis";
+    default:
+      return "";
+  }
+}
+
+std::string_view error_type(const Record& r) {
+  if (!r.error) return "";
+  return r.error_code.empty() ? std::string_view("_OTHER") : std::string_view(r.error_code);
+}
+
+}  // namespace
+
+RequestMetrics::Series& RequestMetrics::series_for(Family family, const Values& values) {
+  auto& map = families_[family];
+  auto find = [&](const Values& v) {
+    key_.clear();
+    for (const auto& s : v) {
+      key_ += s;
+      key_ += '\x1f';
+    }
+    return map.find(std::string_view(key_));
+  };
+  auto admit = [&](const Values& v) -> Series& {
+    auto [it, created] = map.try_emplace(key_);
+    if (created) {
+      ++series_;
+      for (size_t i = 0; i < kMaxLabels; ++i) it->second.values[i] = v[i];
+      if (family != Red) it->second.buckets.assign(latency_bucket_bounds().size() + 1, 0);
+    }
+    return it->second;
+  };
+  if (auto it = find(values); it != map.end()) return it->second;
+  if (series_ < options_.max_series) return admit(values);
+  ++folded_;
+  // Past the cap: keep who served (and who called), fold the rest.
+  Values partial = values;
+  for (size_t i = kFamilyInfo[family].identity_labels; i < kMaxLabels; ++i)
+    if (!partial[i].empty()) partial[i] = store::kOtherName;
+  if (auto it = find(partial); it != map.end()) return it->second;
+  if (series_ < options_.max_series) return admit(partial);
+  Values all;
+  for (size_t i = 0; i < kMaxLabels; ++i)
+    if (!kFamilyInfo[family].labels[i].empty()) all[i] = store::kOtherName;
+  if (auto it = find(all); it != map.end()) return it->second;
+  return admit(all);  // one per family, whatever the cap
+}
+
+void RequestMetrics::observe(const store::ObservedRecord& o) {
+  const Record& r = o.record;
+  std::string_view service = o.service.name;
+  double seconds = static_cast<double>(r.duration_ns()) / 1e9;
+  bool http = r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2;
+
+  Family family = kFamilies;
+  Values v;
+  if (http && r.role == Role::Server) {
+    family = HttpServer;
+    v = {service, r.method, o.route, status_class(r.status), ""};
+  } else if (http && r.role == Role::Client) {
+    family = HttpClient;
+    v = {o.caller, service, r.method, o.route, status_class(r.status)};
+  } else if (o.service.counted && !db_system(r.protocol).empty()) {
+    family = DbClient;
+    v = {o.caller, service, db_system(r.protocol), r.method, error_type(r)};
+  } else if (o.service.counted && r.protocol == Protocol::Dns) {
+    family = DnsLookup;
+    v = {o.caller, service, error_type(r), "", ""};
+  }
+
+  std::lock_guard lock(mu_);
+  if (family != kFamilies) {
+    Series& s = series_for(family, v);
+    ++s.buckets[latency_bucket_index(seconds)];
+    s.sum_s += seconds;
+    ++s.count;
+  }
+  if (o.service.counted) {
+    Series& red = series_for(Red, {service, to_string(r.protocol), "", "", ""});
+    ++red.count;
+    red.errors += r.error ? 1 : 0;
+  }
+}
+
+void RequestMetrics::write(ExpositionWriter& w) const {
+  std::lock_guard lock(mu_);
+  auto bounds = latency_bucket_bounds();
+  std::vector<uint64_t> cumulative(bounds.size());
+  std::array<Label, kMaxLabels> labels;
+  auto fill_labels = [&](Family f, const Series& s) {
+    for (size_t i = 0; i < kMaxLabels; ++i) labels[i] = {kFamilyInfo[f].labels[i], s.values[i]};
+  };
+  for (size_t f = HttpServer; f < Red; ++f) {
+    const FamilyInfo& info = kFamilyInfo[f];
+    w.family(info.name, MetricType::Histogram, info.help, "seconds");
+    for (const auto& [key, s] : families_[f]) {
+      fill_labels(static_cast<Family>(f), s);
+      uint64_t running = 0;
+      for (size_t i = 0; i < bounds.size(); ++i) cumulative[i] = running += s.buckets[i];
+      w.histogram(labels, bounds, cumulative, s.sum_s, s.count);
+    }
+  }
+  w.family("loupe_requests", MetricType::Counter, kFamilyInfo[Red].help);
+  for (const auto& [key, s] : families_[Red]) {
+    fill_labels(Red, s);
+    w.counter(labels, static_cast<double>(s.count));
+  }
+  w.family("loupe_request_errors", MetricType::Counter,
+           "Failed requests per service (HTTP 5xx, SQL errors, Redis errors, DNS failures).");
+  for (const auto& [key, s] : families_[Red]) {
+    fill_labels(Red, s);
+    w.counter(labels, static_cast<double>(s.errors));
+  }
+  w.family("loupe_metrics_series_folded", MetricType::Counter,
+           "Observations whose label set was past the series cap and went to an {other} series.");
+  w.counter({}, static_cast<double>(folded_));
+}
+
+size_t RequestMetrics::series() const {
+  std::lock_guard lock(mu_);
+  return series_;
+}
+
+uint64_t RequestMetrics::folded() const {
+  std::lock_guard lock(mu_);
+  return folded_;
+}
+
+}  // namespace loupe::exporting

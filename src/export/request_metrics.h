@@ -1,0 +1,78 @@
+// Request metrics for Prometheus, counted from every record the store
+// commits (store/record_observer.h), with OpenTelemetry semantic-convention
+// names as Prometheus spells them:
+//
+//   http_server_request_duration_seconds  server side of HTTP exchanges
+//       {service_name, http_request_method, http_route, http_response_status_class}
+//   http_client_request_duration_seconds  client side of HTTP exchanges
+//       {service_name (caller), server_address (callee), http_request_method,
+//        http_route, http_response_status_class}
+//   db_client_operation_duration_seconds  PostgreSQL, MySQL, Redis, once per exchange
+//       {service_name (caller), server_address, db_system_name, db_operation_name, error_type}
+//   dns_lookup_duration_seconds           DNS, once per exchange
+//       {service_name (caller), server_address, error_type}
+//   loupe_requests_total / loupe_request_errors_total  Loupe's RED counts
+//       {service_name, protocol}: the numbers /api/v1/services shows
+//
+// Histograms use export/latency_buckets.h. Cardinality is bounded: past
+// `max_series` label sets, a new one keeps its service labels and folds the
+// rest into "{other}", and once those are full too, everything folds into
+// one "{other}" series per family (counted in folded()).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "export/exposition.h"
+#include "store/record_observer.h"
+
+namespace loupe::exporting {
+
+struct RequestMetricsOptions {
+  size_t max_series = 2000;  // label sets over every family
+};
+
+class RequestMetrics : public store::RecordObserver {
+ public:
+  explicit RequestMetrics(RequestMetricsOptions options = {}) : options_(options) {}
+
+  void observe(const store::ObservedRecord& r) override;
+
+  // Every family, including empty ones (so dashboards find the names).
+  void write(ExpositionWriter& w) const;
+
+  size_t series() const;
+  uint64_t folded() const;
+
+ private:
+  enum Family : size_t { HttpServer, HttpClient, DbClient, DnsLookup, Red, kFamilies };
+  static constexpr size_t kMaxLabels = 5;
+  using Values = std::array<std::string_view, kMaxLabels>;
+
+  struct Series {
+    std::array<std::string, kMaxLabels> values;
+    std::vector<uint64_t> buckets;  // per bucket, not cumulative; the last is +Inf
+    double sum_s = 0;
+    uint64_t count = 0;
+    uint64_t errors = 0;  // Red only
+  };
+
+  // The series for `values` in `family`, admitting or folding it.
+  Series& series_for(Family family, const Values& values);
+
+  RequestMetricsOptions options_;
+  mutable std::mutex mu_;
+  // Keyed by the label values joined with '\x1f': sorted output, and
+  // lookups of existing series without an allocation.
+  std::array<std::map<std::string, Series, std::less<>>, kFamilies> families_;
+  size_t series_ = 0;
+  uint64_t folded_ = 0;
+  std::string key_;  // reused lookup buffer
+};
+
+}  // namespace loupe::exporting

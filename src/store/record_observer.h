@@ -1,0 +1,30 @@
+// Sees every record the store commits, with the names the store gave it:
+// the resolved service (callee for client records), the caller and the
+// route after the cardinality caps. The Prometheus request metrics
+// (export/request_metrics.h) count from here, so their service and route
+// names are the ones /api/v1 queries take.
+#pragma once
+
+#include <string_view>
+
+#include "core/record.h"
+#include "store/service_identity.h"
+
+namespace loupe::store {
+
+struct ObservedRecord {
+  const Record& record;
+  const ServiceIdentity& service;  // who served it (callee for client records)
+  std::string_view caller;         // the caller's name (store/caller_identity.h)
+  std::string_view route;          // record.route, or "{other}" past the per-service cap
+};
+
+class RecordObserver {
+ public:
+  virtual ~RecordObserver() = default;
+  // Called on the store's writer thread after each committed batch, once
+  // per record; must be cheap and thread-safe against the observer's readers.
+  virtual void observe(const ObservedRecord& r) = 0;
+};
+
+}  // namespace loupe::store
