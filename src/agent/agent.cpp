@@ -32,7 +32,6 @@ void Agent::start() {
   tracer_.start([this](std::span<const uint8_t> raw) { tracker_.on_event(raw); });
   if (opts_.tls) tls_.start(tracer_.tls_programs());
   started_ns_ = now_unix_ns();
-  pending_.reserve(opts_.batch_records);
   running_ = true;
   thread_ = std::thread([this] { pump(); });
 }
@@ -82,10 +81,13 @@ void Agent::hand_over() {
   std::vector<Record> batch;
   batch.swap(pending_);
   pending_bytes_ = 0;
+  size_t handed = batch.size();
   sink_(std::move(batch));
-  // Room for a whole batch at once: growing by doubling would move every
-  // record several times and fault in fresh pages at each step.
-  pending_.reserve(opts_.batch_records);
+  // Room for as many records as the last batch had: under load a whole
+  // batch at once (growing by doubling would move every record several
+  // times into fresh pages), at a few records per drain no big allocation
+  // every few milliseconds.
+  pending_.reserve(handed);
 }
 
 void Agent::report_kernel_drops() {
