@@ -16,7 +16,9 @@
 #   sudo LOUPE=build/loupe bench/overhead.sh [ROUNDS] [SECONDS]
 #
 # SCENARIOS (default "http http_paced redis pgbench https") and MODES
-# (default "run agent") pick a subset. An exchange is one request/response
+# (default "run agent") pick a subset. To compare two builds in one run,
+# alternating like the modes: LOUPE_B=other/loupe and MODES="run run_b ..."
+# (a mode ending in _b runs $LOUPE_B). An exchange is one request/response
 # seen on one side: every scenario has both sides on this host, so a
 # request is two exchanges. Capture only: --metrics-interval 0.
 set -euo pipefail
@@ -157,7 +159,7 @@ settle() {  # STATUS_PORT: until the store's count holds for 0.9 s (at most 30 s
 }
 
 LPID="" PROG="" STATS_MAP="" STATUS_PORT=""
-start_loupe() {  # MODE
+start_loupe() {  # MODE (run, agent; run_b, agent_b: the same with $LOUPE_B)
   local dir="$WORK/$1-data" before i
   rm -rf "$dir"
   # Emptied before the child starts: the previous instance's ready line
@@ -165,17 +167,19 @@ start_loupe() {  # MODE
   : > "$WORK/loupe.out"
   : > "$WORK/loupe.err"
   before=$(sys_exit_ids)
-  case $1 in
+  local bin=$LOUPE
+  if [[ $1 == *_b ]]; then bin=${LOUPE_B:?"mode $1 needs LOUPE_B"}; fi
+  case ${1%_b} in
     run)
       STATUS_PORT=$(free_port)
-      "$LOUPE" run --listen "127.0.0.1:$STATUS_PORT" --data-dir "$dir" --metrics-interval 0 \
+      "$bin" run --listen "127.0.0.1:$STATUS_PORT" --data-dir "$dir" --metrics-interval 0 \
         --port "$HPORT,$SPORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       LPID=$!
       wait_for_line "$WORK/loupe.out" "Loupe is running" "$LPID"
       ;;
     agent)
       STATUS_PORT=$LSPORT
-      "$LOUPE" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
+      "$bin" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
         --spool-dir "$dir" --metrics-interval 0 -o json \
         --port "$HPORT,$SPORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       LPID=$!
@@ -237,6 +241,7 @@ sysctl -qw kernel.bpf_stats_enabled=0
 echo
 echo "$(date -u +%F) $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load average" \
   "$LOAD0 at start, $(load1) at end, $(($(date +%s) - START)) s in all"
+if [[ -n ${LOUPE_B:-} ]]; then echo; echo "(B): $LOUPE_B; the others: $LOUPE"; fi
 echo
 echo "| scenario | mode | throughput | ratio (rounds) | p99 ms | µs CPU / exchange | BPF ns / run |" \
   "events lost | stored / exchanges | RSS MiB | load |"
@@ -263,8 +268,9 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
       rounds = ""
       for (r = 1; (s, m, r) in round_thr; r++)
         rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f", round_thr[s, m, r] / round_thr[s, "base", r])
+      label = m; sub(/_b$/, " (B)", label)
       printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.0f | %d | %.3f | %.1f | %.1f |\n",
-        s, m, thr[k] / n[k], units[s], thr[k] / thr[b], rounds, p99[k] / n[k],
+        s, label, thr[k] / n[k], units[s], thr[k] / thr[b], rounds, p99[k] / n[k],
         rec[k] ? cpu[k] / hz * 1e6 / rec[k] : 0, runs[k] ? ns[k] / runs[k] : 0, drop[k],
         ex[k] ? rec[k] / ex[k] : 0, rss[k], load[k] / n[k]
     }
