@@ -9,7 +9,7 @@ namespace {
 struct FamilyInfo {
   std::string_view name;
   std::string_view help;
-  std::array<std::string_view, 5> labels;  // empty names unused
+  std::array<std::string_view, 7> labels;  // empty names unused
   size_t identity_labels;                  // leading labels kept when folding
 };
 
@@ -18,25 +18,27 @@ constexpr std::array<FamilyInfo, 5> kFamilyInfo = {{
     {"http_server_request_duration_seconds",
      "Duration of HTTP server requests, first byte of the request read to last byte of the "
      "response written.",
-     {"service_name", "http_request_method", "http_route", "http_response_status_class", ""},
-     1},
+     {"service_name", "k8s_namespace_name", "k8s_deployment_name", "k8s_statefulset_name",
+      "http_request_method", "http_route", "http_response_status_class"},
+     4},
     {"http_client_request_duration_seconds",
      "Duration of HTTP client requests, first byte of the request written to last byte of the "
      "response read.",
      {"service_name", "server_address", "http_request_method", "http_route",
-      "http_response_status_class"},
+      "http_response_status_class", "", ""},
      2},
     {"db_client_operation_duration_seconds",
      "Duration of database and cache operations (PostgreSQL, MySQL, Redis), once per exchange.",
-     {"service_name", "server_address", "db_system_name", "db_operation_name", "error_type"},
+     {"service_name", "server_address", "db_system_name", "db_operation_name", "error_type", "",
+      ""},
      2},
     {"dns_lookup_duration_seconds",
      "Duration of DNS lookups, once per exchange.",
-     {"service_name", "server_address", "error_type", "", ""},
+     {"service_name", "server_address", "error_type", "", "", "", ""},
      2},
     {"loupe_requests",
      "Requests per service as Loupe counts them (/api/v1/services).",
-     {"service_name", "protocol", "", "", ""},
+     {"service_name", "protocol", "", "", "", "", ""},
      2},
 }};
 
@@ -58,6 +60,22 @@ std::string_view db_system(Protocol p) {
     default:
       return "";
   }
+}
+
+// A workload service "namespace/Kind/name" as the Kubernetes labels of the
+// server histogram: namespace, and the name under the label of its kind
+// (Deployments and StatefulSets, what autoscalers scale).
+struct WorkloadLabels {
+  std::string_view namespace_, deployment, statefulset;
+};
+WorkloadLabels workload_labels(const store::ServiceIdentity& service) {
+  if (service.kind != "workload") return {};
+  std::string_view name = service.name;
+  auto a = name.find('/'), b = name.find('/', a + 1);
+  if (a == std::string_view::npos || b == std::string_view::npos) return {};
+  std::string_view kind = name.substr(a + 1, b - a - 1), object = name.substr(b + 1);
+  return {name.substr(0, a), kind == "Deployment" ? object : std::string_view(),
+          kind == "StatefulSet" ? object : std::string_view()};
 }
 
 std::string_view error_type(const Record& r) {
@@ -112,16 +130,18 @@ void RequestMetrics::observe(const store::ObservedRecord& o) {
   Values v;
   if (http && r.role == Role::Server) {
     family = HttpServer;
-    v = {service, r.method, o.route, status_class(r.status), ""};
+    WorkloadLabels k8s = workload_labels(o.service);
+    v = {service,  k8s.namespace_, k8s.deployment,        k8s.statefulset,
+         r.method, o.route,        status_class(r.status)};
   } else if (http && r.role == Role::Client) {
     family = HttpClient;
-    v = {o.caller, service, r.method, o.route, status_class(r.status)};
+    v = {o.caller, service, r.method, o.route, status_class(r.status), "", ""};
   } else if (o.service.counted && !db_system(r.protocol).empty()) {
     family = DbClient;
-    v = {o.caller, service, db_system(r.protocol), r.method, error_type(r)};
+    v = {o.caller, service, db_system(r.protocol), r.method, error_type(r), "", ""};
   } else if (o.service.counted && r.protocol == Protocol::Dns) {
     family = DnsLookup;
-    v = {o.caller, service, error_type(r), "", ""};
+    v = {o.caller, service, error_type(r), "", "", "", ""};
   }
 
   std::lock_guard lock(mu_);
@@ -132,7 +152,7 @@ void RequestMetrics::observe(const store::ObservedRecord& o) {
     ++s.count;
   }
   if (o.service.counted) {
-    Series& red = series_for(Red, {service, to_string(r.protocol), "", "", ""});
+    Series& red = series_for(Red, {service, to_string(r.protocol), "", "", "", "", ""});
     ++red.count;
     red.errors += r.error ? 1 : 0;
   }

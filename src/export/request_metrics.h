@@ -3,7 +3,10 @@
 // names as Prometheus spells them:
 //
 //   http_server_request_duration_seconds  server side of HTTP exchanges
-//       {service_name, http_request_method, http_route, http_response_status_class}
+//       {service_name, k8s_namespace_name, k8s_deployment_name | k8s_statefulset_name,
+//        http_request_method, http_route, http_response_status_class}
+//       (the Kubernetes labels for workloads, so the Prometheus Adapter can
+//       tie a series to the Deployment an autoscaler scales)
 //   http_client_request_duration_seconds  client side of HTTP exchanges
 //       {service_name (caller), server_address (callee), http_request_method,
 //        http_route, http_response_status_class}
@@ -51,7 +54,7 @@ class RequestMetrics : public store::RecordObserver {
 
  private:
   enum Family : size_t { HttpServer, HttpClient, DbClient, DnsLookup, Red, kFamilies };
-  static constexpr size_t kMaxLabels = 5;
+  static constexpr size_t kMaxLabels = 7;
   using Values = std::array<std::string_view, kMaxLabels>;
 
   struct Series {

@@ -197,6 +197,29 @@ with tempfile.TemporaryDirectory() as out:
     check(a[a.index("--tls-cert") + 1] == "/etc/loupe-tls/tls.crt" and
           a[a.index("--tls-key") + 1] == "/etc/loupe-tls/tls.key", "server with TLS: args %s" % a)
 
+# 10. serviceMonitor.enabled: a ServiceMonitor on the server's Service port,
+# /metrics, with the token (and the CA with TLS); none by default.
+check(not any(d["kind"] == "ServiceMonitor" for d in docs), "no ServiceMonitor by default")
+for tls_on in ("false", "true"):
+    with tempfile.TemporaryDirectory() as out:
+        r = subprocess.run([sys.executable, os.path.join(SRC, "deploy", "render.py"), "--set",
+                            "serviceMonitor.enabled=true", "--set", "tls.enabled=" + tls_on, "--out", out],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "render.py --set serviceMonitor.enabled=true: " + r.stdout + r.stderr)
+        rendered = [d for name in os.listdir(out) for d in yaml.safe_load_all(open(os.path.join(out, name))) if d]
+        sms = [d for d in rendered if d["kind"] == "ServiceMonitor"]
+        check(len(sms) == 1, "one ServiceMonitor when enabled (tls %s)" % tls_on)
+        if sms:
+            svc = [d for d in rendered if d["kind"] == "Service" and d["metadata"]["name"] == "loupe-server"][0]
+            sm = sms[0]["spec"]
+            check(sm["selector"]["matchLabels"] == svc["spec"]["selector"], "ServiceMonitor selects the server Service")
+            ep = sm["endpoints"][0]
+            check(ep["port"] in [p["name"] for p in svc["spec"]["ports"]] and ep["path"] == "/metrics",
+                  "ServiceMonitor scrapes the Service's port at /metrics")
+            check(ep["authorization"]["credentials"] == {"name": "loupe-token", "key": "token"},
+                  "ServiceMonitor sends the token from the loupe-token Secret")
+            check((ep.get("scheme") == "https") == (tls_on == "true"), "ServiceMonitor scheme follows tls.enabled")
+
 if errors:
     print("\n".join("FAIL: " + e for e in errors))
     sys.exit(1)

@@ -71,6 +71,19 @@ TEST(RequestMetrics, ServerHistogramHasSemanticConventionLabels) {
             std::string::npos);
 }
 
+TEST(RequestMetrics, WorkloadsGetKubernetesLabelsForTheAutoscaler) {
+  RequestMetrics m;
+  Record r = http_record(Role::Server, 1'000'000);
+  store::ServiceIdentity id{.name = "shop/Deployment/api", .kind = "workload"};
+  m.observe({r, id, "", r.route});
+  std::string text = scrape(m);
+  EXPECT_NE(text.find("http_server_request_duration_seconds_count{service_name=\"shop/Deployment/"
+                      "api\",k8s_namespace_name=\"shop\",k8s_deployment_name=\"api\","
+                      "http_request_method=\"GET\""),
+            std::string::npos)
+      << text;
+}
+
 TEST(RequestMetrics, ClientSideNamesCallerAndCallee) {
   RequestMetrics m;
   observe(m, http_record(Role::Client, 1'000'000), "api:9000", false, "web:8000");
@@ -128,8 +141,9 @@ TEST(RequestMetrics, SeriesPastTheCapFoldIntoOther) {
   EXPECT_EQ(m.folded(), 48u);
   std::string text = scrape(m);
   EXPECT_NE(text.find("http_server_request_duration_seconds_count{service_name=\"{other}\","
-                      "http_request_method=\"{other}\",http_route=\"{other}\","
-                      "http_response_status_class=\"{other}\"} 48"),
+                      "k8s_namespace_name=\"{other}\",k8s_deployment_name=\"{other}\","
+                      "k8s_statefulset_name=\"{other}\",http_request_method=\"{other}\","
+                      "http_route=\"{other}\",http_response_status_class=\"{other}\"} 48"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("loupe_requests_total{service_name=\"web:80\",protocol=\"http1\"} 50"),
