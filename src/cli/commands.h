@@ -15,10 +15,11 @@ enum ExitCode : int {
 
 // Each `register_<name>(app, exit_code)` adds its subcommand to `app`; the
 // subcommand's callback runs the command and stores its ExitCode in
-// `exit_code`, which main() returns. main.cpp calls every register function.
+// `exit_code`, which main() returns.
 // Bad flags throw CLI::ValidationError (exit 2); a missing prerequisite
 // (AgentError, store::StoreError, server::ApiError, whose messages say what
-// to do) propagates to main(), which prints it and exits 3.
+// to do) propagates to main(), which prints it and exits 3. cli/app.cpp
+// calls every register function.
 void register_trace(CLI::App& app, int& exit_code);
 void register_agent(CLI::App& app, int& exit_code);
 void register_run(CLI::App& app, int& exit_code);
@@ -26,5 +27,7 @@ void register_server(CLI::App& app, int& exit_code);
 void register_query(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
 void register_alerts(CLI::App& app, int& exit_code);
+void register_config(CLI::App& app, int& exit_code);
+void register_completion(CLI::App& app, int& exit_code);
 
 }  // namespace loupe::cli
