@@ -13,27 +13,14 @@ SECS=${2:-8}
 REDIS_N=${3:-1000000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
+source "$HERE/../tests/e2e/db_servers.sh"
 require_root
 
 # --- servers ---------------------------------------------------------------
 RPORT=$(free_port)
-mkdir -p "$WORK/redis"
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis" \
-  --daemonize no --logfile "$WORK/redis/redis.log" &
-PIDS+=($!)
-wait_for_port "$RPORT"
-
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+start_redis "$RPORT"
 PGPORT=$(free_port)
-PG="$WORK/pg"
-mkdir -p "$PG/sock"
-chmod 755 "$WORK"
-chown -R postgres: "$PG"
-as_pg() { runuser -u postgres -- "$@"; }
-as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync > "$PG/initdb.log"
-as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w \
-  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PG/sock -c fsync=off -c max_connections=50" start > /dev/null
-trap 'as_pg "$PGBIN/pg_ctl" -D "$PG/data" -m immediate stop > /dev/null 2>&1 || true; cleanup' EXIT
+start_postgres "$PGPORT" max_connections=50
 pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 10 -q postgres > "$PG/init.log" 2>&1
 
 # --- runs --------------------------------------------------------------------

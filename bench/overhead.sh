@@ -30,6 +30,7 @@ REDIS_N=${REDIS_N:-200000}  # SET and GET each; about SECS seconds untraced here
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 source "$HERE/../tests/e2e/tls/nginx_tls.sh"
+source "$HERE/../tests/e2e/db_servers.sh"
 require_root
 for tool in wrk redis-server redis-benchmark pgbench nginx bpftool jq curl; do
   command -v "$tool" > /dev/null || { echo "overhead.sh: needs $tool" >&2; exit 1; }
@@ -51,23 +52,9 @@ for p in "$HPORT" "$SPORT"; do
 done
 
 RPORT=$(free_port)
-mkdir -p "$WORK/redis"
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis" \
-  --daemonize no --logfile "$WORK/redis/redis.log" &
-PIDS+=($!)
-
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+start_redis "$RPORT"
 PGPORT=$(free_port)
-PG="$WORK/pg"
-mkdir -p "$PG/sock"
-chmod 755 "$WORK"
-chown -R postgres: "$PG"
-as_pg() { runuser -u postgres -- "$@"; }
-as_pg "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync > "$PG/initdb.log"
-as_pg "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w \
-  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PG/sock -c fsync=off -c max_connections=50" \
-  start > /dev/null
-trap 'as_pg "$PGBIN/pg_ctl" -D "$PG/data" -m immediate stop > /dev/null 2>&1 || true; cleanup' EXIT
+start_postgres "$PGPORT" max_connections=50
 pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s 2 -q postgres > "$PG/init.log" 2>&1
 
 # The server `loupe agent` sends to (idle in the other modes).
@@ -76,7 +63,6 @@ head -c 24 /dev/urandom | base64 > "$WORK/token"
 "$LOUPE" server --listen "127.0.0.1:$LSPORT" --data-dir "$WORK/server-data" \
   --token-file "$WORK/token" > /dev/null 2> "$WORK/server.err" &
 PIDS+=($!)
-wait_for_port "$RPORT"
 wait_for_port "$LSPORT"
 sleep 0.5
 
