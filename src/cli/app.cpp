@@ -21,6 +21,7 @@ std::shared_ptr<YamlConfig> build_app(CLI::App& app, int& exit_code) {
   register_cluster(app, exit_code);
   register_alerts(app, exit_code);
   register_config(app, exit_code);
+  register_doctor(app, exit_code);
   register_completion(app, exit_code);  // after the others: it lists them
   // Every flag registered above gets its variable and its config file key.
   name_environment_variables(app);

@@ -28,6 +28,7 @@ void register_query(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
 void register_alerts(CLI::App& app, int& exit_code);
 void register_config(CLI::App& app, int& exit_code);
+void register_doctor(CLI::App& app, int& exit_code);
 void register_completion(CLI::App& app, int& exit_code);
 
 }  // namespace loupe::cli

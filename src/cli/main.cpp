@@ -1,5 +1,5 @@
 // `loupe`: one binary, one subcommand per role (trace, run, server, agent,
-// cluster, query, alerts, config, completion). Each subcommand lives in its
+// cluster, query, alerts, config, doctor, completion). Each subcommand lives in its
 // own file under src/cli/; cli/app.cpp puts them together.
 #include <CLI/CLI.hpp>
 #include <iostream>
