@@ -188,6 +188,7 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
   ServerParts p;
   p.request_metrics = std::make_unique<exporting::RequestMetrics>(
       exporting::RequestMetricsOptions{.max_series = f.prometheus_max_series});
+  p.resource_metrics = std::make_unique<exporting::ResourceMetrics>();
   p.store =
       store::open_sqlite_store(f.data_dir, {.retention_ns = *retention,
                                             .max_routes_per_service = f.max_routes_per_service,
@@ -216,7 +217,8 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .k8s_retention_ns = *retention,
           .alerts = p.alerts.get(),
           .ingest_limits = {.retention_ns = *retention},
-          .request_metrics = p.request_metrics.get()});
+          .request_metrics = p.request_metrics.get(),
+          .resource_metrics = p.resource_metrics.get()});
   return p;
 }
 

@@ -61,6 +61,7 @@ void check_exposure(const ServeFlags& flags, const std::string& token);
 struct ServerParts {
   // Before the store, which reports every record to it.
   std::unique_ptr<exporting::RequestMetrics> request_metrics;
+  std::unique_ptr<exporting::ResourceMetrics> resource_metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::IngestQueue> queue;
   std::unique_ptr<alerts::Engine> alerts;

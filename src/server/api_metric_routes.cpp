@@ -53,6 +53,7 @@ void ApiServer::ingest_metrics(std::vector<MetricSample> samples,
                                const std::vector<OomKill>& kills) {
   cluster_->enrich(samples);
   store_.write_metrics(samples);
+  if (options_.resource_metrics) options_.resource_metrics->update(samples);
   if (kills.empty()) return;
   store::K8sIngest events;
   events.received_ns = now_unix_ns();

@@ -1,6 +1,6 @@
 // GET /metrics: Prometheus scrapes (docs/export.md). Request metrics come
-// from the store's record observer, health from the same counters as
-// /api/v1/status.
+// from the store's record observer, resource metrics from the agents'
+// latest samples, health from the same counters as /api/v1/status.
 #include "core/time_format.h"
 #include "export/exposition.h"
 #include "server/api_handler.h"
@@ -15,6 +15,7 @@ void ApiServer::prometheus_routes() {
     exporting::ExpositionWriter w(format);
     try {
       if (options_.request_metrics) options_.request_metrics->write(w);
+      if (options_.resource_metrics) options_.resource_metrics->write(w, now_unix_ns());
       write_health_metrics(w, {.agent = options_.status_provider ? options_.status_provider()
                                                                  : nlohmann::json(nullptr),
                                .agents = agents_->to_json(now_unix_ns()),

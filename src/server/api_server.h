@@ -17,6 +17,7 @@
 
 #include "alerts/engine.h"
 #include "export/request_metrics.h"
+#include "export/resource_metrics.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/http/server.h"
@@ -61,6 +62,9 @@ struct ApiOptions {
   // The request histograms GET /metrics serves (the store's record
   // observer; outlives the server). Null: /metrics has Loupe's health only.
   const exporting::RequestMetrics* request_metrics = nullptr;
+  // The latest resource samples for GET /metrics, fed by ingest_metrics
+  // (outlives the server; may be null).
+  exporting::ResourceMetrics* resource_metrics = nullptr;
 };
 
 class ApiServer {

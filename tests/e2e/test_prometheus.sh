@@ -3,7 +3,8 @@
 # credentials file, OpenMetrics negotiated, a label value with a quote and
 # a backslash stored exactly, loupe_requests_total equal to
 # /api/v1/services, and histogram_quantile(0.95) of the request histogram
-# within 10% of Loupe's own p95 from /api/v1/latency. promtool lints the
+# within 10% of Loupe's own p95 from /api/v1/latency; the node's memory
+# from the resource metrics. promtool lints the
 # text format. About 20 s.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -23,7 +24,7 @@ SVC="python3:$APP_PORT"
 python3 "$HERE/timed_server.py" "$APP_PORT" "$WORK/truth.log" & PIDS+=($!)
 wait_for_port "$APP_PORT"
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --token-file "$TOKEN_FILE" \
-  --metrics-interval 0 > "$WORK/run.out" 2> "$WORK/run.err" &
+  --metrics-interval 2s > "$WORK/run.out" 2> "$WORK/run.err" &
 RUN_PID=$!
 PIDS+=($RUN_PID)
 wait_for_line "$WORK/run.out" "Loupe is running" $RUN_PID
@@ -100,8 +101,13 @@ assert_eq "5xx histogram count = errors" "$(promql "sum(loupe_request_errors_tot
 assert_eq "a route with a quote and a backslash, stored exactly" 1 \
   "$(promql "sum(http_server_request_duration_seconds_count{service_name=\"$SVC\",http_route=\"/q\\\"uo\\\\te\"})")"
 
-assert_ge "loupe_capture_events_total (health)" 1000 "$(promql 'loupe_capture_events_total')"
-assert_ge "loupe_ingest_records_written_total (health)" 452 "$(promql 'loupe_ingest_records_written_total')"
+mem_total=$(awk '/^MemTotal:/ {print $2 * 1024}' /proc/meminfo)
+assert_eq "node_memory_total_bytes (resource metrics) = /proc/meminfo" "$mem_total" \
+  "$(promql "node_memory_total_bytes{k8s_node_name=\"$(hostname)\"}")"
+assert_ge "cgroups' memory (container_memory_working_set_bytes series)" 1 \
+  "$(promql 'count(container_memory_working_set_bytes) or vector(0)')"
+assert_ge "loupe_capture_events_total (health)" 1000 "$(promql 'loupe_capture_events_total or vector(-1)')"
+assert_ge "loupe_ingest_records_written_total (health)" 452 "$(promql 'loupe_ingest_records_written_total or vector(-1)')"
 
 now=$(date +%s)
 loupe_p95=$(curl -s -H "$AUTH" "$API/api/v1/latency?service=$SVC&route=/a&q=0.95&step=3600&from=$((now - 1800))&to=$((now + 60))" |
