@@ -159,7 +159,15 @@ void RequestMetrics::observe(const store::ObservedRecord& o) {
 }
 
 void RequestMetrics::write(ExpositionWriter& w) const {
-  std::lock_guard lock(mu_);
+  // A copy under the lock, formatted outside it: the store's writer thread
+  // observes every record and must not wait for a scrape to be rendered.
+  decltype(families_) families;
+  uint64_t folded = 0;
+  {
+    std::lock_guard lock(mu_);
+    families = families_;
+    folded = folded_;
+  }
   auto bounds = latency_bucket_bounds();
   std::vector<uint64_t> cumulative(bounds.size());
   std::array<Label, kMaxLabels> labels;
@@ -169,7 +177,7 @@ void RequestMetrics::write(ExpositionWriter& w) const {
   for (size_t f = HttpServer; f < Red; ++f) {
     const FamilyInfo& info = kFamilyInfo[f];
     w.family(info.name, MetricType::Histogram, info.help, "seconds");
-    for (const auto& [key, s] : families_[f]) {
+    for (const auto& [key, s] : families[f]) {
       fill_labels(static_cast<Family>(f), s);
       uint64_t running = 0;
       for (size_t i = 0; i < bounds.size(); ++i) cumulative[i] = running += s.buckets[i];
@@ -177,19 +185,19 @@ void RequestMetrics::write(ExpositionWriter& w) const {
     }
   }
   w.family("loupe_requests", MetricType::Counter, kFamilyInfo[Red].help);
-  for (const auto& [key, s] : families_[Red]) {
+  for (const auto& [key, s] : families[Red]) {
     fill_labels(Red, s);
     w.counter(labels, static_cast<double>(s.count));
   }
   w.family("loupe_request_errors", MetricType::Counter,
            "Failed requests per service (HTTP 5xx, SQL errors, Redis errors, DNS failures).");
-  for (const auto& [key, s] : families_[Red]) {
+  for (const auto& [key, s] : families[Red]) {
     fill_labels(Red, s);
     w.counter(labels, static_cast<double>(s.errors));
   }
   w.family("loupe_metrics_series_folded", MetricType::Counter,
            "Observations whose label set was past the series cap and went to an {other} series.");
-  w.counter({}, static_cast<double>(folded_));
+  w.counter({}, static_cast<double>(folded));
 }
 
 size_t RequestMetrics::series() const {
