@@ -24,13 +24,16 @@ pass() { echo "ok: $*"; }
 assert_eq() {
   if [[ "$2" == "$3" ]]; then pass "$1 = $3"; else fail "$1: expected $2, got $3"; fi
 }
+# A numeric comparison of a value that is not a number ("", "null", "none")
+# fails instead of being compared as text by awk.
+is_number() { [[ "$1" =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; }
 # assert_ge WHAT MIN ACTUAL
 assert_ge() {
-  if awk -v a="$3" -v b="$2" 'BEGIN { exit !(a >= b) }'; then pass "$1 = $3 (>= $2)"; else fail "$1: expected >= $2, got $3"; fi
+  if is_number "$3" && awk -v a="$3" -v b="$2" 'BEGIN { exit !(a >= b) }'; then pass "$1 = $3 (>= $2)"; else fail "$1: expected >= $2, got '$3'"; fi
 }
 # assert_le WHAT MAX ACTUAL
 assert_le() {
-  if awk -v a="$3" -v b="$2" 'BEGIN { exit !(a <= b) }'; then pass "$1 = $3 (<= $2)"; else fail "$1: expected <= $2, got $3"; fi
+  if is_number "$3" && awk -v a="$3" -v b="$2" 'BEGIN { exit !(a <= b) }'; then pass "$1 = $3 (<= $2)"; else fail "$1: expected <= $2, got '$3'"; fi
 }
 
 finish() {
