@@ -11,6 +11,8 @@ std::string default_ui_dir() {
   fs::path dir = ec ? fs::current_path(ec) : exe.parent_path();
   fs::path dist = dir / ".." / "ui" / "dist";
   if (fs::is_directory(dist, ec)) return fs::weakly_canonical(dist, ec).string();
+  fs::path installed = dir / ".." / "share" / "loupe" / "ui";  // the Debian package's place
+  if (fs::is_directory(installed, ec)) return fs::weakly_canonical(installed, ec).string();
   return (dir / "ui").string();
 }
 
