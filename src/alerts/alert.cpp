@@ -59,19 +59,22 @@ Notify advance(Alert& a, bool holds, uint64_t now_ns, const Timing& t) {
 
 nlohmann::json to_json(const Alert& a) {
   auto time = [](uint64_t ns) { return ns ? nlohmann::json(format_rfc3339_ns(ns)) : nullptr; };
-  return {{"rule", a.rule},
-          {"labels", a.labels},
-          {"annotations", a.annotations},
-          {"state", to_string(a.state)},
-          {"value", a.value},
-          {"active_since", time(a.active_since_ns)},
-          {"fired_at", time(a.fired_ns)},
-          {"resolved_at", time(a.resolved_ns)},
-          {"last_eval", time(a.last_eval_ns)},
-          {"last_sent", time(a.last_sent_ns)},
-          {"silenced", a.silenced},
-          // Exact nanoseconds for the state store (the RFC 3339 forms are for people).
-          {"ns", {a.active_since_ns, a.fired_ns, a.resolved_ns, a.last_eval_ns, a.last_sent_ns}}};
+  nlohmann::json j{
+      {"rule", a.rule},
+      {"labels", a.labels},
+      {"annotations", a.annotations},
+      {"state", to_string(a.state)},
+      {"value", a.value},
+      {"active_since", time(a.active_since_ns)},
+      {"fired_at", time(a.fired_ns)},
+      {"resolved_at", time(a.resolved_ns)},
+      {"last_eval", time(a.last_eval_ns)},
+      {"last_sent", time(a.last_sent_ns)},
+      {"silenced", a.silenced},
+      // Exact nanoseconds for the state store (the RFC 3339 forms are for people).
+      {"ns", {a.active_since_ns, a.fired_ns, a.resolved_ns, a.last_eval_ns, a.last_sent_ns}}};
+  if (!a.compared_to.is_null()) j["compared_to"] = a.compared_to;
+  return j;
 }
 
 Alert alert_from_json(const nlohmann::json& j) {
@@ -82,6 +85,7 @@ Alert alert_from_json(const nlohmann::json& j) {
   a.state = alert_state_from_string(j.value("state", "")).value_or(AlertState::Inactive);
   a.value = j.value("value", 0.0);
   a.silenced = j.value("silenced", false);
+  if (auto c = j.find("compared_to"); c != j.end()) a.compared_to = *c;
   auto ns = j.value("ns", std::vector<uint64_t>{});
   if (ns.size() == 5) {
     a.active_since_ns = ns[0];

@@ -23,6 +23,7 @@ struct Alert {
   std::map<std::string, std::string> annotations;  // rendered at the last evaluation
   AlertState state = AlertState::Inactive;
   double value = 0;
+  nlohmann::json compared_to;    // change rules: the reference the value was measured against
   uint64_t active_since_ns = 0;  // the condition started holding (pending)
   uint64_t fired_ns = 0;         // became firing (startsAt)
   uint64_t resolved_ns = 0;      // became resolved (endsAt)

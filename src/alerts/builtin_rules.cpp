@@ -73,12 +73,26 @@ std::vector<Rule> builtin_rules() {
   restarts.window_ns = 15 * kMinute;
   rules.push_back(restarts);
 
-  Rule node = builtin("NodeNotReady", Signal::Event, "{{ .labels.node }} is NotReady");
+  // States from readiness transitions: the value is how long the pod or
+  // node has been not ready (events of the last day; docs/alerts.md).
+  Rule pod = builtin("PodNotReady", Signal::Event,
+                     "{{ .labels.namespace }}/{{ .labels.pod }} not ready for {{ .value }} s");
+  pod.reason = "PodNotReady";
+  pod.cleared_by = {"PodReady", "PodGone"};
+  pod.group_by = {"namespace", "pod"};
+  pod.op = Op::Ge;
+  pod.threshold = 600;  // 10 minutes
+  pod.window_ns = 24 * 60 * kMinute;
+  rules.push_back(pod);
+
+  Rule node =
+      builtin("NodeNotReady", Signal::Event, "{{ .labels.node }} is NotReady (for {{ .value }} s)");
   node.reason = "NodeNotReady";
+  node.cleared_by = {"NodeReady", "NodeGone"};
   node.group_by = {"node"};
   node.op = Op::Ge;
-  node.threshold = 1;
-  node.window_ns = 10 * kMinute;
+  node.threshold = 0;  // at once
+  node.window_ns = 24 * 60 * kMinute;
   node.severity = "critical";
   rules.push_back(node);
 

@@ -226,6 +226,8 @@ class Parser {
         {"quantile", [&](const YAML::Node& v, const std::string& f) { number(v, f, r.quantile); }},
         {"metric", [&](const YAML::Node& v, const std::string& f) { scalar(v, f, r.metric); }},
         {"reason", [&](const YAML::Node& v, const std::string& f) { scalar(v, f, r.reason); }},
+        {"cleared_by",
+         [&](const YAML::Node& v, const std::string& f) { string_list(v, f, r.cleared_by); }},
         {"pattern", [&](const YAML::Node& v, const std::string& f) { scalar(v, f, r.pattern); }},
         {"scope",
          [&](const YAML::Node& v, const std::string& f) {
@@ -314,6 +316,8 @@ class Parser {
       error(n, at + ".metric", "signal metric needs metric: <catalog name>");
     if (r.signal == Signal::Event && r.reason.empty())
       error(n, at + ".reason", "signal event needs reason: <Kubernetes reason or OOMKilled>");
+    if (r.signal != Signal::Event && !r.cleared_by.empty())
+      error(n["cleared_by"], at + ".cleared_by", "only signal event takes cleared_by");
     if (r.signal == Signal::LogCount && r.pattern.empty())
       error(n, at + ".pattern", "signal log_count needs pattern: <text>");
     if (!r.builtin && !n["threshold"] && !n["change_pct"])

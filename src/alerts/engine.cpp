@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <random>
 
@@ -115,7 +116,7 @@ void Engine::evaluate(uint64_t now_ns) {
 
 Engine::Values Engine::current_values(const Rule& rule, uint64_t now_ns, RuleStatus& st) {
   store::TimeRange range{now_ns - std::min(now_ns, rule.window_ns), now_ns};
-  SignalValues cur = read_signal(store_, rule, range);
+  SignalValues cur = read_signal(store_, rule, range, now_ns);
   st.error = cur.error;
   if (cur.truncated)
     st.note = "the window held more than " + std::to_string(kMaxRequests) +
@@ -130,19 +131,38 @@ Engine::Values Engine::current_values(const Rule& rule, uint64_t now_ns, RuleSta
   if (rule.kind == ConditionKind::ChangePct) {
     store::TimeRange earlier{range.from_ns - std::min(range.from_ns, rule.compare_ns),
                              range.to_ns - std::min(range.to_ns, rule.compare_ns)};
-    for (auto& g : read_signal(store_, rule, earlier).groups) reference[g.labels] = g.value;
+    for (auto& g : read_signal(store_, rule, earlier, now_ns).groups) reference[g.labels] = g.value;
   }
   size_t missing = 0;
   for (auto& g : cur.groups) {
     std::optional<double> ref;
     if (rule.kind == ConditionKind::ChangePct) {
-      if (auto it = reference.find(g.labels); it != reference.end()) ref = it->second;
+      g.compared_to = {{"kind", "earlier"},
+                       {"offset_s", static_cast<double>(rule.compare_ns) / 1e9}};
+      if (auto it = reference.find(g.labels); it != reference.end()) {
+        ref = it->second;
+        g.compared_to["value"] = *ref;
+      } else {
+        g.not_evaluated = "no data in the compare period";
+      }
     } else {
-      ref = baseline(rule, g.labels, now_ns);
+      BaselineStat b = baseline(rule, g.labels, now_ns);
+      g.compared_to = {{"kind", "baseline"}, {"days", b.days}, {"days_needed", kBaselineMinDays}};
+      if (b.days >= kBaselineMinDays) {
+        ref = b.median;
+        g.compared_to["median"] = b.median;
+        g.compared_to["spread"] = b.spread;
+      } else {
+        g.not_evaluated = "not enough history: " + std::to_string(b.days) + " of the last " +
+                          std::to_string(kBaselineDays) + " days had data in this window, " +
+                          std::to_string(kBaselineMinDays) + " needed";
+      }
     }
-    if (!ref || *ref <= 0) {
+    if (ref && *ref <= 0) g.not_evaluated = "the reference value is 0";
+    if (!g.not_evaluated.empty()) {
       ++missing;
-      continue;  // nothing to compare against: no alert
+      st.values.push_back(g);  // shown with its reason; no alert
+      continue;
     }
     g.value = (g.value - *ref) / *ref * 100;
     out[g.labels] = g;
@@ -151,13 +171,13 @@ Engine::Values Engine::current_values(const Rule& rule, uint64_t now_ns, RuleSta
     st.note = std::to_string(missing) + " label set(s) without " +
               (rule.kind == ConditionKind::ChangePct
                    ? "data in the compare period"
-                   : "a baseline (needs " + std::to_string(kBaselineMinDays) + " of the last " +
-                         std::to_string(kBaselineDays) + " days)") +
+                   : "enough history for a baseline (needs " + std::to_string(kBaselineMinDays) +
+                         " of the last " + std::to_string(kBaselineDays) + " days)") +
               ": not evaluated";
   return out;
 }
 
-std::optional<double> Engine::baseline(const Rule& rule, const Labels& labels, uint64_t now_ns) {
+Engine::BaselineStat Engine::baseline(const Rule& rule, const Labels& labels, uint64_t now_ns) {
   Baseline& b = baselines_[rule.name];
   if (b.computed_ns == 0 || now_ns - b.computed_ns >= rule.window_ns) {
     std::map<Labels, std::vector<double>> days;
@@ -165,16 +185,21 @@ std::optional<double> Engine::baseline(const Rule& rule, const Labels& labels, u
       uint64_t shift = static_cast<uint64_t>(d) * kDay;
       if (now_ns < shift + rule.window_ns) break;
       store::TimeRange r{now_ns - shift - rule.window_ns, now_ns - shift};
-      for (auto& g : read_signal(store_, rule, r).groups) days[g.labels].push_back(g.value);
+      for (auto& g : read_signal(store_, rule, r, now_ns).groups) days[g.labels].push_back(g.value);
     }
-    b.medians.clear();
-    for (auto& [l, v] : days)
-      if (v.size() >= static_cast<size_t>(kBaselineMinDays)) b.medians[l] = median(v);
+    b.stats.clear();
+    for (auto& [l, v] : days) {
+      BaselineStat stat{.median = median(v), .days = static_cast<int>(v.size())};
+      // The spread: the median absolute deviation from the median.
+      std::vector<double> deviations;
+      for (double x : v) deviations.push_back(std::abs(x - stat.median));
+      stat.spread = median(deviations);
+      b.stats[l] = stat;
+    }
     b.computed_ns = now_ns;
   }
-  auto it = b.medians.find(labels);
-  if (it == b.medians.end()) return std::nullopt;
-  return it->second;
+  auto it = b.stats.find(labels);
+  return it == b.stats.end() ? BaselineStat{} : it->second;
 }
 
 void Engine::evaluate_rule(const Rule& rule, uint64_t now_ns,
@@ -219,6 +244,7 @@ void Engine::evaluate_rule(const Rule& rule, uint64_t now_ns,
     Alert& a = it->second;
     seen.push_back(key);
     a.value = g.value;
+    a.compared_to = g.compared_to;
     a.silenced = silenced(a.labels, now_ns);
     Notify n = advance(a, h, now_ns, timing);
     if (a.state != AlertState::Resolved)  // a resolved alert keeps its last text
@@ -239,10 +265,8 @@ void Engine::evaluate_rule(const Rule& rule, uint64_t now_ns,
   st.last_eval_ns = now_ns;
   st.eval_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  for (const auto& [_, g] : values) {
-    if (st.values.size() >= kValuesShown) break;
-    st.values.push_back(g);
-  }
+  for (const auto& [_, g] : values) st.values.push_back(g);
+  if (st.values.size() > kValuesShown) st.values.resize(kValuesShown);
   rule_status_[rule.name] = std::move(st);
 }
 
@@ -354,6 +378,7 @@ nlohmann::json Engine::rules_json() const {
     if (r.signal == Signal::Latency) j["quantile"] = r.quantile;
     if (r.signal == Signal::Metric) j["metric"] = r.metric;
     if (r.signal == Signal::Event) j["reason"] = r.reason;
+    if (!r.cleared_by.empty()) j["cleared_by"] = r.cleared_by;
     if (r.signal == Signal::LogCount) j["pattern"] = r.pattern;
     if (r.kind == ConditionKind::Threshold)
       j["threshold"] = r.threshold;
@@ -369,6 +394,8 @@ nlohmann::json Engine::rules_json() const {
       for (const auto& g : s.values) {
         nlohmann::json v{{"labels", g.labels}, {"value", g.value}};
         if (request_signal(r.signal)) v["requests"] = g.requests;
+        if (!g.compared_to.is_null()) v["compared_to"] = g.compared_to;
+        if (!g.not_evaluated.empty()) v["not_evaluated"] = g.not_evaluated;
         values.push_back(v);
       }
       j["last_eval"] = format_rfc3339_ns(s.last_eval_ns);

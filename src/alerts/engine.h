@@ -65,7 +65,7 @@ class Engine {
   struct RuleStatus {
     uint64_t last_eval_ns = 0;
     double eval_ms = 0;
-    std::vector<GroupValue> values;  // the last evaluation's, capped
+    std::vector<GroupValue> values;  // the last evaluation's (those not evaluated too), capped
     std::string error, note;
     uint64_t untracked_groups = 0;
   };
@@ -75,7 +75,13 @@ class Engine {
   void evaluate_rule(const Rule& rule, uint64_t now_ns,
                      std::map<std::string, std::vector<Alert>>& outbox);
   Values current_values(const Rule& rule, uint64_t now_ns, RuleStatus& st);
-  std::optional<double> baseline(const Rule& rule, const Labels& labels, uint64_t now_ns);
+  // The median and spread of one label set's value in the same window on
+  // each of the last days (days: how many of them had data).
+  struct BaselineStat {
+    double median = 0, spread = 0;
+    int days = 0;
+  };
+  BaselineStat baseline(const Rule& rule, const Labels& labels, uint64_t now_ns);
   void deliver(const std::map<std::string, std::vector<Alert>>& outbox, uint64_t now_ns);
   void refresh_alertmanager(uint64_t now_ns);
   bool silenced(const Labels& labels, uint64_t now_ns) const;  // mu_ held
@@ -98,7 +104,7 @@ class Engine {
   // Baseline per rule and label set, recomputed once per window.
   struct Baseline {
     uint64_t computed_ns = 0;
-    std::map<Labels, double> medians;
+    std::map<Labels, BaselineStat> stats;
   };
   std::map<std::string, Baseline> baselines_;
 

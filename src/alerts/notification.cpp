@@ -83,9 +83,16 @@ std::string generator_url(const std::string& ui_base, const Alert& a) {
   uint64_t at_s = (a.fired_ns ? a.fired_ns : a.last_eval_ns) / 1'000'000'000ULL;
   std::string range =
       "from=" + std::to_string(at_s - 15 * 60) + "&to=" + std::to_string(at_s + 15 * 60);
-  auto service = a.labels.find("service");
-  if (service != a.labels.end() && !service->second.empty())
-    return ui_base + "/services/" + url_encode(service->second) + "?" + range;
+  auto label = [&](const std::string& k) {
+    auto it = a.labels.find(k);
+    return it == a.labels.end() ? std::string() : it->second;
+  };
+  if (std::string service = label("service"); !service.empty())
+    return ui_base + "/services/" + url_encode(service) + "?" + range;
+  if (std::string ns = label("namespace"), workload = label("workload");
+      !ns.empty() && !workload.empty())
+    return ui_base + "/workloads/" + url_encode(ns + "/" + workload) + "?" + range;
+  if (!label("node").empty() && label("pod").empty()) return ui_base + "/nodes?" + range;
   return ui_base + "/?" + range;
 }
 

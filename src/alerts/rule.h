@@ -37,9 +37,12 @@ struct Rule {
   bool enabled = true;
   bool builtin = false;
   Signal signal = Signal::ErrorRate;
-  double quantile = 0.95;                    // latency only: 0.5, 0.95 or 0.99
-  std::string metric;                        // Metric: its catalog name
-  std::string reason;                        // Event: Kubernetes reason or "OOMKilled"
+  double quantile = 0.95;  // latency only: 0.5, 0.95 or 0.99
+  std::string metric;      // Metric: its catalog name
+  std::string reason;      // Event: Kubernetes reason or "OOMKilled"
+  // Event as a state: reasons that end it (PodReady). The value is then how
+  // long, in seconds, since the latest `reason` not followed by one of them.
+  std::vector<std::string> cleared_by;
   std::string pattern;                       // LogCount: what log lines must match
   std::map<std::string, std::string> scope;  // key (scope_keys) -> exact value
   std::vector<std::string> group_by;         // keys (scope_keys)

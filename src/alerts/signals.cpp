@@ -1,11 +1,14 @@
 #include "alerts/signals.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/metric.h"
 
 namespace loupe::alerts {
 namespace {
+
+constexpr uint64_t kMinuteNs = 60'000'000'000ULL;
 
 // The label a request carries for `key`. A client-side record describes its
 // callee through the remote_* fields.
@@ -23,6 +26,13 @@ std::string request_label(const store::StoredRequest& sr, const std::string& key
   return "";
 }
 
+// Workload labels are "Kind/name", as on requests; events and metric series
+// name a workload "namespace/Kind/name".
+std::string without_namespace(const std::string& workload) {
+  if (std::count(workload.begin(), workload.end(), '/') < 2) return workload;
+  return workload.substr(workload.find('/') + 1);
+}
+
 std::string event_label(const ClusterEvent& e, const std::string& key) {
   if (key == "namespace") return e.namespace_;
   if (key == "pod") return e.kind == "Pod" ? e.name : "";
@@ -30,7 +40,7 @@ std::string event_label(const ClusterEvent& e, const std::string& key) {
   // Kernel OOM kills carry the workload and node in their details.
   std::string detail = e.details.is_object() ? e.details.value(key, "") : "";
   if (key == "node") return e.kind == "Node" ? e.name : detail;
-  if (key == "workload") return detail;
+  if (key == "workload") return without_namespace(detail);
   return "";
 }
 
@@ -55,7 +65,27 @@ double quantile_ms(std::vector<uint64_t>& durations_ns, double q) {
   return static_cast<double>(durations_ns[i]) / 1e6;
 }
 
-SignalValues read_requests(store::Store& store, const Rule& rule, const store::TimeRange& range) {
+struct RequestAcc {
+  uint64_t requests = 0, errors = 0;
+  std::vector<uint64_t> durations;  // raw records
+  store::Sketch sketch;             // rollups
+};
+
+GroupValue request_value(const Rule& rule, const Labels& labels, RequestAcc& a, double window_s) {
+  GroupValue g{.labels = labels, .requests = a.requests};
+  if (rule.signal == Signal::ErrorRate)
+    g.value = static_cast<double>(a.errors) / static_cast<double>(a.requests);
+  else if (rule.signal == Signal::RequestRate)
+    g.value = window_s > 0 ? static_cast<double>(a.requests) / window_s : 0;
+  else if (!a.sketch.empty())
+    g.value = a.sketch.quantile(rule.quantile) / 1e6;
+  else
+    g.value = quantile_ms(a.durations, rule.quantile);
+  return g;
+}
+
+SignalValues read_raw_requests(store::Store& store, const Rule& rule,
+                               const store::TimeRange& range) {
   store::RequestQuery q;
   if (auto s = rule.scope.find("service"); s != rule.scope.end()) q.service = s->second;
   if (auto s = rule.scope.find("route"); s != rule.scope.end()) q.route = s->second;
@@ -65,16 +95,12 @@ SignalValues read_requests(store::Store& store, const Rule& rule, const store::T
   q.limit = kMaxRequests;
   auto rows = store.requests(q);
 
-  struct Acc {
-    uint64_t requests = 0, errors = 0;
-    std::vector<uint64_t> durations;
-  };
-  std::map<Labels, Acc> groups;
+  std::map<Labels, RequestAcc> groups;
   for (const auto& sr : rows) {
     if (!sr.counted) continue;  // the other side of a call already counted
     auto label_of = [&](const std::string& k) { return request_label(sr, k); };
     if (!in_scope(rule, label_of)) continue;
-    Acc& a = groups[labels_of(rule, label_of)];
+    RequestAcc& a = groups[labels_of(rule, label_of)];
     ++a.requests;
     a.errors += sr.record.error ? 1 : 0;
     if (rule.signal == Signal::Latency) a.durations.push_back(sr.record.duration_ns());
@@ -82,33 +108,98 @@ SignalValues read_requests(store::Store& store, const Rule& rule, const store::T
   SignalValues out;
   out.truncated = rows.size() >= kMaxRequests;
   double window_s = static_cast<double>(range.to_ns - range.from_ns) / 1e9;
-  for (auto& [labels, a] : groups) {
-    GroupValue g{labels, 0, a.requests};
-    if (rule.signal == Signal::ErrorRate)
-      g.value = static_cast<double>(a.errors) / static_cast<double>(a.requests);
-    else if (rule.signal == Signal::RequestRate)
-      g.value = window_s > 0 ? static_cast<double>(a.requests) / window_s : 0;
-    else
-      g.value = quantile_ms(a.durations, rule.quantile);
-    out.groups.push_back(std::move(g));
-  }
+  for (auto& [labels, a] : groups) out.groups.push_back(request_value(rule, labels, a, window_s));
   return out;
 }
 
-SignalValues read_events(store::Store& store, const Rule& rule, const store::TimeRange& range) {
-  store::EventQuery q;
-  q.reason = rule.reason;
-  if (auto s = rule.scope.find("namespace"); s != rule.scope.end()) q.namespace_ = s->second;
-  q.range = range;
-  q.limit = 10'000;
-  std::map<Labels, double> counts;
-  for (const auto& e : store.events(q)) {
-    auto label_of = [&](const std::string& k) { return event_label(e, k); };
-    if (!in_scope(rule, label_of)) continue;
-    counts[labels_of(rule, label_of)] += static_cast<double>(std::max<int64_t>(e.count, 1));
+// The labels the per-minute rollups keep (store/rollup.h).
+bool rollup_labels_only(const Rule& rule) {
+  auto kept = [](const std::string& k) {
+    return k == "service" || k == "route" || k == "method" || k == "protocol";
+  };
+  return std::all_of(rule.scope.begin(), rule.scope.end(),
+                     [&](const auto& kv) { return kept(kv.first); }) &&
+         std::all_of(rule.group_by.begin(), rule.group_by.end(), kept);
+}
+
+// The window's minutes from the per-minute rollups: every request counted,
+// latency quantiles from the merged sketches (1% relative error), however
+// busy the service. The minutes read are those the window overlaps, so at
+// least the window; rates divide by the seconds they cover (the current
+// minute only so far).
+SignalValues read_request_rollups(store::Store& store, const Rule& rule,
+                                  const store::TimeRange& range, uint64_t now_ns) {
+  uint64_t from = range.from_ns / kMinuteNs * kMinuteNs;
+  uint64_t end = (range.to_ns - 1) / kMinuteNs * kMinuteNs + kMinuteNs;
+  uint64_t covered = std::min(end, std::max(now_ns, range.to_ns)) - from;
+  std::optional<std::string> service;
+  if (auto s = rule.scope.find("service"); s != rule.scope.end()) service = s->second;
+  std::map<Labels, RequestAcc> groups;
+  for (const auto& e : store.endpoints(service, {from, end})) {
+    auto label_of = [&](const std::string& k) -> std::string {
+      if (k == "service") return e.service;
+      if (k == "route") return e.route;
+      if (k == "method") return e.method;
+      if (k == "protocol") return std::string(to_string(e.protocol));
+      return "";
+    };
+    if (!in_scope(rule, label_of) || e.red.requests == 0) continue;
+    RequestAcc& a = groups[labels_of(rule, label_of)];
+    a.requests += e.red.requests;
+    a.errors += e.red.errors;
+    a.sketch.merge(e.latency);
   }
   SignalValues out;
-  for (auto& [labels, n] : counts) out.groups.push_back({labels, n, 0});
+  for (auto& [labels, a] : groups)
+    out.groups.push_back(request_value(rule, labels, a, static_cast<double>(covered) / 1e9));
+  return out;
+}
+
+SignalValues read_requests(store::Store& store, const Rule& rule, const store::TimeRange& range,
+                           uint64_t now_ns) {
+  uint64_t window = range.to_ns - range.from_ns;
+  if (window % kMinuteNs == 0 && window > 0 && rollup_labels_only(rule))
+    return read_request_rollups(store, rule, range, now_ns);
+  return read_raw_requests(store, rule, range);
+}
+
+SignalValues read_events(store::Store& store, const Rule& rule, const store::TimeRange& range) {
+  // Events of `reason`, and with cleared_by those that end its state too;
+  // per label set: the count, and the times of the latest of each.
+  struct Acc {
+    double count = 0;
+    uint64_t latest = 0, cleared = 0;
+  };
+  std::map<Labels, Acc> groups;
+  auto read = [&](const std::string& reason, bool clears) {
+    store::EventQuery q;
+    q.reason = reason;
+    if (auto s = rule.scope.find("namespace"); s != rule.scope.end()) q.namespace_ = s->second;
+    q.range = range;
+    q.limit = 10'000;
+    for (const auto& e : store.events(q)) {
+      auto label_of = [&](const std::string& k) { return event_label(e, k); };
+      if (!in_scope(rule, label_of)) continue;
+      Acc& a = groups[labels_of(rule, label_of)];
+      if (clears) {
+        a.cleared = std::max(a.cleared, e.time_ns);
+      } else {
+        a.count += static_cast<double>(std::max<int64_t>(e.count, 1));
+        a.latest = std::max(a.latest, e.time_ns);
+      }
+    }
+  };
+  read(rule.reason, false);
+  for (const auto& r : rule.cleared_by) read(r, true);
+  SignalValues out;
+  for (auto& [labels, a] : groups) {
+    if (rule.cleared_by.empty()) {
+      if (a.count > 0) out.groups.push_back({.labels = labels, .value = a.count});
+    } else if (a.latest > a.cleared) {  // still in the state: for how long
+      double seconds = static_cast<double>(range.to_ns - std::min(range.to_ns, a.latest)) / 1e9;
+      out.groups.push_back({.labels = labels, .value = seconds});
+    }
+  }
   return out;
 }
 
@@ -129,10 +220,7 @@ std::string metric_label(const store::MetricSeriesInfo& s, const std::string& ke
   if (key == "namespace") return k8s ? parts(0) : "";
   if (key == "pod") return k8s ? parts(1) : "";
   if (key == "container") return s.entity == "container" ? (k8s ? parts(2) : s.name) : "";
-  if (key == "workload") {  // "namespace/Kind/name" -> "Kind/name", as request labels
-    size_t slash = s.workload.find('/');
-    return slash == std::string::npos ? s.workload : s.workload.substr(slash + 1);
-  }
+  if (key == "workload") return without_namespace(s.workload);
   return "";
 }
 
@@ -195,18 +283,19 @@ SignalValues read_metrics(store::Store& store, const Rule& rule, const store::Ti
   }
   SignalValues out;
   out.truncated = series > kMaxSeries;
-  for (auto& [labels, v] : worst) out.groups.push_back({labels, v, 0});
+  for (auto& [labels, v] : worst) out.groups.push_back({.labels = labels, .value = v});
   return out;
 }
 
 }  // namespace
 
-SignalValues read_signal(store::Store& store, const Rule& rule, const store::TimeRange& range) {
+SignalValues read_signal(store::Store& store, const Rule& rule, const store::TimeRange& range,
+                         uint64_t now_ns) {
   switch (rule.signal) {
     case Signal::Latency:
     case Signal::ErrorRate:
     case Signal::RequestRate:
-      return read_requests(store, rule, range);
+      return read_requests(store, rule, range, now_ns);
     case Signal::Event:
       return read_events(store, rule, range);
     case Signal::Metric:

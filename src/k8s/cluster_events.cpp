@@ -21,8 +21,8 @@ void EventDetector::on_object(std::string_view resource, WatchType type,
   std::lock_guard<std::mutex> lock(mu_);
   if (resource == "pods")
     on_pod(type, obj);
-  else if (resource == "nodes" && type != WatchType::Deleted)
-    on_node(obj);
+  else if (resource == "nodes")
+    on_node(type, obj);
   else if (resource == "events" && type != WatchType::Deleted)
     on_event(obj);
 }
@@ -32,6 +32,7 @@ void EventDetector::on_pod(WatchType type, const nlohmann::json& pod) {
   std::string ns = jstr(pod, {"metadata", "namespace"});
   std::string name = jstr(pod, {"metadata", "name"});
   if (uid.empty()) return;
+  on_pod_readiness(pod, uid, type == WatchType::Deleted);
   if (type == WatchType::Deleted) {
     // Forget the pod's state so long-running collectors do not grow forever.
     std::string prefix = uid + "/";
@@ -102,8 +103,65 @@ void EventDetector::on_pod(WatchType type, const nlohmann::json& pod) {
   }
 }
 
-void EventDetector::on_node(const nlohmann::json& node) {
+// Readiness as transitions, so an alert can tell how long a pod has not been
+// ready: PodNotReady when a pod that can still run is not Ready (at the
+// condition's transition time), then PodReady when it is, or PodGone when it
+// finishes or is deleted first. A pod that starts ready reports nothing.
+void EventDetector::on_pod_readiness(const nlohmann::json& pod, const std::string& uid,
+                                     bool deleted) {
+  std::string phase = jstr(pod, {"status", "phase"});
+  bool gone = deleted || phase == "Succeeded" || phase == "Failed";
+  const nlohmann::json* ready_cond = nullptr;
+  if (const nlohmann::json* conds = jget(pod, {"status", "conditions"}); conds && conds->is_array())
+    for (const auto& c : *conds)
+      if (jstr(c, {"type"}) == "Ready") ready_cond = &c;
+  bool ready = ready_cond && jstr(*ready_cond, {"status"}) == "True";
+  bool reported = pods_not_ready_.contains(uid);
+  if (reported == (!ready && !gone)) return;  // no transition
+  ClusterEvent e;
+  e.namespace_ = jstr(pod, {"metadata", "namespace"});
+  e.kind = "Pod";
+  e.name = jstr(pod, {"metadata", "name"});
+  e.source = "pod-status";
+  e.type = "Normal";  // every starting pod passes through not ready: the alert judges
+  if (!reported) {
+    pods_not_ready_.insert(uid);
+    e.reason = "PodNotReady";
+    e.time_ns = ready_cond ? jtime(*ready_cond, {"lastTransitionTime"})
+                           : jtime(pod, {"metadata", "creationTimestamp"});
+    e.message = ready_cond
+                    ? "Ready is " + jstr(*ready_cond, {"status"}) + ": " +
+                          jstr(*ready_cond, {"reason"}) + " " + jstr(*ready_cond, {"message"})
+                    : "no Ready condition yet (phase " + phase + ")";
+  } else {
+    pods_not_ready_.erase(uid);
+    e.reason = gone ? "PodGone" : "PodReady";
+    if (!gone && ready_cond) e.time_ns = jtime(*ready_cond, {"lastTransitionTime"});
+    e.message = !gone     ? "Ready is True"
+                : deleted ? "pod deleted while not ready"
+                          : "pod " + phase + " while not ready";
+  }
+  emit(e);
+}
+
+void EventDetector::on_node(WatchType type, const nlohmann::json& node) {
   std::string name = jstr(node, {"metadata", "name"});
+  if (type == WatchType::Deleted) {
+    // A node deleted while NotReady ends that state (the NodeNotReady alert).
+    auto prev = node_ready_.find(name);
+    if (prev != node_ready_.end() && !prev->second) {
+      ClusterEvent e;
+      e.kind = "Node";
+      e.name = name;
+      e.reason = "NodeGone";
+      e.type = "Normal";
+      e.message = "node deleted while NotReady";
+      e.source = "node-status";
+      emit(e);
+    }
+    if (prev != node_ready_.end()) node_ready_.erase(prev);
+    return;
+  }
   const nlohmann::json* conds = jget(node, {"status", "conditions"});
   if (name.empty() || !conds || !conds->is_array()) return;
   for (const auto& c : *conds) {

@@ -32,7 +32,8 @@ class EventDetector {
 
  private:
   void on_pod(WatchType type, const nlohmann::json& pod);
-  void on_node(const nlohmann::json& node);
+  void on_pod_readiness(const nlohmann::json& pod, const std::string& uid, bool deleted);
+  void on_node(WatchType type, const nlohmann::json& node);
   void on_event(const nlohmann::json& ev);
   void emit(ClusterEvent e);
 
@@ -41,6 +42,7 @@ class EventDetector {
   std::mutex mu_;
   std::set<std::string> seen_;               // dedup keys of conditions already reported
   std::map<std::string, int> restarts_;      // "uid/container" -> last restartCount
+  std::set<std::string> pods_not_ready_;     // uids reported PodNotReady (and not cleared)
   std::map<std::string, bool> node_ready_;   // node -> last Ready
   std::map<std::string, int> event_counts_;  // Event uid -> last count reported
 };

@@ -52,6 +52,7 @@ class RedAccumulator {
  public:
   void add(uint64_t count, uint64_t errors, std::string_view sketch_bytes);
   RedSummary finish(double window_s) const;
+  const Sketch& sketch() const { return sketch_; }
 
  private:
   uint64_t count_ = 0, errors_ = 0;

@@ -490,6 +490,7 @@ std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::str
     std::tie(e.service, e.method, e.route, std::ignore) = key;
     e.protocol = static_cast<Protocol>(std::get<3>(key));
     e.red = acc.finish(window);
+    e.latency = acc.sketch();
     result.push_back(std::move(e));
   }
   return result;

@@ -18,6 +18,7 @@
 #include "core/cluster_event.h"
 #include "core/metric.h"
 #include "core/record.h"
+#include "store/sketch.h"
 
 namespace loupe::store {
 
@@ -72,6 +73,7 @@ struct EndpointSummary {
   std::string route;   // route template / normalized statement / query name
   Protocol protocol = Protocol::Unknown;
   RedSummary red;
+  Sketch latency;  // the window's durations (ns), so callers can merge endpoints exactly
 };
 
 struct LatencyQuery {

@@ -35,7 +35,7 @@ assert {x["name"] for x in s["services"]} == {"api", "db", "kubernetes"}
 assert any(w["kind"] == "ReplicaSet" and w["owner_kind"] == "Deployment" for w in s["workloads"])
 assert any(h["ip"] == "10.244.1.10" for h in s["ip_history"])
 reasons = {e["reason"] for e in p["events"]}
-for r in ("OOMKilled", "CrashLoopBackOff", "NodeNotReady", "FailedScheduling"):
+for r in ("OOMKilled", "CrashLoopBackOff", "NodeNotReady", "FailedScheduling", "PodNotReady"):
     assert r in reasons, (r, reasons)
 print("dry-run payload ok")
 PY

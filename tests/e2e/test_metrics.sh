@@ -103,7 +103,7 @@ API="http://127.0.0.1:$API_PORT"
 # takes no remote ingest at all).
 openssl rand -hex 16 > "$WORK/loupe.token"
 "$LOUPE" run --listen 127.0.0.1:$API_PORT --data-dir "$WORK/data" --metrics-interval ${INTERVAL}s \
-  --token-file "$WORK/loupe.token" > "$WORK/run.out" 2> "$WORK/run.err" &
+  --alerts-eval-interval 1s --token-file "$WORK/loupe.token" > "$WORK/run.out" 2> "$WORK/run.err" &
 RUN_PID=$!
 PIDS+=($RUN_PID)
 for _ in $(seq 100); do
@@ -188,6 +188,13 @@ assert_eq "OOM event within 5 s: pod, container, workload, pid, command, limit" 
   "Pod hog-0 hog $NS/StatefulSet/hog $CHILD python3 67108864 kernel" \
   "$(jq -r '"\(.kind) \(.name) \(.container) \(.details.workload) \(.details.pid) \(.details.command) \(.details.memory_limit_bytes) \(.source)"' <<< "$EVENT")"
 assert_ge "OOM event usage near the limit" $((60 << 20)) "$(jq .details.memory_usage_bytes <<< "$EVENT")"
+# No rules file: the built-in ContainerOOMKilled rule fires on the kernel's OOM kill.
+oom_alert() { api "/api/v1/alerts?state=firing" | jq -c --arg ns $NS '[.[] | select(.rule == "ContainerOOMKilled" and .labels.namespace == $ns and .labels.pod == "hog-0")][0]'; }
+ALERT=null
+for _ in $(seq 30); do ALERT=$(oom_alert); [[ $ALERT != null ]] && break; sleep 0.2; done
+assert_eq "built-in ContainerOOMKilled fires: pod, container, workload, severity" \
+  "hog-0 hog StatefulSet/hog critical" \
+  "$(jq -r '"\(.labels.pod) \(.labels.container) \(.labels.workload) \(.labels.severity)"' <<< "$ALERT")"
 sleep $((INTERVAL * 2))
 MINUTE=$((FROM - FROM % 60))  # rollups answer for minutes that start in the window
 for entity in pod/$NS/hog-0 container/$NS/hog-0/hog workload/$NS/StatefulSet/hog; do

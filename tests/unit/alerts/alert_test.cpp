@@ -109,6 +109,13 @@ TEST(AlertNotifications, WebhookBodyHasAlertmanagerShape) {
   EXPECT_NE(slack["text"].get<std::string>().find(
                 "[FIRING] Errors: too many <http://loupe:8080/services/checkout"),
             std::string::npos);
+  // Without a service: the workload's page (pod alerts), else the nodes page.
+  a.labels = {
+      {"alertname", "OOM"}, {"namespace", "shop"}, {"pod", "db-0"}, {"workload", "StatefulSet/db"}};
+  EXPECT_EQ(generator_url("http://loupe", a),
+            "http://loupe/workloads/shop%2FStatefulSet%2Fdb?from=1763999100&to=1764000900");
+  a.labels = {{"alertname", "NodeNotReady"}, {"node", "n2"}};
+  EXPECT_EQ(generator_url("http://loupe", a), "http://loupe/nodes?from=1763999100&to=1764000900");
 }
 
 TEST(Silences, MatchersAndValidation) {

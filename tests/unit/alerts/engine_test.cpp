@@ -304,5 +304,164 @@ rules:
   }
 }
 
+// compare: baseline against a store seeded with a week of history: a
+// service 4x slower than the median of its previous days fires, with the
+// median, spread and days on the alert; a service with only 2 days of
+// history is listed as not evaluated, saying why.
+TEST(AlertEngine, BaselineNeedsHistoryAndSaysSo) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  constexpr uint64_t kDay = 24 * 3600 * kS;
+  auto at = [](uint64_t start, uint64_t dur_ms, const std::string& port) {
+    Record r = request(start, 200);
+    r.end_ns = start + dur_ms * 1'000'000;
+    r.local_addr = "127.0.0.1:" + port;
+    return r;
+  };
+  std::vector<Record> batch;
+  auto window = [&](uint64_t end, uint64_t dur_ms, const std::string& port) {
+    for (uint64_t i = 0; i < 10; ++i) batch.push_back(at(end - 8 * kS + i * kS / 2, dur_ms, port));
+  };
+  for (uint64_t d = 1; d <= 5; ++d) window(kT0 - d * kDay, d == 3 ? 4 : 2, "8000");  // 5 days
+  for (uint64_t d = 1; d <= 2; ++d) window(kT0 - d * kDay, 2, "9000");               // 2 days
+  window(kT0, 8, "8000");
+  window(kT0, 8, "9000");
+  store->write_batch(batch);
+  auto r = parse_config(R"(
+rules:
+  - name: SlowerThanUsual
+    signal: latency
+    quantile: 0.5
+    group_by: [service]
+    change_pct: 200
+    compare: baseline
+    window: 10s
+)",
+                        "b.yaml");
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front().text();
+  Engine engine(*store, nullptr, r.config, {});
+  engine.evaluate(kT0);
+  std::vector<nlohmann::json> firing;
+  for (const auto& a : engine.alerts_json(AlertState::Firing))
+    if (a["rule"] == "SlowerThanUsual") firing.push_back(a);
+  ASSERT_EQ(firing.size(), 1u);
+  EXPECT_NE(firing[0]["labels"]["service"].get<std::string>().find("8000"), std::string::npos);
+  EXPECT_NEAR(firing[0]["value"].get<double>(), 300, 1);  // 8 ms against a median of 2 ms
+  const auto& ref = firing[0]["compared_to"];
+  EXPECT_EQ(ref["kind"], "baseline");
+  EXPECT_NEAR(ref["median"].get<double>(), 2, 0.05);
+  EXPECT_NEAR(ref["spread"].get<double>(), 0, 0.05);  // one odd day does not move it
+  EXPECT_EQ(ref["days"], 5);
+
+  nlohmann::json rule;
+  for (const auto& j : engine.rules_json())
+    if (j["name"] == "SlowerThanUsual") rule = j;
+  EXPECT_NE(rule["note"].get<std::string>().find("1 label set(s) without enough history"),
+            std::string::npos);
+  auto skipped = std::find_if(rule["values"].begin(), rule["values"].end(),
+                              [](const auto& v) { return v.contains("not_evaluated"); });
+  ASSERT_NE(skipped, rule["values"].end());
+  EXPECT_NE((*skipped)["labels"]["service"].get<std::string>().find("9000"), std::string::npos);
+  EXPECT_EQ((*skipped)["compared_to"]["days"], 2);
+  EXPECT_EQ((*skipped)["not_evaluated"],
+            "not enough history: 2 of the last 7 days had data in this window, 3 needed");
+}
+
+// The built-in PodNotReady and NodeNotReady rules read readiness
+// transitions as states: a pod not ready for 11 minutes fires, one not
+// ready for 2 minutes or ready again does not; a NotReady node fires at
+// once and resolves when it is Ready.
+TEST(AlertEngine, NotReadyStatesFromReadinessEvents) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  constexpr uint64_t kMin = 60 * kS;
+  auto event = [](std::string kind, std::string name, std::string reason, uint64_t t) {
+    ClusterEvent e;
+    e.time_ns = e.first_ns = e.last_ns = t;
+    e.namespace_ = kind == "Pod" ? "shop" : "";
+    e.kind = std::move(kind);
+    e.name = std::move(name);
+    e.reason = std::move(reason);
+    return e;
+  };
+  store->write_k8s({.received_ns = kT0,
+                    .collector = "t",
+                    .events = {event("Pod", "stuck-1", "PodNotReady", kT0 - 11 * kMin),
+                               event("Pod", "starting-1", "PodNotReady", kT0 - 2 * kMin),
+                               event("Pod", "back-1", "PodNotReady", kT0 - 30 * kMin),
+                               event("Pod", "back-1", "PodReady", kT0 - 15 * kMin),
+                               event("Node", "n2", "NodeNotReady", kT0 - kMin)}});
+  Engine engine(*store, nullptr, default_config(), {});
+  engine.evaluate(kT0);
+  std::map<std::string, nlohmann::json> firing;
+  for (const auto& a : engine.alerts_json(AlertState::Firing))
+    firing[a["labels"].value("pod", a["labels"].value("node", ""))] = a;
+  ASSERT_EQ(firing.size(), 2u);
+  ASSERT_TRUE(firing.contains("stuck-1"));
+  EXPECT_EQ(firing["stuck-1"]["rule"], "PodNotReady");
+  EXPECT_EQ(firing["stuck-1"]["labels"]["namespace"], "shop");
+  EXPECT_EQ(firing["stuck-1"]["annotations"]["summary"], "shop/stuck-1 not ready for 660 s");
+  ASSERT_TRUE(firing.contains("n2"));
+  EXPECT_EQ(firing["n2"]["rule"], "NodeNotReady");
+
+  store->write_k8s({.received_ns = kT0 + kS,
+                    .collector = "t",
+                    .events = {event("Node", "n2", "NodeReady", kT0 + kS)}});
+  engine.evaluate(kT0 + 2 * kS);
+  auto resolved = engine.alerts_json(AlertState::Resolved);
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0]["labels"]["node"], "n2");
+}
+
+// A busy service (more requests in the window than the raw-record cap):
+// a rule whose window is whole minutes reads the per-minute rollups and
+// counts every request; any other window reads raw records and says it saw
+// only the newest.
+TEST(AlertEngine, WholeMinuteWindowsReadRollupsExactly) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  constexpr uint64_t kMin = 60 * kS;
+  const uint64_t now = kT0 + 30 * kS;
+  const uint64_t minute = now / kMin * kMin;  // the current, incomplete minute
+  const uint64_t n = kMaxRequests + 10'000;
+  std::vector<Record> batch;
+  for (uint64_t i = 0; i < n; ++i) {
+    // The two minutes before `minute`; 1 in 10 fails; durations 1..100 ms.
+    Record r = request(minute - 2 * kMin + i * (2 * kMin / n), i % 10 == 0 ? 500 : 200);
+    r.end_ns = r.start_ns + (i % 100 + 1) * 1'000'000;
+    batch.push_back(r);
+  }
+  batch.push_back(request(minute + kS, 200));  // in the current minute, read too
+  store->write_batch(batch);
+  auto r = parse_config(R"(
+rules:
+  - {name: Rate, signal: request_rate, group_by: [service], threshold: 0, window: 2m}
+  - {name: Errors, signal: error_rate, group_by: [route], threshold: 0.05, window: 2m}
+  - {name: P95, signal: latency, quantile: 0.95, scope: {route: /pay}, threshold: 1, window: 2m}
+  - {name: RawRate, signal: request_rate, threshold: 0, window: 150s}
+)",
+                        "r.yaml");
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front().text();
+  for (auto& rule : r.config.rules)
+    if (rule.builtin) rule.enabled = false;
+  Engine engine(*store, nullptr, r.config, {});
+  engine.evaluate(now);
+  std::map<std::string, nlohmann::json> rules;
+  for (const auto& j : engine.rules_json()) rules[j["name"]] = j;
+  ASSERT_EQ(rules["Rate"]["values"].size(), 1u);
+  // The window (now - 2 min .. now) overlaps 3 minutes: 150 s so far.
+  EXPECT_EQ(rules["Rate"]["values"][0]["requests"], n + 1);
+  EXPECT_DOUBLE_EQ(rules["Rate"]["values"][0]["value"].get<double>(),
+                   static_cast<double>(n + 1) / 150);
+  EXPECT_FALSE(rules["Rate"].contains("note"));
+  EXPECT_EQ(rules["Errors"]["values"][0]["labels"]["route"], "/pay");
+  EXPECT_DOUBLE_EQ(rules["Errors"]["values"][0]["value"].get<double>(),
+                   static_cast<double>(n / 10) / static_cast<double>(n + 1));
+  EXPECT_NEAR(rules["P95"]["values"][0]["value"].get<double>(), 95, 95 * 0.01);
+  EXPECT_EQ(rules["RawRate"]["values"][0]["requests"], kMaxRequests);
+  EXPECT_NE(rules["RawRate"]["note"].get<std::string>().find("newest were used"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace loupe::alerts

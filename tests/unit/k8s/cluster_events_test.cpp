@@ -132,3 +132,39 @@ TEST(EventDetector, DeletedPodStateIsForgotten) {
   t.d.on_object("pods", WatchType::Added, pod);
   EXPECT_EQ(t.with("OOMKilled").size(), 2u);
 }
+
+TEST(EventDetector, PodReadinessTransitions) {
+  Detector t;
+  t.feed_all();
+  // The fixture's crash-looping pod is the one not Ready, reported at the
+  // condition's transition time.
+  auto not_ready = t.with("PodNotReady");
+  ASSERT_EQ(not_ready.size(), 1u);
+  EXPECT_EQ(not_ready[0].name, "report-29410560-7xk2p");
+  EXPECT_NE(not_ready[0].time_ns, 42u);
+  auto pod = t.fx["pods"][3];
+  auto& conds = pod["status"]["conditions"];
+  auto& ready = *std::find_if(conds.begin(), conds.end(),
+                              [](const nlohmann::json& c) { return c["type"] == "Ready"; });
+  ready["status"] = "True";
+  ready["lastTransitionTime"] = "2026-11-25T12:00:00Z";
+  t.d.on_object("pods", WatchType::Modified, pod);
+  t.d.on_object("pods", WatchType::Modified, pod);  // no transition: nothing
+  ASSERT_EQ(t.with("PodReady").size(), 1u);
+  EXPECT_EQ(loupe::format_rfc3339_ns(t.with("PodReady")[0].time_ns),
+            "2026-11-25T12:00:00.000000000Z");
+  // Not ready again, then deleted: the state ends with PodGone.
+  ready["status"] = "False";
+  t.d.on_object("pods", WatchType::Modified, pod);
+  EXPECT_EQ(t.with("PodNotReady").size(), 2u);
+  t.d.on_object("pods", WatchType::Deleted, pod);
+  ASSERT_EQ(t.with("PodGone").size(), 1u);
+  EXPECT_EQ(t.with("PodGone")[0].message, "pod deleted while not ready");
+  // A pod that starts Ready reports nothing; a node deleted while NotReady ends its state.
+  size_t n = t.out.size();
+  t.d.on_object("pods", WatchType::Added, t.fx["pods"][0]);
+  EXPECT_EQ(t.out.size(), n);
+  t.d.on_object("nodes", WatchType::Deleted, t.fx["nodes"][1]);
+  ASSERT_EQ(t.with("NodeGone").size(), 1u);
+  EXPECT_EQ(t.with("NodeGone")[0].name, "node-2");
+}
