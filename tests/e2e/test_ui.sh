@@ -13,10 +13,23 @@ python3 "$HERE/timed_server.py" "$APP_PORT" "$WORK/timing.log" & PIDS+=($!)
 wait_for_port "$APP_PORT"
 start_nginx "$NGINX_PORT"
 
+# Alerts for the Alerts page: one per service with traffic, the built-ins on
+# the fixture cluster (the OOM kill 15 min ago needs a 1 h window), a rule
+# that cannot evaluate, a baseline without history, a receiver that is down.
+cat > "$WORK/alerts.yaml" <<YAML
+receivers:
+  - {name: down, type: webhook, url: "http://127.0.0.1:$(free_port)/hook", timeout: 1s, max_attempts: 2}
+rules:
+  - {name: ServiceTraffic, signal: request_rate, group_by: [service], op: ">", threshold: 0, window: 1h}
+  - {name: ContainerOOMKilled, window: 1h}
+  - {name: Panics, signal: log_count, pattern: panic, threshold: 0}
+  - {name: SlowerThanUsual, signal: latency, group_by: [service], change_pct: 200, compare: baseline, window: 1h}
+YAML
+
 # --insecure: no token (the browser tests read the API directly), yet the
 # collector's snapshot is taken.
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --ui-dir "$LOUPE_SRC/ui/dist" --insecure \
-  > "$WORK/run.out" 2> "$WORK/run.err" &
+  --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s > "$WORK/run.out" 2> "$WORK/run.err" &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q "Loupe is running" "$WORK/run.out" && break; sleep 0.1; done
 

@@ -30,10 +30,21 @@ export function apiUrl(path: string, params: Params = {}): string {
 }
 
 export async function apiGet<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
+  return apiRequest<T>('GET', path, params, undefined, signal);
+}
+
+/** POST/DELETE for the few routes that change something (silences). */
+export async function apiSend<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return apiRequest<T>(method, path, {}, body);
+}
+
+async function apiRequest<T>(method: string, path: string, params: Params, sendBody?: unknown, signal?: AbortSignal): Promise<T> {
   const url = apiUrl(path, params);
   let res: Response;
   try {
-    res = await fetch(url, { signal, headers: { Accept: 'application/json', ...authHeaders() } });
+    const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
+    if (sendBody !== undefined) headers['Content-Type'] = 'application/json';
+    res = await fetch(url, { method, signal, headers, body: sendBody === undefined ? undefined : JSON.stringify(sendBody) });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError('Cannot reach the Loupe server. Is it still running?', 0, url);

@@ -11,6 +11,7 @@ import { WorkloadsPage } from './pages/Workloads';
 import { WorkloadPage } from './pages/Workload';
 import { NodesPage } from './pages/Nodes';
 import { EventsPage } from './pages/Events';
+import { AlertsPage } from './pages/Alerts';
 
 export interface RouteParams {
   [k: string]: string;
@@ -42,7 +43,7 @@ export const NAV: NavEntry[] = [
   { key: 'status', label: 'Status', path: '/status', icon: '◉', page: StatusPage },
   { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', planned: true },
   { key: 'metrics', label: 'Metrics', path: '/metrics', icon: '∿', planned: true },
-  { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', planned: true },
+  { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', page: AlertsPage },
   { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', planned: true },
 ];
 

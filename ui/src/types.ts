@@ -198,3 +198,100 @@ export interface Losses {
   events: number; // kernel events lost before parsing (ring buffer full)
   minutes: { t: number; records: number; events: number }[];
 }
+
+// ---- alerts (docs/alerts.md, /api/v1/alerts*, /api/v1/silences) ----
+export type AlertStateName = 'firing' | 'pending' | 'resolved';
+
+export interface ComparedTo {
+  kind: 'earlier' | 'baseline';
+  value?: number;
+  offset_s?: number;
+  median?: number;
+  spread?: number;
+  days?: number;
+  days_needed?: number;
+}
+
+export interface AlertItem {
+  rule: string;
+  state: AlertStateName;
+  value?: number;
+  silenced?: boolean;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  active_since?: string | null;
+  fired_at?: string | null;
+  resolved_at?: string | null;
+  last_eval?: string | null;
+  last_sent?: string | null;
+  url?: string;
+  compared_to?: ComparedTo;
+}
+
+export interface RuleValue {
+  labels: Record<string, string>;
+  value: number;
+  requests?: number;
+  compared_to?: ComparedTo;
+  not_evaluated?: string;
+}
+
+export interface AlertRule {
+  name: string;
+  builtin?: boolean;
+  enabled?: boolean;
+  signal: string;
+  quantile?: number;
+  metric?: string;
+  reason?: string;
+  cleared_by?: string[];
+  pattern?: string;
+  scope?: Record<string, string>;
+  group_by?: string[];
+  op?: string;
+  threshold?: number;
+  change_pct?: number;
+  compare_s?: number;
+  compare?: string;
+  window_s?: number;
+  for_s?: number;
+  min_requests?: number;
+  severity?: string;
+  receivers?: string[];
+  last_eval?: string | null;
+  eval_ms?: number;
+  values?: RuleValue[];
+  firing?: number;
+  error?: string | null;
+  note?: string;
+  untracked_label_sets?: number;
+}
+
+export interface SilenceMatcher {
+  name: string;
+  value: string;
+  isRegex?: boolean;
+  isEqual?: boolean;
+}
+
+export interface SilenceItem {
+  id: string;
+  matchers: SilenceMatcher[];
+  startsAt: string;
+  endsAt: string;
+  comment?: string;
+  createdBy?: string;
+  status?: { state: 'active' | 'pending' | 'expired' };
+}
+
+export interface ReceiverStatus {
+  name: string;
+  type: string;
+  url?: string;
+  queued?: number;
+  pending?: number;
+  delivered?: number;
+  failed_attempts?: number;
+  dropped?: number;
+  last_error?: string;
+}

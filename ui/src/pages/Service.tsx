@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { asArray, useApi } from '../api';
+import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
 import { isError, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
 import { LossMarker, lossesWithin, lossMinutes, useLosses } from '../components/LossMarker';
@@ -162,6 +163,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
         )}
       </div>
       <LossMarker data={losses} what="on this host in this window" />
+      <AlertsCard about={name} match={(a) => a.labels.service === name} />
 
       <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to list the requests of that {step === 60 ? 'minute' : 'interval'}</span>}>
         {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} marked={marked} height={220} testId="latency-chart" />}

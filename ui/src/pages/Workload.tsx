@@ -3,6 +3,7 @@
 // their state and last termination, and the cluster events about them.
 import { useMemo } from 'react';
 import { asArray, useApi } from '../api';
+import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
 import { bucketAxis, MetricCharts, onAxis, type Axis } from '../components/MetricCharts';
 import { Card, Empty, Loading } from '../components/States';
@@ -137,6 +138,14 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
         )}
       </div>
 
+      <AlertsCard
+        about={name}
+        match={(a, workloadOfPod) => {
+          const l = a.labels;
+          if (l.namespace !== ns) return false;
+          return (!!l.workload && (l.workload === name || `${ns}/${l.workload}` === name)) || (!!l.pod && workloadOfPod.get(`${ns}/${l.pod}`) === name);
+        }}
+      />
       <div className="grid2">
         <Card title="Latency">
           {p95.loading ? <Loading /> : !latency.any ? <Empty title="No traffic in this time range">Charts appear once the workload serves requests.</Empty> : <TimeChart xs={axis.xs} series={latency.lat} yFormat={fmtMs} height={150} testId="workload-latency-chart" />}
