@@ -1,3 +1,5 @@
+#include <mutex>
+
 #include "alerts/state_store.h"
 #include "core/time_format.h"
 #include "store/sqlite_db.h"
@@ -14,6 +16,7 @@ class SqliteStateStore : public StateStore {
   }
 
   std::vector<Alert> load_alerts() override {
+    std::lock_guard lock(mu_);
     std::vector<Alert> out;
     store::Stmt st(db_, "SELECT alert FROM alert_state");
     while (st.step()) {
@@ -24,6 +27,7 @@ class SqliteStateStore : public StateStore {
   }
 
   void save_alerts(const std::vector<Alert>& alerts) override {
+    std::lock_guard lock(mu_);
     db_.exec("BEGIN IMMEDIATE");
     try {
       db_.exec("DELETE FROM alert_state");
@@ -42,6 +46,7 @@ class SqliteStateStore : public StateStore {
   }
 
   std::vector<Silence> load_silences() override {
+    std::lock_guard lock(mu_);
     std::vector<Silence> out;
     store::Stmt st(db_, "SELECT silence FROM alert_silences");
     while (st.step()) {
@@ -57,6 +62,7 @@ class SqliteStateStore : public StateStore {
   }
 
   void save_silence(const Silence& s) override {
+    std::lock_guard lock(mu_);
     store::Stmt ins(db_, "INSERT OR REPLACE INTO alert_silences(id, silence) VALUES(?, ?)");
     std::string text = to_json(s, 0).dump();
     ins.bind(1, s.id);
@@ -65,6 +71,10 @@ class SqliteStateStore : public StateStore {
   }
 
  private:
+  // One connection, used by the engine's thread (save_alerts) and the API's
+  // (save_silence): SQLite refuses a COMMIT while another thread's
+  // statement is in progress on it.
+  std::mutex mu_;
   store::Db db_;
 };
 

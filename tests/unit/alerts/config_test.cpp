@@ -101,7 +101,7 @@ TEST(AlertsConfig, ErrorsNameFileLineAndField) {
   ASSERT_EQ(r.errors.size(), 3u);
   EXPECT_EQ(r.errors[0].text(),
             "bad.yaml:5: rules[0] (x).windw: unknown field (expected one of annotations, "
-            "change_pct, compare, "
+            "change_pct, cleared_by, compare, "
             "enabled, for, group_by, labels, metric, min_requests, name, op, pattern, quantile, "
             "reason, receivers, scope, severity, signal, threshold, window)");
   EXPECT_EQ(r.errors[1].line, 7);

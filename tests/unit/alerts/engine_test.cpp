@@ -463,5 +463,36 @@ rules:
             std::string::npos);
 }
 
+// The engine saves alert state on its thread while the API saves silences
+// on its own: the state store serialises them (SQLite refuses a COMMIT while
+// another statement runs on the same connection).
+TEST(AlertStateStore, SavesFromTwoThreadsAtOnce) {
+  testing::TempDir dir;
+  auto state = open_sqlite_state_store(dir.path());
+  Alert a;
+  a.rule = "R";
+  a.labels = {{"alertname", "R"}};
+  std::atomic<int> failures{0};
+  std::thread engine([&] {
+    for (int i = 0; i < 50; ++i) try {
+        state->save_alerts({a});
+      } catch (const std::exception&) {
+        ++failures;
+      }
+  });
+  for (int i = 0; i < 50; ++i) try {
+      Silence s = silence_from_json(
+          {{"matchers", {{{"name", "alertname"}, {"value", "R"}}}}, {"duration", "1h"}}, kT0);
+      s.id = std::to_string(i);
+      state->save_silence(s);
+    } catch (const std::exception&) {
+      ++failures;
+    }
+  engine.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(state->load_silences().size(), 50u);
+  EXPECT_EQ(state->load_alerts().size(), 1u);
+}
+
 }  // namespace
 }  // namespace loupe::alerts

@@ -163,7 +163,6 @@ export function ServicePage({ params }: { params: RouteParams }) {
         )}
       </div>
       <LossMarker data={losses} what="on this host in this window" />
-      <AlertsCard about={name} match={(a) => a.labels.service === name} />
 
       <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to list the requests of that {step === 60 ? 'minute' : 'interval'}</span>}>
         {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} marked={marked} height={220} testId="latency-chart" />}
@@ -176,6 +175,8 @@ export function ServicePage({ params }: { params: RouteParams }) {
           {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.err} yFormat={(v) => fmtPct(v)} onPick={pick} selected={at} marked={marked} height={150} testId="error-chart" />}
         </Card>
       </div>
+
+      <AlertsCard about={name} match={(a) => a.labels.service === name} />
 
       <Card title="Endpoints and operations">
         {eps.loading && !eps.data ? (

@@ -138,14 +138,6 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
         )}
       </div>
 
-      <AlertsCard
-        about={name}
-        match={(a, workloadOfPod) => {
-          const l = a.labels;
-          if (l.namespace !== ns) return false;
-          return (!!l.workload && (l.workload === name || `${ns}/${l.workload}` === name)) || (!!l.pod && workloadOfPod.get(`${ns}/${l.pod}`) === name);
-        }}
-      />
       <div className="grid2">
         <Card title="Latency">
           {p95.loading ? <Loading /> : !latency.any ? <Empty title="No traffic in this time range">Charts appear once the workload serves requests.</Empty> : <TimeChart xs={axis.xs} series={latency.lat} yFormat={fmtMs} height={150} testId="workload-latency-chart" />}
@@ -156,6 +148,14 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
       </div>
       <MetricCharts entity="workload" name={name} axis={axis} requests={req} limits={lim} />
 
+      <AlertsCard
+        about={name}
+        match={(a, workloadOfPod) => {
+          const l = a.labels;
+          if (l.namespace !== ns) return false;
+          return (!!l.workload && (l.workload === name || `${ns}/${l.workload}` === name)) || (!!l.pod && workloadOfPod.get(`${ns}/${l.pod}`) === name);
+        }}
+      />
       <Card title="Pods">
         {podsRes.loading && !podsRes.data ? (
           <Loading />
