@@ -80,7 +80,10 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     await chart.locator('canvas').waitFor();
     assert.ok(Number(await chart.getAttribute('data-points')) >= pts.length);
     // click the last point that has data
-    const box = await chart.locator('.u-over').boundingBox();
+    // The chart is drawn again as each latency series arrives: take the box
+    // of the one in the page now.
+    let box = null;
+    for (let i = 0; i < 100 && !box; i++) box = await chart.locator('.u-over').boundingBox().catch(() => null);
     // The request for the clicked bucket (not the page's own window-wide one,
     // which may still be in flight): bucket-aligned and at most a few minutes wide.
     const wait = page.waitForResponse((r) => {

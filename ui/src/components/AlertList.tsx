@@ -10,6 +10,8 @@ import type { AlertItem, ComparedTo, PodState } from '../types';
 import { Card, Empty, Loading } from './States';
 import { SortTable, type Column } from './Table';
 
+const NO_PODS = new Map<string, string>();
+
 /** Labels every alert has; the others say what the alert is about. */
 const OWN_LABELS = new Set(['alertname', 'severity']);
 
@@ -160,11 +162,13 @@ export function AlertsTable({ rows, testId, workloadOfPod, onSilence }: { rows: 
   return <SortTable rows={rows} columns={cols} rowKey={(a) => `${a.rule}|${JSON.stringify(a.labels)}`} testId={testId} />;
 }
 
-/** The alerts about one service or workload, for its page (nothing without alerting). */
-export function AlertsCard({ about, match }: { about: string; match: (a: AlertItem, workloadOfPod: Map<string, string>) => boolean }) {
+/**
+ * The alerts about one service or workload, for its page (nothing without
+ * alerting). `workloadOfPod`: the page's own pods, for alerts naming a pod.
+ */
+export function AlertsCard({ about, match, workloadOfPod = NO_PODS }: { about: string; match: (a: AlertItem) => boolean; workloadOfPod?: Map<string, string> }) {
   const res = useApi<unknown>('alerts', {}, { allow404: true });
-  const workloadOfPod = useWorkloadOfPod();
-  const rows = useMemo(() => asArray<AlertItem>(res.data, 'alerts').filter((a) => match(a, workloadOfPod)), [res.data, match, workloadOfPod]);
+  const rows = useMemo(() => asArray<AlertItem>(res.data, 'alerts').filter(match), [res.data, match]);
   if (res.notFound) return null;
   const firing = rows.filter((a) => a.state === 'firing').length;
   return (

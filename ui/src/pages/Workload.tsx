@@ -44,6 +44,7 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
   const w = useMemo(() => asArray<WorkloadStats>(wl.data, 'workloads').find((x) => x.name === name), [wl.data, name]);
   const podsRes = useApi<unknown>('pods', { workload: name, from: tr.apiFrom, to: tr.apiTo });
   const pods = useMemo(() => asArray<PodState>(podsRes.data, 'pods'), [podsRes.data]);
+  const workloadOfPod = useMemo(() => new Map(pods.map((p) => [`${p.namespace}/${p.pod}`, name])), [pods, name]);
   const evRes = useApi<unknown>('events', { namespace: ns, from: tr.apiFrom, to: tr.apiTo, limit: 500 });
   const events = useMemo(() => {
     const names = new Set(pods.map((p) => p.pod));
@@ -150,10 +151,11 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
 
       <AlertsCard
         about={name}
-        match={(a, workloadOfPod) => {
+        workloadOfPod={workloadOfPod}
+        match={(a) => {
           const l = a.labels;
           if (l.namespace !== ns) return false;
-          return (!!l.workload && (l.workload === name || `${ns}/${l.workload}` === name)) || (!!l.pod && workloadOfPod.get(`${ns}/${l.pod}`) === name);
+          return (!!l.workload && (l.workload === name || `${ns}/${l.workload}` === name)) || (!!l.pod && workloadOfPod.has(`${ns}/${l.pod}`));
         }}
       />
       <Card title="Pods">
