@@ -100,7 +100,7 @@ void register_trace(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--comm", flags->comms, "Only processes with this name")->delimiter(',');
   cmd->add_option("--protocol", flags->protocols,
-                  "Only these protocols (http1, http2, postgres, mysql, redis, dns)")
+                  "Only these protocols (http1, http2, grpc, postgres, mysql, redis, dns)")
       ->delimiter(',');
   cmd->add_option("--duration", flags->duration_s, "Stop after this many seconds (0: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);

@@ -7,7 +7,7 @@
 namespace loupe {
 namespace {
 
-constexpr std::array<std::pair<Protocol, std::string_view>, 7> kProtocolNames{{
+constexpr std::array<std::pair<Protocol, std::string_view>, 8> kProtocolNames{{
     {Protocol::Unknown, "unknown"},
     {Protocol::Http1, "http1"},
     {Protocol::Http2, "http2"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<Protocol, std::string_view>, 7> kProtocolNames{{
     {Protocol::Mysql, "mysql"},
     {Protocol::Redis, "redis"},
     {Protocol::Dns, "dns"},
+    {Protocol::Grpc, "grpc"},
 }};
 
 constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames{{

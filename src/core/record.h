@@ -14,7 +14,7 @@
 
 namespace loupe {
 
-enum class Protocol : uint8_t { Unknown = 0, Http1, Http2, Postgres, Mysql, Redis, Dns };
+enum class Protocol : uint8_t { Unknown = 0, Http1, Http2, Postgres, Mysql, Redis, Dns, Grpc };
 enum class Role : uint8_t { Unknown = 0, Client, Server };
 
 std::string_view to_string(Protocol p);
@@ -42,12 +42,12 @@ struct Record {
   std::string remote_addr;  // "ip:port"
 
   // --- protocol fields, with one meaning per protocol ---
-  //               HTTP          SQL (pg/mysql)          Redis          DNS
-  // method        GET           SELECT/INSERT/...       GET/SET/...    A/AAAA/...
-  // path          /users/42?x   statement (masked)      key            query name
-  // route         /users/{id}   normalized statement    command        query name
-  // status        200           0                       0              rcode
-  // detail        -             "SELECT 3" / rows       -              answers
+  //               HTTP          SQL (pg/mysql)          Redis          DNS          gRPC
+  // method        GET           SELECT/INSERT/...       GET/SET/...    A/AAAA/...   Method
+  // path          /users/42?x   statement (masked)      key            query name   /pkg.Svc/Method
+  // route         /users/{id}   normalized statement    command        query name   /pkg.Svc/Method
+  // status        200           0                       0              rcode        grpc-status
+  // detail        -             "SELECT 3" / rows       -              answers      message counts
   std::string method;
   std::string path;
   std::string route;

@@ -138,7 +138,7 @@ std::optional<Protocol> get_protocol(const Params& p) {
   if (proto == Protocol::Unknown)
     throw ParamError("protocol", "'" + *v +
                                      "' is not a protocol: use http1, http2, postgres, mysql, "
-                                     "redis or dns");
+                                     "redis, dns or grpc");
   return proto;
 }
 

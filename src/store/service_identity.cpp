@@ -115,7 +115,8 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
       }
     }
     id.kind = "external";
-    if (!r.host.empty() && (r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2))
+    if (!r.host.empty() && (r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2 ||
+                            r.protocol == Protocol::Grpc))
       id.name = "external:" + r.host;
     else
       id.name = "external:" + (r.remote_addr.empty() ? std::string("unknown") : r.remote_addr);

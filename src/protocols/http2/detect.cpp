@@ -44,14 +44,17 @@ Detection detect_frames(std::string_view b, bool request_side, bool response_sid
     if (b.size() - pos < h.length) return Detection::NeedMore;
     uint32_t promised = 0;
     std::string_view block = header_block_fragment(h, b.substr(pos, h.length), promised);
-    // The first field is all that is needed; a joined-late decoder never
-    // guesses a dynamic-table entry.
+    // A joined-late decoder never guesses a dynamic-table entry; the first
+    // known pseudo-header tells a request (:method, :path, ...) from a
+    // response (:status).
     HpackDecoder decoder(false);
     std::vector<HeaderField> fields;
     (void)decoder.decode(block, fields);
-    if (fields.empty() || !fields[0].known) return Detection::NoMatch;
-    if (request_side && fields[0].name == ":method") return Detection::Match;
-    if (response_side && fields[0].name == ":status") return Detection::Match;
+    for (const HeaderField& f : fields) {
+      if (!f.known || !f.name.starts_with(':')) continue;
+      const bool response = f.name == ":status";
+      return (response ? response_side : request_side) ? Detection::Match : Detection::NoMatch;
+    }
     return Detection::NoMatch;
   }
   return Detection::NoMatch;

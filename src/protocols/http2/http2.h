@@ -17,8 +17,8 @@ inline constexpr std::array<uint16_t, 1> kDefaultPorts{50051};
 
 // Match: the client connection preface in the request direction; or, for a
 // connection seen from its middle, whole plausible frames leading to a
-// HEADERS frame whose first field is :method (request direction) or :status
-// (response direction). NeedMore on a prefix of either.
+// HEADERS frame whose first known pseudo-header is a request's (request
+// direction) or :status (response direction). NeedMore on a prefix of either.
 Detection detect(std::string_view first_bytes, Direction dir, Role role);
 
 std::unique_ptr<ProtocolParser> make_parser(Role role);

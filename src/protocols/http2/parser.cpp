@@ -11,6 +11,7 @@
 #include "protocols/http1/route_template.h"
 #include "protocols/http1/trace_context.h"
 #include "protocols/http2/frame.h"
+#include "protocols/http2/grpc.h"
 #include "protocols/http2/hpack.h"
 #include "protocols/http2/http2.h"
 
@@ -26,6 +27,7 @@ constexpr size_t kMaxHeaderBlock = 64 * 1024;
 constexpr size_t kMaxPath = 1024;
 constexpr size_t kMaxHost = 256;
 constexpr size_t kMaxMethod = 40;
+constexpr size_t kMaxMessage = 1024;
 
 uint32_t be32(std::string_view b) {
   uint32_t v = 0;
@@ -45,6 +47,12 @@ struct Stream {
   std::string authority;
   std::string trace_id;
   int status = 0;
+  // gRPC: a request with content-type application/grpc.
+  bool grpc = false;
+  int grpc_status = -1;  // from grpc-status, -1 until seen
+  std::string grpc_message;
+  GrpcMessageCounter req_messages;
+  GrpcMessageCounter resp_messages;
 };
 
 // One direction of the connection.
@@ -169,10 +177,15 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
     }
   }
 
-  void on_data(const FrameHeader& h, std::string_view, uint64_t, bool end) override {
-    if (!end) return;
+  void on_data(const FrameHeader& h, std::string_view bytes, uint64_t lost, bool end) override {
     Stream* st = find(h.stream);
     if (st == nullptr) return;
+    // Counted for every stream: a call may be known as gRPC only from its
+    // response's content-type.
+    GrpcMessageCounter& messages = is_request_dir() ? st->req_messages : st->resp_messages;
+    messages.feed(bytes);
+    if (lost > 0) messages.skip(lost);
+    if (!end) return;
     count_bytes(*st, kFrameHeaderSize + h.length);
     if (h.has(flags::kEndStream)) end_message(h.stream);
   }
@@ -256,6 +269,8 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
         st.authority.assign(utf8::cut(f.value, kMaxHost));
       } else if (f.name == "traceparent") {
         st.trace_id.assign(http1::trace_id_from_traceparent(f.value));
+      } else if (f.name == "content-type") {
+        st.grpc = is_grpc_content_type(f.value);
       }
     }
   }
@@ -272,6 +287,15 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
         st->status = ec == std::errc() && end == f.value.data() + f.value.size() && status < 1000
                          ? status
                          : 0;
+      } else if (f.name == "content-type" && is_grpc_content_type(f.value)) {
+        st->grpc = true;
+      } else if (f.name == "grpc-status") {
+        int code = -1;
+        auto [end, ec] = std::from_chars(f.value.data(), f.value.data() + f.value.size(), code);
+        if (ec == std::errc() && end == f.value.data() + f.value.size() && code >= 0)
+          st->grpc_status = code;
+      } else if (f.name == "grpc-message") {
+        st->grpc_message.assign(utf8::cut(f.value, kMaxMessage));
       }
     }
     // 1xx responses are interim: the final one follows.
@@ -345,7 +369,7 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
     for (auto& [id, st] : streams_) st.partial = true;
   }
 
-  void emit(Stream& st, std::string_view error_code, std::string_view error_message) {
+  void emit(Stream& st, std::string_view reset_code, std::string_view reset_by) {
     if (out_ == nullptr) return;
     Record& r = out_->emplace_back();
     r.protocol = Protocol::Http2;
@@ -359,14 +383,44 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
     r.route = http1::template_route(r.path);
     r.host = std::move(st.authority);
     r.status = st.status;
-    r.error = st.status >= 500 || (!error_code.empty() && error_code != "NO_ERROR");
-    r.error_code.assign(error_code);
-    r.error_message.assign(error_message);
+    r.error = st.status >= 500;
+    if (!reset_code.empty()) {
+      r.error = r.error || reset_code != "NO_ERROR";
+      r.error_code.assign(reset_code);
+      r.error_message.assign(reset_by);
+    }
     r.trace_id = std::move(st.trace_id);
     r.req_bytes = st.req_bytes;
     r.resp_bytes = st.resp_bytes;
-    if (st.partial) r.detail = "partial";
+    if (st.grpc) describe_grpc(st, !reset_code.empty(), r);
+    if (st.partial) r.detail += r.detail.empty() ? "partial" : ", partial";
     ++stats_.records;
+  }
+
+  // A gRPC call: the RPC as route, its status from the trailers.
+  static void describe_grpc(Stream& st, bool reset, Record& r) {
+    r.protocol = Protocol::Grpc;
+    r.route = r.path;
+    const size_t slash = r.path.rfind('/');
+    r.method.assign(utf8::cut(
+        std::string_view(r.path).substr(slash == std::string::npos ? 0 : slash + 1), kMaxMethod));
+    int code = st.grpc_status;
+    if (code < 0 && reset) code = 1;  // CANCELLED
+    // Without grpc-status the spec maps the HTTP status, unless the
+    // trailers were there but not decodable (partial): then it is unknown.
+    if (code < 0 && !st.partial) code = grpc_status_from_http(st.status);
+    r.status = code;
+    r.error = code > 0;
+    if (code > 0) {
+      if (!r.error_message.empty()) r.error_message += ": ";
+      r.error_message += st.grpc_message;
+      r.error_code.assign(grpc_status_name(code));
+    }
+    auto count = [](const GrpcMessageCounter& c) {
+      return c.known() ? std::to_string(c.messages()) : std::string("?");
+    };
+    r.detail = "messages: " + count(st.req_messages) + " request, " + count(st.resp_messages) +
+               " response";
   }
 
   Role role_;

@@ -66,6 +66,18 @@ struct Conn {
   void play(const std::vector<Chunk>& chunks) {
     for (const Chunk& c : chunks) send(c.from_client, c.bytes);
   }
+  // Plays `chunks` with chunk `i` read in two: before and from byte `cut`.
+  void play_cut(const std::vector<Chunk>& chunks, size_t i, size_t cut) {
+    for (size_t j = 0; j < chunks.size(); ++j) {
+      std::string_view b = chunks[j].bytes;
+      if (j == i) {
+        send(chunks[j].from_client, b.substr(0, cut));
+        send(chunks[j].from_client, b.substr(cut));
+      } else {
+        send(chunks[j].from_client, b);
+      }
+    }
+  }
 
   std::unique_ptr<ProtocolParser> parser;
   std::vector<Record> records;

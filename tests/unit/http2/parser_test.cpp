@@ -110,15 +110,7 @@ void expect_same_at_every_split(const std::vector<Chunk>& chunks, size_t stride)
   for (size_t i = 0; i < chunks.size(); ++i) {
     for (size_t cut = 1; cut < chunks[i].bytes.size(); cut += stride) {
       Conn c(Role::Server);
-      for (size_t j = 0; j < chunks.size(); ++j) {
-        std::string_view b = chunks[j].bytes;
-        if (j == i) {
-          c.send(chunks[j].from_client, b.substr(0, cut));
-          c.send(chunks[j].from_client, b.substr(cut));
-        } else {
-          c.send(chunks[j].from_client, b);
-        }
-      }
+      c.play_cut(chunks, i, cut);
       ASSERT_EQ(summarize(c.records), want) << "chunk " << i << " cut at " << cut;
     }
   }

@@ -7,7 +7,7 @@ import { navigate, useLocation, withQuery } from '../router';
 import { useTimeRange } from '../timerange';
 import type { EndpointStats, RequestRecord, ServiceStats } from '../types';
 
-const PROTOCOLS = ['http1', 'http2', 'postgres', 'mysql', 'redis', 'dns'];
+const PROTOCOLS = ['http1', 'http2', 'grpc', 'postgres', 'mysql', 'redis', 'dns'];
 const LIMITS = [100, 200, 500, 1000];
 
 /** A text input that writes to the URL after a short pause. */
