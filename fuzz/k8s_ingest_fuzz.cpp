@@ -15,7 +15,9 @@ using namespace loupe;
 
 class NullStore : public store::Store {
  public:
-  void write_batch(const std::vector<Record>&) override {}
+  void write_batch(const std::vector<Record>&, store::IngestBookkeeping*) override {}
+  bool has_batch(const store::BatchKey&) override { return false; }
+  std::vector<store::HeldBatch> held_batches() override { return {}; }
   void write_losses(const std::vector<store::LossMinute>&) override {}
   std::vector<store::LossMinute> losses(const store::TimeRange&) override { return {}; }
   std::vector<store::ServiceSummary> services(const store::TimeRange&) override { return {}; }

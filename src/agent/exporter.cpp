@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <cstdio>
 #include <iostream>
+#include <random>
 
 #include "agent/gzip.h"
 #include "core/record_json.h"
@@ -15,14 +17,17 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kFirstBackoff{250};
 constexpr std::chrono::milliseconds kMaxBackoff{10'000};
 
-std::string encode_batch(const std::vector<Record>& records) {
-  std::string json = "{\"records\":[";
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i) json += ',';
-    append_record_json(json, records[i]);
+// 128 random bits in hex: unique among every agent run that ever sends to
+// a server, with no state to keep.
+std::string random_agent_id() {
+  std::random_device rd;
+  std::string id;
+  char hex[9];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(rd()));
+    id += hex;
   }
-  json += "]}";
-  return gzip_compress(json);
+  return id;
 }
 
 // Statuses after which the same batch may succeed later: the server is
@@ -53,7 +58,7 @@ nlohmann::json to_json(const ExporterStats& s) {
           {"last_error", s.last_error}};
 }
 
-Exporter::Exporter(ExporterOptions opts) : opts_(std::move(opts)) {
+Exporter::Exporter(ExporterOptions opts) : opts_(std::move(opts)), agent_id_(random_agent_id()) {
   if (!opts_.spool_dir.empty()) {
     spool_ = std::make_unique<Spool>(opts_.spool_dir, opts_.spool_max_bytes);
     spool_stats_ = spool_->stats();
@@ -98,8 +103,20 @@ void Exporter::push(std::vector<Record>& records) {
   if (closed) wake_.notify_one();
 }
 
+std::string Exporter::encode(const Batch& batch) const {
+  std::string json = "{\"batch\":{\"agent\":\"" + agent_id_ +
+                     "\",\"seq\":" + std::to_string(batch.seq) + "},\"records\":[";
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    if (i) json += ',';
+    append_record_json(json, batch.records[i]);
+  }
+  json += "]}";
+  return gzip_compress(json);
+}
+
 void Exporter::close_open_batch() {
   if (open_.records.empty()) return;
+  open_.seq = next_seq_++;
   ready_.push_back(std::move(open_));
   open_ = Batch{};
 }
@@ -200,8 +217,7 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     uint64_t n = spooled ? spooled->records : batch.records.size();
     lock.unlock();
     std::string error;
-    Outcome outcome =
-        post("/api/v1/ingest", spooled ? spooled->body : encode_batch(batch.records), error);
+    Outcome outcome = post("/api/v1/ingest", spooled ? spooled->body : encode(batch), error);
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
     lock.lock();
     sync_spool_stats();
@@ -253,7 +269,7 @@ void Exporter::spill(std::unique_lock<std::mutex>& lock, bool at_exit) {
     in_flight_records_ = batch.records.size();
     in_flight_bytes_ = batch.bytes;
     lock.unlock();
-    spool_->append(static_cast<uint32_t>(batch.records.size()), encode_batch(batch.records));
+    spool_->append(static_cast<uint32_t>(batch.records.size()), encode(batch));
     lock.lock();
     sync_spool_stats();
     in_flight_records_ = 0;

@@ -12,6 +12,10 @@
 //  - a batch the server refuses for what it is (another 4xx) is set aside:
 //    counted as rejected and never retried.
 // So at any moment: captured + inherited = sent + queued + spooled + dropped.
+// Each batch carries a key (this run's random agent id + a sequence
+// number) that the spool keeps: a batch sent again because its answer was
+// lost (timeout, a cut connection, the agent killed before it heard back)
+// is stored once by the server.
 // Failures are logged at most once per log interval, with the reason.
 #pragma once
 
@@ -90,10 +94,13 @@ class Exporter {
   struct Batch {
     std::vector<Record> records;
     uint64_t bytes = 0;
+    uint64_t seq = 0;  // with agent_id_, the batch's key (set when it closes)
   };
   enum class Outcome { Sent, Retry, Rejected };
 
   void run();
+  // The ingest body: {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
+  std::string encode(const Batch& batch) const;
   void close_open_batch();       // mu_ held
   void enforce_memory_budget();  // mu_ held
   // Sends spooled batches, then queued ones, until both are empty or a
@@ -107,6 +114,8 @@ class Exporter {
   void sync_spool_stats();                      // mu_ held
 
   ExporterOptions opts_;
+  const std::string agent_id_;    // random per run
+  uint64_t next_seq_ = 1;         // mu_
   std::unique_ptr<Spool> spool_;  // touched only by the sending thread (and at start)
   std::unique_ptr<httplib::Client> client_;
   std::string client_error_;

@@ -20,10 +20,15 @@ ApiServer::ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions 
       queue_(queue),
       options_(std::move(options)),
       cluster_(std::make_unique<ClusterModel>(store, options_.k8s_retention_ns)),
-      pending_(std::make_unique<PendingEnrichment>(*cluster_, [&queue](std::vector<Record>&& r) {
-        size_t n = r.size();
-        return queue.push(std::move(r)) == n;  // the rest is dropped and counted
-      })) {}
+      pending_(std::make_unique<PendingEnrichment>(
+          *cluster_, [&queue](std::vector<Record>&& r, uint64_t held_id) {
+            if (held_id) {  // acknowledged: stored with its held batch's removal
+              queue.release(std::move(r), {held_id});
+              return true;
+            }
+            size_t n = r.size();
+            return queue.push(std::move(r)) == n;  // the rest is dropped and counted
+          })) {}
 
 ApiServer::~ApiServer() { stop(); }
 
@@ -33,6 +38,16 @@ void ApiServer::start() {
     throw ApiError("'" + options_.listen +
                    "' is not an address: use HOST:PORT, e.g. 127.0.0.1:8080");
   if (std::string msg = cluster_->restore(); !msg.empty()) std::cerr << "loupe: " << msg << "\n";
+  // Batches acknowledged before a crash while they waited for the cluster
+  // model: named with what the restored model knows, then stored.
+  size_t replayed = 0;
+  for (auto& batch : store_.held_batches()) {
+    replayed += batch.records.size();
+    pending_->hold(std::move(batch));
+  }
+  if (replayed)
+    std::cerr << "loupe: storing " << replayed
+              << " acknowledged records that waited for Kubernetes names at the last stop\n";
   routes();
   pending_->start();
   std::vector<std::string> closed_paths;
@@ -62,6 +77,10 @@ void ApiServer::start() {
 }
 
 void ApiServer::stop() {
+  {
+    std::lock_guard lock(live_->mu);
+    live_->alive = false;
+  }
   if (http_) http_->stop();
   pending_->stop();  // what waits for the cluster model goes to the queue now
 }
@@ -138,54 +157,14 @@ void ApiServer::routes() {
                     {{"batches_too_large", rejected_.batches_too_large.load()},
                      {"bad_batches", rejected_.bad_batches.load()},
                      {"records_oversize_field", rejected_.oversize_field.load()},
-                     {"records_bad_time", rejected_.bad_time.load()}}}};
+                     {"records_bad_time", rejected_.bad_time.load()}}},
+                   {"ingest_duplicate_batches", duplicate_batches_.load()}};
           send_json(res, out);
         }));
 
-  s.post("/api/v1/ingest", json_handler([this](const http::Request& req, http::Response& res) {
-           // The HTTP layer has checked the token and undone Content-Encoding.
-           DecodedBatch batch;
-           try {
-             batch = decode_ingest_body(req.body, options_.ingest_limits, now_unix_ns());
-           } catch (const BatchTooLarge& e) {
-             ++rejected_.batches_too_large;
-             json err = error_json(e.what(), e.parameter());
-             err["max_records"] = e.max_records;
-             send_json(res, err, 413);
-             return;
-           } catch (const ParamError&) {
-             ++rejected_.bad_batches;
-             throw;
-           }
-           rejected_.oversize_field += batch.rejected.oversize_field;
-           rejected_.bad_time += batch.rejected.bad_time;
-           auto records = std::move(batch.records);
-           size_t n = records.size();
-           if (cluster_->active()) {
-             // Records wait for the cluster model (server/pending_enrichment.h)
-             // and are acknowledged before they are stored (docs/storage.md).
-             if (!pending_->submit(std::move(records))) {
-               res.set_header("Retry-After", "1");
-               send_json(res, error_json("ingest queue is full; retry later"), 503);
-               return;
-             }
-           } else {
-             // Answer only once the batch is committed: a 2xx means durable.
-             auto result = queue_.commit(std::move(records), options_.ingest_commit_timeout);
-             if (result.outcome != store::CommitOutcome::Committed) {
-               res.set_header("Retry-After", "1");
-               send_json(res, error_json(ingest_failure_message(result)), 503);
-               return;
-             }
-           }
-           // Rejected records are the agent's fault and retrying cannot fix
-           // them: the batch is answered, with what was left out and why.
-           send_json(res, json{{"accepted", n},
-                               {"rejected", batch.rejected.total()},
-                               {"rejected_by_reason",
-                                {{"oversize_field", batch.rejected.oversize_field},
-                                 {"bad_time", batch.rejected.bad_time}}}});
-         }));
+  s.add_async("POST", "/api/v1/ingest", [this](const http::Request& req, http::Reply reply) {
+    ingest(req, std::move(reply));
+  });
 
   s.get("/api/v1/losses", json_handler([this](const http::Request& req, http::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
@@ -199,6 +178,73 @@ void ApiServer::routes() {
   prometheus_routes();
 
   s.set_fallback(fallback());
+}
+
+std::optional<DecodedBatch> ApiServer::decode_ingest(const http::Request& req,
+                                                     http::Response& refusal) {
+  // The HTTP layer has checked the token and undone Content-Encoding.
+  try {
+    DecodedBatch batch = decode_ingest_body(req.body, options_.ingest_limits, now_unix_ns());
+    rejected_.oversize_field += batch.rejected.oversize_field;
+    rejected_.bad_time += batch.rejected.bad_time;
+    return batch;
+  } catch (const BatchTooLarge& e) {
+    ++rejected_.batches_too_large;
+    json err = error_json(e.what(), e.parameter());
+    err["max_records"] = e.max_records;
+    send_json(refusal, err, 413);
+  } catch (const ParamError& e) {
+    ++rejected_.bad_batches;
+    send_json(refusal, error_json(e.what(), e.parameter()), 400);
+  }
+  return std::nullopt;
+}
+
+void ApiServer::ingest(const http::Request& req, http::Reply reply) {
+  http::Response refusal;
+  auto batch = decode_ingest(req, refusal);
+  if (!batch) return reply(std::move(refusal));
+  // Rejected records are the agent's fault and retrying cannot fix them:
+  // the batch is answered, with what was left out and why.
+  json answer{{"accepted", batch->records.size()},
+              {"rejected", batch->rejected.total()},
+              {"rejected_by_reason",
+               {{"oversize_field", batch->rejected.oversize_field},
+                {"bad_time", batch->rejected.bad_time}}}};
+  store::RemoteBatch remote{.records = std::move(batch->records), .key = std::move(batch->key)};
+  if (pending_->would_hold(remote.records)) {
+    // The cluster model has not caught up with these records yet: the
+    // store keeps the batch aside (durable, so it can be acknowledged), and
+    // stores its records once they are named (server/pending_enrichment.h).
+    remote.hold = true;
+    remote.arrived_ns = now_unix_ns();
+  } else {
+    cluster_->enrich(remote.records);
+  }
+  // Answered once committed, from the store's writer thread; until then
+  // the request is parked and holds no HTTP thread.
+  queue_.commit_async(std::move(remote), options_.ingest_commit_timeout,
+                      [this, live = live_, reply = std::move(reply),
+                       answer = std::move(answer)](store::CommitResult result) mutable {
+                        http::Response res;
+                        if (result.outcome != store::CommitOutcome::Committed) {
+                          res.set_header("Retry-After", "1");
+                          send_json(res, error_json(ingest_failure_message(result)), 503);
+                          return reply(std::move(res));
+                        }
+                        {
+                          std::lock_guard lock(live->mu);
+                          // After stop() this server is gone: a held batch waits in the
+                          // store for the next start.
+                          if (live->alive) {
+                            if (result.held.id) pending_->hold(std::move(result.held));
+                            duplicate_batches_ += result.duplicate;
+                          }
+                        }
+                        if (result.duplicate) answer["duplicate"] = true;
+                        send_json(res, answer);
+                        reply(std::move(res));
+                      });
 }
 
 // What no route takes: API paths get a JSON 404, everything else is the web UI.

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -53,8 +55,9 @@ struct ApiOptions {
   uint64_t k8s_retention_ns = 0;
   // Serves /api/v1/alerts* and /api/v1/silences when set (outlives the server).
   alerts::Engine* alerts = nullptr;
-  // How long POST /api/v1/ingest waits for the store to commit a batch
-  // before answering 503 (agents wait 30 s for an answer).
+  // How long a POST /api/v1/ingest batch may wait in the ingest queue
+  // before it is answered 503 (agents wait 30 s for an answer). The
+  // request waits parked, holding no thread.
   std::chrono::milliseconds ingest_commit_timeout{10'000};
   // What /api/v1/ingest accepts from agents (ingest_decode.h); set
   // retention_ns to the store's retention.
@@ -82,10 +85,11 @@ class ApiServer {
   // https with TLS).
   std::string url() const;
 
-  // Records from an embedded agent (`loupe run`); /api/v1/ingest does the
-  // same: Kubernetes names from the cluster model, then the ingest queue
-  // (records may wait there a few seconds for the model to catch up,
-  // server/pending_enrichment.h). False when the queue refused them.
+  // Records from an embedded agent (`loupe run`): Kubernetes names from the
+  // cluster model, then the ingest queue (records may wait a few seconds
+  // for the model to catch up, server/pending_enrichment.h). False when
+  // the queue refused them. /api/v1/ingest does the same, but keeps a
+  // waiting batch in the store first, so what it acknowledges is durable.
   bool submit(std::vector<Record>&& records) { return pending_->submit(std::move(records)); }
 
   // Names and stores one batch of agent metrics and OOM kills (the kills
@@ -95,6 +99,11 @@ class ApiServer {
 
  private:
   void routes();
+  // POST /api/v1/ingest: answers once the batch is durable (stored, or held
+  // in the store for the cluster model), from the store's writer thread.
+  void ingest(const http::Request& req, http::Reply reply);
+  // The batch of an ingest request, or nullopt with `refusal` filled (400, 413).
+  std::optional<DecodedBatch> decode_ingest(const http::Request& req, http::Response& refusal);
   void k8s_routes();
   void metric_routes();
   void agent_routes();
@@ -108,6 +117,13 @@ class ApiServer {
   std::unique_ptr<ClusterModel> cluster_;
   std::unique_ptr<AgentStatsBoard> agents_ = std::make_unique<AgentStatsBoard>();
   std::unique_ptr<PendingEnrichment> pending_;
+  // Cleared by stop(): the store's writer answers ingest requests from its
+  // own thread, maybe after this server is gone.
+  struct Liveness {
+    std::mutex mu;
+    bool alive = true;
+  };
+  std::shared_ptr<Liveness> live_ = std::make_shared<Liveness>();
   http::Router router_;
   std::unique_ptr<http::Server> http_;
   std::chrono::steady_clock::time_point started_;
@@ -117,6 +133,8 @@ class ApiServer {
     std::atomic<uint64_t> batches_too_large{0}, bad_batches{0}, oversize_field{0}, bad_time{0};
   };
   RejectCounters rejected_;
+  // Agent batches received again after their answer was lost, stored once.
+  std::atomic<uint64_t> duplicate_batches_{0};
 };
 
 }  // namespace loupe::server

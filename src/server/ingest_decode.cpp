@@ -45,6 +45,16 @@ DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limit
   if (!j.is_object() || !j.contains("records") || !j["records"].is_array())
     throw ParamError("records", "body must be an object with a \"records\" array");
   DecodedBatch out;
+  if (auto b = j.find("batch"); b != j.end()) {
+    const json& agent = b->is_object() ? b->value("agent", json()) : json();
+    const json& seq = b->is_object() ? b->value("seq", json()) : json();
+    if (!agent.is_string() || agent.get_ref<const std::string&>().empty() ||
+        agent.get_ref<const std::string&>().size() > kMaxAgentIdBytes || !seq.is_number_unsigned())
+      throw ParamError("batch", "\"batch\" must be {\"agent\": a string of 1 to " +
+                                    std::to_string(kMaxAgentIdBytes) +
+                                    " bytes, \"seq\": an unsigned integer}");
+    out.key = store::BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
+  }
   const auto& arr = j["records"];
   out.records.reserve(arr.size());
   for (size_t i = 0; i < arr.size(); ++i) {

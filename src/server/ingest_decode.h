@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "core/oom_kill.h"
 #include "core/record.h"
 #include "server/api_params.h"
+#include "store/store.h"
 
 namespace loupe::server {
 
@@ -35,7 +37,12 @@ struct IngestRejects {
 struct DecodedBatch {
   std::vector<Record> records;  // the records to store
   IngestRejects rejected;
+  // "batch": {"agent": "...", "seq": N}: the agent's name for the batch,
+  // so a copy sent again after a lost answer is stored once.
+  std::optional<store::BatchKey> key;
 };
+
+constexpr size_t kMaxAgentIdBytes = 128;
 
 // A batch with more records than IngestLimits::max_records (HTTP 413).
 class BatchTooLarge : public ParamError {

@@ -1,8 +1,19 @@
 #include "server/pending_enrichment.h"
 
+#include <algorithm>
+
 #include "core/time_format.h"
 
 namespace loupe::server {
+namespace {
+
+uint64_t latest_start(const std::vector<Record>& records) {
+  uint64_t latest = 0;
+  for (const Record& r : records) latest = std::max(latest, r.start_ns);
+  return latest;
+}
+
+}  // namespace
 
 PendingEnrichment::PendingEnrichment(const ClusterModel& model, Sink sink,
                                      PendingEnrichmentOptions opts, Clock clock)
@@ -35,87 +46,102 @@ void PendingEnrichment::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  std::vector<Record> rest;
+  std::deque<Held> rest;
   {
     std::lock_guard lock(mu_);
-    for (auto& h : held_) rest.push_back(std::move(h.record));
-    held_.clear();
+    rest.swap(held_);
     stats_.held = 0;
-    stats_.timed_out += rest.size();
+    for (const Held& h : rest) stats_.timed_out += h.records.size();
   }
-  if (!rest.empty()) pass_on(std::move(rest));
+  for (Held& h : rest) pass_on(std::move(h.records), h.id);
 }
 
-bool PendingEnrichment::due(const Record& r, uint64_t arrived_ns, uint64_t now_ns,
-                            uint64_t as_of_ns) const {
-  return as_of_ns >= r.start_ns + opts_.settle_ns || now_ns >= arrived_ns + opts_.max_wait_ns;
+bool PendingEnrichment::due(const Held& h, uint64_t now_ns, uint64_t as_of_ns) const {
+  return as_of_ns >= h.latest_start_ns + opts_.settle_ns ||
+         now_ns >= h.arrived_ns + opts_.max_wait_ns;
 }
 
-void PendingEnrichment::pass_on(std::vector<Record>&& batch) {
-  model_.enrich(batch);
-  size_t n = batch.size();
-  if (!sink_(std::move(batch))) {
+bool PendingEnrichment::would_hold(const std::vector<Record>& records) const {
+  if (!model_.active() || records.empty()) return false;
+  Held probe{0, clock_(), latest_start(records), {}};
+  return !due(probe, probe.arrived_ns, model_.current_to_ns());
+}
+
+void PendingEnrichment::pass_on(std::vector<Record>&& records, uint64_t held_id) {
+  model_.enrich(records);
+  size_t n = records.size();
+  if (!sink_(std::move(records), held_id)) {
     std::lock_guard lock(mu_);
     stats_.sink_refused += n;
   }
 }
 
 bool PendingEnrichment::submit(std::vector<Record> records) {
-  if (!model_.active()) {
-    // A bare host: nothing will ever name these better.
-    return sink_(std::move(records));
+  if (!would_hold(records)) {
+    // A bare host (nothing will ever name these better), or the model is
+    // current for all of them.
+    {
+      std::lock_guard lock(mu_);
+      if (model_.active()) stats_.released += records.size();
+    }
+    model_.enrich(records);
+    return sink_(std::move(records), 0);
   }
-  uint64_t now = clock_(), as_of = model_.current_to_ns();
-  std::vector<Record> ready, overflow;
-  uint64_t batch = 0;
+  uint64_t latest = latest_start(records);
+  keep({0, clock_(), latest, std::move(records)});
+  return true;
+}
+
+void PendingEnrichment::hold(store::HeldBatch batch) {
+  if (!would_hold(batch.records)) {
+    {
+      std::lock_guard lock(mu_);
+      if (model_.active()) stats_.released += batch.records.size();
+    }
+    pass_on(std::move(batch.records), batch.id);
+    return;
+  }
+  uint64_t latest = latest_start(batch.records);
+  keep({batch.id, batch.arrived_ns, latest, std::move(batch.records)});
+}
+
+void PendingEnrichment::keep(Held h) {
+  std::deque<Held> overflow;
   {
     std::lock_guard lock(mu_);
-    batch = ++batches_;
-    for (auto& r : records) {
-      if (due(r, now, now, as_of))
-        ready.push_back(std::move(r));
-      else
-        held_.push_back({std::move(r), now, batch});
-    }
-    while (held_.size() > opts_.max_records) {
-      overflow.push_back(std::move(held_.front().record));
+    stats_.held += h.records.size();
+    held_.push_back(std::move(h));
+    while (stats_.held > opts_.max_records && held_.size() > 1) {
+      stats_.held -= held_.front().records.size();
+      stats_.overflowed += held_.front().records.size();
+      overflow.push_back(std::move(held_.front()));
       held_.pop_front();
-      ++stats_.overflowed;
     }
-    stats_.released += ready.size();
-    stats_.held = held_.size();
   }
-  if (!overflow.empty()) pass_on(std::move(overflow));
-  if (ready.empty()) return true;
-  model_.enrich(ready);
-  if (sink_(std::move(ready))) return true;
-  // Refused: the sender retries the whole batch, so hold none of it either.
-  std::lock_guard lock(mu_);
-  std::erase_if(held_, [batch](const Held& h) { return h.batch == batch; });
-  stats_.held = held_.size();
-  return false;
+  for (Held& o : overflow) pass_on(std::move(o.records), o.id);
 }
 
 void PendingEnrichment::release_due() {
   uint64_t now = clock_(), as_of = model_.current_to_ns();
-  std::vector<Record> out;
+  std::deque<Held> out;
   {
     std::lock_guard lock(mu_);
     // Arrival order is close to start order, so release from the front:
-    // O(released) per pass however many wait. A record behind a later-due
+    // O(released) per pass however many wait. A batch behind a later-due
     // one waits at most until that one is due (max_wait after its arrival).
-    while (!held_.empty() && due(held_.front().record, held_.front().arrived_ns, now, as_of)) {
+    while (!held_.empty() && due(held_.front(), now, as_of)) {
       Held& h = held_.front();
-      if (as_of >= h.record.start_ns + opts_.settle_ns)
-        ++stats_.released;
+      size_t n = h.records.size();
+      if (as_of >= h.latest_start_ns + opts_.settle_ns)
+        stats_.released += n;
       else
-        ++stats_.timed_out;
-      out.push_back(std::move(h.record));
+        stats_.timed_out += n;
+      stats_.held -= n;
+      out.push_back(std::move(h));
       held_.pop_front();
     }
-    stats_.held = held_.size();
   }
-  if (!out.empty()) pass_on(std::move(out));
+  for (Held& h : out) pass_on(std::move(h.records), h.id);
 }
 
 PendingEnrichmentStats PendingEnrichment::stats() const {

@@ -6,12 +6,15 @@
 // reports a new pod's IP and containers about a second after they exist).
 // So a pod serving in its first second, or a pod reusing an IP a deleted
 // pod held a moment before, is named right, not left unnamed or given the
-// old pod's name for ever. A record waits at most max_wait (a collector
+// old pod's name for ever. A batch waits at most max_wait (a collector
 // that stopped sending); then it is enriched with what is known.
 //
-// Nothing is held until a collector has sent a snapshot (a bare host).
-// Held records are in memory only: they are acknowledged to agents before
-// they reach the store (docs/kubernetes.md, "Records enrichment").
+// Batches are held whole (an agent's batch spans half a second). Nothing
+// is held until a collector has sent a snapshot (a bare host). Remote
+// batches come here only once the store holds them (store::HeldBatch,
+// acknowledged to their agent): released, they go to the sink with their
+// held id, to be stored with the removal of the held batch in one
+// transaction; after a crash the server replays them on start.
 #pragma once
 
 #include <condition_variable>
@@ -24,17 +27,18 @@
 
 #include "core/record.h"
 #include "server/cluster_model.h"
+#include "store/store.h"
 
 namespace loupe::server {
 
 struct PendingEnrichmentOptions {
   uint64_t settle_ns = 2'000'000'000;    // model current to start + this
   uint64_t max_wait_ns = 6'000'000'000;  // then enrich with what is known
-  size_t max_records = 200'000;          // beyond: the oldest go on at once
+  size_t max_records = 200'000;          // beyond: the oldest batches go on at once
 };
 
 struct PendingEnrichmentStats {
-  uint64_t held = 0;          // waiting now
+  uint64_t held = 0;          // records waiting now
   uint64_t released = 0;      // after the model caught up
   uint64_t timed_out = 0;     // after max_wait
   uint64_t overflowed = 0;    // released early because too many were held
@@ -43,8 +47,9 @@ struct PendingEnrichmentStats {
 
 class PendingEnrichment {
  public:
-  // sink: IngestQueue::push (false when full). clock: unix ns (tests).
-  using Sink = std::function<bool(std::vector<Record>&&)>;
+  // sink: where enriched records go, with the held batch's id (0 for
+  // submit()'s records); false when it refused them. clock: unix ns (tests).
+  using Sink = std::function<bool(std::vector<Record>&&, uint64_t held_id)>;
   using Clock = std::function<uint64_t()>;
   PendingEnrichment(const ClusterModel& model, Sink sink, PendingEnrichmentOptions opts = {},
                     Clock clock = nullptr);
@@ -52,9 +57,16 @@ class PendingEnrichment {
   PendingEnrichment(const PendingEnrichment&) = delete;
   PendingEnrichment& operator=(const PendingEnrichment&) = delete;
 
-  // Enriches and passes on what the model is already current for; holds the
-  // rest. False when the sink refused the part passed on now.
+  // True when a batch with these records would wait for the model (a
+  // collector is active and has not caught up with all of them).
+  bool would_hold(const std::vector<Record>& records) const;
+  // Records of the embedded agent (not durable): enriched and passed on
+  // now when the model is current for all of them, else held. False when
+  // the sink refused them.
   bool submit(std::vector<Record> records);
+  // A batch the store holds already: passed on whole, with its id, when
+  // due (at once when no collector is active).
+  void hold(store::HeldBatch batch);
   // Passes on what is due (the model caught up, or waited max_wait). The
   // background thread calls it every 100 ms; tests call it directly.
   void release_due();
@@ -68,12 +80,14 @@ class PendingEnrichment {
 
  private:
   struct Held {
-    Record record;
+    uint64_t id;  // the store's held batch, 0 for submit()'s
     uint64_t arrived_ns;
-    uint64_t batch;  // which submit() it came with
+    uint64_t latest_start_ns;
+    std::vector<Record> records;
   };
-  bool due(const Record& r, uint64_t arrived_ns, uint64_t now_ns, uint64_t as_of_ns) const;
-  void pass_on(std::vector<Record>&& batch);
+  bool due(const Held& h, uint64_t now_ns, uint64_t as_of_ns) const;
+  void keep(Held h);  // holds it, releasing the oldest batches past max_records
+  void pass_on(std::vector<Record>&& records, uint64_t held_id);
 
   const ClusterModel& model_;
   Sink sink_;
@@ -82,7 +96,6 @@ class PendingEnrichment {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Held> held_;  // arrival order
-  uint64_t batches_ = 0;
   PendingEnrichmentStats stats_;
   bool stopping_ = false;
   std::thread thread_;

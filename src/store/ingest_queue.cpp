@@ -1,6 +1,8 @@
 #include "store/ingest_queue.h"
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include "core/time_format.h"
 
@@ -12,11 +14,28 @@ constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
 
 struct IngestQueue::Ticket {
   enum class State { Queued, Writing, Done } state = State::Queued;
-  CommitResult result;
+  std::optional<BatchKey> key;
+  bool hold = false;
+  uint64_t arrived_ns = 0;
+  size_t records = 0;
+  std::chrono::steady_clock::time_point deadline;
+  CommitDone done;  // runs once, outside the lock
+};
+
+// What the writer took in one round, and what it does with it.
+struct IngestQueue::Round {
+  std::vector<Entry> entries;
+  std::vector<CommitResult> results;  // per entry (commit_async entries)
+  std::vector<bool> duplicate;        // per entry: its key is stored already
+  std::vector<Entry> retry;           // release() entries whose write failed
+  uint64_t last_seq = 0;
 };
 
 IngestQueue::IngestQueue(Store& store, IngestOptions options)
-    : store_(store), options_(options), writer_([this] { run(); }) {}
+    : store_(store),
+      options_(options),
+      writer_([this] { run(); }),
+      expirer_([this] { expire_loop(); }) {}
 
 IngestQueue::~IngestQueue() { stop(); }
 
@@ -40,7 +59,7 @@ size_t IngestQueue::push(std::vector<Record>&& batch) {
         chunk.assign(std::make_move_iterator(batch.begin() + chunk_start),
                      std::make_move_iterator(batch.begin() + end));
       }
-      enqueue_locked(std::move(chunk), chunk_bytes);
+      enqueue_locked({std::move(chunk), chunk_bytes});
       chunk_start = end;
       chunk_bytes = 0;
     };
@@ -69,55 +88,126 @@ size_t IngestQueue::push(std::vector<Record>&& batch) {
   return fit;
 }
 
-CommitResult IngestQueue::commit(std::vector<Record>&& batch, std::chrono::milliseconds timeout) {
-  if (batch.empty()) return {};
-  size_t n = batch.size();
+std::shared_ptr<IngestQueue::Ticket> IngestQueue::submit(RemoteBatch&& batch,
+                                                         std::chrono::milliseconds timeout,
+                                                         CommitDone done) {
+  size_t n = batch.records.size();
   size_t bytes = 0;
-  for (const Record& r : batch) bytes += memory_bytes(r);
+  for (const Record& r : batch.records) bytes += memory_bytes(r);
   auto ticket = std::make_shared<Ticket>();
-  std::unique_lock lock(mu_);
-  if (stopping_) {
-    refused_ += n;
-    return {CommitOutcome::Stopped, {}};
-  }
-  bool fits =
-      queued_ + n <= options_.capacity_records && queued_bytes_ + bytes <= options_.capacity_bytes;
-  if (!fits && !queue_.empty()) {
-    refused_ += n;
-    return {CommitOutcome::QueueFull, {}};
-  }
-  enqueue_locked(std::move(batch), bytes, ticket);
-  accepted_ += n;
-  // Someone is waiting: write now rather than at the next interval. Under
-  // load the writer is busy anyway and the next commit carries every batch
-  // queued meanwhile (group commit).
-  flush_requested_ = true;
-  wake_.notify_one();
-  bool done =
-      drained_.wait_for(lock, timeout, [&] { return ticket->state == Ticket::State::Done; });
-  if (done) {
-    if (ticket->result.outcome != CommitOutcome::Committed) refused_ += n;
-    return ticket->result;
-  }
-  if (ticket->state == Ticket::State::Queued) {
-    // Not taken yet: take it back, so a retry of the sender cannot store it twice.
-    auto it = std::find_if(queue_.begin(), queue_.end(),
-                           [&](const Entry& e) { return e.ticket == ticket; });
-    if (it != queue_.end()) {
-      queued_ -= it->records.size();
-      queued_bytes_ -= it->bytes;
-      queue_.erase(it);
+  ticket->key = std::move(batch.key);
+  ticket->hold = batch.hold;
+  ticket->arrived_ns = batch.arrived_ns;
+  ticket->records = n;
+  ticket->deadline = std::chrono::steady_clock::now() + timeout;
+  ticket->done = std::move(done);
+  std::optional<CommitResult> refused;
+  {
+    std::lock_guard lock(mu_);
+    bool fits = queued_ + n <= options_.capacity_records &&
+                queued_bytes_ + bytes <= options_.capacity_bytes;
+    if (stopping_) {
+      refused = CommitResult{CommitOutcome::Stopped};
+    } else if (!fits && !queue_.empty()) {
+      refused = CommitResult{CommitOutcome::QueueFull};
+    } else {
+      enqueue_locked({std::move(batch.records), bytes, 0, ticket});
+      accepted_ += n;
+      // Someone is waiting: write now rather than at the next interval.
+      // Under load the writer is busy anyway and the next commit carries
+      // every batch queued meanwhile (group commit).
+      flush_requested_ = true;
+    }
+    if (refused) {
+      refused_ += n;
+      ticket->state = Ticket::State::Done;
     }
   }
-  refused_ += n;
-  return {CommitOutcome::TimedOut, {}};
+  if (refused) {
+    auto cb = std::move(ticket->done);
+    if (cb) cb(std::move(*refused));
+    return ticket;
+  }
+  wake_.notify_one();
+  return ticket;
 }
 
-void IngestQueue::enqueue_locked(std::vector<Record>&& records, size_t bytes,
-                                 std::shared_ptr<Ticket> ticket) {
-  queued_ += records.size();
-  queued_bytes_ += bytes;
-  queue_.push_back({std::move(records), bytes, ++pushed_seq_, std::move(ticket)});
+void IngestQueue::commit_async(RemoteBatch batch, std::chrono::milliseconds timeout,
+                               CommitDone done) {
+  if (batch.records.empty() && !batch.key && !batch.hold) {
+    done(CommitResult{});
+    return;
+  }
+  submit(std::move(batch), timeout, std::move(done));
+}
+
+CommitResult IngestQueue::commit(RemoteBatch batch, std::chrono::milliseconds timeout) {
+  if (batch.records.empty() && !batch.key && !batch.hold) return {};
+  struct Outcome {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<CommitResult> result;
+  };
+  auto out = std::make_shared<Outcome>();
+  auto ticket = submit(std::move(batch), timeout, [out](CommitResult r) {
+    std::lock_guard lock(out->mu);
+    out->result = std::move(r);
+    out->cv.notify_all();
+  });
+  {
+    std::unique_lock lock(out->mu);
+    if (out->cv.wait_for(lock, timeout, [&] { return out->result.has_value(); }))
+      return std::move(*out->result);
+  }
+  std::unique_lock lock(mu_);
+  // Not taken yet: take it back, so a retry of the sender cannot store it
+  // twice. Taken: it may land later (a keyed batch is then stored once).
+  if (withdraw_locked(ticket)) return {CommitOutcome::TimedOut};
+  lock.unlock();
+  std::unique_lock done_lock(out->mu);
+  if (out->result) return std::move(*out->result);
+  return {CommitOutcome::TimedOut};
+}
+
+void IngestQueue::release(std::vector<Record>&& records, std::vector<uint64_t> held_ids) {
+  if (records.empty() && held_ids.empty()) return;
+  size_t bytes = 0;
+  for (const Record& r : records) bytes += memory_bytes(r);
+  {
+    std::lock_guard lock(mu_);
+    accepted_ += records.size();
+    enqueue_locked({std::move(records), bytes, 0, nullptr, std::move(held_ids)});
+  }
+  wake_.notify_one();
+}
+
+bool IngestQueue::withdraw_locked(const std::shared_ptr<Ticket>& ticket) {
+  if (ticket->state != Ticket::State::Queued) return false;
+  auto it = std::find_if(queue_.begin(), queue_.end(),
+                         [&](const Entry& e) { return e.ticket == ticket; });
+  if (it == queue_.end()) return false;
+  queued_ -= it->records.size();
+  queued_bytes_ -= it->bytes;
+  queue_.erase(it);
+  ticket->state = Ticket::State::Done;
+  refused_ += ticket->records;
+  return true;
+}
+
+std::vector<std::shared_ptr<IngestQueue::Ticket>> IngestQueue::expire_locked() {
+  std::vector<std::shared_ptr<Ticket>> expired;
+  auto now = std::chrono::steady_clock::now();
+  for (const Entry& e : queue_)
+    if (e.ticket && e.ticket->deadline <= now) expired.push_back(e.ticket);
+  for (const auto& t : expired) withdraw_locked(t);
+  return expired;
+}
+
+void IngestQueue::enqueue_locked(Entry entry) {
+  queued_ += entry.records.size();
+  queued_bytes_ += entry.bytes;
+  entry.seq = ++pushed_seq_;
+  queue_.push_back(std::move(entry));
 }
 
 void IngestQueue::count_lost_records_locked(std::vector<Record>::const_iterator first,
@@ -164,7 +254,23 @@ void IngestQueue::stop() {
   }
   wake_.notify_one();
   if (writer_.joinable()) writer_.join();
+  expirer_wake_.notify_all();
+  if (expirer_.joinable()) expirer_.join();
   drained_.notify_all();
+}
+
+void IngestQueue::expire_loop() {
+  constexpr auto kTick = std::chrono::milliseconds(20);
+  std::unique_lock lock(mu_);
+  while (!exited_) {
+    expirer_wake_.wait_for(lock, kTick, [&] { return exited_; });
+    auto expired = expire_locked();
+    if (expired.empty()) continue;
+    lock.unlock();
+    for (const auto& t : expired)
+      if (t->done) std::exchange(t->done, nullptr)(CommitResult{CommitOutcome::TimedOut});
+    lock.lock();
+  }
 }
 
 IngestStats IngestQueue::stats() const {
@@ -205,16 +311,93 @@ void IngestQueue::write_losses(std::map<uint64_t, LossMinute>& losses) {
   }
 }
 
-void IngestQueue::run() {
-  auto next_retention = std::chrono::steady_clock::now();
+void IngestQueue::write_round(Round& round) {
   // Kept across rounds with its capacity: records are moved into memory
   // already faulted in, once, instead of into a vector grown by doubling.
-  std::vector<Record> batch;
-  std::vector<std::shared_ptr<Ticket>> tickets;          // commit() entries in `batch`
-  std::vector<std::pair<size_t, size_t>> pushed_ranges;  // push() entries in `batch`
+  std::vector<Record>& batch = batch_;
+  batch.clear();
+  size_t taking = 0;
+  for (const Entry& e : round.entries) taking += e.records.size();
+  batch.reserve(taking);
+  std::vector<std::pair<size_t, size_t>> pushed, released;  // record ranges in `batch`
+  std::vector<HeldBatch> held;
+  std::vector<size_t> held_entry;  // entry index of each held batch
+  IngestBookkeeping book;
+  size_t n = round.entries.size();
+  round.results.assign(n, CommitResult{});
+  round.duplicate.assign(n, false);
+  CommitResult failure;
+  try {
+    std::set<BatchKey> keys;  // of this round
+    for (size_t i = 0; i < n; ++i) {
+      Entry& e = round.entries[i];
+      if (e.ticket && e.ticket->key) {
+        const BatchKey& key = *e.ticket->key;
+        if (keys.contains(key) || store_.has_batch(key)) {
+          round.duplicate[i] = true;
+          continue;
+        }
+        keys.insert(key);
+        book.batches.push_back(key);
+      }
+      if (e.ticket && e.ticket->hold) {
+        held.push_back({0, e.ticket->arrived_ns, std::move(e.records)});
+        held_entry.push_back(i);
+        continue;
+      }
+      size_t first = batch.size();
+      batch.insert(batch.end(), std::make_move_iterator(e.records.begin()),
+                   std::make_move_iterator(e.records.end()));
+      if (!e.ticket && e.released.empty()) pushed.emplace_back(first, batch.size());
+      if (!e.released.empty()) {
+        released.emplace_back(first, batch.size());
+        book.released.insert(book.released.end(), e.released.begin(), e.released.end());
+      }
+    }
+    for (HeldBatch& h : held) book.hold.push_back(&h);
+    bool bookkeeping = !book.batches.empty() || !book.hold.empty() || !book.released.empty();
+    if (!batch.empty() || bookkeeping) {
+      store_.write_batch(batch, bookkeeping ? &book : nullptr);
+      written_ += batch.size();
+    }
+  } catch (const std::exception& e) {
+    write_errors_++;
+    failure = {CommitOutcome::StoreFailed, e.what()};
+    // The capture path's records are lost (counted per minute); a commit's
+    // sender keeps its batch and sends it again; released records were
+    // acknowledged and wait in the store's held batches, so they go back
+    // to the front of the queue for the next round.
+    std::lock_guard lock(mu_);
+    last_error_ = e.what();
+    for (auto [first, last] : pushed) {
+      count_lost_records_locked(batch.begin() + first, batch.begin() + last);
+      write_dropped_ += last - first;
+    }
+    size_t r = 0;
+    for (Entry& entry : round.entries) {
+      if (entry.released.empty()) continue;
+      auto [first, last] = released[r++];
+      entry.records.assign(std::make_move_iterator(batch.begin() + first),
+                           std::make_move_iterator(batch.begin() + last));
+      round.retry.push_back(std::move(entry));
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!round.entries[i].ticket) continue;
+    if (round.duplicate[i])
+      round.results[i].duplicate = true;
+    else if (failure.outcome != CommitOutcome::Committed)
+      round.results[i] = failure;
+  }
+  if (failure.outcome == CommitOutcome::Committed)
+    for (size_t h = 0; h < held.size(); ++h) round.results[held_entry[h]].held = std::move(held[h]);
+}
+
+void IngestQueue::run() {
+  auto next_retention = std::chrono::steady_clock::now();
   std::map<uint64_t, LossMinute> losses;
   for (;;) {
-    uint64_t last_seq = 0;
+    Round round;
     bool stop_now = false;
     {
       std::unique_lock lock(mu_);
@@ -225,53 +408,22 @@ void IngestQueue::run() {
         return stopping_ || flush_requested_ || queued_ >= options_.max_batch_records;
       });
       flush_requested_ = false;
-      batch.clear();
-      tickets.clear();
-      pushed_ranges.clear();
-      size_t taking = 0;
-      for (const Entry& e : queue_) {
-        if (taking >= options_.max_batch_records) break;
-        taking += e.records.size();
-      }
-      batch.reserve(taking);
-      while (!queue_.empty() && batch.size() < options_.max_batch_records) {
+      size_t records = 0;
+      while (!queue_.empty() && records < options_.max_batch_records) {
         Entry& front = queue_.front();
         queued_ -= front.records.size();
         queued_bytes_ -= front.bytes;
-        size_t first = batch.size();
-        batch.insert(batch.end(), std::make_move_iterator(front.records.begin()),
-                     std::make_move_iterator(front.records.end()));
-        if (front.ticket) {
-          front.ticket->state = Ticket::State::Writing;
-          tickets.push_back(std::move(front.ticket));
-        } else {
-          pushed_ranges.emplace_back(first, batch.size());
-        }
-        last_seq = front.seq;
+        records += front.records.size();
+        if (front.ticket) front.ticket->state = Ticket::State::Writing;
+        round.last_seq = front.seq;
+        round.entries.push_back(std::move(front));
         queue_.pop_front();
       }
-      in_flight_ = !batch.empty();
+      in_flight_ = !round.entries.empty();
       losses.swap(losses_);
       stop_now = stopping_ && queue_.empty();
     }
-    CommitResult result;
-    if (!batch.empty()) {
-      try {
-        store_.write_batch(batch);
-        written_ += batch.size();
-      } catch (const std::exception& e) {
-        write_errors_++;
-        result = {CommitOutcome::StoreFailed, e.what()};
-        // The capture path's records are lost (counted per minute); a
-        // commit()'s sender keeps its batch and sends it again.
-        std::lock_guard lock(mu_);
-        last_error_ = e.what();
-        for (auto [first, last] : pushed_ranges) {
-          count_lost_records_locked(batch.begin() + first, batch.begin() + last);
-          write_dropped_ += last - first;
-        }
-      }
-    }
+    if (!round.entries.empty()) write_round(round);
     write_losses(losses);
     auto now = std::chrono::steady_clock::now();
     if (now >= next_retention) {
@@ -283,17 +435,32 @@ void IngestQueue::run() {
       }
       next_retention = now + options_.retention_interval;
     }
+    std::vector<std::pair<std::shared_ptr<Ticket>, CommitResult>> answers;
     {
       std::lock_guard lock(mu_);
-      for (const auto& t : tickets) {
-        t->result = result;
+      for (size_t i = 0; i < round.entries.size(); ++i) {
+        const auto& t = round.entries[i].ticket;
+        if (!t) continue;
+        if (round.results[i].outcome != CommitOutcome::Committed) refused_ += t->records;
         t->state = Ticket::State::Done;
+        answers.emplace_back(t, std::move(round.results[i]));
       }
-      if (last_seq) done_seq_ = last_seq;
+      // Failed releases go back to the front, in their order. When
+      // stopping they stay where they are safe, in the store's held
+      // batches, replayed on the next start.
+      if (stopping_) round.retry.clear();
+      for (auto it = round.retry.rbegin(); it != round.retry.rend(); ++it) {
+        queued_ += it->records.size();
+        queued_bytes_ += it->bytes;
+        queue_.push_front(std::move(*it));
+      }
+      if (round.last_seq) done_seq_ = round.last_seq;
       in_flight_ = false;
       ++rounds_;
       if (stop_now) exited_ = true;
     }
+    for (auto& [t, result] : answers)
+      if (t->done) std::exchange(t->done, nullptr)(std::move(result));
     drained_.notify_all();
     if (stop_now) return;
   }

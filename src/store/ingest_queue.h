@@ -10,12 +10,19 @@
 //   of their start time; those counts are stored (Store::write_losses) so
 //   the UI marks the window as incomplete. Blocking capture instead would
 //   lose kernel events, which is worse and harder to see.
-// - commit(), for POST /api/v1/ingest: all or nothing, and it returns only
-//   once the writer has committed the batch (or failed, or timed out), so
-//   an HTTP 2xx means "durable in the store" and anything else means "send
-//   it again". A batch is admitted when it fits, or when nothing is queued
-//   at all, so no batch is refused for ever because of its own size (the
-//   HTTP layer bounds a request's size).
+// - commit_async(), for POST /api/v1/ingest: all or nothing, and it
+//   answers (a callback, so no thread waits) only once the writer has
+//   committed the batch (or failed, or timed out), so an HTTP 2xx means
+//   "durable in the store" and anything else means "send it again". A
+//   batch is admitted when it fits, or when nothing is queued at all, so no
+//   batch is refused for ever because of its own size (the HTTP layer
+//   bounds a request's size). An agent batch carries a key: one whose key
+//   is already stored is answered Committed (duplicate) and not stored
+//   again, so a batch resent after a lost answer is stored once. With
+//   `hold`, the batch is kept aside durably instead (the records wait for
+//   the cluster model to name them) and handed back with its held id;
+//   release() later stores the named records and removes the held batch in
+//   one transaction.
 #pragma once
 
 #include <atomic>
@@ -23,9 +30,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,8 +75,20 @@ enum class CommitOutcome {
 
 struct CommitResult {
   CommitOutcome outcome = CommitOutcome::Committed;
-  std::string error;  // for StoreFailed: the store's message
+  std::string error;       // for StoreFailed: the store's message
+  bool duplicate = false;  // Committed: its key was stored already, nothing was written
+  HeldBatch held;          // Committed with `hold`: the batch, its id assigned
 };
+
+// One remote batch for commit_async().
+struct RemoteBatch {
+  std::vector<Record> records;
+  std::optional<BatchKey> key;  // the agent's name for it, to store it once
+  bool hold = false;            // keep aside unnamed (HeldBatch) instead of storing
+  uint64_t arrived_ns = 0;      // for `hold`
+};
+
+using CommitDone = std::function<void(CommitResult)>;
 
 class IngestQueue {
  public:
@@ -81,9 +102,23 @@ class IngestQueue {
   // in order, and drops (and counts) the rest. Returns how many it took.
   size_t push(std::vector<Record>&& batch);
 
-  // Remote ingest. Blocks until the whole batch is committed to the store,
-  // or not admitted, or `timeout` passed. An empty batch is Committed.
-  CommitResult commit(std::vector<Record>&& batch, std::chrono::milliseconds timeout);
+  // Remote ingest, without waiting: `done` runs once with the outcome, on
+  // the writer thread after the commit, or on this thread when the batch is
+  // not admitted. A batch still queued after `timeout` is taken back
+  // (TimedOut, never written). An empty batch without key or hold is
+  // Committed at once.
+  void commit_async(RemoteBatch batch, std::chrono::milliseconds timeout, CommitDone done);
+  // The same, blocking until the outcome or `timeout` (then TimedOut: taken
+  // back if still queued, else it may land later).
+  CommitResult commit(RemoteBatch batch, std::chrono::milliseconds timeout);
+  CommitResult commit(std::vector<Record>&& batch, std::chrono::milliseconds timeout) {
+    return commit(RemoteBatch{.records = std::move(batch)}, timeout);
+  }
+
+  // Records of held batches, named now: stored together with the removal
+  // of those held batches, in one transaction. Never refused or dropped
+  // (they were acknowledged); a failed write is retried.
+  void release(std::vector<Record>&& records, std::vector<uint64_t> held_ids);
 
   // Kernel events lost before parsing (the ring buffer was full) around
   // `at_ns`: stored per minute with the dropped records.
@@ -103,12 +138,22 @@ class IngestQueue {
     std::vector<Record> records;
     size_t bytes = 0;
     uint64_t seq = 0;                // position in push order, for flush()
-    std::shared_ptr<Ticket> ticket;  // null for push()
+    std::shared_ptr<Ticket> ticket;  // commit_async()'s; null for push() and release()
+    std::vector<uint64_t> released;  // release(): the held batches these records end
   };
+  // One writer round's entries and what became of them.
+  struct Round;
 
   void run();
-  void enqueue_locked(std::vector<Record>&& records, size_t bytes,
-                      std::shared_ptr<Ticket> ticket = {});
+  std::shared_ptr<Ticket> submit(RemoteBatch&& batch, std::chrono::milliseconds timeout,
+                                 CommitDone done);
+  // Takes a ticket's entry out of the queue if the writer has not taken it
+  // yet; true when it did.
+  bool withdraw_locked(const std::shared_ptr<Ticket>& ticket);
+  // Tickets queued past their deadline, taken out of the queue.
+  std::vector<std::shared_ptr<Ticket>> expire_locked();
+  void write_round(Round& round);
+  void enqueue_locked(Entry entry);
   void count_lost_records_locked(std::vector<Record>::const_iterator first,
                                  std::vector<Record>::const_iterator last);
   void write_losses(std::map<uint64_t, LossMinute>& losses);
@@ -129,9 +174,16 @@ class IngestQueue {
   std::map<uint64_t, LossMinute> losses_;  // by minute, until the writer stores them
   std::string last_error_;
 
+  // Answers commits still queued at their deadline, even while the writer
+  // is stuck in a long transaction.
+  void expire_loop();
+  std::condition_variable expirer_wake_;  // stop
+
   std::atomic<uint64_t> accepted_{0}, dropped_{0}, write_dropped_{0}, refused_{0}, written_{0},
       write_errors_{0};
+  std::vector<Record> batch_;  // the writer's, reused across rounds
   std::thread writer_;
+  std::thread expirer_;
 };
 
 }  // namespace loupe::store

@@ -13,8 +13,10 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/time_format.h"
 #include "store/caller_identity.h"
 #include "store/cardinality_cap.h"
+#include "store/ingest_ledger.h"
 #include "store/k8s_tables.h"
 #include "store/loss_rows.h"
 #include "store/metric_tables.h"
@@ -92,7 +94,9 @@ class SqliteStore : public Store {
  public:
   SqliteStore(const std::string& data_dir, StoreOptions options);
 
-  void write_batch(const std::vector<Record>& records) override;
+  void write_batch(const std::vector<Record>& records, IngestBookkeeping* book) override;
+  bool has_batch(const BatchKey& key) override;
+  std::vector<HeldBatch> held_batches() override;
   void write_losses(const std::vector<LossMinute>& losses) override;
   std::vector<LossMinute> losses(const TimeRange& range) override;
   std::vector<ServiceSummary> services(const TimeRange& range) override;
@@ -154,6 +158,7 @@ class SqliteStore : public Store {
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
   MetricTables metrics_;
+  IngestLedger ledger_;
   CardinalityCap routes_per_service_, services_per_host_;
   uint64_t next_sweep_ns_ = 0;
 
@@ -188,10 +193,12 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   wdb_.exec("PRAGMA journal_size_limit=33554432");
   wdb_.exec(kSchema);
   wdb_.exec(kLossSchema);
+  wdb_.exec(kLedgerSchema);
   edges_ = PairRollup(wdb_, "edge_agg");
   k8s_agg_ = PairRollup(wdb_, "k8s_agg");
   k8s_ = K8sTables(wdb_);
   metrics_ = MetricTables(wdb_);
+  ledger_ = IngestLedger(wdb_);
 
   std::string placeholders = "?";
   for (const char* c = kInsertColumns; *c; ++c)
@@ -258,8 +265,8 @@ SqliteStore::Reader SqliteStore::reader() {
   return Reader(*this, std::move(db));
 }
 
-void SqliteStore::write_batch(const std::vector<Record>& records) {
-  if (records.empty()) return;
+void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeeping* book) {
+  if (records.empty() && !book) return;
   std::lock_guard lock(write_mu_);
   // Server records first, so a client record whose server side is in the same
   // batch is recognised as local (and not double counted).
@@ -360,6 +367,7 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
     flush_rollup(rollup);
     edges_.flush();
     k8s_agg_.flush();
+    if (book) ledger_.add(*book, now_unix_ns());
     wdb_.exec("COMMIT");
   } catch (...) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -373,6 +381,16 @@ void SqliteStore::write_batch(const std::vector<Record>& records) {
   records_ += records.size();
   for (const Observed& o : observed)
     options_.observer->observe({records[o.index], o.service, o.caller, *o.route});
+}
+
+bool SqliteStore::has_batch(const BatchKey& key) {
+  std::lock_guard lock(write_mu_);
+  return ledger_.has(key);
+}
+
+std::vector<HeldBatch> SqliteStore::held_batches() {
+  auto rd = reader();
+  return IngestLedger::held(rd.db());
 }
 
 void SqliteStore::write_losses(const std::vector<LossMinute>& losses) {
@@ -588,6 +606,7 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   uint64_t keep = options_.retention_ns;
   metrics_.delete_before(now_ns > raw_retention ? now_ns - raw_retention : 0,
                          keep && now_ns > keep ? now_ns - keep : 0);
+  if (now_ns > kBatchKeyKeepNs) ledger_.forget_before(now_ns - kBatchKeyKeepNs);
   if (options_.retention_ns == 0 || now_ns <= options_.retention_ns) return 0;
   uint64_t cutoff = now_ns - options_.retention_ns;
   Stmt del(wdb_, "DELETE FROM requests WHERE id < ?");

@@ -184,6 +184,33 @@ struct LossMinute {
   uint64_t events = 0;    // kernel events lost before parsing (ring buffer full)
 };
 
+// Names one agent batch, so a batch sent again because its acknowledgement
+// was lost is stored once: the agent's id (random per agent run, kept with
+// spooled batches) and the batch's sequence number in that run.
+struct BatchKey {
+  std::string agent;
+  uint64_t seq = 0;
+  auto operator<=>(const BatchKey&) const = default;
+};
+
+// A remote batch acknowledged to its agent but not stored yet: its records
+// wait for the cluster model to name them (server/pending_enrichment.h).
+// Kept in the store so a crash loses none of it; replayed on start.
+struct HeldBatch {
+  uint64_t id = 0;  // assigned by the store
+  uint64_t arrived_ns = 0;
+  std::vector<Record> records;
+};
+
+// What remote ingest commits in the same transaction as a write_batch's
+// records, so an acknowledged batch is stored exactly once whatever
+// crashes when.
+struct IngestBookkeeping {
+  std::vector<BatchKey> batches;   // agent batches these records (or `hold`) came in
+  std::vector<HeldBatch*> hold;    // batches set aside, unnamed; ids assigned here
+  std::vector<uint64_t> released;  // held batches whose records are in this write
+};
+
 struct StoreStats {
   uint64_t records_stored = 0;
   uint64_t store_size_bytes = 0;
@@ -194,8 +221,15 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Stores a batch in one transaction. Called from one writer thread.
-  virtual void write_batch(const std::vector<Record>& records) = 0;
+  // Stores a batch in one transaction, with `book` when given. Called from
+  // one writer thread.
+  virtual void write_batch(const std::vector<Record>& records,
+                           IngestBookkeeping* book = nullptr) = 0;
+  // True when an agent batch with this key was stored or held (keys are
+  // kept 24 h). Called from the writer thread.
+  virtual bool has_batch(const BatchKey& key) = 0;
+  // Every held batch, oldest first (on start, to replay them).
+  virtual std::vector<HeldBatch> held_batches() = 0;
 
   // Adds to the per-minute loss counts, in its own transaction. Called
   // from the writer thread.

@@ -2,7 +2,9 @@
 # Issue 11, honest acknowledgement: `loupe server` answers 2xx to an ingest
 # only once the batch is committed. Senders POST batches without pause; the
 # server is SIGKILLed in the middle and restarted: every acknowledged record
-# is in the database, and the database passes PRAGMA integrity_check. A store
+# is in the database, and the database passes PRAGMA integrity_check. The
+# same with a cluster collector active, when acknowledged batches wait (in
+# the store's held batches) for the cluster model to name them. A store
 # that cannot write (read-only database file) answers 503, and the batch can
 # be sent again once it can.
 source "$(dirname "$0")/lib.sh"
@@ -15,34 +17,59 @@ DB="$WORK/data/loupe.db"
 echo "ack-test-token" > "$WORK/token"
 
 start_server() {
-  "$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --token-file "$WORK/token" \
+  "$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$(dirname "$DB")" --token-file "$WORK/token" \
     > /dev/null 2>> "$WORK/server.err" &
   SERVER_PID=$!
   PIDS+=($SERVER_PID)
   wait_for_port "$API_PORT"
 }
 
+# Senders for 4 s, SIGKILL of the server after 2 s, restart: every
+# acknowledged batch is in the database, whole.
+kill_during_ingest() {
+  python3 "$HERE/ingest_client.py" "$API" ack-test-token "$WORK/acked" 4 > "$WORK/client.out" &
+  CLIENT_PID=$!
+  sleep 2
+  kill -KILL "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  wait "$CLIENT_PID"
+  cat "$WORK/client.out"
+  acked=$(wc -l < "$WORK/acked" | tr -d ' ')
+  assert_ge "batches acknowledged before the kill" 5 "$acked"
+}
+
+check_every_acked_batch_stored() {
+  log "restart after the kill"
+  start_server
+  kill -INT "$SERVER_PID"; wait "$SERVER_PID" || true  # recovers the WAL, then closes
+  assert_eq "PRAGMA integrity_check" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
+  sqlite3 "$DB" "SELECT path FROM requests WHERE comm = 'ackd'" |
+    awk -F/ '{ n[$3 "/" $4]++ } END { for (b in n) print b, n[b] }' | LC_ALL=C sort > "$WORK/stored"
+  missing=$(LC_ALL=C sort "$WORK/acked" | LC_ALL=C join -a1 -o 1.1,2.2 -e 0 - "$WORK/stored" | awk '$2 != 500' | wc -l)
+  assert_eq "acknowledged batches missing or incomplete after the kill" 0 "$missing"
+}
+
 start_server
 log "4 senders x 500-record batches; SIGKILL of the server after 2 s"
-python3 "$HERE/ingest_client.py" "$API" ack-test-token "$WORK/acked" 4 > "$WORK/client.out" &
-CLIENT_PID=$!
-sleep 2
-kill -KILL "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-wait "$CLIENT_PID"
-cat "$WORK/client.out"
-acked=$(wc -l < "$WORK/acked" | tr -d ' ')
-assert_ge "batches acknowledged before the kill" 5 "$acked"
+kill_during_ingest
+check_every_acked_batch_stored
 
-log "restart after the kill"
+log "with a cluster collector: acknowledged batches that wait for names survive a SIGKILL"
+DB="$WORK/data-k8s/loupe.db"
+rm -f "$WORK/acked"
 start_server
-kill -INT "$SERVER_PID"; wait "$SERVER_PID" || true  # recovers the WAL, then closes
-assert_eq "PRAGMA integrity_check" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
-# Every acknowledged batch, whole.
-sqlite3 "$DB" "SELECT path FROM requests WHERE comm = 'ackd'" |
-  awk -F/ '{ n[$3 "/" $4]++ } END { for (b in n) print b, n[b] }' | LC_ALL=C sort > "$WORK/stored"
-missing=$(LC_ALL=C sort "$WORK/acked" | LC_ALL=C join -a1 -o 1.1,2.2 -e 0 - "$WORK/stored" | awk '$2 != 500' | wc -l)
-assert_eq "acknowledged batches missing or incomplete after the kill" 0 "$missing"
+# One snapshot, then silence: the model stays current to this moment, so
+# every record after it waits (up to 6 s) for the collector to catch up.
+curl -sf -o /dev/null -H 'Authorization: Bearer ack-test-token' -H 'Content-Type: application/json' \
+  --data '{"kind": "LoupeK8sIngest", "type": "snapshot", "collector": "ack-test", "events": [],
+           "snapshot": {"pods": [], "services": [], "workloads": [], "nodes": [],
+                        "ip_history": [], "seq": 0}}' "$API/api/v1/k8s/ingest" ||
+  fail "the snapshot was not taken"
+kill_during_ingest
+assert_ge "batches held for names in the store at the kill" 1 \
+  "$(sqlite3 "$DB" 'SELECT count(*) FROM held_batches')"
+check_every_acked_batch_stored
+assert_eq "held batches left after the restart" 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM held_batches')"
 
 log "disk full: the store cannot write, ingest answers 503; the same batch is taken later"
 # A fresh server whose data directory is a 2 MiB tmpfs, filled up once it runs.

@@ -46,4 +46,10 @@ struct Response {
 
 using Handler = std::function<void(const Request&, Response&)>;
 
+// A handler that answers later, from any thread, by calling its Reply once
+// (e.g. when the store has committed what the request brought). Until
+// then the connection is parked: it holds no thread (server.h).
+using Reply = std::function<void(Response)>;
+using AsyncHandler = std::function<void(const Request&, Reply)>;
+
 }  // namespace loupe::server::http

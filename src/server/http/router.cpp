@@ -6,6 +6,15 @@ void Router::add(const std::string& method, const std::string& path, Handler han
   routes_[{path, method}] = std::move(handler);
 }
 
+void Router::add_async(const std::string& method, const std::string& path, AsyncHandler handler) {
+  async_routes_[{path, method}] = std::move(handler);
+}
+
+const AsyncHandler* Router::async_route(const std::string& method, const std::string& path) const {
+  auto it = async_routes_.find({path, method});
+  return it == async_routes_.end() ? nullptr : &it->second;
+}
+
 void Router::add_prefix(const std::string& method, const std::string& prefix, Handler handler) {
   prefix_routes_.push_back({method, prefix, std::move(handler)});
 }
@@ -33,6 +42,9 @@ void Router::dispatch(const Request& req, Response& res) const {
   std::string allow;
   for (auto it = routes_.lower_bound({req.path, ""});
        it != routes_.end() && it->first.first == req.path; ++it)
+    allow += (allow.empty() ? "" : ", ") + it->first.second;
+  for (auto it = async_routes_.lower_bound({req.path, ""});
+       it != async_routes_.end() && it->first.first == req.path; ++it)
     allow += (allow.empty() ? "" : ", ") + it->first.second;
   if (allow.empty() && find_prefix("", req.path)) {
     for (const auto& r : prefix_routes_)

@@ -5,6 +5,7 @@
 //   Router r;
 //   r.add("GET", "/api/v1/status", status_handler);
 //   r.add_prefix("DELETE", "/api/v1/silences/", expire);  // req.path holds the id
+//   r.add_async("POST", "/api/v1/ingest", commit_then_reply);  // answers later
 //   r.set_fallback(not_found);
 //   r.dispatch(request, response);
 #pragma once
@@ -26,13 +27,20 @@ class Router {
   // Every path that starts with `prefix` and goes on after it; an exact
   // route of the same path wins.
   void add_prefix(const std::string& method, const std::string& prefix, Handler handler);
+  // A route whose handler answers later (a Reply called from any thread);
+  // the server parks the connection meanwhile.
+  void add_async(const std::string& method, const std::string& path, AsyncHandler handler);
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
   // True when method + path has its own route (not the fallback): only such
   // requests get their body read.
   bool has_route(const std::string& method, const std::string& path) const {
-    return routes_.contains({path, method}) || find_prefix(method, path) != nullptr;
+    return routes_.contains({path, method}) || async_routes_.contains({path, method}) ||
+           find_prefix(method, path) != nullptr;
   }
+
+  // The async handler of method + path, or nullptr (then use dispatch).
+  const AsyncHandler* async_route(const std::string& method, const std::string& path) const;
 
   // A known path asked with another method is 405 with an Allow header; an
   // unknown path goes to the fallback (404 without one). HEAD is served as
@@ -50,6 +58,7 @@ class Router {
   const PrefixRoute* find_prefix(const std::string& method, const std::string& path) const;
 
   std::map<std::pair<std::string, std::string>, Handler> routes_;  // (path, method)
+  std::map<std::pair<std::string, std::string>, AsyncHandler> async_routes_;
   std::vector<PrefixRoute> prefix_routes_;
   Handler fallback_;
 };

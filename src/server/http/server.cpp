@@ -104,6 +104,27 @@ struct Exchange {
   std::unique_ptr<GzipInflater> inflater;  // Content-Encoding: gzip
   size_t wire_bytes = 0;
   enum class Body { Reading, TooLarge, Corrupt } body = Body::Reading;
+  std::shared_ptr<Parked> parked;  // an async route is answering
+};
+
+// Hands an async handler's answer from whichever thread replies to the
+// connection's event-loop thread. The connection is suspended only once
+// the handler has returned without replying; a reply resumes it, and
+// libmicrohttpd then calls on_request again, which sends the answer.
+struct Parked {
+  std::mutex mu;
+  MHD_Connection* connection = nullptr;
+  std::optional<Response> answer;
+  bool replied = false;    // the first reply (or stop()'s 503) wins
+  bool suspended = false;  // the connection waits for resume
+
+  void reply(Response res) {
+    std::lock_guard lock(mu);
+    if (replied) return;
+    replied = true;
+    answer = std::move(res);
+    if (suspended) MHD_resume_connection(connection);
+  }
 };
 
 struct Server::Glue {
@@ -127,6 +148,17 @@ struct Server::Glue {
         return MHD_YES;
       }
       auto& ex = *static_cast<Exchange*>(*state);
+      if (ex.parked) {  // resumed: the async handler has replied
+        std::optional<Response> answer;
+        {
+          std::lock_guard lock(ex.parked->mu);
+          answer = std::move(ex.parked->answer);
+          ex.parked->answer.reset();
+        }
+        if (!answer) return MHD_YES;
+        self.forget(ex.parked);
+        return result(self.send(c, ex.req, std::move(*answer)));
+      }
       if (*upload_size) {
         self.take_body(ex, std::string_view(upload, *upload_size));
         // Past the cap the rest is read and dropped (no memory, little CPU)
@@ -136,6 +168,9 @@ struct Server::Glue {
         *upload_size = 0;
         return MHD_YES;
       }
+      if (auto refused = self.body_error(ex)) return result(self.send(c, ex.req, *refused));
+      if (const AsyncHandler* h = self.router_.async_route(ex.req.method, ex.req.path))
+        return result(self.start_async(c, ex, *h));
       return result(self.send(c, ex.req, self.finish(ex)));
     } catch (const std::exception& e) {
       std::cerr << "loupe: http: " << e.what() << "\n";
@@ -143,8 +178,10 @@ struct Server::Glue {
     }
   }
 
-  static void on_completed(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
-    delete static_cast<Exchange*>(*state);
+  static void on_completed(void* cls, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+    auto* ex = static_cast<Exchange*>(*state);
+    if (ex && ex->parked) static_cast<Server*>(cls)->forget(ex->parked);
+    delete ex;
     *state = nullptr;
   }
 
@@ -223,7 +260,7 @@ void Server::take_body(Exchange& ex, std::string_view piece) const {
   }
 }
 
-Response Server::finish(Exchange& ex) const {
+std::optional<Response> Server::body_error(Exchange& ex) const {
   Response res;
   if (ex.body == Exchange::Body::Reading && ex.inflater &&
       ex.inflater->finish() != GzipInflater::Result::Ok)
@@ -238,6 +275,11 @@ Response Server::finish(Exchange& ex) const {
     res.set_error(400, "the gzip body is corrupt or cut short");
     return res;
   }
+  return std::nullopt;
+}
+
+Response Server::finish(Exchange& ex) const {
+  Response res;
   try {
     router_.dispatch(ex.req, res);
   } catch (const std::exception& e) {
@@ -245,6 +287,55 @@ Response Server::finish(Exchange& ex) const {
     res.set_error(500, std::string("internal error: ") + e.what());
   }
   return res;
+}
+
+bool Server::start_async(MHD_Connection* c, Exchange& ex, const AsyncHandler& handler) {
+  auto parked = std::make_shared<Parked>();
+  parked->connection = c;
+  ex.parked = parked;
+  {
+    std::lock_guard lock(parked_mu_);
+    if (stopping_) {
+      Response res;
+      res.set_error(503, "the server is stopping");
+      parked->reply(std::move(res));
+    } else {
+      parked_.insert(parked);
+    }
+  }
+  bool replied = false;
+  {
+    std::lock_guard lock(parked->mu);
+    replied = parked->replied;
+  }
+  if (!replied) {
+    try {
+      handler(ex.req, [parked](Response res) { parked->reply(std::move(res)); });
+    } catch (const std::exception& e) {
+      Response res;
+      res.set_error(500, std::string("internal error: ") + e.what());
+      parked->reply(std::move(res));
+    }
+  }
+  std::unique_lock lock(parked->mu);
+  if (!parked->replied) {
+    // The reply comes later, from another thread: park the connection
+    // (it holds no thread meanwhile) until it resumes it.
+    parked->suspended = true;
+    MHD_suspend_connection(c);
+    return true;
+  }
+  Response answer = std::move(*parked->answer);
+  parked->answer.reset();
+  lock.unlock();
+  forget(parked);
+  return send(c, ex.req, std::move(answer));
+}
+
+void Server::forget(const std::shared_ptr<Parked>& parked) {
+  std::lock_guard lock(parked_mu_);
+  parked_.erase(parked);
+  parked_gone_.notify_all();
 }
 
 bool Server::send(MHD_Connection* c, const Request& req, Response res) const {
@@ -270,6 +361,10 @@ bool Server::send(MHD_Connection* c, const Request& req, Response res) const {
 }
 
 void Server::start() {
+  {
+    std::lock_guard lock(parked_mu_);
+    stopping_ = false;
+  }
   std::string listen = options_.listen;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
@@ -301,7 +396,8 @@ void Server::start() {
   ListenSocket sock = open_listen_socket(host_, port);
   port_ = sock.port;
 
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                   MHD_ALLOW_SUSPEND_RESUME;
   if (sock.ipv6) flags |= MHD_USE_IPv6;
   if (tls) flags |= MHD_USE_TLS;
   std::vector<MHD_OptionItem> opts = {
@@ -330,8 +426,24 @@ void Server::start() {
 }
 
 void Server::stop() {
+  {
+    // libmicrohttpd must not be stopped with suspended connections: answer
+    // every parked request now (its handler's reply, when it comes, is
+    // dropped), and give the event loop a moment to send those answers.
+    std::unique_lock lock(parked_mu_);
+    stopping_ = true;
+    for (const auto& parked : parked_) {
+      Response res;
+      res.set_error(503, "the server is stopping; retry");
+      res.set_header("Retry-After", "1");
+      parked->reply(std::move(res));
+    }
+    parked_gone_.wait_for(lock, std::chrono::seconds(1), [&] { return parked_.empty(); });
+  }
   if (daemon_) MHD_stop_daemon(daemon_);
   daemon_ = nullptr;
+  std::lock_guard lock(parked_mu_);
+  parked_.clear();
 }
 
 std::string Server::url() const {

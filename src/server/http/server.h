@@ -1,6 +1,9 @@
 // The HTTP listener Loupe serves its API and UI on, over libmicrohttpd: an
 // epoll event loop in a few threads, so idle or slow connections cost a
-// socket and a little memory but never a thread. Everything a client can
+// socket and a little memory but never a thread. A request whose handler
+// waits (an ingest waiting for its commit, router.h add_async) is parked
+// with MHD_suspend_connection and resumed when the answer is ready, so
+// waiting requests never hold a thread either. Everything a client can
 // make it spend is bounded here, in one place (docs/security.md):
 //  - access (token, Host/Origin) is decided from the headers, before the body;
 //  - bodies are capped on the wire and after gzip is undone, while they
@@ -14,8 +17,12 @@
 //   server.start();  // throws http::StartError("127.0.0.1:8080 is in use; pass --listen")
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +35,7 @@ struct MHD_Connection;
 namespace loupe::server::http {
 
 struct Exchange;  // one request in flight (server.cpp)
+struct Parked;    // a request waiting for its async handler's reply (server.cpp)
 
 class StartError : public std::runtime_error {
  public:
@@ -61,6 +69,8 @@ class Server {
   // Binds and serves on background threads. Throws StartError with a message
   // for the user (address in use, bad certificate...).
   void start();
+  // Answers every parked request 503 (their handlers' later replies are
+  // dropped), then closes every connection.
   void stop();
 
   int port() const { return port_; }
@@ -71,7 +81,13 @@ class Server {
   friend struct Glue;
   std::optional<Response> check_head(Exchange& ex) const;
   void take_body(Exchange& ex, std::string_view piece) const;
+  // The answer to a body that could not be taken (too large, corrupt gzip).
+  std::optional<Response> body_error(Exchange& ex) const;
   Response finish(Exchange& ex) const;
+  // Runs an async route: answers at once when the handler replied before
+  // returning, else parks the connection until it does.
+  bool start_async(MHD_Connection* c, Exchange& ex, const AsyncHandler& handler);
+  void forget(const std::shared_ptr<Parked>& parked);
   // Queues `res` (gzip-compressed when worth it); false when the
   // connection must be dropped.
   bool send(MHD_Connection* c, const Request& req, Response res) const;
@@ -79,6 +95,10 @@ class Server {
   const Router& router_;
   ServerOptions options_;
   MHD_Daemon* daemon_ = nullptr;
+  std::mutex parked_mu_;
+  std::condition_variable parked_gone_;       // parked_ lost an entry
+  std::set<std::shared_ptr<Parked>> parked_;  // requests waiting for a reply
+  bool stopping_ = false;                     // under parked_mu_
   std::string host_;
   int port_ = 0;
 };

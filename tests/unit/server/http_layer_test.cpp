@@ -11,6 +11,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "../store/temp_dir.h"
 #include "server/http/access.h"
@@ -314,6 +316,81 @@ TEST_F(HttpServerTest, PerClientConnectionLimit) {
   c.set_read_timeout(2);
   auto res = c.Get("/big");
   EXPECT_FALSE(res);
+}
+
+// Requests whose handler answers later are parked, not holding one of the
+// event-loop threads: with far more waiting than there are threads, other
+// requests are still answered at once; each waiting one gets its own
+// answer when it comes, and whatever still waits at stop gets a 503.
+TEST_F(HttpServerTest, WaitingRequestsHoldNoThread) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, Reply>> waiting;
+  router_.add_async("POST", "/wait", [&](const Request& req, Reply reply) {
+    std::lock_guard lock(mu);
+    waiting.emplace_back(req.body, std::move(reply));
+  });
+  router_.add_async("POST", "/now", [](const Request& req, Reply reply) {
+    Response res;
+    res.set_content("now " + req.body, "text/plain");
+    reply(std::move(res));
+  });
+  start({.limits = {.threads = 2}});
+  auto res = client_->Post("/now", "x", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "now x") << "a reply before the handler returns is sent at once";
+
+  constexpr int kWaiting = 64;
+  std::vector<std::thread> clients;
+  std::vector<std::string> answers(kWaiting);
+  for (int i = 0; i < kWaiting; ++i)
+    clients.emplace_back([&, i] {
+      httplib::Client c(server_->url());
+      c.set_read_timeout(20);
+      if (auto r = c.Post("/wait", std::to_string(i), "text/plain"))
+        answers[i] = std::to_string(r->status) + " " + r->body;
+    });
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (waiting.size() == kWaiting) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(waiting.size(), static_cast<size_t>(kWaiting));
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  res = client_->Get("/api/v1/thing");
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_LT(took, std::chrono::seconds(1)) << kWaiting << " waiting requests on 2 threads";
+
+  // Answered from another thread, in any order.
+  std::thread replier([&] {
+    std::lock_guard lock(mu);
+    for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
+      Response r;
+      r.set_content("done " + it->first, "text/plain");
+      if (it - waiting.rbegin() < kWaiting / 2) it->second(std::move(r));
+    }
+  });
+  replier.join();
+  // The other half is still parked when the server stops: 503, no hang.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server_->stop();
+  for (auto& c : clients) c.join();
+  int done = 0, stopped = 0;
+  for (int i = 0; i < kWaiting; ++i) {
+    done += answers[i] == "200 done " + std::to_string(i);
+    stopped += answers[i].starts_with("503");
+  }
+  EXPECT_EQ(done, kWaiting / 2);
+  EXPECT_EQ(stopped, kWaiting / 2);
+  // A reply after the stop is dropped.
+  std::lock_guard lock(mu);
+  waiting.front().second(Response{});
 }
 
 TEST(HttpServerStart, ErrorsSayWhatToDo) {

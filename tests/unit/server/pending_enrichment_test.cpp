@@ -61,11 +61,13 @@ struct Fixture {
   ClusterModel model{*store, 0};
   uint64_t now = 1000 * kSec;
   std::vector<Record> out;
-  bool accept = true;  // the ingest queue has room
+  std::vector<uint64_t> released_ids;  // held batches passed on
+  bool accept = true;                  // the ingest queue has room
   PendingEnrichment pending{model,
-                            [this](std::vector<Record>&& r) {
+                            [this](std::vector<Record>&& r, uint64_t held_id) {
                               if (!accept) return false;
                               for (auto& x : r) out.push_back(std::move(x));
+                              if (held_id) released_ids.push_back(held_id);
                               return true;
                             },
                             {},
@@ -116,17 +118,35 @@ TEST(PendingEnrichment, NoWordFromTheCollectorMeansMaxWaitThenWhatIsKnown) {
   EXPECT_EQ(f.pending.stats().held, 0u);
 }
 
-// A full queue refuses the part that is ready: the sender retries the
-// whole batch, so none of it may stay held (it would be stored twice).
-TEST(PendingEnrichment, ARefusedBatchIsNotHeldEither) {
+// A batch is held whole: one record the model has not caught up with
+// keeps the batch's older records with it; a refused batch is not held.
+TEST(PendingEnrichment, BatchesAreHeldWholeAndARefusedOneIsNotHeld) {
   Fixture f;
   f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now - 10 * kSec), served_by_new_pod(f.now)}));
+  EXPECT_TRUE(f.out.empty());
+  EXPECT_EQ(f.pending.stats().held, 2u);
   f.accept = false;
-  EXPECT_FALSE(f.pending.submit({served_by_new_pod(f.now - 10 * kSec), served_by_new_pod(f.now)}));
-  EXPECT_EQ(f.pending.stats().held, 0u);
-  f.accept = true;
-  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
-  EXPECT_EQ(f.pending.stats().held, 1u);
+  EXPECT_FALSE(f.pending.submit({served_by_new_pod(f.now - 10 * kSec)}))
+      << "the model is current for it: passed on now, and refused";
+  EXPECT_EQ(f.pending.stats().held, 2u);
+}
+
+// A batch the store holds (acknowledged to its agent) is passed on with
+// its id, so the store removes it in the transaction that stores it.
+TEST(PendingEnrichment, AStoreHeldBatchIsPassedOnWithItsId) {
+  Fixture f;
+  f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  f.pending.hold({.id = 7, .arrived_ns = f.now, .records = {served_by_new_pod(f.now)}});
+  EXPECT_TRUE(f.released_ids.empty());
+  f.now += 7 * kSec;
+  f.pending.release_due();
+  ASSERT_EQ(f.released_ids, std::vector<uint64_t>{7});
+  EXPECT_EQ(f.out.size(), 1u);
+  // Replayed after a restart long after it arrived: passed on at once.
+  f.pending.hold({.id = 8, .arrived_ns = f.now - 60 * kSec, .records = {served_by_new_pod(f.now)}});
+  f.pending.release_due();
+  EXPECT_EQ(f.released_ids.back(), 8u);
 }
 
 TEST(PendingEnrichment, StopReleasesEverythingHeld) {

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
 
 #include "store/store.h"
 
@@ -14,12 +16,29 @@ class GatedStore : public store::Store {
  public:
   explicit GatedStore(bool open = false) : open_(open) {}
 
-  void write_batch(const std::vector<Record>& records) override {
+  void write_batch(const std::vector<Record>& records, store::IngestBookkeeping* book) override {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return open_; });
     if (fail_) throw store::StoreError("database or disk is full");
     written_ += records.size();
     largest_batch_ = std::max(largest_batch_, records.size());
+    if (!book) return;
+    keys_.insert(book->batches.begin(), book->batches.end());
+    for (store::HeldBatch* h : book->hold) {
+      h->id = ++last_held_id_;
+      held_[h->id] = *h;
+    }
+    for (uint64_t id : book->released) held_.erase(id);
+  }
+  bool has_batch(const store::BatchKey& key) override {
+    std::lock_guard lock(mu_);
+    return keys_.contains(key);
+  }
+  std::vector<store::HeldBatch> held_batches() override {
+    std::lock_guard lock(mu_);
+    std::vector<store::HeldBatch> out;
+    for (const auto& [id, h] : held_) out.push_back(h);
+    return out;
   }
   void write_losses(const std::vector<store::LossMinute>& losses) override {
     std::lock_guard lock(mu_);
@@ -91,6 +110,9 @@ class GatedStore : public store::Store {
   size_t written_ = 0, largest_batch_ = 0;
   uint64_t lost_records_ = 0, lost_events_ = 0;
   std::vector<store::LossMinute> loss_minutes_;
+  std::set<store::BatchKey> keys_;
+  std::map<uint64_t, store::HeldBatch> held_;
+  uint64_t last_held_id_ = 0;
 };
 
 }  // namespace loupe::testing

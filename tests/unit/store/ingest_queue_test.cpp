@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "core/time_format.h"
@@ -222,6 +223,87 @@ TEST(IngestQueue, EnforcesRetentionPeriodically) {
     std::this_thread::sleep_for(10ms);
   EXPECT_EQ(store->stats().records_stored, 0u);
   EXPECT_EQ(q.stats().written, 10u);
+}
+
+}  // namespace
+}  // namespace loupe::store
+
+namespace loupe::store {
+namespace {
+
+// A keyed batch is stored once, however often it is sent; in the real
+// store the key survives a restart.
+TEST(IngestQueue, AKeyedBatchSentTwiceIsStoredOnce) {
+  testing::TempDir dir;
+  uint64_t now = now_unix_ns();
+  {
+    auto store = open_sqlite_store(dir.path());
+    IngestQueue q(*store, fast(1000));
+    RemoteBatch b{.records = records(5, now), .key = BatchKey{"agent-a", 1}};
+    auto first = q.commit(RemoteBatch(b), 10s);
+    EXPECT_EQ(first.outcome, CommitOutcome::Committed);
+    EXPECT_FALSE(first.duplicate);
+    auto again = q.commit(RemoteBatch(b), 10s);
+    EXPECT_EQ(again.outcome, CommitOutcome::Committed);
+    EXPECT_TRUE(again.duplicate);
+    b.key->seq = 2;  // the next batch of the same agent
+    EXPECT_FALSE(q.commit(RemoteBatch(b), 10s).duplicate);
+  }
+  auto store = open_sqlite_store(dir.path());
+  EXPECT_EQ(store->stats().records_stored, 10u);
+  EXPECT_TRUE(store->has_batch({"agent-a", 1}));
+  EXPECT_FALSE(store->has_batch({"agent-b", 1}));
+}
+
+// A held batch is durable before the answer, comes back with its id, and
+// is removed in the transaction that stores its records; until then it is
+// replayed after a restart.
+TEST(IngestQueue, AHeldBatchIsKeptUntilReleased) {
+  testing::TempDir dir;
+  uint64_t now = now_unix_ns();
+  uint64_t id = 0;
+  {
+    auto store = open_sqlite_store(dir.path());
+    IngestQueue q(*store, fast(1000));
+    auto r = q.commit(
+        {.records = records(4, now), .key = BatchKey{"a", 1}, .hold = true, .arrived_ns = now},
+        10s);
+    ASSERT_EQ(r.outcome, CommitOutcome::Committed);
+    id = r.held.id;
+    EXPECT_NE(id, 0u);
+    EXPECT_EQ(r.held.records.size(), 4u);
+    q.flush();
+    EXPECT_EQ(store->stats().records_stored, 0u) << "held, not stored";
+  }  // a crash here: the held batch is in the store
+  auto store = open_sqlite_store(dir.path());
+  auto held = store->held_batches();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].id, id);
+  EXPECT_EQ(held[0].arrived_ns, now);
+  ASSERT_EQ(held[0].records.size(), 4u);
+  EXPECT_EQ(held[0].records[3].start_ns, now + 3000);
+  {
+    IngestQueue q(*store, fast(1000));
+    q.release(std::move(held[0].records), {id});
+    q.flush();
+  }
+  EXPECT_EQ(store->stats().records_stored, 4u);
+  EXPECT_TRUE(store->held_batches().empty());
+}
+
+// A commit answers through a callback, never blocking the caller.
+TEST(IngestQueue, CommitAsyncAnswersFromTheWriter) {
+  GatedStore store;
+  IngestQueue q(store, fast(1000));
+  std::atomic<int> answered{0};
+  q.commit_async({.records = records(3)}, 10s, [&](CommitResult r) {
+    EXPECT_EQ(r.outcome, CommitOutcome::Committed);
+    ++answered;
+  });
+  EXPECT_EQ(answered.load(), 0) << "the store is closed: no answer yet, and no wait";
+  store.open();
+  for (int i = 0; i < 500 && answered.load() == 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(answered.load(), 1);
 }
 
 }  // namespace
