@@ -15,7 +15,9 @@ void ApiServer::k8s_routes() {
            // The HTTP layer has checked the token and undone Content-Encoding.
            auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
            if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
-           send_json(res, cluster_->ingest(body, now_unix_ns()));
+           json applied = cluster_->ingest(body, now_unix_ns());
+           release_held_metrics(false);  // the model moved: their pods may be known now
+           send_json(res, applied);
          }));
 
   s.get("/api/v1/events", json_handler([this](const http::Request& req, http::Response& res) {

@@ -2,6 +2,7 @@
 // metric ingest, time series, the catalog of metric names and the list of
 // series that exist.
 #include <array>
+#include <iostream>
 
 #include "core/time_format.h"
 #include "server/api_handler.h"
@@ -51,14 +52,31 @@ json to_json(const MetricInfo& m) {
 
 void ApiServer::ingest_metrics(std::vector<MetricSample> samples,
                                const std::vector<OomKill>& kills) {
-  cluster_->enrich(samples);
-  store_.write_metrics(samples);
-  if (options_.resource_metrics) options_.resource_metrics->update(samples);
+  metric_hold_->submit(std::move(samples));
   if (kills.empty()) return;
   store::K8sIngest events;
   events.received_ns = now_unix_ns();
   for (const OomKill& k : kills) events.events.push_back(cluster_->to_event(k));
   store_.write_k8s(events);
+}
+
+void ApiServer::release_held_metrics(bool all) {
+  try {
+    if (all)
+      metric_hold_->flush();
+    else
+      metric_hold_->release_due();
+  } catch (const std::exception& e) {  // no agent to answer: the store's error goes to the log
+    std::cerr << "loupe: storing metric samples held for their pod failed: " << e.what() << "\n";
+  }
+}
+
+json ApiServer::metric_hold_status() const {
+  MetricHoldStats h = metric_hold_->stats();
+  return {{"waiting_for_pod", h.held},
+          {"named_after_wait", h.named},
+          {"unnamed_after_wait", h.unnamed},
+          {"overflowed", h.overflowed}};
 }
 
 void ApiServer::metric_routes() {

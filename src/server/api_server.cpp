@@ -21,14 +21,20 @@ ApiServer::ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions 
       options_(std::move(options)),
       cluster_(std::make_unique<ClusterModel>(store, options_.k8s_retention_ns)),
       pending_(std::make_unique<PendingEnrichment>(
-          *cluster_, [&queue](std::vector<Record>&& r, uint64_t held_id) {
+          *cluster_,
+          [&queue](std::vector<Record>&& r, uint64_t held_id) {
             if (held_id) {  // acknowledged: stored with its held batch's removal
               queue.release(std::move(r), {held_id});
               return true;
             }
             size_t n = r.size();
             return queue.push(std::move(r)) == n;  // the rest is dropped and counted
-          })) {}
+          })),
+      metric_hold_(std::make_unique<MetricHold>(*cluster_, [this](std::vector<MetricSample>&& s) {
+        // Named (or given up on) samples: stored, and Prometheus' view updated.
+        store_.write_metrics(s);
+        if (options_.resource_metrics) options_.resource_metrics->update(s);
+      })) {}
 
 ApiServer::~ApiServer() { stop(); }
 
@@ -83,6 +89,7 @@ void ApiServer::stop() {
   }
   if (http_) http_->stop();
   pending_->stop();  // what waits for the cluster model goes to the queue now
+  release_held_metrics(true);
 }
 
 std::string ApiServer::url() const { return http_ ? http_->url() : ""; }
@@ -152,6 +159,7 @@ void ApiServer::routes() {
                    {"agents", agents_->to_json(now_unix_ns())},
                    {"store", to_json(store_.stats(), queue_.stats())},
                    {"k8s", k8s_status_json(*cluster_, pending_->stats())},
+                   {"metric_samples", metric_hold_status()},
                    {"alerts", options_.alerts ? options_.alerts->status() : json(nullptr)},
                    {"ingest_rejected",
                     {{"batches_too_large", rejected_.batches_too_large.load()},

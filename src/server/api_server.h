@@ -24,6 +24,7 @@
 #include "server/cluster_model.h"
 #include "server/http/server.h"
 #include "server/ingest_decode.h"
+#include "server/metric_hold.h"
 #include "server/pending_enrichment.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
@@ -93,8 +94,9 @@ class ApiServer {
   bool submit(std::vector<Record>&& records) { return pending_->submit(std::move(records)); }
 
   // Names and stores one batch of agent metrics and OOM kills (the kills
-  // become events). /api/v1/metrics/ingest does this for remote agents;
-  // `loupe run` calls it from its sampler. Throws store::StoreError.
+  // become events); samples of pods the cluster model does not know yet
+  // wait a few seconds for it (server/metric_hold.h). /api/v1/metrics/ingest does this for remote
+  // agents; `loupe run` calls it from its sampler. Throws store::StoreError.
   void ingest_metrics(std::vector<MetricSample> samples, const std::vector<OomKill>& kills);
 
  private:
@@ -109,6 +111,10 @@ class ApiServer {
   void agent_routes();
   void alert_routes();
   void prometheus_routes();
+  // Stores held metric samples that are due (all: every one, at stop);
+  // a store error is logged, there is no agent to answer.
+  void release_held_metrics(bool all);
+  nlohmann::json metric_hold_status() const;
   http::Handler fallback() const;
 
   store::Store& store_;
@@ -124,6 +130,7 @@ class ApiServer {
     bool alive = true;
   };
   std::shared_ptr<Liveness> live_ = std::make_shared<Liveness>();
+  std::unique_ptr<MetricHold> metric_hold_;  // samples of pods not yet in the model
   http::Router router_;
   std::unique_ptr<http::Server> http_;
   std::chrono::steady_clock::time_point started_;

@@ -149,23 +149,19 @@ std::optional<PodNames> pod_names(const k8s::MetadataStore& meta, const std::str
 
 }  // namespace
 
-void ClusterModel::enrich(std::vector<MetricSample>& samples) const {
-  if (!active_) return;
-  // A tick's samples come in runs of one cgroup: look each up once.
-  const MetricSample* prev = nullptr;
-  std::optional<PodNames> names;
-  for (MetricSample& s : samples) {
-    if (s.pod_uid.empty() && s.container_id.empty()) continue;
-    if (!prev || prev->pod_uid != s.pod_uid || prev->container_id != s.container_id)
-      names = pod_names(meta_, s.pod_uid, s.container_id);
-    prev = &s;
-    if (!names) continue;
-    if (s.entity == "container" && !names->container.empty())
-      s.name = names->namespace_ + "/" + names->pod + "/" + names->container;
-    else if (s.entity != "container")
-      s.name = names->namespace_ + "/" + names->pod;
-    s.workload = names->workload;
+bool ClusterModel::enrich(MetricSample& s) const {
+  if (s.pod_uid.empty() && s.container_id.empty()) return true;
+  if (!active_) return false;
+  std::optional<PodNames> names = pod_names(meta_, s.pod_uid, s.container_id);
+  if (!names) return false;
+  s.workload = names->workload;
+  if (s.entity != "container") {
+    s.name = names->namespace_ + "/" + names->pod;
+    return true;
   }
+  if (names->container.empty()) return false;  // the pod is known, its container not yet
+  s.name = names->namespace_ + "/" + names->pod + "/" + names->container;
+  return true;
 }
 
 ClusterEvent ClusterModel::to_event(const OomKill& kill) const {

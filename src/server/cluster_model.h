@@ -39,10 +39,13 @@ class ClusterModel {
 
   void enrich(std::vector<Record>& records) const;
   void enrich(Record& r) const;
-  // Names the pods and containers of kubepods samples ("namespace/pod",
-  // "namespace/pod/container") and fills their workload; samples of pods
-  // the model does not know keep the agent's name (the cgroup path).
-  void enrich(std::vector<MetricSample>& samples) const;
+  // Names a kubepods sample's pod or container ("namespace/pod",
+  // "namespace/pod/container") and fills its workload; a sample of a pod
+  // the model does not know keeps the agent's name (the cgroup path).
+  // True when it is named for good: not a kubepods sample, or its pod (and
+  // for a container sample its container) is known. server/metric_hold.h
+  // holds the others a few seconds.
+  bool enrich(MetricSample& s) const;
   ClusterEvent to_event(const OomKill& kill) const;
 
   bool active() const { return active_.load(); }

@@ -65,18 +65,28 @@ json pod_json(const k8s::PodInfo& p, const std::string& workload, uint64_t now_n
           {"containers", containers}};
 }
 
-// Restarts (OOM kills included) per "namespace/pod" in the window, from the
-// events the collector derived from container statuses.
-std::map<std::string, int64_t> restarts_in_window(store::Store& store,
-                                                  const store::TimeRange& range) {
-  std::map<std::string, int64_t> out;
+// Per "namespace/pod" in the window: container restarts (OOM kills that
+// restarted a container included), from the events the collector derives
+// from container statuses; and the kernel's OOM kills (the agents' events,
+// source "kernel"), which also catch a process killed inside a container
+// that keeps running, so they are not restarts.
+struct PodEventCounts {
+  int64_t restarts = 0, oom_kills = 0;
+};
+
+std::map<std::string, PodEventCounts> pod_event_counts(store::Store& store,
+                                                       const store::TimeRange& range) {
+  std::map<std::string, PodEventCounts> out;
   for (const char* reason : {"Restarted", "OOMKilled"}) {
     store::EventQuery eq;
     eq.reason = reason;
     eq.range = range;
     eq.limit = 10000;
-    for (const auto& e : store.events(eq))
-      if (e.kind == "Pod") ++out[e.namespace_ + "/" + e.name];
+    for (const auto& e : store.events(eq)) {
+      if (e.kind != "Pod") continue;
+      auto& c = out[e.namespace_ + "/" + e.name];
+      ++(e.source == "kernel" ? c.oom_kills : c.restarts);
+    }
   }
   return out;
 }
@@ -85,7 +95,7 @@ struct WorkloadRow {
   std::string ns, kind, name;
   const k8s::WorkloadInfo* object = nullptr;
   size_t pods = 0, ready_pods = 0;
-  int64_t restarts = 0, restarts_in_window = 0;
+  int64_t restarts = 0, restarts_in_window = 0, oom_kills_in_window = 0;
   std::vector<std::string> images;
   const store::RedSummary* red = nullptr;
 };
@@ -110,7 +120,7 @@ json workloads_json(const k8s::MetadataStore& model, store::Store& store, const 
     r.object = &w;
     r.images = w.images;
   }
-  auto restarts = restarts_in_window(store, q.range);
+  auto counts = pod_event_counts(store, q.range);
   for (const auto& p : model.pods()) {
     if (!wanted_namespace(q, p.namespace_)) continue;
     std::string wl = model.workload_of(p);  // "Kind/name"
@@ -123,8 +133,10 @@ json workloads_json(const k8s::MetadataStore& model, store::Store& store, const 
     ++r.pods;
     r.ready_pods += p.ready;
     r.restarts += p.restarts();
-    if (auto it = restarts.find(p.namespace_ + "/" + p.name); it != restarts.end())
-      r.restarts_in_window += it->second;
+    if (auto it = counts.find(p.namespace_ + "/" + p.name); it != counts.end()) {
+      r.restarts_in_window += it->second.restarts;
+      r.oom_kills_in_window += it->second.oom_kills;
+    }
     if (!r.object) {
       for (const auto& c : p.containers)
         if (!c.image.empty() &&
@@ -157,6 +169,7 @@ json workloads_json(const k8s::MetadataStore& model, store::Store& store, const 
            {"ready_pods", r.ready_pods},
            {"restarts", r.restarts},
            {"restarts_in_window", r.restarts_in_window},
+           {"oom_kills_in_window", r.oom_kills_in_window},
            {"images", r.images},
            {"traffic", r.red != nullptr && r.red->requests > 0}};
     put_red(j, r.red);
@@ -168,6 +181,7 @@ json workloads_json(const k8s::MetadataStore& model, store::Store& store, const 
 json pods_json(const k8s::MetadataStore& model, store::Store& store, const InventoryQuery& q) {
   std::map<std::string, store::PodSummary> red;  // "namespace/pod"
   for (auto& p : store.pods(q.workload, q.range)) red[p.namespace_ + "/" + p.pod] = std::move(p);
+  auto counts = pod_event_counts(store, q.range);
   json out = json::array();
   std::set<std::string> listed;
   for (const auto& p : model.pods()) {
@@ -175,6 +189,9 @@ json pods_json(const k8s::MetadataStore& model, store::Store& store, const Inven
     if (!wanted_namespace(q, p.namespace_) || (q.workload && *q.workload != wl)) continue;
     std::string key = p.namespace_ + "/" + p.name;
     json j = pod_json(p, wl, q.now_ns);
+    PodEventCounts c = counts.count(key) ? counts.at(key) : PodEventCounts{};
+    j["restarts_in_window"] = c.restarts;
+    j["oom_kills_in_window"] = c.oom_kills;
     auto it = red.find(key);
     put_red(j, it == red.end() ? nullptr : &it->second.red);
     out.push_back(std::move(j));

@@ -323,6 +323,39 @@ TEST_F(K8sApiTest, InventoryListsEveryWorkloadPodAndNode) {
   for (const auto& pod : fx["pods"]) in_shop += pod["metadata"]["namespace"] == "shop";
   EXPECT_EQ(get("/api/v1/pods?namespace=shop").size(), in_shop);
 
+  // The kernel's OOM kill of a process in db-0 (an agent's event): the
+  // pod's and workload's OOM kills, not a restart; the collector's
+  // OOMKilled event from the container status is the restart.
+  json kill{{"time_ns", now_unix_ns() - 60 * kSec},
+            {"pid", 4242},
+            {"command", "postgres"},
+            {"cgroup", "/kubepods/podx"},
+            {"pod_uid", db[0]["uid"]},
+            {"node", "node-1"}};
+  ASSERT_EQ(post("/api/v1/metrics/ingest", json{{"samples", json::array()}, {"oom_kills", {kill}}})
+                ->status,
+            200);
+  json restart{{"time_ns", now_unix_ns() - 30 * kSec},
+               {"namespace", "shop"},
+               {"kind", "Pod"},
+               {"name", "db-0"},
+               {"reason", "OOMKilled"},
+               {"type", "Warning"},
+               {"count", 1},
+               {"source", "pod-status"}};
+  json with_event = snapshot_payload();
+  with_event["snapshot"] = model.snapshot();
+  with_event["events"] = {restart};
+  ASSERT_EQ(post("/api/v1/k8s/ingest", with_event)->status, 200);
+  json db_now = get("/api/v1/pods?workload=shop/StatefulSet/db")[0];
+  EXPECT_EQ(db_now["oom_kills_in_window"], 1);
+  EXPECT_EQ(db_now["restarts_in_window"], 1) << "the kernel's kill is not a restart";
+  for (const auto& w : get("/api/v1/workloads"))
+    if (w["name"] == "shop/StatefulSet/db") {
+      EXPECT_EQ(w["oom_kills_in_window"], 1);
+      EXPECT_EQ(w["restarts_in_window"], 1);
+    }
+
   std::map<std::string, json> nodes;
   for (const auto& n : get("/api/v1/nodes")) nodes[n["name"]] = n;
   ASSERT_EQ(nodes.size(), 2u);

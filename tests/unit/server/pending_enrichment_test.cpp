@@ -5,28 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include "../store/temp_dir.h"
+#include "cluster_model_fixture.h"
 
 namespace loupe::server {
 namespace {
 
 using nlohmann::json;
-constexpr uint64_t kSec = 1'000'000'000ULL;
+using namespace testing_model;
 const std::string kCid(64, 'c');
-
-json payload(const char* type, json body) {
-  json p{{"kind", "LoupeK8sIngest"}, {"type", type}, {"events", json::array()}};
-  if (std::string(type) == "snapshot")
-    p["snapshot"] = body;
-  else
-    p["changes"] = body;
-  return p;
-}
-
-json empty_snapshot() {
-  return {{"pods", json::array()},  {"services", json::array()},   {"workloads", json::array()},
-          {"nodes", json::array()}, {"ip_history", json::array()}, {"seq", 0}};
-}
 
 json new_pod_change(uint64_t t) {
   json pod{{"uid", "u-new"},
@@ -55,11 +41,7 @@ Record served_by_new_pod(uint64_t t) {
   return r;
 }
 
-struct Fixture {
-  testing::TempDir dir;
-  std::unique_ptr<store::Store> store = store::open_sqlite_store(dir.path() + "/db");
-  ClusterModel model{*store, 0};
-  uint64_t now = 1000 * kSec;
+struct Fixture : ModelFixture {
   std::vector<Record> out;
   std::vector<uint64_t> released_ids;  // held batches passed on
   bool accept = true;                  // the ingest queue has room
