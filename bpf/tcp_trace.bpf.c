@@ -7,7 +7,14 @@
  * State changes after SYN_SENT run in softirq context, where the current
  * task is whoever was interrupted, so the owner is taken once, when the
  * connecting process moves the socket to SYN_SENT inside connect(), and kept
- * per socket until it closes. */
+ * per socket until it closes.
+ * Incoming connections: listen() moves a socket to LISTEN in the listening
+ * process's context; its owner is kept per (network namespace, port). An
+ * accepted connection's socket reaches ESTABLISHED from SYN_RECV in softirq
+ * context and takes the owner of the listener on its namespace and local
+ * port, so its retransmits, resets and close count for the server too. A
+ * SYN to a port nobody listens on has no socket (the RST is sent for none):
+ * that shows as the client's refused connect only. */
 // clang-format off: vmlinux.h must come first
 #include "vmlinux.h"
 // clang-format on
@@ -33,7 +40,21 @@ struct owner {
   __u64 cgroup_id;
   __u32 tgid;
   char comm[LOUPE_TCP_COMM_LEN];
+  __u8 incoming;
 };
+
+struct listener_key {
+  __u64 net; /* struct net *: the socket's network namespace */
+  __u16 port; /* local port, host byte order */
+  __u16 pad[3];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct listener_key);
+  __type(value, struct owner);
+} listeners SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -64,6 +85,7 @@ static __always_inline void emit(const struct sock* sk, const struct owner* o, _
     e->tgid = o->tgid;
     e->cgroup_id = o->cgroup_id;
     __builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
+    e->incoming = o->incoming;
   }
   __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
   e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -78,6 +100,40 @@ static __always_inline void emit(const struct sock* sk, const struct owner* o, _
   bpf_ringbuf_submit(e, 0);
 }
 
+static __always_inline struct listener_key listener_of(const struct sock* sk) {
+  struct listener_key k = {};
+  k.net = (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net);
+  k.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+  return k;
+}
+
+/* The current task as an owner; false for the agent itself. */
+static __always_inline int current_owner(struct owner* o) {
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  if (tgid == self_tgid) return 0;
+  o->cgroup_id = current_cgroup_id();
+  o->tgid = tgid;
+  bpf_get_current_comm(&o->comm, sizeof(o->comm));
+  return 1;
+}
+
+/* listen() and the listener's close, in the listening process's context.
+ * (LISTEN -> SYN_RECV is a new child socket cloned from the listener, in
+ * softirq context: nothing to do.) */
+static __always_inline void track_listener(const struct sock* sk, int oldstate, int newstate) {
+  struct listener_key lk = listener_of(sk);
+  if (newstate == TCP_LISTEN) {
+    struct owner o = {.incoming = 1};
+    if (current_owner(&o)) bpf_map_update_elem(&listeners, &lk, &o, BPF_ANY);
+  } else if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
+    /* Another process may listen on the port too (SO_REUSEPORT): only the
+     * owner's own close forgets it. */
+    struct owner* o = bpf_map_lookup_elem(&listeners, &lk);
+    if (o && o->tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+      bpf_map_delete_elem(&listeners, &lk);
+  }
+}
+
 SEC("raw_tracepoint/inet_sock_set_state")
 int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args* ctx) {
   const struct sock* sk = (const struct sock*)ctx->args[0];
@@ -85,11 +141,21 @@ int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args* ctx) {
   if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP) return 0;
   __u64 key = (__u64)sk;
   if (newstate == TCP_SYN_SENT) {
-    __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-    if (tgid == self_tgid) return 0;
-    struct owner o = {.syn_ns = bpf_ktime_get_ns(), .cgroup_id = current_cgroup_id(), .tgid = tgid};
-    bpf_get_current_comm(&o.comm, sizeof(o.comm));
+    struct owner o = {.syn_ns = bpf_ktime_get_ns()};
+    if (current_owner(&o)) bpf_map_update_elem(&owners, &key, &o, BPF_ANY);
+    return 0;
+  }
+  if (newstate == TCP_LISTEN || oldstate == TCP_LISTEN) {
+    track_listener(sk, oldstate, newstate);
+    return 0;
+  }
+  if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
+    struct listener_key lk = listener_of(sk);
+    struct owner* l = bpf_map_lookup_elem(&listeners, &lk);
+    if (!l) return 0;
+    struct owner o = *l;
     bpf_map_update_elem(&owners, &key, &o, BPF_ANY);
+    emit(sk, &o, LOUPE_TCP_ACCEPTED, 0);
     return 0;
   }
   struct owner* o = bpf_map_lookup_elem(&owners, &key);
@@ -102,6 +168,7 @@ int loupe_inet_sock_set_state(struct bpf_raw_tracepoint_args* ctx) {
     bpf_map_delete_elem(&owners, &key);
   } else if (oldstate == TCP_ESTABLISHED) {
     emit(sk, o, LOUPE_TCP_CLOSED, 0);
+    if (newstate == TCP_CLOSE) bpf_map_delete_elem(&owners, &key); /* reset: no more states */
   } else if (newstate == TCP_CLOSE) {
     bpf_map_delete_elem(&owners, &key);
   }

@@ -11,11 +11,14 @@ enum loupe_tcp_kind {
   LOUPE_TCP_RETRANSMIT,     /* a segment retransmitted */
   LOUPE_TCP_RESET_SENT,     /* an RST sent on a socket */
   LOUPE_TCP_RESET_RECEIVED, /* an RST received on a socket */
+  LOUPE_TCP_ACCEPTED,       /* SYN_RECV -> ESTABLISHED on a port a known process listens on */
 };
 
 /* The owner is the process that called connect() on the socket (recorded
- * when it entered SYN_SENT, in that process's context); tgid 0 for sockets
- * Loupe did not see connecting (accepted ones, or older than the agent). */
+ * when it entered SYN_SENT, in that process's context), or for an accepted
+ * connection the process that called listen() on its port in its network
+ * namespace; tgid 0 for sockets Loupe did not see start (older than the
+ * agent, or accepted on a listener older than the agent). */
 struct loupe_tcp_event {
   __u64 value;
   __u64 cgroup_id; /* the owner's memory cgroup (inode), else its v2 cgroup; 0 unknown */
@@ -25,6 +28,8 @@ struct loupe_tcp_event {
   __u16 dport; /* host byte order */
   __u8 daddr[16];
   char comm[LOUPE_TCP_COMM_LEN];
+  __u8 incoming; /* 1: an accepted connection (daddr/dport are the client's) */
+  __u8 pad[7];
 };
 
 #endif

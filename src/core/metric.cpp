@@ -72,7 +72,10 @@ constexpr std::array kCatalog{
                "interface", "packets sent per second"},
     MetricInfo{"node_network_errors", "count", MetricKind::Counter, "node", "interface",
                "receive and transmit errors"},
-    // TCP health per (local pod or process, remote peer "ip:port").
+    // TCP health per (local pod or process, remote peer): the server
+    // "ip:port" for outgoing connections, the client "ip" for accepted ones.
+    MetricInfo{"tcp_accepts", "count", MetricKind::Counter, kTcp, "peer",
+               "incoming connections accepted from a client (peer: the client's ip)"},
     MetricInfo{"tcp_connects", "count", MetricKind::Counter, kTcp, "peer",
                "outgoing connections that were established"},
     MetricInfo{"tcp_connect_failures", "count", MetricKind::Counter, kTcp, "peer",
@@ -85,12 +88,13 @@ constexpr std::array kCatalog{
     MetricInfo{"tcp_connect_time_seconds", "seconds", MetricKind::Gauge, kTcp, "peer",
                "mean time from SYN sent to established"},
     MetricInfo{"tcp_retransmits", "count", MetricKind::Counter, kTcp, "peer",
-               "TCP segments retransmitted"},
-    MetricInfo{"tcp_resets_sent", "count", MetricKind::Counter, kTcp, "peer", "RSTs sent"},
+               "TCP segments retransmitted (outgoing and accepted connections)"},
+    MetricInfo{"tcp_resets_sent", "count", MetricKind::Counter, kTcp, "peer",
+               "RSTs sent (outgoing and accepted connections)"},
     MetricInfo{"tcp_resets_received", "count", MetricKind::Counter, kTcp, "peer",
-               "RSTs received on established connections"},
+               "RSTs received on established connections (outgoing and accepted)"},
     MetricInfo{"tcp_active_connections", "count", MetricKind::Gauge, kTcp, "peer",
-               "established outgoing connections at sample time"},
+               "established connections at sample time (outgoing and accepted)"},
 };
 
 }  // namespace

@@ -10,6 +10,11 @@
 #  - Inventory: a workload with no traffic listed with its pods, the
 #    OOMKilled last termination, node conditions and versions, a pod object
 #    with missing fields counted and skipped, `loupe query workloads|pods|nodes`.
+#  - Metrics of a pod sampled before the API knows it: held, then stored
+#    under the pod's name (docs/metrics.md, "Entities").
+#  - TCP health pod to pod: web's connects to a closed port of api-new are
+#    web's connect failures; api-new's accepts from web, and the RST web
+#    resets a connection with, count for api-new.
 source "$(dirname "$0")/lib.sh"
 require_root
 for tool in ip jq curl openssl python3; do
@@ -117,7 +122,7 @@ json.dump({"pods": [json.loads(web), json.loads(old), db, broken, bare],
            "services": [], "endpointslices": [], "nodes": [node], "events": []}, open(out, "w"))
 PY
 start_fake_apiserver "$WORK/cluster.json"
-start_run
+start_run --metrics-interval 1s
 "$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" > "$WORK/cluster.out" 2> "$WORK/cluster.err" &
 PIDS+=($!)
 for _ in $(seq 100); do
@@ -187,6 +192,29 @@ api_apply pods ADDED "$(pod_json api-5c6d7-reuse api $UID_REUSE $IP_OLD $CID_REU
 api_apply pods DELETED "$(pod_json api-5c6d7-old api $UID_OLD $IP_OLD $CID_OLD Running "$START" "$T_STOP")"
 wait $CALLS_PID || fail "calls to the pod that reused the IP"
 
+log "TCP health pod to pod: a closed port of api-new, and a connection web resets"
+CLOSED=$(free_port)
+for _ in 1 2 3; do
+  (in_pod $UID_WEB $CID_WEB lpw-$TAG bash -c "exec 3<>/dev/tcp/$IP_NEW/$CLOSED" 2> /dev/null) &&
+    fail "port $CLOSED of api-new is open"
+done
+# SO_LINGER 0: close() sends an RST instead of a FIN.
+(in_pod $UID_WEB $CID_WEB lpw-$TAG python3 -c "import socket, struct, time
+s = socket.create_connection(('$IP_NEW', $PORT)); time.sleep(0.2)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()") ||
+  fail "resetting client"
+
+log "metrics of a pod sampled before the API knows it"
+UID_LATE=$(new_uid) CID_LATE=$(new_cid)
+pod_cgroup $UID_LATE $CID_LATE
+held() { api /api/v1/status | jq '.metric_samples.waiting_for_pod'; }
+for _ in $(seq 50); do
+  [[ $(held) -ge 1 ]] && break
+  sleep 0.2
+done
+assert_ge "samples of the unknown pod wait for it" 1 "$(held)"
+api_apply pods ADDED "$(pod_json late-5c6d7-l late $UID_LATE 10.244.81.40 $CID_LATE Running)"
+
 reqs() { api "/api/v1/requests?protocol=http1&limit=1000" | jq -c '[.[] | select(.path | test("^/(old|new|reuse)/"))]'; }
 for _ in $(seq 100); do
   [[ $(reqs | jq length) -ge 16 ]] && break
@@ -204,6 +232,22 @@ assert_eq "reused IP, client side: the new pod, not the old" "3 api-5c6d7-reuse"
 assert_eq "the old pod's requests keep its name" "2 api-5c6d7-old" "$(side client old remote_pod)"
 assert_eq "the workload has all its pods' requests" 8 \
   "$(api "/api/v1/workloads?namespace=$NS" | jq ".[] | select(.name==\"$NS/Deployment/api\") | .requests")"
+
+sleep 2  # the next metric tick is stored
+assert_eq "the held samples were named: no series under the cgroup path" 0 \
+  "$(api /api/v1/metrics/series | jq "[.[] | select(.name | contains(\"$UID_LATE\"))] | length")"
+assert_ge "held samples named after the wait" 1 "$(api /api/v1/status | jq '.metric_samples.named_after_wait')"
+assert_ge "the container's series under its name" 1 \
+  "$(api "/api/v1/metrics?entity=container&name=$NS/late-5c6d7-l/late&metric=memory_working_set_bytes&step=10" | jq length)"
+SINCE=$(($(date +%s) - 600))
+tcp() {  # tcp POD METRIC PEER: the count since SINCE
+  api "/api/v1/metrics?entity=pod&name=$NS/$1&metric=$2&label=$3&from=$SINCE&step=60" | jq '[.[].value] | add'
+}
+assert_eq "web's connect failures to the closed port of api-new" 3 "$(tcp web-5c6d7-w tcp_connect_failures $IP_NEW:$CLOSED)"
+assert_eq "refused" 3 "$(tcp web-5c6d7-w tcp_connect_refused $IP_NEW:$CLOSED)"
+assert_eq "web's connects to api-new's port" 4 "$(tcp web-5c6d7-w tcp_connects $IP_NEW:$PORT)"
+assert_eq "api-new accepted web's 4 connections" 4 "$(tcp api-5c6d7-new tcp_accepts $IP_WEB)"
+assert_eq "api-new received web's reset" 1 "$(tcp api-5c6d7-new tcp_resets_received $IP_WEB)"
 
 kill -INT $RUN_PID
 wait $RUN_PID || true

@@ -9,7 +9,8 @@
 #     cgroup's own cpuacct.usage;
 #   - hog: a 64 MiB memory limit; a child process allocates past it and is
 #     OOM-killed while the container's main process keeps running; the event
-#     must name the pod, container and process within 5 s, oom_kills = 1;
+#     must name the pod, container and process within 5 s, oom_kills = 1,
+#     and the pod's state (/api/v1/pods) count it;
 #   - the burner pod connecting to a closed port shows TCP connect failures.
 # Node memory and CPU are checked against /proc.
 source "$(dirname "$0")/lib.sh"
@@ -201,6 +202,8 @@ for entity in pod/$NS/hog-0 container/$NS/hog-0/hog workload/$NS/StatefulSet/hog
   assert_eq "oom_kills of the $entity" 1 \
     "$(api "/api/v1/metrics?entity=${entity%%/*}&name=${entity#*/}&metric=oom_kills&from=$MINUTE&step=60" | jq '[.[].value] | add')"
 done
+assert_eq "the pod's state: one OOM kill in the window, no restart" "1 0" \
+  "$(api "/api/v1/pods?workload=$NS/StatefulSet/hog" | jq -r '.[0] | "\(.oom_kills_in_window) \(.restarts_in_window)"')"
 assert_eq "memory_limit_bytes of the container" 67108864 \
   "$(api "/api/v1/metrics?entity=container&name=$NS/hog-0/hog&metric=memory_limit_bytes&step=10" | jq '.[-1].value | floor')"
 log "burner pod connects 3 times to a closed port"

@@ -12,11 +12,15 @@ void TcpHealth::add(const TcpOwner& owner, const TcpEvent& e) {
       ++dropped_;
       return;
     }
-    it = series_.emplace(key, Counts{.owner = owner}).first;
+    it = series_.emplace(key, Counts{.owner = owner, .incoming = e.incoming}).first;
   }
   Counts& c = it->second;
   c.touched = true;
   switch (e.kind) {
+    case TcpEventKind::Accepted:
+      ++c.accepts;
+      ++c.active;
+      break;
     case TcpEventKind::Connected:
       ++c.connects;
       c.connect_ns_sum += e.value;
@@ -56,7 +60,9 @@ void TcpHealth::flush(uint64_t now_ns, std::vector<MetricSample>& out) {
       s.pod_uid = c.owner.pod_uid;
       out.push_back(std::move(s));
     };
-    if (c.touched) {
+    if (c.touched && c.incoming) {
+      emit("tcp_accepts", static_cast<double>(c.accepts));
+    } else if (c.touched) {
       emit("tcp_connects", static_cast<double>(c.connects));
       emit("tcp_connect_failures", static_cast<double>(c.failures));
       if (c.refused) emit("tcp_connect_refused", static_cast<double>(c.refused));
@@ -64,6 +70,8 @@ void TcpHealth::flush(uint64_t now_ns, std::vector<MetricSample>& out) {
       if (c.connects)
         emit("tcp_connect_time_seconds",
              static_cast<double>(c.connect_ns_sum) / static_cast<double>(c.connects) / 1e9);
+    }
+    if (c.touched) {
       if (c.retransmits) emit("tcp_retransmits", static_cast<double>(c.retransmits));
       if (c.resets_sent) emit("tcp_resets_sent", static_cast<double>(c.resets_sent));
       if (c.resets_received) emit("tcp_resets_received", static_cast<double>(c.resets_received));
@@ -74,7 +82,7 @@ void TcpHealth::flush(uint64_t now_ns, std::vector<MetricSample>& out) {
       continue;
     }
     int64_t active = c.active;
-    c = Counts{.owner = c.owner};
+    c = Counts{.owner = c.owner, .incoming = c.incoming};
     c.active = active;
     ++it;
   }

@@ -1,6 +1,8 @@
 // TCP health per (local pod or process, remote peer), summed from the
 // kernel's TCP events (tcp_tracer.h) between two metric ticks and turned
-// into the tcp_* metrics of the catalog (core/metric.h). Bounded: at most
+// into the tcp_* metrics of the catalog (core/metric.h). Outgoing series
+// are keyed by the server "ip:port", incoming ones (accepted connections)
+// by the client "ip". Bounded: at most
 // kMaxSeries owners x peers; events for new ones beyond it are counted and
 // dropped.
 #pragma once
@@ -36,7 +38,8 @@ class TcpHealth {
  private:
   struct Counts {
     TcpOwner owner;
-    uint64_t connects = 0, failures = 0, refused = 0, timeouts = 0;
+    bool incoming = false;  // the owner accepts from this peer (it listens)
+    uint64_t accepts = 0, connects = 0, failures = 0, refused = 0, timeouts = 0;
     uint64_t connect_ns_sum = 0;
     uint64_t retransmits = 0, resets_sent = 0, resets_received = 0;
     int64_t active = 0;

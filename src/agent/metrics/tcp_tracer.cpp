@@ -51,7 +51,7 @@ int TcpTracer::on_event(void* ctx, void* data, size_t size) {
   if (size < sizeof(loupe_tcp_event)) return 0;
   loupe_tcp_event e;
   std::memcpy(&e, data, sizeof e);
-  if (e.kind < LOUPE_TCP_CONNECTED || e.kind > LOUPE_TCP_RESET_RECEIVED) return 0;
+  if (e.kind < LOUPE_TCP_CONNECTED || e.kind > LOUPE_TCP_ACCEPTED) return 0;
   TcpEvent out;
   out.kind = static_cast<TcpEventKind>(e.kind);
   out.pid = e.tgid;
@@ -63,6 +63,8 @@ int TcpTracer::on_event(void* ctx, void* data, size_t size) {
   peer.port = e.dport;
   std::memcpy(peer.addr, e.daddr, sizeof peer.addr);
   out.peer = format_address(peer);
+  out.incoming = e.incoming != 0;
+  if (out.incoming) out.peer.erase(out.peer.rfind(':'));  // the client's ephemeral port
   self->handler_(out);
   return 0;
 }

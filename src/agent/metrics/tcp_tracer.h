@@ -19,6 +19,7 @@ enum class TcpEventKind : uint8_t {
   Retransmit,
   ResetSent,
   ResetReceived,
+  Accepted,
 };
 
 struct TcpEvent {
@@ -26,8 +27,12 @@ struct TcpEvent {
   uint32_t pid = 0;        // the process that connected; 0 when unknown
   uint64_t cgroup_id = 0;  // its memory (else v2) cgroup's inode
   std::string command;
-  std::string peer;    // "10.0.0.1:80", "[2001:db8::1]:443"
-  uint64_t value = 0;  // Connected: connect time ns; ConnectFailed: errno
+  // Outgoing: the server, "10.0.0.1:80", "[2001:db8::1]:443". Incoming (an
+  // accepted connection): the client's address alone, "10.0.0.7" (its port
+  // is ephemeral: one series per client, not per connection).
+  std::string peer;
+  uint64_t value = 0;     // Connected: connect time ns; ConnectFailed: errno
+  bool incoming = false;  // the owner accepted the connection (it listens)
 };
 
 class TcpTracer {

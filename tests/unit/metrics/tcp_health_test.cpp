@@ -58,6 +58,35 @@ TEST(TcpHealth, CountsPerOwnerAndPeerAndKeepsActiveConnections) {
   EXPECT_EQ(out[0].value, 1);
 }
 
+// A server's accepted connections: counted per client address, with the
+// resets and retransmits on them, and no connect counts.
+TEST(TcpHealth, AcceptedConnectionsCountForTheListener) {
+  TcpHealth h;
+  TcpOwner server{"pod", "/kubepods/pod2", "uid-2"};
+  auto in = [](TcpEventKind kind) {
+    TcpEvent e = event(kind, "10.0.0.7");
+    e.incoming = true;
+    return e;
+  };
+  h.add(server, in(TcpEventKind::Accepted));
+  h.add(server, in(TcpEventKind::Accepted));
+  h.add(server, in(TcpEventKind::ResetReceived));
+  h.add(server, in(TcpEventKind::Closed));
+  std::vector<MetricSample> out;
+  h.flush(1, out);
+  auto m = by_key(out);
+  EXPECT_EQ(m["/kubepods/pod2 10.0.0.7 tcp_accepts"], 2);
+  EXPECT_EQ(m["/kubepods/pod2 10.0.0.7 tcp_resets_received"], 1);
+  EXPECT_EQ(m["/kubepods/pod2 10.0.0.7 tcp_active_connections"], 1);
+  EXPECT_FALSE(m.contains("/kubepods/pod2 10.0.0.7 tcp_connects"));
+  EXPECT_FALSE(m.contains("/kubepods/pod2 10.0.0.7 tcp_connect_failures"));
+  out.clear();
+  h.add(server, in(TcpEventKind::Accepted));
+  h.flush(2, out);
+  EXPECT_EQ(by_key(out)["/kubepods/pod2 10.0.0.7 tcp_accepts"], 1)
+      << "still an incoming series after a flush";
+}
+
 TEST(TcpHealth, BoundedSeries) {
   TcpHealth h;
   TcpOwner owner{"process", "scanner", ""};
