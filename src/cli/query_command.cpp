@@ -183,8 +183,9 @@ std::string bytes(const json& v) {
 std::string cores(const json& v) { return v.is_number() ? fmt("%g", v.get<double>()) : "-"; }
 
 void print_workloads(const json& body) {
-  Table t({"WORKLOAD", "READY", "PODS", "RESTARTS", "IMAGES", "REQS", "RATE/S", "ERR%", "P95_MS"},
-          {false, true, true, true, false, true, true, true, true});
+  Table t({"WORKLOAD", "READY", "PODS", "RESTARTS", "OOM", "IMAGES", "REQS", "RATE/S", "ERR%",
+           "P95_MS"},
+          {false, true, true, true, true, false, true, true, true, true});
   for (const auto& w : body) {
     std::string ready = "-";
     if (w.value("desired_replicas", json()).is_number())
@@ -196,17 +197,18 @@ void print_workloads(const json& body) {
     // Restarts over the window, then since the pods started.
     std::string restarts = std::to_string(integer(w, "restarts_in_window")) + " (" +
                            std::to_string(integer(w, "restarts")) + ")";
-    t.add({str(w, "name"), ready, std::to_string(integer(w, "pods")), restarts, or_dash(images),
-           num(w["requests"]), fmt("%.2f", w["rate_per_s"].get<double>()),
+    t.add({str(w, "name"), ready, std::to_string(integer(w, "pods")), restarts,
+           std::to_string(integer(w, "oom_kills_in_window")), or_dash(images), num(w["requests"]),
+           fmt("%.2f", w["rate_per_s"].get<double>()),
            fmt("%.1f%%", w["error_rate"].get<double>() * 100), ms(w["p95_ms"])});
   }
   t.print();
 }
 
 void print_pods(const json& body) {
-  Table t({"POD", "WORKLOAD", "PHASE", "READY", "NODE", "IP", "QOS", "AGE", "RESTARTS",
+  Table t({"POD", "WORKLOAD", "PHASE", "READY", "NODE", "IP", "QOS", "AGE", "RESTARTS", "OOM",
            "LAST TERMINATION", "REQS", "P95_MS"},
-          {false, false, false, true, false, false, false, true, true, false, true, true});
+          {false, false, false, true, false, false, false, true, true, true, false, true, true});
   for (const auto& p : body) {
     size_t ready = 0, total = 0;
     std::string last;
@@ -224,8 +226,9 @@ void print_pods(const json& body) {
            known ? or_dash(str(p, "phase")) : "(gone)",
            known ? std::to_string(ready) + "/" + std::to_string(total) : "-",
            or_dash(str(p, "node")), or_dash(str(p, "ip")), or_dash(str(p, "qos_class")),
-           age(integer(p, "age_s")), std::to_string(integer(p, "restarts")), or_dash(last),
-           num(p["requests"]), ms(p["p95_ms"])});
+           age(integer(p, "age_s")), std::to_string(integer(p, "restarts")),
+           std::to_string(integer(p, "oom_kills_in_window")), or_dash(last), num(p["requests"]),
+           ms(p["p95_ms"])});
   }
   t.print();
 }

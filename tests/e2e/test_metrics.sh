@@ -204,6 +204,8 @@ for entity in pod/$NS/hog-0 container/$NS/hog-0/hog workload/$NS/StatefulSet/hog
 done
 assert_eq "the pod's state: one OOM kill in the window, no restart" "1 0" \
   "$(api "/api/v1/pods?workload=$NS/StatefulSet/hog" | jq -r '.[0] | "\(.oom_kills_in_window) \(.restarts_in_window)"')"
+out=$("$LOUPE" query pods --server "$API" --token-file "$WORK/loupe.token" --workload $NS/StatefulSet/hog)
+grep -qE "^$NS/hog-0 .* 0 +1 +- " <<< "$out" && pass "loupe query pods: 0 restarts, 1 OOM kill" || fail "query pods: $out"
 assert_eq "memory_limit_bytes of the container" 67108864 \
   "$(api "/api/v1/metrics?entity=container&name=$NS/hog-0/hog&metric=memory_limit_bytes&step=10" | jq '.[-1].value | floor')"
 log "burner pod connects 3 times to a closed port"
