@@ -27,9 +27,10 @@ rules:
 YAML
 
 # --insecure: no token (the browser tests read the API directly), yet the
-# collector's snapshot is taken.
+# collector's snapshot is taken. Metrics every 2 s: node rates (two samples
+# apart) exist by the time the Metrics page is tested.
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --ui-dir "$LOUPE_SRC/ui/dist" --insecure \
-  --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s > "$WORK/run.out" 2> "$WORK/run.err" &
+  --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s --metrics-interval 2s > "$WORK/run.out" 2> "$WORK/run.err" &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q "Loupe is running" "$WORK/run.out" && break; sleep 0.1; done
 

@@ -237,8 +237,19 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(await page.locator('[data-testid=pods-table] tbody tr').count(), pods.length);
     const row = page.locator(`[data-testid=pods-table] tbody tr[data-key="${oom.namespace}/${oom.pod}"]`);
     assert.match(await row.locator('[data-col=last-termination]').innerText(), /OOMKilled exit 137/);
-    // Resource metrics when the server has them, else a note with requests and limits.
-    await page.locator('[data-testid=metric-charts], [data-testid=metrics-unavailable]').first().waitFor();
+    assert.equal((await row.locator('[data-col=oom-kills]').innerText()).trim(), String(oom.oom_kills_in_window ?? 0));
+    // Resource metrics when the server has them (CPU against requests and
+    // limits, memory, throttling, OOM kills, TCP health), else a note with
+    // requests and limits.
+    if ((await api('metrics/catalog')).status === 200) {
+      for (const c of ['cpu', 'memory', 'throttling', 'oom', 'tcp']) await page.locator(`[data-testid=metric-${c}]`).waitFor();
+      // The resource charts share the latency chart's time axis.
+      const xs = await page.locator('[data-testid=metric-cpu]').getAttribute('data-points');
+      if (await page.locator('[data-testid=workload-latency-chart]').count())
+        assert.equal(await page.locator('[data-testid=workload-latency-chart]').getAttribute('data-points'), xs);
+    } else {
+      await page.locator('[data-testid=metrics-unavailable]').waitFor();
+    }
   });
 
   it('the nodes page shows each node with its conditions', async () => {
@@ -256,6 +267,53 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     if ((await api('metrics/catalog')).status === 200) {
       await page.locator('[data-testid=node-charts] canvas').first().waitFor();
       assert.equal(await page.locator('[data-testid=node-charts]').count(), Math.min(nodes.length, 8));
+    }
+  });
+
+  it("the metrics page charts an entity's metrics from the catalog on the page's time axis", async () => {
+    if ((await api('metrics/catalog')).status !== 200) {
+      console.log('# skipped: this server has no /api/v1/metrics');
+      return;
+    }
+    const nodeSeries = asArray((await api('metrics/series?entity=node')).body, 'series');
+    const nodeNames = [...new Set(nodeSeries.map((s) => s.name))];
+    assert.ok(nodeNames.length > 0, 'no node series: is the agent sampling (--metrics-interval)?');
+    // The sidebar entry is a page now, not "planned".
+    await goto('/?range=15m', /\/api\/v1\/services\?/);
+    const series = apiResp(/\/api\/v1\/metrics\/series\?/);
+    const memory = apiResp(/\/api\/v1\/metrics\?.*metric=node_memory_available_bytes/);
+    await page.click('a[data-nav=metrics]');
+    await page.waitForURL(/\/metrics\?/);
+    await series;
+    const points = asArray(await (await memory).json(), 'points');
+    assert.ok(points.length > 0, 'the API has no node_memory_available_bytes points in 15 min');
+    // The node picked is one the API has; the default charts are drawn.
+    assert.ok(nodeNames.includes(await page.locator('select[name=name]').inputValue()));
+    assert.deepEqual((await page.locator('select[name=name] option').allInnerTexts()).sort(), nodeNames.sort());
+    const chart = page.locator('[data-testid=metric-chart][data-metric=node_memory_available_bytes]');
+    await chart.locator('canvas').first().waitFor();
+    assert.equal(Number(await chart.getAttribute('data-values')), points.length, 'every point of the API on the chart');
+    assert.equal(await page.locator('[data-testid=metric-chart][data-metric=node_cpu_usage_cores]').count(), 1);
+    // Ticking a metric adds its chart and keeps the choice in the URL.
+    const load5 = apiResp(/\/api\/v1\/metrics\?.*metric=node_load5/);
+    await page.check('input[data-metric=node_load5]');
+    await load5;
+    await page.waitForURL(/metric=[^&]*node_load5/);
+    await page.locator('[data-testid=metric-chart][data-metric=node_load5]').waitFor();
+    // A labelled metric split per label: one request per label.
+    await page.check('input[data-metric=node_cpu_cores]');
+    const perMode = apiResp(/\/api\/v1\/metrics\?.*metric=node_cpu_cores.*label=/);
+    await page.selectOption('select[name=split-node_cpu_cores]', '*');
+    assert.ok(new URL((await perMode).url()).searchParams.get('label'), 'a mode asked for');
+    await page.locator('[data-testid=metric-chart][data-metric=node_cpu_cores] canvas').first().waitFor();
+    // Another entity: its names come from its own series.
+    const procSeries = apiResp(/\/api\/v1\/metrics\/series\?.*entity=process/);
+    await page.selectOption('select[name=entity]', 'process');
+    const procs = [...new Set(asArray(await (await procSeries).json(), 'series').map((s) => s.name))];
+    await page.waitForURL(/entity=process/);
+    if (procs.length > 0) {
+      await page.waitForFunction((n) => document.querySelectorAll('select[name=name] option').length === n, procs.length);
+      await page.locator('[data-testid=metric-chart]').first().waitFor();
     }
   });
 

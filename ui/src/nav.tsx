@@ -1,6 +1,6 @@
 // Every page is declared here, once: the sidebar and the router both read this
-// list. To add Logs, Metrics, Alerts or Flame graphs, write the page
-// component and replace `planned: true` with `page`.
+// list. To add a planned page, write the page component and replace
+// `planned: true` with `page`.
 import type { ComponentType } from 'react';
 import { Overview } from './pages/Overview';
 import { ServicePage } from './pages/Service';
@@ -12,6 +12,7 @@ import { WorkloadPage } from './pages/Workload';
 import { NodesPage } from './pages/Nodes';
 import { EventsPage } from './pages/Events';
 import { AlertsPage } from './pages/Alerts';
+import { MetricsPage } from './pages/Metrics';
 
 export interface RouteParams {
   [k: string]: string;
@@ -39,10 +40,10 @@ export const NAV: NavEntry[] = [
   { key: 'workloads', label: 'Workloads', path: '/workloads', icon: '▤', page: WorkloadsPage },
   { key: 'workload', label: 'Workload', path: '/workloads/:name', icon: '', page: WorkloadPage, hidden: true, parent: 'workloads' },
   { key: 'nodes', label: 'Nodes', path: '/nodes', icon: '▣', page: NodesPage },
+  { key: 'metrics', label: 'Metrics', path: '/metrics', icon: '∿', page: MetricsPage },
   { key: 'events', label: 'Events', path: '/events', icon: '⚑', page: EventsPage },
   { key: 'status', label: 'Status', path: '/status', icon: '◉', page: StatusPage },
   { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', planned: true },
-  { key: 'metrics', label: 'Metrics', path: '/metrics', icon: '∿', planned: true },
   { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', page: AlertsPage },
   { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', planned: true },
 ];

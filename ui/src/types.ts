@@ -98,6 +98,8 @@ export interface WorkloadStats extends RedStats {
   ready_pods?: number;
   restarts?: number;
   restarts_in_window?: number;
+  /** The kernel's OOM kills in its pods in the range (processes, not restarts). */
+  oom_kills_in_window?: number;
   images?: string[];
   traffic?: boolean;
 }
@@ -135,6 +137,9 @@ export interface PodState extends RedStats {
   qos_class?: string;
   age_s?: number;
   restarts?: number;
+  restarts_in_window?: number;
+  /** The kernel's OOM kills in the pod in the range, also of processes whose container kept running. */
+  oom_kills_in_window?: number;
   containers?: ContainerState[];
 }
 
@@ -185,6 +190,8 @@ export interface MetricInfo {
   help?: string;
   /** Entities the metric exists for: a list, or comma-separated text. */
   entities?: string[] | string;
+  /** What the series' label is ("mode", "mount", "peer"...), when it has one. */
+  label?: string;
 }
 
 export interface MetricPoint {

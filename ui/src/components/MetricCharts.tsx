@@ -32,7 +32,7 @@ export function onAxis(xs: number[], pts: { t: number; value?: number | null; va
   });
 }
 
-const WANTED = ['cpu_usage_cores', 'memory_working_set_bytes', 'memory_limit_bytes', 'cpu_throttled_ratio', 'oom_kills', 'tcp_connect_failures', 'tcp_retransmits'] as const;
+const WANTED = ['cpu_usage_cores', 'memory_working_set_bytes', 'memory_limit_bytes', 'cpu_throttled_ratio', 'oom_kills', 'tcp_connect_failures', 'tcp_retransmits', 'tcp_resets_received'] as const;
 type Wanted = (typeof WANTED)[number];
 
 const line = (v: number | null, n: number) => Array.from({ length: n }, () => v);
@@ -64,6 +64,7 @@ export function MetricCharts({ entity, name, axis, requests, limits }: { entity:
     oom_kills: useSeries(catalog, entity, name, 'oom_kills', axis),
     tcp_connect_failures: useSeries(catalog, entity, name, 'tcp_connect_failures', axis),
     tcp_retransmits: useSeries(catalog, entity, name, 'tcp_retransmits', axis),
+    tcp_resets_received: useSeries(catalog, entity, name, 'tcp_resets_received', axis),
   };
   const n = axis.xs.length;
   const charts = useMemo(() => {
@@ -86,7 +87,8 @@ export function MetricCharts({ entity, name, axis, requests, limits }: { entity:
     const tcp: Series[] = [];
     if (m.tcp_connect_failures.known) tcp.push({ label: 'connect failures', color: '#dc2626', values: m.tcp_connect_failures.values });
     if (m.tcp_retransmits.known) tcp.push({ label: 'retransmits', color: '#d97706', values: m.tcp_retransmits.values });
-    if (tcp.length) out.push({ key: 'tcp', title: 'TCP health', series: tcp, fmt: fmtCount });
+    if (m.tcp_resets_received.known) tcp.push({ label: 'resets received', color: '#6b5bd2', values: m.tcp_resets_received.values });
+    if (tcp.length) out.push({ key: 'tcp', title: 'TCP health (outgoing and accepted connections)', series: tcp, fmt: fmtCount });
     return out;
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [n, requests.cpu, requests.memory, limits.cpu, limits.memory, ...WANTED.map((k) => m[k].values), ...WANTED.map((k) => m[k].known)]);

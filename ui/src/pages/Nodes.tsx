@@ -7,6 +7,7 @@ import { bucketAxis, useCatalog, useSeries, type Axis } from '../components/Metr
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtBytes, isNum } from '../format';
+import { Link, useHref } from '../router';
 import { stepFor, useTimeRange } from '../timerange';
 import { fmtCores, Pill } from '../k8s';
 import type { NodeState } from '../types';
@@ -58,10 +59,11 @@ function NodeCharts({ n, axis }: { n: NodeState; axis: Axis }) {
       ],
     };
   }, [axis.xs, cpu.values, total.values, avail.values, n.allocatable?.cpu_cores, n.allocatable?.memory_bytes]);
+  const metricsHref = useHref('/metrics', { entity: 'node', name: n.name });
   if (!cpu.known) return null;
   return (
     <div className="grid2" data-testid="node-charts" data-node={n.name}>
-      <Card title={`${n.name}: CPU (cores)`}>
+      <Card title={`${n.name}: CPU (cores)`} actions={<Link href={metricsHref}>all metrics →</Link>}>
         <TimeChart xs={axis.xs} series={series.cpu} yFormat={fmtCores} height={130} />
       </Card>
       <Card title={`${n.name}: memory`}>

@@ -66,6 +66,7 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
     return { lat, thr, any: p95.pts.length > 0 };
   }, [axis.xs, p50.pts, p95.pts, p99.pts, step]);
 
+  const metricsHref = useHref('/metrics', { entity: 'workload', name });
   const req = { cpu: sumAmounts(pods, 'requests', 'cpu_cores'), memory: sumAmounts(pods, 'requests', 'memory_bytes') };
   const lim = { cpu: sumAmounts(pods, 'limits', 'cpu_cores'), memory: sumAmounts(pods, 'limits', 'memory_bytes') };
 
@@ -86,6 +87,13 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
     { key: 'containers', label: 'Containers', render: (p) => <ContainerStates containers={p.containers} /> },
     { key: 'restarts', label: 'Restarts', numeric: true, render: (p) => <span data-col="restarts" className={(p.restarts ?? 0) > 0 ? 'warn' : ''}>{p.restarts ?? 0}</span>, sort: (p) => p.restarts },
     { key: 'last', label: 'Last termination', render: (p) => <span data-col="last-termination"><LastTermination containers={p.containers} /></span> },
+    {
+      key: 'oom',
+      label: 'OOM kills',
+      numeric: true,
+      render: (p) => <span data-col="oom-kills" title="processes the kernel's OOM killer ended in this pod in the time range, also when the container kept running" className={(p.oom_kills_in_window ?? 0) > 0 ? 'bad' : ''}>{p.oom_kills_in_window ?? 0}</span>,
+      sort: (p) => p.oom_kills_in_window,
+    },
     { key: 'node', label: 'Node', render: (p) => p.node || '–', sort: (p) => p.node },
     { key: 'ip', label: 'IP', render: (p) => <span className="mono">{p.ip || '–'}</span> },
     { key: 'qos', label: 'QoS', render: (p) => p.qos_class || '–', sort: (p) => p.qos_class },
@@ -121,6 +129,12 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
             <span>
               <b className={(w.restarts_in_window ?? 0) > 0 ? 'bad' : ''}>{w.restarts_in_window ?? 0}</b> restarts in range
             </span>
+            <span>
+              <b className={(w.oom_kills_in_window ?? 0) > 0 ? 'bad' : ''}>{w.oom_kills_in_window ?? 0}</b> OOM kills in range
+            </span>
+            <Link href={metricsHref} data-testid="workload-metrics-link">
+              all metrics →
+            </Link>
             {w.traffic && (
               <>
                 <span>
