@@ -13,8 +13,9 @@
 #  - Metrics of a pod sampled before the API knows it: held, then stored
 #    under the pod's name (docs/metrics.md, "Entities").
 #  - TCP health pod to pod: web's connects to a closed port of api-new are
-#    web's connect failures; api-new's accepts from web, and the RST web
-#    resets a connection with, count for api-new.
+#    web's connect failures, to a port api-new drops SYNs to retransmits
+#    and a failure; web's connect time; api-new's accepts from web, and the
+#    RST web resets a connection with, count for api-new.
 source "$(dirname "$0")/lib.sh"
 require_root
 for tool in ip jq curl openssl python3; do
@@ -204,6 +205,13 @@ s = socket.create_connection(('$IP_NEW', $PORT)); time.sleep(0.2)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()") ||
   fail "resetting client"
 
+# A port api-new drops SYNs to: web's connect is retransmitted, then gives up.
+DROPPED=$(free_port)
+ip netns exec lpn-$TAG iptables -A INPUT -p tcp --dport $DROPPED -j DROP
+(in_pod $UID_WEB $CID_WEB lpw-$TAG python3 -c "import socket
+try: socket.create_connection(('$IP_NEW', $DROPPED), timeout=1.5)
+except OSError: pass")
+
 log "metrics of a pod sampled before the API knows it"
 UID_LATE=$(new_uid) CID_LATE=$(new_cid)
 pod_cgroup $UID_LATE $CID_LATE
@@ -246,6 +254,11 @@ tcp() {  # tcp POD METRIC PEER: the count since SINCE
 assert_eq "web's connect failures to the closed port of api-new" 3 "$(tcp web-5c6d7-w tcp_connect_failures $IP_NEW:$CLOSED)"
 assert_eq "refused" 3 "$(tcp web-5c6d7-w tcp_connect_refused $IP_NEW:$CLOSED)"
 assert_eq "web's connects to api-new's port" 4 "$(tcp web-5c6d7-w tcp_connects $IP_NEW:$PORT)"
+assert_ge "web's SYNs to the dropping port retransmitted" 1 "$(tcp web-5c6d7-w tcp_retransmits $IP_NEW:$DROPPED)"
+assert_eq "and the connect counted as failed" 1 "$(tcp web-5c6d7-w tcp_connect_failures $IP_NEW:$DROPPED)"
+CONNECT_S=$(api "/api/v1/metrics?entity=pod&name=$NS/web-5c6d7-w&metric=tcp_connect_time_seconds&label=$IP_NEW:$PORT&from=$SINCE&step=60" | jq '.[0].value')
+awk -v s="$CONNECT_S" 'BEGIN { exit !(s > 0 && s < 0.5) }' && pass "connect time to api-new ${CONNECT_S}s" ||
+  fail "connect time $CONNECT_S"
 assert_eq "api-new accepted web's 4 connections" 4 "$(tcp api-5c6d7-new tcp_accepts $IP_WEB)"
 assert_eq "api-new received web's reset" 1 "$(tcp api-5c6d7-new tcp_resets_received $IP_WEB)"
 
