@@ -149,19 +149,19 @@ std::optional<PodNames> pod_names(const k8s::MetadataStore& meta, const std::str
 
 }  // namespace
 
-bool ClusterModel::enrich(MetricSample& s) const {
-  if (s.pod_uid.empty() && s.container_id.empty()) return true;
-  if (!active_) return false;
+ClusterModel::SampleNaming ClusterModel::enrich(MetricSample& s) const {
+  if (s.pod_uid.empty() && s.container_id.empty()) return SampleNaming::Named;
+  if (!active_) return SampleNaming::PodUnknown;
   std::optional<PodNames> names = pod_names(meta_, s.pod_uid, s.container_id);
-  if (!names) return false;
+  if (!names) return SampleNaming::PodUnknown;
   s.workload = names->workload;
   if (s.entity != "container") {
     s.name = names->namespace_ + "/" + names->pod;
-    return true;
+    return SampleNaming::Named;
   }
-  if (names->container.empty()) return false;  // the pod is known, its container not yet
+  if (names->container.empty()) return SampleNaming::ContainerUnknown;
   s.name = names->namespace_ + "/" + names->pod + "/" + names->container;
-  return true;
+  return SampleNaming::Named;
 }
 
 ClusterEvent ClusterModel::to_event(const OomKill& kill) const {

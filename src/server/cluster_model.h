@@ -42,10 +42,13 @@ class ClusterModel {
   // Names a kubepods sample's pod or container ("namespace/pod",
   // "namespace/pod/container") and fills its workload; a sample of a pod
   // the model does not know keeps the agent's name (the cgroup path).
-  // True when it is named for good: not a kubepods sample, or its pod (and
-  // for a container sample its container) is known. server/metric_hold.h
-  // holds the others a few seconds.
-  bool enrich(MetricSample& s) const;
+  // server/metric_hold.h holds the samples not named yet a few seconds.
+  enum class SampleNaming {
+    Named,             // for good: not a kubepods sample, or its pod (container) is known
+    ContainerUnknown,  // a container sample of a known pod whose container id is not
+    PodUnknown,
+  };
+  SampleNaming enrich(MetricSample& s) const;
   ClusterEvent to_event(const OomKill& kill) const;
 
   bool active() const { return active_.load(); }

@@ -10,9 +10,18 @@ MetricHold::MetricHold(const ClusterModel& model, Sink sink, MetricHoldOptions o
       opts_(opts),
       clock_(clock ? std::move(clock) : Clock(loupe::now_unix_ns)) {}
 
-bool MetricHold::due(const MetricSample& s, uint64_t arrived_ns, uint64_t now_ns,
+bool MetricHold::due(Naming naming, const MetricSample& s, uint64_t arrived_ns, uint64_t now_ns,
                      uint64_t as_of_ns) const {
-  return as_of_ns >= s.time_ns + opts_.settle_ns || now_ns >= arrived_ns + opts_.max_wait_ns;
+  switch (naming) {
+    case Naming::Named:
+      return true;
+    case Naming::ContainerUnknown:  // no status names it: a sandbox (pause) container
+      if (as_of_ns >= s.time_ns + opts_.settle_ns) return true;
+      break;
+    case Naming::PodUnknown:  // the kubelet made its cgroup: the pod's object is on its way
+      break;
+  }
+  return now_ns >= arrived_ns + opts_.max_wait_ns;
 }
 
 void MetricHold::submit(std::vector<MetricSample> samples) {
@@ -26,7 +35,7 @@ void MetricHold::submit(std::vector<MetricSample> samples) {
     batch = ++batches_;
     for (MetricSample& s : samples) {
       // A bare host has no model that could name them later.
-      if (model_.enrich(s) || !active || due(s, now, now, as_of))
+      if (!active || due(model_.enrich(s), s, now, now, as_of))
         out.push_back(std::move(s));
       else
         held_.push_back({std::move(s), now, batch});
@@ -57,11 +66,12 @@ void MetricHold::release_due() {
     // One pass over all held samples (few: only those of pods not yet
     // known); a sample whose pod became known leaves before its due time.
     for (auto it = held_.begin(); it != held_.end();) {
-      bool named = model_.enrich(it->sample);
-      if (!named && !due(it->sample, it->arrived_ns, now, as_of)) {
+      Naming naming = model_.enrich(it->sample);
+      if (!due(naming, it->sample, it->arrived_ns, now, as_of)) {
         ++it;
         continue;
       }
+      bool named = naming == Naming::Named;
       ++(named ? stats_.named : stats_.unnamed);
       out.push_back(std::move(it->sample));
       it = held_.erase(it);
@@ -76,7 +86,7 @@ void MetricHold::flush() {
   {
     std::lock_guard lock(mu_);
     for (Held& h : held_) {
-      ++(model_.enrich(h.sample) ? stats_.named : stats_.unnamed);
+      ++(model_.enrich(h.sample) == Naming::Named ? stats_.named : stats_.unnamed);
       out.push_back(std::move(h.sample));
     }
     held_.clear();

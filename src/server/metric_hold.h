@@ -6,13 +6,16 @@
 // server; stored under the cgroup path, those samples would stay out of the
 // pod's and workload's series for good.
 //
-// Samples the model can name pass at once (nearly all of them). The others
-// wait until the model knows their pod and container, or is current to
-// their time + settle (the pod is not coming), or max_wait passed (a
-// collector that stopped sending); then they are stored with what is
-// known. No thread: release_due() runs on every submit and after every
-// collector payload, the two moments something can change. Nothing is held
-// on a bare host (no collector).
+// Samples the model can name pass at once (nearly all of them). A sample
+// of a pod the model does not know waits until the model names it, or
+// max_wait passed (the kubelet made the pod's cgroup, so its object is on
+// its way; max_wait covers a collector that stopped sending). A container
+// sample of a known pod whose container id no status lists yet waits less:
+// once the model is current to its time + settle, it is a sandbox (pause)
+// container that no status will ever name. Samples leaving unnamed are
+// stored with what is known (the cgroup path). No thread: release_due()
+// runs on every submit and after every collector payload, the two moments
+// something can change. Nothing is held on a bare host (no collector).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +30,7 @@
 namespace loupe::server {
 
 struct MetricHoldOptions {
-  uint64_t settle_ns = 2'000'000'000;    // model current to sample time + this
+  uint64_t settle_ns = 2'000'000'000;    // an unnamed container: model current to its time + this
   uint64_t max_wait_ns = 6'000'000'000;  // then stored with what is known
   size_t max_samples = 100'000;          // beyond: the oldest are stored at once
 };
@@ -35,7 +38,7 @@ struct MetricHoldOptions {
 struct MetricHoldStats {
   uint64_t held = 0;        // waiting now
   uint64_t named = 0;       // released once the model named them
-  uint64_t unnamed = 0;     // released unnamed: the model caught up without them, or max_wait
+  uint64_t unnamed = 0;     // released unnamed: a sandbox container, or max_wait
   uint64_t overflowed = 0;  // released early because too many were held
 };
 
@@ -63,7 +66,9 @@ class MetricHold {
     uint64_t arrived_ns;
     uint64_t batch;  // which submit() it came with
   };
-  bool due(const MetricSample& s, uint64_t arrived_ns, uint64_t now_ns, uint64_t as_of_ns) const;
+  using Naming = ClusterModel::SampleNaming;
+  bool due(Naming naming, const MetricSample& s, uint64_t arrived_ns, uint64_t now_ns,
+           uint64_t as_of_ns) const;
 
   const ClusterModel& model_;
   Sink sink_;

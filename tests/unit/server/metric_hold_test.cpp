@@ -111,14 +111,29 @@ TEST(MetricHold, APodTheModelNeverLearnsIsStoredByItsPathAfterMaxWait) {
   EXPECT_EQ(f.hold.stats().unnamed, 1u);
 }
 
-TEST(MetricHold, AModelCurrentPastTheSampleReleasesIt) {
+// The model current past a sample says nothing about an unknown pod (its
+// cgroup exists, its object is coming), but a container of a known pod
+// that no status names by then is a sandbox (pause) container.
+TEST(MetricHold, AModelCurrentPastTheSampleReleasesOnlyUnnamedContainersOfKnownPods) {
   Fixture f;
   f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
   f.hold.submit({sample("pod", f.now)});
-  // A heartbeat 3 s later: the model is current past the settle margin.
-  f.model.ingest(payload("changes", json::array()), f.now + 3 * kSec);
+  f.model.ingest(payload("changes", json::array()), f.now + 3 * kSec);  // a heartbeat
   f.hold.release_due();
-  EXPECT_EQ(f.out.size(), 1u);
+  EXPECT_TRUE(f.out.empty()) << "an unknown pod waits for max_wait";
+  f.model.ingest(payload("changes", pod_change(f.now, false)), f.now + 3 * kSec);
+  f.hold.release_due();
+  ASSERT_EQ(f.names(), std::vector<std::string>{"shop/api-new"});
+  MetricSample pause = sample("container", f.now + 3 * kSec);
+  pause.container_id = std::string(64, 'p');
+  f.hold.submit({pause});
+  EXPECT_EQ(f.out.size(), 1u) << "held: the model is not current past it yet";
+  f.model.ingest(payload("changes", json::array()), f.now + 6 * kSec);
+  f.hold.release_due();
+  ASSERT_EQ(f.out.size(), 2u);
+  EXPECT_EQ(f.out[1].name, pause.name) << "stored under its cgroup path";
+  EXPECT_EQ(f.out[1].workload, "shop/Deployment/api");
+  EXPECT_EQ(f.hold.stats().unnamed, 1u);
 }
 
 TEST(MetricHold, AFailedStoreKeepsNoneOfTheBatch) {
