@@ -42,6 +42,12 @@ class NullStore : public store::Store {
   std::vector<store::MetricSeriesInfo> metric_series(const store::MetricSeriesQuery&) override {
     return {};
   }
+  uint64_t write_logs(const std::vector<logs::Entry>&) override { return 0; }
+  std::vector<store::StoredLog> logs(const store::LogQuery&) override { return {}; }
+  std::vector<store::LogHistogramPoint> log_histogram(const store::LogQuery&, uint64_t) override {
+    return {};
+  }
+  uint64_t count_logs(const store::LogQuery&) override { return 0; }
   uint64_t enforce_retention(uint64_t) override { return 0; }
 };
 

@@ -11,9 +11,11 @@
 #include "agent/metrics/metrics_shipper.h"
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
+#include "cli/log_flags.h"
 #include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "k8s/ingest_client.h"
 
 namespace loupe::cli {
 namespace {
@@ -21,6 +23,7 @@ namespace {
 struct AgentFlags {
   CaptureFlags capture;
   MetricsFlags metrics;
+  LogFlags logs;
   std::string server;
   std::string node_name;
   std::string token_file;
@@ -85,14 +88,18 @@ int run_agent(const AgentFlags& f) {
   uint64_t spool_max = size_flag("--spool-max", f.spool_max, true);
   k8s::ServerEndpoint server{f.server, read_token(f.token_file), f.ca_file};
   std::atomic<const Agent*> live_agent{nullptr};
+  std::atomic<const logs::LogCollector*> live_logs{nullptr};
   ExporterOptions opts{.server = server,
                        .node = node,
                        .spool_dir = spool_max ? f.spool_dir : std::string(),
                        .spool_max_bytes = spool_max,
                        .memory_max_bytes = size_flag("--queue-max", f.queue_max, false),
-                       .capture_stats = [&live_agent]() -> nlohmann::json {
+                       .capture_stats = [&live_agent, &live_logs]() -> nlohmann::json {
                          const Agent* a = live_agent.load();
-                         return a ? capture_stats(*a) : nlohmann::json::object();
+                         nlohmann::json s = a ? capture_stats(*a) : nlohmann::json::object();
+                         if (const logs::LogCollector* l = live_logs.load())
+                           s["logs"] = l->status();
+                         return s;
                        }};
   std::unique_ptr<Exporter> exporter;
   try {
@@ -113,14 +120,30 @@ int run_agent(const AgentFlags& f) {
     for (Record& r : batch) r.node = node;
     exporter->push(batch);
   });
+  std::unique_ptr<logs::LogCollector> log_collector;
+  try {
+    log_collector = start_log_collector(
+        f.logs, node, [&server](std::vector<logs::Entry>& batch, std::string& error) {
+          nlohmann::json entries = nlohmann::json::array();
+          for (const logs::Entry& e : batch) entries.push_back(logs::to_json(e));
+          return k8s::post_json(server, "/api/v1/logs/ingest", {{"entries", entries}}, &error);
+        });
+  } catch (const std::exception& e) {
+    std::cerr << "loupe agent: " << e.what()
+              << " (remove it to read the log files from their start)\n";
+    return kFailure;
+  }
   install_stop_signals();
   agent.start();
   if (sampler) sampler->start();
   live_agent = &agent;
+  live_logs = log_collector.get();
   std::cerr << "loupe agent: node " << node << ", sending to " << f.server
             << (spool_max ? ", spool " + f.spool_dir : std::string(", no spool")) << "\n";
   wait_for_stop();
   if (sampler) sampler->stop();
+  live_logs = nullptr;
+  if (log_collector) log_collector->stop();
   agent.stop();
   exporter->stop();
   print_report(exporter->stats(), capture_stats(agent), f.output == "json");
@@ -159,6 +182,8 @@ void register_agent(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json"}));
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
+  add_log_flags(*cmd, flags->logs, {"/var/log/pods/*/*/*.log"},
+                "/var/lib/loupe/log-checkpoints.json");
   cmd->callback([flags, &exit_code] { exit_code = run_agent(*flags); });
 }
 

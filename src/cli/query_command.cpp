@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/serve_flags.h"
+#include "cli/signals.h"
 #include "core/time_format.h"
 
 namespace loupe::cli {
@@ -29,6 +30,8 @@ struct QueryFlags {
   std::string workload;                     // pods
   std::string namespace_, object, reason;   // events
   std::string entity, name, metric, label;  // metrics
+  std::string pod, container, level, text;  // logs
+  bool follow = false;                      // logs
   int limit = 20;
   double q = 0.95;
   int step = 60;
@@ -250,6 +253,80 @@ void print_nodes(const json& body) {
   t.print();
 }
 
+// One log entry as a line: time, level, where, text (a multiline entry's
+// lines follow, as written).
+void print_log(const json& e, bool as_json) {
+  if (as_json) {
+    std::cout << e.dump() << std::endl;
+    return;
+  }
+  std::string where = e.value("namespace", "");
+  for (const char* key : {"pod", "container"})
+    if (e.contains(key)) where += (where.empty() ? "" : "/") + e[key].get<std::string>();
+  if (where.empty()) where = e.value("file", "-");
+  std::string level = e.value("level", "-");
+  std::transform(level.begin(), level.end(), level.begin(), ::toupper);
+  std::cout << time_of(e["time_ns"]) << "  " << level << "  " << where << "  "
+            << e["text"].get<std::string>() << std::endl;
+}
+
+// `loupe query logs`: entries newest first (the API's order); --follow
+// prints the window's entries oldest first, then new ones as they arrive.
+void run_logs(const QueryFlags& f, int& exit_code) {
+  exit_code = kOk;
+  httplib::Params p;
+  if (!window(f, p, exit_code)) return;
+  auto put = [&p](const char* key, const std::string& v) {
+    if (!v.empty()) p.emplace(key, v);
+  };
+  put("namespace", f.namespace_);
+  put("workload", f.workload);
+  put("pod", f.pod);
+  put("container", f.container);
+  put("level", f.level);
+  put("q", f.text);
+  if (!f.follow) {
+    p.emplace("limit", std::to_string(f.limit));
+    auto body = fetch(f, "/api/v1/logs", p, exit_code);
+    if (!body) return;
+    if (f.json) {
+      std::cout << body->dump(2) << "\n";
+      return;
+    }
+    for (const auto& e : (*body)["entries"]) print_log(e, false);
+    if ((*body)["entries"].empty()) std::cout << "(nothing in this window)\n";
+    return;
+  }
+  install_stop_signals();
+  p.emplace("limit", "10000");
+  uint64_t last_ns = 0;
+  std::vector<int64_t> ids_at_last;  // printed entries at last_ns (several can share it)
+  while (!stop_requested()) {
+    if (last_ns) {
+      p.erase("from");
+      p.erase("to");
+      p.emplace("from", format_rfc3339_ns(last_ns));
+      p.emplace("to", std::to_string(now_unix_ns() / 1'000'000'000ULL + 2));
+    }
+    auto body = fetch(f, "/api/v1/logs", p, exit_code);
+    if (!body) return;
+    const json& entries = (*body)["entries"];
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      uint64_t t = (*it)["time_ns"];
+      int64_t id = (*it)["id"];
+      if (t < last_ns) continue;
+      if (t == last_ns &&
+          std::find(ids_at_last.begin(), ids_at_last.end(), id) != ids_at_last.end())
+        continue;
+      if (t > last_ns) ids_at_last.clear();
+      last_ns = t;
+      ids_at_last.push_back(id);
+      print_log(*it, f.json);
+    }
+    wait_for_stop(std::chrono::seconds(1));
+  }
+}
+
 void run(const QueryFlags& f, const std::string& what, int& exit_code) {
   exit_code = kOk;
   httplib::Params p;
@@ -364,21 +441,23 @@ void register_query(CLI::App& app, int& exit_code) {
     const char* name;
     const char* help;
   };
-  for (Sub s : {Sub{"services", "Services seen, with request rate, errors and latency"},
-                Sub{"endpoints", "Endpoints (method + route / operation) per service"},
-                Sub{"requests", "Recent individual requests, newest first"},
-                Sub{"latency", "A latency quantile over time, one point per step"},
-                Sub{"workloads",
-                    "Kubernetes workloads, with or without traffic: replicas, "
-                    "pods, restarts, images, RED"},
-                Sub{"pods",
-                    "Kubernetes pods: phase, readiness, node, restarts, last "
-                    "termination, RED"},
-                Sub{"nodes", "Kubernetes nodes: conditions, allocatable CPU/memory, versions"},
-                Sub{"events", "Kubernetes events: OOMKilled, CrashLoopBackOff, restarts..."},
-                Sub{"metrics",
-                    "A resource metric of a node, pod, workload, container or process "
-                    "over time (docs/metrics.md)"}}) {
+  for (Sub s :
+       {Sub{"services", "Services seen, with request rate, errors and latency"},
+        Sub{"endpoints", "Endpoints (method + route / operation) per service"},
+        Sub{"requests", "Recent individual requests, newest first"},
+        Sub{"latency", "A latency quantile over time, one point per step"},
+        Sub{"workloads",
+            "Kubernetes workloads, with or without traffic: replicas, "
+            "pods, restarts, images, RED"},
+        Sub{"pods",
+            "Kubernetes pods: phase, readiness, node, restarts, last "
+            "termination, RED"},
+        Sub{"nodes", "Kubernetes nodes: conditions, allocatable CPU/memory, versions"},
+        Sub{"events", "Kubernetes events: OOMKilled, CrashLoopBackOff, restarts..."},
+        Sub{"metrics",
+            "A resource metric of a node, pod, workload, container or process "
+            "over time (docs/metrics.md)"},
+        Sub{"logs", "Log entries, newest first, or --follow to tail them (docs/logs.md)"}}) {
     std::string name = s.name;
     CLI::App* sub = cmd->add_subcommand(name, s.help);
     common(sub);
@@ -388,15 +467,24 @@ void register_query(CLI::App& app, int& exit_code) {
     }
     if (name == "requests" || name == "latency")
       sub->add_option("--route", f->route, "Only this route (e.g. /users/{id})");
-    if (name == "pods")
+    if (name == "pods" || name == "logs")
       sub->add_option("--workload", f->workload, "Only this workload (e.g. shop/Deployment/api)");
-    if (name == "pods" || name == "workloads" || name == "events")
+    if (name == "pods" || name == "workloads" || name == "events" || name == "logs")
       sub->add_option("--namespace", f->namespace_, "Only this namespace");
     if (name == "events") {
       sub->add_option("--object", f->object, "Only this object (pod or node name)");
       sub->add_option("--reason", f->reason, "Only this reason (e.g. OOMKilled)");
     }
-    if (name == "requests" || name == "events")
+    if (name == "logs") {
+      sub->add_option("--pod", f->pod, "Only this pod");
+      sub->add_option("--container", f->container, "Only this container");
+      sub->add_option("--level", f->level, "Only these levels (e.g. error or error,warn)");
+      sub->add_option("--q", f->text,
+                      "Only entries holding every word of this text (full-text search)");
+      sub->add_flag("-f,--follow", f->follow,
+                    "Keep printing new entries as they arrive (Ctrl-C to stop)");
+    }
+    if (name == "requests" || name == "events" || name == "logs")
       sub->add_option("--limit", f->limit, "At most this many")
           ->check(CLI::Range(1, 10000))
           ->capture_default_str();
@@ -418,6 +506,10 @@ void register_query(CLI::App& app, int& exit_code) {
       sub->add_option("--step", f->step, "Seconds per point (a multiple of 10)")
           ->check(CLI::PositiveNumber)
           ->capture_default_str();
+    }
+    if (name == "logs") {
+      sub->callback([f, &exit_code] { run_logs(*f, exit_code); });
+      continue;
     }
     sub->callback([f, name, &exit_code] { run(*f, name, exit_code); });
   }

@@ -6,6 +6,7 @@
 
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
+#include "cli/log_flags.h"
 #include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
@@ -18,6 +19,7 @@ struct RunFlags {
   CaptureFlags capture;
   ServeFlags serve;
   MetricsFlags metrics;
+  LogFlags logs;
 };
 
 std::string host_name() {
@@ -32,11 +34,14 @@ int run_all_in_one(const RunFlags& f) {
                  "(run with sudo)\n";
   std::unique_ptr<Agent> agent;
   std::unique_ptr<metrics::MetricsSampler> sampler;
-  ServerParts server = open_server(f.serve, RemoteIngest::WithTokenOnly, [&agent, &sampler] {
-    nlohmann::json status = agent->status();
-    status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
-    return status;
-  });
+  std::unique_ptr<logs::LogCollector> log_collector;
+  ServerParts server =
+      open_server(f.serve, RemoteIngest::WithTokenOnly, [&agent, &sampler, &log_collector] {
+        nlohmann::json status = agent->status();
+        status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
+        status["logs"] = log_collector ? log_collector->status() : nlohmann::json(nullptr);
+        return status;
+      });
   if (auto options = metrics_options(f.metrics, host_name()))
     sampler = std::make_unique<metrics::MetricsSampler>(
         *options, [&server](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
@@ -59,12 +64,34 @@ int run_all_in_one(const RunFlags& f) {
   server.start();
   agent->start();
   if (sampler) sampler->start();
+  LogFlags log_flags = f.logs;
+  if (log_flags.checkpoint.empty())
+    log_flags.checkpoint = f.serve.data_dir + "/log-checkpoints.json";
+  try {
+    log_collector = start_log_collector(
+        log_flags, host_name(), [&server](std::vector<logs::Entry>& batch, std::string& error) {
+          try {
+            server.api->ingest_logs(std::move(batch));
+            return true;
+          } catch (const std::exception& e) {
+            error = e.what();
+            return false;
+          }
+        });
+  } catch (const std::exception& e) {
+    std::cerr << "loupe run: " << e.what()
+              << " (remove it to read the log files from their start)\n";
+    agent->stop();
+    server.stop();
+    return kFailure;
+  }
   std::cerr << "loupe run: capturing every request on this host; storing in " << f.serve.data_dir
             << " (retention " << f.serve.retention << ")\n";
   std::cout << "Loupe is running: open " << server.api->url() << "  (Ctrl-C to stop)" << std::endl;
   wait_for_stop();
   std::cerr << "loupe run: stopping\n";
   if (sampler) sampler->stop();
+  if (log_collector) log_collector->stop();
   agent->stop();
   server.stop();
   auto s = server.queue->stats();
@@ -83,6 +110,7 @@ void register_run(CLI::App& app, int& exit_code) {
                   "the UI and API clients must send (none: only on a loopback --listen)");
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
+  add_log_flags(*cmd, flags->logs, {}, "");
   cmd->callback([flags, &exit_code] { exit_code = run_all_in_one(*flags); });
 }
 

@@ -17,6 +17,13 @@ constexpr const char* kDropKeys[] = {"memory_full", "spool_full", "corrupt_spool
 constexpr const char* kCaptureKeys[] = {"events_seen", "ring_buffer_drops", "payloads_truncated",
                                         "records", "parse_errors"};
 constexpr const char* kLossKeys[] = {"undetected", "parse_error", "resync"};
+// The log collector's (agent/logs/log_collector.h), under capture.logs.
+constexpr const char* kLogKeys[] = {"files_followed",    "bytes_per_second",   "bytes_read",
+                                    "entries",           "entries_sent",       "waiting_entries",
+                                    "delivery_failures", "rotations",          "truncations",
+                                    "resumed",           "rotated_while_down", "lost_while_down",
+                                    "lines_cut",         "entries_truncated",  "invalid_utf8",
+                                    "open_errors",       "skipped_file_limit", "checkpoint_errors"};
 constexpr size_t kMaxNodeName = 253;  // a DNS name, like a Kubernetes node name
 
 template <size_t N>
@@ -50,6 +57,8 @@ void AgentStatsBoard::update(const json& report, uint64_t now_ns) {
   if (capture.is_object())
     e.capture["lost_connections"] =
         numbers(capture.value("lost_connections", json::object()), kLossKeys);
+  if (capture.is_object() && capture.contains("logs"))
+    e.capture["logs"] = numbers(capture["logs"], kLogKeys);
   e.received_ns = now_ns;
   std::lock_guard lock(mu_);
   if (!nodes_.contains(node) && nodes_.size() >= kMaxNodes) {

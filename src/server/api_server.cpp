@@ -182,6 +182,7 @@ void ApiServer::routes() {
   k8s_routes();
   metric_routes();
   agent_routes();
+  log_routes();
   alert_routes();
   prometheus_routes();
 

@@ -99,6 +99,11 @@ class ApiServer {
   // agents; `loupe run` calls it from its sampler. Throws store::StoreError.
   void ingest_metrics(std::vector<MetricSample> samples, const std::vector<OomKill>& kills);
 
+  // Names and stores log entries (repeats skipped); /api/v1/logs/ingest
+  // does this for remote agents, `loupe run` for its own log collector.
+  // Returns the entries stored. Throws store::StoreError.
+  uint64_t ingest_logs(std::vector<logs::Entry> entries);
+
  private:
   void routes();
   // POST /api/v1/ingest: answers once the batch is durable (stored, or held
@@ -109,6 +114,7 @@ class ApiServer {
   void k8s_routes();
   void metric_routes();
   void agent_routes();
+  void log_routes();
   void alert_routes();
   void prometheus_routes();
   // Stores held metric samples that are due (all: every one, at stop);

@@ -164,6 +164,22 @@ ClusterModel::SampleNaming ClusterModel::enrich(MetricSample& s) const {
   return SampleNaming::Named;
 }
 
+void ClusterModel::enrich(std::vector<logs::Entry>& entries) const {
+  if (!active_) return;
+  // A batch comes in runs of one file: look each pod up once.
+  const logs::Entry* prev = nullptr;
+  std::optional<PodNames> names;
+  for (logs::Entry& e : entries) {
+    if (e.pod_uid.empty()) continue;
+    if (!prev || prev->pod_uid != e.pod_uid) names = pod_names(meta_, e.pod_uid, "");
+    prev = &e;
+    if (!names) continue;
+    e.namespace_ = names->namespace_;
+    e.pod = names->pod;
+    e.workload = names->workload;
+  }
+}
+
 ClusterEvent ClusterModel::to_event(const OomKill& kill) const {
   std::optional<PodNames> names;
   if (active_) names = pod_names(meta_, kill.pod_uid, kill.container_id);

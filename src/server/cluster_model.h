@@ -19,6 +19,7 @@
 #include "core/oom_kill.h"
 #include "core/record.h"
 #include "k8s/metadata_store.h"
+#include "logs/log_entry.h"
 #include "store/store.h"
 
 namespace loupe::server {
@@ -50,6 +51,8 @@ class ClusterModel {
   };
   SampleNaming enrich(MetricSample& s) const;
   ClusterEvent to_event(const OomKill& kill) const;
+  // Fills the workload (and names) of log entries from their pod uid.
+  void enrich(std::vector<logs::Entry>& entries) const;
 
   bool active() const { return active_.load(); }
   // Up to when the model is known to be current: when the last payload

@@ -4,6 +4,7 @@
 
 #include "core/record_json.h"
 #include "core/record_limits.h"
+#include "core/utf8.h"
 
 namespace loupe::server {
 namespace {
@@ -109,6 +110,27 @@ MetricIngest decode_metric_ingest(std::string_view body) {
   if (!j.is_object()) throw ParamError("body", "body must be a JSON object");
   return {decode_array<MetricSample>(j, "samples", metric_sample_from_json),
           decode_array<OomKill>(j, "oom_kills", oom_kill_from_json)};
+}
+
+std::vector<logs::Entry> decode_log_ingest(std::string_view body, size_t max_entries) {
+  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw ParamError("body", "body is not valid JSON");
+  if (!j.is_object()) throw ParamError("body", "body must be a JSON object");
+  if (auto it = j.find("entries"); it != j.end() && it->is_array() && it->size() > max_entries) {
+    throw BatchTooLarge(max_entries);
+  }
+  auto entries = decode_array<logs::Entry>(j, "entries", logs::entry_from_json);
+  constexpr size_t kMaxName = 1024;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    logs::Entry& e = entries[i];
+    if (e.source.empty())
+      throw ParamError("entries[" + std::to_string(i) + "]", "an entry needs a source");
+    utf8::make_valid(e.text, logs::kMaxEntryBytes);
+    for (std::string* f : {&e.source, &e.file, &e.node, &e.namespace_, &e.pod, &e.container,
+                           &e.workload, &e.pod_uid})
+      utf8::make_valid(*f, kMaxName);
+  }
+  return entries;
 }
 
 }  // namespace loupe::server

@@ -16,6 +16,7 @@
 #include "core/metric.h"
 #include "core/oom_kill.h"
 #include "core/record.h"
+#include "logs/log_entry.h"
 #include "server/api_params.h"
 #include "store/store.h"
 
@@ -66,5 +67,11 @@ struct MetricIngest {
   std::vector<OomKill> oom_kills;
 };
 MetricIngest decode_metric_ingest(std::string_view body);
+
+// POST /api/v1/logs/ingest: {"entries": [logs::Entry...]}, at most
+// max_entries. Text is made valid UTF-8 within logs::kMaxEntryBytes and the
+// names within 1 KiB; an entry without a source is refused (ParamError
+// naming it), as it could not be told apart from a repeat.
+std::vector<logs::Entry> decode_log_ingest(std::string_view body, size_t max_entries);
 
 }  // namespace loupe::server

@@ -18,6 +18,7 @@
 #include "store/cardinality_cap.h"
 #include "store/ingest_ledger.h"
 #include "store/k8s_tables.h"
+#include "store/log_tables.h"
 #include "store/loss_rows.h"
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
@@ -116,6 +117,10 @@ class SqliteStore : public Store {
   void write_metrics(const std::vector<MetricSample>& samples) override;
   std::vector<MetricPoint> metrics(const MetricQuery& q) override;
   std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) override;
+  uint64_t write_logs(const std::vector<logs::Entry>& entries) override;
+  std::vector<StoredLog> logs(const LogQuery& q) override;
+  std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) override;
+  uint64_t count_logs(const LogQuery& q) override;
 
  private:
   // A read connection borrowed from the pool for one query.
@@ -159,6 +164,7 @@ class SqliteStore : public Store {
   K8sTables k8s_;
   MetricTables metrics_;
   IngestLedger ledger_;
+  LogTables log_tables_;
   CardinalityCap routes_per_service_, services_per_host_;
   uint64_t next_sweep_ns_ = 0;
 
@@ -167,6 +173,7 @@ class SqliteStore : public Store {
 
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> metric_samples_skipped_{0};
+  std::atomic<uint64_t> logs_stored_{0};
 };
 
 SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
@@ -199,6 +206,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   k8s_ = K8sTables(wdb_);
   metrics_ = MetricTables(wdb_);
   ledger_ = IngestLedger(wdb_);
+  log_tables_ = LogTables(wdb_);
 
   std::string placeholders = "?";
   for (const char* c = kInsertColumns; *c; ++c)
@@ -219,6 +227,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   load_writer_state();
   Stmt count(wdb_, "SELECT count(*) FROM requests");
   if (count.step()) records_ = static_cast<uint64_t>(count.i64(0));
+  logs_stored_ = LogTables::total(wdb_);
 }
 
 void SqliteStore::load_writer_state() {
@@ -589,6 +598,7 @@ StoreStats SqliteStore::stats() {
   StoreStats st;
   st.records_stored = records_.load();
   st.metric_samples_skipped = metric_samples_skipped_.load();
+  st.logs_stored = logs_stored_.load();
   std::error_code ec;
   for (const char* suffix : {"", "-wal"}) {
     auto size = std::filesystem::file_size(path_ + suffix, ec);
@@ -609,6 +619,8 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   if (now_ns > kBatchKeyKeepNs) ledger_.forget_before(now_ns - kBatchKeyKeepNs);
   if (options_.retention_ns == 0 || now_ns <= options_.retention_ns) return 0;
   uint64_t cutoff = now_ns - options_.retention_ns;
+  uint64_t logs_deleted = log_tables_.delete_before(cutoff);
+  logs_stored_ -= std::min<uint64_t>(logs_deleted, logs_stored_.load());
   Stmt del(wdb_, "DELETE FROM requests WHERE id < ?");
   del.bind(1, time_key(cutoff));
   del.run();
@@ -723,6 +735,38 @@ std::vector<MetricPoint> SqliteStore::metrics(const MetricQuery& q) {
 std::vector<MetricSeriesInfo> SqliteStore::metric_series(const MetricSeriesQuery& q) {
   auto rd = reader();
   return MetricTables::series(rd.db(), q);
+}
+
+uint64_t SqliteStore::write_logs(const std::vector<logs::Entry>& entries) {
+  if (entries.empty()) return 0;
+  std::lock_guard lock(write_mu_);
+  wdb_.exec("BEGIN");
+  uint64_t stored = 0;
+  try {
+    stored = log_tables_.write(entries);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    log_tables_.rolled_back();
+    throw;
+  }
+  logs_stored_ += stored;
+  return stored;
+}
+
+std::vector<StoredLog> SqliteStore::logs(const LogQuery& q) {
+  auto rd = reader();
+  return LogTables::query(rd.db(), q);
+}
+
+std::vector<LogHistogramPoint> SqliteStore::log_histogram(const LogQuery& q, uint64_t step_s) {
+  auto rd = reader();
+  return LogTables::histogram(rd.db(), q, step_s);
+}
+
+uint64_t SqliteStore::count_logs(const LogQuery& q) {
+  auto rd = reader();
+  return LogTables::count(rd.db(), q);
 }
 
 }  // namespace

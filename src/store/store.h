@@ -8,6 +8,7 @@
 // long windows read thousands of rows, not millions.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "core/metric.h"
 #include "core/record.h"
 #include "store/sketch.h"
+#include "logs/log_entry.h"
 
 namespace loupe::store {
 
@@ -211,10 +213,36 @@ struct IngestBookkeeping {
   std::vector<uint64_t> released;  // held batches whose records are in this write
 };
 
+// Log entries (docs/logs.md, "Storage"): every filter set must match.
+struct LogQuery {
+  std::optional<std::string> node, namespace_, workload, pod, container;
+  std::vector<logs::Level> levels;  // any of these; all levels when empty
+  // Full-text search: every word must occur in the entry (a word ending in
+  // '*' matches as a prefix); empty: no text filter.
+  std::string text;
+  TimeRange range;
+  size_t limit = 100;
+  // Paging, newest first: only entries older than this position (the
+  // `cursor` of the last entry of the previous page).
+  std::optional<std::pair<uint64_t, int64_t>> before;  // (time_ns, id)
+};
+
+struct StoredLog {
+  int64_t id = 0;
+  logs::Entry entry;
+};
+
+struct LogHistogramPoint {
+  uint64_t t = 0;  // bucket start, unix seconds
+  // Entries per level, indexed by logs::Level (0: no level).
+  std::array<uint64_t, 7> counts{};
+};
+
 struct StoreStats {
   uint64_t records_stored = 0;
   uint64_t store_size_bytes = 0;
   uint64_t metric_samples_skipped = 0;
+  uint64_t logs_stored = 0;
 };
 
 class Store {
@@ -263,6 +291,16 @@ class Store {
   virtual void write_metrics(const std::vector<MetricSample>& samples) = 0;
   virtual std::vector<MetricPoint> metrics(const MetricQuery& q) = 0;  // oldest first
   virtual std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) = 0;
+
+  // Log entries (one transaction; may run on any thread). An entry whose
+  // (node, source, offset) is stored already is skipped: agents send again
+  // what they could not see acknowledged. Returns the entries stored.
+  virtual uint64_t write_logs(const std::vector<logs::Entry>& entries) = 0;
+  virtual std::vector<StoredLog> logs(const LogQuery& q) = 0;  // newest first
+  // Entries per level per `step_s` bucket of q.range (q.limit, q.before ignored).
+  virtual std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) = 0;
+  // How many entries match (q.limit, q.before ignored), e.g. for log alerts.
+  virtual uint64_t count_logs(const LogQuery& q) = 0;
 
   // Deletes everything that started before now_ns - retention, and (at
   // most hourly) the names and services no stored row uses any more.

@@ -87,6 +87,12 @@ class GatedStore : public store::Store {
   std::vector<store::LatencyPoint> latency(const store::LatencyQuery&) override { return {}; }
   std::vector<store::StoredRequest> requests(const store::RequestQuery&) override { return {}; }
   store::StoreStats stats() override { return {}; }
+  uint64_t write_logs(const std::vector<logs::Entry>&) override { return 0; }
+  std::vector<store::StoredLog> logs(const store::LogQuery&) override { return {}; }
+  std::vector<store::LogHistogramPoint> log_histogram(const store::LogQuery&, uint64_t) override {
+    return {};
+  }
+  uint64_t count_logs(const store::LogQuery&) override { return 0; }
   uint64_t enforce_retention(uint64_t) override { return 0; }
   std::vector<store::MapEdge> map(const store::TimeRange&) override { return {}; }
   std::vector<store::WorkloadSummary> workloads(const store::TimeRange&) override { return {}; }

@@ -1,0 +1,150 @@
+// Log routes of the API (docs/api.md, docs/logs.md): the agents' log
+// ingest, entries newest first with a cursor, and counts by level over time.
+#include <charconv>
+
+#include "core/time_format.h"
+#include "server/api_handler.h"
+#include "server/api_server.h"
+#include "server/ingest_decode.h"
+
+namespace loupe::server {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxIngestEntries = 50'000;
+constexpr size_t kMaxHistogramPoints = 2'000;
+
+// "error,warn" -> levels; a word that is no level is a 400.
+std::vector<logs::Level> get_levels(const Params& p) {
+  std::vector<logs::Level> out;
+  auto v = get_string(p, "level");
+  if (!v) return out;
+  size_t at = 0;
+  while (at <= v->size()) {
+    size_t comma = v->find(',', at);
+    std::string word = v->substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    if (!word.empty()) {
+      logs::Level l = logs::level_from_string(word);
+      if (l == logs::Level::Unknown)
+        throw ParamError(
+            "level", "'" + word + "' is not a level: use trace, debug, info, warn, error or fatal");
+      out.push_back(l);
+    }
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+// The cursor of an entry: "<time_ns>-<id>".
+std::string cursor_of(const store::StoredLog& r) {
+  return std::to_string(r.entry.time_ns) + "-" + std::to_string(r.id);
+}
+
+std::optional<std::pair<uint64_t, int64_t>> get_cursor(const Params& p) {
+  auto v = get_string(p, "cursor");
+  if (!v) return std::nullopt;
+  size_t dash = v->find('-');
+  uint64_t t = 0;
+  int64_t id = 0;
+  bool ok = dash != std::string::npos &&
+            std::from_chars(v->data(), v->data() + dash, t).ec == std::errc() &&
+            std::from_chars(v->data() + dash + 1, v->data() + v->size(), id).ec == std::errc();
+  if (!ok) throw ParamError("cursor", "cursor must be a next_cursor value from an earlier answer");
+  return std::pair{t, id};
+}
+
+store::LogQuery get_log_query(const Params& p) {
+  store::LogQuery q;
+  q.node = get_string(p, "node");
+  q.namespace_ = get_string(p, "namespace");
+  q.workload = get_string(p, "workload");
+  q.pod = get_string(p, "pod");
+  q.container = get_string(p, "container");
+  q.levels = get_levels(p);
+  q.text = get_string(p, "q").value_or("");
+  q.range = get_range(p, now_unix_ns());
+  q.limit = get_limit(p);
+  q.before = get_cursor(p);
+  return q;
+}
+
+json entry_json(const store::StoredLog& r) {
+  json j = logs::to_json(r.entry);
+  j["id"] = r.id;
+  j["time"] = format_rfc3339_ns(r.entry.time_ns);
+  j["cursor"] = cursor_of(r);
+  return j;
+}
+
+// Seconds per bucket: `step` when given (1 s at least), else about 100
+// buckets over the range.
+uint64_t get_log_step(const Params& p, const store::TimeRange& range) {
+  uint64_t span_s = std::max<uint64_t>(1, (range.to_ns - range.from_ns) / 1'000'000'000ULL);
+  uint64_t step = std::max<uint64_t>(1, (span_s + 99) / 100);
+  if (auto v = get_string(p, "step")) {
+    auto d = parse_duration(*v);
+    uint64_t secs = 0;
+    if (d) {
+      secs = *d / 1'000'000'000ULL;
+    } else if (std::from_chars(v->data(), v->data() + v->size(), secs).ec != std::errc()) {
+      secs = 0;
+    }
+    if (secs == 0) throw ParamError("step", "step must be whole seconds (\"60\" or \"1m\")");
+    step = secs;
+  }
+  if (span_s / step > kMaxHistogramPoints)
+    throw ParamError(
+        "step", "step too small: more than " + std::to_string(kMaxHistogramPoints) + " buckets");
+  return step;
+}
+
+}  // namespace
+
+uint64_t ApiServer::ingest_logs(std::vector<logs::Entry> entries) {
+  cluster_->enrich(entries);
+  return store_.write_logs(entries);
+}
+
+void ApiServer::log_routes() {
+  auto& s = router_;
+
+  s.post("/api/v1/logs/ingest", json_handler([this](const http::Request& req, http::Response& res) {
+           // The HTTP layer has checked the token and undone Content-Encoding.
+           auto entries = decode_log_ingest(req.body, kMaxIngestEntries);
+           size_t n = entries.size();
+           uint64_t stored = ingest_logs(std::move(entries));
+           send_json(res, json{{"accepted", n}, {"stored", stored}});
+         }));
+
+  s.get("/api/v1/logs", json_handler([this](const http::Request& req, http::Response& res) {
+          store::LogQuery q = get_log_query(req.params);
+          auto rows = store_.logs(q);
+          json entries = json::array();
+          for (const auto& r : rows) entries.push_back(entry_json(r));
+          json next = rows.size() == q.limit && !rows.empty() ? json(cursor_of(rows.back()))
+                                                              : json(nullptr);
+          send_json(res, json{{"entries", entries}, {"next_cursor", next}});
+        }));
+
+  s.get("/api/v1/logs/histogram",
+        json_handler([this](const http::Request& req, http::Response& res) {
+          store::LogQuery q = get_log_query(req.params);
+          uint64_t step = get_log_step(req.params, q.range);
+          json points = json::array();
+          for (const auto& p : store_.log_histogram(q, step)) {
+            json counts = json::object();
+            for (size_t l = 0; l < p.counts.size(); ++l) {
+              if (p.counts[l] == 0) continue;
+              std::string_view name = logs::to_string(static_cast<logs::Level>(l));
+              counts[name.empty() ? "unknown" : std::string(name)] = p.counts[l];
+            }
+            points.push_back({{"t", p.t}, {"counts", counts}});
+          }
+          send_json(res, json{{"step_s", step}, {"points", points}});
+        }));
+}
+
+}  // namespace loupe::server

@@ -1,0 +1,251 @@
+#include "store/log_tables.h"
+
+#include <functional>
+
+namespace loupe::store {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS log_sources(
+  id INTEGER PRIMARY KEY, node TEXT NOT NULL, source TEXT NOT NULL, file TEXT NOT NULL,
+  namespace TEXT NOT NULL, pod TEXT NOT NULL, container TEXT NOT NULL, workload TEXT NOT NULL,
+  pod_uid TEXT NOT NULL,
+  UNIQUE(node, source));
+CREATE INDEX IF NOT EXISTS log_sources_pod ON log_sources(namespace, pod);
+CREATE INDEX IF NOT EXISTS log_sources_workload ON log_sources(workload);
+CREATE TABLE IF NOT EXISTS logs(
+  id INTEGER PRIMARY KEY, source INTEGER NOT NULL, pos INTEGER NOT NULL, time_ns INTEGER NOT NULL,
+  level INTEGER NOT NULL, stream INTEGER NOT NULL, truncated INTEGER NOT NULL,
+  UNIQUE(source, pos));
+CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ns);
+CREATE VIRTUAL TABLE IF NOT EXISTS logs_text USING fts5(text);
+)sql";
+
+int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
+
+// The WHERE clause of a LogQuery over `logs l JOIN log_sources s`, and the
+// values it binds, in order.
+struct Filter {
+  std::string sql;
+  std::vector<std::function<void(Stmt&, int)>> binds;
+
+  void add(const std::string& clause, std::function<void(Stmt&, int)> bind) {
+    sql += " AND " + clause;
+    binds.push_back(std::move(bind));
+  }
+  void bind(Stmt& s) const {
+    for (size_t i = 0; i < binds.size(); ++i) binds[i](s, static_cast<int>(i) + 1);
+  }
+};
+
+Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
+  Filter f;
+  f.sql = "l.time_ns >= ?";
+  f.binds.push_back([from = i64(q.range.from_ns)](Stmt& s, int i) { s.bind(i, from); });
+  f.add("l.time_ns < ?", [to = i64(q.range.to_ns)](Stmt& s, int i) { s.bind(i, to); });
+  auto text = [&f](const char* column, const std::optional<std::string>& v) {
+    if (v)
+      f.add(std::string(column) + " = ?",
+            [&v](Stmt& s, int i) { s.bind(i, std::string_view(*v)); });
+  };
+  text("s.node", q.node);
+  text("s.namespace", q.namespace_);
+  text("s.workload", q.workload);
+  text("s.pod", q.pod);
+  text("s.container", q.container);
+  if (!q.levels.empty()) {
+    std::string in;
+    for (logs::Level l : q.levels)
+      in += (in.empty() ? "" : ",") + std::to_string(static_cast<int>(l));
+    f.sql += " AND l.level IN (" + in + ")";
+  }
+  if (!fts.empty()) {
+    f.add("l.id IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?)",
+          [&fts](Stmt& s, int i) { s.bind(i, std::string_view(fts)); });
+  }
+  if (paging && q.before) {
+    auto [t, id] = *q.before;
+    f.sql += " AND (l.time_ns < ? OR (l.time_ns = ? AND l.id < ?))";
+    f.binds.push_back([t = i64(t)](Stmt& s, int i) { s.bind(i, t); });
+    f.binds.push_back([t = i64(t)](Stmt& s, int i) { s.bind(i, t); });
+    f.binds.push_back([id](Stmt& s, int i) { s.bind(i, id); });
+  }
+  return f;
+}
+
+}  // namespace
+
+LogTables::LogTables(Db& wdb) : db_(&wdb) {
+  wdb.exec(kSchema);
+  insert_source_ =
+      Stmt(wdb,
+           "INSERT OR IGNORE INTO log_sources(node, source, file, namespace, pod, container, "
+           "workload, pod_uid) VALUES(?,?,?,?,?,?,?,?)");
+  select_source_ = Stmt(wdb, "SELECT id, workload FROM log_sources WHERE node = ? AND source = ?");
+  update_workload_ = Stmt(wdb, "UPDATE log_sources SET workload = ? WHERE id = ?");
+  insert_log_ = Stmt(wdb,
+                     "INSERT OR IGNORE INTO logs(source, pos, time_ns, level, stream, truncated) "
+                     "VALUES(?,?,?,?,?,?)");
+  insert_text_ = Stmt(wdb, "INSERT INTO logs_text(rowid, text) VALUES(?,?)");
+}
+
+int64_t LogTables::source_id(const logs::Entry& e) {
+  std::string key = e.node + '\0' + e.source;
+  auto it = sources_.find(key);
+  if (it == sources_.end()) {
+    insert_source_.bind(1, std::string_view(e.node));
+    insert_source_.bind(2, std::string_view(e.source));
+    insert_source_.bind(3, std::string_view(e.file));
+    insert_source_.bind(4, std::string_view(e.namespace_));
+    insert_source_.bind(5, std::string_view(e.pod));
+    insert_source_.bind(6, std::string_view(e.container));
+    insert_source_.bind(7, std::string_view(e.workload));
+    insert_source_.bind(8, std::string_view(e.pod_uid));
+    insert_source_.run();
+    select_source_.bind(1, std::string_view(e.node));
+    select_source_.bind(2, std::string_view(e.source));
+    if (!select_source_.step()) throw StoreError("log source vanished while writing");
+    SourceRow row{select_source_.i64(0), select_source_.text(1)};
+    select_source_.reset();
+    it = sources_.emplace(std::move(key), std::move(row)).first;
+  }
+  // The workload is learnt once the cluster model knows the pod.
+  if (it->second.workload.empty() && !e.workload.empty()) {
+    update_workload_.bind(1, std::string_view(e.workload));
+    update_workload_.bind(2, it->second.id);
+    update_workload_.run();
+    it->second.workload = e.workload;
+  }
+  return it->second.id;
+}
+
+uint64_t LogTables::write(const std::vector<logs::Entry>& entries) {
+  uint64_t stored = 0;
+  for (const logs::Entry& e : entries) {
+    insert_log_.bind(1, source_id(e));
+    insert_log_.bind(2, i64(e.offset));
+    insert_log_.bind(3, i64(e.time_ns));
+    insert_log_.bind(4, int64_t{static_cast<uint8_t>(e.level)});
+    insert_log_.bind(5, int64_t{static_cast<uint8_t>(e.stream)});
+    insert_log_.bind(6, int64_t{e.truncated});
+    insert_log_.run();
+    if (sqlite3_changes(db_->get()) == 0) continue;  // stored before
+    insert_text_.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(db_->get())));
+    insert_text_.bind(2, std::string_view(e.text));
+    insert_text_.run();
+    ++stored;
+  }
+  return stored;
+}
+
+uint64_t LogTables::delete_before(uint64_t cutoff_ns) {
+  Stmt text(*db_, "DELETE FROM logs_text WHERE rowid IN (SELECT id FROM logs WHERE time_ns < ?)");
+  text.bind(1, i64(cutoff_ns));
+  text.run();
+  Stmt rows(*db_, "DELETE FROM logs WHERE time_ns < ?");
+  rows.bind(1, i64(cutoff_ns));
+  rows.run();
+  auto deleted = static_cast<uint64_t>(sqlite3_changes(db_->get()));
+  db_->exec(
+      "DELETE FROM log_sources WHERE NOT EXISTS (SELECT 1 FROM logs WHERE logs.source = "
+      "log_sources.id)");
+  sources_.clear();
+  return deleted;
+}
+
+std::string LogTables::fts_query(std::string_view text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+    std::string_view word = text.substr(start, i - start);
+    if (word.empty()) continue;
+    bool prefix = word.size() > 1 && word.ends_with('*');
+    if (prefix) word.remove_suffix(1);
+    if (!out.empty()) out += ' ';
+    out += '"';
+    for (char c : word) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    out += '"';
+    if (prefix) out += '*';
+  }
+  return out;
+}
+
+std::vector<StoredLog> LogTables::query(Db& db, const LogQuery& q) {
+  std::string fts = fts_query(q.text);
+  if (!q.text.empty() && fts.empty()) return {};
+  Filter f = filter_of(q, fts, true);
+  Stmt s(db,
+         "SELECT l.id, l.time_ns, l.level, l.stream, l.truncated, l.pos, t.text, s.node, s.source, "
+         "s.file, "
+         "s.namespace, s.pod, s.container, s.workload, s.pod_uid "
+         "FROM logs l JOIN log_sources s ON s.id = l.source JOIN logs_text t ON t.rowid = l.id "
+         "WHERE " +
+             f.sql + " ORDER BY l.time_ns DESC, l.id DESC LIMIT ?");
+  f.bind(s);
+  s.bind(static_cast<int>(f.binds.size()) + 1, static_cast<int64_t>(q.limit));
+  std::vector<StoredLog> out;
+  while (s.step()) {
+    StoredLog r;
+    r.id = s.i64(0);
+    logs::Entry& e = r.entry;
+    e.time_ns = static_cast<uint64_t>(s.i64(1));
+    e.level = static_cast<logs::Level>(std::min<int64_t>(s.i64(2), 6));
+    e.stream = static_cast<logs::Stream>(std::min<int64_t>(s.i64(3), 2));
+    e.truncated = s.i64(4) != 0;
+    e.offset = static_cast<uint64_t>(s.i64(5));
+    e.text = s.text(6);
+    e.node = s.text(7);
+    e.source = s.text(8);
+    e.file = s.text(9);
+    e.namespace_ = s.text(10);
+    e.pod = s.text(11);
+    e.container = s.text(12);
+    e.workload = s.text(13);
+    e.pod_uid = s.text(14);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<LogHistogramPoint> LogTables::histogram(Db& db, const LogQuery& q, uint64_t step_s) {
+  std::string fts = fts_query(q.text);
+  if (!q.text.empty() && fts.empty()) return {};
+  Filter f = filter_of(q, fts, false);
+  Stmt s(db,
+         "SELECT l.time_ns / ?, l.level, count(*) FROM logs l JOIN log_sources s ON s.id = "
+         "l.source WHERE " +
+             f.sql + " GROUP BY 1, 2 ORDER BY 1");
+  // The step binds first; the filter's values follow.
+  s.bind(1, i64(step_s * 1'000'000'000ULL));
+  for (size_t i = 0; i < f.binds.size(); ++i) f.binds[i](s, static_cast<int>(i) + 2);
+  std::vector<LogHistogramPoint> out;
+  while (s.step()) {
+    uint64_t t = static_cast<uint64_t>(s.i64(0)) * step_s;
+    if (out.empty() || out.back().t != t) out.push_back({t, {}});
+    out.back().counts[static_cast<size_t>(std::min<int64_t>(s.i64(1), 6))] +=
+        static_cast<uint64_t>(s.i64(2));
+  }
+  return out;
+}
+
+uint64_t LogTables::count(Db& db, const LogQuery& q) {
+  std::string fts = fts_query(q.text);
+  if (!q.text.empty() && fts.empty()) return 0;
+  Filter f = filter_of(q, fts, false);
+  Stmt s(db, "SELECT count(*) FROM logs l JOIN log_sources s ON s.id = l.source WHERE " + f.sql);
+  f.bind(s);
+  return s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+}
+
+uint64_t LogTables::total(Db& db) {
+  Stmt s(db, "SELECT count(*) FROM logs");
+  return s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+}
+
+}  // namespace loupe::store

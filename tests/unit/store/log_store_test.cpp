@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include "store/log_tables.h"
+#include "store/store.h"
+#include "temp_dir.h"
+
+namespace loupe::store {
+namespace {
+
+constexpr uint64_t kSec = 1'000'000'000ULL;
+constexpr uint64_t kT0 = 1'764'000'000ULL * kSec;
+
+logs::Entry entry(uint64_t t_ns, const std::string& text, logs::Level level = logs::Level::Info,
+                  const std::string& pod = "api-1", uint64_t offset = 0) {
+  logs::Entry e;
+  e.time_ns = t_ns;
+  e.text = text;
+  e.level = level;
+  e.stream = logs::Stream::Stdout;
+  e.node = "node-1";
+  e.source = "src-" + pod;
+  e.offset = offset ? offset : t_ns - kT0;
+  e.file = "/var/log/pods/shop_" + pod + "_uid/api/0.log";
+  e.namespace_ = "shop";
+  e.pod = pod;
+  e.container = "api";
+  e.workload = "shop/Deployment/api";
+  return e;
+}
+
+LogQuery all() {
+  LogQuery q;
+  q.range = {kT0, kT0 + 3600 * kSec};
+  q.limit = 1000;
+  return q;
+}
+
+class LogStoreTest : public ::testing::Test {
+ protected:
+  loupe::testing::TempDir dir_;
+  std::unique_ptr<Store> store_ = open_sqlite_store(dir_.path());
+};
+
+TEST_F(LogStoreTest, NewestFirstWithEveryField) {
+  store_->write_logs(
+      {entry(kT0 + 1 * kSec, "first"), entry(kT0 + 2 * kSec, "second", logs::Level::Error)});
+  auto got = store_->logs(all());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].entry.text, "second");
+  EXPECT_EQ(got[0].entry.level, logs::Level::Error);
+  EXPECT_EQ(got[1].entry.text, "first");
+  EXPECT_EQ(got[1].entry.pod, "api-1");
+  EXPECT_EQ(got[1].entry.workload, "shop/Deployment/api");
+  EXPECT_EQ(got[1].entry.offset, 1 * kSec);
+  EXPECT_EQ(store_->stats().logs_stored, 2u);
+}
+
+TEST_F(LogStoreTest, AnEntrySentAgainIsStoredOnce) {
+  auto batch = std::vector<logs::Entry>{entry(kT0 + kSec, "once"), entry(kT0 + 2 * kSec, "twice")};
+  EXPECT_EQ(store_->write_logs(batch), 2u);
+  EXPECT_EQ(store_->write_logs(batch), 0u);
+  batch[0].node = "node-2";  // another node's file with the same source name is another entry
+  EXPECT_EQ(store_->write_logs(batch), 1u);
+  EXPECT_EQ(store_->logs(all()).size(), 3u);
+}
+
+TEST_F(LogStoreTest, FullTextSearchAndFilters) {
+  store_->write_logs(
+      {entry(kT0 + 1 * kSec, "GET /orders 200 trace=abc123"),
+       entry(kT0 + 2 * kSec, "payment declined for order 42", logs::Level::Warn),
+       entry(kT0 + 3 * kSec, "connection refused to db:5432", logs::Level::Error, "worker-1")});
+  auto q = all();
+  q.text = "declined order";
+  auto got = store_->logs(q);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].entry.text, "payment declined for order 42");
+  q.text = "abc*";
+  EXPECT_EQ(store_->logs(q).size(), 1u);
+  q.text = "\"unbalanced AND OR (";  // words, never FTS5 syntax
+  EXPECT_TRUE(store_->logs(q).empty());
+  q = all();
+  q.levels = {logs::Level::Error, logs::Level::Warn};
+  EXPECT_EQ(store_->logs(q).size(), 2u);
+  q.pod = "worker-1";
+  EXPECT_EQ(store_->logs(q).size(), 1u);
+  EXPECT_EQ(store_->count_logs(q), 1u);
+  q = all();
+  q.workload = "shop/Deployment/other";
+  EXPECT_TRUE(store_->logs(q).empty());
+}
+
+TEST_F(LogStoreTest, CursorPagesWithoutGapsOrRepeats) {
+  std::vector<logs::Entry> batch;
+  for (int i = 0; i < 25; ++i)
+    batch.push_back(entry(kT0 + kSec * (1 + i / 5), "n " + std::to_string(i), logs::Level::Info,
+                          "api-1", 1 + i));
+  store_->write_logs(batch);
+  auto q = all();
+  q.limit = 7;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto got = store_->logs(q);
+    for (auto& r : got) seen.push_back(r.entry.text);
+    if (got.size() < q.limit) break;
+    q.before = std::pair{got.back().entry.time_ns, got.back().id};
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  for (int i = 0; i < 25; ++i)
+    EXPECT_EQ(seen[static_cast<size_t>(i)], "n " + std::to_string(24 - i));
+}
+
+TEST_F(LogStoreTest, HistogramCountsByLevel) {
+  store_->write_logs({entry(kT0 + 1 * kSec, "a"), entry(kT0 + 2 * kSec, "b", logs::Level::Error),
+                      entry(kT0 + 61 * kSec, "c", logs::Level::Error)});
+  auto h = store_->log_histogram(all(), 60);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].t, kT0 / kSec);
+  EXPECT_EQ(h[0].counts[static_cast<size_t>(logs::Level::Info)], 1u);
+  EXPECT_EQ(h[0].counts[static_cast<size_t>(logs::Level::Error)], 1u);
+  EXPECT_EQ(h[1].counts[static_cast<size_t>(logs::Level::Error)], 1u);
+}
+
+TEST_F(LogStoreTest, RetentionDeletesOldEntriesAndTheirText) {
+  store_->write_logs(
+      {entry(kT0 + 1 * kSec, "old words"), entry(kT0 + 3 * 24 * 3600 * kSec, "new words")});
+  store_->enforce_retention(kT0 + 3 * 24 * 3600 * kSec);
+  auto q = all();
+  q.range = {0, kT0 + 4 * 24 * 3600 * kSec};
+  q.text = "words";
+  auto got = store_->logs(q);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].entry.text, "new words");
+  EXPECT_EQ(store_->stats().logs_stored, 1u);
+}
+
+TEST(LogFtsQuery, QuotesEveryWord) {
+  EXPECT_EQ(LogTables::fts_query("a  b"), "\"a\" \"b\"");
+  EXPECT_EQ(LogTables::fts_query("x\"y pre*"), "\"x\"\"y\" \"pre\"*");
+  EXPECT_EQ(LogTables::fts_query("   "), "");
+}
+
+}  // namespace
+}  // namespace loupe::store
