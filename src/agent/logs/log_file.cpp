@@ -201,6 +201,11 @@ void LogFile::finish(uint64_t now_ns, std::vector<Entry>& out) {
   attribute(first, out);
 }
 
+bool LogFile::deleted() const {
+  struct stat st {};
+  return fstat(fd_, &st) == 0 && st.st_nlink == 0;
+}
+
 uint64_t LogFile::resume_offset() const { return decoder_.pending_offset().value_or(line_offset_); }
 
 Checkpoint LogFile::checkpoint() const {

@@ -68,6 +68,8 @@ class LogFile {
   uint64_t device() const { return device_; }
   uint64_t inode() const { return inode_; }
   bool compressed() const { return gz_ != nullptr; }
+  // Its last name is gone (deleted; still readable through the descriptor).
+  bool deleted() const;
   // True once a read reached the end of what the file holds now.
   bool at_end() const { return at_end_; }
   const LogFileStats& stats() const { return stats_; }

@@ -65,6 +65,13 @@ const Checkpoint* LogTailer::matching_checkpoint(const std::string& path, uint64
   return nullptr;
 }
 
+bool LogTailer::followed(Key key) const {
+  for (const Followed& f : files_)
+    if (f.file->device() == key.first && f.file->inode() == key.second && !f.file->deleted())
+      return true;
+  return false;
+}
+
 void LogTailer::start_file(const std::string& path, uint64_t offset, std::string source,
                            bool rotated, uint64_t now_ns) {
   if (files_.size() >= opts_.max_open_files) {
@@ -79,7 +86,7 @@ void LogTailer::start_file(const std::string& path, uint64_t offset, std::string
     return;
   }
   Key key{file->device(), file->inode()};
-  if (files_.count(key)) return;
+  if (followed(key)) return;
   ++stats_.files_opened;
   Followed f;
   f.rotated = rotated;
@@ -87,7 +94,7 @@ void LogTailer::start_file(const std::string& path, uint64_t offset, std::string
   f.order = opened_++;
   f.acked = file->checkpoint();
   f.file = std::move(file);
-  files_.emplace(key, std::move(f));
+  files_.push_back(std::move(f));
 }
 
 void LogTailer::resume_rotated(const Checkpoint& c, uint64_t now_ns) {
@@ -114,10 +121,10 @@ void LogTailer::resume_rotated(const Checkpoint& c, uint64_t now_ns) {
   for (auto it = found + 1; it != siblings.end(); ++it) {
     struct stat st {};
     if (stat(it->c_str(), &st) != 0) continue;
-    if (files_.count({st.st_dev, st.st_ino})) continue;
+    if (followed({st.st_dev, st.st_ino})) continue;
     bool claimed = std::any_of(unclaimed_.begin(), unclaimed_.end(), [&](const Checkpoint& o) {
-      return o.source != c.source &&
-             ((o.device == st.st_dev && o.inode == st.st_ino) || same_head(*it, o.fingerprint));
+      // Another checkpoint's file (by its head: an inode number may have been reused).
+      return o.source != c.source && same_head(*it, o.fingerprint);
     });
     if (!claimed)
       start_file(*it, 0, LogFile::new_source(st.st_dev, st.st_ino, now_ns), /*rotated=*/true,
@@ -142,15 +149,16 @@ void LogTailer::scan(uint64_t now_ns) {
     }
     globfree(&g);
   }
-  for (auto& [key, f] : files_) {
-    if (!f.rotated && !live.count(key)) {
+  for (Followed& f : files_) {
+    // Renamed away, or deleted (its inode number may already name a new file).
+    if (!f.rotated && (!live.count({f.file->device(), f.file->inode()}) || f.file->deleted())) {
       f.rotated = true;
       f.quiet_since_ns = now_ns;
       ++stats_.rotations;
     }
   }
   for (const auto& [key, path] : live) {
-    if (files_.count(key)) continue;
+    if (followed(key)) continue;
     if (const Checkpoint* c =
             first_scan_ ? matching_checkpoint(path, key.first, key.second) : nullptr) {
       ++stats_.resumed;
@@ -177,7 +185,7 @@ size_t LogTailer::read(size_t budget, uint64_t now_ns, std::vector<Entry>& out) 
   // files in the order they were found, then the live one, so a
   // container's entries leave in the order they were written.
   std::map<std::string, const Followed*> oldest;
-  for (const auto& [key, f] : files_) {
+  for (const Followed& f : files_) {
     if (!f.rotated || f.finished) continue;
     std::string dir = fs::path(f.file->path()).parent_path().string();
     auto [it, added] = oldest.emplace(dir, &f);
@@ -186,7 +194,7 @@ size_t LogTailer::read(size_t budget, uint64_t now_ns, std::vector<Entry>& out) 
   size_t total = 0;
   // An equal share each, so one busy file cannot starve the others.
   size_t share = std::max<size_t>(budget / std::max<size_t>(files_.size(), 1), 64 * 1024);
-  for (auto& [key, f] : files_) {
+  for (Followed& f : files_) {
     if (f.finished || total >= budget) continue;
     auto first = oldest.find(fs::path(f.file->path()).parent_path().string());
     if (first != oldest.end() && first->second != &f) continue;
@@ -204,7 +212,7 @@ size_t LogTailer::read(size_t budget, uint64_t now_ns, std::vector<Entry>& out) 
 
 CheckpointFile LogTailer::checkpoints() const {
   CheckpointFile out;
-  for (const auto& [key, f] : files_) {
+  for (const Followed& f : files_) {
     Checkpoint c = f.acked;
     Checkpoint now = f.file->checkpoint();
     if (c.source != now.source) {
@@ -219,7 +227,7 @@ CheckpointFile LogTailer::checkpoints() const {
 
 void LogTailer::acknowledged() {
   for (auto it = files_.begin(); it != files_.end();) {
-    Followed& f = it->second;
+    Followed& f = *it;
     if (f.finished) {
       closed_files_ += f.file->stats();
       closed_decoder_ += f.file->decoder_stats();
@@ -234,7 +242,7 @@ void LogTailer::acknowledged() {
 nlohmann::json LogTailer::status() const {
   LogFileStats files = closed_files_;
   DecoderStats dec = closed_decoder_;
-  for (const auto& [key, f] : files_) {
+  for (const Followed& f : files_) {
     files += f.file->stats();
     dec += f.file->decoder_stats();
   }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -90,7 +91,9 @@ class LogTailer {
   TailerOptions opts_;
   std::vector<Checkpoint> unclaimed_;  // from the last run, not matched to a file yet
   bool first_scan_ = true;
-  std::map<Key, Followed> files_;
+  bool followed(Key key) const;  // a file with this identity, not deleted, is followed
+
+  std::list<Followed> files_;  // oldest first
   uint64_t opened_ = 0;
   TailerStats stats_;
   DecoderStats closed_decoder_;  // of files no longer followed
