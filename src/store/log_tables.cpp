@@ -64,10 +64,10 @@ Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
           [&fts](Stmt& s, int i) { s.bind(i, std::string_view(fts)); });
   }
   if (paging && q.before) {
-    auto [t, id] = *q.before;
+    const int64_t t = i64(q.before->first), id = q.before->second;
     f.sql += " AND (l.time_ns < ? OR (l.time_ns = ? AND l.id < ?))";
-    f.binds.push_back([t = i64(t)](Stmt& s, int i) { s.bind(i, t); });
-    f.binds.push_back([t = i64(t)](Stmt& s, int i) { s.bind(i, t); });
+    f.binds.push_back([t](Stmt& s, int i) { s.bind(i, t); });
+    f.binds.push_back([t](Stmt& s, int i) { s.bind(i, t); });
     f.binds.push_back([id](Stmt& s, int i) { s.bind(i, id); });
   }
   return f;
