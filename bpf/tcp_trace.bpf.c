@@ -44,7 +44,7 @@ struct owner {
 };
 
 struct listener_key {
-  __u64 net; /* struct net *: the socket's network namespace */
+  __u64 net;  /* struct net *: the socket's network namespace */
   __u16 port; /* local port, host byte order */
   __u16 pad[3];
 };

@@ -19,8 +19,8 @@
 #include "core/cluster_event.h"
 #include "core/metric.h"
 #include "core/record.h"
-#include "store/sketch.h"
 #include "logs/log_entry.h"
+#include "store/sketch.h"
 
 namespace loupe::store {
 
