@@ -8,11 +8,11 @@
 #include <mutex>
 #include <set>
 
-#include "store/store.h"
+#include "../../support/null_store.h"
 
 namespace loupe::testing {
 
-class GatedStore : public store::Store {
+class GatedStore : public NullStore {
  public:
   explicit GatedStore(bool open = false) : open_(open) {}
 
@@ -76,37 +76,6 @@ class GatedStore : public store::Store {
   std::vector<store::LossMinute> loss_minutes() {
     std::lock_guard lock(mu_);
     return loss_minutes_;
-  }
-
-  std::vector<store::LossMinute> losses(const store::TimeRange&) override { return {}; }
-  std::vector<store::ServiceSummary> services(const store::TimeRange&) override { return {}; }
-  std::vector<store::EndpointSummary> endpoints(const std::optional<std::string>&,
-                                                const store::TimeRange&) override {
-    return {};
-  }
-  std::vector<store::LatencyPoint> latency(const store::LatencyQuery&) override { return {}; }
-  std::vector<store::StoredRequest> requests(const store::RequestQuery&) override { return {}; }
-  store::StoreStats stats() override { return {}; }
-  uint64_t write_logs(const std::vector<logs::Entry>&) override { return 0; }
-  std::vector<store::StoredLog> logs(const store::LogQuery&) override { return {}; }
-  std::vector<store::LogHistogramPoint> log_histogram(const store::LogQuery&, uint64_t) override {
-    return {};
-  }
-  uint64_t count_logs(const store::LogQuery&) override { return 0; }
-  uint64_t enforce_retention(uint64_t) override { return 0; }
-  std::vector<store::MapEdge> map(const store::TimeRange&) override { return {}; }
-  std::vector<store::WorkloadSummary> workloads(const store::TimeRange&) override { return {}; }
-  std::vector<store::PodSummary> pods(const std::optional<std::string>&,
-                                      const store::TimeRange&) override {
-    return {};
-  }
-  void write_k8s(const store::K8sIngest&) override {}
-  std::optional<store::K8sHistory> k8s_history() override { return std::nullopt; }
-  std::vector<ClusterEvent> events(const store::EventQuery&) override { return {}; }
-  void write_metrics(const std::vector<MetricSample>&) override {}
-  std::vector<store::MetricPoint> metrics(const store::MetricQuery&) override { return {}; }
-  std::vector<store::MetricSeriesInfo> metric_series(const store::MetricSeriesQuery&) override {
-    return {};
   }
 
  private:
