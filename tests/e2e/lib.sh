@@ -123,6 +123,25 @@ CONF
   NGINX_LOG="$dir/logs/access.log"
 }
 
+# start_loupe_run ARGS...: `loupe run ARGS` in the background (RUN_PID, in
+# PIDS), output in $WORK/run.out and run.err, returning once it is ready.
+# The ready line of an earlier run is cleared first, so a restart waits for
+# the new process rather than seeing the old one's line.
+start_loupe_run() {
+  : > "$WORK/run.out"
+  "$LOUPE" run "$@" > "$WORK/run.out" 2>> "$WORK/run.err" &
+  RUN_PID=$!
+  PIDS+=($RUN_PID)
+  local i
+  for i in $(seq 1 150); do
+    grep -q "Loupe is running" "$WORK/run.out" 2>/dev/null && return 0
+    kill -0 $RUN_PID 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$WORK/run.err" >&2
+  return 1
+}
+
 # start_trace OUTFILE [ARGS...]: `loupe trace --format json` in the
 # background; returns once it is attached.
 start_trace() {

@@ -73,17 +73,8 @@ python3 "$HERE/http_server.py" "$APP_PORT" & PIDS+=($!)
 for p in "$AM_PORT" "$HOOK_PORT" "$FAIL_PORT" "$HANG_PORT" "$APP_PORT"; do wait_for_port "$p"; done
 
 start_run() {
-  "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --port "$APP_PORT" \
-    --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s > "$WORK/run.out" 2>> "$WORK/run.err" &
-  RUN_PID=$!
-  PIDS+=($RUN_PID)
-  local i
-  for i in $(seq 1 150); do
-    grep -q "Loupe is running" "$WORK/run.out" 2>/dev/null && return 0
-    kill -0 $RUN_PID 2>/dev/null || { cat "$WORK/run.err" >&2; return 1; }
-    sleep 0.1
-  done
-  return 1
+  start_loupe_run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --port "$APP_PORT" \
+    --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s
 }
 stop_run() { kill -INT "$RUN_PID"; wait "$RUN_PID" || true; }
 # hook_count STATUS / slack_count STATUS: notifications of rule Burst received.

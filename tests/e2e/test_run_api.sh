@@ -13,20 +13,7 @@ API="http://127.0.0.1:$API_PORT"
 TRUTH="$WORK/server-timing.log"
 DATA="$WORK/data"
 
-start_run() {
-  : > "$WORK/run.out"  # a restart must not see the previous run's ready line
-  "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$DATA" > "$WORK/run.out" 2> "$WORK/run.err" &
-  RUN_PID=$!
-  PIDS+=($RUN_PID)
-  local i
-  for i in $(seq 1 100); do
-    grep -q "Loupe is running" "$WORK/run.out" 2>/dev/null && return 0
-    kill -0 $RUN_PID 2>/dev/null || { cat "$WORK/run.err" >&2; return 1; }
-    sleep 0.1
-  done
-  cat "$WORK/run.err" >&2
-  return 1
-}
+start_run() { start_loupe_run --listen "127.0.0.1:$API_PORT" --data-dir "$DATA"; }
 stop_run() { kill -INT "$RUN_PID"; wait "$RUN_PID" || true; }
 api() { curl -s "$API$1"; }
 status_code() { curl -s -o "$WORK/body.json" -w '%{http_code}' "$API$1"; }
