@@ -15,6 +15,9 @@ using nlohmann::json;
 
 constexpr size_t kMaxIngestEntries = 50'000;
 constexpr size_t kMaxHistogramPoints = 2'000;
+constexpr uint64_t kNsPerSec = 1'000'000'000ULL;
+constexpr uint64_t kDefaultAroundWindowNs = 5 * kNsPerSec;
+constexpr uint64_t kMaxAroundWindowNs = 3600 * kNsPerSec;
 
 // "error,warn" -> levels; a word that is no level is a 400.
 std::vector<logs::Level> get_levels(const Params& p) {
@@ -56,6 +59,32 @@ std::optional<std::pair<uint64_t, int64_t>> get_cursor(const Params& p) {
   return std::pair{t, id};
 }
 
+// `around=<time>` (and `window=<duration>`, default 5 s): the entries within
+// window either side of one moment, such as the lines a pod printed while a
+// request ran. It replaces from/to; without it the usual range applies.
+store::TimeRange get_log_range(const Params& p) {
+  auto around = get_string(p, "around");
+  if (!around) {
+    if (get_string(p, "window")) throw ParamError("window", "window goes with around");
+    return get_range(p, now_unix_ns());
+  }
+  if (get_string(p, "from") || get_string(p, "to"))
+    throw ParamError("around", "around replaces from and to: give one or the other");
+  auto t = parse_time(*around);
+  if (!t)
+    throw ParamError("around", "'" + *around +
+                                   "' is not a time: use unix seconds (1764000000.25) or RFC 3339 "
+                                   "(2026-11-25T12:00:00.250Z)");
+  uint64_t window = kDefaultAroundWindowNs;
+  if (auto w = get_string(p, "window")) {
+    auto d = parse_duration(*w);
+    if (!d || *d == 0 || *d > kMaxAroundWindowNs)
+      throw ParamError("window", "'" + *w + "' is not a window: use a duration up to 1h, e.g. 5s");
+    window = *d;
+  }
+  return {*t > window ? *t - window : 0, *t + window};
+}
+
 store::LogQuery get_log_query(const Params& p) {
   store::LogQuery q;
   q.node = get_string(p, "node");
@@ -65,7 +94,7 @@ store::LogQuery get_log_query(const Params& p) {
   q.container = get_string(p, "container");
   q.levels = get_levels(p);
   q.text = get_string(p, "q").value_or("");
-  q.range = get_range(p, now_unix_ns());
+  q.range = get_log_range(p);
   q.limit = get_limit(p);
   q.before = get_cursor(p);
   return q;

@@ -12,6 +12,11 @@ NGINX_PORT=$(free_port)
 python3 "$HERE/timed_server.py" "$APP_PORT" "$WORK/timing.log" & PIDS+=($!)
 wait_for_port "$APP_PORT"
 start_nginx "$NGINX_PORT"
+# An application logging each request to a file that loupe run follows.
+LOG_PORT=$(free_port)
+mkdir -p "$WORK/app-logs"
+python3 "$HERE/log_app.py" "$LOG_PORT" "$WORK/app-logs/app.log" & PIDS+=($!)
+wait_for_port "$LOG_PORT"
 
 # Alerts for the Alerts page: one per service with traffic, the built-ins on
 # the fixture cluster (the OOM kill 15 min ago needs a 1 h window), a rule
@@ -30,7 +35,8 @@ YAML
 # collector's snapshot is taken. Metrics every 2 s: node rates (two samples
 # apart) exist by the time the Metrics page is tested.
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --ui-dir "$LOUPE_SRC/ui/dist" --insecure \
-  --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s --metrics-interval 2s > "$WORK/run.out" 2> "$WORK/run.err" &
+  --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s --metrics-interval 2s \
+  --logs "$WORK/app-logs/*.log" > "$WORK/run.out" 2> "$WORK/run.err" &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q "Loupe is running" "$WORK/run.out" && break; sleep 0.1; done
 
@@ -39,6 +45,14 @@ python3 "$HERE/mix_client.py" "$APP_PORT"
 for i in $(seq 40); do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/a"; done
 for id in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/users/$id"; done
 for i in $(seq 5); do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/c"; done
+
+log "the logging app: 6 orders served, 3 failing (one error entry each, with its traceback), each with a trace id"
+LOG_ERRORS=3
+for n in 1 2 3 4 5 6 7 8 9; do
+  what=order; (( n % 3 == 0 )) && what=boom
+  curl -s -o /dev/null -H "traceparent: 00-$(printf '4bf92f3577b34da6a3ce929d0e0e47%02x' "$n")-00f067aa0ba902b7-01" \
+    "http://127.0.0.1:$LOG_PORT/$what/$n"
+done
 
 log "a cluster: the fake API server's fixtures, moved into the last 20 minutes, sent by loupe cluster --once"
 python3 - "$LOUPE_SRC/tests/k8s/fixtures/cluster.json" "$WORK/cluster.json" <<'PY'
@@ -56,7 +70,8 @@ start_fake_apiserver "$WORK/cluster.json"
   fail "loupe cluster --once"
 sleep 1.5  # the store writes every 200 ms
 
-if node "$LOUPE_SRC/tests/ui/run.mjs" --url "http://127.0.0.1:$API_PORT" > "$WORK/ui.out" 2>&1; then
+if LOG_APP_PORT=$LOG_PORT LOG_APP_ERRORS=$LOG_ERRORS \
+  node "$LOUPE_SRC/tests/ui/run.mjs" --url "http://127.0.0.1:$API_PORT" > "$WORK/ui.out" 2>&1; then
   pass "browser tests"
 else
   fail "browser tests"

@@ -313,8 +313,86 @@ function cluster() {
   };
 }
 
+// Log lines the shop's pods printed about their requests (an access line,
+// an error line with a stack trace for failures), in /api/v1/logs's shape.
+const LEVEL_ORDER = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+function logsOf(recs) {
+  const out = [];
+  for (const r of recs) {
+    if (r.role !== 'server' || r.protocol !== 'http1') continue;
+    const base = {
+      time_ns: r.end_ns, stream: 'stdout', namespace: r.namespace, pod: r.pod, container: r.container,
+      workload: `${r.namespace}/Deployment/${r.service}`, node: r.node, file: `/var/log/pods/${r.namespace}_${r.pod}_uid/${r.container}/0.log`,
+    };
+    const trace = r.trace_id ? ` trace_id=${r.trace_id}` : '';
+    const ms = (r.duration_ns / 1e6).toFixed(1);
+    const level = r.status >= 500 ? 'error' : r.duration_ns > 500e6 ? 'warn' : 'info';
+    out.push({ ...base, level, text: `${level.toUpperCase()} ${r.method} ${r.path} ${r.status} ${ms}ms${trace}` });
+    if (r.status >= 500) {
+      const frames = ['at com.acme.pay.Gateway.charge(Gateway.java:88)', 'at com.acme.pay.Api.post(Api.java:41)', 'at io.undertow.server.Connectors.executeRootHandler(Connectors.java:387)'];
+      out.push({ ...base, time_ns: r.end_ns + 1, stream: 'stderr', level: 'error', text: `java.lang.IllegalStateException: upstream ${r.error_message || 'failed'} for ${r.path}${trace}\n\t${frames.join('\n\t')}` });
+    }
+  }
+  return out.sort((a, b) => b.time_ns - a.time_ns).map((e) => {
+    const id = Math.floor(e.time_ns / 1000) * 2 + (e.stream === 'stderr' ? 1 : 0);
+    return { ...e, id, time: new Date(e.time_ns / 1e6).toISOString(), cursor: `${e.time_ns}-${id}` };
+  });
+}
+
+function logRange(q) {
+  if (!q.has('around')) {
+    if (q.has('window')) throw new BadRequest('window goes with around', 'window');
+    const { from, to } = range(q);
+    return q.has('from') ? { from, to } : { from: to - 900, to };
+  }
+  if (q.has('from') || q.has('to')) throw new BadRequest('around replaces from and to: give one or the other', 'around');
+  const t = parseTime(q.get('around'), 'around');
+  const m = (q.get('window') || '5s').match(/^(\d+)(ms|s|m|h)$/);
+  if (!m) throw new BadRequest(`'${q.get('window')}' is not a window: use a duration up to 1h, e.g. 5s`, 'window');
+  const w = Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]];
+  return { from: t - w, to: t + w };
+}
+
+function matchingLogs(q) {
+  const { from, to } = logRange(q);
+  const levels = (q.get('level') || '').split(',').filter(Boolean);
+  for (const l of levels) if (!LEVEL_ORDER.includes(l)) throw new BadRequest(`'${l}' is not a level: use trace, debug, info, warn, error or fatal`, 'level');
+  const words = (q.get('q') || '').toLowerCase().split(/\s+/).filter(Boolean);
+  return logsOf(recordsBetween(from - 1, to)).filter((e) => {
+    if (e.time_ns < from * 1e9 || e.time_ns >= to * 1e9) return false;
+    for (const k of ['namespace', 'workload', 'pod', 'container', 'node']) if (q.get(k) && e[k] !== q.get(k)) return false;
+    if (levels.length && !levels.includes(e.level)) return false;
+    const text = e.text.toLowerCase();
+    return words.every((w) => (w.endsWith('*') ? text.includes(w.slice(0, -1)) : text.includes(w)));
+  });
+}
+
 function api(route, q, opts) {
   switch (route) {
+    case 'logs': {
+      let all = matchingLogs(q);
+      const limit = q.get('limit') ? Number(q.get('limit')) : 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new BadRequest('limit must be between 1 and 10000', 'limit');
+      if (q.get('cursor')) {
+        const i = all.findIndex((e) => e.cursor === q.get('cursor'));
+        if (i < 0) throw new BadRequest('cursor must be a next_cursor value from an earlier answer', 'cursor');
+        all = all.slice(i + 1);
+      }
+      const entries = all.slice(0, limit);
+      return { entries, next_cursor: all.length > limit ? entries[entries.length - 1].cursor : null };
+    }
+    case 'logs/histogram': {
+      const { from, to } = logRange(q);
+      const step = Number(q.get('step') || Math.max(1, Math.ceil((to - from) / 100)));
+      const points = new Map();
+      for (const e of matchingLogs(q)) {
+        const t = Math.floor(e.time_ns / 1e9 / step) * step;
+        if (!points.has(t)) points.set(t, {});
+        const c = points.get(t);
+        c[e.level] = (c[e.level] ?? 0) + 1;
+      }
+      return { step_s: step, points: [...points].sort((a, b) => a[0] - b[0]).map(([t, counts]) => ({ t, counts })) };
+    }
     case 'services': {
       const { from, to } = range(q);
       const recs = recordsBetween(from, to);
@@ -454,7 +532,7 @@ export function startMock({ port = 0, host = '127.0.0.1', dist = DEFAULT_DIST, m
       res.end(type === 'application/json' ? JSON.stringify(body) : body);
     };
     if (url.pathname.startsWith('/api/')) {
-      const m = url.pathname.match(/^\/api\/v1\/([a-z]+)\/?$/);
+      const m = url.pathname.match(/^\/api\/v1\/([a-z]+(?:\/[a-z]+)?)\/?$/);
       try {
         const out = m ? api(m[1], url.searchParams, { map }) : undefined;
         if (out === undefined || out === null) return send(404, { error: `no such endpoint: ${url.pathname}` });

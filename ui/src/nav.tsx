@@ -13,6 +13,7 @@ import { NodesPage } from './pages/Nodes';
 import { EventsPage } from './pages/Events';
 import { AlertsPage } from './pages/Alerts';
 import { MetricsPage } from './pages/Metrics';
+import { LogsPage } from './pages/Logs';
 
 export interface RouteParams {
   [k: string]: string;
@@ -43,7 +44,7 @@ export const NAV: NavEntry[] = [
   { key: 'metrics', label: 'Metrics', path: '/metrics', icon: '∿', page: MetricsPage },
   { key: 'events', label: 'Events', path: '/events', icon: '⚑', page: EventsPage },
   { key: 'status', label: 'Status', path: '/status', icon: '◉', page: StatusPage },
-  { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', planned: true },
+  { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', page: LogsPage },
   { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', page: AlertsPage },
   { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', planned: true },
 ];

@@ -302,3 +302,32 @@ export interface ReceiverStatus {
   dropped?: number;
   last_error?: string;
 }
+
+/** A stored log entry (GET /api/v1/logs). */
+export interface LogEntry {
+  id: number;
+  time?: string;
+  time_ns: number;
+  level?: string;
+  stream?: string;
+  text: string;
+  truncated?: boolean;
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  workload?: string;
+  node?: string;
+  file?: string;
+  cursor?: string;
+}
+
+export interface LogPage {
+  entries: LogEntry[];
+  next_cursor?: string | null;
+}
+
+/** GET /api/v1/logs/histogram: entries per level per bucket. */
+export interface LogHistogram {
+  step_s: number;
+  points: { t: number; counts: Record<string, number> }[];
+}

@@ -21,9 +21,26 @@ export interface TimeChartProps {
   /** Minute starts (unix seconds) whose data is incomplete: shaded amber. */
   marked?: number[];
   testId?: string;
+  /** Bars stacked bottom-up in the order given (counts per bucket, e.g. log lines by level); xs are bucket starts. */
+  stackedBars?: boolean;
 }
 
-export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, marked, testId }: TimeChartProps) {
+/** Running sums from the bottom series up; the tallest is drawn first so each band shows its own part. */
+function stack(series: Series[]): (number | null)[][] {
+  const n = series[0]?.values.length ?? 0;
+  const sums = series.map(() => new Array<number | null>(n).fill(null));
+  for (let i = 0; i < n; i++) {
+    let acc: number | null = null;
+    series.forEach((s, k) => {
+      const v = s.values[i];
+      if (v != null) acc = (acc ?? 0) + v;
+      sums[k][i] = acc;
+    });
+  }
+  return sums.reverse();
+}
+
+export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, marked, testId, stackedBars }: TimeChartProps) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const pickRef = useRef(onPick);
@@ -51,7 +68,16 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
       ],
       series: [
         { label: 'Time', value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
-        ...series.map((s) => ({
+        ...(stackedBars ? [...series].reverse().map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1,
+          fill: s.color + 'cc',
+          paths: uPlot.paths.bars!({ size: [0.85, 48], align: 1 }),
+          points: { show: false },
+          // The legend shows this level's own count, not the running sum drawn.
+          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => (idx == null || s.values[idx] == null ? '–' : yFormat(s.values[idx]!)),
+        })) : series.map((s) => ({
           label: s.label,
           stroke: s.color,
           width: 1.75,
@@ -60,7 +86,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
           spanGaps: false,
           points: { show: xs.length < 40, size: 4 },
           value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),
-        })),
+        }))),
       ],
       hooks: {
         ready: [
@@ -105,7 +131,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
         ],
       },
     };
-    const data: uPlot.AlignedData = [xs, ...series.map((s) => s.values)];
+    const data: uPlot.AlignedData = [xs, ...(stackedBars ? stack(series) : series.map((s) => s.values))];
     const u = new uPlot(opts, data, node);
     (u as unknown as { _sel?: number | null })._sel = selected ?? null;
     (u as unknown as { _marked?: number[] })._marked = marked;
@@ -122,7 +148,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [xs, series, height]);
+  }, [xs, series, height, stackedBars]);
 
   useEffect(() => {
     const u = plot.current;

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { fmtBytes, fmtNs, fmtTime, isNum, recordTimeS } from '../format';
 import { Link, useHref } from '../router';
 import type { RequestRecord } from '../types';
+import { RequestLogs } from './RequestLogs';
 import { SortTable, type Column } from './Table';
 
 export function recordKey(r: RequestRecord, i: number): string {
@@ -123,6 +124,7 @@ export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () =>
             </dl>
           </section>
         ))}
+        <RequestLogs r={r} />
         {extra.length > 0 && (
           <section>
             <h3>Other fields</h3>

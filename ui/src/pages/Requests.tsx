@@ -1,5 +1,6 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { asArray, useApi } from '../api';
+import { DebouncedInput } from '../components/DebouncedInput';
 import { RequestDetail, RequestsTable } from '../components/RequestViews';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { fmtCount } from '../format';
@@ -9,19 +10,6 @@ import type { EndpointStats, RequestRecord, ServiceStats } from '../types';
 
 const PROTOCOLS = ['http1', 'http2', 'grpc', 'postgres', 'mysql', 'redis', 'dns'];
 const LIMITS = [100, 200, 500, 1000];
-
-/** A text input that writes to the URL after a short pause. */
-function DebouncedInput({ value, onCommit, ...rest }: { value: string; onCommit: (v: string) => void } & Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
-  const [v, setV] = useState(value);
-  useEffect(() => setV(value), [value]);
-  useEffect(() => {
-    if (v === value) return;
-    const id = window.setTimeout(() => onCommit(v), 400);
-    return () => window.clearTimeout(id);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [v]);
-  return <input {...rest} value={v} onChange={(e) => setV(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && onCommit(v)} />;
-}
 
 export function RequestsPage() {
   const loc = useLocation();

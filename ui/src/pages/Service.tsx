@@ -3,6 +3,7 @@ import { asArray, useApi } from '../api';
 import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
 import { isError, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
+import { ErrorLogsCard } from '../components/LogViews';
 import { LossMarker, lossesWithin, lossMinutes, useLosses } from '../components/LossMarker';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
@@ -176,6 +177,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
         </Card>
       </div>
 
+      {svc?.kind === 'workload' && <ErrorLogsCard filter={{ workload: name }} xs={charts.xs} step={step} apiFrom={tr.apiFrom} apiTo={tr.apiTo} />}
       <AlertsCard about={name} match={(a) => a.labels.service === name} />
 
       <Card title="Endpoints and operations">

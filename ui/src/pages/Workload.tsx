@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import { asArray, useApi } from '../api';
 import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
+import { ErrorLogsCard } from '../components/LogViews';
 import { bucketAxis, MetricCharts, onAxis, type Axis } from '../components/MetricCharts';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
@@ -161,6 +162,7 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
           {p95.loading ? <Loading /> : !latency.any ? <Empty title="No traffic" /> : <TimeChart xs={axis.xs} series={latency.thr} yFormat={(v) => fmtRate(v)} height={150} testId="workload-throughput-chart" />}
         </Card>
       </div>
+      <ErrorLogsCard filter={{ workload: name }} xs={axis.xs} step={axis.step} apiFrom={axis.apiFrom} apiTo={axis.apiTo} />
       <MetricCharts entity="workload" name={name} axis={axis} requests={req} limits={lim} />
 
       <AlertsCard
