@@ -12,6 +12,10 @@ Helm's functions, e.g. `lookup`) is not rendered.
   deploy/render.py --check    exit 1 if deploy/manifests/ is stale
   deploy/render.py --out DIR  render elsewhere
   --set a.b=VALUE             override a value (VALUE read as YAML), like helm --set
+
+The values (with the overrides) are checked against the chart's
+values.schema.json first, as Helm does on install: a wrong value is an error
+naming it. Needs python3-yaml and python3-jsonschema.
 """
 import json
 import os
@@ -31,6 +35,17 @@ def load_values():
     import yaml  # python3-yaml
     with open(os.path.join(CHART, "values.yaml")) as f:
         return yaml.safe_load(f)
+
+
+def validate(values):
+    """Raises ValueError naming each value values.schema.json refuses."""
+    import jsonschema  # python3-jsonschema
+    with open(os.path.join(CHART, "values.schema.json")) as f:
+        schema = json.load(f)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(values), key=lambda e: list(e.path))
+    if errors:
+        raise ValueError("values do not match values.schema.json:\n" + "\n".join(
+            "  %s: %s" % (".".join(str(p) for p in e.path) or "(top level)", e.message) for e in errors))
 
 
 def lookup(values, dotted):
@@ -97,6 +112,7 @@ def render_all(overrides=()):
         for part in parts[:-1]:
             cur = cur.setdefault(part, {})
         cur[parts[-1]] = yaml.safe_load(raw)
+    validate(values)
     out = {}
     tdir = os.path.join(CHART, "templates")
     for name in sorted(os.listdir(tdir)):
@@ -112,7 +128,11 @@ def render_all(overrides=()):
 
 
 def main(argv):
-    rendered = render_all([argv[i + 1] for i, a in enumerate(argv) if a == "--set"])
+    try:
+        rendered = render_all([argv[i + 1] for i, a in enumerate(argv) if a == "--set"])
+    except ValueError as e:
+        print("render.py: %s" % e, file=sys.stderr)
+        return 1
     if "--check" in argv:
         mdir = os.path.join(HERE, "manifests")
         stale = [n for n, t in rendered.items()

@@ -6,7 +6,8 @@ host access it needs and no more (each capability documented), the server
 and collector run as non-root with read-only root filesystems, seccomp
 RuntimeDefault and resource limits, the token Secret is random on install
 and kept on upgrade, a NetworkPolicy admits only the agent and the
-collector, and TLS (tls.enabled) wires --ca-file. Needs python3-yaml."""
+collector, TLS (tls.enabled) wires --ca-file, and values.schema.json refuses
+wrong values by name. Needs python3-yaml and python3-jsonschema."""
 import os
 import re
 import subprocess
@@ -219,6 +220,46 @@ for tls_on in ("false", "true"):
             check(ep["authorization"]["credentials"] == {"name": "loupe-token", "key": "token"},
                   "ServiceMonitor sends the token from the loupe-token Secret")
             check((ep.get("scheme") == "https") == (tls_on == "true"), "ServiceMonitor scheme follows tls.enabled")
+
+# 11. values.schema.json: a wrong value fails at install (Helm checks the
+# schema; render.py checks the same), naming the value; right ones pass.
+import json  # noqa: E402
+
+import jsonschema  # noqa: E402
+
+schema = json.load(open(os.path.join(SRC, "deploy", "helm", "loupe", "values.schema.json")))
+jsonschema.Draft7Validator.check_schema(schema)
+values = yaml.safe_load(open(os.path.join(SRC, "deploy", "helm", "loupe", "values.yaml")))
+check(not list(jsonschema.Draft7Validator(schema).iter_errors(values)), "the default values fail the schema")
+
+
+def render_with(*sets):
+    with tempfile.TemporaryDirectory() as out:
+        argv = [sys.executable, os.path.join(SRC, "deploy", "render.py"), "--out", out]
+        for s in sets:
+            argv += ["--set", s]
+        return subprocess.run(argv, capture_output=True, text=True)
+
+
+for bad, named in [("server.port=http", "server.port"), ("server.port=70000", "server.port"),
+                   ("serverr.port=8080", "'serverr' was unexpected"),
+                   ("server.retention=1 week", "server.retention"),
+                   ("tls.enabled='true'", "tls.enabled"),
+                   ("image.pullPolicy=Sometimes", "image.pullPolicy"),
+                   ("image.repository=ghcr.io/loupe-dev/loupe:0.1.0", "image.repository"),
+                   ("agent.capabilities=[CAP_BPF]", "agent.capabilities.0"),
+                   ("agent.spoolMax=lots", "agent.spoolMax"),
+                   ("agent.memoryLimit=512MB", "agent.memoryLimit"),
+                   ("server.resources.limits.cpu=-1", "server.resources.limits.cpu"),
+                   ("networkPolicy.apiFrom=[{namespace: ingress}]", "networkPolicy.apiFrom.0")]:
+    r = render_with(bad)
+    check(r.returncode != 0 and named in r.stderr,
+          "--set %s: expected a schema error naming %s, got rc %d: %s" % (bad, named, r.returncode, r.stderr))
+r = render_with("image.repository=registry.example.com:5000/obs/loupe", "image.tag=0.2",
+                "agent.capabilities=[BPF, PERFMON, SYS_RESOURCE, SYS_PTRACE, SYS_ADMIN]",
+                "agent.cpuLimit=1.5", "server.storage=100Gi",
+                "networkPolicy.apiFrom=[{namespaceSelector: {matchLabels: {team: ingress}}}]")
+check(r.returncode == 0, "valid overrides refused: " + r.stderr)
 
 if errors:
     print("\n".join("FAIL: " + e for e in errors))
