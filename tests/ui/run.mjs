@@ -465,6 +465,13 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     await page.locator(logRows).first().waitFor();
     assert.equal(await page.locator(logRows).count(), first.entries.length);
     assert.equal(await page.locator(logRows).first().getAttribute('data-id'), String(first.entries[0].id), 'newest first, as the API');
+    // Older pages through the API's cursor.
+    if (first.next_cursor) {
+      const older = apiResp(/\/api\/v1\/logs\?.*cursor=/);
+      await page.click('[data-testid=log-older]');
+      const more = (await (await older).json()).entries;
+      await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [logRows, first.entries.length + more.length]);
+    } else assert.equal(await page.locator('[data-testid=log-older]').count(), 0, 'no older page to offer');
     // The histogram's error total: what the API counted, and what the app wrote.
     const apiErrors = hist.points.reduce((n, p) => n + (p.counts.error ?? 0), 0);
     assert.ok(apiErrors > 0, 'no error lines in the histogram');
@@ -514,6 +521,18 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     const n = r.path.split('/').pop();
     assert.ok((await mine.first().innerText()).includes(logApp.port ? `order ${n} ` : r.path), `the line is about ${r.path}`);
     await page.keyboard.press('Escape');
+  });
+
+  it('following live adds the lines written since, on top, without a reload', async (t) => {
+    if (!logApp.port) return t.skip('needs the logging application of test_ui.sh');
+    await goto('/logs?follow=1', /\/api\/v1\/logs\?/);
+    await page.locator(logRows).first().waitFor();
+    const before = await page.locator(logRows).first().getAttribute('data-id');
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await fetch(`http://127.0.0.1:${logApp.port}/order/77`);
+    await page.locator(logRows).first().filter({ hasText: 'order 77 served' }).waitFor({ timeout: 15_000 });
+    assert.ok(await page.evaluate(() => window.__sameDocument), 'the page was not reloaded');
+    assert.equal(await page.locator(`${logRows}[data-id="${before}"]`).count(), 1, 'the earlier lines stay below');
   });
 
   it('the status page shows agent health', async () => {

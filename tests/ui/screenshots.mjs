@@ -47,6 +47,17 @@ try {
   await page.locator('[data-testid=requests-table] tbody tr').first().click().catch(() => {});
   await shot('request-detail-sql', false);
 
+  // A request's detail scrolled to the log lines around it.
+  await page.goto(`${srv.url}/requests?service=payments&protocol=http1`);
+  await settle();
+  await page.locator('[data-testid=requests-table] tbody tr').first().click().catch(() => {});
+  await settle();
+  await page.locator('[data-testid=request-logs]').scrollIntoViewIfNeeded().catch(() => {});
+  await shot('request-logs', false);
+
+  await page.goto(`${srv.url}/logs`);
+  await shot('logs', false);
+
   await page.goto(`${srv.url}/map`);
   await shot('map');
 
