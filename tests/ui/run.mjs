@@ -523,6 +523,33 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     await page.keyboard.press('Escape');
   });
 
+  it("a workload's page charts its error log lines on the latency chart's time axis", async () => {
+    const pod = asArray((await api('pods')).body, 'pods').find((p) => p.uid && p.workload);
+    assert.ok(pod, 'no pod with a uid and a workload');
+    let sent = null;
+    if (!srv.mock) {
+      // What an agent sends for the pod's log a minute ago: 4 error lines and 2 info lines.
+      const t0 = Date.now() - 60_000;
+      const entries = [0, 1, 2, 3, 4, 5].map((i) => ({
+        time_ns: (t0 + i) * 1e6, level: i < 4 ? 'error' : 'info', stream: 'stderr', text: `ui test line ${i}`,
+        source: 'ui-test-workload-errors', offset: i * 100, pod_uid: pod.uid, node: pod.node || 'node-1',
+      }));
+      const res = await fetch(`${srv.url}/api/v1/logs/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ entries }) });
+      assert.equal(res.status, 200, await res.text());
+      sent = 4;
+    }
+    const wait = apiResp(/\/api\/v1\/logs\/histogram\?.*workload=/);
+    await goto(`/workloads/${encodeURIComponent(pod.workload)}`);
+    const h = await (await wait).json();
+    assert.equal(new URL((await wait).url()).searchParams.get('workload'), pod.workload);
+    const n = h.points.reduce((a, p) => a + (p.counts.error ?? 0) + (p.counts.fatal ?? 0), 0);
+    if (sent !== null) assert.equal(n, sent, 'the error lines sent for the pod');
+    await page.locator('[data-testid=error-logs-chart] canvas').waitFor();
+    assert.match(await page.locator('[data-testid=error-logs-total]').innerText(), new RegExp(`^${fmtCount(n)} error and fatal lines`));
+    const latency = page.locator('[data-testid=workload-latency-chart]');
+    if (await latency.count()) assert.equal(await page.locator('[data-testid=error-logs-chart]').getAttribute('data-points'), await latency.getAttribute('data-points'), 'one time axis');
+  });
+
   it('following live adds the lines written since, on top, without a reload', async (t) => {
     if (!logApp.port) return t.skip('needs the logging application of test_ui.sh');
     await goto('/logs?follow=1', /\/api\/v1\/logs\?/);
