@@ -494,6 +494,17 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     const errs = (await (await onlyErrors).json()).entries;
     await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [logRows, errs.length]);
     for (const l of await page.locator(`${logRows}`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-level')))) assert.equal(l, 'error');
+    // A traceback is one entry, folded to its first lines until expanded.
+    const expand = page.locator(`${logRows} [data-testid=log-expand]`).first();
+    if (logApp.port) {
+      const row = page.locator(logRows).filter({ has: page.locator('[data-testid=log-expand]') }).first();
+      assert.ok(!(await row.locator('[data-col=text]').innerText()).includes('RuntimeError: payment declined'), 'folded');
+      await expand.click();
+      assert.ok((await row.locator('[data-col=text]').innerText()).includes('RuntimeError: payment declined'), 'expanded to the whole traceback');
+    }
+    // Nothing matches: the page says so.
+    await page.fill('input[name=q]', 'zzqqxxnothing');
+    await page.getByText('No log line matches these filters').waitFor();
   });
 
   it("a request's detail shows the log lines written while it ran, the one with its trace id first", async () => {
