@@ -1,6 +1,9 @@
 // libFuzzer target for the server's agent-batch decoder (POST /api/v1/ingest):
 // any body is either refused with a ParamError or yields records that fit
-// the record limits, are valid UTF-8 and lie in the accepted time window.
+// the record limits, are valid UTF-8 and lie in the accepted time window,
+// and a batch key ("batch": {"agent", "seq"}) that names an agent within
+// kMaxAgentIdBytes. The seeds carry a batch key, so mutations reach its
+// checks (wrong types, empty or oversized agent names, negative sequences).
 #include <cstdlib>
 
 #include "core/record_limits.h"
@@ -17,6 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto batch = server::decode_ingest_body(
         std::string_view(reinterpret_cast<const char*>(data), size), limits, kNow);
     if (batch.records.size() + batch.rejected.total() > limits.max_records) std::abort();
+    if (batch.key && (batch.key->agent.empty() ||
+                      batch.key->agent.size() > server::kMaxAgentIdBytes ||
+                      !utf8::is_valid(batch.key->agent)))
+      std::abort();
     for (const Record& r : batch.records) {
       if (oversize_field(r)) std::abort();
       for (const TextField& f : record_text_fields())
