@@ -148,7 +148,7 @@ nlohmann::json Agent::status() const {
   }
   nlohmann::json parsers = nlohmann::json::object();
   nlohmann::json lost;
-  uint64_t memory_evictions = 0, malformed = 0;
+  uint64_t evicted = 0, table_bytes = 0, malformed = 0;
   nlohmann::json tls = tls_.status();
   TracerCounters k = tracer_.counters();
   tls["plaintext_events"] = k[LOUPE_STAT_TLS_DATA];
@@ -159,7 +159,8 @@ nlohmann::json Agent::status() const {
     tls["connections"] = t.tls_connections;
     tls["opaque_connections"] = t.tls_opaque_connections;
     lost = loss_json(t.lost);
-    memory_evictions = t.memory_evictions;
+    evicted = t.connections_evicted;
+    table_bytes = t.table_bytes;
     malformed = t.malformed_events;
     lost["detect_budget_exhausted"] = t.detect_budget_exhausted;
     for (const auto& [proto, s] : t.parsers)
@@ -181,7 +182,8 @@ nlohmann::json Agent::status() const {
       {"payloads_truncated", c.truncated},
       {"records", c.records},
       {"live_connections", c.connections},
-      {"connections_dropped_for_parser_memory", memory_evictions},
+      {"connection_table_bytes", table_bytes},
+      {"connections_evicted", evicted},
       {"lost_connections", lost},
       {"parsers_closed_connections", parsers},
       {"tls", tls},

@@ -8,6 +8,7 @@
 
 #include "agent/address.h"
 #include "agent/tls/tls_record.h"
+#include "core/heap_bytes.h"
 #include "protocols/detect.h"
 
 namespace loupe {
@@ -19,6 +20,8 @@ constexpr uint64_t kSecond = 1'000'000'000ULL;
 constexpr uint64_t kIdleNs = 60 * kSecond;
 // Process names kept apart in the loss counters; the rest share "{other}".
 constexpr size_t kMaxLossProcesses = 1024;
+// Processes whose pod identity is remembered (one small entry per traced pid).
+constexpr size_t kMaxPodIds = 65536;
 
 template <typename T>
 bool read_struct(std::span<const uint8_t> raw, T& out) {
@@ -77,7 +80,6 @@ Role ConnectionTracker::infer_role(uint32_t tgid, const Connection& c, uint64_t 
 
 void ConnectionTracker::on_open(const loupe_open_event& ev) {
   Key key{ev.h.tgid, ev.h.fd, ev.h.gen};
-  make_room();
   Connection c;
   c.udp = ev.h.sock_type == 2;  // SOCK_DGRAM
   std::string thread_comm(ev.comm, strnlen(ev.comm, sizeof ev.comm));
@@ -99,7 +101,8 @@ void ConnectionTracker::on_open(const loupe_open_event& ev) {
       c.role = infer_role(ev.h.tgid, c, clock_.to_unix(ev.h.ts_ns));
   }
   ++stats_.connections_opened;
-  conns_.insert_or_assign(key, std::move(c));
+  put(key, std::move(c));
+  enforce_table_budget();
 }
 
 void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint8_t> payload) {
@@ -108,13 +111,22 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
   if (it == conns_.end()) {
     // Its OPEN was lost: keep going with what the data event tells.
     ++stats_.data_without_open;
-    make_room();
     Connection c;
     c.udp = ev.h.sock_type == 2;
     c.comm = procs_.comm(ev.h.tgid, "");
-    it = conns_.emplace(key, std::move(c)).first;
+    put(key, std::move(c));
+    it = conns_.find(key);
   }
   Connection& c = it->second;
+  feed(c, ev, payload);
+  // What the connection holds now (addresses, reassembly, caches) counts
+  // against the table budget before the next event.
+  recount(c);
+  enforce_table_budget();
+}
+
+void ConnectionTracker::feed(Connection& c, const loupe_data_event& ev,
+                             std::span<const uint8_t> payload) {
   c.last_ns = ev.h.ts_ns;
   if (c.udp && ev.peer.family != 0) {
     // Unconnected UDP: the peer is per datagram.
@@ -280,12 +292,12 @@ void ConnectionTracker::on_close(const loupe_event_header& h) {
   auto it = conns_.find(key);
   if (it == conns_.end()) return;
   finish(key, it->second, h.ts_ns);
-  conns_.erase(it);
+  erase(it);
 }
 
 const k8s::ContainerIdentity& ConnectionTracker::pod_identity(uint32_t tgid) {
   if (auto it = pod_ids_.find(tgid); it != pod_ids_.end()) return it->second;
-  if (pod_ids_.size() >= opts_.max_connections) pod_ids_.clear();  // bounded; exits erase too
+  if (pod_ids_.size() >= kMaxPodIds) pod_ids_.clear();  // bounded; exits erase too
   return pod_ids_[tgid] = k8s::resolve_pid(tgid).value_or(k8s::ContainerIdentity{});
 }
 
@@ -297,32 +309,75 @@ void ConnectionTracker::on_process_exit(uint32_t tgid) {
     }
     finish(it->first, it->second, it->second.last_ns);
     if (forget_) forget_(tgid, it->first.fd);
-    it = conns_.erase(it);
+    it = erase(it);
   }
   procs_.forget(tgid);
   pod_ids_.erase(tgid);  // after finish(): its last records still carry it
 }
 
-void ConnectionTracker::make_room() {
-  if (conns_.size() < opts_.max_connections) return;
-  // Only runs when the table is full: first drop connections idle for a
-  // minute, then, if that was not enough, any until 10% is free.
+namespace {
+
+// What a table entry costs besides its strings and parser: the node (key,
+// value, next link, cached hash) and its bucket pointer.
+constexpr size_t kNodeOverhead = 3 * sizeof(void*);
+
+}  // namespace
+
+ConnectionTracker::Connection& ConnectionTracker::put(const Key& key, Connection c) {
+  auto [it, inserted] = conns_.try_emplace(key);
+  if (!inserted) stats_.table_bytes -= it->second.held;
+  it->second = std::move(c);
+  it->second.held = 0;
+  recount(it->second);
+  return it->second;
+}
+
+void ConnectionTracker::recount(Connection& c) {
+  size_t now = kNodeOverhead + sizeof(Table::value_type) + heap_bytes(c.comm) +
+               heap_bytes(c.local_addr) + heap_bytes(c.remote_addr) +
+               (c.detector ? sizeof(StreamDetector) : 0) +
+               (c.parser ? c.parser->memory_bytes() : 0);
+  stats_.table_bytes = stats_.table_bytes - c.held + now;
+  c.held = now;
+}
+
+ConnectionTracker::Table::iterator ConnectionTracker::erase(Table::iterator it) {
+  stats_.table_bytes -= it->second.held;
+  drop_detector(it->second);
+  return conns_.erase(it);
+}
+
+void ConnectionTracker::enforce_table_budget() {
+  if (stats_.table_bytes <= opts_.table_budget_bytes) return;
+  // Only runs past the budget, and frees a tenth of it, so the scans below
+  // are rare. Idle connections go first: their peers are likely gone.
+  const size_t target = opts_.table_budget_bytes / 10 * 9;
   uint64_t newest = 0;
-  for (const auto& [k, c] : conns_) newest = std::max(newest, c.last_ns);
-  auto evict_if = [&](auto pred, size_t target) {
-    for (auto it = conns_.begin(); it != conns_.end() && conns_.size() > target;) {
-      if (!pred(it->second)) {
-        ++it;
-        continue;
-      }
-      finish(it->first, it->second, it->second.last_ns);
-      if (forget_) forget_(it->first.tgid, it->first.fd);
-      it = conns_.erase(it);
-      ++stats_.connections_evicted;
-    }
+  std::vector<std::pair<size_t, Key>> live;
+  for (const auto& [key, c] : conns_) newest = std::max(newest, c.last_ns);
+  auto evict = [&](Table::iterator it) {
+    finish(it->first, it->second, it->second.last_ns);
+    if (forget_) forget_(it->first.tgid, it->first.fd);
+    ++stats_.connections_evicted;
+    return erase(it);
   };
-  evict_if([&](const Connection& c) { return newest - c.last_ns > kIdleNs; }, 0);
-  evict_if([](const Connection&) { return true; }, opts_.max_connections * 9 / 10);
+  for (auto it = conns_.begin(); it != conns_.end() && stats_.table_bytes > target;) {
+    if (newest - it->second.last_ns > kIdleNs) {
+      it = evict(it);
+    } else {
+      live.emplace_back(it->second.held, it->first);
+      ++it;
+    }
+  }
+  if (stats_.table_bytes <= target) return;
+  // Then the largest holders: a connection hoarding reassembly buffers or
+  // statements costs the table more than many ordinary ones.
+  std::sort(live.begin(), live.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [held, key] : live) {
+    if (stats_.table_bytes <= target) break;
+    if (auto it = conns_.find(key); it != conns_.end()) evict(it);
+  }
 }
 
 void ConnectionTracker::tick() {
@@ -333,33 +388,10 @@ void ConnectionTracker::tick() {
   for (auto it = conns_.begin(); it != conns_.end();) {
     if (now - it->second.last_ns > kIdleNs && !process_alive(it->first.tgid)) {
       finish(it->first, it->second, it->second.last_ns);
-      it = conns_.erase(it);
+      it = erase(it);
     } else {
       ++it;
     }
-  }
-  enforce_parser_budget();
-}
-
-void ConnectionTracker::enforce_parser_budget() {
-  std::vector<std::pair<size_t, Key>> held;
-  size_t total = 0;
-  for (const auto& [key, c] : conns_) {
-    size_t n = c.parser ? c.parser->memory_bytes() : 0;
-    total += n;
-    if (n) held.emplace_back(n, key);
-  }
-  if (total <= opts_.parser_budget_bytes) return;
-  std::sort(held.begin(), held.end(),
-            [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (const auto& [n, key] : held) {
-    if (total <= opts_.parser_budget_bytes) break;
-    auto it = conns_.find(key);
-    finish(it->first, it->second, it->second.last_ns);
-    if (forget_) forget_(key.tgid, key.fd);
-    conns_.erase(it);
-    total -= n;
-    ++stats_.memory_evictions;
   }
 }
 

@@ -45,13 +45,13 @@ struct TrackerStats {
   uint64_t malformed_events = 0;  // sizes that do not match their type (never expected)
   uint64_t connections_opened = 0;
   uint64_t connections_closed = 0;
-  uint64_t connections_evicted = 0;     // dropped to keep the table bounded
+  uint64_t connections_evicted = 0;     // dropped to keep the table within its byte budget
+  uint64_t table_bytes = 0;             // what the connection table holds now
   uint64_t data_without_open = 0;       // the OPEN event was lost (ring buffer full)
   uint64_t tls_connections = 0;         // plaintext seen through the SSL uprobes
   uint64_t tls_opaque_connections = 0;  // TLS records from a library Loupe could not probe
   uint64_t records = 0;
   uint64_t detect_budget_exhausted = 0;  // detections decided early for lack of memory
-  uint64_t memory_evictions = 0;  // connections dropped because parsers held too much together
   LossStats lost;
   std::map<Protocol, ParserStats> parsers;
 };
@@ -63,15 +63,17 @@ class ConnectionTracker {
   using ForgetFn = std::function<void(uint32_t tgid, int32_t fd)>;
 
   struct Options {
-    size_t max_connections = 65536;
+    // Bytes the connection table may hold: each entry with its strings and
+    // its parser (ProtocolParser::memory_bytes: bytes being reassembled,
+    // requests waiting for replies, statement caches), counted after every
+    // event. Past it, connections idle for a minute go first, then the
+    // largest holders, until a tenth of it is free.
+    size_t table_budget_bytes = 128 * 1024 * 1024;
     // What one connection may hold while its protocol is undecided.
     StreamDetector::Limits detect_limits;
     // Bytes all undecided connections together may hold; past it a
     // connection is decided with what it has.
     size_t detect_budget_bytes = 64 * 1024 * 1024;
-    // Bytes all parsers together may keep (ProtocolParser::memory_bytes,
-    // e.g. prepared statements); past it tick() drops the largest holders.
-    size_t parser_budget_bytes = 128 * 1024 * 1024;
     // What parsers mask in records (`--redact`).
     Redaction redaction = Redaction::Default;
   };
@@ -81,10 +83,8 @@ class ConnectionTracker {
   // Handles one raw ring-buffer event.
   void on_event(std::span<const uint8_t> raw);
 
-  // Periodic housekeeping: resyncs the clock, drops connections of processes
-  // that are gone without an exit event, and the connections whose parsers
-  // hold the most while all together exceed their budget. Call about once
-  // a second.
+  // Periodic housekeeping: resyncs the clock and drops connections of
+  // processes that are gone without an exit event. Call about once a second.
   void tick();
 
   const TrackerStats& stats() const { return stats_; }
@@ -119,16 +119,24 @@ class ConnectionTracker {
     LossReason loss = LossReason::None;
     std::unique_ptr<ProtocolParser> parser;
     uint64_t last_ns = 0;
+    size_t held = 0;  // its share of stats_.table_bytes, as last counted
   };
+  using Table = std::unordered_map<Key, Connection, KeyHash>;
 
   void on_open(const loupe_open_event& ev);
   void on_data(const loupe_data_event& ev, std::span<const uint8_t> payload);
+  // Routes one data event's bytes to detection or the parser.
+  void feed(Connection& c, const loupe_data_event& ev, std::span<const uint8_t> payload);
   void on_close(const loupe_event_header& h);
   // Returns false when the segment must not reach detection or the parser.
   bool route_tls(Connection& c, const loupe_data_event& ev, std::string_view bytes);
   void on_process_exit(uint32_t tgid);
-  void enforce_parser_budget();
   void finish(const Key& key, Connection& c, uint64_t ts_ns);
+  // The table's byte count follows every entry: inserted, re-counted after
+  // each event that may change what it holds, erased.
+  Connection& put(const Key& key, Connection c);
+  void recount(Connection& c);
+  Table::iterator erase(Table::iterator it);
   // Feeds `seg` to the connection's protocol detection, or with nullptr
   // tells it no more bytes come; once decided, replays into the parser.
   void detect(Connection& c, uint32_t tgid, const Segment* seg);
@@ -137,7 +145,9 @@ class ConnectionTracker {
   void feed_parser(Connection& c, uint32_t tgid, const Segment& seg);
   void note_loss(Connection& c, LossReason reason);
   void emit(Connection& c, uint32_t tgid, std::vector<Record>& records);
-  void make_room();
+  // Past the table budget: finishes and drops connections, idle ones first,
+  // then the largest holders, until a tenth of the budget is free.
+  void enforce_table_budget();
   Role infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns);
   // The pid's container id and pod uid from its cgroup (empty outside
   // Kubernetes), read once per pid: records carry them for the server to
@@ -149,7 +159,7 @@ class ConnectionTracker {
   ForgetFn forget_;
   MonotonicToUnix clock_;
   ProcessInfo procs_;
-  std::unordered_map<Key, Connection, KeyHash> conns_;
+  Table conns_;
   std::unordered_map<uint32_t, k8s::ContainerIdentity> pod_ids_;
   std::vector<Record> scratch_;
   size_t detect_bytes_ = 0;  // held by all detectors

@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "core/heap_bytes.h"
+
 namespace loupe {
 namespace {
 
@@ -51,11 +53,6 @@ Role role_from_string(std::string_view s) {
 }
 
 size_t memory_bytes(const Record& r) {
-  // An empty string's capacity is what fits inside the object (no heap).
-  static const size_t inline_chars = std::string().capacity();
-  auto heap = [](const std::string& s) {
-    return s.capacity() > inline_chars ? s.capacity() + 1 : 0;
-  };
   size_t n = sizeof(Record);
   for (const std::string* s :
        {&r.comm,          &r.local_addr, &r.remote_addr,      &r.method,        &r.path,
@@ -63,7 +60,7 @@ size_t memory_bytes(const Record& r) {
         &r.trace_id,      &r.node,       &r.namespace_,       &r.pod,           &r.container,
         &r.workload,      &r.service,    &r.remote_namespace, &r.remote_pod,    &r.remote_workload,
         &r.remote_service})
-    n += heap(*s);
+    n += heap_bytes(*s);
   return n;
 }
 

@@ -2,17 +2,14 @@
 
 #include <array>
 
+#include "core/heap_bytes.h"
+
 namespace loupe::logs {
 namespace {
 
 constexpr std::array<std::string_view, 3> kStreams{"", "stdout", "stderr"};
 constexpr std::array<std::string_view, 7> kLevels{"",     "trace", "debug", "info",
                                                   "warn", "error", "fatal"};
-
-size_t heap_bytes(const std::string& s) {
-  // Short strings live inside the struct; longer ones own a buffer.
-  return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
-}
 
 }  // namespace
 

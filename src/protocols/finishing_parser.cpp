@@ -22,7 +22,7 @@ class FinishingParser final : public ProtocolParser {
   }
   bool finished() const override { return inner_->finished(); }
   const ParserStats& stats() const override { return inner_->stats(); }
-  size_t memory_bytes() const override { return inner_->memory_bytes(); }
+  size_t memory_bytes() const override { return sizeof(*this) + inner_->memory_bytes(); }
 
  private:
   void finish(std::vector<Record>& out, size_t first) const {

@@ -68,10 +68,12 @@ class ProtocolParser {
 
   virtual const ParserStats& stats() const = 0;
 
-  // Heap bytes the parser keeps between calls that grow with what the
-  // application does (statement caches), for the agent's memory budget
-  // over all connections; fixed-size buffers need not be reported.
-  virtual size_t memory_bytes() const { return 0; }
+  // Bytes the parser holds between calls: the object itself (with its
+  // fixed-size buffers), bytes being reassembled, requests waiting for
+  // replies, statement caches. The agent keeps all connections together
+  // within one byte budget and asks after every segment, so this must take
+  // constant time.
+  virtual size_t memory_bytes() const = 0;
 };
 
 // Creates the parser for `protocol`, or nullptr when none exists.

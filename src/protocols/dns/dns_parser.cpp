@@ -66,6 +66,13 @@ class DnsParser final : public ProtocolParser {
 
   const ParserStats& stats() const override { return stats_; }
 
+  // Itself, the TCP message buffers and the queries waiting for answers
+  // (their fixed part: names are at most 255 bytes).
+  size_t memory_bytes() const override {
+    return sizeof(*this) + streams_[0].framer.memory_bytes() + streams_[1].framer.memory_bytes() +
+           pending_.capacity() * sizeof(Pending);
+  }
+
  private:
   struct Stream {
     TcpFramer framer;

@@ -32,6 +32,8 @@ class TcpFramer {
 
   bool idle() const { return prefix_have_ == 0; }
   void reset();
+  // The message buffer, allocated at the first message body.
+  size_t memory_bytes() const { return buf_ ? kKeep : 0; }
 
  private:
   uint8_t prefix_[2] = {};

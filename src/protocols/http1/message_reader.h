@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/heap_bytes.h"
 #include "protocols/http1/head.h"
 #include "protocols/parser.h"
 
@@ -70,6 +71,11 @@ class MessageReader {
 
   // Bytes of the message in progress so far (0 between messages).
   uint64_t message_bytes() const { return msg_bytes_; }
+  // Heap bytes of the buffers kept across segments (a head being
+  // reassembled, resynchronisation), each capped above.
+  size_t memory_bytes() const {
+    return heap_bytes(head_) + heap_bytes(seek_buf_) + heap_bytes(replay_);
+  }
 
  private:
   enum class State : uint8_t {

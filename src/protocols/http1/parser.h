@@ -25,6 +25,12 @@ class Parser final : public ProtocolParser, private MessageSink {
   void close(uint64_t ts_ns, std::vector<Record>& out) override;
   bool finished() const override { return finished_; }
   const ParserStats& stats() const override { return stats_; }
+  // Itself, heads being reassembled, and the requests waiting for responses
+  // (their fixed part: their texts are cut to kMaxPath and kMaxHost).
+  size_t memory_bytes() const override {
+    return sizeof(*this) + requests_.memory_bytes() + responses_.memory_bytes() +
+           pending_.size() * sizeof(Pending);
+  }
 
  private:
   // A request whose head was seen, waiting for its response.

@@ -123,7 +123,7 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
   const ParserStats& stats() const override { return stats_; }
 
   size_t memory_bytes() const override {
-    size_t n = streams_.size() * (sizeof(Stream) + 64);
+    size_t n = sizeof(*this) + streams_.size() * (sizeof(Stream) + 64);
     for (const Side& s : sides_) {
       n += s.block.capacity() + s.reader.memory_bytes();
       if (s.hpack) n += s.hpack->memory_bytes();

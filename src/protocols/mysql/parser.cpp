@@ -110,13 +110,6 @@ bool Parser::finish_lost_reply() {
   return true;
 }
 
-void Parser::remember(uint32_t id, Text text) {
-  auto it = statements_.find(id);
-  if (it == statements_.end() && statements_.size() >= kMaxStatements)
-    statements_.erase(statements_.begin());  // bounded; an evicted id executes without text
-  statements_[id] = std::move(text);
-}
-
 // --- requests ---------------------------------------------------------------
 
 void Parser::on_request(const sql::Frame& f) {
@@ -185,8 +178,7 @@ void Parser::on_command(const sql::Frame& f, std::string_view payload) {
     case kComStmtFetch:
     case kComStmtReset:
       if (args.size() >= 4) {
-        auto it = statements_.find(sql::le32(reinterpret_cast<const uint8_t*>(args.data())));
-        if (it != statements_.end()) p.text = it->second;
+        p.text = statements_.find(sql::le32(reinterpret_cast<const uint8_t*>(args.data())));
       }
       break;
     case kComInitDb:
@@ -309,7 +301,7 @@ void Parser::on_reply(Pending& p, const sql::Frame& f, std::string_view payload)
       if (b0 == 0xFF) return finish(f, "", &payload);
       if (b0 == 0x00 && p.cmd == kComStmtPrepare && payload.size() >= 9) {
         const auto* u = reinterpret_cast<const uint8_t*>(payload.data());
-        remember(sql::le32(u + 1), p.text);
+        statements_.put(sql::le32(u + 1), p.text);
         p.left = uint64_t{sql::le16(u + 5)} + sql::le16(u + 7);  // columns + params
         if (p.left == 0) return finish(f, "");
         p.state = State::PrepareDefs;
@@ -401,13 +393,12 @@ std::unique_ptr<ProtocolParser> make_parser(Role role, const sql::SqlOptions& op
   return std::make_unique<Parser>(role, opts);
 }
 
-// The prepared-statement cache: what grows with the application (other
-// buffers are capped per connection).
+// Itself, the prepared-statement cache, the packets being reassembled, and
+// the commands waiting for replies (their fixed part: texts are shared with
+// the cache or cut to the record limits).
 size_t Parser::memory_bytes() const {
-  size_t n = 0;
-  for (const auto& [id, text] : statements_)
-    n += sizeof(id) + sizeof(text) + (text ? sizeof(std::string) + text->capacity() : 0);
-  return n;
+  return sizeof(*this) + statements_.memory_bytes() + req_stream_.memory_bytes() +
+         resp_stream_.memory_bytes() + pending_.size() * sizeof(Pending);
 }
 
 std::unique_ptr<ProtocolParser> make_parser(Role role) { return make_parser(role, {}); }

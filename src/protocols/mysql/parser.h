@@ -12,12 +12,12 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "protocols/parser.h"
 #include "protocols/sql/frame_stream.h"
 #include "protocols/sql/statement.h"
+#include "protocols/sql/statement_cache.h"
 
 namespace loupe::mysql {
 
@@ -86,7 +86,6 @@ class Parser final : public ProtocolParser {
   void on_rows_packet(Pending& p, const sql::Frame& f, std::string_view payload);
   void account_gap(Pending& p, uint8_t seq);
   void finish(const sql::Frame& f, std::string detail, const std::string_view* err = nullptr);
-  void remember(uint32_t id, Text text);
   bool finish_lost_reply();
 
   Role role_;
@@ -118,7 +117,7 @@ class Parser final : public ProtocolParser {
   sql::FrameStream req_stream_{req_codec_, req_handler_, stats_};
   sql::FrameStream resp_stream_{resp_codec_, resp_handler_, stats_};
 
-  std::unordered_map<uint32_t, Text> statements_;
+  sql::StatementCache<uint32_t> statements_{kMaxStatements};
   std::deque<Pending> pending_;
   std::vector<Record>* out_ = nullptr;
 };

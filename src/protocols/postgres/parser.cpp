@@ -73,28 +73,6 @@ void Parser::on_untyped_request(const sql::Frame& f) {
   // CancelRequest travels on its own connection and gets no reply.
 }
 
-Parser::Text Parser::statement(const std::string& name) const {
-  auto it = statements_.find(name);
-  return it == statements_.end() ? nullptr : it->second;
-}
-
-void Parser::remember_statement(std::string name, Text text) {
-  auto it = statements_.find(name);
-  if (it != statements_.end()) {
-    it->second = std::move(text);
-    return;
-  }
-  // Bounded: drop an arbitrary entry. A later Bind of it yields a record
-  // without statement text rather than unbounded memory.
-  if (statements_.size() >= kMaxStatements) statements_.erase(statements_.begin());
-  statements_.emplace(std::move(name), std::move(text));
-}
-
-void Parser::remember_portal(std::string name, Text text) {
-  if (portals_.size() >= kMaxPortals && !portals_.count(name)) portals_.erase(portals_.begin());
-  portals_[std::move(name)] = std::move(text);
-}
-
 void Parser::push(Pending p) {
   if (pending_.size() >= kMaxPending) {
     pending_.pop_front();
@@ -137,7 +115,7 @@ void Parser::on_request(const sql::Frame& f) {
     case 'P': {
       std::string name(sql::read_cstr(body, pos));
       auto text = sql::keep_text(sql::read_cstr(body, pos));
-      remember_statement(std::move(name), text);
+      statements_.put(std::move(name), text);
       Pending p{Kind::Parse, std::move(text)};
       take_batch(p, f);
       push(std::move(p));
@@ -145,8 +123,8 @@ void Parser::on_request(const sql::Frame& f) {
     }
     case 'B': {
       std::string portal(sql::read_cstr(body, pos));
-      Text text = statement(std::string(sql::read_cstr(body, pos)));
-      remember_portal(std::move(portal), text);
+      Text text = statements_.find(std::string(sql::read_cstr(body, pos)));
+      portals_.put(std::move(portal), text);
       Pending p{Kind::Bind, std::move(text)};
       take_batch(p, f);
       push(std::move(p));
@@ -157,17 +135,15 @@ void Parser::on_request(const sql::Frame& f) {
       const char what = body.empty() ? 'S' : body[0];
       pos = 1;
       std::string name(sql::read_cstr(body, pos));
-      auto& map = what == 'P' ? portals_ : statements_;
-      auto it = map.find(name);
-      Pending p{type == 'D' ? Kind::Describe : Kind::Close, it == map.end() ? nullptr : it->second};
-      if (type == 'C' && it != map.end()) map.erase(it);
+      auto& cache = what == 'P' ? portals_ : statements_;
+      Pending p{type == 'D' ? Kind::Describe : Kind::Close, cache.find(name)};
+      if (type == 'C') cache.erase(name);
       take_batch(p, f);
       push(std::move(p));
       break;
     }
     case 'E': {
-      auto it = portals_.find(std::string(sql::read_cstr(body, pos)));
-      Pending p{Kind::Execute, it == portals_.end() ? nullptr : it->second};
+      Pending p{Kind::Execute, portals_.find(std::string(sql::read_cstr(body, pos)))};
       take_batch(p, f);
       p.start_ns = batch_start_ns_;
       p.req_bytes = batch_bytes_;
@@ -428,13 +404,13 @@ std::unique_ptr<ProtocolParser> make_parser(Role role, const sql::SqlOptions& op
   return std::make_unique<Parser>(role, opts);
 }
 
-// The prepared-statement cache: what grows with the application (other
-// buffers are capped per connection).
+// Itself, the statement and portal caches, the messages being reassembled,
+// and the requests and records waiting for replies (their fixed part: the
+// texts are shared with the caches or cut to the record limits).
 size_t Parser::memory_bytes() const {
-  size_t n = 0;
-  for (const auto& [name, text] : statements_)
-    n += name.capacity() + sizeof(text) + (text ? sizeof(std::string) + text->capacity() : 0);
-  return n;
+  return sizeof(*this) + statements_.memory_bytes() + portals_.memory_bytes() +
+         req_stream_.memory_bytes() + resp_stream_.memory_bytes() +
+         pending_.size() * sizeof(Pending) + held_.size() * sizeof(Record);
 }
 
 std::unique_ptr<ProtocolParser> make_parser(Role role) { return make_parser(role, {}); }

@@ -14,12 +14,12 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "protocols/parser.h"
 #include "protocols/sql/frame_stream.h"
 #include "protocols/sql/statement.h"
+#include "protocols/sql/statement_cache.h"
 
 namespace loupe::postgres {
 
@@ -84,9 +84,6 @@ class Parser final : public ProtocolParser {
 
   void on_untyped_request(const sql::Frame& f);
   void push(Pending p);
-  Text statement(const std::string& name) const;
-  void remember_statement(std::string name, Text text);
-  void remember_portal(std::string name, Text text);
   void take_batch(Pending& p, const sql::Frame& f);
 
   Record new_record(const Pending& p, uint64_t end_ns);
@@ -117,8 +114,8 @@ class Parser final : public ProtocolParser {
   sql::FrameStream req_stream_{req_codec_, req_handler_, stats_};
   sql::FrameStream resp_stream_{resp_codec_, resp_handler_, stats_};
 
-  std::unordered_map<std::string, Text> statements_;
-  std::unordered_map<std::string, Text> portals_;
+  sql::StatementCache<std::string> statements_{kMaxStatements};
+  sql::StatementCache<std::string> portals_{kMaxPortals};
   std::deque<Pending> pending_;
 
   // Extended-protocol messages since the last Execute/Sync: their bytes and

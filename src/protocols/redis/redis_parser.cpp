@@ -86,6 +86,9 @@ class RedisParser final : public ProtocolParser {
 
   bool finished() const override { return finished_; }
   const ParserStats& stats() const override { return stats_; }
+  // Itself (its readers' buffers are fixed arrays) and the commands waiting
+  // for replies (their fixed part: method and key are cut to 40 and 256).
+  size_t memory_bytes() const override { return sizeof(*this) + pending_.size() * sizeof(Pending); }
 
  private:
   void on_message(bool is_req, uint64_t ts_ns, std::vector<Record>& out) {

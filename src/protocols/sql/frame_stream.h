@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/heap_bytes.h"
 #include "protocols/parser.h"
 
 namespace loupe::sql {
@@ -71,6 +72,8 @@ class FrameStream {
   bool synced() const { return synced_; }
   // Wire bytes skipped since framing was lost, not yet reported by on_resync.
   uint64_t lost_bytes() const { return lost_; }
+  // The buffer of the message being reassembled (at most kMaxKeep).
+  std::size_t memory_bytes() const { return heap_bytes(buf_); }
   // The caller knows this direction is between messages (its peer spoke
   // only after the reply ended): the next bytes start a message. Bytes lost
   // so far are dropped, not reported.

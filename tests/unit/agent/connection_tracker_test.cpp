@@ -162,19 +162,19 @@ TEST_F(TrackerTest, MalformedEventsAreCountedNotTrusted) {
   EXPECT_EQ(tracker_.stats().malformed_events, 3u);
 }
 
-TEST_F(TrackerTest, TableStaysBounded) {
-  ConnectionTracker small({.max_connections = 100}, [](std::vector<Record>&) {});
-  for (int fd = 0; fd < 1000; ++fd) {
-    loupe_open_event ev{};
-    ev.h.type = LOUPE_EV_OPEN;
-    ev.h.origin = LOUPE_ORIGIN_ACCEPT;
-    ev.h.tgid = kTgid;
-    ev.h.fd = fd;
-    ev.h.gen = 1;
-    small.on_event({reinterpret_cast<const uint8_t*>(&ev), sizeof ev});
+TEST_F(TrackerTest, TableStaysWithinItsBytes) {
+  constexpr size_t kBudget = 256 * 1024;
+  tracker_ = ConnectionTracker({.table_budget_bytes = kBudget}, [](std::vector<Record>&) {});
+  for (int fd = 0; fd < 10'000; ++fd) {
+    open(fd, 1, LOUPE_ORIGIN_ACCEPT, 8080, static_cast<uint16_t>(10'000 + fd));
+    ASSERT_LE(tracker_.stats().table_bytes, kBudget);
   }
-  EXPECT_LE(small.connection_count(), 100u);
-  EXPECT_GT(small.stats().connections_evicted, 0u);
+  EXPECT_GT(tracker_.stats().connections_evicted, 0u);
+  EXPECT_LT(tracker_.connection_count(), 10'000u);
+  EXPECT_GT(tracker_.stats().table_bytes, kBudget / 2);  // counted, not zero
+  for (int fd = 0; fd < 10'000; ++fd) simple(LOUPE_EV_CLOSE, fd, 1);
+  EXPECT_EQ(tracker_.connection_count(), 0u);
+  EXPECT_EQ(tracker_.stats().table_bytes, 0u);  // every entry gave its bytes back
 }
 
 }  // namespace
@@ -250,33 +250,58 @@ TEST_F(TrackerTest, UndecidedBytesShareOneBudget) {
   EXPECT_EQ(records_[0].method, "FOO");
 }
 
-TEST_F(TrackerTest, ParsersHoldingTooMuchTogetherAreDroppedLargestFirst) {
-  ConnectionTracker::Options opts;
-  opts.parser_budget_bytes = 20'000;
-  tracker_ = ConnectionTracker(opts, [this](std::vector<Record>& rs) {
+TEST_F(TrackerTest, StatementCachesCountAndTheLargestHolderGoesFirst) {
+  tracker_ = ConnectionTracker({.table_budget_bytes = 20'000}, [this](std::vector<Record>& rs) {
     for (auto& r : rs) records_.push_back(r);
   });
-  // Events stamped now, so tick() sees live connections, not idle ones.
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  now_ = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
-  // Two PostgreSQL clients preparing statements: fd 40 a hundred long
-  // ones, fd 41 one short one. Together they exceed the budget.
+  // Two PostgreSQL clients preparing statements: fd 41 one short one, fd 40
+  // a hundred long ones, which pass the budget.
   for (int fd : {40, 41}) {
     open(fd, 1, LOUPE_ORIGIN_CONNECT, static_cast<uint16_t>(40000 + fd), 5432);
     data(fd, 1, LOUPE_DIR_EGRESS, pgwire::startup("app", "shop"));
     data(fd, 1, LOUPE_DIR_INGRESS, pgwire::auth(0) + pgwire::ready());
   }
+  data(41, 1, LOUPE_DIR_EGRESS, pgwire::parse("one", "SELECT 1") + pgwire::sync_msg());
+  EXPECT_EQ(tracker_.stats().connections_evicted, 0u);
   std::string prepares;
   for (int i = 0; i < 100; ++i)
     prepares += pgwire::parse("s" + std::to_string(i), "SELECT " + std::string(300, 'x'));
   data(40, 1, LOUPE_DIR_EGRESS, prepares + pgwire::sync_msg());
-  data(41, 1, LOUPE_DIR_EGRESS, pgwire::parse("one", "SELECT 1") + pgwire::sync_msg());
-  tracker_.tick();
-  EXPECT_EQ(tracker_.stats().memory_evictions, 1u);
+  EXPECT_EQ(tracker_.stats().connections_evicted, 1u);
   EXPECT_EQ(tracker_.connection_count(), 1u);  // the small holder stays
-  tracker_.tick();
-  EXPECT_EQ(tracker_.stats().memory_evictions, 1u);
+  EXPECT_LE(tracker_.stats().table_bytes, 20'000u);
+  // It keeps working.
+  data(41, 1, LOUPE_DIR_INGRESS, pgwire::parse_complete() + pgwire::ready());
+  EXPECT_EQ(tracker_.stats().connections_evicted, 1u);
+}
+
+// An attacker (or a slow client) sending heads that never end, on many
+// connections to a monitored server: each head is reassembled by its
+// parser, and together they stay within the table budget; ordinary
+// traffic is still recorded.
+TEST_F(TrackerTest, ReassemblyBuffersCountAgainstTheTableBudget) {
+  constexpr size_t kBudget = 2 * 1024 * 1024;
+  tracker_ = ConnectionTracker({.table_budget_bytes = kBudget}, [this](std::vector<Record>& rs) {
+    for (auto& r : rs) records_.push_back(r);
+  });
+  // A head written 4 KiB per syscall, 40 KiB so far and no end in sight.
+  auto endless = [&](int fd) {
+    open(fd, 1, LOUPE_ORIGIN_ACCEPT, 8080, static_cast<uint16_t>(50000 + fd));
+    data(fd, 1, LOUPE_DIR_INGRESS, "GET / HTTP/1.1\r\n");
+    for (int i = 0; i < 10; ++i) data(fd, 1, LOUPE_DIR_INGRESS, "X-Pad: " + std::string(4089, 'a'));
+  };
+  endless(100);
+  EXPECT_GE(tracker_.stats().table_bytes, 40u * 1024);  // the head is counted
+  for (int fd = 101; fd < 300; ++fd) {                  // 200 x 40 KiB: four times the budget
+    endless(fd);
+    ASSERT_LE(tracker_.stats().table_bytes, kBudget);
+  }
+  EXPECT_GT(tracker_.stats().connections_evicted, 100u);
+  open(300, 1, LOUPE_ORIGIN_ACCEPT, 8080, 60000);
+  data(300, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(300, 1, LOUPE_DIR_EGRESS, kResponse);
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].path, "/x");
 }
 
 }  // namespace
