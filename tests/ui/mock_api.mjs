@@ -328,7 +328,7 @@ function logsOf(recs) {
     const ms = (r.duration_ns / 1e6).toFixed(1);
     const level = r.status >= 500 ? 'error' : r.duration_ns > 500e6 ? 'warn' : 'info';
     out.push({ ...base, level, text: `${level.toUpperCase()} ${r.method} ${r.path} ${r.status} ${ms}ms${trace}` });
-    if (r.status >= 500) {
+    if (r.status >= 500 && r.comm === 'java') {
       const frames = ['at com.acme.pay.Gateway.charge(Gateway.java:88)', 'at com.acme.pay.Api.post(Api.java:41)', 'at io.undertow.server.Connectors.executeRootHandler(Connectors.java:387)'];
       out.push({ ...base, time_ns: r.end_ns + 1, stream: 'stderr', level: 'error', text: `java.lang.IllegalStateException: upstream ${r.error_message || 'failed'} for ${r.path}${trace}\n\t${frames.join('\n\t')}` });
     }

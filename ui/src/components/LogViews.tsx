@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'react';
 import { useApi } from '../api';
 import { fmtBytes, fmtCount, fmtTime } from '../format';
-import { Link, useHref } from '../router';
+import { Link, sharedQuery, useHref, useLocation, withQuery } from '../router';
 import { parseTime } from '../timerange';
 import type { LogEntry, LogHistogram } from '../types';
 import { TimeChart, type Series } from './Chart';
@@ -81,6 +81,7 @@ function LogText({ e, words, note }: { e: LogEntry; words: string[]; note?: stri
  * `during` highlights the entries inside a [from, to] span in ns.
  */
 export function LogList({ entries, words = [], showSource = true, tag, during, testId = 'log-list' }: { entries: LogEntry[]; words?: string[]; showSource?: boolean; tag?: (e: LogEntry) => string | null; during?: [number, number]; testId?: string }) {
+  const shared = sharedQuery(useLocation().query);
   return (
     <div className="log-list" data-testid={testId}>
       {entries.map((e) => {
@@ -94,7 +95,7 @@ export function LogList({ entries, words = [], showSource = true, tag, during, t
             <LevelBadge level={e.level} />
             {showSource && (
               <span className="log-source" title={e.file || undefined} data-col="source">
-                {entrySource(e)}
+                {e.workload ? <Link href={withQuery(`/workloads/${encodeURIComponent(e.workload)}`, shared, {})}>{entrySource(e)}</Link> : entrySource(e)}
               </span>
             )}
             <LogText e={e} words={words} note={note} />
@@ -121,10 +122,12 @@ export function levelSeries(h: LogHistogram | undefined, xs: number[], levels: r
 }
 
 /** Stacked bars of entries per level on a time axis. */
-export function LevelChart({ h, xs, height = 150, levels, testId }: { h: LogHistogram | undefined; xs: number[]; height?: number; levels?: readonly string[]; testId?: string }) {
-  const series = useMemo(() => levelSeries(h, xs, levels), [h, xs, levels]);
-  if (series.length === 0) return <TimeChart xs={xs} series={[{ label: 'lines', color: LEVEL_COLORS.unknown, values: xs.map(() => 0) }]} yFormat={fmtCount} height={height} stackedBars testId={testId} />;
-  return <TimeChart xs={xs} series={series} yFormat={fmtCount} height={height} stackedBars testId={testId} />;
+export function LevelChart({ h, xs, height = 150, levels, onPick, testId }: { h: LogHistogram | undefined; xs: number[]; height?: number; levels?: readonly string[]; onPick?: (t: number) => void; testId?: string }) {
+  const series = useMemo(() => {
+    const s = levelSeries(h, xs, levels);
+    return s.length ? s : [{ label: 'lines', color: LEVEL_COLORS.unknown, values: xs.map(() => 0) }];
+  }, [h, xs, levels]);
+  return <TimeChart xs={xs} series={series} yFormat={fmtCount} height={height} stackedBars onPick={onPick} testId={testId} />;
 }
 
 const ERROR_LEVELS = ['fatal', 'error'] as const;

@@ -179,7 +179,7 @@ export function LogsPage() {
 
       <Card
         title="Lines by level"
-        hint={`per ${step < 60 ? `${step} s` : step < 3600 ? `${step / 60} min` : `${step / 3600} h`}`}
+        hint={`per ${step < 60 ? `${step} s` : step < 3600 ? `${step / 60} min` : `${step / 3600} h`}; click a bar for its lines`}
         actions={
           hist.data && (
             <div className="pills" data-testid="level-totals">
@@ -192,7 +192,7 @@ export function LogsPage() {
           )
         }
       >
-        {hist.loading && !hist.data ? <Loading /> : total === 0 ? <Empty title="No log lines in this time range" /> : <LevelChart h={hist.data} xs={xs} testId="log-histogram" />}
+        {hist.loading && !hist.data ? <Loading /> : total === 0 ? <Empty title="No log lines in this time range" /> : <LevelChart h={hist.data} xs={xs} onPick={(t) => set({ range: null, from: String(t), to: String(t + step) })} testId="log-histogram" />}
       </Card>
 
       <Card
