@@ -218,7 +218,7 @@ for r in $(seq "$ROUNDS"); do
     for sc in $SCENARIOS; do measure "$sc" "$mode" "$r"; done
     [[ $mode == base ]] || stop_loupe
     echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
-      "$WORK/results")(load $(load1))" >&2
+      "$WORK/results")(load $(load1), $(($(date +%s) - START)) s)" >&2
   done
 done
 sysctl -qw kernel.bpf_stats_enabled=0
