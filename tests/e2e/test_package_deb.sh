@@ -2,7 +2,10 @@
 # The Debian package: built with cpack from this build, holding the binary,
 # the web UI where the binary finds it, the hardened systemd unit (verified
 # by systemd-analyze) and the default config as a conffile; the installed
-# binary serves the API and UI from /usr/share/loupe/ui.
+# binary serves the API and UI from /usr/share/loupe/ui. Then, with
+# mmdebstrap, `apt install ./loupe_*.deb` into a fresh Debian: its Depends
+# pull in what the binary needs, the unit enables, and `loupe doctor`
+# passes inside it, canary capture included.
 source "$(dirname "$0")/lib.sh"
 for tool in cpack dpkg-deb systemd-analyze; do
   command -v $tool >/dev/null || { echo "skip: $tool not installed (scripts/setup.sh --test)"; exit 0; }
@@ -49,4 +52,62 @@ wait_for_port "$port"
 curl -s "http://127.0.0.1:$port/" >"$WORK/page.html"
 cmp -s "$WORK/page.html" "$ui/index.html" \
   && pass "installed binary serves the UI from /usr/share/loupe/ui" || fail "UI not served: $(head -c 200 "$WORK/page.html")"
+
+if ! command -v mmdebstrap >/dev/null; then
+  echo "skip: the install into a fresh Debian: mmdebstrap not installed (scripts/setup.sh --test)"
+  finish
+  exit 0
+fi
+# A fresh Debian 12 with apt (variant apt: the Essential packages and apt,
+# with package lists), made once by mmdebstrap and cached beside the image's
+# root file system: making it takes minutes, unpacking it seconds.
+cache=${LOUPE_IMAGE_CACHE:-${HOME:-/root}/.cache/loupe/image}
+base=$cache/debian-bookworm-apt.tar
+if [[ ! -s $base ]]; then
+  log "making the fresh Debian root file system (once; cached in $base)"
+  mkdir -p "$cache"
+  mmdebstrap --quiet --variant=apt --dpkgopt=force-unsafe-io --skip=cleanup/apt/lists bookworm "$base.part" \
+    "deb http://deb.debian.org/debian bookworm main" "deb http://deb.debian.org/debian bookworm-updates main" \
+    "deb http://deb.debian.org/debian-security bookworm-security main" >"$WORK/mmdebstrap.log" 2>&1 \
+    || { cat "$WORK/mmdebstrap.log"; fail "mmdebstrap"; finish; }
+  mv "$base.part" "$base"
+fi
+fresh=$WORK/fresh
+mkdir "$fresh" && tar -xf "$base" -C "$fresh"
+cp "$deb" "$fresh/tmp/" && cp /etc/resolv.conf "$fresh/etc/resolv.conf"
+# in_fresh CMD...: CMD chrooted into it, with /proc, /sys and /dev of this
+# host mounted in a private mount namespace (nothing is left mounted).
+in_fresh() {
+  unshare -m --propagation private sh -c 'r=$1; shift; mount -t proc proc "$r/proc" &&
+    mount --rbind /sys "$r/sys" && mount --rbind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$fresh" "$@"
+}
+install_deb() {
+  in_fresh env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")"
+}
+log "apt install ./$(basename "$deb") into a fresh Debian"
+started=$(date +%s)
+if ! install_deb >"$WORK/apt.log" 2>&1; then
+  # Package lists older than the mirror name files it no longer has.
+  in_fresh apt-get update -q >>"$WORK/apt.log" 2>&1 && install_deb >>"$WORK/apt.log" 2>&1 \
+    || { tail -20 "$WORK/apt.log"; fail "apt install into the fresh root"; finish; }
+fi
+log "installed in $(($(date +%s) - started)) s, with $(grep -c '^Setting up' "$WORK/apt.log") packages"
+assert_eq "dpkg status" "install ok installed" "$(in_fresh dpkg-query -W -f='${Status}' loupe)"
+installed=(/usr/bin/loupe /usr/lib/systemd/system/loupe.service /etc/loupe/loupe.yaml)
+[[ -f $LOUPE_SRC/ui/dist/index.html ]] && installed+=(/usr/share/loupe/ui/index.html)
+for f in "${installed[@]}"; do
+  [[ -e $fresh$f ]] && pass "installed $f" || fail "not installed: $f"
+done
+missing=$(in_fresh ldd /usr/bin/loupe | grep "not found" || true)
+assert_eq "libraries the Depends did not bring" "" "$missing"
+systemctl --root="$fresh" enable loupe.service >/dev/null 2>&1
+assert_eq "systemctl enable loupe" enabled "$(systemctl --root="$fresh" is-enabled loupe.service)"
+[[ -L $fresh/etc/systemd/system/multi-user.target.wants/loupe.service ]] \
+  && pass "wanted by multi-user.target" || fail "no multi-user.target.wants link"
+rc=0; out=$(in_fresh loupe doctor -o json) || rc=$?
+assert_eq "loupe doctor exit code in the fresh root" 0 "$rc"
+for c in "kernel version" "BTF" "capabilities" "raw tracepoints and ring buffers" "libssl found" \
+  "data directory writable" "canary request captured"; do
+  assert_eq "doctor in the fresh root: $c" pass "$(jq -r --arg n "$c" '.checks[] | select(.name == $n) | .status' <<<"$out")"
+done
 finish
