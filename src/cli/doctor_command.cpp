@@ -3,14 +3,13 @@
 // fix each thing missing, then proves capture works end to end with a
 // canary request. Exit code 0 only when every check that applies passes.
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/doctor/canary.h"
 #include "cli/doctor/check.h"
+#include "cli/doctor/report.h"
 #include "cli/record_text.h"
 #include "cli/serve_flags.h"
-#include "core/record_json.h"
 
 namespace loupe::cli {
 namespace {
@@ -57,41 +56,18 @@ void print_text(const std::vector<CheckResult>& results, const std::optional<Rec
     std::cout << "loupe doctor: everything Loupe needs is here\n";
 }
 
-void print_json(const std::vector<CheckResult>& results, const std::optional<Record>& record,
-                bool ok) {
-  nlohmann::json checks = nlohmann::json::array();
-  for (const auto& r : results)
-    checks.push_back({{"name", r.name},
-                      {"status", r.status == Status::Pass   ? "pass"
-                                 : r.status == Status::Fail ? "fail"
-                                                            : "skip"},
-                      {"detail", r.detail},
-                      {"fix", r.fix}});
-  std::cout << nlohmann::json{{"ok", ok},
-                              {"checks", checks},
-                              {"canary_record", record ? record_to_json(*record) : nullptr}}
-                   .dump()
-            << "\n";
-}
-
 int run_doctor(DoctorFlags f) {
   f.checks.token = read_token(f.token_file);
-  const doctor::Options& o = f.checks;
-  std::vector<CheckResult> results = {
-      doctor::check_kernel_version(), doctor::check_btf(o),         doctor::check_tracefs(o),
-      doctor::check_capabilities(),   doctor::check_bpf_programs(), doctor::check_memlock(),
-      doctor::check_cgroups(o),       doctor::check_libssl(),       doctor::check_data_dir(o),
-      doctor::check_server(o),        doctor::check_kubernetes(o)};
+  std::vector<CheckResult> results = doctor::capture_checks(f.checks);
   std::optional<Record> record;
   if (!f.no_canary) {
     doctor::CanaryResult canary = doctor::run_canary();
     results.push_back(canary.check);
     record = std::move(canary.record);
   }
-  bool ok = std::none_of(results.begin(), results.end(),
-                         [](const CheckResult& r) { return r.status == Status::Fail; });
+  bool ok = doctor::all_passed(results);
   if (f.output == "json")
-    print_json(results, record, ok);
+    std::cout << doctor::report_json(results, record).dump() << "\n";
   else
     print_text(results, record);
   return ok ? kOk : kFailure;

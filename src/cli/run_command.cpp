@@ -6,6 +6,7 @@
 
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
+#include "cli/doctor/report.h"
 #include "cli/log_flags.h"
 #include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
@@ -35,12 +36,16 @@ int run_all_in_one(const RunFlags& f) {
   std::unique_ptr<Agent> agent;
   std::unique_ptr<metrics::MetricsSampler> sampler;
   std::unique_ptr<logs::LogCollector> log_collector;
-  ServerParts server =
-      open_server(f.serve, RemoteIngest::WithTokenOnly, [&agent, &sampler, &log_collector] {
+  ServerParts server = open_server(
+      f.serve, RemoteIngest::WithTokenOnly,
+      [&agent, &sampler, &log_collector] {
         nlohmann::json status = agent->status();
         status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
         status["logs"] = log_collector ? log_collector->status() : nlohmann::json(nullptr);
         return status;
+      },
+      [data_dir = f.serve.data_dir] {
+        return doctor::report_json(doctor::capture_checks({.data_dir = data_dir}));
       });
   if (auto options = metrics_options(f.metrics, host_name()))
     sampler = std::make_unique<metrics::MetricsSampler>(

@@ -159,7 +159,8 @@ void check_exposure(const ServeFlags& f, const std::string& token) {
 }
 
 ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
-                        std::function<nlohmann::json()> status_provider) {
+                        std::function<nlohmann::json()> status_provider,
+                        std::function<nlohmann::json()> doctor_provider) {
   std::string token = read_token(f.token_file);
   check_exposure(f, token);
   if (token.empty() && !is_loopback(f.listen))
@@ -214,6 +215,7 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .tls_key_pem = f.tls_key.empty() ? "" : read_file(f.tls_key, "--tls-key"),
           .limits = f.limits,
           .status_provider = std::move(status_provider),
+          .doctor_provider = std::move(doctor_provider),
           .k8s_retention_ns = *retention,
           .alerts = p.alerts.get(),
           .ingest_limits = {.retention_ns = *retention},

@@ -77,7 +77,9 @@ enum class RemoteIngest {
                   // (a `loupe cluster` on a one-node cluster) may send, or
                   // anyone with --insecure
 };
+// `doctor_provider` answers GET /api/v1/doctor (cli/doctor/report.h).
 ServerParts open_server(const ServeFlags& flags, RemoteIngest remote_ingest,
-                        std::function<nlohmann::json()> status_provider);
+                        std::function<nlohmann::json()> status_provider,
+                        std::function<nlohmann::json()> doctor_provider);
 
 }  // namespace loupe::cli

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/doctor/report.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
 
@@ -15,7 +16,10 @@ struct ServerFlags {
 };
 
 int run_server(const ServerFlags& f) {
-  ServerParts server = open_server(f.serve, RemoteIngest::Open, {});
+  // A server captures nothing: its Status page checks only what it needs.
+  ServerParts server = open_server(f.serve, RemoteIngest::Open, {}, [data_dir = f.serve.data_dir] {
+    return doctor::report_json(doctor::server_checks({.data_dir = data_dir}));
+  });
   install_stop_signals();
   server.start();
   std::cerr << "loupe server: serving " << server.api->url() << " (API at /api/v1, data in "

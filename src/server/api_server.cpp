@@ -170,6 +170,12 @@ void ApiServer::routes() {
           send_json(res, out);
         }));
 
+  s.get("/api/v1/doctor", json_handler([this](const http::Request&, http::Response& res) {
+          if (!options_.doctor_provider)
+            return send_json(res, error_json("this process runs no doctor checks"), 404);
+          send_json(res, options_.doctor_provider());
+        }));
+
   s.add_async("POST", "/api/v1/ingest", [this](const http::Request& req, http::Reply reply) {
     ingest(req, std::move(reply));
   });

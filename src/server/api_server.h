@@ -51,6 +51,10 @@ struct ApiOptions {
   // Agent health for /api/v1/status ("agent" key): kernel features, probes,
   // events seen/dropped... Called on the HTTP thread; must be thread-safe.
   std::function<nlohmann::json()> status_provider;
+  // GET /api/v1/doctor (the UI's Status page): what `loupe doctor` checks
+  // for this process, as `loupe doctor -o json` prints it, without the
+  // canary. Unset: 404. Called on the HTTP thread; must be thread-safe.
+  std::function<nlohmann::json()> doctor_provider;
   // How long the Kubernetes model keeps deleted pods and old pod IPs for
   // late records (0: 1 h). The store's retention is a good value.
   uint64_t k8s_retention_ns = 0;

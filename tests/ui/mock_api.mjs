@@ -489,6 +489,16 @@ function api(route, q, opts) {
         minutes,
       };
     }
+    case 'doctor':
+      return {
+        ok: false,
+        checks: [
+          { name: 'kernel version', status: 'pass', detail: 'Linux 6.1.0-21-amd64', fix: '' },
+          { name: 'BTF', status: 'fail', detail: '/sys/kernel/btf/vmlinux missing', fix: 'use a kernel built with CONFIG_DEBUG_INFO_BTF=y' },
+          { name: 'server reachable, token accepted', status: 'skip', detail: 'no --server (agents only)', fix: '' },
+        ],
+        canary_record: null,
+      };
     case 'status': {
       const all = recordsBetween(Date.now() / 1000 - 3600, Date.now() / 1000);
       return {

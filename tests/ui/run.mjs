@@ -578,4 +578,20 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     await page.locator('[data-testid=status-tiles]').waitFor();
     assert.match(await page.locator('[data-testid=status-tiles]').innerText(), /Uptime/);
   });
+
+  it("the status page shows loupe doctor's checks, each failure with its fix", async () => {
+    const doctor = await api('doctor');
+    assert.equal(doctor.status, 200, 'loupe serves /api/v1/doctor');
+    await goto('/status', /\/api\/v1\/doctor/);
+    const rows = page.locator('[data-testid=status-doctor] tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), doctor.body.checks.length);
+    for (const [i, c] of doctor.body.checks.entries()) {
+      const row = rows.nth(i);
+      assert.equal(await row.getAttribute('data-status'), c.status, c.name);
+      const text = await row.innerText();
+      assert.ok(text.includes(c.name), `row ${i} names ${c.name}`);
+      if (c.status === 'fail') assert.ok(text.includes(c.fix), `${c.name} shows its fix`);
+    }
+  });
 });

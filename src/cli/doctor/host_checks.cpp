@@ -160,11 +160,13 @@ CheckResult check_data_dir(const Options& o) {
     fs::path parent = dir;
     while (!parent.empty() && parent != parent.root_path() && !fs::exists(parent, ec))
       parent = parent.parent_path();
-    if (access(parent.c_str(), W_OK) == 0)
+    // A file where a directory of the path should be is as bad as no access.
+    if (fs::is_directory(parent, ec) && access(parent.c_str(), W_OK) == 0)
       return pass("data directory writable", o.data_dir + " (created on first start)");
-    return fail("data directory writable",
-                o.data_dir + " does not exist and " + parent.string() + " is not writable",
-                "create it for the user Loupe runs as, or pass --data-dir");
+    return fail(
+        "data directory writable",
+        o.data_dir + " does not exist and " + parent.string() + " is not a writable directory",
+        "create it for the user Loupe runs as, or pass --data-dir");
   }
   std::string probe = (dir / ".loupe-doctor-XXXXXX").string();
   int fd = mkstemp(probe.data());

@@ -166,6 +166,24 @@ TEST_F(ApiServerTest, StatusIncludesAgentAndStore) {
   EXPECT_EQ(j["store"]["ingest"]["dropped"], 0);
 }
 
+TEST_F(ApiServerTest, DoctorServesTheProvidersChecksFreshEachTime) {
+  EXPECT_NE(get_json("/api/v1/doctor", 404)["error"].get<std::string>().find("no doctor checks"),
+            std::string::npos);
+  ApiOptions opts;
+  int calls = 0;
+  opts.doctor_provider = [&calls] {
+    ++calls;
+    return json{{"ok", false},
+                {"checks", {{{"name", "BTF"}, {"status", "fail"}, {"fix", "enable BTF"}}}}};
+  };
+  start(opts);
+  json j = get_json("/api/v1/doctor");
+  EXPECT_FALSE(j["ok"]);
+  EXPECT_EQ(j["checks"][0]["fix"], "enable BTF");
+  get_json("/api/v1/doctor");
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(ApiServerTest, BadParametersAre400WithTheParameterNamed) {
   expect_bad("/api/v1/latency?service=a&q=abc", "q");
   expect_bad("/api/v1/latency?service=a&q=1.5", "q");

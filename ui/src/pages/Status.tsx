@@ -1,4 +1,5 @@
 import { asArray, useApi } from '../api';
+import { DoctorChecks } from '../components/DoctorChecks';
 import { Card, Empty, Loading } from '../components/States';
 import { fmtBytes, fmtCount, fmtDuration, isNum } from '../format';
 
@@ -173,6 +174,7 @@ export function StatusPage() {
               <div className="tile-value">{isNum(size) ? fmtBytes(size) : '–'}</div>
             </div>
           </div>
+          <DoctorChecks />
           {scalars.length > 0 && <Section title="server" value={Object.fromEntries(scalars)} />}
           <div className="status-groups">
             {groups.map(([k, v]) => (
