@@ -35,7 +35,7 @@ Fingerprint fingerprint_of(std::string_view head);
 uint64_t fingerprint_hash(std::string_view bytes);
 
 struct Checkpoint {
-  std::string path;  // where it was last seen (a rotated file is looked for beside it)
+  std::string path;  // the live name it is followed under (its rotated names are beside it)
   uint64_t device = 0;
   uint64_t inode = 0;
   Fingerprint fingerprint;

@@ -24,12 +24,13 @@ std::string LogFile::new_source(uint64_t device, uint64_t inode, uint64_t now_ns
   return buf;
 }
 
-std::unique_ptr<LogFile> LogFile::open(const std::string& path, uint64_t offset, std::string source,
-                                       std::string& error) {
+std::unique_ptr<LogFile> LogFile::open(const std::string& path, std::string name, uint64_t offset,
+                                       std::string source, std::string& error) {
   std::unique_ptr<LogFile> f(new LogFile());
   f->path_ = path;
+  f->name_ = std::move(name);
   f->source_ = std::move(source);
-  f->pod_ = parse_pod_log_path(path);
+  f->pod_ = parse_pod_log_path(f->name_);
   f->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat st {};
   if (f->fd_ < 0 || fstat(f->fd_, &st) != 0) {
@@ -201,6 +202,11 @@ void LogFile::finish(uint64_t now_ns, std::vector<Entry>& out) {
   attribute(first, out);
 }
 
+uint64_t LogFile::size() const {
+  struct stat st {};
+  return fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
 bool LogFile::deleted() const {
   struct stat st {};
   return fstat(fd_, &st) == 0 && st.st_nlink == 0;
@@ -209,14 +215,14 @@ bool LogFile::deleted() const {
 uint64_t LogFile::resume_offset() const { return decoder_.pending_offset().value_or(line_offset_); }
 
 Checkpoint LogFile::checkpoint() const {
-  return Checkpoint{path_, device_, inode_, fingerprint_, resume_offset(), source_};
+  return Checkpoint{name_, device_, inode_, fingerprint_, resume_offset(), source_};
 }
 
 void LogFile::attribute(size_t first, std::vector<Entry>& out) const {
   for (size_t i = first; i < out.size(); ++i) {
     Entry& e = out[i];
     if (e.source.empty()) e.source = source_;
-    e.file = path_;
+    e.file = name_;
     if (pod_) {
       e.namespace_ = pod_->namespace_;
       e.pod = pod_->pod;

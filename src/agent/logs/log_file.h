@@ -42,9 +42,11 @@ struct LogFileStats {
 class LogFile {
  public:
   // Opens `path` (a .gz file is decompressed as it is read) to read from
-  // `offset` under `source`. nullptr and `error` set when it cannot be opened.
-  static std::unique_ptr<LogFile> open(const std::string& path, uint64_t offset, std::string source,
-                                       std::string& error);
+  // `offset` under `source`. `name` is the name it is followed under (a
+  // rotated file keeps its live name): entries are attributed to it and its
+  // checkpoint carries it. nullptr and `error` set when it cannot be opened.
+  static std::unique_ptr<LogFile> open(const std::string& path, std::string name, uint64_t offset,
+                                       std::string source, std::string& error);
   ~LogFile();
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
@@ -64,10 +66,13 @@ class LogFile {
   Checkpoint checkpoint() const;
 
   const std::string& path() const { return path_; }
+  const std::string& name() const { return name_; }
   const std::string& source() const { return source_; }
   uint64_t device() const { return device_; }
   uint64_t inode() const { return inode_; }
   bool compressed() const { return gz_ != nullptr; }
+  // Bytes on disk (compressed ones for a .gz).
+  uint64_t size() const;
   // Its last name is gone (deleted; still readable through the descriptor).
   bool deleted() const;
   // True once a read reached the end of what the file holds now.
@@ -92,7 +97,8 @@ class LogFile {
   void take_line(std::string_view line, uint64_t now_ns, std::vector<Entry>& out);
   void attribute(size_t first, std::vector<Entry>& out) const;
 
-  std::string path_;
+  std::string path_;  // opened at
+  std::string name_;  // followed under
   std::string source_;
   int fd_ = -1;
   gzFile gz_ = nullptr;

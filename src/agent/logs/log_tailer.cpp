@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <set>
 
 namespace loupe::logs {
 namespace {
@@ -15,15 +16,17 @@ namespace fs = std::filesystem;
 // Rotated names of `base` ("0.log" -> "0.log.20261130-130639",
 // "0.log.20261130-120000.gz"; "app.log" -> "app.log.1", "app.log.2.gz"),
 // oldest first: numbered suffixes count up with age (logrotate), dated
-// ones count up with time (the kubelet).
-std::vector<std::string> rotated_siblings(const std::string& path) {
-  fs::path p(path);
+// ones count up with time (the kubelet). A file both plain and compressed
+// (compression under way) is listed once, plain: that is the inode read so far.
+std::vector<std::string> rotated_siblings(const std::string& base) {
+  fs::path p(base);
   std::string prefix = p.filename().string() + ".";
   struct Named {
     std::string path;
     bool numbered;
     uint64_t number;
-    std::string suffix;
+    std::string suffix;  // without .gz
+    bool compressed;
   };
   std::vector<Named> found;
   std::error_code ec;
@@ -31,23 +34,30 @@ std::vector<std::string> rotated_siblings(const std::string& path) {
     std::string name = e.path().filename().string();
     if (!name.starts_with(prefix) || name.ends_with(".tmp")) continue;
     std::string suffix = name.substr(prefix.size());
-    std::string bare = suffix.ends_with(".gz") ? suffix.substr(0, suffix.size() - 3) : suffix;
+    bool compressed = suffix.ends_with(".gz");
+    if (compressed) suffix.resize(suffix.size() - 3);
     bool numbered =
-        !bare.empty() && bare.size() < 10 &&
-        std::all_of(bare.begin(), bare.end(), [](unsigned char c) { return std::isdigit(c); });
-    found.push_back({e.path().string(), numbered, numbered ? std::stoull(bare) : 0, bare});
+        !suffix.empty() && suffix.size() < 10 &&
+        std::all_of(suffix.begin(), suffix.end(), [](unsigned char c) { return std::isdigit(c); });
+    found.push_back({e.path().string(), numbered, numbered ? std::stoull(suffix) : 0,
+                     std::move(suffix), compressed});
   }
   std::sort(found.begin(), found.end(), [](const Named& a, const Named& b) {
     if (a.numbered != b.numbered) return a.numbered;  // logrotate's before anything else
-    if (a.numbered) return a.number > b.number;
-    return a.suffix < b.suffix;
+    if (a.numbered && a.number != b.number) return a.number > b.number;
+    if (a.suffix != b.suffix) return a.suffix < b.suffix;
+    return a.compressed < b.compressed;
   });
   std::vector<std::string> out;
-  for (auto& n : found) out.push_back(std::move(n.path));
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i > 0 && found[i].suffix == found[i - 1].suffix) continue;  // its compressed copy
+    out.push_back(std::move(found[i].path));
+  }
   return out;
 }
 
 bool same_head(const std::string& path, const Fingerprint& fp) {
+  if (!fp.length) return false;  // nothing was read of it: nothing to resume
   auto head = LogFile::read_head(path, fp.length);
   return head && head->size() == fp.length && fingerprint_hash(*head) == fp.hash;
 }
@@ -55,15 +65,7 @@ bool same_head(const std::string& path, const Fingerprint& fp) {
 }  // namespace
 
 LogTailer::LogTailer(TailerOptions opts, CheckpointFile checkpoints)
-    : opts_(std::move(opts)), unclaimed_(std::move(checkpoints.files)) {}
-
-const Checkpoint* LogTailer::matching_checkpoint(const std::string& path, uint64_t device,
-                                                 uint64_t inode) const {
-  for (const Checkpoint& c : unclaimed_) {
-    if (c.device == device && c.inode == inode && same_head(path, c.fingerprint)) return &c;
-  }
-  return nullptr;
-}
+    : opts_(std::move(opts)), checkpoints_(std::move(checkpoints.files)) {}
 
 bool LogTailer::followed(Key key) const {
   for (const Followed& f : files_)
@@ -72,14 +74,14 @@ bool LogTailer::followed(Key key) const {
   return false;
 }
 
-void LogTailer::start_file(const std::string& path, uint64_t offset, std::string source,
-                           bool rotated, uint64_t now_ns) {
+void LogTailer::start_file(const std::string& path, const std::string& name, uint64_t offset,
+                           std::string source, bool rotated, uint64_t now_ns) {
   if (files_.size() >= opts_.max_open_files) {
     ++stats_.skipped_file_limit;
     return;
   }
   std::string error;
-  auto file = LogFile::open(path, offset, std::move(source), error);
+  auto file = LogFile::open(path, name, offset, std::move(source), error);
   if (!file) {
     ++stats_.open_errors;
     stats_.last_error = error;
@@ -97,38 +99,62 @@ void LogTailer::start_file(const std::string& path, uint64_t offset, std::string
   files_.push_back(std::move(f));
 }
 
-void LogTailer::resume_rotated(const Checkpoint& c, uint64_t now_ns) {
-  std::vector<std::string> siblings = rotated_siblings(c.path);
-  auto found = siblings.end();
-  for (auto it = siblings.begin(); it != siblings.end() && found == siblings.end(); ++it) {
+void LogTailer::resume(const std::string& name, uint64_t now_ns) {
+  struct Link {
+    std::string path;
     struct stat st {};
-    bool compressed = it->ends_with(".gz");
-    // A compressed file is a new inode: only its head can say it is ours.
-    bool ours = compressed ? stat(it->c_str(), &st) == 0 && same_head(*it, c.fingerprint)
-                           : stat(it->c_str(), &st) == 0 && st.st_dev == c.device &&
-                                 st.st_ino == c.inode && same_head(*it, c.fingerprint);
-    if (ours) found = it;
+    const Checkpoint* resumes = nullptr;
+  };
+  std::vector<Link> chain;
+  for (std::string& path : rotated_siblings(name)) chain.push_back({std::move(path)});
+  chain.push_back({name});
+  std::erase_if(chain,
+                [](Link& l) { return stat(l.path.c_str(), &l.st) != 0 || !S_ISREG(l.st.st_mode); });
+  std::vector<const Checkpoint*> mine;
+  for (const Checkpoint& c : checkpoints_)
+    if (c.path == name) mine.push_back(&c);
+  // The same inode with the same head first (with no head yet: the same
+  // inode); then the same head alone (a compressed file is a new inode, and
+  // so is logrotate's copy).
+  for (bool by_inode : {true, false}) {
+    for (const Checkpoint*& c : mine) {
+      for (Link& l : chain) {
+        if (!c || l.resumes) continue;
+        bool plain = !l.path.ends_with(".gz");
+        bool same_inode = plain && l.st.st_dev == c->device && l.st.st_ino == c->inode;
+        bool ours =
+            by_inode ? same_inode && (!c->fingerprint.length || same_head(l.path, c->fingerprint))
+                     : same_head(l.path, c->fingerprint);
+        if (!ours) continue;
+        l.resumes = c;
+        c = nullptr;
+      }
+    }
   }
-  if (found == siblings.end()) {
-    ++stats_.lost_while_down;
-    return;
-  }
-  ++stats_.resumed;
-  ++stats_.rotated_while_down;
-  start_file(*found, c.offset, c.source, /*rotated=*/true, now_ns);
-  // Files rotated after it were written after the last run stopped: read
-  // whole (unless another checkpoint claims one).
-  for (auto it = found + 1; it != siblings.end(); ++it) {
-    struct stat st {};
-    if (stat(it->c_str(), &st) != 0) continue;
-    if (followed({st.st_dev, st.st_ino})) continue;
-    bool claimed = std::any_of(unclaimed_.begin(), unclaimed_.end(), [&](const Checkpoint& o) {
-      // Another checkpoint's file (by its head: an inode number may have been reused).
-      return o.source != c.source && same_head(*it, o.fingerprint);
-    });
-    if (!claimed)
-      start_file(*it, 0, LogFile::new_source(st.st_dev, st.st_ino, now_ns), /*rotated=*/true,
+  // A checkpointed file found nowhere was rotated away and deleted while
+  // the agent was down.
+  stats_.lost_while_down += static_cast<uint64_t>(std::count_if(
+      mine.begin(), mine.end(), [](const Checkpoint* c) { return c && c->fingerprint.length; }));
+  // Files before the oldest checkpointed one were read by an earlier run;
+  // the files after it that no checkpoint names were rotated or created
+  // while the agent was down. With no checkpoint under this name, only the
+  // live file is read; with checkpoints but none found, every file is (at
+  // least once rather than lose any).
+  auto first = std::find_if(chain.begin(), chain.end(), [](const Link& l) { return l.resumes; });
+  if (mine.empty())
+    first = !chain.empty() && chain.back().path == name ? chain.end() - 1 : chain.end();
+  else if (first == chain.end())
+    first = chain.begin();
+  for (auto l = first; l != chain.end(); ++l) {
+    bool rotated = l->path != name;
+    if (l->resumes) {
+      ++stats_.resumed;
+      if (rotated) ++stats_.rotated_while_down;
+      start_file(l->path, name, l->resumes->offset, l->resumes->source, rotated, now_ns);
+    } else {
+      start_file(l->path, name, 0, LogFile::new_source(l->st.st_dev, l->st.st_ino, now_ns), rotated,
                  now_ns);
+    }
   }
 }
 
@@ -149,6 +175,17 @@ void LogTailer::scan(uint64_t now_ns) {
     }
     globfree(&g);
   }
+  if (first_scan_) {
+    // Every live name, and every name the last run followed (its live file
+    // may be gone, its rotated ones not).
+    first_scan_ = false;
+    std::set<std::string> names;
+    for (const auto& [key, path] : live) names.insert(path);
+    for (const Checkpoint& c : checkpoints_) names.insert(c.path);
+    for (const std::string& name : names) resume(name, now_ns);
+    checkpoints_.clear();
+    return;
+  }
   for (Followed& f : files_) {
     // Renamed away, or deleted (its inode number may already name a new file).
     if (!f.rotated && (!live.count({f.file->device(), f.file->inode()}) || f.file->deleted())) {
@@ -158,37 +195,19 @@ void LogTailer::scan(uint64_t now_ns) {
     }
   }
   for (const auto& [key, path] : live) {
-    if (followed(key)) continue;
-    if (const Checkpoint* c =
-            first_scan_ ? matching_checkpoint(path, key.first, key.second) : nullptr) {
-      ++stats_.resumed;
-      Checkpoint resume = *c;
-      unclaimed_.erase(unclaimed_.begin() + (c - unclaimed_.data()));
-      start_file(path, resume.offset, resume.source, false, now_ns);
-    } else {
-      start_file(path, 0, LogFile::new_source(key.first, key.second, now_ns), false, now_ns);
-    }
-  }
-  if (first_scan_) {
-    first_scan_ = false;
-    // Checkpointed files no longer under their name: rotated while the
-    // agent was down.
-    std::vector<Checkpoint> left = std::move(unclaimed_);
-    unclaimed_ = left;
-    for (const Checkpoint& c : left) resume_rotated(c, now_ns);
-    unclaimed_.clear();
+    if (!followed(key))
+      start_file(path, path, 0, LogFile::new_source(key.first, key.second, now_ns), false, now_ns);
   }
 }
 
 size_t LogTailer::read(size_t budget, uint64_t now_ns, std::vector<Entry>& out) {
-  // A directory's files are read oldest first, one at a time: its rotated
-  // files in the order they were found, then the live one, so a
+  // The files of one live name are read oldest first, one at a time: its
+  // rotated files in the order they were found, then the live one, so a
   // container's entries leave in the order they were written.
-  std::map<std::string, const Followed*> oldest;
+  std::map<std::string_view, const Followed*> oldest;
   for (const Followed& f : files_) {
     if (!f.rotated || f.finished) continue;
-    std::string dir = fs::path(f.file->path()).parent_path().string();
-    auto [it, added] = oldest.emplace(dir, &f);
+    auto [it, added] = oldest.emplace(f.file->name(), &f);
     if (!added && f.order < it->second->order) it->second = &f;
   }
   size_t total = 0;
@@ -196,18 +215,26 @@ size_t LogTailer::read(size_t budget, uint64_t now_ns, std::vector<Entry>& out) 
   size_t share = std::max<size_t>(budget / std::max<size_t>(files_.size(), 1), 64 * 1024);
   for (Followed& f : files_) {
     if (f.finished || total >= budget) continue;
-    auto first = oldest.find(fs::path(f.file->path()).parent_path().string());
+    auto first = oldest.find(f.file->name());
     if (first != oldest.end() && first->second != &f) continue;
     size_t n = f.file->read(std::min(share, budget - total), now_ns, out);
     total += n;
     if (n > 0) f.quiet_since_ns = now_ns;
     f.file->flush_idle(now_ns, out);
-    if (f.rotated && f.file->at_end() && now_ns - f.quiet_since_ns >= opts_.rotated_quiet_ns) {
+    if (f.rotated && f.file->at_end() && writer_moved_on(f, now_ns)) {
       f.file->finish(now_ns, out);
       f.finished = true;
     }
   }
   return total;
+}
+
+bool LogTailer::writer_moved_on(const Followed& f, uint64_t now_ns) const {
+  if (f.file->compressed() || now_ns - f.quiet_since_ns >= opts_.rotated_quiet_ns) return true;
+  // The writer reopened its log: a newer file under the name holds bytes.
+  return std::any_of(files_.begin(), files_.end(), [&f](const Followed& o) {
+    return o.order > f.order && o.file->name() == f.file->name() && o.file->size() > 0;
+  });
 }
 
 CheckpointFile LogTailer::checkpoints() const {

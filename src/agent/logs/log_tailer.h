@@ -3,15 +3,20 @@
 //
 // Rotations (docs/logs.md, "Rotation"):
 //  - rename and reopen (the kubelet, logrotate `create`): the renamed file
-//    is still open, is read to its end, and closed once a new file holds
-//    its name (or it is gone) and it has been quiet for a second;
+//    is still open, is read to its end, and closed once its writer has
+//    moved on (a newer file under its name holds bytes, it was compressed,
+//    or it has been quiet for a second);
 //  - copytruncate: the file shrinks under its read position and is read
 //    again from its start (log_file.h);
 //  - delete and recreate: a new inode at the path is a new file.
-// At start, checkpoints are matched to files by device, inode and
-// fingerprint; a checkpointed file no longer under its name is looked for
-// beside it under the rotated names (<name>.<suffix>, .gz too), and the
-// files rotated after it are read whole.
+// A file keeps the live name it was found under (its checkpoint's path)
+// after it is rotated. At start, each live name's files, its rotated ones
+// (<name>.<suffix>, .gz too) oldest first and then itself, are matched to
+// the checkpoints under that name (device, inode and fingerprint; a
+// compressed or copied file by fingerprint alone): each checkpointed file is
+// resumed at its offset, and every file after the oldest of them that no
+// checkpoint names was rotated or created while the agent was down and is
+// read whole.
 //
 // Not thread-safe: one thread (the collector's) calls everything.
 #pragma once
@@ -33,7 +38,8 @@ namespace loupe::logs {
 struct TailerOptions {
   std::vector<std::string> globs;
   size_t max_open_files = 1024;
-  // A rotated file is closed after it has been at its end this long.
+  // A rotated file at its end is closed after it has been quiet this long
+  // (sooner once a newer file under its name holds bytes).
   uint64_t rotated_quiet_ns = 1'000'000'000;
 };
 
@@ -73,7 +79,7 @@ class LogTailer {
 
  private:
   struct Followed {
-    std::unique_ptr<LogFile> file;
+    std::unique_ptr<LogFile> file;  // its name(): the live name it is followed under
     bool rotated = false;
     bool finished = false;  // rotated, read to its end, pending entries handed out
     uint64_t quiet_since_ns = 0;
@@ -82,16 +88,19 @@ class LogTailer {
   };
   using Key = std::pair<uint64_t, uint64_t>;  // device, inode
 
-  void start_file(const std::string& path, uint64_t offset, std::string source, bool rotated,
-                  uint64_t now_ns);
-  void resume_rotated(const Checkpoint& c, uint64_t now_ns);
-  const Checkpoint* matching_checkpoint(const std::string& path, uint64_t device,
-                                        uint64_t inode) const;
+  void start_file(const std::string& path, const std::string& name, uint64_t offset,
+                  std::string source, bool rotated, uint64_t now_ns);
+  // The first scan: the files of live name `name` and the checkpoints under it.
+  void resume(const std::string& name, uint64_t now_ns);
+  bool followed(Key key) const;  // a file with this identity, not deleted, is followed
+  // A rotated file at its end will not grow: compressed, quiet for
+  // rotated_quiet_ns, or its writer has reopened its log (a newer file under
+  // its name holds bytes).
+  bool writer_moved_on(const Followed& f, uint64_t now_ns) const;
 
   TailerOptions opts_;
-  std::vector<Checkpoint> unclaimed_;  // from the last run, not matched to a file yet
+  std::vector<Checkpoint> checkpoints_;  // from the last run, until the first scan
   bool first_scan_ = true;
-  bool followed(Key key) const;  // a file with this identity, not deleted, is followed
 
   std::list<Followed> files_;  // oldest first
   uint64_t opened_ = 0;
