@@ -6,7 +6,7 @@
 # server as nobody with a read-only root file system serves the API and the
 # UI; the agent, with only the chart's capabilities, host PID namespace and
 # host mounts (not --privileged), captures requests made on the host and
-# ships them to that server.
+# ships them to that server; `loupe doctor` passes in the agent container.
 #
 # The chart's seccompProfile RuntimeDefault means containerd's (>= 1.7) or
 # CRI-O's default filter, which lets CAP_BPF call bpf() and CAP_PERFMON
@@ -58,6 +58,10 @@ P=(podman --root "$WORK/podman/root" --runroot "$WORK/podman/run" --storage-driv
 RUN=("${P[@]}" run -d --ulimit "nofile=$(ulimit -n):$(ulimit -Hn)" --ulimit nproc=4096:4096)
 loaded=$("${P[@]}" load -i "$WORK/loupe-image.tar" 2>&1) || fail "podman load: $loaded"
 grep -q "Loaded image.*$IMAGE" <<<"$loaded" && pass "podman load names it $IMAGE" || fail "podman load: $loaded"
+# The OCI layout alone names it too (what docker load 25+ and skopeo read).
+"${P[@]}" rmi -f "$IMAGE" >/dev/null
+"${P[@]}" pull -q "oci-archive:$WORK/loupe-image.tar" >/dev/null 2>&1 && "${P[@]}" image exists "$IMAGE" \
+  && pass "the OCI layout names it $IMAGE" || fail "oci-archive: $IMAGE not there"
 assert_eq "image user" 65534:65534 "$("${P[@]}" image inspect -f '{{.Config.User}}' "$IMAGE")"
 
 # Both containers share a network namespace of the test's own, as a pod's
@@ -89,6 +93,8 @@ for i in $(seq 1 100); do api /api/v1/status >/dev/null && break; sleep 0.1; don
 assert_eq "server API answers with the token" 0.1.0 "$(api /api/v1/status | jq -r .version)"
 in_ns curl -s http://127.0.0.1:8080/ >"$WORK/page.html"
 cmp -s "$WORK/page.html" "$UI_INDEX" && pass "server serves the UI" || fail "UI: $(head -c 200 "$WORK/page.html")"
+assert_eq "the server's own checks (Status page): data directory writable as nobody" "true pass" \
+  "$(api /api/v1/doctor | jq -r '[.ok, (.checks[] | select(.name == "data directory writable") | .status)] | join(" ")')"
 pid=$("${P[@]}" inspect -f '{{.State.Pid}}' loupe-server-$$)
 assert_eq "server's uid (real, effective, saved, fs)" "65534 65534 65534 65534" \
   "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")"
@@ -144,6 +150,16 @@ cap_mask() {
 mapfile -t chart_caps < <(grep -- '--cap-add=' <<<"$(printf '%s\n' "${agent_args[@]}")" | cut -d= -f2)
 assert_eq "agent's bounding capabilities: the chart's ${chart_caps[*]}" "$(cap_mask "${chart_caps[@]}")" \
   "$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status")"
+
+# loupe doctor where the agent runs: the same privileges pass every check,
+# reach the server with the token, and capture its canary.
+rc=0; out=$("${P[@]}" exec loupe-agent-$$ /usr/bin/loupe doctor -o json --data-dir /var/lib/loupe/agent-spool \
+  --server http://loupe-server:8080 --token-file /etc/loupe/token) || rc=$?
+assert_eq "loupe doctor in the agent container: exit code" 0 "$rc"
+for c in "capabilities" "raw tracepoints and ring buffers" "server reachable, token accepted" \
+  "canary request captured"; do
+  assert_eq "doctor in the agent container: $c" pass "$(jq -r --arg n "$c" '.checks[] | select(.name == $n) | .status' <<<"$out")"
+done
 
 # Requests made on the host, outside every container.
 port=$(free_port)
