@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Loupe's container image from Debian's own packages, pulling no base
 # image from any registry, and saves it as an OCI archive that `podman load`
-# and `docker load` (Docker 25+) read:
+# and `docker load` read (with a docker-archive manifest.json beside the OCI
+# layout for Docker before 25):
 #
 #   1. mmdebstrap extracts only the shared libraries the built binary links
 #      (found with ldd and dpkg -S) and Debian's CA certificates into a root

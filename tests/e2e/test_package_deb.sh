@@ -66,11 +66,12 @@ base=$cache/debian-bookworm-apt.tar
 if [[ ! -s $base ]]; then
   log "making the fresh Debian root file system (once; cached in $base)"
   mkdir -p "$cache"
-  mmdebstrap --quiet --variant=apt --dpkgopt=force-unsafe-io --skip=cleanup/apt/lists bookworm "$base.part" \
+  part=$cache/debian-bookworm-apt.$$.tar  # .tar: mmdebstrap writes the format the name ends with
+  mmdebstrap --quiet --variant=apt --dpkgopt=force-unsafe-io --skip=cleanup/apt/lists bookworm "$part" \
     "deb http://deb.debian.org/debian bookworm main" "deb http://deb.debian.org/debian bookworm-updates main" \
     "deb http://deb.debian.org/debian-security bookworm-security main" >"$WORK/mmdebstrap.log" 2>&1 \
-    || { cat "$WORK/mmdebstrap.log"; fail "mmdebstrap"; finish; }
-  mv "$base.part" "$base"
+    || { rm -f "$part"; cat "$WORK/mmdebstrap.log"; fail "mmdebstrap"; finish; }
+  mv "$part" "$base"
 fi
 fresh=$WORK/fresh
 mkdir "$fresh" && tar -xf "$base" -C "$fresh"
