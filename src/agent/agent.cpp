@@ -87,7 +87,12 @@ void Agent::hand_over() {
   // batch at once (growing by doubling would move every record several
   // times into fresh pages), at a few records per drain no big allocation
   // every few milliseconds.
-  pending_.reserve(handed);
+  // A pooled vector gets room for a whole batch: its pages stay resident
+  // only where records were.
+  if (opts_.batch_pool)
+    pending_ = opts_.batch_pool->take(opts_.batch_records);
+  else
+    pending_.reserve(handed);
 }
 
 void Agent::report_kernel_drops() {

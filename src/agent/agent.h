@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "agent/connection_tracker.h"
 #include "agent/socket_tracer.h"
 #include "agent/tls/tls_tracer.h"
+#include "core/record_batch_pool.h"
 
 namespace loupe {
 
@@ -29,6 +31,9 @@ struct AgentOptions {
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
   size_t batch_bytes = 4ULL << 20;  // memory_bytes per batch handed to the sink
+  // Where the sink's consumer returns spent batches, so the next one is
+  // filled in memory already faulted in; null: a new vector per batch.
+  std::shared_ptr<RecordBatchPool> batch_pool;
 };
 
 // Totals for summaries and /api/v1/status.

@@ -36,6 +36,8 @@ int run_all_in_one(const RunFlags& f) {
   std::unique_ptr<Agent> agent;
   std::unique_ptr<metrics::MetricsSampler> sampler;
   std::unique_ptr<logs::LogCollector> log_collector;
+  // Batches go from the agent to the ingest queue and, once written, back.
+  auto batch_pool = std::make_shared<RecordBatchPool>();
   ServerParts server = open_server(
       f.serve, RemoteIngest::WithTokenOnly,
       [&agent, &sampler, &log_collector] {
@@ -46,7 +48,8 @@ int run_all_in_one(const RunFlags& f) {
       },
       [data_dir = f.serve.data_dir] {
         return doctor::report_json(doctor::capture_checks({.data_dir = data_dir}));
-      });
+      },
+      batch_pool);
   if (auto options = metrics_options(f.metrics, host_name()))
     sampler = std::make_unique<metrics::MetricsSampler>(
         *options, [&server](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
@@ -57,8 +60,10 @@ int run_all_in_one(const RunFlags& f) {
           }
         });
 
+  AgentOptions agent_opts = agent_options(f.capture);
+  agent_opts.batch_pool = batch_pool;
   agent = std::make_unique<Agent>(
-      agent_options(f.capture),
+      std::move(agent_opts),
       [&](std::vector<Record>&& batch) {
         // Kubernetes names, if a collector sent any; then the queue, which
         // drops what does not fit (counted per minute) rather than stall capture.

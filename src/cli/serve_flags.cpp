@@ -160,7 +160,8 @@ void check_exposure(const ServeFlags& f, const std::string& token) {
 
 ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider,
-                        std::function<nlohmann::json()> doctor_provider) {
+                        std::function<nlohmann::json()> doctor_provider,
+                        std::shared_ptr<RecordBatchPool> spent_batches) {
   std::string token = read_token(f.token_file);
   check_exposure(f, token);
   if (token.empty() && !is_loopback(f.listen))
@@ -199,7 +200,8 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});
   p.queue = std::make_unique<store::IngestQueue>(
-      *p.store, store::IngestOptions{.capacity_records = f.queue_records});
+      *p.store, store::IngestOptions{.capacity_records = f.queue_records,
+                                     .spent_batches = std::move(spent_batches)});
   p.api = std::make_unique<server::ApiServer>(
       *p.store, *p.queue,
       server::ApiOptions{

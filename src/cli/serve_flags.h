@@ -78,8 +78,11 @@ enum class RemoteIngest {
                   // anyone with --insecure
 };
 // `doctor_provider` answers GET /api/v1/doctor (cli/doctor/report.h).
+// `spent_batches`: where the ingest queue returns the capture path's
+// batches once written (`loupe run`'s agent fills them again); null: freed.
 ServerParts open_server(const ServeFlags& flags, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider,
-                        std::function<nlohmann::json()> doctor_provider);
+                        std::function<nlohmann::json()> doctor_provider,
+                        std::shared_ptr<RecordBatchPool> spent_batches = nullptr);
 
 }  // namespace loupe::cli

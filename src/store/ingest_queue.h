@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "core/record.h"
+#include "core/record_batch_pool.h"
 #include "store/store.h"
 
 namespace loupe::store {
@@ -50,6 +51,9 @@ struct IngestOptions {
   size_t max_batch_records = 50'000;    // records per store transaction
   std::chrono::milliseconds flush_interval{200};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
+  // Where push()'s batches go once written, back to the producer (the
+  // agent) to be filled again; null: they are freed.
+  std::shared_ptr<RecordBatchPool> spent_batches;
 };
 
 struct IngestStats {

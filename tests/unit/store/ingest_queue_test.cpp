@@ -102,6 +102,26 @@ TEST(IngestQueue, PushRespectsTheByteBudget) {
   store.open();
 }
 
+// `loupe run`: the agent's batch vectors come back once written, so the
+// next batch is filled in memory already faulted in; commits' do not.
+TEST(IngestQueue, PushedBatchesGoBackToTheProducerOnceWritten) {
+  GatedStore store;
+  IngestOptions o = fast(1000);
+  o.spent_batches = std::make_shared<RecordBatchPool>();
+  IngestQueue q(store, o);
+  auto batch = records(100);
+  const Record* memory = batch.data();
+  EXPECT_EQ(q.push(std::move(batch)), 100u);
+  store.open();
+  EXPECT_EQ(q.commit(records(5), 5s).outcome, CommitOutcome::Committed);
+  q.flush();
+  EXPECT_EQ(store.written(), 105u);
+  std::vector<Record> again = o.spent_batches->take(0);
+  EXPECT_EQ(again.data(), memory);
+  EXPECT_TRUE(again.empty());
+  EXPECT_EQ(o.spent_batches->take(0).capacity(), 0u);  // the commit's batch was not kept
+}
+
 TEST(IngestQueue, CommitReturnsOnlyOnceWritten) {
   GatedStore store;
   IngestQueue q(store, fast(1000));
