@@ -385,14 +385,16 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     return ret >= 0 ? handle_new_conn((int)ret, LOUPE_ORIGIN_ACCEPT) : 0;
   if (nr == LOUPE_NR_connect)
     return (ret == 0 || ret == -EINPROGRESS) ? handle_new_conn(fd, LOUPE_ORIGIN_CONNECT) : 0;
-  /* A read/write made by OpenSSL inside SSL_read/SSL_write: ciphertext. */
-  if (tls_probes_attached && nr != LOUPE_NR_sendfile &&
-      loupe_ssl_syscall(bpf_get_current_pid_tgid(), fd))
-    return 0;
-  if (ret <= 0) return 0;
-
   const void* arg2 = (const void*)PT_REGS_PARM2_SYSCALL(&r);
   __u64 arg3 = PT_REGS_PARM3_SYSCALL(&r);
+  /* A read/write made by OpenSSL inside SSL_read/SSL_write: ciphertext. */
+  if (tls_probes_attached && nr != LOUPE_NR_sendfile) {
+    /* OpenSSL's socket BIO writes with write(2); sendto for datagrams. */
+    const void* wbuf = nr == LOUPE_NR_write || nr == LOUPE_NR_sendto ? arg2 : NULL;
+    if (loupe_ssl_syscall(bpf_get_current_pid_tgid(), fd, ret, wbuf, arg3)) return 0;
+  }
+  if (ret <= 0) return 0;
+
   struct data_args a = {.fd = fd, .length = (__u64)ret};
   switch (nr) {
     case LOUPE_NR_read:

@@ -12,10 +12,20 @@
  *      sys_exit program on the same thread: loupe_ssl_syscall() records the
  *      fd in the call, marks the connection `tls` in `conns` (from then on
  *      its ciphertext is never emitted) and swallows the event.
- *   3. The uretprobe reads the now-filled buffer and emits a DATA event with
- *      LOUPE_DATA_F_TLS for (tgid, fd, gen). When the call made no syscall
- *      (SSL_read served from OpenSSL's buffered record) the fd learnt for
- *      the same SSL* earlier is used (ssl_fds).
+ *   3. SSL_read: the uretprobe reads the now-filled buffer and emits a DATA
+ *      event with LOUPE_DATA_F_TLS for (tgid, fd, gen). When the call made
+ *      no syscall (SSL_read served from OpenSSL's buffered record) the fd
+ *      learnt for the same SSL* earlier is used (ssl_fds).
+ *   4. SSL_write has no uretprobe (a trap pair costs ~3 us here, and nginx
+ *      makes three probed calls per request): its buffer and length are
+ *      known at entry, so the plaintext is emitted by the first successful
+ *      write syscall the call makes on the fd known for its SSL*. A call
+ *      whose last write was short or would block is retried by the
+ *      application with the same bytes (or, with partial writes, the rest
+ *      of them): that next SSL_write on the SSL* is not emitted again.
+ *      While the SSL*'s fd is not known yet (the handshake runs inside a
+ *      client's first SSL_write), the call's write is the first write(2)
+ *      whose bytes are a TLS record; any other syscall ends the call.
  * SSL_do_handshake is probed only to mark the connection (and learn the
  * SSL* -> fd pair) before the first application byte, so handshake records
  * are never mistaken for an unknown protocol. */
@@ -42,15 +52,17 @@ struct loupe_ssl_call {
   __u64 ssl;     /* the SSL* argument */
   __u64 buf;     /* user buffer (arg 2) */
   __u64 len_ptr; /* _ex variants: size_t *readbytes / *written (arg 4) */
+  __u64 num;     /* SSL_write: bytes to write (arg 3) */
   /* Exit time of the call's last socket syscall: the moment bytes really
    * moved, as for plaintext. The uretprobe fires later, after decryption
    * and often after the peer already ran (the write woke it). */
   __u64 syscall_ts;
-  __s32 fd;  /* socket seen by the syscall hook, -1 until then */
-  __u8 kind; /* enum loupe_ssl_kind */
+  __s32 fd;       /* socket seen by the syscall hook, -1 until then */
+  __s32 known_fd; /* SSL_write: the SSL*'s socket from ssl_fds, -1 when unknown */
+  __u8 kind;      /* enum loupe_ssl_kind */
   __u8 ex;
   __u8 active;
-  __u8 _pad;
+  __u8 emitted; /* SSL_write: plaintext sent (or a retry of sent plaintext) */
 };
 
 struct loupe_ssl_key {
@@ -68,70 +80,22 @@ struct {
   __type(value, struct loupe_ssl_call);
 } ssl_calls SEC(".maps");
 
-/* (tgid, SSL*) -> fd, the fallback for calls that make no syscall. LRU: SSL
- * objects are freed without a probe telling us. */
+/* What is known about one SSL*: its socket, and whether its last
+ * SSL_write ended unfinished (short or would-block write), so the next one
+ * is the application's retry of bytes already emitted. */
+struct loupe_ssl_state {
+  __s32 fd;
+  __u32 write_unfinished;
+};
+
+/* (tgid, SSL*) -> state: the fd is the fallback for calls that make no
+ * syscall. LRU: SSL objects are freed without a probe telling us. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 65536);
   __type(key, struct loupe_ssl_key);
-  __type(value, __s32);
+  __type(value, struct loupe_ssl_state);
 } ssl_fds SEC(".maps");
-
-/* Called by sys_exit for a data syscall when probes are attached. Returns 1
- * when the syscall ran inside an SSL call on a traced socket: it carries
- * ciphertext, so the caller must not emit it. */
-static __noinline int loupe_ssl_syscall(__u64 pid_tgid, int fd) {
-  struct loupe_ssl_call* call = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
-  if (!call || !call->active) return 0;
-  __u32 tgid = pid_tgid >> 32;
-  __u64 key = conn_key(tgid, fd);
-  struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
-  if (!conn) conn = track(tgid, fd, LOUPE_ORIGIN_INFERRED);
-  /* Not a traced socket (a BIO over a pipe, a UNIX socket): leave it alone. */
-  if (!conn || conn->ignored) return 0;
-  conn->tls = 1;
-  call->fd = fd;
-  call->syscall_ts = bpf_ktime_get_ns();
-  return 1;
-}
-
-static __always_inline int ssl_enter(struct pt_regs* ctx, __u8 kind, __u8 ex) {
-  __u64 pid_tgid = bpf_get_current_pid_tgid();
-  __u32 tgid = pid_tgid >> 32;
-  if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;
-  struct loupe_ssl_call c = {
-      .ssl = PT_REGS_PARM1(ctx),
-      .buf = PT_REGS_PARM2(ctx),
-      .len_ptr = ex ? PT_REGS_PARM4(ctx) : 0,
-      .fd = -1,
-      .kind = kind,
-      .ex = ex,
-      .active = 1,
-  };
-  struct loupe_ssl_call* cur = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
-  if (cur)
-    *cur = c;
-  else
-    bpf_map_update_elem(&ssl_calls, &pid_tgid, &c, BPF_ANY);
-  return 0;
-}
-
-SEC("uprobe")
-int loupe_ssl_read_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_READ, 0); }
-
-SEC("uprobe")
-int loupe_ssl_read_ex_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_READ, 1); }
-
-SEC("uprobe")
-int loupe_ssl_write_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_WRITE, 0); }
-
-SEC("uprobe")
-int loupe_ssl_write_ex_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_WRITE, 1); }
-
-SEC("uprobe")
-int loupe_ssl_handshake_enter(struct pt_regs* ctx) {
-  return ssl_enter(ctx, LOUPE_SSL_HANDSHAKE, 0);
-}
 
 /* Emits the first `len` plaintext bytes of call `c` for connection (tgid, fd). */
 static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c, __u64 len) {
@@ -170,8 +134,128 @@ static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_ca
   return 0;
 }
 
-/* One return program for every probed function: the call's kind says how
- * to read the result. */
+/* A write syscall inside SSL_write on the SSL*'s socket: the first one that
+ * moves bytes emits the call's plaintext; the last one says whether the
+ * call ends unfinished. `asked` is the syscall's length (0: not known, as
+ * for writev). */
+static __noinline int ssl_write_syscall(__u64 pid_tgid, int fd, struct loupe_ssl_call* call,
+                                        long ret, __u64 asked) {
+  if (ret > 0 && !call->emitted && call->num) {
+    call->emitted = 1;
+    ssl_emit(pid_tgid, fd, call, call->num);
+  }
+  __u32 unfinished = call->emitted && (ret <= 0 || (asked && (__u64)ret < asked));
+  struct loupe_ssl_key sk = {.ssl = call->ssl, .tgid = pid_tgid >> 32};
+  struct loupe_ssl_state* st = bpf_map_lookup_elem(&ssl_fds, &sk);
+  if (!st) { /* the SSL*'s socket, first seen here */
+    struct loupe_ssl_state fresh = {.fd = fd, .write_unfinished = unfinished};
+    bpf_map_update_elem(&ssl_fds, &sk, &fresh, BPF_ANY);
+    call->known_fd = fd;
+    return 0;
+  }
+  if (st->write_unfinished != unfinished) st->write_unfinished = unfinished;
+  return 0;
+}
+
+/* The first bytes at user `buf` are a TLS record header (content type
+ * 20-23, version 3.x). */
+static __always_inline int is_tls_record(const void* buf) {
+  __u8 h[3];
+  if (bpf_probe_read_user(h, sizeof(h), buf)) return 0;
+  return h[0] >= 20 && h[0] <= 23 && h[1] == 3 && h[2] <= 4;
+}
+
+/* Whether a syscall on the thread of an SSL_write in flight is the call's
+ * own write: a write/sendto on its SSL*'s socket or, while that socket is
+ * not known (the handshake runs inside a client's first SSL_write), one
+ * whose bytes are a TLS record. `wbuf`: the syscall's buffer, NULL for
+ * every other syscall. */
+static __always_inline int ssl_write_owns(const struct loupe_ssl_call* call, int fd, long ret,
+                                          const void* wbuf) {
+  if (!wbuf) return 0;
+  if (call->known_fd >= 0) return fd == call->known_fd;
+  return ret > 0 && is_tls_record(wbuf);
+}
+
+/* Called by sys_exit for a data syscall when probes are attached. Returns 1
+ * when the syscall ran inside an SSL call on a traced socket: it carries
+ * ciphertext, so the caller must not emit it. `ret`, `wbuf` (the buffer of
+ * a write/sendto, else NULL) and `asked` (its length) matter for SSL_write
+ * only. */
+static __noinline int loupe_ssl_syscall(__u64 pid_tgid, int fd, long ret, const void* wbuf,
+                                        __u64 asked) {
+  struct loupe_ssl_call* call = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+  if (!call || !call->active) return 0;
+  if (call->kind == LOUPE_SSL_WRITE && !ssl_write_owns(call, fd, ret, wbuf)) {
+    /* No return probe says when SSL_write ended: a syscall that is not its
+     * write means it has (or it wrote nowhere we know). Either way this
+     * syscall is not its ciphertext. */
+    call->active = 0;
+    return 0;
+  }
+  __u32 tgid = pid_tgid >> 32;
+  __u64 key = conn_key(tgid, fd);
+  struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
+  if (!conn) conn = track(tgid, fd, LOUPE_ORIGIN_INFERRED);
+  /* Not a traced socket (a BIO over a pipe, a UNIX socket): leave it alone. */
+  if (!conn || conn->ignored) return 0;
+  conn->tls = 1;
+  call->fd = fd;
+  call->syscall_ts = bpf_ktime_get_ns();
+  if (call->kind == LOUPE_SSL_WRITE) ssl_write_syscall(pid_tgid, fd, call, ret, asked);
+  return 1;
+}
+
+static __always_inline int ssl_enter(struct pt_regs* ctx, __u8 kind, __u8 ex) {
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 tgid = pid_tgid >> 32;
+  if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;
+  struct loupe_ssl_call c = {
+      .ssl = PT_REGS_PARM1(ctx),
+      .buf = PT_REGS_PARM2(ctx),
+      .len_ptr = ex ? PT_REGS_PARM4(ctx) : 0,
+      .fd = -1,
+      .known_fd = -1,
+      .kind = kind,
+      .ex = ex,
+      .active = 1,
+  };
+  if (kind == LOUPE_SSL_WRITE) {
+    c.num = PT_REGS_PARM3(ctx);
+    struct loupe_ssl_key sk = {.ssl = c.ssl, .tgid = tgid};
+    struct loupe_ssl_state* st = bpf_map_lookup_elem(&ssl_fds, &sk);
+    if (st) {
+      c.known_fd = st->fd;
+      c.emitted = st->write_unfinished; /* a retry: its bytes went out already */
+    }
+  }
+  struct loupe_ssl_call* cur = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+  if (cur)
+    *cur = c;
+  else
+    bpf_map_update_elem(&ssl_calls, &pid_tgid, &c, BPF_ANY);
+  return 0;
+}
+
+SEC("uprobe")
+int loupe_ssl_read_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_READ, 0); }
+
+SEC("uprobe")
+int loupe_ssl_read_ex_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_READ, 1); }
+
+SEC("uprobe")
+int loupe_ssl_write_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_WRITE, 0); }
+
+SEC("uprobe")
+int loupe_ssl_write_ex_enter(struct pt_regs* ctx) { return ssl_enter(ctx, LOUPE_SSL_WRITE, 1); }
+
+SEC("uprobe")
+int loupe_ssl_handshake_enter(struct pt_regs* ctx) {
+  return ssl_enter(ctx, LOUPE_SSL_HANDSHAKE, 0);
+}
+
+/* One return program for SSL_read, SSL_read_ex and SSL_do_handshake: the
+ * call's kind says how to read the result. */
 SEC("uretprobe")
 int loupe_ssl_return(struct pt_regs* ctx) {
   __u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -182,12 +266,14 @@ int loupe_ssl_return(struct pt_regs* ctx) {
 
   struct loupe_ssl_key sk = {.ssl = c.ssl, .tgid = pid_tgid >> 32};
   int fd = c.fd;
-  __s32* known = bpf_map_lookup_elem(&ssl_fds, &sk);
-  if (fd < 0 && known)
-    fd = *known;
-  else if (fd >= 0 && (!known || *known != fd)) /* LRU updates take a lock: only on change */
-    bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
-  if (c.kind == LOUPE_SSL_HANDSHAKE) return 0;
+  struct loupe_ssl_state* known = bpf_map_lookup_elem(&ssl_fds, &sk);
+  if (fd < 0 && known) {
+    fd = known->fd;
+  } else if (fd >= 0 && (!known || known->fd != fd)) { /* LRU updates take a lock: only on change */
+    struct loupe_ssl_state st = {.fd = fd};
+    bpf_map_update_elem(&ssl_fds, &sk, &st, BPF_ANY);
+  }
+  if (c.kind != LOUPE_SSL_READ) return 0;
 
   long rc = (long)PT_REGS_RC(ctx);
   __u64 len = 0;

@@ -15,17 +15,20 @@ struct Probe {
   const char* function;
   bpf_program* TlsPrograms::*entry;
   bool required;  // SSL_read/SSL_write exist in every OpenSSL; the rest are optional
+  bool returns;   // also a return probe (its result is needed)
 };
 
 // SSL_read_ex/SSL_write_ex exist since OpenSSL 1.1.1; SSL_do_handshake is
 // probed only to mark the connection before its first application byte
-// (SSL_connect and SSL_accept call it).
+// (SSL_connect and SSL_accept call it). The writes need no return probe:
+// their plaintext is known at entry and emitted by their write syscall
+// (bpf/ssl_trace.bpf.h), which saves a trap per call.
 constexpr Probe kProbes[] = {
-    {"SSL_read", &TlsPrograms::read_enter, true},
-    {"SSL_write", &TlsPrograms::write_enter, true},
-    {"SSL_read_ex", &TlsPrograms::read_ex_enter, false},
-    {"SSL_write_ex", &TlsPrograms::write_ex_enter, false},
-    {"SSL_do_handshake", &TlsPrograms::handshake_enter, false},
+    {"SSL_read", &TlsPrograms::read_enter, true, true},
+    {"SSL_write", &TlsPrograms::write_enter, true, false},
+    {"SSL_read_ex", &TlsPrograms::read_ex_enter, false, true},
+    {"SSL_write_ex", &TlsPrograms::write_ex_enter, false, false},
+    {"SSL_do_handshake", &TlsPrograms::handshake_enter, false, true},
 };
 
 std::vector<std::string_view> probe_names() {
@@ -147,7 +150,7 @@ TlsTracer::Attachment TlsTracer::attach(const SslCandidate& c, const std::vector
   // probe is live must find its return probe live too, or its per-thread
   // state would linger until the thread's next SSL call.
   for (size_t i = 0; i < std::size(kProbes) && error.empty(); ++i) {
-    if (!defined[i]) continue;
+    if (!defined[i] || !kProbes[i].returns) continue;
     if (bpf_link* l = attach_one(progs_.on_return, c.open_path, kProbes[i].function, true, error))
       a.return_links.push_back(l);
   }

@@ -36,6 +36,7 @@ http {
     location /users/ { return 200 "user\n"; }
     location = /static { return 200 "static\n"; }
     location = /stripped { return 200 "stripped\n"; }
+    location = /big { alias $WORK/big; }  # test_tls.sh writes it
     location / { return 404; }
   }
 }
