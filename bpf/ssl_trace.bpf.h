@@ -97,14 +97,23 @@ struct {
   __type(value, struct loupe_ssl_state);
 } ssl_fds SEC(".maps");
 
-/* Emits the first `len` plaintext bytes of call `c` for connection (tgid, fd). */
-static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c, __u64 len) {
-  __u32 tgid = pid_tgid >> 32;
+/* The traced connection (tgid, fd), marked TLS: from now on its ciphertext
+ * is never emitted. NULL when fd is not a traced socket (a BIO over a pipe,
+ * a UNIX socket): it is left alone. */
+static __always_inline struct loupe_conn* tls_conn(__u32 tgid, int fd) {
   __u64 key = conn_key(tgid, fd);
   struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
   if (!conn) conn = track(tgid, fd, LOUPE_ORIGIN_INFERRED);
-  if (!conn || conn->ignored) return 0;
+  if (!conn || conn->ignored) return NULL;
   conn->tls = 1;
+  return conn;
+}
+
+/* Emits the first `len` plaintext bytes of call `c` for connection (tgid, fd). */
+static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c, __u64 len) {
+  __u32 tgid = pid_tgid >> 32;
+  struct loupe_conn* conn = tls_conn(tgid, fd);
+  if (!conn) return 0;
 
   __u32 zero = 0;
   struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
@@ -193,13 +202,7 @@ static __noinline int loupe_ssl_syscall(__u64 pid_tgid, int fd, long ret, const 
     call->active = 0;
     return 0;
   }
-  __u32 tgid = pid_tgid >> 32;
-  __u64 key = conn_key(tgid, fd);
-  struct loupe_conn* conn = bpf_map_lookup_elem(&conns, &key);
-  if (!conn) conn = track(tgid, fd, LOUPE_ORIGIN_INFERRED);
-  /* Not a traced socket (a BIO over a pipe, a UNIX socket): leave it alone. */
-  if (!conn || conn->ignored) return 0;
-  conn->tls = 1;
+  if (!tls_conn(pid_tgid >> 32, fd)) return 0;
   call->fd = fd;
   call->syscall_ts = bpf_ktime_get_ns();
   if (call->kind == LOUPE_SSL_WRITE) ssl_write_syscall(pid_tgid, fd, call, ret, asked);
