@@ -15,7 +15,10 @@
 #include "cli/metrics_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "export/exposition.h"
 #include "k8s/ingest_client.h"
+#include "server/health_metrics.h"
+#include "server/http/server.h"
 
 namespace loupe::cli {
 namespace {
@@ -32,6 +35,7 @@ struct AgentFlags {
   std::string spool_max = "256M";
   std::string queue_max = "64M";
   std::string output = "text";
+  std::string metrics_listen;  // empty: no /metrics of the agent's own
 };
 
 std::string default_node_name() {
@@ -68,6 +72,15 @@ nlohmann::json capture_stats(const Agent& agent) {
           {"parsers", s["parsers_closed_connections"]}};
 }
 
+// The "capture" part of the agent's stats report (and of its /metrics).
+nlohmann::json exporter_capture_stats(const std::atomic<const Agent*>& live_agent,
+                                      const std::atomic<const logs::LogCollector*>& live_logs) {
+  const Agent* a = live_agent.load();
+  nlohmann::json s = a ? capture_stats(*a) : nlohmann::json::object();
+  if (const logs::LogCollector* l = live_logs.load()) s["logs"] = l->status();
+  return s;
+}
+
 void print_report(const ExporterStats& s, const nlohmann::json& capture, bool json) {
   if (json) {
     std::cout << nlohmann::json{{"exporter", to_json(s)}, {"capture", capture}}.dump() << "\n";
@@ -83,6 +96,28 @@ void print_report(const ExporterStats& s, const nlohmann::json& capture, bool js
             << capture.value("parse_errors", uint64_t{0}) << " errors\n";
 }
 
+// GET /metrics on --metrics-listen: the agent's own health, the families
+// the server shows for each agent (server/health_metrics.h) from the same
+// report the agent sends it, labelled with this node. No token: counters
+// only, no captured data.
+struct HealthListener {
+  server::http::Router router;
+  std::unique_ptr<server::http::Server> server;
+
+  HealthListener(const std::string& listen, const std::string& node,
+                 std::function<nlohmann::json()> report) {
+    router.get("/metrics", [node, report = std::move(report)](const server::http::Request& req,
+                                                              server::http::Response& res) {
+      auto format = exporting::negotiate_format(req.header("Accept"));
+      exporting::ExpositionWriter w(format);
+      server::write_agent_health_metrics(w, nullptr, {{node, report()}});
+      res.set_content(w.finish(), std::string(exporting::content_type(format)));
+    });
+    server = std::make_unique<server::http::Server>(
+        router, server::http::ServerOptions{.listen = listen, .limits = {.threads = 1}});
+  }
+};
+
 int run_agent(const AgentFlags& f) {
   std::string node = f.node_name.empty() ? default_node_name() : f.node_name;
   uint64_t spool_max = size_flag("--spool-max", f.spool_max, true);
@@ -94,12 +129,8 @@ int run_agent(const AgentFlags& f) {
                        .spool_dir = spool_max ? f.spool_dir : std::string(),
                        .spool_max_bytes = spool_max,
                        .memory_max_bytes = size_flag("--queue-max", f.queue_max, false),
-                       .capture_stats = [&live_agent, &live_logs]() -> nlohmann::json {
-                         const Agent* a = live_agent.load();
-                         nlohmann::json s = a ? capture_stats(*a) : nlohmann::json::object();
-                         if (const logs::LogCollector* l = live_logs.load())
-                           s["logs"] = l->status();
-                         return s;
+                       .capture_stats = [&live_agent, &live_logs] {
+                         return exporter_capture_stats(live_agent, live_logs);
                        }};
   std::unique_ptr<Exporter> exporter;
   try {
@@ -133,6 +164,19 @@ int run_agent(const AgentFlags& f) {
               << " (remove it to read the log files from their start)\n";
     return kFailure;
   }
+  std::unique_ptr<HealthListener> health;
+  if (!f.metrics_listen.empty()) {
+    try {
+      health = std::make_unique<HealthListener>(f.metrics_listen, node, [&] {
+        return nlohmann::json{{"exporter", to_json(exporter->stats())},
+                              {"capture", exporter_capture_stats(live_agent, live_logs)}};
+      });
+      health->server->start();
+    } catch (const server::http::StartError& e) {
+      std::cerr << "loupe agent: --metrics-listen: " << e.what() << "\n";
+      return kFailure;
+    }
+  }
   install_stop_signals();
   agent.start();
   if (sampler) sampler->start();
@@ -141,6 +185,7 @@ int run_agent(const AgentFlags& f) {
   std::cerr << "loupe agent: node " << node << ", sending to " << f.server
             << (spool_max ? ", spool " + f.spool_dir : std::string(", no spool")) << "\n";
   wait_for_stop();
+  if (health) health->server->stop();
   if (sampler) sampler->stop();
   live_logs = nullptr;
   if (log_collector) log_collector->stop();
@@ -180,6 +225,10 @@ void register_agent(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", flags->output,
                   "Exit report: text (stderr) or json (one object on stdout)")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--metrics-listen", flags->metrics_listen,
+                  "Serve the agent's own health (events captured and dropped, queue, spool) "
+                  "for Prometheus at http://HOST:PORT/metrics (no token: counters only)")
+      ->envname("LOUPE_AGENT_METRICS_LISTEN");
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
   add_log_flags(*cmd, flags->logs, {"/var/log/pods/*/*/*.log"},

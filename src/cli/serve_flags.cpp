@@ -118,6 +118,7 @@ void add_serve_flags(CLI::App& cmd, ServeFlags& f, const std::string& token_what
                  "Seconds a connection may stay silent before it is closed")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  add_otlp_flags(cmd, f.otlp);
 }
 
 void add_token_flag(CLI::App& cmd, std::string& token_file, const std::string& what_for) {
@@ -190,12 +191,18 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
   ServerParts p;
   p.request_metrics = std::make_unique<exporting::RequestMetrics>(
       exporting::RequestMetricsOptions{.max_series = f.prometheus_max_series});
+  p.observers = std::make_unique<store::RecordObservers>();
+  p.observers->add(p.request_metrics.get());
+  if (auto otlp = otlp_options(f.otlp, p.request_metrics.get())) {
+    p.otlp = std::make_unique<exporting::otlp::Exporter>(std::move(*otlp));
+    p.observers->add(p.otlp.get());
+  }
   p.resource_metrics = std::make_unique<exporting::ResourceMetrics>();
   p.store =
       store::open_sqlite_store(f.data_dir, {.retention_ns = *retention,
                                             .max_routes_per_service = f.max_routes_per_service,
                                             .max_services_per_host = f.max_services_per_host,
-                                            .observer = p.request_metrics.get()});
+                                            .observer = p.observers.get()});
   p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});
@@ -222,11 +229,13 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .alerts = p.alerts.get(),
           .ingest_limits = {.retention_ns = *retention},
           .request_metrics = p.request_metrics.get(),
-          .resource_metrics = p.resource_metrics.get()});
+          .resource_metrics = p.resource_metrics.get(),
+          .otlp = p.otlp.get()});
   return p;
 }
 
 void ServerParts::start() {
+  if (otlp) otlp->start();
   api->start();
   alerts->set_ui_base(api->url());
   alerts->start();
@@ -236,6 +245,7 @@ void ServerParts::stop() {
   alerts->stop();
   api->stop();
   queue->stop();  // writes what is queued
+  if (otlp) otlp->stop();
 }
 
 }  // namespace loupe::cli

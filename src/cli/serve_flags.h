@@ -9,6 +9,7 @@
 #include <string>
 
 #include "alerts/engine.h"
+#include "cli/otlp_flags.h"
 #include "server/api_server.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
@@ -31,11 +32,12 @@ struct ServeFlags {
   std::string tls_cert;   // PEM files; both or neither
   std::string tls_key;
   server::http::Limits limits;
+  OtlpFlags otlp;
 };
 
 // --listen, --data-dir, --retention, --ui-dir, --queue-records, --alerts,
 // --alerts-eval-interval, --max-routes-per-service, --max-services-per-host,
-// --prometheus-max-series,
+// --prometheus-max-series, the --otlp-* flags,
 // --token-file, --insecure, --tls-cert, --tls-key and the connection and body
 // limits. `token_what_for` says in --help who must send the token.
 void add_serve_flags(CLI::App& cmd, ServeFlags& flags, const std::string& token_what_for);
@@ -59,8 +61,10 @@ void check_exposure(const ServeFlags& flags, const std::string& token);
 // with check_exposure), with the alert engine; nothing is started yet.
 // Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
 struct ServerParts {
-  // Before the store, which reports every record to it.
+  // Before the store, which reports every record to them.
   std::unique_ptr<exporting::RequestMetrics> request_metrics;
+  std::unique_ptr<exporting::otlp::Exporter> otlp;  // with --otlp-endpoint
+  std::unique_ptr<store::RecordObservers> observers;
   std::unique_ptr<exporting::ResourceMetrics> resource_metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::IngestQueue> queue;
@@ -68,7 +72,7 @@ struct ServerParts {
   std::unique_ptr<server::ApiServer> api;
 
   void start();  // the API, then the alert engine (which links to the API's URL)
-  void stop();   // the reverse, then writes what is queued
+  void stop();   // the reverse, then writes what is queued and sends it over OTLP
 };
 // Whether POST /api/v1/ingest, /k8s/ingest and /metrics/ingest are open.
 enum class RemoteIngest {

@@ -1,6 +1,7 @@
 #include "export/request_metrics.h"
 
 #include "export/latency_buckets.h"
+#include "export/semantic_conventions.h"
 #include "store/cardinality_cap.h"
 
 namespace loupe::exporting {
@@ -9,8 +10,10 @@ namespace {
 struct FamilyInfo {
   std::string_view name;
   std::string_view help;
-  std::array<std::string_view, 7> labels;  // empty names unused
-  size_t identity_labels;                  // leading labels kept when folding
+  std::array<std::string_view, 7> labels;      // empty names unused
+  size_t identity_labels;                      // leading labels kept when folding
+  std::string_view otel_name;                  // the same family in OTLP
+  std::array<std::string_view, 7> attributes;  // the labels' OpenTelemetry names
 };
 
 // Indexed by RequestMetrics::Family.
@@ -20,26 +23,39 @@ constexpr std::array<FamilyInfo, 5> kFamilyInfo = {{
      "response written.",
      {"service_name", "k8s_namespace_name", "k8s_deployment_name", "k8s_statefulset_name",
       "http_request_method", "http_route", "http_response_status_class"},
-     4},
+     4,
+     "http.server.request.duration",
+     {"service.name", "k8s.namespace.name", "k8s.deployment.name", "k8s.statefulset.name",
+      "http.request.method", "http.route", "http.response.status_class"}},
     {"http_client_request_duration_seconds",
      "Duration of HTTP client requests, first byte of the request written to last byte of the "
      "response read.",
      {"service_name", "server_address", "http_request_method", "http_route",
       "http_response_status_class", "", ""},
-     2},
+     2,
+     "http.client.request.duration",
+     {"service.name", "server.address", "http.request.method", "http.route",
+      "http.response.status_class", "", ""}},
     {"db_client_operation_duration_seconds",
      "Duration of database and cache operations (PostgreSQL, MySQL, Redis), once per exchange.",
      {"service_name", "server_address", "db_system_name", "db_operation_name", "error_type", "",
       ""},
-     2},
+     2,
+     "db.client.operation.duration",
+     {"service.name", "server.address", "db.system.name", "db.operation.name", "error.type", "",
+      ""}},
     {"dns_lookup_duration_seconds",
      "Duration of DNS lookups, once per exchange.",
      {"service_name", "server_address", "error_type", "", "", "", ""},
-     2},
+     2,
+     "dns.lookup.duration",
+     {"service.name", "server.address", "error.type", "", "", "", ""}},
     {"loupe_requests",
      "Requests per service as Loupe counts them (/api/v1/services).",
      {"service_name", "protocol", "", "", "", "", ""},
-     2},
+     2,
+     "loupe.requests",
+     {"service.name", "loupe.protocol", "", "", "", "", ""}},
 }};
 
 std::string_view status_class(int status) {
@@ -47,19 +63,6 @@ std::string_view status_class(int status) {
                                                                "3xx", "4xx", "5xx"};
   int c = status / 100;
   return c >= 1 && c <= 5 ? kClasses[c] : std::string_view();
-}
-
-std::string_view db_system(Protocol p) {
-  switch (p) {
-    case Protocol::Postgres:
-      return "postgresql";
-    case Protocol::Mysql:
-      return "mysql";
-    case Protocol::Redis:
-      return "redis";
-    default:
-      return "";
-  }
 }
 
 // A workload service "namespace/Kind/name" as the Kubernetes labels of the
@@ -198,6 +201,21 @@ void RequestMetrics::write(ExpositionWriter& w) const {
   w.family("loupe_metrics_series_folded", MetricType::Counter,
            "Observations whose label set was past the series cap and went to an {other} series.");
   w.counter({}, static_cast<double>(folded));
+}
+
+std::vector<RequestMetrics::FamilySnapshot> RequestMetrics::snapshot() const {
+  std::vector<FamilySnapshot> out(kFamilies);
+  std::lock_guard lock(mu_);
+  for (size_t f = 0; f < kFamilies; ++f) {
+    const FamilyInfo& info = kFamilyInfo[f];
+    out[f].otel_name = info.otel_name;
+    out[f].description = info.help;
+    out[f].histogram = f != Red;
+    out[f].attributes = info.attributes;
+    out[f].series.reserve(families_[f].size());
+    for (const auto& [key, s] : families_[f]) out[f].series.push_back(s);
+  }
+  return out;
 }
 
 size_t RequestMetrics::series() const {

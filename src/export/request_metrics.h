@@ -42,6 +42,24 @@ struct RequestMetricsOptions {
 
 class RequestMetrics : public store::RecordObserver {
  public:
+  static constexpr size_t kMaxLabels = 7;
+  struct Series {
+    std::array<std::string, kMaxLabels> values;
+    std::vector<uint64_t> buckets;  // per bucket, not cumulative; the last is +Inf
+    double sum_s = 0;
+    uint64_t count = 0;
+    uint64_t errors = 0;  // the RED family only
+  };
+  // One family as OTLP sees it (export/otlp/metrics_mapping.h): the
+  // OpenTelemetry names of the metric and its attributes, and its series.
+  struct FamilySnapshot {
+    std::string_view otel_name;  // "http.server.request.duration"; RED: "loupe.requests"
+    std::string_view description;
+    bool histogram = true;  // false: the RED counts (count and errors per series)
+    std::array<std::string_view, kMaxLabels> attributes;  // OTel names; empty: unused
+    std::vector<Series> series;
+  };
+
   explicit RequestMetrics(RequestMetricsOptions options = {}) : options_(options) {}
 
   void observe(const store::ObservedRecord& r) override;
@@ -49,21 +67,15 @@ class RequestMetrics : public store::RecordObserver {
   // Every family, including empty ones (so dashboards find the names).
   void write(ExpositionWriter& w) const;
 
+  // Every family and series now (copied under the lock).
+  std::vector<FamilySnapshot> snapshot() const;
+
   size_t series() const;
   uint64_t folded() const;
 
  private:
   enum Family : size_t { HttpServer, HttpClient, DbClient, DnsLookup, Red, kFamilies };
-  static constexpr size_t kMaxLabels = 7;
   using Values = std::array<std::string_view, kMaxLabels>;
-
-  struct Series {
-    std::array<std::string, kMaxLabels> values;
-    std::vector<uint64_t> buckets;  // per bucket, not cumulative; the last is +Inf
-    double sum_s = 0;
-    uint64_t count = 0;
-    uint64_t errors = 0;  // Red only
-  };
 
   // The series for `values` in `family`, admitting or folding it.
   Series& series_for(Family family, const Values& values);

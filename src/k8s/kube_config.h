@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/base64.h"  // base64_decode, which kubeconfig data fields need
+
 namespace loupe::k8s {
 
 struct KubeConfig {
@@ -46,6 +48,5 @@ std::optional<KubeConfig> discover_config(const std::string& kubeconfig_path, st
 // Reads a whole file; nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 std::string trim(std::string_view s);
-std::optional<std::string> base64_decode(std::string_view in);
 
 }  // namespace loupe::k8s

@@ -16,6 +16,7 @@ void ApiServer::prometheus_routes() {
     try {
       if (options_.request_metrics) options_.request_metrics->write(w);
       if (options_.resource_metrics) options_.resource_metrics->write(w, now_unix_ns());
+      if (options_.otlp) options_.otlp->write(w);
       write_health_metrics(w, {.agent = options_.status_provider ? options_.status_provider()
                                                                  : nlohmann::json(nullptr),
                                .agents = agents_->to_json(now_unix_ns()),

@@ -161,6 +161,7 @@ void ApiServer::routes() {
                    {"k8s", k8s_status_json(*cluster_, pending_->stats())},
                    {"metric_samples", metric_hold_status()},
                    {"alerts", options_.alerts ? options_.alerts->status() : json(nullptr)},
+                   {"otlp", options_.otlp ? options_.otlp->status() : json(nullptr)},
                    {"ingest_rejected",
                     {{"batches_too_large", rejected_.batches_too_large.load()},
                      {"bad_batches", rejected_.bad_batches.load()},

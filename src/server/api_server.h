@@ -18,6 +18,7 @@
 #include <string>
 
 #include "alerts/engine.h"
+#include "export/otlp/exporter.h"
 #include "export/request_metrics.h"
 #include "export/resource_metrics.h"
 #include "server/agent_stats.h"
@@ -73,6 +74,9 @@ struct ApiOptions {
   // The latest resource samples for GET /metrics, fed by ingest_metrics
   // (outlives the server; may be null).
   exporting::ResourceMetrics* resource_metrics = nullptr;
+  // The OTLP exporter's health for /api/v1/status and /metrics (outlives
+  // the server; null without --otlp-endpoint).
+  const exporting::otlp::Exporter* otlp = nullptr;
 };
 
 class ApiServer {

@@ -32,7 +32,12 @@ bool number_at(const json& j, const char* pointer, double& out) {
 
 // One family read from the embedded agent's status at `local` and from
 // every remote agent's report at `remote` (either may be null).
-void agent_family(exporting::ExpositionWriter& w, const HealthInputs& in, const char* name,
+struct AgentInputs {
+  const json& agent;
+  const json& agents;
+};
+
+void agent_family(exporting::ExpositionWriter& w, const AgentInputs& in, const char* name,
                   MetricType type, const char* help, const char* local, const char* remote) {
   w.family(name, type, help);
   auto put = [&](std::string_view node, const json& j, const char* pointer) {
@@ -46,7 +51,7 @@ void agent_family(exporting::ExpositionWriter& w, const HealthInputs& in, const 
     for (const auto& [node, report] : in.agents.items()) put(node, report, remote);
 }
 
-void by_reason(exporting::ExpositionWriter& w, const HealthInputs& in, const char* name,
+void by_reason(exporting::ExpositionWriter& w, const AgentInputs& in, const char* name,
                const char* help, const char* local_prefix, const char* remote_prefix,
                const std::vector<const char*>& reasons) {
   w.family(name, MetricType::Counter, help);
@@ -72,10 +77,12 @@ void single(exporting::ExpositionWriter& w, const char* name, MetricType type, c
 
 }  // namespace
 
-void write_health_metrics(exporting::ExpositionWriter& w, const HealthInputs& in) {
+void write_agent_health_metrics(exporting::ExpositionWriter& w, const json& agent_status,
+                                const json& agent_reports) {
   w.family("loupe_build_info", MetricType::Gauge, "Loupe's version; always 1.");
   Label version[] = {{"version", LOUPE_VERSION}};
   w.gauge(version, 1);
+  AgentInputs in{agent_status, agent_reports};
 
   agent_family(w, in, "loupe_capture_events", MetricType::Counter,
                "Kernel events read from the ring buffer.", "/events_seen", "/capture/events_seen");
@@ -106,6 +113,10 @@ void write_health_metrics(exporting::ExpositionWriter& w, const HealthInputs& in
   by_reason(w, in, "loupe_agent_records_dropped", "Records a node agent dropped, by reason.",
             nullptr, "/exporter/dropped_by_reason",
             {"memory_full", "spool_full", "corrupt_spool", "at_exit", "rejected"});
+}
+
+void write_health_metrics(exporting::ExpositionWriter& w, const HealthInputs& in) {
+  write_agent_health_metrics(w, in.agent, in.agents);
 
   const auto& q = in.ingest;
   single(w, "loupe_ingest_records_accepted", MetricType::Counter,

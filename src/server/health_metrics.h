@@ -21,4 +21,11 @@ struct HealthInputs {
 
 void write_health_metrics(exporting::ExpositionWriter& w, const HealthInputs& in);
 
+// Only what agents report: build info, capture (events, drops, records,
+// lost connections) and delivery (sent, queued, spooled, dropped). What a
+// node agent serves on its own /metrics (`loupe agent --metrics-listen`),
+// with its own report as the one entry of `agents`.
+void write_agent_health_metrics(exporting::ExpositionWriter& w, const nlohmann::json& agent,
+                                const nlohmann::json& agents);
+
 }  // namespace loupe::server

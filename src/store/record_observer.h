@@ -1,11 +1,13 @@
 // Sees every record the store commits, with the names the store gave it:
 // the resolved service (callee for client records), the caller and the
 // route after the cardinality caps. The Prometheus request metrics
-// (export/request_metrics.h) count from here, so their service and route
-// names are the ones /api/v1 queries take.
+// (export/request_metrics.h) and the OTLP exporter (export/otlp/) count
+// from here, so their service and route names are the ones /api/v1
+// queries take.
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "core/record.h"
 #include "store/service_identity.h"
@@ -25,6 +27,21 @@ class RecordObserver {
   // Called on the store's writer thread after each committed batch, once
   // per record; must be cheap and thread-safe against the observer's readers.
   virtual void observe(const ObservedRecord& r) = 0;
+};
+
+// Several observers behind the store's one: each sees every record, in
+// the order added. The observers outlive it.
+class RecordObservers : public RecordObserver {
+ public:
+  void add(RecordObserver* o) {
+    if (o) observers_.push_back(o);
+  }
+  void observe(const ObservedRecord& r) override {
+    for (RecordObserver* o : observers_) o->observe(r);
+  }
+
+ private:
+  std::vector<RecordObserver*> observers_;
 };
 
 }  // namespace loupe::store

@@ -1,0 +1,311 @@
+#include "export/otlp/exporter.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/time_format.h"
+#include "export/otlp/metrics_mapping.h"
+#include "export/request_metrics.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
+namespace loupe::exporting::otlp {
+namespace {
+
+namespace collector_trace = opentelemetry::proto::collector::trace::v1;
+namespace collector_metrics = opentelemetry::proto::collector::metrics::v1;
+using Clock = std::chrono::steady_clock;
+
+// Rejected items of a 2xx answer (OTLP partial success), in either encoding.
+template <typename Response>
+int64_t partially_rejected(const SendResult& r, Encoding e, const char* json_field) {
+  if (r.body.empty()) return 0;
+  if (e == Encoding::Protobuf) {
+    Response response;
+    if (!response.ParseFromString(r.body) || !response.has_partial_success()) return 0;
+    if constexpr (std::is_same_v<Response, collector_trace::ExportTraceServiceResponse>)
+      return response.partial_success().rejected_spans();
+    else
+      return response.partial_success().rejected_data_points();
+  }
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("partialSuccess")) return 0;
+  const auto& v = j["partialSuccess"].value(json_field, nlohmann::json(0));
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string()) return std::strtoll(v.get<std::string>().c_str(), nullptr, 10);
+  return 0;
+}
+
+// A stable number in [0, 1) from a trace id, so every Loupe (and every
+// sampler keyed the same way) keeps the same traces.
+double trace_fraction(std::string_view trace_id) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (char c : trace_id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return static_cast<double>(h >> 11) / static_cast<double>(uint64_t{1} << 53);
+}
+
+// ":4318" of "http://host:4318"; the scheme's port when none is given.
+std::string collector_port(std::string_view origin) {
+  auto colon = origin.rfind(':');
+  std::string_view tail = origin.substr(colon + 1);
+  if (colon != std::string_view::npos && !tail.empty() &&
+      tail.find('/') == std::string_view::npos && tail.find(']') == std::string_view::npos)
+    return ":" + std::string(tail);
+  return origin.starts_with("https") ? ":443" : ":80";
+}
+
+}  // namespace
+
+Exporter::Exporter(ExporterOptions options)
+    : options_(std::move(options)),
+      sender_(options_.sender),
+      start_ns_(now_unix_ns()),
+      collector_port_(collector_port(options_.sender.endpoint.origin)),
+      sample_rng_(std::random_device{}()),
+      id_rng_(std::random_device{}()) {}
+
+Exporter::~Exporter() { stop(); }
+
+void Exporter::start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Exporter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Exporter::is_export_to_collector(const Record& r) const {
+  const std::string& server = r.role == Role::Server ? r.local_addr : r.remote_addr;
+  if (!server.ends_with(collector_port_)) return false;
+  std::string_view path = r.path;
+  std::string_view prefix = options_.sender.endpoint.prefix;
+  return path.starts_with(prefix) && (path.substr(prefix.size()) == "/v1/traces" ||
+                                      path.substr(prefix.size()) == "/v1/metrics");
+}
+
+bool Exporter::keep(const Record& r) {
+  if (options_.sample_ratio >= 1.0 || r.error || r.duration_ns() >= options_.slow_ns) return true;
+  if (!r.trace_id.empty()) return trace_fraction(r.trace_id) < options_.sample_ratio;
+  return std::uniform_real_distribution<double>(0, 1)(sample_rng_) < options_.sample_ratio;
+}
+
+void Exporter::observe(const store::ObservedRecord& o) {
+  counters_.observed.fetch_add(1, std::memory_order_relaxed);
+  if (is_export_to_collector(o.record)) {
+    counters_.own_exports.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!keep(o.record)) {
+      counters_.sampled_out.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    Queued q{SpanSource::from(o), 0};
+    q.bytes = q.span.memory_bytes();
+    if (stopping_ || queued_bytes_ + q.bytes > options_.max_queue_bytes) {
+      counters_.queue_full.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    queued_bytes_ += q.bytes;
+    queue_.push_back(std::move(q));
+    wake = queue_.size() >= options_.max_batch_spans;
+  }
+  if (wake) cv_.notify_all();
+}
+
+void Exporter::note_error(const std::string& error) {
+  std::lock_guard lock(mu_);
+  last_error_ = error;
+  last_error_ns_ = now_unix_ns();
+}
+
+SendResult Exporter::send_with_retries(std::string_view path, const std::string& body,
+                                       bool final_pass) {
+  auto backoff = options_.first_backoff;
+  SendResult r;
+  for (int attempt = 1;; ++attempt) {
+    counters_.requests.fetch_add(1, std::memory_order_relaxed);
+    r = sender_.post(path, body);
+    if (r.outcome != SendResult::Retry || final_pass || attempt >= options_.max_attempts) return r;
+    note_error(r.error + " (retrying)");
+    counters_.retries.fetch_add(1, std::memory_order_relaxed);
+    // Full jitter on an exponential backoff, or what the server asked for.
+    auto wait = r.retry_after.count() > 0
+                    ? r.retry_after
+                    : std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(
+                          backoff.count() / 2, backoff.count())(id_rng_));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, wait, [this] { return stopping_; })) return r;  // stop: give up
+  }
+}
+
+void Exporter::send_spans(std::vector<SpanSource>& batch, bool final_pass) {
+  collector_trace::ExportTraceServiceRequest request;
+  std::map<std::string, opentelemetry::proto::trace::v1::ScopeSpans*> scopes;
+  for (const SpanSource& s : batch) {
+    auto [it, created] = scopes.try_emplace(resource_key(s), nullptr);
+    if (created) {
+      auto* rs = request.add_resource_spans();
+      fill_resource(s, *rs->mutable_resource());
+      it->second = rs->add_scope_spans();
+      it->second->mutable_scope()->set_name("loupe");
+      it->second->mutable_scope()->set_version(LOUPE_VERSION);
+    }
+    fill_span(s, id_rng_, *it->second->add_spans());
+  }
+  uint64_t n = batch.size();
+  SendResult r = send_with_retries("/v1/traces", encode(request, sender_.encoding()), final_pass);
+  if (r.outcome == SendResult::Sent) {
+    auto rejected = static_cast<uint64_t>(
+        std::clamp<int64_t>(partially_rejected<collector_trace::ExportTraceServiceResponse>(
+                                r, sender_.encoding(), "rejectedSpans"),
+                            0, static_cast<int64_t>(n)));
+    counters_.sent.fetch_add(n - rejected, std::memory_order_relaxed);
+    counters_.rejected.fetch_add(rejected, std::memory_order_relaxed);
+  } else {
+    bool stopping = final_pass;
+    if (!stopping) {
+      std::lock_guard lock(mu_);
+      stopping = stopping_;  // a stop cut the retries short
+    }
+    (r.outcome == SendResult::Rejected ? counters_.rejected
+     : stopping                        ? counters_.at_exit
+                                       : counters_.failed)
+        .fetch_add(n, std::memory_order_relaxed);
+    note_error(r.error);
+  }
+}
+
+void Exporter::send_metrics(bool final_pass) {
+  if (!options_.metrics) return;
+  collector_metrics::ExportMetricsServiceRequest request;
+  if (fill_metrics(options_.metrics->snapshot(), start_ns_, now_unix_ns(), request) == 0) return;
+  SendResult r = send_with_retries("/v1/metrics", encode(request, sender_.encoding()), final_pass);
+  if (r.outcome == SendResult::Sent) {
+    counters_.metric_exports.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    counters_.metric_exports_failed.fetch_add(1, std::memory_order_relaxed);
+    note_error(r.error);
+  }
+}
+
+void Exporter::run() {
+  bool metrics_on = options_.metrics && options_.metrics_interval.count() > 0;
+  auto next_metrics = Clock::now() + options_.metrics_interval;
+  auto next_flush = Clock::now() + options_.flush_interval;
+  std::optional<Clock::time_point> deadline;  // set once stopping
+  std::vector<SpanSource> batch;
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mu_);
+      auto wake = metrics_on ? std::min(next_flush, next_metrics) : next_flush;
+      cv_.wait_until(lock, wake,
+                     [&] { return stopping_ || queue_.size() >= options_.max_batch_spans; });
+      stopping = stopping_;
+      if (stopping && !deadline) deadline = Clock::now() + options_.stop_deadline;
+      bool due =
+          stopping || queue_.size() >= options_.max_batch_spans || Clock::now() >= next_flush;
+      if (due && !queue_.empty()) {
+        size_t n = std::min(queue_.size(), options_.max_batch_spans);
+        for (size_t i = 0; i < n; ++i) {
+          queued_bytes_ -= queue_.front().bytes;
+          batch.push_back(std::move(queue_.front().span));
+          queue_.pop_front();
+        }
+        in_flight_ = n;
+      }
+    }
+    if (Clock::now() >= next_flush) next_flush = Clock::now() + options_.flush_interval;
+    if (stopping && Clock::now() >= *deadline) {
+      // Out of time: what is left is counted, not sent.
+      std::lock_guard lock(mu_);
+      counters_.at_exit.fetch_add(batch.size() + queue_.size(), std::memory_order_relaxed);
+      queue_.clear();
+      queued_bytes_ = 0;
+      in_flight_ = 0;
+      return;
+    }
+    if (!batch.empty()) {
+      send_spans(batch, stopping);
+      batch.clear();
+      std::lock_guard lock(mu_);
+      in_flight_ = 0;
+    }
+    if (metrics_on && (stopping || Clock::now() >= next_metrics)) {
+      send_metrics(stopping);
+      next_metrics = Clock::now() + options_.metrics_interval;
+      if (stopping) metrics_on = false;  // once at stop
+    }
+    if (stopping) {
+      std::lock_guard lock(mu_);
+      if (queue_.empty()) return;
+    }
+  }
+}
+
+nlohmann::json Exporter::status() const {
+  std::lock_guard lock(mu_);
+  const Counters& c = counters_;
+  return {
+      {"endpoint", options_.sender.endpoint.origin + options_.sender.endpoint.prefix},
+      {"protocol", to_string(options_.sender.encoding)},
+      {"sample_ratio", options_.sample_ratio},
+      {"spans",
+       {{"observed", c.observed.load()},
+        {"own_exports", c.own_exports.load()},
+        {"sampled_out", c.sampled_out.load()},
+        {"sent", c.sent.load()},
+        {"queued", queue_.size()},
+        {"queued_bytes", queued_bytes_},
+        {"in_flight", in_flight_},
+        {"dropped",
+         {{"queue_full", c.queue_full.load()},
+          {"rejected", c.rejected.load()},
+          {"failed", c.failed.load()},
+          {"at_exit", c.at_exit.load()}}}}},
+      {"metric_exports",
+       {{"sent", c.metric_exports.load()}, {"failed", c.metric_exports_failed.load()}}},
+      {"requests", c.requests.load()},
+      {"retries", c.retries.load()},
+      {"last_error", last_error_.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_error_)},
+      {"last_error_time", last_error_ns_ ? nlohmann::json(format_rfc3339_ns(last_error_ns_))
+                                         : nlohmann::json(nullptr)},
+  };
+}
+
+void Exporter::write(ExpositionWriter& w) const {
+  nlohmann::json s = status();
+  const auto& spans = s["spans"];
+  w.family("loupe_otlp_spans", MetricType::Counter,
+           "Spans the OTLP exporter handled, by outcome: sent, sampled_out, and dropped as "
+           "queue_full, rejected (4xx or partial success), failed (retries exhausted), at_exit.");
+  auto put = [&](std::string_view outcome, double v) {
+    Label l[] = {{"outcome", outcome}};
+    w.counter(l, v);
+  };
+  put("sent", spans["sent"].get<double>());
+  put("sampled_out", spans["sampled_out"].get<double>());
+  for (const auto& [reason, v] : spans["dropped"].items()) put(reason, v.get<double>());
+  w.family("loupe_otlp_queue_spans", MetricType::Gauge, "Spans waiting to be sent to OTLP.");
+  w.gauge({}, spans["queued"].get<double>() + spans["in_flight"].get<double>());
+  w.family("loupe_otlp_queue_bytes", MetricType::Gauge, "Memory of the spans waiting.", "bytes");
+  w.gauge({}, spans["queued_bytes"].get<double>());
+  w.family("loupe_otlp_requests", MetricType::Counter,
+           "OTLP export requests sent, retries included.");
+  w.counter({}, s["requests"].get<double>());
+  w.family("loupe_otlp_retries", MetricType::Counter, "OTLP export requests retried.");
+  w.counter({}, s["retries"].get<double>());
+}
+
+}  // namespace loupe::exporting::otlp

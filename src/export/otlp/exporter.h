@@ -1,0 +1,115 @@
+// Sends every record the store commits to an OpenTelemetry collector as a
+// span (span_mapping.h), and the request metrics (export/request_metrics.h)
+// as OTLP metrics, over OTLP/HTTP (--otlp-endpoint, docs/export.md#otlp).
+//
+// The store's writer thread only copies what it observes into a queue
+// bounded in bytes; a thread of the exporter batches, encodes and sends.
+// Nothing waits on the collector: a full queue drops the new span and
+// counts it. Every kept span ends in exactly one counter:
+//   kept = sent + dropped{queue_full, rejected, failed, at_exit} + queued + in_flight
+// Exchanges with the collector on its OTLP paths are not exported (Loupe
+// would otherwise export spans of its own exports, forever).
+// Sampling (--otlp-sample-ratio) decides per trace id where the record has
+// one (the same traces are kept everywhere) and keeps every failed or slow
+// exchange whatever the ratio.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "export/exposition.h"
+#include "export/otlp/sender.h"
+#include "export/otlp/span_mapping.h"
+#include "store/record_observer.h"
+
+namespace loupe::exporting {
+class RequestMetrics;
+}
+
+namespace loupe::exporting::otlp {
+
+struct ExporterOptions {
+  SenderOptions sender;
+  double sample_ratio = 1.0;         // of traces kept; errors and slow ones always
+  uint64_t slow_ns = 1'000'000'000;  // at or above: always kept
+  size_t max_queue_bytes = size_t{32} << 20;
+  size_t max_batch_spans = 2048;                    // per request
+  std::chrono::milliseconds flush_interval{1'000};  // a partial batch waits at most this
+  // Request metrics pushed this often (cumulative); zero or no metrics: none.
+  std::chrono::milliseconds metrics_interval{60'000};
+  const RequestMetrics* metrics = nullptr;
+  int max_attempts = 5;                            // per request, with backoff between
+  std::chrono::milliseconds first_backoff{500};    // doubled per retry, jittered, max 30 s
+  std::chrono::milliseconds stop_deadline{5'000};  // stop() sends what it can this long
+};
+
+class Exporter : public store::RecordObserver {
+ public:
+  explicit Exporter(ExporterOptions options);
+  ~Exporter() override;  // stops
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  void start();
+  // Sends what is queued (until stop_deadline), counts the rest at_exit.
+  void stop();
+
+  void observe(const store::ObservedRecord& r) override;
+
+  // {"endpoint", "protocol", "spans": {sampled_out, sent, queued, ...},
+  //  "metrics": {...}, "last_error", ...} for /api/v1/status.
+  nlohmann::json status() const;
+  // loupe_otlp_* families for /metrics.
+  void write(ExpositionWriter& w) const;
+
+ private:
+  struct Counters {
+    std::atomic<uint64_t> observed{0}, own_exports{0}, sampled_out{0}, sent{0}, queue_full{0},
+        rejected{0}, failed{0}, at_exit{0}, requests{0}, retries{0}, metric_exports{0},
+        metric_exports_failed{0};
+  };
+
+  bool keep(const Record& r);
+  bool is_export_to_collector(const Record& r) const;
+  void run();
+  // Sends one request, retrying with backoff while the answer says so
+  // (only once on the final pass at stop).
+  SendResult send_with_retries(std::string_view path, const std::string& body, bool final_pass);
+  void send_spans(std::vector<SpanSource>& batch, bool final_pass);
+  void send_metrics(bool final_pass);
+  void note_error(const std::string& error);
+
+  ExporterOptions options_;
+  Sender sender_;
+  uint64_t start_ns_;
+  std::string collector_port_;  // ":4318", to know exports to the collector
+  std::mt19937_64 sample_rng_;  // under mu_
+  std::mt19937_64 id_rng_;      // exporter thread only
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  struct Queued {
+    SpanSource span;
+    size_t bytes;  // its memory_bytes() when queued
+  };
+  std::deque<Queued> queue_;
+  size_t queued_bytes_ = 0;
+  size_t in_flight_ = 0;
+  bool stopping_ = false;
+  std::string last_error_;
+  uint64_t last_error_ns_ = 0;
+  Counters counters_;
+  std::thread thread_;
+};
+
+}  // namespace loupe::exporting::otlp
