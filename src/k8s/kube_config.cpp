@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/base64.h"
+
 namespace loupe::k8s {
 
 std::optional<std::string> read_file(const std::string& path) {

@@ -6,8 +6,6 @@
 #include <string>
 #include <string_view>
 
-#include "core/base64.h"  // base64_decode, which kubeconfig data fields need
-
 namespace loupe::k8s {
 
 struct KubeConfig {

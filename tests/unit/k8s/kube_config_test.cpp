@@ -161,9 +161,3 @@ TEST(KubeConfig, InClusterFromEnvironmentAndServiceAccountDir) {
   unsetenv("KUBERNETES_SERVICE_PORT");
   std::filesystem::remove_all(dir);
 }
-
-TEST(Base64, DecodesStandardAndPadding) {
-  EXPECT_EQ(*base64_decode("aGVsbG8="), "hello");
-  EXPECT_EQ(*base64_decode("aGVsbG8"), "hello");
-  EXPECT_FALSE(base64_decode("a$b"));
-}
