@@ -32,6 +32,8 @@ struct QueryFlags {
   std::string entity, name, metric, label;  // metrics
   std::string pod, container, level, text;  // logs
   bool follow = false;                      // logs
+  bool patterns = false;                    // logs
+  std::string new_since;                    // logs --patterns
   int limit = 20;
   double q = 0.95;
   int step = 60;
@@ -285,6 +287,27 @@ void run_logs(const QueryFlags& f, int& exit_code) {
   put("container", f.container);
   put("level", f.level);
   put("q", f.text);
+  if (f.patterns) {
+    put("new_since", f.new_since);
+    p.emplace("limit", std::to_string(f.limit));
+    auto body = fetch(f, "/api/v1/logs/patterns", p, exit_code);
+    if (!body) return;
+    if (f.json) {
+      std::cout << body->dump(2) << "\n";
+      return;
+    }
+    Table t({"COUNT", "BEFORE", "LEVEL", "FIRST SEEN", "PATTERN"},
+            {true, true, false, false, false});
+    for (const auto& r : (*body)["patterns"]) {
+      std::string level = r.value("level", "-");
+      std::transform(level.begin(), level.end(), level.begin(), ::toupper);
+      t.add({std::to_string(integer(r, "count")), std::to_string(integer(r, "previous_count")),
+             level, time_of(r["first_seen_ns"]), str(r, "pattern")});
+    }
+    t.print();
+    if ((*body)["patterns"].empty()) std::cout << "(nothing in this window)\n";
+    return;
+  }
   if (!f.follow) {
     p.emplace("limit", std::to_string(f.limit));
     auto body = fetch(f, "/api/v1/logs", p, exit_code);
@@ -483,6 +506,15 @@ void register_query(CLI::App& app, int& exit_code) {
                       "Only entries holding every word of this text (full-text search)");
       sub->add_flag("-f,--follow", f->follow,
                     "Keep printing new entries as they arrive (Ctrl-C to stop)");
+      auto* patterns = sub->add_flag(
+          "--patterns", f->patterns,
+          "The entries' patterns instead, most frequent first: count in the window and in the "
+          "window before it, first seen, the pattern (<*> for what varies)");
+      patterns->excludes("--follow");
+      sub->add_option("--new-since", f->new_since,
+                      "With --patterns: only patterns first seen since this time (e.g. the "
+                      "deploy: 2026-11-30T14:00:00Z or unix seconds)")
+          ->needs(patterns);
     }
     if (name == "requests" || name == "events" || name == "logs")
       sub->add_option("--limit", f->limit, "At most this many")

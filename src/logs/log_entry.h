@@ -48,6 +48,10 @@ struct Entry {
   std::string container;
   std::string workload;  // "Kind/name"
   std::string pod_uid;
+
+  // Its pattern, set by the server (logs/pattern_miner.h); 0: none. Not sent
+  // by agents.
+  uint32_t pattern = 0;
 };
 
 nlohmann::json to_json(const Entry& e);

@@ -97,6 +97,14 @@ store::LogQuery get_log_query(const Params& p) {
   q.range = get_log_range(p);
   q.limit = get_limit(p);
   q.before = get_cursor(p);
+  if (auto v = get_string(p, "pattern")) {
+    uint32_t id = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), id);
+    if (ec != std::errc() || end != v->data() + v->size() || id == 0)
+      throw ParamError("pattern",
+                       "'" + *v + "' is not a pattern id (the id of a /logs/patterns row)");
+    q.pattern = id;
+  }
   return q;
 }
 
@@ -105,7 +113,23 @@ json entry_json(const store::StoredLog& r) {
   j["id"] = r.id;
   j["time"] = format_rfc3339_ns(r.entry.time_ns);
   j["cursor"] = cursor_of(r);
+  if (r.entry.pattern) j["pattern"] = r.entry.pattern;
   return j;
+}
+
+json pattern_json(const store::LogPatternRow& r) {
+  json points = json::array();
+  for (const auto& [t, n] : r.points) points.push_back({{"t", t}, {"count", n}});
+  std::string_view level = logs::to_string(r.pattern.level);
+  return {{"id", r.pattern.id},
+          {"pattern", r.pattern.text},
+          {"level", level.empty() ? "unknown" : std::string(level)},
+          {"count", r.count},
+          {"previous_count", r.previous_count},
+          {"first_seen", format_rfc3339_ns(r.pattern.first_seen_ns)},
+          {"first_seen_ns", r.pattern.first_seen_ns},
+          {"example", r.pattern.example},
+          {"points", points}};
 }
 
 // Seconds per bucket: `step` when given (1 s at least), else about 100
@@ -134,6 +158,10 @@ uint64_t get_log_step(const Params& p, const store::TimeRange& range) {
 
 uint64_t ApiServer::ingest_logs(std::vector<logs::Entry> entries) {
   cluster_->enrich(entries);
+  {
+    std::lock_guard lock(patterns_mu_);
+    store_.write_log_patterns(patterns_->assign(entries));
+  }
   return store_.write_logs(entries);
 }
 
@@ -156,6 +184,27 @@ void ApiServer::log_routes() {
           json next = rows.size() == q.limit && !rows.empty() ? json(cursor_of(rows.back()))
                                                               : json(nullptr);
           send_json(res, json{{"entries", entries}, {"next_cursor", next}});
+        }));
+
+  s.get("/api/v1/logs/patterns",
+        json_handler([this](const http::Request& req, http::Response& res) {
+          store::LogPatternQuery q;
+          q.filter = get_log_query(req.params);
+          if (q.filter.pattern) throw ParamError("pattern", "pattern filters /logs, not /patterns");
+          q.limit = q.filter.limit;
+          // Whole minutes: patterns are counted by minute.
+          q.step_s =
+              std::max<uint64_t>(60, (get_log_step(req.params, q.filter.range) + 59) / 60 * 60);
+          if (auto v = get_string(req.params, "new_since")) {
+            auto t = parse_time(*v);
+            if (!t)
+              throw ParamError("new_since",
+                               "'" + *v + "' is not a time: use unix seconds or RFC 3339");
+            q.first_seen_after_ns = *t;
+          }
+          json patterns = json::array();
+          for (const auto& r : store_.log_patterns(q)) patterns.push_back(pattern_json(r));
+          send_json(res, json{{"step_s", q.step_s}, {"patterns", patterns}});
         }));
 
   s.get("/api/v1/logs/histogram",

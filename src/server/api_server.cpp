@@ -44,6 +44,7 @@ void ApiServer::start() {
     throw ApiError("'" + options_.listen +
                    "' is not an address: use HOST:PORT, e.g. 127.0.0.1:8080");
   if (std::string msg = cluster_->restore(); !msg.empty()) std::cerr << "loupe: " << msg << "\n";
+  patterns_->load(store_.all_log_patterns());  // pattern ids go on from the last run's
   // Batches acknowledged before a crash while they waited for the cluster
   // model: named with what the restored model knows, then stored.
   size_t replayed = 0;

@@ -21,6 +21,7 @@
 #include "export/otlp/exporter.h"
 #include "export/request_metrics.h"
 #include "export/resource_metrics.h"
+#include "logs/pattern_miner.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/http/server.h"
@@ -137,6 +138,10 @@ class ApiServer {
   std::unique_ptr<ClusterModel> cluster_;
   std::unique_ptr<AgentStatsBoard> agents_ = std::make_unique<AgentStatsBoard>();
   std::unique_ptr<PendingEnrichment> pending_;
+  // Log patterns: resumed from the store at start; patterns_mu_ keeps the
+  // store's definitions in the miner's order when ingests run at once.
+  std::unique_ptr<logs::PatternMiner> patterns_ = std::make_unique<logs::PatternMiner>();
+  std::mutex patterns_mu_;
   // Cleared by stop(): the store's writer answers ingest requests from its
   // own thread, maybe after this server is gone.
   struct Liveness {

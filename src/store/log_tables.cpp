@@ -1,6 +1,8 @@
 #include "store/log_tables.h"
 
 #include <functional>
+#include <map>
+#include <tuple>
 
 namespace loupe::store {
 namespace {
@@ -19,7 +21,16 @@ CREATE TABLE IF NOT EXISTS logs(
   UNIQUE(source, pos));
 CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ns);
 CREATE VIRTUAL TABLE IF NOT EXISTS logs_text USING fts5(text);
+CREATE TABLE IF NOT EXISTS log_patterns(
+  id INTEGER PRIMARY KEY, text TEXT NOT NULL, level INTEGER NOT NULL,
+  first_seen_ns INTEGER NOT NULL, example TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS log_pattern_minutes(
+  pattern INTEGER NOT NULL, minute INTEGER NOT NULL, source INTEGER NOT NULL,
+  level INTEGER NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY(minute, pattern, source, level)) WITHOUT ROWID;
 )sql";
+
+constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
 
 int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 
@@ -38,11 +49,8 @@ struct Filter {
   }
 };
 
-Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
-  Filter f;
-  f.sql = "l.time_ns >= ?";
-  f.binds.push_back([from = i64(q.range.from_ns)](Stmt& s, int i) { s.bind(i, from); });
-  f.add("l.time_ns < ?", [to = i64(q.range.to_ns)](Stmt& s, int i) { s.bind(i, to); });
+// The filters on who wrote an entry (`s`: log_sources) and its level.
+void add_entity_filter(Filter& f, const LogQuery& q, const char* level_column) {
   auto text = [&f](const char* column, const std::optional<std::string>& v) {
     if (v)
       f.add(std::string(column) + " = ?",
@@ -57,8 +65,18 @@ Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
     std::string in;
     for (logs::Level l : q.levels)
       in += (in.empty() ? "" : ",") + std::to_string(static_cast<int>(l));
-    f.sql += " AND l.level IN (" + in + ")";
+    f.sql += std::string(" AND ") + level_column + " IN (" + in + ")";
   }
+}
+
+Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
+  Filter f;
+  f.sql = "l.time_ns >= ?";
+  f.binds.push_back([from = i64(q.range.from_ns)](Stmt& s, int i) { s.bind(i, from); });
+  f.add("l.time_ns < ?", [to = i64(q.range.to_ns)](Stmt& s, int i) { s.bind(i, to); });
+  add_entity_filter(f, q, "l.level");
+  if (q.pattern)
+    f.add("l.pattern = ?", [p = int64_t{*q.pattern}](Stmt& s, int i) { s.bind(i, p); });
   if (!fts.empty()) {
     f.add("l.id IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?)",
           [&fts](Stmt& s, int i) { s.bind(i, std::string_view(fts)); });
@@ -73,10 +91,19 @@ Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
   return f;
 }
 
+bool has_column(Db& db, const char* table, const char* column) {
+  Stmt s(db, std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = ?");
+  s.bind(1, std::string_view(column));
+  return s.step();
+}
+
 }  // namespace
 
 LogTables::LogTables(Db& wdb) : db_(&wdb) {
   wdb.exec(kSchema);
+  // Stores made before patterns existed.
+  if (!has_column(wdb, "logs", "pattern"))
+    wdb.exec("ALTER TABLE logs ADD COLUMN pattern INTEGER NOT NULL DEFAULT 0");
   insert_source_ =
       Stmt(wdb,
            "INSERT OR IGNORE INTO log_sources(node, source, file, namespace, pod, container, "
@@ -84,8 +111,15 @@ LogTables::LogTables(Db& wdb) : db_(&wdb) {
   select_source_ = Stmt(wdb, "SELECT id, workload FROM log_sources WHERE node = ? AND source = ?");
   update_workload_ = Stmt(wdb, "UPDATE log_sources SET workload = ? WHERE id = ?");
   insert_log_ = Stmt(wdb,
-                     "INSERT OR IGNORE INTO logs(source, pos, time_ns, level, stream, truncated) "
-                     "VALUES(?,?,?,?,?,?)");
+                     "INSERT OR IGNORE INTO logs(source, pos, time_ns, level, stream, truncated, "
+                     "pattern) VALUES(?,?,?,?,?,?,?)");
+  count_pattern_ = Stmt(wdb,
+                        "INSERT INTO log_pattern_minutes(pattern, minute, source, level, count) "
+                        "VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET count = count + "
+                        "excluded.count");
+  upsert_pattern_ = Stmt(wdb,
+                         "INSERT INTO log_patterns(id, text, level, first_seen_ns, example) "
+                         "VALUES(?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET text = excluded.text");
   insert_text_ = Stmt(wdb, "INSERT INTO logs_text(rowid, text) VALUES(?,?)");
 }
 
@@ -121,21 +155,133 @@ int64_t LogTables::source_id(const logs::Entry& e) {
 
 uint64_t LogTables::write(const std::vector<logs::Entry>& entries) {
   uint64_t stored = 0;
+  // (minute, pattern, source, level) -> entries
+  std::map<std::tuple<uint64_t, uint32_t, int64_t, uint8_t>, uint64_t> counts;
   for (const logs::Entry& e : entries) {
-    insert_log_.bind(1, source_id(e));
+    int64_t source = source_id(e);
+    insert_log_.bind(1, source);
     insert_log_.bind(2, i64(e.offset));
     insert_log_.bind(3, i64(e.time_ns));
     insert_log_.bind(4, int64_t{static_cast<uint8_t>(e.level)});
     insert_log_.bind(5, int64_t{static_cast<uint8_t>(e.stream)});
     insert_log_.bind(6, int64_t{e.truncated});
+    insert_log_.bind(7, int64_t{e.pattern});
     insert_log_.run();
     if (sqlite3_changes(db_->get()) == 0) continue;  // stored before
+    if (e.pattern)
+      ++counts[{e.time_ns / kNsPerMinute, e.pattern, source, static_cast<uint8_t>(e.level)}];
     insert_text_.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(db_->get())));
     insert_text_.bind(2, std::string_view(e.text));
     insert_text_.run();
     ++stored;
   }
+  for (const auto& [key, n] : counts) {
+    const auto& [minute, pattern, source, level] = key;
+    count_pattern_.bind(1, int64_t{pattern});
+    count_pattern_.bind(2, i64(minute));
+    count_pattern_.bind(3, source);
+    count_pattern_.bind(4, int64_t{level});
+    count_pattern_.bind(5, i64(n));
+    count_pattern_.run();
+  }
   return stored;
+}
+
+void LogTables::write_patterns(const std::vector<logs::Pattern>& patterns) {
+  for (const logs::Pattern& p : patterns) {
+    upsert_pattern_.bind(1, int64_t{p.id});
+    upsert_pattern_.bind(2, std::string_view(p.text));
+    upsert_pattern_.bind(3, int64_t{static_cast<uint8_t>(p.level)});
+    upsert_pattern_.bind(4, i64(p.first_seen_ns));
+    upsert_pattern_.bind(5, std::string_view(p.example));
+    upsert_pattern_.run();
+  }
+}
+
+namespace {
+
+logs::Pattern pattern_of(Stmt& s, int first) {
+  return logs::Pattern{static_cast<uint32_t>(s.i64(first)), s.text(first + 1),
+                       static_cast<logs::Level>(std::min<int64_t>(s.i64(first + 2), 6)),
+                       static_cast<uint64_t>(s.i64(first + 3)), s.text(first + 4)};
+}
+
+// Entries per pattern per `step_s` bucket of minutes [from, to) (a bucket
+// for every pattern in `points`, counted into `count`).
+void pattern_counts(Db& db, const LogPatternQuery& q, uint64_t from_min, uint64_t to_min,
+                    const std::function<void(uint32_t, uint64_t, uint64_t)>& add) {
+  Filter f;
+  f.sql = "m.minute >= ?";
+  f.binds.push_back([from = i64(from_min)](Stmt& s, int i) { s.bind(i, from); });
+  f.add("m.minute < ?", [to = i64(to_min)](Stmt& s, int i) { s.bind(i, to); });
+  add_entity_filter(f, q.filter, "m.level");
+  Stmt s(db,
+         "SELECT m.pattern, m.minute * 60 / ? * ?, sum(m.count) FROM log_pattern_minutes m "
+         "JOIN log_sources s ON s.id = m.source WHERE " +
+             f.sql + " GROUP BY 1, 2");
+  s.bind(1, i64(q.step_s));
+  s.bind(2, i64(q.step_s));
+  for (size_t i = 0; i < f.binds.size(); ++i) f.binds[i](s, static_cast<int>(i) + 3);
+  while (s.step())
+    add(static_cast<uint32_t>(s.i64(0)), static_cast<uint64_t>(s.i64(1)),
+        static_cast<uint64_t>(s.i64(2)));
+}
+
+bool contains_words(std::string_view text, std::string_view words) {
+  size_t i = 0;
+  while (i < words.size()) {
+    while (i < words.size() && words[i] == ' ') ++i;
+    size_t start = i;
+    while (i < words.size() && words[i] != ' ') ++i;
+    if (i > start && text.find(words.substr(start, i - start)) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<logs::Pattern> LogTables::all_patterns(Db& db) {
+  Stmt s(db, "SELECT id, text, level, first_seen_ns, example FROM log_patterns ORDER BY id");
+  std::vector<logs::Pattern> out;
+  while (s.step()) out.push_back(pattern_of(s, 0));
+  return out;
+}
+
+std::vector<LogPatternRow> LogTables::patterns(Db& db, const LogPatternQuery& q) {
+  uint64_t from_min = q.filter.range.from_ns / kNsPerMinute;
+  uint64_t to_min = (q.filter.range.to_ns + kNsPerMinute - 1) / kNsPerMinute;
+  std::map<uint32_t, LogPatternRow> rows;
+  pattern_counts(db, q, from_min, to_min, [&rows](uint32_t id, uint64_t t, uint64_t n) {
+    LogPatternRow& r = rows[id];
+    r.count += n;
+    r.points.emplace_back(t, n);
+  });
+  uint64_t span = to_min - from_min;
+  pattern_counts(db, q, from_min > span ? from_min - span : 0, from_min,
+                 [&rows](uint32_t id, uint64_t, uint64_t n) {
+                   if (auto it = rows.find(id); it != rows.end()) it->second.previous_count += n;
+                 });
+  Stmt def(db, "SELECT id, text, level, first_seen_ns, example FROM log_patterns WHERE id = ?");
+  std::vector<LogPatternRow> out;
+  for (auto& [id, row] : rows) {
+    def.bind(1, int64_t{id});
+    if (!def.step()) {
+      def.reset();
+      continue;  // its definition is being written
+    }
+    row.pattern = pattern_of(def, 0);
+    def.reset();
+    if (q.first_seen_after_ns && row.pattern.first_seen_ns < *q.first_seen_after_ns) continue;
+    if (!contains_words(row.pattern.text, q.filter.text)) continue;
+    std::sort(row.points.begin(), row.points.end());
+    out.push_back(std::move(row));
+  }
+  std::sort(out.begin(), out.end(), [](const LogPatternRow& a, const LogPatternRow& b) {
+    return a.count != b.count ? a.count > b.count : a.pattern.id < b.pattern.id;
+  });
+  if (out.size() > q.limit) out.resize(q.limit);
+  return out;
 }
 
 uint64_t LogTables::delete_before(uint64_t cutoff_ns) {
@@ -146,6 +292,9 @@ uint64_t LogTables::delete_before(uint64_t cutoff_ns) {
   rows.bind(1, i64(cutoff_ns));
   rows.run();
   auto deleted = static_cast<uint64_t>(sqlite3_changes(db_->get()));
+  Stmt minutes(*db_, "DELETE FROM log_pattern_minutes WHERE minute < ?");
+  minutes.bind(1, i64(cutoff_ns / kNsPerMinute));
+  minutes.run();
   db_->exec(
       "DELETE FROM log_sources WHERE NOT EXISTS (SELECT 1 FROM logs WHERE logs.source = "
       "log_sources.id)");
@@ -182,8 +331,7 @@ std::vector<StoredLog> LogTables::query(Db& db, const LogQuery& q) {
   Filter f = filter_of(q, fts, true);
   Stmt s(db,
          "SELECT l.id, l.time_ns, l.level, l.stream, l.truncated, l.pos, t.text, s.node, s.source, "
-         "s.file, "
-         "s.namespace, s.pod, s.container, s.workload, s.pod_uid "
+         "s.file, s.namespace, s.pod, s.container, s.workload, s.pod_uid, l.pattern "
          "FROM logs l JOIN log_sources s ON s.id = l.source JOIN logs_text t ON t.rowid = l.id "
          "WHERE " +
              f.sql + " ORDER BY l.time_ns DESC, l.id DESC LIMIT ?");
@@ -208,6 +356,7 @@ std::vector<StoredLog> LogTables::query(Db& db, const LogQuery& q) {
     e.container = s.text(12);
     e.workload = s.text(13);
     e.pod_uid = s.text(14);
+    e.pattern = static_cast<uint32_t>(s.i64(15));
     out.push_back(std::move(r));
   }
   return out;

@@ -121,6 +121,9 @@ class SqliteStore : public Store {
   std::vector<StoredLog> logs(const LogQuery& q) override;
   std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) override;
   uint64_t count_logs(const LogQuery& q) override;
+  void write_log_patterns(const std::vector<logs::Pattern>& patterns) override;
+  std::vector<logs::Pattern> all_log_patterns() override;
+  std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override;
 
  private:
   // A read connection borrowed from the pool for one query.
@@ -767,6 +770,29 @@ std::vector<LogHistogramPoint> SqliteStore::log_histogram(const LogQuery& q, uin
 uint64_t SqliteStore::count_logs(const LogQuery& q) {
   auto rd = reader();
   return LogTables::count(rd.db(), q);
+}
+
+void SqliteStore::write_log_patterns(const std::vector<logs::Pattern>& patterns) {
+  if (patterns.empty()) return;
+  std::lock_guard lock(write_mu_);
+  wdb_.exec("BEGIN");
+  try {
+    log_tables_.write_patterns(patterns);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<logs::Pattern> SqliteStore::all_log_patterns() {
+  auto rd = reader();
+  return LogTables::all_patterns(rd.db());
+}
+
+std::vector<LogPatternRow> SqliteStore::log_patterns(const LogPatternQuery& q) {
+  auto rd = reader();
+  return LogTables::patterns(rd.db(), q);
 }
 
 }  // namespace

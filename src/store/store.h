@@ -20,6 +20,7 @@
 #include "core/metric.h"
 #include "core/record.h"
 #include "logs/log_entry.h"
+#include "logs/pattern_miner.h"
 #include "store/sketch.h"
 
 namespace loupe::store {
@@ -225,6 +226,7 @@ struct LogQuery {
   // Paging, newest first: only entries older than this position (the
   // `cursor` of the last entry of the previous page).
   std::optional<std::pair<uint64_t, int64_t>> before;  // (time_ns, id)
+  std::optional<uint32_t> pattern;                     // only entries of this pattern
 };
 
 struct StoredLog {
@@ -236,6 +238,23 @@ struct LogHistogramPoint {
   uint64_t t = 0;  // bucket start, unix seconds
   // Entries per level, indexed by logs::Level (0: no level).
   std::array<uint64_t, 7> counts{};
+};
+
+// A log pattern (logs/pattern_miner.h) with its counts over a LogQuery's
+// range (entries counted by minute: the range's ends are rounded to whole
+// minutes).
+struct LogPatternRow {
+  logs::Pattern pattern;
+  uint64_t count = 0;                                 // entries in the range
+  uint64_t previous_count = 0;                        // in the range of the same length just before
+  std::vector<std::pair<uint64_t, uint64_t>> points;  // (bucket start, unix s; entries)
+};
+
+struct LogPatternQuery {
+  LogQuery filter;       // entities, levels, range; text: words the pattern must contain
+  uint64_t step_s = 60;  // buckets of `points`, a multiple of 60
+  std::optional<uint64_t> first_seen_after_ns;  // only patterns new since then
+  size_t limit = 100;                           // most frequent first
 };
 
 struct StoreStats {
@@ -301,6 +320,13 @@ class Store {
   virtual std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) = 0;
   // How many entries match (q.limit, q.before ignored), e.g. for log alerts.
   virtual uint64_t count_logs(const LogQuery& q) = 0;
+  // Log patterns: their definitions (new or changed; written before the
+  // entries that name them), all of them (to resume the miner), and the
+  // most frequent over a range. Entries count toward their pattern in
+  // write_logs.
+  virtual void write_log_patterns(const std::vector<logs::Pattern>& patterns) = 0;
+  virtual std::vector<logs::Pattern> all_log_patterns() = 0;
+  virtual std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) = 0;
 
   // Deletes everything that started before now_ns - retention, and (at
   // most hourly) the names and services no stored row uses any more.

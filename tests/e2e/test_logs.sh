@@ -68,6 +68,13 @@ awk '{print $2}' "$WORK/app.texts" > "$WORK/numbers"
 assert_eq "entries stored" "$COUNT" "$(wc -l < "$WORK/numbers" | tr -d ' ')"
 assert_eq "every number exactly once, in order" "" "$(seq 0 $((COUNT - 1)) | diff - "$WORK/numbers" | head -5)"
 assert_eq "partial lines joined" "$((COUNT / 500))" "$(grep -c ' joined$' "$WORK/app.texts")"
+api "/api/v1/logs/patterns?pod=writer-1&container=app&from=$(($(date +%s) - 3600))" > "$WORK/patterns.json"
+assert_eq "pattern counts equal the lines written per template" "$((COUNT - COUNT / 500)) $((COUNT / 500))" \
+  "$(jq -r '[(.patterns[] | select(.pattern == "n <*>") | .count),
+             (.patterns[] | select(.pattern == "n <*> joined") | .count)] | map(tostring) | join(" ")' "$WORK/patterns.json")"
+"$LOUPE" query logs --server "$API" --token-file "$WORK/token" --since 1h --pod writer-1 --patterns > "$WORK/patterns.out"
+grep -q "n <\*> joined" "$WORK/patterns.out" && pass "loupe query logs --patterns" ||
+  fail "loupe query logs --patterns: $(cat "$WORK/patterns.out")"
 assert_eq "no file lost while the agent was down" "0" \
   "$(api /api/v1/status | jq '.agents.e2e.capture.logs.lost_while_down')"
 

@@ -41,6 +41,11 @@ class NullStore : public store::Store {
     return {};
   }
   uint64_t count_logs(const store::LogQuery&) override { return 0; }
+  void write_log_patterns(const std::vector<logs::Pattern>&) override {}
+  std::vector<logs::Pattern> all_log_patterns() override { return {}; }
+  std::vector<store::LogPatternRow> log_patterns(const store::LogPatternQuery&) override {
+    return {};
+  }
   uint64_t enforce_retention(uint64_t) override { return 0; }
 };
 

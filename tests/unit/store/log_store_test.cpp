@@ -139,5 +139,63 @@ TEST(LogFtsQuery, QuotesEveryWord) {
   EXPECT_EQ(LogTables::fts_query("   "), "");
 }
 
+TEST_F(LogStoreTest, PatternsAreCountedPerMinuteAndFilteredLikeEntries) {
+  logs::PatternMiner miner;
+  std::vector<logs::Entry> batch;
+  // Minute 0: 3 logins (api-1), 2 errors (api-2); minute 1: 1 login (api-2).
+  for (int i = 0; i < 3; ++i)
+    batch.push_back(entry(kT0 + (1 + i) * kSec, "user " + std::to_string(i) + " logged in"));
+  for (int i = 0; i < 2; ++i)
+    batch.push_back(entry(kT0 + (5 + i) * kSec, "disk " + std::to_string(i) + " full",
+                          logs::Level::Error, "api-2"));
+  batch.push_back(entry(kT0 + 61 * kSec, "user 9 logged in", logs::Level::Info, "api-2"));
+  store_->write_log_patterns(miner.assign(batch));
+  store_->write_logs(batch);
+  store_->write_logs(batch);  // sent again: counted once
+  LogPatternQuery q;
+  q.filter = all();
+  auto got = store_->log_patterns(q);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].pattern.text, "user <*> logged in");
+  EXPECT_EQ(got[0].count, 4u);
+  EXPECT_EQ(got[0].pattern.first_seen_ns, kT0 + kSec);
+  EXPECT_EQ(got[0].pattern.example, "user 0 logged in");
+  ASSERT_EQ(got[0].points.size(), 2u);
+  EXPECT_EQ(got[0].points[0], std::make_pair(kT0 / kSec, uint64_t{3}));
+  EXPECT_EQ(got[1].pattern.text, "disk <*> full");
+  EXPECT_EQ(got[1].pattern.level, logs::Level::Error);
+  EXPECT_EQ(got[1].count, 2u);
+
+  q.filter.pod = "api-2";
+  got = store_->log_patterns(q);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].count, 2u);  // the errors
+  EXPECT_EQ(got[1].count, 1u);
+  q.filter.pod.reset();
+  q.filter.levels = {logs::Level::Error};
+  EXPECT_EQ(store_->log_patterns(q).size(), 1u);
+  q.filter.levels.clear();
+  q.filter.text = "logged";
+  EXPECT_EQ(store_->log_patterns(q).size(), 1u);
+  q.filter.text.clear();
+  q.first_seen_after_ns = kT0 + 3 * kSec;
+  ASSERT_EQ(store_->log_patterns(q).size(), 1u);  // only the disk pattern is that new
+  q.first_seen_after_ns.reset();
+  // The window of minute 1 compares with minute 0 before it.
+  q.filter.range = {kT0 + 60 * kSec, kT0 + 120 * kSec};
+  got = store_->log_patterns(q);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].count, 1u);
+  EXPECT_EQ(got[0].previous_count, 3u);
+
+  // Entries name their pattern; count_logs and logs filter on it.
+  LogQuery by_pattern = all();
+  by_pattern.pattern = batch[3].pattern;
+  EXPECT_EQ(store_->count_logs(by_pattern), 2u);
+  EXPECT_EQ(store_->logs(by_pattern).at(0).entry.pattern, batch[3].pattern);
+  // The miner resumes from the store.
+  EXPECT_EQ(store_->all_log_patterns().size(), 2u);
+}
+
 }  // namespace
 }  // namespace loupe::store
