@@ -202,7 +202,11 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
       store::open_sqlite_store(f.data_dir, {.retention_ns = *retention,
                                             .max_routes_per_service = f.max_routes_per_service,
                                             .max_services_per_host = f.max_services_per_host,
-                                            .observer = p.observers.get()});
+                                            .observer = p.observers.get(),
+                                            .self_port = [&f] {
+                                              auto hp = store::split_host_port(f.listen);
+                                              return hp ? hp->second : uint16_t{0};
+                                            }()});
   p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});

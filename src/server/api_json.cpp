@@ -11,6 +11,7 @@ void put_red(nlohmann::json& j, const store::RedSummary& r) {
   j["errors"] = r.errors;
   j["error_rate"] = r.error_rate;
   j["rate_per_s"] = r.rate_per_s;
+  j["active_rate_per_s"] = r.active_rate_per_s;
   j["p50_ms"] = r.p50_ms;
   j["p95_ms"] = r.p95_ms;
   j["p99_ms"] = r.p99_ms;
@@ -34,14 +35,20 @@ nlohmann::json to_json(const store::EndpointSummary& e) {
 }
 
 nlohmann::json to_json(const store::LatencyPoint& p) {
-  return {{"t", p.t}, {"value_ms", p.value_ms}, {"count", p.count}};
+  // No requests: no latency (null), so a chart draws a gap, not 0 ms.
+  return {{"t", p.t},
+          {"value_ms", p.count ? nlohmann::json(p.value_ms) : nlohmann::json(nullptr)},
+          {"count", p.count},
+          {"errors", p.errors}};
 }
 
 nlohmann::json to_json(const store::StoredRequest& r) {
   nlohmann::json j = record_to_json(r.record);
+  j["id"] = std::to_string(r.id);  // a string: JavaScript numbers lose int64 digits
   j["k8s_service"] = r.record.service;
   j["service"] = r.service;
   j["counted"] = r.counted;
+  j["caller"] = r.caller;
   return j;
 }
 

@@ -129,20 +129,6 @@ void ApiServer::routes() {
           send_json(res, out);
         }));
 
-  s.get("/api/v1/requests", json_handler([this](const http::Request& req, http::Response& res) {
-          store::RequestQuery q;
-          q.service = get_string(req.params, "service");
-          q.route = get_string(req.params, "route");
-          q.status = get_status(req.params);
-          q.protocol = get_protocol(req.params);
-          q.min_duration_ns = get_min_duration_ns(req.params);
-          q.range = get_range(req.params, now_unix_ns());
-          q.limit = get_limit(req.params);
-          json out = json::array();
-          for (const auto& r : store_.requests(q)) out.push_back(to_json(r));
-          send_json(res, out);
-        }));
-
   s.get("/api/v1/map", json_handler([this](const http::Request& req, http::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
           json edges = json::array();
@@ -187,6 +173,7 @@ void ApiServer::routes() {
           send_json(res, losses_json(store_.losses(range)));
         }));
 
+  request_routes();
   k8s_routes();
   metric_routes();
   agent_routes();

@@ -120,6 +120,7 @@ class ApiServer {
   void ingest(const http::Request& req, http::Reply reply);
   // The batch of an ingest request, or nullopt with `refusal` filled (400, 413).
   std::optional<DecodedBatch> decode_ingest(const http::Request& req, http::Response& refusal);
+  void request_routes();
   void k8s_routes();
   void metric_routes();
   void agent_routes();

@@ -13,16 +13,24 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
   CallerIdentity c;
   if (r.role == Role::Server) {
     if (!r.remote_workload.empty()) {
-      c.name = workload_service_name(r.remote_namespace, r.remote_workload);
+      c.name = c.stable_name = workload_service_name(r.remote_namespace, r.remote_workload);
       c.kind = "workload";
       c.counted = true;
       return c;
     }
     auto peer = split_host_port(r.remote_addr);
     std::string ip = peer ? peer->first : r.remote_addr;
-    // A local peer is a traced process whose client record names it.
-    if (!ip.empty() && services.is_local_ip(ip)) return c;
-    c.name = "external:" + (ip.empty() ? std::string("unknown") : ip);
+    // A local peer is a traced process whose client record names it (and
+    // draws the edge); its name is kept for this record when known.
+    if (!ip.empty() && services.is_local_ip(ip)) {
+      if (auto it = client_addrs_.find(r.remote_addr); it != client_addrs_.end()) {
+        CallerIdentity named;
+        client_name(it->second, named);
+        return named;
+      }
+      return c;
+    }
+    c.name = c.stable_name = "external:" + (ip.empty() ? std::string("unknown") : ip);
     c.kind = "external";
     c.counted = true;
     return c;
@@ -32,17 +40,27 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
   // process callee that server record skipped the edge (its peer is local),
   // so this record draws it; for Kubernetes callees the server side did.
   c.counted = callee.counted || callee.kind == "process";
-  if (!r.workload.empty()) {
-    c.name = workload_service_name(r.namespace_, r.workload);
-    c.kind = "workload";
-  } else if (auto it = pid_service_.find(r.pid); r.pid && it != pid_service_.end()) {
-    c.name = it->second;
-    c.kind = "process";
-  } else {
-    c.name = r.comm.empty() ? std::string("unknown") : r.comm;
-    c.kind = "process";
-  }
+  client_name({r.pid, r.comm, r.namespace_, r.workload}, c);
   return c;
+}
+
+void CallerResolver::learn_client(const Record& r) {
+  if (r.role != Role::Client || r.local_addr.empty()) return;
+  if (client_addrs_.size() > 100000) client_addrs_.clear();
+  client_addrs_[r.local_addr] = {r.pid, r.comm, r.namespace_, r.workload};
+}
+
+void CallerResolver::client_name(const Client& c, CallerIdentity& out) const {
+  out.kind = "process";
+  if (!c.workload.empty()) {
+    out.kind = "workload";
+    out.name = out.stable_name = workload_service_name(c.namespace_, c.workload);
+  } else if (auto it = pid_service_.find(c.pid); c.pid && it != pid_service_.end()) {
+    out.name = out.stable_name = it->second;
+  } else {
+    out.stable_name = c.comm.empty() ? std::string("unknown") : c.comm;
+    out.name = c.pid ? out.stable_name + " (pid " + std::to_string(c.pid) + ")" : out.stable_name;
+  }
 }
 
 }  // namespace loupe::store

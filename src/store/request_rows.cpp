@@ -38,7 +38,7 @@ void unpack_k8s(std::string_view packed, Record& r) {
 }  // namespace
 
 void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t service_id,
-                 int64_t route_id) {
+                 int64_t route_id, std::string_view caller) {
   int i = 1;
   s.bind(i++, key);
   s.bind(i++, i64(r.start_ns));
@@ -65,12 +65,14 @@ void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t se
     s.bind_null(i++);
   else
     s.bind_copy(i++, k8s);
+  s.bind(i++, caller);
 }
 
 StoredRequest read_record(const Stmt& s) {
   StoredRequest out;
   Record& r = out.record;
   int i = 0;
+  out.id = s.i64(i++);
   r.start_ns = static_cast<uint64_t>(s.i64(i++));
   r.end_ns = static_cast<uint64_t>(s.i64(i++));
   ++i;  // duration_ns is derived
@@ -89,6 +91,7 @@ StoredRequest read_record(const Stmt& s) {
   r.req_bytes = static_cast<uint64_t>(s.i64(i++));
   r.resp_bytes = static_cast<uint64_t>(s.i64(i++));
   unpack_k8s(s.text(i++), r);
+  out.caller = s.text(i++);
   return out;
 }
 

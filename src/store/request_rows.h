@@ -19,13 +19,13 @@ inline int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 inline constexpr const char* kInsertColumns =
     "id, start_ns, end_ns, duration_ns, service_id, counted, protocol, role, tls, pid, comm, "
     "local_addr, remote_addr, method, path, route_id, host, status, error, error_code, "
-    "error_message, detail, trace_id, req_bytes, resp_bytes, k8s";
+    "error_message, detail, trace_id, req_bytes, resp_bytes, k8s, caller";
 inline constexpr const char* kSelectColumns =
-    "start_ns, end_ns, duration_ns, (SELECT name FROM names WHERE id = service_id), counted, "
+    "id, start_ns, end_ns, duration_ns, (SELECT name FROM names WHERE id = service_id), counted, "
     "protocol, role, tls, pid, comm, local_addr, remote_addr, method, path, "
     "(SELECT name FROM names WHERE id = route_id), host, status, error, error_code, "
     "error_message, detail, "
-    "trace_id, req_bytes, resp_bytes, k8s";
+    "trace_id, req_bytes, resp_bytes, k8s, caller";
 
 // Raw rows are keyed by time: rowid = start in microseconds << 10, plus a
 // sequence number for rows starting in the same microsecond. The rowid
@@ -39,8 +39,9 @@ inline int64_t time_key(uint64_t ns) {
 }
 
 // Binds all kInsertColumns of `r` (the statement is the INSERT).
+// `caller`: who made the call (store/caller_identity.h), empty when unknown.
 void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t service_id,
-                 int64_t route_id);
+                 int64_t route_id, std::string_view caller);
 // Reads a row selected with kSelectColumns.
 StoredRequest read_record(const Stmt& s);
 

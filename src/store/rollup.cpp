@@ -26,7 +26,9 @@ void RollupCell::merge(const RollupCell& o) {
   sketch.merge(o.sketch);
 }
 
-void RedAccumulator::add(uint64_t count, uint64_t errors, std::string_view sketch_bytes) {
+void RedAccumulator::add(uint64_t count, uint64_t errors, std::string_view sketch_bytes,
+                         std::optional<int64_t> minute_s) {
+  if (minute_s && count) minutes_.insert(*minute_s);
   count_ += count;
   errors_ += errors;
   sketch_.merge_serialized(sketch_bytes);
@@ -38,6 +40,9 @@ RedSummary RedAccumulator::finish(double window_s) const {
   r.errors = errors_;
   r.error_rate = count_ ? static_cast<double>(errors_) / static_cast<double>(count_) : 0;
   r.rate_per_s = window_s > 0 ? static_cast<double>(count_) / window_s : 0;
+  r.active_s = static_cast<double>(minutes_.size()) * 60;
+  if (r.active_s > window_s) r.active_s = window_s;  // a window shorter than its minutes
+  r.active_rate_per_s = r.active_s > 0 ? static_cast<double>(count_) / r.active_s : 0;
   r.p50_ms = sketch_.quantile(0.50) / 1e6;
   r.p95_ms = sketch_.quantile(0.95) / 1e6;
   r.p99_ms = sketch_.quantile(0.99) / 1e6;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,13 +52,17 @@ inline uint64_t minute_of(uint64_t unix_ns) { return unix_ns / 60'000'000'000ULL
 // Folds aggregate rows into one RED summary over a window of `window_s`.
 class RedAccumulator {
  public:
-  void add(uint64_t count, uint64_t errors, std::string_view sketch_bytes);
+  // `minute_s`: the row's minute, so the summary knows which minutes had
+  // traffic (active_rate_per_s); rows without it count for the window only.
+  void add(uint64_t count, uint64_t errors, std::string_view sketch_bytes,
+           std::optional<int64_t> minute_s = std::nullopt);
   RedSummary finish(double window_s) const;
   const Sketch& sketch() const { return sketch_; }
 
  private:
   uint64_t count_ = 0, errors_ = 0;
   Sketch sketch_;
+  std::set<int64_t> minutes_;
 };
 
 }  // namespace loupe::store

@@ -105,22 +105,27 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
     id.counted = k8s_services_.count(r.remote_service) == 0;
   } else {
     auto remote = split_host_port(r.remote_addr);
-    if (remote && is_local_ip(remote->first)) {
-      if (auto it = port_to_service_.find(remote->second); it != port_to_service_.end()) {
-        id.name = it->second;
-        id.kind = "process";
-        id.port = remote->second;
-        id.counted = false;
-        return id;
-      }
+    bool local = remote && is_local_ip(remote->first);
+    if (local && self_port_ && remote->second == self_port_) {
+      id.name = "loupe";
+      id.kind = "loupe";
+      id.port = self_port_;
+    } else if (auto it = local ? port_to_service_.find(remote->second) : port_to_service_.end();
+               it != port_to_service_.end()) {
+      id.name = it->second;
+      id.kind = "process";
+      id.port = remote->second;
+      id.counted = false;
+      return id;
+    } else {
+      id.kind = "external";
+      if (!r.host.empty() && (r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2 ||
+                              r.protocol == Protocol::Grpc))
+        id.name = "external:" + r.host;
+      else
+        id.name = "external:" + (r.remote_addr.empty() ? std::string("unknown") : r.remote_addr);
+      if (remote) id.port = remote->second;
     }
-    id.kind = "external";
-    if (!r.host.empty() && (r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2 ||
-                            r.protocol == Protocol::Grpc))
-      id.name = "external:" + r.host;
-    else
-      id.name = "external:" + (r.remote_addr.empty() ? std::string("unknown") : r.remote_addr);
-    if (remote) id.port = remote->second;
   }
   if (id.counted) {
     *is_new = known_.emplace(id.name, id.port.value_or(0)).second;

@@ -56,6 +56,11 @@ class ServiceResolver {
   // (the store persists those).
   ServiceIdentity resolve(const Record& r, bool* is_new = nullptr);
 
+  // Calls to this port on a local IP are to Loupe itself: service "loupe",
+  // kind "loupe" (Loupe does not trace its own process, so only the
+  // client side is seen).
+  void mark_self(uint16_t port) { self_port_ = port; }
+
   // Loopback, unspecified, or an IP seen as a server's local address.
   bool is_local_ip(std::string_view ip) const;
 
@@ -72,6 +77,7 @@ class ServiceResolver {
   std::set<std::string> local_ips_;                   // IPs seen as server local addresses
   std::set<std::string> k8s_services_;                // Kubernetes services/workloads seen serving
   std::set<std::pair<std::string, uint16_t>> known_;  // (service, port) already reported
+  uint16_t self_port_ = 0;
 };
 
 }  // namespace loupe::store

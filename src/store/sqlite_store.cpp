@@ -23,6 +23,7 @@
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
 #include "store/record_observer.h"
+#include "store/request_filter.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
 #include "store/rollup_rows.h"
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS requests(
   method TEXT, path TEXT, route_id INTEGER NOT NULL, host TEXT, status INTEGER, error INTEGER,
   error_code TEXT, error_message TEXT, detail TEXT, trace_id TEXT,
   req_bytes INTEGER, resp_bytes INTEGER,
-  k8s TEXT);  -- Kubernetes fields packed (see pack_k8s); NULL on a bare host
+  k8s TEXT,  -- Kubernetes fields packed (see pack_k8s); NULL on a bare host
+  caller TEXT);  -- who made the call (store/caller_identity.h); NULL when unknown
 -- Every index entry ends with the rowid, which is the time key: this is a
 -- (service, route, time) index without storing the time twice.
 CREATE INDEX IF NOT EXISTS requests_service_route ON requests(service_id, route_id);
@@ -105,6 +107,8 @@ class SqliteStore : public Store {
                                          const TimeRange& range) override;
   std::vector<LatencyPoint> latency(const LatencyQuery& q) override;
   std::vector<StoredRequest> requests(const RequestQuery& q) override;
+  uint64_t count_requests(const RequestQuery& q, uint64_t at_most) override;
+  std::optional<StoredRequest> request(int64_t id) override;
   StoreStats stats() override;
   uint64_t enforce_retention(uint64_t now_ns) override;
   std::vector<MapEdge> map(const TimeRange& range) override;
@@ -146,7 +150,6 @@ class SqliteStore : public Store {
   // raw table and its index hold these small integers instead of repeating
   // the strings: smaller rows, and index comparisons that are not memcmp.
   int64_t name_id(const std::string& name);
-  std::optional<int64_t> find_name_id(Db& db, const std::string& name);
   // Reloads what the writer keeps in memory from the tables: known
   // services, name ids, the routes each service already has.
   void load_writer_state();
@@ -202,6 +205,9 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   // SQLite keeps it at that size; trim it back after checkpoints.
   wdb_.exec("PRAGMA journal_size_limit=33554432");
   wdb_.exec(kSchema);
+  // A store made before the caller column gets it (its rows: no caller).
+  if (!Stmt(wdb_, "SELECT 1 FROM pragma_table_info('requests') WHERE name = 'caller'").step())
+    wdb_.exec("ALTER TABLE requests ADD COLUMN caller TEXT");
   wdb_.exec(kLossSchema);
   wdb_.exec(kLedgerSchema);
   edges_ = PairRollup(wdb_, "edge_agg");
@@ -236,6 +242,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
 void SqliteStore::load_writer_state() {
   // Relearn local servers so client records after a restart still dedup.
   resolver_ = ServiceResolver();
+  resolver_.mark_self(options_.self_port);
   Stmt known(wdb_, "SELECT name, kind, port, ip FROM services");
   while (known.step()) {
     int64_t port = known.i64(2);
@@ -293,6 +300,7 @@ void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeep
     uint32_t index;
     int64_t service_id, route_id;
     bool counted;
+    std::string caller;
   };
   std::vector<Row> rows;
   rows.reserve(records.size());
@@ -307,6 +315,8 @@ void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeep
   if (options_.observer) observed.reserve(records.size());
   Rollup rollup;
   const std::string other_route(kOtherName);
+  // Client copies first, so a local call's server copy can name its caller.
+  for (const Record& r : records) callers_.learn_client(r);
   wdb_.exec("BEGIN");
   try {
     for (uint32_t i : order) {
@@ -339,8 +349,8 @@ void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeep
       else if (r.role == Role::Client && id.counted && id.kind == "workload")
         k8s_agg_.add(id.name, id.kind, r.remote_pod, "pod", r);
       int64_t service_id = name_id(id.name), route_id = name_id(route);
-      rows.push_back({i, service_id, route_id, id.counted});
-      if (options_.observer) observed.push_back({i, id, std::move(caller.name), &route});
+      rows.push_back({i, service_id, route_id, id.counted, caller.name});
+      if (options_.observer) observed.push_back({i, id, std::move(caller.stable_name), &route});
       RollupKey key{service_id, name_id(r.method), route_id,
                     r.protocol, id.counted,        minute_of(r.start_ns)};
       auto [it, created] = rollup.try_emplace(key);
@@ -364,7 +374,7 @@ void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeep
       // skip past the used run, a microsecond's worth of keys at a time.
       int64_t key = std::max(time_key(r.start_ns), prev + 1);
       for (;;) {
-        bind_record(insert_request_, r, key, row.counted, row.service_id, row.route_id);
+        bind_record(insert_request_, r, key, row.counted, row.service_id, row.route_id, row.caller);
         int rc = insert_request_.try_run();
         if (rc == SQLITE_DONE) break;
         if ((rc & 0xff) != SQLITE_CONSTRAINT)
@@ -433,13 +443,6 @@ int64_t SqliteStore::name_id(const std::string& name) {
   return id;
 }
 
-std::optional<int64_t> SqliteStore::find_name_id(Db& db, const std::string& name) {
-  Stmt s(db, "SELECT id FROM names WHERE name = ?");
-  s.bind(1, std::string_view(name));
-  if (s.step()) return s.i64(0);
-  return std::nullopt;
-}
-
 void SqliteStore::flush_rollup(const Rollup& rollup) {
   for (const auto& item : rollup) {
     // Named references: clang 14 cannot capture a structured binding.
@@ -475,13 +478,13 @@ std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
   std::map<std::string, RedAccumulator> red;
   auto [from_m, to_m] = minute_bounds(range);
   Stmt agg(rd.db(),
-           "SELECT service, count, errors, sketch FROM minute_agg "
+           "SELECT service, count, errors, sketch, minute FROM minute_agg "
            "WHERE minute >= ? AND minute < ? AND counted = 1");
   agg.bind(1, from_m);
   agg.bind(2, to_m);
   while (agg.step())
     red[agg.text(0)].add(static_cast<uint64_t>(agg.i64(1)), static_cast<uint64_t>(agg.i64(2)),
-                         agg.blob(3));
+                         agg.blob(3), agg.i64(4));
   // Traffic of a service never registered (records of unknown role, which
   // the resolver names but does not learn) still shows.
   for (const auto& [name, acc] : red)
@@ -502,7 +505,7 @@ std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::str
   auto rd = reader();
   auto [from_m, to_m] = minute_bounds(range);
   Stmt agg(rd.db(),
-           std::string("SELECT service, method, route, protocol, count, errors, sketch "
+           std::string("SELECT service, method, route, protocol, count, errors, sketch, minute "
                        "FROM minute_agg WHERE minute >= ? AND minute < ? AND counted = 1") +
                (service ? " AND service = ?" : ""));
   agg.bind(1, from_m);
@@ -512,7 +515,8 @@ std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::str
   std::map<Key, RedAccumulator> red;
   while (agg.step())
     red[Key{agg.text(0), agg.text(1), agg.text(2), agg.i64(3)}].add(
-        static_cast<uint64_t>(agg.i64(4)), static_cast<uint64_t>(agg.i64(5)), agg.blob(6));
+        static_cast<uint64_t>(agg.i64(4)), static_cast<uint64_t>(agg.i64(5)), agg.blob(6),
+        agg.i64(7));
   double window = window_seconds(range);
   std::vector<EndpointSummary> result;
   for (const auto& [key, acc] : red) {
@@ -531,7 +535,7 @@ std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
   auto rd = reader();
   auto [from_m, to_m] = minute_bounds(q.range);
   std::string sql =
-      "SELECT minute, sketch FROM minute_agg WHERE service = ? AND counted = 1 "
+      "SELECT minute, errors, sketch FROM minute_agg WHERE service = ? AND counted = 1 "
       "AND minute >= ? AND minute < ?";
   if (q.route) sql += " AND route = ?";
   if (q.method) sql += " AND method = ?";
@@ -548,53 +552,59 @@ std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
   // charts show gaps rather than interpolating over them.
   const auto step = static_cast<int64_t>(q.step_s);
   int64_t first = from_m / step * step;
-  std::map<int64_t, Sketch> buckets;
+  struct Bucket {
+    Sketch sketch;
+    uint64_t errors = 0;
+  };
+  std::map<int64_t, Bucket> buckets;
   for (int64_t t = first; t < to_m; t += step) buckets[t];
   while (agg.step()) {
-    buckets[agg.i64(0) / step * step].merge_serialized(agg.blob(1));
+    Bucket& b = buckets[agg.i64(0) / step * step];
+    b.errors += static_cast<uint64_t>(agg.i64(1));
+    b.sketch.merge_serialized(agg.blob(2));
   }
   std::vector<LatencyPoint> out;
   out.reserve(buckets.size());
-  for (const auto& [t, s] : buckets)
-    out.push_back({static_cast<uint64_t>(t), s.quantile(q.quantile) / 1e6, s.count()});
+  for (const auto& [t, b] : buckets) {
+    uint64_t n = b.sketch.count();
+    out.push_back(
+        {static_cast<uint64_t>(t), n ? b.sketch.quantile(q.quantile) / 1e6 : 0, n, b.errors});
+  }
   return out;
 }
 
 std::vector<StoredRequest> SqliteStore::requests(const RequestQuery& q) {
   auto rd = reader();
-  std::string sql = std::string("SELECT ") + kSelectColumns +
-                    " FROM requests WHERE id >= ? AND id < ? AND start_ns >= ? AND start_ns < ?";
-  std::optional<int64_t> service_id, route_id;
-  if (q.service && !(service_id = find_name_id(rd.db(), *q.service))) return {};
-  if (q.route && !(route_id = find_name_id(rd.db(), *q.route))) return {};
-  // With service and route the index yields rows newest-first directly.
-  // With only a service it would have to sort all of that service's rows in
-  // the window, so the unary + keeps SQLite on the time-ordered table scan,
-  // which stops after `limit` matches.
-  if (q.service) sql += q.route ? " AND service_id = ?" : " AND +service_id = ?";
-  if (q.route) sql += " AND route_id = ?";
-  if (q.status) sql += " AND status = ?";
-  if (q.protocol) sql += " AND protocol = ?";
-  if (q.min_duration_ns) sql += " AND duration_ns >= ?";
-  sql += " ORDER BY id DESC LIMIT ?";
-  Stmt s(rd.db(), sql);
-  int i = 1;
-  s.bind(i++, time_key(q.range.from_ns));
-  // Keys of rows sharing a microsecond can run past it (over 1024 rows, or
-  // late records), always forward; a second of slack covers any real run,
-  // and the start_ns condition keeps the result exact.
-  s.bind(i++, time_key(q.range.to_ns + 1'000'000'000ULL));
-  s.bind(i++, i64(q.range.from_ns));
-  s.bind(i++, i64(q.range.to_ns));
-  if (service_id) s.bind(i++, *service_id);
-  if (route_id) s.bind(i++, *route_id);
-  if (q.status) s.bind(i++, int64_t{*q.status});
-  if (q.protocol) s.bind(i++, int64_t{static_cast<uint8_t>(*q.protocol)});
-  if (q.min_duration_ns) s.bind(i++, i64(q.min_duration_ns));
-  s.bind(i++, static_cast<int64_t>(q.limit));
+  auto filter = RequestFilter::make(rd.db(), q);
+  if (!filter) return {};
+  // Slowest: every match of the window is read, and SQLite's sorter keeps
+  // only the `limit` longest, so the answer covers the whole window.
+  Stmt s(rd.db(), std::string("SELECT ") + kSelectColumns + " FROM requests" + filter->where() +
+                      (q.order == RequestOrder::Slowest ? " ORDER BY duration_ns DESC, id DESC"
+                                                        : " ORDER BY id DESC") +
+                      " LIMIT ?");
+  int i = filter->bind(s);
+  s.bind(i, static_cast<int64_t>(q.limit));
   std::vector<StoredRequest> out;
   while (s.step()) out.push_back(read_record(s));
   return out;
+}
+
+uint64_t SqliteStore::count_requests(const RequestQuery& q, uint64_t at_most) {
+  auto rd = reader();
+  auto filter = RequestFilter::make(rd.db(), q);
+  if (!filter) return 0;
+  Stmt s(rd.db(), "SELECT count(*) FROM (SELECT 1 FROM requests" + filter->where() + " LIMIT ?)");
+  s.bind(filter->bind(s), static_cast<int64_t>(std::min<uint64_t>(at_most, INT64_MAX)));
+  return s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+}
+
+std::optional<StoredRequest> SqliteStore::request(int64_t id) {
+  auto rd = reader();
+  Stmt s(rd.db(), std::string("SELECT ") + kSelectColumns + " FROM requests WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_record(s);
 }
 
 StoreStats SqliteStore::stats() {

@@ -46,6 +46,10 @@ struct StoreOptions {
   // Told about every committed record with its resolved names (may be null;
   // must outlive the store).
   RecordObserver* observer = nullptr;
+  // The port Loupe's own server listens on: calls from local clients to it
+  // (the web UI in a browser, `loupe query`) are service "loupe", kind
+  // "loupe", which the UI hides unless asked. 0: none.
+  uint16_t self_port = 0;
 };
 
 // Half-open [from_ns, to_ns). Aggregate-backed queries are minute-granular:
@@ -60,6 +64,10 @@ struct RedSummary {
   uint64_t errors = 0;
   double error_rate = 0;  // errors / requests, 0 when no requests
   double rate_per_s = 0;  // requests / window seconds
+  // Seconds of the minutes that had requests (at most the window), and the
+  // rate over them: what the traffic ran at while there was any.
+  double active_s = 0;
+  double active_rate_per_s = 0;
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
 };
 
@@ -89,10 +97,13 @@ struct LatencyQuery {
 };
 
 struct LatencyPoint {
-  uint64_t t = 0;  // bucket start, unix seconds
-  double value_ms = 0;
+  uint64_t t = 0;       // bucket start, unix seconds
+  double value_ms = 0;  // 0 when count is 0 (no data: a gap, not a latency)
   uint64_t count = 0;
+  uint64_t errors = 0;  // counted requests of the bucket that failed
 };
+
+enum class RequestOrder { Newest, Slowest };
 
 struct RequestQuery {
   std::optional<std::string> service;
@@ -100,13 +111,25 @@ struct RequestQuery {
   std::optional<int> status;
   std::optional<Protocol> protocol;
   uint64_t min_duration_ns = 0;
+  // true: each call once (the copies RED counts); false: only the client
+  // copies of local calls; absent: every stored copy.
+  std::optional<bool> counted;
+  // Case-insensitive (ASCII) substring of the path (SQL statement, Redis
+  // key, DNS name), host, detail or error message; empty: no text filter.
+  std::string text;
   TimeRange range;
   size_t limit = 100;
+  // Slowest: the `limit` longest exchanges of the whole window, longest first.
+  RequestOrder order = RequestOrder::Newest;
 };
 
 struct StoredRequest {
+  int64_t id = 0;  // stable while the record is kept (GET /api/v1/requests/<id>)
   Record record;
   std::string service;  // resolved Loupe service (the callee for client records)
+  // Who made the call, as on the service map ("web:8000", "curl (pid 12)",
+  // "shop/Deployment/web", "external:10.0.0.7"); empty when not known.
+  std::string caller;
   bool counted = true;  // false for the client side of a local-to-local call
 };
 
@@ -288,7 +311,12 @@ class Store {
   virtual std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
                                                  const TimeRange& range) = 0;
   virtual std::vector<LatencyPoint> latency(const LatencyQuery& q) = 0;
-  virtual std::vector<StoredRequest> requests(const RequestQuery& q) = 0;  // newest first
+  virtual std::vector<StoredRequest> requests(const RequestQuery& q) = 0;  // in q.order
+  // How many stored exchanges match q, counting at most `at_most` (the
+  // work is bounded: a busy day holds hundreds of millions); q.limit and
+  // q.order are ignored.
+  virtual uint64_t count_requests(const RequestQuery& q, uint64_t at_most) = 0;
+  virtual std::optional<StoredRequest> request(int64_t id) = 0;
   virtual StoreStats stats() = 0;
 
   virtual std::vector<MapEdge> map(const TimeRange& range) = 0;

@@ -68,6 +68,21 @@ source "$HERE/fake_k8s_api.sh"
 start_fake_apiserver "$WORK/cluster.json"
 "$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "http://127.0.0.1:$API_PORT" --once > /dev/null ||
   fail "loupe cluster --once"
+
+log "a shop under load: an app on PostgreSQL and Redis calling a flaky payments service, with an incident"
+source "$HERE/db_servers.sh"
+PG_PORT=$(free_port)
+REDIS_PORT=$(free_port)
+PAY_PORT=$(free_port)
+SHOP_PORT=$(free_port)
+start_postgres "$PG_PORT"
+start_redis "$REDIS_PORT"
+/usr/bin/python3 "$HERE/shop_workload.py" payments "$PAY_PORT" "$WORK/incident" & PIDS+=($!)
+/usr/bin/python3 "$HERE/shop_workload.py" app "$SHOP_PORT" "$PG_PORT" "$REDIS_PORT" "$PAY_PORT" & PIDS+=($!)
+wait_for_port "$PAY_PORT"
+wait_for_port "$SHOP_PORT"
+/usr/bin/python3 "$HERE/shop_workload.py" load "$SHOP_PORT" 24 "$WORK/incident" "$WORK/shop.json" ||
+  fail "the shop's load generator"
 sleep 1.5  # the store writes every 200 ms
 
 if LOG_APP_PORT=$LOG_PORT LOG_APP_ERRORS=$LOG_ERRORS \
@@ -77,6 +92,15 @@ else
   fail "browser tests"
 fi
 grep -E "^# (pass|fail|tests)|^not ok" "$WORK/ui.out" || tail -40 "$WORK/ui.out"
+
+if node "$LOUPE_SRC/tests/ui/oncall.mjs" --url "http://127.0.0.1:$API_PORT" --facts "$WORK/shop.json" \
+  --app-port "$SHOP_PORT" --pg-port "$PG_PORT" > "$WORK/oncall.out" 2>&1; then
+  pass "the on-call questions in the browser"
+else
+  fail "the on-call questions in the browser"
+fi
+grep -E "^# (pass|fail|tests|page loads)|^not ok" "$WORK/oncall.out" || tail -40 "$WORK/oncall.out"
+grep -A12 "^not ok" "$WORK/oncall.out" | head -60
 
 log "a server with a token: the UI asks for it once per tab"
 TOKEN_PORT=$(free_port)

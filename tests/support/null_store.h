@@ -20,6 +20,8 @@ class NullStore : public store::Store {
   }
   std::vector<store::LatencyPoint> latency(const store::LatencyQuery&) override { return {}; }
   std::vector<store::StoredRequest> requests(const store::RequestQuery&) override { return {}; }
+  uint64_t count_requests(const store::RequestQuery&, uint64_t) override { return 0; }
+  std::optional<store::StoredRequest> request(int64_t) override { return std::nullopt; }
   store::StoreStats stats() override { return {}; }
   std::vector<store::MapEdge> map(const store::TimeRange&) override { return {}; }
   std::vector<store::WorkloadSummary> workloads(const store::TimeRange&) override { return {}; }

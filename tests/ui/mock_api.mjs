@@ -419,12 +419,18 @@ function api(route, q, opts) {
       if (q.get('method')) recs = recs.filter((r) => r.method === q.get('method'));
       const b = groupBy(recs, (r) => Math.floor(r.start_ns / 1e9 / step) * step);
       return [...b].sort((x, y) => x[0] - y[0]).map(([t, rs]) => ({
-        t, value_ms: Math.round(quantile(rs.map((r) => r.duration_ns / 1e6).sort((a, c) => a - c), qq) * 1000) / 1000, count: rs.length,
+        t, value_ms: Math.round(quantile(rs.map((r) => r.duration_ns / 1e6).sort((a, c) => a - c), qq) * 1000) / 1000, count: rs.length, errors: rs.filter(isErr).length,
       }));
     }
+    case 'requests/count':
+      return { count: api('requests', new URLSearchParams([...q, ['limit', '10000']]), opts).length };
     case 'requests': {
       const { from, to } = range(q);
-      let recs = recordsBetween(from, to);
+      let recs = recordsBetween(from, to).map((r) => ({ ...r, id: String(r.start_ns), counted: true, caller: r.remote_workload || r.remote_addr }));
+      if (q.get('q')) {
+        const t = q.get('q').toLowerCase();
+        recs = recs.filter((r) => [r.path, r.host, r.detail, r.error_message].some((f) => (f || '').toLowerCase().includes(t)));
+      }
       if (q.get('service')) recs = recs.filter((r) => r.service === q.get('service'));
       if (q.get('route')) recs = recs.filter((r) => r.route === q.get('route'));
       if (q.get('protocol')) {
@@ -444,6 +450,7 @@ function api(route, q, opts) {
       }
       const limit = q.get('limit') ? Number(q.get('limit')) : 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new BadRequest('limit must be between 1 and 10000', 'limit');
+      if (q.get('order') === 'slowest') return recs.sort((a, b) => b.duration_ns - a.duration_ns).slice(0, limit);
       return recs.reverse().slice(0, limit);
     }
     case 'map': {
@@ -543,8 +550,11 @@ export function startMock({ port = 0, host = '127.0.0.1', dist = DEFAULT_DIST, m
     };
     if (url.pathname.startsWith('/api/')) {
       const m = url.pathname.match(/^\/api\/v1\/([a-z]+(?:\/[a-z]+)?)\/?$/);
+      const one = url.pathname.match(/^\/api\/v1\/requests\/(\d+)$/);
       try {
-        const out = m ? api(m[1], url.searchParams, { map }) : undefined;
+        const out = one
+          ? api('requests', new URLSearchParams([['from', String(Number(one[1]) / 1e9 - 1)], ['to', String(Number(one[1]) / 1e9 + 1)], ['limit', '10000']]), { map }).find((r) => r.id === one[1])
+          : m ? api(m[1], url.searchParams, { map }) : undefined;
         if (out === undefined || out === null) return send(404, { error: `no such endpoint: ${url.pathname}` });
         return send(200, out);
       } catch (e) {

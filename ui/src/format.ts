@@ -85,6 +85,14 @@ export function fmtTime(unixS: number, withMs = false): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${t}`;
 }
 
+/** The browser's time zone, as the axes and timestamps show it: "UTC+01:00 (Europe/Paris)". */
+export function tzName(): string {
+  const off = -new Date().getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const a = Math.abs(off);
+  return `UTC${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
 export function fmtHM(unixS: number): string {
   const d = new Date(unixS * 1000);
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;

@@ -4,7 +4,7 @@
 import type { ComponentType } from 'react';
 import { Overview } from './pages/Overview';
 import { ServicePage } from './pages/Service';
-import { RequestsPage } from './pages/Requests';
+import { RequestPage, RequestsPage } from './pages/Requests';
 import { MapPage } from './pages/Map';
 import { StatusPage } from './pages/Status';
 import { WorkloadsPage } from './pages/Workloads';
@@ -37,6 +37,7 @@ export const NAV: NavEntry[] = [
   { key: 'overview', label: 'Overview', path: '/', icon: '▦', page: Overview },
   { key: 'service', label: 'Service', path: '/services/:name', icon: '', page: ServicePage, hidden: true, parent: 'overview' },
   { key: 'requests', label: 'Requests', path: '/requests', icon: '≡', page: RequestsPage },
+  { key: 'request', label: 'Request', path: '/requests/:id', icon: '', page: RequestPage, hidden: true, parent: 'requests' },
   { key: 'map', label: 'Service map', path: '/map', icon: '⇄', page: MapPage },
   { key: 'workloads', label: 'Workloads', path: '/workloads', icon: '▤', page: WorkloadsPage },
   { key: 'workload', label: 'Workload', path: '/workloads/:name', icon: '', page: WorkloadPage, hidden: true, parent: 'workloads' },

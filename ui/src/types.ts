@@ -6,6 +6,8 @@ export interface RedStats {
   errors?: number;
   error_rate?: number;
   rate_per_s?: number;
+  /** Over the minutes that had requests: the rate while there was traffic. */
+  active_rate_per_s?: number;
   p50_ms?: number;
   p95_ms?: number;
   p99_ms?: number;
@@ -74,6 +76,7 @@ export interface MapEdge {
   source?: string;
   target?: string;
   protocol?: string;
+  protocols?: string[];
   requests?: number;
   errors?: number;
   error_rate?: number;

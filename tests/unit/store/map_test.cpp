@@ -71,7 +71,8 @@ TEST(ServiceMap, BareHostCallersAndCallees) {
   EXPECT_EQ(web_api.callee_kind, "process");
   EXPECT_NEAR(web_api.red.p95_ms, 6.0, 0.1) << "local peers: the client side names the caller";
   EXPECT_NEAR(web_api.red.rate_per_s, 4.0 / 3600, 1e-9);
-  EXPECT_EQ(edges.at({"curl", "web:8000"}).red.requests, 1u);
+  // A pure client is named with its pid: two programs of one name are two callers.
+  EXPECT_EQ(edges.at({"curl (pid 20)", "web:8000"}).red.requests, 1u);
   const auto& ext_in = edges.at({"external:203.0.113.5", "web:8000"});
   EXPECT_EQ(ext_in.red.requests, 1u);
   EXPECT_EQ(ext_in.caller_kind, "external");

@@ -212,6 +212,138 @@ TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   EXPECT_TRUE(store->requests(q).empty());
 }
 
+// What an on-call engineer asks first: when did errors spike, and which
+// were the slowest requests of the window and of one minute, over all of
+// it, not over the latest N records.
+TEST(SqliteStore, ErrorsPerMinuteAndSlowestOverTheWholeWindow) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  std::vector<Record> batch;
+  // 10 minutes of 100 requests each; minute 3 is an incident: 30 errors
+  // and its slowest request (810 ms) early in the minute; the window's
+  // slowest (900 ms) is in minute 1, long before the latest records.
+  for (uint64_t m = 0; m < 10; ++m)
+    for (uint64_t k = 0; k < 100; ++k) {
+      uint64_t dur = (5 + k % 7) * kMs;
+      if (m == 1 && k == 2) dur = 900 * kMs;
+      if (m == 3 && k == 1) dur = 810 * kMs;
+      int status = (m == 3 && k % 10 < 3) || (m != 3 && k == 50) ? 500 : 200;
+      batch.push_back(http(kT0 + m * 60 * kSec + k * 500 * kMs, dur, "/a", status));
+    }
+  store->write_batch(batch);
+  TimeRange range{kT0, kT0 + 10 * 60 * kSec};
+
+  LatencyQuery lq;
+  lq.service = "api:8000";
+  lq.range = {kT0, kT0 + 12 * 60 * kSec};  // two minutes without data at the end
+  auto points = store->latency(lq);
+  ASSERT_EQ(points.size(), 12u);
+  for (uint64_t m = 0; m < 10; ++m) {
+    EXPECT_EQ(points[m].count, 100u);
+    EXPECT_EQ(points[m].errors, m == 3 ? 30u : 1u) << "minute " << m;
+  }
+  EXPECT_EQ(points[10].count, 0u);
+  EXPECT_EQ(points[10].errors, 0u);
+  EXPECT_EQ(points[10].value_ms, 0);  // no data (the API sends null)
+  // Rates: over the window, and over the minutes that had traffic.
+  auto services = store->services(lq.range);
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_DOUBLE_EQ(services[0].red.rate_per_s, 1000.0 / 720);
+  EXPECT_DOUBLE_EQ(services[0].red.active_rate_per_s, 1000.0 / 600);
+
+  RequestQuery q;
+  q.service = "api:8000";
+  q.range = range;
+  q.limit = 5;
+  q.order = RequestOrder::Slowest;
+  auto slow = store->requests(q);
+  ASSERT_EQ(slow.size(), 5u);
+  EXPECT_EQ(slow[0].record.duration_ns(), 900 * kMs);
+  EXPECT_EQ(slow[1].record.duration_ns(), 810 * kMs);
+  for (size_t i = 1; i < slow.size(); ++i)
+    EXPECT_GE(slow[i - 1].record.duration_ns(), slow[i].record.duration_ns());
+  // Newest-first with the same limit sees none of them.
+  q.order = RequestOrder::Newest;
+  for (const auto& r : store->requests(q)) EXPECT_LT(r.record.duration_ns(), 100 * kMs);
+
+  // One minute: its slowest, wherever it lies in the minute.
+  q.order = RequestOrder::Slowest;
+  q.range = {kT0 + 3 * 60 * kSec, kT0 + 4 * 60 * kSec};
+  q.limit = 1;
+  slow = store->requests(q);
+  ASSERT_EQ(slow.size(), 1u);
+  EXPECT_EQ(slow[0].record.duration_ns(), 810 * kMs);
+
+  // Totals: what matches, whatever the limit.
+  q.range = range;
+  EXPECT_EQ(store->count_requests(q, 1u << 20), 1000u);
+  EXPECT_EQ(store->count_requests(q, 10), 10u);  // bounded work
+  q.status = 500;
+  EXPECT_EQ(store->count_requests(q, 1u << 20), 39u);
+  // A request by its id, for a deep link.
+  auto one = store->request(slow[0].id);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->record.start_ns, slow[0].record.start_ns);
+  EXPECT_EQ(one->service, "api:8000");
+  EXPECT_FALSE(store->request(12345).has_value());
+}
+
+TEST(SqliteStore, EachCallOnceAndFreeTextSearch) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  Record client = http(kT0, 5 * kMs, "/x", 200, Role::Client);
+  client.pid = 7;
+  Record server = http(kT0, 4 * kMs, "/x", 200, Role::Server);
+  Record ext = http(kT0 + kSec, 50 * kMs, "/v1/charge", 200, Role::Client);
+  ext.remote_addr = "93.184.216.34:443";
+  ext.host = "api.Stripe.com";
+  ext.path = "/v1/charge?amount=100_%";
+  store->write_batch({client, server, ext});
+  RequestQuery q;
+  q.range = {kT0, kT0 + 60 * kSec};
+  EXPECT_EQ(store->count_requests(q, 1u << 20), 3u);  // every copy
+  q.counted = true;                                   // each call once
+  auto once = store->requests(q);
+  ASSERT_EQ(once.size(), 2u);
+  EXPECT_EQ(once[0].record.role, Role::Client);  // the outside call: its client side
+  EXPECT_EQ(once[1].record.role, Role::Server);  // the local call: its server side
+  // The caller as on the map: the server copy names the local client process
+  // (by its address), the client copy of the outside call is the process
+  // that also serves api:8000.
+  EXPECT_EQ(once[1].caller, "worker (pid 7)");
+  EXPECT_EQ(once[0].caller, "api:8000");
+  q.counted = false;
+  ASSERT_EQ(store->requests(q).size(), 1u);
+
+  q.counted.reset();
+  q.text = "stripe";  // host, case-insensitive
+  EXPECT_EQ(store->count_requests(q, 1u << 20), 1u);
+  q.text = "100_%";  // LIKE wildcards taken literally
+  EXPECT_EQ(store->requests(q).size(), 1u);
+  q.text = "1%0";
+  EXPECT_EQ(store->count_requests(q, 1u << 20), 0u);
+  q.text = "/x";
+  EXPECT_EQ(store->count_requests(q, 1u << 20), 2u);
+}
+
+TEST(SqliteStore, CallsToLoupesOwnPortAreServiceLoupe) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path(), {.self_port = 8080});
+  Record ui = http(kT0, kMs, "/api/v1/services", 200, Role::Client);
+  ui.comm = "chromium";
+  ui.remote_addr = "127.0.0.1:8080";
+  ui.host = "127.0.0.1:8080";
+  Record other = http(kT0, kMs, "/x", 200, Role::Client);
+  other.remote_addr = "127.0.0.1:9999";
+  store->write_batch({ui, other});
+  auto services = store->services({kT0, kT0 + 60 * kSec});
+  ASSERT_EQ(services.size(), 2u);
+  EXPECT_EQ(services[1].name, "loupe");
+  EXPECT_EQ(services[1].kind, "loupe");
+  EXPECT_EQ(services[1].red.requests, 1u);
+  EXPECT_EQ(services[0].name, "external:127.0.0.1:9999");  // no Host header: the address
+}
+
 TEST(SqliteStore, SameMicrosecondAndLateRecordsAreAllKept) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());

@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { tzName } from '../format';
 
 export interface Series {
   label: string;
@@ -9,6 +10,8 @@ export interface Series {
   values: (number | null)[];
   fill?: boolean;
   dash?: number[];
+  /** The legend's text for the point at index i (default: yFormat of its value). */
+  legend?: (i: number) => string;
 }
 
 export interface TimeChartProps {
@@ -40,6 +43,11 @@ function stack(series: Series[]): (number | null)[][] {
   return sums.reverse();
 }
 
+function tzLabel(): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return `time (${tzName()}${zone && zone !== 'UTC' ? `, ${zone}` : ''})`;
+}
+
 export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, marked, testId, stackedBars }: TimeChartProps) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -49,6 +57,10 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
   useEffect(() => {
     const node = el.current;
     if (!node) return;
+    // Axis and grid colours from the theme (light or dark, styles.css).
+    const css = getComputedStyle(document.documentElement);
+    const axis = css.getPropertyValue('--axis').trim() || '#6b7280';
+    const grid = css.getPropertyValue('--grid').trim() || '#eef0f3';
     const opts: uPlot.Options = {
       width: Math.max(200, node.clientWidth),
       height,
@@ -56,10 +68,10 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
       legend: { show: true, live: true },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
-        { stroke: '#6b7280', grid: { stroke: '#eef0f3', width: 1 }, ticks: { stroke: '#e5e7eb', width: 1 }, font: '11px system-ui, sans-serif' },
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif', label: tzLabel(), labelSize: 16, labelFont: '11px system-ui, sans-serif' },
         {
-          stroke: '#6b7280',
-          grid: { stroke: '#eef0f3', width: 1 },
+          stroke: axis,
+          grid: { stroke: grid, width: 1 },
           ticks: { show: false },
           size: 64,
           font: '11px system-ui, sans-serif',
@@ -67,7 +79,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
         },
       ],
       series: [
-        { label: 'Time', value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
+        { label: 'Time', value: (_u, v) => (v == null ? '–' : `${new Date(v * 1000).toLocaleTimeString()} ${tzName()}`) },
         ...(stackedBars ? [...series].reverse().map((s) => ({
           label: s.label,
           stroke: s.color,
@@ -85,7 +97,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
           dash: s.dash,
           spanGaps: false,
           points: { show: xs.length < 40, size: 4 },
-          value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),
+          value: (_u: uPlot, v: number | null, _si: number, i: number | null) => (s.legend && i != null ? s.legend(i) : v == null ? '–' : yFormat(v)),
         }))),
       ],
       hooks: {

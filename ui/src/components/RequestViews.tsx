@@ -1,11 +1,12 @@
 import { useEffect } from 'react';
-import { fmtBytes, fmtNs, fmtTime, isNum, recordTimeS } from '../format';
+import { fmtBytes, fmtNs, fmtTime, isNum, recordTimeS, tzName } from '../format';
 import { Link, useHref } from '../router';
 import type { RequestRecord } from '../types';
 import { RequestLogs } from './RequestLogs';
 import { SortTable, type Column } from './Table';
 
 export function recordKey(r: RequestRecord, i: number): string {
+  if (typeof r.id === 'string' && r.id) return `id-${r.id}`;
   return `${r.start_ns ?? r.ts ?? ''}-${r.pid ?? ''}-${i}`;
 }
 
@@ -15,11 +16,20 @@ export function isError(r: RequestRecord): boolean {
   return !!r.error_code || !!r.error_message;
 }
 
-/** One-line description: HTTP method + path, SQL text, Redis command, DNS query. */
+const isSqlProto = (p?: string) => p === 'postgres' || p === 'mysql';
+
+/** "method target", without the method twice when the target already starts with it (SQL, Redis). */
+export function methodAnd(method: string | undefined, target: string | undefined): string {
+  const m = (method ?? '').trim();
+  const t = (target ?? '').trim();
+  if (!m || t.toUpperCase() === m.toUpperCase() || t.toUpperCase().startsWith(m.toUpperCase() + ' ')) return t || m;
+  return `${m} ${t}`.trim();
+}
+
+/** One-line description: HTTP method + path, the SQL statement, Redis command + key, DNS type + name. */
 export function operation(r: RequestRecord): string {
-  if (r.protocol === 'http1' || r.protocol === 'http2' || r.path) return `${r.method ?? ''} ${r.path ?? r.route ?? ''}`.trim();
-  const d = r.detail || r.route || r.method || '';
-  return d.replace(/\s+/g, ' ');
+  const text = isSqlProto(r.protocol) ? r.path || r.route || r.method : methodAnd(r.method, r.path || r.route);
+  return (text || r.detail || '').replace(/\s+/g, ' ');
 }
 
 export function StatusCell({ r }: { r: RequestRecord }) {
@@ -33,21 +43,46 @@ export function ProtoBadge({ p }: { p?: string }) {
   return <span className={`badge proto-${p}`}>{p}</span>;
 }
 
+/** Who made the call: the caller the server named, else the calling process (client copies) or the peer address. */
+export function caller(r: RequestRecord): string {
+  if (typeof r.caller === 'string' && r.caller) return r.caller;
+  if (r.role === 'client') return r.comm ? `${r.comm}${r.pid ? ` (pid ${r.pid})` : ''}` : '';
+  return r.remote_workload || r.remote_addr || '';
+}
+
 export function RequestsTable({ rows, onPick, selected, showService = true, testId = 'requests-table' }: { rows: RequestRecord[]; onPick: (r: RequestRecord, k: string) => void; selected?: string | null; showService?: boolean; testId?: string }) {
   const keyed = rows.map((r, i) => ({ r, k: recordKey(r, i) }));
+  // Fixed widths for everything but the operation, which takes what is left
+  // and is cut with an ellipsis (the whole text in its tooltip): Status and
+  // Duration stay visible on a 1280 px screen whatever the statement's length.
   const cols: Column<{ r: RequestRecord; k: string }>[] = [
-    { key: 'time', label: 'Time', render: ({ r }) => <span className="mono muted">{fmtTime(recordTimeS(r), true)}</span>, sort: ({ r }) => recordTimeS(r), width: '120px' },
+    { key: 'time', label: `Time (${tzName()})`, render: ({ r }) => <span className="mono muted">{fmtTime(recordTimeS(r), true)}</span>, sort: ({ r }) => recordTimeS(r), width: '124px' },
+    { key: 'caller', label: 'Caller', render: ({ r }) => <span title={caller(r)} data-col="caller">{caller(r)}</span>, sort: ({ r }) => caller(r), width: '16%' },
     ...(showService
-      ? [{ key: 'service', label: 'Service', render: ({ r }: { r: RequestRecord }) => r.service || <span className="muted">{r.comm}</span>, sort: ({ r }: { r: RequestRecord }) => r.service ?? '' }]
+      ? [{ key: 'service', label: 'Service', render: ({ r }: { r: RequestRecord }) => <span title={r.service} data-col="service">{r.service}</span>, sort: ({ r }: { r: RequestRecord }) => r.service ?? '', width: '16%' }]
       : []),
-    { key: 'proto', label: 'Protocol', render: ({ r }) => <ProtoBadge p={r.protocol} />, sort: ({ r }) => r.protocol ?? '' },
-    { key: 'op', label: 'Operation', render: ({ r }) => <span className="op mono" title={operation(r)} data-col="operation">{operation(r)}</span> },
-    { key: 'route', label: 'Route', render: ({ r }) => <span className="mono muted" data-col="route">{r.route}</span>, sort: ({ r }) => r.route ?? '' },
-    { key: 'status', label: 'Status', render: ({ r }) => <StatusCell r={r} />, sort: ({ r }) => String(r.status ?? '') },
-    { key: 'dur', label: 'Duration', numeric: true, render: ({ r }) => fmtNs(r.duration_ns), sort: ({ r }) => r.duration_ns },
-    { key: 'peer', label: 'Peer', render: ({ r }) => <span className="muted">{r.remote_service || r.remote_workload || r.remote_addr}</span> },
+    {
+      key: 'role',
+      label: 'Side',
+      title: 'Which copy of the call this is: the server’s, or the client’s (both are kept when Loupe sees both)',
+      render: ({ r }) => <span className={`muted side-${r.role}`} data-col="role">{r.role}</span>,
+      sort: ({ r }) => r.role ?? '',
+      width: '56px',
+    },
+    { key: 'proto', label: 'Protocol', render: ({ r }) => <ProtoBadge p={r.protocol} />, sort: ({ r }) => r.protocol ?? '', width: '78px' },
+    {
+      key: 'op',
+      label: 'Operation',
+      render: ({ r }) => (
+        <span className="op mono" title={r.route && r.route !== operation(r) ? `${operation(r)}\nroute: ${r.route}` : operation(r)} data-col="operation" data-route={r.route}>
+          {operation(r)}
+        </span>
+      ),
+    },
+    { key: 'status', label: 'Status', render: ({ r }) => <StatusCell r={r} />, sort: ({ r }) => String(r.status ?? ''), width: '76px' },
+    { key: 'dur', label: 'Duration', numeric: true, render: ({ r }) => <span data-col="duration">{fmtNs(r.duration_ns)}</span>, sort: ({ r }) => r.duration_ns, width: '84px' },
   ];
-  return <SortTable rows={keyed} columns={cols} rowKey={(x) => x.k} onRowClick={(x) => onPick(x.r, x.k)} selectedKey={selected} testId={testId} />;
+  return <SortTable rows={keyed} columns={cols} rowKey={(x) => x.k} onRowClick={(x) => onPick(x.r, x.k)} selectedKey={selected} testId={testId} fixed />;
 }
 
 function Field({ k, v }: { k: string; v: React.ReactNode }) {
@@ -66,6 +101,9 @@ const GROUPS: { title: string; keys: string[] }[] = [
   { title: 'Peer', keys: ['remote_addr', 'remote_service', 'remote_workload', 'remote_namespace', 'remote_pod'] },
 ];
 
+// Empty on a bare host: left out rather than listed as ten dashes.
+const K8S_KEYS = new Set(['workload', 'namespace', 'pod', 'container', 'node', 'remote_service', 'remote_workload', 'remote_namespace', 'remote_pod', 'k8s_service']);
+
 function show(k: string, v: unknown): React.ReactNode {
   if (v === undefined || v === null || v === '') return undefined;
   if (k === 'duration_ns') return `${fmtNs(v)} (${v} ns)`;
@@ -78,13 +116,14 @@ function show(k: string, v: unknown): React.ReactNode {
 
 export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () => void }) {
   const svcHref = useHref(r.service ? `/services/${encodeURIComponent(r.service)}` : '/');
+  const permalink = useHref(typeof r.id === 'string' ? `/requests/${r.id}` : '/requests');
   useEffect(() => {
     const on = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
   }, [onClose]);
   const known = new Set(GROUPS.flatMap((g) => g.keys).concat(['detail']));
-  const extra = Object.keys(r).filter((k) => !known.has(k));
+  const extra = Object.keys(r).filter((k) => !known.has(k) && !(K8S_KEYS.has(k) && show(k, r[k]) === undefined));
   const isSql = r.protocol === 'postgres' || r.protocol === 'mysql';
   return (
     <aside className="drawer" role="dialog" aria-label="Request detail" data-testid="request-detail">
@@ -94,11 +133,19 @@ export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () =>
             <ProtoBadge p={r.protocol} /> <span className="mono">{operation(r).slice(0, 120)}</span>
           </div>
           <div className="drawer-sub">
-            <StatusCell r={r} /> · {fmtNs(r.duration_ns)} · {fmtTime(recordTimeS(r), true)}
+            <StatusCell r={r} /> · {fmtNs(r.duration_ns)} · {fmtTime(recordTimeS(r), true)} {tzName()}
             {r.service && (
               <>
                 {' · '}
                 <Link href={svcHref}>{r.service}</Link>
+              </>
+            )}
+            {typeof r.id === 'string' && (
+              <>
+                {' · '}
+                <Link href={permalink} data-testid="request-permalink">
+                  link
+                </Link>
               </>
             )}
           </div>
@@ -108,9 +155,15 @@ export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () =>
         </button>
       </header>
       <div className="drawer-body">
+        {isSql && r.path && (
+          <section>
+            <h3>SQL statement</h3>
+            <pre className="code" data-field="statement">{r.path}</pre>
+          </section>
+        )}
         {r.detail && (
           <section>
-            <h3>{isSql ? 'SQL statement' : r.protocol === 'redis' ? 'Command' : 'Detail'}</h3>
+            <h3>{isSql ? 'Result' : 'Detail'}</h3>
             <pre className="code" data-field="detail">{r.detail}</pre>
           </section>
         )}
@@ -118,9 +171,11 @@ export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () =>
           <section key={g.title}>
             <h3>{g.title}</h3>
             <dl className="kv">
-              {g.keys.map((k) => (
-                <Field key={k} k={k} v={show(k, r[k])} />
-              ))}
+              {g.keys
+                .filter((k) => !K8S_KEYS.has(k) || show(k, r[k]) !== undefined)
+                .map((k) => (
+                  <Field key={k} k={k} v={show(k, r[k])} />
+                ))}
             </dl>
           </section>
         ))}

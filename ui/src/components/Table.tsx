@@ -19,6 +19,7 @@ export function SortTable<T>({
   onRowClick,
   selectedKey,
   testId,
+  fixed = false,
 }: {
   rows: T[];
   columns: Column<T>[];
@@ -28,6 +29,8 @@ export function SortTable<T>({
   onRowClick?: (row: T) => void;
   selectedKey?: string | null;
   testId?: string;
+  /** Fixed layout: columns keep their widths, cells cut with an ellipsis. */
+  fixed?: boolean;
 }) {
   const [sortKey, setSortKey] = useState(initialSort);
   const [desc, setDesc] = useState(initialDesc);
@@ -48,7 +51,7 @@ export function SortTable<T>({
 
   return (
     <div className="table-wrap">
-      <table className={`table ${onRowClick ? 'clickable' : ''}`} data-testid={testId}>
+      <table className={`table ${onRowClick ? 'clickable' : ''} ${fixed ? 'fixed' : ''}`} data-testid={testId}>
         <thead>
           <tr>
             {columns.map((c) => {

@@ -127,6 +127,12 @@ function layout(edges: Edge[]) {
   return { pos, placed, width, height: maxY + 16 };
 }
 
+/** "shop" of "shop/Deployment/api"; empty for names that are not Kubernetes workloads. */
+function namespaceOf(name: string): string {
+  const parts = name.split('/');
+  return parts.length === 3 ? parts[0] : '';
+}
+
 function edgeColor(err?: number) {
   if (!isNum(err)) return '#94a3b8';
   if (err >= 0.05) return '#dc2626';
@@ -151,8 +157,30 @@ export function MapPage() {
         })),
     [data, tr.spanS],
   );
-  const lay = useMemo(() => (edges.length ? layout(edges) : null), [edges]);
-  const maxRate = Math.max(1e-9, ...edges.map((e) => e.rate ?? 0));
+  // Focus on one service and its direct callers and callees, and filter by
+  // namespace ("ns/Kind/name" services) and protocol: a busy host's map
+  // stays legible. All in the URL.
+  const focus = loc.query.get('focus') || '';
+  const ns = loc.query.get('namespace') || '';
+  const proto = loc.query.get('protocol') || '';
+  const setQ = (changes: Record<string, string | null>) => navigate(withQuery(loc.path, loc.query, changes), true);
+  const nodeNames = useMemo(() => [...new Set(edges.flatMap((e) => [e.from, e.to]))].sort(), [edges]);
+  const namespaces = useMemo(() => [...new Set(nodeNames.map(namespaceOf).filter(Boolean))].sort(), [nodeNames]);
+  const protocols = useMemo(() => [...new Set(edges.flatMap((e) => (Array.isArray(e.e.protocols) ? e.e.protocols : [e.e.protocol])).filter(Boolean) as string[])].sort(), [edges]);
+  const showSelf = loc.query.get('self') === 'show';
+  const shown = useMemo(
+    () =>
+      edges.filter(
+        (e) =>
+          (showSelf || (e.e.callee_kind !== 'loupe' && e.e.caller_kind !== 'loupe')) &&
+          (!focus || e.from === focus || e.to === focus) &&
+          (!ns || namespaceOf(e.from) === ns || namespaceOf(e.to) === ns) &&
+          (!proto || e.e.protocol === proto || (Array.isArray(e.e.protocols) && e.e.protocols.includes(proto))),
+      ),
+    [edges, focus, ns, proto, showSelf],
+  );
+  const lay = useMemo(() => (shown.length ? layout(shown) : null), [shown]);
+  const maxRate = Math.max(1e-9, ...shown.map((e) => e.rate ?? 0));
   const goService = (n: string) => navigate(withQuery(`/services/${encodeURIComponent(n)}`, sharedQuery(loc.query), {}));
 
   const cols: Column<Edge>[] = [
@@ -171,6 +199,46 @@ export function MapPage() {
         <h1>Service map</h1>
         <p className="sub">Who calls whom: each arrow is caller → callee, labelled with request rate, error rate and p95.</p>
       </div>
+      {edges.length > 0 && (
+        <div className="filters" data-testid="map-filters">
+          <label>
+            Focus on
+            <select name="focus" value={focus} onChange={(e) => setQ({ focus: e.target.value })}>
+              <option value="">Every service</option>
+              {focus && !nodeNames.includes(focus) && <option value={focus}>{focus}</option>}
+              {nodeNames.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+          {namespaces.length > 0 && (
+            <label>
+              Namespace
+              <select name="namespace" value={ns} onChange={(e) => setQ({ namespace: e.target.value })}>
+                <option value="">All</option>
+                {namespaces.map((n) => (
+                  <option key={n}>{n}</option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label>
+            Protocol
+            <select name="protocol" value={proto} onChange={(e) => setQ({ protocol: e.target.value })}>
+              <option value="">Any</option>
+              {protocols.map((p) => (
+                <option key={p}>{p}</option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" name="self" checked={showSelf} onChange={(e) => setQ({ self: e.target.checked ? 'show' : null })} /> Loupe's own traffic
+          </label>
+          <span className="muted small">
+            {shown.length} of {edges.length} edges
+          </span>
+        </div>
+      )}
       <Card>
         {loading && !data ? (
           <Loading label="Loading map…" />
@@ -180,6 +248,8 @@ export function MapPage() {
           </Empty>
         ) : error && !data ? (
           <Empty title="The map could not be loaded">See the error above.</Empty>
+        ) : !lay && edges.length > 0 ? (
+          <Empty title="No edge matches these filters">Clear the focus, namespace or protocol to see the whole map.</Empty>
         ) : !lay ? (
           <Empty title="No calls between services in this time range">{NO_TRAFFIC}</Empty>
         ) : (
@@ -212,8 +282,8 @@ export function MapPage() {
                 );
               })}
               {[...lay.pos.entries()].map(([n, p]) => (
-                <g key={n} className="node" transform={`translate(${p.x},${p.y})`} onClick={() => goService(n)} data-node={n}>
-                  <title>{n}</title>
+                <g key={n} className={`node ${n === focus ? 'focused' : ''}`} transform={`translate(${p.x},${p.y})`} onClick={(ev) => (ev.shiftKey || n === focus ? goService(n) : setQ({ focus: n }))} data-node={n}>
+                  <title>{`${n}\nclick: focus on it and its neighbours; click again (or shift-click): open the service`}</title>
                   <rect width={NODE_W} height={NODE_H} rx={8} />
                   <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
                     {n.length > 22 ? n.slice(0, 21) + '…' : n}
@@ -224,9 +294,9 @@ export function MapPage() {
           </div>
         )}
       </Card>
-      {edges.length > 0 && (
+      {shown.length > 0 && (
         <Card title="Edges">
-          <SortTable rows={edges} columns={cols} initialSort="rate" rowKey={(e, i) => `${e.from}>${e.to}>${i}`} testId="edges-table" />
+          <SortTable rows={shown} columns={cols} initialSort="rate" rowKey={(e, i) => `${e.from}>${e.to}>${i}`} testId="edges-table" />
         </Card>
       )}
     </>

@@ -15,22 +15,53 @@ export function errorRate(s: { error_rate?: number; errors?: number; requests?: 
   return undefined;
 }
 
-export function rate(s: { rate_per_s?: number; requests?: number }, spanS: number): number | undefined {
+/** Requests per second while there was traffic (the minutes with requests), else over the window. */
+export function rate(s: { rate_per_s?: number; active_rate_per_s?: number; requests?: number }, spanS: number): number | undefined {
+  if (isNum(s.active_rate_per_s) && s.active_rate_per_s > 0) return s.active_rate_per_s;
   if (isNum(s.rate_per_s)) return s.rate_per_s;
   if (isNum(s.requests) && spanS > 0) return s.requests / spanS;
   return undefined;
 }
 
-function ServiceSpark({ name }: { name: string }) {
+/** p95 or errors per step of one service, from one latency call (the server counts both per bucket). */
+function ServiceSpark({ name, what }: { name: string; what: 'p95' | 'errors' }) {
   const tr = useTimeRange();
   const step = stepFor(tr.spanS, 30, 60);
   const { data } = useApi<unknown>('latency', { service: name, q: 0.95, step, from: tr.apiFrom, to: tr.apiTo });
   const pts = useMemo(() => asArray<LatencyPoint>(data, 'points', 'latency'), [data]);
   const xs = useMemo(() => pts.map((p) => p.t), [pts]);
-  const ys = useMemo(() => pts.map((p) => (isNum(p.value_ms) ? p.value_ms : null)), [pts]);
+  const ys = useMemo(
+    () => pts.map((p) => (!p.count ? null : what === 'errors' ? (p.errors ?? 0) : isNum(p.value_ms) ? p.value_ms : null)),
+    [pts, what],
+  );
   if (!data) return <div className="sparkline placeholder" />;
   if (pts.length === 0) return <span className="muted small">no data</span>;
-  return <Sparkline xs={xs} ys={ys} />;
+  const peak = what === 'errors' ? Math.max(0, ...ys.map((y) => y ?? 0)) : 0;
+  return (
+    <span title={what === 'errors' ? `errors per ${step / 60} min; at most ${peak}` : `p95 per ${step / 60} min`} data-peak={what === 'errors' ? peak : undefined} data-testid={`spark-${what}`}>
+      <Sparkline xs={xs} ys={ys} color={what === 'errors' ? '#dc2626' : undefined} width={what === 'errors' ? 96 : 120} />
+    </span>
+  );
+}
+
+/** The change from the same window an hour earlier, e.g. "▲ 12%". */
+function Delta({ now, before, kind }: { now?: number; before?: number; kind: 'pct' | 'pp' }) {
+  if (!isNum(now) || !isNum(before)) return null;
+  let text: string;
+  let up: boolean;
+  if (kind === 'pp') {
+    const d = (now - before) * 100;
+    if (Math.abs(d) < 0.05) return <span className="delta muted">=</span>;
+    text = `${Math.abs(d).toFixed(1)} pp`;
+    up = d > 0;
+  } else {
+    if (before === 0) return now > 0 ? <span className="delta muted">new</span> : null;
+    const d = (now / before - 1) * 100;
+    if (Math.abs(d) < 1) return <span className="delta muted">=</span>;
+    text = `${Math.round(Math.abs(d))}%`;
+    up = d > 0;
+  }
+  return <span className={`delta ${up ? 'up' : 'down'}`}>{up ? '▲' : '▼'} {text}</span>;
 }
 
 export function KindBadge({ kind }: { kind?: string }) {
@@ -52,7 +83,15 @@ export function Overview() {
   const loc = useLocation();
   const filter = loc.query.get('filter') || '';
   const { data, loading, error } = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
-  const services = useMemo(() => asArray<ServiceStats>(data, 'services'), [data]);
+  const all = useMemo(() => asArray<ServiceStats>(data, 'services'), [data]);
+  // Loupe's own API and UI traffic (kind "loupe") is left out unless asked.
+  const showSelf = loc.query.get('self') === 'show';
+  const selfCount = all.filter((s) => s.kind === 'loupe').length;
+  const services = useMemo(() => (showSelf ? all : all.filter((s) => s.kind !== 'loupe')), [all, showSelf]);
+  // The same window an hour earlier, for the "vs 1 h ago" column.
+  const canCompare = Number.isFinite(tr.fromS) && Number.isFinite(tr.toS);
+  const prevRes = useApi<unknown>(canCompare ? 'services' : null, { from: Math.floor(tr.fromS - 3600), to: Math.floor(tr.toS - 3600) });
+  const prev = useMemo(() => new Map(asArray<ServiceStats>(prevRes.data, 'services').map((s) => [s.name, s])), [prevRes.data]);
   const losses = useLosses(tr.apiFrom, tr.apiTo);
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
@@ -91,7 +130,32 @@ export function Overview() {
     { key: 'p50', label: 'p50', numeric: true, render: (s) => fmtMs(s.p50_ms), sort: (s) => s.p50_ms },
     { key: 'p95', label: 'p95', numeric: true, render: (s) => fmtMs(s.p95_ms), sort: (s) => s.p95_ms },
     { key: 'p99', label: 'p99', numeric: true, render: (s) => fmtMs(s.p99_ms), sort: (s) => s.p99_ms },
-    { key: 'trend', label: 'p95 trend', render: (s) => <ServiceSpark name={s.name} />, width: '136px' },
+    { key: 'trend', label: 'p95 trend', render: (s) => <ServiceSpark name={s.name} what="p95" />, width: '136px' },
+    { key: 'errtrend', label: 'Errors trend', title: 'errors per step over the window', render: (s) => <ServiceSpark name={s.name} what="errors" />, width: '110px' },
+    {
+      key: 'compare',
+      label: 'vs 1 h ago',
+      title: 'rate, error ratio and p95 against the same window one hour earlier',
+      render: (s) => {
+        const p = prev.get(s.name);
+        if (!prevRes.data) return <span className="muted">…</span>;
+        if (!p || !p.requests) return <span className="muted small">no traffic then</span>;
+        return (
+          <span className="compare" data-col="compare">
+            <span title="rate">
+              rate <Delta now={rate(s, tr.spanS)} before={rate(p, tr.spanS)} kind="pct" />
+            </span>
+            <span title="error ratio, in percentage points">
+              err <Delta now={errorRate(s)} before={errorRate(p)} kind="pp" />
+            </span>
+            <span title="p95">
+              p95 <Delta now={s.p95_ms} before={p.p95_ms} kind="pct" />
+            </span>
+          </span>
+        );
+      },
+      width: '120px',
+    },
   ];
 
   return (
@@ -122,6 +186,12 @@ export function Overview() {
       <Card
         title="Services"
         actions={
+          <>
+            {selfCount > 0 && (
+              <label className="check small muted" title="Calls to Loupe's own API and web UI (from this browser, loupe query)">
+                <input type="checkbox" name="self" checked={showSelf} onChange={(e) => navigate(withQuery(loc.path, loc.query, { self: e.target.checked ? 'show' : null }), true)} /> Loupe's own traffic
+              </label>
+            )}
           <input
             className="search"
             type="search"
@@ -130,6 +200,7 @@ export function Overview() {
             value={filter}
             onChange={(e) => navigate(withQuery(loc.path, loc.query, { filter: e.target.value }), true)}
           />
+          </>
         }
       >
         {loading && !data ? (

@@ -2,8 +2,9 @@ import { useMemo, useState } from 'react';
 import { asArray, useApi } from '../api';
 import { DebouncedInput } from '../components/DebouncedInput';
 import { RequestDetail, RequestsTable } from '../components/RequestViews';
+import type { RouteParams } from '../nav';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
-import { fmtCount } from '../format';
+import { fmtCount, isNum } from '../format';
 import { navigate, useLocation, withQuery } from '../router';
 import { useTimeRange } from '../timerange';
 import type { EndpointStats, RequestRecord, ServiceStats } from '../types';
@@ -11,7 +12,12 @@ import type { EndpointStats, RequestRecord, ServiceStats } from '../types';
 const PROTOCOLS = ['http1', 'http2', 'grpc', 'postgres', 'mysql', 'redis', 'dns'];
 const LIMITS = [100, 200, 500, 1000];
 
-export function RequestsPage() {
+/** /requests/<id>: the explorer with that request's detail open (a link to one request). */
+export function RequestPage({ params }: { params: RouteParams }) {
+  return <RequestsPage openId={params.id} />;
+}
+
+export function RequestsPage({ openId }: { openId?: string; params?: RouteParams }) {
   const loc = useLocation();
   const tr = useTimeRange();
   const q = loc.query;
@@ -21,8 +27,12 @@ export function RequestsPage() {
     protocol: q.get('protocol') || '',
     status: q.get('status') || '',
     min_duration_ms: q.get('min_duration_ms') || '',
+    q: q.get('q') || '',
     limit: q.get('limit') || '200',
   };
+  // Each call once unless asked: a local call's client copy is hidden (its
+  // server copy is listed), calls to the outside keep their client copy.
+  const bothSides = q.get('sides') === 'both';
   const set = (changes: Record<string, string | null>) => navigate(withQuery(loc.path, loc.query, changes), true);
 
   const services = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
@@ -30,9 +40,21 @@ export function RequestsPage() {
   const endpoints = useApi<unknown>(f.service ? 'endpoints' : null, { service: f.service, from: tr.apiFrom, to: tr.apiTo });
   const routes = useMemo(() => [...new Set(asArray<EndpointStats>(endpoints.data, 'endpoints').map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
 
-  const { data, loading, error } = useApi<unknown>('requests', { ...f, from: tr.apiFrom, to: tr.apiTo });
+  const apiFilters = { ...f, counted: bothSides ? undefined : 'true', from: tr.apiFrom, to: tr.apiTo };
+  const { data, loading, error } = useApi<unknown>('requests', apiFilters);
+  const { limit: _l, ...countFilters } = apiFilters;
+  const total = useApi<{ count?: number; capped?: boolean }>('requests/count', countFilters);
+  const totalCount = total.data?.count;
   const rows = useMemo(() => asArray<RequestRecord>(data, 'requests', 'records'), [data]);
   const [sel, setSel] = useState<{ r: RequestRecord; k: string } | null>(null);
+  // A deep link names the request by id; picking a row puts its id in the URL.
+  const linked = useApi<RequestRecord>(openId ? `requests/${encodeURIComponent(openId)}` : null, {}, { allow404: true });
+  const shownDetail = openId ? (linked.data ? { r: linked.data, k: `id-${openId}` } : null) : sel;
+  const pick = (r: RequestRecord, k: string) => {
+    if (typeof r.id === 'string' && r.id) navigate(withQuery(`/requests/${r.id}`, loc.query, {}), true);
+    else setSel({ r, k });
+  };
+  const closeDetail = () => (openId ? navigate(withQuery('/requests', loc.query, {}), true) : setSel(null));
   const active = Object.entries(f).filter(([k, v]) => v && k !== 'limit').length;
 
   return (
@@ -69,6 +91,10 @@ export function RequestsPage() {
           )}
         </label>
         <label>
+          Search
+          <DebouncedInput name="q" type="search" placeholder="path, statement, host…" value={f.q} onCommit={(v) => set({ q: v })} size={22} />
+        </label>
+        <label>
           Protocol
           <select name="protocol" value={f.protocol} onChange={(e) => set({ protocol: e.target.value })}>
             <option value="">Any</option>
@@ -93,13 +119,27 @@ export function RequestsPage() {
             ))}
           </select>
         </label>
+        <label className="check" title="A call between two processes Loupe sees is stored twice: the server's copy and the client's. By default each call is listed once.">
+          <input type="checkbox" name="sides" checked={bothSides} onChange={(e) => set({ sides: e.target.checked ? 'both' : null })} /> Both sides of each call
+        </label>
         {active > 0 && (
-          <button className="btn-plain clear" onClick={() => set({ service: null, route: null, protocol: null, status: null, min_duration_ms: null })}>
+          <button className="btn-plain clear" onClick={() => set({ service: null, route: null, protocol: null, status: null, min_duration_ms: null, q: null })}>
             Clear filters
           </button>
         )}
       </div>
-      <Card title={data ? <span data-testid="requests-count">{fmtCount(rows.length)} requests{rows.length >= Number(f.limit) ? ` (latest ${f.limit})` : ''}</span> : 'Requests'}>
+      <Card
+        title={
+          data ? (
+            <span data-testid="requests-count">
+              {isNum(totalCount) ? `${total.data?.capped ? 'more than ' : ''}${fmtCount(totalCount)} ${bothSides ? 'records' : 'requests'}` : `${fmtCount(rows.length)} requests`}
+              {isNum(totalCount) && totalCount > rows.length ? ` (latest ${fmtCount(rows.length)} shown)` : ''}
+            </span>
+          ) : (
+            'Requests'
+          )
+        }
+      >
         {loading && !data ? (
           <Loading label="Loading requests…" />
         ) : error && !data ? (
@@ -111,10 +151,15 @@ export function RequestsPage() {
             <Empty title="No requests in this time range">{NO_TRAFFIC}</Empty>
           )
         ) : (
-          <RequestsTable rows={rows} onPick={(r, k) => setSel({ r, k })} selected={sel?.k} />
+          <RequestsTable rows={rows} onPick={pick} selected={openId ? `id-${openId}` : sel?.k} />
         )}
       </Card>
-      {sel && <RequestDetail r={sel.r} onClose={() => setSel(null)} />}
+      {openId && linked.notFound && (
+        <Card>
+          <Empty title={`Request ${openId} not found`}>It may have expired (retention) or the link is wrong.</Empty>
+        </Card>
+      )}
+      {shownDetail && <RequestDetail r={shownDetail.r} onClose={closeDetail} />}
     </>
   );
 }

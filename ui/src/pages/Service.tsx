@@ -2,12 +2,12 @@ import { useMemo, useState } from 'react';
 import { asArray, useApi } from '../api';
 import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
-import { isError, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
+import { methodAnd, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
 import { ErrorLogsCard } from '../components/LogViews';
 import { LossMarker, lossesWithin, lossMinutes, useLosses } from '../components/LossMarker';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
-import { fmtCount, fmtHM, fmtMs, fmtPct, fmtRate, isNum, recordTimeS } from '../format';
+import { fmtCount, fmtHM, fmtMs, fmtPct, fmtRate, isNum } from '../format';
 import { Link, navigate, useHref, useLocation, withQuery } from '../router';
 import type { RouteParams } from '../nav';
 import { stepFor, useTimeRange } from '../timerange';
@@ -15,7 +15,7 @@ import type { EndpointStats, LatencyPoint, RequestRecord, ServiceStats } from '.
 import { errorRate, KindBadge, rate } from './Overview';
 
 const COLORS = { p50: '#38a169', p95: '#3b6fd8', p99: '#d97706', rate: '#6b5bd2', err: '#dc2626' };
-const SAMPLE_LIMIT = 1000;
+const SLOWEST = 20;
 
 function useLatency(service: string, q: number, step: number) {
   const tr = useTimeRange();
@@ -53,60 +53,58 @@ export function ServicePage({ params }: { params: RouteParams }) {
   const eps = useApi<unknown>('endpoints', { service: name, from: tr.apiFrom, to: tr.apiTo });
   const endpoints = useMemo(() => asArray<EndpointStats>(eps.data, 'endpoints'), [eps.data]);
 
-  // The latency series carry counts; errors per bucket come from the points
-  // when the server provides them, else from a sample of recent records.
-  const hasErrCounts = p50.pts.some((p) => isNum(p.errors));
-  const sample = useApi<unknown>(p50.data && !hasErrCounts ? 'requests' : null, { service: name, from: tr.apiFrom, to: tr.apiTo, limit: SAMPLE_LIMIT });
-  const sampleRows = useMemo(() => asArray<RequestRecord>(sample.data, 'requests', 'records'), [sample.data]);
-
+  // The server counts every request of each bucket: requests and errors
+  // per step come from the latency points, never from a sample of records.
   const charts = useMemo(() => {
     const { xs, maps } = align(step, tr.fromS, tr.toS, [p50.pts, p95.pts, p99.pts]);
-    const val = (m: Map<number, LatencyPoint>) => xs.map((t) => (isNum(m.get(t)?.value_ms) ? m.get(t)!.value_ms : null));
+    const val = (m: Map<number, LatencyPoint>) => xs.map((t) => (isNum(m.get(t)?.value_ms) && (m.get(t)?.count ?? 1) > 0 ? m.get(t)!.value_ms : null));
     const lat: Series[] = [
       { label: 'p50', color: COLORS.p50, values: val(maps[0]) },
       { label: 'p95', color: COLORS.p95, values: val(maps[1]) },
       { label: 'p99', color: COLORS.p99, values: val(maps[2]), dash: [5, 3] },
     ];
-    // Buckets with no point inside the data's span had no requests (0); outside
-    // it (before the first / after the last point) they are unknown (gap).
-    const known = xs.filter((t) => maps[0].has(t) || maps[1].has(t));
+    // Buckets before the first one with requests are unknown (capture had
+    // not started, or the store kept nothing): gaps, not zeros. After it, a
+    // bucket without requests had no traffic: zero throughput, no errors.
+    const pt = (t: number) => maps[1].get(t) ?? maps[0].get(t);
+    const known = xs.filter((t) => (pt(t)?.count ?? 0) > 0);
     const lo = known.length ? known[0] : Infinity;
     const hi = known.length ? known[known.length - 1] : -Infinity;
-    const counts = xs.map((t) => maps[0].get(t)?.count ?? maps[1].get(t)?.count ?? 0);
-    const thr: Series[] = [{ label: 'Throughput', color: COLORS.rate, values: counts.map((c, i) => (xs[i] < lo || xs[i] > hi ? null : c / step)), fill: true }];
-    let errVals: (number | null)[];
-    let sampled = false;
-    if (hasErrCounts) {
-      errVals = xs.map((t, i) => (counts[i] ? (maps[0].get(t)?.errors ?? 0) / counts[i] : null));
-    } else {
-      const tot = new Map<number, number>();
-      const bad = new Map<number, number>();
-      for (const r of sampleRows) {
-        const b = Math.floor(recordTimeS(r) / step) * step;
-        tot.set(b, (tot.get(b) ?? 0) + 1);
-        if (isError(r)) bad.set(b, (bad.get(b) ?? 0) + 1);
-      }
-      errVals = xs.map((t) => (tot.get(t) ? (bad.get(t) ?? 0) / tot.get(t)! : null));
-      sampled = sampleRows.length >= SAMPLE_LIMIT;
-    }
-    const err: Series[] = [{ label: 'Error rate', color: COLORS.err, values: errVals, fill: true }];
-    return { xs, lat, thr, err, sampled };
-  }, [p50.pts, p95.pts, p99.pts, sampleRows, hasErrCounts, step, tr.fromS, tr.toS]);
+    const counts = xs.map((t) => pt(t)?.count ?? 0);
+    const errs = xs.map((t) => pt(t)?.errors ?? 0);
+    const inData = (i: number) => xs[i] >= lo && xs[i] <= hi;
+    const thr: Series[] = [{ label: 'Throughput', color: COLORS.rate, values: counts.map((c, i) => (inData(i) ? c / step : null)), fill: true }];
+    const err: Series[] = [
+      {
+        label: 'Errors',
+        color: COLORS.err,
+        values: errs.map((e, i) => (inData(i) && counts[i] > 0 ? e : null)),
+        fill: true,
+        legend: (i) => (counts[i] > 0 ? `${fmtCount(errs[i])} of ${fmtCount(counts[i])} (${fmtPct(errs[i] / counts[i])})` : '–'),
+      },
+    ];
+    let peak = -1;
+    errs.forEach((e, i) => {
+      if (e > 0 && (peak < 0 || e > errs[peak])) peak = i;
+    });
+    const errPeak = peak < 0 ? null : { t: xs[peak], errors: errs[peak], ratio: errs[peak] / counts[peak] };
+    return { xs, lat, thr, err, errPeak };
+  }, [p50.pts, p95.pts, p99.pts, step, tr.fromS, tr.toS]);
 
   const losses = useLosses(tr.apiFrom, tr.apiTo);
   const marked = useMemo(() => lossMinutes(losses), [losses]);
   const pickedLosses = useMemo(() => (at ? lossesWithin(losses, at, at + step) : undefined), [losses, at, step]);
   const pick = (t: number) => navigate(withQuery(loc.path, loc.query, { at: at === t ? null : t }), true);
 
-  // Requests table: the slowest recent ones, or every request in the picked bucket.
-  const reqParams = at ? { service: name, from: at, to: at + step, limit: 500 } : { service: name, from: tr.apiFrom, to: tr.apiTo, limit: 500 };
-  const reqs = useApi<unknown>('requests', reqParams);
-  const reqRows = useMemo(() => {
-    const rows = asArray<RequestRecord>(reqs.data, 'requests', 'records');
-    return [...rows].sort((a, b) => (b.duration_ns ?? 0) - (a.duration_ns ?? 0)).slice(0, at ? 500 : 20);
-  }, [reqs.data, at]);
+  // The slowest requests of the window, or of the picked bucket, chosen by
+  // the server over all of it; each call once (its server side when both
+  // sides were seen).
+  const reqParams = { service: name, from: at ?? tr.apiFrom, to: at ? at + step : tr.apiTo, order: 'slowest', counted: 'true', limit: at ? 100 : SLOWEST };
+  const reqs = useApi<unknown>(svcRes.data && !svc ? null : 'requests', reqParams);
+  const reqRows = useMemo(() => asArray<RequestRecord>(reqs.data, 'requests', 'records'), [reqs.data]);
   const [sel, setSel] = useState<{ r: RequestRecord; k: string } | null>(null);
   const explorerHref = useHref('/requests', { service: name });
+  const homeHref = useHref('/');
 
   const epCols: Column<EndpointStats>[] = [
     {
@@ -114,7 +112,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
       label: 'Operation',
       render: (e) => (
         <span className="op">
-          <ProtoBadge p={e.protocol} /> {e.method && <span className="method">{e.method}</span>} <span className="mono" title={e.route}>{e.route}</span>
+          <ProtoBadge p={e.protocol} /> {methodAnd(e.method, e.route) !== e.route && <span className="method">{e.method}</span>} <span className="mono" title={e.route}>{e.route}</span>
         </span>
       ),
       sort: (e) => `${e.route} ${e.method}`,
@@ -130,11 +128,28 @@ export function ServicePage({ params }: { params: RouteParams }) {
   const latLoading = p95.loading && !p95.data;
   const noData = !latLoading && charts.xs.length === 0;
 
+  if (svcRes.data && !svc)
+    return (
+      <>
+        <div className="page-head">
+          <div className="crumb">
+            <Link href={homeHref}>Overview</Link> /
+          </div>
+          <h1>{name}</h1>
+        </div>
+        <Card>
+          <Empty title={`Service “${name}” not found`}>
+            Loupe has seen no service of that name. Pick one on the <Link href={homeHref}>Overview</Link>, or check the spelling.
+          </Empty>
+        </Card>
+      </>
+    );
+
   return (
     <>
       <div className="page-head">
         <div className="crumb">
-          <Link href={useHref('/')}>Overview</Link> /
+          <Link href={homeHref}>Overview</Link> /
         </div>
         <h1>
           {name} <KindBadge kind={svc?.kind} />
@@ -142,7 +157,7 @@ export function ServicePage({ params }: { params: RouteParams }) {
         {svc && (
           <div className="stats-row" data-testid="service-stats">
             <span>
-              <b>{fmtRate(rate(svc, tr.spanS))}</b> throughput
+              <b title="requests per second over the minutes that had traffic">{fmtRate(rate(svc, tr.spanS))}</b> throughput
             </span>
             <span>
               <b>{fmtCount(svc.requests)}</b> requests
@@ -172,8 +187,17 @@ export function ServicePage({ params }: { params: RouteParams }) {
         <Card title="Throughput">
           {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.thr} yFormat={(v) => fmtRate(v)} onPick={pick} selected={at} marked={marked} height={150} testId="throughput-chart" />}
         </Card>
-        <Card title="Error rate" actions={!hasErrCounts && sampleRows.length > 0 ? <span className="hint">{charts.sampled ? `estimated from the latest ${SAMPLE_LIMIT} requests` : 'from request records'}</span> : undefined}>
-          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.err} yFormat={(v) => fmtPct(v)} onPick={pick} selected={at} marked={marked} height={150} testId="error-chart" />}
+        <Card
+          title={`Errors per ${stepLabel}`}
+          actions={
+            charts.errPeak ? (
+              <span className="hint" data-testid="error-peak">
+                most: {fmtCount(charts.errPeak.errors)} errors at {fmtHM(charts.errPeak.t)} ({fmtPct(charts.errPeak.ratio)})
+              </span>
+            ) : undefined
+          }
+        >
+          {latLoading ? <Loading /> : noData ? <Empty title="No data" /> : <TimeChart xs={charts.xs} series={charts.err} yFormat={fmtCount} onPick={pick} selected={at} marked={marked} height={150} testId="error-chart" />}
         </Card>
       </div>
 
@@ -198,8 +222,8 @@ export function ServicePage({ params }: { params: RouteParams }) {
       </Card>
 
       <Card
-        title={at ? `Requests ${fmtHM(at)}–${fmtHM(at + step)}, slowest first` : 'Slowest recent requests'}
-        hint={at ? undefined : 'slowest 20 of the latest 500'}
+        title={at ? `Slowest requests ${fmtHM(at)}–${fmtHM(at + step)}` : 'Slowest requests in this window'}
+        hint={at ? `the ${100} slowest of that ${step === 60 ? 'minute' : 'interval'}` : `the ${SLOWEST} slowest of all requests in the window`}
         actions={
           <>
             {at && (
