@@ -54,7 +54,11 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
   });
 
   it('overview lists the services with the right counts', async () => {
-    const data = await goto('/', /\/api\/v1\/services\?/);
+    // This window's services, not the same window an hour earlier (the "vs 1 h ago" column).
+    await page.goto('about:blank');
+    const wait = page.waitForResponse((r) => /\/api\/v1\/services\?/.test(r.url()) && Number(new URL(r.url()).searchParams.get('to')) > Date.now() / 1000 - 600, { timeout: T });
+    await page.goto(`${srv.url}/`, { waitUntil: 'domcontentloaded' });
+    const data = await (await wait).json();
     // Loupe's own API and UI traffic (this browser's) is hidden by default.
     const services = asArray(data, 'services').filter((s) => s.kind !== 'loupe');
     assert.ok(services.length > 0, 'the API returned no services: is there traffic?');
@@ -179,7 +183,7 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.ok(edges.length > 0, 'map API returned no edges');
     await goto('/map', /\/api\/v1\/map/);
     await page.locator('[data-testid=service-map] [data-edge]').first().waitFor();
-    const e = edges[0];
+    const e = edges.find((x) => x.caller_kind !== 'loupe' && x.callee_kind !== 'loupe'); // Loupe's own: hidden
     const sel = `[data-edge="${e.caller ?? e.source}->${e.callee ?? e.target}"]`;
     assert.ok((await page.locator(`[data-testid=service-map] ${sel}`).count()) >= 1, `edge ${sel}`);
     assert.match(await page.locator(`[data-testid=service-map] ${sel} text`).first().innerHTML(), /req\/(s|min)/);

@@ -29,8 +29,28 @@ export function apiUrl(path: string, params: Params = {}): string {
   return `${API_BASE}/${path}${s ? '?' + s : ''}`;
 }
 
+// GETs in flight, by URL: panels that ask the same thing at once (a row's
+// p95 and errors sparklines read one latency call) share one request.
+const inFlight = new Map<string, Promise<unknown>>();
+
 export async function apiGet<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
-  return apiRequest<T>('GET', path, params, undefined, signal);
+  const url = apiUrl(path, params);
+  let shared = inFlight.get(url);
+  if (!shared) {
+    shared = apiRequest<unknown>('GET', path, params).finally(() => inFlight.delete(url));
+    inFlight.set(url, shared);
+  }
+  if (!signal) return shared as Promise<T>;
+  // This caller may stop waiting; the request goes on for the others.
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new DOMException('aborted', 'AbortError'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    shared!.then(
+      (v) => resolve(v as T),
+      (e) => reject(e),
+    );
+  });
 }
 
 /** POST/DELETE for the few routes that change something (silences). */

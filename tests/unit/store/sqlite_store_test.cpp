@@ -295,6 +295,7 @@ TEST(SqliteStore, EachCallOnceAndFreeTextSearch) {
   client.pid = 7;
   Record server = http(kT0, 4 * kMs, "/x", 200, Role::Server);
   Record ext = http(kT0 + kSec, 50 * kMs, "/v1/charge", 200, Role::Client);
+  ext.local_addr = "10.0.0.2:42000";
   ext.remote_addr = "93.184.216.34:443";
   ext.host = "api.Stripe.com";
   ext.path = "/v1/charge?amount=100_%";

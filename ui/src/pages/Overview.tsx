@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { asArray, useApi } from '../api';
 import { Sparkline } from '../components/Chart';
 import { LossMarker, useLosses } from '../components/LossMarker';
@@ -27,14 +27,27 @@ export function rate(s: { rate_per_s?: number; active_rate_per_s?: number; reque
 function ServiceSpark({ name, what }: { name: string; what: 'p95' | 'errors' }) {
   const tr = useTimeRange();
   const step = stepFor(tr.spanS, 30, 60);
-  const { data } = useApi<unknown>('latency', { service: name, q: 0.95, step, from: tr.apiFrom, to: tr.apiTo });
+  // Fetched once the row is on screen: a busy host lists a hundred services,
+  // and the page should not wait for the sparklines nobody sees.
+  const el = useRef<HTMLDivElement>(null);
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    // The row, not the cell: a cell scrolled sideways out of a wide table is
+    // still a row on screen.
+    const node = el.current?.closest('tr') ?? el.current;
+    if (!node || seen) return;
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '200px' });
+    io.observe(node);
+    return () => io.disconnect();
+  }, [seen]);
+  const { data } = useApi<unknown>(seen ? 'latency' : null, { service: name, q: 0.95, step, from: tr.apiFrom, to: tr.apiTo });
   const pts = useMemo(() => asArray<LatencyPoint>(data, 'points', 'latency'), [data]);
   const xs = useMemo(() => pts.map((p) => p.t), [pts]);
   const ys = useMemo(
     () => pts.map((p) => (!p.count ? null : what === 'errors' ? (p.errors ?? 0) : isNum(p.value_ms) ? p.value_ms : null)),
     [pts, what],
   );
-  if (!data) return <div className="sparkline placeholder" />;
+  if (!data) return <div className="sparkline placeholder" ref={el} />;
   if (pts.length === 0) return <span className="muted small">no data</span>;
   const peak = what === 'errors' ? Math.max(0, ...ys.map((y) => y ?? 0)) : 0;
   return (
@@ -112,9 +125,16 @@ export function Overview() {
   }, [services, tr.spanS]);
 
   const columns: Column<ServiceStats>[] = [
-    { key: 'name', label: 'Service', render: (s) => <ServiceLink name={s.name} />, sort: (s) => s.name },
-    { key: 'kind', label: 'Kind', render: (s) => <KindBadge kind={s.kind} />, sort: (s) => s.kind },
-    { key: 'ports', label: 'Ports', render: (s) => <span className="muted">{Array.isArray(s.ports) ? s.ports.join(', ') : String(s.ports ?? '')}</span> },
+    {
+      key: 'name',
+      label: 'Service',
+      render: (s) => (
+        <span title={Array.isArray(s.ports) && s.ports.length ? `ports ${s.ports.join(', ')}` : undefined}>
+          <ServiceLink name={s.name} /> <KindBadge kind={s.kind} />
+        </span>
+      ),
+      sort: (s) => s.name,
+    },
     { key: 'requests', label: 'Requests', numeric: true, render: (s) => <span data-col="requests">{fmtCount(s.requests)}</span>, sort: (s) => s.requests },
     { key: 'rate', label: 'Rate', numeric: true, render: (s) => fmtRate(rate(s, tr.spanS)), sort: (s) => rate(s, tr.spanS) },
     {
@@ -127,11 +147,10 @@ export function Overview() {
       },
       sort: (s) => errorRate(s),
     },
-    { key: 'p50', label: 'p50', numeric: true, render: (s) => fmtMs(s.p50_ms), sort: (s) => s.p50_ms },
     { key: 'p95', label: 'p95', numeric: true, render: (s) => fmtMs(s.p95_ms), sort: (s) => s.p95_ms },
     { key: 'p99', label: 'p99', numeric: true, render: (s) => fmtMs(s.p99_ms), sort: (s) => s.p99_ms },
-    { key: 'trend', label: 'p95 trend', render: (s) => <ServiceSpark name={s.name} what="p95" />, width: '136px' },
-    { key: 'errtrend', label: 'Errors trend', title: 'errors per step over the window', render: (s) => <ServiceSpark name={s.name} what="errors" />, width: '110px' },
+    { key: 'trend', label: 'p95 trend', render: (s) => <ServiceSpark name={s.name} what="p95" />, width: '132px' },
+    { key: 'errtrend', label: 'Errors trend', title: 'errors per step over the window', render: (s) => <ServiceSpark name={s.name} what="errors" />, width: '108px' },
     {
       key: 'compare',
       label: 'vs 1 h ago',
