@@ -353,6 +353,11 @@ function logRange(q) {
   return { from: t - w, to: t + w };
 }
 
+// The pattern of a line, as the server's miner makes it: numbers and ids
+// masked; its id a hash of the pattern, stable across calls.
+const patternOf = (t) => t.split('\n')[0].replace(/\b[0-9a-f]{16,}\b/g, '<*>').replace(/\/\d+|\b\d+(\.\d+)?(ms)?\b/g, (m) => (m.startsWith('/') ? '/<*>' : '<*>'));
+const patternId = (p) => [...p].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7) % 1e6 + 1;
+
 function matchingLogs(q) {
   const { from, to } = logRange(q);
   const levels = (q.get('level') || '').split(',').filter(Boolean);
@@ -362,6 +367,7 @@ function matchingLogs(q) {
     if (e.time_ns < from * 1e9 || e.time_ns >= to * 1e9) return false;
     for (const k of ['namespace', 'workload', 'pod', 'container', 'node']) if (q.get(k) && e[k] !== q.get(k)) return false;
     if (levels.length && !levels.includes(e.level)) return false;
+    if (q.get('pattern') && String(patternId(patternOf(e.text))) !== q.get('pattern')) return false;
     const text = e.text.toLowerCase();
     return words.every((w) => (w.endsWith('*') ? text.includes(w.slice(0, -1)) : text.includes(w)));
   });
@@ -380,6 +386,35 @@ function api(route, q, opts) {
       }
       const entries = all.slice(0, limit);
       return { entries, next_cursor: all.length > limit ? entries[entries.length - 1].cursor : null };
+    }
+    case 'logs/patterns': {
+      // Lines grouped by their text with numbers and ids masked, as the server's miner does.
+      const { from, to } = logRange(q);
+      const step = Number(q.get('step') || 60);
+      const groups = new Map();
+      if (q.get('pattern')) throw new BadRequest('pattern filters /logs, not /patterns', 'pattern');
+      const before = new URLSearchParams(q);
+      before.delete('around');
+      before.delete('window');
+      before.set('from', String(2 * from - to));
+      before.set('to', String(from));
+      const previous = new Map();
+      for (const e of matchingLogs(before)) previous.set(patternOf(e.text), (previous.get(patternOf(e.text)) ?? 0) + 1);
+      for (const e of matchingLogs(q).reverse()) {
+        const text = patternOf(e.text);
+        if (!groups.has(text)) groups.set(text, { id: patternId(text), pattern: text, level: e.level, count: 0, previous_count: previous.get(text) ?? 0, first_seen_ns: e.time_ns, first_seen: e.time, example: e.text.split('\n')[0], buckets: new Map() });
+        const g = groups.get(text);
+        g.count++;
+        const t = Math.floor(e.time_ns / 1e9 / step) * step;
+        g.buckets.set(t, (g.buckets.get(t) ?? 0) + 1);
+      }
+      const limit = q.get('limit') ? Number(q.get('limit')) : 100;
+      const patterns = [...groups.values()].sort((a, b) => b.count - a.count).slice(0, limit).map(({ buckets, ...g }) => {
+        const points = [];
+        for (let t = Math.floor(from / step) * step; t < to; t += step) points.push({ t, count: buckets.get(t) ?? 0 });
+        return { ...g, points };
+      });
+      return { step_s: step, patterns };
     }
     case 'logs/histogram': {
       const { from, to } = logRange(q);

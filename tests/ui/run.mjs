@@ -512,6 +512,36 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     await page.getByText('No log line matches these filters').waitFor();
   });
 
+  it('the patterns tab counts the lines of each pattern, and a pattern opens its lines', async () => {
+    await goto('/logs', /\/api\/v1\/logs\?/);
+    const wait = apiResp(/\/api\/v1\/logs\/patterns\?/);
+    await page.click('button[data-tab=patterns]');
+    const res = await wait;
+    const pats = (await res.json()).patterns;
+    assert.ok(pats.length > 0, 'the API returned no patterns');
+    await page.locator('[data-testid=patterns-table] tbody tr').first().waitFor();
+    assert.equal(await page.locator('[data-testid=patterns-table] tbody tr').count(), pats.length);
+    for (const p of pats.slice(0, 10)) {
+      const row = page.locator(`[data-testid=patterns-table] tbody tr[data-key="${p.id}"]`);
+      assert.equal((await row.locator('[data-col=count]').innerText()).trim(), fmtCount(p.count), `count of ${p.pattern}`);
+    }
+    // Every line stored falls into one pattern: the counts add up to the histogram's lines.
+    const u = new URL(res.url()).searchParams;
+    if (!srv.mock && pats.length < 100) {
+      const hist = (await api(`logs/histogram?from=${u.get('from')}&to=${u.get('to')}`)).body;
+      const lines = hist.points.reduce((n, pt) => n + Object.values(pt.counts).reduce((a, b) => a + b, 0), 0);
+      assert.equal(pats.reduce((n, p) => n + p.count, 0), lines, 'pattern counts against the lines stored');
+    }
+    // A pattern's row opens the Lines tab with its lines only.
+    const p = [...pats].sort((a, b) => a.count - b.count).find((x) => x.count > 0);
+    const lines = apiResp(new RegExp(`/api/v1/logs\\?.*pattern=${p.id}`));
+    await page.locator(`[data-testid=patterns-table] tbody tr[data-key="${p.id}"]`).click();
+    const got = (await (await lines).json()).entries;
+    assert.equal(got.length, Math.min(p.count, 200), `the lines of pattern ${p.pattern}`);
+    await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [logRows, got.length]);
+    await page.locator('[data-testid=pattern-chip]').waitFor();
+  });
+
   it("a request's detail shows the log lines written while it ran, the one with its trace id first", async () => {
     let svc;
     if (logApp.port) {

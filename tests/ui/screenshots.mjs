@@ -58,6 +58,9 @@ try {
   await page.goto(`${srv.url}/logs`);
   await shot('logs', false);
 
+  await page.goto(`${srv.url}/logs?tab=patterns`);
+  await shot('log-patterns', false);
+
   // A workload: latency, its error log lines and resources on one time axis.
   await page.goto(`${srv.url}/workloads/${encodeURIComponent('shop/Deployment/checkout')}`);
   await shot('workload', false);

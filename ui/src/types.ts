@@ -334,3 +334,16 @@ export interface LogHistogram {
   step_s: number;
   points: { t: number; counts: Record<string, number> }[];
 }
+
+/** GET /api/v1/logs/patterns: a template lines are grouped into. */
+export interface LogPattern {
+  id?: number;
+  pattern: string;
+  level?: string;
+  count: number;
+  previous_count?: number;
+  first_seen?: string;
+  first_seen_ns?: number;
+  example?: string;
+  points?: { t: number; count: number }[];
+}

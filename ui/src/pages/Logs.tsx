@@ -6,6 +6,7 @@ import { ApiError, apiGet, asArray, ErrorsCtx, useApi } from '../api';
 import { DebouncedInput } from '../components/DebouncedInput';
 import { LEVELS, LEVEL_COLORS, LevelChart, levelTotals, LogList } from '../components/LogViews';
 import { bucketAxis } from '../components/MetricCharts';
+import { PatternsTab } from './LogPatterns';
 import { Card, Empty, Loading } from '../components/States';
 import { fmtCount } from '../format';
 import { navigate, useLocation, withQuery } from '../router';
@@ -16,7 +17,7 @@ const PAGE = 200;
 const TAIL_EVERY_MS = 2000;
 const TAIL_BATCH = 500;
 const TAIL_KEEP = 2000;
-const FILTER_KEYS = ['q', 'level', 'workload', 'pod', 'container'] as const;
+const FILTER_KEYS = ['q', 'level', 'workload', 'pod', 'container', 'pattern'] as const;
 
 /** Polls for entries newer than the newest shown while `on`; newest first. */
 function useTail(on: boolean, filters: Record<string, string>, newest: LogEntry | undefined) {
@@ -69,6 +70,7 @@ export function LogsPage() {
   const q = loc.query;
   const f = Object.fromEntries(FILTER_KEYS.map((k) => [k, q.get(k) || ''])) as Record<(typeof FILTER_KEYS)[number], string>;
   const follow = q.get('follow') === '1';
+  const tab = q.get('tab') === 'patterns' ? 'patterns' : 'lines';
   const set = (changes: Record<string, string | null>) => navigate(withQuery(loc.path, loc.query, changes), true);
   const levels = f.level ? f.level.split(',') : [];
   const toggleLevel = (l: string) => set({ level: (levels.includes(l) ? levels.filter((x) => x !== l) : [...levels, l]).join(',') || null });
@@ -83,7 +85,7 @@ export function LogsPage() {
   const totals = useMemo(() => levelTotals(hist.data), [hist.data]);
   const total = Object.values(totals).reduce((a, b) => a + b, 0);
 
-  const first = useApi<LogPage>('logs', { ...f, from: tr.apiFrom, to: tr.apiTo, limit: PAGE }, { allow404: true });
+  const first = useApi<LogPage>(tab === 'lines' ? 'logs' : null, { ...f, from: tr.apiFrom, to: tr.apiTo, limit: PAGE }, { allow404: true });
   // Older pages, fetched with the cursor; they start over with the first page.
   const [older, setOlder] = useState<{ entries: LogEntry[]; cursor: string | null | undefined }>({ entries: [], cursor: undefined });
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -106,7 +108,7 @@ export function LogsPage() {
   };
 
   const firstEntries = first.data?.entries ?? [];
-  const tail = useTail(follow, { ...f }, firstEntries[0]);
+  const tail = useTail(follow && tab === 'lines', { ...f }, firstEntries[0]);
   const entries = useMemo(() => {
     const seen = new Set<number>();
     return [...tail.live, ...firstEntries, ...older.entries].filter((e) => !seen.has(e.id) && !!seen.add(e.id));
@@ -165,6 +167,11 @@ export function LogsPage() {
             ))}
           </div>
         </div>
+        {f.pattern && (
+          <button className="chip" onClick={() => set({ pattern: null })} data-testid="pattern-chip" title="the lines of one pattern (from the Patterns tab)">
+            pattern #{f.pattern} ✕
+          </button>
+        )}
         <label className="follow">
           <span>
             <input type="checkbox" name="follow" checked={follow} onChange={(e) => set({ follow: e.target.checked ? '1' : null })} /> Follow live
@@ -195,6 +202,16 @@ export function LogsPage() {
         {hist.loading && !hist.data ? <Loading /> : total === 0 ? <Empty title="No log lines in this time range" /> : <LevelChart h={hist.data} xs={xs} onPick={(t) => set({ range: null, from: String(t), to: String(t + step) })} testId="log-histogram" />}
       </Card>
 
+      <div className="tabs" role="tablist">
+        {(['lines', 'patterns'] as const).map((t) => (
+          <button key={t} role="tab" aria-selected={tab === t} className={`tab ${tab === t ? 'active' : ''}`} data-tab={t} onClick={() => set({ tab: t === 'lines' ? null : t })}>
+            {t === 'lines' ? 'Lines' : 'Patterns'}
+          </button>
+        ))}
+      </div>
+      {tab === 'patterns' ? (
+        <PatternsTab params={{ ...f, pattern: '', from: tr.apiFrom, to: tr.apiTo, step: String(Math.max(60, Math.ceil(step / 60) * 60)) }} onShowLines={(p) => set({ tab: null, pattern: String(p.id) })} />
+      ) : (
       <Card
         title={
           first.data ? (
@@ -233,6 +250,7 @@ export function LogsPage() {
           </>
         )}
       </Card>
+      )}
     </>
   );
 }
