@@ -35,8 +35,7 @@ void ApiServer::alert_routes() {
         }));
 
   s.post("/api/v1/silences", json_handler([&engine](const http::Request& req, http::Response& res) {
-           auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-           if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
+           auto body = parse_json_capped(req.body, kMaxValuesSmallBody);
            try {
              send_json(res, json{{"silenceID", engine.add_silence(body)}});
            } catch (const std::invalid_argument& e) {

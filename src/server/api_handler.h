@@ -12,6 +12,7 @@
 #include "server/api_json.h"
 #include "server/api_params.h"
 #include "server/http/message.h"
+#include "server/json_lists.h"
 
 namespace loupe::server {
 
@@ -52,13 +53,16 @@ void keep_busiest(std::vector<T>& items, size_t limit) {
   items = std::move(kept);
 }
 
-// Runs a handler, mapping ParamError to 400 and anything else to 500, so
-// every failure reaches the client as JSON saying what went wrong.
+// Runs a handler, mapping BatchTooLarge to 413, ParamError to 400 and
+// anything else to 500, so every failure reaches the client as JSON saying
+// what went wrong.
 template <typename F>
 http::Handler json_handler(F f) {
   return [f](const http::Request& req, http::Response& res) {
     try {
       f(req, res);
+    } catch (const BatchTooLarge& e) {
+      send_json(res, error_json(e.what(), e.parameter()), 413);
     } catch (const ParamError& e) {
       send_json(res, error_json(e.what(), e.parameter()), 400);
     } catch (const std::exception& e) {

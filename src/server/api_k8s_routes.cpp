@@ -13,8 +13,7 @@ void ApiServer::k8s_routes() {
 
   s.post("/api/v1/k8s/ingest", json_handler([this](const http::Request& req, http::Response& res) {
            // The HTTP layer has checked the token and undone Content-Encoding.
-           auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-           if (body.is_discarded()) throw ParamError("body", "body is not valid JSON");
+           auto body = parse_json_capped(req.body, kMaxValuesClusterBody);
            json applied = cluster_->ingest(body, now_unix_ns());
            release_held_metrics(false);  // the model moved: their pods may be known now
            send_json(res, applied);

@@ -195,7 +195,7 @@ std::optional<DecodedBatch> ApiServer::decode_ingest(const http::Request& req,
   } catch (const BatchTooLarge& e) {
     ++rejected_.batches_too_large;
     json err = error_json(e.what(), e.parameter());
-    err["max_records"] = e.max_records;
+    err["max_records"] = e.max_items;
     send_json(refusal, err, 413);
   } catch (const ParamError& e) {
     ++rejected_.bad_batches;

@@ -11,24 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-// Parses the body, throwing BatchTooLarge as soon as the records array
-// holds one record too many (before the rest is materialised).
-json parse_bounded(std::string_view body, size_t max_records) {
-  bool in_records = false;
-  size_t records = 0;
-  auto count = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 1 && event == json::parse_event_t::key)
-      in_records = parsed.is_string() && parsed.get_ref<const std::string&>() == "records";
-    if (in_records && depth == 2 && event == json::parse_event_t::object_start &&
-        ++records > max_records)
-      throw BatchTooLarge(max_records);
-    return true;
-  };
-  auto j = json::parse(body, count, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw ParamError("body", "body is not valid JSON");
-  return j;
-}
-
 bool time_ok(const Record& r, const IngestLimits& limits, uint64_t now_ns) {
   uint64_t oldest = limits.retention_ns && now_ns > limits.retention_ns
                         ? now_ns - limits.retention_ns
@@ -38,14 +20,37 @@ bool time_ok(const Record& r, const IngestLimits& limits, uint64_t now_ns) {
          r.end_ns <= newest;
 }
 
+// Decodes one list element with `decode`, naming it when it does not fit.
+template <typename F>
+auto decode_item(F decode, const json& item, std::string_view list, size_t index) {
+  try {
+    return decode(item);
+  } catch (const json::exception& e) {
+    throw ParamError(std::string(list) + "[" + std::to_string(index) + "]",
+                     std::string("bad element: ") + e.what());
+  }
+}
+
 }  // namespace
 
 DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits,
                                 uint64_t now_ns) {
-  json j = parse_bounded(body, limits.max_records);
-  if (!j.is_object() || !j.contains("records") || !j["records"].is_array())
-    throw ParamError("records", "body must be an object with a \"records\" array");
   DecodedBatch out;
+  const JsonList records{"records", limits.max_records, [&](const json& item, size_t i) {
+                           Record r = decode_item(record_from_json, item, "records", i);
+                           // JSON text is valid UTF-8 (the parser rejects anything
+                           // else), so only the lengths and times need checking.
+                           if (oversize_field(r)) {
+                             ++out.rejected.oversize_field;
+                           } else if (!time_ok(r, limits, now_ns)) {
+                             ++out.rejected.bad_time;
+                           } else {
+                             out.records.push_back(std::move(r));
+                           }
+                         }};
+  json j = parse_json_lists(body, {&records, 1});
+  if (!j.contains("records"))
+    throw ParamError("records", "body must be an object with a \"records\" array");
   if (auto b = j.find("batch"); b != j.end()) {
     const json& agent = b->is_object() ? b->value("agent", json()) : json();
     const json& seq = b->is_object() ? b->value("seq", json()) : json();
@@ -56,80 +61,40 @@ DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limit
                                     " bytes, \"seq\": an unsigned integer}");
     out.key = store::BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
   }
-  const auto& arr = j["records"];
-  out.records.reserve(arr.size());
-  for (size_t i = 0; i < arr.size(); ++i) {
-    std::string where = "records[" + std::to_string(i) + "]";
-    if (!arr[i].is_object()) throw ParamError(where, "each record must be a JSON object");
-    Record r;
-    try {
-      r = record_from_json(arr[i]);
-    } catch (const json::exception& e) {
-      throw ParamError(where, std::string("bad record: ") + e.what());
-    }
-    // JSON text is valid UTF-8 (the parser rejects anything else), so only
-    // the lengths and times need checking.
-    if (oversize_field(r)) {
-      ++out.rejected.oversize_field;
-    } else if (!time_ok(r, limits, now_ns)) {
-      ++out.rejected.bad_time;
-    } else {
-      out.records.push_back(std::move(r));
-    }
-  }
   return out;
 }
-
-namespace {
-
-// Decodes body[key], an optional array of objects, with `decode` per element.
-template <typename T, typename F>
-std::vector<T> decode_array(const nlohmann::json& body, const char* key, F decode) {
-  std::vector<T> out;
-  auto it = body.find(key);
-  if (it == body.end()) return out;
-  if (!it->is_array()) throw ParamError(key, std::string("\"") + key + "\" must be an array");
-  out.reserve(it->size());
-  for (size_t i = 0; i < it->size(); ++i) {
-    std::string where = std::string(key) + "[" + std::to_string(i) + "]";
-    if (!(*it)[i].is_object()) throw ParamError(where, "each element must be a JSON object");
-    try {
-      out.push_back(decode((*it)[i]));
-    } catch (const nlohmann::json::exception& e) {
-      throw ParamError(where, std::string("bad element: ") + e.what());
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 MetricIngest decode_metric_ingest(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw ParamError("body", "body is not valid JSON");
-  if (!j.is_object()) throw ParamError("body", "body must be a JSON object");
-  return {decode_array<MetricSample>(j, "samples", metric_sample_from_json),
-          decode_array<OomKill>(j, "oom_kills", oom_kill_from_json)};
+  MetricIngest out;
+  const JsonList lists[] = {
+      {"samples", kMaxMetricItems,
+       [&](const json& item, size_t i) {
+         out.samples.push_back(decode_item(metric_sample_from_json, item, "samples", i));
+       }},
+      {"oom_kills", kMaxMetricItems,
+       [&](const json& item, size_t i) {
+         out.oom_kills.push_back(decode_item(oom_kill_from_json, item, "oom_kills", i));
+       }},
+  };
+  parse_json_lists(body, lists);
+  return out;
 }
 
 std::vector<logs::Entry> decode_log_ingest(std::string_view body, size_t max_entries) {
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw ParamError("body", "body is not valid JSON");
-  if (!j.is_object()) throw ParamError("body", "body must be a JSON object");
-  if (auto it = j.find("entries"); it != j.end() && it->is_array() && it->size() > max_entries) {
-    throw BatchTooLarge(max_entries);
-  }
-  auto entries = decode_array<logs::Entry>(j, "entries", logs::entry_from_json);
+  std::vector<logs::Entry> entries;
   constexpr size_t kMaxName = 1024;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    logs::Entry& e = entries[i];
-    if (e.source.empty())
-      throw ParamError("entries[" + std::to_string(i) + "]", "an entry needs a source");
-    utf8::make_valid(e.text, logs::kMaxEntryBytes);
-    for (std::string* f : {&e.source, &e.file, &e.node, &e.namespace_, &e.pod, &e.container,
-                           &e.workload, &e.pod_uid})
-      utf8::make_valid(*f, kMaxName);
-  }
+  const JsonList list{"entries", max_entries, [&](const json& item, size_t i) {
+                        logs::Entry e = decode_item(logs::entry_from_json, item, "entries", i);
+                        if (e.source.empty())
+                          throw ParamError("entries[" + std::to_string(i) + "]",
+                                           "an entry needs a source");
+                        utf8::make_valid(e.text, logs::kMaxEntryBytes);
+                        for (std::string* f : {&e.source, &e.file, &e.node, &e.namespace_, &e.pod,
+                                               &e.container, &e.workload, &e.pod_uid})
+                          utf8::make_valid(*f, kMaxName);
+                        entries.push_back(std::move(e));
+                      }};
+  parse_json_lists(body, {&list, 1});
   return entries;
 }
 

@@ -1,8 +1,9 @@
 // Decoding and checking POST /api/v1/ingest bodies: {"records": [record_to_json, ...]}.
 //
 // Agents are not trusted: a batch holds at most IngestLimits::max_records
-// records (counted while parsing, so a small compressed body cannot become
-// millions of records in memory), and a record is dropped, counted by
+// records, decoded one at a time while the body is parsed
+// (server/json_lists.h: a small compressed body can become neither
+// millions of records nor a huge JSON document), and a record is dropped, counted by
 // reason, when a text field exceeds the record limits (core/record_limits.h,
 // the parsers' own) or its time lies outside [now - retention, now + 1 h]
 // (a record dated 2200 would never expire).
@@ -18,6 +19,7 @@
 #include "core/record.h"
 #include "logs/log_entry.h"
 #include "server/api_params.h"
+#include "server/json_lists.h"
 #include "store/store.h"
 
 namespace loupe::server {
@@ -45,23 +47,15 @@ struct DecodedBatch {
 
 constexpr size_t kMaxAgentIdBytes = 128;
 
-// A batch with more records than IngestLimits::max_records (HTTP 413).
-class BatchTooLarge : public ParamError {
- public:
-  explicit BatchTooLarge(size_t max)
-      : ParamError("records", "batch has more than " + std::to_string(max) +
-                                  " records; send at most " + std::to_string(max) + " per request"),
-        max_records(max) {}
-  size_t max_records;
-};
-
 // Throws ParamError naming the offending part ("body", "records",
 // "records[3]") when the body is not the documented shape, BatchTooLarge
 // when it holds too many records.
 DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits, uint64_t now_ns);
 
 // POST /api/v1/metrics/ingest: {"samples": [MetricSample...], "oom_kills": [OomKill...]}
-// (either may be absent). Throws ParamError like decode_ingest_body.
+// (either may be absent), at most kMaxMetricItems of each (agents send
+// 20,000 samples per request). Throws ParamError like decode_ingest_body.
+constexpr size_t kMaxMetricItems = 50'000;
 struct MetricIngest {
   std::vector<MetricSample> samples;
   std::vector<OomKill> oom_kills;

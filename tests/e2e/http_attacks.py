@@ -96,6 +96,26 @@ def gzipbomb(port, path, token=None):
     return f"{status_of(s)} {len(body)}"
 
 
+# JSON that is small gzip'ed but would be ~20x its 16 MiB as parsed nodes.
+JSON_BOMBS = {
+    "outside": (b'{"records": [], "x": [', b"[],", b"[]]}"),
+    "inrecord": (b'{"records": [{"path": [', b"[],", b"[]]}]}"),
+    "entries": (b'{"entries": [', b"{},", b"{}]}"),
+    "samples": (b'{"samples": [', b"{},", b"{}]}"),
+}
+
+
+def jsonbomb(port, path, shape, token=None):
+    """Status of a 16 MiB JSON body (16 KB gzip'ed) of the given shape."""
+    start, item, end = JSON_BOMBS[shape]
+    n = ((16 << 20) - len(start) - len(end) - 64) // len(item)
+    body = zlib.compress(start + item * n + end, 6, wbits=31)
+    s = connect(port)
+    if send_all(s, head(path, token, f"Content-Encoding: gzip\r\nContent-Length: {len(body)}\r\n")):
+        send_all(s, body)
+    return status_of(s)
+
+
 def biglength(port, path, token=None):
     """Status, and whether the body is a JSON error."""
     s = connect(port)
@@ -166,5 +186,5 @@ def perclient(port, n):
 
 if __name__ == "__main__":
     cmd, port, *rest = sys.argv[1:]
-    print({"chunked": chunked, "gzipbomb": gzipbomb, "biglength": biglength, "flood": flood,
-           "perclient": perclient}[cmd](int(port), *rest))
+    print({"chunked": chunked, "gzipbomb": gzipbomb, "jsonbomb": jsonbomb, "biglength": biglength,
+           "flood": flood, "perclient": perclient}[cmd](int(port), *rest))

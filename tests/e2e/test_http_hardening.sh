@@ -50,6 +50,13 @@ assert_eq "gzip bomb (512 MiB inflated), no token" 401 "$status"
 assert_eq "gzip bomb, with the token" "413" "$($ATTACK gzipbomb "$PORT" /api/v1/ingest "$TOKEN" | cut -d' ' -f1)"
 assert_eq "gzip bomb to the Kubernetes ingest, with the token" "413" \
   "$($ATTACK gzipbomb "$PORT" /api/v1/k8s/ingest "$TOKEN" | cut -d' ' -f1)"
+for bomb in "outside /api/v1/ingest 400" "inrecord /api/v1/ingest 400" \
+  "entries /api/v1/logs/ingest 400" "samples /api/v1/metrics/ingest 413" \
+  "outside /api/v1/agents/stats 400"; do
+  read -r shape path want <<< "$bomb"
+  assert_eq "16 MiB of JSON nodes ($shape, 16 KB gzip'ed) to $path, with the token" "$want" \
+    "$($ATTACK jsonbomb "$PORT" "$path" "$shape" "$TOKEN")"
+done
 assert_eq "Content-Length: 10 GB, with the token: status, JSON error" "413 true" \
   "$($ATTACK biglength "$PORT" /api/v1/ingest "$TOKEN")"
 assert_le "peak RSS growth over all body attacks (MiB)" 70 "$(peak_growth_mib)"

@@ -291,7 +291,8 @@ TEST_F(ApiServerTest, IngestRejectsMalformedBodies) {
     return json::parse(res->body)["parameter"].get<std::string>();
   };
   EXPECT_EQ(post("not json"), "body");
-  EXPECT_EQ(post("[1,2]"), "records");
+  EXPECT_EQ(post("[1,2]"), "body");
+  EXPECT_EQ(post(R"({"batch":{"agent":"a","seq":1}})"), "records");
   EXPECT_EQ(post(R"({"records":[{"start_ns":1},{"start_ns":"x"}]})"), "records[1]");
 }
 
