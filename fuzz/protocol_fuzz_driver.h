@@ -68,10 +68,8 @@ void run_stream(std::unique_ptr<ProtocolParser> parser, Protocol protocol, const
 
 template <typename Check>
 void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check check) {
-  const ProtocolModule* module = nullptr;
-  for (const auto& m : protocol_modules())
-    if (m.protocol == protocol) module = &m;
-  if (!module) std::abort();
+  const ProtocolModule* module = find_protocol_module(protocol);
+  if (!module || !module->detect) std::abort();
   std::string_view raw(reinterpret_cast<const char*>(data), size);
   for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
     StreamDetector detector(role, module->default_ports[0], 40000, false);

@@ -11,6 +11,7 @@
 #include "cli/record_text.h"
 #include "cli/signals.h"
 #include "core/record_json.h"
+#include "protocols/registry.h"
 
 namespace loupe::cli {
 namespace {
@@ -99,9 +100,11 @@ void register_trace(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("--comm", flags->comms, "Only processes with this name")->delimiter(',');
-  cmd->add_option("--protocol", flags->protocols,
-                  "Only these protocols (http1, http2, grpc, postgres, mysql, redis, dns)")
-      ->delimiter(',');
+  std::vector<std::string> protocols;  // the registry's, listed by the check in --help
+  for (const auto& m : protocol_modules()) protocols.emplace_back(to_string(m.protocol));
+  cmd->add_option("--protocol", flags->protocols, "Only these protocols")
+      ->delimiter(',')
+      ->check(CLI::IsMember(protocols));
   cmd->add_option("--duration", flags->duration_s, "Stop after this many seconds (0: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
   add_capture_flags(*cmd, flags->capture);

@@ -41,13 +41,9 @@ struct Record {
   std::string local_addr;   // "ip:port", IPv6 as "[addr]:port"
   std::string remote_addr;  // "ip:port"
 
-  // --- protocol fields, with one meaning per protocol ---
-  //               HTTP          SQL (pg/mysql)          Redis          DNS          gRPC
-  // method        GET           SELECT/INSERT/...       GET/SET/...    A/AAAA/...   Method
-  // path          /users/42?x   statement (masked)      key            query name   /pkg.Svc/Method
-  // route         /users/{id}   normalized statement    command        query name   /pkg.Svc/Method
-  // status        200           0                       0              rcode        grpc-status
-  // detail        -             "SELECT 3" / rows       -              answers      message counts
+  // --- protocol fields, with one meaning per protocol: what each holds is
+  // declared with the protocol (`fields` in protocols/registry.cpp, served
+  // at /api/v1/protocols) ---
   std::string method;
   std::string path;
   std::string route;

@@ -24,7 +24,7 @@ DetectResult detect_protocol(std::string_view first_bytes, Direction dir, Role r
   bool undecided = false;  // a module asked earlier still needs bytes
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& m : protocol_modules()) {
-      if (has_port(m, local_port, remote_port) != (pass == 0)) continue;
+      if (!m.detect || has_port(m, local_port, remote_port) != (pass == 0)) continue;
       switch (m.detect(first_bytes, dir, role)) {
         case Detection::Match:
           if (!undecided) return {Detection::Match, m.protocol, Protocol::Unknown};

@@ -1,7 +1,5 @@
 #include "protocols/registry.h"
 
-#include <array>
-
 #include "protocols/dns/dns.h"
 #include "protocols/finishing_parser.h"
 #include "protocols/http1/http1.h"
@@ -21,29 +19,119 @@ std::unique_ptr<ProtocolParser> mysql_verbatim(Role role) {
   return mysql::make_parser(role, {.keep_literals = true});
 }
 
+constexpr RecordFieldMeanings kSqlFields{
+    .method = "first SQL keyword (SELECT, INSERT...)",
+    .path = "statement, literals masked",
+    .route = "normalized statement",
+    .host = "database",
+    .error_code = "error code",
+    .detail = "completion (rows, affected, command tag)",
+};
+
 // Order matters only among protocols whose first bytes could look alike;
-// detection asks modules with a matching default port first.
+// detection asks modules with a matching default port first. The field
+// meanings summarise each docs page's "Records" table.
 const ProtocolModule kModules[] = {
-    {Protocol::Http1, http1::kDefaultPorts, http1::detect, http1::make_parser},
-    {Protocol::Http2, http2::kDefaultPorts, http2::detect, http2::make_parser},
-    {Protocol::Postgres, postgres::kDefaultPorts, postgres::detect, postgres::make_parser,
-     postgres_verbatim},
-    {Protocol::Mysql, mysql::kDefaultPorts, mysql::detect, mysql::make_parser, mysql_verbatim},
-    {Protocol::Redis, redis::kDefaultPorts, redis::detect, redis::make_parser},
-    {Protocol::Dns, dns::kDefaultPorts, dns::detect, dns::make_parser},
+    {.protocol = Protocol::Http1,
+     .display_name = "HTTP/1.x",
+     .docs_page = "http1.md",
+     .default_ports = http1::kDefaultPorts,
+     .fields = {.method = "request method",
+                .path = "request target",
+                .route = "path templated (/users/{id})",
+                .host = "Host header",
+                .status = "response status code"},
+     .detect = http1::detect,
+     .make_parser = http1::make_parser},
+    {.protocol = Protocol::Http2,
+     .display_name = "HTTP/2",
+     .docs_page = "http2.md",
+     .default_ports = http2::kDefaultPorts,
+     .fields = {.method = ":method",
+                .path = ":path",
+                .route = "path templated (/users/{id})",
+                .host = ":authority",
+                .status = ":status",
+                .error_code = "RST_STREAM code",
+                .detail = "partial when some of the stream was not seen"},
+     .detect = http2::detect,
+     .make_parser = http2::make_parser},
+    {.protocol = Protocol::Grpc,
+     .display_name = "gRPC",
+     .docs_page = "http2.md",
+     .default_ports = http2::kDefaultPorts,
+     .fields = {.method = "RPC method",
+                .path = "/package.Service/Method",
+                .route = "/package.Service/Method",
+                .host = ":authority",
+                .status = "grpc-status",
+                .error_code = "status name (NOT_FOUND...)",
+                .detail = "message counts each way"},
+     .carried_by = Protocol::Http2},
+    {.protocol = Protocol::Postgres,
+     .display_name = "PostgreSQL",
+     .docs_page = "postgres.md",
+     .default_ports = postgres::kDefaultPorts,
+     .fields = kSqlFields,
+     .detect = postgres::detect,
+     .make_parser = postgres::make_parser,
+     .make_verbatim_parser = postgres_verbatim},
+    {.protocol = Protocol::Mysql,
+     .display_name = "MySQL / MariaDB",
+     .docs_page = "mysql.md",
+     .default_ports = mysql::kDefaultPorts,
+     .fields = kSqlFields,
+     .detect = mysql::detect,
+     .make_parser = mysql::make_parser,
+     .make_verbatim_parser = mysql_verbatim},
+    {.protocol = Protocol::Redis,
+     .display_name = "Redis",
+     .docs_page = "redis.md",
+     .default_ports = redis::kDefaultPorts,
+     .fields = {.method = "command (GET, CLIENT SETNAME...)",
+                .path = "key",
+                .route = "command",
+                .error_code = "first word of the error (ERR, WRONGTYPE...)"},
+     .detect = redis::detect,
+     .make_parser = redis::make_parser},
+    {.protocol = Protocol::Dns,
+     .display_name = "DNS",
+     .docs_page = "dns.md",
+     .default_ports = dns::kDefaultPorts,
+     .fields = {.method = "query type (A, AAAA...)",
+                .path = "query name",
+                .route = "query name",
+                .status = "rcode",
+                .error_code = "rcode name (NXDOMAIN...)",
+                .detail = "answers"},
+     .detect = dns::detect,
+     .make_parser = dns::make_parser},
 };
 
 }  // namespace
 
 std::span<const ProtocolModule> protocol_modules() { return kModules; }
 
-std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role, Redaction redaction) {
-  for (const auto& m : kModules) {
-    if (m.protocol != protocol) continue;
-    bool verbatim = redaction == Redaction::Off && m.make_verbatim_parser;
-    return finish_records(verbatim ? m.make_verbatim_parser(role) : m.make_parser(role), redaction);
-  }
+const ProtocolModule* find_protocol_module(Protocol protocol) {
+  for (const auto& m : kModules)
+    if (m.protocol == protocol) return &m;
   return nullptr;
+}
+
+std::string protocol_names() {
+  std::string out;
+  for (size_t i = 0; i < std::size(kModules); ++i) {
+    if (i > 0) out += i + 1 == std::size(kModules) ? " or " : ", ";
+    out += to_string(kModules[i].protocol);
+  }
+  return out;
+}
+
+std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role, Redaction redaction) {
+  const ProtocolModule* m = find_protocol_module(protocol);
+  if (!m || !m->make_parser) return nullptr;
+  bool verbatim = redaction == Redaction::Off && m->make_verbatim_parser;
+  return finish_records(verbatim ? m->make_verbatim_parser(role) : m->make_parser(role), redaction);
 }
 
 }  // namespace loupe

@@ -1,11 +1,18 @@
-// The table of protocols Loupe parses. Adding a protocol = writing
-// src/protocols/<name>/ (a detect function and a parser) and adding one
-// entry to kModules in registry.cpp.
+// The one declaration of the protocols Loupe reports. Everything that lists
+// protocols derives from kModules in registry.cpp: detection and parser
+// creation, `loupe trace --help` and `loupe protocols`, the API's accepted
+// `protocol` values and /api/v1/protocols (which the UI's protocol list
+// reads), and the index docs/protocols/README.md (checked by a unit test).
+// The wire name of each protocol ("http1") is core's to_string(Protocol),
+// since records are serialised below this layer.
+//
+// Adding a protocol: docs/architecture.md, "How to add a protocol".
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "protocols/detect.h"
@@ -13,17 +20,36 @@
 
 namespace loupe {
 
+// What a record's generic fields hold for one protocol (core/record.h);
+// empty when the protocol leaves the field empty.
+struct RecordFieldMeanings {
+  std::string_view method, path, route, host, status, error_code, detail;
+};
+
 struct ProtocolModule {
   Protocol protocol;
+  std::string_view display_name;  // for people: "HTTP/1.x", "PostgreSQL"
+  std::string_view docs_page;     // file under docs/protocols/
   // Well-known ports, used only to order detection attempts.
   std::span<const uint16_t> default_ports;
-  Detection (*detect)(std::string_view first_bytes, Direction dir, Role role);
-  std::unique_ptr<ProtocolParser> (*make_parser)(Role role);
+  RecordFieldMeanings fields;
+  // The protocol whose parser emits these records when they have no
+  // detection and parser of their own (gRPC: HTTP/2); Unknown otherwise.
+  Protocol carried_by = Protocol::Unknown;
+  Detection (*detect)(std::string_view first_bytes, Direction dir, Role role) = nullptr;
+  std::unique_ptr<ProtocolParser> (*make_parser)(Role role) = nullptr;
   // A parser keeping the values make_parser masks itself (SQL literals),
   // for `--redact off`; nullptr when make_parser masks nothing.
   std::unique_ptr<ProtocolParser> (*make_verbatim_parser)(Role role) = nullptr;
 };
 
+// Every protocol a record can carry, in the order detection tries them.
 std::span<const ProtocolModule> protocol_modules();
+
+// The module of `protocol`, or nullptr (Protocol::Unknown).
+const ProtocolModule* find_protocol_module(Protocol protocol);
+
+// The wire names joined for messages: "http1, http2, ... or dns".
+std::string protocol_names();
 
 }  // namespace loupe

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/time_format.h"
+#include "protocols/registry.h"
 
 namespace loupe::server {
 
@@ -136,9 +137,7 @@ std::optional<Protocol> get_protocol(const Params& p) {
   if (!v) return std::nullopt;
   Protocol proto = protocol_from_string(*v);
   if (proto == Protocol::Unknown)
-    throw ParamError("protocol", "'" + *v +
-                                     "' is not a protocol: use http1, http2, postgres, mysql, "
-                                     "redis, dns or grpc");
+    throw ParamError("protocol", "'" + *v + "' is not a protocol: use " + protocol_names());
   return proto;
 }
 

@@ -180,6 +180,7 @@ void ApiServer::routes() {
   log_routes();
   alert_routes();
   prometheus_routes();
+  protocol_routes();
 
   s.set_fallback(fallback());
 }

@@ -373,8 +373,20 @@ function matchingLogs(q) {
   });
 }
 
+// A stand-in for the server's table (src/protocols/registry.cpp), shaped
+// like GET /api/v1/protocols: the protocols this mock's traffic uses.
+const MOCK_PROTOCOLS = [
+  ['http1', 'HTTP/1.x', [80, 8080, 8000, 3000]],
+  ['postgres', 'PostgreSQL', [5432]],
+  ['mysql', 'MySQL / MariaDB', [3306]],
+  ['redis', 'Redis', [6379]],
+  ['dns', 'DNS', [53]],
+].map(([name, display_name, default_ports]) => ({ name, display_name, default_ports, carried_by: null, fields: { method: 'method' }, docs: `docs/protocols/${name}.md` }));
+
 function api(route, q, opts) {
   switch (route) {
+    case 'protocols':
+      return MOCK_PROTOCOLS;
     case 'logs': {
       let all = matchingLogs(q);
       const limit = q.get('limit') ? Number(q.get('limit')) : 100;
@@ -470,7 +482,7 @@ function api(route, q, opts) {
       if (q.get('route')) recs = recs.filter((r) => r.route === q.get('route'));
       if (q.get('protocol')) {
         const p = q.get('protocol');
-        if (!['http1', 'postgres', 'mysql', 'redis', 'dns'].includes(p)) throw new BadRequest(`unknown protocol "${p}"`, 'protocol');
+        if (!MOCK_PROTOCOLS.some((m) => m.name === p)) throw new BadRequest(`unknown protocol "${p}"`, 'protocol');
         recs = recs.filter((r) => r.protocol === p);
       }
       if (q.get('status')) {

@@ -159,6 +159,15 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(new URL(page.url()).searchParams.get('route'), route, 'filter is kept in the URL');
   });
 
+  it('the protocol filter offers the protocols the server declares', async () => {
+    const declared = (await api('protocols')).body;
+    assert.ok(Array.isArray(declared) && declared.length > 0, 'no /api/v1/protocols');
+    await goto('/requests', /\/api\/v1\/requests\?/);
+    const options = page.locator('select[name=protocol] option:not([value=""])');
+    await page.waitForFunction((n) => document.querySelectorAll('select[name=protocol] option').length === n + 1, declared.length);
+    assert.deepEqual(await options.evaluateAll((os) => os.map((o) => [o.value, o.textContent])), declared.map((p) => [p.name, p.display_name]));
+  });
+
   it("a request's detail shows its path and status", async () => {
     const recs = asArray(await goto('/requests?protocol=http1', /\/api\/v1\/requests\?/), 'requests');
     assert.ok(recs.length > 0, 'no HTTP requests recorded');

@@ -347,3 +347,13 @@ export interface LogPattern {
   example?: string;
   points?: { t: number; count: number }[];
 }
+
+/** GET /api/v1/protocols: one entry of the server's protocol table. */
+export interface ProtocolInfo {
+  name: string;
+  display_name: string;
+  default_ports: number[];
+  carried_by: string | null;
+  fields: Partial<Record<'method' | 'path' | 'route' | 'host' | 'status' | 'error_code' | 'detail', string>>;
+  docs: string;
+}

@@ -12,6 +12,7 @@
 #include "../store/temp_dir.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
+#include "protocols/registry.h"
 
 namespace loupe::server {
 namespace {
@@ -201,6 +202,29 @@ TEST_F(ApiServerTest, BadParametersAre400WithTheParameterNamed) {
   expect_bad("/api/v1/requests?status=abc", "status");
   expect_bad("/api/v1/requests?protocol=smtp", "protocol");
   expect_bad("/api/v1/requests?min_duration_ms=-5", "min_duration_ms");
+}
+
+TEST_F(ApiServerTest, ProtocolsListsTheRegistryAndTheRequestFilterAcceptsEach) {
+  seed();  // HTTP/1 records only
+  json list = get_json("/api/v1/protocols");
+  ASSERT_EQ(list.size(), protocol_modules().size());
+  json refused = get_json("/api/v1/requests?protocol=smtp", 400);
+  for (const json& p : list) {
+    const std::string name = p["name"];
+    EXPECT_EQ(get_json("/api/v1/requests?protocol=" + name).empty(), name != "http1") << name;
+    EXPECT_NE(refused["error"].get<std::string>().find(name), std::string::npos) << name;
+    EXPECT_FALSE(p["display_name"].get<std::string>().empty()) << name;
+    EXPECT_FALSE(p["fields"]["method"].get<std::string>().empty()) << name;
+  }
+  EXPECT_EQ(list[0]["name"], "http1");
+  EXPECT_EQ(list[0]["display_name"], "HTTP/1.x");
+  EXPECT_EQ(list[0]["default_ports"][0], 80);
+  EXPECT_TRUE(list[0]["carried_by"].is_null());
+  auto grpc =
+      std::find_if(list.begin(), list.end(), [](const json& p) { return p["name"] == "grpc"; });
+  ASSERT_NE(grpc, list.end());
+  EXPECT_EQ((*grpc)["carried_by"], "http2");
+  EXPECT_EQ((*grpc)["docs"], "docs/protocols/http2.md");
 }
 
 TEST_F(ApiServerTest, TimesAcceptUnixAndRfc3339) {

@@ -7,9 +7,8 @@ import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { fmtCount, isNum } from '../format';
 import { navigate, useLocation, withQuery } from '../router';
 import { useTimeRange } from '../timerange';
-import type { EndpointStats, RequestRecord, ServiceStats } from '../types';
+import type { EndpointStats, ProtocolInfo, RequestRecord, ServiceStats } from '../types';
 
-const PROTOCOLS = ['http1', 'http2', 'grpc', 'postgres', 'mysql', 'redis', 'dns'];
 const LIMITS = [100, 200, 500, 1000];
 
 /** /requests/<id>: the explorer with that request's detail open (a link to one request). */
@@ -39,6 +38,9 @@ export function RequestsPage({ openId }: { openId?: string; params?: RouteParams
   const svcNames = useMemo(() => asArray<ServiceStats>(services.data, 'services').map((s) => s.name).sort(), [services.data]);
   const endpoints = useApi<unknown>(f.service ? 'endpoints' : null, { service: f.service, from: tr.apiFrom, to: tr.apiTo });
   const routes = useMemo(() => [...new Set(asArray<EndpointStats>(endpoints.data, 'endpoints').map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
+
+  // The server's protocol table (src/protocols/registry.cpp), not a copy.
+  const protocols = useApi<ProtocolInfo[]>('protocols').data ?? [];
 
   const apiFilters = { ...f, counted: bothSides ? undefined : 'true', from: tr.apiFrom, to: tr.apiTo };
   const { data, loading, error } = useApi<unknown>('requests', apiFilters);
@@ -98,8 +100,10 @@ export function RequestsPage({ openId }: { openId?: string; params?: RouteParams
           Protocol
           <select name="protocol" value={f.protocol} onChange={(e) => set({ protocol: e.target.value })}>
             <option value="">Any</option>
-            {PROTOCOLS.map((p) => (
-              <option key={p}>{p}</option>
+            {protocols.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.display_name}
+              </option>
             ))}
           </select>
         </label>
