@@ -20,9 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto batch = server::decode_ingest_body(
         std::string_view(reinterpret_cast<const char*>(data), size), limits, kNow);
     if (batch.records.size() + batch.rejected.total() > limits.max_records) std::abort();
-    if (batch.key && (batch.key->agent.empty() ||
-                      batch.key->agent.size() > server::kMaxAgentIdBytes ||
-                      !utf8::is_valid(batch.key->agent)))
+    if (batch.key &&
+        (batch.key->agent.empty() || batch.key->agent.size() > server::kMaxAgentIdBytes ||
+         !utf8::is_valid(batch.key->agent)))
       std::abort();
     for (const Record& r : batch.records) {
       if (oversize_field(r)) std::abort();
