@@ -156,7 +156,8 @@ struct Server::Glue {
           ex.parked->answer.reset();
         }
         if (!answer) return MHD_YES;
-        self.forget(ex.parked);
+        // Still parked until on_completed: stop() waits for the answer to
+        // be sent, not just queued, before it closes the connections.
         return result(self.send(c, ex.req, std::move(*answer)));
       }
       if (*upload_size) {
@@ -328,8 +329,7 @@ bool Server::start_async(MHD_Connection* c, Exchange& ex, const AsyncHandler& ha
   Response answer = std::move(*parked->answer);
   parked->answer.reset();
   lock.unlock();
-  forget(parked);
-  return send(c, ex.req, std::move(answer));
+  return send(c, ex.req, std::move(answer));  // on_completed forgets it
 }
 
 void Server::forget(const std::shared_ptr<Parked>& parked) {

@@ -382,12 +382,15 @@ TEST_F(HttpServerTest, WaitingRequestsHoldNoThread) {
   server_->stop();
   for (auto& c : clients) c.join();
   int done = 0, stopped = 0;
+  std::string others;
   for (int i = 0; i < kWaiting; ++i) {
-    done += answers[i] == "200 done " + std::to_string(i);
-    stopped += answers[i].starts_with("503");
+    bool d = answers[i] == "200 done " + std::to_string(i), s = answers[i].starts_with("503");
+    done += d;
+    stopped += s;
+    if (!d && !s) others += " [" + std::to_string(i) + ": '" + answers[i] + "']";
   }
-  EXPECT_EQ(done, kWaiting / 2);
-  EXPECT_EQ(stopped, kWaiting / 2);
+  EXPECT_EQ(done, kWaiting / 2) << others;
+  EXPECT_EQ(stopped, kWaiting / 2) << others;
   // A reply after the stop is dropped.
   std::lock_guard lock(mu);
   waiting.front().second(Response{});
