@@ -58,41 +58,25 @@ if ! command -v mmdebstrap >/dev/null; then
   finish
   exit 0
 fi
-# A fresh Debian 12 with apt (variant apt: the Essential packages and apt,
-# with package lists), made once by mmdebstrap and cached beside the image's
-# root file system: making it takes minutes, unpacking it seconds.
-cache=${LOUPE_IMAGE_CACHE:-${HOME:-/root}/.cache/loupe/image}
-base=$cache/debian-bookworm-apt.tar
-if [[ ! -s $base ]]; then
-  log "making the fresh Debian root file system (once; cached in $base)"
-  mkdir -p "$cache"
-  part=$cache/debian-bookworm-apt.$$.tar  # .tar: mmdebstrap writes the format the name ends with
-  mmdebstrap --quiet --variant=apt --dpkgopt=force-unsafe-io --skip=cleanup/apt/lists bookworm "$part" \
-    "deb http://deb.debian.org/debian bookworm main" "deb http://deb.debian.org/debian bookworm-updates main" \
-    "deb http://deb.debian.org/debian-security bookworm-security main" >"$WORK/mmdebstrap.log" 2>&1 \
-    || { rm -f "$part"; cat "$WORK/mmdebstrap.log"; fail "mmdebstrap"; finish; }
-  mv "$part" "$base"
-fi
+# A fresh Debian 12 (variant apt: the Essential packages and apt) made by
+# mmdebstrap, which installs the package the way `apt install ./loupe_*.deb`
+# does: apt resolves its Depends from the mirror. One step, no cached root
+# and no apt-get inside a chroot.
 fresh=$WORK/fresh
-mkdir "$fresh" && tar -xf "$base" -C "$fresh"
-cp "$deb" "$fresh/tmp/" && cp /etc/resolv.conf "$fresh/etc/resolv.conf"
+log "mmdebstrap a fresh Debian with apt install ./$(basename "$deb")"
+started=$(date +%s)
+mmdebstrap --variant=apt --dpkgopt=force-unsafe-io --include="$deb" \
+  --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount bookworm "$fresh" \
+  "deb http://deb.debian.org/debian bookworm main" "deb http://deb.debian.org/debian bookworm-updates main" \
+  "deb http://deb.debian.org/debian-security bookworm-security main" >"$WORK/mmdebstrap.log" 2>&1 \
+  || { tail -30 "$WORK/mmdebstrap.log"; fail "mmdebstrap with the package (is the Debian mirror reachable?)"; finish; }
+log "installed in $(($(date +%s) - started)) s"
 # in_fresh CMD...: CMD chrooted into it, with /proc, /sys and /dev of this
 # host mounted in a private mount namespace (nothing is left mounted).
 in_fresh() {
   unshare -m --propagation private sh -c 'r=$1; shift; mount -t proc proc "$r/proc" &&
     mount --rbind /sys "$r/sys" && mount --rbind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$fresh" "$@"
 }
-install_deb() {
-  in_fresh env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")"
-}
-log "apt install ./$(basename "$deb") into a fresh Debian"
-started=$(date +%s)
-if ! install_deb >"$WORK/apt.log" 2>&1; then
-  # Package lists older than the mirror name files it no longer has.
-  in_fresh apt-get update -q >>"$WORK/apt.log" 2>&1 && install_deb >>"$WORK/apt.log" 2>&1 \
-    || { tail -20 "$WORK/apt.log"; fail "apt install into the fresh root"; finish; }
-fi
-log "installed in $(($(date +%s) - started)) s, with $(grep -c '^Setting up' "$WORK/apt.log") packages"
 assert_eq "dpkg status" "install ok installed" "$(in_fresh dpkg-query -W -f='${Status}' loupe)"
 installed=(/usr/bin/loupe /usr/lib/systemd/system/loupe.service /etc/loupe/loupe.yaml)
 [[ -f $LOUPE_SRC/ui/dist/index.html ]] && installed+=(/usr/share/loupe/ui/index.html)
