@@ -41,9 +41,13 @@ start_tls_nginx "$PORT_B"  # after the agent
 # it through /proc/PID/root and attach to it separately.
 SYS_SSL=$(python3 -c 'import ssl; print(next(l.split()[-1] for l in open("/proc/self/maps") if "/libssl.so" in l))')
 mkdir -p "$WORK/ctr" && cp "$SYS_SSL" "$WORK/ctr/libssl.so.3"
-unshare -m bash -c "mount --bind '$WORK/ctr/libssl.so.3' '$SYS_SSL' && exec python3 - $PORT_A" << 'PY' &
-import http.client, ssl, sys, time
-time.sleep(2.5)  # ssl is mapped: let the agent's rescan (1 s) find this process
+unshare -m bash -c "mount --bind '$WORK/ctr/libssl.so.3' '$SYS_SSL' && exec python3 - $PORT_A $WORK/go" << 'PY' &
+import http.client, os, ssl, sys, time
+# ssl is mapped: wait until the agent's /proc rescan has attached to it.
+for _ in range(600):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.05)
 conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]),
                                    context=ssl._create_unverified_context())
 for _ in range(4):
@@ -53,9 +57,14 @@ for _ in range(4):
     resp.read()
 PY
 CTR_PID=$!
-# Statically linked client: it waits for the agent's /proc rescan (1 s).
-"$WORK/static_client" "$PORT_B" /static 3 2 &
+# Statically linked client: it too waits for the agent's /proc rescan.
+"$WORK/static_client" "$PORT_B" /static 3 "$WORK/go" &
 STATIC_PID=$!
+# Both clients start once the agent says it attached to them (the rescan
+# runs every second; a loaded machine can take longer).
+wait_for_line "$WORK/trace.jsonl.err" "attached to $SYS_SSL (pid $CTR_PID)" "$TRACE_PID" || true
+wait_for_line "$WORK/trace.jsonl.err" "attached to .*static_client" "$TRACE_PID" || true
+touch "$WORK/go"
 
 log "requests"
 for i in 1 2 3 4 5; do curl -sk -o /dev/null "https://127.0.0.1:$PORT_A/a"; done

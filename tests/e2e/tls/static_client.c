@@ -1,8 +1,9 @@
 /* A TLS client with OpenSSL linked in statically (test_tls.sh): Loupe must
  * find SSL_read/SSL_write in the executable itself; stripped, it cannot,
  * and the connection must still work and not be reported as garbage.
- * Usage: static_client PORT PATH COUNT [DELAY_S] (one keep-alive connection;
- * DELAY_S: sleep first, so the agent's /proc rescan finds the program). */
+ * Usage: static_client PORT PATH COUNT [GO_FILE] (one keep-alive connection;
+ * GO_FILE: wait, up to 30 s, until it exists: the test creates it once the
+ * agent says it attached to this program). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
@@ -14,7 +15,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 4 && argc != 5) return 2;
-  if (argc == 5) sleep((unsigned)atoi(argv[4]));
+  for (int i = 0; argc == 5 && access(argv[4], F_OK) != 0 && i < 600; i++) usleep(50000);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[1]))};
   inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
