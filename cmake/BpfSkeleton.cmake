@@ -1,31 +1,40 @@
-# Builds every bpf/*.bpf.c with clang -target bpf (CO-RE against the running
-# kernel's BTF) and turns each object into a libbpf skeleton header with
-# `bpftool gen skeleton`. The skeletons embed the object, so the loupe binary
-# carries its BPF programs with it.
+# Builds every bpf/*.bpf.c with clang -target bpf and turns each object into a
+# libbpf skeleton header with `bpftool gen skeleton`. The skeletons embed the
+# object, so the loupe binary carries its BPF programs with it.
+#
+# The programs are CO-RE: they compile against the kernel types vendored in
+# bpf/vmlinux/<arch>/vmlinux.h (scripts/gen-vmlinux.sh regenerates them) and
+# libbpf relocates field offsets to the running kernel's BTF at load time. The
+# build therefore never reads the build host's kernel, and the architecture is
+# the target's (CMAKE_SYSTEM_PROCESSOR, set by a cross toolchain file), not
+# the build host's.
 find_program(CLANG_BPF clang REQUIRED)
 find_program(BPFTOOL bpftool PATHS /usr/sbin /usr/local/sbin REQUIRED)
-set(VMLINUX_BTF /sys/kernel/btf/vmlinux CACHE FILEPATH "Kernel BTF used to generate vmlinux.h")
+
+# CMAKE_SYSTEM_PROCESSOR spellings -> the kernel's arch names, which name both
+# the vendored header's folder and libbpf's __TARGET_ARCH_<arch> (bpf_tracing.h
+# picks the pt_regs layout from it; bpf/syscall_numbers.h the syscall numbers).
+function(loupe_bpf_arch processor out)
+  string(TOLOWER "${processor}" p)
+  if(p MATCHES "^(x86_64|amd64)$")
+    set(${out} x86 PARENT_SCOPE)
+  elseif(p MATCHES "^(aarch64|arm64)$")
+    set(${out} arm64 PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR "Loupe's BPF programs support x86_64 and aarch64; the target processor "
+                        "is '${processor}' (set CMAKE_SYSTEM_PROCESSOR or BPF_TARGET_ARCH).")
+  endif()
+endfunction()
+
+loupe_bpf_arch("${CMAKE_SYSTEM_PROCESSOR}" BPF_DEFAULT_ARCH)
+set(BPF_TARGET_ARCH ${BPF_DEFAULT_ARCH} CACHE STRING "Kernel arch the BPF programs target (x86, arm64)")
+set(BPF_VMLINUX_DIR ${CMAKE_SOURCE_DIR}/bpf/vmlinux/${BPF_TARGET_ARCH})
+if(NOT EXISTS ${BPF_VMLINUX_DIR}/vmlinux.h)
+  message(FATAL_ERROR "No vendored ${BPF_VMLINUX_DIR}/vmlinux.h for BPF_TARGET_ARCH=${BPF_TARGET_ARCH}")
+endif()
 
 set(BPF_OUT ${CMAKE_BINARY_DIR}/bpf)
 file(MAKE_DIRECTORY ${BPF_OUT})
-
-if(NOT EXISTS ${VMLINUX_BTF})
-  message(FATAL_ERROR "No kernel BTF at ${VMLINUX_BTF}: Loupe's BPF programs are CO-RE and need "
-                      "a kernel built with CONFIG_DEBUG_INFO_BTF=y (or pass -DVMLINUX_BTF=<file>).")
-endif()
-add_custom_command(
-  OUTPUT ${BPF_OUT}/vmlinux.h
-  COMMAND ${BPFTOOL} btf dump file ${VMLINUX_BTF} format c > ${BPF_OUT}/vmlinux.h
-  COMMENT "Generating vmlinux.h from ${VMLINUX_BTF}")
-
-execute_process(COMMAND uname -m OUTPUT_VARIABLE BPF_UNAME_M OUTPUT_STRIP_TRAILING_WHITESPACE)
-if(BPF_UNAME_M STREQUAL "x86_64")
-  set(BPF_TARGET_ARCH x86)
-elseif(BPF_UNAME_M STREQUAL "aarch64")
-  set(BPF_TARGET_ARCH arm64)
-else()
-  set(BPF_TARGET_ARCH ${BPF_UNAME_M})
-endif()
 
 file(GLOB BPF_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bpf/*.bpf.c)
 file(GLOB BPF_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bpf/*.h)
@@ -37,9 +46,9 @@ foreach(src ${BPF_SOURCES})
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${CLANG_BPF} -g -O2 -target bpf -D__TARGET_ARCH_${BPF_TARGET_ARCH}
-            -Wall -Werror -I${BPF_OUT} -I${CMAKE_SOURCE_DIR}/bpf -c ${src} -o ${obj}
-    DEPENDS ${src} ${BPF_HEADERS} ${BPF_OUT}/vmlinux.h
-    COMMENT "Compiling BPF ${stem}")
+            -Wall -Werror -I${BPF_VMLINUX_DIR} -I${CMAKE_SOURCE_DIR}/bpf -c ${src} -o ${obj}
+    DEPENDS ${src} ${BPF_HEADERS} ${BPF_VMLINUX_DIR}/vmlinux.h
+    COMMENT "Compiling BPF ${stem} (${BPF_TARGET_ARCH})")
   add_custom_command(
     OUTPUT ${skel}
     COMMAND ${BPFTOOL} gen skeleton ${obj} name ${stem}_bpf > ${skel}
