@@ -258,20 +258,22 @@ TEST_F(TrackerTest, StatementCachesCountAndTheLargestHolderGoesFirst) {
   // a hundred long ones, which pass the budget.
   for (int fd : {40, 41}) {
     open(fd, 1, LOUPE_ORIGIN_CONNECT, static_cast<uint16_t>(40000 + fd), 5432);
-    data(fd, 1, LOUPE_DIR_EGRESS, pgwire::startup("app", "shop"));
-    data(fd, 1, LOUPE_DIR_INGRESS, pgwire::auth(0) + pgwire::ready());
+    data(fd, 1, LOUPE_DIR_EGRESS, postgres::testing::startup("app", "shop"));
+    data(fd, 1, LOUPE_DIR_INGRESS, postgres::testing::auth(0) + postgres::testing::ready());
   }
-  data(41, 1, LOUPE_DIR_EGRESS, pgwire::parse("one", "SELECT 1") + pgwire::sync_msg());
+  data(41, 1, LOUPE_DIR_EGRESS,
+       postgres::testing::parse("one", "SELECT 1") + postgres::testing::sync_msg());
   EXPECT_EQ(tracker_.stats().connections_evicted, 0u);
   std::string prepares;
   for (int i = 0; i < 100; ++i)
-    prepares += pgwire::parse("s" + std::to_string(i), "SELECT " + std::string(300, 'x'));
-  data(40, 1, LOUPE_DIR_EGRESS, prepares + pgwire::sync_msg());
+    prepares +=
+        postgres::testing::parse("s" + std::to_string(i), "SELECT " + std::string(300, 'x'));
+  data(40, 1, LOUPE_DIR_EGRESS, prepares + postgres::testing::sync_msg());
   EXPECT_EQ(tracker_.stats().connections_evicted, 1u);
   EXPECT_EQ(tracker_.connection_count(), 1u);  // the small holder stays
   EXPECT_LE(tracker_.stats().table_bytes, 20'000u);
   // It keeps working.
-  data(41, 1, LOUPE_DIR_INGRESS, pgwire::parse_complete() + pgwire::ready());
+  data(41, 1, LOUPE_DIR_INGRESS, postgres::testing::parse_complete() + postgres::testing::ready());
   EXPECT_EQ(tracker_.stats().connections_evicted, 1u);
 }
 

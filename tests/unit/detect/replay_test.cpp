@@ -29,7 +29,7 @@ struct Conversation {
 std::vector<Conversation> conversations() {
   constexpr Direction kOut = Direction::Egress;
   constexpr Direction kIn = Direction::Ingress;
-  uint32_t caps = mywire::kCaps | mysql::kClientDeprecateEof;
+  uint32_t caps = mysql::testing::kCaps | mysql::kClientDeprecateEof;
   return {
       {"http1",
        Protocol::Http1,
@@ -37,18 +37,18 @@ std::vector<Conversation> conversations() {
         {kIn, "HTTP/1.1 207 Multi-Status\r\nContent-Length: 2\r\n\r\nok"}}},
       {"postgres",
        Protocol::Postgres,
-       {{kOut, pgwire::startup("alice", "shop")},
-        {kIn, pgwire::startup_reply()},
-        {kOut, pgwire::query("SELECT 1")},
-        {kIn, pgwire::row_description({"a"}) + pgwire::data_row({"1"}) +
-                  pgwire::complete("SELECT 1") + pgwire::ready()}}},
+       {{kOut, postgres::testing::startup("alice", "shop")},
+        {kIn, postgres::testing::startup_reply()},
+        {kOut, postgres::testing::query("SELECT 1")},
+        {kIn, postgres::testing::row_description({"a"}) + postgres::testing::data_row({"1"}) +
+                  postgres::testing::complete("SELECT 1") + postgres::testing::ready()}}},
       {"mysql",
        Protocol::Mysql,
-       {{kIn, mywire::greeting(caps)},
-        {kOut, mywire::handshake_response(caps, "shop")},
-        {kIn, mywire::packet(2, "\x01\x03") + mywire::ok(3)},
-        {kOut, mywire::query("SELECT 1")},
-        {kIn, mywire::result_set({"a"}, {{"1"}}, true)}}},
+       {{kIn, mysql::testing::greeting(caps)},
+        {kOut, mysql::testing::handshake_response(caps, "shop")},
+        {kIn, mysql::testing::packet(2, "\x01\x03") + mysql::testing::ok(3)},
+        {kOut, mysql::testing::query("SELECT 1")},
+        {kIn, mysql::testing::result_set({"a"}, {{"1"}}, true)}}},
       {"redis",
        Protocol::Redis,
        {{kOut, redis::testing::command({"GET", "k"})}, {kIn, "$1\r\nv\r\n"}}},

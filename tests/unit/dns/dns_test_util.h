@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../../support/parser_conn.h"
 #include "protocols/dns/dns.h"
 #include "protocols/parser.h"
 
@@ -87,26 +88,9 @@ inline std::string tcp(std::string_view msg) {
   return b;
 }
 
-struct Conn {
-  explicit Conn(Role role = Role::Client) : parser(make_parser(role)), role_(role) {}
-  void send(Direction d, std::string_view bytes, uint64_t ts, uint64_t length = 0) {
-    Segment s;
-    s.dir = d;
-    s.ts_ns = ts;
-    s.bytes = bytes;
-    s.length = length ? length : bytes.size();
-    parser->feed(s, records);
-  }
-  Direction qdir() const { return request_direction(role_); }
-  Direction rdir() const {
-    return qdir() == Direction::Egress ? Direction::Ingress : Direction::Egress;
-  }
-  void q(std::string_view b, uint64_t ts, uint64_t length = 0) { send(qdir(), b, ts, length); }
-  void r(std::string_view b, uint64_t ts, uint64_t length = 0) { send(rdir(), b, ts, length); }
-
-  std::unique_ptr<ProtocolParser> parser;
-  std::vector<Record> records;
-  Role role_;
+// A client-side resolver connection by default: queries are Egress.
+struct Conn : loupe::testing::ParserConn {
+  explicit Conn(Role r = Role::Client) : ParserConn(make_parser(r), r) {}
 };
 
 }  // namespace loupe::dns::testing

@@ -11,7 +11,7 @@
 #include "protocols/http1/start_line.h"
 #include "protocols/stream_detector.h"
 
-namespace loupe::http1::test {
+namespace loupe::http1::testing {
 namespace {
 
 struct Case {
@@ -64,26 +64,26 @@ struct Captured {
   void send(Direction dir, std::string_view bytes, uint64_t ts) {
     Segment s{dir, ts, bytes, bytes.size()};
     if (parser) {
-      parser->feed(s, out);
+      parser->feed(s, records);
       return;
     }
     if (detector.feed(s) != StreamDetector::State::Detected) return;
     ASSERT_EQ(detector.protocol(), Protocol::Http1);
     parser = make_parser(role);
-    for (const Segment& held : detector.held()) parser->feed(held, out);
+    for (const Segment& held : detector.held()) parser->feed(held, records);
   }
   void close(uint64_t ts) {
     if (!parser && detector.finish() == StreamDetector::State::Detected) {
       parser = make_parser(role);
-      for (const Segment& held : detector.held()) parser->feed(held, out);
+      for (const Segment& held : detector.held()) parser->feed(held, records);
     }
-    if (parser) parser->close(ts, out);
+    if (parser) parser->close(ts, records);
   }
 
   Role role;
   StreamDetector detector;
   std::unique_ptr<ProtocolParser> parser;
-  std::vector<Record> out;
+  std::vector<Record> records;
 };
 
 void expect_record(const std::vector<Record>& out, const Case& c, const std::string& where) {
@@ -100,7 +100,7 @@ TEST(Http1Conformance, WholeRequest) {
     conn.send(Direction::Ingress, c.request, 1);
     conn.send(Direction::Egress, c.response, 2);
     conn.close(3);
-    expect_record(conn.out, c, "whole");
+    expect_record(conn.records, c, "whole");
     EXPECT_EQ(conn.parser->stats().parse_errors, 0u) << c.name;
     EXPECT_EQ(conn.parser->stats().resyncs, 0u) << c.name;
   }
@@ -114,7 +114,7 @@ TEST(Http1Conformance, EverySplitPoint) {
       conn.send(Direction::Ingress, std::string_view(c.request).substr(i), 2);
       conn.send(Direction::Egress, c.response, 3);
       conn.close(4);
-      expect_record(conn.out, c, "split at " + std::to_string(i));
+      expect_record(conn.records, c, "split at " + std::to_string(i));
     }
   }
 }
@@ -129,15 +129,15 @@ TEST(Http1Conformance, OneBytePerSegmentBothWays) {
       for (char ch : c.request) conn.send(req, std::string_view(&ch, 1), ts++);
       for (char ch : c.response) conn.send(resp, std::string_view(&ch, 1), ts++);
       conn.close(ts);
-      expect_record(conn.out, c, role == Role::Server ? "server bytewise" : "client bytewise");
+      expect_record(conn.records, c, role == Role::Server ? "server bytewise" : "client bytewise");
       Captured whole(role);
       whole.send(req, c.request, 1);
       whole.send(resp, c.response, 2);
       whole.close(3);
-      if (conn.out.size() == 1 && whole.out.size() == 1) {
-        EXPECT_EQ(conn.out[0].start_ns, 1u + c.request.find_first_not_of("\r\n")) << c.name;
-        EXPECT_EQ(conn.out[0].req_bytes, whole.out[0].req_bytes) << c.name;
-        EXPECT_EQ(conn.out[0].resp_bytes, whole.out[0].resp_bytes) << c.name;
+      if (conn.records.size() == 1 && whole.records.size() == 1) {
+        EXPECT_EQ(conn.records[0].start_ns, 1u + c.request.find_first_not_of("\r\n")) << c.name;
+        EXPECT_EQ(conn.records[0].req_bytes, whole.records[0].req_bytes) << c.name;
+        EXPECT_EQ(conn.records[0].resp_bytes, whole.records[0].resp_bytes) << c.name;
       }
     }
   }
@@ -163,10 +163,10 @@ TEST(Http1Conformance, MixedPipelinedConnection) {
     for (size_t i = 0; i < responses.size(); i += step)
       conn.send(Direction::Egress, std::string_view(responses).substr(i, step), 2);
     conn.close(3);
-    ASSERT_EQ(conn.out.size(), expected.size()) << "step " << step;
+    ASSERT_EQ(conn.records.size(), expected.size()) << "step " << step;
     for (size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(conn.out[i].method, expected[i].method) << "step " << step << " #" << i;
-      EXPECT_EQ(conn.out[i].path, expected[i].path) << "step " << step << " #" << i;
+      EXPECT_EQ(conn.records[i].method, expected[i].method) << "step " << step << " #" << i;
+      EXPECT_EQ(conn.records[i].path, expected[i].path) << "step " << step << " #" << i;
     }
     EXPECT_EQ(conn.parser->stats().parse_errors, 0u);
   }
@@ -177,9 +177,9 @@ TEST(Http1Conformance, ResyncFindsTokenMethodsAtALineStart) {
   Conn c;
   c.req("tail of a body\nLINK /after-resync HTTP/1.1\r\nHost: h\r\n\r\n", 1);
   c.resp(ok("x"), 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].method, "LINK");
-  EXPECT_EQ(c.out[0].path, "/after-resync");
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].method, "LINK");
+  EXPECT_EQ(c.records[0].path, "/after-resync");
   EXPECT_EQ(c.stats().resyncs, 1u);
   // A token glued to body bytes could be the body's tail: not a start,
   // unless it ends in a known method.
@@ -196,4 +196,4 @@ TEST(Http1Conformance, TextOfOtherProtocolsIsNotATokenMethodRequest) {
 }
 
 }  // namespace
-}  // namespace loupe::http1::test
+}  // namespace loupe::http1::testing

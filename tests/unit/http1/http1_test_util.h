@@ -6,39 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "../../support/parser_conn.h"
 #include "protocols/http1/http1.h"
 
-namespace loupe::http1::test {
+namespace loupe::http1::testing {
 
-// Drives one parser as one side of a connection. Request bytes go in the
-// request direction for the role, response bytes in the other.
-struct Conn {
-  explicit Conn(Role r = Role::Server) : role(r), parser(make_parser(r)) {}
-
-  Direction req_dir() const { return request_direction(role); }
-  Direction resp_dir() const {
-    return req_dir() == Direction::Egress ? Direction::Ingress : Direction::Egress;
-  }
-
-  // `length` 0 means "everything was captured".
-  void send(Direction dir, std::string_view bytes, uint64_t ts, uint64_t length = 0) {
-    Segment s;
-    s.dir = dir;
-    s.ts_ns = ts;
-    s.bytes = bytes;
-    s.length = length ? length : bytes.size();
-    parser->feed(s, out);
-  }
-  void req(std::string_view b, uint64_t ts, uint64_t length = 0) { send(req_dir(), b, ts, length); }
-  void resp(std::string_view b, uint64_t ts, uint64_t length = 0) {
-    send(resp_dir(), b, ts, length);
-  }
-  void close(uint64_t ts) { parser->close(ts, out); }
-  const ParserStats& stats() const { return parser->stats(); }
-
-  Role role;
-  std::unique_ptr<ProtocolParser> parser;
-  std::vector<Record> out;
+// Drives one parser as one side of a connection (a server by default).
+struct Conn : loupe::testing::ParserConn {
+  explicit Conn(Role r = Role::Server) : ParserConn(make_parser(r), r) {}
 };
 
 // curl- and nginx-shaped messages.
@@ -81,4 +56,4 @@ inline std::string ok(std::string_view body, int status = 200) {
          " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
-}  // namespace loupe::http1::test
+}  // namespace loupe::http1::testing

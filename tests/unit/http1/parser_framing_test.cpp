@@ -2,7 +2,7 @@
 
 #include "http1_test_util.h"
 
-namespace loupe::http1::test {
+namespace loupe::http1::testing {
 namespace {
 
 TEST(Http1Framing, ChunkedWithExtensionsAndTrailers) {
@@ -11,9 +11,9 @@ TEST(Http1Framing, ChunkedWithExtensionsAndTrailers) {
   c.resp(kNginxChunked, 2);
   c.req(get("/again"), 3);
   c.resp(ok("z"), 4);
-  ASSERT_EQ(c.out.size(), 2u);
-  EXPECT_EQ(c.out[0].resp_bytes, kNginxChunked.size());
-  EXPECT_EQ(c.out[1].path, "/again");
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[0].resp_bytes, kNginxChunked.size());
+  EXPECT_EQ(c.records[1].path, "/again");
   EXPECT_EQ(c.stats().parse_errors, 0u);
 }
 
@@ -24,14 +24,14 @@ TEST(Http1Framing, UncapturedBodyTailIsCountedAndSkipped) {
   std::string captured = head + std::string(4000, 'b');
   // One write of the whole response, only the first 4 KiB or so captured.
   c.resp(captured, 2, head.size() + 100000);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].resp_bytes, head.size() + 100000);
-  EXPECT_EQ(c.out[0].end_ns, 2u);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].resp_bytes, head.size() + 100000);
+  EXPECT_EQ(c.records[0].end_ns, 2u);
   // The stream is still in step.
   c.req(get("/next"), 3);
   c.resp(ok("k"), 4);
-  ASSERT_EQ(c.out.size(), 2u);
-  EXPECT_EQ(c.out[1].path, "/next");
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1].path, "/next");
   EXPECT_EQ(c.stats().parse_errors, 0u);
 }
 
@@ -42,9 +42,9 @@ TEST(Http1Framing, UncapturedTailsAcrossSeveralReads) {
   c.resp(head + std::string(100, 'x'), 2, 16384);
   c.resp(std::string(100, 'x'), 3, 16384);
   c.resp(std::string(100, 'x'), 4, head.size() + 50000 - 2 * 16384);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].resp_bytes, head.size() + 50000);
-  EXPECT_EQ(c.out[0].end_ns, 4u);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].resp_bytes, head.size() + 50000);
+  EXPECT_EQ(c.records[0].end_ns, 4u);
 }
 
 TEST(Http1Framing, UncapturedChunkDataIsSkipped) {
@@ -54,8 +54,8 @@ TEST(Http1Framing, UncapturedChunkDataIsSkipped) {
   std::string first = head + "2710\r\n" + std::string(100, 'x');  // 0x2710 = 10000
   c.resp(first, 2, first.size() + 9900);
   c.resp("\r\n0\r\n\r\n", 3);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].resp_bytes, first.size() + 9900 + 7);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].resp_bytes, first.size() + 9900 + 7);
   EXPECT_EQ(c.stats().parse_errors, 0u);
 }
 
@@ -65,15 +65,15 @@ TEST(Http1Framing, GapOverChunkSizeLineDeliversTruncatedAndResyncs) {
   std::string first = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123";
   // 12 data bytes, CRLF, then a chunk-size line, all uncaptured.
   c.resp(first, 2, first.size() + 40);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].status, 200);
-  EXPECT_EQ(c.out[0].resp_bytes, first.size() + 40);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].status, 200);
+  EXPECT_EQ(c.records[0].resp_bytes, first.size() + 40);
   EXPECT_EQ(c.stats().parse_errors, 1u);
   c.resp("more chunk bytes\r\n0\r\n\r\n", 3);
   c.req(get("/next"), 4);
   c.resp(ok("k"), 5);
-  ASSERT_EQ(c.out.size(), 2u);
-  EXPECT_EQ(c.out[1].path, "/next");
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1].path, "/next");
 }
 
 TEST(Http1Framing, GapInsideHeadersIsAParseError) {
@@ -82,11 +82,11 @@ TEST(Http1Framing, GapInsideHeadersIsAParseError) {
   c.req(req.substr(0, 20), 1, req.size());
   EXPECT_EQ(c.stats().parse_errors, 1u);
   c.resp(kNginxOk, 2);
-  EXPECT_TRUE(c.out.empty());
+  EXPECT_TRUE(c.records.empty());
   EXPECT_EQ(c.stats().unmatched, 1u);
   c.req(kCurlGet, 3);
   c.resp(kNginxOk, 4);
-  EXPECT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.records.size(), 1u);
 }
 
 TEST(Http1Framing, HeadResponseHasNoBody) {
@@ -94,13 +94,13 @@ TEST(Http1Framing, HeadResponseHasNoBody) {
   c.req("HEAD /file HTTP/1.1\r\nHost: h\r\n\r\n", 1);
   std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 12345\r\n\r\n";
   c.resp(resp, 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].method, "HEAD");
-  EXPECT_EQ(c.out[0].resp_bytes, resp.size());
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].method, "HEAD");
+  EXPECT_EQ(c.records[0].resp_bytes, resp.size());
   c.req(get("/after"), 3);
   c.resp(ok("1"), 4);
-  ASSERT_EQ(c.out.size(), 2u);
-  EXPECT_EQ(c.out[1].path, "/after");
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1].path, "/after");
 }
 
 TEST(Http1Framing, HundredContinueIsSkipped) {
@@ -110,16 +110,16 @@ TEST(Http1Framing, HundredContinueIsSkipped) {
   c.req(head, 1);
   std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
   c.resp(cont, 2);
-  EXPECT_TRUE(c.out.empty());
+  EXPECT_TRUE(c.records.empty());
   c.req("hello", 3);
   std::string final_resp = ok("", 201);
   c.resp(final_resp, 4);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].status, 201);
-  EXPECT_EQ(c.out[0].req_bytes, head.size() + 5);
-  EXPECT_EQ(c.out[0].resp_bytes, cont.size() + final_resp.size());
-  EXPECT_EQ(c.out[0].start_ns, 1u);
-  EXPECT_EQ(c.out[0].end_ns, 4u);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].status, 201);
+  EXPECT_EQ(c.records[0].req_bytes, head.size() + 5);
+  EXPECT_EQ(c.records[0].resp_bytes, cont.size() + final_resp.size());
+  EXPECT_EQ(c.records[0].start_ns, 1u);
+  EXPECT_EQ(c.records[0].end_ns, 4u);
 }
 
 TEST(Http1Framing, NoContentAndNotModifiedHaveNoBody) {
@@ -129,10 +129,10 @@ TEST(Http1Framing, NoContentAndNotModifiedHaveNoBody) {
     // A stray Content-Length on 204/304 must not swallow the next response.
     std::string r = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 10\r\n\r\n";
     c.resp(r + ok("b"), 2);
-    ASSERT_EQ(c.out.size(), 2u) << status;
-    EXPECT_EQ(c.out[0].status, status);
-    EXPECT_EQ(c.out[0].resp_bytes, r.size());
-    EXPECT_EQ(c.out[1].status, 200);
+    ASSERT_EQ(c.records.size(), 2u) << status;
+    EXPECT_EQ(c.records[0].status, status);
+    EXPECT_EQ(c.records[0].resp_bytes, r.size());
+    EXPECT_EQ(c.records[1].status, 200);
   }
 }
 
@@ -140,12 +140,12 @@ TEST(Http1Framing, UpgradeTo101FinishesTheParser) {
   Conn c;
   c.req(get("/ws", "Upgrade: websocket\r\nConnection: Upgrade\r\n"), 1);
   c.resp("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello", 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].status, 101);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].status, 101);
   EXPECT_TRUE(c.parser->finished());
   c.req("\x81\x85garbage", 3);
   c.resp(kNginxOk, 4);
-  EXPECT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.stats().parse_errors, 0u);
   EXPECT_EQ(c.stats().resyncs, 0u);
 }
@@ -157,17 +157,17 @@ TEST(Http1Framing, DeclinedUpgradeContinuesAsHttp1) {
   EXPECT_FALSE(c.parser->finished());
   c.req(get("/two"), 3);
   c.resp(ok("2"), 4);
-  ASSERT_EQ(c.out.size(), 2u);
-  EXPECT_EQ(c.out[1].path, "/two");
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1].path, "/two");
 }
 
 TEST(Http1Framing, ConnectTunnelFinishes) {
   Conn c(Role::Client);
   c.req("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 1);
   c.resp("HTTP/1.1 200 Connection Established\r\n\r\n", 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].method, "CONNECT");
-  EXPECT_EQ(c.out[0].path, "example.com:443");
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].method, "CONNECT");
+  EXPECT_EQ(c.records[0].path, "example.com:443");
   EXPECT_TRUE(c.parser->finished());
 }
 
@@ -178,7 +178,7 @@ TEST(Http1Framing, RefusedConnectContinues) {
   EXPECT_FALSE(c.parser->finished());
   c.req(get("/x"), 3);
   c.resp(ok(""), 4);
-  EXPECT_EQ(c.out.size(), 2u);
+  EXPECT_EQ(c.records.size(), 2u);
 }
 
 TEST(Http1Framing, CloseDelimitedBodyIsEmittedAtClose) {
@@ -186,13 +186,14 @@ TEST(Http1Framing, CloseDelimitedBodyIsEmittedAtClose) {
   c.req("GET /old HTTP/1.0\r\n\r\n", 1);
   c.resp("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>", 2);
   c.resp("</html>", 3);
-  EXPECT_TRUE(c.out.empty());
+  EXPECT_TRUE(c.records.empty());
   c.close(9);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].resp_bytes, std::string_view("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
-                                                  "\r\n<html></html>")
-                                     .size());
-  EXPECT_EQ(c.out[0].end_ns, 3u);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].resp_bytes,
+            std::string_view("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
+                             "\r\n<html></html>")
+                .size());
+  EXPECT_EQ(c.records[0].end_ns, 3u);
   EXPECT_EQ(c.stats().unmatched, 0u);
 }
 
@@ -200,7 +201,7 @@ TEST(Http1Framing, CloseDropsPendingRequests) {
   Conn c;
   c.req(get("/a") + get("/b"), 1);
   c.close(2);
-  EXPECT_TRUE(c.out.empty());
+  EXPECT_TRUE(c.records.empty());
   EXPECT_EQ(c.stats().unmatched, 2u);
 }
 
@@ -211,7 +212,7 @@ TEST(Http1Framing, PendingFifoIsBounded) {
   c.req(many, 1);
   EXPECT_EQ(c.stats().unmatched, 200u - 128u);
   c.resp(ok(""), 2);
-  EXPECT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.records.size(), 1u);
 }
 
 TEST(Http1Framing, ResponseBeforeRequestBodyEnds) {
@@ -219,10 +220,10 @@ TEST(Http1Framing, ResponseBeforeRequestBodyEnds) {
   std::string head = "POST /big HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n";
   c.req(head + "abc", 1);
   c.resp(ok("too large", 413), 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].req_bytes, head.size() + 3);
-  EXPECT_EQ(c.out[0].status, 413);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].req_bytes, head.size() + 3);
+  EXPECT_EQ(c.records[0].status, 413);
 }
 
 }  // namespace
-}  // namespace loupe::http1::test
+}  // namespace loupe::http1::testing

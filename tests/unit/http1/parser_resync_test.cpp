@@ -4,7 +4,7 @@
 
 #include "http1_test_util.h"
 
-namespace loupe::http1::test {
+namespace loupe::http1::testing {
 namespace {
 
 TEST(Http1Resync, MidStreamStartInRequestBody) {
@@ -14,8 +14,8 @@ TEST(Http1Resync, MidStreamStartInRequestBody) {
   c.req(std::string("rs\":[1,2,3]}") + get("/after"), 1);
   EXPECT_EQ(c.stats().resyncs, 1u);
   c.resp(ok("1"), 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].path, "/after");
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].path, "/after");
 }
 
 TEST(Http1Resync, MidStreamStartInResponseDropsUnmatchedResponse) {
@@ -23,12 +23,12 @@ TEST(Http1Resync, MidStreamStartInResponseDropsUnmatchedResponse) {
   c.resp("tail of some body\r\n", 1);
   EXPECT_EQ(c.stats().resyncs, 1u);
   c.resp(kNginxOk, 2);  // a whole response, but its request was never seen
-  EXPECT_TRUE(c.out.empty());
+  EXPECT_TRUE(c.records.empty());
   EXPECT_EQ(c.stats().unmatched, 1u);
   c.req(kCurlGet, 3);
   c.resp(kNginxOk, 4);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].start_ns, 3u);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].start_ns, 3u);
 }
 
 TEST(Http1Resync, RequestArrivingDuringAnUnmatchedResponseIsNotPairedWithIt) {
@@ -36,7 +36,7 @@ TEST(Http1Resync, RequestArrivingDuringAnUnmatchedResponseIsNotPairedWithIt) {
   c.resp("HTTP/1.1 200 OK\r\n\r\nclose-delimited", 1);  // no request pending
   c.req(kCurlGet, 2);
   c.close(3);
-  EXPECT_TRUE(c.out.empty());
+  EXPECT_TRUE(c.records.empty());
   EXPECT_EQ(c.stats().unmatched, 2u);  // the response, then the request at close
 }
 
@@ -45,8 +45,8 @@ TEST(Http1Resync, MessageStartSplitAcrossSegmentsWhileSeeking) {
   std::string stream = std::string(5000, 'z') + get("/found");
   for (size_t i = 0; i < stream.size(); i += 7) c.req(std::string_view(stream).substr(i, 7), 1);
   c.resp(ok(""), 2);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].path, "/found");
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].path, "/found");
 }
 
 TEST(Http1Resync, GarbageThenValid) {
@@ -55,8 +55,8 @@ TEST(Http1Resync, GarbageThenValid) {
   c.req(kCurlGet, 2);
   c.resp("\x7f\x01\x02 more garbage", 3);
   c.resp(kNginxOk, 4);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].status, 200);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].status, 200);
   EXPECT_EQ(c.stats().resyncs, 2u);
 }
 
@@ -67,8 +67,8 @@ TEST(Http1Resync, HugeHeaderIsAParseError) {
   EXPECT_EQ(c.stats().parse_errors, 1u);
   c.req(kCurlGet, 2);
   c.resp(kNginxOk, 3);
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].host, "api.example.com");
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].host, "api.example.com");
 }
 
 TEST(Http1Resync, HugeHeaderInSmallSegments) {
@@ -78,7 +78,7 @@ TEST(Http1Resync, HugeHeaderInSmallSegments) {
   EXPECT_EQ(c.stats().parse_errors, 1u);
   c.req(kCurlGet, 2);
   c.resp(kNginxOk, 3);
-  EXPECT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.records.size(), 1u);
 }
 
 TEST(Http1Resync, BadContentLengths) {
@@ -87,9 +87,9 @@ TEST(Http1Resync, BadContentLengths) {
     c.req(kCurlGet, 1);
     c.resp("HTTP/1.1 200 OK\r\nContent-Length: " + std::string(cl) + "\r\n\r\nhello", 2);
     EXPECT_EQ(c.stats().parse_errors, 1u) << cl;
-    EXPECT_TRUE(c.out.empty()) << cl;
+    EXPECT_TRUE(c.records.empty()) << cl;
     c.resp(kNginxOk, 3);  // the next response still pairs with the request
-    EXPECT_EQ(c.out.size(), 1u) << cl;
+    EXPECT_EQ(c.records.size(), 1u) << cl;
   }
 }
 
@@ -97,7 +97,7 @@ TEST(Http1Resync, RepeatedEqualContentLengthIsFine) {
   Conn c;
   c.req(kCurlGet, 1);
   c.resp("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok", 2);
-  ASSERT_EQ(c.out.size(), 1u);
+  ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.stats().parse_errors, 0u);
 }
 
@@ -109,10 +109,10 @@ TEST(Http1Resync, InvalidChunkSize) {
                "\r\nxx\r\n0\r\n\r\n",
            2);
     EXPECT_EQ(c.stats().parse_errors, 1u) << size;
-    ASSERT_EQ(c.out.size(), 1u) << size;  // delivered, cut short
+    ASSERT_EQ(c.records.size(), 1u) << size;  // delivered, cut short
     c.req(get("/n"), 3);
     c.resp(ok(""), 4);
-    EXPECT_EQ(c.out.size(), 2u) << size;
+    EXPECT_EQ(c.records.size(), 2u) << size;
   }
 }
 
@@ -121,11 +121,11 @@ TEST(Http1Resync, MalformedStartLines) {
   c.req("GET /nover\r\n\r\n", 1);                                  // HTTP/0.9 style: no version
   c.req("GET / HTTP/2.0\r\n\r\n", 2);                              // not HTTP/1
   c.req("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 3);  // unframeable
-  EXPECT_EQ(c.out.size(), 0u);
+  EXPECT_EQ(c.records.size(), 0u);
   EXPECT_GE(c.stats().parse_errors, 2u);  // HTTP/2.0 is skipped while seeking
   c.req(kCurlGet, 4);
   c.resp(kNginxOk, 5);
-  EXPECT_EQ(c.out.size(), 1u);
+  EXPECT_EQ(c.records.size(), 1u);
 }
 
 // Random and mutated input: must not crash, hang, or throw; the parser must
@@ -151,9 +151,9 @@ TEST(Http1Resync, RandomAndMutatedInputs) {
     Conn fresh(c.role);
     fresh.req(kCurlGet, 1);
     fresh.resp(kNginxOk, 2);
-    EXPECT_EQ(fresh.out.size(), 1u);
+    EXPECT_EQ(fresh.records.size(), 1u);
   }
 }
 
 }  // namespace
-}  // namespace loupe::http1::test
+}  // namespace loupe::http1::testing

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../../support/parser_conn.h"
 #include "protocols/http2/http2.h"
 #include "protocols/parser.h"
 
@@ -45,23 +46,20 @@ inline std::vector<Chunk> load_recording(const std::string& name) {
   return chunks;
 }
 
-// Feeds chunks to a parser of `role` (Role::Unknown: client bytes are Egress).
-struct Conn {
-  explicit Conn(Role role = Role::Server) : parser(make_parser(role)), role_(role) {}
+// Feeds chunks to a parser of `role` (Role::Unknown: client bytes are
+// Egress), one timestamp tick per chunk.
+struct Conn : loupe::testing::ParserConn {
+  explicit Conn(Role r = Role::Server) : ParserConn(make_parser(r), r) {}
 
   Direction client_dir() const {
-    return role_ == Role::Server ? Direction::Ingress : Direction::Egress;
+    return role == Role::Server ? Direction::Ingress : Direction::Egress;
   }
   Direction server_dir() const {
     return client_dir() == Direction::Ingress ? Direction::Egress : Direction::Ingress;
   }
+  using ParserConn::send;
   void send(bool from_client, std::string_view bytes, uint64_t length = 0) {
-    Segment s;
-    s.dir = from_client ? client_dir() : server_dir();
-    s.ts_ns = ++ts;
-    s.bytes = bytes;
-    s.length = length ? length : bytes.size();
-    parser->feed(s, records);
+    send(from_client ? client_dir() : server_dir(), bytes, ++ts, length);
   }
   void play(const std::vector<Chunk>& chunks) {
     for (const Chunk& c : chunks) send(c.from_client, c.bytes);
@@ -79,10 +77,7 @@ struct Conn {
     }
   }
 
-  std::unique_ptr<ProtocolParser> parser;
-  std::vector<Record> records;
   uint64_t ts = 0;
-  Role role_;
 };
 
 // A frame: 9-byte header then payload.

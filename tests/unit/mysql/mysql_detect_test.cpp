@@ -3,7 +3,7 @@
 #include "mysql_wire.h"
 #include "protocols/detect.h"
 
-using namespace mywire;
+using namespace loupe::mysql::testing;
 using loupe::Detection;
 using loupe::Direction;
 using loupe::Role;

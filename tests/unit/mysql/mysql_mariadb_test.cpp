@@ -3,7 +3,7 @@
 
 #include "mysql_wire.h"
 
-using namespace mywire;
+using namespace loupe::mysql::testing;
 
 namespace {
 
@@ -26,18 +26,18 @@ std::string cached_metadata_result(int rows, bool deprecate_eof) {
 TEST(MysqlParser, MariadbExecuteWithCachedMetadata) {
   for (bool deprecate : {false, true}) {
     Conn c = connected(deprecate);
-    c.send(command(kComStmtPrepare, "SELECT id, name FROM t WHERE id <= ?"), 10);
-    c.recv(prepare_ok(1, 2, 1, deprecate), 11);
+    c.req(command(kComStmtPrepare, "SELECT id, name FROM t WHERE id <= ?"), 10);
+    c.resp(prepare_ok(1, 2, 1, deprecate), 11);
     for (int n = 1; n <= 5; ++n) {
-      c.send(execute(1), 100 * n);
-      c.recv(cached_metadata_result(n, deprecate), 100 * n + 5);
+      c.req(execute(1), 100 * n);
+      c.resp(cached_metadata_result(n, deprecate), 100 * n + 5);
     }
-    ASSERT_EQ(c.out.size(), 6u) << deprecate;
+    ASSERT_EQ(c.records.size(), 6u) << deprecate;
     for (int n = 1; n <= 5; ++n) {
-      EXPECT_EQ(c.out[n].method, "SELECT") << deprecate;
-      EXPECT_EQ(c.out[n].detail, "rows=" + std::to_string(n)) << deprecate;
-      EXPECT_EQ(c.out[n].end_ns, 100u * n + 5) << deprecate;
-      EXPECT_EQ(c.out[n].resp_bytes, cached_metadata_result(n, deprecate).size()) << deprecate;
+      EXPECT_EQ(c.records[n].method, "SELECT") << deprecate;
+      EXPECT_EQ(c.records[n].detail, "rows=" + std::to_string(n)) << deprecate;
+      EXPECT_EQ(c.records[n].end_ns, 100u * n + 5) << deprecate;
+      EXPECT_EQ(c.records[n].resp_bytes, cached_metadata_result(n, deprecate).size()) << deprecate;
     }
     EXPECT_EQ(c.parser->stats().unmatched, 0u);
   }
@@ -46,14 +46,14 @@ TEST(MysqlParser, MariadbExecuteWithCachedMetadata) {
 TEST(MysqlParser, MariadbMetadataFollowsByteSet) {
   // metadata-follows = 1: definitions are sent as usual.
   Conn c = connected(false);
-  c.send(command(kComStmtPrepare, "SELECT name FROM t WHERE id = ?"), 10);
-  c.recv(prepare_ok(1, 1, 1, false), 11);
-  c.send(execute(1), 20);
+  c.req(command(kComStmtPrepare, "SELECT name FROM t WHERE id = ?"), 10);
+  c.resp(prepare_ok(1, 1, 1, false), 11);
+  c.req(execute(1), 20);
   std::string r = packet(1, lenenc(1) + std::string(1, '\1')) + column_def(2, "name") + eof(3) +
                   packet(4, std::string(2, '\0') + lenstr("x")) + eof(5);
-  c.recv(r, 25);
-  ASSERT_EQ(c.out.size(), 2u);
-  EXPECT_EQ(c.out[1].detail, "rows=1");
+  c.resp(r, 25);
+  ASSERT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(c.records[1].detail, "rows=1");
 }
 
 // MariaDB writes a result set 16 KiB at a time; with 4 KiB of each write
@@ -62,7 +62,7 @@ TEST(MysqlParser, MariadbMetadataFollowsByteSet) {
 TEST(MysqlParser, ReplyEndInUncapturedTail) {
   for (int how = 0; how < 3; ++how) {
     Conn c = connected(true);
-    c.send(query("SELECT seq, repeat('x', 20) FROM seq_1_to_100000"), 100);
+    c.req(query("SELECT seq, repeat('x', 20) FROM seq_1_to_100000"), 100);
     std::vector<std::vector<std::string>> rows;
     while (true) {
       rows.push_back({std::to_string(rows.size() + 1), std::string(20, 'x')});
@@ -73,24 +73,24 @@ TEST(MysqlParser, ReplyEndInUncapturedTail) {
     uint64_t ts = 200;
     for (std::size_t off = 0; off < resp.size(); off += 16384, ++ts) {
       std::size_t wire = std::min<std::size_t>(16384, resp.size() - off);
-      c.recv(std::string_view(resp).substr(off, std::min<std::size_t>(4096, wire)), ts, wire);
+      c.resp(std::string_view(resp).substr(off, std::min<std::size_t>(4096, wire)), ts, wire);
     }
-    EXPECT_TRUE(c.out.empty());
-    if (how == 0) c.send(query("SELECT 1"), 1000);
-    if (how == 1) c.send(command(kComQuit, ""), 1000);
-    if (how == 2) c.parser->close(1000, c.out);
-    ASSERT_EQ(c.out.size(), 1u) << how;
-    EXPECT_EQ(c.out[0].route, "SELECT seq, repeat(?, ?) FROM seq_1_to_100000");
-    EXPECT_EQ(c.out[0].start_ns, 100u);
-    EXPECT_EQ(c.out[0].end_ns, ts - 1);
-    EXPECT_EQ(c.out[0].resp_bytes, resp.size());
-    EXPECT_EQ(c.out[0].detail, "");
+    EXPECT_TRUE(c.records.empty());
+    if (how == 0) c.req(query("SELECT 1"), 1000);
+    if (how == 1) c.req(command(kComQuit, ""), 1000);
+    if (how == 2) c.parser->close(1000, c.records);
+    ASSERT_EQ(c.records.size(), 1u) << how;
+    EXPECT_EQ(c.records[0].route, "SELECT seq, repeat(?, ?) FROM seq_1_to_100000");
+    EXPECT_EQ(c.records[0].start_ns, 100u);
+    EXPECT_EQ(c.records[0].end_ns, ts - 1);
+    EXPECT_EQ(c.records[0].resp_bytes, resp.size());
+    EXPECT_EQ(c.records[0].detail, "");
     if (how == 0) {  // the next reply is framed and attributed normally
       const std::string r = result_set({"1"}, {{"1"}}, true);
-      c.recv(r, 1001);
-      ASSERT_EQ(c.out.size(), 2u);
-      EXPECT_EQ(c.out[1].detail, "rows=1");
-      EXPECT_EQ(c.out[1].resp_bytes, r.size());
+      c.resp(r, 1001);
+      ASSERT_EQ(c.records.size(), 2u);
+      EXPECT_EQ(c.records[1].detail, "rows=1");
+      EXPECT_EQ(c.records[1].resp_bytes, r.size());
     }
   }
 }

@@ -6,11 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "../../support/parser_conn.h"
 #include "protocols/mysql/mysql.h"
 #include "protocols/mysql/packets.h"
 #include "protocols/parser.h"
 
-namespace mywire {
+namespace loupe::mysql::testing {
 
 using namespace loupe::mysql;
 
@@ -103,33 +104,20 @@ inline std::string execute(uint32_t id) {
                  le32(id) + std::string(1, '\0') + le32(1) + "\x00\x01\x03" + le32(42));
 }
 
-struct Conn {
-  explicit Conn(loupe::Role r = loupe::Role::Client) : role(r), parser(make_parser(r)) {}
-  loupe::Direction req_dir() const { return loupe::request_direction(role); }
-  loupe::Direction resp_dir() const {
-    return req_dir() == loupe::Direction::Egress ? loupe::Direction::Ingress
-                                                 : loupe::Direction::Egress;
-  }
-  void send(std::string_view b, uint64_t ts, uint64_t wire = 0) {
-    parser->feed({req_dir(), ts, b, wire ? wire : b.size()}, out);
-  }
-  void recv(std::string_view b, uint64_t ts, uint64_t wire = 0) {
-    parser->feed({resp_dir(), ts, b, wire ? wire : b.size()}, out);
-  }
-  loupe::Role role;
-  std::unique_ptr<loupe::ProtocolParser> parser;
-  std::vector<loupe::Record> out;
+// A client-side connection by default: requests are Egress.
+struct Conn : loupe::testing::ParserConn {
+  explicit Conn(loupe::Role r = loupe::Role::Client) : ParserConn(make_parser(r), r) {}
 };
 
 // Greeting, handshake response and OK, with or without CLIENT_DEPRECATE_EOF.
 inline Conn connected(bool deprecate_eof, std::string_view db = "shop") {
   Conn c;
   uint32_t caps = kCaps | (deprecate_eof ? kClientDeprecateEof : 0);
-  c.recv(greeting(caps), 1);
-  c.send(handshake_response(caps, db), 2);
-  c.recv(packet(2, "\x01\x03"), 3);  // caching_sha2 fast auth success
-  c.recv(ok(3), 4);
+  c.resp(greeting(caps), 1);
+  c.req(handshake_response(caps, db), 2);
+  c.resp(packet(2, "\x01\x03"), 3);  // caching_sha2 fast auth success
+  c.resp(ok(3), 4);
   return c;
 }
 
-}  // namespace mywire
+}  // namespace loupe::mysql::testing

@@ -7,10 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "../../support/parser_conn.h"
 #include "protocols/parser.h"
 #include "protocols/postgres/postgres.h"
 
-namespace pgwire {
+namespace loupe::postgres::testing {
 
 inline std::string be32(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
@@ -85,24 +86,10 @@ inline std::string startup_reply() {
          param_status("client_encoding", "UTF8") + backend_key() + ready();
 }
 
-// A client-side connection: requests are Egress.
-struct Conn {
+// A client-side connection by default: requests are Egress.
+struct Conn : loupe::testing::ParserConn {
   explicit Conn(loupe::Role r = loupe::Role::Client)
-      : role(r), parser(loupe::postgres::make_parser(r)) {}
-  loupe::Direction req_dir() const { return loupe::request_direction(role); }
-  loupe::Direction resp_dir() const {
-    return req_dir() == loupe::Direction::Egress ? loupe::Direction::Ingress
-                                                 : loupe::Direction::Egress;
-  }
-  void send(std::string_view bytes, uint64_t ts, uint64_t wire = 0) {
-    parser->feed({req_dir(), ts, bytes, wire ? wire : bytes.size()}, out);
-  }
-  void recv(std::string_view bytes, uint64_t ts, uint64_t wire = 0) {
-    parser->feed({resp_dir(), ts, bytes, wire ? wire : bytes.size()}, out);
-  }
-  loupe::Role role;
-  std::unique_ptr<loupe::ProtocolParser> parser;
-  std::vector<loupe::Record> out;
+      : ParserConn(loupe::postgres::make_parser(r), r) {}
 };
 
-}  // namespace pgwire
+}  // namespace loupe::postgres::testing

@@ -3,7 +3,7 @@
 #include "pg_wire.h"
 #include "protocols/detect.h"
 
-using namespace pgwire;
+using namespace loupe::postgres::testing;
 using loupe::Detection;
 using loupe::Direction;
 using loupe::Role;

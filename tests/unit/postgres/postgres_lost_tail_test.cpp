@@ -4,16 +4,16 @@
 
 #include "pg_wire.h"
 
-using namespace pgwire;
+using namespace loupe::postgres::testing;
 
 namespace {
 
 Conn connected(loupe::Role role) {
   Conn c(role);
-  c.send(startup("app", "shop"), 1);
-  c.recv(auth(5, "salt"), 2);
-  c.send(password("md5abc"), 3);
-  c.recv(startup_reply(), 4);
+  c.req(startup("app", "shop"), 1);
+  c.resp(auth(5, "salt"), 2);
+  c.req(password("md5abc"), 3);
+  c.resp(startup_reply(), 4);
   return c;
 }
 
@@ -30,7 +30,7 @@ uint64_t large_reply_tail_lost(Conn& c, std::string* sent) {
   uint64_t ts = 200;
   for (std::size_t off = 0; off < resp.size(); off += 8192, ++ts) {
     std::size_t wire = std::min<std::size_t>(8192, resp.size() - off);
-    c.recv(std::string_view(resp).substr(off, std::min<std::size_t>(4096, wire)), ts, wire);
+    c.resp(std::string_view(resp).substr(off, std::min<std::size_t>(4096, wire)), ts, wire);
   }
   EXPECT_GT(resp.size() % 8192, 4096u);
   *sent = resp;
@@ -43,44 +43,44 @@ TEST(PostgresParser, ReplyEndInUncapturedTailEndsAtNextRequest) {
   for (auto role : {loupe::Role::Client, loupe::Role::Server}) {
     Conn c = connected(role);
     const std::string q = query("SELECT g, repeat('x', 20) FROM generate_series(1, 100000) g");
-    c.send(q, 100);
+    c.req(q, 100);
     std::string resp;
     const uint64_t last = large_reply_tail_lost(c, &resp);
-    EXPECT_TRUE(c.out.empty());
-    c.send(query("SELECT 1"), 1000);  // the client spoke again: the reply had ended
-    ASSERT_EQ(c.out.size(), 1u);
-    EXPECT_EQ(c.out[0].route, "SELECT g, repeat(?, ?) FROM generate_series(?, ?) g");
-    EXPECT_EQ(c.out[0].start_ns, 100u);
-    EXPECT_EQ(c.out[0].end_ns, last);
-    EXPECT_EQ(c.out[0].resp_bytes, resp.size());
-    EXPECT_EQ(c.out[0].detail, "");  // the tag was not captured
+    EXPECT_TRUE(c.records.empty());
+    c.req(query("SELECT 1"), 1000);  // the client spoke again: the reply had ended
+    ASSERT_EQ(c.records.size(), 1u);
+    EXPECT_EQ(c.records[0].route, "SELECT g, repeat(?, ?) FROM generate_series(?, ?) g");
+    EXPECT_EQ(c.records[0].start_ns, 100u);
+    EXPECT_EQ(c.records[0].end_ns, last);
+    EXPECT_EQ(c.records[0].resp_bytes, resp.size());
+    EXPECT_EQ(c.records[0].detail, "");  // the tag was not captured
     // The next exchange is framed and attributed normally.
     const std::string r2 = complete("SELECT 1") + ready();
-    c.recv(r2, 1001);
-    ASSERT_EQ(c.out.size(), 2u);
-    EXPECT_EQ(c.out[1].route, "SELECT ?");
-    EXPECT_EQ(c.out[1].detail, "SELECT 1");
-    EXPECT_EQ(c.out[1].resp_bytes, r2.size());
+    c.resp(r2, 1001);
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[1].route, "SELECT ?");
+    EXPECT_EQ(c.records[1].detail, "SELECT 1");
+    EXPECT_EQ(c.records[1].resp_bytes, r2.size());
   }
 }
 
 TEST(PostgresParser, ReplyEndInUncapturedTailEndsAtTerminateOrClose) {
   {
     Conn c = connected(loupe::Role::Server);
-    c.send(query("SELECT * FROM big"), 100);
+    c.req(query("SELECT * FROM big"), 100);
     std::string resp;
     const uint64_t last = large_reply_tail_lost(c, &resp);
-    c.send(std::string("X\0\0\0\4", 5), 2000);
-    ASSERT_EQ(c.out.size(), 1u);
-    EXPECT_EQ(c.out[0].end_ns, last);
+    c.req(std::string("X\0\0\0\4", 5), 2000);
+    ASSERT_EQ(c.records.size(), 1u);
+    EXPECT_EQ(c.records[0].end_ns, last);
   }
   {
     Conn c = connected(loupe::Role::Client);
-    c.send(query("SELECT * FROM big"), 100);
+    c.req(query("SELECT * FROM big"), 100);
     std::string resp;
     large_reply_tail_lost(c, &resp);
-    c.parser->close(3000, c.out);
-    ASSERT_EQ(c.out.size(), 1u);
+    c.parser->close(3000, c.records);
+    ASSERT_EQ(c.records.size(), 1u);
     EXPECT_EQ(c.parser->stats().unmatched, 0u);
   }
 }
@@ -89,7 +89,7 @@ TEST(PostgresParser, GapInsideReplyDoesNotEndItEarly) {
   // Framing lost mid-reply but the reply's end is captured: one record, with
   // its tag, ended by ReadyForQuery (no early finish without a request).
   Conn c = connected(loupe::Role::Client);
-  c.send(query("SELECT * FROM big"), 100);
+  c.req(query("SELECT * FROM big"), 100);
   std::string resp = row_description({"g"});
   for (int i = 0; i < 3000; ++i) resp += data_row({std::to_string(i)});
   resp += complete("SELECT 3000") + ready();
@@ -97,9 +97,9 @@ TEST(PostgresParser, GapInsideReplyDoesNotEndItEarly) {
   for (std::size_t off = 0; off < resp.size(); off += 8192, ++ts) {
     std::size_t wire = std::min<std::size_t>(8192, resp.size() - off);
     std::size_t cap = off + wire == resp.size() ? wire : std::min<std::size_t>(wire, 4096);
-    c.recv(std::string_view(resp).substr(off, cap), ts, wire);
+    c.resp(std::string_view(resp).substr(off, cap), ts, wire);
   }
-  ASSERT_EQ(c.out.size(), 1u);
-  EXPECT_EQ(c.out[0].detail, "SELECT 3000");
-  EXPECT_EQ(c.out[0].resp_bytes, resp.size());
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].detail, "SELECT 3000");
+  EXPECT_EQ(c.records[0].resp_bytes, resp.size());
 }

@@ -11,7 +11,7 @@ TEST(RedisParser, GetWithBulkReply) {
   Conn c;
   std::string req = command({"get", "user:42"});
   c.req(req, 100);
-  c.rep("$5\r\nhello\r\n", 250);
+  c.resp("$5\r\nhello\r\n", 250);
   ASSERT_EQ(c.records.size(), 1u);
   const Record& r = c.records[0];
   EXPECT_EQ(r.protocol, Protocol::Redis);
@@ -38,12 +38,12 @@ TEST(RedisParser, EverySplitPointGivesTheSameRecord) {
     if (split < req.size()) {
       c.req(std::string_view(req).substr(0, split), 10);
       c.req(std::string_view(req).substr(split), 20);
-      c.rep(rep, 30);
+      c.resp(rep, 30);
     } else {
       size_t k = split - req.size();
       c.req(req, 10);
-      if (k > 0) c.rep(std::string_view(rep).substr(0, k), 25);
-      c.rep(std::string_view(rep).substr(k), 30);
+      if (k > 0) c.resp(std::string_view(rep).substr(0, k), 25);
+      c.resp(std::string_view(rep).substr(k), 30);
     }
     ASSERT_EQ(c.records.size(), 1u) << "split " << split;
     const Record& r = c.records[0];
@@ -65,7 +65,7 @@ TEST(RedisParser, PipelineOfHundredCommands) {
     reps += ":" + std::to_string(i + 1) + "\r\n";
   }
   c.req(reqs, 1);
-  c.rep(reps, 2);
+  c.resp(reps, 2);
   ASSERT_EQ(c.records.size(), 100u);
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(c.records[i].path, "counter:" + std::to_string(i));
@@ -88,7 +88,7 @@ TEST(RedisParser, PipelineBoundedAtFifoCapacity) {
 TEST(RedisParser, WrongTypeError) {
   Conn c;
   c.req(command({"LPUSH", "mystring", "x"}), 1);
-  c.rep("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", 2);
+  c.resp("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", 2);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_TRUE(c.records[0].error);
   EXPECT_EQ(c.records[0].error_code, "WRONGTYPE");
@@ -100,7 +100,7 @@ TEST(RedisParser, WrongTypeError) {
 TEST(RedisParser, ErrorMessageIsCut) {
   Conn c;
   c.req(command({"GET", "k"}), 1);
-  c.rep("-ERR " + std::string(2000, 'x') + "\r\n", 2);
+  c.resp("-ERR " + std::string(2000, 'x') + "\r\n", 2);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.records[0].error_code, "ERR");
   EXPECT_EQ(c.records[0].error_message.size(), 256u);
@@ -110,7 +110,7 @@ TEST(RedisParser, ErrorMessageIsCut) {
 TEST(RedisParser, NilReplies) {
   Conn c;
   c.req(command({"GET", "missing"}) + command({"BLPOP", "queue", "1"}), 1);
-  c.rep("$-1\r\n*-1\r\n", 2);
+  c.resp("$-1\r\n*-1\r\n", 2);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].resp_bytes, 5u);
   EXPECT_EQ(c.records[1].method, "BLPOP");
@@ -128,11 +128,11 @@ TEST(RedisParser, NestedArrays) {
       "*2\r\n$15\r\n1526985069902-0\r\n*2\r\n$4\r\nname\r\n*0\r\n";
   // The $8 "durationx" payload is 9 bytes: fix it to be well-formed first.
   rep.replace(rep.find("$8\r\ndurationx"), 13, "$9\r\ndurationx");
-  c.rep(rep, 2);
+  c.resp(rep, 2);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.records[0].resp_bytes, rep.size());
   c.req(command({"PING"}), 3);
-  c.rep("+PONG\r\n", 4);
+  c.resp("+PONG\r\n", 4);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[1].method, "PING");
   EXPECT_EQ(c.records[1].path, "");
@@ -151,7 +151,7 @@ TEST(RedisParser, Resp3Types) {
       "~3\r\n+orange\r\n+apple\r\n#f\r\n",
       "*3\r\n:1\r\n%1\r\n+k\r\n_\r\n~0\r\n",
   };
-  for (const char* r : replies) c.req(command({"HGETALL", "h"}), 1), c.rep(r, 2);
+  for (const char* r : replies) c.req(command({"HGETALL", "h"}), 1), c.resp(r, 2);
   ASSERT_EQ(c.records.size(), std::size(replies));
   for (size_t i = 0; i < std::size(replies); ++i) {
     EXPECT_EQ(c.records[i].resp_bytes, std::string_view(replies[i]).size()) << replies[i];
@@ -163,7 +163,7 @@ TEST(RedisParser, Resp3Types) {
 TEST(RedisParser, BlobError) {
   Conn c;
   c.req(command({"EVAL", "return redis.call('x')", "0"}), 1);
-  c.rep("!21\r\nSYNTAX invalid syntax\r\n", 2);
+  c.resp("!21\r\nSYNTAX invalid syntax\r\n", 2);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_TRUE(c.records[0].error);
   EXPECT_EQ(c.records[0].error_code, "SYNTAX");
@@ -178,7 +178,7 @@ TEST(RedisParser, AttributeIsPartOfTheReplyNotAReply) {
   first += "$2\r\nv1\r\n";
   // An attribute nested inside an aggregate does not count as an element.
   std::string second = "*2\r\n:1\r\n|1\r\n+ttl\r\n:3600\r\n:2\r\n";
-  c.rep(first + second, 2);
+  c.resp(first + second, 2);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].resp_bytes, first.size());
   EXPECT_EQ(c.records[1].resp_bytes, second.size());
@@ -189,9 +189,9 @@ TEST(RedisParser, PushIsSkippedNotMatched) {
   Conn c(Role::Client);
   c.req(command({"GET", "a"}), 1);
   // Client-side caching invalidation arrives before the reply.
-  c.rep(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\na\r\n", 2);
+  c.resp(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\na\r\n", 2);
   EXPECT_TRUE(c.records.empty());
-  c.rep("$1\r\nx\r\n", 3);
+  c.resp("$1\r\nx\r\n", 3);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.records[0].resp_bytes, 7u);
   EXPECT_EQ(c.records[0].end_ns, 3u);
@@ -204,14 +204,14 @@ TEST(RedisParser, LargeBulkWithUncapturedTail) {
   std::string req = command({"SET", "blob", value});
   // Only the first 4 KiB of the write was captured.
   c.req(std::string_view(req).substr(0, 4096), 1, req.size());
-  c.rep("+OK\r\n", 2);
+  c.resp("+OK\r\n", 2);
   std::string rep = "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
   c.req(command({"GET", "blob"}), 3);
   // The reply is read in two syscalls, each captured only in part.
-  c.rep(std::string_view(rep).substr(0, 100), 4, 600000);
-  c.rep(std::string_view(rep).substr(600000, 100), 5, rep.size() - 600000);
+  c.resp(std::string_view(rep).substr(0, 100), 4, 600000);
+  c.resp(std::string_view(rep).substr(600000, 100), 5, rep.size() - 600000);
   c.req(command({"DEL", "blob"}), 6);
-  c.rep(":1\r\n", 7);
+  c.resp(":1\r\n", 7);
   ASSERT_EQ(c.records.size(), 3u);
   EXPECT_EQ(c.records[0].method, "SET");
   EXPECT_EQ(c.records[0].path, "blob");
@@ -231,10 +231,10 @@ TEST(RedisParser, GapThatBreaksFramingResyncsWithoutMismatch) {
   c.req(std::string_view(reqs).substr(0, 30), 1, reqs.size());
   std::string reps;
   for (int i = 0; i < 50; ++i) reps += "$2\r\nv" + std::to_string(i % 10) + "\r\n";
-  c.rep(reps, 2);
+  c.resp(reps, 2);
   EXPECT_TRUE(c.records.empty());
   c.req(command({"GET", "after"}), 3);
-  c.rep("$1\r\nz\r\n", 4);
+  c.resp("$1\r\nz\r\n", 4);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.records[0].path, "after");
   EXPECT_GE(c.parser->stats().resyncs, 1u);
@@ -244,10 +244,10 @@ TEST(RedisParser, MidStreamStart) {
   Conn c;
   // The capture starts inside a large SET value and inside its reply stream.
   c.req("xxxxxxxxxxxxxxxx\r\n", 1);
-  c.rep("+OK\r\n", 2);
-  c.rep("lue\r\n", 3);
+  c.resp("+OK\r\n", 2);
+  c.resp("lue\r\n", 3);
   c.req(command({"GET", "k"}), 4);
-  c.rep("$1\r\nv\r\n", 5);
+  c.resp("$1\r\nv\r\n", 5);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.records[0].path, "k");
   EXPECT_EQ(c.records[0].start_ns, 4u);
@@ -257,10 +257,10 @@ TEST(RedisParser, MalformedInputNeverMatchesWrongly) {
   Conn c;
   c.req("*2\r\n$3\r\nGET\r\n$zz\r\n", 1);
   EXPECT_EQ(c.parser->stats().parse_errors, 1u);
-  c.rep("$-1\r\n", 2);
-  c.rep("\x01\x02garbage", 3);
+  c.resp("$-1\r\n", 2);
+  c.resp("\x01\x02garbage", 3);
   c.req(command({"GET", "ok"}), 4);
-  c.rep("$-1\r\n", 5);
+  c.resp("$-1\r\n", 5);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_EQ(c.records[0].path, "ok");
   EXPECT_EQ(c.parser->stats().parse_errors, 2u);
@@ -269,9 +269,9 @@ TEST(RedisParser, MalformedInputNeverMatchesWrongly) {
 TEST(RedisParser, InlineCommands) {
   Conn c;
   c.req("PING\r\n", 1);
-  c.rep("+PONG\r\n", 2);
+  c.resp("+PONG\r\n", 2);
   c.req("get  mykey\r\n", 3);
-  c.rep("$-1\r\n", 4);
+  c.resp("$-1\r\n", 4);
   c.req("\r\n", 5);  // empty lines are ignored, as Redis does
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[0].method, "PING");
@@ -286,7 +286,7 @@ TEST(RedisParser, TwoWordCommandsAndKeylessCommands) {
   c.req(command({"CONFIG", "GET", "maxmemory"}), 1);
   c.req(command({"OBJECT", "ENCODING", "mylist"}), 1);
   c.req(command({"AUTH", "default", "s3cret"}), 1);
-  c.rep("+OK\r\n*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$9\r\nquicklist\r\n+OK\r\n", 2);
+  c.resp("+OK\r\n*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$9\r\nquicklist\r\n+OK\r\n", 2);
   ASSERT_EQ(c.records.size(), 4u);
   EXPECT_EQ(c.records[0].method, "CLIENT SETNAME");
   EXPECT_EQ(c.records[0].path, "");
@@ -301,18 +301,18 @@ TEST(RedisParser, TwoWordCommandsAndKeylessCommands) {
 TEST(RedisParser, SubscribeStopsMatching) {
   Conn c(Role::Client);
   c.req(command({"GET", "a"}) + command({"SUBSCRIBE", "news"}), 1);
-  c.rep("$1\r\n1\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", 2);
+  c.resp("$1\r\n1\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", 2);
   ASSERT_EQ(c.records.size(), 2u);
   EXPECT_EQ(c.records[1].method, "SUBSCRIBE");
   EXPECT_TRUE(c.parser->finished());
-  c.rep("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n", 3);
+  c.resp("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n", 3);
   EXPECT_EQ(c.records.size(), 2u);
 }
 
 TEST(RedisParser, Resp3SubscribeConfirmationIsAPush) {
   Conn c(Role::Client);
   c.req(command({"SUBSCRIBE", "news"}), 1);
-  c.rep(">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", 2);
+  c.resp(">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n", 2);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_TRUE(c.parser->finished());
 }
@@ -320,7 +320,7 @@ TEST(RedisParser, Resp3SubscribeConfirmationIsAPush) {
 TEST(RedisParser, MonitorStopsMatching) {
   Conn c;
   c.req(command({"MONITOR"}), 1);
-  c.rep("+OK\r\n+1339518083.107412 [0 127.0.0.1:60866] \"keys\" \"*\"\r\n", 2);
+  c.resp("+OK\r\n+1339518083.107412 [0 127.0.0.1:60866] \"keys\" \"*\"\r\n", 2);
   ASSERT_EQ(c.records.size(), 1u);
   EXPECT_TRUE(c.parser->finished());
 }
@@ -346,9 +346,9 @@ TEST(RedisParser, BinaryKeyBecomesValidUtf8InTheAgentsRecord) {
 TEST(RedisParser, ValuesAreNeverRecorded) {
   Conn c;
   c.req(command({"SET", "session:1", "secret-value-42"}), 1);
-  c.rep("+OK\r\n", 2);
+  c.resp("+OK\r\n", 2);
   c.req(command({"HSET", "user:7", "email", "alice@example.com"}), 3);
-  c.rep(":1\r\n", 4);
+  c.resp(":1\r\n", 4);
   ASSERT_EQ(c.records.size(), 2u);
   for (const Record& r : c.records) {
     std::string json;
