@@ -40,53 +40,23 @@ bool Parser::Codec::may_follow(const uint8_t* prev, const uint8_t* next) const {
   return next[3] == expected || (request_ && next[3] == 0);
 }
 
-Parser::Parser(Role role, const sql::SqlOptions& opts) : role_(role), opts_(opts) {}
+Parser::Parser(Role role, const sql::SqlOptions& opts) : WireParser(role), opts_(opts) {}
 
-void Parser::feed(const Segment& seg, std::vector<Record>& out) {
-  if (finished_) return;
-  if (role_ == Role::Unknown && !req_dir_known_ && !seg.bytes.empty()) {
-    // A greeting comes from the server; anything else first is a command.
-    const bool greeting = detect(seg.bytes, Direction::Ingress, Role::Client) == Detection::Match &&
-                          seg.bytes.size() > 4 && seg.bytes[4] == 10;
-    req_dir_ = greeting ? (seg.dir == Direction::Egress ? Direction::Ingress : Direction::Egress)
-                        : seg.dir;
-    req_dir_known_ = true;
-  }
-  const Direction req_dir = role_ == Role::Unknown ? req_dir_ : request_direction(role_);
-  const uint64_t wire_len = std::max<uint64_t>(seg.length, seg.bytes.size());
-  out_ = &out;
-  if (seg.dir == req_dir) {
-    // After an SSL request only a TLS handshake can follow on the socket,
-    // unless the caller hands us plaintext from TLS hooks.
-    if (await_tls_ && !req_stream_.mid_message() && !seg.bytes.empty()) {
-      await_tls_ = false;
-      if (seg.bytes[0] == 0x16) {
-        finished_ = true;
-        return;
-      }
-    }
-    req_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
-  } else {
-    // Bytes the server sends while no command is outstanding (capture began
-    // mid-reply) may start mid-packet; framing them could swallow the next
-    // real reply, so they are skipped whole unless they are the greeting.
-    if (pending_.empty() && (phase_ == Phase::Unknown || phase_ == Phase::Command) &&
-        !resp_stream_.mid_message() &&
-        detect(seg.bytes, Direction::Ingress, Role::Client) != Detection::Match) {
-      ++stats_.unmatched;
-      out_ = nullptr;
-      return;
-    }
-    last_resp_ns_ = seg.ts_ns;
-    resp_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
-  }
-  out_ = nullptr;
+// A greeting comes from the server; anything else first is a command.
+bool Parser::starts_with_request(const Segment& seg) const {
+  const bool greeting = detect(seg.bytes, Direction::Ingress, Role::Client) == Detection::Match &&
+                        seg.bytes.size() > 4 && seg.bytes[4] == 10;
+  return !greeting;
 }
 
-void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
-  out_ = &out;
+// With no command outstanding only the greeting is expected.
+bool Parser::unexpected_reply(const Segment& seg) const {
+  return pending_.empty() && (phase_ == Phase::Unknown || phase_ == Phase::Command) &&
+         detect(seg.bytes, Direction::Ingress, Role::Client) != Detection::Match;
+}
+
+void Parser::on_close() {
   finish_lost_reply();
-  out_ = nullptr;
   stats_.unmatched += pending_.size();
   pending_.clear();
 }

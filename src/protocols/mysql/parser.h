@@ -18,20 +18,17 @@
 #include "protocols/sql/frame_stream.h"
 #include "protocols/sql/statement.h"
 #include "protocols/sql/statement_cache.h"
+#include "protocols/sql/wire_parser.h"
 
 namespace loupe::mysql {
 
-class Parser final : public ProtocolParser {
+class Parser final : public sql::WireParser {
  public:
   static constexpr std::size_t kMaxStatements = 1024;  // prepared statement ids
   static constexpr std::size_t kMaxPending = 64;       // commands awaiting replies
 
   Parser(Role role, const sql::SqlOptions& opts);
 
-  void feed(const Segment& seg, std::vector<Record>& out) override;
-  void close(uint64_t ts_ns, std::vector<Record>& out) override;
-  bool finished() const override { return finished_; }
-  const ParserStats& stats() const override { return stats_; }
   size_t memory_bytes() const override;
 
  private:
@@ -79,6 +76,12 @@ class Parser final : public ProtocolParser {
     Parser& p_;
   };
 
+  sql::FrameStream& requests() override { return req_stream_; }
+  sql::FrameStream& replies() override { return resp_stream_; }
+  bool starts_with_request(const Segment& seg) const override;
+  bool unexpected_reply(const Segment& seg) const override;
+  void on_close() override;
+
   void on_request(const sql::Frame& f);
   void on_response(const sql::Frame& f);
   void on_command(const sql::Frame& f, std::string_view payload);
@@ -88,18 +91,12 @@ class Parser final : public ProtocolParser {
   void finish(const sql::Frame& f, std::string detail, const std::string_view* err = nullptr);
   bool finish_lost_reply();
 
-  Role role_;
   sql::SqlOptions opts_;
-  ParserStats stats_;
-  bool finished_ = false;
-  bool req_dir_known_ = false;  // Role::Unknown: learnt from the first bytes
-  Direction req_dir_ = Direction::Egress;
 
   Phase phase_ = Phase::Unknown;
   uint32_t server_caps_ = 0;
   bool greeting_seen_ = false;
   Eof eof_ = Eof::Unknown;
-  bool await_tls_ = false;
   bool compressed_ = false;   // CLIENT_COMPRESS negotiated
   bool swallow_eof_ = false;  // a trailing EOF may still follow a finished reply
   std::string database_;
@@ -107,8 +104,7 @@ class Parser final : public ProtocolParser {
   bool req_continues_ = false;   // last request packet had a full 16 MiB payload
   bool resp_continues_ = false;  // same for responses
   uint8_t last_resp_seq_ = 0;
-  uint64_t resp_lost_ = 0;     // wire bytes skipped by a response resync
-  uint64_t last_resp_ns_ = 0;  // ts of the last response segment
+  uint64_t resp_lost_ = 0;  // wire bytes skipped by a response resync
 
   Codec req_codec_{true};
   Codec resp_codec_{false};
@@ -119,7 +115,6 @@ class Parser final : public ProtocolParser {
 
   sql::StatementCache<uint32_t> statements_{kMaxStatements};
   std::deque<Pending> pending_;
-  std::vector<Record>* out_ = nullptr;
 };
 
 }  // namespace loupe::mysql

@@ -9,54 +9,25 @@
 
 namespace loupe::postgres {
 
-Parser::Parser(Role role, const sql::SqlOptions& opts) : role_(role), opts_(opts) {}
+Parser::Parser(Role role, const sql::SqlOptions& opts) : WireParser(role), opts_(opts) {}
 
-void Parser::feed(const Segment& seg, std::vector<Record>& out) {
-  if (finished_) return;
-  if (role_ == Role::Unknown && !req_dir_known_ && !seg.bytes.empty()) {
-    // Whoever sends frontend-looking bytes first is the client.
-    const bool looks_request =
-        detect(seg.bytes, Direction::Egress, Role::Client) != Detection::NoMatch;
-    req_dir_ = looks_request
-                   ? seg.dir
-                   : (seg.dir == Direction::Egress ? Direction::Ingress : Direction::Egress);
-    req_dir_known_ = true;
-  }
-  const Direction req_dir = role_ == Role::Unknown ? req_dir_ : request_direction(role_);
-  const uint64_t wire_len = std::max<uint64_t>(seg.length, seg.bytes.size());
-  out_ = &out;
-  if (seg.dir == req_dir) {
-    // After the server accepted SSL/GSS encryption only ciphertext follows on
-    // the socket, unless the caller hands us the plaintext (TLS hooks).
-    if (await_tls_ && !req_stream_.mid_message() && !seg.bytes.empty()) {
-      if (seg.bytes[0] == 0x16) finished_ = true;
-      await_tls_ = false;
-      if (finished_) return;
-    }
-    req_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
-  } else {
-    // Bytes the server sends while nothing is outstanding (capture began
-    // mid-reply) may start mid-message; framing them could swallow the next
-    // real reply, so they are skipped whole.
-    if (pending_.empty() && held_.empty() && !in_startup_ && !answer_pending_ &&
-        !resp_stream_.mid_message() && (seg.bytes.empty() || seg.bytes[0] != 'R')) {
-      ++stats_.unmatched;
-      out_ = nullptr;
-      return;
-    }
-    last_resp_ns_ = seg.ts_ns;
-    resp_stream_.feed(seg.bytes, wire_len, seg.ts_ns);
-  }
-  out_ = nullptr;
+// Whoever sends frontend-looking bytes first is the client.
+bool Parser::starts_with_request(const Segment& seg) const {
+  return detect(seg.bytes, Direction::Egress, Role::Client) != Detection::NoMatch;
 }
 
-void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
-  out_ = &out;
+// Outside startup and with nothing outstanding only an Authentication
+// ('R') message is expected.
+bool Parser::unexpected_reply(const Segment& seg) const {
+  return pending_.empty() && held_.empty() && !in_startup_ && !answer_pending_ &&
+         (seg.bytes.empty() || seg.bytes[0] != 'R');
+}
+
+void Parser::on_close() {
   finish_lost_reply();
   flush_held(0, 0, 0);
   stats_.unmatched += pending_.size();
   pending_.clear();
-  out_ = nullptr;
 }
 
 // --- requests ---------------------------------------------------------------

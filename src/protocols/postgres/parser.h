@@ -20,10 +20,11 @@
 #include "protocols/sql/frame_stream.h"
 #include "protocols/sql/statement.h"
 #include "protocols/sql/statement_cache.h"
+#include "protocols/sql/wire_parser.h"
 
 namespace loupe::postgres {
 
-class Parser final : public ProtocolParser {
+class Parser final : public sql::WireParser {
  public:
   // Bounds that keep a connection's memory fixed whatever the peer does.
   static constexpr std::size_t kMaxStatements = 1024;  // named prepared statements
@@ -33,10 +34,6 @@ class Parser final : public ProtocolParser {
 
   Parser(Role role, const sql::SqlOptions& opts);
 
-  void feed(const Segment& seg, std::vector<Record>& out) override;
-  void close(uint64_t ts_ns, std::vector<Record>& out) override;
-  bool finished() const override { return finished_; }
-  const ParserStats& stats() const override { return stats_; }
   size_t memory_bytes() const override;
 
  private:
@@ -77,6 +74,12 @@ class Parser final : public ProtocolParser {
     Parser& p_;
   };
 
+  sql::FrameStream& requests() override { return req_stream_; }
+  sql::FrameStream& replies() override { return resp_stream_; }
+  bool starts_with_request(const Segment& seg) const override;
+  bool unexpected_reply(const Segment& seg) const override;
+  void on_close() override;
+
   void on_request(const sql::Frame& f);
   void on_response(const sql::Frame& f);
   void req_lost(uint64_t bytes) { batch_bytes_ += bytes; }
@@ -94,16 +97,9 @@ class Parser final : public ProtocolParser {
   void hold(Record r);
   void flush_held(uint64_t end_ns, uint64_t extra_req, uint64_t extra_resp);
 
-  Role role_;
-  // With Role::Unknown the request direction is learnt from the first bytes.
-  bool req_dir_known_ = false;
-  Direction req_dir_ = Direction::Egress;
   sql::SqlOptions opts_;
-  ParserStats stats_;
-  bool finished_ = false;
 
   bool answer_pending_ = false;  // SSLRequest/GSSENCRequest sent: 1-byte answer next
-  bool await_tls_ = false;       // encryption accepted: ciphertext may follow
   bool in_startup_ = false;      // between StartupMessage and the first ReadyForQuery
   std::string database_;
 
@@ -127,11 +123,9 @@ class Parser final : public ProtocolParser {
   // Reply fields (tag, error) of the simple query at the front of pending_.
   Record query_;
 
-  uint64_t resp_acc_ = 0;      // response bytes not yet attributed to a record
-  uint64_t last_resp_ns_ = 0;  // ts of the last response segment
+  uint64_t resp_acc_ = 0;  // response bytes not yet attributed to a record
   bool skipping_to_sync_ = false;
   std::vector<Record> held_;
-  std::vector<Record>* out_ = nullptr;  // the caller's vector during feed/close
 };
 
 }  // namespace loupe::postgres
