@@ -377,16 +377,16 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
   if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;
 
   /* One copy of the saved registers instead of a probe read per argument. */
-  struct pt_regs r;
-  if (bpf_probe_read_kernel(&r, sizeof(r), regs)) return 0;
-  int fd = (int)PT_REGS_PARM1_SYSCALL(&r);
+  struct loupe_saved_regs r;
+  if (loupe_read_saved_regs(&r, regs)) return 0;
+  int fd = (int)LOUPE_SYSCALL_ARG1(&r);
   if (nr == LOUPE_NR_close) return ret == 0 ? handle_close(fd) : 0;
   if (nr == LOUPE_NR_accept || nr == LOUPE_NR_accept4)
     return ret >= 0 ? handle_new_conn((int)ret, LOUPE_ORIGIN_ACCEPT) : 0;
   if (nr == LOUPE_NR_connect)
     return (ret == 0 || ret == -EINPROGRESS) ? handle_new_conn(fd, LOUPE_ORIGIN_CONNECT) : 0;
-  const void* arg2 = (const void*)PT_REGS_PARM2_SYSCALL(&r);
-  __u64 arg3 = PT_REGS_PARM3_SYSCALL(&r);
+  const void* arg2 = (const void*)LOUPE_SYSCALL_ARG2(&r);
+  __u64 arg3 = LOUPE_SYSCALL_ARG3(&r);
   /* A read/write made by OpenSSL inside SSL_read/SSL_write: ciphertext. */
   if (tls_probes_attached && nr != LOUPE_NR_sendfile) {
     /* OpenSSL's socket BIO writes with write(2); sendto for datagrams. */
@@ -401,13 +401,13 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     case LOUPE_NR_recvfrom:
       a.dir = LOUPE_DIR_INGRESS;
       a.buf = arg2;
-      if (nr == LOUPE_NR_recvfrom) a.peer = (const void*)PT_REGS_PARM5_SYSCALL(&r);
+      if (nr == LOUPE_NR_recvfrom) a.peer = (const void*)LOUPE_SYSCALL_ARG5(&r);
       return emit_data(&a);
     case LOUPE_NR_write:
     case LOUPE_NR_sendto:
       a.dir = LOUPE_DIR_EGRESS;
       a.buf = arg2;
-      if (nr == LOUPE_NR_sendto) a.peer = (const void*)PT_REGS_PARM5_SYSCALL(&r);
+      if (nr == LOUPE_NR_sendto) a.peer = (const void*)LOUPE_SYSCALL_ARG5(&r);
       return emit_data(&a);
     case LOUPE_NR_readv:
     case LOUPE_NR_writev:
