@@ -65,6 +65,7 @@ Exporter::Exporter(ExporterOptions opts) : opts_(std::move(opts)), agent_id_(ran
     stats_.inherited = spool_stats_.inherited_records;
   }
   client_ = k8s::server_client(opts_.server, &client_error_);
+  if (spool_) spiller_ = std::thread([this] { spill_overflow(); });
   thread_ = std::thread([this] { run(); });
 }
 
@@ -78,6 +79,7 @@ void Exporter::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  overflow_.notify_all();
   thread_.join();
 }
 
@@ -100,7 +102,9 @@ void Exporter::push(std::vector<Record>& records) {
     }
   }
   records.clear();
-  if (closed) wake_.notify_one();
+  if (!closed) return;
+  wake_.notify_one();
+  if (spool_ && over_spill_mark()) overflow_.notify_one();
 }
 
 std::string Exporter::encode(const Batch& batch) const {
@@ -134,7 +138,7 @@ void Exporter::enforce_memory_budget() {
 ExporterStats Exporter::stats() const {
   std::lock_guard lock(mu_);
   ExporterStats s = stats_;
-  s.queued = open_.records.size() + in_flight_records_;
+  s.queued = open_.records.size() + sending_.records + spilling_.records;
   for (const Batch& b : ready_) s.queued += b.records.size();
   s.queued_bytes = memory_bytes_;
   s.spooled = spool_stats_.records;
@@ -209,8 +213,7 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     } else if (!ready_.empty()) {
       batch = std::move(ready_.front());
       ready_.pop_front();
-      in_flight_records_ = batch.records.size();
-      in_flight_bytes_ = batch.bytes;
+      sending_ = {batch.records.size(), batch.bytes};
     } else {
       return;
     }
@@ -219,12 +222,12 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     std::string error;
     Outcome outcome = post("/api/v1/ingest", spooled ? spooled->body : encode(batch), error);
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
+    if (spooled && outcome == Outcome::Retry) spool_->release_front();
     lock.lock();
     sync_spool_stats();
     if (!spooled) {
-      in_flight_records_ = 0;
-      memory_bytes_ -= in_flight_bytes_;
-      in_flight_bytes_ = 0;
+      memory_bytes_ -= sending_.bytes;
+      sending_ = {};
     }
     if (outcome == Outcome::Sent) {
       stats_.sent += n;
@@ -259,22 +262,35 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
 
 void Exporter::spill(std::unique_lock<std::mutex>& lock, bool at_exit) {
   while (!ready_.empty()) {
-    Batch batch = std::move(ready_.front());
-    ready_.pop_front();
-    if (!spool_) {
-      if (at_exit) stats_.dropped_at_exit += batch.records.size();
-      memory_bytes_ -= batch.bytes;
+    if (spool_) {
+      spill_oldest(lock, sending_);
       continue;
     }
-    in_flight_records_ = batch.records.size();
-    in_flight_bytes_ = batch.bytes;
-    lock.unlock();
-    spool_->append(static_cast<uint32_t>(batch.records.size()), encode(batch));
-    lock.lock();
-    sync_spool_stats();
-    in_flight_records_ = 0;
-    in_flight_bytes_ = 0;
-    memory_bytes_ -= batch.bytes;
+    if (at_exit) stats_.dropped_at_exit += ready_.front().records.size();
+    memory_bytes_ -= ready_.front().bytes;
+    ready_.pop_front();
+  }
+}
+
+void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) {
+  Batch batch = std::move(ready_.front());
+  ready_.pop_front();
+  slot = {batch.records.size(), batch.bytes};
+  lock.unlock();
+  spool_->append(static_cast<uint32_t>(batch.records.size()), encode(batch));
+  batch = Batch{};  // the records freed outside the lock
+  lock.lock();
+  sync_spool_stats();
+  memory_bytes_ -= slot.bytes;
+  slot = {};
+}
+
+void Exporter::spill_overflow() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    overflow_.wait(lock, [&] { return stopping_ || (over_spill_mark() && !ready_.empty()); });
+    if (stopping_) return;
+    spill_oldest(lock, spilling_);
   }
 }
 
@@ -309,6 +325,11 @@ void Exporter::run() {
   // Shutdown: one pass of sends within the budget unless the server is
   // known to be failing, then whatever is left goes to the spool (or is
   // counted), and a last report so the server's view matches ours.
+  if (spiller_.joinable()) {
+    lock.unlock();
+    spiller_.join();  // it stops after the batch it is writing
+    lock.lock();
+  }
   close_open_batch();
   if (!failing_) deliver(lock, true);
   spill(lock, true);

@@ -2,13 +2,18 @@
 // JSON, gzip-compressed, POSTed to /api/v1/ingest with the shared token.
 //
 // Where records wait, and what happens when they cannot wait any more:
-//  - in memory, up to a byte budget (estimated footprint); past it the
-//    oldest closed batch is dropped, counted;
-//  - on disk, in the spool (agent/spool.h), while the server is unreachable
-//    or answers 5xx, 401/403 or 429: failed batches and everything queued
-//    behind them go there, and are replayed in order (also after a restart
-//    of the agent) before newer records; past its byte bound the oldest
-//    spooled batch is dropped, counted;
+//  - in memory, up to half a byte budget (estimated footprint);
+//  - on disk, in the spool (agent/spool.h), past that half: when the server
+//    takes records slower than they are captured (pipelined traffic), a
+//    spill thread moves the oldest closed batches there, so the pump never
+//    waits on the disk; and while the server is unreachable or answers 5xx,
+//    401/403 or 429: failed batches and everything queued behind them go
+//    there. Spooled batches are replayed (also after a restart of the
+//    agent) before the ones in memory, so records arrive in capture order
+//    but for a batch that overtakes one being spilled. Past its byte bound
+//    the oldest spooled batch is dropped, counted;
+//  - past the whole memory budget (no spool, or the spill thread falling
+//    behind) the oldest closed batch is dropped, counted;
 //  - a batch the server refuses for what it is (another 4xx) is set aside:
 //    counted as rejected and never retried.
 // So at any moment: captured + inherited = sent + queued + spooled + dropped.
@@ -42,11 +47,11 @@ struct ExporterOptions {
   std::string node;       // names this agent in its stats reports
   std::string spool_dir;  // empty: no spool, records wait in memory only
   uint64_t spool_max_bytes = 256ull << 20;
-  uint64_t memory_max_bytes = 64ull << 20;           // records waiting in memory
-  size_t batch_records = 5'000;                      // a batch closes at this many records,
-  uint64_t batch_bytes = 4ull << 20;                 // or this footprint,
-  std::chrono::milliseconds flush_interval{500};     // or this age
-  std::chrono::milliseconds shutdown_budget{5000};   // to send what is left before spooling it
+  uint64_t memory_max_bytes = 64ull << 20;          // records waiting in memory (half with a spool)
+  size_t batch_records = 5'000;                     // a batch closes at this many records,
+  uint64_t batch_bytes = 4ull << 20;                // or this footprint,
+  std::chrono::milliseconds flush_interval{500};    // or this age
+  std::chrono::milliseconds shutdown_budget{5000};  // to send what is left before spooling it
   std::chrono::milliseconds stats_interval{10'000};  // POST /api/v1/agents/stats
   std::chrono::milliseconds log_interval{10'000};    // at most one failure line per interval
   // Capture-side counters (ring-buffer losses, parser errors) sent with the
@@ -97,8 +102,14 @@ class Exporter {
     uint64_t seq = 0;  // with agent_id_, the batch's key (set when it closes)
   };
   enum class Outcome { Sent, Retry, Rejected };
+  struct InFlight {  // a batch taken out of ready_, still in memory
+    uint64_t records = 0;
+    uint64_t bytes = 0;
+  };
 
   void run();
+  void spill_overflow();  // the spill thread
+  bool over_spill_mark() const { return memory_bytes_ > opts_.memory_max_bytes / 2; }
   // The ingest body: {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
   std::string encode(const Batch& batch) const;
   void close_open_batch();       // mu_ held
@@ -108,6 +119,9 @@ class Exporter {
   void deliver(std::unique_lock<std::mutex>& lock, bool stopping);
   // Moves every queued batch to the spool, or counts it dropped at exit.
   void spill(std::unique_lock<std::mutex>& lock, bool at_exit);
+  // Moves the oldest queued batch to the spool, accounted in `slot` while
+  // it is encoded and written; mu_ held on entry and exit.
+  void spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot);
   Outcome post(const std::string& path, const std::string& gzip_body, std::string& error);
   void post_stats();
   void note_failure(const std::string& error);  // mu_ held
@@ -116,17 +130,18 @@ class Exporter {
   ExporterOptions opts_;
   const std::string agent_id_;    // random per run
   uint64_t next_seq_ = 1;         // mu_
-  std::unique_ptr<Spool> spool_;  // touched only by the sending thread (and at start)
+  std::unique_ptr<Spool> spool_;  // read by the sending thread, appended to by both threads
   std::unique_ptr<httplib::Client> client_;
   std::string client_error_;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;      // the sending thread
+  std::condition_variable overflow_;  // the spill thread
   Batch open_;
   std::deque<Batch> ready_;
-  uint64_t in_flight_records_ = 0;
-  uint64_t in_flight_bytes_ = 0;
-  uint64_t memory_bytes_ = 0;  // open_ + ready_ + in flight
+  InFlight sending_;           // by the sending thread (to the server or the spool)
+  InFlight spilling_;          // by the spill thread
+  uint64_t memory_bytes_ = 0;  // open_ + ready_ + both in flight
   bool stopping_ = false;
   bool stopped_ = false;
   ExporterStats stats_;
@@ -137,6 +152,7 @@ class Exporter {
   uint64_t failures_since_log_ = 0;
   bool failing_ = false;
   std::thread thread_;
+  std::thread spiller_;  // with a spool only; joined by thread_ when it stops
 };
 
 }  // namespace loupe

@@ -151,14 +151,20 @@ void Spool::scan() {
 }
 
 bool Spool::append(uint32_t records, std::string_view body) {
+  std::lock_guard lock(mu_);
   uint64_t bytes = kHeaderBytes + body.size();
   if (bytes > max_bytes_ || body.size() > UINT32_MAX) {
     stats_.refused_records += records;
     return false;
   }
-  while (!index_.empty() && stats_.bytes + bytes > max_bytes_) {
-    stats_.evicted_records += index_.front().records;
-    remove_front(false);
+  const size_t oldest_evictable = front_held_ ? 1 : 0;
+  while (index_.size() > oldest_evictable && stats_.bytes + bytes > max_bytes_) {
+    stats_.evicted_records += index_[oldest_evictable].records;
+    remove(oldest_evictable, false);
+  }
+  if (stats_.bytes + bytes > max_bytes_) {  // larger than what the held batch leaves
+    stats_.refused_records += records;
+    return false;
   }
   char header[kHeaderBytes];
   std::memcpy(header, kMagic, 4);
@@ -187,6 +193,7 @@ bool Spool::append(uint32_t records, std::string_view body) {
 }
 
 std::optional<SpooledBatch> Spool::front() {
+  std::lock_guard lock(mu_);
   while (!index_.empty()) {
     const Entry& e = index_.front();
     std::string data;
@@ -194,22 +201,42 @@ std::optional<SpooledBatch> Spool::front() {
       auto h = parse_header(data);
       if (h && data.size() == kHeaderBytes + h->body_bytes && h->records == e.records) {
         std::string_view body = std::string_view(data).substr(kHeaderBytes);
-        if (crc_of(body) == h->crc) return SpooledBatch{e.seq, e.records, std::string(body)};
+        if (crc_of(body) == h->crc) {
+          front_held_ = true;
+          return SpooledBatch{e.seq, e.records, std::string(body)};
+        }
       }
     }
     stats_.corrupt_records += e.records;
-    remove_front(true);
+    remove(0, true);
   }
   return std::nullopt;
 }
 
 void Spool::pop_front() {
-  if (!index_.empty()) remove_front(false);
+  std::lock_guard lock(mu_);
+  if (!index_.empty()) remove(0, false);
 }
 
-void Spool::remove_front(bool corrupt) {
-  const Entry e = index_.front();
-  index_.pop_front();
+void Spool::release_front() {
+  std::lock_guard lock(mu_);
+  front_held_ = false;
+}
+
+bool Spool::empty() const {
+  std::lock_guard lock(mu_);
+  return index_.empty();
+}
+
+SpoolStats Spool::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Spool::remove(size_t index, bool corrupt) {
+  if (index == 0) front_held_ = false;
+  const Entry e = index_[index];
+  index_.erase(index_.begin() + static_cast<std::ptrdiff_t>(index));
   unlink(path_of(e.seq).c_str());
   stats_.bytes -= e.bytes;
   stats_.records -= e.records;

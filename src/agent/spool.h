@@ -9,6 +9,12 @@
 // body); a file that fails these checks (torn by a power loss, damaged) is
 // removed and counted, never replayed and never fatal.
 //
+// Thread-safe: one thread may append (the exporter's spiller) while another
+// reads and removes the front (its sender). The batch front() returned is
+// held until pop_front() or release_front(): append evicts the oldest batch
+// not held, so a batch on its way to the server is never counted as evicted
+// as well as sent.
+//
 //   Spool spool("/var/lib/loupe/spool", 256 << 20);   // throws SpoolError
 //   spool.append(records, gzip_body);
 //   while (auto b = spool.front()) { if (!post(b->body)) break; spool.pop_front(); }
@@ -16,6 +22,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -59,14 +66,17 @@ class Spool {
   // refused_records) when the batch cannot be stored at all.
   bool append(uint32_t records, std::string_view body);
 
-  // The oldest batch, checked; damaged files met on the way are removed and
-  // counted. Empty when nothing is stored.
+  // The oldest batch, checked, and held; damaged files met on the way are
+  // removed and counted. Empty when nothing is stored.
   std::optional<SpooledBatch> front();
   // Removes the oldest batch (after it was delivered).
   void pop_front();
+  // Leaves the batch front() returned in place (it will be tried again), and
+  // evictable again.
+  void release_front();
 
-  bool empty() const { return index_.empty(); }
-  const SpoolStats& stats() const { return stats_; }
+  bool empty() const;
+  SpoolStats stats() const;
   const std::string& dir() const { return dir_; }
 
  private:
@@ -77,12 +87,14 @@ class Spool {
   };
   std::string path_of(uint64_t seq) const;
   void scan();
-  void remove_front(bool corrupt);
+  void remove(size_t index, bool corrupt);  // mu_ held
 
-  std::string dir_;
-  uint64_t max_bytes_;
+  const std::string dir_;
+  const uint64_t max_bytes_;
   int lock_fd_ = -1;
+  mutable std::mutex mu_;
   std::deque<Entry> index_;  // oldest first
+  bool front_held_ = false;  // index_.front() is being delivered
   uint64_t next_seq_ = 1;
   SpoolStats stats_;
 };

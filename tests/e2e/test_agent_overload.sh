@@ -7,7 +7,7 @@
 # keeps running, what does not fit is dropped and counted, its exit report
 # balances (captured + inherited = sent + queued + spooled + dropped), and
 # once the server is back every record it reports sent is stored exactly
-# once.
+# once: what it parsed is stored or counted as dropped.
 source "$(dirname "$0")/lib.sh"
 require_root
 LOAD_S=${LOAD_S:-15}
@@ -54,5 +54,7 @@ assert_ge "records dropped and counted (the spool holds $SPOOL_MIB MiB)" 1 "$(jq
 sent=$(jq .sent "$WORK/exit.json")
 for _ in $(seq 1 20); do [[ $(stored) -ge $sent ]] && break; sleep 0.5; done
 assert_eq "records stored = records the agent sent (exactly once)" "$sent" "$(stored)"
+assert_eq "records parsed = records stored + records dropped (counted)" \
+  "$(jq '.captured + .inherited' "$WORK/exit.json")" "$(($(stored) + $(jq .dropped "$WORK/exit.json")))"
 assert_le "spool within --spool-max at exit (bytes)" $((SPOOL_MIB << 20)) "$(jq .spool_bytes "$WORK/exit.json")"
 finish

@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 
@@ -19,6 +20,7 @@ class FakeServer {
   FakeServer() {
     http_.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       ++posts;
+      while (hold) std::this_thread::sleep_for(5ms);  // a server too busy to answer
       res.status = status.load();
       if (res.status != 200) return;
       std::lock_guard lock(mu_);
@@ -47,6 +49,7 @@ class FakeServer {
   }
   std::atomic<int> status{200};
   std::atomic<int> posts{0};
+  std::atomic<bool> hold{false};
 
  private:
   httplib::Server http_;
@@ -160,6 +163,35 @@ TEST_F(ExporterTest, StopDuringAnOutageSpoolsEverythingAndReplaysAfterRestart) {
     return st.is_object() && st["exporter"]["sent"] == 25;
   }));
   EXPECT_EQ(server.last_stats()["node"], "node-a");
+}
+
+TEST_F(ExporterTest, WhatASlowServerCannotTakeYetGoesToTheSpoolNotDropped) {
+  FakeServer server;
+  server.hold = true;  // the first batch's POST waits; the server is up, just behind
+  ExporterOptions o = options(server);
+  const uint64_t budget = 100 * sizeof(Record);
+  o.memory_max_bytes = budget;  // the spill thread takes over at half of it
+  Exporter exporter(o);
+  for (int i = 0; i < 1000; i += 10) {
+    auto chunk = records(i, i + 10);
+    exporter.push(chunk);
+    // The spill thread keeps memory near half the budget, below the drop line.
+    ASSERT_TRUE(eventually([&] { return exporter.stats().queued_bytes <= budget * 3 / 4; }));
+  }
+  ExporterStats s = exporter.stats();
+  EXPECT_GE(s.spooled, 1000u - 75u);
+  EXPECT_EQ(s.dropped(), 0u);
+  expect_balanced(s);
+  server.hold = false;
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 1000; }));
+  std::vector<std::string> paths = server.paths(), expected = expected_paths(0, 1000);
+  std::sort(paths.begin(), paths.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(paths, expected);  // each record once
+  s = exporter.stats();
+  EXPECT_EQ(s.dropped(), 0u);
+  EXPECT_EQ(s.spooled, 0u);
+  expect_balanced(s);
 }
 
 TEST_F(ExporterTest, WithoutASpoolMemoryIsBoundedAndLossesCounted) {

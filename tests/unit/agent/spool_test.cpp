@@ -66,6 +66,22 @@ TEST_F(SpoolTest, StaysWithinItsBytesDroppingTheOldestCounted) {
   EXPECT_EQ(on_disk, s.stats().bytes);
 }
 
+TEST_F(SpoolTest, TheBatchBeingDeliveredIsNotEvicted) {
+  const std::string body(300, 'x');  // 316 bytes per file, 3 fit in 1000
+  Spool s(dir_, 1000);
+  for (uint32_t i = 1; i <= 3; ++i) ASSERT_TRUE(s.append(10 * i, body + std::to_string(i)));
+  ASSERT_EQ(s.front()->body, body + "1");  // held: on its way to the server
+  ASSERT_TRUE(s.append(40, body + "4"));   // the spill thread appends meanwhile
+  EXPECT_EQ(s.stats().evicted_records, 20u);
+  s.pop_front();  // delivered
+  ASSERT_EQ(s.front()->body, body + "3");
+  s.release_front();  // not delivered: stays, and is the oldest to evict again
+  ASSERT_TRUE(s.append(50, body + "5"));
+  ASSERT_TRUE(s.append(60, body + "6"));
+  EXPECT_EQ(s.stats().evicted_records, 20u + 30u);
+  EXPECT_EQ(s.front()->body, body + "4");
+}
+
 TEST_F(SpoolTest, RefusesABatchLargerThanTheWholeBound) {
   Spool s(dir_, 100);
   ASSERT_TRUE(s.append(1, "small"));
