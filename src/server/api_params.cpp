@@ -132,6 +132,13 @@ std::optional<int> get_status(const Params& p) {
   return static_cast<int>(*n);
 }
 
+bool get_with_self(const Params& p) {
+  auto v = get_string(p, "self");
+  if (!v || *v == "hide") return false;
+  if (*v == "show") return true;
+  throw ParamError("self", "'" + *v + "' is not a choice: use show or hide");
+}
+
 std::optional<Protocol> get_protocol(const Params& p) {
   auto v = get_string(p, "protocol");
   if (!v) return std::nullopt;

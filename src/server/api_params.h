@@ -57,5 +57,8 @@ std::optional<int> get_status(const Params& p);
 std::optional<Protocol> get_protocol(const Params& p);
 // min_duration_ms (fractional allowed) -> ns; 0 when absent.
 uint64_t get_min_duration_ns(const Params& p);
+// self=show: answer Loupe's own traffic too (service kind "loupe"); hide
+// (the default) leaves it out of lists that do not name a service.
+bool get_with_self(const Params& p);
 
 }  // namespace loupe::server

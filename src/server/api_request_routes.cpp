@@ -45,6 +45,7 @@ store::RequestQuery request_query(const Params& p, uint64_t now_ns) {
   q.range = get_range(p, now_ns);
   q.limit = get_limit(p);
   q.order = get_order(p);
+  q.with_self = get_with_self(p);
   return q;
 }
 

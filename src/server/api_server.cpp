@@ -110,7 +110,11 @@ void ApiServer::routes() {
   s.get("/api/v1/endpoints", json_handler([this](const http::Request& req, http::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
           json out = json::array();
-          auto endpoints = store_.endpoints(get_string(req.params, "service"), range);
+          auto service = get_string(req.params, "service");
+          auto endpoints = store_.endpoints(service, range);
+          if (!service && !get_with_self(req.params))
+            std::erase_if(endpoints,
+                          [](const auto& e) { return e.service == store::kSelfService; });
           keep_busiest(endpoints, get_list_limit(req.params));
           for (const auto& e : endpoints) out.push_back(to_json(e));
           send_json(res, out);

@@ -23,6 +23,14 @@ std::string like_pattern(const std::string& text) {
   return out + "%";
 }
 
+// The name ids of Loupe's own services, as "1,7" (integers, safe to inline).
+std::string self_service_ids(Db& db) {
+  Stmt s(db, "SELECT n.id FROM names n JOIN services s ON s.name = n.name WHERE s.kind = 'loupe'");
+  std::string ids;
+  while (s.step()) ids += (ids.empty() ? "" : ",") + std::to_string(s.i64(0));
+  return ids;
+}
+
 }  // namespace
 
 std::optional<RequestFilter> RequestFilter::make(Db& db, const RequestQuery& q) {
@@ -38,6 +46,9 @@ std::optional<RequestFilter> RequestFilter::make(Db& db, const RequestQuery& q) 
   // which stops after `limit` matches.
   if (q.service) w += q.route ? " AND service_id = ?" : " AND +service_id = ?";
   if (q.route) w += " AND route_id = ?";
+  if (!q.with_self && !q.service)
+    if (std::string self = self_service_ids(db); !self.empty())
+      w += " AND +service_id NOT IN (" + self + ")";
   if (q.status) w += " AND status = ?";
   if (q.protocol) w += " AND protocol = ?";
   if (q.min_duration_ns) w += " AND duration_ns >= ?";

@@ -73,7 +73,12 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
     // Server role (or unknown, treated as the observed process serving).
     auto local = split_host_port(r.local_addr);
     if (local) id.port = local->second;
-    if (!r.workload.empty()) {
+    if (self_port_ && id.port == self_port_ && r.comm == "loupe") {
+      // A `loupe server` traced by an agent on its host (the agent's own
+      // calls are not traced): the ingest and API calls it serves.
+      id.name = kSelfService;
+      id.kind = "loupe";
+    } else if (!r.workload.empty()) {
       // Service names are per namespace and a pod may back several; the
       // workload is the one name both sides of a call agree on.
       id.name = workload_service_name(r.namespace_, r.workload);
@@ -107,7 +112,7 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
     auto remote = split_host_port(r.remote_addr);
     bool local = remote && is_local_ip(remote->first);
     if (local && self_port_ && remote->second == self_port_) {
-      id.name = "loupe";
+      id.name = kSelfService;
       id.kind = "loupe";
       id.port = self_port_;
     } else if (auto it = local ? port_to_service_.find(remote->second) : port_to_service_.end();

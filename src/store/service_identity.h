@@ -31,6 +31,9 @@
 
 namespace loupe::store {
 
+// The service of Loupe's own traffic (kind "loupe", see ServiceResolver::mark_self).
+inline constexpr std::string_view kSelfService = "loupe";
+
 struct ServiceIdentity {
   std::string name;
   std::string kind;              // "process", "external", "service", "workload" (Kubernetes)
@@ -57,8 +60,9 @@ class ServiceResolver {
   ServiceIdentity resolve(const Record& r, bool* is_new = nullptr);
 
   // Calls to this port on a local IP are to Loupe itself: service "loupe",
-  // kind "loupe" (Loupe does not trace its own process, so only the
-  // client side is seen).
+  // kind "loupe". Loupe does not trace its own process, so in `loupe run`
+  // only the client side is seen; a `loupe server` (process "loupe") traced
+  // by a separate agent is the server side of the same service.
   void mark_self(uint16_t port) { self_port_ = port; }
 
   // Loopback, unspecified, or an IP seen as a server's local address.

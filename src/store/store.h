@@ -47,8 +47,9 @@ struct StoreOptions {
   // must outlive the store).
   RecordObserver* observer = nullptr;
   // The port Loupe's own server listens on: calls from local clients to it
-  // (the web UI in a browser, `loupe query`) are service "loupe", kind
-  // "loupe", which the UI hides unless asked. 0: none.
+  // (the web UI in a browser, `loupe query`), and what a process named
+  // "loupe" serves on it, are service "loupe", kind "loupe", which the UI and
+  // the requests query leave out unless asked. 0: none.
   uint16_t self_port = 0;
 };
 
@@ -121,6 +122,10 @@ struct RequestQuery {
   size_t limit = 100;
   // Slowest: the `limit` longest exchanges of the whole window, longest first.
   RequestOrder order = RequestOrder::Newest;
+  // Loupe's own traffic (services of kind "loupe": the web UI's and `loupe
+  // query`'s API calls, a `loupe server`'s ingest) is left out unless asked
+  // for here or named by `service`, so it is not taken for the user's.
+  bool with_self = false;
 };
 
 struct StoredRequest {

@@ -102,6 +102,13 @@ fi
 grep -E "^# (pass|fail|tests|page loads)|^not ok" "$WORK/oncall.out" || tail -40 "$WORK/oncall.out"
 grep -A12 "^    not ok" "$WORK/oncall.out" | head -60 || true
 
+# LOUPE_SCREENSHOTS=DIR (scripts/screenshots.sh): photograph each page of this
+# run into DIR (the browser tests above add the 100-service map).
+if [[ -n ${LOUPE_SCREENSHOTS:-} ]]; then
+  node "$LOUPE_SRC/tests/ui/screenshots.mjs" --url "http://127.0.0.1:$API_PORT" --out "$LOUPE_SCREENSHOTS" ||
+    fail "screenshots"
+fi
+
 log "a server with a token: the UI asks for it once per tab"
 TOKEN_PORT=$(free_port)
 openssl rand -hex 16 > "$WORK/token"

@@ -198,6 +198,196 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.match(await page.locator(`[data-testid=service-map] ${sel} text`).first().innerHTML(), /req\/(s|min)/);
   });
 
+  // Traffic sent through the ingest API as a remote agent would (test_ui.sh's
+  // loupe run is --insecure, so it takes it): known numbers to read back.
+  // ms-resolution times keep the nanoseconds exact in a JS number's JSON.
+  // Returns once the store lists them (a batch may wait for the cluster model).
+  async function ingest(records) {
+    const res = await fetch(`${srv.url}/api/v1/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ records }) });
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    assert.equal(JSON.parse(body).accepted, records.length, body);
+    const from = Math.floor(Math.min(...records.map((r) => r.start_ns)) / 1e9);
+    const to = Math.ceil(Math.max(...records.map((r) => r.start_ns)) / 1e9) + 1;
+    const path = encodeURIComponent(records[0].path);
+    for (let i = 0; i < 100; i++) {
+      if ((await api(`requests/count?self=show&q=${path}&from=${from}&to=${to}`)).body.count >= records.filter((r) => r.path === records[0].path).length) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`the ingested records of ${records[0].path} were not stored within 10 s`);
+  }
+  const httpRec = ({ at, ms = 5, role = 'server', status = 200, ...o }) => ({
+    protocol: 'http1', role, method: 'GET', path: '/', route: '/', status, error: status >= 500, req_bytes: 120, resp_bytes: 300,
+    start_ns: Math.round(at * 1000) * 1e6, end_ns: Math.round(at * 1000 + ms) * 1e6, ...o,
+  });
+  const minuteOf = (s) => Math.floor(s / 60) * 60;
+
+  it("Loupe's own API and UI calls are left out of the explorer and the map unless ticked", async (t) => {
+    // This browser's calls to the API are captured by loupe run: service "loupe".
+    const own = (await api('requests/count?service=loupe')).body?.count ?? 0;
+    if (srv.mock || !own) return t.skip('no Loupe traffic captured (the mock has none)');
+    const rows = asArray(await goto('/requests?limit=1000', /\/api\/v1\/requests\?/), 'requests');
+    await page.locator('[data-testid=requests-table] tbody tr').first().waitFor();
+    assert.ok(!rows.some((r) => r.service === 'loupe'), 'the API left out Loupe\'s own requests');
+    assert.ok(!(await page.locator('[data-testid=requests-table] [data-col=service]').allInnerTexts()).includes('loupe'));
+    assert.ok(!(await page.locator('select[name=service] option').allInnerTexts()).includes('loupe'), 'not offered as a service');
+    const shown = apiResp(/\/api\/v1\/requests\?.*self=show/);
+    await page.check('input[name=self]');
+    const all = asArray(await (await shown).json(), 'requests');
+    assert.ok(all.some((r) => r.service === 'loupe'), 'ticked: Loupe\'s own requests are listed');
+    await page.locator('[data-testid=requests-table] [data-col=service]').filter({ hasText: /^loupe$/ }).first().waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('self'), 'show', 'kept in the URL');
+    // Endpoints of every service: Loupe's own only when asked.
+    assert.ok(!asArray((await api('endpoints')).body, 'endpoints').some((e) => e.service === 'loupe'), 'endpoints without Loupe\'s own');
+    assert.ok(asArray((await api('endpoints?self=show')).body, 'endpoints').some((e) => e.service === 'loupe'), 'endpoints with self=show');
+    // The map: no "loupe" node until ticked.
+    await goto('/map', /\/api\/v1\/map/);
+    await page.locator('[data-testid=service-map] [data-node]').first().waitFor();
+    assert.equal(await page.locator('[data-testid=service-map] [data-node="loupe"]').count(), 0);
+    await page.check('input[name=self]');
+    await page.locator('[data-testid=service-map] [data-node="loupe"]').waitFor();
+  });
+
+  it("the overview's vs 1 h ago column compares rate, errors and p95 with the same window an hour earlier", async () => {
+    let name = null;
+    if (!srv.mock) {
+      // A service with 10 requests of 10 ms an hour ago and 20 of 30 ms (2 failing) now, each in one minute.
+      name = 'vs1h:701';
+      const now = Date.now() / 1000;
+      const rec = (at, ms, status) => httpRec({ at, ms, status, pid: 7010, comm: 'vs1h', local_addr: '127.0.6.1:701', remote_addr: '127.0.6.2:40001', path: '/compare', route: '/compare' });
+      const before = minuteOf(now - 65 * 60);
+      const current = minuteOf(now - 5 * 60);
+      await ingest([
+        ...Array.from({ length: 10 }, (_, i) => rec(before + 5 + i, 10, 200)),
+        ...Array.from({ length: 20 }, (_, i) => rec(current + 5 + i, 30, i < 2 ? 500 : 200)),
+      ]);
+    }
+    await page.goto('about:blank');
+    const windows = [];
+    const both = new Promise((resolve) => {
+      const on = async (r) => {
+        if (!/\/api\/v1\/services\?/.test(r.url())) return;
+        const q = new URL(r.url()).searchParams;
+        windows.push({ to: Number(q.get('to')), services: asArray(await r.json(), 'services') });
+        if (windows.length === 2) (page.off('response', on), resolve());
+      };
+      page.on('response', on);
+    });
+    await page.goto(`${srv.url}/`, { waitUntil: 'domcontentloaded' });
+    await both;
+    windows.sort((a, b) => b.to - a.to);
+    const [now, hourAgo] = windows.map((w) => new Map(w.services.map((s) => [s.name, s])));
+    assert.equal(windows[0].to - windows[1].to, 3600, 'the window an hour earlier');
+    name ??= [...now.values()].filter((s) => s.kind !== 'loupe' && hourAgo.get(s.name)?.requests).sort((a, b) => b.requests - a.requests)[0]?.name;
+    assert.ok(name && hourAgo.get(name)?.requests, 'a service with traffic in both windows');
+    // What the column must say, from the two answers the page read.
+    const pct = (a, b) => { if (!b) return a > 0 ? 'new' : ''; const d = (a / b - 1) * 100; return Math.abs(d) < 1 ? '=' : `${d > 0 ? '▲' : '▼'} ${Math.round(Math.abs(d))}%`; };
+    const pp = (a, b) => { const d = (a - b) * 100; return Math.abs(d) < 0.05 ? '=' : `${d > 0 ? '▲' : '▼'} ${Math.abs(d).toFixed(1)} pp`; };
+    const rateOf = (s) => (s.active_rate_per_s > 0 ? s.active_rate_per_s : s.rate_per_s);
+    const errOf = (s) => s.error_rate ?? s.errors / s.requests;
+    const [a, b] = [now.get(name), hourAgo.get(name)];
+    const want = { rate: pct(rateOf(a), rateOf(b)), errors: pp(errOf(a), errOf(b)), p95: pct(a.p95_ms, b.p95_ms) };
+    const cell = page.locator(`[data-testid=services-table] tbody tr[data-key="${name}"] [data-col=compare]`);
+    await cell.waitFor();
+    const got = {};
+    for (const part of ['rate', 'errors', 'p95']) got[part] = (await cell.locator(`[data-part=${part}]`).innerText()).replace(/^\S+\s*/, '').trim();
+    assert.deepEqual(got, want, `vs 1 h ago of ${name}`);
+    if (!srv.mock) {
+      // And what the seeded traffic means: twice the rate, 10 % errors from none, p95 three times 10 ms.
+      assert.equal(got.rate, '▲ 100%');
+      assert.equal(got.errors, '▲ 10.0 pp');
+      assert.match(got.p95, /^▲ (19\d|20\d|210)%$/);
+    }
+  });
+
+  it('an unknown service, workload, request or page says "not found", not a blank page', async () => {
+    const cases = [
+      ['/services/no-such-service', 'Service “no-such-service” not found'],
+      [`/workloads/${encodeURIComponent('nowhere/Deployment/none')}`, 'Workload “nowhere/Deployment/none” not found'],
+      ['/no-such-page', 'Page not found'],
+    ];
+    if (!srv.mock) cases.push(['/requests/999999999999', 'Request 999999999999 not found']);
+    for (const [path, text] of cases) {
+      await goto(path);
+      await page.locator('[data-testid=empty]').filter({ hasText: text }).waitFor();
+    }
+  });
+
+  it('a request of a bare-host process lists no Kubernetes fields; one of a pod lists them', async () => {
+    const K8S = ['namespace', 'pod', 'workload', 'container', 'node', 'remote_namespace', 'remote_pod', 'remote_workload', 'remote_service'];
+    const detailFields = async () => page.locator('[data-testid=request-detail] dd[data-field]').evaluateAll((dds) => dds.map((d) => d.dataset.field));
+    const open = async (path) => {
+      const recs = asArray(await goto(path, /\/api\/v1\/requests\?/), 'requests');
+      await page.locator('[data-testid=requests-table] tbody tr').first().click();
+      await page.locator('[data-testid=request-detail]').waitFor();
+      return recs[0];
+    };
+    let podPath = '/requests?protocol=http1';
+    const pod = asArray((await api('pods')).body, 'pods').find((p) => p.uid && p.workload);
+    if (!srv.mock) {
+      const bare = await open('/requests?protocol=http1&q=%2Fusers%2F');
+      assert.ok(!K8S.some((k) => bare[k]), 'a bare-host record');
+      const fields = await detailFields();
+      assert.ok(fields.includes('comm') && fields.includes('remote_addr'), fields.join());
+      for (const k of K8S) assert.ok(!fields.includes(k), `no empty ${k} on a bare host`);
+      // A request served in a pod, as an agent on its node sends it (the pod's uid, named by the server).
+      await ingest([httpRec({ at: Date.now() / 1000 - 240, pid: 7020, comm: 'k8sapp', local_addr: '10.244.9.9:702', remote_addr: '10.244.9.8:40002', path: '/from-a-pod', route: '/from-a-pod', pod: pod.uid })]);
+      podPath = '/requests?q=%2Ffrom-a-pod';
+    }
+    const r = await open(podPath);
+    assert.ok(r.namespace && r.pod, 'a record of a pod');
+    const d = page.locator('[data-testid=request-detail]');
+    assert.equal((await d.locator('dd[data-field=namespace]').innerText()).trim(), r.namespace);
+    assert.equal((await d.locator('dd[data-field=pod]').innerText()).trim(), r.pod);
+    if (!srv.mock) assert.equal(r.pod, pod.pod, 'named from its uid');
+    await page.keyboard.press('Escape');
+  });
+
+  it('the service map of 100 services renders within a second and a half, no node or label overlapping another', async (t) => {
+    if (srv.mock) return t.skip('seeds 100 services through the ingest API');
+    // A gateway calling 9 services, each calling 10 others outside: 100 nodes,
+    // 99 edges, three hours ago (out of the other tests' windows).
+    const at = minuteOf(Date.now() / 1000 - 3 * 3600) + 5;
+    const rec = (o) => httpRec({ at, path: '/map100', route: '/map100', ...o });
+    const servers = [rec({ pid: 7100, comm: 'gateway', local_addr: '127.0.7.1:710', remote_addr: '127.0.7.1:40000' })];
+    const calls = [];
+    for (let k = 1; k <= 9; k++) {
+      servers.push(rec({ pid: 7100 + k, comm: `mid${k}`, local_addr: `127.0.7.1:${710 + k}`, remote_addr: `127.0.7.1:${41000 + k}` }));
+      calls.push(rec({ role: 'client', pid: 7100, comm: 'gateway', local_addr: `127.0.7.1:${41000 + k}`, remote_addr: `127.0.7.1:${710 + k}` }));
+      for (let j = 1; j <= 10; j++)
+        calls.push(rec({ role: 'client', pid: 7100 + k, comm: `mid${k}`, local_addr: `127.0.7.1:${42000 + 10 * k + j}`, remote_addr: `10.77.${k}.${j}:80`, host: `leaf-${k}-${j}.example`, status: j === 1 ? 500 : 200, ms: 3 + j }));
+    }
+    await ingest([...servers, ...calls]);
+    await page.goto('about:blank');
+    const started = Date.now();
+    await page.goto(`${srv.url}/map?from=${at - 65}&to=${at + 115}`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=service-map] [data-node]').length >= 100, null, { polling: 'raf' });
+    const ms = Date.now() - started;
+    console.log(`# map of 100 services shown in ${ms} ms`);
+    assert.equal(await page.locator('[data-testid=service-map] [data-node]').count(), 100);
+    assert.equal(await page.locator('[data-testid=service-map] [data-edge]').count(), 99);
+    assert.ok(ms < 1500, `the map took ${ms} ms`);
+    // Nodes and edge labels as drawn on screen: none overlaps another, and node names stay readable.
+    const geo = await page.evaluate(() => {
+      const box = (el) => { const b = el.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+      const nodes = [...document.querySelectorAll('[data-testid=service-map] [data-node]')].map((g) => ({ ...box(g.querySelector('rect')), text: box(g.querySelector('text')), size: parseFloat(getComputedStyle(g.querySelector('text')).fontSize) * (g.querySelector('rect').getBoundingClientRect().width / 150) }));
+      const labels = [...document.querySelectorAll('[data-testid=service-map] [data-edge] rect')].map(box);
+      const map = box(document.querySelector('[data-testid=service-map]'));
+      return { nodes, labels, map };
+    });
+    const overlap = (a, b) => Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y)) > 1;
+    const pairs = (xs, ys, same) => xs.flatMap((a, i) => ys.filter((b, j) => (!same || j > i) && overlap(a, b))).length;
+    assert.equal(pairs(geo.nodes, geo.nodes, true), 0, 'nodes overlapping');
+    assert.equal(pairs(geo.labels, geo.labels, true), 0, 'edge labels overlapping');
+    assert.equal(pairs(geo.labels, geo.nodes, false), 0, 'edge labels over nodes');
+    for (const n of geo.nodes) {
+      assert.ok(n.size >= 11, `node names drawn at ${n.size.toFixed(1)} px`);
+      assert.ok(n.text.w <= n.w + 1, 'a node name fits its box');
+    }
+    console.log(`# map of 100 services: ${Math.round(geo.map.w)}×${Math.round(geo.map.h)} px`);
+    if (process.env.LOUPE_SCREENSHOTS) await page.screenshot({ path: `${process.env.LOUPE_SCREENSHOTS}/map-100.png`, fullPage: true });
+  });
+
   it("a bad custom time range (from > to) shows the API's error message", async () => {
     await goto('/');
     await page.click('[data-testid=custom-range]');

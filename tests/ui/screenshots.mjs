@@ -25,9 +25,17 @@ const shot = async (name, full = true) => {
 };
 
 try {
-  const services = await (await fetch(`${srv.url}/api/v1/services`)).json();
-  const list = Array.isArray(services) ? services : services.services || [];
-  const svc = list.find((s) => s.name === 'checkout')?.name || list[0]?.name;
+  const get = async (path) => (await fetch(`${srv.url}/api/v1/${path}`)).json();
+  const asList = (d, k) => (Array.isArray(d) ? d : d?.[k] || []);
+  // The mock's shop, or on a real server (the UI test run) the service with
+  // the most errors (the shop app's incident), the workload whose error log
+  // lines the tests sent, and a request the logging app wrote lines for.
+  const list = asList(await get('services'), 'services').filter((s) => s.kind !== 'loupe');
+  const byErrors = [...list].sort((a, b) => (b.errors ?? 0) - (a.errors ?? 0) || b.requests - a.requests);
+  const svc = list.find((s) => s.name === 'checkout')?.name || byErrors[0]?.name;
+  const pod = asList(await get('pods'), 'pods').find((p) => p.uid && p.workload);
+  const workload = srv.mock ? 'shop/Deployment/checkout' : pod?.workload;
+  const traced = srv.mock ? null : asList(await get('requests?protocol=http1&limit=1000'), 'requests').find((r) => r.trace_id && r.role === 'server');
 
   await page.goto(`${srv.url}/`);
   await shot('overview');
@@ -48,9 +56,9 @@ try {
   await shot('request-detail-sql', false);
 
   // A request's detail scrolled to the log lines around it.
-  await page.goto(`${srv.url}/requests?service=payments&protocol=http1`);
+  await page.goto(traced ? `${srv.url}/requests/${traced.id}` : `${srv.url}/requests?service=payments&protocol=http1`);
   await settle();
-  await page.locator('[data-testid=requests-table] tbody tr').first().click().catch(() => {});
+  if (!traced) await page.locator('[data-testid=requests-table] tbody tr').first().click().catch(() => {});
   await settle();
   await page.locator('[data-testid=request-logs]').scrollIntoViewIfNeeded().catch(() => {});
   await shot('request-logs', false);
@@ -62,8 +70,10 @@ try {
   await shot('log-patterns', false);
 
   // A workload: latency, its error log lines and resources on one time axis.
-  await page.goto(`${srv.url}/workloads/${encodeURIComponent('shop/Deployment/checkout')}`);
-  await shot('workload', false);
+  if (workload) {
+    await page.goto(`${srv.url}/workloads/${encodeURIComponent(workload)}`);
+    await shot('workload', false);
+  }
 
   await page.goto(`${srv.url}/map`);
   await shot('map');

@@ -202,6 +202,8 @@ TEST_F(ApiServerTest, BadParametersAre400WithTheParameterNamed) {
   expect_bad("/api/v1/requests?status=abc", "status");
   expect_bad("/api/v1/requests?protocol=smtp", "protocol");
   expect_bad("/api/v1/requests?min_duration_ms=-5", "min_duration_ms");
+  expect_bad("/api/v1/requests?self=yes", "self");
+  expect_bad("/api/v1/endpoints?self=1", "self");
 }
 
 TEST_F(ApiServerTest, ProtocolsListsTheRegistryAndTheRequestFilterAcceptsEach) {

@@ -345,6 +345,41 @@ TEST(SqliteStore, CallsToLoupesOwnPortAreServiceLoupe) {
   EXPECT_EQ(services[0].name, "external:127.0.0.1:9999");  // no Host header: the address
 }
 
+TEST(SqliteStore, LoupesOwnTrafficIsLeftOutOfRequestsUnlessAsked) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path(), {.self_port = 8080});
+  Record ui = http(kT0, kMs, "/api/v1/services", 200, Role::Client);
+  ui.comm = "chromium";
+  ui.remote_addr = "127.0.0.1:8080";
+  // A `loupe server` traced by a separate agent: the ingest it serves.
+  Record ingest = http(kT0 + kMs, kMs, "/api/v1/ingest", 200);
+  ingest.comm = "loupe";
+  ingest.local_addr = "127.0.0.1:8080";
+  // Another process on the same port (in a pod's network namespace) is the user's.
+  Record app = http(kT0 + 2 * kMs, kMs, "/users", 200);
+  app.local_addr = "10.0.0.5:8080";
+  store->write_batch({ui, ingest, app});
+  RequestQuery q;
+  q.range = {kT0, kT0 + 60 * kSec};
+  auto shown = store->requests(q);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].service, "api:8080");
+  EXPECT_EQ(store->count_requests(q, 100), 1u);
+  q.with_self = true;
+  EXPECT_EQ(store->requests(q).size(), 3u);
+  EXPECT_EQ(store->count_requests(q, 100), 3u);
+  q.with_self = false;
+  q.service = "loupe";  // named: shown
+  auto own = store->requests(q);
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_EQ(own[0].record.path, "/api/v1/ingest");
+  auto services = store->services(q.range);
+  auto loupe = std::find_if(services.begin(), services.end(),
+                            [](const auto& s) { return s.name == "loupe"; });
+  ASSERT_NE(loupe, services.end());
+  EXPECT_EQ(loupe->kind, "loupe");
+}
+
 TEST(SqliteStore, SameMicrosecondAndLateRecordsAreAllKept) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());

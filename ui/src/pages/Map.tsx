@@ -23,6 +23,14 @@ const COL_GAP = 210;
 const ROW_GAP = 44;
 const LABEL_W = 132;
 const LABEL_H = 32;
+// A column taller than this packs its nodes closer (a host with a hundred
+// services would otherwise be a map many screens tall); the edge labels in
+// the gap before it still get their own slots.
+const COMPACT_ROWS = 12;
+const COMPACT_ROW_GAP = 12;
+// What fits a node box at the node font (13 px, bold): longer names are cut
+// in the middle, so "external:" prefixes and numbered suffixes both show.
+const NODE_CHARS = 18;
 
 interface Placed extends Edge {
   d: string;
@@ -55,7 +63,8 @@ function layout(edges: Edge[]) {
   const filled = cols.filter(Boolean);
   const pos = new Map<string, { x: number; y: number }>();
   const maxRows = Math.max(...filled.map((c) => c.length));
-  const height0 = maxRows * (NODE_H + ROW_GAP) + ROW_GAP;
+  const rowGap = maxRows > COMPACT_ROWS ? COMPACT_ROW_GAP : ROW_GAP;
+  const height0 = maxRows * (NODE_H + rowGap) + rowGap;
   filled.forEach((col, ci) => {
     if (ci > 0) {
       const bary = (n: string) => {
@@ -64,8 +73,8 @@ function layout(edges: Edge[]) {
       };
       col.sort((a, b) => bary(a) - bary(b) || a.localeCompare(b));
     }
-    const top = (height0 - col.length * (NODE_H + ROW_GAP) + ROW_GAP) / 2;
-    col.forEach((n, ri) => pos.set(n, { x: 20 + ci * (NODE_W + COL_GAP), y: top + ri * (NODE_H + ROW_GAP) }));
+    const top = (height0 - col.length * (NODE_H + rowGap) + rowGap) / 2;
+    col.forEach((n, ri) => pos.set(n, { x: 20 + ci * (NODE_W + COL_GAP), y: top + ri * (NODE_H + rowGap) }));
   });
 
   // label slots per gap
@@ -127,6 +136,14 @@ function layout(edges: Edge[]) {
   return { pos, placed, width, height: maxY + 16 };
 }
 
+/** A node's name as drawn: an external callee without its "external:" prefix (its box is dashed), cut in the middle to fit. */
+function nodeLabel(name: string, kind: unknown): string {
+  const n = kind === 'external' && name.startsWith('external:') ? name.slice('external:'.length) : name;
+  if (n.length <= NODE_CHARS) return n;
+  const head = Math.ceil((NODE_CHARS - 1) / 2);
+  return `${n.slice(0, head)}…${n.slice(n.length - (NODE_CHARS - 1 - head))}`;
+}
+
 /** "shop" of "shop/Deployment/api"; empty for names that are not Kubernetes workloads. */
 function namespaceOf(name: string): string {
   const parts = name.split('/');
@@ -180,6 +197,7 @@ export function MapPage() {
     [edges, focus, ns, proto, showSelf],
   );
   const lay = useMemo(() => (shown.length ? layout(shown) : null), [shown]);
+  const kinds = useMemo(() => new Map(edges.flatMap((e) => [[e.from, e.e.caller_kind], [e.to, e.e.callee_kind]] as [string, unknown][])), [edges]);
   const maxRate = Math.max(1e-9, ...shown.map((e) => e.rate ?? 0));
   const goService = (n: string) => navigate(withQuery(`/services/${encodeURIComponent(n)}`, sharedQuery(loc.query), {}));
 
@@ -254,7 +272,7 @@ export function MapPage() {
           <Empty title="No calls between services in this time range">{NO_TRAFFIC}</Empty>
         ) : (
           <div className="map-scroll">
-            <svg className="map" width={lay.width} height={lay.height} style={{ maxWidth: "100%", height: "auto" }} viewBox={`0 0 ${lay.width} ${lay.height}`} data-testid="service-map">
+            <svg className="map" width={lay.width} height={lay.height} style={{ maxWidth: '100%', minWidth: lay.width * 0.8, height: 'auto' }} viewBox={`0 0 ${lay.width} ${lay.height}`} data-testid="service-map">
               <defs>
                 {['#64748b', '#d97706', '#dc2626', '#94a3b8'].map((c) => (
                   <marker key={c} id={`arrow-${c.slice(1)}`} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
@@ -282,11 +300,11 @@ export function MapPage() {
                 );
               })}
               {[...lay.pos.entries()].map(([n, p]) => (
-                <g key={n} className={`node ${n === focus ? 'focused' : ''}`} transform={`translate(${p.x},${p.y})`} onClick={(ev) => (ev.shiftKey || n === focus ? goService(n) : setQ({ focus: n }))} data-node={n}>
+                <g key={n} className={`node ${n === focus ? 'focused' : ''} ${kinds.get(n) === 'external' ? 'external' : ''}`} transform={`translate(${p.x},${p.y})`} onClick={(ev) => (ev.shiftKey || n === focus ? goService(n) : setQ({ focus: n }))} data-node={n}>
                   <title>{`${n}\nclick: focus on it and its neighbours; click again (or shift-click): open the service`}</title>
                   <rect width={NODE_W} height={NODE_H} rx={8} />
                   <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
-                    {n.length > 22 ? n.slice(0, 21) + '…' : n}
+                    {nodeLabel(n, kinds.get(n))}
                   </text>
                 </g>
               ))}

@@ -161,13 +161,13 @@ export function Overview() {
         if (!p || !p.requests) return <span className="muted small">no traffic then</span>;
         return (
           <span className="compare" data-col="compare">
-            <span title="rate">
+            <span title="rate" data-part="rate">
               rate <Delta now={rate(s, tr.spanS)} before={rate(p, tr.spanS)} kind="pct" />
             </span>
-            <span title="error ratio, in percentage points">
+            <span title="error ratio, in percentage points" data-part="errors">
               err <Delta now={errorRate(s)} before={errorRate(p)} kind="pp" />
             </span>
-            <span title="p95">
+            <span title="p95" data-part="p95">
               p95 <Delta now={s.p95_ms} before={p.p95_ms} kind="pct" />
             </span>
           </span>

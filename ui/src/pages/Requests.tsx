@@ -32,17 +32,26 @@ export function RequestsPage({ openId }: { openId?: string; params?: RouteParams
   // Each call once unless asked: a local call's client copy is hidden (its
   // server copy is listed), calls to the outside keep their client copy.
   const bothSides = q.get('sides') === 'both';
+  // Loupe's own API and UI traffic (service kind "loupe") is left out by the server unless asked.
+  const showSelf = q.get('self') === 'show';
   const set = (changes: Record<string, string | null>) => navigate(withQuery(loc.path, loc.query, changes), true);
 
   const services = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
-  const svcNames = useMemo(() => asArray<ServiceStats>(services.data, 'services').map((s) => s.name).sort(), [services.data]);
+  const svcNames = useMemo(
+    () =>
+      asArray<ServiceStats>(services.data, 'services')
+        .filter((s) => showSelf || s.kind !== 'loupe')
+        .map((s) => s.name)
+        .sort(),
+    [services.data, showSelf],
+  );
   const endpoints = useApi<unknown>(f.service ? 'endpoints' : null, { service: f.service, from: tr.apiFrom, to: tr.apiTo });
   const routes = useMemo(() => [...new Set(asArray<EndpointStats>(endpoints.data, 'endpoints').map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
 
   // The server's protocol table (src/protocols/registry.cpp), not a copy.
   const protocols = useApi<ProtocolInfo[]>('protocols').data ?? [];
 
-  const apiFilters = { ...f, counted: bothSides ? undefined : 'true', from: tr.apiFrom, to: tr.apiTo };
+  const apiFilters = { ...f, counted: bothSides ? undefined : 'true', self: showSelf ? 'show' : undefined, from: tr.apiFrom, to: tr.apiTo };
   const { data, loading, error } = useApi<unknown>('requests', apiFilters);
   const { limit: _l, ...countFilters } = apiFilters;
   const total = useApi<{ count?: number; capped?: boolean }>('requests/count', countFilters);
@@ -125,6 +134,9 @@ export function RequestsPage({ openId }: { openId?: string; params?: RouteParams
         </label>
         <label className="check" title="A call between two processes Loupe sees is stored twice: the server's copy and the client's. By default each call is listed once.">
           <input type="checkbox" name="sides" checked={bothSides} onChange={(e) => set({ sides: e.target.checked ? 'both' : null })} /> Both sides of each call
+        </label>
+        <label className="check" title="Calls to Loupe's own API and web UI (this browser, loupe query, an agent's ingest): left out unless ticked">
+          <input type="checkbox" name="self" checked={showSelf} onChange={(e) => set({ self: e.target.checked ? 'show' : null })} /> Loupe's own traffic
         </label>
         {active > 0 && (
           <button className="btn-plain clear" onClick={() => set({ service: null, route: null, protocol: null, status: null, min_duration_ms: null, q: null })}>

@@ -105,11 +105,30 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
     { key: 'p95', label: 'p95', numeric: true, render: (p) => fmtMs(p.p95_ms), sort: (p) => p.p95_ms },
   ];
 
+  const listHref = useHref('/workloads');
+  // A name the cluster collector never reported (a typo, an old link): say so, not empty charts.
+  if (wl.data && !w && podsRes.data && pods.length === 0)
+    return (
+      <>
+        <div className="page-head">
+          <div className="crumb">
+            <Link href={listHref}>Workloads</Link> /
+          </div>
+          <h1>{name}</h1>
+        </div>
+        <Card>
+          <Empty title={`Workload “${name}” not found`}>
+            The cluster collector reports no workload of that name. Pick one on <Link href={listHref}>Workloads</Link>, or check the spelling (namespace/Kind/name).
+          </Empty>
+        </Card>
+      </>
+    );
+
   return (
     <>
       <div className="page-head">
         <div className="crumb">
-          <Link href={useHref('/workloads')}>Workloads</Link> /
+          <Link href={listHref}>Workloads</Link> /
         </div>
         <h1>
           {name} {w?.kind && <span className="badge">{w.kind}</span>}
