@@ -90,6 +90,7 @@ void ConnectionTracker::on_open(const loupe_open_event& ev) {
   c.local_port = ev.local.port;
   c.remote_port = ev.remote.port;
   c.last_ns = ev.h.ts_ns;
+  c.last_tid = ev.h.tid;
   switch (ev.h.origin) {
     case LOUPE_ORIGIN_ACCEPT:
       c.role = Role::Server;
@@ -128,6 +129,7 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
 void ConnectionTracker::feed(Connection& c, const loupe_data_event& ev,
                              std::span<const uint8_t> payload) {
   c.last_ns = ev.h.ts_ns;
+  c.last_tid = ev.h.tid;
   if (c.udp && ev.peer.family != 0) {
     // Unconnected UDP: the peer is per datagram.
     c.remote_addr = format_address(ev.peer);
@@ -231,6 +233,7 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
   if (records.empty()) return;
   for (Record& r : records) {
     r.pid = tgid;
+    r.tid = c.last_tid;
     r.comm = c.comm;
     r.local_addr = c.local_addr;
     r.remote_addr = c.remote_addr;

@@ -37,6 +37,7 @@ struct Record {
 
   // --- process and connection identity (filled by the agent) ---
   uint32_t pid = 0;
+  uint32_t tid = 0;  // the thread whose syscall completed the exchange (docs/traces.md)
   std::string comm;
   std::string local_addr;   // "ip:port", IPv6 as "[addr]:port"
   std::string remote_addr;  // "ip:port"

@@ -104,6 +104,7 @@ void append_record_json(std::string& out, const Record& r) {
   w.str("role", to_string(r.role));
   w.boolean("tls", r.tls);
   w.num("pid", static_cast<uint64_t>(r.pid));
+  w.num("tid", static_cast<uint64_t>(r.tid));
   w.str("comm", r.comm);
   w.str("local_addr", r.local_addr);
   w.str("remote_addr", r.remote_addr);
@@ -152,6 +153,7 @@ Record record_from_json(const nlohmann::json& j) {
   r.role = role_from_string(s);
   get("tls", r.tls);
   get("pid", r.pid);
+  get("tid", r.tid);
   get("comm", r.comm);
   get("local_addr", r.local_addr);
   get("remote_addr", r.remote_addr);

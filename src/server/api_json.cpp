@@ -1,6 +1,8 @@
 #include "server/api_json.h"
 
 #include "core/record_json.h"
+#include "core/span_id.h"
+#include "server/traces.h"
 
 namespace loupe::server {
 
@@ -49,6 +51,8 @@ nlohmann::json to_json(const store::StoredRequest& r) {
   j["service"] = r.service;
   j["counted"] = r.counted;
   j["caller"] = r.caller;
+  j["span_id"] = span_id_hex(span_id_of(r.record));
+  j["trace_ref"] = TraceAssembler::reference(r.record);  // GET /api/v1/traces/{trace_ref}
   return j;
 }
 

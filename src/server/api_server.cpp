@@ -182,6 +182,7 @@ void ApiServer::routes() {
   metric_routes();
   agent_routes();
   log_routes();
+  trace_routes();
   alert_routes();
   prometheus_routes();
   protocol_routes();

@@ -128,6 +128,7 @@ class ApiServer {
   void alert_routes();
   void prometheus_routes();
   void protocol_routes();
+  void trace_routes();
   // Stores held metric samples that are due (all: every one, at stop);
   // a store error is logged, there is no agent to answer.
   void release_held_metrics(bool all);

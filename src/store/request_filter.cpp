@@ -53,6 +53,12 @@ std::optional<RequestFilter> RequestFilter::make(Db& db, const RequestQuery& q) 
   if (q.protocol) w += " AND protocol = ?";
   if (q.min_duration_ns) w += " AND duration_ns >= ?";
   if (q.counted) w += " AND counted = ?";
+  if (q.role) w += " AND role = ?";
+  if (q.pid) w += " AND pid = ?";
+  if (q.tid) w += " AND tid = ?";
+  if (q.local_addr) w += " AND local_addr = ?";
+  if (q.remote_addr) w += " AND remote_addr = ?";
+  if (q.trace_id) w += " AND trace_id = ?";
   if (!q.text.empty()) {
     f.like_ = like_pattern(q.text);
     // One named parameter used four times: one bind.
@@ -79,6 +85,12 @@ int RequestFilter::bind(Stmt& s) const {
   if (q.protocol) s.bind(i++, int64_t{static_cast<uint8_t>(*q.protocol)});
   if (q.min_duration_ns) s.bind(i++, i64(q.min_duration_ns));
   if (q.counted) s.bind(i++, int64_t{*q.counted});
+  if (q.role) s.bind(i++, int64_t{static_cast<uint8_t>(*q.role)});
+  if (q.pid) s.bind(i++, int64_t{*q.pid});
+  if (q.tid) s.bind(i++, int64_t{*q.tid});
+  if (q.local_addr) s.bind(i++, std::string_view(*q.local_addr));
+  if (q.remote_addr) s.bind(i++, std::string_view(*q.remote_addr));
+  if (q.trace_id) s.bind(i++, std::string_view(*q.trace_id));
   if (!like_.empty()) s.bind(i++, std::string_view(like_));
   return i;
 }

@@ -66,6 +66,7 @@ void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t se
   else
     s.bind_copy(i++, k8s);
   s.bind(i++, caller);
+  s.bind(i++, int64_t{r.tid});
 }
 
 StoredRequest read_record(const Stmt& s) {
@@ -92,6 +93,7 @@ StoredRequest read_record(const Stmt& s) {
   r.resp_bytes = static_cast<uint64_t>(s.i64(i++));
   unpack_k8s(s.text(i++), r);
   out.caller = s.text(i++);
+  r.tid = static_cast<uint32_t>(s.i64(i++));
   return out;
 }
 

@@ -19,13 +19,13 @@ inline int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 inline constexpr const char* kInsertColumns =
     "id, start_ns, end_ns, duration_ns, service_id, counted, protocol, role, tls, pid, comm, "
     "local_addr, remote_addr, method, path, route_id, host, status, error, error_code, "
-    "error_message, detail, trace_id, req_bytes, resp_bytes, k8s, caller";
+    "error_message, detail, trace_id, req_bytes, resp_bytes, k8s, caller, tid";
 inline constexpr const char* kSelectColumns =
     "id, start_ns, end_ns, duration_ns, (SELECT name FROM names WHERE id = service_id), counted, "
     "protocol, role, tls, pid, comm, local_addr, remote_addr, method, path, "
     "(SELECT name FROM names WHERE id = route_id), host, status, error, error_code, "
     "error_message, detail, "
-    "trace_id, req_bytes, resp_bytes, k8s, caller";
+    "trace_id, req_bytes, resp_bytes, k8s, caller, tid";
 
 // Raw rows are keyed by time: rowid = start in microseconds << 10, plus a
 // sequence number for rows starting in the same microsecond. The rowid

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS requests(
   error_code TEXT, error_message TEXT, detail TEXT, trace_id TEXT,
   req_bytes INTEGER, resp_bytes INTEGER,
   k8s TEXT,  -- Kubernetes fields packed (see pack_k8s); NULL on a bare host
-  caller TEXT);  -- who made the call (store/caller_identity.h); NULL when unknown
+  caller TEXT,  -- who made the call (store/caller_identity.h); NULL when unknown
+  tid INTEGER NOT NULL DEFAULT 0);  -- the thread, for linking traces (docs/traces.md)
 -- Every index entry ends with the rowid, which is the time key: this is a
 -- (service, route, time) index without storing the time twice.
 CREATE INDEX IF NOT EXISTS requests_service_route ON requests(service_id, route_id);
@@ -208,6 +209,9 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   // A store made before the caller column gets it (its rows: no caller).
   if (!Stmt(wdb_, "SELECT 1 FROM pragma_table_info('requests') WHERE name = 'caller'").step())
     wdb_.exec("ALTER TABLE requests ADD COLUMN caller TEXT");
+  // A store made before records carried their thread gets the column (0: unknown).
+  if (!Stmt(wdb_, "SELECT 1 FROM pragma_table_info('requests') WHERE name = 'tid'").step())
+    wdb_.exec("ALTER TABLE requests ADD COLUMN tid INTEGER NOT NULL DEFAULT 0");
   wdb_.exec(kLossSchema);
   wdb_.exec(kLedgerSchema);
   edges_ = PairRollup(wdb_, "edge_agg");

@@ -118,6 +118,14 @@ struct RequestQuery {
   // Case-insensitive (ASCII) substring of the path (SQL statement, Redis
   // key, DNS name), host, detail or error message; empty: no text filter.
   std::string text;
+  // What trace linking (server/traces.h) looks up: one side of a
+  // connection, one thread, one traceparent trace id.
+  std::optional<Role> role;
+  std::optional<uint32_t> pid;
+  std::optional<uint32_t> tid;
+  std::optional<std::string> local_addr;
+  std::optional<std::string> remote_addr;
+  std::optional<std::string> trace_id;
   TimeRange range;
   size_t limit = 100;
   // Slowest: the `limit` longest exchanges of the whole window, longest first.

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Zero-code distributed traces over real servers: a threaded Python web
+# service calls a threaded Python API service over HTTP, which queries
+# PostgreSQL and Redis (three_tier.py). For each top-level request,
+# /api/v1/traces/{id} must return the whole tree (the load generator's
+# call, the web server span, its client call, the API's server span, its
+# Redis and SQL client spans and their server sides) with the right
+# parents and nothing from another request, for at least 95% of them;
+# /api/v1/traces finds them by service and duration. About 30 s.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/db_servers.sh"
+require_root
+HERE=$(cd "$(dirname "$0")" && pwd)
+/usr/bin/python3 -c 'import psycopg2, redis' 2> /dev/null ||
+  { echo "needs python3-psycopg2 and python3-redis (scripts/setup.sh --test)" >&2; exit 1; }
+
+WEB_PORT=$(free_port)
+APP_PORT=$(free_port)
+PG_PORT=$(free_port)
+REDIS_PORT=$(free_port)
+API_PORT=$(free_port)
+API="http://127.0.0.1:$API_PORT"
+N=100
+
+start_postgres "$PG_PORT"
+as_pg "$PGBIN/psql" -h "$PG/sock" -p "$PG_PORT" -q -c \
+  "CREATE TABLE items(id int PRIMARY KEY, name text); INSERT INTO items SELECT i, 'item' || i FROM generate_series(0, 9) i;"
+start_redis "$REDIS_PORT"
+"$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --metrics-interval 0 \
+  > "$WORK/run.out" 2> "$WORK/run.err" &
+RUN_PID=$!
+PIDS+=($RUN_PID)
+wait_for_line "$WORK/run.out" "Loupe is running" $RUN_PID
+# Started after Loupe, so every connection is seen from its first byte.
+/usr/bin/python3 "$HERE/three_tier.py" api "$APP_PORT" "$PG_PORT" "$REDIS_PORT" & PIDS+=($!)
+/usr/bin/python3 "$HERE/three_tier.py" web "$WEB_PORT" "$APP_PORT" & PIDS+=($!)
+wait_for_port "$APP_PORT"
+wait_for_port "$WEB_PORT"
+
+log "$N top-level requests over 4 keep-alive connections"
+/usr/bin/python3 "$HERE/three_tier.py" load "$WEB_PORT" "$N" 4
+web_requests() {
+  curl -s "$API/api/v1/requests?service=python3:$WEB_PORT&limit=1000" | jq '[.[] | select(.role == "server")] | length'
+}
+for i in $(seq 1 100); do [[ $(web_requests) -ge $N ]] && break; sleep 0.2; done
+assert_eq "web server records" "$N" "$(web_requests)"
+sleep 1  # the API's and the databases' records of the last requests
+
+python3 - "$API" "$WEB_PORT" "$APP_PORT" "$PG_PORT" "$REDIS_PORT" "$N" > "$WORK/check.out" <<'PY'
+import json, sys, urllib.request
+api, web, app, pg, redis, n = sys.argv[1], *map(int, sys.argv[2:])
+get = lambda path: json.load(urllib.request.urlopen(api + path))
+roots = [r for r in get(f"/api/v1/requests?service=python3:{web}&limit=1000") if r["role"] == "server"]
+good, problems = 0, []
+for r in roots:
+    i = r["path"].rsplit("/", 1)[-1]
+    t = get("/api/v1/traces/" + r["trace_ref"])
+    spans = {s["span_id"]: s for s in t["spans"]}
+    def port(addr): return int(addr.rsplit(":", 1)[1])
+    def find(kind, remote_or_local_port, pred=lambda s: True):
+        key = "remote_addr" if kind == "client" else "local_addr"
+        return [s for s in t["spans"] if s["kind"] == kind and port(s["request"][key]) == remote_or_local_port and pred(s)]
+    issues = []
+    def one(what, found, parent):
+        if len(found) != 1:
+            issues.append(f"{what}: {len(found)} spans")
+            return None
+        s = found[0]
+        if parent is not None and s["parent_span_id"] != parent["span_id"]:
+            issues.append(f"{what}: parent {s['parent_span_id']} not {parent['span_id']}")
+        return s
+    top = one("load client", find("client", web), None)
+    if top and top["parent_span_id"] is not None: issues.append("load client is not the root")
+    ws = one("web server", find("server", web), top)
+    wc = one("web -> api client", find("client", app), ws)
+    a = one("api server", find("server", app), wc)
+    rc = find("client", redis)
+    if len(rc) != 2 or any(s["parent_span_id"] != (a or {}).get("span_id") for s in rc):
+        issues.append(f"redis client spans: {[(s['operation'], s['parent_span_id']) for s in rc]}")
+    rs = find("server", redis)
+    if len(rs) != 2 or any(spans.get(s["parent_span_id"], {}).get("kind") != "client" for s in rs):
+        issues.append(f"redis server spans: {len(rs)}")
+    pc = one("sql client", find("client", pg, lambda s: s["protocol"] == "postgres" and s["operation"].startswith("SELECT")), a)
+    one("sql server", find("server", pg, lambda s: s["operation"].startswith("SELECT")), pc)
+    foreign = [s["request"]["path"] for s in t["spans"] if s["protocol"] in ("http1", "redis")
+               and not s["request"]["path"].endswith(("/" + i, ":" + i))]
+    if foreign: issues.append(f"foreign spans {foreign}")
+    if any(s["ambiguous"] for s in t["spans"]): issues.append("ambiguous links")
+    if issues: problems.append(f"/order/{i} ({t['trace_id']}): " + "; ".join(issues))
+    else: good += 1
+print(good)
+for p in problems[:10]: print(p, file=sys.stderr)
+PY
+GOOD=$(head -1 "$WORK/check.out")
+assert_ge "whole trees with correct parents and nothing foreign (of $N)" 95 "$GOOD"
+
+SLOWEST=$(curl -s "$API/api/v1/traces?service=python3:$APP_PORT&limit=5")
+assert_eq "traces found by the API's service" 5 "$(jq length <<< "$SLOWEST")"
+assert_eq "their roots are the load generator's calls" 5 \
+  "$(jq "[.[] | select(.root.kind == \"client\" and (.root.request.remote_addr | endswith(\":$WEB_PORT\")))] | length" <<< "$SLOWEST")"
+ONE=$(jq -r '.[0].trace_id' <<< "$SLOWEST")
+assert_eq "a found trace opens by its id" "$ONE" "$(curl -s "$API/api/v1/traces/$ONE" | jq -r .trace_id)"
+assert_eq "unknown trace: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/traces/0123456789abcdef0123456789abcdef")"
+finish
