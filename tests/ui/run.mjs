@@ -292,6 +292,10 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     const got = {};
     for (const part of ['rate', 'errors', 'p95']) got[part] = (await cell.locator(`[data-part=${part}]`).innerText()).replace(/^\S+\s*/, '').trim();
     assert.deepEqual(got, want, `vs 1 h ago of ${name}`);
+    // On screen: inside the card, however long the other services' names.
+    const th = await page.locator('[data-testid=services-table] th', { hasText: 'vs 1 h ago' }).boundingBox();
+    const card = await page.locator('[data-testid=services-table]').locator('xpath=ancestor::section[contains(@class,"card")]').boundingBox();
+    assert.ok(th.x + th.width <= card.x + card.width + 1, 'the vs 1 h ago column is inside its card');
     if (!srv.mock) {
       // And what the seeded traffic means: twice the rate, 10 % errors from none, p95 three times 10 ms.
       assert.equal(got.rate, '▲ 100%');
@@ -385,7 +389,11 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
       assert.ok(n.text.w <= n.w + 1, 'a node name fits its box');
     }
     console.log(`# map of 100 services: ${Math.round(geo.map.w)}×${Math.round(geo.map.h)} px`);
-    if (process.env.LOUPE_SCREENSHOTS) await page.screenshot({ path: `${process.env.LOUPE_SCREENSHOTS}/map-100.png`, fullPage: true });
+    if (process.env.LOUPE_SCREENSHOTS) {
+      // The screen around the gateway, where the 9 services fan out to their callees.
+      await page.locator('[data-testid=service-map] [data-node="gateway:710"]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await page.screenshot({ path: `${process.env.LOUPE_SCREENSHOTS}/map-100.png` });
+    }
   });
 
   it("a bad custom time range (from > to) shows the API's error message", async () => {

@@ -30,15 +30,15 @@ try {
   // The mock's shop, or on a real server (the UI test run) the service with
   // the most errors (the shop app's incident), the workload whose error log
   // lines the tests sent, and a request the logging app wrote lines for.
-  const list = asList(await get('services'), 'services').filter((s) => s.kind !== 'loupe');
+  const list = asList(await get('services'), 'services').filter((s) => s.kind !== 'loupe' && s.kind !== 'external');
   const byErrors = [...list].sort((a, b) => (b.errors ?? 0) - (a.errors ?? 0) || b.requests - a.requests);
   const svc = list.find((s) => s.name === 'checkout')?.name || byErrors[0]?.name;
   const pod = asList(await get('pods'), 'pods').find((p) => p.uid && p.workload);
   const workload = srv.mock ? 'shop/Deployment/checkout' : pod?.workload;
   const traced = srv.mock ? null : asList(await get('requests?protocol=http1&limit=1000'), 'requests').find((r) => r.trace_id && r.role === 'server');
 
-  await page.goto(`${srv.url}/`);
-  await shot('overview');
+  await page.goto(srv.mock ? `${srv.url}/` : `${srv.url}/?range=15m`);
+  await shot('overview', false);
 
   if (svc) {
     await page.goto(`${srv.url}/services/${encodeURIComponent(svc)}`);
@@ -75,11 +75,17 @@ try {
     await shot('workload', false);
   }
 
-  await page.goto(`${srv.url}/map`);
-  await shot('map');
+  // On a real server every short-lived client (each curl) is a caller of its
+  // own: the service with the most errors and its neighbours read better.
+  // The service (not a bare process) calling the most others: the shop app.
+  const fanout = new Map();
+  for (const e of asList(await get('map'), 'edges')) if (e.caller_kind !== 'external' && !/\(pid \d+\)$/.test(e.caller)) fanout.set(e.caller, (fanout.get(e.caller) ?? 0) + 1);
+  const hub = [...fanout].sort((a, b) => b[1] - a[1])[0]?.[0] ?? svc;
+  await page.goto(srv.mock ? `${srv.url}/map` : `${srv.url}/map?focus=${encodeURIComponent(hub)}`);
+  await shot('map', false);
 
   await page.goto(`${srv.url}/status`);
-  await shot('status');
+  await shot('status', false);
 
   await page.goto(`${srv.url}/?from=2030-01-02T10:00:00Z&to=2030-01-01T10:00:00Z`);
   await shot('error-banner', false);

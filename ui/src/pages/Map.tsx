@@ -28,9 +28,11 @@ const LABEL_H = 32;
 // the gap before it still get their own slots.
 const COMPACT_ROWS = 12;
 const COMPACT_ROW_GAP = 12;
-// What fits a node box at the node font (13 px, bold): longer names are cut
-// in the middle, so "external:" prefixes and numbered suffixes both show.
-const NODE_CHARS = 18;
+// Names longer than NODE_FIT are drawn narrower to fit the box; longer than
+// NODE_CHARS they are cut in the middle, so prefixes and numbered suffixes
+// ("python3 (pid 812)", "leaf-3-7.example") both show.
+const NODE_FIT = 15;
+const NODE_CHARS = 22;
 
 interface Placed extends Edge {
   d: string;
@@ -303,7 +305,7 @@ export function MapPage() {
                 <g key={n} className={`node ${n === focus ? 'focused' : ''} ${kinds.get(n) === 'external' ? 'external' : ''}`} transform={`translate(${p.x},${p.y})`} onClick={(ev) => (ev.shiftKey || n === focus ? goService(n) : setQ({ focus: n }))} data-node={n}>
                   <title>{`${n}\nclick: focus on it and its neighbours; click again (or shift-click): open the service`}</title>
                   <rect width={NODE_W} height={NODE_H} rx={8} />
-                  <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle">
+                  <text x={NODE_W / 2} y={NODE_H / 2 + 4} textAnchor="middle" {...(nodeLabel(n, kinds.get(n)).length > NODE_FIT ? { textLength: NODE_W - 12, lengthAdjust: 'spacingAndGlyphs' } : {})}>
                     {nodeLabel(n, kinds.get(n))}
                   </text>
                 </g>

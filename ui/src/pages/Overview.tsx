@@ -129,7 +129,9 @@ export function Overview() {
       key: 'name',
       label: 'Service',
       render: (s) => (
-        <span title={Array.isArray(s.ports) && s.ports.length ? `ports ${s.ports.join(', ')}` : undefined}>
+        // A long name (an external host) is cut with an ellipsis, whole in the tooltip, so the
+        // "vs 1 h ago" column stays on screen.
+        <span className="svc-cell" title={`${s.name}${Array.isArray(s.ports) && s.ports.length ? `\nports ${s.ports.join(', ')}` : ''}`}>
           <ServiceLink name={s.name} /> <KindBadge kind={s.kind} />
         </span>
       ),
