@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Cross-compiles and links the whole loupe binary for arm64 (aarch64) on an
+# x86-64 Debian 12 host, into build-arm64/build/loupe. It checks that arm64
+# builds; it does not run anything. Too slow for every CI run (a full
+# compile with a fresh compiler cache); the BPF programs alone are checked
+# for arm64 by the unit tests (ctest -R bpf_compiles_for).
+#   scripts/cross-build-arm64.sh [-j N]
+#
+# The compiler is Debian's crossbuild-essential-arm64 (installed when
+# missing, which needs root). The arm64 libraries are not installed: their
+# packages (the -dev packages scripts/setup.sh installs, and what they
+# depend on) are downloaded with `apt-get download` and unpacked into a
+# sysroot, build-arm64/sysroot, so the host's packages are left alone
+# (installing them as multiarch packages would upgrade the host's amd64
+# copies to the same version, and libyaml-cpp-dev:arm64 conflicts with the
+# amd64 one). Needs `dpkg --add-architecture arm64 && apt-get update` once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+[[ "${1:-}" == "-j" && -n "${2:-}" ]] && jobs=$2
+out=$PWD/build-arm64
+sysroot=$out/sysroot
+
+if ! command -v aarch64-linux-gnu-g++ >/dev/null; then
+  [[ $(id -u) -eq 0 ]] || { echo "cross-build-arm64: run as root once to install crossbuild-essential-arm64" >&2; exit 3; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends crossbuild-essential-arm64 >/dev/null
+fi
+dpkg --print-foreign-architectures | grep -qx arm64 ||
+  { echo "cross-build-arm64: apt does not know arm64: dpkg --add-architecture arm64 && apt-get update" >&2; exit 3; }
+
+# The -dev packages of scripts/setup.sh the loupe binary builds with; the
+# header-only ones (nlohmann-json, CLI11) are architecture-independent.
+dev_pkgs=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libssl-dev libsqlite3-dev libmicrohttpd-dev
+  libprotobuf-dev libcpp-httplib-dev)
+if [[ ! -f $sysroot/.complete ]]; then
+  rm -rf "$sysroot" "$out/debs" && mkdir -p "$sysroot" "$out/debs"
+  # Every arm64 package they need: what apt would install on a system that
+  # has nothing installed (so the host's packages do not shorten the list).
+  mapfile -t pkgs < <(apt-get install -s -o Dir::State::status=/dev/null --no-install-recommends \
+    "${dev_pkgs[@]/%/:arm64}" 2>/dev/null | awk '/^Inst/ && /\[arm64\]/ {print $2}')
+  ((${#pkgs[@]})) || { echo "cross-build-arm64: apt found no arm64 packages (apt-get update?)" >&2; exit 1; }
+  pkgs+=(libyaml-cpp-dev:arm64 libyaml-cpp0.7:arm64 nlohmann-json3-dev libcli11-dev)
+  echo "cross-build-arm64: unpacking ${#pkgs[@]} arm64 packages into $sysroot"
+  # (apt warns that it downloads as root when run as root: expected here)
+  (cd "$out/debs" && apt-get download "${pkgs[@]}" 2>&1 >/dev/null | grep -v unsandboxed >&2 || true)
+  for deb in "$out"/debs/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+  rm -rf "$out/debs"
+  touch "$sysroot/.complete"
+fi
+
+cat > "$out/toolchain.cmake" << EOF
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+set(CMAKE_SYSROOT $sysroot)
+# Libraries, headers and CMake packages from the sysroot only; programs
+# (protoc, bpftool, clang) from the host.
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+set(ENV{PKG_CONFIG_SYSROOT_DIR} $sysroot)
+set(ENV{PKG_CONFIG_LIBDIR} $sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot/usr/share/pkgconfig)
+EOF
+
+start=$(date +%s)
+cmake -S . -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$out/toolchain.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLOUPE_BUILD_TESTS=OFF -DLOUPE_BUILD_BENCH=OFF > /dev/null
+cmake --build "$out/build" -j"$jobs" --target loupe
+file -b "$out/build/loupe" | grep -q "ARM aarch64" ||
+  { echo "cross-build-arm64: $out/build/loupe is not an arm64 executable" >&2; exit 1; }
+echo "cross-build-arm64: $out/build/loupe (arm64) built in $(($(date +%s) - start)) s"
