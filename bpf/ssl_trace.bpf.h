@@ -109,12 +109,12 @@ static __always_inline struct loupe_conn* tls_conn(__u32 tgid, int fd) {
   return conn;
 }
 
-/* Emits the first `len` plaintext bytes of call `c` for connection (tgid, fd). */
-static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_call* c, __u64 len) {
+/* Emits the first `len` plaintext bytes of call `c` for `conn`, the
+ * connection (tgid, fd) tls_conn() returned: the caller has it already, so
+ * it is not looked up twice. */
+static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_conn* conn,
+                               const struct loupe_ssl_call* c, __u64 len) {
   __u32 tgid = pid_tgid >> 32;
-  struct loupe_conn* conn = tls_conn(tgid, fd);
-  if (!conn) return 0;
-
   __u32 zero = 0;
   struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
   if (!s) return 0;
@@ -147,11 +147,12 @@ static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_ssl_ca
  * moves bytes emits the call's plaintext; the last one says whether the
  * call ends unfinished. `asked` is the syscall's length (0: not known, as
  * for writev). */
-static __noinline int ssl_write_syscall(__u64 pid_tgid, int fd, struct loupe_ssl_call* call,
-                                        long ret, __u64 asked) {
+static __noinline int ssl_write_syscall(int fd, const struct loupe_conn* conn,
+                                        struct loupe_ssl_call* call, long ret, __u64 asked) {
+  __u64 pid_tgid = bpf_get_current_pid_tgid(); /* BPF functions take five arguments at most */
   if (ret > 0 && !call->emitted && call->num) {
     call->emitted = 1;
-    ssl_emit(pid_tgid, fd, call, call->num);
+    ssl_emit(pid_tgid, fd, conn, call, call->num);
   }
   __u32 unfinished = call->emitted && (ret <= 0 || (asked && (__u64)ret < asked));
   struct loupe_ssl_key sk = {.ssl = call->ssl, .tgid = pid_tgid >> 32};
@@ -202,10 +203,11 @@ static __noinline int loupe_ssl_syscall(__u64 pid_tgid, int fd, long ret, const 
     call->active = 0;
     return 0;
   }
-  if (!tls_conn(pid_tgid >> 32, fd)) return 0;
+  struct loupe_conn* conn = tls_conn(pid_tgid >> 32, fd);
+  if (!conn) return 0;
   call->fd = fd;
   call->syscall_ts = bpf_ktime_get_ns();
-  if (call->kind == LOUPE_SSL_WRITE) ssl_write_syscall(pid_tgid, fd, call, ret, asked);
+  if (call->kind == LOUPE_SSL_WRITE) ssl_write_syscall(fd, conn, call, ret, asked);
   return 1;
 }
 
@@ -295,7 +297,9 @@ int loupe_ssl_return(struct pt_regs* ctx) {
     count(LOUPE_STAT_TLS_NO_FD);
     return 0;
   }
-  return ssl_emit(pid_tgid, fd, &c, len);
+  struct loupe_conn* conn = tls_conn(pid_tgid >> 32, fd);
+  if (!conn) return 0;
+  return ssl_emit(pid_tgid, fd, conn, &c, len);
 }
 
 #endif /* LOUPE_SSL_TRACE_BPF_H */
