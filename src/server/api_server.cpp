@@ -8,6 +8,7 @@
 #include "server/api_params.h"
 #include "server/http/static_files.h"
 #include "server/ingest_decode.h"
+#include "server/openapi_document.h"
 #include "server/static_ui.h"
 #include "store/service_identity.h"
 
@@ -171,6 +172,10 @@ void ApiServer::routes() {
   s.add_async("POST", "/api/v1/ingest", [this](const http::Request& req, http::Reply reply) {
     ingest(req, std::move(reply));
   });
+
+  s.get("/api/v1/openapi.json", json_handler([](const http::Request&, http::Response& res) {
+          send_json(res, openapi_document());
+        }));
 
   s.get("/api/v1/losses", json_handler([this](const http::Request& req, http::Response& res) {
           auto range = get_range(req.params, now_unix_ns());

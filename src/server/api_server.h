@@ -94,6 +94,9 @@ class ApiServer {
   // "http://127.0.0.1:8080" (the bound port when options.listen asked for 0;
   // https with TLS).
   std::string url() const;
+  // The routes it serves (after start()), for the test that compares them
+  // with the API's description (server/openapi_document.h).
+  const http::Router& router() const { return router_; }
 
   // Records from an embedded agent (`loupe run`): Kubernetes names from the
   // cluster model, then the ingest queue (records may wait a few seconds

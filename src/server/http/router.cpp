@@ -19,6 +19,14 @@ void Router::add_prefix(const std::string& method, const std::string& prefix, Ha
   prefix_routes_.push_back({method, prefix, std::move(handler)});
 }
 
+std::vector<Router::RouteName> Router::route_names() const {
+  std::vector<RouteName> out;
+  for (const auto& [key, handler] : routes_) out.push_back({key.second, key.first});
+  for (const auto& [key, handler] : async_routes_) out.push_back({key.second, key.first});
+  for (const auto& r : prefix_routes_) out.push_back({r.method, r.prefix, true});
+  return out;
+}
+
 const Router::PrefixRoute* Router::find_prefix(const std::string& method,
                                                const std::string& path) const {
   const PrefixRoute* best = nullptr;

@@ -39,6 +39,16 @@ class Router {
            find_prefix(method, path) != nullptr;
   }
 
+  // Every route, for the test that compares them with the API's description:
+  // (method, path), a prefix route's path ending in its prefix's "/".
+  struct RouteName {
+    std::string method;
+    std::string path;
+    bool prefix = false;
+    auto operator<=>(const RouteName&) const = default;
+  };
+  std::vector<RouteName> route_names() const;
+
   // The async handler of method + path, or nullptr (then use dispatch).
   const AsyncHandler* async_route(const std::string& method, const std::string& path) const;
 
