@@ -71,7 +71,9 @@ for i in $(seq 1 50); do
   [[ $(api "$API/api/v1/requests?service=python3:$APP_PORT" | jq length) -ge 20 ]] && break
   sleep 0.2
 done
-request_id=$(api "$API/api/v1/requests?limit=1" | jq -r '.[0].id')
+request=$(api "$API/api/v1/requests?service=python3:$APP_PORT&limit=1")
+request_id=$(jq -r '.[0].id' <<<"$request")
+trace_ref=$(jq -r '.[0].trace_ref' <<<"$request")
 from=$(( $(date +%s) - 600 ))
 
 "/usr/bin/python3" "$HERE/openapi_check.py" "$API" "$WORK/token" \
@@ -86,6 +88,9 @@ from=$(( $(date +%s) - 600 ))
 200 GET /api/v1/requests/$request_id
 404 GET /api/v1/requests/999999999999
 400 GET /api/v1/requests/abc
+200 GET /api/v1/traces?service=python3:$APP_PORT&min_duration_ms=0&limit=5
+200 GET /api/v1/traces/$trace_ref
+404 GET /api/v1/traces/00000000000000000000000000000000
 200 GET /api/v1/protocols
 200 GET /api/v1/map
 200 GET /api/v1/workloads?namespace=shop

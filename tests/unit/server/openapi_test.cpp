@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <regex>
 #include <set>
 
 #include "../store/temp_dir.h"
@@ -20,11 +21,11 @@ using nlohmann::json;
 using Route = std::pair<std::string, std::string>;  // method, path
 
 // Every route of a server with every optional part (alerts, doctor) on, as
-// "/api/v1/requests/{id}" for the prefix route "/api/v1/requests/".
+// "/api/v1/requests/{}" for the prefix route "/api/v1/requests/".
 std::set<Route> served_routes(const http::Router& router) {
   std::set<Route> out;
   for (const auto& r : router.route_names())
-    out.insert({r.method, r.prefix ? r.path + "{id}" : r.path});
+    out.insert({r.method, r.prefix ? r.path + "{}" : r.path});
   return out;
 }
 
@@ -34,7 +35,7 @@ std::set<Route> described_routes(const json& doc) {
     for (const auto& [method, op] : item.items()) {
       std::string upper = method;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      out.insert({upper, path});
+      out.insert({upper, std::regex_replace(path, std::regex(R"(\{[^}]*\})"), "{}")});
     }
   return out;
 }
