@@ -1,6 +1,7 @@
 #include "protocols/finishing_parser.h"
 
 #include "core/record_limits.h"
+#include "protocols/registry.h"
 
 namespace loupe {
 namespace {
@@ -13,6 +14,7 @@ class FinishingParser final : public ProtocolParser {
   void feed(const Segment& seg, std::vector<Record>& out) override {
     size_t first = out.size();
     inner_->feed(seg, out);
+    if (inner_->finished()) switch_protocol(seg.ts_ns, out);
     finish(out, first);
   }
   void close(uint64_t ts_ns, std::vector<Record>& out) override {
@@ -21,7 +23,12 @@ class FinishingParser final : public ProtocolParser {
     finish(out, first);
   }
   bool finished() const override { return inner_->finished(); }
-  const ParserStats& stats() const override { return inner_->stats(); }
+  const ParserStats& stats() const override {
+    if (!switched_) return inner_->stats();
+    stats_ = before_switch_;
+    stats_ += inner_->stats();
+    return stats_;
+  }
   size_t memory_bytes() const override { return sizeof(*this) + inner_->memory_bytes(); }
 
  private:
@@ -32,8 +39,27 @@ class FinishingParser final : public ProtocolParser {
     }
   }
 
+  // A connection that switched protocols in place goes on in the new one,
+  // its counters added to the old parser's.
+  void switch_protocol(uint64_t ts_ns, std::vector<Record>& out) {
+    std::optional<ProtocolSwitch> sw = inner_->take_switch();
+    if (!sw) return;
+    std::unique_ptr<ProtocolParser> next = make_switched_parser(*sw);
+    if (!next) return;
+    before_switch_ = stats();
+    switched_ = true;
+    inner_ = std::move(next);
+    if (sw->reply_bytes.empty()) return;
+    const Direction reply_dir =
+        sw->request_dir == Direction::Egress ? Direction::Ingress : Direction::Egress;
+    inner_->feed(Segment{reply_dir, ts_ns, sw->reply_bytes, sw->reply_bytes.size()}, out);
+  }
+
   std::unique_ptr<ProtocolParser> inner_;
   Redaction redaction_;
+  bool switched_ = false;
+  ParserStats before_switch_;  // counters of the parsers before the switch
+  mutable ParserStats stats_;  // before_switch_ + the current parser's
 };
 
 }  // namespace

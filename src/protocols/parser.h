@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +50,18 @@ struct ParserStats {
   }
 };
 
+// A connection that switched protocols in place (HTTP/1.1 `Upgrade: h2c`
+// answered 101): the protocol it continues in, the direction its requests
+// travel, and the request whose response comes in the new protocol
+// (start_ns, method, path, host, trace_id, req_bytes, and resp_bytes so far),
+// with the reply bytes that followed the switch in the same segment.
+struct ProtocolSwitch {
+  Protocol protocol = Protocol::Unknown;
+  Direction request_dir = Direction::Ingress;
+  Record request;
+  std::string reply_bytes;
+};
+
 class ProtocolParser {
  public:
   virtual ~ProtocolParser() = default;
@@ -65,6 +79,10 @@ class ProtocolParser {
   // HTTP Upgrade to a protocol Loupe does not parse); the caller may stop
   // feeding it.
   virtual bool finished() const { return false; }
+
+  // Once finished() after an Upgrade to a protocol Loupe parses: the switch,
+  // handed over once. make_parser's parser then goes on in that protocol.
+  virtual std::optional<ProtocolSwitch> take_switch() { return std::nullopt; }
 
   virtual const ParserStats& stats() const = 0;
 

@@ -55,7 +55,8 @@ const ProtocolModule kModules[] = {
                 .error_code = "RST_STREAM code",
                 .detail = "partial when some of the stream was not seen"},
      .detect = http2::detect,
-     .make_parser = http2::make_parser},
+     .make_parser = http2::make_parser,
+     .make_switched_parser = http2::make_switched_parser},
     {.protocol = Protocol::Grpc,
      .display_name = "gRPC",
      .docs_page = "http2.md",
@@ -125,6 +126,11 @@ std::string protocol_names() {
     out += to_string(kModules[i].protocol);
   }
   return out;
+}
+
+std::unique_ptr<ProtocolParser> make_switched_parser(const ProtocolSwitch& sw) {
+  const ProtocolModule* m = find_protocol_module(sw.protocol);
+  return m && m->make_switched_parser ? m->make_switched_parser(sw) : nullptr;
 }
 
 std::unique_ptr<ProtocolParser> make_parser(Protocol protocol, Role role, Redaction redaction) {

@@ -41,6 +41,10 @@ struct ProtocolModule {
   // A parser keeping the values make_parser masks itself (SQL literals),
   // for `--redact off`; nullptr when make_parser masks nothing.
   std::unique_ptr<ProtocolParser> (*make_verbatim_parser)(Role role) = nullptr;
+  // A parser for a connection that switched to this protocol in place,
+  // whose first exchange is the switch's request; nullptr when no protocol
+  // switches to this one.
+  std::unique_ptr<ProtocolParser> (*make_switched_parser)(const ProtocolSwitch& from) = nullptr;
 };
 
 // Every protocol a record can carry, in the order detection tries them.
@@ -48,6 +52,10 @@ std::span<const ProtocolModule> protocol_modules();
 
 // The module of `protocol`, or nullptr (Protocol::Unknown).
 const ProtocolModule* find_protocol_module(Protocol protocol);
+
+// The parser (unwrapped) a connection goes on with after `sw`, or nullptr
+// when Loupe does not parse the protocol it switched to.
+std::unique_ptr<ProtocolParser> make_switched_parser(const ProtocolSwitch& sw);
 
 // The wire names joined for messages: "http1, http2, ... or dns".
 std::string protocol_names();

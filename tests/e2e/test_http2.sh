@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP/2 and gRPC from real clients and servers: nghttpd serving h2load and
 # nghttp over h2c (prior knowledge) and over TLS (ALPN h2, through the
-# OpenSSL uprobes), and a python3-grpcio server and client (unary, failing
+# OpenSSL uprobes), curl --http2 upgrading from HTTP/1.1 (`Upgrade: h2c`, to
+# a python3-h2 server), and a python3-grpcio server and client (unary, failing
 # unary, server, client and bidirectional streaming). Record counts, paths,
 # statuses, grpc-status and message counts must equal what the clients
 # themselves counted, on both roles. A gRPC connection opened before the
@@ -11,7 +12,7 @@ require_root
 for tool in nghttpd h2load nghttp openssl jq; do
   command -v "$tool" > /dev/null || { echo "SKIP: $tool not installed"; exit 0; }
 done
-/usr/bin/python3 -c 'import grpc' 2> /dev/null || { echo "SKIP: python3-grpcio not installed"; exit 0; }
+/usr/bin/python3 -c 'import grpc, h2' 2> /dev/null || { echo "SKIP: python3-grpcio or python3-h2 not installed"; exit 0; }
 source "$(dirname "$0")/tls/nginx_tls.sh"
 make_cert
 GRPC_ECHO="$(dirname "$0")/grpc_echo.py"
@@ -22,13 +23,16 @@ head -c 3000 /dev/urandom > "$WORK/www/big"
 H2C=$(free_port)
 TLS=$(free_port)
 GRPC=$(free_port)
+UPGRADE=$(free_port)
 nghttpd --no-tls -d "$WORK/www" "$H2C" > /dev/null 2>&1 &
 PIDS+=($!)
 nghttpd -d "$WORK/www" "$TLS" "$WORK/key.pem" "$WORK/cert.pem" > /dev/null 2>&1 &
 PIDS+=($!)
 /usr/bin/python3 "$GRPC_ECHO" serve "$GRPC" &
 PIDS+=($!)
-for p in "$H2C" "$TLS" "$GRPC"; do wait_for_port "$p"; done
+/usr/bin/python3 "$(dirname "$0")/h2c_upgrade_server.py" "$UPGRADE" &
+PIDS+=($!)
+for p in "$H2C" "$TLS" "$GRPC" "$UPGRADE"; do wait_for_port "$p"; done
 
 log "a gRPC channel opened before the agent: one call now, 5 once it traces"
 /usr/bin/python3 "$GRPC_ECHO" call "$GRPC" 5 0 0 "$WORK/go" > "$WORK/early.json" 2> "$WORK/early.err" &
@@ -37,7 +41,7 @@ PIDS+=($EARLY)
 wait_for_line "$WORK/early.err" ready "$EARLY"
 
 OUT="$WORK/trace.jsonl"
-start_trace "$OUT" --port "$H2C,$TLS,$GRPC" --ring-buffer-size 64M
+start_trace "$OUT" --port "$H2C,$TLS,$GRPC,$UPGRADE" --ring-buffer-size 64M
 touch "$WORK/go"
 
 log "h2c: h2load 300 requests on 3 connections, 10 streams each at once; nghttp /big /missing"
@@ -47,6 +51,10 @@ nghttp -n "http://127.0.0.1:$H2C/big" "http://127.0.0.1:$H2C/missing"
 log "h2 over TLS: h2load 200 requests"
 h2load -n 200 -c 2 -m 10 "https://127.0.0.1:$TLS/index.html" > "$WORK/tls.out"
 grep -E "^requests:|^Application protocol" "$WORK/tls.out"
+log "h2c by Upgrade: curl --http2, three requests on one connection"
+curl -s --http2 -w '%{http_code} %{http_version}\n' -o /dev/null "http://127.0.0.1:$UPGRADE/up" \
+  -o /dev/null "http://127.0.0.1:$UPGRADE/next" -o /dev/null "http://127.0.0.1:$UPGRADE/missing" \
+  > "$WORK/upgrade.out"
 log "gRPC: 20 good and 5 failing unary calls, 3 of each streaming kind"
 /usr/bin/python3 "$GRPC_ECHO" call "$GRPC" 20 5 3 > "$WORK/grpc.json"
 wait "$EARLY"
@@ -67,6 +75,20 @@ for role in server client; do
 done
 assert_eq "h2c records, nothing else" 604 "$(count "$OUT" "(.local_addr|endswith(\":$H2C\")) or (.remote_addr|endswith(\":$H2C\"))")"
 assert_eq "h2c records not partial" 0 "$(count "$OUT" "($h2c_srv or $h2c_cli) and .detail!=\"\"")"
+
+up_srv=".protocol==\"http2\" and .role==\"server\" and (.local_addr|endswith(\":$UPGRADE\"))"
+up_cli=".protocol==\"http2\" and .role==\"client\" and .comm==\"curl\" and (.remote_addr|endswith(\":$UPGRADE\"))"
+assert_eq "curl got HTTP/2 answers" "200 2,200 2,404 2" "$(paste -sd, "$WORK/upgrade.out")"
+for role in server client; do
+  sel=$up_srv
+  [[ $role == client ]] && sel=$up_cli
+  # The upgraded request (sent as HTTP/1.1, answered on stream 1) and the
+  # two that followed as HTTP/2 streams.
+  assert_eq "h2c upgrade $role /up 200 (answered on stream 1)" 1 "$(count "$OUT" "$sel and .method==\"GET\" and .path==\"/up\" and .status==200 and .resp_bytes>0")"
+  assert_eq "h2c upgrade $role /next 200" 1 "$(count "$OUT" "$sel and .path==\"/next\" and .status==200")"
+  assert_eq "h2c upgrade $role /missing 404" 1 "$(count "$OUT" "$sel and .path==\"/missing\" and .status==404")"
+done
+assert_eq "upgrade port: only these http2 records" 6 "$(count "$OUT" "(.local_addr|endswith(\":$UPGRADE\")) or (.remote_addr|endswith(\":$UPGRADE\"))")"
 
 tls_srv=".protocol==\"http2\" and .role==\"server\" and .tls==true and (.local_addr|endswith(\":$TLS\"))"
 tls_cli=".protocol==\"http2\" and .role==\"client\" and .tls==true and (.remote_addr|endswith(\":$TLS\"))"

@@ -58,6 +58,18 @@ bool add_content_length(std::string_view value, Head& h) {
   }
 }
 
+// Whether a comma-separated list (Upgrade: "h2c, websocket") holds `token`
+// (all lower case), ignoring case and whitespace around items.
+bool lists_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    if (iequals(trim(value.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 void add_transfer_encoding(std::string_view value, Head& h) {
   size_t comma = value.rfind(',');
   std::string_view last = trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
@@ -123,7 +135,10 @@ bool parse_field(std::string_view name, std::string_view value, std::string_view
       if (h.host.empty() && iequals(name, "host")) h.host = first_line;
       break;
     case 7:
-      if (iequals(name, "upgrade") && !value.empty()) h.upgrade = true;
+      if (iequals(name, "upgrade") && !value.empty()) {
+        h.upgrade = true;
+        h.upgrade_h2c = h.upgrade_h2c || lists_token(value, "h2c");
+      }
       break;
     case 11:
       if (h.traceparent.empty() && iequals(name, "traceparent")) h.traceparent = first_line;

@@ -20,6 +20,7 @@ struct Head {
   std::string_view host;
   std::string_view traceparent;
   bool upgrade = false;         // an Upgrade header is present
+  bool upgrade_h2c = false;     // ... and offers (or, in a 101, accepts) h2c
   bool chunked = false;         // Transfer-Encoding's final coding is chunked
   bool other_encoding = false;  // Transfer-Encoding present, final coding not chunked
   bool has_length = false;

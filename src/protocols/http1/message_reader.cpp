@@ -83,9 +83,11 @@ size_t MessageReader::step(std::string_view data, uint64_t ts) {
       return step_chunk_line(data, ts);
     case State::Trailers:
       return step_trailers(data, ts);
+    case State::Ignore:
+      sink_.on_tunnelled(request_, data);
+      break;
     case State::Seek:  // handled by feed()
     case State::Hold:
-    case State::Ignore:
       break;
   }
   return data.size();

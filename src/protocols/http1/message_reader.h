@@ -44,6 +44,9 @@ class MessageSink {
   // are not a status line are its body (then on_head gets a Head with
   // status 0).
   virtual bool simple_response_next() const = 0;
+  // Bytes read after the message switched the connection to another
+  // protocol (a 101 or a CONNECT tunnel), which HTTP/1 does not parse.
+  virtual void on_tunnelled(bool /*request*/, std::string_view /*bytes*/) {}
 
  protected:
   ~MessageSink() = default;

@@ -1,5 +1,6 @@
 #include "protocols/http1/parser.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/utf8.h"
@@ -35,7 +36,7 @@ void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
   pending_.clear();
   open_request_seq_ = 0;
   interim_bytes_ = 0;
-  interim_ = tunnel_ = false;
+  interim_ = tunnel_ = h2c_ = false;
 }
 
 BodyPlan Parser::on_head(bool request, const Head& head, uint64_t start_ns) {
@@ -53,6 +54,12 @@ void Parser::on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool /*c
 }
 
 bool Parser::simple_response_next() const { return !pending_.empty() && pending_.front().simple; }
+
+void Parser::on_tunnelled(bool request, std::string_view bytes) {
+  if (!switch_ || request) return;
+  std::string& kept = switch_->reply_bytes;
+  kept.append(bytes.substr(0, kMaxSwitchBytes - std::min(kMaxSwitchBytes, kept.size())));
+}
 
 namespace {
 
@@ -82,6 +89,7 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   p.head_method = head.method == "HEAD";
   p.connect = head.method == "CONNECT";
   p.simple = head.simple;
+  p.upgrade_h2c = head.upgrade_h2c;
   p.method.assign(head.method);
   p.path.assign(utf8::cut(head.target, kMaxPath));
   std::string_view authority = absolute_form_authority(head.target);
@@ -105,7 +113,7 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
 BodyPlan Parser::on_response_head(const Head& head) {
   status_ = head.status;
   interim_ = head.status >= 100 && head.status < 200 && head.status != 101;
-  tunnel_ = false;
+  tunnel_ = h2c_ = false;
   const Pending* req = pending_.empty() ? nullptr : &pending_.front();
   // Pair now, not at the response's end: a request that shows up while the
   // response is still streaming cannot be the one it answers.
@@ -116,6 +124,7 @@ BodyPlan Parser::on_response_head(const Head& head) {
     plan.framing = Framing::UntilClose;
   } else if (head.status == 101 || (req && req->connect && head.status / 100 == 2)) {
     tunnel_ = true;
+    h2c_ = head.status == 101 && req && req->upgrade_h2c && head.upgrade_h2c;
     plan.framing = Framing::Tunnel;
   } else if ((req && req->head_method) || head.status == 204 || head.status == 304) {
     plan.framing = Framing::None;
@@ -157,13 +166,23 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
     req.bytes = requests_.message_bytes();
     open_request_seq_ = 0;
   }
+  if (h2c_) {
+    // The response to this request comes on HTTP/2 stream 1.
+    switch_ = ProtocolSwitch{Protocol::Http2, request_dir_, make_record(req, end_ns, resp_bytes)};
+    return;
+  }
   emit(req, end_ns, resp_bytes);
   if (!finished_) requests_.resume();
 }
 
 void Parser::emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes) {
   if (out_ == nullptr) return;
-  Record& r = out_->emplace_back();
+  out_->push_back(make_record(req, end_ns, resp_bytes));
+  ++stats_.records;
+}
+
+Record Parser::make_record(Pending& req, uint64_t end_ns, uint64_t resp_bytes) const {
+  Record r;
   r.start_ns = req.start_ns;
   r.end_ns = end_ns;
   r.protocol = Protocol::Http1;
@@ -177,7 +196,7 @@ void Parser::emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes) {
   r.trace_id = std::move(req.trace_id);
   r.req_bytes = req.bytes;
   r.resp_bytes = resp_bytes;
-  ++stats_.records;
+  return r;
 }
 
 std::unique_ptr<ProtocolParser> make_parser(Role role) { return std::make_unique<Parser>(role); }

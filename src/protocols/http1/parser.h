@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocols/http1/message_reader.h"
@@ -18,12 +20,16 @@ class Parser final : public ProtocolParser, private MessageSink {
   static constexpr size_t kMaxPending = 128;
   static constexpr size_t kMaxPath = 1024;
   static constexpr size_t kMaxHost = 256;
+  // Reply bytes kept for the protocol a connection switches to when they
+  // arrive in the segment that ended the 101 (the server's first frames).
+  static constexpr size_t kMaxSwitchBytes = 64 * 1024;
 
   explicit Parser(Role role);
 
   void feed(const Segment& seg, std::vector<Record>& out) override;
   void close(uint64_t ts_ns, std::vector<Record>& out) override;
   bool finished() const override { return finished_; }
+  std::optional<ProtocolSwitch> take_switch() override { return std::exchange(switch_, {}); }
   const ParserStats& stats() const override { return stats_; }
   // Itself, heads being reassembled, and the requests waiting for responses
   // (their fixed part: their texts are cut to kMaxPath and kMaxHost).
@@ -41,7 +47,8 @@ class Parser final : public ProtocolParser, private MessageSink {
     bool complete = false;  // its body was fully seen
     bool head_method = false;
     bool connect = false;
-    bool simple = false;  // HTTP/0.9: answered by a bare body until close
+    bool simple = false;       // HTTP/0.9: answered by a bare body until close
+    bool upgrade_h2c = false;  // offered Upgrade: h2c
     std::string method;
     std::string path;
     std::string host;
@@ -51,11 +58,13 @@ class Parser final : public ProtocolParser, private MessageSink {
   BodyPlan on_head(bool request, const Head& head, uint64_t start_ns) override;
   void on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool complete) override;
   bool simple_response_next() const override;
+  void on_tunnelled(bool request, std::string_view bytes) override;
   BodyPlan on_request_head(const Head& head, uint64_t start_ns);
   BodyPlan on_response_head(const Head& head);
   void on_request_end(uint64_t wire_bytes);
   void on_response_end(uint64_t end_ns, uint64_t wire_bytes);
   void emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes);
+  Record make_record(Pending& req, uint64_t end_ns, uint64_t resp_bytes) const;
 
   Role role_;
   Direction request_dir_;
@@ -71,8 +80,10 @@ class Parser final : public ProtocolParser, private MessageSink {
   uint64_t response_for_ = 0;  // seq of the request it answers, 0 if none was pending
   bool interim_ = false;       // 1xx other than 101: skipped, its bytes join the final response
   bool tunnel_ = false;
+  bool h2c_ = false;  // the response is a 101 switching to h2c
   uint64_t interim_bytes_ = 0;
   bool finished_ = false;
+  std::optional<ProtocolSwitch> switch_;  // after h2c_: handed to make_parser's wrapper
 };
 
 }  // namespace loupe::http1

@@ -23,4 +23,9 @@ Detection detect(std::string_view first_bytes, Direction dir, Role role);
 
 std::unique_ptr<ProtocolParser> make_parser(Role role);
 
+// After HTTP/1.1 `Upgrade: h2c` was answered 101: the connection goes on in
+// HTTP/2 from its preface, and stream 1 carries the response to the
+// upgraded request (RFC 9113 3.2 of RFC 7540, kept by RFC 9113 as legacy).
+std::unique_ptr<ProtocolParser> make_switched_parser(const ProtocolSwitch& from);
+
 }  // namespace loupe::http2

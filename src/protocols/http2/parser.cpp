@@ -81,6 +81,24 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
     }
   }
 
+  // The connection switched to HTTP/2 from HTTP/1.1: seen from its start,
+  // with stream 1 open for the upgraded request.
+  explicit Http2Parser(const ProtocolSwitch& from) : role_(from.request.role) {
+    req_dir_ = from.request_dir;
+    dir_known_ = true;
+    from_start_ = true;
+    Stream& st = streams_[1];
+    const Record& r = from.request;
+    st.start_ns = r.start_ns;
+    st.request_seen = true;
+    st.req_bytes = r.req_bytes;
+    st.resp_bytes = r.resp_bytes;
+    st.method.assign(utf8::cut(r.method, kMaxMethod));
+    st.path.assign(utf8::cut(r.path, kMaxPath));
+    st.authority.assign(utf8::cut(r.host, kMaxHost));
+    st.trace_id = r.trace_id;
+  }
+
   void feed(const Segment& seg, std::vector<Record>& out) override {
     dir_ = seg.dir;
     ts_ = seg.ts_ns;
@@ -440,6 +458,10 @@ class Http2Parser final : public ProtocolParser, private FrameReader::Handler {
 
 std::unique_ptr<ProtocolParser> make_parser(Role role) {
   return std::make_unique<Http2Parser>(role);
+}
+
+std::unique_ptr<ProtocolParser> make_switched_parser(const ProtocolSwitch& from) {
+  return std::make_unique<Http2Parser>(from);
 }
 
 }  // namespace loupe::http2
