@@ -120,7 +120,7 @@ class ConnectionTracker {
     std::unique_ptr<ProtocolParser> parser;
     uint64_t last_ns = 0;
     uint32_t last_tid = 0;  // the thread of the latest event: its records' tid
-    size_t held = 0;  // its share of stats_.table_bytes, as last counted
+    size_t held = 0;        // its share of stats_.table_bytes, as last counted
   };
   using Table = std::unordered_map<Key, Connection, KeyHash>;
 
