@@ -68,8 +68,15 @@ endforeach()
 # bpf_compiles_for`): clang -target bpf needs no cross toolchain, so an x86
 # build still notices BPF code that no longer compiles for arm64 (and the
 # other way round).
-file(GLOB BPF_ARCHES LIST_DIRECTORIES true RELATIVE ${CMAKE_SOURCE_DIR}/bpf/vmlinux
-     ${CMAKE_SOURCE_DIR}/bpf/vmlinux/*)
+# An architecture is a folder holding a vmlinux.h (the folder also holds
+# files such as .clang-format).
+file(GLOB BPF_VENDORED_HEADERS RELATIVE ${CMAKE_SOURCE_DIR}/bpf/vmlinux
+     ${CMAKE_SOURCE_DIR}/bpf/vmlinux/*/vmlinux.h)
+set(BPF_ARCHES)
+foreach(header ${BPF_VENDORED_HEADERS})
+  get_filename_component(arch ${header} DIRECTORY)
+  list(APPEND BPF_ARCHES ${arch})
+endforeach()
 list(REMOVE_ITEM BPF_ARCHES ${BPF_TARGET_ARCH})
 foreach(arch ${BPF_ARCHES})
   foreach(src ${BPF_SOURCES})
