@@ -14,7 +14,17 @@
 
 namespace loupe {
 
-enum class Protocol : uint8_t { Unknown = 0, Http1, Http2, Postgres, Mysql, Redis, Dns, Grpc };
+enum class Protocol : uint8_t {
+  Unknown = 0,
+  Http1,
+  Http2,
+  Postgres,
+  Mysql,
+  Redis,
+  Dns,
+  Grpc,
+  Nats
+};
 enum class Role : uint8_t { Unknown = 0, Client, Server };
 
 std::string_view to_string(Protocol p);

@@ -5,6 +5,7 @@
 #include "protocols/http1/http1.h"
 #include "protocols/http2/http2.h"
 #include "protocols/mysql/mysql.h"
+#include "protocols/nats/nats.h"
 #include "protocols/postgres/postgres.h"
 #include "protocols/redis/redis.h"
 
@@ -29,7 +30,9 @@ constexpr RecordFieldMeanings kSqlFields{
 };
 
 // Order matters only among protocols whose first bytes could look alike;
-// detection asks modules with a matching default port first. The field
+// detection asks modules with a matching default port first. NATS precedes
+// Redis: its server greets with "INFO {", which Redis would take for an
+// inline INFO had a client sent it. The field
 // meanings summarise each docs page's "Records" table.
 const ProtocolModule kModules[] = {
     {.protocol = Protocol::Http1,
@@ -85,6 +88,17 @@ const ProtocolModule kModules[] = {
      .detect = mysql::detect,
      .make_parser = mysql::make_parser,
      .make_verbatim_parser = mysql_verbatim},
+    {.protocol = Protocol::Nats,
+     .display_name = "NATS",
+     .docs_page = "nats.md",
+     .default_ports = nats::kDefaultPorts,
+     .fields = {.method = "operation (PUB, HPUB, MSG, HMSG, SUB, UNSUB, PING, ERR)",
+                .path = "subject",
+                .route = "subject, inboxes and numeric tokens folded (orders.*.paid)",
+                .error_code = "-ERR text up to \" for \"",
+                .detail = "message size; queue group of a SUB; who sent a PING"},
+     .detect = nats::detect,
+     .make_parser = nats::make_parser},
     {.protocol = Protocol::Redis,
      .display_name = "Redis",
      .docs_page = "redis.md",

@@ -64,6 +64,8 @@ std::vector<Case> cases() {
       {"redis_array", Protocol::Redis, Role::Client, Direction::Egress,
        "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"},
       {"redis_inline", Protocol::Redis, Role::Server, Direction::Ingress, "PING\r\n"},
+      {"nats_greeting", Protocol::Nats, Role::Client, Direction::Ingress,
+       "INFO {\"server_id\":\"x\"}\r\n"},
       {"dns_tcp", Protocol::Dns, Role::Client, Direction::Egress, dns_tcp_query()},
       {"http2_preface", Protocol::Http2, Role::Server, Direction::Ingress,
        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"s + std::string("\0\0\0\4\0\0\0\0\0", 9)},
