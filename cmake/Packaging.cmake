@@ -4,11 +4,12 @@
 # /etc/loupe/loupe.yaml (a conffile: upgrades keep local edits).
 include(GNUInstallDirs)
 install(TARGETS loupe RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-if(EXISTS ${CMAKE_SOURCE_DIR}/ui/dist/index.html)
-  install(DIRECTORY ${CMAKE_SOURCE_DIR}/ui/dist/ DESTINATION ${CMAKE_INSTALL_DATADIR}/loupe/ui)
-else()
-  message(STATUS "ui/dist not built: packages will hold no web UI (run scripts/build-ui.sh)")
-endif()
+# The UI is looked for when installing or packaging, not when configuring:
+# scripts/build-ui.sh usually runs after cmake's configure step.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/ui/dist/ DESTINATION ${CMAKE_INSTALL_DATADIR}/loupe/ui OPTIONAL)
+install(CODE "if(NOT EXISTS \"${CMAKE_SOURCE_DIR}/ui/dist/index.html\")
+  message(WARNING \"ui/dist not built: this install holds no web UI (run scripts/build-ui.sh)\")
+endif()")
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/systemd/loupe.service DESTINATION lib/systemd/system)  # /usr/lib: usrmerge
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/systemd/loupe.yaml DESTINATION /etc/loupe)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md

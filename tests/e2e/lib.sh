@@ -7,6 +7,7 @@ LOUPE_SRC=${LOUPE_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WORK=$(mktemp -d /tmp/loupe-e2e.XXXXXX)
 PIDS=()
 FAILURES=0
+FAILED=()
 
 cleanup() {
   local pid
@@ -17,7 +18,11 @@ cleanup() {
 trap cleanup EXIT
 
 log() { echo "[$(date +%T)] $*"; }
-fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
+fail() {
+  echo "FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+  FAILED+=("$*")
+}
 pass() { echo "ok: $*"; }
 
 # assert_eq WHAT EXPECTED ACTUAL
@@ -37,7 +42,12 @@ assert_le() {
 }
 
 finish() {
-  if [[ $FAILURES -gt 0 ]]; then echo "$(basename "$0"): $FAILURES assertion(s) failed"; exit 1; fi
+  if [[ $FAILURES -gt 0 ]]; then
+    # Repeated at the end: CI keeps only the tail of a long log.
+    echo "$(basename "$0"): $FAILURES assertion(s) failed:"
+    printf '  - %s\n' "${FAILED[@]}"
+    exit 1
+  fi
   echo "$(basename "$0"): all assertions passed"
 }
 

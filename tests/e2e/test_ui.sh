@@ -92,6 +92,7 @@ else
   fail "browser tests"
 fi
 grep -E "^# (pass|fail|tests)|^not ok" "$WORK/ui.out" || tail -40 "$WORK/ui.out"
+grep -A12 "^ \+not ok" "$WORK/ui.out" | head -60 || true
 
 if node "$LOUPE_SRC/tests/ui/oncall.mjs" --url "http://127.0.0.1:$API_PORT" --facts "$WORK/shop.json" \
   --app-port "$SHOP_PORT" --pg-port "$PG_PORT" > "$WORK/oncall.out" 2>&1; then
