@@ -44,6 +44,12 @@ void add_otlp_flags(CLI::App& cmd, OtlpFlags& f) {
                  "How often the request metrics are pushed over OTLP (0: never)")
       ->capture_default_str()
       ->group(group);
+  cmd.add_option("--otlp-link-delay", f.link_delay,
+                 "How long each span waits for the request it was made in before it is sent "
+                 "with its parent (docs/traces.md); calls of longer requests are sent as traces "
+                 "of their own")
+      ->capture_default_str()
+      ->group(group);
   cmd.add_option("--otlp-timeout", f.timeout, "Connect and read timeout of each OTLP request")
       ->capture_default_str()
       ->group(group);
@@ -79,6 +85,7 @@ std::optional<exporting::otlp::ExporterOptions> otlp_options(
   o.slow_ns = static_cast<uint64_t>(duration_flag(f.slow, "--otlp-slow", true).count()) * 1'000'000;
   o.metrics_interval = duration_flag(f.metrics_interval, "--otlp-metrics-interval", true);
   o.max_queue_bytes = f.max_queue_mib << 20;
+  o.link_delay = duration_flag(f.link_delay, "--otlp-link-delay", true);
   o.metrics = metrics;
   return o;
 }

@@ -19,6 +19,7 @@ struct OtlpFlags {
   std::string slow = "1s";
   std::string metrics_interval = "60s";
   std::string timeout = "10s";
+  std::string link_delay = "5s";
   size_t max_queue_mib = 32;
 };
 

@@ -1,6 +1,6 @@
 // The span id of a record: a 64-bit hash of what identifies the exchange
 // (node, process, thread, role, connection, times). Deterministic, so the
-// API (server/traces.h) and the OTLP exporter give a record the same id
+// API (traces/assembler.h) and the OTLP exporter give a record the same id
 // every time without storing one. Never 0 (an invalid W3C span id).
 #pragma once
 

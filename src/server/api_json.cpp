@@ -2,7 +2,7 @@
 
 #include "core/record_json.h"
 #include "core/span_id.h"
-#include "server/traces.h"
+#include "traces/assembler.h"
 
 namespace loupe::server {
 
@@ -52,7 +52,7 @@ nlohmann::json to_json(const store::StoredRequest& r) {
   j["counted"] = r.counted;
   j["caller"] = r.caller;
   j["span_id"] = span_id_hex(span_id_of(r.record));
-  j["trace_ref"] = TraceAssembler::reference(r.record);  // GET /api/v1/traces/{trace_ref}
+  j["trace_ref"] = traces::TraceAssembler::reference(r.record);  // GET /api/v1/traces/{trace_ref}
   return j;
 }
 

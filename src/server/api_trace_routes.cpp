@@ -4,13 +4,15 @@
 #include "core/time_format.h"
 #include "server/api_handler.h"
 #include "server/api_server.h"
-#include "server/traces.h"
+#include "traces/assembler.h"
 
 namespace loupe::server {
 
 namespace {
 
 using nlohmann::json;
+using traces::TraceAssembler;
+using traces::TraceSpan;
 
 constexpr size_t kDefaultTraces = 20;
 constexpr size_t kMaxTraces = 200;

@@ -118,7 +118,7 @@ struct RequestQuery {
   // Case-insensitive (ASCII) substring of the path (SQL statement, Redis
   // key, DNS name), host, detail or error message; empty: no text filter.
   std::string text;
-  // What trace linking (server/traces.h) looks up: one side of a
+  // What trace linking (traces/assembler.h) looks up: one side of a
   // connection, one thread, one traceparent trace id.
   std::optional<Role> role;
   std::optional<uint32_t> pid;

@@ -4,7 +4,8 @@
 # otlp/receiver.js):
 #   - `loupe run --otlp-endpoint`: HTTP server and client spans and Redis
 #     client spans with their semantic-convention attributes, the trace id
-#     of a traceparent header kept, Kubernetes-free resource attributes,
+#     of a traceparent header kept, each server span the child of its
+#     client span (docs/traces.md), Kubernetes-free resource attributes,
 #     gzip and the --otlp-header on every request, the request metrics;
 #   - `loupe server --otlp-protocol http/json` fed by /api/v1/ingest: JSON
 #     spans; a collector answering 400 (spans counted as rejected, not
@@ -37,6 +38,7 @@ wait_for_port "$RECV_PORT"
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --metrics-interval 0 \
   --port "$APP_PORT" --port "$REDIS_PORT" --port "$RECV_PORT" \
   --otlp-endpoint "$RECV/" --otlp-header X-Api-Key=k-123 --otlp-metrics-interval 1s \
+  --otlp-link-delay 1s \
   > "$WORK/run.out" 2> "$WORK/run.err" &
 RUN_PID=$!
 PIDS+=($RUN_PID)
@@ -66,6 +68,8 @@ assert_eq "server spans of the app" 25 "$(span_count "$SERVER_SEL")"
 assert_eq "client spans of the same GETs" 25 "$(span_count ".kind == 3 and .attributes[\"server.port\"] == \"$APP_PORT\" and .attributes[\"http.request.method\"] == \"GET\"")"
 assert_eq "server spans with the traceparent's trace id" 25 \
   "$(span_count "$SERVER_SEL and .traceId == \"4bf92f3577b34da6a3ce929d0e0e4736\"")"
+assert_eq "server spans whose parent is their GET's client span, in one trace" 25 \
+  "$(jq -s --arg p "$APP_PORT" '(map(select(.kind == 3 and .attributes["server.port"] == $p)) | map({key: .spanId, value: .traceId}) | from_entries) as $c | map(select(.kind == 2 and .resource["service.name"] == ("python3:" + $p) and $c[.parentSpanId] == .traceId)) | length' "$SPANS")"
 assert_eq "GET /k/7 as http.route, url.path and status" 1 \
   "$(span_count "$SERVER_SEL and .attributes[\"url.path\"] == \"/k/7\" and .attributes[\"http.request.method\"] == \"GET\" and .attributes[\"http.response.status_code\"] == \"200\" and (.attributes[\"http.route\"] | length) > 0")"
 assert_eq "500s as error spans with error.type" 5 \
@@ -107,6 +111,7 @@ API_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"
 "$LOUPE" server --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data2" --token-file "$TOKEN_FILE" \
   --otlp-endpoint "$RECV" --otlp-protocol http/json --otlp-timeout 1s --otlp-metrics-interval 0 \
+  --otlp-link-delay 0 \
   > /dev/null 2> "$WORK/server.err" &
 SERVER_PID=$!
 PIDS+=($SERVER_PID)

@@ -6,13 +6,19 @@
 # call, the web server span, its client call, the API's server span, its
 # Redis and SQL client spans and their server sides) with the right
 # parents and nothing from another request, for at least 95% of them;
-# /api/v1/traces finds them by service and duration. About 30 s.
+# /api/v1/traces finds them by service and duration; the spans exported
+# over OTLP (received and decoded by npm's @opentelemetry/otlp-transformer,
+# otlp/receiver.js) have the same trace ids and parents. About 30 s.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db_servers.sh"
 require_root
 HERE=$(cd "$(dirname "$0")" && pwd)
 /usr/bin/python3 -c 'import psycopg2, redis' 2> /dev/null ||
   { echo "needs python3-psycopg2 and python3-redis (scripts/setup.sh --test)" >&2; exit 1; }
+command -v node > /dev/null || { echo "needs node and npm (scripts/setup.sh)" >&2; exit 1; }
+if [[ ! -d "$HERE/otlp/node_modules/@opentelemetry/otlp-transformer" ]]; then
+  (cd "$HERE/otlp" && npm ci --no-audit --no-fund --loglevel=error > /dev/null)
+fi
 
 WEB_PORT=$(free_port)
 APP_PORT=$(free_port)
@@ -20,13 +26,17 @@ PG_PORT=$(free_port)
 REDIS_PORT=$(free_port)
 API_PORT=$(free_port)
 API="http://127.0.0.1:$API_PORT"
+RECV_PORT=$(free_port)
 N=100
+mkdir -p "$WORK/recv"
+node "$HERE/otlp/receiver.js" "$RECV_PORT" "$WORK/recv" 2> "$WORK/recv.err" & PIDS+=($!)
 
 start_postgres "$PG_PORT"
 as_pg "$PGBIN/psql" -h "$PG/sock" -p "$PG_PORT" -q -c \
   "CREATE TABLE items(id int PRIMARY KEY, name text); INSERT INTO items SELECT i, 'item' || i FROM generate_series(0, 9) i;"
 start_redis "$REDIS_PORT"
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --metrics-interval 0 \
+  --otlp-endpoint "http://127.0.0.1:$RECV_PORT" --otlp-metrics-interval 0 --otlp-link-delay 2s \
   > "$WORK/run.out" 2> "$WORK/run.err" &
 RUN_PID=$!
 PIDS+=($RUN_PID)
@@ -36,6 +46,7 @@ wait_for_line "$WORK/run.out" "Loupe is running" $RUN_PID
 /usr/bin/python3 "$HERE/three_tier.py" web "$WEB_PORT" "$APP_PORT" & PIDS+=($!)
 wait_for_port "$APP_PORT"
 wait_for_port "$WEB_PORT"
+wait_for_port "$RECV_PORT"
 
 log "$N top-level requests over 4 keep-alive connections"
 /usr/bin/python3 "$HERE/three_tier.py" load "$WEB_PORT" "$N" 4
@@ -46,9 +57,21 @@ for i in $(seq 1 100); do [[ $(web_requests) -ge $N ]] && break; sleep 0.2; done
 assert_eq "web server records" "$N" "$(web_requests)"
 sleep 1  # the API's and the databases' records of the last requests
 
-python3 - "$API" "$WEB_PORT" "$APP_PORT" "$PG_PORT" "$REDIS_PORT" "$N" > "$WORK/check.out" <<'PY'
-import json, sys, urllib.request
-api, web, app, pg, redis, n = sys.argv[1], *map(int, sys.argv[2:])
+SPANS="$WORK/recv/spans.jsonl"
+otlp_web_spans() {
+  [[ -f "$SPANS" ]] && jq -s "[.[] | select(.kind == 2 and .resource[\"service.name\"] == \"python3:$WEB_PORT\")] | length" "$SPANS" || echo 0
+}
+for i in $(seq 1 100); do [[ $(otlp_web_spans) -ge $N ]] && break; sleep 0.2; done
+sleep 1  # the exports of the last requests' other spans
+
+python3 - "$API" "$WEB_PORT" "$APP_PORT" "$PG_PORT" "$REDIS_PORT" "$N" "$SPANS" > "$WORK/check.out" <<'PY'
+import collections, json, sys, urllib.request
+api, (web, app, pg, redis, n), spans_file = sys.argv[1], map(int, sys.argv[2:7]), sys.argv[7]
+otlp = collections.defaultdict(set)  # trace id -> {(span id, parent span id)}
+for line in open(spans_file):
+    s = json.loads(line)
+    otlp[s["traceId"]].add((s["spanId"], s["parentSpanId"]))
+same_in_otlp = 0
 get = lambda path: json.load(urllib.request.urlopen(api + path))
 roots = [r for r in get(f"/api/v1/requests?service=python3:{web}&limit=1000") if r["role"] == "server"]
 good, problems = 0, []
@@ -88,11 +111,16 @@ for r in roots:
     if any(s["ambiguous"] for s in t["spans"]): issues.append("ambiguous links")
     if issues: problems.append(f"/order/{i} ({t['trace_id']}): " + "; ".join(issues))
     else: good += 1
+    tree = {(s["span_id"], s["parent_span_id"] or "") for s in t["spans"]}
+    if otlp.get(t["trace_id"]) == tree: same_in_otlp += 1
+    elif len(problems) < 20: problems.append(f"OTLP trace {t['trace_id']}: {sorted(otlp.get(t['trace_id'], []))} vs {sorted(tree)}")
 print(good)
+print(same_in_otlp)
 for p in problems[:10]: print(p, file=sys.stderr)
 PY
-GOOD=$(head -1 "$WORK/check.out")
+GOOD=$(sed -n 1p "$WORK/check.out")
 assert_ge "whole trees with correct parents and nothing foreign (of $N)" 95 "$GOOD"
+assert_ge "the same trees (trace id, span ids, parents) exported over OTLP (of $N)" 95 "$(sed -n 2p "$WORK/check.out")"
 
 SLOWEST=$(curl -s "$API/api/v1/traces?service=python3:$APP_PORT&limit=5")
 assert_eq "traces found by the API's service" 5 "$(jq length <<< "$SLOWEST")"
@@ -100,5 +128,6 @@ assert_eq "their roots are the load generator's calls" 5 \
   "$(jq "[.[] | select(.root.kind == \"client\" and (.root.request.remote_addr | endswith(\":$WEB_PORT\")))] | length" <<< "$SLOWEST")"
 ONE=$(jq -r '.[0].trace_id' <<< "$SLOWEST")
 assert_eq "a found trace opens by its id" "$ONE" "$(curl -s "$API/api/v1/traces/$ONE" | jq -r .trace_id)"
+[[ -s "$WORK/recv/errors.log" ]] && fail "receiver could not decode: $(head -3 "$WORK/recv/errors.log")"
 assert_eq "unknown trace: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/traces/0123456789abcdef0123456789abcdef")"
 finish

@@ -14,6 +14,7 @@ import { EventsPage } from './pages/Events';
 import { AlertsPage } from './pages/Alerts';
 import { MetricsPage } from './pages/Metrics';
 import { LogsPage } from './pages/Logs';
+import { TracePage } from './pages/Trace';
 
 export interface RouteParams {
   [k: string]: string;
@@ -38,6 +39,7 @@ export const NAV: NavEntry[] = [
   { key: 'service', label: 'Service', path: '/services/:name', icon: '', page: ServicePage, hidden: true, parent: 'overview' },
   { key: 'requests', label: 'Requests', path: '/requests', icon: '≡', page: RequestsPage },
   { key: 'request', label: 'Request', path: '/requests/:id', icon: '', page: RequestPage, hidden: true, parent: 'requests' },
+  { key: 'trace', label: 'Trace', path: '/traces/:id', icon: '', page: TracePage, hidden: true, parent: 'requests' },
   { key: 'map', label: 'Service map', path: '/map', icon: '⇄', page: MapPage },
   { key: 'workloads', label: 'Workloads', path: '/workloads', icon: '▤', page: WorkloadsPage },
   { key: 'workload', label: 'Workload', path: '/workloads/:name', icon: '', page: WorkloadPage, hidden: true, parent: 'workloads' },

@@ -61,7 +61,8 @@ Exporter::Exporter(ExporterOptions options)
       start_ns_(now_unix_ns()),
       collector_port_(collector_port(options_.sender.endpoint.origin)),
       sample_rng_(std::random_device{}()),
-      id_rng_(std::random_device{}()) {}
+      id_rng_(std::random_device{}()),
+      linker_(options_.link_delay, options_.max_queue_bytes) {}
 
 Exporter::~Exporter() { stop(); }
 
@@ -90,9 +91,11 @@ bool Exporter::is_export_to_collector(const Record& r) const {
                                       path.substr(prefix.size()) == "/v1/metrics");
 }
 
-bool Exporter::keep(const Record& r) {
+bool Exporter::keep(const SpanSource& s) {
+  const Record& r = s.record;
   if (options_.sample_ratio >= 1.0 || r.error || r.duration_ns() >= options_.slow_ns) return true;
-  if (!r.trace_id.empty()) return trace_fraction(r.trace_id) < options_.sample_ratio;
+  const std::string& trace_id = !s.trace_id.empty() ? s.trace_id : r.trace_id;
+  if (!trace_id.empty()) return trace_fraction(trace_id) < options_.sample_ratio;
   return std::uniform_real_distribution<double>(0, 1)(sample_rng_) < options_.sample_ratio;
 }
 
@@ -105,10 +108,6 @@ void Exporter::observe(const store::ObservedRecord& o) {
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (!keep(o.record)) {
-      counters_.sampled_out.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
     Queued q{SpanSource::from(o), 0};
     q.bytes = q.span.memory_bytes();
     if (stopping_ || queued_bytes_ + q.bytes > options_.max_queue_bytes) {
@@ -204,35 +203,45 @@ void Exporter::run() {
   auto next_metrics = Clock::now() + options_.metrics_interval;
   auto next_flush = Clock::now() + options_.flush_interval;
   std::optional<Clock::time_point> deadline;  // set once stopping
+  std::deque<Queued> arrived;
   std::vector<SpanSource> batch;
+  bool backlog = false;  // the last batch was full: more spans are due
   for (;;) {
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
       auto wake = metrics_on ? std::min(next_flush, next_metrics) : next_flush;
-      cv_.wait_until(lock, wake,
-                     [&] { return stopping_ || queue_.size() >= options_.max_batch_spans; });
+      cv_.wait_until(lock, wake, [&] {
+        return stopping_ || backlog || queue_.size() >= options_.max_batch_spans;
+      });
       stopping = stopping_;
       if (stopping && !deadline) deadline = Clock::now() + options_.stop_deadline;
-      bool due =
-          stopping || queue_.size() >= options_.max_batch_spans || Clock::now() >= next_flush;
-      if (due && !queue_.empty()) {
-        size_t n = std::min(queue_.size(), options_.max_batch_spans);
-        for (size_t i = 0; i < n; ++i) {
-          queued_bytes_ -= queue_.front().bytes;
-          batch.push_back(std::move(queue_.front().span));
-          queue_.pop_front();
-        }
-        in_flight_ = n;
-      }
+      arrived.swap(queue_);
     }
-    if (Clock::now() >= next_flush) next_flush = Clock::now() + options_.flush_interval;
+    auto now = Clock::now();
+    for (Queued& q : arrived) linker_.add(std::move(q.span), q.bytes, now);
+    arrived.clear();
+    size_t taken_bytes = 0;
+    if (stopping || backlog || now >= next_flush)
+      batch = linker_.take_due(now, options_.max_batch_spans, stopping, taken_bytes);
+    backlog = batch.size() >= options_.max_batch_spans;
+    size_t sampled_out = std::erase_if(batch, [this](const SpanSource& s) { return !keep(s); });
+    counters_.sampled_out.fetch_add(sampled_out, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(mu_);
+      queued_bytes_ -= std::min(queued_bytes_, taken_bytes);
+      held_ = linker_.held();
+      in_flight_ = batch.size();
+    }
+    if (now >= next_flush) next_flush = now + options_.flush_interval;
     if (stopping && Clock::now() >= *deadline) {
       // Out of time: what is left is counted, not sent.
+      size_t left = batch.size() + linker_.drop_held();
       std::lock_guard lock(mu_);
-      counters_.at_exit.fetch_add(batch.size() + queue_.size(), std::memory_order_relaxed);
+      counters_.at_exit.fetch_add(left + queue_.size(), std::memory_order_relaxed);
       queue_.clear();
       queued_bytes_ = 0;
+      held_ = 0;
       in_flight_ = 0;
       return;
     }
@@ -247,7 +256,7 @@ void Exporter::run() {
       next_metrics = Clock::now() + options_.metrics_interval;
       if (stopping) metrics_on = false;  // once at stop
     }
-    if (stopping) {
+    if (stopping && linker_.held() == 0) {
       std::lock_guard lock(mu_);
       if (queue_.empty()) return;
     }
@@ -266,7 +275,7 @@ nlohmann::json Exporter::status() const {
         {"own_exports", c.own_exports.load()},
         {"sampled_out", c.sampled_out.load()},
         {"sent", c.sent.load()},
-        {"queued", queue_.size()},
+        {"queued", queue_.size() + held_},
         {"queued_bytes", queued_bytes_},
         {"in_flight", in_flight_},
         {"dropped",

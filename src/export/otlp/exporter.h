@@ -9,9 +9,11 @@
 //   kept = sent + dropped{queue_full, rejected, failed, at_exit} + queued + in_flight
 // Exchanges with the collector on its OTLP paths are not exported (Loupe
 // would otherwise export spans of its own exports, forever).
-// Sampling (--otlp-sample-ratio) decides per trace id where the record has
-// one (the same traces are kept everywhere) and keeps every failed or slow
-// exchange whatever the ratio.
+// Before it is sent, each span waits --otlp-link-delay and is linked into
+// its trace (span_linker.h): the parent and trace id /api/v1/traces shows.
+// Sampling (--otlp-sample-ratio) then decides per trace id (a trace's spans
+// go or stay together, and every Loupe keeps the same traces) and keeps
+// every failed or slow exchange whatever the ratio.
 #pragma once
 
 #include <atomic>
@@ -29,6 +31,7 @@
 
 #include "export/exposition.h"
 #include "export/otlp/sender.h"
+#include "export/otlp/span_linker.h"
 #include "export/otlp/span_mapping.h"
 #include "store/record_observer.h"
 
@@ -40,9 +43,12 @@ namespace loupe::exporting::otlp {
 
 struct ExporterOptions {
   SenderOptions sender;
-  double sample_ratio = 1.0;         // of traces kept; errors and slow ones always
-  uint64_t slow_ns = 1'000'000'000;  // at or above: always kept
-  size_t max_queue_bytes = size_t{32} << 20;
+  double sample_ratio = 1.0;                  // of traces kept; errors and slow ones always
+  uint64_t slow_ns = 1'000'000'000;           // at or above: always kept
+  size_t max_queue_bytes = size_t{32} << 20;  // and as much for the records spans link through
+  // Spans wait this long for the requests they were made in, which end
+  // later (span_linker.h).
+  std::chrono::milliseconds link_delay{5'000};
   size_t max_batch_spans = 2048;                    // per request
   std::chrono::milliseconds flush_interval{1'000};  // a partial batch waits at most this
   // Request metrics pushed this often (cumulative); zero or no metrics: none.
@@ -79,7 +85,7 @@ class Exporter : public store::RecordObserver {
         metric_exports_failed{0};
   };
 
-  bool keep(const Record& r);
+  bool keep(const SpanSource& s);
   bool is_export_to_collector(const Record& r) const;
   void run();
   // Sends one request, retrying with backoff while the answer says so
@@ -93,8 +99,9 @@ class Exporter : public store::RecordObserver {
   Sender sender_;
   uint64_t start_ns_;
   std::string collector_port_;  // ":4318", to know exports to the collector
-  std::mt19937_64 sample_rng_;  // under mu_
+  std::mt19937_64 sample_rng_;  // exporter thread only
   std::mt19937_64 id_rng_;      // exporter thread only
+  SpanLinker linker_;           // exporter thread only
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -102,8 +109,9 @@ class Exporter : public store::RecordObserver {
     SpanSource span;
     size_t bytes;  // its memory_bytes() when queued
   };
-  std::deque<Queued> queue_;
-  size_t queued_bytes_ = 0;
+  std::deque<Queued> queue_;  // arrived, not yet in the linker
+  size_t held_ = 0;           // spans in the linker, as last counted
+  size_t queued_bytes_ = 0;   // of the queue and the linker
   size_t in_flight_ = 0;
   bool stopping_ = false;
   std::string last_error_;

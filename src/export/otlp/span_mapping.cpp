@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/span_id.h"
 #include "export/semantic_conventions.h"
 #include "store/service_identity.h"
 
@@ -138,13 +139,13 @@ void protocol_attributes(const SpanSource& s, Attributes& a) {
 }  // namespace
 
 SpanSource SpanSource::from(const store::ObservedRecord& o) {
-  return {o.record, o.service.name, std::string(o.caller), std::string(o.route)};
+  return {o.record, o.service.name, std::string(o.caller), std::string(o.route), {}, 0};
 }
 
 size_t SpanSource::memory_bytes() const {
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; };
   return loupe::memory_bytes(record) + sizeof(*this) - sizeof(Record) + heap(service) +
-         heap(caller) + heap(route);
+         heap(caller) + heap(route) + heap(trace_id);
 }
 
 std::string_view span_service(const SpanSource& s) {
@@ -183,9 +184,11 @@ void fill_resource(const SpanSource& s, opentelemetry::proto::resource::v1::Reso
 
 void fill_span(const SpanSource& s, std::mt19937_64& rng, trace::Span& out) {
   const Record& r = s.record;
-  std::string trace_id = hex_to_bytes(r.trace_id, 16);
+  std::string trace_id = hex_to_bytes(s.trace_id, 16);
+  if (trace_id.empty()) trace_id = hex_to_bytes(r.trace_id, 16);
   out.set_trace_id(trace_id.empty() ? random_bytes(rng, 16) : std::move(trace_id));
-  out.set_span_id(random_bytes(rng, 8));
+  out.set_span_id(hex_to_bytes(span_id_hex(span_id_of(r)), 8));
+  if (s.parent_span_id != 0) out.set_parent_span_id(hex_to_bytes(span_id_hex(s.parent_span_id), 8));
   out.set_name(span_name(s));
   out.set_kind(r.role == Role::Server ? trace::Span::SPAN_KIND_SERVER
                                       : trace::Span::SPAN_KIND_CLIENT);

@@ -33,6 +33,10 @@ struct SpanSource {
   std::string service;  // the server's name (callee for client records)
   std::string caller;
   std::string route;  // after the per-service route cap
+  // Set by the linker (span_linker.h): the trace's id in 32 hex digits,
+  // as /api/v1/traces names it, and the parent's span id (0: a root).
+  std::string trace_id;
+  uint64_t parent_span_id = 0;
 
   static SpanSource from(const store::ObservedRecord& o);
   size_t memory_bytes() const;
@@ -43,8 +47,9 @@ struct SpanSource {
 std::string resource_key(const SpanSource& s);
 void fill_resource(const SpanSource& s, opentelemetry::proto::resource::v1::Resource& out);
 
-// The span of `s`. Ids come from the record (trace_id, span_id,
-// parent_span_id) where it has them, else fresh random ones from `rng`.
+// The span of `s`. Its span id is the record's (core/span_id.h), as in
+// /api/v1/traces; the trace id is the linked one, else the record's
+// traceparent trace id, else a fresh random one from `rng`.
 void fill_span(const SpanSource& s, std::mt19937_64& rng,
                opentelemetry::proto::trace::v1::Span& out);
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/span_id.h"
 #include "export/otlp/encoding.h"
 #include "export/otlp/exporter.h"
 #include "export/otlp/metrics_mapping.h"
@@ -251,6 +252,7 @@ ExporterOptions options_for(const std::string& url) {
   o.sender.timeout = std::chrono::milliseconds(500);
   o.sender.headers = {{"X-Api-Key", "k1"}};
   o.flush_interval = std::chrono::milliseconds(20);
+  o.link_delay = std::chrono::milliseconds(0);
   o.first_backoff = std::chrono::milliseconds(10);
   o.stop_deadline = std::chrono::milliseconds(2'000);
   return o;
@@ -326,19 +328,36 @@ TEST(OtlpExporter, QueueIsBoundedInBytes) {
   EXPECT_EQ(at(s, "/spans/queued") + at(s, "/spans/dropped/queue_full"), 100u);
 }
 
+TEST(OtlpSpan, LinkedIdsAreSent) {
+  SpanSource s{
+      http_server(),     "api:8000", "curl", "/users/{id}", "18782f0a7c1d2b15e0a1c3d5f7092b4d",
+      0x9c2e41d07a1f3b55};
+  std::mt19937_64 rng(1);
+  trace::Span span;
+  fill_span(s, rng, span);
+  EXPECT_EQ(span.trace_id(), hex_to_bytes("18782f0a7c1d2b15e0a1c3d5f7092b4d", 16));
+  EXPECT_EQ(span.parent_span_id(), hex_to_bytes("9c2e41d07a1f3b55", 8));
+  EXPECT_EQ(span.span_id(), hex_to_bytes(span_id_hex(span_id_of(s.record)), 8));  // as the API's
+}
+
 TEST(OtlpExporter, SamplingKeepsErrorsAndSlowRequests) {
-  auto o = options_for("http://127.0.0.1:9");
+  FakeCollector collector;
+  auto o = options_for(collector.url());
   o.sample_ratio = 0;
   o.slow_ns = 1'000'000'000;
   Exporter e(o);
+  e.start();
   observe(e, http_server(200), 50);
   observe(e, http_server(500), 3);
   Record slow = http_server(200);
   slow.end_ns = slow.start_ns + 2'000'000'000;
   observe(e, slow, 2);
+  for (int i = 0; i < 200 && at(e.status(), "/spans/sent") < 5; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  e.stop();
   auto s = e.status();
   EXPECT_EQ(at(s, "/spans/sampled_out"), 50u);
-  EXPECT_EQ(at(s, "/spans/queued"), 5u);
+  EXPECT_EQ(at(s, "/spans/sent"), 5u);
 }
 
 }  // namespace

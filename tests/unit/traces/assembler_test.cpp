@@ -1,4 +1,4 @@
-#include "server/traces.h"
+#include "traces/assembler.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "core/span_id.h"
 
-namespace loupe::server {
+namespace loupe::traces {
 namespace {
 
 constexpr uint64_t kMs = 1'000'000;
@@ -173,4 +173,4 @@ TEST(Traces, UnknownIdsFindNothing) {
 }
 
 }  // namespace
-}  // namespace loupe::server
+}  // namespace loupe::traces

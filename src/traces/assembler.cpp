@@ -1,11 +1,11 @@
-#include "server/traces.h"
+#include "traces/assembler.h"
 
 #include <algorithm>
 #include <charconv>
 
 #include "core/span_id.h"
 
-namespace loupe::server {
+namespace loupe::traces {
 namespace {
 
 bool same_host(const Record& a, const Record& b) { return a.node == b.node; }
@@ -168,6 +168,20 @@ store::StoredRequest TraceAssembler::root_of(store::StoredRequest r) {
   return r;
 }
 
+Placement TraceAssembler::place(const Record& r) {
+  Placement out;
+  auto parent = parent_of(r);
+  if (!parent) {
+    out.trace_id = trace_id_of_root(r);
+    return out;
+  }
+  out.parent_span_id = span_id_of(parent->request.record);
+  out.link = r.role == Role::Server ? "connection" : "thread";
+  out.ambiguous = parent->ambiguous;
+  out.trace_id = trace_id_of_root(root_of(std::move(parent->request)).record);
+  return out;
+}
+
 std::string TraceAssembler::trace_id_of_root(const Record& root) const {
   return is_w3c_trace_id(root.trace_id) ? root.trace_id : reference(root);
 }
@@ -260,4 +274,4 @@ std::vector<TraceSummary> TraceAssembler::find(const std::optional<std::string>&
   return out;
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::traces

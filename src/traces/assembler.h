@@ -17,8 +17,10 @@
 // served overlapping requests, as event loops do; or several server
 // records fit one client call) the child is marked `ambiguous`.
 //
-// Linking reads the store at query time, so records may arrive in any
-// order and from any agent; nothing is written per record for it.
+// Linking reads a record source at query time (the store for the API,
+// a window of recent records for OTLP export: record_window.h), so records
+// may arrive in any order and from any agent; nothing is written per
+// record for it.
 #pragma once
 
 #include <functional>
@@ -29,7 +31,7 @@
 
 #include "store/store.h"
 
-namespace loupe::server {
+namespace loupe::traces {
 
 struct TraceOptions {
   uint64_t skew_ns = 100'000'000;  // clock difference allowed between two nodes
@@ -59,6 +61,14 @@ struct Trace {
   bool truncated = false;
 };
 
+// Where one record sits in its trace.
+struct Placement {
+  std::string trace_id;         // as Trace::trace_id
+  uint64_t parent_span_id = 0;  // 0: a root
+  std::string_view link;        // as TraceSpan::link
+  bool ambiguous = false;
+};
+
 struct TraceSummary {
   std::string trace_id;
   TraceSpan root;
@@ -77,6 +87,10 @@ class TraceAssembler {
   std::vector<TraceSummary> find(const std::optional<std::string>& service,
                                  uint64_t min_duration_ns, const store::TimeRange& range,
                                  size_t limit);
+
+  // Its parent and its trace's id, found going up from `r` only (what the
+  // OTLP exporter sends with each span).
+  Placement place(const Record& r);
 
   // "<start hex><span id hex>" of a record.
   static std::string reference(const Record& r);
@@ -102,4 +116,4 @@ class TraceAssembler {
   TraceOptions options_;
 };
 
-}  // namespace loupe::server
+}  // namespace loupe::traces
