@@ -9,7 +9,7 @@
 namespace loupe {
 namespace {
 
-constexpr std::array<std::pair<Protocol, std::string_view>, 9> kProtocolNames{{
+constexpr std::array<std::pair<Protocol, std::string_view>, 10> kProtocolNames{{
     {Protocol::Unknown, "unknown"},
     {Protocol::Http1, "http1"},
     {Protocol::Http2, "http2"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<Protocol, std::string_view>, 9> kProtocolNames{{
     {Protocol::Redis, "redis"},
     {Protocol::Dns, "dns"},
     {Protocol::Grpc, "grpc"},
+    {Protocol::Memcached, "memcached"},
     {Protocol::Nats, "nats"},
 }};
 

@@ -23,6 +23,7 @@ enum class Protocol : uint8_t {
   Redis,
   Dns,
   Grpc,
+  Memcached,
   Nats
 };
 enum class Role : uint8_t { Unknown = 0, Client, Server };

@@ -17,6 +17,8 @@ constexpr std::string_view db_system(Protocol p) {
       return "mysql";
     case Protocol::Redis:
       return "redis";
+    case Protocol::Memcached:
+      return "memcached";
     default:
       return "";
   }

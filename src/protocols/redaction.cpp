@@ -54,7 +54,7 @@ void redact_record(Record& r, Redaction level) {
                                                                   : sql::Dialect::Postgres);
   if (level != Redaction::Strict) return;
   r.error_message.clear();
-  if (r.protocol == Protocol::Redis) r.path.clear();
+  if (r.protocol == Protocol::Redis || r.protocol == Protocol::Memcached) r.path.clear();
   if (r.protocol == Protocol::Dns) r.detail.clear();
 }
 

@@ -4,6 +4,7 @@
 #include "protocols/finishing_parser.h"
 #include "protocols/http1/http1.h"
 #include "protocols/http2/http2.h"
+#include "protocols/memcached/memcached.h"
 #include "protocols/mysql/mysql.h"
 #include "protocols/nats/nats.h"
 #include "protocols/postgres/postgres.h"
@@ -30,8 +31,10 @@ constexpr RecordFieldMeanings kSqlFields{
 };
 
 // Order matters only among protocols whose first bytes could look alike;
-// detection asks modules with a matching default port first. NATS precedes
-// Redis: its server greets with "INFO {", which Redis would take for an
+// detection asks modules with a matching default port first. Memcached
+// precedes Redis: a lower-case "get k" line is valid in both, and memcached
+// clients send such lines while Redis clients send RESP arrays. NATS precedes
+// Redis too: its server greets with "INFO {", which Redis would take for an
 // inline INFO had a client sent it. The field
 // meanings summarise each docs page's "Records" table.
 const ProtocolModule kModules[] = {
@@ -88,6 +91,17 @@ const ProtocolModule kModules[] = {
      .detect = mysql::detect,
      .make_parser = mysql::make_parser,
      .make_verbatim_parser = mysql_verbatim},
+    {.protocol = Protocol::Memcached,
+     .display_name = "Memcached",
+     .docs_page = "memcached.md",
+     .default_ports = memcached::kDefaultPorts,
+     .fields = {.method = "command (GET, SET, MG...)",
+                .path = "key (the first one of a multi-key get)",
+                .route = "command",
+                .error_code = "ERROR, CLIENT_ERROR or SERVER_ERROR",
+                .detail = "hit/miss of a lookup, else the reply (STORED, HD...) or noreply"},
+     .detect = memcached::detect,
+     .make_parser = memcached::make_parser},
     {.protocol = Protocol::Nats,
      .display_name = "NATS",
      .docs_page = "nats.md",

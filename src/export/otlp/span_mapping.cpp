@@ -109,8 +109,10 @@ void protocol_attributes(const SpanSource& s, Attributes& a) {
     put(a, "db.system.name", db);
     put(a, "db.operation.name", r.method);
     put(a, "db.namespace", r.host);
-    // SQL: the normalised statement (literals masked); Redis: the command.
-    if (r.protocol != Protocol::Redis) put(a, "db.query.text", r.route);
+    // SQL: the normalised statement (literals masked); Redis and Memcached
+    // routes are only the command, already the operation name.
+    if (r.protocol != Protocol::Redis && r.protocol != Protocol::Memcached)
+      put(a, "db.query.text", r.route);
     put(a, "db.response.status_code", r.error_code);
   } else if (r.protocol == Protocol::Dns) {
     put(a, "dns.question.name", r.path);

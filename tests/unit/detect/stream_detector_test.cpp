@@ -64,6 +64,8 @@ std::vector<Case> cases() {
       {"redis_array", Protocol::Redis, Role::Client, Direction::Egress,
        "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"},
       {"redis_inline", Protocol::Redis, Role::Server, Direction::Ingress, "PING\r\n"},
+      {"memcached_set", Protocol::Memcached, Role::Client, Direction::Egress,
+       "set k 0 0 5\r\nhello\r\n"},
       {"nats_greeting", Protocol::Nats, Role::Client, Direction::Ingress,
        "INFO {\"server_id\":\"x\"}\r\n"},
       {"dns_tcp", Protocol::Dns, Role::Client, Direction::Egress, dns_tcp_query()},
