@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the web UI into ui/dist (served by `loupe` at "/"). Idempotent and quiet:
 # installs node_modules only when package-lock.json changed, rebuilds only when
-# a source changed. Skips with a message if npm is not installed.
+# a source changed (the API's description included: the UI's types are
+# generated from src/server/openapi/openapi.yaml). Skips with a message if npm
+# is not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../ui"
 if ! command -v npm >/dev/null 2>&1; then
@@ -18,7 +20,8 @@ if [[ ! -d node_modules || ! -f $stamp ]] || ! cmp -s package-lock.json "$stamp"
   cp package-lock.json "$stamp" 2>/dev/null || true
 fi
 if [[ -f dist/index.html && -z ${FORCE:-} ]] &&
-   [[ -z $(find src index.html public vite.config.ts tsconfig.json package.json -newer dist/index.html -print -quit 2>/dev/null) ]]; then
+   [[ -z $(find src index.html public vite.config.ts tsconfig.json package.json ../src/server/openapi/openapi.yaml \
+           -newer dist/index.html -print -quit 2>/dev/null) ]]; then
   echo "build-ui: ui/dist is up to date"
   exit 0
 fi

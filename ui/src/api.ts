@@ -94,19 +94,6 @@ async function apiRequest<T>(method: string, path: string, params: Params, sendB
   return body as T;
 }
 
-/** Accepts a bare array or an object wrapping one ({services: [...]} etc.). */
-export function asArray<T>(data: unknown, ...keys: string[]): T[] {
-  if (Array.isArray(data)) return data as T[];
-  if (data && typeof data === 'object') {
-    const o = data as Record<string, unknown>;
-    for (const k of [...keys, 'items', 'data', 'results', 'records', 'points']) {
-      if (Array.isArray(o[k])) return o[k] as T[];
-    }
-    for (const v of Object.values(o)) if (Array.isArray(v)) return v as T[];
-  }
-  return [];
-}
-
 // ---- error banner registry ----
 type ErrMap = Map<string, ApiError>;
 export const ErrorsCtx = createContext<{ set: (id: string, e: ApiError | null) => void }>({ set: () => {} });

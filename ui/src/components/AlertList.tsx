@@ -2,7 +2,7 @@
 // workload on their pages), and the link from an alert to the view of its
 // service, workload or node at the time it fired.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { fmtTime, isNum } from '../format';
 import { Pill } from '../k8s';
 import { Link } from '../router';
@@ -63,10 +63,10 @@ export function alertView(a: AlertItem, workloadOfPod: Map<string, string>): str
 
 /** "namespace/pod" -> "namespace/Kind/name", from /api/v1/pods (absent without a cluster). */
 export function useWorkloadOfPod(): Map<string, string> {
-  const res = useApi<unknown>('pods', {}, { allow404: true });
+  const res = useApi<PodState[]>('pods', {}, { allow404: true });
   return useMemo(() => {
     const m = new Map<string, string>();
-    for (const p of asArray<PodState>(res.data, 'pods')) if (p.workload) m.set(`${p.namespace}/${p.pod}`, p.workload);
+    for (const p of (res.data ?? [])) if (p.workload) m.set(`${p.namespace}/${p.pod}`, p.workload);
     return m;
   }, [res.data]);
 }
@@ -167,8 +167,8 @@ export function AlertsTable({ rows, testId, workloadOfPod, onSilence }: { rows: 
  * alerting). `workloadOfPod`: the page's own pods, for alerts naming a pod.
  */
 export function AlertsCard({ about, match, workloadOfPod = NO_PODS }: { about: string; match: (a: AlertItem) => boolean; workloadOfPod?: Map<string, string> }) {
-  const res = useApi<unknown>('alerts', {}, { allow404: true });
-  const rows = useMemo(() => asArray<AlertItem>(res.data, 'alerts').filter(match), [res.data, match]);
+  const res = useApi<AlertItem[]>('alerts', {}, { allow404: true });
+  const rows = useMemo(() => (res.data ?? []).filter(match), [res.data, match]);
   if (res.notFound) return null;
   const firing = rows.filter((a) => a.state === 'firing').length;
   return (

@@ -2,7 +2,7 @@
 // line up with the latency charts above them. The catalog says which
 // metrics this server has; a server without /api/v1/metrics shows a note.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { TimeChart, type Series } from './Chart';
 import { Card, Empty, Loading } from './States';
 import { fmtBytes, fmtCount, fmtPct, isNum } from '../format';
@@ -39,8 +39,8 @@ const line = (v: number | null, n: number) => Array.from({ length: n }, () => v)
 
 /** The metric catalog, or null on a server without /api/v1/metrics. */
 export function useCatalog() {
-  const cat = useApi<unknown>('metrics/catalog', {}, { allow404: true });
-  const catalog = useMemo(() => (cat.data ? asArray<MetricInfo>(cat.data, 'metrics') : null), [cat.data]);
+  const cat = useApi<MetricInfo[]>('metrics/catalog', {}, { allow404: true });
+  const catalog = useMemo(() => (cat.data ? (cat.data ?? []) : null), [cat.data]);
   return { catalog, loading: cat.loading && !cat.data, missing: cat.notFound };
 }
 
@@ -48,8 +48,8 @@ export function useCatalog() {
 export function useSeries(catalog: MetricInfo[] | null, entity: string, name: string, metric: string, axis: Axis) {
   const forEntity = (m: MetricInfo) => !m.entities || (typeof m.entities === 'string' ? m.entities.split(',') : m.entities).includes(entity);
   const known = !!catalog?.some((m) => m.name === metric && forEntity(m));
-  const res = useApi<unknown>(known ? 'metrics' : null, { entity, name, metric, from: axis.apiFrom, to: axis.apiTo, step: axis.step });
-  const pts = useMemo(() => asArray<MetricPoint>(res.data, 'points'), [res.data]);
+  const res = useApi<MetricPoint[]>(known ? 'metrics' : null, { entity, name, metric, from: axis.apiFrom, to: axis.apiTo, step: axis.step });
+  const pts = useMemo(() => (res.data ?? []), [res.data]);
   return { known, values: useMemo(() => onAxis(axis.xs, pts), [axis.xs, pts]) };
 }
 

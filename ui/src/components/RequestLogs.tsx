@@ -2,10 +2,10 @@
 // printed within a few seconds of it (on a bare host, the lines of the files
 // Loupe follows), the lines carrying its trace id first.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { recordTimeS } from '../format';
 import { Link, withQuery } from '../router';
-import type { LogEntry, RequestRecord } from '../types';
+import type { LogEntry, LogPage, RequestRecord } from '../types';
 import { LogList } from './LogViews';
 import { Loading } from './States';
 
@@ -35,12 +35,12 @@ function sides(r: RequestRecord): Side[] {
 
 function SideLogs({ side, r, around, window }: { side: Side; r: RequestRecord; around: string; window: string }) {
   const where = { namespace: side.pod ? side.namespace : undefined, pod: side.pod };
-  const traced = useApi<unknown>(r.trace_id ? 'logs' : null, { ...where, q: r.trace_id, around, window: TRACE_WINDOW, limit: LIMIT }, { allow404: true });
-  const near = useApi<unknown>('logs', { ...where, around, window, limit: LIMIT }, { allow404: true });
+  const traced = useApi<LogPage>(r.trace_id ? 'logs' : null, { ...where, q: r.trace_id, around, window: TRACE_WINDOW, limit: LIMIT }, { allow404: true });
+  const near = useApi<LogPage>('logs', { ...where, around, window, limit: LIMIT }, { allow404: true });
   const entries = useMemo(() => {
-    const withTrace = asArray<LogEntry>(traced.data, 'entries');
+    const withTrace = (traced.data?.entries ?? []);
     const ids = new Set(withTrace.map((e) => e.id));
-    const rest = asArray<LogEntry>(near.data, 'entries').filter((e) => !ids.has(e.id));
+    const rest = (near.data?.entries ?? []).filter((e) => !ids.has(e.id));
     const oldestFirst = (a: LogEntry, b: LogEntry) => a.time_ns - b.time_ns || a.id - b.id;
     return { list: [...withTrace.sort(oldestFirst), ...rest.sort(oldestFirst)], traced: ids };
   }, [traced.data, near.data]);

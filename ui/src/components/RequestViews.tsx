@@ -6,14 +6,11 @@ import { RequestLogs } from './RequestLogs';
 import { SortTable, type Column } from './Table';
 
 export function recordKey(r: RequestRecord, i: number): string {
-  if (typeof r.id === 'string' && r.id) return `id-${r.id}`;
-  return `${r.start_ns ?? r.ts ?? ''}-${r.pid ?? ''}-${i}`;
+  return r.id ? `id-${r.id}` : `${r.start_ns}-${r.pid}-${i}`;
 }
 
 export function isError(r: RequestRecord): boolean {
-  if (typeof r.error === 'boolean') return r.error;
-  if ((r.protocol === 'http1' || r.protocol === 'http2') && isNum(Number(r.status))) return Number(r.status) >= 500;
-  return !!r.error_code || !!r.error_message;
+  return r.error;
 }
 
 const isSqlProto = (p?: string) => p === 'postgres' || p === 'mysql';
@@ -45,7 +42,7 @@ export function ProtoBadge({ p }: { p?: string }) {
 
 /** Who made the call: the caller the server named, else the calling process (client copies) or the peer address. */
 export function caller(r: RequestRecord): string {
-  if (typeof r.caller === 'string' && r.caller) return r.caller;
+  if (r.caller) return r.caller;
   if (r.role === 'client') return r.comm ? `${r.comm}${r.pid ? ` (pid ${r.pid})` : ''}` : '';
   return r.remote_workload || r.remote_addr || '';
 }
@@ -94,7 +91,9 @@ function Field({ k, v }: { k: string; v: React.ReactNode }) {
   );
 }
 
-const GROUPS: { title: string; keys: string[] }[] = [
+type Key = keyof RequestRecord;
+
+const GROUPS: { title: string; keys: Key[] }[] = [
   { title: 'Request', keys: ['protocol', 'role', 'method', 'path', 'route', 'host', 'status', 'error', 'error_code', 'error_message', 'tls', 'trace_id'] },
   { title: 'Timing', keys: ['ts', 'start_ns', 'end_ns', 'duration_ns', 'req_bytes', 'resp_bytes'] },
   { title: 'Process', keys: ['service', 'workload', 'namespace', 'pod', 'container', 'node', 'pid', 'comm', 'local_addr'] },
@@ -102,7 +101,7 @@ const GROUPS: { title: string; keys: string[] }[] = [
 ];
 
 // Empty on a bare host: left out rather than listed as ten dashes.
-const K8S_KEYS = new Set(['workload', 'namespace', 'pod', 'container', 'node', 'remote_service', 'remote_workload', 'remote_namespace', 'remote_pod', 'k8s_service']);
+const K8S_KEYS = new Set<Key>(['workload', 'namespace', 'pod', 'container', 'node', 'remote_service', 'remote_workload', 'remote_namespace', 'remote_pod', 'k8s_service']);
 
 function show(k: string, v: unknown): React.ReactNode {
   if (v === undefined || v === null || v === '') return undefined;
@@ -116,14 +115,14 @@ function show(k: string, v: unknown): React.ReactNode {
 
 export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () => void }) {
   const svcHref = useHref(r.service ? `/services/${encodeURIComponent(r.service)}` : '/');
-  const permalink = useHref(typeof r.id === 'string' ? `/requests/${r.id}` : '/requests');
+  const permalink = useHref(`/requests/${r.id}`);
   useEffect(() => {
     const on = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
   }, [onClose]);
-  const known = new Set(GROUPS.flatMap((g) => g.keys).concat(['detail']));
-  const extra = Object.keys(r).filter((k) => !known.has(k) && !(K8S_KEYS.has(k) && show(k, r[k]) === undefined));
+  const known = new Set<Key>(GROUPS.flatMap((g) => g.keys).concat(['detail']));
+  const extra = (Object.keys(r) as Key[]).filter((k) => !known.has(k) && !(K8S_KEYS.has(k) && show(k, r[k]) === undefined));
   const isSql = r.protocol === 'postgres' || r.protocol === 'mysql';
   return (
     <aside className="drawer" role="dialog" aria-label="Request detail" data-testid="request-detail">
@@ -140,7 +139,7 @@ export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () =>
                 <Link href={svcHref}>{r.service}</Link>
               </>
             )}
-            {typeof r.id === 'string' && (
+            {r.id && (
               <>
                 {' · '}
                 <Link href={permalink} data-testid="request-permalink">

@@ -2,14 +2,14 @@
 // value, evaluation and error, silences (list, create, expire), and the
 // receivers' delivery counters with their last failure (docs/alerts.md).
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import { ApiError, apiSend, asArray, useApi } from '../api';
+import { ApiError, apiSend, useApi } from '../api';
 import { AlertsTable, fmtComparedTo, fmtValue, timeS, useWorkloadOfPod } from '../components/AlertList';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtDuration, fmtTime } from '../format';
 import { Pill } from '../k8s';
 import { useTimeRange } from '../timerange';
-import type { AlertItem, AlertRule, ReceiverStatus, RuleValue, SilenceItem, SilenceMatcher } from '../types';
+import type { AlertItem, AlertRule, ReceiverStatus, RuleValue, SilenceItem, SilenceMatcher, Status } from '../types';
 
 const NOT_ENABLED = (
   <>
@@ -272,16 +272,16 @@ function DeliveryTable({ rows }: { rows: ReceiverStatus[] }) {
 
 export function AlertsPage() {
   const tr = useTimeRange();
-  const alertsRes = useApi<unknown>('alerts', {}, { allow404: true });
-  const rulesRes = useApi<unknown>('alerts/rules', {}, { allow404: true });
-  const silencesRes = useApi<unknown>('silences', {}, { allow404: true });
-  const statusRes = useApi<{ alerts?: { receivers?: ReceiverStatus[]; evaluations?: number; interval_s?: number } | null }>('status');
+  const alertsRes = useApi<AlertItem[]>('alerts', {}, { allow404: true });
+  const rulesRes = useApi<AlertRule[]>('alerts/rules', {}, { allow404: true });
+  const silencesRes = useApi<SilenceItem[]>('silences', {}, { allow404: true });
+  const statusRes = useApi<Status>('status');
   const workloadOfPod = useWorkloadOfPod();
-  const alerts = useMemo(() => asArray<AlertItem>(alertsRes.data, 'alerts'), [alertsRes.data]);
+  const alerts = useMemo(() => (alertsRes.data ?? []), [alertsRes.data]);
   const current = alerts.filter((a) => a.state !== 'resolved');
   const history = alerts.filter((a) => a.state === 'resolved');
-  const rules = useMemo(() => asArray<AlertRule>(rulesRes.data, 'rules'), [rulesRes.data]);
-  const silences = useMemo(() => asArray<SilenceItem>(silencesRes.data, 'silences'), [silencesRes.data]);
+  const rules = useMemo(() => (rulesRes.data ?? []), [rulesRes.data]);
+  const silences = useMemo(() => (silencesRes.data ?? []), [silencesRes.data]);
   const receivers = statusRes.data?.alerts?.receivers ?? [];
   const failing = receivers.filter((r) => (r.dropped ?? 0) > 0 || (r.failed_attempts ?? 0) > 0);
   const [draft, setDraft] = useState<Draft>(newDraft);

@@ -1,7 +1,7 @@
 // Cluster events: OOM kills, restarts, CrashLoopBackOff, node readiness and
 // Kubernetes Warning events, one shape (/api/v1/events), newest first.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtTime } from '../format';
@@ -41,8 +41,8 @@ export function EventsPage() {
   const reason = loc.query.get('reason') || '';
   const type = loc.query.get('type') || '';
   const namespace = loc.query.get('namespace') || '';
-  const { data, loading, error } = useApi<unknown>('events', { from: tr.apiFrom, to: tr.apiTo, reason, type, namespace, limit: 1000 });
-  const rows = useMemo(() => asArray<ClusterEvent>(data, 'events'), [data]);
+  const { data, loading, error } = useApi<ClusterEvent[]>('events', { from: tr.apiFrom, to: tr.apiTo, reason, type, namespace, limit: 1000 });
+  const rows = useMemo(() => (data ?? []), [data]);
   const set = (k: string, v: string) => navigate(withQuery(loc.path, loc.query, { [k]: v }), true);
   return (
     <>

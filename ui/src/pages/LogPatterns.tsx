@@ -2,13 +2,13 @@
 // (numbers, ids, addresses become wildcards), each with its level, count in
 // the range, when it was first seen and how its count moved.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { Sparkline } from '../components/Chart';
 import { LevelBadge } from '../components/LogViews';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtTime } from '../format';
-import type { LogPattern } from '../types';
+import type { LogPattern, LogPatterns } from '../types';
 
 /** The count over the one of the window before (Infinity: new). */
 function change(p: LogPattern): number {
@@ -24,8 +24,8 @@ function fmtChange(p: LogPattern): string {
 }
 
 export function PatternsTab({ params, onShowLines }: { params: Record<string, string>; onShowLines: (p: LogPattern) => void }) {
-  const res = useApi<unknown>('logs/patterns', params, { allow404: true });
-  const rows = useMemo(() => asArray<LogPattern>(res.data, 'patterns'), [res.data]);
+  const res = useApi<LogPatterns>('logs/patterns', params, { allow404: true });
+  const rows = useMemo(() => (res.data?.patterns ?? []), [res.data]);
   const cols: Column<LogPattern>[] = [
     {
       key: 'pattern',

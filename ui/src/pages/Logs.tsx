@@ -2,7 +2,7 @@
 // histogram by level over the time range, the entries newest first (older
 // pages through the API's cursor), and a live tail. Every filter is in the URL.
 import { useContext, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { ApiError, apiGet, asArray, ErrorsCtx, useApi } from '../api';
+import { ApiError, apiGet, ErrorsCtx, useApi } from '../api';
 import { DebouncedInput } from '../components/DebouncedInput';
 import { LEVELS, LEVEL_COLORS, LevelChart, levelTotals, LogList } from '../components/LogViews';
 import { bucketAxis } from '../components/MetricCharts';
@@ -76,8 +76,8 @@ export function LogsPage() {
   const toggleLevel = (l: string) => set({ level: (levels.includes(l) ? levels.filter((x) => x !== l) : [...levels, l]).join(',') || null });
   const active = FILTER_KEYS.some((k) => f[k]);
 
-  const wl = useApi<unknown>('workloads', { from: tr.apiFrom, to: tr.apiTo }, { allow404: true });
-  const workloads = useMemo(() => asArray<WorkloadStats>(wl.data, 'workloads').map((w) => w.name).sort(), [wl.data]);
+  const wl = useApi<WorkloadStats[]>('workloads', { from: tr.apiFrom, to: tr.apiTo }, { allow404: true });
+  const workloads = useMemo(() => (wl.data ?? []).map((w) => w.name).sort(), [wl.data]);
 
   const step = stepFor(tr.spanS, 120);
   const xs = useMemo(() => bucketAxis(tr.fromS, tr.toS, step), [tr.fromS, tr.toS, step]);

@@ -1,11 +1,11 @@
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtMs, fmtPct, fmtRate, isNum } from '../format';
 import { navigate, sharedQuery, useLocation, withQuery } from '../router';
 import { useTimeRange } from '../timerange';
-import type { MapEdge } from '../types';
+import type { MapEdge, ServiceMap } from '../types';
 import { errorRate, rate } from './Overview';
 
 interface Edge {
@@ -162,17 +162,17 @@ function edgeColor(err?: number) {
 export function MapPage() {
   const tr = useTimeRange();
   const loc = useLocation();
-  const { data, loading, notFound, error } = useApi<unknown>('map', { from: tr.apiFrom, to: tr.apiTo }, { allow404: true });
+  const { data, loading, notFound, error } = useApi<ServiceMap>('map', { from: tr.apiFrom, to: tr.apiTo }, { allow404: true });
   const edges: Edge[] = useMemo(
     () =>
-      asArray<MapEdge>(data, 'edges')
+      (data?.edges ?? [])
         .map((e) => ({
-          from: String(e.caller ?? e.source ?? '?'),
-          to: String(e.callee ?? e.target ?? '?'),
+          from: e.caller,
+          to: e.callee,
           e,
           rate: rate(e, tr.spanS),
           err: errorRate(e),
-          p95: isNum(e.p95_ms) ? e.p95_ms : isNum(e.p95) ? e.p95 : undefined,
+          p95: e.p95_ms,
         })),
     [data, tr.spanS],
   );

@@ -5,7 +5,7 @@
 // (/api/v1/metrics/catalog); the choice lives in the URL, so a view can be
 // shared or reloaded.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { TimeChart, type Series } from '../components/Chart';
 import { bucketAxis, onAxis, useCatalog, type Axis } from '../components/MetricCharts';
 import { Card, Empty, Loading } from '../components/States';
@@ -13,7 +13,7 @@ import { fmtBytes, fmtCount, fmtMs, fmtPct, isNum } from '../format';
 import { fmtCores } from '../k8s';
 import { navigate, useLocation, withQuery } from '../router';
 import { stepFor, useTimeRange } from '../timerange';
-import type { MetricInfo, MetricPoint } from '../types';
+import type { MetricInfo, MetricPoint, MetricSeries } from '../types';
 
 const ENTITIES = ['node', 'workload', 'pod', 'container', 'process'] as const;
 
@@ -29,14 +29,6 @@ const DEFAULTS: Record<string, string[]> = {
 // One line per label for at most this many labels ("each"); more are summed.
 const MAX_LINES = 6;
 const COLORS = ['#3b6fd8', '#d97706', '#38a169', '#6b5bd2', '#dc2626', '#0e9f9a'];
-
-interface SeriesInfo {
-  entity: string;
-  name: string;
-  label: string;
-  metric: string;
-  workload: string;
-}
 
 const sig = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2).replace(/\.?0+$/, ''));
 
@@ -68,8 +60,8 @@ function forEntity(m: MetricInfo, entity: string) {
 
 /** A metric's series for one label (null: summed over labels) on the axis; path null skips. */
 function useLine(enabled: boolean, entity: string, name: string, metric: string, label: string | null, axis: Axis) {
-  const res = useApi<unknown>(enabled ? 'metrics' : null, { entity, name, metric, label, from: axis.apiFrom, to: axis.apiTo, step: axis.step });
-  const pts = useMemo(() => asArray<MetricPoint>(res.data, 'points'), [res.data]);
+  const res = useApi<MetricPoint[]>(enabled ? 'metrics' : null, { entity, name, metric, label, from: axis.apiFrom, to: axis.apiTo, step: axis.step });
+  const pts = useMemo(() => (res.data ?? []), [res.data]);
   return { loading: enabled && res.loading && !res.data, values: useMemo(() => onAxis(axis.xs, pts), [axis.xs, pts]) };
 }
 
@@ -143,9 +135,9 @@ export function MetricsPage() {
 
   const { catalog, loading: catLoading, missing } = useCatalog();
   // A workload's series are its pods'.
-  const seriesRes = useApi<unknown>(missing ? null : 'metrics/series', { entity: entity === 'workload' ? 'pod' : entity });
-  const all = useMemo(() => asArray<SeriesInfo>(seriesRes.data, 'series'), [seriesRes.data]);
-  const nameOf = (s: SeriesInfo) => (entity === 'workload' ? s.workload : s.name);
+  const seriesRes = useApi<MetricSeries[]>(missing ? null : 'metrics/series', { entity: entity === 'workload' ? 'pod' : entity });
+  const all = useMemo(() => (seriesRes.data ?? []), [seriesRes.data]);
+  const nameOf = (s: MetricSeries) => (entity === 'workload' ? s.workload : s.name);
   const names = useMemo(() => [...new Set(all.map(nameOf).filter(Boolean))].sort(), [all, entity]); // eslint-disable-line react-hooks/exhaustive-deps
   const asked = loc.query.get('name') || '';
   const name = asked || names[0] || '';

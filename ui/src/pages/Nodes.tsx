@@ -1,7 +1,7 @@
 // Nodes: readiness and pressure conditions, capacity and allocatable, and
 // versions, from the cluster collector (/api/v1/nodes).
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { TimeChart } from '../components/Chart';
 import { bucketAxis, useCatalog, useSeries, type Axis } from '../components/MetricCharts';
 import { Card, Empty, Loading } from '../components/States';
@@ -77,8 +77,8 @@ export function NodesPage() {
   const tr = useTimeRange();
   const step = stepFor(tr.spanS, 240, 60);
   const axis = useMemo<Axis>(() => ({ xs: bucketAxis(tr.fromS, tr.toS, step), step, apiFrom: tr.apiFrom, apiTo: tr.apiTo }), [tr.fromS, tr.toS, step, tr.apiFrom, tr.apiTo]);
-  const { data, loading, error } = useApi<unknown>('nodes');
-  const rows = useMemo(() => asArray<NodeState>(data, 'nodes'), [data]);
+  const { data, loading, error } = useApi<NodeState[]>('nodes');
+  const rows = useMemo(() => (data ?? []), [data]);
   const cols: Column<NodeState>[] = [
     { key: 'name', label: 'Node', render: (n) => <b>{n.name}</b>, sort: (n) => n.name },
     { key: 'conditions', label: 'Conditions', render: (n) => <Conditions n={n} />, sort: (n) => (n.ready ? 1 : 0), width: '360px' },

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { Sparkline } from '../components/Chart';
 import { LossMarker, useLosses } from '../components/LossMarker';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
@@ -40,8 +40,8 @@ function ServiceSpark({ name, what }: { name: string; what: 'p95' | 'errors' }) 
     io.observe(node);
     return () => io.disconnect();
   }, [seen]);
-  const { data } = useApi<unknown>(seen ? 'latency' : null, { service: name, q: 0.95, step, from: tr.apiFrom, to: tr.apiTo });
-  const pts = useMemo(() => asArray<LatencyPoint>(data, 'points', 'latency'), [data]);
+  const { data } = useApi<LatencyPoint[]>(seen ? 'latency' : null, { service: name, q: 0.95, step, from: tr.apiFrom, to: tr.apiTo });
+  const pts = useMemo(() => (data ?? []), [data]);
   const xs = useMemo(() => pts.map((p) => p.t), [pts]);
   const ys = useMemo(
     () => pts.map((p) => (!p.count ? null : what === 'errors' ? (p.errors ?? 0) : isNum(p.value_ms) ? p.value_ms : null)),
@@ -95,16 +95,16 @@ export function Overview() {
   const tr = useTimeRange();
   const loc = useLocation();
   const filter = loc.query.get('filter') || '';
-  const { data, loading, error } = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
-  const all = useMemo(() => asArray<ServiceStats>(data, 'services'), [data]);
+  const { data, loading, error } = useApi<ServiceStats[]>('services', { from: tr.apiFrom, to: tr.apiTo });
+  const all = useMemo(() => (data ?? []), [data]);
   // Loupe's own API and UI traffic (kind "loupe") is left out unless asked.
   const showSelf = loc.query.get('self') === 'show';
   const selfCount = all.filter((s) => s.kind === 'loupe').length;
   const services = useMemo(() => (showSelf ? all : all.filter((s) => s.kind !== 'loupe')), [all, showSelf]);
   // The same window an hour earlier, for the "vs 1 h ago" column.
   const canCompare = Number.isFinite(tr.fromS) && Number.isFinite(tr.toS);
-  const prevRes = useApi<unknown>(canCompare ? 'services' : null, { from: Math.floor(tr.fromS - 3600), to: Math.floor(tr.toS - 3600) });
-  const prev = useMemo(() => new Map(asArray<ServiceStats>(prevRes.data, 'services').map((s) => [s.name, s])), [prevRes.data]);
+  const prevRes = useApi<ServiceStats[]>(canCompare ? 'services' : null, { from: Math.floor(tr.fromS - 3600), to: Math.floor(tr.toS - 3600) });
+  const prev = useMemo(() => new Map((prevRes.data ?? []).map((s) => [s.name, s])), [prevRes.data]);
   const losses = useLosses(tr.apiFrom, tr.apiTo);
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { DebouncedInput } from '../components/DebouncedInput';
 import { RequestDetail, RequestsTable } from '../components/RequestViews';
 import type { RouteParams } from '../nav';
@@ -36,27 +36,27 @@ export function RequestsPage({ openId }: { openId?: string; params?: RouteParams
   const showSelf = q.get('self') === 'show';
   const set = (changes: Record<string, string | null>) => navigate(withQuery(loc.path, loc.query, changes), true);
 
-  const services = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
+  const services = useApi<ServiceStats[]>('services', { from: tr.apiFrom, to: tr.apiTo });
   const svcNames = useMemo(
     () =>
-      asArray<ServiceStats>(services.data, 'services')
+      (services.data ?? [])
         .filter((s) => showSelf || s.kind !== 'loupe')
         .map((s) => s.name)
         .sort(),
     [services.data, showSelf],
   );
-  const endpoints = useApi<unknown>(f.service ? 'endpoints' : null, { service: f.service, from: tr.apiFrom, to: tr.apiTo });
-  const routes = useMemo(() => [...new Set(asArray<EndpointStats>(endpoints.data, 'endpoints').map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
+  const endpoints = useApi<EndpointStats[]>(f.service ? 'endpoints' : null, { service: f.service, from: tr.apiFrom, to: tr.apiTo });
+  const routes = useMemo(() => [...new Set((endpoints.data ?? []).map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
 
   // The server's protocol table (src/protocols/registry.cpp), not a copy.
   const protocols = useApi<ProtocolInfo[]>('protocols').data ?? [];
 
   const apiFilters = { ...f, counted: bothSides ? undefined : 'true', self: showSelf ? 'show' : undefined, from: tr.apiFrom, to: tr.apiTo };
-  const { data, loading, error } = useApi<unknown>('requests', apiFilters);
+  const { data, loading, error } = useApi<RequestRecord[]>('requests', apiFilters);
   const { limit: _l, ...countFilters } = apiFilters;
   const total = useApi<{ count?: number; capped?: boolean }>('requests/count', countFilters);
   const totalCount = total.data?.count;
-  const rows = useMemo(() => asArray<RequestRecord>(data, 'requests', 'records'), [data]);
+  const rows = useMemo(() => (data ?? []), [data]);
   const [sel, setSel] = useState<{ r: RequestRecord; k: string } | null>(null);
   // A deep link names the request by id; picking a row puts its id in the URL.
   const linked = useApi<RequestRecord>(openId ? `requests/${encodeURIComponent(openId)}` : null, {}, { allow404: true });

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
 import { methodAnd, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
@@ -19,8 +19,8 @@ const SLOWEST = 20;
 
 function useLatency(service: string, q: number, step: number) {
   const tr = useTimeRange();
-  const res = useApi<unknown>('latency', { service, q, step, from: tr.apiFrom, to: tr.apiTo });
-  const pts = useMemo(() => asArray<LatencyPoint>(res.data, 'points', 'latency'), [res.data]);
+  const res = useApi<LatencyPoint[]>('latency', { service, q, step, from: tr.apiFrom, to: tr.apiTo });
+  const pts = useMemo(() => (res.data ?? []), [res.data]);
   return { ...res, pts };
 }
 
@@ -45,13 +45,13 @@ export function ServicePage({ params }: { params: RouteParams }) {
   const stepLabel = step === 60 ? 'minute' : step < 3600 ? `${step / 60} minutes` : `${step / 3600} h`;
   const at = Number(loc.query.get('at')) || null;
 
-  const svcRes = useApi<unknown>('services', { from: tr.apiFrom, to: tr.apiTo });
-  const svc = useMemo(() => asArray<ServiceStats>(svcRes.data, 'services').find((s) => s.name === name), [svcRes.data, name]);
+  const svcRes = useApi<ServiceStats[]>('services', { from: tr.apiFrom, to: tr.apiTo });
+  const svc = useMemo(() => (svcRes.data ?? []).find((s) => s.name === name), [svcRes.data, name]);
   const p50 = useLatency(name, 0.5, step);
   const p95 = useLatency(name, 0.95, step);
   const p99 = useLatency(name, 0.99, step);
-  const eps = useApi<unknown>('endpoints', { service: name, from: tr.apiFrom, to: tr.apiTo });
-  const endpoints = useMemo(() => asArray<EndpointStats>(eps.data, 'endpoints'), [eps.data]);
+  const eps = useApi<EndpointStats[]>('endpoints', { service: name, from: tr.apiFrom, to: tr.apiTo });
+  const endpoints = useMemo(() => (eps.data ?? []), [eps.data]);
 
   // The server counts every request of each bucket: requests and errors
   // per step come from the latency points, never from a sample of records.
@@ -100,8 +100,8 @@ export function ServicePage({ params }: { params: RouteParams }) {
   // the server over all of it; each call once (its server side when both
   // sides were seen).
   const reqParams = { service: name, from: at ?? tr.apiFrom, to: at ? at + step : tr.apiTo, order: 'slowest', counted: 'true', limit: at ? 100 : SLOWEST };
-  const reqs = useApi<unknown>(svcRes.data && !svc ? null : 'requests', reqParams);
-  const reqRows = useMemo(() => asArray<RequestRecord>(reqs.data, 'requests', 'records'), [reqs.data]);
+  const reqs = useApi<RequestRecord[]>(svcRes.data && !svc ? null : 'requests', reqParams);
+  const reqRows = useMemo(() => (reqs.data ?? []), [reqs.data]);
   const [sel, setSel] = useState<{ r: RequestRecord; k: string } | null>(null);
   const explorerHref = useHref('/requests', { service: name });
   const homeHref = useHref('/');

@@ -1,22 +1,12 @@
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { DoctorChecks } from '../components/DoctorChecks';
 import { Card, Empty, Loading } from '../components/States';
 import { fmtBytes, fmtCount, fmtDuration, isNum } from '../format';
+import type { Status } from '../types';
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
-
-/** Depth-first search for the first value whose key matches. */
-function find(o: unknown, test: (k: string) => boolean, depth = 0): unknown {
-  if (!isObj(o) || depth > 4) return undefined;
-  for (const [k, v] of Object.entries(o)) if (test(k) && v !== null && typeof v !== 'object') return v;
-  for (const v of Object.values(o)) {
-    const r = find(v, test, depth + 1);
-    if (r !== undefined) return r;
-  }
-  return undefined;
-}
 
 const label = (k: string) => {
   // units are dropped where the value is formatted (uptime, sizes), kept elsewhere
@@ -112,26 +102,17 @@ function Section({ title, value }: { title: string; value: unknown }) {
 }
 
 export function StatusPage() {
-  const { data, loading, error } = useApi<unknown>('status');
-  const st = isObj(data) ? data : {};
-  const version = find(st, (k) => k === 'version');
-  const uptime = find(st, (k) => /^uptime/.test(k));
-  const uptimeKey = Object.keys(st).find((k) => /^uptime/.test(k)) ?? 'uptime_s';
-  const events = find(st, (k) => /^events_per_s|events_rate/.test(k));
-  const eventsTotal = find(st, (k) => /^events(_total|_received|_seen)?$/.test(k));
-  const drops = find(st, (k) => /^(drops|dropped|events_dropped|lost)(_total)?$/.test(k));
-  const size = find(st, (k) => /(store_)?size_bytes|db_bytes|disk_bytes/.test(k));
-  const probes = (() => {
-    const p = find(st, (k) => /^probes_attached$/.test(k));
-    if (p !== undefined) return p;
-    for (const v of [st.probes, isObj(st.agent) ? st.agent.probes : undefined]) {
-      if (Array.isArray(v)) return v.length;
-      if (isObj(v)) return asArray(v).length || Object.keys(v).length;
-    }
-    return undefined;
-  })();
-  const uptimeS = isNum(uptime) ? (/_ms$/.test(uptimeKey) ? uptime / 1000 : uptime) : undefined;
-  const evRate = isNum(events) ? events : isNum(eventsTotal) && isNum(uptimeS) && uptimeS > 0 ? eventsTotal / uptimeS : undefined;
+  const { data, loading, error } = useApi<Status>('status');
+  // The tiles read fixed fields (src/server/openapi/openapi.yaml); the
+  // sections below show every other value as it comes.
+  const st: Record<string, unknown> = data ?? {};
+  const agent = data?.agent ?? null;
+  const version = data?.version;
+  const uptimeS = data?.uptime_s;
+  const probes = agent?.probes.filter((p) => p.attached).length;
+  const evRate = agent && uptimeS ? agent.events_seen / uptimeS : undefined;
+  const drops = agent?.events_dropped;
+  const size = data?.store.store_size_bytes;
 
   const scalars = Object.entries(st).filter(([, v]) => !isObj(v) && !Array.isArray(v));
   const groups = Object.entries(st).filter(([, v]) => isObj(v) || Array.isArray(v));

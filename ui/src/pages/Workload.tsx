@@ -2,7 +2,7 @@
 // latency spike and a CPU-throttling spike line up by eye), its pods with
 // their state and last termination, and the cluster events about them.
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
 import { ErrorLogsCard } from '../components/LogViews';
@@ -19,8 +19,8 @@ import { EventsTable } from './Events';
 import { errorRate, rate } from './Overview';
 
 function useLatency(service: string, q: number, axis: Axis) {
-  const res = useApi<unknown>('latency', { service, q, step: axis.step, from: axis.apiFrom, to: axis.apiTo });
-  const pts = useMemo(() => asArray<LatencyPoint>(res.data, 'points', 'latency'), [res.data]);
+  const res = useApi<LatencyPoint[]>('latency', { service, q, step: axis.step, from: axis.apiFrom, to: axis.apiTo });
+  const pts = useMemo(() => (res.data ?? []), [res.data]);
   return { loading: res.loading && !res.data, pts };
 }
 
@@ -41,16 +41,16 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
   const step = stepFor(tr.spanS, 360, 60);
   const axis = useMemo<Axis>(() => ({ xs: bucketAxis(tr.fromS, tr.toS, step), step, apiFrom: tr.apiFrom, apiTo: tr.apiTo }), [tr.fromS, tr.toS, step, tr.apiFrom, tr.apiTo]);
 
-  const wl = useApi<unknown>('workloads', { namespace: ns, from: tr.apiFrom, to: tr.apiTo });
-  const w = useMemo(() => asArray<WorkloadStats>(wl.data, 'workloads').find((x) => x.name === name), [wl.data, name]);
-  const podsRes = useApi<unknown>('pods', { workload: name, from: tr.apiFrom, to: tr.apiTo });
-  const pods = useMemo(() => asArray<PodState>(podsRes.data, 'pods'), [podsRes.data]);
+  const wl = useApi<WorkloadStats[]>('workloads', { namespace: ns, from: tr.apiFrom, to: tr.apiTo });
+  const w = useMemo(() => (wl.data ?? []).find((x) => x.name === name), [wl.data, name]);
+  const podsRes = useApi<PodState[]>('pods', { workload: name, from: tr.apiFrom, to: tr.apiTo });
+  const pods = useMemo(() => (podsRes.data ?? []), [podsRes.data]);
   const workloadOfPod = useMemo(() => new Map(pods.map((p) => [`${p.namespace}/${p.pod}`, name])), [pods, name]);
-  const evRes = useApi<unknown>('events', { namespace: ns, from: tr.apiFrom, to: tr.apiTo, limit: 500 });
+  const evRes = useApi<ClusterEvent[]>('events', { namespace: ns, from: tr.apiFrom, to: tr.apiTo, limit: 500 });
   const events = useMemo(() => {
     const names = new Set(pods.map((p) => p.pod));
     const object = w?.object ?? '';
-    return asArray<ClusterEvent>(evRes.data, 'events').filter((e) => (e.kind === 'Pod' && names.has(e.name ?? '')) || (e.name === object && e.kind === w?.kind));
+    return (evRes.data ?? []).filter((e) => (e.kind === 'Pod' && names.has(e.name ?? '')) || (e.name === object && e.kind === w?.kind));
   }, [evRes.data, pods, w]);
 
   const p50 = useLatency(name, 0.5, axis);

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { asArray, useApi } from '../api';
+import { useApi } from '../api';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtMs, fmtPct, isNum } from '../format';
@@ -31,8 +31,8 @@ export function WorkloadsPage() {
   const tr = useTimeRange();
   const loc = useLocation();
   const filter = loc.query.get('filter') || '';
-  const { data, loading, error } = useApi<unknown>('workloads', { from: tr.apiFrom, to: tr.apiTo });
-  const rows = useMemo(() => asArray<WorkloadStats>(data, 'workloads'), [data]);
+  const { data, loading, error } = useApi<WorkloadStats[]>('workloads', { from: tr.apiFrom, to: tr.apiTo });
+  const rows = useMemo(() => (data ?? []), [data]);
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
     return f ? rows.filter((w) => `${w.name} ${(w.images ?? []).join(' ')}`.toLowerCase().includes(f)) : rows;
