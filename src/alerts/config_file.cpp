@@ -109,6 +109,24 @@ class Parser {
     }
   }
 
+  // `error` or `[error, fatal]`.
+  void levels(const YAML::Node& v, const std::string& field, std::vector<logs::Level>& out) {
+    std::vector<std::string> words;
+    if (v.IsScalar())
+      words.push_back(v.Scalar());
+    else
+      string_list(v, field, words);
+    out.clear();
+    for (const auto& w : words) {
+      logs::Level l = logs::level_from_string(w);
+      if (l == logs::Level::Unknown)
+        error(v, field,
+              "'" + w + "' is not a level (expected trace, debug, info, warn, error or fatal)");
+      else
+        out.push_back(l);
+    }
+  }
+
   static std::string joined(const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -229,6 +247,7 @@ class Parser {
         {"cleared_by",
          [&](const YAML::Node& v, const std::string& f) { string_list(v, f, r.cleared_by); }},
         {"pattern", [&](const YAML::Node& v, const std::string& f) { scalar(v, f, r.pattern); }},
+        {"level", [&](const YAML::Node& v, const std::string& f) { levels(v, f, r.levels); }},
         {"scope",
          [&](const YAML::Node& v, const std::string& f) {
            r.scope.clear();
@@ -318,8 +337,21 @@ class Parser {
       error(n, at + ".reason", "signal event needs reason: <Kubernetes reason or OOMKilled>");
     if (r.signal != Signal::Event && !r.cleared_by.empty())
       error(n["cleared_by"], at + ".cleared_by", "only signal event takes cleared_by");
-    if (r.signal == Signal::LogCount && r.pattern.empty())
-      error(n, at + ".pattern", "signal log_count needs pattern: <text>");
+    if (r.signal == Signal::LogCount) {
+      if (r.pattern.empty() && r.levels.empty())
+        error(n, at + ".pattern", "signal log_count needs pattern: <text> or level: <level>");
+      std::vector<std::string> keys = r.group_by;
+      for (const auto& [k, _] : r.scope) keys.push_back(k);
+      for (const auto& k : keys)
+        if (std::find(log_scope_keys().begin(), log_scope_keys().end(), k) ==
+            log_scope_keys().end())
+          error(n, at,
+                "signal log_count groups and scopes by " + joined(log_scope_keys()) + ", not '" +
+                    k + "'");
+    }
+    if (r.signal != Signal::LogCount && (!r.levels.empty() || !r.pattern.empty()))
+      error(n["level"] ? n["level"] : n["pattern"], at + (n["level"] ? ".level" : ".pattern"),
+            "only signal log_count takes pattern and level");
     if (!r.builtin && !n["threshold"] && !n["change_pct"])
       error(n, at + ".threshold", "a rule needs threshold (with op) or change_pct");
   }

@@ -379,7 +379,11 @@ nlohmann::json Engine::rules_json() const {
     if (r.signal == Signal::Metric) j["metric"] = r.metric;
     if (r.signal == Signal::Event) j["reason"] = r.reason;
     if (!r.cleared_by.empty()) j["cleared_by"] = r.cleared_by;
-    if (r.signal == Signal::LogCount) j["pattern"] = r.pattern;
+    if (r.signal == Signal::LogCount) {
+      j["pattern"] = r.pattern;
+      j["level"] = nlohmann::json::array();
+      for (logs::Level l : r.levels) j["level"].push_back(std::string(logs::to_string(l)));
+    }
     if (r.kind == ConditionKind::Threshold)
       j["threshold"] = r.threshold;
     else

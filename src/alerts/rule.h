@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "logs/log_entry.h"
+
 namespace loupe::alerts {
 
 enum class Signal { Latency, ErrorRate, RequestRate, Metric, Event, LogCount };
@@ -32,6 +34,12 @@ inline const std::vector<std::string>& scope_keys() {
   return keys;
 }
 
+// The keys log_count rules take: the labels of who wrote an entry.
+inline const std::vector<std::string>& log_scope_keys() {
+  static const std::vector<std::string> keys{"namespace", "workload", "pod", "container", "node"};
+  return keys;
+}
+
 struct Rule {
   std::string name;
   bool enabled = true;
@@ -43,7 +51,11 @@ struct Rule {
   // Event as a state: reasons that end it (PodReady). The value is then how
   // long, in seconds, since the latest `reason` not followed by one of them.
   std::vector<std::string> cleared_by;
-  std::string pattern;                       // LogCount: what log lines must match
+  // LogCount: the words a log entry must contain (as /api/v1/logs?q=), or a
+  // pattern's text from /api/v1/logs/patterns (it holds "<*>"); and/or
+  // its levels (any of them). Empty: every entry.
+  std::string pattern;
+  std::vector<logs::Level> levels;
   std::map<std::string, std::string> scope;  // key (scope_keys) -> exact value
   std::vector<std::string> group_by;         // keys (scope_keys)
   ConditionKind kind = ConditionKind::Threshold;

@@ -287,6 +287,51 @@ SignalValues read_metrics(store::Store& store, const Rule& rule, const store::Ti
   return out;
 }
 
+// A log source's label for `key` (log_scope_keys()).
+std::string log_label(const store::LogSourceCount& c, const std::string& key) {
+  if (key == "namespace") return c.namespace_;
+  if (key == "workload") return without_namespace(c.workload);
+  if (key == "pod") return c.pod;
+  if (key == "container") return c.container;
+  if (key == "node") return c.node;
+  return "";
+}
+
+// Entries matching the rule's pattern and levels in the window, per label
+// set. A pattern holding "<*>" names the miner's patterns of that text;
+// else its words are searched as /api/v1/logs?q= does.
+SignalValues read_logs(store::Store& store, const Rule& rule, const store::TimeRange& range) {
+  store::LogQuery q;
+  q.range = range;
+  q.levels = rule.levels;
+  for (const auto& [key, value] : rule.scope) {
+    if (key == "namespace") q.namespace_ = value;
+    if (key == "pod") q.pod = value;
+    if (key == "container") q.container = value;
+    if (key == "node") q.node = value;
+  }
+  std::vector<uint32_t> patterns{0};  // 0: no pattern filter
+  if (rule.pattern.find("<*>") != std::string::npos) {
+    patterns.clear();
+    for (const auto& p : store.all_log_patterns())
+      if (p.text == rule.pattern) patterns.push_back(p.id);
+  } else {
+    q.text = rule.pattern;
+  }
+  std::map<Labels, uint64_t> groups;
+  for (uint32_t id : patterns) {
+    q.pattern = id ? std::optional<uint32_t>(id) : std::nullopt;
+    for (const auto& c : store.count_logs(q)) {
+      auto label_of = [&](const std::string& k) { return log_label(c, k); };
+      if (in_scope(rule, label_of)) groups[labels_of(rule, label_of)] += c.count;
+    }
+  }
+  SignalValues out;
+  for (auto& [labels, n] : groups)
+    out.groups.push_back({.labels = labels, .value = static_cast<double>(n)});
+  return out;
+}
+
 }  // namespace
 
 SignalValues read_signal(store::Store& store, const Rule& rule, const store::TimeRange& range,
@@ -301,9 +346,7 @@ SignalValues read_signal(store::Store& store, const Rule& rule, const store::Tim
     case Signal::Metric:
       return read_metrics(store, rule, range);
     case Signal::LogCount:
-      return {.error =
-                  "log_count needs the log pipeline, which Loupe does not have yet; the "
-                  "rule is accepted and will evaluate once logs are stored"};
+      return read_logs(store, rule, range);
   }
   return {};
 }

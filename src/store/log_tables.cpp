@@ -383,13 +383,20 @@ std::vector<LogHistogramPoint> LogTables::histogram(Db& db, const LogQuery& q, u
   return out;
 }
 
-uint64_t LogTables::count(Db& db, const LogQuery& q) {
+std::vector<LogSourceCount> LogTables::count(Db& db, const LogQuery& q) {
   std::string fts = fts_query(q.text);
-  if (!q.text.empty() && fts.empty()) return 0;
+  if (!q.text.empty() && fts.empty()) return {};
   Filter f = filter_of(q, fts, false);
-  Stmt s(db, "SELECT count(*) FROM logs l JOIN log_sources s ON s.id = l.source WHERE " + f.sql);
+  Stmt s(db,
+         "SELECT s.node, s.namespace, s.workload, s.pod, s.container, s.file, count(*) "
+         "FROM logs l JOIN log_sources s ON s.id = l.source WHERE " +
+             f.sql + " GROUP BY l.source");
   f.bind(s);
-  return s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+  std::vector<LogSourceCount> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                   static_cast<uint64_t>(s.i64(6))});
+  return out;
 }
 
 uint64_t LogTables::total(Db& db) {

@@ -40,7 +40,7 @@ class LogTables {
 
   static std::vector<StoredLog> query(Db& db, const LogQuery& q);
   static std::vector<LogHistogramPoint> histogram(Db& db, const LogQuery& q, uint64_t step_s);
-  static uint64_t count(Db& db, const LogQuery& q);
+  static std::vector<LogSourceCount> count(Db& db, const LogQuery& q);
   static uint64_t total(Db& db);
   static std::vector<logs::Pattern> all_patterns(Db& db);
   static std::vector<LogPatternRow> patterns(Db& db, const LogPatternQuery& q);

@@ -125,7 +125,7 @@ class SqliteStore : public Store {
   uint64_t write_logs(const std::vector<logs::Entry>& entries) override;
   std::vector<StoredLog> logs(const LogQuery& q) override;
   std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) override;
-  uint64_t count_logs(const LogQuery& q) override;
+  std::vector<LogSourceCount> count_logs(const LogQuery& q) override;
   void write_log_patterns(const std::vector<logs::Pattern>& patterns) override;
   std::vector<logs::Pattern> all_log_patterns() override;
   std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override;
@@ -781,7 +781,7 @@ std::vector<LogHistogramPoint> SqliteStore::log_histogram(const LogQuery& q, uin
   return LogTables::histogram(rd.db(), q, step_s);
 }
 
-uint64_t SqliteStore::count_logs(const LogQuery& q) {
+std::vector<LogSourceCount> SqliteStore::count_logs(const LogQuery& q) {
   auto rd = reader();
   return LogTables::count(rd.db(), q);
 }

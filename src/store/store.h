@@ -270,6 +270,12 @@ struct StoredLog {
   logs::Entry entry;
 };
 
+// The entries of one source (a file an agent read) matching a LogQuery.
+struct LogSourceCount {
+  std::string node, namespace_, workload, pod, container, file;
+  uint64_t count = 0;
+};
+
 struct LogHistogramPoint {
   uint64_t t = 0;  // bucket start, unix seconds
   // Entries per level, indexed by logs::Level (0: no level).
@@ -359,8 +365,9 @@ class Store {
   virtual std::vector<StoredLog> logs(const LogQuery& q) = 0;  // newest first
   // Entries per level per `step_s` bucket of q.range (q.limit, q.before ignored).
   virtual std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) = 0;
-  // How many entries match (q.limit, q.before ignored), e.g. for log alerts.
-  virtual uint64_t count_logs(const LogQuery& q) = 0;
+  // How many entries match, per source that wrote them (q.limit, q.before
+  // ignored): log_count alert rules group these by their labels.
+  virtual std::vector<LogSourceCount> count_logs(const LogQuery& q) = 0;
   // Log patterns: their definitions (new or changed; written before the
   // entries that name them), all of them (to resume the miner), and the
   // most frequent over a range. Entries count toward their pattern in

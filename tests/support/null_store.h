@@ -42,7 +42,7 @@ class NullStore : public store::Store {
   std::vector<store::LogHistogramPoint> log_histogram(const store::LogQuery&, uint64_t) override {
     return {};
   }
-  uint64_t count_logs(const store::LogQuery&) override { return 0; }
+  std::vector<store::LogSourceCount> count_logs(const store::LogQuery&) override { return {}; }
   void write_log_patterns(const std::vector<logs::Pattern>&) override {}
   std::vector<logs::Pattern> all_log_patterns() override { return {}; }
   std::vector<store::LogPatternRow> log_patterns(const store::LogPatternQuery&) override {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "alerts/config_file.h"
 
 namespace loupe::alerts {
@@ -102,7 +104,8 @@ TEST(AlertsConfig, ErrorsNameFileLineAndField) {
   EXPECT_EQ(r.errors[0].text(),
             "bad.yaml:5: rules[0] (x).windw: unknown field (expected one of annotations, "
             "change_pct, cleared_by, compare, "
-            "enabled, for, group_by, labels, metric, min_requests, name, op, pattern, quantile, "
+            "enabled, for, group_by, labels, level, metric, min_requests, name, op, pattern, "
+            "quantile, "
             "reason, receivers, scope, severity, signal, threshold, window)");
   EXPECT_EQ(r.errors[1].line, 7);
   EXPECT_EQ(r.errors[1].field, "rules[1] (y).signal");
@@ -154,6 +157,28 @@ TEST(AlertsConfig, EmptyFileIsTheBuiltins) {
   EXPECT_TRUE(r.errors.empty());
   EXPECT_EQ(r.config.rules.size(), default_config().rules.size());
   EXPECT_FALSE(load_config_file("/nonexistent/alerts.yaml").errors.empty());
+}
+
+TEST(AlertsConfig, LogCountTakesLogKeysAndLevels) {
+  auto r = parse_config(R"(
+rules:
+  - {name: A, signal: log_count, threshold: 0}
+  - {name: B, signal: log_count, level: loud, threshold: 0}
+  - {name: C, signal: log_count, pattern: x, group_by: [route], threshold: 0}
+  - {name: D, signal: error_rate, pattern: x, threshold: 0}
+)",
+                        "l.yaml");
+  // B's bad level leaves it with neither pattern nor level: two errors.
+  ASSERT_EQ(r.errors.size(), 5u);
+  auto has = [&](const std::string& field, const std::string& text) {
+    return std::any_of(r.errors.begin(), r.errors.end(), [&](const ConfigError& e) {
+      return e.field.find(field) != std::string::npos && e.message.find(text) != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(has("(A)", "needs pattern"));
+  EXPECT_TRUE(has("(B).level", "'loud' is not a level"));
+  EXPECT_TRUE(has("(C)", "not 'route'"));
+  EXPECT_TRUE(has("(D).pattern", "only signal log_count"));
 }
 
 }  // namespace

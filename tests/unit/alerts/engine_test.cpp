@@ -11,6 +11,7 @@
 
 #include "../store/temp_dir.h"
 #include "alerts/config_file.h"
+#include "logs/pattern_miner.h"
 
 namespace loupe::alerts {
 namespace {
@@ -235,11 +236,6 @@ TEST(AlertEngine, MetricAndEventRulesWithNoRulesFile) {
   store->write_k8s({.received_ns = kT0, .collector = "t", .events = {oom}});
 
   Config config = default_config();
-  Rule logs;
-  logs.name = "Panics";
-  logs.signal = Signal::LogCount;
-  logs.pattern = "panic";
-  config.rules.push_back(logs);
   Engine engine(*store, nullptr, config, {});
   engine.evaluate(kT0);
   std::map<std::string, nlohmann::json> by_name;
@@ -247,7 +243,6 @@ TEST(AlertEngine, MetricAndEventRulesWithNoRulesFile) {
   EXPECT_EQ(by_name["NodeMemoryHigh"]["values"][0]["value"], 0.95);
   EXPECT_EQ(by_name["NodeMemoryHigh"]["firing"], 1);
   EXPECT_EQ(by_name["ContainerOOMKilled"]["firing"], 1);
-  EXPECT_NE(by_name["Panics"]["error"].get<std::string>().find("log pipeline"), std::string::npos);
   EXPECT_TRUE(by_name["ServiceErrorRate"]["error"].is_null());
   auto firing = engine.alerts_json(AlertState::Firing);
   auto it = std::find_if(firing.begin(), firing.end(),
@@ -492,6 +487,72 @@ TEST(AlertStateStore, SavesFromTwoThreadsAtOnce) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(state->load_silences().size(), 50u);
   EXPECT_EQ(state->load_alerts().size(), 1u);
+}
+
+logs::Entry log_entry(uint64_t t, const std::string& pod, const std::string& text,
+                      logs::Level level) {
+  logs::Entry e;
+  e.time_ns = t;
+  e.offset = t - kT0 + 1'000 * kS;  // unique per source
+  e.text = text;
+  e.level = level;
+  e.node = "n1";
+  e.source = "src-" + pod;
+  e.namespace_ = "shop";
+  e.pod = pod;
+  e.container = "app";
+  e.workload = pod.starts_with("api") ? "Deployment/api" : "Deployment/worker";
+  return e;
+}
+
+// log_count counts the window's entries matching words, a pattern's text or
+// levels, per label set, on the log store.
+TEST(AlertEngine, LogCountRulesCountMatchingEntriesPerWorkload) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  std::vector<logs::Entry> entries;
+  for (uint64_t i = 0; i < 3; ++i)
+    entries.push_back(log_entry(kT0 - (10 + i) * kS, "api-" + std::to_string(i % 2),
+                                "panic: assignment to entry in nil map", logs::Level::Fatal));
+  entries.push_back(
+      log_entry(kT0 - 5 * kS, "worker-0", "panic: runtime error", logs::Level::Fatal));
+  entries.push_back(log_entry(kT0 - 4 * kS, "worker-0", "order 42 failed", logs::Level::Error));
+  entries.push_back(log_entry(kT0 - 3 * kS, "worker-0", "order 43 failed", logs::Level::Error));
+  entries.push_back(log_entry(kT0 - 2 * kS, "api-0", "GET /pay 200", logs::Level::Info));
+  // Outside the 1 m window: not counted.
+  entries.push_back(log_entry(kT0 - 90 * kS, "api-0", "panic: old", logs::Level::Fatal));
+  logs::PatternMiner miner;
+  store->write_log_patterns(miner.assign(entries));
+  store->write_logs(entries);
+
+  auto parsed = parse_config(R"(
+rules:
+  - {name: Panics, signal: log_count, pattern: panic, group_by: [workload], threshold: 2, window: 1m}
+  - {name: Failed, signal: log_count, pattern: "order <*> failed", threshold: 0, window: 1m}
+  - {name: Errors, signal: log_count, level: [error, fatal], scope: {pod: worker-0},
+     threshold: 5, window: 1m}
+)",
+                             "logs.yaml");
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].text();
+  Engine engine(*store, nullptr, parsed.config, {});
+  engine.evaluate(kT0);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& r : engine.rules_json()) by_name[r["name"]] = r;
+  auto value_of = [&](const std::string& rule, const std::string& key, const std::string& v) {
+    for (const auto& g : by_name[rule]["values"])
+      if (g["labels"][key] == v) return g["value"].get<double>();
+    return -1.0;
+  };
+  EXPECT_TRUE(by_name["Panics"]["error"].is_null());
+  EXPECT_EQ(value_of("Panics", "workload", "Deployment/api"), 3);
+  EXPECT_EQ(value_of("Panics", "workload", "Deployment/worker"), 1);
+  EXPECT_EQ(by_name["Panics"]["firing"], 1);
+  ASSERT_EQ(by_name["Failed"]["values"].size(), 1u);
+  EXPECT_EQ(by_name["Failed"]["values"][0]["value"], 2);
+  EXPECT_EQ(value_of("Errors", "pod", "worker-0"), 3);
+  EXPECT_EQ(by_name["Errors"]["firing"], 0);
+  auto firing = engine.alerts_json(AlertState::Firing);
+  ASSERT_EQ(firing.size(), 2u);  // Panics for Deployment/api, Failed
 }
 
 }  // namespace
