@@ -23,7 +23,15 @@ constexpr const char* kLogKeys[] = {"files_followed",    "bytes_per_second",   "
                                     "delivery_failures", "rotations",          "truncations",
                                     "resumed",           "rotated_while_down", "lost_while_down",
                                     "lines_cut",         "entries_truncated",  "invalid_utf8",
-                                    "open_errors",       "skipped_file_limit", "checkpoint_errors"};
+                                    "open_errors",       "skipped_file_limit", "checkpoint_errors",
+                                    "entries_replayed",  "spooled_entries",    "spool_bytes"};
+constexpr const char* kLogDropKeys[] = {"line_too_long",   "entry_too_long",   "partial_unfinished",
+                                        "lost_while_down", "unreadable_paths", "file_limit_paths",
+                                        "spool_full",      "spool_corrupt"};
+// The paths the collector cannot follow, and why (at most this many, each
+// string cut to kMaxText bytes).
+constexpr size_t kMaxNotFollowed = 16;
+constexpr size_t kMaxText = 512;
 constexpr size_t kMaxNodeName = 253;  // a DNS name, like a Kubernetes node name
 
 template <size_t N>
@@ -33,6 +41,30 @@ json numbers(const json& from, const char* const (&keys)[N]) {
   for (const char* k : keys)
     if (auto it = from.find(k); it != from.end() && it->is_number_integer() && *it >= 0)
       out[k] = it->get<uint64_t>();
+  return out;
+}
+
+json not_followed(const json& from) {
+  json out = json::array();
+  if (!from.is_array()) return out;
+  for (const json& p : from) {
+    if (out.size() >= kMaxNotFollowed) break;
+    if (!p.is_object()) continue;
+    json item = json::object();
+    for (const char* k : {"path", "reason", "error"})
+      if (auto it = p.find(k); it != p.end() && it->is_string())
+        item[k] = it->get<std::string>().substr(0, kMaxText);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+// capture.logs: its counters, drops by reason and what is not followed.
+json log_stats(const json& from) {
+  json out = numbers(from, kLogKeys);
+  if (!from.is_object()) return out;
+  out["dropped"] = numbers(from.value("dropped", json::object()), kLogDropKeys);
+  if (from.contains("not_followed")) out["not_followed"] = not_followed(from["not_followed"]);
   return out;
 }
 
@@ -58,7 +90,7 @@ void AgentStatsBoard::update(const json& report, uint64_t now_ns) {
     e.capture["lost_connections"] =
         numbers(capture.value("lost_connections", json::object()), kLossKeys);
   if (capture.is_object() && capture.contains("logs"))
-    e.capture["logs"] = numbers(capture["logs"], kLogKeys);
+    e.capture["logs"] = log_stats(capture["logs"]);
   e.received_ns = now_ns;
   std::lock_guard lock(mu_);
   if (!nodes_.contains(node) && nodes_.size() >= kMaxNodes) {

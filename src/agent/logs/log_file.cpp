@@ -228,6 +228,8 @@ void LogFile::attribute(size_t first, std::vector<Entry>& out) const {
       e.pod = pod_->pod;
       e.pod_uid = pod_->pod_uid;
       e.container = pod_->container;
+    } else {
+      e.workload = writer_;
     }
   }
 }

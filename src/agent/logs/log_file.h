@@ -71,6 +71,12 @@ class LogFile {
   uint64_t device() const { return device_; }
   uint64_t inode() const { return inode_; }
   bool compressed() const { return gz_ != nullptr; }
+  // A kubelet pod log: attributed from its path.
+  bool in_pod() const { return pod_.has_value(); }
+  // Who writes it, for entries of other files (file_writer.h: "Unit/..." or
+  // "Process/..."); entries read from now on carry it as their workload.
+  void set_writer(std::string workload) { writer_ = std::move(workload); }
+  bool has_writer() const { return !writer_.empty(); }
   // Bytes on disk (compressed ones for a .gz).
   uint64_t size() const;
   // Its last name is gone (deleted; still readable through the descriptor).
@@ -105,6 +111,7 @@ class LogFile {
   uint64_t device_ = 0, inode_ = 0;
   Fingerprint fingerprint_;
   std::optional<PodLogPath> pod_;
+  std::string writer_;
   uint64_t read_offset_ = 0;  // next byte to read
   uint64_t line_offset_ = 0;  // where line_ starts
   std::string line_;          // an incomplete line, at most kMaxLineBytes

@@ -2,11 +2,15 @@
 
 #include <glob.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <set>
+
+#include "agent/logs/file_writer.h"
 
 namespace loupe::logs {
 namespace {
@@ -56,6 +60,15 @@ std::vector<std::string> rotated_siblings(const std::string& base) {
   return out;
 }
 
+// glob()'s error callback takes no context: the directories it could not
+// read during the current scan are collected here (scan() runs on one thread).
+thread_local std::map<std::string, std::string>* glob_errors = nullptr;
+
+int on_glob_error(const char* path, int error) {
+  if (glob_errors) glob_errors->emplace(path, std::strerror(error));
+  return 0;  // go on with the other directories
+}
+
 bool same_head(const std::string& path, const Fingerprint& fp) {
   if (!fp.length) return false;  // nothing was read of it: nothing to resume
   auto head = LogFile::read_head(path, fp.length);
@@ -77,14 +90,14 @@ bool LogTailer::followed(Key key) const {
 void LogTailer::start_file(const std::string& path, const std::string& name, uint64_t offset,
                            std::string source, bool rotated, uint64_t now_ns) {
   if (files_.size() >= opts_.max_open_files) {
-    ++stats_.skipped_file_limit;
+    not_followed(path, {.over_limit = true,
+                        .error = std::to_string(opts_.max_open_files) + " files followed already"});
     return;
   }
   std::string error;
   auto file = LogFile::open(path, name, offset, std::move(source), error);
   if (!file) {
-    ++stats_.open_errors;
-    stats_.last_error = error;
+    not_followed(path, {.error = error});
     return;
   }
   Key key{file->device(), file->inode()};
@@ -97,6 +110,15 @@ void LogTailer::start_file(const std::string& path, const std::string& name, uin
   f.acked = file->checkpoint();
   f.file = std::move(file);
   files_.push_back(std::move(f));
+}
+
+void LogTailer::not_followed(const std::string& path, NotFollowed why) {
+  auto before = not_followed_.find(path);
+  if (before == not_followed_.end() || before->second.over_limit != why.over_limit) {
+    ++(why.over_limit ? stats_.skipped_file_limit : stats_.open_errors);
+    if (!why.over_limit) stats_.last_error = why.error;
+  }
+  scan_not_followed_[path] = std::move(why);
 }
 
 void LogTailer::resume(const std::string& name, uint64_t now_ns) {
@@ -161,13 +183,11 @@ void LogTailer::resume(const std::string& name, uint64_t now_ns) {
 void LogTailer::scan(uint64_t now_ns) {
   // Files still under a watched name, by identity.
   std::map<Key, std::string> live;
+  std::map<std::string, std::string> unreadable_dirs;
+  glob_errors = &unreadable_dirs;
   for (const std::string& pattern : opts_.globs) {
     glob_t g{};
-    int rc = glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g);
-    if (rc == GLOB_ABORTED) {
-      ++stats_.open_errors;
-      stats_.last_error = pattern + ": cannot read a directory";
-    }
+    int rc = glob(pattern.c_str(), GLOB_NOSORT, on_glob_error, &g);
     for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) {
       struct stat st {};
       if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
@@ -175,6 +195,32 @@ void LogTailer::scan(uint64_t now_ns) {
     }
     globfree(&g);
   }
+  glob_errors = nullptr;
+  scan_not_followed_.clear();
+  for (const auto& [dir, error] : unreadable_dirs) not_followed(dir, {.error = dir + ": " + error});
+  scan_files(live, now_ns);
+  not_followed_.swap(scan_not_followed_);
+  if (opts_.find_writers) find_writers(now_ns);
+}
+
+void LogTailer::find_writers(uint64_t now_ns) {
+  std::set<FileId> wanted;
+  for (const Followed& f : files_) {
+    bool due = !f.writer_looked_ns || now_ns - f.writer_looked_ns >= opts_.writer_retry_ns;
+    if (!f.rotated && !f.file->in_pod() && !f.file->has_writer() && due)
+      wanted.insert({f.file->device(), f.file->inode()});
+  }
+  if (wanted.empty()) return;
+  auto writers = find_file_writers(wanted, getpid());
+  for (Followed& f : files_) {
+    Key key{f.file->device(), f.file->inode()};
+    if (!wanted.count(key)) continue;
+    f.writer_looked_ns = now_ns;
+    if (auto it = writers.find(key); it != writers.end()) f.file->set_writer(it->second.workload());
+  }
+}
+
+void LogTailer::scan_files(const std::map<Key, std::string>& live, uint64_t now_ns) {
   if (first_scan_) {
     // Every live name, and every name the last run followed (its live file
     // may be gone, its rotated ones not).
@@ -290,6 +336,26 @@ nlohmann::json LogTailer::status() const {
                       {"open_errors", stats_.open_errors},
                       {"skipped_file_limit", stats_.skipped_file_limit}};
   if (!stats_.last_error.empty()) j["last_error"] = stats_.last_error;
+  // What was lost, by reason (docs/logs.md, "Limits"): parts of lines past
+  // kMaxLineBytes, lines past an entry's bound, pieces of a partial line
+  // whose end never came, files rotated away and deleted while the agent
+  // was down, and the paths it cannot follow now.
+  size_t unreadable = 0, over_limit = 0;
+  nlohmann::json listed = nlohmann::json::array();
+  for (const auto& [path, why] : not_followed_) {
+    ++(why.over_limit ? over_limit : unreadable);
+    if (listed.size() < kMaxNotFollowedShown)
+      listed.push_back({{"path", path},
+                        {"reason", why.over_limit ? "file_limit" : "unreadable"},
+                        {"error", why.error}});
+  }
+  j["dropped"] = {{"line_too_long", files.lines_cut},
+                  {"entry_too_long", dec.truncated},
+                  {"partial_unfinished", dec.partial_dropped},
+                  {"lost_while_down", stats_.lost_while_down},
+                  {"unreadable_paths", unreadable},
+                  {"file_limit_paths", over_limit}};
+  if (!listed.empty()) j["not_followed"] = std::move(listed);
   return j;
 }
 

@@ -41,6 +41,11 @@ struct TailerOptions {
   // A rotated file at its end is closed after it has been quiet this long
   // (sooner once a newer file under its name holds bytes).
   uint64_t rotated_quiet_ns = 1'000'000'000;
+  // Files outside the kubelet's layout are attributed to the process (or
+  // systemd unit) writing them (file_writer.h): looked up when they are
+  // opened, and again this often while no writer is found.
+  bool find_writers = true;
+  uint64_t writer_retry_ns = 30'000'000'000;
 };
 
 struct TailerStats {
@@ -49,10 +54,22 @@ struct TailerStats {
   uint64_t resumed = 0;             // files resumed from a checkpoint at start
   uint64_t rotated_while_down = 0;  // of those, found under a rotated name
   uint64_t lost_while_down = 0;     // checkpointed files found nowhere (rotated away and deleted)
+  // Paths counted once each time they turn unreadable or over the limit
+  // (a scan meeting them again does not count them again).
   uint64_t open_errors = 0;         // files or directories that could not be read
   uint64_t skipped_file_limit = 0;  // files not followed: max_open_files reached
   std::string last_error;
 };
+
+// A path matching the globs that is not followed, and why (shown in the
+// status until it can be followed or is gone).
+struct NotFollowed {
+  bool over_limit = false;  // else unreadable
+  std::string error;        // "Permission denied", "1024 files followed already"
+};
+
+// At most this many not-followed paths are listed in the status.
+inline constexpr size_t kMaxNotFollowedShown = 16;
 
 class LogTailer {
  public:
@@ -83,13 +100,16 @@ class LogTailer {
     bool rotated = false;
     bool finished = false;  // rotated, read to its end, pending entries handed out
     uint64_t quiet_since_ns = 0;
-    uint64_t order = 0;  // when it was opened, among all files
-    Checkpoint acked;    // as of the last acknowledgement
+    uint64_t order = 0;             // when it was opened, among all files
+    Checkpoint acked;               // as of the last acknowledgement
+    uint64_t writer_looked_ns = 0;  // when its writer was last looked for (0: never)
   };
   using Key = std::pair<uint64_t, uint64_t>;  // device, inode
 
   void start_file(const std::string& path, const std::string& name, uint64_t offset,
                   std::string source, bool rotated, uint64_t now_ns);
+  // After the globs: follows the new files and notes the rotated ones.
+  void scan_files(const std::map<Key, std::string>& live, uint64_t now_ns);
   // The first scan: the files of live name `name` and the checkpoints under it.
   void resume(const std::string& name, uint64_t now_ns);
   bool followed(Key key) const;  // a file with this identity, not deleted, is followed
@@ -98,6 +118,11 @@ class LogTailer {
   // its name holds bytes).
   bool writer_moved_on(const Followed& f, uint64_t now_ns) const;
 
+  // Looks for the writers of the files that have none yet (file_writer.h).
+  void find_writers(uint64_t now_ns);
+  // Records `path` as not followed in this scan.
+  void not_followed(const std::string& path, NotFollowed why);
+
   TailerOptions opts_;
   std::vector<Checkpoint> checkpoints_;  // from the last run, until the first scan
   bool first_scan_ = true;
@@ -105,6 +130,8 @@ class LogTailer {
   std::list<Followed> files_;  // oldest first
   uint64_t opened_ = 0;
   TailerStats stats_;
+  // Not followed as of the last scan, and in the scan under way.
+  std::map<std::string, NotFollowed> not_followed_, scan_not_followed_;
   DecoderStats closed_decoder_;  // of files no longer followed
   LogFileStats closed_files_;
 };

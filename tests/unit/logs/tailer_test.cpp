@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/fsuid.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -213,6 +214,77 @@ TEST_F(TailerTest, ATenMegabyteLineWithoutNewlineIsCutAndCounted) {
   EXPECT_TRUE(received_[1].truncated);
   EXPECT_EQ(received_[2].text, "after");
   EXPECT_EQ(t.status()["lines_cut"], 1);
+  EXPECT_EQ(t.status()["dropped"]["line_too_long"], 1);
+}
+
+// While it lives, this thread reads files as an unprivileged user (the
+// filesystem uid "nobody"): root's permission override is off for it, so
+// modes are enforced even when the test runs as root.
+class AsNobody {
+ public:
+  AsNobody() : before_(setfsuid(65534)) {}
+  ~AsNobody() { setfsuid(before_); }
+
+ private:
+  int before_;
+};
+
+TEST_F(TailerTest, UnreadableDirectoryAndFileAreNamedAndCountedOnce) {
+  write_lines(log_, 0, 3);
+  fs::path locked = root_ / "shop_locked-1_uid" / "app";
+  fs::create_directories(locked);
+  write_lines((locked / "0.log").string(), 0, 1);
+  fs::path secret = dir_ / "1.log";
+  write_lines(secret.string(), 0, 1);
+  for (const fs::path& p : {root_, root_ / "shop_api-7d4f9-x2x2x_0a1b2c3d-uid", dir_})
+    fs::permissions(p, fs::perms(0755));
+  fs::permissions(locked.parent_path(), fs::perms(0700));
+  fs::permissions(secret, fs::perms(0600));
+  fs::permissions(log_, fs::perms(0644));
+
+  LogTailer t(options(), {});
+  {
+    AsNobody nobody;
+    drain(t);  // six scans
+  }
+  EXPECT_EQ(numbers(), range(0, 3));  // the readable file is followed all the same
+  auto s = t.status();
+  EXPECT_EQ(s["open_errors"], 2) << s.dump();  // once each, however many scans
+  EXPECT_EQ(s["dropped"]["unreadable_paths"], 2);
+  ASSERT_EQ(s["not_followed"].size(), 2u);
+  std::set<std::string> errors;
+  for (const auto& p : s["not_followed"]) {
+    EXPECT_EQ(p["reason"], "unreadable");
+    errors.insert(p["error"].get<std::string>());
+  }
+  EXPECT_EQ(errors, (std::set<std::string>{locked.parent_path().string() + ": Permission denied",
+                                           secret.string() + ": Permission denied"}));
+
+  // Once readable, it is followed and no longer listed.
+  fs::permissions(secret, fs::perms(0644));
+  {
+    AsNobody nobody;
+    drain(t);
+  }
+  s = t.status();
+  EXPECT_EQ(s["dropped"]["unreadable_paths"], 1);
+  EXPECT_EQ(s["open_errors"], 2);
+  EXPECT_EQ(received_.size(), 4u);
+}
+
+TEST_F(TailerTest, FilesOverTheLimitAreCountedOnceAndListed) {
+  write_lines(log_, 0, 1);
+  write_lines((dir_ / "1.log").string(), 0, 1);
+  write_lines((dir_ / "2.log").string(), 0, 1);
+  TailerOptions opts = options();
+  opts.max_open_files = 1;
+  LogTailer t(opts, {});
+  drain(t);
+  auto s = t.status();
+  EXPECT_EQ(s["files_followed"], 1);
+  EXPECT_EQ(s["skipped_file_limit"], 2);
+  EXPECT_EQ(s["dropped"]["file_limit_paths"], 2);
+  EXPECT_EQ(s["not_followed"][0]["reason"], "file_limit");
 }
 
 TEST_F(TailerTest, BinaryGarbageAndUnreadableEntriesAreHandled) {
