@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "agent/exporter.h"
+#include "agent/logs/log_shipper.h"
 #include "agent/metrics/metrics_shipper.h"
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
@@ -34,6 +35,7 @@ struct AgentFlags {
   std::string spool_dir = "/var/lib/loupe/agent-spool";
   std::string spool_max = "256M";
   std::string queue_max = "64M";
+  std::string logs_spool_max = "64M";
   std::string output = "text";
   std::string metrics_listen;  // empty: no /metrics of the agent's own
 };
@@ -72,12 +74,21 @@ nlohmann::json capture_stats(const Agent& agent) {
           {"parsers", s["parsers_closed_connections"]}};
 }
 
+// The log path: its collector and how it ships (null: not running).
+struct LiveLogs {
+  std::atomic<const logs::LogCollector*> collector{nullptr};
+  std::atomic<const logs::LogShipper*> shipper{nullptr};
+};
+
 // The "capture" part of the agent's stats report (and of its /metrics).
 nlohmann::json exporter_capture_stats(const std::atomic<const Agent*>& live_agent,
-                                      const std::atomic<const logs::LogCollector*>& live_logs) {
+                                      const LiveLogs& live_logs) {
   const Agent* a = live_agent.load();
   nlohmann::json s = a ? capture_stats(*a) : nlohmann::json::object();
-  if (const logs::LogCollector* l = live_logs.load()) s["logs"] = l->status();
+  if (const logs::LogCollector* l = live_logs.collector.load()) {
+    s["logs"] = l->status();
+    if (const logs::LogShipper* shipper = live_logs.shipper.load()) shipper->add_status(s["logs"]);
+  }
   return s;
 }
 
@@ -123,7 +134,7 @@ int run_agent(const AgentFlags& f) {
   uint64_t spool_max = size_flag("--spool-max", f.spool_max, true);
   k8s::ServerEndpoint server{f.server, read_token(f.token_file), f.ca_file};
   std::atomic<const Agent*> live_agent{nullptr};
-  std::atomic<const logs::LogCollector*> live_logs{nullptr};
+  LiveLogs live_logs;
   ExporterOptions opts{.server = server,
                        .node = node,
                        .spool_dir = spool_max ? f.spool_dir : std::string(),
@@ -151,14 +162,25 @@ int run_agent(const AgentFlags& f) {
     for (Record& r : batch) r.node = node;
     exporter->push(batch);
   });
+  std::unique_ptr<logs::LogShipper> log_shipper;
   std::unique_ptr<logs::LogCollector> log_collector;
   try {
-    log_collector = start_log_collector(
-        f.logs, node, [&server](std::vector<logs::Entry>& batch, std::string& error) {
-          nlohmann::json entries = nlohmann::json::array();
-          for (const logs::Entry& e : batch) entries.push_back(logs::to_json(e));
-          return k8s::post_json(server, "/api/v1/logs/ingest", {{"entries", entries}}, &error);
+    uint64_t logs_spool_max = size_flag("--logs-spool-max", f.logs_spool_max, true);
+    log_shipper = std::make_unique<logs::LogShipper>(
+        logs::LogShipperOptions{.spool_dir = logs_spool_max ? f.spool_dir + "/logs" : "",
+                                .spool_max_bytes = logs_spool_max},
+        [&server](const std::string& body, std::string& error) {
+          return k8s::post_gzip_json(server, "/api/v1/logs/ingest", body, &error);
         });
+    log_collector = start_log_collector(
+        f.logs, node,
+        [&log_shipper](std::vector<logs::Entry>& batch, std::string& error) {
+          return log_shipper->deliver(batch, error);
+        },
+        [&log_shipper] { log_shipper->replay(); });
+  } catch (const SpoolError& e) {
+    std::cerr << "loupe agent: " << e.what() << " (--logs-spool-max 0 runs without a log spool)\n";
+    return kFailure;
   } catch (const std::exception& e) {
     std::cerr << "loupe agent: " << e.what()
               << " (remove it to read the log files from their start)\n";
@@ -181,13 +203,14 @@ int run_agent(const AgentFlags& f) {
   agent.start();
   if (sampler) sampler->start();
   live_agent = &agent;
-  live_logs = log_collector.get();
+  live_logs.shipper = log_shipper.get();
+  live_logs.collector = log_collector.get();
   std::cerr << "loupe agent: node " << node << ", sending to " << f.server
             << (spool_max ? ", spool " + f.spool_dir : std::string(", no spool")) << "\n";
   wait_for_stop();
   if (health) health->server->stop();
   if (sampler) sampler->stop();
-  live_logs = nullptr;
+  live_logs.collector = nullptr;
   if (log_collector) log_collector->stop();
   agent.stop();
   exporter->stop();
@@ -221,6 +244,11 @@ void register_agent(CLI::App& app, int& exit_code) {
   cmd->add_option("--queue-max", flags->queue_max,
                   "Bytes of records waiting in memory before the oldest batches are dropped "
                   "(counted)")
+      ->capture_default_str();
+  cmd->add_option("--logs-spool-max", flags->logs_spool_max,
+                  "Bytes of log entries kept on disk (in --spool-dir/logs) while the server is "
+                  "unreachable, replayed in order; past it the oldest are dropped (counted). 0: "
+                  "no log spool, entries wait in their files")
       ->capture_default_str();
   cmd->add_option("-o,--output", flags->output,
                   "Exit report: text (stderr) or json (one object on stdout)")

@@ -19,7 +19,8 @@ void add_log_flags(CLI::App& cmd, LogFlags& flags, std::vector<std::string> defa
 
 std::unique_ptr<logs::LogCollector> start_log_collector(const LogFlags& flags,
                                                         const std::string& node,
-                                                        logs::Deliver deliver) {
+                                                        logs::Deliver deliver,
+                                                        std::function<void()> idle) {
   std::vector<std::string> globs;
   for (const std::string& g : flags.globs)
     if (g != "none" && !g.empty()) globs.push_back(g);
@@ -32,6 +33,7 @@ std::unique_ptr<logs::LogCollector> start_log_collector(const LogFlags& flags,
   opts.tailer.globs = std::move(globs);
   opts.checkpoint_path = flags.checkpoint;
   opts.node = node;
+  opts.idle = std::move(idle);
   return std::make_unique<logs::LogCollector>(std::move(opts), std::move(deliver));
 }
 

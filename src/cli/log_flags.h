@@ -24,8 +24,10 @@ void add_log_flags(CLI::App& cmd, LogFlags& flags, std::vector<std::string> defa
 // The collector for the flags, delivering with `deliver`; nullptr when no
 // file is to be followed (--logs none). Throws std::runtime_error when the
 // checkpoint file is damaged.
+// `idle`: called when nothing waits to be delivered (may be empty).
 std::unique_ptr<logs::LogCollector> start_log_collector(const LogFlags& flags,
                                                         const std::string& node,
-                                                        logs::Deliver deliver);
+                                                        logs::Deliver deliver,
+                                                        std::function<void()> idle = {});
 
 }  // namespace loupe::cli

@@ -28,13 +28,16 @@ std::unique_ptr<httplib::Client> server_client(const ServerEndpoint& endpoint, s
   return cli;
 }
 
-bool post_json(const ServerEndpoint& server, const std::string& path, const nlohmann::json& payload,
-               std::string* error) {
+namespace {
+
+// POSTs `body` (compressed here when `compress`) and checks the answer.
+bool post(const ServerEndpoint& server, const std::string& path, const std::string& body,
+          bool compress, const httplib::Headers& headers, std::string* error) {
   auto cli = server_client(server, error);
   if (!cli) return false;
-  cli->set_compress(true);  // snapshots of big clusters are megabytes of repetitive JSON
+  cli->set_compress(compress);
   std::string where = "POST " + server.url + path;
-  auto res = cli->Post(path, payload.dump(), "application/json");
+  auto res = cli->Post(path, headers, body, "application/json");
   if (!res) {
     *error = where + ": " + httplib::to_string(res.error());
     return false;
@@ -45,6 +48,19 @@ bool post_json(const ServerEndpoint& server, const std::string& path, const nloh
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool post_json(const ServerEndpoint& server, const std::string& path, const nlohmann::json& payload,
+               std::string* error) {
+  // Compressed: snapshots of big clusters are megabytes of repetitive JSON.
+  return post(server, path, payload.dump(), true, {}, error);
+}
+
+bool post_gzip_json(const ServerEndpoint& server, const std::string& path,
+                    const std::string& gzip_body, std::string* error) {
+  return post(server, path, gzip_body, false, {{"Content-Encoding", "gzip"}}, error);
 }
 
 bool post_ingest(const ServerEndpoint& server, const nlohmann::json& payload, std::string* error) {

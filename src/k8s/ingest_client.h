@@ -29,6 +29,11 @@ std::unique_ptr<httplib::Client> server_client(const ServerEndpoint& endpoint, s
 bool post_json(const ServerEndpoint& server, const std::string& path, const nlohmann::json& payload,
                std::string* error);
 
+// POSTs a body the caller gzip-compressed (e.g. a spooled batch) to `path`
+// as JSON with Content-Encoding: gzip; like post_json otherwise.
+bool post_gzip_json(const ServerEndpoint& server, const std::string& path,
+                    const std::string& gzip_body, std::string* error);
+
 // post_json to /api/v1/k8s/ingest.
 bool post_ingest(const ServerEndpoint& server, const nlohmann::json& payload, std::string* error);
 

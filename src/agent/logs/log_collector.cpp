@@ -118,6 +118,7 @@ void LogCollector::run() {
     if (batch_.empty()) {
       tailer_.acknowledged();
       persist_checkpoints();
+      if (opts_.idle) opts_.idle();
     }
     if (now - rate_since >= std::chrono::seconds(1)) {
       std::lock_guard lock(mu_);

@@ -5,9 +5,11 @@
 // Delivery is at least once and the receiver keeps an entry once: a batch
 // is retried until it is acknowledged, checkpoints move only past
 // acknowledged entries, and the receiver drops an entry whose (node,
-// source, offset) it already has. While the receiver is away nothing more
-// is read: entries wait in their files, not in memory (rotated files stay
-// open, so the kubelet deleting them loses nothing up to max_open_files).
+// source, offset) it already has. While the receiver refuses batches
+// nothing more is read: entries wait in their files, not in memory (rotated
+// files stay open, so the kubelet deleting them loses nothing up to
+// max_open_files). `loupe agent` delivers through an on-disk spool
+// (log_shipper.h), which takes batches while the server is away.
 // Memory is one batch plus each file's line buffer.
 #pragma once
 
@@ -33,6 +35,9 @@ struct CollectorOptions {
   uint64_t batch_bytes = 2ull << 20;  // bytes read into one batch
   std::chrono::milliseconds flush_interval{250};
   std::chrono::milliseconds scan_interval{250};
+  // Called on the collector's thread when nothing waits to be delivered
+  // (the agent replays its log spool, log_shipper.h); may be empty.
+  std::function<void()> idle;
 };
 
 // Stores or sends a batch; true once the entries are durable there.
