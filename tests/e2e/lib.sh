@@ -70,10 +70,10 @@ wait_for_port() {  # wait_for_port PORT [HOST]
   return 1
 }
 
-# start_loupe_server PORT TOKEN_FILE: `loupe server` on loopback with its
-# store in $WORK/data (kept across restarts); sets SERVER_PID.
+# start_loupe_server PORT TOKEN_FILE [FLAG...]: `loupe server` on loopback
+# with its store in $WORK/data (kept across restarts); sets SERVER_PID.
 start_loupe_server() {
-  "$LOUPE" server --listen "127.0.0.1:$1" --data-dir "$WORK/data" --token-file "$2" \
+  "$LOUPE" server --listen "127.0.0.1:$1" --data-dir "$WORK/data" --token-file "$2" "${@:3}" \
     > /dev/null 2>> "$WORK/server.err" &
   SERVER_PID=$!
   PIDS+=($SERVER_PID)

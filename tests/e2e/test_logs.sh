@@ -6,7 +6,10 @@
 # rotate while it is down): every number is in /api/v1/logs exactly once, in
 # order, with the runtime's partial lines joined. Then: a copytruncate rotation and a
 # deleted-and-recreated file lose nothing; a Java and a Python stack trace
-# are one entry each; search, level filter, histogram and `loupe query logs`.
+# are one entry each; search, level filter, histogram and `loupe query logs`;
+# log_count alert rules on words and on a pattern fire with the counts;
+# lines read while the server is down wait in the agent's log spool, and
+# reach the server after the agent restarts with their file gone.
 source "$(dirname "$0")/lib.sh"
 require_root
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -47,7 +50,13 @@ wait_count() {  # wait_count CONTAINER N: until the container has N entries (at 
   done
 }
 
-start_loupe_server "$API_PORT" "$WORK/token"
+cat > "$WORK/alerts.yaml" << 'RULES'
+rules:
+  - {name: Deadlocks, signal: log_count, pattern: deadlock, group_by: [pod], threshold: 0, window: 5m}
+  - {name: JoinedLines, signal: log_count, pattern: "n <*> joined", group_by: [container],
+     threshold: 0, window: 1h}
+RULES
+start_loupe_server "$API_PORT" "$WORK/token" --alerts "$WORK/alerts.yaml" --alerts-eval-interval 1s
 start_agent
 log "writer: $COUNT lines at ~25,000/s, kubelet rotations every 1 MB; agent killed twice"
 python3 "$HERE/log_writer.py" "$POD/app" "$COUNT" 25000 1000000 > "$WORK/writer.out" & WRITER=$!
@@ -79,17 +88,17 @@ assert_eq "no file lost while the agent was down" "0" \
   "$(api /api/v1/status | jq '.agents.e2e.capture.logs.lost_while_down')"
 
 log "copytruncate, then a deleted and recreated file"
-# cri_lines FROM TO: CRI lines "side <i>" stamped now.
-cri_lines() { local i now; now=$(date -u +%FT%T.%NZ); for i in $(seq "$1" "$2"); do echo "$now stdout F side $i"; done; }
-cri_lines 0 199 > "$POD/side/0.log"
+# cri_lines WORD FROM TO: CRI lines "WORD <i>" stamped now.
+cri_lines() { local i now; now=$(date -u +%FT%T.%NZ); for i in $(seq "$2" "$3"); do echo "$now stdout F $1 $i"; done; }
+cri_lines side 0 199 > "$POD/side/0.log"
 wait_count side 200
 cp "$POD/side/0.log" "$POD/side/0.log.1" && : > "$POD/side/0.log"
 sleep 1  # the shrink is seen before the file grows again
-cri_lines 200 399 >> "$POD/side/0.log"
+cri_lines side 200 399 >> "$POD/side/0.log"
 wait_count side 400
 rm "$POD/side/0.log"
 sleep 1
-cri_lines 400 499 > "$POD/side/0.log"
+cri_lines side 400 499 > "$POD/side/0.log"
 wait_count side 500
 assert_eq "copytruncate and recreate: every line once" "" \
   "$(seq 0 499 | diff - <(texts side | awk '{print $2}') | head -5)"
@@ -124,7 +133,39 @@ grep -q "ERROR  shop/writer-1/trace  .*handler failed" "$WORK/query.out" && pass
 assert_eq "bad level is a 400" "400" "$(curl -s -o /dev/null -w '%{http_code}' \
   -H "Authorization: Bearer logs-test-token" "$API/api/v1/logs?level=loud")"
 
+log "log_count alert rules"
+rule_value() {  # rule_value RULE LABEL VALUE: the rule's value for that label set (0 before)
+  api /api/v1/alerts/rules | jq --arg r "$1" --arg k "$2" --arg v "$3" \
+    '[.[] | select(.name == $r) | .values[] | select(.labels[$k] == $v) | .value][0] // 0'
+}
+for i in $(seq 1 20); do
+  [[ $(rule_value Deadlocks pod writer-1) == 1 ]] && break
+  sleep 0.5
+done
+assert_eq "log_count on a word: one deadlock in writer-1" "1" "$(rule_value Deadlocks pod writer-1)"
+assert_eq "log_count on a pattern: the joined lines" "$((COUNT / 500))" \
+  "$(rule_value JoinedLines container app)"
+assert_eq "the Deadlocks alert fires" "writer-1" \
+  "$(api /api/v1/alerts | jq -r '.[] | select(.rule == "Deadlocks" and .state == "firing") | .labels.pod')"
+
 api /api/v1/status | jq '.agents.e2e.capture.logs' > "$WORK/status.json"
 assert_ge "per-node log status: files followed" 1 "$(jq '.files_followed // 0' "$WORK/status.json")"
 assert_ge "per-node log status: entries sent" 1 "$(jq '.entries_sent // 0' "$WORK/status.json")"
+
+log "server down: the agent spools what it reads; restarted with the file gone, it replays"
+mkdir -p "$POD/spooled"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2> /dev/null || true
+cri_lines spooled 0 299 > "$POD/spooled/0.log"
+for i in $(seq 1 40); do
+  ls "$WORK/spool/logs" 2> /dev/null | grep -qv tmp && break
+  sleep 0.25
+done
+sleep 2  # the last entry completes (its writer is quiet for 1 s) and is spooled too
+kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2> /dev/null || true
+rm -r "$POD/spooled"
+start_agent
+start_loupe_server "$API_PORT" "$WORK/token"
+wait_count spooled 300
+assert_eq "spooled while the server was down: every line once" "" \
+  "$(seq 0 299 | diff - <(texts spooled | awk '{print $2}') | head -5)"
 finish
