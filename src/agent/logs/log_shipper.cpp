@@ -22,13 +22,10 @@ LogShipper::LogShipper(LogShipperOptions opts, PostBody post)
 bool LogShipper::replay_now(std::string& error) {
   if (!spool_) return true;
   while (true) {
-    std::optional<SpooledBatch> b;
-    {
-      std::lock_guard lock(mu_);
-      b = spool_->front();
-    }
+    std::optional<SpooledBatch> b = spool_->front();
     if (!b) return true;
     if (!post_(b->body, error)) {
+      spool_->release_front();  // tried again later
       retry_at_ = std::chrono::steady_clock::now() + opts_.retry_after;
       std::lock_guard lock(mu_);
       last_error_ = error;
@@ -70,7 +67,7 @@ void LogShipper::add_status(nlohmann::json& j) const {
   std::lock_guard lock(mu_);
   j["entries_replayed"] = replayed_;
   if (!spool_) return;
-  const SpoolStats& s = spool_->stats();
+  SpoolStats s = spool_->stats();
   j["spooled_entries"] = s.records;
   j["spool_bytes"] = s.bytes;
   j["dropped"]["spool_full"] = s.evicted_records;

@@ -62,7 +62,7 @@ class LogShipper {
   PostBody post_;
   std::unique_ptr<Spool> spool_;
   std::chrono::steady_clock::time_point retry_at_{};
-  mutable std::mutex mu_;  // guards replayed_, last_error_ and spool_'s stats for status()
+  mutable std::mutex mu_;  // guards replayed_ and last_error_ for add_status()
   uint64_t replayed_ = 0;
   std::string last_error_;
 };
