@@ -14,6 +14,7 @@ std::shared_ptr<YamlConfig> build_app(CLI::App& app, int& exit_code) {
   app.fallthrough();
   // Subcommands, one line each:
   register_trace(app, exit_code);
+  register_profile(app, exit_code);
   register_run(app, exit_code);
   register_agent(app, exit_code);
   register_server(app, exit_code);

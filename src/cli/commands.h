@@ -21,6 +21,7 @@ enum ExitCode : int {
 // to do) propagates to main(), which prints it and exits 3. cli/app.cpp
 // calls every register function.
 void register_trace(CLI::App& app, int& exit_code);
+void register_profile(CLI::App& app, int& exit_code);
 void register_agent(CLI::App& app, int& exit_code);
 void register_run(CLI::App& app, int& exit_code);
 void register_server(CLI::App& app, int& exit_code);

@@ -1,0 +1,153 @@
+#include "agent/profile/stack_sampler.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "agent/socket_tracer.h"  // AgentError
+#include "profile.skel.h"
+
+namespace loupe::profile {
+namespace {
+
+int open_cpu_clock(int cpu, uint32_t hz) {
+  perf_event_attr attr{};
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CPU_CLOCK;
+  attr.freq = 1;
+  attr.sample_freq = hz;
+  return static_cast<int>(
+      syscall(__NR_perf_event_open, &attr, /*pid=*/-1, cpu, /*group_fd=*/-1, PERF_FLAG_FD_CLOEXEC));
+}
+
+// Reads stack `id` of `map` (leaf first, zero-terminated when shorter than
+// the maximum depth). False when the id is no longer there.
+bool read_stack(int map_fd, int32_t id, std::vector<uint64_t>& out) {
+  std::array<uint64_t, LOUPE_PROFILE_MAX_DEPTH> ips{};
+  uint32_t key = static_cast<uint32_t>(id);
+  if (bpf_map_lookup_elem(map_fd, &key, ips.data()) != 0) return false;
+  for (uint64_t ip : ips) {
+    if (ip == 0) break;
+    out.push_back(ip);
+  }
+  return true;
+}
+
+template <typename Key>
+void clear_map(int fd) {
+  // Keys first, deletes after: deleting the key get_next_key stands on
+  // would restart the walk.
+  std::vector<Key> keys;
+  Key key{};
+  const Key* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+    keys.push_back(key);
+    prev = &keys.back();
+  }
+  for (const Key& k : keys) bpf_map_delete_elem(fd, &k);
+}
+
+}  // namespace
+
+StackSampler::~StackSampler() {
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+  for (int fd : perf_fds_) close(fd);
+  profile_bpf__destroy(skel_);
+}
+
+void StackSampler::start() {
+  if (opts_.hz == 0 || opts_.hz > 1000)
+    throw AgentError("the profiling frequency must be 1..1000 Hz");
+  skel_ = profile_bpf__open();
+  if (!skel_)
+    throw AgentError(std::string("opening the profiler's BPF program failed: ") + strerror(errno));
+  skel_->rodata->filter_tgid = opts_.filter_tgid;
+  if (int err = profile_bpf__load(skel_))
+    throw AgentError(std::string("loading the profiler's BPF program failed: ") + strerror(-err) +
+                     ". Run as root (or with CAP_BPF and CAP_PERFMON)");
+  int ncpu = libbpf_num_possible_cpus();
+  int last_error = 0;
+  for (int cpu = 0; cpu < ncpu; ++cpu) {
+    int fd = open_cpu_clock(cpu, opts_.hz);
+    if (fd < 0) {  // an offline CPU (ENODEV) is not an error
+      if (errno != ENODEV) last_error = errno;
+      continue;
+    }
+    bpf_link* link = bpf_program__attach_perf_event(skel_->progs.loupe_profile_sample, fd);
+    if (!link) {
+      last_error = errno;
+      close(fd);
+      continue;
+    }
+    perf_fds_.push_back(fd);
+    links_.push_back(link);
+  }
+  if (links_.empty())
+    throw AgentError(std::string("no CPU accepted the profiler's perf event: ") +
+                     strerror(last_error) +
+                     ". Run as root (or with CAP_PERFMON), and check that "
+                     "/proc/sys/kernel/perf_event_paranoid allows CPU-wide events");
+}
+
+std::vector<RawStack> StackSampler::drain() {
+  std::vector<RawStack> out;
+  if (!skel_) return out;
+  uint32_t drained = skel_->bss->active_set & 1;
+  // .bss is mmapped: the next sample writes to the other set. A program that
+  // read the old value is still running for at most microseconds.
+  __atomic_store_n(&skel_->bss->active_set, drained ^ 1, __ATOMIC_SEQ_CST);
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  int counts_fd = bpf_map__fd(drained ? skel_->maps.counts1 : skel_->maps.counts0);
+  int stacks_fd = bpf_map__fd(drained ? skel_->maps.stacks1 : skel_->maps.stacks0);
+  loupe_profile_key key{}, next{};
+  const loupe_profile_key* prev = nullptr;
+  while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    loupe_profile_value value{};
+    if (bpf_map_lookup_elem(counts_fd, &key, &value) != 0) continue;
+    RawStack s;
+    s.tgid = key.tgid;
+    s.comm.assign(value.comm, strnlen(value.comm, sizeof(value.comm)));
+    s.samples = value.samples;
+    s.user_lost = key.user_stack_id == LOUPE_PROFILE_LOST_STACK;
+    s.kernel_lost = key.kernel_stack_id == LOUPE_PROFILE_LOST_STACK;
+    if (key.user_stack_id >= 0 && !read_stack(stacks_fd, key.user_stack_id, s.user)) {
+      s.user_lost = true;
+      ++stacks_missing_;
+    }
+    if (key.kernel_stack_id >= 0 && !read_stack(stacks_fd, key.kernel_stack_id, s.kernel)) {
+      s.kernel_lost = true;
+      ++stacks_missing_;
+    }
+    out.push_back(std::move(s));
+  }
+  clear_map<loupe_profile_key>(counts_fd);
+  clear_map<uint32_t>(stacks_fd);
+  return out;
+}
+
+SamplerCounters StackSampler::counters() const {
+  SamplerCounters out;
+  out.stacks_missing = stacks_missing_;
+  if (!skel_) return out;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return out;
+  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
+  for (uint32_t i = 0; i < LOUPE_PROFILE_STAT_MAX; ++i)
+    if (bpf_map__lookup_elem(skel_->maps.profile_stats, &i, sizeof(i), per_cpu.data(),
+                             per_cpu.size() * sizeof(uint64_t), 0) == 0)
+      for (uint64_t v : per_cpu) out.v[i] += v;
+  return out;
+}
+
+}  // namespace loupe::profile

@@ -1,0 +1,67 @@
+// Loads bpf/profile.bpf.c, attaches it to a software CPU-clock perf event
+// on every CPU, and drains the counted stacks as raw instruction addresses.
+// Symbolization is the Symbolizer's job (agent/profile/symbolizer.h).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "profile.h"
+
+struct profile_bpf;
+struct bpf_link;
+
+namespace loupe::profile {
+
+struct SamplerOptions {
+  uint32_t hz = 19;          // samples per second per CPU
+  uint32_t filter_tgid = 0;  // 0: every process
+};
+
+// One (process, user stack, kernel stack) and how often it was sampled.
+// Addresses are leaf first, as the kernel unwinds them.
+struct RawStack {
+  uint32_t tgid = 0;
+  std::string comm;  // of the first thread sampled with this stack
+  std::vector<uint64_t> user;
+  std::vector<uint64_t> kernel;
+  bool user_lost = false;  // the stack was taken but not stored (map full)
+  bool kernel_lost = false;
+  uint64_t samples = 0;
+};
+
+struct SamplerCounters {
+  std::array<uint64_t, LOUPE_PROFILE_STAT_MAX> v{};
+  uint64_t stacks_missing = 0;  // a count whose stack id was gone from the map
+  uint64_t operator[](loupe_profile_stat s) const { return v[s]; }
+};
+
+class StackSampler {
+ public:
+  explicit StackSampler(SamplerOptions opts) : opts_(opts) {}
+  ~StackSampler();
+  StackSampler(const StackSampler&) = delete;
+  StackSampler& operator=(const StackSampler&) = delete;
+
+  // Loads and attaches on every online CPU. Throws AgentError saying what
+  // is missing (root, perf_event support).
+  void start();
+  int cpus() const { return static_cast<int>(links_.size()); }
+
+  // The stacks counted since the last drain. Switches the program to the
+  // other set of maps first, so it never reads a set still being written.
+  std::vector<RawStack> drain();
+
+  SamplerCounters counters() const;
+
+ private:
+  SamplerOptions opts_;
+  profile_bpf* skel_ = nullptr;
+  std::vector<int> perf_fds_;
+  std::vector<bpf_link*> links_;
+  uint64_t stacks_missing_ = 0;
+};
+
+}  // namespace loupe::profile

@@ -1,0 +1,193 @@
+#include "agent/profile/symbolizer.h"
+
+#include <cxxabi.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/profile_stacks.h"
+#include "k8s/kube_config.h"  // read_file
+
+namespace loupe::profile {
+namespace {
+
+// Where a thread's stack starts: a user stack that reaches one of these was
+// unwound completely (frames below them are the C runtime's).
+bool is_stack_root(std::string_view mangled) {
+  static constexpr std::array<std::string_view, 13> kRoots = {"main",
+                                                              "_start",
+                                                              "__libc_start_main",
+                                                              "__libc_start_call_main",
+                                                              "start_thread",
+                                                              "clone",
+                                                              "clone3",
+                                                              "__clone",
+                                                              "__clone3",
+                                                              "thread_start",
+                                                              "runtime.goexit",
+                                                              "runtime.mstart",
+                                                              "runtime.rt0_go"};
+  for (std::string_view r : kRoots)
+    if (mangled == r) return true;
+  return false;
+}
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string_view basename(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+std::string demangle(std::string_view name) {
+  std::string in(name);
+  if (!in.starts_with("_Z")) return in;
+  int status = 0;
+  char* out = abi::__cxa_demangle(in.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || !out) return in;
+  std::string result(out);
+  std::free(out);
+  return result;
+}
+
+Symbolizer::Symbolizer(SymbolizerOptions opts) : opts_(std::move(opts)) {}
+
+const std::vector<Mapping>* Symbolizer::maps_of(uint32_t tgid) {
+  auto it = maps_.find(tgid);
+  if (it == maps_.end()) {
+    std::optional<std::vector<Mapping>> maps;
+    if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps");
+        text && !text->empty())
+      maps = parse_proc_maps(*text, &counters_.maps_malformed);
+    else
+      ++counters_.maps_unreadable;
+    it = maps_.emplace(tgid, std::move(maps)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& m) {
+  if (m.path.empty() || m.path.front() != '/') return nullptr;  // anonymous, [vdso], JIT
+  // Through the process's own root (containers) or, for a file deleted or
+  // replaced since it was mapped, through the mapping itself.
+  std::string base = opts_.proc_root + "/" + std::to_string(tgid);
+  std::string path =
+      m.deleted ? base + "/map_files/" + hex(m.start).substr(2) + "-" + hex(m.end).substr(2)
+                : base + "/root" + m.path;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    ++counters_.elf_unreadable;
+    return nullptr;
+  }
+  struct stat st {};
+  std::string identity;
+  if (fstat(fd, &st) == 0)
+    identity = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+               std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+               std::to_string(st.st_mtim.tv_nsec);
+  else
+    identity = path;
+  auto key_it = keys_.find(identity);
+  if (key_it == keys_.end()) {
+    std::string id = ElfSymbols::build_id(fd);
+    key_it = keys_.emplace(identity, id.empty() ? "file:" + identity : "build-id:" + id).first;
+  }
+  const std::string& key = key_it->second;
+  auto hit = elves_.find(key);
+  if (hit != elves_.end()) {
+    close(fd);
+    lru_.splice(lru_.begin(), lru_, hit->second.lru);
+    return hit->second.symbols.get();
+  }
+  std::string error;
+  std::optional<ElfSymbols> loaded = ElfSymbols::load(fd, &error);
+  close(fd);
+  std::shared_ptr<const ElfSymbols> symbols;
+  if (loaded) {
+    ++counters_.elf_loaded;
+    symbols = std::make_shared<const ElfSymbols>(std::move(*loaded));
+    counters_.cache_bytes += symbols->bytes();
+  } else {
+    ++counters_.elf_unreadable;  // remembered as unreadable until evicted
+  }
+  lru_.push_front(key);
+  elves_.emplace(key, CachedElf{symbols, lru_.begin()});
+  evict_to_budget();
+  auto now = elves_.find(key);
+  return now == elves_.end() ? nullptr : now->second.symbols.get();
+}
+
+void Symbolizer::evict_to_budget() {
+  // The newest entry stays even when it alone is over the budget: this
+  // round's frames need it.
+  while (counters_.cache_bytes > opts_.cache_bytes && lru_.size() > 1) {
+    auto it = elves_.find(lru_.back());
+    if (it->second.symbols) counters_.cache_bytes -= it->second.symbols->bytes();
+    elves_.erase(it);
+    lru_.pop_back();
+    ++counters_.cache_evictions;
+    keys_.clear();  // may name the evicted entry; rebuilt from build ids
+  }
+  if (keys_.size() > 4 * elves_.size() + 1024) keys_.clear();
+}
+
+std::string Symbolizer::name_user_frame(uint32_t tgid, uint64_t ip) {
+  const std::vector<Mapping>* maps = maps_of(tgid);
+  const Mapping* m = maps ? find_mapping(*maps, ip) : nullptr;
+  if (!m) {
+    ++counters_.frames_unresolved;
+    return "[unknown]";
+  }
+  uint64_t offset = m->file_offset(ip);
+  if (const ElfSymbols* symbols = symbols_for(tgid, *m))
+    if (std::string_view name = symbols->lookup(offset); !name.empty()) return std::string(name);
+  ++counters_.frames_unresolved;
+  return std::string(basename(m->path)) + "+" + hex(offset);
+}
+
+void Symbolizer::add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips, bool at_max_depth,
+                                 Frames& out) {
+  if (ips.empty()) return;
+  counters_.frames += ips.size();
+  if (!maps_of(tgid)) {  // exited: nothing left to name its frames with
+    counters_.frames_unresolved += ips.size();
+    out.emplace_back("[process exited]");
+    return;
+  }
+  Frames leaf_first;
+  bool complete = false;
+  for (size_t i = 0; i < ips.size(); ++i) {
+    // Frames past the leaf are return addresses, one past their call: the
+    // call itself may be a function's last instruction.
+    uint64_t ip = i == 0 ? ips[i] : ips[i] - 1;
+    std::string name = name_user_frame(tgid, ip);
+    complete = complete || is_stack_root(name);
+    leaf_first.push_back(std::move(name));
+  }
+  if (at_max_depth || !complete) out.emplace_back("[truncated]");
+  for (auto it = leaf_first.rbegin(); it != leaf_first.rend(); ++it)
+    out.push_back(clean_frame_name(demangle(*it)));
+}
+
+void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out) {
+  if (!kernel_)
+    kernel_ = KernelSymbols::parse(k8s::read_file(opts_.proc_root + "/kallsyms").value_or(""));
+  counters_.frames += ips.size();
+  for (size_t i = ips.size(); i-- > 0;) {
+    std::string_view name = kernel_->lookup(i == 0 ? ips[i] : ips[i] - 1);
+    if (name.empty()) ++counters_.frames_unresolved;
+    out.push_back(clean_frame_name(name.empty() ? "[unknown]" : name) + "_[k]");
+  }
+}
+
+}  // namespace loupe::profile

@@ -1,0 +1,90 @@
+// Names the addresses of sampled stacks: user frames through the process's
+// /proc/PID/maps and each module's ELF symbols (cached per build id, within
+// a byte budget, so a binary shared by many processes is read once), kernel
+// frames through /proc/kallsyms. C++ names are demangled. Whatever cannot
+// be named is shown as module+offset or [unknown], and counted; nothing
+// here throws on bad input (exited processes, unreadable or corrupt files).
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/profile/elf_symbols.h"
+#include "agent/profile/kernel_symbols.h"
+#include "agent/profile/proc_maps.h"
+
+namespace loupe::profile {
+
+struct SymbolizerOptions {
+  std::string proc_root = "/proc";
+  size_t cache_bytes = 64 << 20;  // ELF symbol tables kept in memory
+};
+
+struct SymbolizerCounters {
+  uint64_t maps_unreadable = 0;    // processes gone (or hidden) before their stacks were named
+  uint64_t maps_malformed = 0;     // /proc/PID/maps lines that did not parse
+  uint64_t elf_unreadable = 0;     // module files missing, replaced or not valid ELF
+  uint64_t elf_loaded = 0;         // symbol tables read (cache misses)
+  uint64_t cache_evictions = 0;    // symbol tables dropped to stay within the budget
+  uint64_t frames = 0;             // frames named or attempted
+  uint64_t frames_unresolved = 0;  // frames shown as module+offset or [unknown]
+  uint64_t cache_bytes = 0;        // held now
+};
+
+// Frame names, root (outermost caller) first.
+using Frames = std::vector<std::string>;
+
+class Symbolizer {
+ public:
+  explicit Symbolizer(SymbolizerOptions opts = {});
+
+  // Forgets the per-process maps read so far: call once per drain, so a
+  // process that mapped new libraries since is read again.
+  void new_round() { maps_.clear(); }
+
+  // Appends the names of user addresses `ips` (leaf first, as sampled) of
+  // process `tgid` to `out`, root first. Marks a stack that does not reach
+  // a known entry point (main, thread start) with a "[truncated]" frame at
+  // its root: frame-pointer unwinding stops at the first function built
+  // without them. A process that has exited gets one "[process exited]"
+  // frame.
+  void add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips, bool at_max_depth,
+                       Frames& out);
+  // Appends the names of kernel addresses (leaf first), root first, each
+  // suffixed "_[k]" as flame graph tools expect.
+  void add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out);
+
+  const SymbolizerCounters& counters() const { return counters_; }
+
+ private:
+  struct CachedElf {
+    std::shared_ptr<const ElfSymbols> symbols;  // null: the file could not be read
+    std::list<std::string>::iterator lru;
+  };
+  const std::vector<Mapping>* maps_of(uint32_t tgid);
+  // The symbols of the file behind `m` in process `tgid`, or null.
+  const ElfSymbols* symbols_for(uint32_t tgid, const Mapping& m);
+  std::string name_user_frame(uint32_t tgid, uint64_t ip);
+  void evict_to_budget();
+
+  SymbolizerOptions opts_;
+  SymbolizerCounters counters_;
+  std::unordered_map<uint32_t, std::optional<std::vector<Mapping>>> maps_;  // this round's
+  // Module file identity (device, inode, size, mtime) -> cache key (its
+  // build id, or the identity when it has none). Bounded by the entries of
+  // `elves_`: cleared whenever that is trimmed.
+  std::unordered_map<std::string, std::string> keys_;
+  std::unordered_map<std::string, CachedElf> elves_;
+  std::list<std::string> lru_;  // most recently used first
+  std::optional<KernelSymbols> kernel_;
+};
+
+// abi::__cxa_demangle for C++ names ("_Z..."); anything else unchanged.
+std::string demangle(std::string_view name);
+
+}  // namespace loupe::profile

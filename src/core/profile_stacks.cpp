@@ -1,0 +1,90 @@
+#include "core/profile_stacks.h"
+
+#include <algorithm>
+#include <memory>
+#include <string_view>
+
+#include "core/utf8.h"
+
+namespace loupe {
+namespace {
+
+struct Node {
+  uint64_t total = 0;
+  uint64_t self = 0;
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
+};
+
+nlohmann::json node_json(std::string_view name, const Node& n) {
+  nlohmann::json j = {{"name", name}, {"total", n.total}, {"self", n.self}};
+  std::vector<std::pair<std::string_view, const Node*>> kids;
+  for (const auto& [child, node] : n.children) kids.emplace_back(child, node.get());
+  std::stable_sort(kids.begin(), kids.end(),
+                   [](const auto& a, const auto& b) { return a.second->total > b.second->total; });
+  nlohmann::json children = nlohmann::json::array();
+  for (const auto& [child, node] : kids) children.push_back(node_json(child, *node));
+  j["children"] = std::move(children);
+  return j;
+}
+
+}  // namespace
+
+std::string clean_frame_name(std::string_view name) {
+  constexpr size_t kMaxFrameBytes = 1024;
+  std::string out;
+  utf8::append_valid(out, name, kMaxFrameBytes);
+  for (char& c : out)
+    if (c == ';' || c == '\n' || c == '\r') c = '_';
+  return out;
+}
+
+void ProfileStacks::add(const std::vector<std::string>& frames, uint64_t samples) {
+  if (frames.empty() || samples == 0) return;
+  std::string key;
+  for (const std::string& f : frames) {
+    if (!key.empty()) key += ';';
+    key += f;
+  }
+  stacks_[key] += samples;
+  total_ += samples;
+}
+
+void ProfileStacks::merge(const ProfileStacks& other) {
+  for (const auto& [stack, samples] : other.stacks_) stacks_[stack] += samples;
+  total_ += other.total_;
+}
+
+std::string ProfileStacks::to_folded() const {
+  std::string out;
+  for (const auto& [stack, samples] : stacks_) {
+    out += stack;
+    out += ' ';
+    out += std::to_string(samples);
+    out += '\n';
+  }
+  return out;
+}
+
+nlohmann::json ProfileStacks::to_json_tree() const {
+  Node root;
+  for (const auto& [stack, samples] : stacks_) {
+    root.total += samples;
+    Node* n = &root;
+    std::string_view rest = stack;
+    while (true) {
+      size_t semi = rest.find(';');
+      std::string_view frame = rest.substr(0, semi);
+      auto it = n->children.find(frame);
+      if (it == n->children.end())
+        it = n->children.emplace(std::string(frame), std::make_unique<Node>()).first;
+      n = it->second.get();
+      n->total += samples;
+      if (semi == std::string_view::npos) break;
+      rest.remove_prefix(semi + 1);
+    }
+    n->self += samples;
+  }
+  return node_json("all", root);
+}
+
+}  // namespace loupe

@@ -1,0 +1,44 @@
+// CPU profile stacks aggregated by call chain: what `loupe profile` prints
+// and what the profile API answers. Two output shapes, both documented in
+// docs/profiling.md: folded stacks (one "frame;frame;... count" line per
+// chain, for flamegraph.pl and speedscope) and a JSON call tree.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace loupe {
+
+// A frame name fit for both outputs: valid UTF-8 of bounded length (symbol
+// names are any bytes), without ';' or line breaks (folded separators).
+std::string clean_frame_name(std::string_view name);
+
+class ProfileStacks {
+ public:
+  // Adds `samples` to the chain `frames` (outermost caller first), each
+  // already passed through clean_frame_name().
+  void add(const std::vector<std::string>& frames, uint64_t samples);
+  void merge(const ProfileStacks& other);
+
+  uint64_t total() const { return total_; }
+  bool empty() const { return stacks_.empty(); }
+  // Folded chain ("a;b;c") -> samples.
+  const std::map<std::string, uint64_t>& stacks() const { return stacks_; }
+
+  // "a;b;c 12\n" per chain, in chain order.
+  std::string to_folded() const;
+  // {"name": "all", "total": N, "self": 0, "children": [...]}: every node
+  // has its name, samples in it and below (total), samples in it alone
+  // (self), and its callees by descending total.
+  nlohmann::json to_json_tree() const;
+
+ private:
+  std::map<std::string, uint64_t> stacks_;
+  uint64_t total_ = 0;
+};
+
+}  // namespace loupe

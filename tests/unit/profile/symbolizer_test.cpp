@@ -1,0 +1,109 @@
+#include "agent/profile/symbolizer.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace loupe::profile {
+
+// Out of the anonymous namespace and not inlined: the symbolizer must find
+// it in this test binary's .symtab by its mangled name.
+__attribute__((noinline)) int symbolizer_test_target(int x) { return x * 3 + 1; }
+
+namespace {
+
+uint64_t address_of_target() { return reinterpret_cast<uint64_t>(&symbolizer_test_target) + 4; }
+
+std::string self_exe_bytes() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Symbolizer, NamesAFunctionOfThisProcessDemangled) {
+  Symbolizer s;
+  Frames out;
+  s.add_user_frames(static_cast<uint32_t>(getpid()), {address_of_target()}, false, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], "[truncated]");  // no main below it: the chain is incomplete
+  EXPECT_EQ(out[1], "loupe::profile::symbolizer_test_target(int)");
+  EXPECT_EQ(s.counters().elf_loaded, 1u);
+  EXPECT_EQ(s.counters().frames_unresolved, 0u);
+}
+
+TEST(Symbolizer, ReadsEachBinaryOncePerBuildId) {
+  Symbolizer s;
+  Frames out;
+  for (int i = 0; i < 3; ++i) {
+    s.new_round();
+    s.add_user_frames(static_cast<uint32_t>(getpid()), {address_of_target()}, false, out);
+  }
+  EXPECT_EQ(s.counters().elf_loaded, 1u);
+  EXPECT_GT(s.counters().cache_bytes, 0u);
+}
+
+TEST(Symbolizer, StaysWithinItsByteBudget) {
+  SymbolizerOptions opts;
+  opts.cache_bytes = 1;  // less than any table: only the newest stays
+  Symbolizer s(opts);
+  Frames out;
+  s.add_user_frames(static_cast<uint32_t>(getpid()), {address_of_target()}, false, out);
+  EXPECT_EQ(out.back(), "loupe::profile::symbolizer_test_target(int)");
+}
+
+TEST(Symbolizer, AnExitedProcessIsCountedNotNamed) {
+  Symbolizer s;
+  Frames out;
+  s.add_user_frames(0x7ffffff0, {0x401000, 0x401100}, false, out);  // no such pid
+  EXPECT_EQ(out, Frames{"[process exited]"});
+  EXPECT_EQ(s.counters().maps_unreadable, 1u);
+  EXPECT_EQ(s.counters().frames_unresolved, 2u);
+}
+
+TEST(Symbolizer, UnmappedAddressesAreUnknownAndDeepStacksTruncated) {
+  Symbolizer s;
+  Frames out;
+  s.add_user_frames(static_cast<uint32_t>(getpid()), {8, 16}, true, out);
+  EXPECT_EQ(out, (Frames{"[truncated]", "[unknown]", "[unknown]"}));
+}
+
+TEST(Symbolizer, KernelFramesEndInK) {
+  Symbolizer s;
+  Frames out;
+  s.add_kernel_frames({1, 2}, out);  // below any kernel symbol
+  EXPECT_EQ(out, (Frames{"[unknown]_[k]", "[unknown]_[k]"}));
+}
+
+TEST(Demangle, CxxNamesOnly) {
+  EXPECT_EQ(demangle("_ZN5loupe3fooEv"), "loupe::foo()");
+  EXPECT_EQ(demangle("main"), "main");
+  EXPECT_EQ(demangle("_Znot valid"), "_Znot valid");
+}
+
+TEST(ElfSymbols, CorruptFilesAreRefusedOrReadPartly) {
+  std::string error;
+  EXPECT_FALSE(ElfSymbols::load(std::string_view("not an elf file"), &error));
+  EXPECT_FALSE(error.empty());
+  std::string exe = self_exe_bytes();
+  ASSERT_GT(exe.size(), 4096u);
+  auto whole = ElfSymbols::load(std::string_view(exe), &error);
+  ASSERT_TRUE(whole);
+  EXPECT_GT(whole->size(), 100u);
+  EXPECT_FALSE(whole->id().empty());  // Debian's gcc links with --build-id
+  // Cut short, or with its section table overwritten: never a crash.
+  auto cut = ElfSymbols::load(std::string_view(exe).substr(0, 4096), &error);
+  if (cut) {
+    EXPECT_LE(cut->size(), whole->size());
+  }
+  std::string scribbled = exe;
+  for (size_t i = 64; i < scribbled.size(); i += 97) scribbled[i] = static_cast<char>(i);
+  auto bad = ElfSymbols::load(std::string_view(scribbled), &error);
+  if (bad) (void)bad->lookup(0x1000);
+}
+
+}  // namespace
+}  // namespace loupe::profile
