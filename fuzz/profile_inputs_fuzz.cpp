@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string error;
   if (auto elf = loupe::profile::ElfSymbols::load(text, &error))
-    for (uint64_t offset : {0ull, 0x40ull, 0x1000ull, static_cast<uint64_t>(size)})
+    for (uint64_t offset : {uint64_t{0}, uint64_t{0x40}, uint64_t{0x1000}, uint64_t{size}})
       if (elf->lookup(offset).size() > size) std::abort();
   return 0;
 }
