@@ -66,5 +66,5 @@ grep -q "$WORK/typo.yaml:3: server: unknown option 'retnetion'" <<<"$err" && pas
 # A protocol no parser reports is refused, not silently matched by nothing.
 rc=0; err=$("$LOUPE" trace --protocol smtp 2>&1) || rc=$?
 assert_eq "trace --protocol smtp: exit code" 2 "$rc"
-grep -q "smtp not in {http1,http2,grpc,postgres,mysql,nats,redis,dns}" <<<"$err" && pass "error lists the protocols" || fail "error was: $err"
+grep -q "smtp not in {http1,http2,grpc,postgres,mysql,memcached,nats,redis,dns}" <<<"$err" && pass "error lists the protocols" || fail "error was: $err"
 finish
