@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/log_flags.h"
 #include "cli/metrics_flags.h"
+#include "cli/profile_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
 #include "export/exposition.h"
@@ -28,6 +29,7 @@ struct AgentFlags {
   CaptureFlags capture;
   MetricsFlags metrics;
   LogFlags logs;
+  ContinuousProfileFlags profile;
   std::string server;
   std::string node_name;
   std::string token_file;
@@ -80,11 +82,15 @@ struct LiveLogs {
   std::atomic<const logs::LogShipper*> shipper{nullptr};
 };
 
+using LiveProfiler = std::atomic<const profile::ContinuousProfiler*>;
+
 // The "capture" part of the agent's stats report (and of its /metrics).
 nlohmann::json exporter_capture_stats(const std::atomic<const Agent*>& live_agent,
-                                      const LiveLogs& live_logs) {
+                                      const LiveLogs& live_logs,
+                                      const LiveProfiler& live_profiler) {
   const Agent* a = live_agent.load();
   nlohmann::json s = a ? capture_stats(*a) : nlohmann::json::object();
+  if (const profile::ContinuousProfiler* p = live_profiler.load()) s["profile"] = p->status();
   if (const logs::LogCollector* l = live_logs.collector.load()) {
     s["logs"] = l->status();
     if (const logs::LogShipper* shipper = live_logs.shipper.load()) shipper->add_status(s["logs"]);
@@ -135,13 +141,14 @@ int run_agent(const AgentFlags& f) {
   k8s::ServerEndpoint server{f.server, read_token(f.token_file), f.ca_file};
   std::atomic<const Agent*> live_agent{nullptr};
   LiveLogs live_logs;
+  LiveProfiler live_profiler{nullptr};
   ExporterOptions opts{.server = server,
                        .node = node,
                        .spool_dir = spool_max ? f.spool_dir : std::string(),
                        .spool_max_bytes = spool_max,
                        .memory_max_bytes = size_flag("--queue-max", f.queue_max, false),
-                       .capture_stats = [&live_agent, &live_logs] {
-                         return exporter_capture_stats(live_agent, live_logs);
+                       .capture_stats = [&live_agent, &live_logs, &live_profiler] {
+                         return exporter_capture_stats(live_agent, live_logs, live_profiler);
                        }};
   std::unique_ptr<Exporter> exporter;
   try {
@@ -190,8 +197,9 @@ int run_agent(const AgentFlags& f) {
   if (!f.metrics_listen.empty()) {
     try {
       health = std::make_unique<HealthListener>(f.metrics_listen, node, [&] {
-        return nlohmann::json{{"exporter", to_json(exporter->stats())},
-                              {"capture", exporter_capture_stats(live_agent, live_logs)}};
+        return nlohmann::json{
+            {"exporter", to_json(exporter->stats())},
+            {"capture", exporter_capture_stats(live_agent, live_logs, live_profiler)}};
       });
       health->server->start();
     } catch (const server::http::StartError& e) {
@@ -202,6 +210,15 @@ int run_agent(const AgentFlags& f) {
   install_stop_signals();
   agent.start();
   if (sampler) sampler->start();
+  std::unique_ptr<profile::ContinuousProfiler> profiler = start_profiler(
+      f.profile, node,
+      [&server](std::vector<ProfileMinute>& minutes) {
+        std::string error;
+        return k8s::post_json(server, "/api/v1/profile/ingest", profile_batch_to_json(minutes),
+                              &error);
+      },
+      "loupe agent");
+  live_profiler = profiler.get();
   live_agent = &agent;
   live_logs.shipper = log_shipper.get();
   live_logs.collector = log_collector.get();
@@ -209,6 +226,8 @@ int run_agent(const AgentFlags& f) {
             << (spool_max ? ", spool " + f.spool_dir : std::string(", no spool")) << "\n";
   wait_for_stop();
   if (health) health->server->stop();
+  live_profiler = nullptr;
+  if (profiler) profiler->stop();
   if (sampler) sampler->stop();
   live_logs.collector = nullptr;
   if (log_collector) log_collector->stop();
@@ -259,6 +278,7 @@ void register_agent(CLI::App& app, int& exit_code) {
       ->envname("LOUPE_AGENT_METRICS_LISTEN");
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
+  add_profile_flags(*cmd, flags->profile);
   add_log_flags(*cmd, flags->logs, {"/var/log/pods/*/*/*.log"},
                 "/var/lib/loupe/log-checkpoints.json");
   cmd->callback([flags, &exit_code] { exit_code = run_agent(*flags); });

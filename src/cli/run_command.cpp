@@ -9,6 +9,7 @@
 #include "cli/doctor/report.h"
 #include "cli/log_flags.h"
 #include "cli/metrics_flags.h"
+#include "cli/profile_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
 #include "core/time_format.h"
@@ -21,6 +22,7 @@ struct RunFlags {
   ServeFlags serve;
   MetricsFlags metrics;
   LogFlags logs;
+  ContinuousProfileFlags profile;
 };
 
 std::string host_name() {
@@ -36,14 +38,16 @@ int run_all_in_one(const RunFlags& f) {
   std::unique_ptr<Agent> agent;
   std::unique_ptr<metrics::MetricsSampler> sampler;
   std::unique_ptr<logs::LogCollector> log_collector;
+  std::unique_ptr<profile::ContinuousProfiler> profiler;
   // Batches go from the agent to the ingest queue and, once written, back.
   auto batch_pool = std::make_shared<RecordBatchPool>();
   ServerParts server = open_server(
       f.serve, RemoteIngest::WithTokenOnly,
-      [&agent, &sampler, &log_collector] {
+      [&agent, &sampler, &log_collector, &profiler] {
         nlohmann::json status = agent->status();
         status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
         status["logs"] = log_collector ? log_collector->status() : nlohmann::json(nullptr);
+        status["profile"] = profiler ? profiler->status() : nlohmann::json(nullptr);
         return status;
       },
       [data_dir = f.serve.data_dir] {
@@ -74,6 +78,18 @@ int run_all_in_one(const RunFlags& f) {
   server.start();
   agent->start();
   if (sampler) sampler->start();
+  profiler = start_profiler(
+      f.profile, host_name(),
+      [&server](std::vector<ProfileMinute>& minutes) {
+        try {
+          server.api->ingest_profiles(std::move(minutes));
+          return true;
+        } catch (const std::exception& e) {
+          std::cerr << "loupe run: storing profiles failed: " << e.what() << "\n";
+          return false;
+        }
+      },
+      "loupe run");
   LogFlags log_flags = f.logs;
   if (log_flags.checkpoint.empty())
     log_flags.checkpoint = f.serve.data_dir + "/log-checkpoints.json";
@@ -91,6 +107,7 @@ int run_all_in_one(const RunFlags& f) {
   } catch (const std::exception& e) {
     std::cerr << "loupe run: " << e.what()
               << " (remove it to read the log files from their start)\n";
+    if (profiler) profiler->stop();
     agent->stop();
     server.stop();
     return kFailure;
@@ -100,6 +117,7 @@ int run_all_in_one(const RunFlags& f) {
   std::cout << "Loupe is running: open " << server.api->url() << "  (Ctrl-C to stop)" << std::endl;
   wait_for_stop();
   std::cerr << "loupe run: stopping\n";
+  if (profiler) profiler->stop();
   if (sampler) sampler->stop();
   if (log_collector) log_collector->stop();
   agent->stop();
@@ -121,6 +139,7 @@ void register_run(CLI::App& app, int& exit_code) {
   add_capture_flags(*cmd, flags->capture);
   add_metrics_flags(*cmd, flags->metrics);
   add_log_flags(*cmd, flags->logs, {}, "");
+  add_profile_flags(*cmd, flags->profile);
   cmd->callback([flags, &exit_code] { exit_code = run_all_in_one(*flags); });
 }
 

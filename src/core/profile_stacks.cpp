@@ -87,4 +87,39 @@ nlohmann::json ProfileStacks::to_json_tree() const {
   return node_json("all", root);
 }
 
+nlohmann::json ProfileStacks::to_function_table(size_t limit) const {
+  struct Counts {
+    uint64_t self = 0, total = 0;
+  };
+  std::map<std::string_view, Counts, std::less<>> by_name;
+  std::vector<std::string_view> seen;  // names of the current chain
+  for (const auto& [stack, samples] : stacks_) {
+    seen.clear();
+    std::string_view rest = stack;
+    while (true) {
+      size_t semi = rest.find(';');
+      std::string_view frame = rest.substr(0, semi);
+      if (std::find(seen.begin(), seen.end(), frame) == seen.end()) {
+        seen.push_back(frame);
+        by_name[frame].total += samples;
+      }
+      if (semi == std::string_view::npos) {
+        by_name[frame].self += samples;
+        break;
+      }
+      rest.remove_prefix(semi + 1);
+    }
+  }
+  std::vector<std::pair<std::string_view, Counts>> rows(by_name.begin(), by_name.end());
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.second.self != b.second.self ? a.second.self > b.second.self
+                                          : a.second.total > b.second.total;
+  });
+  if (rows.size() > limit) rows.resize(limit);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, c] : rows)
+    out.push_back({{"name", name}, {"self", c.self}, {"total", c.total}});
+  return out;
+}
+
 }  // namespace loupe

@@ -35,6 +35,11 @@ class ProfileStacks {
   // has its name, samples in it and below (total), samples in it alone
   // (self), and its callees by descending total.
   nlohmann::json to_json_tree() const;
+  // [{"name", "self", "total"}, ...]: per frame name, the samples with it
+  // as leaf (self) and the samples of chains holding it (total, a recursive
+  // function counted once per chain); the `limit` with the most self
+  // samples, then total.
+  nlohmann::json to_function_table(size_t limit) const;
 
  private:
   std::map<std::string, uint64_t> stacks_;

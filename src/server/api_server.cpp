@@ -61,7 +61,7 @@ void ApiServer::start() {
   std::vector<std::string> closed_paths;
   if (!options_.remote_ingest)
     closed_paths = {"/api/v1/ingest", "/api/v1/k8s/ingest", "/api/v1/metrics/ingest",
-                    "/api/v1/agents/stats"};
+                    "/api/v1/profile/ingest", "/api/v1/agents/stats"};
   http_ = std::make_unique<http::Server>(
       router_, http::ServerOptions{
                    .listen = options_.listen,
@@ -188,6 +188,7 @@ void ApiServer::routes() {
   agent_routes();
   log_routes();
   trace_routes();
+  profile_routes();
   alert_routes();
   prometheus_routes();
   protocol_routes();

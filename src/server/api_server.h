@@ -115,6 +115,10 @@ class ApiServer {
   // does this for remote agents, `loupe run` for its own log collector.
   // Returns the entries stored. Throws store::StoreError.
   uint64_t ingest_logs(std::vector<logs::Entry> entries);
+  // Names and stores per-minute CPU profiles; /api/v1/profile/ingest does
+  // this for remote agents, `loupe run` for its own profiler. Returns the
+  // samples stored. Throws store::StoreError.
+  uint64_t ingest_profiles(std::vector<ProfileMinute> minutes);
 
  private:
   void routes();
@@ -132,6 +136,7 @@ class ApiServer {
   void prometheus_routes();
   void protocol_routes();
   void trace_routes();
+  void profile_routes();
   // Stores held metric samples that are due (all: every one, at stop);
   // a store error is logged, there is no agent to answer.
   void release_held_metrics(bool all);

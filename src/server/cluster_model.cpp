@@ -180,6 +180,20 @@ void ClusterModel::enrich(std::vector<logs::Entry>& entries) const {
   }
 }
 
+void ClusterModel::enrich(std::vector<ProfileMinute>& minutes) const {
+  if (!active_) return;
+  for (ProfileMinute& m : minutes) {
+    ProfileEntity& e = m.entity;
+    if (e.pod_uid.empty() && e.container_id.empty()) continue;
+    std::optional<PodNames> names = pod_names(meta_, e.pod_uid, e.container_id);
+    if (!names) continue;
+    e.namespace_ = names->namespace_;
+    e.pod = names->pod;
+    e.container = names->container;
+    e.workload = names->workload;
+  }
+}
+
 ClusterEvent ClusterModel::to_event(const OomKill& kill) const {
   std::optional<PodNames> names;
   if (active_) names = pod_names(meta_, kill.pod_uid, kill.container_id);

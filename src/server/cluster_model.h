@@ -17,6 +17,7 @@
 
 #include "core/metric.h"
 #include "core/oom_kill.h"
+#include "core/profile_minute.h"
 #include "core/record.h"
 #include "k8s/metadata_store.h"
 #include "logs/log_entry.h"
@@ -53,6 +54,9 @@ class ClusterModel {
   ClusterEvent to_event(const OomKill& kill) const;
   // Fills the workload (and names) of log entries from their pod uid.
   void enrich(std::vector<logs::Entry>& entries) const;
+  // Names the pod, container and workload of profiled processes from their
+  // container id or pod uid.
+  void enrich(std::vector<ProfileMinute>& minutes) const;
 
   bool active() const { return active_.load(); }
   // Up to when the model is known to be current: when the last payload

@@ -22,6 +22,7 @@
 #include "store/loss_rows.h"
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
+#include "store/profile_tables.h"
 #include "store/record_observer.h"
 #include "store/request_filter.h"
 #include "store/request_rows.h"
@@ -129,6 +130,8 @@ class SqliteStore : public Store {
   void write_log_patterns(const std::vector<logs::Pattern>& patterns) override;
   std::vector<logs::Pattern> all_log_patterns() override;
   std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override;
+  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) override;
+  ProfileStacks profile(const ProfileQuery& q) override;
 
  private:
   // A read connection borrowed from the pool for one query.
@@ -172,6 +175,7 @@ class SqliteStore : public Store {
   MetricTables metrics_;
   IngestLedger ledger_;
   LogTables log_tables_;
+  ProfileTables profiles_;
   CardinalityCap routes_per_service_, services_per_host_;
   uint64_t next_sweep_ns_ = 0;
 
@@ -220,6 +224,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   metrics_ = MetricTables(wdb_);
   ledger_ = IngestLedger(wdb_);
   log_tables_ = LogTables(wdb_);
+  profiles_ = ProfileTables(wdb_);
 
   std::string placeholders = "?";
   for (const char* c = kInsertColumns; *c; ++c)
@@ -651,10 +656,12 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   k8s_agg_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   k8s_.delete_before(cutoff);
   delete_losses_before(wdb_, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
+  profiles_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   records_ -= std::min<uint64_t>(deleted, records_.load());
   // Finding unused names scans the raw table's index: hourly, not every pass.
   if (now_ns >= next_sweep_ns_) {
     sweep_unused_names();
+    profiles_.sweep_unused();
     next_sweep_ns_ = now_ns + 3600ULL * 1'000'000'000ULL;
   }
   return deleted;
@@ -807,6 +814,27 @@ std::vector<logs::Pattern> SqliteStore::all_log_patterns() {
 std::vector<LogPatternRow> SqliteStore::log_patterns(const LogPatternQuery& q) {
   auto rd = reader();
   return LogTables::patterns(rd.db(), q);
+}
+
+uint64_t SqliteStore::write_profiles(const std::vector<ProfileMinute>& minutes) {
+  if (minutes.empty()) return 0;
+  std::lock_guard lock(write_mu_);
+  wdb_.exec("BEGIN");
+  uint64_t stored = 0;
+  try {
+    stored = profiles_.write(minutes);
+    wdb_.exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    profiles_.rolled_back();
+    throw;
+  }
+  return stored;
+}
+
+ProfileStacks SqliteStore::profile(const ProfileQuery& q) {
+  auto rd = reader();
+  return ProfileTables::query(rd.db(), q);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "core/cluster_event.h"
 #include "core/metric.h"
+#include "core/profile_minute.h"
 #include "core/record.h"
 #include "logs/log_entry.h"
 #include "logs/pattern_miner.h"
@@ -299,6 +300,16 @@ struct LogPatternQuery {
   size_t limit = 100;                           // most frequent first
 };
 
+// CPU profile samples (docs/profiling.md): every filter set must match.
+struct ProfileQuery {
+  std::optional<std::string> node;
+  std::optional<std::string> workload;  // "namespace/Kind/name"
+  std::optional<std::string> pod;       // "namespace/pod" or a pod name
+  std::optional<std::string> process;   // process name (comm)
+  std::optional<uint32_t> pid;
+  TimeRange range;  // minute-granular, like the other rollups
+};
+
 struct StoreStats {
   uint64_t records_stored = 0;
   uint64_t store_size_bytes = 0;
@@ -375,6 +386,14 @@ class Store {
   virtual void write_log_patterns(const std::vector<logs::Pattern>& patterns) = 0;
   virtual std::vector<logs::Pattern> all_log_patterns() = 0;
   virtual std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) = 0;
+
+  // CPU profiles: per-minute aggregated stacks added to what the minute
+  // holds already (agents send a minute in parts). One transaction; may
+  // run on any thread. Returns the samples stored.
+  virtual uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) = 0;
+  // The stacks of the range's minutes matching q, summed, each chain with
+  // its process name as root frame.
+  virtual ProfileStacks profile(const ProfileQuery& q) = 0;
 
   // Deletes everything that started before now_ns - retention, and (at
   // most hourly) the names and services no stored row uses any more.

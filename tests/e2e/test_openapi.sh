@@ -60,6 +60,13 @@ cat > "$WORK/logs.json" <<EOF
 EOF
 echo "{\"samples\": [{\"time_ns\": $now_ns, \"entity\": \"node\", \"name\": \"node-1\", \"metric\": \"cpu_usage_cores\", \"value\": 1.5}], \"oom_kills\": []}" > "$WORK/metrics.json"
 echo "{\"batch\": {\"agent\": \"openapi-test\", \"seq\": 1}, \"records\": [{\"start_ns\": $now_ns, \"end_ns\": $((now_ns + 1000000)), \"protocol\": \"http1\", \"role\": \"server\", \"comm\": \"remote\", \"local_addr\": \"10.0.0.1:80\", \"remote_addr\": \"10.0.0.2:5000\", \"method\": \"GET\", \"path\": \"/x\", \"route\": \"/x\", \"status\": 200}]}" > "$WORK/ingest.json"
+cat > "$WORK/profile.json" <<EOF
+{"frames": ["main", "serve", "parse"],
+ "profiles": [{"minute": $((now_ns / 1000000000)), "node": "node-1", "pid": 42, "process": "api",
+               "container_id": "$(printf 'a%.0s' {1..64})",
+               "pod_uid": "11111111-2222-3333-4444-555555555555",
+               "stacks": [[[0, 1, 2], 30], [[0, 1], 10]]}]}
+EOF
 echo '{"node": "node-2", "exporter": {"captured": 1, "sent": 1}, "capture": {"records": 1}}' > "$WORK/agent.json"
 echo '{"matchers": [{"name": "service", "value": "x"}], "duration": "1h", "comment": "openapi test", "createdBy": "e2e"}' > "$WORK/silence.json"
 echo '{"kind": "LoupeK8sIngest"}' > "$WORK/bad_k8s.json"
@@ -117,6 +124,11 @@ from=$(( $(date +%s) - 600 ))
 200 GET /api/v1/status
 200 POST /api/v1/metrics/ingest $WORK/metrics.json
 200 POST /api/v1/logs/ingest $WORK/logs.json
+200 POST /api/v1/profile/ingest $WORK/profile.json
+200 GET /api/v1/profile?pod=shop/api-5d9f-x
+200 GET /api/v1/profile?process=api&node=node-1&format=folded
+200 GET /api/v1/profile?workload=shop/Deployment/api&format=pprof
+400 GET /api/v1/profile?format=svg
 200 POST /api/v1/k8s/ingest $WORK/k8s.json
 400 POST /api/v1/k8s/ingest $WORK/bad_k8s.json
 400 GET /api/v1/latency?q=0.5

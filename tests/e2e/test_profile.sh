@@ -2,7 +2,10 @@
 # `loupe profile` on a C program with two hot functions in known proportions
 # (75% / 25%), built with frame pointers: the folded stacks show the split
 # within 5 points and the call chain through main, the JSON tree agrees, and
-# a process that exits while sampled is no crash.
+# a process that exits while sampled is no crash. Meanwhile `loupe run`
+# profiles continuously: /api/v1/profile shows the same split and chain for
+# the process, as folded stacks, as a JSON tree with a function table, and
+# as pprof read back by `go tool pprof` (Debian's golang-go).
 source "$(dirname "$0")/lib.sh"
 require_root
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -11,23 +14,33 @@ gcc -O2 -fno-omit-frame-pointer -o "$WORK/hot" "$HERE/profile_hot.c"
 "$WORK/hot" &
 HOT=$!
 PIDS+=("$HOT")
+API_PORT=$(free_port)
+API="http://127.0.0.1:$API_PORT"
+start_loupe_run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --profile-hz 997 \
+  --metrics-interval 0
 
 # A high rate so the busy CI machine still yields hundreds of samples.
 log "profiling pid $HOT for 10 s"
 "$LOUPE" profile --pid "$HOT" --hz 997 --duration 10 >"$WORK/folded" 2>"$WORK/folded.err"
 assert_eq "loupe profile exit code" 0 "$?"
 cat "$WORK/folded.err"
-samples_of() { awk -v f="$1" 'index($0, f) { n += $NF } END { print n + 0 }' "$WORK/folded"; }
-three=$(samples_of ";main;hot_three_quarters")
-one=$(samples_of ";main;hot_one_quarter")
-total=$(awk '{ n += $NF } END { print n + 0 }' "$WORK/folded")
-assert_ge "samples of the two hot functions through main" 200 "$((three + one))"
-assert_ge "their share of all samples (%)" 90 "$(((three + one) * 100 / (total > 0 ? total : 1)))"
-share=$(awk -v a="$three" -v b="$one" 'BEGIN { if (a + b) printf "%.1f", 100 * a / (a + b); else print "none" }')
-assert_ge "hot_three_quarters share (%)" 70 "$share"
-assert_le "hot_three_quarters share (%)" 80 "$share"
-assert_eq "root frame is the process name" "hot" "$(cut -d';' -f1 "$WORK/folded" | sort -u | head -1)"
-assert_eq "stacks through main marked truncated" 0 "$(grep ';main;' "$WORK/folded" | grep -c '\[truncated\]' || true)"
+# check_split WHAT FILE: FILE's folded stacks hold the 75/25 split under main.
+check_split() {
+  local what=$1 file=$2
+  samples_of() { awk -v f="$1" 'index($0, f) { n += $NF } END { print n + 0 }' "$file"; }
+  local three one total share
+  three=$(samples_of ";main;hot_three_quarters")
+  one=$(samples_of ";main;hot_one_quarter")
+  total=$(awk '{ n += $NF } END { print n + 0 }' "$file")
+  assert_ge "$what: samples of the two hot functions through main" 200 "$((three + one))"
+  assert_ge "$what: their share of all samples (%)" 90 "$(((three + one) * 100 / (total > 0 ? total : 1)))"
+  share=$(awk -v a="$three" -v b="$one" 'BEGIN { if (a + b) printf "%.1f", 100 * a / (a + b); else print "none" }')
+  assert_ge "$what: hot_three_quarters share (%)" 70 "$share"
+  assert_le "$what: hot_three_quarters share (%)" 80 "$share"
+  assert_eq "$what: root frame is the process name" "hot" "$(cut -d';' -f1 "$file" | sort -u | head -1)"
+  assert_eq "$what: stacks through main marked truncated" 0 "$(grep ';main;' "$file" | grep -c '\[truncated\]' || true)"
+}
+check_split "loupe profile" "$WORK/folded"
 
 # The JSON tree: hot -> ... -> main -> hot_three_quarters, totals that add up.
 # The process is killed late in the run: samples taken before the next
@@ -41,4 +54,36 @@ assert_ge "JSON tree: samples under main" 50 "$main_total"
 assert_ge "JSON tree: main's hot children hold most of main (%)" 90 "$((hot_total * 100 / (main_total > 0 ? main_total : 1)))"
 assert_eq "JSON tree: root total is the sum of its children" \
   "$(jq '.total' "$WORK/tree.json")" "$(jq '[.children[].total] | add' "$WORK/tree.json")"
+
+# The same process in loupe run's store. It has exited: once the profiler
+# has shipped its last samples, every answer about it is final.
+log "loupe run: /api/v1/profile?process=$HOT"
+from=$(($(date +%s) - 300))
+folded_total() { curl -sf "$API/api/v1/profile?process=$HOT&format=folded&from=$from" | tee "$WORK/api.folded" | awk '{ n += $NF } END { print n + 0 }'; }
+last=-1
+for _ in $(seq 1 30); do
+  now=$(folded_total)
+  [[ $now -ge 1000 && $now -eq $last ]] && break
+  last=$now
+  sleep 1
+done
+check_split "API" "$WORK/api.folded"
+curl -sf "$API/api/v1/profile?process=$HOT&from=$from" >"$WORK/api.json"
+assert_ge "API JSON: samples under main" 200 \
+  "$(jq '[.root | .. | objects | select(.name == "main") | .total] | add // 0' "$WORK/api.json")"
+assert_eq "API JSON: busiest function by self samples" "hot_three_quarters" "$(jq -r '.functions[0].name' "$WORK/api.json")"
+assert_eq "API JSON: samples are the folded stacks' total" "$now" "$(jq '.samples' "$WORK/api.json")"
+assert_eq "API JSON: samples are the root's total" "$(jq '.root.total' "$WORK/api.json")" "$(jq '.samples' "$WORK/api.json")"
+assert_eq "API by process name: the same samples" "$now" \
+  "$(curl -sf "$API/api/v1/profile?process=hot&node=$(hostname)&from=$from" | jq '.samples')"
+# pprof, read back by Go's own pprof: the same total and the same leaves.
+curl -sf -o "$WORK/api.pb.gz" "$API/api/v1/profile?process=$HOT&from=$from&format=pprof"
+go tool pprof -top -nodecount=5 "$WORK/api.pb.gz" >"$WORK/pprof.top" 2>&1
+cat "$WORK/pprof.top"
+assert_eq "go tool pprof: total samples" "$now" \
+  "$(sed -n 's/.* of \([0-9]*\) total.*/\1/p' "$WORK/pprof.top")"
+assert_eq "go tool pprof: flat top function" "hot_three_quarters" \
+  "$(awk '$NF ~ /^hot_/ { print $NF; exit }' "$WORK/pprof.top")"
+assert_eq "profiler status: nothing dropped" 0 "$(curl -sf "$API/api/v1/status" | jq '.agent.profile.samples_dropped')"
+assert_ge "loupe run --help lists --no-profile" 1 "$("$LOUPE" run --help | grep -c -- '--no-profile')"
 finish

@@ -1,0 +1,86 @@
+// CPU profile routes of the API (docs/api.md, docs/profiling.md): the
+// agents' per-minute profile ingest, and the stacks of a window for a
+// workload, pod, process or node as a JSON call tree or folded stacks.
+#include <charconv>
+
+#include "core/time_format.h"
+#include "server/api_handler.h"
+#include "server/api_server.h"
+#include "server/pprof.h"
+
+namespace loupe::server {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxFunctions = 1'000;
+
+store::ProfileQuery get_profile_query(const Params& p) {
+  store::ProfileQuery q;
+  q.node = get_string(p, "node");
+  q.workload = get_string(p, "workload");
+  q.pod = get_string(p, "pod");
+  // A pid or a process name.
+  if (auto v = get_string(p, "process")) {
+    uint32_t pid = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), pid);
+    if (ec == std::errc() && end == v->data() + v->size())
+      q.pid = pid;
+    else
+      q.process = *v;
+  }
+  q.range = get_range(p, now_unix_ns());
+  return q;
+}
+
+}  // namespace
+
+uint64_t ApiServer::ingest_profiles(std::vector<ProfileMinute> minutes) {
+  cluster_->enrich(minutes);
+  return store_.write_profiles(minutes);
+}
+
+void ApiServer::profile_routes() {
+  auto& s = router_;
+
+  s.post("/api/v1/profile/ingest",
+         json_handler([this](const http::Request& req, http::Response& res) {
+           // The HTTP layer has checked the token and undone Content-Encoding.
+           std::vector<ProfileMinute> minutes;
+           try {
+             minutes = profile_batch_from_json(json::parse(req.body));
+           } catch (const std::exception& e) {
+             throw ParamError("body", std::string("not a profile batch: ") + e.what());
+           }
+           size_t n = minutes.size();
+           uint64_t stored = ingest_profiles(std::move(minutes));
+           send_json(res, json{{"accepted", n}, {"samples", stored}});
+         }));
+
+  s.get("/api/v1/profile", json_handler([this](const http::Request& req, http::Response& res) {
+          store::ProfileQuery q = get_profile_query(req.params);
+          std::string format = get_string(req.params, "format").value_or("json");
+          if (format != "json" && format != "folded" && format != "pprof")
+            throw ParamError("format", "format must be json, folded or pprof");
+          ProfileStacks stacks = store_.profile(q);
+          if (format == "folded") {
+            res.set_content(stacks.to_folded(), "text/plain; charset=utf-8");
+            return;
+          }
+          if (format == "pprof") {
+            res.set_content(to_pprof(stacks, q.range.from_ns, q.range.to_ns - q.range.from_ns),
+                            "application/octet-stream");
+            res.headers.emplace("Content-Disposition", "attachment; filename=\"profile.pb.gz\"");
+            return;
+          }
+          send_json(res, json{{"from", format_rfc3339_ns(q.range.from_ns)},
+                              {"to", format_rfc3339_ns(q.range.to_ns)},
+                              {"samples", stacks.total()},
+                              {"stacks", stacks.stacks().size()},
+                              {"root", stacks.to_json_tree()},
+                              {"functions", stacks.to_function_table(kMaxFunctions)}});
+        }));
+}
+
+}  // namespace loupe::server
