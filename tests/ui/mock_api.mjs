@@ -383,10 +383,56 @@ const MOCK_PROTOCOLS = [
   ['dns', 'DNS', [53]],
 ].map(([name, display_name, default_ports]) => ({ name, display_name, default_ports, carried_by: null, fields: { method: 'method' }, docs: `docs/protocols/${name}.md` }));
 
+// CPU profiles in /api/v1/profile's shape: two processes' folded stacks,
+// each minute's samples scaled by its traffic so windows differ, built into
+// the call tree and function table the server answers with.
+const MOCK_STACKS = [
+  ['checkout;main;serve;handle_order;price_cart', 6],
+  ['checkout;main;serve;handle_order;json_encode', 3],
+  ['checkout;main;serve;read_request;__x64_sys_read_[k]', 2],
+  ['checkout;main;gc_collect', 1],
+  ['postgres;main;PostgresMain;exec_simple_query;ExecScan', 5],
+];
+
+function profileOf(q) {
+  const now = Date.now() / 1000;
+  const to = q.get('to') ? Number(q.get('to')) : now;
+  const from = q.get('from') ? Number(q.get('from')) : to - 900;
+  const minutes = recordsBetween(from, to).length;
+  const process = q.get('process');
+  const stacks = MOCK_STACKS.filter(([chain]) => !process || chain.startsWith(`${process};`)).map(([chain, w]) => [chain.split(';'), w * minutes]);
+  const root = { name: 'all', total: 0, self: 0, children: [] };
+  const fns = new Map();
+  for (const [frames, n] of stacks) {
+    if (!n) continue;
+    root.total += n;
+    let node = root;
+    for (const f of frames) {
+      let c = node.children.find((k) => k.name === f);
+      if (!c) node.children.push((c = { name: f, total: 0, self: 0, children: [] }));
+      c.total += n;
+      node = c;
+    }
+    node.self += n;
+    for (const f of new Set(frames)) {
+      const e = fns.get(f) ?? { name: f, self: 0, total: 0 };
+      e.total += n;
+      fns.set(f, e);
+    }
+    fns.get(frames[frames.length - 1]).self += n;
+  }
+  const sortTree = (n) => { n.children.sort((a, b) => b.total - a.total); n.children.forEach(sortTree); };
+  sortTree(root);
+  const functions = [...fns.values()].sort((a, b) => b.self - a.self || b.total - a.total);
+  return { from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString(), samples: root.total, stacks: stacks.filter(([, n]) => n).length, root, functions };
+}
+
 function api(route, q, opts) {
   switch (route) {
     case 'protocols':
       return MOCK_PROTOCOLS;
+    case 'profile':
+      return profileOf(q);
     case 'logs': {
       let all = matchingLogs(q);
       const limit = q.get('limit') ? Number(q.get('limit')) : 100;

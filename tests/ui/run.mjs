@@ -818,6 +818,41 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(await page.locator(`${logRows}[data-id="${before}"]`).count(), 1, 'the earlier lines stay below');
   });
 
+  it('the flame graph page draws the profile the API returned, searches it, zooms into a frame and lists the top functions', async () => {
+    // The profiler ships every ~10 s: wait for the first samples of the window.
+    for (let i = 0; i < 60 && !((await api('profile')).body?.samples > 0); i++) await new Promise((r) => setTimeout(r, 500));
+    const prof = await goto('/flame', /\/api\/v1\/profile\?/);
+    assert.ok(prof.samples > 0, 'the profile has samples');
+    const frame = (name) => page.locator(`[data-testid=flame-frame][data-name="${name}"]`).first();
+    await frame('all').waitFor();
+    assert.equal(Number(await frame('all').getAttribute('data-total')), prof.samples);
+    assert.match(await page.locator('[data-testid=flame-samples]').innerText(), new RegExp(`^${fmtCount(prof.samples)} samples`));
+    // Every process holding at least 1% of the samples is drawn under the root.
+    for (const c of prof.root.children.filter((c) => c.total / prof.samples >= 0.01))
+      assert.equal(Number(await frame(c.name).getAttribute('data-total')), c.total, c.name);
+
+    const rows = page.locator('[data-testid=top-functions] tbody tr');
+    assert.equal(await rows.count(), prof.functions.length);
+    assert.equal((await rows.first().locator('[data-col=name]').innerText()).trim(), prof.functions[0].name);
+
+    // Search: clicking a function searches for it; its frames are highlighted.
+    const top = prof.functions[0].name;
+    await rows.first().click();
+    await page.locator('[data-testid=flame-matched]').waitFor();
+    assert.ok(await page.locator('[data-testid=flame-frame].hit').count() >= 1, `a frame of ${top} is highlighted`);
+    for (const n of await page.locator('[data-testid=flame-frame].hit').evaluateAll((els) => els.map((e) => e.dataset.name)))
+      assert.ok(n.toLowerCase().includes(top.toLowerCase()), `${n} matches ${top}`);
+
+    // Zoom: the busiest process fills the width; reset brings the root back.
+    const busiestProcess = prof.root.children[0];
+    await frame(busiestProcess.name).click();
+    await page.locator('[data-testid=flame-reset]').waitFor();
+    assert.equal(await page.locator('[data-testid=flame-frame][data-name=all]').count(), 0, 'the root is out of view when zoomed');
+    assert.equal(await frame(busiestProcess.name).evaluate((e) => e.style.width), '100%');
+    await page.locator('[data-testid=flame-reset]').click();
+    await frame('all').waitFor();
+  });
+
   it('the status page shows agent health', async () => {
     await goto('/status', /\/api\/v1\/status/);
     await page.locator('[data-testid=status-tiles]').waitFor();

@@ -15,6 +15,7 @@ import { AlertsPage } from './pages/Alerts';
 import { MetricsPage } from './pages/Metrics';
 import { LogsPage } from './pages/Logs';
 import { TracePage } from './pages/Trace';
+import { FlamePage } from './pages/Flame';
 
 export interface RouteParams {
   [k: string]: string;
@@ -49,7 +50,7 @@ export const NAV: NavEntry[] = [
   { key: 'status', label: 'Status', path: '/status', icon: '◉', page: StatusPage },
   { key: 'logs', label: 'Logs', path: '/logs', icon: '¶', page: LogsPage },
   { key: 'alerts', label: 'Alerts', path: '/alerts', icon: '⚠', page: AlertsPage },
-  { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', planned: true },
+  { key: 'flame', label: 'Flame graphs', path: '/flame', icon: '▲', page: FlamePage },
 ];
 
 export function matchRoute(pathname: string): { entry: NavEntry; params: RouteParams } | null {

@@ -52,3 +52,8 @@ export type LogHistogram = Ok<'getLogHistogram'>;
 // ---- status (/api/v1/status, /api/v1/doctor) ----
 export type Status = Schemas['Status'];
 export type DoctorReport = Schemas['DoctorReport'];
+
+// ---- CPU profiles (/api/v1/profile) ----
+export type Profile = Ok<'getProfile'>;
+export type ProfileNode = Schemas['ProfileNode'];
+export type ProfileFunction = Profile['functions'][number];
