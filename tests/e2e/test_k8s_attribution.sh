@@ -8,7 +8,8 @@
 # Deployment, Service and Node objects; `loupe cluster --once` sends them to
 # `loupe run`, then pod B curls pod A's IP and the ClusterIP. Records must
 # name namespace/pod/workload on both sides, the ClusterIP call the Service,
-# and the fake server's OOMKilled must reach /api/v1/events.
+# and the fake server's OOMKilled must reach /api/v1/events. A busy loop in
+# pod A must show in the CPU profile of its pod and workload, not pod B's.
 # Every address is a private test address on this host's own veths and lo.
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -89,13 +90,18 @@ json.dump(fixtures, open(sys.argv[1], "w"))
 PY
 
 start_fake_apiserver "$WORK/cluster.json"
-start_run
+start_run --profile-hz 97
 
 log "loupe cluster --once: snapshot and events to the server"
 "$LOUPE" cluster --kubeconfig "$WORK/kubeconfig" --server "$API" --once
 assert_eq "events: OOMKilled of api's container" \
   "api-6f7d8-aaaaa api 137" \
   "$(api "/api/v1/events?reason=OOMKilled&namespace=$NS" | jq -r '.[0] | "\(.name) \(.container) \(.exit_code)"')"
+
+# Burns CPU in pod A while the rest runs; its profile is checked at the end.
+(in_pod $UID_A $CID_A $NS_A sh -c 'while :; do :; done') &
+BUSY=$!
+PIDS+=($BUSY)
 
 log "pod A serves HTTP; pod B calls its IP 3 times and the ClusterIP 2 times"
 (in_pod $UID_A $CID_A $NS_A python3 "$POD_SERVER" $APP_PORT 0.0.0.0) &
@@ -142,6 +148,17 @@ out=$("$LOUPE" query workloads --server "$API")
 grep -q "$NS/Deployment/api" <<<"$out" && pass "loupe query workloads lists the workload" || fail "query workloads: $out"
 out=$("$LOUPE" query events --server "$API" --reason OOMKilled --since 24h)
 grep -q "OOMKilled" <<<"$out" && pass "loupe query events shows the OOMKill" || fail "query events: $out"
+
+log "CPU profile: pod A's busy loop under its pod and workload"
+profile_of() { api "/api/v1/profile?$1&from=$(($(date +%s) - 600))" | jq '[.root.children[] | select(.name == "sh") | .total] | add // 0'; }
+for _ in $(seq 40); do
+  [[ $(profile_of "workload=$NS/Deployment/api") -ge 50 ]] && break
+  sleep 0.5
+done
+assert_ge "profile of workload $NS/Deployment/api: samples of the busy loop" 50 "$(profile_of "workload=$NS/Deployment/api")"
+assert_ge "profile of pod $NS/api-6f7d8-aaaaa: samples of the busy loop" 50 "$(profile_of "pod=$NS/api-6f7d8-aaaaa")"
+assert_eq "profile of pod $NS/web-6f7d8-bbbbb: none of them" 0 "$(profile_of "pod=$NS/web-6f7d8-bbbbb")"
+kill $BUSY
 
 kill -INT $RUN_PID
 wait $RUN_PID || true
