@@ -37,7 +37,8 @@ void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
   cmd.add_option("--redact", flags.redact,
                  "What records mask before they leave this host: default (query-string values, "
                  "SQL literals, literals in database errors), off (as captured), strict (also "
-                 "paths as route templates, Redis keys, DNS answers, error texts)")
+                 "paths and NATS subjects as routes, Redis and Memcached keys, DNS answers, error "
+                 "texts)")
       ->envname("LOUPE_REDACT")
       ->check(CLI::IsMember({"default", "off", "strict"}))
       ->capture_default_str();

@@ -53,6 +53,19 @@ TEST(Redaction, DatabaseErrorTextsKeepTheirWordsButNotTheirLiterals) {
   EXPECT_EQ(r.error_message, "");
 }
 
+TEST(Redaction, NatsSubjectIsItsRouteWhenStrict) {
+  constexpr std::string_view kPub = "PUB orders.1234.paid 2\r\nok\r\n";
+  for (Redaction level : {Redaction::Default, Redaction::Off}) {
+    auto records = exchange(Protocol::Nats, level, kPub, "");
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].path, "orders.1234.paid");
+  }
+  auto strict = exchange(Protocol::Nats, Redaction::Strict, kPub, "");
+  ASSERT_EQ(strict.size(), 1u);
+  EXPECT_EQ(strict[0].path, "orders.*.paid");
+  EXPECT_EQ(strict[0].route, "orders.*.paid");
+}
+
 TEST(Redaction, LevelsHaveNames) {
   EXPECT_EQ(redaction_from_string("off"), Redaction::Off);
   EXPECT_EQ(redaction_from_string("strict"), Redaction::Strict);
