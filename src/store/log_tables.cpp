@@ -1,5 +1,7 @@
 #include "store/log_tables.h"
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <tuple>
@@ -69,7 +71,13 @@ void add_entity_filter(Filter& f, const LogQuery& q, const char* level_column) {
   }
 }
 
-Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
+// How a text search joins the FTS index: by the set of matching rows (few
+// matches), or by testing each row met newest first (a common word, whose
+// set would be most of the store).
+enum class TextPlan { MatchingSet, RowByRow };
+
+Filter filter_of(const LogQuery& q, const std::string& fts, bool paging,
+                 TextPlan plan = TextPlan::MatchingSet) {
   Filter f;
   f.sql = "l.time_ns >= ?";
   f.binds.push_back([from = i64(q.range.from_ns)](Stmt& s, int i) { s.bind(i, from); });
@@ -78,7 +86,9 @@ Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
   if (q.pattern)
     f.add("l.pattern = ?", [p = int64_t{*q.pattern}](Stmt& s, int i) { s.bind(i, p); });
   if (!fts.empty()) {
-    f.add("l.id IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?)",
+    f.add(plan == TextPlan::MatchingSet
+              ? "l.id IN (SELECT rowid FROM logs_text WHERE logs_text MATCH ?)"
+              : "EXISTS (SELECT 1 FROM logs_text WHERE logs_text MATCH ? AND rowid = l.id)",
           [&fts](Stmt& s, int i) { s.bind(i, std::string_view(fts)); });
   }
   if (paging && q.before) {
@@ -89,6 +99,24 @@ Filter filter_of(const LogQuery& q, const std::string& fts, bool paging) {
     f.binds.push_back([id](Stmt& s, int i) { s.bind(i, id); });
   }
   return f;
+}
+
+// The cheaper plan for the newest `limit` entries matching `fts`: the set
+// costs one step per match anywhere in the store, row by row about
+// limit / selectivity steps, so row by row wins once
+// matches^2 > limit * entries. Matches are counted only up to that point.
+TextPlan text_plan(Db& db, const std::string& fts, uint64_t limit) {
+  // One min() or max() per SELECT: SQLite answers each from the index end.
+  Stmt size(db, "SELECT coalesce((SELECT max(id) FROM logs) - (SELECT min(id) FROM logs) + 1, 0)");
+  size.step();
+  const double entries = static_cast<double>(size.i64(0));
+  const auto enough = static_cast<int64_t>(std::sqrt(static_cast<double>(limit) * entries)) + 1;
+  Stmt matches(db,
+               "SELECT count(*) FROM (SELECT 1 FROM logs_text WHERE logs_text MATCH ? LIMIT ?)");
+  matches.bind(1, std::string_view(fts));
+  matches.bind(2, enough);
+  matches.step();
+  return matches.i64(0) >= enough ? TextPlan::RowByRow : TextPlan::MatchingSet;
 }
 
 bool has_column(Db& db, const char* table, const char* column) {
@@ -168,8 +196,9 @@ uint64_t LogTables::write(const std::vector<logs::Entry>& entries) {
     insert_log_.bind(7, int64_t{e.pattern});
     insert_log_.run();
     if (sqlite3_changes(db_->get()) == 0) continue;  // stored before
-    if (e.pattern)
-      ++counts[{e.time_ns / kNsPerMinute, e.pattern, source, static_cast<uint8_t>(e.level)}];
+    // Every entry is counted, those without a pattern under id 0: the
+    // histogram answers whole minutes from these counts.
+    ++counts[{e.time_ns / kNsPerMinute, e.pattern, source, static_cast<uint8_t>(e.level)}];
     insert_text_.bind(1, static_cast<int64_t>(sqlite3_last_insert_rowid(db_->get())));
     insert_text_.bind(2, std::string_view(e.text));
     insert_text_.run();
@@ -328,7 +357,8 @@ std::string LogTables::fts_query(std::string_view text) {
 std::vector<StoredLog> LogTables::query(Db& db, const LogQuery& q) {
   std::string fts = fts_query(q.text);
   if (!q.text.empty() && fts.empty()) return {};
-  Filter f = filter_of(q, fts, true);
+  Filter f =
+      filter_of(q, fts, true, fts.empty() ? TextPlan::MatchingSet : text_plan(db, fts, q.limit));
   Stmt s(db,
          "SELECT l.id, l.time_ns, l.level, l.stream, l.truncated, l.pos, t.text, s.node, s.source, "
          "s.file, s.namespace, s.pod, s.container, s.workload, s.pod_uid, l.pattern "
@@ -362,23 +392,74 @@ std::vector<StoredLog> LogTables::query(Db& db, const LogQuery& q) {
   return out;
 }
 
-std::vector<LogHistogramPoint> LogTables::histogram(Db& db, const LogQuery& q, uint64_t step_s) {
-  std::string fts = fts_query(q.text);
-  if (!q.text.empty() && fts.empty()) return {};
+namespace {
+
+// Entries per (bucket, level) of [from_ns, to_ns), counted from the rows.
+void histogram_of_rows(Db& db, LogQuery q, const std::string& fts, uint64_t step_s,
+                       uint64_t from_ns, uint64_t to_ns,
+                       std::map<std::pair<uint64_t, int64_t>, uint64_t>& out) {
+  if (from_ns >= to_ns) return;
+  q.range = {from_ns, to_ns};
   Filter f = filter_of(q, fts, false);
   Stmt s(db,
          "SELECT l.time_ns / ?, l.level, count(*) FROM logs l JOIN log_sources s ON s.id = "
          "l.source WHERE " +
-             f.sql + " GROUP BY 1, 2 ORDER BY 1");
+             f.sql + " GROUP BY 1, 2");
   // The step binds first; the filter's values follow.
   s.bind(1, i64(step_s * 1'000'000'000ULL));
   for (size_t i = 0; i < f.binds.size(); ++i) f.binds[i](s, static_cast<int>(i) + 2);
+  while (s.step())
+    out[{static_cast<uint64_t>(s.i64(0)) * step_s, s.i64(1)}] += static_cast<uint64_t>(s.i64(2));
+}
+
+// The same from the per-minute counts, for whole minutes [from_min, to_min).
+void histogram_of_minutes(Db& db, const LogQuery& q, uint64_t step_s, uint64_t from_min,
+                          uint64_t to_min, std::map<std::pair<uint64_t, int64_t>, uint64_t>& out) {
+  if (from_min >= to_min) return;
+  Filter f;
+  f.sql = "m.minute >= ?";
+  f.binds.push_back([from = i64(from_min)](Stmt& s, int i) { s.bind(i, from); });
+  f.add("m.minute < ?", [to = i64(to_min)](Stmt& s, int i) { s.bind(i, to); });
+  add_entity_filter(f, q, "m.level");
+  if (q.pattern)
+    f.add("m.pattern = ?", [p = int64_t{*q.pattern}](Stmt& s, int i) { s.bind(i, p); });
+  Stmt s(db,
+         "SELECT m.minute * 60 / ?, m.level, sum(m.count) FROM log_pattern_minutes m "
+         "JOIN log_sources s ON s.id = m.source WHERE " +
+             f.sql + " GROUP BY 1, 2");
+  s.bind(1, i64(step_s));
+  for (size_t i = 0; i < f.binds.size(); ++i) f.binds[i](s, static_cast<int>(i) + 2);
+  while (s.step())
+    out[{static_cast<uint64_t>(s.i64(0)) * step_s, s.i64(1)}] += static_cast<uint64_t>(s.i64(2));
+}
+
+}  // namespace
+
+std::vector<LogHistogramPoint> LogTables::histogram(Db& db, const LogQuery& q, uint64_t step_s) {
+  std::string fts = fts_query(q.text);
+  if (!q.text.empty() && fts.empty()) return {};
+  std::map<std::pair<uint64_t, int64_t>, uint64_t> counts;  // (bucket start s, level) -> entries
+  const uint64_t from = q.range.from_ns, to = q.range.to_ns;
+  if (fts.empty() && step_s % 60 == 0 && to > from) {
+    // Whole minutes from the per-minute counts (a few rows per minute, not
+    // one per entry); the partial minutes at either end from the rows.
+    const uint64_t first_min = (from + kNsPerMinute - 1) / kNsPerMinute,
+                   end_min = to / kNsPerMinute;
+    if (first_min < end_min) {
+      histogram_of_rows(db, q, fts, step_s, from, first_min * kNsPerMinute, counts);
+      histogram_of_minutes(db, q, step_s, first_min, end_min, counts);
+      histogram_of_rows(db, q, fts, step_s, end_min * kNsPerMinute, to, counts);
+    } else {
+      histogram_of_rows(db, q, fts, step_s, from, to, counts);
+    }
+  } else {
+    histogram_of_rows(db, q, fts, step_s, from, to, counts);
+  }
   std::vector<LogHistogramPoint> out;
-  while (s.step()) {
-    uint64_t t = static_cast<uint64_t>(s.i64(0)) * step_s;
+  for (const auto& [key, n] : counts) {
+    const auto& [t, level] = key;
     if (out.empty() || out.back().t != t) out.push_back({t, {}});
-    out.back().counts[static_cast<size_t>(std::min<int64_t>(s.i64(1), 6))] +=
-        static_cast<uint64_t>(s.i64(2));
+    out.back().counts[static_cast<size_t>(std::clamp<int64_t>(level, 0, 6))] += n;
   }
   return out;
 }

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <array>
+#include <map>
+
 #include "store/log_tables.h"
 #include "store/store.h"
 #include "temp_dir.h"
@@ -122,6 +125,75 @@ TEST_F(LogStoreTest, HistogramCountsByLevel) {
   EXPECT_EQ(h[0].counts[static_cast<size_t>(logs::Level::Info)], 1u);
   EXPECT_EQ(h[0].counts[static_cast<size_t>(logs::Level::Error)], 1u);
   EXPECT_EQ(h[1].counts[static_cast<size_t>(logs::Level::Error)], 1u);
+}
+
+// Whole minutes are answered from the per-minute counts, partial ones from
+// the rows: the sums must equal counting the entries, whatever the range's
+// alignment, the filters and whether an entry has a pattern.
+TEST_F(LogStoreTest, HistogramEqualsCountingTheEntriesForAnyRangeAndFilter) {
+  std::vector<logs::Entry> batch;
+  for (uint64_t i = 0; i < 600; ++i) {
+    logs::Entry e =
+        entry(kT0 + i * kSec + (i % 7) * kSec / 10, "line " + std::to_string(i),
+              i % 3 ? logs::Level::Info : logs::Level::Error, i % 2 ? "api-1" : "api-2", i + 1);
+    e.pattern = static_cast<uint32_t>(i % 4);  // 0: an entry without a pattern
+    batch.push_back(e);
+  }
+  store_->write_logs(batch);
+  auto expect = [&](const LogQuery& q, uint64_t step_s) {
+    std::map<uint64_t, std::array<uint64_t, 7>> want;
+    for (const logs::Entry& e : batch) {
+      if (e.time_ns < q.range.from_ns || e.time_ns >= q.range.to_ns) continue;
+      if (q.pod && e.pod != *q.pod) continue;
+      if (!q.levels.empty() && e.level != q.levels[0]) continue;
+      if (q.pattern && e.pattern != *q.pattern) continue;
+      ++want[e.time_ns / kSec / step_s * step_s][static_cast<size_t>(e.level)];
+    }
+    auto got = store_->log_histogram(q, step_s);
+    ASSERT_EQ(got.size(), want.size());
+    for (const auto& point : got) EXPECT_EQ(point.counts, want[point.t]) << point.t;
+  };
+  auto q = all();
+  expect(q, 60);
+  expect(q, 120);
+  expect(q, 7);
+  q.range = {kT0 + 30 * kSec + kSec / 2, kT0 + 545 * kSec};
+  expect(q, 60);
+  expect(q, 180);
+  q.pod = "api-2";
+  expect(q, 60);
+  q.levels = {logs::Level::Error};
+  expect(q, 60);
+  q.pattern = 2;
+  expect(q, 60);
+  q.range = {kT0 + 61 * kSec, kT0 + 119 * kSec};  // inside one minute
+  expect(q, 60);
+}
+
+// A word in every entry is searched row by row, newest first, a rare one
+// through its matching set: both give the newest entries by time, although
+// entries were stored out of time order.
+TEST_F(LogStoreTest, CommonAndRareWordsGiveTheNewestByTime) {
+  std::vector<logs::Entry> batch;
+  for (uint64_t i = 0; i < 3000; ++i) {
+    uint64_t t = (i * 7919) % 3000;  // a permutation of the seconds
+    batch.push_back(entry(kT0 + t * kSec,
+                          "common " + std::string(t % 500 ? "" : "rare ") + std::to_string(t),
+                          logs::Level::Info, "api-1", i + 1));
+  }
+  store_->write_logs(batch);
+  auto q = all();
+  q.limit = 10;
+  q.text = "common";
+  auto got = store_->logs(q);
+  ASSERT_EQ(got.size(), 10u);
+  for (uint64_t i = 0; i < 10; ++i)
+    EXPECT_EQ(got[i].entry.text, "common " + std::to_string(2999 - i));
+  q.text = "rare";
+  got = store_->logs(q);
+  ASSERT_EQ(got.size(), 6u);
+  for (uint64_t i = 0; i < 6; ++i)
+    EXPECT_EQ(got[i].entry.text, "common rare " + std::to_string(2500 - 500 * i));
 }
 
 TEST_F(LogStoreTest, RetentionDeletesOldEntriesAndTheirText) {
