@@ -135,9 +135,7 @@ void throughput(const Args& a) {
     if (got == 0) tailer.read(2 << 20, now += 2'000'000'000, batch);  // the last entry completes
     bytes += got;
     if (!batch.empty()) {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& e : batch) j.push_back(logs::to_json(e));
-      shipped += gzip_compress(nlohmann::json{{"entries", j}}.dump()).size();
+      shipped += gzip_compress(logs::batch_json(batch)).size();  // as the log shipper does
       entries += batch.size();
       batch.clear();
       tailer.acknowledged();
@@ -163,9 +161,7 @@ void paced(const Args& a) {
   opts.tailer.globs = {(fs::path(a.dir) / "paced/*/*/*.log").string()};
   opts.node = "bench";
   logs::LogCollector collector(opts, [&](std::vector<logs::Entry>& b, std::string&) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& e : b) j.push_back(logs::to_json(e));
-    (void)gzip_compress(nlohmann::json{{"entries", j}}.dump());
+    (void)gzip_compress(logs::batch_json(b));
     delivered += b.size();
     return true;
   });

@@ -1,101 +1,12 @@
 #include "core/record_json.h"
 
+#include "core/json_writer.h"
 #include "core/time_format.h"
-#include "core/utf8.h"
 
 namespace loupe {
 
-namespace {
-
-// Bytes captured from the network need not be text: control characters are
-// escaped and invalid UTF-8 becomes U+FFFD, so the output is always valid JSON.
-void append_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; };
-  out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    // Copy the run of characters that need no escaping in one append.
-    size_t run = i;
-    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i == s.size()) break;
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = utf8::sequence_length(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    ++i;
-  }
-  out += '"';
-}
-
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
-  ~ObjectWriter() { out_ += '}'; }
-  void str(const char* key, std::string_view v) {
-    this->key(key);
-    append_escaped(out_, v);
-  }
-  void num(const char* key, uint64_t v) {
-    this->key(key);
-    out_ += std::to_string(v);
-  }
-  void num(const char* key, int v) {
-    this->key(key);
-    out_ += std::to_string(v);
-  }
-  void boolean(const char* key, bool v) {
-    this->key(key);
-    out_ += v ? "true" : "false";
-  }
-
- private:
-  void key(const char* k) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    out_ += '"';
-    out_ += k;
-    out_ += "\":";
-  }
-  std::string& out_;
-  bool first_ = true;
-};
-
-}  // namespace
-
 void append_record_json(std::string& out, const Record& r) {
-  ObjectWriter w(out);
+  JsonObjectWriter w(out);
   w.str("ts", format_rfc3339_ns(r.start_ns));
   w.num("start_ns", r.start_ns);
   w.num("end_ns", r.end_ns);

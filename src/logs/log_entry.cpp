@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/heap_bytes.h"
+#include "core/json_writer.h"
 
 namespace loupe::logs {
 namespace {
@@ -45,6 +46,33 @@ nlohmann::json to_json(const Entry& e) {
   put("workload", e.workload);
   put("pod_uid", e.pod_uid);
   return j;
+}
+
+std::string batch_json(const std::vector<Entry>& batch) {
+  std::string out = "{\"entries\":[";
+  for (const Entry& e : batch) {
+    if (out.back() != '[') out += ',';
+    JsonObjectWriter w(out);
+    w.num("time_ns", e.time_ns);
+    w.str("text", e.text);
+    w.str("source", e.source);
+    w.num("offset", e.offset);
+    auto put = [&w](const char* key, std::string_view v) {
+      if (!v.empty()) w.str(key, v);
+    };
+    put("stream", to_string(e.stream));
+    put("level", to_string(e.level));
+    if (e.truncated) w.boolean("truncated", true);
+    put("file", e.file);
+    put("node", e.node);
+    put("namespace", e.namespace_);
+    put("pod", e.pod);
+    put("container", e.container);
+    put("workload", e.workload);
+    put("pod_uid", e.pod_uid);
+  }
+  out += "]}";
+  return out;
 }
 
 Entry entry_from_json(const nlohmann::json& j) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace loupe::logs {
 
@@ -55,6 +56,10 @@ struct Entry {
 };
 
 nlohmann::json to_json(const Entry& e);
+// The agent -> server batch body, {"entries": [...]} with each entry as
+// to_json makes it, written directly: the log shipper's hot path, where a
+// DOM per entry cost more than reading and parsing the line.
+std::string batch_json(const std::vector<Entry>& batch);
 // Missing keys keep their defaults; wrong types throw nlohmann::json::exception.
 Entry entry_from_json(const nlohmann::json& j);
 

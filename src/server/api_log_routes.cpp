@@ -133,10 +133,12 @@ json pattern_json(const store::LogPatternRow& r) {
 }
 
 // Seconds per bucket: `step` when given (1 s at least), else about 100
-// buckets over the range.
+// buckets over the range, in whole minutes past a minute (the store answers
+// whole minutes from its per-minute counts, not from every entry).
 uint64_t get_log_step(const Params& p, const store::TimeRange& range) {
   uint64_t span_s = std::max<uint64_t>(1, (range.to_ns - range.from_ns) / 1'000'000'000ULL);
   uint64_t step = std::max<uint64_t>(1, (span_s + 99) / 100);
+  if (step > 60) step = (step + 59) / 60 * 60;
   if (auto v = get_string(p, "step")) {
     auto d = parse_duration(*v);
     uint64_t secs = 0;

@@ -5,11 +5,7 @@
 namespace loupe::logs {
 namespace {
 
-std::string encode(const std::vector<Entry>& batch) {
-  nlohmann::json entries = nlohmann::json::array();
-  for (const Entry& e : batch) entries.push_back(to_json(e));
-  return gzip_compress(nlohmann::json{{"entries", std::move(entries)}}.dump());
-}
+std::string encode(const std::vector<Entry>& batch) { return gzip_compress(batch_json(batch)); }
 
 }  // namespace
 
