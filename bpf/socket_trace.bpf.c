@@ -394,6 +394,13 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     if (loupe_ssl_syscall(bpf_get_current_pid_tgid(), fd, ret, wbuf, arg3)) return 0;
   }
   if (ret <= 0) return 0;
+  /* MSG_PEEK leaves the bytes queued: they come again with the real read,
+   * and seen twice they would break the stream (curl peeks one byte before
+   * reusing a connection). recvmsg takes flags third, the others fourth. */
+  __u64 flags = nr == LOUPE_NR_recvmsg ? arg3 : LOUPE_SYSCALL_ARG4(&r);
+  if ((nr == LOUPE_NR_recvfrom || nr == LOUPE_NR_recvmsg || nr == LOUPE_NR_recvmmsg) &&
+      (flags & LOUPE_MSG_PEEK))
+    return 0;
 
   struct data_args a = {.fd = fd, .length = (__u64)ret};
   switch (nr) {

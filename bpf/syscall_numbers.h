@@ -6,6 +6,9 @@
 #ifndef LOUPE_SYSCALL_NUMBERS_H
 #define LOUPE_SYSCALL_NUMBERS_H
 
+/* recv flags (include/linux/socket.h, the same on every architecture). */
+#define LOUPE_MSG_PEEK 0x2
+
 #if defined(__TARGET_ARCH_x86)
 #define LOUPE_NR_read 0
 #define LOUPE_NR_write 1
@@ -34,6 +37,7 @@ static __always_inline long loupe_read_saved_regs(struct loupe_saved_regs* r,
 #define LOUPE_SYSCALL_ARG1(r) PT_REGS_PARM1_SYSCALL(&(r)->regs)
 #define LOUPE_SYSCALL_ARG2(r) PT_REGS_PARM2_SYSCALL(&(r)->regs)
 #define LOUPE_SYSCALL_ARG3(r) PT_REGS_PARM3_SYSCALL(&(r)->regs)
+#define LOUPE_SYSCALL_ARG4(r) PT_REGS_PARM4_SYSCALL(&(r)->regs)
 #define LOUPE_SYSCALL_ARG5(r) PT_REGS_PARM5_SYSCALL(&(r)->regs)
 /* Every traced number is below 512: one bounds check plus a bitmap test. */
 #define LOUPE_TRACED_MASK_0                                                               \
@@ -76,6 +80,7 @@ static __always_inline long loupe_read_saved_regs(struct loupe_saved_regs* r,
 #define LOUPE_SYSCALL_ARG1(r) ((r)->orig_x0)
 #define LOUPE_SYSCALL_ARG2(r) ((r)->x[1])
 #define LOUPE_SYSCALL_ARG3(r) ((r)->x[2])
+#define LOUPE_SYSCALL_ARG4(r) ((r)->x[3])
 #define LOUPE_SYSCALL_ARG5(r) ((r)->x[4])
 static __always_inline int loupe_is_traced_syscall(long nr) {
   switch (nr) {

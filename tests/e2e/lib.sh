@@ -56,8 +56,27 @@ require_root() {
 }
 
 # A free TCP port on loopback.
+# A port no one listens on, below the ephemeral range: a port the kernel
+# handed out (bind to port 0) can be taken by any outgoing connection before
+# the server under test binds it, and then a bind to 0.0.0.0 fails.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(10000, max(low, 10001))
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+else:
+    raise SystemExit("free_port: no free port below the ephemeral range")
+PY
 }
 
 wait_for_port() {  # wait_for_port PORT [HOST]
