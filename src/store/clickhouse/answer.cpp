@@ -1,0 +1,136 @@
+#include "store/clickhouse/answer.h"
+
+#include <charconv>
+
+#include "store/clickhouse/error.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+// Error messages end up on one terminal line: long texts (a query echoed
+// back) are cut, control bytes become spaces.
+constexpr size_t kMaxMessageBytes = 500;
+
+[[noreturn]] void bad_answer(const std::string& what) {
+  throw Error(Error::Kind::BadAnswer, "ClickHouse sent an answer Loupe cannot read: " + what);
+}
+
+char unescape(char c) {
+  switch (c) {
+    case 't':
+      return '\t';
+    case 'n':
+      return '\n';
+    case '0':
+      return '\0';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'r':
+      return '\r';
+    default:  // '\\', '\'' and anything else stand for themselves
+      return c;
+  }
+}
+
+std::string one_line(std::string_view s) {
+  s = s.substr(0, s.find('\n'));
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '.')) s.remove_suffix(1);
+  std::string out(s.substr(0, kMaxMessageBytes));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  if (s.size() > kMaxMessageBytes) out += "...";
+  return out;
+}
+
+}  // namespace
+
+std::vector<TsvRow> parse_tsv(std::string_view body, size_t columns) {
+  std::vector<TsvRow> rows;
+  TsvRow row;
+  std::string field;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '\\') {
+      if (i + 1 == body.size()) bad_answer("a TabSeparated escape at the end");
+      field += unescape(body[++i]);
+    } else if (c == '\t') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      size_t want = columns ? columns : (rows.empty() ? row.size() : rows.front().size());
+      if (row.size() != want)
+        bad_answer("a row of " + std::to_string(row.size()) + " fields where " +
+                   std::to_string(want) + " were expected");
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      field += c;
+    }
+  }
+  if (!field.empty() || !row.empty()) bad_answer("a TabSeparated row without its final newline");
+  return rows;
+}
+
+ServerException parse_exception(std::string_view body) {
+  ServerException e;
+  size_t code_at = body.find("Code: ");
+  if (code_at != std::string_view::npos) {
+    const char* begin = body.data() + code_at + 6;
+    const char* end = body.data() + body.size();
+    int code = 0;
+    auto [p, ec] = std::from_chars(begin, end, code);
+    if (ec == std::errc() && code > 0) e.code = code;
+  }
+  constexpr std::string_view kPrefix = "DB::Exception: ";
+  size_t at = body.find(kPrefix);
+  std::string_view message = at == std::string_view::npos ? body : body.substr(at + kPrefix.size());
+  message = message.substr(0, message.find('\n'));
+  // 18.x appends ", e.what() = DB::Exception"; current releases
+  // ". (UNKNOWN_DATABASE) (version 23.8.1)".
+  size_t what = message.rfind(", e.what() = ");
+  if (what != std::string_view::npos) message = message.substr(0, what);
+  size_t version = message.rfind(" (version ");
+  if (version != std::string_view::npos) message = message.substr(0, version);
+  if (message.ends_with(")")) {
+    size_t open = message.rfind(". (");
+    if (open != std::string_view::npos) message = message.substr(0, open);
+  }
+  e.message = one_line(message);
+  if (e.message.empty()) e.message = "(no message)";
+  return e;
+}
+
+std::optional<Version> parse_version(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  int parts[3] = {0, 0, 0};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  for (int i = 0; i < 3; ++i) {
+    auto [next, ec] = std::from_chars(p, end, parts[i]);
+    if (ec != std::errc() || parts[i] < 0) return std::nullopt;
+    p = next;
+    if (i < 2) {
+      if (p == end || *p != '.') return std::nullopt;
+      ++p;
+    }
+  }
+  // A fourth component (build number) and nothing else may follow.
+  if (p != end) {
+    if (*p != '.') return std::nullopt;
+    ++p;
+    if (p == end) return std::nullopt;
+    for (; p != end; ++p)
+      if (*p < '0' || *p > '9') return std::nullopt;
+  }
+  return Version{parts[0], parts[1], parts[2]};
+}
+
+std::string Version::to_string() const {
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
+}  // namespace loupe::store::clickhouse

@@ -1,0 +1,41 @@
+// Decoders of what a ClickHouse server answers over HTTP: TabSeparated
+// result sets, exception texts, and the version string. Everything here
+// takes untrusted bytes (fuzz/clickhouse_answer_fuzz.cpp) and either decodes
+// them or throws Error(Kind::BadAnswer); nothing reads past its input.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace loupe::store::clickhouse {
+
+using TsvRow = std::vector<std::string>;
+
+// A TabSeparated result: one row per '\n'-terminated line, fields split on
+// '\t', escapes (\t \n \\ \0 \b \f \r \' and '\' before any other byte)
+// undone. Every row must have `columns` fields (0: any, but all the same).
+std::vector<TsvRow> parse_tsv(std::string_view body, size_t columns = 0);
+
+// A ClickHouse exception as sent in an HTTP error body, in the 18.x form
+//   "Code: 81, e.displayText() = DB::Exception: Database x doesn't exist, e.what() = ..."
+// and the current one
+//   "Code: 81. DB::Exception: Database x doesn't exist. (UNKNOWN_DATABASE) (version 23.8.1)".
+struct ServerException {
+  int code = 0;         // 0 when the body has no "Code: N"
+  std::string message;  // one line, without the "DB::Exception: " prefix and suffixes
+};
+ServerException parse_exception(std::string_view body);
+
+// "18.16.1", "23.8.2.7" -> {18, 16, 1}; nullopt for anything else.
+struct Version {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+  auto operator<=>(const Version&) const = default;
+  std::string to_string() const;
+};
+std::optional<Version> parse_version(std::string_view text);
+
+}  // namespace loupe::store::clickhouse

@@ -1,0 +1,44 @@
+// ClickHouse's RowBinary input format: each row is its columns' values back
+// to back, in the column order of the INSERT, with no delimiters.
+// Integers are little-endian of the column's width; String is its length as
+// an unsigned LEB128 varint followed by the bytes; Date is UInt16 days and
+// DateTime UInt32 seconds since the epoch. (Format described in ClickHouse's
+// "Formats" documentation; 18.16 reads it as current releases do.)
+//
+// The writer appends to one growing buffer, so a batch of rows is one
+// allocation-amortised string ready to be the body of an INSERT.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace loupe::store::clickhouse {
+
+class RowBinaryWriter {
+ public:
+  void uint8(uint8_t v) { out_ += static_cast<char>(v); }
+  void uint16(uint16_t v) { little_endian(v, 2); }
+  void uint32(uint32_t v) { little_endian(v, 4); }
+  void uint64(uint64_t v) { little_endian(v, 8); }
+  void int32(int32_t v) { little_endian(static_cast<uint32_t>(v), 4); }
+  void int64(int64_t v) { little_endian(static_cast<uint64_t>(v), 8); }
+  void boolean(bool v) { uint8(v ? 1 : 0); }
+  void string(std::string_view s);
+  // The LEB128 length prefix on its own (also used by string()).
+  void varint(uint64_t v);
+
+  const std::string& bytes() const { return out_; }
+  size_t size() const { return out_.size(); }
+  void clear() { out_.clear(); }
+  // Hands over the buffer, leaving the writer empty.
+  std::string take() { return std::move(out_); }
+
+ private:
+  void little_endian(uint64_t v, int width) {
+    for (int i = 0; i < width; ++i) out_ += static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+  std::string out_;
+};
+
+}  // namespace loupe::store::clickhouse
