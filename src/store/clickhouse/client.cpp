@@ -45,8 +45,16 @@ std::string percent_encode(std::string_view s) {
 }  // namespace
 
 std::string quote_literal(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "'";
   for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {  // control bytes as \xHH: the SQL stays one line
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+      continue;
+    }
     if (c == '\\' || c == '\'') out += '\\';
     out += c;
   }

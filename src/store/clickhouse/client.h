@@ -66,7 +66,8 @@ class Client {
   std::unique_ptr<httplib::Client> http_;
 };
 
-// A SQL string literal: 'text' with \ and ' escaped (any bytes allowed).
+// A SQL string literal: 'text' with \ and ' escaped and control bytes as
+// \xHH (any bytes allowed).
 std::string quote_literal(std::string_view text);
 
 }  // namespace loupe::store::clickhouse

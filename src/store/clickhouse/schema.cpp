@@ -1,0 +1,230 @@
+#include "store/clickhouse/schema.h"
+
+#include <algorithm>
+#include <set>
+
+#include "store/clickhouse/error.h"
+#include "store/clickhouse/tables.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+// A repeated name (service, route, pod...): LowCardinality where the server
+// has it, a plain String on 18.16.
+std::string name_type(const Features& f) {
+  return f.low_cardinality ? "LowCardinality(String)" : "String";
+}
+std::string codec(const Features& f, std::string_view c) {
+  return f.codecs ? " CODEC(" + std::string(c) + ")" : "";
+}
+
+std::vector<std::string> v1_requests_and_batches(const Features& f) {
+  const std::string name = name_type(f);
+  std::string requests =
+      "CREATE TABLE IF NOT EXISTS " + std::string(kRequestsTable) +
+      " (\n"
+      "  start_ns UInt64" +
+      codec(f, "Delta, ZSTD(1)") +
+      ",\n"
+      "  time DateTime('UTC') MATERIALIZED toDateTime(intDiv(start_ns, "
+      "1000000000)),\n"
+      "  duration_ns UInt64" +
+      codec(f, "ZSTD(1)") + ",\n  protocol " + name + ",\n  role " + name +
+      ",\n  tls UInt8,\n  pid UInt32,\n  tid UInt32,\n  comm " + name +
+      ",\n  local_addr String,\n  remote_addr String,\n  method " + name + ",\n  path String" +
+      codec(f, "ZSTD(1)") + ",\n  route " + name + ",\n  host " + name +
+      ",\n  status Int32,\n  error UInt8,\n  error_code " + name + ",\n  error_message String" +
+      codec(f, "ZSTD(1)") + ",\n  detail String" + codec(f, "ZSTD(1)") + ",\n  trace_id String" +
+      ",\n  req_bytes UInt64,\n  resp_bytes UInt64,\n  node " + name + ",\n  namespace " + name +
+      ",\n  pod " + name + ",\n  container " + name + ",\n  workload " + name + ",\n  service " +
+      name + ",\n  remote_namespace " + name + ",\n  remote_pod " + name + ",\n  remote_workload " +
+      name + ",\n  remote_service " + name + ",\n  batch_id String";
+  if (f.skip_indexes)
+    requests += ",\n  INDEX trace_id_index trace_id TYPE bloom_filter GRANULARITY 4";
+  requests +=
+      "\n) ENGINE = MergeTree\n"
+      "PARTITION BY toDate(time)\n"
+      "ORDER BY (service, route, time)";
+  std::string batches = "CREATE TABLE IF NOT EXISTS " + std::string(kBatchesTable) +
+                        " (\n"
+                        "  batch_id String,\n"
+                        "  state UInt8,\n"
+                        "  rows UInt64,\n"
+                        "  at DateTime('UTC') DEFAULT now()\n"
+                        ") ENGINE = MergeTree\n"
+                        "PARTITION BY toDate(at)\n"
+                        "ORDER BY (batch_id, state)";
+  return {requests, batches};
+}
+
+// The per-minute aggregate of loupe_requests: what the view inserts for
+// every block written to loupe_requests, and what the migration backfills.
+std::string minute_select() {
+  return "SELECT toStartOfMinute(time) AS minute, service, route, role, protocol, method,\n"
+         "  countState() AS requests, sumState(toUInt64(error)) AS errors,\n"
+         "  quantileTDigestState(duration_ns) AS latency\n"
+         "FROM " +
+         std::string(kRequestsTable) + "\nGROUP BY minute, service, route, role, protocol, method";
+}
+
+std::vector<std::string> v2_requests_minute(const Features& f) {
+  const std::string name = name_type(f);
+  std::string table = "CREATE TABLE IF NOT EXISTS " + std::string(kRequestsMinuteTable) +
+                      " (\n"
+                      "  minute DateTime('UTC'),\n  service " +
+                      name + ",\n  route " + name + ",\n  role " + name + ",\n  protocol " + name +
+                      ",\n  method " + name +
+                      ",\n"
+                      "  requests AggregateFunction(count),\n"
+                      "  errors AggregateFunction(sum, UInt64),\n"
+                      "  latency AggregateFunction(quantileTDigest, UInt64)\n"
+                      ") ENGINE = AggregatingMergeTree\n"
+                      "PARTITION BY toDate(minute)\n"
+                      "ORDER BY (service, route, minute, role, protocol, method)";
+  std::string view = "CREATE MATERIALIZED VIEW IF NOT EXISTS " + std::string(kRequestsMinuteView) +
+                     " TO " + std::string(kRequestsMinuteTable) + " AS\n" + minute_select();
+  // Rows stored before this migration (migrate runs with no writer).
+  std::string backfill =
+      "INSERT INTO " + std::string(kRequestsMinuteTable) + "\n" + minute_select();
+  return {table, view, backfill};
+}
+
+const std::vector<Migration> kMigrations = {
+    {1, "request records and batch ids", v1_requests_and_batches},
+    {2, "per-minute request aggregates", v2_requests_minute},
+};
+
+// Functions Loupe's SQL calls that a build might lack (and the input format).
+constexpr std::string_view kRequiredFunctions[] = {"version",         "toDate", "toDateTime",
+                                                   "toStartOfMinute", "intDiv", "toUInt64",
+                                                   "count",           "sum",    "quantileTDigest"};
+
+std::string schema_table_ddl() {
+  return "CREATE TABLE IF NOT EXISTS " + std::string(kSchemaTable) +
+         " (\n"
+         "  version UInt32,\n"
+         "  description String,\n"
+         "  loupe_version String,\n"
+         "  applied_at DateTime('UTC') DEFAULT now()\n"
+         ") ENGINE = MergeTree ORDER BY version";
+}
+
+std::set<std::string> tables_in(Client& client) {
+  std::set<std::string> names;
+  for (auto& row : client.select("SELECT name FROM system.tables WHERE database = " +
+                                     quote_literal(client.url().database),
+                                 1))
+    names.insert(row[0]);
+  return names;
+}
+
+int stored_version(Client& client) {
+  auto rows = client.select("SELECT max(version) FROM " + std::string(kSchemaTable), 1);
+  return rows.empty() ? 0 : std::stoi(rows[0][0]);
+}
+
+std::string migrate_hint(const Client& client) {
+  return "run `loupe server --store " + client.url().to_string() + " --migrate`";
+}
+
+[[noreturn]] void schema_error(const Client& client, const std::string& what) {
+  throw Error(Error::Kind::Schema, "ClickHouse database '" + client.url().database + "' at " +
+                                       client.url().endpoint() + ": " + what);
+}
+
+// Asked outside the database: the URL's database may not exist yet.
+bool database_exists(Client& client) {
+  auto rows = parse_tsv(
+      client.execute_in_default("SELECT count() FROM system.databases WHERE name = " +
+                                quote_literal(client.url().database) + " FORMAT TabSeparated"),
+      1);
+  return rows.size() == 1 && rows[0][0] != "0";
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() { return kMigrations; }
+int schema_version() { return kMigrations.back().version; }
+
+std::vector<std::string_view> tables_at(int version) {
+  std::vector<std::string_view> tables;
+  if (version >= 1) {
+    tables.push_back(kSchemaTable);
+    tables.push_back(kRequestsTable);
+    tables.push_back(kBatchesTable);
+  }
+  if (version >= 2) {
+    tables.push_back(kRequestsMinuteTable);
+    tables.push_back(kRequestsMinuteView);
+  }
+  return tables;
+}
+
+MigrateResult migrate(Client& client, const Features& features, int target) {
+  if (!client.url().cluster.empty())
+    schema_error(client, "cluster mode (cluster=" + client.url().cluster +
+                             ": ON CLUSTER and Distributed tables) is not supported yet");
+  if (target == 0) target = schema_version();
+  MigrateResult result;
+  if (!database_exists(client)) {
+    client.execute_in_default("CREATE DATABASE IF NOT EXISTS " + client.url().database);
+    result.created_database = true;
+  }
+  client.execute(schema_table_ddl());
+  result.from_version = stored_version(client);
+  if (result.from_version > schema_version())
+    schema_error(client, "schema version " + std::to_string(result.from_version) +
+                             " was made by a newer Loupe (this one knows up to " +
+                             std::to_string(schema_version()) + "): upgrade Loupe");
+  result.to_version = result.from_version;
+  for (const Migration& m : kMigrations) {
+    if (m.version <= result.from_version || m.version > target) continue;
+    for (const std::string& statement : m.statements(features)) client.execute(statement);
+    client.execute("INSERT INTO " + std::string(kSchemaTable) +
+                   " (version, description, loupe_version) VALUES (" + std::to_string(m.version) +
+                   ", " + quote_literal(m.description) + ", " + quote_literal(LOUPE_VERSION) + ")");
+    result.to_version = m.version;
+  }
+  return result;
+}
+
+void check(Client& client) {
+  if (!database_exists(client)) schema_error(client, "does not exist; " + migrate_hint(client));
+  std::set<std::string> tables = tables_in(client);
+  if (!tables.count(std::string(kSchemaTable))) {
+    if (tables.empty()) schema_error(client, "is empty (no Loupe schema); " + migrate_hint(client));
+    schema_error(client, "has tables but no " + std::string(kSchemaTable) +
+                             ": it was not made by Loupe (or by a Loupe before schema versions); "
+                             "use a new database");
+  }
+  int version = stored_version(client);
+  if (version < schema_version())
+    schema_error(client, "has schema version " + std::to_string(version) +
+                             ", made by an older Loupe; this one needs version " +
+                             std::to_string(schema_version()) + ": " + migrate_hint(client));
+  if (version > schema_version())
+    schema_error(client, "has schema version " + std::to_string(version) +
+                             ", made by a newer Loupe (this one knows up to " +
+                             std::to_string(schema_version()) + "): upgrade Loupe");
+  std::string missing;
+  for (std::string_view t : tables_at(version))
+    if (!tables.count(std::string(t))) missing += (missing.empty() ? "" : ", ") + std::string(t);
+  if (!missing.empty())
+    schema_error(client, "is at schema version " + std::to_string(version) + " but lacks " +
+                             missing + " (dropped by hand?): restore it or migrate a new database");
+  std::string names;
+  for (std::string_view f : kRequiredFunctions)
+    names += (names.empty() ? "" : ", ") + quote_literal(f);
+  std::set<std::string> present;
+  for (auto& row :
+       client.select("SELECT name FROM system.functions WHERE name IN (" + names + ")", 1))
+    present.insert(row[0]);
+  std::string lacking;
+  for (std::string_view f : kRequiredFunctions)
+    if (!present.count(std::string(f))) lacking += (lacking.empty() ? "" : ", ") + std::string(f);
+  if (!lacking.empty())
+    throw Error(Error::Kind::Schema, "ClickHouse at " + client.url().endpoint() +
+                                         " lacks functions Loupe's queries use: " + lacking);
+}
+
+}  // namespace loupe::store::clickhouse

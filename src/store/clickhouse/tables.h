@@ -1,0 +1,25 @@
+// The names of Loupe's ClickHouse tables, in one place: the schema creates
+// them, the writer fills them, check() and retention look for them.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace loupe::store::clickhouse {
+
+// Every table is partitioned by UTC day: a record's day is start_ns / kNsPerDay.
+inline constexpr uint64_t kNsPerDay = 86'400ULL * 1'000'000'000ULL;
+
+// Applied migrations, one row each (schema.h).
+inline constexpr std::string_view kSchemaTable = "loupe_schema";
+// Every request record, raw: MergeTree partitioned by UTC day, ordered by
+// (service, route, time) for the dashboard's per-endpoint queries.
+inline constexpr std::string_view kRequestsTable = "loupe_requests";
+// Batch ids already written, so a batch sent twice is stored once (insert.h).
+inline constexpr std::string_view kBatchesTable = "loupe_batches";
+// Per-minute counts, errors and latency quantile states per endpoint, kept
+// up to date from loupe_requests by the materialized view below.
+inline constexpr std::string_view kRequestsMinuteTable = "loupe_requests_minute";
+inline constexpr std::string_view kRequestsMinuteView = "loupe_requests_minute_mv";
+
+}  // namespace loupe::store::clickhouse

@@ -1,0 +1,310 @@
+// The ClickHouse layer against a real clickhouse-server, started by
+// tests/e2e/test_clickhouse_store.sh, which passes its HTTP port and the
+// password file of user `loupe` in LOUPE_CH_PORT / LOUPE_CH_PASSWORD_FILE.
+// Each test uses a database of its own.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+
+#include "store/clickhouse/client.h"
+#include "store/clickhouse/error.h"
+#include "store/clickhouse/features.h"
+#include "store/clickhouse/insert.h"
+#include "store/clickhouse/request_rows.h"
+#include "store/clickhouse/retention.h"
+#include "store/clickhouse/schema.h"
+#include "store/clickhouse/tables.h"
+
+namespace loupe::store::clickhouse::testing {
+namespace {
+
+constexpr uint64_t kSecond = 1'000'000'000ULL;
+constexpr uint64_t kDay = 86'400 * kSecond;
+// 2025-11-30 00:00:00 UTC: a fixed day, so partitions are known.
+constexpr uint64_t kDay0 = 20'422 * kDay;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) {
+    ADD_FAILURE() << name << " is not set: run tests/e2e/test_clickhouse_store.sh";
+    return "";
+  }
+  return v;
+}
+
+Url url_for(const std::string& database, const std::string& password_file = "") {
+  return parse_url("clickhouse://127.0.0.1:" + env("LOUPE_CH_PORT") + "/" + database +
+                   "?user=loupe&password_file=" +
+                   (password_file.empty() ? env("LOUPE_CH_PASSWORD_FILE") : password_file));
+}
+
+// A client on a fresh, migrated database.
+std::unique_ptr<Client> migrated(const std::string& database) {
+  auto client = std::make_unique<Client>(url_for(database));
+  client->execute_in_default("DROP DATABASE IF EXISTS " + database);
+  migrate(*client, features_of(client->server_version()));
+  return client;
+}
+
+uint64_t count(Client& client, const std::string& sql) {
+  auto rows = client.select(sql, 1);
+  return rows.size() == 1 ? std::stoull(rows[0][0]) : ~0ULL;
+}
+
+Record request(uint64_t start_ns, uint64_t duration_ns, std::string route = "/checkout") {
+  Record r;
+  r.start_ns = start_ns;
+  r.end_ns = start_ns + duration_ns;
+  r.protocol = Protocol::Http1;
+  r.role = Role::Server;
+  r.method = "POST";
+  r.path = route;
+  r.route = std::move(route);
+  r.service = "shop";
+  r.status = 200;
+  return r;
+}
+
+// The error `fn` throws (fails the test when it throws none).
+Error error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error thrown";
+  return Error(Error::Kind::Server, "");
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(ClickHouseServer, VersionAndFeaturesMatchWhatTheServerAccepts) {
+  Client client(url_for("default"));
+  Version v = client.server_version();
+  EXPECT_GE(v, kMinimumVersion);
+  Features f = features_of(v);
+  // The feature set is what the server really takes: a LowCardinality column
+  // fails where the set says it is missing, and works where it says present.
+  client.execute("DROP TABLE IF EXISTS default.loupe_probe");
+  bool accepted = true;
+  try {
+    client.execute("CREATE TABLE default.loupe_probe (s LowCardinality(String)) ENGINE = Memory");
+  } catch (const Error& e) {
+    accepted = false;
+    EXPECT_EQ(e.kind(), Error::Kind::Server);
+  }
+  EXPECT_EQ(accepted, f.low_cardinality) << "server " << v.to_string();
+  client.execute("DROP TABLE IF EXISTS default.loupe_probe");
+  std::cout << "ClickHouse " << v.to_string() << ", features: " << to_string(f) << "\n";
+}
+
+TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
+  Client client(url_for("loupe_migrate"));
+  client.execute_in_default("DROP DATABASE IF EXISTS loupe_migrate");
+  Features f = features_of(client.server_version());
+
+  Error missing = error_of([&] { check(client); });
+  EXPECT_EQ(missing.kind(), Error::Kind::Schema);
+  EXPECT_TRUE(contains(missing.what(), "'loupe_migrate'")) << missing.what();
+  EXPECT_TRUE(contains(missing.what(), "does not exist")) << missing.what();
+  EXPECT_TRUE(contains(missing.what(), "--migrate")) << missing.what();
+
+  // A database as an older Loupe (schema version 1) left it.
+  MigrateResult old = migrate(client, f, 1);
+  EXPECT_TRUE(old.created_database);
+  EXPECT_EQ(old.from_version, 0);
+  EXPECT_EQ(old.to_version, 1);
+  Error older = error_of([&] { check(client); });
+  EXPECT_EQ(older.kind(), Error::Kind::Schema);
+  EXPECT_TRUE(contains(older.what(), "schema version 1, made by an older Loupe")) << older.what();
+  EXPECT_TRUE(contains(older.what(), "needs version " + std::to_string(schema_version())))
+      << older.what();
+
+  // Rows stored before the per-minute table existed are backfilled into it.
+  std::vector<Record> before = {request(kDay0, 5 * kSecond), request(kDay0 + 1, 7 * kSecond)};
+  insert_requests(client, "old-1", before);
+  MigrateResult up = migrate(client, f);
+  EXPECT_FALSE(up.created_database);
+  EXPECT_EQ(up.from_version, 1);
+  EXPECT_EQ(up.to_version, schema_version());
+  EXPECT_NO_THROW(check(client));
+  EXPECT_EQ(count(client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 2u);
+
+  MigrateResult again = migrate(client, f);
+  EXPECT_EQ(again.from_version, schema_version());
+  EXPECT_EQ(again.to_version, schema_version());
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_schema"), 2u);
+}
+
+TEST(ClickHouseServer, CheckNamesWhatIsWrongWithADatabase) {
+  auto client = migrated("loupe_check");
+  client->execute("DROP TABLE loupe_requests_minute_mv");
+  Error lacks = error_of([&] { check(*client); });
+  EXPECT_TRUE(contains(lacks.what(), "lacks loupe_requests_minute_mv")) << lacks.what();
+
+  client->execute("INSERT INTO loupe_schema (version) VALUES (99)");
+  Error newer = error_of([&] { check(*client); });
+  EXPECT_TRUE(contains(newer.what(), "schema version 99, made by a newer Loupe")) << newer.what();
+  Error no_downgrade = error_of([&] { migrate(*client, {}); });
+  EXPECT_TRUE(contains(no_downgrade.what(), "upgrade Loupe")) << no_downgrade.what();
+
+  Client foreign(url_for("loupe_foreign"));
+  foreign.execute_in_default("DROP DATABASE IF EXISTS loupe_foreign");
+  foreign.execute_in_default("CREATE DATABASE loupe_foreign");
+  Error empty = error_of([&] { check(foreign); });
+  EXPECT_TRUE(contains(empty.what(), "is empty")) << empty.what();
+  foreign.execute("CREATE TABLE events (x UInt8) ENGINE = Memory");
+  Error not_ours = error_of([&] { check(foreign); });
+  EXPECT_TRUE(contains(not_ours.what(), "not made by Loupe")) << not_ours.what();
+}
+
+TEST(ClickHouseServer, ABatchSentTwiceIsStoredOnce) {
+  auto client = migrated("loupe_dedup");
+  std::vector<Record> batch;
+  for (int i = 0; i < 500; ++i) batch.push_back(request(kDay0 + i * kSecond / 10, kSecond / 100));
+  // Every kind of byte a record can carry survives RowBinary and the gzip body.
+  batch[0].detail = std::string("tab\there\nnewline 'quote' \\ back \xc3\xa9 \0 end", 38);
+  batch[0].route = "/p\xe2\x82\xac";
+
+  InsertResult first = insert_requests(*client, "agent-a:1", batch);
+  EXPECT_EQ(first.rows_written, 500u);
+  EXPECT_FALSE(first.duplicate);
+  InsertResult second = insert_requests(*client, "agent-a:1", batch);
+  EXPECT_TRUE(second.duplicate);
+  EXPECT_EQ(second.rows_written, 0u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 500u);
+  EXPECT_EQ(count(*client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 500u);
+
+  // Another id is another batch.
+  insert_requests(*client, "agent-b:1", std::span(batch).first(10));
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 510u);
+
+  auto rows = client->select(
+      "SELECT detail, route FROM loupe_requests WHERE batch_id = 'agent-a:1' AND start_ns = " +
+          std::to_string(kDay0),
+      2);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], batch[0].detail);
+  EXPECT_EQ(rows[0][1], batch[0].route);
+}
+
+TEST(ClickHouseServer, AHalfWrittenBatchIsCompletedNotDoubled) {
+  auto client = migrated("loupe_resume");
+  // A batch across midnight: two days, two inserts.
+  std::vector<Record> batch;
+  for (int i = 0; i < 30; ++i)
+    batch.push_back(request(kDay0 + kDay - 15 * kSecond + i * kSecond, 1000));
+  // An earlier attempt marked the batch started and stored the first day only.
+  client->execute("INSERT INTO loupe_batches (batch_id, state, rows) VALUES ('agent-a:7', 1, 30)");
+  RowBinaryWriter first_day;
+  for (int i = 0; i < 15; ++i) encode_request(first_day, batch[i], "agent-a:7");
+  client->insert_row_binary(request_insert_target(), first_day.bytes());
+
+  InsertResult resumed = insert_requests(*client, "agent-a:7", batch);
+  EXPECT_TRUE(resumed.resumed);
+  EXPECT_EQ(resumed.rows_written, 15u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 30u);
+  EXPECT_TRUE(insert_requests(*client, "agent-a:7", batch).duplicate);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 30u);
+}
+
+TEST(ClickHouseServer, P95PerMinuteFromTheAggregatedTable) {
+  auto client = migrated("loupe_p95");
+  std::vector<Record> batch;
+  // Minute 0: 1000 requests of 1..1000 ms (p95 = 950 ms); minute 1: 200 of 5 ms.
+  for (int i = 1; i <= 1000; ++i)
+    batch.push_back(request(kDay0 + (i % 60) * kSecond, static_cast<uint64_t>(i) * 1'000'000));
+  for (int i = 0; i < 200; ++i) batch.push_back(request(kDay0 + 60 * kSecond + i, 5'000'000));
+  batch.push_back(request(kDay0, 1'000'000, "/other"));
+  insert_requests(*client, "p95", batch);
+
+  auto rows = client->select(
+      "SELECT toUInt32(minute), countMerge(requests), quantileTDigestMerge(0.95)(latency) "
+      "FROM loupe_requests_minute WHERE service = 'shop' AND route = '/checkout' "
+      "GROUP BY minute ORDER BY minute",
+      3);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(std::stoull(rows[0][0]), kDay0 / kSecond);
+  EXPECT_EQ(rows[0][1], "1000");
+  EXPECT_NEAR(std::stod(rows[0][2]) / 1e6, 950.0, 950.0 * 0.02);
+  EXPECT_EQ(std::stoull(rows[1][0]), kDay0 / kSecond + 60);
+  EXPECT_EQ(rows[1][1], "200");
+  EXPECT_NEAR(std::stod(rows[1][2]) / 1e6, 5.0, 0.05);
+}
+
+TEST(ClickHouseServer, RetentionDropsWholeDays) {
+  auto client = migrated("loupe_retention");
+  std::vector<Record> batch;
+  for (uint64_t d = 0; d < 3; ++d)
+    for (int i = 0; i < 10; ++i) batch.push_back(request(kDay0 + d * kDay + i * kSecond, 1000));
+  insert_requests(*client, "days", batch);
+  // Cut in the middle of day 2: days 0 and 1 go, day 2 stays whole.
+  auto dropped = drop_partitions_before(*client, kDay0 + 2 * kDay + kDay / 2);
+  size_t request_partitions = 0;
+  for (const auto& p : dropped) {
+    if (p.table == "loupe_requests") ++request_partitions;
+    EXPECT_TRUE(p.partition_id == "20251130" || p.partition_id == "20251201") << p.partition_id;
+  }
+  EXPECT_EQ(request_partitions, 2u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 10u);
+  EXPECT_EQ(count(*client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 10u);
+  EXPECT_TRUE(drop_partitions_before(*client, kDay0 + 2 * kDay + kDay / 2).empty());
+}
+
+TEST(ClickHouseServer, BadInputGetsOneClearLine) {
+  // Wrong password.
+  char path[] = "/tmp/loupe-ch-wrong.XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "nope\n", 5), 5);
+  close(fd);
+  Client wrong(url_for("default", path));
+  Error auth = error_of([&] { wrong.server_version(); });
+  std::remove(path);
+  EXPECT_EQ(auth.kind(), Error::Kind::Auth);
+  EXPECT_TRUE(contains(auth.what(), "refused user 'loupe'")) << auth.what();
+  EXPECT_TRUE(contains(auth.what(), "Wrong password")) << auth.what();
+  EXPECT_FALSE(contains(auth.what(), "\n")) << auth.what();
+
+  // A database that does not exist, used without --migrate.
+  Client nodb(url_for("loupe_no_such_db"));
+  Error unknown = error_of([&] { nodb.execute("SELECT 1"); });
+  EXPECT_EQ(unknown.kind(), Error::Kind::UnknownDatabase);
+  EXPECT_EQ(unknown.server_code(), 81);
+  EXPECT_TRUE(contains(unknown.what(), "no database 'loupe_no_such_db'")) << unknown.what();
+
+  // Nothing listening.
+  Url closed = url_for("default");
+  closed.port = 1;
+  Client unreachable(closed, ClientOptions{std::chrono::milliseconds(500)});
+  Error down = error_of([&] { unreachable.server_version(); });
+  EXPECT_EQ(down.kind(), Error::Kind::Unreachable);
+  EXPECT_TRUE(contains(down.what(), "cannot connect to ClickHouse at 127.0.0.1:1")) << down.what();
+
+  // SQL the server refuses: its message, its code.
+  Client client(url_for("default"));
+  Error syntax = error_of([&] { client.execute("SELEC 1"); });
+  EXPECT_EQ(syntax.kind(), Error::Kind::Server);
+  EXPECT_TRUE(contains(syntax.what(), "Syntax error")) << syntax.what();
+  EXPECT_TRUE(contains(syntax.what(), "(code 62)")) << syntax.what();
+
+  // Batch ids and sizes Loupe refuses before sending anything.
+  auto db = migrated("loupe_bad_batch");
+  std::vector<Record> one = {request(kDay0, 1)};
+  EXPECT_EQ(error_of([&] { insert_requests(*db, "", one); }).kind(), Error::Kind::BadInput);
+  EXPECT_EQ(error_of([&] { insert_requests(*db, std::string(300, 'x'), one); }).kind(),
+            Error::Kind::BadInput);
+  EXPECT_EQ(error_of([&] { insert_requests(*db, "a\nb", one); }).kind(), Error::Kind::BadInput);
+  // A batch id with quotes and backslashes is data, not SQL.
+  EXPECT_EQ(insert_requests(*db, "it's \\ 'odd'", one).rows_written, 1u);
+  EXPECT_TRUE(insert_requests(*db, "it's \\ 'odd'", one).duplicate);
+}
+
+}  // namespace
+}  // namespace loupe::store::clickhouse::testing
