@@ -105,7 +105,7 @@ std::string Client::post(const std::string& target, std::string_view body, bool 
   if (e.code == kUnknownDatabase)
     throw Error(Error::Kind::UnknownDatabase,
                 "ClickHouse at " + url_.endpoint() + " has no database '" + url_.database +
-                    "' (--migrate creates it): " + e.message,
+                    "' (migrating creates it): " + e.message,
                 e.code);
   std::string code =
       e.code ? "code " + std::to_string(e.code) : "HTTP " + std::to_string(res->status);

@@ -123,9 +123,9 @@ int stored_version(Client& client) {
   return rows.empty() ? 0 : std::stoi(rows[0][0]);
 }
 
-std::string migrate_hint(const Client& client) {
-  return "run `loupe server --store " + client.url().to_string() + " --migrate`";
-}
+// What to do about a missing or old schema. (The server option that runs
+// the migration will be named here once the layer is wired into it.)
+std::string migrate_hint() { return "migrate it first"; }
 
 [[noreturn]] void schema_error(const Client& client, const std::string& what) {
   throw Error(Error::Kind::Schema, "ClickHouse database '" + client.url().database + "' at " +
@@ -189,10 +189,10 @@ MigrateResult migrate(Client& client, const Features& features, int target) {
 }
 
 void check(Client& client) {
-  if (!database_exists(client)) schema_error(client, "does not exist; " + migrate_hint(client));
+  if (!database_exists(client)) schema_error(client, "does not exist; " + migrate_hint());
   std::set<std::string> tables = tables_in(client);
   if (!tables.count(std::string(kSchemaTable))) {
-    if (tables.empty()) schema_error(client, "is empty (no Loupe schema); " + migrate_hint(client));
+    if (tables.empty()) schema_error(client, "is empty (no Loupe schema); " + migrate_hint());
     schema_error(client, "has tables but no " + std::string(kSchemaTable) +
                              ": it was not made by Loupe (or by a Loupe before schema versions); "
                              "use a new database");
@@ -201,7 +201,7 @@ void check(Client& client) {
   if (version < schema_version())
     schema_error(client, "has schema version " + std::to_string(version) +
                              ", made by an older Loupe; this one needs version " +
-                             std::to_string(schema_version()) + ": " + migrate_hint(client));
+                             std::to_string(schema_version()) + ": " + migrate_hint());
   if (version > schema_version())
     schema_error(client, "has schema version " + std::to_string(version) +
                              ", made by a newer Loupe (this one knows up to " +

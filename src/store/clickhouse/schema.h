@@ -6,7 +6,7 @@
 // says what to do. The DDL depends on the server's Features (LowCardinality,
 // codecs, skip indexes where the version has them).
 //
-// migrate() is meant to run once, with no writer running (`--migrate`):
+// migrate() is meant to run once, with no writer running:
 // two concurrent runs could both backfill the per-minute table.
 #pragma once
 

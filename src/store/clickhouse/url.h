@@ -1,4 +1,4 @@
-// The `--store clickhouse://HOST[:PORT]/DB[?user=U&password_file=PATH&cluster=NAME]`
+// The store URL `clickhouse://HOST[:PORT]/DB[?user=U&password_file=PATH&cluster=NAME]`
 // URL. Parsing is pure (no file is read); read_password() reads the file.
 // A password is never taken from the URL itself: URLs end up in process
 // lists, shell histories and logs.

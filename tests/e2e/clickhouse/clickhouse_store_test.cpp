@@ -113,7 +113,7 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
   EXPECT_EQ(missing.kind(), Error::Kind::Schema);
   EXPECT_TRUE(contains(missing.what(), "'loupe_migrate'")) << missing.what();
   EXPECT_TRUE(contains(missing.what(), "does not exist")) << missing.what();
-  EXPECT_TRUE(contains(missing.what(), "--migrate")) << missing.what();
+  EXPECT_TRUE(contains(missing.what(), "migrate it first")) << missing.what();
 
   // A database as an older Loupe (schema version 1) left it.
   MigrateResult old = migrate(client, f, 1);
@@ -272,7 +272,7 @@ TEST(ClickHouseServer, BadInputGetsOneClearLine) {
   EXPECT_TRUE(contains(auth.what(), "Wrong password")) << auth.what();
   EXPECT_FALSE(contains(auth.what(), "\n")) << auth.what();
 
-  // A database that does not exist, used without --migrate.
+  // A database that does not exist, not migrated.
   Client nodb(url_for("loupe_no_such_db"));
   Error unknown = error_of([&] { nodb.execute("SELECT 1"); });
   EXPECT_EQ(unknown.kind(), Error::Kind::UnknownDatabase);
