@@ -29,6 +29,7 @@
 #include "agent/gzip.h"
 #include "agent/logs/log_collector.h"
 #include "agent/logs/log_tailer.h"
+#include "cpu_time.h"
 #include "logs/pattern_miner.h"
 #include "store/store.h"
 
@@ -36,13 +37,9 @@ using namespace loupe;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-namespace {
+using loupe::bench::thread_cpu_s;
 
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+namespace {
 
 double process_cpu_s() {
   rusage ru{};

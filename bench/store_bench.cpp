@@ -17,21 +17,16 @@
 #include <random>
 #include <string>
 
+#include "cpu_time.h"
 #include "store/ingest_queue.h"
 #include "store/store.h"
 
 using namespace loupe;
 using Clock = std::chrono::steady_clock;
 
-namespace {
+using loupe::bench::thread_cpu_s;
 
-// CPU time of this thread: the machine is shared, so wall time alone would
-// measure the neighbours as much as the store.
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+namespace {
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();

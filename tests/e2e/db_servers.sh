@@ -31,3 +31,54 @@ start_postgres() {
     -o "-p $port -c listen_addresses=127.0.0.1 -k $PG/sock -c fsync=off$opts" start > /dev/null
   trap 'pg_stop; cleanup' EXIT
 }
+
+# start_clickhouse HTTP_PORT: Debian's clickhouse-server with its own config,
+# data directory and a TCP port of its own in $CH ($WORK/clickhouse), one
+# user `loupe` whose password is in $CH/loupe.password, and a server time
+# zone other than UTC (Loupe's day partitions must still be UTC days).
+# Sets CH and CH_PID; returns once it listens.
+start_clickhouse() {
+  local http_port=$1 tcp_port password
+  tcp_port=$(free_port)
+  CH="$WORK/clickhouse"
+  mkdir -p "$CH/data" "$CH/tmp" "$CH/user_files" "$CH/format_schemas"
+  password="s3cret-$RANDOM"
+  echo "$password" > "$CH/loupe.password"
+  cat > "$CH/config.xml" <<CONF
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$CH/server.log</log><errorlog>$CH/server.err.log</errorlog></logger>
+  <http_port>$http_port</http_port>
+  <tcp_port>$tcp_port</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$CH/data/</path>
+  <tmp_path>$CH/tmp/</tmp_path>
+  <user_files_path>$CH/user_files/</user_files_path>
+  <format_schema_path>$CH/format_schemas/</format_schema_path>
+  <mark_cache_size>67108864</mark_cache_size>
+  <uncompressed_cache_size>67108864</uncompressed_cache_size>
+  <users_config>$CH/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>Europe/Berlin</timezone>
+</yandex>
+CONF
+  cat > "$CH/users.xml" <<CONF
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default></default></profiles>
+  <users>
+    <loupe>
+      <password>$password</password>
+      <networks><ip>127.0.0.1</ip></networks>
+      <profile>default</profile><quota>default</quota>
+    </loupe>
+  </users>
+  <quotas><default></default></quotas>
+</yandex>
+CONF
+  clickhouse-server --config-file="$CH/config.xml" > "$CH/stdout" 2>&1 &
+  CH_PID=$!
+  PIDS+=($CH_PID)
+  wait_for_port "$http_port" || { cat "$CH/stdout" "$CH/server.err.log" >&2; return 1; }
+}
