@@ -18,8 +18,9 @@ std::chrono::milliseconds duration_flag(const std::string& value, const char* fl
 void add_otlp_flags(CLI::App& cmd, OtlpFlags& f) {
   const char* group = "OTLP export";
   cmd.add_option("--otlp-endpoint", f.endpoint,
-                 "Send spans and metrics to this OpenTelemetry collector (OTLP/HTTP base URL, "
-                 "e.g. http://collector:4318; /v1/traces and /v1/metrics are appended)")
+                 "Send spans, logs and metrics to this OpenTelemetry collector (OTLP/HTTP base "
+                 "URL, e.g. http://collector:4318; /v1/traces, /v1/logs and /v1/metrics are "
+                 "appended)")
       ->envname("LOUPE_OTLP_ENDPOINT")
       ->group(group);
   cmd.add_option("--otlp-header", f.headers,
@@ -54,10 +55,13 @@ void add_otlp_flags(CLI::App& cmd, OtlpFlags& f) {
       ->capture_default_str()
       ->group(group);
   cmd.add_option("--otlp-max-queue-mib", f.max_queue_mib,
-                 "Memory for spans waiting to be sent; beyond it new spans are dropped and "
-                 "counted")
+                 "Memory for spans (and as much for log entries) waiting to be sent; beyond "
+                 "it new ones are dropped and counted")
       ->check(CLI::Range(size_t{1}, size_t{4096}))
       ->capture_default_str()
+      ->group(group);
+  cmd.add_flag("!--no-otlp-logs", f.logs,
+               "Do not send log entries over OTLP (spans and metrics only)")
       ->group(group);
 }
 
@@ -87,6 +91,7 @@ std::optional<exporting::otlp::ExporterOptions> otlp_options(
   o.max_queue_bytes = f.max_queue_mib << 20;
   o.link_delay = duration_flag(f.link_delay, "--otlp-link-delay", true);
   o.metrics = metrics;
+  o.export_logs = f.logs;
   return o;
 }
 

@@ -1,4 +1,4 @@
-// --otlp-*: where `loupe run` and `loupe server` send spans and metrics
+// --otlp-*: where `loupe run` and `loupe server` send spans, logs and metrics
 // over OTLP/HTTP (docs/export.md#otlp).
 #pragma once
 
@@ -21,6 +21,7 @@ struct OtlpFlags {
   std::string timeout = "10s";
   std::string link_delay = "5s";
   size_t max_queue_mib = 32;
+  bool logs = true;  // --no-otlp-logs turns it off
 };
 
 void add_otlp_flags(CLI::App& cmd, OtlpFlags& flags);

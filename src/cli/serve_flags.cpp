@@ -234,7 +234,8 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .ingest_limits = {.retention_ns = *retention},
           .request_metrics = p.request_metrics.get(),
           .resource_metrics = p.resource_metrics.get(),
-          .otlp = p.otlp.get()});
+          .otlp = p.otlp.get(),
+          .log_observer = p.otlp.get()});
   return p;
 }
 

@@ -164,7 +164,11 @@ uint64_t ApiServer::ingest_logs(std::vector<logs::Entry> entries) {
     std::lock_guard lock(patterns_mu_);
     store_.write_log_patterns(patterns_->assign(entries));
   }
-  return store_.write_logs(entries);
+  uint64_t stored = store_.write_logs(entries);
+  // Entries stored before (an agent's resend after a restart) are not
+  // exported again; a batch that is partly new goes out whole.
+  if (options_.log_observer && stored > 0) options_.log_observer->observe(entries);
+  return stored;
 }
 
 void ApiServer::log_routes() {

@@ -21,6 +21,7 @@
 #include "export/otlp/exporter.h"
 #include "export/request_metrics.h"
 #include "export/resource_metrics.h"
+#include "logs/entry_observer.h"
 #include "logs/pattern_miner.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
@@ -78,6 +79,9 @@ struct ApiOptions {
   // The OTLP exporter's health for /api/v1/status and /metrics (outlives
   // the server; null without --otlp-endpoint).
   const exporting::otlp::Exporter* otlp = nullptr;
+  // Told of every batch of log entries once stored (the OTLP exporter;
+  // outlives the server; may be null).
+  logs::EntryObserver* log_observer = nullptr;
 };
 
 class ApiServer {

@@ -6,7 +6,9 @@
 #     client spans with their semantic-convention attributes, the trace id
 #     of a traceparent header kept, each server span the child of its
 #     client span (docs/traces.md), Kubernetes-free resource attributes,
-#     gzip and the --otlp-header on every request, the request metrics;
+#     gzip and the --otlp-header on every request, the request metrics, and
+#     the lines of a followed log file as log records (severity, body,
+#     log.file.path);
 #   - `loupe server --otlp-protocol http/json` fed by /api/v1/ingest: JSON
 #     spans; a collector answering 400 (spans counted as rejected, not
 #     retried), a slow one (timeouts retried, then counted as failed) while
@@ -35,14 +37,17 @@ wait_for_port "$APP_PORT"
 wait_for_port "$RECV_PORT"
 
 # Only the test's ports: the host's other traffic would only slow it down.
+: > "$WORK/app.log"
 "$LOUPE" run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --metrics-interval 0 \
   --port "$APP_PORT" --port "$REDIS_PORT" --port "$RECV_PORT" \
   --otlp-endpoint "$RECV/" --otlp-header X-Api-Key=k-123 --otlp-metrics-interval 1s \
-  --otlp-link-delay 1s \
+  --otlp-link-delay 1s --logs "$WORK/app.log" \
   > "$WORK/run.out" 2> "$WORK/run.err" &
 RUN_PID=$!
 PIDS+=($RUN_PID)
 wait_for_line "$WORK/run.out" "Loupe is running" $RUN_PID
+printf '%s\n' "INFO checkout started" "WARN stock low for sku=12" "ERROR payment declined id=7" \
+  >> "$WORK/app.log"
 
 log "20 GETs with a traceparent, 5 with a 500, 10 Redis commands"
 python3 - "$APP_PORT" <<'PY'
@@ -94,7 +99,13 @@ assert_eq "http.server.request.duration over OTLP counts the 25 GETs" 25 \
   "$(jq -s "[.[] | select(.name == \"http.server.request.duration\" and .resource[\"service.name\"] == \"python3:$APP_PORT\") | [.points[].count | tonumber] | add] | max // 0" "$METRICS")"
 assert_eq "its buckets are the exported bounds + Inf" 1 \
   "$(jq -s '[.[] | select(.name == "http.server.request.duration") | .points[] | select(.buckets == .bounds + 1)] | length > 0 | if . then 1 else 0 end' "$METRICS")"
+LOGS="$WORK/recv/logs.jsonl"
+for i in $(seq 1 50); do [[ -f "$LOGS" && $(wc -l < "$LOGS") -ge 3 ]] && break; sleep 0.2; done
+assert_eq "the log file's lines as log records: severity, body, file" \
+  "9 INFO checkout started,13 WARN stock low for sku=12,17 ERROR payment declined id=7" \
+  "$(jq -r --arg f "$WORK/app.log" 'select(.attributes["log.file.path"] == $f and .resource["service.name"] != null and (.time | tonumber) > 0) | "\(.severityNumber) \(.body)"' "$LOGS" | paste -sd,)"
 STATUS=$(curl -s "$API/api/v1/status")
+assert_eq "status: every log entry sent" "3 0" "$(jq -r '"\(.otlp.logs.sent) \([.otlp.logs.dropped[]] | add)"' <<< "$STATUS")"
 assert_eq "status: no span dropped" 0 "$(jq '[.otlp.spans.dropped[]] | add' <<< "$STATUS")"
 assert_eq "status: every span sent" "$(jq '.otlp.spans.observed - .otlp.spans.own_exports' <<< "$STATUS")" \
   "$(jq '.otlp.spans.sent' <<< "$STATUS")"

@@ -3,49 +3,16 @@
 #include <array>
 
 #include "core/span_id.h"
+#include "export/otlp/attributes.h"
 #include "export/semantic_conventions.h"
 #include "store/service_identity.h"
 
 namespace loupe::exporting::otlp {
 namespace {
 
-using opentelemetry::proto::common::v1::KeyValue;
-using Attributes = google::protobuf::RepeatedPtrField<KeyValue>;
 namespace trace = opentelemetry::proto::trace::v1;
 
-void put(Attributes& attrs, std::string_view key, std::string_view value) {
-  if (value.empty()) return;
-  KeyValue* kv = attrs.Add();
-  kv->set_key(std::string(key));
-  kv->mutable_value()->set_string_value(std::string(value));
-}
-
-void put_int(Attributes& attrs, std::string_view key, int64_t value) {
-  KeyValue* kv = attrs.Add();
-  kv->set_key(std::string(key));
-  kv->mutable_value()->set_int_value(value);
-}
-
 bool is_http(Protocol p) { return p == Protocol::Http1 || p == Protocol::Http2; }
-
-// "Deployment/api" -> ("k8s.deployment.name", "api") for the kinds the
-// semantic conventions name; other kinds give an empty key.
-std::pair<std::string_view, std::string_view> workload_attribute(std::string_view workload) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kKinds = {{
-      {"Deployment", "k8s.deployment.name"},
-      {"StatefulSet", "k8s.statefulset.name"},
-      {"DaemonSet", "k8s.daemonset.name"},
-      {"ReplicaSet", "k8s.replicaset.name"},
-      {"Job", "k8s.job.name"},
-      {"CronJob", "k8s.cronjob.name"},
-  }};
-  auto slash = workload.find('/');
-  if (slash == std::string_view::npos) return {};
-  std::string_view kind = workload.substr(0, slash);
-  for (const auto& [k, key] : kKinds)
-    if (k == kind) return {key, workload.substr(slash + 1)};
-  return {};
-}
 
 std::string_view without_query(std::string_view path) {
   return path.substr(0, path.find_first_of("?#"));
@@ -179,9 +146,7 @@ void fill_resource(const SpanSource& s, opentelemetry::proto::resource::v1::Reso
   put(a, "k8s.node.name", r.node);
   if (r.pid) put_int(a, "process.pid", r.pid);
   put(a, "process.executable.name", r.comm);
-  put(a, "telemetry.sdk.name", "loupe");
-  put(a, "telemetry.sdk.language", "cpp");
-  put(a, "telemetry.sdk.version", LOUPE_VERSION);
+  put_sdk(a);
 }
 
 void fill_span(const SpanSource& s, std::mt19937_64& rng, trace::Span& out) {

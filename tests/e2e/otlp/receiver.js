@@ -2,8 +2,8 @@
 // bodies with the generated code that ships in npm's
 // @opentelemetry/otlp-transformer (the OpenTelemetry JS project's own
 // definitions, not Loupe's) and JSON bodies with JSON.parse, and appends
-// one line per span to OUT/spans.jsonl and per metric to OUT/metrics.jsonl,
-// ids as hex. Every request is logged to OUT/requests.jsonl.
+// one line per span to OUT/spans.jsonl, per metric to OUT/metrics.jsonl
+// and per log record to OUT/logs.jsonl, ids as hex. Every request is logged to OUT/requests.jsonl.
 //
 // usage: node receiver.js PORT OUT
 // Its answers are set at run time: POST /control {"status": 400} answers
@@ -36,7 +36,9 @@ function attributes(list) {
 // encoding; ids stay as they came (base64 from protobuf, hex in JSON).
 function decode(kind, req, body) {
   if ((req.headers['content-type'] || '').includes('json')) return {doc: JSON.parse(body.toString()), hexIds: true};
-  const type = kind === 'traces' ? v1.trace.v1.ExportTraceServiceRequest : v1.metrics.v1.ExportMetricsServiceRequest;
+  const type = {traces: v1.trace.v1.ExportTraceServiceRequest,
+                metrics: v1.metrics.v1.ExportMetricsServiceRequest,
+                logs: v1.logs.v1.ExportLogsServiceRequest}[kind];
   const msg = type.decode(body);
   return {doc: type.toObject(msg, {longs: String, enums: Number, bytes: String, defaults: false}), hexIds: false};
 }
@@ -56,6 +58,16 @@ function record(kind, req, body) {
             status: (s.status || {}).code || 0, attributes: attributes(s.attributes),
             resource: attributes((rs.resource || {}).attributes),
           });
+  } else if (kind === 'logs') {
+    for (const rl of doc.resourceLogs || [])
+      for (const sl of rl.scopeLogs || [])
+        for (const l of sl.logRecords || [])
+          lines.push({
+            encoding, time: String(l.timeUnixNano), observed: String(l.observedTimeUnixNano),
+            severityNumber: l.severityNumber || 0, severityText: l.severityText || '',
+            body: (l.body || {}).stringValue ?? null, attributes: attributes(l.attributes),
+            resource: attributes((rl.resource || {}).attributes),
+          });
   } else {
     for (const rm of doc.resourceMetrics || [])
       for (const sm of rm.scopeMetrics || [])
@@ -68,7 +80,7 @@ function record(kind, req, body) {
             })),
           });
   }
-  fs.appendFileSync(path.join(out, kind === 'traces' ? 'spans.jsonl' : 'metrics.jsonl'),
+  fs.appendFileSync(path.join(out, {traces: 'spans.jsonl', metrics: 'metrics.jsonl', logs: 'logs.jsonl'}[kind]),
                     lines.map((l) => JSON.stringify(l) + '\n').join(''));
 }
 
@@ -82,7 +94,7 @@ http.createServer((req, res) => {
       res.end('{}');
       return;
     }
-    const kind = req.url === '/v1/traces' ? 'traces' : req.url === '/v1/metrics' ? 'metrics' : null;
+    const kind = {'/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs'}[req.url] || null;
     const gzip = req.headers['content-encoding'] === 'gzip';
     const entry = {url: req.url, gzip, status: control.status, api_key: req.headers['x-api-key'] || '',
                    content_type: req.headers['content-type'] || ''};

@@ -9,6 +9,7 @@
 #include "core/span_id.h"
 #include "export/otlp/encoding.h"
 #include "export/otlp/exporter.h"
+#include "export/otlp/log_mapping.h"
 #include "export/otlp/metrics_mapping.h"
 #include "export/otlp/sender.h"
 #include "export/otlp/span_mapping.h"
@@ -63,6 +64,7 @@ std::map<std::string, std::string> attributes(
   std::map<std::string, std::string> out;
   for (const auto& kv : kvs)
     out[kv.key()] = kv.value().has_string_value() ? kv.value().string_value()
+                    : kv.value().has_bool_value() ? (kv.value().bool_value() ? "true" : "false")
                                                   : std::to_string(kv.value().int_value());
   return out;
 }
@@ -358,6 +360,97 @@ TEST(OtlpExporter, SamplingKeepsErrorsAndSlowRequests) {
   auto s = e.status();
   EXPECT_EQ(at(s, "/spans/sampled_out"), 50u);
   EXPECT_EQ(at(s, "/spans/sent"), 5u);
+}
+
+logs::Entry pod_log_entry() {
+  logs::Entry e;
+  e.time_ns = 1'700'000'000'123'000'000;
+  e.stream = logs::Stream::Stderr;
+  e.level = logs::Level::Warn;
+  e.text = "stock low for sku=12";
+  e.file = "/var/log/pods/shop_api-7d9f-x2_u1/api/0.log";
+  e.node = "node-a";
+  e.namespace_ = "shop";
+  e.pod = "api-7d9f-x2";
+  e.container = "api";
+  e.workload = "Deployment/api";
+  e.pod_uid = "u1";
+  return e;
+}
+
+TEST(OtlpLog, EntryIsALogRecordWithSeverityBodyAndItsWriter) {
+  logs::Entry e = pod_log_entry();
+  opentelemetry::proto::logs::v1::LogRecord rec;
+  fill_log_record(e, 42, rec);
+  EXPECT_EQ(rec.time_unix_nano(), e.time_ns);
+  EXPECT_EQ(rec.observed_time_unix_nano(), 42u);
+  EXPECT_EQ(rec.severity_number(), opentelemetry::proto::logs::v1::SEVERITY_NUMBER_WARN);
+  EXPECT_EQ(rec.severity_text(), "WARN");
+  EXPECT_EQ(rec.body().string_value(), "stock low for sku=12");
+  auto a = attributes(rec.attributes());
+  EXPECT_EQ(a["log.iostream"], "stderr");
+  EXPECT_EQ(a["log.file.path"], e.file);
+  EXPECT_EQ(a.count("loupe.truncated"), 0u);
+  opentelemetry::proto::resource::v1::Resource res;
+  fill_resource(e, res);
+  auto r = attributes(res.attributes());
+  EXPECT_EQ(r["service.name"], "shop/Deployment/api");
+  EXPECT_EQ(r["k8s.deployment.name"], "api");
+  EXPECT_EQ(r["k8s.pod.name"], "api-7d9f-x2");
+  EXPECT_EQ(r["k8s.pod.uid"], "u1");
+  EXPECT_EQ(r["k8s.container.name"], "api");
+  EXPECT_EQ(r["k8s.node.name"], "node-a");
+}
+
+TEST(OtlpLog, UnknownLevelHasNoSeverityAndABareHostLineIsItsFile) {
+  logs::Entry e;
+  e.time_ns = 1;
+  e.text = "plain";
+  e.file = "/var/log/app.log";
+  e.truncated = true;
+  opentelemetry::proto::logs::v1::LogRecord rec;
+  fill_log_record(e, 2, rec);
+  EXPECT_EQ(rec.severity_number(), opentelemetry::proto::logs::v1::SEVERITY_NUMBER_UNSPECIFIED);
+  EXPECT_TRUE(rec.severity_text().empty());
+  auto a = attributes(rec.attributes());
+  EXPECT_EQ(a.count("log.iostream"), 0u);
+  EXPECT_EQ(a["loupe.truncated"], "true");
+  opentelemetry::proto::resource::v1::Resource res;
+  fill_resource(e, res);
+  EXPECT_EQ(attributes(res.attributes())["service.name"], "/var/log/app.log");
+  EXPECT_NE(resource_key(e), resource_key(pod_log_entry()));
+}
+
+TEST(OtlpExporter, LogQueueIsBoundedInBytesAndCanBeTurnedOff) {
+  auto o = options_for("http://127.0.0.1:9");  // never started: everything stays queued
+  o.max_queue_bytes = 4096;
+  std::vector<logs::Entry> batch(100, pod_log_entry());
+  Exporter e(o);
+  e.observe(batch);
+  auto s = e.status();
+  EXPECT_GT(at(s, "/logs/dropped/queue_full"), 0u);
+  EXPECT_LE(at(s, "/logs/queued_bytes"), 4096u);
+  EXPECT_EQ(at(s, "/logs/queued") + at(s, "/logs/dropped/queue_full"), 100u);
+  o.export_logs = false;
+  Exporter off(o);
+  off.observe(batch);
+  EXPECT_EQ(at(off.status(), "/logs/observed"), 0u);
+  EXPECT_EQ(at(off.status(), "/logs/queued"), 0u);
+}
+
+TEST(OtlpExporter, LogsEndAtExitWhenTheCollectorIsDown) {
+  auto o = options_for("http://127.0.0.1:9");  // nothing listens on the discard port
+  o.max_attempts = 1;
+  Exporter e(o);
+  e.start();
+  e.observe(std::vector<logs::Entry>(7, pod_log_entry()));
+  for (int i = 0; i < 200 && at(e.status(), "/logs/dropped/failed") < 7; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  e.stop();
+  auto s = e.status();
+  EXPECT_EQ(at(s, "/logs/dropped/failed") + at(s, "/logs/dropped/at_exit"), 7u);
+  EXPECT_EQ(at(s, "/logs/sent"), 0u);
+  EXPECT_EQ(at(s, "/logs/queued"), 0u);
 }
 
 }  // namespace
