@@ -1,6 +1,6 @@
 #include "export/otlp/span_mapping.h"
 
-#include <array>
+#include <charconv>
 
 #include "core/span_id.h"
 #include "export/otlp/attributes.h"
@@ -42,6 +42,13 @@ std::string span_name(const SpanSource& s) {
   } else if (!db_system(r.protocol).empty()) {
     name = r.method.empty() ? std::string(db_system(r.protocol)) : r.method;
     if (!r.host.empty()) name.append(" ").append(r.host);
+  } else if (!messaging_system(r.protocol).empty()) {
+    // "{operation} {destination}": the subject's route, not the subject
+    // (one name per inbox or id would make every message its own span name).
+    std::string_view type = messaging_operation_type(r.method);
+    name = type == "send" ? "publish" : type == "receive" ? "receive" : r.method;
+    std::string_view route = s.route.empty() ? std::string_view(r.route) : s.route;
+    if (!route.empty() && route != r.method) name.append(" ").append(route);
   } else if (r.protocol == Protocol::Dns) {
     name = "DNS";
     if (!r.method.empty()) name.append(" ").append(r.method);
@@ -81,6 +88,21 @@ void protocol_attributes(const SpanSource& s, Attributes& a) {
     if (r.protocol != Protocol::Redis && r.protocol != Protocol::Memcached)
       put(a, "db.query.text", r.route);
     put(a, "db.response.status_code", r.error_code);
+  } else if (auto messaging = messaging_system(r.protocol); !messaging.empty()) {
+    put(a, "messaging.system", messaging);
+    std::string_view type = messaging_operation_type(r.method);
+    put(a, "messaging.operation.type", type);
+    put(a, "messaging.operation.name",
+        type == "send"      ? "publish"
+        : type == "receive" ? "receive"
+                            : std::string_view(r.method));
+    put(a, "messaging.destination.name", r.path);
+    std::string_view route = s.route.empty() ? std::string_view(r.route) : s.route;
+    if (route != r.path) put(a, "messaging.destination.template", route);
+    uint64_t size = 0;
+    if (!type.empty() &&
+        std::from_chars(r.detail.data(), r.detail.data() + r.detail.size(), size).ec == std::errc())
+      put_int(a, "messaging.message.body.size", static_cast<int64_t>(size));
   } else if (r.protocol == Protocol::Dns) {
     put(a, "dns.question.name", r.path);
     put(a, "dns.question.type", r.method);
@@ -103,6 +125,19 @@ void protocol_attributes(const SpanSource& s, Attributes& a) {
   }
   if (r.tls) put(a, "loupe.tls", "true");
   put(a, "loupe.protocol", to_string(r.protocol));
+}
+
+// A client's publish is a PRODUCER span and a delivery to it a CONSUMER
+// span; every other exchange is SERVER or CLIENT by role (a broker's own
+// side of a publish stays SERVER).
+trace::Span::SpanKind span_kind(const Record& r) {
+  if (r.role == Role::Server) return trace::Span::SPAN_KIND_SERVER;
+  if (!messaging_system(r.protocol).empty()) {
+    std::string_view type = messaging_operation_type(r.method);
+    if (type == "send") return trace::Span::SPAN_KIND_PRODUCER;
+    if (type == "receive") return trace::Span::SPAN_KIND_CONSUMER;
+  }
+  return trace::Span::SPAN_KIND_CLIENT;
 }
 
 }  // namespace
@@ -157,8 +192,7 @@ void fill_span(const SpanSource& s, std::mt19937_64& rng, trace::Span& out) {
   out.set_span_id(hex_to_bytes(span_id_hex(span_id_of(r)), 8));
   if (s.parent_span_id != 0) out.set_parent_span_id(hex_to_bytes(span_id_hex(s.parent_span_id), 8));
   out.set_name(span_name(s));
-  out.set_kind(r.role == Role::Server ? trace::Span::SPAN_KIND_SERVER
-                                      : trace::Span::SPAN_KIND_CLIENT);
+  out.set_kind(span_kind(r));
   out.set_start_time_unix_nano(r.start_ns);
   out.set_end_time_unix_nano(r.end_ns > r.start_ns ? r.end_ns : r.start_ns);
   protocol_attributes(s, *out.mutable_attributes());

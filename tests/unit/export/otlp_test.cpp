@@ -122,6 +122,58 @@ TEST(OtlpSpan, DatabaseCallIsClientSpanWithNormalisedQuery) {
   EXPECT_EQ(attributes(res.attributes())["service.name"], "python3");  // the caller
 }
 
+Record nats_client(std::string method, std::string subject, std::string route, std::string detail) {
+  Record r;
+  r.protocol = Protocol::Nats;
+  r.role = Role::Client;
+  r.start_ns = 1'700'000'000'000'000'000;
+  r.end_ns = r.start_ns + 40'000;
+  r.method = std::move(method);
+  r.path = std::move(subject);
+  r.route = std::move(route);
+  r.detail = std::move(detail);
+  r.remote_addr = "10.0.0.7:4222";
+  r.comm = "orders";
+  return r;
+}
+
+TEST(OtlpSpan, NatsPublishIsProducerAndDeliveryConsumerWithMessagingAttributes) {
+  std::mt19937_64 rng(3);
+  trace::Span pub;
+  fill_span({nats_client("PUB", "orders.1234.paid", "orders.*.paid", "42"), "nats:4222", "orders",
+             "orders.*.paid"},
+            rng, pub);
+  EXPECT_EQ(pub.kind(), trace::Span::SPAN_KIND_PRODUCER);
+  EXPECT_EQ(pub.name(), "publish orders.*.paid");
+  auto a = attributes(pub.attributes());
+  EXPECT_EQ(a["messaging.system"], "nats");
+  EXPECT_EQ(a["messaging.operation.type"], "send");
+  EXPECT_EQ(a["messaging.operation.name"], "publish");
+  EXPECT_EQ(a["messaging.destination.name"], "orders.1234.paid");
+  EXPECT_EQ(a["messaging.destination.template"], "orders.*.paid");
+  EXPECT_EQ(a["messaging.message.body.size"], "42");
+  EXPECT_EQ(a["server.port"], "4222");
+
+  trace::Span msg;
+  fill_span({nats_client("HMSG", "audit", "audit", "7"), "nats:4222", "orders", "audit"}, rng, msg);
+  EXPECT_EQ(msg.kind(), trace::Span::SPAN_KIND_CONSUMER);
+  EXPECT_EQ(msg.name(), "receive audit");
+  auto m = attributes(msg.attributes());
+  EXPECT_EQ(m["messaging.operation.type"], "receive");
+  EXPECT_EQ(m.count("messaging.destination.template"), 0u);  // the subject is its own route
+
+  trace::Span sub;
+  fill_span({nats_client("SUB", "orders.>", "orders.>", "queue workers"), "nats:4222", "orders",
+             "orders.>"},
+            rng, sub);
+  EXPECT_EQ(sub.kind(), trace::Span::SPAN_KIND_CLIENT);
+  EXPECT_EQ(sub.name(), "SUB orders.>");
+  auto b = attributes(sub.attributes());
+  EXPECT_EQ(b.count("messaging.operation.type"), 0u);
+  EXPECT_EQ(b["messaging.operation.name"], "SUB");
+  EXPECT_EQ(b.count("messaging.message.body.size"), 0u);
+}
+
 TEST(OtlpSpan, InvalidTraceIdsAreNotUsed) {
   EXPECT_EQ(hex_to_bytes("00000000000000000000000000000000", 16), "");
   EXPECT_EQ(hex_to_bytes("4bf92f3577b34da6a3ce929d0e0e473", 16), "");
