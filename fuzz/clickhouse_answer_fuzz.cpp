@@ -1,6 +1,6 @@
 // libFuzzer target for the decoders of ClickHouse's HTTP answers
-// (store/clickhouse/answer.h): a TabSeparated result set, an exception text
-// and a version string. Any bytes either decode or throw Error(BadAnswer);
+// (store/clickhouse/answer.h): a TabSeparated result set, an exception text,
+// a version string and a number. Any bytes either decode or throw Error(BadAnswer);
 // a decoded result keeps its invariants: rows of equal width, an exception
 // message on one bounded line, a version that prints and parses back.
 #include <cstdlib>
@@ -26,6 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (e.message.empty() || e.message.size() > 503 || e.code < 0) std::abort();
   for (char c : e.message)
     if (static_cast<unsigned char>(c) < 0x20) std::abort();
+  try {
+    (void)parse_uint(input);
+    for (char c : input)  // only plain digits are numbers
+      if (c < '0' || c > '9') std::abort();
+  } catch (const Error& e) {
+    if (e.kind() != Error::Kind::BadAnswer) std::abort();
+  }
   if (auto v = parse_version(input)) {
     auto again = parse_version(v->to_string());
     if (!again || *again != *v) std::abort();

@@ -7,10 +7,6 @@
 namespace loupe::store::clickhouse {
 namespace {
 
-// Error messages end up on one terminal line: long texts (a query echoed
-// back) are cut, control bytes become spaces.
-constexpr size_t kMaxMessageBytes = 500;
-
 [[noreturn]] void bad_answer(const std::string& what) {
   throw Error(Error::Kind::BadAnswer, "ClickHouse sent an answer Loupe cannot read: " + what);
 }
@@ -34,17 +30,17 @@ char unescape(char c) {
   }
 }
 
-std::string one_line(std::string_view s) {
+}  // namespace
+
+std::string one_line(std::string_view s, size_t max_bytes) {
   s = s.substr(0, s.find('\n'));
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '.')) s.remove_suffix(1);
-  std::string out(s.substr(0, kMaxMessageBytes));
+  std::string out(s.substr(0, max_bytes));
   for (char& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  if (s.size() > kMaxMessageBytes) out += "...";
+  if (s.size() > max_bytes) out += "...";
   return out;
 }
-
-}  // namespace
 
 std::vector<TsvRow> parse_tsv(std::string_view body, size_t columns) {
   std::vector<TsvRow> rows;
@@ -75,6 +71,14 @@ std::vector<TsvRow> parse_tsv(std::string_view body, size_t columns) {
   return rows;
 }
 
+uint64_t parse_uint(std::string_view field) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || end != field.data() + field.size() || field.empty())
+    bad_answer("'" + one_line(field, 32) + "' where a number was expected");
+  return v;
+}
+
 ServerException parse_exception(std::string_view body) {
   ServerException e;
   size_t code_at = body.find("Code: ");
@@ -99,7 +103,7 @@ ServerException parse_exception(std::string_view body) {
     size_t open = message.rfind(". (");
     if (open != std::string_view::npos) message = message.substr(0, open);
   }
-  e.message = one_line(message);
+  e.message = one_line(message, kMaxMessageBytes);
   if (e.message.empty()) e.message = "(no message)";
   return e;
 }

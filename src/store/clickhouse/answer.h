@@ -4,6 +4,7 @@
 // them or throws Error(Kind::BadAnswer); nothing reads past its input.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,15 @@ using TsvRow = std::vector<std::string>;
 // '\t', escapes (\t \n \\ \0 \b \f \r \' and '\' before any other byte)
 // undone. Every row must have `columns` fields (0: any, but all the same).
 std::vector<TsvRow> parse_tsv(std::string_view body, size_t columns = 0);
+
+// The first line of `text`, without trailing spaces and dots, control bytes
+// as spaces, cut at max_bytes (then "..." follows): server texts end up on
+// one terminal line.
+std::string one_line(std::string_view text, size_t max_bytes);
+inline constexpr size_t kMaxMessageBytes = 500;
+
+// A field that must be an unsigned integer (a count, a version, a day).
+uint64_t parse_uint(std::string_view field);
 
 // A ClickHouse exception as sent in an HTTP error body, in the 18.x form
 //   "Code: 81, e.displayText() = DB::Exception: Database x doesn't exist, e.what() = ..."

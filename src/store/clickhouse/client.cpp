@@ -84,7 +84,8 @@ Client::~Client() = default;
 
 std::string Client::post(const std::string& target, std::string_view body, bool compress) {
   http_->set_compress(compress);
-  auto res = http_->Post(target, std::string(body), "text/plain; charset=UTF-8");
+  // The pointer overload: an INSERT body of hundreds of MB is not copied.
+  auto res = http_->Post(target, body.data(), body.size(), "text/plain; charset=UTF-8");
   if (!res) {
     auto err = res.error();
     if (err == httplib::Error::Read || err == httplib::Error::Write)
@@ -113,16 +114,22 @@ std::string Client::post(const std::string& target, std::string_view body, bool 
               "ClickHouse at " + url_.endpoint() + ": " + e.message + " (" + code + ")", e.code);
 }
 
+// The settings of every statement. wait_end_of_query=1: the server holds the
+// answer until the query has finished, so an error late in a query is an
+// HTTP 500 with its message, not a 200 whose body ends in the exception
+// text (which would read as one more row); max_result_bytes bounds what it
+// holds.
+std::string Client::settings() const {
+  return "wait_end_of_query=1&result_overflow_mode=throw&max_result_bytes=" +
+         std::to_string(options_.max_result_bytes);
+}
+
 std::string Client::execute(std::string_view sql) {
-  return post("/?database=" + url_.database + "&result_overflow_mode=throw&max_result_bytes=" +
-                  std::to_string(options_.max_result_bytes),
-              sql, false);
+  return post("/?database=" + url_.database + "&" + settings(), sql, false);
 }
 
 std::string Client::execute_in_default(std::string_view sql) {
-  return post(
-      "/?result_overflow_mode=throw&max_result_bytes=" + std::to_string(options_.max_result_bytes),
-      sql, false);
+  return post("/?" + settings(), sql, false);
 }
 
 std::vector<TsvRow> Client::select(std::string_view sql, size_t columns) {
@@ -142,7 +149,7 @@ Version Client::server_version() {
   if (!v)
     throw Error(Error::Kind::BadAnswer, "ClickHouse at " + url_.endpoint() +
                                             " answered SELECT version() with '" +
-                                            answer.substr(0, 64) + "', not a version");
+                                            one_line(answer, 64) + "', not a version");
   if (*v < kMinimumVersion)
     throw Error(Error::Kind::Server, "ClickHouse at " + url_.endpoint() + " is version " +
                                          v->to_string() + "; Loupe needs " +

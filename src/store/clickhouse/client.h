@@ -28,8 +28,9 @@ struct ClientOptions {
   // How long one statement may take to send and answer.
   std::chrono::milliseconds timeout{60000};
   bool compress_inserts = true;
-  // Answers larger than this are refused by the server (max_result_bytes):
-  // Loupe's queries are aggregates or LIMITed.
+  // Answers larger than this are refused by the server (max_result_bytes),
+  // which holds each answer until its query ends: Loupe's queries are
+  // aggregates or LIMITed.
   size_t max_result_bytes = 64 << 20;
 };
 
@@ -60,6 +61,7 @@ class Client {
 
  private:
   std::string post(const std::string& target, std::string_view body, bool compress);
+  std::string settings() const;
 
   Url url_;
   ClientOptions options_;

@@ -30,7 +30,7 @@ int batch_state(Client& client, const std::string& id_literal) {
   auto rows = client.select(
       "SELECT max(state) FROM " + std::string(kBatchesTable) + " WHERE batch_id = " + id_literal,
       1);
-  return rows.empty() ? kNone : std::stoi(rows[0][0]);
+  return rows.empty() ? kNone : static_cast<int>(parse_uint(rows[0][0]));
 }
 
 void mark(Client& client, const std::string& id_literal, BatchState state, size_t rows) {
@@ -49,7 +49,7 @@ std::set<uint64_t> stored_days(Client& client, const std::string& id_literal,
                                 " AND toUInt32(toDate(time)) IN (" + list + ")",
                             1);
   std::set<uint64_t> stored;
-  for (const auto& row : rows) stored.insert(std::stoull(row[0]));
+  for (const auto& row : rows) stored.insert(parse_uint(row[0]));
   return stored;
 }
 

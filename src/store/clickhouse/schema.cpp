@@ -120,7 +120,7 @@ std::set<std::string> tables_in(Client& client) {
 
 int stored_version(Client& client) {
   auto rows = client.select("SELECT max(version) FROM " + std::string(kSchemaTable), 1);
-  return rows.empty() ? 0 : std::stoi(rows[0][0]);
+  return rows.empty() ? 0 : static_cast<int>(std::min<uint64_t>(parse_uint(rows[0][0]), 1 << 30));
 }
 
 // What to do about a missing or old schema. (The server option that runs
@@ -138,7 +138,7 @@ bool database_exists(Client& client) {
       client.execute_in_default("SELECT count() FROM system.databases WHERE name = " +
                                 quote_literal(client.url().database) + " FORMAT TabSeparated"),
       1);
-  return rows.size() == 1 && rows[0][0] != "0";
+  return rows.size() == 1 && parse_uint(rows[0][0]) > 0;
 }
 
 }  // namespace

@@ -294,6 +294,17 @@ TEST(ClickHouseServer, BadInputGetsOneClearLine) {
   EXPECT_TRUE(contains(syntax.what(), "Syntax error")) << syntax.what();
   EXPECT_TRUE(contains(syntax.what(), "(code 62)")) << syntax.what();
 
+  // An error late in a long answer is an error, not a truncated result.
+  Error late = error_of([&] {
+    client.select("SELECT throwIf(number = 3000000) FROM system.numbers LIMIT 5000000", 1);
+  });
+  EXPECT_EQ(late.kind(), Error::Kind::Server);
+  EXPECT_EQ(late.server_code(), 395) << late.what();
+  // An answer over max_result_bytes is refused by the server.
+  Client small(url_for("default"), ClientOptions{.max_result_bytes = 100'000});
+  Error big = error_of([&] { small.select("SELECT number FROM system.numbers LIMIT 1000000", 1); });
+  EXPECT_EQ(big.server_code(), 396) << big.what();
+
   // Batch ids and sizes Loupe refuses before sending anything.
   auto db = migrated("loupe_bad_batch");
   std::vector<Record> one = {request(kDay0, 1)};

@@ -65,6 +65,22 @@ TEST(ClickHouseAnswer, ExceptionWithoutTheUsualShape) {
             "a b");
 }
 
+TEST(ClickHouseAnswer, NumbersAndOneLineTexts) {
+  EXPECT_EQ(parse_uint("0"), 0u);
+  EXPECT_EQ(parse_uint("18446744073709551615"), UINT64_MAX);
+  for (const char* bad : {"", "-1", "12a", " 1", "18446744073709551616", "1.5"}) {
+    try {
+      parse_uint(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), Error::Kind::BadAnswer);
+    }
+  }
+  EXPECT_EQ(one_line("first. \nsecond", 100), "first");
+  EXPECT_EQ(one_line("a\tb", 100), "a b");
+  EXPECT_EQ(one_line("abcdef", 3), "abc...");
+}
+
 TEST(ClickHouseAnswer, Versions) {
   EXPECT_EQ(parse_version("18.16.1\n"), (Version{18, 16, 1}));
   EXPECT_EQ(parse_version("23.8.2.7"), (Version{23, 8, 2}));
