@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <iostream>
 #include <random>
+#include <span>
 
+#include "agent/batch_codec.h"
 #include "agent/gzip.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
@@ -35,6 +37,18 @@ std::string random_agent_id() {
 // operator may fix (401, 403). Any other 4xx is about the batch itself.
 bool retryable(int status) {
   return status >= 500 || status == 401 || status == 403 || status == 408 || status == 429;
+}
+
+// The ingest body: {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
+std::string ingest_body(const BatchKey& key, std::span<const Record> records) {
+  std::string json = "{\"batch\":{\"agent\":\"" + key.agent +
+                     "\",\"seq\":" + std::to_string(key.seq) + "},\"records\":[";
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i) json += ',';
+    append_record_json(json, records[i]);
+  }
+  json += "]}";
+  return gzip_compress(json);
 }
 
 }  // namespace
@@ -105,17 +119,6 @@ void Exporter::push(std::vector<Record>& records) {
   if (!closed) return;
   wake_.notify_one();
   if (spool_ && over_spill_mark()) overflow_.notify_one();
-}
-
-std::string Exporter::encode(const Batch& batch) const {
-  std::string json = "{\"batch\":{\"agent\":\"" + agent_id_ +
-                     "\",\"seq\":" + std::to_string(batch.seq) + "},\"records\":[";
-  for (size_t i = 0; i < batch.records.size(); ++i) {
-    if (i) json += ',';
-    append_record_json(json, batch.records[i]);
-  }
-  json += "]}";
-  return gzip_compress(json);
 }
 
 void Exporter::close_open_batch() {
@@ -219,8 +222,21 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     }
     uint64_t n = spooled ? spooled->records : batch.records.size();
     lock.unlock();
+    std::string body;
+    if (!spooled) {
+      body = ingest_body({agent_id_, batch.seq}, batch.records);
+    } else if (spooled->format == BodyFormat::GzipJson) {  // spooled by an older agent
+      body = std::move(spooled->body);
+    } else if (auto decoded = decode_batch(spooled->body)) {
+      body = ingest_body(decoded->key, decoded->records);
+    } else {
+      spool_->drop_front_unreadable();
+      lock.lock();
+      sync_spool_stats();
+      continue;
+    }
     std::string error;
-    Outcome outcome = post("/api/v1/ingest", spooled ? spooled->body : encode(batch), error);
+    Outcome outcome = post("/api/v1/ingest", body, error);
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
     if (spooled && outcome == Outcome::Retry) spool_->release_front();
     lock.lock();
@@ -277,7 +293,8 @@ void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) 
   ready_.pop_front();
   slot = {batch.records.size(), batch.bytes};
   lock.unlock();
-  spool_->append(static_cast<uint32_t>(batch.records.size()), encode(batch));
+  spool_->append(static_cast<uint32_t>(batch.records.size()),
+                 encode_batch({agent_id_, batch.seq}, batch.records), BodyFormat::Records);
   batch = Batch{};  // the records freed outside the lock
   lock.lock();
   sync_spool_stats();

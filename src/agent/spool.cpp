@@ -17,9 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kMagic[4] = {'L', 'P', 'S', '1'};
-constexpr size_t kHeaderBytes =
-    16;  // magic, records, body length, CRC-32 (u32 each, little endian)
+// "LPS" and the body's format; then records, body length, CRC-32 (u32
+// each, little endian).
+constexpr char kMagic[3] = {'L', 'P', 'S'};
+constexpr size_t kHeaderBytes = 16;
 constexpr std::string_view kSuffix = ".batch";
 constexpr std::string_view kTempSuffix = ".tmp";
 
@@ -38,13 +39,16 @@ uint32_t crc_of(std::string_view body) {
 }
 
 struct Header {
+  BodyFormat format = BodyFormat::Records;
   uint32_t records = 0;
   uint32_t body_bytes = 0;
   uint32_t crc = 0;
 };
 std::optional<Header> parse_header(std::string_view h) {
-  if (h.size() < kHeaderBytes || std::memcmp(h.data(), kMagic, 4) != 0) return std::nullopt;
-  return Header{get_u32(h.data() + 4), get_u32(h.data() + 8), get_u32(h.data() + 12)};
+  if (h.size() < kHeaderBytes || std::memcmp(h.data(), kMagic, 3) != 0) return std::nullopt;
+  auto format = static_cast<BodyFormat>(h[3]);
+  if (format != BodyFormat::GzipJson && format != BodyFormat::Records) return std::nullopt;
+  return Header{format, get_u32(h.data() + 4), get_u32(h.data() + 8), get_u32(h.data() + 12)};
 }
 
 bool read_file(const std::string& path, std::string& out, size_t limit) {
@@ -150,7 +154,7 @@ void Spool::scan() {
   if (!index_.empty()) next_seq_ = index_.back().seq + 1;
 }
 
-bool Spool::append(uint32_t records, std::string_view body) {
+bool Spool::append(uint32_t records, std::string_view body, BodyFormat format) {
   std::lock_guard lock(mu_);
   uint64_t bytes = kHeaderBytes + body.size();
   if (bytes > max_bytes_ || body.size() > UINT32_MAX) {
@@ -167,7 +171,8 @@ bool Spool::append(uint32_t records, std::string_view body) {
     return false;
   }
   char header[kHeaderBytes];
-  std::memcpy(header, kMagic, 4);
+  std::memcpy(header, kMagic, 3);
+  header[3] = static_cast<char>(format);
   put_u32(header + 4, records);
   put_u32(header + 8, static_cast<uint32_t>(body.size()));
   put_u32(header + 12, crc_of(body));
@@ -203,7 +208,7 @@ std::optional<SpooledBatch> Spool::front() {
         std::string_view body = std::string_view(data).substr(kHeaderBytes);
         if (crc_of(body) == h->crc) {
           front_held_ = true;
-          return SpooledBatch{e.seq, e.records, std::string(body)};
+          return SpooledBatch{e.seq, e.records, h->format, std::string(body)};
         }
       }
     }
@@ -221,6 +226,13 @@ void Spool::pop_front() {
 void Spool::release_front() {
   std::lock_guard lock(mu_);
   front_held_ = false;
+}
+
+void Spool::drop_front_unreadable() {
+  std::lock_guard lock(mu_);
+  if (index_.empty()) return;
+  stats_.corrupt_records += index_.front().records;
+  remove(0, true);
 }
 
 bool Spool::empty() const {

@@ -7,7 +7,9 @@
 // either a whole batch or a temporary file (removed on open). Each file
 // starts with a header (magic, record count, body length, CRC-32 of the
 // body); a file that fails these checks (torn by a power loss, damaged) is
-// removed and counted, never replayed and never fatal.
+// removed and counted, never replayed and never fatal. The magic's last
+// byte says what the body holds (BodyFormat), so files an older agent
+// wrote are still replayed after an upgrade.
 //
 // Thread-safe: one thread may append (the exporter's spiller) while another
 // reads and removes the front (its sender). The batch front() returned is
@@ -16,7 +18,7 @@
 // as well as sent.
 //
 //   Spool spool("/var/lib/loupe/spool", 256 << 20);   // throws SpoolError
-//   spool.append(records, gzip_body);
+//   spool.append(records, body, BodyFormat::Records);
 //   while (auto b = spool.front()) { if (!post(b->body)) break; spool.pop_front(); }
 #pragma once
 
@@ -35,10 +37,18 @@ class SpoolError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a spooled body holds, kept in each file's magic ("LPS1", "LPS2").
+enum class BodyFormat : char {
+  GzipJson = '1',  // a body posted as is: log batches, and record batches of agents
+                   // before the batch codec
+  Records = '2',   // agent/batch_codec.h: records, encoded when sent
+};
+
 struct SpooledBatch {
   uint64_t seq = 0;
   uint32_t records = 0;
-  std::string body;  // as appended (the agent stores gzip-compressed JSON)
+  BodyFormat format = BodyFormat::Records;
+  std::string body;  // as appended
 };
 
 struct SpoolStats {
@@ -64,7 +74,7 @@ class Spool {
   // Stores a batch after every batch already stored. Removes the oldest
   // batches while the total would exceed the bound. False (and counted in
   // refused_records) when the batch cannot be stored at all.
-  bool append(uint32_t records, std::string_view body);
+  bool append(uint32_t records, std::string_view body, BodyFormat format);
 
   // The oldest batch, checked, and held; damaged files met on the way are
   // removed and counted. Empty when nothing is stored.
@@ -74,6 +84,9 @@ class Spool {
   // Leaves the batch front() returned in place (it will be tried again), and
   // evictable again.
   void release_front();
+  // Removes the batch front() returned when the caller cannot read its body
+  // (it passed the checksum, so written damaged): counted as corrupt.
+  void drop_front_unreadable();
 
   bool empty() const;
   SpoolStats stats() const;

@@ -53,7 +53,7 @@ bool LogShipper::deliver(std::vector<Entry>& batch, std::string& error) {
   std::lock_guard lock(mu_);
   error = last_error_;
   if (!spool_) return false;  // the entries wait in their files
-  if (spool_->append(static_cast<uint32_t>(batch.size()), body)) return true;
+  if (spool_->append(static_cast<uint32_t>(batch.size()), body, BodyFormat::GzipJson)) return true;
   error = "log spool " + spool_->dir() + ": cannot store a batch of " +
           std::to_string(body.size()) + " bytes";
   return false;

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <filesystem>
 
+#include "agent/gzip.h"
+
 namespace loupe {
 namespace {
 
@@ -22,9 +24,11 @@ class FakeServer {
       ++posts;
       while (hold) std::this_thread::sleep_for(5ms);  // a server too busy to answer
       res.status = status.load();
-      if (res.status != 200) return;
       std::lock_guard lock(mu_);
       auto body = nlohmann::json::parse(req.body);
+      keys_.push_back(body["batch"]["agent"].get<std::string>() + "/" +
+                      std::to_string(body["batch"]["seq"].get<uint64_t>()));
+      if (res.status != 200) return;
       for (const auto& r : body["records"]) paths_.push_back(r["path"]);
     });
     http_.Post("/api/v1/agents/stats", [this](const httplib::Request& req, httplib::Response&) {
@@ -43,6 +47,11 @@ class FakeServer {
     std::lock_guard lock(mu_);
     return paths_;
   }
+  // The batch key of every ingest POST, answered or not: "agent/seq".
+  std::vector<std::string> keys() {
+    std::lock_guard lock(mu_);
+    return keys_;
+  }
   nlohmann::json last_stats() {
     std::lock_guard lock(mu_);
     return last_stats_;
@@ -57,6 +66,7 @@ class FakeServer {
   int port_ = 0;
   std::mutex mu_;
   std::vector<std::string> paths_;
+  std::vector<std::string> keys_;
   nlohmann::json last_stats_;
 };
 
@@ -120,6 +130,12 @@ TEST_F(ExporterTest, RetriesThroughTheSpoolInOrderOncePerRecord) {
   EXPECT_EQ(server.paths(), expected_paths(0, 80));
   expect_balanced(exporter.stats());
   EXPECT_GE(exporter.stats().failures, 1u);
+  // Batches posted again after a round through the spool kept their key
+  // (the server stores a batch once per key): 8 batches, 8 keys.
+  std::vector<std::string> keys = server.keys();
+  EXPECT_GT(keys.size(), 8u);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(std::unique(keys.begin(), keys.end()) - keys.begin(), 8);
 }
 
 TEST_F(ExporterTest, ABatchRefusedWith4xxIsSetAsideNotRetried) {
@@ -211,6 +227,43 @@ TEST_F(ExporterTest, WithoutASpoolMemoryIsBoundedAndLossesCounted) {
   s = exporter.stats();
   EXPECT_EQ(s.queued, 0u);
   EXPECT_EQ(s.sent, 0u);
+  expect_balanced(s);
+}
+
+TEST_F(ExporterTest, BatchesAnOlderAgentSpooledAsJsonAreStillSent) {
+  {
+    Spool spool(dir_ + "/spool", 1 << 20);
+    std::string json = R"({"batch":{"agent":"older","seq":3},"records":[{"path":"/old0"},)"
+                       R"({"path":"/old1"}]})";
+    ASSERT_TRUE(spool.append(2, gzip_compress(json), BodyFormat::GzipJson));
+  }
+  FakeServer server;
+  Exporter exporter(options(server));
+  EXPECT_EQ(exporter.stats().inherited, 2u);
+  auto batch = records(0, 10);
+  exporter.push(batch);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
+  std::vector<std::string> expected{"/old0", "/old1"};
+  for (const std::string& p : expected_paths(0, 10)) expected.push_back(p);
+  EXPECT_EQ(server.paths(), expected);
+  EXPECT_EQ(server.keys().front(), "older/3");
+  expect_balanced(exporter.stats());
+}
+
+TEST_F(ExporterTest, ASpooledBatchThatDoesNotDecodeIsCountedCorrupt) {
+  {
+    Spool spool(dir_ + "/spool", 1 << 20);  // checksummed, but not a batch
+    ASSERT_TRUE(spool.append(4, "not the batch codec", BodyFormat::Records));
+  }
+  FakeServer server;
+  Exporter exporter(options(server));
+  auto batch = records(0, 10);
+  exporter.push(batch);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
+  ExporterStats s = exporter.stats();
+  EXPECT_EQ(s.inherited, 4u);
+  EXPECT_EQ(s.dropped_corrupt, 4u);
+  EXPECT_EQ(s.spooled, 0u);
   expect_balanced(s);
 }
 

@@ -1,0 +1,26 @@
+// libFuzzer target for the agent spool's batch decoder (agent/batch_codec.h):
+// a spool file's body comes from disk, so any bytes either decode or are
+// refused, without crashing or allocating past kMaxDecodedBatchBytes; what
+// decodes encodes again to a body that decodes to the same batch. The seed
+// is a real two-record batch, so mutations get past the zstd frame.
+#include <cstdlib>
+
+#include "agent/batch_codec.h"
+#include "core/record_json.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace loupe;
+  auto batch = decode_batch(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!batch) return 0;
+  auto again = decode_batch(encode_batch(batch->key, batch->records));
+  if (!again || again->key.agent != batch->key.agent || again->key.seq != batch->key.seq ||
+      again->records.size() != batch->records.size())
+    std::abort();
+  for (size_t i = 0; i < batch->records.size(); ++i) {
+    std::string a, b;
+    append_record_json(a, batch->records[i]);
+    append_record_json(b, again->records[i]);
+    if (a != b || batch->records[i].detail != again->records[i].detail) std::abort();
+  }
+  return 0;
+}

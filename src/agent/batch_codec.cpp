@@ -1,0 +1,174 @@
+#include "agent/batch_codec.h"
+
+#include <zstd.h>
+
+#include <stdexcept>
+
+#include "core/record_limits.h"
+
+namespace loupe {
+namespace {
+
+// Layout before compression (varint: LEB128; string: varint length + bytes):
+//   u8 version (1), string agent, varint seq,
+//   varint text field count, that many strings (the fields' JSON keys),
+//   varint record count, then per record:
+//     varint start_ns, varint end_ns, string protocol, string role,
+//     u8 flags (1: tls, 2: error), varint pid, varint tid,
+//     varint zigzag(status), varint req_bytes, varint resp_bytes,
+//     one string per text field, in the order named above.
+constexpr uint8_t kVersion = 1;
+constexpr uint8_t kTls = 1;
+constexpr uint8_t kError = 2;
+constexpr int kZstdLevel = 1;  // ~6x smaller than raw at ~0.1 µs per record
+constexpr size_t kMaxTextFields = 256;
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void put_string(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s);
+}
+
+uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+// Reads what put_* wrote; any read past the end or malformed varint sets
+// ok() to false and yields zeros from then on.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  bool ok() const { return ok_; }
+  size_t left() const { return data_.size() - pos_; }
+
+  uint8_t byte() {
+    if (!ok_ || pos_ >= data_.size()) return fail();
+    return static_cast<uint8_t>(data_[pos_++]);
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b = byte();
+      if (!ok_) return 0;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return fail();  // more than 10 bytes
+  }
+  std::string_view string() {
+    uint64_t n = varint();
+    if (!ok_ || n > left()) return fail(), std::string_view();
+    std::string_view s = data_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  uint8_t fail() {
+    ok_ = false;
+    return 0;
+  }
+  std::string_view data_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+std::optional<DecodedBatch> failed(std::string* error, const char* why) {
+  if (error) *error = why;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string encode_batch(const BatchKey& key, std::span<const Record> records) {
+  std::span<const TextField> fields = record_text_fields();
+  std::string raw;
+  raw.reserve(64 + records.size() * 128);
+  raw += static_cast<char>(kVersion);
+  put_string(raw, key.agent);
+  put_varint(raw, key.seq);
+  put_varint(raw, fields.size());
+  for (const TextField& f : fields) put_string(raw, f.name);
+  put_varint(raw, records.size());
+  for (const Record& r : records) {
+    put_varint(raw, r.start_ns);
+    put_varint(raw, r.end_ns);
+    put_string(raw, to_string(r.protocol));
+    put_string(raw, to_string(r.role));
+    raw += static_cast<char>((r.tls ? kTls : 0) | (r.error ? kError : 0));
+    put_varint(raw, r.pid);
+    put_varint(raw, r.tid);
+    put_varint(raw, zigzag(r.status));
+    put_varint(raw, r.req_bytes);
+    put_varint(raw, r.resp_bytes);
+    for (const TextField& f : fields) put_string(raw, r.*f.member);
+  }
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kZstdLevel);
+  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+std::optional<DecodedBatch> decode_batch(std::string_view body, std::string* error) {
+  unsigned long long size = ZSTD_getFrameContentSize(body.data(), body.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
+    return failed(error, "not a zstd frame with its size");
+  if (size > kMaxDecodedBatchBytes) return failed(error, "decoded size past the bound");
+  std::string raw(size, '\0');
+  size_t n = ZSTD_decompress(raw.data(), raw.size(), body.data(), body.size());
+  if (ZSTD_isError(n) || n != size) return failed(error, "damaged zstd frame");
+
+  Reader in(raw);
+  if (in.byte() != kVersion) return failed(error, "unknown batch codec version");
+  DecodedBatch batch;
+  batch.key.agent = in.string();
+  batch.key.seq = in.varint();
+  uint64_t field_count = in.varint();
+  if (!in.ok() || field_count > kMaxTextFields) return failed(error, "bad field list");
+  std::vector<std::string Record::*> members;  // nullptr: a field this build does not know
+  members.reserve(field_count);
+  for (uint64_t i = 0; i < field_count; ++i) {
+    std::string_view name = in.string();
+    std::string Record::*member = nullptr;
+    for (const TextField& f : record_text_fields())
+      if (name == f.name) member = f.member;
+    members.push_back(member);
+  }
+  uint64_t count = in.varint();
+  // Each record takes at least one byte per varint, string and flag.
+  const size_t min_record_bytes = 10 + field_count;
+  if (!in.ok() || count > in.left() / min_record_bytes) return failed(error, "bad record count");
+  batch.records.resize(count);
+  for (Record& r : batch.records) {
+    r.start_ns = in.varint();
+    r.end_ns = in.varint();
+    r.protocol = protocol_from_string(in.string());
+    r.role = role_from_string(in.string());
+    uint8_t flags = in.byte();
+    r.tls = flags & kTls;
+    r.error = flags & kError;
+    r.pid = static_cast<uint32_t>(in.varint());
+    r.tid = static_cast<uint32_t>(in.varint());
+    r.status = static_cast<int>(unzigzag(in.varint()));
+    r.req_bytes = in.varint();
+    r.resp_bytes = in.varint();
+    for (std::string Record::*member : members) {
+      std::string_view s = in.string();
+      if (member) r.*member = s;
+    }
+    if (!in.ok()) return failed(error, "truncated record");
+  }
+  if (in.left() != 0) return failed(error, "bytes after the last record");
+  return batch;
+}
+
+}  // namespace loupe

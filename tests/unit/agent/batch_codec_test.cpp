@@ -1,0 +1,155 @@
+#include "agent/batch_codec.h"
+
+#include <gtest/gtest.h>
+#include <zstd.h>
+
+#include "core/record_json.h"
+#include "core/record_limits.h"
+
+namespace loupe {
+namespace {
+
+// A body written by hand, byte by byte (lengths below 128 are one byte).
+struct Raw {
+  Raw& bytes(std::initializer_list<uint8_t> bs) {
+    for (uint8_t b : bs) out += static_cast<char>(b);
+    return *this;
+  }
+  Raw& str(std::string_view s) {
+    out += static_cast<char>(s.size());
+    out += s;
+    return *this;
+  }
+  std::string out;
+};
+
+// A record with every field set to something distinct, text fields included
+// (each holds its own JSON key, so a field decoded into another shows).
+Record full_record(int i) {
+  Record r;
+  r.start_ns = 1'700'000'000'000'000'000ULL + static_cast<uint64_t>(i);
+  r.end_ns = r.start_ns + 12'345;
+  r.protocol = Protocol::Postgres;
+  r.role = Role::Client;
+  r.tls = true;
+  r.error = true;
+  r.pid = 4'000'000'000u;
+  r.tid = 77;
+  r.status = -i;
+  r.req_bytes = UINT64_MAX;
+  r.resp_bytes = 0;
+  for (const TextField& f : record_text_fields())
+    r.*f.member = std::string(f.name) + "-" + std::to_string(i);
+  r.detail = std::string("bytes \0\xff\x80 any", 14);  // not text: kept byte for byte
+  return r;
+}
+
+// Every field but detail's raw bytes, which JSON escapes (compared apart).
+std::string json_of(const Record& r) {
+  std::string out;
+  append_record_json(out, r);
+  return out;
+}
+
+std::string zstd(std::string_view raw) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), 1));
+  return out;
+}
+
+TEST(BatchCodec, RoundTripsEveryFieldAndTheBatchKey) {
+  std::vector<Record> records;
+  for (int i = 0; i < 50; ++i) records.push_back(full_record(i));
+  records.push_back(Record{});  // all defaults
+  std::string body = encode_batch({"0123abcd", 42}, records);
+  std::string error;
+  auto batch = decode_batch(body, &error);
+  ASSERT_TRUE(batch) << error;
+  EXPECT_EQ(batch->key.agent, "0123abcd");
+  EXPECT_EQ(batch->key.seq, 42u);
+  ASSERT_EQ(batch->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(json_of(batch->records[i]), json_of(records[i])) << "record " << i;
+    EXPECT_EQ(batch->records[i].detail, records[i].detail);
+  }
+}
+
+TEST(BatchCodec, AnEmptyBatchRoundTrips) {
+  auto batch = decode_batch(encode_batch({"a", 1}, {}));
+  ASSERT_TRUE(batch);
+  EXPECT_TRUE(batch->records.empty());
+}
+
+TEST(BatchCodec, IsSmallerThanTheRecordsInMemoryByFar) {
+  std::vector<Record> records;
+  for (int i = 0; i < 1000; ++i) {
+    Record r;
+    r.protocol = Protocol::Redis;
+    r.comm = "redis-server";
+    r.local_addr = "127.0.0.1:6379";
+    r.remote_addr = "127.0.0.1:" + std::to_string(40000 + i % 50);
+    r.method = "SET";
+    r.path = "key:__rand_int__";
+    r.start_ns = 1'700'000'000'000'000'000ULL + 1000ULL * i;
+    r.end_ns = r.start_ns + 3000;
+    records.push_back(r);
+  }
+  EXPECT_LT(encode_batch({"a", 1}, records).size(), 40u * records.size());
+}
+
+TEST(BatchCodec, EveryTruncationIsRefused) {
+  std::vector<Record> records{full_record(1), full_record(2)};
+  std::string body = encode_batch({"agent", 7}, records);
+  for (size_t n = 0; n < body.size(); ++n)
+    EXPECT_FALSE(decode_batch(std::string_view(body).substr(0, n))) << n << " bytes";
+}
+
+TEST(BatchCodec, GarbageAndOtherFormatsAreRefusedWithAReason) {
+  std::string error;
+  EXPECT_FALSE(decode_batch("", &error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(decode_batch("{\"batch\":{}}", &error));  // JSON is not this codec
+  // A valid frame whose content is not a batch: wrong version, then a record
+  // count larger than the bytes that follow could hold.
+  EXPECT_FALSE(decode_batch(zstd("\x07whatever"), &error));
+  EXPECT_EQ(error, "unknown batch codec version");
+  Raw bad_count;
+  bad_count.bytes({1}).str("a").bytes({1, 0, 0xff, 0xff, 0xff, 0x7f});  // 268M records
+  EXPECT_FALSE(decode_batch(zstd(bad_count.out), &error));
+  EXPECT_EQ(error, "bad record count");
+}
+
+TEST(BatchCodec, AFrameClaimingAHugeSizeIsRefusedBeforeAllocating) {
+  std::string big(kMaxDecodedBatchBytes + 1, '\0');
+  std::string frame(ZSTD_compressBound(big.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), big.data(), big.size(), 1));
+  std::string error;
+  EXPECT_FALSE(decode_batch(frame, &error));
+  EXPECT_EQ(error, "decoded size past the bound");
+}
+
+TEST(BatchCodec, FieldsItDoesNotKnowAreSkippedAndMissingOnesStayEmpty) {
+  // As a later agent might write: "path", then a field this build lacks.
+  Raw raw;
+  raw.bytes({1}).str("a").bytes({5});                   // version, agent "a", seq 5
+  raw.bytes({2}).str("path").str("future");             // two text fields
+  raw.bytes({1});                                       // one record:
+  raw.bytes({1, 2}).str("redis").str("server");         // times, protocol, role,
+  raw.bytes({0, 9, 0, 0, 1, 2}).str("GET").str("new");  // flags, pid, tid, status,
+                                                        // bytes, path, future
+  std::string error;
+  auto batch = decode_batch(zstd(raw.out), &error);
+  ASSERT_TRUE(batch) << error;
+  EXPECT_EQ(batch->key.seq, 5u);
+  ASSERT_EQ(batch->records.size(), 1u);
+  const Record& r = batch->records[0];
+  EXPECT_EQ(r.path, "GET");
+  EXPECT_EQ(r.protocol, Protocol::Redis);
+  EXPECT_EQ(r.role, Role::Server);
+  EXPECT_EQ(r.pid, 9u);
+  EXPECT_EQ(r.resp_bytes, 2u);
+  EXPECT_EQ(r.method, "");
+}
+
+}  // namespace
+}  // namespace loupe
