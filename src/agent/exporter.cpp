@@ -40,12 +40,19 @@ bool retryable(int status) {
 }
 
 // The ingest body: {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
-std::string ingest_body(const BatchKey& key, std::span<const Record> records) {
-  std::string json = "{\"batch\":{\"agent\":\"" + key.agent +
-                     "\",\"seq\":" + std::to_string(key.seq) + "},\"records\":[";
+// Records leave out their keys at default values (RecordKeys::NonDefault).
+// `json` is scratch space that keeps its capacity from batch to batch, so
+// the text is not regrown, copied and faulted into fresh pages each time.
+std::string ingest_body(const BatchKey& key, std::span<const Record> records, std::string& json) {
+  json.clear();
+  json += "{\"batch\":{\"agent\":\"";
+  json += key.agent;
+  json += "\",\"seq\":";
+  json += std::to_string(key.seq);
+  json += "},\"records\":[";
   for (size_t i = 0; i < records.size(); ++i) {
     if (i) json += ',';
-    append_record_json(json, records[i]);
+    append_record_json(json, records[i], RecordKeys::NonDefault);
   }
   json += "]}";
   return gzip_compress(json);
@@ -224,11 +231,11 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     lock.unlock();
     std::string body;
     if (!spooled) {
-      body = ingest_body({agent_id_, batch.seq}, batch.records);
+      body = ingest_body({agent_id_, batch.seq}, batch.records, json_scratch_);
     } else if (spooled->format == BodyFormat::GzipJson) {  // spooled by an older agent
       body = std::move(spooled->body);
     } else if (auto decoded = decode_batch(spooled->body)) {
-      body = ingest_body(decoded->key, decoded->records);
+      body = ingest_body(decoded->key, decoded->records, json_scratch_);
     } else {
       spool_->drop_front_unreadable();
       lock.lock();

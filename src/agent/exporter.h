@@ -134,6 +134,7 @@ class Exporter {
   std::unique_ptr<Spool> spool_;  // read by the sending thread, appended to by both threads
   std::unique_ptr<httplib::Client> client_;
   std::string client_error_;
+  std::string json_scratch_;  // the sending thread's, reused for every batch's JSON
 
   mutable std::mutex mu_;
   std::condition_variable wake_;      // the sending thread

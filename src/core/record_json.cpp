@@ -5,14 +5,16 @@
 
 namespace loupe {
 
-void append_record_json(std::string& out, const Record& r) {
-  JsonObjectWriter w(out);
-  w.str("ts", format_rfc3339_ns(r.start_ns));
+void append_record_json(std::string& out, const Record& r, RecordKeys keys) {
+  JsonObjectWriter w(out,
+                     keys == RecordKeys::NonDefault ? JsonDefaults::Omit : JsonDefaults::Write);
+  const bool all_keys = !w.omits_defaults();
+  if (all_keys) w.str("ts", format_rfc3339_ns(r.start_ns));
   w.num("start_ns", r.start_ns);
   w.num("end_ns", r.end_ns);
-  w.num("duration_ns", r.duration_ns());
-  w.str("protocol", to_string(r.protocol));
-  w.str("role", to_string(r.role));
+  if (all_keys) w.num("duration_ns", r.duration_ns());
+  if (all_keys || r.protocol != Protocol::Unknown) w.str("protocol", to_string(r.protocol));
+  if (all_keys || r.role != Role::Unknown) w.str("role", to_string(r.role));
   w.boolean("tls", r.tls);
   w.num("pid", static_cast<uint64_t>(r.pid));
   w.num("tid", static_cast<uint64_t>(r.tid));

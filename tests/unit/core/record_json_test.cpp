@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace loupe {
 namespace {
 
@@ -54,6 +56,36 @@ TEST(RecordJson, AnyCapturedBytesGiveValidJson) {
   const std::string fffd = "\xef\xbf\xbd";
   EXPECT_EQ(j["path"].get<std::string>(),
             "a\"b\\c\n\x01" + fffd + fffd + fffd + fffd + fffd + "é€\x7f");
+}
+
+TEST(RecordJson, TheWireFormLeavesOutDefaultsAndReadsBackTheSame) {
+  Record r;
+  r.start_ns = 1'795'612'146'249'843'911ULL;
+  r.end_ns = r.start_ns + 5'000;
+  r.protocol = Protocol::Redis;
+  r.role = Role::Client;
+  r.pid = 7;
+  r.comm = "redis-benchmark";
+  r.method = "SET";
+  r.status = -1;
+  r.resp_bytes = 5;
+  std::string wire;
+  append_record_json(wire, r, RecordKeys::NonDefault);
+  auto j = nlohmann::json::parse(wire);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : j.items()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"comm", "end_ns", "method", "pid", "protocol",
+                                            "resp_bytes", "role", "start_ns", "status"}));
+  std::string full, back;
+  append_record_json(full, r);
+  append_record_json(back, record_from_json(j));
+  EXPECT_EQ(back, full);
+  EXPECT_LT(wire.size() * 3, full.size());
+
+  std::string empty;
+  append_record_json(empty, Record{}, RecordKeys::NonDefault);
+  EXPECT_EQ(empty, "{}");
 }
 
 }  // namespace
