@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/time_format.h"
+#include "server/api_endpoint_map.h"
 #include "server/api_handler.h"
 #include "server/api_json.h"
 #include "server/api_params.h"
@@ -136,6 +137,10 @@ void ApiServer::routes() {
 
   s.get("/api/v1/map", json_handler([this](const http::Request& req, http::Response& res) {
           auto range = get_range(req.params, now_unix_ns());
+          if (get_string(req.params, "service") || get_string(req.params, "route")) {
+            send_json(res, endpoint_map(store_, req.params, range));
+            return;
+          }
           json edges = json::array();
           auto map = store_.map(range);
           keep_busiest(map, get_list_limit(req.params));

@@ -8,7 +8,9 @@
 # parents and nothing from another request, for at least 95% of them;
 # /api/v1/traces finds them by service and duration; the spans exported
 # over OTLP (received and decoded by npm's @opentelemetry/otlp-transformer,
-# otlp/receiver.js) have the same trace ids and parents. About 30 s.
+# otlp/receiver.js) have the same trace ids and parents; the map of one
+# endpoint (/api/v1/map?service=&route=) holds the calls made on its behalf
+# and no other. About 30 s.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db_servers.sh"
 require_root
@@ -48,6 +50,8 @@ wait_for_port "$APP_PORT"
 wait_for_port "$WEB_PORT"
 wait_for_port "$RECV_PORT"
 
+# A call to the API not made for web (the oldest: traces below are found newest first).
+curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/items/3"
 log "$N top-level requests over 4 keep-alive connections"
 /usr/bin/python3 "$HERE/three_tier.py" load "$WEB_PORT" "$N" 4
 web_requests() {
@@ -129,5 +133,25 @@ assert_eq "their roots are the load generator's calls" 5 \
 ONE=$(jq -r '.[0].trace_id' <<< "$SLOWEST")
 assert_eq "a found trace opens by its id" "$ONE" "$(curl -s "$API/api/v1/traces/$ONE" | jq -r .trace_id)"
 [[ -s "$WORK/recv/errors.log" ]] && fail "receiver could not decode: $(head -3 "$WORK/recv/errors.log")"
+log "the service map of one endpoint: only the calls made on its behalf"
+FULL=$(curl -s "$API/api/v1/map")
+route_of() { curl -s "$API/api/v1/endpoints?service=python3:$1" | jq -r '[.[] | select(.protocol == "http1")][0].route'; }
+WEB_MAP=$(curl -s -G "$API/api/v1/map" --data-urlencode "service=python3:$WEB_PORT" --data-urlencode "route=$(route_of "$WEB_PORT")")
+APP_MAP=$(curl -s -G "$API/api/v1/map" --data-urlencode "service=python3:$APP_PORT" --data-urlencode "route=$(route_of "$APP_PORT")")
+edges() { jq -r '.edges[] | "\(.caller)>\(.callee)"' | sort; }
+db_edges() { jq -r --arg app "python3:$APP_PORT" '[.edges[] | select(.caller == $app and (.protocol == "postgres" or .protocol == "redis")) | .protocol] | sort | unique | join(",")'; }
+assert_eq "the whole map has the direct call to the API" "curl python3:$WEB_PORT" \
+  "$(jq -r "[.edges[] | select(.callee == \"python3:$APP_PORT\") | .caller | sub(\" [(]pid [0-9]+[)]\"; \"\")] | sort | join(\" \")" <<< "$FULL")"
+assert_eq "web endpoint: its newest 50 requests sampled" 50 "$(jq .endpoint.sampled_requests <<< "$WEB_MAP")"
+assert_eq "web endpoint: web -> API once per request" "1" \
+  "$(jq "[.edges[] | select(.caller == \"python3:$WEB_PORT\" and .callee == \"python3:$APP_PORT\") | .calls_per_request] | .[0]" <<< "$WEB_MAP")"
+assert_eq "web endpoint: the API's PostgreSQL and Redis calls" "postgres,redis" "$(db_edges <<< "$WEB_MAP")"
+assert_eq "web endpoint: no edge the whole map lacks, nor the direct call" "" \
+  "$(comm -23 <(edges <<< "$WEB_MAP") <(edges <<< "$FULL" | grep -v '^curl '))"
+assert_eq "API endpoint: web's call into it and its own calls, not the caller of web" \
+  "postgres,redis 1 0" \
+  "$(db_edges <<< "$APP_MAP") $(jq "[.edges[] | select(.callee == \"python3:$APP_PORT\" and .caller == \"python3:$WEB_PORT\")] | length" <<< "$APP_MAP") $(jq "[.edges[] | select(.callee == \"python3:$WEB_PORT\")] | length" <<< "$APP_MAP")"
+assert_eq "a route without its service: 400" 400 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/map?route=/x")"
 assert_eq "unknown trace: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/traces/0123456789abcdef0123456789abcdef")"
 finish

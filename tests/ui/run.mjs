@@ -198,6 +198,27 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.match(await page.locator(`[data-testid=service-map] ${sel} text`).first().innerHTML(), /req\/(s|min)/);
   });
 
+  it("one endpoint's map: only the calls made for it, from its traces", async () => {
+    const services = asArray((await api('services')).body, 'services').filter((x) => x.kind !== 'loupe');
+    let svc, route;
+    for (const x of services) {
+      const eps = asArray((await api(`endpoints?service=${encodeURIComponent(x.name)}`)).body, 'endpoints');
+      const ep = eps.find((e) => e.route);
+      if (ep) { svc = x.name; route = ep.route; break; }
+    }
+    assert.ok(route, 'no endpoint with a route');
+    const m = await goto(`/map?service=${encodeURIComponent(svc)}&route=${encodeURIComponent(route)}`, /\/api\/v1\/map\?.*route=/);
+    const banner = page.locator('[data-testid=endpoint-map]');
+    await banner.waitFor();
+    const text = await banner.innerText();
+    assert.ok(text.includes(route) && text.includes(svc), text);
+    assert.ok(text.includes(`newest ${fmtCount(m.endpoint.sampled_requests)} requests`), text);
+    for (const e of asArray(m, 'edges').filter((x) => x.caller_kind !== 'loupe' && x.callee_kind !== 'loupe'))
+      await page.locator(`[data-testid=service-map] [data-edge="${e.caller}->${e.callee}"]`).first().waitFor();
+    await page.getByText('Show the whole map').click();
+    await banner.waitFor({ state: 'detached' });
+  });
+
   // Traffic sent through the ingest API as a remote agent would (test_ui.sh's
   // loupe run is --insecure, so it takes it): known numbers to read back.
   // ms-resolution times keep the nanoseconds exact in a JS number's JSON.

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/span_id.h"
+#include "traces/endpoint_calls.h"
 
 namespace loupe::traces {
 namespace {
@@ -170,6 +171,69 @@ TEST(Traces, UnknownIdsFindNothing) {
   auto traces = over(records);
   EXPECT_FALSE(traces.trace("0123456789abcdef0123456789abcdef", {T0, T0 + 1000 * kMs}));
   EXPECT_FALSE(traces.trace("nothex", {}));
+}
+
+}  // namespace
+}  // namespace loupe::traces
+
+namespace loupe::traces {
+namespace {
+
+// two_chains() as the store names it: a client record's service is its
+// callee (the process listening on its remote port), its caller the
+// calling process; a server record's service is its own process.
+TraceAssembler named(std::vector<Record>& records) {
+  static const std::map<uint32_t, std::string> kProcess = {
+      {1, "curl"}, {2, "curl"}, {10, "web"}, {20, "api"}, {30, "db"}};
+  static const std::map<std::string, std::string> kListener = {
+      {"8000", "web"}, {"9000", "api"}, {"5432", "db"}};
+  return TraceAssembler([&records](const store::RequestQuery& q) {
+    std::vector<store::StoredRequest> out;
+    for (const Record& r : records) {
+      if (r.start_ns < q.range.from_ns || r.start_ns >= q.range.to_ns) continue;
+      if ((q.role && r.role != *q.role) || (q.pid && r.pid != *q.pid) ||
+          (q.tid && r.tid != *q.tid) || (q.local_addr && r.local_addr != *q.local_addr) ||
+          (q.remote_addr && r.remote_addr != *q.remote_addr) || q.trace_id)
+        continue;
+      std::string own = kProcess.at(r.pid);
+      if (r.role == Role::Server) {
+        out.push_back({0, r, own, "", true});
+        continue;
+      }
+      std::string port = r.remote_addr.substr(r.remote_addr.rfind(':') + 1);
+      out.push_back({0, r, kListener.at(port), own, true});
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  });
+}
+
+std::map<std::string, uint64_t> calls_of(const EndpointCalls& c) {
+  std::map<std::string, uint64_t> out;
+  for (const CallEdge& e : c.edges) out[e.caller + ">" + e.callee] = e.calls;
+  return out;
+}
+
+TEST(EndpointCalls, AnEndpointsMapHoldsTheCallThatReachedItAndTheCallsBelowIt) {
+  auto records = two_chains();
+  auto assembler = named(records);
+  store::TimeRange all{T0, T0 + 1000 * kMs};
+  // api's /item/1: web called it, it called db; /item/2 and curl -> web are
+  // not on its behalf.
+  store::StoredRequest item1{0, records[3], "api", "", true};
+  auto one = endpoint_calls(assembler, {item1}, all);
+  EXPECT_EQ(one.sampled, 1u);
+  EXPECT_EQ(calls_of(one), (std::map<std::string, uint64_t>{{"web>api", 1}, {"api>db", 1}}));
+  // web's /order/{id} twice: two calls from curl, two to api, one to db.
+  store::StoredRequest order1{0, records[1], "web", "", true};
+  store::StoredRequest order2{0, records[7], "web", "", true};
+  auto both = endpoint_calls(assembler, {order1, order2}, all);
+  EXPECT_EQ(both.sampled, 2u);
+  EXPECT_EQ(calls_of(both),
+            (std::map<std::string, uint64_t>{{"curl>web", 2}, {"web>api", 2}, {"api>db", 1}}));
+  EXPECT_EQ(both.edges.front().calls, 2u);  // busiest first
+  EXPECT_EQ(both.edges.back().callee, "db");
+  EXPECT_EQ(both.edges.back().durations_ns, (std::vector<uint64_t>{10 * kMs}));
 }
 
 }  // namespace

@@ -5,7 +5,7 @@ import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtMs, fmtPct, fmtRate, isNum } from '../format';
 import { navigate, sharedQuery, useLocation, withQuery } from '../router';
 import { useTimeRange } from '../timerange';
-import type { MapEdge, ServiceMap } from '../types';
+import type { EndpointStats, MapEdge, ServiceMap } from '../types';
 import { errorRate, rate } from './Overview';
 
 interface Edge {
@@ -162,7 +162,16 @@ function edgeColor(err?: number) {
 export function MapPage() {
   const tr = useTimeRange();
   const loc = useLocation();
-  const { data, loading, notFound, error } = useApi<ServiceMap>('map', { from: tr.apiFrom, to: tr.apiTo }, { allow404: true });
+  // One endpoint's calls (service + route in the URL): the map drawn from
+  // the traces of its newest requests, not from every record.
+  const epService = loc.query.get('service') || '';
+  const epRoute = loc.query.get('route') || '';
+  const endpointMode = !!(epService && epRoute);
+  const { data, loading, notFound, error } = useApi<ServiceMap>(
+    'map',
+    { from: tr.apiFrom, to: tr.apiTo, ...(endpointMode ? { service: epService, route: epRoute } : {}) },
+    { allow404: true },
+  );
   const edges: Edge[] = useMemo(
     () =>
       (data?.edges ?? [])
@@ -202,6 +211,10 @@ export function MapPage() {
   const kinds = useMemo(() => new Map(edges.flatMap((e) => [[e.from, e.e.caller_kind], [e.to, e.e.callee_kind]] as [string, unknown][])), [edges]);
   const maxRate = Math.max(1e-9, ...shown.map((e) => e.rate ?? 0));
   const goService = (n: string) => navigate(withQuery(`/services/${encodeURIComponent(n)}`, sharedQuery(loc.query), {}));
+  // The focused service's endpoints, to draw one's calls only.
+  const epOwner = endpointMode ? epService : focus;
+  const endpoints = useApi<EndpointStats[]>(epOwner ? 'endpoints' : null, { service: epOwner, from: tr.apiFrom, to: tr.apiTo });
+  const routes = useMemo(() => [...new Set((endpoints.data ?? []).map((e) => e.route).filter(Boolean) as string[])].sort(), [endpoints.data]);
 
   const cols: Column<Edge>[] = [
     { key: 'from', label: 'Caller', render: (e) => e.from, sort: (e) => e.from },
@@ -219,6 +232,15 @@ export function MapPage() {
         <h1>Service map</h1>
         <p className="sub">Who calls whom: each arrow is caller → callee, labelled with request rate, error rate and p95.</p>
       </div>
+      {endpointMode && (
+        <div className="banner banner-info" data-testid="endpoint-map">
+          Only the calls made on behalf of <strong>{epRoute}</strong> of <strong>{epService}</strong>: drawn from the traces of its newest{' '}
+          {data?.endpoint ? fmtCount(data.endpoint.sampled_requests) : ''} requests in this range; rates are estimates.{' '}
+          <a href={withQuery(loc.path, loc.query, { service: null, route: null })} onClick={(ev) => { ev.preventDefault(); setQ({ service: null, route: null }); }}>
+            Show the whole map
+          </a>
+        </div>
+      )}
       {edges.length > 0 && (
         <div className="filters" data-testid="map-filters">
           <label>
@@ -231,6 +253,20 @@ export function MapPage() {
               ))}
             </select>
           </label>
+          {epOwner && routes.length > 0 && (
+            <label>
+              Calls made for
+              <select name="route" value={endpointMode ? epRoute : ''} onChange={(e) => setQ(e.target.value ? { service: epOwner, route: e.target.value } : { service: null, route: null })}>
+                <option value="">Every request of {epOwner}</option>
+                {endpointMode && !routes.includes(epRoute) && <option value={epRoute}>{epRoute}</option>}
+                {routes.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           {namespaces.length > 0 && (
             <label>
               Namespace
