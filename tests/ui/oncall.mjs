@@ -140,6 +140,13 @@ describe('the on-call questions, after a realistic workload', { timeout: 4 * 60_
     assert.match(link, /^\/requests\/\d+/);
     await page.goto(`${url}${link}`);
     assert.equal(await page.locator('[data-testid=request-detail] [data-field=statement]').innerText(), statement);
+    // Its trace: a waterfall that holds this query's span.
+    const trace = await page.locator('[data-testid=request-detail] [data-testid=request-trace]').getAttribute('href');
+    assert.match(trace, /^\/traces\/[0-9a-f]+/);
+    await page.goto(`${url}${trace}`);
+    const waterfall = page.locator('[data-testid=trace-waterfall]');
+    await waterfall.locator('tbody tr').first().waitFor();
+    assert.ok((await waterfall.innerText()).includes('SELECT id, name, price FROM products'), await waterfall.innerText());
   });
 
   it('at 1280 px the slowest-requests table fits its card, Status and Duration visible', async () => {

@@ -116,6 +116,8 @@ function show(k: string, v: unknown): React.ReactNode {
 export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () => void }) {
   const svcHref = useHref(r.service ? `/services/${encodeURIComponent(r.service)}` : '/');
   const permalink = useHref(`/requests/${r.id}`);
+  // Its trace (docs/traces.md): the requests it made and the one it was made in.
+  const traceHref = useHref(r.trace_ref ? `/traces/${encodeURIComponent(r.trace_ref)}` : '/');
   useEffect(() => {
     const on = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', on);
@@ -144,6 +146,14 @@ export function RequestDetail({ r, onClose }: { r: RequestRecord; onClose: () =>
                 {' · '}
                 <Link href={permalink} data-testid="request-permalink">
                   link
+                </Link>
+              </>
+            )}
+            {r.trace_ref && (
+              <>
+                {' · '}
+                <Link href={traceHref} data-testid="request-trace">
+                  trace
                 </Link>
               </>
             )}
