@@ -612,17 +612,17 @@ function api(route, q, opts) {
           events_per_s: Math.round((all.length * 4) / 3600 * 10) / 10,
           drops: 0,
           ringbuf_bytes: 8 * 1024 * 1024,
+          probes: [
+            { name: 'sys_enter_read', type: 'tracepoint', attached: true },
+            { name: 'sys_exit_read', type: 'tracepoint', attached: true },
+            { name: 'sys_enter_write', type: 'tracepoint', attached: true },
+            { name: 'sys_exit_write', type: 'tracepoint', attached: true },
+            { name: 'sys_enter_connect', type: 'tracepoint', attached: true },
+            { name: 'ssl_write (libssl.so.3)', type: 'uprobe', attached: true },
+            { name: 'ssl_read (libssl.so.3)', type: 'uprobe', attached: true },
+          ],
         },
         kernel_features: { btf: true, ringbuf: true, fentry: true, uprobe_multi: false, bpf_loop: true, cgroup_v2: true },
-        probes: [
-          { name: 'sys_enter_read', type: 'tracepoint', attached: true },
-          { name: 'sys_exit_read', type: 'tracepoint', attached: true },
-          { name: 'sys_enter_write', type: 'tracepoint', attached: true },
-          { name: 'sys_exit_write', type: 'tracepoint', attached: true },
-          { name: 'sys_enter_connect', type: 'tracepoint', attached: true },
-          { name: 'ssl_write (libssl.so.3)', type: 'uprobe', attached: true },
-          { name: 'ssl_read (libssl.so.3)', type: 'uprobe', attached: true },
-        ],
         store: { path: '/var/lib/loupe/loupe.db', records_stored: 412345 + all.length, store_size_bytes: 187 * 1024 * 1024 + all.length * 310, retention_h: 72, ingest_dropped: 0, write_errors: 0, last_error: '' },
       };
     }

@@ -109,7 +109,7 @@ export function StatusPage() {
   const agent = data?.agent ?? null;
   const version = data?.version;
   const uptimeS = data?.uptime_s;
-  const probes = agent?.probes.filter((p) => p.attached).length;
+  const probes = agent?.probes?.filter((p) => p.attached).length;
   const evRate = agent && uptimeS ? agent.events_seen / uptimeS : undefined;
   const drops = agent?.events_dropped;
   const size = data?.store.store_size_bytes;
