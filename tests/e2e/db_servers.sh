@@ -36,10 +36,11 @@ start_postgres() {
 # data directory and a TCP port of its own in $CH ($WORK/clickhouse), one
 # user `loupe` whose password is in $CH/loupe.password, and a server time
 # zone other than UTC (Loupe's day partitions must still be UTC days).
-# Sets CH and CH_PID; returns once it listens.
+# Sets CH, CH_PID and CH_TCP_PORT (the native protocol's); returns once it listens.
 start_clickhouse() {
   local http_port=$1 tcp_port password
   tcp_port=$(free_port)
+  CH_TCP_PORT=$tcp_port
   CH="$WORK/clickhouse"
   mkdir -p "$CH/data" "$CH/tmp" "$CH/user_files" "$CH/format_schemas"
   password="s3cret-$RANDOM"

@@ -17,7 +17,7 @@ http_port=$(free_port)
 start_clickhouse "$http_port"
 log "clickhouse-server on 127.0.0.1:$http_port"
 
-if LOUPE_CH_PORT=$http_port LOUPE_CH_PASSWORD_FILE=$CH/loupe.password "$TEST_BIN" > "$WORK/gtest.out" 2>&1; then
+if LOUPE_CH_PORT=$http_port LOUPE_CH_TCP_PORT=$CH_TCP_PORT LOUPE_CH_PASSWORD_FILE=$CH/loupe.password "$TEST_BIN" > "$WORK/gtest.out" 2>&1; then
   pass "clickhouse_store_test: $(grep -o '[0-9]* tests* from [0-9]* test suites* ran' "$WORK/gtest.out")"
 else
   cat "$WORK/gtest.out"

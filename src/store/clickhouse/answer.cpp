@@ -91,7 +91,17 @@ ServerException parse_exception(std::string_view body) {
   }
   constexpr std::string_view kPrefix = "DB::Exception: ";
   size_t at = body.find(kPrefix);
-  std::string_view message = at == std::string_view::npos ? body : body.substr(at + kPrefix.size());
+  if (at == std::string_view::npos) {
+    // Not an exception (another server, or ClickHouse's native port telling
+    // HTTP clients where to go): its text, lines joined.
+    std::string flat(body.substr(0, kMaxMessageBytes + 1));
+    for (char& c : flat)
+      if (c == '\n' || c == '\r') c = ' ';
+    e.message = one_line(flat, kMaxMessageBytes);
+    if (e.message.empty()) e.message = "(no message)";
+    return e;
+  }
+  std::string_view message = body.substr(at + kPrefix.size());
   message = message.substr(0, message.find('\n'));
   // 18.x appends ", e.what() = DB::Exception"; current releases
   // ". (UNKNOWN_DATABASE) (version 23.8.1)".

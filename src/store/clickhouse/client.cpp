@@ -108,10 +108,14 @@ std::string Client::post(const std::string& target, std::string_view body, bool 
                 "ClickHouse at " + url_.endpoint() + " has no database '" + url_.database +
                     "' (migrating creates it): " + e.message,
                 e.code);
-  std::string code =
-      e.code ? "code " + std::to_string(e.code) : "HTTP " + std::to_string(res->status);
+  if (e.code == 0)  // not a ClickHouse exception: likely the wrong port or server
+    throw Error(Error::Kind::Server, "ClickHouse at " + url_.endpoint() + ": " + e.message +
+                                         " (HTTP " + std::to_string(res->status) + ": is " +
+                                         url_.endpoint() + " ClickHouse's HTTP port?)");
   throw Error(Error::Kind::Server,
-              "ClickHouse at " + url_.endpoint() + ": " + e.message + " (" + code + ")", e.code);
+              "ClickHouse at " + url_.endpoint() + ": " + e.message + " (code " +
+                  std::to_string(e.code) + ")",
+              e.code);
 }
 
 // The settings of every statement. wait_end_of_query=1: the server holds the

@@ -1,6 +1,7 @@
 // The ClickHouse layer against a real clickhouse-server, started by
 // tests/e2e/test_clickhouse_store.sh, which passes its HTTP port and the
-// password file of user `loupe` in LOUPE_CH_PORT / LOUPE_CH_PASSWORD_FILE.
+// password file of user `loupe` in LOUPE_CH_PORT / LOUPE_CH_PASSWORD_FILE, and
+// its native protocol's port in LOUPE_CH_TCP_PORT.
 // Each test uses a database of its own.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -286,6 +287,16 @@ TEST(ClickHouseServer, BadInputGetsOneClearLine) {
   Error down = error_of([&] { unreachable.server_version(); });
   EXPECT_EQ(down.kind(), Error::Kind::Unreachable);
   EXPECT_TRUE(contains(down.what(), "cannot connect to ClickHouse at 127.0.0.1:1")) << down.what();
+
+  // The native protocol's port instead of the HTTP one: ClickHouse's own hint.
+  Url native = url_for("default");
+  native.port = std::stoi(env("LOUPE_CH_TCP_PORT"));
+  Client wrong_port(native);
+  Error port = error_of([&] { wrong_port.server_version(); });
+  EXPECT_EQ(port.kind(), Error::Kind::Server);
+  EXPECT_TRUE(contains(port.what(), "You must use port " + env("LOUPE_CH_PORT") + " for HTTP"))
+      << port.what();
+  EXPECT_TRUE(contains(port.what(), "ClickHouse's HTTP port?")) << port.what();
 
   // SQL the server refuses: its message, its code.
   Client client(url_for("default"));

@@ -55,7 +55,12 @@ TEST(ClickHouseAnswer, ExceptionOfCurrentReleases) {
 TEST(ClickHouseAnswer, ExceptionWithoutTheUsualShape) {
   auto e = parse_exception("<html>\nnot found\n");
   EXPECT_EQ(e.code, 0);
-  EXPECT_EQ(e.message, "<html>");
+  EXPECT_EQ(e.message, "<html> not found");
+  // What ClickHouse's native port answers an HTTP request.
+  EXPECT_EQ(parse_exception("Port 9000 is for clickhouse-client program.\nYou must use port 8123 "
+                            "for HTTP.\n")
+                .message,
+            "Port 9000 is for clickhouse-client program. You must use port 8123 for HTTP");
   EXPECT_EQ(parse_exception("").message, "(no message)");
   EXPECT_EQ(parse_exception(std::string(2000, 'x')).message.size(), 503u);
   EXPECT_EQ(parse_exception("Code: 99999999999999, x").code, 0);
