@@ -1,12 +1,14 @@
 // libFuzzer target for what the profiler's symbolizer reads from the host:
-// /proc/PID/maps and /proc/kallsyms (parsed by hand) and ELF files (read
-// with libelf). A module can be anything a process maps: a corrupt or
+// /proc/PID/maps, /proc/kallsyms and JIT maps (/tmp/perf-PID.map, written by
+// the profiled process itself: untrusted), parsed by hand, and ELF files
+// (read with libelf). A module can be anything a process maps: a corrupt or
 // hostile file must give an error or fewer symbols, never a crash.
 #include <cstdlib>
 #include <string_view>
 
 #include "agent/profile/elf_symbols.h"
 #include "agent/profile/kernel_symbols.h"
+#include "agent/profile/perf_map.h"
 #include "agent/profile/proc_maps.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -22,6 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto kernel = loupe::profile::KernelSymbols::parse(text);
   if (kernel.size() > size) std::abort();
   (void)kernel.lookup(0xffffffff81000000);
+
+  auto jit = loupe::profile::PerfMap::parse(text);
+  if (jit.size() > size) std::abort();
+  for (uint64_t addr : {uint64_t{0}, uint64_t{0x1000}, uint64_t{0x7f0000001000}, ~uint64_t{0}})
+    if (jit.lookup(addr).size() > size) std::abort();
 
   std::string error;
   if (auto elf = loupe::profile::ElfSymbols::load(text, &error))

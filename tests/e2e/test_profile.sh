@@ -5,7 +5,9 @@
 # a process that exits while sampled is no crash. Meanwhile `loupe run`
 # profiles continuously: /api/v1/profile shows the same split and chain for
 # the process, as folded stacks, as a JSON tree with a function table, and
-# as pprof read back by `go tool pprof` (Debian's golang-go).
+# as pprof read back by `go tool pprof` (Debian's golang-go). A Node.js
+# process started with --perf-basic-prof has its JavaScript functions named
+# from the JIT map it writes.
 source "$(dirname "$0")/lib.sh"
 require_root
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -85,5 +87,19 @@ assert_eq "go tool pprof: total samples" "$now" \
 assert_eq "go tool pprof: flat top function" "hot_three_quarters" \
   "$(awk '$NF ~ /^hot_/ { print $NF; exit }' "$WORK/pprof.top")"
 assert_eq "profiler status: nothing dropped" 0 "$(curl -sf "$API/api/v1/status" | jq '.agent.profile.samples_dropped')"
+log "Node.js with --perf-basic-prof: JavaScript functions named from its JIT map"
+node --perf-basic-prof -e 'function hotJsLoop(n) { let x = 0; for (let i = 0; i < n; i++) x += Math.sqrt(i); return x; }
+  for (;;) hotJsLoop(1e6);' &
+NODE=$!
+PIDS+=("$NODE")
+sleep 1  # compiled and in the map
+"$LOUPE" profile --pid "$NODE" --hz 997 --duration 3 >"$WORK/node.folded" 2>"$WORK/node.err"
+kill "$NODE"
+node_total=$(awk '{ n += $NF } END { print n + 0 }' "$WORK/node.folded")
+node_js=$(awk 'index($0, "hotJsLoop") { n += $NF } END { print n + 0 }' "$WORK/node.folded")
+assert_ge "node: samples" 200 "$node_total"
+assert_ge "node: samples in hotJsLoop, named from /tmp/perf-$NODE.map (%)" 50 \
+  "$((node_js * 100 / (node_total > 0 ? node_total : 1)))"
+rm -f "/tmp/perf-$NODE.map"
 assert_ge "loupe run --help lists --no-profile" 1 "$("$LOUPE" run --help | grep -c -- '--no-profile')"
 finish

@@ -141,10 +141,63 @@ void Symbolizer::evict_to_budget() {
   if (keys_.size() > 4 * elves_.size() + 1024) keys_.clear();
 }
 
+const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
+  CachedPerfMap& c = perf_maps_[tgid];
+  if (c.round == round_) return c.map.get();
+  c.round = round_;
+  // The runtime names the file with its own pid, which differs from ours
+  // in a container: the last NSpid of its status is that pid.
+  std::string base = opts_.proc_root + "/" + std::to_string(tgid);
+  std::string pid = std::to_string(tgid);
+  if (auto status = k8s::read_file(base + "/status")) {
+    if (size_t at = status->find("\nNSpid:"); at != std::string::npos) {
+      std::string_view line(*status);
+      line = line.substr(at + 7, line.find('\n', at + 1) - at - 7);
+      size_t last = line.find_last_of(" \t");
+      if (last != std::string_view::npos && last + 1 < line.size()) pid = line.substr(last + 1);
+    }
+  }
+  std::string path = base + "/root/tmp/perf-" + pid + ".map";
+  struct stat st {};
+  std::string identity;
+  if (stat(path.c_str(), &st) == 0)
+    identity = std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+               std::to_string(st.st_mtim.tv_nsec);
+  if (identity == c.identity) return c.map.get();
+  c.identity = identity;
+  if (c.map) perf_map_bytes_ -= std::min(perf_map_bytes_, c.map->bytes());
+  c.map.reset();
+  if (identity.empty()) return nullptr;
+  if (static_cast<size_t>(st.st_size) > opts_.cache_bytes) {
+    ++counters_.perf_maps_too_big;
+    return nullptr;
+  }
+  // JIT maps share the budget with ELF symbols: past half of it, they are
+  // all dropped and read again as needed.
+  if (perf_map_bytes_ > opts_.cache_bytes / 2) {
+    for (auto& [other_pid, other] : perf_maps_) {
+      other.map.reset();
+      other.identity.clear();
+    }
+    perf_map_bytes_ = 0;
+  }
+  auto text = k8s::read_file(path);
+  if (!text) return nullptr;
+  c.map = std::make_shared<const PerfMap>(PerfMap::parse(*text, &counters_.perf_map_malformed));
+  perf_map_bytes_ += c.map->bytes();
+  ++counters_.perf_maps_loaded;
+  return c.map.get();
+}
+
 std::string Symbolizer::name_user_frame(uint32_t tgid, uint64_t ip) {
   const std::vector<Mapping>* maps = maps_of(tgid);
   const Mapping* m = maps ? find_mapping(*maps, ip) : nullptr;
-  if (!m) {
+  if (!m || m->path.empty() || m->path.front() != '/') {
+    // Not in a file: code a runtime compiled, named by its JIT map if any.
+    if (const PerfMap* jit = perf_map_of(tgid))
+      if (std::string_view name = jit->lookup(ip); !name.empty()) return std::string(name);
+  }
+  if (!m || m->path.empty()) {
     ++counters_.frames_unresolved;
     return "[unknown]";
   }

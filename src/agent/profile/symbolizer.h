@@ -1,6 +1,7 @@
 // Names the addresses of sampled stacks: user frames through the process's
 // /proc/PID/maps and each module's ELF symbols (cached per build id, within
-// a byte budget, so a binary shared by many processes is read once), kernel
+// a byte budget, so a binary shared by many processes is read once), code a
+// runtime compiled (Node.js, Java...) through its /tmp/perf-PID.map, kernel
 // frames through /proc/kallsyms. C++ names are demangled. Whatever cannot
 // be named is shown as module+offset or [unknown], and counted; nothing
 // here throws on bad input (exited processes, unreadable or corrupt files).
@@ -16,6 +17,7 @@
 
 #include "agent/profile/elf_symbols.h"
 #include "agent/profile/kernel_symbols.h"
+#include "agent/profile/perf_map.h"
 #include "agent/profile/proc_maps.h"
 
 namespace loupe::profile {
@@ -26,14 +28,17 @@ struct SymbolizerOptions {
 };
 
 struct SymbolizerCounters {
-  uint64_t maps_unreadable = 0;    // processes gone (or hidden) before their stacks were named
-  uint64_t maps_malformed = 0;     // /proc/PID/maps lines that did not parse
-  uint64_t elf_unreadable = 0;     // module files missing, replaced or not valid ELF
-  uint64_t elf_loaded = 0;         // symbol tables read (cache misses)
-  uint64_t cache_evictions = 0;    // symbol tables dropped to stay within the budget
-  uint64_t frames = 0;             // frames named or attempted
-  uint64_t frames_unresolved = 0;  // frames shown as module+offset or [unknown]
-  uint64_t cache_bytes = 0;        // held now
+  uint64_t maps_unreadable = 0;     // processes gone (or hidden) before their stacks were named
+  uint64_t maps_malformed = 0;      // /proc/PID/maps lines that did not parse
+  uint64_t elf_unreadable = 0;      // module files missing, replaced or not valid ELF
+  uint64_t elf_loaded = 0;          // symbol tables read (cache misses)
+  uint64_t cache_evictions = 0;     // symbol tables dropped to stay within the budget
+  uint64_t perf_maps_loaded = 0;    // JIT maps (/tmp/perf-PID.map) read
+  uint64_t perf_maps_too_big = 0;   // JIT maps skipped: larger than the whole cache budget
+  uint64_t perf_map_malformed = 0;  // JIT map lines that did not parse
+  uint64_t frames = 0;              // frames named or attempted
+  uint64_t frames_unresolved = 0;   // frames shown as module+offset or [unknown]
+  uint64_t cache_bytes = 0;         // held now
 };
 
 // Frame names, root (outermost caller) first.
@@ -45,7 +50,14 @@ class Symbolizer {
 
   // Forgets the per-process maps read so far: call once per drain, so a
   // process that mapped new libraries since is read again.
-  void new_round() { maps_.clear(); }
+  void new_round() {
+    maps_.clear();
+    ++round_;
+    if (perf_maps_.size() > 1024) {  // mostly processes gone by now
+      perf_maps_.clear();
+      perf_map_bytes_ = 0;
+    }
+  }
 
   // Appends the names of user addresses `ips` (leaf first, as sampled) of
   // process `tgid` to `out`, root first. Marks a stack that does not reach
@@ -69,6 +81,9 @@ class Symbolizer {
   const std::vector<Mapping>* maps_of(uint32_t tgid);
   // The symbols of the file behind `m` in process `tgid`, or null.
   const ElfSymbols* symbols_for(uint32_t tgid, const Mapping& m);
+  // The JIT map of process `tgid` (read again when the file changed, looked
+  // at once per round), or null.
+  const PerfMap* perf_map_of(uint32_t tgid);
   std::string name_user_frame(uint32_t tgid, uint64_t ip);
   void evict_to_budget();
 
@@ -82,6 +97,14 @@ class Symbolizer {
   std::unordered_map<std::string, CachedElf> elves_;
   std::list<std::string> lru_;  // most recently used first
   std::optional<KernelSymbols> kernel_;
+  struct CachedPerfMap {
+    uint64_t round = 0;    // when the file was last looked at
+    std::string identity;  // its size and mtime then ("" when missing)
+    std::shared_ptr<const PerfMap> map;
+  };
+  std::unordered_map<uint32_t, CachedPerfMap> perf_maps_;
+  size_t perf_map_bytes_ = 0;
+  uint64_t round_ = 1;
 };
 
 // abi::__cxa_demangle for C++ names ("_Z..."); anything else unchanged.

@@ -107,3 +107,41 @@ TEST(ElfSymbols, CorruptFilesAreRefusedOrReadPartly) {
 
 }  // namespace
 }  // namespace loupe::profile
+
+namespace loupe::profile {
+namespace {
+
+// A process in a container: anonymous executable memory its runtime
+// compiled, named by the JIT map it wrote as pid 7 of its namespace.
+TEST(Symbolizer, JitCodeIsNamedFromThePerfMapOfTheProcesssOwnPid) {
+  char dir_template[] = "/tmp/loupe-symbolizer-XXXXXX";
+  std::string root = mkdtemp(dir_template);
+  std::string proc = root + "/4242";
+  ASSERT_EQ(system(("mkdir -p " + proc + "/root/tmp").c_str()), 0);
+  std::ofstream(proc + "/maps") << "7f0000000000-7f0000100000 r-xp 00000000 00:00 0 \n";
+  std::ofstream(proc + "/status") << "Name:\tnode\nNSpid:\t4242\t7\n";
+  std::ofstream(proc + "/root/tmp/perf-7.map") << "7f0000001000 100 LazyCompile:*hotLoop x.js:1\n";
+  Symbolizer s(SymbolizerOptions{.proc_root = root});
+  Frames out;
+  s.add_user_frames(4242, {0x7f0000001010, 0x7f0000050001}, false, out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], "[truncated]");
+  EXPECT_EQ(out[1], "[unknown]");  // in the mapping, but not in the map: +0x50000
+  EXPECT_EQ(out[2], "LazyCompile:*hotLoop x.js:1");
+  EXPECT_EQ(s.counters().perf_maps_loaded, 1u);
+  // Read once per round, and again only when the file changed.
+  s.new_round();
+  s.add_user_frames(4242, {0x7f0000001010}, false, out);
+  EXPECT_EQ(s.counters().perf_maps_loaded, 1u);
+  std::ofstream(proc + "/root/tmp/perf-7.map", std::ios::app)
+      << "7f0000050000 10 JS:later x.js:2\n";
+  s.new_round();
+  Frames again;
+  s.add_user_frames(4242, {0x7f0000050001}, false, again);
+  EXPECT_EQ(again.back(), "JS:later x.js:2");
+  EXPECT_EQ(s.counters().perf_maps_loaded, 2u);
+  ASSERT_EQ(system(("rm -rf " + root).c_str()), 0);
+}
+
+}  // namespace
+}  // namespace loupe::profile
