@@ -79,7 +79,10 @@ nlohmann::json to_json(const ExporterStats& s) {
           {"last_error", s.last_error}};
 }
 
-Exporter::Exporter(ExporterOptions opts) : opts_(std::move(opts)), agent_id_(random_agent_id()) {
+Exporter::Exporter(ExporterOptions opts)
+    : opts_(std::move(opts)),
+      agent_id_(random_agent_id()),
+      batch_pool_(kSpareBatches, kSpareBatches * opts_.batch_records) {
   if (!opts_.spool_dir.empty()) {
     spool_ = std::make_unique<Spool>(opts_.spool_dir, opts_.spool_max_bytes);
     spool_stats_ = spool_->stats();
@@ -108,9 +111,10 @@ void Exporter::push(std::vector<Record>& records) {
   std::lock_guard lock(mu_);
   bool closed = false;
   for (Record& r : records) {
-    // A new batch gets room for all its records at once: growing by
-    // doubling would move each record several times into fresh pages.
-    if (open_.records.empty()) open_.records.reserve(opts_.batch_records);
+    // A new batch gets room for all its records at once (growing by
+    // doubling would move each record several times), in a vector a sent
+    // or spilled batch gave back, whose pages are already faulted in.
+    if (open_.records.capacity() == 0) open_.records = batch_pool_.take(opts_.batch_records);
     uint64_t bytes = memory_bytes(r);
     open_.records.push_back(std::move(r));
     open_.bytes += bytes;
@@ -246,6 +250,8 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     Outcome outcome = post("/api/v1/ingest", body, error);
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
     if (spooled && outcome == Outcome::Retry) spool_->release_front();
+    // Done with the records (sent, or set aside): freed outside the lock.
+    if (!spooled && outcome != Outcome::Retry) batch_pool_.give(std::move(batch.records));
     lock.lock();
     sync_spool_stats();
     if (!spooled) {
@@ -302,7 +308,7 @@ void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) 
   lock.unlock();
   spool_->append(static_cast<uint32_t>(batch.records.size()),
                  encode_batch({agent_id_, batch.seq}, batch.records), BodyFormat::Records);
-  batch = Batch{};  // the records freed outside the lock
+  batch_pool_.give(std::move(batch.records));  // the records freed outside the lock
   lock.lock();
   sync_spool_stats();
   memory_bytes_ -= slot.bytes;

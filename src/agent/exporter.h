@@ -41,6 +41,7 @@
 
 #include "agent/spool.h"
 #include "core/record.h"
+#include "core/record_batch_pool.h"
 #include "k8s/ingest_client.h"
 
 namespace loupe {
@@ -135,6 +136,10 @@ class Exporter {
   std::unique_ptr<httplib::Client> client_;
   std::string client_error_;
   std::string json_scratch_;  // the sending thread's, reused for every batch's JSON
+  // Vectors of sent and spilled batches, reused for the next open batch: a
+  // fresh one would fault in and zero ~3.5 MB of pages per 5,000 records.
+  static constexpr size_t kSpareBatches = 4;
+  RecordBatchPool batch_pool_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;      // the sending thread

@@ -165,9 +165,15 @@ int run_agent(const AgentFlags& f) {
         *options, [&shipper](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
           shipper.ship(samples, kills);
         });
-  Agent agent(agent_options(f.capture), [&](std::vector<Record>&& batch) {
+  // The agent's batches come back once the exporter has moved their
+  // records out, so the next one is built in memory already faulted in.
+  auto batch_pool = std::make_shared<RecordBatchPool>();
+  AgentOptions agent_opts = agent_options(f.capture);
+  agent_opts.batch_pool = batch_pool;
+  Agent agent(std::move(agent_opts), [&](std::vector<Record>&& batch) {
     for (Record& r : batch) r.node = node;
     exporter->push(batch);
+    batch_pool->give(std::move(batch));
   });
   std::unique_ptr<logs::LogShipper> log_shipper;
   std::unique_ptr<logs::LogCollector> log_collector;
