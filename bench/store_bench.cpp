@@ -18,7 +18,8 @@
 #include <string>
 
 #include "cpu_time.h"
-#include "store/ingest_queue.h"
+#include "pipeline/ingest_queue.h"
+#include "pipeline/record_pipeline.h"
 #include "store/store.h"
 
 using namespace loupe;
@@ -92,6 +93,7 @@ struct IngestResult {
 // Writes `n` records, `gap_ns` apart from `t0`, in batches of `batch`.
 IngestResult ingest(store::Store& st, uint64_t n, uint64_t t0, uint64_t gap_ns, size_t batch_size,
                     int endpoints) {
+  pipeline::RecordPipeline pipe(st);
   std::mt19937_64 rng(42);
   IngestResult res;
   std::vector<Record> batch;
@@ -101,7 +103,7 @@ IngestResult ingest(store::Store& st, uint64_t n, uint64_t t0, uint64_t gap_ns, 
       batch.push_back(make_record(rng, t0 + done * gap_ns, static_cast<int>(rng() % endpoints)));
     auto t = Clock::now();
     double c = thread_cpu_s();
-    st.write_batch(batch);
+    pipe.write(batch);
     res.cpu_s += thread_cpu_s() - c;
     res.wall_s += seconds_since(t);
   }
@@ -138,7 +140,7 @@ int main(int argc, char** argv) {
 
     // Through the queue, as `loupe run` does: the producer pushes
     // 1000-record batches as fast as it can generate them.
-    store::IngestQueue q(*st);
+    pipeline::IngestQueue q(*st);
     const uint64_t qn = 500'000;
     std::mt19937_64 rng(7);
     auto t = Clock::now();

@@ -198,21 +198,22 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
     p.observers->add(p.otlp.get());
   }
   p.resource_metrics = std::make_unique<exporting::ResourceMetrics>();
-  p.store =
-      store::open_sqlite_store(f.data_dir, {.retention_ns = *retention,
-                                            .max_routes_per_service = f.max_routes_per_service,
-                                            .max_services_per_host = f.max_services_per_host,
-                                            .observer = p.observers.get(),
-                                            .self_port = [&f] {
-                                              auto hp = store::split_host_port(f.listen);
-                                              return hp ? hp->second : uint16_t{0};
-                                            }()});
+  p.store = store::open_sqlite_store(f.data_dir, {.retention_ns = *retention});
   p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});
-  p.queue = std::make_unique<store::IngestQueue>(
-      *p.store, store::IngestOptions{.capacity_records = f.queue_records,
-                                     .spent_batches = std::move(spent_batches)});
+  p.queue = std::make_unique<pipeline::IngestQueue>(
+      *p.store, pipeline::IngestOptions{
+                    .capacity_records = f.queue_records,
+                    .spent_batches = std::move(spent_batches),
+                    .pipeline = {.resolve = {.max_routes_per_service = f.max_routes_per_service,
+                                             .max_services_per_host = f.max_services_per_host,
+                                             .self_port =
+                                                 [&f] {
+                                                   auto hp = store::split_host_port(f.listen);
+                                                   return hp ? hp->second : uint16_t{0};
+                                                 }()},
+                                 .observer = p.observers.get()}});
   p.api = std::make_unique<server::ApiServer>(
       *p.store, *p.queue,
       server::ApiOptions{

@@ -11,7 +11,7 @@
 #include "alerts/engine.h"
 #include "cli/otlp_flags.h"
 #include "server/api_server.h"
-#include "store/ingest_queue.h"
+#include "pipeline/ingest_queue.h"
 #include "store/store.h"
 
 namespace loupe::cli {
@@ -61,13 +61,13 @@ void check_exposure(const ServeFlags& flags, const std::string& token);
 // with check_exposure), with the alert engine; nothing is started yet.
 // Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
 struct ServerParts {
-  // Before the store, which reports every record to them.
+  // Before the ingest queue, whose record pipeline reports every record to them.
   std::unique_ptr<exporting::RequestMetrics> request_metrics;
   std::unique_ptr<exporting::otlp::Exporter> otlp;  // with --otlp-endpoint
   std::unique_ptr<store::RecordObservers> observers;
   std::unique_ptr<exporting::ResourceMetrics> resource_metrics;
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<store::IngestQueue> queue;
+  std::unique_ptr<pipeline::IngestQueue> queue;
   std::unique_ptr<alerts::Engine> alerts;
   std::unique_ptr<server::ApiServer> api;
 

@@ -56,7 +56,7 @@ nlohmann::json to_json(const store::StoredRequest& r) {
   return j;
 }
 
-nlohmann::json to_json(const store::StoreStats& s, const store::IngestStats& i) {
+nlohmann::json to_json(const store::StoreStats& s, const pipeline::IngestStats& i) {
   return {{"records_stored", s.records_stored},
           {"store_size_bytes", s.store_size_bytes},
           {"metric_samples_skipped", s.metric_samples_skipped},
@@ -83,17 +83,17 @@ nlohmann::json losses_json(const std::vector<store::LossMinute>& minutes) {
   return {{"records", records}, {"events", events}, {"minutes", rows}};
 }
 
-std::string ingest_failure_message(const store::CommitResult& r) {
+std::string ingest_failure_message(const pipeline::CommitResult& r) {
   switch (r.outcome) {
-    case store::CommitOutcome::Committed:
+    case pipeline::CommitOutcome::Committed:
       return "";
-    case store::CommitOutcome::QueueFull:
+    case pipeline::CommitOutcome::QueueFull:
       return "ingest queue is full; retry later";
-    case store::CommitOutcome::StoreFailed:
+    case pipeline::CommitOutcome::StoreFailed:
       return "the store could not write the batch (" + r.error + "); nothing was kept, retry later";
-    case store::CommitOutcome::TimedOut:
+    case pipeline::CommitOutcome::TimedOut:
       return "the store did not commit the batch in time; retry later";
-    case store::CommitOutcome::Stopped:
+    case pipeline::CommitOutcome::Stopped:
       return "the server is shutting down; retry later";
   }
   return "not stored; retry later";

@@ -17,7 +17,7 @@ namespace loupe::server {
 
 using nlohmann::json;
 
-ApiServer::ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions options)
+ApiServer::ApiServer(store::Store& store, pipeline::IngestQueue& queue, ApiOptions options)
     : store_(store),
       queue_(queue),
       options_(std::move(options)),
@@ -232,7 +232,7 @@ void ApiServer::ingest(const http::Request& req, http::Reply reply) {
               {"rejected_by_reason",
                {{"oversize_field", batch->rejected.oversize_field},
                 {"bad_time", batch->rejected.bad_time}}}};
-  store::RemoteBatch remote{.records = std::move(batch->records), .key = std::move(batch->key)};
+  pipeline::RemoteBatch remote{.records = std::move(batch->records), .key = std::move(batch->key)};
   if (pending_->would_hold(remote.records)) {
     // The cluster model has not caught up with these records yet: the
     // store keeps the batch aside (durable, so it can be acknowledged), and
@@ -246,9 +246,9 @@ void ApiServer::ingest(const http::Request& req, http::Reply reply) {
   // the request is parked and holds no HTTP thread.
   queue_.commit_async(std::move(remote), options_.ingest_commit_timeout,
                       [this, live = live_, reply = std::move(reply),
-                       answer = std::move(answer)](store::CommitResult result) mutable {
+                       answer = std::move(answer)](pipeline::CommitResult result) mutable {
                         http::Response res;
-                        if (result.outcome != store::CommitOutcome::Committed) {
+                        if (result.outcome != pipeline::CommitOutcome::Committed) {
                           res.set_header("Retry-After", "1");
                           send_json(res, error_json(ingest_failure_message(result)), 503);
                           return reply(std::move(res));

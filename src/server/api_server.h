@@ -23,13 +23,13 @@
 #include "export/resource_metrics.h"
 #include "logs/entry_observer.h"
 #include "logs/pattern_miner.h"
+#include "pipeline/ingest_queue.h"
 #include "server/agent_stats.h"
 #include "server/cluster_model.h"
 #include "server/http/server.h"
 #include "server/ingest_decode.h"
 #include "server/metric_hold.h"
 #include "server/pending_enrichment.h"
-#include "store/ingest_queue.h"
 #include "store/store.h"
 
 namespace loupe::server {
@@ -86,7 +86,7 @@ struct ApiOptions {
 
 class ApiServer {
  public:
-  ApiServer(store::Store& store, store::IngestQueue& queue, ApiOptions options);
+  ApiServer(store::Store& store, pipeline::IngestQueue& queue, ApiOptions options);
   ~ApiServer();  // stops
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -148,7 +148,7 @@ class ApiServer {
   http::Handler fallback() const;
 
   store::Store& store_;
-  store::IngestQueue& queue_;
+  pipeline::IngestQueue& queue_;
   ApiOptions options_;
   std::unique_ptr<ClusterModel> cluster_;
   std::unique_ptr<AgentStatsBoard> agents_ = std::make_unique<AgentStatsBoard>();

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "export/exposition.h"
-#include "store/ingest_queue.h"
+#include "pipeline/ingest_queue.h"
 #include "store/store.h"
 
 namespace loupe::server {
@@ -16,7 +16,7 @@ struct HealthInputs {
   nlohmann::json agent;   // the embedded agent's status (`loupe run`), else null
   nlohmann::json agents;  // AgentStatsBoard::to_json: {"<node>": {...}}
   store::StoreStats store;
-  store::IngestStats ingest;
+  pipeline::IngestStats ingest;
 };
 
 void write_health_metrics(exporting::ExpositionWriter& w, const HealthInputs& in);

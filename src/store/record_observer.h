@@ -1,6 +1,6 @@
-// Sees every record the store commits, with the names the store gave it:
-// the resolved service (callee for client records), the caller and the
-// route after the cardinality caps. The Prometheus request metrics
+// Sees every record the store commits, with the names the record pipeline
+// gave it (pipeline/record_pipeline.h): the resolved service (callee for
+// client records), the caller and the route after the cardinality caps. The Prometheus request metrics
 // (export/request_metrics.h) and the OTLP exporter (export/otlp/) count
 // from here, so their service and route names are the ones /api/v1
 // queries take.
@@ -24,7 +24,7 @@ struct ObservedRecord {
 class RecordObserver {
  public:
   virtual ~RecordObserver() = default;
-  // Called on the store's writer thread after each committed batch, once
+  // Called on the pipeline's writer thread after each committed batch, once
   // per record; must be cheap and thread-safe against the observer's readers.
   virtual void observe(const ObservedRecord& r) = 0;
 };

@@ -10,12 +10,11 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
 #include "core/time_format.h"
-#include "store/caller_identity.h"
-#include "store/cardinality_cap.h"
 #include "store/ingest_ledger.h"
 #include "store/k8s_tables.h"
 #include "store/log_tables.h"
@@ -23,12 +22,10 @@
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
 #include "store/profile_tables.h"
-#include "store/record_observer.h"
 #include "store/request_filter.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
 #include "store/rollup_rows.h"
-#include "store/service_identity.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -64,14 +61,6 @@ CREATE TABLE IF NOT EXISTS services(
   PRIMARY KEY(name, port)) WITHOUT ROWID;
 )sql";
 
-// Whose services a record counts against for the services-per-host cap:
-// its node, else the IP of the side Loupe observed.
-std::string_view observing_host(const Record& r) {
-  if (!r.node.empty()) return r.node;
-  std::string_view addr = r.local_addr;
-  return addr.substr(0, addr.rfind(':'));
-}
-
 double window_seconds(const TimeRange& r) {
   return r.to_ns > r.from_ns ? static_cast<double>(r.to_ns - r.from_ns) / 1e9 : 0;
 }
@@ -99,7 +88,9 @@ class SqliteStore : public Store {
  public:
   SqliteStore(const std::string& data_dir, StoreOptions options);
 
-  void write_batch(const std::vector<Record>& records, IngestBookkeeping* book) override;
+  void write_batch(const ResolvedBatch& batch, IngestBookkeeping* book) override;
+  ResolverSeed resolver_seed() override;
+  uint64_t seed_generation() override { return seed_generation_.load(); }
   bool has_batch(const BatchKey& key) override;
   std::vector<HeldBatch> held_batches() override;
   void write_losses(const std::vector<LossMinute>& losses) override;
@@ -153,10 +144,9 @@ class SqliteStore : public Store {
   // Dictionary id for a service or route name, inserting it when new. The
   // raw table and its index hold these small integers instead of repeating
   // the strings: smaller rows, and index comparisons that are not memcmp.
-  int64_t name_id(const std::string& name);
-  // Reloads what the writer keeps in memory from the tables: known
-  // services, name ids, the routes each service already has.
-  void load_writer_state();
+  int64_t name_id(std::string_view name);
+  // Reloads the name ids the writer keeps in memory from the table.
+  void load_name_ids();
   // Drops names and services no stored row uses (retention's slow part).
   void sweep_unused_names();
 
@@ -166,9 +156,12 @@ class SqliteStore : public Store {
   std::mutex write_mu_;  // write_batch and enforce_retention
   Db wdb_;
   Stmt insert_request_, max_key_in_, select_agg_, upsert_agg_, insert_service_, insert_name_;
-  std::unordered_map<std::string, int64_t> name_ids_;
-  ServiceResolver resolver_;
-  CallerResolver callers_;
+  // Looked up by string_view: name_id runs several times per record.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> name_ids_;
   PairRollup edges_;    // edge_agg: caller -> callee, for /map
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
@@ -176,8 +169,8 @@ class SqliteStore : public Store {
   IngestLedger ledger_;
   LogTables log_tables_;
   ProfileTables profiles_;
-  CardinalityCap routes_per_service_, services_per_host_;
   uint64_t next_sweep_ns_ = 0;
+  std::atomic<uint64_t> seed_generation_{0};
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
@@ -188,10 +181,7 @@ class SqliteStore : public Store {
 };
 
 SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
-    : path_((std::filesystem::path(data_dir) / "loupe.db").string()),
-      options_(options),
-      routes_per_service_(options.max_routes_per_service),
-      services_per_host_(options.max_services_per_host) {
+    : path_((std::filesystem::path(data_dir) / "loupe.db").string()), options_(options) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) throw StoreError("cannot create " + data_dir + ": " + ec.message() + "; pass --data-dir");
@@ -242,31 +232,16 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
       Stmt(wdb_, "INSERT OR IGNORE INTO services(name, kind, port, ip) VALUES(?,?,?,?)");
 
   insert_name_ = Stmt(wdb_, "INSERT INTO names(name) VALUES(?)");
-  load_writer_state();
+  load_name_ids();
   Stmt count(wdb_, "SELECT count(*) FROM requests");
   if (count.step()) records_ = static_cast<uint64_t>(count.i64(0));
   logs_stored_ = LogTables::total(wdb_);
 }
 
-void SqliteStore::load_writer_state() {
-  // Relearn local servers so client records after a restart still dedup.
-  resolver_ = ServiceResolver();
-  resolver_.mark_self(options_.self_port);
-  Stmt known(wdb_, "SELECT name, kind, port, ip FROM services");
-  while (known.step()) {
-    int64_t port = known.i64(2);
-    resolver_.learn_server(
-        known.text(0), known.text(1),
-        port ? std::optional<uint16_t>(static_cast<uint16_t>(port)) : std::nullopt, known.text(3));
-  }
+void SqliteStore::load_name_ids() {
   name_ids_.clear();
   Stmt names(wdb_, "SELECT id, name FROM names");
   while (names.step()) name_ids_.emplace(names.text(1), names.i64(0));
-  routes_per_service_.clear();
-  Stmt routes(wdb_, "SELECT DISTINCT service, route FROM minute_agg");
-  while (routes.step()) routes_per_service_.admit(routes.text(0), routes.text(1));
-  // Services per host are relearnt from traffic: the host is not stored.
-  services_per_host_.clear();
 }
 
 void SqliteStore::sweep_unused_names() {
@@ -276,7 +251,8 @@ void SqliteStore::sweep_unused_names() {
   wdb_.exec(
       "DELETE FROM names WHERE id NOT IN (SELECT service_id FROM requests) "
       "AND id NOT IN (SELECT route_id FROM requests)");
-  load_writer_state();
+  load_name_ids();
+  ++seed_generation_;
 }
 
 SqliteStore::Reader SqliteStore::reader() {
@@ -293,80 +269,42 @@ SqliteStore::Reader SqliteStore::reader() {
   return Reader(*this, std::move(db));
 }
 
-void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeeping* book) {
-  if (records.empty() && !book) return;
+void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* book) {
+  if (batch.rows.empty() && !book) return;
   std::lock_guard lock(write_mu_);
-  // Server records first, so a client record whose server side is in the same
-  // batch is recognised as local (and not double counted).
-  std::vector<uint32_t> order;
-  order.reserve(records.size());
-  for (uint32_t i = 0; i < records.size(); ++i)
-    if (records[i].role == Role::Server) order.push_back(i);
-  for (uint32_t i = 0; i < records.size(); ++i)
-    if (records[i].role != Role::Server) order.push_back(i);
-
+  const std::span<const Record> records = batch.records;
   struct Row {
     uint32_t index;
     int64_t service_id, route_id;
     bool counted;
-    std::string caller;
+    std::string_view caller;
   };
   std::vector<Row> rows;
-  rows.reserve(records.size());
-  // What the observer is told once the batch is committed.
-  struct Observed {
-    uint32_t index;
-    ServiceIdentity service;
-    std::string caller;
-    const std::string* route;
-  };
-  std::vector<Observed> observed;
-  if (options_.observer) observed.reserve(records.size());
+  rows.reserve(batch.rows.size());
   Rollup rollup;
-  const std::string other_route(kOtherName);
-  // Client copies first, so a local call's server copy can name its caller.
-  for (const Record& r : records) callers_.learn_client(r);
   wdb_.exec("BEGIN");
   try {
-    for (uint32_t i : order) {
-      const Record& r = records[i];
-      bool is_new = false;
-      ServiceIdentity id = resolver_.resolve(r, &is_new);
-      if (!services_per_host_.admit(observing_host(r), id.name)) {
-        id.name =
-            id.kind == "external" ? "external:" + std::string(kOtherName) : std::string(kOtherName);
-        is_new = true;  // INSERT OR IGNORE: registered once
-      }
-      const std::string& route =
-          routes_per_service_.admit(id.name, r.route) ? r.route : other_route;
-      if (is_new) {
-        auto local = split_host_port(r.role == Role::Server ? r.local_addr : r.remote_addr);
-        insert_service_.bind(1, std::string_view(id.name));
-        insert_service_.bind(2, std::string_view(id.kind));
-        insert_service_.bind(3, int64_t{id.port.value_or(0)});
-        std::string ip = local && id.kind != "external" ? local->first : std::string();
-        insert_service_.bind(4, std::string_view(ip));
-        insert_service_.run();
-      }
-      if (r.role == Role::Server) callers_.learn(r, id);
-      CallerIdentity caller = callers_.resolve(r, id, resolver_);
-      if (caller.counted) edges_.add(caller.name, caller.kind, id.name, id.kind, r);
-      // What a workload served: its server side, or the client side when
-      // that is the only one seen (then the client record is counted).
-      if (r.role == Role::Server && id.kind == "workload")
-        k8s_agg_.add(id.name, id.kind, r.pod, "pod", r);
-      else if (r.role == Role::Client && id.counted && id.kind == "workload")
-        k8s_agg_.add(id.name, id.kind, r.remote_pod, "pod", r);
-      int64_t service_id = name_id(id.name), route_id = name_id(route);
-      rows.push_back({i, service_id, route_id, id.counted, caller.name});
-      if (options_.observer) observed.push_back({i, id, std::move(caller.stable_name), &route});
+    for (const ServiceRegistration& s : batch.new_services) {
+      insert_service_.bind(1, std::string_view(s.name));
+      insert_service_.bind(2, std::string_view(s.kind));
+      insert_service_.bind(3, int64_t{s.port});
+      insert_service_.bind(4, std::string_view(s.ip));
+      insert_service_.run();
+    }
+    for (const ResolvedRecord& row : batch.rows) {
+      const Record& r = records[row.index];
+      const ServiceIdentity& id = row.service;
+      if (row.caller.counted) edges_.add(row.caller.name, row.caller.kind, id.name, id.kind, r);
+      if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
+      int64_t service_id = name_id(id.name), route_id = name_id(row.route);
+      rows.push_back({row.index, service_id, route_id, id.counted, row.caller.name});
       RollupKey key{service_id, name_id(r.method), route_id,
                     r.protocol, id.counted,        minute_of(r.start_ns)};
       auto [it, created] = rollup.try_emplace(key);
       if (created) {
         it->second.service = id.name;
         it->second.method = r.method;
-        it->second.route = route;
+        it->second.route = row.route;
       }
       it->second.cell.add(r);
     }
@@ -404,14 +342,23 @@ void SqliteStore::write_batch(const std::vector<Record>& records, IngestBookkeep
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     edges_.discard();
     k8s_agg_.discard();
-    // Ids and services handed out in the rolled-back transaction no longer
-    // exist.
-    load_writer_state();
+    // Ids handed out in the rolled-back transaction no longer exist.
+    load_name_ids();
     throw;
   }
-  records_ += records.size();
-  for (const Observed& o : observed)
-    options_.observer->observe({records[o.index], o.service, o.caller, *o.route});
+  records_ += batch.rows.size();
+}
+
+ResolverSeed SqliteStore::resolver_seed() {
+  std::lock_guard lock(write_mu_);
+  ResolverSeed seed;
+  Stmt known(wdb_, "SELECT name, kind, port, ip FROM services");
+  while (known.step())
+    seed.services.push_back(
+        {known.text(0), known.text(1), static_cast<uint16_t>(known.i64(2)), known.text(3)});
+  Stmt routes(wdb_, "SELECT DISTINCT service, route FROM minute_agg");
+  while (routes.step()) seed.routes.emplace_back(routes.text(0), routes.text(1));
+  return seed;
 }
 
 bool SqliteStore::has_batch(const BatchKey& key) {
@@ -443,9 +390,9 @@ std::vector<LossMinute> SqliteStore::losses(const TimeRange& range) {
   return query_losses(rd.db(), from_m, to_m);
 }
 
-int64_t SqliteStore::name_id(const std::string& name) {
+int64_t SqliteStore::name_id(std::string_view name) {
   if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
-  insert_name_.bind(1, std::string_view(name));
+  insert_name_.bind(1, name);
   insert_name_.run();
   int64_t id = sqlite3_last_insert_rowid(wdb_.get());
   name_ids_.emplace(name, id);

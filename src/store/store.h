@@ -1,6 +1,12 @@
-// The storage interface the API server and `loupe run` talk to. SqliteStore
-// (sqlite_store.cpp) is the embedded implementation; a ClickHouse backend can
-// implement the same interface without the API changing.
+// The storage interface the API server, the alert engine and the record
+// pipeline talk to. SqliteStore (sqlite_store.cpp) is the embedded
+// implementation; a ClickHouse backend implements the same interface
+// without the API changing.
+//
+// A store only persists and queries. Records reach it resolved
+// (store/resolved_batch.h): the record pipeline (pipeline/record_pipeline.h)
+// has named each one's service, caller, route and RED counting before
+// write_batch, so every backend stores the same answers.
 //
 // Every record is kept raw (for drill-down) and also rolled up into
 // per-minute aggregates (count, errors, latency sum, latency sketch) per
@@ -22,11 +28,10 @@
 #include "core/record.h"
 #include "logs/log_entry.h"
 #include "logs/pattern_miner.h"
+#include "store/resolved_batch.h"
 #include "store/sketch.h"
 
 namespace loupe::store {
-
-class RecordObserver;  // store/record_observer.h
 
 // Thrown by open_sqlite_store and write failures; what() is user-facing
 // ("what failed; what to do").
@@ -39,19 +44,6 @@ struct StoreOptions {
   uint64_t retention_ns = 24ULL * 3600 * 1'000'000'000ULL;  // 0 keeps everything
   // Raw (10 s) metric samples; per-minute rollups are kept for retention_ns.
   uint64_t metrics_raw_retention_ns = 6ULL * 3600 * 1'000'000'000ULL;
-  // Cardinality caps (0: none). Past them a record's route is "{other}" /
-  // its service "{other}" ("external:{other}" for external peers). Counted
-  // over the stored rollups, recomputed when retention sweeps.
-  size_t max_routes_per_service = 500;
-  size_t max_services_per_host = 1000;  // host: the record's node, else its local IP
-  // Told about every committed record with its resolved names (may be null;
-  // must outlive the store).
-  RecordObserver* observer = nullptr;
-  // The port Loupe's own server listens on: calls from local clients to it
-  // (the web UI in a browser, `loupe query`), and what a process named
-  // "loupe" serves on it, are service "loupe", kind "loupe", which the UI and
-  // the requests query leave out unless asked. 0: none.
-  uint16_t self_port = 0;
 };
 
 // Half-open [from_ns, to_ns). Aggregate-backed queries are minute-granular:
@@ -321,10 +313,26 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Stores a batch in one transaction, with `book` when given. Called from
+  // Persists a resolved batch in one transaction, together with `book`
+  // when given (a batch with no rows may carry bookkeeping alone): each
+  // record raw, with its service, route, caller and counted flag (what
+  // requests() and request() return); its minute in the rollups of
+  // (service, method, route, protocol, counted) (services, endpoints,
+  // latency); the caller -> callee edge of rows whose caller is counted
+  // (map); the workload -> pod RED of rows that are workload_served
+  // (workloads, pods); and the new services. It decides no name itself.
+  // Throws StoreError, and then has kept nothing of the batch. Called from
   // one writer thread.
-  virtual void write_batch(const std::vector<Record>& records,
-                           IngestBookkeeping* book = nullptr) = 0;
+  virtual void write_batch(const ResolvedBatch& batch, IngestBookkeeping* book = nullptr) = 0;
+  // The registered services still in use and the (service, route) pairs of
+  // the rollups: what the resolver starts from (on opening, after a failed
+  // write, and when seed_generation changed). Called from the writer thread.
+  virtual ResolverSeed resolver_seed() = 0;
+  // Changes whenever the store forgets services or routes (retention drops
+  // what no stored row uses any more), so the resolver reads resolver_seed()
+  // again instead of keeping names the store no longer has. Cheap; any
+  // thread.
+  virtual uint64_t seed_generation() = 0;
   // True when an agent batch with this key was stored or held (keys are
   // kept 24 h). Called from the writer thread.
   virtual bool has_batch(const BatchKey& key) = 0;
@@ -396,8 +404,8 @@ class Store {
   virtual ProfileStacks profile(const ProfileQuery& q) = 0;
 
   // Deletes everything that started before now_ns - retention, and (at
-  // most hourly) the names and services no stored row uses any more.
-  // Returns the number of raw records deleted.
+  // most hourly) the names and services no stored row uses any more (then
+  // seed_generation changes). Returns the number of raw records deleted.
   virtual uint64_t enforce_retention(uint64_t now_ns) = 0;
 };
 

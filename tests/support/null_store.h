@@ -8,7 +8,9 @@ namespace loupe::testing {
 
 class NullStore : public store::Store {
  public:
-  void write_batch(const std::vector<Record>&, store::IngestBookkeeping*) override {}
+  void write_batch(const store::ResolvedBatch&, store::IngestBookkeeping*) override {}
+  store::ResolverSeed resolver_seed() override { return {}; }
+  uint64_t seed_generation() override { return 0; }
   bool has_batch(const store::BatchKey&) override { return false; }
   std::vector<store::HeldBatch> held_batches() override { return {}; }
   void write_losses(const std::vector<store::LossMinute>&) override {}

@@ -12,6 +12,7 @@
 #include "../store/temp_dir.h"
 #include "alerts/config_file.h"
 #include "logs/pattern_miner.h"
+#include "pipeline/record_pipeline.h"
 
 namespace loupe::alerts {
 namespace {
@@ -105,10 +106,11 @@ rules:
 TEST(AlertEngine, FiresOnceResolvesAndDoesNotResendAfterRestart) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  pipeline::RecordPipeline pipe(*store);
   std::vector<Record> batch;
   for (int i = 0; i < 10; ++i)
     batch.push_back(request(kT0 - 8 * kS + i * 100'000'000ULL, i % 2 ? 500 : 200));
-  store->write_batch(batch);
+  pipe.write(batch);
   TestReceiver hook;
   {
     Engine engine(*store, open_sqlite_state_store(dir.path()), error_rule_config(hook.url()), {});
@@ -144,7 +146,8 @@ TEST(AlertEngine, FiresOnceResolvesAndDoesNotResendAfterRestart) {
 TEST(AlertEngine, MinRequestsAndSilences) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
-  store->write_batch({request(kT0 - 2 * kS, 500), request(kT0 - kS, 500)});  // 2 < min_requests
+  pipeline::RecordPipeline pipe(*store);
+  pipe.write({request(kT0 - 2 * kS, 500), request(kT0 - kS, 500)});  // 2 < min_requests
   TestReceiver hook;
   Engine engine(*store, open_sqlite_state_store(dir.path()), error_rule_config(hook.url()), {});
   engine.evaluate(kT0);
@@ -152,7 +155,7 @@ TEST(AlertEngine, MinRequestsAndSilences) {
 
   std::vector<Record> batch;
   for (int i = 0; i < 10; ++i) batch.push_back(request(kT0 + i * 100'000'000ULL, 500));
-  store->write_batch(batch);
+  pipe.write(batch);
   engine.add_silence({{"matchers", {{{"name", "alertname"}, {"value", "PayErrors"}}}},
                       {"startsAt", "2025-11-24T15:00:00Z"},
                       {"endsAt", "2025-11-24T16:00:03Z"}});  // kT0 + 3 s
@@ -178,9 +181,10 @@ TEST(AlertEngine, MinRequestsAndSilences) {
 TEST(AlertEngine, FailingAndHangingReceiversAreRetriedWithoutStallingEvaluation) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  pipeline::RecordPipeline pipe(*store);
   std::vector<Record> batch;
   for (int i = 0; i < 10; ++i) batch.push_back(request(kT0 - 5 * kS + i * 100'000'000ULL, 500));
-  store->write_batch(batch);
+  pipe.write(batch);
   TestReceiver failing(500);
   TestReceiver hanging(200, std::chrono::milliseconds(3000));  // longer than the 1 s timeout
   Config config = error_rule_config(failing.url());
@@ -257,6 +261,7 @@ TEST(AlertEngine, MetricAndEventRulesWithNoRulesFile) {
 TEST(AlertEngine, ChangePctFiresOnALatencyIncreaseNotOnASteadyService) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  pipeline::RecordPipeline pipe(*store);
   auto at = [](uint64_t start, uint64_t dur_ms, const std::string& port) {
     Record r = request(start, 200);
     r.end_ns = start + dur_ms * 1'000'000;
@@ -271,7 +276,7 @@ TEST(AlertEngine, ChangePctFiresOnALatencyIncreaseNotOnASteadyService) {
     batch.push_back(at(hour_ago, 2, "9000"));
     batch.push_back(at(now, 2, "9000"));  // steady
   }
-  store->write_batch(batch);
+  pipe.write(batch);
   auto r = parse_config(R"(
 rules:
   - name: Slower
@@ -306,6 +311,7 @@ rules:
 TEST(AlertEngine, BaselineNeedsHistoryAndSaysSo) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  pipeline::RecordPipeline pipe(*store);
   constexpr uint64_t kDay = 24 * 3600 * kS;
   auto at = [](uint64_t start, uint64_t dur_ms, const std::string& port) {
     Record r = request(start, 200);
@@ -321,7 +327,7 @@ TEST(AlertEngine, BaselineNeedsHistoryAndSaysSo) {
   for (uint64_t d = 1; d <= 2; ++d) window(kT0 - d * kDay, 2, "9000");               // 2 days
   window(kT0, 8, "8000");
   window(kT0, 8, "9000");
-  store->write_batch(batch);
+  pipe.write(batch);
   auto r = parse_config(R"(
 rules:
   - name: SlowerThanUsual
@@ -415,6 +421,7 @@ TEST(AlertEngine, NotReadyStatesFromReadinessEvents) {
 TEST(AlertEngine, WholeMinuteWindowsReadRollupsExactly) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path(), {.retention_ns = 0});
+  pipeline::RecordPipeline pipe(*store);
   constexpr uint64_t kMin = 60 * kS;
   const uint64_t now = kT0 + 30 * kS;
   const uint64_t minute = now / kMin * kMin;  // the current, incomplete minute
@@ -427,7 +434,7 @@ TEST(AlertEngine, WholeMinuteWindowsReadRollupsExactly) {
     batch.push_back(r);
   }
   batch.push_back(request(minute + kS, 200));  // in the current minute, read too
-  store->write_batch(batch);
+  pipe.write(batch);
   auto r = parse_config(R"(
 rules:
   - {name: Rate, signal: request_rate, group_by: [service], threshold: 0, window: 2m}

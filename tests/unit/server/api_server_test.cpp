@@ -12,6 +12,7 @@
 #include "../store/temp_dir.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
+#include "pipeline/record_pipeline.h"
 #include "protocols/registry.h"
 
 namespace loupe::server {
@@ -60,9 +61,9 @@ class ApiServerTest : public ::testing::Test {
     api_.reset();
     queue_.reset();
     store_ = store::open_sqlite_store(dir_.path() + "/db");
-    store::IngestOptions io;
+    pipeline::IngestOptions io;
     io.flush_interval = std::chrono::milliseconds(5);
-    queue_ = std::make_unique<store::IngestQueue>(*store_, io);
+    queue_ = std::make_unique<pipeline::IngestQueue>(*store_, io);
     opts.listen = "127.0.0.1:0";
     if (!opts.status_provider) opts.status_provider = [] { return json{{"probes_attached", 7}}; };
     api_ = std::make_unique<ApiServer>(*store_, *queue_, opts);
@@ -77,7 +78,7 @@ class ApiServerTest : public ::testing::Test {
     for (int i = 0; i < 100; ++i)
       batch.push_back(server_record(now - 120 * kSec + i * kSec, (10 + i) * kMs,
                                     i % 2 ? "/users/{id}" : "/health", i % 10 == 0 ? 500 : 200));
-    store_->write_batch(batch);
+    pipeline::RecordPipeline(*store_).write(batch);
   }
 
   json get_json(const std::string& path, int want_status = 200) {
@@ -97,7 +98,7 @@ class ApiServerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<pipeline::IngestQueue> queue_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -335,10 +336,10 @@ TEST_F(ApiServerTest, IngestAnswers200OnlyOnceStored) {
 class GatedIngestTest : public ::testing::Test {
  protected:
   void start(size_t capacity_records) {
-    store::IngestOptions io;
+    pipeline::IngestOptions io;
     io.capacity_records = capacity_records;
     io.flush_interval = std::chrono::milliseconds(1);
-    queue_ = std::make_unique<store::IngestQueue>(store_, io);
+    queue_ = std::make_unique<pipeline::IngestQueue>(store_, io);
     ApiOptions o;
     o.listen = "127.0.0.1:0";
     o.ingest_commit_timeout = std::chrono::milliseconds(200);
@@ -360,7 +361,7 @@ class GatedIngestTest : public ::testing::Test {
   }
 
   testing::GatedStore store_;
-  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<pipeline::IngestQueue> queue_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -469,7 +470,8 @@ TEST_F(ApiServerTest, IngestDropsAndCountsOversizeAndOutOfWindowRecords) {
 TEST_F(ApiServerTest, BytesThatAreNotUtf8InTheStoreStillAnswer200) {
   // A store written before records were cleaned can hold any bytes.
   uint64_t now = now_unix_ns();
-  store_->write_batch({server_record(now - 60 * kSec, kMs, "/poison\xff", 200)});
+  pipeline::RecordPipeline(*store_).write(
+      {server_record(now - 60 * kSec, kMs, "/poison\xff", 200)});
   json e = get_json("/api/v1/endpoints");
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0]["route"], "/poison\xef\xbf\xbd");
@@ -479,7 +481,7 @@ TEST_F(ApiServerTest, BytesThatAreNotUtf8InTheStoreStillAnswer200) {
 TEST_F(ApiServerTest, ListEndpointsTakeALimitKeepingTheBusiest) {
   seed();  // /users/{id} and /health, 50 requests each
   uint64_t now = now_unix_ns();
-  store_->write_batch({server_record(now - 60 * kSec, kMs, "/rare", 200)});
+  pipeline::RecordPipeline(*store_).write({server_record(now - 60 * kSec, kMs, "/rare", 200)});
   EXPECT_EQ(get_json("/api/v1/endpoints").size(), 3u);
   json two = get_json("/api/v1/endpoints?limit=2");
   ASSERT_EQ(two.size(), 2u);
@@ -493,7 +495,7 @@ TEST_F(ApiServerTest, ListEndpointsTakeALimitKeepingTheBusiest) {
 TEST(ApiServerStart, PortInUseIsAClearError) {
   testing::TempDir dir;
   auto st = store::open_sqlite_store(dir.path());
-  store::IngestQueue q(*st);
+  pipeline::IngestQueue q(*st);
   ApiServer first(*st, q, {.listen = "127.0.0.1:0"});
   first.start();
   std::string addr = first.url().substr(std::string("http://").size());

@@ -104,9 +104,9 @@ class K8sApiTest : public ::testing::Test {
     queue_.reset();
     store_.reset();
     store_ = store::open_sqlite_store(dir_.path() + "/db");
-    store::IngestOptions io;
+    pipeline::IngestOptions io;
     io.flush_interval = std::chrono::milliseconds(5);
-    queue_ = std::make_unique<store::IngestQueue>(*store_, io);
+    queue_ = std::make_unique<pipeline::IngestQueue>(*store_, io);
     ApiOptions opts;
     opts.listen = "127.0.0.1:0";
     opts.token = "s3cret";
@@ -139,7 +139,7 @@ class K8sApiTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<pipeline::IngestQueue> queue_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<httplib::Client> client_;
 };

@@ -32,7 +32,7 @@ class LogApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = store::open_sqlite_store(dir_.path() + "/db");
-    queue_ = std::make_unique<store::IngestQueue>(*store_, store::IngestOptions{});
+    queue_ = std::make_unique<pipeline::IngestQueue>(*store_, pipeline::IngestOptions{});
     ApiOptions opts;
     opts.listen = "127.0.0.1:0";
     opts.status_provider = [] { return json::object(); };
@@ -63,7 +63,7 @@ class LogApiTest : public ::testing::Test {
 
   loupe::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::IngestQueue> queue_;
+  std::unique_ptr<pipeline::IngestQueue> queue_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<httplib::Client> client_;
 };

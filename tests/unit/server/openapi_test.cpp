@@ -53,7 +53,7 @@ TEST(OpenApiDocument, IsOpenApi31WithComponents) {
 TEST(OpenApiDocument, DescribesEveryRouteAndNoOther) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path() + "/db");
-  store::IngestQueue queue(*store, {});
+  pipeline::IngestQueue queue(*store, {});
   alerts::Engine engine(*store, alerts::open_sqlite_state_store(dir.path()), {}, {});
   ApiOptions opts;
   opts.listen = "127.0.0.1:0";

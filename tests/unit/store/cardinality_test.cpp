@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "pipeline/record_pipeline.h"
 #include "store/cardinality_cap.h"
 #include "store/store.h"
 #include "temp_dir.h"
@@ -56,13 +57,14 @@ TEST(CardinalityCap, AdmitsUpToTheCapPerOwnerAndKeepsAdmittedValues) {
 
 TEST(SqliteStore, RoutesPastTheCapFoldIntoOther) {
   testing::TempDir dir;
-  StoreOptions opts;
-  opts.max_routes_per_service = 5;
-  auto store = open_sqlite_store(dir.path(), opts);
+  pipeline::PipelineOptions opts;
+  opts.resolve.max_routes_per_service = 5;
+  auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store, opts);
   std::vector<Record> batch;
   for (int i = 0; i < 50; ++i)
     batch.push_back(served(kT0 + i * kSec, "/r" + std::to_string(i), "127.0.0.1:80"));
-  store->write_batch(batch);
+  pipe.write(batch);
   TimeRange all{0, kT0 + 3600 * kSec};
   auto eps = store->endpoints(std::nullopt, all);
   std::set<std::string> routes;
@@ -77,9 +79,10 @@ TEST(SqliteStore, RoutesPastTheCapFoldIntoOther) {
   EXPECT_EQ(other, 45u);
   // The cap holds across a restart: the routes come back from the rollups.
   store.reset();
-  store = open_sqlite_store(dir.path(), opts);
-  store->write_batch({served(kT0 + 100 * kSec, "/brand-new", "127.0.0.1:80"),
-                      served(kT0 + 101 * kSec, "/r0", "127.0.0.1:80")});
+  store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline reopened(*store, opts);
+  reopened.write({served(kT0 + 100 * kSec, "/brand-new", "127.0.0.1:80"),
+                  served(kT0 + 101 * kSec, "/r0", "127.0.0.1:80")});
   RequestQuery q;
   q.range = all;
   q.limit = 2;
@@ -92,14 +95,15 @@ TEST(SqliteStore, RoutesPastTheCapFoldIntoOther) {
 
 TEST(SqliteStore, ServicesPastThePerHostCapFoldIntoOther) {
   testing::TempDir dir;
-  StoreOptions opts;
-  opts.max_services_per_host = 3;
-  auto store = open_sqlite_store(dir.path(), opts);
+  pipeline::PipelineOptions opts;
+  opts.resolve.max_services_per_host = 3;
+  auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store, opts);
   std::vector<Record> batch;
   for (int port = 1; port <= 10; ++port)
     batch.push_back(served(kT0 + port * kSec, "/", "10.1.1.1:" + std::to_string(port)));
   batch.push_back(served(kT0, "/", "10.2.2.2:1"));  // another host has room of its own
-  store->write_batch(batch);
+  pipe.write(batch);
   std::set<std::string> names;
   for (const auto& s : store->services({0, kT0 + 3600 * kSec})) names.insert(s.name);
   EXPECT_EQ(names, (std::set<std::string>{"api:1", "api:2", "api:3", "{other}"}));
@@ -110,12 +114,13 @@ TEST(SqliteStore, RetentionPrunesNamesAndServicesNoRowUses) {
   StoreOptions opts;
   opts.retention_ns = 3600 * kSec;
   auto store = open_sqlite_store(dir.path(), opts);
+  pipeline::RecordPipeline pipe(*store);
   std::vector<Record> old_batch;
   for (int i = 0; i < 20; ++i)
     old_batch.push_back(served(kT0 + i * kSec, "/old" + std::to_string(i),
                                "127.0.0.1:" + std::to_string(1000 + i)));
-  store->write_batch(old_batch);
-  store->write_batch({served(kT0 + 7200 * kSec, "/new", "127.0.0.1:80")});
+  pipe.write(old_batch);
+  pipe.write({served(kT0 + 7200 * kSec, "/new", "127.0.0.1:80")});
   std::string db = dir.path() + "/loupe.db";
   EXPECT_EQ(count_rows(db, "services"), 21);
   EXPECT_GE(count_rows(db, "names"), 42);
@@ -126,7 +131,7 @@ TEST(SqliteStore, RetentionPrunesNamesAndServicesNoRowUses) {
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0].name, "api:80");
   // Writing continues with fresh name ids.
-  store->write_batch({served(kT0 + 7201 * kSec, "/old3", "127.0.0.1:1003")});
+  pipe.write({served(kT0 + 7201 * kSec, "/old3", "127.0.0.1:1003")});
   EXPECT_EQ(store->endpoints(std::nullopt, {0, kT0 + 8000 * kSec}).size(), 2u);
 }
 

@@ -16,7 +16,8 @@ class GatedStore : public NullStore {
  public:
   explicit GatedStore(bool open = false) : open_(open) {}
 
-  void write_batch(const std::vector<Record>& records, store::IngestBookkeeping* book) override {
+  void write_batch(const store::ResolvedBatch& batch, store::IngestBookkeeping* book) override {
+    const auto& records = batch.records;
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return open_; });
     if (fail_) throw store::StoreError("database or disk is full");

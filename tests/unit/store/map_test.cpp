@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "pipeline/record_pipeline.h"
 #include "store/store.h"
 #include "temp_dir.h"
 
@@ -42,6 +43,7 @@ std::map<std::pair<std::string, std::string>, MapEdge> by_pair(const std::vector
 TEST(ServiceMap, BareHostCallersAndCallees) {
   testing::TempDir dir;
   auto st = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*st);
   std::vector<Record> b;
   uint64_t t = kT0 + 5 * kSec;
   // api serves on 9000 (pid 30); web serves on 8000 (pid 10) and calls api.
@@ -59,7 +61,7 @@ TEST(ServiceMap, BareHostCallersAndCallees) {
   Record ext = rec(Role::Client, 10, "web", "10.0.0.2:42000", "198.51.100.7:443", t, 80 * kMs);
   ext.host = "api.stripe.com";
   b.push_back(ext);
-  st->write_batch(b);
+  pipe.write(b);
 
   auto edges = by_pair(st->map(kHour));
   ASSERT_EQ(edges.size(), 4u) << "one edge per (caller, callee)";
@@ -88,6 +90,7 @@ TEST(ServiceMap, BareHostCallersAndCallees) {
 TEST(ServiceMap, KubernetesWorkloadsAndPods) {
   testing::TempDir dir;
   auto st = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*st);
   uint64_t t = kT0 + 5 * kSec;
   auto pod_side = [](Record r, const std::string& pod, const std::string& wl) {
     r.namespace_ = "shop";
@@ -119,7 +122,7 @@ TEST(ServiceMap, KubernetesWorkloadsAndPods) {
   s2.remote_namespace = "shop";
   s2.remote_workload = "Deployment/web";
   b.push_back(s2);
-  st->write_batch(b);
+  pipe.write(b);
 
   auto edges = by_pair(st->map(kHour));
   ASSERT_EQ(edges.size(), 1u);
@@ -162,9 +165,11 @@ TEST(ServiceMap, RollupsSurviveRestartAndRetention) {
   testing::TempDir dir;
   {
     auto st = open_sqlite_store(dir.path(), {.retention_ns = 3600 * kSec});
-    st->write_batch({rec(Role::Server, 1, "a", "127.0.0.1:1", "192.0.2.1:2", kT0, kMs)});
+    pipeline::RecordPipeline pipe(*st);
+    pipe.write({rec(Role::Server, 1, "a", "127.0.0.1:1", "192.0.2.1:2", kT0, kMs)});
   }
   auto st = open_sqlite_store(dir.path(), {.retention_ns = 3600 * kSec});
+  pipeline::RecordPipeline pipe(*st);
   EXPECT_EQ(st->map(kHour).size(), 1u);
   st->enforce_retention(kT0 + 7200 * kSec);
   EXPECT_TRUE(st->map(kHour).empty());

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "pipeline/record_pipeline.h"
 #include "store/store.h"
 #include "temp_dir.h"
 
@@ -47,6 +48,7 @@ double exact_p(std::vector<double> v, double q) {
 TEST(SqliteStore, RedCountsErrorRatesAndQuantiles) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   std::mt19937_64 rng(7);
   std::lognormal_distribution<double> lat(std::log(3e6), 0.8);
   std::vector<Record> batch;
@@ -59,7 +61,7 @@ TEST(SqliteStore, RedCountsErrorRatesAndQuantiles) {
                          users ? "/users/{id}" : "/health", status));
     if (users) users_ms.push_back(static_cast<double>(d) / 1e6);
   }
-  store->write_batch(batch);
+  pipe.write(batch);
   TimeRange range{kT0, kT0 + 600 * kSec};  // the 6000 records span 600 s
 
   auto services = store->services(range);
@@ -93,13 +95,14 @@ TEST(SqliteStore, RedCountsErrorRatesAndQuantiles) {
 TEST(SqliteStore, LatencyBucketsPerStep) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   std::vector<Record> batch;
   // Minute m holds m+1 requests of (m+1) * 10 ms, for m = 0..4.
   for (uint64_t m = 0; m < 5; ++m)
     for (uint64_t k = 0; k <= m; ++k)
       batch.push_back(http(kT0 + m * 60 * kSec + k * kSec, (m + 1) * 10 * kMs, "/a", 200));
   batch.push_back(http(kT0, 999 * kMs, "/b", 200));  // another route: excluded
-  store->write_batch(batch);
+  pipe.write(batch);
 
   LatencyQuery q;
   q.service = "api:8000";
@@ -128,16 +131,17 @@ TEST(SqliteStore, LatencyBucketsPerStep) {
 TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   // Client record first in the batch: the server side must still be learned first.
-  store->write_batch(
+  pipe.write(
       {http(kT0, 5 * kMs, "/x", 200, Role::Client), http(kT0, 4 * kMs, "/x", 200, Role::Server)});
   // A later batch with only the client side also dedups.
-  store->write_batch({http(kT0 + kSec, 5 * kMs, "/x", 200, Role::Client)});
+  pipe.write({http(kT0 + kSec, 5 * kMs, "/x", 200, Role::Client)});
   // An external call counts for the external service.
   Record ext = http(kT0, 50 * kMs, "/v1/charge", 200, Role::Client);
   ext.remote_addr = "93.184.216.34:443";
   ext.host = "api.stripe.com";
-  store->write_batch({ext});
+  pipe.write({ext});
 
   TimeRange range{kT0, kT0 + 60 * kSec};
   auto services = store->services(range);
@@ -160,9 +164,10 @@ TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
 TEST(SqliteStore, UnknownRoleRecordsStillListTheirService) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   Record r = http(kT0, kMs, "/x", 200);
   r.role = Role::Unknown;
-  store->write_batch({r});
+  pipe.write({r});
   auto services = store->services({kT0, kT0 + 60 * kSec});
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0].name, "api:8000");
@@ -172,6 +177,7 @@ TEST(SqliteStore, UnknownRoleRecordsStillListTheirService) {
 TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   Record r = http(kT0, 250 * kMs, "/users/{id}", 503);
   r.path = "/users/42?x=1";
   r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -180,7 +186,7 @@ TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   r.pod = "api-7d9";
   std::vector<Record> batch{r};
   for (int i = 1; i <= 20; ++i) batch.push_back(http(kT0 + i * kSec, kMs, "/health", 200));
-  store->write_batch(batch);
+  pipe.write(batch);
 
   RequestQuery q;
   q.range = {kT0, kT0 + 60 * kSec};
@@ -218,6 +224,7 @@ TEST(SqliteStore, RequestFiltersAndRoundTrip) {
 TEST(SqliteStore, ErrorsPerMinuteAndSlowestOverTheWholeWindow) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   std::vector<Record> batch;
   // 10 minutes of 100 requests each; minute 3 is an incident: 30 errors
   // and its slowest request (810 ms) early in the minute; the window's
@@ -230,7 +237,7 @@ TEST(SqliteStore, ErrorsPerMinuteAndSlowestOverTheWholeWindow) {
       int status = (m == 3 && k % 10 < 3) || (m != 3 && k == 50) ? 500 : 200;
       batch.push_back(http(kT0 + m * 60 * kSec + k * 500 * kMs, dur, "/a", status));
     }
-  store->write_batch(batch);
+  pipe.write(batch);
   TimeRange range{kT0, kT0 + 10 * 60 * kSec};
 
   LatencyQuery lq;
@@ -291,6 +298,7 @@ TEST(SqliteStore, ErrorsPerMinuteAndSlowestOverTheWholeWindow) {
 TEST(SqliteStore, EachCallOnceAndFreeTextSearch) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   Record client = http(kT0, 5 * kMs, "/x", 200, Role::Client);
   client.pid = 7;
   Record server = http(kT0, 4 * kMs, "/x", 200, Role::Server);
@@ -299,7 +307,7 @@ TEST(SqliteStore, EachCallOnceAndFreeTextSearch) {
   ext.remote_addr = "93.184.216.34:443";
   ext.host = "api.Stripe.com";
   ext.path = "/v1/charge?amount=100_%";
-  store->write_batch({client, server, ext});
+  pipe.write({client, server, ext});
   RequestQuery q;
   q.range = {kT0, kT0 + 60 * kSec};
   EXPECT_EQ(store->count_requests(q, 1u << 20), 3u);  // every copy
@@ -329,14 +337,15 @@ TEST(SqliteStore, EachCallOnceAndFreeTextSearch) {
 
 TEST(SqliteStore, CallsToLoupesOwnPortAreServiceLoupe) {
   testing::TempDir dir;
-  auto store = open_sqlite_store(dir.path(), {.self_port = 8080});
+  auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store, {.resolve = {.self_port = 8080}});
   Record ui = http(kT0, kMs, "/api/v1/services", 200, Role::Client);
   ui.comm = "chromium";
   ui.remote_addr = "127.0.0.1:8080";
   ui.host = "127.0.0.1:8080";
   Record other = http(kT0, kMs, "/x", 200, Role::Client);
   other.remote_addr = "127.0.0.1:9999";
-  store->write_batch({ui, other});
+  pipe.write({ui, other});
   auto services = store->services({kT0, kT0 + 60 * kSec});
   ASSERT_EQ(services.size(), 2u);
   EXPECT_EQ(services[1].name, "loupe");
@@ -347,7 +356,8 @@ TEST(SqliteStore, CallsToLoupesOwnPortAreServiceLoupe) {
 
 TEST(SqliteStore, LoupesOwnTrafficIsLeftOutOfRequestsUnlessAsked) {
   testing::TempDir dir;
-  auto store = open_sqlite_store(dir.path(), {.self_port = 8080});
+  auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store, {.resolve = {.self_port = 8080}});
   Record ui = http(kT0, kMs, "/api/v1/services", 200, Role::Client);
   ui.comm = "chromium";
   ui.remote_addr = "127.0.0.1:8080";
@@ -358,7 +368,7 @@ TEST(SqliteStore, LoupesOwnTrafficIsLeftOutOfRequestsUnlessAsked) {
   // Another process on the same port (in a pod's network namespace) is the user's.
   Record app = http(kT0 + 2 * kMs, kMs, "/users", 200);
   app.local_addr = "10.0.0.5:8080";
-  store->write_batch({ui, ingest, app});
+  pipe.write({ui, ingest, app});
   RequestQuery q;
   q.range = {kT0, kT0 + 60 * kSec};
   auto shown = store->requests(q);
@@ -383,11 +393,12 @@ TEST(SqliteStore, LoupesOwnTrafficIsLeftOutOfRequestsUnlessAsked) {
 TEST(SqliteStore, SameMicrosecondAndLateRecordsAreAllKept) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   std::vector<Record> same(3000, http(kT0 + 10 * kSec, kMs, "/a", 200));  // > 1024 per us
-  store->write_batch(same);
+  pipe.write(same);
   std::vector<Record> late(50, http(kT0 + 10 * kSec, kMs, "/a", 200));  // same us again, later
   late.push_back(http(kT0 + 5 * kSec, kMs, "/a", 200));                 // older than stored rows
-  store->write_batch(late);
+  pipe.write(late);
   EXPECT_EQ(store->stats().records_stored, 3051u);
   RequestQuery q;
   q.range = {kT0, kT0 + 60 * kSec};
@@ -404,7 +415,8 @@ TEST(SqliteStore, RetentionDeletesOldData) {
   StoreOptions opts;
   opts.retention_ns = 3600 * kSec;
   auto store = open_sqlite_store(dir.path(), opts);
-  store->write_batch({http(kT0, kMs, "/old", 200), http(kT0 + 7200 * kSec, kMs, "/new", 200)});
+  pipeline::RecordPipeline pipe(*store);
+  pipe.write({http(kT0, kMs, "/old", 200), http(kT0 + 7200 * kSec, kMs, "/new", 200)});
   EXPECT_EQ(store->enforce_retention(kT0 + 7200 * kSec + 1), 1u);
   EXPECT_EQ(store->stats().records_stored, 1u);
   TimeRange all{0, kT0 + 10000 * kSec};
@@ -422,9 +434,11 @@ TEST(SqliteStore, SurvivesRestart) {
   testing::TempDir dir;
   {
     auto store = open_sqlite_store(dir.path());
-    store->write_batch({http(kT0, 7 * kMs, "/a", 200), http(kT0 + kSec, 9 * kMs, "/a", 500)});
+    pipeline::RecordPipeline pipe(*store);
+    pipe.write({http(kT0, 7 * kMs, "/a", 200), http(kT0 + kSec, 9 * kMs, "/a", 500)});
   }
   auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
   EXPECT_EQ(store->stats().records_stored, 2u);
   TimeRange range{kT0, kT0 + 60 * kSec};
   auto eps = store->endpoints(std::nullopt, range);
@@ -432,10 +446,10 @@ TEST(SqliteStore, SurvivesRestart) {
   EXPECT_EQ(eps[0].red.requests, 2u);
   EXPECT_EQ(eps[0].red.errors, 1u);
   // Learned servers survive too: a client call to the same port still dedups.
-  store->write_batch({http(kT0 + 2 * kSec, 5 * kMs, "/a", 200, Role::Client)});
+  pipe.write({http(kT0 + 2 * kSec, 5 * kMs, "/a", 200, Role::Client)});
   EXPECT_EQ(store->endpoints(std::nullopt, range)[0].red.requests, 2u);
   // Aggregates merge with rows written before the restart.
-  store->write_batch({http(kT0 + 3 * kSec, 5 * kMs, "/a", 200)});
+  pipe.write({http(kT0 + 3 * kSec, 5 * kMs, "/a", 200)});
   EXPECT_EQ(store->endpoints(std::nullopt, range)[0].red.requests, 3u);
 }
 

@@ -1,4 +1,4 @@
-#include "store/ingest_queue.h"
+#include "pipeline/ingest_queue.h"
 
 #include <algorithm>
 #include <set>
@@ -6,7 +6,7 @@
 
 #include "core/time_format.h"
 
-namespace loupe::store {
+namespace loupe::pipeline {
 
 namespace {
 constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
@@ -14,7 +14,7 @@ constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
 
 struct IngestQueue::Ticket {
   enum class State { Queued, Writing, Done } state = State::Queued;
-  std::optional<BatchKey> key;
+  std::optional<store::BatchKey> key;
   bool hold = false;
   uint64_t arrived_ns = 0;
   size_t records = 0;
@@ -31,9 +31,10 @@ struct IngestQueue::Round {
   uint64_t last_seq = 0;
 };
 
-IngestQueue::IngestQueue(Store& store, IngestOptions options)
+IngestQueue::IngestQueue(store::Store& store, IngestOptions options)
     : store_(store),
       options_(options),
+      pipeline_(store, options_.pipeline),
       writer_([this] { run(); }),
       expirer_([this] { expire_loop(); }) {}
 
@@ -217,7 +218,7 @@ void IngestQueue::count_lost_records_locked(std::vector<Record>::const_iterator 
     uint64_t minute = first->start_ns / kNsPerMinute;
     uint64_t n = 0;
     for (; first != last && first->start_ns / kNsPerMinute == minute; ++first) ++n;
-    LossMinute& m = losses_[minute];
+    store::LossMinute& m = losses_[minute];
     m.minute_s = minute * 60;
     m.records += n;
   }
@@ -227,7 +228,7 @@ void IngestQueue::count_lost_events(uint64_t at_ns, uint64_t n) {
   if (n == 0) return;
   std::lock_guard lock(mu_);
   uint64_t minute = at_ns / kNsPerMinute;
-  LossMinute& m = losses_[minute];
+  store::LossMinute& m = losses_[minute];
   m.minute_s = minute * 60;
   m.events += n;
 }
@@ -288,9 +289,9 @@ IngestStats IngestQueue::stats() const {
   return s;
 }
 
-void IngestQueue::write_losses(std::map<uint64_t, LossMinute>& losses) {
+void IngestQueue::write_losses(std::map<uint64_t, store::LossMinute>& losses) {
   if (losses.empty()) return;
-  std::vector<LossMinute> rows;
+  std::vector<store::LossMinute> rows;
   rows.reserve(losses.size());
   for (const auto& [minute, m] : losses) rows.push_back(m);
   try {
@@ -302,7 +303,7 @@ void IngestQueue::write_losses(std::map<uint64_t, LossMinute>& losses) {
     std::lock_guard lock(mu_);
     last_error_ = e.what();
     for (const auto& [minute, m] : losses) {
-      LossMinute& kept = losses_[minute];
+      store::LossMinute& kept = losses_[minute];
       kept.minute_s = m.minute_s;
       kept.records += m.records;
       kept.events += m.events;
@@ -320,19 +321,19 @@ void IngestQueue::write_round(Round& round) {
   for (const Entry& e : round.entries) taking += e.records.size();
   batch.reserve(taking);
   std::vector<std::pair<size_t, size_t>> pushed, released;  // record ranges in `batch`
-  std::vector<HeldBatch> held;
+  std::vector<store::HeldBatch> held;
   std::vector<size_t> held_entry;  // entry index of each held batch
-  IngestBookkeeping book;
+  store::IngestBookkeeping book;
   size_t n = round.entries.size();
   round.results.assign(n, CommitResult{});
   round.duplicate.assign(n, false);
   CommitResult failure;
   try {
-    std::set<BatchKey> keys;  // of this round
+    std::set<store::BatchKey> keys;  // of this round
     for (size_t i = 0; i < n; ++i) {
       Entry& e = round.entries[i];
       if (e.ticket && e.ticket->key) {
-        const BatchKey& key = *e.ticket->key;
+        const store::BatchKey& key = *e.ticket->key;
         if (keys.contains(key) || store_.has_batch(key)) {
           round.duplicate[i] = true;
           continue;
@@ -354,10 +355,10 @@ void IngestQueue::write_round(Round& round) {
         book.released.insert(book.released.end(), e.released.begin(), e.released.end());
       }
     }
-    for (HeldBatch& h : held) book.hold.push_back(&h);
+    for (store::HeldBatch& h : held) book.hold.push_back(&h);
     bool bookkeeping = !book.batches.empty() || !book.hold.empty() || !book.released.empty();
     if (!batch.empty() || bookkeeping) {
-      store_.write_batch(batch, bookkeeping ? &book : nullptr);
+      pipeline_.write(batch, bookkeeping ? &book : nullptr);
       written_ += batch.size();
     }
   } catch (const std::exception& e) {
@@ -399,7 +400,7 @@ void IngestQueue::write_round(Round& round) {
 
 void IngestQueue::run() {
   auto next_retention = std::chrono::steady_clock::now();
-  std::map<uint64_t, LossMinute> losses;
+  std::map<uint64_t, store::LossMinute> losses;
   for (;;) {
     Round round;
     bool stop_now = false;
@@ -470,4 +471,4 @@ void IngestQueue::run() {
   }
 }
 
-}  // namespace loupe::store
+}  // namespace loupe::pipeline

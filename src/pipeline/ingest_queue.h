@@ -1,6 +1,7 @@
 // Decouples capture and remote ingest from storage: producers hand batches
-// to a bounded queue, and one writer thread drains it into the Store in
-// large transactions (everything queued goes into the next commit, up to
+// to a bounded queue, and one writer thread drains it through the record
+// pipeline (pipeline/record_pipeline.h: resolve, then the Store) in large
+// transactions (everything queued goes into the next commit, up to
 // max_batch_records).
 //
 // Two ways in, for two kinds of producer:
@@ -41,9 +42,10 @@
 
 #include "core/record.h"
 #include "core/record_batch_pool.h"
+#include "pipeline/record_pipeline.h"
 #include "store/store.h"
 
-namespace loupe::store {
+namespace loupe::pipeline {
 
 struct IngestOptions {
   size_t capacity_records = 1'000'000;  // queued records before push() drops
@@ -54,6 +56,8 @@ struct IngestOptions {
   // Where push()'s batches go once written, back to the producer (the
   // agent) to be filled again; null: they are freed.
   std::shared_ptr<RecordBatchPool> spent_batches;
+  // How the writer's record pipeline names records, and who it tells.
+  PipelineOptions pipeline;
 };
 
 struct IngestStats {
@@ -81,23 +85,24 @@ struct CommitResult {
   CommitOutcome outcome = CommitOutcome::Committed;
   std::string error;       // for StoreFailed: the store's message
   bool duplicate = false;  // Committed: its key was stored already, nothing was written
-  HeldBatch held;          // Committed with `hold`: the batch, its id assigned
+  store::HeldBatch held;   // Committed with `hold`: the batch, its id assigned
 };
 
 // One remote batch for commit_async().
 struct RemoteBatch {
   std::vector<Record> records;
-  std::optional<BatchKey> key;  // the agent's name for it, to store it once
-  bool hold = false;            // keep aside unnamed (HeldBatch) instead of storing
-  uint64_t arrived_ns = 0;      // for `hold`
+  std::optional<store::BatchKey> key;  // the agent's name for it, to store it once
+  bool hold = false;                   // keep aside unnamed (store::HeldBatch) instead of storing
+  uint64_t arrived_ns = 0;             // for `hold`
 };
 
 using CommitDone = std::function<void(CommitResult)>;
 
 class IngestQueue {
  public:
-  // Starts the writer thread.
-  IngestQueue(Store& store, IngestOptions options = {});
+  // Seeds the record pipeline from `store` (throws StoreError) and starts
+  // the writer thread.
+  IngestQueue(store::Store& store, IngestOptions options = {});
   ~IngestQueue();  // stops: drains what is queued, then joins
   IngestQueue(const IngestQueue&) = delete;
   IngestQueue& operator=(const IngestQueue&) = delete;
@@ -160,10 +165,11 @@ class IngestQueue {
   void enqueue_locked(Entry entry);
   void count_lost_records_locked(std::vector<Record>::const_iterator first,
                                  std::vector<Record>::const_iterator last);
-  void write_losses(std::map<uint64_t, LossMinute>& losses);
+  void write_losses(std::map<uint64_t, store::LossMinute>& losses);
 
-  Store& store_;
+  store::Store& store_;
   const IngestOptions options_;
+  RecordPipeline pipeline_;  // the writer thread's (before it starts)
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // writer: work or stop
@@ -174,8 +180,8 @@ class IngestQueue {
   uint64_t rounds_ = 0;                     // writer rounds finished, for flush()
   bool in_flight_ = false;                  // the writer is writing entries it took
   bool stopping_ = false, exited_ = false;
-  bool flush_requested_ = false;           // write now instead of waiting the interval
-  std::map<uint64_t, LossMinute> losses_;  // by minute, until the writer stores them
+  bool flush_requested_ = false;                  // write now instead of waiting the interval
+  std::map<uint64_t, store::LossMinute> losses_;  // by minute, until the writer stores them
   std::string last_error_;
 
   // Answers commits still queued at their deadline, even while the writer
@@ -190,4 +196,4 @@ class IngestQueue {
   std::thread expirer_;
 };
 
-}  // namespace loupe::store
+}  // namespace loupe::pipeline

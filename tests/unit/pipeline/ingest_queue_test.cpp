@@ -1,18 +1,21 @@
-#include "store/ingest_queue.h"
+#include "pipeline/ingest_queue.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
+#include "../store/gated_store.h"
+#include "../store/temp_dir.h"
 #include "core/time_format.h"
-#include "gated_store.h"
-#include "temp_dir.h"
 
-namespace loupe::store {
+namespace loupe::pipeline {
 namespace {
 
 using loupe::testing::GatedStore;
+using store::BatchKey;
+using store::open_sqlite_store;
+using store::StoreOptions;
 using namespace std::chrono_literals;
 
 constexpr uint64_t kMinuteNs = 60'000'000'000ULL;
@@ -245,12 +248,6 @@ TEST(IngestQueue, EnforcesRetentionPeriodically) {
   EXPECT_EQ(q.stats().written, 10u);
 }
 
-}  // namespace
-}  // namespace loupe::store
-
-namespace loupe::store {
-namespace {
-
 // A keyed batch is stored once, however often it is sent; in the real
 // store the key survives a restart.
 TEST(IngestQueue, AKeyedBatchSentTwiceIsStoredOnce) {
@@ -327,4 +324,4 @@ TEST(IngestQueue, CommitAsyncAnswersFromTheWriter) {
 }
 
 }  // namespace
-}  // namespace loupe::store
+}  // namespace loupe::pipeline

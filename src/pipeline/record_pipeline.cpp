@@ -1,0 +1,40 @@
+#include "pipeline/record_pipeline.h"
+
+namespace loupe::pipeline {
+
+RecordPipeline::RecordPipeline(store::Store& store, PipelineOptions options)
+    : store_(store), options_(options), resolver_(options.resolve) {
+  reseed();
+}
+
+void RecordPipeline::reseed() {
+  seed_generation_ = store_.seed_generation();
+  resolver_.seed(store_.resolver_seed());
+  stale_ = false;
+}
+
+void RecordPipeline::write(const std::vector<Record>& records, store::IngestBookkeeping* book) {
+  if (records.empty() && !book) return;
+  if (stale_ || store_.seed_generation() != seed_generation_) reseed();
+  store::ResolvedBatch batch = resolver_.resolve(records);
+  try {
+    store_.write_batch(batch, book);
+  } catch (...) {
+    // The resolver learnt services the store did not keep (it would not
+    // register them again): start again from what the store holds.
+    stale_ = true;
+    try {
+      reseed();
+    } catch (...) {
+      // Still stale; the next write tries again. The write's error is the
+      // one to report.
+    }
+    throw;
+  }
+  if (!options_.observer) return;
+  for (const store::ResolvedRecord& row : batch.rows)
+    options_.observer->observe(
+        {records[row.index], row.service, row.caller.stable_name, row.route});
+}
+
+}  // namespace loupe::pipeline

@@ -1,0 +1,61 @@
+// The resolve stage of the record pipeline: enriched records in, resolved
+// rows out (store/resolved_batch.h). It names each exchange's service (the
+// callee for client records, store/service_identity.h) and whether it counts
+// in RED, its caller and whether it draws the service map's edge
+// (store/caller_identity.h), the workload and pod it counts for, and folds
+// routes and services past the cardinality caps into "{other}"
+// (store/cardinality_cap.h). No I/O: what it learns (servers seen, callers,
+// the names under each cap) it keeps in memory, starting from what the
+// store holds (seed).
+//
+// A batch is resolved server records first, so a client record whose
+// server side is in the same batch is recognised as local (and not counted
+// twice), and client records are learnt before any server record, so a
+// local call's server side can name its caller.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/record.h"
+#include "store/caller_identity.h"
+#include "store/cardinality_cap.h"
+#include "store/resolved_batch.h"
+#include "store/service_identity.h"
+
+namespace loupe::pipeline {
+
+struct ResolveOptions {
+  // Cardinality caps (0: none). Past them a record's route is "{other}" /
+  // its service "{other}" ("external:{other}" for external peers).
+  size_t max_routes_per_service = 500;
+  size_t max_services_per_host = 1000;  // host: the record's node, else its local IP
+  // The port Loupe's own server listens on: calls from local clients to it
+  // (the web UI in a browser, `loupe query`), and what a process named
+  // "loupe" serves on it, are service "loupe", kind "loupe", which the UI and
+  // the requests query leave out unless asked. 0: none.
+  uint16_t self_port = 0;
+};
+
+class Resolver {
+ public:
+  explicit Resolver(ResolveOptions options = {});
+
+  // Starts again from what a store holds: its services and the routes of
+  // its rollups (the services-per-host cap is relearnt from traffic; the
+  // callers learnt are kept, they are not stored).
+  void seed(const store::ResolverSeed& seed);
+
+  // Resolves `records` (not copied: the batch points into them) and learns
+  // from them. Batches must be resolved in the order they are stored.
+  store::ResolvedBatch resolve(std::span<const Record> records);
+
+ private:
+  ResolveOptions options_;
+  store::ServiceResolver services_;
+  store::CallerResolver callers_;
+  store::CardinalityCap routes_per_service_, services_per_host_;
+};
+
+}  // namespace loupe::pipeline

@@ -1,0 +1,64 @@
+// What a Store is given to persist: a batch of records with the names the
+// record pipeline's resolve stage (pipeline/resolver.h) gave each one. Every
+// decision about a record (its service, whether it counts in RED, its
+// caller, whether it draws a map edge, which workload and pod served it,
+// which route it is filed under) is made there, once, for every backend; a
+// store only keeps what it is given and answers queries over it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/record.h"
+#include "store/caller_identity.h"
+#include "store/service_identity.h"
+
+namespace loupe::store {
+
+// A service resolved for the first time. The store keeps it (GET
+// /api/v1/services lists it with its ports even in windows without
+// traffic) and hands it back in ResolverSeed after a restart.
+struct ServiceRegistration {
+  std::string name;
+  std::string kind;   // as ServiceIdentity::kind
+  uint16_t port = 0;  // the listening port; 0: none
+  std::string ip;     // a local server's IP (the resolver learns it as local); empty otherwise
+};
+
+// One record of a ResolvedBatch and its names.
+struct ResolvedRecord {
+  uint32_t index = 0;       // the record: ResolvedBatch::records[index]
+  ServiceIdentity service;  // who served it (the callee for client records); counted: counts in RED
+  std::string_view route;   // the record's route, or kOtherName past the routes-per-service cap
+  CallerIdentity caller;    // who called; caller.counted: this record draws the map edge
+  // Kubernetes RED (/workloads, /pods): this record counts for what the
+  // workload `service.name` served, through its pod `pod` (empty when the
+  // pod has no name).
+  bool workload_served = false;
+  std::string_view pod;
+};
+
+// The string_views of `rows` point into `records` (or at kOtherName), so
+// the batch is valid as long as the records it was resolved from.
+struct ResolvedBatch {
+  std::span<const Record> records;  // the records as enriched; not copied
+  // One row per record, in the order the resolver decided them (server
+  // side first). A store folds them in this order.
+  std::vector<ResolvedRecord> rows;
+  std::vector<ServiceRegistration> new_services;  // first resolved in this batch
+};
+
+// Where the resolver starts from when a pipeline opens a store that holds
+// data already, or after the store forgot names (Store::seed_generation).
+struct ResolverSeed {
+  std::vector<ServiceRegistration> services;  // every registered service still in use
+  // Every (service, route) of the stored per-minute rollups, so the
+  // routes-per-service cap holds across restarts.
+  std::vector<std::pair<std::string, std::string>> routes;
+};
+
+}  // namespace loupe::store

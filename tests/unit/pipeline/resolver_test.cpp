@@ -1,0 +1,209 @@
+// The resolve stage on its own: records in, resolved rows out, no store.
+#include "pipeline/resolver.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace loupe::pipeline {
+namespace {
+
+Record served(uint32_t pid, const std::string& comm, const std::string& local,
+              const std::string& remote, const std::string& route = "/x") {
+  Record r;
+  r.protocol = Protocol::Http1;
+  r.role = Role::Server;
+  r.pid = pid;
+  r.comm = comm;
+  r.local_addr = local;
+  r.remote_addr = remote;
+  r.method = "GET";
+  r.route = route;
+  return r;
+}
+
+Record called(uint32_t pid, const std::string& comm, const std::string& local,
+              const std::string& remote, const std::string& route = "/x") {
+  Record r = served(pid, comm, local, remote, route);
+  r.role = Role::Client;
+  return r;
+}
+
+// The row of each record, by the record's position in the batch.
+std::map<uint32_t, const store::ResolvedRecord*> by_index(const store::ResolvedBatch& b) {
+  std::map<uint32_t, const store::ResolvedRecord*> out;
+  for (const auto& row : b.rows) out[row.index] = &row;
+  return out;
+}
+
+TEST(Resolver, ServerSideFirstSoALocalCallIsCountedOnce) {
+  Resolver resolver;
+  // The client copy comes first in the batch; its server side is in it too.
+  std::vector<Record> records = {
+      called(20, "curl", "127.0.0.1:41000", "127.0.0.1:8000"),
+      served(10, "web", "127.0.0.1:8000", "127.0.0.1:41000"),
+  };
+  store::ResolvedBatch b = resolver.resolve(records);
+  ASSERT_EQ(b.rows.size(), 2u);
+  EXPECT_EQ(b.rows[0].index, 1u) << "server records are resolved first";
+  auto rows = by_index(b);
+  const auto& server = *rows[1];
+  const auto& client = *rows[0];
+  EXPECT_EQ(server.service.name, "web:8000");
+  EXPECT_EQ(server.service.kind, "process");
+  EXPECT_TRUE(server.service.counted);
+  EXPECT_EQ(client.service.name, "web:8000") << "a client record names its callee";
+  EXPECT_FALSE(client.service.counted) << "the server side counted it";
+  // The edge is drawn once, from the client side, which knows the process.
+  EXPECT_EQ(client.caller.name, "curl (pid 20)");
+  EXPECT_EQ(client.caller.stable_name, "curl");
+  EXPECT_TRUE(client.caller.counted);
+  EXPECT_EQ(server.caller.name, "curl (pid 20)") << "learnt from the client record";
+  EXPECT_FALSE(server.caller.counted);
+  // Only the server is new; its IP is learnt as local.
+  ASSERT_EQ(b.new_services.size(), 1u);
+  EXPECT_EQ(b.new_services[0].name, "web:8000");
+  EXPECT_EQ(b.new_services[0].port, 8000);
+  EXPECT_EQ(b.new_services[0].ip, "127.0.0.1");
+}
+
+TEST(Resolver, LaterBatchesUseWhatEarlierOnesTaught) {
+  Resolver resolver;
+  std::vector<Record> first = {served(30, "api", "10.0.0.5:9000", "203.0.113.9:5000")};
+  auto b1 = resolver.resolve(first);
+  ASSERT_EQ(b1.rows.size(), 1u);
+  EXPECT_EQ(b1.rows[0].caller.name, "external:203.0.113.9");
+  EXPECT_TRUE(b1.rows[0].caller.counted) << "only the server side sees an external client";
+  // The api process calls itself by its node IP: local, not counted again;
+  // the caller is the api service, because pid 30 serves.
+  std::vector<Record> second = {called(30, "api", "10.0.0.5:42000", "10.0.0.5:9000")};
+  auto b2 = resolver.resolve(second);
+  ASSERT_EQ(b2.rows.size(), 1u);
+  EXPECT_EQ(b2.rows[0].service.name, "api:9000");
+  EXPECT_FALSE(b2.rows[0].service.counted);
+  EXPECT_EQ(b2.rows[0].caller.name, "api:9000");
+  EXPECT_TRUE(b2.new_services.empty());
+}
+
+TEST(Resolver, ExternalCalleesAreNamedByHostAndCounted) {
+  Resolver resolver;
+  Record stripe = called(10, "web", "10.0.0.2:42000", "198.51.100.7:443");
+  stripe.host = "api.stripe.com";
+  Record db = called(10, "web", "10.0.0.2:42001", "198.51.100.8:5432");
+  db.protocol = Protocol::Postgres;
+  db.host = "orders";  // a database name, not a host
+  std::vector<Record> records = {stripe, db};
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
+  EXPECT_EQ(rows[0]->service.name, "external:api.stripe.com");
+  EXPECT_EQ(rows[0]->service.kind, "external");
+  EXPECT_TRUE(rows[0]->service.counted);
+  EXPECT_TRUE(rows[0]->caller.counted);
+  EXPECT_EQ(rows[1]->service.name, "external:198.51.100.8:5432");
+  ASSERT_EQ(b.new_services.size(), 2u);
+  EXPECT_EQ(b.new_services[0].ip, "") << "external callees are not local servers";
+}
+
+TEST(Resolver, KubernetesWorkloadsAndTheirPods) {
+  Resolver resolver;
+  Record client = called(10, "web", "10.1.0.4:40000", "10.1.0.9:8080");
+  client.namespace_ = "shop";
+  client.workload = "Deployment/web";
+  client.remote_namespace = "shop";
+  client.remote_workload = "Deployment/api";
+  client.remote_pod = "api-1";
+  // Only the client side seen: it is the one view of what api served.
+  std::vector<Record> alone = {client};
+  auto b1 = resolver.resolve(alone);
+  ASSERT_EQ(b1.rows.size(), 1u);
+  EXPECT_EQ(b1.rows[0].service.name, "shop/Deployment/api");
+  EXPECT_EQ(b1.rows[0].service.kind, "workload");
+  EXPECT_TRUE(b1.rows[0].service.counted);
+  EXPECT_TRUE(b1.rows[0].workload_served);
+  EXPECT_EQ(b1.rows[0].pod, "api-1");
+  EXPECT_EQ(b1.rows[0].caller.name, "shop/Deployment/web");
+  EXPECT_EQ(b1.rows[0].caller.kind, "workload");
+
+  // Once api's server side is seen, it counts and draws the edge (its
+  // enrichment named the client's workload); the client copy does neither.
+  Record server = served(30, "api", "10.1.0.9:8080", "10.1.0.4:40000");
+  server.namespace_ = "shop";
+  server.workload = "Deployment/api";
+  server.pod = "api-1";
+  server.remote_namespace = "shop";
+  server.remote_workload = "Deployment/web";
+  std::vector<Record> both = {client, server};
+  auto b2 = resolver.resolve(both);
+  auto rows = by_index(b2);
+  EXPECT_TRUE(rows[1]->workload_served);
+  EXPECT_EQ(rows[1]->pod, "api-1");
+  EXPECT_TRUE(rows[1]->caller.counted);
+  EXPECT_EQ(rows[1]->caller.name, "shop/Deployment/web");
+  EXPECT_FALSE(rows[0]->service.counted);
+  EXPECT_FALSE(rows[0]->workload_served);
+  EXPECT_FALSE(rows[0]->caller.counted);
+}
+
+TEST(Resolver, CapsFoldRoutesAndServicesIntoOther) {
+  Resolver resolver({.max_routes_per_service = 2, .max_services_per_host = 1});
+  std::vector<Record> records = {
+      served(1, "api", "10.0.0.1:80", "203.0.113.1:1", "/a"),
+      served(1, "api", "10.0.0.1:80", "203.0.113.1:1", "/b"),
+      served(1, "api", "10.0.0.1:80", "203.0.113.1:1", "/c"),
+      served(2, "db", "10.0.0.1:5432", "203.0.113.1:2"),
+  };
+  records.push_back(called(1, "api", "10.0.0.1:40000", "198.51.100.1:443"));
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
+  EXPECT_EQ(rows[0]->route, "/a");
+  EXPECT_EQ(rows[1]->route, "/b");
+  EXPECT_EQ(rows[2]->route, store::kOtherName);
+  EXPECT_EQ(rows[3]->service.name, "{other}") << "one service per host";
+  EXPECT_EQ(rows[4]->service.name, "external:{other}");
+}
+
+TEST(Resolver, SeedRestoresServersAndRoutesFromTheStore) {
+  Resolver resolver({.max_routes_per_service = 1});
+  store::ResolverSeed seed;
+  seed.services.push_back({"api:9000", "process", 9000, "10.0.0.5"});
+  seed.routes.emplace_back("api:9000", "/old");
+  resolver.seed(seed);
+  std::vector<Record> records = {
+      called(7, "web", "10.0.0.5:40000", "10.0.0.5:9000"),
+      served(30, "api", "10.0.0.5:9000", "10.0.0.5:40000", "/new"),
+  };
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
+  EXPECT_EQ(rows[0]->service.name, "api:9000");
+  EXPECT_FALSE(rows[0]->service.counted) << "a known local server";
+  EXPECT_EQ(rows[1]->route, store::kOtherName) << "the cap is full with the stored route";
+  EXPECT_TRUE(b.new_services.empty()) << "nothing new to register";
+}
+
+TEST(Resolver, CallsToLoupesOwnPortAreServiceLoupe) {
+  Resolver resolver({.self_port = 8080});
+  std::vector<Record> records = {called(5, "chromium", "127.0.0.1:50000", "127.0.0.1:8080")};
+  auto b = resolver.resolve(records);
+  ASSERT_EQ(b.rows.size(), 1u);
+  EXPECT_EQ(b.rows[0].service.name, store::kSelfService);
+  EXPECT_EQ(b.rows[0].service.kind, "loupe");
+}
+
+TEST(Resolver, RowsPointIntoTheRecordsWithoutCopyingThem) {
+  Resolver resolver;
+  Record r = served(1, "api", "10.0.0.1:80", "203.0.113.1:1",
+                    "/a/route/long/enough/to/live/on/the/heap/{id}");
+  r.pod = "a-pod-name-long-enough-to-live-on-the-heap";
+  r.workload = "Deployment/api";
+  std::vector<Record> records = {r};
+  auto b = resolver.resolve(records);
+  EXPECT_EQ(b.records.data(), records.data());
+  ASSERT_EQ(b.rows.size(), 1u);
+  EXPECT_EQ(b.rows[0].route.data(), records[0].route.data());
+  EXPECT_EQ(b.rows[0].pod.data(), records[0].pod.data());
+}
+
+}  // namespace
+}  // namespace loupe::pipeline
