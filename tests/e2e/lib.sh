@@ -201,5 +201,18 @@ stop_trace() {
   wait "$TRACE_PID" || true
 }
 
+# api_records API PROTOCOL MIN OUTFILE: the PROTOCOL records the API at
+# API (http://host:port/api/v1) serves, one JSON object per line, once it
+# holds MIN of them (records reach the store in batches) or after 10 s.
+api_records() {
+  local api=$1 protocol=$2 min=$3 out=$4 got _
+  for _ in $(seq 50); do
+    got=$(curl -s "$api/requests?protocol=$protocol&limit=1000" | jq length)
+    [[ "$got" -ge "$min" ]] && break
+    sleep 0.2
+  done
+  curl -s "$api/requests?protocol=$protocol&limit=1000" | jq -c '.[]' > "$out"
+}
+
 # count FILE JQ_FILTER -> number of JSON lines matching the filter
 count() { jq -c "select($2)" "$1" | wc -l | tr -d ' '; }

@@ -81,12 +81,7 @@ API_PORT=$(free_port)
 start_loupe_run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --port "$PORT"
 workload > /dev/null
 API="http://127.0.0.1:$API_PORT/api/v1"
-for _ in $(seq 50); do
-  got=$(curl -s "$API/requests?protocol=memcached&limit=1000" | jq length)
-  [[ "$got" -ge 64 ]] && break
-  sleep 0.2
-done
-curl -s "$API/requests?protocol=memcached&limit=1000" | jq -c '.[]' > "$WORK/run.jsonl"
+api_records "$API" memcached 64 "$WORK/run.jsonl"
 check "$WORK/run.jsonl" server memcached
 check "$WORK/run.jsonl" client python3
 curl -s "$API/endpoints" > "$WORK/endpoints.json"

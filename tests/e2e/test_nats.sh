@@ -60,13 +60,7 @@ log "loupe run: the workload again, read back from the API"
 API_PORT=$(free_port)
 start_loupe_run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --port "$PORT"
 workload > /dev/null
-API="http://127.0.0.1:$API_PORT/api/v1"
-for _ in $(seq 50); do
-  got=$(curl -s "$API/requests?protocol=nats&limit=1000" | jq length)
-  [[ "$got" -ge 92 ]] && break
-  sleep 0.2
-done
-curl -s "$API/requests?protocol=nats&limit=1000" | jq -c '.[]' > "$WORK/run.jsonl"
+api_records "http://127.0.0.1:$API_PORT/api/v1" nats 92 "$WORK/run.jsonl"
 check "$WORK/run.jsonl" server nats-server
 check "$WORK/run.jsonl" client python3
 finish
