@@ -9,7 +9,7 @@
 namespace loupe {
 namespace {
 
-constexpr std::array<std::pair<Protocol, std::string_view>, 10> kProtocolNames{{
+constexpr std::array<std::pair<Protocol, std::string_view>, 11> kProtocolNames{{
     {Protocol::Unknown, "unknown"},
     {Protocol::Http1, "http1"},
     {Protocol::Http2, "http2"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<Protocol, std::string_view>, 10> kProtocolNames{{
     {Protocol::Grpc, "grpc"},
     {Protocol::Memcached, "memcached"},
     {Protocol::Nats, "nats"},
+    {Protocol::Amqp, "amqp"},
 }};
 
 constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames{{

@@ -24,7 +24,8 @@ enum class Protocol : uint8_t {
   Dns,
   Grpc,
   Memcached,
-  Nats
+  Nats,
+  Amqp
 };
 enum class Role : uint8_t { Unknown = 0, Client, Server };
 

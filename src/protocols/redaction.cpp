@@ -55,8 +55,9 @@ void redact_record(Record& r, Redaction level) {
   if (level != Redaction::Strict) return;
   r.error_message.clear();
   if (r.protocol == Protocol::Redis || r.protocol == Protocol::Memcached) r.path.clear();
-  // A NATS subject may carry ids (orders.1234.paid): its route folds them.
-  if (r.protocol == Protocol::Nats) r.path = r.route;
+  // A NATS subject or AMQP routing key may carry ids (orders.1234.paid):
+  // its route folds them.
+  if (r.protocol == Protocol::Nats || r.protocol == Protocol::Amqp) r.path = r.route;
   if (r.protocol == Protocol::Dns) r.detail.clear();
 }
 

@@ -5,8 +5,9 @@
 //            recorded at any level (only command and key).
 //   off      query strings, SQL statements and error texts as captured.
 //   strict   default, plus: HTTP paths are stored as their route template
-//            (no query string, ids as {id}), NATS subjects as their route
-//            (numeric tokens as *, inboxes as _INBOX.>), Redis and Memcached keys
+//            (no query string, ids as {id}), NATS subjects and AMQP paths as
+//            their route (numeric tokens as *, inboxes as _INBOX.>, generated
+//            queue names as amq.gen-*), Redis and Memcached keys
 //            and DNS answers are dropped, error texts are dropped (error codes
 //            kept).
 #pragma once

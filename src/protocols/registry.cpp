@@ -1,5 +1,6 @@
 #include "protocols/registry.h"
 
+#include "protocols/amqp/amqp.h"
 #include "protocols/dns/dns.h"
 #include "protocols/finishing_parser.h"
 #include "protocols/http1/http1.h"
@@ -113,6 +114,20 @@ const ProtocolModule kModules[] = {
                 .detail = "message size; queue group of a SUB; who sent a PING"},
      .detect = nats::detect,
      .make_parser = nats::make_parser},
+    {.protocol = Protocol::Amqp,
+     .display_name = "AMQP 0-9-1",
+     .docs_page = "amqp.md",
+     .default_ports = amqp::kDefaultPorts,
+     .fields = {.method = "method (basic.publish, basic.deliver, queue.declare...)",
+                .path =
+                    "exchange/routing key of a message sent; queue of a delivery or queue method",
+                .route = "path, generated names and numeric tokens folded (amq.gen-*)",
+                .host = "virtual host",
+                .status = "reply code of a close or return (404...)",
+                .error_code = "reply code name (NOT_FOUND, NO_ROUTE...)",
+                .detail = "body size (and where a delivery came from); the answer's counts"},
+     .detect = amqp::detect,
+     .make_parser = amqp::make_parser},
     {.protocol = Protocol::Redis,
      .display_name = "Redis",
      .docs_page = "redis.md",

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../amqp/amqp_test_util.h"
 #include "../dns/dns_test_util.h"
 #include "../mysql/mysql_wire.h"
 #include "../postgres/pg_wire.h"
@@ -61,6 +62,12 @@ std::vector<Conversation> conversations() {
        {{kIn, "INFO {\"server_id\":\"x\"}\r\n"},
         {kOut, "CONNECT {\"verbose\":false}\r\nSUB a 1\r\nPUB a 2\r\nhi\r\nPING\r\n"},
         {kIn, "MSG a 1 2\r\nhi\r\nPONG\r\n"}}},
+      {"amqp",
+       Protocol::Amqp,
+       {{kOut, std::string(amqp::kProtocolHeader)},
+        {kIn, amqp::testing::method(0, 10, 10, std::string(2, '\0') + amqp::testing::kEmptyTable)},
+        {kOut, amqp::testing::channel_open(1) + amqp::testing::publish(1, "x", "k", "hi")},
+        {kIn, amqp::testing::channel_open_ok(1)}}},
       {"dns_tcp",
        Protocol::Dns,
        {{kOut, dns::testing::tcp(dns::testing::query(7, "example.com", 1))},

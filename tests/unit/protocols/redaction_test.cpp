@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../amqp/amqp_test_util.h"
 #include "protocols/registry.h"
 
 namespace loupe {
@@ -64,6 +65,19 @@ TEST(Redaction, NatsSubjectIsItsRouteWhenStrict) {
   ASSERT_EQ(strict.size(), 1u);
   EXPECT_EQ(strict[0].path, "orders.*.paid");
   EXPECT_EQ(strict[0].route, "orders.*.paid");
+}
+
+TEST(Redaction, AmqpPathIsItsRouteWhenStrict) {
+  const std::string publish = amqp::testing::publish(1, "shop", "order.1234.paid", "secret body");
+  for (Redaction level : {Redaction::Default, Redaction::Off}) {
+    auto records = exchange(Protocol::Amqp, level, publish, "");
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].path, "shop/order.1234.paid");
+  }
+  auto strict = exchange(Protocol::Amqp, Redaction::Strict, publish, "");
+  ASSERT_EQ(strict.size(), 1u);
+  EXPECT_EQ(strict[0].path, "shop/order.*.paid");
+  EXPECT_EQ(strict[0].route, "shop/order.*.paid");
 }
 
 TEST(Redaction, LevelsHaveNames) {

@@ -65,7 +65,8 @@ TEST(ProtocolRegistry, MakeParserFollowsTheTable) {
 }
 
 TEST(ProtocolRegistry, NamesForMessagesListEveryProtocol) {
-  EXPECT_EQ(protocol_names(), "http1, http2, grpc, postgres, mysql, memcached, nats, redis or dns");
+  EXPECT_EQ(protocol_names(),
+            "http1, http2, grpc, postgres, mysql, memcached, nats, amqp, redis or dns");
 }
 
 TEST(ProtocolRegistry, DocsIndexIsTheTable) {
