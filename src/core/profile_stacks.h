@@ -31,15 +31,21 @@ class ProfileStacks {
 
   // "a;b;c 12\n" per chain, in chain order.
   std::string to_folded() const;
+  // A differential profile as flamegraph's difffolded.pl writes it:
+  // "a;b;c <baseline samples> <samples>\n" per chain of either.
+  std::string to_folded_diff(const ProfileStacks& baseline) const;
   // {"name": "all", "total": N, "self": 0, "children": [...]}: every node
   // has its name, samples in it and below (total), samples in it alone
-  // (self), and its callees by descending total.
-  nlohmann::json to_json_tree() const;
+  // (self), and its callees by descending total. With a `baseline` (a
+  // differential profile) every node also has `baseline_total` and
+  // `baseline_self`, and chains only the baseline has are nodes too.
+  nlohmann::json to_json_tree(const ProfileStacks* baseline = nullptr) const;
   // [{"name", "self", "total"}, ...]: per frame name, the samples with it
   // as leaf (self) and the samples of chains holding it (total, a recursive
   // function counted once per chain); the `limit` with the most self
-  // samples, then total.
-  nlohmann::json to_function_table(size_t limit) const;
+  // samples, then total. With a `baseline`: `baseline_self` and
+  // `baseline_total` too.
+  nlohmann::json to_function_table(size_t limit, const ProfileStacks* baseline = nullptr) const;
 
  private:
   std::map<std::string, uint64_t> stacks_;

@@ -2,6 +2,7 @@
 // agents' per-minute profile ingest, and the stacks of a window for a
 // workload, pod, process or node as a JSON call tree or folded stacks.
 #include <charconv>
+#include <optional>
 
 #include "core/time_format.h"
 #include "server/api_handler.h"
@@ -34,6 +35,25 @@ store::ProfileQuery get_profile_query(const Params& p) {
   return q;
 }
 
+// The baseline window of a differential profile: compare_from and
+// compare_to, read as from and to are.
+std::optional<store::TimeRange> get_compare_range(const Params& p) {
+  auto from = get_string(p, "compare_from");
+  auto to = get_string(p, "compare_to");
+  if (!from && !to) return std::nullopt;
+  if (!from || !to)
+    throw ParamError(from ? "compare_to" : "compare_from",
+                     "a differential profile needs both compare_from and compare_to");
+  Params window;
+  window.emplace("from", *from);
+  window.emplace("to", *to);
+  try {
+    return get_range(window, now_unix_ns());
+  } catch (const ParamError& e) {
+    throw ParamError("compare_" + e.parameter(), e.what());
+  }
+}
+
 }  // namespace
 
 uint64_t ApiServer::ingest_profiles(std::vector<ProfileMinute> minutes) {
@@ -64,8 +84,18 @@ void ApiServer::profile_routes() {
           if (format != "json" && format != "folded" && format != "pprof")
             throw ParamError("format", "format must be json, folded or pprof");
           ProfileStacks stacks = store_.profile(q);
+          std::optional<ProfileStacks> baseline;
+          auto compare = get_compare_range(req.params);
+          if (compare) {
+            if (format == "pprof")
+              throw ParamError("format", "a differential profile is json or folded, not pprof");
+            store::ProfileQuery bq = q;
+            bq.range = *compare;
+            baseline = store_.profile(bq);
+          }
           if (format == "folded") {
-            res.set_content(stacks.to_folded(), "text/plain; charset=utf-8");
+            res.set_content(baseline ? stacks.to_folded_diff(*baseline) : stacks.to_folded(),
+                            "text/plain; charset=utf-8");
             return;
           }
           if (format == "pprof") {
@@ -74,12 +104,18 @@ void ApiServer::profile_routes() {
             res.headers.emplace("Content-Disposition", "attachment; filename=\"profile.pb.gz\"");
             return;
           }
-          send_json(res, json{{"from", format_rfc3339_ns(q.range.from_ns)},
-                              {"to", format_rfc3339_ns(q.range.to_ns)},
-                              {"samples", stacks.total()},
-                              {"stacks", stacks.stacks().size()},
-                              {"root", stacks.to_json_tree()},
-                              {"functions", stacks.to_function_table(kMaxFunctions)}});
+          const ProfileStacks* base = baseline ? &*baseline : nullptr;
+          json out{{"from", format_rfc3339_ns(q.range.from_ns)},
+                   {"to", format_rfc3339_ns(q.range.to_ns)},
+                   {"samples", stacks.total()},
+                   {"stacks", stacks.stacks().size()},
+                   {"root", stacks.to_json_tree(base)},
+                   {"functions", stacks.to_function_table(kMaxFunctions, base)}};
+          if (base)
+            out["baseline"] = {{"from", format_rfc3339_ns(compare->from_ns)},
+                               {"to", format_rfc3339_ns(compare->to_ns)},
+                               {"samples", base->total()}};
+          send_json(res, out);
         }));
 }
 

@@ -5,7 +5,8 @@
 # a process that exits while sampled is no crash. Meanwhile `loupe run`
 # profiles continuously: /api/v1/profile shows the same split and chain for
 # the process, as folded stacks, as a JSON tree with a function table, and
-# as pprof read back by `go tool pprof` (Debian's golang-go). A Node.js
+# as pprof read back by `go tool pprof` (Debian's golang-go), and as a
+# differential profile against another window. A Node.js
 # process started with --perf-basic-prof has its JavaScript functions named
 # from the JIT map it writes.
 source "$(dirname "$0")/lib.sh"
@@ -86,6 +87,16 @@ assert_eq "go tool pprof: total samples" "$now" \
   "$(sed -n 's/.* of \([0-9]*\) total.*/\1/p' "$WORK/pprof.top")"
 assert_eq "go tool pprof: flat top function" "hot_three_quarters" \
   "$(awk '$NF ~ /^hot_/ { print $NF; exit }' "$WORK/pprof.top")"
+# A differential profile: the window against itself changes nothing; against
+# minutes before the process started, everything it does is new.
+curl -sf "$API/api/v1/profile?process=$HOT&from=$from&compare_from=$from&compare_to=$(date +%s)" >"$WORK/same.json"
+assert_eq "diff against the same window: baseline samples" "$now" "$(jq '.baseline.samples' "$WORK/same.json")"
+assert_eq "diff against the same window: every node unchanged" 0 \
+  "$(jq '[.root | .. | objects | select(has("total")) | select(.total != .baseline_total)] | length' "$WORK/same.json")"
+curl -sf "$API/api/v1/profile?process=$HOT&from=$from&compare_from=$((from - 600))&compare_to=$((from - 300))&format=folded" >"$WORK/diff.folded"
+assert_eq "folded diff (difffolded.pl): before 0, after the total" "0 $now" \
+  "$(awk '{ b += $(NF-1); a += $NF } END { print b, a }' "$WORK/diff.folded")"
+assert_eq "a diff is not pprof: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/profile?process=$HOT&from=$from&compare_from=$from&compare_to=$(date +%s)&format=pprof")"
 assert_eq "profiler status: nothing dropped" 0 "$(curl -sf "$API/api/v1/status" | jq '.agent.profile.samples_dropped')"
 log "Node.js with --perf-basic-prof: JavaScript functions named from its JIT map"
 node --perf-basic-prof -e 'function hotJsLoop(n) { let x = 0; for (let i = 0; i < n; i++) x += Math.sqrt(i); return x; }

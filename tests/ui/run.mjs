@@ -872,6 +872,19 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(await frame(busiestProcess.name).evaluate((e) => e.style.width), '100%');
     await page.locator('[data-testid=flame-reset]').click();
     await frame('all').waitFor();
+
+    // A differential view against the window before: the banner names the
+    // baseline's samples, each frame's change is the API's shares apart.
+    await page.selectOption('select[name=compare]', 'before');
+    const diff = await apiResp(/\/api\/v1\/profile\?.*compare_from=/).then((r) => r.json());
+    const banner = page.locator('[data-testid=flame-diff]');
+    await banner.waitFor();
+    assert.ok((await banner.innerText()).includes(`${fmtCount(diff.baseline.samples)} samples`), await banner.innerText());
+    const p0 = diff.root.children[0];
+    const want = 100 * (p0.total / (diff.samples || 1) - p0.baseline_total / (diff.baseline.samples || 1));
+    await frame(p0.name).waitFor();
+    assert.ok(Math.abs(Number(await frame(p0.name).getAttribute('data-delta')) - want) < 0.01, `${p0.name}: ${want}`);
+    assert.ok((await page.locator('[data-testid=top-functions] [data-col=self-delta]').count()) > 0);
   });
 
   it('the status page shows agent health', async () => {

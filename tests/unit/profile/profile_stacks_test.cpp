@@ -48,5 +48,34 @@ TEST(ProfileStacks, FrameNamesAreCleanedOfSeparatorsAndBadUtf8) {
   EXPECT_EQ(clean_frame_name(std::string(5000, 'x')).size(), 1024u);
 }
 
+TEST(ProfileStacks, DifferentialProfileCarriesTheBaselineBesideEachNode) {
+  ProfileStacks now, before;
+  now.add({"app", "main", "parse"}, 30);
+  now.add({"app", "main", "encode"}, 10);
+  before.add({"app", "main", "parse"}, 5);
+  before.add({"app", "main", "gzip"}, 15);  // gone since: still a node
+  auto root = now.to_json_tree(&before);
+  EXPECT_EQ(root["total"], 40);
+  EXPECT_EQ(root["baseline_total"], 20);
+  const auto& main = root["children"][0]["children"][0];
+  ASSERT_EQ(main["name"], "main");
+  ASSERT_EQ(main["children"].size(), 3u);
+  EXPECT_EQ(main["children"][0]["name"], "parse");
+  EXPECT_EQ(main["children"][0]["baseline_self"], 5);
+  EXPECT_EQ(main["children"][1]["name"], "encode");
+  EXPECT_EQ(main["children"][1]["baseline_total"], 0);
+  EXPECT_EQ(main["children"][2]["name"], "gzip");
+  EXPECT_EQ(main["children"][2]["total"], 0);
+  EXPECT_EQ(main["children"][2]["baseline_total"], 15);
+  EXPECT_FALSE(now.to_json_tree().contains("baseline_total"));  // only when compared
+
+  auto functions = now.to_function_table(10, &before);
+  ASSERT_EQ(functions[0]["name"], "parse");
+  EXPECT_EQ(functions[0]["self"], 30);
+  EXPECT_EQ(functions[0]["baseline_self"], 5);
+  EXPECT_EQ(now.to_folded_diff(before),
+            "app;main;encode 0 10\napp;main;gzip 15 0\napp;main;parse 5 30\n");
+}
+
 }  // namespace
 }  // namespace loupe
