@@ -29,17 +29,21 @@ constexpr std::string_view messaging_system(Protocol p) {
   switch (p) {
     case Protocol::Nats:
       return "nats";
+    case Protocol::Amqp:
+      return "rabbitmq";
     default:
       return "";
   }
 }
 
 // What a message protocol's record did, in the messaging conventions'
-// terms: "send" (a publish), "receive" (a delivery to a subscriber), or
-// empty (subscriptions, pings, errors: not a message).
+// terms: "send" (a publish), "receive" (a delivery to a subscriber or a
+// basic.get), or empty (subscriptions, declarations, pings, errors: not a
+// message).
 constexpr std::string_view messaging_operation_type(std::string_view method) {
-  if (method == "PUB" || method == "HPUB") return "send";
-  if (method == "MSG" || method == "HMSG") return "receive";
+  if (method == "PUB" || method == "HPUB" || method == "basic.publish") return "send";
+  if (method == "MSG" || method == "HMSG" || method == "basic.deliver" || method == "basic.get")
+    return "receive";
   return "";
 }
 

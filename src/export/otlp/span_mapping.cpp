@@ -96,7 +96,16 @@ void protocol_attributes(const SpanSource& s, Attributes& a) {
         type == "send"      ? "publish"
         : type == "receive" ? "receive"
                             : std::string_view(r.method));
-    put(a, "messaging.destination.name", r.path);
+    if (r.protocol == Protocol::Amqp && type == "send") {
+      // "exchange/routing key": RabbitMQ's destination is the exchange.
+      std::string_view path = r.path;
+      size_t slash = path.find('/');
+      put(a, "messaging.destination.name", path.substr(0, slash));
+      if (slash != std::string_view::npos)
+        put(a, "messaging.rabbitmq.destination.routing_key", path.substr(slash + 1));
+    } else {
+      put(a, "messaging.destination.name", r.path);
+    }
     std::string_view route = s.route.empty() ? std::string_view(r.route) : s.route;
     if (route != r.path) put(a, "messaging.destination.template", route);
     uint64_t size = 0;

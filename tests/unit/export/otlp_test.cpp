@@ -174,6 +174,29 @@ TEST(OtlpSpan, NatsPublishIsProducerAndDeliveryConsumerWithMessagingAttributes) 
   EXPECT_EQ(b.count("messaging.message.body.size"), 0u);
 }
 
+TEST(OtlpSpan, AmqpPublishNamesTheExchangeAndRoutingKeyAndADeliveryItsQueue) {
+  std::mt19937_64 rng(4);
+  Record pub = nats_client("basic.publish", "shop/order.created", "shop/order.created", "13");
+  pub.protocol = Protocol::Amqp;
+  trace::Span span;
+  fill_span({pub, "rabbitmq:5672", "orders", pub.route}, rng, span);
+  EXPECT_EQ(span.kind(), trace::Span::SPAN_KIND_PRODUCER);
+  auto a = attributes(span.attributes());
+  EXPECT_EQ(a["messaging.system"], "rabbitmq");
+  EXPECT_EQ(a["messaging.destination.name"], "shop");
+  EXPECT_EQ(a["messaging.rabbitmq.destination.routing_key"], "order.created");
+  EXPECT_EQ(a["messaging.message.body.size"], "13");
+  Record deliver = nats_client("basic.deliver", "orders.created", "orders.created",
+                               "13 from shop/order.created");
+  deliver.protocol = Protocol::Amqp;
+  trace::Span d;
+  fill_span({deliver, "rabbitmq:5672", "worker", deliver.route}, rng, d);
+  EXPECT_EQ(d.kind(), trace::Span::SPAN_KIND_CONSUMER);
+  auto b = attributes(d.attributes());
+  EXPECT_EQ(b["messaging.destination.name"], "orders.created");
+  EXPECT_EQ(b["messaging.message.body.size"], "13");
+}
+
 TEST(OtlpSpan, InvalidTraceIdsAreNotUsed) {
   EXPECT_EQ(hex_to_bytes("00000000000000000000000000000000", 16), "");
   EXPECT_EQ(hex_to_bytes("4bf92f3577b34da6a3ce929d0e0e473", 16), "");
