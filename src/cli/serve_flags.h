@@ -10,8 +10,8 @@
 
 #include "alerts/engine.h"
 #include "cli/otlp_flags.h"
-#include "server/api_server.h"
 #include "pipeline/ingest_queue.h"
+#include "server/api_server.h"
 #include "store/store.h"
 
 namespace loupe::cli {

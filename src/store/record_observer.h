@@ -1,9 +1,8 @@
 // Sees every record the store commits, with the names the record pipeline
 // gave it (pipeline/record_pipeline.h): the resolved service (callee for
-// client records), the caller and the route after the cardinality caps. The Prometheus request metrics
-// (export/request_metrics.h) and the OTLP exporter (export/otlp/) count
-// from here, so their service and route names are the ones /api/v1
-// queries take.
+// client records), the caller and the route after the cardinality caps. The Prometheus request
+// metrics (export/request_metrics.h) and the OTLP exporter (export/otlp/) count from here, so their
+// service and route names are the ones /api/v1 queries take.
 #pragma once
 
 #include <string_view>
