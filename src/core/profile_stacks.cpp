@@ -129,9 +129,11 @@ nlohmann::json ProfileStacks::to_function_table(size_t limit, const ProfileStack
   std::map<std::string_view, Counts, std::less<>> by_name;
   std::vector<std::string_view> seen;  // names of the current chain
   auto count = [&](const std::map<std::string, uint64_t>& stacks, bool is_baseline) {
-    for (const auto& [stack, samples] : stacks) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    for (const auto& chain : stacks) {
+      const uint64_t samples = chain.second;
       seen.clear();
-      for_each_frame(stack, [&](std::string_view frame, bool leaf) {
+      for_each_frame(chain.first, [&](std::string_view frame, bool leaf) {
         Counts& c = by_name[frame];
         if (std::find(seen.begin(), seen.end(), frame) == seen.end()) {
           seen.push_back(frame);
