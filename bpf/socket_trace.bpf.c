@@ -394,21 +394,21 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     if (loupe_ssl_syscall(bpf_get_current_pid_tgid(), fd, ret, wbuf, arg3)) return 0;
   }
   if (ret <= 0) return 0;
-  /* MSG_PEEK leaves the bytes queued: they come again with the real read,
-   * and seen twice they would break the stream (curl peeks one byte before
-   * reusing a connection). recvmsg takes flags third, the others fourth. */
-  __u64 flags = nr == LOUPE_NR_recvmsg ? arg3 : LOUPE_SYSCALL_ARG4(&r);
-  if ((nr == LOUPE_NR_recvfrom || nr == LOUPE_NR_recvmsg || nr == LOUPE_NR_recvmmsg) &&
-      (flags & LOUPE_MSG_PEEK))
-    return 0;
 
+  /* The recv calls skip MSG_PEEK: it leaves the bytes queued, they come
+   * again with the real read, and seen twice they would break the stream
+   * (curl peeks one byte before reusing a connection). recvmsg takes its
+   * flags third, recvfrom and recvmmsg fourth. */
   struct data_args a = {.fd = fd, .length = (__u64)ret};
   switch (nr) {
     case LOUPE_NR_read:
     case LOUPE_NR_recvfrom:
+      if (nr == LOUPE_NR_recvfrom) {
+        if (LOUPE_SYSCALL_ARG4(&r) & LOUPE_MSG_PEEK) return 0;
+        a.peer = (const void*)LOUPE_SYSCALL_ARG5(&r);
+      }
       a.dir = LOUPE_DIR_INGRESS;
       a.buf = arg2;
-      if (nr == LOUPE_NR_recvfrom) a.peer = (const void*)LOUPE_SYSCALL_ARG5(&r);
       return emit_data(&a);
     case LOUPE_NR_write:
     case LOUPE_NR_sendto:
@@ -423,10 +423,12 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
       a.iovcnt = arg3;
       return emit_data(&a);
     case LOUPE_NR_recvmsg:
+      if (arg3 & LOUPE_MSG_PEEK) return 0;
       return handle_msg(fd, LOUPE_DIR_INGRESS, (const struct user_msghdr*)arg2, (__u64)ret);
     case LOUPE_NR_sendmsg:
       return handle_msg(fd, LOUPE_DIR_EGRESS, (const struct user_msghdr*)arg2, (__u64)ret);
     case LOUPE_NR_recvmmsg:
+      if (LOUPE_SYSCALL_ARG4(&r) & LOUPE_MSG_PEEK) return 0;
       return handle_mmsg(fd, LOUPE_DIR_INGRESS, (const struct mmsghdr*)arg2, (__u64)ret);
     case LOUPE_NR_sendmmsg:
       return handle_mmsg(fd, LOUPE_DIR_EGRESS, (const struct mmsghdr*)arg2, (__u64)ret);
