@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 
+#include "agent/profile/go_pclntab.h"
+
 namespace loupe::profile {
 namespace {
 
@@ -51,6 +53,41 @@ std::string read_build_id(Elf* elf) {
     }
   }
   return {};
+}
+
+// The section called `name`, or null.
+Elf_Scn* section_named(Elf* elf, std::string_view name, GElf_Shdr* shdr) {
+  size_t names = 0;
+  if (elf_getshdrstrndx(elf, &names) != 0) return nullptr;
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    if (!gelf_getshdr(scn, shdr)) continue;
+    const char* n = elf_strptr(elf, names, shdr->sh_name);
+    if (n && name == n) return scn;
+  }
+  return nullptr;
+}
+
+// The bytes of a section with contents in the file (empty for NOBITS).
+std::string_view section_bytes(Elf_Scn* scn) {
+  Elf_Data* data = scn ? elf_getdata(scn, nullptr) : nullptr;
+  if (!data || !data->d_buf) return {};
+  return {static_cast<const char*>(data->d_buf), data->d_size};
+}
+
+// `.gnu_debuglink`: the file name, NUL, padding to 4 bytes, the CRC-32 in
+// the file's byte order.
+std::optional<DebugLink> read_debuglink(Elf* elf, bool big_endian) {
+  GElf_Shdr shdr;
+  std::string_view bytes = section_bytes(section_named(elf, ".gnu_debuglink", &shdr));
+  size_t nul = bytes.find('\0');
+  if (nul == 0 || nul == std::string_view::npos || nul > 255) return std::nullopt;
+  size_t crc_at = (nul + 4) & ~size_t{3};
+  if (bytes.size() < crc_at + 4) return std::nullopt;
+  uint32_t crc = 0;
+  for (int i = 0; i < 4; ++i)
+    crc = crc << 8 | static_cast<uint8_t>(bytes[crc_at + (big_endian ? i : 3 - i)]);
+  return DebugLink{std::string(bytes.substr(0, nul)), crc};
 }
 
 }  // namespace
@@ -101,6 +138,17 @@ std::optional<ElfSymbols> ElfSymbols::from_elf(void* handle, std::string* error)
       if (gelf_getphdr(elf, static_cast<int>(i), &phdr) && phdr.p_type == PT_LOAD)
         out.segments_.push_back({phdr.p_offset, phdr.p_vaddr, phdr.p_filesz});
     }
+  // Go's names first: on an address both name, the runtime's own stays.
+  out.read_go_functions(elf);
+  out.read_symbol_tables(elf);
+  out.finish();
+  out.build_id_ = read_build_id(elf);
+  out.debuglink_ = read_debuglink(elf, ehdr.e_ident[EI_DATA] == ELFDATA2MSB);
+  return out;
+}
+
+void ElfSymbols::read_symbol_tables(void* handle) {
+  Elf* elf = static_cast<Elf*>(handle);
   // .symtab before .dynsym: on equal addresses the first (fuller) name stays.
   for (Elf64_Word type : {SHT_SYMTAB, SHT_DYNSYM}) {
     Elf_Scn* scn = nullptr;
@@ -119,22 +167,57 @@ std::optional<ElfSymbols> ElfSymbols::from_elf(void* handle, std::string* error)
           continue;
         const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
         if (!name || !*name) continue;
-        size_t len = strnlen(name, 4096);
-        if (out.names_.size() + len > std::numeric_limits<uint32_t>::max()) break;
-        out.symbols_.push_back({sym.st_value, sym.st_size, static_cast<uint32_t>(out.names_.size()),
-                                static_cast<uint32_t>(len)});
-        out.names_.append(name, len);
+        if (!add(sym.st_value, sym.st_size, std::string_view(name, strnlen(name, 4096)))) return;
+        has_symtab_ = has_symtab_ || type == SHT_SYMTAB;
       }
     }
   }
-  std::stable_sort(out.symbols_.begin(), out.symbols_.end(),
+}
+
+void ElfSymbols::read_go_functions(void* handle) {
+  Elf* elf = static_cast<Elf*>(handle);
+  GElf_Shdr pclntab, text;
+  std::string_view bytes = section_bytes(section_named(elf, ".gopclntab", &pclntab));
+  if (bytes.empty() || !section_named(elf, ".text", &text)) return;
+  std::string error;  // an unknown or corrupt table: the ELF symbols, if any, name it
+  for (const GoFunction& f : read_go_pclntab(bytes, text.sh_addr, &error)) {
+    if (!add(f.entry, f.end - f.entry, f.name)) break;
+    has_go_functions_ = true;
+  }
+}
+
+bool ElfSymbols::add(uint64_t addr, uint64_t size, std::string_view name) {
+  if (names_.size() + name.size() > std::numeric_limits<uint32_t>::max()) return false;
+  symbols_.push_back(
+      {addr, size, static_cast<uint32_t>(names_.size()), static_cast<uint32_t>(name.size())});
+  names_.append(name);
+  return true;
+}
+
+void ElfSymbols::finish() {
+  std::stable_sort(symbols_.begin(), symbols_.end(),
                    [](const Symbol& a, const Symbol& b) { return a.addr < b.addr; });
-  out.symbols_.erase(std::unique(out.symbols_.begin(), out.symbols_.end(),
-                                 [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; }),
-                     out.symbols_.end());
-  out.symbols_.shrink_to_fit();
-  out.build_id_ = read_build_id(elf);
-  return out;
+  symbols_.erase(std::unique(symbols_.begin(), symbols_.end(),
+                             [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; }),
+                 symbols_.end());
+  symbols_.shrink_to_fit();
+}
+
+void ElfSymbols::add_symbols_of(const ElfSymbols& debug_file) {
+  std::vector<Symbol> mine = std::move(symbols_);
+  std::string my_names = std::move(names_);
+  symbols_.clear();
+  names_.clear();
+  symbols_.reserve(mine.size() + debug_file.symbols_.size());
+  auto copy = [this](const std::vector<Symbol>& list, std::string_view names) {
+    for (const Symbol& s : list)
+      if (!add(s.addr, s.size, names.substr(s.name_offset, s.name_size))) return;
+  };
+  copy(debug_file.symbols_, debug_file.names_);  // first: its names stay
+  copy(mine, my_names);
+  has_symtab_ = has_symtab_ || debug_file.has_symtab_;
+  finish();
+  names_.shrink_to_fit();
 }
 
 std::string_view ElfSymbols::lookup(uint64_t file_offset) const {

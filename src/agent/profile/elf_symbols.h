@@ -1,6 +1,10 @@
-// Function symbols of one ELF file (.symtab and .dynsym, read with
-// elfutils' libelf) and its loadable segments, to name an address given as
-// an offset in the file. Names are kept as in the file (mangled).
+// Function symbols of one ELF file and its loadable segments, to name an
+// address given as an offset in the file. Symbols come from `.symtab` and
+// `.dynsym` (read with elfutils' libelf) and, for a Go binary stripped of
+// `.symtab`, from its `.gopclntab` (go_pclntab.h). A binary stripped of
+// both names where its separate debug file is (`.note.gnu.build-id`,
+// `.gnu_debuglink`); debug_file.h finds and merges it. Names are kept as in
+// the file (mangled).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +14,13 @@
 #include <vector>
 
 namespace loupe::profile {
+
+// The `.gnu_debuglink` section: the debug file's name (no directory) and
+// the CRC-32 of its whole contents.
+struct DebugLink {
+  std::string name;
+  uint32_t crc = 0;
+};
 
 class ElfSymbols {
  public:
@@ -27,12 +38,24 @@ class ElfSymbols {
   // symbol covers it (stripped binary, or an offset outside its code).
   std::string_view lookup(uint64_t file_offset) const;
 
+  // Adds the symbols of this file's separate debug file (read on its own:
+  // its segments are this file's, its code sections empty). On an address
+  // both name, the debug file's name is kept.
+  void add_symbols_of(const ElfSymbols& debug_file);
+
   const std::string& id() const { return build_id_; }
+  const std::optional<DebugLink>& debuglink() const { return debuglink_; }
+  // Whether only a separate debug file can name most of its functions: no
+  // `.symtab` (a stripped binary has `.dynsym`, its exported functions, at
+  // most) and no Go function table.
+  bool wants_debug_file() const { return !has_symtab_ && !has_go_functions_; }
+  bool has_go_functions() const { return has_go_functions_; }
   size_t size() const { return symbols_.size(); }
   // Memory held, for the symbol cache's byte budget.
   size_t bytes() const {
     return sizeof(*this) + symbols_.capacity() * sizeof(Symbol) +
-           segments_.capacity() * sizeof(Segment) + names_.capacity() + build_id_.capacity();
+           segments_.capacity() * sizeof(Segment) + names_.capacity() + build_id_.capacity() +
+           (debuglink_ ? debuglink_->name.capacity() : 0);
   }
 
  private:
@@ -46,11 +69,20 @@ class ElfSymbols {
     uint64_t offset, vaddr, filesz;
   };
   static std::optional<ElfSymbols> from_elf(void* elf, std::string* error);
+  void read_symbol_tables(void* elf);
+  void read_go_functions(void* elf);
+  // False once the name table is full (4 GiB).
+  bool add(uint64_t addr, uint64_t size, std::string_view name);
+  // Sorts by address, keeping the first-added symbol of an address.
+  void finish();
 
   std::vector<Symbol> symbols_;  // sorted by address, one per address
   std::vector<Segment> segments_;
   std::string names_;
   std::string build_id_;
+  std::optional<DebugLink> debuglink_;
+  bool has_symtab_ = false;
+  bool has_go_functions_ = false;
 };
 
 }  // namespace loupe::profile

@@ -115,6 +115,10 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& m) {
   std::shared_ptr<const ElfSymbols> symbols;
   if (loaded) {
     ++counters_.elf_loaded;
+    // A stripped binary: its debug file, looked for in the process's root.
+    if (loaded->wants_debug_file())
+      if (auto debug = load_debug_file(base + "/root", m.path, *loaded, &counters_.debug_files))
+        loaded->add_symbols_of(*debug);
     symbols = std::make_shared<const ElfSymbols>(std::move(*loaded));
     counters_.cache_bytes += symbols->bytes();
   } else {

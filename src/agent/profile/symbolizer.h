@@ -1,5 +1,6 @@
 // Names the addresses of sampled stacks: user frames through the process's
-// /proc/PID/maps and each module's ELF symbols (cached per build id, within
+// /proc/PID/maps and each module's ELF symbols (its separate debug file's
+// when stripped, Go's function table for Go; cached per build id, within
 // a byte budget, so a binary shared by many processes is read once), code a
 // runtime compiled (Node.js, Java...) through its /tmp/perf-PID.map, kernel
 // frames through /proc/kallsyms. C++ names are demangled. Whatever cannot
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/profile/debug_file.h"
 #include "agent/profile/elf_symbols.h"
 #include "agent/profile/kernel_symbols.h"
 #include "agent/profile/perf_map.h"
@@ -32,6 +34,7 @@ struct SymbolizerCounters {
   uint64_t maps_malformed = 0;      // /proc/PID/maps lines that did not parse
   uint64_t elf_unreadable = 0;      // module files missing, replaced or not valid ELF
   uint64_t elf_loaded = 0;          // symbol tables read (cache misses)
+  DebugFileCounters debug_files;    // separate debug files of stripped binaries
   uint64_t cache_evictions = 0;     // symbol tables dropped to stay within the budget
   uint64_t perf_maps_loaded = 0;    // JIT maps (/tmp/perf-PID.map) read
   uint64_t perf_maps_too_big = 0;   // JIT maps skipped: larger than the whole cache budget
