@@ -191,6 +191,10 @@ static __always_inline __u32 copy_chunk(struct data_scratch* s, __u32 off, const
   if (off >= capture_bytes || off >= LOUPE_MAX_CAPTURE) return 0;
   __u64 room = capture_bytes - off;
   __u32 n = len < room ? (__u32)len : (__u32)room;
+  /* The compiler knows off < LOUPE_MAX_CAPTURE from the test above and
+   * drops the mask; the verifier, which cannot follow off through the
+   * iovec loop as precisely, needs it. */
+  barrier_var(off);
   off &= LOUPE_MAX_CAPTURE - 1;
   n &= 2 * LOUPE_MAX_CAPTURE - 1;
   if (n == 0 || n > LOUPE_MAX_CAPTURE) return 0;
@@ -201,23 +205,35 @@ static __always_inline __u32 copy_chunk(struct data_scratch* s, __u32 off, const
   return n;
 }
 
-/* Copies the first `total` bytes spread over a user iovec array. */
-static __always_inline __u32 copy_iov(struct data_scratch* s, const struct iovec* iov, __u64 iovcnt,
-                                      __u64 total) {
+/* Copies the first `total` bytes spread over a user iovec array into this
+ * CPU's scratch payload, up to LOUPE_MAX_IOV entries (RabbitMQ writes about
+ * two per delivered message, gRPC's C core ~26 in its first sendmsg).
+ * Returns the bytes copied.
+ * A global function: the verifier checks it once, with unknown arguments,
+ * instead of once for every path that reaches it (which, with dozens of
+ * entries, exceeds its million-instruction budget). Its arguments are
+ * scalars only, as every kernel with global functions (5.6+) accepts. */
+__noinline __u32 copy_iov(__u64 iov_addr, __u64 iovcnt, __u64 total) {
+  __u32 zero = 0;
+  struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 0;
+  const struct iovec* iov = (const struct iovec*)iov_addr;
   __u32 off = 0;
   __u64 left = total;
-#pragma unroll
   for (int i = 0; i < LOUPE_MAX_IOV; i++) {
-    if (i >= iovcnt || left == 0) break;
+    if (i >= iovcnt || left == 0 || off >= LOUPE_MAX_CAPTURE) break;
+    /* A no-op for the program; for the verifier it makes off the same
+     * range on every path into this entry (an empty entry leaves off as
+     * it was, a copied one moves it), so it follows one path per entry
+     * instead of one per combination of earlier outcomes. */
+    barrier_var(off);
+    off &= LOUPE_MAX_CAPTURE - 1;
     struct iovec v;
     if (bpf_probe_read_user(&v, sizeof(v), &iov[i])) break;
     __u64 take = v.iov_len < left ? v.iov_len : left;
     __u32 got = copy_chunk(s, off, v.iov_base, take);
-    if (got < take) {
-      off += got;
-      break;
-    }
     off += got;
+    if (got < take) break;
     left -= take;
   }
   return off;
@@ -291,7 +307,7 @@ static __noinline int emit_data(struct data_args* a) {
     if (a->buf)
       captured = copy_chunk(s, 0, a->buf, a->length);
     else if (a->iov)
-      captured = copy_iov(s, a->iov, a->iovcnt, a->length);
+      captured = copy_iov((__u64)a->iov, a->iovcnt, a->length);
   }
   if (captured < a->length && !a->bytes_only) count(LOUPE_STAT_TRUNCATED);
   ev->captured = captured;

@@ -17,7 +17,7 @@
  * offsets with LOUPE_MAX_CAPTURE - 1 to satisfy the verifier. */
 #define LOUPE_MAX_CAPTURE 8192
 /* iovec entries walked per readv/writev/sendmsg/recvmsg */
-#define LOUPE_MAX_IOV 8
+#define LOUPE_MAX_IOV 64
 /* messages walked per sendmmsg/recvmmsg */
 #define LOUPE_MAX_MMSG 4
 #define LOUPE_COMM_LEN 16
