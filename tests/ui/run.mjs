@@ -109,6 +109,60 @@ describe('Loupe web UI', { timeout: 5 * 60_000 }, () => {
     assert.equal(u.searchParams.get('service'), busiest);
   });
 
+  it("the service page's latency chart links a picked minute, or a range dragged across it, to the CPU profile of its processes then", async (t) => {
+    // The busiest service whose processes the profiler names: a workload
+    // (namespace/Kind/name) or a host process (comm:port).
+    const svc = asArray((await api('services')).body, 'services').filter((s) => s.kind === 'workload' || s.kind === 'process').sort((a, b) => b.requests - a.requests)[0];
+    if (!svc) return t.skip('no workload or process service: nothing to profile');
+    const filter = svc.kind === 'workload' ? ['workload', svc.name] : ['process', svc.name.slice(0, svc.name.lastIndexOf(':'))];
+    const name = encodeURIComponent(svc.name);
+    const lat = await goto(`/services/${name}`, /\/api\/v1\/latency\?.*q=0\.95/);
+    const pts = asArray(lat, 'points');
+    const at = pts[pts.length - 1].t;
+    // A picked minute: the link names that minute; following it opens the
+    // Flame graphs page, which asks for that process and window.
+    await goto(`/services/${name}?at=${at}`);
+    const link = page.locator('[data-testid=profile-link]');
+    await link.waitFor();
+    const wantProfile = (from, to) => page.waitForResponse((r) => {
+      if (!/\/api\/v1\/profile\?/.test(r.url())) return false;
+      const q = new URL(r.url()).searchParams;
+      return q.get(filter[0]) === filter[1] && (from === undefined || (Number(q.get('from')) === from && Number(q.get('to')) === to));
+    }, { timeout: T });
+    let wait = wantProfile(at, at + 60);
+    await link.click();
+    await wait;
+    let u = new URL(page.url());
+    assert.equal(u.pathname, '/flame');
+    assert.equal(u.searchParams.get(filter[0]), filter[1]);
+    assert.deepEqual([Number(u.searchParams.get('from')), Number(u.searchParams.get('to'))], [at, at + 60]);
+    await page.locator('h1', { hasText: 'Flame graphs' }).waitFor();
+    assert.equal(await page.locator(`input[name=${filter[0]}]`).inputValue(), filter[1]);
+
+    // A range dragged across the chart: the Flame graphs page of that range.
+    await goto(`/services/${name}`, /\/api\/v1\/latency\?.*q=0\.95/);
+    const chart = page.locator('[data-testid=latency-chart][data-draggable]');
+    await chart.locator('canvas').waitFor();
+    let box = null;
+    for (let i = 0; i < 100 && !box; i++) box = await chart.locator('.u-over').boundingBox().catch(() => null);
+    wait = wantProfile();
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.8, y, { steps: 5 });
+    await page.mouse.up();
+    const q = new URL((await wait).url()).searchParams;
+    const from = Number(q.get('from')), to = Number(q.get('to'));
+    u = new URL(page.url());
+    assert.equal(u.pathname, '/flame');
+    assert.deepEqual([Number(u.searchParams.get('from')), Number(u.searchParams.get('to'))], [from, to]);
+    // 60% of the chart's hour: about 36 minutes, inside the last hour.
+    const now = Date.now() / 1000;
+    assert.ok(to - from > 30 * 60 && to - from < 42 * 60, `dragged range ${from}..${to}`);
+    assert.ok(from > now - 3600 && to < now, `dragged range ${from}..${to} inside the last hour`);
+  });
+
   it('a window with lost records or events carries a marker saying how many', async () => {
     const wait = apiResp(/\/api\/v1\/losses\?/);
     await goto('/');

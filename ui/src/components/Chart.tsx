@@ -1,4 +1,5 @@
-// uPlot wrappers: a time-series chart with click-to-select and a sparkline.
+// uPlot wrappers: a time-series chart with click-to-select (and, where asked,
+// drag-to-select a range) and a sparkline.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -20,6 +21,8 @@ export interface TimeChartProps {
   height?: number;
   yFormat: (v: number) => string;
   onPick?: (t: number) => void;
+  /** Called with the time range (unix seconds) the user drags across; a drag is then no click. */
+  onRange?: (from: number, to: number) => void;
   selected?: number | null;
   /** Minute starts (unix seconds) whose data is incomplete: shaded amber. */
   marked?: number[];
@@ -48,11 +51,17 @@ function tzLabel(): string {
   return `time (${tzName()}${zone && zone !== 'UTC' ? `, ${zone}` : ''})`;
 }
 
-export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected, marked, testId, stackedBars }: TimeChartProps) {
+// A drag narrower than this (CSS pixels) is a click that moved a little.
+const MIN_DRAG_PX = 6;
+
+export function TimeChart({ xs, series, height = 200, yFormat, onPick, onRange, selected, marked, testId, stackedBars }: TimeChartProps) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const pickRef = useRef(onPick);
   pickRef.current = onPick;
+  const rangeRef = useRef(onRange);
+  rangeRef.current = onRange;
+  const canDrag = !!onRange;
 
   useEffect(() => {
     const node = el.current;
@@ -61,10 +70,12 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
     const css = getComputedStyle(document.documentElement);
     const axis = css.getPropertyValue('--axis').trim() || '#6b7280';
     const grid = css.getPropertyValue('--grid').trim() || '#eef0f3';
+    // Set by a drag that selected a range: the click ending it is no pick.
+    let dragged = false;
     const opts: uPlot.Options = {
       width: Math.max(200, node.clientWidth),
       height,
-      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      cursor: { drag: { x: canDrag, y: false, setScale: false }, points: { size: 7 } },
       legend: { show: true, live: true },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
@@ -104,9 +115,26 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
         ready: [
           (u) => {
             u.over.addEventListener('click', () => {
+              if (dragged) {
+                dragged = false;
+                return;
+              }
               const i = u.cursor.idx;
               if (i != null && pickRef.current) pickRef.current(u.data[0][i]);
             });
+          },
+        ],
+        // A drag across the chart selects a range: handed on, then cleared
+        // (the page decides what the range means).
+        setSelect: [
+          (u) => {
+            const { left, width } = u.select;
+            if (!rangeRef.current || width < MIN_DRAG_PX) return;
+            dragged = true;
+            const from = Math.floor(u.posToVal(left, 'x'));
+            const to = Math.ceil(u.posToVal(left + width, 'x'));
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            rangeRef.current(from, to);
           },
         ],
         drawClear: [
@@ -160,7 +188,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [xs, series, height, stackedBars]);
+  }, [xs, series, height, stackedBars, canDrag]);
 
   useEffect(() => {
     const u = plot.current;
@@ -170,7 +198,7 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, selected,
     u.redraw(false);
   }, [selected, marked]);
 
-  return <div className="chart" ref={el} data-testid={testId} data-points={xs.length} data-marked={marked?.length ?? 0} />;
+  return <div className="chart" ref={el} data-testid={testId} data-points={xs.length} data-marked={marked?.length ?? 0} data-draggable={canDrag || undefined} />;
 }
 
 /** A tiny line with no axes, for tables. */

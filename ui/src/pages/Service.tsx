@@ -5,6 +5,7 @@ import { TimeChart, type Series } from '../components/Chart';
 import { methodAnd, ProtoBadge, RequestDetail, RequestsTable } from '../components/RequestViews';
 import { ErrorLogsCard } from '../components/LogViews';
 import { LossMarker, lossesWithin, lossMinutes, useLosses } from '../components/LossMarker';
+import { ProfileLink, profileFilter, useProfileHref } from '../components/ProfileLink';
 import { Card, Empty, Loading, NO_TRAFFIC } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtHM, fmtMs, fmtPct, fmtRate, isNum } from '../format';
@@ -95,6 +96,10 @@ export function ServicePage({ params }: { params: RouteParams }) {
   const marked = useMemo(() => lossMinutes(losses), [losses]);
   const pickedLosses = useMemo(() => (at ? lossesWithin(losses, at, at + step) : undefined), [losses, at, step]);
   const pick = (t: number) => navigate(withQuery(loc.path, loc.query, { at: at === t ? null : t }), true);
+  // The CPU profile of the service's processes: of the picked interval, or
+  // of a range dragged across the latency chart.
+  const profile = profileFilter(svc?.kind, name);
+  const profileHref = useProfileHref(profile);
 
   // The slowest requests of the window, or of the picked bucket, chosen by
   // the server over all of it; each call once (its server side when both
@@ -180,8 +185,25 @@ export function ServicePage({ params }: { params: RouteParams }) {
       </div>
       <LossMarker data={losses} what="on this host in this window" />
 
-      <Card title={`Latency per ${stepLabel}`} actions={<span className="hint">Click a point to list the requests of that {step === 60 ? 'minute' : 'interval'}</span>}>
-        {latLoading ? <Loading /> : noData ? <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty> : <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} selected={at} marked={marked} height={220} testId="latency-chart" />}
+      <Card
+        title={`Latency per ${stepLabel}`}
+        actions={
+          <>
+            <span className="hint">
+              Click a point to list the requests of that {step === 60 ? 'minute' : 'interval'}
+              {profile && ', drag across to profile a range'}
+            </span>
+            {at && <ProfileLink filter={profile} from={at} to={at + step} />}
+          </>
+        }
+      >
+        {latLoading ? (
+          <Loading />
+        ) : noData ? (
+          <Empty title="No latency data in this time range">{NO_TRAFFIC}</Empty>
+        ) : (
+          <TimeChart xs={charts.xs} series={charts.lat} yFormat={fmtMs} onPick={pick} onRange={profile ? (from, to) => navigate(profileHref(from, to)) : undefined} selected={at} marked={marked} height={220} testId="latency-chart" />
+        )}
       </Card>
       <div className="grid2">
         <Card title="Throughput">

@@ -7,12 +7,13 @@ import { AlertsCard } from '../components/AlertList';
 import { TimeChart, type Series } from '../components/Chart';
 import { ErrorLogsCard } from '../components/LogViews';
 import { bucketAxis, MetricCharts, onAxis, type Axis } from '../components/MetricCharts';
+import { ProfileLink, useProfileHref } from '../components/ProfileLink';
 import { Card, Empty, Loading } from '../components/States';
 import { SortTable, type Column } from '../components/Table';
 import { fmtCount, fmtDuration, fmtMs, fmtPct, fmtRate } from '../format';
 import { ContainerStates, fmtAmount, LastTermination, Pill, podTone, sumAmounts } from '../k8s';
 import type { RouteParams } from '../nav';
-import { Link, useHref } from '../router';
+import { Link, navigate, useHref, useLocation, withQuery } from '../router';
 import { stepFor, useTimeRange } from '../timerange';
 import type { ClusterEvent, LatencyPoint, PodState, WorkloadStats } from '../types';
 import { EventsTable } from './Events';
@@ -66,6 +67,14 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
     const thr: Series[] = [{ label: 'Throughput', color: '#6b5bd2', values: axis.xs.map((t) => (counts.has(t) ? counts.get(t)! / step : null)), fill: true }];
     return { lat, thr, any: p95.pts.length > 0 };
   }, [axis.xs, p50.pts, p95.pts, p99.pts, step]);
+
+  // A picked point (or a range dragged across the latency chart) links to
+  // the CPU profile of the workload's processes in those minutes.
+  const loc = useLocation();
+  const at = Number(loc.query.get('at')) || null;
+  const pick = (t: number) => navigate(withQuery(loc.path, loc.query, { at: at === t ? null : t }), true);
+  const profile = useMemo(() => ({ workload: name }), [name]);
+  const profileHref = useProfileHref(profile);
 
   const metricsHref = useHref('/metrics', { entity: 'workload', name });
   const req = { cpu: sumAmounts(pods, 'requests', 'cpu_cores'), memory: sumAmounts(pods, 'requests', 'memory_bytes') };
@@ -174,8 +183,17 @@ export function WorkloadPage({ params }: { params: RouteParams }) {
       </div>
 
       <div className="grid2">
-        <Card title="Latency">
-          {p95.loading ? <Loading /> : !latency.any ? <Empty title="No traffic in this time range">Charts appear once the workload serves requests.</Empty> : <TimeChart xs={axis.xs} series={latency.lat} yFormat={fmtMs} height={150} testId="workload-latency-chart" />}
+        <Card
+          title="Latency"
+          actions={at ? <ProfileLink filter={profile} from={at} to={at + step} /> : latency.any ? <span className="hint">Click a point or drag across to profile those minutes</span> : undefined}
+        >
+          {p95.loading ? (
+            <Loading />
+          ) : !latency.any ? (
+            <Empty title="No traffic in this time range">Charts appear once the workload serves requests.</Empty>
+          ) : (
+            <TimeChart xs={axis.xs} series={latency.lat} yFormat={fmtMs} onPick={pick} onRange={(from, to) => navigate(profileHref(from, to))} selected={at} height={150} testId="workload-latency-chart" />
+          )}
         </Card>
         <Card title="Throughput">
           {p95.loading ? <Loading /> : !latency.any ? <Empty title="No traffic" /> : <TimeChart xs={axis.xs} series={latency.thr} yFormat={(v) => fmtRate(v)} height={150} testId="workload-throughput-chart" />}
