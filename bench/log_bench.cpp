@@ -26,9 +26,9 @@
 #include <thread>
 #include <vector>
 
-#include "agent/gzip.h"
 #include "agent/logs/log_collector.h"
 #include "agent/logs/log_tailer.h"
+#include "core/gzip.h"
 #include "cpu_time.h"
 #include "logs/pattern_miner.h"
 #include "store/store.h"

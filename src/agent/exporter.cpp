@@ -8,7 +8,7 @@
 #include <span>
 
 #include "agent/batch_codec.h"
-#include "agent/gzip.h"
+#include "core/gzip.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
 

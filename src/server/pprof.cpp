@@ -4,7 +4,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "server/http/gzip.h"
+#include "core/gzip.h"
 
 namespace loupe::server {
 namespace {
@@ -113,7 +113,7 @@ std::string to_pprof(const ProfileStacks& stacks, uint64_t time_ns, uint64_t dur
   for (std::string_view s : strings) profile.bytes(kStringTable, s);
   profile.varint(kTimeNanos, time_ns);
   profile.varint(kDurationNanos, duration_ns);
-  return http::gzip_compress(profile.data());
+  return gzip_compress(profile.data());
 }
 
 }  // namespace loupe::server

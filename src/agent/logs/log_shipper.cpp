@@ -1,6 +1,6 @@
 #include "agent/logs/log_shipper.h"
 
-#include "agent/gzip.h"
+#include "core/gzip.h"
 
 namespace loupe::logs {
 namespace {

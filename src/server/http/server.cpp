@@ -17,7 +17,8 @@
 #include <mutex>
 #include <vector>
 
-#include "server/http/gzip.h"
+#include "core/gzip.h"
+#include "server/http/accept_encoding.h"
 #include "server/http/listen_socket.h"
 
 namespace loupe::server::http {

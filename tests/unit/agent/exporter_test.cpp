@@ -8,7 +8,7 @@
 #include <atomic>
 #include <filesystem>
 
-#include "agent/gzip.h"
+#include "core/gzip.h"
 
 namespace loupe {
 namespace {

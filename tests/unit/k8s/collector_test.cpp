@@ -115,7 +115,8 @@ TEST(ClusterCollector, ChangesAtOnceAndAHeartbeatWhenIdle) {
       if (p["type"] == "changes" && !p["changes"].empty()) arrived = when;
     return arrived != std::chrono::steady_clock::time_point{};
   }));
-  EXPECT_LT(arrived - applied, std::chrono::milliseconds(1500))
+  // Well under the 5 s interval, with room for a loaded 2-core CI machine.
+  EXPECT_LT(arrived - applied, std::chrono::milliseconds(3000))
       << "a change must not wait for the 5 s interval";
   stop = true;
   t.join();

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "../store/temp_dir.h"
-#include "server/http/gzip.h"
+#include "core/gzip.h"
 
 namespace loupe::logs {
 namespace {
@@ -24,9 +24,9 @@ struct Receiver {
         error = "POST http://127.0.0.1:1/api/v1/logs/ingest: Connection refused";
         return false;
       }
-      server::http::GzipInflater inflater(64 << 20);
+      GzipInflater inflater(64 << 20);
       std::string json;
-      EXPECT_EQ(inflater.feed(body, json), server::http::GzipInflater::Result::Ok);
+      EXPECT_EQ(inflater.feed(body, json), GzipInflater::Result::Ok);
       auto parsed = nlohmann::json::parse(json);
       for (const auto& e : parsed["entries"]) texts.push_back(e["text"].get<std::string>());
       return true;

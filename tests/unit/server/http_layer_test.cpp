@@ -15,8 +15,9 @@
 #include <thread>
 
 #include "../store/temp_dir.h"
+#include "core/gzip.h"
+#include "server/http/accept_encoding.h"
 #include "server/http/access.h"
-#include "server/http/gzip.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
 #include "server/http/static_files.h"

@@ -1,10 +1,8 @@
-#include "server/http/gzip.h"
+#include "core/gzip.h"
 
-#include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
-namespace loupe::server::http {
+namespace loupe {
 
 GzipInflater::GzipInflater(size_t max_output) : max_output_(max_output) {
   // 15 + 32: detect gzip or zlib headers automatically.
@@ -61,24 +59,4 @@ std::string gzip_compress(std::string_view in, int level) {
   return out;
 }
 
-bool accepts_gzip(std::string_view value) {
-  std::string v(value);
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
-  size_t pos = 0;
-  while (pos <= v.size()) {
-    size_t comma = v.find(',', pos);
-    std::string item = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    item.erase(
-        std::remove_if(item.begin(), item.end(), [](unsigned char c) { return std::isspace(c); }),
-        item.end());
-    std::string coding = item.substr(0, item.find(';'));
-    bool refused = item.find(";q=0") != std::string::npos &&
-                   item.find_first_not_of("0.", item.find(";q=0") + 3) == std::string::npos;
-    if ((coding == "gzip" || coding == "*") && !refused) return true;
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return false;
-}
-
-}  // namespace loupe::server::http
+}  // namespace loupe

@@ -1,7 +1,9 @@
-// gzip for the HTTP layer: request bodies are inflated in pieces as they
-// arrive, never past a byte budget (a 500 KB zip bomb must not become 512 MiB
-// in memory); responses are deflated at a fast level (zlib level 1 is ~30x
-// faster than Brotli's default, which is what made the UI slow: issue 19).
+// gzip (RFC 1952), the one implementation for every body Loupe compresses
+// or inflates (agent batches and spool, log batches, HTTP responses, pprof).
+// Inflation goes in pieces, never past a byte budget (a 500 KB zip bomb must
+// not become 512 MiB in memory); compression defaults to zlib level 1 (most
+// of the size win on JSON, ~30x faster than Brotli's default, which is what
+// made the UI slow: issue 19).
 #pragma once
 
 #include <zlib.h>
@@ -10,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace loupe::server::http {
+namespace loupe {
 
 class GzipInflater {
  public:
@@ -39,8 +41,4 @@ class GzipInflater {
 // gzip-compresses `in` (level 1: fast, most of the size win on JSON).
 std::string gzip_compress(std::string_view in, int level = 1);
 
-// True when an Accept-Encoding value accepts gzip (a "gzip" or "*" coding
-// not refused with q=0).
-bool accepts_gzip(std::string_view accept_encoding);
-
-}  // namespace loupe::server::http
+}  // namespace loupe
