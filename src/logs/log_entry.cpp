@@ -29,15 +29,21 @@ Level level_from_string(std::string_view s) {
   return Level::Unknown;
 }
 
-nlohmann::json to_json(const Entry& e) {
-  nlohmann::json j = {
-      {"time_ns", e.time_ns}, {"text", e.text}, {"source", e.source}, {"offset", e.offset}};
-  auto put = [&j](const char* key, std::string_view v) {
-    if (!v.empty()) j[key] = v;
+namespace {
+
+// The one list of an entry's JSON fields, for the batch body and the DOM.
+void write_entry(std::string& out, const Entry& e) {
+  JsonObjectWriter w(out);
+  w.num("time_ns", e.time_ns);
+  w.str("text", e.text);
+  w.str("source", e.source);
+  w.num("offset", e.offset);
+  auto put = [&w](const char* key, std::string_view v) {
+    if (!v.empty()) w.str(key, v);
   };
   put("stream", to_string(e.stream));
   put("level", to_string(e.level));
-  if (e.truncated) j["truncated"] = true;
+  if (e.truncated) w.boolean("truncated", true);
   put("file", e.file);
   put("node", e.node);
   put("namespace", e.namespace_);
@@ -45,31 +51,21 @@ nlohmann::json to_json(const Entry& e) {
   put("container", e.container);
   put("workload", e.workload);
   put("pod_uid", e.pod_uid);
-  return j;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Entry& e) {
+  std::string out;
+  write_entry(out, e);
+  return nlohmann::json::parse(out);
 }
 
 std::string batch_json(const std::vector<Entry>& batch) {
   std::string out = "{\"entries\":[";
   for (const Entry& e : batch) {
     if (out.back() != '[') out += ',';
-    JsonObjectWriter w(out);
-    w.num("time_ns", e.time_ns);
-    w.str("text", e.text);
-    w.str("source", e.source);
-    w.num("offset", e.offset);
-    auto put = [&w](const char* key, std::string_view v) {
-      if (!v.empty()) w.str(key, v);
-    };
-    put("stream", to_string(e.stream));
-    put("level", to_string(e.level));
-    if (e.truncated) w.boolean("truncated", true);
-    put("file", e.file);
-    put("node", e.node);
-    put("namespace", e.namespace_);
-    put("pod", e.pod);
-    put("container", e.container);
-    put("workload", e.workload);
-    put("pod_uid", e.pod_uid);
+    write_entry(out, e);
   }
   out += "]}";
   return out;
