@@ -15,7 +15,9 @@
 #
 #   sudo LOUPE=build/loupe bench/overhead.sh [ROUNDS] [SECONDS]
 #
-# SCENARIOS (default "http http_paced redis pgbench https") and MODES
+# SCENARIOS (default "http http_paced redis pgbench https"; also "http2":
+# h2load, 8 connections of 10 concurrent streams, against nginx over h2c,
+# to set HTTP/2's cost per exchange beside HTTP/1's "http") and MODES
 # (default "run agent") pick a subset. To compare two builds in one run,
 # alternating like the modes: LOUPE_B=other/loupe and MODES="run run_b ..."
 # (a mode ending in _b runs $LOUPE_B). An exchange is one request/response
@@ -32,7 +34,7 @@ source "$HERE/../tests/e2e/lib.sh"
 source "$HERE/../tests/e2e/tls/nginx_tls.sh"
 source "$HERE/../tests/e2e/db_servers.sh"
 require_root
-for tool in wrk redis-server redis-benchmark pgbench nginx bpftool jq curl; do
+for tool in wrk h2load redis-server redis-benchmark pgbench nginx bpftool jq curl; do
   command -v "$tool" > /dev/null || { echo "overhead.sh: needs $tool" >&2; exit 1; }
 done
 START=$(date +%s)
@@ -46,7 +48,10 @@ start_nginx "$HPORT"
 make_cert
 SPORT=$(free_port)
 start_tls_nginx "$SPORT"
-for p in "$HPORT" "$SPORT"; do
+H2PORT=$(free_port)  # the same nginx site, HTTP/2 with prior knowledge (h2c)
+start_nginx "$H2PORT"
+sed -i "s|listen 127.0.0.1:$H2PORT;|listen 127.0.0.1:$H2PORT http2;|" "$WORK/nginx-$H2PORT/nginx.conf"
+for p in "$HPORT" "$SPORT" "$H2PORT"; do
   sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$p/nginx.conf"
   kill -HUP "$(cat "$WORK/nginx-$p/nginx.pid")"
 done
@@ -89,6 +94,13 @@ load_https() {
   wrk -t1 -c32 -d"${SECS}s" --latency "https://127.0.0.1:$SPORT/a" > "$WORK/wrk.out"
   wrk_result "$WORK/wrk.out"
 }
+load_http2() {  # h2load prints no p99: the mean request time stands in
+  h2load -c 8 -m 10 -D "$SECS" "http://127.0.0.1:$H2PORT/a" > "$WORK/h2load.out" 2>&1
+  awk '/^finished in/ {t = $4} /^requests:/ {n = $8}
+    /^time for request:/ {m = $6; if (m ~ /us$/) {sub("us", "", m); m /= 1000} else if (m ~ /ms$/) sub("ms", "", m)
+      else if (m ~ /s$/) {sub("s", "", m); m *= 1000}}
+    END {printf "%.0f %s %d\n", t, m, 2 * n}' "$WORK/h2load.out"
+}
 load_redis() {  # pipelined: 16 commands per read/write syscall
   redis-benchmark -h 127.0.0.1 -p "$RPORT" -P 16 -c 50 -n "$REDIS_N" -t set,get --csv \
     2> /dev/null > "$WORK/redis.out"
@@ -105,6 +117,7 @@ port_of() {
   case $1 in
     http | http_paced) echo "$HPORT" ;;
     https) echo "$SPORT" ;;
+    http2) echo "$H2PORT" ;;
     redis) echo "$RPORT" ;;
     pgbench) echo "$PGPORT" ;;
   esac
@@ -159,7 +172,7 @@ start_loupe() {  # MODE (run, agent; run_b, agent_b: the same with $LOUPE_B)
     run)
       STATUS_PORT=$(free_port)
       "$bin" run --listen "127.0.0.1:$STATUS_PORT" --data-dir "$dir" --metrics-interval 0 \
-        --port "$HPORT,$SPORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
+        --port "$HPORT,$SPORT,$H2PORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       LPID=$!
       wait_for_line "$WORK/loupe.out" "Loupe is running" "$LPID"
       ;;
@@ -167,7 +180,7 @@ start_loupe() {  # MODE (run, agent; run_b, agent_b: the same with $LOUPE_B)
       STATUS_PORT=$LSPORT
       "$bin" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
         --spool-dir "$dir" --metrics-interval 0 -o json \
-        --port "$HPORT,$SPORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
+        --port "$HPORT,$SPORT,$H2PORT,$RPORT,$PGPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       LPID=$!
       wait_for_line "$WORK/loupe.err" "sending to" "$LPID"
       ;;
@@ -241,7 +254,7 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
     round_thr[$1, $2, $3] = $4 }
   END {
     ns_ = split(scen, S, " "); nm = split(modes, M, " ")
-    units["http"] = "req/s"; units["http_paced"] = "req/s"; units["https"] = "req/s"
+    units["http"] = "req/s"; units["http_paced"] = "req/s"; units["https"] = "req/s"; units["http2"] = "req/s"
     units["redis"] = "req/s"; units["pgbench"] = "tps"
     for (i = 1; i <= ns_; i++) for (j = 1; j <= nm; j++) {
       s = S[i]; m = M[j]; k = s SUBSEP m; b = s SUBSEP "base"
