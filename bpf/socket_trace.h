@@ -54,6 +54,7 @@ enum loupe_stat {
   LOUPE_STAT_READ_ERRORS,  /* payload copies from user memory that failed */
   LOUPE_STAT_TLS_DATA,     /* plaintext events from SSL_read/SSL_write (ssl_trace.bpf.h) */
   LOUPE_STAT_TLS_NO_FD,    /* SSL calls dropped: their socket was never seen */
+  LOUPE_STAT_GO_TLS_NO_FD, /* Go crypto/tls calls whose socket could not be read (go_tls.bpf.h) */
   LOUPE_STAT_MAX,
 };
 
@@ -99,6 +100,25 @@ struct loupe_data_event {
 /* The payload is TLS plaintext taken from SSL_read/SSL_write, not bytes of
  * a syscall (`length` is what the SSL call returned). */
 #define LOUPE_DATA_F_TLS 0x1
+
+/* Where a Go program keeps the socket of a crypto/tls.Conn, one entry per
+ * probed Go executable (go_tls_layouts, indexed by the uprobe's cookie):
+ * tls.Conn.conn is a net.Conn interface (itab, data); for a *net.TCPConn
+ * the data points to a net.conn whose fd is a *netFD, whose pfd (a
+ * poll.FD) holds Sysfd. Offsets come from the program's DWARF or from the
+ * known layouts of its Go version (src/agent/gotls/go_layout.h). */
+struct loupe_go_tls_layout {
+  /* Address of the itab go.itab.*net.TCPConn,net.Conn: a conn whose itab
+   * differs is not a TCP socket and is skipped. 0: not checked (a position
+   * independent program, whose addresses move at load). */
+  __u64 tcp_conn_itab;
+  __u32 conn;  /* tls.Conn.conn */
+  __u32 fd;    /* net.conn.fd (TCPConn embeds net.conn) */
+  __u32 pfd;   /* netFD.pfd */
+  __u32 sysfd; /* poll.FD.Sysfd */
+};
+
+#define LOUPE_GO_TLS_MAX_PROGRAMS 1024
 
 /* CLOSE and PROC_EXIT carry only the header (PROC_EXIT: fd = -1, gen = 0). */
 

@@ -47,12 +47,22 @@ bpf_link* attach_one(bpf_program* prog, const std::string& path, const char* fun
   return link;
 }
 
-void destroy(std::vector<bpf_link*>& links) {
+}  // namespace
+
+void TlsTracer::destroy(std::vector<bpf_link*>& links) {
   for (bpf_link* l : links) bpf_link__destroy(l);
   links.clear();
 }
 
-}  // namespace
+void TlsTracer::Attachment::settle(const std::string& error) {
+  if (error.empty()) {
+    status.attached = true;
+    return;
+  }
+  destroy(entry_links);
+  destroy(return_links);
+  status.error = error;
+}
 
 void TlsTracer::start(TlsPrograms progs) {
   progs_ = std::move(progs);
@@ -115,6 +125,7 @@ void TlsTracer::consider(const SslCandidate& c) {
   ElfSymbols syms = find_elf_functions(c.open_path, probe_names());
   bool has_ssl = syms.ok && syms.defined[0] && syms.defined[1];
   if (c.executable && !has_ssl) {
+    if (consider_go(c)) return;
     // Most programs: no OpenSSL inside (or it is dynamic and found via maps).
     std::lock_guard lock(mu_);
     checked_programs_.emplace(c.id, false);
@@ -127,11 +138,14 @@ void TlsTracer::consider(const SslCandidate& c) {
     a.status.error = "SSL_read/SSL_write not found in its symbol tables (stripped?)";
   else
     a = attach(c, syms.defined);
-  a.status.path = c.path;
-  a.status.executable = c.executable;
-  a.status.pid = c.pid;
+  a.status.kind = c.executable ? TlsFileKind::Executable : TlsFileKind::Library;
+  record(c, std::move(a));
+}
 
-  // One line per OpenSSL file, once: what TLS traffic Loupe can see.
+void TlsTracer::record(const SslCandidate& c, Attachment a) {
+  a.status.path = c.path;
+  a.status.pid = c.pid;
+  // One line per TLS file, once: what TLS traffic Loupe can see.
   std::string where = c.pid ? " (pid " + std::to_string(c.pid) + ")" : "";
   if (a.status.attached)
     std::fprintf(stderr, "loupe: tls: attached to %s%s\n", c.path.c_str(), where.c_str());
@@ -160,13 +174,7 @@ TlsTracer::Attachment TlsTracer::attach(const SslCandidate& c, const std::vector
             attach_one(progs_.*kProbes[i].entry, c.open_path, kProbes[i].function, false, error))
       a.entry_links.push_back(l);
   }
-  if (!error.empty()) {
-    destroy(a.entry_links);
-    destroy(a.return_links);
-    a.status.error = error;
-    return a;
-  }
-  a.status.attached = true;
+  a.settle(error);
   return a;
 }
 
@@ -179,17 +187,25 @@ std::vector<TlsLibraryStatus> TlsTracer::libraries() const {
 
 nlohmann::json TlsTracer::status() const {
   nlohmann::json libs = nlohmann::json::array();
-  size_t attached = 0;
+  size_t attached = 0, go_attached = 0, go_stripped = 0;
   for (const TlsLibraryStatus& s : libraries()) {
-    nlohmann::json j{{"path", s.path},
-                     {"attached", s.attached},
-                     {"kind", s.executable ? "executable" : "library"}};
+    static constexpr const char* kKinds[] = {"library", "executable", "go"};
+    nlohmann::json j{
+        {"path", s.path}, {"attached", s.attached}, {"kind", kKinds[static_cast<int>(s.kind)]}};
     if (!s.error.empty()) j["error"] = s.error;
     if (s.pid) j["found_in_pid"] = s.pid;
+    if (!s.go_version.empty()) j["go_version"] = s.go_version;
+    if (!s.go_layout.empty()) j["go_layout"] = s.go_layout;
     attached += s.attached;
+    go_attached += s.attached && s.kind == TlsFileKind::Go;
+    go_stripped += s.stripped;
     libs.push_back(std::move(j));
   }
-  return {{"enabled", attached > 0}, {"libraries_attached", attached}, {"tls_libraries", libs}};
+  return {{"enabled", attached > 0},
+          {"libraries_attached", attached},
+          {"go_programs_attached", go_attached},
+          {"go_programs_stripped", go_stripped},
+          {"tls_libraries", libs}};
 }
 
 }  // namespace loupe::tls

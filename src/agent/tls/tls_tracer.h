@@ -1,6 +1,8 @@
 // Attaches the OpenSSL uprobes (bpf/ssl_trace.bpf.h) to every libssl and
-// every statically linked OpenSSL on the host, and keeps doing so as
-// processes start and load libraries: a background thread rescans /proc
+// every statically linked OpenSSL on the host, and the Go crypto/tls
+// uprobes (bpf/go_tls.bpf.h) to every Go program that has them
+// (go_programs.cpp), and keeps doing so as processes start and load
+// libraries: a background thread rescans /proc
 // every `rescan_interval`. Attachment is per file (device, inode) with
 // pid -1, so one attachment covers every process mapping that file.
 #pragma once
@@ -16,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "agent/gotls/go_binary.h"
+#include "agent/gotls/go_layout.h"
 #include "agent/tls/ssl_discovery.h"
 
 struct bpf_program;
@@ -33,14 +37,30 @@ struct TlsPrograms {
   bpf_program* handshake_enter = nullptr;
   bpf_program* on_return = nullptr;
   std::function<void(bool)> set_enabled;
+  // Go crypto/tls (bpf/go_tls.bpf.h); each attachment's bpf cookie is the
+  // index of its program's layout, stored with set_go_layout first.
+  bpf_program* go_write = nullptr;
+  bpf_program* go_read_enter = nullptr;
+  bpf_program* go_read_return = nullptr;
+  std::function<bool(uint32_t index, uint64_t tcp_conn_itab, const gotls::GoTlsLayout&)>
+      set_go_layout;
+};
+
+enum class TlsFileKind {
+  Library,     // a libssl
+  Executable,  // a program with OpenSSL linked in
+  Go,          // a Go program (crypto/tls)
 };
 
 struct TlsLibraryStatus {
   std::string path;
   bool attached = false;
   std::string error;
-  bool executable = false;  // OpenSSL linked into a program
-  uint32_t pid = 0;         // a process it was found in (0: host library directory)
+  TlsFileKind kind = TlsFileKind::Library;
+  uint32_t pid = 0;        // a process it was found in (0: host library directory)
+  std::string go_version;  // Go programs: "go1.19.8"
+  std::string go_layout;   // Go programs: where the socket offsets came from
+  bool stripped = false;   // a Go program without a symbol table
 };
 
 class TlsTracer {
@@ -70,11 +90,21 @@ class TlsTracer {
     TlsLibraryStatus status;
     std::vector<bpf_link*> entry_links;
     std::vector<bpf_link*> return_links;
+    // Attached when `error` is empty; else its links are destroyed and
+    // the error kept.
+    void settle(const std::string& error);
   };
 
+  static void destroy(std::vector<bpf_link*>& links);
   void scan();
   void consider(const SslCandidate& c);
   Attachment attach(const SslCandidate& c, const std::vector<bool>& defined);
+  // Records a file tried, attached or not, and says so on stderr once.
+  void record(const SslCandidate& c, Attachment a);
+  // go_programs.cpp: false when `c` is not a Go program using crypto/tls.
+  bool consider_go(const SslCandidate& c);
+  Attachment attach_go(const SslCandidate& c, const gotls::GoBinary& go,
+                       const gotls::GoTlsLayout& layout);
   void run();
 
   Options opts_;
@@ -87,6 +117,7 @@ class TlsTracer {
   std::map<uint32_t, FileId> known_pids_;
   unsigned scans_ = 0;
   size_t attached_count_ = 0;
+  uint32_t go_layouts_used_ = 0;  // go_tls_layouts slots handed out (never reused)
   std::atomic<bool> running_{false};
   std::mutex wake_mu_;
   std::condition_variable wake_;

@@ -1,0 +1,162 @@
+#include "agent/gotls/go_binary.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/gotls/go_buildinfo.h"
+#include "agent/gotls/ret_offsets.h"
+
+namespace loupe::gotls {
+namespace {
+
+constexpr std::string_view kReadSymbol = "crypto/tls.(*Conn).Read";
+constexpr std::string_view kWriteSymbol = "crypto/tls.(*Conn).Write";
+// Go 1.20 renamed the itab symbols from "go.itab." to "go:itab.".
+constexpr std::string_view kTcpConnItabs[] = {"go.itab.*net.TCPConn,net.Conn",
+                                              "go:itab.*net.TCPConn,net.Conn"};
+
+bool libelf_ready() {
+  static const bool ok = elf_version(EV_CURRENT) != EV_NONE;
+  return ok;
+}
+
+struct ElfHandle {
+  Elf* elf;
+  ~ElfHandle() { elf_end(elf); }
+};
+
+// The bytes of a section as libelf holds them (empty for NOBITS or when
+// its extent is not in the file).
+std::string_view section_bytes(Elf_Scn* scn) {
+  Elf_Data* data = elf_getdata(scn, nullptr);
+  if (!data || !data->d_buf) return {};
+  return {static_cast<const char*>(data->d_buf), data->d_size};
+}
+
+// `len` bytes at virtual address `addr`, from the allocated section that
+// holds them.
+std::string_view bytes_at(Elf* elf, uint64_t addr, uint64_t len) {
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS) continue;
+    if (addr < sh.sh_addr || addr - sh.sh_addr >= sh.sh_size) continue;
+    std::string_view bytes = section_bytes(scn);
+    uint64_t at = addr - sh.sh_addr;
+    if (at > bytes.size() || len > bytes.size() - at) return {};
+    return bytes.substr(at, len);
+  }
+  return {};
+}
+
+Elf_Scn* section_named(Elf* elf, size_t shstrndx, std::string_view name) {
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh)) continue;
+    const char* n = elf_strptr(elf, shstrndx, sh.sh_name);
+    if (n && name == n) return scn;
+  }
+  return nullptr;
+}
+
+// A function symbol located in its section's bytes, with its returns.
+std::optional<GoFunction> function_at(Elf* elf, const GElf_Sym& sym, uint16_t machine) {
+  Elf_Scn* scn = elf_getscn(elf, sym.st_shndx);
+  GElf_Shdr sh;
+  if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS) return std::nullopt;
+  if (sym.st_value < sh.sh_addr || sym.st_value - sh.sh_addr > sh.sh_size ||
+      sym.st_size > sh.sh_size - (sym.st_value - sh.sh_addr) || sym.st_size == 0)
+    return std::nullopt;
+  std::string_view bytes = section_bytes(scn);
+  uint64_t at = sym.st_value - sh.sh_addr;
+  if (at > bytes.size() || sym.st_size > bytes.size() - at) return std::nullopt;
+  GoFunction f;
+  f.address = sym.st_value;
+  f.file_offset = sh.sh_offset + at;
+  f.size = sym.st_size;
+  Returns r = find_returns(bytes.substr(at, sym.st_size), machine);
+  for (uint64_t off : r.offsets) f.returns.push_back(f.file_offset + off);
+  f.returns_error = r.error;
+  return f;
+}
+
+void read_symbols(Elf* elf, Elf_Scn* symtab, GoBinary& out) {
+  GElf_Shdr sh;
+  Elf_Data* data = elf_getdata(symtab, nullptr);
+  if (!gelf_getshdr(symtab, &sh) || !data || sh.sh_entsize == 0) return;
+  size_t count = data->d_size / sh.sh_entsize;
+  for (size_t i = 0; i < count; ++i) {
+    GElf_Sym sym;
+    if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
+    const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
+    if (!name) continue;
+    std::string_view n(name);
+    if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && (n == kReadSymbol || n == kWriteSymbol)) {
+      (n == kReadSymbol ? out.read : out.write) = function_at(elf, sym, out.machine);
+    } else if (n == kTcpConnItabs[0] || n == kTcpConnItabs[1]) {
+      out.tcp_conn_itab = sym.st_value;
+    }
+  }
+}
+
+std::optional<GoBinary> inspect(Elf* elf, std::string* error) {
+  GElf_Ehdr eh;
+  size_t shstrndx = 0;
+  if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+      elf_getshdrstrndx(elf, &shstrndx) != 0) {
+    *error = "not a readable ELF file";
+    return std::nullopt;
+  }
+  Elf_Scn* buildinfo = section_named(elf, shstrndx, ".go.buildinfo");
+  if (!buildinfo) return std::nullopt;  // not Go (or older than Go 1.13)
+  GoBinary out;
+  out.machine = eh.e_machine;
+  out.position_independent = eh.e_type == ET_DYN;
+  out.version = go_buildinfo_version(section_bytes(buildinfo), [elf](uint64_t addr, uint64_t len) {
+    return bytes_at(elf, addr, len);
+  });
+  if (Elf_Scn* symtab = section_named(elf, shstrndx, ".symtab")) {
+    out.has_symbols = true;
+    read_symbols(elf, symtab, out);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<GoBinary> inspect_go_binary(const std::string& path, std::string* error) {
+  if (!libelf_ready()) {
+    *error = "libelf version mismatch";
+    return std::nullopt;
+  }
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = strerror(errno);
+    return std::nullopt;
+  }
+  std::optional<GoBinary> out;
+  {
+    ElfHandle h{elf_begin(fd, ELF_C_READ_MMAP, nullptr)};
+    out = inspect(h.elf, error);
+  }
+  close(fd);
+  return out;
+}
+
+std::optional<GoBinary> inspect_go_binary_bytes(std::string_view bytes, std::string* error) {
+  if (!libelf_ready()) {
+    *error = "libelf version mismatch";
+    return std::nullopt;
+  }
+  std::string copy(bytes);  // libelf wants a writable buffer; it never writes in read mode
+  ElfHandle h{elf_memory(copy.data(), copy.size())};
+  return inspect(h.elf, error);
+}
+
+}  // namespace loupe::gotls

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Go's own crypto/tls through the Go uprobes (docs/tls.md, "Go programs"):
+# a Go program built here with Debian's golang-go serves HTTPS (HTTP/1.1
+# and HTTP/2 by ALPN) and calls itself with net/http over both. Every
+# exchange must be an ordinary record with tls == true, on both sides
+# (client and server are the same process), with exact counts, methods,
+# paths, statuses and protocols. The same program stripped of its symbols
+# cannot be probed: it must keep working, produce no record, and be
+# reported as a stripped Go program.
+source "$(dirname "$0")/lib.sh"
+require_root
+for tool in go jq; do
+  command -v "$tool" > /dev/null || { echo "SKIP: $tool not installed"; exit 0; }
+done
+
+log "building the Go program"
+# Standard library only, offline, with a cache of its own.
+export GOCACHE=$WORK/gocache GOPATH=$WORK/gopath GOFLAGS= GOPROXY=off GO111MODULE=off
+src=$(dirname "$0")/gotls/app.go
+go build -o "$WORK/goapp" "$src"
+go build -ldflags="-s -w" -o "$WORK/goapp_stripped" "$src"
+
+PORT=$(free_port)
+PORT_S=$(free_port)
+H1=5
+H2=4
+start_trace "$WORK/trace.jsonl" --port "$PORT,$PORT_S" --ring-buffer-size 64M
+# Each program waits for its flag file: the agent's /proc rescan (every
+# second) must have attached to it first.
+"$WORK/goapp" "$PORT" "$WORK/go" "$H1" "$H2" &
+APP_PID=$!
+"$WORK/goapp_stripped" "$PORT_S" "$WORK/go" 2 2 &
+STRIPPED_PID=$!
+PIDS+=($APP_PID $STRIPPED_PID)
+wait_for_line "$WORK/trace.jsonl.err" "attached to $WORK/goapp (pid" "$TRACE_PID" || true
+wait_for_line "$WORK/trace.jsonl.err" "cannot attach to $WORK/goapp_stripped" "$TRACE_PID" || true
+touch "$WORK/go"
+wait "$APP_PID" && pass "Go program's requests all answered" || fail "Go program failed"
+wait "$STRIPPED_PID" && pass "stripped Go program worked" || fail "stripped Go program failed"
+stop_trace
+
+T="$WORK/trace.jsonl"
+ours="(.local_addr | endswith(\":$PORT\")) or (.remote_addr | endswith(\":$PORT\"))"
+app="($ours) and .comm == \"goapp\" and .tls == true"
+for role in server client; do
+  assert_eq "$role GET /h1/item/* 201 over HTTP/1.1" "$H1" \
+    "$(count "$T" "$app and .role == \"$role\" and .protocol == \"http1\" and .method == \"GET\" and (.path | startswith(\"/h1/item/\")) and .status == 201")"
+  assert_eq "$role POST /h2/echo 202 over HTTP/2" "$H2" \
+    "$(count "$T" "$app and .role == \"$role\" and .protocol == \"http2\" and .method == \"POST\" and .path == \"/h2/echo\" and .status == 202")"
+done
+assert_eq "distinct HTTP/1.1 paths (one record per request)" "$H1" \
+  "$(jq -r "select($app and .role == \"server\" and .protocol == \"http1\") | .path" "$T" | sort -u | wc -l)"
+assert_eq "records in all" $((2 * (H1 + H2))) "$(count "$T" "$ours")"
+assert_eq "records without tls" 0 "$(count "$T" "($ours) and .tls != true")"
+stripped_ours="(.local_addr | endswith(\":$PORT_S\")) or (.remote_addr | endswith(\":$PORT_S\"))"
+assert_eq "stripped program's records (opaque TLS)" 0 "$(count "$T" "$stripped_ours")"
+grep -q "loupe: tls: cannot attach to $WORK/goapp_stripped (pid $STRIPPED_PID): stripped Go program" "$T.err" &&
+  pass "stripped Go program reported" || fail "no 'stripped Go program' line for goapp_stripped"
+
+finish
