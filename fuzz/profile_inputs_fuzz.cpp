@@ -1,11 +1,13 @@
 // libFuzzer target for what the profiler's symbolizer reads from the host:
 // /proc/PID/maps, /proc/kallsyms and JIT maps (/tmp/perf-PID.map, written by
 // the profiled process itself: untrusted), parsed by hand, and ELF files
-// (read with libelf). A module can be anything a process maps: a corrupt or
-// hostile file must give an error or fewer symbols, never a crash.
+// (read with libelf), and the symbol names in them, demangled. A module can
+// be anything a process maps: a corrupt or hostile file must give an error
+// or fewer symbols, never a crash.
 #include <cstdlib>
 #include <string_view>
 
+#include "agent/profile/demangle.h"
 #include "agent/profile/elf_symbols.h"
 #include "agent/profile/kernel_symbols.h"
 #include "agent/profile/perf_map.h"
@@ -29,6 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (jit.size() > size) std::abort();
   for (uint64_t addr : {uint64_t{0}, uint64_t{0x1000}, uint64_t{0x7f0000001000}, ~uint64_t{0}})
     if (jit.lookup(addr).size() > size) std::abort();
+
+  (void)loupe::profile::demangle(text);
 
   std::string error;
   if (auto elf = loupe::profile::ElfSymbols::load(text, &error))

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake make g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev libcapstone-dev zlib1g-dev
-  libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+  libiberty-dev libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libmicrohttpd-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev)
 test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgresql-contrib

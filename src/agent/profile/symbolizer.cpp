@@ -1,13 +1,11 @@
 #include "agent/profile/symbolizer.h"
 
-#include <cxxabi.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
-#include <cstdlib>
 
 #include "core/profile_stacks.h"
 #include "k8s/kube_config.h"  // read_file
@@ -48,17 +46,6 @@ std::string_view basename(std::string_view path) {
 }
 
 }  // namespace
-
-std::string demangle(std::string_view name) {
-  std::string in(name);
-  if (!in.starts_with("_Z")) return in;
-  int status = 0;
-  char* out = abi::__cxa_demangle(in.c_str(), nullptr, nullptr, &status);
-  if (status != 0 || !out) return in;
-  std::string result(out);
-  std::free(out);
-  return result;
-}
 
 Symbolizer::Symbolizer(SymbolizerOptions opts) : opts_(std::move(opts)) {}
 

@@ -3,7 +3,7 @@
 // when stripped, Go's function table for Go; cached per build id, within
 // a byte budget, so a binary shared by many processes is read once), code a
 // runtime compiled (Node.js, Java...) through its /tmp/perf-PID.map, kernel
-// frames through /proc/kallsyms. C++ names are demangled. Whatever cannot
+// frames through /proc/kallsyms. C++ and Rust names are demangled. Whatever cannot
 // be named is shown as module+offset or [unknown], and counted; nothing
 // here throws on bad input (exited processes, unreadable or corrupt files).
 #pragma once
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/profile/debug_file.h"
+#include "agent/profile/demangle.h"
 #include "agent/profile/elf_symbols.h"
 #include "agent/profile/kernel_symbols.h"
 #include "agent/profile/perf_map.h"
@@ -109,8 +110,5 @@ class Symbolizer {
   size_t perf_map_bytes_ = 0;
   uint64_t round_ = 1;
 };
-
-// abi::__cxa_demangle for C++ names ("_Z..."); anything else unchanged.
-std::string demangle(std::string_view name);
 
 }  // namespace loupe::profile

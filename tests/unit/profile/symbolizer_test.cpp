@@ -78,12 +78,6 @@ TEST(Symbolizer, KernelFramesEndInK) {
   EXPECT_EQ(out, (Frames{"[unknown]_[k]", "[unknown]_[k]"}));
 }
 
-TEST(Demangle, CxxNamesOnly) {
-  EXPECT_EQ(demangle("_ZN5loupe3fooEv"), "loupe::foo()");
-  EXPECT_EQ(demangle("main"), "main");
-  EXPECT_EQ(demangle("_Znot valid"), "_Znot valid");
-}
-
 TEST(ElfSymbols, CorruptFilesAreRefusedOrReadPartly) {
   std::string error;
   EXPECT_FALSE(ElfSymbols::load(std::string_view("not an elf file"), &error));
