@@ -201,6 +201,21 @@ void ElfSymbols::finish() {
                              [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; }),
                  symbols_.end());
   symbols_.shrink_to_fit();
+  // The names of symbols dropped (an address's second name: .dynsym's
+  // copy of a .symtab name, the ELF name of a Go function) go too.
+  size_t kept = 0;
+  for (const Symbol& s : symbols_) kept += s.name_size;
+  if (kept < names_.size()) {
+    std::string names;
+    names.reserve(kept);
+    for (Symbol& s : symbols_) {
+      auto at = static_cast<uint32_t>(names.size());
+      names.append(names_, s.name_offset, s.name_size);
+      s.name_offset = at;
+    }
+    names_ = std::move(names);
+  }
+  names_.shrink_to_fit();
 }
 
 void ElfSymbols::add_symbols_of(const ElfSymbols& debug_file) {
@@ -217,7 +232,6 @@ void ElfSymbols::add_symbols_of(const ElfSymbols& debug_file) {
   copy(mine, my_names);
   has_symtab_ = has_symtab_ || debug_file.has_symtab_;
   finish();
-  names_.shrink_to_fit();
 }
 
 std::string_view ElfSymbols::lookup(uint64_t file_offset) const {

@@ -4,8 +4,14 @@
 #include "agent/profile/go_pclntab.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "agent/profile/elf_symbols.h"
 
 namespace loupe::profile {
 namespace {
@@ -123,6 +129,54 @@ TEST(GoPclntab, CutOrScribbledTablesStayInside) {
     EXPECT_LE(fns.size(), 3u);
     for (const GoFunction& f : fns) EXPECT_LT(f.entry, f.end);
   }
+}
+
+}  // namespace
+}  // namespace loupe::profile
+
+namespace loupe::profile {
+namespace {
+
+// A real Go binary (Debian's golang-go, when installed), with and without
+// -ldflags=-s -w: both name main.hotLoop from .gopclntab, the same way.
+TEST(GoBinary, NamedFromItsFunctionTableStrippedOrNot) {
+  if (std::system("command -v go >/dev/null 2>&1") != 0) GTEST_SKIP() << "no go compiler";
+  char dir_template[] = "/tmp/loupe-gobinary-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  std::ofstream(dir + "/main.go") << "package main\n\n//go:noinline\nfunc hotLoop(n int) int {\n"
+                                     "\tx := 0\n\tfor i := 0; i < n; i++ {\n\t\tx += i % 7\n\t}\n"
+                                     "\treturn x\n}\n\nfunc main() { println(hotLoop(1000)) }\n";
+  std::string go = "cd " + dir + " && GOCACHE=" + dir + "/cache GOPATH=" + dir +
+                   "/gopath GO111MODULE=off GOFLAGS= go build ";
+  ASSERT_EQ(std::system((go + "-o full main.go").c_str()), 0);
+  ASSERT_EQ(std::system((go + "-ldflags='-s -w' -o stripped main.go").c_str()), 0);
+  // main.hotLoop's address, from the full binary's .symtab (non-PIE: the
+  // file offset is the address less the text segment's 0x400000).
+  uint64_t addr = 0;
+  FILE* nm = popen(("nm " + dir + "/full").c_str(), "r");
+  char line[512];
+  while (nm && fgets(line, sizeof line, nm))
+    if (std::string_view(line).ends_with(" main.hotLoop\n")) addr = std::stoull(line, nullptr, 16);
+  if (nm) pclose(nm);
+  ASSERT_NE(addr, 0u);
+  std::string error;
+  auto load = [&](const std::string& name) {
+    std::ifstream in(dir + "/" + name, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return ElfSymbols::load(std::string_view(bytes.str()), &error);
+  };
+  auto full = load("full");
+  auto stripped = load("stripped");
+  ASSERT_TRUE(full && stripped) << error;
+  EXPECT_TRUE(stripped->has_go_functions());
+  EXPECT_FALSE(stripped->wants_debug_file());
+  EXPECT_EQ(stripped->lookup(addr - 0x400000 + 8), "main.hotLoop");
+  EXPECT_EQ(full->lookup(addr - 0x400000 + 8), "main.hotLoop");
+  // Every Go function once: .symtab's copies of the same names are not kept.
+  EXPECT_LT(full->bytes(), stripped->bytes() * 5 / 4)
+      << full->bytes() << " vs " << stripped->bytes();
+  std::system(("rm -rf " + dir).c_str());
 }
 
 }  // namespace
