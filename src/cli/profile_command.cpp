@@ -68,7 +68,8 @@ int run_profile(const ProfileFlags& f) {
                    s.stacks_missing
             << " stacks; " << y.frames_unresolved << " of " << y.frames << " frames unnamed, "
             << y.maps_unreadable << " processes gone before naming, " << y.elf_unreadable
-            << " unreadable binaries\n";
+            << " unreadable binaries, " << y.debug_files.loaded << " debug files read ("
+            << y.debug_files.mismatched << " of another build)\n";
   return kOk;
 }
 

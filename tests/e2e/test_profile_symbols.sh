@@ -50,6 +50,9 @@ total=$(samples "$WORK/c.folded")
 assert_ge "c: samples" 200 "$total"
 assert_ge "c: samples in hot_three_quarters and hot_one_quarter, named from the debug file (%)" 80 \
   "$((($(samples "$WORK/c.folded" ";hot_three_quarters") + $(samples "$WORK/c.folded" ";hot_one_quarter")) * 100 / (total > 0 ? total : 1)))"
+# debug_files FILE: "read refused" from the summary of a loupe profile run.
+debug_files() { sed -n 's/.* \([0-9]*\) debug files read (\([0-9]*\) of another build).*/\1 \2/p' "$1"; }
+assert_ge "c: debug files read (the summary)" 1 "$(debug_files "$WORK/c.folded.err" | cut -d' ' -f1)"
 
 # The debug file of another build (same name, other contents): its CRC does
 # not match the debuglink's, so its names are not used.
@@ -58,4 +61,5 @@ profile_of "$WORK/c/hot" "$WORK/c-mismatch.folded"
 assert_ge "c, wrong debug file: samples" 200 "$(samples "$WORK/c-mismatch.folded")"
 assert_eq "c, wrong debug file: no names from it" 0 "$(samples "$WORK/c-mismatch.folded" "hot_")"
 assert_ge "c, wrong debug file: frames shown as hot+0x..." 100 "$(samples "$WORK/c-mismatch.folded" ";hot+0x")"
+assert_ge "c, wrong debug file: candidates of another build (the summary)" 1 "$(debug_files "$WORK/c-mismatch.folded.err" | cut -d' ' -f2)"
 finish
