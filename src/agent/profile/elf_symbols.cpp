@@ -177,7 +177,10 @@ void ElfSymbols::read_symbol_tables(void* handle) {
 void ElfSymbols::read_go_functions(void* handle) {
   Elf* elf = static_cast<Elf*>(handle);
   GElf_Shdr pclntab, text;
+  // A position-independent Go binary (-buildmode=pie, the default of some
+  // distributions) has the table among the data relocated at load time.
   std::string_view bytes = section_bytes(section_named(elf, ".gopclntab", &pclntab));
+  if (bytes.empty()) bytes = section_bytes(section_named(elf, ".data.rel.ro.gopclntab", &pclntab));
   if (bytes.empty() || !section_named(elf, ".text", &text)) return;
   std::string error;  // an unknown or corrupt table: the ELF symbols, if any, name it
   for (const GoFunction& f : read_go_pclntab(bytes, text.sh_addr, &error)) {

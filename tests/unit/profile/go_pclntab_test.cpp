@@ -138,7 +138,8 @@ namespace loupe::profile {
 namespace {
 
 // A real Go binary (Debian's golang-go, when installed), with and without
-// -ldflags=-s -w: both name main.hotLoop from .gopclntab, the same way.
+// -ldflags=-s -w, and position-independent: all name their functions from
+// .gopclntab, the same way.
 TEST(GoBinary, NamedFromItsFunctionTableStrippedOrNot) {
   if (std::system("command -v go >/dev/null 2>&1") != 0) GTEST_SKIP() << "no go compiler";
   char dir_template[] = "/tmp/loupe-gobinary-XXXXXX";
@@ -146,10 +147,14 @@ TEST(GoBinary, NamedFromItsFunctionTableStrippedOrNot) {
   std::ofstream(dir + "/main.go") << "package main\n\n//go:noinline\nfunc hotLoop(n int) int {\n"
                                      "\tx := 0\n\tfor i := 0; i < n; i++ {\n\t\tx += i % 7\n\t}\n"
                                      "\treturn x\n}\n\nfunc main() { println(hotLoop(1000)) }\n";
-  std::string go = "cd " + dir + " && GOCACHE=" + dir + "/cache GOPATH=" + dir +
+  // One build cache for every run: a PIE build compiles the standard
+  // library (Debian ships it precompiled for the default mode only).
+  std::string go = "cd " + dir + " && GOCACHE=/tmp/loupe-unit-gocache GOPATH=" + dir +
                    "/gopath GO111MODULE=off GOFLAGS= go build ";
   ASSERT_EQ(std::system((go + "-o full main.go").c_str()), 0);
   ASSERT_EQ(std::system((go + "-ldflags='-s -w' -o stripped main.go").c_str()), 0);
+  // Position-independent: the table is in .data.rel.ro.gopclntab.
+  ASSERT_EQ(std::system((go + "-buildmode=pie -ldflags='-s -w' -o pie main.go").c_str()), 0);
   // main.hotLoop's address, from the full binary's .symtab (non-PIE: the
   // file offset is the address less the text segment's 0x400000).
   uint64_t addr = 0;
@@ -168,7 +173,10 @@ TEST(GoBinary, NamedFromItsFunctionTableStrippedOrNot) {
   };
   auto full = load("full");
   auto stripped = load("stripped");
-  ASSERT_TRUE(full && stripped) << error;
+  auto pie = load("pie");
+  ASSERT_TRUE(full && stripped && pie) << error;
+  EXPECT_TRUE(pie->has_go_functions());
+  EXPECT_EQ(pie->size(), stripped->size());
   EXPECT_TRUE(stripped->has_go_functions());
   EXPECT_FALSE(stripped->wants_debug_file());
   EXPECT_EQ(stripped->lookup(addr - 0x400000 + 8), "main.hotLoop");
