@@ -27,6 +27,44 @@
 #define LOUPE_PROFILE_MAX_COUNTS 8192
 #define LOUPE_PROFILE_COMM_LEN 16
 
+/* ---- User stacks unwound from .eh_frame (x86-64) ----
+ *
+ * Code built without frame pointers (most of Debian, glibc included) cannot
+ * be walked through RBP. For such code the agent computes unwind rows from
+ * each mapped object's .eh_frame in user space (src/agent/profile/
+ * unwind_table.*), for the program to follow.
+ *
+ * A row says, from its pc up to the next row's pc, how to find the caller:
+ * CFA (the stack pointer before the call) = RSP or RBP + cfa_offset; the
+ * return address is at CFA - 8 (rows where it is not are UNSUPPORTED); the
+ * caller's RBP is saved at CFA + rbp_offset or still in RBP. Row pcs are
+ * relative to the object's base (its lowest FDE address). */
+enum loupe_unwind_cfa {
+  LOUPE_UNWIND_CFA_NONE = 0,    /* no unwind info here: use the frame pointer */
+  LOUPE_UNWIND_CFA_RSP,         /* CFA = RSP + cfa_offset */
+  LOUPE_UNWIND_CFA_RBP,         /* CFA = RBP + cfa_offset */
+  LOUPE_UNWIND_CFA_PLT,         /* a PLT entry: RSP + cfa_offset, + 8 once past its push
+                                 * ((RIP & 15) >= 11, GCC and ld's expression) */
+  LOUPE_UNWIND_CFA_END,         /* the outermost frame (_start, a thread's start) */
+  LOUPE_UNWIND_CFA_UNSUPPORTED, /* a rule the program cannot follow: the stack ends
+                                 * here, marked truncated */
+};
+
+enum loupe_unwind_rbp {
+  LOUPE_UNWIND_RBP_UNCHANGED = 0, /* the caller's RBP is still in RBP */
+  LOUPE_UNWIND_RBP_AT_CFA,        /* saved at CFA + rbp_offset */
+  LOUPE_UNWIND_RBP_UNDEFINED,     /* not recoverable: callers that need it stop */
+};
+
+struct loupe_unwind_row {
+  __u32 pc;         /* first pc the row covers, relative to the object's base */
+  __u8 cfa_rule;    /* enum loupe_unwind_cfa */
+  __u8 rbp_rule;    /* enum loupe_unwind_rbp */
+  __s16 rbp_offset; /* for RBP_AT_CFA */
+  __s32 cfa_offset;
+  __u32 pad; /* array elements are 8-byte aligned: 16 bytes either way */
+};
+
 /* Per-CPU counters, summed by user space. */
 enum loupe_profile_stat {
   LOUPE_PROFILE_STAT_SAMPLES = 0,  /* samples of a non-idle task that passed the filter */

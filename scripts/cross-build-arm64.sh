@@ -30,7 +30,7 @@ dpkg --print-foreign-architectures | grep -qx arm64 ||
 
 # The -dev packages of scripts/setup.sh the loupe binary builds with; the
 # header-only ones (nlohmann-json, CLI11) are architecture-independent.
-dev_pkgs=(libbpf-dev libelf-dev libcapstone-dev libiberty-dev zlib1g-dev libzstd-dev libssl-dev libsqlite3-dev libmicrohttpd-dev
+dev_pkgs=(libbpf-dev libelf-dev libcapstone-dev libdw-dev libiberty-dev zlib1g-dev libzstd-dev libssl-dev libsqlite3-dev libmicrohttpd-dev
   libprotobuf-dev libcpp-httplib-dev)
 if [[ ! -f $sysroot/.complete ]]; then
   rm -rf "$sysroot" "$out/debs" && mkdir -p "$sysroot" "$out/debs"

@@ -19,7 +19,7 @@ cmake --build build-fuzz -j"$(nproc)" --target $targets >build-fuzz/build.log 2>
   echo "fuzz: build failed"
   exit 1
 }
-kDecoders=" fuzz_batch_codec fuzz_profile_inputs fuzz_go_pclntab fuzz_profile_batch fuzz_ingest_decode fuzz_k8s_ingest fuzz_kubeconfig fuzz_cgroup_path fuzz_hpack fuzz_log_decoder fuzz_log_pattern fuzz_clickhouse_answer fuzz_go_binary "
+kDecoders=" fuzz_batch_codec fuzz_profile_inputs fuzz_go_pclntab fuzz_unwind_table fuzz_profile_batch fuzz_ingest_decode fuzz_k8s_ingest fuzz_kubeconfig fuzz_cgroup_path fuzz_hpack fuzz_log_decoder fuzz_log_pattern fuzz_clickhouse_answer fuzz_go_binary "
 for t in $targets; do
   corpus=build-fuzz/corpus/$t
   mkdir -p "$corpus"

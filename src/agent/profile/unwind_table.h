@@ -1,0 +1,49 @@
+// Unwind rows of one x86-64 ELF object, computed from its .eh_frame (or,
+// when it has none, .debug_frame) for the BPF sampler's unwinder (the rows'
+// format and meaning: bpf/profile.h). elfutils' libdw interprets the CFI;
+// this file lists the FDEs and turns each row libdw computes into the
+// compact rule the BPF program can follow.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "profile.h"
+
+namespace loupe::profile {
+
+struct UnwindTable {
+  // An executable PT_LOAD segment, to place a mapping of the file: an
+  // address in a mapping at file offset `offset` + d is at vaddr + d.
+  struct Segment {
+    uint64_t offset = 0, vaddr = 0, filesz = 0;
+  };
+  uint64_t base = 0;  // row pcs are ELF virtual addresses minus base
+  // Sorted by pc; a row holds until the next one. Gaps between functions
+  // get a CFA_NONE row (frame pointer) so no rule leaks past its FDE.
+  std::vector<loupe_unwind_row> rows;
+  std::vector<Segment> segments;
+  uint64_t fdes = 0;          // FDEs read
+  uint64_t fdes_skipped = 0;  // FDEs whose range could not be read, or overlapping another
+  uint64_t unsupported = 0;   // rows with a rule the BPF program cannot follow
+
+  size_t bytes() const {
+    return sizeof(*this) + rows.capacity() * sizeof(loupe_unwind_row) +
+           segments.capacity() * sizeof(Segment);
+  }
+};
+
+// The table of the ELF file open at `fd`. nullopt with *error when the file
+// is not a readable x86-64 ELF object or has no call frame information.
+std::optional<UnwindTable> build_unwind_table(int fd, std::string* error);
+// The same from bytes in memory (tests, fuzzing).
+std::optional<UnwindTable> build_unwind_table(std::string_view bytes, std::string* error);
+
+// The row covering `pc` (relative to the table's base), or nullptr. The BPF
+// program does the same binary search; this one serves tests and tools.
+const loupe_unwind_row* find_unwind_row(const UnwindTable& table, uint64_t pc);
+
+}  // namespace loupe::profile
