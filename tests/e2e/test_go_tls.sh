@@ -4,7 +4,9 @@
 # and HTTP/2 by ALPN) and calls itself with net/http over both. Every
 # exchange must be an ordinary record with tls == true, on both sides
 # (client and server are the same process), with exact counts, methods,
-# paths, statuses and protocols. The same program stripped of its symbols
+# paths, statuses and protocols. The program is built twice: with DWARF
+# (the socket's offsets read from it) and without (-ldflags=-w: the Go
+# version's known layout). The same program stripped of its symbols
 # cannot be probed: it must keep working, produce no record, and be
 # reported as a stripped Go program.
 source "$(dirname "$0")/lib.sh"
@@ -18,24 +20,32 @@ log "building the Go program"
 export GOCACHE=$WORK/gocache GOPATH=$WORK/gopath GOFLAGS= GOPROXY=off GO111MODULE=off
 src=$(dirname "$0")/gotls/app.go
 go build -o "$WORK/goapp" "$src"
+go build -ldflags=-w -o "$WORK/goapp_nodwarf" "$src"
 go build -ldflags="-s -w" -o "$WORK/goapp_stripped" "$src"
 
 PORT=$(free_port)
 PORT_S=$(free_port)
+PORT_W=$(free_port)
 H1=5
 H2=4
-start_trace "$WORK/trace.jsonl" --port "$PORT,$PORT_S" --ring-buffer-size 64M
+start_trace "$WORK/trace.jsonl" --port "$PORT,$PORT_S,$PORT_W" --ring-buffer-size 64M
 # Each program waits for its flag file: the agent's /proc rescan (every
 # second) must have attached to it first.
 "$WORK/goapp" "$PORT" "$WORK/go" "$H1" "$H2" &
 APP_PID=$!
+"$WORK/goapp_nodwarf" "$PORT_W" "$WORK/go" 2 3 &
+NODWARF_PID=$!
 "$WORK/goapp_stripped" "$PORT_S" "$WORK/go" 2 2 &
 STRIPPED_PID=$!
-PIDS+=($APP_PID $STRIPPED_PID)
+PIDS+=($APP_PID $NODWARF_PID $STRIPPED_PID)
+log "waiting for the agent to attach"
 wait_for_line "$WORK/trace.jsonl.err" "attached to $WORK/goapp (pid" "$TRACE_PID" || true
+wait_for_line "$WORK/trace.jsonl.err" "attached to $WORK/goapp_nodwarf (pid" "$TRACE_PID" || true
 wait_for_line "$WORK/trace.jsonl.err" "cannot attach to $WORK/goapp_stripped" "$TRACE_PID" || true
 touch "$WORK/go"
+log "requests"
 wait "$APP_PID" && pass "Go program's requests all answered" || fail "Go program failed"
+wait "$NODWARF_PID" && pass "Go program without DWARF worked" || fail "Go program without DWARF failed"
 wait "$STRIPPED_PID" && pass "stripped Go program worked" || fail "stripped Go program failed"
 stop_trace
 
@@ -52,9 +62,19 @@ assert_eq "distinct HTTP/1.1 paths (one record per request)" "$H1" \
   "$(jq -r "select($app and .role == \"server\" and .protocol == \"http1\") | .path" "$T" | sort -u | wc -l)"
 assert_eq "records in all" $((2 * (H1 + H2))) "$(count "$T" "$ours")"
 assert_eq "records without tls" 0 "$(count "$T" "($ours) and .tls != true")"
+nodwarf="((.local_addr | endswith(\":$PORT_W\")) or (.remote_addr | endswith(\":$PORT_W\"))) and .comm == \"goapp_nodwarf\" and .tls == true"
+for role in server client; do
+  assert_eq "no DWARF: $role HTTP/1.1 GET 201" 2 \
+    "$(count "$T" "$nodwarf and .role == \"$role\" and .protocol == \"http1\" and .method == \"GET\" and .status == 201")"
+  assert_eq "no DWARF: $role HTTP/2 POST 202" 3 \
+    "$(count "$T" "$nodwarf and .role == \"$role\" and .protocol == \"http2\" and .path == \"/h2/echo\" and .status == 202")"
+done
 stripped_ours="(.local_addr | endswith(\":$PORT_S\")) or (.remote_addr | endswith(\":$PORT_S\"))"
 assert_eq "stripped program's records (opaque TLS)" 0 "$(count "$T" "$stripped_ours")"
 grep -q "loupe: tls: cannot attach to $WORK/goapp_stripped (pid $STRIPPED_PID): stripped Go program" "$T.err" &&
   pass "stripped Go program reported" || fail "no 'stripped Go program' line for goapp_stripped"
 
+# What the agent said about the programs, to tell "not attached" from
+# "attached but nothing seen" in a failed run's log.
+((FAILURES == 0)) || grep "loupe: tls:" "$T.err" >&2 || true
 finish

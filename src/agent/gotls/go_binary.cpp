@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "agent/gotls/go_buildinfo.h"
+#include "agent/gotls/go_dwarf_layout.h"
 #include "agent/gotls/ret_offsets.h"
 
 namespace loupe::gotls {
@@ -125,6 +126,8 @@ std::optional<GoBinary> inspect(Elf* elf, std::string* error) {
     out.has_symbols = true;
     read_symbols(elf, symtab, out);
   }
+  // Only worth reading for a program the probes can use.
+  if (out.read && out.write) out.dwarf_layout = dwarf_go_tls_layout(elf);
   return out;
 }
 

@@ -1,8 +1,9 @@
 // What Loupe needs from a Go executable to probe its crypto/tls: the Go
 // version (.go.buildinfo), where crypto/tls.(*Conn).Read and Write are and
-// where they return (.symtab and their machine code), and the address of
-// the *net.TCPConn itab. Read with libelf from files any process may bring
-// along: a malformed file gives an error, never a crash.
+// where they return (.symtab and their machine code), the address of the
+// *net.TCPConn itab, and the socket's offsets from its DWARF. Read with
+// libelf and libdw from files any process may bring along: a malformed
+// file gives an error, never a crash.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "agent/gotls/go_layout.h"
 
 namespace loupe::gotls {
 
@@ -22,13 +25,14 @@ struct GoFunction {
 };
 
 struct GoBinary {
-  std::string version;                // "go1.19.8"; empty when the build info cannot be read
-  uint16_t machine = 0;               // EM_X86_64, EM_AARCH64...
-  bool position_independent = false;  // ET_DYN: its addresses move at load
-  bool has_symbols = false;           // a .symtab (stripped programs have none)
-  std::optional<GoFunction> read;     // crypto/tls.(*Conn).Read
-  std::optional<GoFunction> write;    // crypto/tls.(*Conn).Write
-  uint64_t tcp_conn_itab = 0;         // go.itab.*net.TCPConn,net.Conn; 0 when absent
+  std::string version;                      // "go1.19.8"; empty when the build info cannot be read
+  uint16_t machine = 0;                     // EM_X86_64, EM_AARCH64...
+  bool position_independent = false;        // ET_DYN: its addresses move at load
+  bool has_symbols = false;                 // a .symtab (stripped programs have none)
+  std::optional<GoFunction> read;           // crypto/tls.(*Conn).Read
+  std::optional<GoFunction> write;          // crypto/tls.(*Conn).Write
+  uint64_t tcp_conn_itab = 0;               // go.itab.*net.TCPConn,net.Conn; 0 when absent
+  std::optional<GoTlsLayout> dwarf_layout;  // from its DWARF, when it has one
 };
 
 // nullopt when the file is not a Go program; `error` then says why it

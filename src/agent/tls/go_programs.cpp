@@ -61,7 +61,9 @@ bool TlsTracer::consider_go(const SslCandidate& c) {
   std::optional<gotls::GoVersion> version = gotls::parse_go_version(go->version);
   a.status.error = unprobeable(*go, version);
   if (a.status.error.empty()) {
-    std::optional<gotls::GoTlsLayout> layout = gotls::known_go_tls_layout(*version);
+    // The program's own DWARF when it has some, else its version's layout.
+    std::optional<gotls::GoTlsLayout> layout =
+        go->dwarf_layout ? go->dwarf_layout : gotls::known_go_tls_layout(*version);
     if (layout) {
       a = attach_go(c, *go, *layout);
     } else {
@@ -84,13 +86,14 @@ TlsTracer::Attachment TlsTracer::attach_go(const SslCandidate& c, const gotls::G
     index = go_layouts_used_;
     if (index < LOUPE_GO_TLS_MAX_PROGRAMS) ++go_layouts_used_;
   }
-  if (index >= LOUPE_GO_TLS_MAX_PROGRAMS || !progs_.set_go_layout) {
+  if (index >= LOUPE_GO_TLS_MAX_PROGRAMS) {
     a.status.error =
         "too many Go programs probed (at most " + std::to_string(LOUPE_GO_TLS_MAX_PROGRAMS) + ")";
     return a;
   }
   // A position independent program's itab moves at load: not checked.
-  if (!progs_.set_go_layout(index, go.position_independent ? 0 : go.tcp_conn_itab, layout)) {
+  if (!progs_.set_go_layout ||
+      !progs_.set_go_layout(index, go.position_independent ? 0 : go.tcp_conn_itab, layout)) {
     a.status.error = "cannot store the program's layout for the BPF programs";
     return a;
   }

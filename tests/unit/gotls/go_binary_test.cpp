@@ -169,7 +169,7 @@ func main() {
                       "/cache GOPATH=" + dir_->string() +
                       "/gopath GO111MODULE=off GOPROXY=off GOFLAGS= ";
     run(env +
-        "go build -o prog main.go 2>&1 && "
+        "go build -o prog main.go 2>&1 && go build -ldflags=-w -o prog_nodwarf main.go 2>&1 && "
         "objcopy --strip-all prog prog_stripped 2>&1");
     version_ = new std::string(run("go env GOVERSION"));
     while (!version_->empty() && version_->back() == '\n') version_->pop_back();
@@ -224,6 +224,23 @@ TEST_F(GoProgram, FindsCryptoTlsAndItsReturns) {
   }
   EXPECT_EQ(go->read->returns.size(),
             objdump_rets(path("prog"), go->read->address, go->read->address + go->read->size));
+}
+
+TEST_F(GoProgram, SocketOffsetsFromDwarfMatchTheKnownLayout) {
+  std::string error;
+  auto go = inspect_go_binary(path("prog"), &error);
+  ASSERT_TRUE(go) << error;
+  ASSERT_TRUE(go->dwarf_layout);
+  EXPECT_EQ(go->dwarf_layout->source, "dwarf");
+  auto version = parse_go_version(go->version);
+  ASSERT_TRUE(version);
+  EXPECT_EQ(*go->dwarf_layout, *known_go_tls_layout(*version));
+  EXPECT_EQ(go->dwarf_layout->sysfd, 16u);
+  // Built without DWARF: symbols, but no layout of its own.
+  auto bare = inspect_go_binary(path("prog_nodwarf"), &error);
+  ASSERT_TRUE(bare) << error;
+  EXPECT_TRUE(bare->read);
+  EXPECT_FALSE(bare->dwarf_layout);
 }
 
 TEST_F(GoProgram, StrippedCopyIsGoWithoutSymbols) {
