@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "protocols/registry.h"
+
 namespace loupe::cli {
 
 uint64_t parse_size(const std::string& text) {
@@ -34,12 +36,11 @@ void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
       ->envname("LOUPE_RING_BUFFER_SIZE")
       ->capture_default_str();
   cmd.add_flag("--no-dns", flags.no_dns, "Do not trace DNS over UDP");
-  cmd.add_option(
-         "--redact", flags.redact,
-         "What records mask before they leave this host: default (query-string values, "
-         "SQL literals, literals in database errors), off (as captured), strict (also "
-         "paths, NATS subjects and AMQP routing keys as routes, Redis and Memcached keys, DNS "
-         "answers, error texts)")
+  cmd.add_option("--redact", flags.redact,
+                 "What records mask before they leave this host: default (" +
+                     redaction_summary(Redaction::Default) +
+                     "), off (as captured), strict (default, error texts; " +
+                     redaction_summary(Redaction::Strict) + ")")
       ->envname("LOUPE_REDACT")
       ->check(CLI::IsMember({"default", "off", "strict"}))
       ->capture_default_str();

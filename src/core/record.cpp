@@ -9,20 +9,6 @@
 namespace loupe {
 namespace {
 
-constexpr std::array<std::pair<Protocol, std::string_view>, 11> kProtocolNames{{
-    {Protocol::Unknown, "unknown"},
-    {Protocol::Http1, "http1"},
-    {Protocol::Http2, "http2"},
-    {Protocol::Postgres, "postgres"},
-    {Protocol::Mysql, "mysql"},
-    {Protocol::Redis, "redis"},
-    {Protocol::Dns, "dns"},
-    {Protocol::Grpc, "grpc"},
-    {Protocol::Memcached, "memcached"},
-    {Protocol::Nats, "nats"},
-    {Protocol::Amqp, "amqp"},
-}};
-
 constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames{{
     {Role::Unknown, "unknown"},
     {Role::Client, "client"},
@@ -31,11 +17,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 3> kRoleNames{{
 
 }  // namespace
 
-std::string_view to_string(Protocol p) {
-  for (const auto& [value, name] : kProtocolNames)
-    if (value == p) return name;
-  return "unknown";
-}
+std::string_view to_string(Protocol p) { return protocol_ids::name_of(p); }
 
 std::string_view to_string(Role r) {
   for (const auto& [value, name] : kRoleNames)
@@ -44,7 +26,7 @@ std::string_view to_string(Role r) {
 }
 
 Protocol protocol_from_string(std::string_view s) {
-  for (const auto& [value, name] : kProtocolNames)
+  for (const auto& [value, name] : protocol_ids::kNames)
     if (name == s) return value;
   return Protocol::Unknown;
 }

@@ -12,21 +12,13 @@
 #include <string>
 #include <string_view>
 
+// enum class Protocol: generated from the protocol folders' declarations
+// (src/protocols/*/declare.cpp, by cmake/Protocols.cmake), so core names no
+// protocol and adding one edits no file here.
+#include "core/protocol_ids.h"
+
 namespace loupe {
 
-enum class Protocol : uint8_t {
-  Unknown = 0,
-  Http1,
-  Http2,
-  Postgres,
-  Mysql,
-  Redis,
-  Dns,
-  Grpc,
-  Memcached,
-  Nats,
-  Amqp
-};
 enum class Role : uint8_t { Unknown = 0, Client, Server };
 
 std::string_view to_string(Protocol p);
@@ -55,7 +47,7 @@ struct Record {
   std::string remote_addr;  // "ip:port"
 
   // --- protocol fields, with one meaning per protocol: what each holds is
-  // declared with the protocol (`fields` in protocols/registry.cpp, served
+  // declared with the protocol (`fields` in protocols/<name>/declare.cpp, served
   // at /api/v1/protocols) ---
   std::string method;
   std::string path;

@@ -1,6 +1,6 @@
 #include "protocols/redaction.h"
 
-#include "protocols/sql/normalize.h"
+#include "protocols/registry.h"
 
 namespace loupe {
 
@@ -45,20 +45,25 @@ std::string mask_query_values(std::string_view target) {
 
 void redact_record(Record& r, Redaction level) {
   if (level == Redaction::Off) return;
-  const bool sql = r.protocol == Protocol::Postgres || r.protocol == Protocol::Mysql;
-  if (r.protocol == Protocol::Http1 || r.protocol == Protocol::Http2)
-    r.path = level == Redaction::Strict ? r.route : mask_query_values(r.path);
-  if (sql && !r.error_message.empty())
-    r.error_message = sql::mask_sql_literals(r.error_message, r.protocol == Protocol::Mysql
-                                                                  ? sql::Dialect::Mysql
-                                                                  : sql::Dialect::Postgres);
-  if (level != Redaction::Strict) return;
-  r.error_message.clear();
-  if (r.protocol == Protocol::Redis || r.protocol == Protocol::Memcached) r.path.clear();
-  // A NATS subject or AMQP routing key may carry ids (orders.1234.paid):
-  // its route folds them.
-  if (r.protocol == Protocol::Nats || r.protocol == Protocol::Amqp) r.path = r.route;
-  if (r.protocol == Protocol::Dns) r.detail.clear();
+  const ProtocolModule* m = find_protocol_module(r.protocol);
+  if (m && m->redact) m->redact(r, level);
+  if (level == Redaction::Strict) r.error_message.clear();
+}
+
+void mask_query_or_route(Record& r, Redaction level) {
+  r.path = level == Redaction::Strict ? r.route : mask_query_values(r.path);
+}
+
+void path_as_route_when_strict(Record& r, Redaction level) {
+  if (level == Redaction::Strict) r.path = r.route;
+}
+
+void drop_path_when_strict(Record& r, Redaction level) {
+  if (level == Redaction::Strict) r.path.clear();
+}
+
+void drop_detail_when_strict(Record& r, Redaction level) {
+  if (level == Redaction::Strict) r.detail.clear();
 }
 
 }  // namespace loupe

@@ -1,10 +1,13 @@
-// The one declaration of the protocols Loupe reports. Everything that lists
-// protocols derives from kModules in registry.cpp: detection and parser
-// creation, `loupe trace --help` and `loupe protocols`, the API's accepted
-// `protocol` values and /api/v1/protocols (which the UI's protocol list
-// reads), and the index docs/protocols/README.md (checked by a unit test).
-// The wire name of each protocol ("http1") is core's to_string(Protocol),
-// since records are serialised below this layer.
+// The one declaration of the protocols Loupe reports. Each protocol folder
+// declares its own in declare.cpp (a ProtocolModule, and a LOUPE_PROTOCOL
+// line: protocols/declare.h); the build generates the list of them
+// (cmake/Protocols.cmake), so no shared file names a protocol. Everything that
+// lists protocols derives from that list: detection and parser creation,
+// `loupe trace --help`, the API's accepted `protocol` values and
+// /api/v1/protocols (which the UI's protocol list reads), and the index
+// docs/protocols/README.md (checked by a unit test). The wire name of each
+// protocol ("http1") is core's to_string(Protocol), generated from the same
+// lines, since records are serialised below this layer.
 //
 // Adding a protocol: docs/architecture.md, "How to add a protocol".
 #pragma once
@@ -26,6 +29,13 @@ struct RecordFieldMeanings {
   std::string_view method, path, route, host, status, error_code, detail;
 };
 
+// What `--redact` masks in one protocol's records beyond what it masks in
+// every record (error texts when strict), for people: `loupe trace --help`
+// and the index docs/protocols/README.md. Empty: nothing.
+struct RedactionMeanings {
+  std::string_view default_level, strict;
+};
+
 struct ProtocolModule {
   Protocol protocol;
   std::string_view display_name;  // for people: "HTTP/1.x", "PostgreSQL"
@@ -36,6 +46,10 @@ struct ProtocolModule {
   // The protocol whose parser emits these records when they have no
   // detection and parser of their own (gRPC: HTTP/2); Unknown otherwise.
   Protocol carried_by = Protocol::Unknown;
+  // Detection that recognises a plausible shape rather than a signature, so
+  // it could claim another protocol's first bytes: asked after every strict
+  // one (Redis inline commands, DNS headers).
+  bool loose_detection = false;
   Detection (*detect)(std::string_view first_bytes, Direction dir, Role role) = nullptr;
   std::unique_ptr<ProtocolParser> (*make_parser)(Role role) = nullptr;
   // A parser keeping the values make_parser masks itself (SQL literals),
@@ -45,9 +59,15 @@ struct ProtocolModule {
   // whose first exchange is the switch's request; nullptr when no protocol
   // switches to this one.
   std::unique_ptr<ProtocolParser> (*make_switched_parser)(const ProtocolSwitch& from) = nullptr;
+  // Masks what this protocol's records could carry (redaction.h's rules),
+  // called with Default or Strict; nullptr when it masks nothing.
+  void (*redact)(Record& r, Redaction level) = nullptr;
+  RedactionMeanings redaction;
 };
 
-// Every protocol a record can carry, in the order detection tries them.
+// Every protocol a record can carry, in the order detection tries them:
+// strict detections first, then loose ones, each by id (a carried protocol
+// right after its carrier).
 std::span<const ProtocolModule> protocol_modules();
 
 // The module of `protocol`, or nullptr (Protocol::Unknown).
@@ -59,5 +79,9 @@ std::unique_ptr<ProtocolParser> make_switched_parser(const ProtocolSwitch& sw);
 
 // The wire names joined for messages: "http1, http2, ... or dns".
 std::string protocol_names();
+
+// What `level` masks, per protocol, for help texts: "http1, http2: path as
+// its route; redis, memcached: key dropped"; empty when nothing.
+std::string redaction_summary(Redaction level);
 
 }  // namespace loupe

@@ -1,5 +1,5 @@
 // GET /api/v1/protocols: the protocols Loupe reports, from the one
-// declaration in protocols/registry.cpp; the UI's protocol filter reads it.
+// declarations in protocols/*/declare.cpp; the UI's protocol filter reads it.
 #include "protocols/registry.h"
 #include "server/api_handler.h"
 #include "server/api_server.h"

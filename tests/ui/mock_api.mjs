@@ -373,7 +373,7 @@ function matchingLogs(q) {
   });
 }
 
-// A stand-in for the server's table (src/protocols/registry.cpp), shaped
+// A stand-in for the server's table (src/protocols/*/declare.cpp), shaped
 // like GET /api/v1/protocols: the protocols this mock's traffic uses.
 const MOCK_PROTOCOLS = [
   ['http1', 'HTTP/1.x', [80, 8080, 8000, 3000]],

@@ -1,5 +1,6 @@
 // StreamDetector: every protocol is recognised whatever the split of its
-// first bytes (one byte per syscall included), the held bytes reach the
+// first bytes (one byte per syscall included; the samples come from each
+// protocol's tests/unit/<name>/detection_samples.cpp), the held bytes reach the
 // parser unchanged, and what no module claims is given up within bounds.
 #include "protocols/stream_detector.h"
 
@@ -8,37 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "../../support/detection_samples.h"
+#include "protocols/registry.h"
+
 namespace loupe {
 namespace {
 
 using namespace std::string_literals;
 
-struct Case {
-  const char* name;
-  Protocol protocol;
-  Role role;
-  Direction dir;  // of the first bytes
-  std::string first;
-};
-
-std::string be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
-
-std::string postgres_startup() {
-  std::string params = "user\0alice\0database\0shop\0\0"s;
-  return be32(static_cast<uint32_t>(8 + params.size())) + be32(196608) + params;
-}
-
-std::string mysql_greeting() {
-  std::string payload = "\x0a"s + "8.0.36\0"s + std::string(4, '\x01') + "abcdefgh\0"s +
-                        std::string(20, '\0') + "mysql_native_password\0"s;
-  auto n = payload.size();
-  return std::string{static_cast<char>(n), static_cast<char>(n >> 8), static_cast<char>(n >> 16),
-                     '\0'} +
-         payload;
-}
+using testing::detection_samples;
+using testing::DetectionSample;
 
 std::string dns_tcp_query() {
   std::string msg = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"s +
@@ -49,67 +29,56 @@ std::string dns_tcp_query() {
   return std::string{static_cast<char>(msg.size() >> 8), static_cast<char>(msg.size())} + msg;
 }
 
-std::vector<Case> cases() {
-  return {
-      {"http_request", Protocol::Http1, Role::Server, Direction::Ingress,
-       "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"},
-      {"http_token_method", Protocol::Http1, Role::Server, Direction::Ingress,
-       "M-SEARCH * HTTP/1.1\r\nHost: h\r\n\r\n"},
-      {"http_leading_crlf", Protocol::Http1, Role::Server, Direction::Ingress,
-       "\r\n\r\nPOST /b HTTP/1.0\r\n\r\n"},
-      {"http_response", Protocol::Http1, Role::Client, Direction::Ingress,
-       "HTTP/1.1 200 OK\r\n\r\n"},
-      {"postgres_startup", Protocol::Postgres, Role::Client, Direction::Egress, postgres_startup()},
-      {"mysql_greeting", Protocol::Mysql, Role::Client, Direction::Ingress, mysql_greeting()},
-      {"redis_array", Protocol::Redis, Role::Client, Direction::Egress,
-       "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"},
-      {"redis_inline", Protocol::Redis, Role::Server, Direction::Ingress, "PING\r\n"},
-      {"memcached_set", Protocol::Memcached, Role::Client, Direction::Egress,
-       "set k 0 0 5\r\nhello\r\n"},
-      {"nats_greeting", Protocol::Nats, Role::Client, Direction::Ingress,
-       "INFO {\"server_id\":\"x\"}\r\n"},
-      {"amqp_header", Protocol::Amqp, Role::Server, Direction::Ingress,
-       std::string("AMQP\0\0\x09\x01", 8)},
-      {"amqp_heartbeat_mid_connection", Protocol::Amqp, Role::Client, Direction::Egress,
-       std::string("\x08\0\0\0\0\0\0\xCE", 8)},
-      {"dns_tcp", Protocol::Dns, Role::Client, Direction::Egress, dns_tcp_query()},
-      {"http2_preface", Protocol::Http2, Role::Server, Direction::Ingress,
-       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"s + std::string("\0\0\0\4\0\0\0\0\0", 9)},
-  };
-}
-
-// Feeds `bytes` in pieces of `step` bytes (the last one shorter).
-StreamDetector::State feed_in_pieces(StreamDetector& d, const Case& c, size_t step) {
+// Feeds a sample's first bytes in pieces of `step` bytes (the last one
+// shorter).
+StreamDetector::State feed_in_pieces(StreamDetector& d, const DetectionSample& c, size_t step) {
   StreamDetector::State s = StreamDetector::State::Detecting;
+  const auto& [dir, first] = c.messages.front();
   uint64_t ts = 1;
-  for (size_t i = 0; i < c.first.size() && s == StreamDetector::State::Detecting; i += step) {
-    std::string_view piece = std::string_view(c.first).substr(i, step);
-    s = d.feed({c.dir, ts++, piece, piece.size()});
+  for (size_t i = 0; i < first.size() && s == StreamDetector::State::Detecting; i += step) {
+    std::string_view piece = std::string_view(first).substr(i, step);
+    s = d.feed({dir, ts++, piece, piece.size()});
   }
   return s;
 }
 
+TEST(StreamDetector, EveryDetectingProtocolHasSamples) {
+  for (const auto& m : protocol_modules()) {
+    if (!m.detect) continue;
+    bool first_bytes = false, exchange = false;
+    for (const DetectionSample& c : detection_samples()) {
+      if (c.protocol != m.protocol) continue;
+      first_bytes = true;
+      exchange = exchange || c.messages.size() > 1;
+    }
+    EXPECT_TRUE(first_bytes && exchange)
+        << to_string(m.protocol)
+        << ": tests/unit/<name>/detection_samples.cpp needs its first bytes and an exchange";
+  }
+}
+
 TEST(StreamDetector, EveryProtocolOneBytePerSegment) {
-  for (const Case& c : cases()) {
+  for (const DetectionSample& c : detection_samples()) {
     // Ports that hint at nothing: the bytes alone decide.
     StreamDetector d(c.role, 40000, 40001, false);
     ASSERT_EQ(feed_in_pieces(d, c, 1), StreamDetector::State::Detected) << c.name;
     EXPECT_EQ(d.protocol(), c.protocol) << c.name;
     // What was held is exactly what came, in order, one segment per feed.
+    const auto& [dir, first] = c.messages.front();
     std::string replayed;
     for (const Segment& s : d.held()) {
-      EXPECT_EQ(s.dir, c.dir);
+      EXPECT_EQ(s.dir, dir);
       EXPECT_EQ(s.length, s.bytes.size());
       replayed += s.bytes;
     }
-    EXPECT_EQ(replayed, c.first.substr(0, replayed.size())) << c.name;
+    EXPECT_EQ(replayed, first.substr(0, replayed.size())) << c.name;
     EXPECT_FALSE(replayed.empty());
   }
 }
 
 TEST(StreamDetector, EveryProtocolEverySplitPoint) {
-  for (const Case& c : cases()) {
-    for (size_t step = 2; step <= c.first.size(); ++step) {
+  for (const DetectionSample& c : detection_samples()) {
+    for (size_t step = 2; step <= c.messages.front().bytes.size(); ++step) {
       StreamDetector d(c.role, 40000, 40001, false);
       ASSERT_EQ(feed_in_pieces(d, c, step), StreamDetector::State::Detected)
           << c.name << " step " << step;
@@ -119,9 +88,10 @@ TEST(StreamDetector, EveryProtocolEverySplitPoint) {
 }
 
 TEST(StreamDetector, UnknownRoleIsTakenFromTheBytes) {
-  Case c = cases()[0];
   StreamDetector d(Role::Unknown, 40000, 40001, false);
-  ASSERT_EQ(feed_in_pieces(d, c, 1), StreamDetector::State::Detected);
+  std::string_view request = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+  EXPECT_EQ(d.feed({Direction::Ingress, 1, request, request.size()}),
+            StreamDetector::State::Detected);
   EXPECT_EQ(d.protocol(), Protocol::Http1);
   EXPECT_EQ(d.role(), Role::Server);  // a request read by the process
 }
