@@ -38,10 +38,16 @@ NODWARF_PID=$!
 "$WORK/goapp_stripped" "$PORT_S" "$WORK/go" 2 2 &
 STRIPPED_PID=$!
 PIDS+=($APP_PID $NODWARF_PID $STRIPPED_PID)
+# A busy machine can keep the agent's rescan (it reads every new
+# executable) from reaching them for a while: up to 90 s each.
 log "waiting for the agent to attach"
-wait_for_line "$WORK/trace.jsonl.err" "attached to $WORK/goapp (pid" "$TRACE_PID" || true
-wait_for_line "$WORK/trace.jsonl.err" "attached to $WORK/goapp_nodwarf (pid" "$TRACE_PID" || true
-wait_for_line "$WORK/trace.jsonl.err" "cannot attach to $WORK/goapp_stripped" "$TRACE_PID" || true
+attach_line() {
+  wait_for_line "$WORK/trace.jsonl.err" "$1" "$TRACE_PID" || wait_for_line "$WORK/trace.jsonl.err" "$1" "$TRACE_PID" ||
+    wait_for_line "$WORK/trace.jsonl.err" "$1" "$TRACE_PID" || fail "agent never said '$1'"
+}
+attach_line "attached to $WORK/goapp (pid"
+attach_line "attached to $WORK/goapp_nodwarf (pid"
+attach_line "cannot attach to $WORK/goapp_stripped"
 touch "$WORK/go"
 log "requests"
 wait "$APP_PID" && pass "Go program's requests all answered" || fail "Go program failed"

@@ -102,7 +102,7 @@ func main() {
 	h2, err := strconv.Atoi(os.Args[4])
 	check(err)
 	serve(port)
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(300 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if _, err := os.Stat(goFile); err == nil || time.Now().After(deadline) {
 			break
 		}
