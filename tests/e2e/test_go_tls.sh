@@ -8,7 +8,8 @@
 # (the socket's offsets read from it) and without (-ldflags=-w: the Go
 # version's known layout). The same program stripped of its symbols
 # cannot be probed: it must keep working, produce no record, and be
-# reported as a stripped Go program.
+# reported as a stripped Go program. Then under `loupe run`, the agent's
+# status must list the three programs as such.
 source "$(dirname "$0")/lib.sh"
 require_root
 for tool in go jq; do
@@ -41,13 +42,13 @@ PIDS+=($APP_PID $NODWARF_PID $STRIPPED_PID)
 # A busy machine can keep the agent's rescan (it reads every new
 # executable) from reaching them for a while: up to 90 s each.
 log "waiting for the agent to attach"
-attach_line() {
-  wait_for_line "$WORK/trace.jsonl.err" "$1" "$TRACE_PID" || wait_for_line "$WORK/trace.jsonl.err" "$1" "$TRACE_PID" ||
-    wait_for_line "$WORK/trace.jsonl.err" "$1" "$TRACE_PID" || fail "agent never said '$1'"
+attach_line() {  # attach_line FILE PID PATTERN
+  wait_for_line "$1" "$3" "$2" || wait_for_line "$1" "$3" "$2" || wait_for_line "$1" "$3" "$2" ||
+    fail "agent never said '$3'"
 }
-attach_line "attached to $WORK/goapp (pid"
-attach_line "attached to $WORK/goapp_nodwarf (pid"
-attach_line "cannot attach to $WORK/goapp_stripped"
+attach_line "$WORK/trace.jsonl.err" "$TRACE_PID" "attached to $WORK/goapp (pid"
+attach_line "$WORK/trace.jsonl.err" "$TRACE_PID" "attached to $WORK/goapp_nodwarf (pid"
+attach_line "$WORK/trace.jsonl.err" "$TRACE_PID" "cannot attach to $WORK/goapp_stripped"
 touch "$WORK/go"
 log "requests"
 wait "$APP_PID" && pass "Go program's requests all answered" || fail "Go program failed"
@@ -80,7 +81,40 @@ assert_eq "stripped program's records (opaque TLS)" 0 "$(count "$T" "$stripped_o
 grep -q "loupe: tls: cannot attach to $WORK/goapp_stripped (pid $STRIPPED_PID): stripped Go program" "$T.err" &&
   pass "stripped Go program reported" || fail "no 'stripped Go program' line for goapp_stripped"
 
+# The agent's status (loupe run's API): each program listed with its Go
+# version and where its layout came from; the stripped one counted, and
+# its connections (2 clients, 2 served) opaque TLS.
+API_PORT=$(free_port)
+start_loupe_run --listen "127.0.0.1:$API_PORT" --data-dir "$WORK/data" --port "$PORT,$PORT_S"
+"$WORK/goapp" "$PORT" "$WORK/go2" 1 1 &
+APP_PID=$!
+"$WORK/goapp_nodwarf" "$PORT_W" "$WORK/go2" 1 1 &
+NODWARF_PID=$!
+"$WORK/goapp_stripped" "$PORT_S" "$WORK/go2" 1 1 &
+STRIPPED_PID=$!
+PIDS+=($APP_PID $NODWARF_PID $STRIPPED_PID)
+attach_line "$WORK/run.err" "$RUN_PID" "attached to $WORK/goapp (pid"
+attach_line "$WORK/run.err" "$RUN_PID" "attached to $WORK/goapp_nodwarf (pid"
+attach_line "$WORK/run.err" "$RUN_PID" "cannot attach to $WORK/goapp_stripped"
+touch "$WORK/go2"
+wait "$APP_PID" "$NODWARF_PID" "$STRIPPED_PID" || fail "a Go program failed under loupe run"
+GOVERSION=$(go env GOVERSION)
+for _ in $(seq 50); do  # the tracker counts what the agent's pump has drained
+  tls=$(curl -s "http://127.0.0.1:$API_PORT/api/v1/status" | jq -c '.agent.tls')
+  [[ $(jq '.opaque_connections' <<< "$tls") -ge 4 ]] && break
+  sleep 0.2
+done
+prog() { jq -c --arg p "$WORK/$1" '[.tls_libraries[] | select(.path == $p) | {kind, attached, go_version, go_layout, error: ((.error // "none") | split(":")[0])}]' <<< "$tls"; }
+assert_eq "status: goapp" "[{\"kind\":\"go\",\"attached\":true,\"go_version\":\"$GOVERSION\",\"go_layout\":\"dwarf\",\"error\":\"none\"}]" "$(prog goapp)"
+assert_eq "status: goapp_nodwarf" "[{\"kind\":\"go\",\"attached\":true,\"go_version\":\"$GOVERSION\",\"go_layout\":\"go1.17-1.23 layout\",\"error\":\"none\"}]" "$(prog goapp_nodwarf)"
+assert_eq "status: goapp_stripped" "[{\"kind\":\"go\",\"attached\":false,\"go_version\":\"$GOVERSION\",\"go_layout\":null,\"error\":\"stripped Go program\"}]" "$(prog goapp_stripped)"
+assert_ge "status: go_programs_attached" 2 "$(jq '.go_programs_attached' <<< "$tls")"
+assert_ge "status: go_programs_stripped" 1 "$(jq '.go_programs_stripped' <<< "$tls")"
+assert_eq "status: opaque TLS connections (the stripped program's)" 4 "$(jq '.opaque_connections' <<< "$tls")"
+kill -INT "$RUN_PID"
+wait "$RUN_PID" || true
+
 # What the agent said about the programs, to tell "not attached" from
 # "attached but nothing seen" in a failed run's log.
-((FAILURES == 0)) || grep "loupe: tls:" "$T.err" >&2 || true
+((FAILURES == 0)) || grep -h "loupe: tls:" "$T.err" "$WORK/run.err" >&2 || true
 finish
