@@ -114,6 +114,27 @@ void ContinuousProfiler::ship() {
   enforce_budget();
 }
 
+namespace {
+
+// The user stack unwinder's counters (agent/profile/unwind_loader.h).
+nlohmann::json unwind_status(const SamplerCounters& s) {
+  const UnwindCounters& u = s.unwind;
+  return {{"stacks_truncated", s[LOUPE_PROFILE_STAT_UNWIND_TRUNCATED]},
+          {"stacks_without_tables", s[LOUPE_PROFILE_STAT_UNWIND_NO_TABLE]},
+          {"processes_loaded", u.processes_loaded},
+          {"processes_failed", u.processes_failed},
+          {"processes_evicted", u.processes_evicted},
+          {"objects_loaded", u.objects_loaded},
+          {"objects_without_table", u.objects_without},
+          {"objects_no_room", u.objects_no_room},
+          {"mappings_dropped", u.mappings_dropped},
+          {"rows_used", u.rows_used},
+          {"row_capacity", u.row_capacity},
+          {"compactions", u.compactions}};
+}
+
+}  // namespace
+
 ContinuousCounters ContinuousProfiler::counters() const {
   std::lock_guard lock(mu_);
   return counters_;
@@ -132,7 +153,8 @@ nlohmann::json ContinuousProfiler::status() const {
           {"max_pending_bytes", opts_.max_pending_bytes},
           {"kernel_samples_lost", s[LOUPE_PROFILE_STAT_COUNTS_FULL]},
           {"kernel_stacks_lost", s[LOUPE_PROFILE_STAT_STACKS_FULL] +
-                                     s[LOUPE_PROFILE_STAT_STACK_ERRORS] + s.stacks_missing}};
+                                     s[LOUPE_PROFILE_STAT_STACK_ERRORS] + s.stacks_missing},
+          {"unwind", unwind_status(s)}};
 }
 
 }  // namespace loupe::profile

@@ -23,7 +23,7 @@ std::vector<ProcessProfile> Profiler::collect() {
     }
     Frames frames;
     if (s.user_lost) frames.emplace_back("[lost stack]");
-    symbolizer_.add_user_frames(s.tgid, s.user, s.user.size() >= LOUPE_PROFILE_MAX_DEPTH, frames);
+    symbolizer_.add_user_frames(s.tgid, s.user, s.user_truncated, frames);
     if (s.kernel_lost) frames.emplace_back("[lost stack]_[k]");
     symbolizer_.add_kernel_frames(s.kernel, frames);
     if (frames.empty()) frames.emplace_back("[no stack]");

@@ -3,9 +3,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -41,6 +43,20 @@ bool read_stack(int map_fd, int32_t id, std::vector<uint64_t>& out) {
   return true;
 }
 
+// Reads user stack `key` of `map` into `s`. False when it is not there.
+bool read_user_stack(int map_fd, uint64_t key, RawStack& s) {
+  loupe_profile_user_stack stack{};
+  if (bpf_map_lookup_elem(map_fd, &key, &stack) != 0) return false;
+  uint32_t n = std::min<uint32_t>(stack.len, LOUPE_PROFILE_MAX_DEPTH);
+  s.user.assign(stack.ips, stack.ips + n);
+  s.user_truncated = (stack.flags & LOUPE_PROFILE_STACK_TRUNCATED) != 0;
+  return true;
+}
+
+// How often the unwinder thread looks for processes the program asked
+// tables for: a new process is walked by frame pointers until then.
+constexpr auto kUnwinderPollEvery = std::chrono::milliseconds(200);
+
 template <typename Key>
 void clear_map(int fd) {
   // Keys first, deletes after: deleting the key get_next_key stands on
@@ -58,6 +74,8 @@ void clear_map(int fd) {
 }  // namespace
 
 StackSampler::~StackSampler() {
+  stop_unwinder();
+  bpf_link__destroy(exec_link_);
   for (bpf_link* l : links_) bpf_link__destroy(l);
   for (int fd : perf_fds_) close(fd);
   profile_bpf__destroy(skel_);
@@ -70,9 +88,14 @@ void StackSampler::start() {
   if (!skel_)
     throw AgentError(std::string("opening the profiler's BPF program failed: ") + strerror(errno));
   skel_->rodata->filter_tgid = opts_.filter_tgid;
+#if !defined(__x86_64__)
+  // Frame pointers only (see profile_unwind.bpf.h): no room for rows.
+  bpf_map__set_max_entries(skel_->maps.unwind_rows, 1);
+#endif
   if (int err = profile_bpf__load(skel_))
     throw AgentError(std::string("loading the profiler's BPF program failed: ") + strerror(-err) +
                      ". Run as root (or with CAP_BPF and CAP_PERFMON)");
+  start_unwinder();  // before the first sample: a --pid process is unwound from it
   int ncpu = libbpf_num_possible_cpus();
   int last_error = 0;
   for (int cpu = 0; cpu < ncpu; ++cpu) {
@@ -97,6 +120,51 @@ void StackSampler::start() {
                      "/proc/sys/kernel/perf_event_paranoid allows CPU-wide events");
 }
 
+void StackSampler::start_unwinder() {
+#if defined(__x86_64__)
+  // Without the exec hook a process's tables could outlive its exec:
+  // frame pointers only then.
+  exec_link_ = bpf_program__attach(skel_->progs.loupe_profile_exec);
+  if (!exec_link_) return;
+  rows_bytes_ =
+      static_cast<size_t>(bpf_map__max_entries(skel_->maps.unwind_rows)) * sizeof(loupe_unwind_row);
+  rows_ = mmap(nullptr, rows_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
+               bpf_map__fd(skel_->maps.unwind_rows), 0);
+  if (rows_ == MAP_FAILED) {
+    rows_ = nullptr;
+    return;
+  }
+  UnwindMaps maps;
+  maps.procs_fd = bpf_map__fd(skel_->maps.unwind_procs);
+  maps.wanted_fd = bpf_map__fd(skel_->maps.unwind_wanted);
+  maps.rows = static_cast<loupe_unwind_row*>(rows_);
+  maps.max_rows = bpf_map__max_entries(skel_->maps.unwind_rows);
+  unwinder_ = std::make_unique<UnwindLoader>(maps);
+  // The one process of `loupe profile --pid`: unwound from its first samples.
+  if (opts_.filter_tgid) unwinder_->load_process(opts_.filter_tgid);
+  unwinder_thread_ = std::thread([this] {
+    std::unique_lock lock(unwinder_mu_);
+    while (!unwinder_cv_.wait_for(lock, kUnwinderPollEvery, [this] { return stopping_; })) {
+      lock.unlock();
+      unwinder_->poll();
+      lock.lock();
+    }
+  });
+#endif
+}
+
+void StackSampler::stop_unwinder() {
+  {
+    std::lock_guard lock(unwinder_mu_);
+    stopping_ = true;
+  }
+  unwinder_cv_.notify_all();
+  if (unwinder_thread_.joinable()) unwinder_thread_.join();
+  unwinder_.reset();
+  if (rows_) munmap(rows_, rows_bytes_);
+  rows_ = nullptr;
+}
+
 std::vector<RawStack> StackSampler::drain() {
   std::vector<RawStack> out;
   if (!skel_) return out;
@@ -108,6 +176,7 @@ std::vector<RawStack> StackSampler::drain() {
 
   int counts_fd = bpf_map__fd(drained ? skel_->maps.counts1 : skel_->maps.counts0);
   int stacks_fd = bpf_map__fd(drained ? skel_->maps.stacks1 : skel_->maps.stacks0);
+  int user_fd = bpf_map__fd(drained ? skel_->maps.user_stacks1 : skel_->maps.user_stacks0);
   loupe_profile_key key{}, next{};
   const loupe_profile_key* prev = nullptr;
   while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
@@ -119,9 +188,10 @@ std::vector<RawStack> StackSampler::drain() {
     s.tgid = key.tgid;
     s.comm.assign(value.comm, strnlen(value.comm, sizeof(value.comm)));
     s.samples = value.samples;
-    s.user_lost = key.user_stack_id == LOUPE_PROFILE_LOST_STACK;
+    s.user_lost = key.user_stack == LOUPE_PROFILE_LOST_USER_STACK;
     s.kernel_lost = key.kernel_stack_id == LOUPE_PROFILE_LOST_STACK;
-    if (key.user_stack_id >= 0 && !read_stack(stacks_fd, key.user_stack_id, s.user)) {
+    if (key.user_stack > LOUPE_PROFILE_LOST_USER_STACK &&
+        !read_user_stack(user_fd, key.user_stack, s)) {
       s.user_lost = true;
       ++stacks_missing_;
     }
@@ -133,12 +203,14 @@ std::vector<RawStack> StackSampler::drain() {
   }
   clear_map<loupe_profile_key>(counts_fd);
   clear_map<uint32_t>(stacks_fd);
+  clear_map<uint64_t>(user_fd);
   return out;
 }
 
 SamplerCounters StackSampler::counters() const {
   SamplerCounters out;
   out.stacks_missing = stacks_missing_;
+  if (unwinder_) out.unwind = unwinder_->counters();
   if (!skel_) return out;
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) return out;

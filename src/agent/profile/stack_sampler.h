@@ -1,13 +1,20 @@
 // Loads bpf/profile.bpf.c, attaches it to a software CPU-clock perf event
 // on every CPU, and drains the counted stacks as raw instruction addresses.
-// Symbolization is the Symbolizer's job (agent/profile/symbolizer.h).
+// On x86-64 a thread of its own loads the .eh_frame unwind tables the
+// program asks for (agent/profile/unwind_loader.h). Symbolization is the
+// Symbolizer's job (agent/profile/symbolizer.h).
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "agent/profile/unwind_loader.h"
 #include "profile.h"
 
 struct profile_bpf;
@@ -27,7 +34,8 @@ struct RawStack {
   std::string comm;  // of the first thread sampled with this stack
   std::vector<uint64_t> user;
   std::vector<uint64_t> kernel;
-  bool user_lost = false;  // the stack was taken but not stored (map full)
+  bool user_lost = false;       // the stack was taken but not stored (map full)
+  bool user_truncated = false;  // the unwinder stopped before the outermost frame
   bool kernel_lost = false;
   uint64_t samples = 0;
 };
@@ -35,6 +43,7 @@ struct RawStack {
 struct SamplerCounters {
   std::array<uint64_t, LOUPE_PROFILE_STAT_MAX> v{};
   uint64_t stacks_missing = 0;  // a count whose stack id was gone from the map
+  UnwindCounters unwind;        // zero where frame pointers are the only way (arm64)
   uint64_t operator[](loupe_profile_stat s) const { return v[s]; }
 };
 
@@ -57,11 +66,23 @@ class StackSampler {
   SamplerCounters counters() const;
 
  private:
+  void start_unwinder();
+  void stop_unwinder();
+
   SamplerOptions opts_;
   profile_bpf* skel_ = nullptr;
   std::vector<int> perf_fds_;
   std::vector<bpf_link*> links_;
+  bpf_link* exec_link_ = nullptr;
   uint64_t stacks_missing_ = 0;
+
+  void* rows_ = nullptr;  // unwind_rows, mmapped
+  size_t rows_bytes_ = 0;
+  std::unique_ptr<UnwindLoader> unwinder_;
+  std::thread unwinder_thread_;
+  std::mutex unwinder_mu_;
+  std::condition_variable unwinder_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace loupe::profile

@@ -1,0 +1,290 @@
+#include "agent/profile/unwind_loader.h"
+
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <set>
+
+#include "agent/profile/unwind_table.h"
+#include "k8s/kube_config.h"  // read_file
+
+namespace loupe::profile {
+namespace {
+
+// How soon a process asking again is loaded again: one that was just
+// loaded and still asks is a process whose entry an exec deleted, or a
+// runtime that runs code outside its mappings (JIT): its maps are reread at
+// this pace at most.
+constexpr auto kReloadNewAfter = std::chrono::seconds(1);
+constexpr auto kReloadUnmappedAfter = std::chrono::seconds(5);
+constexpr auto kPruneEvery = std::chrono::seconds(10);
+constexpr auto kPollBudget = std::chrono::milliseconds(100);
+// Objects remembered (those without a table cost a map entry each).
+constexpr size_t kMaxObjects = 20000;
+// No one object takes more than this share of the row array (a compiler's
+// cc1plus has 500k rows, node 370k): such a giant is walked by frame
+// pointers and leaves room for the many libraries every process maps.
+constexpr uint32_t kMaxObjectShare = 4;  // 1/4
+// When the row array is full it is compacted (the rows of objects no live
+// process maps dropped), at most this often: past that, objects that do not
+// fit are walked by frame pointers (and tried again when asked again).
+constexpr auto kMinCompactInterval = std::chrono::seconds(5);
+// ... and processes not sampled for this long give up their tables then
+// (asking again on their next sample), so the busy ones keep theirs.
+constexpr uint64_t kIdleNs = 10'000'000'000;
+
+uint64_t monotonic_ns() {  // bpf_ktime_get_ns's clock
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+void UnwindLoader::poll() {
+  struct Wanted {
+    uint32_t pid;
+    loupe_unwind_wanted w;
+  };
+  std::vector<Wanted> wanted;
+  uint32_t key = 0, next = 0;
+  const uint32_t* prev = nullptr;
+  while (bpf_map_get_next_key(maps_.wanted_fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    loupe_unwind_wanted w{};
+    if (bpf_map_lookup_elem(maps_.wanted_fd, &key, &w) == 0) wanted.push_back({key, w});
+  }
+  // The busiest first: while row space is short, they get it.
+  std::sort(wanted.begin(), wanted.end(),
+            [](const Wanted& a, const Wanted& b) { return a.w.samples > b.w.samples; });
+  auto start = Clock::now();
+  for (const Wanted& one : wanted) {
+    // Bounded work per poll: a busy process asking now is not kept waiting
+    // behind a crowd of others (those left stay asked for).
+    if (Clock::now() - start > kPollBudget) break;
+    uint32_t pid = one.pid, why = one.w.why;
+    bpf_map_delete_elem(maps_.wanted_fd, &pid);
+    auto it = processes_.find(pid);
+    if (it != processes_.end()) {
+      auto since = Clock::now() - it->second.loaded;
+      if (why == LOUPE_UNWIND_WANT_NEW ? since < kReloadNewAfter : since < kReloadUnmappedAfter)
+        continue;
+      if (why == LOUPE_UNWIND_WANT_UNMAPPED) {
+        // Code outside every mapping that is still there is a JIT's: the
+        // entry stays as it is unless the maps changed.
+        auto text = k8s::read_file(proc_root_ + "/" + std::to_string(pid) + "/maps");
+        if (text && std::hash<std::string>{}(*text) == it->second.maps_hash) {
+          it->second.loaded = Clock::now();
+          continue;
+        }
+      }
+    }
+    load_process(pid);
+  }
+  // Processes loaded while row space was short: again once it may have
+  // been made (a compaction drops idle processes' tables).
+  std::vector<uint32_t> retry;
+  for (const auto& [pid, p] : processes_)
+    if (p.incomplete && Clock::now() - p.loaded >= kMinCompactInterval) retry.push_back(pid);
+  for (uint32_t pid : retry) load_process(pid);
+  if (Clock::now() - last_prune_ >= kPruneEvery) forget_exited();
+}
+
+bool UnwindLoader::load_process(uint32_t pid) {
+  auto text = k8s::read_file(proc_root_ + "/" + std::to_string(pid) + "/maps");
+  if (!text) {
+    std::lock_guard lock(counters_mu_);
+    ++counters_.processes_failed;
+    return false;
+  }
+  std::vector<Mapping> maps = parse_proc_maps(*text);
+  auto entry = std::make_unique<loupe_unwind_proc>();
+  uint64_t dropped = 0;
+  std::vector<ObjectKey> used;
+  short_of_rows_ = false;
+  // Twice at most: a compaction while this process's objects were being
+  // loaded moves the rows named by the entries made before it.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    uint64_t compactions = compactions_;
+    *entry = loupe_unwind_proc{};
+    dropped = 0;
+    used.clear();
+    for (const Mapping& m : maps) {
+      if (entry->mappings == LOUPE_UNWIND_MAX_MAPPINGS) {
+        ++dropped;
+        continue;
+      }
+      loupe_unwind_mapping& e = entry->mapping[entry->mappings++];
+      e.start = m.start;
+      e.end = m.end;
+      // Anonymous memory (JIT code) and [vdso]: frame pointers.
+      if (m.path.empty() || m.path.front() == '[') continue;
+      const ObjectEntry* found = object_for(pid, m);
+      if (!found) continue;
+      used.push_back(found->first);
+      const Object* o = &found->second;
+      if (o->rows == 0) continue;
+      for (auto [offset, vaddr] : o->segments) {
+        if (offset < m.offset || offset - m.offset >= m.end - m.start) continue;
+        e.bias = m.start - m.offset + offset - vaddr + o->base;
+        e.first_row = o->first_row;
+        e.rows = o->rows;
+        break;
+      }
+    }
+    if (compactions == compactions_) break;
+  }
+  bool ok = bpf_map_update_elem(maps_.procs_fd, &pid, entry.get(), BPF_ANY) == 0;
+  processes_[pid] = Process{Clock::now(), monotonic_ns(), std::hash<std::string>{}(*text),
+                            std::move(used), short_of_rows_};
+  std::lock_guard lock(counters_mu_);
+  counters_.mappings_dropped += dropped;
+  ++(ok ? counters_.processes_loaded : counters_.processes_failed);
+  return ok;
+}
+
+const UnwindLoader::ObjectEntry* UnwindLoader::object_for(uint32_t pid, const Mapping& m) {
+  // Through map_files: the very file mapped, even when it was replaced or
+  // deleted since, or lives in a container's root.
+  std::string base = proc_root_ + "/" + std::to_string(pid);
+  int fd =
+      open((base + "/map_files/" + hex(m.start) + "-" + hex(m.end)).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fd = open((base + "/root" + m.path).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return nullptr;
+  }
+  ObjectKey key{st.st_dev, st.st_ino, st.st_size,
+                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  if (auto it = objects_.find(key); it != objects_.end()) {
+    close(fd);
+    return &*it;
+  }
+  if (objects_.size() >= kMaxObjects && !compact()) {
+    close(fd);
+    return nullptr;
+  }
+  std::string error;
+  std::optional<UnwindTable> table = build_unwind_table(fd, &error);
+  close(fd);
+  Object o;
+  if (table && table->rows.size() <= maps_.max_rows / kMaxObjectShare) {
+    uint32_t n = static_cast<uint32_t>(table->rows.size());
+    if (next_row_ + n > maps_.max_rows && (!compact() || next_row_ + n > maps_.max_rows)) {
+      std::lock_guard lock(counters_mu_);
+      ++counters_.objects_no_room;
+      short_of_rows_ = true;
+      return nullptr;  // not remembered: tried again when asked again
+    }
+    std::memcpy(maps_.rows + next_row_, table->rows.data(), n * sizeof(loupe_unwind_row));
+    o.first_row = next_row_;
+    o.rows = n;
+    o.base = table->base;
+    for (const UnwindTable::Segment& s : table->segments)
+      o.segments.emplace_back(s.offset, s.vaddr);
+    next_row_ += n;
+  }
+  std::lock_guard lock(counters_mu_);
+  ++(o.rows ? counters_.objects_loaded : counters_.objects_without);
+  counters_.rows_used = next_row_;
+  return &*objects_.emplace(key, std::move(o)).first;
+}
+
+bool UnwindLoader::compact() {
+  if (compacting_ || Clock::now() - last_compaction_ < kMinCompactInterval) return false;
+  forget_exited();
+  forget_idle();
+  std::set<ObjectKey> live;
+  for (const auto& [pid, p] : processes_) live.insert(p.objects.begin(), p.objects.end());
+  // Entries first: no process may name rows while they move. A sample
+  // already walking one may read a moved row for one frame: a wrong caller
+  // in that sample, never a bad memory access.
+  for (const auto& [pid, p] : processes_) bpf_map_delete_elem(maps_.procs_fd, &pid);
+  std::vector<Object*> kept;
+  for (auto it = objects_.begin(); it != objects_.end();) {
+    if (!live.count(it->first)) {
+      it = objects_.erase(it);
+      continue;
+    }
+    if (it->second.rows) kept.push_back(&it->second);
+    ++it;
+  }
+  // Down in place, in address order: a move never overwrites rows not yet moved.
+  std::sort(kept.begin(), kept.end(),
+            [](const Object* a, const Object* b) { return a->first_row < b->first_row; });
+  uint32_t next = 0;
+  for (Object* o : kept) {
+    std::memmove(maps_.rows + next, maps_.rows + o->first_row, o->rows * sizeof(loupe_unwind_row));
+    o->first_row = next;
+    next += o->rows;
+  }
+  next_row_ = next;
+  ++compactions_;
+  last_compaction_ = Clock::now();
+  {
+    std::lock_guard lock(counters_mu_);
+    ++counters_.compactions;
+    counters_.rows_used = next_row_;
+  }
+  // The live processes again, naming the rows where they now are.
+  compacting_ = true;
+  std::vector<uint32_t> pids;
+  for (const auto& [pid, p] : processes_) pids.push_back(pid);
+  for (uint32_t pid : pids) load_process(pid);
+  compacting_ = false;
+  return true;
+}
+
+void UnwindLoader::forget_exited() {
+  last_prune_ = Clock::now();
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    if (access((proc_root_ + "/" + std::to_string(it->first)).c_str(), F_OK) != 0) {
+      bpf_map_delete_elem(maps_.procs_fd, &it->first);
+      it = processes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void UnwindLoader::forget_idle() {
+  uint64_t now = monotonic_ns();
+  auto entry = std::make_unique<loupe_unwind_proc>();
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    bool idle = bpf_map_lookup_elem(maps_.procs_fd, &it->first, entry.get()) != 0 ||
+                now - std::max<uint64_t>(entry->last_sample_ns, it->second.loaded_ns) > kIdleNs;
+    if (idle) {
+      bpf_map_delete_elem(maps_.procs_fd, &it->first);
+      it = processes_.erase(it);
+      std::lock_guard lock(counters_mu_);
+      ++counters_.processes_evicted;
+    } else {
+      ++it;
+    }
+  }
+}
+
+UnwindCounters UnwindLoader::counters() const {
+  std::lock_guard lock(counters_mu_);
+  UnwindCounters c = counters_;
+  c.row_capacity = maps_.max_rows;
+  return c;
+}
+
+}  // namespace loupe::profile
