@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Cross-compiles and links the whole loupe binary for arm64 (aarch64) on an
-# x86-64 Debian 12 host, into build-arm64/build/loupe. It checks that arm64
-# builds; it does not run anything. Too slow for every CI run (a full
-# compile with a fresh compiler cache); the BPF programs alone are checked
-# for arm64 by the unit tests (ctest -R bpf_compiles_for).
-#   scripts/cross-build-arm64.sh [-j N]
+# Cross-compiles and links Loupe for arm64 (aarch64) on an x86-64 Debian 12
+# host. It checks that arm64 builds; it does not run anything.
+#   scripts/cross-build-arm64.sh [--agent-objects] [-j N]
+#     (default)  the whole loupe binary, into build-arm64/build/loupe
+#     --agent-objects the agent side only (core, protocols, logs, k8s, agent and
+#                its BPF programs), every object linked whole into
+#                build-arm64/agent/loupe_agent_objects: what CI runs (the
+#                ctest test cross_build_arm64_agent): about half the
+#                sources of the whole binary (timings: docs/benchmarks.md).
 #
 # The compiler is Debian's crossbuild-essential-arm64 (installed when
 # missing, which needs root). The arm64 libraries are not installed: their
@@ -13,11 +16,21 @@
 # sysroot, build-arm64/sysroot, so the host's packages are left alone
 # (installing them as multiarch packages would upgrade the host's amd64
 # copies to the same version, and libyaml-cpp-dev:arm64 conflicts with the
-# amd64 one). Needs `dpkg --add-architecture arm64 && apt-get update` once.
+# amd64 one). Needs `dpkg --add-architecture arm64 && apt-get update` once
+# (scripts/setup.sh --test does it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-[[ "${1:-}" == "-j" && -n "${2:-}" ]] && jobs=$2
+target=loupe build_dir=build
+while (($#)); do
+  case $1 in
+    --agent-objects) target=loupe_agent_objects build_dir=agent ;;
+    -j) jobs=${2:?-j needs a number}; shift ;;
+    -j[0-9]*) jobs=${1#-j} ;;
+    *) echo "usage: scripts/cross-build-arm64.sh [--agent-objects] [-j N]" >&2; exit 2 ;;
+  esac
+  shift
+done
 out=$PWD/build-arm64
 sysroot=$out/sysroot
 
@@ -65,9 +78,10 @@ set(ENV{PKG_CONFIG_LIBDIR} $sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot
 EOF
 
 start=$(date +%s)
-cmake -S . -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$out/toolchain.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$out/$build_dir" -DCMAKE_TOOLCHAIN_FILE="$out/toolchain.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLOUPE_BUILD_TESTS=OFF -DLOUPE_BUILD_BENCH=OFF > /dev/null
-cmake --build "$out/build" -j"$jobs" --target loupe
-file -b "$out/build/loupe" | grep -q "ARM aarch64" ||
-  { echo "cross-build-arm64: $out/build/loupe is not an arm64 executable" >&2; exit 1; }
-echo "cross-build-arm64: $out/build/loupe (arm64) built in $(($(date +%s) - start)) s"
+cmake --build "$out/$build_dir" -j"$jobs" --target "$target"
+binary=$out/$build_dir/$target
+file -b "$binary" | grep -q "ARM aarch64" ||
+  { echo "cross-build-arm64: $binary is not an arm64 executable" >&2; exit 1; }
+echo "cross-build-arm64: $binary (arm64) built in $(($(date +%s) - start)) s"

@@ -14,7 +14,7 @@ test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgre
   prometheus-alertmanager prometheus nghttp2-server nghttp2-client python3-grpcio python3-h2
   python3-jsonschema mmdebstrap buildah podman runc python3-psycopg2 python3-redis
   memcached python3-pymemcache nats-server golang-go clickhouse-server rabbitmq-server
-  python3-pika)
+  python3-pika crossbuild-essential-arm64 file)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
@@ -22,10 +22,24 @@ want=("${build_pkgs[@]}")
 # (e.g. from NodeSource) rather than pulling Debian's older one over it.
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 
+# The arm64 cross check (scripts/cross-build-arm64.sh --agent, a ctest test)
+# downloads arm64 packages into its own sysroot: apt must know the
+# architecture (nothing arm64 is installed on the host).
+update_first=0
+if [[ "${1:-}" == "--test" ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root to add the arm64 architecture to apt (run with sudo)" >&2
+    exit 3
+  fi
+  dpkg --add-architecture arm64
+  update_first=1
+fi
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+((update_first)) && apt-get update -qq
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "setup: need root to install: ${missing[*]} (run with sudo)" >&2

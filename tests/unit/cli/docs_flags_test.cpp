@@ -21,6 +21,7 @@ const std::filesystem::path kRepo = std::filesystem::path(LOUPE_TEST_DATA) / "..
 // Flags the docs name that belong to other programs (scripts, helm, podman,
 // the UI's mock server...). A loupe flag never goes here.
 const std::set<std::string> kOtherProgramsFlags = {"--add-architecture",
+                                                   "--agent-objects",
                                                    "--call-graph",
                                                    "--create-namespace",
                                                    "--data-binary",
