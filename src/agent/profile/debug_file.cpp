@@ -1,10 +1,13 @@
 #include "agent/profile/debug_file.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <array>
+#include <cerrno>
 
 namespace loupe::profile {
 namespace {
@@ -18,6 +21,21 @@ struct Fd {
     if (fd >= 0) close(fd);
   }
 };
+
+// Opens `path` (absolute) inside `root` as if `root` were "/": a symlink
+// a container planted (to "/etc/..." or "../../..") resolves inside the
+// container, never on the host (openat2's RESOLVE_IN_ROOT, Linux 5.6+;
+// plain open before it).
+int open_in_root(const std::string& root, const std::string& path) {
+  Fd dir{open(root.empty() ? "/" : root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)};
+  if (dir.fd < 0) return -1;
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  auto fd = static_cast<int>(syscall(SYS_openat2, dir.fd, path.c_str(), &how, sizeof how));
+  if (fd < 0 && errno == ENOSYS) fd = open((root + path).c_str(), O_RDONLY | O_CLOEXEC);
+  return fd;
+}
 
 }  // namespace
 
@@ -57,7 +75,7 @@ std::optional<ElfSymbols> load_debug_file(const std::string& root, std::string_v
                                           const ElfSymbols& binary, DebugFileCounters* counters) {
   for (const DebugFileCandidate& c :
        debug_file_candidates(binary_path, binary.id(), binary.debuglink())) {
-    Fd f{open((root + c.path).c_str(), O_RDONLY | O_CLOEXEC)};
+    Fd f{open_in_root(root, c.path)};
     if (f.fd < 0) continue;
     bool same = c.by_build_id ? ElfSymbols::build_id(f.fd) == binary.id()
                               : file_crc32(f.fd) == binary.debuglink()->crc;

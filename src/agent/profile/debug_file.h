@@ -3,7 +3,8 @@
 // build id under /usr/lib/debug/.build-id/, then by the `.gnu_debuglink`
 // name next to the binary, in its .debug/ folder and under
 // /usr/lib/debug/<its folder>/. All inside the process's own root, so a
-// container's debug files name a container's binaries. A candidate counts
+// container's debug files name a container's binaries, and a container's
+// symlinks cannot point the agent at the host's files. A candidate counts
 // only when it is the binary's: the same build id, or the CRC-32 the
 // debuglink holds.
 #pragma once

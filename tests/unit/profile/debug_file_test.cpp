@@ -137,6 +137,25 @@ TEST_F(SplitBinary, ADebugFileOfAnotherBuildIsRefused) {
   EXPECT_EQ(c.debug_files.mismatched, 1u);
 }
 
+// A container's symlink to an absolute path resolves inside the
+// container: the host's file of that path (here the real debug file,
+// outside the process root) is not read.
+TEST_F(SplitBinary, SymlinksResolveInsideTheProcesssRoot) {
+  std::string id = build_id();
+  std::string link = "/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+  install("", "/unused.debug");
+  ASSERT_EQ(run("mkdir -p " + root_ + link.substr(0, link.rfind('/')) + " && ln -s " + dir_ +
+                "/prog.debug " + root_ + link),
+            0);
+  SymbolizerCounters c;
+  EXPECT_NE(name_sample(&c), "only_in_debug_file");
+  EXPECT_EQ(c.debug_files.loaded, 0u);
+  // The same link relative to the root is followed.
+  ASSERT_EQ(run("ln -sf /unused.debug " + root_ + link), 0);
+  EXPECT_EQ(name_sample(&c), "only_in_debug_file");
+  EXPECT_EQ(c.debug_files.loaded, 1u);
+}
+
 TEST(DebugFileCandidates, InTheOrderGdbTriesThem) {
   auto c = debug_file_candidates("/usr/bin/prog", "abcdef01", DebugLink{"prog.debug", 1});
   ASSERT_EQ(c.size(), 4u);
