@@ -10,6 +10,7 @@
 #include "alerts/config_file.h"
 #include "core/time_format.h"
 #include "server/static_ui.h"
+#include "store/clickhouse/open_store.h"
 #include "store/service_identity.h"
 
 namespace loupe::cli {
@@ -159,6 +160,16 @@ void check_exposure(const ServeFlags& f, const std::string& token) {
                         "--insecure");
 }
 
+void add_store_flags(CLI::App& cmd, ServeFlags& f) {
+  cmd.add_option("--store", f.store_url,
+                 "Keep records in ClickHouse: clickhouse://HOST[:PORT]/DB[?user=NAME&"
+                 "password_file=PATH] (docs/storage-clickhouse.md); the rest stays in --data-dir. "
+                 "Default: everything in the embedded store");
+  cmd.add_flag("--migrate", f.migrate,
+               "Create or upgrade the --store database's schema, then serve (run once per "
+               "upgrade, with no other server writing)");
+}
+
 ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider,
                         std::function<nlohmann::json()> doctor_provider,
@@ -198,7 +209,9 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
     p.observers->add(p.otlp.get());
   }
   p.resource_metrics = std::make_unique<exporting::ResourceMetrics>();
-  p.store = store::open_sqlite_store(f.data_dir, {.retention_ns = *retention});
+  store::clickhouse::OpenedStore opened = store::clickhouse::open_store(
+      f.store_url, f.data_dir, {.retention_ns = *retention}, f.migrate);
+  p.store = std::move(opened.store);
   p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
                                               std::move(rules.config),
                                               alerts::EngineOptions{.interval_ns = *eval_interval});
@@ -229,6 +242,7 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .tls_key_pem = f.tls_key.empty() ? "" : read_file(f.tls_key, "--tls-key"),
           .limits = f.limits,
           .status_provider = std::move(status_provider),
+          .store_status_provider = std::move(opened.status),
           .doctor_provider = std::move(doctor_provider),
           .k8s_retention_ns = *retention,
           .alerts = p.alerts.get(),

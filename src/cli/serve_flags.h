@@ -19,6 +19,10 @@ namespace loupe::cli {
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "/var/lib/loupe";
+  // `loupe server --store`: a clickhouse:// URL keeps records in ClickHouse
+  // (docs/storage-clickhouse.md); empty: everything in the embedded store.
+  std::string store_url;
+  bool migrate = false;  // --migrate: create or upgrade the ClickHouse schema first
   std::string retention = "24h";
   std::string ui_dir;
   size_t queue_records = 1'000'000;  // a burst of a few seconds at full speed
@@ -56,10 +60,13 @@ std::string read_token(const std::string& token_file);
 // ("change-me", "token"...). Throws CLI::ValidationError.
 void check_exposure(const ServeFlags& flags, const std::string& token);
 
-// The embedded store, its ingest queue and the API server in front of them,
-// opened from the flags (token from --token-file or $LOUPE_TOKEN, checked
-// with check_exposure), with the alert engine; nothing is started yet.
-// Throws CLI::ValidationError (bad flag or alerts file), store::StoreError.
+// `loupe server`'s --store URL and --migrate.
+void add_store_flags(CLI::App& cmd, ServeFlags& flags);
+
+// The store (embedded, or ClickHouse for records with --store), its ingest queue and the API server
+// in front of them, opened from the flags (token from --token-file or $LOUPE_TOKEN, checked with
+// check_exposure), with the alert engine; nothing is started yet. Throws CLI::ValidationError (bad
+// flag or alerts file), store::StoreError.
 struct ServerParts {
   // Before the ingest queue, whose record pipeline reports every record to them.
   std::unique_ptr<exporting::RequestMetrics> request_metrics;

@@ -22,8 +22,11 @@ int run_server(const ServerFlags& f) {
   });
   install_stop_signals();
   server.start();
-  std::cerr << "loupe server: serving " << server.api->url() << " (API at /api/v1, data in "
-            << f.serve.data_dir << ", retention " << f.serve.retention << "); Ctrl-C to stop\n";
+  std::cerr << "loupe server: serving " << server.api->url() << " (API at /api/v1, "
+            << (f.serve.store_url.empty()
+                    ? "data in " + f.serve.data_dir
+                    : "records in " + f.serve.store_url + ", the rest in " + f.serve.data_dir)
+            << ", retention " << f.serve.retention << "); Ctrl-C to stop\n";
   wait_for_stop();
   server.stop();  // writes what is still queued
   auto s = server.queue->stats();
@@ -41,6 +44,7 @@ void register_server(CLI::App& app, int& exit_code) {
   add_serve_flags(*cmd, f->serve,
                   "every API client must send: remote agents, the cluster collector, the UI, "
                   "loupe query (none: only on a loopback --listen)");
+  add_store_flags(*cmd, f->serve);
   cmd->callback([f, &exit_code] { exit_code = run_server(*f); });
 }
 

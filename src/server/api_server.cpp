@@ -150,11 +150,13 @@ void ApiServer::routes() {
 
   s.get("/api/v1/status", json_handler([this](const http::Request&, http::Response& res) {
           auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+          json store = to_json(store_.stats(), queue_.stats());
+          if (options_.store_status_provider) store["backend"] = options_.store_status_provider();
           json out{{"version", LOUPE_VERSION},
                    {"uptime_s", uptime.count()},
                    {"agent", options_.status_provider ? options_.status_provider() : json(nullptr)},
                    {"agents", agents_->to_json(now_unix_ns())},
-                   {"store", to_json(store_.stats(), queue_.stats())},
+                   {"store", store},
                    {"k8s", k8s_status_json(*cluster_, pending_->stats())},
                    {"metric_samples", metric_hold_status()},
                    {"alerts", options_.alerts ? options_.alerts->status() : json(nullptr)},

@@ -54,6 +54,10 @@ struct ApiOptions {
   // Agent health for /api/v1/status ("agent" key): kernel features, probes,
   // events seen/dropped... Called on the HTTP thread; must be thread-safe.
   std::function<nlohmann::json()> status_provider;
+  // The store backend for /api/v1/status ("store.backend": kind, and for
+  // ClickHouse its version and insert rate, latency and errors). Unset: not
+  // shown. Called on the HTTP thread; must be thread-safe.
+  std::function<nlohmann::json()> store_status_provider;
   // GET /api/v1/doctor (the UI's Status page): what `loupe doctor` checks
   // for this process, as `loupe doctor -o json` prints it, without the
   // canary. Unset: 404. Called on the HTTP thread; must be thread-safe.

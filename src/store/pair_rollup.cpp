@@ -67,28 +67,16 @@ void PairRollup::delete_before(int64_t cutoff_s) {
   del.run();
 }
 
-std::map<std::pair<std::string, std::string>, PairRollup::Row> PairRollup::query(
-    Db& db, const std::string& table, int64_t from_m, int64_t to_m,
-    const std::optional<std::string>& only_a, bool group_by_a) {
+void PairRollup::query(Db& db, const std::string& table, int64_t from_m, int64_t to_m,
+                       const std::optional<std::string>& only_a, PairFold& fold) {
   Stmt s(db, "SELECT a, b, a_kind, b_kind, protocol, count, errors, sketch FROM " + table +
                  " WHERE minute >= ? AND minute < ?" + (only_a ? " AND a = ?" : ""));
   s.bind(1, from_m);
   s.bind(2, to_m);
   if (only_a) s.bind(3, std::string_view(*only_a));
-  std::map<std::pair<std::string, std::string>, Row> out;
-  while (s.step()) {
-    std::string a = s.text(0), b = group_by_a ? std::string() : s.text(1);
-    auto& row = out[{a, b}];
-    if (row.a.empty()) {
-      row.a = a;
-      row.b = b;
-      row.a_kind = s.text(2);
-      if (!group_by_a) row.b_kind = s.text(3);
-    }
-    row.protocols.insert(static_cast<Protocol>(s.i64(4)));
-    row.red.add(static_cast<uint64_t>(s.i64(5)), static_cast<uint64_t>(s.i64(6)), s.blob(7));
-  }
-  return out;
+  while (s.step())
+    fold.add(s.text(0), s.text(1), s.text(2), s.text(3), static_cast<Protocol>(s.i64(4)),
+             {static_cast<uint64_t>(s.i64(5)), static_cast<uint64_t>(s.i64(6)), s.blob(7)});
 }
 
 }  // namespace loupe::store

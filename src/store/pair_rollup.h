@@ -16,6 +16,7 @@
 
 #include "core/record.h"
 #include "store/rollup.h"
+#include "store/rollup_answers.h"
 #include "store/sqlite_db.h"
 
 namespace loupe::store {
@@ -37,16 +38,10 @@ class PairRollup {
   // Deletes minutes that ended at or before cutoff_s.
   void delete_before(int64_t cutoff_s);
 
-  struct Row {
-    std::string a, a_kind, b, b_kind;
-    std::set<Protocol> protocols;
-    RedAccumulator red;
-  };
-  // Minutes in [from_m, to_m), grouped by (a, b), or by a alone when
-  // `group_by_a` (b and b_kind then empty). Optionally only rows with a == only_a.
-  static std::map<std::pair<std::string, std::string>, Row> query(
-      Db& db, const std::string& table, int64_t from_m, int64_t to_m,
-      const std::optional<std::string>& only_a, bool group_by_a);
+  // Folds the cells of minutes in [from_m, to_m) into `fold`, optionally
+  // only those with a == only_a.
+  static void query(Db& db, const std::string& table, int64_t from_m, int64_t to_m,
+                    const std::optional<std::string>& only_a, PairFold& fold);
 
  private:
   struct Cell {

@@ -22,9 +22,11 @@
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
 #include "store/profile_tables.h"
+#include "store/query_window.h"
 #include "store/request_filter.h"
 #include "store/request_rows.h"
 #include "store/rollup.h"
+#include "store/rollup_answers.h"
 #include "store/rollup_rows.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -60,29 +62,6 @@ CREATE TABLE IF NOT EXISTS services(
   name TEXT NOT NULL, kind TEXT NOT NULL, port INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY(name, port)) WITHOUT ROWID;
 )sql";
-
-double window_seconds(const TimeRange& r) {
-  return r.to_ns > r.from_ns ? static_cast<double>(r.to_ns - r.from_ns) / 1e9 : 0;
-}
-
-// Minutes whose start lies in [from, to): [ceil(from), ceil(to)) in minute starts.
-std::pair<int64_t, int64_t> minute_bounds(const TimeRange& r) {
-  auto ceil_minute = [](uint64_t ns) {
-    uint64_t m = ns / 60'000'000'000ULL;
-    if (m * 60'000'000'000ULL < ns) ++m;
-    return static_cast<int64_t>(m * 60);
-  };
-  return {ceil_minute(r.from_ns), ceil_minute(r.to_ns)};
-}
-
-// "shop/Deployment/api" -> ("shop", "Deployment/api"); a name without a
-// namespace ("Deployment/api") -> ("", itself).
-std::pair<std::string, std::string> split_workload(const std::string& name) {
-  auto slash = name.find('/');
-  if (slash == std::string::npos || name.find('/', slash + 1) == std::string::npos)
-    return {"", name};
-  return {name.substr(0, slash), name.substr(slash + 1)};
-}
 
 class SqliteStore : public Store {
  public:
@@ -424,14 +403,10 @@ void SqliteStore::flush_rollup(const Rollup& rollup) {
 
 std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
   auto rd = reader();
-  std::map<std::string, ServiceSummary> out;
+  ServicesFold fold;
   Stmt known(rd.db(), "SELECT name, kind, port FROM services");
-  while (known.step()) {
-    auto& s = out[known.text(0)];
-    s.kind = known.text(1);
-    if (int64_t port = known.i64(2)) s.ports.push_back(static_cast<uint16_t>(port));
-  }
-  std::map<std::string, RedAccumulator> red;
+  while (known.step())
+    fold.registered(known.text(0), known.text(1), static_cast<uint16_t>(known.i64(2)));
   auto [from_m, to_m] = minute_bounds(range);
   Stmt agg(rd.db(),
            "SELECT service, count, errors, sketch, minute FROM minute_agg "
@@ -439,21 +414,9 @@ std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
   agg.bind(1, from_m);
   agg.bind(2, to_m);
   while (agg.step())
-    red[agg.text(0)].add(static_cast<uint64_t>(agg.i64(1)), static_cast<uint64_t>(agg.i64(2)),
-                         agg.blob(3), agg.i64(4));
-  // Traffic of a service never registered (records of unknown role, which
-  // the resolver names but does not learn) still shows.
-  for (const auto& [name, acc] : red)
-    if (auto [it, added] = out.try_emplace(name); added) it->second.kind = "process";
-  double window = window_seconds(range);
-  std::vector<ServiceSummary> result;
-  for (auto& [name, s] : out) {
-    s.name = name;
-    std::sort(s.ports.begin(), s.ports.end());
-    if (auto it = red.find(name); it != red.end()) s.red = it->second.finish(window);
-    result.push_back(std::move(s));
-  }
-  return result;
+    fold.add(agg.text(0), {static_cast<uint64_t>(agg.i64(1)), static_cast<uint64_t>(agg.i64(2)),
+                           agg.blob(3), agg.i64(4)});
+  return fold.finish(range);
 }
 
 std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::string>& service,
@@ -467,23 +430,12 @@ std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::str
   agg.bind(1, from_m);
   agg.bind(2, to_m);
   if (service) agg.bind(3, std::string_view(*service));
-  using Key = std::tuple<std::string, std::string, std::string, int64_t>;
-  std::map<Key, RedAccumulator> red;
+  EndpointsFold fold;
   while (agg.step())
-    red[Key{agg.text(0), agg.text(1), agg.text(2), agg.i64(3)}].add(
-        static_cast<uint64_t>(agg.i64(4)), static_cast<uint64_t>(agg.i64(5)), agg.blob(6),
-        agg.i64(7));
-  double window = window_seconds(range);
-  std::vector<EndpointSummary> result;
-  for (const auto& [key, acc] : red) {
-    EndpointSummary e;
-    std::tie(e.service, e.method, e.route, std::ignore) = key;
-    e.protocol = static_cast<Protocol>(std::get<3>(key));
-    e.red = acc.finish(window);
-    e.latency = acc.sketch();
-    result.push_back(std::move(e));
-  }
-  return result;
+    fold.add(agg.text(0), agg.text(1), agg.text(2), static_cast<Protocol>(agg.i64(3)),
+             {static_cast<uint64_t>(agg.i64(4)), static_cast<uint64_t>(agg.i64(5)), agg.blob(6),
+              agg.i64(7)});
+  return fold.finish(range);
 }
 
 std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
@@ -502,31 +454,9 @@ std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
   agg.bind(i++, to_m);
   if (q.route) agg.bind(i++, std::string_view(*q.route));
   if (q.method) agg.bind(i++, std::string_view(*q.method));
-
-  // One point per step bucket from the bucket holding `from` to the one
-  // holding the last included minute, empty buckets included (count 0) so
-  // charts show gaps rather than interpolating over them.
-  const auto step = static_cast<int64_t>(q.step_s);
-  int64_t first = from_m / step * step;
-  struct Bucket {
-    Sketch sketch;
-    uint64_t errors = 0;
-  };
-  std::map<int64_t, Bucket> buckets;
-  for (int64_t t = first; t < to_m; t += step) buckets[t];
-  while (agg.step()) {
-    Bucket& b = buckets[agg.i64(0) / step * step];
-    b.errors += static_cast<uint64_t>(agg.i64(1));
-    b.sketch.merge_serialized(agg.blob(2));
-  }
-  std::vector<LatencyPoint> out;
-  out.reserve(buckets.size());
-  for (const auto& [t, b] : buckets) {
-    uint64_t n = b.sketch.count();
-    out.push_back(
-        {static_cast<uint64_t>(t), n ? b.sketch.quantile(q.quantile) / 1e6 : 0, n, b.errors});
-  }
-  return out;
+  LatencyFold fold(q);
+  while (agg.step()) fold.add({0, static_cast<uint64_t>(agg.i64(1)), agg.blob(2), agg.i64(0)});
+  return fold.finish();
 }
 
 std::vector<StoredRequest> SqliteStore::requests(const RequestQuery& q) {
@@ -617,47 +547,26 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
 std::vector<MapEdge> SqliteStore::map(const TimeRange& range) {
   auto rd = reader();
   auto [from_m, to_m] = minute_bounds(range);
-  double window = window_seconds(range);
-  std::vector<MapEdge> out;
-  for (auto& [key, row] : PairRollup::query(rd.db(), "edge_agg", from_m, to_m, {}, false)) {
-    out.push_back({row.a, row.a_kind, row.b, row.b_kind,
-                   std::vector<Protocol>(row.protocols.begin(), row.protocols.end()),
-                   row.red.finish(window)});
-  }
-  return out;
+  PairFold fold(false);
+  PairRollup::query(rd.db(), "edge_agg", from_m, to_m, {}, fold);
+  return fold.edges(range);
 }
 
 std::vector<WorkloadSummary> SqliteStore::workloads(const TimeRange& range) {
   auto rd = reader();
   auto [from_m, to_m] = minute_bounds(range);
-  double window = window_seconds(range);
-  std::vector<WorkloadSummary> out;
-  for (auto& [key, row] : PairRollup::query(rd.db(), "k8s_agg", from_m, to_m, {}, true)) {
-    WorkloadSummary w;
-    w.name = row.a;
-    std::tie(w.namespace_, w.workload) = split_workload(row.a);
-    w.red = row.red.finish(window);
-    out.push_back(std::move(w));
-  }
-  return out;
+  PairFold fold(true);
+  PairRollup::query(rd.db(), "k8s_agg", from_m, to_m, {}, fold);
+  return fold.workloads(range);
 }
 
 std::vector<PodSummary> SqliteStore::pods(const std::optional<std::string>& workload,
                                           const TimeRange& range) {
   auto rd = reader();
   auto [from_m, to_m] = minute_bounds(range);
-  double window = window_seconds(range);
-  std::vector<PodSummary> out;
-  for (auto& [key, row] : PairRollup::query(rd.db(), "k8s_agg", from_m, to_m, workload, false)) {
-    if (row.b.empty()) continue;  // served by a workload's pod Loupe could not name
-    PodSummary p;
-    p.namespace_ = split_workload(row.a).first;
-    p.pod = row.b;
-    p.workload = row.a;
-    p.red = row.red.finish(window);
-    out.push_back(std::move(p));
-  }
-  return out;
+  PairFold fold(false);
+  PairRollup::query(rd.db(), "k8s_agg", from_m, to_m, workload, fold);
+  return fold.pods(range);
 }
 
 void SqliteStore::write_k8s(const K8sIngest& in) {

@@ -309,9 +309,13 @@ struct StoreStats {
   uint64_t logs_stored = 0;
 };
 
-class Store {
+// The record side of a store: resolved records, their rollups, the batch
+// keys that make remote ingest idempotent, and losses. A backend that keeps
+// only records (clickhouse/clickhouse_store.h) implements this alone and is
+// combined with a full Store for the rest (split_store.h).
+class RecordStore {
  public:
-  virtual ~Store() = default;
+  virtual ~RecordStore() = default;
 
   // Persists a resolved batch in one transaction, together with `book`
   // when given (a batch with no rows may carry bookkeeping alone): each
@@ -336,8 +340,6 @@ class Store {
   // True when an agent batch with this key was stored or held (keys are
   // kept 24 h). Called from the writer thread.
   virtual bool has_batch(const BatchKey& key) = 0;
-  // Every held batch, oldest first (on start, to replay them).
-  virtual std::vector<HeldBatch> held_batches() = 0;
 
   // Adds to the per-minute loss counts, in its own transaction. Called
   // from the writer thread.
@@ -362,6 +364,20 @@ class Store {
   // Pods of one workload ("namespace/Kind/name") or of all.
   virtual std::vector<PodSummary> pods(const std::optional<std::string>& workload,
                                        const TimeRange& range) = 0;
+
+  // Deletes everything that started before now_ns - retention, and (at
+  // most hourly) the names and services no stored row uses any more (then
+  // seed_generation changes). Returns the number of raw records deleted
+  // (a store that drops whole days may not know it: then 0).
+  virtual uint64_t enforce_retention(uint64_t now_ns) = 0;
+};
+
+// Everything the server keeps: records (RecordStore) and the cluster's
+// history and events, metrics, logs, log patterns, profiles and held batches.
+class Store : public RecordStore {
+ public:
+  // Every held batch, oldest first (on start, to replay them).
+  virtual std::vector<HeldBatch> held_batches() = 0;
 
   // Kubernetes metadata history and events. write_k8s may run on any
   // thread (it serialises with write_batch); events are de-duplicated on
@@ -402,11 +418,6 @@ class Store {
   // The stacks of the range's minutes matching q, summed, each chain with
   // its process name as root frame.
   virtual ProfileStacks profile(const ProfileQuery& q) = 0;
-
-  // Deletes everything that started before now_ns - retention, and (at
-  // most hourly) the names and services no stored row uses any more (then
-  // seed_generation changes). Returns the number of raw records deleted.
-  virtual uint64_t enforce_retention(uint64_t now_ns) = 0;
 };
 
 // Opens (creating if needed) <data_dir>/loupe.db. Throws StoreError.

@@ -31,7 +31,7 @@ std::vector<DroppedPartition> drop_partitions_before(Client& client, uint64_t cu
   // The first day that still has a moment inside the window is kept.
   std::string first_kept = partition_id_of(cutoff_ns / kNsPerDay);
   std::string tables;
-  for (std::string_view t : {kRequestsTable, kRequestsMinuteTable, kBatchesTable})
+  for (std::string_view t : kDayPartitionedTables)
     tables += (tables.empty() ? "" : ", ") + quote_literal(t);
   auto rows = client.select(
       "SELECT DISTINCT table, partition_id FROM system.parts WHERE database = " +

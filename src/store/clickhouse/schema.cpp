@@ -3,20 +3,13 @@
 #include <algorithm>
 #include <set>
 
+#include "store/clickhouse/ddl_types.h"
 #include "store/clickhouse/error.h"
+#include "store/clickhouse/store_schema.h"
 #include "store/clickhouse/tables.h"
 
 namespace loupe::store::clickhouse {
 namespace {
-
-// A repeated name (service, route, pod...): LowCardinality where the server
-// has it, a plain String on 18.16.
-std::string name_type(const Features& f) {
-  return f.low_cardinality ? "LowCardinality(String)" : "String";
-}
-std::string codec(const Features& f, std::string_view c) {
-  return f.codecs ? " CODEC(" + std::string(c) + ")" : "";
-}
 
 std::vector<std::string> v1_requests_and_batches(const Features& f) {
   const std::string name = name_type(f);
@@ -92,12 +85,13 @@ std::vector<std::string> v2_requests_minute(const Features& f) {
 const std::vector<Migration> kMigrations = {
     {1, "request records and batch ids", v1_requests_and_batches},
     {2, "per-minute request aggregates", v2_requests_minute},
+    {3, "the store's resolved records, rollups, services and losses", store_tables_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).
-constexpr std::string_view kRequiredFunctions[] = {"version",         "toDate", "toDateTime",
-                                                   "toStartOfMinute", "intDiv", "toUInt64",
-                                                   "count",           "sum",    "quantileTDigest"};
+constexpr std::string_view kRequiredFunctions[] = {
+    "version",  "toDate", "toDateTime", "toStartOfMinute", "intDiv",
+    "toUInt64", "count",  "sum",        "quantileTDigest", "positionCaseInsensitive"};
 
 std::string schema_table_ddl() {
   return "CREATE TABLE IF NOT EXISTS " + std::string(kSchemaTable) +
@@ -123,9 +117,8 @@ int stored_version(Client& client) {
   return rows.empty() ? 0 : static_cast<int>(std::min<uint64_t>(parse_uint(rows[0][0]), 1 << 30));
 }
 
-// What to do about a missing or old schema. (The server option that runs
-// the migration will be named here once the layer is wired into it.)
-std::string migrate_hint() { return "migrate it first"; }
+// What to do about a missing or old schema.
+std::string migrate_hint() { return "run loupe server --store URL --migrate once"; }
 
 [[noreturn]] void schema_error(const Client& client, const std::string& what) {
   throw Error(Error::Kind::Schema, "ClickHouse database '" + client.url().database + "' at " +
@@ -157,6 +150,8 @@ std::vector<std::string_view> tables_at(int version) {
     tables.push_back(kRequestsMinuteTable);
     tables.push_back(kRequestsMinuteView);
   }
+  if (version >= 3)
+    for (std::string_view t : store_tables()) tables.push_back(t);
   return tables;
 }
 

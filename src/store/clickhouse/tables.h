@@ -22,4 +22,26 @@ inline constexpr std::string_view kBatchesTable = "loupe_batches";
 inline constexpr std::string_view kRequestsMinuteTable = "loupe_requests_minute";
 inline constexpr std::string_view kRequestsMinuteView = "loupe_requests_minute_mv";
 
+// The tables of ClickHouseStore (schema version 3, store_schema.h): what the
+// record pipeline resolved, kept as the embedded store keeps it.
+// Every resolved record, raw, ordered (service, time) for the newest and
+// slowest requests of one service.
+inline constexpr std::string_view kRecordsTable = "loupe_records";
+// Per-minute cells (count, errors, latency sum, DDSketch) of every write,
+// merged when read: (service, route, method, protocol, counted) for
+// services, endpoints and latency; caller -> callee for the map; workload
+// -> pod for Kubernetes RED.
+inline constexpr std::string_view kRecordMinuteTable = "loupe_record_minute";
+inline constexpr std::string_view kEdgeMinuteTable = "loupe_edge_minute";
+inline constexpr std::string_view kPodMinuteTable = "loupe_pod_minute";
+// Services the resolver registered (name, kind, port, ip).
+inline constexpr std::string_view kServicesTable = "loupe_services";
+// Per-minute counts of what never reached the store.
+inline constexpr std::string_view kLossesTable = "loupe_losses";
+
+// The tables partitioned by UTC day, which retention drops day by day.
+inline constexpr std::string_view kDayPartitionedTables[] = {
+    kRequestsTable,     kRequestsMinuteTable, kBatchesTable,   kRecordsTable,
+    kRecordMinuteTable, kEdgeMinuteTable,     kPodMinuteTable, kLossesTable};
+
 }  // namespace loupe::store::clickhouse

@@ -114,7 +114,7 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
   EXPECT_EQ(missing.kind(), Error::Kind::Schema);
   EXPECT_TRUE(contains(missing.what(), "'loupe_migrate'")) << missing.what();
   EXPECT_TRUE(contains(missing.what(), "does not exist")) << missing.what();
-  EXPECT_TRUE(contains(missing.what(), "migrate it first")) << missing.what();
+  EXPECT_TRUE(contains(missing.what(), "--migrate once")) << missing.what();
 
   // A database as an older Loupe (schema version 1) left it.
   MigrateResult old = migrate(client, f, 1);
@@ -140,7 +140,8 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
   MigrateResult again = migrate(client, f);
   EXPECT_EQ(again.from_version, schema_version());
   EXPECT_EQ(again.to_version, schema_version());
-  EXPECT_EQ(count(client, "SELECT count() FROM loupe_schema"), 2u);
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_schema"),
+            static_cast<uint64_t>(schema_version()));
 }
 
 TEST(ClickHouseServer, CheckNamesWhatIsWrongWithADatabase) {

@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
-#include <random>
 
 #include "pipeline/record_pipeline.h"
 #include "store/store.h"
@@ -38,94 +36,6 @@ Record http(uint64_t start_ns, uint64_t dur_ns, const std::string& route, int st
   r.status = status;
   r.error = status >= 500;
   return r;
-}
-
-double exact_p(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[std::max<size_t>(1, static_cast<size_t>(std::ceil(q * v.size()))) - 1];
-}
-
-TEST(SqliteStore, RedCountsErrorRatesAndQuantiles) {
-  testing::TempDir dir;
-  auto store = open_sqlite_store(dir.path());
-  pipeline::RecordPipeline pipe(*store);
-  std::mt19937_64 rng(7);
-  std::lognormal_distribution<double> lat(std::log(3e6), 0.8);
-  std::vector<Record> batch;
-  std::vector<double> users_ms;
-  for (int i = 0; i < 6000; ++i) {
-    bool users = i % 3 != 0;
-    uint64_t d = static_cast<uint64_t>(lat(rng));
-    int status = users ? (i % 10 == 1 ? 500 : 200) : 200;
-    batch.push_back(http(kT0 + static_cast<uint64_t>(i) * 100 * kMs, d,
-                         users ? "/users/{id}" : "/health", status));
-    if (users) users_ms.push_back(static_cast<double>(d) / 1e6);
-  }
-  pipe.write(batch);
-  TimeRange range{kT0, kT0 + 600 * kSec};  // the 6000 records span 600 s
-
-  auto services = store->services(range);
-  ASSERT_EQ(services.size(), 1u);
-  EXPECT_EQ(services[0].name, "api:8000");
-  EXPECT_EQ(services[0].kind, "process");
-  EXPECT_EQ(services[0].ports, std::vector<uint16_t>{8000});
-  EXPECT_EQ(services[0].red.requests, 6000u);
-  EXPECT_DOUBLE_EQ(services[0].red.rate_per_s, 10.0);
-
-  auto eps = store->endpoints(std::string("api:8000"), range);
-  ASSERT_EQ(eps.size(), 2u);
-  const auto& users = eps[1].route == "/users/{id}" ? eps[1] : eps[0];
-  EXPECT_EQ(users.method, "GET");
-  EXPECT_EQ(users.protocol, Protocol::Http1);
-  EXPECT_EQ(users.red.requests, 4000u);
-  uint64_t errors = 0;
-  for (int i = 0; i < 6000; ++i) errors += (i % 3 != 0 && i % 10 == 1);
-  EXPECT_EQ(users.red.errors, errors);
-  EXPECT_DOUBLE_EQ(users.red.error_rate, static_cast<double>(errors) / 4000.0);
-  for (auto [q, got] :
-       {std::pair{0.5, users.red.p50_ms}, {0.95, users.red.p95_ms}, {0.99, users.red.p99_ms}}) {
-    double exact = exact_p(users_ms, q);
-    EXPECT_NEAR(got, exact, exact * 0.01) << "q=" << q;
-  }
-  EXPECT_TRUE(store->endpoints(std::string("nope"), range).empty());
-  EXPECT_EQ(store->stats().records_stored, 6000u);
-  EXPECT_GT(store->stats().store_size_bytes, 0u);
-}
-
-TEST(SqliteStore, LatencyBucketsPerStep) {
-  testing::TempDir dir;
-  auto store = open_sqlite_store(dir.path());
-  pipeline::RecordPipeline pipe(*store);
-  std::vector<Record> batch;
-  // Minute m holds m+1 requests of (m+1) * 10 ms, for m = 0..4.
-  for (uint64_t m = 0; m < 5; ++m)
-    for (uint64_t k = 0; k <= m; ++k)
-      batch.push_back(http(kT0 + m * 60 * kSec + k * kSec, (m + 1) * 10 * kMs, "/a", 200));
-  batch.push_back(http(kT0, 999 * kMs, "/b", 200));  // another route: excluded
-  pipe.write(batch);
-
-  LatencyQuery q;
-  q.service = "api:8000";
-  q.route = "/a";
-  q.quantile = 0.5;
-  q.step_s = 60;
-  q.range = {kT0, kT0 + 6 * 60 * kSec};
-  auto points = store->latency(q);
-  ASSERT_EQ(points.size(), 6u);  // 6 minutes, the last one empty
-  for (uint64_t m = 0; m < 5; ++m) {
-    EXPECT_EQ(points[m].t, kT0 / kSec + m * 60);
-    EXPECT_EQ(points[m].count, m + 1);
-    EXPECT_NEAR(points[m].value_ms, (m + 1) * 10.0, (m + 1) * 0.1);
-  }
-  EXPECT_EQ(points[5].count, 0u);
-
-  q.step_s = 120;
-  q.quantile = 1.0;
-  points = store->latency(q);
-  ASSERT_EQ(points.size(), 3u);
-  EXPECT_EQ(points[0].count, 3u);  // minutes 0 and 1
-  EXPECT_NEAR(points[0].value_ms, 20.0, 0.2);
-  EXPECT_EQ(points[2].count, 5u);
 }
 
 TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
@@ -352,42 +262,6 @@ TEST(SqliteStore, CallsToLoupesOwnPortAreServiceLoupe) {
   EXPECT_EQ(services[1].kind, "loupe");
   EXPECT_EQ(services[1].red.requests, 1u);
   EXPECT_EQ(services[0].name, "external:127.0.0.1:9999");  // no Host header: the address
-}
-
-TEST(SqliteStore, LoupesOwnTrafficIsLeftOutOfRequestsUnlessAsked) {
-  testing::TempDir dir;
-  auto store = open_sqlite_store(dir.path());
-  pipeline::RecordPipeline pipe(*store, {.resolve = {.self_port = 8080}});
-  Record ui = http(kT0, kMs, "/api/v1/services", 200, Role::Client);
-  ui.comm = "chromium";
-  ui.remote_addr = "127.0.0.1:8080";
-  // A `loupe server` traced by a separate agent: the ingest it serves.
-  Record ingest = http(kT0 + kMs, kMs, "/api/v1/ingest", 200);
-  ingest.comm = "loupe";
-  ingest.local_addr = "127.0.0.1:8080";
-  // Another process on the same port (in a pod's network namespace) is the user's.
-  Record app = http(kT0 + 2 * kMs, kMs, "/users", 200);
-  app.local_addr = "10.0.0.5:8080";
-  pipe.write({ui, ingest, app});
-  RequestQuery q;
-  q.range = {kT0, kT0 + 60 * kSec};
-  auto shown = store->requests(q);
-  ASSERT_EQ(shown.size(), 1u);
-  EXPECT_EQ(shown[0].service, "api:8080");
-  EXPECT_EQ(store->count_requests(q, 100), 1u);
-  q.with_self = true;
-  EXPECT_EQ(store->requests(q).size(), 3u);
-  EXPECT_EQ(store->count_requests(q, 100), 3u);
-  q.with_self = false;
-  q.service = "loupe";  // named: shown
-  auto own = store->requests(q);
-  ASSERT_EQ(own.size(), 2u);
-  EXPECT_EQ(own[0].record.path, "/api/v1/ingest");
-  auto services = store->services(q.range);
-  auto loupe = std::find_if(services.begin(), services.end(),
-                            [](const auto& s) { return s.name == "loupe"; });
-  ASSERT_NE(loupe, services.end());
-  EXPECT_EQ(loupe->kind, "loupe");
 }
 
 TEST(SqliteStore, SameMicrosecondAndLateRecordsAreAllKept) {

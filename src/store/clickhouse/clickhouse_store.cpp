@@ -1,0 +1,201 @@
+#include "store/clickhouse/clickhouse_store.h"
+
+#include <chrono>
+
+#include "store/clickhouse/record_rows.h"
+#include "store/clickhouse/retention.h"
+#include "store/clickhouse/rollup_cells.h"
+#include "store/clickhouse/schema.h"
+#include "store/clickhouse/tables.h"
+#include "store/query_window.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+std::string column_list(std::string_view table, std::string_view columns) {
+  return std::string(table) + " (" + std::string(columns) + ")";
+}
+
+std::string encode_services(const std::vector<ServiceRegistration>& services) {
+  RowBinaryWriter out;
+  for (const ServiceRegistration& s : services) {
+    out.string(s.name);
+    out.string(s.kind);
+    out.uint16(s.port);
+    out.string(s.ip);
+  }
+  return out.take();
+}
+
+std::string encode_batch_keys(const std::vector<BatchKey>& keys) {
+  RowBinaryWriter out;
+  for (const BatchKey& k : keys) {
+    out.string(batch_id_of(k));
+    out.uint8(2);  // "done", as insert.h writes it
+    out.uint64(0);
+  }
+  return out.take();
+}
+
+uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
+          .count());
+}
+
+}  // namespace
+
+std::string batch_id_of(const BatchKey& key) {
+  return "agent " + key.agent + " " + std::to_string(key.seq);
+}
+
+ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, ClientOptions client)
+    : pool_(url, client), options_(options), rng_(std::random_device{}()) {
+  auto c = pool_.borrow();
+  Version version = c->server_version();
+  check(*c);
+  version_ = version.to_string();
+  features_ = to_string(features_of(version));
+  status_.url = url.to_string();
+  status_.version = version_;
+  status_.features = features_;
+  status_.schema_version = schema_version();
+}
+
+uint64_t ClickHouseStore::next_prefix() {
+  std::lock_guard lock(rng_mu_);
+  return rng_() >> (64 - 63 + kIndexBits);  // 43 bits: ids stay positive int64
+}
+
+void ClickHouseStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* book) {
+  if (book && (!book->hold.empty() || !book->released.empty()))
+    throw StoreError("the ClickHouse store keeps no held batches (the embedded store does)");
+  bool keys = book && !book->batches.empty();
+  if (batch.rows.empty() && batch.new_services.empty() && !keys) return;
+  if (batch.rows.size() > kMaxRowsPerWrite)
+    throw StoreError("a write of " + std::to_string(batch.rows.size()) +
+                     " records to ClickHouse (at most " + std::to_string(kMaxRowsPerWrite) + ")");
+  auto started = std::chrono::steady_clock::now();
+  const uint64_t prefix = next_prefix() << kIndexBits;
+  RowBinaryWriter records;
+  for (size_t i = 0; i < batch.rows.size(); ++i) {
+    const ResolvedRecord& row = batch.rows[i];
+    encode_record(records, prefix | i, row, batch.records[row.index]);
+  }
+  RollupBodies rollups = encode_rollups(batch);
+  std::string services = encode_services(batch.new_services);
+  try {
+    with_client([&](Client& c) {
+      // Services first: the resolver will not register them again.
+      if (!services.empty())
+        c.insert_row_binary(column_list(kServicesTable, "name, kind, port, ip"), services);
+      if (records.size())
+        c.insert_row_binary(column_list(kRecordsTable, record_columns()), records.bytes());
+      if (!rollups.minutes.empty()) c.insert_row_binary(record_minute_target(), rollups.minutes);
+      if (!rollups.edges.empty()) c.insert_row_binary(edge_minute_target(), rollups.edges);
+      if (!rollups.pods.empty()) c.insert_row_binary(pod_minute_target(), rollups.pods);
+      // Last: a batch is a duplicate only once all of it is stored.
+      if (keys)
+        c.insert_row_binary(column_list(kBatchesTable, "batch_id, state, rows"),
+                            encode_batch_keys(book->batches));
+      return 0;
+    });
+  } catch (const StoreError& e) {
+    std::lock_guard lock(status_mu_);
+    ++status_.write_errors;
+    status_.last_error = e.what();
+    throw;
+  }
+  std::lock_guard lock(status_mu_);
+  ++status_.writes;
+  status_.rows_written += batch.rows.size();
+  status_.write_ns_last = elapsed_ns(started);
+  status_.write_ns_total += status_.write_ns_last;
+}
+
+ResolverSeed ClickHouseStore::resolver_seed() {
+  return with_client([](Client& c) {
+    ResolverSeed seed;
+    for (auto& row : c.select("SELECT name, any(kind), port, any(ip) FROM " +
+                                  std::string(kServicesTable) + " GROUP BY name, port",
+                              4))
+      seed.services.push_back({row[0], row[1], static_cast<uint16_t>(parse_uint(row[2])), row[3]});
+    for (auto& row :
+         c.select("SELECT DISTINCT service, route FROM " + std::string(kRecordMinuteTable), 2))
+      seed.routes.emplace_back(row[0], row[1]);
+    return seed;
+  });
+}
+
+bool ClickHouseStore::has_batch(const BatchKey& key) {
+  return with_client([&key](Client& c) {
+    auto rows =
+        c.select("SELECT count() FROM " + std::string(kBatchesTable) +
+                     " WHERE batch_id = " + quote_literal(batch_id_of(key)) + " AND state = 2",
+                 1);
+    return !rows.empty() && parse_uint(rows[0][0]) > 0;
+  });
+}
+
+void ClickHouseStore::write_losses(const std::vector<LossMinute>& losses) {
+  if (losses.empty()) return;
+  RowBinaryWriter out;
+  for (const LossMinute& m : losses) {
+    out.uint32(static_cast<uint32_t>(m.minute_s));
+    out.uint64(m.records);
+    out.uint64(m.events);
+  }
+  with_client([&out](Client& c) {
+    c.insert_row_binary(column_list(kLossesTable, "minute, records, events"), out.bytes());
+    return 0;
+  });
+}
+
+std::vector<LossMinute> ClickHouseStore::losses(const TimeRange& range) {
+  auto [from_m, to_m] = minute_bounds(range);
+  return with_client([from_m, to_m](Client& c) {
+    std::vector<LossMinute> out;
+    for (auto& row : c.select("SELECT toUInt32(minute), sum(records), sum(events) FROM " +
+                                  std::string(kLossesTable) + " WHERE minute >= toDateTime(" +
+                                  std::to_string(from_m) + ") AND minute < toDateTime(" +
+                                  std::to_string(to_m) + ") GROUP BY minute ORDER BY minute",
+                              3))
+      out.push_back({parse_uint(row[0]), parse_uint(row[1]), parse_uint(row[2])});
+    return out;
+  });
+}
+
+StoreStats ClickHouseStore::stats() {
+  return with_client([](Client& c) {
+    StoreStats st;
+    auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(kRecordsTable) +
+                             "), sum(bytes) FROM system.parts WHERE active AND database = " +
+                             quote_literal(c.url().database),
+                         2);
+    if (!rows.empty()) {
+      st.records_stored = parse_uint(rows[0][0]);
+      st.store_size_bytes = parse_uint(rows[0][1]);
+    }
+    return st;
+  });
+}
+
+uint64_t ClickHouseStore::enforce_retention(uint64_t now_ns) {
+  if (options_.retention_ns == 0 || now_ns <= options_.retention_ns) return 0;
+  auto dropped = with_client([this, now_ns](Client& c) {
+    return drop_partitions_before(c, now_ns - options_.retention_ns);
+  });
+  for (const DroppedPartition& p : dropped)
+    if (p.table == kRecordMinuteTable) {
+      ++seed_generation_;  // routes of that day are forgotten
+      break;
+    }
+  return 0;
+}
+
+ClickHouseStatus ClickHouseStore::status() {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+}  // namespace loupe::store::clickhouse

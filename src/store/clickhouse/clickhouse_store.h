@@ -1,0 +1,112 @@
+// ClickHouseStore: the record side of a store (RecordStore) in ClickHouse,
+// for `loupe server --store clickhouse://...`. It keeps what the record
+// pipeline resolved (store/resolved_batch.h) in the tables of schema
+// version 3 (store_schema.h) and answers the record queries from them as the
+// embedded store does: the same rollup cells and sketches, folded by the
+// same code, so both give the same answers (tests/unit/store/conformance).
+//
+// Writes: one RowBinary INSERT per table per write_batch (records, services,
+// the three rollups, then the agent batch keys, which makes has_batch true
+// on every replica). Each write gets a random 43-bit prefix; a record's id is
+// prefix << 20 | its index in the write, unique across replicas without
+// coordination (two writes share a prefix with probability ~W^2 / 2^44 for
+// W writes kept) and stable while the record is kept.
+//
+// Held batches and everything that is not records live in another Store
+// (split_store.h); write_batch refuses bookkeeping that holds or releases.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "store/clickhouse/client_pool.h"
+#include "store/clickhouse/error.h"
+#include "store/clickhouse/features.h"
+#include "store/store.h"
+
+namespace loupe::store::clickhouse {
+
+// What /api/v1/status shows of the backend.
+struct ClickHouseStatus {
+  std::string url;      // safe to print (no password)
+  std::string version;  // the server's
+  std::string features;
+  int schema_version = 0;
+  uint64_t writes = 0;          // write_batch calls that stored something
+  uint64_t rows_written = 0;    // records
+  uint64_t write_errors = 0;    // write_batch calls that failed
+  uint64_t write_ns_total = 0;  // time spent in successful writes
+  uint64_t write_ns_last = 0;
+  std::string last_error;  // empty when none
+};
+
+class ClickHouseStore : public RecordStore {
+ public:
+  // Connects, checks the schema (schema.h check()) and reads the server's
+  // version; throws Error with what is wrong and what to do.
+  ClickHouseStore(const Url& url, StoreOptions options, ClientOptions client = {});
+
+  void write_batch(const ResolvedBatch& batch, IngestBookkeeping* book = nullptr) override;
+  ResolverSeed resolver_seed() override;
+  uint64_t seed_generation() override { return seed_generation_.load(); }
+  bool has_batch(const BatchKey& key) override;
+  void write_losses(const std::vector<LossMinute>& losses) override;
+  std::vector<LossMinute> losses(const TimeRange& range) override;
+  std::vector<ServiceSummary> services(const TimeRange& range) override;
+  std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
+                                         const TimeRange& range) override;
+  std::vector<LatencyPoint> latency(const LatencyQuery& q) override;
+  std::vector<StoredRequest> requests(const RequestQuery& q) override;
+  uint64_t count_requests(const RequestQuery& q, uint64_t at_most) override;
+  std::optional<StoredRequest> request(int64_t id) override;
+  StoreStats stats() override;
+  std::vector<MapEdge> map(const TimeRange& range) override;
+  std::vector<WorkloadSummary> workloads(const TimeRange& range) override;
+  std::vector<PodSummary> pods(const std::optional<std::string>& workload,
+                               const TimeRange& range) override;
+  // Drops the whole UTC days that ended before now - retention (retention.h);
+  // returns 0 (dropping a day does not count its rows).
+  uint64_t enforce_retention(uint64_t now_ns) override;
+
+  ClickHouseStatus status();
+
+ private:
+  // Runs `fn` with a pooled client, turning ClickHouse errors into StoreError.
+  template <typename Fn>
+  auto with_client(Fn&& fn);
+  uint64_t next_prefix();
+
+  ClientPool pool_;
+  StoreOptions options_;
+  std::string version_, features_;
+
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+  std::atomic<uint64_t> seed_generation_{0};
+
+  std::mutex status_mu_;
+  ClickHouseStatus status_;
+};
+
+template <typename Fn>
+auto ClickHouseStore::with_client(Fn&& fn) {
+  try {
+    auto client = pool_.borrow();
+    return fn(*client);
+  } catch (const Error& e) {
+    throw StoreError(e.what());
+  }
+}
+
+// Record ids: the write's prefix and the row's index in the write.
+inline constexpr int kIndexBits = 20;
+inline constexpr size_t kMaxRowsPerWrite = size_t{1} << kIndexBits;
+
+// The batch id a BatchKey is kept under in loupe_batches.
+std::string batch_id_of(const BatchKey& key);
+
+}  // namespace loupe::store::clickhouse

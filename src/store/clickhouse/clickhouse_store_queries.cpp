@@ -1,0 +1,146 @@
+// ClickHouseStore's queries: raw records from loupe_records; RED, latency,
+// the map and Kubernetes RED by folding the per-minute cells (each a
+// write's partial DDSketch) with the embedded store's folds
+// (store/rollup_answers.h), so both stores answer alike.
+#include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/record_rows.h"
+#include "store/clickhouse/request_filter.h"
+#include "store/clickhouse/tables.h"
+#include "store/query_window.h"
+#include "store/rollup_answers.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+// " WHERE minute >= ... AND minute < ..." over [from_m, to_m) minute starts.
+std::string minutes_where(const TimeRange& range) {
+  auto [from_m, to_m] = minute_bounds(range);
+  return " WHERE minute >= toDateTime(" + std::to_string(from_m) + ") AND minute < toDateTime(" +
+         std::to_string(to_m) + ")";
+}
+
+int64_t as_i64(const std::string& field) { return static_cast<int64_t>(parse_uint(field)); }
+
+// Cells of a pair table (edges or workload -> pod) into `fold`.
+void fold_pairs(Client& c, std::string_view table, const TimeRange& range,
+                const std::optional<std::string>& only_a, PairFold& fold) {
+  std::string sql = "SELECT a, b, a_kind, b_kind, protocol, requests, errors, sketch FROM " +
+                    std::string(table) + minutes_where(range);
+  if (only_a) sql += " AND a = " + quote_literal(*only_a);
+  for (auto& row : c.select(sql, 8))
+    fold.add(row[0], row[1], row[2], row[3], static_cast<Protocol>(parse_uint(row[4])),
+             {parse_uint(row[5]), parse_uint(row[6]), row[7]});
+}
+
+}  // namespace
+
+std::vector<ServiceSummary> ClickHouseStore::services(const TimeRange& range) {
+  return with_client([&range](Client& c) {
+    ServicesFold fold;
+    for (auto& row : c.select("SELECT name, any(kind), port FROM " + std::string(kServicesTable) +
+                                  " GROUP BY name, port",
+                              3))
+      fold.registered(row[0], row[1], static_cast<uint16_t>(parse_uint(row[2])));
+    for (auto& row :
+         c.select("SELECT service, requests, errors, sketch, toUInt32(minute) FROM " +
+                      std::string(kRecordMinuteTable) + minutes_where(range) + " AND counted = 1",
+                  5))
+      fold.add(row[0], {parse_uint(row[1]), parse_uint(row[2]), row[3], as_i64(row[4])});
+    return fold.finish(range);
+  });
+}
+
+std::vector<EndpointSummary> ClickHouseStore::endpoints(const std::optional<std::string>& service,
+                                                        const TimeRange& range) {
+  return with_client([&](Client& c) {
+    std::string sql =
+        "SELECT service, method, route, protocol, requests, errors, sketch, toUInt32(minute) "
+        "FROM " +
+        std::string(kRecordMinuteTable) + minutes_where(range) + " AND counted = 1";
+    if (service) sql += " AND service = " + quote_literal(*service);
+    EndpointsFold fold;
+    for (auto& row : c.select(sql, 8))
+      fold.add(row[0], row[1], row[2], static_cast<Protocol>(parse_uint(row[3])),
+               {parse_uint(row[4]), parse_uint(row[5]), row[6], as_i64(row[7])});
+    return fold.finish(range);
+  });
+}
+
+std::vector<LatencyPoint> ClickHouseStore::latency(const LatencyQuery& q) {
+  if (q.step_s == 0 || q.range.to_ns <= q.range.from_ns) return {};
+  return with_client([&q](Client& c) {
+    std::string sql = "SELECT toUInt32(minute), errors, sketch FROM " +
+                      std::string(kRecordMinuteTable) + minutes_where(q.range) +
+                      " AND counted = 1 AND service = " + quote_literal(q.service);
+    if (q.route) sql += " AND route = " + quote_literal(*q.route);
+    if (q.method) sql += " AND method = " + quote_literal(*q.method);
+    LatencyFold fold(q);
+    for (auto& row : c.select(sql, 3)) fold.add({0, parse_uint(row[1]), row[2], as_i64(row[0])});
+    return fold.finish();
+  });
+}
+
+std::vector<StoredRequest> ClickHouseStore::requests(const RequestQuery& q) {
+  if (q.limit == 0 || q.range.to_ns <= q.range.from_ns) return {};
+  return with_client([&q](Client& c) {
+    std::string sql =
+        "SELECT " + std::string(record_columns()) + " FROM " + std::string(kRecordsTable) +
+        request_where(q) +
+        (q.order == RequestOrder::Slowest
+             ? " ORDER BY " + std::string(kDurationNs) + " DESC, start_ns DESC, id DESC"
+             : std::string(" ORDER BY start_ns DESC, id DESC")) +
+        " LIMIT " + std::to_string(q.limit);
+    std::vector<StoredRequest> out;
+    for (auto& row : c.select(sql, record_column_count())) out.push_back(decode_record(row));
+    return out;
+  });
+}
+
+uint64_t ClickHouseStore::count_requests(const RequestQuery& q, uint64_t at_most) {
+  if (at_most == 0 || q.range.to_ns <= q.range.from_ns) return 0;
+  return with_client([&q, at_most](Client& c) {
+    auto rows = c.select("SELECT count() FROM (SELECT 1 FROM " + std::string(kRecordsTable) +
+                             request_where(q) + " LIMIT " + std::to_string(at_most) + ")",
+                         1);
+    return rows.empty() ? uint64_t{0} : parse_uint(rows[0][0]);
+  });
+}
+
+std::optional<StoredRequest> ClickHouseStore::request(int64_t id) {
+  if (id <= 0) return std::nullopt;
+  return with_client([id](Client& c) -> std::optional<StoredRequest> {
+    auto rows =
+        c.select("SELECT " + std::string(record_columns()) + " FROM " + std::string(kRecordsTable) +
+                     " WHERE id = " + std::to_string(id) + " LIMIT 1",
+                 record_column_count());
+    if (rows.empty()) return std::nullopt;
+    return decode_record(rows[0]);
+  });
+}
+
+std::vector<MapEdge> ClickHouseStore::map(const TimeRange& range) {
+  return with_client([&range](Client& c) {
+    PairFold fold(false);
+    fold_pairs(c, kEdgeMinuteTable, range, {}, fold);
+    return fold.edges(range);
+  });
+}
+
+std::vector<WorkloadSummary> ClickHouseStore::workloads(const TimeRange& range) {
+  return with_client([&range](Client& c) {
+    PairFold fold(true);
+    fold_pairs(c, kPodMinuteTable, range, {}, fold);
+    return fold.workloads(range);
+  });
+}
+
+std::vector<PodSummary> ClickHouseStore::pods(const std::optional<std::string>& workload,
+                                              const TimeRange& range) {
+  return with_client([&](Client& c) {
+    PairFold fold(false);
+    fold_pairs(c, kPodMinuteTable, range, workload, fold);
+    return fold.pods(range);
+  });
+}
+
+}  // namespace loupe::store::clickhouse

@@ -1,0 +1,64 @@
+#include "store/clickhouse/open_store.h"
+
+#include <iostream>
+
+#include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/schema.h"
+#include "store/split_store.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+nlohmann::json to_json(const ClickHouseStatus& s) {
+  double writes = static_cast<double>(s.writes);
+  return {{"kind", "clickhouse"},
+          {"url", s.url},
+          {"server_version", s.version},
+          {"features", s.features},
+          {"schema_version", s.schema_version},
+          {"writes", s.writes},
+          {"records_written", s.rows_written},
+          {"write_errors", s.write_errors},
+          {"write_ms_mean", s.writes ? static_cast<double>(s.write_ns_total) / writes / 1e6 : 0.0},
+          {"write_ms_last", static_cast<double>(s.write_ns_last) / 1e6},
+          {"records_per_s_while_writing",
+           s.write_ns_total
+               ? static_cast<double>(s.rows_written) * 1e9 / static_cast<double>(s.write_ns_total)
+               : 0.0},
+          {"last_error",
+           s.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.last_error)}};
+}
+
+}  // namespace
+
+OpenedStore open_store(const std::string& url, const std::string& data_dir, StoreOptions options,
+                       bool migrate) {
+  if (url.empty()) {
+    if (migrate)
+      throw StoreError(
+          "--migrate is for a --store clickhouse:// URL; the embedded store migrates itself");
+    return {open_sqlite_store(data_dir, options), [] {
+              return nlohmann::json{{"kind", "sqlite"}};
+            }};
+  }
+  try {
+    Url parsed = parse_url(url);
+    if (migrate) {
+      Client client(parsed);
+      MigrateResult m = clickhouse::migrate(client, features_of(client.server_version()));
+      std::cerr << "loupe: ClickHouse database '" << parsed.database << "' at " << parsed.endpoint()
+                << ": schema version " << m.from_version << " -> " << m.to_version
+                << (m.created_database ? " (database created)" : "") << "\n";
+    }
+    auto records = std::make_unique<ClickHouseStore>(parsed, options);
+    ClickHouseStore* ch = records.get();
+    // Held batches, Kubernetes history, metrics, logs and profiles stay embedded.
+    auto store =
+        std::make_unique<SplitStore>(std::move(records), open_sqlite_store(data_dir, options));
+    return {std::move(store), [ch] { return to_json(ch->status()); }};
+  } catch (const Error& e) {
+    throw StoreError(e.what());
+  }
+}
+
+}  // namespace loupe::store::clickhouse

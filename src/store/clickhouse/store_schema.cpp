@@ -1,0 +1,101 @@
+#include "store/clickhouse/store_schema.h"
+
+#include "store/clickhouse/ddl_types.h"
+#include "store/clickhouse/tables.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+std::string create(std::string_view table) {
+  return "CREATE TABLE IF NOT EXISTS " + std::string(table) + " (\n";
+}
+
+std::string records_ddl(const Features& f) {
+  const std::string name = name_type(f);
+  std::string ddl =
+      create(kRecordsTable) +
+      "  id UInt64,\n"
+      "  start_ns UInt64" +
+      codec(f, "Delta, ZSTD(1)") +
+      ",\n"
+      "  end_ns UInt64,\n"
+      "  time DateTime('UTC') MATERIALIZED toDateTime(intDiv(start_ns, 1000000000)),\n"
+      "  service " +
+      name + ",\n  counted UInt8,\n  caller " + name + ",\n  route " + name +
+      ",\n  protocol UInt8,\n  role UInt8,\n  tls UInt8,\n  pid UInt32,\n  tid "
+      "UInt32,\n  comm " +
+      name + ",\n  local_addr String,\n  remote_addr String,\n  method " + name +
+      ",\n  path String" + codec(f, "ZSTD(1)") + ",\n  host " + name +
+      ",\n  status Int32,\n  error UInt8,\n  error_code " + name + ",\n  error_message String" +
+      codec(f, "ZSTD(1)") + ",\n  detail String" + codec(f, "ZSTD(1)") +
+      ",\n  trace_id String,\n  req_bytes UInt64,\n  resp_bytes UInt64";
+  for (std::string_view k8s :
+       {"node", "namespace", "pod", "container", "workload", "k8s_service", "remote_namespace",
+        "remote_pod", "remote_workload", "remote_service"})
+    ddl += ",\n  " + std::string(k8s) + " " + name;
+  if (f.skip_indexes) ddl += ",\n  INDEX trace_id_index trace_id TYPE bloom_filter GRANULARITY 4";
+  return ddl +
+         "\n) ENGINE = MergeTree\n"
+         "PARTITION BY toDate(time)\n"
+         "ORDER BY (service, time)";
+}
+
+// count, errors, latency sum and DDSketch of one key's minute, as one write saw it.
+constexpr std::string_view kCellColumns =
+    "  requests UInt64,\n  errors UInt64,\n  sum_ns UInt64,\n  sketch String\n";
+
+std::string record_minute_ddl(const Features& f) {
+  const std::string name = name_type(f);
+  return create(kRecordMinuteTable) + "  minute DateTime('UTC'),\n  service " + name +
+         ",\n  route " + name + ",\n  method " + name + ",\n  protocol UInt8,\n  counted UInt8,\n" +
+         std::string(kCellColumns) +
+         ") ENGINE = MergeTree\n"
+         "PARTITION BY toDate(minute)\n"
+         "ORDER BY (service, minute, route)";
+}
+
+// a -> b per minute: caller -> callee (the map), workload -> pod.
+std::string pair_minute_ddl(const Features& f, std::string_view table) {
+  const std::string name = name_type(f);
+  return create(table) + "  minute DateTime('UTC'),\n  a " + name + ",\n  a_kind " + name +
+         ",\n  b " + name + ",\n  b_kind " + name + ",\n  protocol UInt8,\n" +
+         std::string(kCellColumns) +
+         ") ENGINE = MergeTree\n"
+         "PARTITION BY toDate(minute)\n"
+         "ORDER BY (minute, a, b)";
+}
+
+std::string services_ddl(const Features& f) {
+  const std::string name = name_type(f);
+  // Registered again by every replica that meets the service: read DISTINCT.
+  return create(kServicesTable) + "  name " + name + ",\n  kind " + name +
+         ",\n  port UInt16,\n  ip String,\n  at DateTime('UTC') DEFAULT now()\n"
+         ") ENGINE = ReplacingMergeTree\n"
+         "ORDER BY (name, port, kind, ip)";
+}
+
+std::string losses_ddl() {
+  return create(kLossesTable) +
+         "  minute DateTime('UTC'),\n  records UInt64,\n  events UInt64\n"
+         ") ENGINE = MergeTree\n"
+         "PARTITION BY toDate(minute)\n"
+         "ORDER BY minute";
+}
+
+}  // namespace
+
+std::vector<std::string> store_tables_ddl(const Features& f) {
+  return {records_ddl(f),
+          record_minute_ddl(f),
+          pair_minute_ddl(f, kEdgeMinuteTable),
+          pair_minute_ddl(f, kPodMinuteTable),
+          services_ddl(f),
+          losses_ddl()};
+}
+
+std::vector<std::string_view> store_tables() {
+  return {kRecordsTable,   kRecordMinuteTable, kEdgeMinuteTable,
+          kPodMinuteTable, kServicesTable,     kLossesTable};
+}
+
+}  // namespace loupe::store::clickhouse

@@ -1,0 +1,233 @@
+// Conformance: what the per-minute rollups answer (services, endpoints,
+// latency, the map, workloads and pods) and their retention. Fixtures from
+// sqlite_store_test.cpp and map_test.cpp.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "conformance.h"
+
+namespace loupe::store::testing {
+namespace {
+
+using RollupConformance = StoreConformance;
+
+double exact_p(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::max<size_t>(1, static_cast<size_t>(std::ceil(q * v.size()))) - 1];
+}
+
+std::map<std::pair<std::string, std::string>, MapEdge> by_pair(const std::vector<MapEdge>& v) {
+  std::map<std::pair<std::string, std::string>, MapEdge> out;
+  for (const auto& e : v) out[{e.caller, e.callee}] = e;
+  return out;
+}
+
+TEST_P(RollupConformance, RedCountsErrorRatesAndQuantiles) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> lat(std::log(3e6), 0.8);
+  std::vector<Record> batch;
+  std::vector<double> users_ms;
+  uint64_t errors = 0;
+  for (int i = 0; i < 6000; ++i) {
+    bool users = i % 3 != 0;
+    uint64_t d = static_cast<uint64_t>(lat(rng));
+    int status = users && i % 10 == 1 ? 500 : 200;
+    errors += status == 500;
+    batch.push_back(served(kT0 + static_cast<uint64_t>(i) * 100 * kMs, d,
+                           users ? "/users/{id}" : "/health", status));
+    if (users) users_ms.push_back(static_cast<double>(d) / 1e6);
+  }
+  // In two writes, so minutes are made of more than one write's cells.
+  write(std::vector<Record>(batch.begin(), batch.begin() + 2500));
+  write(std::vector<Record>(batch.begin() + 2500, batch.end()));
+  TimeRange range{kT0, kT0 + 600 * kSec};
+
+  auto services = store().services(range);
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].name, "api:8000");
+  EXPECT_EQ(services[0].kind, "process");
+  EXPECT_EQ(services[0].ports, std::vector<uint16_t>{8000});
+  EXPECT_EQ(services[0].red.requests, 6000u);
+  EXPECT_EQ(services[0].red.errors, errors);
+  EXPECT_DOUBLE_EQ(services[0].red.rate_per_s, 10.0);
+  EXPECT_DOUBLE_EQ(services[0].red.active_s, 600.0);
+
+  auto eps = store().endpoints(std::string("api:8000"), range);
+  ASSERT_EQ(eps.size(), 2u);
+  const auto& users = eps[1].route == "/users/{id}" ? eps[1] : eps[0];
+  EXPECT_EQ(users.method, "GET");
+  EXPECT_EQ(users.protocol, Protocol::Http1);
+  EXPECT_EQ(users.red.requests, 4000u);
+  EXPECT_EQ(users.red.errors, errors);
+  EXPECT_EQ(users.latency.count(), 4000u);
+  for (auto [q, got] :
+       {std::pair{0.5, users.red.p50_ms}, {0.95, users.red.p95_ms}, {0.99, users.red.p99_ms}}) {
+    double exact = exact_p(users_ms, q);
+    EXPECT_NEAR(got, exact, exact * 0.01) << "q=" << q;
+  }
+  EXPECT_EQ(store().endpoints(std::nullopt, range).size(), 2u);
+  EXPECT_TRUE(store().endpoints(std::string("nope"), range).empty());
+}
+
+TEST_P(RollupConformance, LatencyBucketsPerStep) {
+  std::vector<Record> batch;
+  // Minute m holds m+1 requests of (m+1) * 10 ms, for m = 0..4; the first one fails.
+  for (uint64_t m = 0; m < 5; ++m)
+    for (uint64_t k = 0; k <= m; ++k)
+      batch.push_back(
+          served(kT0 + m * 60 * kSec + k * kSec, (m + 1) * 10 * kMs, "/a", m == 0 ? 503 : 200));
+  batch.push_back(served(kT0, 999 * kMs, "/b"));  // another route: excluded
+  write(batch);
+
+  LatencyQuery q;
+  q.service = "api:8000";
+  q.route = "/a";
+  q.quantile = 0.5;
+  q.step_s = 60;
+  q.range = {kT0, kT0 + 6 * 60 * kSec};
+  auto points = store().latency(q);
+  ASSERT_EQ(points.size(), 6u);  // 6 minutes, the last one empty
+  for (uint64_t m = 0; m < 5; ++m) {
+    EXPECT_EQ(points[m].t, kT0 / kSec + m * 60);
+    EXPECT_EQ(points[m].count, m + 1);
+    EXPECT_NEAR(points[m].value_ms, (m + 1) * 10.0, (m + 1) * 0.1);
+  }
+  EXPECT_EQ(points[0].errors, 1u);
+  EXPECT_EQ(points[5].count, 0u);
+  EXPECT_EQ(points[5].value_ms, 0);
+
+  q.step_s = 120;  // minutes 0-1, 2-3, 4-5
+  q.quantile = 1.0;
+  auto coarse = store().latency(q);
+  ASSERT_EQ(coarse.size(), 3u);
+  EXPECT_EQ(coarse[0].count, 3u);  // minutes 0 and 1
+  EXPECT_NEAR(coarse[0].value_ms, 20.0, 0.2);
+  EXPECT_NEAR(coarse[1].value_ms, 40.0, 0.4);
+  EXPECT_EQ(coarse[2].count, 5u);
+  q.route.reset();
+  q.method = "GET";
+  EXPECT_EQ(store().latency(q)[0].count, 4u) << "every route";
+  q.method = "POST";
+  EXPECT_EQ(store().latency(q)[0].count, 0u);
+}
+
+TEST_P(RollupConformance, BareHostMap) {
+  std::vector<Record> b;
+  uint64_t t = kT0 + 5 * kSec;
+  // api serves on 9000 (pid 30); web serves on 8000 (pid 10) and calls api.
+  for (int i = 0; i < 4; ++i) {
+    b.push_back(exchange(Role::Server, 30, "api", "127.0.0.1:9000", "127.0.0.1:40000", t, 5 * kMs,
+                         "/x", i == 0 ? 500 : 200));
+    b.push_back(exchange(Role::Client, 10, "web", "127.0.0.1:40000", "127.0.0.1:9000", t, 6 * kMs,
+                         "/x", i == 0 ? 500 : 200));
+  }
+  b.push_back(exchange(Role::Server, 10, "web", "127.0.0.1:8000", "127.0.0.1:41000", t, 20 * kMs));
+  b.push_back(exchange(Role::Client, 20, "curl", "127.0.0.1:41000", "127.0.0.1:8000", t, 21 * kMs));
+  b.push_back(exchange(Role::Server, 10, "web", "127.0.0.1:8000", "203.0.113.5:5555", t, 9 * kMs));
+  Record ext = exchange(Role::Client, 10, "web", "10.0.0.2:42000", "198.51.100.7:443", t, 80 * kMs);
+  ext.host = "api.stripe.com";
+  b.push_back(ext);
+  write(b);
+
+  auto edges = by_pair(store().map(kHour));
+  ASSERT_EQ(edges.size(), 4u);
+  const auto& web_api = edges.at({"web:8000", "api:9000"});
+  EXPECT_EQ(web_api.red.requests, 4u);
+  EXPECT_EQ(web_api.red.errors, 1u);
+  EXPECT_EQ(web_api.caller_kind, "process");
+  EXPECT_EQ(web_api.callee_kind, "process");
+  EXPECT_NEAR(web_api.red.p95_ms, 6.0, 0.1);
+  EXPECT_NEAR(web_api.red.rate_per_s, 4.0 / 3600, 1e-9);
+  EXPECT_EQ(edges.at({"curl (pid 20)", "web:8000"}).red.requests, 1u);
+  EXPECT_EQ(edges.at({"external:203.0.113.5", "web:8000"}).caller_kind, "external");
+  const auto& ext_out = edges.at({"web:8000", "external:api.stripe.com"});
+  EXPECT_EQ(ext_out.callee_kind, "external");
+  EXPECT_EQ(ext_out.protocols, std::vector<Protocol>{Protocol::Http1});
+  EXPECT_TRUE(store().map({kT0 + 3600 * kSec, kT0 + 7200 * kSec}).empty());
+}
+
+TEST_P(RollupConformance, KubernetesWorkloadsAndPods) {
+  uint64_t t = kT0 + 5 * kSec;
+  auto pod_side = [](Record r, const std::string& pod, const std::string& wl) {
+    r.namespace_ = "shop";
+    r.pod = pod;
+    r.workload = wl;
+    return r;
+  };
+  std::vector<Record> b;
+  for (int i = 0; i < 3; ++i) {
+    Record s = pod_side(exchange(Role::Server, 7, "python3", "10.244.1.10:8000",
+                                 "10.244.2.20:51000", t, 4 * kMs, "/x", i == 0 ? 503 : 200),
+                        "api-1", "Deployment/api");
+    s.remote_namespace = "shop";
+    s.remote_pod = "web-1";
+    s.remote_workload = "Deployment/web";
+    b.push_back(s);
+    Record c = pod_side(exchange(Role::Client, 8, "curl", "10.244.2.20:51000", "10.96.0.10:80", t,
+                                 5 * kMs, "/x", i == 0 ? 503 : 200),
+                        "web-1", "Deployment/web");
+    c.remote_namespace = "shop";
+    c.remote_service = "api";
+    c.remote_workload = "Deployment/api";
+    b.push_back(c);
+  }
+  Record s2 = pod_side(
+      exchange(Role::Server, 9, "python3", "10.244.1.11:8000", "10.244.2.20:51001", t, 4 * kMs),
+      "api-2", "Deployment/api");
+  s2.remote_namespace = "shop";
+  s2.remote_workload = "Deployment/web";
+  b.push_back(s2);
+  write(b);
+
+  auto edges = by_pair(store().map(kHour));
+  ASSERT_EQ(edges.size(), 1u);
+  const auto& e = edges.at({"shop/Deployment/web", "shop/Deployment/api"});
+  EXPECT_EQ(e.red.requests, 4u);
+  EXPECT_EQ(e.red.errors, 1u);
+  EXPECT_EQ(e.caller_kind, "workload");
+  EXPECT_EQ(e.callee_kind, "workload");
+
+  auto wls = store().workloads(kHour);
+  ASSERT_EQ(wls.size(), 1u);
+  EXPECT_EQ(wls[0].name, "shop/Deployment/api");
+  EXPECT_EQ(wls[0].namespace_, "shop");
+  EXPECT_EQ(wls[0].workload, "Deployment/api");
+  EXPECT_EQ(wls[0].red.requests, 4u);
+
+  auto pods = store().pods(std::string("shop/Deployment/api"), kHour);
+  ASSERT_EQ(pods.size(), 2u);
+  EXPECT_EQ(pods[0].pod, "api-1");
+  EXPECT_EQ(pods[0].red.requests, 3u);
+  EXPECT_EQ(pods[0].red.errors, 1u);
+  EXPECT_EQ(pods[1].pod, "api-2");
+  EXPECT_EQ(pods[1].namespace_, "shop");
+  EXPECT_EQ(pods[1].workload, "shop/Deployment/api");
+  EXPECT_EQ(store().pods(std::nullopt, kHour).size(), 2u);
+  EXPECT_TRUE(store().pods(std::string("shop/Deployment/nope"), kHour).empty());
+}
+
+TEST_P(RollupConformance, RetentionForgetsWholeDaysOfEverything) {
+  write({served(kT0, kMs, "/old")});
+  store().write_losses({{kT0 / kSec, 1, 0}});
+  // Two days on, with an hour of retention: the day of kT0 is gone.
+  uint64_t now = kT0 + 2 * 86400 * kSec;
+  reopen({.retention_ns = 3600 * kSec});
+  store().enforce_retention(now);
+  TimeRange day{kT0 - 86400 * kSec, now};
+  RequestQuery q;
+  q.range = day;
+  EXPECT_EQ(store().count_requests(q, 100), 0u);
+  EXPECT_TRUE(store().services(day).empty() || store().services(day)[0].red.requests == 0);
+  EXPECT_TRUE(store().endpoints(std::nullopt, day).empty());
+  EXPECT_TRUE(store().map(day).empty());
+  EXPECT_TRUE(store().losses(day).empty());
+  EXPECT_TRUE(store().resolver_seed().routes.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RollupConformance, ::testing::ValuesIn(backend_names()),
+                         [](const auto& backend) { return backend.param; });
+
+}  // namespace
+}  // namespace loupe::store::testing

@@ -1,0 +1,93 @@
+// The stores the conformance suite (conformance_*_test.cpp) runs against:
+// "sqlite" always, "clickhouse" when LOUPE_TEST_CLICKHOUSE names a server
+// (clickhouse://HOST:PORT/DB?user=&password_file=, as `loupe server --store`
+// takes it; tests/e2e/test_clickhouse_store.sh starts one and sets it). Each
+// test gets an empty store of its own: a fresh directory, or a fresh
+// database (the URL's name plus a random suffix, dropped afterwards) with the
+// embedded store beside it for what ClickHouse does not keep (SplitStore).
+#pragma once
+
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/schema.h"
+#include "store/split_store.h"
+#include "store/store.h"
+#include "temp_dir.h"
+
+namespace loupe::store::testing {
+
+class TestBackend {
+ public:
+  virtual ~TestBackend() = default;
+  virtual Store& store() = 0;
+  // Closes the store and opens it again on the same data (a restart).
+  virtual void reopen(StoreOptions options = {}) = 0;
+};
+
+class SqliteBackend : public TestBackend {
+ public:
+  explicit SqliteBackend(StoreOptions options) { reopen(options); }
+  Store& store() override { return *store_; }
+  void reopen(StoreOptions options) override {
+    store_.reset();
+    store_ = open_sqlite_store(dir_.path(), options);
+  }
+
+ private:
+  loupe::testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+class ClickHouseBackend : public TestBackend {
+ public:
+  ClickHouseBackend(const std::string& url, StoreOptions options)
+      : url_(clickhouse::parse_url(url)) {
+    url_.database += "_" + std::to_string(std::random_device{}() % 1'000'000'000);
+    clickhouse::Client client(url_);
+    clickhouse::migrate(client, clickhouse::features_of(client.server_version()));
+    reopen(options);
+  }
+  ~ClickHouseBackend() override {
+    store_.reset();
+    try {
+      clickhouse::Client(url_).execute_in_default("DROP DATABASE IF EXISTS " + url_.database);
+    } catch (const std::exception&) {
+      // A test database left behind is harmless: the server is the test's own.
+    }
+  }
+  Store& store() override { return *store_; }
+  void reopen(StoreOptions options) override {
+    store_.reset();
+    store_ =
+        std::make_unique<SplitStore>(std::make_unique<clickhouse::ClickHouseStore>(url_, options),
+                                     open_sqlite_store(dir_.path(), options));
+  }
+
+ private:
+  clickhouse::Url url_;
+  loupe::testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+inline const char* clickhouse_test_url() { return std::getenv("LOUPE_TEST_CLICKHOUSE"); }
+
+// "sqlite", plus "clickhouse" when the environment names a server.
+inline std::vector<std::string> backend_names() {
+  std::vector<std::string> names{"sqlite"};
+  if (const char* url = clickhouse_test_url(); url && *url) names.push_back("clickhouse");
+  return names;
+}
+
+inline std::unique_ptr<TestBackend> open_backend(const std::string& name,
+                                                 StoreOptions options = {}) {
+  if (name == "clickhouse")
+    return std::make_unique<ClickHouseBackend>(clickhouse_test_url(), options);
+  return std::make_unique<SqliteBackend>(options);
+}
+
+}  // namespace loupe::store::testing
