@@ -2,10 +2,12 @@
 # The always-on profiler's cost (docs/benchmarks.md, "CPU profiling"):
 # `loupe run` at --profile-hz (default 19) on an idle node and with N extra
 # processes that each run 0.2 ms every 100 ms (so all of them get sampled,
-# each a process of its own to name) plus two busy ones, for a while each. Cost = CPU time
-# of the profiler's thread (loupe-profile: draining, naming, attributing,
-# storing) + the BPF program's run time (kernel.bpf_stats_enabled), as a
-# share of one core. Needs root.
+# each a process of its own to name, built without frame pointers so its
+# stacks are unwound from .eh_frame) plus two busy ones, for a while each.
+# Cost = CPU time of the profiler's threads (loupe-profile: draining,
+# naming, attributing, storing; loupe-unwind: unwind tables) + the BPF
+# program's run time (kernel.bpf_stats_enabled), as a share of one core.
+# Needs root.
 # Usage: bench/profile_overhead.sh [build-dir] [seconds] [processes] [hz]
 set -euo pipefail
 build=${1:-build}
@@ -26,15 +28,15 @@ stats_before=$(sysctl -n kernel.bpf_stats_enabled)
 trap cleanup EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
-thread_cpu_s() {  # utime + stime of the loupe-profile thread of $1
-  local t
+thread_cpu_s() {  # utime + stime of the loupe-profile and loupe-unwind threads of $1
+  local t sum=0
   for t in /proc/"$1"/task/*; do
-    if [[ $(cat "$t/comm" 2> /dev/null) == loupe-profile ]]; then
-      awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "$t/stat"
-      return
-    fi
+    case $(cat "$t/comm" 2> /dev/null) in
+      loupe-profile | loupe-unwind)
+        sum=$(awk -v s="$sum" -v hz="$(getconf CLK_TCK)" '{ print s + ($14 + $15) / hz }' "$t/stat") ;;
+    esac
   done
-  echo 0
+  echo "$sum"
 }
 bpf_run_s() {  # run time of the profile program(s), seconds
   bpftool prog show -j | jq '[.[] | select(.name // "" | startswith("loupe_profile")) | .run_time_ns // 0] | add // 0 | . / 1e9'
@@ -61,7 +63,7 @@ measure() {  # LABEL: one run of $secs seconds
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD 2> /dev/null || echo '?'), ${hz} Hz"
-echo "| node | wall s | profiler thread CPU s | BPF program CPU s | share of one core | samples |"
+echo "| node | wall s | profiler threads CPU s | BPF program CPU s | share of one core | samples |"
 echo "|---|---|---|---|---|---|"
 measure "idle"
 cat > "$dir/ticker.c" << 'C'
@@ -76,7 +78,7 @@ int main(void) {  /* 0.2 ms of CPU every 100 ms, for ever */
   }
 }
 C
-gcc -O2 -fno-omit-frame-pointer -o "$dir/ticker" "$dir/ticker.c"
+gcc -O2 -fomit-frame-pointer -o "$dir/ticker" "$dir/ticker.c"
 for _ in $(seq 1 "$procs"); do "$dir/ticker" & pids+=($!); done
 for _ in 1 2; do (while :; do :; done) & pids+=($!); done
 measure "$procs ticking + 2 busy processes"

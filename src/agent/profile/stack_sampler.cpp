@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -143,6 +144,7 @@ void StackSampler::start_unwinder() {
   // The one process of `loupe profile --pid`: unwound from its first samples.
   if (opts_.filter_tgid) unwinder_->load_process(opts_.filter_tgid);
   unwinder_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "loupe-unwind");  // for top and bench/profile_overhead.sh
     std::unique_lock lock(unwinder_mu_);
     while (!unwinder_cv_.wait_for(lock, kUnwinderPollEvery, [this] { return stopping_; })) {
       lock.unlock();

@@ -97,9 +97,14 @@ void UnwindLoader::poll() {
   }
   // Processes loaded while row space was short: again once it may have
   // been made (a compaction drops idle processes' tables).
+  // Only those sampled since: a process that rarely runs is not worth it.
   std::vector<uint32_t> retry;
+  auto entry = std::make_unique<loupe_unwind_proc>();
   for (const auto& [pid, p] : processes_)
-    if (p.incomplete && Clock::now() - p.loaded >= kMinCompactInterval) retry.push_back(pid);
+    if (p.incomplete && Clock::now() - p.loaded >= kMinCompactInterval &&
+        bpf_map_lookup_elem(maps_.procs_fd, &pid, entry.get()) == 0 &&
+        entry->last_sample_ns > p.loaded_ns)
+      retry.push_back(pid);
   for (uint32_t pid : retry) load_process(pid);
   if (Clock::now() - last_prune_ >= kPruneEvery) forget_exited();
 }
@@ -173,8 +178,13 @@ const UnwindLoader::ObjectEntry* UnwindLoader::object_for(uint32_t pid, const Ma
   ObjectKey key{st.st_dev, st.st_ino, st.st_size,
                 static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
   if (auto it = objects_.find(key); it != objects_.end()) {
-    close(fd);
-    return &*it;
+    // A table that found no room is built again only once it would fit.
+    if (!it->second.no_room_for || next_row_ + it->second.no_room_for > maps_.max_rows) {
+      close(fd);
+      if (it->second.no_room_for) short_of_rows_ = true;
+      return &*it;
+    }
+    objects_.erase(it);
   }
   if (objects_.size() >= kMaxObjects && !compact()) {
     close(fd);
@@ -190,7 +200,8 @@ const UnwindLoader::ObjectEntry* UnwindLoader::object_for(uint32_t pid, const Ma
       std::lock_guard lock(counters_mu_);
       ++counters_.objects_no_room;
       short_of_rows_ = true;
-      return nullptr;  // not remembered: tried again when asked again
+      o.no_room_for = n;  // remembered without rows: built again once it fits
+      return &*objects_.emplace(key, std::move(o)).first;
     }
     std::memcpy(maps_.rows + next_row_, table->rows.data(), n * sizeof(loupe_unwind_row));
     o.first_row = next_row_;
@@ -218,7 +229,9 @@ bool UnwindLoader::compact() {
   for (const auto& [pid, p] : processes_) bpf_map_delete_elem(maps_.procs_fd, &pid);
   std::vector<Object*> kept;
   for (auto it = objects_.begin(); it != objects_.end();) {
-    if (!live.count(it->first)) {
+    // Objects without rows cost no row space: kept, so a giant is not read
+    // again each time a process maps it.
+    if (!live.count(it->first) && it->second.rows) {
       it = objects_.erase(it);
       continue;
     }

@@ -62,6 +62,7 @@ class UnwindLoader {
   using ObjectKey = std::tuple<dev_t, ino_t, off_t, int64_t>;
   struct Object {
     uint32_t first_row = 0, rows = 0;  // rows 0: no table
+    uint32_t no_room_for = 0;          // rows its table needs and found no room for
     uint64_t base = 0;
     std::vector<std::pair<uint64_t, uint64_t>> segments;  // executable (file offset, vaddr)
   };
