@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/elf_handle.h"
 #include "agent/gotls/go_buildinfo.h"
 #include "agent/gotls/go_dwarf_layout.h"
 #include "agent/gotls/ret_offsets.h"
@@ -20,16 +21,6 @@ constexpr std::string_view kWriteSymbol = "crypto/tls.(*Conn).Write";
 // Go 1.20 renamed the itab symbols from "go.itab." to "go:itab.".
 constexpr std::string_view kTcpConnItabs[] = {"go.itab.*net.TCPConn,net.Conn",
                                               "go:itab.*net.TCPConn,net.Conn"};
-
-bool libelf_ready() {
-  static const bool ok = elf_version(EV_CURRENT) != EV_NONE;
-  return ok;
-}
-
-struct ElfHandle {
-  Elf* elf;
-  ~ElfHandle() { elf_end(elf); }
-};
 
 // The bytes of a section as libelf holds them (empty for NOBITS or when
 // its extent is not in the file).
@@ -134,32 +125,22 @@ std::optional<GoBinary> inspect(Elf* elf, std::string* error) {
 }  // namespace
 
 std::optional<GoBinary> inspect_go_binary(const std::string& path, std::string* error) {
-  if (!libelf_ready()) {
-    *error = "libelf version mismatch";
-    return std::nullopt;
-  }
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = strerror(errno);
     return std::nullopt;
   }
   std::optional<GoBinary> out;
-  {
-    ElfHandle h{elf_begin(fd, ELF_C_READ_MMAP, nullptr)};
-    out = inspect(h.elf, error);
-  }
+  if (ElfPtr elf = open_elf(fd, error)) out = inspect(elf.get(), error);
   close(fd);
   return out;
 }
 
 std::optional<GoBinary> inspect_go_binary_bytes(std::string_view bytes, std::string* error) {
-  if (!libelf_ready()) {
-    *error = "libelf version mismatch";
-    return std::nullopt;
-  }
-  std::string copy(bytes);  // libelf wants a writable buffer; it never writes in read mode
-  ElfHandle h{elf_memory(copy.data(), copy.size())};
-  return inspect(h.elf, error);
+  std::string buffer;
+  ElfPtr elf = open_elf(bytes, buffer, error);
+  if (!elf) return std::nullopt;
+  return inspect(elf.get(), error);
 }
 
 }  // namespace loupe::gotls

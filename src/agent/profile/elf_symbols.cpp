@@ -8,21 +8,11 @@
 #include <cstring>
 #include <limits>
 
+#include "agent/elf_handle.h"
 #include "agent/profile/go_pclntab.h"
 
 namespace loupe::profile {
 namespace {
-
-bool libelf_ready() {
-  static const bool ok = elf_version(EV_CURRENT) != EV_NONE;
-  return ok;
-}
-
-// Elf handles closed on every return path.
-struct ElfHandle {
-  Elf* elf;
-  ~ElfHandle() { elf_end(elf); }
-};
 
 std::string hex(const unsigned char* p, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -93,30 +83,22 @@ std::optional<DebugLink> read_debuglink(Elf* elf, bool big_endian) {
 }  // namespace
 
 std::optional<ElfSymbols> ElfSymbols::load(int fd, std::string* error) {
-  if (!libelf_ready()) {
-    *error = "libelf version mismatch";
-    return std::nullopt;
-  }
-  ElfHandle h{elf_begin(fd, ELF_C_READ_MMAP, nullptr)};
-  return from_elf(h.elf, error);
+  ElfPtr elf = open_elf(fd, error);
+  if (!elf) return std::nullopt;
+  return from_elf(elf.get(), error);
 }
 
 std::optional<ElfSymbols> ElfSymbols::load(std::string_view bytes, std::string* error) {
-  if (!libelf_ready()) {
-    *error = "libelf version mismatch";
-    return std::nullopt;
-  }
-  // libelf wants a writable buffer; it never writes in read mode.
-  std::string copy(bytes);
-  ElfHandle h{elf_memory(copy.data(), copy.size())};
-  return from_elf(h.elf, error);
+  std::string buffer;
+  ElfPtr elf = open_elf(bytes, buffer, error);
+  if (!elf) return std::nullopt;
+  return from_elf(elf.get(), error);
 }
 
 std::string ElfSymbols::build_id(int fd) {
-  if (!libelf_ready()) return {};
-  ElfHandle h{elf_begin(fd, ELF_C_READ_MMAP, nullptr)};
-  if (!h.elf || elf_kind(h.elf) != ELF_K_ELF) return {};
-  return read_build_id(h.elf);
+  ElfPtr elf = open_elf(fd, nullptr);
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return {};
+  return read_build_id(elf.get());
 }
 
 std::optional<ElfSymbols> ElfSymbols::from_elf(void* handle, std::string* error) {

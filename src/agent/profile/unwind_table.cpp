@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "agent/elf_handle.h"
 #include "agent/profile/eh_pointer.h"
 
 namespace loupe::profile {
@@ -21,15 +22,6 @@ constexpr int kRbp = 6;
 constexpr int kRsp = 7;
 constexpr int kReturnAddress = 16;  // RIP
 
-bool libelf_ready() {
-  static const bool ok = elf_version(EV_CURRENT) != EV_NONE;
-  return ok;
-}
-
-struct ElfEnd {
-  void operator()(Elf* e) const { elf_end(e); }
-};
-using ElfPtr = std::unique_ptr<Elf, ElfEnd>;
 struct DwarfEnd {
   void operator()(Dwarf* d) const { dwarf_end(d); }
 };
@@ -325,21 +317,15 @@ std::optional<UnwindTable> from_elf(Elf* elf, std::string* error) {
 }  // namespace
 
 std::optional<UnwindTable> build_unwind_table(int fd, std::string* error) {
-  if (!libelf_ready()) {
-    if (error) *error = "libelf version mismatch";
-    return std::nullopt;
-  }
-  ElfPtr elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr));
+  ElfPtr elf = open_elf(fd, error);
+  if (!elf) return std::nullopt;
   return from_elf(elf.get(), error);
 }
 
 std::optional<UnwindTable> build_unwind_table(std::string_view bytes, std::string* error) {
-  if (!libelf_ready()) {
-    if (error) *error = "libelf version mismatch";
-    return std::nullopt;
-  }
-  std::string copy(bytes);  // elf_memory wants a mutable buffer
-  ElfPtr elf(elf_memory(copy.data(), copy.size()));
+  std::string buffer;
+  ElfPtr elf = open_elf(bytes, buffer, error);
+  if (!elf) return std::nullopt;
   return from_elf(elf.get(), error);
 }
 
