@@ -152,14 +152,16 @@ void ClickHouseStore::write_losses(const std::vector<LossMinute>& losses) {
 }
 
 std::vector<LossMinute> ClickHouseStore::losses(const TimeRange& range) {
+  // Built before the lambda: clang 14 (the fuzz build) cannot capture the
+  // names a structured binding declares.
   auto [from_m, to_m] = minute_bounds(range);
-  return with_client([from_m, to_m](Client& c) {
+  std::string sql = "SELECT toUInt32(minute), sum(records), sum(events) FROM " +
+                    std::string(kLossesTable) + " WHERE minute >= toDateTime(" +
+                    std::to_string(from_m) + ") AND minute < toDateTime(" + std::to_string(to_m) +
+                    ") GROUP BY minute ORDER BY minute";
+  return with_client([&sql](Client& c) {
     std::vector<LossMinute> out;
-    for (auto& row : c.select("SELECT toUInt32(minute), sum(records), sum(events) FROM " +
-                                  std::string(kLossesTable) + " WHERE minute >= toDateTime(" +
-                                  std::to_string(from_m) + ") AND minute < toDateTime(" +
-                                  std::to_string(to_m) + ") GROUP BY minute ORDER BY minute",
-                              3))
+    for (auto& row : c.select(sql, 3))
       out.push_back({parse_uint(row[0]), parse_uint(row[1]), parse_uint(row[2])});
     return out;
   });
