@@ -379,8 +379,11 @@ static __noinline int handle_mmsg(int fd, __u8 dir, const struct mmsghdr* vec, _
   return 0;
 }
 
+/* In this order (each uses what comes before it): not sorted. */
+// clang-format off
 #include "ssl_trace.bpf.h" /* SSL uprobes; needs the helpers above */
 #include "go_tls.bpf.h"    /* Go crypto/tls uprobes; needs ssl_trace.bpf.h */
+// clang-format on
 
 SEC("raw_tracepoint/sys_exit")
 int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
