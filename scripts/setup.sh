@@ -4,7 +4,7 @@
 #   scripts/setup.sh --test   also the real servers and clients the tests drive
 set -euo pipefail
 
-build_pkgs=(cmake make g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev zlib1g-dev
+build_pkgs=(cmake make ccache g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev zlib1g-dev
   libiberty-dev libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libmicrohttpd-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev)

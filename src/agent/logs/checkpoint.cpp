@@ -61,6 +61,7 @@ std::optional<CheckpointFile> load_checkpoints(const std::string& path, std::str
                        f.at("fingerprint").get<uint64_t>()};
       c.offset = f.at("offset").get<uint64_t>();
       c.source = f.at("source").get<std::string>();
+      c.finished = f.value("finished", false);  // absent in files of older agents
       out.files.push_back(std::move(c));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -80,7 +81,8 @@ bool save_checkpoints(const std::string& path, const CheckpointFile& checkpoints
                      {"fingerprint_length", c.fingerprint.length},
                      {"fingerprint", c.fingerprint.hash},
                      {"offset", c.offset},
-                     {"source", c.source}});
+                     {"source", c.source},
+                     {"finished", c.finished}});
   }
   std::string body = nlohmann::json{{"version", 1}, {"files", files}}.dump() + "\n";
   std::string temp = path + ".tmp";

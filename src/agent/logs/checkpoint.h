@@ -41,6 +41,11 @@ struct Checkpoint {
   Fingerprint fingerprint;
   uint64_t offset = 0;  // every entry starting before it is acknowledged
   std::string source;
+  // Read to its end after it was rotated: kept only to mark where its name's
+  // chain stands while a newer file of the name is not recognisable yet (no
+  // fingerprint: nothing read of it), so a restart reads the files after it
+  // and none before.
+  bool finished = false;
   bool operator==(const Checkpoint&) const = default;
 };
 

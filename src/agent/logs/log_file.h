@@ -64,6 +64,9 @@ class LogFile {
   // handed out yet.
   uint64_t resume_offset() const;
   Checkpoint checkpoint() const;
+  // Its head is known, so a restart can find it under another name or
+  // compressed (nothing is read of a file before its first line is complete).
+  bool recognisable() const { return fingerprint_.length != 0; }
 
   const std::string& path() const { return path_; }
   const std::string& name() const { return name_; }

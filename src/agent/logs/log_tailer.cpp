@@ -155,8 +155,11 @@ void LogTailer::resume(const std::string& name, uint64_t now_ns) {
   }
   // A checkpointed file found nowhere was rotated away and deleted while
   // the agent was down.
-  stats_.lost_while_down += static_cast<uint64_t>(std::count_if(
-      mine.begin(), mine.end(), [](const Checkpoint* c) { return c && c->fingerprint.length; }));
+  // (An anchor found nowhere is no loss: it had been read whole.)
+  stats_.lost_while_down +=
+      static_cast<uint64_t>(std::count_if(mine.begin(), mine.end(), [](const Checkpoint* c) {
+        return c && c->fingerprint.length && !c->finished;
+      }));
   // Files before the oldest checkpointed one were read by an earlier run;
   // the files after it that no checkpoint names were rotated or created
   // while the agent was down. With no checkpoint under this name, only the
@@ -169,7 +172,9 @@ void LogTailer::resume(const std::string& name, uint64_t now_ns) {
     first = chain.begin();
   for (auto l = first; l != chain.end(); ++l) {
     bool rotated = l->path != name;
-    if (l->resumes) {
+    if (l->resumes && l->resumes->finished) {
+      anchors_[name] = *l->resumes;  // nothing left to read; still the anchor
+    } else if (l->resumes) {
       ++stats_.resumed;
       if (rotated) ++stats_.rotated_while_down;
       start_file(l->path, name, l->resumes->offset, l->resumes->source, rotated, now_ns);
@@ -295,13 +300,23 @@ CheckpointFile LogTailer::checkpoints() const {
     c.fingerprint = now.fingerprint;  // learnt with the first line
     out.files.push_back(std::move(c));
   }
+  for (const auto& [name, anchor] : anchors_) out.files.push_back(anchor);
   return out;
+}
+
+bool LogTailer::recognisable(const std::string& name) const {
+  return std::all_of(files_.begin(), files_.end(), [&name](const Followed& f) {
+    return f.file->name() != name || f.file->recognisable();
+  });
 }
 
 void LogTailer::acknowledged() {
   for (auto it = files_.begin(); it != files_.end();) {
     Followed& f = *it;
     if (f.finished) {
+      Checkpoint done = f.file->checkpoint();
+      done.finished = true;
+      anchors_[done.path] = std::move(done);  // files_ is oldest first: the newest stays
       closed_files_ += f.file->stats();
       closed_decoder_ += f.file->decoder_stats();
       it = files_.erase(it);
@@ -310,6 +325,7 @@ void LogTailer::acknowledged() {
     f.acked = f.file->checkpoint();
     ++it;
   }
+  std::erase_if(anchors_, [this](const auto& a) { return recognisable(a.first); });
 }
 
 nlohmann::json LogTailer::status() const {

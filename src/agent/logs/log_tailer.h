@@ -88,7 +88,8 @@ class LogTailer {
   // goes on under the same source names.
   CheckpointFile checkpoints() const;
   // The entries handed out so far are acknowledged: checkpoints move to
-  // them and finished rotated files are forgotten.
+  // them and finished rotated files are closed (the newest of a name stays
+  // as its anchor while a newer file of the name is not recognisable).
   void acknowledged();
 
   size_t files() const { return files_.size(); }
@@ -117,6 +118,8 @@ class LogTailer {
   // rotated_quiet_ns, or its writer has reopened its log (a newer file under
   // its name holds bytes).
   bool writer_moved_on(const Followed& f, uint64_t now_ns) const;
+  // Every followed file of live name `name` has a fingerprint.
+  bool recognisable(const std::string& name) const;
 
   // Looks for the writers of the files that have none yet (file_writer.h).
   void find_writers(uint64_t now_ns);
@@ -128,6 +131,13 @@ class LogTailer {
   bool first_scan_ = true;
 
   std::list<Followed> files_;  // oldest first
+  // Per live name, the newest file read to its end and closed, kept in the
+  // checkpoints (`finished`) while a newer file of the name has no
+  // fingerprint: a file still empty when the checkpoints were saved, then
+  // rotated and compressed while the agent was down, is found by nothing
+  // else, and without the anchor a restart would read every file of the
+  // name again.
+  std::map<std::string, Checkpoint> anchors_;
   uint64_t opened_ = 0;
   TailerStats stats_;
   // Not followed as of the last scan, and in the scan under way.

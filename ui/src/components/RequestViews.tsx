@@ -30,7 +30,9 @@ export function operation(r: RequestRecord): string {
 }
 
 export function StatusCell({ r }: { r: RequestRecord }) {
-  const http = r.protocol === 'http1' || r.protocol === 'http2' || (isNum(Number(r.status)) && Number(r.status) >= 100);
+  // An HTTP status (100-599) is shown as itself, whatever the protocol
+  // carrying it; other statuses (gRPC's 0-16, none) as ok or the error code.
+  const http = isNum(Number(r.status)) && Number(r.status) >= 100;
   const s = http && r.status ? r.status : isError(r) ? r.error_code || 'error' : 'ok';
   return <span className={`status ${isError(r) ? 'status-bad' : Number(s) >= 400 ? 'status-warn' : 'status-ok'}`}>{String(s)}</span>;
 }
