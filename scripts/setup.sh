@@ -14,7 +14,7 @@ test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgre
   prometheus-alertmanager prometheus nghttp2-server nghttp2-client python3-grpcio python3-h2
   python3-jsonschema mmdebstrap buildah podman runc python3-psycopg2 python3-redis
   memcached python3-pymemcache nats-server golang-go clickhouse-server rabbitmq-server
-  python3-pika crossbuild-essential-arm64 file)
+  python3-pika crossbuild-essential-arm64 file zookeeper)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")

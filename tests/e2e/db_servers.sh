@@ -32,18 +32,21 @@ start_postgres() {
   trap 'pg_stop; cleanup' EXIT
 }
 
-# start_clickhouse HTTP_PORT: Debian's clickhouse-server with its own config,
-# data directory and a TCP port of its own in $CH ($WORK/clickhouse), one
-# user `loupe` whose password is in $CH/loupe.password, and a server time
-# zone other than UTC (Loupe's day partitions must still be UTC days).
+# start_clickhouse HTTP_PORT [NAME [HOST [TCP_PORT]]]: Debian's clickhouse-server with its
+# own config, data directory and a TCP port of its own in $CH
+# ($WORK/clickhouse, or $WORK/NAME), listening on HOST (default 127.0.0.1),
+# one user `loupe` whose password is in $CH/loupe.password ($CH_PASSWORD
+# when set, so several servers share it), and a server time zone other than
+# UTC (Loupe's day partitions must still be UTC days). $CH_EXTRA_CONFIG is
+# added to its config (e.g. <remote_servers>), $CH_PROFILE to its users' settings.
 # Sets CH, CH_PID and CH_TCP_PORT (the native protocol's); returns once it listens.
 start_clickhouse() {
-  local http_port=$1 tcp_port password
-  tcp_port=$(free_port)
+  local http_port=$1 host=${3:-127.0.0.1} tcp_port=${4:-} password
+  [[ -n $tcp_port ]] || tcp_port=$(free_port)
   CH_TCP_PORT=$tcp_port
-  CH="$WORK/clickhouse"
+  CH="$WORK/${2:-clickhouse}"
   mkdir -p "$CH/data" "$CH/tmp" "$CH/user_files" "$CH/format_schemas"
-  password="s3cret-$RANDOM"
+  password=${CH_PASSWORD:-s3cret-$RANDOM}
   echo "$password" > "$CH/loupe.password"
   cat > "$CH/config.xml" <<CONF
 <?xml version="1.0"?>
@@ -51,7 +54,7 @@ start_clickhouse() {
   <logger><level>warning</level><log>$CH/server.log</log><errorlog>$CH/server.err.log</errorlog></logger>
   <http_port>$http_port</http_port>
   <tcp_port>$tcp_port</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
+  <listen_host>$host</listen_host>
   <path>$CH/data/</path>
   <tmp_path>$CH/tmp/</tmp_path>
   <user_files_path>$CH/user_files/</user_files_path>
@@ -62,16 +65,17 @@ start_clickhouse() {
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <timezone>Europe/Berlin</timezone>
+  ${CH_EXTRA_CONFIG:-}
 </yandex>
 CONF
   cat > "$CH/users.xml" <<CONF
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default></default></profiles>
+  <profiles><default>${CH_PROFILE:-}</default></profiles>
   <users>
     <loupe>
       <password>$password</password>
-      <networks><ip>127.0.0.1</ip></networks>
+      <networks><ip>127.0.0.0/8</ip></networks>
       <profile>default</profile><quota>default</quota>
     </loupe>
   </users>
@@ -81,5 +85,24 @@ CONF
   clickhouse-server --config-file="$CH/config.xml" > "$CH/stdout" 2>&1 &
   CH_PID=$!
   PIDS+=($CH_PID)
-  wait_for_port "$http_port" || { cat "$CH/stdout" "$CH/server.err.log" >&2; return 1; }
+  wait_for_port "$http_port" "$host" || { cat "$CH/stdout" "$CH/server.err.log" >&2; return 1; }
+}
+
+# start_zookeeper PORT: Debian's ZooKeeper, standalone, data in $WORK/zookeeper,
+# on 127.0.0.1:PORT; returns once it listens (a JVM: ~5-15 s).
+start_zookeeper() {
+  local zk="$WORK/zookeeper"
+  mkdir -p "$zk/data"
+  printf 'tickTime=500\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n' \
+    "$zk/data" "$1" > "$zk/zoo.cfg"
+  java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain "$zk/zoo.cfg" \
+    > "$zk/out.log" 2>&1 &
+  PIDS+=($!)
+  local i
+  for i in $(seq 1 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$zk/out.log" >&2
+  return 1
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "store/clickhouse/compaction.h"
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/retention.h"
 #include "store/clickhouse/rollup_cells.h"
@@ -50,10 +51,15 @@ std::string batch_id_of(const BatchKey& key) {
 }
 
 ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, ClientOptions client)
-    : pool_(url, client), options_(options), rng_(std::random_device{}()) {
+    : pool_(url, client), client_options_(client), options_(options), rng_(std::random_device{}()) {
   auto c = pool_.borrow();
   Version version = c->server_version();
   check(*c);
+  if (!url.cluster.empty()) {
+    cluster_ = read_cluster(*c);
+    status_.cluster = url.cluster + " (" + std::to_string(cluster_->hosts.size()) + " hosts" +
+                      (cluster_->replicated ? ", Replicated tables)" : ")");
+  }
   version_ = version.to_string();
   features_ = to_string(features_of(version));
   status_.url = url.to_string();
@@ -167,31 +173,63 @@ std::vector<LossMinute> ClickHouseStore::losses(const TimeRange& range) {
   });
 }
 
+void ClickHouseStore::for_each_shard(const std::function<void(Client&, bool local)>& fn) {
+  if (!cluster_) {
+    with_client([&fn](Client& c) {
+      fn(c, false);
+      return 0;
+    });
+    return;
+  }
+  try {
+    for_hosts(
+        *cluster_, pool_.url(), Hosts::OnePerShard, [&fn](Client& c) { fn(c, true); },
+        client_options_);
+  } catch (const Error& e) {
+    throw StoreError(e.what());
+  }
+}
+
 StoreStats ClickHouseStore::stats() {
-  return with_client([](Client& c) {
-    StoreStats st;
-    auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(kRecordsTable) +
+  StoreStats st;
+  for_each_shard([&st](Client& c, bool local) {
+    std::string records = local ? local_table(kRecordsTable) : std::string(kRecordsTable);
+    auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(records) +
                              "), sum(bytes) FROM system.parts WHERE active AND database = " +
                              quote_literal(c.url().database),
                          2);
     if (!rows.empty()) {
-      st.records_stored = parse_uint(rows[0][0]);
-      st.store_size_bytes = parse_uint(rows[0][1]);
+      st.records_stored += parse_uint(rows[0][0]);
+      st.store_size_bytes += parse_uint(rows[0][1]);
     }
-    return st;
   });
+  return st;
 }
 
 uint64_t ClickHouseStore::enforce_retention(uint64_t now_ns) {
-  if (options_.retention_ns == 0 || now_ns <= options_.retention_ns) return 0;
-  auto dropped = with_client([this, now_ns](Client& c) {
-    return drop_partitions_before(c, now_ns - options_.retention_ns);
-  });
-  for (const DroppedPartition& p : dropped)
-    if (p.table == kRecordMinuteTable) {
-      ++seed_generation_;  // routes of that day are forgotten
-      break;
+  const uint64_t grace_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(kCompactionGrace).count();
+  const bool retain = options_.retention_ns != 0 && now_ns > options_.retention_ns;
+  bool routes_dropped = false;
+  CompactionResult folded;
+  for_each_shard([&](Client& c, bool local) {
+    if (now_ns > grace_ns) {
+      CompactionResult r = compact_rollups(c, now_ns - grace_ns, local);
+      folded.hours += r.hours;
+      folded.rows_before += r.rows_before;
+      folded.rows_after += r.rows_after;
     }
+    if (!retain) return;
+    for (const DroppedPartition& p :
+         drop_partitions_before(c, now_ns - options_.retention_ns, local))
+      if (p.table == kRecordMinuteTable || p.table == local_table(kRecordMinuteTable))
+        routes_dropped = true;
+  });
+  if (routes_dropped) ++seed_generation_;  // routes of that day are forgotten
+  std::lock_guard lock(status_mu_);
+  status_.compacted_hours += folded.hours;
+  status_.compacted_rows_before += folded.rows_before;
+  status_.compacted_rows_after += folded.rows_after;
   return 0;
 }
 

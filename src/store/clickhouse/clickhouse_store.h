@@ -18,12 +18,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 
 #include "store/clickhouse/client_pool.h"
+#include "store/clickhouse/cluster.h"
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/features.h"
 #include "store/store.h"
@@ -41,6 +44,10 @@ struct ClickHouseStatus {
   uint64_t write_errors = 0;    // write_batch calls that failed
   uint64_t write_ns_total = 0;  // time spent in successful writes
   uint64_t write_ns_last = 0;
+  std::string cluster;           // cluster mode: the cluster's name and hosts
+  uint64_t compacted_hours = 0;  // rollup hours folded (compaction.h)
+  uint64_t compacted_rows_before = 0;
+  uint64_t compacted_rows_after = 0;
   std::string last_error;  // empty when none
 };
 
@@ -68,8 +75,10 @@ class ClickHouseStore : public RecordStore {
   std::vector<WorkloadSummary> workloads(const TimeRange& range) override;
   std::vector<PodSummary> pods(const std::optional<std::string>& workload,
                                const TimeRange& range) override;
-  // Drops the whole UTC days that ended before now - retention (retention.h);
-  // returns 0 (dropping a day does not count its rows).
+  // Upkeep, run every minute by ingest: folds the rollup hours that ended
+  // kCompactionGrace before now (compaction.h), then drops the whole UTC days
+  // that ended before now - retention (retention.h); returns 0 (dropping a
+  // day does not count its rows).
   uint64_t enforce_retention(uint64_t now_ns) override;
 
   ClickHouseStatus status();
@@ -79,8 +88,13 @@ class ClickHouseStore : public RecordStore {
   template <typename Fn>
   auto with_client(Fn&& fn);
   uint64_t next_prefix();
+  // `fn` on the URL's server, or on one replica of each shard's local tables
+  // in cluster mode (local = true).
+  void for_each_shard(const std::function<void(Client&, bool local)>& fn);
 
   ClientPool pool_;
+  ClientOptions client_options_;
+  std::optional<Cluster> cluster_;
   StoreOptions options_;
   std::string version_, features_;
 

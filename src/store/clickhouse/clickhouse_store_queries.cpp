@@ -99,7 +99,9 @@ std::vector<StoredRequest> ClickHouseStore::requests(const RequestQuery& q) {
 uint64_t ClickHouseStore::count_requests(const RequestQuery& q, uint64_t at_most) {
   if (at_most == 0 || q.range.to_ns <= q.range.from_ns) return 0;
   return with_client([&q, at_most](Client& c) {
-    auto rows = c.select("SELECT count() FROM (SELECT 1 FROM " + std::string(kRecordsTable) +
+    // start_ns, not a constant: 18.16 loses a PREWHERE column when a
+    // Distributed table (cluster mode) is read for a constant in a subquery.
+    auto rows = c.select("SELECT count() FROM (SELECT start_ns FROM " + std::string(kRecordsTable) +
                              request_where(q) + " LIMIT " + std::to_string(at_most) + ")",
                          1);
     return rows.empty() ? uint64_t{0} : parse_uint(rows[0][0]);

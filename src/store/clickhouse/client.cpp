@@ -142,8 +142,15 @@ std::vector<TsvRow> Client::select(std::string_view sql, size_t columns) {
 
 void Client::insert_row_binary(std::string_view target, std::string_view rows) {
   std::string query = "INSERT INTO " + std::string(target) + " FORMAT RowBinary";
-  post("/?database=" + url_.database + "&query=" + percent_encode(query), rows,
-       options_.compress_inserts);
+  // Into a cluster's Distributed tables: the insert returns once every shard
+  // has its rows (not when they sit in the local queue), so a success means
+  // stored; and no block dedup by Replicated tables, which would drop a
+  // write whose rollup cells happen to equal an earlier write's (Loupe's
+  // batch keys are what make a batch count once).
+  post("/?database=" + url_.database +
+           (url_.cluster.empty() ? "" : "&insert_distributed_sync=1&insert_deduplicate=0") +
+           "&query=" + percent_encode(query),
+       rows, options_.compress_inserts);
 }
 
 Version Client::server_version() {

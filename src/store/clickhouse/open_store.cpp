@@ -25,6 +25,11 @@ nlohmann::json to_json(const ClickHouseStatus& s) {
            s.write_ns_total
                ? static_cast<double>(s.rows_written) * 1e9 / static_cast<double>(s.write_ns_total)
                : 0.0},
+          {"cluster", s.cluster.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.cluster)},
+          {"compaction",
+           {{"hours", s.compacted_hours},
+            {"rows_before", s.compacted_rows_before},
+            {"rows_after", s.compacted_rows_after}}},
           {"last_error",
            s.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.last_error)}};
 }

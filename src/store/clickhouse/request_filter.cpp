@@ -19,7 +19,9 @@ std::string request_where(const RequestQuery& q) {
   if (q.service) w += " AND service = " + quote_literal(*q.service);
   if (q.route) w += " AND route = " + quote_literal(*q.route);
   if (!q.with_self && !q.service)
-    w += " AND service NOT IN (SELECT name FROM " + std::string(kServicesTable) +
+    // GLOBAL: in cluster mode both tables are Distributed, and the services
+    // are read once and sent to the shards (same answer on one server).
+    w += " AND service GLOBAL NOT IN (SELECT name FROM " + std::string(kServicesTable) +
          " WHERE kind = 'loupe')";
   if (q.status) w += " AND status = " + std::to_string(*q.status);
   if (q.protocol) w += " AND protocol = " + std::to_string(static_cast<unsigned>(*q.protocol));

@@ -20,6 +20,9 @@ struct DroppedPartition {
 
 // Drops every partition of Loupe's tables whose whole day ends at or before
 // cutoff_ns (unix ns): a day partly inside the retention window is kept.
-std::vector<DroppedPartition> drop_partitions_before(Client& client, uint64_t cutoff_ns);
+// Partitions of one hour (YYYYMMDDHH, the rollups) go with their day.
+// local_tables: the cluster host's local tables (cluster.h), where the rows are.
+std::vector<DroppedPartition> drop_partitions_before(Client& client, uint64_t cutoff_ns,
+                                                     bool local_tables = false);
 
 }  // namespace loupe::store::clickhouse

@@ -1,8 +1,11 @@
 #include "store/clickhouse/schema.h"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <set>
 
+#include "store/clickhouse/cluster.h"
 #include "store/clickhouse/ddl_types.h"
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/store_schema.h"
@@ -86,6 +89,7 @@ const std::vector<Migration> kMigrations = {
     {1, "request records and batch ids", v1_requests_and_batches},
     {2, "per-minute request aggregates", v2_requests_minute},
     {3, "the store's resolved records, rollups, services and losses", store_tables_ddl},
+    {4, "rollups partitioned by hour for compaction; loupe_compactions", rollups_by_hour_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).
@@ -152,20 +156,37 @@ std::vector<std::string_view> tables_at(int version) {
   }
   if (version >= 3)
     for (std::string_view t : store_tables()) tables.push_back(t);
+  if (version >= 4) tables.push_back(kCompactionsTable);
   return tables;
 }
 
 MigrateResult migrate(Client& client, const Features& features, int target) {
-  if (!client.url().cluster.empty())
-    schema_error(client, "cluster mode (cluster=" + client.url().cluster +
-                             ": ON CLUSTER and Distributed tables) is not supported yet");
   if (target == 0) target = schema_version();
+  std::optional<Cluster> cluster;
+  if (!client.url().cluster.empty()) cluster = read_cluster(client);
+  // The URL's server, or every host of the cluster.
+  auto on_every_host = [&](const std::function<void(Client&)>& fn) {
+    if (cluster)
+      for_hosts(*cluster, client.url(), Hosts::Each, fn);
+    else
+      fn(client);
+  };
+  auto apply = [&](const std::string& statement) {
+    if (!cluster) {
+      client.execute(statement);
+      return;
+    }
+    for (const HostStatement& hs : cluster_statements(*cluster, client.url().database, statement))
+      for_hosts(*cluster, client.url(), hs.hosts, [&hs](Client& c) { c.execute(hs.sql); });
+  };
   MigrateResult result;
-  if (!database_exists(client)) {
-    client.execute_in_default("CREATE DATABASE IF NOT EXISTS " + client.url().database);
-    result.created_database = true;
-  }
-  client.execute(schema_table_ddl());
+  on_every_host([&result](Client& c) {
+    if (!database_exists(c)) {
+      c.execute_in_default("CREATE DATABASE IF NOT EXISTS " + c.url().database);
+      result.created_database = true;
+    }
+    c.execute(schema_table_ddl());
+  });
   result.from_version = stored_version(client);
   if (result.from_version > schema_version())
     schema_error(client, "schema version " + std::to_string(result.from_version) +
@@ -174,16 +195,19 @@ MigrateResult migrate(Client& client, const Features& features, int target) {
   result.to_version = result.from_version;
   for (const Migration& m : kMigrations) {
     if (m.version <= result.from_version || m.version > target) continue;
-    for (const std::string& statement : m.statements(features)) client.execute(statement);
-    client.execute("INSERT INTO " + std::string(kSchemaTable) +
-                   " (version, description, loupe_version) VALUES (" + std::to_string(m.version) +
-                   ", " + quote_literal(m.description) + ", " + quote_literal(LOUPE_VERSION) + ")");
+    for (const std::string& statement : m.statements(features)) apply(statement);
+    on_every_host([&m](Client& c) {
+      c.execute("INSERT INTO " + std::string(kSchemaTable) +
+                " (version, description, loupe_version) VALUES (" + std::to_string(m.version) +
+                ", " + quote_literal(m.description) + ", " + quote_literal(LOUPE_VERSION) + ")");
+    });
     result.to_version = m.version;
   }
   return result;
 }
 
 void check(Client& client) {
+  if (!client.url().cluster.empty()) read_cluster(client);  // an unknown cluster, named
   if (!database_exists(client)) schema_error(client, "does not exist; " + migrate_hint());
   std::set<std::string> tables = tables_in(client);
   if (!tables.count(std::string(kSchemaTable))) {
@@ -202,8 +226,17 @@ void check(Client& client) {
                              ", made by a newer Loupe (this one knows up to " +
                              std::to_string(schema_version()) + "): upgrade Loupe");
   std::string missing;
-  for (std::string_view t : tables_at(version))
-    if (!tables.count(std::string(t))) missing += (missing.empty() ? "" : ", ") + std::string(t);
+  auto need = [&](const std::string& t) {
+    if (!tables.count(t)) missing += (missing.empty() ? "" : ", ") + t;
+  };
+  for (std::string_view t : tables_at(version)) {
+    if (client.url().cluster.empty() || host_local(t)) {
+      need(std::string(t));
+      continue;
+    }
+    need(local_table(t));  // and the Distributed table over it (a view has none)
+    if (t != kRequestsMinuteView) need(std::string(t));
+  }
   if (!missing.empty())
     schema_error(client, "is at schema version " + std::to_string(version) + " but lacks " +
                              missing + " (dropped by hand?): restore it or migrate a new database");

@@ -38,8 +38,9 @@ struct MigrateResult {
   int to_version = 0;
   bool created_database = false;
 };
-// Applies migrations up to `target` (default: all). Throws Error(Kind::Schema)
-// for a database made by a newer Loupe or for cluster mode (not yet done).
+// Applies migrations up to `target` (default: all), on every host of the
+// URL's cluster in cluster mode (cluster.h). Throws Error(Kind::Schema) for a
+// database made by a newer Loupe or an unknown cluster.
 MigrateResult migrate(Client& client, const Features& features, int target = 0);
 
 // Throws Error(Kind::Schema) naming what is wrong and what to do.

@@ -44,26 +44,25 @@ std::string records_ddl(const Features& f) {
 constexpr std::string_view kCellColumns =
     "  requests UInt64,\n  errors UInt64,\n  sum_ns UInt64,\n  sketch String\n";
 
-std::string record_minute_ddl(const Features& f) {
+std::string record_minute_ddl(const Features& f, std::string_view table,
+                              std::string_view partition) {
   const std::string name = name_type(f);
-  return create(kRecordMinuteTable) + "  minute DateTime('UTC'),\n  service " + name +
-         ",\n  route " + name + ",\n  method " + name + ",\n  protocol UInt8,\n  counted UInt8,\n" +
-         std::string(kCellColumns) +
-         ") ENGINE = MergeTree\n"
-         "PARTITION BY toDate(minute)\n"
-         "ORDER BY (service, minute, route)";
+  return create(table) + "  minute DateTime('UTC'),\n  service " + name + ",\n  route " + name +
+         ",\n  method " + name + ",\n  protocol UInt8,\n  counted UInt8,\n" +
+         std::string(kCellColumns) + ") ENGINE = MergeTree\nPARTITION BY " +
+         std::string(partition) + "\nORDER BY " + rollup_order_by(kRecordMinuteTable);
 }
 
 // a -> b per minute: caller -> callee (the map), workload -> pod.
-std::string pair_minute_ddl(const Features& f, std::string_view table) {
+std::string pair_minute_ddl(const Features& f, std::string_view table, std::string_view partition) {
   const std::string name = name_type(f);
   return create(table) + "  minute DateTime('UTC'),\n  a " + name + ",\n  a_kind " + name +
          ",\n  b " + name + ",\n  b_kind " + name + ",\n  protocol UInt8,\n" +
-         std::string(kCellColumns) +
-         ") ENGINE = MergeTree\n"
-         "PARTITION BY toDate(minute)\n"
-         "ORDER BY (minute, a, b)";
+         std::string(kCellColumns) + ") ENGINE = MergeTree\nPARTITION BY " +
+         std::string(partition) + "\nORDER BY " + rollup_order_by(kEdgeMinuteTable);
 }
+
+constexpr std::string_view kDayPartition = "toDate(minute)";
 
 std::string services_ddl(const Features& f) {
   const std::string name = name_type(f);
@@ -86,9 +85,9 @@ std::string losses_ddl() {
 
 std::vector<std::string> store_tables_ddl(const Features& f) {
   return {records_ddl(f),
-          record_minute_ddl(f),
-          pair_minute_ddl(f, kEdgeMinuteTable),
-          pair_minute_ddl(f, kPodMinuteTable),
+          record_minute_ddl(f, kRecordMinuteTable, kDayPartition),
+          pair_minute_ddl(f, kEdgeMinuteTable, kDayPartition),
+          pair_minute_ddl(f, kPodMinuteTable, kDayPartition),
           services_ddl(f),
           losses_ddl()};
 }
@@ -96,6 +95,28 @@ std::vector<std::string> store_tables_ddl(const Features& f) {
 std::vector<std::string_view> store_tables() {
   return {kRecordsTable,   kRecordMinuteTable, kEdgeMinuteTable,
           kPodMinuteTable, kServicesTable,     kLossesTable};
+}
+
+std::string rollup_order_by(std::string_view table) {
+  return table == kRecordMinuteTable ? "(service, minute, route)" : "(minute, a, b)";
+}
+
+std::vector<std::string> rollups_by_hour_ddl(const Features& f) {
+  std::vector<std::string> out;
+  for (std::string_view table : {kRecordMinuteTable, kEdgeMinuteTable, kPodMinuteTable}) {
+    // Built beside the old table, filled from it, then put in its place.
+    const std::string by_hour = std::string(table) + "_by_hour";
+    out.push_back(table == kRecordMinuteTable ? record_minute_ddl(f, by_hour, kHourPartition)
+                                              : pair_minute_ddl(f, by_hour, kHourPartition));
+    out.push_back("INSERT INTO " + by_hour + " SELECT * FROM " + std::string(table));
+    out.push_back("DROP TABLE IF EXISTS " + std::string(table));
+    out.push_back("RENAME TABLE " + by_hour + " TO " + std::string(table));
+  }
+  out.push_back(create(kCompactionsTable) +
+                "  table String,\n  partition_id String,\n  rows_before UInt64,\n  rows "
+                "UInt64,\n  at DateTime('UTC') DEFAULT now()\n"
+                ") ENGINE = MergeTree\nORDER BY (table, partition_id)");
+  return out;
 }
 
 }  // namespace loupe::store::clickhouse

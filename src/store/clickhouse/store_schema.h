@@ -18,6 +18,14 @@
 namespace loupe::store::clickhouse {
 
 std::vector<std::string> store_tables_ddl(const Features& features);
+
+// Migration 4: the three rollup tables partitioned by UTC hour
+// (YYYYMMDDHH), so compaction (compaction.h) replaces one finished hour at a
+// time, and loupe_compactions.
+inline constexpr std::string_view kHourPartition = "toYYYYMMDD(minute) * 100 + toHour(minute)";
+std::vector<std::string> rollups_by_hour_ddl(const Features& features);
+// A rollup table's ORDER BY, e.g. "(minute, a, b)".
+std::string rollup_order_by(std::string_view table);
 // The tables store_tables_ddl creates.
 std::vector<std::string_view> store_tables();
 

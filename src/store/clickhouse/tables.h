@@ -39,6 +39,10 @@ inline constexpr std::string_view kServicesTable = "loupe_services";
 // Per-minute counts of what never reached the store.
 inline constexpr std::string_view kLossesTable = "loupe_losses";
 
+// What the compactor folded (compaction.h): one row per rollup partition
+// (an hour) it replaced, with the rows it left; kept by each host for itself.
+inline constexpr std::string_view kCompactionsTable = "loupe_compactions";
+
 // The tables partitioned by UTC day, which retention drops day by day.
 inline constexpr std::string_view kDayPartitionedTables[] = {
     kRequestsTable,     kRequestsMinuteTable, kBatchesTable,   kRecordsTable,

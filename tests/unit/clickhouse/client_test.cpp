@@ -13,7 +13,6 @@
 #include <chrono>
 
 #include "store/clickhouse/error.h"
-#include "store/clickhouse/schema.h"
 
 namespace loupe::store::clickhouse::testing {
 namespace {
@@ -57,20 +56,6 @@ TEST(ClickHouseClient, AServerThatNeverAnswersTimesOut) {
         << e.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-}
-
-TEST(ClickHouseClient, ClusterModeIsRefusedBeforeAnythingIsSent) {
-  SilentListener silent;  // would time out if anything were sent
-  Client client(
-      parse_url("clickhouse://127.0.0.1:" + std::to_string(silent.port()) + "/db?cluster=main"));
-  try {
-    migrate(client, Features{});
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), Error::Kind::Schema);
-    EXPECT_NE(std::string(e.what()).find("cluster mode (cluster=main"), std::string::npos)
-        << e.what();
-  }
 }
 
 TEST(ClickHouseClient, LiteralsEscapeQuotesBackslashesAndControlBytes) {

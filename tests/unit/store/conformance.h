@@ -51,6 +51,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { backend_ = open_backend(GetParam()); }
   Store& store() { return backend_->store(); }
+  TestBackend& backend() { return *backend_; }
   void reopen(StoreOptions options = {}) { backend_->reopen(options); }
   // Through the record pipeline, as ingest writes.
   void write(const std::vector<Record>& records, IngestBookkeeping* book = nullptr,

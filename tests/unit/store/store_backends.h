@@ -3,18 +3,22 @@
 // (clickhouse://HOST:PORT/DB?user=&password_file=, as `loupe server --store`
 // takes it; tests/e2e/test_clickhouse_store.sh starts one and sets it). Each
 // test gets an empty store of its own: a fresh directory, or a fresh
-// database (the URL's name plus a random suffix, dropped afterwards) with the
+// database (the URL's name plus a random suffix, dropped afterwards, on
+// every host of the URL's cluster if it names one) with the
 // embedded store beside it for what ClickHouse does not keep (SplitStore).
 #pragma once
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/cluster.h"
 #include "store/clickhouse/schema.h"
+#include "store/clickhouse/tables.h"
 #include "store/split_store.h"
 #include "store/store.h"
 #include "temp_dir.h"
@@ -27,6 +31,9 @@ class TestBackend {
   virtual Store& store() = 0;
   // Closes the store and opens it again on the same data (a restart).
   virtual void reopen(StoreOptions options = {}) = 0;
+  // Rows of the per-minute rollup of services and endpoints, for a backend
+  // that keeps one per write and folds them (ClickHouse); nullopt otherwise.
+  virtual std::optional<uint64_t> rollup_rows() { return std::nullopt; }
 };
 
 class SqliteBackend : public TestBackend {
@@ -55,12 +62,25 @@ class ClickHouseBackend : public TestBackend {
   ~ClickHouseBackend() override {
     store_.reset();
     try {
-      clickhouse::Client(url_).execute_in_default("DROP DATABASE IF EXISTS " + url_.database);
+      clickhouse::Client client(url_);
+      auto drop = [this](clickhouse::Client& c) {
+        c.execute_in_default("DROP DATABASE IF EXISTS " + url_.database);
+      };
+      if (url_.cluster.empty())
+        drop(client);
+      else  // every host of the cluster has it
+        clickhouse::for_hosts(clickhouse::read_cluster(client), url_, clickhouse::Hosts::Each,
+                              drop);
     } catch (const std::exception&) {
       // A test database left behind is harmless: the server is the test's own.
     }
   }
   Store& store() override { return *store_; }
+  std::optional<uint64_t> rollup_rows() override {
+    auto rows = clickhouse::Client(url_).select(
+        "SELECT count() FROM " + std::string(clickhouse::kRecordMinuteTable), 1);
+    return rows.empty() ? 0 : clickhouse::parse_uint(rows[0][0]);
+  }
   void reopen(StoreOptions options) override {
     store_.reset();
     store_ =

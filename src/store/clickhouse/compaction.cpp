@@ -1,0 +1,203 @@
+#include "store/clickhouse/compaction.h"
+
+#include <ctime>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/clickhouse/cluster.h"
+#include "store/clickhouse/error.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/store_schema.h"
+#include "store/clickhouse/tables.h"
+#include "store/rollup.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+// A rollup table's key columns (everything but the cell), as read and written.
+enum class Type { U32, U8, Text };
+struct Column {
+  std::string_view name;
+  Type type;
+};
+struct Shape {
+  std::string_view table;
+  std::vector<Column> keys;
+};
+
+const std::vector<Shape>& shapes() {
+  static const std::vector<Column> pair = {{"minute", Type::U32},  {"a", Type::Text},
+                                           {"a_kind", Type::Text}, {"b", Type::Text},
+                                           {"b_kind", Type::Text}, {"protocol", Type::U8}};
+  static const std::vector<Shape> all = {{kRecordMinuteTable,
+                                          {{"minute", Type::U32},
+                                           {"service", Type::Text},
+                                           {"route", Type::Text},
+                                           {"method", Type::Text},
+                                           {"protocol", Type::U8},
+                                           {"counted", Type::U8}}},
+                                         {kEdgeMinuteTable, pair},
+                                         {kPodMinuteTable, pair}};
+  return all;
+}
+
+constexpr std::string_view kCells = "requests, errors, sum_ns, sketch";
+
+// YYYYMMDDHH of the UTC hour holding unix second `s`: the hour's partition id.
+std::string hour_id(uint64_t s) {
+  std::time_t t = static_cast<std::time_t>(s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y%m%d%H", &tm);
+  return buf;
+}
+
+// The unix second an hour's partition id starts at.
+uint64_t hour_start(const std::string& id) {
+  std::tm tm{};
+  tm.tm_year = std::stoi(id.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(id.substr(4, 2)) - 1;
+  tm.tm_mday = std::stoi(id.substr(6, 2));
+  tm.tm_hour = std::stoi(id.substr(8, 2));
+  return static_cast<uint64_t>(timegm(&tm));
+}
+
+struct Partition {
+  std::string parts;  // the active parts' names: changes with any insert or merge
+  uint64_t rows = 0;
+};
+
+// The finished hours of `table` (id < first_open) and their parts.
+std::map<std::string, Partition> finished_hours(Client& c, const std::string& table,
+                                                const std::string& first_open,
+                                                const std::string& only = "") {
+  std::map<std::string, Partition> out;
+  for (auto& row : c.select(
+           "SELECT partition_id, arrayStringConcat(arraySort(groupArray(name)), ','), sum(rows) "
+           "FROM system.parts WHERE active AND database = " +
+               quote_literal(c.url().database) + " AND table = " + quote_literal(table) +
+               " AND length(partition_id) = 10 AND partition_id < " + quote_literal(first_open) +
+               (only.empty() ? "" : " AND partition_id = " + quote_literal(only)) +
+               " GROUP BY partition_id",
+           3))
+    out[row[0]] = {row[1], parse_uint(row[2])};
+  return out;
+}
+
+// Rows each hour had after its last compaction.
+std::map<std::string, uint64_t> compacted(Client& c, const std::string& table) {
+  std::map<std::string, uint64_t> out;
+  for (auto& row :
+       c.select("SELECT partition_id, argMax(rows, at) FROM " + std::string(kCompactionsTable) +
+                    " WHERE table = " + quote_literal(table) + " GROUP BY partition_id",
+                2))
+    out[row[0]] = parse_uint(row[1]);
+  return out;
+}
+
+// The hour's cells folded per key, as a RowBinary body; counts the rows read
+// and the rows of the body.
+std::string fold_hour(Client& c, const Shape& shape, const std::string& table, uint64_t start_s,
+                      uint64_t* rows_read, uint64_t* rows_written) {
+  std::string select;
+  for (const Column& k : shape.keys)
+    select +=
+        (k.type == Type::U32 ? "toUInt32(" + std::string(k.name) + ")" : std::string(k.name)) +
+        ", ";
+  const size_t n = shape.keys.size();
+  std::map<std::vector<std::string>, RollupCell> cells;
+  for (auto& row : c.select("SELECT " + select + std::string(kCells) + " FROM " + table +
+                                " WHERE minute >= toDateTime(" + std::to_string(start_s) +
+                                ") AND minute < toDateTime(" + std::to_string(start_s + 3600) + ")",
+                            n + 4)) {
+    RollupCell& cell = cells[std::vector<std::string>(row.begin(), row.begin() + n)];
+    cell.count += parse_uint(row[n]);
+    cell.errors += parse_uint(row[n + 1]);
+    cell.sum_ns += parse_uint(row[n + 2]);
+    if (!cell.sketch.merge_serialized(row[n + 3]))
+      throw Error(Error::Kind::BadAnswer,
+                  "ClickHouse table " + table + " has a latency sketch Loupe cannot read");
+    ++*rows_read;
+  }
+  *rows_written = cells.size();
+  RowBinaryWriter out;
+  for (const auto& [key, cell] : cells) {
+    for (size_t i = 0; i < n; ++i) {
+      if (shape.keys[i].type == Type::Text)
+        out.string(key[i]);
+      else if (shape.keys[i].type == Type::U32)
+        out.uint32(static_cast<uint32_t>(parse_uint(key[i])));
+      else
+        out.uint8(static_cast<uint8_t>(parse_uint(key[i])));
+    }
+    out.uint64(cell.count);
+    out.uint64(cell.errors);
+    out.uint64(cell.sum_ns);
+    out.string(cell.sketch.serialize());
+  }
+  return out.take();
+}
+
+std::string column_names(const Shape& shape) {
+  std::string names;
+  for (const Column& k : shape.keys) names += std::string(k.name) + ", ";
+  return names + std::string(kCells);
+}
+
+}  // namespace
+
+CompactionResult compact_rollups(Client& c, uint64_t before_ns, bool local_tables,
+                                 size_t max_hours) {
+  CompactionResult result;
+  const std::string first_open = hour_id(before_ns / 1'000'000'000ULL);
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  for (const Shape& shape : shapes()) {
+    const std::string table = local_tables ? local_table(shape.table) : std::string(shape.table);
+    auto done = compacted(c, table);
+    for (const auto& [id, partition] : finished_hours(c, table, first_open)) {
+      auto it = done.find(id);
+      if (it != done.end() && it->second == partition.rows) continue;  // nothing new
+      if (result.hours == max_hours) return result;
+      uint64_t rows_read = 0, rows_after = 0;
+      std::string body = fold_hour(c, shape, table, hour_start(id), &rows_read, &rows_after);
+      // A plain MergeTree of the same columns and keys (also beside a
+      // Replicated table: REPLACE PARTITION copies parts, not the engine).
+      const std::string scratch = table + "_fold_" + std::to_string(rng() % 1'000'000'000);
+      c.execute("CREATE TABLE " + scratch + " AS " + table + " ENGINE = MergeTree PARTITION BY " +
+                std::string(kHourPartition) + " ORDER BY " + rollup_order_by(shape.table));
+      try {
+        c.insert_row_binary(scratch + " (" + column_names(shape) + ")", body);
+        auto now = finished_hours(c, table, first_open, id);
+        bool unchanged =
+            now.count(id) && now[id].parts == partition.parts && rows_read == partition.rows;
+        if (unchanged)
+          c.execute("ALTER TABLE " + table + " REPLACE PARTITION ID " + quote_literal(id) +
+                    " FROM " + scratch);
+        c.execute("DROP TABLE IF EXISTS " + scratch);
+        if (!unchanged) continue;  // written to meanwhile: the next round folds it
+      } catch (const Error&) {
+        try {
+          c.execute("DROP TABLE IF EXISTS " + scratch);
+        } catch (const Error&) {
+          // The first error is the one to report; a scratch table is harmless.
+        }
+        throw;
+      }
+      // The rows folded, not the partition's rows now: a write landing
+      // after the swap makes them differ, and the next round folds it in.
+      c.execute("INSERT INTO " + std::string(kCompactionsTable) +
+                " (table, partition_id, rows_before, rows) VALUES (" + quote_literal(table) + ", " +
+                quote_literal(id) + ", " + std::to_string(partition.rows) + ", " +
+                std::to_string(rows_after) + ")");
+      ++result.hours;
+      result.rows_before += partition.rows;
+      result.rows_after += rows_after;
+    }
+  }
+  return result;
+}
+
+}  // namespace loupe::store::clickhouse
