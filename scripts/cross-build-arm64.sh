@@ -44,8 +44,9 @@ dpkg --print-foreign-architectures | grep -qx arm64 ||
 # The -dev packages of scripts/setup.sh the loupe binary builds with; the
 # header-only ones (nlohmann-json, CLI11) are architecture-independent.
 dev_pkgs=(libbpf-dev libelf-dev libcapstone-dev libdw-dev libiberty-dev zlib1g-dev libzstd-dev libssl-dev libsqlite3-dev libmicrohttpd-dev
-  libprotobuf-dev libcpp-httplib-dev)
-if [[ ! -f $sysroot/.complete ]]; then
+  libprotobuf-dev libcpp-httplib-dev libpq-dev)
+# .complete holds the list it was made from: a package added here remakes it.
+if [[ "$(cat "$sysroot/.complete" 2>/dev/null)" != "${dev_pkgs[*]}" ]]; then
   rm -rf "$sysroot" "$out/debs" && mkdir -p "$sysroot" "$out/debs"
   # Every arm64 package they need: what apt would install on a system that
   # has nothing installed (so the host's packages do not shorten the list).
@@ -58,7 +59,7 @@ if [[ ! -f $sysroot/.complete ]]; then
   (cd "$out/debs" && apt-get download "${pkgs[@]}" 2>&1 >/dev/null | grep -v unsandboxed >&2 || true)
   for deb in "$out"/debs/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
   rm -rf "$out/debs"
-  touch "$sysroot/.complete"
+  echo "${dev_pkgs[*]}" > "$sysroot/.complete"
 fi
 
 cat > "$out/toolchain.cmake" << EOF

@@ -6,10 +6,10 @@ set -euo pipefail
 
 build_pkgs=(cmake make ccache g++ clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev libcapstone-dev zlib1g-dev
   libiberty-dev libzstd-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
-  libmicrohttpd-dev libprotobuf-dev protobuf-compiler
+  libmicrohttpd-dev libpq-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev)
 test_pkgs=(nginx wrk curl jq python3 redis-server redis-tools postgresql postgresql-contrib
-  libpq-dev mariadb-server mariadb-client libmariadb-dev dnsutils dnsmasq-base iproute2
+  mariadb-server mariadb-client libmariadb-dev dnsutils dnsmasq-base iproute2
   iptables openssl libclang-rt-14-dev chromium python3-yaml linux-perf stress-ng
   prometheus-alertmanager prometheus nghttp2-server nghttp2-client python3-grpcio python3-h2
   python3-jsonschema mmdebstrap buildah podman runc python3-psycopg2 python3-redis

@@ -88,7 +88,41 @@ void Engine::loop() {
   }
 }
 
+void Engine::reload_silences() {
+  if (!state_) return;
+  try {
+    auto loaded = state_->load_silences();
+    std::lock_guard lock(mu_);
+    silences_ = std::move(loaded);
+  } catch (const std::exception& e) {
+    std::cerr << "loupe: alerts: cannot read silences: " << e.what() << "\n";
+  }
+}
+
+bool Engine::follow() {
+  if (!state_) return false;
+  try {
+    bool leads = state_->leads();
+    {
+      std::lock_guard lock(mu_);
+      leading_ = leads;
+    }
+    if (leads) return false;
+    std::map<std::string, Alert> shown;
+    for (auto& a : state_->load_alerts()) shown[a.key()] = std::move(a);
+    std::lock_guard lock(mu_);
+    alerts_ = std::move(shown);
+    ++evaluations_;
+  } catch (const std::exception& e) {
+    std::cerr << "loupe: alerts: cannot read the leading server's alerts: " << e.what() << "\n";
+  }
+  return true;
+}
+
 void Engine::evaluate(uint64_t now_ns) {
+  // Silences made through another server sharing the state store count too.
+  reload_silences();
+  if (follow()) return;
   std::map<std::string, std::vector<Alert>> outbox;  // receiver -> alerts to send
   for (const auto& rule : config_.rules)
     if (rule.enabled) evaluate_rule(rule, now_ns, outbox);
@@ -420,7 +454,8 @@ nlohmann::json Engine::rules_json() const {
   return out;
 }
 
-nlohmann::json Engine::silences_json() const {
+nlohmann::json Engine::silences_json() {
+  reload_silences();
   std::lock_guard lock(mu_);
   uint64_t now = now_unix_ns();
   nlohmann::json out = nlohmann::json::array();
@@ -440,6 +475,7 @@ std::string Engine::add_silence(const nlohmann::json& body) {
 
 bool Engine::expire_silence(const std::string& id) {
   uint64_t now = now_unix_ns();
+  reload_silences();
   Silence copy;
   {
     std::lock_guard lock(mu_);
@@ -465,6 +501,7 @@ nlohmann::json Engine::status() const {
   return {{"rules", std::count_if(config_.rules.begin(), config_.rules.end(),
                                   [](const Rule& r) { return r.enabled; })},
           {"evaluations", evaluations_},
+          {"leading", leading_},
           {"interval_s", static_cast<double>(options_.interval_ns) / 1e9},
           {"firing", firing},
           {"pending", pending},

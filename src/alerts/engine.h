@@ -55,7 +55,7 @@ class Engine {
 
   nlohmann::json alerts_json(std::optional<AlertState> state) const;
   nlohmann::json rules_json() const;
-  nlohmann::json silences_json() const;
+  nlohmann::json silences_json();  // as stored (another server sharing the state may add)
   // Throws std::invalid_argument for a malformed silence; returns its id.
   std::string add_silence(const nlohmann::json& body);
   bool expire_silence(const std::string& id);  // false: no such silence
@@ -72,6 +72,11 @@ class Engine {
   using Values = std::map<Labels, GroupValue>;
 
   void loop();
+  // Silences as the state store has them now.
+  void reload_silences();
+  // When another server leads (shares this state store and holds its
+  // lead), shows the alerts it saved instead of evaluating; returns true.
+  bool follow();
   void evaluate_rule(const Rule& rule, uint64_t now_ns,
                      std::map<std::string, std::vector<Alert>>& outbox);
   Values current_values(const Rule& rule, uint64_t now_ns, RuleStatus& st);
@@ -100,6 +105,7 @@ class Engine {
   std::map<std::string, RuleStatus> rule_status_;
   std::vector<Silence> silences_;
   uint64_t evaluations_ = 0;
+  bool leading_ = true;  // false: another server sharing the state store evaluates
   uint64_t last_refresh_ns_ = 0;
   // Baseline per rule and label set, recomputed once per window.
   struct Baseline {

@@ -19,10 +19,8 @@ class SqliteStateStore : public StateStore {
     std::lock_guard lock(mu_);
     std::vector<Alert> out;
     store::Stmt st(db_, "SELECT alert FROM alert_state");
-    while (st.step()) {
-      auto j = nlohmann::json::parse(st.text(0), nullptr, false);
-      if (j.is_object()) out.push_back(alert_from_json(j));
-    }
+    while (st.step())
+      if (auto a = stored_alert(st.text(0))) out.push_back(std::move(*a));
     return out;
   }
 
@@ -49,15 +47,8 @@ class SqliteStateStore : public StateStore {
     std::lock_guard lock(mu_);
     std::vector<Silence> out;
     store::Stmt st(db_, "SELECT silence FROM alert_silences");
-    while (st.step()) {
-      auto j = nlohmann::json::parse(st.text(0), nullptr, false);
-      try {
-        Silence s = silence_from_json(j, 0);
-        s.id = j.value("id", "");
-        out.push_back(std::move(s));
-      } catch (const std::exception&) {  // a row from a newer version: skip it
-      }
-    }
+    while (st.step())
+      if (auto s = stored_silence(st.text(0))) out.push_back(std::move(*s));
     return out;
   }
 

@@ -11,6 +11,7 @@
 #include "core/time_format.h"
 #include "server/static_ui.h"
 #include "store/clickhouse/open_store.h"
+#include "store/postgres/state_store.h"
 #include "store/service_identity.h"
 
 namespace loupe::cli {
@@ -165,9 +166,13 @@ void add_store_flags(CLI::App& cmd, ServeFlags& f) {
                  "Keep records in ClickHouse: clickhouse://HOST[:PORT]/DB[?user=NAME&"
                  "password_file=PATH] (docs/storage-clickhouse.md); the rest stays in --data-dir. "
                  "Default: everything in the embedded store");
+  cmd.add_option("--state", f.state_url,
+                 "Keep alert state, silences, held batches and the Kubernetes history in "
+                 "PostgreSQL, shared by server replicas: postgres://HOST[:PORT]/DB[?user=NAME&"
+                 "password_file=PATH] (docs/storage-postgres.md). Default: in --data-dir");
   cmd.add_flag("--migrate", f.migrate,
-               "Create or upgrade the --store database's schema, then serve (run once per "
-               "upgrade, with no other server writing)");
+               "Create or upgrade the --store and --state databases' schemas, then serve (run "
+               "once per upgrade)");
 }
 
 ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
@@ -209,12 +214,22 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
     p.observers->add(p.otlp.get());
   }
   p.resource_metrics = std::make_unique<exporting::ResourceMetrics>();
+  store::postgres::OpenedState state;
+  if (!f.state_url.empty()) state = store::postgres::open_state(f.state_url, f.migrate, *retention);
   store::clickhouse::OpenedStore opened = store::clickhouse::open_store(
-      f.store_url, f.data_dir, {.retention_ns = *retention}, f.migrate);
+      f.store_url, f.data_dir, {.retention_ns = *retention}, f.migrate, std::move(state.state));
+  if (state.status)
+    opened.status = [records = std::move(opened.status), shared = std::move(state.status)] {
+      nlohmann::json j = records();
+      j["state"] = shared();
+      return j;
+    };
   p.store = std::move(opened.store);
-  p.alerts = std::make_unique<alerts::Engine>(*p.store, alerts::open_sqlite_state_store(f.data_dir),
-                                              std::move(rules.config),
-                                              alerts::EngineOptions{.interval_ns = *eval_interval});
+  p.alerts = std::make_unique<alerts::Engine>(
+      *p.store,
+      f.state_url.empty() ? alerts::open_sqlite_state_store(f.data_dir)
+                          : alerts::open_postgres_state_store(f.state_url),
+      std::move(rules.config), alerts::EngineOptions{.interval_ns = *eval_interval});
   p.queue = std::make_unique<pipeline::IngestQueue>(
       *p.store, pipeline::IngestOptions{
                     .capacity_records = f.queue_records,

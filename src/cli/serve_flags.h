@@ -22,7 +22,11 @@ struct ServeFlags {
   // `loupe server --store`: a clickhouse:// URL keeps records in ClickHouse
   // (docs/storage-clickhouse.md); empty: everything in the embedded store.
   std::string store_url;
-  bool migrate = false;  // --migrate: create or upgrade the ClickHouse schema first
+  // `loupe server --state`: a postgres:// URL keeps alert state, silences,
+  // held batches and the Kubernetes history in PostgreSQL, shared by
+  // replicas (docs/storage-postgres.md); empty: in the embedded store.
+  std::string state_url;
+  bool migrate = false;  // --migrate: create or upgrade the --store/--state schemas first
   std::string retention = "24h";
   std::string ui_dir;
   size_t queue_records = 1'000'000;  // a burst of a few seconds at full speed
@@ -60,7 +64,7 @@ std::string read_token(const std::string& token_file);
 // ("change-me", "token"...). Throws CLI::ValidationError.
 void check_exposure(const ServeFlags& flags, const std::string& token);
 
-// `loupe server`'s --store URL and --migrate.
+// `loupe server`'s --store URL, --state URL and --migrate.
 void add_store_flags(CLI::App& cmd, ServeFlags& flags);
 
 // The store (embedded, or ClickHouse for records with --store), its ingest queue and the API server

@@ -26,7 +26,8 @@ int run_server(const ServerFlags& f) {
             << (f.serve.store_url.empty()
                     ? "data in " + f.serve.data_dir
                     : "records in " + f.serve.store_url + ", the rest in " + f.serve.data_dir)
-            << ", retention " << f.serve.retention << "); Ctrl-C to stop\n";
+            << (f.serve.state_url.empty() ? "" : ", state in PostgreSQL") << ", retention "
+            << f.serve.retention << "); Ctrl-C to stop\n";
   wait_for_stop();
   server.stop();  // writes what is still queued
   auto s = server.queue->stats();

@@ -18,6 +18,31 @@ CREATE TABLE IF NOT EXISTS held_batches(
   records TEXT NOT NULL);  -- a JSON array of records (core/record_json.h)
 )sql";
 
+std::string held_records_json(const std::vector<Record>& records) {
+  std::string json = "[";
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i) json += ',';
+    append_record_json(json, records[i]);
+  }
+  json += ']';
+  return json;
+}
+
+std::vector<Record> held_records_from_json(std::string_view json) {
+  // Written by Loupe from records it had checked: a row that does not
+  // parse was damaged on disk, and is replayed as far as it goes.
+  std::vector<Record> out;
+  auto records = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!records.is_array()) return out;
+  for (const auto& r : records) {
+    try {
+      out.push_back(record_from_json(r));
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  return out;
+}
+
 IngestLedger::IngestLedger(Db& db)
     : insert_key_(db,
                   "INSERT OR IGNORE INTO ingest_batches(agent, seq, received_ns) VALUES(?,?,?)"),
@@ -34,15 +59,8 @@ void IngestLedger::add(const IngestBookkeeping& book, uint64_t now_ns) {
     insert_key_.bind(3, static_cast<int64_t>(now_ns));
     insert_key_.run();
   }
-  std::string json;
   for (HeldBatch* b : book.hold) {
-    json.clear();
-    json += '[';
-    for (size_t i = 0; i < b->records.size(); ++i) {
-      if (i) json += ',';
-      append_record_json(json, b->records[i]);
-    }
-    json += ']';
+    std::string json = held_records_json(b->records);
     insert_held_.bind(1, static_cast<int64_t>(b->arrived_ns));
     insert_held_.bind(2, std::string_view(json));
     insert_held_.run();
@@ -74,17 +92,7 @@ std::vector<HeldBatch> IngestLedger::held(Db& db) {
     HeldBatch b;
     b.id = static_cast<uint64_t>(all.i64(0));
     b.arrived_ns = static_cast<uint64_t>(all.i64(1));
-    // Written by this store from records it had checked: a row that does
-    // not parse was damaged on disk, and is replayed as far as it goes.
-    auto records = nlohmann::json::parse(all.text(2), nullptr, /*allow_exceptions=*/false);
-    if (records.is_array()) {
-      for (const auto& r : records) {
-        try {
-          b.records.push_back(record_from_json(r));
-        } catch (const nlohmann::json::exception&) {
-        }
-      }
-    }
+    b.records = held_records_from_json(all.text(2));
     out.push_back(std::move(b));
   }
   return out;

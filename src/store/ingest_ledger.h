@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/sqlite_db.h"
@@ -20,6 +22,11 @@ extern const char* const kLedgerSchema;
 constexpr uint64_t kBatchKeyKeepNs = 24ULL * 3600 * 1'000'000'000ULL;
 
 // The statements, prepared once on the writer connection.
+// A held batch's records as stored: a JSON array (core/record_json.h), and
+// back. A row that does not parse (damaged) gives the records that do.
+std::string held_records_json(const std::vector<Record>& records);
+std::vector<Record> held_records_from_json(std::string_view json);
+
 class IngestLedger {
  public:
   IngestLedger() = default;

@@ -1,8 +1,10 @@
 // SplitStore: a Store whose records live in one RecordStore (ClickHouse,
 // clickhouse/clickhouse_store.h) and everything else in another Store (the
 // embedded SQLite store): Kubernetes history and events, metrics, logs, log
-// patterns, profiles and held batches. docs/storage-clickhouse.md lists what
-// lives where.
+// patterns, profiles and held batches. With a ServerState (PostgreSQL,
+// postgres/state_store.h), held batches and the Kubernetes history go there
+// instead; records may then stay in `rest` (no `records` given).
+// docs/storage-clickhouse.md lists what lives where.
 //
 // write_batch with held or released batches touches both: the held
 // batches are kept in `rest` before the records and batch keys go to
@@ -13,14 +15,20 @@
 
 #include <memory>
 
+#include "store/server_state.h"
 #include "store/store.h"
 
 namespace loupe::store {
 
 class SplitStore : public Store {
  public:
-  SplitStore(std::unique_ptr<RecordStore> records, std::unique_ptr<Store> rest)
-      : records_(std::move(records)), rest_(std::move(rest)) {}
+  // records: null keeps them in `rest`; state: null keeps it in `rest`.
+  SplitStore(std::unique_ptr<RecordStore> records, std::unique_ptr<Store> rest,
+             std::unique_ptr<ServerState> state = nullptr)
+      : own_records_(std::move(records)),
+        rest_(std::move(rest)),
+        state_(std::move(state)),
+        records_(own_records_ ? own_records_.get() : rest_.get()) {}
 
   RecordStore& records() { return *records_; }
 
@@ -28,7 +36,9 @@ class SplitStore : public Store {
   ResolverSeed resolver_seed() override { return records_->resolver_seed(); }
   uint64_t seed_generation() override { return records_->seed_generation(); }
   bool has_batch(const BatchKey& key) override { return records_->has_batch(key); }
-  std::vector<HeldBatch> held_batches() override { return rest_->held_batches(); }
+  std::vector<HeldBatch> held_batches() override {
+    return state_ ? state_->held_batches() : rest_->held_batches();
+  }
   void write_losses(const std::vector<LossMinute>& losses) override {
     records_->write_losses(losses);
   }
@@ -60,8 +70,10 @@ class SplitStore : public Store {
                                const TimeRange& range) override {
     return records_->pods(workload, range);
   }
-  void write_k8s(const K8sIngest& in) override { rest_->write_k8s(in); }
-  std::optional<K8sHistory> k8s_history() override { return rest_->k8s_history(); }
+  void write_k8s(const K8sIngest& in) override;  // history to `state` when given, events to `rest`
+  std::optional<K8sHistory> k8s_history() override {
+    return state_ ? state_->k8s_history() : rest_->k8s_history();
+  }
   std::vector<ClusterEvent> events(const EventQuery& q) override { return rest_->events(q); }
   void write_metrics(const std::vector<MetricSample>& samples) override {
     rest_->write_metrics(samples);
@@ -95,8 +107,14 @@ class SplitStore : public Store {
   uint64_t enforce_retention(uint64_t now_ns) override;
 
  private:
-  std::unique_ptr<RecordStore> records_;
+  // Held and released batches of a write, to `state` or `rest`.
+  void hold(const std::vector<HeldBatch*>& batches);
+  void release(const std::vector<uint64_t>& ids);
+
+  std::unique_ptr<RecordStore> own_records_;
   std::unique_ptr<Store> rest_;
+  std::unique_ptr<ServerState> state_;
+  RecordStore* records_;  // own_records_, or rest_
 };
 
 }  // namespace loupe::store

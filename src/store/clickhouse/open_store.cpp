@@ -37,14 +37,16 @@ nlohmann::json to_json(const ClickHouseStatus& s) {
 }  // namespace
 
 OpenedStore open_store(const std::string& url, const std::string& data_dir, StoreOptions options,
-                       bool migrate) {
+                       bool migrate, std::unique_ptr<ServerState> state) {
   if (url.empty()) {
-    if (migrate)
+    if (migrate && !state)
       throw StoreError(
-          "--migrate is for a --store clickhouse:// URL; the embedded store migrates itself");
-    return {open_sqlite_store(data_dir, options), [] {
-              return nlohmann::json{{"kind", "sqlite"}};
-            }};
+          "--migrate is for a --store clickhouse:// or --state postgres:// URL; the embedded "
+          "store migrates itself");
+    auto sqlite = open_sqlite_store(data_dir, options);
+    auto status = [] { return nlohmann::json{{"kind", "sqlite"}}; };
+    if (!state) return {std::move(sqlite), status};
+    return {std::make_unique<SplitStore>(nullptr, std::move(sqlite), std::move(state)), status};
   }
   try {
     Url parsed = parse_url(url);
@@ -57,9 +59,10 @@ OpenedStore open_store(const std::string& url, const std::string& data_dir, Stor
     }
     auto records = std::make_unique<ClickHouseStore>(parsed, options);
     ClickHouseStore* ch = records.get();
-    // Held batches, Kubernetes history, metrics, logs and profiles stay embedded.
-    auto store =
-        std::make_unique<SplitStore>(std::move(records), open_sqlite_store(data_dir, options));
+    // Metrics, logs and profiles stay embedded; held batches and Kubernetes
+    // history too unless `state` keeps them.
+    auto store = std::make_unique<SplitStore>(
+        std::move(records), open_sqlite_store(data_dir, options), std::move(state));
     return {std::move(store), [ch] { return to_json(ch->status()); }};
   } catch (const Error& e) {
     throw StoreError(e.what());

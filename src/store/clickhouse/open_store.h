@@ -1,6 +1,7 @@
 // Opens the store `loupe server --store` names: the embedded SQLite store
 // for "" (the default), or ClickHouse for records with SQLite beside it for
-// the rest (split_store.h) for a clickhouse:// URL.
+// the rest (split_store.h) for a clickhouse:// URL; with `state` (--state
+// postgres://...), held batches and the Kubernetes history go there.
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/server_state.h"
 #include "store/store.h"
 
 namespace loupe::store::clickhouse {
@@ -23,6 +25,6 @@ struct OpenedStore {
 // without it a missing or older schema is an error saying to migrate.
 // Throws StoreError with one line saying what is wrong and what to do.
 OpenedStore open_store(const std::string& url, const std::string& data_dir, StoreOptions options,
-                       bool migrate);
+                       bool migrate, std::unique_ptr<ServerState> state = nullptr);
 
 }  // namespace loupe::store::clickhouse
