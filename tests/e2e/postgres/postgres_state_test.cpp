@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -55,6 +56,20 @@ Error::Kind kind_of(const std::function<void()>& f, std::string* what) {
   }
   ADD_FAILURE() << "no error";
   return Error::Kind::Server;
+}
+
+// A closed connection's backend lets go of its advisory locks a moment
+// after the client hung up: wait for the owner's presence lock to go.
+void wait_for_lock_released(const std::string& url, int64_t objid) {
+  Client c(parse_url(url));
+  for (int i = 0; i < 100; ++i) {
+    if (c.exec("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1::oid",
+               {std::to_string(objid)})
+            .i64(0, 0) == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "lock " << objid << " still held";
 }
 
 class PostgresState : public ::testing::Test {
@@ -181,6 +196,7 @@ TEST_F(PostgresState, HeldBatchesAreReleasedExactlyOnceByReplicas) {
   std::string url = fresh_database("loupe_held");
   open_state(url, true, 0);
   std::set<uint64_t> held_ids;
+  std::vector<int32_t> stopped;
   {
     OpenedState a = open_state(url, false, 0);
     std::vector<HeldBatch> batches(6);
@@ -196,9 +212,11 @@ TEST_F(PostgresState, HeldBatchesAreReleasedExactlyOnceByReplicas) {
     // A replica starting while A runs takes none of A's batches.
     OpenedState b = open_state(url, false, 0);
     EXPECT_TRUE(b.state->held_batches().empty());
+    stopped = {a.state->owner(), b.state->owner()};
     a.state->release({*held_ids.begin()});  // A stored its first batch
     held_ids.erase(held_ids.begin());
   }  // A and B stop: their batches wait for the next server.
+  for (int32_t owner : stopped) wait_for_lock_released(url, owner);
 
   // Three replicas start at once: every batch goes to exactly one of them.
   std::vector<std::vector<HeldBatch>> claimed(3);
@@ -248,7 +266,10 @@ TEST_F(PostgresState, ConcurrentHoldsKeepEveryBatch) {
   for (const auto& v : batches)
     for (const auto& b : v) ids.insert(b.id);
   EXPECT_EQ(ids.size(), 100u);
+  std::vector<int32_t> owners;
+  for (auto& r : replicas) owners.push_back(r.state->owner());
   replicas.clear();
+  for (int32_t owner : owners) wait_for_lock_released(url, owner);
   OpenedState next = open_state(url, false, 0);
   EXPECT_EQ(next.state->held_batches().size(), 100u);
 }
@@ -311,6 +332,7 @@ TEST_F(PostgresState, SilencesAreSharedAndOneReplicaLeadsAlerts) {
   ASSERT_EQ(b->load_alerts().size(), 1u);
   EXPECT_EQ(b->load_alerts()[0].rule, "r");
   a.reset();  // the leader stops: B takes over
+  wait_for_lock_released(url, 2);
   EXPECT_TRUE(b->leads());
 }
 
