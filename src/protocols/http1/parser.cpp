@@ -80,7 +80,7 @@ std::string_view absolute_form_authority(std::string_view target) {
 
 BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   if (pending_.size() >= kMaxPending) {
-    pending_.pop_front();
+    pending_.erase(pending_.begin());
     ++stats_.unmatched;
   }
   Pending& p = pending_.emplace_back();
@@ -161,14 +161,15 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
     return;
   }
   Pending req = std::move(pending_.front());
-  pending_.pop_front();
+  pending_.erase(pending_.begin());
   if (req.seq == open_request_seq_) {  // answered before its body ended
     req.bytes = requests_.message_bytes();
     open_request_seq_ = 0;
   }
   if (h2c_) {
     // The response to this request comes on HTTP/2 stream 1.
-    switch_ = ProtocolSwitch{Protocol::Http2, request_dir_, make_record(req, end_ns, resp_bytes)};
+    switch_ = std::make_unique<ProtocolSwitch>(
+        ProtocolSwitch{Protocol::Http2, request_dir_, make_record(req, end_ns, resp_bytes)});
     return;
   }
   emit(req, end_ns, resp_bytes);

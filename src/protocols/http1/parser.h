@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -29,13 +29,18 @@ class Parser final : public ProtocolParser, private MessageSink {
   void feed(const Segment& seg, std::vector<Record>& out) override;
   void close(uint64_t ts_ns, std::vector<Record>& out) override;
   bool finished() const override { return finished_; }
-  std::optional<ProtocolSwitch> take_switch() override { return std::exchange(switch_, {}); }
+  std::optional<ProtocolSwitch> take_switch() override {
+    if (!switch_) return std::nullopt;
+    std::optional<ProtocolSwitch> sw(std::move(*switch_));
+    switch_.reset();
+    return sw;
+  }
   const ParserStats& stats() const override { return stats_; }
   // Itself, heads being reassembled, and the requests waiting for responses
   // (their fixed part: their texts are cut to kMaxPath and kMaxHost).
   size_t memory_bytes() const override {
     return sizeof(*this) + requests_.memory_bytes() + responses_.memory_bytes() +
-           pending_.size() * sizeof(Pending);
+           pending_.capacity() * sizeof(Pending);
   }
 
  private:
@@ -71,7 +76,11 @@ class Parser final : public ProtocolParser, private MessageSink {
   ParserStats stats_;
   MessageReader requests_;
   MessageReader responses_;
-  std::deque<Pending> pending_;
+  // Oldest first. A vector, not a deque: an empty libstdc++ deque already
+  // allocates ~580 bytes, on every one of thousands of idle keep-alive
+  // connections; pending requests are few (kMaxPending), so taking the
+  // oldest out of a vector costs little.
+  std::vector<Pending> pending_;
   std::vector<Record>* out_ = nullptr;  // set for the duration of feed()/close()
   uint64_t next_seq_ = 1;
   uint64_t open_request_seq_ = 0;  // request whose body is still being read
@@ -83,7 +92,10 @@ class Parser final : public ProtocolParser, private MessageSink {
   bool h2c_ = false;  // the response is a 101 switching to h2c
   uint64_t interim_bytes_ = 0;
   bool finished_ = false;
-  std::optional<ProtocolSwitch> switch_;  // after h2c_: handed to make_parser's wrapper
+  // After h2c_: handed to make_parser's wrapper. Boxed: it holds a whole
+  // Record (~0.7 KB) that every connection would carry inline, and
+  // connections that switch are rare.
+  std::unique_ptr<ProtocolSwitch> switch_;
 };
 
 }  // namespace loupe::http1
