@@ -4,10 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
+#include "core/secret_file.h"
 #include "store/postgres/error.h"
 
 namespace loupe::store::postgres {
@@ -148,16 +147,11 @@ std::string Url::to_string() const {
 
 std::string read_password(const Url& url) {
   if (url.password_file.empty()) return "";
-  std::ifstream in(url.password_file, std::ios::binary);
-  if (!in)
+  auto password = read_secret_file(url.password_file);
+  if (!password)
     throw Error(Error::Kind::BadUrl,
                 "cannot read the PostgreSQL password_file " + url.password_file);
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string password = content.str();
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-    password.pop_back();
-  return password;
+  return *password;
 }
 
 }  // namespace loupe::store::postgres
