@@ -28,22 +28,7 @@ echo "cluster-e2e-token" > "$WORK/token"
 api() { curl -sf -H 'Authorization: Bearer cluster-e2e-token' "$API$1"; }
 ch() { curl -sf -u "loupe:$CH_PASSWORD" "http://$1:$http_port/?database=loupe_cluster" --data-binary "$2"; }
 
-/usr/bin/python3 - "$WORK" <<'PY'
-import json, sys, time
-now = time.time_ns() - 5_000_000_000
-for seq in (1, 2, 3):
-    recs = []
-    for i in range(1000):
-        start = now + seq * 1_000_000_000 + i * 100_000
-        recs.append({"start_ns": start, "end_ns": start + (1 + i % 50) * 1_000_000,
-                     "protocol": "http1", "role": "server", "comm": "api", "pid": 900,
-                     "local_addr": "127.0.0.1:9000", "remote_addr": "127.0.0.1:41000",
-                     "method": "GET", "path": f"/items/{seq}/{i}",
-                     "route": "/items/{id}" if i % 2 else "/health",
-                     "status": 500 if i % 10 == 0 else 200, "error": i % 10 == 0})
-    json.dump({"batch": {"agent": "cluster-agent", "seq": seq}, "records": recs},
-              open(f"{sys.argv[1]}/batch{seq}.json", "w"))
-PY
+/usr/bin/python3 "$(dirname "$0")/clickhouse/agent_batches.py" "$WORK" cluster-agent
 post() {
   curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer cluster-e2e-token' \
     -H 'Content-Type: application/json' --data-binary @"$WORK/batch$1.json" "$API/api/v1/ingest"
