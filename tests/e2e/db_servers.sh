@@ -98,11 +98,7 @@ start_zookeeper() {
   java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain "$zk/zoo.cfg" \
     > "$zk/out.log" 2>&1 &
   PIDS+=($!)
-  local i
-  for i in $(seq 1 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
+  wait_for_port "$1" 127.0.0.1 60 && return 0  # the JVM starts slowly on a busy machine
   cat "$zk/out.log" >&2
   return 1
 }

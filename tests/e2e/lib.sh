@@ -79,9 +79,9 @@ else:
 PY
 }
 
-wait_for_port() {  # wait_for_port PORT [HOST]
+wait_for_port() {  # wait_for_port PORT [HOST] [SECONDS, default 10]
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 $((${3:-10} * 10))); do
     (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null && return 0
     sleep 0.1
   done
