@@ -150,7 +150,13 @@ out=$("$LOUPE" query events --server "$API" --reason OOMKilled --since 24h)
 grep -q "OOMKilled" <<<"$out" && pass "loupe query events shows the OOMKill" || fail "query events: $out"
 
 log "CPU profile: pod A's busy loop under its pod and workload"
-profile_of() { api "/api/v1/profile?$1&from=$(($(date +%s) - 600))" | jq '[.root.children[] | select(.name == "sh") | .total] | add // 0'; }
+# Folded stacks ("process;frame;... samples"), not the JSON tree: a tree of
+# 127-frame stacks nests deeper than jq 1.6 parses (256 levels).
+profile_of() {
+  api "/api/v1/profile?$1&from=$(($(date +%s) - 600))&format=folded" |
+    awk '{ chain = $0; sub(/ [0-9]+$/, "", chain); sub(/;.*/, "", chain) }
+         chain == "sh" { n += $NF } END { print n + 0 }'
+}
 for _ in $(seq 40); do
   [[ $(profile_of "workload=$NS/Deployment/api") -ge 50 ]] && break
   sleep 0.5
