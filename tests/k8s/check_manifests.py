@@ -221,7 +221,51 @@ for tls_on in ("false", "true"):
                   "ServiceMonitor sends the token from the loupe-token Secret")
             check((ep.get("scheme") == "https") == (tls_on == "true"), "ServiceMonitor scheme follows tls.enabled")
 
-# 11. values.schema.json: a wrong value fails at install (Helm checks the
+# 11. External stores and replicas: the URLs become --store/--state with the
+# password Secrets mounted as password_file, --migrate once; by default the
+# embedded store (no --store, --state or --migrate) and one replica.
+def rendered_server(*sets):
+    with tempfile.TemporaryDirectory() as out:
+        argv = [sys.executable, os.path.join(SRC, "deploy", "render.py"), "--out", out]
+        for s in sets:
+            argv += ["--set", s]
+        r = subprocess.run(argv, capture_output=True, text=True)
+        check(r.returncode == 0, "render.py %s: %s" % (" ".join(sets), r.stderr))
+        if r.returncode != 0:
+            return None
+        for d in yaml.safe_load_all(open(os.path.join(out, "server.yaml"))):
+            if d and d["kind"] == "StatefulSet":
+                return d
+
+
+sts = rendered_server()
+a = sts["spec"]["template"]["spec"]["containers"][0]["args"]
+check(sts["spec"]["replicas"] == 1 and not {"--store", "--state", "--migrate"} & set(a),
+      "default server: one replica on the embedded store, args %s" % a)
+CH_URL = "clickhouse://ch.db:8123/loupe?user=loupe&cluster=c1"
+PG_URL = "postgres://pg.db:5432/loupe?user=loupe&sslmode=require"
+sts = rendered_server("server.replicas=3", "server.clickhouse.url=" + CH_URL, "server.clickhouse.passwordSecret=ch-pw",
+                      "server.postgres.url=" + PG_URL, "server.postgres.passwordSecret=pg-pw")
+if sts:
+    spec = sts["spec"]["template"]["spec"]
+    a = spec["containers"][0]["args"]
+    check(sts["spec"]["replicas"] == 3, "server.replicas=3 gives 3 replicas")
+    check(a[a.index("--store") + 1] == CH_URL + "&password_file=/etc/loupe-clickhouse/password" and
+          a[a.index("--state") + 1] == PG_URL + "&password_file=/etc/loupe-postgres/password" and
+          a.count("--migrate") == 1, "external stores: args %s" % a)
+    mounted = {m["mountPath"]: m["name"] for m in spec["containers"][0]["volumeMounts"]}
+    vols = {v["name"]: v for v in spec["volumes"]}
+    for path, secret in [("/etc/loupe-clickhouse", "ch-pw"), ("/etc/loupe-postgres", "pg-pw")]:
+        vol = vols.get(mounted.get(path), {}).get("secret", {})
+        check(vol.get("secretName") == secret and vol.get("items") == [{"key": "password", "path": "password"}],
+              "%s holds the key password of Secret %s: %s" % (path, secret, vol))
+sts = rendered_server("server.postgres.url=" + PG_URL)
+if sts:
+    a = sts["spec"]["template"]["spec"]["containers"][0]["args"]
+    check(a[a.index("--state") + 1] == PG_URL and a.count("--migrate") == 1 and "--store" not in a,
+          "PostgreSQL state alone, without a password Secret: args %s" % a)
+
+# 12. values.schema.json: a wrong value fails at install (Helm checks the
 # schema; render.py checks the same), naming the value; right ones pass.
 import json  # noqa: E402
 
@@ -251,7 +295,13 @@ for bad, named in [("server.port=http", "server.port"), ("server.port=70000", "s
                    ("agent.spoolMax=lots", "agent.spoolMax"),
                    ("agent.memoryLimit=512MB", "agent.memoryLimit"),
                    ("server.resources.limits.cpu=-1", "server.resources.limits.cpu"),
-                   ("networkPolicy.apiFrom=[{namespace: ingress}]", "networkPolicy.apiFrom.0")]:
+                   ("networkPolicy.apiFrom=[{namespace: ingress}]", "networkPolicy.apiFrom.0"),
+                   ("server.replicas=2", "server.clickhouse.url"),
+                   ("server.replicas=0", "server.replicas"),
+                   ("server.clickhouse.url=clickhouse://ch:8123/loupe", "server.clickhouse.url"),
+                   ("server.clickhouse.url=clickhouse://ch:8123/loupe?user=a&password=x", "server.clickhouse.url"),
+                   ("server.postgres.url=mysql://db/loupe?user=a", "server.postgres.url"),
+                   ("server.postgres.passwordSecret=Bad_Name", "server.postgres.passwordSecret")]:
     r = render_with(bad)
     check(r.returncode != 0 and named in r.stderr,
           "--set %s: expected a schema error naming %s, got rc %d: %s" % (bad, named, r.returncode, r.stderr))
