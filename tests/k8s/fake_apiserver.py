@@ -241,7 +241,11 @@ class Handler(BaseHTTPRequestHandler):
                             "metadata": {"resourceVersion": str(st.rv)}}}).encode() + b"\n")
                     closing = st.close_gen != gen or time.time() >= deadline
                     if not out and not closing:
-                        st.cond.wait(0.05)
+                        # Woken by a change, a raw line or close-watches
+                        # (all notify), else at the next bookmark or the end:
+                        # a dozen idle watches do not poll the CPU.
+                        wake = min(deadline, next_bookmark) if bookmarks else deadline
+                        st.cond.wait(max(0.001, wake - time.time()))
                         continue
                 for line in out:
                     self.chunk(line)

@@ -51,19 +51,25 @@ class FakeApiServer {
     pid_ = fork();
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed or killed test
-      execlp("python3", "python3", script.c_str(), "--cert", (d + "/cert.pem").c_str(), "--key",
-             (d + "/key.pem").c_str(), "--token", token.c_str(), "--fixtures", fx.c_str(),
-             "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
+      // Debian's interpreter (scripts/setup.sh), not whatever wraps
+      // `python3` on PATH: a pyenv shim alone took 12 s to start on a loaded
+      // 2-core machine, past the wait below.
+      execl("/usr/bin/python3", "python3", script.c_str(), "--cert", (d + "/cert.pem").c_str(),
+            "--key", (d + "/key.pem").c_str(), "--token", token.c_str(), "--fixtures", fx.c_str(),
+            "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    for (int i = 0; i < 200; ++i) {
+    // Until the server wrote its port or died: its start-up is no behaviour
+    // under test, so the only bound is one against a hang.
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < give_up) {
       std::ifstream in(port_file);
       if (in >> port_) return true;
       if (waitpid(pid_, nullptr, WNOHANG) == pid_) {  // the server died at startup
         pid_ = -1;
         return false;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
   }

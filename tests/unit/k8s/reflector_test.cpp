@@ -186,12 +186,17 @@ TEST_F(ReflectorTest, RereadsRotatedTokenOnReconnect) {
   Reflector r(server_.config(token_file_), *find_resource("pods"), fast_opts(), c.handler());
   r.start();
   ASSERT_TRUE(r.wait_synced(std::chrono::seconds(10)));
+  // The server counts a watch after its token passed, in the same step that
+  // ties the watch to the next close-watches.
   ASSERT_TRUE(eventually([&] { return server_.stats()["watches"].contains("pods"); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // watch request in flight
   // The kubelet rotates the projected token; the old one stops working.
   server_.write_token("token", "t0k3n-2");
   server_.control("/_test/token", {{"token", "t0k3n-2"}});
   server_.control("/_test/close-watches", nlohmann::json::object());
+  // Only a second watch proves the reconnect: an object applied before it
+  // could still travel on the closing watch (the server sends what it has
+  // before it closes), and the test would end before the reconnect.
+  ASSERT_TRUE(eventually([&] { return server_.stats()["watches"]["pods"].get<int>() >= 2; }));
   server_.control(
       "/_test/apply",
       {{"resource", "pods"}, {"type", "ADDED"}, {"object", new_pod("rotated", "10.244.1.70")}});
