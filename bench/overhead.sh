@@ -7,7 +7,9 @@
 # - p99 latency (pgbench: mean, it prints no p99);
 # - agent CPU per stored exchange: utime+stime of the loupe process over the
 #   scenario's window, until the store stops moving, divided by the records
-#   stored (robust to a busy machine, unlike throughput);
+#   stored (robust to a busy machine, unlike throughput); and the same
+#   without the continuous profiler's threads (their work follows what runs
+#   on the host, not what is captured);
 # - BPF run time of the sys_exit program (bpf_stats), over every syscall;
 # - events lost to a full ring buffer, and records stored against the
 #   exchanges the load generator made (1.000: every exchange recorded);
@@ -128,6 +130,13 @@ port_of() {
 # scenario's port (starting one costs seconds of BPF verification on a busy
 # machine); each scenario is measured in its own window of that process.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The same without the continuous profiler's threads, whose work follows
+# the processes running on the host (on a machine busy compiling, the
+# unwinder loads every new compiler's tables), not the exchanges captured.
+capture_ticks() {
+  cat /proc/"$1"/task/*/stat 2> /dev/null |
+    awk '$2 != "(loupe-profile)" && $2 != "(loupe-unwind)" {t += $14 + $15} END {print t + 0}'
+}
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # Ours is the sys_exit program that appears when loupe starts (this bpftool
 # cannot say which process holds a program).
@@ -202,25 +211,27 @@ measure() {
   local sc=$1 mode=$2 round=$3
   if [[ $mode == base ]]; then
     read -r thr p99 ex <<< "$("load_$sc")"
-    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1)" >> "$WORK/results"
+    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1) 0" >> "$WORK/results"
     return
   fi
-  local c0 c1 r0 n0 r1 n1 d0 d1 s0 s1 rss
+  local c0 c1 k0 k1 r0 n0 r1 n1 d0 d1 s0 s1 rss
   s0=$(stored "$STATUS_PORT")
   d0=$(ring_drops "$STATS_MAP")
   read -r r0 n0 <<< "$(bpf_runs "$PROG")"
   c0=$(cpu_ticks "$LPID")
+  k0=$(capture_ticks "$LPID")
   read -r thr p99 ex <<< "$("load_$sc")"
   rss=$(rss_mib "$LPID")
   # Records still in the pipeline (ring buffer, batches, store writer or
   # exporter) are part of the cost: let them through before reading CPU.
   settle "$STATUS_PORT"
   c1=$(cpu_ticks "$LPID")
+  k1=$(capture_ticks "$LPID")
   read -r r1 n1 <<< "$(bpf_runs "$PROG")"
   d1=$(ring_drops "$STATS_MAP")
   s1=$(stored "$STATUS_PORT")
   echo "$sc $mode $round $thr $p99 $ex $((c1 - c0)) $((r1 - r0)) $((n1 - n0)) $((s1 - s0)) \
-$((d1 - d0)) $rss $(load1)" >> "$WORK/results"
+$((d1 - d0)) $rss $(load1) $((k1 - k0))" >> "$WORK/results"
 }
 
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -242,14 +253,16 @@ echo "$(date -u +%F) $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load
   "$LOAD0 at start, $(load1) at end, $(($(date +%s) - START)) s in all"
 if [[ -n ${LOUPE_B:-} ]]; then echo; echo "(B): $LOUPE_B; the others: $LOUPE"; fi
 echo
-echo "| scenario | mode | throughput | ratio (rounds) | p99 ms | µs CPU / exchange | BPF ns / run |" \
-  "events lost | stored / exchanges | RSS MiB | load |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | mode | throughput | ratio (rounds) | p99 ms | µs CPU / exchange | µs without profiler |" \
+  "BPF ns / run | events lost | stored / exchanges | RSS MiB | load |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 # Fields: 1 scenario 2 mode 3 round 4 throughput 5 p99 6 exchanges 7 cpu ticks
 # 8 bpf runs 9 bpf ns 10 records stored 11 ring-buffer drops 12 rss 13 load
+# 14 cpu ticks of the threads other than the profiler's
 awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
   { key = $1 SUBSEP $2; n[key]++; thr[key] += $4; p99[key] += $5; ex[key] += $6; cpu[key] += $7
     runs[key] += $8; ns[key] += $9; rec[key] += $10; drop[key] += $11; load[key] += $13
+    cap[key] += $14
     if ($12 > rss[key]) rss[key] = $12
     round_thr[$1, $2, $3] = $4 }
   END {
@@ -260,7 +273,7 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
       s = S[i]; m = M[j]; k = s SUBSEP m; b = s SUBSEP "base"
       if (!n[k]) continue
       if (m == "base") {
-        printf "| %s | untraced | %.0f %s | | %.2f | | | | | | %.1f |\n", s, thr[k] / n[k], units[s],
+        printf "| %s | untraced | %.0f %s | | %.2f | | | | | | | %.1f |\n", s, thr[k] / n[k], units[s],
           p99[k] / n[k], load[k] / n[k]
         continue
       }
@@ -268,9 +281,10 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
       for (r = 1; (s, m, r) in round_thr; r++)
         rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f", round_thr[s, m, r] / round_thr[s, "base", r])
       label = m; sub(/_b$/, " (B)", label)
-      printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.0f | %d | %.3f | %.1f | %.1f |\n",
+      printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.2f | %.0f | %d | %.3f | %.1f | %.1f |\n",
         s, label, thr[k] / n[k], units[s], thr[k] / thr[b], rounds, p99[k] / n[k],
-        rec[k] ? cpu[k] / hz * 1e6 / rec[k] : 0, runs[k] ? ns[k] / runs[k] : 0, drop[k],
+        rec[k] ? cpu[k] / hz * 1e6 / rec[k] : 0, rec[k] ? cap[k] / hz * 1e6 / rec[k] : 0,
+        runs[k] ? ns[k] / runs[k] : 0, drop[k],
         ex[k] ? rec[k] / ex[k] : 0, rss[k], load[k] / n[k]
     }
   }' "$WORK/results"

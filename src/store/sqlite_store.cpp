@@ -141,6 +141,15 @@ class SqliteStore : public Store {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> name_ids_;
+  // write_batch's rows in insertion order; kept with its capacity across
+  // batches so each is built in memory already faulted in.
+  struct Row {
+    uint32_t index;
+    int64_t service_id, route_id;
+    bool counted;
+    std::string_view caller;
+  };
+  std::vector<Row> rows_;
   PairRollup edges_;    // edge_agg: caller -> callee, for /map
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
@@ -252,13 +261,8 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
   if (batch.rows.empty() && !book) return;
   std::lock_guard lock(write_mu_);
   const std::span<const Record> records = batch.records;
-  struct Row {
-    uint32_t index;
-    int64_t service_id, route_id;
-    bool counted;
-    std::string_view caller;
-  };
-  std::vector<Row> rows;
+  std::vector<Row>& rows = rows_;
+  rows.clear();
   rows.reserve(batch.rows.size());
   Rollup rollup;
   wdb_.exec("BEGIN");
