@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # `loupe server` ingest CPU per record: the embedded store against
 # `--store clickhouse://...` (Debian's clickhouse-server started here), the
-# same gzip JSON agent batches posted to each (one sender, one batch at a
-# time, as an agent sends). CPU is read from /proc (utime + stime) of the
-# server process, and of clickhouse-server for the ClickHouse run, so the
-# neighbours on a busy machine count less than in wall time.
-# Usage: bench/clickhouse_server.sh [build-dir] [batches] [records-per-batch]
-#   (default: build 100 5000). The table in docs/benchmarks.md comes from one run.
+# same gzip JSON agent batches posted to each by `senders` concurrent
+# senders (each posts one batch at a time, as an agent does; 1 by
+# default). CPU is read from /proc (utime + stime) of the server process,
+# and of clickhouse-server for the ClickHouse run, so the neighbours on a
+# busy machine count less than in wall time.
+# Usage: bench/clickhouse_server.sh [build-dir] [batches] [records-per-batch] [senders]
+#   (default: build 100 5000 1). The tables in docs/benchmarks.md come from one run each.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
 batches=${2:-100}
 per_batch=${3:-5000}
+senders=${4:-1}
 LOUPE=$(cd "$build" && pwd)/loupe
 source "$HERE/../tests/e2e/lib.sh"
 source "$HERE/../tests/e2e/db_servers.sh"
@@ -53,10 +55,17 @@ run() {
   wait_for_port "$port"
   local s0 c0 t0 written=0
   s0=$(cpu_ticks "$pid"); c0=$(cpu_ticks "$CH_PID"); t0=$(date +%s.%N)
-  for ((b = 0; b < batches; b++)); do
-    curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-      -H 'Content-Encoding: gzip' --data-binary @"$WORK/batch$b.json.gz" "http://127.0.0.1:$port/api/v1/ingest"
+  local sender senders_pids=()
+  for ((sender = 0; sender < senders; sender++)); do
+    (
+      for ((b = sender; b < batches; b += senders)); do
+        curl -sf -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+          -H 'Content-Encoding: gzip' --data-binary @"$WORK/batch$b.json.gz" "http://127.0.0.1:$port/api/v1/ingest"
+      done
+    ) &
+    senders_pids+=($!)
   done
+  wait "${senders_pids[@]}"
   until [[ $written -ge $total ]]; do
     written=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/status" | jq .store.ingest.written)
     sleep 0.1
@@ -68,7 +77,7 @@ run() {
     printf "%s: %d records, %.0f records/s (wall), loupe server CPU %.2f us/record, clickhouse-server CPU %.2f us/record\n",
       name, n, n / (t1 - t0), s / hz / n * 1e6, c / hz / n * 1e6 }'
 }
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), $batches batches of $per_batch"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), $batches batches of $per_batch, $senders senders"
 run "embedded (SQLite)"
 STORE="clickhouse://127.0.0.1:$ch_port/loupe_bench?user=loupe&password_file=$CH/loupe.password"
 run "ClickHouse (--store)" --store "$STORE" --migrate
