@@ -204,6 +204,9 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
     for (const auto& e : rules.errors) msg += "\n  " + e.text();
     throw CLI::ValidationError("--alerts", f.alerts_file + " has errors:" + msg);
   }
+  // One pool for everything that fills record batches (the agent of
+  // `loupe run`, remote ingest) and the queue that empties them.
+  if (!spent_batches) spent_batches = std::make_shared<RecordBatchPool>();
   ServerParts p;
   p.request_metrics = std::make_unique<exporting::RequestMetrics>(
       exporting::RequestMetricsOptions{.max_series = f.prometheus_max_series});
@@ -233,7 +236,7 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
   p.queue = std::make_unique<pipeline::IngestQueue>(
       *p.store, pipeline::IngestOptions{
                     .capacity_records = f.queue_records,
-                    .spent_batches = std::move(spent_batches),
+                    .spent_batches = spent_batches,
                     .pipeline = {.resolve = {.max_routes_per_service = f.max_routes_per_service,
                                              .max_services_per_host = f.max_services_per_host,
                                              .self_port =
@@ -262,6 +265,7 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
           .k8s_retention_ns = *retention,
           .alerts = p.alerts.get(),
           .ingest_limits = {.retention_ns = *retention},
+          .batch_pool = std::move(spent_batches),
           .request_metrics = p.request_metrics.get(),
           .resource_metrics = p.resource_metrics.get(),
           .otlp = p.otlp.get(),

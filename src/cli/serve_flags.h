@@ -93,8 +93,9 @@ enum class RemoteIngest {
                   // anyone with --insecure
 };
 // `doctor_provider` answers GET /api/v1/doctor (cli/doctor/report.h).
-// `spent_batches`: where the ingest queue returns the capture path's
-// batches once written (`loupe run`'s agent fills them again); null: freed.
+// `spent_batches`: where the ingest queue returns batches once written,
+// for `loupe run`'s agent and the server's remote ingest to fill again;
+// null: a pool of the server's own.
 ServerParts open_server(const ServeFlags& flags, RemoteIngest remote_ingest,
                         std::function<nlohmann::json()> status_provider,
                         std::function<nlohmann::json()> doctor_provider,

@@ -392,10 +392,11 @@ void IngestQueue::write_round(Round& round) {
   }
   if (failure.outcome == CommitOutcome::Committed)
     for (size_t h = 0; h < held.size(); ++h) round.results[held_entry[h]].held = std::move(held[h]);
-  // push()'s vectors, emptied into `batch`, go back to be filled again.
+  // The entries' vectors, emptied into `batch`, go back to be filled again
+  // (by the agent, or by the server decoding the next remote batch). Held
+  // and retried entries' records have moved on, leaving nothing to give.
   if (options_.spent_batches)
-    for (Entry& e : round.entries)
-      if (!e.ticket && e.released.empty()) options_.spent_batches->give(std::move(e.records));
+    for (Entry& e : round.entries) options_.spent_batches->give(std::move(e.records));
 }
 
 void IngestQueue::run() {

@@ -53,8 +53,9 @@ struct IngestOptions {
   size_t max_batch_records = 50'000;    // records per store transaction
   std::chrono::milliseconds flush_interval{200};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
-  // Where push()'s batches go once written, back to the producer (the
-  // agent) to be filled again; null: they are freed.
+  // Where batches go once written, back to their producer (the agent, or
+  // the server decoding remote batches) to be filled again; null: they are
+  // freed.
   std::shared_ptr<RecordBatchPool> spent_batches;
   // How the writer's record pipeline names records, and who it tells.
   PipelineOptions pipeline;

@@ -207,7 +207,9 @@ std::optional<DecodedBatch> ApiServer::decode_ingest(const http::Request& req,
                                                      http::Response& refusal) {
   // The HTTP layer has checked the token and undone Content-Encoding.
   try {
-    DecodedBatch batch = decode_ingest_body(req.body, options_.ingest_limits, now_unix_ns());
+    DecodedBatch batch = decode_ingest_body(
+        req.body, options_.ingest_limits, now_unix_ns(),
+        options_.batch_pool ? options_.batch_pool->take(0) : std::vector<Record>{});
     rejected_.oversize_field += batch.rejected.oversize_field;
     rejected_.bad_time += batch.rejected.bad_time;
     return batch;

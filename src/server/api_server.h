@@ -18,6 +18,7 @@
 #include <string>
 
 #include "alerts/engine.h"
+#include "core/record_batch_pool.h"
 #include "export/otlp/exporter.h"
 #include "export/request_metrics.h"
 #include "export/resource_metrics.h"
@@ -74,6 +75,10 @@ struct ApiOptions {
   // What /api/v1/ingest accepts from agents (ingest_decode.h); set
   // retention_ns to the store's retention.
   IngestLimits ingest_limits;
+  // Spare record vectors, shared with the ingest queue that gives them back
+  // once written: remote batches are decoded into memory already faulted in
+  // (record_batch_pool.h). Null: a fresh vector per batch.
+  std::shared_ptr<RecordBatchPool> batch_pool;
   // The request histograms GET /metrics serves (the store's record
   // observer; outlives the server). Null: /metrics has Loupe's health only.
   const exporting::RequestMetrics* request_metrics = nullptr;

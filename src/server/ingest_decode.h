@@ -49,8 +49,10 @@ constexpr size_t kMaxAgentIdBytes = 128;
 
 // Throws ParamError naming the offending part ("body", "records",
 // "records[3]") when the body is not the documented shape, BatchTooLarge
-// when it holds too many records.
-DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits, uint64_t now_ns);
+// when it holds too many records. The records are decoded into `into`
+// (cleared first), so a spare vector's memory, already faulted in, is reused.
+DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits, uint64_t now_ns,
+                                std::vector<Record> into = {});
 
 // POST /api/v1/metrics/ingest: {"samples": [MetricSample...], "oom_kills": [OomKill...]}
 // (either may be absent), at most kMaxMetricItems of each (agents send

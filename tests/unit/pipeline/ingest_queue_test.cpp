@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "../store/gated_store.h"
@@ -105,24 +106,29 @@ TEST(IngestQueue, PushRespectsTheByteBudget) {
   store.open();
 }
 
-// `loupe run`: the agent's batch vectors come back once written, so the
-// next batch is filled in memory already faulted in; commits' do not.
-TEST(IngestQueue, PushedBatchesGoBackToTheProducerOnceWritten) {
+// The agent's batch vectors (`loupe run`) and remote commits' come back
+// once written, so the next batch is filled in memory already faulted in.
+TEST(IngestQueue, WrittenBatchesGoBackToTheirProducers) {
   GatedStore store;
   IngestOptions o = fast(1000);
   o.spent_batches = std::make_shared<RecordBatchPool>();
   IngestQueue q(store, o);
-  auto batch = records(100);
-  const Record* memory = batch.data();
-  EXPECT_EQ(q.push(std::move(batch)), 100u);
+  auto pushed = records(100);
+  auto committed = records(5);
+  std::set<const Record*> memory{pushed.data(), committed.data()};
+  EXPECT_EQ(q.push(std::move(pushed)), 100u);
   store.open();
-  EXPECT_EQ(q.commit(records(5), 5s).outcome, CommitOutcome::Committed);
+  EXPECT_EQ(q.commit(std::move(committed), 5s).outcome, CommitOutcome::Committed);
   q.flush();
   EXPECT_EQ(store.written(), 105u);
-  std::vector<Record> again = o.spent_batches->take(0);
-  EXPECT_EQ(again.data(), memory);
-  EXPECT_TRUE(again.empty());
-  EXPECT_EQ(o.spent_batches->take(0).capacity(), 0u);  // the commit's batch was not kept
+  std::set<const Record*> back;
+  for (int i = 0; i < 2; ++i) {
+    std::vector<Record> again = o.spent_batches->take(0);
+    EXPECT_TRUE(again.empty());
+    back.insert(again.data());
+  }
+  EXPECT_EQ(back, memory);
+  EXPECT_EQ(o.spent_batches->take(0).capacity(), 0u);  // nothing else was kept
 }
 
 TEST(IngestQueue, CommitReturnsOnlyOnceWritten) {
