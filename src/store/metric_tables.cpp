@@ -1,8 +1,6 @@
 #include "store/metric_tables.h"
 
-#include <cmath>
-#include <map>
-
+#include "store/metric_answers.h"
 #include "store/request_rows.h"
 
 namespace loupe::store {
@@ -37,26 +35,18 @@ std::string series_key(const MetricSample& s) {
   return k;
 }
 
-// Sum and count per bucket of one series.
-struct Bucket {
-  double sum = 0;
-  int64_t count = 0;
-};
-
-std::map<int64_t, Bucket> read_buckets(Db& db, int64_t series, const MetricQuery& q) {
+SeriesBuckets read_buckets(Db& db, int64_t series, const MetricQuery& q) {
   bool raw = q.step_s % 60 != 0;
-  auto step = static_cast<int64_t>(q.step_s);
-  auto from = static_cast<int64_t>(q.range.from_ns / 1'000'000'000ULL);
-  auto to = static_cast<int64_t>((q.range.to_ns + 999'999'999ULL) / 1'000'000'000ULL);
+  auto [from, to] = metric_seconds(q.range);
   Stmt s(db, raw ? "SELECT t / ?, sum(value), count(*) FROM metric_raw "
                    "WHERE series = ? AND t >= ? AND t < ? GROUP BY 1"
                  : "SELECT minute / ?, sum(sum), sum(count) FROM metric_minute "
                    "WHERE series = ? AND minute >= ? AND minute < ? GROUP BY 1");
-  s.bind(1, step);
+  s.bind(1, static_cast<int64_t>(q.step_s));
   s.bind(2, series);
   s.bind(3, from);
   s.bind(4, to);
-  std::map<int64_t, Bucket> out;
+  SeriesBuckets out;
   while (s.step()) out[s.i64(0)] = {s.f64(1), s.i64(2)};
   return out;
 }
@@ -78,16 +68,6 @@ std::vector<int64_t> select_series(Db& db, const MetricQuery& q, std::string_vie
   std::vector<int64_t> ids;
   while (s.step()) ids.push_back(s.i64(0));
   return ids;
-}
-
-// Bucket -> value of `metric` summed over the selected series.
-std::map<int64_t, double> summed(Db& db, const MetricQuery& q, std::string_view metric,
-                                 MetricKind kind) {
-  std::map<int64_t, double> out;
-  for (int64_t id : select_series(db, q, metric))
-    for (const auto& [b, v] : read_buckets(db, id, q))
-      out[b] += kind == MetricKind::Gauge ? v.sum / static_cast<double>(v.count) : v.sum;
-  return out;
 }
 
 }  // namespace
@@ -151,13 +131,7 @@ MetricTables::SeriesRow& MetricTables::series_row(const MetricSample& s) {
 
 void MetricTables::write(const std::vector<MetricSample>& samples) {
   for (const MetricSample& s : samples) {
-    const MetricInfo* info = find_metric(s.metric);
-    // Ratios are computed at query time from their counters, never stored;
-    // workloads are sums of pods, computed at query time too.
-    bool stored_entity =
-        s.entity == "node" || s.entity == "pod" || s.entity == "container" || s.entity == "process";
-    if (!info || info->kind == MetricKind::Ratio || !stored_entity || s.name.empty() ||
-        s.time_ns == 0 || !std::isfinite(s.value)) {
+    if (!storable_metric_sample(s)) {
       ++skipped_;
       continue;
     }
@@ -209,20 +183,11 @@ void MetricTables::delete_before(uint64_t raw_cutoff_ns, uint64_t minute_cutoff_
 }
 
 std::vector<MetricPoint> MetricTables::query(Db& db, const MetricQuery& q) {
-  const MetricInfo* info = find_metric(q.metric);
-  if (!info) return {};
-  std::map<int64_t, double> values;
-  if (info->kind == MetricKind::Ratio) {
-    auto num = summed(db, q, info->numerator, MetricKind::Counter);
-    for (const auto& [b, den] : summed(db, q, info->denominator, MetricKind::Counter))
-      if (den > 0) values[b] = num.contains(b) ? num[b] / den : 0.0;
-  } else {
-    values = summed(db, q, info->name, info->kind);
-  }
-  std::vector<MetricPoint> out;
-  out.reserve(values.size());
-  for (const auto& [b, v] : values) out.push_back({static_cast<uint64_t>(b) * q.step_s, v});
-  return out;
+  return metric_points(q, [&db, &q](std::string_view metric) {
+    std::vector<SeriesBuckets> out;
+    for (int64_t id : select_series(db, q, metric)) out.push_back(read_buckets(db, id, q));
+    return out;
+  });
 }
 
 std::vector<MetricSeriesInfo> MetricTables::series(Db& db, const MetricSeriesQuery& q) {

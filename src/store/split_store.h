@@ -1,10 +1,12 @@
-// SplitStore: a Store whose records live in one RecordStore (ClickHouse,
-// clickhouse/clickhouse_store.h) and everything else in another Store (the
-// embedded SQLite store): Kubernetes history and events, metrics, logs, log
-// patterns, profiles and held batches. With a ServerState (PostgreSQL,
-// postgres/state_store.h), held batches and the Kubernetes history go there
-// instead; records may then stay in `rest` (no `records` given).
-// docs/storage-clickhouse.md lists what lives where.
+// SplitStore: a Store whose records, and the signals the shared backend
+// keeps too (metrics, logs, events, profiles: SharedSignals), live in a
+// backend every server replica shares (ClickHouse,
+// clickhouse/clickhouse_store.h), and everything else in another Store (the
+// embedded SQLite store): the Kubernetes metadata history, held batches,
+// and any signal the shared backend does not keep. With a ServerState
+// (PostgreSQL, postgres/state_store.h), held batches and the Kubernetes
+// history go there instead; records may then stay in `rest` (no `records`
+// given). docs/storage-clickhouse.md lists what lives where.
 //
 // write_batch with held or released batches touches both: the held
 // batches are kept in `rest` before the records and batch keys go to
@@ -20,15 +22,20 @@
 
 namespace loupe::store {
 
+// The signals the shared backend keeps, each owned by the `records` object
+// (null: `rest` keeps it).
+struct SharedSignals {
+  MetricStore* metrics = nullptr;
+  LogStore* logs = nullptr;
+  EventStore* events = nullptr;
+  ProfileStore* profiles = nullptr;
+};
+
 class SplitStore : public Store {
  public:
   // records: null keeps them in `rest`; state: null keeps it in `rest`.
   SplitStore(std::unique_ptr<RecordStore> records, std::unique_ptr<Store> rest,
-             std::unique_ptr<ServerState> state = nullptr)
-      : own_records_(std::move(records)),
-        rest_(std::move(rest)),
-        state_(std::move(state)),
-        records_(own_records_ ? own_records_.get() : rest_.get()) {}
+             SharedSignals shared = {}, std::unique_ptr<ServerState> state = nullptr);
 
   RecordStore& records() { return *records_; }
 
@@ -60,7 +67,8 @@ class SplitStore : public Store {
     return records_->count_requests(q, at_most);
   }
   std::optional<StoredRequest> request(int64_t id) override { return records_->request(id); }
-  // Records from `records`, the rest from `rest`; sizes added.
+  // Records (and the shared signals' counts) from `records`, the rest from
+  // `rest`; sizes added.
   StoreStats stats() override;
   std::vector<MapEdge> map(const TimeRange& range) override { return records_->map(range); }
   std::vector<WorkloadSummary> workloads(const TimeRange& range) override {
@@ -70,39 +78,43 @@ class SplitStore : public Store {
                                const TimeRange& range) override {
     return records_->pods(workload, range);
   }
-  void write_k8s(const K8sIngest& in) override;  // history to `state` when given, events to `rest`
+  // The history to `state` when given, else `rest`; the events to where events live.
+  void write_k8s(const K8sIngest& in) override;
   std::optional<K8sHistory> k8s_history() override {
     return state_ ? state_->k8s_history() : rest_->k8s_history();
   }
-  std::vector<ClusterEvent> events(const EventQuery& q) override { return rest_->events(q); }
-  void write_metrics(const std::vector<MetricSample>& samples) override {
-    rest_->write_metrics(samples);
+  void write_events(const std::vector<ClusterEvent>& events) override {
+    events_->write_events(events);
   }
-  std::vector<MetricPoint> metrics(const MetricQuery& q) override { return rest_->metrics(q); }
+  std::vector<ClusterEvent> events(const EventQuery& q) override { return events_->events(q); }
+  void write_metrics(const std::vector<MetricSample>& samples) override {
+    metrics_->write_metrics(samples);
+  }
+  std::vector<MetricPoint> metrics(const MetricQuery& q) override { return metrics_->metrics(q); }
   std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) override {
-    return rest_->metric_series(q);
+    return metrics_->metric_series(q);
   }
   uint64_t write_logs(const std::vector<logs::Entry>& entries) override {
-    return rest_->write_logs(entries);
+    return logs_->write_logs(entries);
   }
-  std::vector<StoredLog> logs(const LogQuery& q) override { return rest_->logs(q); }
+  std::vector<StoredLog> logs(const LogQuery& q) override { return logs_->logs(q); }
   std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) override {
-    return rest_->log_histogram(q, step_s);
+    return logs_->log_histogram(q, step_s);
   }
   std::vector<LogSourceCount> count_logs(const LogQuery& q) override {
-    return rest_->count_logs(q);
+    return logs_->count_logs(q);
   }
   void write_log_patterns(const std::vector<logs::Pattern>& patterns) override {
-    rest_->write_log_patterns(patterns);
+    logs_->write_log_patterns(patterns);
   }
-  std::vector<logs::Pattern> all_log_patterns() override { return rest_->all_log_patterns(); }
+  std::vector<logs::Pattern> all_log_patterns() override { return logs_->all_log_patterns(); }
   std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override {
-    return rest_->log_patterns(q);
+    return logs_->log_patterns(q);
   }
   uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) override {
-    return rest_->write_profiles(minutes);
+    return profiles_->write_profiles(minutes);
   }
-  ProfileStacks profile(const ProfileQuery& q) override { return rest_->profile(q); }
+  ProfileStacks profile(const ProfileQuery& q) override { return profiles_->profile(q); }
   // Both; returns the records `records` deleted.
   uint64_t enforce_retention(uint64_t now_ns) override;
 
@@ -115,6 +127,11 @@ class SplitStore : public Store {
   std::unique_ptr<Store> rest_;
   std::unique_ptr<ServerState> state_;
   RecordStore* records_;  // own_records_, or rest_
+  SharedSignals shared_;
+  MetricStore* metrics_;
+  LogStore* logs_;
+  EventStore* events_;
+  ProfileStore* profiles_;
 };
 
 }  // namespace loupe::store

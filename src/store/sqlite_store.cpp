@@ -88,6 +88,7 @@ class SqliteStore : public Store {
   std::vector<PodSummary> pods(const std::optional<std::string>& workload,
                                const TimeRange& range) override;
   void write_k8s(const K8sIngest& in) override;
+  void write_events(const std::vector<ClusterEvent>& events) override;
   std::optional<K8sHistory> k8s_history() override;
   std::vector<ClusterEvent> events(const EventQuery& q) override;
   void write_metrics(const std::vector<MetricSample>& samples) override;
@@ -584,6 +585,13 @@ void SqliteStore::write_k8s(const K8sIngest& in) {
     k8s_.rolled_back();
     throw;
   }
+}
+
+void SqliteStore::write_events(const std::vector<ClusterEvent>& events) {
+  if (events.empty()) return;
+  K8sIngest in;
+  in.events = events;
+  write_k8s(in);
 }
 
 std::optional<K8sHistory> SqliteStore::k8s_history() {

@@ -372,27 +372,27 @@ class RecordStore {
   virtual uint64_t enforce_retention(uint64_t now_ns) = 0;
 };
 
-// Everything the server keeps: records (RecordStore) and the cluster's
-// history and events, metrics, logs, log patterns, profiles and held batches.
-class Store : public RecordStore {
+// The signals besides records, one interface each: part of every Store,
+// and kept by a backend shared by server replicas too
+// (clickhouse/clickhouse_store.h), so each replica answers the same
+// (split_store.h routes them).
+
+// Metric samples and their per-minute answers.
+class MetricStore {
  public:
-  // Every held batch, oldest first (on start, to replay them).
-  virtual std::vector<HeldBatch> held_batches() = 0;
-
-  // Kubernetes metadata history and events. write_k8s may run on any
-  // thread (it serialises with write_batch); events are de-duplicated on
-  // (namespace, kind, name, container, reason, time_ns), a repeat updating
-  // count/last_ns/message.
-  virtual void write_k8s(const K8sIngest& in) = 0;
-  virtual std::optional<K8sHistory> k8s_history() = 0;
-  virtual std::vector<ClusterEvent> events(const EventQuery& q) = 0;  // newest first
-
+  virtual ~MetricStore() = default;
   // Metric samples (one transaction; may run on any thread). Samples of
-  // unknown metrics are skipped (counted in stats).
+  // unknown metrics are skipped (counted in stats); a sample sent again
+  // (same series and second) is stored once.
   virtual void write_metrics(const std::vector<MetricSample>& samples) = 0;
   virtual std::vector<MetricPoint> metrics(const MetricQuery& q) = 0;  // oldest first
   virtual std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) = 0;
+};
 
+// Log entries and log patterns.
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
   // Log entries (one transaction; may run on any thread). An entry whose
   // (node, source, offset) is stored already is skipped: agents send again
   // what they could not see acknowledged. Returns the entries stored.
@@ -410,14 +410,46 @@ class Store : public RecordStore {
   virtual void write_log_patterns(const std::vector<logs::Pattern>& patterns) = 0;
   virtual std::vector<logs::Pattern> all_log_patterns() = 0;
   virtual std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) = 0;
+};
 
-  // CPU profiles: per-minute aggregated stacks added to what the minute
-  // holds already (agents send a minute in parts). One transaction; may
-  // run on any thread. Returns the samples stored.
+// Kubernetes events (the metadata history is the Store's).
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  // Events are de-duplicated on (namespace, kind, name, container, reason,
+  // time_ns), a repeat updating count/last_ns/message. May run on any thread.
+  virtual void write_events(const std::vector<ClusterEvent>& events) = 0;
+  virtual std::vector<ClusterEvent> events(const EventQuery& q) = 0;  // newest first
+};
+
+// CPU profiles: per-minute aggregated stacks.
+class ProfileStore {
+ public:
+  virtual ~ProfileStore() = default;
+  // Added to what the minute holds already (agents send a minute in parts).
+  // One transaction; may run on any thread. Returns the samples stored.
   virtual uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) = 0;
   // The stacks of the range's minutes matching q, summed, each chain with
   // its process name as root frame.
   virtual ProfileStacks profile(const ProfileQuery& q) = 0;
+};
+
+// Everything the server keeps: records, metrics, logs, events and profiles,
+// and the cluster's metadata history and held batches.
+class Store : public RecordStore,
+              public MetricStore,
+              public LogStore,
+              public EventStore,
+              public ProfileStore {
+ public:
+  // Every held batch, oldest first (on start, to replay them).
+  virtual std::vector<HeldBatch> held_batches() = 0;
+
+  // Kubernetes metadata history and events: write_k8s keeps the history
+  // and writes the events (write_events). May run on any thread (it
+  // serialises with write_batch).
+  virtual void write_k8s(const K8sIngest& in) = 0;
+  virtual std::optional<K8sHistory> k8s_history() = 0;
 };
 
 // Opens (creating if needed) <data_dir>/loupe.db. Throws StoreError.

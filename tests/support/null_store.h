@@ -32,6 +32,7 @@ class NullStore : public store::Store {
     return {};
   }
   void write_k8s(const store::K8sIngest&) override {}
+  void write_events(const std::vector<ClusterEvent>&) override {}
   std::optional<store::K8sHistory> k8s_history() override { return std::nullopt; }
   std::vector<ClusterEvent> events(const store::EventQuery&) override { return {}; }
   void write_metrics(const std::vector<MetricSample>&) override {}

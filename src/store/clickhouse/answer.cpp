@@ -79,6 +79,15 @@ uint64_t parse_uint(std::string_view field) {
   return v;
 }
 
+double parse_double(std::string_view field) {
+  // ClickHouse writes inf and nan in lower case, as from_chars reads them.
+  double v = 0;
+  auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || end != field.data() + field.size() || field.empty())
+    bad_answer("'" + one_line(field, 32) + "' where a number was expected");
+  return v;
+}
+
 ServerException parse_exception(std::string_view body) {
   ServerException e;
   size_t code_at = body.find("Code: ");

@@ -1,5 +1,6 @@
 #include "store/clickhouse/clickhouse_store.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "store/clickhouse/compaction.h"
@@ -192,6 +193,7 @@ void ClickHouseStore::for_each_shard(const std::function<void(Client&, bool loca
 
 StoreStats ClickHouseStore::stats() {
   StoreStats st;
+  st.metric_samples_skipped = metric_samples_skipped_.load();
   for_each_shard([&st](Client& c, bool local) {
     std::string records = local ? local_table(kRecordsTable) : std::string(kRecordsTable);
     auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(records) +
@@ -207,9 +209,16 @@ StoreStats ClickHouseStore::stats() {
 }
 
 uint64_t ClickHouseStore::enforce_retention(uint64_t now_ns) {
+  // As the embedded store: raw metric samples after their own (shorter)
+  // retention even when the rest is kept for ever.
+  uint64_t raw_retention = options_.metrics_raw_retention_ns;
+  if (options_.retention_ns) raw_retention = std::min(raw_retention, options_.retention_ns);
+  if (now_ns > raw_retention)
+    metric_raw_cutoff_s_ = static_cast<int64_t>((now_ns - raw_retention) / 1'000'000'000ULL);
   const uint64_t grace_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(kCompactionGrace).count();
   const bool retain = options_.retention_ns != 0 && now_ns > options_.retention_ns;
+  if (retain) retention_cutoff_ns_ = now_ns - options_.retention_ns;
   bool routes_dropped = false;
   CompactionResult folded;
   for_each_shard([&](Client& c, bool local) {

@@ -12,8 +12,11 @@
 // coordination (two writes share a prefix with probability ~W^2 / 2^44 for
 // W writes kept) and stable while the record is kept.
 //
-// Held batches and everything that is not records live in another Store
-// (split_store.h); write_batch refuses bookkeeping that holds or releases.
+// Metrics too (MetricStore, metric_store.cpp: samples in
+// loupe_metric_samples, answers folded by store/metric_answers.h like the
+// embedded store's). Held batches and the other signals live in another
+// Store (split_store.h); write_batch refuses bookkeeping that holds or
+// releases.
 #pragma once
 
 #include <atomic>
@@ -51,7 +54,7 @@ struct ClickHouseStatus {
   std::string last_error;  // empty when none
 };
 
-class ClickHouseStore : public RecordStore {
+class ClickHouseStore : public RecordStore, public MetricStore {
  public:
   // Connects, checks the schema (schema.h check()) and reads the server's
   // version; throws Error with what is wrong and what to do.
@@ -78,8 +81,16 @@ class ClickHouseStore : public RecordStore {
   // Upkeep, run every minute by ingest: folds the rollup hours that ended
   // kCompactionGrace before now (compaction.h), then drops the whole UTC days
   // that ended before now - retention (retention.h); returns 0 (dropping a
-  // day does not count its rows).
+  // day does not count its rows). Metric reads then leave out what the
+  // embedded store would have deleted (raw samples past their shorter
+  // retention, minutes past the retention), so both answer alike between
+  // day boundaries.
   uint64_t enforce_retention(uint64_t now_ns) override;
+
+  // metric_store.cpp
+  void write_metrics(const std::vector<MetricSample>& samples) override;
+  std::vector<MetricPoint> metrics(const MetricQuery& q) override;
+  std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) override;
 
   ClickHouseStatus status();
 
@@ -101,6 +112,12 @@ class ClickHouseStore : public RecordStore {
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
   std::atomic<uint64_t> seed_generation_{0};
+  std::atomic<uint64_t> metric_samples_skipped_{0};
+  // What the embedded store would have deleted by now (0 until
+  // enforce_retention ran): raw metric samples before metric_raw_cutoff_s_
+  // (unix seconds), everything else before retention_cutoff_ns_.
+  std::atomic<int64_t> metric_raw_cutoff_s_{0};
+  std::atomic<uint64_t> retention_cutoff_ns_{0};
 
   std::mutex status_mu_;
   ClickHouseStatus status_;

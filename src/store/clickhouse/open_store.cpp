@@ -36,6 +36,18 @@ nlohmann::json to_json(const ClickHouseStatus& s) {
 
 }  // namespace
 
+std::unique_ptr<Store> open_split_store(const Url& url, const std::string& data_dir,
+                                        StoreOptions options, std::unique_ptr<ServerState> state,
+                                        ClickHouseStore** clickhouse) {
+  auto shared = std::make_unique<ClickHouseStore>(url, options);
+  ClickHouseStore* ch = shared.get();
+  if (clickhouse) *clickhouse = ch;
+  // Held batches, Kubernetes history and events, logs and profiles stay
+  // embedded (held batches and the history in `state` when given).
+  return std::make_unique<SplitStore>(std::move(shared), open_sqlite_store(data_dir, options),
+                                      SharedSignals{.metrics = ch}, std::move(state));
+}
+
 OpenedStore open_store(const std::string& url, const std::string& data_dir, StoreOptions options,
                        bool migrate, std::unique_ptr<ServerState> state) {
   if (url.empty()) {
@@ -46,7 +58,8 @@ OpenedStore open_store(const std::string& url, const std::string& data_dir, Stor
     auto sqlite = open_sqlite_store(data_dir, options);
     auto status = [] { return nlohmann::json{{"kind", "sqlite"}}; };
     if (!state) return {std::move(sqlite), status};
-    return {std::make_unique<SplitStore>(nullptr, std::move(sqlite), std::move(state)), status};
+    return {std::make_unique<SplitStore>(nullptr, std::move(sqlite), SharedSignals{}, std::move(state)),
+            status};
   }
   try {
     Url parsed = parse_url(url);
@@ -57,12 +70,8 @@ OpenedStore open_store(const std::string& url, const std::string& data_dir, Stor
                 << ": schema version " << m.from_version << " -> " << m.to_version
                 << (m.created_database ? " (database created)" : "") << "\n";
     }
-    auto records = std::make_unique<ClickHouseStore>(parsed, options);
-    ClickHouseStore* ch = records.get();
-    // Metrics, logs and profiles stay embedded; held batches and Kubernetes
-    // history too unless `state` keeps them.
-    auto store = std::make_unique<SplitStore>(
-        std::move(records), open_sqlite_store(data_dir, options), std::move(state));
+    ClickHouseStore* ch = nullptr;
+    auto store = open_split_store(parsed, data_dir, options, std::move(state), &ch);
     return {std::move(store), [ch] { return to_json(ch->status()); }};
   } catch (const Error& e) {
     throw StoreError(e.what());

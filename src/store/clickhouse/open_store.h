@@ -1,7 +1,8 @@
 // Opens the store `loupe server --store` names: the embedded SQLite store
-// for "" (the default), or ClickHouse for records with SQLite beside it for
-// the rest (split_store.h) for a clickhouse:// URL; with `state` (--state
-// postgres://...), held batches and the Kubernetes history go there.
+// for "" (the default), or ClickHouse for records and metrics with SQLite
+// beside it for the rest (split_store.h) for a clickhouse:// URL; with
+// `state` (--state postgres://...), held batches and the Kubernetes history
+// go there.
 #pragma once
 
 #include <functional>
@@ -9,10 +10,23 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/clickhouse/url.h"
 #include "store/server_state.h"
 #include "store/store.h"
 
 namespace loupe::store::clickhouse {
+
+class ClickHouseStore;
+
+// ClickHouse (checked, not migrated) for what every replica shares, the
+// embedded store in data_dir for the rest: the one place that decides what
+// lives where. `state`, when given, keeps held batches and the Kubernetes
+// history instead of the embedded store. `clickhouse`, when given, receives
+// the ClickHouse side. Throws Error or StoreError.
+std::unique_ptr<Store> open_split_store(const Url& url, const std::string& data_dir,
+                                        StoreOptions options,
+                                        std::unique_ptr<ServerState> state = nullptr,
+                                        ClickHouseStore** clickhouse = nullptr);
 
 struct OpenedStore {
   std::unique_ptr<Store> store;

@@ -1,6 +1,7 @@
 // ClickHouse's RowBinary input format: each row is its columns' values back
 // to back, in the column order of the INSERT, with no delimiters.
-// Integers are little-endian of the column's width; String is its length as
+// Integers are little-endian of the column's width, Float64 its IEEE 754
+// bits likewise; String is its length as
 // an unsigned LEB128 varint followed by the bytes; Date is UInt16 days and
 // DateTime UInt32 seconds since the epoch. (Format described in ClickHouse's
 // "Formats" documentation; 18.16 reads it as current releases do.)
@@ -9,6 +10,7 @@
 // allocation-amortised string ready to be the body of an INSERT.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@ class RowBinaryWriter {
   void int32(int32_t v) { little_endian(static_cast<uint32_t>(v), 4); }
   void int64(int64_t v) { little_endian(static_cast<uint64_t>(v), 8); }
   void boolean(bool v) { uint8(v ? 1 : 0); }
+  void float64(double v) { little_endian(std::bit_cast<uint64_t>(v), 8); }
   void string(std::string_view s);
   // The LEB128 length prefix on its own (also used by string()).
   void varint(uint64_t v);

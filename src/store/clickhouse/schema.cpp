@@ -8,6 +8,7 @@
 #include "store/clickhouse/cluster.h"
 #include "store/clickhouse/ddl_types.h"
 #include "store/clickhouse/error.h"
+#include "store/clickhouse/signal_schema.h"
 #include "store/clickhouse/store_schema.h"
 #include "store/clickhouse/tables.h"
 
@@ -90,12 +91,13 @@ const std::vector<Migration> kMigrations = {
     {2, "per-minute request aggregates", v2_requests_minute},
     {3, "the store's resolved records, rollups, services and losses", store_tables_ddl},
     {4, "rollups partitioned by hour for compaction; loupe_compactions", rollups_by_hour_ddl},
+    {5, "metric samples", metric_tables_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).
 constexpr std::string_view kRequiredFunctions[] = {
-    "version",  "toDate", "toDateTime", "toStartOfMinute", "intDiv",
-    "toUInt64", "count",  "sum",        "quantileTDigest", "positionCaseInsensitive"};
+    "version", "toDate", "toDateTime",      "toStartOfMinute",         "intDiv", "toUInt64",
+    "count",   "sum",    "quantileTDigest", "positionCaseInsensitive", "argMax", "any"};
 
 std::string schema_table_ddl() {
   return "CREATE TABLE IF NOT EXISTS " + std::string(kSchemaTable) +
@@ -157,6 +159,8 @@ std::vector<std::string_view> tables_at(int version) {
   if (version >= 3)
     for (std::string_view t : store_tables()) tables.push_back(t);
   if (version >= 4) tables.push_back(kCompactionsTable);
+  if (version >= 5)
+    for (std::string_view t : metric_tables()) tables.push_back(t);
   return tables;
 }
 

@@ -43,9 +43,13 @@ inline constexpr std::string_view kLossesTable = "loupe_losses";
 // (an hour) it replaced, with the rows it left; kept by each host for itself.
 inline constexpr std::string_view kCompactionsTable = "loupe_compactions";
 
+// Metric samples (schema version 5, metric_store.cpp): one row per series
+// and second, the per-minute answers folded from them when read.
+inline constexpr std::string_view kMetricSamplesTable = "loupe_metric_samples";
+
 // The tables partitioned by UTC day, which retention drops day by day.
 inline constexpr std::string_view kDayPartitionedTables[] = {
-    kRequestsTable,     kRequestsMinuteTable, kBatchesTable,   kRecordsTable,
-    kRecordMinuteTable, kEdgeMinuteTable,     kPodMinuteTable, kLossesTable};
+    kRequestsTable,   kRequestsMinuteTable, kBatchesTable, kRecordsTable,      kRecordMinuteTable,
+    kEdgeMinuteTable, kPodMinuteTable,      kLossesTable,  kMetricSamplesTable};
 
 }  // namespace loupe::store::clickhouse

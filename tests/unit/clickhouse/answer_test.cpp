@@ -81,6 +81,17 @@ TEST(ClickHouseAnswer, NumbersAndOneLineTexts) {
       EXPECT_EQ(e.kind(), Error::Kind::BadAnswer);
     }
   }
+  EXPECT_DOUBLE_EQ(parse_double("2.5"), 2.5);
+  EXPECT_DOUBLE_EQ(parse_double("-1e-7"), -1e-7);
+  EXPECT_DOUBLE_EQ(parse_double("0.30000000000000004"), 0.1 + 0.2);
+  for (const char* bad : {"", "1,5", "x", "2.5 "}) {
+    try {
+      parse_double(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), Error::Kind::BadAnswer);
+    }
+  }
   EXPECT_EQ(one_line("first. \nsecond", 100), "first");
   EXPECT_EQ(one_line("a\tb", 100), "a b");
   EXPECT_EQ(one_line("abcdef", 3), "abc...");

@@ -21,6 +21,13 @@ TEST(RowBinary, IntegersAreLittleEndianOfTheirWidth) {
                               0x04, 0x03, 0x02, 0x01}));
 }
 
+TEST(RowBinary, Float64IsItsIeeeBitsLittleEndian) {
+  RowBinaryWriter w;
+  w.float64(1.5);  // 0x3ff8000000000000
+  w.float64(-0.0);
+  EXPECT_EQ(w.bytes(), bytes({0, 0, 0, 0, 0, 0, 0xf8, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x80}));
+}
+
 TEST(RowBinary, SignedIntegersAreTwosComplement) {
   RowBinaryWriter w;
   w.int32(-2);

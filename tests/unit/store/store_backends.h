@@ -4,8 +4,9 @@
 // takes it; tests/e2e/test_clickhouse_store.sh starts one and sets it). Each
 // test gets an empty store of its own: a fresh directory, or a fresh
 // database (the URL's name plus a random suffix, dropped afterwards, on
-// every host of the URL's cluster if it names one) with the
-// embedded store beside it for what ClickHouse does not keep (SplitStore).
+// every host of the URL's cluster if it names one) with the embedded store
+// beside it for what ClickHouse does not keep (SplitStore, as
+// clickhouse::open_split_store arranges it for the server).
 #pragma once
 
 #include <cstdlib>
@@ -17,6 +18,7 @@
 
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/cluster.h"
+#include "store/clickhouse/open_store.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/tables.h"
 #include "store/split_store.h"
@@ -83,9 +85,7 @@ class ClickHouseBackend : public TestBackend {
   }
   void reopen(StoreOptions options) override {
     store_.reset();
-    store_ =
-        std::make_unique<SplitStore>(std::make_unique<clickhouse::ClickHouseStore>(url_, options),
-                                     open_sqlite_store(dir_.path(), options));
+    store_ = clickhouse::open_split_store(url_, dir_.path(), options);
   }
 
  private:
