@@ -1,6 +1,6 @@
 // libFuzzer target for the decoders of ClickHouse's HTTP answers
 // (store/clickhouse/answer.h): a TabSeparated result set, an exception text,
-// a version string and numbers (unsigned, Float64). Any bytes either decode or throw
+// a version string and numbers (unsigned, signed, Float64). Any bytes either decode or throw
 // Error(BadAnswer); a decoded result keeps its invariants: rows of equal width, an exception
 // message on one bounded line, a version that prints and parses back.
 #include <cstdlib>
@@ -35,6 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)parse_double(input);
+  } catch (const Error& e) {
+    if (e.kind() != Error::Kind::BadAnswer) std::abort();
+  }
+  try {
+    (void)parse_int(input);
   } catch (const Error& e) {
     if (e.kind() != Error::Kind::BadAnswer) std::abort();
   }

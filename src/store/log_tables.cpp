@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 
+#include "store/log_answers.h"
+
 namespace loupe::store {
 namespace {
 
@@ -256,18 +258,6 @@ void pattern_counts(Db& db, const LogPatternQuery& q, uint64_t from_min, uint64_
         static_cast<uint64_t>(s.i64(2)));
 }
 
-bool contains_words(std::string_view text, std::string_view words) {
-  size_t i = 0;
-  while (i < words.size()) {
-    while (i < words.size() && words[i] == ' ') ++i;
-    size_t start = i;
-    while (i < words.size() && words[i] != ' ') ++i;
-    if (i > start && text.find(words.substr(start, i - start)) == std::string_view::npos)
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::vector<logs::Pattern> LogTables::all_patterns(Db& db) {
@@ -278,39 +268,19 @@ std::vector<logs::Pattern> LogTables::all_patterns(Db& db) {
 }
 
 std::vector<LogPatternRow> LogTables::patterns(Db& db, const LogPatternQuery& q) {
-  uint64_t from_min = q.filter.range.from_ns / kNsPerMinute;
-  uint64_t to_min = (q.filter.range.to_ns + kNsPerMinute - 1) / kNsPerMinute;
-  std::map<uint32_t, LogPatternRow> rows;
-  pattern_counts(db, q, from_min, to_min, [&rows](uint32_t id, uint64_t t, uint64_t n) {
-    LogPatternRow& r = rows[id];
-    r.count += n;
-    r.points.emplace_back(t, n);
-  });
-  uint64_t span = to_min - from_min;
-  pattern_counts(db, q, from_min > span ? from_min - span : 0, from_min,
-                 [&rows](uint32_t id, uint64_t, uint64_t n) {
-                   if (auto it = rows.find(id); it != rows.end()) it->second.previous_count += n;
-                 });
   Stmt def(db, "SELECT id, text, level, first_seen_ns, example FROM log_patterns WHERE id = ?");
-  std::vector<LogPatternRow> out;
-  for (auto& [id, row] : rows) {
-    def.bind(1, int64_t{id});
-    if (!def.step()) {
-      def.reset();
-      continue;  // its definition is being written
-    }
-    row.pattern = pattern_of(def, 0);
-    def.reset();
-    if (q.first_seen_after_ns && row.pattern.first_seen_ns < *q.first_seen_after_ns) continue;
-    if (!contains_words(row.pattern.text, q.filter.text)) continue;
-    std::sort(row.points.begin(), row.points.end());
-    out.push_back(std::move(row));
-  }
-  std::sort(out.begin(), out.end(), [](const LogPatternRow& a, const LogPatternRow& b) {
-    return a.count != b.count ? a.count > b.count : a.pattern.id < b.pattern.id;
-  });
-  if (out.size() > q.limit) out.resize(q.limit);
-  return out;
+  return log_pattern_rows(
+      q,
+      [&db, &q](uint64_t from_min, uint64_t to_min, const auto& add) {
+        pattern_counts(db, q, from_min, to_min, add);
+      },
+      [&def](uint32_t id) -> std::optional<logs::Pattern> {
+        def.bind(1, int64_t{id});
+        std::optional<logs::Pattern> p;
+        if (def.step()) p = pattern_of(def, 0);
+        def.reset();
+        return p;
+      });
 }
 
 uint64_t LogTables::delete_before(uint64_t cutoff_ns) {
@@ -333,13 +303,7 @@ uint64_t LogTables::delete_before(uint64_t cutoff_ns) {
 
 std::string LogTables::fts_query(std::string_view text) {
   std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
-    std::string_view word = text.substr(start, i - start);
-    if (word.empty()) continue;
+  for (std::string_view word : search_words(text)) {
     bool prefix = word.size() > 1 && word.ends_with('*');
     if (prefix) word.remove_suffix(1);
     if (!out.empty()) out += ' ';
@@ -396,8 +360,7 @@ namespace {
 
 // Entries per (bucket, level) of [from_ns, to_ns), counted from the rows.
 void histogram_of_rows(Db& db, LogQuery q, const std::string& fts, uint64_t step_s,
-                       uint64_t from_ns, uint64_t to_ns,
-                       std::map<std::pair<uint64_t, int64_t>, uint64_t>& out) {
+                       uint64_t from_ns, uint64_t to_ns, LevelCounts& out) {
   if (from_ns >= to_ns) return;
   q.range = {from_ns, to_ns};
   Filter f = filter_of(q, fts, false);
@@ -414,7 +377,7 @@ void histogram_of_rows(Db& db, LogQuery q, const std::string& fts, uint64_t step
 
 // The same from the per-minute counts, for whole minutes [from_min, to_min).
 void histogram_of_minutes(Db& db, const LogQuery& q, uint64_t step_s, uint64_t from_min,
-                          uint64_t to_min, std::map<std::pair<uint64_t, int64_t>, uint64_t>& out) {
+                          uint64_t to_min, LevelCounts& out) {
   if (from_min >= to_min) return;
   Filter f;
   f.sql = "m.minute >= ?";
@@ -438,7 +401,7 @@ void histogram_of_minutes(Db& db, const LogQuery& q, uint64_t step_s, uint64_t f
 std::vector<LogHistogramPoint> LogTables::histogram(Db& db, const LogQuery& q, uint64_t step_s) {
   std::string fts = fts_query(q.text);
   if (!q.text.empty() && fts.empty()) return {};
-  std::map<std::pair<uint64_t, int64_t>, uint64_t> counts;  // (bucket start s, level) -> entries
+  LevelCounts counts;
   const uint64_t from = q.range.from_ns, to = q.range.to_ns;
   if (fts.empty() && step_s % 60 == 0 && to > from) {
     // Whole minutes from the per-minute counts (a few rows per minute, not
@@ -455,13 +418,7 @@ std::vector<LogHistogramPoint> LogTables::histogram(Db& db, const LogQuery& q, u
   } else {
     histogram_of_rows(db, q, fts, step_s, from, to, counts);
   }
-  std::vector<LogHistogramPoint> out;
-  for (const auto& [key, n] : counts) {
-    const auto& [t, level] = key;
-    if (out.empty() || out.back().t != t) out.push_back({t, {}});
-    out.back().counts[static_cast<size_t>(std::clamp<int64_t>(level, 0, 6))] += n;
-  }
-  return out;
+  return log_histogram_points(counts);
 }
 
 std::vector<LogSourceCount> LogTables::count(Db& db, const LogQuery& q) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Two `loupe server` replicas sharing one ClickHouse (--store clickhouse://,
 # each with its own --data-dir): metrics posted to one replica are answered
-# by the other, with the same values (and a batch posted twice counted once).
+# by the other, with the same values (and a batch posted twice counted once);
+# so are logs (search, histogram, patterns), an OOM kill event and a CPU
+# profile minute posted in two parts, one to each replica.
 # What lives where: docs/storage-clickhouse.md.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db_servers.sh"
@@ -62,5 +64,70 @@ for port in "$PORT_A" "$PORT_B"; do
   assert_eq "replica :$port: CPU, one mode" "0 1.5" "$(metric "$port" 'metric=node_cpu_cores&label=user&step=120')"
   assert_eq "replica :$port: series" "node_cpu_cores system,node_cpu_cores user,node_load1 " \
     "$(api "$port" '/api/v1/metrics/series?name=e2e-node' | jq -r '[.[] | "\(.metric) \(.label)"] | join(",")')"
+done
+# Logs: entries posted to replica A (and again to B), searched, counted and
+# grouped into patterns through either replica.
+/usr/bin/python3 - "$WORK" "$T0" <<'PY'
+import json, sys
+work, t0 = sys.argv[1], int(sys.argv[2])
+entries = []
+for i in range(30):
+    entries.append({"time_ns": (t0 + i * 2) * 1_000_000_000 + 7, "source": "e2e-src", "offset": i * 100,
+                    "node": "e2e-node", "file": "/var/log/e2e.log",
+                    "level": "error" if i % 3 == 0 else "info",
+                    "text": f"payment {i} declined: card expired" if i % 3 == 0 else f"user u{i} logged in from 10.0.0.{i}"})
+json.dump({"entries": entries}, open(f"{work}/logs.json", "w"))
+PY
+assert_eq "logs posted to replica A" 200 "$(post "$PORT_A" /api/v1/logs/ingest "$WORK/logs.json")"
+assert_eq "the same logs posted again to replica B" 200 "$(post "$PORT_B" /api/v1/logs/ingest "$WORK/logs.json")"
+logq() {  # logq PORT PATH QUERY
+  api "$1" "$2?node=e2e-node&from=$T0&to=$((T0 + 120))&$3"
+}
+entries() { logq "$1" /api/v1/logs 'limit=100' | jq '.entries | length'; }
+settle 30 entries "$PORT_B"
+for port in "$PORT_A" "$PORT_B"; do
+  assert_eq "replica :$port: entries, each once" 30 "$(entries "$port")"
+  assert_eq "replica :$port: search 'declined card'" "27 24 21 18 15 12 9 6 3 0" \
+    "$(logq "$port" /api/v1/logs 'q=declined%20card' | jq -r '[.entries[].offset / 100] | join(" ")')"
+  assert_eq "replica :$port: search a prefix and an address" "user u7 logged in from 10.0.0.7" \
+    "$(logq "$port" /api/v1/logs 'q=logg*%2010.0.0.7' | jq -r '[.entries[].text] | join(",")')"
+  assert_eq "replica :$port: histogram of errors" 10 \
+    "$(logq "$port" /api/v1/logs/histogram 'step=60&level=error' | jq '[.points[].counts.error // 0] | add')"
+  assert_eq "replica :$port: patterns" "payment <*> declined: card expired 10,user <*> logged in from <*> 20" \
+    "$(logq "$port" /api/v1/logs/patterns 'step=60' | jq -r '[.patterns[] | "\(.pattern) \(.count)"] | sort | join(",")')"
+done
+
+# Kubernetes events: an OOM kill posted to replica A (with its metrics) is an
+# event replica B lists.
+cat > "$WORK/oom.json" <<JSON
+{"samples": [], "oom_kills": [{"time_ns": $(( (T0 + 30) * 1000000000 )), "pid": 4242, "command": "e2e-hog",
+  "cgroup": "/system.slice/e2e-hog.service", "node": "e2e-node", "memory_limit_bytes": 104857600,
+  "memory_usage_bytes": 104857600}]}
+JSON
+assert_eq "an OOM kill posted to replica A" 200 "$(post "$PORT_A" /api/v1/metrics/ingest "$WORK/oom.json")"
+oom_events() {
+  api "$1" "/api/v1/events?from=$T0&to=$((T0 + 120))&reason=OOMKilled" |
+    jq -r '[.[] | "\(.reason) \(.name) \(.details.pid)"] | join(",")'
+}
+settle "OOMKilled /system.slice/e2e-hog.service 4242" oom_events "$PORT_B"
+for port in "$PORT_A" "$PORT_B"; do
+  assert_eq "replica :$port: the OOM kill event" "OOMKilled /system.slice/e2e-hog.service 4242" "$(oom_events "$port")"
+done
+
+# CPU profiles: one minute posted in two parts, one to each replica, is one
+# profile through either.
+for part in a b; do
+  n=$([[ $part == a ]] && echo 30 || echo 12)
+  cat > "$WORK/profile-$part.json" <<JSON
+{"frames": ["main", "serve", "gc"], "profiles": [{"minute": $T0, "node": "e2e-node", "pid": 77,
+  "process": "e2e-api", "stacks": [[[0, 1], $n], [[0, 2], 1]]}]}
+JSON
+done
+assert_eq "profile part posted to replica A" 200 "$(post "$PORT_A" /api/v1/profile/ingest "$WORK/profile-a.json")"
+assert_eq "profile part posted to replica B" 200 "$(post "$PORT_B" /api/v1/profile/ingest "$WORK/profile-b.json")"
+folded() { api "$1" "/api/v1/profile?node=e2e-node&from=$T0&to=$((T0 + 60))&format=folded" | paste -sd,; }
+settle "e2e-api;main;gc 2,e2e-api;main;serve 42" folded "$PORT_B"
+for port in "$PORT_A" "$PORT_B"; do
+  assert_eq "replica :$port: the minute's profile, both parts" "e2e-api;main;gc 2,e2e-api;main;serve 42" "$(folded "$port")"
 done
 finish

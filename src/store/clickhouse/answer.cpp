@@ -71,22 +71,24 @@ std::vector<TsvRow> parse_tsv(std::string_view body, size_t columns) {
   return rows;
 }
 
-uint64_t parse_uint(std::string_view field) {
-  uint64_t v = 0;
+namespace {
+
+// The whole field as one number of type T (from_chars reads ClickHouse's
+// integers, and its floats including inf and nan, as it writes them).
+template <typename T>
+T parse_number(std::string_view field) {
+  T v{};
   auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
   if (ec != std::errc() || end != field.data() + field.size() || field.empty())
     bad_answer("'" + one_line(field, 32) + "' where a number was expected");
   return v;
 }
 
-double parse_double(std::string_view field) {
-  // ClickHouse writes inf and nan in lower case, as from_chars reads them.
-  double v = 0;
-  auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  if (ec != std::errc() || end != field.data() + field.size() || field.empty())
-    bad_answer("'" + one_line(field, 32) + "' where a number was expected");
-  return v;
-}
+}  // namespace
+
+uint64_t parse_uint(std::string_view field) { return parse_number<uint64_t>(field); }
+int64_t parse_int(std::string_view field) { return parse_number<int64_t>(field); }
+double parse_double(std::string_view field) { return parse_number<double>(field); }
 
 ServerException parse_exception(std::string_view body) {
   ServerException e;

@@ -27,6 +27,8 @@ inline constexpr size_t kMaxMessageBytes = 500;
 
 // A field that must be an unsigned integer (a count, a version, a day).
 uint64_t parse_uint(std::string_view field);
+// A field that must be a signed integer.
+int64_t parse_int(std::string_view field);
 // A field that must be a Float64 as ClickHouse writes it.
 double parse_double(std::string_view field);
 

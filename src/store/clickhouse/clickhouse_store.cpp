@@ -196,13 +196,16 @@ StoreStats ClickHouseStore::stats() {
   st.metric_samples_skipped = metric_samples_skipped_.load();
   for_each_shard([&st](Client& c, bool local) {
     std::string records = local ? local_table(kRecordsTable) : std::string(kRecordsTable);
+    std::string logs = local ? local_table(kLogsTable) : std::string(kLogsTable);
     auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(records) +
+                             "), sumIf(rows, table = " + quote_literal(logs) +
                              "), sum(bytes) FROM system.parts WHERE active AND database = " +
                              quote_literal(c.url().database),
-                         2);
+                         3);
     if (!rows.empty()) {
       st.records_stored += parse_uint(rows[0][0]);
-      st.store_size_bytes += parse_uint(rows[0][1]);
+      st.logs_stored += parse_uint(rows[0][1]);
+      st.store_size_bytes += parse_uint(rows[0][2]);
     }
   });
   return st;

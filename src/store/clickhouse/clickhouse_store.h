@@ -12,11 +12,13 @@
 // coordination (two writes share a prefix with probability ~W^2 / 2^44 for
 // W writes kept) and stable while the record is kept.
 //
-// Metrics too (MetricStore, metric_store.cpp: samples in
-// loupe_metric_samples, answers folded by store/metric_answers.h like the
-// embedded store's). Held batches and the other signals live in another
-// Store (split_store.h); write_batch refuses bookkeeping that holds or
-// releases.
+// The other signals too, each in a file of its own: metrics
+// (metric_store.cpp), logs and log patterns (log_store.cpp), Kubernetes
+// events (event_store.cpp) and CPU profiles (profile_store.cpp), answered
+// with the embedded store's SQL-free folds (store/metric_answers.h,
+// store/log_answers.h). Held batches and the Kubernetes metadata history
+// live in another Store (split_store.h); write_batch refuses bookkeeping
+// that holds or releases.
 #pragma once
 
 #include <atomic>
@@ -26,7 +28,10 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "store/clickhouse/client_pool.h"
 #include "store/clickhouse/cluster.h"
@@ -54,7 +59,11 @@ struct ClickHouseStatus {
   std::string last_error;  // empty when none
 };
 
-class ClickHouseStore : public RecordStore, public MetricStore {
+class ClickHouseStore : public RecordStore,
+                        public MetricStore,
+                        public LogStore,
+                        public EventStore,
+                        public ProfileStore {
  public:
   // Connects, checks the schema (schema.h check()) and reads the server's
   // version; throws Error with what is wrong and what to do.
@@ -92,6 +101,23 @@ class ClickHouseStore : public RecordStore, public MetricStore {
   std::vector<MetricPoint> metrics(const MetricQuery& q) override;
   std::vector<MetricSeriesInfo> metric_series(const MetricSeriesQuery& q) override;
 
+  // log_store.cpp
+  uint64_t write_logs(const std::vector<logs::Entry>& entries) override;
+  std::vector<StoredLog> logs(const LogQuery& q) override;
+  std::vector<LogHistogramPoint> log_histogram(const LogQuery& q, uint64_t step_s) override;
+  std::vector<LogSourceCount> count_logs(const LogQuery& q) override;
+  void write_log_patterns(const std::vector<logs::Pattern>& patterns) override;
+  std::vector<logs::Pattern> all_log_patterns() override;
+  std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override;
+
+  // event_store.cpp
+  void write_events(const std::vector<ClusterEvent>& events) override;
+  std::vector<ClusterEvent> events(const EventQuery& q) override;
+
+  // profile_store.cpp
+  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) override;
+  ProfileStacks profile(const ProfileQuery& q) override;
+
   ClickHouseStatus status();
 
  private:
@@ -102,6 +128,12 @@ class ClickHouseStore : public RecordStore, public MetricStore {
   // `fn` on the URL's server, or on one replica of each shard's local tables
   // in cluster mode (local = true).
   void for_each_shard(const std::function<void(Client&, bool local)>& fn);
+  // The WHERE clause of a log query (paging: with q.before).
+  std::string log_where(const LogQuery& q, bool paging) const;
+  // Log sources this store named a workload for already (so each is
+  // written to loupe_log_sources once per process, not once per write).
+  bool source_named(const std::string& node, const std::string& source);
+  void note_named_sources(const std::set<std::pair<std::string_view, std::string_view>>& sources);
 
   ClientPool pool_;
   ClientOptions client_options_;
@@ -118,6 +150,9 @@ class ClickHouseStore : public RecordStore, public MetricStore {
   // (unix seconds), everything else before retention_cutoff_ns_.
   std::atomic<int64_t> metric_raw_cutoff_s_{0};
   std::atomic<uint64_t> retention_cutoff_ns_{0};
+
+  std::mutex named_sources_mu_;
+  std::set<std::pair<std::string, std::string>> named_sources_;
 
   std::mutex status_mu_;
   ClickHouseStatus status_;

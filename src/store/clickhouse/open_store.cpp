@@ -42,10 +42,11 @@ std::unique_ptr<Store> open_split_store(const Url& url, const std::string& data_
   auto shared = std::make_unique<ClickHouseStore>(url, options);
   ClickHouseStore* ch = shared.get();
   if (clickhouse) *clickhouse = ch;
-  // Held batches, Kubernetes history and events, logs and profiles stay
-  // embedded (held batches and the history in `state` when given).
-  return std::make_unique<SplitStore>(std::move(shared), open_sqlite_store(data_dir, options),
-                                      SharedSignals{.metrics = ch}, std::move(state));
+  // Held batches and the Kubernetes metadata history stay embedded (or in
+  // `state` when given).
+  return std::make_unique<SplitStore>(
+      std::move(shared), open_sqlite_store(data_dir, options),
+      SharedSignals{.metrics = ch, .logs = ch, .events = ch, .profiles = ch}, std::move(state));
 }
 
 OpenedStore open_store(const std::string& url, const std::string& data_dir, StoreOptions options,

@@ -92,12 +92,17 @@ const std::vector<Migration> kMigrations = {
     {3, "the store's resolved records, rollups, services and losses", store_tables_ddl},
     {4, "rollups partitioned by hour for compaction; loupe_compactions", rollups_by_hour_ddl},
     {5, "metric samples", metric_tables_ddl},
+    {6, "log entries, their sources' workloads and log patterns", log_tables_ddl},
+    {7, "Kubernetes events", event_tables_ddl},
+    {8, "CPU profile samples", profile_tables_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).
 constexpr std::string_view kRequiredFunctions[] = {
-    "version", "toDate", "toDateTime",      "toStartOfMinute",         "intDiv", "toUInt64",
-    "count",   "sum",    "quantileTDigest", "positionCaseInsensitive", "argMax", "any"};
+    "version",  "toDate", "toDateTime", "toStartOfMinute", "intDiv",
+    "toUInt64", "count",  "sum",        "quantileTDigest", "positionCaseInsensitive",
+    "argMax",   "any",    "argMin",     "match",           "lowerUTF8",
+    "concat"};
 
 std::string schema_table_ddl() {
   return "CREATE TABLE IF NOT EXISTS " + std::string(kSchemaTable) +
@@ -161,6 +166,12 @@ std::vector<std::string_view> tables_at(int version) {
   if (version >= 4) tables.push_back(kCompactionsTable);
   if (version >= 5)
     for (std::string_view t : metric_tables()) tables.push_back(t);
+  if (version >= 6)
+    for (std::string_view t : log_tables()) tables.push_back(t);
+  if (version >= 7)
+    for (std::string_view t : event_tables()) tables.push_back(t);
+  if (version >= 8)
+    for (std::string_view t : profile_tables()) tables.push_back(t);
   return tables;
 }
 

@@ -47,9 +47,22 @@ inline constexpr std::string_view kCompactionsTable = "loupe_compactions";
 // and second, the per-minute answers folded from them when read.
 inline constexpr std::string_view kMetricSamplesTable = "loupe_metric_samples";
 
+// Log entries, the workload each log source was named with, and the log
+// pattern miner's patterns (schema version 6, log_store.cpp).
+inline constexpr std::string_view kLogsTable = "loupe_logs";
+inline constexpr std::string_view kLogSourcesTable = "loupe_log_sources";
+inline constexpr std::string_view kLogPatternsTable = "loupe_log_patterns";
+// Kubernetes events, one row per write (schema version 7, event_store.cpp).
+inline constexpr std::string_view kEventsTable = "loupe_events";
+// CPU profile samples per minute, process and chain (schema version 8,
+// profile_store.cpp).
+inline constexpr std::string_view kProfileSamplesTable = "loupe_profile_samples";
+
 // The tables partitioned by UTC day, which retention drops day by day.
 inline constexpr std::string_view kDayPartitionedTables[] = {
-    kRequestsTable,   kRequestsMinuteTable, kBatchesTable, kRecordsTable,      kRecordMinuteTable,
-    kEdgeMinuteTable, kPodMinuteTable,      kLossesTable,  kMetricSamplesTable};
+    kRequestsTable,      kRequestsMinuteTable, kBatchesTable,    kRecordsTable,
+    kRecordMinuteTable,  kEdgeMinuteTable,     kPodMinuteTable,  kLossesTable,
+    kMetricSamplesTable, kLogsTable,           kLogSourcesTable, kEventsTable,
+    kProfileSamplesTable};
 
 }  // namespace loupe::store::clickhouse

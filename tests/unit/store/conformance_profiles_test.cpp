@@ -1,12 +1,12 @@
-#include <gtest/gtest.h>
+// Conformance: CPU profiles (a minute sent in parts, filters, the window's
+// minutes, retention) give the same answers from every backend.
+#include "conformance.h"
 
-#include "store/store.h"
-#include "temp_dir.h"
-
-namespace loupe::store {
+namespace loupe::store::testing {
 namespace {
 
-constexpr uint64_t kSec = 1'000'000'000ULL;
+using ProfileConformance = StoreConformance;
+
 constexpr uint64_t kMinute0 = 1'764'000'000ULL / 60 * 60;  // unix seconds
 
 ProfileMinute minute(uint64_t minute_s, uint32_t pid, const std::string& process,
@@ -33,29 +33,23 @@ ProfileQuery window(uint64_t from_s, uint64_t to_s) {
   return q;
 }
 
-class ProfileStoreTest : public ::testing::Test {
- protected:
-  loupe::testing::TempDir dir_;
-  std::unique_ptr<Store> store_ = open_sqlite_store(dir_.path());
-};
-
-TEST_F(ProfileStoreTest, AMinuteSentInPartsAddsUpUnderItsProcessName) {
-  EXPECT_EQ(store_->write_profiles({minute(kMinute0, 10, "api", "api-1",
+TEST_P(ProfileConformance, AMinuteSentInPartsAddsUpUnderItsProcessName) {
+  EXPECT_EQ(store().write_profiles({minute(kMinute0, 10, "api", "api-1",
                                            {{{"main", "serve"}, 3}, {{"main", "gc"}, 1}})}),
             4u);
-  store_->write_profiles({minute(kMinute0, 10, "api", "api-1", {{{"main", "serve"}, 2}})});
-  ProfileStacks got = store_->profile(window(kMinute0, kMinute0 + 60));
+  store().write_profiles({minute(kMinute0, 10, "api", "api-1", {{{"main", "serve"}, 2}})});
+  ProfileStacks got = store().profile(window(kMinute0, kMinute0 + 60));
   EXPECT_EQ(got.to_folded(), "api;main;gc 1\napi;main;serve 5\n");
 }
 
-TEST_F(ProfileStoreTest, FiltersByWorkloadPodProcessPidAndNode) {
-  store_->write_profiles({minute(kMinute0, 10, "api", "api-1", {{{"main", "serve"}, 3}}),
+TEST_P(ProfileConformance, FiltersByWorkloadPodProcessPidAndNode) {
+  store().write_profiles({minute(kMinute0, 10, "api", "api-1", {{{"main", "serve"}, 3}}),
                           minute(kMinute0, 11, "api", "api-2", {{{"main", "serve"}, 4}}),
                           minute(kMinute0, 12, "cron", "", {{{"main", "tick"}, 5}})});
   auto total = [this](auto set) {
     ProfileQuery q = window(kMinute0, kMinute0 + 60);
     set(q);
-    return store_->profile(q).total();
+    return store().profile(q).total();
   };
   EXPECT_EQ(total([](ProfileQuery&) {}), 12u);
   EXPECT_EQ(total([](ProfileQuery& q) { q.workload = "shop/Deployment/api"; }), 7u);
@@ -67,29 +61,29 @@ TEST_F(ProfileStoreTest, FiltersByWorkloadPodProcessPidAndNode) {
   EXPECT_EQ(total([](ProfileQuery& q) { q.node = "node-2"; }), 0u);
 }
 
-TEST_F(ProfileStoreTest, WindowTakesTheMinutesStartingInIt) {
-  store_->write_profiles({minute(kMinute0, 10, "api", "", {{{"main"}, 1}}),
+TEST_P(ProfileConformance, WindowTakesTheMinutesStartingInIt) {
+  store().write_profiles({minute(kMinute0, 10, "api", "", {{{"main"}, 1}}),
                           minute(kMinute0 + 60, 10, "api", "", {{{"main"}, 2}}),
                           minute(kMinute0 + 120, 10, "api", "", {{{"main"}, 4}})});
-  EXPECT_EQ(store_->profile(window(kMinute0, kMinute0 + 180)).total(), 7u);
-  EXPECT_EQ(store_->profile(window(kMinute0 + 1, kMinute0 + 121)).total(), 6u);
-  EXPECT_EQ(store_->profile(window(kMinute0 + 60, kMinute0 + 120)).total(), 2u);
+  EXPECT_EQ(store().profile(window(kMinute0, kMinute0 + 180)).total(), 7u);
+  EXPECT_EQ(store().profile(window(kMinute0 + 1, kMinute0 + 121)).total(), 6u);
+  EXPECT_EQ(store().profile(window(kMinute0 + 60, kMinute0 + 120)).total(), 2u);
 }
 
-TEST_F(ProfileStoreTest, RetentionDropsOldMinutesAndWhatOnlyTheyUsed) {
-  StoreOptions o;
-  o.retention_ns = 3600 * kSec;
-  loupe::testing::TempDir dir;
-  auto store = open_sqlite_store(dir.path(), o);
-  store->write_profiles({minute(kMinute0, 10, "old", "", {{{"main", "gone"}, 1}}),
-                         minute(kMinute0 + 7200, 10, "new", "", {{{"main", "kept"}, 2}})});
-  store->enforce_retention((kMinute0 + 7200) * kSec);
-  ProfileStacks got = store->profile(window(kMinute0, kMinute0 + 7260));
+TEST_P(ProfileConformance, RetentionDropsOldMinutesAndWhatOnlyTheyUsed) {
+  reopen({.retention_ns = 3600 * kSec});
+  store().write_profiles({minute(kMinute0, 10, "old", "", {{{"main", "gone"}, 1}}),
+                          minute(kMinute0 + 7200, 10, "new", "", {{{"main", "kept"}, 2}})});
+  store().enforce_retention((kMinute0 + 7200) * kSec);
+  ProfileStacks got = store().profile(window(kMinute0, kMinute0 + 7260));
   EXPECT_EQ(got.to_folded(), "new;main;kept 2\n");
   // Swept names are stored again when they come back.
-  store->write_profiles({minute(kMinute0 + 7200, 10, "old", "", {{{"main", "gone"}, 3}})});
-  EXPECT_EQ(store->profile(window(kMinute0 + 7200, kMinute0 + 7260)).total(), 5u);
+  store().write_profiles({minute(kMinute0 + 7200, 10, "old", "", {{{"main", "gone"}, 3}})});
+  EXPECT_EQ(store().profile(window(kMinute0 + 7200, kMinute0 + 7260)).total(), 5u);
 }
 
+INSTANTIATE_TEST_SUITE_P(Backends, ProfileConformance, ::testing::ValuesIn(backend_names()),
+                         [](const auto& backend) { return backend.param; });
+
 }  // namespace
-}  // namespace loupe::store
+}  // namespace loupe::store::testing
