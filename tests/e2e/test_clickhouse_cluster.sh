@@ -8,7 +8,7 @@
 #      both hosts; three agent batches (one posted twice) give exact counts
 #      through the API, spread over both shards; then storage conformance
 #      tests run through the Distributed tables (filters, compaction and
-#      retention on each shard);
+#      retention on each shard; metrics, logs, events and profiles);
 #   2. one shard of two replicas (`loupe_replicas`) with Debian's ZooKeeper:
 #      the local tables are ReplicatedMergeTree, the same batches give the
 #      same counts, and both replicas end up with every record; then the
@@ -105,9 +105,12 @@ assert_eq "loupe_two: records on shard 1 + shard 2" 3000 "$((n1 + n2))"
 assert_ge "loupe_two: records on the smaller shard" 1000 "$((n1 < n2 ? n1 : n2))"
 assert_eq "loupe_two: status names the cluster" "loupe_two (2 hosts)" "$STATUS_CLUSTER"
 # The request filters (a GLOBAL IN over two Distributed tables), compaction
-# and retention on each shard; all of the suite passes here too, but it
-# takes minutes on two shards.
-conformance loupe_two 'Backends/*FiltersAndBoundedCounts/clickhouse:Backends/*CompactionKeepsEveryAnswer/clickhouse:Backends/*RetentionForgetsWholeDaysOfEverything/clickhouse'
+# and retention on each shard, and the signals' Distributed tables: a
+# workload's metrics as the sum of its pods' series and log search by
+# workload (GLOBAL IN), an entry sent again stored once, events and
+# profiles; all of the suite passes here too, but it takes minutes on two
+# shards.
+conformance loupe_two 'Backends/*FiltersAndBoundedCounts/clickhouse:Backends/*CompactionKeepsEveryAnswer/clickhouse:Backends/*RetentionForgetsWholeDaysOfEverything/clickhouse:Backends/*WorkloadsSumTheirPods/clickhouse:Backends/*SearchWordsAsTheFullTextIndexReadsThem/clickhouse:Backends/*AnEntrySentAgainIsStoredOnce/clickhouse:Backends/*NewestFirstFilteredAndUpdatedByRepeats/clickhouse:Backends/*AMinuteSentInPartsAddsUpUnderItsProcessName/clickhouse'
 
 log "2. one shard, two replicas, ZooKeeper"
 zk_port=$(free_port)

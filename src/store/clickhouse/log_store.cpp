@@ -51,8 +51,8 @@ std::string entity_where(const LogQuery& q, bool with_pattern) {
   if (q.namespace_) sql += eq("namespace", *q.namespace_);
   if (q.pod) sql += eq("pod", *q.pod);
   if (q.container) sql += eq("container", *q.container);
-  if (q.workload)
-    sql += " AND (node, source) IN (SELECT node, source FROM (" + source_workload_sql() +
+  if (q.workload)  // GLOBAL: in cluster mode both sides are Distributed tables
+    sql += " AND (node, source) GLOBAL IN (SELECT node, source FROM (" + source_workload_sql() +
            ") WHERE w = " + quote_literal(*q.workload) + ")";
   if (!q.levels.empty()) {
     std::string in;

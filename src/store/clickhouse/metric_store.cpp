@@ -78,7 +78,8 @@ std::vector<MetricPoint> ClickHouseStore::metrics(const MetricQuery& q) {
       std::string where = " WHERE metric = " + m + " AND t >= toDateTime(" + std::to_string(from) +
                           ") AND t < toDateTime(" + std::to_string(to) + ")";
       if (q.entity == "workload") {  // the sum of its pods' series
-        where += " AND entity = 'pod' AND (name, label) IN (SELECT name, label FROM " +
+        // GLOBAL: in cluster mode both sides are Distributed tables.
+        where += " AND entity = 'pod' AND (name, label) GLOBAL IN (SELECT name, label FROM " +
                  std::string(kMetricSamplesTable) + " WHERE metric = " + m +
                  " AND entity = 'pod' GROUP BY name, label HAVING " + std::string(kSeriesWorkload) +
                  " = " + quote_literal(q.name) + ")";

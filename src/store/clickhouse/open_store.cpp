@@ -59,8 +59,9 @@ OpenedStore open_store(const std::string& url, const std::string& data_dir, Stor
     auto sqlite = open_sqlite_store(data_dir, options);
     auto status = [] { return nlohmann::json{{"kind", "sqlite"}}; };
     if (!state) return {std::move(sqlite), status};
-    return {std::make_unique<SplitStore>(nullptr, std::move(sqlite), SharedSignals{}, std::move(state)),
-            status};
+    return {
+        std::make_unique<SplitStore>(nullptr, std::move(sqlite), SharedSignals{}, std::move(state)),
+        status};
   }
   try {
     Url parsed = parse_url(url);

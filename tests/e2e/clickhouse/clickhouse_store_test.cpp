@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "store/clickhouse/client.h"
 #include "store/clickhouse/error.h"
@@ -130,12 +132,23 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
   // Rows stored before the per-minute table existed are backfilled into it.
   std::vector<Record> before = {request(kDay0, 5 * kSecond), request(kDay0 + 1, 7 * kSecond)};
   insert_requests(client, "old-1", before);
+  // Then as a Loupe with records only (schema version 4: rollups by hour)
+  // left it, and up to the signals' tables (5: metrics, 6: logs, 7: events,
+  // 8: profiles) from there.
+  MigrateResult records_only = migrate(client, f, 4);
+  EXPECT_EQ(records_only.from_version, 1);
+  EXPECT_EQ(records_only.to_version, 4);
+  EXPECT_TRUE(
+      contains(error_of([&] { check(client); }).what(), "schema version 4, made by an older"));
   MigrateResult up = migrate(client, f);
   EXPECT_FALSE(up.created_database);
-  EXPECT_EQ(up.from_version, 1);
+  EXPECT_EQ(up.from_version, 4);
   EXPECT_EQ(up.to_version, schema_version());
   EXPECT_NO_THROW(check(client));
   EXPECT_EQ(count(client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 2u);
+  for (std::string_view table : {"loupe_metric_samples", "loupe_logs", "loupe_log_sources",
+                                 "loupe_log_patterns", "loupe_events", "loupe_profile_samples"})
+    EXPECT_EQ(count(client, "SELECT count() FROM " + std::string(table)), 0u) << table;
 
   MigrateResult again = migrate(client, f);
   EXPECT_EQ(again.from_version, schema_version());

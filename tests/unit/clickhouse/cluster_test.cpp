@@ -29,6 +29,10 @@ TEST(ClickHouseCluster, CreateMakesALocalAndADistributedTable) {
   auto minute = cluster_statements(
       kPlain, "db", "CREATE TABLE IF NOT EXISTS loupe_record_minute (x UInt8) ENGINE = MergeTree");
   EXPECT_NE(minute[1].sql.find("cityHash64(service)"), std::string::npos);
+  // A metric series' repeats too, so ReplacingMergeTree drops them.
+  auto samples = cluster_statements(
+      kPlain, "db", "CREATE TABLE IF NOT EXISTS loupe_metric_samples (x UInt8) ENGINE = MergeTree");
+  EXPECT_NE(samples[1].sql.find("cityHash64(metric, entity, name, label)"), std::string::npos);
 }
 
 TEST(ClickHouseCluster, AMaterializedColumnIsAnAliasOfTheDistributedTable) {
