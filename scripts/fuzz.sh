@@ -51,7 +51,7 @@ for t in $targets; do
   inputs=("$corpus")
   [[ -d fuzz/seeds/$t ]] && inputs+=("fuzz/seeds/$t")
   if ((budget)); then
-    t_secs=$((budget * $(shares "$t") / total_shares))
+    t_secs=$(((budget * $(shares "$t") + total_shares / 2) / total_shares))  # rounded
     ((t_secs >= 1)) || t_secs=1
   else
     t_secs=$secs
