@@ -246,8 +246,40 @@ void LogTailer::scan_files(const std::map<Key, std::string>& live, uint64_t now_
     }
   }
   for (const auto& [key, path] : live) {
-    if (!followed(key))
-      start_file(path, path, 0, LogFile::new_source(key.first, key.second, now_ns), false, now_ns);
+    if (followed(key)) continue;
+    catch_up(path, now_ns);
+    start_file(path, path, 0, LogFile::new_source(key.first, key.second, now_ns), false, now_ns);
+  }
+  std::set<std::string> live_names;
+  for (const auto& [key, path] : live) live_names.insert(path);
+  std::erase_if(last_closed_, [&](const auto& c) { return !live_names.count(c.first); });
+}
+
+std::optional<Checkpoint> LogTailer::newest_followed(const std::string& name) const {
+  const Followed* newest = nullptr;
+  for (const Followed& f : files_)
+    if (f.file->name() == name && (!newest || f.order > newest->order)) newest = &f;
+  if (newest) return newest->file->checkpoint();
+  if (auto it = last_closed_.find(name); it != last_closed_.end()) return it->second;
+  return std::nullopt;
+}
+
+void LogTailer::catch_up(const std::string& name, uint64_t now_ns) {
+  std::optional<Checkpoint> newest = newest_followed(name);
+  if (!newest || !newest->fingerprint.length) return;  // nothing to place newer files after
+  std::vector<std::string> siblings = rotated_siblings(name);
+  auto last = std::find_if(siblings.rbegin(), siblings.rend(), [&](const std::string& path) {
+    return same_head(path, newest->fingerprint);
+  });
+  if (last == siblings.rend()) return;
+  // Oldest first, before the new live file: read() takes a name's files in
+  // the order they were opened.
+  for (auto it = last.base(); it != siblings.end(); ++it) {
+    struct stat st {};
+    if (stat(it->c_str(), &st) != 0 || !S_ISREG(st.st_mode) || followed({st.st_dev, st.st_ino}))
+      continue;
+    ++stats_.rotated_between_scans;
+    start_file(*it, name, 0, LogFile::new_source(st.st_dev, st.st_ino, now_ns), true, now_ns);
   }
 }
 
@@ -316,6 +348,7 @@ void LogTailer::acknowledged() {
     if (f.finished) {
       Checkpoint done = f.file->checkpoint();
       done.finished = true;
+      last_closed_[done.path] = done;
       anchors_[done.path] = std::move(done);  // files_ is oldest first: the newest stays
       closed_files_ += f.file->stats();
       closed_decoder_ += f.file->decoder_stats();
@@ -344,6 +377,7 @@ nlohmann::json LogTailer::status() const {
                       {"truncations", files.truncations},
                       {"resumed", stats_.resumed},
                       {"rotated_while_down", stats_.rotated_while_down},
+                      {"rotated_between_scans", stats_.rotated_between_scans},
                       {"lost_while_down", stats_.lost_while_down},
                       {"lines_cut", files.lines_cut},
                       {"entries_truncated", dec.truncated},

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,7 @@ struct TailerStats {
   uint64_t resumed = 0;             // files resumed from a checkpoint at start
   uint64_t rotated_while_down = 0;  // of those, found under a rotated name
   uint64_t lost_while_down = 0;     // checkpointed files found nowhere (rotated away and deleted)
+  uint64_t rotated_between_scans = 0;  // files first found under a rotated name while running
   // Paths counted once each time they turn unreadable or over the limit
   // (a scan meeting them again does not count them again).
   uint64_t open_errors = 0;         // files or directories that could not be read
@@ -113,6 +115,12 @@ class LogTailer {
   void scan_files(const std::map<Key, std::string>& live, uint64_t now_ns);
   // The first scan: the files of live name `name` and the checkpoints under it.
   void resume(const std::string& name, uint64_t now_ns);
+  // A new live file under `name`: first the files rotated away since the
+  // newest one followed under it, which no scan saw live (a writer that
+  // rotates faster than the scans, or a scan held up).
+  void catch_up(const std::string& name, uint64_t now_ns);
+  // The newest file followed under `name`, open or closed; null: none.
+  std::optional<Checkpoint> newest_followed(const std::string& name) const;
   bool followed(Key key) const;  // a file with this identity, not deleted, is followed
   // A rotated file at its end will not grow: compressed, quiet for
   // rotated_quiet_ns, or its writer has reopened its log (a newer file under
@@ -138,6 +146,9 @@ class LogTailer {
   // else, and without the anchor a restart would read every file of the
   // name again.
   std::map<std::string, Checkpoint> anchors_;
+  // Per live name, the newest file read to its end and closed (for
+  // catch_up); names no longer live are forgotten at the next scan.
+  std::map<std::string, Checkpoint> last_closed_;
   uint64_t opened_ = 0;
   TailerStats stats_;
   // Not followed as of the last scan, and in the scan under way.

@@ -121,6 +121,24 @@ TEST_F(TailerTest, KubeletRenameReopenAndGzipLoseNothing) {
   EXPECT_EQ(t.files(), 1u);  // rotated files closed once read
 }
 
+// A file created and rotated away (renamed, then compressed) between two
+// scans was never seen live: it is read from its rotated name, in order,
+// before the new live file.
+TEST_F(TailerTest, FileRotatedAwayBetweenTwoScansIsReadFromItsRotatedName) {
+  write_lines(log_, 0, 100);
+  LogTailer t(options(), {});
+  drain(t);
+  fs::rename(log_, log_ + ".20261130-130639");
+  write_lines(log_, 100, 200);  // never live when the tailer scans
+  fs::rename(log_, log_ + ".20261130-130640");
+  gzip_file(log_ + ".20261130-130640", log_ + ".20261130-130640.gz");
+  write_lines(log_, 200, 300);
+  drain(t);
+  EXPECT_EQ(numbers(), range(0, 300));
+  EXPECT_EQ(duplicates_, 0);
+  EXPECT_EQ(t.status()["rotated_between_scans"], 1);
+}
+
 TEST_F(TailerTest, CopyTruncateReadsTheNewContentFromItsStart) {
   write_lines(log_, 0, 50);
   LogTailer t(options(), {});
