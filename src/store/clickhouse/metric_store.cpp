@@ -8,6 +8,9 @@
 // per-minute rollups and deletes both row by row; here whole days go, and
 // reads leave out what the embedded store would have deleted already
 // (the cutoffs enforce_retention sets), so both answer alike.
+#include <algorithm>
+#include <tuple>
+
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/tables.h"
@@ -60,7 +63,10 @@ void ClickHouseStore::write_metrics(const std::vector<MetricSample>& samples) {
 
 std::vector<MetricPoint> ClickHouseStore::metrics(const MetricQuery& q) {
   if (q.step_s == 0) return {};
-  auto [from, to] = metric_seconds(q.range);
+  // Named variables, not a structured binding: the lambdas below use them
+  // (clang 14, which builds the fuzz targets, cannot capture bindings).
+  int64_t from = 0, to = 0;
+  std::tie(from, to) = metric_seconds(q.range);
   if (q.step_s % 60 == 0) {
     // Per-minute answers: the minutes whose start lies in [from, to) and
     // that retention has not passed (the embedded store deletes a minute
