@@ -173,7 +173,7 @@ void LogTailer::resume(const std::string& name, uint64_t now_ns) {
   for (auto l = first; l != chain.end(); ++l) {
     bool rotated = l->path != name;
     if (l->resumes && l->resumes->finished) {
-      anchors_[name] = *l->resumes;  // nothing left to read; still the anchor
+      last_closed_[name] = *l->resumes;  // nothing left to read; still the anchor
     } else if (l->resumes) {
       ++stats_.resumed;
       if (rotated) ++stats_.rotated_while_down;
@@ -252,7 +252,11 @@ void LogTailer::scan_files(const std::map<Key, std::string>& live, uint64_t now_
   }
   std::set<std::string> live_names;
   for (const auto& [key, path] : live) live_names.insert(path);
-  std::erase_if(last_closed_, [&](const auto& c) { return !live_names.count(c.first); });
+  std::erase_if(last_closed_, [&](const auto& c) {
+    return !live_names.count(c.first) &&
+           std::none_of(files_.begin(), files_.end(),
+                        [&](const Followed& f) { return f.file->name() == c.first; });
+  });
 }
 
 std::optional<Checkpoint> LogTailer::newest_followed(const std::string& name) const {
@@ -332,7 +336,8 @@ CheckpointFile LogTailer::checkpoints() const {
     c.fingerprint = now.fingerprint;  // learnt with the first line
     out.files.push_back(std::move(c));
   }
-  for (const auto& [name, anchor] : anchors_) out.files.push_back(anchor);
+  for (const auto& [name, last] : last_closed_)
+    if (!recognisable(name)) out.files.push_back(last);  // the name's anchor
   return out;
 }
 
@@ -348,8 +353,7 @@ void LogTailer::acknowledged() {
     if (f.finished) {
       Checkpoint done = f.file->checkpoint();
       done.finished = true;
-      last_closed_[done.path] = done;
-      anchors_[done.path] = std::move(done);  // files_ is oldest first: the newest stays
+      last_closed_[done.path] = std::move(done);  // files_ is oldest first: the newest stays
       closed_files_ += f.file->stats();
       closed_decoder_ += f.file->decoder_stats();
       it = files_.erase(it);
@@ -358,7 +362,6 @@ void LogTailer::acknowledged() {
     f.acked = f.file->checkpoint();
     ++it;
   }
-  std::erase_if(anchors_, [this](const auto& a) { return recognisable(a.first); });
 }
 
 nlohmann::json LogTailer::status() const {

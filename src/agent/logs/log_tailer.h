@@ -139,15 +139,14 @@ class LogTailer {
   bool first_scan_ = true;
 
   std::list<Followed> files_;  // oldest first
-  // Per live name, the newest file read to its end and closed, kept in the
-  // checkpoints (`finished`) while a newer file of the name has no
-  // fingerprint: a file still empty when the checkpoints were saved, then
-  // rotated and compressed while the agent was down, is found by nothing
-  // else, and without the anchor a restart would read every file of the
-  // name again.
-  std::map<std::string, Checkpoint> anchors_;
-  // Per live name, the newest file read to its end and closed (for
-  // catch_up); names no longer live are forgotten at the next scan.
+  // Per live name, the newest file read to its end and closed (or found
+  // so in the checkpoints at start); forgotten once the name has neither a
+  // live nor a followed file. catch_up places newer files after it, and
+  // it is the name's anchor in the checkpoints (`finished`) while a newer
+  // file of the name has no fingerprint: a file still empty when the
+  // checkpoints were saved, then rotated and compressed while the agent
+  // was down, is found by nothing else, and without the anchor a restart
+  // would read every file of the name again.
   std::map<std::string, Checkpoint> last_closed_;
   uint64_t opened_ = 0;
   TailerStats stats_;
