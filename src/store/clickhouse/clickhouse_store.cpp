@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "store/clickhouse/compaction.h"
+#include "store/clickhouse/prepared_write.h"
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/retention.h"
 #include "store/clickhouse/rollup_cells.h"
@@ -13,31 +14,6 @@
 
 namespace loupe::store::clickhouse {
 namespace {
-
-std::string column_list(std::string_view table, std::string_view columns) {
-  return std::string(table) + " (" + std::string(columns) + ")";
-}
-
-std::string encode_services(const std::vector<ServiceRegistration>& services) {
-  RowBinaryWriter out;
-  for (const ServiceRegistration& s : services) {
-    out.string(s.name);
-    out.string(s.kind);
-    out.uint16(s.port);
-    out.string(s.ip);
-  }
-  return out.take();
-}
-
-std::string encode_batch_keys(const std::vector<BatchKey>& keys) {
-  RowBinaryWriter out;
-  for (const BatchKey& k : keys) {
-    out.string(batch_id_of(k));
-    out.uint8(2);  // "done", as insert.h writes it
-    out.uint64(0);
-  }
-  return out.take();
-}
 
 uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
   return static_cast<uint64_t>(
@@ -51,7 +27,8 @@ std::string batch_id_of(const BatchKey& key) {
   return "agent " + key.agent + " " + std::to_string(key.seq);
 }
 
-ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, ClientOptions client)
+ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, SpoolOptions spool,
+                                 ClientOptions client)
     : pool_(url, client), client_options_(client), options_(options), rng_(std::random_device{}()) {
   auto c = pool_.borrow();
   Version version = c->server_version();
@@ -67,7 +44,14 @@ ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, ClientOpt
   status_.version = version_;
   status_.features = features_;
   status_.schema_version = schema_version();
+  if (!spool.dir.empty())
+    spool_ = std::make_unique<SpooledWriter>(
+        pool_, spool,
+        SpooledWriter::Events{[this](uint64_t records, uint64_t ns) { stored(records, ns); },
+                              [this](const std::string& error) { failed(error); }});
 }
+
+ClickHouseStore::~ClickHouseStore() = default;
 
 uint64_t ClickHouseStore::next_prefix() {
   std::lock_guard lock(rng_mu_);
@@ -82,42 +66,37 @@ void ClickHouseStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping*
   if (batch.rows.size() > kMaxRowsPerWrite)
     throw StoreError("a write of " + std::to_string(batch.rows.size()) +
                      " records to ClickHouse (at most " + std::to_string(kMaxRowsPerWrite) + ")");
-  auto started = std::chrono::steady_clock::now();
-  const uint64_t prefix = next_prefix() << kIndexBits;
-  RowBinaryWriter records;
-  for (size_t i = 0; i < batch.rows.size(); ++i) {
-    const ResolvedRecord& row = batch.rows[i];
-    encode_record(records, prefix | i, row, batch.records[row.index]);
+  PreparedWrite write = prepare_write(batch, book ? &book->batches : nullptr, next_prefix());
+  if (spool_) {
+    spool_->write(write);
+    return;
   }
-  RollupBodies rollups = encode_rollups(batch);
-  std::string services = encode_services(batch.new_services);
+  auto started = std::chrono::steady_clock::now();
   try {
-    with_client([&](Client& c) {
-      // Services first: the resolver will not register them again.
-      if (!services.empty())
-        c.insert_row_binary(column_list(kServicesTable, "name, kind, port, ip"), services);
-      if (records.size())
-        c.insert_row_binary(column_list(kRecordsTable, record_columns()), records.bytes());
-      if (!rollups.minutes.empty()) c.insert_row_binary(record_minute_target(), rollups.minutes);
-      if (!rollups.edges.empty()) c.insert_row_binary(edge_minute_target(), rollups.edges);
-      if (!rollups.pods.empty()) c.insert_row_binary(pod_minute_target(), rollups.pods);
-      // Last: a batch is a duplicate only once all of it is stored.
-      if (keys)
-        c.insert_row_binary(column_list(kBatchesTable, "batch_id, state, rows"),
-                            encode_batch_keys(book->batches));
-      return 0;
-    });
+    with_client([&](Client& c) { return send_write(c, write, false); });
   } catch (const StoreError& e) {
-    std::lock_guard lock(status_mu_);
-    ++status_.write_errors;
-    status_.last_error = e.what();
+    failed(e.what());
     throw;
   }
+  stored(write.records, elapsed_ns(started));
+}
+
+void ClickHouseStore::stored(uint64_t records, uint64_t ns) {
   std::lock_guard lock(status_mu_);
   ++status_.writes;
-  status_.rows_written += batch.rows.size();
-  status_.write_ns_last = elapsed_ns(started);
-  status_.write_ns_total += status_.write_ns_last;
+  status_.rows_written += records;
+  status_.write_ns_last = ns;
+  status_.write_ns_total += ns;
+}
+
+void ClickHouseStore::failed(const std::string& error) {
+  std::lock_guard lock(status_mu_);
+  ++status_.write_errors;
+  status_.last_error = error;
+}
+
+bool ClickHouseStore::drain_spool(std::chrono::milliseconds timeout) {
+  return !spool_ || spool_->drain(timeout);
 }
 
 ResolverSeed ClickHouseStore::resolver_seed() {
@@ -135,13 +114,22 @@ ResolverSeed ClickHouseStore::resolver_seed() {
 }
 
 bool ClickHouseStore::has_batch(const BatchKey& key) {
-  return with_client([&key](Client& c) {
-    auto rows =
-        c.select("SELECT count() FROM " + std::string(kBatchesTable) +
-                     " WHERE batch_id = " + quote_literal(batch_id_of(key)) + " AND state = 2",
-                 1);
-    return !rows.empty() && parse_uint(rows[0][0]) > 0;
-  });
+  std::string id = batch_id_of(key);
+  // Spooled: acknowledged, and stored once ClickHouse takes the spool.
+  if (spool_ && spool_->holds_batch(id)) return true;
+  try {
+    return with_client([&id](Client& c) {
+      auto rows = c.select("SELECT count() FROM " + std::string(kBatchesTable) +
+                               " WHERE batch_id = " + quote_literal(id) + " AND state = 2",
+                           1);
+      return !rows.empty() && parse_uint(rows[0][0]) > 0;
+    });
+  } catch (const StoreError&) {
+    // ClickHouse is down: the batch goes to the spool, whose replay skips
+    // a write whose batches are all stored already (prepared_write.h).
+    if (spool_) return false;
+    throw;
+  }
 }
 
 void ClickHouseStore::write_losses(const std::vector<LossMinute>& losses) {
@@ -153,7 +141,7 @@ void ClickHouseStore::write_losses(const std::vector<LossMinute>& losses) {
     out.uint64(m.events);
   }
   with_client([&out](Client& c) {
-    c.insert_row_binary(column_list(kLossesTable, "minute, records, events"), out.bytes());
+    c.insert_row_binary(std::string(kLossesTable) + " (minute, records, events)", out.bytes());
     return 0;
   });
 }
@@ -192,22 +180,32 @@ void ClickHouseStore::for_each_shard(const std::function<void(Client&, bool loca
 }
 
 StoreStats ClickHouseStore::stats() {
-  StoreStats st;
+  try {
+    StoreStats now;
+    for_each_shard([&now](Client& c, bool local) {
+      std::string records = local ? local_table(kRecordsTable) : std::string(kRecordsTable);
+      std::string logs = local ? local_table(kLogsTable) : std::string(kLogsTable);
+      auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(records) +
+                               "), sumIf(rows, table = " + quote_literal(logs) +
+                               "), sum(bytes) FROM system.parts WHERE active AND database = " +
+                               quote_literal(c.url().database),
+                           3);
+      if (!rows.empty()) {
+        now.records_stored += parse_uint(rows[0][0]);
+        now.logs_stored += parse_uint(rows[0][1]);
+        now.store_size_bytes += parse_uint(rows[0][2]);
+      }
+    });
+    std::lock_guard lock(status_mu_);
+    last_stats_ = now;
+  } catch (const StoreError&) {
+    // ClickHouse is down: /api/v1/status still answers (with the spool's
+    // state), showing the last sizes known.
+    if (!spool_) throw;
+  }
+  std::lock_guard lock(status_mu_);
+  StoreStats st = last_stats_;
   st.metric_samples_skipped = metric_samples_skipped_.load();
-  for_each_shard([&st](Client& c, bool local) {
-    std::string records = local ? local_table(kRecordsTable) : std::string(kRecordsTable);
-    std::string logs = local ? local_table(kLogsTable) : std::string(kLogsTable);
-    auto rows = c.select("SELECT sumIf(rows, table = " + quote_literal(records) +
-                             "), sumIf(rows, table = " + quote_literal(logs) +
-                             "), sum(bytes) FROM system.parts WHERE active AND database = " +
-                             quote_literal(c.url().database),
-                         3);
-    if (!rows.empty()) {
-      st.records_stored += parse_uint(rows[0][0]);
-      st.logs_stored += parse_uint(rows[0][1]);
-      st.store_size_bytes += parse_uint(rows[0][2]);
-    }
-  });
   return st;
 }
 
@@ -246,8 +244,12 @@ uint64_t ClickHouseStore::enforce_retention(uint64_t now_ns) {
 }
 
 ClickHouseStatus ClickHouseStore::status() {
+  std::optional<SpoolStatus> spool;
+  if (spool_) spool = spool_->status();
   std::lock_guard lock(status_mu_);
-  return status_;
+  ClickHouseStatus s = status_;
+  s.spool = std::move(spool);
+  return s;
 }
 
 }  // namespace loupe::store::clickhouse

@@ -5,12 +5,16 @@
 // embedded store does: the same rollup cells and sketches, folded by the
 // same code, so both give the same answers (tests/unit/store/conformance).
 //
-// Writes: one RowBinary INSERT per table per write_batch (records, services,
-// the three rollups, then the agent batch keys, which makes has_batch true
-// on every replica). Each write gets a random 43-bit prefix; a record's id is
-// prefix << 20 | its index in the write, unique across replicas without
-// coordination (two writes share a prefix with probability ~W^2 / 2^44 for
-// W writes kept) and stable while the record is kept.
+// Writes: one RowBinary INSERT per table and UTC day per write_batch
+// (services, records, the three rollups, then the agent batch keys, which
+// makes has_batch true on every replica), prepared once (prepared_write.h).
+// Each write gets a random 43-bit id; a record's id is write id << 20 | its
+// index in the write, unique across replicas without coordination (two
+// writes share an id with probability ~W^2 / 2^44 for W writes kept) and
+// stable while the record is kept; the rollup rows carry the write id. With
+// a spool (spooled_writer.h, what the server uses) every write is spooled
+// before it is sent and resumed part by part after a failure, so it lands
+// in ClickHouse exactly once; without one a failed write throws.
 //
 // The other signals too, each in a file of its own: metrics
 // (metric_store.cpp), logs and log patterns (log_store.cpp), Kubernetes
@@ -22,6 +26,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +42,7 @@
 #include "store/clickhouse/cluster.h"
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/features.h"
+#include "store/clickhouse/spooled_writer.h"
 #include "store/store.h"
 
 namespace loupe::store::clickhouse {
@@ -47,16 +53,17 @@ struct ClickHouseStatus {
   std::string version;  // the server's
   std::string features;
   int schema_version = 0;
-  uint64_t writes = 0;          // write_batch calls that stored something
+  uint64_t writes = 0;          // writes ClickHouse stored (directly or from the spool)
   uint64_t rows_written = 0;    // records
-  uint64_t write_errors = 0;    // write_batch calls that failed
-  uint64_t write_ns_total = 0;  // time spent in successful writes
+  uint64_t write_errors = 0;    // failed sends (a spooled write: each attempt)
+  uint64_t write_ns_total = 0;  // time spent sending them
   uint64_t write_ns_last = 0;
   std::string cluster;           // cluster mode: the cluster's name and hosts
   uint64_t compacted_hours = 0;  // rollup hours folded (compaction.h)
   uint64_t compacted_rows_before = 0;
   uint64_t compacted_rows_after = 0;
-  std::string last_error;  // empty when none
+  std::string last_error;            // empty when none
+  std::optional<SpoolStatus> spool;  // with a spool
 };
 
 class ClickHouseStore : public RecordStore,
@@ -66,8 +73,11 @@ class ClickHouseStore : public RecordStore,
                         public ProfileStore {
  public:
   // Connects, checks the schema (schema.h check()) and reads the server's
-  // version; throws Error with what is wrong and what to do.
-  ClickHouseStore(const Url& url, StoreOptions options, ClientOptions client = {});
+  // version; throws Error with what is wrong and what to do. Opens the
+  // spool when `spool.dir` is set (throws StoreError).
+  ClickHouseStore(const Url& url, StoreOptions options, SpoolOptions spool = {},
+                  ClientOptions client = {});
+  ~ClickHouseStore() override;
 
   void write_batch(const ResolvedBatch& batch, IngestBookkeeping* book = nullptr) override;
   ResolverSeed resolver_seed() override;
@@ -119,6 +129,8 @@ class ClickHouseStore : public RecordStore,
   ProfileStacks profile(const ProfileQuery& q) override;
 
   ClickHouseStatus status();
+  // Tests: waits until the spool is empty; true when it is (or there is none).
+  bool drain_spool(std::chrono::milliseconds timeout);
 
  private:
   // Runs `fn` with a pooled client, turning ClickHouse errors into StoreError.
@@ -134,6 +146,8 @@ class ClickHouseStore : public RecordStore,
   // written to loupe_log_sources once per process, not once per write).
   bool source_named(const std::string& node, const std::string& source);
   void note_named_sources(const std::set<std::pair<std::string_view, std::string_view>>& sources);
+  void stored(uint64_t records, uint64_t ns);
+  void failed(const std::string& error);
 
   ClientPool pool_;
   ClientOptions client_options_;
@@ -156,6 +170,8 @@ class ClickHouseStore : public RecordStore,
 
   std::mutex status_mu_;
   ClickHouseStatus status_;
+  StoreStats last_stats_;
+  std::unique_ptr<SpooledWriter> spool_;  // last: its thread reports to the fields above
 };
 
 template <typename Fn>

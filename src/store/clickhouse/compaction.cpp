@@ -3,6 +3,7 @@
 #include <ctime>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,9 +100,10 @@ std::map<std::string, uint64_t> compacted(Client& c, const std::string& table) {
 }
 
 // The hour's cells folded per key, as a RowBinary body; counts the rows read
-// and the rows of the body.
+// and the rows of the body, and collects the write ids of the rows read
+// (0, no write: rows folded before or written before schema version 9).
 std::string fold_hour(Client& c, const Shape& shape, const std::string& table, uint64_t start_s,
-                      uint64_t* rows_read, uint64_t* rows_written) {
+                      uint64_t* rows_read, uint64_t* rows_written, std::set<uint64_t>* write_ids) {
   std::string select;
   for (const Column& k : shape.keys)
     select +=
@@ -109,10 +111,11 @@ std::string fold_hour(Client& c, const Shape& shape, const std::string& table, u
         ", ";
   const size_t n = shape.keys.size();
   std::map<std::vector<std::string>, RollupCell> cells;
-  for (auto& row : c.select("SELECT " + select + std::string(kCells) + " FROM " + table +
+  for (auto& row : c.select("SELECT " + select + std::string(kCells) + ", write_id FROM " + table +
                                 " WHERE minute >= toDateTime(" + std::to_string(start_s) +
                                 ") AND minute < toDateTime(" + std::to_string(start_s + 3600) + ")",
-                            n + 4)) {
+                            n + 5)) {
+    if (uint64_t id = parse_uint(row[n + 4])) write_ids->insert(id);
     RollupCell& cell = cells[std::vector<std::string>(row.begin(), row.begin() + n)];
     cell.count += parse_uint(row[n]);
     cell.errors += parse_uint(row[n + 1]);
@@ -141,6 +144,20 @@ std::string fold_hour(Client& c, const Shape& shape, const std::string& table, u
   return out.take();
 }
 
+// Into the plain table name (the Distributed one in cluster mode), as the
+// writer asks for it.
+void note_folded_writes(Client& c, std::string_view table, uint64_t hour_start_s,
+                        const std::set<uint64_t>& write_ids) {
+  if (write_ids.empty()) return;
+  RowBinaryWriter out;
+  for (uint64_t id : write_ids) {
+    out.string(table);
+    out.uint32(static_cast<uint32_t>(hour_start_s));
+    out.uint64(id);
+  }
+  c.insert_row_binary(std::string(kFoldedWritesTable) + " (table, hour, write_id)", out.take());
+}
+
 std::string column_names(const Shape& shape) {
   std::string names;
   for (const Column& k : shape.keys) names += std::string(k.name) + ", ";
@@ -162,7 +179,9 @@ CompactionResult compact_rollups(Client& c, uint64_t before_ns, bool local_table
       if (it != done.end() && it->second == partition.rows) continue;  // nothing new
       if (result.hours == max_hours) return result;
       uint64_t rows_read = 0, rows_after = 0;
-      std::string body = fold_hour(c, shape, table, hour_start(id), &rows_read, &rows_after);
+      std::set<uint64_t> write_ids;
+      std::string body =
+          fold_hour(c, shape, table, hour_start(id), &rows_read, &rows_after, &write_ids);
       // A plain MergeTree of the same columns and keys (also beside a
       // Replicated table: REPLACE PARTITION copies parts, not the engine).
       const std::string scratch = table + "_fold_" + std::to_string(rng() % 1'000'000'000);
@@ -173,9 +192,14 @@ CompactionResult compact_rollups(Client& c, uint64_t before_ns, bool local_table
         auto now = finished_hours(c, table, first_open, id);
         bool unchanged =
             now.count(id) && now[id].parts == partition.parts && rows_read == partition.rows;
-        if (unchanged)
+        if (unchanged) {
+          // Before the swap, which takes the write ids off the rows: a
+          // resumed write that finds neither its rows nor its id here would
+          // send its cells again (prepared_write.h).
+          note_folded_writes(c, shape.table, hour_start(id), write_ids);
           c.execute("ALTER TABLE " + table + " REPLACE PARTITION ID " + quote_literal(id) +
                     " FROM " + scratch);
+        }
         c.execute("DROP TABLE IF EXISTS " + scratch);
         if (!unchanged) continue;  // written to meanwhile: the next round folds it
       } catch (const Error&) {

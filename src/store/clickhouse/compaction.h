@@ -14,7 +14,10 @@
 // for the next round when they changed. What remains is the moment between
 // that second look and the swap (one round trip); only hours that ended
 // kCompactionGrace ago are folded, so only a record that old arriving in
-// that moment could be lost. Each hour's result is kept in
+// that moment could be lost. The write ids of the rows folded (the column
+// the folded rows no longer carry) are noted in loupe_folded_writes before
+// the swap, so a spooled write resumed later still finds that its cells of
+// the hour are stored (prepared_write.h). Each hour's result is kept in
 // loupe_compactions, and an hour is folded again only when its row count
 // changed since (a late write).
 #pragma once

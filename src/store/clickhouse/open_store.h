@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/clickhouse/spooled_writer.h"
 #include "store/clickhouse/url.h"
 #include "store/server_state.h"
 #include "store/store.h"
@@ -20,11 +21,14 @@ class ClickHouseStore;
 
 // ClickHouse (checked, not migrated) for what every replica shares, the
 // embedded store in data_dir for the rest: the one place that decides what
-// lives where. `state`, when given, keeps held batches and the Kubernetes
-// history instead of the embedded store. `clickhouse`, when given, receives
-// the ClickHouse side. Throws Error or StoreError.
+// lives where. ClickHouse writes are spooled in <data_dir>/clickhouse-spool,
+// at most spool_max_bytes (--spool-max-bytes). `state`, when given, keeps
+// held batches and the Kubernetes history instead of the embedded store.
+// `clickhouse`, when given, receives the ClickHouse side. Throws Error or
+// StoreError.
 std::unique_ptr<Store> open_split_store(const Url& url, const std::string& data_dir,
                                         StoreOptions options,
+                                        uint64_t spool_max_bytes = kDefaultSpoolMaxBytes,
                                         std::unique_ptr<ServerState> state = nullptr,
                                         ClickHouseStore** clickhouse = nullptr);
 
@@ -39,6 +43,7 @@ struct OpenedStore {
 // without it a missing or older schema is an error saying to migrate.
 // Throws StoreError with one line saying what is wrong and what to do.
 OpenedStore open_store(const std::string& url, const std::string& data_dir, StoreOptions options,
-                       bool migrate, std::unique_ptr<ServerState> state = nullptr);
+                       bool migrate, std::unique_ptr<ServerState> state = nullptr,
+                       uint64_t spool_max_bytes = kDefaultSpoolMaxBytes);
 
 }  // namespace loupe::store::clickhouse

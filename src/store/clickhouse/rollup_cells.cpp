@@ -10,13 +10,14 @@
 namespace loupe::store::clickhouse {
 namespace {
 
-constexpr std::string_view kCellColumns = "requests, errors, sum_ns, sketch";
+constexpr std::string_view kCellColumns = "requests, errors, sum_ns, sketch, write_id";
 
-void encode_cell(RowBinaryWriter& out, const RollupCell& cell) {
+void encode_cell(RowBinaryWriter& out, const RollupCell& cell, uint64_t write_id) {
   out.uint64(cell.count);
   out.uint64(cell.errors);
   out.uint64(cell.sum_ns);
   out.string(cell.sketch.serialize());
+  out.uint64(write_id);
 }
 
 uint32_t minute_s(const Record& r) { return static_cast<uint32_t>(minute_of(r.start_ns)); }
@@ -28,7 +29,7 @@ struct PairCell {
 };
 using PairKey = std::tuple<uint32_t, std::string_view, std::string_view, Protocol>;
 
-std::string encode_pairs(const std::map<PairKey, PairCell>& pairs) {
+std::string encode_pairs(const std::map<PairKey, PairCell>& pairs, uint64_t write_id) {
   RowBinaryWriter out;
   for (const auto& [key, pair] : pairs) {
     out.uint32(std::get<0>(key));
@@ -37,7 +38,7 @@ std::string encode_pairs(const std::map<PairKey, PairCell>& pairs) {
     out.string(std::get<2>(key));
     out.string(pair.b_kind);
     out.uint8(static_cast<uint8_t>(std::get<3>(key)));
-    encode_cell(out, pair.cell);
+    encode_cell(out, pair.cell, write_id);
   }
   return out.take();
 }
@@ -49,7 +50,7 @@ std::string pair_target(std::string_view table) {
 
 }  // namespace
 
-RollupBodies encode_rollups(const ResolvedBatch& batch) {
+RollupBodies encode_rollups(const ResolvedBatch& batch, uint64_t write_id) {
   using MinuteKey =
       std::tuple<uint32_t, std::string_view, std::string_view, std::string_view, Protocol,
                  bool>;  // minute, service, route, method, protocol, counted
@@ -81,9 +82,9 @@ RollupBodies encode_rollups(const ResolvedBatch& batch) {
     out.string(method);
     out.uint8(static_cast<uint8_t>(protocol));
     out.boolean(counted);
-    encode_cell(out, cell);
+    encode_cell(out, cell, write_id);
   }
-  return {out.take(), encode_pairs(edges), encode_pairs(pods)};
+  return {out.take(), encode_pairs(edges, write_id), encode_pairs(pods, write_id)};
 }
 
 std::string record_minute_target() {

@@ -17,7 +17,8 @@ struct RollupBodies {
   std::string minutes, edges, pods;  // RowBinary; empty: no row
 };
 
-RollupBodies encode_rollups(const ResolvedBatch& batch);
+// Every row carries `write_id` (prepared_write.h: what a retry looks for).
+RollupBodies encode_rollups(const ResolvedBatch& batch, uint64_t write_id);
 
 // The INSERT targets of the three bodies.
 std::string record_minute_target();

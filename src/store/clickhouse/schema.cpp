@@ -86,6 +86,24 @@ std::vector<std::string> v2_requests_minute(const Features& f) {
   return {table, view, backfill};
 }
 
+// The write id on every rollup row and batch key: what a retried write
+// looks for to skip the tables that hold it already, and to tell its own
+// batch keys from another replica's (prepared_write.h). Rows written
+// before have 0, which no write id is; so have the rows compaction folds,
+// whose write ids it notes in loupe_folded_writes first.
+std::vector<std::string> write_ids_ddl(const Features&) {
+  std::vector<std::string> statements;
+  for (std::string_view table :
+       {kRecordMinuteTable, kEdgeMinuteTable, kPodMinuteTable, kBatchesTable})
+    statements.push_back("ALTER TABLE " + std::string(table) +
+                         " ADD COLUMN write_id UInt64 DEFAULT 0");
+  statements.push_back("CREATE TABLE IF NOT EXISTS " + std::string(kFoldedWritesTable) +
+                       " (\n  table String,\n  hour DateTime('UTC'),\n  write_id UInt64\n"
+                       ") ENGINE = MergeTree\nPARTITION BY toDate(hour)\n"
+                       "ORDER BY (table, hour, write_id)");
+  return statements;
+}
+
 const std::vector<Migration> kMigrations = {
     {1, "request records and batch ids", v1_requests_and_batches},
     {2, "per-minute request aggregates", v2_requests_minute},
@@ -95,6 +113,8 @@ const std::vector<Migration> kMigrations = {
     {6, "log entries, their sources' workloads and log patterns", log_tables_ddl},
     {7, "Kubernetes events", event_tables_ddl},
     {8, "CPU profile samples", profile_tables_ddl},
+    {9, "write ids on rollup rows and batch keys; loupe_folded_writes (exactly-once retries)",
+     write_ids_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).
@@ -172,6 +192,7 @@ std::vector<std::string_view> tables_at(int version) {
     for (std::string_view t : event_tables()) tables.push_back(t);
   if (version >= 8)
     for (std::string_view t : profile_tables()) tables.push_back(t);
+  if (version >= 9) tables.push_back(kFoldedWritesTable);
   return tables;
 }
 

@@ -58,11 +58,15 @@ inline constexpr std::string_view kEventsTable = "loupe_events";
 // profile_store.cpp).
 inline constexpr std::string_view kProfileSamplesTable = "loupe_profile_samples";
 
+// The write ids whose rollup rows the compactor folded, per table and hour
+// (schema version 9, compaction.h): a spooled write resumed after its hour was compacted
+// finds its id here rather than on its rows (prepared_write.h).
+inline constexpr std::string_view kFoldedWritesTable = "loupe_folded_writes";
+
 // The tables partitioned by UTC day, which retention drops day by day.
 inline constexpr std::string_view kDayPartitionedTables[] = {
-    kRequestsTable,      kRequestsMinuteTable, kBatchesTable,    kRecordsTable,
-    kRecordMinuteTable,  kEdgeMinuteTable,     kPodMinuteTable,  kLossesTable,
-    kMetricSamplesTable, kLogsTable,           kLogSourcesTable, kEventsTable,
-    kProfileSamplesTable};
+    kRequestsTable, kRequestsMinuteTable, kBatchesTable, kRecordsTable, kRecordMinuteTable,
+    kEdgeMinuteTable, kPodMinuteTable, kLossesTable, kMetricSamplesTable, kLogsTable,
+    kLogSourcesTable, kEventsTable, kProfileSamplesTable, kFoldedWritesTable};
 
 }  // namespace loupe::store::clickhouse

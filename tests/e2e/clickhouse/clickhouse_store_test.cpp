@@ -3,6 +3,8 @@
 // password file of user `loupe` in LOUPE_CH_PORT / LOUPE_CH_PASSWORD_FILE, and
 // its native protocol's port in LOUPE_CH_TCP_PORT.
 // Each test uses a database of its own.
+#include "store/clickhouse/clickhouse_store.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,11 +14,15 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "store/clickhouse/client.h"
+#include "store/clickhouse/compaction.h"
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/features.h"
 #include "store/clickhouse/insert.h"
+#include "store/clickhouse/prepared_write.h"
+#include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/request_rows.h"
 #include "store/clickhouse/retention.h"
 #include "store/clickhouse/schema.h"
@@ -140,15 +146,35 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
   EXPECT_EQ(records_only.to_version, 4);
   EXPECT_TRUE(
       contains(error_of([&] { check(client); }).what(), "schema version 4, made by an older"));
-  MigrateResult up = migrate(client, f);
-  EXPECT_FALSE(up.created_database);
-  EXPECT_EQ(up.from_version, 4);
-  EXPECT_EQ(up.to_version, schema_version());
-  EXPECT_NO_THROW(check(client));
-  EXPECT_EQ(count(client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 2u);
+  MigrateResult signals = migrate(client, f, 8);
+  EXPECT_FALSE(signals.created_database);
+  EXPECT_EQ(signals.from_version, 4);
+  EXPECT_EQ(signals.to_version, 8);
+  EXPECT_TRUE(
+      contains(error_of([&] { check(client); }).what(), "schema version 8, made by an older"));
   for (std::string_view table : {"loupe_metric_samples", "loupe_logs", "loupe_log_sources",
                                  "loupe_log_patterns", "loupe_events", "loupe_profile_samples"})
     EXPECT_EQ(count(client, "SELECT count() FROM " + std::string(table)), 0u) << table;
+  // A batch key a version-8 server stored, before batch keys had write ids.
+  client.execute("INSERT INTO loupe_batches (batch_id, state, rows) VALUES ('agent old 1', 2, 3)");
+  // 9: write ids on the rollups and batch keys, loupe_folded_writes.
+  MigrateResult up = migrate(client, f);
+  EXPECT_EQ(up.from_version, 8);
+  EXPECT_EQ(up.to_version, schema_version());
+  EXPECT_EQ(schema_version(), 9);
+  EXPECT_NO_THROW(check(client));
+  EXPECT_EQ(count(client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 2u);
+  // Rows from before keep write id 0, which no write has.
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_batches WHERE batch_id = 'agent old 1' AND "
+                          "state = 2 AND write_id = 0"),
+            1u);
+  for (std::string_view table : {"loupe_record_minute", "loupe_edge_minute", "loupe_pod_minute"})
+    EXPECT_EQ(count(client, "SELECT count() FROM system.columns WHERE database = "
+                            "'loupe_migrate' AND name = 'write_id' AND table = '" +
+                                std::string(table) + "'"),
+              1u)
+        << table;
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_folded_writes"), 0u);
 
   MigrateResult again = migrate(client, f);
   EXPECT_EQ(again.from_version, schema_version());
@@ -227,6 +253,125 @@ TEST(ClickHouseServer, AHalfWrittenBatchIsCompletedNotDoubled) {
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 30u);
   EXPECT_TRUE(insert_requests(*client, "agent-a:7", batch).duplicate);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_requests"), 30u);
+}
+
+constexpr uint64_t kHour = 3600 * kSecond;
+
+// A ClickHouseStore write of two records either side of kDay0 + 1 h, as
+// the store prepares it: per hour a records part and a per-minute rollup
+// part, then the batch key.
+PreparedWrite two_hour_write(uint64_t write_id, std::vector<Record>& records,
+                             const std::string& agent) {
+  records = {request(kDay0 + kHour - 10 * kSecond, 1000),
+             request(kDay0 + kHour + 10 * kSecond, 1000)};
+  ResolvedBatch batch{records, {}, {}};
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    ResolvedRecord row;
+    row.index = i;
+    row.service.name = "shop";
+    row.route = records[i].route;
+    batch.rows.push_back(row);
+  }
+  std::vector<BatchKey> keys{{agent, 1}};
+  return prepare_write(batch, &keys, write_id);
+}
+
+TEST(ClickHouseServer, AStoreWriteIsOneInsertPerTableAndHour) {
+  std::vector<Record> records;
+  PreparedWrite w = two_hour_write(7, records, "agent hours");
+  std::vector<std::pair<std::string, uint32_t>> parts;
+  for (const WritePart& p : w.parts) parts.emplace_back(p.table, p.hour);
+  const uint32_t h = static_cast<uint32_t>(kDay0 / kHour);
+  EXPECT_EQ(parts, (std::vector<std::pair<std::string, uint32_t>>{{"loupe_records", h},
+                                                                  {"loupe_record_minute", h},
+                                                                  {"loupe_records", h + 1},
+                                                                  {"loupe_record_minute", h + 1},
+                                                                  {"loupe_batches", kAnyHour}}));
+}
+
+TEST(ClickHouseServer, AStoreWriteStoppedPartWayIsResumedNotDoubled) {
+  auto client = migrated("loupe_write_resume");
+  std::vector<Record> records;
+  PreparedWrite w = two_hour_write(12345, records, "agent resume");
+  // The first hour's inserts went through, then ClickHouse went away.
+  client->insert_row_binary(w.parts[0].target, w.parts[0].body);
+  client->insert_row_binary(w.parts[1].target, w.parts[1].body);
+  EXPECT_EQ(send_write(*client, w, true), 3u);  // the second hour's two and the batch key
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 2u);
+  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute"), 2u);
+  // Sent again (its removal from the spool was lost in a crash): nothing.
+  EXPECT_EQ(send_write(*client, w, true), 0u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 2u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_batches"), 1u);
+}
+
+TEST(ClickHouseServer, AMergedReplayLeavesEachWriteStoredOnce) {
+  auto client = migrated("loupe_write_merged");
+  std::vector<Record> a_records, b_records;
+  PreparedWrite a = two_hour_write(1001, a_records, "agent merged a");
+  PreparedWrite b = two_hour_write(1002, b_records, "agent merged b");
+  EXPECT_EQ(send_write(*client, merge_writes({a, b}), false), 5u);  // 2 hours x 2 tables + keys
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 4u);
+  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute"), 4u);
+  // Each write, resumed on its own (the merged send's answer was lost): nothing.
+  EXPECT_EQ(send_write(*client, a, true), 0u);
+  EXPECT_EQ(send_write(*client, b, true), 0u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 4u);
+}
+
+// The compactor folds an hour's rollup rows into rows without write ids;
+// a write resumed afterwards must still find its cells of that hour.
+TEST(ClickHouseServer, AStoreWriteResumedAfterItsHourWasCompactedIsNotDoubled) {
+  auto client = migrated("loupe_write_compacted");
+  std::vector<Record> records, others;
+  PreparedWrite w = two_hour_write(4242, records, "agent compacted");
+  // Another write's cells share the hour, so the fold merges two writes.
+  PreparedWrite other = two_hour_write(777, others, "agent other");
+  EXPECT_EQ(send_write(*client, other, false), 5u);
+  // The first hour's parts went through, then the server died.
+  client->insert_row_binary(w.parts[0].target, w.parts[0].body);
+  client->insert_row_binary(w.parts[1].target, w.parts[1].body);
+  const std::string first_hour = "minute >= toDateTime(" + std::to_string(kDay0 / kSecond) +
+                                 ") AND minute < toDateTime(" +
+                                 std::to_string((kDay0 + kHour) / kSecond) + ")";
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_record_minute WHERE " + first_hour), 2u);
+  CompactionResult folded = compact_rollups(*client, kDay0 + 3 * kHour);
+  EXPECT_EQ(folded.hours, 2u);
+  // Folded: one row, no write id left on it; the id is noted instead.
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_record_minute WHERE " + first_hour), 1u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_record_minute WHERE write_id = 4242"), 0u);
+  EXPECT_EQ(count(*client,
+                  "SELECT count() FROM loupe_folded_writes WHERE write_id = 4242 AND "
+                  "table = 'loupe_record_minute' AND hour = toDateTime(" +
+                      std::to_string(kDay0 / kSecond) + ")"),
+            1u);
+  // The replay, an hour and more later: the folded hour's cells are not sent again.
+  EXPECT_EQ(send_write(*client, w, true), 3u);
+  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute"), 4u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 4u);
+  // Compacted again with the late hour's rows: still four, and a replay is a no-op.
+  compact_rollups(*client, kDay0 + 3 * kHour);
+  EXPECT_EQ(send_write(*client, w, true), 0u);
+  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute"), 4u);
+  // Retention drops the notes with their day.
+  drop_partitions_before(*client, kDay0 + kDay + kHour);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_folded_writes"), 0u);
+}
+
+TEST(ClickHouseServer, AStoreWriteWhoseBatchAnotherReplicaStoredIsWithdrawn) {
+  auto client = migrated("loupe_write_withdraw");
+  std::vector<Record> mine, theirs;
+  PreparedWrite w = two_hour_write(111, mine, "agent twice");
+  PreparedWrite other = two_hour_write(222, theirs, "agent twice");
+  client->insert_row_binary(w.parts[0].target, w.parts[0].body);  // this replica died here
+  EXPECT_EQ(send_write(*client, other, false), 5u);  // the agent's resend, to another replica
+  EXPECT_EQ(send_write(*client, w, true), 0u);       // back on its spool: its first hour goes
+  uint64_t rows = 0;
+  for (int i = 0; i < 100 && (rows = count(*client, "SELECT count() FROM loupe_records")) != 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a mutation, in the background
+  EXPECT_EQ(rows, 2u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records WHERE intDiv(id, 1048576) = 222"),
+            2u);
 }
 
 TEST(ClickHouseServer, P95PerMinuteFromTheAggregatedTable) {

@@ -27,7 +27,7 @@ TEST(ClickHouseSchema, MigrationsAreNumberedOneByOne) {
   }
   EXPECT_EQ(schema_version(), expected - 1);
   EXPECT_EQ(tables_at(0).size(), 0u);
-  EXPECT_EQ(tables_at(schema_version()).size(), 18u);
+  EXPECT_EQ(tables_at(schema_version()).size(), 19u);
 }
 
 TEST(ClickHouseSchema, OnDebians18_16NoNewerSyntax) {

@@ -85,6 +85,7 @@ class ClickHouseBackend : public TestBackend {
   }
   void reopen(StoreOptions options) override {
     store_.reset();
+    // As the server opens it: writes go through a spool in the directory.
     store_ = clickhouse::open_split_store(url_, dir_.path(), options);
   }
 

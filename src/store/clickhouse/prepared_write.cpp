@@ -1,0 +1,320 @@
+#include "store/clickhouse/prepared_write.h"
+
+#include <iostream>
+#include <map>
+
+#include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/record_rows.h"
+#include "store/clickhouse/rollup_cells.h"
+#include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/tables.h"
+
+namespace loupe::store::clickhouse {
+namespace {
+
+constexpr std::string_view kMagic = "LOUPE-CH-WRITE-2\n";  // 2: parts per hour
+constexpr std::string_view kEnd = "\nEND\n";
+
+// Reads what RowBinaryWriter wrote; any short or malformed field clears ok.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == in_.size(); }
+  bool expect(std::string_view text) {
+    if (!ok_ || in_.substr(pos_, text.size()) != text) return ok_ = false;
+    pos_ += text.size();
+    return true;
+  }
+  uint64_t fixed(int width) {
+    if (!ok_ || in_.size() - pos_ < static_cast<size_t>(width)) {
+      ok_ = false;
+      return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < width; ++i)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    pos_ += width;
+    return v;
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; ok_ && shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) break;
+      auto byte = static_cast<uint8_t>(in_[pos_++]);
+      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+  std::string string() {
+    uint64_t n = varint();
+    if (!ok_ || in_.size() - pos_ < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+constexpr uint64_t kNsPerHour = 3600ULL * 1'000'000'000ULL;
+
+// Selects the rows of write `write_id` in `part`'s table and hour (the hour
+// bounds let ClickHouse read only that partition).
+std::string rows_of_write(const WritePart& part, uint64_t write_id) {
+  bool records = part.table == kRecordsTable;
+  std::string time_column = records ? "time" : "minute";
+  uint64_t from = uint64_t{part.hour} * 3600;
+  std::string where = time_column + " >= toDateTime(" + std::to_string(from) + ") AND " +
+                      time_column + " < toDateTime(" + std::to_string(from + 3600) + ") AND ";
+  if (records)  // a record's id is write_id << kIndexBits | its index
+    return where + "id >= " + std::to_string(write_id << kIndexBits) + " AND id < " +
+           std::to_string((write_id + 1) << kIndexBits);
+  return where + "write_id = " + std::to_string(write_id);
+}
+
+uint64_t count_of(Client& client, const std::string& sql) {
+  auto rows = client.select(sql, 1);
+  return rows.empty() ? 0 : parse_uint(rows[0][0]);
+}
+
+// Whether compaction folded the write's rows of `part`'s hour (their
+// write id is then gone from the rollup table, listed here instead).
+bool folded(Client& client, const WritePart& part, uint64_t write_id) {
+  if (part.table == kRecordsTable) return false;  // never compacted
+  return count_of(client, "SELECT count() FROM " + std::string(kFoldedWritesTable) +
+                              " WHERE table = " + quote_literal(part.table) +
+                              " AND hour = toDateTime(" +
+                              std::to_string(uint64_t{part.hour} * 3600) +
+                              ") AND write_id = " + std::to_string(write_id)) > 0;
+}
+
+// In this order: the compactor notes the write ids before it swaps the
+// folded rows in, so a compaction between the two questions is seen by
+// the second.
+bool holds(Client& client, const WritePart& part, uint64_t write_id) {
+  return count_of(client, "SELECT count() FROM " + part.table + " WHERE " +
+                              rows_of_write(part, write_id)) > 0 ||
+         folded(client, part, write_id);
+}
+
+enum class KeysStored { NotAll, ByThisWrite, ByOthers };
+
+KeysStored keys_stored(Client& client, const PreparedWrite& write) {
+  std::string list;
+  for (const std::string& id : write.batch_ids)
+    list += (list.empty() ? "" : ", ") + quote_literal(id);
+  auto rows = client.select("SELECT countIf(write_id = " + std::to_string(write.write_id) +
+                                "), uniqExact(batch_id) FROM " + std::string(kBatchesTable) +
+                                " WHERE state = 2 AND batch_id IN (" + list + ")",
+                            2);
+  if (rows.empty()) return KeysStored::NotAll;
+  if (parse_uint(rows[0][0]) > 0) return KeysStored::ByThisWrite;
+  return parse_uint(rows[0][1]) == write.batch_ids.size() ? KeysStored::ByOthers
+                                                          : KeysStored::NotAll;
+}
+
+// Every batch of `write` was stored by another write (the agent sent it
+// again to another replica while this one was down): the parts this write
+// had sent before it stopped would count those records twice, so they go
+// (a mutation; ClickHouse applies it in the background).
+void withdraw(Client& client, const PreparedWrite& write) {
+  for (const WritePart& part : write.parts) {
+    if (part.hour == kAnyHour) continue;
+    if (folded(client, part, write.write_id)) {
+      // Folded into cells shared with other writes: nothing to delete them by.
+      std::cerr << "loupe: ClickHouse spool: write " << write.write_id << " of batches stored "
+                << "again by another replica had reached " << part.table
+                << ", whose hour is compacted since; those rollup cells stay counted twice\n";
+      continue;
+    }
+    if (count_of(client, "SELECT count() FROM " + part.table + " WHERE " +
+                             rows_of_write(part, write.write_id)) == 0)
+      continue;
+    try {
+      client.execute("ALTER TABLE " + part.table + " DELETE WHERE " +
+                     rows_of_write(part, write.write_id));
+    } catch (const Error& e) {
+      // Cluster mode: a Distributed table takes no DELETE (the local tables
+      // would, shard by shard); the rows stay rather than the spool stopping.
+      if (e.kind() != Error::Kind::Server || client.url().cluster.empty()) throw;
+      std::cerr << "loupe: ClickHouse spool: cannot withdraw write " << write.write_id << " from "
+                << part.table << " (" << e.what() << "); its rows stay counted twice\n";
+    }
+  }
+}
+
+std::string column_list(std::string_view table, std::string_view columns) {
+  return std::string(table) + " (" + std::string(columns) + ")";
+}
+
+std::string encode_services(const std::vector<ServiceRegistration>& services) {
+  RowBinaryWriter out;
+  for (const ServiceRegistration& s : services) {
+    out.string(s.name);
+    out.string(s.kind);
+    out.uint16(s.port);
+    out.string(s.ip);
+  }
+  return out.take();
+}
+
+std::string encode_batch_keys(const std::vector<BatchKey>& keys, uint64_t write_id) {
+  RowBinaryWriter out;
+  for (const BatchKey& k : keys) {
+    out.string(batch_id_of(k));
+    out.uint8(2);  // "done", as insert.h writes it
+    out.uint64(0);
+    out.uint64(write_id);
+  }
+  return out.take();
+}
+
+}  // namespace
+
+PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchKey>* keys,
+                            uint64_t write_id) {
+  PreparedWrite w;
+  w.write_id = write_id;
+  w.records = batch.rows.size();
+  const uint64_t prefix = write_id << kIndexBits;
+  // Services first: the resolver will not register them again.
+  if (!batch.new_services.empty())
+    w.parts.push_back({std::string(kServicesTable),
+                       column_list(kServicesTable, "name, kind, port, ip"), kAnyHour,
+                       encode_services(batch.new_services)});
+  // One part per table and UTC hour: one INSERT into one partition is one
+  // ClickHouse part, committed whole, which is what lets a retry skip it.
+  std::map<uint32_t, std::vector<uint32_t>> hours;  // hour -> positions in batch.rows
+  for (uint32_t i = 0; i < batch.rows.size(); ++i)
+    hours[static_cast<uint32_t>(batch.records[batch.rows[i].index].start_ns / kNsPerHour)]
+        .push_back(i);
+  for (const auto& [hour, positions] : hours) {
+    RowBinaryWriter records;
+    ResolvedBatch of_hour{batch.records, {}, {}};
+    for (uint32_t i : positions) {
+      const ResolvedRecord& row = batch.rows[i];
+      encode_record(records, prefix | i, row, batch.records[row.index]);
+      if (hours.size() > 1) of_hour.rows.push_back(row);
+    }
+    w.parts.push_back({std::string(kRecordsTable), column_list(kRecordsTable, record_columns()),
+                       hour, records.take()});
+    RollupBodies rollups = encode_rollups(hours.size() > 1 ? of_hour : batch, write_id);
+    for (auto& [table, target, body] :
+         {std::tuple{kRecordMinuteTable, record_minute_target(), &rollups.minutes},
+          std::tuple{kEdgeMinuteTable, edge_minute_target(), &rollups.edges},
+          std::tuple{kPodMinuteTable, pod_minute_target(), &rollups.pods}})
+      if (!body->empty()) w.parts.push_back({std::string(table), target, hour, std::move(*body)});
+  }
+  if (keys && !keys->empty()) {
+    for (const BatchKey& k : *keys) w.batch_ids.push_back(batch_id_of(k));
+    w.parts.push_back({std::string(kBatchesTable),
+                       column_list(kBatchesTable, "batch_id, state, rows, write_id"), kAnyHour,
+                       encode_batch_keys(*keys, write_id)});
+  }
+  return w;
+}
+
+PreparedWrite merge_writes(std::vector<PreparedWrite> writes) {
+  if (writes.size() == 1) return std::move(writes.front());
+  // Services, then the hourly parts by hour and table, then the batch keys.
+  auto rank = [](const WritePart& p) -> std::pair<uint64_t, int> {
+    if (p.hour != kAnyHour) {
+      int table = p.table == kRecordsTable        ? 0
+                  : p.table == kRecordMinuteTable ? 1
+                  : p.table == kEdgeMinuteTable   ? 2
+                                                  : 3;
+      return {uint64_t{p.hour} + 1, table};
+    }
+    return {p.table == kBatchesTable ? ~uint64_t{0} : 0, 0};
+  };
+  std::map<std::pair<std::pair<uint64_t, int>, std::string>, WritePart> parts;
+  PreparedWrite merged;
+  for (PreparedWrite& w : writes) {
+    merged.records += w.records;
+    for (std::string& id : w.batch_ids) merged.batch_ids.push_back(std::move(id));
+    for (WritePart& p : w.parts) {
+      auto [at, added] = parts.try_emplace({rank(p), p.table}, std::move(p));
+      if (!added) at->second.body += p.body;
+    }
+  }
+  for (auto& [key, part] : parts) merged.parts.push_back(std::move(part));
+  return merged;
+}
+
+size_t PreparedWrite::body_bytes() const {
+  size_t n = 0;
+  for (const WritePart& p : parts) n += p.body.size();
+  return n;
+}
+
+std::string serialize(const PreparedWrite& write) {
+  RowBinaryWriter out;
+  for (char c : kMagic) out.uint8(static_cast<uint8_t>(c));
+  out.uint64(write.write_id);
+  out.uint64(write.records);
+  out.varint(write.batch_ids.size());
+  for (const std::string& id : write.batch_ids) out.string(id);
+  out.varint(write.parts.size());
+  for (const WritePart& p : write.parts) {
+    out.string(p.table);
+    out.string(p.target);
+    out.uint32(p.hour);
+    out.string(p.body);
+  }
+  for (char c : kEnd) out.uint8(static_cast<uint8_t>(c));
+  return out.take();
+}
+
+std::optional<PreparedWrite> parse_write(std::string_view bytes) {
+  Reader in(bytes);
+  PreparedWrite w;
+  in.expect(kMagic);
+  w.write_id = in.fixed(8);
+  w.records = in.fixed(8);
+  uint64_t ids = in.varint();
+  for (uint64_t i = 0; in.ok() && i < ids; ++i) w.batch_ids.push_back(in.string());
+  uint64_t parts = in.varint();
+  for (uint64_t i = 0; in.ok() && i < parts; ++i) {
+    WritePart p;
+    p.table = in.string();
+    p.target = in.string();
+    p.hour = static_cast<uint32_t>(in.fixed(4));
+    p.body = in.string();
+    w.parts.push_back(std::move(p));
+  }
+  in.expect(kEnd);
+  if (!in.ok() || !in.at_end()) return std::nullopt;
+  return w;
+}
+
+size_t send_write(Client& client, const PreparedWrite& write, bool resume) {
+  if (resume && !write.batch_ids.empty()) {
+    switch (keys_stored(client, write)) {
+      case KeysStored::ByThisWrite:  // its keys go last: all of it is stored
+        return 0;
+      case KeysStored::ByOthers:
+        withdraw(client, write);
+        return 0;
+      case KeysStored::NotAll:
+        break;
+    }
+  }
+  size_t sent = 0;
+  for (const WritePart& part : write.parts) {
+    if (resume && part.hour != kAnyHour && holds(client, part, write.write_id)) continue;
+    client.insert_row_binary(part.target, part.body);
+    ++sent;
+  }
+  return sent;
+}
+
+}  // namespace loupe::store::clickhouse

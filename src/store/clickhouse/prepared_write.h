@@ -1,0 +1,80 @@
+// One write of ClickHouseStore, encoded and ready to send: the RowBinary
+// INSERT bodies of every table it touches, in the order they are sent, and
+// the write id its rows carry. It is what the spool (spool.h) keeps on disk,
+// and what makes a write that failed part way safe to send again: each part
+// is one INSERT of rows of one UTC hour into one table, so of one partition
+// (the rollups are partitioned by hour, the records by day), which
+// ClickHouse commits whole or not at all (one block, one partition: one
+// part), and its rows carry the write id, so a retry asks each table whether
+// it holds the write's rows of that hour and sends only the parts it does
+// not. Compaction (compaction.h) folds an hour's rollup rows into rows
+// without a write id; it first notes the write ids it folds in
+// loupe_folded_writes, which the retry asks too, so a write id survives
+// compaction (docs/storage-clickhouse.md, "Writes and exactly once").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/clickhouse/client.h"
+#include "store/store.h"
+
+namespace loupe::store::clickhouse {
+
+// A part whose rows may be sent twice without changing any answer
+// (services are read grouped, batch keys by existence).
+inline constexpr uint32_t kAnyHour = 0xffffffff;
+
+struct WritePart {
+  std::string table;         // where its rows go, for the resume check
+  std::string target;        // "table (col, ...)"
+  uint32_t hour = kAnyHour;  // UTC hour (hours since the epoch) of every row; kAnyHour: idempotent
+  std::string body;          // RowBinary
+};
+
+struct PreparedWrite {
+  // Random, 43 bits: the record ids' prefix (id = write_id << 20 | index)
+  // and the rollup rows' write_id column.
+  uint64_t write_id = 0;
+  uint64_t records = 0;                // records it stores
+  std::vector<std::string> batch_ids;  // agent batch keys it stores (loupe_batches)
+  std::vector<WritePart> parts;        // sent in order; the batch keys last
+
+  size_t body_bytes() const;
+};
+
+// `batch` as one write with id `write_id` (random, 43 bits): services, then
+// per UTC hour its records and the three rollups, then the agent batch keys
+// `keys` (may be null), which go last: a batch is a duplicate only once all
+// of it is stored.
+PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchKey>* keys,
+                            uint64_t write_id);
+
+// Several writes none of which reached ClickHouse yet, as one: per table
+// and hour one part with all their rows (each row keeps its own write id),
+// services first and batch keys last as in each write. Since each merged
+// part is still one INSERT of one hour into one table, committed whole, a
+// merged send that fails part way leaves every one of the writes in a
+// state its own resume understands. What the spool's replay sends, so a
+// backlog of N writes costs a few INSERTs rather than N times five.
+PreparedWrite merge_writes(std::vector<PreparedWrite> writes);
+
+// The spool's file format: magic, the fields, an end marker. parse_write
+// returns nullopt for anything that is not one whole write.
+std::string serialize(const PreparedWrite& write);
+std::optional<PreparedWrite> parse_write(std::string_view bytes);
+
+// Sends `write`'s parts in order. With `resume` (a retry, possibly by the
+// next server on the same spool): nothing when its batch keys are stored by
+// this write (they go last, so all of it is); when every batch key is
+// stored by other writes (the agent sent the batches again to another
+// replica), deletes the rows this write had sent (ALTER TABLE ... DELETE)
+// and sends nothing; otherwise sends the hour-parts whose table holds no row
+// of this write id for that hour and whose hour loupe_folded_writes does not
+// list the write id for (compacted). Returns the parts sent; throws Error.
+size_t send_write(Client& client, const PreparedWrite& write, bool resume);
+
+}  // namespace loupe::store::clickhouse
