@@ -152,7 +152,7 @@ double load_rollups(const Client& c, uint64_t records) {
     batch.records = std::span<const Record>(recs.data(), count);
     batch.rows.resize(count);
     double t = loupe::bench::thread_cpu_s();
-    RollupBodies bodies = encode_rollups(batch);
+    RollupBodies bodies = encode_rollups(batch, /*write_id=*/0);  // 0: no spooled write to resume
     cpu += loupe::bench::thread_cpu_s() - t;
     batch.rows.resize(recs.size());
     hour.minutes += bodies.minutes;
