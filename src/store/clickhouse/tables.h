@@ -65,8 +65,9 @@ inline constexpr std::string_view kFoldedWritesTable = "loupe_folded_writes";
 
 // The tables partitioned by UTC day, which retention drops day by day.
 inline constexpr std::string_view kDayPartitionedTables[] = {
-    kRequestsTable, kRequestsMinuteTable, kBatchesTable, kRecordsTable, kRecordMinuteTable,
-    kEdgeMinuteTable, kPodMinuteTable, kLossesTable, kMetricSamplesTable, kLogsTable,
-    kLogSourcesTable, kEventsTable, kProfileSamplesTable, kFoldedWritesTable};
+    kRequestsTable,       kRequestsMinuteTable, kBatchesTable,    kRecordsTable,
+    kRecordMinuteTable,   kEdgeMinuteTable,     kPodMinuteTable,  kLossesTable,
+    kMetricSamplesTable,  kLogsTable,           kLogSourcesTable, kEventsTable,
+    kProfileSamplesTable, kFoldedWritesTable};
 
 }  // namespace loupe::store::clickhouse

@@ -165,13 +165,15 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
   EXPECT_NO_THROW(check(client));
   EXPECT_EQ(count(client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 2u);
   // Rows from before keep write id 0, which no write has.
-  EXPECT_EQ(count(client, "SELECT count() FROM loupe_batches WHERE batch_id = 'agent old 1' AND "
-                          "state = 2 AND write_id = 0"),
+  EXPECT_EQ(count(client,
+                  "SELECT count() FROM loupe_batches WHERE batch_id = 'agent old 1' AND "
+                  "state = 2 AND write_id = 0"),
             1u);
   for (std::string_view table : {"loupe_record_minute", "loupe_edge_minute", "loupe_pod_minute"})
-    EXPECT_EQ(count(client, "SELECT count() FROM system.columns WHERE database = "
-                            "'loupe_migrate' AND name = 'write_id' AND table = '" +
-                                std::string(table) + "'"),
+    EXPECT_EQ(count(client,
+                    "SELECT count() FROM system.columns WHERE database = "
+                    "'loupe_migrate' AND name = 'write_id' AND table = '" +
+                        std::string(table) + "'"),
               1u)
         << table;
   EXPECT_EQ(count(client, "SELECT count() FROM loupe_folded_writes"), 0u);
