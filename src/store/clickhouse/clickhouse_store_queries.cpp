@@ -2,6 +2,10 @@
 // the map and Kubernetes RED by folding the per-minute cells (each a
 // write's partial DDSketch) with the embedded store's folds
 // (store/rollup_answers.h), so both stores answer alike.
+#include <algorithm>
+#include <map>
+#include <utility>
+
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/request_filter.h"
@@ -83,15 +87,68 @@ std::vector<LatencyPoint> ClickHouseStore::latency(const LatencyQuery& q) {
 std::vector<StoredRequest> ClickHouseStore::requests(const RequestQuery& q) {
   if (q.limit == 0 || q.range.to_ns <= q.range.from_ns) return {};
   return with_client([&q](Client& c) {
-    std::string sql =
-        "SELECT " + std::string(record_columns()) + " FROM " + std::string(kRecordsTable) +
-        request_where(q) +
-        (q.order == RequestOrder::Slowest
-             ? " ORDER BY " + std::string(kDurationNs) + " DESC, start_ns DESC, id DESC"
-             : std::string(" ORDER BY start_ns DESC, id DESC")) +
-        " LIMIT " + std::to_string(q.limit);
+    // Two steps. 18.16 cannot stop early on ORDER BY ... LIMIT (later
+    // releases read in the table's order), so one SELECT of every column
+    // reads all 36 of every row of the window (a busy service's day: 500,000
+    // rows at 10 M records, ~800 ms). First the ids and start times of the
+    // `limit` rows, from the filter's and the order's columns only; then the
+    // full rows of those ids, within their start times (the table's key).
+    const std::string where = request_where(q);
+    const std::string order =
+        q.order == RequestOrder::Slowest
+            ? " ORDER BY " + std::string(kDurationNs) + " DESC, start_ns DESC, id DESC"
+            : std::string(" ORDER BY start_ns DESC, id DESC");
+    auto pick = [&](const RequestQuery& within) {
+      return c.select("SELECT id, start_ns FROM " + std::string(kRecordsTable) +
+                          request_where(within) + order + " LIMIT " + std::to_string(q.limit),
+                      2);
+    };
+    // The newest: the window's last minutes first, then wider. When a
+    // slice [to - w, to) holds `limit` rows they are the window's newest
+    // (every row outside it started earlier), so the answer is the same.
+    std::vector<TsvRow> picked;
+    constexpr uint64_t kMinute = 60'000'000'000ULL;
+    if (q.order == RequestOrder::Newest)
+      for (uint64_t width : {5 * kMinute, 60 * kMinute}) {
+        if (q.range.to_ns - q.range.from_ns <= width) break;
+        RequestQuery recent = q;
+        recent.range.from_ns = q.range.to_ns - width;
+        picked = pick(recent);
+        if (picked.size() == q.limit) break;
+      }
+    if (picked.size() < q.limit) picked = pick(q);
+    if (picked.empty()) return std::vector<StoredRequest>{};
+    // (id, start_ns) -> rank: an id names one record (clickhouse_store.h);
+    // the start time guards against a colliding prefix all the same.
+    std::map<std::pair<uint64_t, uint64_t>, size_t> rank;
+    uint64_t first = UINT64_MAX, last = 0;
+    std::string ids;
+    for (const auto& row : picked) {
+      uint64_t id = parse_uint(row[0]), start = parse_uint(row[1]);
+      rank.emplace(std::pair{id, start}, rank.size());
+      first = std::min(first, start);
+      last = std::max(last, start);
+      ids += (ids.empty() ? "" : ", ") + row[0];
+    }
+    constexpr uint64_t kSec = 1'000'000'000ULL;
+    std::vector<std::pair<size_t, StoredRequest>> found;
+    for (auto& row : c.select(
+             "SELECT " + std::string(record_columns()) + " FROM " + std::string(kRecordsTable) +
+                 where + " AND start_ns >= " + std::to_string(first) +
+                 " AND start_ns <= " + std::to_string(last) + " AND time >= toDateTime(" +
+                 std::to_string(first / kSec) + ") AND time <= toDateTime(" +
+                 std::to_string(last / kSec) + ") AND id IN (" + ids + ")",
+             record_column_count())) {
+      StoredRequest r = decode_record(row);
+      auto it = rank.find({static_cast<uint64_t>(r.id), r.record.start_ns});
+      if (it != rank.end()) found.emplace_back(it->second, std::move(r));
+    }
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    // As many as the first step picked (a row stored twice comes back twice).
     std::vector<StoredRequest> out;
-    for (auto& row : c.select(sql, record_column_count())) out.push_back(decode_record(row));
+    for (size_t i = 0; i < found.size() && i < picked.size(); ++i)
+      out.push_back(std::move(found[i].second));
     return out;
   });
 }

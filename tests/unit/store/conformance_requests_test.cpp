@@ -83,6 +83,24 @@ TEST_P(RequestConformance, NewestFirstWithEveryFieldKept) {
   expect_same_record(client->record, in[20]);
 }
 
+TEST_P(RequestConformance, NewestOfALongWindowAcrossItsLastMinutesAndHour) {
+  // One request every 20 s for 3 hours; the newest N of the whole window
+  // for N the last 5 minutes hold (15), the last hour holds (180) and
+  // only the whole window holds, each time exactly the N latest.
+  std::vector<Record> in;
+  for (uint64_t i = 0; i < 540; ++i) in.push_back(served(kT0 + i * 20 * kSec, kMs, "/tick"));
+  write(in);
+  RequestQuery q;
+  q.range = {kT0, kT0 + 3 * 3600 * kSec};
+  for (uint32_t n : {10u, 15u, 16u, 100u, 180u, 181u, 500u}) {
+    q.limit = n;
+    auto got = store().requests(q);
+    ASSERT_EQ(got.size(), n);
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(got[i].record.start_ns, in[539 - i].start_ns) << "n=" << n << " i=" << i;
+  }
+}
+
 TEST_P(RequestConformance, SlowestOfTheWholeWindow) {
   std::vector<Record> in = fixture();
   write(in);
