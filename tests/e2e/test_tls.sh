@@ -152,15 +152,25 @@ grep -q "loupe: tls: cannot attach to $WORK/fakessl/libssl.so.3" "$T.err" &&
 # the same port, paired in completion order (one worker). Not /big: nginx
 # logs a response still queued for a slow reader as done (0.000 s), and
 # Loupe ends it at the first write of its last SSL_write (docs/tls.md).
+# nginx reads its clock once per event-loop wakeup, so a request read,
+# answered and logged in one wakeup is 0.000 s however long the worker was
+# preempted in between (or paid a fresh worker's first-request page
+# faults); Loupe stamps the syscalls and sees that time. So one pair in
+# ten may be off by up to 50 ms; a systematic error (a handshake or idle
+# time counted in) moves most pairs and still fails.
 for port in "$PORT_A" "$PORT_B"; do
   jq -r "select($srv and .path != \"/big\" and (.local_addr | endswith(\":$port\"))) | \"\(.end_ns) \(.duration_ns)\"" "$T" |
     sort -n | awk '{print $2}' > "$WORK/dur.$port"
   awk '$2 != "/big" {print $4}' "$WORK/nginx-$port/logs/access.log" > "$WORK/rt.$port"
   assert_eq "port $port: records = log lines" "$(wc -l < "$WORK/rt.$port")" "$(wc -l < "$WORK/dur.$port")"
-  bad=$(paste "$WORK/dur.$port" "$WORK/rt.$port" | awk '{
-      d = $1 / 1e6; rt = $2 * 1000; tol = rt * 0.5; if (tol < 2) tol = 2;
-      if (d - rt > tol || rt - d > tol) n++ } END { print n + 0 }')
-  assert_eq "port $port: durations off nginx request_time by > max(2ms, 50%)" 0 "$bad"
+  read -r pairs off far <<< "$(paste "$WORK/dur.$port" "$WORK/rt.$port" | awk '{
+      d = $1 / 1e6; rt = $2 * 1000; diff = d > rt ? d - rt : rt - d
+      tol = rt * 0.5; if (tol < 2) tol = 2; if (diff > tol) off++
+      tol = rt * 0.5; if (tol < 50) tol = 50; if (diff > tol) far++
+    } END { print NR, off + 0, far + 0 }')"
+  assert_le "port $port: durations off nginx request_time by > max(2ms, 50%) (of $pairs)" \
+    $((pairs / 10)) "$off"
+  assert_eq "port $port: durations off nginx request_time by > max(50ms, 50%)" 0 "$far"
 done
 # --- PostgreSQL over TLS (psql sslmode=require), when PostgreSQL is installed.
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1 || true)
