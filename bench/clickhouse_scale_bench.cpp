@@ -318,7 +318,8 @@ void queries(Client& c, const Args& a) {
   if (a.raw)
     expect(scalar(c, "SELECT count() FROM loupe_records") == n, "loupe_records holds every record");
   checked("services()", [&] {
-    expect(total_requests(store.services(day)) == n, "services(): requests sum to every record");
+    expect(total_requests(store.services({.range = day})) == n,
+           "services(): requests sum to every record");
   });
   std::vector<EndpointSummary> endpoints;
   checked("endpoints()", [&] { endpoints = store.endpoints(std::nullopt, day); });
@@ -403,7 +404,7 @@ void queries(Client& c, const Args& a) {
   std::printf("# queries over %llu records, load average %s\n", static_cast<unsigned long long>(n),
               loadavg().c_str());
   time_query(c, a.data_dir, "services (GET /api/v1/services, 24 h)",
-             [&] { return store.services(day).size(); });
+             [&] { return store.services({.range = day}).size(); });
   time_query(c, a.data_dir, "endpoints (GET /api/v1/endpoints, 24 h)",
              [&] { return store.endpoints(std::nullopt, day).size(); });
   time_query(c, a.data_dir, "endpoints of one service (24 h)",

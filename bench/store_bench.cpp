@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
   time_query("latency_p95_by_minute_24h", [&] { return st->latency(lq).size(); });
   lq.route.reset();
   time_query("latency_p95_by_minute_24h_whole_service", [&] { return st->latency(lq).size(); });
-  time_query("services_24h", [&] { return st->services(day).size(); });
+  time_query("services_24h", [&] { return st->services({.range = day}).size(); });
   time_query("endpoints_24h", [&] { return st->endpoints(std::nullopt, day).size(); });
   store::TimeRange last15{t0 + span_ns - 15 * 60'000'000'000ULL, t0 + span_ns};
   time_query("endpoints_15m", [&] { return st->endpoints(std::nullopt, last15).size(); });

@@ -24,6 +24,10 @@ void put_red(nlohmann::json& j, const store::RedSummary& r) {
 nlohmann::json to_json(const store::ServiceSummary& s) {
   nlohmann::json j{{"name", s.name}, {"kind", s.kind}, {"ports", s.ports}};
   put_red(j, s.red);
+  if (!s.series.empty()) {
+    auto& series = j["series"] = nlohmann::json::array();
+    for (const auto& p : s.series) series.push_back(to_json(p));
+  }
   return j;
 }
 

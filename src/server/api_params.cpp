@@ -66,7 +66,7 @@ double get_quantile(const Params& p) {
   return *q;
 }
 
-uint64_t get_step(const Params& p, const store::TimeRange& range) {
+uint64_t get_step(const Params& p, const store::TimeRange& range, size_t max_points) {
   auto v = get_string(p, "step");
   uint64_t step = 60;
   if (v) {
@@ -78,9 +78,9 @@ uint64_t get_step(const Params& p, const store::TimeRange& range) {
     step = static_cast<uint64_t>(*s);
   }
   uint64_t points = (range.to_ns - range.from_ns) / 1'000'000'000ULL / step + 1;
-  if (points > kMaxLatencyPoints)
+  if (points > max_points)
     throw ParamError("step", "step is too small for the range: " + std::to_string(points) +
-                                 " points, at most " + std::to_string(kMaxLatencyPoints));
+                                 " points, at most " + std::to_string(max_points));
   return step;
 }
 

@@ -29,6 +29,8 @@ using Params = http::QueryParams;
 
 constexpr uint64_t kDefaultWindowNs = 15ULL * 60 * 1'000'000'000ULL;
 constexpr size_t kMaxLatencyPoints = 10'000;
+// Points per service of /services?step= (every service gets them).
+constexpr size_t kMaxServiceSeriesPoints = 1'000;
 constexpr size_t kMaxRequestsLimit = 10'000;
 
 std::optional<std::string> get_string(const Params& p, const std::string& name);
@@ -39,8 +41,9 @@ store::TimeRange get_range(const Params& p, uint64_t now_ns);
 // Quantile in [0, 1]; default 0.95.
 double get_quantile(const Params& p);
 // Step seconds: a positive multiple of 60 (aggregates are per minute), and
-// at most kMaxLatencyPoints buckets over `range`.
-uint64_t get_step(const Params& p, const store::TimeRange& range);
+// at most max_points buckets over `range`.
+uint64_t get_step(const Params& p, const store::TimeRange& range,
+                  size_t max_points = kMaxLatencyPoints);
 // Metric step seconds: a positive multiple of 10 (the sampling interval;
 // multiples of 60 read per-minute rollups). Default: about 200 points over
 // the range, rounded up to 10 s below a minute and to whole minutes above.

@@ -101,9 +101,14 @@ void ApiServer::routes() {
   auto& s = router_;
 
   s.get("/api/v1/services", json_handler([this](const http::Request& req, http::Response& res) {
-          auto range = get_range(req.params, now_unix_ns());
+          store::ServicesQuery q{.range = get_range(req.params, now_unix_ns())};
+          // step: each service's latency and errors per bucket too (sparklines).
+          if (get_string(req.params, "step"))
+            q.series = store::ServiceSeries{
+                .step_s = get_step(req.params, q.range, kMaxServiceSeriesPoints),
+                .quantile = get_quantile(req.params)};
           json out = json::array();
-          auto services = store_.services(range);
+          auto services = store_.services(q);
           keep_busiest(services, get_list_limit(req.params));
           for (const auto& svc : services) out.push_back(to_json(svc));
           send_json(res, out);

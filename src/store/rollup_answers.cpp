@@ -14,19 +14,32 @@ void ServicesFold::registered(const std::string& name, const std::string& kind, 
 
 void ServicesFold::add(const std::string& service, const CellRead& c) {
   red_[service].add(c.count, c.errors, c.sketch, c.minute_s);
+  if (query_.series) series_fold(service).add(c);
 }
 
-std::vector<ServiceSummary> ServicesFold::finish(const TimeRange& range) {
+LatencyFold& ServicesFold::series_fold(const std::string& service) {
+  auto it = series_.find(service);
+  if (it != series_.end()) return it->second;
+  LatencyQuery q{.service = service,
+                 .quantile = query_.series->quantile,
+                 .step_s = query_.series->step_s,
+                 .range = query_.range};
+  return series_.emplace(service, LatencyFold(q)).first->second;
+}
+
+std::vector<ServiceSummary> ServicesFold::finish() {
   // Traffic of a service never registered (records of unknown role, which
   // the resolver names but does not learn) still shows.
   for (const auto& [name, acc] : red_)
     if (auto [it, added] = services_.try_emplace(name); added) it->second.kind = "process";
-  double window = window_seconds(range);
+  double window = window_seconds(query_.range);
   std::vector<ServiceSummary> result;
   for (auto& [name, s] : services_) {
     s.name = name;
     std::sort(s.ports.begin(), s.ports.end());
     if (auto it = red_.find(name); it != red_.end()) s.red = it->second.finish(window);
+    // A service without traffic in the window gets its empty buckets too.
+    if (query_.series) s.series = series_fold(name).finish();
     result.push_back(std::move(s));
   }
   return result;

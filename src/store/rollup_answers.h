@@ -25,29 +25,6 @@ struct CellRead {
   int64_t minute_s = 0;
 };
 
-class ServicesFold {
- public:
-  // A registered service (listed even without traffic); port 0: none.
-  void registered(const std::string& name, const std::string& kind, uint16_t port);
-  // A counted cell of `service`.
-  void add(const std::string& service, const CellRead& cell);
-  std::vector<ServiceSummary> finish(const TimeRange& range);
-
- private:
-  std::map<std::string, ServiceSummary> services_;
-  std::map<std::string, RedAccumulator> red_;
-};
-
-class EndpointsFold {
- public:
-  void add(const std::string& service, const std::string& method, const std::string& route,
-           Protocol protocol, const CellRead& cell);
-  std::vector<EndpointSummary> finish(const TimeRange& range) const;
-
- private:
-  std::map<std::tuple<std::string, std::string, std::string, Protocol>, RedAccumulator> red_;
-};
-
 // Every step bucket of q.range, empty ones included (count 0), so charts
 // show gaps rather than interpolating over them.
 class LatencyFold {
@@ -64,6 +41,34 @@ class LatencyFold {
   double quantile_;
   int64_t step_;
   std::map<int64_t, Bucket> buckets_;
+};
+
+class ServicesFold {
+ public:
+  explicit ServicesFold(const ServicesQuery& q) : query_(q) {}
+  // A registered service (listed even without traffic); port 0: none.
+  void registered(const std::string& name, const std::string& kind, uint16_t port);
+  // A counted cell of `service`.
+  void add(const std::string& service, const CellRead& cell);
+  std::vector<ServiceSummary> finish();
+
+ private:
+  LatencyFold& series_fold(const std::string& service);
+
+  ServicesQuery query_;
+  std::map<std::string, ServiceSummary> services_;
+  std::map<std::string, RedAccumulator> red_;
+  std::map<std::string, LatencyFold> series_;  // when query_.series
+};
+
+class EndpointsFold {
+ public:
+  void add(const std::string& service, const std::string& method, const std::string& route,
+           Protocol protocol, const CellRead& cell);
+  std::vector<EndpointSummary> finish(const TimeRange& range) const;
+
+ private:
+  std::map<std::tuple<std::string, std::string, std::string, Protocol>, RedAccumulator> red_;
 };
 
 // Cells of a pair rollup (caller -> callee, workload -> pod) grouped by

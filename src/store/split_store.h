@@ -52,8 +52,8 @@ class SplitStore : public Store {
   std::vector<LossMinute> losses(const TimeRange& range) override {
     return records_->losses(range);
   }
-  std::vector<ServiceSummary> services(const TimeRange& range) override {
-    return records_->services(range);
+  std::vector<ServiceSummary> services(const ServicesQuery& q) override {
+    return records_->services(q);
   }
   std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
                                          const TimeRange& range) override {

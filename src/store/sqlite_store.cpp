@@ -74,7 +74,7 @@ class SqliteStore : public Store {
   std::vector<HeldBatch> held_batches() override;
   void write_losses(const std::vector<LossMinute>& losses) override;
   std::vector<LossMinute> losses(const TimeRange& range) override;
-  std::vector<ServiceSummary> services(const TimeRange& range) override;
+  std::vector<ServiceSummary> services(const ServicesQuery& q) override;
   std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
                                          const TimeRange& range) override;
   std::vector<LatencyPoint> latency(const LatencyQuery& q) override;
@@ -406,13 +406,13 @@ void SqliteStore::flush_rollup(const Rollup& rollup) {
   }
 }
 
-std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
+std::vector<ServiceSummary> SqliteStore::services(const ServicesQuery& q) {
   auto rd = reader();
-  ServicesFold fold;
+  ServicesFold fold(q);
   Stmt known(rd.db(), "SELECT name, kind, port FROM services");
   while (known.step())
     fold.registered(known.text(0), known.text(1), static_cast<uint16_t>(known.i64(2)));
-  auto [from_m, to_m] = minute_bounds(range);
+  auto [from_m, to_m] = minute_bounds(q.range);
   Stmt agg(rd.db(),
            "SELECT service, count, errors, sketch, minute FROM minute_agg "
            "WHERE minute >= ? AND minute < ? AND counted = 1");
@@ -421,7 +421,7 @@ std::vector<ServiceSummary> SqliteStore::services(const TimeRange& range) {
   while (agg.step())
     fold.add(agg.text(0), {static_cast<uint64_t>(agg.i64(1)), static_cast<uint64_t>(agg.i64(2)),
                            agg.blob(3), agg.i64(4)});
-  return fold.finish(range);
+  return fold.finish();
 }
 
 std::vector<EndpointSummary> SqliteStore::endpoints(const std::optional<std::string>& service,

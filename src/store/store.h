@@ -65,11 +65,32 @@ struct RedSummary {
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
 };
 
+struct LatencyPoint {
+  uint64_t t = 0;       // bucket start, unix seconds
+  double value_ms = 0;  // 0 when count is 0 (no data: a gap, not a latency)
+  uint64_t count = 0;
+  uint64_t errors = 0;  // counted requests of the bucket that failed
+};
+
 struct ServiceSummary {
   std::string name;
   std::string kind;  // "process", "external", "service"
   std::vector<uint16_t> ports;
   RedSummary red;
+  std::vector<LatencyPoint> series;  // when ServicesQuery::series asked for it
+};
+
+// A latency quantile and the errors per step bucket of every service
+// (ServiceSummary::series), folded from the cells its summary is read from:
+// the overview's sparklines in the one call that lists the services.
+struct ServiceSeries {
+  uint64_t step_s = 60;  // a positive multiple of 60 (data is per minute)
+  double quantile = 0.95;
+};
+
+struct ServicesQuery {
+  TimeRange range;
+  std::optional<ServiceSeries> series;
 };
 
 struct EndpointSummary {
@@ -88,13 +109,6 @@ struct LatencyQuery {
   double quantile = 0.95;
   uint64_t step_s = 60;  // a positive multiple of 60 (data is per minute)
   TimeRange range;
-};
-
-struct LatencyPoint {
-  uint64_t t = 0;       // bucket start, unix seconds
-  double value_ms = 0;  // 0 when count is 0 (no data: a gap, not a latency)
-  uint64_t count = 0;
-  uint64_t errors = 0;  // counted requests of the bucket that failed
 };
 
 enum class RequestOrder { Newest, Slowest };
@@ -347,7 +361,7 @@ class RecordStore {
   // Minutes of the range (minute-granular, like the rollups) with any loss.
   virtual std::vector<LossMinute> losses(const TimeRange& range) = 0;
 
-  virtual std::vector<ServiceSummary> services(const TimeRange& range) = 0;
+  virtual std::vector<ServiceSummary> services(const ServicesQuery& q) = 0;
   virtual std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
                                                  const TimeRange& range) = 0;
   virtual std::vector<LatencyPoint> latency(const LatencyQuery& q) = 0;

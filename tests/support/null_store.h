@@ -15,7 +15,7 @@ class NullStore : public store::Store {
   std::vector<store::HeldBatch> held_batches() override { return {}; }
   void write_losses(const std::vector<store::LossMinute>&) override {}
   std::vector<store::LossMinute> losses(const store::TimeRange&) override { return {}; }
-  std::vector<store::ServiceSummary> services(const store::TimeRange&) override { return {}; }
+  std::vector<store::ServiceSummary> services(const store::ServicesQuery&) override { return {}; }
   std::vector<store::EndpointSummary> endpoints(const std::optional<std::string>&,
                                                 const store::TimeRange&) override {
     return {};

@@ -489,7 +489,9 @@ function api(route, q, opts) {
     case 'services': {
       const { from, to } = range(q);
       const recs = recordsBetween(from, to);
-      return [...groupBy(recs, (r) => r.service)].map(([name, rs]) => ({ name, kind: SERVICES[name].kind, ports: SERVICES[name].ports, ...red(rs, to - from) }))
+      // step: each service's /latency points too, as the server gives them.
+      const series = (name) => (q.get('step') ? { series: api('latency', new URLSearchParams([...q, ['service', name]]), opts) } : {});
+      return [...groupBy(recs, (r) => r.service)].map(([name, rs]) => ({ name, kind: SERVICES[name].kind, ports: SERVICES[name].ports, ...red(rs, to - from), ...series(name) }))
         .sort((a, b) => b.requests - a.requests);
     }
     case 'endpoints': {

@@ -15,7 +15,7 @@ const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, dev
 page.setDefaultTimeout(30_000);
 const settle = async () => {
   await page.waitForLoadState('networkidle').catch(() => {});
-  await page.waitForFunction(() => !document.querySelector('.loading, .sparkline.placeholder'), null, { timeout: 15_000 }).catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 15_000 }).catch(() => {});
   await page.waitForTimeout(300);
 };
 const shot = async (name, full = true) => {

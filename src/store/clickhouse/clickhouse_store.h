@@ -85,7 +85,7 @@ class ClickHouseStore : public RecordStore,
   bool has_batch(const BatchKey& key) override;
   void write_losses(const std::vector<LossMinute>& losses) override;
   std::vector<LossMinute> losses(const TimeRange& range) override;
-  std::vector<ServiceSummary> services(const TimeRange& range) override;
+  std::vector<ServiceSummary> services(const ServicesQuery& q) override;
   std::vector<EndpointSummary> endpoints(const std::optional<std::string>& service,
                                          const TimeRange& range) override;
   std::vector<LatencyPoint> latency(const LatencyQuery& q) override;

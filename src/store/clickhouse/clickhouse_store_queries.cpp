@@ -38,19 +38,19 @@ void fold_pairs(Client& c, std::string_view table, const TimeRange& range,
 
 }  // namespace
 
-std::vector<ServiceSummary> ClickHouseStore::services(const TimeRange& range) {
-  return with_client([&range](Client& c) {
-    ServicesFold fold;
+std::vector<ServiceSummary> ClickHouseStore::services(const ServicesQuery& q) {
+  return with_client([&q](Client& c) {
+    ServicesFold fold(q);
     for (auto& row : c.select("SELECT name, any(kind), port FROM " + std::string(kServicesTable) +
                                   " GROUP BY name, port",
                               3))
       fold.registered(row[0], row[1], static_cast<uint16_t>(parse_uint(row[2])));
     for (auto& row :
          c.select("SELECT service, requests, errors, sketch, toUInt32(minute) FROM " +
-                      std::string(kRecordMinuteTable) + minutes_where(range) + " AND counted = 1",
+                      std::string(kRecordMinuteTable) + minutes_where(q.range) + " AND counted = 1",
                   5))
       fold.add(row[0], {parse_uint(row[1]), parse_uint(row[2]), row[3], as_i64(row[4])});
-    return fold.finish(range);
+    return fold.finish();
   });
 }
 

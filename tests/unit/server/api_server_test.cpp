@@ -115,6 +115,25 @@ TEST_F(ApiServerTest, Services) {
   EXPECT_DOUBLE_EQ(j[0]["error_rate"].get<double>(), 0.1);
   EXPECT_GT(j[0]["p99_ms"].get<double>(), j[0]["p50_ms"].get<double>());
   for (const char* k : {"rate_per_s", "p95_ms"}) EXPECT_TRUE(j[0].contains(k));
+  EXPECT_FALSE(j[0].contains("series")) << "only with step";
+}
+
+TEST_F(ApiServerTest, ServicesWithSeriesAsLatencyGivesThem) {
+  seed();
+  json j = get_json("/api/v1/services?step=120&q=0.5");
+  ASSERT_EQ(j.size(), 1u);
+  json want = get_json("/api/v1/latency?service=api:8000&step=120&q=0.5");
+  EXPECT_EQ(j[0]["series"], want);
+  int requests = 0, errors = 0;
+  for (const auto& p : j[0]["series"]) {
+    requests += p["count"].get<int>();
+    errors += p["errors"].get<int>();
+  }
+  EXPECT_EQ(requests, 100);
+  EXPECT_EQ(errors, 10);
+  expect_bad("/api/v1/services?step=90", "step");
+  expect_bad("/api/v1/services?step=60&from=1764000000&to=1764090000", "step");  // > 1000 points
+  expect_bad("/api/v1/services?step=60&q=2", "q");
 }
 
 TEST_F(ApiServerTest, EndpointsFilteredByService) {

@@ -105,7 +105,7 @@ TEST(SqliteStore, ServicesPastThePerHostCapFoldIntoOther) {
   batch.push_back(served(kT0, "/", "10.2.2.2:1"));  // another host has room of its own
   pipe.write(batch);
   std::set<std::string> names;
-  for (const auto& s : store->services({0, kT0 + 3600 * kSec})) names.insert(s.name);
+  for (const auto& s : store->services({.range = {0, kT0 + 3600 * kSec}})) names.insert(s.name);
   EXPECT_EQ(names, (std::set<std::string>{"api:1", "api:2", "api:3", "{other}"}));
 }
 
@@ -127,7 +127,7 @@ TEST(SqliteStore, RetentionPrunesNamesAndServicesNoRowUses) {
   store->enforce_retention(kT0 + 7200 * kSec + 1);
   EXPECT_EQ(count_rows(db, "services"), 1);
   EXPECT_LE(count_rows(db, "names"), 3);  // "api:80", "/new" (and its method)
-  auto services = store->services({0, kT0 + 8000 * kSec});
+  auto services = store->services({.range = {0, kT0 + 8000 * kSec}});
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0].name, "api:80");
   // Writing continues with fresh name ids.

@@ -233,7 +233,7 @@ TEST_P(RequestConformance, BatchKeysAndRecordsSurviveARestart) {
                              {"api:8000", "/users/{id}"},
                              {"shop/Deployment/api", "/users/{id}"}}));
   // Listed even in a window without traffic.
-  auto services = store().services({kT0 + 7200 * kSec, kT0 + 7260 * kSec});
+  auto services = store().services({.range = {kT0 + 7200 * kSec, kT0 + 7260 * kSec}});
   ASSERT_EQ(services.size(), 2u);
   EXPECT_EQ(services[0].name, "api:8000");
   EXPECT_EQ(services[0].ports, std::vector<uint16_t>{8000});
@@ -263,7 +263,7 @@ TEST_P(RequestConformance, LoupesOwnTrafficIsLeftOutUnlessAsked) {
   auto own = store().requests(q);
   ASSERT_EQ(own.size(), 2u);
   EXPECT_EQ(own[0].record.path, "/api/v1/ingest");
-  auto services = store().services(q.range);
+  auto services = store().services({.range = q.range});
   auto loupe = std::find_if(services.begin(), services.end(),
                             [](const auto& s) { return s.name == "loupe"; });
   ASSERT_NE(loupe, services.end());

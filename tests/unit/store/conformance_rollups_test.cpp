@@ -45,7 +45,7 @@ TEST_P(RollupConformance, RedCountsErrorRatesAndQuantiles) {
   write(std::vector<Record>(batch.begin() + 2500, batch.end()));
   TimeRange range{kT0, kT0 + 600 * kSec};
 
-  auto services = store().services(range);
+  auto services = store().services({.range = range});
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0].name, "api:8000");
   EXPECT_EQ(services[0].kind, "process");
@@ -112,6 +112,40 @@ TEST_P(RollupConformance, LatencyBucketsPerStep) {
   EXPECT_EQ(store().latency(q)[0].count, 4u) << "every route";
   q.method = "POST";
   EXPECT_EQ(store().latency(q)[0].count, 0u);
+}
+
+// The overview's sparklines: every service's buckets, as latency() gives
+// them, from the one services() call.
+TEST_P(RollupConformance, ServicesWithSeriesMatchLatencyPerService) {
+  std::vector<Record> batch;
+  for (uint64_t m = 0; m < 4; ++m)
+    for (uint64_t k = 0; k <= m; ++k)
+      batch.push_back(
+          served(kT0 + m * 60 * kSec + k * kSec, (m + 1) * 10 * kMs, "/a", k == 0 ? 500 : 200));
+  batch.push_back(exchange(Role::Server, 7, "db", "127.0.0.1:5432", "127.0.0.1:50001", kT0, 3 * kMs,
+                           "/q", 200));
+  write(batch);
+
+  ServicesQuery q{.range = {kT0, kT0 + 6 * 60 * kSec}, .series = ServiceSeries{120, 0.5}};
+  auto services = store().services(q);
+  ASSERT_EQ(services.size(), 2u);
+  for (const auto& s : services) {
+    LatencyQuery lq{.service = s.name, .quantile = 0.5, .step_s = 120, .range = q.range};
+    auto want = store().latency(lq);
+    ASSERT_EQ(s.series.size(), want.size()) << s.name;
+    ASSERT_EQ(s.series.size(), 3u) << s.name;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(s.series[i].t, want[i].t);
+      EXPECT_EQ(s.series[i].count, want[i].count);
+      EXPECT_EQ(s.series[i].errors, want[i].errors);
+      EXPECT_DOUBLE_EQ(s.series[i].value_ms, want[i].value_ms);
+    }
+  }
+  const auto& api = services[0].name == "api:8000" ? services[0] : services[1];
+  EXPECT_EQ(api.series[0].count, 3u);  // minutes 0 and 1
+  EXPECT_EQ(api.series[1].errors, 2u);
+  EXPECT_EQ(api.series[2].count, 0u);
+  EXPECT_TRUE(store().services({.range = q.range})[0].series.empty()) << "only when asked";
 }
 
 TEST_P(RollupConformance, BareHostMap) {
@@ -217,7 +251,7 @@ std::string rollup_answers(Store& store, const TimeRange& range) {
     out << " " << r.requests << " " << r.errors << " " << r.rate_per_s << " " << r.active_s << " "
         << r.p50_ms << " " << r.p95_ms << " " << r.p99_ms << "\n";
   };
-  for (const auto& s : store.services(range)) {
+  for (const auto& s : store.services({.range = range})) {
     out << "service " << s.name;
     red(s.red);
   }
@@ -296,7 +330,8 @@ TEST_P(RollupConformance, RetentionForgetsWholeDaysOfEverything) {
   RequestQuery q;
   q.range = day;
   EXPECT_EQ(store().count_requests(q, 100), 0u);
-  EXPECT_TRUE(store().services(day).empty() || store().services(day)[0].red.requests == 0);
+  EXPECT_TRUE(store().services({.range = day}).empty() ||
+              store().services({.range = day})[0].red.requests == 0);
   EXPECT_TRUE(store().endpoints(std::nullopt, day).empty());
   EXPECT_TRUE(store().map(day).empty());
   EXPECT_TRUE(store().losses(day).empty());

@@ -54,7 +54,7 @@ TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
   pipe.write({ext});
 
   TimeRange range{kT0, kT0 + 60 * kSec};
-  auto services = store->services(range);
+  auto services = store->services({.range = range});
   ASSERT_EQ(services.size(), 2u);
   EXPECT_EQ(services[0].name, "api:8000");
   EXPECT_EQ(services[0].red.requests, 1u);
@@ -78,7 +78,7 @@ TEST(SqliteStore, UnknownRoleRecordsStillListTheirService) {
   Record r = http(kT0, kMs, "/x", 200);
   r.role = Role::Unknown;
   pipe.write({r});
-  auto services = store->services({kT0, kT0 + 60 * kSec});
+  auto services = store->services({.range = {kT0, kT0 + 60 * kSec}});
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0].name, "api:8000");
   EXPECT_EQ(services[0].red.requests, 1u);
@@ -163,7 +163,7 @@ TEST(SqliteStore, ErrorsPerMinuteAndSlowestOverTheWholeWindow) {
   EXPECT_EQ(points[10].errors, 0u);
   EXPECT_EQ(points[10].value_ms, 0);  // no data (the API sends null)
   // Rates: over the window, and over the minutes that had traffic.
-  auto services = store->services(lq.range);
+  auto services = store->services({.range = lq.range});
   ASSERT_EQ(services.size(), 1u);
   EXPECT_DOUBLE_EQ(services[0].red.rate_per_s, 1000.0 / 720);
   EXPECT_DOUBLE_EQ(services[0].red.active_rate_per_s, 1000.0 / 600);
@@ -256,7 +256,7 @@ TEST(SqliteStore, CallsToLoupesOwnPortAreServiceLoupe) {
   Record other = http(kT0, kMs, "/x", 200, Role::Client);
   other.remote_addr = "127.0.0.1:9999";
   pipe.write({ui, other});
-  auto services = store->services({kT0, kT0 + 60 * kSec});
+  auto services = store->services({.range = {kT0, kT0 + 60 * kSec}});
   ASSERT_EQ(services.size(), 2u);
   EXPECT_EQ(services[1].name, "loupe");
   EXPECT_EQ(services[1].kind, "loupe");

@@ -1,6 +1,6 @@
-// uPlot wrappers: a time-series chart with click-to-select (and, where asked,
-// drag-to-select a range) and a sparkline.
-import { useEffect, useRef } from 'react';
+// A uPlot time-series chart with click-to-select (and, where asked,
+// drag-to-select a range), and an SVG sparkline.
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { tzName } from '../format';
@@ -202,26 +202,36 @@ export function TimeChart({ xs, series, height = 200, yFormat, onPick, onRange, 
 }
 
 /** A tiny line with no axes, for tables. */
+/** The SVG paths of a sparkline: the line through the points that have a value (gaps are spanned) and the area under it. */
+function sparkPaths(xs: number[], ys: (number | null)[], width: number, height: number): { line: string; area: string } | null {
+  const pts: [number, number][] = [];
+  xs.forEach((x, i) => {
+    const y = ys[i];
+    if (y != null && Number.isFinite(y)) pts.push([x, y]);
+  });
+  if (pts.length === 0) return null;
+  const x0 = xs[0];
+  const spanX = xs[xs.length - 1] - x0 || 1;
+  const max = Math.max(...pts.map((p) => p[1]));
+  const top = max > 0 ? max * 1.15 : 1;
+  const pad = 1; // half the stroke, so a flat line at 0 or at the top is not clipped
+  const px = (x: number) => ((x - x0) / spanX) * width;
+  const py = (y: number) => pad + (1 - y / top) * (height - 2 * pad);
+  const line = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('');
+  const area = `${line}L${px(pts[pts.length - 1][0]).toFixed(1)},${height}L${px(pts[0][0]).toFixed(1)},${height}Z`;
+  return { line, area };
+}
+
+/**
+ * A small trend line without axes: plain SVG, not a chart instance, so a table
+ * can hold a hundred of them and still lay out quickly.
+ */
 export function Sparkline({ xs, ys, width = 120, height = 28, color = '#3b6fd8' }: { xs: number[]; ys: (number | null)[]; width?: number; height?: number; color?: string }) {
-  const el = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!el.current) return;
-    const u = new uPlot(
-      {
-        width,
-        height,
-        pxAlign: false,
-        cursor: { show: false },
-        legend: { show: false },
-        select: { show: false, left: 0, top: 0, width: 0, height: 0 },
-        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } },
-        axes: [{ show: false }, { show: false }],
-        series: [{}, { stroke: color, width: 1.5, fill: color + '18', spanGaps: true, points: { show: false } }],
-      },
-      [xs, ys],
-      el.current,
-    );
-    return () => u.destroy();
-  }, [xs, ys, width, height, color]);
-  return <div className="sparkline" ref={el} style={{ width, height }} data-points={xs.length} />;
+  const paths = useMemo(() => sparkPaths(xs, ys, width, height), [xs, ys, width, height]);
+  return (
+    <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} data-points={xs.length} aria-hidden="true">
+      {paths && <path d={paths.area} fill={color + '18'} stroke="none" />}
+      {paths && <path d={paths.line} fill="none" stroke={color} strokeWidth={1.5} strokeLinejoin="round" />}
+    </svg>
+  );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import { useApi } from '../api';
 import { Sparkline } from '../components/Chart';
 import { LossMarker, useLosses } from '../components/LossMarker';
@@ -23,31 +23,14 @@ export function rate(s: { rate_per_s?: number; active_rate_per_s?: number; reque
   return undefined;
 }
 
-/** p95 or errors per step of one service, from one latency call (the server counts both per bucket). */
-function ServiceSpark({ name, what }: { name: string; what: 'p95' | 'errors' }) {
-  const tr = useTimeRange();
-  const step = stepFor(tr.spanS, 30, 60);
-  // Fetched once the row is on screen: a busy host lists a hundred services,
-  // and the page should not wait for the sparklines nobody sees.
-  const el = useRef<HTMLDivElement>(null);
-  const [seen, setSeen] = useState(false);
-  useEffect(() => {
-    // The row, not the cell: a cell scrolled sideways out of a wide table is
-    // still a row on screen.
-    const node = el.current?.closest('tr') ?? el.current;
-    if (!node || seen) return;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '200px' });
-    io.observe(node);
-    return () => io.disconnect();
-  }, [seen]);
-  const { data } = useApi<LatencyPoint[]>(seen ? 'latency' : null, { service: name, q: 0.95, step, from: tr.apiFrom, to: tr.apiTo });
-  const pts = useMemo(() => (data ?? []), [data]);
+/** p95 or errors per step of one service, from its row's `series` (the server counts both per bucket). */
+function ServiceSpark({ points, step, what }: { points?: LatencyPoint[]; step: number; what: 'p95' | 'errors' }) {
+  const pts = useMemo(() => points ?? [], [points]);
   const xs = useMemo(() => pts.map((p) => p.t), [pts]);
   const ys = useMemo(
     () => pts.map((p) => (!p.count ? null : what === 'errors' ? (p.errors ?? 0) : isNum(p.value_ms) ? p.value_ms : null)),
     [pts, what],
   );
-  if (!data) return <div className="sparkline placeholder" ref={el} />;
   if (pts.length === 0) return <span className="muted small">no data</span>;
   const peak = what === 'errors' ? Math.max(0, ...ys.map((y) => y ?? 0)) : 0;
   return (
@@ -95,7 +78,9 @@ export function Overview() {
   const tr = useTimeRange();
   const loc = useLocation();
   const filter = loc.query.get('filter') || '';
-  const { data, loading, error } = useApi<ServiceStats[]>('services', { from: tr.apiFrom, to: tr.apiTo });
+  // Every row's sparklines come with the list: one call, however many services.
+  const sparkStep = stepFor(tr.spanS, 30, 60);
+  const { data, loading, error } = useApi<ServiceStats[]>('services', { from: tr.apiFrom, to: tr.apiTo, step: sparkStep, q: 0.95 });
   const all = useMemo(() => (data ?? []), [data]);
   // Loupe's own API and UI traffic (kind "loupe") is left out unless asked.
   const showSelf = loc.query.get('self') === 'show';
@@ -151,8 +136,8 @@ export function Overview() {
     },
     { key: 'p95', label: 'p95', numeric: true, render: (s) => fmtMs(s.p95_ms), sort: (s) => s.p95_ms },
     { key: 'p99', label: 'p99', numeric: true, render: (s) => fmtMs(s.p99_ms), sort: (s) => s.p99_ms },
-    { key: 'trend', label: 'p95 trend', render: (s) => <ServiceSpark name={s.name} what="p95" />, width: '132px' },
-    { key: 'errtrend', label: 'Errors trend', title: 'errors per step over the window', render: (s) => <ServiceSpark name={s.name} what="errors" />, width: '108px' },
+    { key: 'trend', label: 'p95 trend', render: (s) => <ServiceSpark points={s.series} step={sparkStep} what="p95" />, width: '132px' },
+    { key: 'errtrend', label: 'Errors trend', title: 'errors per step over the window', render: (s) => <ServiceSpark points={s.series} step={sparkStep} what="errors" />, width: '108px' },
     {
       key: 'compare',
       label: 'vs 1 h ago',
