@@ -3,7 +3,9 @@
 # each with its own --data-dir): metrics posted to one replica are answered
 # by the other, with the same values (and a batch posted twice counted once);
 # so are logs (search, histogram, patterns), an OOM kill event and a CPU
-# profile minute posted in two parts, one to each replica.
+# profile minute posted in two parts, one to each replica. Then ClickHouse
+# is killed and restarted: what replica A acknowledged meanwhile is stored
+# once, and the logs it refused are stored once when sent again.
 # What lives where: docs/storage-clickhouse.md.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db_servers.sh"
@@ -129,5 +131,63 @@ folded() { api "$1" "/api/v1/profile?node=e2e-node&from=$T0&to=$((T0 + 60))&form
 settle "e2e-api;main;gc 2,e2e-api;main;serve 42" folded "$PORT_B"
 for port in "$PORT_A" "$PORT_B"; do
   assert_eq "replica :$port: the minute's profile, both parts" "e2e-api;main;gc 2,e2e-api;main;serve 42" "$(folded "$port")"
+done
+
+# ClickHouse down (SIGKILLed, restarted): metrics, an OOM kill event and a
+# profile minute posted to replica A meanwhile are acknowledged (spooled by
+# A, stored once when ClickHouse is back: docs/storage-clickhouse.md,
+# "Writes, spool and exactly once"); logs are refused (A must ask ClickHouse
+# which entries it holds already; the agent keeps them in its log spool)
+# and stored once when sent again.
+/usr/bin/python3 - "$WORK" "$T0" <<'PY'
+import json, sys
+work, t0 = sys.argv[1], int(sys.argv[2])
+json.dump({"samples": [{"time_ns": (t0 + i * 10) * 1_000_000_000, "entity": "node", "name": "e2e-down",
+                        "metric": "node_load1", "value": 2 * i} for i in range(12)],
+           "oom_kills": [{"time_ns": (t0 + 40) * 1_000_000_000, "pid": 4343, "command": "e2e-down-hog",
+                          "cgroup": "/system.slice/e2e-down-hog.service", "node": "e2e-down",
+                          "memory_limit_bytes": 1048576, "memory_usage_bytes": 1048576}]},
+          open(f"{work}/metrics-down.json", "w"))
+json.dump({"entries": [{"time_ns": (t0 + i * 3) * 1_000_000_000, "source": "e2e-down-src", "offset": i * 10,
+                        "node": "e2e-down", "file": "/var/log/down.log", "level": "info",
+                        "text": f"request {i} served while the database was away"} for i in range(20)]},
+          open(f"{work}/logs-down.json", "w"))
+json.dump({"frames": ["main", "wait"], "profiles": [{"minute": t0, "node": "e2e-down", "pid": 78,
+           "process": "e2e-down-api", "stacks": [[[0, 1], 17]]}]}, open(f"{work}/profile-down.json", "w"))
+PY
+kill -KILL "$CH_PID"; wait "$CH_PID" 2> /dev/null || true
+assert_eq "metrics and an OOM kill while ClickHouse is down: acknowledged" 200 \
+  "$(post "$PORT_A" /api/v1/metrics/ingest "$WORK/metrics-down.json")"
+assert_eq "a profile minute while ClickHouse is down: acknowledged" 200 \
+  "$(post "$PORT_A" /api/v1/profile/ingest "$WORK/profile-down.json")"
+assert_eq "logs while ClickHouse is down: refused (the agent keeps them)" 500 \
+  "$(post "$PORT_A" /api/v1/logs/ingest "$WORK/logs-down.json")"
+spool_writes() { api "$PORT_A" /api/v1/status | jq .store.backend.spool.writes; }
+# The refused entries' log patterns were new to A's miner, which wrote them
+# (spooled) before the entries: a pattern written twice changes nothing.
+assert_eq "writes waiting in replica A's spool (samples, event, profile, log patterns)" 4 "$(spool_writes)"
+clickhouse-server --config-file="$CH/config.xml" > "$CH/stdout" 2>&1 &
+CH_PID=$!
+PIDS+=($CH_PID)
+wait_for_port "$ch_port"
+settle 0 spool_writes
+assert_eq "replica A's spool replayed once ClickHouse is back" 0 "$(spool_writes)"
+assert_eq "the logs sent again" 200 "$(post "$PORT_A" /api/v1/logs/ingest "$WORK/logs-down.json")"
+down_metric() {
+  api "$1" "/api/v1/metrics?entity=node&name=e2e-down&metric=node_load1&from=$T0&to=$((T0 + 120))&step=60" |
+    jq -r --argjson t0 "$T0" '[.[] | "\(.t - $t0) \(.value)"] | join(",")'
+}
+down_logs() {
+  api "$1" "/api/v1/logs?node=e2e-down&from=$T0&to=$((T0 + 120))&limit=100" | jq '.entries | length'
+}
+settle 20 down_logs "$PORT_B"
+for port in "$PORT_A" "$PORT_B"; do
+  assert_eq "replica :$port: samples acknowledged during the outage, per minute" "0 5,60 17" "$(down_metric "$port")"
+  assert_eq "replica :$port: the OOM kill of the outage, once" "OOMKilled /system.slice/e2e-down-hog.service 4343" \
+    "$(api "$port" "/api/v1/events?from=$T0&to=$((T0 + 120))&reason=OOMKilled" |
+      jq -r '[.[] | select(.details.pid == 4343) | "\(.reason) \(.name) \(.details.pid)"] | join(",")')"
+  assert_eq "replica :$port: the outage's profile minute, once" "e2e-down-api;main;wait 17" \
+    "$(api "$port" "/api/v1/profile?node=e2e-down&from=$T0&to=$((T0 + 60))&format=folded" | paste -sd,)"
+  assert_eq "replica :$port: the logs refused and sent again, each once" 20 "$(down_logs "$port")"
 done
 finish

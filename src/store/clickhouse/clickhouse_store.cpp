@@ -66,7 +66,10 @@ void ClickHouseStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping*
   if (batch.rows.size() > kMaxRowsPerWrite)
     throw StoreError("a write of " + std::to_string(batch.rows.size()) +
                      " records to ClickHouse (at most " + std::to_string(kMaxRowsPerWrite) + ")");
-  PreparedWrite write = prepare_write(batch, book ? &book->batches : nullptr, next_prefix());
+  store_write(prepare_write(batch, book ? &book->batches : nullptr, next_prefix()));
+}
+
+void ClickHouseStore::store_write(const PreparedWrite& write) {
   if (spool_) {
     spool_->write(write);
     return;

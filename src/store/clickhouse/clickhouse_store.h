@@ -5,7 +5,7 @@
 // embedded store does: the same rollup cells and sketches, folded by the
 // same code, so both give the same answers (tests/unit/store/conformance).
 //
-// Writes: one RowBinary INSERT per table and UTC day per write_batch
+// Writes: one RowBinary INSERT per table and UTC hour per write_batch
 // (services, records, the three rollups, then the agent batch keys, which
 // makes has_batch true on every replica), prepared once (prepared_write.h).
 // Each write gets a random 43-bit id; a record's id is write id << 20 | its
@@ -20,7 +20,8 @@
 // (metric_store.cpp), logs and log patterns (log_store.cpp), Kubernetes
 // events (event_store.cpp) and CPU profiles (profile_store.cpp), answered
 // with the embedded store's SQL-free folds (store/metric_answers.h,
-// store/log_answers.h). Held batches and the Kubernetes metadata history
+// store/log_answers.h), and written through the same spool (store_write).
+// Held batches and the Kubernetes metadata history
 // live in another Store (split_store.h); write_batch refuses bookkeeping
 // that holds or releases.
 #pragma once
@@ -146,6 +147,10 @@ class ClickHouseStore : public RecordStore,
   // written to loupe_log_sources once per process, not once per write).
   bool source_named(const std::string& node, const std::string& source);
   void note_named_sources(const std::set<std::pair<std::string_view, std::string_view>>& sources);
+  // Every write of every signal: through the spool when there is one (it
+  // never throws for ClickHouse being down, only for a full spool), else
+  // sent at once (throws StoreError).
+  void store_write(const PreparedWrite& write);
   void stored(uint64_t records, uint64_t ns);
   void failed(const std::string& error);
 

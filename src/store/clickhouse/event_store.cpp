@@ -36,11 +36,9 @@ void ClickHouseStore::write_events(const std::vector<ClusterEvent>& events) {
     out.string(e.details.is_object() ? e.details.dump() : std::string());
     out.uint64(at++);
   }
-  with_client([&out](Client& c) {
-    c.insert_row_binary(std::string(kEventsTable) + " (" + std::string(kEventColumns) + ")",
-                        out.bytes());
-    return 0;
-  });
+  // An event's newest row (by `at`) is the event: the spool may send
+  // these rows again.
+  store_write(idempotent_write(kEventsTable, kEventColumns, out.take(), events.size()));
 }
 
 std::vector<ClusterEvent> ClickHouseStore::events(const EventQuery& q) {

@@ -8,7 +8,10 @@
 // counts count entries (no per-minute count table yet), searches are RE2
 // matches per word (log_search.h), folds are shared (store/log_answers.h).
 // An entry is stored once per (node, source, offset): write_logs looks up
-// the batch's entries among those stored over the batch's time span first.
+// the batch's entries among those stored over the batch's time span first
+// (in ClickHouse, which must be reachable for it), then writes the new ones
+// through the spool like records (store_write, prepared_write.h: one part
+// per UTC hour, their ids' prefix the write id).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -142,47 +145,60 @@ uint64_t ClickHouseStore::write_logs(const std::vector<logs::Entry>& entries) {
   std::string stored_sql = "SELECT node, source, pos FROM " + std::string(kLogsTable) +
                            time_where(lo->time_ns, hi->time_ns + 1) + " AND node IN (" + node_list +
                            ")";
-  const uint64_t prefix = next_prefix() << kIndexBits;
+  const uint64_t write_id = next_prefix();
   const uint64_t now_s = static_cast<uint64_t>(std::time(nullptr));
-  return with_client([&](Client& c) {
-    std::set<std::tuple<std::string, std::string, uint64_t>> seen;
+  // Asked of ClickHouse itself, so logs need it reachable: while it is down
+  // this throws and the agent keeps the entries (its log spool) and sends
+  // them again, rather than the server spooling entries it cannot check.
+  std::set<std::tuple<std::string, std::string, uint64_t>> seen;
+  with_client([&](Client& c) {
     for (auto& row : c.select(stored_sql, 3))
       seen.emplace(std::move(row[0]), std::move(row[1]), parse_uint(row[2]));
-    RowBinaryWriter rows, sources;
-    std::set<std::pair<std::string_view, std::string_view>> named;
-    uint64_t stored = 0;
-    for (const logs::Entry& e : entries) {
-      if (!seen.emplace(e.node, e.source, e.offset).second) continue;  // stored before
-      if (stored >= kMaxRowsPerWrite) throw StoreError("too many log entries in one write");
-      rows.uint64(prefix | stored++);
-      rows.uint64(e.time_ns);
-      for (const std::string* f : {&e.node, &e.source, &e.file, &e.namespace_, &e.pod, &e.container,
-                                   &e.workload, &e.pod_uid})
-        rows.string(*f);
-      rows.uint64(e.offset);
-      rows.uint8(static_cast<uint8_t>(e.level));
-      rows.uint8(static_cast<uint8_t>(e.stream));
-      rows.boolean(e.truncated);
-      rows.uint32(e.pattern);
-      rows.string(e.text);
-      if (!e.workload.empty() && !source_named(e.node, e.source) &&
-          named.emplace(e.node, e.source).second) {
-        sources.uint32(static_cast<uint32_t>(now_s));
-        sources.string(e.node);
-        sources.string(e.source);
-        sources.string(e.workload);
-      }
-    }
-    // Sources first: an entry is never without the workload it named.
-    if (sources.size())
-      c.insert_row_binary(std::string(kLogSourcesTable) + " (time, node, source, workload)",
-                          sources.bytes());
-    if (rows.size())
-      c.insert_row_binary(std::string(kLogsTable) + " (" + std::string(kLogColumns) + ")",
-                          rows.bytes());
-    note_named_sources(named);
-    return stored;
+    return 0;
   });
+  std::map<uint32_t, RowBinaryWriter> hours;
+  RowBinaryWriter sources;
+  std::set<std::pair<std::string_view, std::string_view>> named;
+  uint64_t stored = 0;
+  for (const logs::Entry& e : entries) {
+    if (!seen.emplace(e.node, e.source, e.offset).second) continue;  // stored before
+    if (stored >= kMaxRowsPerWrite) throw StoreError("too many log entries in one write");
+    // One part per UTC hour, whole or not at all: the spool resumes a
+    // write by the hours loupe_logs holds (prepared_write.h).
+    RowBinaryWriter& rows = hours[static_cast<uint32_t>(e.time_ns / (60 * kNsPerMinute))];
+    rows.uint64(write_id << kIndexBits | stored++);
+    rows.uint64(e.time_ns);
+    for (const std::string* f : {&e.node, &e.source, &e.file, &e.namespace_, &e.pod, &e.container,
+                                 &e.workload, &e.pod_uid})
+      rows.string(*f);
+    rows.uint64(e.offset);
+    rows.uint8(static_cast<uint8_t>(e.level));
+    rows.uint8(static_cast<uint8_t>(e.stream));
+    rows.boolean(e.truncated);
+    rows.uint32(e.pattern);
+    rows.string(e.text);
+    if (!e.workload.empty() && !source_named(e.node, e.source) &&
+        named.emplace(e.node, e.source).second) {
+      sources.uint32(static_cast<uint32_t>(now_s));
+      sources.string(e.node);
+      sources.string(e.source);
+      sources.string(e.workload);
+    }
+  }
+  if (!stored) return 0;
+  // Sources first (a source's first workload counts, so a repeat changes
+  // nothing): an entry is never without the workload it named.
+  std::optional<WritePart> first;
+  if (sources.size())
+    first = WritePart{std::string(kLogSourcesTable),
+                      std::string(kLogSourcesTable) + " (time, node, source, workload)", kAnyHour,
+                      sources.take()};
+  std::map<uint32_t, std::string> bodies;
+  for (auto& [hour, rows] : hours) bodies.emplace(hour, rows.take());
+  store_write(
+      hourly_write(write_id, kLogsTable, kLogColumns, std::move(bodies), stored, std::move(first)));
+  note_named_sources(named);
+  return stored;
 }
 
 std::vector<StoredLog> ClickHouseStore::logs(const LogQuery& q) {
@@ -265,12 +281,10 @@ void ClickHouseStore::write_log_patterns(const std::vector<logs::Pattern>& patte
     out.string(p.example);
     out.uint64(at);
   }
-  with_client([&out](Client& c) {
-    c.insert_row_binary(
-        std::string(kLogPatternsTable) + " (id, text, level, first_seen_ns, example, at)",
-        out.bytes());
-    return 0;
-  });
+  // A pattern's first and newest rows make its answer: the spool may send
+  // these rows again.
+  store_write(idempotent_write(kLogPatternsTable, "id, text, level, first_seen_ns, example, at",
+                               out.take(), patterns.size()));
 }
 
 std::vector<logs::Pattern> ClickHouseStore::all_log_patterns() {

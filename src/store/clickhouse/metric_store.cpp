@@ -2,7 +2,9 @@
 // series and second, signal_schema.cpp); every answer is read from them,
 // one value per (series, second) so a sample an agent sent twice counts
 // once, bucketed by the query's step in ClickHouse, and folded into points
-// by the embedded store's code (store/metric_answers.h).
+// by the embedded store's code (store/metric_answers.h). Written through
+// the spool like records (store_write), so a sample acknowledged while
+// ClickHouse is down is stored when it is back.
 //
 // The embedded store keeps raw samples for a shorter retention than its
 // per-minute rollups and deletes both row by row; here whole days go, and
@@ -38,7 +40,7 @@ int64_t minute_ceil(int64_t s) { return (s + 59) / 60 * 60; }
 
 void ClickHouseStore::write_metrics(const std::vector<MetricSample>& samples) {
   RowBinaryWriter out;
-  uint64_t skipped = 0;
+  uint64_t skipped = 0, rows = 0;
   for (const MetricSample& s : samples) {
     if (!storable_metric_sample(s)) {
       ++skipped;
@@ -51,14 +53,11 @@ void ClickHouseStore::write_metrics(const std::vector<MetricSample>& samples) {
     out.string(s.metric);
     out.string(s.workload);
     out.float64(s.value);
+    ++rows;
   }
-  if (out.size())
-    with_client([&out](Client& c) {
-      c.insert_row_binary(std::string(kMetricSamplesTable) + " (" + std::string(kColumns) + ")",
-                          out.bytes());
-      return 0;
-    });
   metric_samples_skipped_ += skipped;
+  // A sample sent twice is read once: the spool may send it again.
+  if (rows) store_write(idempotent_write(kMetricSamplesTable, kColumns, out.take(), rows));
 }
 
 std::vector<MetricPoint> ClickHouseStore::metrics(const MetricQuery& q) {

@@ -1,5 +1,6 @@
 #include "store/clickhouse/prepared_write.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -12,7 +13,7 @@
 namespace loupe::store::clickhouse {
 namespace {
 
-constexpr std::string_view kMagic = "LOUPE-CH-WRITE-2\n";  // 2: parts per hour
+constexpr std::string_view kMagic = "LOUPE-CH-WRITE-3\n";  // 2: parts per hour; 3: rows
 constexpr std::string_view kEnd = "\nEND\n";
 
 // Reads what RowBinaryWriter wrote; any short or malformed field clears ok.
@@ -70,12 +71,13 @@ constexpr uint64_t kNsPerHour = 3600ULL * 1'000'000'000ULL;
 // Selects the rows of write `write_id` in `part`'s table and hour (the hour
 // bounds let ClickHouse read only that partition).
 std::string rows_of_write(const WritePart& part, uint64_t write_id) {
-  bool records = part.table == kRecordsTable;
-  std::string time_column = records ? "time" : "minute";
+  // A record's or log entry's id is write_id << kIndexBits | its index.
+  bool by_id = part.table == kRecordsTable || part.table == kLogsTable;
+  std::string time_column = by_id ? "time" : "minute";
   uint64_t from = uint64_t{part.hour} * 3600;
   std::string where = time_column + " >= toDateTime(" + std::to_string(from) + ") AND " +
                       time_column + " < toDateTime(" + std::to_string(from + 3600) + ") AND ";
-  if (records)  // a record's id is write_id << kIndexBits | its index
+  if (by_id)
     return where + "id >= " + std::to_string(write_id << kIndexBits) + " AND id < " +
            std::to_string((write_id + 1) << kIndexBits);
   return where + "write_id = " + std::to_string(write_id);
@@ -89,7 +91,9 @@ uint64_t count_of(Client& client, const std::string& sql) {
 // Whether compaction folded the write's rows of `part`'s hour (their
 // write id is then gone from the rollup table, listed here instead).
 bool folded(Client& client, const WritePart& part, uint64_t write_id) {
-  if (part.table == kRecordsTable) return false;  // never compacted
+  if (part.table != kRecordMinuteTable && part.table != kEdgeMinuteTable &&
+      part.table != kPodMinuteTable)
+    return false;  // only the rollups are compacted
   return count_of(client, "SELECT count() FROM " + std::string(kFoldedWritesTable) +
                               " WHERE table = " + quote_literal(part.table) +
                               " AND hour = toDateTime(" +
@@ -185,6 +189,9 @@ PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchK
   PreparedWrite w;
   w.write_id = write_id;
   w.records = batch.rows.size();
+  // The records of an hour are its biggest part (a rollup has a row per
+  // minute and key at most; new services and batch keys are fewer).
+  w.rows = std::max<uint64_t>({w.records, batch.new_services.size(), keys ? keys->size() : 0});
   const uint64_t prefix = write_id << kIndexBits;
   // Services first: the resolver will not register them again.
   if (!batch.new_services.empty())
@@ -223,6 +230,26 @@ PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchK
   return w;
 }
 
+PreparedWrite idempotent_write(std::string_view table, std::string_view columns, std::string body,
+                               uint64_t rows) {
+  PreparedWrite w;
+  w.rows = rows;
+  w.parts.push_back({std::string(table), column_list(table, columns), kAnyHour, std::move(body)});
+  return w;
+}
+
+PreparedWrite hourly_write(uint64_t write_id, std::string_view table, std::string_view columns,
+                           std::map<uint32_t, std::string> bodies, uint64_t rows,
+                           std::optional<WritePart> first) {
+  PreparedWrite w;
+  w.write_id = write_id;
+  w.rows = rows;
+  if (first) w.parts.push_back(std::move(*first));
+  for (auto& [hour, body] : bodies)
+    w.parts.push_back({std::string(table), column_list(table, columns), hour, std::move(body)});
+  return w;
+}
+
 PreparedWrite merge_writes(std::vector<PreparedWrite> writes) {
   if (writes.size() == 1) return std::move(writes.front());
   // Services, then the hourly parts by hour and table, then the batch keys.
@@ -240,6 +267,7 @@ PreparedWrite merge_writes(std::vector<PreparedWrite> writes) {
   PreparedWrite merged;
   for (PreparedWrite& w : writes) {
     merged.records += w.records;
+    merged.rows += w.rows;
     for (std::string& id : w.batch_ids) merged.batch_ids.push_back(std::move(id));
     for (WritePart& p : w.parts) {
       auto [at, added] = parts.try_emplace({rank(p), p.table}, std::move(p));
@@ -261,6 +289,7 @@ std::string serialize(const PreparedWrite& write) {
   for (char c : kMagic) out.uint8(static_cast<uint8_t>(c));
   out.uint64(write.write_id);
   out.uint64(write.records);
+  out.uint64(write.rows);
   out.varint(write.batch_ids.size());
   for (const std::string& id : write.batch_ids) out.string(id);
   out.varint(write.parts.size());
@@ -280,6 +309,7 @@ std::optional<PreparedWrite> parse_write(std::string_view bytes) {
   in.expect(kMagic);
   w.write_id = in.fixed(8);
   w.records = in.fixed(8);
+  w.rows = in.fixed(8);
   uint64_t ids = in.varint();
   for (uint64_t i = 0; in.ok() && i < ids; ++i) w.batch_ids.push_back(in.string());
   uint64_t parts = in.varint();

@@ -1,4 +1,5 @@
-// One write of ClickHouseStore, encoded and ready to send: the RowBinary
+// One write of ClickHouseStore (records, or one of the other signals'
+// writes: idempotent_write, hourly_write), encoded and ready to send: the RowBinary
 // INSERT bodies of every table it touches, in the order they are sent, and
 // the write id its rows carry. It is what the spool (spool.h) keeps on disk,
 // and what makes a write that failed part way safe to send again: each part
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +38,13 @@ struct WritePart {
 };
 
 struct PreparedWrite {
-  // Random, 43 bits: the record ids' prefix (id = write_id << 20 | index)
-  // and the rollup rows' write_id column.
+  // Random, 43 bits: the record and log entry ids' prefix (id = write_id <<
+  // 20 | index) and the rollup and profile rows' write_id column.
   uint64_t write_id = 0;
-  uint64_t records = 0;                // records it stores
+  uint64_t records = 0;  // request records it stores
+  // At most this many rows in any one part: what keeps a merged part one
+  // block (next_group in spooled_writer.cpp).
+  uint64_t rows = 0;
   std::vector<std::string> batch_ids;  // agent batch keys it stores (loupe_batches)
   std::vector<WritePart> parts;        // sent in order; the batch keys last
 
@@ -52,6 +57,21 @@ struct PreparedWrite {
 // of it is stored.
 PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchKey>* keys,
                             uint64_t write_id);
+
+// A write of one table's rows whose repeats change no answer (metric
+// samples are read one per series and second, events and log patterns as
+// their newest row per key): one part, sent again whole after a failure.
+PreparedWrite idempotent_write(std::string_view table, std::string_view columns, std::string body,
+                               uint64_t rows);
+
+// A write of one table's rows that carry write id `write_id` (log entries
+// in their id's prefix, profile samples in a write_id column), as one part
+// per UTC hour (`bodies`: hour -> RowBinary rows): resumed as a record
+// write is, an hour's part sent only when the table holds none of its rows.
+// `first` (may be empty: no part) is sent before them, whole.
+PreparedWrite hourly_write(uint64_t write_id, std::string_view table, std::string_view columns,
+                           std::map<uint32_t, std::string> bodies, uint64_t rows,
+                           std::optional<WritePart> first = std::nullopt);
 
 // Several writes none of which reached ClickHouse yet, as one: per table
 // and hour one part with all their rows (each row keeps its own write id),

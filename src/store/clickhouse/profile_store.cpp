@@ -1,7 +1,12 @@
 // ClickHouseStore's CPU profiles: one row per (minute, process, chain) per
 // write in loupe_profile_samples (signal_schema.cpp), the chain folded
 // ("a;b;c") as the agent sent it; a minute sent in parts adds up when read,
-// as the embedded store adds it up when written.
+// as the embedded store adds it up when written. Written through the spool
+// like records (store_write): one part per UTC hour, each row with the
+// write's id (schema version 9), so a write resumed after a failure sends
+// only the hours ClickHouse does not hold and no minute counts twice.
+#include <map>
+
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/tables.h"
@@ -10,7 +15,7 @@ namespace loupe::store::clickhouse {
 namespace {
 
 constexpr std::string_view kProfileColumns =
-    "minute, node, pid, process, namespace, pod, container, workload, stack, samples";
+    "minute, node, pid, process, namespace, pod, container, workload, stack, samples, write_id";
 // Distinct (process, chain) rows one query reads at most, as the embedded store.
 constexpr uint64_t kMaxQueryRows = 500'000;
 
@@ -23,27 +28,30 @@ int64_t ceil_minute(uint64_t ns) {
 }  // namespace
 
 uint64_t ClickHouseStore::write_profiles(const std::vector<ProfileMinute>& minutes) {
-  RowBinaryWriter out;
-  uint64_t stored = 0;
+  const uint64_t write_id = next_prefix();
+  std::map<uint32_t, RowBinaryWriter> hours;
+  uint64_t stored = 0, rows = 0;
   for (const ProfileMinute& m : minutes)
     for (const auto& [chain, samples] : m.stacks.stacks()) {
       const ProfileEntity& e = m.entity;
-      out.uint32(static_cast<uint32_t>(m.minute_s / 60 * 60));
+      const auto minute = static_cast<uint32_t>(m.minute_s / 60 * 60);
+      RowBinaryWriter& out = hours[minute / 3600];
+      out.uint32(minute);
       out.string(e.node);
       out.uint32(e.pid);
       for (const std::string* f : {&e.process, &e.namespace_, &e.pod, &e.container, &e.workload})
         out.string(*f);
       out.string(chain);
       out.uint64(samples);
+      out.uint64(write_id);
       stored += samples;
+      ++rows;
     }
-  if (out.size())
-    with_client([&out](Client& c) {
-      c.insert_row_binary(
-          std::string(kProfileSamplesTable) + " (" + std::string(kProfileColumns) + ")",
-          out.bytes());
-      return 0;
-    });
+  if (!rows) return 0;
+  std::map<uint32_t, std::string> bodies;
+  for (auto& [hour, out] : hours) bodies.emplace(hour, out.take());
+  store_write(
+      hourly_write(write_id, kProfileSamplesTable, kProfileColumns, std::move(bodies), rows));
   return stored;
 }
 

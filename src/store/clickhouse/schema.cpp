@@ -86,15 +86,16 @@ std::vector<std::string> v2_requests_minute(const Features& f) {
   return {table, view, backfill};
 }
 
-// The write id on every rollup row and batch key: what a retried write
-// looks for to skip the tables that hold it already, and to tell its own
-// batch keys from another replica's (prepared_write.h). Rows written
-// before have 0, which no write id is; so have the rows compaction folds,
-// whose write ids it notes in loupe_folded_writes first.
+// The write id on every rollup row, batch key and profile sample row: what
+// a retried write looks for to skip the tables that hold it already, and
+// to tell its own batch keys from another replica's (prepared_write.h).
+// (Records and log entries carry it in their ids.) Rows written before
+// have 0, which no write id is; so have the rows compaction folds, whose
+// write ids it notes in loupe_folded_writes first.
 std::vector<std::string> write_ids_ddl(const Features&) {
   std::vector<std::string> statements;
   for (std::string_view table :
-       {kRecordMinuteTable, kEdgeMinuteTable, kPodMinuteTable, kBatchesTable})
+       {kRecordMinuteTable, kEdgeMinuteTable, kPodMinuteTable, kBatchesTable, kProfileSamplesTable})
     statements.push_back("ALTER TABLE " + std::string(table) +
                          " ADD COLUMN write_id UInt64 DEFAULT 0");
   statements.push_back("CREATE TABLE IF NOT EXISTS " + std::string(kFoldedWritesTable) +
@@ -113,7 +114,9 @@ const std::vector<Migration> kMigrations = {
     {6, "log entries, their sources' workloads and log patterns", log_tables_ddl},
     {7, "Kubernetes events", event_tables_ddl},
     {8, "CPU profile samples", profile_tables_ddl},
-    {9, "write ids on rollup rows and batch keys; loupe_folded_writes (exactly-once retries)",
+    {9,
+     "write ids on rollup rows, batch keys and profile samples; loupe_folded_writes "
+     "(exactly-once retries)",
      write_ids_ddl},
 };
 

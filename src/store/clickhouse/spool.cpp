@@ -76,7 +76,7 @@ Spool::Spool(std::string dir, uint64_t max_bytes) : dir_(std::move(dir)), max_by
       fs::rename(path, path_of(seq, ".bad"), ec);
       continue;
     }
-    add({{seq, fs::file_size(path, ec), w->records, true}, w->batch_ids});
+    add({{seq, fs::file_size(path, ec), w->records, w->rows, true}, w->batch_ids});
   }
 }
 
@@ -111,7 +111,7 @@ bool Spool::append(const PreparedWrite& write) {
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) io_error("cannot rename", tmp);
   fsync_path(dir_, O_RDONLY | O_DIRECTORY);  // the new name survives a crash
-  add({{seq, data.size(), write.records, false}, write.batch_ids});
+  add({{seq, data.size(), write.records, write.rows, false}, write.batch_ids});
   return true;
 }
 

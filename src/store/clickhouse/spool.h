@@ -34,6 +34,7 @@ class Spool {
   // The i-th waiting write (0: the oldest, sent next).
   struct Waiting {
     uint64_t seq = 0, bytes = 0, records = 0;
+    uint64_t rows = 0;  // PreparedWrite::rows
     // Whether it may have reached ClickHouse in part (sent before, or found
     // on disk at start): only then is it resumed, with a question per
     // part, rather than just sent (and merged with the writes behind it).

@@ -112,15 +112,14 @@ std::vector<uint64_t> SpooledWriter::next_group() {
   // rows); the bytes bound keeps one send's memory and time modest.
   constexpr uint64_t kMaxGroupBytes = 64ULL << 20;
   std::vector<uint64_t> seqs;
-  uint64_t records = 0, bytes = 0;
+  uint64_t rows = 0, bytes = 0;
   for (size_t i = 0; i < spool_.writes(); ++i) {
     Spool::Waiting w = spool_.waiting(i);
     if (w.sent_before) break;
-    if (!seqs.empty() &&
-        (records + w.records > kMaxRowsPerWrite || bytes + w.bytes > kMaxGroupBytes))
+    if (!seqs.empty() && (rows + w.rows > kMaxRowsPerWrite || bytes + w.bytes > kMaxGroupBytes))
       break;
     seqs.push_back(w.seq);
-    records += w.records;
+    rows += w.rows;
     bytes += w.bytes;
   }
   // From now on a failure leaves each of them to be resumed on its own.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -25,6 +26,7 @@
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/request_rows.h"
 #include "store/clickhouse/retention.h"
+#include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/schema.h"
 #include "store/clickhouse/tables.h"
 
@@ -305,6 +307,58 @@ TEST(ClickHouseServer, AStoreWriteStoppedPartWayIsResumedNotDoubled) {
   EXPECT_EQ(send_write(*client, w, true), 0u);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 2u);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_batches"), 1u);
+}
+
+// Log entries and profile samples are written as records are: one part
+// per UTC hour carrying the write id (the entries' id prefix, the samples'
+// write_id column), so a write resumed after a failure sends only the hours
+// ClickHouse does not hold.
+TEST(ClickHouseServer, ALogOrProfileWriteStoppedPartWayIsResumedNotDoubled) {
+  auto client = migrated("loupe_signal_resume");
+  const uint64_t write_id = 4321;
+  const auto hour = static_cast<uint32_t>(kDay0 / kHour);
+  std::map<uint32_t, std::string> profile_hours, log_hours;
+  for (uint32_t h : {hour, hour + 1}) {
+    RowBinaryWriter sample;
+    sample.uint32(static_cast<uint32_t>(uint64_t{h} * 3600 + 60));  // minute
+    sample.string("node-a");
+    sample.uint32(42);  // pid
+    for (const char* s : {"api", "", "", "", ""}) sample.string(s);
+    sample.string("main;serve");
+    sample.uint64(10);  // samples
+    sample.uint64(write_id);
+    profile_hours[h] = sample.take();
+    RowBinaryWriter entry;
+    entry.uint64(write_id << kIndexBits | (h - hour));  // id
+    entry.uint64(uint64_t{h} * kHour + 5 * kSecond);    // time_ns
+    for (const char* s : {"node-a", "src", "/var/log/a.log", "", "", "", "", ""}) entry.string(s);
+    entry.uint64(100 * (h - hour));  // pos
+    entry.uint8(3);
+    entry.uint8(0);
+    entry.boolean(false);
+    entry.uint32(0);
+    entry.string("served");
+    log_hours[h] = entry.take();
+  }
+  PreparedWrite profiles = hourly_write(
+      write_id, kProfileSamplesTable,
+      "minute, node, pid, process, namespace, pod, container, workload, stack, samples, write_id",
+      profile_hours, 2);
+  PreparedWrite logs =
+      hourly_write(write_id, kLogsTable,
+                   "id, time_ns, node, source, file, namespace, pod, container, "
+                   "workload, pod_uid, pos, level, stream, truncated, pattern, text",
+                   log_hours, 2);
+  for (const PreparedWrite* w : {&profiles, &logs}) {
+    ASSERT_EQ(w->parts.size(), 2u);
+    // The first hour went through, then ClickHouse went away.
+    client->insert_row_binary(w->parts[0].target, w->parts[0].body);
+    EXPECT_EQ(send_write(*client, *w, true), 1u) << w->parts[0].table;  // the second hour
+    EXPECT_EQ(send_write(*client, *w, true), 0u) << w->parts[0].table;  // sent again: nothing
+  }
+  EXPECT_EQ(count(*client, "SELECT sum(samples) FROM loupe_profile_samples"), 20u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_logs"), 2u);
+  EXPECT_EQ(count(*client, "SELECT uniqExact(pos) FROM loupe_logs"), 2u);
 }
 
 TEST(ClickHouseServer, AMergedReplayLeavesEachWriteStoredOnce) {

@@ -17,6 +17,7 @@ PreparedWrite write_of(uint64_t id, size_t body_bytes, std::vector<std::string> 
   PreparedWrite w;
   w.write_id = id;
   w.records = 10 * id;
+  w.rows = 10 * id + 1;
   w.batch_ids = std::move(batch_ids);
   w.parts.push_back({"loupe_records", "loupe_records (id)", 490152, std::string(body_bytes, 'r')});
   w.parts.push_back(
@@ -43,6 +44,7 @@ TEST(PreparedWrite, SerializedWriteReadsBackTheSame) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->write_id, w.write_id);
   EXPECT_EQ(back->records, w.records);
+  EXPECT_EQ(back->rows, w.rows);
   EXPECT_EQ(back->batch_ids, w.batch_ids);
   ASSERT_EQ(back->parts.size(), 2u);
   EXPECT_EQ(back->parts[0].table, "loupe_records");
@@ -68,21 +70,27 @@ TEST(PreparedWrite, MergedWritesAreOnePartPerTableAndHourKeysLast) {
   };
   PreparedWrite a{1,
                   2,
+                  2,
                   {"agent a 1"},
                   {part("loupe_services", kAnyHour, "S1"), part("loupe_records", 100, "r1"),
                    part("loupe_record_minute", 100, "m1"), part("loupe_batches", kAnyHour, "k1")}};
   PreparedWrite b{2,
                   3,
+                  3,
                   {"agent b 1"},
                   {part("loupe_records", 100, "r2"), part("loupe_record_minute", 100, "m2"),
                    part("loupe_records", 101, "r3"), part("loupe_record_minute", 101, "m3"),
                    part("loupe_batches", kAnyHour, "k2")}};
-  PreparedWrite m = merge_writes({a, b});
+  // A metric write (no records, no batch keys) goes in with the services.
+  PreparedWrite c = idempotent_write("loupe_metric_samples", "x", "M1", 4);
+  PreparedWrite m = merge_writes({a, b, c});
   EXPECT_EQ(m.records, 5u);
+  EXPECT_EQ(m.rows, 9u);
   EXPECT_EQ(m.batch_ids, (std::vector<std::string>{"agent a 1", "agent b 1"}));
   std::vector<std::tuple<std::string, uint32_t, std::string>> got;
   for (const WritePart& p : m.parts) got.emplace_back(p.table, p.hour, p.body);
   EXPECT_EQ(got, (std::vector<std::tuple<std::string, uint32_t, std::string>>{
+                     {"loupe_metric_samples", kAnyHour, "M1"},
                      {"loupe_services", kAnyHour, "S1"},
                      {"loupe_records", 100, "r1r2"},
                      {"loupe_record_minute", 100, "m1m2"},
