@@ -16,7 +16,8 @@ void RecordPipeline::reseed() {
 void RecordPipeline::write(const std::vector<Record>& records, store::IngestBookkeeping* book) {
   if (records.empty() && !book) return;
   if (stale_ || store_.seed_generation() != seed_generation_) reseed();
-  store::ResolvedBatch batch = resolver_.resolve(records);
+  store::ResolvedBatch& batch = batch_;
+  resolver_.resolve(records, batch);
   try {
     store_.write_batch(batch, book);
   } catch (...) {
@@ -31,10 +32,13 @@ void RecordPipeline::write(const std::vector<Record>& records, store::IngestBook
     }
     throw;
   }
-  if (!options_.observer) return;
-  for (const store::ResolvedRecord& row : batch.rows)
-    options_.observer->observe(
-        {records[row.index], row.service, row.caller.stable_name, row.route});
+  if (options_.observer)
+    for (const store::ResolvedRecord& row : batch.rows)
+      options_.observer->observe(
+          {records[row.index], row.service, row.caller.stable_name, row.route});
+  // Rounds at a steady rate are a few thousand records; a burst's 50k rows
+  // (~11 MB) are given back rather than kept resident.
+  if (batch.rows.capacity() > kKeptRows) batch.rows = {};
 }
 
 }  // namespace loupe::pipeline

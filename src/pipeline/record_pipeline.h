@@ -8,6 +8,7 @@
 // records are queued (docs/architecture.md, "The record pipeline").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -45,6 +46,10 @@ class RecordPipeline {
   store::Store& store_;
   PipelineOptions options_;
   Resolver resolver_;
+  // The last batch's rows, kept with their capacity (up to kKeptRows) for
+  // the next one.
+  static constexpr size_t kKeptRows = 16384;
+  store::ResolvedBatch batch_;
   uint64_t seed_generation_ = 0;
   bool stale_ = false;  // reseeding after a failed write failed too: try again next write
 };

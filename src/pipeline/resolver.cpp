@@ -38,7 +38,14 @@ void Resolver::seed(const store::ResolverSeed& seed) {
 
 store::ResolvedBatch Resolver::resolve(std::span<const Record> records) {
   store::ResolvedBatch out;
+  resolve(records, out);
+  return out;
+}
+
+void Resolver::resolve(std::span<const Record> records, store::ResolvedBatch& out) {
   out.records = records;
+  out.rows.clear();
+  out.new_services.clear();
   out.rows.reserve(records.size());
   for (const Record& r : records) callers_.learn_client(r);
   // Server records first (see the header).
@@ -73,7 +80,6 @@ store::ResolvedBatch Resolver::resolve(std::span<const Record> records) {
     if (records[i].role == Role::Server) resolve_one(i);
   for (uint32_t i = 0; i < records.size(); ++i)
     if (records[i].role != Role::Server) resolve_one(i);
-  return out;
 }
 
 }  // namespace loupe::pipeline

@@ -38,6 +38,26 @@ std::map<uint32_t, const store::ResolvedRecord*> by_index(const store::ResolvedB
   return out;
 }
 
+// A batch kept across writes (RecordPipeline reuses its rows' memory) gets
+// the next batch's rows and new services only, none of the last one's.
+TEST(Resolver, ABatchResolvedIntoAgainHoldsOnlyTheNewRows) {
+  Resolver resolver;
+  std::vector<Record> first = {served(10, "web", "127.0.0.1:8000", "127.0.0.1:41000"),
+                               served(11, "api", "127.0.0.1:9000", "127.0.0.1:41001")};
+  std::vector<Record> second = {called(20, "curl", "127.0.0.1:41002", "127.0.0.1:8000")};
+  store::ResolvedBatch kept;
+  resolver.resolve(first, kept);
+  ASSERT_EQ(kept.rows.size(), 2u);
+  EXPECT_EQ(kept.new_services.size(), 2u);
+  resolver.resolve(second, kept);
+  ASSERT_EQ(kept.rows.size(), 1u);
+  EXPECT_EQ(kept.records.data(), second.data());
+  EXPECT_EQ(kept.rows[0].index, 0u);
+  EXPECT_EQ(kept.rows[0].service.name, "web:8000");
+  EXPECT_FALSE(kept.rows[0].service.counted);
+  EXPECT_TRUE(kept.new_services.empty()) << "web:8000 was registered by the first batch";
+}
+
 TEST(Resolver, ServerSideFirstSoALocalCallIsCountedOnce) {
   Resolver resolver;
   // The client copy comes first in the batch; its server side is in it too.
