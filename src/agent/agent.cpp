@@ -57,18 +57,25 @@ void Agent::pump() {
   }
   while (drain()) {  // what arrived before stop
   }
+  {
+    std::lock_guard lock(mu_);
+    hand_over();
+  }
   report_kernel_drops();
 }
 
 bool Agent::drain() {
   std::lock_guard lock(mu_);
   bool more = tracer_.drain(opts_.drain_events) >= opts_.drain_events;
-  hand_over();
+  if (!pending_.empty() && std::chrono::steady_clock::now() - pending_since_ >=
+                               std::chrono::milliseconds(opts_.hand_over_interval_ms))
+    hand_over();
   return more;
 }
 
 void Agent::add_records(std::vector<Record>& records) {
   for (Record& r : records) {
+    if (pending_.empty()) pending_since_ = std::chrono::steady_clock::now();
     pending_bytes_ += memory_bytes(r);
     pending_.push_back(std::move(r));
     if (pending_.size() >= opts_.batch_records || pending_bytes_ >= opts_.batch_bytes) hand_over();

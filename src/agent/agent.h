@@ -3,12 +3,13 @@
 // (the terminal for `loupe trace`, the ingest queue for `loupe run`, the
 // network exporter for `loupe agent`) in bounded batches: at most
 // batch_records records and batch_bytes bytes each, handed over as soon as
-// one is full and after every drain of the ring buffer, which is itself
-// bounded (drain_events), so batches keep flowing however long the ring
-// buffer stays non-empty.
+// one is full or its first record has waited hand_over_interval_ms. Drains
+// of the ring buffer are bounded (drain_events), so batches keep flowing
+// however long the ring buffer stays non-empty.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,13 @@ struct AgentOptions {
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
   size_t batch_bytes = 4ULL << 20;  // memory_bytes per batch handed to the sink
+  // How long a record may wait in a batch that is not full. Not after every
+  // drain (every 5 ms): in `loupe run` each batch stays out until the
+  // ingest writer has stored it (200 ms rounds), so a hand-over per drain
+  // kept ~100 vectors of 4,096 records' room in flight, more than the
+  // batch pool keeps, and every new one was mapped, faulted in and
+  // unmapped again (half of the agent's page faults and memmove time).
+  int hand_over_interval_ms = 50;
   // Where the sink's consumer returns spent batches, so the next one is
   // filled in memory already faulted in; null: a new vector per batch.
   std::shared_ptr<RecordBatchPool> batch_pool;
@@ -78,7 +86,8 @@ class Agent {
   AgentOptions opts_;
   BatchSink sink_;
   LossSink lost_events_;
-  std::vector<Record> pending_;  // the batch being filled
+  std::vector<Record> pending_;                          // the batch being filled
+  std::chrono::steady_clock::time_point pending_since_;  // when its first record came
   size_t pending_bytes_ = 0;
   uint64_t reported_drops_ = 0;  // kernel drops already given to lost_events_
   SocketTracer tracer_;

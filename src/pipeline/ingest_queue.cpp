@@ -355,6 +355,14 @@ void IngestQueue::write_round(Round& round) {
         book.released.insert(book.released.end(), e.released.begin(), e.released.end());
       }
     }
+    // The vectors emptied into `batch` go back to be filled again now, not
+    // after the store's transaction: the agent hands over a batch every
+    // 50 ms while the writer writes, and found the pool empty (a new vector
+    // mapped and faulted in each time) when they came back only at the end.
+    // Released entries keep theirs for a failed write's retry.
+    if (options_.spent_batches)
+      for (Entry& e : round.entries)
+        if (e.released.empty()) options_.spent_batches->give(std::move(e.records));
     for (store::HeldBatch& h : held) book.hold.push_back(&h);
     bool bookkeeping = !book.batches.empty() || !book.hold.empty() || !book.released.empty();
     if (!batch.empty() || bookkeeping) {
