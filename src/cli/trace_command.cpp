@@ -72,7 +72,11 @@ int run_trace(const TraceFlags& f) {
     std::fflush(stdout);
     lines.clear();
   };
-  Agent agent(agent_options(f.capture), print);
+  AgentOptions agent_opts = agent_options(f.capture);
+  // Printed after every drain (every few milliseconds), not in the 50 ms
+  // batches that spare the store's writer: someone is watching.
+  agent_opts.hand_over_interval_ms = 0;
+  Agent agent(agent_opts, print);
   install_stop_signals();
   agent.start();
   std::cerr << "loupe trace: tracing"
