@@ -135,6 +135,20 @@ struct HealthListener {
   }
 };
 
+// The memory queue must hold a few closed batches: past half of it they go
+// to the spool one by one, past all of it the oldest is dropped, so a queue
+// of one batch would drop each batch as it closes, before it could spill.
+uint64_t queue_max_flag(const std::string& text) {
+  constexpr uint64_t kMinBatches = 4;
+  uint64_t n = size_flag("--queue-max", text, false);
+  uint64_t min = kMinBatches * ExporterOptions{}.batch_bytes;
+  if (n < min)
+    throw CLI::ValidationError(
+        "--queue-max", "at least " + std::to_string(min >> 20) + "M (four batches of up to " +
+                           std::to_string((min / kMinBatches) >> 20) + "M), got '" + text + "'");
+  return n;
+}
+
 int run_agent(const AgentFlags& f) {
   std::string node = f.node_name.empty() ? default_node_name() : f.node_name;
   uint64_t spool_max = size_flag("--spool-max", f.spool_max, true);
@@ -146,7 +160,7 @@ int run_agent(const AgentFlags& f) {
                        .node = node,
                        .spool_dir = spool_max ? f.spool_dir : std::string(),
                        .spool_max_bytes = spool_max,
-                       .memory_max_bytes = size_flag("--queue-max", f.queue_max, false),
+                       .memory_max_bytes = queue_max_flag(f.queue_max),
                        .capture_stats = [&live_agent, &live_logs, &live_profiler] {
                          return exporter_capture_stats(live_agent, live_logs, live_profiler);
                        }};

@@ -72,4 +72,8 @@ grep -q "$WORK/typo.yaml:3: server: unknown option 'retnetion'" <<<"$err" && pas
 rc=0; err=$("$LOUPE" trace --protocol smtp 2>&1) || rc=$?
 assert_eq "trace --protocol smtp: exit code" 2 "$rc"
 grep -qF "smtp not in {$protocols}" <<<"$err" && pass "error lists the protocols" || fail "error was: $err"
+# A memory queue smaller than four batches would drop each batch as it closes.
+rc=0; err=$("$LOUPE" agent --server http://127.0.0.1:9 --queue-max 4M 2>&1) || rc=$?
+assert_eq "agent --queue-max 4M: exit code" 2 "$rc"
+grep -qF "at least 16M" <<<"$err" && pass "error gives the least queue" || fail "error was: $err"
 finish
