@@ -10,6 +10,7 @@ The case's path (or host for '*' and authority forms) names it:
 
 usage: conformance_client.py PORT GARBAGE
 """
+import errno
 import socket
 import sys
 import time
@@ -49,6 +50,10 @@ def exchange(port, data, bytewise):
         s.shutdown(socket.SHUT_WR)
     except (BrokenPipeError, ConnectionResetError):
         pass  # an HTTP/0.9 answer (or a refusal) closes before the trailing bytes
+    except OSError as e:
+        # The same, when the reset came before shutdown(): not connected.
+        if e.errno != errno.ENOTCONN:
+            raise
     s.settimeout(5)
     try:
         # Peeks (curl peeks a byte before reusing a connection) leave the bytes
