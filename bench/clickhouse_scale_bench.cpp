@@ -8,7 +8,8 @@
 // INSERT ... SELECT FROM numbers() inside ClickHouse, in chunks, one thread;
 // the per-minute rollup cells by Loupe's own encoder (encode_rollups, the
 // real DDSketch) fed the same records minute by minute, so each key has one
-// cell per minute, as the compactor leaves a finished hour.
+// cell per minute, then the compactor (compaction.h) run over the finished
+// day, which adds each key's hour cells as the server's upkeep does.
 // bench/clickhouse_scale.sh starts Debian's clickhouse-server and runs this.
 //
 //   clickhouse_scale_bench --url clickhouse://HOST:PORT/DB [--records N]
@@ -36,6 +37,7 @@
 #include "cpu_time.h"
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/client.h"
+#include "store/clickhouse/compaction.h"
 #include "store/clickhouse/features.h"
 #include "store/clickhouse/rollup_cells.h"
 #include "store/clickhouse/row_binary.h"
@@ -221,10 +223,23 @@ void load(Client& c, const Args& a) {
   double cpu = load_rollups(c, a.records);
   std::printf("load_rollups_s: %.0f (Loupe's encode_rollups: %.1f CPU s, %.2f us/record)\n",
               seconds_since(t), cpu, cpu / static_cast<double>(a.records) * 1e6);
-  // The rollups are small: merge them fully, as compaction and merges would.
+  std::printf("load: done, load average %s\n", loadavg().c_str());
+}
+
+// What the server's upkeep does once the day's hours are finished: each
+// hour folded into its minute cells and hour cells (compaction.h). Also
+// brings a database loaded by an older Loupe (--load 0) to this schema.
+void migrate_and_compact(Client& c) {
+  MigrateResult m = migrate(c, features_of(c.server_version()));
+  if (m.from_version != m.to_version)
+    std::printf("migrate: schema %d -> %d\n", m.from_version, m.to_version);
+  auto t = Clock::now();
+  CompactionResult r = compact_rollups(c, kDayStartNs + 2 * kDayNs, false, 3 * 24);
+  std::printf("compact: %zu hours, %llu rows -> %llu in %.0f s, load average %s\n", r.hours,
+              static_cast<unsigned long long>(r.rows_before),
+              static_cast<unsigned long long>(r.rows_after), seconds_since(t), loadavg().c_str());
   for (std::string_view table : {kRecordMinuteTable, kEdgeMinuteTable, kPodMinuteTable})
     c.execute("OPTIMIZE TABLE " + std::string(table) + " FINAL");
-  std::printf("load: done, load average %s\n", loadavg().c_str());
 }
 
 void storage(Client& c, uint64_t records) {
@@ -433,6 +448,7 @@ int main(int argc, char** argv) {
   std::printf("server: ClickHouse %s\n", client.server_version().to_string().c_str());
   try {
     if (a.load) load(client, a);
+    migrate_and_compact(client);
     storage(client, a.records);
     queries(client, a);
   } catch (const std::exception& e) {

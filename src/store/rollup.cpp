@@ -34,6 +34,11 @@ void RedAccumulator::add(uint64_t count, uint64_t errors, std::string_view sketc
   sketch_.merge_serialized(sketch_bytes);
 }
 
+void RedAccumulator::add_active_minutes(int64_t hour_s, uint64_t minutes) {
+  for (int i = 0; i < 60; ++i)
+    if (minutes >> i & 1) minutes_.insert(hour_s + 60 * i);
+}
+
 RedSummary RedAccumulator::finish(double window_s) const {
   RedSummary r;
   r.requests = count_;

@@ -56,6 +56,9 @@ class RedAccumulator {
   // traffic (active_rate_per_s); rows without it count for the window only.
   void add(uint64_t count, uint64_t errors, std::string_view sketch_bytes,
            std::optional<int64_t> minute_s = std::nullopt);
+  // The minutes of an hour that had traffic: bit i of `minutes` for the
+  // minute starting at hour_s + 60 i (a cell of a whole hour).
+  void add_active_minutes(int64_t hour_s, uint64_t minutes);
   RedSummary finish(double window_s) const;
   const Sketch& sketch() const { return sketch_; }
 

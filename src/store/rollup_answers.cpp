@@ -12,8 +12,21 @@ void ServicesFold::registered(const std::string& name, const std::string& kind, 
   if (port) s.ports.push_back(port);
 }
 
+namespace {
+
+void add_cell(RedAccumulator& red, const CellRead& c) {
+  if (c.hour_minutes == 0) {
+    red.add(c.count, c.errors, c.sketch, c.minute_s);
+    return;
+  }
+  red.add(c.count, c.errors, c.sketch);
+  red.add_active_minutes(c.minute_s, c.hour_minutes);
+}
+
+}  // namespace
+
 void ServicesFold::add(const std::string& service, const CellRead& c) {
-  red_[service].add(c.count, c.errors, c.sketch, c.minute_s);
+  add_cell(red_[service], c);
   if (query_.series) series_fold(service).add(c);
 }
 
@@ -47,7 +60,7 @@ std::vector<ServiceSummary> ServicesFold::finish() {
 
 void EndpointsFold::add(const std::string& service, const std::string& method,
                         const std::string& route, Protocol protocol, const CellRead& c) {
-  red_[{service, method, route, protocol}].add(c.count, c.errors, c.sketch, c.minute_s);
+  add_cell(red_[{service, method, route, protocol}], c);
 }
 
 std::vector<EndpointSummary> EndpointsFold::finish(const TimeRange& range) const {

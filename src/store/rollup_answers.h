@@ -23,6 +23,10 @@ struct CellRead {
   uint64_t count = 0, errors = 0;
   std::string_view sketch;  // serialized Sketch
   int64_t minute_s = 0;
+  // 0 for a minute cell. A cell of a whole hour (ClickHouse's compacted
+  // hours) has minute_s the hour's start and bit i set when its minute i had
+  // traffic, so the summary counts the same active minutes.
+  uint64_t hour_minutes = 0;
 };
 
 // Every step bucket of q.range, empty ones included (count 0), so charts

@@ -69,7 +69,7 @@ check_exactly_once() {
   assert_eq "$what: records in loupe_records, distinct records" "$expected $expected" "$got"
   service=$(chq "SELECT any(service) FROM loupe_records WHERE comm = '$agent'")
   assert_eq "$what: requests in the per-minute rollup of $service" "$expected" \
-    "$(chq "SELECT sum(requests) FROM loupe_record_minute WHERE service = '$service'")"
+    "$(chq "SELECT sum(requests) FROM loupe_record_minute WHERE span = 0 AND service = '$service'")"
   assert_eq "$what: the API's count" "$expected" \
     "$(api "$port" "/api/v1/requests/count?service=$service" | jq .count)"
 }

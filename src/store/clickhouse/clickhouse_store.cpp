@@ -9,6 +9,7 @@
 #include "store/clickhouse/retention.h"
 #include "store/clickhouse/rollup_cells.h"
 #include "store/clickhouse/schema.h"
+#include "store/clickhouse/store_schema.h"
 #include "store/clickhouse/tables.h"
 #include "store/query_window.h"
 
@@ -110,7 +111,9 @@ ResolverSeed ClickHouseStore::resolver_seed() {
                               4))
       seed.services.push_back({row[0], row[1], static_cast<uint16_t>(parse_uint(row[2])), row[3]});
     for (auto& row :
-         c.select("SELECT DISTINCT service, route FROM " + std::string(kRecordMinuteTable), 2))
+         c.select("SELECT DISTINCT service, route FROM " + std::string(kRecordMinuteTable) +
+                      " WHERE span = " + std::to_string(kMinuteSpan),
+                  2))
       seed.routes.emplace_back(row[0], row[1]);
     return seed;
   });

@@ -9,6 +9,8 @@
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/request_filter.h"
+#include "store/clickhouse/rollup_window.h"
+#include "store/clickhouse/store_schema.h"
 #include "store/clickhouse/tables.h"
 #include "store/query_window.h"
 #include "store/rollup_answers.h"
@@ -16,22 +18,17 @@
 namespace loupe::store::clickhouse {
 namespace {
 
-// " WHERE minute >= ... AND minute < ..." over [from_m, to_m) minute starts.
-std::string minutes_where(const TimeRange& range) {
-  auto [from_m, to_m] = minute_bounds(range);
-  return " WHERE minute >= toDateTime(" + std::to_string(from_m) + ") AND minute < toDateTime(" +
-         std::to_string(to_m) + ")";
-}
-
 int64_t as_i64(const std::string& field) { return static_cast<int64_t>(parse_uint(field)); }
 
 // Cells of a pair table (edges or workload -> pod) into `fold`.
 void fold_pairs(Client& c, std::string_view table, const TimeRange& range,
                 const std::optional<std::string>& only_a, PairFold& fold) {
-  std::string sql = "SELECT a, b, a_kind, b_kind, protocol, requests, errors, sketch FROM " +
-                    std::string(table) + minutes_where(range);
-  if (only_a) sql += " AND a = " + quote_literal(*only_a);
-  for (auto& row : c.select(sql, 8))
+  std::string filter = only_a ? " AND a = " + quote_literal(*only_a) : std::string();
+  for (auto& row : c.select(rollup_cells_sql(c, table,
+                                             "a, b, a_kind, b_kind, protocol, requests, errors, "
+                                             "sketch",
+                                             range, filter),
+                            8))
     fold.add(row[0], row[1], row[2], row[3], static_cast<Protocol>(parse_uint(row[4])),
              {parse_uint(row[5]), parse_uint(row[6]), row[7]});
 }
@@ -41,15 +38,21 @@ void fold_pairs(Client& c, std::string_view table, const TimeRange& range,
 std::vector<ServiceSummary> ClickHouseStore::services(const ServicesQuery& q) {
   return with_client([&q](Client& c) {
     ServicesFold fold(q);
+    constexpr std::string_view kColumns =
+        "service, requests, errors, sketch, toUInt32(minute), active";
+    constexpr std::string_view kFilter = " AND counted = 1";
     for (auto& row : c.select("SELECT name, any(kind), port FROM " + std::string(kServicesTable) +
                                   " GROUP BY name, port",
                               3))
       fold.registered(row[0], row[1], static_cast<uint16_t>(parse_uint(row[2])));
+    // A series of steps shorter than an hour needs the minutes (as latency).
     for (auto& row :
-         c.select("SELECT service, requests, errors, sketch, toUInt32(minute) FROM " +
-                      std::string(kRecordMinuteTable) + minutes_where(q.range) + " AND counted = 1",
-                  5))
-      fold.add(row[0], {parse_uint(row[1]), parse_uint(row[2]), row[3], as_i64(row[4])});
+         c.select(q.series && q.series->step_s % 3600 != 0
+                      ? minute_cells_sql(kRecordMinuteTable, kColumns, q.range, kFilter)
+                      : rollup_cells_sql(c, kRecordMinuteTable, kColumns, q.range, kFilter),
+                  6))
+      fold.add(row[0], {parse_uint(row[1]), parse_uint(row[2]), row[3], as_i64(row[4]),
+                        parse_uint(row[5])});
     return fold.finish();
   });
 }
@@ -57,15 +60,17 @@ std::vector<ServiceSummary> ClickHouseStore::services(const ServicesQuery& q) {
 std::vector<EndpointSummary> ClickHouseStore::endpoints(const std::optional<std::string>& service,
                                                         const TimeRange& range) {
   return with_client([&](Client& c) {
-    std::string sql =
-        "SELECT service, method, route, protocol, requests, errors, sketch, toUInt32(minute) "
-        "FROM " +
-        std::string(kRecordMinuteTable) + minutes_where(range) + " AND counted = 1";
-    if (service) sql += " AND service = " + quote_literal(*service);
+    std::string filter = " AND counted = 1";
+    if (service) filter += " AND service = " + quote_literal(*service);
     EndpointsFold fold;
-    for (auto& row : c.select(sql, 8))
-      fold.add(row[0], row[1], row[2], static_cast<Protocol>(parse_uint(row[3])),
-               {parse_uint(row[4]), parse_uint(row[5]), row[6], as_i64(row[7])});
+    for (auto& row : c.select(rollup_cells_sql(c, kRecordMinuteTable,
+                                               "service, method, route, protocol, requests, "
+                                               "errors, sketch, toUInt32(minute), active",
+                                               range, filter),
+                              9))
+      fold.add(
+          row[0], row[1], row[2], static_cast<Protocol>(parse_uint(row[3])),
+          {parse_uint(row[4]), parse_uint(row[5]), row[6], as_i64(row[7]), parse_uint(row[8])});
     return fold.finish(range);
   });
 }
@@ -73,11 +78,15 @@ std::vector<EndpointSummary> ClickHouseStore::endpoints(const std::optional<std:
 std::vector<LatencyPoint> ClickHouseStore::latency(const LatencyQuery& q) {
   if (q.step_s == 0 || q.range.to_ns <= q.range.from_ns) return {};
   return with_client([&q](Client& c) {
-    std::string sql = "SELECT toUInt32(minute), errors, sketch FROM " +
-                      std::string(kRecordMinuteTable) + minutes_where(q.range) +
-                      " AND counted = 1 AND service = " + quote_literal(q.service);
-    if (q.route) sql += " AND route = " + quote_literal(*q.route);
-    if (q.method) sql += " AND method = " + quote_literal(*q.method);
+    std::string filter = " AND counted = 1 AND service = " + quote_literal(q.service);
+    if (q.route) filter += " AND route = " + quote_literal(*q.route);
+    if (q.method) filter += " AND method = " + quote_literal(*q.method);
+    constexpr std::string_view kColumns = "toUInt32(minute), errors, sketch";
+    // Steps of whole hours may read hour cells (each falls in one step);
+    // shorter steps need the minutes.
+    const std::string sql = q.step_s % 3600 == 0
+                                ? rollup_cells_sql(c, kRecordMinuteTable, kColumns, q.range, filter)
+                                : minute_cells_sql(kRecordMinuteTable, kColumns, q.range, filter);
     LatencyFold fold(q);
     for (auto& row : c.select(sql, 3)) fold.add({0, parse_uint(row[1]), row[2], as_i64(row[0])});
     return fold.finish();

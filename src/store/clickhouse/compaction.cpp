@@ -99,9 +99,12 @@ std::map<std::string, uint64_t> compacted(Client& c, const std::string& table) {
   return out;
 }
 
-// The hour's cells folded per key, as a RowBinary body; counts the rows read
-// and the rows of the body, and collects the write ids of the rows read
-// (0, no write: rows folded before or written before schema version 9).
+// The hour's minute cells folded per key and minute, each key's hour cell
+// (kHourSpan) and the hour's fold marker (kFoldMarker), as a RowBinary body;
+// counts the rows read (all of them, hour cells and marker of an earlier
+// fold included, which are made again here) and the rows of the body, and
+// collects the write ids of the rows read (0, no write: rows folded before
+// or written before schema version 9).
 std::string fold_hour(Client& c, const Shape& shape, const std::string& table, uint64_t start_s,
                       uint64_t* rows_read, uint64_t* rows_written, std::set<uint64_t>* write_ids) {
   std::string select;
@@ -110,24 +113,39 @@ std::string fold_hour(Client& c, const Shape& shape, const std::string& table, u
         (k.type == Type::U32 ? "toUInt32(" + std::string(k.name) + ")" : std::string(k.name)) +
         ", ";
   const size_t n = shape.keys.size();
-  std::map<std::vector<std::string>, RollupCell> cells;
-  for (auto& row : c.select("SELECT " + select + std::string(kCells) + ", write_id FROM " + table +
-                                " WHERE minute >= toDateTime(" + std::to_string(start_s) +
+  // Keys as read; the hour cells' with the minute (key[0]) the hour's start.
+  std::map<std::vector<std::string>, RollupCell> cells, hours;
+  std::map<std::vector<std::string>, uint64_t> active;
+  const std::string hour_s = std::to_string(start_s);
+  for (auto& row : c.select("SELECT " + select + std::string(kCells) + ", write_id, span FROM " +
+                                table + " WHERE minute >= toDateTime(" + std::to_string(start_s) +
                                 ") AND minute < toDateTime(" + std::to_string(start_s + 3600) + ")",
-                            n + 5)) {
+                            n + 6)) {
+    ++*rows_read;
     if (uint64_t id = parse_uint(row[n + 4])) write_ids->insert(id);
-    RollupCell& cell = cells[std::vector<std::string>(row.begin(), row.begin() + n)];
-    cell.count += parse_uint(row[n]);
-    cell.errors += parse_uint(row[n + 1]);
-    cell.sum_ns += parse_uint(row[n + 2]);
+    if (parse_uint(row[n + 5]) != kMinuteSpan) continue;
+    std::vector<std::string> key(row.begin(), row.begin() + n);
+    RollupCell& cell = cells[key];
+    uint64_t count = parse_uint(row[n]), errors = parse_uint(row[n + 1]),
+             sum_ns = parse_uint(row[n + 2]);
+    cell.count += count;
+    cell.errors += errors;
+    cell.sum_ns += sum_ns;
     if (!cell.sketch.merge_serialized(row[n + 3]))
       throw Error(Error::Kind::BadAnswer,
                   "ClickHouse table " + table + " has a latency sketch Loupe cannot read");
-    ++*rows_read;
+    const uint64_t minute_index = (parse_uint(key[0]) - start_s) / 60;
+    key[0] = hour_s;
+    RollupCell& hour = hours[key];
+    hour.count += count;
+    hour.errors += errors;
+    hour.sum_ns += sum_ns;
+    hour.sketch.merge_serialized(row[n + 3]);
+    if (count && minute_index < 60) active[key] |= uint64_t{1} << minute_index;
   }
-  *rows_written = cells.size();
   RowBinaryWriter out;
-  for (const auto& [key, cell] : cells) {
+  auto write = [&](const std::vector<std::string>& key, const RollupCell& cell, uint8_t span,
+                   uint64_t minutes) {
     for (size_t i = 0; i < n; ++i) {
       if (shape.keys[i].type == Type::Text)
         out.string(key[i]);
@@ -140,7 +158,21 @@ std::string fold_hour(Client& c, const Shape& shape, const std::string& table, u
     out.uint64(cell.errors);
     out.uint64(cell.sum_ns);
     out.string(cell.sketch.serialize());
-  }
+    out.uint8(span);
+    out.uint64(minutes);
+  };
+  for (const auto& [key, cell] : cells) write(key, cell, kMinuteSpan, 0);
+  for (const auto& [key, cell] : hours) write(key, cell, kHourSpan, active[key]);
+  // The marker: the hour's start, empty names and zeros, and in `requests`
+  // the minute cells it leaves (rollup_window.h compares them).
+  std::vector<std::string> marker_key(n, "0");
+  marker_key[0] = hour_s;
+  for (size_t i = 0; i < n; ++i)
+    if (shape.keys[i].type == Type::Text) marker_key[i].clear();
+  RollupCell marker;
+  marker.count = cells.size();
+  write(marker_key, marker, kFoldMarker, 0);
+  *rows_written = cells.size() + hours.size() + 1;
   return out.take();
 }
 
@@ -161,7 +193,7 @@ void note_folded_writes(Client& c, std::string_view table, uint64_t hour_start_s
 std::string column_names(const Shape& shape) {
   std::string names;
   for (const Column& k : shape.keys) names += std::string(k.name) + ", ";
-  return names + std::string(kCells);
+  return names + std::string(kCells) + ", span, active";
 }
 
 }  // namespace
@@ -185,8 +217,8 @@ CompactionResult compact_rollups(Client& c, uint64_t before_ns, bool local_table
       // A plain MergeTree of the same columns and keys (also beside a
       // Replicated table: REPLACE PARTITION copies parts, not the engine).
       const std::string scratch = table + "_fold_" + std::to_string(rng() % 1'000'000'000);
-      c.execute("CREATE TABLE " + scratch + " AS " + table + " ENGINE = MergeTree PARTITION BY " +
-                std::string(kHourPartition) + " ORDER BY " + rollup_order_by(shape.table));
+      c.execute("CREATE TABLE " + scratch + " AS " + table + " ENGINE = MergeTree " +
+                rollup_engine_tail(shape.table));
       try {
         c.insert_row_binary(scratch + " (" + column_names(shape) + ")", body);
         auto now = finished_hours(c, table, first_open, id);

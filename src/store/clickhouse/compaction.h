@@ -8,6 +8,9 @@
 // mutation rewriting the day, no FINAL on reads). Folding adds the cells'
 // counts, errors and latency sums and merges their DDSketches, so every
 // answer is the same before and after (tests/unit/store/conformance).
+// Since schema version 10 the fold also leaves each key's cell of the whole
+// hour and a marker counting the minute cells it left, which long windows
+// read instead of 60 minute cells per key (rollup_window.h).
 //
 // Rows written into the hour while it is folded: the partition's parts are
 // read before folding and again just before the swap, and the hour is left

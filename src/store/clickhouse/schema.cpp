@@ -118,6 +118,8 @@ const std::vector<Migration> kMigrations = {
      "write ids on rollup rows, batch keys and profile samples; loupe_folded_writes "
      "(exactly-once retries)",
      write_ids_ddl},
+    {10, "hour cells beside the rollups' minute cells; rollups keyed by span, finer granules",
+     hour_cells_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).

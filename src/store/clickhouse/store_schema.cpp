@@ -50,7 +50,8 @@ std::string record_minute_ddl(const Features& f, std::string_view table,
   return create(table) + "  minute DateTime('UTC'),\n  service " + name + ",\n  route " + name +
          ",\n  method " + name + ",\n  protocol UInt8,\n  counted UInt8,\n" +
          std::string(kCellColumns) + ") ENGINE = MergeTree\nPARTITION BY " +
-         std::string(partition) + "\nORDER BY " + rollup_order_by(kRecordMinuteTable);
+         std::string(partition) + "\nORDER BY " +
+         rollup_order_by(kRecordMinuteTable, RollupLayout::Minutes);
 }
 
 // a -> b per minute: caller -> callee (the map), workload -> pod.
@@ -59,7 +60,8 @@ std::string pair_minute_ddl(const Features& f, std::string_view table, std::stri
   return create(table) + "  minute DateTime('UTC'),\n  a " + name + ",\n  a_kind " + name +
          ",\n  b " + name + ",\n  b_kind " + name + ",\n  protocol UInt8,\n" +
          std::string(kCellColumns) + ") ENGINE = MergeTree\nPARTITION BY " +
-         std::string(partition) + "\nORDER BY " + rollup_order_by(kEdgeMinuteTable);
+         std::string(partition) + "\nORDER BY " +
+         rollup_order_by(kEdgeMinuteTable, RollupLayout::Minutes);
 }
 
 constexpr std::string_view kDayPartition = "toDate(minute)";
@@ -81,6 +83,13 @@ std::string losses_ddl() {
          "ORDER BY minute";
 }
 
+std::string compactions_ddl() {
+  return create(kCompactionsTable) +
+         "  table String,\n  partition_id String,\n  rows_before UInt64,\n  rows "
+         "UInt64,\n  at DateTime('UTC') DEFAULT now()\n"
+         ") ENGINE = MergeTree\nORDER BY (table, partition_id)";
+}
+
 }  // namespace
 
 std::vector<std::string> store_tables_ddl(const Features& f) {
@@ -97,8 +106,10 @@ std::vector<std::string_view> store_tables() {
           kPodMinuteTable, kServicesTable,     kLossesTable};
 }
 
-std::string rollup_order_by(std::string_view table) {
-  return table == kRecordMinuteTable ? "(service, minute, route)" : "(minute, a, b)";
+std::string rollup_order_by(std::string_view table, RollupLayout layout) {
+  if (layout == RollupLayout::Minutes)
+    return table == kRecordMinuteTable ? "(service, minute, route)" : "(minute, a, b)";
+  return table == kRecordMinuteTable ? "(span, service, route, minute)" : "(span, a, b, minute)";
 }
 
 std::vector<std::string> rollups_by_hour_ddl(const Features& f) {
@@ -112,11 +123,37 @@ std::vector<std::string> rollups_by_hour_ddl(const Features& f) {
     out.push_back("DROP TABLE IF EXISTS " + std::string(table));
     out.push_back("RENAME TABLE " + by_hour + " TO " + std::string(table));
   }
-  out.push_back(create(kCompactionsTable) +
-                "  table String,\n  partition_id String,\n  rows_before UInt64,\n  rows "
-                "UInt64,\n  at DateTime('UTC') DEFAULT now()\n"
-                ") ENGINE = MergeTree\nORDER BY (table, partition_id)");
+  out.push_back(compactions_ddl());
   return out;
+}
+
+std::vector<std::string> hour_cells_ddl(const Features&) {
+  std::vector<std::string> out;
+  for (std::string_view table : {kRecordMinuteTable, kEdgeMinuteTable, kPodMinuteTable}) {
+    const std::string t(table);
+    out.push_back("ALTER TABLE " + t + " ADD COLUMN span UInt8 DEFAULT " +
+                  std::to_string(kMinuteSpan));
+    out.push_back("ALTER TABLE " + t + " ADD COLUMN active UInt64 DEFAULT 0");
+    // Built beside the old table with its columns (whatever earlier
+    // migrations added), filled from it, then put in its place, as in
+    // migration 4; a name of its own, since with ZooKeeper a table's path
+    // keeps the name it was made with.
+    const std::string next = t + "_v10";
+    out.push_back("CREATE TABLE IF NOT EXISTS " + next + " AS " + t + " ENGINE = MergeTree " +
+                  rollup_engine_tail(table));
+    out.push_back("INSERT INTO " + next + " SELECT * FROM " + t);
+    out.push_back("DROP TABLE IF EXISTS " + t);
+    out.push_back("RENAME TABLE " + next + " TO " + t);
+  }
+  // Every finished hour is folded again, now with its hour cells.
+  out.push_back("DROP TABLE IF EXISTS " + std::string(kCompactionsTable));
+  out.push_back(compactions_ddl());
+  return out;
+}
+
+std::string rollup_engine_tail(std::string_view table) {
+  return "PARTITION BY " + std::string(kHourPartition) + " ORDER BY " + rollup_order_by(table) +
+         " SETTINGS " + std::string(kRollupSettings);
 }
 
 }  // namespace loupe::store::clickhouse

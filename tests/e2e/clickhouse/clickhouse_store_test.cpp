@@ -17,6 +17,7 @@
 #include <string_view>
 #include <thread>
 
+#include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/client.h"
 #include "store/clickhouse/compaction.h"
 #include "store/clickhouse/error.h"
@@ -159,11 +160,22 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
     EXPECT_EQ(count(client, "SELECT count() FROM " + std::string(table)), 0u) << table;
   // A batch key a version-8 server stored, before batch keys had write ids.
   client.execute("INSERT INTO loupe_batches (batch_id, state, rows) VALUES ('agent old 1', 2, 3)");
-  // 9: write ids on the rollups and batch keys, loupe_folded_writes.
+  // A rollup cell of that time, which migration 10 carries into the
+  // rebuilt table as a minute cell.
+  client.execute(
+      "INSERT INTO loupe_record_minute (minute, service, route, method, protocol, counted, "
+      "requests, errors, sum_ns, sketch) VALUES (toDateTime(" +
+      std::to_string(kDay0 / kSecond) + "), 'shop', '/checkout', 'POST', 1, 1, 3, 1, 9, '')");
+  // 9: write ids on the rollups and batch keys, loupe_folded_writes;
+  // 10: hour cells (span, active), the rollups rebuilt with their key.
   MigrateResult up = migrate(client, f);
   EXPECT_EQ(up.from_version, 8);
   EXPECT_EQ(up.to_version, schema_version());
-  EXPECT_EQ(schema_version(), 9);
+  EXPECT_EQ(schema_version(), 10);
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_record_minute"), 1u);
+  EXPECT_EQ(count(client,
+                  "SELECT sum(requests) FROM loupe_record_minute WHERE span = 0 AND write_id = 0"),
+            3u);
   EXPECT_NO_THROW(check(client));
   EXPECT_EQ(count(client, "SELECT countMerge(requests) FROM loupe_requests_minute"), 2u);
   // Rows from before keep write id 0, which no write has.
@@ -393,8 +405,11 @@ TEST(ClickHouseServer, AStoreWriteResumedAfterItsHourWasCompactedIsNotDoubled) {
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_record_minute WHERE " + first_hour), 2u);
   CompactionResult folded = compact_rollups(*client, kDay0 + 3 * kHour);
   EXPECT_EQ(folded.hours, 2u);
-  // Folded: one row, no write id left on it; the id is noted instead.
-  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_record_minute WHERE " + first_hour), 1u);
+  // Folded: one minute cell, no write id left on it; the id is noted
+  // instead (beside it the hour's cell and marker, span 1 and 2).
+  EXPECT_EQ(
+      count(*client, "SELECT count() FROM loupe_record_minute WHERE span = 0 AND " + first_hour),
+      1u);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_record_minute WHERE write_id = 4242"), 0u);
   EXPECT_EQ(count(*client,
                   "SELECT count() FROM loupe_folded_writes WHERE write_id = 4242 AND "
@@ -403,12 +418,12 @@ TEST(ClickHouseServer, AStoreWriteResumedAfterItsHourWasCompactedIsNotDoubled) {
             1u);
   // The replay, an hour and more later: the folded hour's cells are not sent again.
   EXPECT_EQ(send_write(*client, w, true), 3u);
-  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute"), 4u);
+  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute WHERE span = 0"), 4u);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records"), 4u);
   // Compacted again with the late hour's rows: still four, and a replay is a no-op.
   compact_rollups(*client, kDay0 + 3 * kHour);
   EXPECT_EQ(send_write(*client, w, true), 0u);
-  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute"), 4u);
+  EXPECT_EQ(count(*client, "SELECT sum(requests) FROM loupe_record_minute WHERE span = 0"), 4u);
   // Retention drops the notes with their day.
   drop_partitions_before(*client, kDay0 + kDay + kHour);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_folded_writes"), 0u);
@@ -541,6 +556,68 @@ TEST(ClickHouseServer, BadInputGetsOneClearLine) {
   // A batch id with quotes and backslashes is data, not SQL.
   EXPECT_EQ(insert_requests(*db, "it's \\ 'odd'", one).rows_written, 1u);
   EXPECT_TRUE(insert_requests(*db, "it's \\ 'odd'", one).duplicate);
+}
+
+// Before hour cells, a day's services and endpoints shipped every minute
+// cell of the day to Loupe, and at ~100 M records a day that passed the
+// 64 MiB max_result_bytes and the API answered an error. Here the same at
+// a small scale: 50 endpoints over 6 hours (18,000 minute cells) against a
+// limit of 512 KiB, which the minute cells pass (checked first, so the
+// test shows the limit bites) and the hour cells compaction leaves do not.
+TEST(ClickHouseServer, ALongWindowAnswersWithinMaxResultBytesOnceHoursAreFolded) {
+  const std::string database = "loupe_result_bytes";
+  auto client = migrated(database);
+  constexpr uint64_t kHours = 6, kServices = 10, kRoutes = 5;
+  std::vector<Record> records;
+  std::vector<std::string> services, routes;
+  for (uint64_t s = 0; s < kServices; ++s)
+    services.push_back("shop/Deployment/svc" + std::to_string(s));
+  for (uint64_t r = 0; r < kRoutes; ++r) routes.push_back("/route/" + std::to_string(r));
+  for (uint64_t m = 0; m < kHours * 60; ++m)
+    for (uint64_t e = 0; e < kServices * kRoutes; ++e)
+      records.push_back(request(kDay0 + m * 60 * kSecond + e * kSecond, (1 + e + m % 7) * 1'000'000,
+                                routes[e % kRoutes]));
+  ResolvedBatch batch;
+  batch.records = records;
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    ResolvedRecord row;
+    row.index = i;
+    row.service.name = services[i % (kServices * kRoutes) / kRoutes];
+    row.service.kind = "workload";
+    row.route = records[i].route;
+    batch.rows.push_back(row);
+  }
+  ClientOptions small;
+  small.max_result_bytes = 512 << 10;
+  ClickHouseStore limited(url_for(database), StoreOptions{}, SpoolOptions{}, small);
+  ClickHouseStore unlimited(url_for(database), StoreOptions{});
+  unlimited.write_batch(batch);
+  // Half an hour in: the first half hour from minute cells, then five hours of hour cells.
+  const TimeRange window{kDay0 + 1800 * kSecond, kDay0 + kHours * 3600 * kSecond};
+  const auto expected = unlimited.endpoints(std::nullopt, window);
+  ASSERT_EQ(expected.size(), kServices * kRoutes);
+  uint64_t total = 0;
+  for (const auto& e : expected) total += e.red.requests;
+  EXPECT_EQ(total, (kHours * 60 - 30) * kServices * kRoutes);
+  try {
+    limited.endpoints(std::nullopt, window);
+    ADD_FAILURE() << "18,000 minute cells fit in 512 KiB: the test shows nothing";
+  } catch (const StoreError& e) {
+    EXPECT_TRUE(contains(e.what(), "Limit for result exceeded")) << e.what();
+  }
+
+  compact_rollups(*client, kDay0 + kHours * 3600 * kSecond + kDay, false, 3 * kHours);
+  auto endpoints = limited.endpoints(std::nullopt, window);  // throws past the limit
+  ASSERT_EQ(endpoints.size(), expected.size());
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    EXPECT_EQ(endpoints[i].route, expected[i].route);
+    EXPECT_EQ(endpoints[i].red.requests, expected[i].red.requests);
+    EXPECT_EQ(endpoints[i].red.active_s, expected[i].red.active_s);
+    EXPECT_EQ(endpoints[i].red.p95_ms, expected[i].red.p95_ms);
+  }
+  uint64_t served = 0;
+  for (const auto& s : limited.services({.range = window})) served += s.red.requests;
+  EXPECT_EQ(served, total);
 }
 
 }  // namespace

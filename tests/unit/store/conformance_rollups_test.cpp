@@ -3,6 +3,7 @@
 // sqlite_store_test.cpp and map_test.cpp.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -255,6 +256,12 @@ std::string rollup_answers(Store& store, const TimeRange& range) {
     out << "service " << s.name;
     red(s.red);
   }
+  for (uint64_t step : {300, 3600}) {  // sparklines of steps within an hour, and of hours
+    for (const auto& s : store.services({.range = range, .series = ServiceSeries{step, 0.95}}))
+      for (const auto& p : s.series)
+        out << "series " << s.name << " " << step << " " << p.t << " " << p.value_ms << " "
+            << p.count << " " << p.errors << "\n";
+  }
   for (const auto& e : store.endpoints(std::nullopt, range)) {
     out << "endpoint " << e.service << " " << e.method << " " << e.route;
     red(e.red);
@@ -274,31 +281,36 @@ std::string rollup_answers(Store& store, const TimeRange& range) {
   LatencyQuery q;
   q.service = "api:8000";
   q.range = range;
-  for (double quantile : {0.5, 0.99}) {
-    q.quantile = quantile;
-    for (const auto& p : store.latency(q))
-      out << "latency " << p.t << " " << p.value_ms << " " << p.count << " " << p.errors << "\n";
+  for (uint64_t step : {60, 3600}) {  // minutes, and whole hours
+    q.step_s = step;
+    for (double quantile : {0.5, 0.99}) {
+      q.quantile = quantile;
+      for (const auto& p : store.latency(q))
+        out << "latency " << step << " " << p.t << " " << p.value_ms << " " << p.count << " "
+            << p.errors << "\n";
+    }
   }
   return out.str();
 }
 
-TEST_P(RollupConformance, CompactionKeepsEveryAnswer) {
-  // 12 writes, each with records in every minute of two hours: each key's
-  // minute is made of 12 cells until the finished hours are folded.
+// Records in every minute of the two hours from kT0: 12 writes, so each
+// key's minute is made of 12 cells until the finished hours are folded; the
+// two routes take turns, so each is active in every other minute.
+void write_two_busy_hours(const std::function<void(const std::vector<Record>&)>& write) {
   std::mt19937_64 rng(11);
   std::lognormal_distribution<double> lat(std::log(3e6), 0.9);
   for (int w = 0; w < 12; ++w) {
     std::vector<Record> batch;
     for (uint64_t m = 0; m < 120; ++m) {
-      uint64_t t = kT0 + m * 60 * kSec + static_cast<uint64_t>(w) * kSec;
+      uint64_t time = kT0 + m * 60 * kSec + static_cast<uint64_t>(w) * kSec;
       auto d = [&] { return static_cast<uint64_t>(lat(rng)); };
-      batch.push_back(served(t, d(), m % 2 ? "/users/{id}" : "/health", w == 3 ? 500 : 200));
+      batch.push_back(served(time, d(), m % 2 ? "/users/{id}" : "/health", w == 3 ? 500 : 200));
       batch.push_back(
-          exchange(Role::Server, 30, "db", "127.0.0.1:9000", "127.0.0.1:40000", t, d(), "/q"));
+          exchange(Role::Server, 30, "db", "127.0.0.1:9000", "127.0.0.1:40000", time, d(), "/q"));
       batch.push_back(
-          exchange(Role::Client, 42, "api", "127.0.0.1:40000", "127.0.0.1:9000", t, d(), "/q"));
-      Record pod = exchange(Role::Server, 7, "python3", "10.244.1.10:8000", "10.244.2.20:51000", t,
-                            d(), "/x");
+          exchange(Role::Client, 42, "api", "127.0.0.1:40000", "127.0.0.1:9000", time, d(), "/q"));
+      Record pod = exchange(Role::Server, 7, "python3", "10.244.1.10:8000", "10.244.2.20:51000",
+                            time, d(), "/x");
       pod.namespace_ = "shop";
       pod.pod = w % 2 ? "web-1" : "web-2";
       pod.workload = "Deployment/web";
@@ -306,17 +318,50 @@ TEST_P(RollupConformance, CompactionKeepsEveryAnswer) {
     }
     write(batch);
   }
+}
+
+TEST_P(RollupConformance, CompactionKeepsEveryAnswer) {
+  write_two_busy_hours([this](const std::vector<Record>& batch) { write(batch); });
+  // Whole hours, and a window cut inside both hours (part minutes, part hours).
   const TimeRange range{kT0, kT0 + 3 * 3600 * kSec};
+  const TimeRange cut{kT0 + 1817 * kSec, kT0 + 7000 * kSec};
   const std::string before = rollup_answers(store(), range);
+  const std::string cut_before = rollup_answers(store(), cut);
   const auto rows_before = backend().rollup_rows();
   // Both hours ended more than the compaction's grace before this "now".
   store().enforce_retention(kT0 + 3 * 3600 * kSec);
   EXPECT_EQ(rollup_answers(store(), range), before);
+  EXPECT_EQ(rollup_answers(store(), cut), cut_before);
   if (rows_before) {  // a backend that keeps per-write cells folded them
     EXPECT_LT(*backend().rollup_rows(), *rows_before / 6);
   }
   store().enforce_retention(kT0 + 3 * 3600 * kSec);  // again: nothing changes
   EXPECT_EQ(rollup_answers(store(), range), before);
+  EXPECT_EQ(rollup_answers(store(), cut), cut_before);
+}
+
+TEST_P(RollupConformance, ARecordArrivingAfterItsHourWasFoldedCountsAtOnce) {
+  write_two_busy_hours([this](const std::vector<Record>& batch) { write(batch); });
+  const TimeRange range{kT0, kT0 + 3 * 3600 * kSec};
+  store().enforce_retention(kT0 + 3 * 3600 * kSec);
+  auto users = [&] {
+    for (const auto& e : store().endpoints(std::string("api:8000"), range))
+      if (e.route == "/users/{id}") return e.red;
+    return RedSummary{};
+  };
+  const RedSummary folded = users();
+  ASSERT_EQ(folded.requests, 12u * 60);
+  EXPECT_DOUBLE_EQ(folded.active_s, 60.0 * 60);  // every other minute of two hours
+  // Late, into the first hour's minute 10, which had only /health so far.
+  write({served(kT0 + 600 * kSec + 5 * kSec, 4 * kMs, "/users/{id}", 500)});
+  const std::string late = rollup_answers(store(), range);
+  RedSummary now = users();
+  EXPECT_EQ(now.requests, folded.requests + 1);
+  EXPECT_EQ(now.errors, folded.errors + 1);
+  EXPECT_DOUBLE_EQ(now.active_s, folded.active_s + 60);
+  // Folded again: the same answers.
+  store().enforce_retention(kT0 + 3 * 3600 * kSec);
+  EXPECT_EQ(rollup_answers(store(), range), late);
 }
 
 TEST_P(RollupConformance, RetentionForgetsWholeDaysOfEverything) {
