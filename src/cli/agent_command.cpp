@@ -49,13 +49,6 @@ std::string default_node_name() {
   return host;
 }
 
-uint64_t size_flag(const std::string& name, const std::string& text, bool zero_ok) {
-  uint64_t n = parse_size(text);
-  if (n == 0 && !(zero_ok && text == "0"))
-    throw CLI::ValidationError(name, "expected a size like 256M or 1G, got '" + text + "'");
-  return n;
-}
-
 // What the server and the operator need from the capture side: losses
 // before the exporter (ring buffer, parsers) next to the exporter's own.
 nlohmann::json capture_stats(const Agent& agent) {

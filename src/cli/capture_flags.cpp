@@ -20,6 +20,13 @@ uint64_t parse_size(const std::string& text) {
   return 0;
 }
 
+uint64_t size_flag(const std::string& name, const std::string& text, bool zero_ok) {
+  uint64_t n = parse_size(text);
+  if (n == 0 && !(zero_ok && text == "0"))
+    throw CLI::ValidationError(name, "expected a size like 256M or 1G, got '" + text + "'");
+  return n;
+}
+
 void add_capture_flags(CLI::App& cmd, CaptureFlags& flags) {
   cmd.add_option("--pid", flags.pid, "Only this process (thread group id; filtered in the kernel)");
   cmd.add_option("--port", flags.ports,

@@ -25,5 +25,8 @@ AgentOptions agent_options(const CaptureFlags& flags);
 
 // "8M" / "16MiB" / "4096" -> bytes; 0 on malformed input.
 uint64_t parse_size(const std::string& text);
+// parse_size for flag `name`; throws CLI::ValidationError on malformed
+// input, and on 0 unless zero_ok.
+uint64_t size_flag(const std::string& name, const std::string& text, bool zero_ok);
 
 }  // namespace loupe::cli

@@ -174,9 +174,9 @@ void add_store_flags(CLI::App& cmd, ServeFlags& f) {
   cmd.add_flag("--migrate", f.migrate,
                "Create or upgrade the --store and --state databases' schemas, then serve (run "
                "once per upgrade)");
-  cmd.add_option("--spool-max-bytes", f.spool_max_bytes,
+  cmd.add_option("--spool-max", f.spool_max,
                  "With --store: writes kept in <data-dir>/clickhouse-spool while ClickHouse is "
-                 "unreachable or refuses them, at most this size (e.g. 512MiB, 4GiB); beyond it "
+                 "unreachable or refuses them, at most this size (e.g. 512M, 4G); beyond it "
                  "ingest is refused (agents send again) and counted")
       ->capture_default_str();
 }
@@ -225,13 +225,9 @@ ServerParts open_server(const ServeFlags& f, RemoteIngest remote_ingest,
   p.resource_metrics = std::make_unique<exporting::ResourceMetrics>();
   store::postgres::OpenedState state;
   if (!f.state_url.empty()) state = store::postgres::open_state(f.state_url, f.migrate, *retention);
-  uint64_t spool_max_bytes = parse_size(f.spool_max_bytes);
-  if (spool_max_bytes == 0)
-    throw CLI::ValidationError("--spool-max-bytes", "expected a size like 512MiB or 4GiB, got '" +
-                                                        f.spool_max_bytes + "'");
-  store::clickhouse::OpenedStore opened =
-      store::clickhouse::open_store(f.store_url, f.data_dir, {.retention_ns = *retention},
-                                    f.migrate, std::move(state.state), spool_max_bytes);
+  store::clickhouse::OpenedStore opened = store::clickhouse::open_store(
+      f.store_url, f.data_dir, {.retention_ns = *retention}, f.migrate, std::move(state.state),
+      size_flag("--spool-max", f.spool_max, false));
   if (state.status)
     opened.status = [records = std::move(opened.status), shared = std::move(state.status)] {
       nlohmann::json j = records();

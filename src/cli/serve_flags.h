@@ -27,8 +27,9 @@ struct ServeFlags {
   // replicas (docs/storage-postgres.md); empty: in the embedded store.
   std::string state_url;
   bool migrate = false;  // --migrate: create or upgrade the --store/--state schemas first
-  // --spool-max-bytes: what the ClickHouse spool keeps while ClickHouse is away.
-  std::string spool_max_bytes = "1GiB";
+  // --spool-max: what the ClickHouse spool keeps while ClickHouse is away
+  // (the agent's own spool flag has the same name).
+  std::string spool_max = "1G";
   std::string retention = "24h";
   std::string ui_dir;
   size_t queue_records = 1'000'000;  // a burst of a few seconds at full speed
@@ -66,7 +67,7 @@ std::string read_token(const std::string& token_file);
 // ("change-me", "token"...). Throws CLI::ValidationError.
 void check_exposure(const ServeFlags& flags, const std::string& token);
 
-// `loupe server`'s --store URL, --state URL, --migrate and --spool-max-bytes.
+// `loupe server`'s --store URL, --state URL, --migrate and --spool-max.
 void add_store_flags(CLI::App& cmd, ServeFlags& flags);
 
 // The store (embedded, or ClickHouse for records with --store), its ingest queue and the API server

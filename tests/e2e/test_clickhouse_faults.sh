@@ -4,7 +4,7 @@
 # again, same key, until acknowledged: tests/e2e/ingest_client.py --keyed):
 # 1. clickhouse-server SIGKILLed for 10 s: the server spools what it takes
 #    (status shows the spool), keeps acknowledging until the spool's bound
-#    (--spool-max-bytes 1MiB, reached during the outage) and then refuses
+#    (--spool-max 1MiB, reached during the outage) and then refuses
 #    (counted; the senders send those batches again), replays on recovery;
 #    afterwards every acknowledged record is in ClickHouse exactly once, in
 #    the raw table, the per-minute rollup and the API's count. 10 s rather
@@ -76,7 +76,7 @@ check_exactly_once() {
 
 log "1. ClickHouse SIGKILLed for 10 s under sustained ingest"
 started_at=$SECONDS
-start_replica a --migrate --spool-max-bytes 1MiB
+start_replica a --migrate --spool-max 1MiB
 /usr/bin/python3 "$HERE/ingest_client.py" "http://127.0.0.1:${REPLICA_PORT[a]}" "$TOKEN" "$WORK/acked-down" 16 2 "$BATCH" \
   --keyed chdown 9101 > "$WORK/client-down.out" &
 client=$!

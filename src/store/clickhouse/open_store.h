@@ -22,7 +22,7 @@ class ClickHouseStore;
 // ClickHouse (checked, not migrated) for what every replica shares, the
 // embedded store in data_dir for the rest: the one place that decides what
 // lives where. ClickHouse writes are spooled in <data_dir>/clickhouse-spool,
-// at most spool_max_bytes (--spool-max-bytes). `state`, when given, keeps
+// at most spool_max_bytes (--spool-max). `state`, when given, keeps
 // held batches and the Kubernetes history instead of the embedded store.
 // `clickhouse`, when given, receives the ClickHouse side. Throws Error or
 // StoreError.

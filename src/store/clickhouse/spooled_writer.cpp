@@ -53,7 +53,7 @@ void SpooledWriter::write(const PreparedWrite& write) {
                   << spool_.writes() << " waiting; agents send them again ("
                   << counts_.refused_writes << " refused so far)\n";
       throw StoreError("ClickHouse is unreachable and the spool is full (" +
-                       std::to_string(spool_.bytes()) + " bytes, --spool-max-bytes " +
+                       std::to_string(spool_.bytes()) + " bytes, --spool-max " +
                        std::to_string(spool_.max_bytes()) + ")");
     }
     if (backlog) {

@@ -24,7 +24,7 @@
 
 namespace loupe::store::clickhouse {
 
-// --spool-max-bytes' default (1GiB).
+// --spool-max's default (1G).
 inline constexpr uint64_t kDefaultSpoolMaxBytes = uint64_t{1} << 30;
 
 struct SpoolOptions {
