@@ -51,7 +51,10 @@ void redact_record(Record& r, Redaction level) {
 }
 
 void mask_query_or_route(Record& r, Redaction level) {
-  r.path = level == Redaction::Strict ? r.route : mask_query_values(r.path);
+  if (level == Redaction::Strict)
+    r.path = r.route;
+  else if (r.path.find('?') != std::string::npos)  // else nothing to mask: no copy
+    r.path = mask_query_values(r.path);
 }
 
 void path_as_route_when_strict(Record& r, Redaction level) {

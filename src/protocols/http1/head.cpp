@@ -8,13 +8,14 @@
 namespace loupe::http1 {
 namespace {
 
-constexpr std::string_view kWhitespace = " \t";
+bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
 
+// A loop, not find_first_not_of: that calls memchr once per character, on
+// every field of every head.
 std::string_view trim(std::string_view s) {
-  size_t b = s.find_first_not_of(kWhitespace);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(kWhitespace);
-  return s.substr(b, e - b + 1);
+  while (!s.empty() && is_whitespace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_whitespace(s.back())) s.remove_suffix(1);
+  return s;
 }
 
 // Compares `s` to an all-lower-case ASCII `lower`, ignoring case in `s`.
@@ -159,13 +160,15 @@ bool parse_field(std::string_view name, std::string_view value, std::string_view
 
 size_t find_head_end(std::string_view s, size_t& scan, bool request) {
   size_t i = scan;
+  // Only the first line can be a simple request: look for an earlier LF
+  // once, not before every line (that made a head's scan quadratic).
+  bool first_line = request && (i == 0 || std::memchr(s.data(), '\n', i) == nullptr);
   while (i < s.size()) {
     const void* p = std::memchr(s.data() + i, '\n', s.size() - i);
     if (p == nullptr) break;
     size_t nl = static_cast<size_t>(static_cast<const char*>(p) - s.data());
-    if (request && std::memchr(s.data(), '\n', nl) == nullptr &&
-        is_simple_request_line(without_cr(s.substr(0, nl))))
-      return nl + 1;
+    if (first_line && is_simple_request_line(without_cr(s.substr(0, nl)))) return nl + 1;
+    first_line = false;
     if (nl + 1 >= s.size() || (s[nl + 1] == '\r' && nl + 2 >= s.size())) {
       scan = nl;  // cannot decide yet: re-examine this LF when more bytes arrive
       return std::string_view::npos;

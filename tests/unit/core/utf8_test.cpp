@@ -53,6 +53,19 @@ TEST(Utf8, RejectsStrayAndMissingContinuationBytes) {
   EXPECT_FALSE(is_valid("\xF0\x9D\x84"));
 }
 
+// is_valid skips ASCII a word at a time: a bad byte or a character at any
+// offset after an ASCII run, within or across words, is still seen.
+TEST(Utf8, ABadByteOrACharacterAfterAnyRunOfAsciiIsSeen) {
+  for (size_t ascii = 0; ascii <= 24; ++ascii) {
+    const std::string run(ascii, 'a');
+    EXPECT_TRUE(is_valid(run)) << ascii;
+    EXPECT_FALSE(is_valid(run + "\xBF")) << ascii;
+    EXPECT_FALSE(is_valid(run + "\xBF" + run)) << ascii;
+    EXPECT_FALSE(is_valid(run + "\xE2\x82")) << ascii;
+    for (const auto& c : kChars) EXPECT_TRUE(is_valid(run + c + run)) << ascii << " " << c;
+  }
+}
+
 TEST(Utf8, EveryProperPrefixOfAMultiByteCharacterIsInvalid) {
   for (const auto& c : kChars)
     for (size_t n = 1; n < c.size(); ++n) EXPECT_FALSE(is_valid(c.substr(0, n))) << c << " " << n;
