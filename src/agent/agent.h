@@ -2,10 +2,10 @@
 // tracker on one pump thread, and the records it produces handed to a sink
 // (the terminal for `loupe trace`, the ingest queue for `loupe run`, the
 // network exporter for `loupe agent`) in bounded batches: at most
-// batch_records records and batch_bytes bytes each, handed over as soon as
-// one is full or its first record has waited hand_over_interval_ms. Drains
-// of the ring buffer are bounded (drain_events), so batches keep flowing
-// however long the ring buffer stays non-empty.
+// batch_records records and batch_bytes bytes each (past them by at most
+// one segment's records), handed over as soon as one is full or its first record has waited
+// hand_over_interval_ms. Drains of the ring buffer are bounded (drain_events), so batches keep
+// flowing however long the ring buffer stays non-empty.
 #pragma once
 
 #include <atomic>
@@ -79,8 +79,9 @@ class Agent {
   void pump();
   // One bounded drain; true when the budget ran out (more is waiting).
   bool drain();
-  void add_records(std::vector<Record>& records);  // from the tracker, under mu_
-  void hand_over();                                // pending_ to the sink, under mu_
+  // The tracker appended `added` to pending_ (in place), under mu_.
+  void add_records(std::span<const Record> added);
+  void hand_over();  // pending_ to the sink, under mu_
   void report_kernel_drops();
 
   AgentOptions opts_;

@@ -192,8 +192,10 @@ void ConnectionTracker::drop_detector(Connection& c) {
 
 void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment& seg) {
   if (!c.parser || c.parser->finished()) return;
-  c.parser->feed(seg, scratch_);
-  emit(c, tgid, scratch_);
+  std::vector<Record>& out = output();
+  const size_t first = out.size();
+  c.parser->feed(seg, out);
+  emit(c, tgid, out, first);
   const ParserStats& s = c.parser->stats();
   if (s.parse_errors > 0) {
     note_loss(c, LossReason::ParseError);
@@ -229,8 +231,9 @@ bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
   return !c.opaque_tls;
 }
 
-void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& records) {
-  if (records.empty()) return;
+void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& out, size_t first) {
+  if (out.size() <= first) return;
+  std::span<Record> records(out.data() + first, out.size() - first);
   for (Record& r : records) {
     r.pid = tgid;
     r.tid = c.last_tid;
@@ -248,7 +251,7 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
   }
   stats_.records += records.size();
   sink_(records);
-  records.clear();
+  if (&out == &scratch_) scratch_.clear();
 }
 
 void ConnectionTracker::note_loss(Connection& c, LossReason reason) {
@@ -283,8 +286,10 @@ void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) 
   // a short connection is parsed or counted, never dropped silently.
   detect(c, key.tgid, nullptr);
   if (c.parser) {
-    c.parser->close(clock_.to_unix(mono_ns), scratch_);
-    emit(c, key.tgid, scratch_);
+    std::vector<Record>& out = output();
+    const size_t first = out.size();
+    c.parser->close(clock_.to_unix(mono_ns), out);
+    emit(c, key.tgid, out, first);
     stats_.parsers[c.protocol] += c.parser->stats();
   }
   ++stats_.connections_closed;

@@ -58,7 +58,9 @@ struct TrackerStats {
 
 class ConnectionTracker {
  public:
-  using RecordSink = std::function<void(std::vector<Record>&)>;
+  // Gets each segment's records once they carry their identity: the ones
+  // just appended to the output vector (see append_to), in place.
+  using RecordSink = std::function<void(std::span<Record> added)>;
   // Called when the tracker drops a connection, so the kernel can too.
   using ForgetFn = std::function<void(uint32_t tgid, int32_t fd)>;
 
@@ -79,6 +81,13 @@ class ConnectionTracker {
   };
 
   ConnectionTracker(Options opts, RecordSink sink, ForgetFn forget = {});
+
+  // Parsers append records straight to `batch` (the caller's batch being
+  // filled), so a record is built where it is handed over, never moved on
+  // the way; the sink may then move them out or swap the vector. Without
+  // it (nullptr) the tracker appends to a vector of its own and empties it
+  // after every sink call.
+  void append_to(std::vector<Record>* batch) { batch_ = batch; }
 
   // Handles one raw ring-buffer event.
   void on_event(std::span<const uint8_t> raw);
@@ -145,7 +154,10 @@ class ConnectionTracker {
   void drop_detector(Connection& c);
   void feed_parser(Connection& c, uint32_t tgid, const Segment& seg);
   void note_loss(Connection& c, LossReason reason);
-  void emit(Connection& c, uint32_t tgid, std::vector<Record>& records);
+  // Where records are appended now: the caller's batch or scratch_.
+  std::vector<Record>& output() { return batch_ ? *batch_ : scratch_; }
+  // Fills identity on out[first..] and gives them to the sink.
+  void emit(Connection& c, uint32_t tgid, std::vector<Record>& out, size_t first);
   // Past the table budget: finishes and drops connections, idle ones first,
   // then the largest holders, until a tenth of the budget is free.
   void enforce_table_budget();
@@ -162,6 +174,7 @@ class ConnectionTracker {
   ProcessInfo procs_;
   Table conns_;
   std::unordered_map<uint32_t, k8s::ContainerIdentity> pod_ids_;
+  std::vector<Record>* batch_ = nullptr;
   std::vector<Record> scratch_;
   size_t detect_bytes_ = 0;  // held by all detectors
   TrackerStats stats_;

@@ -70,6 +70,7 @@ class Parser final : public ProtocolParser, private MessageSink {
   void on_response_end(uint64_t end_ns, uint64_t wire_bytes);
   void emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes);
   Record make_record(Pending& req, uint64_t end_ns, uint64_t resp_bytes) const;
+  void fill_record(Record& r, Pending& req, uint64_t end_ns, uint64_t resp_bytes) const;
 
   Role role_;
   Direction request_dir_;

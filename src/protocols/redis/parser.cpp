@@ -138,7 +138,7 @@ class RedisParser final : public ProtocolParser {
     Pending p = std::move(pending_.front());
     pending_.pop_front();
 
-    Record r;
+    Record& r = out.emplace_back();  // built in place: no move of its 21 strings
     r.protocol = Protocol::Redis;
     r.role = role_ != Role::Unknown          ? role_
              : req_dir_ == Direction::Egress ? Role::Client
@@ -157,7 +157,6 @@ class RedisParser final : public ProtocolParser {
       r.error_code.assign(utf8::cut(text.substr(0, sp), 64));
       r.error_message.assign(utf8::cut(text, kMaxErrorMessage));
     }
-    out.push_back(std::move(r));
     ++stats_.records;
     if (p.cmd.kind == CommandKind::ModeSwitch) finish();
   }

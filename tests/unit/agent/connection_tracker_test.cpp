@@ -27,7 +27,7 @@ loupe_addr v4(const char* ip, uint16_t port) {
 
 class TrackerTest : public ::testing::Test {
  protected:
-  ConnectionTracker tracker_{{}, [this](std::vector<Record>& rs) {
+  ConnectionTracker tracker_{{}, [this](std::span<Record> rs) {
                                for (auto& r : rs) records_.push_back(r);
                              }};
   std::vector<Record> records_;
@@ -164,7 +164,7 @@ TEST_F(TrackerTest, MalformedEventsAreCountedNotTrusted) {
 
 TEST_F(TrackerTest, TableStaysWithinItsBytes) {
   constexpr size_t kBudget = 256 * 1024;
-  tracker_ = ConnectionTracker({.table_budget_bytes = kBudget}, [](std::vector<Record>&) {});
+  tracker_ = ConnectionTracker({.table_budget_bytes = kBudget}, [](std::span<Record>) {});
   for (int fd = 0; fd < 10'000; ++fd) {
     open(fd, 1, LOUPE_ORIGIN_ACCEPT, 8080, static_cast<uint16_t>(10'000 + fd));
     ASSERT_LE(tracker_.stats().table_bytes, kBudget);
@@ -226,7 +226,7 @@ TEST_F(TrackerTest, ParseErrorsAndResyncsAreCountedOncePerConnection) {
 TEST_F(TrackerTest, UndecidedBytesShareOneBudget) {
   ConnectionTracker::Options opts;
   opts.detect_budget_bytes = 200;
-  tracker_ = ConnectionTracker(opts, [this](std::vector<Record>& rs) {
+  tracker_ = ConnectionTracker(opts, [this](std::span<Record> rs) {
     for (auto& r : rs) records_.push_back(r);
   });
   // A token-method request line still arriving: undecided, held.
@@ -251,7 +251,7 @@ TEST_F(TrackerTest, UndecidedBytesShareOneBudget) {
 }
 
 TEST_F(TrackerTest, StatementCachesCountAndTheLargestHolderGoesFirst) {
-  tracker_ = ConnectionTracker({.table_budget_bytes = 20'000}, [this](std::vector<Record>& rs) {
+  tracker_ = ConnectionTracker({.table_budget_bytes = 20'000}, [this](std::span<Record> rs) {
     for (auto& r : rs) records_.push_back(r);
   });
   // Two PostgreSQL clients preparing statements: fd 41 one short one, fd 40
@@ -283,7 +283,7 @@ TEST_F(TrackerTest, StatementCachesCountAndTheLargestHolderGoesFirst) {
 // traffic is still recorded.
 TEST_F(TrackerTest, ReassemblyBuffersCountAgainstTheTableBudget) {
   constexpr size_t kBudget = 2 * 1024 * 1024;
-  tracker_ = ConnectionTracker({.table_budget_bytes = kBudget}, [this](std::vector<Record>& rs) {
+  tracker_ = ConnectionTracker({.table_budget_bytes = kBudget}, [this](std::span<Record> rs) {
     for (auto& r : rs) records_.push_back(r);
   });
   // A head written 4 KiB per syscall, 40 KiB so far and no end in sight.

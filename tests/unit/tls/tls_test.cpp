@@ -71,7 +71,7 @@ class TrackerTls : public ::testing::Test {
  protected:
   std::vector<Record> records;
   ConnectionTracker tracker{
-      {}, [this](std::vector<Record>& r) { records.insert(records.end(), r.begin(), r.end()); }};
+      {}, [this](std::span<Record> r) { records.insert(records.end(), r.begin(), r.end()); }};
   uint64_t ts = 1'000'000'000;
 
   void open(uint8_t origin = LOUPE_ORIGIN_ACCEPT) {
