@@ -6,7 +6,9 @@
 #   1. two shards (`loupe_two`), no ZooKeeper: an unknown cluster, a wrong
 #      password and a password in the URL are one line each; --migrate makes local and Distributed tables on
 #      both hosts; three agent batches (one posted twice) give exact counts
-#      through the API, spread over both shards; then storage conformance
+#      through the API, spread over both shards; one shard's server
+#      SIGKILLed under sustained ingest from keyed senders and restarted:
+#      every acknowledged record once, on both shards; then storage conformance
 #      tests run through the Distributed tables (filters, compaction and
 #      retention on each shard; metrics, logs, events and profiles);
 #   2. one shard of two replicas (`loupe_replicas`) with Debian's ZooKeeper:
@@ -19,6 +21,8 @@ command -v clickhouse-server > /dev/null || { echo "clickhouse-server missing: s
 [[ -f /usr/share/java/zookeeper.jar ]] || { echo "zookeeper missing: scripts/setup.sh --test" >&2; exit 1; }
 UNIT_BIN=${STORE_UNIT_TEST:-$(dirname "$LOUPE")/tests/unit/unit_store}
 [[ -x "$UNIT_BIN" ]] || { echo "$UNIT_BIN not built" >&2; exit 1; }
+CH_TEST_BIN=${CLICKHOUSE_STORE_TEST:-$(dirname "$LOUPE")/tests/e2e/clickhouse_store_test}
+[[ -x "$CH_TEST_BIN" ]] || { echo "$CH_TEST_BIN not built" >&2; exit 1; }
 
 export CH_PASSWORD="s3cret-$RANDOM"
 replica() { echo "<replica><host>$1</host><port>$2</port><user>loupe</user><password>$CH_PASSWORD</password></replica>"; }
@@ -80,6 +84,7 @@ export CH_EXTRA_CONFIG="<remote_servers><loupe_two>
 </loupe_two></remote_servers>"
 start_clickhouse "$http_port" shard1 127.0.0.1 "$tcp1"
 start_clickhouse "$http_port" shard2 127.0.0.2 "$tcp2"
+SHARD2=$CH SHARD2_PID=$CH_PID
 PW="$WORK/shard1/loupe.password"
 # refused WHAT STORE PATTERN: `loupe server --store STORE --migrate` exits
 # with one line matching PATTERN.
@@ -104,6 +109,57 @@ n2=$(ch 127.0.0.2 'SELECT count() FROM loupe_records_local')
 assert_eq "loupe_two: records on shard 1 + shard 2" 3000 "$((n1 + n2))"
 assert_ge "loupe_two: records on the smaller shard" 1000 "$((n1 < n2 ? n1 : n2))"
 assert_eq "loupe_two: status names the cluster" "loupe_two (2 hosts)" "$STATUS_CLUSTER"
+# A write cut by a shard's death, resumed and withdrawn shard by shard.
+if LOUPE_CH_CLUSTER_URL="clickhouse://127.0.0.1:$http_port/loupe_shard_cut?user=loupe&password_file=$PW&cluster=loupe_two" \
+  "$CH_TEST_BIN" --gtest_filter='ClickHouseCluster.*' > "$WORK/shard_cut.out" 2>&1 && grep -q '^\[  PASSED  \] 1 test' "$WORK/shard_cut.out"; then
+  pass "loupe_two: a write cut by a shard's death is resumed and withdrawn shard by shard"
+else
+  cat "$WORK/shard_cut.out"; fail "loupe_two: ClickHouseCluster test"
+fi
+
+# Exactly once through a shard's death (docs/storage-clickhouse.md, "Cluster
+# mode"): keyed senders that behave as agents (a batch sent again, same key,
+# until acknowledged) post for 10 s; shard 2's clickhouse-server is SIGKILLed
+# at 3 s and restarted at 7 s. Each write goes whole to one shard's local
+# tables, so a write cut by the kill is stored whole or not at all there,
+# and its resume (through the Distributed tables) sends exactly what is missing.
+log "1b. two shards, shard 2 SIGKILLed under sustained ingest"
+started_at=$SECONDS
+start_loupe_server "$API_PORT" "$WORK/token" \
+  --store "clickhouse://127.0.0.1:$http_port/loupe_cluster?user=loupe&password_file=$PW&cluster=loupe_two"
+/usr/bin/python3 "$(dirname "$0")/ingest_client.py" "$API" cluster-e2e-token "$WORK/acked" 10 2 200 \
+  --keyed shardkill 9104 > "$WORK/client.out" &
+client=$!
+sleep 3
+kill -KILL "$SHARD2_PID"; wait "$SHARD2_PID" 2> /dev/null || true
+at_kill=$(wc -l < "$WORK/acked")
+sleep 4
+assert_ge "loupe_two: writes spooled while shard 2 is down" 1 "$(api /api/v1/status | jq .store.backend.spool.writes)"
+clickhouse-server --config-file="$SHARD2/config.xml" > "$SHARD2/stdout" 2>&1 &
+PIDS+=($!)
+wait_for_port "$http_port" 127.0.0.2 30
+wait "$client"
+cat "$WORK/client.out"
+assert_ge "loupe_two: batches acknowledged after the kill" $((at_kill + 5)) "$(wc -l < "$WORK/acked")"
+for _ in $(seq 1 60); do
+  [[ "$(api /api/v1/status | jq -r '"\(.store.ingest.queued) \(.store.backend.spool.writes)"')" == "0 0" ]] && break
+  sleep 0.5
+done
+expected=$(($(wc -l < "$WORK/acked") * 200))
+assert_eq "loupe_two: acknowledged records once in loupe_records (records, distinct)" "$expected $expected" \
+  "$(ch 127.0.0.1 "SELECT count(), uniqExact(path) FROM loupe_records WHERE comm = 'shardkill'" | tr '\t' ' ')"
+service=$(ch 127.0.0.1 "SELECT any(service) FROM loupe_records WHERE comm = 'shardkill'")
+assert_eq "loupe_two: requests in the per-minute rollup" "$expected" \
+  "$(ch 127.0.0.1 "SELECT sum(requests) FROM loupe_record_minute WHERE span = 0 AND service = '$service'")"
+assert_eq "loupe_two: the API's count" "$expected" "$(api "/api/v1/requests/count?service=$service" | jq .count)"
+for host in 127.0.0.1 127.0.0.2; do
+  assert_ge "loupe_two: records of the senders on $host" 1 \
+    "$(ch $host "SELECT count() FROM loupe_records_local WHERE comm = 'shardkill'")"
+done
+grep -q "spool replayed" "$WORK/server.err" && pass "loupe_two: the spool was replayed" ||
+  fail "loupe_two: no replay line in: $(cat "$WORK/server.err")"
+kill -INT "$SERVER_PID"; wait "$SERVER_PID" || true
+log "shard kill took $((SECONDS - started_at)) s"
 # The request filters (a GLOBAL IN over two Distributed tables), compaction
 # and retention on each shard, and the signals' Distributed tables: a
 # workload's metrics as the sum of its pods' series and log search by

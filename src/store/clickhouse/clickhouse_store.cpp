@@ -9,6 +9,7 @@
 #include "store/clickhouse/retention.h"
 #include "store/clickhouse/rollup_cells.h"
 #include "store/clickhouse/schema.h"
+#include "store/clickhouse/shard_writes.h"
 #include "store/clickhouse/store_schema.h"
 #include "store/clickhouse/tables.h"
 #include "store/query_window.h"
@@ -38,6 +39,7 @@ ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, SpoolOpti
     cluster_ = read_cluster(*c);
     status_.cluster = url.cluster + " (" + std::to_string(cluster_->hosts.size()) + " hosts" +
                       (cluster_->replicated ? ", Replicated tables)" : ")");
+    shard_writes_ = std::make_unique<ShardWrites>(*cluster_, client);
   }
   version_ = version.to_string();
   features_ = to_string(features_of(version));
@@ -49,7 +51,8 @@ ClickHouseStore::ClickHouseStore(const Url& url, StoreOptions options, SpoolOpti
     spool_ = std::make_unique<SpooledWriter>(
         pool_, spool,
         SpooledWriter::Events{[this](uint64_t records, uint64_t ns) { stored(records, ns); },
-                              [this](const std::string& error) { failed(error); }});
+                              [this](const std::string& error) { failed(error); }},
+        shard_writes_.get());
 }
 
 ClickHouseStore::~ClickHouseStore() = default;
@@ -77,7 +80,7 @@ void ClickHouseStore::store_write(const PreparedWrite& write) {
   }
   auto started = std::chrono::steady_clock::now();
   try {
-    with_client([&](Client& c) { return send_write(c, write, false); });
+    with_client([&](Client& c) { return send_write(c, write, false, shard_writes_.get()); });
   } catch (const StoreError& e) {
     failed(e.what());
     throw;

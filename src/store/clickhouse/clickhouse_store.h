@@ -43,6 +43,7 @@
 #include "store/clickhouse/cluster.h"
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/features.h"
+#include "store/clickhouse/shard_writes.h"
 #include "store/clickhouse/spooled_writer.h"
 #include "store/store.h"
 
@@ -176,7 +177,8 @@ class ClickHouseStore : public RecordStore,
   std::mutex status_mu_;
   ClickHouseStatus status_;
   StoreStats last_stats_;
-  std::unique_ptr<SpooledWriter> spool_;  // last: its thread reports to the fields above
+  std::unique_ptr<ShardWrites> shard_writes_;  // cluster mode: where writes go
+  std::unique_ptr<SpooledWriter> spool_;       // last: its thread reports to the fields above
 };
 
 template <typename Fn>

@@ -15,9 +15,11 @@ constexpr std::string_view kRename = "RENAME TABLE ";
 constexpr std::string_view kAlter = "ALTER TABLE ";
 constexpr std::string_view kView = "CREATE MATERIALIZED VIEW IF NOT EXISTS ";
 
-// How rows are spread over shards. A rollup key's cells stay on one shard,
-// so compaction (compaction.h) folds them into one row per key and minute;
-// a batch id's rows too, so has_batch's answer never depends on one shard.
+// How rows inserted through a Distributed table are spread over shards: the
+// loss counts, and rows an older Loupe wrote (the store's writes now go to
+// one shard's local tables, shard_writes.h). A rollup key's cells on one
+// shard, so compaction (compaction.h) folds them into one row per key and
+// minute; a batch id's rows too.
 std::string sharding_key(std::string_view table) {
   if (table == kRecordMinuteTable) return "cityHash64(service)";
   if (table == kEdgeMinuteTable || table == kPodMinuteTable) return "cityHash64(a)";

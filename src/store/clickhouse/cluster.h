@@ -1,9 +1,9 @@
 // Cluster mode (`clickhouse://HOST:8123/DB?cluster=NAME`): Loupe's tables on
 // every host of a ClickHouse cluster the user already runs (remote_servers),
 // as local tables (`<table>_local`) plus a `Distributed` table under the
-// plain name, so the store's inserts and queries stay the same text: inserts
-// go to the Distributed tables (each table has a sharding key, below) and
-// reads go through them.
+// plain name, so the store's queries stay the same text: reads go through
+// the Distributed tables; the store's writes go to one shard's local tables
+// (shard_writes.h), so that a shard dying mid-insert cannot split a part.
 //
 // Loupe runs the DDL on each host itself over HTTP rather than `ON CLUSTER`:
 // 18.16's ON CLUSTER needs ZooKeeper and <distributed_ddl>, this works with or

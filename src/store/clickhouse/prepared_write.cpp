@@ -8,6 +8,7 @@
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/rollup_cells.h"
 #include "store/clickhouse/row_binary.h"
+#include "store/clickhouse/shard_writes.h"
 #include "store/clickhouse/tables.h"
 
 namespace loupe::store::clickhouse {
@@ -130,7 +131,7 @@ KeysStored keys_stored(Client& client, const PreparedWrite& write) {
 // again to another replica while this one was down): the parts this write
 // had sent before it stopped would count those records twice, so they go
 // (a mutation; ClickHouse applies it in the background).
-void withdraw(Client& client, const PreparedWrite& write) {
+void withdraw(Client& client, const PreparedWrite& write, ShardWrites* shards) {
   for (const WritePart& part : write.parts) {
     if (part.hour == kAnyHour) continue;
     if (folded(client, part, write.write_id)) {
@@ -143,16 +144,13 @@ void withdraw(Client& client, const PreparedWrite& write) {
     if (count_of(client, "SELECT count() FROM " + part.table + " WHERE " +
                              rows_of_write(part, write.write_id)) == 0)
       continue;
-    try {
-      client.execute("ALTER TABLE " + part.table + " DELETE WHERE " +
-                     rows_of_write(part, write.write_id));
-    } catch (const Error& e) {
-      // Cluster mode: a Distributed table takes no DELETE (the local tables
-      // would, shard by shard); the rows stay rather than the spool stopping.
-      if (e.kind() != Error::Kind::Server || client.url().cluster.empty()) throw;
-      std::cerr << "loupe: ClickHouse spool: cannot withdraw write " << write.write_id << " from "
-                << part.table << " (" << e.what() << "); its rows stay counted twice\n";
-    }
+    // A Distributed table takes no DELETE: in cluster mode it runs on the
+    // local tables, shard by shard.
+    std::string where = " DELETE WHERE " + rows_of_write(part, write.write_id);
+    if (shards)
+      shards->on_each_shard(client.url(), "ALTER TABLE " + local_table(part.table) + where);
+    else
+      client.execute("ALTER TABLE " + part.table + where);
   }
 }
 
@@ -326,25 +324,28 @@ std::optional<PreparedWrite> parse_write(std::string_view bytes) {
   return w;
 }
 
-size_t send_write(Client& client, const PreparedWrite& write, bool resume) {
+size_t send_write(Client& client, const PreparedWrite& write, bool resume, ShardWrites* shards) {
   if (resume && !write.batch_ids.empty()) {
     switch (keys_stored(client, write)) {
       case KeysStored::ByThisWrite:  // its keys go last: all of it is stored
         return 0;
       case KeysStored::ByOthers:
-        withdraw(client, write);
+        withdraw(client, write, shards);
         return 0;
       case KeysStored::NotAll:
         break;
     }
   }
-  size_t sent = 0;
-  for (const WritePart& part : write.parts) {
-    if (resume && part.hour != kAnyHour && holds(client, part, write.write_id)) continue;
-    client.insert_row_binary(part.target, part.body);
-    ++sent;
+  std::vector<const WritePart*> parts;
+  for (const WritePart& part : write.parts)
+    if (!(resume && part.hour != kAnyHour && holds(client, part, write.write_id)))
+      parts.push_back(&part);
+  if (shards) {
+    shards->insert(client.url(), parts);
+  } else {
+    for (const WritePart* part : parts) client.insert_row_binary(part->target, part->body);
   }
-  return sent;
+  return parts.size();
 }
 
 }  // namespace loupe::store::clickhouse

@@ -26,6 +26,8 @@
 
 namespace loupe::store::clickhouse {
 
+class ShardWrites;
+
 // A part whose rows may be sent twice without changing any answer
 // (services are read grouped, batch keys by existence).
 inline constexpr uint32_t kAnyHour = 0xffffffff;
@@ -95,6 +97,10 @@ std::optional<PreparedWrite> parse_write(std::string_view bytes);
 // and sends nothing; otherwise sends the hour-parts whose table holds no row
 // of this write id for that hour and whose hour loupe_folded_writes does not
 // list the write id for (compacted). Returns the parts sent; throws Error.
-size_t send_write(Client& client, const PreparedWrite& write, bool resume);
+// In cluster mode (`shards`) the parts go to one shard's local tables and
+// the deletes to every shard's (shard_writes.h); the questions are asked
+// through `client`, of the Distributed tables.
+size_t send_write(Client& client, const PreparedWrite& write, bool resume,
+                  ShardWrites* shards = nullptr);
 
 }  // namespace loupe::store::clickhouse

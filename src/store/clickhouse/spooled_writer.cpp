@@ -18,8 +18,12 @@ uint64_t ns_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-SpooledWriter::SpooledWriter(ClientPool& pool, SpoolOptions options, Events events)
-    : pool_(pool), events_(std::move(events)), spool_(options.dir, options.max_bytes) {
+SpooledWriter::SpooledWriter(ClientPool& pool, SpoolOptions options, Events events,
+                             ShardWrites* shards)
+    : pool_(pool),
+      shards_(shards),
+      events_(std::move(events)),
+      spool_(options.dir, options.max_bytes) {
   counts_.unreadable_files = spool_.unreadable();
   if (!spool_.empty())
     std::cerr << "loupe: ClickHouse spool " << spool_.dir() << ": " << spool_.writes()
@@ -66,7 +70,7 @@ void SpooledWriter::write(const PreparedWrite& write) {
   bool sent = false;
   try {
     auto client = pool_.borrow();
-    send_write(*client, write, false);
+    send_write(*client, write, false, shards_);
     sent = true;
   } catch (const std::exception& e) {  // ClickHouse's Error, or the client's own
     if (events_.failed) events_.failed(e.what());
@@ -164,7 +168,7 @@ void SpooledWriter::replay_loop() {
         PreparedWrite write = merge_writes(std::move(writes));
         records = write.records;
         auto client = pool_.borrow();
-        send_write(*client, write, resume);
+        send_write(*client, write, resume, shards_);
       } catch (const std::exception& e) {
         error = e.what();
       }

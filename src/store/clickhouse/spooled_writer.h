@@ -50,8 +50,10 @@ class SpooledWriter {
     std::function<void(const std::string& error)> failed;
   };
   // Opens the spool (throws StoreError) and starts the replay thread,
-  // which first sends what an earlier server left in the spool.
-  SpooledWriter(ClientPool& pool, SpoolOptions options, Events events);
+  // which first sends what an earlier server left in the spool. `shards`
+  // (cluster mode, may be null) is where the inserts go (send_write).
+  SpooledWriter(ClientPool& pool, SpoolOptions options, Events events,
+                ShardWrites* shards = nullptr);
   ~SpooledWriter();  // stops the replay thread; the spool stays on disk
   SpooledWriter(const SpooledWriter&) = delete;
   SpooledWriter& operator=(const SpooledWriter&) = delete;
@@ -74,6 +76,7 @@ class SpooledWriter {
   std::vector<uint64_t> next_group();
 
   ClientPool& pool_;
+  ShardWrites* shards_;
   Events events_;
   std::mutex write_mu_;  // one write() at a time, so writes keep their order
   std::mutex mu_;        // the spool and the fields below

@@ -29,6 +29,7 @@
 #include "store/clickhouse/retention.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/schema.h"
+#include "store/clickhouse/shard_writes.h"
 #include "store/clickhouse/tables.h"
 
 namespace loupe::store::clickhouse::testing {
@@ -443,6 +444,57 @@ TEST(ClickHouseServer, AStoreWriteWhoseBatchAnotherReplicaStoredIsWithdrawn) {
   EXPECT_EQ(rows, 2u);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_records WHERE intDiv(id, 1048576) = 222"),
             2u);
+}
+
+// Cluster mode: tests/e2e/test_clickhouse_cluster.sh runs this one with
+// LOUPE_CH_CLUSTER_URL naming a database on its two shards (elsewhere it
+// is skipped). A write whose shard died after the write's first hour is
+// resumed: the rest goes whole to a shard, nothing is doubled; a write
+// withdrawn (its batch stored by another write) loses its rows on the local
+// tables of every shard, which a Distributed table would not do.
+TEST(ClickHouseCluster, AWriteCutByAShardsDeathIsResumedAndWithdrawnShardByShard) {
+  const char* cluster_url = std::getenv("LOUPE_CH_CLUSTER_URL");
+  if (!cluster_url || !*cluster_url) GTEST_SKIP() << "LOUPE_CH_CLUSTER_URL is not set";
+  Url url = parse_url(cluster_url);
+  Client client(url);
+  Cluster cluster = read_cluster(client);
+  for_hosts(cluster, url, Hosts::Each,
+            [&url](Client& c) { c.execute_in_default("DROP DATABASE IF EXISTS " + url.database); });
+  migrate(client, features_of(client.server_version()));
+  ShardWrites shards(cluster, {});
+  auto per_shard = [&](const std::string& sql) {
+    std::vector<uint64_t> out;
+    for_hosts(cluster, url, Hosts::OnePerShard, [&](Client& c) { out.push_back(count(c, sql)); });
+    return out;
+  };
+  std::vector<Record> records, others, withdrawn;
+  PreparedWrite w = two_hour_write(5151, records, "agent shard cut");
+  shards.insert(url, {&w.parts[0], &w.parts[1]});       // the first hour, to shard 1, then it died
+  EXPECT_EQ(send_write(client, w, true, &shards), 3u);  // the second hour and the key, to shard 2
+  EXPECT_EQ(send_write(client, w, true, &shards), 0u);
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_records"), 2u);
+  EXPECT_EQ(count(client, "SELECT sum(requests) FROM loupe_record_minute"), 2u);
+  EXPECT_EQ(per_shard("SELECT count() FROM loupe_records_local"), (std::vector<uint64_t>{1, 1}));
+  EXPECT_EQ(per_shard("SELECT sum(requests) FROM loupe_record_minute_local"),
+            (std::vector<uint64_t>{1, 1}));
+
+  PreparedWrite cut = two_hour_write(7171, withdrawn, "agent resent");
+  PreparedWrite resent = two_hour_write(8181, others, "agent resent");
+  shards.insert(url, {&cut.parts[0], &cut.parts[1]});         // shard 1, which then died
+  EXPECT_EQ(send_write(client, resent, false, &shards), 5u);  // to shard 2
+  EXPECT_EQ(send_write(client, cut, true, &shards), 0u);      // withdrawn from shard 1
+  uint64_t rows = 0;
+  for (int i = 0; i < 100 && (rows = count(client, "SELECT count() FROM loupe_records")) != 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a mutation, in the background
+  EXPECT_EQ(rows, 4u);
+  EXPECT_EQ(count(client, "SELECT count() FROM loupe_records WHERE intDiv(id, 1048576) = 7171"),
+            0u);
+  for (int i = 0; i < 100 && (rows = count(client,
+                                           "SELECT count() FROM loupe_record_minute "
+                                           "WHERE write_id = 7171")) != 0;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(rows, 0u);
 }
 
 TEST(ClickHouseServer, P95PerMinuteFromTheAggregatedTable) {

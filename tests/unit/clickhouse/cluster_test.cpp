@@ -6,6 +6,7 @@
 
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/schema.h"
+#include "store/clickhouse/shard_writes.h"
 
 namespace loupe::store::clickhouse::testing {
 namespace {
@@ -25,7 +26,7 @@ TEST(ClickHouseCluster, CreateMakesALocalAndADistributedTable) {
   EXPECT_EQ(out[1].sql,
             "CREATE TABLE IF NOT EXISTS loupe_records AS loupe_records_local ENGINE = "
             "Distributed(two, db, loupe_records_local, rand())");
-  // A rollup key's cells stay on one shard, so compaction folds them together.
+  // Rows inserted through it: a rollup key's cells on one shard.
   auto minute = cluster_statements(
       kPlain, "db", "CREATE TABLE IF NOT EXISTS loupe_record_minute (x UInt8) ENGINE = MergeTree");
   EXPECT_NE(minute[1].sql.find("cityHash64(service)"), std::string::npos);
@@ -33,6 +34,14 @@ TEST(ClickHouseCluster, CreateMakesALocalAndADistributedTable) {
   auto samples = cluster_statements(
       kPlain, "db", "CREATE TABLE IF NOT EXISTS loupe_metric_samples (x UInt8) ENGINE = MergeTree");
   EXPECT_NE(samples[1].sql.find("cityHash64(metric, entity, name, label)"), std::string::npos);
+}
+
+// A write's parts go to one shard's local tables (shard_writes.h).
+TEST(ClickHouseCluster, AWritePartGoesToTheLocalTable) {
+  WritePart part{"loupe_records", "loupe_records (id, start_ns)", 1, ""};
+  EXPECT_EQ(local_target(part), "loupe_records_local (id, start_ns)");
+  part.target = "loupe_logs (id)";
+  EXPECT_THROW(local_target(part), Error);
 }
 
 TEST(ClickHouseCluster, AMaterializedColumnIsAnAliasOfTheDistributedTable) {

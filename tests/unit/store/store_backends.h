@@ -9,6 +9,7 @@
 // clickhouse::open_split_store arranges it for the server).
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -36,6 +37,9 @@ class TestBackend {
   // Rows of the per-minute rollup of services and endpoints, for a backend
   // that keeps one per write and folds them (ClickHouse); nullopt otherwise.
   virtual std::optional<uint64_t> rollup_rows() { return std::nullopt; }
+  // Shards the rows are spread over (ClickHouse's cluster mode): compaction
+  // leaves one row per key, minute and shard (storage-clickhouse.md).
+  virtual uint64_t shards() { return 1; }
 };
 
 class SqliteBackend : public TestBackend {
@@ -82,6 +86,14 @@ class ClickHouseBackend : public TestBackend {
     auto rows = clickhouse::Client(url_).select(
         "SELECT count() FROM " + std::string(clickhouse::kRecordMinuteTable), 1);
     return rows.empty() ? 0 : clickhouse::parse_uint(rows[0][0]);
+  }
+  uint64_t shards() override {
+    if (url_.cluster.empty()) return 1;
+    clickhouse::Client client(url_);
+    uint64_t n = 0;
+    for (const auto& host : clickhouse::read_cluster(client).hosts)
+      n = std::max<uint64_t>(n, static_cast<uint64_t>(host.shard));
+    return n;
   }
   void reopen(StoreOptions options) override {
     store_.reset();
