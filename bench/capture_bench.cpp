@@ -2,9 +2,10 @@
 // ring-buffer events, as the BPF program writes them, through
 // ConnectionTracker (protocol detection, parser, FinishingParser, identity)
 // into a batch the way Agent builds one, handed over and emptied every
-// 4,096 records. No kernel, no store: the CPU per record of
-// this stage, reproducible on a busy machine (thread CPU time), so a change
-// to the tracker, the parsers or Record can be measured on its own.
+// 4,096 records. No kernel, no store: the CPU per record of this stage,
+// so a change to the tracker, the parsers or Record can be measured on its
+// own. Thread CPU time still grows with the load on a shared VM: compare
+// builds in alternating runs.
 //
 // Workloads, both sides of each connection traced as on one host:
 //   http   nginx `return 200` under wrk (one request and one response per
