@@ -43,6 +43,7 @@
 #include "core/record.h"
 #include "core/record_batch_pool.h"
 #include "pipeline/record_pipeline.h"
+#include "store/batch_records.h"
 #include "store/store.h"
 
 namespace loupe::pipeline {
@@ -192,7 +193,7 @@ class IngestQueue {
 
   std::atomic<uint64_t> accepted_{0}, dropped_{0}, write_dropped_{0}, refused_{0}, written_{0},
       write_errors_{0};
-  std::vector<Record> batch_;  // the writer's, reused across rounds
+  store::BatchRecords batch_;  // the writer's view of a round, reused across rounds
   std::thread writer_;
   std::thread expirer_;
 };

@@ -13,7 +13,7 @@ void RecordPipeline::reseed() {
   stale_ = false;
 }
 
-void RecordPipeline::write(const std::vector<Record>& records, store::IngestBookkeeping* book) {
+void RecordPipeline::write(const store::BatchRecords& records, store::IngestBookkeeping* book) {
   if (records.empty() && !book) return;
   if (stale_ || store_.seed_generation() != seed_generation_) reseed();
   store::ResolvedBatch& batch = batch_;

@@ -14,6 +14,7 @@
 
 #include "core/record.h"
 #include "pipeline/resolver.h"
+#include "store/batch_records.h"
 #include "store/record_observer.h"
 #include "store/store.h"
 
@@ -31,11 +32,15 @@ class RecordPipeline {
   // Seeds the resolver from what `store` holds. Throws StoreError.
   explicit RecordPipeline(store::Store& store, PipelineOptions options = {});
 
-  // Resolves `records` and stores them in one transaction with `book`
-  // (when given), then tells the observer. The records are read, not
-  // copied or moved. Throws StoreError (nothing was stored; the resolver
-  // starts again from what the store holds). One thread at a time.
-  void write(const std::vector<Record>& records, store::IngestBookkeeping* book = nullptr);
+  // Resolves `records` (one vector, or the several an ingest round took)
+  // and stores them in one transaction with `book` (when given), then tells
+  // the observer. The records are read, not copied or moved. Throws
+  // StoreError (nothing was stored; the resolver starts again from what the
+  // store holds). One thread at a time.
+  void write(const store::BatchRecords& records, store::IngestBookkeeping* book = nullptr);
+  void write(const std::vector<Record>& records, store::IngestBookkeeping* book = nullptr) {
+    write(store::BatchRecords(records), book);
+  }
 
   store::Store& store() { return store_; }
 

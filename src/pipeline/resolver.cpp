@@ -36,21 +36,21 @@ void Resolver::seed(const store::ResolverSeed& seed) {
   services_per_host_.clear();
 }
 
-store::ResolvedBatch Resolver::resolve(std::span<const Record> records) {
+store::ResolvedBatch Resolver::resolve(const store::BatchRecords& records) {
   store::ResolvedBatch out;
   resolve(records, out);
   return out;
 }
 
-void Resolver::resolve(std::span<const Record> records, store::ResolvedBatch& out) {
+void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch& out) {
   out.records = records;
   out.rows.clear();
   out.new_services.clear();
   out.rows.reserve(records.size());
-  for (const Record& r : records) callers_.learn_client(r);
+  for (std::span<const Record> run : records.runs())
+    for (const Record& r : run) callers_.learn_client(r);
   // Server records first (see the header).
-  auto resolve_one = [&](uint32_t i) {
-    const Record& r = records[i];
+  auto resolve_one = [&](uint32_t i, const Record& r) {
     bool is_new = false;
     store::ServiceIdentity id = services_.resolve(r, &is_new);
     if (!services_per_host_.admit(observing_host(r), id.name)) {
@@ -76,10 +76,17 @@ void Resolver::resolve(std::span<const Record> records, store::ResolvedBatch& ou
     out.rows.push_back({i, std::move(id), route, std::move(caller), workload_served,
                         workload_served ? pod : std::string_view()});
   };
-  for (uint32_t i = 0; i < records.size(); ++i)
-    if (records[i].role == Role::Server) resolve_one(i);
-  for (uint32_t i = 0; i < records.size(); ++i)
-    if (records[i].role != Role::Server) resolve_one(i);
+  // Run by run, counting the batch's index along: no lookup per record.
+  auto each = [&](bool servers) {
+    uint32_t i = 0;
+    for (std::span<const Record> run : records.runs())
+      for (const Record& r : run) {
+        if ((r.role == Role::Server) == servers) resolve_one(i, r);
+        ++i;
+      }
+  };
+  each(true);
+  each(false);
 }
 
 }  // namespace loupe::pipeline

@@ -16,7 +16,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
 
 #include "core/record.h"
 #include "store/caller_identity.h"
@@ -49,13 +48,13 @@ class Resolver {
 
   // Resolves `records` (not copied: the batch points into them) and learns
   // from them. Batches must be resolved in the order they are stored.
-  store::ResolvedBatch resolve(std::span<const Record> records);
+  store::ResolvedBatch resolve(const store::BatchRecords& records);
   // The same into `out`, whose rows are replaced: a caller that keeps `out`
   // across batches builds each one in memory already faulted in (a row is
   // over 200 bytes with its five names, a batch up to 50k rows) instead of
   // a fresh vector taken from the heap and given back every round (perf of
   // `loupe run`: page faults and sysmalloc in the writer thread).
-  void resolve(std::span<const Record> records, store::ResolvedBatch& out);
+  void resolve(const store::BatchRecords& records, store::ResolvedBatch& out);
 
  private:
   ResolveOptions options_;

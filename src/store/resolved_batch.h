@@ -7,13 +7,13 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/record.h"
+#include "store/batch_records.h"
 #include "store/caller_identity.h"
 #include "store/service_identity.h"
 
@@ -45,7 +45,7 @@ struct ResolvedRecord {
 // The string_views of `rows` point into `records` (or at kOtherName), so
 // the batch is valid as long as the records it was resolved from.
 struct ResolvedBatch {
-  std::span<const Record> records;  // the records as enriched; not copied
+  BatchRecords records;  // the records as enriched, where they were handed over; not copied
   // One row per record, in the order the resolver decided them (server
   // side first). A store folds them in this order.
   std::vector<ResolvedRecord> rows;

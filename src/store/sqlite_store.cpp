@@ -145,7 +145,8 @@ class SqliteStore : public Store {
   // write_batch's rows in insertion order; kept with its capacity across
   // batches so each is built in memory already faulted in.
   struct Row {
-    uint32_t index;
+    const Record* record;  // not by index: a batch's records may be in several runs
+    uint64_t start_ns;     // the sort key, beside the row
     int64_t service_id, route_id;
     bool counted;
     std::string_view caller;
@@ -261,7 +262,7 @@ SqliteStore::Reader SqliteStore::reader() {
 void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* book) {
   if (batch.rows.empty() && !book) return;
   std::lock_guard lock(write_mu_);
-  const std::span<const Record> records = batch.records;
+  const BatchRecords& records = batch.records;
   std::vector<Row>& rows = rows_;
   rows.clear();
   rows.reserve(batch.rows.size());
@@ -281,7 +282,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       if (row.caller.counted) edges_.add(row.caller.name, row.caller.kind, id.name, id.kind, r);
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
       int64_t service_id = name_id(id.name), route_id = name_id(row.route);
-      rows.push_back({row.index, service_id, route_id, id.counted, row.caller.name});
+      rows.push_back({&r, r.start_ns, service_id, route_id, id.counted, row.caller.name});
       RollupKey key{service_id, name_id(r.method), route_id,
                     r.protocol, id.counted,        minute_of(r.start_ns)};
       auto [it, created] = rollup.try_emplace(key);
@@ -294,12 +295,11 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     }
     // Time order makes the rowid keys ascend, so rows append to the
     // right edge of the table b-tree.
-    std::sort(rows.begin(), rows.end(), [&records](const Row& a, const Row& b) {
-      return records[a.index].start_ns < records[b.index].start_ns;
-    });
+    std::sort(rows.begin(), rows.end(),
+              [](const Row& a, const Row& b) { return a.start_ns < b.start_ns; });
     int64_t prev = 0;
     for (const Row& row : rows) {
-      const Record& r = records[row.index];
+      const Record& r = *row.record;
       // Next key after the previous row of this batch when they share a
       // microsecond; if earlier batches already used it (a late record),
       // skip past the used run, a microsecond's worth of keys at a time.

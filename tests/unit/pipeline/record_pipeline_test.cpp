@@ -95,7 +95,7 @@ TEST(RecordPipeline, ObserversSeeCommittedRecordsWithTheirNames) {
   st.fail = true;
   EXPECT_THROW(pipe.write({served("10.0.0.1:80", "/a")}), store::StoreError);
   EXPECT_EQ(names.seen.size(), 2u) << "nothing uncommitted is observed";
-  pipe.write({});
+  pipe.write(std::vector<Record>{});
   EXPECT_EQ(st.rows, 2u);
 }
 

@@ -51,7 +51,7 @@ TEST(Resolver, ABatchResolvedIntoAgainHoldsOnlyTheNewRows) {
   EXPECT_EQ(kept.new_services.size(), 2u);
   resolver.resolve(second, kept);
   ASSERT_EQ(kept.rows.size(), 1u);
-  EXPECT_EQ(kept.records.data(), second.data());
+  EXPECT_EQ(&kept.records[0], second.data());
   EXPECT_EQ(kept.rows[0].index, 0u);
   EXPECT_EQ(kept.rows[0].service.name, "web:8000");
   EXPECT_FALSE(kept.rows[0].service.counted);
@@ -219,10 +219,52 @@ TEST(Resolver, RowsPointIntoTheRecordsWithoutCopyingThem) {
   r.workload = "Deployment/api";
   std::vector<Record> records = {r};
   auto b = resolver.resolve(records);
-  EXPECT_EQ(b.records.data(), records.data());
+  EXPECT_EQ(&b.records[0], records.data());
   ASSERT_EQ(b.rows.size(), 1u);
   EXPECT_EQ(b.rows[0].route.data(), records[0].route.data());
   EXPECT_EQ(b.rows[0].pod.data(), records[0].pod.data());
+}
+
+// An ingest round hands the resolver several vectors at once: it must name
+// them as it names the same records in one vector (a local call's client
+// side in one run, its server side in the next, still counted once), with
+// indexes that find each record in the runs.
+TEST(Resolver, RecordsInSeveralRunsResolveAsInOneVector) {
+  std::vector<Record> first = {called(7, "curl", "127.0.0.1:40000", "127.0.0.1:8000", "/c"),
+                               served(3, "nginx", "10.0.0.1:80", "203.0.113.9:5000", "/n")};
+  std::vector<Record> empty;
+  std::vector<Record> second = {served(5, "api", "127.0.0.1:8000", "127.0.0.1:40000", "/s")};
+  std::vector<Record> whole = first;
+  whole.insert(whole.end(), second.begin(), second.end());
+
+  store::BatchRecords runs;
+  runs.append(first);
+  runs.append(empty);
+  runs.append(second);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs.runs().size(), 2u) << "an empty run is skipped";
+  EXPECT_EQ(&runs[0], &first[0]);
+  EXPECT_EQ(&runs[1], &first[1]);
+  EXPECT_EQ(&runs[2], &second[0]);
+
+  auto in_runs = Resolver().resolve(runs);
+  auto in_one = Resolver().resolve(whole);
+  ASSERT_EQ(in_runs.rows.size(), in_one.rows.size());
+  for (size_t i = 0; i < in_one.rows.size(); ++i) {
+    const auto& a = in_runs.rows[i];
+    const auto& b = in_one.rows[i];
+    EXPECT_EQ(a.index, b.index) << "row " << i << ": the same order, server side first";
+    EXPECT_EQ(a.service.name, b.service.name);
+    EXPECT_EQ(a.service.counted, b.service.counted);
+    EXPECT_EQ(a.caller.name, b.caller.name);
+    EXPECT_EQ(a.caller.counted, b.caller.counted);
+    EXPECT_EQ(a.route, b.route);
+    EXPECT_EQ(in_runs.records[a.index].route, whole[a.index].route);
+  }
+  auto rows = by_index(in_runs);
+  EXPECT_EQ(rows[0]->service.name, "api:8000") << "the callee of curl, served in the next run";
+  EXPECT_FALSE(rows[0]->service.counted) << "its server side counts, not both";
+  EXPECT_EQ(rows[2]->caller.name, "curl (pid 7)") << "learnt from the client in the first run";
 }
 
 }  // namespace

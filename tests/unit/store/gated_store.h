@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
+#include <vector>
 
 #include "../../support/null_store.h"
 
@@ -22,6 +24,7 @@ class GatedStore : public NullStore {
     cv_.wait(lock, [&] { return open_; });
     if (fail_) throw store::StoreError("database or disk is full");
     written_ += records.size();
+    for (std::span<const Record> run : records.runs()) runs_.push_back(run.data());
     largest_batch_ = std::max(largest_batch_, records.size());
     if (!book) return;
     keys_.insert(book->batches.begin(), book->batches.end());
@@ -62,6 +65,11 @@ class GatedStore : public NullStore {
     std::lock_guard lock(mu_);
     return written_;
   }
+  // Where each run of records the store was given starts, in order.
+  std::vector<const Record*> runs() {
+    std::lock_guard lock(mu_);
+    return runs_;
+  }
   size_t largest_batch() {
     std::lock_guard lock(mu_);
     return largest_batch_;
@@ -86,6 +94,7 @@ class GatedStore : public NullStore {
   size_t written_ = 0, largest_batch_ = 0;
   uint64_t lost_records_ = 0, lost_events_ = 0;
   std::vector<store::LossMinute> loss_minutes_;
+  std::vector<const Record*> runs_;
   std::set<store::BatchKey> keys_;
   std::map<uint64_t, store::HeldBatch> held_;
   uint64_t last_held_id_ = 0;
