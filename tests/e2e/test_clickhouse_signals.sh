@@ -4,8 +4,8 @@
 # by the other, with the same values (and a batch posted twice counted once);
 # so are logs (search, histogram, patterns), an OOM kill event and a CPU
 # profile minute posted in two parts, one to each replica. Then ClickHouse
-# is killed and restarted: what replica A acknowledged meanwhile is stored
-# once, and the logs it refused are stored once when sent again.
+# is killed and restarted: what replica A acknowledged meanwhile (logs
+# included, sent twice while it was down) is stored once.
 # What lives where: docs/storage-clickhouse.md.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db_servers.sh"
@@ -136,9 +136,10 @@ done
 # ClickHouse down (SIGKILLed, restarted): metrics, an OOM kill event and a
 # profile minute posted to replica A meanwhile are acknowledged (spooled by
 # A, stored once when ClickHouse is back: docs/storage-clickhouse.md,
-# "Writes, spool and exactly once"); logs are refused (A must ask ClickHouse
-# which entries it holds already; the agent keeps them in its log spool)
-# and stored once when sent again.
+# "Writes, spool and exactly once"); so are logs, sent twice while it is
+# down (an agent whose answer was lost) and again to each replica once it
+# is back: each entry stored once (the spool's replay asks loupe_logs as
+# it sends).
 /usr/bin/python3 - "$WORK" "$T0" <<'PY'
 import json, sys
 work, t0 = sys.argv[1], int(sys.argv[2])
@@ -160,19 +161,24 @@ assert_eq "metrics and an OOM kill while ClickHouse is down: acknowledged" 200 \
   "$(post "$PORT_A" /api/v1/metrics/ingest "$WORK/metrics-down.json")"
 assert_eq "a profile minute while ClickHouse is down: acknowledged" 200 \
   "$(post "$PORT_A" /api/v1/profile/ingest "$WORK/profile-down.json")"
-assert_eq "logs while ClickHouse is down: refused (the agent keeps them)" 500 \
+assert_eq "logs while ClickHouse is down: acknowledged" 200 \
+  "$(post "$PORT_A" /api/v1/logs/ingest "$WORK/logs-down.json")"
+assert_eq "the same logs again while ClickHouse is down (a lost answer): acknowledged" 200 \
   "$(post "$PORT_A" /api/v1/logs/ingest "$WORK/logs-down.json")"
 spool_writes() { api "$PORT_A" /api/v1/status | jq .store.backend.spool.writes; }
-# The refused entries' log patterns were new to A's miner, which wrote them
-# (spooled) before the entries: a pattern written twice changes nothing.
-assert_eq "writes waiting in replica A's spool (samples, event, profile, log patterns)" 4 "$(spool_writes)"
+assert_eq "writes waiting in replica A's spool (samples, event, profile, log patterns, logs twice)" 6 \
+  "$(spool_writes)"
 clickhouse-server --config-file="$CH/config.xml" > "$CH/stdout" 2>&1 &
 CH_PID=$!
 PIDS+=($CH_PID)
 wait_for_port "$ch_port"
 settle 0 spool_writes
 assert_eq "replica A's spool replayed once ClickHouse is back" 0 "$(spool_writes)"
-assert_eq "the logs sent again" 200 "$(post "$PORT_A" /api/v1/logs/ingest "$WORK/logs-down.json")"
+for port in "$PORT_A" "$PORT_B"; do
+  assert_eq "the logs sent again to replica :$port: none stored again" 0 \
+    "$(curl -sf -H 'Authorization: Bearer signals-e2e-token' -H 'Content-Type: application/json' \
+      --data-binary @"$WORK/logs-down.json" "http://127.0.0.1:$port/api/v1/logs/ingest" | jq .stored)"
+done
 down_metric() {
   api "$1" "/api/v1/metrics?entity=node&name=e2e-down&metric=node_load1&from=$T0&to=$((T0 + 120))&step=60" |
     jq -r --argjson t0 "$T0" '[.[] | "\(.t - $t0) \(.value)"] | join(",")'
@@ -188,6 +194,6 @@ for port in "$PORT_A" "$PORT_B"; do
       jq -r '[.[] | select(.details.pid == 4343) | "\(.reason) \(.name) \(.details.pid)"] | join(",")')"
   assert_eq "replica :$port: the outage's profile minute, once" "e2e-down-api;main;wait 17" \
     "$(api "$port" "/api/v1/profile?node=e2e-down&from=$T0&to=$((T0 + 60))&format=folded" | paste -sd,)"
-  assert_eq "replica :$port: the logs refused and sent again, each once" 20 "$(down_logs "$port")"
+  assert_eq "replica :$port: the logs of the outage, sent four times, each once" 20 "$(down_logs "$port")"
 done
 finish

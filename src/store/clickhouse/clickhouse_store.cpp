@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "store/clickhouse/compaction.h"
 #include "store/clickhouse/prepared_write.h"
@@ -143,16 +144,22 @@ bool ClickHouseStore::has_batch(const BatchKey& key) {
 
 void ClickHouseStore::write_losses(const std::vector<LossMinute>& losses) {
   if (losses.empty()) return;
-  RowBinaryWriter out;
+  // Summed when read, so written as records are: through the spool (a
+  // server killed while ClickHouse is down keeps them), one part per UTC
+  // hour with the write id (schema version 11), resumed without doubling.
+  const uint64_t write_id = next_prefix();
+  std::map<uint32_t, RowBinaryWriter> hours;
   for (const LossMinute& m : losses) {
+    RowBinaryWriter& out = hours[static_cast<uint32_t>(m.minute_s / 3600)];
     out.uint32(static_cast<uint32_t>(m.minute_s));
     out.uint64(m.records);
     out.uint64(m.events);
+    out.uint64(write_id);
   }
-  with_client([&out](Client& c) {
-    c.insert_row_binary(std::string(kLossesTable) + " (minute, records, events)", out.bytes());
-    return 0;
-  });
+  std::map<uint32_t, std::string> bodies;
+  for (auto& [hour, out] : hours) bodies.emplace(hour, out.take());
+  store_write(hourly_write(write_id, kLossesTable, "minute, records, events, write_id",
+                           std::move(bodies), losses.size()));
 }
 
 std::vector<LossMinute> ClickHouseStore::losses(const TimeRange& range) {

@@ -152,6 +152,7 @@ class ClickHouseStore : public RecordStore,
   // never throws for ClickHouse being down, only for a full spool), else
   // sent at once (throws StoreError).
   void store_write(const PreparedWrite& write);
+  bool spooled() const { return spool_ != nullptr; }
   void stored(uint64_t records, uint64_t ns);
   void failed(const std::string& error);
 

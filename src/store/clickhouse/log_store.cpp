@@ -7,11 +7,13 @@
 // The embedded store's answers, from the rows: histograms and pattern
 // counts count entries (no per-minute count table yet), searches are RE2
 // matches per word (log_search.h), folds are shared (store/log_answers.h).
-// An entry is stored once per (node, source, offset): write_logs looks up
-// the batch's entries among those stored over the batch's time span first
-// (in ClickHouse, which must be reachable for it), then writes the new ones
-// through the spool like records (store_write, prepared_write.h: one part
-// per UTC hour, their ids' prefix the write id).
+// An entry is stored once per (node, source, offset): write_logs leaves out
+// the batch's entries ClickHouse holds already when it can ask (the count
+// it returns), then writes the rest through the spool like records
+// (store_write, prepared_write.h: one part per UTC hour, their ids' prefix
+// the write id); a write sent from the spool is asked again as it is sent
+// (log_rows.h), so entries accepted while ClickHouse was down, or sent
+// again while they waited in the spool, are stored once too.
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -20,6 +22,7 @@
 #include <tuple>
 
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/log_rows.h"
 #include "store/clickhouse/log_search.h"
 #include "store/clickhouse/row_binary.h"
 #include "store/clickhouse/tables.h"
@@ -29,9 +32,6 @@ namespace loupe::store::clickhouse {
 namespace {
 
 constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
-constexpr std::string_view kLogColumns =
-    "id, time_ns, node, source, file, namespace, pod, container, workload, pod_uid, pos, level, "
-    "stream, truncated, pattern, text";
 constexpr std::string_view kReadColumns =
     "id, time_ns, level, stream, truncated, pos, text, node, source, file, namespace, pod, "
     "container, pod_uid, pattern";
@@ -147,15 +147,18 @@ uint64_t ClickHouseStore::write_logs(const std::vector<logs::Entry>& entries) {
                            ")";
   const uint64_t write_id = next_prefix();
   const uint64_t now_s = static_cast<uint64_t>(std::time(nullptr));
-  // Asked of ClickHouse itself, so logs need it reachable: while it is down
-  // this throws and the agent keeps the entries (its log spool) and sends
-  // them again, rather than the server spooling entries it cannot check.
   std::set<std::tuple<std::string, std::string, uint64_t>> seen;
-  with_client([&](Client& c) {
-    for (auto& row : c.select(stored_sql, 3))
-      seen.emplace(std::move(row[0]), std::move(row[1]), parse_uint(row[2]));
-    return 0;
-  });
+  try {
+    with_client([&](Client& c) {
+      for (auto& row : c.select(stored_sql, 3))
+        seen.emplace(std::move(row[0]), std::move(row[1]), parse_uint(row[2]));
+      return 0;
+    });
+  } catch (const StoreError&) {
+    // ClickHouse is down: spooled all the same (the agent gets its 200),
+    // and the spool's replay asks as it sends (without_stored_logs).
+    if (!spooled()) throw;
+  }
   std::map<uint32_t, RowBinaryWriter> hours;
   RowBinaryWriter sources;
   std::set<std::pair<std::string_view, std::string_view>> named;
@@ -165,18 +168,8 @@ uint64_t ClickHouseStore::write_logs(const std::vector<logs::Entry>& entries) {
     if (stored >= kMaxRowsPerWrite) throw StoreError("too many log entries in one write");
     // One part per UTC hour, whole or not at all: the spool resumes a
     // write by the hours loupe_logs holds (prepared_write.h).
-    RowBinaryWriter& rows = hours[static_cast<uint32_t>(e.time_ns / (60 * kNsPerMinute))];
-    rows.uint64(write_id << kIndexBits | stored++);
-    rows.uint64(e.time_ns);
-    for (const std::string* f : {&e.node, &e.source, &e.file, &e.namespace_, &e.pod, &e.container,
-                                 &e.workload, &e.pod_uid})
-      rows.string(*f);
-    rows.uint64(e.offset);
-    rows.uint8(static_cast<uint8_t>(e.level));
-    rows.uint8(static_cast<uint8_t>(e.stream));
-    rows.boolean(e.truncated);
-    rows.uint32(e.pattern);
-    rows.string(e.text);
+    encode_log_row(hours[static_cast<uint32_t>(e.time_ns / (60 * kNsPerMinute))],
+                   write_id << kIndexBits | stored++, e);
     if (!e.workload.empty() && !source_named(e.node, e.source) &&
         named.emplace(e.node, e.source).second) {
       sources.uint32(static_cast<uint32_t>(now_s));

@@ -1,10 +1,12 @@
 #include "store/clickhouse/prepared_write.h"
 
 #include <algorithm>
+#include <deque>
 #include <iostream>
 #include <map>
 
 #include "store/clickhouse/clickhouse_store.h"
+#include "store/clickhouse/log_rows.h"
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/rollup_cells.h"
 #include "store/clickhouse/row_binary.h"
@@ -16,56 +18,6 @@ namespace {
 
 constexpr std::string_view kMagic = "LOUPE-CH-WRITE-3\n";  // 2: parts per hour; 3: rows
 constexpr std::string_view kEnd = "\nEND\n";
-
-// Reads what RowBinaryWriter wrote; any short or malformed field clears ok.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool at_end() const { return pos_ == in_.size(); }
-  bool expect(std::string_view text) {
-    if (!ok_ || in_.substr(pos_, text.size()) != text) return ok_ = false;
-    pos_ += text.size();
-    return true;
-  }
-  uint64_t fixed(int width) {
-    if (!ok_ || in_.size() - pos_ < static_cast<size_t>(width)) {
-      ok_ = false;
-      return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < width; ++i)
-      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
-    pos_ += width;
-    return v;
-  }
-  uint64_t varint() {
-    uint64_t v = 0;
-    for (int shift = 0; ok_ && shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) break;
-      auto byte = static_cast<uint8_t>(in_[pos_++]);
-      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return v;
-    }
-    ok_ = false;
-    return 0;
-  }
-  std::string string() {
-    uint64_t n = varint();
-    if (!ok_ || in_.size() - pos_ < n) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(in_.substr(pos_, n));
-    pos_ += n;
-    return s;
-  }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
 
 constexpr uint64_t kNsPerHour = 3600ULL * 1'000'000'000ULL;
 
@@ -302,7 +254,7 @@ std::string serialize(const PreparedWrite& write) {
 }
 
 std::optional<PreparedWrite> parse_write(std::string_view bytes) {
-  Reader in(bytes);
+  RowBinaryReader in(bytes);
   PreparedWrite w;
   in.expect(kMagic);
   w.write_id = in.fixed(8);
@@ -324,7 +276,8 @@ std::optional<PreparedWrite> parse_write(std::string_view bytes) {
   return w;
 }
 
-size_t send_write(Client& client, const PreparedWrite& write, bool resume, ShardWrites* shards) {
+size_t send_write(Client& client, const PreparedWrite& write, bool resume, ShardWrites* shards,
+                  bool from_spool) {
   if (resume && !write.batch_ids.empty()) {
     switch (keys_stored(client, write)) {
       case KeysStored::ByThisWrite:  // its keys go last: all of it is stored
@@ -337,9 +290,20 @@ size_t send_write(Client& client, const PreparedWrite& write, bool resume, Shard
     }
   }
   std::vector<const WritePart*> parts;
-  for (const WritePart& part : write.parts)
-    if (!(resume && part.hour != kAnyHour && holds(client, part, write.write_id)))
-      parts.push_back(&part);
+  std::deque<WritePart> fresh_logs;  // log parts without the entries stored by now
+  for (const WritePart& part : write.parts) {
+    if (resume && part.hour != kAnyHour && holds(client, part, write.write_id)) continue;
+    if ((resume || from_spool) && part.table == kLogsTable) {
+      // Asked now, not when the entries were taken (ClickHouse may have
+      // been down then, and the spool may hold them twice).
+      std::string fresh = without_stored_logs(client, part.body);
+      if (fresh.empty()) continue;
+      fresh_logs.push_back({part.table, part.target, part.hour, std::move(fresh)});
+      parts.push_back(&fresh_logs.back());
+      continue;
+    }
+    parts.push_back(&part);
+  }
   if (shards) {
     shards->insert(client.url(), parts);
   } else {

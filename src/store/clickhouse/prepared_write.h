@@ -96,11 +96,14 @@ std::optional<PreparedWrite> parse_write(std::string_view bytes);
 // replica), deletes the rows this write had sent (ALTER TABLE ... DELETE)
 // and sends nothing; otherwise sends the hour-parts whose table holds no row
 // of this write id for that hour and whose hour loupe_folded_writes does not
-// list the write id for (compacted). Returns the parts sent; throws Error.
-// In cluster mode (`shards`) the parts go to one shard's local tables and
-// the deletes to every shard's (shard_writes.h); the questions are asked
-// through `client`, of the Distributed tables.
+// list the write id for (compacted). With `resume` or `from_spool` (the
+// spool's replay), log entry parts are sent without the entries loupe_logs
+// holds by then (log_rows.h): entries taken while ClickHouse was down, or
+// sent again while they waited, are stored once. Returns the parts sent;
+// throws Error. In cluster mode (`shards`) the parts go to one shard's
+// local tables and the deletes to every shard's (shard_writes.h); the
+// questions are asked through `client`, of the Distributed tables.
 size_t send_write(Client& client, const PreparedWrite& write, bool resume,
-                  ShardWrites* shards = nullptr);
+                  ShardWrites* shards = nullptr, bool from_spool = false);
 
 }  // namespace loupe::store::clickhouse

@@ -44,4 +44,27 @@ class RowBinaryWriter {
   std::string out_;
 };
 
+// Reads what RowBinaryWriter wrote (the spool's files, log rows filtered
+// before a replay); any short or malformed field clears ok().
+class RowBinaryReader {
+ public:
+  explicit RowBinaryReader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == in_.size(); }
+  size_t pos() const { return pos_; }
+  bool expect(std::string_view text) {
+    if (!ok_ || in_.substr(pos_, text.size()) != text) return ok_ = false;
+    pos_ += text.size();
+    return true;
+  }
+  uint64_t fixed(int width);
+  uint64_t varint();
+  std::string string();
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
 }  // namespace loupe::store::clickhouse

@@ -105,6 +105,12 @@ std::vector<std::string> write_ids_ddl(const Features&) {
   return statements;
 }
 
+// The write id on loss rows too, which go through the spool since (summed
+// when read: a resumed write must find its own rows, prepared_write.h).
+std::vector<std::string> loss_write_ids_ddl(const Features&) {
+  return {"ALTER TABLE " + std::string(kLossesTable) + " ADD COLUMN write_id UInt64 DEFAULT 0"};
+}
+
 const std::vector<Migration> kMigrations = {
     {1, "request records and batch ids", v1_requests_and_batches},
     {2, "per-minute request aggregates", v2_requests_minute},
@@ -120,6 +126,7 @@ const std::vector<Migration> kMigrations = {
      write_ids_ddl},
     {10, "hour cells beside the rollups' minute cells; rollups keyed by span, finer granules",
      hour_cells_ddl},
+    {11, "write ids on loss rows (losses through the spool)", loss_write_ids_ddl},
 };
 
 // Functions Loupe's SQL calls that a build might lack (and the input format).

@@ -168,7 +168,7 @@ void SpooledWriter::replay_loop() {
         PreparedWrite write = merge_writes(std::move(writes));
         records = write.records;
         auto client = pool_.borrow();
-        send_write(*client, write, resume, shards_);
+        send_write(*client, write, resume, shards_, true);
       } catch (const std::exception& e) {
         error = e.what();
       }

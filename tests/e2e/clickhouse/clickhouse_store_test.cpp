@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -23,6 +24,7 @@
 #include "store/clickhouse/error.h"
 #include "store/clickhouse/features.h"
 #include "store/clickhouse/insert.h"
+#include "store/clickhouse/log_rows.h"
 #include "store/clickhouse/prepared_write.h"
 #include "store/clickhouse/record_rows.h"
 #include "store/clickhouse/request_rows.h"
@@ -168,11 +170,12 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
       "requests, errors, sum_ns, sketch) VALUES (toDateTime(" +
       std::to_string(kDay0 / kSecond) + "), 'shop', '/checkout', 'POST', 1, 1, 3, 1, 9, '')");
   // 9: write ids on the rollups and batch keys, loupe_folded_writes;
-  // 10: hour cells (span, active), the rollups rebuilt with their key.
+  // 10: hour cells (span, active), the rollups rebuilt with their key;
+  // 11: write ids on loss rows.
   MigrateResult up = migrate(client, f);
   EXPECT_EQ(up.from_version, 8);
   EXPECT_EQ(up.to_version, schema_version());
-  EXPECT_EQ(schema_version(), 10);
+  EXPECT_EQ(schema_version(), 11);
   EXPECT_EQ(count(client, "SELECT count() FROM loupe_record_minute"), 1u);
   EXPECT_EQ(count(client,
                   "SELECT sum(requests) FROM loupe_record_minute WHERE span = 0 AND write_id = 0"),
@@ -184,7 +187,8 @@ TEST(ClickHouseServer, MigrateFromNothingAndFromAnOlderSchema) {
                   "SELECT count() FROM loupe_batches WHERE batch_id = 'agent old 1' AND "
                   "state = 2 AND write_id = 0"),
             1u);
-  for (std::string_view table : {"loupe_record_minute", "loupe_edge_minute", "loupe_pod_minute"})
+  for (std::string_view table :
+       {"loupe_record_minute", "loupe_edge_minute", "loupe_pod_minute", "loupe_losses"})
     EXPECT_EQ(count(client,
                     "SELECT count() FROM system.columns WHERE database = "
                     "'loupe_migrate' AND name = 'write_id' AND table = '" +
@@ -372,6 +376,72 @@ TEST(ClickHouseServer, ALogOrProfileWriteStoppedPartWayIsResumedNotDoubled) {
   EXPECT_EQ(count(*client, "SELECT sum(samples) FROM loupe_profile_samples"), 20u);
   EXPECT_EQ(count(*client, "SELECT count() FROM loupe_logs"), 2u);
   EXPECT_EQ(count(*client, "SELECT uniqExact(pos) FROM loupe_logs"), 2u);
+}
+
+// Log entries taken while ClickHouse was down are spooled unchecked; an
+// agent that sent them again meanwhile (its answer lost) spooled them
+// twice, and may have sent some to another replica too. The replay asks
+// loupe_logs as it sends: each entry is stored once.
+TEST(ClickHouseServer, LogEntriesSpooledTwiceOrStoredElsewhereAreStoredOnce) {
+  auto client = migrated("loupe_log_replay");
+  const auto hour = static_cast<uint32_t>(kDay0 / kHour);
+  auto log_write = [&](uint64_t write_id, std::vector<uint64_t> offsets) {
+    RowBinaryWriter rows;
+    uint64_t index = 0;
+    for (uint64_t pos : offsets) {
+      logs::Entry e;
+      e.time_ns = uint64_t{hour} * kHour + pos * kSecond;
+      e.node = "node-a";
+      e.source = "src";
+      e.offset = pos;
+      e.text = "served " + std::to_string(pos);
+      encode_log_row(rows, write_id << kIndexBits | index++, e);
+    }
+    return hourly_write(write_id, kLogsTable, kLogColumns, {{hour, rows.take()}}, offsets.size());
+  };
+  // Another replica stored offset 1 (the agent's resend went there).
+  EXPECT_EQ(send_write(*client, log_write(7, {1}), false), 1u);
+  // This replica's spool: offsets 1-3, then the agent's resend of 2-4.
+  PreparedWrite first = log_write(8, {1, 2, 3}), resent = log_write(9, {2, 3, 4});
+  EXPECT_EQ(send_write(*client, merge_writes({first, resent}), false, nullptr, true), 1u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_logs"), 4u);
+  EXPECT_EQ(count(*client, "SELECT uniqExact(pos) FROM loupe_logs"), 4u);
+  // Each resumed alone (the merged send's answer was lost): nothing more.
+  EXPECT_EQ(send_write(*client, first, true), 0u);
+  EXPECT_EQ(send_write(*client, resent, true), 0u);
+  // Sent from the spool alone, not merged: the stored entries are left out.
+  EXPECT_EQ(send_write(*client, log_write(10, {3, 4}), false, nullptr, true), 0u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_logs"), 4u);
+}
+
+// Loss counts go through the spool like every other write: written while
+// ClickHouse refuses them (here loupe_losses detached), kept on disk by a
+// server that is then stopped (killed, as far as ClickHouse can tell), and
+// stored once by the next server on the same spool.
+TEST(ClickHouseServer, LossCountsWaitInTheSpoolAcrossARestart) {
+  const std::string database = "loupe_losses_spool";
+  auto client = migrated(database);
+  char dir_template[] = "/tmp/loupe-losses-spool-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const SpoolOptions spool{dir_template};
+  const uint64_t minute = kDay0 / kSecond + 120;
+  {
+    ClickHouseStore store(url_for(database), StoreOptions{}, spool);
+    client->execute("DETACH TABLE loupe_losses");
+    EXPECT_NO_THROW(store.write_losses({{minute, 7, 3}, {minute + 3600, 1, 0}}));
+    EXPECT_EQ(store.status().spool->writes, 1u);
+  }
+  client->execute("ATTACH TABLE loupe_losses");
+  ClickHouseStore next(url_for(database), StoreOptions{}, spool);
+  ASSERT_TRUE(next.drain_spool(std::chrono::seconds(10)));
+  const auto losses = next.losses({kDay0, kDay0 + kDay});
+  ASSERT_EQ(losses.size(), 2u);
+  EXPECT_EQ(losses[0].minute_s, minute);
+  EXPECT_EQ(losses[0].records, 7u);
+  EXPECT_EQ(losses[0].events, 3u);
+  EXPECT_EQ(losses[1].records, 1u);
+  EXPECT_EQ(count(*client, "SELECT count() FROM loupe_losses"), 2u);
+  std::filesystem::remove_all(dir_template);
 }
 
 TEST(ClickHouseServer, AMergedReplayLeavesEachWriteStoredOnce) {
