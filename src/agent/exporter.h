@@ -98,6 +98,9 @@ class Exporter {
   // a last stats report, and stops. Never spins on a dead server.
   void stop();
   ExporterStats stats() const;
+  // This run's random id: the agent part of its batch keys (the profiler's
+  // parts are keyed "<id>/profile").
+  const std::string& agent_id() const { return agent_id_; }
 
  private:
   struct Batch {

@@ -225,10 +225,14 @@ int run_agent(const AgentFlags& f) {
   if (sampler) sampler->start();
   std::unique_ptr<profile::ContinuousProfiler> profiler = start_profiler(
       f.profile, node,
-      [&server](std::vector<ProfileMinute>& minutes) {
+      [&server, profile_agent = exporter->agent_id() + "/profile"](
+          std::vector<ProfileMinute>& minutes, uint64_t seq) {
+        // Keyed like record batches, so a part sent again after a lost
+        // answer is stored once (docs/storage-clickhouse.md).
+        nlohmann::json body = profile_batch_to_json(minutes);
+        body["batch"] = {{"agent", profile_agent}, {"seq", seq}};
         std::string error;
-        return k8s::post_json(server, "/api/v1/profile/ingest", profile_batch_to_json(minutes),
-                              &error);
+        return k8s::post_json(server, "/api/v1/profile/ingest", body, &error);
       },
       "loupe agent");
   live_profiler = profiler.get();

@@ -80,7 +80,7 @@ int run_all_in_one(const RunFlags& f) {
   if (sampler) sampler->start();
   profiler = start_profiler(
       f.profile, host_name(),
-      [&server](std::vector<ProfileMinute>& minutes) {
+      [&server](std::vector<ProfileMinute>& minutes, uint64_t /*seq*/) {
         try {
           server.api->ingest_profiles(std::move(minutes));
           return true;

@@ -7,6 +7,7 @@
 #include "core/time_format.h"
 #include "server/api_handler.h"
 #include "server/api_server.h"
+#include "server/ingest_decode.h"
 #include "server/pprof.h"
 
 namespace loupe::server {
@@ -56,9 +57,10 @@ std::optional<store::TimeRange> get_compare_range(const Params& p) {
 
 }  // namespace
 
-uint64_t ApiServer::ingest_profiles(std::vector<ProfileMinute> minutes) {
+uint64_t ApiServer::ingest_profiles(std::vector<ProfileMinute> minutes,
+                                    const std::optional<store::BatchKey>& key) {
   cluster_->enrich(minutes);
-  return store_.write_profiles(minutes);
+  return store_.write_profiles(minutes, key);
 }
 
 void ApiServer::profile_routes() {
@@ -68,13 +70,18 @@ void ApiServer::profile_routes() {
          json_handler([this](const http::Request& req, http::Response& res) {
            // The HTTP layer has checked the token and undone Content-Encoding.
            std::vector<ProfileMinute> minutes;
+           json body;
            try {
-             minutes = profile_batch_from_json(json::parse(req.body));
+             body = json::parse(req.body);
+             minutes = profile_batch_from_json(body);
            } catch (const std::exception& e) {
              throw ParamError("body", std::string("not a profile batch: ") + e.what());
            }
+           // The agent's key for the part: sent again after a lost answer,
+           // it is stored once (0 samples the second time).
+           std::optional<store::BatchKey> key = decode_batch_key(body);
            size_t n = minutes.size();
-           uint64_t stored = ingest_profiles(std::move(minutes));
+           uint64_t stored = ingest_profiles(std::move(minutes), key);
            send_json(res, json{{"accepted", n}, {"samples", stored}});
          }));
 

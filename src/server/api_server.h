@@ -129,9 +129,11 @@ class ApiServer {
   // Returns the entries stored. Throws store::StoreError.
   uint64_t ingest_logs(std::vector<logs::Entry> entries);
   // Names and stores per-minute CPU profiles; /api/v1/profile/ingest does
-  // this for remote agents, `loupe run` for its own profiler. Returns the
-  // samples stored. Throws store::StoreError.
-  uint64_t ingest_profiles(std::vector<ProfileMinute> minutes);
+  // this for remote agents (with the part's `key`: a part sent again is
+  // stored once), `loupe run` for its own profiler. Returns the samples
+  // stored. Throws store::StoreError.
+  uint64_t ingest_profiles(std::vector<ProfileMinute> minutes,
+                           const std::optional<store::BatchKey>& key = std::nullopt);
 
  private:
   void routes();

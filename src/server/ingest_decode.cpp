@@ -59,17 +59,21 @@ DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limit
   json j = parse_json_lists(body, {&records, 1});
   if (!j.contains("records"))
     throw ParamError("records", "body must be an object with a \"records\" array");
-  if (auto b = j.find("batch"); b != j.end()) {
-    const json& agent = b->is_object() ? b->value("agent", json()) : json();
-    const json& seq = b->is_object() ? b->value("seq", json()) : json();
-    if (!agent.is_string() || agent.get_ref<const std::string&>().empty() ||
-        agent.get_ref<const std::string&>().size() > kMaxAgentIdBytes || !seq.is_number_unsigned())
-      throw ParamError("batch", "\"batch\" must be {\"agent\": a string of 1 to " +
-                                    std::to_string(kMaxAgentIdBytes) +
-                                    " bytes, \"seq\": an unsigned integer}");
-    out.key = store::BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
-  }
+  out.key = decode_batch_key(j);
   return out;
+}
+
+std::optional<store::BatchKey> decode_batch_key(const json& body) {
+  auto b = body.find("batch");
+  if (b == body.end()) return std::nullopt;
+  const json& agent = b->is_object() ? b->value("agent", json()) : json();
+  const json& seq = b->is_object() ? b->value("seq", json()) : json();
+  if (!agent.is_string() || agent.get_ref<const std::string&>().empty() ||
+      agent.get_ref<const std::string&>().size() > kMaxAgentIdBytes || !seq.is_number_unsigned())
+    throw ParamError("batch", "\"batch\" must be {\"agent\": a string of 1 to " +
+                                  std::to_string(kMaxAgentIdBytes) +
+                                  " bytes, \"seq\": an unsigned integer}");
+  return store::BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
 }
 
 MetricIngest decode_metric_ingest(std::string_view body) {

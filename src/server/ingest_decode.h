@@ -47,6 +47,10 @@ struct DecodedBatch {
 
 constexpr size_t kMaxAgentIdBytes = 128;
 
+// A body's "batch": {"agent": "...", "seq": N} (record batches and profile
+// parts), none when absent; throws ParamError("batch") when malformed.
+std::optional<store::BatchKey> decode_batch_key(const nlohmann::json& body);
+
 // Throws ParamError naming the offending part ("body", "records",
 // "records[3]") when the body is not the documented shape, BatchTooLarge
 // when it holds too many records. The records are decoded into `into`

@@ -111,8 +111,9 @@ class SplitStore : public Store {
   std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override {
     return logs_->log_patterns(q);
   }
-  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) override {
-    return profiles_->write_profiles(minutes);
+  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes,
+                          const std::optional<BatchKey>& key) override {
+    return profiles_->write_profiles(minutes, key);
   }
   ProfileStacks profile(const ProfileQuery& q) override { return profiles_->profile(q); }
   // Both; returns the records `records` deleted.

@@ -101,7 +101,8 @@ class SqliteStore : public Store {
   void write_log_patterns(const std::vector<logs::Pattern>& patterns) override;
   std::vector<logs::Pattern> all_log_patterns() override;
   std::vector<LogPatternRow> log_patterns(const LogPatternQuery& q) override;
-  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) override;
+  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes,
+                          const std::optional<BatchKey>& key) override;
   ProfileStacks profile(const ProfileQuery& q) override;
 
  private:
@@ -684,13 +685,16 @@ std::vector<LogPatternRow> SqliteStore::log_patterns(const LogPatternQuery& q) {
   return LogTables::patterns(rd.db(), q);
 }
 
-uint64_t SqliteStore::write_profiles(const std::vector<ProfileMinute>& minutes) {
+uint64_t SqliteStore::write_profiles(const std::vector<ProfileMinute>& minutes,
+                                     const std::optional<BatchKey>& key) {
   if (minutes.empty()) return 0;
   std::lock_guard lock(write_mu_);
+  if (key && ledger_.has(*key)) return 0;  // a part sent again: added once
   wdb_.exec("BEGIN");
   uint64_t stored = 0;
   try {
     stored = profiles_.write(minutes);
+    if (key) ledger_.add(IngestBookkeeping{{*key}, {}, {}}, now_unix_ns());
     wdb_.exec("COMMIT");
   } catch (...) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -442,7 +442,11 @@ class ProfileStore {
   virtual ~ProfileStore() = default;
   // Added to what the minute holds already (agents send a minute in parts).
   // One transaction; may run on any thread. Returns the samples stored.
-  virtual uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) = 0;
+  // With the agent's `key`, a part is stored once: sent again (its answer
+  // lost) it is recognised, as has_batch recognises a record batch, and 0
+  // is returned.
+  virtual uint64_t write_profiles(const std::vector<ProfileMinute>& minutes,
+                                  const std::optional<BatchKey>& key = std::nullopt) = 0;
   // The stacks of the range's minutes matching q, summed, each chain with
   // its process name as root frame.
   virtual ProfileStacks profile(const ProfileQuery& q) = 0;

@@ -3,7 +3,8 @@
 # each with its own --data-dir): metrics posted to one replica are answered
 # by the other, with the same values (and a batch posted twice counted once);
 # so are logs (search, histogram, patterns), an OOM kill event and a CPU
-# profile minute posted in two parts, one to each replica. Then ClickHouse
+# profile minute posted in two parts, one to each replica (and a keyed part
+# posted three times, added once). Then ClickHouse
 # is killed and restarted: what replica A acknowledged meanwhile (logs
 # included, sent twice while it was down) is stored once.
 # What lives where: docs/storage-clickhouse.md.
@@ -131,6 +132,24 @@ folded() { api "$1" "/api/v1/profile?node=e2e-node&from=$T0&to=$((T0 + 60))&form
 settle "e2e-api;main;gc 2,e2e-api;main;serve 42" folded "$PORT_B"
 for port in "$PORT_A" "$PORT_B"; do
   assert_eq "replica :$port: the minute's profile, both parts" "e2e-api;main;gc 2,e2e-api;main;serve 42" "$(folded "$port")"
+done
+
+# A profile part an agent sends again after a lost answer (same batch key),
+# to the same replica and to the other: added once.
+cat > "$WORK/profile-keyed.json" <<JSON
+{"frames": ["main", "poll"], "profiles": [{"minute": $T0, "node": "e2e-keyed", "pid": 79,
+  "process": "e2e-keyed", "stacks": [[[0, 1], 5]]}], "batch": {"agent": "e2e-agent/profile", "seq": 1}}
+JSON
+keyed_samples() {  # keyed_samples PORT: samples the post stored
+  curl -sf -H 'Authorization: Bearer signals-e2e-token' -H 'Content-Type: application/json' \
+    --data-binary @"$WORK/profile-keyed.json" "http://127.0.0.1:$1/api/v1/profile/ingest" | jq .samples
+}
+assert_eq "a keyed profile part posted to replica A: stored" 5 "$(keyed_samples "$PORT_A")"
+assert_eq "the same part again to replica A: recognised" 0 "$(keyed_samples "$PORT_A")"
+assert_eq "the same part again to replica B: recognised" 0 "$(keyed_samples "$PORT_B")"
+for port in "$PORT_A" "$PORT_B"; do
+  assert_eq "replica :$port: the part sent three times, added once" "e2e-keyed;main;poll 5" \
+    "$(api "$port" "/api/v1/profile?node=e2e-keyed&from=$T0&to=$((T0 + 60))&format=folded" | paste -sd,)"
 done
 
 # ClickHouse down (SIGKILLed, restarted): metrics, an OOM kill event and a

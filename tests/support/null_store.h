@@ -48,7 +48,10 @@ class NullStore : public store::Store {
   std::vector<store::LogSourceCount> count_logs(const store::LogQuery&) override { return {}; }
   void write_log_patterns(const std::vector<logs::Pattern>&) override {}
   std::vector<logs::Pattern> all_log_patterns() override { return {}; }
-  uint64_t write_profiles(const std::vector<ProfileMinute>&) override { return 0; }
+  uint64_t write_profiles(const std::vector<ProfileMinute>&,
+                          const std::optional<store::BatchKey>&) override {
+    return 0;
+  }
   ProfileStacks profile(const store::ProfileQuery&) override { return {}; }
   std::vector<store::LogPatternRow> log_patterns(const store::LogPatternQuery&) override {
     return {};

@@ -70,48 +70,67 @@ void ContinuousProfiler::collect(uint64_t now_s) {
 }
 
 void ContinuousProfiler::enforce_budget() {
-  size_t bytes = 0;
+  size_t bytes = 0, unsent = 0;
   for (const auto& [key, m] : pending_) bytes += memory_bytes(m);
+  if (unsent_)
+    for (const ProfileMinute& m : unsent_->minutes) unsent += memory_bytes(m);
+  if (unsent_ && bytes + unsent > opts_.max_pending_bytes) {
+    // The oldest minutes are in the part held back: it goes first, whole.
+    for (const ProfileMinute& m : unsent_->minutes) counters_.samples_dropped += m.stacks.total();
+    unsent_.reset();
+    unsent = 0;
+  }
   while (bytes > opts_.max_pending_bytes && !pending_.empty()) {
     auto oldest = pending_.begin();
     bytes -= std::min(bytes, memory_bytes(oldest->second));
     counters_.samples_dropped += oldest->second.stacks.total();
     pending_.erase(oldest);
   }
-  counters_.pending_bytes = bytes;
+  counters_.pending_bytes = bytes + unsent;
 }
 
 void ContinuousProfiler::ship() {
-  std::vector<ProfileMinute> minutes;
+  while (offer_next()) {
+  }
+}
+
+bool ContinuousProfiler::offer_next() {
+  Part part;
   {
     std::lock_guard lock(mu_);
-    if (pending_.empty()) return;
-    minutes.reserve(pending_.size());
-    for (auto& [key, m] : pending_) minutes.push_back(std::move(m));
-    pending_.clear();
-    counters_.pending_bytes = 0;
+    if (unsent_) {
+      part = std::move(*unsent_);
+      unsent_.reset();
+    } else if (!pending_.empty()) {
+      part.minutes.reserve(pending_.size());
+      for (auto& [key, m] : pending_) part.minutes.push_back(std::move(m));
+      pending_.clear();
+      counters_.pending_bytes = 0;
+      part.seq = ++last_seq_;
+    } else {
+      return false;
+    }
   }
   uint64_t samples = 0;
-  for (const ProfileMinute& m : minutes) samples += m.stacks.total();
+  for (const ProfileMinute& m : part.minutes) samples += m.stacks.total();
   bool taken = false;
   try {
-    taken = sink_(minutes);
+    // A copy: the sink may change what it gets (the server's names), and
+    // a part not taken is offered again as it was.
+    std::vector<ProfileMinute> offered = part.minutes;
+    taken = sink_(offered, part.seq);
   } catch (const std::exception&) {
     taken = false;
   }
   std::lock_guard lock(mu_);
   if (taken) {
     counters_.samples_shipped += samples;
-    return;
+    return true;
   }
   ++counters_.ship_failures;
-  // Kept for the next try, merged with what was collected meanwhile.
-  for (ProfileMinute& m : minutes) {
-    auto [it, fresh] =
-        pending_.try_emplace(Key{m.minute_s, m.entity.pid, m.entity.process}, std::move(m));
-    if (!fresh) it->second.stacks.merge(m.stacks);
-  }
+  unsent_ = std::move(part);
   enforce_budget();
+  return false;
 }
 
 namespace {

@@ -3,9 +3,13 @@
 // process to its container and pod (/proc/PID/cgroup, k8s/cgroup_path.h),
 // adds them up per process per minute, and hands what it holds to a sink
 // (the store in `loupe run`, the server in `loupe agent`) every ship
-// interval. A minute is shipped in parts: the store adds them up. What
-// the sink does not take is kept and sent again with the next part, within
-// a byte budget; past it the oldest minutes are dropped, counted.
+// interval. A minute is shipped in parts: the store adds them up. Each
+// part has a sequence number; a part the sink does not take is offered
+// again unchanged, with its number, before anything newer (what was
+// collected meanwhile waits for the next part), so a server that stored it
+// but whose answer was lost recognises it (the agent's batch key) and does
+// not add it twice. Within a byte budget; past it the part held back, then
+// the oldest minutes, are dropped, counted.
 #pragma once
 
 #include <atomic>
@@ -15,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -44,9 +49,10 @@ struct ContinuousCounters {
 
 class ContinuousProfiler {
  public:
-  // Gets the minutes held (never empty) on the profiler's thread; returns
-  // true when it took them, false to have them kept and offered again.
-  using Sink = std::function<bool(std::vector<ProfileMinute>& minutes)>;
+  // Gets a part (never empty) and its sequence number (1, 2, ... per
+  // profiler) on the profiler's thread; returns true when it took them,
+  // false to have the same part offered again, same number.
+  using Sink = std::function<bool(std::vector<ProfileMinute>& minutes, uint64_t seq)>;
 
   ContinuousProfiler(ContinuousOptions opts, Sink sink);
   ~ContinuousProfiler();  // stops
@@ -67,15 +73,24 @@ class ContinuousProfiler {
   void run();
   // Drains and names the sampled stacks into the minute of `now_s`.
   void collect(uint64_t now_s);
-  // Offers what is held to the sink.
+  // Offers the part held back, then what is held, to the sink.
   void ship();
+  // Offers one part; true when the sink took it.
+  bool offer_next();
   void enforce_budget();  // under mu_
+
+  struct Part {
+    std::vector<ProfileMinute> minutes;
+    uint64_t seq = 0;
+  };
 
   ContinuousOptions opts_;
   Sink sink_;
   Profiler profiler_;
   mutable std::mutex mu_;                 // pending_ and counters_
   std::map<Key, ProfileMinute> pending_;  // oldest minute first
+  std::optional<Part> unsent_;            // offered, not taken: offered again first
+  uint64_t last_seq_ = 0;
   ContinuousCounters counters_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

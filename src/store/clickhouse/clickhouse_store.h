@@ -127,7 +127,8 @@ class ClickHouseStore : public RecordStore,
   std::vector<ClusterEvent> events(const EventQuery& q) override;
 
   // profile_store.cpp
-  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes) override;
+  uint64_t write_profiles(const std::vector<ProfileMinute>& minutes,
+                          const std::optional<BatchKey>& key) override;
   ProfileStacks profile(const ProfileQuery& q) override;
 
   ClickHouseStatus status();

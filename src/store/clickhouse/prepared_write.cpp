@@ -171,13 +171,17 @@ PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchK
           std::tuple{kPodMinuteTable, pod_minute_target(), &rollups.pods}})
       if (!body->empty()) w.parts.push_back({std::string(table), target, hour, std::move(*body)});
   }
-  if (keys && !keys->empty()) {
-    for (const BatchKey& k : *keys) w.batch_ids.push_back(batch_id_of(k));
-    w.parts.push_back({std::string(kBatchesTable),
-                       column_list(kBatchesTable, "batch_id, state, rows, write_id"), kAnyHour,
-                       encode_batch_keys(*keys, write_id)});
-  }
+  if (keys) add_batch_keys(w, *keys);
   return w;
+}
+
+void add_batch_keys(PreparedWrite& write, const std::vector<BatchKey>& keys) {
+  if (keys.empty()) return;
+  for (const BatchKey& k : keys) write.batch_ids.push_back(batch_id_of(k));
+  write.rows = std::max<uint64_t>(write.rows, keys.size());
+  write.parts.push_back({std::string(kBatchesTable),
+                         column_list(kBatchesTable, "batch_id, state, rows, write_id"), kAnyHour,
+                         encode_batch_keys(keys, write.write_id)});
 }
 
 PreparedWrite idempotent_write(std::string_view table, std::string_view columns, std::string body,

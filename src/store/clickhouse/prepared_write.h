@@ -60,6 +60,12 @@ struct PreparedWrite {
 PreparedWrite prepare_write(const ResolvedBatch& batch, const std::vector<BatchKey>* keys,
                             uint64_t write_id);
 
+// Appends the agent batch keys `keys` to `write` as its last part (in
+// loupe_batches with the write's id): the write is then resumed by them
+// (send_write: stored by itself, or by another replica) and has_batch
+// recognises them on every replica once it is stored.
+void add_batch_keys(PreparedWrite& write, const std::vector<BatchKey>& keys);
+
 // A write of one table's rows whose repeats change no answer (metric
 // samples are read one per series and second, events and log patterns as
 // their newest row per key): one part, sent again whole after a failure.

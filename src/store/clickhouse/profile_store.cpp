@@ -4,7 +4,9 @@
 // as the embedded store adds it up when written. Written through the spool
 // like records (store_write): one part per UTC hour, each row with the
 // write's id (schema version 9), so a write resumed after a failure sends
-// only the hours ClickHouse does not hold and no minute counts twice.
+// only the hours ClickHouse does not hold and no minute counts twice; a
+// part with the agent's batch key carries it in loupe_batches, so a part
+// sent again is stored once (on any replica).
 #include <map>
 
 #include "store/clickhouse/clickhouse_store.h"
@@ -27,7 +29,12 @@ int64_t ceil_minute(uint64_t ns) {
 
 }  // namespace
 
-uint64_t ClickHouseStore::write_profiles(const std::vector<ProfileMinute>& minutes) {
+uint64_t ClickHouseStore::write_profiles(const std::vector<ProfileMinute>& minutes,
+                                         const std::optional<BatchKey>& key) {
+  // A part sent again (its answer lost): stored already, or waiting in
+  // the spool. The key goes last in the write, so it is stored only once
+  // all of the part is.
+  if (key && has_batch(*key)) return 0;
   const uint64_t write_id = next_prefix();
   std::map<uint32_t, RowBinaryWriter> hours;
   uint64_t stored = 0, rows = 0;
@@ -50,8 +57,10 @@ uint64_t ClickHouseStore::write_profiles(const std::vector<ProfileMinute>& minut
   if (!rows) return 0;
   std::map<uint32_t, std::string> bodies;
   for (auto& [hour, out] : hours) bodies.emplace(hour, out.take());
-  store_write(
-      hourly_write(write_id, kProfileSamplesTable, kProfileColumns, std::move(bodies), rows));
+  PreparedWrite write =
+      hourly_write(write_id, kProfileSamplesTable, kProfileColumns, std::move(bodies), rows);
+  if (key) add_batch_keys(write, {*key});
+  store_write(write);
   return stored;
 }
 

@@ -42,6 +42,22 @@ TEST_P(ProfileConformance, AMinuteSentInPartsAddsUpUnderItsProcessName) {
   EXPECT_EQ(got.to_folded(), "api;main;gc 1\napi;main;serve 5\n");
 }
 
+// An agent sends a part again when its answer was lost: with the part's
+// key it is added once, also after a restart; without one (loupe run's own
+// profiler) parts add up as before.
+TEST_P(ProfileConformance, APartSentAgainWithItsKeyIsAddedOnce) {
+  const std::vector<ProfileMinute> part{minute(kMinute0, 10, "api", "", {{{"main", "serve"}, 3}})};
+  const BatchKey key{"agent-1/profile", 7};
+  EXPECT_EQ(store().write_profiles(part, key), 3u);
+  EXPECT_EQ(store().write_profiles(part, key), 0u);
+  reopen();
+  EXPECT_EQ(store().write_profiles(part, key), 0u) << "still known after a restart";
+  EXPECT_EQ(store().write_profiles(part, BatchKey{"agent-1/profile", 8}), 3u);
+  EXPECT_EQ(store().profile(window(kMinute0, kMinute0 + 60)).total(), 6u);
+  EXPECT_EQ(store().write_profiles(part), 3u);
+  EXPECT_EQ(store().profile(window(kMinute0, kMinute0 + 60)).total(), 9u);
+}
+
 TEST_P(ProfileConformance, FiltersByWorkloadPodProcessPidAndNode) {
   store().write_profiles({minute(kMinute0, 10, "api", "api-1", {{{"main", "serve"}, 3}}),
                           minute(kMinute0, 11, "api", "api-2", {{{"main", "serve"}, 4}}),
