@@ -19,7 +19,9 @@
 #
 # SCENARIOS (default "http http_paced redis pgbench https"; also "http2":
 # h2load, 8 connections of 10 concurrent streams, against nginx over h2c,
-# to set HTTP/2's cost per exchange beside HTTP/1's "http") and MODES
+# to set HTTP/2's cost per exchange beside HTTP/1's "http"; and
+# "http_pipe": wrk pipelining 16 requests per write on 32 connections, the
+# HTTP counterpart of redis -P 16) and MODES
 # (default "run agent") pick a subset. To compare two builds in one run,
 # alternating like the modes: LOUPE_B=other/loupe and MODES="run run_b ..."
 # (a mode ending in _b runs $LOUPE_B). An exchange is one request/response
@@ -92,6 +94,11 @@ load_http_paced() {  # ~10k req/s: 14 connections, 1 ms apart
     "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out"
   wrk_result "$WORK/wrk.out"
 }
+load_http_pipe() {  # HTTP/1.1 pipelining: 16 GETs per write (tests/e2e/pipeline.lua)
+  wrk -t1 -c32 -d"${SECS}s" --latency -s "$HERE/../tests/e2e/pipeline.lua" \
+    "http://127.0.0.1:$HPORT/a" -- 16 > "$WORK/wrk.out"
+  wrk_result "$WORK/wrk.out"
+}
 load_https() {
   wrk -t1 -c32 -d"${SECS}s" --latency "https://127.0.0.1:$SPORT/a" > "$WORK/wrk.out"
   wrk_result "$WORK/wrk.out"
@@ -117,7 +124,7 @@ load_pgbench() {  # select-only; pgbench prints no p99: the mean latency stands 
 }
 port_of() {
   case $1 in
-    http | http_paced) echo "$HPORT" ;;
+    http | http_paced | http_pipe) echo "$HPORT" ;;
     https) echo "$SPORT" ;;
     http2) echo "$H2PORT" ;;
     redis) echo "$RPORT" ;;
@@ -267,7 +274,7 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
     round_thr[$1, $2, $3] = $4 }
   END {
     ns_ = split(scen, S, " "); nm = split(modes, M, " ")
-    units["http"] = "req/s"; units["http_paced"] = "req/s"; units["https"] = "req/s"; units["http2"] = "req/s"
+    units["http"] = "req/s"; units["http_paced"] = "req/s"; units["http_pipe"] = "req/s"; units["https"] = "req/s"; units["http2"] = "req/s"
     units["redis"] = "req/s"; units["pgbench"] = "tps"
     for (i = 1; i <= ns_; i++) for (j = 1; j <= nm; j++) {
       s = S[i]; m = M[j]; k = s SUBSEP m; b = s SUBSEP "base"

@@ -1,11 +1,16 @@
 #include "agent/agent.h"
 
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "core/time_format.h"
 
@@ -46,6 +51,14 @@ void Agent::start() {
 }
 
 void Agent::pump() {
+  pthread_setname_np(pthread_self(), "loupe-pump");  // for top, perf and bench/overhead.sh
+  // Needs CAP_SYS_NICE (root has it); without it the pump keeps the
+  // process's priority and says so.
+  if (opts_.pump_nice != 0 &&
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), opts_.pump_nice) != 0)
+    std::cerr << "loupe: the capture thread keeps its priority (nice " << opts_.pump_nice
+              << " refused: " << strerror(errno)
+              << "); under CPU contention the ring buffer may overflow\n";
   auto last_tick = std::chrono::steady_clock::now();
   bool more = false;
   while (running_) {

@@ -66,6 +66,9 @@ int run_all_in_one(const RunFlags& f) {
 
   AgentOptions agent_opts = agent_options(f.capture);
   agent_opts.batch_pool = batch_pool;
+  // Capture ahead of the store writer when CPU is short: the ingest queue
+  // absorbs the writer's lag, the ring buffer would lose events instead.
+  agent_opts.pump_nice = kPumpNice;
   agent = std::make_unique<Agent>(
       std::move(agent_opts),
       [&](std::vector<Record>&& batch) {
