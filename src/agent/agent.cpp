@@ -1,7 +1,6 @@
 #include "agent/agent.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -24,6 +23,10 @@ uint64_t kernel_drops(const TracerCounters& k) { return k[LOUPE_STAT_RB_DROPS] +
 // vector reallocate and move every record it holds.
 constexpr size_t kSegmentRecords = 256;
 
+// How often the ring's fill is read within a drain (two loads from mapped
+// pages): a starved pump handles ~256 events in ~0.1 s.
+constexpr size_t kPressureCheckEvents = 256;
+
 }  // namespace
 
 Agent::Agent(AgentOptions opts, BatchSink sink, LossSink lost_events)
@@ -43,7 +46,14 @@ Agent::Agent(AgentOptions opts, BatchSink sink, LossSink lost_events)
 Agent::~Agent() { stop(); }
 
 void Agent::start() {
-  tracer_.start([this](std::span<const uint8_t> raw) { tracker_.on_event(raw); });
+  tracer_.start([this](std::span<const uint8_t> raw) {
+    tracker_.on_event(raw);
+    // Within a drain too: starved of CPU, the pump spent seconds in one.
+    if (++events_since_check_ == kPressureCheckEvents) {
+      events_since_check_ = 0;
+      check_ring_pressure();
+    }
+  });
   if (opts_.tls) tls_.start(tracer_.tls_programs());
   started_ns_ = now_unix_ns();
   running_ = true;
@@ -52,13 +62,9 @@ void Agent::start() {
 
 void Agent::pump() {
   pthread_setname_np(pthread_self(), "loupe-pump");  // for top, perf and bench/overhead.sh
-  // Needs CAP_SYS_NICE (root has it); without it the pump keeps the
-  // process's priority and says so.
-  if (opts_.pump_nice != 0 &&
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), opts_.pump_nice) != 0)
-    std::cerr << "loupe: the capture thread keeps its priority (nice " << opts_.pump_nice
-              << " refused: " << strerror(errno)
-              << "); under CPU contention the ring buffer may overflow\n";
+  priority_ =
+      std::make_unique<PumpPriority>(PumpPriority::thread_nice(), opts_.pump_nice,
+                                     opts_.tracer.ring_buffer_bytes, PumpPriority::set_thread_nice);
   auto last_tick = std::chrono::steady_clock::now();
   bool more = false;
   while (running_) {
@@ -67,6 +73,7 @@ void Agent::pump() {
     // wait while the last drain stopped at its budget: events are waiting.
     if (!more) tracer_.wait(opts_.poll_interval_ms);
     more = drain();
+    check_ring_pressure();
     auto now = std::chrono::steady_clock::now();
     if (now - last_tick > std::chrono::seconds(1)) {
       {
@@ -119,6 +126,17 @@ void Agent::hand_over() {
     pending_ = opts_.batch_pool->take(opts_.batch_records + kSegmentRecords);
   else
     pending_.reserve(handed);
+}
+
+void Agent::check_ring_pressure() {
+  if (!priority_) return;
+  bool refused = priority_->refused();
+  priority_->update(tracer_.unread_bytes());
+  // Needs CAP_SYS_NICE (root has it).
+  if (priority_->refused() && !refused)
+    std::cerr << "loupe: the capture thread keeps its priority (nice " << opts_.pump_nice
+              << " refused: " << strerror(errno)
+              << "); under CPU contention the ring buffer may overflow\n";
 }
 
 void Agent::report_kernel_drops() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent/connection_tracker.h"
+#include "agent/pump_priority.h"
 #include "agent/socket_tracer.h"
 #include "agent/tls/tls_tracer.h"
 #include "core/record_batch_pool.h"
@@ -39,12 +40,10 @@ struct AgentOptions {
   // batch pool keeps, and every new one was mapped, faulted in and
   // unmapped again (half of the agent's page faults and memmove time).
   int hand_over_interval_ms = 50;
-  // The pump thread's nice value; 0 keeps the process's. The pump is the
-  // one thread whose lateness loses data for good (a full ring buffer drops
-  // events), so `loupe run` sets kPumpNice: measured under pipelined Redis
-  // on two busy cores, the pump at nice 0 was runnable but waiting for a
-  // CPU ~90% of the time and the ring overflowed; behind it the ingest
-  // queue absorbs a burst within its budget. Not `loupe agent`: there the
+  // The pump thread's nice value while the ring buffer fills (past an
+  // eighth unread, until it has caught up: agent/pump_priority.h); 0: never
+  // changed. `loupe run` sets kPumpNice; behind its pump the ingest queue
+  // absorbs a burst within its budget. Not `loupe agent`: there the
   // exporter's spill thread would fall behind instead (docs/benchmarks.md).
   int pump_nice = 0;
   // Where the sink's consumer returns spent batches, so the next one is
@@ -52,8 +51,9 @@ struct AgentOptions {
   std::shared_ptr<RecordBatchPool> batch_pool;
 };
 
-// What `loupe run` gives its pump (AgentOptions::pump_nice): weight 9,548
-// against 1,024 at nice 0, i.e. ~9x the CPU share of a busy thread.
+// What `loupe run` gives its pump while the ring fills
+// (AgentOptions::pump_nice): weight 9,548 against 1,024 at nice 0, i.e.
+// ~9x the CPU share of a busy thread.
 constexpr int kPumpNice = -10;
 
 // Totals for summaries and /api/v1/status.
@@ -95,6 +95,8 @@ class Agent {
   void add_records(std::span<const Record> added);
   void hand_over();  // pending_ to the sink, under mu_
   void report_kernel_drops();
+  // The pump's priority from the ring's fill (pump thread only).
+  void check_ring_pressure();
 
   AgentOptions opts_;
   BatchSink sink_;
@@ -102,7 +104,9 @@ class Agent {
   std::vector<Record> pending_;                          // the batch being filled
   std::chrono::steady_clock::time_point pending_since_;  // when its first record came
   size_t pending_bytes_ = 0;
-  uint64_t reported_drops_ = 0;  // kernel drops already given to lost_events_
+  uint64_t reported_drops_ = 0;             // kernel drops already given to lost_events_
+  std::unique_ptr<PumpPriority> priority_;  // made by the pump thread
+  size_t events_since_check_ = 0;
   SocketTracer tracer_;
   ConnectionTracker tracker_;
   tls::TlsTracer tls_;  // after tracer_: detaches before the programs go away

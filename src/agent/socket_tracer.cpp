@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,6 +44,9 @@ std::string load_failure_message(int err) {
 SocketTracer::SocketTracer(SocketTracerOptions opts) : opts_(opts) {}
 
 SocketTracer::~SocketTracer() {
+  const size_t page = static_cast<size_t>(getpagesize());
+  if (consumer_pos_) munmap(const_cast<uint64_t*>(consumer_pos_), page);
+  if (producer_pos_) munmap(const_cast<uint64_t*>(producer_pos_), page);
   ring_buffer__free(rb_);
   socket_trace_bpf__destroy(skel_);
 }
@@ -88,6 +92,21 @@ void SocketTracer::start(EventHandler handler) {
                      ". Loupe needs raw tracepoint support (Linux 4.17+)");
   rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_ring_event, &drain_, nullptr);
   if (!rb_) throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
+  // The kernel's layout: the consumer position in the first page, the
+  // producer position in the second. Read-only mappings; libbpf has its own.
+  const size_t page = static_cast<size_t>(getpagesize());
+  int fd = bpf_map__fd(skel_->maps.events);
+  void* cons = mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, 0);
+  void* prod = mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(page));
+  if (cons != MAP_FAILED) consumer_pos_ = static_cast<const volatile uint64_t*>(cons);
+  if (prod != MAP_FAILED) producer_pos_ = static_cast<const volatile uint64_t*>(prod);
+}
+
+uint64_t SocketTracer::unread_bytes() const {
+  if (!consumer_pos_ || !producer_pos_) return 0;
+  uint64_t cons = __atomic_load_n(consumer_pos_, __ATOMIC_ACQUIRE);
+  uint64_t prod = __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE);
+  return prod > cons ? prod - cons : 0;
 }
 
 void SocketTracer::wait(int timeout_ms) {

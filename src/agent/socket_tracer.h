@@ -67,6 +67,9 @@ class SocketTracer {
   // ring that never runs dry under sustained load still lets the caller
   // hand over records and run timers). Returns how many it handled.
   size_t drain(size_t max_events);
+  // Bytes the kernel has written to the ring buffer and user space has not
+  // consumed yet (read from the ring's mapped positions: no syscall).
+  uint64_t unread_bytes() const;
 
   // Forgets the kernel's entries for connections the agent dropped
   // (process exit), so the LRU map keeps room for live ones.
@@ -89,6 +92,9 @@ class SocketTracer {
   DrainState drain_;
   socket_trace_bpf* skel_ = nullptr;
   ring_buffer* rb_ = nullptr;
+  // The ring's consumer and producer position pages, mapped read-only.
+  const volatile uint64_t* consumer_pos_ = nullptr;
+  const volatile uint64_t* producer_pos_ = nullptr;
 };
 
 }  // namespace loupe
