@@ -13,7 +13,10 @@
 # - BPF run time of the sys_exit program (bpf_stats), over every syscall;
 # - events lost to a full ring buffer, and records stored against the
 #   exchanges the load generator made (1.000: every exchange recorded);
-# - the loupe process's RSS at the end of the load.
+# - the loupe process's RSS at the end of the load;
+# - for `loupe agent`: the CPU of the `loupe server` it sends to (on the
+#   same host, so it shares the cores) per stored exchange: what receiving,
+#   decoding and storing a record costs there.
 #
 #   sudo LOUPE=build/loupe bench/overhead.sh [ROUNDS] [SECONDS]
 #
@@ -71,6 +74,7 @@ LSPORT=$(free_port)
 head -c 24 /dev/urandom | base64 > "$WORK/token"
 "$LOUPE" server --listen "127.0.0.1:$LSPORT" --data-dir "$WORK/server-data" \
   --token-file "$WORK/token" > /dev/null 2> "$WORK/server.err" &
+SERVER_PID=$!
 PIDS+=($!)
 wait_for_port "$LSPORT"
 sleep 0.5
@@ -218,15 +222,16 @@ measure() {
   local sc=$1 mode=$2 round=$3
   if [[ $mode == base ]]; then
     read -r thr p99 ex <<< "$("load_$sc")"
-    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1) 0" >> "$WORK/results"
+    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1) 0 0" >> "$WORK/results"
     return
   fi
-  local c0 c1 k0 k1 r0 n0 r1 n1 d0 d1 s0 s1 rss
+  local c0 c1 k0 k1 v0 v1 r0 n0 r1 n1 d0 d1 s0 s1 rss
   s0=$(stored "$STATUS_PORT")
   d0=$(ring_drops "$STATS_MAP")
   read -r r0 n0 <<< "$(bpf_runs "$PROG")"
   c0=$(cpu_ticks "$LPID")
   k0=$(capture_ticks "$LPID")
+  v0=$(cpu_ticks "$SERVER_PID")
   read -r thr p99 ex <<< "$("load_$sc")"
   rss=$(rss_mib "$LPID")
   # Records still in the pipeline (ring buffer, batches, store writer or
@@ -234,11 +239,12 @@ measure() {
   settle "$STATUS_PORT"
   c1=$(cpu_ticks "$LPID")
   k1=$(capture_ticks "$LPID")
+  v1=$(cpu_ticks "$SERVER_PID")
   read -r r1 n1 <<< "$(bpf_runs "$PROG")"
   d1=$(ring_drops "$STATS_MAP")
   s1=$(stored "$STATUS_PORT")
   echo "$sc $mode $round $thr $p99 $ex $((c1 - c0)) $((r1 - r0)) $((n1 - n0)) $((s1 - s0)) \
-$((d1 - d0)) $rss $(load1) $((k1 - k0))" >> "$WORK/results"
+$((d1 - d0)) $rss $(load1) $((k1 - k0)) $((v1 - v0))" >> "$WORK/results"
 }
 
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -261,15 +267,15 @@ echo "$(date -u +%F) $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load
 if [[ -n ${LOUPE_B:-} ]]; then echo; echo "(B): $LOUPE_B; the others: $LOUPE"; fi
 echo
 echo "| scenario | mode | throughput | ratio (rounds) | p99 ms | µs CPU / exchange | µs without profiler |" \
-  "BPF ns / run | events lost | stored / exchanges | RSS MiB | load |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  "BPF ns / run | events lost | stored / exchanges | RSS MiB | load | server µs / exchange |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 # Fields: 1 scenario 2 mode 3 round 4 throughput 5 p99 6 exchanges 7 cpu ticks
 # 8 bpf runs 9 bpf ns 10 records stored 11 ring-buffer drops 12 rss 13 load
-# 14 cpu ticks of the threads other than the profiler's
+# 14 cpu ticks of the threads other than the profiler's 15 cpu ticks of the loupe server
 awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
   { key = $1 SUBSEP $2; n[key]++; thr[key] += $4; p99[key] += $5; ex[key] += $6; cpu[key] += $7
     runs[key] += $8; ns[key] += $9; rec[key] += $10; drop[key] += $11; load[key] += $13
-    cap[key] += $14
+    cap[key] += $14; srv[key] += $15
     if ($12 > rss[key]) rss[key] = $12
     round_thr[$1, $2, $3] = $4 }
   END {
@@ -280,7 +286,7 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
       s = S[i]; m = M[j]; k = s SUBSEP m; b = s SUBSEP "base"
       if (!n[k]) continue
       if (m == "base") {
-        printf "| %s | untraced | %.0f %s | | %.2f | | | | | | | %.1f |\n", s, thr[k] / n[k], units[s],
+        printf "| %s | untraced | %.0f %s | | %.2f | | | | | | | %.1f | |\n", s, thr[k] / n[k], units[s],
           p99[k] / n[k], load[k] / n[k]
         continue
       }
@@ -288,10 +294,11 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
       for (r = 1; (s, m, r) in round_thr; r++)
         rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f", round_thr[s, m, r] / round_thr[s, "base", r])
       label = m; sub(/_b$/, " (B)", label)
-      printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.2f | %.0f | %d | %.3f | %.1f | %.1f |\n",
+      server = m ~ /^agent/ && rec[k] ? sprintf("%.2f", srv[k] / hz * 1e6 / rec[k]) : ""
+      printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.2f | %.0f | %d | %.3f | %.1f | %.1f | %s |\n",
         s, label, thr[k] / n[k], units[s], thr[k] / thr[b], rounds, p99[k] / n[k],
         rec[k] ? cpu[k] / hz * 1e6 / rec[k] : 0, rec[k] ? cap[k] / hz * 1e6 / rec[k] : 0,
         runs[k] ? ns[k] / runs[k] : 0, drop[k],
-        ex[k] ? rec[k] / ex[k] : 0, rss[k], load[k] / n[k]
+        ex[k] ? rec[k] / ex[k] : 0, rss[k], load[k] / n[k], server
     }
   }' "$WORK/results"

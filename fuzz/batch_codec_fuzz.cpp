@@ -1,11 +1,11 @@
-// libFuzzer target for the agent spool's batch decoder (agent/batch_codec.h):
+// libFuzzer target for the agent spool's batch decoder (core/batch_codec.h):
 // a spool file's body comes from disk, so any bytes either decode or are
 // refused, without crashing or allocating past kMaxDecodedBatchBytes; what
 // decodes encodes again to a body that decodes to the same batch. The seed
 // is a real two-record batch, so mutations get past the zstd frame.
 #include <cstdlib>
 
-#include "agent/batch_codec.h"
+#include "core/batch_codec.h"
 #include "core/record_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

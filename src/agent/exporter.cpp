@@ -7,7 +7,7 @@
 #include <random>
 #include <span>
 
-#include "agent/batch_codec.h"
+#include "core/batch_codec.h"
 #include "core/gzip.h"
 #include "core/record_json.h"
 #include "core/time_format.h"
@@ -39,7 +39,8 @@ bool retryable(int status) {
   return status >= 500 || status == 401 || status == 403 || status == 408 || status == 429;
 }
 
-// The ingest body: {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
+// The JSON ingest body, for servers that do not read the batch codec:
+// {"batch": {"agent", "seq"}, "records": [...]}, gzip-compressed.
 // Records leave out their keys at default values (RecordKeys::NonDefault).
 // `json` is scratch space that keeps its capacity from batch to batch, so
 // the text is not regrown, copied and faulted into fresh pages each time.
@@ -183,23 +184,64 @@ void Exporter::note_failure(const std::string& error) {
   failures_since_log_ = 0;
 }
 
-Exporter::Outcome Exporter::post(const std::string& path, const std::string& gzip_body,
-                                 std::string& error) {
+Exporter::Outcome Exporter::post(const std::string& path, const std::string& body,
+                                 const WireForm& form, std::string& error, int* status) {
+  if (status) *status = 0;
   if (!client_) {
     error = client_error_;
     return Outcome::Retry;
   }
-  httplib::Headers headers{{"Content-Encoding", "gzip"}};
-  auto res = client_->Post(path, headers, gzip_body, "application/json");
+  httplib::Headers headers;
+  if (!form.content_encoding.empty())
+    headers.emplace("Content-Encoding", std::string(form.content_encoding));
+  auto res = client_->Post(path, headers, body, std::string(form.content_type));
   if (!res) {
     error = "cannot reach " + opts_.server.url + " (" + httplib::to_string(res.error()) + " error)";
     return Outcome::Retry;
   }
+  if (status) *status = res->status;
   if (res->status >= 200 && res->status < 300) return Outcome::Sent;
   error = opts_.server.url + path + " answered " + std::to_string(res->status);
   if (!res->body.empty()) error += ": " + res->body.substr(0, 200);
   if (res->status == 401) error += " (check --token-file / $LOUPE_TOKEN)";
   return retryable(res->status) ? Outcome::Retry : Outcome::Rejected;
+}
+
+Exporter::Outcome Exporter::send_batch(const Batch& batch, std::optional<SpooledBatch>& spooled,
+                                       std::string& error) {
+  // Batches an older agent spooled are gzip JSON already.
+  const bool only_json = spooled && spooled->format == BodyFormat::GzipJson;
+  int codec_status = 0;  // what the server answered to the batch codec's form
+  if (!only_json && !json_only_) {
+    // A spooled batch goes as it lies on disk: no decoding, no encoding.
+    std::string body =
+        spooled ? std::move(spooled->body) : encode_batch({agent_id_, batch.seq}, batch.records);
+    Outcome outcome = post("/api/v1/ingest", body, kBatchCodecForm, error, &codec_status);
+    // 415: a server that knows the form but not this version of it; 400: a
+    // server from before the form, which reads every body as JSON. Either
+    // way the same batch is tried as JSON, which tells the two apart from a
+    // batch the server refuses for what it holds.
+    if (codec_status != 400 && codec_status != 415) return outcome;
+    if (spooled) spooled->body = std::move(body);
+  }
+  std::string body;
+  if (only_json) {
+    body = std::move(spooled->body);
+  } else if (spooled) {
+    auto decoded = decode_batch(spooled->body);
+    if (!decoded) return Outcome::Unreadable;
+    body = ingest_body(decoded->key, decoded->records, json_scratch_);
+  } else {
+    body = ingest_body({agent_id_, batch.seq}, batch.records, json_scratch_);
+  }
+  Outcome outcome = post("/api/v1/ingest", body, kJsonForm, error);
+  if (codec_status && (outcome == Outcome::Sent || codec_status == 415)) {
+    json_only_ = true;
+    std::cerr << "loupe agent: " << opts_.server.url << " does not take "
+              << kBatchCodecForm.content_type << " batches (answered " << codec_status
+              << "); sending JSON to it from now on (an upgraded server takes the cheaper form)\n";
+  }
+  return outcome;
 }
 
 void Exporter::post_stats() {
@@ -208,7 +250,7 @@ void Exporter::post_stats() {
   if (opts_.capture_stats) body["capture"] = opts_.capture_stats();
   std::string error;
   // A lost report is replaced by the next one; failures show in the batches.
-  (void)post("/api/v1/agents/stats", gzip_compress(body.dump()), error);
+  (void)post("/api/v1/agents/stats", gzip_compress(body.dump()), kJsonForm, error);
 }
 
 void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
@@ -233,21 +275,14 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     }
     uint64_t n = spooled ? spooled->records : batch.records.size();
     lock.unlock();
-    std::string body;
-    if (!spooled) {
-      body = ingest_body({agent_id_, batch.seq}, batch.records, json_scratch_);
-    } else if (spooled->format == BodyFormat::GzipJson) {  // spooled by an older agent
-      body = std::move(spooled->body);
-    } else if (auto decoded = decode_batch(spooled->body)) {
-      body = ingest_body(decoded->key, decoded->records, json_scratch_);
-    } else {
+    std::string error;
+    Outcome outcome = send_batch(batch, spooled, error);
+    if (outcome == Outcome::Unreadable) {
       spool_->drop_front_unreadable();
       lock.lock();
       sync_spool_stats();
       continue;
     }
-    std::string error;
-    Outcome outcome = post("/api/v1/ingest", body, error);
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
     if (spooled && outcome == Outcome::Retry) spool_->release_front();
     // Done with the records (sent, or set aside): freed outside the lock.

@@ -1,5 +1,10 @@
-// Ships records from a node agent to the Loupe server: bounded batches of
-// JSON, gzip-compressed, POSTed to /api/v1/ingest with the shared token.
+// Ships records from a node agent to the Loupe server: bounded batches
+// POSTed to /api/v1/ingest with the shared token, in the batch codec's
+// compact form (core/batch_codec.h, Content-Type
+// application/vnd.loupe.batch+zstd). A server that does not read that form
+// (answers 415, or 400 where the same batch as JSON is then taken: servers
+// from before it read every body as JSON) gets gzip JSON from then on, for
+// the rest of the run, said once in the log.
 //
 // Where records wait, and what happens when they cannot wait any more:
 //  - in memory, up to half a byte budget (estimated footprint);
@@ -8,9 +13,10 @@
 //    spill thread moves the oldest closed batches there, so the pump never
 //    waits on the disk; and while the server is unreachable or answers 5xx,
 //    401/403 or 429: failed batches and everything queued behind them go
-//    there. Batches are spooled in the batch codec's compact form
-//    (agent/batch_codec.h), about twenty times cheaper to write than the
-//    JSON + gzip they become when sent, so the spill keeps up with capture.
+//    there. Batches are spooled in the same compact form, about twenty
+//    times cheaper to write than JSON + gzip, so the spill keeps up with
+//    capture, and are sent as they lie on disk (decoded and sent as JSON
+//    only to a server that does not read that form).
 //    Spooled batches are replayed (also after a restart of the agent)
 //    before the ones in memory, so records arrive in capture order but for
 //    a batch that overtakes one being spilled. Past its byte bound the
@@ -35,11 +41,14 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "agent/spool.h"
+#include "core/batch_codec.h"
 #include "core/record.h"
 #include "core/record_batch_pool.h"
 #include "k8s/ingest_client.h"
@@ -108,7 +117,19 @@ class Exporter {
     uint64_t bytes = 0;
     uint64_t seq = 0;  // with agent_id_, the batch's key (set when it closes)
   };
-  enum class Outcome { Sent, Retry, Rejected };
+  enum class Outcome {
+    Sent,
+    Retry,
+    Rejected,
+    Unreadable,  // a spooled body that does not decode (never posted)
+  };
+  // How a body is labelled on the wire.
+  struct WireForm {
+    std::string_view content_type;
+    std::string_view content_encoding;  // empty: none
+  };
+  static constexpr WireForm kBatchCodecForm{kBatchMediaType, ""};
+  static constexpr WireForm kJsonForm{"application/json", "gzip"};
   struct InFlight {  // a batch taken out of ready_, still in memory
     uint64_t records = 0;
     uint64_t bytes = 0;
@@ -127,7 +148,12 @@ class Exporter {
   // Moves the oldest queued batch to the spool, accounted in `slot` while
   // it is encoded and written; mu_ held on entry and exit.
   void spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot);
-  Outcome post(const std::string& path, const std::string& gzip_body, std::string& error);
+  // `status`, if given: the HTTP status answered (0 when none came).
+  Outcome post(const std::string& path, const std::string& body, const WireForm& form,
+               std::string& error, int* status = nullptr);
+  // Posts a batch from memory (`batch`) or the spool (`spooled`), in the
+  // batch codec's form unless this server showed it does not take it.
+  Outcome send_batch(const Batch& batch, std::optional<SpooledBatch>& spooled, std::string& error);
   void post_stats();
   void note_failure(const std::string& error);  // mu_ held
   void sync_spool_stats();                      // mu_ held
@@ -139,6 +165,7 @@ class Exporter {
   std::unique_ptr<httplib::Client> client_;
   std::string client_error_;
   std::string json_scratch_;  // the sending thread's, reused for every batch's JSON
+  bool json_only_ = false;    // the sending thread's: the server does not take the batch codec
   // Vectors of sent and spilled batches, reused for the next open batch: a
   // fresh one would fault in and zero ~3.5 MB of pages per 5,000 records.
   static constexpr size_t kSpareBatches = 4;

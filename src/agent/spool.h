@@ -41,7 +41,7 @@ class SpoolError : public std::runtime_error {
 enum class BodyFormat : char {
   GzipJson = '1',  // a body posted as is: log batches, and record batches of agents
                    // before the batch codec
-  Records = '2',   // agent/batch_codec.h: records, encoded when sent
+  Records = '2',   // core/batch_codec.h: records, encoded when sent
 };
 
 struct SpooledBatch {

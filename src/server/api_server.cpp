@@ -210,11 +210,20 @@ void ApiServer::routes() {
 
 std::optional<DecodedBatch> ApiServer::decode_ingest(const http::Request& req,
                                                      http::Response& refusal) {
-  // The HTTP layer has checked the token and undone Content-Encoding.
+  // The HTTP layer has checked the token and undone Content-Encoding. The
+  // Content-Type picks the form: the batch codec's (what `loupe agent`
+  // sends), else JSON, whatever it says (curl, scripts, older agents).
   try {
-    DecodedBatch batch = decode_ingest_body(
-        req.body, options_.ingest_limits, now_unix_ns(),
-        options_.batch_pool ? options_.batch_pool->take(0) : std::vector<Record>{});
+    std::vector<Record> into =
+        options_.batch_pool ? options_.batch_pool->take(0) : std::vector<Record>{};
+    DecodedBatch batch;
+    if (is_batch_codec_body(req.header("Content-Type"))) {
+      IngestLimits limits = options_.ingest_limits;
+      limits.max_decoded_bytes = options_.limits.max_body_bytes;
+      batch = decode_ingest_batch_codec(req.body, limits, now_unix_ns(), std::move(into));
+    } else {
+      batch = decode_ingest_body(req.body, options_.ingest_limits, now_unix_ns(), std::move(into));
+    }
     rejected_.oversize_field += batch.rejected.oversize_field;
     rejected_.bad_time += batch.rejected.bad_time;
     return batch;
@@ -223,6 +232,12 @@ std::optional<DecodedBatch> ApiServer::decode_ingest(const http::Request& req,
     json err = error_json(e.what(), e.parameter());
     err["max_records"] = e.max_items;
     send_json(refusal, err, 413);
+  } catch (const BodyTooLarge& e) {
+    ++rejected_.batches_too_large;
+    send_json(refusal, error_json(e.what(), e.parameter()), 413);
+  } catch (const UnsupportedBatchVersion& e) {
+    ++rejected_.bad_batches;
+    send_json(refusal, error_json(e.what(), e.parameter()), 415);
   } catch (const ParamError& e) {
     ++rejected_.bad_batches;
     send_json(refusal, error_json(e.what(), e.parameter()), 400);

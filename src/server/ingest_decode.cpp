@@ -1,8 +1,10 @@
 #include "server/ingest_decode.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/batch_codec.h"
 #include "core/record_json.h"
 #include "core/record_limits.h"
 #include "core/utf8.h"
@@ -32,6 +34,24 @@ auto decode_item(F decode, const json& item, std::string_view list, size_t index
   }
 }
 
+// Counts the record in `out.rejected` when it may not be stored.
+bool keep_record(const Record& r, const IngestLimits& limits, uint64_t now_ns, DecodedBatch& out) {
+  if (oversize_field(r)) {
+    ++out.rejected.oversize_field;
+    return false;
+  }
+  if (!time_ok(r, limits, now_ns)) {
+    ++out.rejected.bad_time;
+    return false;
+  }
+  return true;
+}
+
+std::string agent_id_rule() {
+  return "\"batch\" must be {\"agent\": a string of 1 to " + std::to_string(kMaxAgentIdBytes) +
+         " bytes, \"seq\": an unsigned integer}";
+}
+
 }  // namespace
 
 DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits, uint64_t now_ns,
@@ -48,13 +68,8 @@ DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limit
                            Record r = decode_item(record_from_json, item, "records", i);
                            // JSON text is valid UTF-8 (the parser rejects anything
                            // else), so only the lengths and times need checking.
-                           if (oversize_field(r)) {
-                             ++out.rejected.oversize_field;
-                           } else if (!time_ok(r, limits, now_ns)) {
-                             ++out.rejected.bad_time;
-                           } else {
+                           if (keep_record(r, limits, now_ns, out))
                              out.records.push_back(std::move(r));
-                           }
                          }};
   json j = parse_json_lists(body, {&records, 1});
   if (!j.contains("records"))
@@ -70,10 +85,56 @@ std::optional<store::BatchKey> decode_batch_key(const json& body) {
   const json& seq = b->is_object() ? b->value("seq", json()) : json();
   if (!agent.is_string() || agent.get_ref<const std::string&>().empty() ||
       agent.get_ref<const std::string&>().size() > kMaxAgentIdBytes || !seq.is_number_unsigned())
-    throw ParamError("batch", "\"batch\" must be {\"agent\": a string of 1 to " +
-                                  std::to_string(kMaxAgentIdBytes) +
-                                  " bytes, \"seq\": an unsigned integer}");
+    throw ParamError("batch", agent_id_rule());
   return store::BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
+}
+
+bool is_batch_codec_body(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  return std::equal(type.begin(), type.end(), kBatchMediaType.begin(), kBatchMediaType.end(),
+                    [](char a, char b) {
+                      return std::tolower(static_cast<unsigned char>(a)) ==
+                             std::tolower(static_cast<unsigned char>(b));
+                    });
+}
+
+DecodedBatch decode_ingest_batch_codec(std::string_view body, const IngestLimits& limits,
+                                       uint64_t now_ns, std::vector<Record> into) {
+  BatchDecodeError error;
+  auto batch = decode_batch(
+      body, &error,
+      {.max_decoded_bytes = limits.max_decoded_bytes, .max_records = limits.max_records},
+      std::move(into));
+  if (!batch) {
+    using Kind = BatchDecodeError::Kind;
+    const std::string what =
+        "the " + std::string(kBatchMediaType) + " body does not decode: " + error.why;
+    if (error.kind == Kind::UnknownVersion)
+      throw UnsupportedBatchVersion("body", what + "; send JSON (application/json) instead");
+    if (error.kind == Kind::TooManyRecords) throw BatchTooLarge("records", limits.max_records);
+    if (error.kind == Kind::TooLarge)
+      throw BodyTooLarge("body", "the body is larger than " +
+                                     std::to_string(limits.max_decoded_bytes >> 20) +
+                                     " MiB once decompressed");
+    throw ParamError("body", what);
+  }
+  BatchKey& key = batch->key;
+  if (key.agent.empty() || key.agent.size() > kMaxAgentIdBytes || !utf8::is_valid(key.agent))
+    throw ParamError("batch", agent_id_rule());
+  DecodedBatch out{.records = std::move(batch->records),
+                   .key = store::BatchKey{std::move(key.agent), key.seq}};
+  // Kept records are moved down over rejected ones, in place.
+  size_t kept = 0;
+  for (Record& r : out.records) {
+    for (const TextField& f : record_text_fields()) utf8::make_valid(r.*f.member);
+    if (!keep_record(r, limits, now_ns, out)) continue;
+    if (&out.records[kept] != &r) out.records[kept] = std::move(r);
+    ++kept;
+  }
+  out.records.resize(kept);
+  return out;
 }
 
 MetricIngest decode_metric_ingest(std::string_view body) {

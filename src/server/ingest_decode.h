@@ -1,4 +1,8 @@
-// Decoding and checking POST /api/v1/ingest bodies: {"records": [record_to_json, ...]}.
+// Decoding and checking POST /api/v1/ingest bodies, in either of their two
+// forms (docs/api.md): JSON, {"records": [record_to_json, ...]}, from any
+// sender; or the batch codec's binary (core/batch_codec.h, Content-Type
+// application/vnd.loupe.batch+zstd), which `loupe agent` sends. Both give
+// the same DecodedBatch after the same checks.
 //
 // Agents are not trusted: a batch holds at most IngestLimits::max_records
 // records, decoded one at a time while the body is parsed
@@ -28,6 +32,9 @@ struct IngestLimits {
   size_t max_records = 50'000;                          // per batch; agents send 5,000
   uint64_t retention_ns = 0;                            // 0: no lower bound on time
   uint64_t max_future_ns = 3600ULL * 1'000'000'000ULL;  // clock skew tolerated
+  // A binary body after zstd, like a JSON body after gzip (the HTTP layer's
+  // http::Limits::max_body_bytes, which the server copies here).
+  size_t max_decoded_bytes = 16 * 1024 * 1024;
 };
 
 // Records of a batch that were not stored, by reason.
@@ -57,6 +64,33 @@ std::optional<store::BatchKey> decode_batch_key(const nlohmann::json& body);
 // (cleared first), so a spare vector's memory, already faulted in, is reused.
 DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limits, uint64_t now_ns,
                                 std::vector<Record> into = {});
+
+// Whether a Content-Type names the batch codec's form (parameters and case
+// aside); anything else is read as JSON.
+bool is_batch_codec_body(std::string_view content_type);
+
+// A body that is a later version of the batch codec than this server
+// reads: answered 415, so the agent sends JSON instead.
+class UnsupportedBatchVersion : public ParamError {
+ public:
+  using ParamError::ParamError;
+};
+
+// Past IngestLimits::max_decoded_bytes once decompressed: 413, as the HTTP
+// layer answers a gzip body past its bound.
+class BodyTooLarge : public ParamError {
+ public:
+  using ParamError::ParamError;
+};
+
+// decode_ingest_body for a batch codec body: throws ParamError("body") when
+// damaged, BatchTooLarge past limits.max_records, BodyTooLarge past
+// limits.max_decoded_bytes,
+// UnsupportedBatchVersion for a later codec version; a batch key that names
+// no agent or a too long one is refused as in JSON (ParamError("batch")).
+// Text is made valid UTF-8 as the JSON writer would have.
+DecodedBatch decode_ingest_batch_codec(std::string_view body, const IngestLimits& limits,
+                                       uint64_t now_ns, std::vector<Record> into = {});
 
 // POST /api/v1/metrics/ingest: {"samples": [MetricSample...], "oom_kills": [OomKill...]}
 // (either may be absent), at most kMaxMetricItems of each (agents send

@@ -1,6 +1,9 @@
 """A stand-in Loupe server that refuses every ingest batch with 400 and
-appends the number of records of each batch it was sent to LOG, one line
-per POST (so a batch sent twice shows twice). Stats reports get 200.
+appends the number of records of each JSON batch it was sent to LOG, one
+line per POST (so a batch sent twice shows twice). A batch in the binary
+form (application/vnd.loupe.batch+zstd) is refused with 400 too, as a
+server from before that form does, and counted as one line in LOG.codec:
+the agent then sends the same batch as JSON. Stats reports get 200.
 
 usage: refusing_server.py PORT LOG
 """
@@ -10,6 +13,8 @@ import json
 import sys
 
 LOG = open(sys.argv[2], "a", buffering=1)
+CODEC_LOG = open(sys.argv[2] + ".codec", "a", buffering=1)
+BATCH_CODEC = "application/vnd.loupe.batch+zstd"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -17,7 +22,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        if self.path == "/api/v1/ingest":
+        if self.path == "/api/v1/ingest" and self.headers.get("Content-Type", "").startswith(BATCH_CODEC):
+            CODEC_LOG.write("1\n")
+            self.reply(400, b'{"error":"body: not JSON","parameter":"body"}')
+        elif self.path == "/api/v1/ingest":
             LOG.write("%d\n" % len(json.loads(body)["records"]))
             self.reply(400, b'{"error":"records[0]: refused by the test"}')
         else:

@@ -102,6 +102,10 @@ balanced "$WORK/b-exit.json" && pass "node-b exit report balances" || fail "node
 assert_ge "node-b batches set aside (records)" 1 "$(jq .dropped_by_reason.rejected "$WORK/b-exit.json")"
 assert_eq "each refused batch sent once (records posted = records rejected)" \
   "$(jq .dropped_by_reason.rejected "$WORK/b-exit.json")" "$(awk '{ n += $1 } END { print n + 0 }' "$WORK/refused.log")"
+# Refused in the binary form too (as a server from before it would), so
+# each batch was tried once that way, then once as JSON, then set aside.
+assert_eq "each refused batch tried once in the binary form first" \
+  "$(wc -l < "$WORK/refused.log")" "$(wc -l < "$WORK/refused.log.codec")"
 assert_eq "node-b spooled nothing (a 4xx is not retried)" 0 "$(jq .spooled "$WORK/b-exit.json")"
 lines=$(grep -c "set aside" "$WORK/node-b.err" || true)
 assert_ge "refusal logged" 1 "$lines"

@@ -68,4 +68,8 @@ assert_eq "records after a server restart (none lost)" 900 "$(service_requests)"
 kill -INT "$AGENT_PID"; wait "$AGENT_PID" || true
 grep -Eq " ([0-9]+) records captured: \1 sent, 0 spooled, 0 queued, 0 dropped" "$WORK/agent.err" && pass "agent sent all, dropped nothing" ||
   fail "agent: $(tail -1 "$WORK/agent.err")"
+# The batches went in the binary form (application/vnd.loupe.batch+zstd),
+# spooled ones as they lay on disk: the server read every one of them.
+assert_eq "agent kept the binary form (no fall back to JSON)" 0 \
+  "$(grep -c 'sending JSON to it' "$WORK/agent.err" || true)"
 finish

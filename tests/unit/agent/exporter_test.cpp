@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "core/batch_codec.h"
 #include "core/gzip.h"
 
 namespace loupe {
@@ -16,20 +17,44 @@ namespace {
 using namespace std::chrono_literals;
 
 // A Loupe server stand-in on loopback answering ingest with a settable
-// status and keeping the paths of the records it took, in order.
+// status and keeping the paths of the records it took, in order. It reads
+// both forms, as the real one does; `codec_refusal` set, it answers batch
+// codec bodies with that status instead (415, or 400 as servers from before
+// the codec answer bodies that are not JSON).
 class FakeServer {
  public:
   FakeServer() {
     http_.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       ++posts;
       while (hold) std::this_thread::sleep_for(5ms);  // a server too busy to answer
-      res.status = status.load();
+      const bool codec = req.get_header_value("Content-Type") == kBatchMediaType;
       std::lock_guard lock(mu_);
-      auto body = nlohmann::json::parse(req.body);
-      keys_.push_back(body["batch"]["agent"].get<std::string>() + "/" +
-                      std::to_string(body["batch"]["seq"].get<uint64_t>()));
+      forms_.push_back(codec ? "codec" : "json");
+      if (codec) bodies_.push_back(req.body);
+      if (codec && codec_refusal) {
+        res.status = codec_refusal.load();
+        return;
+      }
+      std::string key;
+      std::vector<std::string> paths;
+      if (codec) {
+        auto batch = decode_batch(req.body);
+        if (!batch) {
+          res.status = 400;
+          return;
+        }
+        key = batch->key.agent + "/" + std::to_string(batch->key.seq);
+        for (const Record& r : batch->records) paths.push_back(r.path);
+      } else {
+        auto body = nlohmann::json::parse(req.body);
+        key = body["batch"]["agent"].get<std::string>() + "/" +
+              std::to_string(body["batch"]["seq"].get<uint64_t>());
+        for (const auto& r : body["records"]) paths.push_back(r["path"]);
+      }
+      res.status = status.load();
+      keys_.push_back(key);
       if (res.status != 200) return;
-      for (const auto& r : body["records"]) paths_.push_back(r["path"]);
+      paths_.insert(paths_.end(), paths.begin(), paths.end());
     });
     http_.Post("/api/v1/agents/stats", [this](const httplib::Request& req, httplib::Response&) {
       std::lock_guard lock(mu_);
@@ -56,7 +81,18 @@ class FakeServer {
     std::lock_guard lock(mu_);
     return last_stats_;
   }
+  // The form of every ingest POST, in order: "codec" or "json".
+  std::vector<std::string> forms() {
+    std::lock_guard lock(mu_);
+    return forms_;
+  }
+  // The bodies of the batch codec's POSTs, as they came.
+  std::vector<std::string> codec_bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
   std::atomic<int> status{200};
+  std::atomic<int> codec_refusal{0};
   std::atomic<int> posts{0};
   std::atomic<bool> hold{false};
 
@@ -67,6 +103,8 @@ class FakeServer {
   std::mutex mu_;
   std::vector<std::string> paths_;
   std::vector<std::string> keys_;
+  std::vector<std::string> forms_;
+  std::vector<std::string> bodies_;
   nlohmann::json last_stats_;
 };
 
@@ -140,7 +178,7 @@ TEST_F(ExporterTest, RetriesThroughTheSpoolInOrderOncePerRecord) {
 
 TEST_F(ExporterTest, ABatchRefusedWith4xxIsSetAsideNotRetried) {
   FakeServer server;
-  server.status = 400;
+  server.status = 413;
   Exporter exporter(options(server));
   auto batch = records(0, 10);
   exporter.push(batch);
@@ -265,6 +303,88 @@ TEST_F(ExporterTest, ASpooledBatchThatDoesNotDecodeIsCountedCorrupt) {
   EXPECT_EQ(s.dropped_corrupt, 4u);
   EXPECT_EQ(s.spooled, 0u);
   expect_balanced(s);
+}
+
+TEST_F(ExporterTest, SendsTheCodecAndSpooledBatchesAsTheyLieOnDisk) {
+  std::vector<Record> earlier = records(100, 103);
+  const std::string spooled = encode_batch({"earlier-run", 9}, earlier);
+  {
+    Spool spool(dir_ + "/spool", 1 << 20);
+    ASSERT_TRUE(spool.append(3, spooled, BodyFormat::Records));
+  }
+  FakeServer server;
+  Exporter exporter(options(server));
+  auto batch = records(0, 20);
+  exporter.push(batch);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 23; }));
+  EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "codec", "codec"}));
+  EXPECT_EQ(server.codec_bodies().front(), spooled);  // byte for byte: not re-encoded
+  EXPECT_EQ(server.keys().front(), "earlier-run/9");
+  std::vector<std::string> expected = expected_paths(100, 103);
+  for (const std::string& p : expected_paths(0, 20)) expected.push_back(p);
+  EXPECT_EQ(server.paths(), expected);
+  expect_balanced(exporter.stats());
+}
+
+// A server that does not read the codec: the first batch is sent again as
+// JSON right away, and every later one goes as JSON, spooled ones too; the
+// log says so once.
+void expect_json_from_then_on(int refusal, const std::string& spool_dir, ExporterOptions options,
+                              FakeServer& server) {
+  {
+    Spool spool(spool_dir, 1 << 20);
+    ASSERT_TRUE(
+        spool.append(3, encode_batch({"earlier-run", 9}, records(100, 103)), BodyFormat::Records));
+  }
+  server.codec_refusal = refusal;
+  ::testing::internal::CaptureStderr();
+  {
+    Exporter exporter(options);
+    auto batch = records(0, 30);
+    exporter.push(batch);
+    ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 33; }));
+    EXPECT_EQ(exporter.stats().rejected, 0u);
+    expect_balanced(exporter.stats());
+  }
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "json", "json", "json", "json"}));
+  std::vector<std::string> expected = expected_paths(100, 103);
+  for (const std::string& p : expected_paths(0, 30)) expected.push_back(p);
+  EXPECT_EQ(server.paths(), expected);
+  EXPECT_EQ(server.keys().front(), "earlier-run/9");  // the spooled batch's key, kept
+  const std::string said = "does not take application/vnd.loupe.batch+zstd batches (answered " +
+                           std::to_string(refusal) + "); sending JSON";
+  size_t at = log.find(said);
+  EXPECT_NE(at, std::string::npos) << log;
+  EXPECT_EQ(log.find(said, at + 1), std::string::npos) << "said more than once: " << log;
+}
+
+TEST_F(ExporterTest, AServerAnswering415GetsJsonFromThenOn) {
+  FakeServer server;
+  expect_json_from_then_on(415, dir_ + "/spool", options(server), server);
+}
+
+TEST_F(ExporterTest, AServerFromBeforeTheCodecAnswering400GetsJsonFromThenOn) {
+  FakeServer server;
+  expect_json_from_then_on(400, dir_ + "/spool", options(server), server);
+}
+
+TEST_F(ExporterTest, ABatchRefusedInBothFormsIsSetAsideAndTheCodecKept) {
+  FakeServer server;
+  server.status = 400;  // JSON refused too: the batch itself is bad
+  server.codec_refusal = 400;
+  Exporter exporter(options(server));
+  auto batch = records(0, 10);
+  exporter.push(batch);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().rejected == 10; }));
+  server.status = 200;
+  server.codec_refusal = 0;
+  auto more = records(10, 20);
+  exporter.push(more);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
+  EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "json", "codec"}));
+  EXPECT_EQ(server.paths(), expected_paths(10, 20));
+  expect_balanced(exporter.stats());
 }
 
 }  // namespace

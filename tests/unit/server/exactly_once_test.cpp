@@ -25,9 +25,10 @@ class CuttingProxy {
   CuttingProxy(std::string upstream, int cuts) : upstream_(std::move(upstream)), cuts_(cuts) {
     http_.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       httplib::Client up(upstream_);
-      // httplib has inflated the agent's gzip body already.
+      // httplib has inflated a gzip JSON body already; the agent's batch
+      // codec body passes as it came, with its Content-Type.
       httplib::Headers headers{{"Authorization", req.get_header_value("Authorization")}};
-      auto r = up.Post("/api/v1/ingest", headers, req.body, "application/json");
+      auto r = up.Post("/api/v1/ingest", headers, req.body, req.get_header_value("Content-Type"));
       if (!r) {
         res.status = 502;
         return;

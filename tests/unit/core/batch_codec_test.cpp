@@ -1,4 +1,4 @@
-#include "agent/batch_codec.h"
+#include "core/batch_codec.h"
 
 #include <gtest/gtest.h>
 #include <zstd.h>
@@ -62,9 +62,9 @@ TEST(BatchCodec, RoundTripsEveryFieldAndTheBatchKey) {
   for (int i = 0; i < 50; ++i) records.push_back(full_record(i));
   records.push_back(Record{});  // all defaults
   std::string body = encode_batch({"0123abcd", 42}, records);
-  std::string error;
+  BatchDecodeError error;
   auto batch = decode_batch(body, &error);
-  ASSERT_TRUE(batch) << error;
+  ASSERT_TRUE(batch) << error.why;
   EXPECT_EQ(batch->key.agent, "0123abcd");
   EXPECT_EQ(batch->key.seq, 42u);
   ASSERT_EQ(batch->records.size(), records.size());
@@ -105,27 +105,53 @@ TEST(BatchCodec, EveryTruncationIsRefused) {
 }
 
 TEST(BatchCodec, GarbageAndOtherFormatsAreRefusedWithAReason) {
-  std::string error;
+  BatchDecodeError error;
   EXPECT_FALSE(decode_batch("", &error));
-  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(error.why.empty());
   EXPECT_FALSE(decode_batch("{\"batch\":{}}", &error));  // JSON is not this codec
   // A valid frame whose content is not a batch: wrong version, then a record
   // count larger than the bytes that follow could hold.
   EXPECT_FALSE(decode_batch(zstd("\x07whatever"), &error));
-  EXPECT_EQ(error, "unknown batch codec version");
+  EXPECT_EQ(error.why, "unknown batch codec version");
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::UnknownVersion);
   Raw bad_count;
   bad_count.bytes({1}).str("a").bytes({1, 0, 0xff, 0xff, 0xff, 0x7f});  // 268M records
   EXPECT_FALSE(decode_batch(zstd(bad_count.out), &error));
-  EXPECT_EQ(error, "bad record count");
+  EXPECT_EQ(error.why, "bad record count");
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::Damaged);
 }
 
 TEST(BatchCodec, AFrameClaimingAHugeSizeIsRefusedBeforeAllocating) {
   std::string big(kMaxDecodedBatchBytes + 1, '\0');
   std::string frame(ZSTD_compressBound(big.size()), '\0');
   frame.resize(ZSTD_compress(frame.data(), frame.size(), big.data(), big.size(), 1));
-  std::string error;
+  BatchDecodeError error;
   EXPECT_FALSE(decode_batch(frame, &error));
-  EXPECT_EQ(error, "decoded size past the bound");
+  EXPECT_EQ(error.why, "decoded size past the bound");
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::TooLarge);
+}
+
+TEST(BatchCodec, CallersBoundTheDecodedSizeAndTheRecordCount) {
+  std::vector<Record> records(100, full_record(1));
+  std::string body = encode_batch({"agent", 7}, records);
+  BatchDecodeError error;
+  EXPECT_TRUE(decode_batch(body, &error, {.max_records = 100}));
+  EXPECT_FALSE(decode_batch(body, &error, {.max_records = 99}));
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::TooManyRecords);
+  EXPECT_FALSE(decode_batch(body, &error, {.max_decoded_bytes = 1000}));
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::TooLarge);
+}
+
+TEST(BatchCodec, DecodesIntoTheVectorItIsGiven) {
+  std::vector<Record> spare(5, full_record(9));
+  spare.reserve(1000);
+  const Record* memory = spare.data();
+  auto batch = decode_batch(encode_batch({"a", 1}, std::vector<Record>(3, full_record(2))), nullptr,
+                            {}, std::move(spare));
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->records.size(), 3u);
+  EXPECT_EQ(batch->records.data(), memory);  // no new allocation
+  EXPECT_EQ(json_of(batch->records[2]), json_of(full_record(2)));
 }
 
 TEST(BatchCodec, FieldsItDoesNotKnowAreSkippedAndMissingOnesStayEmpty) {
@@ -137,9 +163,9 @@ TEST(BatchCodec, FieldsItDoesNotKnowAreSkippedAndMissingOnesStayEmpty) {
   raw.bytes({1, 2}).str("redis").str("server");         // times, protocol, role,
   raw.bytes({0, 9, 0, 0, 1, 2}).str("GET").str("new");  // flags, pid, tid, status,
                                                         // bytes, path, future
-  std::string error;
+  BatchDecodeError error;
   auto batch = decode_batch(zstd(raw.out), &error);
-  ASSERT_TRUE(batch) << error;
+  ASSERT_TRUE(batch) << error.why;
   EXPECT_EQ(batch->key.seq, 5u);
   ASSERT_EQ(batch->records.size(), 1u);
   const Record& r = batch->records[0];

@@ -1,4 +1,4 @@
-#include "agent/batch_codec.h"
+#include "core/batch_codec.h"
 
 #include <zstd.h>
 
@@ -81,8 +81,11 @@ class Reader {
   bool ok_ = true;
 };
 
-std::optional<DecodedBatch> failed(std::string* error, const char* why) {
-  if (error) *error = why;
+using ErrorKind = BatchDecodeError::Kind;
+
+std::optional<DecodedBatch> failed(BatchDecodeError* error, const char* why,
+                                   ErrorKind kind = ErrorKind::Damaged) {
+  if (error) *error = {kind, why};
   return std::nullopt;
 }
 
@@ -118,17 +121,22 @@ std::string encode_batch(const BatchKey& key, std::span<const Record> records) {
   return out;
 }
 
-std::optional<DecodedBatch> decode_batch(std::string_view body, std::string* error) {
+std::optional<DecodedBatch> decode_batch(std::string_view body, BatchDecodeError* error,
+                                         const BatchLimits& limits, std::vector<Record> into) {
   unsigned long long size = ZSTD_getFrameContentSize(body.data(), body.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
     return failed(error, "not a zstd frame with its size");
-  if (size > kMaxDecodedBatchBytes) return failed(error, "decoded size past the bound");
+  if (size > limits.max_decoded_bytes)
+    return failed(error, "decoded size past the bound", ErrorKind::TooLarge);
   std::string raw(size, '\0');
   size_t n = ZSTD_decompress(raw.data(), raw.size(), body.data(), body.size());
   if (ZSTD_isError(n) || n != size) return failed(error, "damaged zstd frame");
 
   Reader in(raw);
-  if (in.byte() != kVersion) return failed(error, "unknown batch codec version");
+  uint8_t version = in.byte();
+  if (!in.ok()) return failed(error, "empty batch");
+  if (version != kVersion)
+    return failed(error, "unknown batch codec version", ErrorKind::UnknownVersion);
   DecodedBatch batch;
   batch.key.agent = in.string();
   batch.key.seq = in.varint();
@@ -147,6 +155,10 @@ std::optional<DecodedBatch> decode_batch(std::string_view body, std::string* err
   // Each record takes at least one byte per varint, string and flag.
   const size_t min_record_bytes = 10 + field_count;
   if (!in.ok() || count > in.left() / min_record_bytes) return failed(error, "bad record count");
+  if (count > limits.max_records)
+    return failed(error, "more records than a batch may hold", ErrorKind::TooManyRecords);
+  batch.records = std::move(into);
+  batch.records.clear();
   batch.records.resize(count);
   for (Record& r : batch.records) {
     r.start_ns = in.varint();
