@@ -7,32 +7,19 @@
 #include <httplib.h>
 #include <zstd.h>
 
-#include "../store/temp_dir.h"
+#include "api_server_fixture.h"
 #include "core/batch_codec.h"
 #include "core/record_json.h"
-#include "core/time_format.h"
-#include "server/api_server.h"
 #include "server/ingest_decode.h"
 
 namespace loupe::server {
 namespace {
 
 using nlohmann::json;
-constexpr uint64_t kSec = 1'000'000'000ULL;
 const std::string kCodec(kBatchMediaType);
 
 Record record(uint64_t start_ns, const std::string& path) {
-  Record r;
-  r.start_ns = start_ns;
-  r.end_ns = start_ns + 2'000'000;
-  r.protocol = Protocol::Http1;
-  r.role = Role::Server;
-  r.comm = "api";
-  r.method = "GET";
-  r.path = path;
-  r.route = path;
-  r.status = 200;
-  return r;
+  return server_record(start_ns, 2 * kMs, path, 200);
 }
 
 std::vector<Record> records(int n, const std::string& path) {
@@ -45,34 +32,16 @@ std::string zstd(std::string_view raw) {
   return out;
 }
 
-class IngestBatchCodecTest : public ::testing::Test {
+class IngestBatchCodecTest : public ApiServerTest {
  protected:
-  void SetUp() override { start({}); }
-  void start(ApiOptions opts) {
-    api_.reset();
-    queue_.reset();
-    store_ = store::open_sqlite_store(dir_.path() + "/db");
-    queue_ = std::make_unique<pipeline::IngestQueue>(*store_);
-    opts.listen = "127.0.0.1:0";
-    api_ = std::make_unique<ApiServer>(*store_, *queue_, opts);
-    api_->start();
-    client_ = std::make_unique<httplib::Client>(api_->url());
-  }
   httplib::Result post(const std::string& body, const std::string& type = kCodec) {
     return client_->Post("/api/v1/ingest", body, type);
   }
-  json status() { return json::parse(client_->Get("/api/v1/status")->body); }
+  json status() { return get_json("/api/v1/status"); }
   size_t stored(const std::string& path) {
     queue_->flush();
-    auto res = client_->Get(("/api/v1/requests?limit=1000&route=" + path).c_str());
-    return res && res->status == 200 ? json::parse(res->body).size() : 0;
+    return get_json("/api/v1/requests?limit=1000&route=" + path).size();
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<pipeline::IngestQueue> queue_;
-  std::unique_ptr<ApiServer> api_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST_F(IngestBatchCodecTest, ABatchInTheCodecIsStoredOncePerKey) {
