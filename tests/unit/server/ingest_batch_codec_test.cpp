@@ -83,30 +83,22 @@ TEST_F(IngestBatchCodecTest, JsonIsStillTakenAndTheTwoFormsShareBatchKeys) {
 
 TEST_F(IngestBatchCodecTest, DamagedBodiesAre400CountedAndNothingStored) {
   std::string good = encode_batch({"agent-3", 1}, records(3, "/damaged"));
-  std::string flipped = good;
-  flipped[flipped.size() / 2] ^= 0x55;
   const std::string bodies[] = {
       "",                                // empty
       "not zstd at all",                 // not a frame
       R"({"records": []})",              // JSON sent under the codec's type
       good.substr(0, good.size() - 3),   // cut short
-      flipped,                           // damaged in the middle
       zstd(std::string("\x01\x01", 2)),  // a frame, but the batch is cut short
   };
-  int refused = 0;
   for (const std::string& body : bodies) {
     auto res = post(body);
     ASSERT_TRUE(res);
-    // A flipped byte can land where zstd does not look (a literal): then
-    // the batch may still decode, to other but well-formed records.
-    if (&body == &flipped && res->status == 200) continue;
-    ++refused;
     EXPECT_EQ(res->status, 400) << res->body;
     json err = json::parse(res->body);
     EXPECT_EQ(err["parameter"], "body");
     EXPECT_NE(err["error"].get<std::string>().find(kCodec), std::string::npos) << err;
   }
-  EXPECT_EQ(status()["ingest_rejected"]["bad_batches"], refused);
+  EXPECT_EQ(status()["ingest_rejected"]["bad_batches"], std::size(bodies));
   EXPECT_EQ(stored("/damaged"), 0u);
 }
 
