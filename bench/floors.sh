@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The floors under Loupe's capture cost on this machine, in one alternating
+# run (issue 14): nginx (1 worker, `return 200`) under `wrk -t1 -c32`, over
+# plain HTTP and over HTTPS (OpenSSL on both ends), with
+#   base      nothing attached;
+#   bare_sys  a sys_exit raw tracepoint whose program returns at once
+#             (bench/hook_cost.bpf.c): what the hook itself costs;
+#   bare_ssl  the same plus do-nothing uprobes/uretprobes on the OpenSSL
+#             functions Loupe probes: what the traps cost;
+#   pid1      `loupe run --pid 1`: Loupe's own programs, every event
+#             filtered in the kernel (user space idle);
+#   run       `loupe run --port P`: everything.
+# Then the raw price of one syscall, one uprobe and one uretprobe here
+# (`hook_cost costs`). Prints markdown tables; bpf_stats stays on in every
+# mode alike (it adds ~2 clock reads per program run).
+#
+#   sudo LOUPE=build/loupe bench/floors.sh [ROUNDS] [SECONDS]
+set -euo pipefail
+ROUNDS=${1:-3}
+SECS=${2:-5}
+MODES=${MODES:-base bare_sys bare_ssl pid1 run}
+SCENARIOS=${SCENARIOS:-http https}
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../tests/e2e/lib.sh"
+source "$HERE/../tests/e2e/tls/nginx_tls.sh"
+require_root
+START=$(date +%s)
+load1() { cut -d' ' -f1 /proc/loadavg; }
+LOAD0=$(load1)
+
+LIBSSL=$(ldconfig -p | awk '/libssl\.so\.3 .*x86-64|libssl\.so\.3 \(libc6,AArch64\)/ {print $NF; exit}')
+[[ -n $LIBSSL ]] || LIBSSL=$(ldconfig -p | awk '/libssl\.so\.3 / {print $NF; exit}')
+clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$HERE/hook_cost.bpf.c" \
+  -o "$WORK/hook_cost.bpf.o"
+gcc -O2 -o "$WORK/hook_cost" "$HERE/hook_cost.c" -lbpf
+
+HPORT=$(free_port)
+start_nginx "$HPORT"
+make_cert
+SPORT=$(free_port)
+start_tls_nginx "$SPORT"
+for p in "$HPORT" "$SPORT"; do
+  sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$p/nginx.conf"
+  kill -HUP "$(cat "$WORK/nginx-$p/nginx.pid")"
+done
+sleep 0.5
+
+load() {  # SCENARIO -> "req/s"
+  local url="http://127.0.0.1:$HPORT/a"
+  [[ $1 == https ]] && url="https://127.0.0.1:$SPORT/a"
+  wrk -t1 -c32 -d"${SECS}s" "$url" | awk '/Requests\/sec/ {print $2}'
+}
+prog_ids() { bpftool prog show -j | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
+prog_runs() {  # NAME -> "run_cnt run_time_ns" summed over the programs of that name
+  local c=0 n=0 id rc rn
+  for id in $(prog_ids "$1"); do
+    read -r rc rn <<< "$(bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
+    c=$((c + rc)) n=$((n + rn))
+  done
+  echo "$c $n"
+}
+
+HPID="" PROGNAME=""
+start_mode() {
+  HPID="" PROGNAME=""
+  case $1 in
+    base) return ;;
+    bare_sys | bare_ssl)
+      local args=(--sys-exit)
+      [[ $1 == bare_ssl ]] && args+=(--ssl "$LIBSSL")
+      : > "$WORK/hook.out"
+      "$WORK/hook_cost" attach "$WORK/hook_cost.bpf.o" "${args[@]}" > "$WORK/hook.out" &
+      HPID=$!
+      wait_for_line "$WORK/hook.out" "attached" "$HPID"
+      PROGNAME=bare_sys_exit
+      ;;
+    pid1 | run)
+      local filter=(--port "$HPORT,$SPORT")
+      [[ $1 == pid1 ]] && filter=(--pid 1)
+      rm -rf "$WORK/data"
+      : > "$WORK/loupe.out"
+      "$LOUPE" run --listen "127.0.0.1:$(free_port)" --data-dir "$WORK/data" --metrics-interval 0 \
+        "${filter[@]}" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
+      HPID=$!
+      wait_for_line "$WORK/loupe.out" "Loupe is running" "$HPID"
+      sleep 1  # TLS discovery attaches the uprobes after the ready line
+      PROGNAME=loupe_sys_exit
+      ;;
+  esac
+}
+stop_mode() {
+  [[ -n $HPID ]] || return 0
+  kill -INT "$HPID"
+  wait "$HPID" || true
+}
+
+sysctl -qw kernel.bpf_stats_enabled=1
+: > "$WORK/results"
+for r in $(seq "$ROUNDS"); do
+  for mode in $MODES; do
+    start_mode "$mode"
+    for sc in $SCENARIOS; do
+      r0=(0 0) r1=(0 0)
+      [[ -n $PROGNAME ]] && read -r -a r0 <<< "$(prog_runs "$PROGNAME")"
+      rps=$(load "$sc")
+      [[ -n $PROGNAME ]] && read -r -a r1 <<< "$(prog_runs "$PROGNAME")"
+      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1)" >> "$WORK/results"
+    done
+    stop_mode
+    echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
+      "$WORK/results")(load $(load1), $(($(date +%s) - START)) s)" >&2
+  done
+done
+sysctl -qw kernel.bpf_stats_enabled=0
+
+echo
+echo "$(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load average" \
+  "$LOAD0 at start, $(load1) at end"
+echo
+echo "| scenario | mode | req/s | ratio to untraced (rounds) | sys_exit program ns / run | load |"
+echo "|---|---|---|---|---|---|"
+awk -v scen="$SCENARIOS" -v modes="$MODES" '
+  { k = $1 SUBSEP $2; n[k]++; thr[k] += $4; runs[k] += $5; ns[k] += $6; load[k] += $7
+    round_thr[$1, $2, $3] = $4 }
+  END {
+    ns_ = split(scen, S, " "); nm = split(modes, M, " ")
+    for (i = 1; i <= ns_; i++) for (j = 1; j <= nm; j++) {
+      s = S[i]; m = M[j]; k = s SUBSEP m; b = s SUBSEP "base"
+      if (!n[k]) continue
+      rounds = ""
+      for (r = 1; (s, m, r) in round_thr; r++)
+        rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f", round_thr[s, m, r] / round_thr[s, "base", r])
+      printf "| %s | %s | %.0f | **%.2f** (%s) | %s | %.1f |\n", s, m, thr[k] / n[k],
+        thr[k] / thr[b], rounds, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "", load[k] / n[k]
+    }
+  }' "$WORK/results"
+echo
+echo "One operation on this machine (CPU time of the calling thread; load $(load1)):"
+echo
+"$WORK/hook_cost" costs "$WORK/hook_cost.bpf.o"
+echo "($(($(date +%s) - START)) s in all, load $(load1) at end)"
