@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Socket tracer: one raw tracepoint on sys_exit.
+/* Socket tracer: one BTF tracepoint on sys_exit.
  *
  * Why sys_exit only: on x86-64 and arm64 the syscall arguments are still in
  * the saved user registers when the syscall returns, so a single program at
@@ -385,10 +385,12 @@ static __noinline int handle_mmsg(int fd, __u8 dir, const struct mmsghdr* vec, _
 #include "go_tls.bpf.h"    /* Go crypto/tls uprobes; needs ssl_trace.bpf.h */
 // clang-format on
 
-SEC("raw_tracepoint/sys_exit")
-int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
-  struct pt_regs* regs = (struct pt_regs*)ctx->args[0];
-  long ret = (long)ctx->args[1];
+/* tp_btf, not raw_tracepoint: `regs` is a typed pointer the program loads
+ * from directly (a raw tracepoint needs a bpf_probe_read_kernel call for the
+ * syscall number of every syscall on the host, and a copy of the registers
+ * for the arguments). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(loupe_sys_exit, struct pt_regs* regs, long ret) {
   long nr = LOUPE_SYSCALL_NR(regs);
 
   /* The cheapest possible exit for the ~all syscalls we do not trace. */
@@ -396,17 +398,14 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   if (tgid == self_tgid || (filter_tgid && tgid != filter_tgid)) return 0;
 
-  /* One copy of the saved registers instead of a probe read per argument. */
-  struct loupe_saved_regs r;
-  if (loupe_read_saved_regs(&r, regs)) return 0;
-  int fd = (int)LOUPE_SYSCALL_ARG1(&r);
+  int fd = (int)LOUPE_SYSCALL_ARG1(regs);
   if (nr == LOUPE_NR_close) return ret == 0 ? handle_close(fd) : 0;
   if (nr == LOUPE_NR_accept || nr == LOUPE_NR_accept4)
     return ret >= 0 ? handle_new_conn((int)ret, LOUPE_ORIGIN_ACCEPT) : 0;
   if (nr == LOUPE_NR_connect)
     return (ret == 0 || ret == -EINPROGRESS) ? handle_new_conn(fd, LOUPE_ORIGIN_CONNECT) : 0;
-  const void* arg2 = (const void*)LOUPE_SYSCALL_ARG2(&r);
-  __u64 arg3 = LOUPE_SYSCALL_ARG3(&r);
+  const void* arg2 = (const void*)LOUPE_SYSCALL_ARG2(regs);
+  __u64 arg3 = LOUPE_SYSCALL_ARG3(regs);
   /* A read/write made by OpenSSL inside SSL_read/SSL_write: ciphertext. */
   if (tls_probes_attached && nr != LOUPE_NR_sendfile) {
     /* OpenSSL's socket BIO writes with write(2); sendto for datagrams. */
@@ -424,8 +423,8 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     case LOUPE_NR_read:
     case LOUPE_NR_recvfrom:
       if (nr == LOUPE_NR_recvfrom) {
-        if (LOUPE_SYSCALL_ARG4(&r) & LOUPE_MSG_PEEK) return 0;
-        a.peer = (const void*)LOUPE_SYSCALL_ARG5(&r);
+        if (LOUPE_SYSCALL_ARG4(regs) & LOUPE_MSG_PEEK) return 0;
+        a.peer = (const void*)LOUPE_SYSCALL_ARG5(regs);
       }
       a.dir = LOUPE_DIR_INGRESS;
       a.buf = arg2;
@@ -434,7 +433,7 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     case LOUPE_NR_sendto:
       a.dir = LOUPE_DIR_EGRESS;
       a.buf = arg2;
-      if (nr == LOUPE_NR_sendto) a.peer = (const void*)LOUPE_SYSCALL_ARG5(&r);
+      if (nr == LOUPE_NR_sendto) a.peer = (const void*)LOUPE_SYSCALL_ARG5(regs);
       return emit_data(&a);
     case LOUPE_NR_readv:
     case LOUPE_NR_writev:
@@ -448,7 +447,7 @@ int loupe_sys_exit(struct bpf_raw_tracepoint_args* ctx) {
     case LOUPE_NR_sendmsg:
       return handle_msg(fd, LOUPE_DIR_EGRESS, (const struct user_msghdr*)arg2, (__u64)ret);
     case LOUPE_NR_recvmmsg:
-      if (LOUPE_SYSCALL_ARG4(&r) & LOUPE_MSG_PEEK) return 0;
+      if (LOUPE_SYSCALL_ARG4(regs) & LOUPE_MSG_PEEK) return 0;
       return handle_mmsg(fd, LOUPE_DIR_INGRESS, (const struct mmsghdr*)arg2, (__u64)ret);
     case LOUPE_NR_sendmmsg:
       return handle_mmsg(fd, LOUPE_DIR_EGRESS, (const struct mmsghdr*)arg2, (__u64)ret);

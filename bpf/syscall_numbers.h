@@ -1,8 +1,8 @@
 /* Syscall numbers and register access for the architectures Loupe builds
- * for. The raw sys_exit tracepoint gets the saved user registers; the
- * syscall number is in orig_ax (x86-64) or x8 (arm64). The arguments are read
- * from one copy of those registers (struct loupe_saved_regs) instead of one
- * probe read each. */
+ * for. The BTF sys_exit tracepoint (tp_btf) gets the saved user registers as
+ * a typed kernel pointer, so the syscall number (orig_ax on x86-64, x8 on
+ * arm64) and the arguments are plain loads: no bpf_probe_read_kernel call
+ * per syscall (every syscall on the host runs the program). */
 #ifndef LOUPE_SYSCALL_NUMBERS_H
 #define LOUPE_SYSCALL_NUMBERS_H
 
@@ -25,20 +25,12 @@
 #define LOUPE_NR_accept4 288
 #define LOUPE_NR_recvmmsg 299
 #define LOUPE_NR_sendmmsg 307
-#define LOUPE_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
-/* x86-64's pt_regs is 168 bytes: the whole struct is copied. */
-struct loupe_saved_regs {
-  struct pt_regs regs;
-};
-static __always_inline long loupe_read_saved_regs(struct loupe_saved_regs* r,
-                                                  const struct pt_regs* regs) {
-  return bpf_probe_read_kernel(&r->regs, sizeof(r->regs), regs);
-}
-#define LOUPE_SYSCALL_ARG1(r) PT_REGS_PARM1_SYSCALL(&(r)->regs)
-#define LOUPE_SYSCALL_ARG2(r) PT_REGS_PARM2_SYSCALL(&(r)->regs)
-#define LOUPE_SYSCALL_ARG3(r) PT_REGS_PARM3_SYSCALL(&(r)->regs)
-#define LOUPE_SYSCALL_ARG4(r) PT_REGS_PARM4_SYSCALL(&(r)->regs)
-#define LOUPE_SYSCALL_ARG5(r) PT_REGS_PARM5_SYSCALL(&(r)->regs)
+#define LOUPE_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define LOUPE_SYSCALL_ARG1(regs) ((regs)->di)
+#define LOUPE_SYSCALL_ARG2(regs) ((regs)->si)
+#define LOUPE_SYSCALL_ARG3(regs) ((regs)->dx)
+#define LOUPE_SYSCALL_ARG4(regs) ((regs)->r10)
+#define LOUPE_SYSCALL_ARG5(regs) ((regs)->r8)
 /* Every traced number is below 512: one bounds check plus a bitmap test. */
 #define LOUPE_TRACED_MASK_0                                                               \
   ((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 19) | (1ULL << 20) | (1ULL << 40) | \
@@ -63,25 +55,14 @@ static __always_inline int loupe_is_traced_syscall(long nr) {
 #define LOUPE_NR_accept4 242
 #define LOUPE_NR_recvmmsg 243
 #define LOUPE_NR_sendmmsg 269
-#define LOUPE_SYSCALL_NR(regs) BPF_CORE_READ((struct user_pt_regs*)(regs), regs[8])
-/* arm64's pt_regs is over 300 bytes, more than the 512-byte BPF stack can
- * spare next to the rest of sys_exit: copy only x0-x4 (the user_pt_regs at
- * its start, a stable ABI) and orig_x0, the first argument (x0 holds the
- * return value by the time the syscall exits). */
-struct loupe_saved_regs {
-  __u64 x[5];
-  __u64 orig_x0;
-};
-static __always_inline long loupe_read_saved_regs(struct loupe_saved_regs* r,
-                                                  const struct pt_regs* regs) {
-  r->orig_x0 = BPF_CORE_READ(regs, orig_x0);
-  return bpf_probe_read_kernel(r->x, sizeof(r->x), ((const struct user_pt_regs*)regs)->regs);
-}
-#define LOUPE_SYSCALL_ARG1(r) ((r)->orig_x0)
-#define LOUPE_SYSCALL_ARG2(r) ((r)->x[1])
-#define LOUPE_SYSCALL_ARG3(r) ((r)->x[2])
-#define LOUPE_SYSCALL_ARG4(r) ((r)->x[3])
-#define LOUPE_SYSCALL_ARG5(r) ((r)->x[4])
+/* x0 holds the return value by the time the syscall exits: the first
+ * argument is in orig_x0. */
+#define LOUPE_SYSCALL_NR(regs) ((regs)->regs[8])
+#define LOUPE_SYSCALL_ARG1(regs) ((regs)->orig_x0)
+#define LOUPE_SYSCALL_ARG2(regs) ((regs)->regs[1])
+#define LOUPE_SYSCALL_ARG3(regs) ((regs)->regs[2])
+#define LOUPE_SYSCALL_ARG4(regs) ((regs)->regs[3])
+#define LOUPE_SYSCALL_ARG5(regs) ((regs)->regs[4])
 static __always_inline int loupe_is_traced_syscall(long nr) {
   switch (nr) {
     case LOUPE_NR_close:

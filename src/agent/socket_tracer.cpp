@@ -87,9 +87,9 @@ void SocketTracer::start(EventHandler handler) {
     bpf_map__update_elem(skel_->maps.port_filter, &port, sizeof(port), &one, sizeof(one), BPF_ANY);
   }
   if (int err = socket_trace_bpf__attach(skel_))
-    throw AgentError("attaching the raw tracepoints sys_exit and sched_process_exit failed: " +
+    throw AgentError("attaching the tracepoints sys_exit and sched_process_exit failed: " +
                      std::string(strerror(-err)) +
-                     ". Loupe needs raw tracepoint support (Linux 4.17+)");
+                     ". Loupe needs BTF tracepoints (Linux 5.5+) and raw tracepoints");
   rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_ring_event, &drain_, nullptr);
   if (!rb_) throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
   // The kernel's layout: the consumer position in the first page, the
@@ -179,7 +179,7 @@ std::vector<ProbeInfo> SocketTracer::probes() const {
     bpf_link* link;
   };
   for (const Entry& e :
-       {Entry{"raw_tracepoint/sys_exit", skel_->progs.loupe_sys_exit, skel_->links.loupe_sys_exit},
+       {Entry{"tp_btf/sys_exit", skel_->progs.loupe_sys_exit, skel_->links.loupe_sys_exit},
         Entry{"raw_tracepoint/sched_process_exit", skel_->progs.loupe_process_exit,
               skel_->links.loupe_process_exit}}) {
     ProbeInfo p{e.name, e.link != nullptr};

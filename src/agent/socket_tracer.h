@@ -41,7 +41,7 @@ struct TracerCounters {
 };
 
 struct ProbeInfo {
-  std::string name;  // e.g. "raw_tracepoint/sys_exit"
+  std::string name;  // e.g. "tp_btf/sys_exit"
   bool attached = false;
   uint64_t run_cnt = 0;  // from kernel bpf stats, when enabled
   uint64_t run_time_ns = 0;
