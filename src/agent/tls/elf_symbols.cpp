@@ -53,6 +53,18 @@ class MappedFile {
   std::string error_;
 };
 
+// The bytes of function `sym` in section `sec`, when the file holds them.
+std::string function_code(const MappedFile& f, const Elf64_Shdr& sec, const Elf64_Sym& sym) {
+  constexpr uint64_t kMaxFunction = 64 * 1024;
+  if (sec.sh_type == SHT_NOBITS || sym.st_size == 0 || sym.st_size > kMaxFunction ||
+      sym.st_value < sec.sh_addr || sym.st_value - sec.sh_addr > sec.sh_size ||
+      sym.st_size > sec.sh_size - (sym.st_value - sec.sh_addr))
+    return {};
+  uint64_t off = sec.sh_offset + (sym.st_value - sec.sh_addr);
+  if (!f.has(off, sym.st_size)) return {};
+  return std::string(reinterpret_cast<const char*>(f.data() + off), sym.st_size);
+}
+
 }  // namespace
 
 ElfSymbols find_elf_functions(const std::string& path, const std::vector<std::string_view>& names) {
@@ -84,6 +96,8 @@ ElfSymbols find_elf_functions(const std::string& path, const std::vector<std::st
     return sh;
   };
   out.ok = true;
+  out.machine = eh.e_machine;
+  out.code.assign(names.size(), std::string());
   for (size_t i = 0; i < eh.e_shnum; ++i) {
     Elf64_Shdr sh = section(i);
     if (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB) continue;
@@ -99,8 +113,12 @@ ElfSymbols find_elf_functions(const std::string& path, const std::vector<std::st
         continue;
       std::string_view name(strtab + sym.st_name,
                             strnlen(strtab + sym.st_name, strs.sh_size - sym.st_name));
-      for (size_t n = 0; n < names.size(); ++n)
-        if (name == names[n]) out.defined[n] = true;
+      for (size_t n = 0; n < names.size(); ++n) {
+        if (name != names[n]) continue;
+        out.defined[n] = true;
+        if (out.code[n].empty() && sym.st_shndx < eh.e_shnum)
+          out.code[n] = function_code(f, section(sym.st_shndx), sym);
+      }
     }
   }
   return out;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "agent/tls/elf_symbols.h"
+#include "agent/tls/probe_site.h"
 
 namespace loupe::tls {
 namespace {
@@ -37,11 +38,12 @@ std::vector<std::string_view> probe_names() {
   return names;
 }
 
+// `offset`: from the function's entry (probe_site.h).
 bpf_link* attach_one(bpf_program* prog, const std::string& path, const char* function,
-                     bool retprobe, std::string& error) {
+                     uint64_t offset, bool retprobe, std::string& error) {
   LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .func_name = function);
   // pid -1: every process that maps this file, including future ones.
-  bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), 0, &opts);
+  bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), offset, &opts);
   if (!link)
     error = std::string(retprobe ? "uretprobe " : "uprobe ") + function + ": " + strerror(errno);
   return link;
@@ -137,7 +139,7 @@ void TlsTracer::consider(const SslCandidate& c) {
   else if (!has_ssl)
     a.status.error = "SSL_read/SSL_write not found in its symbol tables (stripped?)";
   else
-    a = attach(c, syms.defined);
+    a = attach(c, syms);
   a.status.kind = c.executable ? TlsFileKind::Executable : TlsFileKind::Library;
   record(c, std::move(a));
 }
@@ -157,21 +159,25 @@ void TlsTracer::record(const SslCandidate& c, Attachment a) {
   files_.emplace(c.id, std::move(a));
 }
 
-TlsTracer::Attachment TlsTracer::attach(const SslCandidate& c, const std::vector<bool>& defined) {
+TlsTracer::Attachment TlsTracer::attach(const SslCandidate& c, const ElfSymbols& syms) {
   Attachment a;
   std::string error;
   // Return probes before entry probes: a call that enters after its entry
   // probe is live must find its return probe live too, or its per-thread
   // state would linger until the thread's next SSL call.
   for (size_t i = 0; i < std::size(kProbes) && error.empty(); ++i) {
-    if (!defined[i] || !kProbes[i].returns) continue;
-    if (bpf_link* l = attach_one(progs_.on_return, c.open_path, kProbes[i].function, true, error))
+    if (!syms.defined[i] || !kProbes[i].returns) continue;
+    if (bpf_link* l =
+            attach_one(progs_.on_return, c.open_path, kProbes[i].function, 0, true, error))
       a.return_links.push_back(l);
   }
   for (size_t i = 0; i < std::size(kProbes) && error.empty(); ++i) {
-    if (!defined[i]) continue;
-    if (bpf_link* l =
-            attach_one(progs_.*kProbes[i].entry, c.open_path, kProbes[i].function, false, error))
+    if (!syms.defined[i]) continue;
+    // Entry-only probes (the writes) sit on an instruction the kernel
+    // emulates when one is equivalent to the entry: one trap instead of two.
+    uint64_t at = kProbes[i].returns ? 0 : emulated_entry_offset(syms.code[i], syms.machine);
+    if (bpf_link* l = attach_one(progs_.*kProbes[i].entry, c.open_path, kProbes[i].function, at,
+                                 false, error))
       a.entry_links.push_back(l);
   }
   a.settle(error);

@@ -20,6 +20,7 @@
 
 #include "agent/gotls/go_binary.h"
 #include "agent/gotls/go_layout.h"
+#include "agent/tls/elf_symbols.h"
 #include "agent/tls/ssl_discovery.h"
 
 struct bpf_program;
@@ -98,7 +99,7 @@ class TlsTracer {
   static void destroy(std::vector<bpf_link*>& links);
   void scan();
   void consider(const SslCandidate& c);
-  Attachment attach(const SslCandidate& c, const std::vector<bool>& defined);
+  Attachment attach(const SslCandidate& c, const ElfSymbols& syms);
   // Records a file tried, attached or not, and says so on stderr once.
   void record(const SslCandidate& c, Attachment a);
   // go_programs.cpp: false when `c` is not a Go program using crypto/tls.
