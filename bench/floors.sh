@@ -11,8 +11,10 @@
 #             filtered in the kernel (user space idle);
 #   run       `loupe run --port P`: everything.
 # Then the raw price of one syscall, one uprobe and one uretprobe here
-# (`hook_cost costs`). Prints markdown tables; bpf_stats stays on in every
-# mode alike (it adds ~2 clock reads per program run).
+# (`hook_cost costs`; COSTS=0 skips it). Prints markdown tables; bpf_stats
+# stays on in every mode alike (it adds ~2 clock reads per program run).
+# To compare two builds in the same run: LOUPE_B=other/loupe and modes
+# pid1_b / run_b.
 #
 #   sudo LOUPE=build/loupe bench/floors.sh [ROUNDS] [SECONDS]
 set -euo pipefail
@@ -74,12 +76,13 @@ start_mode() {
       wait_for_line "$WORK/hook.out" "attached" "$HPID"
       PROGNAME=bare_sys_exit
       ;;
-    pid1 | run)
-      local filter=(--port "$HPORT,$SPORT")
-      [[ $1 == pid1 ]] && filter=(--pid 1)
+    pid1 | run | pid1_b | run_b)
+      local filter=(--port "$HPORT,$SPORT") bin=$LOUPE
+      [[ $1 == pid1* ]] && filter=(--pid 1)
+      [[ $1 == *_b ]] && bin=${LOUPE_B:?"mode $1 needs LOUPE_B"}
       rm -rf "$WORK/data"
       : > "$WORK/loupe.out"
-      "$LOUPE" run --listen "127.0.0.1:$(free_port)" --data-dir "$WORK/data" --metrics-interval 0 \
+      "$bin" run --listen "127.0.0.1:$(free_port)" --data-dir "$WORK/data" --metrics-interval 0 \
         "${filter[@]}" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       HPID=$!
       wait_for_line "$WORK/loupe.out" "Loupe is running" "$HPID"
@@ -116,6 +119,7 @@ sysctl -qw kernel.bpf_stats_enabled=0
 echo
 echo "$(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load average" \
   "$LOAD0 at start, $(load1) at end"
+if [[ -n ${LOUPE_B:-} ]]; then echo; echo "*_b modes: $LOUPE_B; the others: $LOUPE"; fi
 echo
 echo "| scenario | mode | req/s | ratio to untraced (rounds) | sys_exit program ns / run | load |"
 echo "|---|---|---|---|---|---|"
@@ -134,8 +138,10 @@ awk -v scen="$SCENARIOS" -v modes="$MODES" '
         thr[k] / thr[b], rounds, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "", load[k] / n[k]
     }
   }' "$WORK/results"
-echo
-echo "One operation on this machine (CPU time of the calling thread; load $(load1)):"
-echo
-"$WORK/hook_cost" costs "$WORK/hook_cost.bpf.o"
+if [[ ${COSTS:-1} != 0 ]]; then
+  echo
+  echo "One operation on this machine (CPU time of the calling thread; load $(load1)):"
+  echo
+  "$WORK/hook_cost" costs "$WORK/hook_cost.bpf.o"
+fi
 echo "($(($(date +%s) - START)) s in all, load $(load1) at end)"
