@@ -407,7 +407,8 @@ int BPF_PROG(loupe_sys_exit, struct pt_regs* regs, long ret) {
   const void* arg2 = (const void*)LOUPE_SYSCALL_ARG2(regs);
   __u64 arg3 = LOUPE_SYSCALL_ARG3(regs);
   /* A read/write made by OpenSSL inside SSL_read/SSL_write: ciphertext. */
-  if (tls_probes_attached && nr != LOUPE_NR_sendfile) {
+  if (tls_probes_attached && nr != LOUPE_NR_sendfile &&
+      ssl_thread_seen((__u32)bpf_get_current_pid_tgid())) {
     /* OpenSSL's socket BIO writes with write(2); sendto for datagrams. */
     const void* wbuf = nr == LOUPE_NR_write || nr == LOUPE_NR_sendto ? arg2 : NULL;
     if (loupe_ssl_syscall(bpf_get_current_pid_tgid(), fd, ret, wbuf, arg3)) return 0;
@@ -471,7 +472,7 @@ int loupe_process_exit(struct bpf_raw_tracepoint_args* ctx) {
    * swallowed as ciphertext, uncounted. Runs in the exiting thread. */
   if (tls_probes_attached) {
     __u64 id = bpf_get_current_pid_tgid();
-    bpf_map_delete_elem(&ssl_calls, &id);
+    if (ssl_thread_seen((__u32)id)) bpf_map_delete_elem(&ssl_calls, &id);
   }
   if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0;
   __u32 tgid = BPF_CORE_READ(task, tgid);

@@ -33,7 +33,8 @@
 #define LOUPE_SSL_TRACE_BPF_H
 
 /* Set by user space once a library has its probes attached: until then
- * the sys_exit hot path does not even look at ssl_calls. */
+ * the sys_exit hot path does not even look at ssl_calls (nor, after, for
+ * threads that never entered an SSL call: ssl_threads). */
 volatile __u32 tls_probes_attached = 0;
 
 enum loupe_ssl_kind {
@@ -79,6 +80,39 @@ struct {
   __type(key, __u64);
   __type(value, struct loupe_ssl_call);
 } ssl_calls SEC(".maps");
+
+/* One bit per thread id, set when the thread first enters a probed SSL
+ * call and never cleared: a thread whose bit is clear has no SSL call in
+ * flight, so sys_exit skips the ssl_calls lookup for it (the syscalls of
+ * plaintext servers and clients, most of a host's traced syscalls, even
+ * while libssl is attached). A stale bit (a thread id reused) only costs
+ * that lookup. Thread ids are below PID_MAX_LIMIT (4M on 64-bit). Bits are
+ * set with an atomic add, not or (BPF_XADD, every kernel Loupe supports):
+ * only the thread itself sets its bit, once, so adds of distinct bits
+ * never carry. */
+#define LOUPE_MAX_TID (4 * 1024 * 1024)
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, LOUPE_MAX_TID / 64);
+  __type(key, __u32);
+  __type(value, __u64);
+} ssl_threads SEC(".maps");
+
+/* Whether thread `tid` may be inside an SSL call (see ssl_threads). */
+static __always_inline int ssl_thread_seen(__u32 tid) {
+  if (tid >= LOUPE_MAX_TID) return 1;
+  __u32 word = tid / 64;
+  __u64* w = bpf_map_lookup_elem(&ssl_threads, &word);
+  return !w || ((*w >> (tid % 64)) & 1);
+}
+
+static __always_inline void ssl_thread_mark(__u32 tid) {
+  if (tid >= LOUPE_MAX_TID) return;
+  __u32 word = tid / 64;
+  __u64* w = bpf_map_lookup_elem(&ssl_threads, &word);
+  __u64 bit = 1ULL << (tid % 64);
+  if (w && !(*w & bit)) __sync_fetch_and_add(w, bit);
+}
 
 /* What is known about one SSL*: its socket, and whether its last
  * SSL_write ended unfinished (short or would-block write), so the next one
@@ -234,6 +268,7 @@ static __always_inline int ssl_enter(struct pt_regs* ctx, __u8 kind, __u8 ex) {
       c.emitted = st->write_unfinished; /* a retry: its bytes went out already */
     }
   }
+  ssl_thread_mark((__u32)pid_tgid); /* before the call is visible to sys_exit */
   struct loupe_ssl_call* cur = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
   if (cur)
     *cur = c;
