@@ -18,6 +18,13 @@
  *     SSL_read, SSL_read_ex, SSL_do_handshake), prints "attached" and
  *     waits for SIGINT/SIGTERM: the bare-hook floor for bench/floors.sh.
  *
+ *   hook_cost pair PORT
+ *     listens on 127.0.0.1:PORT, connects to itself and times (CPU time of
+ *     this thread, median of 7 batches) a 64-byte write on one end and the
+ *     read of it on the other: two traced socket syscalls per pair when a
+ *     loupe traces PORT, so the difference between two builds attached in
+ *     turn is the difference of their sys_exit programs on the traced path.
+ *
  * Built by bench/floors.sh (clang -target bpf for OBJ, gcc -lbpf). */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,6 +36,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 /* int f(int x) { return x + 1; } with the prologue of OpenSSL 3's SSL_read. */
 __attribute__((naked, noinline)) int target_sub(int x __attribute__((unused))) {
@@ -210,9 +220,41 @@ static int attach(struct bpf_object* obj, int argc, char** argv) {
   return 0;
 }
 
+static int pair(int port) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int one = 1, l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(l, (struct sockaddr*)&a, sizeof a) || listen(l, 1) ||
+      connect(c, (struct sockaddr*)&a, sizeof a)) {
+    perror("hook_cost pair");
+    return 1;
+  }
+  int s = accept(l, NULL, NULL);
+  char buf[64] = "GET /pair HTTP/1.1\r\nHost: x\r\n\r\n";
+  enum { BATCHES = 7, PAIRS = 20000 };
+  double t[BATCHES];
+  for (int b = 0; b < BATCHES; b++) {
+    double start = now_ns();
+    for (int i = 0; i < PAIRS; i++) {
+      if (write(c, buf, sizeof buf) != sizeof buf || read(s, buf, sizeof buf) != sizeof buf) {
+        perror("hook_cost pair");
+        return 1;
+      }
+    }
+    t[b] = (now_ns() - start) / PAIRS;
+  }
+  qsort(t, BATCHES, sizeof(double), cmp);
+  printf("%.0f\n", t[BATCHES / 2]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && !strcmp(argv[1], "pair")) return pair(atoi(argv[2]));
   if (argc < 3 || (strcmp(argv[1], "costs") && strcmp(argv[1], "attach"))) {
-    fprintf(stderr, "usage: hook_cost costs OBJ | hook_cost attach OBJ [--sys-exit] [--ssl LIB]\n");
+    fprintf(stderr,
+            "usage: hook_cost costs OBJ | hook_cost attach OBJ [--sys-exit] [--ssl LIB] | "
+            "hook_cost pair PORT\n");
     return 2;
   }
   struct bpf_object* obj = bpf_object__open_file(argv[2], NULL);
