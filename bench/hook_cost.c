@@ -26,19 +26,19 @@
  *     turn is the difference of their sys_exit programs on the traced path.
  *
  * Built by bench/floors.sh (clang -target bpf for OBJ, gcc -lbpf). */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 /* int f(int x) { return x + 1; } with the prologue of OpenSSL 3's SSL_read. */
 __attribute__((naked, noinline)) int target_sub(int x __attribute__((unused))) {
@@ -85,8 +85,8 @@ enum op { OP_GETPPID, OP_CALL_SUB, OP_CALL_PUSH, OP_CALL_JCC };
 
 static double time_op(enum op op, int n) {
   int (*volatile fn)(int) = op == OP_CALL_PUSH  ? target_push
-                           : op == OP_CALL_JCC ? target_jcc
-                                               : target_sub;
+                            : op == OP_CALL_JCC ? target_jcc
+                                                : target_sub;
   volatile int sink = 0;
   double a = now_ns();
   for (int i = 0; i < n; i++) {
@@ -196,8 +196,8 @@ static int attach(struct bpf_object* obj, int argc, char** argv) {
   int n = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--sys-exit")) {
-      links[n++] = must(
-          bpf_program__attach_raw_tracepoint(prog(obj, "bare_sys_exit"), "sys_exit"), "sys_exit");
+      links[n++] = must(bpf_program__attach_raw_tracepoint(prog(obj, "bare_sys_exit"), "sys_exit"),
+                        "sys_exit");
     } else if (!strcmp(argv[i], "--ssl") && i + 1 < argc) {
       const char* lib = argv[++i];
       /* What src/agent/tls/tls_tracer.cpp attaches. */

@@ -20,7 +20,7 @@ bool emulated(const cs_insn& in) {
       return b[0] >= 0x50 && b[0] <= 0x57;  // push %rax..%rdi
     case 2:
       return (b[0] >= 0x70 && b[0] <= 0x7f) || b[0] == 0xeb ||  // jcc/jmp rel8
-             (b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57);     // push %r8..%r15
+             (b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57);    // push %r8..%r15
     case 5:
       return b[0] == 0xe8 || b[0] == 0xe9;  // call/jmp rel32
     case 6:
@@ -38,9 +38,9 @@ bool transfers_control(csh h, const cs_insn& in) {
 // Writes one of the registers the entry programs read (PT_REGS_PARM1-4).
 bool writes_argument(csh h, const cs_insn& in) {
   static constexpr x86_reg kArgs[] = {
-      X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_RSI, X86_REG_ESI,
-      X86_REG_SI,  X86_REG_SIL, X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL,
-      X86_REG_DH,  X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH};
+      X86_REG_RDI, X86_REG_EDI, X86_REG_DI,  X86_REG_DIL, X86_REG_RSI, X86_REG_ESI,
+      X86_REG_SI,  X86_REG_SIL, X86_REG_RDX, X86_REG_EDX, X86_REG_DX,  X86_REG_DL,
+      X86_REG_DH,  X86_REG_RCX, X86_REG_ECX, X86_REG_CX,  X86_REG_CL,  X86_REG_CH};
   cs_regs read, written;
   uint8_t nread = 0, nwritten = 0;
   if (cs_regs_access(h, &in, read, &nread, written, &nwritten) != CS_ERR_OK)

@@ -1,5 +1,7 @@
 // Where the entry-only SSL_write probes sit (agent/tls/probe_site.h), and the
 // function bytes the ELF reader hands it.
+#include "agent/tls/probe_site.h"
+
 #include <elf.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +9,6 @@
 #include <string>
 
 #include "agent/tls/elf_symbols.h"
-#include "agent/tls/probe_site.h"
 
 extern "C" __attribute__((noinline, used)) int loupe_probe_site_test_function(int x) {
   return x * 3 + 1;
@@ -26,9 +27,9 @@ TEST(ProbeSite, OpenSslWritePrologueIsProbedAtItsFirstConditionalJump) {
   // OpenSSL 3's SSL_write: sub $0x18,%rsp; mov %fs:0x28,%rax;
   // mov %rax,0x8(%rsp); xor %eax,%eax; test %edx,%edx; js +1; nop;
   // add $0x18,%rsp; ret
-  std::string code = bytes({0x48, 0x83, 0xec, 0x18, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0x00,
-                            0x00, 0x00, 0x48, 0x89, 0x44, 0x24, 0x08, 0x31, 0xc0, 0x85, 0xd2,
-                            0x78, 0x01, 0x90, 0x48, 0x83, 0xc4, 0x18, 0xc3});
+  std::string code = bytes({0x48, 0x83, 0xec, 0x18, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x28,
+                            0x00, 0x00, 0x00, 0x48, 0x89, 0x44, 0x24, 0x08, 0x31, 0xc0,
+                            0x85, 0xd2, 0x78, 0x01, 0x90, 0x48, 0x83, 0xc4, 0x18, 0xc3});
   EXPECT_EQ(emulated_entry_offset(code, EM_X86_64), 22u);
 }
 
@@ -46,10 +47,10 @@ TEST(ProbeSite, EntryWhenTheSiteIsNotEquivalentToIt) {
             0u);
   // A jump back into the stretch before the site: it would be hit twice.
   // sub $0x18,%rsp; test %edx,%edx; js +2; jmp -6 (to the test); ret
-  EXPECT_EQ(emulated_entry_offset(
-                bytes({0x48, 0x83, 0xec, 0x18, 0x85, 0xd2, 0x78, 0x02, 0xeb, 0xfa, 0xc3}),
-                EM_X86_64),
-            0u);
+  EXPECT_EQ(
+      emulated_entry_offset(
+          bytes({0x48, 0x83, 0xec, 0x18, 0x85, 0xd2, 0x78, 0x02, 0xeb, 0xfa, 0xc3}), EM_X86_64),
+      0u);
   // A control transfer the kernel does not emulate comes first (ret).
   EXPECT_EQ(emulated_entry_offset(bytes({0x48, 0x83, 0xec, 0x18, 0xc3, 0x78, 0x00}), EM_X86_64),
             0u);
