@@ -4,6 +4,9 @@
 // micro-benchmark loop) because one run fills a multi-GB database once.
 //
 //   store_bench [--records N] [--hours H] [--endpoints E] [--dir DIR] [--batch B]
+//               [--dense-only 1]
+// --dense-only 1: only the dense ingest (the writer's CPU per record), for
+// alternating two builds quickly (bench/store_bench.sh --ab).
 // Results are printed as "key: value" lines; bench/store_bench.sh runs the
 // standard sizes and docs/benchmarks.md ("Store") records them.
 #include <time.h>
@@ -39,6 +42,7 @@ struct Args {
   int endpoints = 200;  // 20 services x 10 routes
   size_t batch = 50'000;
   std::string dir = "/tmp/loupe-store-bench";
+  bool dense_only = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -55,6 +59,8 @@ Args parse(int argc, char** argv) {
       a.batch = std::stoull(v);
     else if (k == "--dir")
       a.dir = v;
+    else if (k == "--dense-only")
+      a.dense_only = v != "0";
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       std::exit(2);
@@ -116,6 +122,8 @@ void print_ingest(const char* name, uint64_t n, const IngestResult& r, store::St
   std::printf("%s_records_per_s: %.0f (wall)\n", name, static_cast<double>(n) / r.wall_s);
   std::printf("%s_records_per_cpu_s: %.0f (writer thread CPU time)\n", name,
               static_cast<double>(n) / r.cpu_s);
+  std::printf("%s_us_per_record: %.3f (writer thread CPU time)\n", name,
+              r.cpu_s * 1e6 / static_cast<double>(n));
   std::printf("%s_bytes_per_record: %.1f\n", name,
               static_cast<double>(stats.store_size_bytes) / static_cast<double>(n));
 }
@@ -137,6 +145,7 @@ int main(int argc, char** argv) {
     const uint64_t n = std::min<uint64_t>(a.records, 2'000'000);
     auto r = ingest(*st, n, now_s * 1'000'000'000ULL, 3333, a.batch, a.endpoints);
     print_ingest("dense_ingest", n, r, *st);
+    if (a.dense_only) return 0;
 
     // Through the queue, as `loupe run` does: the producer pushes
     // 1000-record batches as fast as it can generate them.

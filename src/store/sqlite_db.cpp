@@ -4,7 +4,25 @@
 
 namespace loupe::store {
 
+namespace {
+
+// Process-wide settings, before the first connection initialises SQLite.
+// Memory statistics off: with them on, every sqlite3_malloc and free takes
+// a global mutex to keep counters nobody here reads (SQLite's own
+// recommendation for speed). Later calls fail harmlessly once SQLite has
+// been initialised; nothing else in the process opens SQLite first.
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 Db::Db(const std::string& path) {
+  configure_sqlite_once();
   int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
