@@ -37,9 +37,18 @@ void unpack_k8s(std::string_view packed, Record& r) {
 
 }  // namespace
 
-void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t service_id,
+std::string insert_requests_sql(int rows, const char* verb) {
+  std::string row = "(?";
+  for (int c = 1; c < kInsertColumnCount; ++c) row += ",?";
+  row += ")";
+  std::string sql = std::string(verb) + " INTO requests(" + kInsertColumns + ") VALUES" + row;
+  for (int r = 1; r < rows; ++r) sql += "," + row;
+  return sql;
+}
+
+void bind_record(Stmt& s, int first, const Record& r, int64_t key, bool counted, int64_t service_id,
                  int64_t route_id, std::string_view caller) {
-  int i = 1;
+  int i = first;
   s.bind(i++, key);
   s.bind(i++, i64(r.start_ns));
   s.bind(i++, i64(r.end_ns));

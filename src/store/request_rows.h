@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 
 #include "core/record.h"
 #include "store/sqlite_db.h"
@@ -20,6 +21,14 @@ inline constexpr const char* kInsertColumns =
     "id, start_ns, end_ns, duration_ns, service_id, counted, protocol, role, tls, pid, comm, "
     "local_addr, remote_addr, method, path, route_id, host, status, error, error_code, "
     "error_message, detail, trace_id, req_bytes, resp_bytes, k8s, caller, tid";
+// How many columns kInsertColumns names (the parameters of one row).
+inline constexpr int kInsertColumnCount = [] {
+  int n = 1;
+  for (const char* c = kInsertColumns; *c; ++c) n += *c == ',';
+  return n;
+}();
+// "INSERT ... VALUES(?,...),(?,...)" for `rows` rows of kInsertColumns.
+std::string insert_requests_sql(int rows, const char* verb = "INSERT");
 inline constexpr const char* kSelectColumns =
     "id, start_ns, end_ns, duration_ns, (SELECT name FROM names WHERE id = service_id), counted, "
     "protocol, role, tls, pid, comm, local_addr, remote_addr, method, path, "
@@ -38,9 +47,10 @@ inline int64_t time_key(uint64_t ns) {
   return static_cast<int64_t>(std::min(ns / 1000, kMaxUs) << kSeqBits);
 }
 
-// Binds all kInsertColumns of `r` (the statement is the INSERT).
+// Binds all kInsertColumns of `r` from parameter `first` on (1 for a
+// one-row INSERT; 1 + k * kInsertColumnCount for row k of a multi-row one).
 // `caller`: who made the call (store/caller_identity.h), empty when unknown.
-void bind_record(Stmt& s, const Record& r, int64_t key, bool counted, int64_t service_id,
+void bind_record(Stmt& s, int first, const Record& r, int64_t key, bool counted, int64_t service_id,
                  int64_t route_id, std::string_view caller);
 // Reads a row selected with kSelectColumns.
 StoredRequest read_record(const Stmt& s);

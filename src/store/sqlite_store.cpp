@@ -139,7 +139,8 @@ class SqliteStore : public Store {
 
   std::mutex write_mu_;  // write_batch and enforce_retention
   Db wdb_;
-  Stmt insert_request_, max_key_in_, select_agg_, upsert_agg_, insert_service_, insert_name_;
+  Stmt insert_request_, insert_chunk_, max_key_in_, select_agg_, upsert_agg_, insert_service_,
+      insert_name_;
   // Looked up by string_view: name_id runs several times per record.
   struct NameHash {
     using is_transparent = void;
@@ -154,8 +155,16 @@ class SqliteStore : public Store {
     int64_t service_id, route_id;
     bool counted;
     std::string_view caller;
+    int64_t key = 0;  // the rowid it is inserted with
   };
+  // Rows per multi-row INSERT; the statement binds kInsertColumnCount
+  // parameters per row.
+  static constexpr size_t kInsertChunk = 32;
+  void insert_chunk(const std::vector<Row>& rows, size_t first);
   std::vector<Row> rows_;
+  // No stored request has a larger id (an overestimate after a rollback or
+  // retention, which only sends more rows the careful way).
+  int64_t max_id_ = 0;
   PairRollup edges_;    // edge_agg: caller -> callee, for /map
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
@@ -217,11 +226,12 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   log_tables_ = LogTables(wdb_);
   profiles_ = ProfileTables(wdb_);
 
-  std::string placeholders = "?";
-  for (const char* c = kInsertColumns; *c; ++c)
-    if (*c == ',') placeholders += ",?";
-  insert_request_ = Stmt(wdb_, std::string("INSERT INTO requests(") + kInsertColumns + ") VALUES(" +
-                                   placeholders + ")");
+  insert_request_ = Stmt(wdb_, insert_requests_sql(1));
+  // OR IGNORE: a multi-row INSERT that could abort needs a statement
+  // journal (a copy of every page it changes); rows only go this way when
+  // nothing can conflict, and insert_chunk checks that every row went in.
+  insert_chunk_ = Stmt(wdb_, insert_requests_sql(kInsertChunk, "INSERT OR IGNORE"));
+  if (Stmt max_id(wdb_, "SELECT max(id) FROM requests"); max_id.step()) max_id_ = max_id.i64(0);
   max_key_in_ = Stmt(wdb_, "SELECT max(id) FROM requests WHERE id >= ? AND id < ?");
   select_agg_ = Stmt(wdb_,
                      "SELECT count, errors, sum_ns, sketch FROM minute_agg WHERE service=? AND "
@@ -309,14 +319,28 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     std::sort(rows.begin(), rows.end(),
               [](const Row& a, const Row& b) { return a.start_ns < b.start_ns; });
     int64_t prev = 0;
-    for (const Row& row : rows) {
+    size_t chunked = 0;  // rows_[chunked..] not yet inserted by insert_chunk_
+    for (size_t n = 0; n < rows.size(); ++n) {
+      Row& row = rows[n];
       const Record& r = *row.record;
       // Next key after the previous row of this batch when they share a
       // microsecond; if earlier batches already used it (a late record),
       // skip past the used run, a microsecond's worth of keys at a time.
       int64_t key = std::max(time_key(r.start_ns), prev + 1);
+      prev = row.key = key;
+      if (key > max_id_) {
+        // Past every stored key: no conflict possible, so whole chunks go
+        // in one multi-row INSERT (cursors opened once per chunk).
+        if (n + 1 - chunked == kInsertChunk) {
+          insert_chunk(rows, chunked);
+          chunked = n + 1;
+        }
+        continue;
+      }
+      chunked = n + 1;
       for (;;) {
-        bind_record(insert_request_, r, key, row.counted, row.service_id, row.route_id, row.caller);
+        bind_record(insert_request_, 1, r, key, row.counted, row.service_id, row.route_id,
+                    row.caller);
         int rc = insert_request_.try_run();
         if (rc == SQLITE_DONE) break;
         if ((rc & 0xff) != SQLITE_CONSTRAINT)
@@ -326,8 +350,17 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
         if (max_key_in_.step()) key = max_key_in_.i64(0) + 1;
         max_key_in_.reset();
       }
-      prev = key;
+      prev = row.key = key;
     }
+    // The last partial chunk, one row at a time (no conflict possible).
+    for (size_t n = chunked; n < rows.size(); ++n) {
+      const Row& row = rows[n];
+      bind_record(insert_request_, 1, *row.record, row.key, row.counted, row.service_id,
+                  row.route_id, row.caller);
+      if (insert_request_.try_run() != SQLITE_DONE)
+        throw StoreError(std::string("sqlite insert: ") + sqlite3_errmsg(wdb_.get()));
+    }
+    if (!rows.empty()) max_id_ = std::max(max_id_, prev);
     flush_rollup(rollup);
     edges_.flush();
     k8s_agg_.flush();
@@ -342,6 +375,20 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     throw;
   }
   records_ += batch.rows.size();
+}
+
+void SqliteStore::insert_chunk(const std::vector<Row>& rows, size_t first) {
+  for (size_t k = 0; k < kInsertChunk; ++k) {
+    const Row& row = rows[first + k];
+    bind_record(insert_chunk_, 1 + static_cast<int>(k) * kInsertColumnCount, *row.record, row.key,
+                row.counted, row.service_id, row.route_id, row.caller);
+  }
+  if (insert_chunk_.try_run() != SQLITE_DONE)
+    throw StoreError(std::string("sqlite insert: ") + sqlite3_errmsg(wdb_.get()));
+  // A row ignored here would be lost: it cannot happen (keys past max_id_,
+  // no NULL in a NOT NULL column), and fails the batch loudly if it does.
+  if (sqlite3_changes(wdb_.get()) != static_cast<int>(kInsertChunk))
+    throw StoreError("sqlite insert: a row of a multi-row insert was not stored");
 }
 
 ResolverSeed SqliteStore::resolver_seed() {
