@@ -20,12 +20,14 @@ const std::filesystem::path kRepo = std::filesystem::path(LOUPE_TEST_DATA) / "..
 
 // Flags the docs name that belong to other programs (scripts, helm, podman,
 // the UI's mock server...). A loupe flag never goes here.
-const std::set<std::string> kOtherProgramsFlags = {"--add-architecture",
+const std::set<std::string> kOtherProgramsFlags = {"--ab",
+                                                   "--add-architecture",
                                                    "--agent-objects",
                                                    "--budget",
                                                    "--call-graph",
                                                    "--create-namespace",
                                                    "--data-binary",
+                                                   "--dense-only",
                                                    "--from-file",
                                                    "--from-literal",
                                                    "--http2",
