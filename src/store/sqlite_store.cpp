@@ -35,9 +35,6 @@ namespace loupe::store {
 
 namespace {
 
-// Page size of a new store, in bytes (a power of two up to 65536).
-constexpr int kNewStorePageSize = 32768;
-
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS requests(
   id INTEGER PRIMARY KEY,  -- time_key(start_ns): the table itself is the time index
@@ -193,13 +190,10 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   } catch (const StoreError& e) {
     throw StoreError(std::string(e.what()) + "; check permissions or pass --data-dir");
   }
-  // Before the first write, so it applies to a new file; an existing one
-  // keeps the page size it was made with (WAL mode cannot change it, not
-  // even by VACUUM). Larger pages mean fewer WAL frames per commit: each
-  // frame is two pwrite syscalls at commit and a pread + pwrite at
-  // checkpoint, which cost more than the bytes on this kind of VM
-  // (docs/benchmarks.md, "SQLite's own cost per record").
-  wdb_.exec(("PRAGMA page_size=" + std::to_string(kNewStorePageSize)).c_str());
+  // SQLite's default 4 KiB pages: 32 KiB pages saved ~6% of the writer's
+  // CPU per record but made day-wide dashboard queries 3-4x slower through
+  // the readers' 2 MiB caches (docs/benchmarks.md, "SQLite's own cost per
+  // record"), and larger reader caches cost memory per pooled connection.
   wdb_.exec("PRAGMA journal_mode=WAL");
   // NORMAL in WAL mode: a power loss can drop the last transactions but never
   // corrupts the database; FULL would fsync every batch.

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "pipeline/record_pipeline.h"
-#include "store/sqlite_db.h"
 #include "store/store.h"
 #include "temp_dir.h"
 
@@ -398,44 +397,6 @@ TEST(SqliteStore, SurvivesRestart) {
   // Aggregates merge with rows written before the restart.
   pipe.write({http(kT0 + 3 * kSec, 5 * kMs, "/a", 200)});
   EXPECT_EQ(store->endpoints(std::nullopt, range)[0].red.requests, 3u);
-}
-
-int64_t page_size_of(const std::string& db_path) {
-  Db db(db_path);
-  Stmt s(db, "PRAGMA page_size");
-  return s.step() ? s.i64(0) : 0;
-}
-
-// New stores use 32 KiB pages (fewer WAL frames per commit); a store made
-// with SQLite's default 4 KiB pages keeps them and works as before.
-TEST(SqliteStore, NewStoresUseLargePagesAndOldOnesKeepTheirs) {
-  testing::TempDir fresh;
-  {
-    auto store = open_sqlite_store(fresh.path());
-    pipeline::RecordPipeline pipe(*store);
-    pipe.write({http(kT0, 7 * kMs, "/a", 200)});
-  }
-  EXPECT_EQ(page_size_of(fresh.path() + "/loupe.db"), 32768);
-
-  testing::TempDir old;
-  {
-    Db db(old.path() + "/loupe.db");
-    db.exec("PRAGMA page_size=4096");
-    db.exec("PRAGMA journal_mode=WAL");
-    db.exec("CREATE TABLE made_by_an_older_loupe(x)");
-  }
-  {
-    auto store = open_sqlite_store(old.path());
-    pipeline::RecordPipeline pipe(*store);
-    pipe.write({http(kT0, 7 * kMs, "/a", 200), http(kT0 + kSec, 9 * kMs, "/a", 500)});
-    auto eps = store->endpoints(std::nullopt, {kT0, kT0 + 60 * kSec});
-    ASSERT_EQ(eps.size(), 1u);
-    EXPECT_EQ(eps[0].red.requests, 2u);
-    RequestQuery q;
-    q.range = {kT0, kT0 + 60 * kSec};
-    EXPECT_EQ(store->requests(q).size(), 2u);
-  }
-  EXPECT_EQ(page_size_of(old.path() + "/loupe.db"), 4096);
 }
 
 TEST(SqliteStore, UnwritableDirectoryIsAClearError) {
