@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe {
@@ -57,7 +58,10 @@ void Agent::start() {
   if (opts_.tls) tls_.start(tracer_.tls_programs());
   started_ns_ = now_unix_ns();
   running_ = true;
-  thread_ = std::thread([this] { pump(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-pump");
+    pump();
+  });
 }
 
 void Agent::pump() {

@@ -10,6 +10,7 @@
 #include "core/batch_codec.h"
 #include "core/gzip.h"
 #include "core/record_json.h"
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe {
@@ -90,8 +91,15 @@ Exporter::Exporter(ExporterOptions opts)
     stats_.inherited = spool_stats_.inherited_records;
   }
   client_ = k8s::server_client(opts_.server, &client_error_);
-  if (spool_) spiller_ = std::thread([this] { spill_overflow(); });
-  thread_ = std::thread([this] { run(); });
+  if (spool_)
+    spiller_ = std::thread([this] {
+      name_this_thread("loupe-spill");
+      spill_overflow();
+    });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-export");
+    run();
+  });
 }
 
 Exporter::~Exporter() { stop(); }

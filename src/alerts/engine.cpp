@@ -7,6 +7,7 @@
 #include <random>
 
 #include "alerts/notification.h"
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe::alerts {
@@ -65,7 +66,10 @@ void Engine::set_ui_base(std::string url) {
 }
 
 void Engine::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-alerts");
+    loop();
+  });
 }
 
 void Engine::stop() {

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <random>
 
+#include "core/thread_name.h"
+
 namespace loupe::k8s {
 namespace {
 
@@ -53,7 +55,10 @@ Reflector::~Reflector() { stop(); }
 void Reflector::start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-k8s-watch");
+    run();
+  });
 }
 
 void Reflector::stop() {

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe::pipeline {
@@ -35,8 +36,14 @@ IngestQueue::IngestQueue(store::Store& store, IngestOptions options)
     : store_(store),
       options_(options),
       pipeline_(store, options_.pipeline),
-      writer_([this] { run(); }),
-      expirer_([this] { expire_loop(); }) {}
+      writer_([this] {
+        name_this_thread("loupe-ingest");
+        run();
+      }),
+      expirer_([this] {
+        name_this_thread("loupe-expire");
+        expire_loop();
+      }) {}
 
 IngestQueue::~IngestQueue() { stop(); }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe::server {
@@ -28,6 +29,7 @@ void PendingEnrichment::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] {
+    name_this_thread("loupe-pending");
     std::unique_lock sleeping(mu_);
     while (!stopping_) {
       wake_.wait_for(sleeping, std::chrono::milliseconds(100));

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe::logs {
@@ -32,7 +33,10 @@ LogCollector::LogCollector(CollectorOptions opts, Deliver deliver)
     : opts_(std::move(opts)),
       deliver_(std::move(deliver)),
       tailer_(opts_.tailer, load_or_throw(opts_.checkpoint_path)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-logs");
+    run();
+  });
 }
 
 LogCollector::~LogCollector() { stop(); }

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "core/thread_name.h"
 #include "core/time_format.h"
 
 namespace loupe::metrics {
@@ -30,7 +31,10 @@ void MetricsSampler::start() {
   if (opts_.trace_tcp && !tcp_.start([this](const TcpEvent& e) { on_tcp(e); }, &tcp_error_))
     tcp_error_ += "; no tcp_* metrics";
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-metrics");
+    run();
+  });
 }
 
 void MetricsSampler::stop() {

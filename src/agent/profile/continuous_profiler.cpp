@@ -1,7 +1,6 @@
 #include "agent/profile/continuous_profiler.h"
 
-#include <pthread.h>
-
+#include "core/thread_name.h"
 #include "core/time_format.h"
 #include "k8s/cgroup_path.h"
 
@@ -29,7 +28,7 @@ void ContinuousProfiler::stop() {
 
 void ContinuousProfiler::run() {
   // Named so its CPU can be told apart (bench/profile_overhead.sh, top -H).
-  pthread_setname_np(pthread_self(), "loupe-profile");
+  name_this_thread("loupe-profile");
   auto next_ship = std::chrono::steady_clock::now() + opts_.ship_every;
   std::unique_lock lock(stop_mu_);
   while (!stopping_) {

@@ -3,7 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/perf_event.h>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "agent/socket_tracer.h"  // AgentError
+#include "core/thread_name.h"
 #include "profile.skel.h"
 
 namespace loupe::profile {
@@ -144,7 +144,7 @@ void StackSampler::start_unwinder() {
   // The one process of `loupe profile --pid`: unwound from its first samples.
   if (opts_.filter_tgid) unwinder_->load_process(opts_.filter_tgid);
   unwinder_thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "loupe-unwind");  // for top and bench/profile_overhead.sh
+    name_this_thread("loupe-unwind");  // for top and bench/profile_overhead.sh
     std::unique_lock lock(unwinder_mu_);
     while (!unwinder_cv_.wait_for(lock, kUnwinderPollEvery, [this] { return stopping_; })) {
       lock.unlock();

@@ -8,6 +8,7 @@
 
 #include "agent/tls/elf_symbols.h"
 #include "agent/tls/probe_site.h"
+#include "core/thread_name.h"
 
 namespace loupe::tls {
 namespace {
@@ -71,7 +72,10 @@ void TlsTracer::start(TlsPrograms progs) {
   for (const SslCandidate& c : scan_host_libraries()) consider(c);
   scan();
   running_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-tls");
+    run();
+  });
 }
 
 void TlsTracer::stop() {

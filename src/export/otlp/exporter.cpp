@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/thread_name.h"
 #include "core/time_format.h"
 #include "export/otlp/log_mapping.h"
 #include "export/otlp/metrics_mapping.h"
@@ -87,7 +88,10 @@ Exporter::~Exporter() { stop(); }
 void Exporter::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("loupe-otlp");
+    run();
+  });
 }
 
 void Exporter::stop() {

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "store/clickhouse/clickhouse_store.h"
 #include "store/clickhouse/error.h"
 #include "store/store.h"
@@ -29,7 +30,10 @@ SpooledWriter::SpooledWriter(ClientPool& pool, SpoolOptions options, Events even
     std::cerr << "loupe: ClickHouse spool " << spool_.dir() << ": " << spool_.writes()
               << " writes (" << spool_.records()
               << " records) left by the last run; sending them\n";
-  replayer_ = std::thread([this] { replay_loop(); });
+  replayer_ = std::thread([this] {
+    name_this_thread("loupe-ch-replay");
+    replay_loop();
+  });
 }
 
 SpooledWriter::~SpooledWriter() {
