@@ -1,5 +1,7 @@
 #include "export/request_metrics.h"
 
+#include <algorithm>
+
 #include "export/latency_buckets.h"
 #include "export/semantic_conventions.h"
 #include "store/cardinality_cap.h"
@@ -89,7 +91,15 @@ std::string_view error_type(const Record& r) {
 }  // namespace
 
 RequestMetrics::Series& RequestMetrics::series_for(Family family, const Values& values) {
+  LastSeries& last = last_[family];
+  if (last.series && std::equal(values.begin(), values.end(), last.values.begin()))
+    return *last.series;
   auto& map = families_[family];
+  auto remember = [&](Series& s) -> Series& {
+    for (size_t i = 0; i < kMaxLabels; ++i) last.values[i] = values[i];
+    last.series = &s;
+    return s;
+  };
   auto find = [&](const Values& v) {
     key_.clear();
     for (const auto& s : v) {
@@ -107,8 +117,8 @@ RequestMetrics::Series& RequestMetrics::series_for(Family family, const Values& 
     }
     return it->second;
   };
-  if (auto it = find(values); it != map.end()) return it->second;
-  if (series_ < options_.max_series) return admit(values);
+  if (auto it = find(values); it != map.end()) return remember(it->second);
+  if (series_ < options_.max_series) return remember(admit(values));
   ++folded_;
   // Past the cap: keep who served (and who called), fold the rest.
   Values partial = values;

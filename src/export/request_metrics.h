@@ -88,6 +88,16 @@ class RequestMetrics : public store::RecordObserver {
   size_t series_ = 0;
   uint64_t folded_ = 0;
   std::string key_;  // reused lookup buffer
+  // Per family, the label values last looked up and their own series
+  // (not a folded one): a batch's records mostly repeat the previous
+  // record's labels, and comparing them costs less than joining them into
+  // a key and searching the map (perf of `loupe run`). Series live in map
+  // nodes, which are never erased.
+  struct LastSeries {
+    std::array<std::string, kMaxLabels> values;
+    Series* series = nullptr;
+  };
+  std::array<LastSeries, kFamilies> last_;
 };
 
 }  // namespace loupe::exporting

@@ -34,6 +34,7 @@ void Resolver::seed(const store::ResolverSeed& seed) {
   routes_per_service_.clear();
   for (const auto& [service, route] : seed.routes) routes_per_service_.admit(service, route);
   services_per_host_.clear();
+  answers_.forget();
 }
 
 store::ResolvedBatch Resolver::resolve(const store::BatchRecords& records) {
@@ -42,39 +43,85 @@ store::ResolvedBatch Resolver::resolve(const store::BatchRecords& records) {
   return out;
 }
 
+namespace {
+
+// A service resolved for the first time (or folded into "{other}", which
+// is registered with every record: the store keeps the first).
+void register_service(const Record& r, const store::ServiceIdentity& id,
+                      store::ResolvedBatch& out) {
+  auto local = store::split_host_port(r.role == Role::Server ? r.local_addr : r.remote_addr);
+  out.new_services.push_back({id.name, id.kind, id.port.value_or(0),
+                              local && id.kind != "external" ? local->first : std::string()});
+}
+
+}  // namespace
+
+ConnectionAnswer& Resolver::answer(const Record& r, store::ResolvedBatch& out) {
+  bool is_new = false;
+  store::ServiceIdentity id = services_.resolve(r, &is_new);
+  // A server learnt (its port, its IP as local) can change how other
+  // connections' records are named.
+  if (is_new) answers_.forget();
+  bool folded = false;
+  if (!services_per_host_.admit(observing_host(r), id.name)) {
+    id.name = id.kind == "external" ? "external:" + std::string(store::kOtherName)
+                                    : std::string(store::kOtherName);
+    folded = is_new = true;
+  }
+  if (is_new) register_service(r, id, out);
+  if (r.role == Role::Server) callers_.learn(r, id);
+  ConnectionAnswer& a = answers_.add(r);
+  a.service = std::move(id);
+  a.folded = folded;
+  a.caller = callers_.resolve(r, a.service, services_, &a.caller_pid);
+  if (a.caller_pid) a.caller_by_service = callers_.service_of(a.caller_pid) != nullptr;
+  // What a workload served: its server side, or the client side when
+  // that is the only one seen (then the client record is counted).
+  a.workload_served = a.service.kind == "workload" &&
+                      (r.role == Role::Server || (r.role == Role::Client && a.service.counted));
+  return a;
+}
+
+bool Resolver::still_holds(const ConnectionAnswer& a) const {
+  if (!a.caller_pid) return true;
+  const std::string* service = callers_.service_of(a.caller_pid);
+  return a.caller_by_service ? service && *service == a.caller.name : !service;
+}
+
 void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch& out) {
   out.records = records;
-  out.rows.clear();
   out.new_services.clear();
-  out.rows.reserve(records.size());
+  // Rows are assigned in place: a kept batch's rows keep their strings'
+  // memory, so no name is allocated or freed per record.
+  out.rows.resize(records.size());
+  answers_.forget();  // they point into the last batch's records
   for (std::span<const Record> run : records.runs())
     for (const Record& r : run) callers_.learn_client(r);
+  size_t next_row = 0;
   // Server records first (see the header).
   auto resolve_one = [&](uint32_t i, const Record& r) {
-    bool is_new = false;
-    store::ServiceIdentity id = services_.resolve(r, &is_new);
-    if (!services_per_host_.admit(observing_host(r), id.name)) {
-      id.name = id.kind == "external" ? "external:" + std::string(store::kOtherName)
-                                      : std::string(store::kOtherName);
-      is_new = true;  // registered once: the store keeps the first
+    ConnectionAnswer* a = answers_.find(r);
+    if (a) {
+      if (r.role == Role::Server) callers_.learn(r, a->service);  // before naming, as from scratch
+      if (!still_holds(*a))
+        a = nullptr;
+      else if (a->folded)
+        register_service(r, a->service, out);
     }
-    std::string_view route =
-        routes_per_service_.admit(id.name, r.route) ? std::string_view(r.route) : store::kOtherName;
-    if (is_new) {
-      auto local = store::split_host_port(r.role == Role::Server ? r.local_addr : r.remote_addr);
-      out.new_services.push_back({id.name, id.kind, id.port.value_or(0),
-                                  local && id.kind != "external" ? local->first : std::string()});
+    if (!a) a = &answer(r, out);
+    if (!a->route || *a->route != r.route) {
+      a->route = &r.route;
+      a->route_admitted = routes_per_service_.admit(a->service.name, r.route);
     }
-    if (r.role == Role::Server) callers_.learn(r, id);
-    store::CallerIdentity caller = callers_.resolve(r, id, services_);
-    // What a workload served: its server side, or the client side when
-    // that is the only one seen (then the client record is counted).
-    bool workload_served =
-        id.kind == "workload" && (r.role == Role::Server || (r.role == Role::Client && id.counted));
-    std::string_view pod =
-        r.role == Role::Server ? std::string_view(r.pod) : std::string_view(r.remote_pod);
-    out.rows.push_back({i, std::move(id), route, std::move(caller), workload_served,
-                        workload_served ? pod : std::string_view()});
+    store::ResolvedRecord& row = out.rows[next_row++];
+    row.index = i;
+    row.service = a->service;
+    row.route = a->route_admitted ? std::string_view(r.route) : store::kOtherName;
+    row.caller = a->caller;
+    row.workload_served = a->workload_served;
+    row.pod = !a->workload_served      ? std::string_view()
+              : r.role == Role::Server ? std::string_view(r.pod)
+                                       : std::string_view(r.remote_pod);
   };
   // Run by run, counting the batch's index along: no lookup per record.
   auto each = [&](bool servers) {

@@ -12,12 +12,17 @@
 // server side is in the same batch is recognised as local (and not counted
 // twice), and client records are learnt before any server record, so a
 // local call's server side can name its caller.
+//
+// A connection's records are named once per batch: the first one from
+// scratch, the others from its answer (pipeline/connection_answers.h),
+// with the same names as from scratch.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "core/record.h"
+#include "pipeline/connection_answers.h"
 #include "store/caller_identity.h"
 #include "store/cardinality_cap.h"
 #include "store/resolved_batch.h"
@@ -57,10 +62,17 @@ class Resolver {
   void resolve(const store::BatchRecords& records, store::ResolvedBatch& out);
 
  private:
+  // `r` named from scratch, its connection's answer kept for the batch's
+  // next records; new services registered in `out`.
+  ConnectionAnswer& answer(const Record& r, store::ResolvedBatch& out);
+  // False when what named the answer's caller has changed since.
+  bool still_holds(const ConnectionAnswer& a) const;
+
   ResolveOptions options_;
   store::ServiceResolver services_;
   store::CallerResolver callers_;
   store::CardinalityCap routes_per_service_, services_per_host_;
+  ConnectionAnswers answers_;
 };
 
 }  // namespace loupe::pipeline

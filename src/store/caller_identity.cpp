@@ -5,11 +5,16 @@ namespace loupe::store {
 void CallerResolver::learn(const Record& r, const ServiceIdentity& server) {
   if (r.role != Role::Server || r.pid == 0 || server.kind != "process") return;
   if (pid_service_.size() > 100000) pid_service_.clear();
-  pid_service_[r.pid] = server.name;
+  // Compared first: this runs for every server record, and the name is
+  // nearly always the one it already holds.
+  std::string& name = pid_service_[r.pid];
+  if (name != server.name) name = server.name;
 }
 
 CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& callee,
-                                       const ServiceResolver& services) const {
+                                       const ServiceResolver& services,
+                                       uint32_t* named_by_pid) const {
+  if (named_by_pid) *named_by_pid = 0;
   CallerIdentity c;
   if (r.role == Role::Server) {
     if (!r.remote_workload.empty()) {
@@ -26,6 +31,7 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
       if (auto it = client_addrs_.find(r.remote_addr); it != client_addrs_.end()) {
         CallerIdentity named;
         client_name(it->second, named);
+        if (named_by_pid && it->second.workload.empty()) *named_by_pid = it->second.pid;
         return named;
       }
       return c;
@@ -41,13 +47,18 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
   // so this record draws it; for Kubernetes callees the server side did.
   c.counted = callee.counted || callee.kind == "process";
   client_name({r.pid, r.comm, r.namespace_, r.workload}, c);
+  if (named_by_pid && r.workload.empty()) *named_by_pid = r.pid;
   return c;
 }
 
 void CallerResolver::learn_client(const Record& r) {
   if (r.role != Role::Client || r.local_addr.empty()) return;
   if (client_addrs_.size() > 100000) client_addrs_.clear();
-  client_addrs_[r.local_addr] = {r.pid, r.comm, r.namespace_, r.workload};
+  // Compared first, as in learn(): a connection's records all say the same.
+  Client& c = client_addrs_[r.local_addr];
+  if (c.pid != r.pid || c.comm != r.comm || c.namespace_ != r.namespace_ ||
+      c.workload != r.workload)
+    c = {r.pid, r.comm, r.namespace_, r.workload};
 }
 
 void CallerResolver::client_name(const Client& c, CallerIdentity& out) const {

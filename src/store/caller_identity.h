@@ -45,8 +45,16 @@ class CallerResolver {
   // to (call for every client record, before the batch's server records),
   // so the server copy of a local call can name its caller too.
   void learn_client(const Record& r);
+  // `*named_by_pid` (when given): the pid whose service, or lack of one,
+  // named the caller (0: none did), for callers that keep the answer while
+  // service_of(that pid) stays the same.
   CallerIdentity resolve(const Record& r, const ServiceIdentity& callee,
-                         const ServiceResolver& services) const;
+                         const ServiceResolver& services, uint32_t* named_by_pid = nullptr) const;
+  // The service `pid` was last seen serving, or null.
+  const std::string* service_of(uint32_t pid) const {
+    auto it = pid_service_.find(pid);
+    return it == pid_service_.end() ? nullptr : &it->second;
+  }
 
  private:
   struct Client {

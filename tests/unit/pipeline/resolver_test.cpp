@@ -267,5 +267,79 @@ TEST(Resolver, RecordsInSeveralRunsResolveAsInOneVector) {
   EXPECT_EQ(rows[2]->caller.name, "curl (pid 7)") << "learnt from the client in the first run";
 }
 
+// A connection's later records in a batch reuse its first one's answer
+// (pipeline/connection_answers.h); these are the cases where that answer
+// must not be reused as it was.
+
+// A process serving two ports relearns its service with every server
+// record of either, and its calls are named by the last one seen.
+TEST(Resolver, ACallerServingTwoPortsIsNamedByItsLastServedPort) {
+  Resolver resolver;
+  std::vector<Record> records = {
+      called(7, "proxy", "127.0.0.1:40000", "127.0.0.1:9000"),
+      served(7, "proxy", "127.0.0.1:80", "203.0.113.1:1"),
+      served(8, "api", "127.0.0.1:9000", "127.0.0.1:40000"),
+      served(7, "proxy", "127.0.0.1:81", "203.0.113.1:2"),
+      served(8, "api", "127.0.0.1:9000", "127.0.0.1:40000"),
+      served(7, "proxy", "127.0.0.1:80", "203.0.113.1:1"),
+      served(8, "api", "127.0.0.1:9000", "127.0.0.1:40000"),
+  };
+  auto rows = by_index(resolver.resolve(records));
+  EXPECT_EQ(rows[2]->caller.name, "proxy:80");
+  EXPECT_EQ(rows[4]->caller.name, "proxy:81") << "the same connection, named again";
+  EXPECT_EQ(rows[6]->caller.name, "proxy:80");
+  EXPECT_EQ(rows[0]->caller.name, "proxy:80") << "client records come after every server's";
+}
+
+// Requests on one connection to a proxy may name different hosts.
+TEST(Resolver, RequestsOfOneConnectionToDifferentHostsAreDifferentCallees) {
+  Resolver resolver;
+  std::vector<Record> records;
+  for (const char* host : {"a.example", "b.example", "a.example"}) {
+    records.push_back(called(10, "web", "10.0.0.2:42000", "198.51.100.7:3128"));
+    records.back().host = host;
+  }
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
+  EXPECT_EQ(rows[0]->service.name, "external:a.example");
+  EXPECT_EQ(rows[1]->service.name, "external:b.example");
+  EXPECT_EQ(rows[2]->service.name, "external:a.example");
+  EXPECT_EQ(b.new_services.size(), 2u);
+}
+
+// A server learnt in the batch makes its IP local: a connection from that
+// IP named external before is named from the client side after.
+TEST(Resolver, AServerLearntMidBatchRenamesAnEarlierConnectionsCaller) {
+  Resolver resolver;
+  std::vector<Record> records = {
+      served(1, "api", "10.0.0.1:80", "10.0.0.2:5000"),
+      served(2, "db", "10.0.0.2:5432", "203.0.113.1:1"),
+      served(1, "api", "10.0.0.1:80", "10.0.0.2:5000"),
+  };
+  auto rows = by_index(resolver.resolve(records));
+  EXPECT_EQ(rows[0]->caller.name, "external:10.0.0.2");
+  EXPECT_TRUE(rows[0]->caller.counted);
+  EXPECT_EQ(rows[2]->caller.name, "") << "10.0.0.2 is local now; no client record names it";
+  EXPECT_FALSE(rows[2]->caller.counted);
+}
+
+// Past the services-per-host cap every record of a folded connection is
+// "{other}" and registered again (the store keeps the first), as when each
+// record was named on its own.
+TEST(Resolver, EveryRecordOfAFoldedConnectionIsOther) {
+  Resolver resolver({.max_services_per_host = 1});
+  std::vector<Record> records = {
+      served(1, "api", "10.0.0.1:80", "203.0.113.1:1"),
+      served(2, "db", "10.0.0.1:5432", "203.0.113.1:2"),
+      served(2, "db", "10.0.0.1:5432", "203.0.113.1:2"),
+  };
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
+  EXPECT_EQ(rows[1]->service.name, "{other}");
+  EXPECT_EQ(rows[2]->service.name, "{other}");
+  ASSERT_EQ(b.new_services.size(), 3u);
+  EXPECT_EQ(b.new_services[2].name, "{other}");
+}
+
 }  // namespace
 }  // namespace loupe::pipeline

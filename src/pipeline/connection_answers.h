@@ -1,0 +1,87 @@
+// The resolver's answers for the connections of the batch being resolved,
+// so a connection's later records reuse what its first one was told.
+//
+// Why: the records of one connection agree on everything the resolver
+// reads except their route and pod (process, addresses, Kubernetes names,
+// mostly the Host header too), yet naming each one from scratch cost a
+// string key built and hashed for the service memo, two hashes per cap,
+// a caller name built with its pid, and the identities' strings copied
+// (perf of `loupe run` under saturated HTTP: ServiceResolver::resolve,
+// std::_Hash_bytes and string disposal were ~7% of the process). Here a
+// record finds its connection's answer by a hash of integers and the
+// addresses' last bytes, and checks with string comparisons that it is
+// the same connection in every field that matters (same_connection).
+//
+// The table is a fixed array of slots (a collision replaces the older
+// answer), forgotten at every batch (the records it points into are handed
+// back) and whenever the resolver learns something that can change an
+// answer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/record.h"
+#include "store/caller_identity.h"
+#include "store/service_identity.h"
+
+namespace loupe::pipeline {
+
+// True when `a` and `b` agree on every field the resolver reads to name a
+// record's service, caller and host (everything but the route and pod).
+bool same_connection(const Record& a, const Record& b);
+
+struct ConnectionAnswer {
+  const Record* exemplar = nullptr;  // the record of this batch it was resolved from
+  store::ServiceIdentity service;    // after the services-per-host cap
+  bool folded = false;               // past that cap: registered again with each record
+  store::CallerIdentity caller;
+  // The pid whose serving service named the caller, or whose absence let
+  // it be named "comm (pid N)" (0: the caller was named otherwise); what
+  // that pid served then (`caller_by_service`: its service is the caller's
+  // name). Checked at every use: a process serving two ports relearns its
+  // service with every record of either.
+  uint32_t caller_pid = 0;
+  bool caller_by_service = false;
+  bool workload_served = false;  // as store::ResolvedRecord
+  // The last route seen on the connection (a record's of this batch) and
+  // whether the routes cap admitted it: a (service, route) once decided
+  // stays decided.
+  const std::string* route = nullptr;
+  bool route_admitted = false;
+};
+
+class ConnectionAnswers {
+ public:
+  // Forgets every answer: a new batch (the exemplars are gone), or the
+  // resolver learnt something that may change answers.
+  void forget() {
+    ++stamp_;
+    used_ = 0;
+  }
+  // `r`'s connection's answer, when one of this batch's records had it.
+  ConnectionAnswer* find(const Record& r);
+  // Room for `r`'s answer (its exemplar set to `r`), to fill in. Valid
+  // until the next add() or forget().
+  ConnectionAnswer& add(const Record& r);
+
+ private:
+  static constexpr size_t kSlots = 4096;     // a power of two
+  static constexpr size_t kAnswers = 16384;  // then they start over
+  static size_t slot_of(const Record& r);
+
+  struct Slot {
+    uint32_t answer = 0;
+    uint32_t stamp = 0;
+  };
+  std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
+  // Kept across batches with their strings' capacity, filled from the
+  // front again after each forget().
+  std::vector<ConnectionAnswer> answers_;
+  size_t used_ = 0;
+  uint32_t stamp_ = 1;
+};
+
+}  // namespace loupe::pipeline
