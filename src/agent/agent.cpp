@@ -58,14 +58,11 @@ void Agent::start() {
   if (opts_.tls) tls_.start(tracer_.tls_programs());
   started_ns_ = now_unix_ns();
   running_ = true;
-  thread_ = std::thread([this] {
-    name_this_thread("loupe-pump");
-    pump();
-  });
+  thread_ = std::thread([this] { pump(); });
 }
 
 void Agent::pump() {
-  pthread_setname_np(pthread_self(), "loupe-pump");  // for top, perf and bench/overhead.sh
+  name_this_thread("loupe-pump");  // for top, perf and bench/overhead.sh
   priority_ =
       std::make_unique<PumpPriority>(PumpPriority::thread_nice(), opts_.pump_nice,
                                      opts_.tracer.ring_buffer_bytes, PumpPriority::set_thread_nice);
