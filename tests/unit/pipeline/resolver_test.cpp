@@ -284,7 +284,8 @@ TEST(Resolver, ACallerServingTwoPortsIsNamedByItsLastServedPort) {
       served(7, "proxy", "127.0.0.1:80", "203.0.113.1:1"),
       served(8, "api", "127.0.0.1:9000", "127.0.0.1:40000"),
   };
-  auto rows = by_index(resolver.resolve(records));
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
   EXPECT_EQ(rows[2]->caller.name, "proxy:80");
   EXPECT_EQ(rows[4]->caller.name, "proxy:81") << "the same connection, named again";
   EXPECT_EQ(rows[6]->caller.name, "proxy:80");
@@ -316,7 +317,8 @@ TEST(Resolver, AServerLearntMidBatchRenamesAnEarlierConnectionsCaller) {
       served(2, "db", "10.0.0.2:5432", "203.0.113.1:1"),
       served(1, "api", "10.0.0.1:80", "10.0.0.2:5000"),
   };
-  auto rows = by_index(resolver.resolve(records));
+  auto b = resolver.resolve(records);
+  auto rows = by_index(b);
   EXPECT_EQ(rows[0]->caller.name, "external:10.0.0.2");
   EXPECT_TRUE(rows[0]->caller.counted);
   EXPECT_EQ(rows[2]->caller.name, "") << "10.0.0.2 is local now; no client record names it";
