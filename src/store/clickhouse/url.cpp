@@ -5,6 +5,7 @@
 
 #include "core/secret_file.h"
 #include "store/clickhouse/error.h"
+#include "store/url_text.h"
 
 namespace loupe::store::clickhouse {
 namespace {
@@ -17,29 +18,10 @@ constexpr std::string_view kShape = "clickhouse://HOST[:PORT]/DB[?user=&password
                                        std::string(kShape) + ")");
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX decoding of a query parameter value ('+' stays '+': paths hold it).
-std::string percent_decode(std::string_view s, std::string_view name) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-    int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) bad("'" + std::string(name) + "' has a broken %-escape");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+std::string decode_value(std::string_view s, std::string_view name) {
+  auto value = percent_decode(s);
+  if (!value) bad("'" + std::string(name) + "' has a broken %-escape");
+  return *value;
 }
 
 void parse_authority(std::string_view authority, Url& url) {
@@ -87,7 +69,7 @@ void parse_query(std::string_view query, Url& url) {
     if (eq == std::string_view::npos) bad("parameter '" + std::string(name) + "' has no value");
     if (!seen.insert(std::string(name)).second)
       bad("parameter '" + std::string(name) + "' given twice");
-    std::string value = percent_decode(pair.substr(eq + 1), name);
+    std::string value = decode_value(pair.substr(eq + 1), name);
     if (name == "user") {
       if (value.empty()) bad("an empty user");
       url.user = std::move(value);
@@ -148,17 +130,10 @@ std::string Url::endpoint() const {
 
 std::string Url::to_string() const {
   std::string s = std::string(kScheme) + endpoint() + "/" + database;
-  char sep = '?';
-  auto add = [&](std::string_view name, const std::string& value) {
-    s += sep;
-    s += name;
-    s += '=';
-    s += value;
-    sep = '&';
-  };
-  if (user != "default") add("user", user);
-  if (!password_file.empty()) add("password_file", password_file);
-  if (!cluster.empty()) add("cluster", cluster);
+  QueryWriter query(s);
+  if (user != "default") query.add("user", user);
+  if (!password_file.empty()) query.add("password_file", password_file);
+  if (!cluster.empty()) query.add("cluster", cluster);
   return s;
 }
 

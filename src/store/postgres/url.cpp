@@ -8,6 +8,7 @@
 
 #include "core/secret_file.h"
 #include "store/postgres/error.h"
+#include "store/url_text.h"
 
 namespace loupe::store::postgres {
 namespace {
@@ -19,27 +20,10 @@ constexpr std::string_view kShape = "postgres://HOST[:PORT]/DB[?user=&password_f
                                        std::string(kShape) + ")");
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string decode_path(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-    int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) bad("'password_file' has a broken %-escape");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  auto path = percent_decode(s);
+  if (!path) bad("'password_file' has a broken %-escape");
+  return *path;
 }
 
 std::string first_line(const char* text) {
@@ -131,17 +115,10 @@ std::string Url::endpoint() const { return host + ":" + port; }
 std::string Url::to_string() const {
   std::string s = "postgres://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
                   ":" + port + "/" + database;
-  char sep = '?';
-  auto add = [&](std::string_view name, const std::string& value) {
-    s += sep;
-    s += name;
-    s += '=';
-    s += value;
-    sep = '&';
-  };
-  if (!user.empty()) add("user", user);
-  if (!password_file.empty()) add("password_file", password_file);
-  for (const auto& [k, v] : options) add(k, v);
+  QueryWriter query(s);
+  if (!user.empty()) query.add("user", user);
+  if (!password_file.empty()) query.add("password_file", password_file);
+  for (const auto& [k, v] : options) query.add(k, v);
   return s;
 }
 
