@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/hex_digit.h"
 #include "core/span_id.h"
 #include "export/otlp/attributes.h"
 #include "export/semantic_conventions.h"
@@ -217,16 +218,10 @@ void fill_span(const SpanSource& s, std::mt19937_64& rng, trace::Span& out) {
 
 std::string hex_to_bytes(std::string_view hex, size_t n) {
   if (hex.size() != 2 * n) return {};
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   std::string out(n, '\0');
   bool zero = true;
   for (size_t i = 0; i < n; ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return {};
     out[i] = static_cast<char>(hi << 4 | lo);
     zero = zero && out[i] == 0;

@@ -4,17 +4,11 @@
 #include <array>
 #include <cstring>
 
+#include "core/hex_digit.h"
 #include "protocols/http1/start_line.h"
 
 namespace loupe::http1 {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Enough bytes to decide request_start/response_start either way.
 constexpr size_t kMaxProbe = kMaxMethodLen + 1 + kMaxUnknownMethodLine + 16;
@@ -239,7 +233,7 @@ size_t MessageReader::step_chunk_line(std::string_view data, uint64_t ts) {
     switch (state_) {
       case State::ChunkSize: {
         if (++line_len_ > kMaxChunkLine) return bad();
-        int v = hex_value(c);
+        int v = hex_digit(c);
         if (v >= 0) {
           if (chunk_size_ >> 56) return bad();  // would overflow
           chunk_size_ = chunk_size_ * 16 + static_cast<uint64_t>(v);
