@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/utf8.h"
+#include "protocols/line_framing.h"
 #include "protocols/memcached/command.h"
 #include "protocols/memcached/memcached.h"
 
@@ -28,14 +29,7 @@ struct Pending {
 };
 
 // One direction: a line being assembled, or data bytes being skipped.
-struct Side {
-  std::string line;     // the start of a line split across segments
-  uint64_t skip = 0;    // data block bytes (with CRLF) still to skip
-  bool broken = false;  // framing lost until the next segment
-  uint64_t start_ns = 0;
-  uint64_t bytes = 0;  // wire bytes of the message in progress
-  bool between_messages() const { return line.empty() && skip == 0; }
-};
+using Side = LineFraming;
 
 bool is_error(std::string_view word) {
   return word == "ERROR" || word == "CLIENT_ERROR" || word == "SERVER_ERROR";
@@ -78,39 +72,12 @@ class MemcachedParser final : public ProtocolParser {
     if (s.broken) {
       // Syscalls tend to carry whole messages: retry at the segment start.
       s.broken = false;
-      s.line.clear();
-      s.skip = 0;
-      s.bytes = 0;
+      s.reset();
     }
-    std::string_view data = seg.bytes;
-    while (!data.empty() && !s.broken && !finished_) {
-      if (s.skip > 0) {
-        size_t n = static_cast<size_t>(std::min<uint64_t>(s.skip, data.size()));
-        s.skip -= n;
-        s.bytes += n;
-        data.remove_prefix(n);
-        if (s.skip == 0) end_of_data(is_req, seg.ts_ns, out);
-        continue;
-      }
-      size_t nl = data.find('\n');
-      size_t take = nl == std::string_view::npos ? data.size() : nl + 1;
-      if (s.line.size() + take > kMaxLine) {
-        lose_framing(is_req, true);
-        break;
-      }
-      if (s.bytes == 0) s.start_ns = seg.ts_ns;
-      s.bytes += take;
-      if (nl == std::string_view::npos) {
-        s.line.append(data);
-        break;
-      }
-      // A line within one segment is parsed in place, without a copy.
-      std::string_view line = data.substr(0, take);
-      if (!s.line.empty()) line = s.line.append(line);
-      data.remove_prefix(take);
+    auto on_line = [&](std::string_view line) {
       if (line.size() < 2 || line[line.size() - 2] != '\r') {
         lose_framing(is_req, true);
-        break;
+        return false;
       }
       line.remove_suffix(2);
       if (is_req) {
@@ -118,14 +85,17 @@ class MemcachedParser final : public ProtocolParser {
       } else {
         on_reply_line(line, seg.ts_ns, out);
       }
-      s.line.clear();
-    }
+      return !finished_;
+    };
+    auto on_block_end = [&] {
+      end_of_data(is_req, seg.ts_ns, out);
+      return !finished_;
+    };
+    if (!s.split(seg.bytes, seg.ts_ns, kMaxLine, on_line, on_block_end)) lose_framing(is_req, true);
     uint64_t gap = seg.length > seg.bytes.size() ? seg.length - seg.bytes.size() : 0;
     if (gap > 0 && !s.broken && !finished_) {
       // Bytes not captured: only the inside of a data block can be skipped blind.
-      if (s.skip >= gap) {
-        s.skip -= gap;
-        s.bytes += gap;
+      if (s.skip_uncaptured(gap)) {
         if (s.skip == 0) end_of_data(is_req, seg.ts_ns, out);
       } else if (!is_req && gap == s.skip + kEnd.size() + 2 && awaiting_values()) {
         // memcached writes a get's value and its END in one syscall, so a
@@ -332,9 +302,7 @@ class MemcachedParser final : public ProtocolParser {
   void lose_framing(bool is_req, bool malformed) {
     Side& s = is_req ? req_ : rep_;
     s.broken = true;
-    s.line.clear();
-    s.skip = 0;
-    s.bytes = 0;
+    s.reset();
     ++stats_.resyncs;
     if (malformed) ++stats_.parse_errors;
     if (is_req && reading_) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/utf8.h"
+#include "protocols/line_framing.h"
 #include "protocols/nats/nats.h"
 #include "protocols/nats/operation.h"
 
@@ -22,13 +23,10 @@ constexpr size_t kMaxErrorMessage = 256;
 constexpr size_t kMaxSubscriptions = 1024;  // sid -> subject, for UNSUB
 constexpr size_t kMaxPings = 16;            // per side, waiting for a PONG
 
-// One direction of the connection.
-struct Side {
-  std::string line;     // the start of a line split across segments
-  uint64_t skip = 0;    // payload bytes (with CRLF) still to skip
-  bool broken = false;  // framing lost until the next segment
-  uint64_t start_ns = 0;
-  uint64_t bytes = 0;             // wire bytes of the operation in progress
+// One direction of the connection: its lines and payloads (skip: payload
+// bytes, with CRLF, still to skip; bytes: wire bytes of the operation in
+// progress), and what it waits for.
+struct Side : LineFraming {
   std::optional<Record> message;  // PUB/HPUB/MSG/HMSG whose payload is being read
   std::deque<uint64_t> pings;     // PINGs this side sent, waiting for a PONG
 };
@@ -80,44 +78,22 @@ class NatsParser final : public ProtocolParser {
       s.broken = false;
       reset(s);
     }
-    std::string_view data = seg.bytes;
-    while (!data.empty() && !s.broken) {
-      if (s.skip > 0) {
-        size_t n = static_cast<size_t>(std::min<uint64_t>(s.skip, data.size()));
-        s.skip -= n;
-        s.bytes += n;
-        data.remove_prefix(n);
-        if (s.skip == 0) end_of_payload(s, is_req, seg.ts_ns, out);
-        continue;
-      }
-      size_t nl = data.find('\n');
-      size_t take = nl == std::string_view::npos ? data.size() : nl + 1;
-      if (s.line.size() + take > kMaxLine) {
-        lose_framing(s, true);
-        break;
-      }
-      if (s.bytes == 0) s.start_ns = seg.ts_ns;
-      s.bytes += take;
-      if (nl == std::string_view::npos) {
-        s.line.append(data);
-        break;
-      }
-      // A line within one segment is parsed in place, without a copy.
-      std::string_view line = data.substr(0, take);
-      if (!s.line.empty()) line = s.line.append(line);
-      data.remove_prefix(take);
+    auto take_line = [&](std::string_view line) {
       // The server accepts a bare LF; it always sends CRLF.
       line.remove_suffix(1);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       on_line(s, is_req, line, seg.ts_ns, out);
-      s.line.clear();
-    }
+      return true;
+    };
+    auto on_block_end = [&] {
+      end_of_payload(s, is_req, seg.ts_ns, out);
+      return true;
+    };
+    if (!s.split(seg.bytes, seg.ts_ns, kMaxLine, take_line, on_block_end)) lose_framing(s, true);
     uint64_t gap = seg.length > seg.bytes.size() ? seg.length - seg.bytes.size() : 0;
     if (gap > 0 && !s.broken) {
       // Bytes not captured: only the inside of a payload can be skipped blind.
-      if (s.skip >= gap) {
-        s.skip -= gap;
-        s.bytes += gap;
+      if (s.skip_uncaptured(gap)) {
         if (s.skip == 0) end_of_payload(s, is_req, seg.ts_ns, out);
       } else {
         lose_framing(s, false);
@@ -265,9 +241,7 @@ class NatsParser final : public ProtocolParser {
   }
 
   static void reset(Side& s) {
-    s.line.clear();
-    s.skip = 0;
-    s.bytes = 0;
+    s.reset();
     s.message.reset();
   }
 
