@@ -4,9 +4,12 @@
 # (issue 14: RSS <= 64 MiB with 10k): nginx (one worker, `return 200`)
 # under unpaced `wrk -t2 -c CONNS`, both ends traced, so the agent tracks
 # 2 x CONNS connections. Modes alternate in rounds. Prints one markdown
-# row per mode and round: the peak RSS and the RSS near the end of the load,
-# split into heap (anonymous memory) and the rest (the mapped ring buffer,
-# binary and libraries), with the connections the tracker held.
+# row per mode and round: the RSS before the load (2 s after start), the
+# peak RSS, the RSS near the end of the load split into heap (anonymous
+# memory), BPF maps mapped into the process (the ring buffer, whose data
+# pages the kernel maps twice, and the profiler's unwind rows) and the rest
+# (binary and libraries), the connections the tracker held, and the RSS
+# 10 s after the load (what a burst leaves behind).
 #
 #   sudo LOUPE=build/loupe bench/rss_connections.sh [ROUNDS] [SECONDS] [CONNS]
 #
@@ -37,9 +40,14 @@ PIDS+=($!)
 wait_for_port "$LSPORT"
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/${3:-status}"; }
+# KiB of BPF maps mapped into PID (resident from the moment they are mapped).
+bpf_maps_kib() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { bpf = ($6 == "anon_inode:bpf-map") }
+    bpf && $1 == "Rss:" { kib += $2 } END { print kib + 0 }' "/proc/$1/smaps"
+}
 
 measure() {  # MODE ROUND: one result line
-  local mode=$1 bin=$LOUPE dir="$WORK/$1-data" pid peak rss anon conns rps status_port
+  local mode=$1 bin=$LOUPE dir="$WORK/$1-data" pid idle peak rss anon maps after conns rps status_port
   local tracked=- table=-
   [[ $mode == *_b ]] && bin=${LOUPE_B:?"mode $mode needs LOUPE_B"}
   rm -rf "$dir"
@@ -61,6 +69,8 @@ measure() {  # MODE ROUND: one result line
       wait_for_line "$WORK/loupe.err" "sending to" "$pid"
       ;;
   esac
+  sleep 2
+  idle=$(kib "$pid" VmRSS)
   wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.txt" &
   local wrk=$!
   # Sampled while wrk still holds its connections (it closes them when done).
@@ -68,6 +78,7 @@ measure() {  # MODE ROUND: one result line
   rss=$(kib "$pid" VmRSS)
   peak=$(kib "$pid" VmHWM)
   anon=$(kib "$pid" RssAnon)
+  maps=$(bpf_maps_kib "$pid")
   conns=$(ss -Htn state established "( sport = :$HPORT )" | wc -l)
   if [[ ${mode%_b} == run ]]; then  # the tracker's own count of what its table holds
     read -r tracked table < <(curl -s "http://127.0.0.1:$status_port/api/v1/status" |
@@ -76,9 +87,11 @@ measure() {  # MODE ROUND: one result line
   fi
   wait "$wrk" || true
   rps=$(awk '/Requests\/sec/ { print int($2) }' "$WORK/wrk.txt")
+  sleep 10  # what the process keeps once the load is over
+  after=$(kib "$pid" VmRSS)
   kill -INT "$pid"
   wait "$pid" || true
-  echo "$mode $2 $rps $conns $peak $rss $anon $tracked $table"
+  echo "$mode $2 $rps $conns $idle $peak $rss $anon $maps $tracked $table $after"
 }
 
 : > "$WORK/results"
@@ -92,9 +105,9 @@ done
 echo
 echo "$(date -u +%F) $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, wrk -t2 -c$CONNS, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "| mode | round | req/s | live connections (server side) | peak RSS MiB | RSS at end MiB | of it heap MiB | rest MiB | tracked connections | table bytes / connection |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| mode | round | req/s | live connections (server side) | idle RSS MiB | peak RSS MiB | RSS at end MiB | of it heap MiB | BPF maps MiB | binary, libraries MiB | tracked connections | table bytes / connection | RSS 10 s after the load MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ label = $1; sub(/_b$/, " (B)", label)
-  printf "| loupe %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %s | %s |\n", label, $2, $3, $4,
-    $5 / 1024, $6 / 1024, $7 / 1024, ($6 - $7) / 1024, $8,
-    $8 == "-" || $8 == 0 ? "-" : sprintf("%.0f", $9 / $8) }' "$WORK/results"
+  printf "| loupe %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", label, $2, $3,
+    $4, $5 / 1024, $6 / 1024, $7 / 1024, $8 / 1024, $9 / 1024, ($7 - $8 - $9) / 1024, $10,
+    $10 == "-" || $10 == 0 ? "-" : sprintf("%.0f", $11 / $10), $12 / 1024 }' "$WORK/results"

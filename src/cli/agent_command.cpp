@@ -17,6 +17,7 @@
 #include "cli/profile_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "core/memory_trimmer.h"
 #include "export/exposition.h"
 #include "k8s/ingest_client.h"
 #include "server/health_metrics.h"
@@ -172,6 +173,7 @@ int run_agent(const AgentFlags& f) {
         *options, [&shipper](std::vector<MetricSample>& samples, std::vector<OomKill>& kills) {
           shipper.ship(samples, kills);
         });
+  MemoryTrimmer trimmer;  // hands back what bursts freed (core/memory_trimmer.h)
   // The agent's batches come back once the exporter has moved their
   // records out, so the next one is built in memory already faulted in.
   auto batch_pool = std::make_shared<RecordBatchPool>();
@@ -212,7 +214,8 @@ int run_agent(const AgentFlags& f) {
       health = std::make_unique<HealthListener>(f.metrics_listen, node, [&] {
         return nlohmann::json{
             {"exporter", to_json(exporter->stats())},
-            {"capture", exporter_capture_stats(live_agent, live_logs, live_profiler)}};
+            {"capture", exporter_capture_stats(live_agent, live_logs, live_profiler)},
+            {"memory_trim", to_json(trimmer.stats())}};
       });
       health->server->start();
     } catch (const server::http::StartError& e) {

@@ -12,6 +12,7 @@
 #include "cli/profile_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "core/memory_trimmer.h"
 #include "core/time_format.h"
 
 namespace loupe::cli {
@@ -39,12 +40,14 @@ int run_all_in_one(const RunFlags& f) {
   std::unique_ptr<metrics::MetricsSampler> sampler;
   std::unique_ptr<logs::LogCollector> log_collector;
   std::unique_ptr<profile::ContinuousProfiler> profiler;
+  MemoryTrimmer trimmer;  // hands back what bursts freed (core/memory_trimmer.h)
   // Batches go from the agent to the ingest queue and, once written, back.
   auto batch_pool = std::make_shared<RecordBatchPool>();
   ServerParts server = open_server(
       f.serve, RemoteIngest::WithTokenOnly,
-      [&agent, &sampler, &log_collector, &profiler] {
+      [&agent, &sampler, &log_collector, &profiler, &trimmer] {
         nlohmann::json status = agent->status();
+        status["memory_trim"] = to_json(trimmer.stats());
         status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
         status["logs"] = log_collector ? log_collector->status() : nlohmann::json(nullptr);
         status["profile"] = profiler ? profiler->status() : nlohmann::json(nullptr);
