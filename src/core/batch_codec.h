@@ -73,4 +73,23 @@ std::optional<DecodedBatch> decode_batch(std::string_view body, BatchDecodeError
                                          const BatchLimits& limits = {},
                                          std::vector<Record> into = {});
 
+// Records with what their keeper notes beside each one, in the same record
+// layout and compression as a batch (one serializer): the embedded store
+// keeps its raw requests as such chunks (store/request_chunks.h), each
+// record with its resolved route, caller and counted flag as notes. The
+// codec does not interpret the notes: `notes_per_record` strings per
+// record, record i's at notes[i * notes_per_record ...]. A noted body is
+// not a batch (decode_batch refuses it as another version, and back).
+struct NotedRecords {
+  std::vector<Record> records;
+  size_t notes_per_record = 0;
+  std::vector<std::string> notes;
+};
+
+std::string encode_noted_records(std::span<const Record* const> records,
+                                 std::span<const std::string_view> notes, size_t notes_per_record);
+std::optional<NotedRecords> decode_noted_records(std::string_view body,
+                                                 BatchDecodeError* error = nullptr,
+                                                 const BatchLimits& limits = {});
+
 }  // namespace loupe

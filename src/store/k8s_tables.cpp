@@ -1,6 +1,6 @@
 #include "store/k8s_tables.h"
 
-#include "store/request_rows.h"
+#include "store/sqlite_db.h"
 
 namespace loupe::store {
 

@@ -1,7 +1,7 @@
 #include "store/metric_tables.h"
 
 #include "store/metric_answers.h"
-#include "store/request_rows.h"
+#include "store/sqlite_db.h"
 
 namespace loupe::store {
 

@@ -1,6 +1,6 @@
 #include "store/pair_rollup.h"
 
-#include "store/request_rows.h"
+#include "store/sqlite_db.h"
 #include "store/rollup_rows.h"
 
 namespace loupe::store {

@@ -10,6 +10,10 @@
 
 namespace loupe::store {
 
+// SQLite integers are signed 64-bit; the store's times, durations and
+// counts are unsigned and far below 2^63.
+inline int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
+
 class Db {
  public:
   Db() = default;

@@ -23,8 +23,9 @@
 #include "store/pair_rollup.h"
 #include "store/profile_tables.h"
 #include "store/query_window.h"
-#include "store/request_filter.h"
-#include "store/request_rows.h"
+#include "store/legacy_requests.h"
+#include "store/request_chunk_queries.h"
+#include "store/request_chunks.h"
 #include "store/rollup.h"
 #include "store/rollup_answers.h"
 #include "store/rollup_rows.h"
@@ -36,21 +37,6 @@ namespace loupe::store {
 namespace {
 
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS requests(
-  id INTEGER PRIMARY KEY,  -- time_key(start_ns): the table itself is the time index
-  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL,
-  service_id INTEGER NOT NULL, counted INTEGER NOT NULL,
-  protocol INTEGER NOT NULL, role INTEGER NOT NULL, tls INTEGER NOT NULL, pid INTEGER NOT NULL,
-  comm TEXT, local_addr TEXT, remote_addr TEXT,
-  method TEXT, path TEXT, route_id INTEGER NOT NULL, host TEXT, status INTEGER, error INTEGER,
-  error_code TEXT, error_message TEXT, detail TEXT, trace_id TEXT,
-  req_bytes INTEGER, resp_bytes INTEGER,
-  k8s TEXT,  -- Kubernetes fields packed (see pack_k8s); NULL on a bare host
-  caller TEXT,  -- who made the call (store/caller_identity.h); NULL when unknown
-  tid INTEGER NOT NULL DEFAULT 0);  -- the thread, for linking traces (docs/traces.md)
--- Every index entry ends with the rowid, which is the time key: this is a
--- (service, route, time) index without storing the time twice.
-CREATE INDEX IF NOT EXISTS requests_service_route ON requests(service_id, route_id);
 CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS minute_agg(
   service TEXT NOT NULL, route TEXT NOT NULL, method TEXT NOT NULL, protocol INTEGER NOT NULL,
@@ -122,9 +108,9 @@ class SqliteStore : public Store {
   };
   Reader reader();
   void flush_rollup(const Rollup& rollup);
-  // Dictionary id for a service or route name, inserting it when new. The
-  // raw table and its index hold these small integers instead of repeating
-  // the strings: smaller rows, and index comparisons that are not memcmp.
+  // Dictionary id for a name, inserting it when new: request chunks hold
+  // their service's, and the writer's rollup keys compare these small
+  // integers instead of strings.
   int64_t name_id(std::string_view name);
   // Reloads the name ids the writer keeps in memory from the table.
   void load_name_ids();
@@ -136,32 +122,17 @@ class SqliteStore : public Store {
 
   std::mutex write_mu_;  // write_batch and enforce_retention
   Db wdb_;
-  Stmt insert_request_, insert_chunk_, max_key_in_, select_agg_, upsert_agg_, insert_service_,
-      insert_name_;
+  Stmt select_agg_, upsert_agg_, insert_service_, insert_name_;
   // Looked up by string_view: name_id runs several times per record.
   struct NameHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> name_ids_;
-  // write_batch's rows in insertion order; kept with its capacity across
-  // batches so each is built in memory already faulted in.
-  struct Row {
-    const Record* record;  // not by index: a batch's records may be in several runs
-    uint64_t start_ns;     // the sort key, beside the row
-    int64_t service_id, route_id;
-    bool counted;
-    std::string_view caller;
-    int64_t key = 0;  // the rowid it is inserted with
-  };
-  // Rows per multi-row INSERT; the statement binds kInsertColumnCount
-  // parameters per row.
-  static constexpr size_t kInsertChunk = 32;
-  void insert_chunk(const std::vector<Row>& rows, size_t first);
-  std::vector<Row> rows_;
-  // No stored request has a larger id (an overestimate after a rollback or
-  // retention, which only sends more rows the careful way).
-  int64_t max_id_ = 0;
+  ChunkWriter chunks_;
+  // write_batch's raw rows; kept with its capacity across batches so each
+  // is built in memory already faulted in.
+  std::vector<ChunkRow> rows_;
   PairRollup edges_;    // edge_agg: caller -> callee, for /map
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
@@ -206,12 +177,7 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   // SQLite keeps it at that size; trim it back after checkpoints.
   wdb_.exec("PRAGMA journal_size_limit=33554432");
   wdb_.exec(kSchema);
-  // A store made before the caller column gets it (its rows: no caller).
-  if (!Stmt(wdb_, "SELECT 1 FROM pragma_table_info('requests') WHERE name = 'caller'").step())
-    wdb_.exec("ALTER TABLE requests ADD COLUMN caller TEXT");
-  // A store made before records carried their thread gets the column (0: unknown).
-  if (!Stmt(wdb_, "SELECT 1 FROM pragma_table_info('requests') WHERE name = 'tid'").step())
-    wdb_.exec("ALTER TABLE requests ADD COLUMN tid INTEGER NOT NULL DEFAULT 0");
+  wdb_.exec(kChunkSchema);
   wdb_.exec(kLossSchema);
   wdb_.exec(kLedgerSchema);
   edges_ = PairRollup(wdb_, "edge_agg");
@@ -222,13 +188,6 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   log_tables_ = LogTables(wdb_);
   profiles_ = ProfileTables(wdb_);
 
-  insert_request_ = Stmt(wdb_, insert_requests_sql(1));
-  // OR IGNORE: a multi-row INSERT that could abort needs a statement
-  // journal (a copy of every page it changes); rows only go this way when
-  // nothing can conflict, and insert_chunk checks that every row went in.
-  insert_chunk_ = Stmt(wdb_, insert_requests_sql(kInsertChunk, "INSERT OR IGNORE"));
-  if (Stmt max_id(wdb_, "SELECT max(id) FROM requests"); max_id.step()) max_id_ = max_id.i64(0);
-  max_key_in_ = Stmt(wdb_, "SELECT max(id) FROM requests WHERE id >= ? AND id < ?");
   select_agg_ = Stmt(wdb_,
                      "SELECT count, errors, sum_ns, sketch FROM minute_agg WHERE service=? AND "
                      "route=? AND method=? AND protocol=? AND counted=? AND minute=?");
@@ -239,9 +198,10 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
       Stmt(wdb_, "INSERT OR IGNORE INTO services(name, kind, port, ip) VALUES(?,?,?,?)");
 
   insert_name_ = Stmt(wdb_, "INSERT INTO names(name) VALUES(?)");
+  chunks_ = ChunkWriter(wdb_);
+  convert_legacy_requests(wdb_, chunks_);
   load_name_ids();
-  Stmt count(wdb_, "SELECT count(*) FROM requests");
-  if (count.step()) records_ = static_cast<uint64_t>(count.i64(0));
+  records_ = ChunkWriter::total(wdb_);
   logs_stored_ = LogTables::total(wdb_);
 }
 
@@ -256,8 +216,7 @@ void SqliteStore::sweep_unused_names() {
       "DELETE FROM services WHERE NOT EXISTS "
       "(SELECT 1 FROM minute_agg WHERE minute_agg.service = services.name)");
   wdb_.exec(
-      "DELETE FROM names WHERE id NOT IN (SELECT service_id FROM requests) "
-      "AND id NOT IN (SELECT route_id FROM requests)");
+      "DELETE FROM names WHERE id NOT IN (SELECT service_id FROM request_chunks)");
   load_name_ids();
   ++seed_generation_;
 }
@@ -280,7 +239,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
   if (batch.rows.empty() && !book) return;
   std::lock_guard lock(write_mu_);
   const BatchRecords& records = batch.records;
-  std::vector<Row>& rows = rows_;
+  std::vector<ChunkRow>& rows = rows_;
   rows.clear();
   rows.reserve(batch.rows.size());
   Rollup rollup;
@@ -299,7 +258,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       if (row.caller.counted) edges_.add(row.caller.name, row.caller.kind, id.name, id.kind, r);
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
       int64_t service_id = name_id(id.name), route_id = name_id(row.route);
-      rows.push_back({&r, r.start_ns, service_id, route_id, id.counted, row.caller.name});
+      rows.push_back({&r, row.route, row.caller.name, id.counted, service_id});
       RollupKey key{service_id, name_id(r.method), route_id,
                     r.protocol, id.counted,        minute_of(r.start_ns)};
       auto [it, created] = rollup.try_emplace(key);
@@ -310,53 +269,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       }
       it->second.cell.add(r);
     }
-    // Time order makes the rowid keys ascend, so rows append to the
-    // right edge of the table b-tree.
-    std::sort(rows.begin(), rows.end(),
-              [](const Row& a, const Row& b) { return a.start_ns < b.start_ns; });
-    int64_t prev = 0;
-    size_t chunked = 0;  // rows_[chunked..] not yet inserted by insert_chunk_
-    for (size_t n = 0; n < rows.size(); ++n) {
-      Row& row = rows[n];
-      const Record& r = *row.record;
-      // Next key after the previous row of this batch when they share a
-      // microsecond; if earlier batches already used it (a late record),
-      // skip past the used run, a microsecond's worth of keys at a time.
-      int64_t key = std::max(time_key(r.start_ns), prev + 1);
-      prev = row.key = key;
-      if (key > max_id_) {
-        // Past every stored key: no conflict possible, so whole chunks go
-        // in one multi-row INSERT (cursors opened once per chunk).
-        if (n + 1 - chunked == kInsertChunk) {
-          insert_chunk(rows, chunked);
-          chunked = n + 1;
-        }
-        continue;
-      }
-      chunked = n + 1;
-      for (;;) {
-        bind_record(insert_request_, 1, r, key, row.counted, row.service_id, row.route_id,
-                    row.caller);
-        int rc = insert_request_.try_run();
-        if (rc == SQLITE_DONE) break;
-        if ((rc & 0xff) != SQLITE_CONSTRAINT)
-          throw StoreError(std::string("sqlite insert: ") + sqlite3_errmsg(wdb_.get()));
-        max_key_in_.bind(1, key);
-        max_key_in_.bind(2, key + (int64_t{1} << kSeqBits));
-        if (max_key_in_.step()) key = max_key_in_.i64(0) + 1;
-        max_key_in_.reset();
-      }
-      prev = row.key = key;
-    }
-    // The last partial chunk, one row at a time (no conflict possible).
-    for (size_t n = chunked; n < rows.size(); ++n) {
-      const Row& row = rows[n];
-      bind_record(insert_request_, 1, *row.record, row.key, row.counted, row.service_id,
-                  row.route_id, row.caller);
-      if (insert_request_.try_run() != SQLITE_DONE)
-        throw StoreError(std::string("sqlite insert: ") + sqlite3_errmsg(wdb_.get()));
-    }
-    if (!rows.empty()) max_id_ = std::max(max_id_, prev);
+    chunks_.write(rows);
     flush_rollup(rollup);
     edges_.flush();
     k8s_agg_.flush();
@@ -371,20 +284,6 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     throw;
   }
   records_ += batch.rows.size();
-}
-
-void SqliteStore::insert_chunk(const std::vector<Row>& rows, size_t first) {
-  for (size_t k = 0; k < kInsertChunk; ++k) {
-    const Row& row = rows[first + k];
-    bind_record(insert_chunk_, 1 + static_cast<int>(k) * kInsertColumnCount, *row.record, row.key,
-                row.counted, row.service_id, row.route_id, row.caller);
-  }
-  if (insert_chunk_.try_run() != SQLITE_DONE)
-    throw StoreError(std::string("sqlite insert: ") + sqlite3_errmsg(wdb_.get()));
-  // A row ignored here would be lost: it cannot happen (keys past max_id_,
-  // no NULL in a NOT NULL column), and fails the batch loudly if it does.
-  if (sqlite3_changes(wdb_.get()) != static_cast<int>(kInsertChunk))
-    throw StoreError("sqlite insert: a row of a multi-row insert was not stored");
 }
 
 ResolverSeed SqliteStore::resolver_seed() {
@@ -520,36 +419,17 @@ std::vector<LatencyPoint> SqliteStore::latency(const LatencyQuery& q) {
 
 std::vector<StoredRequest> SqliteStore::requests(const RequestQuery& q) {
   auto rd = reader();
-  auto filter = RequestFilter::make(rd.db(), q);
-  if (!filter) return {};
-  // Slowest: every match of the window is read, and SQLite's sorter keeps
-  // only the `limit` longest, so the answer covers the whole window.
-  Stmt s(rd.db(), std::string("SELECT ") + kSelectColumns + " FROM requests" + filter->where() +
-                      (q.order == RequestOrder::Slowest ? " ORDER BY duration_ns DESC, id DESC"
-                                                        : " ORDER BY id DESC") +
-                      " LIMIT ?");
-  int i = filter->bind(s);
-  s.bind(i, static_cast<int64_t>(q.limit));
-  std::vector<StoredRequest> out;
-  while (s.step()) out.push_back(read_record(s));
-  return out;
+  return query_chunked_requests(rd.db(), q);
 }
 
 uint64_t SqliteStore::count_requests(const RequestQuery& q, uint64_t at_most) {
   auto rd = reader();
-  auto filter = RequestFilter::make(rd.db(), q);
-  if (!filter) return 0;
-  Stmt s(rd.db(), "SELECT count(*) FROM (SELECT 1 FROM requests" + filter->where() + " LIMIT ?)");
-  s.bind(filter->bind(s), static_cast<int64_t>(std::min<uint64_t>(at_most, INT64_MAX)));
-  return s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+  return count_chunked_requests(rd.db(), q, at_most);
 }
 
 std::optional<StoredRequest> SqliteStore::request(int64_t id) {
   auto rd = reader();
-  Stmt s(rd.db(), std::string("SELECT ") + kSelectColumns + " FROM requests WHERE id = ?");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_record(s);
+  return chunked_request(rd.db(), id);
 }
 
 StoreStats SqliteStore::stats() {
@@ -579,10 +459,7 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   uint64_t cutoff = now_ns - options_.retention_ns;
   uint64_t logs_deleted = log_tables_.delete_before(cutoff);
   logs_stored_ -= std::min<uint64_t>(logs_deleted, logs_stored_.load());
-  Stmt del(wdb_, "DELETE FROM requests WHERE id < ?");
-  del.bind(1, time_key(cutoff));
-  del.run();
-  auto deleted = static_cast<uint64_t>(sqlite3_changes(wdb_.get()));
+  uint64_t deleted = chunks_.delete_before(cutoff);
   // Only whole minutes that ended before the cutoff go, so a partially
   // expired minute still answers for the part that is within retention.
   Stmt del_agg(wdb_, "DELETE FROM minute_agg WHERE minute + 60 <= ?");
@@ -594,7 +471,7 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   delete_losses_before(wdb_, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   profiles_.delete_before(static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   records_ -= std::min<uint64_t>(deleted, records_.load());
-  // Finding unused names scans the raw table's index: hourly, not every pass.
+  // Finding unused names scans the chunks' service index: hourly, not every pass.
   if (now_ns >= next_sweep_ns_) {
     sweep_unused_names();
     profiles_.sweep_unused();

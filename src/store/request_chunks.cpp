@@ -1,0 +1,163 @@
+#include "store/request_chunks.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "store/store.h"
+
+namespace loupe::store {
+
+namespace {
+
+constexpr size_t kNotesPerRecord = 3;  // route, caller, counted ("1" or "")
+
+// What a chunk's row says about its records besides the blob.
+struct ChunkSummary {
+  uint64_t min_start = UINT64_MAX, max_start = 0, max_duration = 0;
+};
+
+ChunkSummary summarize(std::span<const ChunkRow> rows) {
+  ChunkSummary s;
+  for (const ChunkRow& row : rows) {
+    s.min_start = std::min(s.min_start, row.record->start_ns);
+    s.max_start = std::max(s.max_start, row.record->start_ns);
+    s.max_duration = std::max(s.max_duration, row.record->duration_ns());
+  }
+  return s;
+}
+
+}  // namespace
+
+std::optional<DecodedChunk> DecodedChunk::decode(std::string_view blob) {
+  auto noted = decode_noted_records(blob);
+  if (!noted || noted->notes_per_record < kNotesPerRecord) return std::nullopt;
+  DecodedChunk c;
+  c.noted_ = std::move(*noted);
+  return c;
+}
+
+StoredRequest DecodedChunk::take(size_t i, int64_t id, const std::string& service) {
+  StoredRequest out;
+  out.id = id;
+  out.record = std::move(noted_.records[i]);
+  out.record.route = route(i);
+  out.service = service;
+  out.caller = caller(i);
+  out.counted = counted(i);
+  return out;
+}
+
+std::vector<ChunkRow> DecodedChunk::rows(size_t first) const {
+  std::vector<ChunkRow> out;
+  for (size_t i = first; i < size(); ++i) out.push_back({&record(i), route(i), caller(i), counted(i)});
+  return out;
+}
+
+ChunkWriter::ChunkWriter(Db& db)
+    : db_(&db),
+      insert_(db,
+              "INSERT INTO request_chunks(service_id, min_start_ns, max_start_ns, "
+              "max_duration_ns, count, records) VALUES(?,?,?,?,?,?)") {}
+
+namespace {
+
+// The blob of `rows`, built in the writer's reused vectors.
+std::string encode_rows(std::span<const ChunkRow> rows, std::vector<const Record*>& records,
+                        std::vector<std::string_view>& notes) {
+  records.clear();
+  notes.clear();
+  for (const ChunkRow& row : rows) {
+    records.push_back(row.record);
+    notes.push_back(row.route);
+    notes.push_back(row.caller);
+    notes.push_back(row.counted ? "1" : "");
+  }
+  return encode_noted_records(records, notes, kNotesPerRecord);
+}
+
+}  // namespace
+
+void ChunkWriter::write(std::span<ChunkRow> rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const ChunkRow& a, const ChunkRow& b) {
+    return std::tie(a.service_id, a.record->start_ns) < std::tie(b.service_id, b.record->start_ns);
+  });
+  size_t first = 0;
+  while (first < rows.size()) {
+    const ChunkRow& head = rows[first];
+    uint64_t minute = head.record->start_ns / kMinuteNs;
+    size_t end = first + 1;
+    while (end < rows.size() && end - first < kMaxChunkRecords &&
+           rows[end].service_id == head.service_id && rows[end].record->start_ns / kMinuteNs == minute)
+      ++end;
+    std::span<const ChunkRow> piece = rows.subspan(first, end - first);
+    ChunkSummary s = summarize(piece);
+    std::string blob = encode_rows(piece, records_, notes_);
+    insert_.bind(1, head.service_id);
+    insert_.bind(2, i64(s.min_start));
+    insert_.bind(3, i64(s.max_start));
+    insert_.bind(4, i64(s.max_duration));
+    insert_.bind(5, static_cast<int64_t>(piece.size()));
+    insert_.bind_blob(6, blob);
+    insert_.run();
+    first = end;
+  }
+}
+
+uint64_t ChunkWriter::delete_before(uint64_t cutoff_ns) {
+  Db& db = *db_;
+  uint64_t deleted = 0;
+  {
+    Stmt whole(db, "SELECT coalesce(sum(count), 0) FROM request_chunks WHERE max_start_ns < ?");
+    whole.bind(1, i64(cutoff_ns));
+    if (whole.step()) deleted = static_cast<uint64_t>(whole.i64(0));
+    Stmt del(db, "DELETE FROM request_chunks WHERE max_start_ns < ?");
+    del.bind(1, i64(cutoff_ns));
+    del.run();
+  }
+  // The chunks across the cutoff (a few per service: those of the
+  // cutoff's minute) lose their older records; records are sorted by
+  // start, so those are a prefix and the rest keep their indexes.
+  struct Across {
+    int64_t id;
+    std::string blob;
+  };
+  std::vector<Across> across;
+  {
+    Stmt s(db,
+           "SELECT id, records FROM request_chunks WHERE max_start_ns >= ? AND max_start_ns < ? "
+           "AND min_start_ns < ?");
+    s.bind(1, i64(cutoff_ns));
+    s.bind(2, i64(cutoff_ns + kMinuteNs));
+    s.bind(3, i64(cutoff_ns));
+    while (s.step()) across.push_back({s.i64(0), std::string(s.blob(1))});
+  }
+  Stmt update(db,
+              "UPDATE request_chunks SET min_start_ns = ?, max_duration_ns = ?, count = ?, "
+              "first_index = first_index + ?, records = ? WHERE id = ?");
+  for (const Across& a : across) {
+    auto chunk = DecodedChunk::decode(a.blob);
+    if (!chunk) continue;  // kept whole until it expires: never a crash
+    size_t first = 0;
+    while (first < chunk->size() && chunk->record(first).start_ns < cutoff_ns) ++first;
+    if (first == 0) continue;
+    std::vector<ChunkRow> kept = chunk->rows(first);
+    ChunkSummary s = summarize(kept);
+    std::string blob = encode_rows(kept, records_, notes_);
+    update.bind(1, i64(s.min_start));
+    update.bind(2, i64(s.max_duration));
+    update.bind(3, static_cast<int64_t>(kept.size()));
+    update.bind(4, static_cast<int64_t>(first));
+    update.bind_blob(5, blob);
+    update.bind(6, a.id);
+    update.run();
+    deleted += first;
+  }
+  return deleted;
+}
+
+uint64_t ChunkWriter::total(Db& db) {
+  Stmt s(db, "SELECT coalesce(sum(count), 0) FROM request_chunks");
+  return s.step() ? static_cast<uint64_t>(s.i64(0)) : 0;
+}
+
+}  // namespace loupe::store
