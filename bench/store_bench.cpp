@@ -199,7 +199,28 @@ int main(int argc, char** argv) {
   rq.service = "svc3:8003";
   rq.limit = 100;
   time_query("requests_newest_100_service", [&] { return st->requests(rq).size(); });
+  // What GET /api/v1/requests asks besides the newest page: the slowest of
+  // the window, a text search (rare: one path in 100000 per endpoint), the
+  // bounded count beside each page, and one request by id.
+  rq.order = store::RequestOrder::Slowest;
+  time_query("requests_slowest_100_service", [&] { return st->requests(rq).size(); });
+  rq.order = store::RequestOrder::Newest;
+  rq.text = "RESOURCE3/4242";
+  time_query("requests_text_100_service", [&] { return st->requests(rq).size(); });
+  time_query("count_requests_text_service", [&] { return st->count_requests(rq, 10001); });
+  rq.text.clear();
+  time_query("count_requests_service", [&] { return st->count_requests(rq, 10001); });
+  rq.range = last15;
+  time_query("requests_newest_100_service_15m", [&] { return st->requests(rq).size(); });
+  rq.range = day;
   rq.service.reset();
+  time_query("requests_newest_100_any", [&] { return st->requests(rq).size(); });
+  auto some = st->requests(rq);
+  time_query("request_by_id", [&] {
+    size_t n = 0;
+    for (const auto& r : some) n += st->request(r.id).has_value();
+    return n;
+  });
   rq.min_duration_ns = 200'000'000;
   time_query("requests_slow_100_any", [&] { return st->requests(rq).size(); });
   return 0;
