@@ -89,7 +89,7 @@ class Reader {
 using ErrorKind = BatchDecodeError::Kind;
 
 std::nullopt_t failed(BatchDecodeError* error, const char* why,
-                                   ErrorKind kind = ErrorKind::Damaged) {
+                      ErrorKind kind = ErrorKind::Damaged) {
   if (error) *error = {kind, why};
   return std::nullopt;
 }
@@ -158,8 +158,7 @@ bool read_field_names(Reader& in, Members& members) {
 std::optional<uint64_t> read_count(Reader& in, size_t min_record_bytes, BatchDecodeError* error,
                                    const BatchLimits& limits) {
   uint64_t count = in.varint();
-  if (!in.ok() || count > in.left() / min_record_bytes)
-    return failed(error, "bad record count");
+  if (!in.ok() || count > in.left() / min_record_bytes) return failed(error, "bad record count");
   if (count > limits.max_records)
     return failed(error, "more records than a batch may hold", ErrorKind::TooManyRecords);
   return count;
@@ -265,8 +264,7 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
   if (!read_field_names(in, members)) return failed(error, "bad field list");
   NotedRecords out;
   out.notes_per_record = in.varint();
-  if (!in.ok() || out.notes_per_record > kMaxNotesPerRecord)
-    return failed(error, "bad note count");
+  if (!in.ok() || out.notes_per_record > kMaxNotesPerRecord) return failed(error, "bad note count");
   auto count = read_count(in, 10 + members.size() + out.notes_per_record, error, limits);
   if (!count) return std::nullopt;
   out.records.resize(*count);

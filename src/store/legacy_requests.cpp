@@ -82,7 +82,8 @@ uint64_t convert_legacy_requests(Db& db, ChunkWriter& chunks) {
     return 0;
   // Stores older still lack the caller and thread columns.
   if (!has_column(db, "caller")) db.exec("ALTER TABLE requests ADD COLUMN caller TEXT");
-  if (!has_column(db, "tid")) db.exec("ALTER TABLE requests ADD COLUMN tid INTEGER NOT NULL DEFAULT 0");
+  if (!has_column(db, "tid"))
+    db.exec("ALTER TABLE requests ADD COLUMN tid INTEGER NOT NULL DEFAULT 0");
   int64_t total = 0;
   if (Stmt count(db, "SELECT count(*) FROM requests"); count.step()) total = count.i64(0);
   if (total >= kReportFrom)
@@ -107,7 +108,8 @@ uint64_t convert_legacy_requests(Db& db, ChunkWriter& chunks) {
         break;
       }
       for (const LegacyRow& row : rows)
-        chunk_rows.push_back({&row.record, row.record.route, row.caller, row.counted, row.service_id});
+        chunk_rows.push_back(
+            {&row.record, row.record.route, row.caller, row.counted, row.service_id});
       chunks.write(chunk_rows);
       del.bind(1, rows.back().id);
       del.run();

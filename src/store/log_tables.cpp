@@ -36,7 +36,6 @@ CREATE TABLE IF NOT EXISTS log_pattern_minutes(
 
 constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
 
-
 // The WHERE clause of a LogQuery over `logs l JOIN log_sources s`, and the
 // values it binds, in order.
 struct Filter {

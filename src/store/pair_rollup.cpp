@@ -1,7 +1,7 @@
 #include "store/pair_rollup.h"
 
-#include "store/sqlite_db.h"
 #include "store/rollup_rows.h"
+#include "store/sqlite_db.h"
 
 namespace loupe::store {
 

@@ -23,12 +23,11 @@ struct ChunkInfo {
 class Candidates {
  public:
   Candidates(Db& db, const RequestQuery& q, const RequestFilter& f, const char* order)
-      : stmt_(db,
-              std::string("SELECT id, (SELECT name FROM names WHERE id = service_id), "
-                          "min_start_ns, max_start_ns, max_duration_ns, count, first_index "
-                          "FROM request_chunks WHERE max_start_ns >= ? AND max_start_ns < ? "
-                          "AND min_start_ns < ?") +
-                  f.chunk_conditions() + order),
+      : stmt_(db, std::string("SELECT id, (SELECT name FROM names WHERE id = service_id), "
+                              "min_start_ns, max_start_ns, max_duration_ns, count, first_index "
+                              "FROM request_chunks WHERE max_start_ns >= ? AND max_start_ns < ? "
+                              "AND min_start_ns < ?") +
+                      f.chunk_conditions() + order),
         blob_(db, "SELECT records FROM request_chunks WHERE id = ?") {
     stmt_.bind(1, i64(q.range.from_ns));
     // A chunk spans less than a minute: an indexed bound on max_start_ns.

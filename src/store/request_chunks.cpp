@@ -49,7 +49,8 @@ StoredRequest DecodedChunk::take(size_t i, int64_t id, const std::string& servic
 
 std::vector<ChunkRow> DecodedChunk::rows(size_t first) const {
   std::vector<ChunkRow> out;
-  for (size_t i = first; i < size(); ++i) out.push_back({&record(i), route(i), caller(i), counted(i)});
+  for (size_t i = first; i < size(); ++i)
+    out.push_back({&record(i), route(i), caller(i), counted(i)});
   return out;
 }
 
@@ -87,7 +88,8 @@ void ChunkWriter::write(std::span<ChunkRow> rows) {
     uint64_t minute = head.record->start_ns / kMinuteNs;
     size_t end = first + 1;
     while (end < rows.size() && end - first < kMaxChunkRecords &&
-           rows[end].service_id == head.service_id && rows[end].record->start_ns / kMinuteNs == minute)
+           rows[end].service_id == head.service_id &&
+           rows[end].record->start_ns / kMinuteNs == minute)
       ++end;
     std::span<const ChunkRow> piece = rows.subspan(first, end - first);
     ChunkSummary s = summarize(piece);

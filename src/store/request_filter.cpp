@@ -45,8 +45,7 @@ std::optional<RequestFilter> RequestFilter::make(Db& db, const RequestQuery& q) 
   if (q.min_duration_ns) c += " AND max_duration_ns >= ?";
   for (char ch : q.text) f.lower_text_ += ascii_lower(ch);
   f.per_record_ = q.route || q.status || q.protocol || q.min_duration_ns || q.counted || q.role ||
-                  q.pid || q.tid || q.local_addr || q.remote_addr || q.trace_id ||
-                  !q.text.empty();
+                  q.pid || q.tid || q.local_addr || q.remote_addr || q.trace_id || !q.text.empty();
   return f;
 }
 

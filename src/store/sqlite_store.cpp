@@ -17,13 +17,13 @@
 #include "core/time_format.h"
 #include "store/ingest_ledger.h"
 #include "store/k8s_tables.h"
+#include "store/legacy_requests.h"
 #include "store/log_tables.h"
 #include "store/loss_rows.h"
 #include "store/metric_tables.h"
 #include "store/pair_rollup.h"
 #include "store/profile_tables.h"
 #include "store/query_window.h"
-#include "store/legacy_requests.h"
 #include "store/request_chunk_queries.h"
 #include "store/request_chunks.h"
 #include "store/rollup.h"
@@ -215,8 +215,7 @@ void SqliteStore::sweep_unused_names() {
   wdb_.exec(
       "DELETE FROM services WHERE NOT EXISTS "
       "(SELECT 1 FROM minute_agg WHERE minute_agg.service = services.name)");
-  wdb_.exec(
-      "DELETE FROM names WHERE id NOT IN (SELECT service_id FROM request_chunks)");
+  wdb_.exec("DELETE FROM names WHERE id NOT IN (SELECT service_id FROM request_chunks)");
   load_name_ids();
   ++seed_generation_;
 }

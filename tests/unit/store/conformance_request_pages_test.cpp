@@ -20,10 +20,10 @@ class RequestPageConformance : public StoreConformance {
     std::vector<std::vector<Record>> out(3);
     for (size_t i = 0; i < n; ++i) {
       uint64_t start = kT0 + (i * 7919 % n) * (minutes * 60 * kSec / n);
-      Record r = i % 3 ? served(start, (1 + i * 37 % 500) * kMs, i % 2 ? "/a" : "/b",
-                                i % 7 ? 200 : 503)
-                       : exchange(Role::Server, 9, "worker", "127.0.0.1:9000", "127.0.0.1:40000",
-                                  start, (1 + i * 53 % 700) * kMs, "/w");
+      Record r =
+          i % 3 ? served(start, (1 + i * 37 % 500) * kMs, i % 2 ? "/a" : "/b", i % 7 ? 200 : 503)
+                : exchange(Role::Server, 9, "worker", "127.0.0.1:9000", "127.0.0.1:40000", start,
+                           (1 + i * 53 % 700) * kMs, "/w");
       r.path = r.route + "?i=" + std::to_string(i);
       size_t b = start < kT0 + minutes * 20 * kSec ? 1 : 0;
       out[b].push_back(r);
@@ -69,17 +69,15 @@ TEST_P(RequestPageConformance, NewestAndSlowestPagesOfManyRecordsMatchTheirSort)
   };
   for (bool slowest : {false, true}) {
     for (size_t limit : {1u, 7u, 100u, 3000u, 20000u}) {
-      SCOPED_TRACE(std::string(slowest ? "slowest" : "newest") + " limit " +
-                   std::to_string(limit));
+      SCOPED_TRACE(std::string(slowest ? "slowest" : "newest") + " limit " + std::to_string(limit));
       RequestQuery q;
       q.range = range;
       q.limit = limit;
       q.order = slowest ? RequestOrder::Slowest : RequestOrder::Newest;
       EXPECT_EQ(keys_of(store().requests(q), slowest), expected(in, slowest, limit, in_range));
       q.service = "api:8000";
-      EXPECT_EQ(keys_of(store().requests(q), slowest), expected(in, slowest, limit, [&](auto& r) {
-                  return in_range(r) && r.pid == 42;
-                }));
+      EXPECT_EQ(keys_of(store().requests(q), slowest),
+                expected(in, slowest, limit, [&](auto& r) { return in_range(r) && r.pid == 42; }));
       q.service.reset();
       q.status = 503;
       q.text = "/A?";

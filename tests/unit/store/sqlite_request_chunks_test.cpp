@@ -83,16 +83,17 @@ INSERT INTO names(id, name) VALUES(1, 'api:8000'), (2, '/users/{id}'), (3, 'web:
       ") INSERT INTO requests(id, start_ns, end_ns, duration_ns, service_id, counted, protocol, "
       "role, tls, pid, comm, local_addr, remote_addr, method, path, route_id, host, status, "
       "error, error_code, error_message, detail, trace_id, req_bytes, resp_bytes, k8s" +
-      std::string(with_late_columns ? ", caller, tid" : "") +
-      ") SELECT ((" + std::to_string(kT0 / 1000) +
-      " + i * 1000) << 10), " + std::to_string(kT0) + " + i * 1000000, " + std::to_string(kT0) +
+      std::string(with_late_columns ? ", caller, tid" : "") + ") SELECT ((" +
+      std::to_string(kT0 / 1000) + " + i * 1000) << 10), " + std::to_string(kT0) +
+      " + i * 1000000, " + std::to_string(kT0) +
       " + i * 1000000 + 5000000, 5000000, 1 + 2 * (i % 2), 1 - i % 2, 1, 2 - i % 2, i = 0, 42, "
       "'api', '127.0.0.1:8000', '127.0.0.1:50000', 'GET', '/users/' || i, 2, 'Shop.Example', "
       "200 + 300 * (i % 7 = 3), i % 7 = 3, 'E1', 'boom', 'd', 't' || i, 10, 20, "
       "CASE WHEN i = 0 THEN 'node-1' || char(31) || 'shop' || char(31) || 'api-7f' || char(31) "
       "|| 'api' || char(31) || 'Deployment/api' || char(31) || 'api' || char(31) || 'shop' || "
       "char(31) || 'web-1' || char(31) || 'Deployment/web' || char(31) || 'web' || char(31) END" +
-      std::string(with_late_columns ? ", CASE WHEN i % 2 THEN 'worker (pid 9)' END, 1000 + i" : "") +
+      std::string(with_late_columns ? ", CASE WHEN i % 2 THEN 'worker (pid 9)' END, 1000 + i"
+                                    : "") +
       " FROM n";
   db.exec(sql.c_str());
 }
