@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
   auto some = st->requests(rq);
   time_query("request_by_id", [&] {
     size_t n = 0;
-    for (const auto& r : some) n += st->request(r.id).has_value();
+    for (const auto& listed : some) n += st->request(listed.id).has_value();
     return n;
   });
   rq.min_duration_ns = 200'000'000;
