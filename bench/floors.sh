@@ -11,7 +11,10 @@
 #             filtered in the kernel (user space idle);
 #   run       `loupe run --port P`: everything.
 # Then the raw price of one syscall, one uprobe and one uretprobe here
-# (`hook_cost costs`; COSTS=0 skips it). Prints markdown tables; bpf_stats
+# (`hook_cost costs`; COSTS=0 skips it), and what each piece of a traced
+# sys_exit costs on its own (`bpf_parts`; PARTS=0 skips it): a clock read,
+# a hash lookup, a copy from user memory, a ring-buffer output or
+# reservation. Prints markdown tables; bpf_stats
 # stays on in every mode alike (it adds ~2 clock reads per program run).
 # To compare two builds in the same run: LOUPE_B=other/loupe and modes
 # pid1_b / run_b.
@@ -171,5 +174,14 @@ if [[ ${COSTS:-1} != 0 ]]; then
   echo "One operation on this machine (CPU time of the calling thread; load $(load1)):"
   echo
   "$WORK/hook_cost" costs "$WORK/hook_cost.bpf.o"
+fi
+if [[ ${PARTS:-1} != 0 ]]; then
+  clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" -c "$HERE/bpf_parts.bpf.c" \
+    -o "$WORK/bpf_parts.bpf.o"
+  gcc -O2 -o "$WORK/bpf_parts" "$HERE/bpf_parts.c" -lbpf
+  echo
+  echo "The pieces of a traced sys_exit, one at a time (bpf_stats; load $(load1)):"
+  echo
+  "$WORK/bpf_parts" "$WORK/bpf_parts.bpf.o"
 fi
 echo "($(($(date +%s) - START)) s in all, load $(load1) at end)"

@@ -18,10 +18,11 @@
  *     SSL_read, SSL_read_ex, SSL_do_handshake), prints "attached" and
  *     waits for SIGINT/SIGTERM: the bare-hook floor for bench/floors.sh.
  *
- *   hook_cost pair PORT
+ *   hook_cost pair PORT [BYTES [IOVECS]]
  *     listens on 127.0.0.1:PORT, connects to itself and times (CPU time of
- *     this thread, median of 7 batches) a 64-byte write on one end and the
- *     read of it on the other: two traced socket syscalls per pair when a
+ *     this thread, median of 7 batches) a write of BYTES (default 64; a
+ *     writev of IOVECS equal pieces when given) on one end and the read of
+ *     it on the other: two traced socket syscalls per pair when a
  *     loupe traces PORT, so the difference between two builds attached in
  *     turn is the difference of their sys_exit programs on the traced path.
  *
@@ -37,6 +38,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,7 +222,7 @@ static int attach(struct bpf_object* obj, int argc, char** argv) {
   return 0;
 }
 
-static int pair(int port) {
+static int pair(int port, size_t bytes, int iovecs) {
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int one = 1, l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
@@ -231,13 +233,28 @@ static int pair(int port) {
     return 1;
   }
   int s = accept(l, NULL, NULL);
-  char buf[64] = "GET /pair HTTP/1.1\r\nHost: x\r\n\r\n";
+  static char buf[65536];
+  if (bytes == 0 || bytes > sizeof buf || iovecs < 0 || iovecs > 64) return 2;
+  memset(buf, 'x', bytes);
+  memcpy(buf, "GET /pair HTTP/1.1\r\nHost: x\r\n\r\n", bytes < 32 ? bytes : 32);
+  struct iovec iov[64];
+  for (int k = 0; k < iovecs; k++) {
+    iov[k].iov_base = buf + k * (bytes / iovecs);
+    iov[k].iov_len = k == iovecs - 1 ? bytes - k * (bytes / iovecs) : bytes / iovecs;
+  }
   enum { BATCHES = 7, PAIRS = 20000 };
   double t[BATCHES];
   for (int b = 0; b < BATCHES; b++) {
     double start = now_ns();
     for (int i = 0; i < PAIRS; i++) {
-      if (write(c, buf, sizeof buf) != sizeof buf || read(s, buf, sizeof buf) != sizeof buf) {
+      ssize_t w = iovecs ? writev(c, iov, iovecs) : write(c, buf, bytes);
+      size_t got = 0;
+      while (w == (ssize_t)bytes && got < bytes) {
+        ssize_t r = read(s, buf, bytes - got);
+        if (r <= 0) break;
+        got += (size_t)r;
+      }
+      if (got != bytes) {
         perror("hook_cost pair");
         return 1;
       }
@@ -250,11 +267,12 @@ static int pair(int port) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 3 && !strcmp(argv[1], "pair")) return pair(atoi(argv[2]));
+  if (argc >= 3 && argc <= 5 && !strcmp(argv[1], "pair"))
+    return pair(atoi(argv[2]), argc > 3 ? (size_t)atol(argv[3]) : 64, argc > 4 ? atoi(argv[4]) : 0);
   if (argc < 3 || (strcmp(argv[1], "costs") && strcmp(argv[1], "attach"))) {
     fprintf(stderr,
             "usage: hook_cost costs OBJ | hook_cost attach OBJ [--sys-exit] [--ssl LIB] | "
-            "hook_cost pair PORT\n");
+            "hook_cost pair PORT [BYTES [IOVECS]]\n");
     return 2;
   }
   struct bpf_object* obj = bpf_object__open_file(argv[2], NULL);
