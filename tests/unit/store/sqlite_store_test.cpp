@@ -284,10 +284,9 @@ TEST(SqliteStore, SameMicrosecondAndLateRecordsAreAllKept) {
   EXPECT_EQ(store->requests(q).size(), 3050u);
 }
 
-// Batches past every stored key go in multi-row INSERTs (32 rows each, the
-// rest one by one): every field of every row must come back as written,
-// whichever way it went in, and after a restart (keys again in the stored
-// range) nothing may be lost or overwritten.
+// Every field of every record of a batch comes back as written (through
+// the chunk codec), and after a restart the same start times written again
+// lose and overwrite nothing.
 TEST(SqliteStore, EveryFieldOfEveryRowOfLargeBatchesRoundTrips) {
   testing::TempDir dir;
   auto make = [](int i) {
@@ -332,15 +331,14 @@ TEST(SqliteStore, EveryFieldOfEveryRowOfLargeBatchesRoundTrips) {
     }
   };
   std::vector<Record> batch;
-  for (int i = 0; i < 100; ++i) batch.push_back(make(i));  // 3 chunks of 32 and 4 rows
+  for (int i = 0; i < 100; ++i) batch.push_back(make(i));
   {
     auto store = open_sqlite_store(dir.path());
     pipeline::RecordPipeline pipe(*store);
     pipe.write(batch);
     check_all(*store, 100);
   }
-  // The same start times again after a restart: every key is taken, so
-  // each row goes in after the stored ones of its microsecond.
+  // The same start times again after a restart: a second chunk beside the first.
   auto store = open_sqlite_store(dir.path());
   pipeline::RecordPipeline pipe(*store);
   pipe.write(batch);
