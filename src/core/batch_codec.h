@@ -26,14 +26,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/batch_key.h"
 #include "core/record.h"
 
 namespace loupe {
-
-struct BatchKey {
-  std::string agent;  // the agent run's random id
-  uint64_t seq = 0;
-};
 
 // The Content-Type of an ingest body in this form.
 inline constexpr std::string_view kBatchMediaType = "application/vnd.loupe.batch+zstd";

@@ -15,7 +15,7 @@ constexpr uint64_t kNsPerMinute = 60'000'000'000ULL;
 
 struct IngestQueue::Ticket {
   enum class State { Queued, Writing, Done } state = State::Queued;
-  std::optional<store::BatchKey> key;
+  std::optional<BatchKey> key;
   bool hold = false;
   uint64_t arrived_ns = 0;
   size_t records = 0;
@@ -333,11 +333,11 @@ void IngestQueue::write_round(Round& round) {
   round.duplicate.assign(n, false);
   CommitResult failure;
   try {
-    std::set<store::BatchKey> keys;  // of this round
+    std::set<BatchKey> keys;  // of this round
     for (size_t i = 0; i < n; ++i) {
       Entry& e = round.entries[i];
       if (e.ticket && e.ticket->key) {
-        const store::BatchKey& key = *e.ticket->key;
+        const BatchKey& key = *e.ticket->key;
         if (keys.contains(key) || store_.has_batch(key)) {
           round.duplicate[i] = true;
           continue;

@@ -93,9 +93,9 @@ struct CommitResult {
 // One remote batch for commit_async().
 struct RemoteBatch {
   std::vector<Record> records;
-  std::optional<store::BatchKey> key;  // the agent's name for it, to store it once
-  bool hold = false;                   // keep aside unnamed (store::HeldBatch) instead of storing
-  uint64_t arrived_ns = 0;             // for `hold`
+  std::optional<BatchKey> key;  // the agent's name for it, to store it once
+  bool hold = false;            // keep aside unnamed (store::HeldBatch) instead of storing
+  uint64_t arrived_ns = 0;      // for `hold`
 };
 
 using CommitDone = std::function<void(CommitResult)>;

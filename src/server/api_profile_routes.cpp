@@ -58,7 +58,7 @@ std::optional<store::TimeRange> get_compare_range(const Params& p) {
 }  // namespace
 
 uint64_t ApiServer::ingest_profiles(std::vector<ProfileMinute> minutes,
-                                    const std::optional<store::BatchKey>& key) {
+                                    const std::optional<BatchKey>& key) {
   cluster_->enrich(minutes);
   return store_.write_profiles(minutes, key);
 }
@@ -79,7 +79,7 @@ void ApiServer::profile_routes() {
            }
            // The agent's key for the part: sent again after a lost answer,
            // it is stored once (0 samples the second time).
-           std::optional<store::BatchKey> key = decode_batch_key(body);
+           std::optional<BatchKey> key = decode_batch_key(body);
            size_t n = minutes.size();
            uint64_t stored = ingest_profiles(std::move(minutes), key);
            send_json(res, json{{"accepted", n}, {"samples", stored}});

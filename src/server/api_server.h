@@ -133,7 +133,7 @@ class ApiServer {
   // stored once), `loupe run` for its own profiler. Returns the samples
   // stored. Throws store::StoreError.
   uint64_t ingest_profiles(std::vector<ProfileMinute> minutes,
-                           const std::optional<store::BatchKey>& key = std::nullopt);
+                           const std::optional<BatchKey>& key = std::nullopt);
 
  private:
   void routes();

@@ -78,7 +78,7 @@ DecodedBatch decode_ingest_body(std::string_view body, const IngestLimits& limit
   return out;
 }
 
-std::optional<store::BatchKey> decode_batch_key(const json& body) {
+std::optional<BatchKey> decode_batch_key(const json& body) {
   auto b = body.find("batch");
   if (b == body.end()) return std::nullopt;
   const json& agent = b->is_object() ? b->value("agent", json()) : json();
@@ -86,7 +86,7 @@ std::optional<store::BatchKey> decode_batch_key(const json& body) {
   if (!agent.is_string() || agent.get_ref<const std::string&>().empty() ||
       agent.get_ref<const std::string&>().size() > kMaxAgentIdBytes || !seq.is_number_unsigned())
     throw ParamError("batch", agent_id_rule());
-  return store::BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
+  return BatchKey{agent.get<std::string>(), seq.get<uint64_t>()};
 }
 
 bool is_batch_codec_body(std::string_view content_type) {
@@ -123,8 +123,7 @@ DecodedBatch decode_ingest_batch_codec(std::string_view body, const IngestLimits
   BatchKey& key = batch->key;
   if (key.agent.empty() || key.agent.size() > kMaxAgentIdBytes || !utf8::is_valid(key.agent))
     throw ParamError("batch", agent_id_rule());
-  DecodedBatch out{.records = std::move(batch->records),
-                   .key = store::BatchKey{std::move(key.agent), key.seq}};
+  DecodedBatch out{.records = std::move(batch->records), .key = std::move(key)};
   // Kept records are moved down over rejected ones, in place.
   size_t kept = 0;
   for (Record& r : out.records) {

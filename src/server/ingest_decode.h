@@ -49,14 +49,14 @@ struct DecodedBatch {
   IngestRejects rejected;
   // "batch": {"agent": "...", "seq": N}: the agent's name for the batch,
   // so a copy sent again after a lost answer is stored once.
-  std::optional<store::BatchKey> key;
+  std::optional<BatchKey> key;
 };
 
 constexpr size_t kMaxAgentIdBytes = 128;
 
 // A body's "batch": {"agent": "...", "seq": N} (record batches and profile
 // parts), none when absent; throws ParamError("batch") when malformed.
-std::optional<store::BatchKey> decode_batch_key(const nlohmann::json& body);
+std::optional<BatchKey> decode_batch_key(const nlohmann::json& body);
 
 // Throws ParamError naming the offending part ("body", "records",
 // "records[3]") when the body is not the documented shape, BatchTooLarge

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/batch_key.h"
 #include "core/cluster_event.h"
 #include "core/metric.h"
 #include "core/profile_minute.h"
@@ -228,15 +229,6 @@ struct LossMinute {
   uint64_t minute_s = 0;  // minute start, unix seconds
   uint64_t records = 0;   // parsed records dropped before storage
   uint64_t events = 0;    // kernel events lost before parsing (ring buffer full)
-};
-
-// Names one agent batch, so a batch sent again because its acknowledgement
-// was lost is stored once: the agent's id (random per agent run, kept with
-// spooled batches) and the batch's sequence number in that run.
-struct BatchKey {
-  std::string agent;
-  uint64_t seq = 0;
-  auto operator<=>(const BatchKey&) const = default;
 };
 
 // A remote batch acknowledged to its agent but not stored yet: its records

@@ -11,7 +11,7 @@ class NullStore : public store::Store {
   void write_batch(const store::ResolvedBatch&, store::IngestBookkeeping*) override {}
   store::ResolverSeed resolver_seed() override { return {}; }
   uint64_t seed_generation() override { return 0; }
-  bool has_batch(const store::BatchKey&) override { return false; }
+  bool has_batch(const BatchKey&) override { return false; }
   std::vector<store::HeldBatch> held_batches() override { return {}; }
   void write_losses(const std::vector<store::LossMinute>&) override {}
   std::vector<store::LossMinute> losses(const store::TimeRange&) override { return {}; }
@@ -49,7 +49,7 @@ class NullStore : public store::Store {
   void write_log_patterns(const std::vector<logs::Pattern>&) override {}
   std::vector<logs::Pattern> all_log_patterns() override { return {}; }
   uint64_t write_profiles(const std::vector<ProfileMinute>&,
-                          const std::optional<store::BatchKey>&) override {
+                          const std::optional<BatchKey>&) override {
     return 0;
   }
   ProfileStacks profile(const store::ProfileQuery&) override { return {}; }

@@ -14,7 +14,6 @@ namespace loupe::pipeline {
 namespace {
 
 using loupe::testing::GatedStore;
-using store::BatchKey;
 using store::open_sqlite_store;
 using store::StoreOptions;
 using namespace std::chrono_literals;

@@ -34,7 +34,7 @@ class GatedStore : public NullStore {
     }
     for (uint64_t id : book->released) held_.erase(id);
   }
-  bool has_batch(const store::BatchKey& key) override {
+  bool has_batch(const BatchKey& key) override {
     std::lock_guard lock(mu_);
     return keys_.contains(key);
   }
@@ -95,7 +95,7 @@ class GatedStore : public NullStore {
   uint64_t lost_records_ = 0, lost_events_ = 0;
   std::vector<store::LossMinute> loss_minutes_;
   std::vector<const Record*> runs_;
-  std::set<store::BatchKey> keys_;
+  std::set<BatchKey> keys_;
   std::map<uint64_t, store::HeldBatch> held_;
   uint64_t last_held_id_ = 0;
 };
