@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <iostream>
 #include <random>
 #include <span>
@@ -45,19 +47,36 @@ bool retryable(int status) {
 // Records leave out their keys at default values (RecordKeys::NonDefault).
 // `json` is scratch space that keeps its capacity from batch to batch, so
 // the text is not regrown, copied and faulted into fresh pages each time.
-std::string ingest_body(const BatchKey& key, std::span<const Record> records, std::string& json) {
+std::string ingest_body(const BatchKey& key, std::span<const std::span<const Record>> parts,
+                        std::string& json) {
   json.clear();
   json += "{\"batch\":{\"agent\":\"";
   json += key.agent;
   json += "\",\"seq\":";
   json += std::to_string(key.seq);
   json += "},\"records\":[";
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i) json += ',';
-    append_record_json(json, records[i], RecordKeys::NonDefault);
+  bool first = true;
+  for (std::span<const Record> records : parts) {
+    for (const Record& r : records) {
+      if (!first) json += ',';
+      first = false;
+      append_record_json(json, r, RecordKeys::NonDefault);
+    }
   }
   json += "]}";
   return gzip_compress(json);
+}
+
+// The spans of a batch's vectors, for the encoders.
+std::vector<std::span<const Record>> spans_of(const std::vector<std::vector<Record>>& parts) {
+  return {parts.begin(), parts.end()};
+}
+
+// One per thread that encodes (the sending and the spill thread): its
+// buffers and zstd context stay allocated between batches.
+BatchEncoder& thread_encoder() {
+  thread_local BatchEncoder encoder;
+  return encoder;
 }
 
 }  // namespace
@@ -84,7 +103,9 @@ nlohmann::json to_json(const ExporterStats& s) {
 Exporter::Exporter(ExporterOptions opts)
     : opts_(std::move(opts)),
       agent_id_(random_agent_id()),
-      batch_pool_(kSpareBatches, kSpareBatches * opts_.batch_records) {
+      batch_pool_(opts_.batch_pool ? opts_.batch_pool
+                                   : std::make_shared<RecordBatchPool>(
+                                         kSpareBatches, kSpareBatches * opts_.batch_records)) {
   if (!opts_.spool_dir.empty()) {
     spool_ = std::make_unique<Spool>(opts_.spool_dir, opts_.spool_max_bytes);
     spool_stats_ = spool_->stats();
@@ -117,32 +138,65 @@ void Exporter::stop() {
 }
 
 void Exporter::push(std::vector<Record>& records) {
+  if (records.empty()) return;
+  // The common case (the agent's batches): the vector itself joins the
+  // open batch, no record moved. A longer one is cut into vectors of
+  // batch_records records, moved into (pooled) vectors.
+  std::vector<std::vector<Record>> parts;
+  if (records.size() <= opts_.batch_records) {
+    parts.push_back(std::move(records));
+  } else {
+    for (size_t i = 0; i < records.size(); i += opts_.batch_records) {
+      size_t n = std::min(opts_.batch_records, records.size() - i);
+      parts.push_back(batch_pool_->take(n));
+      auto from = records.begin() + static_cast<ptrdiff_t>(i);
+      parts.back().insert(parts.back().end(), std::make_move_iterator(from),
+                          std::make_move_iterator(from + static_cast<ptrdiff_t>(n)));
+    }
+    records.clear();
+  }
+  std::vector<uint64_t> bytes(parts.size());  // outside the lock
+  for (size_t i = 0; i < parts.size(); ++i)
+    for (const Record& r : parts[i]) bytes[i] += memory_bytes(r);
   std::lock_guard lock(mu_);
   bool closed = false;
-  for (Record& r : records) {
-    // A new batch gets room for all its records at once (growing by
-    // doubling would move each record several times), in a vector a sent
-    // or spilled batch gave back, whose pages are already faulted in.
-    if (open_.records.capacity() == 0) open_.records = batch_pool_.take(opts_.batch_records);
-    uint64_t bytes = memory_bytes(r);
-    open_.records.push_back(std::move(r));
-    open_.bytes += bytes;
-    memory_bytes_ += bytes;
-    ++stats_.captured;
-    if (open_.records.size() >= opts_.batch_records || open_.bytes >= opts_.batch_bytes) {
-      close_open_batch();
-      enforce_memory_budget();
-      closed = true;
-    }
-  }
-  records.clear();
+  for (size_t i = 0; i < parts.size(); ++i) closed |= add_part(std::move(parts[i]), bytes[i]);
   if (!closed) return;
   wake_.notify_one();
   if (spool_ && over_spill_mark()) overflow_.notify_one();
 }
 
+bool Exporter::add_part(std::vector<Record>&& part, uint64_t bytes) {
+  bool closed = false;
+  if (open_.records + part.size() > opts_.batch_records) {
+    close_open_batch();
+    enforce_memory_budget();
+    closed = true;
+  }
+  stats_.captured += part.size();
+  open_.records += part.size();
+  open_.bytes += bytes;
+  memory_bytes_ += bytes;
+  open_.parts.push_back(std::move(part));
+  if (open_.records >= opts_.batch_records || open_.bytes >= opts_.batch_bytes) {
+    close_open_batch();
+    enforce_memory_budget();
+    closed = true;
+  }
+  return closed;
+}
+
+std::string Exporter::encode(const Batch& batch) {
+  return thread_encoder().encode({agent_id_, batch.seq}, spans_of(batch.parts), opts_.node);
+}
+
+void Exporter::recycle(Batch& batch) {
+  for (std::vector<Record>& part : batch.parts) batch_pool_->give(std::move(part));
+  batch.parts.clear();
+}
+
 void Exporter::close_open_batch() {
-  if (open_.records.empty()) return;
+  if (open_.records == 0) return;
   open_.seq = next_seq_++;
   ready_.push_back(std::move(open_));
   open_ = Batch{};
@@ -153,7 +207,7 @@ void Exporter::enforce_memory_budget() {
   // what an operator looks at first after an incident.
   while (memory_bytes_ > opts_.memory_max_bytes && !ready_.empty()) {
     memory_bytes_ -= ready_.front().bytes;
-    stats_.dropped_memory_full += ready_.front().records.size();
+    stats_.dropped_memory_full += ready_.front().records;
     ready_.pop_front();
   }
 }
@@ -161,8 +215,8 @@ void Exporter::enforce_memory_budget() {
 ExporterStats Exporter::stats() const {
   std::lock_guard lock(mu_);
   ExporterStats s = stats_;
-  s.queued = open_.records.size() + sending_.records + spilling_.records;
-  for (const Batch& b : ready_) s.queued += b.records.size();
+  s.queued = open_.records + sending_.records + spilling_.records;
+  for (const Batch& b : ready_) s.queued += b.records;
   s.queued_bytes = memory_bytes_;
   s.spooled = spool_stats_.records;
   s.spool_bytes = spool_stats_.bytes;
@@ -215,15 +269,14 @@ Exporter::Outcome Exporter::post(const std::string& path, const std::string& bod
   return retryable(res->status) ? Outcome::Retry : Outcome::Rejected;
 }
 
-Exporter::Outcome Exporter::send_batch(const Batch& batch, std::optional<SpooledBatch>& spooled,
+Exporter::Outcome Exporter::send_batch(Batch& batch, std::optional<SpooledBatch>& spooled,
                                        std::string& error) {
   // Batches an older agent spooled are gzip JSON already.
   const bool only_json = spooled && spooled->format == BodyFormat::GzipJson;
   int codec_status = 0;  // what the server answered to the batch codec's form
   if (!only_json && !json_only_) {
     // A spooled batch goes as it lies on disk: no decoding, no encoding.
-    std::string body =
-        spooled ? std::move(spooled->body) : encode_batch({agent_id_, batch.seq}, batch.records);
+    std::string body = spooled ? std::move(spooled->body) : encode(batch);
     Outcome outcome = post("/api/v1/ingest", body, kBatchCodecForm, error, &codec_status);
     // 415: a server that knows the form but not this version of it; 400: a
     // server from before the form, which reads every body as JSON. Either
@@ -238,9 +291,14 @@ Exporter::Outcome Exporter::send_batch(const Batch& batch, std::optional<Spooled
   } else if (spooled) {
     auto decoded = decode_batch(spooled->body);
     if (!decoded) return Outcome::Unreadable;
-    body = ingest_body(decoded->key, decoded->records, json_scratch_);
+    std::span<const Record> parts[] = {decoded->records};
+    body = ingest_body(decoded->key, parts, json_scratch_);
   } else {
-    body = ingest_body({agent_id_, batch.seq}, batch.records, json_scratch_);
+    // The batch codec fills the node as it encodes; JSON takes it from the records.
+    for (std::vector<Record>& part : batch.parts)
+      for (Record& r : part)
+        if (r.node.empty()) r.node = opts_.node;
+    body = ingest_body({agent_id_, batch.seq}, spans_of(batch.parts), json_scratch_);
   }
   Outcome outcome = post("/api/v1/ingest", body, kJsonForm, error);
   if (codec_status && (outcome == Outcome::Sent || codec_status == 415)) {
@@ -277,11 +335,11 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     } else if (!ready_.empty()) {
       batch = std::move(ready_.front());
       ready_.pop_front();
-      sending_ = {batch.records.size(), batch.bytes};
+      sending_ = {batch.records, batch.bytes};
     } else {
       return;
     }
-    uint64_t n = spooled ? spooled->records : batch.records.size();
+    uint64_t n = spooled ? spooled->records : batch.records;
     lock.unlock();
     std::string error;
     Outcome outcome = send_batch(batch, spooled, error);
@@ -294,7 +352,7 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
     if (spooled && outcome == Outcome::Retry) spool_->release_front();
     // Done with the records (sent, or set aside): freed outside the lock.
-    if (!spooled && outcome != Outcome::Retry) batch_pool_.give(std::move(batch.records));
+    if (!spooled && outcome != Outcome::Retry) recycle(batch);
     lock.lock();
     sync_spool_stats();
     if (!spooled) {
@@ -338,7 +396,7 @@ void Exporter::spill(std::unique_lock<std::mutex>& lock, bool at_exit) {
       spill_oldest(lock, sending_);
       continue;
     }
-    if (at_exit) stats_.dropped_at_exit += ready_.front().records.size();
+    if (at_exit) stats_.dropped_at_exit += ready_.front().records;
     memory_bytes_ -= ready_.front().bytes;
     ready_.pop_front();
   }
@@ -347,11 +405,10 @@ void Exporter::spill(std::unique_lock<std::mutex>& lock, bool at_exit) {
 void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) {
   Batch batch = std::move(ready_.front());
   ready_.pop_front();
-  slot = {batch.records.size(), batch.bytes};
+  slot = {batch.records, batch.bytes};
   lock.unlock();
-  spool_->append(static_cast<uint32_t>(batch.records.size()),
-                 encode_batch({agent_id_, batch.seq}, batch.records), BodyFormat::Records);
-  batch_pool_.give(std::move(batch.records));  // the records freed outside the lock
+  spool_->append(static_cast<uint32_t>(batch.records), encode(batch), BodyFormat::Records);
+  recycle(batch);  // the records freed outside the lock
   lock.lock();
   sync_spool_stats();
   memory_bytes_ -= slot.bytes;

@@ -57,16 +57,25 @@ namespace loupe {
 
 struct ExporterOptions {
   k8s::ServerEndpoint server;
-  std::string node;       // names this agent in its stats reports
+  // Names this agent in its stats reports, and the records sent without a
+  // node of their own (filled as they are encoded, not set on each one).
+  std::string node;
   std::string spool_dir;  // empty: no spool, records wait in memory only
   uint64_t spool_max_bytes = 256ull << 20;
   uint64_t memory_max_bytes = 64ull << 20;          // records waiting in memory (half with a spool)
-  size_t batch_records = 5'000;                     // a batch closes at this many records,
-  uint64_t batch_bytes = 4ull << 20;                // or this footprint,
+  // A batch closes at this many records (pushed vectors are taken whole:
+  // one that would pass it starts the next batch), or past this footprint
+  // (by at most one pushed vector), or at this age.
+  size_t batch_records = 5'000;
+  uint64_t batch_bytes = 4ull << 20;
   std::chrono::milliseconds flush_interval{500};    // or this age
   std::chrono::milliseconds shutdown_budget{5000};  // to send what is left before spooling it
   std::chrono::milliseconds stats_interval{10'000};  // POST /api/v1/agents/stats
   std::chrono::milliseconds log_interval{10'000};    // at most one failure line per interval
+  // Where the vectors of sent and spilled batches go back, emptied: the
+  // capture's pool, so the agent fills them again with their pages already
+  // faulted in. Null: the exporter keeps a few of its own.
+  std::shared_ptr<RecordBatchPool> batch_pool;
   // Capture-side counters (ring-buffer losses, parser errors) sent with the
   // stats; called on the exporter's thread.
   std::function<nlohmann::json()> capture_stats;
@@ -102,7 +111,10 @@ class Exporter {
   explicit Exporter(ExporterOptions opts);
   ~Exporter();  // stop()
 
-  void push(std::vector<Record>& records);  // moves the records out
+  // Takes the records: a vector of at most batch_records records is taken
+  // whole (no record moved; `records` is left empty, without capacity), a
+  // longer one is cut into batches.
+  void push(std::vector<Record>& records);
   // Sends what is left within the shutdown budget, spools the rest, sends
   // a last stats report, and stops. Never spins on a dead server.
   void stop();
@@ -113,7 +125,9 @@ class Exporter {
 
  private:
   struct Batch {
-    std::vector<Record> records;
+    // The pushed vectors, in order, each taken whole: one batch on the wire.
+    std::vector<std::vector<Record>> parts;
+    uint64_t records = 0;  // across parts
     uint64_t bytes = 0;
     uint64_t seq = 0;  // with agent_id_, the batch's key (set when it closes)
   };
@@ -153,7 +167,15 @@ class Exporter {
                std::string& error, int* status = nullptr);
   // Posts a batch from memory (`batch`) or the spool (`spooled`), in the
   // batch codec's form unless this server showed it does not take it.
-  Outcome send_batch(const Batch& batch, std::optional<SpooledBatch>& spooled, std::string& error);
+  Outcome send_batch(Batch& batch, std::optional<SpooledBatch>& spooled, std::string& error);
+  // The batch codec's body of a batch from memory (node filled in).
+  std::string encode(const Batch& batch);
+  // A batch's vectors back to the pool, emptied.
+  void recycle(Batch& batch);
+  // Adds a vector of at most batch_records records to the open batch,
+  // closing it before or after as the bounds say; true when it closed one.
+  // mu_ held.
+  bool add_part(std::vector<Record>&& part, uint64_t bytes);
   void post_stats();
   void note_failure(const std::string& error);  // mu_ held
   void sync_spool_stats();                      // mu_ held
@@ -166,10 +188,11 @@ class Exporter {
   std::string client_error_;
   std::string json_scratch_;  // the sending thread's, reused for every batch's JSON
   bool json_only_ = false;    // the sending thread's: the server does not take the batch codec
-  // Vectors of sent and spilled batches, reused for the next open batch: a
-  // fresh one would fault in and zero ~3.5 MB of pages per 5,000 records.
+  // Vectors of sent and spilled batches, reused by whoever fills the next
+  // ones (opts_.batch_pool, else this exporter's own): a fresh one would
+  // fault in and zero ~3.5 MB of pages per 5,000 records.
   static constexpr size_t kSpareBatches = 4;
-  RecordBatchPool batch_pool_;
+  std::shared_ptr<RecordBatchPool> batch_pool_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;      // the sending thread

@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/record_limits.h"
@@ -200,16 +202,103 @@ bool read_version(Reader& in, uint8_t want, BatchDecodeError* error) {
 
 }  // namespace
 
+namespace {
+
+// Writes into a buffer sized beforehand (Cursor::room), so the bytes go
+// out with plain stores: appending byte by byte to a std::string checked
+// its capacity on every one (the exporter's hottest function).
+class Cursor {
+ public:
+  explicit Cursor(std::string& buf) : buf_(buf) {}
+  size_t size() const { return pos_; }
+  // Makes room for `n` more bytes.
+  void room(size_t n) {
+    if (pos_ + n <= buf_.size()) return;
+    buf_.resize(std::max(buf_.size() * 2, pos_ + n));
+  }
+  void byte(uint8_t b) { buf_[pos_++] = static_cast<char>(b); }
+  void varint(uint64_t v) {
+    char* p = buf_.data() + pos_;
+    while (v >= 0x80) {
+      *p++ = static_cast<char>((v & 0x7f) | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+    pos_ = static_cast<size_t>(p - buf_.data());
+  }
+  void string(std::string_view s) {
+    varint(s.size());
+    if (!s.empty()) std::memcpy(buf_.data() + pos_, s.data(), s.size());
+    pos_ += s.size();
+  }
+
+ private:
+  std::string& buf_;
+  size_t pos_ = 0;
+};
+
+constexpr size_t kMaxVarint = 10;
+
+}  // namespace
+
+BatchEncoder::BatchEncoder() : cctx_(ZSTD_createCCtx()) {
+  if (!cctx_) throw std::runtime_error("zstd: cannot create a compression context");
+}
+
+BatchEncoder::~BatchEncoder() { ZSTD_freeCCtx(cctx_); }
+
+std::string BatchEncoder::encode(const BatchKey& key,
+                                 std::span<const std::span<const Record>> parts,
+                                 std::string_view default_node) {
+  std::span<const TextField> fields = record_text_fields();
+  size_t count = 0;
+  for (std::span<const Record> part : parts) count += part.size();
+  Cursor out(raw_);
+  size_t head = 1 + 2 * kMaxVarint + key.agent.size() + kMaxVarint;
+  for (const TextField& f : fields) head += kMaxVarint + std::strlen(f.name);
+  out.room(head + kMaxVarint + count * 128);
+  out.byte(kVersion);
+  out.string(key.agent);
+  out.varint(key.seq);
+  out.varint(fields.size());
+  for (const TextField& f : fields) out.string(f.name);
+  out.varint(count);
+  for (std::span<const Record> part : parts) {
+    for (const Record& r : part) {
+      std::string_view protocol = to_string(r.protocol), role = to_string(r.role);
+      // 8 varints, the two names and the flags, then the text fields.
+      size_t need = 10 * kMaxVarint + protocol.size() + role.size() + 1 + default_node.size();
+      for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
+      out.room(need);
+      out.varint(r.start_ns);
+      out.varint(r.end_ns);
+      out.string(protocol);
+      out.string(role);
+      out.byte((r.tls ? kTls : 0) | (r.error ? kError : 0));
+      out.varint(r.pid);
+      out.varint(r.tid);
+      out.varint(zigzag(r.status));
+      out.varint(r.req_bytes);
+      out.varint(r.resp_bytes);
+      for (const TextField& f : fields) {
+        const std::string& text = r.*f.member;
+        out.string(f.member == &Record::node && text.empty() ? default_node
+                                                             : std::string_view(text));
+      }
+    }
+  }
+  std::string body(ZSTD_compressBound(out.size()), '\0');
+  size_t n =
+      ZSTD_compressCCtx(cctx_, body.data(), body.size(), raw_.data(), out.size(), kZstdLevel);
+  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  body.resize(n);
+  return body;
+}
+
 std::string encode_batch(const BatchKey& key, std::span<const Record> records) {
-  std::string raw;
-  raw.reserve(64 + records.size() * 128);
-  raw += static_cast<char>(kVersion);
-  put_string(raw, key.agent);
-  put_varint(raw, key.seq);
-  put_field_names(raw);
-  put_varint(raw, records.size());
-  for (const Record& r : records) put_record(raw, r);
-  return compress(raw);
+  BatchEncoder encoder;
+  std::span<const Record> parts[] = {records};
+  return encoder.encode(key, parts);
 }
 
 std::optional<DecodedBatch> decode_batch(std::string_view body, BatchDecodeError* error,

@@ -248,6 +248,38 @@ TEST_F(ExporterTest, WhatASlowServerCannotTakeYetGoesToTheSpoolNotDropped) {
   expect_balanced(s);
 }
 
+TEST_F(ExporterTest, AVectorWithinABatchIsTakenWholeAndRecordsGetTheAgentsNode) {
+  FakeServer server;
+  ExporterOptions o = options(server);
+  o.batch_pool = std::make_shared<RecordBatchPool>();
+  Exporter exporter(o);
+  auto batch = records(0, 6);
+  batch[5].node = "elsewhere";
+  const Record* held = batch.data();
+  exporter.push(batch);
+  EXPECT_EQ(batch.capacity(), 0u);  // taken, not moved from record by record
+  auto more = records(6, 12);        // 6 + 6 > batch_records: a batch of its own
+  exporter.push(more);
+  ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
+  EXPECT_EQ(server.paths(), expected_paths(0, 12));
+  std::vector<std::string> nodes;
+  for (const std::string& body : server.codec_bodies()) {
+    auto decoded = decode_batch(body);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->records.size(), 6u);
+    for (const Record& r : decoded->records) nodes.push_back(r.node);
+  }
+  std::vector<std::string> expected(12, "node-a");
+  expected[5] = "elsewhere";
+  EXPECT_EQ(nodes, expected);
+  // The sent vectors went back to the pool given, emptied.
+  std::vector<Record> reused = o.batch_pool->take(1);
+  std::vector<Record> reused2 = o.batch_pool->take(1);
+  EXPECT_TRUE(reused.data() == held || reused2.data() == held);
+  EXPECT_TRUE(reused.empty());
+  expect_balanced(exporter.stats());
+}
+
 TEST_F(ExporterTest, WithoutASpoolMemoryIsBoundedAndLossesCounted) {
   FakeServer server;
   server.status = 503;

@@ -74,6 +74,35 @@ TEST(BatchCodec, RoundTripsEveryFieldAndTheBatchKey) {
   }
 }
 
+TEST(BatchCodec, AnEncoderReusedForPartsWritesWhatEncodeBatchWrites) {
+  // Parts of one batch, a record longer than the encoder's first guess
+  // (its buffer grows), and the same encoder used again.
+  std::vector<Record> first, second;
+  for (int i = 0; i < 30; ++i) first.push_back(full_record(i));
+  for (int i = 30; i < 40; ++i) second.push_back(full_record(i));
+  second[3].detail.assign(200'000, 'x');
+  std::vector<Record> all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  BatchEncoder encoder;
+  for (int round = 0; round < 2; ++round) {
+    std::span<const Record> parts[] = {first, second};
+    std::string body = encoder.encode({"0123abcd", 7}, parts);
+    EXPECT_EQ(body, encode_batch({"0123abcd", 7}, all)) << "round " << round;
+  }
+}
+
+TEST(BatchCodec, RecordsWithoutANodeAreEncodedWithTheDefaultOne) {
+  std::vector<Record> records(2);
+  records[1].node = "own-node";
+  BatchEncoder encoder;
+  std::span<const Record> parts[] = {records};
+  auto batch = decode_batch(encoder.encode({"a", 1}, parts, "agent-node"));
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->records.size(), 2u);
+  EXPECT_EQ(batch->records[0].node, "agent-node");
+  EXPECT_EQ(batch->records[1].node, "own-node");
+}
+
 TEST(BatchCodec, AnEmptyBatchRoundTrips) {
   auto batch = decode_batch(encode_batch({"a", 1}, {}));
   ASSERT_TRUE(batch);
