@@ -28,7 +28,12 @@ namespace loupe {
 struct AgentOptions {
   SocketTracerOptions tracer;
   ConnectionTracker::Options tracker;
-  int poll_interval_ms = 5;         // how often the ring buffer is drained without a wakeup
+  // How often the ring buffer is drained without a wakeup (the kernel
+  // wakes the pump early once a quarter of it is unread). Each wakeup is an
+  // epoll_wait and two context switches, ~20-25% of the pump's CPU at 5 ms
+  // on this PVM guest (docs/benchmarks.md); records wait in the batch for
+  // hand_over_interval_ms anyway.
+  int poll_interval_ms = 20;
   bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
