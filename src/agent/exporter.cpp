@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <span>
 

@@ -62,14 +62,14 @@ struct ExporterOptions {
   std::string node;
   std::string spool_dir;  // empty: no spool, records wait in memory only
   uint64_t spool_max_bytes = 256ull << 20;
-  uint64_t memory_max_bytes = 64ull << 20;          // records waiting in memory (half with a spool)
+  uint64_t memory_max_bytes = 64ull << 20;  // records waiting in memory (half with a spool)
   // A batch closes at this many records (pushed vectors are taken whole:
   // one that would pass it starts the next batch), or past this footprint
   // (by at most one pushed vector), or at this age.
   size_t batch_records = 5'000;
   uint64_t batch_bytes = 4ull << 20;
-  std::chrono::milliseconds flush_interval{500};    // or this age
-  std::chrono::milliseconds shutdown_budget{5000};  // to send what is left before spooling it
+  std::chrono::milliseconds flush_interval{500};     // or this age
+  std::chrono::milliseconds shutdown_budget{5000};   // to send what is left before spooling it
   std::chrono::milliseconds stats_interval{10'000};  // POST /api/v1/agents/stats
   std::chrono::milliseconds log_interval{10'000};    // at most one failure line per interval
   // Where the vectors of sent and spilled batches go back, emptied: the

@@ -81,7 +81,7 @@ class BatchEncoder {
                      std::string_view default_node = {});
 
  private:
-  std::string raw_;       // sized to its capacity; the body fills raw_[0, pos)
+  std::string raw_;  // sized to its capacity; the body fills raw_[0, pos)
   ::ZSTD_CCtx_s* cctx_;
 };
 

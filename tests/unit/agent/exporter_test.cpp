@@ -258,7 +258,7 @@ TEST_F(ExporterTest, AVectorWithinABatchIsTakenWholeAndRecordsGetTheAgentsNode) 
   const Record* held = batch.data();
   exporter.push(batch);
   EXPECT_EQ(batch.capacity(), 0u);  // taken, not moved from record by record
-  auto more = records(6, 12);        // 6 + 6 > batch_records: a batch of its own
+  auto more = records(6, 12);       // 6 + 6 > batch_records: a batch of its own
   exporter.push(more);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
   EXPECT_EQ(server.paths(), expected_paths(0, 12));
