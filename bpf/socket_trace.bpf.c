@@ -33,7 +33,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFSOCK 0140000
 #define EINPROGRESS 115
 #define DNS_PORT 53
-#define LOUPE_IOV_BATCH 8 /* power of two */
 
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;   /* the agent itself: never traced */
@@ -79,10 +78,6 @@ struct {
 struct data_scratch {
   struct loupe_data_event ev;
   __u8 payload[2 * LOUPE_MAX_CAPTURE];
-  /* iovec entries read from user memory LOUPE_IOV_BATCH at a time: one
-   * bpf_probe_read_user costs ~60 ns here whatever its size up to a few
-   * hundred bytes, so one per entry doubled the cost of a writev. */
-  struct iovec iov[LOUPE_IOV_BATCH];
 };
 
 struct {
@@ -101,31 +96,13 @@ static __always_inline __u64 conn_key(__u32 tgid, int fd) {
   return ((__u64)tgid << 32) | (__u32)fd;
 }
 
-/* Bytes this CPU emitted since it last asked the ring buffer how full it
- * is: asking (bpf_ringbuf_query) costs ~30 ns here, as much as a hash
- * lookup, so a CPU asks once per wakeup_bytes / 8 it emits rather than per
- * event. Unread data can then pass wakeup_bytes by at most that much per
- * CPU before a wakeup is forced; user space drains on a timer anyway. */
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, __u64);
-} emitted_bytes SEC(".maps");
-
-static __always_inline __u64 rb_flags(__u64 size) {
-  __u32 zero = 0;
-  __u64* since = bpf_map_lookup_elem(&emitted_bytes, &zero);
-  if (!since) return BPF_RB_NO_WAKEUP;
-  *since += size;
-  if (*since < wakeup_bytes / 8) return BPF_RB_NO_WAKEUP;
-  *since = 0;
+static __always_inline __u64 rb_flags(void) {
   return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
                                                                        : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void emit(void* data, __u64 size) {
-  if (bpf_ringbuf_output(&events, data, size, rb_flags(size)) != 0) count(LOUPE_STAT_RB_DROPS);
+  if (bpf_ringbuf_output(&events, data, size, rb_flags()) != 0) count(LOUPE_STAT_RB_DROPS);
 }
 
 /* The struct sock behind fd in the current task, or NULL when fd is not a
@@ -251,12 +228,8 @@ __noinline __u32 copy_iov(__u64 iov_addr, __u64 iovcnt, __u64 total) {
      * instead of one per combination of earlier outcomes. */
     barrier_var(off);
     off &= LOUPE_MAX_CAPTURE - 1;
-    __u32 slot = i & (LOUPE_IOV_BATCH - 1);
-    if (slot == 0) {
-      __u64 k = iovcnt - i < LOUPE_IOV_BATCH ? iovcnt - i : LOUPE_IOV_BATCH;
-      if (bpf_probe_read_user(s->iov, k * sizeof(struct iovec), &iov[i])) break;
-    }
-    struct iovec v = s->iov[slot];
+    struct iovec v;
+    if (bpf_probe_read_user(&v, sizeof(v), &iov[i])) break;
     __u64 take = v.iov_len < left ? v.iov_len : left;
     __u32 got = copy_chunk(s, off, v.iov_base, take);
     off += got;
@@ -264,67 +237,6 @@ __noinline __u32 copy_iov(__u64 iov_addr, __u64 iovcnt, __u64 total) {
     left -= take;
   }
   return off;
-}
-
-/* Ring-buffer space a data event reserves for its payload:
- * bpf_ringbuf_reserve takes a constant size, so a payload goes into the
- * smallest of these that holds it (the record's `captured` says how much of
- * it is payload; user space reads no further). The steps grow with the
- * size: an event leaves at most 127 bytes of its reservation unused up to
- * 1 KiB, and at most a fifth of it above. */
-// clang-format off
-#define LOUPE_PAYLOAD_CLASSES(X)                                                      \
-  X(32) X(64) X(128) X(256) X(384) X(512) X(640) X(768) X(896) X(1024) X(1280)       \
-  X(1536) X(1792) X(2048) X(2560) X(3072) X(3584) X(4096) X(5120) X(6144) X(7168)    \
-  X(8192)
-// clang-format on
-
-/* Reserves the event in the ring buffer and copies the payload straight into
- * the reservation: no staging in a per-CPU buffer and no second copy by
- * bpf_ringbuf_output (~40-70 ns saved per event of 1-4 KiB here). */
-static __always_inline __u32 emit_in_class(const struct loupe_data_event* hdr, const void* src,
-                                           __u64 n, const __u64 room) {
-  struct loupe_data_event* r = bpf_ringbuf_reserve(&events, sizeof(*r) + room, 0);
-  if (!r) {
-    count(LOUPE_STAT_RB_DROPS);
-    return n;
-  }
-  __builtin_memcpy(r, hdr, sizeof(*r));
-  if (n > room) n = room;
-  if (n && bpf_probe_read_user(r + 1, n, src)) {
-    count(LOUPE_STAT_READ_ERRORS);
-    n = 0;
-  }
-  r->captured = n;
-  bpf_ringbuf_submit(r, rb_flags(sizeof(*r) + room));
-  return n;
-}
-
-/* One function per class, not one inlined body: inlined, the compiler knows
- * n <= room from the caller's test, drops the test above and passes the
- * caller's copy of n, whose bound the verifier does not know, and the
- * program is rejected. */
-#define LOUPE_CLASS_FN(room)                                                                  \
-  static __noinline __u32 emit_in_##room(const struct loupe_data_event* hdr, const void* src, \
-                                         __u64 n) {                                           \
-    return emit_in_class(hdr, src, n, room);                                                  \
-  }
-LOUPE_CLASS_FN(0)
-LOUPE_PAYLOAD_CLASSES(LOUPE_CLASS_FN)
-#undef LOUPE_CLASS_FN
-
-/* Emits the data event `hdr` with the first `want` bytes of user buffer
- * `src` (up to capture_bytes; 0 for an event without payload). */
-static __noinline int emit_buf(const struct loupe_data_event* hdr, const void* src, __u64 want) {
-  __u32 n = want < capture_bytes ? (__u32)want : capture_bytes;
-  if (n > LOUPE_MAX_CAPTURE) n = LOUPE_MAX_CAPTURE;
-  __u32 captured = 0;
-  if (n == 0) captured = emit_in_0(hdr, src, 0);
-#define LOUPE_TRY_CLASS(room) else if (n <= room) captured = emit_in_##room(hdr, src, n);
-  LOUPE_PAYLOAD_CLASSES(LOUPE_TRY_CLASS)
-#undef LOUPE_TRY_CLASS
-  if (captured < want) count(LOUPE_STAT_TRUNCATED);
-  return 0;
 }
 
 static __always_inline void read_sockaddr(const void* uaddr, struct loupe_addr* out) {
@@ -363,43 +275,44 @@ static __noinline int emit_data(struct data_args* a) {
   /* TLS: the plaintext comes from the SSL uprobes; never emit ciphertext. */
   if (!conn || conn->ignored || conn->tls) return 0;
 
-  struct loupe_data_event ev;
-  /* Padding included: the header goes to user space as it is. */
-  __builtin_memset(&ev, 0, sizeof(ev));
-  ev.h.type = LOUPE_EV_DATA;
-  ev.h.dir = a->dir;
-  ev.h.origin = conn->origin;
-  ev.h.sock_type = conn->sock_type;
-  ev.h.tgid = tgid;
-  ev.h.tid = (__u32)pid_tgid;
-  ev.h.fd = a->fd;
-  ev.h.gen = conn->gen;
-  ev.h.ts_ns = bpf_ktime_get_ns();
-  ev.length = a->length;
+  __u32 zero = 0;
+  struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 0;
+  struct loupe_data_event* ev = &s->ev;
+  ev->h.type = LOUPE_EV_DATA;
+  ev->h.dir = a->dir;
+  ev->h.origin = conn->origin;
+  ev->h.sock_type = conn->sock_type;
+  ev->h.tgid = tgid;
+  ev->h.tid = (__u32)pid_tgid;
+  ev->h.fd = a->fd;
+  ev->h.gen = conn->gen;
+  ev->h.ts_ns = bpf_ktime_get_ns();
+  ev->length = a->length;
+  ev->flags = 0;
+  ev->_pad = 0;
+  __builtin_memset(&ev->peer, 0, sizeof(ev->peer));
   if (conn->sock_type == SOCK_DGRAM) {
-    read_sockaddr(a->peer, &ev.peer);
+    read_sockaddr(a->peer, &ev->peer);
     /* An unconnected UDP socket: trace only DNS datagrams. */
-    if (ev.peer.family && ev.peer.port != DNS_PORT) {
+    if (ev->peer.family && ev->peer.port != DNS_PORT) {
       struct socket* sock = fd_to_socket(a->fd);
       struct sock* sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
       if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != DNS_PORT) return 0;
     }
   }
 
-  if (a->bytes_only) return emit_buf(&ev, NULL, 0);
-  if (!a->iov) return emit_buf(&ev, a->buf, a->buf ? a->length : 0);
-  /* An iovec array: its pieces are gathered in this CPU's staging buffer
-   * (a global function, copy_iov, cannot write into a reservation) and
-   * copied to the ring buffer from there. */
-  __u32 zero = 0;
-  struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
-  if (!s) return 0;
-  s->ev = ev;
-  __u32 captured = copy_iov((__u64)a->iov, a->iovcnt, a->length);
-  if (captured < a->length) count(LOUPE_STAT_TRUNCATED);
-  s->ev.captured = captured;
-  __u64 size = sizeof(s->ev) + (captured & (2 * LOUPE_MAX_CAPTURE - 1));
-  if (size > sizeof(s->ev) + sizeof(s->payload)) return 0;
+  __u32 captured = 0;
+  if (!a->bytes_only) {
+    if (a->buf)
+      captured = copy_chunk(s, 0, a->buf, a->length);
+    else if (a->iov)
+      captured = copy_iov((__u64)a->iov, a->iovcnt, a->length);
+  }
+  if (captured < a->length && !a->bytes_only) count(LOUPE_STAT_TRUNCATED);
+  ev->captured = captured;
+  __u64 size = sizeof(*ev) + (captured & (2 * LOUPE_MAX_CAPTURE - 1));
+  if (size > sizeof(*s)) return 0;
   emit(s, size);
   return 0;
 }

@@ -148,22 +148,33 @@ static __always_inline struct loupe_conn* tls_conn(__u32 tgid, int fd) {
  * it is not looked up twice. */
 static __noinline int ssl_emit(__u64 pid_tgid, int fd, const struct loupe_conn* conn,
                                const struct loupe_ssl_call* c, __u64 len) {
-  struct loupe_data_event ev;
-  /* Padding included: the header goes to user space as it is. */
-  __builtin_memset(&ev, 0, sizeof(ev));
-  ev.h.type = LOUPE_EV_DATA;
-  ev.h.dir = c->kind == LOUPE_SSL_READ ? LOUPE_DIR_INGRESS : LOUPE_DIR_EGRESS;
-  ev.h.origin = conn->origin;
-  ev.h.sock_type = conn->sock_type;
-  ev.h.tgid = pid_tgid >> 32;
-  ev.h.tid = (__u32)pid_tgid;
-  ev.h.fd = fd;
-  ev.h.gen = conn->gen;
-  ev.h.ts_ns = c->syscall_ts ? c->syscall_ts : bpf_ktime_get_ns();
-  ev.length = len;
-  ev.flags = LOUPE_DATA_F_TLS;
+  __u32 tgid = pid_tgid >> 32;
+  __u32 zero = 0;
+  struct data_scratch* s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 0;
+  struct loupe_data_event* ev = &s->ev;
+  ev->h.type = LOUPE_EV_DATA;
+  ev->h.dir = c->kind == LOUPE_SSL_READ ? LOUPE_DIR_INGRESS : LOUPE_DIR_EGRESS;
+  ev->h.origin = conn->origin;
+  ev->h.sock_type = conn->sock_type;
+  ev->h.tgid = tgid;
+  ev->h.tid = (__u32)pid_tgid;
+  ev->h.fd = fd;
+  ev->h.gen = conn->gen;
+  ev->h.ts_ns = c->syscall_ts ? c->syscall_ts : bpf_ktime_get_ns();
+  ev->length = len;
+  ev->flags = LOUPE_DATA_F_TLS;
+  ev->_pad = 0;
+  __builtin_memset(&ev->peer, 0, sizeof(ev->peer));
   count(LOUPE_STAT_TLS_DATA);
-  return emit_buf(&ev, (const void*)c->buf, len);
+
+  __u32 captured = copy_chunk(s, 0, (const void*)c->buf, len);
+  if (captured < len) count(LOUPE_STAT_TRUNCATED);
+  ev->captured = captured;
+  __u64 size = sizeof(*ev) + (captured & (2 * LOUPE_MAX_CAPTURE - 1));
+  if (size > sizeof(*s)) return 0;
+  emit(s, size);
+  return 0;
 }
 
 /* A write syscall inside SSL_write on the SSL*'s socket: the first one that

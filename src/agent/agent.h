@@ -31,9 +31,9 @@ struct AgentOptions {
   // How often the ring buffer is drained without a wakeup (the kernel
   // wakes the pump early once a quarter of it is unread). Each wakeup is an
   // epoll_wait and two context switches, ~20-25% of the pump's CPU at 5 ms
-  // on this PVM guest (docs/benchmarks.md); records wait in the batch for
-  // hand_over_interval_ms anyway.
-  int poll_interval_ms = 20;
+  // on this PVM guest, but at 20 ms a pipelined burst outran the pump
+  // (e2e_test_run_burst lost 1-2% of its events; docs/benchmarks.md).
+  int poll_interval_ms = 5;
   bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
