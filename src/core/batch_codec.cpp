@@ -104,20 +104,6 @@ void put_field_names(std::string& raw) {
   for (const TextField& f : fields) put_string(raw, f.name);
 }
 
-void put_record(std::string& raw, const Record& r) {
-  put_varint(raw, r.start_ns);
-  put_varint(raw, r.end_ns);
-  put_string(raw, to_string(r.protocol));
-  put_string(raw, to_string(r.role));
-  raw += static_cast<char>((r.tls ? kTls : 0) | (r.error ? kError : 0));
-  put_varint(raw, r.pid);
-  put_varint(raw, r.tid);
-  put_varint(raw, zigzag(r.status));
-  put_varint(raw, r.req_bytes);
-  put_varint(raw, r.resp_bytes);
-  for (const TextField& f : record_text_fields()) put_string(raw, r.*f.member);
-}
-
 std::string compress(const std::string& raw) {
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kZstdLevel);
@@ -239,6 +225,31 @@ class Cursor {
 
 constexpr size_t kMaxVarint = 10;
 
+// One record, the one way every form of this codec writes it: a record
+// without a node name gets `default_node`.
+void write_record(Cursor& out, const Record& r, std::string_view default_node) {
+  std::span<const TextField> fields = record_text_fields();
+  std::string_view protocol = to_string(r.protocol), role = to_string(r.role);
+  // 8 varints, the two names and the flags, then the text fields.
+  size_t need = 10 * kMaxVarint + protocol.size() + role.size() + 1 + default_node.size();
+  for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
+  out.room(need);
+  out.varint(r.start_ns);
+  out.varint(r.end_ns);
+  out.string(protocol);
+  out.string(role);
+  out.byte((r.tls ? kTls : 0) | (r.error ? kError : 0));
+  out.varint(r.pid);
+  out.varint(r.tid);
+  out.varint(zigzag(r.status));
+  out.varint(r.req_bytes);
+  out.varint(r.resp_bytes);
+  for (const TextField& f : fields) {
+    const std::string& text = r.*f.member;
+    out.string(f.member == &Record::node && text.empty() ? default_node : std::string_view(text));
+  }
+}
+
 }  // namespace
 
 BatchEncoder::BatchEncoder() : cctx_(ZSTD_createCCtx()) {
@@ -264,28 +275,7 @@ std::string BatchEncoder::encode(const BatchKey& key,
   for (const TextField& f : fields) out.string(f.name);
   out.varint(count);
   for (std::span<const Record> part : parts) {
-    for (const Record& r : part) {
-      std::string_view protocol = to_string(r.protocol), role = to_string(r.role);
-      // 8 varints, the two names and the flags, then the text fields.
-      size_t need = 10 * kMaxVarint + protocol.size() + role.size() + 1 + default_node.size();
-      for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
-      out.room(need);
-      out.varint(r.start_ns);
-      out.varint(r.end_ns);
-      out.string(protocol);
-      out.string(role);
-      out.byte((r.tls ? kTls : 0) | (r.error ? kError : 0));
-      out.varint(r.pid);
-      out.varint(r.tid);
-      out.varint(zigzag(r.status));
-      out.varint(r.req_bytes);
-      out.varint(r.resp_bytes);
-      for (const TextField& f : fields) {
-        const std::string& text = r.*f.member;
-        out.string(f.member == &Record::node && text.empty() ? default_node
-                                                             : std::string_view(text));
-      }
-    }
+    for (const Record& r : part) write_record(out, r, default_node);
   }
   std::string body(ZSTD_compressBound(out.size()), '\0');
   size_t n =
@@ -330,16 +320,24 @@ std::string encode_noted_records(std::span<const Record* const> records,
                                  std::span<const std::string_view> notes, size_t notes_per_record) {
   if (notes.size() != records.size() * notes_per_record || notes_per_record > kMaxNotesPerRecord)
     throw std::invalid_argument("encode_noted_records: notes do not match the records");
+  std::string head;
+  head += static_cast<char>(kNotedVersion);
+  put_field_names(head);
+  put_varint(head, notes_per_record);
+  put_varint(head, records.size());
   std::string raw;
-  raw.reserve(64 + records.size() * 128);
-  raw += static_cast<char>(kNotedVersion);
-  put_field_names(raw);
-  put_varint(raw, notes_per_record);
-  put_varint(raw, records.size());
+  Cursor out(raw);
+  out.room(head.size() + records.size() * 128);
+  for (char c : head) out.byte(static_cast<uint8_t>(c));
   for (size_t i = 0; i < records.size(); ++i) {
-    put_record(raw, *records[i]);
-    for (size_t k = 0; k < notes_per_record; ++k) put_string(raw, notes[i * notes_per_record + k]);
+    write_record(out, *records[i], "");
+    for (size_t k = 0; k < notes_per_record; ++k) {
+      std::string_view note = notes[i * notes_per_record + k];
+      out.room(kMaxVarint + note.size());
+      out.string(note);
+    }
   }
+  raw.resize(out.size());
   return compress(raw);
 }
 
