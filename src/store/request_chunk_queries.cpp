@@ -93,10 +93,10 @@ std::vector<StoredRequest> query_chunked_requests(Db& db, const RequestQuery& q)
       const Record& r = chunk->record(i);
       if (!filter->matches(r, chunk->route(i), chunk->counted(i))) continue;
       int64_t id = request_id(c->id, c->first_index + static_cast<int64_t>(i));
-      if (kept.size() == q.limit &&
-          std::tie(kept.front().key, kept.front().request.id) >= std::tuple(key_of(r), id))
-        continue;
       uint64_t key = key_of(r);
+      if (kept.size() == q.limit &&
+          std::tie(kept.front().key, kept.front().request.id) >= std::tie(key, id))
+        continue;
       if (kept.size() == q.limit) {
         std::pop_heap(kept.begin(), kept.end(), better);
         kept.pop_back();

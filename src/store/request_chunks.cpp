@@ -13,16 +13,16 @@ constexpr size_t kNotesPerRecord = 3;  // route, caller, counted ("1" or "")
 
 // What a chunk's row says about its records besides the blob.
 struct ChunkSummary {
-  uint64_t min_start = UINT64_MAX, max_start = 0, max_duration = 0;
+  uint64_t min_start = 0, max_start = 0, max_duration = 0;
 };
 
+// `rows` are sorted by start (ChunkWriter::write), so the ends are its first
+// and last.
 ChunkSummary summarize(std::span<const ChunkRow> rows) {
-  ChunkSummary s;
-  for (const ChunkRow& row : rows) {
-    s.min_start = std::min(s.min_start, row.record->start_ns);
-    s.max_start = std::max(s.max_start, row.record->start_ns);
+  if (rows.empty()) return {};
+  ChunkSummary s{rows.front().record->start_ns, rows.back().record->start_ns, 0};
+  for (const ChunkRow& row : rows)
     s.max_duration = std::max(s.max_duration, row.record->duration_ns());
-  }
   return s;
 }
 
