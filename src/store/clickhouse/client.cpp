@@ -70,6 +70,11 @@ Client::Client(Url url, ClientOptions options) : url_(std::move(url)), options_(
   std::string password = read_password(url_);
   http_ = std::make_unique<httplib::Client>(url_.host, url_.port);
   http_->set_keep_alive(true);
+  // httplib writes a request's headers and its body in two sends. On a
+  // kept-alive connection Nagle's algorithm holds the body until the
+  // server's delayed ACK of the headers, 40 ms later: every query and
+  // insert took >= 40 ms (docs/benchmarks.md, "CI time").
+  http_->set_tcp_nodelay(true);
   auto connect = options_.connect_timeout;
   http_->set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(connect).count(),
                                 (connect.count() % 1000) * 1000);
