@@ -30,25 +30,12 @@ constexpr uint8_t kError = 2;
 constexpr int kZstdLevel = 1;  // ~6x smaller than raw at ~0.1 µs per record
 constexpr size_t kMaxTextFields = 256;
 
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-}
-
-void put_string(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
-}
-
 uint64_t zigzag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
 int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-// Reads what put_* wrote; any read past the end or malformed varint sets
+// Reads what Cursor wrote; any read past the end or malformed varint sets
 // ok() to false and yields zeros from then on.
 class Reader {
  public:
@@ -97,20 +84,6 @@ std::nullopt_t failed(BatchDecodeError* error, const char* why,
 }
 
 using Members = std::vector<std::string Record::*>;  // nullptr: a field this build does not know
-
-void put_field_names(std::string& raw) {
-  std::span<const TextField> fields = record_text_fields();
-  put_varint(raw, fields.size());
-  for (const TextField& f : fields) put_string(raw, f.name);
-}
-
-std::string compress(const std::string& raw) {
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kZstdLevel);
-  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-  out.resize(n);
-  return out;
-}
 
 // The body's zstd frame decompressed; nullopt (and `error` set) when damaged
 // or past the limits.
@@ -316,19 +289,21 @@ std::optional<DecodedBatch> decode_batch(std::string_view body, BatchDecodeError
   return batch;
 }
 
-std::string encode_noted_records(std::span<const Record* const> records,
-                                 std::span<const std::string_view> notes, size_t notes_per_record) {
+std::string_view BatchEncoder::encode_noted(std::span<const Record* const> records,
+                                            std::span<const std::string_view> notes,
+                                            size_t notes_per_record) {
   if (notes.size() != records.size() * notes_per_record || notes_per_record > kMaxNotesPerRecord)
     throw std::invalid_argument("encode_noted_records: notes do not match the records");
-  std::string head;
-  head += static_cast<char>(kNotedVersion);
-  put_field_names(head);
-  put_varint(head, notes_per_record);
-  put_varint(head, records.size());
-  std::string raw;
-  Cursor out(raw);
-  out.room(head.size() + records.size() * 128);
-  for (char c : head) out.byte(static_cast<uint8_t>(c));
+  std::span<const TextField> fields = record_text_fields();
+  Cursor out(raw_);
+  size_t head = 1 + kMaxVarint + 2 * kMaxVarint;
+  for (const TextField& f : fields) head += kMaxVarint + std::strlen(f.name);
+  out.room(head + records.size() * 128);
+  out.byte(kNotedVersion);
+  out.varint(fields.size());
+  for (const TextField& f : fields) out.string(f.name);
+  out.varint(notes_per_record);
+  out.varint(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     write_record(out, *records[i], "");
     for (size_t k = 0; k < notes_per_record; ++k) {
@@ -337,8 +312,18 @@ std::string encode_noted_records(std::span<const Record* const> records,
       out.string(note);
     }
   }
-  raw.resize(out.size());
-  return compress(raw);
+  size_t bound = ZSTD_compressBound(out.size());
+  if (body_.size() < bound) body_.resize(bound);
+  size_t n =
+      ZSTD_compressCCtx(cctx_, body_.data(), body_.size(), raw_.data(), out.size(), kZstdLevel);
+  if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  return std::string_view(body_.data(), n);
+}
+
+std::string encode_noted_records(std::span<const Record* const> records,
+                                 std::span<const std::string_view> notes, size_t notes_per_record) {
+  BatchEncoder encoder;
+  return std::string(encoder.encode_noted(records, notes, notes_per_record));
 }
 
 std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDecodeError* error,

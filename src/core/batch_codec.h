@@ -80,8 +80,17 @@ class BatchEncoder {
   std::string encode(const BatchKey& key, std::span<const std::span<const Record>> parts,
                      std::string_view default_node = {});
 
+  // The body encode_noted_records() gives for the same arguments, in memory
+  // this encoder keeps: valid until its next call. The embedded store
+  // encodes a chunk per service and minute of every batch it writes, and
+  // building each one in a fresh buffer (grown by doubling, zero-filled,
+  // faulted in, unmapped) was ~40% of `loupe run`'s ingest writer.
+  std::string_view encode_noted(std::span<const Record* const> records,
+                                std::span<const std::string_view> notes, size_t notes_per_record);
+
  private:
-  std::string raw_;  // sized to its capacity; the body fills raw_[0, pos)
+  std::string raw_;   // sized to its capacity; the body fills raw_[0, pos)
+  std::string body_;  // encode_noted's compressed body, grown only when too small
   ::ZSTD_CCtx_s* cctx_;
 };
 

@@ -58,13 +58,15 @@ ChunkWriter::ChunkWriter(Db& db)
     : db_(&db),
       insert_(db,
               "INSERT INTO request_chunks(service_id, min_start_ns, max_start_ns, "
-              "max_duration_ns, count, records) VALUES(?,?,?,?,?,?)") {}
+              "max_duration_ns, count, records) VALUES(?,?,?,?,?,?)"),
+      encoder_(std::make_unique<BatchEncoder>()) {}
 
 namespace {
 
-// The blob of `rows`, built in the writer's reused vectors.
-std::string encode_rows(std::span<const ChunkRow> rows, std::vector<const Record*>& records,
-                        std::vector<std::string_view>& notes) {
+// The blob of `rows`, built in the writer's reused vectors and encoder:
+// valid until the encoder's next use.
+std::string_view encode_rows(std::span<const ChunkRow> rows, std::vector<const Record*>& records,
+                             std::vector<std::string_view>& notes, BatchEncoder& encoder) {
   records.clear();
   notes.clear();
   for (const ChunkRow& row : rows) {
@@ -73,7 +75,7 @@ std::string encode_rows(std::span<const ChunkRow> rows, std::vector<const Record
     notes.push_back(row.caller);
     notes.push_back(row.counted ? "1" : "");
   }
-  return encode_noted_records(records, notes, kNotesPerRecord);
+  return encoder.encode_noted(records, notes, kNotesPerRecord);
 }
 
 }  // namespace
@@ -93,7 +95,7 @@ void ChunkWriter::write(std::span<ChunkRow> rows) {
       ++end;
     std::span<const ChunkRow> piece = rows.subspan(first, end - first);
     ChunkSummary s = summarize(piece);
-    std::string blob = encode_rows(piece, records_, notes_);
+    std::string_view blob = encode_rows(piece, records_, notes_, *encoder_);
     insert_.bind(1, head.service_id);
     insert_.bind(2, i64(s.min_start));
     insert_.bind(3, i64(s.max_start));
@@ -144,7 +146,7 @@ uint64_t ChunkWriter::delete_before(uint64_t cutoff_ns) {
     if (first == 0) continue;
     std::vector<ChunkRow> kept = chunk->rows(first);
     ChunkSummary s = summarize(kept);
-    std::string blob = encode_rows(kept, records_, notes_);
+    std::string_view blob = encode_rows(kept, records_, notes_, *encoder_);
     update.bind(1, i64(s.min_start));
     update.bind(2, i64(s.max_duration));
     update.bind(3, static_cast<int64_t>(kept.size()));

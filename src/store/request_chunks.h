@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -106,6 +107,7 @@ class ChunkWriter {
   // Reused across chunks so each is built in memory already faulted in.
   std::vector<const Record*> records_;
   std::vector<std::string_view> notes_;
+  std::unique_ptr<BatchEncoder> encoder_;  // its buffers and zstd context, likewise
 };
 
 }  // namespace loupe::store

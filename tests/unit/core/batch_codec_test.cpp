@@ -91,6 +91,44 @@ TEST(BatchCodec, AnEncoderReusedForPartsWritesWhatEncodeBatchWrites) {
   }
 }
 
+TEST(BatchCodec, AnEncoderReusedForNotedRecordsWritesEachBodyWhole) {
+  // A large body, then a smaller one in the same (kept, larger) buffers:
+  // the second must hold its own records and notes, nothing of the first.
+  std::vector<Record> big, small;
+  for (int i = 0; i < 40; ++i) big.push_back(full_record(i));
+  big[5].detail.assign(200'000, 'x');
+  for (int i = 40; i < 43; ++i) small.push_back(full_record(i));
+  auto pointers = [](const std::vector<Record>& records) {
+    std::vector<const Record*> out;
+    for (const Record& r : records) out.push_back(&r);
+    return out;
+  };
+  auto notes_of = [](const std::vector<Record>& records) {
+    std::vector<std::string_view> out;
+    for (const Record& r : records) {
+      out.push_back(r.route);
+      out.push_back(r.pod);
+    }
+    return out;
+  };
+  std::vector<const Record*> big_ptrs = pointers(big), small_ptrs = pointers(small);
+  std::vector<std::string_view> big_notes = notes_of(big), small_notes = notes_of(small);
+  BatchEncoder encoder;
+  EXPECT_EQ(encoder.encode_noted(big_ptrs, big_notes, 2),
+            encode_noted_records(big_ptrs, big_notes, 2));
+  std::string body(encoder.encode_noted(small_ptrs, small_notes, 2));
+  EXPECT_EQ(body, encode_noted_records(small_ptrs, small_notes, 2));
+  auto decoded = decode_noted_records(body);
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->records.size(), 3u);
+  ASSERT_EQ(decoded->notes.size(), 6u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(json_of(decoded->records[i]), json_of(small[i]));
+    EXPECT_EQ(decoded->notes[2 * i], small[i].route);
+    EXPECT_EQ(decoded->notes[2 * i + 1], small[i].pod);
+  }
+}
+
 TEST(BatchCodec, RecordsWithoutANodeAreEncodedWithTheDefaultOne) {
   std::vector<Record> records(2);
   records[1].node = "own-node";
