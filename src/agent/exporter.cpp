@@ -47,8 +47,7 @@ bool retryable(int status) {
 // Records leave out their keys at default values (RecordKeys::NonDefault).
 // `json` is scratch space that keeps its capacity from batch to batch, so
 // the text is not regrown, copied and faulted into fresh pages each time.
-std::string ingest_body(const BatchKey& key, std::span<const std::span<const Record>> parts,
-                        std::string& json) {
+std::string ingest_body(const BatchKey& key, std::span<const Record> records, std::string& json) {
   json.clear();
   json += "{\"batch\":{\"agent\":\"";
   json += key.agent;
@@ -56,12 +55,10 @@ std::string ingest_body(const BatchKey& key, std::span<const std::span<const Rec
   json += std::to_string(key.seq);
   json += "},\"records\":[";
   bool first = true;
-  for (std::span<const Record> records : parts) {
-    for (const Record& r : records) {
-      if (!first) json += ',';
-      first = false;
-      append_record_json(json, r, RecordKeys::NonDefault);
-    }
+  for (const Record& r : records) {
+    if (!first) json += ',';
+    first = false;
+    append_record_json(json, r, RecordKeys::NonDefault);
   }
   json += "]}";
   return gzip_compress(json);
@@ -112,6 +109,11 @@ Exporter::Exporter(ExporterOptions opts)
     stats_.inherited = spool_stats_.inherited_records;
   }
   client_ = k8s::server_client(opts_.server, &client_error_);
+  // One connection for every POST (batches and stats reports, all from the
+  // sending thread): a connect and shutdown per batch was ~10% of that
+  // thread. httplib checks the socket before reusing it and connects again
+  // when the server closed it; a POST that fails on it is retried as any.
+  if (client_) client_->set_keep_alive(true);
   if (spool_)
     spiller_ = std::thread([this] {
       name_this_thread("loupe-spill");
@@ -186,8 +188,12 @@ bool Exporter::add_part(std::vector<Record>&& part, uint64_t bytes) {
   return closed;
 }
 
-std::string Exporter::encode(const Batch& batch) {
-  return thread_encoder().encode({agent_id_, batch.seq}, spans_of(batch.parts), opts_.node);
+const std::string& Exporter::encoded(Batch& batch) {
+  if (!batch.body.empty()) return batch.body;  // encoded before a failed send
+  batch.body = thread_encoder().encode({agent_id_, batch.seq}, spans_of(batch.parts), opts_.node);
+  batch.bytes = batch.body.size();
+  recycle(batch);
+  return batch.body;
 }
 
 void Exporter::recycle(Batch& batch) {
@@ -276,29 +282,24 @@ Exporter::Outcome Exporter::send_batch(Batch& batch, std::optional<SpooledBatch>
   int codec_status = 0;  // what the server answered to the batch codec's form
   if (!only_json && !json_only_) {
     // A spooled batch goes as it lies on disk: no decoding, no encoding.
-    std::string body = spooled ? std::move(spooled->body) : encode(batch);
+    const std::string& body = spooled ? spooled->body : encoded(batch);
     Outcome outcome = post("/api/v1/ingest", body, kBatchCodecForm, error, &codec_status);
     // 415: a server that knows the form but not this version of it; 400: a
     // server from before the form, which reads every body as JSON. Either
     // way the same batch is tried as JSON, which tells the two apart from a
     // batch the server refuses for what it holds.
     if (codec_status != 400 && codec_status != 415) return outcome;
-    if (spooled) spooled->body = std::move(body);
   }
   std::string body;
   if (only_json) {
     body = std::move(spooled->body);
-  } else if (spooled) {
-    auto decoded = decode_batch(spooled->body);
-    if (!decoded) return Outcome::Unreadable;
-    std::span<const Record> parts[] = {decoded->records};
-    body = ingest_body(decoded->key, parts, json_scratch_);
   } else {
-    // The batch codec fills the node as it encodes; JSON takes it from the records.
-    for (std::vector<Record>& part : batch.parts)
-      for (Record& r : part)
-        if (r.node.empty()) r.node = opts_.node;
-    body = ingest_body({agent_id_, batch.seq}, spans_of(batch.parts), json_scratch_);
+    // JSON is made from the batch codec's body, spooled or from memory
+    // (whose records went back to the pool once encoded, node filled in):
+    // the cheap form is the one the agent keeps.
+    auto decoded = decode_batch(spooled ? spooled->body : encoded(batch));
+    if (!decoded) return spooled ? Outcome::Unreadable : Outcome::Rejected;
+    body = ingest_body(decoded->key, decoded->records, json_scratch_);
   }
   Outcome outcome = post("/api/v1/ingest", body, kJsonForm, error);
   if (codec_status && (outcome == Outcome::Sent || codec_status == 415)) {
@@ -351,8 +352,6 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     }
     if (spooled && outcome != Outcome::Retry) spool_->pop_front();
     if (spooled && outcome == Outcome::Retry) spool_->release_front();
-    // Done with the records (sent, or set aside): freed outside the lock.
-    if (!spooled && outcome != Outcome::Retry) recycle(batch);
     lock.lock();
     sync_spool_stats();
     if (!spooled) {
@@ -407,8 +406,7 @@ void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) 
   ready_.pop_front();
   slot = {batch.records, batch.bytes};
   lock.unlock();
-  spool_->append(static_cast<uint32_t>(batch.records), encode(batch), BodyFormat::Records);
-  recycle(batch);  // the records freed outside the lock
+  spool_->append(static_cast<uint32_t>(batch.records), encoded(batch), BodyFormat::Records);
   lock.lock();
   sync_spool_stats();
   memory_bytes_ -= slot.bytes;

@@ -26,6 +26,10 @@ class FakeServer {
   FakeServer() {
     http_.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       ++posts;
+      {
+        std::lock_guard lock(mu_);
+        ports_.push_back(req.remote_port);
+      }
       while (hold) std::this_thread::sleep_for(5ms);  // a server too busy to answer
       const bool codec = req.get_header_value("Content-Type") == kBatchMediaType;
       std::lock_guard lock(mu_);
@@ -86,6 +90,11 @@ class FakeServer {
     std::lock_guard lock(mu_);
     return forms_;
   }
+  // The client port of every ingest POST: one per connection.
+  std::vector<int> ports() {
+    std::lock_guard lock(mu_);
+    return ports_;
+  }
   // The bodies of the batch codec's POSTs, as they came.
   std::vector<std::string> codec_bodies() {
     std::lock_guard lock(mu_);
@@ -105,6 +114,7 @@ class FakeServer {
   std::vector<std::string> keys_;
   std::vector<std::string> forms_;
   std::vector<std::string> bodies_;
+  std::vector<int> ports_;
   nlohmann::json last_stats_;
 };
 
@@ -277,6 +287,26 @@ TEST_F(ExporterTest, AVectorWithinABatchIsTakenWholeAndRecordsGetTheAgentsNode) 
   std::vector<Record> reused2 = o.batch_pool->take(1);
   EXPECT_TRUE(reused.data() == held || reused2.data() == held);
   EXPECT_TRUE(reused.empty());
+  expect_balanced(exporter.stats());
+}
+
+TEST_F(ExporterTest, BatchesGoOverOneConnectionReopenedWhenTheServerClosesIt) {
+  FakeServer server;  // httplib closes a connection after its fifth request
+  ExporterOptions o = options(server);
+  o.stats_interval = 1h;  // one report, at start
+  Exporter exporter(o);
+  for (int i = 0; i < 120; i += 10) {
+    auto batch = records(i, i + 10);
+    exporter.push(batch);
+    ASSERT_TRUE(eventually([&] { return exporter.stats().sent == static_cast<uint64_t>(i + 10); }));
+  }
+  EXPECT_EQ(server.paths(), expected_paths(0, 120));
+  std::vector<int> ports = server.ports();
+  ASSERT_EQ(ports.size(), 12u);
+  std::sort(ports.begin(), ports.end());
+  // A connection per POST would be 12 ports; kept alive, a few.
+  EXPECT_LE(std::unique(ports.begin(), ports.end()) - ports.begin(), 4);
+  EXPECT_EQ(exporter.stats().failures, 0u);  // reconnecting is not a failed send
   expect_balanced(exporter.stats());
 }
 
