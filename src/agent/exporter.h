@@ -132,7 +132,7 @@ class Exporter {
     std::string body;      // the batch codec's form, once encoded (kept for a retry)
     uint64_t records = 0;  // across parts
     uint64_t bytes = 0;    // memory_bytes of the records; once encoded, the body's size
-    uint64_t seq = 0;  // with agent_id_, the batch's key (set when it closes)
+    uint64_t seq = 0;      // with agent_id_, the batch's key (set when it closes)
   };
   enum class Outcome {
     Sent,

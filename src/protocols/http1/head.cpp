@@ -181,50 +181,98 @@ size_t find_head_end(std::string_view s, size_t& scan, bool request) {
   return std::string_view::npos;
 }
 
-bool parse_head(std::string_view block, bool request, Head& out) {
-  out = Head{};
-  bool first = true;
+namespace {
+
+// The lines of one head fed one at a time, without their line ends: the
+// start line, then the fields up to (not including) the empty line. The one
+// reading of a head's lines, for parse_head (a delimited block) and
+// scan_head (a head still to be delimited).
+class HeadLines {
+ public:
+  HeadLines(bool request, Head& out) : request_(request), out_(out) { out_ = Head{}; }
+  bool started() const { return !first_; }
+  // False when the head is malformed; then no more lines are fed.
+  bool add(std::string_view line) {
+    if (first_) {
+      first_ = false;
+      return request_ ? parse_request_line(line, out_) : parse_status_line(line, out_);
+    }
+    if (line[0] == ' ' || line[0] == '\t') {  // obsolete line folding
+      if (in_field_) {
+        if (folded_.empty()) folded_.assign(value_);
+        folded_ += ' ';
+        folded_ += trim(line);
+      }
+      return true;
+    }
+    if (!end_field()) return false;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return true;  // tolerated: not a framing problem
+    name_ = trim(line.substr(0, colon));
+    value_ = trim(line.substr(colon + 1));
+    folded_.clear();
+    in_field_ = true;
+    return true;
+  }
+  // After the last line: whether the head as a whole is valid.
+  bool finish() {
+    if (first_ || !end_field()) return false;
+    // RFC 9112 6.1: Transfer-Encoding overrides Content-Length; a request whose
+    // final coding is not chunked has no determinable length.
+    if (out_.chunked || out_.other_encoding) out_.has_length = false;
+    return !(request_ && out_.other_encoding);
+  }
+
+ private:
+  bool end_field() {
+    if (!in_field_) return true;
+    in_field_ = false;
+    return parse_field(name_, folded_.empty() ? value_ : std::string_view(folded_), value_, out_);
+  }
+
+  const bool request_;
+  Head& out_;
+  bool first_ = true;
   // The field being read: a folded line may still continue it.
-  std::string_view name;
-  std::string_view value;
-  std::string folded;  // its value with obs-folds replaced by SP, once it has one
-  bool in_field = false;
-  auto end_field = [&] {
-    if (!in_field) return true;
-    in_field = false;
-    return parse_field(name, folded.empty() ? value : std::string_view(folded), value, out);
-  };
+  std::string_view name_;
+  std::string_view value_;
+  std::string folded_;  // its value with obs-folds replaced by SP, once it has one
+  bool in_field_ = false;
+};
+
+}  // namespace
+
+bool parse_head(std::string_view block, bool request, Head& out) {
+  HeadLines lines(request, out);
   while (!block.empty()) {
     size_t nl = block.find('\n');
     std::string_view line = without_cr(block.substr(0, nl));
     block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
-    if (first) {
-      if (!(request ? parse_request_line(line, out) : parse_status_line(line, out))) return false;
-      first = false;
-      continue;
-    }
-    if (line.empty()) break;
-    if (line[0] == ' ' || line[0] == '\t') {  // obsolete line folding
-      if (in_field) {
-        if (folded.empty()) folded.assign(value);
-        folded += ' ';
-        folded += trim(line);
-      }
-      continue;
-    }
-    if (!end_field()) return false;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // tolerated: not a framing problem
-    name = trim(line.substr(0, colon));
-    value = trim(line.substr(colon + 1));
-    folded.clear();
-    in_field = true;
+    if (lines.started() && line.empty()) break;
+    if (!lines.add(line)) return false;
   }
-  if (first || !end_field()) return false;
-  // RFC 9112 6.1: Transfer-Encoding overrides Content-Length; a request whose
-  // final coding is not chunked has no determinable length.
-  if (out.chunked || out.other_encoding) out.has_length = false;
-  return !(request && out.other_encoding);
+  return lines.finish();
+}
+
+HeadScan scan_head(std::string_view s, bool request, Head& out) {
+  HeadLines lines(request, out);
+  size_t pos = 0;
+  while (pos < s.size()) {
+    const void* p = std::memchr(s.data() + pos, '\n', s.size() - pos);
+    if (p == nullptr) break;
+    size_t nl = static_cast<size_t>(static_cast<const char*>(p) - s.data());
+    std::string_view line = without_cr(s.substr(pos, nl - pos));
+    pos = nl + 1;
+    if (lines.started() && line.empty()) return {pos, lines.finish()};
+    if (!lines.add(line)) {
+      // Malformed: only where the head ends is still wanted (rare, so
+      // found by a second scan).
+      size_t scan = 0;
+      return {find_head_end(s, scan, request), false};
+    }
+    if (out.simple) return {pos, lines.finish()};  // an HTTP/0.9 request: this line alone
+  }
+  return {std::string_view::npos, false};
 }
 
 }  // namespace loupe::http1

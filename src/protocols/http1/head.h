@@ -42,4 +42,13 @@ size_t find_head_end(std::string_view s, size_t& scan, bool request);
 // previous field's value (RFC 9112 5.2).
 bool parse_head(std::string_view block, bool request, Head& out);
 
+// find_head_end and parse_head in one pass over `s`, for a head that is
+// likely whole in it (most heads arrive in one segment): the head's lines
+// are parsed as its end is searched for, not read a second time.
+struct HeadScan {
+  size_t end = std::string_view::npos;  // just past the head; npos: not all of it is in `s`
+  bool valid = false;                   // parse_head's answer for that head
+};
+HeadScan scan_head(std::string_view s, bool request, Head& out);
+
 }  // namespace loupe::http1

@@ -131,24 +131,26 @@ size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
 }
 
 size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
-  std::string_view block;
+  Head head;
+  bool valid = false;
   size_t consumed = 0;
   if (head_.empty()) {
-    // Fast path: the whole head is in this segment, parse it in place.
+    // Fast path: the whole head is in this segment, found and parsed in
+    // place in one pass.
     std::string_view window = data.substr(0, kMaxHead);
-    size_t scan = 0;
-    size_t end = find_head_end(window, scan, request_);
-    if (end == std::string_view::npos) {
+    HeadScan found = scan_head(window, request_, head);
+    if (found.end == std::string_view::npos) {
       if (window.size() == kMaxHead) {
         fail();
         return window.size();
       }
       head_.assign(data);
-      head_scan_ = scan;
+      head_scan_ = 0;
       return data.size();
     }
-    block = data.substr(0, end);
-    consumed = end;
+    msg_bytes_ = found.end;
+    valid = found.valid;
+    consumed = found.end;
   } else {
     size_t old = head_.size();
     size_t take = std::min(data.size(), kMaxHead - old);
@@ -159,13 +161,12 @@ size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
       return take;
     }
     head_.resize(end);
-    block = head_;
+    msg_bytes_ = end;
+    valid = parse_head(head_, request_, head);
     consumed = end - old;
   }
-  msg_bytes_ = block.size();
   last_ts_ = ts;
-  Head head;
-  if (!parse_head(block, request_, head)) {
+  if (!valid) {
     fail();
     return consumed;
   }
