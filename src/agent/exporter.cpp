@@ -113,7 +113,12 @@ Exporter::Exporter(ExporterOptions opts)
   // sending thread): a connect and shutdown per batch was ~10% of that
   // thread. httplib checks the socket before reusing it and connects again
   // when the server closed it; a POST that fails on it is retried as any.
-  if (client_) client_->set_keep_alive(true);
+  // TCP_NODELAY: httplib writes headers and body apart, and on a kept
+  // connection Nagle would hold the body for the server's delayed ACK.
+  if (client_) {
+    client_->set_keep_alive(true);
+    client_->set_tcp_nodelay(true);
+  }
   if (spool_)
     spiller_ = std::thread([this] {
       name_this_thread("loupe-spill");
