@@ -114,9 +114,10 @@ void Agent::hand_over() {
   if (pending_.empty()) return;
   std::vector<Record> batch;
   batch.swap(pending_);
+  size_t bytes = pending_bytes_;
   pending_bytes_ = 0;
   size_t handed = batch.size();
-  sink_(std::move(batch));
+  sink_(std::move(batch), bytes);
   // Room for as many records as the last batch had: under load a whole
   // batch at once (growing by doubling would move every record several
   // times into fresh pages), at a few records per drain no big allocation

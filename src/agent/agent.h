@@ -74,8 +74,10 @@ struct AgentCounters {
 class Agent {
  public:
   // Gets each batch of records (never empty, bounded by the options) on
-  // the pump thread; it must not block for long (the ring buffer fills).
-  using BatchSink = std::function<void(std::vector<Record>&& batch)>;
+  // the pump thread, with their memory_bytes summed as they came (so a
+  // sink that bounds memory need not read every record again); it must
+  // not block for long (the ring buffer fills).
+  using BatchSink = std::function<void(std::vector<Record>&& batch, size_t bytes)>;
   // Gets the number of kernel events lost to a full ring buffer since the
   // last call, about once a second while there are losses.
   using LossSink = std::function<void(uint64_t events)>;

@@ -144,14 +144,16 @@ void Exporter::stop() {
   thread_.join();
 }
 
-void Exporter::push(std::vector<Record>& records) {
+void Exporter::push(std::vector<Record>& records, uint64_t bytes) {
   if (records.empty()) return;
   // The common case (the agent's batches): the vector itself joins the
   // open batch, no record moved. A longer one is cut into vectors of
   // batch_records records, moved into (pooled) vectors.
   std::vector<std::vector<Record>> parts;
+  std::vector<uint64_t> part_bytes;
   if (records.size() <= opts_.batch_records) {
     parts.push_back(std::move(records));
+    part_bytes.push_back(bytes);
   } else {
     for (size_t i = 0; i < records.size(); i += opts_.batch_records) {
       size_t n = std::min(opts_.batch_records, records.size() - i);
@@ -161,13 +163,13 @@ void Exporter::push(std::vector<Record>& records) {
                           std::make_move_iterator(from + static_cast<ptrdiff_t>(n)));
     }
     records.clear();
+    part_bytes.resize(parts.size());  // outside the lock
+    for (size_t i = 0; i < parts.size(); ++i)
+      for (const Record& r : parts[i]) part_bytes[i] += memory_bytes(r);
   }
-  std::vector<uint64_t> bytes(parts.size());  // outside the lock
-  for (size_t i = 0; i < parts.size(); ++i)
-    for (const Record& r : parts[i]) bytes[i] += memory_bytes(r);
   std::lock_guard lock(mu_);
   bool closed = false;
-  for (size_t i = 0; i < parts.size(); ++i) closed |= add_part(std::move(parts[i]), bytes[i]);
+  for (size_t i = 0; i < parts.size(); ++i) closed |= add_part(std::move(parts[i]), part_bytes[i]);
   if (!closed) return;
   wake_.notify_one();
   if (spool_ && over_spill_mark()) overflow_.notify_one();

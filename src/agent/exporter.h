@@ -114,8 +114,10 @@ class Exporter {
 
   // Takes the records: a vector of at most batch_records records is taken
   // whole (no record moved; `records` is left empty, without capacity), a
-  // longer one is cut into batches.
-  void push(std::vector<Record>& records);
+  // longer one is cut into batches. `bytes`: the records' memory_bytes
+  // summed, as the agent counts them while filling the vector, so they are
+  // not read again here (a longer vector's parts are counted anew).
+  void push(std::vector<Record>& records, uint64_t bytes);
   // Sends what is left within the shutdown budget, spools the rest, sends
   // a last stats report, and stops. Never spins on a dead server.
   void stop();

@@ -183,8 +183,8 @@ int run_agent(const AgentFlags& f) {
   // The exporter takes the agent's vector whole (no record moved; the node
   // is filled as batches are encoded) and gives it back to batch_pool once
   // its records are sent or spilled.
-  Agent agent(std::move(agent_opts), [&](std::vector<Record>&& batch) {
-    exporter->push(batch);
+  Agent agent(std::move(agent_opts), [&](std::vector<Record>&& batch, size_t bytes) {
+    exporter->push(batch, bytes);
     batch_pool->give(std::move(batch));  // what push left: nothing, but for a cut vector
   });
   std::unique_ptr<logs::LogShipper> log_shipper;

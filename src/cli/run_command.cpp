@@ -74,7 +74,7 @@ int run_all_in_one(const RunFlags& f) {
   agent_opts.pump_nice = kPumpNice;
   agent = std::make_unique<Agent>(
       std::move(agent_opts),
-      [&](std::vector<Record>&& batch) {
+      [&](std::vector<Record>&& batch, size_t) {
         // Kubernetes names, if a collector sent any; then the queue, which
         // drops what does not fit (counted per minute) rather than stall capture.
         server.api->submit(std::move(batch));

@@ -57,7 +57,7 @@ int run_trace(const TraceFlags& f) {
   // Written and flushed once per batch (at least every few ms), so `loupe
   // trace | jq` sees each exchange as it completes even though stdout is a
   // pipe, without a write syscall per line.
-  auto print = [&](std::vector<Record>&& batch) {
+  auto print = [&](std::vector<Record>&& batch, size_t) {
     for (const Record& r : batch) {
       if (!wanted(f, r)) continue;
       if (json)

@@ -76,7 +76,7 @@ CanaryResult run_canary(std::chrono::milliseconds timeout) {
   CanaryResult result{{name, Status::Fail, "", ""}, {}};
   pid_t server = -1;
   try {
-    Agent agent(opts, [&](std::vector<Record>&& batch) {
+    Agent agent(opts, [&](std::vector<Record>&& batch, size_t) {
       std::lock_guard lock(mu);
       for (Record& r : batch)
         if (r.path == path && !captured) captured = std::move(r);

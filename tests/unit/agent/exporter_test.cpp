@@ -128,6 +128,13 @@ std::vector<Record> records(int from, int to) {
   return out;
 }
 
+// What the agent hands the exporter with a vector: its memory_bytes.
+uint64_t footprint(const std::vector<Record>& records) {
+  uint64_t n = 0;
+  for (const Record& r : records) n += memory_bytes(r);
+  return n;
+}
+
 std::vector<std::string> expected_paths(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i < to; ++i) out.push_back("/r" + std::to_string(i));
@@ -169,10 +176,10 @@ TEST_F(ExporterTest, RetriesThroughTheSpoolInOrderOncePerRecord) {
   server.status = 503;
   Exporter exporter(options(server));
   auto batch = records(0, 50);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ASSERT_TRUE(eventually([&] { return exporter.stats().spooled == 50; }));
   auto more = records(50, 80);
-  exporter.push(more);
+  exporter.push(more, footprint(more));
   server.status = 200;
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 80; }));
   EXPECT_EQ(server.paths(), expected_paths(0, 80));
@@ -191,11 +198,11 @@ TEST_F(ExporterTest, ABatchRefusedWith4xxIsSetAsideNotRetried) {
   server.status = 413;
   Exporter exporter(options(server));
   auto batch = records(0, 10);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ASSERT_TRUE(eventually([&] { return exporter.stats().rejected == 10; }));
   server.status = 200;
   auto more = records(10, 20);
-  exporter.push(more);
+  exporter.push(more, footprint(more));
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
   EXPECT_EQ(server.paths(), expected_paths(10, 20));
   EXPECT_EQ(server.posts.load(), 2);
@@ -208,7 +215,7 @@ TEST_F(ExporterTest, StopDuringAnOutageSpoolsEverythingAndReplaysAfterRestart) {
   {
     Exporter exporter(options(server));
     auto batch = records(0, 25);
-    exporter.push(batch);
+    exporter.push(batch, footprint(batch));
     auto t0 = std::chrono::steady_clock::now();
     exporter.stop();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);  // no spinning on a dead server
@@ -238,7 +245,7 @@ TEST_F(ExporterTest, WhatASlowServerCannotTakeYetGoesToTheSpoolNotDropped) {
   Exporter exporter(o);
   for (int i = 0; i < 1000; i += 10) {
     auto chunk = records(i, i + 10);
-    exporter.push(chunk);
+    exporter.push(chunk, footprint(chunk));
     // The spill thread keeps memory near half the budget, below the drop line.
     ASSERT_TRUE(eventually([&] { return exporter.stats().queued_bytes <= budget * 3 / 4; }));
   }
@@ -266,10 +273,10 @@ TEST_F(ExporterTest, AVectorWithinABatchIsTakenWholeAndRecordsGetTheAgentsNode) 
   auto batch = records(0, 6);
   batch[5].node = "elsewhere";
   const Record* held = batch.data();
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   EXPECT_EQ(batch.capacity(), 0u);  // taken, not moved from record by record
   auto more = records(6, 12);       // 6 + 6 > batch_records: a batch of its own
-  exporter.push(more);
+  exporter.push(more, footprint(more));
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
   EXPECT_EQ(server.paths(), expected_paths(0, 12));
   std::vector<std::string> nodes;
@@ -297,7 +304,7 @@ TEST_F(ExporterTest, BatchesGoOverOneConnectionReopenedWhenTheServerClosesIt) {
   Exporter exporter(o);
   for (int i = 0; i < 120; i += 10) {
     auto batch = records(i, i + 10);
-    exporter.push(batch);
+    exporter.push(batch, footprint(batch));
     ASSERT_TRUE(eventually([&] { return exporter.stats().sent == static_cast<uint64_t>(i + 10); }));
   }
   EXPECT_EQ(server.paths(), expected_paths(0, 120));
@@ -318,7 +325,7 @@ TEST_F(ExporterTest, WithoutASpoolMemoryIsBoundedAndLossesCounted) {
   o.memory_max_bytes = 20 * sizeof(Record);
   Exporter exporter(o);
   auto batch = records(0, 200);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ExporterStats s = exporter.stats();
   EXPECT_LE(s.queued_bytes, 20 * sizeof(Record) + 10 * sizeof(Record));
   EXPECT_GT(s.dropped_memory_full, 0u);
@@ -341,7 +348,7 @@ TEST_F(ExporterTest, BatchesAnOlderAgentSpooledAsJsonAreStillSent) {
   Exporter exporter(options(server));
   EXPECT_EQ(exporter.stats().inherited, 2u);
   auto batch = records(0, 10);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
   std::vector<std::string> expected{"/old0", "/old1"};
   for (const std::string& p : expected_paths(0, 10)) expected.push_back(p);
@@ -358,7 +365,7 @@ TEST_F(ExporterTest, ASpooledBatchThatDoesNotDecodeIsCountedCorrupt) {
   FakeServer server;
   Exporter exporter(options(server));
   auto batch = records(0, 10);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
   ExporterStats s = exporter.stats();
   EXPECT_EQ(s.inherited, 4u);
@@ -377,7 +384,7 @@ TEST_F(ExporterTest, SendsTheCodecAndSpooledBatchesAsTheyLieOnDisk) {
   FakeServer server;
   Exporter exporter(options(server));
   auto batch = records(0, 20);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 23; }));
   EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "codec", "codec"}));
   EXPECT_EQ(server.codec_bodies().front(), spooled);  // byte for byte: not re-encoded
@@ -403,7 +410,7 @@ void expect_json_from_then_on(int refusal, const std::string& spool_dir, Exporte
   {
     Exporter exporter(options);
     auto batch = records(0, 30);
-    exporter.push(batch);
+    exporter.push(batch, footprint(batch));
     ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 33; }));
     EXPECT_EQ(exporter.stats().rejected, 0u);
     expect_balanced(exporter.stats());
@@ -437,12 +444,12 @@ TEST_F(ExporterTest, ABatchRefusedInBothFormsIsSetAsideAndTheCodecKept) {
   server.codec_refusal = 400;
   Exporter exporter(options(server));
   auto batch = records(0, 10);
-  exporter.push(batch);
+  exporter.push(batch, footprint(batch));
   ASSERT_TRUE(eventually([&] { return exporter.stats().rejected == 10; }));
   server.status = 200;
   server.codec_refusal = 0;
   auto more = records(10, 20);
-  exporter.push(more);
+  exporter.push(more, footprint(more));
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
   EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "json", "codec"}));
   EXPECT_EQ(server.paths(), expected_paths(10, 20));
