@@ -36,9 +36,14 @@ void RecordPipeline::write(const store::BatchRecords& records, store::IngestBook
     for (const store::ResolvedRecord& row : batch.rows)
       options_.observer->observe(
           {records[row.index], row.service, row.caller.stable_name, row.route});
-  // Rounds at a steady rate are a few thousand records; a burst's 50k rows
-  // (~11 MB) are given back rather than kept resident.
-  if (batch.rows.capacity() > kKeptRows) batch.rows = {};
+  // Rows are kept for the next round while rounds fill them: a saturated
+  // host's rounds (~18k records every 200 ms) rebuilt a vector of over
+  // kKeptRows every time (default-constructed, faulted in, unmapped:
+  // ~15% of `loupe run`'s writer thread). Past kKeptRows, a round that used
+  // less than half of them gives them back: a burst's 50k rows (~11 MB)
+  // are not kept resident once it is over.
+  if (batch.rows.capacity() > kKeptRows && batch.rows.size() * 2 < batch.rows.capacity())
+    batch.rows = {};
 }
 
 }  // namespace loupe::pipeline

@@ -51,8 +51,8 @@ class RecordPipeline {
   store::Store& store_;
   PipelineOptions options_;
   Resolver resolver_;
-  // The last batch's rows, kept with their capacity (up to kKeptRows) for
-  // the next one.
+  // The last batch's rows, kept with their capacity for the next one (up
+  // to kKeptRows always, more while rounds use at least half of it).
   static constexpr size_t kKeptRows = 16384;
   store::ResolvedBatch batch_;
   uint64_t seed_generation_ = 0;

@@ -59,6 +59,11 @@ struct ChunkRow {
   std::string_view caller;  // empty when unknown
   bool counted = true;
   int64_t service_id = 0;  // names.id of the resolved service
+  // ChunkWriter::write's sort key besides service_id, set by it: the
+  // record's start (read once, not per comparison) and the row's position
+  // (records of one start keep their order).
+  uint64_t start_ns = 0;
+  uint32_t order = 0;
 };
 
 // A chunk as read back: the records (sorted by start) and their notes.
@@ -91,8 +96,8 @@ class ChunkWriter {
   explicit ChunkWriter(Db& db);
 
   // Writes `rows` as one chunk per (service, UTC minute of start), split
-  // past kMaxChunkRecords. Sorts them (by service, then start; stably:
-  // records of one start keep their order).
+  // past kMaxChunkRecords. Sorts them (by service, then start; records of
+  // one start keep their order).
   void write(std::span<ChunkRow> rows);
   // Deletes every record that started before `cutoff_ns`: whole chunks,
   // and the older records of chunks across the cutoff (rewritten, their
