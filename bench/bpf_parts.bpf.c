@@ -132,3 +132,32 @@ int parts_sys_exit(void* ctx) {
   }
   return 0;
 }
+
+/* Exact-size reservations: the size may be any value the ring holds, and
+ * the payload is copied from user memory straight into the reservation by a
+ * kfunc (6.16+). A program of its own so that bpf_parts can leave it out on
+ * kernels without the kfunc (a call to a missing kfunc fails the load). */
+extern int bpf_probe_read_user_dynptr(struct bpf_dynptr* dptr, __u32 off, __u32 size,
+                                      const void* unsafe_ptr__ign) __ksym __weak;
+
+SEC("raw_tracepoint/sys_exit")
+int parts_sys_exit_dynptr(void* ctx) {
+  __u32 zero = 0;
+  struct parts_cfg* c = bpf_map_lookup_elem(&cfg, &zero);
+  if (!c || bpf_get_current_pid_tgid() != c->pid_tgid || c->mode < PART_DYNPTR_FLOOR) return 0;
+  if (c->mode == PART_DYNPTR_FLOOR) return 0;
+  __u32 n = c->size & (MAX_SIZE * 2 - 1);
+  __u32 head = c->mode == PART_DYNPTR_EVENT ? PARTS_EVENT_HEADER : 0;
+  struct bpf_dynptr d;
+  if (bpf_ringbuf_reserve_dynptr(&ring, head + n, 0, &d)) {
+    bpf_ringbuf_discard_dynptr(&d, 0);
+    return 0;
+  }
+  if (head) {
+    __u64 h[PARTS_EVENT_HEADER / 8] = {c->pid_tgid, c->size};
+    bpf_dynptr_write(&d, 0, h, sizeof(h), 0);
+  }
+  if (c->mode != PART_DYNPTR_RESERVE) bpf_probe_read_user_dynptr(&d, head, n, (const void*)c->buf);
+  bpf_ringbuf_submit_dynptr(&d, BPF_RB_NO_WAKEUP);
+  return 0;
+}

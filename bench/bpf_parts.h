@@ -4,6 +4,9 @@
 
 #include <linux/types.h>
 
+/* The header bytes before a data event's payload (struct loupe_data_event). */
+#define PARTS_EVENT_HEADER 72
+
 enum part {
   PART_NONE = 0,     /* filter only: the floor (bpf_stats' clock reads included) */
   PART_KTIME,        /* bpf_ktime_get_ns */
@@ -17,6 +20,12 @@ enum part {
   PART_READ_OUTPUT,  /* both: what socket_trace does today */
   PART_RB_RESERVE,   /* bpf_ringbuf_reserve of size bytes + submit, nothing copied */
   PART_RESERVE_READ, /* reserve + bpf_probe_read_user into it + submit */
+  /* Exact-size reservations (parts_sys_exit_dynptr; kernels with the
+   * bpf_probe_read_user_dynptr kfunc, 6.16+): */
+  PART_DYNPTR_FLOOR,   /* filter only, in that program: its rows' floor */
+  PART_DYNPTR_RESERVE, /* bpf_ringbuf_reserve_dynptr of size bytes + submit, nothing copied */
+  PART_DYNPTR_READ,    /* that + bpf_probe_read_user_dynptr of size bytes into it */
+  PART_DYNPTR_EVENT,   /* that + a data event's header written before the payload */
   PART_COUNT,
 };
 

@@ -9,6 +9,10 @@
 #             functions Loupe probes: what the traps cost;
 #   pid1      `loupe run --pid 1`: Loupe's own programs, every event
 #             filtered in the kernel (user space idle);
+#   emit      Loupe's own programs tracing the ports, every event sent to
+#             the ring buffer, a consumer that drains it and discards
+#             (bench/emit_floor: no parser, no store): the best any user
+#             space behind these programs can reach;
 #   run       `loupe run --port P`: everything.
 # Then the raw price of one syscall, one uprobe and one uretprobe here
 # (`hook_cost costs`; COSTS=0 skips it), and what each piece of a traced
@@ -17,7 +21,8 @@
 # reservation. Prints markdown tables; bpf_stats
 # stays on in every mode alike (it adds ~2 clock reads per program run).
 # To compare two builds in the same run: LOUPE_B=other/loupe and modes
-# pid1_b / run_b.
+# pid1_b / run_b; emit_b runs EMIT_FLOOR_B (emit runs EMIT_FLOOR, by
+# default the emit_floor built beside $LOUPE).
 #
 #   sudo LOUPE=build/loupe bench/floors.sh [ROUNDS] [SECONDS]
 set -euo pipefail
@@ -96,6 +101,15 @@ start_mode() {
       wait_for_line "$WORK/hook.out" "attached" "$HPID"
       PROGNAME=bare_sys_exit
       ;;
+    emit | emit_b)
+      local bin=${EMIT_FLOOR:-$(dirname "$LOUPE")/bench/emit_floor}
+      [[ $1 == emit_b ]] && bin=${EMIT_FLOOR_B:?"mode emit_b needs EMIT_FLOOR_B"}
+      : > "$WORK/emit.out"
+      "$bin" --port "$HPORT,$SPORT" > "$WORK/emit.out" 2> "$WORK/emit.err" &
+      HPID=$!
+      wait_for_line "$WORK/emit.out" "attached" "$HPID"
+      PROGNAME=loupe_sys_exit
+      ;;
     pid1 | run | pid1_b | run_b)
       local filter=(--port "$HPORT,$SPORT") bin=$LOUPE
       [[ $1 == pid1* ]] && filter=(--pid 1)
@@ -111,14 +125,18 @@ start_mode() {
       ;;
   esac
 }
-stop_mode() {
+stop_mode() {  # MODE ROUND
   [[ -n $HPID ]] || return 0
   kill -INT "$HPID"
   wait "$HPID" || true
+  # emit_floor's last line: what it drained and what the kernel lost.
+  [[ $1 == emit* ]] && echo "$1 round $2: $(tail -1 "$WORK/emit.out")" >> "$WORK/emit_counts"
+  return 0
 }
 
 sysctl -qw kernel.bpf_stats_enabled=1
 : > "$WORK/results"
+: > "$WORK/emit_counts"
 for r in $(seq "$ROUNDS"); do
   for mode in $MODES; do
     start_mode "$mode"
@@ -132,7 +150,7 @@ for r in $(seq "$ROUNDS"); do
       f=$(($(foreign_hooks) + f0))
       echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f" >> "$WORK/results"
     done
-    stop_mode
+    stop_mode "$mode" "$r"
     echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
       "$WORK/results")(load $(load1), $(($(date +%s) - START)) s)" >&2
   done
@@ -169,6 +187,12 @@ awk -v scen="$SCENARIOS" -v modes="$MODES" '
         ratio, rounds, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "", load[k] / n[k]
     }
   }' "$WORK/results"
+if [[ -s $WORK/emit_counts ]]; then
+  echo
+  echo "emit_floor's consumer (events drained, ring-buffer events lost):"
+  echo
+  sed 's/^/    /' "$WORK/emit_counts"
+fi
 if [[ ${COSTS:-1} != 0 ]]; then
   echo
   echo "One operation on this machine (CPU time of the calling thread; load $(load1)):"
