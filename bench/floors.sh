@@ -72,8 +72,9 @@ prog_runs() {  # NAME -> "run_cnt run_time_ns" summed over the programs of that 
 
 # Other processes' tracepoints and uprobes (another loupe on a shared
 # machine) slow every syscall, and their OpenSSL uprobes trap in the
-# "untraced" runs too: each measurement waits up to 60 s for them to go and
-# notes whether any were attached (such rounds are left out of the ratio).
+# "untraced" runs too: each measurement waits up to FOREIGN_WAIT seconds
+# (default 60) for them to go and notes whether any were attached (such
+# rounds are left out of the ratio).
 foreign_hooks() {
   bpftool perf show -j 2> /dev/null | jq --arg me "${HPID:-0}" '[.[] | select((.pid | tostring) != $me)
     | select(.fd_type == "raw_tracepoint" or .fd_type == "uprobe" or .fd_type == "uretprobe")
@@ -81,7 +82,7 @@ foreign_hooks() {
 }
 wait_no_foreign() {
   local i
-  for i in $(seq 60); do
+  for i in $(seq "${FOREIGN_WAIT:-60}"); do
     [[ $(foreign_hooks) == 0 ]] && return
     sleep 1
   done
