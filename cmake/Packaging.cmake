@@ -24,6 +24,10 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # loupe_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends: from the libraries the binary links
+# ... and capstone, which it opens with dlopen (src/agent/capstone_library.h),
+# so shlibdeps does not see it: Debian's package of the headers' major version.
+string(REGEX MATCH "^[0-9]+" capstone_major "${CAPSTONE_VERSION}")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcapstone${capstone_major}")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/deploy/debian/conffiles ${CMAKE_SOURCE_DIR}/deploy/debian/postinst

@@ -15,7 +15,7 @@ rc=0; out=$("$LOUPE" doctor -o json --data-dir "$WORK/data") || rc=$?
 assert_eq "exit code when all pass" 0 "$rc"
 assert_eq "ok" true "$(jq -r .ok <<<"$out")"
 for c in "kernel version" "BTF" "capabilities" "raw tracepoints and ring buffers" \
-  "memlock" "cgroup layout" "libssl found" "data directory writable" "canary request captured"; do
+  "memlock" "cgroup layout" "libssl found" "disassembler loadable" "data directory writable" "canary request captured"; do
   assert_eq "$c" pass "$(status_of "$out" "$c")"
 done
 assert_eq "server check without --server" skip "$(status_of "$out" "server reachable, token accepted")"

@@ -20,6 +20,7 @@ for f in ./usr/bin/loupe ./usr/lib/systemd/system/loupe.service ./etc/loupe/loup
   grep -q " $f$" <<<"$contents" && pass "package holds $f" || fail "package lacks $f"
 done
 assert_eq "conffiles" "/etc/loupe/loupe.yaml" "$(dpkg-deb -I "$deb" conffiles)"
+grep -q "libcapstone" <<<"$(dpkg-deb -f "$deb" Depends)" && pass "Depends names libcapstone (opened with dlopen)" || fail "Depends lacks libcapstone"
 grep -q "libbpf" <<<"$(dpkg-deb -f "$deb" Depends)" && pass "Depends from shlibdeps: $(dpkg-deb -f "$deb" Depends | cut -c1-80)..." || fail "no Depends"
 
 dpkg-deb -x "$deb" "$WORK/root"
@@ -92,7 +93,7 @@ assert_eq "systemctl enable loupe" enabled "$(systemctl --root="$fresh" is-enabl
 rc=0; out=$(in_fresh loupe doctor -o json) || rc=$?
 assert_eq "loupe doctor exit code in the fresh root" 0 "$rc"
 for c in "kernel version" "BTF" "capabilities" "raw tracepoints and ring buffers" "libssl found" \
-  "data directory writable" "canary request captured"; do
+  "disassembler loadable" "data directory writable" "canary request captured"; do
   assert_eq "doctor in the fresh root: $c" pass "$(jq -r --arg n "$c" '.checks[] | select(.name == $n) | .status' <<<"$out")"
 done
 finish

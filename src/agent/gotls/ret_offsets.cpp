@@ -1,7 +1,8 @@
 #include "agent/gotls/ret_offsets.h"
 
-#include <capstone/capstone.h>
 #include <elf.h>
+
+#include "agent/capstone_library.h"
 
 namespace loupe::gotls {
 namespace {
@@ -9,16 +10,16 @@ namespace {
 // A capstone handle and one instruction buffer, released on every path.
 class Disassembler {
  public:
-  Disassembler(cs_arch arch, cs_mode mode) {
-    if (cs_open(arch, mode, &handle_) != CS_ERR_OK) {
+  Disassembler(const CapstoneApi& cs, cs_arch arch, cs_mode mode) : cs_(cs) {
+    if (cs_.open(arch, mode, &handle_) != CS_ERR_OK) {
       handle_ = 0;
       return;
     }
-    insn_ = cs_malloc(handle_);
+    insn_ = cs_.malloc(handle_);
   }
   ~Disassembler() {
-    if (insn_) cs_free(insn_, 1);
-    if (handle_) cs_close(&handle_);
+    if (insn_) cs_.free(insn_, 1);
+    if (handle_) cs_.close(&handle_);
   }
   Disassembler(const Disassembler&) = delete;
   Disassembler& operator=(const Disassembler&) = delete;
@@ -26,11 +27,12 @@ class Disassembler {
   bool ok() const { return insn_ != nullptr; }
   // Decodes the instruction at `code`; false when it is not one.
   bool next(const uint8_t*& code, size_t& size, uint64_t& address) {
-    return cs_disasm_iter(handle_, &code, &size, &address, insn_);
+    return cs_.disasm_iter(handle_, &code, &size, &address, insn_);
   }
   unsigned id() const { return insn_->id; }
 
  private:
+  const CapstoneApi& cs_;
   csh handle_ = 0;
   cs_insn* insn_ = nullptr;
 };
@@ -44,7 +46,13 @@ Returns find_returns(std::string_view code, uint16_t elf_machine) {
     out.error = "no disassembler for ELF machine " + std::to_string(elf_machine);
     return out;
   }
-  Disassembler dis(x86 ? CS_ARCH_X86 : CS_ARCH_ARM64, x86 ? CS_MODE_64 : CS_MODE_ARM);
+  CapstoneLibrary capstone;
+  if (!capstone.api()) {
+    out.error = capstone.error();
+    return out;
+  }
+  Disassembler dis(*capstone.api(), x86 ? CS_ARCH_X86 : CS_ARCH_ARM64,
+                   x86 ? CS_MODE_64 : CS_MODE_ARM);
   if (!dis.ok()) {
     out.error = "capstone cannot open its disassembler";
     return out;

@@ -38,6 +38,7 @@ CheckResult check_bpf_programs();  // a raw tracepoint program and a ring buffer
 CheckResult check_memlock();
 CheckResult check_cgroups(const Options& o);
 CheckResult check_libssl();
+CheckResult check_disassembler();  // capstone, opened when TLS probes are placed
 CheckResult check_data_dir(const Options& o);
 CheckResult check_server(const Options& o);
 CheckResult check_kubernetes(const Options& o);

@@ -1,5 +1,5 @@
 // The checks that read this host: kernel, BTF, tracefs, capabilities,
-// memlock, cgroups, libssl, the data directory.
+// memlock, cgroups, libssl, capstone, the data directory.
 #include <linux/magic.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/capstone_library.h"
 #include "agent/tls/ssl_discovery.h"
 #include "cli/doctor/check.h"
 
@@ -150,6 +151,14 @@ CheckResult check_libssl() {
   return fail("libssl found", "no libssl.so* in the usual library directories",
               "TLS capture hooks OpenSSL's libssl: install it (apt-get install libssl3); programs "
               "with their own copy are still found while they run");
+}
+
+CheckResult check_disassembler() {
+  CapstoneLibrary capstone;
+  if (capstone.api()) return pass("disassembler loadable", CapstoneLibrary::soname());
+  return fail("disassembler loadable", capstone.error(),
+              "TLS capture places the SSL_write and Go crypto/tls probes by disassembling them "
+              "with capstone: install Debian's libcapstone package of that version");
 }
 
 CheckResult check_data_dir(const Options& o) {

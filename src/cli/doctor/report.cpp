@@ -7,9 +7,9 @@
 namespace loupe::cli::doctor {
 
 std::vector<CheckResult> capture_checks(const Options& o) {
-  return {check_kernel_version(), check_btf(o),    check_tracefs(o),   check_capabilities(),
-          check_bpf_programs(),   check_memlock(), check_cgroups(o),   check_libssl(),
-          check_data_dir(o),      check_server(o), check_kubernetes(o)};
+  return {check_kernel_version(), check_btf(o),      check_tracefs(o), check_capabilities(),
+          check_bpf_programs(),   check_memlock(),   check_cgroups(o), check_libssl(),
+          check_disassembler(),   check_data_dir(o), check_server(o),  check_kubernetes(o)};
 }
 
 std::vector<CheckResult> server_checks(const Options& o) { return {check_data_dir(o)}; }

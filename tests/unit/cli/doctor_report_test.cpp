@@ -39,14 +39,14 @@ TEST(DoctorReport, CaptureChecksRunInTheDocumentedOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "kernel version", "BTF", "tracefs mounted", "capabilities",
                        "raw tracepoints and ring buffers", "memlock", "cgroup layout",
-                       "libssl found", "data directory writable",
+                       "libssl found", "disassembler loadable", "data directory writable",
                        "server reachable, token accepted", "Kubernetes API reachable"}));
   nlohmann::json j = report_json(capture_checks(o));
   EXPECT_FALSE(j["ok"]);  // no BTF at that path
   EXPECT_EQ(j["checks"][1]["status"], "fail");
   EXPECT_NE(j["checks"][1]["fix"].get<std::string>().find("CONFIG_DEBUG_INFO_BTF"),
             std::string::npos);
-  EXPECT_EQ(j["checks"][9]["status"], "skip");  // no --server
+  EXPECT_EQ(j["checks"][10]["status"], "skip");  // no --server
 }
 
 TEST(DoctorReport, ServerChecksOnlyItsDataDirectory) {
