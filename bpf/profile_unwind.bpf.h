@@ -8,7 +8,6 @@
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, LOUPE_UNWIND_MAX_ROWS);
-  __uint(map_flags, BPF_F_MMAPABLE); /* user space writes rows in place */
   __type(key, __u32);
   __type(value, struct loupe_unwind_row);
 } unwind_rows SEC(".maps");

@@ -145,6 +145,7 @@ nlohmann::json unwind_status(const SamplerCounters& s) {
           {"objects_loaded", u.objects_loaded},
           {"objects_without_table", u.objects_without},
           {"objects_no_room", u.objects_no_room},
+          {"rows_write_failed", u.rows_write_failed},
           {"mappings_dropped", u.mappings_dropped},
           {"rows_used", u.rows_used},
           {"row_capacity", u.row_capacity},

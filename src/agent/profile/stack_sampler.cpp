@@ -3,7 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/perf_event.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -127,18 +126,10 @@ void StackSampler::start_unwinder() {
   // frame pointers only then.
   exec_link_ = bpf_program__attach(skel_->progs.loupe_profile_exec);
   if (!exec_link_) return;
-  rows_bytes_ =
-      static_cast<size_t>(bpf_map__max_entries(skel_->maps.unwind_rows)) * sizeof(loupe_unwind_row);
-  rows_ = mmap(nullptr, rows_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
-               bpf_map__fd(skel_->maps.unwind_rows), 0);
-  if (rows_ == MAP_FAILED) {
-    rows_ = nullptr;
-    return;
-  }
   UnwindMaps maps;
   maps.procs_fd = bpf_map__fd(skel_->maps.unwind_procs);
   maps.wanted_fd = bpf_map__fd(skel_->maps.unwind_wanted);
-  maps.rows = static_cast<loupe_unwind_row*>(rows_);
+  maps.rows_fd = bpf_map__fd(skel_->maps.unwind_rows);
   maps.max_rows = bpf_map__max_entries(skel_->maps.unwind_rows);
   unwinder_ = std::make_unique<UnwindLoader>(maps);
   // The one process of `loupe profile --pid`: unwound from its first samples.
@@ -163,8 +154,6 @@ void StackSampler::stop_unwinder() {
   unwinder_cv_.notify_all();
   if (unwinder_thread_.joinable()) unwinder_thread_.join();
   unwinder_.reset();
-  if (rows_) munmap(rows_, rows_bytes_);
-  rows_ = nullptr;
 }
 
 std::vector<RawStack> StackSampler::drain() {

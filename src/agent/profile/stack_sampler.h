@@ -76,8 +76,6 @@ class StackSampler {
   bpf_link* exec_link_ = nullptr;
   uint64_t stacks_missing_ = 0;
 
-  void* rows_ = nullptr;  // unwind_rows, mmapped
-  size_t rows_bytes_ = 0;
   std::unique_ptr<UnwindLoader> unwinder_;
   std::thread unwinder_thread_;
   std::mutex unwinder_mu_;

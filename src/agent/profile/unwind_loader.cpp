@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <set>
 
@@ -203,13 +202,17 @@ const UnwindLoader::ObjectEntry* UnwindLoader::object_for(uint32_t pid, const Ma
       o.no_room_for = n;  // remembered without rows: built again once it fits
       return &*objects_.emplace(key, std::move(o)).first;
     }
-    std::memcpy(maps_.rows + next_row_, table->rows.data(), n * sizeof(loupe_unwind_row));
-    o.first_row = next_row_;
-    o.rows = n;
-    o.base = table->base;
-    for (const UnwindTable::Segment& s : table->segments)
-      o.segments.emplace_back(s.offset, s.vaddr);
-    next_row_ += n;
+    if (rows_.write(next_row_, table->rows)) {
+      o.first_row = next_row_;
+      o.rows = n;
+      o.base = table->base;
+      for (const UnwindTable::Segment& s : table->segments)
+        o.segments.emplace_back(s.offset, s.vaddr);
+      next_row_ += n;
+    } else {
+      std::lock_guard lock(counters_mu_);
+      ++counters_.rows_write_failed;
+    }
   }
   std::lock_guard lock(counters_mu_);
   ++(o.rows ? counters_.objects_loaded : counters_.objects_without);
@@ -243,7 +246,15 @@ bool UnwindLoader::compact() {
             [](const Object* a, const Object* b) { return a->first_row < b->first_row; });
   uint32_t next = 0;
   for (Object* o : kept) {
-    std::memmove(maps_.rows + next, maps_.rows + o->first_row, o->rows * sizeof(loupe_unwind_row));
+    if (!rows_.move_down(next, o->first_row, o->rows)) {
+      // Its rows are partly moved: remembered without rows, built again
+      // once it fits (as a table that found no room).
+      o->no_room_for = o->rows;
+      o->rows = 0;
+      std::lock_guard lock(counters_mu_);
+      ++counters_.rows_write_failed;
+      continue;
+    }
     o->first_row = next;
     next += o->rows;
   }

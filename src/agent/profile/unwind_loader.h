@@ -17,14 +17,15 @@
 #include <vector>
 
 #include "agent/profile/proc_maps.h"
+#include "agent/profile/unwind_rows.h"
 #include "profile.h"
 
 namespace loupe::profile {
 
 struct UnwindMaps {
-  int procs_fd = -1;                 // unwind_procs
-  int wanted_fd = -1;                // unwind_wanted
-  loupe_unwind_row* rows = nullptr;  // unwind_rows, mmapped
+  int procs_fd = -1;   // unwind_procs
+  int wanted_fd = -1;  // unwind_wanted
+  int rows_fd = -1;    // unwind_rows (written through the syscall: unwind_rows.h)
   uint32_t max_rows = 0;
 };
 
@@ -35,6 +36,8 @@ struct UnwindCounters {
   uint64_t objects_without = 0;   // objects with no usable table (none, not x86-64, more
                                   // than a quarter of the rows): walked by frame pointer
   uint64_t objects_no_room = 0;   // tables that found the row array full: frame pointers
+  uint64_t rows_write_failed =
+      0;                          // tables the kernel refused to take (bpf syscall): frame pointers
   uint64_t mappings_dropped = 0;  // beyond LOUPE_UNWIND_MAX_MAPPINGS in one process
   uint64_t rows_used = 0;         // of the row array
   uint64_t row_capacity = 0;
@@ -45,7 +48,7 @@ struct UnwindCounters {
 class UnwindLoader {
  public:
   explicit UnwindLoader(UnwindMaps maps, std::string proc_root = "/proc")
-      : maps_(maps), proc_root_(std::move(proc_root)) {}
+      : maps_(maps), rows_(maps.rows_fd, maps.max_rows), proc_root_(std::move(proc_root)) {}
 
   // Loads the processes the program asked for since the last call, and
   // every few seconds forgets those that exited.
@@ -85,6 +88,7 @@ class UnwindLoader {
   void forget_idle();
 
   UnwindMaps maps_;
+  UnwindRows rows_;
   std::string proc_root_;
   std::map<ObjectKey, Object> objects_;
   std::map<uint32_t, Process> processes_;
