@@ -49,8 +49,11 @@ int run_profile(const ProfileFlags& f) {
   while (!stop_requested()) {
     auto left = deadline - std::chrono::steady_clock::now();
     bool last = f.duration_s > 0 && left <= kCollectEvery;
-    auto wait = last ? std::max(left, decltype(left)::zero()) : decltype(left)(kCollectEvery);
-    wait_for_stop(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        last ? left : decltype(left)(kCollectEvery));
+    // wait_for_stop(0) waits for Ctrl-C: a start that took longer than
+    // --duration (tables built for a big process on a busy host) must not.
+    if (wait.count() > 0) wait_for_stop(wait);
     add_collected(profiler, all);
     if (last) break;
   }
