@@ -2,8 +2,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <sys/epoll.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,13 +12,6 @@
 
 namespace loupe {
 namespace {
-
-int on_ring_event(void* ctx, void* data, size_t size) {
-  auto* drain = static_cast<SocketTracer::DrainState*>(ctx);
-  drain->handler(std::span<const uint8_t>(static_cast<const uint8_t*>(data), size));
-  // A negative return makes libbpf stop after this event (it is consumed).
-  return ++drain->handled >= drain->budget ? -1 : 0;
-}
 
 bool is_power_of_two(uint32_t v) { return v && (v & (v - 1)) == 0; }
 
@@ -43,13 +34,7 @@ std::string load_failure_message(int err) {
 
 SocketTracer::SocketTracer(SocketTracerOptions opts) : opts_(opts) {}
 
-SocketTracer::~SocketTracer() {
-  const size_t page = static_cast<size_t>(getpagesize());
-  if (consumer_pos_) munmap(const_cast<uint64_t*>(consumer_pos_), page);
-  if (producer_pos_) munmap(const_cast<uint64_t*>(producer_pos_), page);
-  ring_buffer__free(rb_);
-  socket_trace_bpf__destroy(skel_);
-}
+SocketTracer::~SocketTracer() { socket_trace_bpf__destroy(skel_); }
 
 void SocketTracer::start(EventHandler handler) {
   if (opts_.capture_bytes == 0 || opts_.capture_bytes > LOUPE_MAX_CAPTURE)
@@ -57,7 +42,7 @@ void SocketTracer::start(EventHandler handler) {
   if (!is_power_of_two(opts_.ring_buffer_bytes) ||
       opts_.ring_buffer_bytes < static_cast<uint32_t>(getpagesize()))
     throw AgentError("ring buffer size must be a power of two of at least one page");
-  drain_.handler = std::move(handler);
+  handler_ = std::move(handler);
 
   skel_ = socket_trace_bpf__open();
   if (!skel_) throw AgentError(load_failure_message(errno));
@@ -90,35 +75,16 @@ void SocketTracer::start(EventHandler handler) {
     throw AgentError("attaching the tracepoints sys_exit and sched_process_exit failed: " +
                      std::string(strerror(-err)) +
                      ". Loupe needs BTF tracepoints (Linux 5.5+) and raw tracepoints");
-  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), on_ring_event, &drain_, nullptr);
-  if (!rb_) throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
-  // The kernel's layout: the consumer position in the first page, the
-  // producer position in the second. Read-only mappings; libbpf has its own.
-  const size_t page = static_cast<size_t>(getpagesize());
-  int fd = bpf_map__fd(skel_->maps.events);
-  void* cons = mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, 0);
-  void* prod = mmap(nullptr, page, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(page));
-  if (cons != MAP_FAILED) consumer_pos_ = static_cast<const volatile uint64_t*>(cons);
-  if (prod != MAP_FAILED) producer_pos_ = static_cast<const volatile uint64_t*>(prod);
+  if (!ring_.open(bpf_map__fd(skel_->maps.events), bpf_map__max_entries(skel_->maps.events)))
+    throw AgentError("opening the BPF ring buffer failed: " + std::string(strerror(errno)));
 }
 
-uint64_t SocketTracer::unread_bytes() const {
-  if (!consumer_pos_ || !producer_pos_) return 0;
-  uint64_t cons = __atomic_load_n(consumer_pos_, __ATOMIC_ACQUIRE);
-  uint64_t prod = __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE);
-  return prod > cons ? prod - cons : 0;
-}
+uint64_t SocketTracer::unread_bytes() const { return ring_.unread_bytes(); }
 
-void SocketTracer::wait(int timeout_ms) {
-  epoll_event ev{};
-  epoll_wait(ring_buffer__epoll_fd(rb_), &ev, 1, timeout_ms);
-}
+void SocketTracer::wait(int timeout_ms) { ring_.wait(timeout_ms); }
 
 size_t SocketTracer::drain(size_t max_events) {
-  drain_.budget = max_events;
-  drain_.handled = 0;
-  ring_buffer__consume(rb_);  // negative only when the budget stopped it
-  return drain_.handled;
+  return ring_.consume(max_events, [this](std::span<const uint8_t> event) { handler_(event); });
 }
 
 void SocketTracer::forget_connection(uint32_t tgid, int32_t fd) {

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "agent/bpf_ring_reader.h"
 #include "agent/tls/tls_tracer.h"
 #include "socket_trace.h"
 
 struct socket_trace_bpf;
-struct ring_buffer;
 
 namespace loupe {
 
@@ -81,20 +81,11 @@ class SocketTracer {
   TracerCounters counters() const;
   std::vector<ProbeInfo> probes() const;
 
-  // The ring buffer callback's context (see drain()).
-  struct DrainState {
-    EventHandler handler;
-    size_t budget = 0, handled = 0;
-  };
-
  private:
   SocketTracerOptions opts_;
-  DrainState drain_;
+  EventHandler handler_;
   socket_trace_bpf* skel_ = nullptr;
-  ring_buffer* rb_ = nullptr;
-  // The ring's consumer and producer position pages, mapped read-only.
-  const volatile uint64_t* consumer_pos_ = nullptr;
-  const volatile uint64_t* producer_pos_ = nullptr;
+  BpfRingReader ring_;
 };
 
 }  // namespace loupe

@@ -12,7 +12,7 @@
 namespace loupe::metrics {
 
 OomTracer::~OomTracer() {
-  ring_buffer__free(rb_);
+  ring_.reset();
   oom_trace_bpf__destroy(skel_);
 }
 
@@ -29,8 +29,10 @@ bool OomTracer::start(Handler handler, std::string* error) {
     skel_ = nullptr;
     return false;
   }
-  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.oom_events), on_event, this, nullptr);
-  if (!rb_) {
+  ring_ = std::make_unique<BpfRingReader>();
+  if (!ring_->open(bpf_map__fd(skel_->maps.oom_events),
+                   bpf_map__max_entries(skel_->maps.oom_events))) {
+    ring_.reset();
     *error = std::string("OOM ring buffer: ") + std::strerror(errno);
     oom_trace_bpf__destroy(skel_);
     skel_ = nullptr;
@@ -40,22 +42,22 @@ bool OomTracer::start(Handler handler, std::string* error) {
 }
 
 void OomTracer::poll(int timeout_ms) {
-  if (rb_) ring_buffer__poll(rb_, timeout_ms);
+  if (!ring_) return;
+  ring_->wait(timeout_ms);
+  ring_->consume(SIZE_MAX, [this](std::span<const uint8_t> data) { on_event(data); });
 }
 
-int OomTracer::on_event(void* ctx, void* data, size_t size) {
-  auto* self = static_cast<OomTracer*>(ctx);
-  if (size < sizeof(loupe_oom_event)) return 0;
+void OomTracer::on_event(std::span<const uint8_t> data) {
+  if (data.size() < sizeof(loupe_oom_event)) return;
   loupe_oom_event e;
-  std::memcpy(&e, data, sizeof e);
+  std::memcpy(&e, data.data(), sizeof e);
   OomTraceEvent out;
-  out.time_ns = self->clock_.to_unix(e.ktime_ns);
+  out.time_ns = clock_.to_unix(e.ktime_ns);
   out.pid = e.tgid;
   out.command.assign(e.comm, strnlen(e.comm, sizeof e.comm));
   out.dfl_cgroup_id = e.dfl_cgroup_id;
   out.memory_cgroup_id = e.memory_cgroup_id;
-  self->handler_(out);
-  return 0;
+  handler_(out);
 }
 
 }  // namespace loupe::metrics

@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 
+#include "agent/bpf_ring_reader.h"
 #include "agent/clock.h"
 
 struct oom_trace_bpf;
-struct ring_buffer;
 
 namespace loupe::metrics {
 
@@ -34,16 +36,16 @@ class OomTracer {
 
   // Loads and attaches. false with *error when it cannot.
   bool start(Handler handler, std::string* error);
-  bool active() const { return rb_ != nullptr; }
+  bool active() const { return ring_ != nullptr; }
   // Waits up to timeout_ms for events and hands each to the handler.
   // Returns at once when not active.
   void poll(int timeout_ms);
 
  private:
-  static int on_event(void* ctx, void* data, size_t size);
+  void on_event(std::span<const uint8_t> data);
 
   oom_trace_bpf* skel_ = nullptr;
-  ring_buffer* rb_ = nullptr;
+  std::unique_ptr<BpfRingReader> ring_;
   Handler handler_;
   MonotonicToUnix clock_;
 };

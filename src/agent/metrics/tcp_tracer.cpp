@@ -15,7 +15,7 @@
 namespace loupe::metrics {
 
 TcpTracer::~TcpTracer() {
-  ring_buffer__free(rb_);
+  ring_.reset();
   tcp_trace_bpf__destroy(skel_);
 }
 
@@ -30,8 +30,12 @@ bool TcpTracer::start(Handler handler, std::string* error) {
   int err = tcp_trace_bpf__load(skel_);
   if (!err) err = tcp_trace_bpf__attach(skel_);
   if (!err) {
-    rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.tcp_events), on_event, this, nullptr);
-    if (!rb_) err = -errno;
+    ring_ = std::make_unique<BpfRingReader>();
+    if (!ring_->open(bpf_map__fd(skel_->maps.tcp_events),
+                     bpf_map__max_entries(skel_->maps.tcp_events))) {
+      err = -errno;
+      ring_.reset();
+    }
   }
   if (err) {
     *error = std::string("loading the TCP health tracepoints failed: ") + std::strerror(-err);
@@ -43,15 +47,16 @@ bool TcpTracer::start(Handler handler, std::string* error) {
 }
 
 void TcpTracer::poll(int timeout_ms) {
-  if (rb_) ring_buffer__poll(rb_, timeout_ms);
+  if (!ring_) return;
+  ring_->wait(timeout_ms);
+  ring_->consume(SIZE_MAX, [this](std::span<const uint8_t> data) { on_event(data); });
 }
 
-int TcpTracer::on_event(void* ctx, void* data, size_t size) {
-  auto* self = static_cast<TcpTracer*>(ctx);
-  if (size < sizeof(loupe_tcp_event)) return 0;
+void TcpTracer::on_event(std::span<const uint8_t> data) {
+  if (data.size() < sizeof(loupe_tcp_event)) return;
   loupe_tcp_event e;
-  std::memcpy(&e, data, sizeof e);
-  if (e.kind < LOUPE_TCP_CONNECTED || e.kind > LOUPE_TCP_ACCEPTED) return 0;
+  std::memcpy(&e, data.data(), sizeof e);
+  if (e.kind < LOUPE_TCP_CONNECTED || e.kind > LOUPE_TCP_ACCEPTED) return;
   TcpEvent out;
   out.kind = static_cast<TcpEventKind>(e.kind);
   out.pid = e.tgid;
@@ -65,8 +70,7 @@ int TcpTracer::on_event(void* ctx, void* data, size_t size) {
   out.peer = format_address(peer);
   out.incoming = e.incoming != 0;
   if (out.incoming) out.peer.erase(out.peer.rfind(':'));  // the client's ephemeral port
-  self->handler_(out);
-  return 0;
+  handler_(out);
 }
 
 }  // namespace loupe::metrics

@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 
+#include "agent/bpf_ring_reader.h"
+
 struct tcp_trace_bpf;
-struct ring_buffer;
 
 namespace loupe::metrics {
 
@@ -46,14 +49,14 @@ class TcpTracer {
 
   // Loads and attaches; false with *error when the kernel refuses.
   bool start(Handler handler, std::string* error);
-  bool active() const { return rb_ != nullptr; }
+  bool active() const { return ring_ != nullptr; }
   void poll(int timeout_ms);
 
  private:
-  static int on_event(void* ctx, void* data, size_t size);
+  void on_event(std::span<const uint8_t> data);
 
   tcp_trace_bpf* skel_ = nullptr;
-  ring_buffer* rb_ = nullptr;
+  std::unique_ptr<BpfRingReader> ring_;
   Handler handler_;
 };
 
