@@ -9,7 +9,12 @@
 # memory), BPF maps mapped into the process (the ring buffer, whose data
 # pages the kernel maps twice, and the profiler's unwind rows) and the rest
 # (binary and libraries), the connections the tracker held, and the RSS
-# 10 s after the load (what a burst leaves behind).
+# 10 s after the load (what a burst leaves behind). Beside RSS, what is
+# really used: PSS (shared library pages divided among the processes that
+# map them) and the memory charged to a cgroup of its own that each
+# instance starts in (what memcg limits and `kubectl top` count: its heap,
+# the page cache it faulted in first, and kernel memory such as BPF maps,
+# which RSS counts only where they are mapped into the process).
 #
 #   sudo LOUPE=build/loupe bench/rss_connections.sh [ROUNDS] [SECONDS] [CONNS]
 #
@@ -40,6 +45,17 @@ PIDS+=($!)
 wait_for_port "$LSPORT"
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/${3:-status}"; }
+# Each instance runs in a memory cgroup of its own, made under this shell's
+# (v1: the memory hierarchy; v2: the unified one).
+CG_PARENT=$(awk -F: '$2 == "memory" { print "/sys/fs/cgroup/memory" $3 }' /proc/self/cgroup)
+[[ -n $CG_PARENT ]] || CG_PARENT=/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+cg_kib() {  # CGROUP: KiB charged to it now
+  if [[ -f $1/memory.usage_in_bytes ]]; then echo $(($(cat "$1/memory.usage_in_bytes") / 1024))
+  else echo $(($(cat "$1/memory.current") / 1024)); fi
+}
+in_cgroup() {  # CGROUP CMD...: CMD started in CGROUP (charged from its first page)
+  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$@"
+}
 # KiB of BPF maps mapped into PID (resident from the moment they are mapped).
 bpf_maps_kib() {
   awk '/^[0-9a-f]+-[0-9a-f]+ / { bpf = ($6 == "anon_inode:bpf-map") }
@@ -48,7 +64,8 @@ bpf_maps_kib() {
 
 measure() {  # MODE ROUND: one result line
   local mode=$1 bin=$LOUPE dir="$WORK/$1-data" pid idle peak rss anon maps after conns rps status_port
-  local tracked=- table=-
+  local tracked=- table=- pss cg=$CG_PARENT/loupe-rss-$$-$1-$2 charged
+  mkdir "$cg"
   [[ $mode == *_b ]] && bin=${LOUPE_B:?"mode $mode needs LOUPE_B"}
   rm -rf "$dir"
   : > "$WORK/loupe.out"
@@ -56,13 +73,13 @@ measure() {  # MODE ROUND: one result line
   case ${mode%_b} in
     run)
       status_port=$(free_port)
-      "$bin" run --listen "127.0.0.1:$status_port" --data-dir "$dir" --metrics-interval 0 \
+      in_cgroup "$cg" "$bin" run --listen "127.0.0.1:$status_port" --data-dir "$dir" --metrics-interval 0 \
         --port "$HPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       pid=$!
       wait_for_line "$WORK/loupe.out" "Loupe is running" "$pid"
       ;;
     agent)
-      "$bin" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
+      in_cgroup "$cg" "$bin" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
         --spool-dir "$dir" --metrics-interval 0 -o json --port "$HPORT" \
         > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       pid=$!
@@ -78,6 +95,8 @@ measure() {  # MODE ROUND: one result line
   rss=$(kib "$pid" VmRSS)
   peak=$(kib "$pid" VmHWM)
   anon=$(kib "$pid" RssAnon)
+  pss=$(kib "$pid" Pss smaps_rollup)
+  charged=$(cg_kib "$cg")
   maps=$(bpf_maps_kib "$pid")
   conns=$(ss -Htn state established "( sport = :$HPORT )" | wc -l)
   if [[ ${mode%_b} == run ]]; then  # the tracker's own count of what its table holds
@@ -91,7 +110,8 @@ measure() {  # MODE ROUND: one result line
   after=$(kib "$pid" VmRSS)
   kill -INT "$pid"
   wait "$pid" || true
-  echo "$mode $2 $rps $conns $idle $peak $rss $anon $maps $tracked $table $after"
+  rmdir "$cg" 2> /dev/null || true
+  echo "$mode $2 $rps $conns $idle $peak $rss $anon $maps $tracked $table $after $pss $charged"
 }
 
 : > "$WORK/results"
@@ -105,9 +125,9 @@ done
 echo
 echo "$(date -u +%F) $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, wrk -t2 -c$CONNS, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "| mode | round | req/s | live connections (server side) | idle RSS MiB | peak RSS MiB | RSS at end MiB | of it heap MiB | BPF maps MiB | binary, libraries MiB | tracked connections | table bytes / connection | RSS 10 s after the load MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| mode | round | req/s | live connections (server side) | idle RSS MiB | peak RSS MiB | RSS at end MiB | of it heap MiB | BPF maps MiB | binary, libraries MiB | PSS at end MiB | cgroup at end MiB | tracked connections | table bytes / connection | RSS 10 s after the load MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ label = $1; sub(/_b$/, " (B)", label)
-  printf "| loupe %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", label, $2, $3,
-    $4, $5 / 1024, $6 / 1024, $7 / 1024, $8 / 1024, $9 / 1024, ($7 - $8 - $9) / 1024, $10,
-    $10 == "-" || $10 == 0 ? "-" : sprintf("%.0f", $11 / $10), $12 / 1024 }' "$WORK/results"
+  printf "| loupe %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", label, $2, $3,
+    $4, $5 / 1024, $6 / 1024, $7 / 1024, $8 / 1024, $9 / 1024, ($7 - $8 - $9) / 1024, $13 / 1024,
+    $14 / 1024, $10, $10 == "-" || $10 == 0 ? "-" : sprintf("%.0f", $11 / $10), $12 / 1024 }' "$WORK/results"
