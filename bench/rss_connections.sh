@@ -53,8 +53,9 @@ cg_kib() {  # CGROUP: KiB charged to it now
   if [[ -f $1/memory.usage_in_bytes ]]; then echo $(($(cat "$1/memory.usage_in_bytes") / 1024))
   else echo $(($(cat "$1/memory.current") / 1024)); fi
 }
-in_cgroup() {  # CGROUP CMD...: CMD started in CGROUP (charged from its first page)
-  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$@"
+in_cgroup() {  # CGROUP CMD... &: CMD started in CGROUP (charged from its first page); run
+  # in the background, where it execs, so that $! is CMD's pid
+  exec sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$@"
 }
 # KiB of BPF maps mapped into PID (resident from the moment they are mapped).
 bpf_maps_kib() {
