@@ -47,7 +47,7 @@ while (($#)); do
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-for tool in mmdebstrap buildah ldd dpkg strip; do
+for tool in mmdebstrap buildah ldd dpkg strings strip; do
   command -v $tool >/dev/null || die "$tool not found (scripts/setup.sh --test installs it)"
 done
 [[ $(id -u) -eq 0 ]] || die "needs root (mmdebstrap and buildah write a root file system)"
@@ -77,8 +77,20 @@ runtime_packages() {
   done
   cut -d: -f1 <<<"$owners" | sort -u
 }
+# ... and of those it opens with dlopen, which ldd cannot see: capstone,
+# while TLS capture disassembles a function (src/agent/capstone_library.h).
+# Their sonames are string literals in the binary.
+dlopened_packages() {
+  local so owner
+  for so in $(strings -n 8 "$BIN" | grep -xE 'libcapstone\.so\.[0-9]+' | sort -u); do
+    owner=$(dpkg -S "*/$so" 2>/dev/null | head -1) || true
+    [[ -n $owner ]] || die "no Debian package owns $so, which $BIN opens"
+    echo "${owner%%:*}"
+  done
+}
 mapfile -t packages < <(runtime_packages)
 ((${#packages[@]})) || die "found no runtime packages for $BIN"
+mapfile -t -O "${#packages[@]}" packages < <(dlopened_packages)
 packages+=(ca-certificates)
 
 # The root file system, cached under a key of everything that shapes it.
