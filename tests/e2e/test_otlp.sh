@@ -65,8 +65,13 @@ for i in $(seq 1 5); do redis-cli -p "$REDIS_PORT" SET "key$i" v > /dev/null; re
 SPANS="$WORK/recv/spans.jsonl"
 span_count() { [[ -f "$SPANS" ]] && jq -s "[.[] | select($1)] | length" "$SPANS" || echo 0; }
 SERVER_SEL="(.kind == 2 and .resource[\"service.name\"] == \"python3:$APP_PORT\")"
+CLIENT_SEL="(.kind == 3 and .attributes[\"server.port\"] == \"$APP_PORT\")"
+# Wait for the spans each side asserts on: redis-server's own spans arrive
+# too, and counting them would stop the wait before redis-cli's last ones.
+REDIS_CLI_SEL='(.kind == 3 and .resource["process.executable.name"] == "redis-cli")'
 for i in $(seq 1 100); do
-  [[ $(span_count "$SERVER_SEL") -ge 25 && $(span_count '.attributes["db.system"] == "redis"') -ge 10 ]] && break
+  [[ $(span_count "$SERVER_SEL") -ge 25 && $(span_count "$CLIENT_SEL") -ge 25 &&
+     $(span_count "$REDIS_CLI_SEL") -ge 10 ]] && break
   sleep 0.2
 done
 assert_eq "server spans of the app" 25 "$(span_count "$SERVER_SEL")"
