@@ -327,19 +327,21 @@ std::string encode_noted_records(std::span<const Record* const> records,
 }
 
 std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDecodeError* error,
-                                                 const BatchLimits& limits) {
+                                                 const BatchLimits& limits, NotedRecords into) {
   std::optional<std::string> raw = decompress(body, error, limits);
   if (!raw) return std::nullopt;
   Reader in(*raw);
   if (!read_version(in, kNotedVersion, error)) return std::nullopt;
   Members members;
   if (!read_field_names(in, members)) return failed(error, "bad field list");
-  NotedRecords out;
+  NotedRecords out = std::move(into);
   out.notes_per_record = in.varint();
   if (!in.ok() || out.notes_per_record > kMaxNotesPerRecord) return failed(error, "bad note count");
   auto count = read_count(in, 10 + members.size() + out.notes_per_record, error, limits);
   if (!count) return std::nullopt;
+  out.records.clear();
   out.records.resize(*count);
+  out.notes.clear();
   out.notes.resize(*count * out.notes_per_record);
   for (size_t i = 0; i < *count; ++i) {
     read_record(in, out.records[i], members);

@@ -117,8 +117,10 @@ struct NotedRecords {
 
 std::string encode_noted_records(std::span<const Record* const> records,
                                  std::span<const std::string_view> notes, size_t notes_per_record);
+// `into`'s vectors are reused (their capacity kept), as decode_batch's.
 std::optional<NotedRecords> decode_noted_records(std::string_view body,
                                                  BatchDecodeError* error = nullptr,
-                                                 const BatchLimits& limits = {});
+                                                 const BatchLimits& limits = {},
+                                                 NotedRecords into = {});
 
 }  // namespace loupe

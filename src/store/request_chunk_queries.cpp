@@ -1,6 +1,7 @@
 #include "store/request_chunk_queries.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -46,18 +47,21 @@ class Candidates {
              stmt_.i64(6)};
     return &info_;
   }
-  // The current chunk decoded; nullopt when its blob is damaged.
-  std::optional<DecodedChunk> decode() {
+  // The current chunk decoded into the storage of the previous one
+  // (valid until the next call); nullptr when its blob is damaged.
+  DecodedChunk* decode() {
     blob_.bind(1, info_.id);
-    std::optional<DecodedChunk> out;
-    if (blob_.step()) out = DecodedChunk::decode(blob_.blob(0));
+    DecodedChunk reuse = chunk_ ? std::move(*chunk_) : DecodedChunk{};
+    chunk_.reset();
+    if (blob_.step()) chunk_ = DecodedChunk::decode(blob_.blob(0), std::move(reuse));
     blob_.reset();
-    return out;
+    return chunk_ ? &*chunk_ : nullptr;
   }
 
  private:
   Stmt stmt_, blob_;
   ChunkInfo info_;
+  std::optional<DecodedChunk> chunk_;
 };
 
 // The sort key of a kept match: (start or duration, id), larger first.
@@ -87,7 +91,7 @@ std::vector<StoredRequest> query_chunked_requests(Db& db, const RequestQuery& q)
     // chunk can add one (an equal key could still win on its larger id).
     uint64_t best = slowest ? c->max_duration : c->max_start;
     if (kept.size() == q.limit && best < kept.front().key) break;
-    auto chunk = chunks.decode();
+    DecodedChunk* chunk = chunks.decode();
     if (!chunk) continue;
     for (size_t i = 0; i < chunk->size(); ++i) {
       const Record& r = chunk->record(i);
@@ -125,7 +129,7 @@ uint64_t count_chunked_requests(Db& db, const RequestQuery& q, uint64_t at_most)
       n += c->count;
       continue;
     }
-    auto chunk = chunks.decode();
+    DecodedChunk* chunk = chunks.decode();
     if (!chunk) continue;
     for (size_t i = 0; i < chunk->size() && n < at_most; ++i)
       n += filter->matches(chunk->record(i), chunk->route(i), chunk->counted(i));

@@ -28,8 +28,8 @@ ChunkSummary summarize(std::span<const ChunkRow> rows) {
 
 }  // namespace
 
-std::optional<DecodedChunk> DecodedChunk::decode(std::string_view blob) {
-  auto noted = decode_noted_records(blob);
+std::optional<DecodedChunk> DecodedChunk::decode(std::string_view blob, DecodedChunk reuse) {
+  auto noted = decode_noted_records(blob, nullptr, {}, std::move(reuse.noted_));
   if (!noted || noted->notes_per_record < kNotesPerRecord) return std::nullopt;
   DecodedChunk c;
   c.noted_ = std::move(*noted);

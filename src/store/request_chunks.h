@@ -70,8 +70,10 @@ struct ChunkRow {
 class DecodedChunk {
  public:
   // Nullopt for a blob that does not decode (a damaged page): the chunk
-  // is skipped, never a crash.
-  static std::optional<DecodedChunk> decode(std::string_view blob);
+  // is skipped, never a crash. `reuse`'s storage is decoded into: a full
+  // chunk's records are ~3 MiB, which a scan over many chunks would
+  // otherwise allocate and fault in once per chunk.
+  static std::optional<DecodedChunk> decode(std::string_view blob, DecodedChunk reuse = {});
   size_t size() const { return noted_.records.size(); }
   const Record& record(size_t i) const { return noted_.records[i]; }
   std::string_view route(size_t i) const { return note(i, 0); }

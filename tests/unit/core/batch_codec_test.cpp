@@ -118,14 +118,20 @@ TEST(BatchCodec, AnEncoderReusedForNotedRecordsWritesEachBodyWhole) {
             encode_noted_records(big_ptrs, big_notes, 2));
   std::string body(encoder.encode_noted(small_ptrs, small_notes, 2));
   EXPECT_EQ(body, encode_noted_records(small_ptrs, small_notes, 2));
-  auto decoded = decode_noted_records(body);
-  ASSERT_TRUE(decoded);
-  ASSERT_EQ(decoded->records.size(), 3u);
-  ASSERT_EQ(decoded->notes.size(), 6u);
-  for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(json_of(decoded->records[i]), json_of(small[i]));
-    EXPECT_EQ(decoded->notes[2 * i], small[i].route);
-    EXPECT_EQ(decoded->notes[2 * i + 1], small[i].pod);
+  // Decoded afresh, and into the storage of the big body decoded: the
+  // same three records and notes, nothing of the big one's.
+  auto big_decoded = decode_noted_records(encode_noted_records(big_ptrs, big_notes, 2));
+  ASSERT_TRUE(big_decoded);
+  for (auto decoded : {decode_noted_records(body),
+                       decode_noted_records(body, nullptr, {}, std::move(*big_decoded))}) {
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->records.size(), 3u);
+    ASSERT_EQ(decoded->notes.size(), 6u);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(json_of(decoded->records[i]), json_of(small[i]));
+      EXPECT_EQ(decoded->notes[2 * i], small[i].route);
+      EXPECT_EQ(decoded->notes[2 * i + 1], small[i].pod);
+    }
   }
 }
 
