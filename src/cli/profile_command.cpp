@@ -37,6 +37,8 @@ int run_profile(const ProfileFlags& f) {
   profile::Profiler profiler(opts);
   install_stop_signals();
   profiler.start();
+  // Named now: the process may exit before the first collection.
+  if (f.pid) profiler.remember(f.pid);
   std::cerr << "loupe profile: sampling"
             << (f.pid ? " pid " + std::to_string(f.pid) : " all processes") << " at " << f.hz
             << " Hz on " << profiler.cpus() << " CPUs"

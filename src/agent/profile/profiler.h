@@ -31,10 +31,13 @@ class Profiler {
   // Throws AgentError (see StackSampler::start).
   void start() { sampler_.start(); }
   int cpus() const { return sampler_.cpus(); }
+  // See Symbolizer::remember.
+  void remember(uint32_t tgid) { symbolizer_.remember(tgid); }
 
   // The stacks sampled since the last call, named. Call every few seconds:
-  // a process that exits before its stacks are collected keeps its samples
-  // but its frames can no longer be named (shown as [unknown]).
+  // a process that exits before its first collection (and was not
+  // remembered) keeps its samples, but its frames can no longer be named
+  // (one "[process exited]" frame).
   std::vector<ProcessProfile> collect();
 
   SamplerCounters sampler_counters() const { return sampler_.counters(); }

@@ -49,21 +49,42 @@ std::string_view basename(std::string_view path) {
 
 Symbolizer::Symbolizer(SymbolizerOptions opts) : opts_(std::move(opts)) {}
 
-const std::vector<Mapping>* Symbolizer::maps_of(uint32_t tgid) {
+void Symbolizer::new_round() {
+  previous_.clear();
+  for (auto& [tgid, modules] : maps_)
+    if (modules) previous_.emplace(tgid, std::move(*modules));
+  maps_.clear();
+  ++round_;
+  if (perf_maps_.size() > 1024) {  // mostly processes gone by now
+    perf_maps_.clear();
+    perf_map_bytes_ = 0;
+  }
+}
+
+void Symbolizer::remember(uint32_t tgid) {
+  if (ProcessModules* p = modules_of(tgid))
+    for (const Mapping& m : p->maps) symbols_for(tgid, *p, m);
+}
+
+Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
   auto it = maps_.find(tgid);
   if (it == maps_.end()) {
-    std::optional<std::vector<Mapping>> maps;
+    std::optional<ProcessModules> modules;
     if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps");
-        text && !text->empty())
-      maps = parse_proc_maps(*text, &counters_.maps_malformed);
-    else
+        text && !text->empty()) {
+      modules = ProcessModules{parse_proc_maps(*text, &counters_.maps_malformed), {}};
+    } else if (auto old = previous_.find(tgid); old != previous_.end()) {
+      modules = std::move(old->second);  // exited since the last round
+      previous_.erase(old);
+    } else {
       ++counters_.maps_unreadable;
-    it = maps_.emplace(tgid, std::move(maps)).first;
+    }
+    it = maps_.emplace(tgid, std::move(modules)).first;
   }
   return it->second ? &*it->second : nullptr;
 }
 
-const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& m) {
+const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m) {
   if (m.path.empty() || m.path.front() != '/') return nullptr;  // anonymous, [vdso], JIT
   // Through the process's own root (containers) or, for a file deleted or
   // replaced since it was mapped, through the mapping itself.
@@ -73,6 +94,11 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& m) {
                 : base + "/root" + m.path;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
+    if (auto known = p.keys.find(m.start); known != p.keys.end())
+      if (auto hit = elves_.find(known->second); hit != elves_.end()) {
+        lru_.splice(lru_.begin(), lru_, hit->second.lru);
+        return hit->second.symbols.get();
+      }
     ++counters_.elf_unreadable;
     return nullptr;
   }
@@ -89,7 +115,7 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, const Mapping& m) {
     std::string id = ElfSymbols::build_id(fd);
     key_it = keys_.emplace(identity, id.empty() ? "file:" + identity : "build-id:" + id).first;
   }
-  const std::string& key = key_it->second;
+  const std::string& key = p.keys[m.start] = key_it->second;
   auto hit = elves_.find(key);
   if (hit != elves_.end()) {
     close(fd);
@@ -181,8 +207,8 @@ const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
 }
 
 std::string Symbolizer::name_user_frame(uint32_t tgid, uint64_t ip) {
-  const std::vector<Mapping>* maps = maps_of(tgid);
-  const Mapping* m = maps ? find_mapping(*maps, ip) : nullptr;
+  ProcessModules* modules = modules_of(tgid);
+  const Mapping* m = modules ? find_mapping(modules->maps, ip) : nullptr;
   if (!m || m->path.empty() || m->path.front() != '/') {
     // Not in a file: code a runtime compiled, named by its JIT map if any.
     if (const PerfMap* jit = perf_map_of(tgid))
@@ -193,7 +219,7 @@ std::string Symbolizer::name_user_frame(uint32_t tgid, uint64_t ip) {
     return "[unknown]";
   }
   uint64_t offset = m->file_offset(ip);
-  if (const ElfSymbols* symbols = symbols_for(tgid, *m))
+  if (const ElfSymbols* symbols = symbols_for(tgid, *modules, *m))
     if (std::string_view name = symbols->lookup(offset); !name.empty()) return std::string(name);
   ++counters_.frames_unresolved;
   return std::string(basename(m->path)) + "+" + hex(offset);
@@ -203,7 +229,7 @@ void Symbolizer::add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips
                                  Frames& out) {
   if (ips.empty()) return;
   counters_.frames += ips.size();
-  if (!maps_of(tgid)) {  // exited: nothing left to name its frames with
+  if (!modules_of(tgid)) {  // exited unseen: nothing left to name its frames with
     counters_.frames_unresolved += ips.size();
     out.emplace_back("[process exited]");
     return;

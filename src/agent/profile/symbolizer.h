@@ -52,16 +52,15 @@ class Symbolizer {
  public:
   explicit Symbolizer(SymbolizerOptions opts = {});
 
-  // Forgets the per-process maps read so far: call once per drain, so a
-  // process that mapped new libraries since is read again.
-  void new_round() {
-    maps_.clear();
-    ++round_;
-    if (perf_maps_.size() > 1024) {  // mostly processes gone by now
-      perf_maps_.clear();
-      perf_map_bytes_ = 0;
-    }
-  }
+  // Starts reading the per-process maps afresh: call once per drain, so a
+  // process that mapped new libraries since is read again. A process that
+  // exits before the next round is still named with this round's.
+  void new_round();
+
+  // Reads process `tgid`'s maps and its modules' symbols now, so that its
+  // frames are named even if it exits before its stacks are collected
+  // (`loupe profile --pid` of a short-lived process).
+  void remember(uint32_t tgid);
 
   // Appends the names of user addresses `ips` (leaf first, as sampled) of
   // process `tgid` to `out`, root first. Marks a stack that does not reach
@@ -82,9 +81,18 @@ class Symbolizer {
     std::shared_ptr<const ElfSymbols> symbols;  // null: the file could not be read
     std::list<std::string>::iterator lru;
   };
-  const std::vector<Mapping>* maps_of(uint32_t tgid);
-  // The symbols of the file behind `m` in process `tgid`, or null.
-  const ElfSymbols* symbols_for(uint32_t tgid, const Mapping& m);
+  // What names a process's frames: its executable mappings and, for each
+  // mapping whose module was read, that module's key in `elves_`.
+  struct ProcessModules {
+    std::vector<Mapping> maps;
+    std::unordered_map<uint64_t, std::string> keys;  // by Mapping::start
+  };
+  // Process `tgid`'s modules: read from /proc this round, or the previous
+  // round's when it has exited since; null when neither.
+  ProcessModules* modules_of(uint32_t tgid);
+  // The symbols of the file behind `m` in process `tgid`, or null. After
+  // the process has exited: those its key was found under, if still cached.
+  const ElfSymbols* symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m);
   // The JIT map of process `tgid` (read again when the file changed, looked
   // at once per round), or null.
   const PerfMap* perf_map_of(uint32_t tgid);
@@ -93,7 +101,8 @@ class Symbolizer {
 
   SymbolizerOptions opts_;
   SymbolizerCounters counters_;
-  std::unordered_map<uint32_t, std::optional<std::vector<Mapping>>> maps_;  // this round's
+  std::unordered_map<uint32_t, std::optional<ProcessModules>> maps_;  // this round's
+  std::unordered_map<uint32_t, ProcessModules> previous_;            // the round before
   // Module file identity (device, inode, size, mtime) -> cache key (its
   // build id, or the identity when it has none). Bounded by the entries of
   // `elves_`: cleared whenever that is trimmed.

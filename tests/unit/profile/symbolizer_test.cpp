@@ -139,3 +139,65 @@ TEST(Symbolizer, JitCodeIsNamedFromThePerfMapOfTheProcesssOwnPid) {
 
 }  // namespace
 }  // namespace loupe::profile
+
+namespace loupe::profile {
+namespace {
+
+// This test binary as process 4343 of a fake /proc, which then exits.
+class ExitingProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir_template[] = "/tmp/loupe-symbolizer-XXXXXX";
+    root_ = mkdtemp(dir_template);
+    proc_ = root_ + "/4343";
+    ASSERT_EQ(system(("mkdir -p " + proc_ + " && ln -s / " + proc_ + "/root").c_str()), 0);
+    std::ifstream maps("/proc/self/maps");
+    std::stringstream text;
+    text << maps.rdbuf();
+    std::ofstream(proc_ + "/maps") << text.str();
+  }
+  void TearDown() override { ASSERT_EQ(system(("rm -rf " + root_).c_str()), 0); }
+  void exit_process() { ASSERT_EQ(system(("rm -rf " + proc_).c_str()), 0); }
+  Frames name(Symbolizer& s) {
+    Frames out;
+    s.add_user_frames(4343, {address_of_target()}, false, out);
+    return out;
+  }
+
+  std::string root_, proc_;
+};
+
+TEST_F(ExitingProcess, IsNamedWithTheMapsOfTheRoundBefore) {
+  Symbolizer s(SymbolizerOptions{.proc_root = root_});
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  exit_process();
+  s.new_round();
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  EXPECT_EQ(s.counters().maps_unreadable, 0u);
+  EXPECT_EQ(s.counters().elf_unreadable, 0u);
+  // Two rounds after it was last read, it is gone.
+  s.new_round();
+  s.new_round();
+  EXPECT_EQ(name(s), Frames{"[process exited]"});
+}
+
+TEST_F(ExitingProcess, RememberedBeforeItsFirstCollection) {
+  Symbolizer s(SymbolizerOptions{.proc_root = root_});
+  s.remember(4343);  // every module it maps: this binary, libc, ...
+  uint64_t loaded = s.counters().elf_loaded;
+  EXPECT_GE(loaded, 2u);
+  exit_process();
+  s.new_round();
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  EXPECT_EQ(s.counters().elf_loaded, loaded);
+}
+
+TEST_F(ExitingProcess, UnseenBeforeItExitedIsCountedNotNamed) {
+  Symbolizer s(SymbolizerOptions{.proc_root = root_});
+  exit_process();
+  EXPECT_EQ(name(s), Frames{"[process exited]"});
+  EXPECT_EQ(s.counters().maps_unreadable, 1u);
+}
+
+}  // namespace
+}  // namespace loupe::profile
