@@ -102,7 +102,7 @@ class Symbolizer {
   SymbolizerOptions opts_;
   SymbolizerCounters counters_;
   std::unordered_map<uint32_t, std::optional<ProcessModules>> maps_;  // this round's
-  std::unordered_map<uint32_t, ProcessModules> previous_;            // the round before
+  std::unordered_map<uint32_t, ProcessModules> previous_;             // the round before
   // Module file identity (device, inode, size, mtime) -> cache key (its
   // build id, or the identity when it has none). Bounded by the entries of
   // `elves_`: cleared whenever that is trimmed.
