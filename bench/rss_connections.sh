@@ -19,7 +19,8 @@
 #   sudo LOUPE=build/loupe bench/rss_connections.sh [ROUNDS] [SECONDS] [CONNS]
 #
 # MODES (default "run agent"); LOUPE_B=other/loupe with MODES="run run_b"
-# compares two builds (a mode ending in _b runs $LOUPE_B). Per-connection
+# compares two builds (a mode ending in _b runs $LOUPE_B). LOUPE_FLAGS:
+# flags added to every instance (e.g. --no-profile). Per-connection
 # bytes: run it with CONNS=32 and CONNS=10000 and divide the difference in
 # heap by 2 x the difference in connections.
 set -euo pipefail
@@ -27,6 +28,7 @@ ROUNDS=${1:-1}
 SECS=${2:-20}
 CONNS=${3:-10000}
 MODES=${MODES:-run agent}
+read -r -a EXTRA <<< "${LOUPE_FLAGS:-}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 require_root
@@ -75,13 +77,13 @@ measure() {  # MODE ROUND: one result line
     run)
       status_port=$(free_port)
       in_cgroup "$cg" "$bin" run --listen "127.0.0.1:$status_port" --data-dir "$dir" --metrics-interval 0 \
-        --port "$HPORT" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
+        --port "$HPORT" "${EXTRA[@]}" > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       pid=$!
       wait_for_line "$WORK/loupe.out" "Loupe is running" "$pid"
       ;;
     agent)
       in_cgroup "$cg" "$bin" agent --server "http://127.0.0.1:$LSPORT" --token-file "$WORK/token" \
-        --spool-dir "$dir" --metrics-interval 0 -o json --port "$HPORT" \
+        --spool-dir "$dir" --metrics-interval 0 -o json --port "$HPORT" "${EXTRA[@]}" \
         > "$WORK/loupe.out" 2> "$WORK/loupe.err" &
       pid=$!
       wait_for_line "$WORK/loupe.err" "sending to" "$pid"

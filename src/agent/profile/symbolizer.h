@@ -27,7 +27,12 @@ namespace loupe::profile {
 
 struct SymbolizerOptions {
   std::string proc_root = "/proc";
-  size_t cache_bytes = 64 << 20;  // ELF symbol tables kept in memory
+  // ELF symbol tables kept in memory. 16 MiB holds a host's usual set
+  // (libc, libstdc++, libcrypto, Loupe's own 11k symbols: 1-2 MiB each);
+  // at 64 MiB the agent kept a compiler's and an LLVM's tables too, most of
+  // its heap in a DaemonSet meant to stay under 64 MiB (docs/benchmarks.md,
+  // "issue 14, agentrss"). Past it the least recently used go, counted.
+  size_t cache_bytes = 16 << 20;
 };
 
 struct SymbolizerCounters {

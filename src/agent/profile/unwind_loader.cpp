@@ -190,10 +190,12 @@ const UnwindLoader::ObjectEntry* UnwindLoader::object_for(uint32_t pid, const Ma
     return nullptr;
   }
   std::string error;
-  std::optional<UnwindTable> table = build_unwind_table(fd, &error);
+  // Built only up to the share it may take: a larger table is never held.
+  std::optional<UnwindTable> table =
+      build_unwind_table(fd, &error, maps_.max_rows / kMaxObjectShare);
   close(fd);
   Object o;
-  if (table && table->rows.size() <= maps_.max_rows / kMaxObjectShare) {
+  if (table) {
     uint32_t n = static_cast<uint32_t>(table->rows.size());
     if (next_row_ + n > maps_.max_rows && (!compact() || next_row_ + n > maps_.max_rows)) {
       std::lock_guard lock(counters_mu_);

@@ -239,9 +239,11 @@ void push_row(UnwindTable& t, uint64_t pc, loupe_unwind_row r) {
 
 loupe_unwind_row no_info_row() { return loupe_unwind_row{}; }
 
-// The rows of every FDE in `ranges`, in address order.
-void add_rows(const CfiSection& s, const std::vector<FdeRange>& ranges, UnwindTable& t) {
-  if (ranges.empty()) return;
+// The rows of every FDE in `ranges`, in address order; false when they
+// pass `max_rows` (the rows so far are kept, the rest not built).
+bool add_rows(const CfiSection& s, const std::vector<FdeRange>& ranges, UnwindTable& t,
+              size_t max_rows) {
+  if (ranges.empty()) return true;
   t.base = ranges.front().lo;
   uint64_t covered = t.base;  // the end of the last FDE taken
   for (const FdeRange& fde : ranges) {
@@ -267,8 +269,10 @@ void add_rows(const CfiSection& s, const std::vector<FdeRange>& ranges, UnwindTa
       pc = end;
     }
     covered = fde.hi;
+    if (t.rows.size() > max_rows) return false;
   }
   push_row(t, covered, no_info_row());
+  return t.rows.size() <= max_rows;
 }
 
 void add_segments(Elf* elf, UnwindTable& t) {
@@ -281,7 +285,7 @@ void add_segments(Elf* elf, UnwindTable& t) {
   }
 }
 
-std::optional<UnwindTable> from_elf(Elf* elf, std::string* error) {
+std::optional<UnwindTable> from_elf(Elf* elf, std::string* error, size_t max_rows) {
   auto fail = [&](std::string why) -> std::optional<UnwindTable> {
     if (error) *error = std::move(why);
     return std::nullopt;
@@ -308,7 +312,8 @@ std::optional<UnwindTable> from_elf(Elf* elf, std::string* error) {
     s.cfi = dwarf ? dwarf_getcfi(dwarf.get()) : nullptr;
   }
   if (!s.data || !s.cfi) return fail("no readable .eh_frame or .debug_frame");
-  add_rows(s, fde_ranges(elf, s, t), t);
+  if (!add_rows(s, fde_ranges(elf, s, t), t, max_rows))
+    return fail("more than " + std::to_string(max_rows) + " unwind rows");
   if (t.rows.empty()) return fail("no call frame information");
   t.rows.shrink_to_fit();
   return t;
@@ -316,17 +321,18 @@ std::optional<UnwindTable> from_elf(Elf* elf, std::string* error) {
 
 }  // namespace
 
-std::optional<UnwindTable> build_unwind_table(int fd, std::string* error) {
+std::optional<UnwindTable> build_unwind_table(int fd, std::string* error, size_t max_rows) {
   ElfPtr elf = open_elf(fd, error);
   if (!elf) return std::nullopt;
-  return from_elf(elf.get(), error);
+  return from_elf(elf.get(), error, max_rows);
 }
 
-std::optional<UnwindTable> build_unwind_table(std::string_view bytes, std::string* error) {
+std::optional<UnwindTable> build_unwind_table(std::string_view bytes, std::string* error,
+                                              size_t max_rows) {
   std::string buffer;
   ElfPtr elf = open_elf(bytes, buffer, error);
   if (!elf) return std::nullopt;
-  return from_elf(elf.get(), error);
+  return from_elf(elf.get(), error, max_rows);
 }
 
 const loupe_unwind_row* find_unwind_row(const UnwindTable& table, uint64_t pc) {

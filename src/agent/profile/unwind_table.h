@@ -5,6 +5,7 @@
 // compact rule the BPF program can follow.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,11 +37,19 @@ struct UnwindTable {
   }
 };
 
+// No limit on a table's rows (build_unwind_table's max_rows).
+constexpr size_t kAnyRowCount = SIZE_MAX;
+
 // The table of the ELF file open at `fd`. nullopt with *error when the file
-// is not a readable x86-64 ELF object or has no call frame information.
-std::optional<UnwindTable> build_unwind_table(int fd, std::string* error);
+// is not a readable x86-64 ELF object, has no call frame information, or
+// needs more than `max_rows` rows: the build stops there, so a table the
+// caller could not take is never held whole (a compiler's .eh_frame makes
+// ~1.6M rows, 25 MiB, and twice that in a growing vector).
+std::optional<UnwindTable> build_unwind_table(int fd, std::string* error,
+                                              size_t max_rows = kAnyRowCount);
 // The same from bytes in memory (tests, fuzzing).
-std::optional<UnwindTable> build_unwind_table(std::string_view bytes, std::string* error);
+std::optional<UnwindTable> build_unwind_table(std::string_view bytes, std::string* error,
+                                              size_t max_rows = kAnyRowCount);
 
 // The row covering `pc` (relative to the table's base), or nullptr. The BPF
 // program does the same binary search; this one serves tests and tools.

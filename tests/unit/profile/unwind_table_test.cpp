@@ -194,6 +194,28 @@ TEST(UnwindTable, TheCLibraryOfThisProcessUnwinds) {
               static_cast<unsigned long long>(t->unsupported));
 }
 
+TEST(UnwindTable, ATableOverTheRowLimitIsNotBuilt) {
+  // What the loader does for an object larger than its share of the row
+  // array: the build stops at the limit instead of holding the whole table.
+  std::ifstream maps("/proc/self/maps");
+  std::string line, libc;
+  while (std::getline(maps, line))
+    if (line.find("/libc.so.6") != std::string::npos) libc = line.substr(line.find('/'));
+  ASSERT_FALSE(libc.empty());
+  int fd = open(libc.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::string error;
+  auto whole = build_unwind_table(fd, &error);
+  ASSERT_TRUE(whole.has_value()) << error;
+  size_t rows = whole->rows.size();
+  auto at_limit = build_unwind_table(fd, &error, rows);
+  ASSERT_TRUE(at_limit.has_value()) << error;
+  EXPECT_EQ(at_limit->rows.size(), rows);
+  EXPECT_FALSE(build_unwind_table(fd, &error, rows - 1));
+  EXPECT_EQ(error, "more than " + std::to_string(rows - 1) + " unwind rows");
+  close(fd);
+}
+
 TEST(UnwindTable, BadInputIsAnErrorNotACrash) {
   std::string error;
   EXPECT_FALSE(build_unwind_table(std::string_view("not an ELF file"), &error));
