@@ -151,13 +151,8 @@ int run_agent(const AgentFlags& f) {
   LiveLogs live_logs;
   LiveProfiler live_profiler{nullptr};
   // The capture's batch vectors, filled by the agent, sent by the exporter
-  // and given back, so each is built in memory already faulted in. Spares
-  // within two full hand-overs' room: one vector fills while the exporter
-  // encodes another, so two keep the pump in faulted-in memory; the
-  // default (32,768 records' room) kept 8 spare vectors, ~23 MiB of the
-  // agent's heap, after any burst (docs/benchmarks.md, "issue 14, agentrss").
-  constexpr size_t kSpareBatchBytes = 6 << 20;
-  auto batch_pool = std::make_shared<RecordBatchPool>(4, kSpareBatchBytes / sizeof(Record));
+  // and given back, so each is built in memory already faulted in.
+  auto batch_pool = capture_batch_pool();
   ExporterOptions opts{.server = server,
                        .node = node,
                        .spool_dir = spool_max ? f.spool_dir : std::string(),

@@ -42,7 +42,7 @@ int run_all_in_one(const RunFlags& f) {
   std::unique_ptr<profile::ContinuousProfiler> profiler;
   MemoryTrimmer trimmer;  // hands back what bursts freed (core/memory_trimmer.h)
   // Batches go from the agent to the ingest queue and, once written, back.
-  auto batch_pool = std::make_shared<RecordBatchPool>();
+  auto batch_pool = capture_batch_pool();
   ServerParts server = open_server(
       f.serve, RemoteIngest::WithTokenOnly,
       [&agent, &sampler, &log_collector, &profiler, &trimmer] {
