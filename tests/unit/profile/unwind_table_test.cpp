@@ -172,12 +172,18 @@ TEST(UnwindTable, AddressesOutsideEveryFdeHaveNoRule) {
   EXPECT_GT(t.fdes, 3u);
 }
 
-TEST(UnwindTable, TheCLibraryOfThisProcessUnwinds) {
-  // Debian's libc is built without frame pointers: the reason for all this.
+// The path of the C library this process maps.
+std::string this_process_libc() {
   std::ifstream maps("/proc/self/maps");
   std::string line, libc;
   while (std::getline(maps, line))
     if (line.find("/libc.so.6") != std::string::npos) libc = line.substr(line.find('/'));
+  return libc;
+}
+
+TEST(UnwindTable, TheCLibraryOfThisProcessUnwinds) {
+  // Debian's libc is built without frame pointers: the reason for all this.
+  std::string libc = this_process_libc();
   ASSERT_FALSE(libc.empty());
   int fd = open(libc.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
@@ -197,10 +203,7 @@ TEST(UnwindTable, TheCLibraryOfThisProcessUnwinds) {
 TEST(UnwindTable, ATableOverTheRowLimitIsNotBuilt) {
   // What the loader does for an object larger than its share of the row
   // array: the build stops at the limit instead of holding the whole table.
-  std::ifstream maps("/proc/self/maps");
-  std::string line, libc;
-  while (std::getline(maps, line))
-    if (line.find("/libc.so.6") != std::string::npos) libc = line.substr(line.find('/'));
+  std::string libc = this_process_libc();
   ASSERT_FALSE(libc.empty());
   int fd = open(libc.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
