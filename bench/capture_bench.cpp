@@ -7,6 +7,11 @@
 // own. Thread CPU time still grows with the load on a shared VM: compare
 // builds in alternating runs.
 //
+// Each workload runs twice: records built into the batch as `loupe run`
+// does, and encoded per segment as `loupe agent` does (built in the
+// tracker's own vector, appended to EncodedRecords, destroyed; the encoded
+// batch emptied every 4,096 records), so the encoding is counted there.
+//
 // Workloads, both sides of each connection traced as on one host:
 //   http   nginx `return 200` under wrk (one request and one response per
 //          syscall, keep-alive), 4 events per request, 2 records;
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "agent/connection_tracker.h"
+#include "core/batch_codec.h"
 #include "core/record.h"
 #include "cpu_time.h"
 
@@ -117,24 +123,31 @@ Events redis_pipelined() {
 }
 
 // ns of thread CPU per record for `requests` loops of `e`.
-double run(const Events& e, size_t requests) {
+double run(const Events& e, size_t requests, bool encoded) {
   std::vector<Record> batch;
   batch.reserve(4096 + 256);
+  EncodedRecords encoded_batch;
   size_t stored = 0;
   // As Agent does: records built in the batch, handed over (here: dropped)
-  // once it holds 4,096.
-  ConnectionTracker tracker({}, [&](std::span<Record>) {
-    if (batch.size() >= 4096) {
+  // once it holds 4,096; or encoded as each segment's are built.
+  ConnectionTracker tracker({}, [&](std::span<Record> added) {
+    if (encoded) {
+      encoded_batch.append(added, "node-a");
+      if (encoded_batch.count() >= 4096) {
+        stored += encoded_batch.count();
+        encoded_batch.clear();
+      }
+    } else if (batch.size() >= 4096) {
       stored += batch.size();
       batch.clear();
     }
   });
-  tracker.append_to(&batch);
+  tracker.append_to(encoded ? nullptr : &batch);
   for (const auto& raw : e.open) tracker.on_event(raw);
   double t0 = bench::thread_cpu_s();
   for (size_t i = 0; i < requests; ++i)
     for (const auto& raw : e.loop) tracker.on_event(raw);
-  stored += batch.size();
+  stored += batch.size() + encoded_batch.count();
   double t1 = bench::thread_cpu_s();
   if (stored != requests * e.records_per_loop) {
     std::fprintf(stderr, "capture_bench: %zu records, expected %zu\n", stored,
@@ -162,11 +175,13 @@ int main(int argc, char** argv) {
   Workload workloads[] = {{"http", http(), requests},
                           {"redis_p16", redis_pipelined(), requests / 16}};
   for (const Workload& w : workloads) {
-    std::vector<double> ns;
-    for (int r = 0; r < rounds; ++r) ns.push_back(run(w.events, w.requests));
-    std::sort(ns.begin(), ns.end());
-    std::printf("%s: %.0f ns per record (best), %.0f (median of %d)\n", w.name, ns.front(),
-                ns[ns.size() / 2], rounds);
+    for (bool encoded : {false, true}) {
+      std::vector<double> ns;
+      for (int r = 0; r < rounds; ++r) ns.push_back(run(w.events, w.requests, encoded));
+      std::sort(ns.begin(), ns.end());
+      std::printf("%s%s: %.0f ns per record (best), %.0f (median of %d)\n", w.name,
+                  encoded ? " encoded" : "", ns.front(), ns[ns.size() / 2], rounds);
+    }
   }
   return 0;
 }

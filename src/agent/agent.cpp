@@ -44,6 +44,14 @@ Agent::Agent(AgentOptions opts, BatchSink sink, LossSink lost_events)
   tracker_.append_to(&pending_);
 }
 
+Agent::Agent(AgentOptions opts, EncodedSink sink, LossSink lost_events)
+    : Agent(std::move(opts), BatchSink{}, std::move(lost_events)) {
+  encoded_sink_ = std::move(sink);
+  // Each segment's records are built in the tracker's own vector, encoded
+  // and destroyed before the next segment's are built there.
+  tracker_.append_to(nullptr);
+}
+
 Agent::~Agent() { stop(); }
 
 void Agent::start() {
@@ -97,13 +105,20 @@ void Agent::pump() {
 bool Agent::drain() {
   std::lock_guard lock(mu_);
   bool more = tracer_.drain(opts_.drain_events) >= opts_.drain_events;
-  if (!pending_.empty() && std::chrono::steady_clock::now() - pending_since_ >=
-                               std::chrono::milliseconds(opts_.hand_over_interval_ms))
+  if (has_pending() && std::chrono::steady_clock::now() - pending_since_ >=
+                           std::chrono::milliseconds(opts_.hand_over_interval_ms))
     hand_over();
   return more;
 }
 
 void Agent::add_records(std::span<const Record> added) {
+  if (encoded_sink_.take) {
+    if (encoded_.empty()) pending_since_ = std::chrono::steady_clock::now();
+    encoded_.append(added, encoded_sink_.node);
+    if (encoded_.count() >= opts_.batch_records || encoded_.bytes().size() >= opts_.batch_bytes)
+      hand_over();
+    return;
+  }
   if (pending_.size() == added.size()) pending_since_ = std::chrono::steady_clock::now();
   for (const Record& r : added) pending_bytes_ += memory_bytes(r);
   // Checked per segment: a batch may pass its bounds by one segment's records.
@@ -111,6 +126,16 @@ void Agent::add_records(std::span<const Record> added) {
 }
 
 void Agent::hand_over() {
+  if (encoded_sink_.take) {
+    if (encoded_.empty()) return;
+    size_t handed = encoded_.bytes().size();
+    encoded_sink_.take(encoded_);
+    encoded_.clear();
+    // Room for as many bytes as the last batch had when the sink left no
+    // spare buffer: grown by doubling, every batch would be copied again.
+    encoded_.reserve(handed);
+    return;
+  }
   if (pending_.empty()) return;
   std::vector<Record> batch;
   batch.swap(pending_);

@@ -1,11 +1,12 @@
 // The node agent's capture side: the socket tracer feeding the connection
 // tracker on one pump thread, and the records it produces handed to a sink
 // (the terminal for `loupe trace`, the ingest queue for `loupe run`, the
-// network exporter for `loupe agent`) in bounded batches: at most
-// batch_records records and batch_bytes bytes each (past them by at most
-// one segment's records), handed over as soon as one is full or its first record has waited
-// hand_over_interval_ms. Drains of the ring buffer are bounded (drain_events), so batches keep
-// flowing however long the ring buffer stays non-empty.
+// network exporter for `loupe agent`, which takes them encoded) in bounded
+// batches: at most batch_records records and batch_bytes bytes each (past
+// them by at most one segment's records), handed over as soon as one is
+// full or its first record has waited hand_over_interval_ms. Drains of the
+// ring buffer are bounded (drain_events), so batches keep flowing however
+// long the ring buffer stays non-empty.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include "agent/pump_priority.h"
 #include "agent/socket_tracer.h"
 #include "agent/tls/tls_tracer.h"
+#include "core/batch_codec.h"
 #include "core/record_batch_pool.h"
 
 namespace loupe {
@@ -37,7 +39,7 @@ struct AgentOptions {
   bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
-  size_t batch_bytes = 4ULL << 20;  // memory_bytes per batch handed to the sink
+  size_t batch_bytes = 4ULL << 20;  // memory_bytes (encoded: bytes) per batch handed to the sink
   // How long a record may wait in a batch that is not full. Not after every
   // drain (every 5 ms): in `loupe run` each batch stays out until the
   // ingest writer has stored it (200 ms rounds), so a hand-over per drain
@@ -53,6 +55,7 @@ struct AgentOptions {
   int pump_nice = 0;
   // Where the sink's consumer returns spent batches, so the next one is
   // filled in memory already faulted in; null: a new vector per batch.
+  // Unused with an EncodedSink (its consumer hands spare buffers back).
   std::shared_ptr<RecordBatchPool> batch_pool;
 };
 
@@ -78,11 +81,23 @@ class Agent {
   // sink that bounds memory need not read every record again); it must
   // not block for long (the ring buffer fills).
   using BatchSink = std::function<void(std::vector<Record>&& batch, size_t bytes)>;
+  // The same for a sink that takes records encoded (`loupe agent`): each
+  // segment's records are encoded as soon as they are built, while in
+  // cache, then destroyed, so the parsers build every record in the same
+  // few hot slots (records built into a batch vector wrote ~720 bytes of
+  // cold memory each, the pump's largest cost) and a batch holds ~100
+  // bytes per record. It takes the records and leaves `batch` empty (with
+  // a spare buffer of its own when it has one).
+  struct EncodedSink {
+    std::function<void(EncodedRecords& batch)> take;
+    std::string node;  // written on the records without a node of their own
+  };
   // Gets the number of kernel events lost to a full ring buffer since the
   // last call, about once a second while there are losses.
   using LossSink = std::function<void(uint64_t events)>;
 
   Agent(AgentOptions opts, BatchSink sink, LossSink lost_events = {});
+  Agent(AgentOptions opts, EncodedSink sink, LossSink lost_events = {});
   ~Agent();
 
   // Loads the BPF programs and starts the pump thread. Throws AgentError.
@@ -100,15 +115,18 @@ class Agent {
   bool drain();
   // The tracker appended `added` to pending_ (in place), under mu_.
   void add_records(std::span<const Record> added);
-  void hand_over();  // pending_ to the sink, under mu_
+  void hand_over();  // pending_ (or encoded_) to the sink, under mu_
+  bool has_pending() const { return !pending_.empty() || !encoded_.empty(); }
   void report_kernel_drops();
   // The pump's priority from the ring's fill (pump thread only).
   void check_ring_pressure();
 
   AgentOptions opts_;
   BatchSink sink_;
+  EncodedSink encoded_sink_;  // instead of sink_ when set
   LossSink lost_events_;
   std::vector<Record> pending_;                          // the batch being filled
+  EncodedRecords encoded_;                               // the same for encoded_sink_
   std::chrono::steady_clock::time_point pending_since_;  // when its first record came
   size_t pending_bytes_ = 0;
   uint64_t reported_drops_ = 0;             // kernel drops already given to lost_events_

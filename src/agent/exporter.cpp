@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <iterator>
 #include <random>
 #include <span>
 
@@ -64,11 +63,6 @@ std::string ingest_body(const BatchKey& key, std::span<const Record> records, st
   return gzip_compress(json);
 }
 
-// The spans of a batch's vectors, for the encoders.
-std::vector<std::span<const Record>> spans_of(const std::vector<std::vector<Record>>& parts) {
-  return {parts.begin(), parts.end()};
-}
-
 // One per thread that encodes (the sending and the spill thread): its
 // buffers and zstd context stay allocated between batches.
 BatchEncoder& thread_encoder() {
@@ -97,12 +91,7 @@ nlohmann::json to_json(const ExporterStats& s) {
           {"last_error", s.last_error}};
 }
 
-Exporter::Exporter(ExporterOptions opts)
-    : opts_(std::move(opts)),
-      agent_id_(random_agent_id()),
-      batch_pool_(opts_.batch_pool ? opts_.batch_pool
-                                   : std::make_shared<RecordBatchPool>(
-                                         kSpareBatches, kSpareBatches * opts_.batch_records)) {
+Exporter::Exporter(ExporterOptions opts) : opts_(std::move(opts)), agent_id_(random_agent_id()) {
   if (!opts_.spool_dir.empty()) {
     spool_ = std::make_unique<Spool>(opts_.spool_dir, opts_.spool_max_bytes);
     spool_stats_ = spool_->stats();
@@ -144,46 +133,31 @@ void Exporter::stop() {
   thread_.join();
 }
 
-void Exporter::push(std::vector<Record>& records, uint64_t bytes) {
-  if (records.empty()) return;
-  // The common case (the agent's batches): the vector itself joins the
-  // open batch, no record moved. A longer one is cut into vectors of
-  // batch_records records, moved into (pooled) vectors.
-  std::vector<std::vector<Record>> parts;
-  std::vector<uint64_t> part_bytes;
-  if (records.size() <= opts_.batch_records) {
-    parts.push_back(std::move(records));
-    part_bytes.push_back(bytes);
-  } else {
-    for (size_t i = 0; i < records.size(); i += opts_.batch_records) {
-      size_t n = std::min(opts_.batch_records, records.size() - i);
-      parts.push_back(batch_pool_->take(n));
-      auto from = records.begin() + static_cast<ptrdiff_t>(i);
-      parts.back().insert(parts.back().end(), std::make_move_iterator(from),
-                          std::make_move_iterator(from + static_cast<ptrdiff_t>(n)));
-    }
-    records.clear();
-    part_bytes.resize(parts.size());  // outside the lock
-    for (size_t i = 0; i < parts.size(); ++i)
-      for (const Record& r : parts[i]) part_bytes[i] += memory_bytes(r);
-  }
+void Exporter::push(EncodedRecords& part) {
+  if (part.empty()) return;
   std::lock_guard lock(mu_);
-  bool closed = false;
-  for (size_t i = 0; i < parts.size(); ++i) closed |= add_part(std::move(parts[i]), part_bytes[i]);
+  bool closed = add_part(std::move(part));
+  part = EncodedRecords();
+  if (!spares_.empty()) {
+    spare_bytes_ -= spares_.back().memory_bytes();
+    part = std::move(spares_.back());
+    spares_.pop_back();
+  }
   if (!closed) return;
   wake_.notify_one();
   if (spool_ && over_spill_mark()) overflow_.notify_one();
 }
 
-bool Exporter::add_part(std::vector<Record>&& part, uint64_t bytes) {
+bool Exporter::add_part(EncodedRecords&& part) {
   bool closed = false;
-  if (open_.records + part.size() > opts_.batch_records) {
+  if (open_.records + part.count() > opts_.batch_records) {
     close_open_batch();
     enforce_memory_budget();
     closed = true;
   }
-  stats_.captured += part.size();
-  open_.records += part.size();
+  const uint64_t bytes = part.memory_bytes();
+  stats_.captured += part.count();
+  open_.records += part.count();
   open_.bytes += bytes;
   memory_bytes_ += bytes;
   open_.parts.push_back(std::move(part));
@@ -197,14 +171,20 @@ bool Exporter::add_part(std::vector<Record>&& part, uint64_t bytes) {
 
 const std::string& Exporter::encoded(Batch& batch) {
   if (!batch.body.empty()) return batch.body;  // encoded before a failed send
-  batch.body = thread_encoder().encode({agent_id_, batch.seq}, spans_of(batch.parts), opts_.node);
+  batch.body = thread_encoder().encode({agent_id_, batch.seq}, batch.parts);
   batch.bytes = batch.body.size();
   recycle(batch);
   return batch.body;
 }
 
 void Exporter::recycle(Batch& batch) {
-  for (std::vector<Record>& part : batch.parts) batch_pool_->give(std::move(part));
+  std::lock_guard lock(mu_);
+  for (EncodedRecords& part : batch.parts) {
+    if (spare_bytes_ + part.memory_bytes() > kSpareBytes) continue;
+    part.clear();
+    spare_bytes_ += part.memory_bytes();
+    spares_.push_back(std::move(part));
+  }
   batch.parts.clear();
 }
 

@@ -7,7 +7,8 @@
 // the rest of the run, said once in the log.
 //
 // Where records wait, and what happens when they cannot wait any more:
-//  - in memory, up to half a byte budget (estimated footprint);
+//  - in memory, up to half a byte budget (records encoded as the agent
+//    built them, ~100 bytes each: core/batch_codec.h's EncodedRecords);
 //  - on disk, in the spool (agent/spool.h), past that half: when the server
 //    takes records slower than they are captured (pipelined traffic), a
 //    spill thread moves the oldest closed batches there, so the pump never
@@ -49,34 +50,30 @@
 
 #include "agent/spool.h"
 #include "core/batch_codec.h"
-#include "core/record.h"
-#include "core/record_batch_pool.h"
 #include "k8s/ingest_client.h"
 
 namespace loupe {
 
 struct ExporterOptions {
   k8s::ServerEndpoint server;
-  // Names this agent in its stats reports, and the records sent without a
-  // node of their own (filled as they are encoded, not set on each one).
+  // Names this agent in its stats reports (the records' node is written by
+  // whoever encodes them: EncodedRecords::append).
   std::string node;
   std::string spool_dir;  // empty: no spool, records wait in memory only
   uint64_t spool_max_bytes = 256ull << 20;
-  uint64_t memory_max_bytes = 64ull << 20;  // records waiting in memory (half with a spool)
-  // A batch closes at this many records (pushed vectors are taken whole:
-  // one that would pass it starts the next batch), or past this footprint
-  // (by at most one pushed vector), or at this age.
+  // Encoded records waiting in memory, batches being sent included (half
+  // of it with a spool).
+  uint64_t memory_max_bytes = 64ull << 20;
+  // A batch closes at this many records (pushed parts are taken whole: one
+  // that would pass it starts the next batch, and one longer than it is a
+  // batch of its own), or past this many bytes of encoded records (by at
+  // most one pushed part), or at this age.
   size_t batch_records = 5'000;
   uint64_t batch_bytes = 4ull << 20;
   std::chrono::milliseconds flush_interval{500};     // or this age
   std::chrono::milliseconds shutdown_budget{5000};   // to send what is left before spooling it
   std::chrono::milliseconds stats_interval{10'000};  // POST /api/v1/agents/stats
   std::chrono::milliseconds log_interval{10'000};    // at most one failure line per interval
-  // Where the vectors of batches go back, emptied, once encoded (to be
-  // sent or spilled): the capture's pool, so the agent fills them again
-  // with their pages already faulted in. Null: the exporter keeps a few of
-  // its own.
-  std::shared_ptr<RecordBatchPool> batch_pool;
   // Capture-side counters (ring-buffer losses, parser errors) sent with the
   // stats; called on the exporter's thread.
   std::function<nlohmann::json()> capture_stats;
@@ -112,12 +109,10 @@ class Exporter {
   explicit Exporter(ExporterOptions opts);
   ~Exporter();  // stop()
 
-  // Takes the records: a vector of at most batch_records records is taken
-  // whole (no record moved; `records` is left empty, without capacity), a
-  // longer one is cut into batches. `bytes`: the records' memory_bytes
-  // summed, as the agent counts them while filling the vector, so they are
-  // not read again here (a longer vector's parts are counted anew).
-  void push(std::vector<Record>& records, uint64_t bytes);
+  // Takes the encoded records (the agent's, core/batch_codec.h) whole, and
+  // leaves `part` empty, with the buffer of a part already sent when one is
+  // spare (so the agent fills memory already faulted in).
+  void push(EncodedRecords& part);
   // Sends what is left within the shutdown budget, spools the rest, sends
   // a last stats report, and stops. Never spins on a dead server.
   void stop();
@@ -128,12 +123,12 @@ class Exporter {
 
  private:
   struct Batch {
-    // The pushed vectors, in order, each taken whole: one batch on the
-    // wire. Given back to the pool once encoded.
-    std::vector<std::vector<Record>> parts;
+    // The pushed parts, in order, each taken whole: one batch on the wire.
+    // Their buffers become spares once the batch is encoded.
+    std::vector<EncodedRecords> parts;
     std::string body;      // the batch codec's form, once encoded (kept for a retry)
     uint64_t records = 0;  // across parts
-    uint64_t bytes = 0;    // memory_bytes of the records; once encoded, the body's size
+    uint64_t bytes = 0;    // the parts' memory; once encoded, the body's size
     uint64_t seq = 0;      // with agent_id_, the batch's key (set when it closes)
   };
   enum class Outcome {
@@ -173,20 +168,15 @@ class Exporter {
   // Posts a batch from memory (`batch`) or the spool (`spooled`), in the
   // batch codec's form unless this server showed it does not take it.
   Outcome send_batch(Batch& batch, std::optional<SpooledBatch>& spooled, std::string& error);
-  // The batch codec's body of a batch from memory (node filled in),
-  // encoded the first time it is asked for, on the calling thread (the
-  // batch is its own, outside mu_). Its vectors go back to the pool right
-  // then: their records are destroyed while the encoder's reads left them
-  // in cache (destroyed after the POST, they were a fifth of the sending
-  // thread's CPU), and they are refilled sooner, so fewer vectors are in
-  // flight (a new one is faulted in page by page as the pump fills it).
+  // The batch codec's body of a batch from memory, made the first time it
+  // is asked for, on the calling thread (the batch is its own, outside
+  // mu_). Its parts' buffers become spares right then.
   const std::string& encoded(Batch& batch);
-  // A batch's vectors back to the pool, emptied.
+  // A batch's parts, emptied, to spares_ (as many as it keeps).
   void recycle(Batch& batch);
-  // Adds a vector of at most batch_records records to the open batch,
-  // closing it before or after as the bounds say; true when it closed one.
-  // mu_ held.
-  bool add_part(std::vector<Record>&& part, uint64_t bytes);
+  // Adds a part to the open batch, closing it before or after as the
+  // bounds say; true when it closed one. mu_ held.
+  bool add_part(EncodedRecords&& part);
   void post_stats();
   void note_failure(const std::string& error);  // mu_ held
   void sync_spool_stats();                      // mu_ held
@@ -199,11 +189,13 @@ class Exporter {
   std::string client_error_;
   std::string json_scratch_;  // the sending thread's, reused for every batch's JSON
   bool json_only_ = false;    // the sending thread's: the server does not take the batch codec
-  // Vectors of encoded batches, reused by whoever fills the next
-  // ones (opts_.batch_pool, else this exporter's own): a fresh one would
-  // fault in and zero ~3.5 MB of pages per 5,000 records.
-  static constexpr size_t kSpareBatches = 4;
-  std::shared_ptr<RecordBatchPool> batch_pool_;
+  // Buffers of encoded parts, handed back to the agent by push(): a fresh
+  // one is allocated, zero-filled and faulted in as the pump fills it
+  // (~0.4 MB per 50 ms hand-over at 40k HTTP requests/s). As many as a
+  // batch's parts, within kSpareBytes together.
+  static constexpr size_t kSpareBytes = 4u << 20;
+  std::vector<EncodedRecords> spares_;  // mu_
+  size_t spare_bytes_ = 0;              // mu_
 
   mutable std::mutex mu_;
   std::condition_variable wake_;      // the sending thread

@@ -150,15 +150,11 @@ int run_agent(const AgentFlags& f) {
   std::atomic<const Agent*> live_agent{nullptr};
   LiveLogs live_logs;
   LiveProfiler live_profiler{nullptr};
-  // The capture's batch vectors, filled by the agent, sent by the exporter
-  // and given back, so each is built in memory already faulted in.
-  auto batch_pool = capture_batch_pool();
   ExporterOptions opts{.server = server,
                        .node = node,
                        .spool_dir = spool_max ? f.spool_dir : std::string(),
                        .spool_max_bytes = spool_max,
                        .memory_max_bytes = queue_max_flag(f.queue_max),
-                       .batch_pool = batch_pool,
                        .capture_stats = [&live_agent, &live_logs, &live_profiler] {
                          return exporter_capture_stats(live_agent, live_logs, live_profiler);
                        }};
@@ -178,15 +174,10 @@ int run_agent(const AgentFlags& f) {
           shipper.ship(samples, kills);
         });
   MemoryTrimmer trimmer;  // hands back what bursts freed (core/memory_trimmer.h)
-  AgentOptions agent_opts = agent_options(f.capture);
-  agent_opts.batch_pool = batch_pool;
-  // The exporter takes the agent's vector whole (no record moved; the node
-  // is filled as batches are encoded) and gives it back to batch_pool once
-  // its records are sent or spilled.
-  Agent agent(std::move(agent_opts), [&](std::vector<Record>&& batch, size_t bytes) {
-    exporter->push(batch, bytes);
-    batch_pool->give(std::move(batch));  // what push left: nothing, but for a cut vector
-  });
+  // Records are encoded on the pump as they are built (with this node) and
+  // the exporter takes the encoded batches whole.
+  Agent agent(agent_options(f.capture),
+              Agent::EncodedSink{[&](EncodedRecords& batch) { exporter->push(batch); }, node});
   std::unique_ptr<logs::LogShipper> log_shipper;
   std::unique_ptr<logs::LogCollector> log_collector;
   try {

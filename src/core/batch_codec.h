@@ -63,6 +63,38 @@ struct BatchDecodeError {
 
 std::string encode_batch(const BatchKey& key, std::span<const Record> records);
 
+// Records in the codec's record layout, appended as they are made and kept
+// as those bytes until a batch of them closes (BatchEncoder::encode).
+// `loupe agent` encodes each segment's records right after the parser
+// built them, while they are in cache, and keeps ~100 bytes per record
+// instead of a Record (~720 bytes): the records are then built again and
+// again in the same few hot slots, never in cold batch pages.
+class EncodedRecords {
+ public:
+  // Appends `records`; a record whose node is empty is written with
+  // `default_node` (an agent names its node once, not on every record).
+  void append(std::span<const Record> records, std::string_view default_node = {});
+  size_t count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::string_view bytes() const { return {raw_.data(), size_}; }
+  // What it holds in memory: its buffer, used or not.
+  size_t memory_bytes() const { return raw_.capacity(); }
+  // Empties it, keeping its buffer for the next records.
+  void clear() {
+    size_ = 0;
+    count_ = 0;
+  }
+  // Room for `bytes` encoded bytes without growing.
+  void reserve(size_t bytes) {
+    if (raw_.size() < bytes) raw_.resize(bytes);
+  }
+
+ private:
+  std::string raw_;  // sized to its capacity; the records fill raw_[0, size_)
+  size_t size_ = 0;
+  size_t count_ = 0;
+};
+
 // Encodes batches one after another with the same working memory: the
 // uncompressed buffer and zstd's context stay allocated and faulted in
 // between batches (a new context per batch allocates and clears hundreds
@@ -74,11 +106,8 @@ class BatchEncoder {
   BatchEncoder(const BatchEncoder&) = delete;
   BatchEncoder& operator=(const BatchEncoder&) = delete;
 
-  // The records of `parts`, in order, as one batch. A record whose node is
-  // empty is encoded with `default_node` (an agent names its node once,
-  // not on every record).
-  std::string encode(const BatchKey& key, std::span<const std::span<const Record>> parts,
-                     std::string_view default_node = {});
+  // The records of `parts`, in order, as one batch.
+  std::string encode(const BatchKey& key, std::span<const EncodedRecords> parts);
 
   // The body encode_noted_records() gives for the same arguments, in memory
   // this encoder keeps: valid until its next call. The embedded store

@@ -128,11 +128,23 @@ std::vector<Record> records(int from, int to) {
   return out;
 }
 
-// What the agent hands the exporter with a vector: its memory_bytes.
-uint64_t footprint(const std::vector<Record>& records) {
-  uint64_t n = 0;
-  for (const Record& r : records) n += memory_bytes(r);
-  return n;
+// Records [from, to) encoded in parts of at most 10 (the tests' batch
+// size), as the agent hands them over.
+void push(Exporter& exporter, int from, int to) {
+  for (int i = from; i < to; i += 10) {
+    EncodedRecords part;
+    part.append(records(i, std::min(to, i + 10)));
+    exporter.push(part);
+    EXPECT_TRUE(part.empty());
+  }
+}
+
+// What a part of 10 records holds in memory, as the exporter counts it (the
+// tests' longest paths: no part holds more).
+uint64_t part_bytes() {
+  EncodedRecords part;
+  part.append(records(990, 1000));
+  return part.memory_bytes();
 }
 
 std::vector<std::string> expected_paths(int from, int to) {
@@ -175,11 +187,9 @@ TEST_F(ExporterTest, RetriesThroughTheSpoolInOrderOncePerRecord) {
   FakeServer server;
   server.status = 503;
   Exporter exporter(options(server));
-  auto batch = records(0, 50);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 50);
   ASSERT_TRUE(eventually([&] { return exporter.stats().spooled == 50; }));
-  auto more = records(50, 80);
-  exporter.push(more, footprint(more));
+  push(exporter, 50, 80);
   server.status = 200;
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 80; }));
   EXPECT_EQ(server.paths(), expected_paths(0, 80));
@@ -197,12 +207,10 @@ TEST_F(ExporterTest, ABatchRefusedWith4xxIsSetAsideNotRetried) {
   FakeServer server;
   server.status = 413;
   Exporter exporter(options(server));
-  auto batch = records(0, 10);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 10);
   ASSERT_TRUE(eventually([&] { return exporter.stats().rejected == 10; }));
   server.status = 200;
-  auto more = records(10, 20);
-  exporter.push(more, footprint(more));
+  push(exporter, 10, 20);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
   EXPECT_EQ(server.paths(), expected_paths(10, 20));
   EXPECT_EQ(server.posts.load(), 2);
@@ -214,8 +222,7 @@ TEST_F(ExporterTest, StopDuringAnOutageSpoolsEverythingAndReplaysAfterRestart) {
   server.status = 503;
   {
     Exporter exporter(options(server));
-    auto batch = records(0, 25);
-    exporter.push(batch, footprint(batch));
+    push(exporter, 0, 25);
     auto t0 = std::chrono::steady_clock::now();
     exporter.stop();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);  // no spinning on a dead server
@@ -240,12 +247,11 @@ TEST_F(ExporterTest, WhatASlowServerCannotTakeYetGoesToTheSpoolNotDropped) {
   FakeServer server;
   server.hold = true;  // the first batch's POST waits; the server is up, just behind
   ExporterOptions o = options(server);
-  const uint64_t budget = 100 * sizeof(Record);
+  const uint64_t budget = 10 * part_bytes();
   o.memory_max_bytes = budget;  // the spill thread takes over at half of it
   Exporter exporter(o);
   for (int i = 0; i < 1000; i += 10) {
-    auto chunk = records(i, i + 10);
-    exporter.push(chunk, footprint(chunk));
+    push(exporter, i, i + 10);
     // The spill thread keeps memory near half the budget, below the drop line.
     ASSERT_TRUE(eventually([&] { return exporter.stats().queued_bytes <= budget * 3 / 4; }));
   }
@@ -265,18 +271,17 @@ TEST_F(ExporterTest, WhatASlowServerCannotTakeYetGoesToTheSpoolNotDropped) {
   expect_balanced(s);
 }
 
-TEST_F(ExporterTest, AVectorWithinABatchIsTakenWholeAndRecordsGetTheAgentsNode) {
+TEST_F(ExporterTest, APartIsSentAsEncodedAndItsBufferComesBackToTheAgent) {
   FakeServer server;
-  ExporterOptions o = options(server);
-  o.batch_pool = std::make_shared<RecordBatchPool>();
-  Exporter exporter(o);
+  Exporter exporter(options(server));
   auto batch = records(0, 6);
   batch[5].node = "elsewhere";
-  const Record* held = batch.data();
-  exporter.push(batch, footprint(batch));
-  EXPECT_EQ(batch.capacity(), 0u);  // taken, not moved from record by record
-  auto more = records(6, 12);       // 6 + 6 > batch_records: a batch of its own
-  exporter.push(more, footprint(more));
+  EncodedRecords part;
+  part.append(batch, "node-a");  // as the agent encodes: its node on records without one
+  exporter.push(part);
+  EXPECT_TRUE(part.empty());
+  part.append(records(6, 12), "node-a");  // 6 + 6 > batch_records: a batch of its own
+  exporter.push(part);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
   EXPECT_EQ(server.paths(), expected_paths(0, 12));
   std::vector<std::string> nodes;
@@ -289,11 +294,12 @@ TEST_F(ExporterTest, AVectorWithinABatchIsTakenWholeAndRecordsGetTheAgentsNode) 
   std::vector<std::string> expected(12, "node-a");
   expected[5] = "elsewhere";
   EXPECT_EQ(nodes, expected);
-  // The sent vectors went back to the pool given, emptied.
-  std::vector<Record> reused = o.batch_pool->take(1);
-  std::vector<Record> reused2 = o.batch_pool->take(1);
-  EXPECT_TRUE(reused.data() == held || reused2.data() == held);
-  EXPECT_TRUE(reused.empty());
+  // The encoded parts' buffers are spares now: the next push hands one
+  // back, emptied, for the agent to fill in memory already faulted in.
+  part.append(records(12, 13), "node-a");
+  exporter.push(part);
+  EXPECT_TRUE(part.empty());
+  EXPECT_GT(part.memory_bytes(), EncodedRecords().memory_bytes());
   expect_balanced(exporter.stats());
 }
 
@@ -303,8 +309,7 @@ TEST_F(ExporterTest, BatchesGoOverOneConnectionReopenedWhenTheServerClosesIt) {
   o.stats_interval = 1h;  // one report, at start
   Exporter exporter(o);
   for (int i = 0; i < 120; i += 10) {
-    auto batch = records(i, i + 10);
-    exporter.push(batch, footprint(batch));
+    push(exporter, i, i + 10);
     ASSERT_TRUE(eventually([&] { return exporter.stats().sent == static_cast<uint64_t>(i + 10); }));
   }
   EXPECT_EQ(server.paths(), expected_paths(0, 120));
@@ -322,12 +327,11 @@ TEST_F(ExporterTest, WithoutASpoolMemoryIsBoundedAndLossesCounted) {
   server.status = 503;
   ExporterOptions o = options(server);
   o.spool_dir.clear();
-  o.memory_max_bytes = 20 * sizeof(Record);
+  o.memory_max_bytes = 2 * part_bytes();
   Exporter exporter(o);
-  auto batch = records(0, 200);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 200);
   ExporterStats s = exporter.stats();
-  EXPECT_LE(s.queued_bytes, 20 * sizeof(Record) + 10 * sizeof(Record));
+  EXPECT_LE(s.queued_bytes, 3 * part_bytes());  // the budget and the open batch
   EXPECT_GT(s.dropped_memory_full, 0u);
   expect_balanced(s);
   exporter.stop();
@@ -347,8 +351,7 @@ TEST_F(ExporterTest, BatchesAnOlderAgentSpooledAsJsonAreStillSent) {
   FakeServer server;
   Exporter exporter(options(server));
   EXPECT_EQ(exporter.stats().inherited, 2u);
-  auto batch = records(0, 10);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 10);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 12; }));
   std::vector<std::string> expected{"/old0", "/old1"};
   for (const std::string& p : expected_paths(0, 10)) expected.push_back(p);
@@ -364,8 +367,7 @@ TEST_F(ExporterTest, ASpooledBatchThatDoesNotDecodeIsCountedCorrupt) {
   }
   FakeServer server;
   Exporter exporter(options(server));
-  auto batch = records(0, 10);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 10);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
   ExporterStats s = exporter.stats();
   EXPECT_EQ(s.inherited, 4u);
@@ -383,8 +385,7 @@ TEST_F(ExporterTest, SendsTheCodecAndSpooledBatchesAsTheyLieOnDisk) {
   }
   FakeServer server;
   Exporter exporter(options(server));
-  auto batch = records(0, 20);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 20);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 23; }));
   EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "codec", "codec"}));
   EXPECT_EQ(server.codec_bodies().front(), spooled);  // byte for byte: not re-encoded
@@ -409,8 +410,7 @@ void expect_json_from_then_on(int refusal, const std::string& spool_dir, Exporte
   ::testing::internal::CaptureStderr();
   {
     Exporter exporter(options);
-    auto batch = records(0, 30);
-    exporter.push(batch, footprint(batch));
+    push(exporter, 0, 30);
     ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 33; }));
     EXPECT_EQ(exporter.stats().rejected, 0u);
     expect_balanced(exporter.stats());
@@ -443,13 +443,11 @@ TEST_F(ExporterTest, ABatchRefusedInBothFormsIsSetAsideAndTheCodecKept) {
   server.status = 400;  // JSON refused too: the batch itself is bad
   server.codec_refusal = 400;
   Exporter exporter(options(server));
-  auto batch = records(0, 10);
-  exporter.push(batch, footprint(batch));
+  push(exporter, 0, 10);
   ASSERT_TRUE(eventually([&] { return exporter.stats().rejected == 10; }));
   server.status = 200;
   server.codec_refusal = 0;
-  auto more = records(10, 20);
-  exporter.push(more, footprint(more));
+  push(exporter, 10, 20);
   ASSERT_TRUE(eventually([&] { return exporter.stats().sent == 10; }));
   EXPECT_EQ(server.forms(), (std::vector<std::string>{"codec", "json", "codec"}));
   EXPECT_EQ(server.paths(), expected_paths(10, 20));

@@ -84,10 +84,23 @@ TEST(BatchCodec, AnEncoderReusedForPartsWritesWhatEncodeBatchWrites) {
   std::vector<Record> all = first;
   all.insert(all.end(), second.begin(), second.end());
   BatchEncoder encoder;
+  EncodedRecords parts[2];
   for (int round = 0; round < 2; ++round) {
-    std::span<const Record> parts[] = {first, second};
+    // The parts emptied and filled again keep their buffers: the second
+    // round writes over the first one's bytes.
+    for (EncodedRecords& part : parts) part.clear();
+    parts[0].append(std::span(first).first(10));
+    parts[0].append(std::span(first).subspan(10));
+    parts[1].append(second);
+    EXPECT_EQ(parts[0].count(), 30u);
+    EXPECT_EQ(parts[1].count(), 10u);
     std::string body = encoder.encode({"0123abcd", 7}, parts);
     EXPECT_EQ(body, encode_batch({"0123abcd", 7}, all)) << "round " << round;
+    auto batch = decode_batch(body);
+    ASSERT_TRUE(batch);
+    ASSERT_EQ(batch->records.size(), all.size());
+    for (size_t i = 0; i < all.size(); ++i)
+      EXPECT_EQ(json_of(batch->records[i]), json_of(all[i])) << i;
   }
 }
 
@@ -138,9 +151,10 @@ TEST(BatchCodec, AnEncoderReusedForNotedRecordsWritesEachBodyWhole) {
 TEST(BatchCodec, RecordsWithoutANodeAreEncodedWithTheDefaultOne) {
   std::vector<Record> records(2);
   records[1].node = "own-node";
+  EncodedRecords part;
+  part.append(records, "agent-node");
   BatchEncoder encoder;
-  std::span<const Record> parts[] = {records};
-  auto batch = decode_batch(encoder.encode({"a", 1}, parts, "agent-node"));
+  auto batch = decode_batch(encoder.encode({"a", 1}, std::span(&part, 1)));
   ASSERT_TRUE(batch);
   ASSERT_EQ(batch->records.size(), 2u);
   EXPECT_EQ(batch->records[0].node, "agent-node");
