@@ -92,9 +92,9 @@ TEST(ExactlyOnce, ABatchWhoseAnswerWasLostIsStoredOnce) {
         r.status = 200;
         chunk.push_back(std::move(r));
       }
-      uint64_t bytes = 0;
-      for (const Record& r : chunk) bytes += memory_bytes(r);
-      exporter.push(chunk, bytes);
+      EncodedRecords part;  // as the agent hands records over
+      part.append(chunk);
+      exporter.push(part);
     }
     for (int i = 0; i < 200 && exporter.stats().sent < kRecords; ++i)
       std::this_thread::sleep_for(50ms);
