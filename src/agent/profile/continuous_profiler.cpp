@@ -48,6 +48,7 @@ void ContinuousProfiler::collect(uint64_t now_s) {
   std::vector<ProcessProfile> processes = profiler_.collect();
   uint64_t minute = now_s / 60 * 60;
   std::lock_guard lock(mu_);
+  symbols_ = profiler_.symbolizer_counters();
   for (ProcessProfile& p : processes) {
     auto [it, fresh] = pending_.try_emplace(Key{minute, p.pid, p.comm});
     ProfileMinute& m = it->second;
@@ -161,6 +162,11 @@ ContinuousCounters ContinuousProfiler::counters() const {
 
 nlohmann::json ContinuousProfiler::status() const {
   ContinuousCounters c = counters();
+  SymbolizerCounters y;
+  {
+    std::lock_guard lock(mu_);
+    y = symbols_;
+  }
   SamplerCounters s = profiler_.sampler_counters();
   return {{"hz", opts_.profiler.sampler.hz},
           {"cpus", profiler_.cpus()},
@@ -173,7 +179,14 @@ nlohmann::json ContinuousProfiler::status() const {
           {"kernel_samples_lost", s[LOUPE_PROFILE_STAT_COUNTS_FULL]},
           {"kernel_stacks_lost", s[LOUPE_PROFILE_STAT_STACKS_FULL] +
                                      s[LOUPE_PROFILE_STAT_STACK_ERRORS] + s.stacks_missing},
-          {"unwind", unwind_status(s)}};
+          {"unwind", unwind_status(s)},
+          // The symbolizer's ELF symbol tables: what its cache holds
+          // against its budget, and how often it reads a file again.
+          {"symbols",
+           {{"cache_bytes", y.cache_bytes},
+            {"cache_budget_bytes", opts_.profiler.symbols.cache_bytes},
+            {"cache_evictions", y.cache_evictions},
+            {"elf_loaded", y.elf_loaded}}}};
 }
 
 }  // namespace loupe::profile

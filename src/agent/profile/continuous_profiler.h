@@ -92,6 +92,7 @@ class ContinuousProfiler {
   std::optional<Part> unsent_;            // offered, not taken: offered again first
   uint64_t last_seq_ = 0;
   ContinuousCounters counters_;
+  SymbolizerCounters symbols_;  // the profiler thread's, copied after each collection
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
