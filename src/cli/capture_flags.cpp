@@ -7,8 +7,8 @@
 namespace loupe::cli {
 
 std::shared_ptr<RecordBatchPool> capture_batch_pool() {
-  // One vector fills while the consumer holds another (the exporter
-  // encoding it, the ingest writer storing it), so two vectors' room of
+  // One vector fills while the consumer holds another (the ingest writer
+  // storing it), so two vectors' room of
   // spares (4,096 records, 2.8 MiB each) keeps the pump in faulted-in
   // memory. The pool's own default, 32,768 records' room, kept 8 spare
   // vectors (~23 MiB of heap) after any burst (docs/benchmarks.md, "issue
