@@ -134,6 +134,22 @@ RequestMetrics::Series& RequestMetrics::series_for(Family family, const Values& 
 }
 
 void RequestMetrics::observe(const store::ObservedRecord& o) {
+  std::lock_guard lock(mu_);
+  count(o);
+}
+
+void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
+  // The lock once per slice of rows, not per record (a lock per record was
+  // ~10% of `loupe run`'s ingest writer); slices bound what a scrape waits.
+  constexpr size_t kSlice = 4096;
+  for (size_t first = 0; first < batch.rows.size(); first += kSlice) {
+    size_t end = std::min(batch.rows.size(), first + kSlice);
+    std::lock_guard lock(mu_);
+    for (size_t i = first; i < end; ++i) count(observed(batch, batch.rows[i]));
+  }
+}
+
+void RequestMetrics::count(const store::ObservedRecord& o) {
   const Record& r = o.record;
   std::string_view service = o.service.name;
   double seconds = static_cast<double>(r.duration_ns()) / 1e9;
@@ -157,7 +173,6 @@ void RequestMetrics::observe(const store::ObservedRecord& o) {
     v = {o.caller, service, error_type(r), "", "", "", ""};
   }
 
-  std::lock_guard lock(mu_);
   if (family != kFamilies) {
     Series& s = series_for(family, v);
     ++s.buckets[latency_bucket_index(seconds)];

@@ -63,6 +63,7 @@ class RequestMetrics : public store::RecordObserver {
   explicit RequestMetrics(RequestMetricsOptions options = {}) : options_(options) {}
 
   void observe(const store::ObservedRecord& r) override;
+  void observe_batch(const store::ResolvedBatch& batch) override;
 
   // Every family, including empty ones (so dashboards find the names).
   void write(ExpositionWriter& w) const;
@@ -77,6 +78,8 @@ class RequestMetrics : public store::RecordObserver {
   enum Family : size_t { HttpServer, HttpClient, DbClient, DnsLookup, Red, kFamilies };
   using Values = std::array<std::string_view, kMaxLabels>;
 
+  // Counts one record; mu_ held.
+  void count(const store::ObservedRecord& o);
   // The series for `values` in `family`, admitting or folding it.
   Series& series_for(Family family, const Values& values);
 

@@ -32,10 +32,7 @@ void RecordPipeline::write(const store::BatchRecords& records, store::IngestBook
     }
     throw;
   }
-  if (options_.observer)
-    for (const store::ResolvedRecord& row : batch.rows)
-      options_.observer->observe(
-          {records[row.index], row.service, row.caller.stable_name, row.route});
+  if (options_.observer) options_.observer->observe_batch(batch);
   // Rows are kept for the next round while rounds fill them: a saturated
   // host's rounds (~18k records every 200 ms) rebuilt a vector of over
   // kKeptRows every time (default-constructed, faulted in, unmapped:

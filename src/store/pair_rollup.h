@@ -34,7 +34,10 @@ class PairRollup {
   // Merges the pending cells into the table (inside the caller's
   // transaction) and forgets them.
   void flush();
-  void discard() { pending_.clear(); }
+  void discard() {
+    pending_.clear();
+    last_ = nullptr;
+  }
   // Deletes minutes that ended at or before cutoff_s.
   void delete_before(int64_t cutoff_s);
 
@@ -54,7 +57,8 @@ class PairRollup {
   Db* db_ = nullptr;
   Stmt select_, upsert_;
   std::unordered_map<std::string, Cell> pending_;
-  std::string key_;  // reused buffer
+  std::string key_;       // reused buffer
+  Cell* last_ = nullptr;  // the cell the last add() folded into (in pending_)
 };
 
 }  // namespace loupe::store

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/record.h"
+#include "store/resolved_batch.h"
 #include "store/service_identity.h"
 
 namespace loupe::store {
@@ -26,6 +27,17 @@ class RecordObserver {
   // Called on the pipeline's writer thread after each committed batch, once
   // per record; must be cheap and thread-safe against the observer's readers.
   virtual void observe(const ObservedRecord& r) = 0;
+  // Every row of a committed batch, in the batch's order: what the
+  // pipeline calls. One by one here; an observer that locks per record
+  // locks once per batch instead (export/request_metrics.h).
+  virtual void observe_batch(const ResolvedBatch& batch) {
+    for (const ResolvedRecord& row : batch.rows) observe(observed(batch, row));
+  }
+
+ protected:
+  static ObservedRecord observed(const ResolvedBatch& batch, const ResolvedRecord& row) {
+    return {batch.records[row.index], row.service, row.caller.stable_name, row.route};
+  }
 };
 
 // Several observers behind the store's one: each sees every record, in
@@ -37,6 +49,9 @@ class RecordObservers : public RecordObserver {
   }
   void observe(const ObservedRecord& r) override {
     for (RecordObserver* o : observers_) o->observe(r);
+  }
+  void observe_batch(const ResolvedBatch& batch) override {
+    for (RecordObserver* o : observers_) o->observe_batch(batch);
   }
 
  private:

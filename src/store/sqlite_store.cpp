@@ -251,22 +251,36 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       insert_service_.bind(4, std::string_view(s.ip));
       insert_service_.run();
     }
+    // Rows come in runs of one connection (server side first), so most
+    // rows have the last row's service and rollup key: compared, those
+    // skip the name ids' and the rollup's hash lookups.
+    const std::string* last_service = nullptr;
+    int64_t service_id = 0;
+    RollupKey last_key;
+    RollupEntry* last_entry = nullptr;  // rollup's node for last_key
     for (const ResolvedRecord& row : batch.rows) {
       const Record& r = records[row.index];
       const ServiceIdentity& id = row.service;
       if (row.caller.counted) edges_.add(row.caller.name, row.caller.kind, id.name, id.kind, r);
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
-      int64_t service_id = name_id(id.name), route_id = name_id(row.route);
+      if (!last_service || *last_service != id.name) service_id = name_id(id.name);
+      last_service = &id.name;
       rows.push_back({&r, row.route, row.caller.name, id.counted, service_id});
-      RollupKey key{service_id, name_id(r.method), route_id,
-                    r.protocol, id.counted,        minute_of(r.start_ns)};
-      auto [it, created] = rollup.try_emplace(key);
-      if (created) {
-        it->second.service = id.name;
-        it->second.method = r.method;
-        it->second.route = row.route;
+      uint64_t minute = minute_of(r.start_ns);
+      if (!last_entry || last_key.service_id != service_id || last_key.protocol != r.protocol ||
+          last_key.counted != id.counted || last_key.minute_s != minute ||
+          last_entry->route != row.route || last_entry->method != r.method) {
+        last_key = {service_id, name_id(r.method), name_id(row.route),
+                    r.protocol, id.counted,        minute};
+        auto [it, created] = rollup.try_emplace(last_key);
+        if (created) {
+          it->second.service = id.name;
+          it->second.method = r.method;
+          it->second.route = row.route;
+        }
+        last_entry = &it->second;
       }
-      it->second.cell.add(r);
+      last_entry->cell.add(r);
     }
     chunks_.write(rows);
     flush_rollup(rollup);

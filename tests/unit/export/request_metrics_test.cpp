@@ -150,6 +150,38 @@ TEST(RequestMetrics, SeriesPastTheCapFoldIntoOther) {
             std::string::npos);
 }
 
+// What the pipeline calls: a committed batch observed whole (one lock per
+// slice of rows) counts every row as observing them one by one does, in
+// the rows' order (the series cap folds the same ones).
+TEST(RequestMetrics, ABatchCountsAsItsRowsOneByOne) {
+  std::vector<Record> records;
+  for (int i = 0; i < 9000; ++i) {  // more than one slice
+    Role role = i % 3 == 0 ? Role::Client : Role::Server;
+    records.push_back(http_record(role, 1000 + static_cast<uint64_t>(i) * 7919 % 5'000'000,
+                                  i % 11 == 0 ? 503 : 200, "/r" + std::to_string(i % 40)));
+  }
+  store::ResolvedBatch batch;
+  batch.records = records;
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    store::ResolvedRecord row;
+    row.index = static_cast<uint32_t>(records.size()) - 1 - i;  // not in index order
+    row.service = {.name = i % 5 == 0 ? "api:81" : "web:80",
+                   .kind = "process",
+                   .counted = records[row.index].role == Role::Server};
+    row.caller.stable_name = i % 2 ? "curl" : "wrk";
+    row.route = records[row.index].route;
+    batch.rows.push_back(row);
+  }
+  RequestMetrics whole({.max_series = 60}), one_by_one({.max_series = 60});
+  whole.observe_batch(batch);
+  for (const store::ResolvedRecord& row : batch.rows)
+    one_by_one.observe({records[row.index], row.service, row.caller.stable_name, row.route});
+  EXPECT_GT(whole.folded(), 0u) << "the cap is reached, so the order matters";
+  EXPECT_EQ(whole.folded(), one_by_one.folded());
+  EXPECT_EQ(whole.series(), one_by_one.series());
+  EXPECT_EQ(scrape(whole), scrape(one_by_one));
+}
+
 TEST(LatencyBuckets, BoundsAreInclusiveAndGeometric) {
   auto b = latency_bucket_bounds();
   ASSERT_EQ(b.size(), 161u);

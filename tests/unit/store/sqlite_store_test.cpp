@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "pipeline/record_pipeline.h"
 #include "store/store.h"
@@ -69,6 +70,37 @@ TEST(SqliteStore, ClientSideOfLocalCallStoredButNotCounted) {
   ASSERT_EQ(raw.size(), 3u);                      // both sides kept raw
   EXPECT_EQ(raw[0].record.start_ns, kT0 + kSec);  // newest first
   EXPECT_FALSE(raw[0].counted);
+}
+
+// One connection's records in one batch: the writer folds its rows one
+// after another, comparing each with the last; a row whose method, route,
+// minute or counted side changes gets its own cell, and the map's edge
+// (drawn by the client side) counts every client row.
+TEST(SqliteStore, ConsecutiveRowsOfOneConnectionEachCountInTheirOwnCells) {
+  testing::TempDir dir;
+  auto store = open_sqlite_store(dir.path());
+  pipeline::RecordPipeline pipe(*store);
+  std::vector<Record> batch;
+  for (uint64_t i = 0; i < 180; ++i) {
+    Record r = http(kT0 + i * kSec, (i + 1) * kMs, i % 3 ? "/a" : "/b", 200,
+                    i % 5 == 0 ? Role::Client : Role::Server);
+    if (i % 4 == 0) r.method = "POST";
+    batch.push_back(r);
+  }
+  pipe.write(batch);
+  TimeRange range{kT0, kT0 + 180 * kSec};
+  std::map<std::string, uint64_t> counted, expected;
+  for (const Record& r : batch)
+    if (r.role == Role::Server) ++expected[r.method + " " + r.route];
+  for (const auto& e : store->endpoints(std::string("api:8000"), range))
+    counted[e.method + " " + e.route] = e.red.requests;
+  EXPECT_EQ(counted, expected);
+  auto points = store->latency({.service = "api:8000", .step_s = 60, .range = range});
+  ASSERT_EQ(points.size(), 3u);
+  for (const LatencyPoint& p : points) EXPECT_EQ(p.count, 48u) << p.t;  // 60 - 12 client rows
+  auto edges = store->map(range);
+  ASSERT_EQ(edges.size(), 1u);
+  EXPECT_EQ(edges[0].red.requests, 36u);
 }
 
 TEST(SqliteStore, UnknownRoleRecordsStillListTheirService) {
