@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `loupe agent` under a pipelined Redis burst (redis-benchmark -P 16, 200k
 # exchanges with both ends traced) while its server, on the same cores,
-# stores slower than the agent captures and stops for a second of it
-# (issue 14): past half of its default --queue-max (64M, ~17 batches of
-# 5,000 Redis records) the exporter spills to the spool instead of
-# dropping, so nothing is dropped as memory_full, the spool is replayed
-# once the burst is over, and the server stores every record the agent
-# parsed.
+# stores slower than the agent captures and stops during it (issue 14):
+# past half of --queue-max (16M, its least: ~80k of the burst's 200k
+# records as encoded, ~100 bytes each; the default 64M would hold the
+# whole burst) the exporter spills to the spool instead of dropping, so
+# nothing is dropped as memory_full, the spool is replayed once the burst
+# is over, and the server stores every record the agent parsed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/db_servers.sh"
 require_root
@@ -22,7 +22,7 @@ stored() {
 start_redis "$REDIS_PORT"
 start_loupe_server "$API_PORT" "$WORK/token"
 "$LOUPE" agent --server "$API" --token-file "$WORK/token" --node-name burst --port "$REDIS_PORT" \
-  --spool-dir "$WORK/spool" --metrics-interval 0 -o json \
+  --spool-dir "$WORK/spool" --queue-max 16M --metrics-interval 0 -o json \
   > "$WORK/agent.json" 2> "$WORK/agent.err" &
 AGENT_PID=$!
 PIDS+=($AGENT_PID)
