@@ -6,17 +6,6 @@
 
 namespace loupe::cli {
 
-std::shared_ptr<RecordBatchPool> capture_batch_pool() {
-  // One vector fills while the consumer holds another (the ingest writer
-  // storing it), so two vectors' room of
-  // spares (4,096 records, 2.8 MiB each) keeps the pump in faulted-in
-  // memory. The pool's own default, 32,768 records' room, kept 8 spare
-  // vectors (~23 MiB of heap) after any burst (docs/benchmarks.md, "issue
-  // 14, agentrss").
-  constexpr size_t kSpareBatchBytes = 6 << 20;
-  return std::make_shared<RecordBatchPool>(64, kSpareBatchBytes / sizeof(Record));
-}
-
 uint64_t parse_size(const std::string& text) {
   size_t i = 0;
   uint64_t n = 0;

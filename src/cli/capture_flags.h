@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,11 +22,6 @@ void add_capture_flags(CLI::App& cmd, CaptureFlags& flags);
 
 // Validates and converts the flags; throws CLI::ValidationError on bad values.
 AgentOptions agent_options(const CaptureFlags& flags);
-
-// The pool the capture's consumer gives spent batch vectors back to
-// (core/record_batch_pool.h), so the pump fills memory already faulted in,
-// holding spares within two full hand-overs' room.
-std::shared_ptr<RecordBatchPool> capture_batch_pool();
 
 // "8M" / "16MiB" / "4096" -> bytes; 0 on malformed input.
 uint64_t parse_size(const std::string& text);
