@@ -5,8 +5,8 @@
 # memory hierarchies and the v2 tree, named by a fake API server through
 # `loupe cluster --once`:
 #   - burner: a CPU quota of 0.2 cores running stress-ng --cpu;
-#     cpu_throttled_ratio > 0.5, cpu_usage_cores within 10% of the
-#     cgroup's own cpuacct.usage;
+#     cpu_throttled_ratio and cpu_usage_cores as the cgroup's own cpu.stat
+#     and cpuacct.usage say over the same window;
 #   - hog: a 64 MiB memory limit; a child process allocates past it and is
 #     OOM-killed while the container's main process keeps running; the event
 #     must name the pod, container and process within 5 s, oom_kills = 1,
@@ -121,29 +121,43 @@ log "burner: stress-ng --cpu 1 under a 0.2-core quota"
 (in_pod $UID_BURN $CID_BURN stress-ng --cpu 1 --timeout 60s --quiet) &
 PIDS+=($!)
 sleep 3  # let throttling settle
-read_proc() {  # "now_ns cpuacct_usage_ns busy_ticks total_ticks"
-  echo "$(date +%s%N) $(cat "$(cg cpuacct $UID_BURN $CID_BURN)/cpuacct.usage")" \
-    "$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat)"
+periods() {  # "nr_periods nr_throttled" of a cgroup's cpu.stat
+  awk '$1 == "nr_periods" { p = $2 } $1 == "nr_throttled" { t = $2 } END { print p, t }' "$1/cpu.stat"
 }
-read -r T0 U0 B0 A0 <<< "$(read_proc)"
+read_proc() {  # "now_ns cpuacct_usage_ns busy_ticks total_ticks pod_periods pod_throttled container_periods container_throttled"
+  echo "$(date +%s%N) $(cat "$(cg cpuacct $UID_BURN $CID_BURN)/cpuacct.usage")" \
+    "$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat)" \
+    "$(periods "$(cg cpu $UID_BURN)") $(periods "$(cg cpu $UID_BURN $CID_BURN)")"
+}
+read -r T0 U0 B0 A0 PP0 PT0 CP0 CT0 <<< "$(read_proc)"
 sleep 10
-read -r T1 U1 B1 A1 <<< "$(read_proc)"
+read -r T1 U1 B1 A1 PP1 PT1 CP1 CT1 <<< "$(read_proc)"
 sleep $((INTERVAL + 1))  # the samples of that window are stored
 FROM=$((T0 / 1000000000)) TO=$((T1 / 1000000000 + 1))
 series() {  # series ENTITY NAME METRIC [EXTRA]: jq array of values, raw 10 s buckets
   api "/api/v1/metrics?entity=$1&name=$2&metric=$3&from=$FROM&to=$TO&step=10${4:-}" | jq -c '[.[].value]'
 }
 mean() { jq 'if length == 0 then -1 else add / length end'; }
-RATIO=$(series pod $NS/burner-0 cpu_throttled_ratio | mean)
-assert_ge "burner pod cpu_throttled_ratio" 0.5 "$RATIO"
-assert_ge "burner container cpu_throttled_ratio" 0.5 \
+# How throttled the burner is depends on how much CPU it got (on a busy
+# machine, less than its quota): the kernel's own cpu.stat over the same
+# window is the reference, and the quota must have bitten at all.
+POD_THROTTLED=$(awk -v t=$((PT1 - PT0)) -v p=$((PP1 - PP0)) 'BEGIN { print p ? t / p : 0 }')
+CONTAINER_THROTTLED=$(awk -v t=$((CT1 - CT0)) -v p=$((CP1 - CP0)) 'BEGIN { print p ? t / p : 0 }')
+log "burner: cpu.stat says pod $POD_THROTTLED, container $CONTAINER_THROTTLED of periods throttled"
+assert_ge "the quota throttled the burner (cpu.stat)" 0.1 "$POD_THROTTLED"
+near() {  # near WHAT EXPECTED ACTUAL: within 0.1 (the series' buckets start a sample apart from the window)
+  awk -v a="$3" -v e="$2" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(a >= 0 && d <= 0.1) }' &&
+    pass "$1 $3 ~ cpu.stat's $2" || fail "$1 $3 vs cpu.stat's $2"
+}
+near "burner pod cpu_throttled_ratio" "$POD_THROTTLED" "$(series pod $NS/burner-0 cpu_throttled_ratio | mean)"
+near "burner container cpu_throttled_ratio" "$CONTAINER_THROTTLED" \
   "$(series container $NS/burner-0/burner cpu_throttled_ratio | mean)"
-assert_ge "burner workload cpu_throttled_ratio" 0.5 \
+near "burner workload cpu_throttled_ratio" "$POD_THROTTLED" \
   "$(series workload $NS/StatefulSet/burner cpu_throttled_ratio | mean)"
 EXPECTED=$(awk -v du=$((U1 - U0)) -v dt=$((T1 - T0)) 'BEGIN { print du / dt }')
 USAGE=$(series container $NS/burner-0/burner cpu_usage_cores | mean)
 log "burner: cpu_usage_cores $USAGE, cgroup's cpuacct.usage says $EXPECTED"
-awk -v a="$USAGE" -v e="$EXPECTED" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(e > 0.1 && d <= 0.1 * e) }' &&
+awk -v a="$USAGE" -v e="$EXPECTED" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(e > 0.02 && d <= 0.1 * e) }' &&
   pass "cpu_usage_cores within 10% of cpuacct.usage" || fail "cpu_usage_cores $USAGE vs $EXPECTED"
 
 log "node: CPU and memory against /proc"
@@ -225,7 +239,7 @@ assert_eq "tcp_connect_failures of the workload" 3 \
   "$(api "/api/v1/metrics?entity=workload&name=$NS/StatefulSet/burner&metric=tcp_connect_failures&from=$MINUTE&step=60" | jq '[.[].value] | add')"
 
 out=$("$LOUPE" query metrics --server "$API" --token-file "$WORK/loupe.token" --entity pod --name $NS/burner-0 --metric cpu_throttled_ratio --step 10)
-grep -qE '^[0-9-]+ [0-9:]+ +0\.[5-9]|^[0-9-]+ [0-9:]+ +1$' <<< "$out" && pass "loupe query metrics prints the throttling" ||
+grep -qE '^[0-9-]+ [0-9:]+ +0\.[1-9]|^[0-9-]+ [0-9:]+ +1$' <<< "$out" && pass "loupe query metrics prints the throttling" ||
   fail "query metrics: $out"
 assert_ge "v2 tree read too: PSI series of the burner" 1 \
   "$(api "/api/v1/metrics/series?name=$NS/burner-0/burner" | jq '[.[] | select(.metric == "psi_cpu_some_percent")] | length')"

@@ -100,7 +100,7 @@ if node "$LOUPE_SRC/tests/ui/oncall.mjs" --url "http://127.0.0.1:$API_PORT" --fa
 else
   fail "the on-call questions in the browser"
 fi
-grep -E "^# (pass|fail|tests|page loads)|^not ok" "$WORK/oncall.out" || tail -40 "$WORK/oncall.out"
+grep -E "^# (pass|fail|tests|page loads|/)|^not ok" "$WORK/oncall.out" || tail -40 "$WORK/oncall.out"
 grep -A12 "^    not ok" "$WORK/oncall.out" | head -60 || true
 
 # LOUPE_SCREENSHOTS=DIR (scripts/screenshots.sh): photograph each page of this

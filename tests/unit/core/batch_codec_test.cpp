@@ -191,6 +191,22 @@ TEST(BatchCodec, EveryTruncationIsRefused) {
     EXPECT_FALSE(decode_batch(std::string_view(body).substr(0, n))) << n << " bytes";
 }
 
+// Decoding reuses one zstd context a thread: a frame that fails half-way
+// must not leave it unable to decode the next.
+TEST(BatchCodec, AFrameThatFailsHalfWayLeavesTheNextOneDecodable) {
+  std::vector<Record> records(50, full_record(3));
+  std::string body = encode_batch({"agent", 7}, records);
+  std::string damaged = body;
+  for (size_t i = damaged.size() / 2; i < damaged.size(); ++i)
+    damaged[i] = static_cast<char>(~damaged[i]);
+  EXPECT_FALSE(decode_batch(damaged));
+  EXPECT_FALSE(decode_batch(std::string_view(body).substr(0, body.size() - 3)));
+  auto batch = decode_batch(body);
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->records.size(), 50u);
+  EXPECT_EQ(json_of(batch->records[49]), json_of(full_record(3)));
+}
+
 TEST(BatchCodec, GarbageAndOtherFormatsAreRefusedWithAReason) {
   BatchDecodeError error;
   EXPECT_FALSE(decode_batch("", &error));
