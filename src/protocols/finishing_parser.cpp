@@ -25,9 +25,9 @@ class FinishingParser final : public ProtocolParser {
   bool finished() const override { return inner_->finished(); }
   const ParserStats& stats() const override {
     if (!switched_) return inner_->stats();
-    stats_ = before_switch_;
-    stats_ += inner_->stats();
-    return stats_;
+    switched_->total = switched_->before;
+    switched_->total += inner_->stats();
+    return switched_->total;
   }
   size_t memory_bytes() const override { return sizeof(*this) + inner_->memory_bytes(); }
 
@@ -46,8 +46,9 @@ class FinishingParser final : public ProtocolParser {
     if (!sw) return;
     std::unique_ptr<ProtocolParser> next = make_switched_parser(*sw);
     if (!next) return;
-    before_switch_ = stats();
-    switched_ = true;
+    ParserStats before = stats();
+    switched_ = std::make_unique<Switched>();
+    switched_->before = before;
     inner_ = std::move(next);
     if (sw->reply_bytes.empty()) return;
     const Direction reply_dir =
@@ -55,11 +56,17 @@ class FinishingParser final : public ProtocolParser {
     inner_->feed(Segment{reply_dir, ts_ns, sw->reply_bytes, sw->reply_bytes.size()}, out);
   }
 
+  // Counters of a connection that switched protocols. Boxed: one wrapper
+  // per traced connection, and switches are rare (64 bytes less for each
+  // of the 20,000 ends of 10k live connections).
+  struct Switched {
+    ParserStats before;  // counters of the parsers before the switch
+    ParserStats total;   // before + the current parser's
+  };
+
   std::unique_ptr<ProtocolParser> inner_;
+  std::unique_ptr<Switched> switched_;  // null until a switch
   Redaction redaction_;
-  bool switched_ = false;
-  ParserStats before_switch_;  // counters of the parsers before the switch
-  mutable ParserStats stats_;  // before_switch_ + the current parser's
 };
 
 }  // namespace

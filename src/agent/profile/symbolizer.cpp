@@ -250,8 +250,7 @@ void Symbolizer::add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips
 }
 
 void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out) {
-  if (!kernel_)
-    kernel_ = KernelSymbols::parse(k8s::read_file(opts_.proc_root + "/kallsyms").value_or(""));
+  if (!kernel_) kernel_ = KernelSymbols::read(opts_.proc_root + "/kallsyms");
   counters_.frames += ips.size();
   for (size_t i = ips.size(); i-- > 0;) {
     std::string_view name = kernel_->lookup(i == 0 ? ips[i] : ips[i] - 1);

@@ -19,9 +19,9 @@ MessageReader::MessageReader(bool request, MessageSink& sink, ParserStats& stats
     : request_(request), sink_(sink), stats_(stats) {}
 
 void MessageReader::feed(std::string_view bytes, uint64_t gap, uint64_t ts) {
-  // `cur` is what is being parsed now; after a resync it is replay_ (the
-  // searched bytes from the found message start), and `rest` holds the
-  // caller's bytes that follow it.
+  // `cur` is what is being parsed now; after a resync it is the replayed
+  // bytes (the searched bytes from the found message start), and `rest`
+  // holds the caller's bytes that follow it.
   std::string_view cur = bytes;
   std::string_view rest;
   bool cur_is_replay = false;
@@ -35,16 +35,17 @@ void MessageReader::feed(std::string_view bytes, uint64_t gap, uint64_t ts) {
     if (state_ == State::Seek) {
       cur.remove_prefix(seek(cur));
       if (state_ == State::Seek) continue;
-      // seek_buf_ now starts at a message start and precedes `cur`.
-      std::string next = std::move(seek_buf_);
-      seek_buf_.clear();
+      // The search buffer now starts at a message start and precedes `cur`.
+      Resync& r = resync();
+      std::string next = std::move(r.seek_buf);
+      r.seek_buf.clear();
       if (cur_is_replay) {
         next.append(cur);
       } else {
         rest = cur;
       }
-      replay_ = std::move(next);
-      cur = replay_;
+      r.replay = std::move(next);
+      cur = r.replay;
       cur_is_replay = true;
       continue;
     }
@@ -56,6 +57,8 @@ void MessageReader::feed(std::string_view bytes, uint64_t gap, uint64_t ts) {
     }
     cur.remove_prefix(std::min(n, cur.size()));
   }
+  // Replayed bytes are parsed by now: kept only while still searching.
+  if (resync_ && state_ != State::Seek) resync_.reset();
   if (gap > 0) skip_gap(gap, ts);
 }
 
@@ -124,7 +127,7 @@ size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
     return 0;
   }
   // Not a message start (e.g. the parser began mid-stream): search for one.
-  seek_buf_.assign(head_);
+  resync().seek_buf.assign(head_);
   head_.clear();
   enter_seek();
   return 0;
@@ -336,18 +339,19 @@ size_t MessageReader::step_trailers(std::string_view data, uint64_t ts) {
 size_t MessageReader::seek(std::string_view data) {
   // Appends in bounded pieces so the search buffer never exceeds
   // 2 * kSeekKeep, whatever the segment size.
+  std::string& seek_buf = resync().seek_buf;
   size_t consumed = 0;
   while (consumed < data.size()) {
     size_t take = std::min(data.size() - consumed, kSeekKeep);
-    seek_buf_.append(data.substr(consumed, take));
+    seek_buf.append(data.substr(consumed, take));
     consumed += take;
-    size_t pos = find_message_start(seek_buf_, request_);
+    size_t pos = find_message_start(seek_buf, request_);
     if (pos != std::string_view::npos) {
-      seek_buf_.erase(0, pos);
+      seek_buf.erase(0, pos);
       state_ = State::Start;
       return consumed;
     }
-    if (seek_buf_.size() > kSeekKeep) seek_buf_.erase(0, seek_buf_.size() - kSeekKeep);
+    if (seek_buf.size() > kSeekKeep) seek_buf.erase(0, seek_buf.size() - kSeekKeep);
   }
   return consumed;
 }
@@ -356,7 +360,7 @@ void MessageReader::skip_gap(uint64_t gap, uint64_t ts) {
   while (gap > 0) {
     switch (state_) {
       case State::Seek:
-        seek_buf_.clear();  // bytes after the gap are not contiguous with these
+        if (resync_) resync_->seek_buf.clear();  // bytes after the gap are not contiguous
         return;
       case State::Hold:
       case State::Ignore:
@@ -423,8 +427,7 @@ void MessageReader::close() {
   if (state_ == State::UntilClose) end_message(last_ts_, true);
   state_ = State::Start;
   head_.clear();
-  seek_buf_.clear();
-  replay_.clear();
+  resync_.reset();
   msg_bytes_ = 0;
   hold_after_ = false;
 }

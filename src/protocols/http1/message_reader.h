@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -77,7 +78,9 @@ class MessageReader {
   // Heap bytes of the buffers kept across segments (a head being
   // reassembled, resynchronisation), each capped above.
   size_t memory_bytes() const {
-    return heap_bytes(head_) + heap_bytes(seek_buf_) + heap_bytes(replay_);
+    return heap_bytes(head_) +
+           (resync_ ? sizeof(Resync) + heap_bytes(resync_->seek_buf) + heap_bytes(resync_->replay)
+                    : 0);
   }
 
  private:
@@ -120,10 +123,21 @@ class MessageReader {
   State state_ = State::Start;
   bool hold_after_ = false;
 
+  // What resynchronising keeps, from the first bytes searched until the
+  // bytes found are parsed again. Boxed and dropped after: every traced
+  // HTTP/1 connection has two readers, and resynchronising is rare.
+  struct Resync {
+    std::string seek_buf;  // tail of bytes searched while resynchronising
+    std::string replay;    // bytes from a found message start, re-fed after resync
+  };
+  Resync& resync() {
+    if (!resync_) resync_ = std::make_unique<Resync>();
+    return *resync_;
+  }
+
   std::string head_;      // head bytes buffered across segments
   size_t head_scan_ = 0;  // find_head_end resume point in head_
-  std::string seek_buf_;  // tail of bytes searched while resynchronising
-  std::string replay_;    // bytes from a found message start, re-fed after resync
+  std::unique_ptr<Resync> resync_;
 
   uint64_t start_ts_ = 0;   // ts of the current message's first byte
   uint64_t last_ts_ = 0;    // ts of the current message's last byte so far

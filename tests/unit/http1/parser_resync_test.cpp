@@ -18,6 +18,25 @@ TEST(Http1Resync, MidStreamStartInRequestBody) {
   EXPECT_EQ(c.records[0].path, "/after");
 }
 
+TEST(Http1Resync, WhatAResyncKeptGoesOnceTheMessageIsFound) {
+  // Every traced connection has a parser: what resynchronising needs is
+  // held only while searching, and an idle parser is small.
+  Conn c, clean;
+  const size_t idle = c.parser->memory_bytes();
+  EXPECT_LE(idle, 512u);
+  c.req("tail of a body that is not a message start ", 1);
+  EXPECT_EQ(c.stats().resyncs, 1u);
+  EXPECT_GT(c.parser->memory_bytes(), idle);  // still searching: the tail is kept
+  c.req(get("/after"), 2);
+  c.resp(ok("1"), 3);
+  ASSERT_EQ(c.records.size(), 1u);
+  EXPECT_EQ(c.records[0].path, "/after");
+  // As much as a parser that never lost its place, after the same exchange.
+  clean.req(get("/after"), 2);
+  clean.resp(ok("1"), 3);
+  EXPECT_EQ(c.parser->memory_bytes(), clean.parser->memory_bytes());
+}
+
 TEST(Http1Resync, MidStreamStartInResponseDropsUnmatchedResponse) {
   Conn c;
   c.resp("tail of some body\r\n", 1);
