@@ -326,8 +326,9 @@ void ConnectionTracker::on_process_exit(uint32_t tgid) {
 namespace {
 
 // What a table entry costs besides its strings and parser: the node (key,
-// value, next link, cached hash) and its bucket pointer.
-constexpr size_t kNodeOverhead = 3 * sizeof(void*);
+// value, next link; no cached hash, KeyHash being noexcept) and its bucket
+// pointer.
+constexpr size_t kNodeOverhead = 2 * sizeof(void*);
 
 }  // namespace
 

@@ -107,29 +107,34 @@ class ConnectionTracker {
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
-    size_t operator()(const Key& k) const {
+    // noexcept: the table then keeps no hash code in each node (8 bytes
+    // of every one of 20,000 entries at 10k connections); it is cheap to
+    // compute again.
+    size_t operator()(const Key& k) const noexcept {
       return std::hash<uint64_t>()((static_cast<uint64_t>(k.tgid) << 32) ^
                                    static_cast<uint32_t>(k.fd) ^ (k.gen * 0x9e3779b97f4a7c15ULL));
     }
   };
+  // Members ordered so that no padding is left between them: one per
+  // traced connection end.
   struct Connection {
-    Role role = Role::Unknown;
-    bool udp = false;
     std::string comm;
     std::string local_addr;
     std::string remote_addr;
+    std::unique_ptr<StreamDetector> detector;  // while detection_done is false
+    std::unique_ptr<ProtocolParser> parser;
+    uint64_t last_ns = 0;
+    size_t held = 0;        // its share of stats_.table_bytes, as last counted
+    uint32_t last_tid = 0;  // the thread of the latest event: its records' tid
     uint16_t local_port = 0;
     uint16_t remote_port = 0;
+    Role role = Role::Unknown;
     Protocol protocol = Protocol::Unknown;
+    LossReason loss = LossReason::None;
+    bool udp = false;
     bool tls = false;         // payload comes from the SSL uprobes (plaintext)
     bool opaque_tls = false;  // ciphertext only: counted, never parsed
     bool detection_done = false;
-    std::unique_ptr<StreamDetector> detector;  // while detection_done is false
-    LossReason loss = LossReason::None;
-    std::unique_ptr<ProtocolParser> parser;
-    uint64_t last_ns = 0;
-    uint32_t last_tid = 0;  // the thread of the latest event: its records' tid
-    size_t held = 0;        // its share of stats_.table_bytes, as last counted
   };
   using Table = std::unordered_map<Key, Connection, KeyHash>;
 

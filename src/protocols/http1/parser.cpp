@@ -162,6 +162,11 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
   }
   Pending req = std::move(pending_.front());
   pending_.erase(pending_.begin());
+  // A keep-alive connection between exchanges keeps no buffer for the
+  // next request: 10k live connections are 20,000 parsers, and their
+  // empty one-request buffers were 3.2 MB (a small malloc and free per
+  // exchange instead; docs/benchmarks.md, "issue 14, agentrss2").
+  if (pending_.empty()) pending_ = std::vector<Pending>();
   if (req.seq == open_request_seq_) {  // answered before its body ended
     req.bytes = requests_.message_bytes();
     open_request_seq_ = 0;
