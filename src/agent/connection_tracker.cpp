@@ -243,7 +243,10 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
     r.tls = c.tls;
     if (r.role == Role::Unknown) r.role = c.role;
   }
-  if (const auto& id = pod_identity(tgid); !id.empty()) {
+  if (c.pod == PodState::Unknown)
+    c.pod = pod_identity(tgid).empty() ? PodState::None : PodState::InPod;
+  if (c.pod == PodState::InPod) {
+    const k8s::ContainerIdentity& id = pod_identity(tgid);
     for (Record& r : records) {
       r.container = id.container_id;
       r.pod = id.pod_uid;

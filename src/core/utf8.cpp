@@ -34,6 +34,12 @@ bool is_valid(std::string_view s) {
     if (word & 0x8080808080808080ULL) break;
   }
   while (i < s.size()) {
+    // ASCII inline: most fields are shorter than a word ("GET", "/a"),
+    // and a call per character was most of their check.
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     size_t n = sequence_length(s, i);
     if (n == 0) return false;
     i += n;

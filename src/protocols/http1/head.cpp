@@ -126,6 +126,28 @@ bool parse_status_line(std::string_view line, Head& h) {
   return true;
 }
 
+// Whether parse_field may use a field of this name: the names it reads by
+// length and first letter, so every other field (Server, Date,
+// Content-Type, Connection, ...) is passed over without trimming or
+// keeping its value.
+bool may_matter(std::string_view name) {
+  char first = static_cast<char>(name.empty() ? 0 : name[0] | 0x20);  // ASCII lower case
+  switch (name.size()) {
+    case 4:
+      return first == 'h';  // host
+    case 7:
+      return first == 'u';  // upgrade
+    case 11:
+      return first == 't';  // traceparent
+    case 14:
+      return first == 'c';  // content-length
+    case 17:
+      return first == 't';  // transfer-encoding
+    default:
+      return false;
+  }
+}
+
 // One field. `value` is the whole value (obs-folds joined, possibly a
 // temporary); `first_line` its first line, a view into the head, kept for
 // the fields Head stores as views.
@@ -206,9 +228,15 @@ class HeadLines {
       return true;
     }
     if (!end_field()) return false;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return true;  // tolerated: not a framing problem
+    // A loop, not find: names are a few bytes, and a memchr call per field
+    // line cost more than the scan.
+    size_t colon = 0;
+    while (colon < line.size() && line[colon] != ':') ++colon;
+    if (colon == line.size()) return true;  // tolerated: not a framing problem
     name_ = trim(line.substr(0, colon));
+    // A field parse_field ignores is not kept: its folded lines that may
+    // follow are ignored with it.
+    if (!may_matter(name_)) return true;
     value_ = trim(line.substr(colon + 1));
     folded_.clear();
     in_field_ = true;

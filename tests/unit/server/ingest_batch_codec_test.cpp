@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <zstd.h>
 
+#include "../core/batch_codec_v1.h"
 #include "api_server_fixture.h"
 #include "core/batch_codec.h"
 #include "core/record_json.h"
@@ -79,6 +80,15 @@ TEST_F(IngestBatchCodecTest, JsonIsStillTakenAndTheTwoFormsShareBatchKeys) {
   ASSERT_EQ(res->status, 200) << res->body;
   EXPECT_EQ(json::parse(res->body)["duplicate"], true);
   EXPECT_EQ(stored("/both"), 4u);
+}
+
+TEST_F(IngestBatchCodecTest, AVersionOneBodyFromAnOlderAgentIsStored) {
+  // Agents before codec version 3 (and their spools) send version 1.
+  auto res = post(test::encode_batch_v1({"agent-old", 1}, records(3, "/v1")));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["accepted"], 3);
+  EXPECT_EQ(stored("/v1"), 3u);
 }
 
 TEST_F(IngestBatchCodecTest, DamagedBodiesAre400CountedAndNothingStored) {
