@@ -78,8 +78,15 @@ class RequestMetrics : public store::RecordObserver {
   enum Family : size_t { HttpServer, HttpClient, DbClient, DnsLookup, Red, kFamilies };
   using Values = std::array<std::string_view, kMaxLabels>;
 
-  // Counts one record; mu_ held.
-  void count(const store::ObservedRecord& o);
+  // The series a record counts in: its family's (null: none) and RED's
+  // (null: not counted). mu_ held.
+  struct Counted {
+    Series* family = nullptr;
+    Series* red = nullptr;
+  };
+  Counted find(const store::ObservedRecord& o);
+  // Counts one record in `c`; mu_ held.
+  static void add(const Counted& c, const Record& r);
   // The series for `values` in `family`, admitting or folding it.
   Series& series_for(Family family, const Values& values);
 

@@ -182,6 +182,44 @@ TEST(RequestMetrics, ABatchCountsAsItsRowsOneByOne) {
   EXPECT_EQ(scrape(whole), scrape(one_by_one));
 }
 
+// Rows that repeat the row before's service, caller, method, route,
+// status class and error count in its series without a lookup: still as
+// one by one, past the series cap too (a folded lookup is made again for
+// every row, so `folded` counts the same).
+TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
+  std::vector<Record> records;
+  for (int i = 0; i < 9000; ++i) {
+    Role role = (i / 2) % 3 == 0 ? Role::Client : Role::Server;
+    int status = (i / 5) % 11 == 0 ? 503 : (i / 7) % 9 == 0 ? 404 : 200;
+    records.push_back(http_record(role, 1000 + static_cast<uint64_t>(i) * 7919 % 5'000'000, status,
+                                  "/r" + std::to_string((i / 3) % 40)));
+    if ((i / 4) % 6 == 0) records.back().method = "POST";
+    if (status == 503 && i % 2) records.back().error_code = "E" + std::to_string(i % 3);
+  }
+  store::ResolvedBatch batch;
+  batch.records = records;
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    store::ResolvedRecord row;
+    row.index = i;
+    row.service = {.name = (i / 4) % 5 == 0 ? "api:81" : "web:80",
+                   .kind = (i / 8) % 7 == 0 ? "workload" : "process",
+                   .counted = records[i].role == Role::Server || (i / 9) % 2 == 0};
+    row.caller.stable_name = (i / 6) % 2 ? "curl" : "wrk";
+    row.route = records[i].route;
+    batch.rows.push_back(row);
+  }
+  for (size_t cap : {size_t{60}, size_t{2000}}) {
+    RequestMetrics whole({.max_series = cap}), one_by_one({.max_series = cap});
+    whole.observe_batch(batch);
+    for (const store::ResolvedRecord& row : batch.rows)
+      one_by_one.observe({records[row.index], row.service, row.caller.stable_name, row.route});
+    EXPECT_EQ(whole.folded(), one_by_one.folded()) << "cap " << cap;
+    EXPECT_EQ(whole.series(), one_by_one.series()) << "cap " << cap;
+    EXPECT_EQ(scrape(whole), scrape(one_by_one)) << "cap " << cap;
+    if (cap == 60) EXPECT_GT(whole.folded(), 0u);
+  }
+}
+
 TEST(LatencyBuckets, BoundsAreInclusiveAndGeometric) {
   auto b = latency_bucket_bounds();
   ASSERT_EQ(b.size(), 161u);
