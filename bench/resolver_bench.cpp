@@ -108,8 +108,7 @@ double run(const std::vector<std::vector<Record>>& round, size_t records) {
   while (done < records) {
     resolver.resolve(view, batch);
     // As RecordPipeline::write tells its observer after the commit.
-    for (const store::ResolvedRecord& row : batch.rows)
-      metrics.observe({view[row.index], row.service, row.caller.stable_name, row.route});
+    metrics.observe_batch(batch);
     done += view.size();
   }
   double t1 = bench::thread_cpu_s();
@@ -138,8 +137,8 @@ void dump(const char* path) {
                      static_cast<int>(row.route.size()), row.route.data(), c.name.c_str(),
                      c.kind.c_str(), c.counted, c.stable_name.c_str(), row.workload_served,
                      static_cast<int>(row.pod.size()), row.pod.data());
-        metrics.observe({view[row.index], row.service, row.caller.stable_name, row.route});
       }
+      metrics.observe_batch(batch);
     }
     exporting::ExpositionWriter w(exporting::ExpositionFormat::PrometheusText);
     metrics.write(w);
