@@ -1,5 +1,6 @@
 #include "protocols/http1/head.h"
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -126,53 +127,50 @@ bool parse_status_line(std::string_view line, Head& h) {
   return true;
 }
 
-// Whether parse_field may use a field of this name: the names it reads by
-// length and first letter, so every other field (Server, Date,
-// Content-Type, Connection, ...) is passed over without trimming or
-// keeping its value.
-bool may_matter(std::string_view name) {
-  char first = static_cast<char>(name.empty() ? 0 : name[0] | 0x20);  // ASCII lower case
+// The fields a head keeps; every other one (Server, Date, Content-Type,
+// Connection, ...) is passed over without trimming or keeping its value.
+enum class Field : uint8_t { Other, Host, Upgrade, Traceparent, ContentLength, TransferEncoding };
+
+Field field_of(std::string_view name) {
   switch (name.size()) {
     case 4:
-      return first == 'h';  // host
+      return iequals(name, "host") ? Field::Host : Field::Other;
     case 7:
-      return first == 'u';  // upgrade
+      return iequals(name, "upgrade") ? Field::Upgrade : Field::Other;
     case 11:
-      return first == 't';  // traceparent
+      return iequals(name, "traceparent") ? Field::Traceparent : Field::Other;
     case 14:
-      return first == 'c';  // content-length
+      return iequals(name, "content-length") ? Field::ContentLength : Field::Other;
     case 17:
-      return first == 't';  // transfer-encoding
+      return iequals(name, "transfer-encoding") ? Field::TransferEncoding : Field::Other;
     default:
-      return false;
+      return Field::Other;
   }
 }
 
-// One field. `value` is the whole value (obs-folds joined, possibly a
+// One kept field. `value` is the whole value (obs-folds joined, possibly a
 // temporary); `first_line` its first line, a view into the head, kept for
 // the fields Head stores as views.
-bool parse_field(std::string_view name, std::string_view value, std::string_view first_line,
-                 Head& h) {
-  switch (name.size()) {
-    case 4:
-      if (h.host.empty() && iequals(name, "host")) h.host = first_line;
+bool parse_field(Field field, std::string_view value, std::string_view first_line, Head& h) {
+  switch (field) {
+    case Field::Host:
+      if (h.host.empty()) h.host = first_line;
       break;
-    case 7:
-      if (iequals(name, "upgrade") && !value.empty()) {
+    case Field::Upgrade:
+      if (!value.empty()) {
         h.upgrade = true;
         h.upgrade_h2c = h.upgrade_h2c || lists_token(value, "h2c");
       }
       break;
-    case 11:
-      if (h.traceparent.empty() && iequals(name, "traceparent")) h.traceparent = first_line;
+    case Field::Traceparent:
+      if (h.traceparent.empty()) h.traceparent = first_line;
       break;
-    case 14:
-      if (iequals(name, "content-length")) return add_content_length(value, h);
+    case Field::ContentLength:
+      return add_content_length(value, h);
+    case Field::TransferEncoding:
+      add_transfer_encoding(value, h);
       break;
-    case 17:
-      if (iequals(name, "transfer-encoding")) add_transfer_encoding(value, h);
-      break;
-    default:
+    case Field::Other:
       break;
   }
   return true;
@@ -233,10 +231,10 @@ class HeadLines {
     size_t colon = 0;
     while (colon < line.size() && line[colon] != ':') ++colon;
     if (colon == line.size()) return true;  // tolerated: not a framing problem
-    name_ = trim(line.substr(0, colon));
-    // A field parse_field ignores is not kept: its folded lines that may
+    field_ = field_of(trim(line.substr(0, colon)));
+    // A field not kept is not read further: its folded lines that may
     // follow are ignored with it.
-    if (!may_matter(name_)) return true;
+    if (field_ == Field::Other) return true;
     value_ = trim(line.substr(colon + 1));
     folded_.clear();
     in_field_ = true;
@@ -255,14 +253,14 @@ class HeadLines {
   bool end_field() {
     if (!in_field_) return true;
     in_field_ = false;
-    return parse_field(name_, folded_.empty() ? value_ : std::string_view(folded_), value_, out_);
+    return parse_field(field_, folded_.empty() ? value_ : std::string_view(folded_), value_, out_);
   }
 
   const bool request_;
   Head& out_;
   bool first_ = true;
   // The field being read: a folded line may still continue it.
-  std::string_view name_;
+  Field field_ = Field::Other;
   std::string_view value_;
   std::string folded_;  // its value with obs-folds replaced by SP, once it has one
   bool in_field_ = false;
