@@ -146,11 +146,9 @@ std::optional<uint64_t> read_count(Reader& in, size_t min_record_bytes, BatchDec
   return count;
 }
 
-void read_record(Reader& in, Record& r, const Members& members) {
-  r.start_ns = in.varint();
-  r.end_ns = in.varint();
-  r.protocol = protocol_from_string(in.string());
-  r.role = role_from_string(in.string());
+// What both record layouts write alike after protocol and role: the
+// flags, pid, tid, status and sizes.
+void read_numbers(Reader& in, Record& r) {
   uint8_t flags = in.byte();
   r.tls = flags & kTls;
   r.error = flags & kError;
@@ -159,6 +157,14 @@ void read_record(Reader& in, Record& r, const Members& members) {
   r.status = static_cast<int>(unzigzag(in.varint()));
   r.req_bytes = in.varint();
   r.resp_bytes = in.varint();
+}
+
+void read_record(Reader& in, Record& r, const Members& members) {
+  r.start_ns = in.varint();
+  r.end_ns = in.varint();
+  r.protocol = protocol_from_string(in.string());
+  r.role = role_from_string(in.string());
+  read_numbers(in, r);
   for (std::string Record::*member : members) {
     std::string_view s = in.string();
     if (member) r.*member = s;
@@ -185,14 +191,7 @@ void read_compact_record(Reader& in, Record& r, const Members& members) {
   r.end_ns = r.start_ns + static_cast<uint64_t>(unzigzag(in.varint()));
   r.protocol = protocol_from_id(in.byte());
   r.role = role_from_id(in.byte());
-  uint8_t flags = in.byte();
-  r.tls = flags & kTls;
-  r.error = flags & kError;
-  r.pid = static_cast<uint32_t>(in.varint());
-  r.tid = static_cast<uint32_t>(in.varint());
-  r.status = static_cast<int>(unzigzag(in.varint()));
-  r.req_bytes = in.varint();
-  r.resp_bytes = in.varint();
+  read_numbers(in, r);
   std::string_view present = in.bytes(presence_bytes(members.size()));
   if (!in.ok()) return;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -256,6 +255,17 @@ char* put_bytes(char* to, std::string_view s) {
 
 char* put_string(char* p, std::string_view s) { return put_bytes(put_varint(p, s.size()), s); }
 
+// What both record layouts write alike after protocol and role
+// (read_numbers reads it): the flags, pid, tid, status and sizes.
+char* put_numbers(char* p, const Record& r) {
+  *p++ = static_cast<char>((r.tls ? kTls : 0) | (r.error ? kError : 0));
+  p = put_varint(p, r.pid);
+  p = put_varint(p, r.tid);
+  p = put_varint(p, zigzag(r.status));
+  p = put_varint(p, r.req_bytes);
+  return put_varint(p, r.resp_bytes);
+}
+
 // Writes into a buffer sized beforehand (Cursor::room), so the bytes go
 // out with plain stores: appending byte by byte to a std::string checked
 // its capacity on every one (the exporter's hottest function).
@@ -299,12 +309,7 @@ void write_record(Cursor& out, const Record& r, std::string_view default_node) {
   p = put_varint(p, r.end_ns);
   p = put_string(p, protocol);
   p = put_string(p, role);
-  *p++ = static_cast<char>((r.tls ? kTls : 0) | (r.error ? kError : 0));
-  p = put_varint(p, r.pid);
-  p = put_varint(p, r.tid);
-  p = put_varint(p, zigzag(r.status));
-  p = put_varint(p, r.req_bytes);
-  p = put_varint(p, r.resp_bytes);
+  p = put_numbers(p, r);
   for (const TextField& f : fields) {
     const std::string& text = r.*f.member;
     p = put_string(
@@ -326,12 +331,7 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
   p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
   *p++ = static_cast<char>(r.protocol);
   *p++ = static_cast<char>(r.role);
-  *p++ = static_cast<char>((r.tls ? kTls : 0) | (r.error ? kError : 0));
-  p = put_varint(p, r.pid);
-  p = put_varint(p, r.tid);
-  p = put_varint(p, zigzag(r.status));
-  p = put_varint(p, r.req_bytes);
-  p = put_varint(p, r.resp_bytes);
+  p = put_numbers(p, r);
   char* bits = p;
   std::memset(bits, 0, presence);
   p += presence;
