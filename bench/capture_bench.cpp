@@ -17,8 +17,10 @@
 //          syscall, keep-alive), 4 events per request, 2 records;
 //   redis  redis-benchmark -P 16 (16 SETs per write, 16 +OK per read).
 //
-//   capture_bench [--requests N] [--rounds R]
+//   capture_bench [--requests N] [--rounds R] [--only WORKLOAD[ encoded]]
 // Prints "workload: ns per record" lines (best and median of the rounds).
+// --only runs one line's workload alone ("http encoded": what `loupe
+// agent` does with HTTP), e.g. for an instruction count under callgrind.
 #include <unistd.h>
 
 #include <algorithm>
@@ -162,10 +164,12 @@ double run(const Events& e, size_t requests, bool encoded) {
 int main(int argc, char** argv) {
   size_t requests = 200'000;
   int rounds = 5;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--requests") requests = std::stoul(argv[i + 1]);
     if (k == "--rounds") rounds = std::stoi(argv[i + 1]);
+    if (k == "--only") only = argv[i + 1];
   }
   struct Workload {
     const char* name;
@@ -176,6 +180,7 @@ int main(int argc, char** argv) {
                           {"redis_p16", redis_pipelined(), requests / 16}};
   for (const Workload& w : workloads) {
     for (bool encoded : {false, true}) {
+      if (!only.empty() && only != std::string(w.name) + (encoded ? " encoded" : "")) continue;
       std::vector<double> ns;
       for (int r = 0; r < rounds; ++r) ns.push_back(run(w.events, w.requests, encoded));
       std::sort(ns.begin(), ns.end());

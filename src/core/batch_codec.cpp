@@ -282,7 +282,11 @@ class Cursor {
   // Where the next byte goes, for a run of put_* calls within the room
   // made; then advance_to(what the last one returned).
   char* here() { return buf_.data() + pos_; }
-  void advance_to(const char* p) { pos_ = static_cast<size_t>(p - buf_.data()); }
+  void advance_to(const char* p) { pos_ = offset_of(p); }
+  // Where `p` (within the room made) is from the buffer's start, and back:
+  // for a place written later, as making room may move the buffer.
+  size_t offset_of(const char* p) const { return static_cast<size_t>(p - buf_.data()); }
+  char* at(size_t offset) { return buf_.data() + offset; }
   void byte(uint8_t b) { buf_[pos_++] = static_cast<char>(b); }
   void varint(uint64_t v) { advance_to(put_varint(here(), v)); }
   void string(std::string_view s) { advance_to(put_string(here(), s)); }
@@ -318,34 +322,59 @@ void write_record(Cursor& out, const Record& r, std::string_view default_node) {
   out.advance_to(p);
 }
 
-// The same record in the compact layout (batches from version 3 on).
+// The index of Record::node among the text fields (an agent's default
+// node fills it).
+size_t node_field_index() {
+  std::span<const TextField> fields = record_text_fields();
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].member == &Record::node) return i;
+  return fields.size();
+}
+
+// The same record in the compact layout (batches from version 3 on). One
+// pass over the text fields, most of them empty: each present one is
+// written as it is found, its presence bit set in the bytes reserved
+// before them (reading every field's size once to size the buffer, then
+// again to write, was most of this function). Room is made for the fixed
+// part and kSmallFields bytes of text at once, and again only for a
+// record whose text needs more.
 void write_compact_record(Cursor& out, const Record& r, std::string_view default_node) {
+  static const size_t node_index = node_field_index();
+  constexpr size_t kSmallFields = 512;
   std::span<const TextField> fields = record_text_fields();
   const size_t presence = presence_bytes(fields.size());
   // 7 varints, 3 bytes, the presence bits, then the text fields.
-  size_t need = 7 * kMaxVarint + 3 + presence + default_node.size();
-  for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
-  out.room(need);
+  const size_t fixed = 7 * kMaxVarint + 3 + presence;
+  out.room(fixed + kSmallFields);
   char* p = out.here();
+  const char* limit = p + fixed + kSmallFields;
   p = put_varint(p, r.start_ns);
   p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
   *p++ = static_cast<char>(r.protocol);
   *p++ = static_cast<char>(r.role);
   p = put_numbers(p, r);
+  std::memset(p, 0, presence);
   char* bits = p;
-  std::memset(bits, 0, presence);
+  const size_t bits_offset = out.offset_of(bits);  // making room may move the buffer
   p += presence;
   for (size_t i = 0; i < fields.size(); ++i) {
-    const std::string& text = r.*fields[i].member;
-    std::string_view value =
-        fields[i].member == &Record::node && text.empty() ? default_node : std::string_view(text);
-    if (value.empty()) continue;
+    std::string_view value = r.*fields[i].member;
+    if (value.empty()) {
+      if (i != node_index || default_node.empty()) continue;
+      value = default_node;
+    }
+    if (p + kMaxVarint + value.size() > limit) {
+      out.advance_to(p);
+      out.room(kMaxVarint + value.size() + kSmallFields);
+      p = out.here();
+      limit = p + kMaxVarint + value.size() + kSmallFields;
+      bits = out.at(bits_offset);
+    }
     bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
     p = put_string(p, value);
   }
   out.advance_to(p);
 }
-
 }  // namespace
 
 BatchEncoder::BatchEncoder() : cctx_(ZSTD_createCCtx()) {

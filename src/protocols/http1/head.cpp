@@ -19,6 +19,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// `s` without whitespace at its end only: a field name, whose first
+// character is known not to be whitespace (that line is a folded one).
+std::string_view trim_end(std::string_view s) {
+  while (!s.empty() && is_whitespace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 // Compares `s` to an all-lower-case ASCII `lower`, ignoring case in `s`.
 bool iequals(std::string_view s, std::string_view lower) {
   if (s.size() != lower.size()) return false;
@@ -79,8 +86,10 @@ void add_transfer_encoding(std::string_view value, Head& h) {
   h.other_encoding = !h.chunked;
 }
 
+// "HTTP/1.<d>". The prefix is compared at a fixed size, which the compiler
+// does inline (a string_view comparison called memcmp, on every head).
 bool parse_version(std::string_view v) {
-  return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && is_digit(v[7]);
+  return v.size() == 8 && std::memcmp(v.data(), "HTTP/1.", 7) == 0 && is_digit(v[7]);
 }
 
 // HTTP/0.9 (RFC 1945 4.1): "<method> <target>" with no version. Only
@@ -96,22 +105,31 @@ std::string_view without_cr(std::string_view line) {
   return line;
 }
 
+// "<method> <target> HTTP/1.<d>", or an HTTP/0.9 simple request line.
+// Read once from the left: the method's characters up to the first space
+// (a method is a token, in both forms), then the target up to the next.
 bool parse_request_line(std::string_view line, Head& h) {
-  size_t sp1 = line.find(' ');
-  size_t sp2 = line.rfind(' ');
-  if (is_simple_request_line(line)) {
+  size_t sp1 = 0;
+  while (sp1 < line.size() && line[sp1] != ' ') {
+    if (!is_token_char(line[sp1])) return false;
+    ++sp1;
+  }
+  if (sp1 == line.size()) return false;
+  const size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) {  // one space: only a simple request line is valid
+    if (!is_simple_request_line(line)) return false;
     h.method = line.substr(0, sp1);
     h.target = line.substr(sp1 + 1);
     h.simple = true;
     return true;
   }
-  if (sp1 == std::string_view::npos || sp2 <= sp1 + 1) return false;
+  // The version is the line's last 8 bytes and the only thing after the
+  // second space: a target holds no space.
+  if (sp1 == 0 || sp2 == sp1 + 1 || sp2 + 9 != line.size()) return false;
   if (!parse_version(line.substr(sp2 + 1))) return false;
   h.method = line.substr(0, sp1);
   h.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  for (char c : h.method)
-    if (!is_token_char(c)) return false;
-  return !h.method.empty() && h.target.find(' ') == std::string_view::npos;
+  return true;
 }
 
 bool parse_status_line(std::string_view line, Head& h) {
@@ -213,10 +231,16 @@ class HeadLines {
   bool started() const { return !first_; }
   // False when the head is malformed; then no more lines are fed.
   bool add(std::string_view line) {
-    if (first_) {
-      first_ = false;
-      return request_ ? parse_request_line(line, out_) : parse_status_line(line, out_);
-    }
+    if (first_) return start(line);
+    return field(line);
+  }
+  // The start line (the first one fed).
+  bool start(std::string_view line) {
+    first_ = false;
+    return request_ ? parse_request_line(line, out_) : parse_status_line(line, out_);
+  }
+  // A line after the start line, not empty.
+  bool field(std::string_view line) {
     if (line[0] == ' ' || line[0] == '\t') {  // obsolete line folding
       if (in_field_) {
         if (folded_.empty()) folded_.assign(value_);
@@ -225,13 +249,13 @@ class HeadLines {
       }
       return true;
     }
-    if (!end_field()) return false;
+    if (in_field_ && !end_field()) return false;
     // A loop, not find: names are a few bytes, and a memchr call per field
     // line cost more than the scan.
     size_t colon = 0;
     while (colon < line.size() && line[colon] != ':') ++colon;
     if (colon == line.size()) return true;  // tolerated: not a framing problem
-    field_ = field_of(trim(line.substr(0, colon)));
+    field_ = field_of(trim_end(line.substr(0, colon)));
     // A field not kept is not read further: its folded lines that may
     // follow are ignored with it.
     if (field_ == Field::Other) return true;
@@ -282,23 +306,31 @@ bool parse_head(std::string_view block, bool request, Head& out) {
 
 HeadScan scan_head(std::string_view s, bool request, Head& out) {
   HeadLines lines(request, out);
-  size_t pos = 0;
-  while (pos < s.size()) {
-    const void* p = std::memchr(s.data() + pos, '\n', s.size() - pos);
-    if (p == nullptr) break;
-    size_t nl = static_cast<size_t>(static_cast<const char*>(p) - s.data());
-    std::string_view line = without_cr(s.substr(pos, nl - pos));
-    pos = nl + 1;
-    if (lines.started() && line.empty()) return {pos, lines.finish()};
-    if (!lines.add(line)) {
-      // Malformed: only where the head ends is still wanted (rare, so
-      // found by a second scan).
-      size_t scan = 0;
-      return {find_head_end(s, scan, request), false};
-    }
-    if (out.simple) return {pos, lines.finish()};  // an HTTP/0.9 request: this line alone
+  // Malformed: only where the head ends is still wanted (rare, so found by
+  // a second scan).
+  auto malformed = [&] {
+    size_t scan = 0;
+    return HeadScan{find_head_end(s, scan, request), false};
+  };
+  const char* const begin = s.data();
+  const char* const end = begin + s.size();
+  const char* nl = static_cast<const char*>(std::memchr(begin, '\n', s.size()));
+  if (nl == nullptr) return {};
+  if (!lines.start(without_cr(std::string_view(begin, static_cast<size_t>(nl - begin)))))
+    return malformed();
+  // An HTTP/0.9 request: this line alone.
+  if (out.simple) return {static_cast<size_t>(nl + 1 - begin), lines.finish()};
+  for (const char* line = nl + 1; line < end; line = nl + 1) {
+    // The empty line that ends the head (CRLF or a bare LF).
+    if (*line == '\n') return {static_cast<size_t>(line + 1 - begin), lines.finish()};
+    if (*line == '\r' && line + 1 < end && line[1] == '\n')
+      return {static_cast<size_t>(line + 2 - begin), lines.finish()};
+    nl = static_cast<const char*>(std::memchr(line, '\n', static_cast<size_t>(end - line)));
+    if (nl == nullptr) break;
+    if (!lines.field(without_cr(std::string_view(line, static_cast<size_t>(nl - line)))))
+      return malformed();
   }
-  return {std::string_view::npos, false};
+  return {};
 }
 
 }  // namespace loupe::http1

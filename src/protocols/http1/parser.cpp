@@ -160,13 +160,9 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
     ++stats_.unmatched;
     return;
   }
-  Pending req = std::move(pending_.front());
-  pending_.erase(pending_.begin());
-  // A keep-alive connection between exchanges keeps no buffer for the
-  // next request: 10k live connections are 20,000 parsers, and their
-  // empty one-request buffers were 3.2 MB (a small malloc and free per
-  // exchange instead; docs/benchmarks.md, "issue 14, agentrss2").
-  if (pending_.empty()) pending_ = std::vector<Pending>();
+  // Its record is made from it in place (its strings moved into the
+  // record), then it leaves the FIFO.
+  Pending& req = pending_.front();
   if (req.seq == open_request_seq_) {  // answered before its body ended
     req.bytes = requests_.message_bytes();
     open_request_seq_ = 0;
@@ -175,10 +171,16 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
     // The response to this request comes on HTTP/2 stream 1.
     switch_ = std::make_unique<ProtocolSwitch>(
         ProtocolSwitch{Protocol::Http2, request_dir_, make_record(req, end_ns, resp_bytes)});
-    return;
+  } else {
+    emit(req, end_ns, resp_bytes);
   }
-  emit(req, end_ns, resp_bytes);
-  if (!finished_) requests_.resume();
+  pending_.erase(pending_.begin());
+  // A keep-alive connection between exchanges keeps no buffer for the
+  // next request: 10k live connections are 20,000 parsers, and their
+  // empty one-request buffers were 3.2 MB (a small malloc and free per
+  // exchange instead; docs/benchmarks.md, "issue 14, agentrss2").
+  if (pending_.empty()) pending_ = std::vector<Pending>();
+  if (!h2c_ && !finished_) requests_.resume();
 }
 
 void Parser::emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes) {
