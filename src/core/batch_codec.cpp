@@ -276,8 +276,7 @@ class Cursor {
   size_t size() const { return pos_; }
   // Makes room for `n` more bytes.
   void room(size_t n) {
-    if (pos_ + n <= buf_.size()) return;
-    buf_.resize(std::max(buf_.size() * 2, pos_ + n));
+    if (pos_ + n > buf_.size()) grow(n);
   }
   // Where the next byte goes, for a run of put_* calls within the room
   // made; then advance_to(what the last one returned).
@@ -293,6 +292,9 @@ class Cursor {
   void bytes(std::string_view s) { advance_to(put_bytes(here(), s)); }
 
  private:
+  // Out of line: rare, and room() is made on every record.
+  [[gnu::noinline]] void grow(size_t n) { buf_.resize(std::max(buf_.size() * 2, pos_ + n)); }
+
   std::string& buf_;
   size_t pos_;
 };
@@ -353,7 +355,14 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
   *p++ = static_cast<char>(r.protocol);
   *p++ = static_cast<char>(r.role);
   p = put_numbers(p, r);
-  std::memset(p, 0, presence);
+  // The presence bits zeroed with one fixed-size store (the room made
+  // covers it), not a memset call of a size known only at run time.
+  static_assert(kSmallFields >= 8);
+  if (presence <= 8) {
+    std::memset(p, 0, 8);
+  } else {
+    std::memset(p, 0, presence);
+  }
   char* bits = p;
   const size_t bits_offset = out.offset_of(bits);  // making room may move the buffer
   p += presence;
