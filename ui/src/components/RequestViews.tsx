@@ -1,9 +1,9 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { fmtBytes, fmtNs, fmtTime, isNum, recordTimeS, tzName } from '../format';
 import { Link, useHref } from '../router';
 import type { RequestRecord } from '../types';
 import { RequestLogs } from './RequestLogs';
-import { SortTable, type Column } from './Table';
+import { escapeHtml, SortTable, type Column } from './Table';
 
 export function recordKey(r: RequestRecord, i: number): string {
   return r.id ? `id-${r.id}` : `${r.start_ns}-${r.pid}-${i}`;
@@ -29,17 +29,76 @@ export function operation(r: RequestRecord): string {
   return (text || r.detail || '').replace(/\s+/g, ' ');
 }
 
-export function StatusCell({ r }: { r: RequestRecord }) {
+/** The status as shown, and its class (colour). */
+function statusOf(r: RequestRecord): { text: string; className: string } {
   // An HTTP status (100-599) is shown as itself, whatever the protocol
   // carrying it; other statuses (gRPC's 0-16, none) as ok or the error code.
   const http = isNum(Number(r.status)) && Number(r.status) >= 100;
   const s = http && r.status ? r.status : isError(r) ? r.error_code || 'error' : 'ok';
-  return <span className={`status ${isError(r) ? 'status-bad' : Number(s) >= 400 ? 'status-warn' : 'status-ok'}`}>{String(s)}</span>;
+  return { text: String(s), className: `status ${isError(r) ? 'status-bad' : Number(s) >= 400 ? 'status-warn' : 'status-ok'}` };
+}
+
+export function StatusCell({ r }: { r: RequestRecord }) {
+  const s = statusOf(r);
+  return <span className={s.className}>{s.text}</span>;
 }
 
 export function ProtoBadge({ p }: { p?: string }) {
   if (!p) return null;
   return <span className={`badge proto-${p}`}>{p}</span>;
+}
+
+/** A span as HTML: attributes left out when undefined or null, like React does. */
+function spanHtml(attrs: Record<string, string | undefined>, text: string): string {
+  let a = '';
+  for (const [k, v] of Object.entries(attrs)) if (v != null) a += ` ${k}="${escapeHtml(v)}"`;
+  return `<span${a}>${escapeHtml(text)}</span>`;
+}
+
+type Row = { r: RequestRecord; k: string };
+
+/**
+ * The requests table's columns, as HTML (Table.tsx builds the rows as one
+ * string). Fixed widths for everything but the operation, which takes what is
+ * left and is cut with an ellipsis (the whole text in its tooltip): Status and
+ * Duration stay visible on a 1280 px screen whatever the statement's length.
+ */
+function requestColumns(showService: boolean): Column<Row>[] {
+  return [
+    { key: 'time', label: `Time (${tzName()})`, html: ({ r }) => spanHtml({ class: 'mono muted' }, fmtTime(recordTimeS(r), true)), sort: ({ r }) => recordTimeS(r), width: '124px' },
+    { key: 'caller', label: 'Caller', html: ({ r }) => spanHtml({ title: caller(r), 'data-col': 'caller' }, caller(r)), sort: ({ r }) => caller(r), width: '16%' },
+    ...(showService
+      ? [{ key: 'service', label: 'Service', html: ({ r }: Row) => spanHtml({ title: r.service, 'data-col': 'service' }, r.service ?? ''), sort: ({ r }: Row) => r.service ?? '', width: '16%' }]
+      : []),
+    {
+      key: 'role',
+      label: 'Side',
+      title: 'Which copy of the call this is: the server’s, or the client’s (both are kept when Loupe sees both)',
+      html: ({ r }) => spanHtml({ class: `muted side-${r.role}`, 'data-col': 'role' }, r.role ?? ''),
+      sort: ({ r }) => r.role ?? '',
+      width: '56px',
+    },
+    { key: 'proto', label: 'Protocol', html: ({ r }) => (r.protocol ? spanHtml({ class: `badge proto-${r.protocol}` }, r.protocol) : ''), sort: ({ r }) => r.protocol ?? '', width: '78px' },
+    {
+      key: 'op',
+      label: 'Operation',
+      html: ({ r }) => {
+        const op = operation(r);
+        return spanHtml({ class: 'op mono', title: r.route && r.route !== op ? `${op}\nroute: ${r.route}` : op, 'data-col': 'operation', 'data-route': r.route }, op);
+      },
+    },
+    {
+      key: 'status',
+      label: 'Status',
+      html: ({ r }) => {
+        const s = statusOf(r);
+        return spanHtml({ class: s.className }, s.text);
+      },
+      sort: ({ r }) => String(r.status ?? ''),
+      width: '76px',
+    },
+    { key: 'dur', label: 'Duration', numeric: true, html: ({ r }) => spanHtml({ 'data-col': 'duration' }, fmtNs(r.duration_ns)), sort: ({ r }) => r.duration_ns, width: '84px' },
+  ];
 }
 
 /** Who made the call: the caller the server named, else the calling process (client copies) or the peer address. */
@@ -50,37 +109,8 @@ export function caller(r: RequestRecord): string {
 }
 
 export function RequestsTable({ rows, onPick, selected, showService = true, testId = 'requests-table' }: { rows: RequestRecord[]; onPick: (r: RequestRecord, k: string) => void; selected?: string | null; showService?: boolean; testId?: string }) {
-  const keyed = rows.map((r, i) => ({ r, k: recordKey(r, i) }));
-  // Fixed widths for everything but the operation, which takes what is left
-  // and is cut with an ellipsis (the whole text in its tooltip): Status and
-  // Duration stay visible on a 1280 px screen whatever the statement's length.
-  const cols: Column<{ r: RequestRecord; k: string }>[] = [
-    { key: 'time', label: `Time (${tzName()})`, render: ({ r }) => <span className="mono muted">{fmtTime(recordTimeS(r), true)}</span>, sort: ({ r }) => recordTimeS(r), width: '124px' },
-    { key: 'caller', label: 'Caller', render: ({ r }) => <span title={caller(r)} data-col="caller">{caller(r)}</span>, sort: ({ r }) => caller(r), width: '16%' },
-    ...(showService
-      ? [{ key: 'service', label: 'Service', render: ({ r }: { r: RequestRecord }) => <span title={r.service} data-col="service">{r.service}</span>, sort: ({ r }: { r: RequestRecord }) => r.service ?? '', width: '16%' }]
-      : []),
-    {
-      key: 'role',
-      label: 'Side',
-      title: 'Which copy of the call this is: the server’s, or the client’s (both are kept when Loupe sees both)',
-      render: ({ r }) => <span className={`muted side-${r.role}`} data-col="role">{r.role}</span>,
-      sort: ({ r }) => r.role ?? '',
-      width: '56px',
-    },
-    { key: 'proto', label: 'Protocol', render: ({ r }) => <ProtoBadge p={r.protocol} />, sort: ({ r }) => r.protocol ?? '', width: '78px' },
-    {
-      key: 'op',
-      label: 'Operation',
-      render: ({ r }) => (
-        <span className="op mono" title={r.route && r.route !== operation(r) ? `${operation(r)}\nroute: ${r.route}` : operation(r)} data-col="operation" data-route={r.route}>
-          {operation(r)}
-        </span>
-      ),
-    },
-    { key: 'status', label: 'Status', render: ({ r }) => <StatusCell r={r} />, sort: ({ r }) => String(r.status ?? ''), width: '76px' },
-    { key: 'dur', label: 'Duration', numeric: true, render: ({ r }) => <span data-col="duration">{fmtNs(r.duration_ns)}</span>, sort: ({ r }) => r.duration_ns, width: '84px' },
-  ];
+  const keyed = useMemo(() => rows.map((r, i) => ({ r, k: recordKey(r, i) })), [rows]);
+  const cols = useMemo(() => requestColumns(showService), [showService]);
   return <SortTable rows={keyed} columns={cols} rowKey={(x) => x.k} onRowClick={(x) => onPick(x.r, x.k)} selectedKey={selected} testId={testId} fixed />;
 }
 
