@@ -92,7 +92,7 @@ export function SortTable<T>({
           </tr>
         </thead>
         {asHtml ? (
-          <HtmlRows rows={sorted} columns={columns} rowKey={rowKey} onRowClick={onRowClick} selectedKey={selectedKey} />
+          <HtmlRows rows={sorted} columns={columns} rowKey={rowKey} onRowClick={onRowClick} selectedKey={selectedKey} screenFirst={fixed} />
         ) : (
         <tbody>
           {sorted.map((r, i) => {
@@ -133,6 +133,12 @@ export function escapeHtml(v: unknown): string {
  * tbody's content (the same elements React would make), clicks and Enter
  * taken by the tbody for the row they happened in, the selected row marked
  * without building the rows again.
+ *
+ * screenFirst (fixed layout only: no row changes a column's width): the first
+ * time rows are shown, the frame that paints them lays out only the first
+ * screenful (class "screen-first", styles.css); the rest follow the frame
+ * after, before anyone can scroll to them. Later answers (a filter, a
+ * refresh) replace all rows at once, so a scrolled page does not jump.
  */
 function HtmlRows<T>({
   rows,
@@ -140,14 +146,17 @@ function HtmlRows<T>({
   rowKey,
   onRowClick,
   selectedKey,
+  screenFirst,
 }: {
   rows: T[];
   columns: Column<T>[];
   rowKey: (row: T, i: number) => string;
   onRowClick?: (row: T) => void;
   selectedKey?: string | null;
+  screenFirst?: boolean;
 }) {
   const body = useRef<HTMLTableSectionElement>(null);
+  const shown = useRef(false);
   const html = useMemo(() => {
     const focusable = onRowClick ? ' tabindex="0"' : '';
     const out: string[] = [];
@@ -160,6 +169,22 @@ function HtmlRows<T>({
     // rowKey and onRowClick's identity do not change the rows' content.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [rows, columns, !onRowClick]);
+  useLayoutEffect(() => {
+    const tbody = body.current;
+    if (!tbody || !html || shown.current) return;
+    shown.current = true;
+    if (!screenFirst) return;
+    tbody.classList.add('screen-first');
+    // After the next frame is painted; a hidden tab has no frames, hence the timer too.
+    const rest = () => tbody.classList.remove('screen-first');
+    const frame = requestAnimationFrame(() => setTimeout(rest));
+    const timer = setTimeout(rest, 250);
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      rest();
+    };
+  }, [html, screenFirst]);
   useLayoutEffect(() => {
     const tbody = body.current;
     if (!tbody) return;
