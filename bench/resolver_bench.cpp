@@ -15,20 +15,33 @@
 //             and services named on both sides), 8 routes.
 //
 //   resolver_bench [--records N] [--rounds R] [--dump FILE]
+//                  [--store DIR] [--store-dump FILE]
 // Prints "workload: ns per record" lines (best and median of the rounds).
 // --dump writes every resolved row of two rounds and the metrics
 // exposition, so two builds' answers can be compared with diff.
+// --store DIR: the whole ingest writer instead, as `loupe run`'s writer
+// thread runs it: RecordPipeline::write into an embedded store in DIR
+// (emptied first), the request metrics told after the commit, and the
+// round's vectors given back to a batch pool (which destroys the records);
+// the records are copied in from the workload before each round, untimed.
+// --store-dump FILE: two rounds of each workload through that writer, then
+// what the store answers (every request, endpoints, the map, workloads,
+// pods) and the metrics exposition, for diff between builds.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/record.h"
+#include "core/record_batch_pool.h"
 #include "cpu_time.h"
 #include "export/exposition.h"
 #include "export/request_metrics.h"
+#include "pipeline/record_pipeline.h"
 #include "pipeline/resolver.h"
 #include "store/batch_records.h"
+#include "store/store.h"
 
 using namespace loupe;
 
@@ -116,6 +129,108 @@ double run(const std::vector<std::vector<Record>>& round, size_t records) {
   return (t1 - t0) * 1e9 / static_cast<double>(done);
 }
 
+// The writer's side of `loupe run` for one round: the round's records
+// copied into pooled vectors (the pump's work, untimed), then written,
+// observed and given back (timed). Returns the thread CPU seconds.
+double write_round(const std::vector<std::vector<Record>>& round, pipeline::RecordPipeline& pipe,
+                   RecordBatchPool& pool) {
+  std::vector<std::vector<Record>> vectors;
+  store::BatchRecords view;
+  for (const auto& v : round) {
+    vectors.push_back(pool.take(v.size()));
+    vectors.back().assign(v.begin(), v.end());
+    view.append(vectors.back());
+  }
+  double t0 = bench::thread_cpu_s();
+  pipe.write(view);
+  for (auto& v : vectors) pool.give(std::move(v));
+  return bench::thread_cpu_s() - t0;
+}
+
+// ns of writer CPU per record through a store in `dir`.
+double run_store(const std::vector<std::vector<Record>>& round, size_t records,
+                 const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  store::StoreOptions opts;
+  opts.retention_ns = 0;  // the records lie in the future
+  auto st = store::open_sqlite_store(dir, opts);
+  exporting::RequestMetrics metrics;
+  pipeline::RecordPipeline pipe(*st, {.observer = &metrics});
+  RecordBatchPool pool;
+  size_t done = 0;
+  double cpu = 0;
+  while (done < records) {
+    cpu += write_round(round, pipe, pool);
+    for (const auto& v : round) done += v.size();
+  }
+  return cpu * 1e9 / static_cast<double>(done);
+}
+
+void store_dump(const char* path, const std::string& dir) {
+  FILE* f = std::fopen(path, "w");
+  if (!f) std::exit(2);
+  for (bool k8s : {false, true}) {
+    auto round = round_of(k8s);
+    std::filesystem::remove_all(dir);
+    store::StoreOptions opts;
+    opts.retention_ns = 0;
+    auto st = store::open_sqlite_store(dir, opts);
+    exporting::RequestMetrics metrics;
+    {
+      pipeline::RecordPipeline pipe(*st, {.observer = &metrics});
+      RecordBatchPool pool;
+      for (int pass = 0; pass < 2; ++pass) write_round(round, pipe, pool);
+    }
+    store::TimeRange all{0, ~uint64_t{0}};
+    store::RequestQuery q;
+    q.range = all;
+    q.limit = 1'000'000;
+    q.with_self = true;
+    for (const store::StoredRequest& s : st->requests(q)) {
+      const Record& r = s.record;
+      std::fprintf(
+          f, "%lld %s %s %d | %llu %llu %s %s %u %s %s %s %s %s %s %d %s %s %s %s\n",
+          static_cast<long long>(s.id), s.service.c_str(), s.caller.c_str(), s.counted,
+          static_cast<unsigned long long>(r.start_ns), static_cast<unsigned long long>(r.end_ns),
+          std::string(to_string(r.protocol)).c_str(), std::string(to_string(r.role)).c_str(), r.pid,
+          r.comm.c_str(), r.local_addr.c_str(), r.remote_addr.c_str(), r.method.c_str(),
+          r.route.c_str(), r.host.c_str(), r.status, r.node.c_str(), r.pod.c_str(),
+          r.workload.c_str(), r.remote_pod.c_str());
+    }
+    auto red = [&](const store::RedSummary& s) {
+      std::fprintf(f, " | %llu %llu %.6f %.6f %.6f\n", static_cast<unsigned long long>(s.requests),
+                   static_cast<unsigned long long>(s.errors), s.p50_ms, s.p95_ms, s.p99_ms);
+    };
+    for (const auto& e : st->endpoints(std::nullopt, all)) {
+      std::fprintf(f, "endpoint %s %s %s %s", e.service.c_str(), e.method.c_str(), e.route.c_str(),
+                   std::string(to_string(e.protocol)).c_str());
+      red(e.red);
+    }
+    for (const auto& e : st->map(all)) {
+      std::fprintf(f, "edge %s %s -> %s %s", e.caller.c_str(), e.caller_kind.c_str(),
+                   e.callee.c_str(), e.callee_kind.c_str());
+      red(e.red);
+    }
+    for (const auto& w : st->workloads(all)) {
+      std::fprintf(f, "workload %s", w.name.c_str());
+      red(w.red);
+    }
+    for (const auto& p : st->pods(std::nullopt, all)) {
+      std::fprintf(f, "pod %s %s", p.pod.c_str(), p.workload.c_str());
+      red(p.red);
+    }
+    for (const auto& s : st->services({.range = all})) {
+      std::fprintf(f, "service %s %s", s.name.c_str(), s.kind.c_str());
+      red(s.red);
+    }
+    exporting::ExpositionWriter w(exporting::ExpositionFormat::PrometheusText);
+    metrics.write(w);
+    std::fprintf(f, "%s\n", w.finish().c_str());
+  }
+  std::filesystem::remove_all(dir);
+  std::fclose(f);
+}
+
 void dump(const char* path) {
   FILE* f = std::fopen(path, "w");
   if (!f) std::exit(2);
@@ -152,12 +267,18 @@ void dump(const char* path) {
 int main(int argc, char** argv) {
   size_t records = 400'000;
   int rounds = 5;
+  std::string store_dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--records") records = std::stoul(argv[i + 1]);
     if (k == "--rounds") rounds = std::stoi(argv[i + 1]);
+    if (k == "--store") store_dir = argv[i + 1];
     if (k == "--dump") {
       dump(argv[i + 1]);
+      return 0;
+    }
+    if (k == "--store-dump") {
+      store_dump(argv[i + 1], std::filesystem::temp_directory_path() / "loupe-resolver-bench");
       return 0;
     }
   }
@@ -168,7 +289,9 @@ int main(int argc, char** argv) {
   Workload workloads[] = {{"http", round_of(false)}, {"http_k8s", round_of(true)}};
   for (const Workload& w : workloads) {
     std::vector<double> ns;
-    for (int r = 0; r < rounds; ++r) ns.push_back(run(w.round, records));
+    for (int r = 0; r < rounds; ++r)
+      ns.push_back(store_dir.empty() ? run(w.round, records)
+                                     : run_store(w.round, records, store_dir));
     std::sort(ns.begin(), ns.end());
     std::printf("%s: %.0f ns per record (best), %.0f (median of %d)\n", w.name, ns.front(),
                 ns[ns.size() / 2], rounds);
