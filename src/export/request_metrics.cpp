@@ -5,6 +5,7 @@
 #include "export/latency_buckets.h"
 #include "export/semantic_conventions.h"
 #include "store/cardinality_cap.h"
+#include "store/record_cursor.h"
 
 namespace loupe::exporting {
 namespace {
@@ -166,12 +167,13 @@ void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
   const store::ResolvedRecord* last = nullptr;  // and its record:
   const Record* last_record = nullptr;
   Counted last_counted;
+  store::RecordCursor records(batch.records);
   for (size_t first = 0; first < batch.rows.size(); first += kSlice) {
     size_t end = std::min(batch.rows.size(), first + kSlice);
     std::lock_guard lock(mu_);
     for (size_t i = first; i < end; ++i) {
       const store::ResolvedRecord& row = batch.rows[i];
-      store::ObservedRecord o = observed(batch, row);
+      store::ObservedRecord o{records[row.index], row.service, row.caller.stable_name, row.route};
       if (last && same_labels(*last, *last_record, row, o.record)) {
         add(last_counted, o.record);
         continue;

@@ -108,8 +108,8 @@ uint64_t convert_legacy_requests(Db& db, ChunkWriter& chunks) {
         break;
       }
       for (const LegacyRow& row : rows)
-        chunk_rows.push_back(
-            {&row.record, row.record.route, row.caller, row.counted, row.service_id});
+        chunk_rows.push_back({&row.record, row.record.route, row.caller, row.counted,
+                              row.service_id, row.record.start_ns, row.record.duration_ns()});
       chunks.write(chunk_rows);
       del.bind(1, rows.back().id);
       del.run();

@@ -59,11 +59,11 @@ struct ChunkRow {
   std::string_view caller;  // empty when unknown
   bool counted = true;
   int64_t service_id = 0;  // names.id of the resolved service
-  // ChunkWriter::write's sort key besides service_id, set by it: the
-  // record's start (read once, not per comparison) and the row's position
-  // (records of one start keep their order).
+  // The record's start and duration, for ChunkWriter::write (which reads
+  // no record but to encode it): set by whoever builds the row, while the
+  // record is in cache.
   uint64_t start_ns = 0;
-  uint32_t order = 0;
+  uint64_t duration_ns = 0;
 };
 
 // A chunk as read back: the records (sorted by start) and their notes.
@@ -97,10 +97,10 @@ class ChunkWriter {
   ChunkWriter() = default;
   explicit ChunkWriter(Db& db);
 
-  // Writes `rows` as one chunk per (service, UTC minute of start), split
-  // past kMaxChunkRecords. Sorts them (by service, then start; records of
-  // one start keep their order).
-  void write(std::span<ChunkRow> rows);
+  // Writes `rows` (start_ns and duration_ns set) as one chunk per
+  // (service, UTC minute of start), split past kMaxChunkRecords, each
+  // sorted by start (records of one start keep their order).
+  void write(std::span<const ChunkRow> rows);
   // Deletes every record that started before `cutoff_ns`: whole chunks,
   // and the older records of chunks across the cutoff (rewritten, their
   // kept records' ids unchanged). Returns how many records went.
@@ -111,7 +111,15 @@ class ChunkWriter {
  private:
   Db* db_ = nullptr;
   Stmt insert_;
+  // The order rows are written in: (service, start, position) sorted
+  // apart from the 72-byte rows, which std::sort moved around.
+  struct SortKey {
+    int64_t service_id;
+    uint64_t start_ns;
+    uint32_t row;
+  };
   // Reused across chunks so each is built in memory already faulted in.
+  std::vector<SortKey> keys_;
   std::vector<const Record*> records_;
   std::vector<std::string_view> notes_;
   std::unique_ptr<BatchEncoder> encoder_;  // its buffers and zstd context, likewise

@@ -24,6 +24,7 @@
 #include "store/pair_rollup.h"
 #include "store/profile_tables.h"
 #include "store/query_window.h"
+#include "store/record_cursor.h"
 #include "store/request_chunk_queries.h"
 #include "store/request_chunks.h"
 #include "store/rollup.h"
@@ -237,7 +238,6 @@ SqliteStore::Reader SqliteStore::reader() {
 void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* book) {
   if (batch.rows.empty() && !book) return;
   std::lock_guard lock(write_mu_);
-  const BatchRecords& records = batch.records;
   std::vector<ChunkRow>& rows = rows_;
   rows.clear();
   rows.reserve(batch.rows.size());
@@ -258,6 +258,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     int64_t service_id = 0;
     RollupKey last_key;
     RollupEntry* last_entry = nullptr;  // rollup's node for last_key
+    RecordCursor records(batch.records);
     for (const ResolvedRecord& row : batch.rows) {
       const Record& r = records[row.index];
       const ServiceIdentity& id = row.service;
@@ -265,7 +266,8 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
       if (!last_service || *last_service != id.name) service_id = name_id(id.name);
       last_service = &id.name;
-      rows.push_back({&r, row.route, row.caller.name, id.counted, service_id});
+      rows.push_back(
+          {&r, row.route, row.caller.name, id.counted, service_id, r.start_ns, r.duration_ns()});
       uint64_t minute = minute_of(r.start_ns);
       if (!last_entry || last_key.service_id != service_id || last_key.protocol != r.protocol ||
           last_key.counted != id.counted || last_key.minute_s != minute ||
