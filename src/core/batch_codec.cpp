@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -32,13 +33,28 @@ namespace {
 // Version 3 is ~20% smaller before compression (an HTTP/1 record: 133 ->
 // ~106 bytes), so the agent writes and compresses less: most of a
 // record's 21 text fields are empty, and its names took 13 bytes.
-// Noted records (encode_noted_records) start with u8 version (2), then the
+// Noted records (encode_noted_records) start with u8 version (4), then the
 // same field list, varint notes per record, varint record count, and per
-// record the full record layout followed by its notes (strings); the
-// embedded store keeps them on disk in that form.
+// record (the coded record layout):
+//     varint start_ns, varint zigzag(end_ns - start_ns), u8 protocol id,
+//     u8 role, the numbers as above (flags, pid, tid, status, sizes),
+//     a 2-bit code per text field and then per note (field i: bits
+//     2(i % 4) of byte i / 4), then a string per code 3, in that order.
+//     Code 0: empty; 1: the same as this field's (or note's) last
+//     non-empty value in the body; 2: the same as its value before that
+//     (the two then swap places); 3: a new value, written (the last
+//     becomes the one before).
+// The embedded store keeps its raw requests on disk in that form. A
+// chunk's records repeat most of their fields (one service's
+// connections): the full layout wrote every byte of them for zstd to
+// find again, ~270 bytes a Kubernetes record, ~1/3 of the ingest writer's
+// CPU (docs/benchmarks.md, "issue 14, runcpu3"). Version 2, which stores
+// wrote before, is the same but for its records: the full record layout
+// followed by its notes (strings); it still decodes.
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kNotedVersion = 2;
 constexpr uint8_t kCompactVersion = 3;
+constexpr uint8_t kCodedNotedVersion = 4;
 constexpr size_t kMaxNotesPerRecord = 64;
 constexpr uint8_t kTls = 1;
 constexpr uint8_t kError = 2;
@@ -201,21 +217,6 @@ void read_compact_record(Reader& in, Record& r, const Members& members) {
   }
 }
 
-// The leading version byte, checked against `want`; false (and `error`
-// set) otherwise.
-bool read_version(Reader& in, uint8_t want, BatchDecodeError* error) {
-  uint8_t version = in.byte();
-  if (!in.ok()) {
-    failed(error, "empty batch");
-    return false;
-  }
-  if (version != want) {
-    failed(error, "unknown batch codec version", ErrorKind::UnknownVersion);
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 namespace {
@@ -301,29 +302,6 @@ class Cursor {
 
 constexpr size_t kMaxVarint = 10;
 
-// One record, the one way every form of this codec writes it: a record
-// without a node name gets `default_node`.
-void write_record(Cursor& out, const Record& r, std::string_view default_node) {
-  std::span<const TextField> fields = record_text_fields();
-  std::string_view protocol = to_string(r.protocol), role = to_string(r.role);
-  // 8 varints, the two names and the flags, then the text fields.
-  size_t need = 10 * kMaxVarint + protocol.size() + role.size() + 1 + default_node.size();
-  for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
-  out.room(need);
-  char* p = out.here();
-  p = put_varint(p, r.start_ns);
-  p = put_varint(p, r.end_ns);
-  p = put_string(p, protocol);
-  p = put_string(p, role);
-  p = put_numbers(p, r);
-  for (const TextField& f : fields) {
-    const std::string& text = r.*f.member;
-    p = put_string(
-        p, f.member == &Record::node && text.empty() ? default_node : std::string_view(text));
-  }
-  out.advance_to(p);
-}
-
 // The index of Record::node among the text fields (an agent's default
 // node fills it).
 size_t node_field_index() {
@@ -333,7 +311,8 @@ size_t node_field_index() {
   return fields.size();
 }
 
-// The same record in the compact layout (batches from version 3 on). One
+// A record in the compact layout (batches from version 3 on): a record
+// without a node name gets `default_node`. One
 // pass over the text fields, most of them empty: each present one is
 // written as it is found, its presence bit set in the bytes reserved
 // before them (reading every field's size once to size the buffer, then
@@ -473,22 +452,58 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   if (notes.size() != records.size() * notes_per_record || notes_per_record > kMaxNotesPerRecord)
     throw std::invalid_argument("encode_noted_records: notes do not match the records");
   std::span<const TextField> fields = record_text_fields();
+  const size_t coded = fields.size() + notes_per_record;
+  const size_t code_bytes = (coded + 3) / 4;
   Cursor out(raw_);
   size_t head = 1 + kMaxVarint + 2 * kMaxVarint;
   for (const TextField& f : fields) head += kMaxVarint + std::strlen(f.name);
-  out.room(head + records.size() * 128);
-  out.byte(kNotedVersion);
+  out.room(head + records.size() * 64);
+  out.byte(kCodedNotedVersion);
   out.varint(fields.size());
   for (const TextField& f : fields) out.string(f.name);
   out.varint(notes_per_record);
   out.varint(records.size());
+  // Per field and note, its last two distinct values (views into the
+  // records and notes, alive for this call).
+  struct Recent {
+    std::string_view last, before;
+  };
+  std::vector<Recent> recent(coded);
   for (size_t i = 0; i < records.size(); ++i) {
-    write_record(out, *records[i], "");
-    for (size_t k = 0; k < notes_per_record; ++k) {
-      std::string_view note = notes[i * notes_per_record + k];
-      out.room(kMaxVarint + note.size());
-      out.string(note);
-    }
+    const Record& r = *records[i];
+    std::span<const std::string_view> noted = notes.subspan(i * notes_per_record, notes_per_record);
+    size_t need = 7 * kMaxVarint + 3 + code_bytes;
+    for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
+    for (std::string_view note : noted) need += kMaxVarint + note.size();
+    out.room(need);
+    char* p = out.here();
+    p = put_varint(p, r.start_ns);
+    p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
+    *p++ = static_cast<char>(r.protocol);
+    *p++ = static_cast<char>(r.role);
+    p = put_numbers(p, r);
+    char* codes = p;
+    std::memset(codes, 0, code_bytes);
+    p += code_bytes;
+    auto code = [&](size_t k, std::string_view value) {
+      if (value.empty()) return;
+      Recent& seen = recent[k];
+      unsigned c = 3;
+      if (value == seen.last) {
+        c = 1;
+      } else if (value == seen.before) {
+        c = 2;
+        std::swap(seen.last, seen.before);
+      } else {
+        p = put_string(p, value);
+        seen.before = seen.last;
+        seen.last = value;
+      }
+      codes[k / 4] = static_cast<char>(codes[k / 4] | (c << (2 * (k % 4))));
+    };
+    for (size_t k = 0; k < fields.size(); ++k) code(k, r.*fields[k].member);
+    for (size_t n = 0; n < notes_per_record; ++n) code(fields.size() + n, noted[n]);
+    out.advance_to(p);
   }
   size_t bound = ZSTD_compressBound(out.size());
   if (body_.size() < bound) body_.resize(bound);
@@ -504,27 +519,84 @@ std::string encode_noted_records(std::span<const Record* const> records,
   return std::string(encoder.encode_noted(records, notes, notes_per_record));
 }
 
+namespace {
+
+// A coded noted record's text fields and notes (see the layout above);
+// `recent` holds each one's last two values, views into the body.
+void read_coded_texts(Reader& in, Record& r, const Members& members, std::span<std::string> notes,
+                      std::vector<std::array<std::string_view, 2>>& recent) {
+  const size_t coded = members.size() + notes.size();
+  std::string_view codes = in.bytes((coded + 3) / 4);
+  if (!in.ok()) return;
+  for (size_t k = 0; k < coded; ++k) {
+    unsigned c = (static_cast<uint8_t>(codes[k / 4]) >> (2 * (k % 4))) & 3;
+    std::string_view value;
+    auto& seen = recent[k];  // [0]: the last value, [1]: the one before
+    if (c == 1) {
+      value = seen[0];
+    } else if (c == 2) {
+      value = seen[1];
+      std::swap(seen[0], seen[1]);
+    } else if (c == 3) {
+      value = in.string();
+      seen[1] = seen[0];
+      seen[0] = value;
+    }
+    // A value never seen, or written empty: not what an encoder writes.
+    if (c != 0 && value.empty()) {
+      in.bytes(in.left() + 1);  // fails the reader
+      return;
+    }
+    if (k < members.size()) {
+      if (members[k]) r.*members[k] = value;
+    } else {
+      notes[k - members.size()] = value;
+    }
+  }
+}
+
+}  // namespace
+
 std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDecodeError* error,
                                                  const BatchLimits& limits, NotedRecords into) {
   std::optional<std::string> raw = decompress(body, error, limits);
   if (!raw) return std::nullopt;
   Reader in(*raw);
-  if (!read_version(in, kNotedVersion, error)) return std::nullopt;
+  const uint8_t version = in.byte();
+  if (!in.ok()) return failed(error, "empty batch");
+  if (version != kCodedNotedVersion && version != kNotedVersion)
+    return failed(error, "unknown batch codec version", ErrorKind::UnknownVersion);
+  const bool coded = version == kCodedNotedVersion;
   Members members;
   if (!read_field_names(in, members)) return failed(error, "bad field list");
   NotedRecords out = std::move(into);
   out.notes_per_record = in.varint();
   if (!in.ok() || out.notes_per_record > kMaxNotesPerRecord) return failed(error, "bad note count");
-  auto count = read_count(in, 10 + members.size() + out.notes_per_record, error, limits);
+  const size_t npr = out.notes_per_record;
+  // Each record takes at least a byte per varint, flag and string (a
+  // coded one: per varint, its three bytes and its codes).
+  auto count = read_count(
+      in, coded ? 10 + (members.size() + npr + 3) / 4 : 10 + members.size() + npr, error, limits);
   if (!count) return std::nullopt;
   out.records.clear();
   out.records.resize(*count);
   out.notes.clear();
-  out.notes.resize(*count * out.notes_per_record);
+  out.notes.resize(*count * npr);
+  std::vector<std::array<std::string_view, 2>> recent(coded ? members.size() + npr : 0);
   for (size_t i = 0; i < *count; ++i) {
-    read_record(in, out.records[i], members);
-    for (size_t k = 0; k < out.notes_per_record; ++k)
-      out.notes[i * out.notes_per_record + k] = in.string();
+    Record& r = out.records[i];
+    std::span<std::string> notes(out.notes.data() + i * npr, npr);
+    if (coded) {
+      r.start_ns = in.varint();
+      r.end_ns = r.start_ns + static_cast<uint64_t>(unzigzag(in.varint()));
+      r.protocol = protocol_from_id(in.byte());
+      r.role = role_from_id(in.byte());
+      read_numbers(in, r);
+      read_coded_texts(in, r, members, notes, recent);
+    } else {
+      read_record(in, r, members);
+      for (std::string& note : notes) note = in.string();
+    }
     if (!in.ok()) return failed(error, "truncated record");
   }
   if (in.left() != 0) return failed(error, "bytes after the last record");

@@ -322,6 +322,73 @@ TEST(BatchCodec, AVersionOneBodyStillDecodes) {
   }
 }
 
+TEST(BatchCodec, NotedRecordsRepeatingTheirFieldsInAnyOrderRoundTrip) {
+  // Version 4 writes a value once and then refers to a field's last two
+  // values: values alternating, cycling through three, coming back after
+  // an empty one, and notes doing the same, all come back as they were.
+  std::vector<Record> records;
+  std::vector<std::string> notes;
+  const char* three[] = {"a", "bb", "ccc"};
+  for (int i = 0; i < 30; ++i) {
+    Record r = http_record(i);
+    r.comm = i % 2 ? "wrk" : "nginx";                        // two, alternating
+    r.local_addr = three[i % 3];                             // three, cycling
+    r.host = i % 4 == 1 ? "" : "h" + std::to_string(i / 4);  // runs, with gaps
+    r.pod = i % 5 == 0 ? "pod-" + std::to_string(i) : "";    // rare, each new
+    r.detail = std::string("x\0y", 3);                       // bytes kept as they are
+    records.push_back(std::move(r));
+    notes.push_back(i % 2 ? "/a" : "/b");
+    notes.push_back(i % 7 ? "" : "c");
+  }
+  std::vector<const Record*> ptrs;
+  for (const Record& r : records) ptrs.push_back(&r);
+  std::vector<std::string_view> views(notes.begin(), notes.end());
+  auto decoded = decode_noted_records(encode_noted_records(ptrs, views, 2));
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->records.size(), records.size());
+  ASSERT_EQ(decoded->notes.size(), notes.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(json_of(decoded->records[i]), json_of(records[i])) << i;
+    EXPECT_EQ(decoded->records[i].detail, records[i].detail) << i;
+  }
+  for (size_t i = 0; i < notes.size(); ++i) EXPECT_EQ(decoded->notes[i], notes[i]) << i;
+}
+
+TEST(BatchCodec, AVersionTwoNotedBodyStillDecodes) {
+  // As the embedded store wrote its chunks before version 4.
+  std::vector<Record> records{full_record(1), http_record(2), full_record(3), Record{}};
+  std::vector<std::string_view> notes{"r1", "c1", "", "c2", "r3", "", "", ""};
+  BatchDecodeError error;
+  auto decoded = decode_noted_records(test::encode_noted_v2(records, notes, 2), &error);
+  ASSERT_TRUE(decoded) << error.why;
+  ASSERT_EQ(decoded->records.size(), records.size());
+  ASSERT_EQ(decoded->notes_per_record, 2u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(json_of(decoded->records[i]), json_of(records[i])) << i;
+    EXPECT_EQ(decoded->records[i].detail, records[i].detail) << i;
+  }
+  for (size_t i = 0; i < notes.size(); ++i) EXPECT_EQ(decoded->notes[i], notes[i]) << i;
+}
+
+TEST(BatchCodec, ANotedRecordReferringToAValueNeverWrittenIsRefused) {
+  // Version 4, one text field and no notes: the record's field says "the
+  // same as the last value" before any was written.
+  Raw raw;
+  raw.bytes({4, 1}).str("comm").bytes({0, 1});  // fields, notes per record, one record
+  raw.bytes({1, 0, 1, 2, 0, 0, 0, 0, 0, 0});    // start, duration, protocol, role, numbers
+  std::string good = raw.out;
+  raw.bytes({1});  // code 1: the last value, none yet
+  BatchDecodeError error;
+  EXPECT_FALSE(decode_noted_records(zstd(raw.out), &error));
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::Damaged);
+  Raw written;
+  written.out = good;
+  written.bytes({3}).str("nginx");  // code 3: a value, written
+  auto decoded = decode_noted_records(zstd(written.out), &error);
+  ASSERT_TRUE(decoded) << error.why;
+  EXPECT_EQ(decoded->records.at(0).comm, "nginx");
+}
+
 TEST(BatchCodec, OddTimesAndEveryProtocolAndRoleRoundTrip) {
   // The end is written as its distance from the start: any pair of times
   // comes back exactly, an end before the start and the extremes included.
