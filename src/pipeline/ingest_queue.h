@@ -51,7 +51,13 @@ namespace loupe::pipeline {
 struct IngestOptions {
   size_t capacity_records = 1'000'000;  // queued records before push() drops
   size_t capacity_bytes = 1ULL << 30;   // queued memory (memory_bytes) before push() drops
-  size_t max_batch_records = 50'000;    // records per store transaction
+  // Records per store transaction. The writer's per-record rows (the
+  // resolver's, the chunks') are sized by the round: 16,384 is what the
+  // record pipeline keeps between rounds (RecordPipeline::kKeptRows), so a
+  // writer behind no longer builds 50,000 rows (~15 MB) per round; the
+  // writer's CPU per record was the same (store_bench 16,384 vs 50,000:
+  // docs/benchmarks.md, "issue 14, runrss").
+  size_t max_batch_records = 16'384;
   std::chrono::milliseconds flush_interval{200};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
   // Where batches go once written, back to their producer (the agent, or
