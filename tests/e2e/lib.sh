@@ -5,6 +5,14 @@ set -euo pipefail
 LOUPE=${LOUPE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/loupe}
 LOUPE_SRC=${LOUPE_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WORK=$(mktemp -d /tmp/loupe-e2e.XXXXXX)
+# Debian's python3 (whose modules scripts/setup.sh installs) for every
+# `python3` a test or its helpers start: a `python3` found earlier on PATH
+# may be a pyenv shim, a shell script that took ~1.5 s to start where
+# Debian's takes 0.1 s, and far longer on a loaded machine (docs/benchmarks.md,
+# "CI time, citime"); the tests start it a few hundred times.
+mkdir "$WORK/bin"
+ln -s /usr/bin/python3 "$WORK/bin/python3"
+PATH="$WORK/bin:$PATH"
 PIDS=()
 FAILURES=0
 FAILED=()
