@@ -216,7 +216,9 @@ TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
     EXPECT_EQ(whole.folded(), one_by_one.folded()) << "cap " << cap;
     EXPECT_EQ(whole.series(), one_by_one.series()) << "cap " << cap;
     EXPECT_EQ(scrape(whole), scrape(one_by_one)) << "cap " << cap;
-    if (cap == 60) EXPECT_GT(whole.folded(), 0u);
+    if (cap == 60) {
+      EXPECT_GT(whole.folded(), 0u) << "a cap below the label sets folds some";
+    }
   }
 }
 
