@@ -135,7 +135,7 @@ void Exporter::stop() {
 
 void Exporter::push(EncodedRecords& part) {
   if (part.empty()) return;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   bool closed = add_part(std::move(part));
   part = EncodedRecords();
   if (!spares_.empty()) {
@@ -146,13 +146,13 @@ void Exporter::push(EncodedRecords& part) {
   if (!closed) return;
   wake_.notify_one();
   if (spool_ && over_spill_mark()) overflow_.notify_one();
+  enforce_memory_budget(lock);
 }
 
 bool Exporter::add_part(EncodedRecords&& part) {
   bool closed = false;
   if (open_.records + part.count() > opts_.batch_records) {
     close_open_batch();
-    enforce_memory_budget();
     closed = true;
   }
   const uint64_t bytes = part.memory_bytes();
@@ -163,7 +163,6 @@ bool Exporter::add_part(EncodedRecords&& part) {
   open_.parts.push_back(std::move(part));
   if (open_.records >= opts_.batch_records || open_.bytes >= opts_.batch_bytes) {
     close_open_batch();
-    enforce_memory_budget();
     closed = true;
   }
   return closed;
@@ -195,10 +194,18 @@ void Exporter::close_open_batch() {
   open_ = Batch{};
 }
 
-void Exporter::enforce_memory_budget() {
+void Exporter::enforce_memory_budget(std::unique_lock<std::mutex>& lock) {
   // Whole batches go, the oldest first: bounded units, and recent data is
-  // what an operator looks at first after an incident.
+  // what an operator looks at first after an incident. With a spool they go
+  // there on this thread: the spill thread runs at normal priority and
+  // starves on a host the capture saturates, while the pump keeps filling
+  // memory; a pump that waits on the disk here loses no record (the ring
+  // buffer holds what arrives meanwhile, and counts what it cannot).
   while (memory_bytes_ > opts_.memory_max_bytes && !ready_.empty()) {
+    if (spool_) {
+      spill_oldest(lock, overflowing_);
+      continue;
+    }
     memory_bytes_ -= ready_.front().bytes;
     stats_.dropped_memory_full += ready_.front().records;
     ready_.pop_front();
@@ -208,7 +215,7 @@ void Exporter::enforce_memory_budget() {
 ExporterStats Exporter::stats() const {
   std::lock_guard lock(mu_);
   ExporterStats s = stats_;
-  s.queued = open_.records + sending_.records + spilling_.records;
+  s.queued = open_.records + sending_.records + spilling_.records + overflowing_.records;
   for (const Batch& b : ready_) s.queued += b.records;
   s.queued_bytes = memory_bytes_;
   s.spooled = spool_stats_.records;
@@ -391,13 +398,16 @@ void Exporter::spill(std::unique_lock<std::mutex>& lock, bool at_exit) {
 void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) {
   Batch batch = std::move(ready_.front());
   ready_.pop_front();
-  slot = {batch.records, batch.bytes};
+  const InFlight taken{batch.records, batch.bytes};
+  slot.records += taken.records;
+  slot.bytes += taken.bytes;
   lock.unlock();
   spool_->append(static_cast<uint32_t>(batch.records), encoded(batch), BodyFormat::Records);
   lock.lock();
   sync_spool_stats();
-  memory_bytes_ -= slot.bytes;
-  slot = {};
+  memory_bytes_ -= taken.bytes;
+  slot.records -= taken.records;
+  slot.bytes -= taken.bytes;
 }
 
 void Exporter::spill_overflow() {

@@ -22,8 +22,10 @@
 //    before the ones in memory, so records arrive in capture order but for
 //    a batch that overtakes one being spilled. Past its byte bound the
 //    oldest spooled batch is dropped, counted;
-//  - past the whole memory budget (no spool, or the spill thread falling
-//    behind) the oldest closed batch is dropped, counted;
+//  - past the whole memory budget, the spill thread having fallen behind,
+//    the pump itself moves the oldest closed batches to the spool (the one
+//    time it waits on the disk); with no spool the oldest closed batch is
+//    dropped, counted;
 //  - a batch the server refuses for what it is (another 4xx) is set aside:
 //    counted as rejected and never retried.
 // So at any moment: captured + inherited = sent + queued + spooled + dropped.
@@ -152,15 +154,18 @@ class Exporter {
   void run();
   void spill_overflow();  // the spill thread
   bool over_spill_mark() const { return memory_bytes_ > opts_.memory_max_bytes / 2; }
-  void close_open_batch();       // mu_ held
-  void enforce_memory_budget();  // mu_ held
+  void close_open_batch();  // mu_ held
+  // Spills or drops the oldest closed batches while memory is past the
+  // budget; mu_ held on entry and exit.
+  void enforce_memory_budget(std::unique_lock<std::mutex>& lock);
   // Sends spooled batches, then queued ones, until both are empty or a
   // send fails; mu_ held on entry and exit.
   void deliver(std::unique_lock<std::mutex>& lock, bool stopping);
   // Moves every queued batch to the spool, or counts it dropped at exit.
   void spill(std::unique_lock<std::mutex>& lock, bool at_exit);
-  // Moves the oldest queued batch to the spool, accounted in `slot` while
-  // it is encoded and written; mu_ held on entry and exit.
+  // Moves the oldest queued batch to the spool, accounted in `slot` (added
+  // to it, so threads may share one) while it is encoded and written; mu_
+  // held on entry and exit.
   void spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot);
   // `status`, if given: the HTTP status answered (0 when none came).
   Outcome post(const std::string& path, const std::string& body, const WireForm& form,
@@ -204,7 +209,8 @@ class Exporter {
   std::deque<Batch> ready_;
   InFlight sending_;           // by the sending thread (to the server or the spool)
   InFlight spilling_;          // by the spill thread
-  uint64_t memory_bytes_ = 0;  // open_ + ready_ + both in flight
+  InFlight overflowing_;       // by push() past the whole budget
+  uint64_t memory_bytes_ = 0;  // open_ + ready_ + all in flight
   bool stopping_ = false;
   bool stopped_ = false;
   ExporterStats stats_;
