@@ -22,9 +22,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 target=loupe build_dir=build
+# The whole binary as it ships; the agent check compiles without
+# optimization or debug info: it is linked to be compiled, never run, and
+# -O0 takes about a quarter less CPU (docs/benchmarks.md, arm64 cross build).
+build_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 while (($#)); do
   case $1 in
-    --agent-objects) target=loupe_agent_objects build_dir=agent ;;
+    --agent-objects)
+      target=loupe_agent_objects build_dir=agent
+      build_flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG=-O0 -DCMAKE_CXX_FLAGS_DEBUG=-O0)
+      ;;
     -j) jobs=${2:?-j needs a number}; shift ;;
     -j[0-9]*) jobs=${1#-j} ;;
     *) echo "usage: scripts/cross-build-arm64.sh [--agent-objects] [-j N]" >&2; exit 2 ;;
@@ -79,7 +86,7 @@ set(ENV{PKG_CONFIG_LIBDIR} $sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot
 EOF
 
 start=$(date +%s)
-cmake -S . -B "$out/$build_dir" -DCMAKE_TOOLCHAIN_FILE="$out/toolchain.cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$out/$build_dir" -DCMAKE_TOOLCHAIN_FILE="$out/toolchain.cmake" "${build_flags[@]}" \
   -DLOUPE_BUILD_TESTS=OFF -DLOUPE_BUILD_BENCH=OFF > /dev/null
 cmake --build "$out/$build_dir" -j"$jobs" --target "$target"
 binary=$out/$build_dir/$target
