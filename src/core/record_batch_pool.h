@@ -22,8 +22,9 @@ namespace loupe {
 class RecordBatchPool {
  public:
   // Keeps at most `max_spares` vectors and, across them, the memory of at
-  // most `max_records` records (what they held when given back: pages never
-  // touched are not resident). A producer hands over after every ring-buffer
+  // most `max_records` records: what they held when given back, their room
+  // past that handed back to the kernel, so that is all they keep resident
+  // (pages never touched are not resident either). A producer hands over after every ring-buffer
   // drain (every 5 ms) and the ingest writer gives back once per round
   // (every 200 ms), so a round returns tens of small batches.
   explicit RecordBatchPool(size_t max_spares = 64, size_t max_records = 32768)
@@ -32,8 +33,9 @@ class RecordBatchPool {
   // An empty vector with room for at least `capacity` records: a spare when
   // there is one, else a new one.
   std::vector<Record> take(size_t capacity);
-  // A batch whose records were consumed (moved from or not): cleared and
-  // kept for take() when there is room, else freed.
+  // A batch whose records were consumed (moved from or not): cleared, its
+  // room past those records released, and kept for take() when there is
+  // room, else left to the caller to free.
   void give(std::vector<Record>&& batch);
 
  private:

@@ -1,7 +1,10 @@
 #include "core/record_batch_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace loupe {
@@ -43,6 +46,37 @@ TEST(RecordBatchPool, KeepsNoMoreThanItsBoundsAndNothingWithoutCapacity) {
   EXPECT_EQ(capacities[0], 10u);  // the last kept first
   EXPECT_EQ(capacities[1], 100u);
   EXPECT_EQ(capacities[2], 0u);  // nothing left: a new, empty vector
+}
+
+// Resident pages among the whole pages of [begin, end).
+size_t resident_pages(const void* begin, const void* end) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t b = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+  uintptr_t e = reinterpret_cast<uintptr_t>(end) & ~(page - 1);
+  if (e <= b) return 0;
+  std::vector<unsigned char> in((e - b) / page);
+  if (mincore(reinterpret_cast<void*>(b), e - b, in.data()) != 0) return SIZE_MAX;
+  size_t n = 0;
+  for (unsigned char c : in) n += c & 1;
+  return n;
+}
+
+TEST(RecordBatchPool, KeepsResidentOnlyTheRoomOfTheLastFill) {
+  RecordBatchPool pool;
+  pool.give(batch_of(2000));  // a burst faults in the room of 2,000 records
+  std::vector<Record> b = pool.take(2000);
+  ASSERT_GE(b.capacity(), 2000u);
+  const Record* tail = b.data() + 100;
+  const Record* end = b.data() + b.capacity();
+  EXPECT_GT(resident_pages(tail, end), 300u);  // the burst's room: its last fill
+  for (int i = 0; i < 100; ++i) b.emplace_back().path = std::string(100, 'x');
+  pool.give(std::move(b));
+  std::vector<Record> again = pool.take(2000);
+  ASSERT_EQ(again.data() + 100, tail);  // the same memory
+  EXPECT_EQ(resident_pages(tail, end), 0u);
+  // The room a refill writes comes back zeroed and usable.
+  for (int i = 0; i < 2000; ++i) again.emplace_back().method = "GET";
+  EXPECT_EQ(again.back().method, "GET");
 }
 
 }  // namespace
