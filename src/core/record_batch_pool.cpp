@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -10,13 +11,34 @@ namespace loupe {
 
 namespace {
 
+uintptr_t page_size() {
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// How many records' room of `batch` is resident: up to its last resident
+// page. A vector keeps the pages of the most records it ever held, which
+// the pool cannot tell from its size.
+size_t resident_records(const std::vector<Record>& batch) {
+  const uintptr_t page = page_size();
+  uintptr_t data = reinterpret_cast<uintptr_t>(batch.data());
+  uintptr_t first = data & ~(page - 1);
+  uintptr_t end = reinterpret_cast<uintptr_t>(batch.data() + batch.capacity());
+  std::vector<unsigned char> in((end - first + page - 1) / page);
+  if (mincore(reinterpret_cast<void*>(first), end - first, in.data()) != 0)
+    return batch.capacity();  // unknown: all of it
+  size_t last = in.size();
+  while (last > 0 && !(in[last - 1] & 1)) --last;
+  uintptr_t resident_end = first + last * page;
+  if (resident_end <= data) return 0;
+  return std::min(batch.capacity(), (resident_end - data + sizeof(Record) - 1) / sizeof(Record));
+}
+
 // The pages of `batch`'s room past its first `kept` records handed back
 // to the kernel (they read as zeros if touched again; the room holds no
-// live objects). A vector keeps the pages of the most records it ever
-// held: without this, spares filled once by a burst stayed resident at
-// that size while the budget counted their last fill.
+// live objects).
 void release_room_after(std::vector<Record>& batch, size_t kept) {
-  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t page = page_size();
   uintptr_t begin = reinterpret_cast<uintptr_t>(batch.data() + kept);
   uintptr_t end = reinterpret_cast<uintptr_t>(batch.data() + batch.capacity());
   begin = (begin + page - 1) & ~(page - 1);
@@ -42,14 +64,21 @@ std::vector<Record> RecordBatchPool::take(size_t capacity) {
 
 void RecordBatchPool::give(std::vector<Record>&& batch) {
   if (batch.capacity() == 0) return;
-  size_t touched = batch.size();
+  size_t filled = batch.size();
   batch.clear();  // outside the lock: destroys the records
-  release_room_after(batch, touched);
+  size_t resident = std::max(filled, resident_records(batch));
   std::lock_guard lock(mu_);
-  if (spares_.size() < max_spares_ && touched_ + touched <= max_records_) {
-    spares_.push_back({std::move(batch), touched});
-    touched_ += touched;
+  if (spares_.size() >= max_spares_) return;
+  if (touched_ + resident > max_records_) {
+    // Over the budget with the room a burst left: kept with its last
+    // fill's only. Released only then, as refilling released room faults
+    // it in again (the cost the pool is there to save).
+    if (touched_ + filled > max_records_) return;
+    release_room_after(batch, filled);
+    resident = filled;
   }
+  spares_.push_back({std::move(batch), resident});
+  touched_ += resident;
 }
 
 }  // namespace loupe

@@ -21,21 +21,21 @@ namespace loupe {
 
 class RecordBatchPool {
  public:
-  // Keeps at most `max_spares` vectors and, across them, the memory of at
-  // most `max_records` records: what they held when given back, their room
-  // past that handed back to the kernel, so that is all they keep resident
-  // (pages never touched are not resident either). A producer hands over after every ring-buffer
-  // drain (every 5 ms) and the ingest writer gives back once per round
-  // (every 200 ms), so a round returns tens of small batches.
+  // Keeps at most `max_spares` vectors and, across them, the resident room
+  // of at most `max_records` records (a vector keeps the pages of the most
+  // records it ever held; one over the budget keeps its last fill's only).
+  // The agent hands a batch over every 50 ms (or when full) and the ingest
+  // writer gives a round's back at once (every 200 ms and more), so the
+  // pool holds a round's batches while the pump takes them one by one.
   explicit RecordBatchPool(size_t max_spares = 64, size_t max_records = 32768)
       : max_spares_(max_spares), max_records_(max_records) {}
 
   // An empty vector with room for at least `capacity` records: a spare when
   // there is one, else a new one.
   std::vector<Record> take(size_t capacity);
-  // A batch whose records were consumed (moved from or not): cleared, its
-  // room past those records released, and kept for take() when there is
-  // room, else left to the caller to free.
+  // A batch whose records were consumed (moved from or not): cleared and
+  // kept for take() when its resident room fits the budget (or its last
+  // fill's, the rest released), else left to the caller to free.
   void give(std::vector<Record>&& batch);
 
  private:
@@ -43,7 +43,7 @@ class RecordBatchPool {
   std::mutex mu_;
   struct Spare {
     std::vector<Record> batch;
-    size_t touched = 0;  // records it held when given back
+    size_t touched = 0;  // records' room resident when given back
   };
   std::vector<Spare> spares_;
   size_t touched_ = 0;  // across spares_
