@@ -31,11 +31,14 @@ def head(path, token, extra):
 
 
 def answer_of(s):
-    """What the server answered until it closed (b"" if nothing)."""
+    """The server's answer (b"" if nothing): read until its Content-Length
+    is in, or until it closed. Not until a close alone: a whole answer to a
+    request whose body was read keeps the connection alive, and waiting for
+    the server's idle timeout added ~15 s to every attack."""
     s.settimeout(30)
     data = b""
     try:
-        while True:
+        while not answer_complete(data):
             chunk = s.recv(65536)
             if not chunk:
                 break
@@ -44,6 +47,18 @@ def answer_of(s):
         pass
     s.close()
     return data
+
+
+def answer_complete(data):
+    """Whether data holds a whole answer with a Content-Length."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return len(body) >= int(value)
+    return False
 
 
 def status_of(s):
