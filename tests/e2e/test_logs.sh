@@ -30,13 +30,16 @@ start_agent() {
 }
 api() { curl -s -H "Authorization: Bearer logs-test-token" "$API$1"; }
 # texts CONTAINER: every entry's text of one container, oldest first (all pages).
+# One jq a page, the cursor on its first line: a page of 10,000 entries held
+# in a shell variable and read by two jq took ~2.5 s under load, 20 pages.
 texts() {
-  local cursor="" page
+  local cursor=""
   : > "$WORK/texts"
   while :; do
-    page=$(api "/api/v1/logs?pod=writer-1&container=$1&from=$(($(date +%s) - 3600))&limit=10000${cursor:+&cursor=$cursor}")
-    jq -r '.entries[].text' <<< "$page" >> "$WORK/texts"
-    cursor=$(jq -r '.next_cursor // empty' <<< "$page")
+    api "/api/v1/logs?pod=writer-1&container=$1&from=$(($(date +%s) - 3600))&limit=10000${cursor:+&cursor=$cursor}" |
+      jq -r '(.next_cursor // ""), .entries[].text' > "$WORK/page"
+    read -r cursor < "$WORK/page" || cursor=""
+    tail -n +2 "$WORK/page" >> "$WORK/texts"
     [[ -n "$cursor" ]] || break
   done
   tac "$WORK/texts"
