@@ -222,5 +222,7 @@ api_records() {
   curl -s "$api/requests?protocol=$protocol&limit=1000" | jq -c '.[]' > "$out"
 }
 
-# count FILE JQ_FILTER -> number of JSON lines matching the filter
-count() { jq -c "select($2)" "$1" | wc -l | tr -d ' '; }
+# count FILE JQ_FILTER -> number of JSON lines matching the filter (a 1
+# per match: printing each matching record again took half of jq's CPU on
+# test_redis's 80,000 records, ~17 counts)
+count() { jq "select($2) | 1" "$1" | wc -l | tr -d ' '; }
