@@ -48,6 +48,33 @@ constexpr std::array<std::string_view, 44> kKeyless{{
     "TIME",       "UNSUBSCRIBE",
 }};
 
+// The names classify_command looks for besides the lists above (a
+// connection's mode changes).
+constexpr std::array<std::string_view, 6> kModeNames{
+    {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "SYNC", "PSYNC"}};
+
+// Per length, a bit per first letter (A-Z) of the names in any of those
+// lists: most commands (GET, SET, HSET...) start like none of them and
+// are classified without comparing against each list (~10 compares a
+// record, most of the classification's instructions).
+using NameStarts = std::array<uint32_t, 33>;  // names longer than 32 never match
+constexpr NameStarts name_starts() {
+  NameStarts starts{};
+  auto add = [&](std::string_view n) { starts[n.size()] |= uint32_t{1} << (n[0] - 'A'); };
+  for (const Container& c : kContainers) add(c.name);
+  for (std::string_view n : kKeyless) add(n);
+  for (std::string_view n : kModeNames) add(n);
+  return starts;
+}
+constexpr NameStarts kNameStarts = name_starts();
+
+// Whether `upper` (a command name made upper case) may be one of the
+// listed names.
+bool may_be_listed(std::string_view upper) {
+  return !upper.empty() && upper.size() < kNameStarts.size() && upper[0] >= 'A' &&
+         upper[0] <= 'Z' && ((kNameStarts[upper.size()] >> (upper[0] - 'A')) & 1) != 0;
+}
+
 void append_upper(std::string& out, std::string_view s, size_t max) {
   for (char c : s.substr(0, max)) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -87,6 +114,10 @@ Command classify_command(const RespMessage& msg) {
   if (msg.nargs == 0) return cmd;
   std::string_view name = msg.args[0];
   append_upper(cmd.method, name, 32);
+  if (!may_be_listed(cmd.method)) {  // a keyed command (the first argument), mode unchanged
+    if (msg.nargs > 1) cmd.key.assign(utf8::cut(msg.args[1], kMaxKeyLength));
+    return cmd;
+  }
 
   size_t key_index = 1;
   for (const auto& c : kContainers) {

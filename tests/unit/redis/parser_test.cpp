@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/record_json.h"
+#include "protocols/redis/command.h"
 #include "protocols/registry.h"
 #include "redis_test_util.h"
 
@@ -296,6 +297,37 @@ TEST(RedisParser, TwoWordCommandsAndKeylessCommands) {
   EXPECT_EQ(c.records[2].path, "mylist");
   EXPECT_EQ(c.records[3].method, "AUTH");
   EXPECT_EQ(c.records[3].path, "");  // credentials never reach a record
+}
+
+// classify_command skips its lists for a name that starts like none of
+// them (by length and first letter): every listed name, in any case, is
+// still found, and names of a listed length and first letter still keep
+// their key.
+TEST(RedisCommand, ListedNamesAreFoundInAnyCaseOthersKeepTheirKey) {
+  auto classify = [](std::string_view name, std::string_view arg1 = "k",
+                     std::string_view arg2 = "x") {
+    RespMessage m;
+    m.type = '*';
+    m.args = {name, arg1, arg2};
+    m.nargs = 3;
+    return classify_command(m);
+  };
+  for (std::string_view keyless : {"AUTH", "bgrewriteaof", "EvalSha_Ro", "lolwut", "psync",
+                                   "SWAPDB", "time", "unsubscribe", "Slaveof", "ReadWrite"})
+    EXPECT_EQ(classify(keyless).key, "") << keyless;
+  EXPECT_EQ(classify("xinfo", "STREAM", "s1").method, "XINFO STREAM");
+  EXPECT_EQ(classify("xinfo", "STREAM", "s1").key, "s1");
+  EXPECT_EQ(classify("sentinel", "masters").method, "SENTINEL MASTERS");
+  EXPECT_EQ(classify("ssubscribe").kind, CommandKind::ModeSwitch);
+  EXPECT_EQ(classify("monitor").kind, CommandKind::ModeSwitch);
+  EXPECT_EQ(classify("sync").kind, CommandKind::NoReplies);
+  EXPECT_EQ(classify("Client", "reply", "skip").kind, CommandKind::NoReplies);
+  // A listed length and first letter, not a listed name: keyed.
+  for (std::string_view keyed : {"SCARD", "SADD", "STRLEN", "EXPIRE", "PEXPIRE", "hset", "set"})
+    EXPECT_EQ(classify(keyed).key, "k") << keyed;
+  EXPECT_EQ(classify("get").method, "GET");
+  EXPECT_EQ(classify("").key, "k");
+  EXPECT_EQ(classify("\001ECHO").method, "?ECHO");
 }
 
 TEST(RedisParser, SubscribeStopsMatching) {
