@@ -9,8 +9,9 @@
 //
 // Each workload runs twice: records built into the batch as `loupe run`
 // does, and encoded per segment as `loupe agent` does (built in the
-// tracker's own vector, appended to EncodedRecords, destroyed; the encoded
-// batch emptied every 4,096 records), so the encoding is counted there.
+// tracker's own vector, encoded by it with their connection's identity
+// into EncodedRecords, destroyed; the encoded batch emptied every 4,096
+// records), so the encoding is counted there.
 //
 // Workloads, both sides of each connection traced as on one host:
 //   http   nginx `return 200` under wrk (one request and one response per
@@ -132,9 +133,8 @@ double run(const Events& e, size_t requests, bool encoded) {
   size_t stored = 0;
   // As Agent does: records built in the batch, handed over (here: dropped)
   // once it holds 4,096; or encoded as each segment's are built.
-  ConnectionTracker tracker({}, [&](std::span<Record> added) {
-    if (encoded) {
-      encoded_batch.append(added, "node-a");
+  ConnectionTracker tracker({}, [&](std::span<Record>) {
+    if (encoded) {  // encoded by the tracker (encode_to)
       if (encoded_batch.count() >= 4096) {
         stored += encoded_batch.count();
         encoded_batch.clear();
@@ -145,6 +145,7 @@ double run(const Events& e, size_t requests, bool encoded) {
     }
   });
   tracker.append_to(encoded ? nullptr : &batch);
+  if (encoded) tracker.encode_to(&encoded_batch, "node-a");
   for (const auto& raw : e.open) tracker.on_event(raw);
   double t0 = bench::thread_cpu_s();
   for (size_t i = 0; i < requests; ++i)

@@ -48,8 +48,10 @@ Agent::Agent(AgentOptions opts, EncodedSink sink, LossSink lost_events)
     : Agent(std::move(opts), BatchSink{}, std::move(lost_events)) {
   encoded_sink_ = std::move(sink);
   // Each segment's records are built in the tracker's own vector, encoded
-  // and destroyed before the next segment's are built there.
+  // (with their connection's identity, not copies of it) and destroyed
+  // before the next segment's are built there.
   tracker_.append_to(nullptr);
+  tracker_.encode_to(&encoded_, encoded_sink_.node);
 }
 
 Agent::~Agent() { stop(); }
@@ -112,9 +114,8 @@ bool Agent::drain() {
 }
 
 void Agent::add_records(std::span<const Record> added) {
-  if (encoded_sink_.take) {
-    if (encoded_.empty()) pending_since_ = std::chrono::steady_clock::now();
-    encoded_.append(added, encoded_sink_.node);
+  if (encoded_sink_.take) {  // the tracker encoded them (encode_to)
+    if (encoded_.count() == added.size()) pending_since_ = std::chrono::steady_clock::now();
     if (encoded_.count() >= opts_.batch_records || encoded_.bytes().size() >= opts_.batch_bytes)
       hand_over();
     return;

@@ -237,19 +237,28 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
   for (Record& r : records) {
     r.pid = tgid;
     r.tid = c.last_tid;
-    r.comm = c.comm;
-    r.local_addr = c.local_addr;
-    r.remote_addr = c.remote_addr;
     r.tls = c.tls;
     if (r.role == Role::Unknown) r.role = c.role;
   }
   if (c.pod == PodState::Unknown)
     c.pod = pod_identity(tgid).empty() ? PodState::None : PodState::InPod;
-  if (c.pod == PodState::InPod) {
-    const k8s::ContainerIdentity& id = pod_identity(tgid);
+  const k8s::ContainerIdentity* in_pod = c.pod == PodState::InPod ? &pod_identity(tgid) : nullptr;
+  if (encoded_ != nullptr) {
+    RecordIdentity id{.comm = c.comm, .local_addr = c.local_addr, .remote_addr = c.remote_addr};
+    if (in_pod) {
+      id.container = in_pod->container_id;
+      id.pod = in_pod->pod_uid;
+    }
+    encoded_->append(records, encoded_node_, &id);
+  } else {
     for (Record& r : records) {
-      r.container = id.container_id;
-      r.pod = id.pod_uid;
+      r.comm = c.comm;
+      r.local_addr = c.local_addr;
+      r.remote_addr = c.remote_addr;
+      if (in_pod) {
+        r.container = in_pod->container_id;
+        r.pod = in_pod->pod_uid;
+      }
     }
   }
   stats_.records += records.size();

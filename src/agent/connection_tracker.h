@@ -14,6 +14,7 @@
 
 #include "agent/clock.h"
 #include "agent/process_info.h"
+#include "core/batch_codec.h"
 #include "core/record.h"
 #include "k8s/cgroup_path.h"
 #include "protocols/parser.h"
@@ -88,6 +89,16 @@ class ConnectionTracker {
   // it (nullptr) the tracker appends to a vector of its own and empties it
   // after every sink call.
   void append_to(std::vector<Record>* batch) { batch_ = batch; }
+
+  // `loupe agent`'s way (with no batch): each segment's records are
+  // encoded into `out` before the sink gets them, a record without a node
+  // named `node`, and the connection's identity (comm, addresses, pod)
+  // written from the connection itself; the records the sink gets then
+  // hold none of it. nullptr: records carry their identity (the default).
+  void encode_to(EncodedRecords* out, std::string_view node) {
+    encoded_ = out;
+    encoded_node_ = node;
+  }
 
   // Handles one raw ring-buffer event.
   void on_event(std::span<const uint8_t> raw);
@@ -187,6 +198,8 @@ class ConnectionTracker {
   std::unordered_map<uint32_t, k8s::ContainerIdentity> pod_ids_;
   std::vector<Record>* batch_ = nullptr;
   std::vector<Record> scratch_;
+  EncodedRecords* encoded_ = nullptr;
+  std::string encoded_node_;
   size_t detect_bytes_ = 0;  // held by all detectors
   TrackerStats stats_;
 };

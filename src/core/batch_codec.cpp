@@ -311,8 +311,19 @@ constexpr size_t node_field_index() {
   return fields.size();
 }
 
+// Where field `member` of a record is in a RecordIdentity, or nullptr.
+constexpr std::string_view RecordIdentity::*identity_field(std::string Record::*member) {
+  if (member == &Record::comm) return &RecordIdentity::comm;
+  if (member == &Record::local_addr) return &RecordIdentity::local_addr;
+  if (member == &Record::remote_addr) return &RecordIdentity::remote_addr;
+  if (member == &Record::container) return &RecordIdentity::container;
+  if (member == &Record::pod) return &RecordIdentity::pod;
+  return nullptr;
+}
+
 // A record in the compact layout (batches from version 3 on): a record
-// without a node name gets `default_node`. One
+// without a node name gets `default_node`, and with `identity` its
+// identity fields are written from there. One
 // pass over the text fields, most of them empty: each present one is
 // written as it is found, its presence bit set in the bytes reserved
 // before them (reading every field's size once to size the buffer, then
@@ -322,7 +333,8 @@ constexpr size_t node_field_index() {
 // loop reading them from the table was ~60% of this function. Room is
 // made for the fixed part and kSmallFields bytes of text at once, and
 // again only for a record whose text needs more.
-void write_compact_record(Cursor& out, const Record& r, std::string_view default_node) {
+void write_compact_record(Cursor& out, const Record& r, std::string_view default_node,
+                          const RecordIdentity* identity) {
   constexpr size_t node_index = node_field_index();
   constexpr size_t kSmallFields = 512;
   constexpr std::span<const TextField> fields = record_text_fields();
@@ -346,6 +358,8 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
 #pragma GCC unroll 32
   for (size_t i = 0; i < fields.size(); ++i) {
     std::string_view value = r.*fields[i].member;
+    if (identity != nullptr && identity_field(fields[i].member) != nullptr)
+      value = identity->*identity_field(fields[i].member);
     if (value.empty()) {
       if (i != node_index || default_node.empty()) continue;
       value = default_node;
@@ -372,9 +386,10 @@ BatchEncoder::BatchEncoder() : cctx_(ZSTD_createCCtx()) {
 
 BatchEncoder::~BatchEncoder() { ZSTD_freeCCtx(cctx_); }
 
-void EncodedRecords::append(std::span<const Record> records, std::string_view default_node) {
+void EncodedRecords::append(std::span<const Record> records, std::string_view default_node,
+                            const RecordIdentity* identity) {
   Cursor out(raw_, size_);
-  for (const Record& r : records) write_compact_record(out, r, default_node);
+  for (const Record& r : records) write_compact_record(out, r, default_node, identity);
   size_ = out.size();
   count_ += records.size();
 }

@@ -69,11 +69,22 @@ std::string encode_batch(const BatchKey& key, std::span<const Record> records);
 // built them, while they are in cache, and keeps ~100 bytes per record
 // instead of a Record (~720 bytes): the records are then built again and
 // again in the same few hot slots, never in cold batch pages.
+// The identity a connection gives every record it makes (comm, addresses,
+// pod; agent/connection_tracker.h), for EncodedRecords to write in place of
+// the records' own fields: `loupe agent`'s records then need not hold
+// copies of it only to be encoded and destroyed (three string copies a
+// record, a heap allocation for an address past 15 bytes).
+struct RecordIdentity {
+  std::string_view comm, local_addr, remote_addr, container, pod;
+};
+
 class EncodedRecords {
  public:
   // Appends `records`; a record whose node is empty is written with
   // `default_node` (an agent names its node once, not on every record).
-  void append(std::span<const Record> records, std::string_view default_node = {});
+  // With `identity`, its fields are written in place of the records'.
+  void append(std::span<const Record> records, std::string_view default_node = {},
+              const RecordIdentity* identity = nullptr);
   size_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
   std::string_view bytes() const { return {raw_.data(), size_}; }

@@ -96,6 +96,45 @@ TEST_F(TrackerTest, AcceptedConnectionYieldsServerRecordWithIdentity) {
   EXPECT_EQ(r.duration_ns(), 1000u);
 }
 
+// `loupe agent`'s way: records encoded with the connection's identity
+// written from the connection, not from copies in the records, which the
+// sink then gets without it. An address past 15 bytes (a heap string).
+TEST_F(TrackerTest, EncodedRecordsCarryTheConnectionsIdentityTheSinksDoNot) {
+  EncodedRecords encoded;
+  tracker_.encode_to(&encoded, "node-1");
+  loupe_open_event ev{};
+  ev.h.type = LOUPE_EV_OPEN;
+  ev.h.origin = LOUPE_ORIGIN_ACCEPT;
+  ev.h.sock_type = 1;
+  ev.h.tgid = kTgid;
+  ev.h.fd = 5;
+  ev.h.gen = 1;
+  ev.h.ts_ns = now_;
+  ev.local = v4("10.244.123.45", 8080);
+  ev.remote = v4("10.244.200.201", 54321);
+  std::strcpy(ev.comm, "srv");
+  feed(&ev, sizeof ev);
+  data(5, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(5, 1, LOUPE_DIR_EGRESS, kResponse);
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].local_addr, "");
+  EXPECT_EQ(encoded.count(), 1u);
+
+  BatchEncoder encoder;
+  auto batch = decode_batch(encoder.encode({.agent = "a", .seq = 1}, std::span(&encoded, 1)));
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->records.size(), 1u);
+  const Record& r = batch->records[0];
+  EXPECT_EQ(r.comm, "srv");
+  EXPECT_EQ(r.local_addr, "10.244.123.45:8080");
+  EXPECT_EQ(r.remote_addr, "10.244.200.201:54321");
+  EXPECT_EQ(r.node, "node-1");
+  EXPECT_EQ(r.pid, kTgid);
+  EXPECT_EQ(r.role, Role::Server);
+  EXPECT_EQ(r.path, "/x");
+  EXPECT_EQ(r.host, "h");
+}
+
 // At 10k live keep-alive connections the table holds 20,000 entries (both
 // ends traced): what one holds between exchanges is the agent's largest
 // per-connection cost (docs/benchmarks.md, "issue 14, agentrss2").
