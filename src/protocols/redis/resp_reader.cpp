@@ -52,6 +52,22 @@ RespReader::Status RespReader::feed(std::string_view data, size_t& used) {
         const char* nl =
             static_cast<const char*>(std::memchr(data.data() + i, '\n', data.size() - i));
         size_t end = nl ? static_cast<size_t>(nl - data.data()) : data.size();
+        if (nl && line_total_ == 0 && line_type_ != '+' && line_type_ != '-' && line_type_ != 'i') {
+          // A whole line of a length, a count or a scalar (most lines: "*3",
+          // "$16"): read where it is, not copied into line_ first. Lines
+          // whose text a message keeps (+, -, inline) are still copied.
+          std::string_view text = data.substr(i, end - i);
+          i = end + 1;
+          line_total_ = text.size();
+          line_truncated_ = text.size() > kLineCap;
+          if (line_total_ > kMaxLine) {
+            st = Status::Malformed;
+            break;
+          }
+          if (!line_truncated_ && !text.empty() && text.back() == '\r') text.remove_suffix(1);
+          st = on_line(text);
+          break;
+        }
         size_t keep = std::min(end - i, kLineCap - line_len_);
         std::memcpy(line_.data() + line_len_, data.data() + i, keep);
         line_len_ += keep;
@@ -63,7 +79,8 @@ RespReader::Status RespReader::feed(std::string_view data, size_t& used) {
           // RESP lines end in CRLF; tolerate a bare LF like Redis does inline.
           line_truncated_ = line_total_ > line_len_;
           if (!line_truncated_ && line_len_ > 0 && line_[line_len_ - 1] == '\r') --line_len_;
-          st = line_type_ == 'i' ? on_inline_line() : on_line();
+          st = line_type_ == 'i' ? on_inline_line()
+                                 : on_line(std::string_view(line_.data(), line_len_));
         }
         break;
       }
@@ -119,9 +136,8 @@ RespReader::Status RespReader::on_type(char c) {
   return Status::NeedMore;
 }
 
-RespReader::Status RespReader::on_line() {
+RespReader::Status RespReader::on_line(std::string_view text) {
   state_ = State::Type;
-  std::string_view text(line_.data(), line_len_);
   int64_t n = 0;
   switch (line_type_) {
     case '+':

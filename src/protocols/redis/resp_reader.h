@@ -70,7 +70,9 @@ class RespReader {
   };
 
   Status on_type(char c);
-  Status on_line();
+  // A whole line of a non-inline type, without its line end (`text`: line_
+  // or the bytes fed).
+  Status on_line(std::string_view text);
   Status on_inline_line();
   Status begin_aggregate(int64_t n);
   Status begin_bulk(int64_t n);

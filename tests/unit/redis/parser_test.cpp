@@ -267,6 +267,31 @@ TEST(RedisParser, MalformedInputNeverMatchesWrongly) {
   EXPECT_EQ(c.parser->stats().parse_errors, 2u);
 }
 
+// A count, length or scalar line is read where it arrives when it arrives
+// whole, else from the bytes kept of it: the same either way past the 512
+// bytes a line keeps. A 600-byte count is no command; a 1,000-digit
+// integer is a reply (its text is not needed).
+TEST(RedisParser, LongLinesAreReadAlikeWholeOrSplit) {
+  const std::string count = "*" + std::string(600, '0') + "2\r\n";
+  const std::string integer = ":" + std::string(1000, '7') + "\r\n";
+  for (size_t split : {size_t{0}, size_t{300}}) {
+    Conn c;
+    c.req(count.substr(0, split), 1);
+    c.req(count.substr(split) + "$3\r\nGET\r\n$1\r\na\r\n", 2);
+    c.resp("$-1\r\n", 3);
+    EXPECT_EQ(c.records.size(), 0u) << split;
+    EXPECT_GE(c.parser->stats().parse_errors, 1u) << split;
+
+    Conn d;
+    d.req(command({"INCR", "n"}), 1);
+    d.resp(integer.substr(0, split), 2);
+    d.resp(integer.substr(split), 3);
+    ASSERT_EQ(d.records.size(), 1u) << split;
+    EXPECT_EQ(d.records[0].path, "n");
+    EXPECT_EQ(d.parser->stats().parse_errors, 0u) << split;
+  }
+}
+
 TEST(RedisParser, InlineCommands) {
   Conn c;
   c.req("PING\r\n", 1);
