@@ -135,8 +135,9 @@ class RedisParser final : public ProtocolParser {
       ++stats_.unmatched;
       return;
     }
-    Pending p = std::move(pending_.front());
-    pending_.pop_front();
+    // Read in place and popped once the record has its strings (a moved
+    // copy of it was two more string moves a record).
+    Pending& p = pending_.front();
 
     Record& r = out.emplace_back();  // built in place: no move of its 21 strings
     r.protocol = Protocol::Redis;
@@ -157,8 +158,10 @@ class RedisParser final : public ProtocolParser {
       r.error_code.assign(utf8::cut(text.substr(0, sp), 64));
       r.error_message.assign(utf8::cut(text, kMaxErrorMessage));
     }
+    const bool mode_switch = p.cmd.kind == CommandKind::ModeSwitch;
+    pending_.pop_front();
     ++stats_.records;
-    if (p.cmd.kind == CommandKind::ModeSwitch) finish();
+    if (mode_switch) finish();
   }
 
   // Framing of one direction is lost until its next segment. Replies can no
