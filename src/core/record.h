@@ -27,6 +27,13 @@ Protocol protocol_from_string(std::string_view s);  // Unknown when not recognis
 Role role_from_string(std::string_view s);          // Unknown when not recognised
 
 struct Record {
+  // Provided, not defaulted: `Record()` (every parser's `emplace_back()`)
+  // would otherwise zero all 720 bytes before the member initialisers
+  // below set them again (value-initialisation of a class whose default
+  // constructor is implicit), a `rep stos` per record on the agent's path.
+  // Every member has an initialiser.
+  Record() {}
+
   // --- timing (unix epoch nanoseconds) ---
   // Latency definition (docs/architecture.md):
   //   server role: first byte of request read -> last byte of response written
