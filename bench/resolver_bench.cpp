@@ -28,6 +28,7 @@
 // what the store answers (every request, endpoints, the map, workloads,
 // pods) and the metrics exposition, for diff between builds.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -183,7 +184,9 @@ void store_dump(const char* path, const std::string& dir) {
     }
     store::TimeRange all{0, ~uint64_t{0}};
     store::RequestQuery q;
-    q.range = all;
+    // Not `all`: the chunks' SQL binds the range's end as a signed
+    // integer, and ~0 (-1) selected none, so the dump held no request.
+    q.range = {0, uint64_t{INT64_MAX}};
     q.limit = 1'000'000;
     q.with_self = true;
     for (const store::StoredRequest& s : st->requests(q)) {
