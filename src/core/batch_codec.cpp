@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/record_limits.h"
+#include "core/same_text.h"
 
 namespace loupe {
 namespace {
@@ -321,40 +322,81 @@ constexpr std::string_view RecordIdentity::*identity_field(std::string Record::*
   return nullptr;
 }
 
+// Where the compact and the coded layouts write a record: room is made
+// for its head, its flag bytes and kSmallText bytes of text at once, and
+// again only for a value that needs more (sizing a record first read every
+// field twice: most of the function that did).
+class RecordRoom {
+ public:
+  // Makes the room, writes the head (start, the end as its distance from
+  // the start, protocol and role ids, the numbers) and zeroes the
+  // `flag_bytes` that follow: with one fixed-size store where they fit,
+  // not a memset call of a size known only at run time.
+  RecordRoom(Cursor& out, const Record& r, size_t flag_bytes) : out_(out) {
+    static_assert(kSmallText >= 8);
+    const size_t room = 7 * kMaxVarint + 3 + flag_bytes + kSmallText;
+    out.room(room);
+    char* p = out.here();
+    limit_ = p + room;
+    p = put_varint(p, r.start_ns);
+    p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
+    *p++ = static_cast<char>(r.protocol);
+    *p++ = static_cast<char>(r.role);
+    p = put_numbers(p, r);
+    if (flag_bytes <= 8) {
+      std::memset(p, 0, 8);
+    } else {
+      std::memset(p, 0, flag_bytes);
+    }
+    flags_offset_ = out.offset_of(p);  // making room may move the buffer
+    flags_ = p;
+    head_end_ = p + flag_bytes;
+  }
+  // Where the values start; each one goes through fit() first.
+  char* values() const { return head_end_; }
+  // Room for a value of `n` bytes at `p`; more made (`p` and flags()
+  // follow the buffer) only when it does not fit.
+  void fit(char*& p, size_t n) {
+    if (p + kMaxVarint + n > limit_) [[unlikely]]
+      grow(p, n);
+  }
+  char* flags() const { return flags_; }
+  void done(const char* p) { out_.advance_to(p); }
+
+ private:
+  static constexpr size_t kSmallText = 512;
+  [[gnu::noinline]] void grow(char*& p, size_t n) {
+    out_.advance_to(p);
+    out_.room(kMaxVarint + n + kSmallText);
+    p = out_.here();
+    limit_ = p + kMaxVarint + n + kSmallText;
+    flags_ = out_.at(flags_offset_);
+  }
+  Cursor& out_;
+  const char* limit_;
+  size_t flags_offset_;
+  char* flags_;
+  char* head_end_;
+};
+
 // A record in the compact layout (batches from version 3 on): a record
 // without a node name gets `default_node`, and with `identity` its
-// identity fields are written from there. One
-// pass over the text fields, most of them empty: each present one is
-// written as it is found, its presence bit set in the bytes reserved
-// before them (reading every field's size once to size the buffer, then
-// again to write, was most of this function). The pass is unrolled over
-// the field table (core/record_limits.h), so each field's place in the
-// record, its presence bit and whether it is the node are constants: a
-// loop reading them from the table was ~60% of this function. Room is
-// made for the fixed part and kSmallFields bytes of text at once, and
-// again only for a record whose text needs more.
+// identity fields are written from there. One pass over the text fields,
+// most of them empty: each present one is written as it is found, its
+// presence bit gathered in a word stored once at the end (RecordRoom
+// reserved the bytes). The pass is unrolled over the field table
+// (core/record_limits.h), so each field's place in the record, its
+// presence bit and whether it is the node are constants: a loop reading
+// them from the table was ~60% of this function.
 void write_compact_record(Cursor& out, const Record& r, std::string_view default_node,
                           const RecordIdentity* identity) {
   constexpr size_t node_index = node_field_index();
-  constexpr size_t kSmallFields = 512;
   constexpr std::span<const TextField> fields = record_text_fields();
   constexpr size_t presence = presence_bytes(fields.size());
-  // 7 varints, 3 bytes, the presence bits, then the text fields.
-  constexpr size_t fixed = 7 * kMaxVarint + 3 + presence;
-  out.room(fixed + kSmallFields);
-  char* p = out.here();
-  const char* limit = p + fixed + kSmallFields;
-  p = put_varint(p, r.start_ns);
-  p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
-  *p++ = static_cast<char>(r.protocol);
-  *p++ = static_cast<char>(r.role);
-  p = put_numbers(p, r);
-  // The presence bits gathered in a word and stored once at the end (the
-  // room made covers 8 bytes of them).
-  static_assert(presence <= 8 && kSmallFields >= 8);
+  static_assert(presence <= 8);
+  RecordRoom room(out, r, presence);
+  char* p = room.values();
   uint64_t present = 0;
-  const size_t bits_offset = out.offset_of(p);  // making room may move the buffer
-  p += presence;
 #pragma GCC unroll 32
   for (size_t i = 0; i < fields.size(); ++i) {
     std::string_view value = r.*fields[i].member;
@@ -364,19 +406,55 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
       if (i != node_index || default_node.empty()) continue;
       value = default_node;
     }
-    if (p + kMaxVarint + value.size() > limit) [[unlikely]] {
-      out.advance_to(p);
-      out.room(kMaxVarint + value.size() + kSmallFields);
-      p = out.here();
-      limit = p + kMaxVarint + value.size() + kSmallFields;
-    }
+    room.fit(p, value.size());
     present |= uint64_t{1} << i;
     p = put_string(p, value);
   }
   // Field i's bit is bit i % 8 of byte i / 8: the word's bytes, low first.
-  char* bits = out.at(bits_offset);
+  char* bits = room.flags();
   for (size_t b = 0; b < presence; ++b) bits[b] = static_cast<char>(present >> (8 * b));
-  out.advance_to(p);
+  room.done(p);
+}
+
+// A field's (or note's) last two distinct values in a noted body being
+// coded: views into the records and notes, alive while it is.
+struct RecentValues {
+  std::string_view last, before;
+};
+
+// A record in the coded layout of noted records (version 4, see above),
+// its fields and notes coded against `recent` (one per field, then per
+// note). One pass over them, as write_compact_record, the values compared
+// inline (same_text).
+void write_coded_record(Cursor& out, const Record& r, std::span<const std::string_view> notes,
+                        RecentValues* recent) {
+  std::span<const TextField> fields = record_text_fields();
+  RecordRoom room(out, r, (fields.size() + notes.size() + 3) / 4);
+  char* p = room.values();
+  // Inlined (the call per field was a third of this function), and the
+  // code or'ed into its byte only for a value that is not empty.
+  auto code = [&](size_t k, std::string_view value) __attribute__((always_inline)) {
+    if (value.empty()) return;
+    RecentValues& seen = recent[k];
+    unsigned c;
+    if (same_text(value, seen.last)) {
+      c = 1;
+    } else if (same_text(value, seen.before)) {
+      c = 2;
+      std::swap(seen.last, seen.before);
+    } else {
+      c = 3;
+      room.fit(p, value.size());
+      p = put_string(p, value);
+      seen.before = seen.last;
+      seen.last = value;
+    }
+    char* codes = room.flags();
+    codes[k / 4] = static_cast<char>(codes[k / 4] | (c << (2 * (k % 4))));
+  };
+  for (size_t k = 0; k < fields.size(); ++k) code(k, r.*fields[k].member);
+  for (size_t n = 0; n < notes.size(); ++n) code(fields.size() + n, notes[n]);
+  room.done(p);
 }
 }  // namespace
 
@@ -469,7 +547,6 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
     throw std::invalid_argument("encode_noted_records: notes do not match the records");
   std::span<const TextField> fields = record_text_fields();
   const size_t coded = fields.size() + notes_per_record;
-  const size_t code_bytes = (coded + 3) / 4;
   Cursor out(raw_);
   size_t head = 1 + kMaxVarint + 2 * kMaxVarint;
   for (const TextField& f : fields) head += kMaxVarint + std::strlen(f.name);
@@ -481,46 +558,10 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   out.varint(records.size());
   // Per field and note, its last two distinct values (views into the
   // records and notes, alive for this call).
-  struct Recent {
-    std::string_view last, before;
-  };
-  std::vector<Recent> recent(coded);
-  for (size_t i = 0; i < records.size(); ++i) {
-    const Record& r = *records[i];
-    std::span<const std::string_view> noted = notes.subspan(i * notes_per_record, notes_per_record);
-    size_t need = 7 * kMaxVarint + 3 + code_bytes;
-    for (const TextField& f : fields) need += kMaxVarint + (r.*f.member).size();
-    for (std::string_view note : noted) need += kMaxVarint + note.size();
-    out.room(need);
-    char* p = out.here();
-    p = put_varint(p, r.start_ns);
-    p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
-    *p++ = static_cast<char>(r.protocol);
-    *p++ = static_cast<char>(r.role);
-    p = put_numbers(p, r);
-    char* codes = p;
-    std::memset(codes, 0, code_bytes);
-    p += code_bytes;
-    auto code = [&](size_t k, std::string_view value) {
-      if (value.empty()) return;
-      Recent& seen = recent[k];
-      unsigned c = 3;
-      if (value == seen.last) {
-        c = 1;
-      } else if (value == seen.before) {
-        c = 2;
-        std::swap(seen.last, seen.before);
-      } else {
-        p = put_string(p, value);
-        seen.before = seen.last;
-        seen.last = value;
-      }
-      codes[k / 4] = static_cast<char>(codes[k / 4] | (c << (2 * (k % 4))));
-    };
-    for (size_t k = 0; k < fields.size(); ++k) code(k, r.*fields[k].member);
-    for (size_t n = 0; n < notes_per_record; ++n) code(fields.size() + n, noted[n]);
-    out.advance_to(p);
-  }
+  std::vector<RecentValues> recent(coded);
+  for (size_t i = 0; i < records.size(); ++i)
+    write_coded_record(out, *records[i], notes.subspan(i * notes_per_record, notes_per_record),
+                       recent.data());
   size_t bound = ZSTD_compressBound(out.size());
   if (body_.size() < bound) body_.resize(bound);
   size_t n =

@@ -1,7 +1,9 @@
 #include "export/request_metrics.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "core/same_text.h"
 #include "export/latency_buckets.h"
 #include "export/semantic_conventions.h"
 #include "store/cardinality_cap.h"
@@ -93,7 +95,7 @@ std::string_view error_type(const Record& r) {
 
 RequestMetrics::Series& RequestMetrics::series_for(Family family, const Values& values) {
   LastSeries& last = last_[family];
-  if (last.series && std::equal(values.begin(), values.end(), last.values.begin()))
+  if (last.series && std::equal(values.begin(), values.end(), last.values.begin(), same_text))
     return *last.series;
   auto& map = families_[family];
   auto remember = [&](Series& s) -> Series& {
@@ -149,9 +151,26 @@ bool same_labels(const store::ResolvedRecord& a, const Record& ra, const store::
                  const Record& rb) {
   return ra.protocol == rb.protocol && ra.role == rb.role && ra.status / 100 == rb.status / 100 &&
          ra.error == rb.error && a.service.counted == b.service.counted &&
-         a.service.name == b.service.name && a.service.kind == b.service.kind &&
-         a.caller.stable_name == b.caller.stable_name && a.route == b.route &&
-         ra.method == rb.method && (!ra.error || ra.error_code == rb.error_code);
+         same_text(a.service.name, b.service.name) && same_text(a.service.kind, b.service.kind) &&
+         same_text(a.caller.stable_name, b.caller.stable_name) && same_text(a.route, b.route) &&
+         same_text(ra.method, rb.method) && (!ra.error || same_text(ra.error_code, rb.error_code));
+}
+
+// A hash of the labels that tell a service's series apart (route,
+// method, status class, side), for observe_batch's recent rows: the last
+// bytes of route and method read whole, not hashed byte by byte.
+uint64_t label_slot(const store::ResolvedRecord& row, const Record& r) {
+  auto tail = [](std::string_view s) {
+    uint64_t v = 0;
+    size_t n = std::min<size_t>(sizeof v, s.size());
+    std::memcpy(&v, s.data() + s.size() - n, n);
+    return v ^ (uint64_t{s.size()} << 56);
+  };
+  uint64_t h = tail(row.route) * 0x9e3779b97f4a7c15ULL;
+  h ^= tail(r.method) + static_cast<uint64_t>(r.status / 100) +
+       (uint64_t{static_cast<uint8_t>(r.role)} << 4);
+  h *= 0xff51afd7ed558ccdULL;
+  return h >> 58;
 }
 
 }  // namespace
@@ -160,30 +179,38 @@ void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
   // The lock once per slice of rows, not per record (a lock per record was
   // ~10% of `loupe run`'s ingest writer); slices bound what a scrape waits.
   constexpr size_t kSlice = 4096;
-  // A row with the last row's labels counts in the last row's series: the
-  // labels are not gathered and compared as strings again (~10% of the
-  // writer thread under HTTP). Only series found or admitted: a folded
-  // lookup goes the long way every time, so `folded` counts the same.
-  const store::ResolvedRecord* last = nullptr;  // and its record:
-  const Record* last_record = nullptr;
-  Counted last_counted;
+  // A row with the labels of a recent row counts in that row's series: the
+  // labels are not gathered and looked up again. Recent rows are kept in
+  // slots by a hash of what varies most between a service's label sets
+  // (route, method, status class, side), so a service's few hot routes
+  // each keep theirs: comparing with the last row only, rows of
+  // connections taking turns on 8 routes went the long way every time
+  // (~1,900 instructions a row, docs/benchmarks.md "issue 14, runcpu4").
+  // Only series found or admitted: a folded lookup goes the long way every
+  // time, so `folded` counts the same.
+  struct Recent {
+    const store::ResolvedRecord* row = nullptr;
+    const Record* record = nullptr;
+    Counted counted;
+  };
+  constexpr size_t kRecent = 16;  // a power of two
+  std::array<Recent, kRecent> recent{};
   store::RecordCursor records(batch.records);
   for (size_t first = 0; first < batch.rows.size(); first += kSlice) {
     size_t end = std::min(batch.rows.size(), first + kSlice);
     std::lock_guard lock(mu_);
     for (size_t i = first; i < end; ++i) {
       const store::ResolvedRecord& row = batch.rows[i];
-      store::ObservedRecord o{records[row.index], row.service, row.caller.stable_name, row.route};
-      if (last && same_labels(*last, *last_record, row, o.record)) {
-        add(last_counted, o.record);
+      const Record& r = records[row.index];
+      Recent& slot = recent[label_slot(row, r) & (kRecent - 1)];
+      if (slot.row && same_labels(*slot.row, *slot.record, row, r)) {
+        add(slot.counted, r);
         continue;
       }
       uint64_t folded_before = folded_;
-      Counted c = find(o);
-      add(c, o.record);
-      last = folded_ == folded_before ? &row : nullptr;
-      last_record = &o.record;
-      last_counted = c;
+      Counted c = find({r, row.service, row.caller.stable_name, row.route});
+      add(c, r);
+      slot = {folded_ == folded_before ? &row : nullptr, &r, c};
     }
   }
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/same_text.h"
+
 namespace loupe::pipeline {
 
 namespace {
@@ -31,11 +33,12 @@ uint64_t mix(uint64_t h) {
 
 bool same_connection(const Record& a, const Record& b) {
   return a.role == b.role && a.protocol == b.protocol && a.pid == b.pid &&
-         a.local_addr == b.local_addr && a.remote_addr == b.remote_addr && a.comm == b.comm &&
-         a.host == b.host && a.node == b.node && a.namespace_ == b.namespace_ &&
-         a.workload == b.workload && a.service == b.service &&
-         a.remote_namespace == b.remote_namespace && a.remote_workload == b.remote_workload &&
-         a.remote_service == b.remote_service;
+         same_text(a.local_addr, b.local_addr) && same_text(a.remote_addr, b.remote_addr) &&
+         same_text(a.comm, b.comm) && same_text(a.host, b.host) && same_text(a.node, b.node) &&
+         same_text(a.namespace_, b.namespace_) && same_text(a.workload, b.workload) &&
+         same_text(a.service, b.service) && same_text(a.remote_namespace, b.remote_namespace) &&
+         same_text(a.remote_workload, b.remote_workload) &&
+         same_text(a.remote_service, b.remote_service);
 }
 
 size_t ConnectionAnswers::slot_of(const Record& r) {

@@ -1,5 +1,6 @@
 #include "store/pair_rollup.h"
 
+#include "core/same_text.h"
 #include "store/rollup_rows.h"
 #include "store/sqlite_db.h"
 
@@ -26,10 +27,10 @@ void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_vi
   uint64_t minute = minute_of(r.start_ns);
   // A batch's rows come in runs of one connection: the same cell as the
   // last row's is found by comparing, without building and hashing a key.
-  if (last_ && last_->minute_s == minute && last_->protocol == r.protocol && last_->a == a &&
-      last_->b == b) {
-    if (last_->a_kind != a_kind) last_->a_kind = a_kind;
-    if (last_->b_kind != b_kind) last_->b_kind = b_kind;
+  if (last_ && last_->minute_s == minute && last_->protocol == r.protocol &&
+      same_text(last_->a, a) && same_text(last_->b, b)) {
+    if (!same_text(last_->a_kind, a_kind)) last_->a_kind = a_kind;
+    if (!same_text(last_->b_kind, b_kind)) last_->b_kind = b_kind;
     last_->cell.add(r);
     return;
   }

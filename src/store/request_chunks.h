@@ -118,8 +118,11 @@ class ChunkWriter {
     uint64_t start_ns;
     uint32_t row;
   };
+  // Sorts keys_ (spare_keys_ and run_ends_ its working memory).
+  void sort_keys();
   // Reused across chunks so each is built in memory already faulted in.
-  std::vector<SortKey> keys_;
+  std::vector<SortKey> keys_, spare_keys_;
+  std::vector<size_t> run_ends_;
   std::vector<const Record*> records_;
   std::vector<std::string_view> notes_;
   std::unique_ptr<BatchEncoder> encoder_;  // its buffers and zstd context, likewise

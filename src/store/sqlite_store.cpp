@@ -14,6 +14,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/same_text.h"
 #include "core/time_format.h"
 #include "store/ingest_ledger.h"
 #include "store/k8s_tables.h"
@@ -264,14 +265,14 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       const ServiceIdentity& id = row.service;
       if (row.caller.counted) edges_.add(row.caller.name, row.caller.kind, id.name, id.kind, r);
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
-      if (!last_service || *last_service != id.name) service_id = name_id(id.name);
+      if (!last_service || !same_text(*last_service, id.name)) service_id = name_id(id.name);
       last_service = &id.name;
       rows.push_back(
           {&r, row.route, row.caller.name, id.counted, service_id, r.start_ns, r.duration_ns()});
       uint64_t minute = minute_of(r.start_ns);
       if (!last_entry || last_key.service_id != service_id || last_key.protocol != r.protocol ||
           last_key.counted != id.counted || last_key.minute_s != minute ||
-          last_entry->route != row.route || last_entry->method != r.method) {
+          !same_text(last_entry->route, row.route) || !same_text(last_entry->method, r.method)) {
         last_key = {service_id, name_id(r.method), name_id(row.route),
                     r.protocol, id.counted,        minute};
         auto [it, created] = rollup.try_emplace(last_key);

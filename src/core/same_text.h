@@ -1,0 +1,44 @@
+// Equality of two strings, inline for the short ones a record is made of.
+//
+// Why: the ingest writer compares every record's names, addresses, methods
+// and routes with the last record's (the chunk coder, the resolver's
+// connection check, the request metrics' labels). Most are 4-16 bytes and
+// equal; std::string_view's == called memcmp for each one, and the calls
+// (~20 a record in the chunk coder alone) were ~10% of `loupe run`'s
+// ingest writer (docs/benchmarks.md, "issue 14, runcpu4"). Up to 16 bytes
+// are compared here as two words that may overlap.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace loupe {
+
+inline bool same_text(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 16) {
+    uint64_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 8);
+    std::memcpy(&x1, x + n - 8, 8);
+    std::memcpy(&y0, y, 8);
+    std::memcpy(&y1, y + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 4);
+    std::memcpy(&x1, x + n - 4, 4);
+    std::memcpy(&y0, y, 4);
+    std::memcpy(&y1, y + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n < 4)  // the first, middle and last bytes are all of them
+    return n == 0 || ((x[0] ^ y[0]) | (x[n / 2] ^ y[n / 2]) | (x[n - 1] ^ y[n - 1])) == 0;
+  return std::memcmp(x, y, n) == 0;
+}
+
+}  // namespace loupe
