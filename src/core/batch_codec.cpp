@@ -34,10 +34,11 @@ namespace {
 // Version 3 is ~20% smaller before compression (an HTTP/1 record: 133 ->
 // ~106 bytes), so the agent writes and compresses less: most of a
 // record's 21 text fields are empty, and its names took 13 bytes.
-// Noted records (encode_noted_records) start with u8 version (4), then the
+// Noted records (encode_noted_records) start with u8 version (5), then the
 // same field list, varint notes per record, varint record count, and per
 // record (the coded record layout):
-//     varint start_ns, varint zigzag(end_ns - start_ns), u8 protocol id,
+//     varint zigzag(start_ns - the last record's start_ns, 0 for the
+//     first), varint zigzag(end_ns - start_ns), u8 protocol id,
 //     u8 role, the numbers as above (flags, pid, tid, status, sizes),
 //     a 2-bit code per text field and then per note (field i: bits
 //     2(i % 4) of byte i / 4), then a string per code 3, in that order.
@@ -49,13 +50,19 @@ namespace {
 // chunk's records repeat most of their fields (one service's
 // connections): the full layout wrote every byte of them for zstd to
 // find again, ~270 bytes a Kubernetes record, ~1/3 of the ingest writer's
-// CPU (docs/benchmarks.md, "issue 14, runcpu3"). Version 2, which stores
-// wrote before, is the same but for its records: the full record layout
-// followed by its notes (strings); it still decodes.
+// CPU (docs/benchmarks.md, "issue 14, runcpu3"). A chunk's records are
+// sorted by start: from version 5 on a record's start is its distance from
+// the last one's, a byte or two instead of nine (~15% of an HTTP record's
+// coded bytes, which zstd then reads: docs/benchmarks.md, "issue 14,
+// runcpu4"). Version 4, which stores wrote before, is the same but for the
+// start, written whole; version 2, before it, is the same but for its
+// records: the full record layout followed by its notes (strings). Both
+// still decode.
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kNotedVersion = 2;
 constexpr uint8_t kCompactVersion = 3;
 constexpr uint8_t kCodedNotedVersion = 4;
+constexpr uint8_t kDeltaNotedVersion = 5;
 constexpr size_t kMaxNotesPerRecord = 64;
 constexpr uint8_t kTls = 1;
 constexpr uint8_t kError = 2;
@@ -328,17 +335,18 @@ constexpr std::string_view RecordIdentity::*identity_field(std::string Record::*
 // field twice: most of the function that did).
 class RecordRoom {
  public:
-  // Makes the room, writes the head (start, the end as its distance from
-  // the start, protocol and role ids, the numbers) and zeroes the
+  // Makes the room, writes the head (`start`: the start as the layout
+  // writes it, the end as its distance from the start, protocol and role
+  // ids, the numbers) and zeroes the
   // `flag_bytes` that follow: with one fixed-size store where they fit,
   // not a memset call of a size known only at run time.
-  RecordRoom(Cursor& out, const Record& r, size_t flag_bytes) : out_(out) {
+  RecordRoom(Cursor& out, const Record& r, uint64_t start, size_t flag_bytes) : out_(out) {
     static_assert(kSmallText >= 8);
     const size_t room = 7 * kMaxVarint + 3 + flag_bytes + kSmallText;
     out.room(room);
     char* p = out.here();
     limit_ = p + room;
-    p = put_varint(p, r.start_ns);
+    p = put_varint(p, start);
     p = put_varint(p, zigzag(static_cast<int64_t>(r.end_ns - r.start_ns)));
     *p++ = static_cast<char>(r.protocol);
     *p++ = static_cast<char>(r.role);
@@ -394,7 +402,7 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
   constexpr std::span<const TextField> fields = record_text_fields();
   constexpr size_t presence = presence_bytes(fields.size());
   static_assert(presence <= 8);
-  RecordRoom room(out, r, presence);
+  RecordRoom room(out, r, r.start_ns, presence);
   char* p = room.values();
   uint64_t present = 0;
 #pragma GCC unroll 32
@@ -422,14 +430,15 @@ struct RecentValues {
   std::string_view last, before;
 };
 
-// A record in the coded layout of noted records (version 4, see above),
-// its fields and notes coded against `recent` (one per field, then per
-// note). One pass over them, as write_compact_record, the values compared
+// A record in the coded layout of noted records (version 5, see above),
+// its start against `last_start`, its fields and notes against `recent`
+// (one per field, then per note). One pass over them, as write_compact_record, the values compared
 // inline (same_text).
-void write_coded_record(Cursor& out, const Record& r, std::span<const std::string_view> notes,
-                        RecentValues* recent) {
+void write_coded_record(Cursor& out, const Record& r, uint64_t last_start,
+                        std::span<const std::string_view> notes, RecentValues* recent) {
   std::span<const TextField> fields = record_text_fields();
-  RecordRoom room(out, r, (fields.size() + notes.size() + 3) / 4);
+  RecordRoom room(out, r, zigzag(static_cast<int64_t>(r.start_ns - last_start)),
+                  (fields.size() + notes.size() + 3) / 4);
   char* p = room.values();
   // Inlined (the call per field was a third of this function), and the
   // code or'ed into its byte only for a value that is not empty.
@@ -551,7 +560,7 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   size_t head = 1 + kMaxVarint + 2 * kMaxVarint;
   for (const TextField& f : fields) head += kMaxVarint + std::strlen(f.name);
   out.room(head + records.size() * 64);
-  out.byte(kCodedNotedVersion);
+  out.byte(kDeltaNotedVersion);
   out.varint(fields.size());
   for (const TextField& f : fields) out.string(f.name);
   out.varint(notes_per_record);
@@ -560,8 +569,8 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   // records and notes, alive for this call).
   std::vector<RecentValues> recent(coded);
   for (size_t i = 0; i < records.size(); ++i)
-    write_coded_record(out, *records[i], notes.subspan(i * notes_per_record, notes_per_record),
-                       recent.data());
+    write_coded_record(out, *records[i], i ? records[i - 1]->start_ns : 0,
+                       notes.subspan(i * notes_per_record, notes_per_record), recent.data());
   size_t bound = ZSTD_compressBound(out.size());
   if (body_.size() < bound) body_.resize(bound);
   size_t n =
@@ -621,9 +630,10 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
   Reader in(*raw);
   const uint8_t version = in.byte();
   if (!in.ok()) return failed(error, "empty batch");
-  if (version != kCodedNotedVersion && version != kNotedVersion)
+  if (version != kDeltaNotedVersion && version != kCodedNotedVersion && version != kNotedVersion)
     return failed(error, "unknown batch codec version", ErrorKind::UnknownVersion);
-  const bool coded = version == kCodedNotedVersion;
+  const bool coded = version != kNotedVersion;
+  const bool delta = version == kDeltaNotedVersion;  // starts from the last record's
   Members members;
   if (!read_field_names(in, members)) return failed(error, "bad field list");
   NotedRecords out = std::move(into);
@@ -640,11 +650,13 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
   out.notes.clear();
   out.notes.resize(*count * npr);
   std::vector<std::array<std::string_view, 2>> recent(coded ? members.size() + npr : 0);
+  uint64_t last_start = 0;
   for (size_t i = 0; i < *count; ++i) {
     Record& r = out.records[i];
     std::span<std::string> notes(out.notes.data() + i * npr, npr);
     if (coded) {
-      r.start_ns = in.varint();
+      r.start_ns = delta ? last_start + static_cast<uint64_t>(unzigzag(in.varint())) : in.varint();
+      last_start = r.start_ns;
       r.end_ns = r.start_ns + static_cast<uint64_t>(unzigzag(in.varint()));
       r.protocol = protocol_from_id(in.byte());
       r.role = role_from_id(in.byte());

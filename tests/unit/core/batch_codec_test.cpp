@@ -389,6 +389,45 @@ TEST(BatchCodec, ANotedRecordReferringToAValueNeverWrittenIsRefused) {
   EXPECT_EQ(decoded->records.at(0).comm, "nginx");
 }
 
+TEST(BatchCodec, AVersionFourNotedBodyStillDecodes) {
+  // As the embedded store wrote its chunks before version 5: every start
+  // written whole, not as its distance from the last one's (read so, the
+  // second record would start at 1000 + 750).
+  Raw raw;
+  raw.bytes({4, 1}).str("comm").bytes({0, 2});         // fields, notes per record, two records
+  raw.bytes({0xe8, 0x07, 0, 1, 2, 0, 0, 0, 0, 0, 0});  // start 1000, duration 0, ...
+  raw.bytes({3}).str("nginx");
+  raw.bytes({0xdc, 0x0b, 0, 1, 2, 0, 0, 0, 0, 0, 0});  // start 1500
+  raw.bytes({1});                                      // the last comm
+  BatchDecodeError error;
+  auto decoded = decode_noted_records(zstd(raw.out), &error);
+  ASSERT_TRUE(decoded) << error.why;
+  ASSERT_EQ(decoded->records.size(), 2u);
+  EXPECT_EQ(decoded->records[0].start_ns, 1000u);
+  EXPECT_EQ(decoded->records[1].start_ns, 1500u);
+  EXPECT_EQ(decoded->records[1].comm, "nginx");
+  // Version 5 writes the second start as its distance: 500, zigzagged
+  // (1000: the bytes of the first start above), the body's last record.
+  std::vector<Record> records(2);
+  records[0].start_ns = records[0].end_ns = 1000;
+  records[1].start_ns = records[1].end_ns = 1500;
+  std::vector<const Record*> ptrs{&records[0], &records[1]};
+  std::string body = encode_noted_records(ptrs, {}, 0);
+  std::string plain(ZSTD_getFrameContentSize(body.data(), body.size()), '\0');
+  ASSERT_EQ(ZSTD_decompress(plain.data(), plain.size(), body.data(), body.size()), plain.size());
+  EXPECT_EQ(plain[0], 5);
+  // Its start, then a zero byte for the duration, protocol, role, flags
+  // and each number, and the codes (every field empty).
+  const std::string last =
+      "\xe8\x07" + std::string(9 + (record_text_fields().size() + 3) / 4, '\0');
+  ASSERT_GT(plain.size(), last.size());
+  EXPECT_EQ(plain.substr(plain.size() - last.size()), last);
+  auto back = decode_noted_records(body, &error);
+  ASSERT_TRUE(back) << error.why;
+  EXPECT_EQ(back->records.at(0).start_ns, 1000u);
+  EXPECT_EQ(back->records.at(1).start_ns, 1500u);
+}
+
 TEST(BatchCodec, OddTimesAndEveryProtocolAndRoleRoundTrip) {
   // The end is written as its distance from the start: any pair of times
   // comes back exactly, an end before the start and the extremes included.
