@@ -1,4 +1,5 @@
-// Equality of two strings, inline for the short ones a record is made of.
+// Equality of two strings, inline for the short ones a record is made of,
+// and the word that stands for one in a hash (text_tail, mix_word).
 //
 // Why: the ingest writer compares every record's names, addresses, methods
 // and routes with the last record's (the chunk coder, the resolver's
@@ -39,6 +40,27 @@ inline bool same_text(std::string_view a, std::string_view b) {
   if (n < 4)  // the first, middle and last bytes are all of them
     return n == 0 || ((x[0] ^ y[0]) | (x[n / 2] ^ y[n / 2]) | (x[n - 1] ^ y[n - 1])) == 0;
   return std::memcmp(x, y, n) == 0;
+}
+
+// The last 8 bytes of a text (an address's port, a route's end, a method)
+// and its size, read as one word: what tells apart the values a hot loop
+// keeps in slots by hash, without hashing them byte by byte.
+inline uint64_t text_tail(std::string_view s) {
+  uint64_t v = 0;
+  size_t n = s.size() < sizeof v ? s.size() : sizeof v;
+  std::memcpy(&v, s.data() + s.size() - n, n);
+  return v ^ (uint64_t{s.size()} << 56);
+}
+
+// Every input bit moves every output bit (MurmurHash3's finalizer): texts
+// that differ only in their last bytes (a host's connections' ports, a
+// service's routes) land in different slots, whichever bits are taken.
+inline uint64_t mix_word(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
 }
 
 }  // namespace loupe

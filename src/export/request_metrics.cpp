@@ -1,8 +1,8 @@
 #include "export/request_metrics.h"
 
 #include <algorithm>
-#include <cstring>
 
+#include "core/recent_slots.h"
 #include "core/same_text.h"
 #include "export/latency_buckets.h"
 #include "export/semantic_conventions.h"
@@ -157,20 +157,11 @@ bool same_labels(const store::ResolvedRecord& a, const Record& ra, const store::
 }
 
 // A hash of the labels that tell a service's series apart (route,
-// method, status class, side), for observe_batch's recent rows: the last
-// bytes of route and method read whole, not hashed byte by byte.
-uint64_t label_slot(const store::ResolvedRecord& row, const Record& r) {
-  auto tail = [](std::string_view s) {
-    uint64_t v = 0;
-    size_t n = std::min<size_t>(sizeof v, s.size());
-    std::memcpy(&v, s.data() + s.size() - n, n);
-    return v ^ (uint64_t{s.size()} << 56);
-  };
-  uint64_t h = tail(row.route) * 0x9e3779b97f4a7c15ULL;
-  h ^= tail(r.method) + static_cast<uint64_t>(r.status / 100) +
-       (uint64_t{static_cast<uint8_t>(r.role)} << 4);
-  h *= 0xff51afd7ed558ccdULL;
-  return h >> 58;
+// method, status class, side), for observe_batch's recent rows.
+uint64_t label_hash(const store::ResolvedRecord& row, const Record& r) {
+  uint64_t side = static_cast<uint8_t>(r.role);
+  uint64_t rest = text_tail(r.method) ^ static_cast<uint64_t>(r.status / 100) << 1 ^ side << 5;
+  return mix_word(text_tail(row.route) ^ rest * 0x9e3779b97f4a7c15ULL);
 }
 
 }  // namespace
@@ -180,21 +171,20 @@ void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
   // ~10% of `loupe run`'s ingest writer); slices bound what a scrape waits.
   constexpr size_t kSlice = 4096;
   // A row with the labels of a recent row counts in that row's series: the
-  // labels are not gathered and looked up again. Recent rows are kept in
-  // slots by a hash of what varies most between a service's label sets
-  // (route, method, status class, side), so a service's few hot routes
-  // each keep theirs: comparing with the last row only, rows of
-  // connections taking turns on 8 routes went the long way every time
-  // (~1,900 instructions a row, docs/benchmarks.md "issue 14, runcpu4").
-  // Only series found or admitted: a folded lookup goes the long way every
-  // time, so `folded` counts the same.
+  // labels are not gathered and looked up again. Recent rows are kept by a
+  // hash of what varies most between a service's label sets (route,
+  // method, status class, side), so a service's few hot routes each keep
+  // theirs: comparing with the last row only, rows of connections taking
+  // turns on 8 routes went the long way every time (~1,900 instructions a
+  // row, docs/benchmarks.md "issue 14, runcpu4"). Only series found or
+  // admitted: a folded lookup goes the long way every time, so `folded`
+  // counts the same.
   struct Recent {
     const store::ResolvedRecord* row = nullptr;
     const Record* record = nullptr;
     Counted counted;
   };
-  constexpr size_t kRecent = 16;  // a power of two
-  std::array<Recent, kRecent> recent{};
+  RecentSlots<Recent, 32> recent;
   store::RecordCursor records(batch.records);
   for (size_t first = 0; first < batch.rows.size(); first += kSlice) {
     size_t end = std::min(batch.rows.size(), first + kSlice);
@@ -202,15 +192,17 @@ void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
     for (size_t i = first; i < end; ++i) {
       const store::ResolvedRecord& row = batch.rows[i];
       const Record& r = records[row.index];
-      Recent& slot = recent[label_slot(row, r) & (kRecent - 1)];
-      if (slot.row && same_labels(*slot.row, *slot.record, row, r)) {
-        add(slot.counted, r);
+      uint64_t hash = label_hash(row, r);
+      if (const Recent* seen = recent.find(hash, [&](const Recent& e) {
+            return e.row && same_labels(*e.row, *e.record, row, r);
+          })) {
+        add(seen->counted, r);
         continue;
       }
       uint64_t folded_before = folded_;
       Counted c = find({r, row.service, row.caller.stable_name, row.route});
       add(c, r);
-      slot = {folded_ == folded_before ? &row : nullptr, &r, c};
+      recent.replace(hash) = {folded_ == folded_before ? &row : nullptr, &r, c};
     }
   }
 }

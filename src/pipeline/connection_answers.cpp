@@ -1,35 +1,8 @@
 #include "pipeline/connection_answers.h"
 
-#include <algorithm>
-#include <cstring>
-
 #include "core/same_text.h"
 
 namespace loupe::pipeline {
-
-namespace {
-
-// The last 8 bytes of an address ("0.0.1:40312"): its port and the end of
-// its IP, what tells connections of one host apart. Read whole, not
-// hashed byte by byte.
-uint64_t tail(const std::string& s) {
-  uint64_t v = 0;
-  size_t n = std::min<size_t>(sizeof v, s.size());
-  std::memcpy(&v, s.data() + s.size() - n, n);
-  return v ^ (uint64_t{s.size()} << 56);
-}
-
-// Every input bit moves every output bit (MurmurHash3's finalizer): the
-// addresses of one host's connections differ only in their last bytes.
-uint64_t mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 33);
-}
-
-}  // namespace
 
 bool same_connection(const Record& a, const Record& b) {
   return a.role == b.role && a.protocol == b.protocol && a.pid == b.pid &&
@@ -44,8 +17,8 @@ bool same_connection(const Record& a, const Record& b) {
 size_t ConnectionAnswers::slot_of(const Record& r) {
   uint64_t h = (uint64_t{r.pid} << 16) ^ (uint64_t{static_cast<uint8_t>(r.role)} << 8) ^
                static_cast<uint64_t>(r.protocol);
-  h = mix(h ^ tail(r.local_addr));
-  h = mix(h ^ tail(r.remote_addr));
+  h = mix_word(h ^ text_tail(r.local_addr));  // a port and the end of an IP
+  h = mix_word(h ^ text_tail(r.remote_addr));
   return static_cast<size_t>(h) & (kSlots - 1);
 }
 

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/recent_slots.h"
 #include "core/same_text.h"
 #include "core/time_format.h"
 #include "store/ingest_ledger.h"
@@ -253,12 +254,19 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       insert_service_.run();
     }
     // Rows come in runs of one connection (server side first), so most
-    // rows have the last row's service and rollup key: compared, those
-    // skip the name ids' and the rollup's hash lookups.
+    // rows have the last row's service: compared, those skip the name
+    // ids' hash lookup. Their rollup keys repeat a few (a service's hot
+    // routes): the recent ones are kept in slots by a hash of route and
+    // method, and a row whose key one of them has skips the name ids' and
+    // the rollup's lookups (with the last key only, connections taking
+    // turns on a few routes went the long way every row).
     const std::string* last_service = nullptr;
     int64_t service_id = 0;
-    RollupKey last_key;
-    RollupEntry* last_entry = nullptr;  // rollup's node for last_key
+    struct RecentKey {
+      RollupKey key;
+      RollupEntry* entry = nullptr;  // rollup's node for key
+    };
+    RecentSlots<RecentKey, 32> recent;
     RecordCursor records(batch.records);
     for (const ResolvedRecord& row : batch.rows) {
       const Record& r = records[row.index];
@@ -270,20 +278,26 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       rows.push_back(
           {&r, row.route, row.caller.name, id.counted, service_id, r.start_ns, r.duration_ns()});
       uint64_t minute = minute_of(r.start_ns);
-      if (!last_entry || last_key.service_id != service_id || last_key.protocol != r.protocol ||
-          last_key.counted != id.counted || last_key.minute_s != minute ||
-          !same_text(last_entry->route, row.route) || !same_text(last_entry->method, r.method)) {
-        last_key = {service_id, name_id(r.method), name_id(row.route),
-                    r.protocol, id.counted,        minute};
-        auto [it, created] = rollup.try_emplace(last_key);
+      uint64_t hash = mix_word(text_tail(row.route) ^ text_tail(r.method) * 0x9e3779b97f4a7c15ULL);
+      RecentKey* slot = recent.find(hash, [&](const RecentKey& e) {
+        const RollupKey& k = e.key;
+        return e.entry && k.service_id == service_id && k.protocol == r.protocol &&
+               k.counted == id.counted && k.minute_s == minute &&
+               same_text(e.entry->route, row.route) && same_text(e.entry->method, r.method);
+      });
+      if (!slot) {
+        slot = &recent.replace(hash);
+        slot->key = {service_id, name_id(r.method), name_id(row.route),
+                     r.protocol, id.counted,        minute};
+        auto [it, created] = rollup.try_emplace(slot->key);
         if (created) {
           it->second.service = id.name;
           it->second.method = r.method;
           it->second.route = row.route;
         }
-        last_entry = &it->second;
+        slot->entry = &it->second;
       }
-      last_entry->cell.add(r);
+      slot->entry->cell.add(r);
     }
     chunks_.write(rows);
     flush_rollup(rollup);
