@@ -4,6 +4,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/same_text.h"
+
 namespace loupe::pipeline {
 
 namespace {
@@ -82,6 +84,21 @@ ConnectionAnswer& Resolver::answer(const Record& r, store::ResolvedBatch& out) {
   return a;
 }
 
+void Resolver::learn_client(const Record& r) {
+  if (r.role != Role::Client) return;
+  // What learn_client reads: the local address, pid, comm and Kubernetes
+  // names. A connection's records all say the same.
+  auto same = [&r](const Record* seen) {
+    return seen && seen->pid == r.pid && same_text(seen->local_addr, r.local_addr) &&
+           same_text(seen->comm, r.comm) && same_text(seen->namespace_, r.namespace_) &&
+           same_text(seen->workload, r.workload);
+  };
+  uint64_t hash = mix_word(text_tail(r.local_addr) ^ r.pid);
+  if (learnt_.find(hash, same)) return;
+  if (callers_.learn_client(r)) learnt_ = {};
+  learnt_.replace(hash) = &r;
+}
+
 bool Resolver::still_holds(const ConnectionAnswer& a) const {
   if (!a.caller_pid) return true;
   const std::string* service = callers_.service_of(a.caller_pid);
@@ -95,8 +112,9 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
   // memory, so no name is allocated or freed per record.
   out.rows.resize(records.size());
   answers_.forget();  // they point into the last batch's records
+  learnt_ = {};       // likewise
   for (std::span<const Record> run : records.runs())
-    for (const Record& r : run) callers_.learn_client(r);
+    for (const Record& r : run) learn_client(r);
   size_t next_row = 0;
   // Server records first (see the header).
   auto resolve_one = [&](uint32_t i, const Record& r) {

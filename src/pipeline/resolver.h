@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/recent_slots.h"
 #include "core/record.h"
 #include "pipeline/connection_answers.h"
 #include "store/caller_identity.h"
@@ -67,12 +68,18 @@ class Resolver {
   ConnectionAnswer& answer(const Record& r, store::ResolvedBatch& out);
   // False when what named the answer's caller has changed since.
   bool still_holds(const ConnectionAnswer& a) const;
+  // callers_.learn_client(r), skipped for a record of a connection learnt
+  // from another record of this batch: that was a string hash per client
+  // record (~130 instructions a record, docs/benchmarks.md "issue 14,
+  // runcpu4"), and a connection's records all say the same.
+  void learn_client(const Record& r);
 
   ResolveOptions options_;
   store::ServiceResolver services_;
   store::CallerResolver callers_;
   store::CardinalityCap routes_per_service_, services_per_host_;
   ConnectionAnswers answers_;
+  RecentSlots<const Record*, 64> learnt_;  // client records of this batch learnt
 };
 
 }  // namespace loupe::pipeline

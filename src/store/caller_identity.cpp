@@ -51,14 +51,16 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
   return c;
 }
 
-void CallerResolver::learn_client(const Record& r) {
-  if (r.role != Role::Client || r.local_addr.empty()) return;
-  if (client_addrs_.size() > 100000) client_addrs_.clear();
+bool CallerResolver::learn_client(const Record& r) {
+  if (r.role != Role::Client || r.local_addr.empty()) return false;
+  bool forgot = client_addrs_.size() > 100000;
+  if (forgot) client_addrs_.clear();
   // Compared first, as in learn(): a connection's records all say the same.
   Client& c = client_addrs_[r.local_addr];
   if (c.pid != r.pid || c.comm != r.comm || c.namespace_ != r.namespace_ ||
       c.workload != r.workload)
     c = {r.pid, r.comm, r.namespace_, r.workload};
+  return forgot;
 }
 
 void CallerResolver::client_name(const Client& c, CallerIdentity& out) const {

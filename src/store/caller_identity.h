@@ -43,8 +43,10 @@ class CallerResolver {
   void learn(const Record& r, const ServiceIdentity& server);
   // Remembers which process a client connection's local address belongs
   // to (call for every client record, before the batch's server records),
-  // so the server copy of a local call can name its caller too.
-  void learn_client(const Record& r);
+  // so the server copy of a local call can name its caller too. True when
+  // it forgot every address learnt before (past its bound): a caller that
+  // skips records it saw learnt must learn them again.
+  bool learn_client(const Record& r);
   // `*named_by_pid` (when given): the pid whose service, or lack of one,
   // named the caller (0: none did), for callers that keep the answer while
   // service_of(that pid) stays the same.
