@@ -323,6 +323,7 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     Batch batch;
     if (spool_ && !spool_->empty()) {
       lock.unlock();
+      std::lock_guard changing(spool_change_);  // front() drops damaged batches
       spooled = spool_->front();
       lock.lock();
       sync_spool_stats();
@@ -338,6 +339,8 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     lock.unlock();
     std::string error;
     Outcome outcome = send_batch(batch, spooled, error);
+    std::unique_lock changing(spool_change_, std::defer_lock);
+    if (spooled) changing.lock();
     if (outcome == Outcome::Unreadable) {
       spool_->drop_front_unreadable();
       lock.lock();
@@ -348,6 +351,7 @@ void Exporter::deliver(std::unique_lock<std::mutex>& lock, bool stopping) {
     if (spooled && outcome == Outcome::Retry) spool_->release_front();
     lock.lock();
     sync_spool_stats();
+    if (changing.owns_lock()) changing.unlock();  // counted below, mu_ held throughout
     if (!spooled) {
       memory_bytes_ -= sending_.bytes;
       sending_ = {};
@@ -402,7 +406,9 @@ void Exporter::spill_oldest(std::unique_lock<std::mutex>& lock, InFlight& slot) 
   slot.records += taken.records;
   slot.bytes += taken.bytes;
   lock.unlock();
-  spool_->append(static_cast<uint32_t>(batch.records), encoded(batch), BodyFormat::Records);
+  const std::string& body = encoded(batch);
+  std::lock_guard changing(spool_change_);
+  spool_->append(static_cast<uint32_t>(batch.records), body, BodyFormat::Records);
   lock.lock();
   sync_spool_stats();
   memory_bytes_ -= taken.bytes;

@@ -184,7 +184,8 @@ class Exporter {
   bool add_part(EncodedRecords&& part);
   void post_stats();
   void note_failure(const std::string& error);  // mu_ held
-  void sync_spool_stats();                      // mu_ held
+  // Copies the spool's counts; mu_ and spool_change_ held.
+  void sync_spool_stats();
 
   ExporterOptions opts_;
   const std::string agent_id_;    // random per run
@@ -203,6 +204,12 @@ class Exporter {
   size_t spare_bytes_ = 0;              // mu_
 
   mutable std::mutex mu_;
+  // Held from a change to the spool (with mu_ released: it is disk work)
+  // until mu_ is taken back and the change counted on this side (the
+  // batch's records out of a slot in flight, or sent): another thread
+  // copying the spool's counts in between would count the batch twice, or
+  // not at all. Taken before mu_, never while holding it.
+  std::mutex spool_change_;
   std::condition_variable wake_;      // the sending thread
   std::condition_variable overflow_;  // the spill thread
   Batch open_;
