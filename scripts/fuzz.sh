@@ -31,7 +31,7 @@ cmake --build build-fuzz -j"$(nproc)" --target $targets >build-fuzz/build.log 2>
   exit 1
 }
 echo "fuzz: built in $(($(date +%s) - start)) s"
-kDecoders=" fuzz_batch_codec fuzz_profile_inputs fuzz_go_pclntab fuzz_unwind_table fuzz_profile_batch fuzz_ingest_decode fuzz_k8s_ingest fuzz_kubeconfig fuzz_cgroup_path fuzz_hpack fuzz_log_decoder fuzz_log_pattern fuzz_clickhouse_answer fuzz_go_binary "
+kDecoders=" fuzz_batch_codec fuzz_noted_records fuzz_profile_inputs fuzz_go_pclntab fuzz_unwind_table fuzz_profile_batch fuzz_ingest_decode fuzz_k8s_ingest fuzz_kubeconfig fuzz_cgroup_path fuzz_hpack fuzz_log_decoder fuzz_log_pattern fuzz_clickhouse_answer fuzz_go_binary "
 shares() { [[ "$kDecoders" == *" $1 "* ]] && echo 1 || echo 3; }
 total_shares=0
 for t in $targets; do total_shares=$((total_shares + $(shares "$t"))); done
