@@ -22,6 +22,17 @@
 // Prints "workload: ns per record" lines (best and median of the rounds).
 // --only runs one line's workload alone ("http encoded": what `loupe
 // agent` does with HTTP), e.g. for an instruction count under callgrind.
+//
+//   capture_bench --connections N
+// What each tracked connection end holds (issue 14: 10k live connections
+// are 20,000 ends): N connections of each workload (http, redis, and
+// postgres: startup then one simple query) opened, then after one
+// exchange on each (idle) and after a second request the server read but
+// did not answer yet (in flight: at saturation wrk's ends wait so). Heap
+// bytes in use (mallinfo2, this single thread's allocations; malloc's
+// chunk headers and rounding included) and the tracker's table_bytes,
+// each per end. Deterministic.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,29 +102,68 @@ std::vector<uint8_t> data_event(uint32_t tgid, int32_t fd, uint8_t dir, std::str
   return raw;
 }
 
-// Server (fd 10, accepted) and client (fd 11, connected) ends of one
+// Server (fd `fd`, accepted) and client (fd + 1, connected) ends of one
 // connection, both in this process (so /proc lookups succeed).
-Events two_sided(uint16_t port, std::string_view request, std::string_view response,
-                 size_t records) {
+Events two_sided(uint16_t port, std::string_view request, std::string_view response, size_t records,
+                 int32_t fd = 10) {
   const auto tgid = static_cast<uint32_t>(getpid());
+  const auto client_port = static_cast<uint16_t>(40000 + fd % 20000);
   Events e;
-  e.open.push_back(open_event(tgid, 10, LOUPE_ORIGIN_ACCEPT, port, 40000, "server"));
-  e.open.push_back(open_event(tgid, 11, LOUPE_ORIGIN_CONNECT, 40000, port, "client"));
-  e.loop.push_back(data_event(tgid, 11, LOUPE_DIR_EGRESS, request));
-  e.loop.push_back(data_event(tgid, 10, LOUPE_DIR_INGRESS, request));
-  e.loop.push_back(data_event(tgid, 10, LOUPE_DIR_EGRESS, response));
-  e.loop.push_back(data_event(tgid, 11, LOUPE_DIR_INGRESS, response));
+  e.open.push_back(open_event(tgid, fd, LOUPE_ORIGIN_ACCEPT, port, client_port, "server"));
+  e.open.push_back(open_event(tgid, fd + 1, LOUPE_ORIGIN_CONNECT, client_port, port, "client"));
+  e.loop.push_back(data_event(tgid, fd + 1, LOUPE_DIR_EGRESS, request));
+  e.loop.push_back(data_event(tgid, fd, LOUPE_DIR_INGRESS, request));
+  e.loop.push_back(data_event(tgid, fd, LOUPE_DIR_EGRESS, response));
+  e.loop.push_back(data_event(tgid, fd + 1, LOUPE_DIR_INGRESS, response));
   e.records_per_loop = 2 * records;
   return e;
 }
 
-Events http() {
+Events http(int32_t fd = 10) {
   return two_sided(
       8080, "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
       "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 01 Dec 2026 20:45:00 GMT\r\n"
       "Content-Type: application/octet-stream\r\nContent-Length: 0\r\nConnection: "
       "keep-alive\r\n\r\n",
-      1);
+      1, fd);
+}
+
+Events redis(int32_t fd) {
+  return two_sided(6379, "*2\r\n$3\r\nGET\r\n$16\r\nkey:__rand_int__\r\n", "$3\r\nxxx\r\n", 1, fd);
+}
+
+// PostgreSQL wire messages: a type byte (none for the startup), a
+// big-endian length counting itself, the body.
+std::string pg_message(std::string_view type, std::string_view body) {
+  const auto n = static_cast<uint32_t>(body.size() + 4);
+  const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+  return std::string(type) + std::string(len, 4) + std::string(body);
+}
+
+// pgbench -S: the startup (trust authentication), then one simple query
+// per loop.
+Events postgres(int32_t fd) {
+  using namespace std::string_literals;
+  const std::string startup = pg_message("", "\0\3\0\0user\0bench\0database\0bench\0\0"s);
+  const std::string startup_reply = pg_message("R", "\0\0\0\0"s) +
+                                    pg_message("S",
+                                               "server_version\0"
+                                               "16.2\0"s) +
+                                    pg_message("K", "\0\0\4\xd2\0\0\x16\x2e"s) +
+                                    pg_message("Z", "I");
+  const std::string query =
+      pg_message("Q", "SELECT abalance FROM pgbench_accounts WHERE aid = 39251;\0"s);
+  const std::string reply =
+      pg_message("T", "\0\1abalance\0\0\0\0\0\0\0\0\0\0\x17\0\4\xff\xff\xff\xff\0\0"s) +
+      pg_message("D",
+                 "\0\1\0\0\0\1"
+                 "0"s) +
+      pg_message("C", "SELECT 1\0"s) + pg_message("Z", "I");
+  Events e = two_sided(5432, query, reply, 1, fd);
+  Events s = two_sided(5432, startup, startup_reply, 0, fd);
+  e.open.insert(e.open.end(), s.loop.begin(), s.loop.end());
+  return e;
 }
 
 Events redis_pipelined() {
@@ -160,17 +210,56 @@ double run(const Events& e, size_t requests, bool encoded) {
   return (t1 - t0) * 1e9 / static_cast<double>(stored);
 }
 
+size_t heap_in_use() { return mallinfo2().uordblks; }
+
+// Heap bytes and table bytes per connection end, idle after one exchange
+// and with a request in flight (see the top of the file).
+void connection_bytes(const char* name, Events (*workload)(int32_t fd), size_t n) {
+  std::vector<Events> conns;
+  conns.reserve(n);
+  for (size_t i = 0; i < n; ++i) conns.push_back(workload(static_cast<int32_t>(10 + 2 * i)));
+  ConnectionTracker tracker({}, [](std::span<Record>) {});
+  const size_t before = heap_in_use();
+  for (const Events& e : conns)
+    for (const auto& raw : e.open) tracker.on_event(raw);
+  for (const Events& e : conns)
+    for (const auto& raw : e.loop) tracker.on_event(raw);
+  const double ends = 2.0 * static_cast<double>(n);
+  const double idle = static_cast<double>(heap_in_use() - before) / ends;
+  const double idle_table = static_cast<double>(tracker.stats().table_bytes) / ends;
+  for (const Events& e : conns)
+    for (size_t k = 0; k < 2; ++k) tracker.on_event(e.loop[k]);  // the request, both ends
+  const double busy = static_cast<double>(heap_in_use() - before) / ends;
+  const double busy_table = static_cast<double>(tracker.stats().table_bytes) / ends;
+  if (tracker.stats().records != 2 * n * (conns.front().records_per_loop / 2)) {
+    std::fprintf(stderr, "capture_bench: %s: %zu records\n", name,
+                 static_cast<size_t>(tracker.stats().records));
+    std::exit(1);
+  }
+  std::printf(
+      "%s: idle %.0f heap bytes per end (table_bytes %.0f), in flight %.0f (table_bytes %.0f)\n",
+      name, idle, idle_table, busy, busy_table);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t requests = 200'000;
   int rounds = 5;
+  size_t connections = 0;
   std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--requests") requests = std::stoul(argv[i + 1]);
     if (k == "--rounds") rounds = std::stoi(argv[i + 1]);
     if (k == "--only") only = argv[i + 1];
+    if (k == "--connections") connections = std::stoul(argv[i + 1]);
+  }
+  if (connections > 0) {
+    connection_bytes("http", http, connections);
+    connection_bytes("redis", redis, connections);
+    connection_bytes("postgres", postgres, connections);
+    return 0;
   }
   struct Workload {
     const char* name;
