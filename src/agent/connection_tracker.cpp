@@ -150,8 +150,8 @@ void ConnectionTracker::feed(Connection& c, const loupe_data_event& ev,
 void ConnectionTracker::detect(Connection& c, uint32_t tgid, const Segment* seg) {
   if (!c.detector) {
     if (seg == nullptr) return;
-    c.detector = std::make_unique<StreamDetector>(c.role, c.local_port, c.remote_port, c.udp,
-                                                  opts_.detect_limits);
+    c.detector = std::make_unique<StreamDetector>(c.role, c.local_port, c.remote_port,
+                                                  static_cast<bool>(c.udp), opts_.detect_limits);
   }
   // detect_bytes_ follows what the detector holds across the call, whatever
   // it holds or releases inside.
@@ -191,6 +191,10 @@ void ConnectionTracker::drop_detector(Connection& c) {
 }
 
 void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment& seg) {
+  if (c.resting) {
+    c.parser = unpark(c.protocol, c.role);
+    c.resting = false;
+  }
   if (!c.parser || c.parser->finished()) return;
   std::vector<Record>& out = output();
   const size_t first = out.size();
@@ -202,6 +206,31 @@ void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment&
   } else if (s.resyncs > 0) {
     note_loss(c, LossReason::Resync);
   }
+  // Exchanges end with a reply: asked then (and when the role is unknown).
+  if (c.role == Role::Unknown || seg.dir != request_direction(c.role)) park(c);
+}
+
+void ConnectionTracker::park(Connection& c) {
+  Spares& spares = spares_for(c.protocol, c.role);
+  if (!c.parser->rest(*spares.totals)) return;
+  c.resting = true;
+  if (spares.parsers.size() < kMaxSpares) {
+    spares.parsers.push_back(std::move(c.parser));
+  } else {
+    c.parser.reset();
+  }
+}
+
+std::unique_ptr<ProtocolParser> ConnectionTracker::unpark(Protocol protocol, Role role) {
+  Spares& spares = spares_for(protocol, role);
+  if (spares.parsers.empty()) return make_parser(protocol, role, opts_.redaction);
+  std::unique_ptr<ProtocolParser> p = std::move(spares.parsers.back());
+  spares.parsers.pop_back();
+  return p;
+}
+
+ConnectionTracker::Spares& ConnectionTracker::add_spares(Protocol protocol, Role role) {
+  return spares_.emplace_back(Spares{protocol, role, &stats_.parsers[protocol], {}});
 }
 
 bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
@@ -216,6 +245,7 @@ bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
     c.opaque_tls = false;
     c.protocol = Protocol::Unknown;
     c.parser.reset();
+    c.resting = false;
     drop_detector(c);
     c.detection_done = false;
     return true;

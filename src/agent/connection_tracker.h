@@ -129,8 +129,8 @@ class ConnectionTracker {
     }
   };
   enum class PodState : uint8_t { Unknown, None, InPod };
-  // Members ordered so that no padding is left between them: one per
-  // traced connection end.
+  // Members ordered so that no padding is left between them, flags as
+  // bits: one per traced connection end.
   struct Connection {
     std::string comm;
     std::string local_addr;
@@ -145,10 +145,12 @@ class ConnectionTracker {
     Role role = Role::Unknown;
     Protocol protocol = Protocol::Unknown;
     LossReason loss = LossReason::None;
-    bool udp = false;
-    bool tls = false;         // payload comes from the SSL uprobes (plaintext)
-    bool opaque_tls = false;  // ciphertext only: counted, never parsed
-    bool detection_done = false;
+    bool udp : 1 = false;
+    bool tls : 1 = false;         // payload comes from the SSL uprobes (plaintext)
+    bool opaque_tls : 1 = false;  // ciphertext only: counted, never parsed
+    bool detection_done : 1 = false;
+    // Its parser went back at rest (park): the next bytes get one.
+    bool resting : 1 = false;
     // Whether its process has a pod identity (Kubernetes), asked once: on
     // a bare host no record needs the lookup.
     PodState pod = PodState::Unknown;
@@ -175,6 +177,13 @@ class ConnectionTracker {
   void conclude_detection(Connection& c, uint32_t tgid);
   void drop_detector(Connection& c);
   void feed_parser(Connection& c, uint32_t tgid, const Segment& seg);
+  // A parser at rest (ProtocolParser::rest) leaves its connection, its
+  // counters added to the totals, restarted for the next connection of its
+  // protocol and role to get bytes; a resting connection's next bytes get
+  // one of those, or a new one. A busy server's ends each hold a parser
+  // only while an exchange is in flight.
+  void park(Connection& c);
+  std::unique_ptr<ProtocolParser> unpark(Protocol protocol, Role role);
   void note_loss(Connection& c, LossReason reason);
   // Where records are appended now: the caller's batch or scratch_.
   std::vector<Record>& output() { return batch_ ? *batch_ : scratch_; }
@@ -189,6 +198,22 @@ class ConnectionTracker {
   // turn into names (docs/kubernetes.md, "Records enrichment").
   const k8s::ContainerIdentity& pod_identity(uint32_t tgid);
 
+  // Parsers at rest, restarted, by protocol and role (a handful of kinds).
+  // At most kMaxSpares of each kind: past it a parser at rest is dropped.
+  struct Spares {
+    Protocol protocol;
+    Role role;
+    ParserStats* totals;  // stats_.parsers[protocol] (a map: its nodes stay put)
+    std::vector<std::unique_ptr<ProtocolParser>> parsers;
+  };
+  static constexpr size_t kMaxSpares = 64;
+  Spares& spares_for(Protocol protocol, Role role) {
+    for (Spares& s : spares_)
+      if (s.protocol == protocol && s.role == role) return s;
+    return add_spares(protocol, role);
+  }
+  Spares& add_spares(Protocol protocol, Role role);
+
   Options opts_;
   RecordSink sink_;
   ForgetFn forget_;
@@ -200,6 +225,7 @@ class ConnectionTracker {
   std::vector<Record> scratch_;
   EncodedRecords* encoded_ = nullptr;
   std::string encoded_node_;
+  std::vector<Spares> spares_;
   size_t detect_bytes_ = 0;  // held by all detectors
   TrackerStats stats_;
 };

@@ -23,6 +23,8 @@ class FinishingParser final : public ProtocolParser {
     finish(out, first);
   }
   bool finished() const override { return inner_->finished(); }
+  // A switched connection goes on in a parser make_parser would not make.
+  bool rest(ParserStats& totals) override { return !switched_ && inner_->rest(totals); }
   const ParserStats& stats() const override {
     if (!switched_) return inner_->stats();
     switched_->total = switched_->before;

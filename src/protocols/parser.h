@@ -86,6 +86,17 @@ class ProtocolParser {
 
   virtual const ParserStats& stats() const = 0;
 
+  // At rest, a new parser for this connection (make_parser with the same
+  // protocol, role and redaction) would go on exactly as this one: no
+  // message in progress, no request waiting, nothing learnt from earlier
+  // exchanges; only its counters differ. Then this adds its counters to
+  // `totals`, goes back to a new parser's state (counters zeroed, empty
+  // buffers given back) and returns true; otherwise it changes nothing and
+  // returns false. The agent then takes it from the connection and gives
+  // it to the next connection of that protocol and role to get bytes: at
+  // 10k live connections most ends sit idle between exchanges.
+  virtual bool rest(ParserStats& /*totals*/) { return false; }
+
   // Bytes the parser holds between calls: the object itself (with its
   // fixed-size buffers), bytes being reassembled, requests waiting for
   // replies, statement caches. The agent keeps all connections together

@@ -73,6 +73,13 @@ class MessageReader {
   // Leaves the Hold state entered after a message planned with hold_after.
   void resume();
 
+  // Between messages, nothing buffered: a new reader would go on the same.
+  bool at_rest() const { return state_ == State::Start && head_.empty() && !resync_; }
+  // At rest: the head buffer a split head grew given back.
+  void restart() {
+    if (head_.capacity() > std::string().capacity()) head_ = std::string();
+  }
+
   // Bytes of the message in progress so far (0 between messages).
   uint64_t message_bytes() const { return msg_bytes_; }
   // Heap bytes of the buffers kept across segments (a head being

@@ -36,6 +36,20 @@ class Parser final : public ProtocolParser, private MessageSink {
     return sw;
   }
   const ParserStats& stats() const override { return stats_; }
+  // Between exchanges, nothing held (ProtocolParser::rest).
+  bool at_rest() const {
+    return pending_.empty() && open_request_seq_ == 0 && interim_bytes_ == 0 && !finished_ &&
+           !switch_ && requests_.at_rest() && responses_.at_rest();
+  }
+  bool rest(ParserStats& totals) override {
+    if (!at_rest()) return false;
+    totals += stats_;
+    stats_ = {};
+    next_seq_ = 1;
+    requests_.restart();
+    responses_.restart();
+    return true;
+  }
   // Itself, heads being reassembled, and the requests waiting for responses
   // (their fixed part: their texts are cut to kMaxPath and kMaxHost).
   size_t memory_bytes() const override {

@@ -150,6 +150,33 @@ TEST_F(TrackerTest, AKeepAliveConnectionBetweenExchangesIsSmall) {
   EXPECT_LE(tracker_.stats().table_bytes, 700u);
 }
 
+// Its parser at rest between exchanges is dropped (ProtocolParser::at_rest):
+// the end holds its table entry only, and the next request gets a new
+// parser whose counters add to the old one's.
+TEST_F(TrackerTest, AnEndBetweenExchangesHoldsNoParser) {
+  open(5, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  data(5, 1, LOUPE_DIR_INGRESS, kRequest);
+  const uint64_t waiting = tracker_.stats().table_bytes;
+  data(5, 1, LOUPE_DIR_EGRESS, kResponse);
+  EXPECT_LE(tracker_.stats().table_bytes, 200u);  // entry, node and bucket
+  EXPECT_LE(tracker_.stats().table_bytes + 400, waiting);
+  data(5, 1, LOUPE_DIR_INGRESS, "GET /y HTTP/1.1\r\nHo");  // a head split in two
+  data(5, 1, LOUPE_DIR_INGRESS, "st: h\r\n\r\n");
+  data(5, 1, LOUPE_DIR_EGRESS, kResponse);
+  data(5, 1, LOUPE_DIR_INGRESS, std::string_view("\x01\x02 not http\r\n\r\n"));
+  data(5, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(5, 1, LOUPE_DIR_EGRESS, kResponse);
+  ASSERT_EQ(records_.size(), 3u);
+  EXPECT_EQ(records_[1].path, "/y");
+  EXPECT_EQ(records_[2].path, "/x");
+  simple(LOUPE_EV_CLOSE, 5, 1);
+  const ParserStats& s = tracker_.stats().parsers.at(Protocol::Http1);
+  EXPECT_EQ(s.records, 3u);
+  EXPECT_EQ(s.resyncs, 1u);
+  EXPECT_EQ(tracker_.stats().lost.total.resync + tracker_.stats().lost.total.parse_error, 1u);
+  EXPECT_EQ(tracker_.stats().table_bytes, 0u);
+}
+
 TEST_F(TrackerTest, ConnectedSocketIsClient) {
   open(6, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
   data(6, 1, LOUPE_DIR_EGRESS, kRequest);
