@@ -86,6 +86,29 @@ TEST(RedisParser, PipelineBoundedAtFifoCapacity) {
   EXPECT_EQ(c.parser->stats().unmatched, 1100u);
 }
 
+// Commands keep coming while replies are read (the pending FIFO never
+// empties, so it drops answered commands from its front as it goes): each
+// reply still pairs with its own command.
+TEST(RedisParser, RepliesPairWhileCommandsKeepComing) {
+  Conn c(Role::Client);
+  int sent = 0, answered = 0;
+  uint64_t ts = 1;
+  for (int round = 0; round < 200; ++round) {
+    std::string reqs;
+    for (int k = 0; k < 3; ++k, ++sent) reqs += command({"INCR", "n:" + std::to_string(sent)});
+    c.req(reqs, ts++);
+    std::string reps;
+    for (int k = 0; k < 2; ++k, ++answered) reps += ":" + std::to_string(answered) + "\r\n";
+    c.resp(reps, ts++);
+  }
+  ASSERT_EQ(c.records.size(), 400u);
+  for (int i = 0; i < 400; ++i) {
+    EXPECT_EQ(c.records[i].path, "n:" + std::to_string(i));
+    EXPECT_EQ(c.records[i].resp_bytes, (":" + std::to_string(i) + "\r\n").size());
+  }
+  EXPECT_EQ(c.parser->stats().unmatched, 0u);
+}
+
 TEST(RedisParser, WrongTypeError) {
   Conn c;
   c.req(command({"LPUSH", "mystring", "x"}), 1);
