@@ -23,6 +23,11 @@
 // --only runs one line's workload alone ("http encoded": what `loupe
 // agent` does with HTTP), e.g. for an instruction count under callgrind.
 //
+// --spread N: the http workload over N connections taken in turn (each
+// request a different connection's, as at 10k live connections), so the
+// connections' state is out of cache as in the agent: e.g. callgrind
+// --cache-sim=yes counts its misses.
+//
 //   capture_bench --connections N
 // What each tracked connection end holds (issue 14: 10k live connections
 // are 20,000 ends): N connections of each workload (http, redis, and
@@ -247,6 +252,7 @@ int main(int argc, char** argv) {
   size_t requests = 200'000;
   int rounds = 5;
   size_t connections = 0;
+  size_t spread = 1;
   std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -254,6 +260,7 @@ int main(int argc, char** argv) {
     if (k == "--rounds") rounds = std::stoi(argv[i + 1]);
     if (k == "--only") only = argv[i + 1];
     if (k == "--connections") connections = std::stoul(argv[i + 1]);
+    if (k == "--spread") spread = std::stoul(argv[i + 1]);
   }
   if (connections > 0) {
     connection_bytes("http", http, connections);
@@ -266,7 +273,14 @@ int main(int argc, char** argv) {
     Events events;
     size_t requests;
   };
-  Workload workloads[] = {{"http", http(), requests},
+  Events spread_http;
+  for (size_t i = 0; i < spread; ++i) {
+    Events e = http(static_cast<int32_t>(10 + 2 * i));
+    spread_http.open.insert(spread_http.open.end(), e.open.begin(), e.open.end());
+    spread_http.loop.insert(spread_http.loop.end(), e.loop.begin(), e.loop.end());
+    spread_http.records_per_loop += e.records_per_loop;
+  }
+  Workload workloads[] = {{"http", spread_http, requests / spread},
                           {"redis_p16", redis_pipelined(), requests / 16}};
   for (const Workload& w : workloads) {
     for (bool encoded : {false, true}) {
