@@ -16,7 +16,7 @@ constexpr size_t kMaxProbe = kMaxMethodLen + 1 + kMaxUnknownMethodLine + 16;
 }  // namespace
 
 MessageReader::MessageReader(bool request, MessageSink& sink, ParserStats& stats)
-    : request_(request), sink_(sink), stats_(stats) {}
+    : sink_(sink), stats_(stats), request_(request) {}
 
 void MessageReader::feed(std::string_view bytes, uint64_t gap, uint64_t ts) {
   // `cur` is what is being parsed now; after a resync it is the replayed

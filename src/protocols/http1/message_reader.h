@@ -124,11 +124,14 @@ class MessageReader {
   void lose_framing(uint64_t ts);  // deliver the message cut short, then fail()
   void enter_seek();
 
-  bool request_;
   MessageSink& sink_;
   ParserStats& stats_;
+  // The small members together: no padding between them (two readers per
+  // connection end with an exchange in flight).
+  bool request_;
   State state_ = State::Start;
   bool hold_after_ = false;
+  bool chunk_digits_ = false;
 
   // What resynchronising keeps, from the first bytes searched until the
   // bytes found are parsed again. Boxed and dropped after: every traced
@@ -153,7 +156,6 @@ class MessageReader {
   uint64_t chunk_size_ = 0;
   size_t line_len_ = 0;  // bytes in the current chunk-size or trailer line
   size_t trailer_bytes_ = 0;
-  bool chunk_digits_ = false;
 };
 
 }  // namespace loupe::http1

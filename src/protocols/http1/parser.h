@@ -86,8 +86,16 @@ class Parser final : public ProtocolParser, private MessageSink {
   Record make_record(Pending& req, uint64_t end_ns, uint64_t resp_bytes) const;
   void fill_record(Record& r, Pending& req, uint64_t end_ns, uint64_t resp_bytes) const;
 
+  // The small members first, together: no padding between them (one
+  // parser per connection end with an exchange in flight).
   Role role_;
   Direction request_dir_;
+  bool finished_ = false;
+  // The response in progress.
+  bool interim_ = false;  // 1xx other than 101: skipped, its bytes join the final response
+  bool tunnel_ = false;
+  bool h2c_ = false;  // the response is a 101 switching to h2c
+  int status_ = 0;
   ParserStats stats_;
   MessageReader requests_;
   MessageReader responses_;
@@ -99,14 +107,8 @@ class Parser final : public ProtocolParser, private MessageSink {
   std::vector<Record>* out_ = nullptr;  // set for the duration of feed()/close()
   uint64_t next_seq_ = 1;
   uint64_t open_request_seq_ = 0;  // request whose body is still being read
-  // The response in progress.
-  int status_ = 0;
-  uint64_t response_for_ = 0;  // seq of the request it answers, 0 if none was pending
-  bool interim_ = false;       // 1xx other than 101: skipped, its bytes join the final response
-  bool tunnel_ = false;
-  bool h2c_ = false;  // the response is a 101 switching to h2c
+  uint64_t response_for_ = 0;      // seq of the request the response answers, 0 if none was pending
   uint64_t interim_bytes_ = 0;
-  bool finished_ = false;
   // After h2c_: handed to make_parser's wrapper. Boxed: it holds a whole
   // Record (~0.7 KB) that every connection would carry inline, and
   // connections that switch are rare.
