@@ -9,8 +9,10 @@
 // no hang", the invariants the agent relies on are checked, plus the
 // target's own per-record `check` on the parser's own records, which must
 // also fit the record limits (core/record_limits.h: the server rejects
-// longer ones); and every text field of the records make_parser hands the
-// agent (redacted, cleaned) must be valid UTF-8.
+// longer ones); every text field of the records make_parser hands the
+// agent (redacted, cleaned) must be valid UTF-8; and a parser taken at rest
+// (ProtocolParser::rest) for a new one, or for itself restarted, goes on
+// as the kept one would have.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +25,7 @@
 #include "core/utf8.h"
 #include "protocols/registry.h"
 #include "protocols/stream_detector.h"
+#include "same_records.h"
 
 namespace loupe::fuzz {
 
@@ -66,6 +69,43 @@ void run_stream(std::unique_ptr<ProtocolParser> parser, Protocol protocol, const
   if (parser->stats().records != emitted) std::abort();
 }
 
+// The agent takes a parser at rest from its connection and gives the
+// connection's next bytes another one: the same records and counters as
+// one parser kept throughout, whether the next is new or restarted.
+inline void check_rest(Protocol protocol, Role role, const uint8_t* data, size_t size) {
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
+  std::unique_ptr<ProtocolParser> kept = make_parser(protocol, role);
+  std::unique_ptr<ProtocolParser> taken = make_parser(protocol, role);
+  std::vector<Record> kept_out, taken_out;
+  ParserStats totals;
+  bool restarted = false;  // alternates: a new parser, then the same one restarted
+  size_t i = 0;
+  uint64_t ts = 1;
+  while (i + 2 <= size) {
+    const uint8_t ctl = data[i], len = data[i + 1];
+    i += 2;
+    const size_t n = len < size - i ? len : size - i;
+    Segment seg{(ctl & 1) ? Direction::Egress : Direction::Ingress, ts++, raw.substr(i, n),
+                n + kTail[(ctl >> 1) & 7]};
+    i += n;
+    kept->feed(seg, kept_out);
+    taken->feed(seg, taken_out);
+    if (taken->rest(totals)) {
+      if (taken->stats().records != 0) std::abort();
+      if (!restarted) taken = make_parser(protocol, role);
+      restarted = !restarted;
+    }
+  }
+  kept->close(ts, kept_out);
+  taken->close(ts, taken_out);
+  totals += taken->stats();
+  const ParserStats& k = kept->stats();
+  if (!same_records(kept_out, taken_out) || k.records != totals.records ||
+      k.parse_errors != totals.parse_errors || k.resyncs != totals.resyncs ||
+      k.unmatched != totals.unmatched)
+    std::abort();
+}
+
 template <typename Check>
 void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check check) {
   const ProtocolModule* module = find_protocol_module(protocol);
@@ -90,6 +130,7 @@ void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check ch
     detector.finish();
   }
   for (Role role : {Role::Client, Role::Server, Role::Unknown}) {
+    check_rest(protocol, role, data, size);
     (void)module->detect(raw, Direction::Ingress, role);
     (void)module->detect(raw, Direction::Egress, role);
     for (bool finished : {false, true})
