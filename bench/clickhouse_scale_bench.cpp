@@ -127,10 +127,15 @@ void register_services(Client& c) {
 // encoder; inserted an hour at a time (24 inserts per table, few parts).
 // Returns encode_rollups' CPU seconds.
 double load_rollups(const Client& c, uint64_t records) {
-  std::vector<std::string> services, callers, routes, pods;
+  std::vector<std::string> routes, pods;
+  // The rows' identities, one per service as the resolver gives a
+  // connection's rows.
+  std::vector<ServiceIdentity> services;
+  std::vector<CallerIdentity> callers;
   for (uint64_t s = 0; s < kServices; ++s) {
-    services.push_back(service_name(s));
-    callers.push_back(caller_name(s));
+    services.push_back({.name = service_name(s), .kind = "workload", .counted = true});
+    callers.push_back(
+        {.name = caller_name(s), .kind = s == 0 ? "external" : "workload", .counted = true});
     for (uint64_t p = 0; p < kPodsPerService; ++p) pods.push_back(pod_name(s, p));
   }
   for (uint64_t r = 0; r < kRoutesPerService; ++r) routes.push_back(route_name(r));
@@ -185,13 +190,9 @@ double load_rollups(const Client& c, uint64_t records) {
     r.method = f.post ? "POST" : "GET";
     ResolvedRecord& row = batch.rows[count];
     row.index = static_cast<uint32_t>(count);
-    row.service.name = services[f.service];
-    row.service.kind = "workload";
-    row.service.counted = true;
+    row.service = &services[f.service];
     row.route = routes[f.route];
-    row.caller.name = callers[f.service];
-    row.caller.kind = f.service == 0 ? "external" : "workload";
-    row.caller.counted = true;
+    row.caller = &callers[f.service];
     row.workload_served = true;
     row.pod = pods[f.service * kPodsPerService + f.pod];
     ++count;

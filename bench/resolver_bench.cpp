@@ -248,8 +248,8 @@ void dump(const char* path) {
       for (const auto& s : batch.new_services)
         std::fprintf(f, "new %s %s %u %s\n", s.name.c_str(), s.kind.c_str(), s.port, s.ip.c_str());
       for (const store::ResolvedRecord& row : batch.rows) {
-        const auto& id = row.service;
-        const auto& c = row.caller;
+        const auto& id = *row.service;
+        const auto& c = *row.caller;
         std::fprintf(f, "%u %s %s %d %d %.*s | %s %s %d %s | %d %.*s\n", row.index, id.name.c_str(),
                      id.kind.c_str(), id.port.value_or(0), id.counted,
                      static_cast<int>(row.route.size()), row.route.data(), c.name.c_str(),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -425,49 +426,132 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
 }
 
 // A field's (or note's) last two distinct values in a noted body being
-// coded: views into the records and notes, alive while it is.
+// coded: views into the records and notes, alive while it is, and the
+// ids their coder gave them (0: none) when they were written.
 struct RecentValues {
   std::string_view last, before;
+  uint32_t last_id = 0, before_id = 0;
 };
+
+// The fields every record of one connection holds alike (what the record
+// pipeline's same_connection compares, pipeline/connection_answers.h).
+constexpr bool connection_field(std::string Record::*member) {
+  return member == &Record::comm || member == &Record::local_addr ||
+         member == &Record::remote_addr || member == &Record::host || member == &Record::node ||
+         member == &Record::namespace_ || member == &Record::workload ||
+         member == &Record::service || member == &Record::remote_namespace ||
+         member == &Record::remote_workload || member == &Record::remote_service;
+}
+
+// Per text field, whether it is a connection field and its place among
+// them (a table: the coder's unrolled pass reads constants).
+struct ConnectionSlots {
+  std::array<bool, std::size(kRecordTextFields)> is{};
+  std::array<uint8_t, std::size(kRecordTextFields)> at{};
+  size_t count = 0;
+};
+constexpr ConnectionSlots kConnectionSlots = [] {
+  ConnectionSlots s;
+  for (size_t k = 0; k < s.is.size(); ++k) {
+    s.is[k] = connection_field(record_text_fields()[k].member);
+    s.at[k] = static_cast<uint8_t>(s.count);
+    s.count += s.is[k] ? 1 : 0;
+  }
+  return s;
+}();
+constexpr size_t kConnectionFields = kConnectionSlots.count;
+
+}  // namespace
+
+// What BatchEncoder::encode_noted knows of the connections of the records
+// it codes: for connection c (ChunkRow::connection), the ids of the values
+// its fields had when last coded (0: none), `kConnectionFields` from
+// c * kConnectionFields. A value keeps its id while it is one of its
+// field's two recent values; ids only grow, so an id from an earlier body
+// (or another batch's connection c) is never taken for one of this body's.
+struct BatchEncoder::ConnectionValues {
+  std::vector<uint32_t> ids;
+  uint32_t next_id = 0;
+};
+
+namespace {
 
 // A record in the coded layout of noted records (version 5, see above),
 // its start against `last_start`, its fields and notes against `recent`
-// (one per field, then per note). One pass over them, as write_compact_record, the values compared
-// inline (same_text).
-void write_coded_record(Cursor& out, const Record& r, uint64_t last_start,
-                        std::span<const std::string_view> notes, RecentValues* recent) {
-  std::span<const TextField> fields = record_text_fields();
+// (one per field, then per note). One pass over them, the values compared
+// inline (same_text). The pass over the text fields is unrolled over the
+// field table, as write_compact_record's, and their codes gathered in a
+// word stored once: the loop reading each field's place from the table
+// and or'ing its code into a byte was ~1/4 of this function.
+// `known` (null: the connection is not known): the ids of the values of
+// the record's connection's fields when last coded. A connection field
+// whose value is still one of the two recent ones has its code without a
+// comparison, whichever connection wrote it (the same bytes as with one:
+// most of a record's comparisons, ~11 a Kubernetes record).
+void write_coded_record(Cursor& out, const Record& r, uint64_t last_start, uint32_t* known,
+                        uint32_t& next_id, std::span<const std::string_view> notes,
+                        RecentValues* recent) {
+  constexpr std::span<const TextField> fields = record_text_fields();
+  constexpr size_t field_bytes = (fields.size() + 3) / 4;
+  static_assert(field_bytes <= 8);
   RecordRoom room(out, r, zigzag(static_cast<int64_t>(r.start_ns - last_start)),
                   (fields.size() + notes.size() + 3) / 4);
   char* p = room.values();
-  // Inlined (the call per field was a third of this function), and the
-  // code or'ed into its byte only for a value that is not empty.
-  auto code = [&](size_t k, std::string_view value) __attribute__((always_inline)) {
-    if (value.empty()) return;
+  // `value`'s code (not empty), the value written when new.
+  auto code = [&](RecentValues & seen, std::string_view value) __attribute__((always_inline)) {
+    if (same_text(value, seen.last)) return 1u;
+    if (same_text(value, seen.before)) {
+      std::swap(seen.last, seen.before);
+      std::swap(seen.last_id, seen.before_id);
+      return 2u;
+    }
+    room.fit(p, value.size());
+    p = put_string(p, value);
+    seen.before = seen.last;
+    seen.before_id = seen.last_id;
+    seen.last = value;
+    seen.last_id = ++next_id;
+    return 3u;
+  };
+  uint64_t codes = 0;
+#pragma GCC unroll 32
+  for (size_t k = 0; k < fields.size(); ++k) {
+    std::string_view value = r.*fields[k].member;
+    if (value.empty()) continue;
     RecentValues& seen = recent[k];
     unsigned c;
-    if (same_text(value, seen.last)) {
+    if (!kConnectionSlots.is[k] || known == nullptr) {
+      c = code(seen, value);
+    } else if (uint32_t& id = known[kConnectionSlots.at[k]]; id != 0 && id == seen.last_id) {
       c = 1;
-    } else if (same_text(value, seen.before)) {
-      c = 2;
+    } else if (id != 0 && id == seen.before_id) {
       std::swap(seen.last, seen.before);
+      std::swap(seen.last_id, seen.before_id);
+      c = 2;
     } else {
-      c = 3;
-      room.fit(p, value.size());
-      p = put_string(p, value);
-      seen.before = seen.last;
-      seen.last = value;
+      c = code(seen, value);
+      id = seen.last_id;  // `last` is now this record's value
     }
-    char* codes = room.flags();
-    codes[k / 4] = static_cast<char>(codes[k / 4] | (c << (2 * (k % 4))));
-  };
-  for (size_t k = 0; k < fields.size(); ++k) code(k, r.*fields[k].member);
-  for (size_t n = 0; n < notes.size(); ++n) code(fields.size() + n, notes[n]);
+    codes |= uint64_t{c} << (2 * k);
+  }
+  // Field k's code is bits 2(k % 4) of byte k / 4: the word's bytes, low
+  // first; the notes' follow in the same bytes.
+  char* bytes = room.flags();
+  static_assert(std::endian::native == std::endian::little);
+  std::memcpy(bytes, &codes, field_bytes);
+  for (size_t n = 0; n < notes.size(); ++n) {
+    if (notes[n].empty()) continue;
+    size_t k = fields.size() + n;
+    unsigned c = code(recent[k], notes[n]);
+    bytes = room.flags();  // writing a new value may have moved the buffer
+    bytes[k / 4] = static_cast<char>(bytes[k / 4] | (c << (2 * (k % 4))));
+  }
   room.done(p);
 }
 }  // namespace
 
-BatchEncoder::BatchEncoder() : cctx_(ZSTD_createCCtx()) {
+BatchEncoder::BatchEncoder()
+    : cctx_(ZSTD_createCCtx()), connection_values_(std::make_unique<ConnectionValues>()) {
   if (!cctx_) throw std::runtime_error("zstd: cannot create a compression context");
 }
 
@@ -551,8 +635,10 @@ std::optional<DecodedBatch> decode_batch(std::string_view body, BatchDecodeError
 
 std::string_view BatchEncoder::encode_noted(std::span<const Record* const> records,
                                             std::span<const std::string_view> notes,
-                                            size_t notes_per_record) {
-  if (notes.size() != records.size() * notes_per_record || notes_per_record > kMaxNotesPerRecord)
+                                            size_t notes_per_record,
+                                            std::span<const uint32_t> connections) {
+  if (notes.size() != records.size() * notes_per_record || notes_per_record > kMaxNotesPerRecord ||
+      (!connections.empty() && connections.size() != records.size()))
     throw std::invalid_argument("encode_noted_records: notes do not match the records");
   std::span<const TextField> fields = record_text_fields();
   const size_t coded = fields.size() + notes_per_record;
@@ -568,9 +654,21 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   // Per field and note, its last two distinct values (views into the
   // records and notes, alive for this call).
   std::vector<RecentValues> recent(coded);
-  for (size_t i = 0; i < records.size(); ++i)
-    write_coded_record(out, *records[i], i ? records[i - 1]->start_ns : 0,
+  ConnectionValues& values = *connection_values_;
+  if (values.next_id > (1u << 31)) {  // ids start again, and so does what they meant
+    std::fill(values.ids.begin(), values.ids.end(), 0);
+    values.next_id = 0;
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    uint32_t* known = nullptr;
+    if (!connections.empty() && connections[i] != 0) {
+      size_t at = size_t{connections[i]} * kConnectionFields;
+      if (at + kConnectionFields > values.ids.size()) values.ids.resize(at + kConnectionFields);
+      known = values.ids.data() + at;
+    }
+    write_coded_record(out, *records[i], i ? records[i - 1]->start_ns : 0, known, values.next_id,
                        notes.subspan(i * notes_per_record, notes_per_record), recent.data());
+  }
   size_t bound = ZSTD_compressBound(out.size());
   if (body_.size() < bound) body_.resize(bound);
   size_t n =

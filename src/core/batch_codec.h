@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -125,13 +126,23 @@ class BatchEncoder {
   // encodes a chunk per service and minute of every batch it writes, and
   // building each one in a fresh buffer (grown by doubling, zero-filled,
   // faulted in, unmapped) was ~40% of `loupe run`'s ingest writer.
+  // `connections` (empty, or one per record; 0: not known): records of
+  // one non-zero connection hold the same comm, addresses, host and
+  // Kubernetes names but the pods (what pipeline/connection_answers.h's
+  // same_connection compares), which are then coded without being
+  // compared. The body is the same with or without them. A number need
+  // mean one connection within a call only (a store's batches number
+  // their connections afresh).
   std::string_view encode_noted(std::span<const Record* const> records,
-                                std::span<const std::string_view> notes, size_t notes_per_record);
+                                std::span<const std::string_view> notes, size_t notes_per_record,
+                                std::span<const uint32_t> connections = {});
 
  private:
   std::string raw_;   // sized to its capacity; the body fills raw_[0, pos)
   std::string body_;  // encode_noted's compressed body, grown only when too small
   ::ZSTD_CCtx_s* cctx_;
+  struct ConnectionValues;  // what encode_noted knows of `connections` (batch_codec.cpp)
+  std::unique_ptr<ConnectionValues> connection_values_;
 };
 
 // Empty when the body is damaged, truncated, past `limits` or not a batch

@@ -146,14 +146,19 @@ namespace {
 // Whether `b` has every label `a` had: the same service (name, kind,
 // counted) and caller, and in its record the same protocol, side, method,
 // route, status class and error. The row before is still in cache; the
-// scalars are compared first.
+// scalars are compared first, and the identities only when they are not
+// the same connection's.
 bool same_labels(const store::ResolvedRecord& a, const Record& ra, const store::ResolvedRecord& b,
                  const Record& rb) {
+  auto same_service = [](const store::ServiceIdentity& x, const store::ServiceIdentity& y) {
+    return &x == &y ||
+           (x.counted == y.counted && same_text(x.name, y.name) && same_text(x.kind, y.kind));
+  };
   return ra.protocol == rb.protocol && ra.role == rb.role && ra.status / 100 == rb.status / 100 &&
-         ra.error == rb.error && a.service.counted == b.service.counted &&
-         same_text(a.service.name, b.service.name) && same_text(a.service.kind, b.service.kind) &&
-         same_text(a.caller.stable_name, b.caller.stable_name) && same_text(a.route, b.route) &&
-         same_text(ra.method, rb.method) && (!ra.error || same_text(ra.error_code, rb.error_code));
+         ra.error == rb.error && same_service(*a.service, *b.service) &&
+         (a.caller == b.caller || same_text(a.caller->stable_name, b.caller->stable_name)) &&
+         same_text(a.route, b.route) && same_text(ra.method, rb.method) &&
+         (!ra.error || same_text(ra.error_code, rb.error_code));
 }
 
 // A hash of the labels that tell a service's series apart (route,
@@ -200,7 +205,7 @@ void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
         continue;
       }
       uint64_t folded_before = folded_;
-      Counted c = find({r, row.service, row.caller.stable_name, row.route});
+      Counted c = find({r, *row.service, row.caller->stable_name, row.route});
       add(c, r);
       recent.replace(hash) = {folded_ == folded_before ? &row : nullptr, &r, c};
     }

@@ -36,6 +36,8 @@ ConnectionAnswer& ConnectionAnswers::add(const Record& r) {
   slots_[slot_of(r)] = {static_cast<uint32_t>(used_), stamp_};
   ++used_;
   a.exemplar = &r;
+  a.service = nullptr;
+  a.caller = nullptr;
   a.folded = false;
   a.caller_pid = 0;
   a.caller_by_service = false;

@@ -35,9 +35,12 @@ bool same_connection(const Record& a, const Record& b);
 
 struct ConnectionAnswer {
   const Record* exemplar = nullptr;  // the record of this batch it was resolved from
-  store::ServiceIdentity service;    // after the services-per-host cap
-  bool folded = false;               // past that cap: registered again with each record
-  store::CallerIdentity caller;
+  uint32_t connection = 0;           // its rows' ResolvedRecord::connection
+  // In the batch's identities (store::ResolvedBatch::services, callers),
+  // which the rows of the connection point at.
+  const store::ServiceIdentity* service = nullptr;  // after the services-per-host cap
+  bool folded = false;  // past that cap: registered again with each record
+  const store::CallerIdentity* caller = nullptr;
   // The pid whose serving service named the caller, or whose absence let
   // it be named "comm (pid N)" (0: the caller was named otherwise); what
   // that pid served then (`caller_by_service`: its service is the caller's
@@ -77,8 +80,7 @@ class ConnectionAnswers {
     uint32_t stamp = 0;
   };
   std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
-  // Kept across batches with their strings' capacity, filled from the
-  // front again after each forget().
+  // Kept across batches, filled from the front again after each forget().
   std::vector<ConnectionAnswer> answers_;
   size_t used_ = 0;
   uint32_t stamp_ = 1;

@@ -73,14 +73,16 @@ ConnectionAnswer& Resolver::answer(const Record& r, store::ResolvedBatch& out) {
   if (is_new) register_service(r, id, out);
   if (r.role == Role::Server) callers_.learn(r, id);
   ConnectionAnswer& a = answers_.add(r);
-  a.service = std::move(id);
+  a.connection = static_cast<uint32_t>(out.services.size() + 1);  // one per answer of the batch
+  const store::ServiceIdentity& service = out.services.emplace_back(std::move(id));
+  a.service = &service;
   a.folded = folded;
-  a.caller = callers_.resolve(r, a.service, services_, &a.caller_pid);
+  a.caller = &out.callers.emplace_back(callers_.resolve(r, service, services_, &a.caller_pid));
   if (a.caller_pid) a.caller_by_service = callers_.service_of(a.caller_pid) != nullptr;
   // What a workload served: its server side, or the client side when
   // that is the only one seen (then the client record is counted).
-  a.workload_served = a.service.kind == "workload" &&
-                      (r.role == Role::Server || (r.role == Role::Client && a.service.counted));
+  a.workload_served = service.kind == "workload" &&
+                      (r.role == Role::Server || (r.role == Role::Client && service.counted));
   return a;
 }
 
@@ -102,14 +104,16 @@ void Resolver::learn_client(const Record& r) {
 bool Resolver::still_holds(const ConnectionAnswer& a) const {
   if (!a.caller_pid) return true;
   const std::string* service = callers_.service_of(a.caller_pid);
-  return a.caller_by_service ? service && *service == a.caller.name : !service;
+  return a.caller_by_service ? service && *service == a.caller->name : !service;
 }
 
 void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch& out) {
   out.records = records;
   out.new_services.clear();
-  // Rows are assigned in place: a kept batch's rows keep their strings'
-  // memory, so no name is allocated or freed per record.
+  out.services.clear();  // the last batch's rows, which pointed at them, are spent
+  out.callers.clear();
+  // Rows are assigned in place: a kept batch's rows are memory already
+  // faulted in; their names are pointers to their connection's.
   out.rows.resize(records.size());
   answers_.forget();  // they point into the last batch's records
   learnt_ = {};       // likewise
@@ -120,22 +124,23 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
   auto resolve_one = [&](uint32_t i, const Record& r) {
     ConnectionAnswer* a = answers_.find(r);
     if (a) {
-      if (r.role == Role::Server) callers_.learn(r, a->service);  // before naming, as from scratch
+      if (r.role == Role::Server) callers_.learn(r, *a->service);  // before naming, as from scratch
       if (!still_holds(*a))
         a = nullptr;
       else if (a->folded)
-        register_service(r, a->service, out);
+        register_service(r, *a->service, out);
     }
     if (!a) a = &answer(r, out);
     if (!a->route || *a->route != r.route) {
       a->route = &r.route;
-      a->route_admitted = routes_per_service_.admit(a->service.name, r.route);
+      a->route_admitted = routes_per_service_.admit(a->service->name, r.route);
     }
     store::ResolvedRecord& row = out.rows[next_row++];
     row.index = i;
     row.service = a->service;
     row.route = a->route_admitted ? std::string_view(r.route) : store::kOtherName;
     row.caller = a->caller;
+    row.connection = a->connection;
     row.workload_served = a->workload_served;
     row.pod = !a->workload_served      ? std::string_view()
               : r.role == Role::Server ? std::string_view(r.pod)

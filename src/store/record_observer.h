@@ -36,7 +36,7 @@ class RecordObserver {
 
  protected:
   static ObservedRecord observed(const ResolvedBatch& batch, const ResolvedRecord& row) {
-    return {batch.records[row.index], row.service, row.caller.stable_name, row.route};
+    return {batch.records[row.index], *row.service, row.caller->stable_name, row.route};
   }
 };
 

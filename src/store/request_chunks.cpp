@@ -96,16 +96,18 @@ void ChunkWriter::write(std::span<const ChunkRow> rows) {
       ++end;
     records_.clear();
     notes_.clear();
+    connections_.clear();
     uint64_t max_duration = 0;
     for (size_t k = first; k < end; ++k) {
       const ChunkRow& row = rows[keys[k].row];
       max_duration = std::max(max_duration, row.duration_ns);
       records_.push_back(row.record);
+      connections_.push_back(row.connection);
       notes_.push_back(row.route);
       notes_.push_back(row.caller);
       notes_.push_back(row.counted ? "1" : "");
     }
-    std::string_view blob = encoder_->encode_noted(records_, notes_, kNotesPerRecord);
+    std::string_view blob = encoder_->encode_noted(records_, notes_, kNotesPerRecord, connections_);
     insert_.bind(1, head.service_id);
     insert_.bind(2, i64(head.start_ns));
     insert_.bind(3, i64(keys[end - 1].start_ns));

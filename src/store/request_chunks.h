@@ -64,6 +64,7 @@ struct ChunkRow {
   // record is in cache.
   uint64_t start_ns = 0;
   uint64_t duration_ns = 0;
+  uint32_t connection = 0;  // as ResolvedRecord::connection: fields coded without comparing
 };
 
 // A chunk as read back: the records (sorted by start) and their notes.
@@ -125,6 +126,7 @@ class ChunkWriter {
   std::vector<size_t> run_ends_;
   std::vector<const Record*> records_;
   std::vector<std::string_view> notes_;
+  std::vector<uint32_t> connections_;
   std::unique_ptr<BatchEncoder> encoder_;  // its buffers and zstd context, likewise
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,27 +30,43 @@ struct ServiceRegistration {
   std::string ip;     // a local server's IP (the resolver learns it as local); empty otherwise
 };
 
-// One record of a ResolvedBatch and its names.
+// One record of a ResolvedBatch and its names. The service and caller are
+// shared by the rows of a connection (ResolvedBatch::services, callers),
+// not copied into each row: five strings a row were ~300 instructions of
+// the ~3,600 `loupe run`'s ingest writer spends a record
+// (docs/benchmarks.md, "issue 14, runcpu5"). Never null in a batch the
+// resolver made.
 struct ResolvedRecord {
-  uint32_t index = 0;       // the record: ResolvedBatch::records[index]
-  ServiceIdentity service;  // who served it (the callee for client records); counted: counts in RED
-  std::string_view route;   // the record's route, or kOtherName past the routes-per-service cap
-  CallerIdentity caller;    // who called; caller.counted: this record draws the map edge
+  uint32_t index = 0;  // the record: ResolvedBatch::records[index]
+  // Who served it (the callee for client records); counted: counts in RED.
+  const ServiceIdentity* service = nullptr;
+  std::string_view route;  // the record's route, or kOtherName past the routes-per-service cap
+  const CallerIdentity* caller = nullptr;  // who called; counted: this record draws the map edge
   // Kubernetes RED (/workloads, /pods): this record counts for what the
   // workload `service.name` served, through its pod `pod` (empty when the
   // pod has no name).
   bool workload_served = false;
   std::string_view pod;
+  // Rows of one non-zero `connection` are records of one connection: the
+  // same process, addresses, host and Kubernetes names but the pods (what
+  // the resolver's same_connection compares). 0: not known.
+  uint32_t connection = 0;
 };
 
 // The string_views of `rows` point into `records` (or at kOtherName), so
-// the batch is valid as long as the records it was resolved from.
+// the batch is valid as long as the records it was resolved from; their
+// identities point into `services` and `callers` (or at identities their
+// maker keeps), so a copy of a batch is valid as long as the original.
 struct ResolvedBatch {
   BatchRecords records;  // the records as enriched, where they were handed over; not copied
   // One row per record, in the order the resolver decided them (server
   // side first). A store folds them in this order.
   std::vector<ResolvedRecord> rows;
   std::vector<ServiceRegistration> new_services;  // first resolved in this batch
+  // The rows' identities, one per connection the batch's records came on
+  // (a deque: appending one moves none the rows point at).
+  std::deque<ServiceIdentity> services;
+  std::deque<CallerIdentity> callers;
 };
 
 // Where the resolver starts from when a pipeline opens a store that holds

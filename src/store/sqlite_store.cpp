@@ -270,13 +270,14 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     RecordCursor records(batch.records);
     for (const ResolvedRecord& row : batch.rows) {
       const Record& r = records[row.index];
-      const ServiceIdentity& id = row.service;
-      if (row.caller.counted) edges_.add(row.caller.name, row.caller.kind, id.name, id.kind, r);
+      const ServiceIdentity& id = *row.service;
+      const CallerIdentity& caller = *row.caller;
+      if (caller.counted) edges_.add(caller.name, caller.kind, id.name, id.kind, r);
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
       if (!last_service || !same_text(*last_service, id.name)) service_id = name_id(id.name);
       last_service = &id.name;
-      rows.push_back(
-          {&r, row.route, row.caller.name, id.counted, service_id, r.start_ns, r.duration_ns()});
+      rows.push_back({&r, row.route, caller.name, id.counted, service_id, r.start_ns,
+                      r.duration_ns(), row.connection});
       uint64_t minute = minute_of(r.start_ns);
       uint64_t hash = mix_word(text_tail(row.route) ^ text_tail(r.method) * 0x9e3779b97f4a7c15ULL);
       RecentKey* slot = recent.find(hash, [&](const RecentKey& e) {

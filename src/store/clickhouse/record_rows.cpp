@@ -54,9 +54,9 @@ void encode_record(RowBinaryWriter& out, uint64_t id, const ResolvedRecord& row,
   out.uint64(id);
   out.uint64(r.start_ns);
   out.uint64(r.end_ns);
-  out.string(row.service.name);
-  out.boolean(row.service.counted);
-  out.string(row.caller.name);
+  out.string(row.service->name);
+  out.boolean(row.service->counted);
+  out.string(row.caller->name);
   out.string(row.route);
   out.uint8(static_cast<uint8_t>(r.protocol));
   out.uint8(static_cast<uint8_t>(r.role));

@@ -58,11 +58,12 @@ RollupBodies encode_rollups(const ResolvedBatch& batch, uint64_t write_id) {
   std::map<PairKey, PairCell> edges, pods;
   for (const ResolvedRecord& row : batch.rows) {
     const Record& r = batch.records[row.index];
-    const ServiceIdentity& id = row.service;
+    const ServiceIdentity& id = *row.service;
+    const CallerIdentity& caller = *row.caller;
     minutes[{minute_s(r), id.name, row.route, r.method, r.protocol, id.counted}].add(r);
-    if (row.caller.counted) {
-      PairCell& edge = edges[{minute_s(r), row.caller.name, id.name, r.protocol}];
-      edge.a_kind = row.caller.kind;
+    if (caller.counted) {
+      PairCell& edge = edges[{minute_s(r), caller.name, id.name, r.protocol}];
+      edge.a_kind = caller.kind;
       edge.b_kind = id.kind;
       edge.cell.add(r);
     }

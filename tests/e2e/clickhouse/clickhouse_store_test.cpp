@@ -286,10 +286,13 @@ PreparedWrite two_hour_write(uint64_t write_id, std::vector<Record>& records,
   records = {request(kDay0 + kHour - 10 * kSecond, 1000),
              request(kDay0 + kHour + 10 * kSecond, 1000)};
   ResolvedBatch batch{records, {}, {}};
+  const ServiceIdentity& shop = batch.services.emplace_back(ServiceIdentity{.name = "shop"});
+  const CallerIdentity& no_caller = batch.callers.emplace_back();
   for (uint32_t i = 0; i < records.size(); ++i) {
     ResolvedRecord row;
     row.index = i;
-    row.service.name = "shop";
+    row.service = &shop;
+    row.caller = &no_caller;
     row.route = records[i].route;
     batch.rows.push_back(row);
   }
@@ -701,11 +704,13 @@ TEST(ClickHouseServer, ALongWindowAnswersWithinMaxResultBytesOnceHoursAreFolded)
                                 routes[e % kRoutes]));
   ResolvedBatch batch;
   batch.records = records;
+  const CallerIdentity& no_caller = batch.callers.emplace_back();
   for (uint32_t i = 0; i < records.size(); ++i) {
     ResolvedRecord row;
     row.index = i;
-    row.service.name = services[i % (kServices * kRoutes) / kRoutes];
-    row.service.kind = "workload";
+    row.service = &batch.services.emplace_back(
+        ServiceIdentity{.name = services[i % (kServices * kRoutes) / kRoutes], .kind = "workload"});
+    row.caller = &no_caller;
     row.route = records[i].route;
     batch.rows.push_back(row);
   }

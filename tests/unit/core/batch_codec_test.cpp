@@ -354,6 +354,66 @@ TEST(BatchCodec, NotedRecordsRepeatingTheirFieldsInAnyOrderRoundTrip) {
   for (size_t i = 0; i < notes.size(); ++i) EXPECT_EQ(decoded->notes[i], notes[i]) << i;
 }
 
+// Records said to be of one connection (the store passes the resolver's
+// connection answers) have their connection's fields coded without being
+// compared: the body is byte for byte the one coded by comparing, with
+// connections taking turns in any order, values shared between
+// connections, empty ones, and records whose connection is not known.
+TEST(BatchCodec, NotedRecordsOfKnownConnectionsGiveTheSameBody) {
+  struct Connection {
+    std::string comm, local, remote, host, namespace_, workload;
+  };
+  std::vector<Connection> connections = {
+      {"nginx", "10.0.0.1:80", "10.0.0.2:4000", "api", "shop", "Deployment/api"},
+      {"wrk", "10.0.0.2:4000", "10.0.0.1:80", "api", "shop", "Deployment/web"},
+      {"nginx", "10.0.0.1:80", "10.0.0.3:4001", "", "shop", "Deployment/api"},
+      {"curl", "10.0.0.3:4001", "10.0.0.1:80", "api", "", ""},
+      {"wrk", "10.0.0.2:4002", "10.0.0.1:80", "api.example", "shop", "Deployment/web"},
+  };
+  std::vector<Record> records;
+  std::vector<uint32_t> ids;
+  std::vector<std::string> notes;
+  uint64_t x = 7;
+  for (int i = 0; i < 400; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    size_t c = (x >> 33) % (i < 200 ? 2 : connections.size());  // two taking turns, then all
+    const Connection& conn = connections[c];
+    Record r = http_record(i);
+    r.comm = conn.comm;
+    r.local_addr = conn.local;
+    r.remote_addr = conn.remote;
+    r.host = conn.host;
+    r.namespace_ = conn.namespace_;
+    r.workload = conn.workload;
+    r.pod = (x >> 40) % 3 ? "api-1" : "api-2";  // not a connection's field
+    records.push_back(std::move(r));
+    // Unknown for some records; a connection seen again under a new id
+    // (the resolver forgot its answer) for others.
+    ids.push_back((x >> 50) % 7 == 0 ? 0 : static_cast<uint32_t>(c + 1 + (i >= 300 ? 10 : 0)));
+    notes.push_back(i % 3 ? "/a" : "/b");
+  }
+  std::vector<const Record*> ptrs;
+  for (const Record& r : records) ptrs.push_back(&r);
+  std::vector<std::string_view> views(notes.begin(), notes.end());
+  BatchEncoder encoder;
+  std::string compared(encoder.encode_noted(ptrs, views, 1));
+  EXPECT_EQ(encoder.encode_noted(ptrs, views, 1, ids), compared);
+  // The next call's numbers name other connections (a store's next batch).
+  std::vector<uint32_t> renumbered;
+  for (uint32_t id : ids) renumbered.push_back(id == 0 ? 0 : (id + 2) % 15 + 1);
+  EXPECT_EQ(encoder.encode_noted(ptrs, views, 1, renumbered), compared);
+  std::vector<const Record*> half(ptrs.begin() + 100, ptrs.end());
+  std::vector<std::string_view> half_notes(views.begin() + 100, views.end());
+  std::vector<uint32_t> half_ids(ids.begin() + 100, ids.end());
+  std::string with_ids(encoder.encode_noted(half, half_notes, 1, half_ids));
+  EXPECT_EQ(with_ids, encoder.encode_noted(half, half_notes, 1))
+      << "a body starts from no recent value, whatever the connections' last one held";
+  auto decoded = decode_noted_records(compared);
+  ASSERT_TRUE(decoded);
+  for (size_t i = 0; i < records.size(); ++i)
+    EXPECT_EQ(json_of(decoded->records[i]), json_of(records[i])) << i;
+}
+
 TEST(BatchCodec, AVersionTwoNotedBodyStillDecodes) {
   // As the embedded store wrote its chunks before version 4.
   std::vector<Record> records{full_record(1), http_record(2), full_record(3), Record{}};

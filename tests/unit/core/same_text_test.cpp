@@ -1,5 +1,5 @@
 // same_text (core/same_text.h): equal to std::string_view's == for every
-// size it reads in its own way (0-3, 4-7, 8-16 bytes, longer), whichever
+// size it reads in its own way (0-3, 4-7, 8-16, 17-32 bytes, longer), whichever
 // byte differs.
 #include "core/same_text.h"
 

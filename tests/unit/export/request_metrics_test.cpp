@@ -165,17 +165,19 @@ TEST(RequestMetrics, ABatchCountsAsItsRowsOneByOne) {
   for (uint32_t i = 0; i < records.size(); ++i) {
     store::ResolvedRecord row;
     row.index = static_cast<uint32_t>(records.size()) - 1 - i;  // not in index order
-    row.service = {.name = i % 5 == 0 ? "api:81" : "web:80",
-                   .kind = "process",
-                   .counted = records[row.index].role == Role::Server};
-    row.caller.stable_name = i % 2 ? "curl" : "wrk";
+    row.service = &batch.services.emplace_back(
+        store::ServiceIdentity{.name = i % 5 == 0 ? "api:81" : "web:80",
+                               .kind = "process",
+                               .counted = records[row.index].role == Role::Server});
+    row.caller =
+        &batch.callers.emplace_back(store::CallerIdentity{.stable_name = i % 2 ? "curl" : "wrk"});
     row.route = records[row.index].route;
     batch.rows.push_back(row);
   }
   RequestMetrics whole({.max_series = 60}), one_by_one({.max_series = 60});
   whole.observe_batch(batch);
   for (const store::ResolvedRecord& row : batch.rows)
-    one_by_one.observe({records[row.index], row.service, row.caller.stable_name, row.route});
+    one_by_one.observe({records[row.index], *row.service, row.caller->stable_name, row.route});
   EXPECT_GT(whole.folded(), 0u) << "the cap is reached, so the order matters";
   EXPECT_EQ(whole.folded(), one_by_one.folded());
   EXPECT_EQ(whole.series(), one_by_one.series());
@@ -201,10 +203,23 @@ TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
   for (uint32_t i = 0; i < records.size(); ++i) {
     store::ResolvedRecord row;
     row.index = i;
-    row.service = {.name = (i / 4) % 5 == 0 ? "api:81" : "web:80",
-                   .kind = (i / 8) % 7 == 0 ? "workload" : "process",
-                   .counted = records[i].role == Role::Server || (i / 9) % 2 == 0};
-    row.caller.stable_name = (i / 6) % 2 ? "curl" : "wrk";
+    store::ServiceIdentity service{.name = (i / 4) % 5 == 0 ? "api:81" : "web:80",
+                                   .kind = (i / 8) % 7 == 0 ? "workload" : "process",
+                                   .counted = records[i].role == Role::Server || (i / 9) % 2 == 0};
+    store::CallerIdentity caller{.stable_name = (i / 6) % 2 ? "curl" : "wrk"};
+    // Every other row shares the row before's identities when they say the
+    // same (as the rows of one connection do), the others have their own
+    // copies: labels are the same either way.
+    const store::ResolvedRecord* last = batch.rows.empty() ? nullptr : &batch.rows.back();
+    bool share = last && i % 2;
+    row.service = share && last->service->name == service.name &&
+                          last->service->kind == service.kind &&
+                          last->service->counted == service.counted
+                      ? last->service
+                      : &batch.services.emplace_back(service);
+    row.caller = share && last->caller->stable_name == caller.stable_name
+                     ? last->caller
+                     : &batch.callers.emplace_back(caller);
     row.route = records[i].route;
     batch.rows.push_back(row);
   }
@@ -212,7 +227,7 @@ TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
     RequestMetrics whole({.max_series = cap}), one_by_one({.max_series = cap});
     whole.observe_batch(batch);
     for (const store::ResolvedRecord& row : batch.rows)
-      one_by_one.observe({records[row.index], row.service, row.caller.stable_name, row.route});
+      one_by_one.observe({records[row.index], *row.service, row.caller->stable_name, row.route});
     EXPECT_EQ(whole.folded(), one_by_one.folded()) << "cap " << cap;
     EXPECT_EQ(whole.series(), one_by_one.series()) << "cap " << cap;
     EXPECT_EQ(scrape(whole), scrape(one_by_one)) << "cap " << cap;
@@ -231,6 +246,18 @@ TEST(LatencyBuckets, BoundsAreInclusiveAndGeometric) {
   EXPECT_EQ(latency_bucket_index(b[10] * 1.0001), 11u);
   EXPECT_EQ(latency_bucket_index(0), 0u);
   EXPECT_EQ(latency_bucket_index(1000), b.size());
+  // The first bound >= the value, as a search over the bounds finds it: at,
+  // just below and just above every bound, and between them.
+  auto searched = [&](double s) {
+    return static_cast<size_t>(std::lower_bound(b.begin(), b.end(), s) - b.begin());
+  };
+  for (double bound : b)
+    for (double s : {bound, std::nextafter(bound, 0.0), std::nextafter(bound, 1e9), bound * 1.03,
+                     bound * 0.97})
+      EXPECT_EQ(latency_bucket_index(s), searched(s)) << s;
+  for (double s = 1e-9; s < 200; s *= 1.0137) EXPECT_EQ(latency_bucket_index(s), searched(s)) << s;
+  EXPECT_EQ(latency_bucket_index(-1), 0u);
+  EXPECT_EQ(latency_bucket_index(std::nan("")), searched(std::nan("")));
   for (size_t i = 1; i < b.size(); ++i) EXPECT_NEAR(b[i] / b[i - 1], std::exp2(0.125), 1e-12);
 }
 

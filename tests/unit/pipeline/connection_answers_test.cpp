@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -27,12 +28,14 @@ TEST(ConnectionAnswers, ConnectionsOfOneHostKeepTheirOwnAnswers) {
   std::vector<Record> records;
   for (uint16_t port = 40000; port < 40064; ++port) records.push_back(client_of(port));
   ConnectionAnswers answers;
-  for (const Record& r : records) answers.add(r).caller.name = r.local_addr;
+  std::deque<store::CallerIdentity> callers;  // where a resolved batch keeps them
+  for (const Record& r : records)
+    answers.add(r).caller = &callers.emplace_back(store::CallerIdentity{.name = r.local_addr});
   size_t found = 0;
   for (const Record& r : records) {
     Record again = r;  // another record of the same connection
     if (ConnectionAnswer* a = answers.find(again)) {
-      EXPECT_EQ(a->caller.name, r.local_addr);
+      EXPECT_EQ(a->caller->name, r.local_addr);
       ++found;
     }
   }

@@ -53,8 +53,8 @@ TEST(Resolver, ABatchResolvedIntoAgainHoldsOnlyTheNewRows) {
   ASSERT_EQ(kept.rows.size(), 1u);
   EXPECT_EQ(&kept.records[0], second.data());
   EXPECT_EQ(kept.rows[0].index, 0u);
-  EXPECT_EQ(kept.rows[0].service.name, "web:8000");
-  EXPECT_FALSE(kept.rows[0].service.counted);
+  EXPECT_EQ(kept.rows[0].service->name, "web:8000");
+  EXPECT_FALSE(kept.rows[0].service->counted);
   EXPECT_TRUE(kept.new_services.empty()) << "web:8000 was registered by the first batch";
 }
 
@@ -71,17 +71,17 @@ TEST(Resolver, ServerSideFirstSoALocalCallIsCountedOnce) {
   auto rows = by_index(b);
   const auto& server = *rows[1];
   const auto& client = *rows[0];
-  EXPECT_EQ(server.service.name, "web:8000");
-  EXPECT_EQ(server.service.kind, "process");
-  EXPECT_TRUE(server.service.counted);
-  EXPECT_EQ(client.service.name, "web:8000") << "a client record names its callee";
-  EXPECT_FALSE(client.service.counted) << "the server side counted it";
+  EXPECT_EQ(server.service->name, "web:8000");
+  EXPECT_EQ(server.service->kind, "process");
+  EXPECT_TRUE(server.service->counted);
+  EXPECT_EQ(client.service->name, "web:8000") << "a client record names its callee";
+  EXPECT_FALSE(client.service->counted) << "the server side counted it";
   // The edge is drawn once, from the client side, which knows the process.
-  EXPECT_EQ(client.caller.name, "curl (pid 20)");
-  EXPECT_EQ(client.caller.stable_name, "curl");
-  EXPECT_TRUE(client.caller.counted);
-  EXPECT_EQ(server.caller.name, "curl (pid 20)") << "learnt from the client record";
-  EXPECT_FALSE(server.caller.counted);
+  EXPECT_EQ(client.caller->name, "curl (pid 20)");
+  EXPECT_EQ(client.caller->stable_name, "curl");
+  EXPECT_TRUE(client.caller->counted);
+  EXPECT_EQ(server.caller->name, "curl (pid 20)") << "learnt from the client record";
+  EXPECT_FALSE(server.caller->counted);
   // Only the server is new; its IP is learnt as local.
   ASSERT_EQ(b.new_services.size(), 1u);
   EXPECT_EQ(b.new_services[0].name, "web:8000");
@@ -94,16 +94,16 @@ TEST(Resolver, LaterBatchesUseWhatEarlierOnesTaught) {
   std::vector<Record> first = {served(30, "api", "10.0.0.5:9000", "203.0.113.9:5000")};
   auto b1 = resolver.resolve(first);
   ASSERT_EQ(b1.rows.size(), 1u);
-  EXPECT_EQ(b1.rows[0].caller.name, "external:203.0.113.9");
-  EXPECT_TRUE(b1.rows[0].caller.counted) << "only the server side sees an external client";
+  EXPECT_EQ(b1.rows[0].caller->name, "external:203.0.113.9");
+  EXPECT_TRUE(b1.rows[0].caller->counted) << "only the server side sees an external client";
   // The api process calls itself by its node IP: local, not counted again;
   // the caller is the api service, because pid 30 serves.
   std::vector<Record> second = {called(30, "api", "10.0.0.5:42000", "10.0.0.5:9000")};
   auto b2 = resolver.resolve(second);
   ASSERT_EQ(b2.rows.size(), 1u);
-  EXPECT_EQ(b2.rows[0].service.name, "api:9000");
-  EXPECT_FALSE(b2.rows[0].service.counted);
-  EXPECT_EQ(b2.rows[0].caller.name, "api:9000");
+  EXPECT_EQ(b2.rows[0].service->name, "api:9000");
+  EXPECT_FALSE(b2.rows[0].service->counted);
+  EXPECT_EQ(b2.rows[0].caller->name, "api:9000");
   EXPECT_TRUE(b2.new_services.empty());
 }
 
@@ -117,11 +117,11 @@ TEST(Resolver, ExternalCalleesAreNamedByHostAndCounted) {
   std::vector<Record> records = {stripe, db};
   auto b = resolver.resolve(records);
   auto rows = by_index(b);
-  EXPECT_EQ(rows[0]->service.name, "external:api.stripe.com");
-  EXPECT_EQ(rows[0]->service.kind, "external");
-  EXPECT_TRUE(rows[0]->service.counted);
-  EXPECT_TRUE(rows[0]->caller.counted);
-  EXPECT_EQ(rows[1]->service.name, "external:198.51.100.8:5432");
+  EXPECT_EQ(rows[0]->service->name, "external:api.stripe.com");
+  EXPECT_EQ(rows[0]->service->kind, "external");
+  EXPECT_TRUE(rows[0]->service->counted);
+  EXPECT_TRUE(rows[0]->caller->counted);
+  EXPECT_EQ(rows[1]->service->name, "external:198.51.100.8:5432");
   ASSERT_EQ(b.new_services.size(), 2u);
   EXPECT_EQ(b.new_services[0].ip, "") << "external callees are not local servers";
 }
@@ -138,13 +138,13 @@ TEST(Resolver, KubernetesWorkloadsAndTheirPods) {
   std::vector<Record> alone = {client};
   auto b1 = resolver.resolve(alone);
   ASSERT_EQ(b1.rows.size(), 1u);
-  EXPECT_EQ(b1.rows[0].service.name, "shop/Deployment/api");
-  EXPECT_EQ(b1.rows[0].service.kind, "workload");
-  EXPECT_TRUE(b1.rows[0].service.counted);
+  EXPECT_EQ(b1.rows[0].service->name, "shop/Deployment/api");
+  EXPECT_EQ(b1.rows[0].service->kind, "workload");
+  EXPECT_TRUE(b1.rows[0].service->counted);
   EXPECT_TRUE(b1.rows[0].workload_served);
   EXPECT_EQ(b1.rows[0].pod, "api-1");
-  EXPECT_EQ(b1.rows[0].caller.name, "shop/Deployment/web");
-  EXPECT_EQ(b1.rows[0].caller.kind, "workload");
+  EXPECT_EQ(b1.rows[0].caller->name, "shop/Deployment/web");
+  EXPECT_EQ(b1.rows[0].caller->kind, "workload");
 
   // Once api's server side is seen, it counts and draws the edge (its
   // enrichment named the client's workload); the client copy does neither.
@@ -159,11 +159,11 @@ TEST(Resolver, KubernetesWorkloadsAndTheirPods) {
   auto rows = by_index(b2);
   EXPECT_TRUE(rows[1]->workload_served);
   EXPECT_EQ(rows[1]->pod, "api-1");
-  EXPECT_TRUE(rows[1]->caller.counted);
-  EXPECT_EQ(rows[1]->caller.name, "shop/Deployment/web");
-  EXPECT_FALSE(rows[0]->service.counted);
+  EXPECT_TRUE(rows[1]->caller->counted);
+  EXPECT_EQ(rows[1]->caller->name, "shop/Deployment/web");
+  EXPECT_FALSE(rows[0]->service->counted);
   EXPECT_FALSE(rows[0]->workload_served);
-  EXPECT_FALSE(rows[0]->caller.counted);
+  EXPECT_FALSE(rows[0]->caller->counted);
 }
 
 TEST(Resolver, CapsFoldRoutesAndServicesIntoOther) {
@@ -180,8 +180,8 @@ TEST(Resolver, CapsFoldRoutesAndServicesIntoOther) {
   EXPECT_EQ(rows[0]->route, "/a");
   EXPECT_EQ(rows[1]->route, "/b");
   EXPECT_EQ(rows[2]->route, store::kOtherName);
-  EXPECT_EQ(rows[3]->service.name, "{other}") << "one service per host";
-  EXPECT_EQ(rows[4]->service.name, "external:{other}");
+  EXPECT_EQ(rows[3]->service->name, "{other}") << "one service per host";
+  EXPECT_EQ(rows[4]->service->name, "external:{other}");
 }
 
 TEST(Resolver, SeedRestoresServersAndRoutesFromTheStore) {
@@ -196,8 +196,8 @@ TEST(Resolver, SeedRestoresServersAndRoutesFromTheStore) {
   };
   auto b = resolver.resolve(records);
   auto rows = by_index(b);
-  EXPECT_EQ(rows[0]->service.name, "api:9000");
-  EXPECT_FALSE(rows[0]->service.counted) << "a known local server";
+  EXPECT_EQ(rows[0]->service->name, "api:9000");
+  EXPECT_FALSE(rows[0]->service->counted) << "a known local server";
   EXPECT_EQ(rows[1]->route, store::kOtherName) << "the cap is full with the stored route";
   EXPECT_TRUE(b.new_services.empty()) << "nothing new to register";
 }
@@ -207,8 +207,8 @@ TEST(Resolver, CallsToLoupesOwnPortAreServiceLoupe) {
   std::vector<Record> records = {called(5, "chromium", "127.0.0.1:50000", "127.0.0.1:8080")};
   auto b = resolver.resolve(records);
   ASSERT_EQ(b.rows.size(), 1u);
-  EXPECT_EQ(b.rows[0].service.name, store::kSelfService);
-  EXPECT_EQ(b.rows[0].service.kind, "loupe");
+  EXPECT_EQ(b.rows[0].service->name, store::kSelfService);
+  EXPECT_EQ(b.rows[0].service->kind, "loupe");
 }
 
 TEST(Resolver, RowsPointIntoTheRecordsWithoutCopyingThem) {
@@ -254,17 +254,17 @@ TEST(Resolver, RecordsInSeveralRunsResolveAsInOneVector) {
     const auto& a = in_runs.rows[i];
     const auto& b = in_one.rows[i];
     EXPECT_EQ(a.index, b.index) << "row " << i << ": the same order, server side first";
-    EXPECT_EQ(a.service.name, b.service.name);
-    EXPECT_EQ(a.service.counted, b.service.counted);
-    EXPECT_EQ(a.caller.name, b.caller.name);
-    EXPECT_EQ(a.caller.counted, b.caller.counted);
+    EXPECT_EQ(a.service->name, b.service->name);
+    EXPECT_EQ(a.service->counted, b.service->counted);
+    EXPECT_EQ(a.caller->name, b.caller->name);
+    EXPECT_EQ(a.caller->counted, b.caller->counted);
     EXPECT_EQ(a.route, b.route);
     EXPECT_EQ(in_runs.records[a.index].route, whole[a.index].route);
   }
   auto rows = by_index(in_runs);
-  EXPECT_EQ(rows[0]->service.name, "api:8000") << "the callee of curl, served in the next run";
-  EXPECT_FALSE(rows[0]->service.counted) << "its server side counts, not both";
-  EXPECT_EQ(rows[2]->caller.name, "curl (pid 7)") << "learnt from the client in the first run";
+  EXPECT_EQ(rows[0]->service->name, "api:8000") << "the callee of curl, served in the next run";
+  EXPECT_FALSE(rows[0]->service->counted) << "its server side counts, not both";
+  EXPECT_EQ(rows[2]->caller->name, "curl (pid 7)") << "learnt from the client in the first run";
 }
 
 // A connection's later records in a batch reuse its first one's answer
@@ -286,10 +286,10 @@ TEST(Resolver, ACallerServingTwoPortsIsNamedByItsLastServedPort) {
   };
   auto b = resolver.resolve(records);
   auto rows = by_index(b);
-  EXPECT_EQ(rows[2]->caller.name, "proxy:80");
-  EXPECT_EQ(rows[4]->caller.name, "proxy:81") << "the same connection, named again";
-  EXPECT_EQ(rows[6]->caller.name, "proxy:80");
-  EXPECT_EQ(rows[0]->caller.name, "proxy:80") << "client records come after every server's";
+  EXPECT_EQ(rows[2]->caller->name, "proxy:80");
+  EXPECT_EQ(rows[4]->caller->name, "proxy:81") << "the same connection, named again";
+  EXPECT_EQ(rows[6]->caller->name, "proxy:80");
+  EXPECT_EQ(rows[0]->caller->name, "proxy:80") << "client records come after every server's";
 }
 
 // Requests on one connection to a proxy may name different hosts.
@@ -302,9 +302,9 @@ TEST(Resolver, RequestsOfOneConnectionToDifferentHostsAreDifferentCallees) {
   }
   auto b = resolver.resolve(records);
   auto rows = by_index(b);
-  EXPECT_EQ(rows[0]->service.name, "external:a.example");
-  EXPECT_EQ(rows[1]->service.name, "external:b.example");
-  EXPECT_EQ(rows[2]->service.name, "external:a.example");
+  EXPECT_EQ(rows[0]->service->name, "external:a.example");
+  EXPECT_EQ(rows[1]->service->name, "external:b.example");
+  EXPECT_EQ(rows[2]->service->name, "external:a.example");
   EXPECT_EQ(b.new_services.size(), 2u);
 }
 
@@ -319,10 +319,10 @@ TEST(Resolver, AServerLearntMidBatchRenamesAnEarlierConnectionsCaller) {
   };
   auto b = resolver.resolve(records);
   auto rows = by_index(b);
-  EXPECT_EQ(rows[0]->caller.name, "external:10.0.0.2");
-  EXPECT_TRUE(rows[0]->caller.counted);
-  EXPECT_EQ(rows[2]->caller.name, "") << "10.0.0.2 is local now; no client record names it";
-  EXPECT_FALSE(rows[2]->caller.counted);
+  EXPECT_EQ(rows[0]->caller->name, "external:10.0.0.2");
+  EXPECT_TRUE(rows[0]->caller->counted);
+  EXPECT_EQ(rows[2]->caller->name, "") << "10.0.0.2 is local now; no client record names it";
+  EXPECT_FALSE(rows[2]->caller->counted);
 }
 
 // Past the services-per-host cap every record of a folded connection is
@@ -337,8 +337,8 @@ TEST(Resolver, EveryRecordOfAFoldedConnectionIsOther) {
   };
   auto b = resolver.resolve(records);
   auto rows = by_index(b);
-  EXPECT_EQ(rows[1]->service.name, "{other}");
-  EXPECT_EQ(rows[2]->service.name, "{other}");
+  EXPECT_EQ(rows[1]->service->name, "{other}");
+  EXPECT_EQ(rows[2]->service->name, "{other}");
   ASSERT_EQ(b.new_services.size(), 3u);
   EXPECT_EQ(b.new_services[2].name, "{other}");
 }
