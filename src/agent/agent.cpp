@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/sched_slice.h"
 #include "core/thread_name.h"
 #include "core/time_format.h"
 
@@ -73,19 +74,26 @@ void Agent::start() {
 
 void Agent::pump() {
   name_this_thread("loupe-pump");  // for top, perf and bench/overhead.sh
+  set_thread_slice(kPumpSlice);
   priority_ =
       std::make_unique<PumpPriority>(PumpPriority::thread_nice(), opts_.pump_nice,
                                      opts_.tracer.ring_buffer_bytes, PumpPriority::set_thread_nice);
+  DrainPacer pacer(opts_.poll_interval_ms, opts_.max_poll_interval_ms,
+                   opts_.tracer.ring_buffer_bytes / 64);
   auto last_tick = std::chrono::steady_clock::now();
+  auto last_drain = last_tick;
   bool more = false;
   while (running_) {
     // Wait outside the lock: the kernel wakes us early only when a quarter
     // of the ring buffer is unread; otherwise we drain on this timer. No
     // wait while the last drain stopped at its budget: events are waiting.
-    if (!more) tracer_.wait(opts_.poll_interval_ms);
+    if (!more) tracer_.wait(pacer.wait_ms());
+    auto now = std::chrono::steady_clock::now();
+    pacer.next_wait_ms(tracer_.unread_bytes(),
+                       std::chrono::duration<double, std::milli>(now - last_drain).count());
+    last_drain = now;
     more = drain();
     check_ring_pressure();
-    auto now = std::chrono::steady_clock::now();
     if (now - last_tick > std::chrono::seconds(1)) {
       {
         std::lock_guard lock(mu_);

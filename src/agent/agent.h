@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "agent/connection_tracker.h"
+#include "agent/drain_pacer.h"
 #include "agent/pump_priority.h"
 #include "agent/socket_tracer.h"
 #include "agent/tls/tls_tracer.h"
@@ -30,12 +31,16 @@ namespace loupe {
 struct AgentOptions {
   SocketTracerOptions tracer;
   ConnectionTracker::Options tracker;
-  // How often the ring buffer is drained without a wakeup (the kernel
-  // wakes the pump early once a quarter of it is unread). Each wakeup is an
-  // epoll_wait and two context switches, ~20-25% of the pump's CPU at 5 ms
-  // on this PVM guest, but at 20 ms a pipelined burst outran the pump
-  // (e2e_test_run_burst lost 1-2% of its events; docs/benchmarks.md).
+  // How long the pump waits between drains of the ring buffer (the kernel
+  // wakes it early once a quarter of it is unread): from poll_interval_ms
+  // under load up to max_poll_interval_ms when the traffic is light, sized
+  // for each drain to find about a sixty-fourth of the ring unread
+  // (agent/drain_pacer.h). Each wakeup is an epoll_wait and two context
+  // switches, ~38 µs on this PVM guest with nothing to read; at a fixed
+  // 20 ms a pipelined burst outran the pump (e2e_test_run_burst lost 1-2%
+  // of its events; docs/benchmarks.md).
   int poll_interval_ms = 5;
+  int max_poll_interval_ms = 50;
   bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
@@ -63,6 +68,13 @@ struct AgentOptions {
 // (AgentOptions::pump_nice): weight 9,548 against 1,024 at nice 0, i.e.
 // ~9x the CPU share of a busy thread.
 constexpr int kPumpNice = -10;
+
+// The pump's scheduler slice (core/sched_slice.h): longer than the host
+// programs' default (0.7-2.8 ms), so they preempt it as they wake instead
+// of waiting out its drain, and shorter than the rest of Loupe's
+// (kBackgroundSlice), so it preempts them: the ring buffer is the one
+// place where waiting loses data.
+constexpr std::chrono::milliseconds kPumpSlice{10};
 
 // Totals for summaries and /api/v1/status.
 struct AgentCounters {

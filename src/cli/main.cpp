@@ -8,10 +8,14 @@
 #include "agent/socket_tracer.h"
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "core/sched_slice.h"
 #include "server/api_server.h"
 #include "store/store.h"
 
 int main(int argc, char** argv) {
+  // Before any thread starts: every thread inherits it (the pump sets its
+  // own). Loupe's work waits for the host's programs, not the other way.
+  loupe::set_thread_slice(loupe::kBackgroundSlice);
   CLI::App app{"Loupe: see every request on a host or cluster from the kernel", "loupe"};
   int exit_code = loupe::cli::kOk;
   loupe::cli::build_app(app, exit_code);
