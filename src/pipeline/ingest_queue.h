@@ -195,7 +195,10 @@ class IngestQueue {
   // Answers commits still queued at their deadline, even while the writer
   // is stuck in a long transaction.
   void expire_loop();
-  std::condition_variable expirer_wake_;  // stop
+  using Clock = std::chrono::steady_clock;
+  std::condition_variable expirer_wake_;                        // stop, or an earlier deadline
+  Clock::time_point expirer_until_ = Clock::time_point::max();  // what it waits for
+  bool expirer_kicked_ = false;  // submit() queued a deadline before expirer_until_
 
   std::atomic<uint64_t> accepted_{0}, dropped_{0}, write_dropped_{0}, refused_{0}, written_{0},
       write_errors_{0};

@@ -32,7 +32,12 @@ void PendingEnrichment::start() {
     name_this_thread("loupe-pending");
     std::unique_lock sleeping(mu_);
     while (!stopping_) {
-      wake_.wait_for(sleeping, std::chrono::milliseconds(100));
+      // Nothing held (`loupe run`, a server without a collector): asleep
+      // until keep() holds a batch, not 10 wakeups a second for nothing.
+      if (held_.empty())
+        wake_.wait(sleeping, [&] { return stopping_ || !held_.empty(); });
+      else
+        wake_.wait_for(sleeping, std::chrono::milliseconds(100));
       if (stopping_) break;
       sleeping.unlock();
       release_due();
@@ -109,8 +114,10 @@ void PendingEnrichment::hold(store::HeldBatch batch) {
 
 void PendingEnrichment::keep(Held h) {
   std::deque<Held> overflow;
+  bool was_empty = false;
   {
     std::lock_guard lock(mu_);
+    was_empty = held_.empty();
     stats_.held += h.records.size();
     held_.push_back(std::move(h));
     while (stats_.held > opts_.max_records && held_.size() > 1) {
@@ -120,6 +127,7 @@ void PendingEnrichment::keep(Held h) {
       held_.pop_front();
     }
   }
+  if (was_empty) wake_.notify_one();
   for (Held& o : overflow) pass_on(std::move(o.records), o.id);
 }
 
