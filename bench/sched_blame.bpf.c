@@ -4,11 +4,13 @@
  * ended when one of Loupe's threads (culprits) gave the CPU up; how often a
  * culprit preempted a target. What a busy machine's load does not change:
  * whose CPU time stood between a request and its answer. */
+// clang-format off: vmlinux.h must come first (the libbpf headers need its types)
+#include "vmlinux.h"
+// clang-format on
+
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-
-#include "vmlinux.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
