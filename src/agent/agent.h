@@ -69,12 +69,14 @@ struct AgentOptions {
 // ~9x the CPU share of a busy thread.
 constexpr int kPumpNice = -10;
 
-// The pump's scheduler slice (core/sched_slice.h): longer than the host
-// programs' default (0.7-2.8 ms), so they preempt it as they wake instead
-// of waiting out its drain, and shorter than the rest of Loupe's
-// (kBackgroundSlice), so it preempts them: the ring buffer is the one
-// place where waiting loses data.
-constexpr std::chrono::milliseconds kPumpSlice{10};
+// The pump's scheduler slice (core/sched_slice.h): the kernel's default
+// (0), shorter than the rest of Loupe's (kBackgroundSlice), so it preempts
+// them: the ring buffer is the one place where waiting loses data. A 10 ms
+// slice (the host's programs preempting the pump as they wake) doubled
+// `loupe run`'s CPU per exchange under pipelined Redis: the pump fell
+// behind and the ring passed its wakeup mark (docs/benchmarks.md, "issue
+// 14, paced").
+constexpr std::chrono::milliseconds kPumpSlice{0};
 
 // Totals for summaries and /api/v1/status.
 struct AgentCounters {
