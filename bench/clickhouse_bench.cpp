@@ -97,7 +97,7 @@ Record generate(std::mt19937_64& rng, uint64_t start_ns) {
   r.role = Role::Server;
   r.pid = 1000 + static_cast<uint32_t>(endpoint / 10);
   r.comm = service;
-  r.service = service;
+  edit(r.local_identity).service = service;
   r.local_addr = "10.0.0.1:8080";
   r.remote_addr =
       "10.0.1." + std::to_string(rng() % 250) + ":" + std::to_string(30000 + rng() % 30000);
@@ -109,9 +109,9 @@ Record generate(std::mt19937_64& rng, uint64_t start_ns) {
   r.error = r.status >= 500;
   r.req_bytes = 200 + rng() % 500;
   r.resp_bytes = 500 + rng() % 5000;
-  r.namespace_ = "shop";
-  r.pod = service + "-7d9f8c6b5-" + std::to_string(rng() % 4);
-  r.workload = "Deployment/" + service;
+  edit(r.local_identity).namespace_ = "shop";
+  edit(r.local_identity).pod = service + "-7d9f8c6b5-" + std::to_string(rng() % 4);
+  edit(r.local_identity).workload = "Deployment/" + service;
   return r;
 }
 

@@ -79,16 +79,18 @@ Record http_record(size_t i, size_t c, Role role, bool k8s) {
   }
   if (k8s) {
     bool srv = role == Role::Server;
-    r.node = "node-1";
-    r.namespace_ = "shop";
-    r.pod = srv ? "api-7d9f8b6c5-x2x4k" : "web-5c6d7f8b9-abcde";
-    r.container = srv ? "api" : "web";
-    r.workload = srv ? "Deployment/api" : "Deployment/web";
-    r.service = srv ? "api" : "web";
-    r.remote_namespace = "shop";
-    r.remote_pod = srv ? "web-5c6d7f8b9-abcde" : "api-7d9f8b6c5-x2x4k";
-    r.remote_workload = srv ? "Deployment/web" : "Deployment/api";
-    r.remote_service = srv ? "web" : "api";
+    // Interned, as the server's enrichment does: every record of a pod
+    // points at one identity.
+    r.local_identity = intern({.node = "node-1",
+                               .namespace_ = "shop",
+                               .pod = srv ? "api-7d9f8b6c5-x2x4k" : "web-5c6d7f8b9-abcde",
+                               .container = srv ? "api" : "web",
+                               .workload = srv ? "Deployment/api" : "Deployment/web",
+                               .service = srv ? "api" : "web"});
+    r.remote_identity = intern({.namespace_ = "shop",
+                                .pod = srv ? "web-5c6d7f8b9-abcde" : "api-7d9f8b6c5-x2x4k",
+                                .workload = srv ? "Deployment/web" : "Deployment/api",
+                                .service = srv ? "web" : "api"});
   }
   return r;
 }
@@ -197,8 +199,8 @@ void store_dump(const char* path, const std::string& dir) {
           static_cast<unsigned long long>(r.start_ns), static_cast<unsigned long long>(r.end_ns),
           std::string(to_string(r.protocol)).c_str(), std::string(to_string(r.role)).c_str(), r.pid,
           r.comm.c_str(), r.local_addr.c_str(), r.remote_addr.c_str(), r.method.c_str(),
-          r.route.c_str(), r.host.c_str(), r.status, r.node.c_str(), r.pod.c_str(),
-          r.workload.c_str(), r.remote_pod.c_str());
+          r.route.c_str(), r.host.c_str(), r.status, r.node().c_str(), r.pod().c_str(),
+          r.workload().c_str(), r.remote_pod().c_str());
     }
     auto red = [&](const store::RedSummary& s) {
       std::fprintf(f, " | %llu %llu %.6f %.6f %.6f\n", static_cast<unsigned long long>(s.requests),

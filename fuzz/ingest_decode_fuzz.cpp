@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const Record& r : batch.records) {
         if (oversize_field(r)) std::abort();
         for (const TextField& f : record_text_fields())
-          if (!utf8::is_valid(r.*f.member)) std::abort();
+          if (!utf8::is_valid(text_of(r, f))) std::abort();
         if (r.start_ns + limits.retention_ns < kNow || r.end_ns < r.start_ns ||
             r.end_ns > kNow + limits.max_future_ns)
           std::abort();

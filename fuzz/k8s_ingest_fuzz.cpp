@@ -36,6 +36,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.remote_addr = "10.0.0.2:5000";
   model.enrich(r);
   for (const TextField& f : record_text_fields())
-    if (!utf8::is_valid(r.*f.member)) std::abort();
+    if (!utf8::is_valid(text_of(r, f))) std::abort();
   return 0;
 }

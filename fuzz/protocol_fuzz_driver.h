@@ -138,7 +138,7 @@ void fuzz_protocol(Protocol protocol, const uint8_t* data, size_t size, Check ch
                  size, [&](const Record& r) {
                    if (finished) {
                      for (const TextField& f : record_text_fields())
-                       if (!utf8::is_valid(r.*f.member)) std::abort();
+                       if (!utf8::is_valid(text_of(r, f))) std::abort();
                      return;
                    }
                    if (oversize_field(r) != nullptr) std::abort();

@@ -271,13 +271,13 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
     if (r.role == Role::Unknown) r.role = c.role;
   }
   if (c.pod == PodState::Unknown)
-    c.pod = pod_identity(tgid).empty() ? PodState::None : PodState::InPod;
-  const k8s::ContainerIdentity* in_pod = c.pod == PodState::InPod ? &pod_identity(tgid) : nullptr;
+    c.pod = pod_identity(tgid).id.empty() ? PodState::None : PodState::InPod;
+  const PidPod* in_pod = c.pod == PodState::InPod ? &pod_identity(tgid) : nullptr;
   if (encoded_ != nullptr) {
     RecordIdentity id{.comm = c.comm, .local_addr = c.local_addr, .remote_addr = c.remote_addr};
     if (in_pod) {
-      id.container = in_pod->container_id;
-      id.pod = in_pod->pod_uid;
+      id.container = in_pod->id.container_id;
+      id.pod = in_pod->id.pod_uid;
     }
     encoded_->append(records, encoded_node_, &id);
   } else {
@@ -285,10 +285,7 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
       r.comm = c.comm;
       r.local_addr = c.local_addr;
       r.remote_addr = c.remote_addr;
-      if (in_pod) {
-        r.container = in_pod->container_id;
-        r.pod = in_pod->pod_uid;
-      }
+      if (in_pod) r.local_identity = in_pod->record_identity;
     }
   }
   stats_.records += records.size();
@@ -345,10 +342,13 @@ void ConnectionTracker::on_close(const loupe_event_header& h) {
   erase(it);
 }
 
-const k8s::ContainerIdentity& ConnectionTracker::pod_identity(uint32_t tgid) {
+const ConnectionTracker::PidPod& ConnectionTracker::pod_identity(uint32_t tgid) {
   if (auto it = pod_ids_.find(tgid); it != pod_ids_.end()) return it->second;
   if (pod_ids_.size() >= kMaxPodIds) pod_ids_.clear();  // bounded; exits erase too
-  return pod_ids_[tgid] = k8s::resolve_pid(tgid).value_or(k8s::ContainerIdentity{});
+  PidPod& pod = pod_ids_[tgid];
+  pod.id = k8s::resolve_pid(tgid).value_or(k8s::ContainerIdentity{});
+  pod.record_identity = intern({.pod = pod.id.pod_uid, .container = pod.id.container_id});
+  return pod;
 }
 
 void ConnectionTracker::on_process_exit(uint32_t tgid) {

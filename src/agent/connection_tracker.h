@@ -195,8 +195,13 @@ class ConnectionTracker {
   Role infer_role(uint32_t tgid, const Connection& c, uint64_t now_ns);
   // The pid's container id and pod uid from its cgroup (empty outside
   // Kubernetes), read once per pid: records carry them for the server to
-  // turn into names (docs/kubernetes.md, "Records enrichment").
-  const k8s::ContainerIdentity& pod_identity(uint32_t tgid);
+  // turn into names (docs/kubernetes.md, "Records enrichment"), all of the
+  // pid's records one shared identity.
+  struct PidPod {
+    k8s::ContainerIdentity id;
+    PodIdentityRef record_identity;  // null outside Kubernetes
+  };
+  const PidPod& pod_identity(uint32_t tgid);
 
   // Parsers at rest, restarted, by protocol and role (a handful of kinds).
   // At most kMaxSpares of each kind: past it a parser at rest is dropped.
@@ -220,7 +225,7 @@ class ConnectionTracker {
   MonotonicToUnix clock_;
   ProcessInfo procs_;
   Table conns_;
-  std::unordered_map<uint32_t, k8s::ContainerIdentity> pod_ids_;
+  std::unordered_map<uint32_t, PidPod> pod_ids_;
   std::vector<Record>* batch_ = nullptr;
   std::vector<Record> scratch_;
   EncodedRecords* encoded_ = nullptr;

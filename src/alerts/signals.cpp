@@ -19,10 +19,10 @@ std::string request_label(const store::StoredRequest& sr, const std::string& key
   if (key == "route") return r.route;
   if (key == "method") return r.method;
   if (key == "protocol") return std::string(to_string(r.protocol));
-  if (key == "namespace") return client ? r.remote_namespace : r.namespace_;
-  if (key == "workload") return client ? r.remote_workload : r.workload;
-  if (key == "pod") return client ? r.remote_pod : r.pod;
-  if (key == "node") return client ? "" : r.node;
+  if (key == "namespace") return client ? r.remote_namespace() : r.namespace_();
+  if (key == "workload") return client ? r.remote_workload() : r.workload();
+  if (key == "pod") return client ? r.remote_pod() : r.pod();
+  if (key == "node") return client ? "" : r.node();
   return "";
 }
 

@@ -123,7 +123,40 @@ std::nullopt_t failed(BatchDecodeError* error, const char* why,
   return std::nullopt;
 }
 
-using Members = std::vector<std::string Record::*>;  // nullptr: a field this build does not know
+using Members = std::vector<const TextField*>;  // nullptr: a field this build does not know
+
+// Where a record's text fields are decoded to: its own strings, and each
+// side's identity gathered here, then interned, so the records of one pod
+// share one (core/pod_identity.h). begin() before a record's fields,
+// end() after them.
+class TextTarget {
+ public:
+  void begin() {
+    clear(local_);
+    clear(remote_);
+  }
+  void set(Record& r, const TextField* f, std::string_view value) {
+    if (f == nullptr) return;
+    if (f->side == TextSide::Record) {
+      r.*f->member = value;
+    } else {
+      (f->side == TextSide::Local ? local_ : remote_).*f->part = value;
+    }
+  }
+  void end(Record& r) {
+    r.local_identity = memo_.get(local_);
+    r.remote_identity = memo_.get(remote_);
+  }
+
+ private:
+  static void clear(PodIdentity& id) {
+    for (std::string* s :
+         {&id.node, &id.namespace_, &id.pod, &id.container, &id.workload, &id.service})
+      s->clear();
+  }
+  PodIdentity local_, remote_;
+  IdentityMemo memo_;
+};
 
 // The body's zstd frame decompressed; nullopt (and `error` set) when damaged
 // or past the limits.
@@ -152,10 +185,10 @@ bool read_field_names(Reader& in, Members& members) {
   members.reserve(field_count);
   for (uint64_t i = 0; i < field_count; ++i) {
     std::string_view name = in.string();
-    std::string Record::*member = nullptr;
+    const TextField* field = nullptr;
     for (const TextField& f : record_text_fields())
-      if (name == f.name) member = f.member;
-    members.push_back(member);
+      if (name == f.name) field = &f;
+    members.push_back(field);
   }
   return in.ok();
 }
@@ -184,16 +217,15 @@ void read_numbers(Reader& in, Record& r) {
   r.resp_bytes = in.varint();
 }
 
-void read_record(Reader& in, Record& r, const Members& members) {
+void read_record(Reader& in, Record& r, const Members& members, TextTarget& texts) {
   r.start_ns = in.varint();
   r.end_ns = in.varint();
   r.protocol = protocol_from_string(in.string());
   r.role = role_from_string(in.string());
   read_numbers(in, r);
-  for (std::string Record::*member : members) {
-    std::string_view s = in.string();
-    if (member) r.*member = s;
-  }
+  texts.begin();
+  for (const TextField* field : members) texts.set(r, field, in.string());
+  texts.end(r);
 }
 
 // The text fields' presence bits of a compact record.
@@ -211,7 +243,7 @@ Role role_from_id(uint8_t id) {
                                                     : Role::Unknown;
 }
 
-void read_compact_record(Reader& in, Record& r, const Members& members) {
+void read_compact_record(Reader& in, Record& r, const Members& members, TextTarget& texts) {
   r.start_ns = in.varint();
   r.end_ns = r.start_ns + static_cast<uint64_t>(unzigzag(in.varint()));
   r.protocol = protocol_from_id(in.byte());
@@ -219,11 +251,12 @@ void read_compact_record(Reader& in, Record& r, const Members& members) {
   read_numbers(in, r);
   std::string_view present = in.bytes(presence_bytes(members.size()));
   if (!in.ok()) return;
+  texts.begin();
   for (size_t i = 0; i < members.size(); ++i) {
     if (!((static_cast<uint8_t>(present[i / 8]) >> (i % 8)) & 1)) continue;
-    std::string_view s = in.string();
-    if (members[i]) r.*members[i] = s;
+    texts.set(r, members[i], in.string());
   }
+  texts.end(r);
 }
 
 }  // namespace
@@ -311,22 +344,28 @@ class Cursor {
 
 constexpr size_t kMaxVarint = 10;
 
-// The index of Record::node among the text fields (an agent's default
-// node fills it).
+constexpr bool is_local(const TextField& f, std::string PodIdentity::*part) {
+  return f.side == TextSide::Local && f.part == part;
+}
+
+// The index of the node among the text fields (an agent's default node
+// fills it).
 constexpr size_t node_field_index() {
   std::span<const TextField> fields = record_text_fields();
   for (size_t i = 0; i < fields.size(); ++i)
-    if (fields[i].member == &Record::node) return i;
+    if (is_local(fields[i], &PodIdentity::node)) return i;
   return fields.size();
 }
 
-// Where field `member` of a record is in a RecordIdentity, or nullptr.
-constexpr std::string_view RecordIdentity::*identity_field(std::string Record::*member) {
-  if (member == &Record::comm) return &RecordIdentity::comm;
-  if (member == &Record::local_addr) return &RecordIdentity::local_addr;
-  if (member == &Record::remote_addr) return &RecordIdentity::remote_addr;
-  if (member == &Record::container) return &RecordIdentity::container;
-  if (member == &Record::pod) return &RecordIdentity::pod;
+// Where field `f` of a record is in a RecordIdentity, or nullptr.
+constexpr std::string_view RecordIdentity::*identity_field(const TextField& f) {
+  if (f.side == TextSide::Record && f.member == &Record::comm) return &RecordIdentity::comm;
+  if (f.side == TextSide::Record && f.member == &Record::local_addr)
+    return &RecordIdentity::local_addr;
+  if (f.side == TextSide::Record && f.member == &Record::remote_addr)
+    return &RecordIdentity::remote_addr;
+  if (is_local(f, &PodIdentity::container)) return &RecordIdentity::container;
+  if (is_local(f, &PodIdentity::pod)) return &RecordIdentity::pod;
   return nullptr;
 }
 
@@ -408,9 +447,9 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
   uint64_t present = 0;
 #pragma GCC unroll 32
   for (size_t i = 0; i < fields.size(); ++i) {
-    std::string_view value = r.*fields[i].member;
-    if (identity != nullptr && identity_field(fields[i].member) != nullptr)
-      value = identity->*identity_field(fields[i].member);
+    std::string_view value = text_of(r, fields[i]);
+    if (identity != nullptr && identity_field(fields[i]) != nullptr)
+      value = identity->*identity_field(fields[i]);
     if (value.empty()) {
       if (i != node_index || default_node.empty()) continue;
       value = default_node;
@@ -435,12 +474,13 @@ struct RecentValues {
 
 // The fields every record of one connection holds alike (what the record
 // pipeline's same_connection compares, pipeline/connection_answers.h).
-constexpr bool connection_field(std::string Record::*member) {
-  return member == &Record::comm || member == &Record::local_addr ||
-         member == &Record::remote_addr || member == &Record::host || member == &Record::node ||
-         member == &Record::namespace_ || member == &Record::workload ||
-         member == &Record::service || member == &Record::remote_namespace ||
-         member == &Record::remote_workload || member == &Record::remote_service;
+// Of either side's identity: all but the pod and the container.
+constexpr bool connection_field(const TextField& f) {
+  if (f.side == TextSide::Record)
+    return f.member == &Record::comm || f.member == &Record::local_addr ||
+           f.member == &Record::remote_addr || f.member == &Record::host;
+  return f.part == &PodIdentity::node || f.part == &PodIdentity::namespace_ ||
+         f.part == &PodIdentity::workload || f.part == &PodIdentity::service;
 }
 
 // Per text field, whether it is a connection field and its place among
@@ -453,7 +493,7 @@ struct ConnectionSlots {
 constexpr ConnectionSlots kConnectionSlots = [] {
   ConnectionSlots s;
   for (size_t k = 0; k < s.is.size(); ++k) {
-    s.is[k] = connection_field(record_text_fields()[k].member);
+    s.is[k] = connection_field(record_text_fields()[k]);
     s.at[k] = static_cast<uint8_t>(s.count);
     s.count += s.is[k] ? 1 : 0;
   }
@@ -516,7 +556,7 @@ void write_coded_record(Cursor& out, const Record& r, uint64_t last_start, uint3
   uint64_t codes = 0;
 #pragma GCC unroll 32
   for (size_t k = 0; k < fields.size(); ++k) {
-    std::string_view value = r.*fields[k].member;
+    std::string_view value = text_of(r, fields[k]);
     if (value.empty()) continue;
     RecentValues& seen = recent[k];
     unsigned c;
@@ -621,11 +661,12 @@ std::optional<DecodedBatch> decode_batch(std::string_view body, BatchDecodeError
   batch.records = std::move(into);
   batch.records.clear();
   batch.records.resize(*count);
+  TextTarget texts;
   for (Record& r : batch.records) {
     if (compact) {
-      read_compact_record(in, r, members);
+      read_compact_record(in, r, members, texts);
     } else {
-      read_record(in, r, members);
+      read_record(in, r, members, texts);
     }
     if (!in.ok()) return failed(error, "truncated record");
   }
@@ -688,10 +729,11 @@ namespace {
 // A coded noted record's text fields and notes (see the layout above);
 // `recent` holds each one's last two values, views into the body.
 void read_coded_texts(Reader& in, Record& r, const Members& members, std::span<std::string> notes,
-                      std::vector<std::array<std::string_view, 2>>& recent) {
+                      std::vector<std::array<std::string_view, 2>>& recent, TextTarget& texts) {
   const size_t coded = members.size() + notes.size();
   std::string_view codes = in.bytes((coded + 3) / 4);
   if (!in.ok()) return;
+  texts.begin();
   for (size_t k = 0; k < coded; ++k) {
     unsigned c = (static_cast<uint8_t>(codes[k / 4]) >> (2 * (k % 4))) & 3;
     std::string_view value;
@@ -712,11 +754,12 @@ void read_coded_texts(Reader& in, Record& r, const Members& members, std::span<s
       return;
     }
     if (k < members.size()) {
-      if (members[k]) r.*members[k] = value;
+      texts.set(r, members[k], value);
     } else {
       notes[k - members.size()] = value;
     }
   }
+  texts.end(r);
 }
 
 }  // namespace
@@ -749,6 +792,7 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
   out.notes.resize(*count * npr);
   std::vector<std::array<std::string_view, 2>> recent(coded ? members.size() + npr : 0);
   uint64_t last_start = 0;
+  TextTarget texts;
   for (size_t i = 0; i < *count; ++i) {
     Record& r = out.records[i];
     std::span<std::string> notes(out.notes.data() + i * npr, npr);
@@ -759,9 +803,9 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
       r.protocol = protocol_from_id(in.byte());
       r.role = role_from_id(in.byte());
       read_numbers(in, r);
-      read_coded_texts(in, r, members, notes, recent);
+      read_coded_texts(in, r, members, notes, recent, texts);
     } else {
-      read_record(in, r, members);
+      read_record(in, r, members, texts);
       for (std::string& note : notes) note = in.string();
     }
     if (!in.ok()) return failed(error, "truncated record");

@@ -39,12 +39,8 @@ Role role_from_string(std::string_view s) {
 
 size_t memory_bytes(const Record& r) {
   size_t n = sizeof(Record);
-  for (const std::string* s :
-       {&r.comm,          &r.local_addr, &r.remote_addr,      &r.method,        &r.path,
-        &r.route,         &r.host,       &r.error_code,       &r.error_message, &r.detail,
-        &r.trace_id,      &r.node,       &r.namespace_,       &r.pod,           &r.container,
-        &r.workload,      &r.service,    &r.remote_namespace, &r.remote_pod,    &r.remote_workload,
-        &r.remote_service})
+  for (const std::string* s : {&r.comm, &r.local_addr, &r.remote_addr, &r.method, &r.path, &r.route,
+                               &r.host, &r.error_code, &r.error_message, &r.detail, &r.trace_id})
     n += heap_bytes(*s);
   return n;
 }

@@ -15,6 +15,7 @@
 // enum class Protocol: generated from the protocol folders' declarations
 // (src/protocols/*/declare.cpp, by cmake/Protocols.cmake), so core names no
 // protocol and adding one edits no file here.
+#include "core/pod_identity.h"
 #include "core/protocol_ids.h"
 
 namespace loupe {
@@ -28,7 +29,7 @@ Role role_from_string(std::string_view s);          // Unknown when not recognis
 
 struct Record {
   // Provided, not defaulted: `Record()` (every parser's `emplace_back()`)
-  // would otherwise zero all 720 bytes before the member initialisers
+  // would otherwise zero all of its bytes before the member initialisers
   // below set them again (value-initialisation of a class whose default
   // constructor is implicit), a `rep stos` per record on the agent's path.
   // Every member has an initialiser.
@@ -69,21 +70,29 @@ struct Record {
   uint64_t req_bytes = 0;  // bytes on the wire, including bodies not captured
   uint64_t resp_bytes = 0;
 
-  // --- Kubernetes identity (empty on a bare host) ---
-  std::string node;
-  std::string namespace_;
-  std::string pod;
-  std::string container;
-  std::string workload;  // "Kind/name", e.g. "Deployment/api"
-  std::string service;
-  std::string remote_namespace;
-  std::string remote_pod;
-  std::string remote_workload;
-  std::string remote_service;
+  // --- Kubernetes identity: each side's shared, immutable identity
+  // (core/pod_identity.h), null on a bare host and for peers outside the
+  // cluster. Set with intern(); read with the accessors below. ---
+  PodIdentityRef local_identity;
+  PodIdentityRef remote_identity;
+
+  const PodIdentity& local() const { return local_identity ? *local_identity : kNoPodIdentity; }
+  const PodIdentity& remote() const { return remote_identity ? *remote_identity : kNoPodIdentity; }
+  const std::string& node() const { return local().node; }
+  const std::string& namespace_() const { return local().namespace_; }
+  const std::string& pod() const { return local().pod; }
+  const std::string& container() const { return local().container; }
+  const std::string& workload() const { return local().workload; }  // "Kind/name"
+  const std::string& service() const { return local().service; }
+  const std::string& remote_namespace() const { return remote().namespace_; }
+  const std::string& remote_pod() const { return remote().pod; }
+  const std::string& remote_workload() const { return remote().workload; }
+  const std::string& remote_service() const { return remote().service; }
 };
 
 // What a record holds in memory: the struct plus every string's heap buffer
-// (short strings live inside the struct). For byte budgets of queues and
+// (short strings live inside the struct). Not its identities: shared by
+// every record of their pods. For byte budgets of queues and
 // batches, so a few huge records weigh as much as many small ones.
 size_t memory_bytes(const Record& r);
 

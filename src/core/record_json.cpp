@@ -33,16 +33,16 @@ void append_record_json(std::string& out, const Record& r, RecordKeys keys) {
   w.str("trace_id", r.trace_id);
   w.num("req_bytes", r.req_bytes);
   w.num("resp_bytes", r.resp_bytes);
-  w.str("node", r.node);
-  w.str("namespace", r.namespace_);
-  w.str("pod", r.pod);
-  w.str("container", r.container);
-  w.str("workload", r.workload);
-  w.str("service", r.service);
-  w.str("remote_namespace", r.remote_namespace);
-  w.str("remote_pod", r.remote_pod);
-  w.str("remote_workload", r.remote_workload);
-  w.str("remote_service", r.remote_service);
+  w.str("node", r.node());
+  w.str("namespace", r.namespace_());
+  w.str("pod", r.pod());
+  w.str("container", r.container());
+  w.str("workload", r.workload());
+  w.str("service", r.service());
+  w.str("remote_namespace", r.remote_namespace());
+  w.str("remote_pod", r.remote_pod());
+  w.str("remote_workload", r.remote_workload());
+  w.str("remote_service", r.remote_service());
 }
 
 nlohmann::json record_to_json(const Record& r) {
@@ -82,16 +82,19 @@ Record record_from_json(const nlohmann::json& j) {
   get("trace_id", r.trace_id);
   get("req_bytes", r.req_bytes);
   get("resp_bytes", r.resp_bytes);
-  get("node", r.node);
-  get("namespace", r.namespace_);
-  get("pod", r.pod);
-  get("container", r.container);
-  get("workload", r.workload);
-  get("service", r.service);
-  get("remote_namespace", r.remote_namespace);
-  get("remote_pod", r.remote_pod);
-  get("remote_workload", r.remote_workload);
-  get("remote_service", r.remote_service);
+  PodIdentity local, remote;
+  get("node", local.node);
+  get("namespace", local.namespace_);
+  get("pod", local.pod);
+  get("container", local.container);
+  get("workload", local.workload);
+  get("service", local.service);
+  get("remote_namespace", remote.namespace_);
+  get("remote_pod", remote.pod);
+  get("remote_workload", remote.workload);
+  get("remote_service", remote.service);
+  r.local_identity = intern(local);
+  r.remote_identity = intern(remote);
   return r;
 }
 

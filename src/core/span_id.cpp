@@ -20,7 +20,7 @@ struct Fnv1a {
 
 uint64_t span_id_of(const Record& r) {
   Fnv1a f;
-  f.add(r.node);
+  f.add(r.node());
   f.add(uint64_t{r.pid} << 32 | r.tid);
   f.add(static_cast<uint64_t>(r.role));
   f.add(r.start_ns);

@@ -448,6 +448,14 @@ std::vector<std::string> MetadataStore::services_of(const PodInfo& pod) const {
 }
 
 void MetadataStore::enrich(Record& r, const ContainerIdentity& local) const {
+  PodIdentity mine = r.local(), peer = r.remote();
+  enrich(r, local, mine, peer);
+  r.local_identity = intern(mine);
+  r.remote_identity = intern(peer);
+}
+
+void MetadataStore::enrich(const Record& r, const ContainerIdentity& local, PodIdentity& mine,
+                           PodIdentity& peer) const {
   std::shared_lock lock(mu_);
   const PodInfo* pod = nullptr;
   std::string container;
@@ -470,21 +478,21 @@ void MetadataStore::enrich(Record& r, const ContainerIdentity& local) const {
     if (by_ip) pod = &*by_ip;
   }
   if (pod) {
-    r.namespace_ = pod->namespace_;
-    r.pod = pod->name;
+    mine.namespace_ = pod->namespace_;
+    mine.pod = pod->name;
     if (!container.empty()) {
-      r.container = container;
-    } else if (r.container.empty() && pod->containers.size() == 1) {
+      mine.container = container;
+    } else if (mine.container.empty() && pod->containers.size() == 1) {
       // Found by uid or IP (a short-lived process can be gone before its
       // cgroup is read): a one-container pod still names its container.
-      r.container = pod->containers.front().name;
+      mine.container = pod->containers.front().name;
     }
-    r.node = pod->node;
-    r.workload = workload_locked(*pod);
+    mine.node = pod->node;
+    mine.workload = workload_locked(*pod);
     auto svcs = services_locked(*pod);
-    if (!svcs.empty()) r.service = svcs.front();
+    if (!svcs.empty()) mine.service = svcs.front();
   }
-  if (r.node.empty()) r.node = local_node_;
+  if (mine.node.empty()) mine.node = local_node_;
 
   if (r.remote_addr.empty()) return;
   std::string rip = ip_of(r.remote_addr);
@@ -492,17 +500,17 @@ void MetadataStore::enrich(Record& r, const ContainerIdentity& local) const {
   // Service is all that is known; the backend pod is not.
   if (auto k = cluster_ips_.find(rip); k != cluster_ips_.end()) {
     if (auto s = services_.find(k->second); s != services_.end()) {
-      r.remote_namespace = s->second.namespace_;
-      r.remote_service = s->second.name;
+      peer.namespace_ = s->second.namespace_;
+      peer.service = s->second.name;
       return;
     }
   }
-  if (auto peer = pod_by_ip_locked(rip, r.start_ns)) {
-    r.remote_namespace = peer->namespace_;
-    r.remote_pod = peer->name;
-    r.remote_workload = workload_locked(*peer);
-    auto svcs = services_locked(*peer);
-    if (!svcs.empty()) r.remote_service = svcs.front();
+  if (auto held = pod_by_ip_locked(rip, r.start_ns)) {
+    peer.namespace_ = held->namespace_;
+    peer.pod = held->name;
+    peer.workload = workload_locked(*held);
+    auto svcs = services_locked(*held);
+    if (!svcs.empty()) peer.service = svcs.front();
   }
 }
 

@@ -62,6 +62,10 @@ class MetadataStore {
   // remote IP at r.start_ns (a ClusterIP gives the Service only). Fields of
   // peers outside the cluster stay empty.
   void enrich(Record& r, const ContainerIdentity& local) const;
+  // The same into `mine` and `peer` (what `r` held to start with), for a
+  // caller that interns them itself (server/cluster_model.h).
+  void enrich(const Record& r, const ContainerIdentity& local, PodIdentity& mine,
+              PodIdentity& peer) const;
 
   // Full state (for a server to start from) and the changes since the last
   // drain (for it to keep history). `overflowed` set when changes were

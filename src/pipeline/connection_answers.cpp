@@ -4,14 +4,27 @@
 
 namespace loupe::pipeline {
 
+namespace {
+
+// Whether two identities name the same node, namespace, workload and
+// service (what an answer depends on; not the pod): at once when they are
+// one interned object, as a connection's records' are.
+bool same_answer_identity(const PodIdentityRef& a, const PodIdentityRef& b) {
+  if (a == b) return true;
+  const PodIdentity& x = a ? *a : kNoPodIdentity;
+  const PodIdentity& y = b ? *b : kNoPodIdentity;
+  return same_text(x.node, y.node) && same_text(x.namespace_, y.namespace_) &&
+         same_text(x.workload, y.workload) && same_text(x.service, y.service);
+}
+
+}  // namespace
+
 bool same_connection(const Record& a, const Record& b) {
   return a.role == b.role && a.protocol == b.protocol && a.pid == b.pid &&
          same_text(a.local_addr, b.local_addr) && same_text(a.remote_addr, b.remote_addr) &&
-         same_text(a.comm, b.comm) && same_text(a.host, b.host) && same_text(a.node, b.node) &&
-         same_text(a.namespace_, b.namespace_) && same_text(a.workload, b.workload) &&
-         same_text(a.service, b.service) && same_text(a.remote_namespace, b.remote_namespace) &&
-         same_text(a.remote_workload, b.remote_workload) &&
-         same_text(a.remote_service, b.remote_service);
+         same_text(a.comm, b.comm) && same_text(a.host, b.host) &&
+         same_answer_identity(a.local_identity, b.local_identity) &&
+         same_answer_identity(a.remote_identity, b.remote_identity);
 }
 
 size_t ConnectionAnswers::slot_of(const Record& r) {

@@ -13,7 +13,7 @@ namespace {
 // Whose services a record counts against for the services-per-host cap:
 // its node, else the IP of the side Loupe observed.
 std::string_view observing_host(const Record& r) {
-  if (!r.node.empty()) return r.node;
+  if (!r.node().empty()) return r.node();
   std::string_view addr = r.local_addr;
   return addr.substr(0, addr.rfind(':'));
 }
@@ -92,8 +92,10 @@ void Resolver::learn_client(const Record& r) {
   // names. A connection's records all say the same.
   auto same = [&r](const Record* seen) {
     return seen && seen->pid == r.pid && same_text(seen->local_addr, r.local_addr) &&
-           same_text(seen->comm, r.comm) && same_text(seen->namespace_, r.namespace_) &&
-           same_text(seen->workload, r.workload);
+           same_text(seen->comm, r.comm) &&
+           (seen->local_identity == r.local_identity ||
+            (same_text(seen->namespace_(), r.namespace_()) &&
+             same_text(seen->workload(), r.workload())));
   };
   uint64_t hash = mix_word(text_tail(r.local_addr) ^ r.pid);
   if (learnt_.find(hash, same)) return;
@@ -143,8 +145,8 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
     row.connection = a->connection;
     row.workload_served = a->workload_served;
     row.pod = !a->workload_served      ? std::string_view()
-              : r.role == Role::Server ? std::string_view(r.pod)
-                                       : std::string_view(r.remote_pod);
+              : r.role == Role::Server ? std::string_view(r.pod())
+                                       : std::string_view(r.remote_pod());
   };
   // Run by run, counting the batch's index along: no lookup per record.
   auto each = [&](bool servers) {

@@ -51,7 +51,7 @@ nlohmann::json to_json(const store::LatencyPoint& p) {
 nlohmann::json to_json(const store::StoredRequest& r) {
   nlohmann::json j = record_to_json(r.record);
   j["id"] = std::to_string(r.id);  // a string: JavaScript numbers lose int64 digits
-  j["k8s_service"] = r.record.service;
+  j["k8s_service"] = r.record.service();
   j["service"] = r.service;
   j["counted"] = r.counted;
   j["caller"] = r.caller;

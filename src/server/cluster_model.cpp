@@ -99,32 +99,38 @@ nlohmann::json ClusterModel::ingest(const nlohmann::json& p, uint64_t now_ns) {
   return {{"applied", applied}, {"events", in.events.size()}};
 }
 
-void ClusterModel::enrich(Record& r) const {
-  k8s::ContainerIdentity local;
-  local.container_id = r.container;
-  local.pod_uid = r.pod;
+void ClusterModel::enrich(Record& r, IdentityMemo& memo) const {
+  k8s::ContainerIdentity local{.container_id = r.container(), .pod_uid = r.pod()};
+  PodIdentity mine = r.local(), peer = r.remote();
   // The uid is not a name; enrich puts the pod's name back when it knows it.
   // An unknown container id stays as the only clue there is.
-  r.pod.clear();
-  meta_.enrich(r, local);
+  mine.pod.clear();
+  meta_.enrich(r, local, mine, peer);
   // A client sees a ClusterIP, so only the Service is known; name the
   // workload behind it when there is exactly one, so both sides of the
   // call agree on the callee (service map, RED de-duplication).
-  if (!r.remote_service.empty() && r.remote_pod.empty() && r.remote_workload.empty()) {
-    std::string key = r.remote_namespace + "/" + r.remote_service;
+  if (!peer.service.empty() && peer.pod.empty() && peer.workload.empty()) {
+    std::string key = peer.namespace_ + "/" + peer.service;
     std::lock_guard lock(memo_mu_);
     auto it = service_workload_.find(key);
     if (it == service_workload_.end())
-      it = service_workload_
-               .emplace(key, meta_.workload_of_service(r.remote_namespace, r.remote_service))
+      it = service_workload_.emplace(key, meta_.workload_of_service(peer.namespace_, peer.service))
                .first;
-    r.remote_workload = it->second;
+    peer.workload = it->second;
   }
+  r.local_identity = memo.get(mine);
+  r.remote_identity = memo.get(peer);
+}
+
+void ClusterModel::enrich(Record& r) const {
+  IdentityMemo memo;
+  enrich(r, memo);
 }
 
 void ClusterModel::enrich(std::vector<Record>& records) const {
   if (!active_) return;
-  for (auto& r : records) enrich(r);
+  IdentityMemo memo;
+  for (auto& r : records) enrich(r, memo);
 }
 
 namespace {

@@ -2,8 +2,8 @@
 // `loupe cluster` through POST /api/v1/k8s/ingest, persisted in the Store
 // (snapshot + changes) so a restart resumes it, and used to enrich records
 // before they are stored. Enrichment contract with agents (docs/kubernetes.md):
-// an agent puts the process's container id in Record::container and its pod
-// uid in Record::pod; the server replaces them by names and fills the
+// an agent puts the process's container id in its record's container and its pod
+// uid in its pod; the server replaces them by names and fills the
 // namespace, workload, service and the remote side. Until a collector has
 // sent anything, records pass untouched (a bare host).
 #pragma once
@@ -39,6 +39,8 @@ class ClusterModel {
   // bad part. Returns {"applied": changes, "events": n}.
   nlohmann::json ingest(const nlohmann::json& payload, uint64_t now_ns);
 
+  // Records: each side's identity named and interned (IdentityMemo: a
+  // batch's records share their pods' identities).
   void enrich(std::vector<Record>& records) const;
   void enrich(Record& r) const;
   // Names a kubepods sample's pod or container ("namespace/pod",
@@ -72,6 +74,7 @@ class ClusterModel {
   store::Store& store_;
   k8s::MetadataStore meta_;
   std::mutex ingest_mu_;  // payloads apply and persist in arrival order
+  void enrich(Record& r, IdentityMemo& memo) const;
   // workload_of_service scans every pod: remembered per "ns/name" until the
   // model next changes, so ClusterIP records cost a map lookup.
   mutable std::mutex memo_mu_;

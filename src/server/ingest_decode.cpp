@@ -127,7 +127,13 @@ DecodedBatch decode_ingest_batch_codec(std::string_view body, const IngestLimits
   // Kept records are moved down over rejected ones, in place.
   size_t kept = 0;
   for (Record& r : out.records) {
-    for (const TextField& f : record_text_fields()) utf8::make_valid(r.*f.member);
+    // Made valid, not cut (keep_record rejects what is past a limit).
+    for (const TextField& f : record_text_fields()) {
+      if (utf8::is_valid(text_of(r, f))) continue;
+      std::string text(text_of(r, f));
+      utf8::make_valid(text);
+      set_text(r, f, text);
+    }
     if (!keep_record(r, limits, now_ns, out)) continue;
     if (&out.records[kept] != &r) out.records[kept] = std::move(r);
     ++kept;

@@ -17,8 +17,8 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
   if (named_by_pid) *named_by_pid = 0;
   CallerIdentity c;
   if (r.role == Role::Server) {
-    if (!r.remote_workload.empty()) {
-      c.name = c.stable_name = workload_service_name(r.remote_namespace, r.remote_workload);
+    if (!r.remote_workload().empty()) {
+      c.name = c.stable_name = workload_service_name(r.remote_namespace(), r.remote_workload());
       c.kind = "workload";
       c.counted = true;
       return c;
@@ -46,8 +46,8 @@ CallerIdentity CallerResolver::resolve(const Record& r, const ServiceIdentity& c
   // process callee that server record skipped the edge (its peer is local),
   // so this record draws it; for Kubernetes callees the server side did.
   c.counted = callee.counted || callee.kind == "process";
-  client_name({r.pid, r.comm, r.namespace_, r.workload}, c);
-  if (named_by_pid && r.workload.empty()) *named_by_pid = r.pid;
+  client_name({r.pid, r.comm, r.namespace_(), r.workload()}, c);
+  if (named_by_pid && r.workload().empty()) *named_by_pid = r.pid;
   return c;
 }
 
@@ -57,9 +57,9 @@ bool CallerResolver::learn_client(const Record& r) {
   if (forgot) client_addrs_.clear();
   // Compared first, as in learn(): a connection's records all say the same.
   Client& c = client_addrs_[r.local_addr];
-  if (c.pid != r.pid || c.comm != r.comm || c.namespace_ != r.namespace_ ||
-      c.workload != r.workload)
-    c = {r.pid, r.comm, r.namespace_, r.workload};
+  if (c.pid != r.pid || c.comm != r.comm || c.namespace_ != r.namespace_() ||
+      c.workload != r.workload())
+    c = {r.pid, r.comm, r.namespace_(), r.workload()};
   return forgot;
 }
 

@@ -23,15 +23,15 @@ constexpr const char* kSelectColumns =
 
 // The ten Kubernetes fields were one column, unit-separator joined.
 void unpack_k8s(std::string_view packed, Record& r) {
-  std::string* fields[] = {
-      &r.node,    &r.namespace_,       &r.pod,        &r.container,       &r.workload,
-      &r.service, &r.remote_namespace, &r.remote_pod, &r.remote_workload, &r.remote_service};
-  for (auto* f : fields) {
+  PodIdentity local, remote;
+  for (std::string* f : identity_fields(local, remote)) {
     auto end = packed.find('\x1f');
-    if (end == std::string_view::npos) return;
+    if (end == std::string_view::npos) break;
     f->assign(packed.substr(0, end));
     packed.remove_prefix(end + 1);
   }
+  r.local_identity = intern(local);
+  r.remote_identity = intern(remote);
 }
 
 // One old row: the record (route: the resolved one) and its notes.

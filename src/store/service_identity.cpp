@@ -45,9 +45,9 @@ ServiceIdentity ServiceResolver::resolve(const Record& r, bool* is_new) {
   memo_key_.push_back(static_cast<char>(r.protocol));
   const bool client = r.role == Role::Client;
   for (const std::string* f :
-       {client ? &r.remote_service : &r.service, client ? &r.remote_addr : &r.comm,
-        client ? &r.host : &r.local_addr, client ? &r.remote_workload : &r.workload,
-        client ? &r.remote_namespace : &r.namespace_}) {
+       {client ? &r.remote_service() : &r.service(), client ? &r.remote_addr : &r.comm,
+        client ? &r.host : &r.local_addr, client ? &r.remote_workload() : &r.workload(),
+        client ? &r.remote_namespace() : &r.namespace_()}) {
     memo_key_.append(*f);
     memo_key_.push_back('\x1f');
   }
@@ -78,13 +78,13 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
       // calls are not traced): the ingest and API calls it serves.
       id.name = kSelfService;
       id.kind = "loupe";
-    } else if (!r.workload.empty()) {
+    } else if (!r.workload().empty()) {
       // Service names are per namespace and a pod may back several; the
       // workload is the one name both sides of a call agree on.
-      id.name = workload_service_name(r.namespace_, r.workload);
+      id.name = workload_service_name(r.namespace_(), r.workload());
       id.kind = "workload";
-    } else if (!r.service.empty()) {
-      id.name = r.service;
+    } else if (!r.service().empty()) {
+      id.name = r.service();
       id.kind = "service";
     } else {
       id.name = r.comm.empty() ? std::string("unknown") : r.comm;
@@ -100,14 +100,14 @@ ServiceIdentity ServiceResolver::resolve_uncached(const Record& r, bool* is_new)
   }
 
   // Client role: name the callee.
-  if (!r.remote_workload.empty()) {
-    id.name = workload_service_name(r.remote_namespace, r.remote_workload);
+  if (!r.remote_workload().empty()) {
+    id.name = workload_service_name(r.remote_namespace(), r.remote_workload());
     id.kind = "workload";
     id.counted = k8s_services_.count(id.name) == 0;
-  } else if (!r.remote_service.empty()) {
-    id.name = r.remote_service;
+  } else if (!r.remote_service().empty()) {
+    id.name = r.remote_service();
     id.kind = "service";
-    id.counted = k8s_services_.count(r.remote_service) == 0;
+    id.counted = k8s_services_.count(r.remote_service()) == 0;
   } else {
     auto remote = split_host_port(r.remote_addr);
     bool local = remote && is_local_ip(remote->first);

@@ -8,7 +8,7 @@
 namespace loupe::traces {
 namespace {
 
-bool same_host(const Record& a, const Record& b) { return a.node == b.node; }
+bool same_host(const Record& a, const Record& b) { return a.node() == b.node(); }
 
 // [s.start, s.end] holds [c.start, c.end], with `tol` of slack each side.
 bool holds(const Record& s, const Record& c, uint64_t tol) {

@@ -170,8 +170,8 @@ std::string resource_key(const SpanSource& s) {
   const Record& r = s.record;
   std::string key;
   for (std::string_view part :
-       {span_service(s), std::string_view(r.namespace_), std::string_view(r.pod),
-        std::string_view(r.container), std::string_view(r.workload), std::string_view(r.node),
+       {span_service(s), std::string_view(r.namespace_()), std::string_view(r.pod()),
+        std::string_view(r.container()), std::string_view(r.workload()), std::string_view(r.node()),
         std::string_view(r.comm)}) {
     key.append(part);
     key += '\x1f';
@@ -184,11 +184,11 @@ void fill_resource(const SpanSource& s, opentelemetry::proto::resource::v1::Reso
   const Record& r = s.record;
   Attributes& a = *out.mutable_attributes();
   put(a, "service.name", span_service(s).empty() ? std::string_view(r.comm) : span_service(s));
-  put(a, "k8s.namespace.name", r.namespace_);
-  put(a, "k8s.pod.name", r.pod);
-  put(a, "k8s.container.name", r.container);
-  if (auto [key, name] = workload_attribute(r.workload); !key.empty()) put(a, key, name);
-  put(a, "k8s.node.name", r.node);
+  put(a, "k8s.namespace.name", r.namespace_());
+  put(a, "k8s.pod.name", r.pod());
+  put(a, "k8s.container.name", r.container());
+  if (auto [key, name] = workload_attribute(r.workload()); !key.empty()) put(a, key, name);
+  put(a, "k8s.node.name", r.node());
   if (r.pid) put_int(a, "process.pid", r.pid);
   put(a, "process.executable.name", r.comm);
   put_sdk(a);

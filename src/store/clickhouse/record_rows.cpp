@@ -24,12 +24,6 @@ template <typename R>
 auto error_fields(R& r) {
   return std::array{&r.error_code, &r.error_message, &r.detail, &r.trace_id};
 }
-template <typename R>
-auto k8s_fields(R& r) {
-  return std::array{
-      &r.node,    &r.namespace_,       &r.pod,        &r.container,       &r.workload,
-      &r.service, &r.remote_namespace, &r.remote_pod, &r.remote_workload, &r.remote_service};
-}
 
 int32_t parse_int32(std::string_view field) {
   int32_t v = 0;
@@ -69,7 +63,7 @@ void encode_record(RowBinaryWriter& out, uint64_t id, const ResolvedRecord& row,
   for (const std::string* f : error_fields(r)) out.string(*f);
   out.uint64(r.req_bytes);
   out.uint64(r.resp_bytes);
-  for (const std::string* f : k8s_fields(r)) out.string(*f);
+  for (const std::string* f : identity_fields(r.local(), r.remote())) out.string(*f);
 }
 
 StoredRequest decode_record(const TsvRow& row) {
@@ -98,7 +92,10 @@ StoredRequest decode_record(const TsvRow& row) {
   for (std::string* f : error_fields(r)) *f = row[i++];
   r.req_bytes = parse_uint(row[i++]);
   r.resp_bytes = parse_uint(row[i++]);
-  for (std::string* f : k8s_fields(r)) *f = row[i++];
+  PodIdentity local, remote;
+  for (std::string* f : identity_fields(local, remote)) *f = row[i++];
+  r.local_identity = intern(local);
+  r.remote_identity = intern(remote);
   return out;
 }
 

@@ -34,16 +34,16 @@ void encode_request(RowBinaryWriter& out, const Record& r, std::string_view batc
   out.string(r.trace_id);
   out.uint64(r.req_bytes);
   out.uint64(r.resp_bytes);
-  out.string(r.node);
-  out.string(r.namespace_);
-  out.string(r.pod);
-  out.string(r.container);
-  out.string(r.workload);
-  out.string(r.service);
-  out.string(r.remote_namespace);
-  out.string(r.remote_pod);
-  out.string(r.remote_workload);
-  out.string(r.remote_service);
+  out.string(r.node());
+  out.string(r.namespace_());
+  out.string(r.pod());
+  out.string(r.container());
+  out.string(r.workload());
+  out.string(r.service());
+  out.string(r.remote_namespace());
+  out.string(r.remote_pod());
+  out.string(r.remote_workload());
+  out.string(r.remote_service());
   out.string(batch_id);
 }
 

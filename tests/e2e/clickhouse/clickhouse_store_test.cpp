@@ -79,7 +79,7 @@ Record request(uint64_t start_ns, uint64_t duration_ns, std::string route = "/ch
   r.method = "POST";
   r.path = route;
   r.route = std::move(route);
-  r.service = "shop";
+  edit(r.local_identity).service = "shop";
   r.status = 200;
   return r;
 }

@@ -128,7 +128,7 @@ TEST_F(TrackerTest, EncodedRecordsCarryTheConnectionsIdentityTheSinksDoNot) {
   EXPECT_EQ(r.comm, "srv");
   EXPECT_EQ(r.local_addr, "10.244.123.45:8080");
   EXPECT_EQ(r.remote_addr, "10.244.200.201:54321");
-  EXPECT_EQ(r.node, "node-1");
+  EXPECT_EQ(r.node(), "node-1");
   EXPECT_EQ(r.pid, kTgid);
   EXPECT_EQ(r.role, Role::Server);
   EXPECT_EQ(r.path, "/x");

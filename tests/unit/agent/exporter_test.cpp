@@ -303,7 +303,7 @@ TEST_F(ExporterTest, APartIsSentAsEncodedAndItsBufferComesBackToTheAgent) {
   FakeServer server;
   Exporter exporter(options(server));
   auto batch = records(0, 6);
-  batch[5].node = "elsewhere";
+  edit(batch[5].local_identity).node = "elsewhere";
   EncodedRecords part;
   part.append(batch, "node-a");  // as the agent encodes: its node on records without one
   exporter.push(part);
@@ -317,7 +317,7 @@ TEST_F(ExporterTest, APartIsSentAsEncodedAndItsBufferComesBackToTheAgent) {
     auto decoded = decode_batch(body);
     ASSERT_TRUE(decoded);
     EXPECT_EQ(decoded->records.size(), 6u);
-    for (const Record& r : decoded->records) nodes.push_back(r.node);
+    for (const Record& r : decoded->records) nodes.push_back(r.node());
   }
   std::vector<std::string> expected(12, "node-a");
   expected[5] = "elsewhere";

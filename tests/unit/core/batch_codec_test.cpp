@@ -40,7 +40,7 @@ Record full_record(int i) {
   r.req_bytes = UINT64_MAX;
   r.resp_bytes = 0;
   for (const TextField& f : record_text_fields())
-    r.*f.member = std::string(f.name) + "-" + std::to_string(i);
+    set_text(r, f, std::string(f.name) + "-" + std::to_string(i));
   r.detail = std::string("bytes \0\xff\x80 any", 14);  // not text: kept byte for byte
   return r;
 }
@@ -121,7 +121,7 @@ TEST(BatchCodec, AnEncoderReusedForNotedRecordsWritesEachBodyWhole) {
     std::vector<std::string_view> out;
     for (const Record& r : records) {
       out.push_back(r.route);
-      out.push_back(r.pod);
+      out.push_back(r.pod());
     }
     return out;
   };
@@ -144,22 +144,22 @@ TEST(BatchCodec, AnEncoderReusedForNotedRecordsWritesEachBodyWhole) {
     for (size_t i = 0; i < 3; ++i) {
       EXPECT_EQ(json_of(decoded->records[i]), json_of(small[i]));
       EXPECT_EQ(decoded->notes[2 * i], small[i].route);
-      EXPECT_EQ(decoded->notes[2 * i + 1], small[i].pod);
+      EXPECT_EQ(decoded->notes[2 * i + 1], small[i].pod());
     }
   }
 }
 
 TEST(BatchCodec, RecordsWithoutANodeAreEncodedWithTheDefaultOne) {
   std::vector<Record> records(2);
-  records[1].node = "own-node";
+  edit(records[1].local_identity).node = "own-node";
   EncodedRecords part;
   part.append(records, "agent-node");
   BatchEncoder encoder;
   auto batch = decode_batch(encoder.encode({"a", 1}, std::span(&part, 1)));
   ASSERT_TRUE(batch);
   ASSERT_EQ(batch->records.size(), 2u);
-  EXPECT_EQ(batch->records[0].node, "agent-node");
-  EXPECT_EQ(batch->records[1].node, "own-node");
+  EXPECT_EQ(batch->records[0].node(), "agent-node");
+  EXPECT_EQ(batch->records[1].node(), "own-node");
 }
 
 TEST(BatchCodec, AnEmptyBatchRoundTrips) {
@@ -301,7 +301,7 @@ Record http_record(int i) {
   r.path = "/a";
   r.route = "/a";
   r.host = "127.0.0.1:8080";
-  r.node = "node-a";
+  edit(r.local_identity).node = "node-a";
   return r;
 }
 
@@ -331,11 +331,11 @@ TEST(BatchCodec, NotedRecordsRepeatingTheirFieldsInAnyOrderRoundTrip) {
   const char* three[] = {"a", "bb", "ccc"};
   for (int i = 0; i < 30; ++i) {
     Record r = http_record(i);
-    r.comm = i % 2 ? "wrk" : "nginx";                        // two, alternating
-    r.local_addr = three[i % 3];                             // three, cycling
-    r.host = i % 4 == 1 ? "" : "h" + std::to_string(i / 4);  // runs, with gaps
-    r.pod = i % 5 == 0 ? "pod-" + std::to_string(i) : "";    // rare, each new
-    r.detail = std::string("x\0y", 3);                       // bytes kept as they are
+    r.comm = i % 2 ? "wrk" : "nginx";                                           // two, alternating
+    r.local_addr = three[i % 3];                                                // three, cycling
+    r.host = i % 4 == 1 ? "" : "h" + std::to_string(i / 4);                     // runs, with gaps
+    edit(r.local_identity).pod = i % 5 == 0 ? "pod-" + std::to_string(i) : "";  // rare, each new
+    r.detail = std::string("x\0y", 3);  // bytes kept as they are
     records.push_back(std::move(r));
     notes.push_back(i % 2 ? "/a" : "/b");
     notes.push_back(i % 7 ? "" : "c");
@@ -383,9 +383,11 @@ TEST(BatchCodec, NotedRecordsOfKnownConnectionsGiveTheSameBody) {
     r.local_addr = conn.local;
     r.remote_addr = conn.remote;
     r.host = conn.host;
-    r.namespace_ = conn.namespace_;
-    r.workload = conn.workload;
-    r.pod = (x >> 40) % 3 ? "api-1" : "api-2";  // not a connection's field
+    PodIdentity pod;
+    pod.namespace_ = conn.namespace_;
+    pod.workload = conn.workload;
+    pod.pod = (x >> 40) % 3 ? "api-1" : "api-2";  // not a connection's field
+    r.local_identity = intern(pod);
     records.push_back(std::move(r));
     // Unknown for some records; a connection seen again under a new id
     // (the resolver forgot its answer) for others.

@@ -43,7 +43,7 @@ inline void put_record_v1(std::string& raw, const Record& r) {
                          static_cast<uint64_t>(int64_t{r.status} >> 63));
   put_varint_v1(raw, r.req_bytes);
   put_varint_v1(raw, r.resp_bytes);
-  for (const TextField& f : record_text_fields()) put_string_v1(raw, r.*f.member);
+  for (const TextField& f : record_text_fields()) put_string_v1(raw, text_of(r, f));
 }
 
 // A version-1 body of `records`, zstd-compressed as the codec does.

@@ -27,8 +27,8 @@ TEST(RecordJson, RoundTripsEveryField) {
   r.error_message = "relation \"t\" does not exist";
   r.req_bytes = 10;
   r.resp_bytes = 20;
-  r.namespace_ = "shop";
-  r.remote_service = "db";
+  edit(r.local_identity).namespace_ = "shop";
+  edit(r.remote_identity).service = "db";
   std::string text;
   append_record_json(text, r);
   auto j = nlohmann::json::parse(text);
@@ -40,8 +40,8 @@ TEST(RecordJson, RoundTripsEveryField) {
   EXPECT_EQ(back.protocol, r.protocol);
   EXPECT_EQ(back.role, r.role);
   EXPECT_EQ(back.error_message, r.error_message);
-  EXPECT_EQ(back.namespace_, "shop");
-  EXPECT_EQ(back.remote_service, "db");
+  EXPECT_EQ(back.namespace_(), "shop");
+  EXPECT_EQ(back.remote_service(), "db");
   EXPECT_EQ(record_to_json(r), j);
 }
 

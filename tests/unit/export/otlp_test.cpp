@@ -37,10 +37,8 @@ Record http_server(int status = 200) {
   r.comm = "python3";
   r.local_addr = "10.0.0.2:8000";
   r.remote_addr = "10.0.0.9:51000";
-  r.namespace_ = "shop";
-  r.pod = "api-7d9f-x2";
-  r.workload = "Deployment/api";
-  r.node = "node-1";
+  r.local_identity = intern(
+      {.node = "node-1", .namespace_ = "shop", .pod = "api-7d9f-x2", .workload = "Deployment/api"});
   return r;
 }
 

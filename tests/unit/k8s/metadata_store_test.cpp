@@ -86,16 +86,16 @@ TEST(MetadataStore, EnrichLocalFromContainerIdAndRemoteClusterIp) {
   r.remote_addr = "10.96.100.20:5432";
   ContainerIdentity local{c.container_id(0), "", "containerd", "burstable"};
   c.store.enrich(r, local);
-  EXPECT_EQ(r.namespace_, "shop");
-  EXPECT_EQ(r.pod, "api-7d9f8b6c5d-x2k4p");
-  EXPECT_EQ(r.container, "api");
-  EXPECT_EQ(r.node, "node-1");
-  EXPECT_EQ(r.workload, "Deployment/api");
-  EXPECT_EQ(r.service, "api");
+  EXPECT_EQ(r.namespace_(), "shop");
+  EXPECT_EQ(r.pod(), "api-7d9f8b6c5d-x2k4p");
+  EXPECT_EQ(r.container(), "api");
+  EXPECT_EQ(r.node(), "node-1");
+  EXPECT_EQ(r.workload(), "Deployment/api");
+  EXPECT_EQ(r.service(), "api");
   // The client saw the ClusterIP: the Service, not a pod.
-  EXPECT_EQ(r.remote_service, "db");
-  EXPECT_EQ(r.remote_namespace, "shop");
-  EXPECT_EQ(r.remote_pod, "");
+  EXPECT_EQ(r.remote_service(), "db");
+  EXPECT_EQ(r.remote_namespace(), "shop");
+  EXPECT_EQ(r.remote_pod(), "");
 }
 
 TEST(MetadataStore, EnrichServerSideRemotePodAndPodUidOnly) {
@@ -106,12 +106,12 @@ TEST(MetadataStore, EnrichServerSideRemotePodAndPodUidOnly) {
   ContainerIdentity local;
   local.pod_uid = c.fx["pods"][2]["metadata"]["uid"];
   c.store.enrich(r, local);
-  EXPECT_EQ(r.pod, "db-0");
-  EXPECT_EQ(r.container, "postgres");  // the pod's only container
-  EXPECT_EQ(r.workload, "StatefulSet/db");
-  EXPECT_EQ(r.remote_pod, "api-7d9f8b6c5d-q8w7z");
-  EXPECT_EQ(r.remote_workload, "Deployment/api");
-  EXPECT_EQ(r.remote_service, "api");
+  EXPECT_EQ(r.pod(), "db-0");
+  EXPECT_EQ(r.container(), "postgres");  // the pod's only container
+  EXPECT_EQ(r.workload(), "StatefulSet/db");
+  EXPECT_EQ(r.remote_pod(), "api-7d9f8b6c5d-q8w7z");
+  EXPECT_EQ(r.remote_workload(), "Deployment/api");
+  EXPECT_EQ(r.remote_service(), "api");
 }
 
 TEST(MetadataStore, ExternalPeersAndUnknownProcessesStayEmpty) {
@@ -122,11 +122,11 @@ TEST(MetadataStore, ExternalPeersAndUnknownProcessesStayEmpty) {
   r.local_addr = "192.168.0.1:22";
   r.remote_addr = "[2001:db8::1]:443";
   c.store.enrich(r, ContainerIdentity{});
-  EXPECT_EQ(r.pod, "");
-  EXPECT_EQ(r.node, "node-9");
-  EXPECT_EQ(r.remote_namespace, "");
-  EXPECT_EQ(r.remote_pod, "");
-  EXPECT_EQ(r.remote_service, "");
+  EXPECT_EQ(r.pod(), "");
+  EXPECT_EQ(r.node(), "node-9");
+  EXPECT_EQ(r.remote_namespace(), "");
+  EXPECT_EQ(r.remote_pod(), "");
+  EXPECT_EQ(r.remote_service(), "");
 }
 
 TEST(MetadataStore, ReusedPodIpResolvesByTime) {
@@ -145,7 +145,7 @@ TEST(MetadataStore, ReusedPodIpResolvesByTime) {
   r.start_ns = 150 * kSec;
   r.remote_addr = "10.244.1.50:8080";
   s.enrich(r, {});
-  EXPECT_EQ(r.remote_pod, "old-pod");
+  EXPECT_EQ(r.remote_pod(), "old-pod");
 }
 
 TEST(MetadataStore, MissedDeletionStillEndsTheOldHolder) {
@@ -196,8 +196,8 @@ TEST(MetadataStore, SnapshotRoundTripsAndChangesDrain) {
   ContainerIdentity local{c.container_id(0), "", "", ""};
   c.store.enrich(a, local);
   copy.enrich(b, local);
-  EXPECT_EQ(b.pod, "api-7d9f8b6c5d-x2k4p");
-  EXPECT_EQ(b.remote_workload, "CronJob/report");
+  EXPECT_EQ(b.pod(), "api-7d9f8b6c5d-x2k4p");
+  EXPECT_EQ(b.remote_workload(), "CronJob/report");
   EXPECT_EQ(loupe::record_to_json(a), loupe::record_to_json(b));
   EXPECT_FALSE(copy.load_snapshot(nlohmann::json{{"pods", 3}}, &err));
 }

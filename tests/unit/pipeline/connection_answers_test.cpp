@@ -52,7 +52,7 @@ TEST(ConnectionAnswers, AnotherConnectionOrAFieldThatDiffersIsNotFound) {
   other_host.host = "example.com";
   EXPECT_EQ(answers.find(other_host), nullptr) << "the callee may be named by its Host";
   Record other_pod = client_of(40000);
-  other_pod.remote_workload = "Deployment/api";
+  edit(other_pod.remote_identity).workload = "Deployment/api";
   EXPECT_EQ(answers.find(other_pod), nullptr);
   Record same = client_of(40000);
   same.route = "/another/route";

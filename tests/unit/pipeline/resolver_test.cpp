@@ -129,11 +129,11 @@ TEST(Resolver, ExternalCalleesAreNamedByHostAndCounted) {
 TEST(Resolver, KubernetesWorkloadsAndTheirPods) {
   Resolver resolver;
   Record client = called(10, "web", "10.1.0.4:40000", "10.1.0.9:8080");
-  client.namespace_ = "shop";
-  client.workload = "Deployment/web";
-  client.remote_namespace = "shop";
-  client.remote_workload = "Deployment/api";
-  client.remote_pod = "api-1";
+  edit(client.local_identity).namespace_ = "shop";
+  edit(client.local_identity).workload = "Deployment/web";
+  edit(client.remote_identity).namespace_ = "shop";
+  edit(client.remote_identity).workload = "Deployment/api";
+  edit(client.remote_identity).pod = "api-1";
   // Only the client side seen: it is the one view of what api served.
   std::vector<Record> alone = {client};
   auto b1 = resolver.resolve(alone);
@@ -149,11 +149,11 @@ TEST(Resolver, KubernetesWorkloadsAndTheirPods) {
   // Once api's server side is seen, it counts and draws the edge (its
   // enrichment named the client's workload); the client copy does neither.
   Record server = served(30, "api", "10.1.0.9:8080", "10.1.0.4:40000");
-  server.namespace_ = "shop";
-  server.workload = "Deployment/api";
-  server.pod = "api-1";
-  server.remote_namespace = "shop";
-  server.remote_workload = "Deployment/web";
+  edit(server.local_identity).namespace_ = "shop";
+  edit(server.local_identity).workload = "Deployment/api";
+  edit(server.local_identity).pod = "api-1";
+  edit(server.remote_identity).namespace_ = "shop";
+  edit(server.remote_identity).workload = "Deployment/web";
   std::vector<Record> both = {client, server};
   auto b2 = resolver.resolve(both);
   auto rows = by_index(b2);
@@ -215,14 +215,14 @@ TEST(Resolver, RowsPointIntoTheRecordsWithoutCopyingThem) {
   Resolver resolver;
   Record r = served(1, "api", "10.0.0.1:80", "203.0.113.1:1",
                     "/a/route/long/enough/to/live/on/the/heap/{id}");
-  r.pod = "a-pod-name-long-enough-to-live-on-the-heap";
-  r.workload = "Deployment/api";
+  edit(r.local_identity).pod = "a-pod-name-long-enough-to-live-on-the-heap";
+  edit(r.local_identity).workload = "Deployment/api";
   std::vector<Record> records = {r};
   auto b = resolver.resolve(records);
   EXPECT_EQ(&b.records[0], records.data());
   ASSERT_EQ(b.rows.size(), 1u);
   EXPECT_EQ(b.rows[0].route.data(), records[0].route.data());
-  EXPECT_EQ(b.rows[0].pod.data(), records[0].pod.data());
+  EXPECT_EQ(b.rows[0].pod.data(), records[0].pod().data());
 }
 
 // An ingest round hands the resolver several vectors at once: it must name

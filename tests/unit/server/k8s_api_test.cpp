@@ -126,10 +126,10 @@ class K8sApiTest : public ::testing::Test {
   // Agent records carry the container id in `container` and the pod uid in `pod`.
   void ingest_records(uint64_t t) {
     Record s = http(Role::Server, "10.244.1.10:8000", "10.244.2.20:51000", t);
-    s.container = kApiCid;
-    s.pod = kApiUid;
+    edit(s.local_identity).container = kApiCid;
+    edit(s.local_identity).pod = kApiUid;
     Record c = http(Role::Client, "10.244.2.20:51000", "10.96.100.10:80", t);
-    c.container = kWebCid;
+    edit(c.local_identity).container = kWebCid;
     json body{{"records", {record_to_json(s), record_to_json(c)}}};
     auto res = post("/api/v1/ingest", body);
     ASSERT_TRUE(res);
@@ -388,7 +388,7 @@ TEST_F(K8sApiTest, RecordsOfANewPodWaitForItsChange) {
   const std::string cid(64, 'e');
   Record r =
       http(Role::Server, "10.244.3.30:8000", "10.244.2.20:51000", now_unix_ns() - 1'900'000'000);
-  r.container = cid;
+  edit(r.local_identity).container = cid;
   ASSERT_EQ(post("/api/v1/ingest", json{{"records", {record_to_json(r)}}})->status, 200);
   queue_->flush();
   EXPECT_TRUE(get("/api/v1/requests?limit=5").empty()) << "held for the model";

@@ -35,7 +35,7 @@ Record served_by_new_pod(uint64_t t) {
   r.end_ns = t + 1000;
   r.role = Role::Server;
   r.protocol = Protocol::Http1;
-  r.container = kCid;  // what an agent sends: the container id
+  edit(r.local_identity).container = kCid;  // what an agent sends: the container id
   r.local_addr = "10.244.9.9:8080";
   r.remote_addr = "192.0.2.7:40000";
   return r;
@@ -60,7 +60,7 @@ TEST(PendingEnrichment, BareHostPassesStraightThrough) {
   Fixture f;
   ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
   ASSERT_EQ(f.out.size(), 1u);
-  EXPECT_EQ(f.out[0].container, kCid) << "no model: stored as received";
+  EXPECT_EQ(f.out[0].container(), kCid) << "no model: stored as received";
 }
 
 TEST(PendingEnrichment, ARecordWaitsUntilTheModelHasSeenItsStart) {
@@ -79,9 +79,9 @@ TEST(PendingEnrichment, ARecordWaitsUntilTheModelHasSeenItsStart) {
   f.model.ingest(payload("changes", new_pod_change(start - kSec / 2)), start + 2 * kSec);
   f.pending.release_due();
   ASSERT_EQ(f.out.size(), 1u);
-  EXPECT_EQ(f.out[0].pod, "api-new");
-  EXPECT_EQ(f.out[0].container, "api");
-  EXPECT_EQ(f.out[0].workload, "Deployment/api");
+  EXPECT_EQ(f.out[0].pod(), "api-new");
+  EXPECT_EQ(f.out[0].container(), "api");
+  EXPECT_EQ(f.out[0].workload(), "Deployment/api");
   EXPECT_EQ(f.pending.stats().released, 1u);
 }
 
@@ -95,7 +95,7 @@ TEST(PendingEnrichment, NoWordFromTheCollectorMeansMaxWaitThenWhatIsKnown) {
   f.now += 2 * kSec;
   f.pending.release_due();
   ASSERT_EQ(f.out.size(), 1u);
-  EXPECT_EQ(f.out[0].pod, "");
+  EXPECT_EQ(f.out[0].pod(), "");
   EXPECT_EQ(f.pending.stats().timed_out, 1u);
   EXPECT_EQ(f.pending.stats().held, 0u);
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "core/record_limits.h"
 #include "pipeline/record_pipeline.h"
 #include "store_backends.h"
 
@@ -72,18 +73,8 @@ inline void expect_same_record(const Record& got, const Record& want) {
   EXPECT_EQ(got.tls, want.tls);
   EXPECT_EQ(got.pid, want.pid);
   EXPECT_EQ(got.tid, want.tid);
-  for (auto field : {&Record::comm,          &Record::local_addr,
-                     &Record::remote_addr,   &Record::method,
-                     &Record::path,          &Record::route,
-                     &Record::host,          &Record::error_code,
-                     &Record::error_message, &Record::detail,
-                     &Record::trace_id,      &Record::node,
-                     &Record::namespace_,    &Record::pod,
-                     &Record::container,     &Record::workload,
-                     &Record::service,       &Record::remote_namespace,
-                     &Record::remote_pod,    &Record::remote_workload,
-                     &Record::remote_service})
-    EXPECT_EQ(got.*field, want.*field);
+  for (const TextField& f : record_text_fields())
+    EXPECT_EQ(text_of(got, f), text_of(want, f)) << f.name;
   EXPECT_EQ(got.status, want.status);
   EXPECT_EQ(got.error, want.error);
   EXPECT_EQ(got.req_bytes, want.req_bytes);

@@ -29,16 +29,16 @@ class RequestConformance : public StoreConformance {
     odd.error_code = "E42";
     odd.error_message = "ünïcode message";
     odd.tls = true;
-    odd.node = "node-1";
-    odd.namespace_ = "shop";
-    odd.pod = "api-7f";
-    odd.container = "api";
-    odd.workload = "Deployment/api";
-    odd.service = "api";
-    odd.remote_namespace = "shop";
-    odd.remote_pod = "web-1";
-    odd.remote_workload = "Deployment/web";
-    odd.remote_service = "web";
+    edit(odd.local_identity).node = "node-1";
+    edit(odd.local_identity).namespace_ = "shop";
+    edit(odd.local_identity).pod = "api-7f";
+    edit(odd.local_identity).container = "api";
+    edit(odd.local_identity).workload = "Deployment/api";
+    edit(odd.local_identity).service = "api";
+    edit(odd.remote_identity).namespace_ = "shop";
+    edit(odd.remote_identity).pod = "web-1";
+    edit(odd.remote_identity).workload = "Deployment/web";
+    edit(odd.remote_identity).service = "web";
     b.push_back(exchange(Role::Client, 77, "worker", "127.0.0.1:50000", "127.0.0.1:8000",
                          kT0 + 2 * kSec, 16 * kMs, "/health"));
     return b;

@@ -187,9 +187,9 @@ TEST_P(RollupConformance, BareHostMap) {
 TEST_P(RollupConformance, KubernetesWorkloadsAndPods) {
   uint64_t t = kT0 + 5 * kSec;
   auto pod_side = [](Record r, const std::string& pod, const std::string& wl) {
-    r.namespace_ = "shop";
-    r.pod = pod;
-    r.workload = wl;
+    edit(r.local_identity).namespace_ = "shop";
+    edit(r.local_identity).pod = pod;
+    edit(r.local_identity).workload = wl;
     return r;
   };
   std::vector<Record> b;
@@ -197,23 +197,23 @@ TEST_P(RollupConformance, KubernetesWorkloadsAndPods) {
     Record s = pod_side(exchange(Role::Server, 7, "python3", "10.244.1.10:8000",
                                  "10.244.2.20:51000", t, 4 * kMs, "/x", i == 0 ? 503 : 200),
                         "api-1", "Deployment/api");
-    s.remote_namespace = "shop";
-    s.remote_pod = "web-1";
-    s.remote_workload = "Deployment/web";
+    edit(s.remote_identity).namespace_ = "shop";
+    edit(s.remote_identity).pod = "web-1";
+    edit(s.remote_identity).workload = "Deployment/web";
     b.push_back(s);
     Record c = pod_side(exchange(Role::Client, 8, "curl", "10.244.2.20:51000", "10.96.0.10:80", t,
                                  5 * kMs, "/x", i == 0 ? 503 : 200),
                         "web-1", "Deployment/web");
-    c.remote_namespace = "shop";
-    c.remote_service = "api";
-    c.remote_workload = "Deployment/api";
+    edit(c.remote_identity).namespace_ = "shop";
+    edit(c.remote_identity).service = "api";
+    edit(c.remote_identity).workload = "Deployment/api";
     b.push_back(c);
   }
   Record s2 = pod_side(
       exchange(Role::Server, 9, "python3", "10.244.1.11:8000", "10.244.2.20:51001", t, 4 * kMs),
       "api-2", "Deployment/api");
-  s2.remote_namespace = "shop";
-  s2.remote_workload = "Deployment/web";
+  edit(s2.remote_identity).namespace_ = "shop";
+  edit(s2.remote_identity).workload = "Deployment/web";
   b.push_back(s2);
   write(b);
 
@@ -311,9 +311,9 @@ void write_two_busy_hours(const std::function<void(const std::vector<Record>&)>&
           exchange(Role::Client, 42, "api", "127.0.0.1:40000", "127.0.0.1:9000", time, d(), "/q"));
       Record pod = exchange(Role::Server, 7, "python3", "10.244.1.10:8000", "10.244.2.20:51000",
                             time, d(), "/x");
-      pod.namespace_ = "shop";
-      pod.pod = w % 2 ? "web-1" : "web-2";
-      pod.workload = "Deployment/web";
+      edit(pod.local_identity).namespace_ = "shop";
+      edit(pod.local_identity).pod = w % 2 ? "web-1" : "web-2";
+      edit(pod.local_identity).workload = "Deployment/web";
       batch.push_back(pod);
     }
     write(batch);

@@ -50,12 +50,12 @@ TEST(ServiceResolver, ServerIsCommColonPort) {
 TEST(ServiceResolver, KubernetesServiceWins) {
   ServiceResolver res;
   Record r = server("python3", "10.1.0.5:8000");
-  r.service = "checkout";
+  edit(r.local_identity).service = "checkout";
   auto id = res.resolve(r);
   EXPECT_EQ(id.name, "checkout");
   EXPECT_EQ(id.kind, "service");
   Record c = client("10.96.0.12:80");
-  c.remote_service = "checkout";
+  edit(c.remote_identity).service = "checkout";
   auto callee = res.resolve(c);
   EXPECT_EQ(callee.name, "checkout");
   EXPECT_FALSE(callee.counted);  // the server side was seen and counted

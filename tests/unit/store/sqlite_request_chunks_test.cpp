@@ -172,8 +172,8 @@ TEST(SqliteRequestChunks, AnOldRequestsTableIsConvertedWhenOpened) {
   EXPECT_EQ(r0.record.trace_id, "t0");
   EXPECT_EQ(r0.record.req_bytes, 10u);
   EXPECT_EQ(r0.record.resp_bytes, 20u);
-  EXPECT_EQ(r0.record.pod, "api-7f");
-  EXPECT_EQ(r0.record.remote_service, "web");
+  EXPECT_EQ(r0.record.pod(), "api-7f");
+  EXPECT_EQ(r0.record.remote_service(), "web");
   auto by_id = store->request(r0.id);
   ASSERT_TRUE(by_id);
   EXPECT_EQ(by_id->record.path, "/users/0");

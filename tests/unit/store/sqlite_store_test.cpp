@@ -124,8 +124,8 @@ TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   r.path = "/users/42?x=1";
   r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   r.req_bytes = 123;
-  r.namespace_ = "shop";
-  r.pod = "api-7d9";
+  edit(r.local_identity).namespace_ = "shop";
+  edit(r.local_identity).pod = "api-7d9";
   std::vector<Record> batch{r};
   for (int i = 1; i <= 20; ++i) batch.push_back(http(kT0 + i * kSec, kMs, "/health", 200));
   pipe.write(batch);
@@ -145,8 +145,8 @@ TEST(SqliteStore, RequestFiltersAndRoundTrip) {
   EXPECT_EQ(back.path, r.path);
   EXPECT_EQ(back.trace_id, r.trace_id);
   EXPECT_EQ(back.req_bytes, 123u);
-  EXPECT_EQ(back.namespace_, "shop");
-  EXPECT_EQ(back.pod, "api-7d9");
+  EXPECT_EQ(back.namespace_(), "shop");
+  EXPECT_EQ(back.pod(), "api-7d9");
   EXPECT_EQ(back.duration_ns(), 250 * kMs);
   EXPECT_TRUE(back.error);
 
@@ -333,7 +333,7 @@ TEST(SqliteStore, EveryFieldOfEveryRowOfLargeBatchesRoundTrips) {
     r.error_message = i % 2 ? "" : "boom " + std::to_string(i);
     r.detail = "d" + std::to_string(i);
     r.trace_id = i % 3 ? "" : "t" + std::to_string(i);
-    if (i % 5 == 0) r.pod = "pod-" + std::to_string(i);
+    if (i % 5 == 0) edit(r.local_identity).pod = "pod-" + std::to_string(i);
     return r;
   };
   auto check_all = [&](Store& store, int n) {
@@ -358,7 +358,7 @@ TEST(SqliteStore, EveryFieldOfEveryRowOfLargeBatchesRoundTrips) {
       EXPECT_EQ(r.error_message, want.error_message);
       EXPECT_EQ(r.detail, want.detail);
       EXPECT_EQ(r.trace_id, want.trace_id);
-      EXPECT_EQ(r.pod, want.pod);
+      EXPECT_EQ(r.pod(), want.pod());
       EXPECT_EQ(r.route, "/r");
     }
   };
