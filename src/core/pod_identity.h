@@ -43,8 +43,9 @@ auto identity_fields(Id& local, Id& remote) {
 // Null: no identity (a bare host, a peer outside the cluster).
 using PodIdentityRef = std::shared_ptr<const PodIdentity>;
 
-// What a null identity reads as.
-inline constinit const PodIdentity kNoPodIdentity{};
+// What a null identity reads as. Not `constinit`: clang cannot evaluate
+// libstdc++ 12's std::string constructor as a constant (the fuzz build).
+inline const PodIdentity kNoPodIdentity{};
 
 // The one shared copy of `id` (null when it is empty). Thread-safe: a
 // process-wide table under a lock, which lets go of identities no record
