@@ -132,8 +132,7 @@ using Members = std::vector<const TextField*>;  // nullptr: a field this build d
 class TextTarget {
  public:
   void begin() {
-    clear(local_);
-    clear(remote_);
+    for (std::string* s : identity_fields(local_, remote_)) s->clear();  // capacity kept
   }
   void set(Record& r, const TextField* f, std::string_view value) {
     if (f == nullptr) return;
@@ -149,11 +148,6 @@ class TextTarget {
   }
 
  private:
-  static void clear(PodIdentity& id) {
-    for (std::string* s :
-         {&id.node, &id.namespace_, &id.pod, &id.container, &id.workload, &id.service})
-      s->clear();
-  }
   PodIdentity local_, remote_;
   IdentityMemo memo_;
 };
