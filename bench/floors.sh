@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The floors under Loupe's capture cost on this machine, in one alternating
 # run (issue 14): nginx (1 worker, `return 200`) under `wrk -t1 -c32`, over
-# plain HTTP and over HTTPS (OpenSSL on both ends), with
+# plain HTTP and over HTTPS (OpenSSL on both ends), and at bench/overhead.sh's
+# paced ~10k req/s (scenario http_paced, where the p99 column is the figure), with
 #   base      nothing attached;
 #   bare_sys  a sys_exit raw tracepoint whose program returns at once
 #             (bench/hook_cost.bpf.c): what the hook itself costs;
@@ -29,7 +30,7 @@ set -euo pipefail
 ROUNDS=${1:-3}
 SECS=${2:-5}
 MODES=${MODES:-base bare_sys bare_ssl pid1 run}
-SCENARIOS=${SCENARIOS:-http https}
+SCENARIOS=${SCENARIOS:-http http_paced https}
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 source "$HERE/../tests/e2e/tls/nginx_tls.sh"
@@ -55,10 +56,15 @@ for p in "$HPORT" "$SPORT"; do
 done
 sleep 0.5
 
-load() {  # SCENARIO -> "req/s"
-  local url="http://127.0.0.1:$HPORT/a"
+load() {  # SCENARIO -> "req/s p99_ms"
+  local url="http://127.0.0.1:$HPORT/a" args=(-t1 -c32)
   [[ $1 == https ]] && url="https://127.0.0.1:$SPORT/a"
-  wrk -t1 -c32 -d"${SECS}s" "$url" | awk '/Requests\/sec/ {print $2}'
+  # The paced load of bench/overhead.sh: ~10k req/s, where p99 is the figure.
+  [[ $1 == http_paced ]] && args=(-t2 -c14 -s "$HERE/../tests/e2e/paced.lua")
+  wrk "${args[@]}" -d"${SECS}s" --latency "$url" | awk '/Requests\/sec/ {r = $2}
+    $1 == "99%" {v = $2; if (v ~ /us$/) {sub("us", "", v); v /= 1000} else if (v ~ /ms$/) sub("ms", "", v)
+                 else if (v ~ /s$/) {sub("s", "", v); v *= 1000}; p = v}
+    END {print r, p}'
 }
 prog_ids() { bpftool prog show -j | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
 prog_runs() {  # NAME -> "run_cnt run_time_ns" summed over the programs of that name
@@ -146,10 +152,10 @@ for r in $(seq "$ROUNDS"); do
       wait_no_foreign
       f0=$(foreign_hooks)
       [[ -n $PROGNAME ]] && read -r -a r0 <<< "$(prog_runs "$PROGNAME")"
-      rps=$(load "$sc")
+      read -r rps p99 <<< "$(load "$sc")"
       [[ -n $PROGNAME ]] && read -r -a r1 <<< "$(prog_runs "$PROGNAME")"
       f=$(($(foreign_hooks) + f0))
-      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f" >> "$WORK/results"
+      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f $p99" >> "$WORK/results"
     done
     stop_mode "$mode" "$r"
     echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
@@ -166,26 +172,38 @@ echo
 echo "Ratio: mean over the rounds where no other process had a tracepoint or uprobe attached during"
 echo "this mode's or the untraced measurement (* marks the others; all rounds when none was clean)."
 echo
-echo "| scenario | mode | req/s | ratio to untraced (rounds) | sys_exit program ns / run | load |"
-echo "|---|---|---|---|---|---|"
+echo "p99: the median of the rounds' wrk p99 (one round's p99 swings more than the ratio);"
+echo "added p99 is against the untraced median."
+echo
+echo "| scenario | mode | req/s | ratio to untraced (rounds) | p99 ms (rounds) | added p99 | sys_exit program ns / run | load |"
+echo "|---|---|---|---|---|---|---|---|"
 awk -v scen="$SCENARIOS" -v modes="$MODES" '
   { k = $1 SUBSEP $2; n[k]++; thr[k] += $4; runs[k] += $5; ns[k] += $6; load[k] += $7
-    round_thr[$1, $2, $3] = $4; dirty[$1, $2, $3] = $8 > 0 }
+    round_thr[$1, $2, $3] = $4; dirty[$1, $2, $3] = $8 > 0; round_p99[$1, $2, $3] = $9 }
+  function median_p99(s, m,    v, c, r, i, j, t) {
+    c = 0
+    for (r = 1; (s, m, r) in round_p99; r++) v[++c] = round_p99[s, m, r] + 0
+    for (i = 2; i <= c; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+  }
   END {
     ns_ = split(scen, S, " "); nm = split(modes, M, " ")
     for (i = 1; i <= ns_; i++) for (j = 1; j <= nm; j++) {
       s = S[i]; m = M[j]; k = s SUBSEP m
       if (!n[k]) continue
-      rounds = ""; ct = 0; cb = 0; at = 0; ab = 0
+      rounds = ""; ct = 0; cb = 0; at = 0; ab = 0; p99s = ""
       for (r = 1; (s, m, r) in round_thr; r++) {
+        p99s = p99s (r > 1 ? ", " : "") sprintf("%.2f", round_p99[s, m, r])
         d = dirty[s, m, r] || dirty[s, "base", r]
         rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f%s", round_thr[s, m, r] / round_thr[s, "base", r], d ? "*" : "")
         at += round_thr[s, m, r]; ab += round_thr[s, "base", r]
         if (!d) { ct += round_thr[s, m, r]; cb += round_thr[s, "base", r] }
       }
       ratio = cb ? ct / cb : at / ab
-      printf "| %s | %s | %.0f | **%.2f** (%s) | %s | %.1f |\n", s, m, thr[k] / n[k],
-        ratio, rounds, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "", load[k] / n[k]
+      p = median_p99(s, m); pb = median_p99(s, "base"); added = ""
+      if (m != "base" && pb > 0) added = sprintf("%+.0f%%", 100 * p / pb - 100)
+      printf "| %s | %s | %.0f | **%.2f** (%s) | %.2f (%s) | %s | %s | %.1f |\n", s, m, thr[k] / n[k],
+        ratio, rounds, p, p99s, added, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "", load[k] / n[k]
     }
   }' "$WORK/results"
 if [[ -s $WORK/emit_counts ]]; then
