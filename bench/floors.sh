@@ -31,6 +31,7 @@ ROUNDS=${1:-3}
 SECS=${2:-5}
 MODES=${MODES:-base bare_sys bare_ssl pid1 run}
 SCENARIOS=${SCENARIOS:-http http_paced https}
+WARMUP=${WARMUP:-2}  # seconds of the HTTP load after each start, not measured
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 source "$HERE/../tests/e2e/tls/nginx_tls.sh"
@@ -147,6 +148,9 @@ sysctl -qw kernel.bpf_stats_enabled=1
 for r in $(seq "$ROUNDS"); do
   for mode in $MODES; do
     start_mode "$mode"
+    # As in bench/overhead.sh: a fresh process's first seconds fault in its
+    # queues and batches, a cost a running one paid once.
+    ((WARMUP > 0)) && wrk -t1 -c32 -d"${WARMUP}s" "http://127.0.0.1:$HPORT/a" > /dev/null
     for sc in $SCENARIOS; do
       r0=(0 0) r1=(0 0)
       wait_no_foreign
@@ -165,7 +169,7 @@ done
 sysctl -qw kernel.bpf_stats_enabled=0
 
 echo
-echo "$(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, load average" \
+echo "$(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s after ${WARMUP}s of warm-up, load average" \
   "$LOAD0 at start, $(load1) at end"
 if [[ -n ${LOUPE_B:-} ]]; then echo; echo "*_b modes: $LOUPE_B; the others: $LOUPE"; fi
 echo
