@@ -11,14 +11,17 @@
 // does, and encoded per segment as `loupe agent` does (built in the
 // tracker's own vector, encoded by it with their connection's identity
 // into EncodedRecords, destroyed; the encoded batch emptied every 4,096
-// records), so the encoding is counted there.
+// records), so the encoding is counted there. With --trace, a third way:
+// the batch printed as `loupe trace -o json` prints it (cli/trace_output.h,
+// to /dev/null) and emptied every 512 records (what one of its drains hands
+// over at nginx's saturation, ~100k records/s drained every 5 ms).
 //
 // Workloads, both sides of each connection traced as on one host:
 //   http   nginx `return 200` under wrk (one request and one response per
 //          syscall, keep-alive), 4 events per request, 2 records;
 //   redis  redis-benchmark -P 16 (16 SETs per write, 16 +OK per read).
 //
-//   capture_bench [--requests N] [--rounds R] [--only WORKLOAD[ encoded]]
+//   capture_bench [--requests N] [--rounds R] [--only WORKLOAD[ encoded| trace]] [--trace 1]
 // Prints "workload: ns per record" lines (best and median of the rounds).
 // --only runs one line's workload alone ("http encoded": what `loupe
 // agent` does with HTTP), e.g. for an instruction count under callgrind.
@@ -47,6 +50,7 @@
 #include <vector>
 
 #include "agent/connection_tracker.h"
+#include "cli/trace_output.h"
 #include "core/batch_codec.h"
 #include "core/record.h"
 #include "cpu_time.h"
@@ -180,16 +184,29 @@ Events redis_pipelined() {
   return two_sided(6379, req, rep, 16);
 }
 
+enum class Sink { Batch, Encoded, Trace };
+constexpr const char* kSinkSuffix[] = {"", " encoded", " trace"};
+
 // ns of thread CPU per record for `requests` loops of `e`.
-double run(const Events& e, size_t requests, bool encoded) {
+double run(const Events& e, size_t requests, Sink sink) {
+  const bool encoded = sink == Sink::Encoded;
   std::vector<Record> batch;
   batch.reserve(4096 + 256);
   EncodedRecords encoded_batch;
   size_t stored = 0;
+  std::FILE* null = std::fopen("/dev/null", "w");
+  cli::TraceOutput trace(null, cli::TraceOutput::Format::Json, {});
   // As Agent does: records built in the batch, handed over (here: dropped)
-  // once it holds 4,096; or encoded as each segment's are built.
+  // once it holds 4,096; or encoded as each segment's are built; or
+  // printed every 512.
   ConnectionTracker tracker({}, [&](std::span<Record>) {
-    if (encoded) {  // encoded by the tracker (encode_to)
+    if (sink == Sink::Trace) {
+      if (batch.size() >= 512) {
+        trace.print(batch);
+        stored += batch.size();
+        batch.clear();
+      }
+    } else if (encoded) {  // encoded by the tracker (encode_to)
       if (encoded_batch.count() >= 4096) {
         stored += encoded_batch.count();
         encoded_batch.clear();
@@ -205,8 +222,10 @@ double run(const Events& e, size_t requests, bool encoded) {
   double t0 = bench::thread_cpu_s();
   for (size_t i = 0; i < requests; ++i)
     for (const auto& raw : e.loop) tracker.on_event(raw);
+  if (sink == Sink::Trace) trace.print(batch);
   stored += batch.size() + encoded_batch.count();
   double t1 = bench::thread_cpu_s();
+  std::fclose(null);
   if (stored != requests * e.records_per_loop) {
     std::fprintf(stderr, "capture_bench: %zu records, expected %zu\n", stored,
                  requests * e.records_per_loop);
@@ -253,6 +272,7 @@ int main(int argc, char** argv) {
   int rounds = 5;
   size_t connections = 0;
   size_t spread = 1;
+  bool trace = false;  // also the `loupe trace -o json` lines
   std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -261,6 +281,7 @@ int main(int argc, char** argv) {
     if (k == "--only") only = argv[i + 1];
     if (k == "--connections") connections = std::stoul(argv[i + 1]);
     if (k == "--spread") spread = std::stoul(argv[i + 1]);
+    if (k == "--trace") trace = std::stoi(argv[i + 1]) != 0;
   }
   if (connections > 0) {
     connection_bytes("http", http, connections);
@@ -283,13 +304,15 @@ int main(int argc, char** argv) {
   Workload workloads[] = {{"http", spread_http, requests / spread},
                           {"redis_p16", redis_pipelined(), requests / 16}};
   for (const Workload& w : workloads) {
-    for (bool encoded : {false, true}) {
-      if (!only.empty() && only != std::string(w.name) + (encoded ? " encoded" : "")) continue;
+    for (Sink sink : {Sink::Batch, Sink::Encoded, Sink::Trace}) {
+      const char* suffix = kSinkSuffix[static_cast<int>(sink)];
+      if (only.empty() ? sink == Sink::Trace && !trace : only != std::string(w.name) + suffix)
+        continue;
       std::vector<double> ns;
-      for (int r = 0; r < rounds; ++r) ns.push_back(run(w.events, w.requests, encoded));
+      for (int r = 0; r < rounds; ++r) ns.push_back(run(w.events, w.requests, sink));
       std::sort(ns.begin(), ns.end());
-      std::printf("%s%s: %.0f ns per record (best), %.0f (median of %d)\n", w.name,
-                  encoded ? " encoded" : "", ns.front(), ns[ns.size() / 2], rounds);
+      std::printf("%s%s: %.0f ns per record (best), %.0f (median of %d)\n", w.name, suffix,
+                  ns.front(), ns[ns.size() / 2], rounds);
     }
   }
   return 0;

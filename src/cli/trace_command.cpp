@@ -8,9 +8,8 @@
 
 #include "cli/capture_flags.h"
 #include "cli/commands.h"
-#include "cli/record_text.h"
 #include "cli/signals.h"
-#include "core/record_json.h"
+#include "cli/trace_output.h"
 #include "protocols/registry.h"
 
 namespace loupe::cli {
@@ -23,17 +22,6 @@ struct TraceFlags {
   std::vector<std::string> protocols;
   double duration_s = 0;
 };
-
-template <typename T>
-bool contains_or_empty(const std::vector<T>& v, const T& x) {
-  return v.empty() || std::find(v.begin(), v.end(), x) != v.end();
-}
-
-// --pid and --port are applied in the kernel; these two here.
-bool wanted(const TraceFlags& f, const Record& r) {
-  return contains_or_empty(f.comms, r.comm) &&
-         contains_or_empty(f.protocols, std::string(to_string(r.protocol)));
-}
 
 std::string format_losses(const LossCounts& n) {
   return std::to_string(n.undetected) + " undetected, " + std::to_string(n.parse_error) +
@@ -51,27 +39,10 @@ void print_losses(const LossStats& lost) {
 }
 
 int run_trace(const TraceFlags& f) {
-  bool json = f.format == "json";
-  uint64_t printed = 0;
-  std::string lines;
-  // Written and flushed once per batch (at least every few ms), so `loupe
-  // trace | jq` sees each exchange as it completes even though stdout is a
-  // pipe, without a write syscall per line.
-  auto print = [&](std::vector<Record>&& batch, size_t) {
-    for (const Record& r : batch) {
-      if (!wanted(f, r)) continue;
-      if (json)
-        append_record_json(lines, r);
-      else
-        lines += format_record_text(r);
-      lines += '\n';
-      ++printed;
-    }
-    if (lines.empty()) return;
-    std::fwrite(lines.data(), 1, lines.size(), stdout);
-    std::fflush(stdout);
-    lines.clear();
-  };
+  TraceOutput output(stdout,
+                     f.format == "json" ? TraceOutput::Format::Json : TraceOutput::Format::Text,
+                     {f.comms, f.protocols});
+  auto print = [&output](std::vector<Record>&& batch, size_t) { output.print(batch); };
   AgentOptions agent_opts = agent_options(f.capture);
   // Printed after every drain (every few milliseconds), not in the 50 ms
   // batches that spare the store's writer: someone is watching.
@@ -85,9 +56,9 @@ int run_trace(const TraceFlags& f) {
   wait_for_stop(std::chrono::milliseconds(static_cast<int64_t>(f.duration_s * 1000)));
   agent.stop();
   AgentCounters c = agent.counters();
-  std::cerr << "loupe trace: " << c.events << " events, " << c.records << " exchanges (" << printed
-            << " printed), " << c.kernel_drops << " events dropped, " << c.truncated
-            << " payloads truncated, " << c.lost.undetected
+  std::cerr << "loupe trace: " << c.events << " events, " << c.records << " exchanges ("
+            << output.printed() << " printed), " << c.kernel_drops << " events dropped, "
+            << c.truncated << " payloads truncated, " << c.lost.undetected
             << " connections with an unknown protocol, " << c.lost.parse_error
             << " with parse errors, " << c.lost.resync << " resynchronised\n";
   print_losses(agent.losses());

@@ -88,5 +88,76 @@ TEST(RecordJson, TheWireFormLeavesOutDefaultsAndReadsBackTheSame) {
   EXPECT_EQ(empty, "{}");
 }
 
+// The exact bytes `loupe trace -o json` prints, every field set and every
+// escape taken: the writer may change, the output may not.
+TEST(RecordJson, TheUserFormByteForByte) {
+  Record r;
+  r.start_ns = 1'795'612'146'000'000'007ULL;
+  r.end_ns = r.start_ns + 1'234'567;
+  r.protocol = Protocol::Http1;
+  r.role = Role::Client;
+  r.tls = true;
+  r.pid = 4'294'967'295U;
+  r.tid = 77;
+  r.comm = "wrk";
+  r.local_addr = "[::1]:40000";
+  r.remote_addr = "127.0.0.1:8080";
+  r.method = "GET";
+  r.path = "/a\"b\\c\n\r\t\x01\x1f\x7f\x80\xff\xe2\x82é€";
+  r.route = "/a/{id}";
+  r.host = "example.com";
+  r.status = -1;
+  r.error = true;
+  r.error_code = "E1";
+  r.error_message = "bad";
+  r.detail = "d";
+  r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  r.req_bytes = 18'446'744'073'709'551'615ULL;
+  r.resp_bytes = 0;
+  PodIdentity& local = edit(r.local_identity);
+  local = {.node = "n",
+           .namespace_ = "ns",
+           .pod = "p",
+           .container = "c",
+           .workload = "w",
+           .service = "s"};
+  PodIdentity& remote = edit(r.remote_identity);
+  remote = {.node = "",
+            .namespace_ = "rns",
+            .pod = "rp",
+            .container = "",
+            .workload = "rw",
+            .service = "rs"};
+  std::string text = "before;";
+  append_record_json(text, r);
+  EXPECT_EQ(
+      text,
+      "before;{\"ts\":\"2026-11-25T13:09:06.000000007Z\",\"start_ns\":1795612146000000007,"
+      "\"end_ns\":1795612146001234574,\"duration_ns\":1234567,\"protocol\":\"http1\","
+      "\"role\":\"client\",\"tls\":true,\"pid\":4294967295,\"tid\":77,\"comm\":\"wrk\","
+      "\"local_addr\":\"[::1]:40000\",\"remote_addr\":\"127.0.0.1:8080\",\"method\":\"GET\","
+      "\"path\":\"/a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\\u007f\\ufffd\\ufffd\\ufffd\\ufffdé€\","
+      "\"route\":\"/a/{id}\",\"host\":\"example.com\",\"status\":-1,\"error\":true,"
+      "\"error_code\":\"E1\",\"error_message\":\"bad\",\"detail\":\"d\","
+      "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"req_bytes\":18446744073709551615,"
+      "\"resp_bytes\":0,\"node\":\"n\",\"namespace\":\"ns\",\"pod\":\"p\",\"container\":\"c\","
+      "\"workload\":\"w\",\"service\":\"s\",\"remote_namespace\":\"rns\",\"remote_pod\":\"rp\","
+      "\"remote_workload\":\"rw\",\"remote_service\":\"rs\"}");
+
+  // A record with nothing set: every key, defaults written.
+  std::string empty;
+  append_record_json(empty, Record{});
+  EXPECT_EQ(empty,
+            "{\"ts\":\"1970-01-01T00:00:00.000000000Z\",\"start_ns\":0,\"end_ns\":0,"
+            "\"duration_ns\":0,\"protocol\":\"unknown\",\"role\":\"unknown\",\"tls\":false,"
+            "\"pid\":0,\"tid\":0,\"comm\":\"\",\"local_addr\":\"\",\"remote_addr\":\"\","
+            "\"method\":\"\",\"path\":\"\",\"route\":\"\",\"host\":\"\",\"status\":0,"
+            "\"error\":false,\"error_code\":\"\",\"error_message\":\"\",\"detail\":\"\","
+            "\"trace_id\":\"\",\"req_bytes\":0,\"resp_bytes\":0,\"node\":\"\",\"namespace\":\"\","
+            "\"pod\":\"\",\"container\":\"\",\"workload\":\"\",\"service\":\"\","
+            "\"remote_namespace\":\"\",\"remote_pod\":\"\",\"remote_workload\":\"\","
+            "\"remote_service\":\"\"}");
+}
+
 }  // namespace
 }  // namespace loupe
