@@ -9,7 +9,11 @@ void append_record_json(std::string& out, const Record& r, RecordKeys keys) {
   JsonObjectWriter w(out,
                      keys == RecordKeys::NonDefault ? JsonDefaults::Omit : JsonDefaults::Write);
   const bool all_keys = !w.omits_defaults();
-  if (all_keys) w.str("ts", format_rfc3339_ns(r.start_ns));
+  if (all_keys) {
+    char ts[kRfc3339NsSize];
+    write_rfc3339_ns(ts, r.start_ns);
+    w.str("ts", {ts, sizeof ts});
+  }
   w.num("start_ns", r.start_ns);
   w.num("end_ns", r.end_ns);
   if (all_keys) w.num("duration_ns", r.duration_ns());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,10 @@ namespace loupe {
 
 // "2026-11-25T12:53:44.123456789Z"
 std::string format_rfc3339_ns(uint64_t unix_ns);
+// The same written at `out`, always kRfc3339NsSize bytes (no temporary
+// string: once per record in `loupe trace -o json`).
+inline constexpr size_t kRfc3339NsSize = 30;
+void write_rfc3339_ns(char* out, uint64_t unix_ns);
 
 // Unix seconds (integer or fractional) or RFC 3339 (with optional fraction and
 // Z or +hh:mm offset) -> unix ns. nullopt when the text is neither.
