@@ -1,0 +1,100 @@
+#include "core/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "core/utf8.h"
+
+namespace loupe {
+namespace {
+
+// The escaping rules a byte at a time, as the writer had them before it
+// read words: the reference the faster one must match.
+std::string escaped_bytewise(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8::sequence_length(s, i);
+      out += n == 0 ? std::string("\\ufffd") : std::string(s.substr(i, n));
+      i += n == 0 ? 1 : n;
+      continue;
+    }
+    char buf[8];
+    if (c == '"' || c == '\\')
+      out += {'\\', static_cast<char>(c)};
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c < 0x20 || c == 0x7f)
+      out += std::string(buf, static_cast<size_t>(std::snprintf(buf, sizeof buf, "\\u%04x", c)));
+    else
+      out += static_cast<char>(c);
+    ++i;
+  }
+  return out + "\"";
+}
+
+TEST(JsonWriter, EveryByteEscapedAsBeforeWhereverItFallsInAWord) {
+  // Each byte value alone, then inside runs of plain text at every offset
+  // of an 8-byte word.
+  for (int c = 0; c < 256; ++c) {
+    for (size_t at = 0; at < 17; ++at) {
+      std::string s(20, 'a');
+      s[at] = static_cast<char>(c);
+      std::string out;
+      append_json_string(out, s);
+      ASSERT_EQ(out, escaped_bytewise(s)) << "byte " << c << " at " << at;
+    }
+  }
+  // Random mixes of plain text, specials and UTF-8, valid or cut.
+  const std::string pieces[] = {"abcdefgh", "/",    "\"",   "\\", "\n",
+                                "\x01",     "\x7f", "é",    "€",  "\xf0\x9f\x98\x80",
+                                "\xe2\x82", "\x80", "\xff", " ",  "~"};
+  std::mt19937 rng(14);
+  for (int i = 0; i < 20'000; ++i) {
+    std::string s;
+    for (int n = static_cast<int>(rng() % 12); n > 0; --n) s += pieces[rng() % std::size(pieces)];
+    std::string out = "x";
+    append_json_string(out, s);
+    ASSERT_EQ(out, "x" + escaped_bytewise(s));
+    EXPECT_TRUE(nlohmann::json::accept(out.substr(1)));
+  }
+}
+
+TEST(JsonWriter, AnObjectOfEveryKindOfMemberAfterWhatIsThere) {
+  std::string out = "[";
+  {
+    JsonObjectWriter w(out);
+    w.str("a", "x\"y");
+    w.str("empty", "");
+    w.num("n", uint64_t{18'446'744'073'709'551'615ULL});
+    w.num("i", -2'147'483'647 - 1);
+    w.boolean("t", true);
+    w.boolean("f", false);
+    w.str("long", std::string(3000, 'z'));  // past the room made at first
+  }
+  EXPECT_EQ(out,
+            "[{\"a\":\"x\\\"y\",\"empty\":\"\",\"n\":18446744073709551615,\"i\":-2147483648,"
+            "\"t\":true,\"f\":false,\"long\":\"" +
+                std::string(3000, 'z') + "\"}");
+  std::string omitted;
+  {
+    JsonObjectWriter w(omitted, JsonDefaults::Omit);
+    w.str("a", "");
+    w.num("n", uint64_t{0});
+    w.num("i", 0);
+    w.boolean("f", false);
+    w.boolean("t", true);
+  }
+  EXPECT_EQ(omitted, "{\"t\":true}");
+}
+
+}  // namespace
+}  // namespace loupe
