@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 require_root
 
-PORT=$(free_port)
+PORT=${PORT:-$(free_port)}  # PORT=...: a port of your own
 start_nginx "$PORT"
 sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$PORT/nginx.conf"
 kill -HUP "$(cat "$WORK/nginx-$PORT/nginx.pid")"; sleep 0.5

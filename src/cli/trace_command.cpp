@@ -42,11 +42,19 @@ int run_trace(const TraceFlags& f) {
   TraceOutput output(stdout,
                      f.format == "json" ? TraceOutput::Format::Json : TraceOutput::Format::Text,
                      {f.comms, f.protocols});
-  auto print = [&output](std::vector<Record>&& batch, size_t) { output.print(batch); };
+  // Each batch goes back to the pump once printed, so the next is built
+  // in memory already faulted in, not in a vector allocated (and its pages
+  // faulted in) per drain.
+  auto pool = std::make_shared<RecordBatchPool>(2);
+  auto print = [&output, pool](std::vector<Record>&& batch, size_t) {
+    output.print(batch);
+    pool->give(std::move(batch));
+  };
   AgentOptions agent_opts = agent_options(f.capture);
   // Printed after every drain (every few milliseconds), not in the 50 ms
   // batches that spare the store's writer: someone is watching.
   agent_opts.hand_over_interval_ms = 0;
+  agent_opts.batch_pool = pool;
   Agent agent(agent_opts, print);
   install_stop_signals();
   agent.start();
