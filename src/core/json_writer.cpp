@@ -91,6 +91,29 @@ char* write_json_string(char* p, std::string_view s) {
   return p;
 }
 
+char* write_decimal(char* p, uint64_t v) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char buf[40];  // the digits end at buf + 20; 20 bytes copied from where they start
+  char* end = buf + 20;
+  char* b = end;
+  while (v >= 100) {
+    b -= 2;
+    std::memcpy(b, kPairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    b -= 2;
+    std::memcpy(b, kPairs + 2 * v, 2);
+  } else {
+    *--b = static_cast<char>('0' + v);
+  }
+  std::memcpy(p, b, 20);
+  return p + (end - b);
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   size_t at = out.size();
   out.resize(at + json_string_room(s.size()));

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/utf8.h"
 
@@ -65,6 +66,25 @@ TEST(JsonWriter, EveryByteEscapedAsBeforeWhereverItFallsInAWord) {
     append_json_string(out, s);
     ASSERT_EQ(out, "x" + escaped_bytewise(s));
     EXPECT_TRUE(nlohmann::json::accept(out.substr(1)));
+  }
+}
+
+TEST(JsonWriter, NumbersAsToStringWritesThem) {
+  std::vector<uint64_t> values{0, UINT64_MAX, UINT64_MAX - 1};
+  for (uint64_t p = 1; p <= 10'000'000'000'000'000'000ULL; p *= 10) {
+    values.insert(values.end(), {p - 1, p, p + 1, 5 * p});
+    if (p > UINT64_MAX / 10) break;
+  }
+  std::mt19937_64 rng(14);
+  for (int i = 0; i < 10'000; ++i) values.push_back(rng() >> (rng() % 64));
+  for (uint64_t v : values) {
+    char buf[20];
+    ASSERT_EQ(std::string(buf, write_decimal(buf, v)), std::to_string(v));
+  }
+  for (int v : {0, 1, -1, 9, -10, 99, -100, INT32_MAX, INT32_MIN}) {
+    std::string out;
+    { JsonObjectWriter(out).num("v", v); }
+    EXPECT_EQ(out, "{\"v\":" + std::to_string(v) + "}");
   }
 }
 
