@@ -50,16 +50,40 @@ void release_room_after(std::vector<Record>& batch, size_t kept) {
 
 std::vector<Record> RecordBatchPool::take(size_t capacity) {
   std::vector<Record> batch;
+  std::vector<Spare> unused;  // freed after the lock
   {
+    Clock::time_point now = now_();
     std::lock_guard lock(mu_);
     if (!spares_.empty()) {
       batch = std::move(spares_.back().batch);
       touched_ -= spares_.back().touched;
       spares_.pop_back();
     }
+    fewest_ = std::min(fewest_, spares_.size());
+    if (now - window_start_ >= release_window_) unused = end_window_locked(now);
   }
   batch.reserve(capacity);
   return batch;
+}
+
+std::vector<RecordBatchPool::Spare> RecordBatchPool::end_window_locked(Clock::time_point now) {
+  // Only takes lower the count, so the fewest held is seen at a take; a
+  // window without any take ends at the next one, having needed none.
+  std::vector<Spare> unused(std::make_move_iterator(spares_.begin()),
+                            std::make_move_iterator(spares_.begin() + fewest_));
+  spares_.erase(spares_.begin(), spares_.begin() + fewest_);
+  for (const Spare& s : unused) touched_ -= s.touched;
+  released_ += unused.size();
+  window_start_ = now;
+  fewest_ = spares_.size();
+  last_fullest_ = fullest_;
+  fullest_ = 0;
+  return unused;
+}
+
+RecordBatchPoolStats RecordBatchPool::stats() const {
+  std::lock_guard lock(mu_);
+  return {.spares = spares_.size(), .spare_records = touched_, .released = released_};
 }
 
 void RecordBatchPool::give(std::vector<Record>&& batch) {
@@ -69,6 +93,17 @@ void RecordBatchPool::give(std::vector<Record>&& batch) {
   size_t resident = std::max(filled, resident_records(batch));
   std::lock_guard lock(mu_);
   if (spares_.size() >= max_spares_) return;
+  // Room past what the batches of this window and the last one held was
+  // left by a burst: at a lower rate each batch holds
+  // what 50 ms bring, but every vector in the cycle (~9: the pump's, the
+  // queue's, the writer's round) kept the pages of its fullest fill. Room
+  // a recent batch needed is kept, so a steady rate faults nothing in again.
+  fullest_ = std::max(fullest_, filled);
+  size_t needed = std::max(fullest_, last_fullest_);
+  if (resident > needed) {
+    release_room_after(batch, needed);
+    resident = needed;
+  }
   if (touched_ + resident > max_records_) {
     // Over the budget with the room a burst left: kept with its last
     // fill's only. Released only then, as refilling released room faults
