@@ -94,10 +94,10 @@ void RecordBatchPool::give(std::vector<Record>&& batch) {
   std::lock_guard lock(mu_);
   if (spares_.size() >= max_spares_) return;
   // Room past what the batches of this window and the last one held was
-  // left by a burst: at a lower rate each batch holds
-  // what 50 ms bring, but every vector in the cycle (~9: the pump's, the
-  // queue's, the writer's round) kept the pages of its fullest fill. Room
-  // a recent batch needed is kept, so a steady rate faults nothing in again.
+  // left by a burst: at a lower rate each batch holds what 50 ms bring,
+  // but every vector in the cycle (~9: the pump's, the queue's, the
+  // writer's round) kept the pages of its fullest fill. Room a recent
+  // batch needed is kept, so a steady rate faults nothing in again.
   fullest_ = std::max(fullest_, filled);
   size_t needed = std::max(fullest_, last_fullest_);
   if (resident > needed) {
