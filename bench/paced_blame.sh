@@ -51,6 +51,8 @@ threads() {
 }
 
 : > "$WORK/results"
+: > "$WORK/threads"
+: > "$WORK/culprits"
 run_mode() {  # MODE ROUND
   local mode=$1 bin=$LOUPE lpid="" spid="" dir="$WORK/data"
   [[ $mode == *_b ]] && bin=${LOUPE_B:?"mode $mode needs LOUPE_B"}
@@ -83,10 +85,20 @@ run_mode() {  # MODE ROUND
   local wpid=$! window=$((SECS - 2)) culprits
   sleep 1
   threads $lpid > "$WORK/t0"
+  [[ -n $spid ]] && threads "$spid" | sed 's/^\([0-9]*\) /\1 server:/' > "$WORK/s0"
   culprits=$(echo $lpid $spid | tr ' ' ,)
   "$WORK/sched_blame" "$WORK/sched_blame.bpf.o" "$window" --target "$(worker),$wpid" \
     --culprit "${culprits:-1}" > "$WORK/blame"
   threads $lpid > "$WORK/t1"
+  [[ -n $spid ]] && threads "$spid" | sed 's/^\([0-9]*\) /\1 server:/' > "$WORK/s1"
+  # mode thread waits-ended/s ms/s preemptions/s (sched_blame, per culprit thread)
+  [[ -z $lpid ]] || awk -v m="$mode" '/^culprit threads/ {for (i = 6; i <= NF; i++) {
+      n = split($i, a, /[:\/]/); if (n == 4) print m, a[1], a[2], a[3], a[4]}}' "$WORK/blame" \
+    >> "$WORK/culprits"
+  [[ -n $spid ]] && awk -v m="$mode" -v w="$window" 'FNR == NR {t[$1] = $3; v[$1] = $4 + $5; next}
+    {c[$2] += ($3 - t[$1]) / 1e6 / w; s[$2] += ($4 + $5 - v[$1]) / w}
+    END {for (k in c) printf "%s %s %.2f %.0f\n", m, k, c[k], s[k]}' "$WORK/s0" "$WORK/s1" \
+    >> "$WORK/threads"
   wait "$wpid"
   # mode thread ms/s wakeups/s, per thread name (same-named threads summed)
   awk -v m="$mode" -v w="$window" 'FNR == NR {t[$1] = $3; v[$1] = $4 + $5; next}
@@ -142,3 +154,10 @@ echo
 awk -v r="$ROUNDS" '{c[$1 " " $2] += $3 / r; s[$1 " " $2] += $4 / r}
   END {for (k in c) if (c[k] >= 0.05 || s[k] >= 1) printf "%s %.1f ms/s %.0f/s\n", k, c[k], s[k]}' \
   "$WORK/threads" | sort
+echo
+echo "Whose runs the traced programs waited behind, per thread (bench/sched_blame; waits ended a second," \
+  "their ms a second, preemptions a second; mean over the rounds; server: the agent's \`loupe server\`):"
+echo
+awk -v r="$ROUNDS" '{k = $1 " " $2; n[k] += $3 / r; t[k] += $4 / r; p[k] += $5 / r}
+  END {for (k in n) if (n[k] >= 0.5 || p[k] >= 0.5) printf "%s %.1f/s %.2f ms/s %.1f/s\n", k, n[k], t[k], p[k]}' \
+  "$WORK/culprits" | sort

@@ -40,6 +40,31 @@ struct {
   __type(value, u64);
 } counts SEC(".maps");
 
+// Per culprit thread name: [0] waits it ended [1] their ns [2] its
+// preemptions of a target. Which of Loupe's threads to look at.
+struct comm_key {
+  char comm[16];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 256);
+  __type(key, struct comm_key);
+  __type(value, u64[3]);
+} by_comm SEC(".maps");
+
+static void add_comm(struct task_struct* t, u32 k, u64 v) {
+  struct comm_key key = {};
+  BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
+  u64* c = bpf_map_lookup_elem(&by_comm, &key);
+  if (!c) {
+    u64 zero[3] = {};
+    bpf_map_update_elem(&by_comm, &key, zero, BPF_NOEXIST);
+    c = bpf_map_lookup_elem(&by_comm, &key);
+    if (!c) return;
+  }
+  if (k < 3) __sync_fetch_and_add(&c[k], v);
+}
+
 static u32 role(struct task_struct* t) {
   u32 tgid = BPF_CORE_READ(t, tgid);
   u32* r = bpf_map_lookup_elem(&roles, &tgid);
@@ -67,7 +92,10 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct* prev, struct task_stru
   if (pr == 1 && prev_state == 0) {  // preempted, still runnable
     u32 tid = BPF_CORE_READ(prev, pid);
     bpf_map_update_elem(&since, &tid, &now, BPF_ANY);
-    if (nr == 2) add(4, 1);
+    if (nr == 2) {
+      add(4, 1);
+      add_comm(next, 2, 1);
+    }
   }
   if (nr != 1) return 0;
   u32 tid = BPF_CORE_READ(next, pid);
@@ -80,6 +108,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct* prev, struct task_stru
   if (pr == 2) {
     add(2, 1);
     add(3, wait);
+    add_comm(prev, 0, 1);
+    add_comm(prev, 1, wait);
     u64 us = wait / 1000;
     u32 k = 0;
     while (us > 1 && k < 15) {

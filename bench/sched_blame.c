@@ -58,5 +58,18 @@ int main(int argc, char** argv) {
   for (unsigned k = 0; k < 16; k++)
     if (c[16 + k]) printf(" <%u:%llu", 2u << k, c[16 + k]);
   printf("\n");
+  // Per culprit thread: waits it ended (ms), preemptions, a second.
+  int by_comm = bpf_object__find_map_fd_by_name(obj, "by_comm");
+  char key[16], next[16];
+  char* prev = NULL;
+  printf("culprit threads (ended/s ms/s preempted/s):");
+  while (by_comm >= 0 && bpf_map_get_next_key(by_comm, prev, next) == 0) {
+    unsigned long long v[3] = {0};
+    memcpy(key, next, sizeof key);
+    prev = key;
+    if (bpf_map_lookup_elem(by_comm, key, v) == 0)
+      printf(" %.16s:%.0f/%.2f/%.1f", key, v[0] / secs, v[1] / secs / 1e6, v[2] / secs);
+  }
+  printf("\n");
   return 0;
 }

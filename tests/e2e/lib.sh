@@ -67,12 +67,17 @@ require_root() {
 # A port no one listens on, below the ephemeral range: a port the kernel
 # handed out (bind to port 0) can be taken by any outgoing connection before
 # the server under test binds it, and then a bind to 0.0.0.0 fails.
+# LOUPE_PORTS=FIRST-LAST: only from that range (sessions sharing a machine
+# each keep to their own).
 free_port() {
   python3 - <<'PY'
-import random, socket
+import os, random, socket
 low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+first, last = 10000, max(low, 10001) - 1
+if os.environ.get("LOUPE_PORTS"):
+    first, last = map(int, os.environ["LOUPE_PORTS"].split("-"))
 for _ in range(200):
-    port = random.randrange(10000, max(low, 10001))
+    port = random.randrange(first, last + 1)
     s = socket.socket()
     try:
         s.bind(("0.0.0.0", port))
