@@ -54,6 +54,30 @@ std::vector<std::string> libssl_paths_in_maps(std::string_view text) {
   return out;
 }
 
+std::optional<uint64_t> executable_kb_in_status(std::string_view text) {
+  uint64_t kb = 0;
+  int found = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!line.starts_with("VmExe:") && !line.starts_with("VmLib:")) continue;
+    std::string_view value = line.substr(6);
+    size_t digit = value.find_first_not_of(" \t");
+    if (digit == std::string_view::npos) return std::nullopt;
+    uint64_t v = 0;
+    auto [end, err] = std::from_chars(value.data() + digit, value.data() + value.size(), v);
+    if (err != std::errc()) return std::nullopt;
+    kb += v;
+    if (++found == 2) return kb;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> executable_kb(const std::string& proc_root, uint32_t pid) {
+  return executable_kb_in_status(read_file(proc_root + "/" + std::to_string(pid) + "/status"));
+}
+
 std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid,
                                          const WantMaps& want_maps) {
   std::vector<SslCandidate> out;
@@ -68,12 +92,11 @@ std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t 
     SslCandidate exe;
     exe.open_path = dir + "/exe";
     if (!stat_id(exe.open_path, exe.id)) continue;  // kernel thread or gone
+    if (want_maps && !want_maps(pid, exe.id)) continue;
     exe.path = fs::read_symlink(exe.open_path, ec).string();
     exe.pid = pid;
     exe.executable = true;
-    FileId exe_id = exe.id;
     out.push_back(std::move(exe));
-    if (want_maps && !want_maps(pid, exe_id)) continue;
 
     for (std::string& path : libssl_paths_in_maps(read_file(dir + "/maps"))) {
       SslCandidate lib;

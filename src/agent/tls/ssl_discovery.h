@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,9 +37,19 @@ bool is_libssl_name(std::string_view path);
 // Parses one /proc/PID/maps text; returns the distinct libssl paths mapped.
 std::vector<std::string> libssl_paths_in_maps(std::string_view maps_text);
 
-// Every process under proc_root except `self_pid`: its executable, and its
-// libssl mappings when `want_maps(pid, exe)` says so (reading /proc/PID/maps
-// is what a scan costs: ~0.1-0.4 ms per process).
+// The executable memory of a /proc/PID/status text (VmExe + VmLib, kB: the
+// kernel's exec_vm), or nullopt when it has none (a kernel thread). A
+// dlopen of a library maps its code and changes it; nothing else a process
+// does without exec changes it but mapping or unmapping executable memory.
+std::optional<uint64_t> executable_kb_in_status(std::string_view status_text);
+// The same read from `proc_root`/PID/status (~1 page of text the kernel
+// writes in constant time, where maps is a line per mapping).
+std::optional<uint64_t> executable_kb(const std::string& proc_root, uint32_t pid);
+
+// Every process under proc_root except `self_pid` for which `want_maps(pid,
+// exe)` says so (all without it): its executable and its libssl mappings
+// (reading /proc/PID/maps is what a scan costs: ~0.1-0.4 ms per process). A
+// process it declines was looked at before: nothing of it is read further.
 using WantMaps = std::function<bool(uint32_t pid, const FileId& exe)>;
 std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid,
                                          const WantMaps& want_maps);

@@ -113,9 +113,14 @@ class TlsTracer {
   mutable std::mutex mu_;                    // guards files_ against status readers
   std::map<FileId, Attachment> files_;       // every OpenSSL file tried
   std::map<FileId, bool> checked_programs_;  // executables without OpenSSL (not shown)
-  // Processes whose maps were read, by pid and executable: a new process
-  // is read at once, known ones only every kFullScanEvery scans (dlopen).
-  std::map<uint32_t, FileId> known_pids_;
+  // Processes whose maps were read, by pid: a new process (or one that ran
+  // exec) is read at once, known ones every kFullScanEvery scans, and then
+  // only when their executable memory changed (a dlopen: executable_kb).
+  struct KnownProcess {
+    FileId exe;
+    std::optional<uint64_t> executable_kb;
+  };
+  std::map<uint32_t, KnownProcess> known_pids_;
   unsigned scans_ = 0;
   size_t attached_count_ = 0;
   uint32_t go_layouts_used_ = 0;  // go_tls_layouts slots handed out (never reused)

@@ -3,6 +3,9 @@
 // connection to the plaintext the SSL uprobes deliver.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <vector>
@@ -37,6 +40,39 @@ TEST(TlsDiscovery, MapsParsing) {
   ASSERT_EQ(paths.size(), 2u);
   EXPECT_EQ(paths[0], "/usr/lib/x86_64-linux-gnu/libssl.so.3");
   EXPECT_EQ(paths[1], "/app/my lib/libssl.so.1.1");
+}
+
+TEST(TlsDiscovery, ExecutableMemoryFromStatus) {
+  const char* status =
+      "Name:\tnginx\nVmPeak:\t   12000 kB\nVmExe:\t     1200 kB\nVmLib:\t    8500 kB\n"
+      "VmPTE:\t      60 kB\n";
+  EXPECT_EQ(tls::executable_kb_in_status(status), 9700u);
+  // A kernel thread has neither line.
+  EXPECT_EQ(tls::executable_kb_in_status("Name:\tkthreadd\nThreads:\t1\n"), std::nullopt);
+  EXPECT_EQ(tls::executable_kb_in_status("VmExe:\t x kB\nVmLib:\t 1 kB\n"), std::nullopt);
+  // This process maps code: the value read from /proc is not empty.
+  auto self = tls::executable_kb("/proc", static_cast<uint32_t>(getpid()));
+  ASSERT_TRUE(self.has_value());
+  EXPECT_GT(*self, 0u);
+}
+
+TEST(TlsDiscovery, ScanReadsOnlyTheProcessesItIsToldTo) {
+  const uint32_t self = static_cast<uint32_t>(getpid());
+  std::vector<uint32_t> asked;
+  auto none = tls::scan_processes("/proc", 0, [&](uint32_t pid, const tls::FileId&) {
+    asked.push_back(pid);
+    return false;
+  });
+  EXPECT_TRUE(none.empty());  // declined: not even the executable
+  EXPECT_NE(std::find(asked.begin(), asked.end(), self), asked.end());
+  auto mine = tls::scan_processes("/proc", 0, [&](uint32_t pid, const tls::FileId&) {
+    return pid == self;
+  });
+  ASSERT_FALSE(mine.empty());
+  EXPECT_TRUE(mine[0].executable);
+  EXPECT_EQ(mine[0].pid, self);
+  EXPECT_FALSE(mine[0].path.empty());
+  for (const tls::SslCandidate& c : mine) EXPECT_EQ(c.pid, self);
 }
 
 TEST(TlsRecord, RecognisesRecordHeaders) {
