@@ -2,7 +2,6 @@
 // TLS record recognition, and how the connection tracker switches a
 // connection to the plaintext the SSL uprobes deliver.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,9 +64,8 @@ TEST(TlsDiscovery, ScanReadsOnlyTheProcessesItIsToldTo) {
   });
   EXPECT_TRUE(none.empty());  // declined: not even the executable
   EXPECT_NE(std::find(asked.begin(), asked.end(), self), asked.end());
-  auto mine = tls::scan_processes("/proc", 0, [&](uint32_t pid, const tls::FileId&) {
-    return pid == self;
-  });
+  auto mine = tls::scan_processes("/proc", 0,
+                                  [&](uint32_t pid, const tls::FileId&) { return pid == self; });
   ASSERT_FALSE(mine.empty());
   EXPECT_TRUE(mine[0].executable);
   EXPECT_EQ(mine[0].pid, self);
