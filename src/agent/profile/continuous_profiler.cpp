@@ -142,6 +142,7 @@ nlohmann::json unwind_status(const SamplerCounters& s) {
           {"stacks_without_tables", s[LOUPE_PROFILE_STAT_UNWIND_NO_TABLE]},
           {"processes_loaded", u.processes_loaded},
           {"processes_failed", u.processes_failed},
+          {"processes_few_samples", u.processes_few_samples},
           {"processes_evicted", u.processes_evicted},
           {"objects_loaded", u.objects_loaded},
           {"objects_without_table", u.objects_without},

@@ -25,6 +25,18 @@ constexpr auto kReloadNewAfter = std::chrono::seconds(1);
 constexpr auto kReloadUnmappedAfter = std::chrono::seconds(5);
 constexpr auto kPruneEvery = std::chrono::seconds(10);
 constexpr auto kPollBudget = std::chrono::milliseconds(100);
+// A process new to the loader is loaded once it has asked this many times
+// (samples): one sampled once or twice (a short-lived command: curl or jq
+// in a script, one of ctest's test processes) keeps frame pointers, and
+// the tables of what it maps (libcrypto ~50k rows, a test binary up to a
+// quarter of the row array) are not built for so few samples. On a shared
+// 2-core VM where other sessions built and ran tests, an idle `loupe
+// agent`'s unwinder spent 8-11 ms of CPU a second (half of the agent's
+// whole budget at a paced 10k req/s), 6.7-7.4 with this (docs/benchmarks.md,
+// "issue 14, paced2"). Those still under it at a prune start counting
+// again, so one needs kMinSamples within kPruneEvery (~0.16 s of CPU in
+// 10 s at 19 Hz).
+constexpr uint32_t kMinSamples = 3;
 // Objects remembered (those without a table cost a map entry each).
 constexpr size_t kMaxObjects = 20000;
 // No one object takes more than this share of the row array (a compiler's
@@ -71,13 +83,23 @@ void UnwindLoader::poll() {
   std::sort(wanted.begin(), wanted.end(),
             [](const Wanted& a, const Wanted& b) { return a.w.samples > b.w.samples; });
   auto start = Clock::now();
+  const bool prune = Clock::now() - last_prune_ >= kPruneEvery;
   for (const Wanted& one : wanted) {
     // Bounded work per poll: a busy process asking now is not kept waiting
     // behind a crowd of others (those left stay asked for).
     if (Clock::now() - start > kPollBudget) break;
     uint32_t pid = one.pid, why = one.w.why;
-    bpf_map_delete_elem(maps_.wanted_fd, &pid);
     auto it = processes_.find(pid);
+    if (it == processes_.end() && one.w.samples < kMinSamples) {
+      // Left asking (the program counts its samples on), but not forever:
+      // the map holds LOUPE_UNWIND_MAX_WANTED processes.
+      if (prune && bpf_map_delete_elem(maps_.wanted_fd, &pid) == 0) {
+        std::lock_guard lock(counters_mu_);
+        ++counters_.processes_few_samples;
+      }
+      continue;
+    }
+    bpf_map_delete_elem(maps_.wanted_fd, &pid);
     if (it != processes_.end()) {
       auto since = Clock::now() - it->second.loaded;
       if (why == LOUPE_UNWIND_WANT_NEW ? since < kReloadNewAfter : since < kReloadUnmappedAfter)
@@ -105,7 +127,7 @@ void UnwindLoader::poll() {
         entry->last_sample_ns > p.loaded_ns)
       retry.push_back(pid);
   for (uint32_t pid : retry) load_process(pid);
-  if (Clock::now() - last_prune_ >= kPruneEvery) forget_exited();
+  if (prune) forget_exited();
 }
 
 bool UnwindLoader::load_process(uint32_t pid) {

@@ -30,12 +30,13 @@ struct UnwindMaps {
 };
 
 struct UnwindCounters {
-  uint64_t processes_loaded = 0;  // process entries written (again when their maps change)
-  uint64_t processes_failed = 0;  // maps unreadable (exited) or the process map full
-  uint64_t objects_loaded = 0;    // objects whose table was built
-  uint64_t objects_without = 0;   // objects with no usable table (none, not x86-64, more
-                                  // than a quarter of the rows): walked by frame pointer
-  uint64_t objects_no_room = 0;   // tables that found the row array full: frame pointers
+  uint64_t processes_loaded = 0;       // process entries written (again when their maps change)
+  uint64_t processes_failed = 0;       // maps unreadable (exited) or the process map full
+  uint64_t processes_few_samples = 0;  // asked too few times in a prune period: frame pointers
+  uint64_t objects_loaded = 0;         // objects whose table was built
+  uint64_t objects_without = 0;        // objects with no usable table (none, not x86-64, more
+                                       // than a quarter of the rows): walked by frame pointer
+  uint64_t objects_no_room = 0;        // tables that found the row array full: frame pointers
   uint64_t rows_write_failed =
       0;                          // tables the kernel refused to take (bpf syscall): frame pointers
   uint64_t mappings_dropped = 0;  // beyond LOUPE_UNWIND_MAX_MAPPINGS in one process
