@@ -245,8 +245,15 @@ void Symbolizer::add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips
     leaf_first.push_back(std::move(name));
   }
   if (at_max_depth || !complete) out.emplace_back("[truncated]");
-  for (auto it = leaf_first.rbegin(); it != leaf_first.rend(); ++it)
-    out.push_back(clean_frame_name(demangle(*it)));
+  for (auto it = leaf_first.rbegin(); it != leaf_first.rend(); ++it) out.push_back(shown_name(*it));
+}
+
+const std::string& Symbolizer::shown_name(const std::string& raw) {
+  // ~4,096 names of ~100-300 bytes: a host's hot frames, within ~2 MiB.
+  constexpr size_t kMaxShownNames = 4096;
+  if (auto it = shown_.find(raw); it != shown_.end()) return it->second;
+  if (shown_.size() >= kMaxShownNames) shown_.clear();
+  return shown_.emplace(raw, clean_frame_name(demangle(raw))).first->second;
 }
 
 void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out) {

@@ -123,6 +123,12 @@ class Symbolizer {
   std::unordered_map<uint32_t, CachedPerfMap> perf_maps_;
   size_t perf_map_bytes_ = 0;
   uint64_t round_ = 1;
+  // Frame names as shown (demangled, cleaned), by the name the symbols
+  // gave: the same hot frames come back every round, and demangling cost
+  // 1.8 µs of CPU a name (Loupe's own, docs/benchmarks.md "issue 14,
+  // paced2"). Emptied when it holds 4,096.
+  std::unordered_map<std::string, std::string> shown_;
+  const std::string& shown_name(const std::string& raw);
 };
 
 }  // namespace loupe::profile

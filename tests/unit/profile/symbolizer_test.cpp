@@ -46,6 +46,20 @@ TEST(Symbolizer, ReadsEachBinaryOncePerBuildId) {
   EXPECT_GT(s.counters().cache_bytes, 0u);
 }
 
+TEST(Symbolizer, NamesTheSameFrameAlikeEveryRound) {
+  // The second and later rounds take the shown name from its cache.
+  Symbolizer s;
+  for (int i = 0; i < 3; ++i) {
+    s.new_round();
+    Frames out;
+    s.add_user_frames(static_cast<uint32_t>(getpid()), {address_of_target(), address_of_target()},
+                      false, out);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[1], "loupe::profile::symbolizer_test_target(int)");
+    EXPECT_EQ(out[2], out[1]);
+  }
+}
+
 TEST(Symbolizer, StaysWithinItsByteBudget) {
   SymbolizerOptions opts;
   opts.cache_bytes = 1;  // less than any table: only the newest stays
