@@ -82,10 +82,10 @@ int run_all_in_one(const RunFlags& f) {
   agent_opts.pump_nice = kPumpNice;
   agent = std::make_unique<Agent>(
       std::move(agent_opts),
-      [&](std::vector<Record>&& batch, size_t) {
+      [&](std::vector<Record>&& batch, size_t bytes) {
         // Kubernetes names, if a collector sent any; then the queue, which
         // drops what does not fit (counted per minute) rather than stall capture.
-        server.api->submit(std::move(batch));
+        server.api->submit(std::move(batch), bytes);
       },
       [&](uint64_t lost) { server.queue->count_lost_events(now_unix_ns(), lost); });
   install_stop_signals();

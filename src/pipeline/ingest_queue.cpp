@@ -47,45 +47,25 @@ IngestQueue::IngestQueue(store::Store& store, IngestOptions options)
 
 IngestQueue::~IngestQueue() { stop(); }
 
-size_t IngestQueue::push(std::vector<Record>&& batch) {
+size_t IngestQueue::push(std::vector<Record>&& batch, size_t bytes) {
   const size_t total = batch.size();
   if (total == 0) return 0;
   size_t fit = 0;
   bool batch_ready = false;
   {
     std::lock_guard lock(mu_);
-    // Take records in order while both budgets hold, in entries of at most
-    // one store transaction each.
-    size_t records = queued_, bytes = queued_bytes_;
-    size_t chunk_start = 0, chunk_bytes = 0;
-    auto flush_chunk = [&](size_t end) {
-      if (end == chunk_start) return;
-      std::vector<Record> chunk;
-      if (chunk_start == 0 && end == total) {
-        chunk = std::move(batch);
-      } else {
-        chunk.assign(std::make_move_iterator(batch.begin() + chunk_start),
-                     std::make_move_iterator(batch.begin() + end));
-      }
-      enqueue_locked({std::move(chunk), chunk_bytes});
-      chunk_start = end;
-      chunk_bytes = 0;
-    };
-    if (!stopping_) {
-      for (; fit < total; ++fit) {
-        size_t b = memory_bytes(batch[fit]);
-        if (records + 1 > options_.capacity_records || bytes + b > options_.capacity_bytes) break;
-        ++records;
-        bytes += b;
-        chunk_bytes += b;
-        if (fit + 1 - chunk_start == options_.max_batch_records) flush_chunk(fit + 1);
-      }
+    // The agent's batches (4,096 records at most) fit whole while the
+    // writer keeps up: taken with the bytes the agent counted, not
+    // memory_bytes of every record again (~60 instructions a record on
+    // the pump, docs/benchmarks.md "issue 14, runcpu6").
+    if (!stopping_ && total <= options_.max_batch_records &&
+        queued_ + total <= options_.capacity_records &&
+        queued_bytes_ + bytes <= options_.capacity_bytes) {
+      enqueue_locked({std::move(batch), bytes});
+      fit = total;
+    } else {
+      fit = take_locked(batch);
     }
-    if (fit < total) {
-      count_lost_records_locked(batch.begin() + fit, batch.end());
-      dropped_ += total - fit;
-    }
-    flush_chunk(fit);  // may move `batch` away: after the drop accounting
     batch_ready = queued_ >= options_.max_batch_records;
   }
   accepted_ += fit;
@@ -96,12 +76,47 @@ size_t IngestQueue::push(std::vector<Record>&& batch) {
   return fit;
 }
 
+size_t IngestQueue::take_locked(std::vector<Record>& batch) {
+  const size_t total = batch.size();
+  size_t fit = 0;
+  size_t records = queued_, bytes = queued_bytes_;
+  size_t chunk_start = 0, chunk_bytes = 0;
+  auto flush_chunk = [&](size_t end) {
+    if (end == chunk_start) return;
+    std::vector<Record> chunk;
+    if (chunk_start == 0 && end == total) {
+      chunk = std::move(batch);
+    } else {
+      chunk.assign(std::make_move_iterator(batch.begin() + chunk_start),
+                   std::make_move_iterator(batch.begin() + end));
+    }
+    enqueue_locked({std::move(chunk), chunk_bytes});
+    chunk_start = end;
+    chunk_bytes = 0;
+  };
+  if (!stopping_) {
+    for (; fit < total; ++fit) {
+      size_t b = memory_bytes(batch[fit]);
+      if (records + 1 > options_.capacity_records || bytes + b > options_.capacity_bytes) break;
+      ++records;
+      bytes += b;
+      chunk_bytes += b;
+      if (fit + 1 - chunk_start == options_.max_batch_records) flush_chunk(fit + 1);
+    }
+  }
+  if (fit < total) {
+    count_lost_records_locked(batch.begin() + fit, batch.end());
+    dropped_ += total - fit;
+  }
+  flush_chunk(fit);  // may move `batch` away: after the drop accounting
+  return fit;
+}
+
 std::shared_ptr<IngestQueue::Ticket> IngestQueue::submit(RemoteBatch&& batch,
                                                          std::chrono::milliseconds timeout,
                                                          CommitDone done) {
   size_t n = batch.records.size();
-  size_t bytes = 0;
-  for (const Record& r : batch.records) bytes += memory_bytes(r);
+  size_t bytes = records_bytes(batch.records);
   auto ticket = std::make_shared<Ticket>();
   ticket->key = std::move(batch.key);
   ticket->hold = batch.hold;
@@ -183,10 +198,9 @@ CommitResult IngestQueue::commit(RemoteBatch batch, std::chrono::milliseconds ti
   return {CommitOutcome::TimedOut};
 }
 
-void IngestQueue::release(std::vector<Record>&& records, std::vector<uint64_t> held_ids) {
+void IngestQueue::release(std::vector<Record>&& records, std::vector<uint64_t> held_ids,
+                          size_t bytes) {
   if (records.empty() && held_ids.empty()) return;
-  size_t bytes = 0;
-  for (const Record& r : records) bytes += memory_bytes(r);
   {
     std::lock_guard lock(mu_);
     accepted_ += records.size();

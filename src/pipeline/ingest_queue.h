@@ -36,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +48,14 @@
 #include "store/store.h"
 
 namespace loupe::pipeline {
+
+// What push()'s and release()'s `bytes` count: the records' memory_bytes
+// summed (the queue's byte budget).
+inline size_t records_bytes(std::span<const Record> records) {
+  size_t bytes = 0;
+  for (const Record& r : records) bytes += memory_bytes(r);
+  return bytes;
+}
 
 struct IngestOptions {
   size_t capacity_records = 1'000'000;  // queued records before push() drops
@@ -117,7 +126,14 @@ class IngestQueue {
 
   // Capture path. Never blocks on the store. Takes the records that fit,
   // in order, and drops (and counts) the rest. Returns how many it took.
-  size_t push(std::vector<Record>&& batch);
+  // `bytes`: the batch's records' memory_bytes summed, which the agent
+  // counts as it builds the batch: a batch that fits whole is then taken
+  // without reading every record again on the pump thread.
+  size_t push(std::vector<Record>&& batch, size_t bytes);
+  size_t push(std::vector<Record>&& batch) {
+    size_t bytes = records_bytes(batch);
+    return push(std::move(batch), bytes);
+  }
 
   // Remote ingest, without waiting: `done` runs once with the outcome, on
   // the writer thread after the commit, or on this thread when the batch is
@@ -134,8 +150,8 @@ class IngestQueue {
 
   // Records of held batches, named now: stored together with the removal
   // of those held batches, in one transaction. Never refused or dropped
-  // (they were acknowledged); a failed write is retried.
-  void release(std::vector<Record>&& records, std::vector<uint64_t> held_ids);
+  // (they were acknowledged); a failed write is retried. `bytes` as push's.
+  void release(std::vector<Record>&& records, std::vector<uint64_t> held_ids, size_t bytes);
 
   // Kernel events lost before parsing (the ring buffer was full) around
   // `at_ns`: stored per minute with the dropped records.
@@ -171,6 +187,10 @@ class IngestQueue {
   std::vector<std::shared_ptr<Ticket>> expire_locked();
   void write_round(Round& round);
   void enqueue_locked(Entry entry);
+  // push()'s records one by one, while both budgets hold, in entries of at
+  // most one store transaction; the rest dropped and counted. How many it
+  // took.
+  size_t take_locked(std::vector<Record>& batch);
   void count_lost_records_locked(std::vector<Record>::const_iterator first,
                                  std::vector<Record>::const_iterator last);
   void write_losses(std::map<uint64_t, store::LossMinute>& losses);

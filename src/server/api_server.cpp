@@ -24,13 +24,13 @@ ApiServer::ApiServer(store::Store& store, pipeline::IngestQueue& queue, ApiOptio
       cluster_(std::make_unique<ClusterModel>(store, options_.k8s_retention_ns)),
       pending_(std::make_unique<PendingEnrichment>(
           *cluster_,
-          [&queue](std::vector<Record>&& r, uint64_t held_id) {
+          [&queue](std::vector<Record>&& r, uint64_t held_id, size_t bytes) {
             if (held_id) {  // acknowledged: stored with its held batch's removal
-              queue.release(std::move(r), {held_id});
+              queue.release(std::move(r), {held_id}, bytes);
               return true;
             }
             size_t n = r.size();
-            return queue.push(std::move(r)) == n;  // the rest is dropped and counted
+            return queue.push(std::move(r), bytes) == n;  // the rest is dropped and counted
           })),
       metric_hold_(std::make_unique<MetricHold>(*cluster_, [this](std::vector<MetricSample>&& s) {
         // Named (or given up on) samples: stored, and Prometheus' view updated.

@@ -116,7 +116,9 @@ class ApiServer {
   // for the model to catch up, server/pending_enrichment.h). False when
   // the queue refused them. /api/v1/ingest does the same, but keeps a
   // waiting batch in the store first, so what it acknowledges is durable.
-  bool submit(std::vector<Record>&& records) { return pending_->submit(std::move(records)); }
+  bool submit(std::vector<Record>&& records, size_t bytes) {
+    return pending_->submit(std::move(records), bytes);
+  }
 
   // Names and stores one batch of agent metrics and OOM kills (the kills
   // become events); samples of pods the cluster model does not know yet

@@ -4,6 +4,7 @@
 
 #include "core/thread_name.h"
 #include "core/time_format.h"
+#include "pipeline/ingest_queue.h"
 
 namespace loupe::server {
 namespace {
@@ -60,7 +61,7 @@ void PendingEnrichment::stop() {
     stats_.held = 0;
     for (const Held& h : rest) stats_.timed_out += h.records.size();
   }
-  for (Held& h : rest) pass_on(std::move(h.records), h.id);
+  for (Held& h : rest) pass_on(std::move(h.records), h.id, h.bytes);
 }
 
 bool PendingEnrichment::due(const Held& h, uint64_t now_ns, uint64_t as_of_ns) const {
@@ -70,20 +71,20 @@ bool PendingEnrichment::due(const Held& h, uint64_t now_ns, uint64_t as_of_ns) c
 
 bool PendingEnrichment::would_hold(const std::vector<Record>& records) const {
   if (!model_.active() || records.empty()) return false;
-  Held probe{0, clock_(), latest_start(records), {}};
+  Held probe{0, clock_(), latest_start(records), {}, 0};
   return !due(probe, probe.arrived_ns, model_.current_to_ns());
 }
 
-void PendingEnrichment::pass_on(std::vector<Record>&& records, uint64_t held_id) {
+void PendingEnrichment::pass_on(std::vector<Record>&& records, uint64_t held_id, size_t bytes) {
   model_.enrich(records);
   size_t n = records.size();
-  if (!sink_(std::move(records), held_id)) {
+  if (!sink_(std::move(records), held_id, bytes)) {
     std::lock_guard lock(mu_);
     stats_.sink_refused += n;
   }
 }
 
-bool PendingEnrichment::submit(std::vector<Record> records) {
+bool PendingEnrichment::submit(std::vector<Record> records, size_t bytes) {
   if (!would_hold(records)) {
     // A bare host (nothing will ever name these better), or the model is
     // current for all of them.
@@ -92,24 +93,25 @@ bool PendingEnrichment::submit(std::vector<Record> records) {
       if (model_.active()) stats_.released += records.size();
     }
     model_.enrich(records);
-    return sink_(std::move(records), 0);
+    return sink_(std::move(records), 0, bytes);
   }
   uint64_t latest = latest_start(records);
-  keep({0, clock_(), latest, std::move(records)});
+  keep({0, clock_(), latest, std::move(records), bytes});
   return true;
 }
 
 void PendingEnrichment::hold(store::HeldBatch batch) {
+  size_t bytes = pipeline::records_bytes(batch.records);
   if (!would_hold(batch.records)) {
     {
       std::lock_guard lock(mu_);
       if (model_.active()) stats_.released += batch.records.size();
     }
-    pass_on(std::move(batch.records), batch.id);
+    pass_on(std::move(batch.records), batch.id, bytes);
     return;
   }
   uint64_t latest = latest_start(batch.records);
-  keep({batch.id, batch.arrived_ns, latest, std::move(batch.records)});
+  keep({batch.id, batch.arrived_ns, latest, std::move(batch.records), bytes});
 }
 
 void PendingEnrichment::keep(Held h) {
@@ -128,7 +130,7 @@ void PendingEnrichment::keep(Held h) {
     }
   }
   if (was_empty) wake_.notify_one();
-  for (Held& o : overflow) pass_on(std::move(o.records), o.id);
+  for (Held& o : overflow) pass_on(std::move(o.records), o.id, o.bytes);
 }
 
 void PendingEnrichment::release_due() {
@@ -151,7 +153,7 @@ void PendingEnrichment::release_due() {
       held_.pop_front();
     }
   }
-  for (Held& h : out) pass_on(std::move(h.records), h.id);
+  for (Held& h : out) pass_on(std::move(h.records), h.id, h.bytes);
 }
 
 PendingEnrichmentStats PendingEnrichment::stats() const {

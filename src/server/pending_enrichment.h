@@ -48,8 +48,10 @@ struct PendingEnrichmentStats {
 class PendingEnrichment {
  public:
   // sink: where enriched records go, with the held batch's id (0 for
-  // submit()'s records); false when it refused them. clock: unix ns (tests).
-  using Sink = std::function<bool(std::vector<Record>&&, uint64_t held_id)>;
+  // submit()'s records) and their memory_bytes summed (enriching changes
+  // no string of a record: the sum holds); false when it refused them.
+  // clock: unix ns (tests).
+  using Sink = std::function<bool(std::vector<Record>&&, uint64_t held_id, size_t bytes)>;
   using Clock = std::function<uint64_t()>;
   PendingEnrichment(const ClusterModel& model, Sink sink, PendingEnrichmentOptions opts = {},
                     Clock clock = nullptr);
@@ -62,8 +64,9 @@ class PendingEnrichment {
   bool would_hold(const std::vector<Record>& records) const;
   // Records of the embedded agent (not durable): enriched and passed on
   // now when the model is current for all of them, else held. False when
-  // the sink refused them.
-  bool submit(std::vector<Record> records);
+  // the sink refused them. `bytes`: their memory_bytes summed (the agent
+  // counted them as it built the batch).
+  bool submit(std::vector<Record> records, size_t bytes);
   // A batch the store holds already: passed on whole, with its id, when
   // due (at once when no collector is active).
   void hold(store::HeldBatch batch);
@@ -84,10 +87,11 @@ class PendingEnrichment {
     uint64_t arrived_ns;
     uint64_t latest_start_ns;
     std::vector<Record> records;
+    size_t bytes;  // their memory_bytes summed
   };
   bool due(const Held& h, uint64_t now_ns, uint64_t as_of_ns) const;
   void keep(Held h);  // holds it, releasing the oldest batches past max_records
-  void pass_on(std::vector<Record>&& records, uint64_t held_id);
+  void pass_on(std::vector<Record>&& records, uint64_t held_id, size_t bytes);
 
   const ClusterModel& model_;
   Sink sink_;

@@ -105,6 +105,26 @@ TEST(IngestQueue, PushRespectsTheByteBudget) {
   store.open();
 }
 
+// The agent counts a batch's memory as it builds it: a batch that fits
+// whole is taken with that count, not its records' sizes read again; one
+// that does not fit is measured record by record, as without a count.
+TEST(IngestQueue, AWholeBatchIsTakenWithItsProducersByteCount) {
+  GatedStore store;
+  IngestOptions o = fast(1'000'000);
+  o.flush_interval = std::chrono::hours(1);  // the writer leaves the queue alone
+  o.capacity_bytes = 100'000;
+  IngestQueue q(store, o);
+  EXPECT_EQ(q.push(records(10), 4'000), 10u);
+  EXPECT_EQ(q.stats().queued_bytes, 4'000u);
+  // Past the byte budget by its count: measured, and what fits taken.
+  auto big = records(10);
+  size_t each = memory_bytes(big[0]);
+  EXPECT_EQ(q.push(std::move(big), 200'000), 10u);
+  EXPECT_EQ(q.stats().queued_bytes, 4'000u + 10 * each);
+  EXPECT_EQ(q.stats().dropped, 0u);
+  store.open();
+}
+
 // The agent's batch vectors (`loupe run`) and remote commits' come back
 // once written, so the next batch is filled in memory already faulted in.
 TEST(IngestQueue, WrittenBatchesGoBackToTheirProducers) {
@@ -324,7 +344,8 @@ TEST(IngestQueue, AHeldBatchIsKeptUntilReleased) {
   EXPECT_EQ(held[0].records[3].start_ns, now + 3000);
   {
     IngestQueue q(*store, fast(1000));
-    q.release(std::move(held[0].records), {id});
+    size_t bytes = records_bytes(held[0].records);
+    q.release(std::move(held[0].records), {id}, bytes);
     q.flush();
   }
   EXPECT_EQ(store->stats().records_stored, 4u);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster_model_fixture.h"
+#include "pipeline/ingest_queue.h"
 
 namespace loupe::server {
 namespace {
@@ -44,21 +45,28 @@ Record served_by_new_pod(uint64_t t) {
 struct Fixture : ModelFixture {
   std::vector<Record> out;
   std::vector<uint64_t> released_ids;  // held batches passed on
+  std::vector<size_t> passed_bytes;    // what the sink was told of each batch
   bool accept = true;                  // the ingest queue has room
   PendingEnrichment pending{model,
-                            [this](std::vector<Record>&& r, uint64_t held_id) {
+                            [this](std::vector<Record>&& r, uint64_t held_id, size_t bytes) {
                               if (!accept) return false;
+                              passed_bytes.push_back(bytes);
                               for (auto& x : r) out.push_back(std::move(x));
                               if (held_id) released_ids.push_back(held_id);
                               return true;
                             },
                             {},
                             [this] { return now; }};
+  // As the agent submits: with the records' memory counted.
+  bool submit(std::vector<Record> records) {
+    size_t bytes = pipeline::records_bytes(records);
+    return pending.submit(std::move(records), bytes);
+  }
 };
 
 TEST(PendingEnrichment, BareHostPassesStraightThrough) {
   Fixture f;
-  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
+  ASSERT_TRUE(f.submit({served_by_new_pod(f.now)}));
   ASSERT_EQ(f.out.size(), 1u);
   EXPECT_EQ(f.out[0].container(), kCid) << "no model: stored as received";
 }
@@ -70,7 +78,7 @@ TEST(PendingEnrichment, ARecordWaitsUntilTheModelHasSeenItsStart) {
   // collector: the record arrives first.
   uint64_t start = f.now + kSec;
   f.now += 1500'000'000;
-  ASSERT_TRUE(f.pending.submit({served_by_new_pod(start)}));
+  ASSERT_TRUE(f.submit({served_by_new_pod(start)}));
   EXPECT_TRUE(f.out.empty()) << "held: the model is not current to its start";
   f.now += kSec;
   f.pending.release_due();
@@ -88,7 +96,7 @@ TEST(PendingEnrichment, ARecordWaitsUntilTheModelHasSeenItsStart) {
 TEST(PendingEnrichment, NoWordFromTheCollectorMeansMaxWaitThenWhatIsKnown) {
   Fixture f;
   f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
-  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}));
+  ASSERT_TRUE(f.submit({served_by_new_pod(f.now)}));
   f.now += 5 * kSec;
   f.pending.release_due();
   EXPECT_TRUE(f.out.empty());
@@ -105,11 +113,11 @@ TEST(PendingEnrichment, NoWordFromTheCollectorMeansMaxWaitThenWhatIsKnown) {
 TEST(PendingEnrichment, BatchesAreHeldWholeAndARefusedOneIsNotHeld) {
   Fixture f;
   f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
-  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now - 10 * kSec), served_by_new_pod(f.now)}));
+  ASSERT_TRUE(f.submit({served_by_new_pod(f.now - 10 * kSec), served_by_new_pod(f.now)}));
   EXPECT_TRUE(f.out.empty());
   EXPECT_EQ(f.pending.stats().held, 2u);
   f.accept = false;
-  EXPECT_FALSE(f.pending.submit({served_by_new_pod(f.now - 10 * kSec)}))
+  EXPECT_FALSE(f.submit({served_by_new_pod(f.now - 10 * kSec)}))
       << "the model is current for it: passed on now, and refused";
   EXPECT_EQ(f.pending.stats().held, 2u);
 }
@@ -131,10 +139,29 @@ TEST(PendingEnrichment, AStoreHeldBatchIsPassedOnWithItsId) {
   EXPECT_EQ(f.released_ids.back(), 8u);
 }
 
+// The agent's count of a batch's memory goes on with it, held or not (the
+// ingest queue does not read every record again); a store-held batch's is
+// counted here, once.
+TEST(PendingEnrichment, ABatchsMemoryCountGoesOnWithIt) {
+  Fixture f;
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}, 12345));
+  f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
+  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now)}, 777));
+  EXPECT_EQ(f.passed_bytes, std::vector<size_t>{12345}) << "the second is held";
+  std::vector<Record> held{served_by_new_pod(f.now), served_by_new_pod(f.now)};
+  held[0].path.assign(1000, 'x');
+  size_t held_bytes = pipeline::records_bytes(held);
+  EXPECT_GT(held_bytes, 2 * sizeof(Record) + 1000);
+  f.pending.hold({.id = 9, .arrived_ns = f.now, .records = std::move(held)});
+  f.now += 7 * kSec;
+  f.pending.release_due();
+  EXPECT_EQ(f.passed_bytes, (std::vector<size_t>{12345, 777, held_bytes}));
+}
+
 TEST(PendingEnrichment, StopReleasesEverythingHeld) {
   Fixture f;
   f.model.ingest(payload("snapshot", empty_snapshot()), f.now);
-  ASSERT_TRUE(f.pending.submit({served_by_new_pod(f.now), served_by_new_pod(f.now)}));
+  ASSERT_TRUE(f.submit({served_by_new_pod(f.now), served_by_new_pod(f.now)}));
   EXPECT_TRUE(f.out.empty());
   f.pending.stop();
   EXPECT_EQ(f.out.size(), 2u);
