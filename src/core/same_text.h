@@ -54,11 +54,30 @@ inline bool same_text(std::string_view a, std::string_view b) {
 // The last 8 bytes of a text (an address's port, a route's end, a method)
 // and its size, read as one word: what tells apart the values a hot loop
 // keeps in slots by hash, without hashing them byte by byte.
+// Read with fixed-size loads: a memcpy of a size known only at run time
+// was a byte loop, ~18 instructions a text, ~160 a record in the ingest
+// writer's hashes (docs/benchmarks.md, "issue 14, runcpu6"). A text
+// shorter than a word lands in its low bytes, the rest zero, as a copy
+// of it would.
 inline uint64_t text_tail(std::string_view s) {
-  uint64_t v = 0;
-  size_t n = s.size() < sizeof v ? s.size() : sizeof v;
-  std::memcpy(&v, s.data() + s.size() - n, n);
-  return v ^ (uint64_t{s.size()} << 56);
+  const size_t n = s.size();
+  const char* p = s.data();
+  uint64_t v;
+  if (n >= 8) {
+    std::memcpy(&v, p + n - 8, 8);
+  } else if (n >= 4) {  // two words that overlap: the same bytes OR'ed onto each other
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    v = lo | uint64_t{hi} << (8 * (n - 4));
+  } else if (n > 0) {  // the first, middle and last bytes are all of them
+    v = uint64_t{static_cast<uint8_t>(p[0])} |
+        uint64_t{static_cast<uint8_t>(p[n / 2])} << (8 * (n / 2)) |
+        uint64_t{static_cast<uint8_t>(p[n - 1])} << (8 * (n - 1));
+  } else {
+    v = 0;
+  }
+  return v ^ (uint64_t{n} << 56);
 }
 
 // Every input bit moves every output bit (MurmurHash3's finalizer): texts

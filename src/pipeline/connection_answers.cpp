@@ -9,12 +9,15 @@ namespace {
 // Whether two identities name the same node, namespace, workload and
 // service (what an answer depends on; not the pod): at once when they are
 // one interned object, as a connection's records' are.
-bool same_answer_identity(const PodIdentityRef& a, const PodIdentityRef& b) {
-  if (a == b) return true;
+[[gnu::noinline]] bool same_named_identity(const PodIdentity* a, const PodIdentity* b) {
   const PodIdentity& x = a ? *a : kNoPodIdentity;
   const PodIdentity& y = b ? *b : kNoPodIdentity;
   return same_text(x.node, y.node) && same_text(x.namespace_, y.namespace_) &&
          same_text(x.workload, y.workload) && same_text(x.service, y.service);
+}
+
+inline bool same_answer_identity(const PodIdentityRef& a, const PodIdentityRef& b) {
+  return a.get() == b.get() || same_named_identity(a.get(), b.get());
 }
 
 }  // namespace
@@ -27,26 +30,33 @@ bool same_connection(const Record& a, const Record& b) {
          same_answer_identity(a.remote_identity, b.remote_identity);
 }
 
-size_t ConnectionAnswers::slot_of(const Record& r) {
+uint64_t ConnectionAnswers::hash_of(const Record& r) {
   uint64_t h = (uint64_t{r.pid} << 16) ^ (uint64_t{static_cast<uint8_t>(r.role)} << 8) ^
                static_cast<uint64_t>(r.protocol);
   h = mix_word(h ^ text_tail(r.local_addr));  // a port and the end of an IP
-  h = mix_word(h ^ text_tail(r.remote_addr));
-  return static_cast<size_t>(h) & (kSlots - 1);
+  return mix_word(h ^ text_tail(r.remote_addr));
+}
+
+size_t ConnectionAnswers::probe(const Record& r, uint64_t hash) const {
+  for (size_t i = hash & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
+    const Slot& slot = slots_[i];
+    if (slot.stamp != stamp_ ||
+        (slot.hash == hash && same_connection(*answers_[slot.answer].exemplar, r)))
+      return i;
+  }
 }
 
 ConnectionAnswer* ConnectionAnswers::find(const Record& r) {
-  const Slot& slot = slots_[slot_of(r)];
-  if (slot.stamp != stamp_) return nullptr;
-  ConnectionAnswer& a = answers_[slot.answer];
-  return same_connection(*a.exemplar, r) ? &a : nullptr;
+  const Slot& slot = slots_[probe(r, hash_of(r))];
+  return slot.stamp == stamp_ ? &answers_[slot.answer] : nullptr;
 }
 
 ConnectionAnswer& ConnectionAnswers::add(const Record& r) {
   if (used_ == kAnswers) forget();
   if (used_ == answers_.size()) answers_.emplace_back();
   ConnectionAnswer& a = answers_[used_];
-  slots_[slot_of(r)] = {static_cast<uint32_t>(used_), stamp_};
+  uint64_t hash = hash_of(r);
+  slots_[probe(r, hash)] = {static_cast<uint32_t>(used_), stamp_, hash};
   ++used_;
   a.exemplar = &r;
   a.service = nullptr;

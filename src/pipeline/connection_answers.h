@@ -12,10 +12,15 @@
 // addresses' last bytes, and checks with string comparisons that it is
 // the same connection in every field that matters (same_connection).
 //
-// The table is a fixed array of slots (a collision replaces the older
-// answer), forgotten at every batch (the records it points into are handed
-// back) and whenever the resolver learns something that can change an
-// answer.
+// The table is a fixed array of slots, open addressing: each slot keeps
+// its answer's hash, so a record compares strings only with an answer of
+// its own hash, and two connections of one slot both keep theirs (when a
+// collision replaced the older answer, two connections of one slot took
+// turns naming themselves from scratch: ~9,000 of 196,608 records in
+// bench/resolver_bench, ~110 instructions a record, docs/benchmarks.md
+// "issue 14, runcpu6"). Forgotten at every batch (the records it points
+// into are handed back) and whenever the resolver learns something that
+// can change an answer.
 #pragma once
 
 #include <cstddef>
@@ -66,18 +71,23 @@ class ConnectionAnswers {
   }
   // `r`'s connection's answer, when one of this batch's records had it.
   ConnectionAnswer* find(const Record& r);
-  // Room for `r`'s answer (its exemplar set to `r`), to fill in. Valid
-  // until the next add() or forget().
+  // Room for `r`'s answer (its exemplar set to `r`), to fill in, in place
+  // of the answer its connection had. Valid until the next add() or
+  // forget().
   ConnectionAnswer& add(const Record& r);
 
  private:
-  static constexpr size_t kSlots = 4096;     // a power of two
-  static constexpr size_t kAnswers = 16384;  // then they start over
-  static size_t slot_of(const Record& r);
+  static constexpr size_t kSlots = 8192;          // a power of two
+  static constexpr size_t kAnswers = kSlots / 2;  // then they start over: probes stay short
+  static uint64_t hash_of(const Record& r);
+  // The slot of `r`'s connection's answer, or the free slot where it
+  // would go (there is always one: at most kAnswers are used).
+  size_t probe(const Record& r, uint64_t hash) const;
 
   struct Slot {
     uint32_t answer = 0;
-    uint32_t stamp = 0;
+    uint32_t stamp = 0;  // the slot is used when stamp_
+    uint64_t hash = 0;
   };
   std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
   // Kept across batches, filled from the front again after each forget().

@@ -71,19 +71,46 @@ ConnectionAnswer& Resolver::answer(const Record& r, store::ResolvedBatch& out) {
     folded = is_new = true;
   }
   if (is_new) register_service(r, id, out);
-  if (r.role == Role::Server) callers_.learn(r, id);
+  const store::ServiceIdentity& service = shared(std::move(id), out);
+  if (r.role == Role::Server) learn_server(r, service);
   ConnectionAnswer& a = answers_.add(r);
-  a.connection = static_cast<uint32_t>(out.services.size() + 1);  // one per answer of the batch
-  const store::ServiceIdentity& service = out.services.emplace_back(std::move(id));
+  a.connection = ++connections_;  // one per answer of the batch
   a.service = &service;
   a.folded = folded;
-  a.caller = &out.callers.emplace_back(callers_.resolve(r, service, services_, &a.caller_pid));
+  a.caller = &shared(callers_.resolve(r, service, services_, &a.caller_pid), out);
   if (a.caller_pid) a.caller_by_service = callers_.service_of(a.caller_pid) != nullptr;
   // What a workload served: its server side, or the client side when
   // that is the only one seen (then the client record is counted).
   a.workload_served = service.kind == "workload" &&
                       (r.role == Role::Server || (r.role == Role::Client && service.counted));
   return a;
+}
+
+const store::ServiceIdentity& Resolver::shared(store::ServiceIdentity&& id,
+                                               store::ResolvedBatch& out) {
+  identity_key_.assign(id.name).push_back('\0');
+  identity_key_.append(id.kind).push_back('\0');
+  identity_key_.append(id.port ? std::to_string(*id.port) : "-").push_back(id.counted ? '1' : '0');
+  auto [it, added] = batch_services_.try_emplace(identity_key_, nullptr);
+  if (added) it->second = &out.services.emplace_back(std::move(id));
+  return *it->second;
+}
+
+const store::CallerIdentity& Resolver::shared(store::CallerIdentity&& id,
+                                              store::ResolvedBatch& out) {
+  identity_key_.assign(id.name).push_back('\0');
+  identity_key_.append(id.kind).push_back('\0');
+  identity_key_.append(id.stable_name).push_back(id.counted ? '1' : '0');
+  auto [it, added] = batch_callers_.try_emplace(identity_key_, nullptr);
+  if (added) it->second = &out.callers.emplace_back(std::move(id));
+  return *it->second;
+}
+
+void Resolver::learn_server(const Record& r, const store::ServiceIdentity& service) {
+  if (r.pid == learnt_pid_ && &service == learnt_service_) return;
+  callers_.learn(r, service);
+  learnt_pid_ = r.pid;
+  learnt_service_ = &service;
 }
 
 void Resolver::learn_client(const Record& r) {
@@ -114,6 +141,11 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
   out.new_services.clear();
   out.services.clear();  // the last batch's rows, which pointed at them, are spent
   out.callers.clear();
+  batch_services_.clear();
+  batch_callers_.clear();
+  connections_ = 0;
+  learnt_pid_ = 0;  // its service may be gone, and another at its address
+  learnt_service_ = nullptr;
   // Rows are assigned in place: a kept batch's rows are memory already
   // faulted in; their names are pointers to their connection's.
   out.rows.resize(records.size());
@@ -126,14 +158,14 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
   auto resolve_one = [&](uint32_t i, const Record& r) {
     ConnectionAnswer* a = answers_.find(r);
     if (a) {
-      if (r.role == Role::Server) callers_.learn(r, *a->service);  // before naming, as from scratch
+      if (r.role == Role::Server) learn_server(r, *a->service);  // before naming, as from scratch
       if (!still_holds(*a))
         a = nullptr;
       else if (a->folded)
         register_service(r, *a->service, out);
     }
     if (!a) a = &answer(r, out);
-    if (!a->route || *a->route != r.route) {
+    if (!a->route || !same_text(*a->route, r.route)) {
       a->route = &r.route;
       a->route_admitted = routes_per_service_.admit(a->service->name, r.route);
     }

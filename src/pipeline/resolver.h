@@ -20,6 +20,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 
 #include "core/recent_slots.h"
 #include "core/record.h"
@@ -68,6 +70,16 @@ class Resolver {
   ConnectionAnswer& answer(const Record& r, store::ResolvedBatch& out);
   // False when what named the answer's caller has changed since.
   bool still_holds(const ConnectionAnswer& a) const;
+  // The batch's one copy of `id` (out.services / out.callers): connections
+  // named alike share it, so the store's row loop and the request metrics
+  // compare two rows' names by address (~100 instructions a record of
+  // string compares, docs/benchmarks.md "issue 14, runcpu6").
+  const store::ServiceIdentity& shared(store::ServiceIdentity&& id, store::ResolvedBatch& out);
+  const store::CallerIdentity& shared(store::CallerIdentity&& id, store::ResolvedBatch& out);
+  // callers_.learn(r, service) for a server record, skipped when the last
+  // one learnt was this pid serving this (shared) service: nothing else
+  // changes what it learnt (a map lookup and a compare per server record).
+  void learn_server(const Record& r, const store::ServiceIdentity& service);
   // callers_.learn_client(r), skipped for a record of a connection learnt
   // from another record of this batch: that was a string hash per client
   // record (~130 instructions a record, docs/benchmarks.md "issue 14,
@@ -80,6 +92,13 @@ class Resolver {
   store::CardinalityCap routes_per_service_, services_per_host_;
   ConnectionAnswers answers_;
   RecentSlots<const Record*, 64> learnt_;  // client records of this batch learnt
+  // This batch's identities by value (shared()), and its answers so far.
+  std::unordered_map<std::string, const store::ServiceIdentity*> batch_services_;
+  std::unordered_map<std::string, const store::CallerIdentity*> batch_callers_;
+  std::string identity_key_;
+  uint32_t connections_ = 0;
+  uint32_t learnt_pid_ = 0;  // learn_server's last (0: none this batch)
+  const store::ServiceIdentity* learnt_service_ = nullptr;
 };
 
 }  // namespace loupe::pipeline

@@ -31,7 +31,7 @@ struct ServiceRegistration {
 };
 
 // One record of a ResolvedBatch and its names. The service and caller are
-// shared by the rows of a connection (ResolvedBatch::services, callers),
+// shared by the rows named alike (ResolvedBatch::services, callers),
 // not copied into each row: five strings a row were ~300 instructions of
 // the ~3,600 `loupe run`'s ingest writer spends a record
 // (docs/benchmarks.md, "issue 14, runcpu5"). Never null in a batch the
@@ -63,8 +63,10 @@ struct ResolvedBatch {
   // side first). A store folds them in this order.
   std::vector<ResolvedRecord> rows;
   std::vector<ServiceRegistration> new_services;  // first resolved in this batch
-  // The rows' identities, one per connection the batch's records came on
-  // (a deque: appending one moves none the rows point at).
+  // The rows' identities, one per distinct identity of the batch, shared
+  // by the rows of every connection named alike: two rows name the same
+  // service (caller) when they point at the same one (a deque: appending
+  // one moves none the rows point at).
   std::deque<ServiceIdentity> services;
   std::deque<CallerIdentity> callers;
 };

@@ -274,7 +274,10 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       const CallerIdentity& caller = *row.caller;
       if (caller.counted) edges_.add(caller.name, caller.kind, id.name, id.kind, r);
       if (row.workload_served) k8s_agg_.add(id.name, id.kind, row.pod, "pod", r);
-      if (!last_service || !same_text(*last_service, id.name)) service_id = name_id(id.name);
+      // The resolver shares one identity between connections named alike:
+      // the same object is the same name.
+      if (last_service != &id.name && (!last_service || !same_text(*last_service, id.name)))
+        service_id = name_id(id.name);
       last_service = &id.name;
       rows.push_back({&r, row.route, caller.name, id.counted, service_id, r.start_ns,
                       r.duration_ns(), row.connection});

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 namespace loupe {
@@ -28,6 +29,20 @@ TEST(SameText, AgreesWithStringEqualityAtEverySizeAndByte) {
   std::string s = "GET /a HTTP/1.1 GET";
   EXPECT_TRUE(same_text(std::string_view(s).substr(0, 3), std::string_view(s).substr(16, 3)));
   EXPECT_FALSE(same_text(std::string_view(s).substr(0, 4), std::string_view(s).substr(15, 4)));
+}
+
+// text_tail: the last 8 bytes (all of a shorter text, in the low bytes)
+// and the size in the top byte, as a copy of those bytes into a zeroed
+// word gives, at every size.
+TEST(SameText, TextTailIsTheLastBytesAndTheSize) {
+  for (size_t n = 0; n <= 20; ++n) {
+    std::string s(n, 'x');
+    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(0x81 + i * 7);
+    uint64_t copied = 0;
+    size_t k = n < 8 ? n : 8;
+    std::memcpy(&copied, s.data() + n - k, k);
+    EXPECT_EQ(text_tail(s), copied ^ (uint64_t{n} << 56)) << n;
+  }
 }
 
 }  // namespace
