@@ -6,8 +6,11 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
+#include <vector>
 
 #include "core/record_limits.h"
 #include "core/same_text.h"
@@ -35,18 +38,24 @@ namespace {
 // Version 3 is ~20% smaller before compression (an HTTP/1 record: 133 ->
 // ~106 bytes), so the agent writes and compresses less: most of a
 // record's 21 text fields are empty, and its names took 13 bytes.
-// Noted records (encode_noted_records) start with u8 version (5), then the
+// Noted records (encode_noted_records) start with u8 version (6), then the
 // same field list, varint notes per record, varint record count, and per
 // record (the coded record layout):
 //     varint zigzag(start_ns - the last record's start_ns, 0 for the
 //     first), varint zigzag(end_ns - start_ns), u8 protocol id,
 //     u8 role, the numbers as above (flags, pid, tid, status, sizes),
 //     a 2-bit code per text field and then per note (field i: bits
-//     2(i % 4) of byte i / 4), then a string per code 3, in that order.
-//     Code 0: empty; 1: the same as this field's (or note's) last
-//     non-empty value in the body; 2: the same as its value before that
-//     (the two then swap places); 3: a new value, written (the last
-//     becomes the one before).
+//     2(i % 4) of byte i / 4), then per code 3 a varint x, in that order:
+//     an even x is followed by a new value of x / 2 bytes (the next of the
+//     field's indexes in the body, from 0), an odd x is the value of index
+//     (x - 1) / 2 written before. Code 0: empty; 1: the same as this
+//     field's (or note's) last non-empty value in the body; 2: the same as
+//     its value before that (the two then swap places); 3: the value of x
+//     (the last becomes the one before). A value is written once a body: a
+//     chunk's records come from a few dozen connections taking turns, and
+//     up to version 5 (below) every address or route that was not one of
+//     its field's two recent values was written again, ~40% of the bytes
+//     zstd then read (docs/benchmarks.md, "issue 14, runcpu6").
 // The embedded store keeps its raw requests on disk in that form. A
 // chunk's records repeat most of their fields (one service's
 // connections): the full layout wrote every byte of them for zstd to
@@ -55,15 +64,17 @@ namespace {
 // sorted by start: from version 5 on a record's start is its distance from
 // the last one's, a byte or two instead of nine (~15% of an HTTP record's
 // coded bytes, which zstd then reads: docs/benchmarks.md, "issue 14,
-// runcpu4"). Version 4, which stores wrote before, is the same but for the
-// start, written whole; version 2, before it, is the same but for its
-// records: the full record layout followed by its notes (strings). Both
-// still decode.
+// runcpu4"). Version 5, which stores wrote before, is version 6 but for
+// code 3: always a new value, a string. Version 4, before it, is version
+// 5 but for the start, written
+// whole; version 2, before it, is the same but for its records: the full
+// record layout followed by its notes (strings). All still decode.
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kNotedVersion = 2;
 constexpr uint8_t kCompactVersion = 3;
 constexpr uint8_t kCodedNotedVersion = 4;
 constexpr uint8_t kDeltaNotedVersion = 5;
+constexpr uint8_t kIndexedNotedVersion = 6;
 constexpr size_t kMaxNotesPerRecord = 64;
 constexpr uint8_t kTls = 1;
 constexpr uint8_t kError = 2;
@@ -458,12 +469,82 @@ void write_compact_record(Cursor& out, const Record& r, std::string_view default
   room.done(p);
 }
 
-// A field's (or note's) last two distinct values in a noted body being
-// coded: views into the records and notes, alive while it is, and the
-// ids their coder gave them (0: none) when they were written.
-struct RecentValues {
+// A field's (or note's) values in a noted body being coded (version 6):
+// every distinct value written, by index, found again by a hash table,
+// and the last one coded. Views into the records and notes, alive while
+// the body is coded; kept by the encoder with their memory between bodies.
+class FieldValues {
+ public:
+  // Forgets the last body's values.
+  void start() {
+    for (uint32_t slot : used_) table_[slot] = 0;
+    used_.clear();
+    values_.clear();
+    last = before = {};
+  }
+  // The index of `value` (not empty) when written in this body, else -1.
+  int64_t find(std::string_view value, uint64_t hash) const {
+    if (table_.empty()) return -1;
+    const size_t mask = table_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      uint64_t e = table_[i];
+      if (e == 0) return -1;
+      uint32_t index = static_cast<uint32_t>(e) - 1;
+      if (e >> 32 == hash >> 32 && same_text(values_[index], value)) return index;
+    }
+  }
+  // Adds `value` (not found) as the next index, which it returns.
+  uint32_t add(std::string_view value, uint64_t hash) {
+    if ((values_.size() + 1) * 2 > table_.size()) grow();
+    uint32_t index = static_cast<uint32_t>(values_.size());
+    values_.push_back(value);
+    place(hash, index);
+    return index;
+  }
+
+  // The last two distinct values coded (empty: none yet) and their
+  // indexes: most values are one of them (a chunk's records alternate
+  // between a call's server and client sides), found by comparing.
   std::string_view last, before;
-  uint32_t last_id = 0, before_id = 0;
+  uint32_t last_index = 0, before_index = 0;
+  // `value` (whose index is `index`) is now the last value.
+  void use(std::string_view value, uint32_t index) {
+    before = last;
+    before_index = last_index;
+    last = value;
+    last_index = index;
+  }
+
+ private:
+  void place(uint64_t hash, uint32_t index) {
+    const size_t mask = table_.size() - 1;
+    size_t i = hash & mask;
+    while (table_[i] != 0) i = (i + 1) & mask;
+    table_[i] = (hash >> 32 << 32) | (uint64_t{index} + 1);
+    used_.push_back(static_cast<uint32_t>(i));
+  }
+  [[gnu::noinline]] void grow() {
+    for (uint32_t slot : used_) table_[slot] = 0;
+    used_.clear();
+    table_.resize(std::max<size_t>(16, table_.size() * 2));
+    for (uint32_t i = 0; i < values_.size(); ++i) place(hash_text(values_[i]), i);
+  }
+
+ public:
+  // Up to 16 bytes (addresses, routes, names), every byte read as two
+  // words, mixed: std::hash's call was ~2/3 of a lookup.
+  static uint64_t hash_text(std::string_view v) {
+    const size_t n = v.size();
+    if (n > 16) return std::hash<std::string_view>{}(v);
+    uint64_t head = 0;
+    if (n > 8) std::memcpy(&head, v.data(), 8);
+    return mix_word(text_tail(v) ^ head * 0x9e3779b97f4a7c15ULL);
+  }
+
+ private:
+  std::vector<std::string_view> values_;
+  std::vector<uint64_t> table_;  // (hash's high half, index + 1); 0: empty
+  std::vector<uint32_t> used_;   // the slots filled in this body
 };
 
 // The fields every record of one connection holds alike (what the record
@@ -497,54 +578,74 @@ constexpr size_t kConnectionFields = kConnectionSlots.count;
 
 }  // namespace
 
-// What BatchEncoder::encode_noted knows of the connections of the records
-// it codes: for connection c (ChunkRow::connection), the ids of the values
-// its fields had when last coded (0: none), `kConnectionFields` from
-// c * kConnectionFields. A value keeps its id while it is one of its
-// field's two recent values; ids only grow, so an id from an earlier body
-// (or another batch's connection c) is never taken for one of this body's.
+// What BatchEncoder::encode_noted keeps between bodies: each field's (and
+// note's) values, and for connection c (ChunkRow::connection) the ids of
+// the values its fields had when last coded (0: none), `kConnectionFields`
+// from c * kConnectionFields. A body's value ids are base + 1 + its index
+// in its field (base: next_id when the body started; at most one value a
+// record and field), and next_id passes them all at the body's end, so an
+// id from an earlier body (or another batch's connection c) is never taken
+// for one of this body's.
 struct BatchEncoder::ConnectionValues {
   std::vector<uint32_t> ids;
   uint32_t next_id = 0;
+  std::vector<FieldValues> fields;
 };
 
 namespace {
 
-// A record in the coded layout of noted records (version 5, see above),
-// its start against `last_start`, its fields and notes against `recent`
-// (one per field, then per note). One pass over them, the values compared
-// inline (same_text). The pass over the text fields is unrolled over the
-// field table, as write_compact_record's, and their codes gathered in a
-// word stored once: the loop reading each field's place from the table
-// and or'ing its code into a byte was ~1/4 of this function.
+// A record in the coded layout of noted records (version 6, see above),
+// its start against `last_start`, its fields and notes against `values`
+// (one per field, then per note). One pass over them, the last values
+// compared inline (same_text). The pass over the text fields is unrolled
+// over the field table, as write_compact_record's, and their codes
+// gathered in a word stored once: the loop reading each field's place from
+// the table and or'ing its code into a byte was ~1/4 of this function.
 // `known` (null: the connection is not known): the ids of the values of
-// the record's connection's fields when last coded. A connection field
-// whose value is still one of the two recent ones has its code without a
-// comparison, whichever connection wrote it (the same bytes as with one:
-// most of a record's comparisons, ~11 a Kubernetes record).
+// the record's connection's fields when last coded in this body (`base`:
+// the body's ids are above it). A connection field whose value has an id
+// is coded from it without a comparison or a lookup, whichever connection
+// wrote the value (the same bytes as without: most of a record's
+// comparisons, ~11 a Kubernetes record).
 void write_coded_record(Cursor& out, const Record& r, uint64_t last_start, uint32_t* known,
-                        uint32_t& next_id, std::span<const std::string_view> notes,
-                        RecentValues* recent) {
+                        uint32_t base, std::span<const std::string_view> notes,
+                        FieldValues* values) {
   constexpr std::span<const TextField> fields = record_text_fields();
   constexpr size_t field_bytes = (fields.size() + 3) / 4;
   static_assert(field_bytes <= 8);
   RecordRoom room(out, r, zigzag(static_cast<int64_t>(r.start_ns - last_start)),
                   (fields.size() + notes.size() + 3) / 4);
   char* p = room.values();
-  // `value`'s code (not empty), the value written when new.
-  auto code = [&](RecentValues & seen, std::string_view value) __attribute__((always_inline)) {
-    if (same_text(value, seen.last)) return 1u;
-    if (same_text(value, seen.before)) {
-      std::swap(seen.last, seen.before);
-      std::swap(seen.last_id, seen.before_id);
+  // The code of `value` (not empty) whose index is `index`, its index
+  // written when it is not the last one.
+  auto refer = [&](FieldValues & f, std::string_view value, uint32_t index)
+      __attribute__((always_inline)) {
+    if (!f.last.empty() && index == f.last_index) return 1u;
+    if (!f.before.empty() && index == f.before_index) {
+      std::swap(f.last, f.before);
+      std::swap(f.last_index, f.before_index);
       return 2u;
     }
+    f.use(value, index);
+    room.fit(p, 0);
+    p = put_varint(p, uint64_t{index} * 2 + 1);
+    return 3u;
+  };
+  // `value`'s code (not empty): the last one, the one before (both
+  // compared), one written before them (looked up), or new (written).
+  auto code = [&](FieldValues & f, std::string_view value) __attribute__((always_inline)) {
+    if (!f.last.empty() && same_text(value, f.last)) return 1u;
+    if (!f.before.empty() && same_text(value, f.before)) {
+      std::swap(f.last, f.before);
+      std::swap(f.last_index, f.before_index);
+      return 2u;
+    }
+    uint64_t hash = FieldValues::hash_text(value);
+    if (int64_t index = f.find(value, hash); index >= 0)
+      return refer(f, value, static_cast<uint32_t>(index));
+    f.use(value, f.add(value, hash));
     room.fit(p, value.size());
-    p = put_string(p, value);
-    seen.before = seen.last;
-    seen.before_id = seen.last_id;
-    seen.last = value;
-    seen.last_id = ++next_id;
+    p = put_bytes(put_varint(p, uint64_t{value.size()} * 2), value);
     return 3u;
   };
   uint64_t codes = 0;
@@ -552,19 +653,15 @@ void write_coded_record(Cursor& out, const Record& r, uint64_t last_start, uint3
   for (size_t k = 0; k < fields.size(); ++k) {
     std::string_view value = text_of(r, fields[k]);
     if (value.empty()) continue;
-    RecentValues& seen = recent[k];
+    FieldValues& f = values[k];
     unsigned c;
     if (!kConnectionSlots.is[k] || known == nullptr) {
-      c = code(seen, value);
-    } else if (uint32_t& id = known[kConnectionSlots.at[k]]; id != 0 && id == seen.last_id) {
-      c = 1;
-    } else if (id != 0 && id == seen.before_id) {
-      std::swap(seen.last, seen.before);
-      std::swap(seen.last_id, seen.before_id);
-      c = 2;
+      c = code(f, value);
+    } else if (uint32_t& id = known[kConnectionSlots.at[k]]; id > base) {
+      c = refer(f, value, id - base - 1);
     } else {
-      c = code(seen, value);
-      id = seen.last_id;  // `last` is now this record's value
+      c = code(f, value);
+      id = base + 1 + f.last_index;  // `last` is now this record's value
     }
     codes |= uint64_t{c} << (2 * k);
   }
@@ -576,7 +673,7 @@ void write_coded_record(Cursor& out, const Record& r, uint64_t last_start, uint3
   for (size_t n = 0; n < notes.size(); ++n) {
     if (notes[n].empty()) continue;
     size_t k = fields.size() + n;
-    unsigned c = code(recent[k], notes[n]);
+    unsigned c = code(values[k], notes[n]);
     bytes = room.flags();  // writing a new value may have moved the buffer
     bytes[k / 4] = static_cast<char>(bytes[k / 4] | (c << (2 * (k % 4))));
   }
@@ -681,19 +778,20 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   size_t head = 1 + kMaxVarint + 2 * kMaxVarint;
   for (const TextField& f : fields) head += kMaxVarint + std::strlen(f.name);
   out.room(head + records.size() * 64);
-  out.byte(kDeltaNotedVersion);
+  out.byte(kIndexedNotedVersion);
   out.varint(fields.size());
   for (const TextField& f : fields) out.string(f.name);
   out.varint(notes_per_record);
   out.varint(records.size());
-  // Per field and note, its last two distinct values (views into the
-  // records and notes, alive for this call).
-  std::vector<RecentValues> recent(coded);
   ConnectionValues& values = *connection_values_;
-  if (values.next_id > (1u << 31)) {  // ids start again, and so does what they meant
+  if (values.fields.size() < coded) values.fields.resize(coded);
+  for (size_t k = 0; k < coded; ++k) values.fields[k].start();
+  // Ids start again, and so does what they meant.
+  if (values.next_id > (1u << 31) - records.size()) {
     std::fill(values.ids.begin(), values.ids.end(), 0);
     values.next_id = 0;
   }
+  const uint32_t base = values.next_id;
   for (size_t i = 0; i < records.size(); ++i) {
     uint32_t* known = nullptr;
     if (!connections.empty() && connections[i] != 0) {
@@ -701,9 +799,10 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
       if (at + kConnectionFields > values.ids.size()) values.ids.resize(at + kConnectionFields);
       known = values.ids.data() + at;
     }
-    write_coded_record(out, *records[i], i ? records[i - 1]->start_ns : 0, known, values.next_id,
-                       notes.subspan(i * notes_per_record, notes_per_record), recent.data());
+    write_coded_record(out, *records[i], i ? records[i - 1]->start_ns : 0, known, base,
+                       notes.subspan(i * notes_per_record, notes_per_record), values.fields.data());
   }
+  values.next_id = base + static_cast<uint32_t>(records.size()) + 1;
   size_t bound = ZSTD_compressBound(out.size());
   if (body_.size() < bound) body_.resize(bound);
   size_t n =
@@ -720,10 +819,18 @@ std::string encode_noted_records(std::span<const Record* const> records,
 
 namespace {
 
+// A coded noted record's field's (or note's) values so far in the body:
+// the last one, and the one before (versions 4 and 5) or every one written
+// (version 6), views into the body.
+struct SeenValues {
+  std::string_view last, before;
+  std::vector<std::string_view> written;
+};
+
 // A coded noted record's text fields and notes (see the layout above);
-// `recent` holds each one's last two values, views into the body.
+// `seen` holds each one's values so far; `indexed`: version 6's codes.
 void read_coded_texts(Reader& in, Record& r, const Members& members, std::span<std::string> notes,
-                      std::vector<std::array<std::string_view, 2>>& recent, TextTarget& texts) {
+                      std::vector<SeenValues>& seen, bool indexed, TextTarget& texts) {
   const size_t coded = members.size() + notes.size();
   std::string_view codes = in.bytes((coded + 3) / 4);
   if (!in.ok()) return;
@@ -731,16 +838,26 @@ void read_coded_texts(Reader& in, Record& r, const Members& members, std::span<s
   for (size_t k = 0; k < coded; ++k) {
     unsigned c = (static_cast<uint8_t>(codes[k / 4]) >> (2 * (k % 4))) & 3;
     std::string_view value;
-    auto& seen = recent[k];  // [0]: the last value, [1]: the one before
+    SeenValues& values = seen[k];
     if (c == 1) {
-      value = seen[0];
+      value = values.last;
     } else if (c == 2) {
-      value = seen[1];
-      std::swap(seen[0], seen[1]);
+      value = values.before;
+      std::swap(values.last, values.before);
+    } else if (c == 3 && indexed) {
+      uint64_t x = in.varint();
+      if (x % 2 == 0) {
+        value = in.bytes(x / 2);
+        values.written.push_back(value);
+      } else if (x / 2 < values.written.size()) {
+        value = values.written[x / 2];
+      }
+      values.before = values.last;
+      values.last = value;
     } else if (c == 3) {
       value = in.string();
-      seen[1] = seen[0];
-      seen[0] = value;
+      values.before = values.last;
+      values.last = value;
     }
     // A value never seen, or written empty: not what an encoder writes.
     if (c != 0 && value.empty()) {
@@ -765,10 +882,13 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
   Reader in(*raw);
   const uint8_t version = in.byte();
   if (!in.ok()) return failed(error, "empty batch");
-  if (version != kDeltaNotedVersion && version != kCodedNotedVersion && version != kNotedVersion)
+  if (version != kIndexedNotedVersion && version != kDeltaNotedVersion &&
+      version != kCodedNotedVersion && version != kNotedVersion)
     return failed(error, "unknown batch codec version", ErrorKind::UnknownVersion);
   const bool coded = version != kNotedVersion;
-  const bool delta = version == kDeltaNotedVersion;  // starts from the last record's
+  // Starts from the last record's; values by index.
+  const bool delta = version == kDeltaNotedVersion || version == kIndexedNotedVersion;
+  const bool indexed = version == kIndexedNotedVersion;
   Members members;
   if (!read_field_names(in, members)) return failed(error, "bad field list");
   NotedRecords out = std::move(into);
@@ -784,7 +904,7 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
   out.records.resize(*count);
   out.notes.clear();
   out.notes.resize(*count * npr);
-  std::vector<std::array<std::string_view, 2>> recent(coded ? members.size() + npr : 0);
+  std::vector<SeenValues> seen(coded ? members.size() + npr : 0);
   uint64_t last_start = 0;
   TextTarget texts;
   for (size_t i = 0; i < *count; ++i) {
@@ -797,7 +917,7 @@ std::optional<NotedRecords> decode_noted_records(std::string_view body, BatchDec
       r.protocol = protocol_from_id(in.byte());
       r.role = role_from_id(in.byte());
       read_numbers(in, r);
-      read_coded_texts(in, r, members, notes, recent, texts);
+      read_coded_texts(in, r, members, notes, seen, indexed, texts);
     } else {
       read_record(in, r, members, texts);
       for (std::string& note : notes) note = in.string();

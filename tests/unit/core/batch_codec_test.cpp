@@ -468,8 +468,9 @@ TEST(BatchCodec, AVersionFourNotedBodyStillDecodes) {
   EXPECT_EQ(decoded->records[0].start_ns, 1000u);
   EXPECT_EQ(decoded->records[1].start_ns, 1500u);
   EXPECT_EQ(decoded->records[1].comm, "nginx");
-  // Version 5 writes the second start as its distance: 500, zigzagged
-  // (1000: the bytes of the first start above), the body's last record.
+  // Version 5 and later write the second start as its distance: 500,
+  // zigzagged (1000: the bytes of the first start above), the body's last
+  // record.
   std::vector<Record> records(2);
   records[0].start_ns = records[0].end_ns = 1000;
   records[1].start_ns = records[1].end_ns = 1500;
@@ -477,7 +478,7 @@ TEST(BatchCodec, AVersionFourNotedBodyStillDecodes) {
   std::string body = encode_noted_records(ptrs, {}, 0);
   std::string plain(ZSTD_getFrameContentSize(body.data(), body.size()), '\0');
   ASSERT_EQ(ZSTD_decompress(plain.data(), plain.size(), body.data(), body.size()), plain.size());
-  EXPECT_EQ(plain[0], 5);
+  EXPECT_EQ(plain[0], 6);
   // Its start, then a zero byte for the duration, protocol, role, flags
   // and each number, and the codes (every field empty).
   const std::string last =
@@ -488,6 +489,86 @@ TEST(BatchCodec, AVersionFourNotedBodyStillDecodes) {
   ASSERT_TRUE(back) << error.why;
   EXPECT_EQ(back->records.at(0).start_ns, 1000u);
   EXPECT_EQ(back->records.at(1).start_ns, 1500u);
+}
+
+TEST(BatchCodec, AVersionFiveNotedBodyStillDecodes) {
+  // As the embedded store wrote its chunks before version 6: code 2 is
+  // the field's value before the last, and the two swap places.
+  Raw raw;
+  raw.bytes({5, 1}).str("comm").bytes({0, 4});  // fields, notes per record, four records
+  const std::initializer_list<uint8_t> head{0, 0, 1, 2, 0, 0, 0, 0, 0, 0};
+  raw.bytes(head).bytes({3}).str("nginx");
+  raw.bytes(head).bytes({3}).str("wrk");
+  raw.bytes(head).bytes({2});  // the one before: nginx
+  raw.bytes(head).bytes({2});  // and again the one before: wrk
+  BatchDecodeError error;
+  auto decoded = decode_noted_records(zstd(raw.out), &error);
+  ASSERT_TRUE(decoded) << error.why;
+  ASSERT_EQ(decoded->records.size(), 4u);
+  EXPECT_EQ(decoded->records[0].comm, "nginx");
+  EXPECT_EQ(decoded->records[1].comm, "wrk");
+  EXPECT_EQ(decoded->records[2].comm, "nginx");
+  EXPECT_EQ(decoded->records[3].comm, "wrk");
+}
+
+// Version 6: a value is written once a body, and referred to by its index
+// after that, however many other values came between (connections taking
+// turns: each one's address was written again with every record of it).
+TEST(BatchCodec, ANotedBodyWritesEachValueOnce) {
+  std::vector<Record> records;
+  std::vector<uint32_t> connections;
+  std::vector<std::string> notes;
+  for (int i = 0; i < 300; ++i) {
+    Record r = http_record(i);
+    r.local_addr = "10.0.0.2:" + std::to_string(40000 + i % 30);
+    r.route = "/items/" + std::to_string(i % 8);
+    records.push_back(std::move(r));
+    connections.push_back(static_cast<uint32_t>(i % 30 + 1));
+    notes.push_back(i % 2 ? "caller-a" : "caller-b");
+  }
+  std::vector<const Record*> ptrs;
+  for (const Record& r : records) ptrs.push_back(&r);
+  std::vector<std::string_view> views(notes.begin(), notes.end());
+  BatchEncoder encoder;
+  std::string body(encoder.encode_noted(ptrs, views, 1, connections));
+  EXPECT_EQ(body, encoder.encode_noted(ptrs, views, 1)) << "the same without connections";
+  std::string plain(ZSTD_getFrameContentSize(body.data(), body.size()), '\0');
+  ASSERT_EQ(ZSTD_decompress(plain.data(), plain.size(), body.data(), body.size()), plain.size());
+  EXPECT_EQ(plain[0], 6);
+  auto count = [&plain](std::string_view s) {
+    size_t n = 0;
+    for (size_t at = plain.find(s); at != std::string::npos; at = plain.find(s, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("10.0.0.2:40007"), 1u);
+  EXPECT_EQ(count("/items/5"), 1u);
+  EXPECT_EQ(count("caller-a"), 1u);
+  auto decoded = decode_noted_records(body);
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->records.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(json_of(decoded->records[i]), json_of(records[i])) << i;
+    EXPECT_EQ(decoded->notes[i], notes[i]) << i;
+  }
+}
+
+TEST(BatchCodec, ANotedIndexPastTheValuesWrittenIsRefused) {
+  Raw raw;
+  raw.bytes({6, 1}).str("comm").bytes({0, 2});  // fields, notes per record, two records
+  const std::initializer_list<uint8_t> head{0, 0, 1, 2, 0, 0, 0, 0, 0, 0};
+  raw.bytes(head).bytes({3, 10}).out += "nginx";  // x = 2 * 5: a new value of 5 bytes
+  std::string good = raw.out;
+  raw.bytes(head).bytes({3, 3});  // x = 2 * 1 + 1: index 1, only index 0 was written
+  BatchDecodeError error;
+  EXPECT_FALSE(decode_noted_records(zstd(raw.out), &error));
+  EXPECT_EQ(error.kind, BatchDecodeError::Kind::Damaged);
+  Raw indexed;
+  indexed.out = good;
+  indexed.bytes(head).bytes({3, 1});  // index 0
+  auto decoded = decode_noted_records(zstd(indexed.out), &error);
+  ASSERT_TRUE(decoded) << error.why;
+  EXPECT_EQ(decoded->records.at(0).comm, "nginx");
+  EXPECT_EQ(decoded->records.at(1).comm, "nginx");
 }
 
 TEST(BatchCodec, OddTimesAndEveryProtocolAndRoleRoundTrip) {
