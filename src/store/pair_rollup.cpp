@@ -25,14 +25,27 @@ PairRollup::PairRollup(Db& wdb, std::string table) : table_(std::move(table)), d
 void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_view b,
                      std::string_view b_kind, const Record& r) {
   uint64_t minute = minute_of(r.start_ns);
+  const std::array<std::string_view, 4> views{a, a_kind, b, b_kind};
+  auto same_views = [&] {
+    for (size_t i = 0; i < views.size(); ++i)
+      if (views[i].data() != last_views_[i].data() || views[i].size() != last_views_[i].size())
+        return false;
+    return true;
+  };
   // A batch's rows come in runs of one connection: the same cell as the
   // last row's is found by comparing, without building and hashing a key.
-  if (last_ && last_->minute_s == minute && last_->protocol == r.protocol &&
-      same_text(last_->a, a) && same_text(last_->b, b)) {
-    if (!same_text(last_->a_kind, a_kind)) last_->a_kind = a_kind;
-    if (!same_text(last_->b_kind, b_kind)) last_->b_kind = b_kind;
-    last_->cell.add(r);
-    return;
+  if (last_ && last_->minute_s == minute && last_->protocol == r.protocol) {
+    if (same_views()) {
+      last_->cell.add(r);
+      return;
+    }
+    if (same_text(last_->a, a) && same_text(last_->b, b)) {
+      if (!same_text(last_->a_kind, a_kind)) last_->a_kind = a_kind;
+      if (!same_text(last_->b_kind, b_kind)) last_->b_kind = b_kind;
+      last_->cell.add(r);
+      last_views_ = views;
+      return;
+    }
   }
   key_.assign(a).push_back('\x1f');
   key_.append(b).push_back('\x1f');
@@ -49,6 +62,7 @@ void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_vi
   it->second.b_kind = b_kind;
   it->second.cell.add(r);
   last_ = &it->second;  // map nodes stay where they are until flush()
+  last_views_ = views;
 }
 
 void PairRollup::flush() {

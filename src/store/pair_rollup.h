@@ -6,6 +6,7 @@
 // map reads ~edges x 1440 rows instead of every raw record.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,7 +29,11 @@ class PairRollup {
   PairRollup(Db& wdb, std::string table);
 
   // Folds one record into the pending cells. Kinds are informational
-  // (the last one written wins), not part of the key.
+  // (the last one written wins), not part of the key. The views must stay
+  // valid and unchanged until flush() or discard() (the writer's batch's
+  // identities and records): a call with the last call's views, the same
+  // bytes at the same addresses, folds into the last cell without
+  // comparing them.
   void add(std::string_view a, std::string_view a_kind, std::string_view b, std::string_view b_kind,
            const Record& r);
   // Merges the pending cells into the table (inside the caller's
@@ -59,6 +64,10 @@ class PairRollup {
   std::unordered_map<std::string, Cell> pending_;
   std::string key_;       // reused buffer
   Cell* last_ = nullptr;  // the cell the last add() folded into (in pending_)
+  // The views the last add() was given: the resolver shares one identity
+  // between a batch's connections named alike, so most rows name theirs
+  // at the same addresses as the last row.
+  std::array<std::string_view, 4> last_views_;
 };
 
 }  // namespace loupe::store
