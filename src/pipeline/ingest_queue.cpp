@@ -56,8 +56,8 @@ size_t IngestQueue::push(std::vector<Record>&& batch, size_t bytes) {
     std::lock_guard lock(mu_);
     // The agent's batches (4,096 records at most) fit whole while the
     // writer keeps up: taken with the bytes the agent counted, not
-    // memory_bytes of every record again (~60 instructions a record on
-    // the pump, docs/benchmarks.md "issue 14, runcpu6").
+    // memory_bytes of every record again on the pump (docs/benchmarks.md,
+    // "issue 14, runcpu6").
     if (!stopping_ && total <= options_.max_batch_records &&
         queued_ + total <= options_.capacity_records &&
         queued_bytes_ + bytes <= options_.capacity_bytes) {
