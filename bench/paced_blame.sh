@@ -18,10 +18,17 @@
 #   sudo LOUPE=build/loupe bench/paced_blame.sh [ROUNDS] [SECONDS]
 #
 # MODES (default "base run agent"; run_b and agent_b run $LOUPE_B).
+# LOAD=saturated: overhead.sh's and floors.sh's http instead (`wrk -t1
+# -c32`, unpaced: both cores busy). Then, per mode and round,
+# sched_blame's lines per task name: whose runs ended the waits, and how
+# long each thread of Loupe ran at a time.
 set -euo pipefail
 ROUNDS=${1:-3}
 SECS=${2:-8}
 MODES=${MODES:-base run agent}
+LOAD=${LOAD:-paced}
+WRK_ARGS=(-t2 -c14 -s "$(dirname "$0")/../tests/e2e/paced.lua")
+[[ $LOAD == saturated ]] && WRK_ARGS=(-t1 -c32)
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 require_root
@@ -80,8 +87,7 @@ run_mode() {  # MODE ROUND
   esac
   wrk -t1 -c32 -d2s "http://127.0.0.1:$HPORT/a" > /dev/null  # warm-up, as overhead.sh
   sleep 1
-  wrk -t2 -c14 -d"${SECS}s" --latency -s "$HERE/../tests/e2e/paced.lua" \
-    "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out" &
+  wrk "${WRK_ARGS[@]}" -d"${SECS}s" --latency "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out" &
   local wpid=$! window=$((SECS - 2)) culprits
   sleep 1
   threads $lpid > "$WORK/t0"
@@ -99,6 +105,8 @@ run_mode() {  # MODE ROUND
     {c[$2] += ($3 - t[$1]) / 1e6 / w; s[$2] += ($4 + $5 - v[$1]) / w}
     END {for (k in c) printf "%s %s %.2f %.0f\n", m, k, c[k], s[k]}' "$WORK/s0" "$WORK/s1" \
     >> "$WORK/threads"
+
+  sed -n "3,\$s/^/$mode $2: /p" "$WORK/blame" >> "$WORK/by_comm"
   wait "$wpid"
   # mode thread ms/s wakeups/s, per thread name (same-named threads summed)
   awk -v m="$mode" -v w="$window" 'FNR == NR {t[$1] = $3; v[$1] = $4 + $5; next}
@@ -129,7 +137,7 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo
-echo "$(date -u +%F) $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s"
+echo "$(date -u +%F) $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, $LOAD load"
 [[ -n ${LOUPE_B:-} ]] && echo "(B): $LOUPE_B; the others: $LOUPE"
 echo
 echo "| mode | req/s | p50 ms | p99 ms (rounds) | load | Loupe CPU ms/s | µs / exchange | Loupe wakeups/s | pump wakeups/s |" \
@@ -161,3 +169,7 @@ echo
 awk -v r="$ROUNDS" '{k = $1 " " $2; n[k] += $3 / r; t[k] += $4 / r; p[k] += $5 / r}
   END {for (k in n) if (n[k] >= 0.5 || p[k] >= 0.5) printf "%s %.1f/s %.2f ms/s %.1f/s\n", k, n[k], t[k], p[k]}' \
   "$WORK/culprits" | sort
+
+echo "Per mode and round, from sched_blame, per task name:"
+echo
+cat "$WORK/by_comm"

@@ -40,29 +40,56 @@ struct {
   __type(value, u64);
 } counts SEC(".maps");
 
-// Per culprit thread name: [0] waits it ended [1] their ns [2] its
-// preemptions of a target. Which of Loupe's threads to look at.
-struct comm_key {
+// Per task name (a thread's comm, e.g. loupe-pump, or the other programs'):
+// kind 0: waits of a target that ended when this task gave up the CPU;
+// kind 1: a culprit thread's runs that ended preempted (still runnable);
+// kind 2: a culprit thread's runs that ended when it blocked;
+// kind 3: preemptions of a target by this culprit thread.
+// bucket k: 2^k..2^(k+1) µs (k 0: below 2 µs).
+struct by_comm_key {
   char comm[16];
+  u32 kind;
+  u32 bucket;
+};
+struct by_comm_val {
+  u64 n;
+  u64 ns;
 };
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 256);
-  __type(key, struct comm_key);
-  __type(value, u64[3]);
+  __uint(max_entries, 8192);
+  __type(key, struct by_comm_key);
+  __type(value, struct by_comm_val);
 } by_comm SEC(".maps");
 
-static void add_comm(struct task_struct* t, u32 k, u64 v) {
-  struct comm_key key = {};
-  BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
-  u64* c = bpf_map_lookup_elem(&by_comm, &key);
-  if (!c) {
-    u64 zero[3] = {};
-    bpf_map_update_elem(&by_comm, &key, zero, BPF_NOEXIST);
-    c = bpf_map_lookup_elem(&by_comm, &key);
-    if (!c) return;
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, u32);    // tid of a culprit
+  __type(value, u64);  // on the CPU since (ns)
+} oncpu SEC(".maps");
+
+static u32 bucket_of(u64 ns) {
+  u64 us = ns / 1000;
+  u32 k = 0;
+  while (us > 1 && k < 15) {
+    us >>= 1;
+    k++;
   }
-  if (k < 3) __sync_fetch_and_add(&c[k], v);
+  return k;
+}
+static void add_comm(struct task_struct* t, u32 kind, u64 ns) {
+  struct by_comm_key key = {.kind = kind, .bucket = bucket_of(ns)};
+  BPF_CORE_READ_STR_INTO(&key.comm, t, comm);
+  struct by_comm_val* v = bpf_map_lookup_elem(&by_comm, &key);
+  if (!v) {
+    struct by_comm_val zero = {};
+    bpf_map_update_elem(&by_comm, &key, &zero, BPF_NOEXIST);
+    v = bpf_map_lookup_elem(&by_comm, &key);
+    if (!v) return;
+  }
+  __sync_fetch_and_add(&v->n, 1);
+  __sync_fetch_and_add(&v->ns, ns);
 }
 
 static u32 role(struct task_struct* t) {
@@ -89,12 +116,24 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct* prev, struct task_stru
              unsigned int prev_state) {
   u64 now = bpf_ktime_get_ns();
   u32 pr = role(prev), nr = role(next);
+  if (pr == 2) {  // how long a thread of Loupe ran before it blocked or lost the CPU
+    u32 tid = BPF_CORE_READ(prev, pid);
+    u64* ts = bpf_map_lookup_elem(&oncpu, &tid);
+    if (ts) {
+      add_comm(prev, prev_state == 0 ? 1 : 2, now - *ts);
+      bpf_map_delete_elem(&oncpu, &tid);
+    }
+  }
+  if (nr == 2) {
+    u32 tid = BPF_CORE_READ(next, pid);
+    bpf_map_update_elem(&oncpu, &tid, &now, BPF_ANY);
+  }
   if (pr == 1 && prev_state == 0) {  // preempted, still runnable
     u32 tid = BPF_CORE_READ(prev, pid);
     bpf_map_update_elem(&since, &tid, &now, BPF_ANY);
     if (nr == 2) {
       add(4, 1);
-      add_comm(next, 2, 1);
+      add_comm(next, 3, 0);
     }
   }
   if (nr != 1) return 0;
@@ -105,18 +144,11 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct* prev, struct task_stru
   bpf_map_delete_elem(&since, &tid);
   add(0, 1);
   add(1, wait);
+  add_comm(prev, 0, wait);
   if (pr == 2) {
     add(2, 1);
     add(3, wait);
-    add_comm(prev, 0, 1);
-    add_comm(prev, 1, wait);
-    u64 us = wait / 1000;
-    u32 k = 0;
-    while (us > 1 && k < 15) {
-      us >>= 1;
-      k++;
-    }
-    add(16 + k, 1);
+    add(16 + bucket_of(wait), 1);
   } else if (pr == 1) {
     add(9, 1);
     add(10, wait);

@@ -7,13 +7,88 @@
 // ended when a culprit gave up the CPU (the wait a culprit's run added),
 // the part ended by other tasks and by the idle task (wakeup latency), the
 // culprits' preemptions of a target, and a histogram of the culprit-ended
-// waits in µs.
+// waits in µs. Then per task name: whose runs ended the targets' waits
+// (the longest total first: Loupe's threads, other programs, the idle
+// task), and for each thread name of the culprits how long it ran at a
+// time before it lost the CPU (preempted) or blocked, and how often it
+// preempted a target: which of Loupe's threads holds a CPU for how long.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+// Must match bench/sched_blame.bpf.c.
+struct by_comm_key {
+  char comm[16];
+  unsigned kind, bucket;
+};
+struct by_comm_val {
+  unsigned long long n, ns;
+};
+struct row {
+  char comm[16];
+  unsigned kind;
+  unsigned long long n, ns, hist[16];
+};
+enum { kMaxRows = 512 };
+static struct row rows[kMaxRows];
+static unsigned nrows;
+
+static struct row* row_for(const struct by_comm_key* k) {
+  for (unsigned i = 0; i < nrows; i++)
+    if (rows[i].kind == k->kind && !strncmp(rows[i].comm, k->comm, 16)) return &rows[i];
+  if (nrows == kMaxRows) return NULL;
+  struct row* r = &rows[nrows++];
+  memcpy(r->comm, k->comm, 16);
+  r->comm[15] = 0;
+  r->kind = k->kind;
+  return r;
+}
+
+static int by_ns_desc(const void* a, const void* b) {
+  const struct row *x = a, *y = b;
+  return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+static void print_hist(const struct row* r) {
+  printf(" µs:");
+  for (unsigned k = 0; k < 16; k++)
+    if (r->hist[k]) printf(" <%u:%llu", 2u << k, r->hist[k]);
+}
+
+static void print_by_comm(int fd, double secs) {
+  struct by_comm_key key, next;
+  struct by_comm_val v;
+  int more = bpf_map_get_next_key(fd, NULL, &next) == 0;
+  while (more) {
+    key = next;
+    if (!bpf_map_lookup_elem(fd, &key, &v)) {
+      struct row* r = row_for(&key);
+      if (r) {
+        r->n += v.n;
+        r->ns += v.ns;
+        r->hist[key.bucket & 15] += v.n;
+      }
+    }
+    more = bpf_map_get_next_key(fd, &key, &next) == 0;
+  }
+  qsort(rows, nrows, sizeof rows[0], by_ns_desc);
+  static const char* what[] = {"waits ended by", "runs preempted", "runs blocked",
+                               "preempted a target"};
+  for (unsigned kind = 0; kind < 4; kind++) {
+    unsigned shown = 0;
+    for (unsigned i = 0; i < nrows && shown < 12; i++) {
+      const struct row* r = &rows[i];
+      if (r->kind != kind) continue;
+      shown++;
+      printf("%s %s: %.1f/s, %.3f ms/s", what[kind], r->comm, r->n / secs, r->ns / secs / 1e6);
+      if (kind != 3) print_hist(r);
+      printf("\n");
+    }
+  }
+}
 
 static void set_roles(int fd, char* list, unsigned role) {
   for (char* s = strtok(list, ","); s; s = strtok(NULL, ",")) {
@@ -58,18 +133,6 @@ int main(int argc, char** argv) {
   for (unsigned k = 0; k < 16; k++)
     if (c[16 + k]) printf(" <%u:%llu", 2u << k, c[16 + k]);
   printf("\n");
-  // Per culprit thread: waits it ended (ms), preemptions, a second.
-  int by_comm = bpf_object__find_map_fd_by_name(obj, "by_comm");
-  char key[16], next[16];
-  char* prev = NULL;
-  printf("culprit threads (ended/s ms/s preempted/s):");
-  while (by_comm >= 0 && bpf_map_get_next_key(by_comm, prev, next) == 0) {
-    unsigned long long v[3] = {0};
-    memcpy(key, next, sizeof key);
-    prev = key;
-    if (bpf_map_lookup_elem(by_comm, key, v) == 0)
-      printf(" %.16s:%.0f/%.2f/%.1f", key, v[0] / secs, v[1] / secs / 1e6, v[2] / secs);
-  }
-  printf("\n");
+  print_by_comm(bpf_object__find_map_fd_by_name(obj, "by_comm"), secs);
   return 0;
 }
