@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/burst_yield.h"
 #include "core/sched_slice.h"
 #include "core/thread_name.h"
 #include "core/time_format.h"
@@ -60,6 +61,10 @@ Agent::~Agent() { stop(); }
 void Agent::start() {
   tracer_.start([this](std::span<const uint8_t> raw) {
     tracker_.on_event(raw);
+    // Between events the pump gives the CPU up every kBurstBudget
+    // (core/burst_yield.h), except while the ring fills: then it must not
+    // wait for anyone.
+    if (!priority_ || !priority_->boosted()) burst_point();
     // Within a drain too: starved of CPU, the pump spent seconds in one.
     if (++events_since_check_ == kPressureCheckEvents) {
       events_since_check_ = 0;
@@ -75,6 +80,8 @@ void Agent::start() {
 void Agent::pump() {
   name_this_thread("loupe-pump");  // for top, perf and bench/overhead.sh
   set_thread_slice(kPumpSlice);
+  BurstYield bursts;
+  install_burst_yield(&bursts);
   priority_ =
       std::make_unique<PumpPriority>(PumpPriority::thread_nice(), opts_.pump_nice,
                                      opts_.tracer.ring_buffer_bytes, PumpPriority::set_thread_nice);
@@ -110,6 +117,7 @@ void Agent::pump() {
     hand_over();
   }
   report_kernel_drops();
+  install_burst_yield(nullptr);
 }
 
 bool Agent::drain() {

@@ -1,5 +1,6 @@
 #include "agent/profile/continuous_profiler.h"
 
+#include "core/burst_yield.h"
 #include "core/thread_name.h"
 #include "core/time_format.h"
 #include "k8s/cgroup_path.h"
@@ -29,6 +30,9 @@ void ContinuousProfiler::stop() {
 void ContinuousProfiler::run() {
   // Named so its CPU can be told apart (bench/profile_overhead.sh, top -H).
   name_this_thread("loupe-profile");
+  // Symbolizing a round's stacks (core/burst_yield.h).
+  BurstYield bursts;
+  install_burst_yield(&bursts);
   auto next_ship = std::chrono::steady_clock::now() + opts_.ship_every;
   std::unique_lock lock(stop_mu_);
   while (!stopping_) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/burst_yield.h"
 #include "k8s/kube_config.h"  // read_file, trim
 
 namespace loupe::profile {
@@ -11,6 +12,7 @@ std::vector<ProcessProfile> Profiler::collect() {
   symbolizer_.new_round();
   std::map<uint32_t, ProcessProfile> by_pid;
   for (const RawStack& s : raw) {
+    burst_point();  // a new program's symbols take ms to load (core/burst_yield.h)
     auto [it, fresh] = by_pid.try_emplace(s.tgid);
     ProcessProfile& p = it->second;
     if (fresh) {

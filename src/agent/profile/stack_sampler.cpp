@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agent/socket_tracer.h"  // AgentError
+#include "core/burst_yield.h"
 #include "core/thread_name.h"
 #include "profile.skel.h"
 
@@ -136,6 +137,10 @@ void StackSampler::start_unwinder() {
   if (opts_.filter_tgid) unwinder_->load_process(opts_.filter_tgid);
   unwinder_thread_ = std::thread([this] {
     name_this_thread("loupe-unwind");  // for top and bench/profile_overhead.sh
+    // Building a large program's table takes tens of ms: stepped per FDE
+    // (core/burst_yield.h).
+    BurstYield bursts;
+    install_burst_yield(&bursts);
     std::unique_lock lock(unwinder_mu_);
     while (!unwinder_cv_.wait_for(lock, kUnwinderPollEvery, [this] { return stopping_; })) {
       lock.unlock();

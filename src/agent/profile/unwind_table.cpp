@@ -13,6 +13,7 @@
 
 #include "agent/elf_handle.h"
 #include "agent/profile/eh_pointer.h"
+#include "core/burst_yield.h"
 
 namespace loupe::profile {
 namespace {
@@ -247,6 +248,7 @@ bool add_rows(const CfiSection& s, const std::vector<FdeRange>& ranges, UnwindTa
   t.base = ranges.front().lo;
   uint64_t covered = t.base;  // the end of the last FDE taken
   for (const FdeRange& fde : ranges) {
+    burst_point();  // a large program's table: tens of ms (core/burst_yield.h)
     if (fde.lo < covered || fde.hi - t.base > std::numeric_limits<uint32_t>::max()) {
       ++t.fdes_skipped;  // overlaps the previous one, or too far for a 32-bit row pc
       continue;
