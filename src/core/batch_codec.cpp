@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/burst_yield.h"
 #include "core/record_limits.h"
 #include "core/same_text.h"
 
@@ -793,6 +794,7 @@ std::string_view BatchEncoder::encode_noted(std::span<const Record* const> recor
   }
   const uint32_t base = values.next_id;
   for (size_t i = 0; i < records.size(); ++i) {
+    burst_point();  // a store round's ~4,000 records: milliseconds (core/burst_yield.h)
     uint32_t* known = nullptr;
     if (!connections.empty() && connections[i] != 0) {
       size_t at = size_t{connections[i]} * kConnectionFields;

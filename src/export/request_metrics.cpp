@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/burst_yield.h"
 #include "core/recent_slots.h"
 #include "core/same_text.h"
 #include "export/latency_buckets.h"
@@ -195,6 +196,7 @@ void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
     size_t end = std::min(batch.rows.size(), first + kSlice);
     std::lock_guard lock(mu_);
     for (size_t i = first; i < end; ++i) {
+      burst_point();  // the writer's (core/burst_yield.h)
       const store::ResolvedRecord& row = batch.rows[i];
       const Record& r = records[row.index];
       uint64_t hash = label_hash(row, r);

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "core/burst_yield.h"
 #include "core/thread_name.h"
 #include "core/time_format.h"
 
@@ -38,7 +39,12 @@ IngestQueue::IngestQueue(store::Store& store, IngestOptions options)
       pipeline_(store, options_.pipeline),
       writer_([this] {
         name_this_thread("loupe-ingest");
+        // The resolver and the encoder step it per record: a round of a
+        // saturated host's records is ~5 ms (core/burst_yield.h).
+        BurstYield bursts;
+        install_burst_yield(&bursts);
         run();
+        install_burst_yield(nullptr);
       }),
       expirer_([this] {
         name_this_thread("loupe-expire");

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/burst_yield.h"
 #include "core/same_text.h"
 
 namespace loupe::pipeline {
@@ -187,6 +188,7 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
       for (const Record& r : run) {
         if ((r.role == Role::Server) == servers) resolve_one(i, r);
         ++i;
+        burst_point();
       }
   };
   each(true);

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/burst_yield.h"
 #include "core/recent_slots.h"
 #include "core/same_text.h"
 #include "core/time_format.h"
@@ -269,6 +270,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     RecentSlots<RecentKey, 32> recent;
     RecordCursor records(batch.records);
     for (const ResolvedRecord& row : batch.rows) {
+      burst_point();  // the writer's (core/burst_yield.h)
       const Record& r = records[row.index];
       const ServiceIdentity& id = *row.service;
       const CallerIdentity& caller = *row.caller;
