@@ -1,13 +1,16 @@
 #include "core/burst_yield.h"
 
-#include <sched.h>
+#include <time.h>
 
 namespace loupe {
 
 BurstYield::BurstYield(std::chrono::nanoseconds budget, Now now, Yield yield)
     : budget_(budget), now_(now), yield_(yield) {}
 
-void BurstYield::sched_yield_now() { sched_yield(); }
+void BurstYield::sleep_a_moment() {
+  timespec ts{0, 1000};
+  nanosleep(&ts, nullptr);
+}
 
 void BurstYield::check() {
   steps_ = 0;

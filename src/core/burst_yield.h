@@ -7,10 +7,13 @@
 // 200 ms batch of records), a pump drain or an unwinder's table build ran
 // to its end while nginx, runnable, waited: wrk's p99 went from 0.75 to
 // ~2.6 ms under `loupe run`, where the kernel side alone adds 13%. A
-// sched_yield() every kBurstBudget lets the program run first (EEVDF moves
-// the yielding thread's deadline a slice later); the thread's share of CPU
-// (its vruntime) is unchanged, so it does not fall behind, and a yield
-// with nothing else runnable returns at once.
+// sleep of a microsecond every kBurstBudget lets a waiting program run
+// first; the thread keeps its lag, so its share of a busy CPU stays about
+// what it was. Not sched_yield(): on Linux 6.18 a yield charges the thread
+// the rest of its slice (vruntime = deadline), and with Loupe's 100 ms
+// slices (core/sched_slice.h) a thread yielding every 500 µs got 0.01 s of
+// CPU in 4 s beside a busy loop, against 1.19 s without yielding (0.78 s
+// sleeping instead).
 //
 // A thread installs one for itself (install_burst_yield) and its loops
 // call burst_point() once per unit of work (an event, a record); threads
@@ -24,8 +27,7 @@ namespace loupe {
 
 // Below the traced programs' untraced p99 at saturation (0.75 ms), and
 // long enough that a pump drain at saturation (~5 ms of events, 0.3-0.5
-// ms) seldom yields: each switch also costs both sides their caches (at
-// 200 µs the pump's CPU per event grew by a fifth or more).
+// ms) seldom stops: each switch also costs both sides their caches.
 constexpr std::chrono::microseconds kBurstBudget{500};
 
 class BurstYield {
@@ -38,14 +40,15 @@ class BurstYield {
   static constexpr uint32_t kCheckEvery = 16;
 
   explicit BurstYield(std::chrono::nanoseconds budget = kBurstBudget, Now now = &Clock::now,
-                      Yield yield = &sched_yield_now);
+                      Yield yield = &sleep_a_moment);
 
   void step() {
     if (++steps_ == kCheckEvery) check();
   }
   uint64_t yields() const { return yields_; }
 
-  static void sched_yield_now();
+  // Blocks for ~1 µs (plus the thread's timer slack).
+  static void sleep_a_moment();
 
  private:
   void check();
