@@ -41,7 +41,9 @@ struct {
 } counts SEC(".maps");
 
 // Per task name (a thread's comm, e.g. loupe-pump, or the other programs'):
-// kind 0: waits of a target that ended when this task gave up the CPU;
+// kind 0: waits of a target that ended when this culprit thread gave up
+// the CPU; kind 4: the same for any other task (a thread of another
+// process may have a culprit's name: another Loupe on the host);
 // kind 1: a culprit thread's runs that ended preempted (still runnable);
 // kind 2: a culprit thread's runs that ended when it blocked;
 // kind 3: preemptions of a target by this culprit thread.
@@ -144,7 +146,7 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct* prev, struct task_stru
   bpf_map_delete_elem(&since, &tid);
   add(0, 1);
   add(1, wait);
-  add_comm(prev, 0, wait);
+  add_comm(prev, pr == 2 ? 0 : 4, wait);
   if (pr == 2) {
     add(2, 1);
     add(3, wait);

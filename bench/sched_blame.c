@@ -8,8 +8,8 @@
 // the part ended by other tasks and by the idle task (wakeup latency), the
 // culprits' preemptions of a target, and a histogram of the culprit-ended
 // waits in µs. Then per task name: whose runs ended the targets' waits
-// (the longest total first: Loupe's threads, other programs, the idle
-// task), and for each thread name of the culprits how long it ran at a
+// (the longest total first; the culprits' threads apart from other tasks,
+// which may share their names), and for each thread name of the culprits how long it ran at a
 // time before it lost the CPU (preempted) or blocked, and how often it
 // preempted a target: which of Loupe's threads holds a CPU for how long.
 #include <bpf/bpf.h>
@@ -76,8 +76,8 @@ static void print_by_comm(int fd, double secs) {
   }
   qsort(rows, nrows, sizeof rows[0], by_ns_desc);
   static const char* what[] = {"waits ended by", "runs preempted", "runs blocked",
-                               "preempted a target"};
-  for (unsigned kind = 0; kind < 4; kind++) {
+                               "preempted a target", "waits ended by other"};
+  for (unsigned kind = 0; kind < 5; kind++) {
     unsigned shown = 0;
     for (unsigned i = 0; i < nrows && shown < 12; i++) {
       const struct row* r = &rows[i];
