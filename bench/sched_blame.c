@@ -75,6 +75,24 @@ static void print_by_comm(int fd, double secs) {
     more = bpf_map_get_next_key(fd, &key, &next) == 0;
   }
   qsort(rows, nrows, sizeof rows[0], by_ns_desc);
+  // The same per culprit thread in one line, as paced2's sched_blame
+  // printed it (paced_blame.sh there reads it).
+  printf("culprit threads (ended/s ms/s preempted/s):");
+  for (unsigned i = 0; i < nrows; i++) {
+    if (rows[i].kind != 0 && rows[i].kind != 3) continue;
+    const struct row *ended = NULL, *preempted = NULL;
+    int seen = 0;
+    for (unsigned j = 0; j < nrows; j++) {
+      if (strncmp(rows[j].comm, rows[i].comm, 16)) continue;
+      if (rows[j].kind == 0) ended = &rows[j];
+      if (rows[j].kind == 3) preempted = &rows[j];
+      if ((rows[j].kind == 0 || rows[j].kind == 3) && j < i) seen = 1;
+    }
+    if (seen) continue;
+    printf(" %.16s:%.0f/%.2f/%.1f", rows[i].comm, ended ? ended->n / secs : 0,
+           ended ? ended->ns / secs / 1e6 : 0, preempted ? preempted->n / secs : 0);
+  }
+  printf("\n");
   static const char* what[] = {"waits ended by", "runs preempted", "runs blocked",
                                "preempted a target", "waits ended by other"};
   for (unsigned kind = 0; kind < 5; kind++) {
