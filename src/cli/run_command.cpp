@@ -52,10 +52,7 @@ int run_all_in_one(const RunFlags& f) {
       [&agent, &sampler, &log_collector, &profiler, &trimmer, &batch_pool] {
         nlohmann::json status = agent->status();
         status["memory_trim"] = to_json(trimmer.stats());
-        RecordBatchPoolStats pool = batch_pool->stats();
-        status["batch_pool"] = {{"spares", pool.spares},
-                                {"spare_records", pool.spare_records},
-                                {"released", pool.released}};
+        status["batch_pool"] = to_json(batch_pool->stats());
         status["metrics"] = sampler ? sampler->status() : nlohmann::json(nullptr);
         status["logs"] = log_collector ? log_collector->status() : nlohmann::json(nullptr);
         status["profile"] = profiler ? profiler->status() : nlohmann::json(nullptr);

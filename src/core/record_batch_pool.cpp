@@ -81,6 +81,10 @@ std::vector<RecordBatchPool::Spare> RecordBatchPool::end_window_locked(Clock::ti
   return unused;
 }
 
+nlohmann::json to_json(const RecordBatchPoolStats& s) {
+  return {{"spares", s.spares}, {"spare_records", s.spare_records}, {"released", s.released}};
+}
+
 RecordBatchPoolStats RecordBatchPool::stats() const {
   std::lock_guard lock(mu_);
   return {.spares = spares_.size(), .spare_records = touched_, .released = released_};

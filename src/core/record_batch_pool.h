@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/record.h"
@@ -27,6 +28,8 @@ struct RecordBatchPoolStats {
   size_t spare_records = 0;  // their resident room, in records
   uint64_t released = 0;     // spares freed as not needed for a window
 };
+
+nlohmann::json to_json(const RecordBatchPoolStats& s);
 
 class RecordBatchPool {
  public:
