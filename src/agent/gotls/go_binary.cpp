@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include "agent/elf_handle.h"
 #include "agent/gotls/go_buildinfo.h"
@@ -16,6 +17,8 @@
 namespace loupe::gotls {
 namespace {
 
+// Larger "functions" are not crypto/tls's Read or Write: a corrupt symbol.
+constexpr uint64_t kMaxFunction = 64 * 1024;
 constexpr std::string_view kReadSymbol = "crypto/tls.(*Conn).Read";
 constexpr std::string_view kWriteSymbol = "crypto/tls.(*Conn).Write";
 // Go 1.20 renamed the itab symbols from "go.itab." to "go:itab.".
@@ -57,28 +60,39 @@ Elf_Scn* section_named(Elf* elf, size_t shstrndx, std::string_view name) {
   return nullptr;
 }
 
-// A function symbol located in its section's bytes, with its returns.
-std::optional<GoFunction> function_at(Elf* elf, const GElf_Sym& sym, uint16_t machine) {
+// Reads `len` bytes of the file at `offset` into `out`; false when the
+// file does not hold them.
+//
+// Code is read from the file itself, not through libelf's mapping: the
+// kernel writes a uprobe's breakpoint into every private mapping of the
+// file that may execute, so where another tracer on the host (or another
+// Loupe) has probes in crypto/tls, a mapped Read shows int3 bytes in place
+// of its first instruction and RETs, and no return would be found.
+using ReadCode = std::function<bool(uint64_t offset, uint64_t len, std::string& out)>;
+
+// A function symbol located in its section, with its returns.
+std::optional<GoFunction> function_at(Elf* elf, const GElf_Sym& sym, uint16_t machine,
+                                      const ReadCode& read_code) {
   Elf_Scn* scn = elf_getscn(elf, sym.st_shndx);
   GElf_Shdr sh;
   if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS) return std::nullopt;
   if (sym.st_value < sh.sh_addr || sym.st_value - sh.sh_addr > sh.sh_size ||
-      sym.st_size > sh.sh_size - (sym.st_value - sh.sh_addr) || sym.st_size == 0)
+      sym.st_size > sh.sh_size - (sym.st_value - sh.sh_addr) || sym.st_size == 0 ||
+      sym.st_size > kMaxFunction)
     return std::nullopt;
-  std::string_view bytes = section_bytes(scn);
-  uint64_t at = sym.st_value - sh.sh_addr;
-  if (at > bytes.size() || sym.st_size > bytes.size() - at) return std::nullopt;
   GoFunction f;
   f.address = sym.st_value;
-  f.file_offset = sh.sh_offset + at;
+  f.file_offset = sh.sh_offset + (sym.st_value - sh.sh_addr);
   f.size = sym.st_size;
-  Returns r = find_returns(bytes.substr(at, sym.st_size), machine);
+  std::string code;
+  if (!read_code(f.file_offset, f.size, code)) return std::nullopt;
+  Returns r = find_returns(code, machine);
   for (uint64_t off : r.offsets) f.returns.push_back(f.file_offset + off);
   f.returns_error = r.error;
   return f;
 }
 
-void read_symbols(Elf* elf, Elf_Scn* symtab, GoBinary& out) {
+void read_symbols(Elf* elf, Elf_Scn* symtab, const ReadCode& read_code, GoBinary& out) {
   GElf_Shdr sh;
   Elf_Data* data = elf_getdata(symtab, nullptr);
   if (!gelf_getshdr(symtab, &sh) || !data || sh.sh_entsize == 0) return;
@@ -90,14 +104,14 @@ void read_symbols(Elf* elf, Elf_Scn* symtab, GoBinary& out) {
     if (!name) continue;
     std::string_view n(name);
     if (GELF_ST_TYPE(sym.st_info) == STT_FUNC && (n == kReadSymbol || n == kWriteSymbol)) {
-      (n == kReadSymbol ? out.read : out.write) = function_at(elf, sym, out.machine);
+      (n == kReadSymbol ? out.read : out.write) = function_at(elf, sym, out.machine, read_code);
     } else if (n == kTcpConnItabs[0] || n == kTcpConnItabs[1]) {
       out.tcp_conn_itab = sym.st_value;
     }
   }
 }
 
-std::optional<GoBinary> inspect(Elf* elf, std::string* error) {
+std::optional<GoBinary> inspect(Elf* elf, const ReadCode& read_code, std::string* error) {
   GElf_Ehdr eh;
   size_t shstrndx = 0;
   if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
@@ -115,7 +129,7 @@ std::optional<GoBinary> inspect(Elf* elf, std::string* error) {
   });
   if (Elf_Scn* symtab = section_named(elf, shstrndx, ".symtab")) {
     out.has_symbols = true;
-    read_symbols(elf, symtab, out);
+    read_symbols(elf, symtab, read_code, out);
   }
   // Only worth reading for a program the probes can use.
   if (out.read && out.write) out.dwarf_layout = dwarf_go_tls_layout(elf);
@@ -130,8 +144,19 @@ std::optional<GoBinary> inspect_go_binary(const std::string& path, std::string* 
     *error = strerror(errno);
     return std::nullopt;
   }
+  ReadCode read_code = [fd](uint64_t offset, uint64_t len, std::string& out) {
+    out.resize(len);
+    size_t got = 0;
+    while (got < len) {
+      ssize_t n = pread(fd, out.data() + got, len - got, static_cast<off_t>(offset + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      got += static_cast<size_t>(n);
+    }
+    return true;
+  };
   std::optional<GoBinary> out;
-  if (ElfPtr elf = open_elf(fd, error)) out = inspect(elf.get(), error);
+  if (ElfPtr elf = open_elf(fd, error)) out = inspect(elf.get(), read_code, error);
   close(fd);
   return out;
 }
@@ -140,7 +165,12 @@ std::optional<GoBinary> inspect_go_binary_bytes(std::string_view bytes, std::str
   std::string buffer;
   ElfPtr elf = open_elf(bytes, buffer, error);
   if (!elf) return std::nullopt;
-  return inspect(elf.get(), error);
+  ReadCode read_code = [bytes](uint64_t offset, uint64_t len, std::string& out) {
+    if (offset > bytes.size() || len > bytes.size() - offset) return false;
+    out.assign(bytes.substr(offset, len));
+    return true;
+  };
+  return inspect(elf.get(), read_code, error);
 }
 
 }  // namespace loupe::gotls

@@ -13,6 +13,13 @@ namespace loupe::tls {
 namespace {
 
 // A read-only mapping of a whole file, unmapped on scope exit.
+//
+// Shared, not private: the kernel writes a uprobe's breakpoint into every
+// private mapping of the file that may execute, so where another tracer on
+// the host (or another Loupe) has probes on SSL_write, a private mapping
+// shows int3 at its entry, and the probe site chosen from those bytes
+// (probe_site.h) could fall inside an instruction. A shared read-only
+// mapping is never given breakpoints and reads what the file holds.
 class MappedFile {
  public:
   explicit MappedFile(const std::string& path) {
@@ -23,7 +30,7 @@ class MappedFile {
     }
     struct stat st {};
     if (fstat(fd, &st) == 0 && st.st_size > 0) {
-      void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
       if (p != MAP_FAILED) {
         data_ = static_cast<const uint8_t*>(p);
         size_ = static_cast<size_t>(st.st_size);

@@ -14,9 +14,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
+#include "../../support/foreign_uprobe.h"
 #include "agent/gotls/go_buildinfo.h"
 #include "agent/gotls/go_layout.h"
 #include "agent/gotls/ret_offsets.h"
@@ -224,6 +226,26 @@ TEST_F(GoProgram, FindsCryptoTlsAndItsReturns) {
   }
   EXPECT_EQ(go->read->returns.size(),
             objdump_rets(path("prog"), go->read->address, go->read->address + go->read->size));
+}
+
+// Another tracer's uprobes on Read's entry and on each of its returns put
+// int3 bytes in any private mapping of the file: the returns are still
+// found, the same ones. (Two Loupe agents on one host saw no RET at all.)
+TEST_F(GoProgram, ReturnsAreFoundUnderAnotherTracersProbes) {
+  std::string error;
+  auto clean = inspect_go_binary(path("prog"), &error);
+  ASSERT_TRUE(clean && clean->read) << error;
+  ASSERT_FALSE(clean->read->returns.empty());
+  std::vector<std::unique_ptr<loupe::testing::ForeignUprobe>> probes;
+  probes.push_back(
+      std::make_unique<loupe::testing::ForeignUprobe>(path("prog"), clean->read->file_offset));
+  if (!probes.back()->ok()) GTEST_SKIP() << "cannot register a uprobe here (root needed)";
+  for (uint64_t off : clean->read->returns)
+    probes.push_back(std::make_unique<loupe::testing::ForeignUprobe>(path("prog"), off));
+  auto probed = inspect_go_binary(path("prog"), &error);
+  ASSERT_TRUE(probed && probed->read) << error;
+  EXPECT_EQ(probed->read->returns_error, "");
+  EXPECT_EQ(probed->read->returns, clean->read->returns);
 }
 
 TEST_F(GoProgram, SocketOffsetsFromDwarfMatchTheKnownLayout) {

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
+#include "../../support/foreign_uprobe.h"
 #include "agent/connection_tracker.h"
 #include "agent/tls/elf_symbols.h"
 #include "agent/tls/ssl_discovery.h"
@@ -92,6 +95,38 @@ TEST(ElfSymbols, FindsOpenSslInSystemLibssl) {
   EXPECT_TRUE(s.defined[0]);
   EXPECT_TRUE(s.defined[1]);
   EXPECT_FALSE(s.defined[2]);
+}
+
+// Another tracer's uprobe on SSL_write's entry puts int3 there in any
+// private mapping of the library; the code Loupe reads (and chooses its
+// probe site from, probe_site.h) is still the file's. On a copy, so that
+// the host's processes are not probed.
+TEST(ElfSymbols, CodeIsTheFilesUnderAnotherTracersProbe) {
+  std::string lib;
+  for (const char* p : {"/usr/lib/x86_64-linux-gnu/libssl.so.3",
+                        "/usr/lib/aarch64-linux-gnu/libssl.so.3", "/usr/lib64/libssl.so.3"})
+    if (std::filesystem::exists(p)) lib = p;
+  if (lib.empty()) GTEST_SKIP() << "no libssl.so.3 here";
+  std::string copy =
+      std::filesystem::temp_directory_path() / ("loupe-libssl-" + std::to_string(getpid()) + ".so");
+  std::filesystem::copy_file(lib, copy, std::filesystem::copy_options::overwrite_existing);
+  tls::ElfSymbols clean = tls::find_elf_functions(copy, {"SSL_write"});
+  ASSERT_TRUE(clean.ok && !clean.code[0].empty()) << clean.error;
+  std::ifstream in(copy, std::ios::binary);
+  std::string image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t at = image.find(clean.code[0]);
+  ASSERT_NE(at, std::string::npos);
+  tls::ElfSymbols probed;
+  bool probe_ok = false;
+  {
+    loupe::testing::ForeignUprobe probe(copy, at);
+    probe_ok = probe.ok();
+    if (probe_ok) probed = tls::find_elf_functions(copy, {"SSL_write"});
+  }
+  std::filesystem::remove(copy);
+  if (!probe_ok) GTEST_SKIP() << "cannot register a uprobe here (root needed)";
+  ASSERT_TRUE(probed.ok) << probed.error;
+  EXPECT_EQ(probed.code[0], clean.code[0]);
 }
 
 TEST(ElfSymbols, ReportsNonElf) {
