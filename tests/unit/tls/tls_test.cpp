@@ -84,11 +84,16 @@ TEST(TlsRecord, RecognisesRecordHeaders) {
   EXPECT_FALSE(tls::looks_like_tls_record(std::string_view("\x16\x02\x00", 3)));
 }
 
-TEST(ElfSymbols, FindsOpenSslInSystemLibssl) {
-  std::string lib;
+// The host's OpenSSL 3 library, "" when there is none.
+std::string system_libssl() {
   for (const char* p : {"/usr/lib/x86_64-linux-gnu/libssl.so.3",
                         "/usr/lib/aarch64-linux-gnu/libssl.so.3", "/usr/lib64/libssl.so.3"})
-    if (std::filesystem::exists(p)) lib = p;
+    if (std::filesystem::exists(p)) return p;
+  return "";
+}
+
+TEST(ElfSymbols, FindsOpenSslInSystemLibssl) {
+  std::string lib = system_libssl();
   if (lib.empty()) GTEST_SKIP() << "no libssl.so.3 here";
   tls::ElfSymbols s = tls::find_elf_functions(lib, {"SSL_read", "SSL_write_ex", "no_such_fn"});
   ASSERT_TRUE(s.ok) << s.error;
@@ -102,10 +107,7 @@ TEST(ElfSymbols, FindsOpenSslInSystemLibssl) {
 // probe site from, probe_site.h) is still the file's. On a copy, so that
 // the host's processes are not probed.
 TEST(ElfSymbols, CodeIsTheFilesUnderAnotherTracersProbe) {
-  std::string lib;
-  for (const char* p : {"/usr/lib/x86_64-linux-gnu/libssl.so.3",
-                        "/usr/lib/aarch64-linux-gnu/libssl.so.3", "/usr/lib64/libssl.so.3"})
-    if (std::filesystem::exists(p)) lib = p;
+  std::string lib = system_libssl();
   if (lib.empty()) GTEST_SKIP() << "no libssl.so.3 here";
   std::string copy =
       std::filesystem::temp_directory_path() / ("loupe-libssl-" + std::to_string(getpid()) + ".so");
