@@ -157,7 +157,7 @@ capture_ticks() {
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # Ours is the sys_exit program that appears when loupe starts (this bpftool
 # cannot say which process holds a program).
-sys_exit_ids() { bpftool prog show -j | jq -r '.[] | select(.name == "loupe_sys_exit") | .id'; }
+sys_exit_ids() { bpf_prog_list | jq -r '.[] | select(.name == "loupe_sys_exit") | .id'; }
 bpf_runs() {  # PROG_ID -> "run_cnt run_time_ns"
   bpftool prog show id "$1" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
 }

@@ -39,7 +39,7 @@ thread_cpu_s() {  # utime + stime of the loupe-profile and loupe-unwind threads 
   echo "$sum"
 }
 bpf_run_s() {  # run time of the profile program(s), seconds
-  bpftool prog show -j | jq '[.[] | select(.name // "" | startswith("loupe_profile")) | .run_time_ns // 0] | add // 0 | . / 1e9'
+  bpftool prog show -j | jq '[(. // [])[] | select(.name // "" | startswith("loupe_profile")) | .run_time_ns // 0] | add // 0 | . / 1e9'
 }
 
 measure() {  # LABEL: one run of $secs seconds

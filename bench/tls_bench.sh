@@ -31,7 +31,7 @@ wrk_run() {  # -> "req_per_s p99_ms"
 
 prog_stats() {  # NAME -> "run_cnt run_time_ns"
   local id
-  id=$(bpftool prog show -j | jq --arg n "$1" '[.[] | select(.name == $n) | .id] | last // empty')
+  id=$(bpf_prog_list | jq --arg n "$1" '[.[] | select(.name == $n) | .id] | last // empty')
   if [[ -z "$id" ]]; then echo "0 0"; return; fi
   bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
 }

@@ -59,6 +59,21 @@ finish() {
   echo "$(basename "$0"): all assertions passed"
 }
 
+# `bpftool prog show -j`, retried: bpftool prints null when a program is
+# unloaded while it lists them (other tracers start and stop on a shared
+# host), and a benchmark's jq then failed the whole run.
+bpf_prog_list() {
+  local out
+  for _ in 1 2 3 4 5; do
+    out=$(bpftool prog show -j 2> /dev/null) && [[ -n $out && $out != null ]] && {
+      echo "$out"
+      return
+    }
+    sleep 0.1
+  done
+  echo '[]'
+}
+
 require_root() {
   if [[ $(id -u) -ne 0 ]]; then echo "end-to-end tests need root (eBPF)" >&2; exit 1; fi
 }
