@@ -16,9 +16,10 @@ ElfPtr checked(Elf* elf, std::string* error) {
 
 }  // namespace
 
-ElfPtr open_elf(int fd, std::string* error) {
+ElfPtr open_elf(int fd, std::string* error, ElfRead how) {
   if (!libelf_ready(error)) return nullptr;
-  return checked(elf_begin(fd, ELF_C_READ_MMAP, nullptr), error);
+  return checked(elf_begin(fd, how == ElfRead::kMapped ? ELF_C_READ_MMAP : ELF_C_READ, nullptr),
+                 error);
 }
 
 ElfPtr open_elf(std::string_view bytes, std::string& buffer, std::string* error) {

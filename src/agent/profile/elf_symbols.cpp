@@ -83,7 +83,9 @@ std::optional<DebugLink> read_debuglink(Elf* elf, bool big_endian) {
 }  // namespace
 
 std::optional<ElfSymbols> ElfSymbols::load(int fd, std::string* error) {
-  ElfPtr elf = open_elf(fd, error);
+  // Only the tables read (ElfRead::kSections): not a binary's whole debug
+  // info mapped into the agent's RSS while its symbols are read.
+  ElfPtr elf = open_elf(fd, error, ElfRead::kSections);
   if (!elf) return std::nullopt;
   return from_elf(elf.get(), error);
 }
@@ -96,7 +98,7 @@ std::optional<ElfSymbols> ElfSymbols::load(std::string_view bytes, std::string* 
 }
 
 std::string ElfSymbols::build_id(int fd) {
-  ElfPtr elf = open_elf(fd, nullptr);
+  ElfPtr elf = open_elf(fd, nullptr, ElfRead::kSections);
   if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return {};
   return read_build_id(elf.get());
 }
@@ -121,15 +123,16 @@ std::optional<ElfSymbols> ElfSymbols::from_elf(void* handle, std::string* error)
         out.segments_.push_back({phdr.p_offset, phdr.p_vaddr, phdr.p_filesz});
     }
   // Go's names first: on an address both name, the runtime's own stays.
-  out.read_go_functions(elf);
-  out.read_symbol_tables(elf);
-  out.finish();
+  std::vector<Found> found;
+  out.read_go_functions(elf, found);
+  out.read_symbol_tables(elf, found);
+  out.finish(found);
   out.build_id_ = read_build_id(elf);
   out.debuglink_ = read_debuglink(elf, ehdr.e_ident[EI_DATA] == ELFDATA2MSB);
   return out;
 }
 
-void ElfSymbols::read_symbol_tables(void* handle) {
+void ElfSymbols::read_symbol_tables(void* handle, std::vector<Found>& found) {
   Elf* elf = static_cast<Elf*>(handle);
   // .symtab before .dynsym: on equal addresses the first (fuller) name stays.
   for (Elf64_Word type : {SHT_SYMTAB, SHT_DYNSYM}) {
@@ -149,14 +152,14 @@ void ElfSymbols::read_symbol_tables(void* handle) {
           continue;
         const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
         if (!name || !*name) continue;
-        if (!add(sym.st_value, sym.st_size, std::string_view(name, strnlen(name, 4096)))) return;
+        found.push_back({sym.st_value, sym.st_size, std::string_view(name, strnlen(name, 4096))});
         has_symtab_ = has_symtab_ || type == SHT_SYMTAB;
       }
     }
   }
 }
 
-void ElfSymbols::read_go_functions(void* handle) {
+void ElfSymbols::read_go_functions(void* handle, std::vector<Found>& found) {
   Elf* elf = static_cast<Elf*>(handle);
   GElf_Shdr pclntab, text;
   // A position-independent Go binary (-buildmode=pie, the default of some
@@ -165,58 +168,50 @@ void ElfSymbols::read_go_functions(void* handle) {
   if (bytes.empty()) bytes = section_bytes(section_named(elf, ".data.rel.ro.gopclntab", &pclntab));
   if (bytes.empty() || !section_named(elf, ".text", &text)) return;
   std::string error;  // an unknown or corrupt table: the ELF symbols, if any, name it
+  // The table's names are views into `bytes`, which the handle keeps.
   for (const GoFunction& f : read_go_pclntab(bytes, text.sh_addr, &error)) {
-    if (!add(f.entry, f.end - f.entry, f.name)) break;
+    found.push_back({f.entry, f.end - f.entry, f.name});
     has_go_functions_ = true;
   }
 }
 
-bool ElfSymbols::add(uint64_t addr, uint64_t size, std::string_view name) {
-  if (names_.size() + name.size() > std::numeric_limits<uint32_t>::max()) return false;
-  symbols_.push_back(
-      {addr, size, static_cast<uint32_t>(names_.size()), static_cast<uint32_t>(name.size())});
-  names_.append(name);
-  return true;
-}
-
-void ElfSymbols::finish() {
-  std::stable_sort(symbols_.begin(), symbols_.end(),
-                   [](const Symbol& a, const Symbol& b) { return a.addr < b.addr; });
-  symbols_.erase(std::unique(symbols_.begin(), symbols_.end(),
-                             [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; }),
-                 symbols_.end());
-  symbols_.shrink_to_fit();
-  // The names of symbols dropped (an address's second name: .dynsym's
-  // copy of a .symtab name, the ELF name of a Go function) go too.
-  size_t kept = 0;
-  for (const Symbol& s : symbols_) kept += s.name_size;
-  if (kept < names_.size()) {
-    std::string names;
-    names.reserve(kept);
-    for (Symbol& s : symbols_) {
-      auto at = static_cast<uint32_t>(names.size());
-      names.append(names_, s.name_offset, s.name_size);
-      s.name_offset = at;
-    }
-    names_ = std::move(names);
+void ElfSymbols::finish(std::vector<Found>& found) {
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Found& a, const Found& b) { return a.addr < b.addr; });
+  found.erase(std::unique(found.begin(), found.end(),
+                          [](const Found& a, const Found& b) { return a.addr == b.addr; }),
+              found.end());
+  size_t bytes = 0, kept = 0;
+  for (const Found& f : found) {
+    if (bytes + f.name.size() > std::numeric_limits<uint32_t>::max()) break;
+    bytes += f.name.size();
+    ++kept;
   }
-  names_.shrink_to_fit();
+  std::string names;
+  names.reserve(bytes);
+  std::vector<Symbol> symbols;
+  symbols.reserve(kept);
+  for (size_t i = 0; i < kept; ++i) {
+    const Found& f = found[i];
+    symbols.push_back({f.addr, f.size, static_cast<uint32_t>(names.size()),
+                       static_cast<uint32_t>(f.name.size())});
+    names.append(f.name);
+  }
+  symbols_ = std::move(symbols);
+  names_ = std::move(names);
 }
 
 void ElfSymbols::add_symbols_of(const ElfSymbols& debug_file) {
-  std::vector<Symbol> mine = std::move(symbols_);
-  std::string my_names = std::move(names_);
-  symbols_.clear();
-  names_.clear();
-  symbols_.reserve(mine.size() + debug_file.symbols_.size());
-  auto copy = [this](const std::vector<Symbol>& list, std::string_view names) {
-    for (const Symbol& s : list)
-      if (!add(s.addr, s.size, names.substr(s.name_offset, s.name_size))) return;
+  std::vector<Found> found;
+  found.reserve(symbols_.size() + debug_file.symbols_.size());
+  auto list = [&found](const std::vector<Symbol>& symbols, std::string_view names) {
+    for (const Symbol& s : symbols)
+      found.push_back({s.addr, s.size, names.substr(s.name_offset, s.name_size)});
   };
-  copy(debug_file.symbols_, debug_file.names_);  // first: its names stay
-  copy(mine, my_names);
+  list(debug_file.symbols_, debug_file.names_);  // first: its names stay
+  list(symbols_, names_);                        // viewed until finish() replaces them
   has_symtab_ = has_symtab_ || debug_file.has_symtab_;
-  finish();
+  finish(found);
 }
 
 std::string_view ElfSymbols::lookup(uint64_t file_offset) const {

@@ -86,6 +86,15 @@ Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
 
 const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m) {
   if (m.path.empty() || m.path.front() != '/') return nullptr;  // anonymous, [vdso], JIT
+  // A mapping already named this round (or, for a process that exited
+  // since, the last): its file is not opened again for every frame. Each
+  // frame paid an open, fstat and close (~3 syscalls, each one also
+  // through the capture's sys_exit program), most of a round's CPU.
+  if (auto known = p.keys.find(m.start); known != p.keys.end())
+    if (auto hit = elves_.find(known->second); hit != elves_.end()) {
+      lru_.splice(lru_.begin(), lru_, hit->second.lru);
+      return hit->second.symbols.get();
+    }
   // Through the process's own root (containers) or, for a file deleted or
   // replaced since it was mapped, through the mapping itself.
   std::string base = opts_.proc_root + "/" + std::to_string(tgid);
@@ -94,11 +103,6 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, cons
                 : base + "/root" + m.path;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (auto known = p.keys.find(m.start); known != p.keys.end())
-      if (auto hit = elves_.find(known->second); hit != elves_.end()) {
-        lru_.splice(lru_.begin(), lru_, hit->second.lru);
-        return hit->second.symbols.get();
-      }
     ++counters_.elf_unreadable;
     return nullptr;
   }

@@ -95,8 +95,10 @@ class Symbolizer {
   // Process `tgid`'s modules: read from /proc this round, or the previous
   // round's when it has exited since; null when neither.
   ProcessModules* modules_of(uint32_t tgid);
-  // The symbols of the file behind `m` in process `tgid`, or null. After
-  // the process has exited: those its key was found under, if still cached.
+  // The symbols of the file behind `m` in process `tgid`, or null. The file
+  // is opened (and its cache key found) once per mapping and round; its
+  // other frames, and those of a process that exited since, get the
+  // symbols its key was found under, while still cached.
   const ElfSymbols* symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m);
   // The JIT map of process `tgid` (read again when the file changed, looked
   // at once per round), or null.
