@@ -1,45 +1,26 @@
 #include "agent/profile/unwind_table.h"
 
-#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
 #include <libelf.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <map>
-#include <memory>
 
 #include "agent/elf_handle.h"
+#include "agent/profile/cfi_program.h"
 #include "agent/profile/eh_pointer.h"
 #include "core/burst_yield.h"
 
 namespace loupe::profile {
 namespace {
 
-// DWARF register numbers of x86-64 (System V psABI, figure 3.36).
-constexpr int kRbp = 6;
-constexpr int kRsp = 7;
-constexpr int kReturnAddress = 16;  // RIP
-
-struct DwarfEnd {
-  void operator()(Dwarf* d) const { dwarf_end(d); }
-};
-struct CfiEnd {
-  void operator()(Dwarf_CFI* c) const { dwarf_cfi_end(c); }
-};
-struct FrameFree {
-  void operator()(Dwarf_Frame* f) const { free(f); }  // libdw hands frames out malloc'ed
-};
-
-// One call frame section: its bytes, where it is in the address space, and
-// libdw's interpreter of it.
+// One call frame section: its bytes and where it is in the address space.
 struct CfiSection {
   Elf_Data* data = nullptr;
   uint64_t addr = 0;
   bool eh_frame = false;
-  Dwarf_CFI* cfi = nullptr;
 };
 
 Elf_Scn* section_named(Elf* elf, std::string_view name, GElf_Shdr* shdr) {
@@ -53,64 +34,96 @@ Elf_Scn* section_named(Elf* elf, std::string_view name, GElf_Shdr* shdr) {
   return nullptr;
 }
 
-// The FDE pointer encoding a CIE's augmentation declares ('R'); absolute
-// without one. nullopt for an augmentation this reader does not know.
-std::optional<uint8_t> fde_encoding(const Dwarf_CIE& cie) {
+// What a CIE declares for its FDEs: the pointer encoding of their
+// addresses ('R'; absolute without one), whether they carry augmentation
+// data ('z'), whether they are signal frames ('S'). nullopt for an
+// augmentation this reader does not know.
+struct CieInfo {
+  CfiCie cie;
+  bool sized_augmentation = false;
+  std::optional<CfiState> initial;  // nullopt: its instructions are malformed
+};
+
+std::optional<CieInfo> cie_info(const Dwarf_CIE& cie, const CfiOrigin& where) {
   const char* aug = cie.augmentation;
   if (aug == nullptr) return std::nullopt;
-  if (aug[0] == '\0') return uint8_t{0};
-  if (aug[0] != 'z') return std::nullopt;  // pre-'z' augmentations ("eh") are long gone
-  const uint8_t* p = cie.augmentation_data;
-  const uint8_t* end = p ? p + cie.augmentation_data_size : nullptr;
-  for (const char* c = aug + 1; *c; ++c) {
-    switch (*c) {
-      case 'R':
-        if (p >= end) return std::nullopt;
-        return *p;
-      case 'L':  // LSDA encoding: one byte
-        if (p >= end) return std::nullopt;
-        ++p;
-        break;
-      case 'P': {  // personality: its encoding, then the pointer
-        if (p >= end) return std::nullopt;
-        uint8_t enc = *p++;
-        auto v = decode_eh_pointer(p, end, enc, 0, /*apply_relative=*/false);
-        if (!v) return std::nullopt;
-        p = v->next;
-        break;
+  CieInfo out;
+  out.cie.initial = cie.initial_instructions;
+  out.cie.initial_end = cie.initial_instructions_end;
+  out.cie.code_align = cie.code_alignment_factor;
+  out.cie.data_align = cie.data_alignment_factor;
+  out.cie.return_register = cie.return_address_register;
+  if (aug[0] != '\0') {
+    if (aug[0] != 'z') return std::nullopt;  // pre-'z' augmentations ("eh") are long gone
+    out.sized_augmentation = true;
+    const uint8_t* p = cie.augmentation_data;
+    const uint8_t* end = p ? p + cie.augmentation_data_size : nullptr;
+    bool saw_encoding = false, unknown = false;
+    for (const char* c = aug + 1; *c && !unknown; ++c) {
+      switch (*c) {
+        case 'R':
+          if (p >= end) return std::nullopt;
+          out.cie.fde_encoding = *p++;
+          saw_encoding = true;
+          break;
+        case 'L':  // LSDA encoding: one byte
+          if (p >= end) return std::nullopt;
+          ++p;
+          break;
+        case 'P': {  // personality: its encoding, then the pointer
+          if (p >= end) return std::nullopt;
+          uint8_t enc = *p++;
+          auto v = decode_eh_pointer(p, end, enc, 0, /*apply_relative=*/false);
+          if (!v) return std::nullopt;
+          p = v->next;
+          break;
+        }
+        case 'S':  // a signal frame: no data
+          out.cie.signal_frame = true;
+          break;
+        case 'B':  // arm64 pointer authentication key B: no data
+          break;
+        default:  // unknown: its FDEs are taken once their encoding is known
+          if (!saw_encoding) return std::nullopt;
+          unknown = true;
+          break;
       }
-      case 'S':  // a signal frame: no data
-      case 'B':  // arm64 pointer authentication key B: no data
-        break;
-      default:
-        return std::nullopt;
     }
   }
-  return uint8_t{0};
+  out.initial = cfi_initial_state(out.cie, where);
+  return out;
 }
 
 struct FdeRange {
   uint64_t lo, hi;
+  const CieInfo* cie;
+  const uint8_t* program;  // its instructions
+  const uint8_t* program_end;
 };
 
-// Every FDE's [initial location, + address range) in the section.
-std::vector<FdeRange> fde_ranges(Elf* elf, const CfiSection& s, UnwindTable& t) {
+// Every FDE's [initial location, + address range) in the section, with its
+// CIE and instructions. `cies` holds the CIEs they point to.
+std::vector<FdeRange> fde_ranges(Elf* elf, const CfiSection& s,
+                                 std::map<Dwarf_Off, std::optional<CieInfo>>& cies,
+                                 UnwindTable& t) {
   std::vector<FdeRange> out;
   const unsigned char* ident = reinterpret_cast<const unsigned char*>(elf_getident(elf, nullptr));
   if (!ident) return out;
-  std::map<Dwarf_Off, std::optional<uint8_t>> cies;
-  auto encoding_of = [&](Dwarf_Off cie_offset) -> std::optional<uint8_t> {
-    auto it = cies.find(cie_offset);
-    if (it != cies.end()) return it->second;
-    Dwarf_CFI_Entry e;
-    Dwarf_Off next = 0;
-    std::optional<uint8_t> enc;
-    if (dwarf_next_cfi(ident, s.data, s.eh_frame, cie_offset, &next, &e) == 0 &&
-        dwarf_cfi_cie_p(&e))
-      enc = fde_encoding(e.cie);
-    return cies.emplace(cie_offset, enc).first->second;
-  };
   const auto* base = static_cast<const uint8_t*>(s.data->d_buf);
+  const CfiOrigin origin{base, s.addr};
+  auto cie_at = [&](Dwarf_Off cie_offset) -> const CieInfo* {
+    auto it = cies.find(cie_offset);
+    if (it == cies.end()) {
+      Dwarf_CFI_Entry e;
+      Dwarf_Off next = 0;
+      std::optional<CieInfo> info;
+      if (dwarf_next_cfi(ident, s.data, s.eh_frame, cie_offset, &next, &e) == 0 &&
+          dwarf_cfi_cie_p(&e))
+        info = cie_info(e.cie, origin);
+      it = cies.emplace(cie_offset, std::move(info)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  };
   Dwarf_Off offset = 0, next = 0;
   Dwarf_CFI_Entry e;
   while (dwarf_next_cfi(ident, s.data, s.eh_frame, offset, &next, &e) == 0) {
@@ -119,106 +132,36 @@ std::vector<FdeRange> fde_ranges(Elf* elf, const CfiSection& s, UnwindTable& t) 
       continue;
     }
     ++t.fdes;
-    std::optional<uint8_t> enc = encoding_of(e.fde.CIE_pointer);
+    const CieInfo* cie = cie_at(e.fde.CIE_pointer);
     std::optional<EhPointer> lo, range;
-    if (enc) lo = decode_eh_pointer(e.fde.start, e.fde.end, *enc, s.addr + (e.fde.start - base));
-    if (lo) range = decode_eh_pointer(lo->next, e.fde.end, *enc & 0x0f, 0, false);
+    if (cie) {
+      uint8_t enc = cie->cie.fde_encoding;
+      lo = decode_eh_pointer(e.fde.start, e.fde.end, enc, s.addr + (e.fde.start - base));
+      if (lo) range = decode_eh_pointer(lo->next, e.fde.end, enc & 0x0f, 0, false);
+    }
     if (!range || range->value == 0 || lo->value + range->value < lo->value) {
       ++t.fdes_skipped;
       continue;
     }
-    out.push_back({lo->value, lo->value + range->value});
+    // The instructions follow the FDE's augmentation data, if its CIE has any.
+    const uint8_t* program = range->next;
+    if (cie->sized_augmentation) {
+      auto length = decode_eh_pointer(program, e.fde.end, 0x01 /* uleb128 */, 0, false);
+      program = length && length->value <= static_cast<uint64_t>(e.fde.end - length->next)
+                    ? length->next + length->value
+                    : nullptr;
+    }
+    out.push_back({lo->value, lo->value + range->value, cie, program, e.fde.end});
   }
-  std::sort(out.begin(), out.end(),
-            [](const FdeRange& a, const FdeRange& b) { return a.lo < b.lo; });
+  // In section order where they start alike: the first is taken.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FdeRange& a, const FdeRange& b) { return a.lo < b.lo; });
   return out;
-}
-
-bool is_op(const Dwarf_Op& op, uint8_t atom, int64_t number) {
-  return op.atom == atom && static_cast<int64_t>(op.number) == number;
-}
-
-// ld's and GCC's rule for a PLT entry: CFA = RSP + 8 + ((RIP & 15) >= 11 ? 8 : 0)
-// (the entry pushes its relocation index at offset 6, then jumps at 11).
-bool is_plt_expression(const Dwarf_Op* ops, size_t n, int32_t* offset) {
-  if (n != 9 || (ops[0].atom != DW_OP_breg7) || !is_op(ops[1], DW_OP_breg16, 0) ||
-      ops[2].atom != DW_OP_lit15 || ops[3].atom != DW_OP_and || ops[4].atom != DW_OP_lit11 ||
-      ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl ||
-      ops[8].atom != DW_OP_plus)
-    return false;
-  *offset = static_cast<int32_t>(static_cast<int64_t>(ops[0].number));
-  return true;
-}
-
-// CFA = register + offset, in either of the forms libdw may use.
-bool register_plus_offset(const Dwarf_Op& op, int* reg, int64_t* offset) {
-  if (op.atom == DW_OP_bregx) {
-    *reg = static_cast<int>(op.number);
-    *offset = static_cast<int64_t>(op.number2);
-    return true;
-  }
-  if (op.atom >= DW_OP_breg0 && op.atom <= DW_OP_breg31) {
-    *reg = op.atom - DW_OP_breg0;
-    *offset = static_cast<int64_t>(op.number);
-    return true;
-  }
-  return false;
 }
 
 loupe_unwind_row unsupported_row() {
   loupe_unwind_row r{};
   r.cfa_rule = LOUPE_UNWIND_CFA_UNSUPPORTED;
-  return r;
-}
-
-// The rule libdw computed for one row, as the BPF program's compact form.
-loupe_unwind_row row_of(Dwarf_Frame* frame) {
-  Dwarf_Addr start = 0, end = 0;
-  bool signal = false;
-  if (dwarf_frame_info(frame, &start, &end, &signal) != kReturnAddress || signal)
-    return unsupported_row();
-  Dwarf_Op mem[3];
-  Dwarf_Op* ops = nullptr;
-  size_t n = 0;
-  // The return address: at CFA - 8, or undefined in the outermost frame.
-  if (dwarf_frame_register(frame, kReturnAddress, mem, &ops, &n) != 0) return unsupported_row();
-  loupe_unwind_row r{};
-  if (n == 0 && ops != nullptr) {
-    r.cfa_rule = LOUPE_UNWIND_CFA_END;
-    return r;
-  }
-  if (n != 2 || ops[0].atom != DW_OP_call_frame_cfa || !is_op(ops[1], DW_OP_plus_uconst, -8))
-    return unsupported_row();
-
-  if (dwarf_frame_cfa(frame, &ops, &n) != 0 || n == 0) return unsupported_row();
-  int reg = -1;
-  int64_t offset = 0;
-  int32_t plt_offset = 0;
-  if (n == 1 && register_plus_offset(ops[0], &reg, &offset) && (reg == kRsp || reg == kRbp) &&
-      offset >= std::numeric_limits<int32_t>::min() &&
-      offset <= std::numeric_limits<int32_t>::max()) {
-    r.cfa_rule = reg == kRsp ? LOUPE_UNWIND_CFA_RSP : LOUPE_UNWIND_CFA_RBP;
-    r.cfa_offset = static_cast<int32_t>(offset);
-  } else if (is_plt_expression(ops, n, &plt_offset)) {
-    r.cfa_rule = LOUPE_UNWIND_CFA_PLT;
-    r.cfa_offset = plt_offset;
-  } else {
-    return unsupported_row();
-  }
-
-  // The caller's RBP: unchanged, saved at CFA + offset, or lost.
-  if (dwarf_frame_register(frame, kRbp, mem, &ops, &n) != 0) {
-    r.rbp_rule = LOUPE_UNWIND_RBP_UNDEFINED;
-  } else if (n == 0) {
-    r.rbp_rule = ops == nullptr ? LOUPE_UNWIND_RBP_UNCHANGED : LOUPE_UNWIND_RBP_UNDEFINED;
-  } else if (n == 2 && ops[0].atom == DW_OP_call_frame_cfa && ops[1].atom == DW_OP_plus_uconst &&
-             static_cast<int64_t>(ops[1].number) >= std::numeric_limits<int16_t>::min() &&
-             static_cast<int64_t>(ops[1].number) <= std::numeric_limits<int16_t>::max()) {
-    r.rbp_rule = LOUPE_UNWIND_RBP_AT_CFA;
-    r.rbp_offset = static_cast<int16_t>(static_cast<int64_t>(ops[1].number));
-  } else {
-    r.rbp_rule = LOUPE_UNWIND_RBP_UNDEFINED;
-  }
   return r;
 }
 
@@ -245,6 +188,8 @@ loupe_unwind_row no_info_row() { return loupe_unwind_row{}; }
 bool add_rows(const CfiSection& s, const std::vector<FdeRange>& ranges, UnwindTable& t,
               size_t max_rows) {
   if (ranges.empty()) return true;
+  const CfiOrigin origin{static_cast<const uint8_t*>(s.data->d_buf), s.addr};
+  std::vector<CfiRow> rows;
   t.base = ranges.front().lo;
   uint64_t covered = t.base;  // the end of the last FDE taken
   for (const FdeRange& fde : ranges) {
@@ -254,21 +199,17 @@ bool add_rows(const CfiSection& s, const std::vector<FdeRange>& ranges, UnwindTa
       continue;
     }
     if (fde.lo > covered && !t.rows.empty()) push_row(t, covered, no_info_row());
-    for (uint64_t pc = fde.lo; pc < fde.hi;) {
-      Dwarf_Frame* raw = nullptr;
-      if (dwarf_cfi_addrframe(s.cfi, pc, &raw) != 0) {
-        push_row(t, pc, unsupported_row());
-        ++t.unsupported;
-        break;
-      }
-      std::unique_ptr<Dwarf_Frame, FrameFree> frame(raw);
-      Dwarf_Addr start = 0, end = 0;
-      dwarf_frame_info(frame.get(), &start, &end, nullptr);
-      loupe_unwind_row r = row_of(frame.get());
-      if (r.cfa_rule == LOUPE_UNWIND_CFA_UNSUPPORTED) ++t.unsupported;
-      push_row(t, pc, r);
-      if (end <= pc) break;
-      pc = end;
+    rows.clear();
+    if (!fde.program || !fde.cie->initial ||
+        !cfi_fde_rows(fde.cie->cie, *fde.cie->initial, origin, fde.program, fde.program_end, fde.lo,
+                      fde.hi, rows)) {
+      // Malformed where the rows end: as libdw, an unsupported rule from
+      // there on (from the start when its CIE or augmentation is).
+      if (rows.empty()) rows.push_back({fde.lo, unsupported_row()});
+    }
+    for (const CfiRow& row : rows) {
+      if (row.rule.cfa_rule == LOUPE_UNWIND_CFA_UNSUPPORTED) ++t.unsupported;
+      push_row(t, row.pc, row.rule);
     }
     covered = fde.hi;
     if (t.rows.size() > max_rows) return false;
@@ -300,31 +241,30 @@ std::optional<UnwindTable> from_elf(Elf* elf, std::string* error, size_t max_row
   add_segments(elf, t);
   CfiSection s;
   GElf_Shdr shdr;
-  std::unique_ptr<Dwarf, DwarfEnd> dwarf;
-  std::unique_ptr<Dwarf_CFI, CfiEnd> eh_cfi;
   if (Elf_Scn* scn = section_named(elf, ".eh_frame", &shdr); scn && shdr.sh_size > 0) {
     s.data = elf_getdata(scn, nullptr);
     s.addr = shdr.sh_addr;
     s.eh_frame = true;
-    eh_cfi.reset(dwarf_getcfi_elf(elf));
-    s.cfi = eh_cfi.get();
   } else if (Elf_Scn* dscn = section_named(elf, ".debug_frame", &shdr); dscn) {
     s.data = elf_getdata(dscn, nullptr);
-    dwarf.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
-    s.cfi = dwarf ? dwarf_getcfi(dwarf.get()) : nullptr;
   }
-  if (!s.data || !s.cfi) return fail("no readable .eh_frame or .debug_frame");
-  if (!add_rows(s, fde_ranges(elf, s, t), t, max_rows))
+  if (!s.data || !s.data->d_buf) return fail("no readable .eh_frame or .debug_frame");
+  std::map<Dwarf_Off, std::optional<CieInfo>> cies;  // the FDEs point into it
+  // About one row per 4-5 bytes of instructions (`loupe` 85k rows from 450
+  // KiB): reserved, as the doubling copies were a third of the build.
+  t.rows.reserve(
+      std::min<size_t>(max_rows == kAnyRowCount ? SIZE_MAX - 1 : max_rows, s.data->d_size / 4) + 1);
+  if (!add_rows(s, fde_ranges(elf, s, cies, t), t, max_rows))
     return fail("more than " + std::to_string(max_rows) + " unwind rows");
   if (t.rows.empty()) return fail("no call frame information");
-  t.rows.shrink_to_fit();
   return t;
 }
 
 }  // namespace
 
 std::optional<UnwindTable> build_unwind_table(int fd, std::string* error, size_t max_rows) {
-  ElfPtr elf = open_elf(fd, error);
+  // Only the call frame section and the headers read (ElfRead::kSections).
+  ElfPtr elf = open_elf(fd, error, ElfRead::kSections);
   if (!elf) return std::nullopt;
   return from_elf(elf.get(), error, max_rows);
 }

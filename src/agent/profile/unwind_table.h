@@ -1,8 +1,9 @@
 // Unwind rows of one x86-64 ELF object, computed from its .eh_frame (or,
 // when it has none, .debug_frame) for the BPF sampler's unwinder (the rows'
-// format and meaning: bpf/profile.h). elfutils' libdw interprets the CFI;
-// this file lists the FDEs and turns each row libdw computes into the
-// compact rule the BPF program can follow.
+// format and meaning: bpf/profile.h). elfutils' libdw lists the CIEs and
+// FDEs; cfi_program.h runs each FDE's instructions once into the compact
+// rules the BPF program can follow. Only the headers and that section are
+// read (elf_handle.h's ElfRead::kSections).
 #pragma once
 
 #include <cstddef>
