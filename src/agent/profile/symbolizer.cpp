@@ -263,10 +263,21 @@ const std::string& Symbolizer::shown_name(const std::string& raw) {
 void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out) {
   if (!kernel_) kernel_ = KernelSymbols::read(opts_.proc_root + "/kallsyms");
   counters_.frames += ips.size();
+  // As shown_name: the same kernel frames (syscall entry, the network
+  // stack, the scheduler) come back in every stack of every round.
+  constexpr size_t kMaxShownKernelFrames = 4096;
   for (size_t i = ips.size(); i-- > 0;) {
-    std::string_view name = kernel_->lookup(i == 0 ? ips[i] : ips[i] - 1);
-    if (name.empty()) ++counters_.frames_unresolved;
-    out.push_back(clean_frame_name(name.empty() ? "[unknown]" : name) + "_[k]");
+    uint64_t ip = i == 0 ? ips[i] : ips[i] - 1;
+    auto it = kernel_shown_.find(ip);
+    if (it == kernel_shown_.end()) {
+      if (kernel_shown_.size() >= kMaxShownKernelFrames) kernel_shown_.clear();
+      std::string_view name = kernel_->lookup(ip);
+      it = kernel_shown_
+               .emplace(ip, clean_frame_name(name.empty() ? "[unknown]" : name) + "_[k]")
+               .first;
+    }
+    if (it->second == "[unknown]_[k]") ++counters_.frames_unresolved;
+    out.push_back(it->second);
   }
 }
 

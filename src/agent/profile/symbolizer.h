@@ -131,6 +131,9 @@ class Symbolizer {
   // paced2"). Emptied when it holds 4,096.
   std::unordered_map<std::string, std::string> shown_;
   const std::string& shown_name(const std::string& raw);
+  // Kernel frames as shown, by address (the one before a return address).
+  // Emptied when it holds 4,096.
+  std::unordered_map<uint64_t, std::string> kernel_shown_;
 };
 
 }  // namespace loupe::profile
