@@ -272,8 +272,7 @@ void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out
     if (it == kernel_shown_.end()) {
       if (kernel_shown_.size() >= kMaxShownKernelFrames) kernel_shown_.clear();
       std::string_view name = kernel_->lookup(ip);
-      it = kernel_shown_
-               .emplace(ip, clean_frame_name(name.empty() ? "[unknown]" : name) + "_[k]")
+      it = kernel_shown_.emplace(ip, clean_frame_name(name.empty() ? "[unknown]" : name) + "_[k]")
                .first;
     }
     if (it->second == "[unknown]_[k]") ++counters_.frames_unresolved;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -63,21 +64,48 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-}  // namespace
+struct Wanted {
+  uint32_t pid;
+  loupe_unwind_wanted w;
+};
 
-void UnwindLoader::poll() {
-  struct Wanted {
-    uint32_t pid;
-    loupe_unwind_wanted w;
-  };
-  std::vector<Wanted> wanted;
+// The processes asking for tables, read a batch at a time: on a host that
+// starts programs, dozens wait for their third sample, and walking them
+// took two syscalls each (through the capture's sys_exit program too),
+// five times a second. False when the kernel has no batch operations.
+bool read_wanted(int fd, std::vector<Wanted>& out) {
+  constexpr uint32_t kBatch = 256;
+  std::vector<uint32_t> pids(kBatch);
+  std::vector<loupe_unwind_wanted> values(kBatch);
+  uint64_t cursor = 0;  // the hash map's bucket (its kernel writes a u32)
+  for (bool first = true;; first = false) {
+    uint32_t count = kBatch;
+    int err = bpf_map_lookup_batch(fd, first ? nullptr : &cursor, &cursor, pids.data(),
+                                   values.data(), &count, nullptr);
+    for (uint32_t i = 0; i < count && i < kBatch; ++i) out.push_back({pids[i], values[i]});
+    if (err != 0) return errno == ENOENT;  // ENOENT: the whole map was read
+    if (count == 0) return false;
+  }
+}
+
+void walk_wanted(int fd, std::vector<Wanted>& out) {
   uint32_t key = 0, next = 0;
   const uint32_t* prev = nullptr;
-  while (bpf_map_get_next_key(maps_.wanted_fd, prev, &next) == 0) {
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
     key = next;
     prev = &key;
     loupe_unwind_wanted w{};
-    if (bpf_map_lookup_elem(maps_.wanted_fd, &key, &w) == 0) wanted.push_back({key, w});
+    if (bpf_map_lookup_elem(fd, &key, &w) == 0) out.push_back({key, w});
+  }
+}
+
+}  // namespace
+
+void UnwindLoader::poll() {
+  std::vector<Wanted> wanted;
+  if (!read_wanted(maps_.wanted_fd, wanted)) {
+    wanted.clear();
+    walk_wanted(maps_.wanted_fd, wanted);
   }
   // The busiest first: while row space is short, they get it.
   std::sort(wanted.begin(), wanted.end(),
