@@ -1,8 +1,8 @@
 // libFuzzer target for the profiler's unwind table builder: any file a
-// process maps is read for its .eh_frame (libdw interprets the CFI, our
-// code lists the FDEs and decodes their pointers). A corrupt or hostile
-// file must give an error or fewer rows, never a crash or a table whose
-// rows are out of order.
+// process maps is read for its .eh_frame (cfi_program interprets each
+// FDE's CFI; unwind_table lists the FDEs and decodes their pointers). A
+// corrupt or hostile file must give an error or fewer rows, never a crash
+// or a table whose rows are out of order.
 #include <cstdlib>
 #include <string_view>
 
