@@ -12,13 +12,14 @@ void append_record_json(std::string& out, const Record& r, RecordKeys keys) {
   if (all_keys) {
     char ts[kRfc3339NsSize];
     write_rfc3339_ns(ts, r.start_ns);
-    w.str("ts", {ts, sizeof ts});
+    w.plain_str("ts", {ts, sizeof ts});
   }
   w.num("start_ns", r.start_ns);
   w.num("end_ns", r.end_ns);
   if (all_keys) w.num("duration_ns", r.duration_ns());
-  if (all_keys || r.protocol != Protocol::Unknown) w.str("protocol", to_string(r.protocol));
-  if (all_keys || r.role != Role::Unknown) w.str("role", to_string(r.role));
+  // Names of ours, plain ASCII.
+  if (all_keys || r.protocol != Protocol::Unknown) w.plain_str("protocol", to_string(r.protocol));
+  if (all_keys || r.role != Role::Unknown) w.plain_str("role", to_string(r.role));
   w.boolean("tls", r.tls);
   w.num("pid", static_cast<uint64_t>(r.pid));
   w.num("tid", static_cast<uint64_t>(r.tid));
@@ -37,16 +38,26 @@ void append_record_json(std::string& out, const Record& r, RecordKeys keys) {
   w.str("trace_id", r.trace_id);
   w.num("req_bytes", r.req_bytes);
   w.num("resp_bytes", r.resp_bytes);
-  w.str("node", r.node());
-  w.str("namespace", r.namespace_());
-  w.str("pod", r.pod());
-  w.str("container", r.container());
-  w.str("workload", r.workload());
-  w.str("service", r.service());
-  w.str("remote_namespace", r.remote_namespace());
-  w.str("remote_pod", r.remote_pod());
-  w.str("remote_workload", r.remote_workload());
-  w.str("remote_service", r.remote_service());
+  // No identity (a bare host, a peer outside the cluster: most records)
+  // writes each side's empty fields as one constant.
+  if (r.local_identity) {
+    w.str("node", r.node());
+    w.str("namespace", r.namespace_());
+    w.str("pod", r.pod());
+    w.str("container", r.container());
+    w.str("workload", r.workload());
+    w.str("service", r.service());
+  } else if (all_keys) {
+    w.members(R"(,"node":"","namespace":"","pod":"","container":"","workload":"","service":"")");
+  }
+  if (r.remote_identity) {
+    w.str("remote_namespace", r.remote_namespace());
+    w.str("remote_pod", r.remote_pod());
+    w.str("remote_workload", r.remote_workload());
+    w.str("remote_service", r.remote_service());
+  } else if (all_keys) {
+    w.members(R"(,"remote_namespace":"","remote_pod":"","remote_workload":"","remote_service":"")");
+  }
 }
 
 nlohmann::json record_to_json(const Record& r) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/json_writer.h"
+
 namespace loupe {
 namespace {
 
@@ -157,6 +159,67 @@ TEST(RecordJson, TheUserFormByteForByte) {
             "\"pod\":\"\",\"container\":\"\",\"workload\":\"\",\"service\":\"\","
             "\"remote_namespace\":\"\",\"remote_pod\":\"\",\"remote_workload\":\"\","
             "\"remote_service\":\"\"}");
+}
+
+// Each side's identity fields, whether that side has an identity (null),
+// one that is set, or one set but empty: the same bytes as a member each.
+TEST(RecordJson, IdentityFieldsTheSameWhetherOrNotASideHasOne) {
+  auto member_by_member = [](const PodIdentity& local, const PodIdentity& remote) {
+    return R"(,"node":")" + local.node + R"(","namespace":")" + local.namespace_ + R"(","pod":")" +
+           local.pod + R"(","container":")" + local.container + R"(","workload":")" +
+           local.workload + R"(","service":")" + local.service + R"(","remote_namespace":")" +
+           remote.namespace_ + R"(","remote_pod":")" + remote.pod + R"(","remote_workload":")" +
+           remote.workload + R"(","remote_service":")" + remote.service + "\"}";
+  };
+  const PodIdentity set{.node = "n",
+                        .namespace_ = "ns",
+                        .pod = "p",
+                        .container = "c",
+                        .workload = "w",
+                        .service = "s"};
+  for (int local = 0; local < 3; ++local) {
+    for (int remote = 0; remote < 3; ++remote) {
+      Record r;
+      // 0: null; 1: set; 2: an identity with nothing in it (not interned).
+      if (local > 0) edit(r.local_identity) = local == 1 ? set : PodIdentity{};
+      if (remote > 0) edit(r.remote_identity) = remote == 1 ? set : PodIdentity{};
+      std::string text;
+      append_record_json(text, r);
+      const std::string tail =
+          member_by_member(local == 1 ? set : PodIdentity{}, remote == 1 ? set : PodIdentity{});
+      ASSERT_GT(text.size(), tail.size());
+      EXPECT_EQ(text.substr(text.size() - tail.size()), tail) << local << " " << remote;
+      EXPECT_TRUE(nlohmann::json::accept(text));
+      // The wire form leaves empty fields out either way.
+      std::string wire;
+      append_record_json(wire, r, RecordKeys::NonDefault);
+      EXPECT_EQ(wire.find("remote_pod") != std::string::npos, remote == 1);
+      EXPECT_EQ(wire.find("\"node\"") != std::string::npos, local == 1);
+    }
+  }
+}
+
+// Protocol and role names are copied unchecked: each is written as an
+// escaped string would be.
+TEST(RecordJson, EveryProtocolAndRoleNameAsAStringMember) {
+  for (const auto& [protocol, name] : protocol_ids::kNames) {
+    for (Role role : {Role::Unknown, Role::Client, Role::Server}) {
+      Record r;
+      r.protocol = protocol;
+      r.role = role;
+      std::string text, expected;
+      append_record_json(text, r);
+      {
+        JsonObjectWriter w(expected);
+        w.str("protocol", to_string(protocol));
+        w.str("role", to_string(role));
+      }
+      // ...,"duration_ns":0,"protocol":"x","role":"y",...
+      expected = expected.substr(1, expected.size() - 2);
+      EXPECT_NE(text.find(",\"duration_ns\":0," + expected + ",\"tls\":"), std::string::npos)
+          << text;
+    }
+  }
 }
 
 }  // namespace
