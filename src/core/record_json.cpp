@@ -10,8 +10,11 @@ void append_record_json(std::string& out, const Record& r, RecordKeys keys) {
                      keys == RecordKeys::NonDefault ? JsonDefaults::Omit : JsonDefaults::Write);
   const bool all_keys = !w.omits_defaults();
   if (all_keys) {
+    // One per thread (records are written on the pump's and the
+    // exporters' threads); a batch's records mostly share their second.
+    thread_local Rfc3339Memo times;
     char ts[kRfc3339NsSize];
-    write_rfc3339_ns(ts, r.start_ns);
+    times.write(ts, r.start_ns);
     w.plain_str("ts", {ts, sizeof ts});
   }
   w.num("start_ns", r.start_ns);

@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstring>
+
+#include "core/decimal_digits.h"
 
 namespace loupe {
 
@@ -14,6 +17,14 @@ char* put2(char* p, unsigned v) {
   return p + 2;
 }
 
+// The 9 digits of `nanos` (< 10^9) and the 'Z' after them at p.
+void write_fraction(char* p, uint32_t nanos) {
+  p[0] = static_cast<char>('0' + nanos / 100'000'000);
+  const uint64_t rest = digits8(nanos % 100'000'000) + kAsciiZeros;
+  std::memcpy(p + 1, &rest, 8);
+  p[9] = 'Z';
+}
+
 }  // namespace
 
 void write_rfc3339_ns(char* out, uint64_t unix_ns) {
@@ -23,7 +34,7 @@ void write_rfc3339_ns(char* out, uint64_t unix_ns) {
   // the year always has four digits, as "%04d" wrote it.
   using namespace std::chrono;
   const uint64_t secs = unix_ns / 1'000'000'000ULL;
-  auto nanos = static_cast<uint32_t>(unix_ns % 1'000'000'000ULL);
+  const auto nanos = static_cast<uint32_t>(unix_ns % 1'000'000'000ULL);
   const auto day_secs = static_cast<unsigned>(secs % 86'400);
   const year_month_day date{sys_days{days{static_cast<days::rep>(secs / 86'400)}}};
   const auto year = static_cast<unsigned>(static_cast<int>(date.year()));
@@ -40,11 +51,19 @@ void write_rfc3339_ns(char* out, uint64_t unix_ns) {
   *p++ = ':';
   p = put2(p, day_secs % 60);
   *p++ = '.';
-  for (int i = 8; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + nanos % 10);
-    nanos /= 10;
+  write_fraction(p, nanos);
+}
+
+void Rfc3339Memo::write(char* out, uint64_t unix_ns) {
+  const uint64_t secs = unix_ns / 1'000'000'000ULL;
+  if (secs != secs_) {
+    write_rfc3339_ns(out, unix_ns);
+    std::memcpy(head_, out, sizeof head_);
+    secs_ = secs;
+    return;
   }
-  p[9] = 'Z';
+  std::memcpy(out, head_, sizeof head_);
+  write_fraction(out + sizeof head_, static_cast<uint32_t>(unix_ns % 1'000'000'000ULL));
 }
 
 std::string format_rfc3339_ns(uint64_t unix_ns) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -66,6 +67,22 @@ TEST(JsonWriter, EveryByteEscapedAsBeforeWhereverItFallsInAWord) {
     append_json_string(out, s);
     ASSERT_EQ(out, "x" + escaped_bytewise(s));
     EXPECT_TRUE(nlohmann::json::accept(out.substr(1)));
+  }
+}
+
+// Text of up to 16 bytes takes the short paths (bytes, 4-byte or 8-byte
+// words): each byte value at each place of each length escaped as before.
+TEST(JsonWriter, EveryByteEscapedAsBeforeInShortText) {
+  for (size_t n = 0; n <= 18; ++n) {
+    for (int c = 0; c < 256; ++c) {
+      for (size_t at = 0; at < std::max<size_t>(n, 1); ++at) {
+        std::string s(n, 'a');
+        if (n > 0) s[at] = static_cast<char>(c);
+        std::string out = "x";
+        append_json_string(out, s);
+        ASSERT_EQ(out, "x" + escaped_bytewise(s)) << "byte " << c << " at " << at << " of " << n;
+      }
+    }
   }
 }
 

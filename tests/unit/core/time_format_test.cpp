@@ -44,5 +44,40 @@ TEST(TimeFormat, WritesItsSizeAndNoMore) {
   EXPECT_EQ(out, "ts=1970-01-01T00:00:01.000000001Z|");
 }
 
+// The memo writes what write_rfc3339_ns writes whatever came before:
+// times within one second, the next second, going back, far jumps.
+TEST(TimeFormat, TheMemoWritesTheSameAsWithoutIt) {
+  Rfc3339Memo memo;
+  std::mt19937_64 rng(14);
+  uint64_t ns = 1'795'612'146'249'843'911ULL;
+  for (int i = 0; i < 200'000; ++i) {
+    switch (rng() % 8) {
+      case 0:
+        ns = rng();
+        break;
+      case 1:
+        ns -= rng() % 2'000'000'000ULL;
+        break;
+      case 2:
+        ns = ns / 1'000'000'000ULL * 1'000'000'000ULL + 999'999'999;  // a second's last ns
+        break;
+      default:
+        ns += rng() % 300'000'000ULL;
+    }
+    char with[kRfc3339NsSize + 1], without[kRfc3339NsSize + 1];
+    with[kRfc3339NsSize] = without[kRfc3339NsSize] = '|';
+    memo.write(with, ns);
+    write_rfc3339_ns(without, ns);
+    ASSERT_EQ(std::string(with, sizeof with), std::string(without, sizeof without)) << ns;
+  }
+  // A new memo, at the epoch and at the last ns there is.
+  for (uint64_t t : {uint64_t{0}, UINT64_MAX, uint64_t{999'999'999}}) {
+    Rfc3339Memo fresh;
+    char with[kRfc3339NsSize];
+    fresh.write(with, t);
+    EXPECT_EQ(std::string(with, sizeof with), format_rfc3339_ns(t));
+  }
+}
+
 }  // namespace
 }  // namespace loupe
