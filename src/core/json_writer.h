@@ -98,23 +98,29 @@ char* write_decimal(char* p, uint64_t v);
 // fields, so such a document is about half the bytes to write and compress.
 enum class JsonDefaults { Write, Omit };
 
-// One JSON object appended to `out`: `{` on construction, `}` on
-// destruction, the members in between in the order written. `out` belongs
-// to the writer until then: it writes through a pointer into room it
-// makes in `out` a kilobyte or more at a time (a record is ~35 members; an
-// append per piece was most of `loupe trace -o json`'s formatting) and
-// gives back what it did not use when it is destroyed. Keys are literals
-// with nothing to escape.
+// One JSON object appended to `out`: the members in the order written,
+// the object closed on destruction. `out` belongs to the writer until then:
+// it writes through a pointer into room it makes in `out` a kilobyte or
+// more at a time (a record is ~35 members; an append per piece was most of
+// `loupe trace -o json`'s formatting) and gives back what it did not use
+// when it is destroyed. Every member is written with a comma before it, and
+// the first one's becomes the `{` at the end: no "first member?" test per
+// member (~120 instructions of a record's JSON). Keys are literals with
+// nothing to escape.
 class JsonObjectWriter {
  public:
   explicit JsonObjectWriter(std::string& out, JsonDefaults defaults = JsonDefaults::Write)
-      : out_(out), omit_defaults_(defaults == JsonDefaults::Omit) {
-    p_ = end_ = out_.data() + out_.size();
-    room(1);
-    *p_++ = '{';
+      : out_(out), start_(out.size()), omit_defaults_(defaults == JsonDefaults::Omit) {
+    p_ = end_ = out_.data() + start_;
   }
   ~JsonObjectWriter() {
-    room(1);
+    room(2);
+    char* open = out_.data() + start_;
+    if (p_ == open) {
+      *p_++ = '{';  // no members
+    } else {
+      *open = '{';  // in place of the first member's comma
+    }
     *p_++ = '}';
     out_.resize(static_cast<size_t>(p_ - out_.data()));
   }
@@ -146,7 +152,7 @@ class JsonObjectWriter {
   }
   // Members already written as JSON text, each `,"key":value` with its
   // comma: a constant run of them (e.g. a record's ten identity fields when
-  // it has no identity) is one copy, not a member at a time. Not first.
+  // it has no identity) is one copy, not a member at a time.
   [[gnu::always_inline]] void members(std::string_view json) {
     room(json.size());
     std::memcpy(p_, json.data(), json.size());
@@ -173,16 +179,13 @@ class JsonObjectWriter {
     if (static_cast<size_t>(end_ - p_) < n) grow(n);
   }
   void grow(size_t n);
-  // Writes `,"key":` (no comma first) with room for `value_room` bytes
-  // after it, and returns where the value goes. Through a local pointer:
-  // p_ and first_ would be reloaded after every byte stored (a char
-  // store may alias them).
+  // Writes `,"key":` with room for `value_room` bytes after it, and
+  // returns where the value goes. Through a local pointer: p_ would be
+  // reloaded after every byte stored (a char store may alias it).
   [[gnu::always_inline]] char* member(std::string_view key, size_t value_room) {
     room(key.size() + 4 + value_room);  // ,"":
     char* p = p_;
-    *p = ',';
-    p += first_ ? 0 : 1;
-    first_ = false;
+    *p++ = ',';
     *p++ = '"';
     std::memcpy(p, key.data(), key.size());
     p += key.size();
@@ -201,10 +204,10 @@ class JsonObjectWriter {
                        v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
   }
   std::string& out_;
-  char* p_;    // where the next byte goes, within out_
-  char* end_;  // the end of out_'s size: the room made so far
+  const size_t start_;  // where the object starts in out_
+  char* p_;             // where the next byte goes, within out_
+  char* end_;           // the end of out_'s size: the room made so far
   const bool omit_defaults_;
-  bool first_ = true;
 };
 
 }  // namespace loupe

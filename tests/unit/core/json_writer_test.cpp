@@ -131,6 +131,19 @@ TEST(JsonWriter, AnObjectOfEveryKindOfMemberAfterWhatIsThere) {
     w.boolean("t", true);
   }
   EXPECT_EQ(omitted, "{\"t\":true}");
+  // No member at all, and members written as text first, each after text
+  // already there; the room grown under the object as it goes.
+  std::string none = "x";
+  { JsonObjectWriter w(none, JsonDefaults::Omit); }
+  { JsonObjectWriter(none, JsonDefaults::Omit).num("zero", 0); }
+  EXPECT_EQ(none, "x{}{}");
+  std::string text = "[";
+  {
+    JsonObjectWriter w(text);
+    w.members(R"(,"a":"","b":1)");
+    w.plain_str("c", std::string(2000, 'c'));
+  }
+  EXPECT_EQ(text, R"([{"a":"","b":1,"c":")" + std::string(2000, 'c') + "\"}");
 }
 
 }  // namespace
