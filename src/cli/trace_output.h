@@ -1,6 +1,6 @@
 // What `loupe trace` prints: the records of each batch the pump hands
 // over that pass --comm and --protocol, one text line or JSON object each,
-// written with one flush per batch.
+// written with one write(2) per batch.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +25,10 @@ class TraceOutput {
 
   TraceOutput(std::FILE* out, Format format, Filter filter);
 
-  // Formats the wanted records into one kept buffer and writes and flushes
-  // it once: `loupe trace | jq` sees each exchange as its batch comes (every
-  // few ms) although stdout is a pipe, without a write per line. On the
-  // pump thread.
+  // Formats the wanted records into one kept buffer and writes it at once
+  // (`out` is made unbuffered): `loupe trace | jq` sees each exchange as
+  // its batch comes (every few ms) although stdout is a pipe, without a
+  // write per line. On the pump thread.
   void print(std::span<const Record> batch);
 
   uint64_t printed() const { return printed_; }

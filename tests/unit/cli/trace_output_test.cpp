@@ -1,6 +1,8 @@
 #include "cli/trace_output.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -59,6 +61,34 @@ TEST(TraceOutput, JsonLinesOfTheWantedRecordsAsTheirBatchesCome) {
   out.print({});  // nothing wanted: nothing written
   EXPECT_EQ(written(f), expected);
   std::fclose(f);
+}
+
+// A batch is one write(2), whatever its size: through stdio's buffer a
+// batch past 4 KiB was three. Each write on a SOCK_SEQPACKET socket is one
+// packet, so the first read gets all of the batch or shows the split.
+TEST(TraceOutput, ABatchIsOneWrite) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
+  std::FILE* f = fdopen(fds[0], "w");
+  ASSERT_NE(f, nullptr);
+  TraceOutput out(f, TraceOutput::Format::Json, {});
+  std::vector<Record> batch(20, record("nginx", Protocol::Http1, "/a"));
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].path = "/" + std::string(500, 'p');
+  std::string expected;
+  for (const Record& r : batch) {
+    append_record_json(expected, r);
+    expected += '\n';
+  }
+  ASSERT_GT(expected.size(), 8192u);
+  out.print(batch);
+  std::string got(2 * expected.size(), '\0');
+  ssize_t n = recv(fds[1], got.data(), got.size(), MSG_DONTWAIT);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(static_cast<size_t>(n), expected.size());  // 4096 through stdio's buffer
+  got.resize(static_cast<size_t>(n));
+  EXPECT_TRUE(got == expected);
+  std::fclose(f);
+  close(fds[1]);
 }
 
 TEST(TraceOutput, TextLinesOfEveryRecordWithoutFilters) {
