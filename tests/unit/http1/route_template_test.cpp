@@ -64,6 +64,20 @@ TEST(RouteTemplate, VeryLongSegmentsAreOpaque) {
   EXPECT_EQ(template_route("/x/" + std::string(64, 'a')), "/x/" + std::string(64, 'a'));
 }
 
+// Words (no digit, '@' or '%') skip the rules that need one: what is left
+// for them is a UUID of hex letters and the length.
+TEST(RouteTemplate, WordsThatAreStillIdentifiers) {
+  EXPECT_EQ(template_route("/o/abcdefab-cdef-abcd-efab-cdefabcdefab"), "/o/{id}");
+  EXPECT_EQ(template_route("/o/abcdefab-cdef-abcd-efab-cdefabcdefag"),
+            "/o/abcdefab-cdef-abcd-efab-cdefabcdefag");  // 'g': not hex
+  EXPECT_EQ(template_route("/o/" + std::string(65, '-')), "/o/{id}");
+  EXPECT_EQ(template_route("/a/b-c_d.e~f/"), "/a/b-c_d.e~f/");
+  EXPECT_TRUE(is_identifier_segment("x@y.io"));
+  EXPECT_TRUE(is_identifier_segment("x%40y.io"));
+  EXPECT_FALSE(is_identifier_segment("x%20y"));
+  EXPECT_FALSE(is_identifier_segment("a"));
+}
+
 TEST(RouteTemplate, AbsoluteFormAndOtherTargets) {
   EXPECT_EQ(template_route("http://example.com:8080/users/7?x"), "/users/{id}");
   EXPECT_EQ(template_route("https://example.com"), "/");
