@@ -174,12 +174,13 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
   } else {
     emit(req, end_ns, resp_bytes);
   }
+  // Its room is kept for the next request: a parser between exchanges
+  // leaves its connection (ConnectionTracker parks it with a few spares of
+  // its kind, or frees it), so 10k idle keep-alive connections hold no
+  // such buffer, and an exchange needs no malloc and free (~300
+  // instructions, docs/benchmarks.md "issue 14, tracejson2"; they were
+  // there when connections kept their parsers, "agentrss2").
   pending_.erase(pending_.begin());
-  // A keep-alive connection between exchanges keeps no buffer for the
-  // next request: 10k live connections are 20,000 parsers, and their
-  // empty one-request buffers were 3.2 MB (a small malloc and free per
-  // exchange instead; docs/benchmarks.md, "issue 14, agentrss2").
-  if (pending_.empty()) pending_ = std::vector<Pending>();
   if (!h2c_ && !finished_) requests_.resume();
 }
 
