@@ -88,6 +88,13 @@ namespace {
 
 char* write_decimal(char* p, uint64_t v) {
   constexpr uint64_t k8 = 100'000'000;
+  if (v < 10'000) {
+    const uint32_t d = digits4(static_cast<uint32_t>(v));
+    const int zeros = v == 0 ? 3 : __builtin_ctz(d) / 8;  // as write_up_to_8
+    const uint32_t ascii = (d >> (8 * zeros)) + static_cast<uint32_t>(kAsciiZeros);
+    std::memcpy(p, &ascii, 4);
+    return p + 4 - zeros;
+  }
   if (v < k8) return write_up_to_8(p, static_cast<uint32_t>(v));
   if (v < k8 * k8) {
     p = write_up_to_8(p, static_cast<uint32_t>(v / k8));

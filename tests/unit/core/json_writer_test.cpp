@@ -94,6 +94,7 @@ TEST(JsonWriter, NumbersAsToStringWritesThem) {
   }
   std::mt19937_64 rng(14);
   for (int i = 0; i < 10'000; ++i) values.push_back(rng() >> (rng() % 64));
+  for (uint64_t v = 0; v < 100'000; ++v) values.push_back(v);  // every 4- and 5-digit value
   for (uint64_t v : values) {
     char buf[20];
     ASSERT_EQ(std::string(buf, write_decimal(buf, v)), std::to_string(v));
