@@ -8,8 +8,8 @@
 namespace loupe::cli {
 namespace {
 
-bool contains_or_empty(const std::vector<std::string>& v, std::string_view x) {
-  return v.empty() || std::find(v.begin(), v.end(), x) != v.end();
+bool contains(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
 }
 
 }  // namespace
@@ -25,8 +25,9 @@ TraceOutput::TraceOutput(std::FILE* out, Format format, Filter filter)
 }
 
 bool TraceOutput::wanted(const Record& r) const {
-  return contains_or_empty(filter_.comms, r.comm) &&
-         contains_or_empty(filter_.protocols, to_string(r.protocol));
+  // Without a list, not even the protocol's name is looked up.
+  return (filter_.comms.empty() || contains(filter_.comms, r.comm)) &&
+         (filter_.protocols.empty() || contains(filter_.protocols, to_string(r.protocol)));
 }
 
 void TraceOutput::print(std::span<const Record> batch) {
