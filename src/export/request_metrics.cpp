@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/burst_yield.h"
-#include "core/recent_slots.h"
 #include "core/same_text.h"
 #include "export/latency_buckets.h"
 #include "export/semantic_conventions.h"
@@ -142,74 +141,34 @@ void RequestMetrics::observe(const store::ObservedRecord& o) {
   add(find(o), o.record);
 }
 
-namespace {
-
-// Whether `b` has every label `a` had: the same service (name, kind,
-// counted) and caller, and in its record the same protocol, side, method,
-// route, status class and error. The row before is still in cache; the
-// scalars are compared first, and the identities only when they are not
-// the same connection's.
-bool same_labels(const store::ResolvedRecord& a, const Record& ra, const store::ResolvedRecord& b,
-                 const Record& rb) {
-  auto same_service = [](const store::ServiceIdentity& x, const store::ServiceIdentity& y) {
-    return &x == &y ||
-           (x.counted == y.counted && same_text(x.name, y.name) && same_text(x.kind, y.kind));
-  };
-  return ra.protocol == rb.protocol && ra.role == rb.role && ra.status / 100 == rb.status / 100 &&
-         ra.error == rb.error && same_service(*a.service, *b.service) &&
-         (a.caller == b.caller || same_text(a.caller->stable_name, b.caller->stable_name)) &&
-         same_text(a.route, b.route) && same_text(ra.method, rb.method) &&
-         (!ra.error || same_text(ra.error_code, rb.error_code));
-}
-
-// A hash of the labels that tell a service's series apart (route,
-// method, status class, side), for observe_batch's recent rows.
-uint64_t label_hash(const store::ResolvedRecord& row, const Record& r) {
-  uint64_t side = static_cast<uint8_t>(r.role);
-  uint64_t rest = text_tail(r.method) ^ static_cast<uint64_t>(r.status / 100) << 1 ^ side << 5;
-  return mix_word(text_tail(row.route) ^ rest * 0x9e3779b97f4a7c15ULL);
-}
-
-}  // namespace
-
 void RequestMetrics::observe_batch(const store::ResolvedBatch& batch) {
   // The lock once per slice of rows, not per record (a lock per record was
   // ~10% of `loupe run`'s ingest writer); slices bound what a scrape waits.
   constexpr size_t kSlice = 4096;
-  // A row with the labels of a recent row counts in that row's series: the
-  // labels are not gathered and looked up again. Recent rows are kept by a
-  // hash of what varies most between a service's label sets (route,
-  // method, status class, side), so a service's few hot routes each keep
-  // theirs: comparing with the last row only, rows of connections taking
-  // turns on 8 routes went the long way every time (~1,900 instructions a
-  // row, docs/benchmarks.md "issue 14, runcpu4"). Only series found or
+  // A row of a label set (ResolvedRecord::labels) seen before in the batch
+  // counts in that set's series: its labels are not gathered and looked
+  // up again, nor compared with recent rows' (~270 instructions a row,
+  // docs/benchmarks.md "issue 14, runcpu7"). Only series found or
   // admitted: a folded lookup goes the long way every time, so `folded`
-  // counts the same.
-  struct Recent {
-    const store::ResolvedRecord* row = nullptr;
-    const Record* record = nullptr;
-    Counted counted;
-  };
-  RecentSlots<Recent, 32> recent;
+  // counts the same; so do rows of no known set (0).
   store::RecordCursor records(batch.records);
   for (size_t first = 0; first < batch.rows.size(); first += kSlice) {
     size_t end = std::min(batch.rows.size(), first + kSlice);
     std::lock_guard lock(mu_);
+    if (first == 0) by_labels_.assign(batch.label_sets + 1, {});
     for (size_t i = first; i < end; ++i) {
       burst_point();  // the writer's (core/burst_yield.h)
       const store::ResolvedRecord& row = batch.rows[i];
       const Record& r = records[row.index];
-      uint64_t hash = label_hash(row, r);
-      if (const Recent* seen = recent.find(hash, [&](const Recent& e) {
-            return e.row && same_labels(*e.row, *e.record, row, r);
-          })) {
-        add(seen->counted, r);
+      LabelSeries& seen = by_labels_[row.labels];
+      if (seen.known) {
+        add(seen.counted, r);
         continue;
       }
       uint64_t folded_before = folded_;
       Counted c = find({r, *row.service, row.caller->stable_name, row.route});
       add(c, r);
-      recent.replace(hash) = {folded_ == folded_before ? &row : nullptr, &r, c};
+      if (row.labels != 0 && folded_ == folded_before) seen = {c, true};
     }
   }
 }

@@ -108,6 +108,13 @@ class RequestMetrics : public store::RecordObserver {
     Series* series = nullptr;
   };
   std::array<LastSeries, kFamilies> last_;
+  // observe_batch's series of each label set of the batch
+  // (store::ResolvedRecord::labels; known: found, not folded).
+  struct LabelSeries {
+    Counted counted;
+    bool known = false;
+  };
+  std::vector<LabelSeries> by_labels_;
 };
 
 }  // namespace loupe::exporting

@@ -67,6 +67,8 @@ ConnectionAnswer& ConnectionAnswers::add(const Record& r) {
   a.workload_served = false;
   a.route = nullptr;
   a.route_admitted = false;
+  a.labels = 0;
+  a.labelled = nullptr;
   return a;
 }
 

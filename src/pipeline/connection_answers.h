@@ -59,6 +59,10 @@ struct ConnectionAnswer {
   // stays decided.
   const std::string* route = nullptr;
   bool route_admitted = false;
+  // The label set (pipeline/label_sets.h) of the connection's last row and
+  // the record it was looked up for (0: none yet, or the route changed).
+  uint32_t labels = 0;
+  const Record* labelled = nullptr;
 };
 
 class ConnectionAnswers {

@@ -152,6 +152,7 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
   out.rows.resize(records.size());
   answers_.forget();  // they point into the last batch's records
   learnt_ = {};       // likewise
+  label_sets_.forget();
   for (std::span<const Record> run : records.runs())
     for (const Record& r : run) learn_client(r);
   size_t next_row = 0;
@@ -169,6 +170,7 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
     if (!a->route || !same_text(*a->route, r.route)) {
       a->route = &r.route;
       a->route_admitted = routes_per_service_.admit(a->service->name, r.route);
+      a->labels = 0;
     }
     store::ResolvedRecord& row = out.rows[next_row++];
     row.index = i;
@@ -180,6 +182,12 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
     row.pod = !a->workload_served      ? std::string_view()
               : r.role == Role::Server ? std::string_view(r.pod())
                                        : std::string_view(r.remote_pod());
+    // The connection's last label set, while its labels stay the same.
+    if (!a->labels || !same_record_labels(*a->labelled, r)) {
+      a->labels = label_sets_.id(row, r);
+      a->labelled = &r;
+    }
+    row.labels = a->labels;
   };
   // Run by run, counting the batch's index along: no lookup per record.
   auto each = [&](bool servers) {
@@ -193,6 +201,7 @@ void Resolver::resolve(const store::BatchRecords& records, store::ResolvedBatch&
   };
   each(true);
   each(false);
+  out.label_sets = label_sets_.count();
 }
 
 }  // namespace loupe::pipeline

@@ -51,6 +51,12 @@ struct ResolvedRecord {
   // same process, addresses, host and Kubernetes names but the pods (what
   // the resolver's same_connection compares). 0: not known.
   uint32_t connection = 0;
+  // Rows of one non-zero `labels` have the same service and caller (the
+  // same objects), route, method, protocol, side, status class, error and
+  // error code: everything the rollups' and request metrics' keys are
+  // made of but the minute (pipeline/label_sets.h). From 1 to
+  // ResolvedBatch::label_sets; 0: not known (looked up the long way).
+  uint32_t labels = 0;
 };
 
 // The string_views of `rows` point into `records` (or at kOtherName), so
@@ -63,6 +69,7 @@ struct ResolvedBatch {
   // side first). A store folds them in this order.
   std::vector<ResolvedRecord> rows;
   std::vector<ServiceRegistration> new_services;  // first resolved in this batch
+  uint32_t label_sets = 0;                        // the rows' highest `labels`
   // The rows' identities, one per distinct identity of the batch, shared
   // by the rows of every connection named alike: two rows name the same
   // service (caller) when they point at the same one (a deque: appending

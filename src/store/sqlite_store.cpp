@@ -15,7 +15,6 @@
 #include <unordered_map>
 
 #include "core/burst_yield.h"
-#include "core/recent_slots.h"
 #include "core/same_text.h"
 #include "core/time_format.h"
 #include "store/ingest_ledger.h"
@@ -137,6 +136,13 @@ class SqliteStore : public Store {
   // write_batch's raw rows; kept with its capacity across batches so each
   // is built in memory already faulted in.
   std::vector<ChunkRow> rows_;
+  // write_batch's rollup entry of each label set (ResolvedRecord::labels)
+  // and the minute it is for; kept likewise.
+  struct LabelCell {
+    RollupEntry* entry = nullptr;  // a node of the batch's Rollup
+    uint64_t minute = 0;
+  };
+  std::vector<LabelCell> label_cells_;
   PairRollup edges_;    // edge_agg: caller -> callee, for /map
   PairRollup k8s_agg_;  // k8s_agg: workload -> pod, for /workloads and /pods
   K8sTables k8s_;
@@ -256,18 +262,13 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     }
     // Rows come in runs of one connection (server side first), so most
     // rows have the last row's service: compared, those skip the name
-    // ids' hash lookup. Their rollup keys repeat a few (a service's hot
-    // routes): the recent ones are kept in slots by a hash of route and
-    // method, and a row whose key one of them has skips the name ids' and
-    // the rollup's lookups (with the last key only, connections taking
-    // turns on a few routes went the long way every row).
+    // ids' hash lookup. A row's rollup cell is its label set's
+    // (ResolvedRecord::labels) of this minute: the name ids' and the
+    // rollup's lookups are made once per set and minute.
     const std::string* last_service = nullptr;
     int64_t service_id = 0;
-    struct RecentKey {
-      RollupKey key;
-      RollupEntry* entry = nullptr;  // rollup's node for key
-    };
-    RecentSlots<RecentKey, 32> recent;
+    std::vector<LabelCell>& cells = label_cells_;
+    cells.assign(batch.label_sets + 1, {});
     RecordCursor records(batch.records);
     for (const ResolvedRecord& row : batch.rows) {
       burst_point();  // the writer's (core/burst_yield.h)
@@ -284,26 +285,19 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
       rows.push_back({&r, row.route, caller.name, id.counted, service_id, r.start_ns,
                       r.duration_ns(), row.connection});
       uint64_t minute = minute_of(r.start_ns);
-      uint64_t hash = mix_word(text_tail(row.route) ^ text_tail(r.method) * 0x9e3779b97f4a7c15ULL);
-      RecentKey* slot = recent.find(hash, [&](const RecentKey& e) {
-        const RollupKey& k = e.key;
-        return e.entry && k.service_id == service_id && k.protocol == r.protocol &&
-               k.counted == id.counted && k.minute_s == minute &&
-               same_text(e.entry->route, row.route) && same_text(e.entry->method, r.method);
-      });
-      if (!slot) {
-        slot = &recent.replace(hash);
-        slot->key = {service_id, name_id(r.method), name_id(row.route),
-                     r.protocol, id.counted,        minute};
-        auto [it, created] = rollup.try_emplace(slot->key);
+      LabelCell& cell = cells[row.labels];  // 0: not known, looked up every time
+      if (!cell.entry || cell.minute != minute || row.labels == 0) {
+        RollupKey key{service_id, name_id(r.method), name_id(row.route),
+                      r.protocol, id.counted,        minute};
+        auto [it, created] = rollup.try_emplace(key);
         if (created) {
           it->second.service = id.name;
           it->second.method = r.method;
           it->second.route = row.route;
         }
-        slot->entry = &it->second;
+        cell = {&it->second, minute};
       }
-      slot->entry->cell.add(r);
+      cell.entry->cell.add(r);
     }
     chunks_.write(rows);
     flush_rollup(rollup);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "export/latency_buckets.h"
+#include "pipeline/label_sets.h"
 #include "store/sketch.h"
 
 namespace loupe::exporting {
@@ -184,11 +185,12 @@ TEST(RequestMetrics, ABatchCountsAsItsRowsOneByOne) {
   EXPECT_EQ(scrape(whole), scrape(one_by_one));
 }
 
-// Rows that repeat the row before's service, caller, method, route,
-// status class and error count in its series without a lookup: still as
-// one by one, past the series cap too (a folded lookup is made again for
-// every row, so `folded` counts the same).
-TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
+// Rows of a label set seen before in the batch (ResolvedRecord::labels:
+// the same service, caller, method, route, status class and error) count
+// in its series without a lookup: still as one by one, past the series
+// cap too (a folded lookup is made again for every row, so `folded`
+// counts the same). Rows of no known set (0) are looked up every time.
+TEST(RequestMetrics, RowsOfALabelSetCountAsOneByOne) {
   std::vector<Record> records;
   for (int i = 0; i < 9000; ++i) {
     Role role = (i / 2) % 3 == 0 ? Role::Client : Role::Server;
@@ -200,6 +202,7 @@ TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
   }
   store::ResolvedBatch batch;
   batch.records = records;
+  pipeline::LabelSets sets;
   for (uint32_t i = 0; i < records.size(); ++i) {
     store::ResolvedRecord row;
     row.index = i;
@@ -221,8 +224,12 @@ TEST(RequestMetrics, RowsRepeatingTheLastRowsLabelsCountAsOneByOne) {
                      ? last->caller
                      : &batch.callers.emplace_back(caller);
     row.route = records[i].route;
+    // As the resolver gives them; every tenth row of none.
+    row.labels = i % 10 == 3 ? 0 : sets.id(row, records[i]);
     batch.rows.push_back(row);
   }
+  batch.label_sets = sets.count();
+  ASSERT_GT(batch.label_sets, 40u);
   for (size_t cap : {size_t{60}, size_t{2000}}) {
     RequestMetrics whole({.max_series = cap}), one_by_one({.max_series = cap});
     whole.observe_batch(batch);

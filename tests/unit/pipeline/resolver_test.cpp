@@ -308,6 +308,50 @@ TEST(Resolver, RequestsOfOneConnectionToDifferentHostsAreDifferentCallees) {
   EXPECT_EQ(b.new_services.size(), 2u);
 }
 
+// Rows share a label set (ResolvedRecord::labels) exactly when they have
+// the same service, caller, route, method, side, status class, error and
+// error code, whichever connection they come from and however a
+// connection's labels change from one record to the next.
+TEST(Resolver, RowsShareALabelSetWhenTheirLabelsAreTheSame) {
+  Resolver resolver;
+  std::vector<Record> records;
+  for (int i = 0; i < 60; ++i) {
+    std::string port = std::to_string(41000 + i % 3);  // three connections taking turns
+    Record r = i % 2 ? served(20, "api", "127.0.0.1:8000", "127.0.0.1:" + port, "/a")
+                     : called(10, "web", "127.0.0.1:" + port, "127.0.0.1:8000", "/a");
+    if (i % 5 == 0) r.route = "/b";
+    if (i % 7 == 0) r.method = "POST";
+    r.status = i % 4 == 0 ? 404 : i % 4 == 1 ? 201 : 200;
+    r.error = i % 9 == 0;
+    if (r.error) r.error_code = i % 2 ? "E1" : "E2";
+    records.push_back(r);
+  }
+  auto b = resolver.resolve(records);
+  auto labels_of = [](const store::ResolvedRecord& row, const Record& r) {
+    return row.service->name + "|" + row.service->kind + "|" + row.caller->name + "|" +
+           std::string(row.route) + "|" + r.method + "|" + std::to_string(r.status / 100) + "|" +
+           std::to_string(static_cast<int>(r.role)) + "|" + std::to_string(r.error) + "|" +
+           (r.error ? r.error_code : "");
+  };
+  std::map<uint32_t, std::string> set_labels;
+  std::map<std::string, uint32_t> label_set;
+  for (const auto& row : b.rows) {
+    ASSERT_GE(row.labels, 1u);
+    ASSERT_LE(row.labels, b.label_sets);
+    std::string labels = labels_of(row, records[row.index]);
+    auto [s, new_set] = set_labels.try_emplace(row.labels, labels);
+    EXPECT_EQ(s->second, labels) << "row " << row.index << " in set " << row.labels;
+    auto [l, new_labels] = label_set.try_emplace(labels, row.labels);
+    EXPECT_EQ(l->second, row.labels) << "row " << row.index << ": " << labels;
+  }
+  EXPECT_EQ(set_labels.size(), b.label_sets);
+  EXPECT_GT(b.label_sets, 8u);
+  // The next batch starts again from 1.
+  auto again = resolver.resolve(std::vector<Record>{records[1]});
+  EXPECT_EQ(again.rows[0].labels, 1u);
+  EXPECT_EQ(again.label_sets, 1u);
+}
+
 // A server learnt in the batch makes its IP local: a connection from that
 // IP named external before is named from the client side after.
 TEST(Resolver, AServerLearntMidBatchRenamesAnEarlierConnectionsCaller) {
