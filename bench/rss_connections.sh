@@ -20,9 +20,11 @@
 #
 # MODES (default "run agent"); LOUPE_B=other/loupe with MODES="run run_b"
 # compares two builds (a mode ending in _b runs $LOUPE_B). LOUPE_FLAGS:
-# flags added to every instance (e.g. --no-profile). Per-connection
-# bytes: run it with CONNS=32 and CONNS=10000 and divide the difference in
-# heap by 2 x the difference in connections.
+# flags added to every instance (e.g. --no-profile). SAMPLES_DIR: where
+# to keep each round's RSS samples (ms into the load, RSS KiB, heap KiB),
+# taken every 0.2 s through the load. Per-connection bytes: run it with
+# CONNS=32 and CONNS=10000 and divide the difference in heap by 2 x the
+# difference in connections.
 set -euo pipefail
 ROUNDS=${1:-1}
 SECS=${2:-20}
@@ -93,6 +95,19 @@ measure() {  # MODE ROUND: one result line
   idle=$(kib "$pid" VmRSS)
   wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.txt" &
   local wrk=$!
+  # RSS and heap every 0.2 s from the load's start: when the peak came (the
+  # connection ramp or the steady state) and how much of it was heap.
+  local samples=$WORK/samples-$1-$2-$EPOCHSECONDS
+  (t0=${EPOCHREALTIME/./}
+    while kill -0 "$wrk" 2> /dev/null; do  # builtins only: a loaded host delays forks
+      local vmrss=0 anon=0 k v _
+      while read -r k v _; do
+        case $k in VmRSS:) vmrss=$v ;; RssAnon:) anon=$v ;; esac
+      done < "/proc/$pid/status"
+      echo "$(((${EPOCHREALTIME/./} - t0) / 1000)) $vmrss $anon"
+      sleep 0.2
+    done) > "$samples" 2> /dev/null &
+  local sampler=$!
   # Sampled while wrk still holds its connections (it closes them when done).
   sleep $((SECS - 2))
   rss=$(kib "$pid" VmRSS)
@@ -108,13 +123,18 @@ measure() {  # MODE ROUND: one result line
         | "\(.live_connections) \(.connection_table_bytes)"')
   fi
   wait "$wrk" || true
+  wait "$sampler" || true
+  [[ -z ${SAMPLES_DIR:-} ]] || cp "$samples" "$SAMPLES_DIR/"
+  local peak_at peak_anon  # when RSS was highest; the most heap sampled
+  peak_at=$(sort -k2,2n "$samples" | tail -1 | awk '{ printf "%.1f", $1 / 1000 }')
+  peak_anon=$(sort -k3,3n "$samples" | tail -1 | awk '{ print $3 }')
   rps=$(awk '/Requests\/sec/ { print int($2) }' "$WORK/wrk.txt")
   sleep 10  # what the process keeps once the load is over
   after=$(kib "$pid" VmRSS)
   kill -INT "$pid"
   wait "$pid" || true
   rmdir "$cg" 2> /dev/null || true
-  echo "$mode $2 $rps $conns $idle $peak $rss $anon $maps $tracked $table $after $pss $charged"
+  echo "$mode $2 $rps $conns $idle $peak $rss $anon $maps $tracked $table $after $pss $charged ${peak_at:-0} ${peak_anon:-0}"
 }
 
 : > "$WORK/results"
@@ -128,9 +148,9 @@ done
 echo
 echo "$(date -u +%F) $(nproc) CPUs, $ROUNDS rounds x ${SECS}s, wrk -t2 -c$CONNS, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "| mode | round | req/s | live connections (server side) | idle RSS MiB | peak RSS MiB | RSS at end MiB | of it heap MiB | BPF maps MiB | binary, libraries MiB | PSS at end MiB | cgroup at end MiB | tracked connections | table bytes / connection | RSS 10 s after the load MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| mode | round | req/s | live connections (server side) | idle RSS MiB | peak RSS MiB | RSS at end MiB | of it heap MiB | BPF maps MiB | binary, libraries MiB | PSS at end MiB | cgroup at end MiB | tracked connections | table bytes / connection | RSS 10 s after the load MiB | highest RSS sampled: s into the load | peak heap sampled MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk '{ label = $1; sub(/_b$/, " (B)", label)
-  printf "| loupe %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", label, $2, $3,
+  printf "| loupe %s | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f | %.1f | %.1f |\n", label, $2, $3,
     $4, $5 / 1024, $6 / 1024, $7 / 1024, $8 / 1024, $9 / 1024, ($7 - $8 - $9) / 1024, $13 / 1024,
-    $14 / 1024, $10, $10 == "-" || $10 == 0 ? "-" : sprintf("%.0f", $11 / $10), $12 / 1024 }' "$WORK/results"
+    $14 / 1024, $10, $10 == "-" || $10 == 0 ? "-" : sprintf("%.0f", $11 / $10), $12 / 1024, $15, $16 / 1024 }' "$WORK/results"
