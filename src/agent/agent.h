@@ -47,7 +47,7 @@ struct AgentOptions {
   size_t batch_bytes = 4ULL << 20;  // memory_bytes (encoded: bytes) per batch handed to the sink
   // How long a record may wait in a batch that is not full. Not after every
   // drain (every 5 ms): in `loupe run` each batch stays out until the
-  // ingest writer has stored it (200 ms rounds), so a hand-over per drain
+  // ingest writer has stored it (100 ms rounds), so a hand-over per drain
   // kept ~100 vectors of 4,096 records' room in flight, more than the
   // batch pool keeps, and every new one was mapped, faulted in and
   // unmapped again (half of the agent's page faults and memmove time).

@@ -42,8 +42,9 @@ int run_all_in_one(const RunFlags& f) {
   std::unique_ptr<profile::ContinuousProfiler> profiler;
   MemoryTrimmer trimmer;  // hands back what bursts freed (core/memory_trimmer.h)
   // Batches go from the agent to the ingest queue and, once written, back.
-  // The pool's default room (8 vectors): the writer holds a 200 ms round's
-  // hand-overs while the pump fills more, and with spares for only two
+  // The pool's default room (8 vectors): the writer holds a round's
+  // hand-overs (100 ms, or 8,192 records: pipeline::IngestOptions) while
+  // the pump fills more, and with spares for only two
   // (6 MiB) the pump faulted in fresh vectors every round, 1.8 -> 4.2 µs
   // of CPU per exchange (docs/benchmarks.md, "issue 14, agentrss").
   auto batch_pool = std::make_shared<RecordBatchPool>();

@@ -39,7 +39,7 @@ class RecordBatchPool {
   // of at most `max_records` records (a vector keeps the pages of the most
   // records it ever held; one over the budget keeps its last fill's only).
   // The agent hands a batch over every 50 ms (or when full) and the ingest
-  // writer gives a round's back at once (every 200 ms and more), so the
+  // writer gives a round's back at once (every 100 ms and more), so the
   // pool holds a round's batches while the pump takes them one by one.
   //
   // Spares no take() needed for a whole `release_window` are freed: the

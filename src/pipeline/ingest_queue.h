@@ -61,13 +61,24 @@ struct IngestOptions {
   size_t capacity_records = 1'000'000;  // queued records before push() drops
   size_t capacity_bytes = 1ULL << 30;   // queued memory (memory_bytes) before push() drops
   // Records per store transaction. The writer's per-record rows (the
-  // resolver's, the chunks') are sized by the round: 16,384 is what the
-  // record pipeline keeps between rounds (RecordPipeline::kKeptRows), so a
-  // writer behind no longer builds 50,000 rows (~15 MB) per round; the
-  // writer's CPU per record was the same (store_bench 16,384 vs 50,000:
-  // docs/benchmarks.md, "issue 14, runrss").
-  size_t max_batch_records = 16'384;
-  std::chrono::milliseconds flush_interval{200};
+  // resolver's, the chunks') are sized by the round, and a round's records
+  // wait in their hand-over vectors until it is written: at saturation the
+  // records in flight are about two rounds' (the one being written, the
+  // next one queueing) and the pump's batch. 8,192 (16,384 before, the
+  // record pipeline's RecordPipeline::kKeptRows; 50,000 before that) keeps
+  // ~5 vectors of 4,096 records (~1.9 MB each) in that cycle instead of
+  // ~9, for `loupe run`'s RSS at 10k connections (docs/benchmarks.md,
+  // "issue 14, runrss4"). What a round costs whatever its size (rollup
+  // cells merged with the stored ones, the commit) is paid twice as often:
+  // nothing measurable with one endpoint, +10% of the writer's
+  // instructions with store_bench's 200 endpoints in every round.
+  size_t max_batch_records = 8'192;
+  // A round at least this often (or when max_batch_records are queued).
+  // Below saturation a round holds what this interval brings, in the
+  // vectors handed over meanwhile (one per 50 ms: AgentOptions::
+  // hand_over_interval_ms), each keeping the room of its fullest fill: 100
+  // ms (200 before) halves them.
+  std::chrono::milliseconds flush_interval{100};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
   // Where batches go once written, back to their producer (the agent, or
   // the server decoding remote batches) to be filled again; null: they are
