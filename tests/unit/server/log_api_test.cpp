@@ -31,7 +31,10 @@ logs::Entry entry(uint64_t t_ns, const std::string& text, const std::string& pod
 class LogApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::open_sqlite_store(dir_.path() + "/db");
+    // Retention off: the lines lie in 2025, and the ingest writer enforces
+    // retention at its first round (100 ms in), which would delete them
+    // while the test runs.
+    store_ = store::open_sqlite_store(dir_.path() + "/db", {.retention_ns = 0});
     queue_ = std::make_unique<pipeline::IngestQueue>(*store_, pipeline::IngestOptions{});
     ApiOptions opts;
     opts.listen = "127.0.0.1:0";
