@@ -179,9 +179,14 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   // NORMAL in WAL mode: a power loss can drop the last transactions but never
   // corrupts the database; FULL would fsync every batch.
   wdb_.exec("PRAGMA synchronous=NORMAL");
-  // 16 MiB keeps index pages hot while inserting: 64 MiB was no faster
-  // (bench/store_bench.sh --ab) and held up to 48 MiB more of `loupe run`.
-  wdb_.exec("PRAGMA cache_size=-16384");
+  // 4 MiB: the writer's page cache is heap of `loupe run` and `loupe
+  // server`, filled up to its size once the database passes it (a quiet
+  // saturated `loupe run` writes ~2 MB a second). 16 MiB held 13 MiB more
+  // at 1M records (a 19 MB database) for no CPU: store_bench's writer, 200
+  // endpoints, 2.02-2.24 µs a record against 2.35-2.51 with 16 MiB,
+  // alternating (docs/benchmarks.md, "issue 14, runrss4"); 64 MiB was no
+  // faster than 16 either (bench/store_bench.sh --ab).
+  wdb_.exec("PRAGMA cache_size=-4096");
   wdb_.exec("PRAGMA temp_store=MEMORY");
   // The WAL grows to the largest transaction (a 50k-record batch) and
   // SQLite keeps it at that size; trim it back after checkpoints.
