@@ -8,9 +8,24 @@
 // program's throughput against untraced is then the best any user-space
 // work behind these BPF programs can reach on this machine.
 //
-//   emit_floor --port P[,P...] [--capture-bytes N]
+// --burn-ns N (floors.sh modes `budget*`): the consumer also spends N ns of
+// CPU on every event it drains, in the drain loop, one event at a time as
+// a parser would, so that the whole user space costs exactly a CPU budget
+// (issue 14's 1 µs per captured exchange) and nothing else. --sched says
+// how that CPU is scheduled: nice19 (nice 19), idle (SCHED_IDLE), slice100
+// (a 100 ms EEVDF slice, as Loupe's background threads: core/sched_slice.h)
+// or yield (a short sleep every 500 µs of a burst, as Loupe's pump:
+// core/burst_yield.h). What the same CPU costs the traced programs' p99
+// then depends only on when it runs.
+//
+//   emit_floor --port P[,P...] [--capture-bytes N] [--burn-ns N]
+//              [--sched nice19|idle|slice100|yield]
 // Prints "attached" once the programs are in place; on SIGINT/SIGTERM
-// prints the events and bytes drained and the kernel's loss counters.
+// prints the events and bytes drained, the kernel's loss counters, the
+// process's CPU (utime + stime) from "attached" to the end, and with
+// --burn-ns the loop's calibration and the pump's yields.
+#include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -21,6 +36,9 @@
 
 #include "agent/socket_tracer.h"
 #include "agent/tls/tls_tracer.h"
+#include "core/burst_yield.h"
+#include "core/sched_slice.h"
+#include "cpu_burn.h"
 
 using namespace loupe;
 
@@ -48,25 +66,63 @@ bool parse_ports(const char* list, std::vector<uint16_t>& out) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: emit_floor --port P[,P...] [--capture-bytes N]\n");
+  std::fprintf(stderr,
+               "usage: emit_floor --port P[,P...] [--capture-bytes N] [--burn-ns N]\n"
+               "                  [--sched nice19|idle|slice100|yield]\n");
   return 2;
+}
+
+// Set before any thread starts, so that threads the tracers start inherit it.
+bool apply_sched(const std::string& how) {
+  if (how == "nice19") return setpriority(PRIO_PROCESS, 0, 19) == 0;
+  if (how == "idle") {
+    sched_param p{};
+    return sched_setscheduler(0, SCHED_IDLE, &p) == 0;
+  }
+  if (how == "slice100") return set_thread_slice(std::chrono::milliseconds(100));
+  return how == "yield";  // installed on the draining thread below
+}
+
+uint64_t process_cpu_ns() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto ns = [](const timeval& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000 +
+           static_cast<uint64_t>(t.tv_usec) * 1000;
+  };
+  return ns(ru.ru_utime) + ns(ru.ru_stime);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   SocketTracerOptions opts;
+  uint64_t burn_ns = 0;
+  std::string sched;
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 == argc) return usage();
     if (std::strcmp(argv[i], "--port") == 0) {
       if (!parse_ports(argv[i + 1], opts.filter_ports)) return usage();
     } else if (std::strcmp(argv[i], "--capture-bytes") == 0) {
       opts.capture_bytes = static_cast<uint32_t>(std::atoi(argv[i + 1]));
+    } else if (std::strcmp(argv[i], "--burn-ns") == 0) {
+      burn_ns = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--sched") == 0) {
+      sched = argv[i + 1];
     } else {
       return usage();
     }
   }
   if (opts.filter_ports.empty()) return usage();
+  if (!sched.empty() && !apply_sched(sched)) {
+    std::fprintf(stderr, "emit_floor: --sched %s: not set\n", sched.c_str());
+    return 1;
+  }
+  // Calibrated before the programs are attached, on a thread of the same
+  // policy as the drain loop's.
+  bench::CpuBurn burner;
+  BurstYield bursts;
+  if (sched == "yield") install_burst_yield(&bursts);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
@@ -77,6 +133,8 @@ int main(int argc, char** argv) {
     tracer.start([&](std::span<const uint8_t> raw) {
       ++events;
       bytes += raw.size();
+      if (burn_ns) burner.burn(burn_ns);
+      burst_point();
     });
     tls.start(tracer.tls_programs());
   } catch (const std::exception& e) {
@@ -85,6 +143,7 @@ int main(int argc, char** argv) {
   }
   std::printf("attached\n");
   std::fflush(stdout);
+  const uint64_t cpu0 = process_cpu_ns();
 
   bool more = false;
   while (!g_stop) {
@@ -93,12 +152,17 @@ int main(int argc, char** argv) {
   }
   while (tracer.drain(kDrainEvents) > 0) {
   }
+  const uint64_t cpu = process_cpu_ns() - cpu0;
   tls.stop();
   TracerCounters c = tracer.counters();
-  std::printf("events %llu bytes %llu lost %llu missed_runs %llu truncated %llu\n",
-              static_cast<unsigned long long>(events), static_cast<unsigned long long>(bytes),
-              static_cast<unsigned long long>(c[LOUPE_STAT_RB_DROPS]),
-              static_cast<unsigned long long>(c.missed_runs),
-              static_cast<unsigned long long>(c[LOUPE_STAT_TRUNCATED]));
+  std::printf(
+      "events %llu bytes %llu lost %llu missed_runs %llu truncated %llu cpu_ns %llu burn_ns %llu "
+      "ns_per_iter %.3f yields %llu\n",
+      static_cast<unsigned long long>(events), static_cast<unsigned long long>(bytes),
+      static_cast<unsigned long long>(c[LOUPE_STAT_RB_DROPS]),
+      static_cast<unsigned long long>(c.missed_runs),
+      static_cast<unsigned long long>(c[LOUPE_STAT_TRUNCATED]),
+      static_cast<unsigned long long>(cpu), static_cast<unsigned long long>(burn_ns),
+      burner.ns_per_iter(), static_cast<unsigned long long>(bursts.yields()));
   return 0;
 }

@@ -15,6 +15,25 @@
 #             (bench/emit_floor: no parser, no store): the best any user
 #             space behind these programs can reach;
 #   run       `loupe run --port P`: everything.
+#   base2     nothing attached, like base: an A/A pair, whose difference is
+#             what this machine cannot resolve (its "added p99" is the
+#             spread between two identical setups).
+#   budget    emit, with a consumer that also burns BURN_NS of CPU per
+#             event drained, one event at a time (emit_floor --burn-ns),
+#             so that user space costs exactly BUDGET_NS (default 1000:
+#             issue 14's 1 µs) per captured exchange and nothing else;
+#             budget_nice19, budget_idle, budget_slice100, budget_yield:
+#             the same CPU scheduled otherwise (emit_floor --sched).
+#             Without BURN_NS the script measures it first: emit_floor
+#             under the saturating load for WARMUP+SECS seconds gives the
+#             events per exchange and the drain's own CPU per event, and
+#             BURN_NS = BUDGET_NS / (events per exchange) - that.
+# PACED_CONNS and PACED_DELAY_MS (default 14 and 1) set http_paced's wrk
+# connections and each one's wait between requests: ~CONNS*1000/(DELAY+0.35)
+# req/s (e.g. 56 and 5 for the same ~10k req/s over four times the
+# connections). The column "µs CPU / exchange" is the traced mode's process
+# CPU (utime + stime, /proc, 10 ms ticks) over the scenario's exchanges
+# (two per request: wrk's and nginx's), as bench/overhead.sh counts them.
 # Then the raw price of one syscall, one uprobe and one uretprobe here
 # (`hook_cost costs`; COSTS=0 skips it), and what each piece of a traced
 # sys_exit costs on its own (`bpf_parts`; PARTS=0 skips it): a clock read,
@@ -61,12 +80,19 @@ load() {  # SCENARIO -> "req/s p99_ms"
   local url="http://127.0.0.1:$HPORT/a" args=(-t1 -c32)
   [[ $1 == https ]] && url="https://127.0.0.1:$SPORT/a"
   # The paced load of bench/overhead.sh: ~10k req/s, where p99 is the figure.
-  [[ $1 == http_paced ]] && args=(-t2 -c14 -s "$HERE/../tests/e2e/paced.lua")
-  wrk "${args[@]}" -d"${SECS}s" --latency "$url" | awk '/Requests\/sec/ {r = $2}
+  [[ $1 == http_paced ]] && args=(-t2 "-c${PACED_CONNS:-14}" -s "$PACED_LUA")
+  wrk "${args[@]}" -d"${SECS}s" --latency "$url" | awk '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
     $1 == "99%" {v = $2; if (v ~ /us$/) {sub("us", "", v); v /= 1000} else if (v ~ /ms$/) sub("ms", "", v)
                  else if (v ~ /s$/) {sub("s", "", v); v *= 1000}; p = v}
-    END {print r, p}'
+    END {print r, p, n}'
 }
+PACED_LUA=$HERE/../tests/e2e/paced.lua
+if [[ ${PACED_DELAY_MS:-1} != 1 ]]; then  # tests/e2e/paced.lua with another wait
+  PACED_LUA=$WORK/paced.lua
+  printf 'wrk.path = "/a"\nfunction delay()\n  return %d\nend\n' "$PACED_DELAY_MS" > "$PACED_LUA"
+fi
+TICK_NS=$((1000000000 / $(getconf CLK_TCK)))
+cpu_ticks() { [[ -n $1 ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 prog_ids() { bpftool prog show -j | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
 prog_runs() {  # NAME -> "run_cnt run_time_ns" summed over the programs of that name
   local c=0 n=0 id rc rn
@@ -99,7 +125,7 @@ HPID="" PROGNAME=""
 start_mode() {
   HPID="" PROGNAME=""
   case $1 in
-    base) return ;;
+    base | base2) return ;;
     bare_sys | bare_ssl)
       local args=(--sys-exit)
       [[ $1 == bare_ssl ]] && args+=(--ssl "$LIBSSL")
@@ -114,6 +140,16 @@ start_mode() {
       [[ $1 == emit_b ]] && bin=${EMIT_FLOOR_B:?"mode emit_b needs EMIT_FLOOR_B"}
       : > "$WORK/emit.out"
       "$bin" --port "$HPORT,$SPORT" > "$WORK/emit.out" 2> "$WORK/emit.err" &
+      HPID=$!
+      wait_for_line "$WORK/emit.out" "attached" "$HPID"
+      PROGNAME=loupe_sys_exit
+      ;;
+    budget*)
+      local sched=()
+      [[ $1 == budget_* ]] && sched=(--sched "${1#budget_}")
+      : > "$WORK/emit.out"
+      "$EMIT_BIN" --port "$HPORT,$SPORT" --burn-ns "$BURN_NS" "${sched[@]}" > "$WORK/emit.out" \
+        2> "$WORK/emit.err" &
       HPID=$!
       wait_for_line "$WORK/emit.out" "attached" "$HPID"
       PROGNAME=loupe_sys_exit
@@ -138,9 +174,33 @@ stop_mode() {  # MODE ROUND
   kill -INT "$HPID"
   wait "$HPID" || true
   # emit_floor's last line: what it drained and what the kernel lost.
-  [[ $1 == emit* ]] && echo "$1 round $2: $(tail -1 "$WORK/emit.out")" >> "$WORK/emit_counts"
+  [[ $1 == emit* || $1 == budget* ]] && echo "$1 round $2: $(tail -1 "$WORK/emit.out")" >> "$WORK/emit_counts"
   return 0
 }
+
+EMIT_BIN=${EMIT_FLOOR:-$(dirname "$LOUPE")/bench/emit_floor}
+BUDGET_NS=${BUDGET_NS:-1000}
+EPX=${EPX:-}
+CALIBRATION=""
+if [[ " $MODES" == *" budget"* && -z ${BURN_NS:-} ]]; then
+  # What the drain alone costs per event, and how many events an exchange
+  # makes, under the saturating load: the burn is the rest of the budget.
+  : > "$WORK/emit.out"
+  "$EMIT_BIN" --port "$HPORT,$SPORT" > "$WORK/emit.out" 2> "$WORK/emit.err" &
+  HPID=$!
+  wait_for_line "$WORK/emit.out" "attached" "$HPID"
+  reqs=$(wrk -t1 -c32 -d"$((WARMUP + SECS))s" "http://127.0.0.1:$HPORT/a" | awk '/requests in/ {print $1}')
+  kill -INT "$HPID"
+  wait "$HPID" || true
+  read -r EPX own BURN_NS <<< "$(tail -1 "$WORK/emit.out" | awk -v n="$reqs" -v b="$BUDGET_NS" '{
+    e = $2; c = $12; epx = e / (2 * n); own = c / e; burn = b / epx - own
+    printf "%.3f %.0f %.0f\n", epx, own, burn < 0 ? 0 : burn }')"
+  CALIBRATION="Budget: $(tail -1 "$WORK/emit.out" | awk '{print $2}') events for $reqs requests under wrk -t1 -c32"
+  CALIBRATION+=" ($((WARMUP + SECS)) s, load $(load1)): $EPX events per exchange; the drain alone"
+  CALIBRATION+=" $own ns CPU per event; burn $BURN_NS ns per event = $BUDGET_NS ns per exchange in all."
+  HPID=""
+  echo "$CALIBRATION" >&2
+fi
 
 sysctl -qw kernel.bpf_stats_enabled=1
 : > "$WORK/results"
@@ -156,10 +216,13 @@ for r in $(seq "$ROUNDS"); do
       wait_no_foreign
       f0=$(foreign_hooks)
       [[ -n $PROGNAME ]] && read -r -a r0 <<< "$(prog_runs "$PROGNAME")"
-      read -r rps p99 <<< "$(load "$sc")"
+      c0=$(cpu_ticks "$HPID")
+      read -r rps p99 reqs <<< "$(load "$sc")"
+      c1=$(cpu_ticks "$HPID")
       [[ -n $PROGNAME ]] && read -r -a r1 <<< "$(prog_runs "$PROGNAME")"
       f=$(($(foreign_hooks) + f0))
-      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f $p99" >> "$WORK/results"
+      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f $p99 $(((c1 - c0) * TICK_NS)) $reqs" \
+        >> "$WORK/results"
     done
     stop_mode "$mode" "$r"
     echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
@@ -172,6 +235,12 @@ echo
 echo "$(date -u '+%F %H:%M') UTC, $(uname -r), $(nproc) CPUs, $ROUNDS rounds x ${SECS}s after ${WARMUP}s of warm-up, load average" \
   "$LOAD0 at start, $(load1) at end"
 if [[ -n ${LOUPE_B:-} ]]; then echo; echo "*_b modes: $LOUPE_B; the others: $LOUPE"; fi
+if [[ -n $CALIBRATION ]]; then echo; echo "$CALIBRATION"; fi
+if [[ " $MODES" == *" budget"* ]]; then echo; echo "budget modes: --burn-ns $BURN_NS"; fi
+if [[ $SCENARIOS == *http_paced* ]]; then
+  echo
+  echo "http_paced: wrk -t2 -c${PACED_CONNS:-14}, ${PACED_DELAY_MS:-1} ms between a connection's requests"
+fi
 echo
 echo "Ratio: mean over the rounds where no other process had a tracepoint or uprobe attached during"
 echo "this mode's or the untraced measurement (* marks the others; all rounds when none was clean)."
@@ -179,10 +248,10 @@ echo
 echo "p99: the median of the rounds' wrk p99 (one round's p99 swings more than the ratio);"
 echo "added p99 is against the untraced median."
 echo
-echo "| scenario | mode | req/s | ratio to untraced (rounds) | p99 ms (rounds) | added p99 | sys_exit program ns / run | load |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| scenario | mode | req/s | ratio to untraced (rounds) | p99 ms (rounds) | added p99 | sys_exit program ns / run | µs CPU / exchange | load |"
+echo "|---|---|---|---|---|---|---|---|---|"
 awk -v scen="$SCENARIOS" -v modes="$MODES" '
-  { k = $1 SUBSEP $2; n[k]++; thr[k] += $4; runs[k] += $5; ns[k] += $6; load[k] += $7
+  { k = $1 SUBSEP $2; n[k]++; thr[k] += $4; runs[k] += $5; ns[k] += $6; load[k] += $7; cpu[k] += $10; ex[k] += 2 * $11
     round_thr[$1, $2, $3] = $4; dirty[$1, $2, $3] = $8 > 0; round_p99[$1, $2, $3] = $9 }
   function median_p99(s, m,    v, c, r, i, j, t) {
     c = 0
@@ -206,15 +275,17 @@ awk -v scen="$SCENARIOS" -v modes="$MODES" '
       ratio = cb ? ct / cb : at / ab
       p = median_p99(s, m); pb = median_p99(s, "base"); added = ""
       if (m != "base" && pb > 0) added = sprintf("%+.0f%%", 100 * p / pb - 100)
-      printf "| %s | %s | %.0f | **%.2f** (%s) | %.2f (%s) | %s | %s | %.1f |\n", s, m, thr[k] / n[k],
-        ratio, rounds, p, p99s, added, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "", load[k] / n[k]
+      printf "| %s | %s | %.0f | **%.2f** (%s) | %.2f (%s) | %s | %s | %s | %.1f |\n", s, m, thr[k] / n[k],
+        ratio, rounds, p, p99s, added, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "",
+        cpu[k] && ex[k] ? sprintf("%.2f", cpu[k] / ex[k] / 1000) : "", load[k] / n[k]
     }
   }' "$WORK/results"
 if [[ -s $WORK/emit_counts ]]; then
   echo
-  echo "emit_floor's consumer (events drained, ring-buffer events lost):"
+  echo "emit_floor's consumer over each round (warm-up and every scenario: events drained,"
+  echo "ring-buffer events lost, CPU from attach to exit and per event drained):"
   echo
-  sed 's/^/    /' "$WORK/emit_counts"
+  awk '{ printf "    %s; %.0f ns CPU per event\n", $0, $15 / ($5 ? $5 : 1) }' "$WORK/emit_counts"
 fi
 if [[ ${COSTS:-1} != 0 ]]; then
   echo
