@@ -17,7 +17,9 @@
 #   run       `loupe run --port P`: everything.
 #   base2     nothing attached, like base: an A/A pair, whose difference is
 #             what this machine cannot resolve (its "added p99" is the
-#             spread between two identical setups).
+#             spread between two identical setups; with base2 the script
+#             also prints how far apart the medians of two identical
+#             setups fall by chance, from random splits of their rounds).
 #   budget    emit, with a consumer that also burns BURN_NS of CPU per
 #             event drained, one event at a time (emit_floor --burn-ns),
 #             so that user space costs exactly BUDGET_NS (default 1000:
@@ -280,6 +282,54 @@ awk -v scen="$SCENARIOS" -v modes="$MODES" '
         cpu[k] && ex[k] ? sprintf("%.2f", cpu[k] / ex[k] / 1000) : "", load[k] / n[k]
     }
   }' "$WORK/results"
+if [[ " $MODES " == *" base2 "* ]]; then
+  echo
+  echo "A/A: base and base2 are the same setup (nothing attached). \"differs\" is base2's median"
+  echo "p99 against base's; \"by chance\" is the 95th percentile of that difference over 2,000"
+  echo "random splits of the pooled rounds into groups of the same sizes: the smallest added"
+  echo "p99 that this many rounds can tell from this machine's noise."
+  echo
+  echo "| scenario | rounds | untraced p99 ms, all rounds | median p99 ms, base / base2 | differs | by chance (95%) |"
+  echo "|---|---|---|---|---|---|"
+  awk -v scen="$SCENARIOS" -v TRIES=2000 '
+  # Fields: 1 scenario 2 mode 3 round ... 9 p99 ms.
+  $2 == "base" { a[$1, ++na[$1]] = $9 + 0 }
+  $2 == "base2" { b[$1, ++nb[$1]] = $9 + 0 }
+  function median(v, c,    i, j, t) {
+    for (i = 2; i <= c; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+    return c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2
+  }
+  function reldiff(x, y) { d = x / y - 1; return d < 0 ? -d : d }
+  END {
+    srand(14)
+    ns_ = split(scen, S, " ")
+    for (i = 1; i <= ns_; i++) {
+      s = S[i]; p = na[s]; q = nb[s]
+      if (!p || !q) continue
+      n = 0
+      for (r = 1; r <= p; r++) { x[r] = a[s, r]; all[++n] = a[s, r] }
+      for (r = 1; r <= q; r++) { y[r] = b[s, r]; all[++n] = b[s, r] }
+      lo = 1e9; hi = 0
+      for (r = 1; r <= n; r++) { if (all[r] < lo) lo = all[r]; if (all[r] > hi) hi = all[r] }
+      obs = median(y, q) / median(x, p) - 1
+      # Splits of the pooled rounds into p and q at random: how far apart
+      # two medians of identical setups fall by chance alone.
+      for (t = 1; t <= TRIES; t++) {
+        for (r = 1; r <= n; r++) sh[r] = all[r]
+        for (r = n; r > 1; r--) { k = int(rand() * r) + 1; tmp = sh[r]; sh[r] = sh[k]; sh[k] = tmp }
+        for (r = 1; r <= p; r++) u[r] = sh[r]
+        for (r = 1; r <= q; r++) w[r] = sh[p + r]
+        dd[t] = reldiff(median(w, q), median(u, p))
+      }
+      m95 = 0
+      # The 95th percentile of the split differences.
+      for (r = 2; r <= TRIES; r++) for (j = r; j > 1 && dd[j - 1] > dd[j]; j--) { tmp = dd[j]; dd[j] = dd[j - 1]; dd[j - 1] = tmp }
+      printf "| %s | %d + %d | %.2f-%.2f | %.2f / %.2f | %+.0f%% | %.0f%% |\n", s, p, q, lo, hi,
+        median(x, p), median(y, q), 100 * obs, 100 * dd[int(0.95 * TRIES)]
+    }
+  }
+  ' "$WORK/results"
+fi
 if [[ -s $WORK/emit_counts ]]; then
   echo
   echo "emit_floor's consumer over each round (warm-up and every scenario: events drained,"
