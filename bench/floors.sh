@@ -36,6 +36,12 @@
 # connections). The column "µs CPU / exchange" is the traced mode's process
 # CPU (utime + stime, /proc, 10 ms ticks) over the scenario's exchanges
 # (two per request: wrk's and nginx's), as bench/overhead.sh counts them.
+# "CPU µs / request" adds wrk's, nginx's workers' and the tracer's CPU (the
+# BPF programs run in wrk's and nginx's time) over the requests; at
+# saturation, where they keep both cores busy, throughput is the CPU they
+# get over that, so base's figure over a mode's is the ratio that the CPU
+# alone predicts: load changes how much CPU they get, which makes the
+# measured ratio swing, much more than what a request costs.
 # Then the raw price of one syscall, one uprobe and one uretprobe here
 # (`hook_cost costs`; COSTS=0 skips it), and what each piece of a traced
 # sys_exit costs on its own (`bpf_parts`; PARTS=0 skips it): a clock read,
@@ -78,15 +84,16 @@ for p in "$HPORT" "$SPORT"; do
 done
 sleep 0.5
 
-load() {  # SCENARIO -> "req/s p99_ms"
-  local url="http://127.0.0.1:$HPORT/a" args=(-t1 -c32)
+load() {  # SCENARIO -> "req/s p99_ms requests wrk_cpu_ns"
+  local url="http://127.0.0.1:$HPORT/a" args=(-t1 -c32) TIMEFORMAT='%3U %3S'
   [[ $1 == https ]] && url="https://127.0.0.1:$SPORT/a"
   # The paced load of bench/overhead.sh: ~10k req/s, where p99 is the figure.
   [[ $1 == http_paced ]] && args=(-t2 "-c${PACED_CONNS:-14}" -s "$PACED_LUA")
-  wrk "${args[@]}" -d"${SECS}s" --latency "$url" | awk '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+  { time wrk "${args[@]}" -d"${SECS}s" --latency "$url" > "$WORK/wrk.out"; } 2> "$WORK/wrk.time"
+  awk -v t="$(tail -1 "$WORK/wrk.time" | awk '{printf "%.0f", ($1 + $2) * 1e9}')" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
     $1 == "99%" {v = $2; if (v ~ /us$/) {sub("us", "", v); v /= 1000} else if (v ~ /ms$/) sub("ms", "", v)
                  else if (v ~ /s$/) {sub("s", "", v); v *= 1000}; p = v}
-    END {print r, p, n}'
+    END {print r, p, n, t}' "$WORK/wrk.out"
 }
 PACED_LUA=$HERE/../tests/e2e/paced.lua
 if [[ ${PACED_DELAY_MS:-1} != 1 ]]; then  # tests/e2e/paced.lua with another wait
@@ -95,6 +102,12 @@ if [[ ${PACED_DELAY_MS:-1} != 1 ]]; then  # tests/e2e/paced.lua with another wai
 fi
 TICK_NS=$((1000000000 / $(getconf CLK_TCK)))
 cpu_ticks() { [[ -n $1 ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+nginx_ticks() {  # SCENARIO -> CPU ticks of that nginx's workers
+  local port=$HPORT t=0 w
+  [[ $1 == https ]] && port=$SPORT
+  for w in $(pgrep -P "$(cat "$WORK/nginx-$port/nginx.pid")"); do t=$((t + $(cpu_ticks "$w"))); done
+  echo "$t"
+}
 prog_ids() { bpftool prog show -j | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
 prog_runs() {  # NAME -> "run_cnt run_time_ns" summed over the programs of that name
   local c=0 n=0 id rc rn
@@ -218,12 +231,13 @@ for r in $(seq "$ROUNDS"); do
       wait_no_foreign
       f0=$(foreign_hooks)
       [[ -n $PROGNAME ]] && read -r -a r0 <<< "$(prog_runs "$PROGNAME")"
-      c0=$(cpu_ticks "$HPID")
-      read -r rps p99 reqs <<< "$(load "$sc")"
-      c1=$(cpu_ticks "$HPID")
+      c0=$(cpu_ticks "$HPID") n0=$(nginx_ticks "$sc")
+      read -r rps p99 reqs wrk_ns <<< "$(load "$sc")"
+      c1=$(cpu_ticks "$HPID") n1=$(nginx_ticks "$sc")
       [[ -n $PROGNAME ]] && read -r -a r1 <<< "$(prog_runs "$PROGNAME")"
       f=$(($(foreign_hooks) + f0))
-      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f $p99 $(((c1 - c0) * TICK_NS)) $reqs" \
+      echo "$sc $mode $r $rps $((r1[0] - r0[0])) $((r1[1] - r0[1])) $(load1) $f $p99 $(((c1 - c0) * TICK_NS)) $reqs \
+        $((wrk_ns + (n1 - n0 + c1 - c0) * TICK_NS))" \
         >> "$WORK/results"
     done
     stop_mode "$mode" "$r"
@@ -250,10 +264,10 @@ echo
 echo "p99: the median of the rounds' wrk p99 (one round's p99 swings more than the ratio);"
 echo "added p99 is against the untraced median."
 echo
-echo "| scenario | mode | req/s | ratio to untraced (rounds) | p99 ms (rounds) | added p99 | sys_exit program ns / run | µs CPU / exchange | load |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | mode | req/s | ratio to untraced (rounds) | p99 ms (rounds) | added p99 | sys_exit program ns / run | µs CPU / exchange | CPU µs / request (ratio it predicts) | load |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 awk -v scen="$SCENARIOS" -v modes="$MODES" '
-  { k = $1 SUBSEP $2; n[k]++; thr[k] += $4; runs[k] += $5; ns[k] += $6; load[k] += $7; cpu[k] += $10; ex[k] += 2 * $11
+  { k = $1 SUBSEP $2; n[k]++; thr[k] += $4; runs[k] += $5; ns[k] += $6; load[k] += $7; cpu[k] += $10; ex[k] += 2 * $11; all[k] += $12
     round_thr[$1, $2, $3] = $4; dirty[$1, $2, $3] = $8 > 0; round_p99[$1, $2, $3] = $9 }
   function median_p99(s, m,    v, c, r, i, j, t) {
     c = 0
@@ -277,9 +291,11 @@ awk -v scen="$SCENARIOS" -v modes="$MODES" '
       ratio = cb ? ct / cb : at / ab
       p = median_p99(s, m); pb = median_p99(s, "base"); added = ""
       if (m != "base" && pb > 0) added = sprintf("%+.0f%%", 100 * p / pb - 100)
-      printf "| %s | %s | %.0f | **%.2f** (%s) | %.2f (%s) | %s | %s | %s | %.1f |\n", s, m, thr[k] / n[k],
+      kb = s SUBSEP "base"; per = ex[k] ? 2000 * all[k] / ex[k] / 1000000 : 0
+      perb = ex[kb] ? 2000 * all[kb] / ex[kb] / 1000000 : 0
+      printf "| %s | %s | %.0f | **%.2f** (%s) | %.2f (%s) | %s | %s | %s | %.1f (%.2f) | %.1f |\n", s, m, thr[k] / n[k],
         ratio, rounds, p, p99s, added, runs[k] ? sprintf("%.0f", ns[k] / runs[k]) : "",
-        cpu[k] && ex[k] ? sprintf("%.2f", cpu[k] / ex[k] / 1000) : "", load[k] / n[k]
+        cpu[k] && ex[k] ? sprintf("%.2f", cpu[k] / ex[k] / 1000) : "", per, per ? perb / per : 0, load[k] / n[k]
     }
   }' "$WORK/results"
 if [[ " $MODES " == *" base2 "* ]]; then
