@@ -194,6 +194,10 @@ stop_mode() {  # MODE ROUND
 }
 
 EMIT_BIN=${EMIT_FLOOR:-$(dirname "$LOUPE")/bench/emit_floor}
+if [[ " $MODES" == *" emit"* || " $MODES" == *" budget"* ]] && [[ ! -x $EMIT_BIN ]]; then
+  echo "floors.sh: no emit_floor at $EMIT_BIN (modes emit and budget run it): set EMIT_FLOOR=build/bench/emit_floor" >&2
+  exit 2
+fi
 BUDGET_NS=${BUDGET_NS:-1000}
 EPX=${EPX:-}
 CALIBRATION=""
