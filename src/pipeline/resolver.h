@@ -92,7 +92,7 @@ class Resolver {
   store::CallerResolver callers_;
   store::CardinalityCap routes_per_service_, services_per_host_;
   ConnectionAnswers answers_;
-  LabelSets label_sets_;  // this batch's
+  LabelSets label_sets_;                   // this batch's
   RecentSlots<const Record*, 64> learnt_;  // client records of this batch learnt
   // This batch's identities by value (shared()), and its answers so far.
   std::unordered_map<std::string, const store::ServiceIdentity*> batch_services_;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/profile/map_batch.h"
 #include "agent/socket_tracer.h"  // AgentError
 #include "core/burst_yield.h"
 #include "core/thread_name.h"
@@ -78,22 +79,11 @@ using Count = std::pair<loupe_profile_key, loupe_profile_value>;
 
 // Takes the counts of `fd` (a hash map) a batch at a time: two syscalls
 // per 512 stacks instead of four per stack (walk, look up, walk again,
-// delete), each one also through the capture's sys_exit program. False
-// when the kernel refused (no batch operations before 5.6): what is left
-// is then for the walk.
+// delete). False when the kernel refused: what is left is for the walk.
 bool take_counts(int fd, std::vector<Count>& out) {
-  constexpr uint32_t kBatch = 512;
-  std::vector<loupe_profile_key> keys(kBatch);
-  std::vector<loupe_profile_value> values(kBatch);
-  uint64_t cursor = 0;  // the hash map's bucket (its kernel writes a u32)
-  for (bool first = true;; first = false) {
-    uint32_t count = kBatch;
-    int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &cursor, &cursor, keys.data(),
-                                              values.data(), &count, nullptr);
-    for (uint32_t i = 0; i < count && i < kBatch; ++i) out.emplace_back(keys[i], values[i]);
-    if (err != 0) return errno == ENOENT;  // ENOENT: the whole map was read
-    if (count == 0) return false;
-  }
+  return read_map_batched<loupe_profile_key, loupe_profile_value, 512>(
+      fd, BatchRead::kDelete,
+      [&out](const loupe_profile_key& k, const loupe_profile_value& v) { out.emplace_back(k, v); });
 }
 
 // The same one key at a time.

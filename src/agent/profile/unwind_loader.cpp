@@ -12,6 +12,7 @@
 #include <functional>
 #include <set>
 
+#include "agent/profile/map_batch.h"
 #include "agent/profile/unwind_table.h"
 #include "k8s/kube_config.h"  // read_file
 
@@ -71,21 +72,13 @@ struct Wanted {
 
 // The processes asking for tables, read a batch at a time: on a host that
 // starts programs, dozens wait for their third sample, and walking them
-// took two syscalls each (through the capture's sys_exit program too),
-// five times a second. False when the kernel has no batch operations.
+// took two syscalls each, five times a second. False when the kernel has
+// no batch operations.
 bool read_wanted(int fd, std::vector<Wanted>& out) {
-  constexpr uint32_t kBatch = 256;
-  std::vector<uint32_t> pids(kBatch);
-  std::vector<loupe_unwind_wanted> values(kBatch);
-  uint64_t cursor = 0;  // the hash map's bucket (its kernel writes a u32)
-  for (bool first = true;; first = false) {
-    uint32_t count = kBatch;
-    int err = bpf_map_lookup_batch(fd, first ? nullptr : &cursor, &cursor, pids.data(),
-                                   values.data(), &count, nullptr);
-    for (uint32_t i = 0; i < count && i < kBatch; ++i) out.push_back({pids[i], values[i]});
-    if (err != 0) return errno == ENOENT;  // ENOENT: the whole map was read
-    if (count == 0) return false;
-  }
+  return read_map_batched<uint32_t, loupe_unwind_wanted, 256>(
+      fd, BatchRead::kKeep, [&out](uint32_t pid, const loupe_unwind_wanted& w) {
+        out.push_back({pid, w});
+      });
 }
 
 void walk_wanted(int fd, std::vector<Wanted>& out) {
