@@ -20,7 +20,10 @@ using ElfPtr = std::unique_ptr<Elf, ElfEnd>;
 enum class ElfRead {
   // Mapped whole: every page read stays in the process's RSS (file pages)
   // until the handle goes, and fault-around brings in its neighbours too.
-  // For readers that touch a little of very large sections (DWARF).
+  // For readers that touch a little of very large sections (DWARF). The
+  // mapping is private, so code in it shows the breakpoints of any uprobe
+  // on the file (another tracer's too): code to disassemble is read with
+  // pread instead (gotls/go_binary.cpp).
   kMapped,
   // Headers and each section asked for read with pread into the heap,
   // freed with the handle: only the bytes used. For the profiler's symbol
