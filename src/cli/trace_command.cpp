@@ -19,7 +19,7 @@ namespace {
 // The nice value of `loupe trace`'s threads while the ring buffer keeps up.
 // Why: at saturation nginx and wrk keep both CPUs busy, but not evenly: the
 // slower of the two sets the throughput while the other sleeps part of
-// the time (nginx asleep 25-40% of a `wrk -t1 -c32` run here). At nice 0
+// the time (nginx asleep 25-43% of a `wrk -t1 -c32` run here). At nice 0
 // the pump takes its CPU wherever it wakes, from the bottleneck as often
 // as not; at a lower weight it runs mostly when a CPU would idle or its
 // task is between requests (docs/benchmarks.md, "tracejson3"). It cannot
