@@ -86,14 +86,14 @@ trace_to() {  # OUT ERR ARGS...: `loupe trace -o json` writing OUT, attached
   return 1
 }
 
+# Made here, not in out_path: that runs in a subshell.
 TMPFS_DIR=""
+[[ " ${OUTS:-file} " == *" tmpfs "* ]] && TMPFS_DIR=$(mktemp -d /dev/shm/loupe-trace-overhead.XXXXXX)
 out_path() {  # OUT -> the path the JSON goes to
   case $1 in
     file) echo "$WORK/t.jsonl" ;;
     null) echo /dev/null ;;
-    tmpfs)
-      [[ -n $TMPFS_DIR ]] || TMPFS_DIR=$(mktemp -d /dev/shm/loupe-trace-overhead.XXXXXX)
-      echo "$TMPFS_DIR/t.jsonl" ;;
+    tmpfs) echo "$TMPFS_DIR/t.jsonl" ;;
     *) echo "OUTS: file, null or tmpfs, not '$1'" >&2; exit 2 ;;
   esac
 }
@@ -216,7 +216,7 @@ awk -v hz="$hz" '
         nb[k] && ex[k] ? sprintf("%.0f (%.1f); %.1f", bl[k] / nb[k], blms[k] / nb[k], bp[k] / nb[k]) : "", ex[k], loads[k]
     }
   }' "$ROWS"
-[[ -n $TMPFS_DIR ]] && rm -rf "$TMPFS_DIR"
+[[ -z $TMPFS_DIR ]] || rm -rf "$TMPFS_DIR"
 if [[ ${PACED:-1} == 1 ]]; then
   echo
   echo "| paced (\$LOUPE, to a file) | value |"
