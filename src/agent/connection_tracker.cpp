@@ -352,7 +352,9 @@ const ConnectionTracker::PidPod& ConnectionTracker::pod_identity(uint32_t tgid) 
 }
 
 void ConnectionTracker::on_process_exit(uint32_t tgid) {
-  for (auto it = conns_.begin(); it != conns_.end();) {
+  auto held = tgid_conns_.find(tgid);
+  uint32_t left = held == tgid_conns_.end() ? 0 : held->second;
+  for (auto it = conns_.begin(); left > 0 && it != conns_.end();) {
     if (it->first.tgid != tgid) {
       ++it;
       continue;
@@ -360,6 +362,7 @@ void ConnectionTracker::on_process_exit(uint32_t tgid) {
     finish(it->first, it->second, it->second.last_ns);
     if (forget_) forget_(tgid, it->first.fd);
     it = erase(it);
+    --left;
   }
   procs_.forget(tgid);
   pod_ids_.erase(tgid);  // after finish(): its last records still carry it
@@ -376,6 +379,7 @@ constexpr size_t kNodeOverhead = 2 * sizeof(void*);
 
 ConnectionTracker::Connection& ConnectionTracker::put(const Key& key, Connection c) {
   auto [it, inserted] = conns_.try_emplace(key);
+  if (inserted) ++tgid_conns_[key.tgid];
   if (!inserted) stats_.table_bytes -= it->second.held;
   it->second = std::move(c);
   it->second.held = 0;
@@ -395,6 +399,9 @@ void ConnectionTracker::recount(Connection& c) {
 ConnectionTracker::Table::iterator ConnectionTracker::erase(Table::iterator it) {
   stats_.table_bytes -= it->second.held;
   drop_detector(it->second);
+  if (auto held = tgid_conns_.find(it->first.tgid);
+      held != tgid_conns_.end() && --held->second == 0)
+    tgid_conns_.erase(held);
   return conns_.erase(it);
 }
 

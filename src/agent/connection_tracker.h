@@ -226,6 +226,12 @@ class ConnectionTracker {
   ProcessInfo procs_;
   Table conns_;
   std::unordered_map<uint32_t, PidPod> pod_ids_;
+  // Connections each process holds in conns_: the tracer reports every
+  // process exit on the host, and walking the table (20,000 entries at 10k
+  // connections) for each was 4.7% of `loupe run`'s CPU on a host starting
+  // compilers (docs/benchmarks.md, runrss5); the exit of a process that
+  // holds none walks nothing now.
+  std::unordered_map<uint32_t, uint32_t> tgid_conns_;
   std::vector<Record>* batch_ = nullptr;
   std::vector<Record> scratch_;
   EncodedRecords* encoded_ = nullptr;

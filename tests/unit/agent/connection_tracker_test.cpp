@@ -32,13 +32,14 @@ class TrackerTest : public ::testing::Test {
                              }};
   std::vector<Record> records_;
   uint64_t now_ = 1'000'000;
+  uint32_t tgid_ = kTgid;  // the process of the events fed
 
   void open(int fd, uint64_t gen, loupe_origin origin, uint16_t lport, uint16_t rport) {
     loupe_open_event ev{};
     ev.h.type = LOUPE_EV_OPEN;
     ev.h.origin = origin;
     ev.h.sock_type = 1;
-    ev.h.tgid = kTgid;
+    ev.h.tgid = tgid_;
     ev.h.fd = fd;
     ev.h.gen = gen;
     ev.h.ts_ns = now_;
@@ -54,7 +55,7 @@ class TrackerTest : public ::testing::Test {
     ev.h.type = LOUPE_EV_DATA;
     ev.h.dir = dir;
     ev.h.sock_type = 1;
-    ev.h.tgid = kTgid;
+    ev.h.tgid = tgid_;
     ev.h.fd = fd;
     ev.h.gen = gen;
     ev.h.ts_ns = now_ += 1000;
@@ -68,7 +69,7 @@ class TrackerTest : public ::testing::Test {
   void simple(loupe_event_type type, int fd, uint64_t gen) {
     loupe_event_header h{};
     h.type = type;
-    h.tgid = kTgid;
+    h.tgid = tgid_;
     h.fd = fd;
     h.gen = gen;
     h.ts_ns = now_ += 1000;
@@ -210,6 +211,31 @@ TEST_F(TrackerTest, ProcessExitDropsItsConnections) {
   open(9, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
   open(10, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40001);
   EXPECT_EQ(tracker_.connection_count(), 2u);
+  simple(LOUPE_EV_PROC_EXIT, -1, 0);
+  EXPECT_EQ(tracker_.connection_count(), 0u);
+}
+
+// The table is walked only for a process that holds connections (their
+// count is kept per process): what it holds is still dropped after others
+// came and went, and an exit of another process leaves it.
+TEST_F(TrackerTest, ProcessExitDropsItsConnectionsOnlyAfterOthersCameAndWent) {
+  open(9, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  tgid_ = kTgid + 1;
+  open(9, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
+  open(10, 1, LOUPE_ORIGIN_CONNECT, 40001, 8080);
+  simple(LOUPE_EV_CLOSE, 9, 1);
+  data(11, 1, LOUPE_DIR_EGRESS, kRequest);  // its open lost: tracked all the same
+  EXPECT_EQ(tracker_.connection_count(), 3u);
+  tgid_ = kTgid + 2;  // holds none
+  simple(LOUPE_EV_PROC_EXIT, -1, 0);
+  EXPECT_EQ(tracker_.connection_count(), 3u);
+  tgid_ = kTgid + 1;
+  simple(LOUPE_EV_PROC_EXIT, -1, 0);
+  EXPECT_EQ(tracker_.connection_count(), 1u);      // fds 10 and 11 dropped
+  open(12, 1, LOUPE_ORIGIN_CONNECT, 40002, 8080);  // the pid used again
+  simple(LOUPE_EV_PROC_EXIT, -1, 0);
+  EXPECT_EQ(tracker_.connection_count(), 1u);
+  tgid_ = kTgid;
   simple(LOUPE_EV_PROC_EXIT, -1, 0);
   EXPECT_EQ(tracker_.connection_count(), 0u);
 }
