@@ -3,7 +3,6 @@
 #include <map>
 
 #include "core/burst_yield.h"
-#include "k8s/kube_config.h"  // read_file, trim
 
 namespace loupe::profile {
 
@@ -18,8 +17,7 @@ std::vector<ProcessProfile> Profiler::collect() {
     if (fresh) {
       p.pid = s.tgid;
       // The process's name; the sampled thread's when it has exited.
-      auto comm = k8s::read_file("/proc/" + std::to_string(s.tgid) + "/comm");
-      p.comm = comm ? k8s::trim(*comm) : s.comm;
+      p.comm = symbolizer_.process_name(s.tgid);
       if (p.comm.empty()) p.comm = s.comm;
       p.comm = clean_frame_name(p.comm);
     }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,20 @@ bool read_user_stack(int map_fd, uint64_t key, RawStack& s) {
   s.user.assign(stack.ips, stack.ips + n);
   s.user_truncated = (stack.flags & LOUPE_PROFILE_STACK_TRUNCATED) != 0;
   return true;
+}
+
+using UserStacks = std::unordered_map<uint64_t, loupe_profile_user_stack>;
+
+// Takes every user stack of `fd` (a hash map by the stack's hash) a batch
+// at a time, emptying it: one syscall per 64 stacks, where a lookup per
+// stack and a walk and a delete per key to empty it took three (each also
+// through the capture's sys_exit program; ~170 stacks a round on a busy
+// host, docs/benchmarks.md "issue 14, profpaced"). False when the kernel
+// refused: what is left is read one key at a time.
+bool take_user_stacks(int fd, UserStacks& out) {
+  return read_map_batched<uint64_t, loupe_profile_user_stack, 64>(
+      fd, BatchRead::kDelete,
+      [&out](uint64_t key, const loupe_profile_user_stack& stack) { out.emplace(key, stack); });
 }
 
 // How often the unwinder thread looks for processes the program asked
@@ -202,6 +217,9 @@ std::vector<RawStack> StackSampler::drain() {
   int user_fd = bpf_map__fd(drained ? skel_->maps.user_stacks1 : skel_->maps.user_stacks0);
   std::vector<Count> counts;
   if (!take_counts(counts_fd, counts)) walk_counts(counts_fd, counts);
+  UserStacks user_stacks;
+  bool user_taken = take_user_stacks(user_fd, user_stacks);
+  std::vector<int32_t> kernel_ids;  // read: deleted after, each id once
   for (const auto& [key, value] : counts) {
     RawStack s;
     s.tgid = key.tgid;
@@ -209,19 +227,43 @@ std::vector<RawStack> StackSampler::drain() {
     s.samples = value.samples;
     s.user_lost = key.user_stack == LOUPE_PROFILE_LOST_USER_STACK;
     s.kernel_lost = key.kernel_stack_id == LOUPE_PROFILE_LOST_STACK;
-    if (key.user_stack > LOUPE_PROFILE_LOST_USER_STACK &&
-        !read_user_stack(user_fd, key.user_stack, s)) {
-      s.user_lost = true;
-      ++stacks_missing_;
+    if (key.user_stack > LOUPE_PROFILE_LOST_USER_STACK) {
+      bool found = false;
+      if (auto it = user_stacks.find(key.user_stack); it != user_stacks.end()) {
+        uint32_t n = std::min<uint32_t>(it->second.len, LOUPE_PROFILE_MAX_DEPTH);
+        s.user.assign(it->second.ips, it->second.ips + n);
+        s.user_truncated = (it->second.flags & LOUPE_PROFILE_STACK_TRUNCATED) != 0;
+        found = true;
+      } else if (!user_taken) {
+        found = read_user_stack(user_fd, key.user_stack, s);
+      }
+      if (!found) {
+        s.user_lost = true;
+        ++stacks_missing_;
+      }
     }
-    if (key.kernel_stack_id >= 0 && !read_stack(stacks_fd, key.kernel_stack_id, s.kernel)) {
-      s.kernel_lost = true;
-      ++stacks_missing_;
+    if (key.kernel_stack_id >= 0) {
+      if (read_stack(stacks_fd, key.kernel_stack_id, s.kernel)) {
+        kernel_ids.push_back(key.kernel_stack_id);
+      } else {
+        s.kernel_lost = true;
+        ++stacks_missing_;
+      }
     }
     out.push_back(std::move(s));
   }
-  clear_map<uint32_t>(stacks_fd);
-  clear_map<uint64_t>(user_fd);
+  // The stack map has no batch operations: the ids read are deleted one by
+  // one, and the map walked only for what is left (ids whose count did not
+  // fit the counts map), instead of a walk step per id.
+  std::sort(kernel_ids.begin(), kernel_ids.end());
+  kernel_ids.erase(std::unique(kernel_ids.begin(), kernel_ids.end()), kernel_ids.end());
+  for (int32_t id : kernel_ids) {
+    uint32_t key = static_cast<uint32_t>(id);
+    bpf_map_delete_elem(stacks_fd, &key);
+  }
+  uint32_t left = 0;
+  if (bpf_map_get_next_key(stacks_fd, nullptr, &left) == 0) clear_map<uint32_t>(stacks_fd);
+  if (!user_taken) clear_map<uint64_t>(user_fd);
   return out;
 }
 

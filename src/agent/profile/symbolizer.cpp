@@ -50,10 +50,10 @@ std::string_view basename(std::string_view path) {
 Symbolizer::Symbolizer(SymbolizerOptions opts) : opts_(std::move(opts)) {}
 
 void Symbolizer::new_round() {
-  previous_.clear();
-  for (auto& [tgid, modules] : maps_)
-    if (modules) previous_.emplace(tgid, std::move(*modules));
-  maps_.clear();
+  // Those not sampled in the round that ends are forgotten: a process that
+  // exited is named with the round before its exit at most.
+  for (auto it = processes_.begin(); it != processes_.end();)
+    it = it->second.seen_round < round_ ? processes_.erase(it) : std::next(it);
   ++round_;
   if (perf_maps_.size() > 1024) {  // mostly processes gone by now
     perf_maps_.clear();
@@ -66,22 +66,47 @@ void Symbolizer::remember(uint32_t tgid) {
     for (const Mapping& m : p->maps) symbols_for(tgid, *p, m);
 }
 
-Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
-  auto it = maps_.find(tgid);
-  if (it == maps_.end()) {
-    std::optional<ProcessModules> modules;
-    if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps");
-        text && !text->empty()) {
-      modules = ProcessModules{parse_proc_maps(*text, &counters_.maps_malformed), {}};
-    } else if (auto old = previous_.find(tgid); old != previous_.end()) {
-      modules = std::move(old->second);  // exited since the last round
-      previous_.erase(old);
-    } else {
-      ++counters_.maps_unreadable;
-    }
-    it = maps_.emplace(tgid, std::move(modules)).first;
+std::string Symbolizer::process_name(uint32_t tgid) { return look_at(tgid).comm; }
+
+Symbolizer::Process& Symbolizer::look_at(uint32_t tgid) {
+  // Maps older than this are read again whatever /proc/PID/stat says (a
+  // library replaced by another of the same size at the same place).
+  constexpr uint64_t kMapsRereadRounds = 12;
+  auto [it, fresh] = processes_.try_emplace(tgid);
+  Process& p = it->second;
+  if (!fresh && p.seen_round == round_) return p;
+  // Entries not sampled in the previous round were forgotten (new_round).
+  bool was_seen = !fresh;
+  p.seen_round = round_;
+  std::string base = opts_.proc_root + "/" + std::to_string(tgid);
+  std::optional<ProcStat> stat;
+  if (auto text = k8s::read_file(base + "/stat")) stat = parse_proc_stat(*text);
+  p.comm = stat ? stat->comm : std::string();
+  // Its maps name its frames for as long as its memory is the same: a
+  // read of /proc/PID/stat instead of its maps, and no file opened again
+  // for its mappings (each round read every sampled process's maps and
+  // opened the file of each mapping named, ~3 syscalls, each also through
+  // the capture's sys_exit program).
+  if (stat && was_seen && p.modules && p.stat.same_memory(*stat) &&
+      round_ - p.maps_round < kMapsRereadRounds)
+    return p;
+  if (auto text = k8s::read_file(base + "/maps"); text && !text->empty()) {
+    ++counters_.maps_read;
+    p.modules = ProcessModules{parse_proc_maps(*text, &counters_.maps_malformed), {}};
+    p.stat = stat ? std::move(*stat) : ProcStat{};  // without it, read again next round
+    p.maps_round = round_;
+    return p;
   }
-  return it->second ? &*it->second : nullptr;
+  // Exited (or a kernel thread, or hidden): the previous round's maps,
+  // when it had any.
+  if (!was_seen) p.modules.reset();
+  if (!p.modules) ++counters_.maps_unreadable;
+  return p;
+}
+
+Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
+  Process& p = look_at(tgid);
+  return p.modules ? &*p.modules : nullptr;
 }
 
 const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m) {

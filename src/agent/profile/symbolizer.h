@@ -22,6 +22,7 @@
 #include "agent/profile/kernel_symbols.h"
 #include "agent/profile/perf_map.h"
 #include "agent/profile/proc_maps.h"
+#include "agent/profile/proc_stat.h"
 
 namespace loupe::profile {
 
@@ -38,6 +39,7 @@ struct SymbolizerOptions {
 struct SymbolizerCounters {
   uint64_t maps_unreadable = 0;     // processes gone (or hidden) before their stacks were named
   uint64_t maps_malformed = 0;      // /proc/PID/maps lines that did not parse
+  uint64_t maps_read = 0;           // /proc/PID/maps read (a process new, or its memory changed)
   uint64_t elf_unreadable = 0;      // module files missing, replaced or not valid ELF
   uint64_t elf_loaded = 0;          // symbol tables read (cache misses)
   DebugFileCounters debug_files;    // separate debug files of stripped binaries
@@ -57,10 +59,16 @@ class Symbolizer {
  public:
   explicit Symbolizer(SymbolizerOptions opts = {});
 
-  // Starts reading the per-process maps afresh: call once per drain, so a
-  // process that mapped new libraries since is read again. A process that
-  // exits before the next round is still named with this round's.
+  // Starts a round: call once per drain. Each process sampled is looked at
+  // again (its /proc/PID/stat), and its maps read again when its memory
+  // may have changed (a new process with its pid, an exec, a mapping added
+  // or removed), or a minute after they were read. A process that exits
+  // before the next round is still named with this round's.
   void new_round();
+
+  // Process `tgid`'s name (its /proc/PID/stat) this round; empty when it
+  // cannot be read (exited).
+  std::string process_name(uint32_t tgid);
 
   // Reads process `tgid`'s maps and its modules' symbols now, so that its
   // frames are named even if it exits before its stacks are collected
@@ -92,8 +100,17 @@ class Symbolizer {
     std::vector<Mapping> maps;
     std::unordered_map<uint64_t, std::string> keys;  // by Mapping::start
   };
-  // Process `tgid`'s modules: read from /proc this round, or the previous
-  // round's when it has exited since; null when neither.
+  // What is known of a process sampled this round or the one before.
+  struct Process {
+    std::string comm;                       // this round's ("": unreadable)
+    ProcStat stat;                          // when its maps were read
+    std::optional<ProcessModules> modules;  // none: unreadable
+    uint64_t seen_round = 0;                // the last round it was looked at in
+    uint64_t maps_round = 0;                // the round its maps were read in
+  };
+  // Process `tgid` as of this round (read once a round).
+  Process& look_at(uint32_t tgid);
+  // Its modules, as look_at found them; null when none.
   ProcessModules* modules_of(uint32_t tgid);
   // The symbols of the file behind `m` in process `tgid`, or null. The file
   // is opened (and its cache key found) once per mapping and round; its
@@ -108,8 +125,7 @@ class Symbolizer {
 
   SymbolizerOptions opts_;
   SymbolizerCounters counters_;
-  std::unordered_map<uint32_t, std::optional<ProcessModules>> maps_;  // this round's
-  std::unordered_map<uint32_t, ProcessModules> previous_;             // the round before
+  std::unordered_map<uint32_t, Process> processes_;  // sampled this round or the one before
   // Module file identity (device, inode, size, mtime) -> cache key (its
   // build id, or the identity when it has none). Bounded by the entries of
   // `elves_`: cleared whenever that is trimmed.

@@ -206,6 +206,46 @@ TEST_F(ExitingProcess, RememberedBeforeItsFirstCollection) {
   EXPECT_EQ(s.counters().elf_loaded, loaded);
 }
 
+TEST_F(ExitingProcess, ItsMapsAreReadAgainOnlyWhenItsMemoryChanged) {
+  // /proc/4343/stat as the kernel writes it: name, start time (field 22),
+  // bytes mapped (23), where its arguments start (48).
+  auto write_stat = [this](uint64_t vsize) {
+    std::ofstream(proc_ + "/stat")
+        << "4343 (my test) S 1 4343 4343 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 777 " << vsize
+        << " 50 18446744073709551615 1 2 3 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 4 5 6 140000 140010 "
+           "140010 140100 0\n";
+  };
+  write_stat(1 << 20);
+  Symbolizer s(SymbolizerOptions{.proc_root = root_});
+  EXPECT_EQ(s.process_name(4343), "my test");
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  EXPECT_EQ(s.counters().maps_read, 1u);
+  for (int round = 0; round < 3; ++round) {  // the same memory: named from the maps kept
+    s.new_round();
+    EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  }
+  EXPECT_EQ(s.counters().maps_read, 1u);
+  write_stat(2 << 20);  // a library mapped (dlopen)
+  s.new_round();
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  EXPECT_EQ(s.counters().maps_read, 2u);
+  // A round it was not sampled in: forgotten, read again when it is.
+  s.new_round();
+  s.new_round();
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+  EXPECT_EQ(s.counters().maps_read, 3u);
+  // Its maps changed in a way stat does not show: read again within a minute.
+  for (int round = 0; round < 12; ++round) {
+    s.new_round();
+    name(s);
+  }
+  EXPECT_EQ(s.counters().maps_read, 4u);
+  exit_process();
+  s.new_round();
+  EXPECT_EQ(s.process_name(4343), "");
+  EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");  // the round before's
+}
+
 TEST_F(ExitingProcess, UnseenBeforeItExitedIsCountedNotNamed) {
   Symbolizer s(SymbolizerOptions{.proc_root = root_});
   exit_process();
