@@ -69,43 +69,46 @@ void Symbolizer::remember(uint32_t tgid) {
 std::string Symbolizer::process_name(uint32_t tgid) { return look_at(tgid).comm; }
 
 Symbolizer::Process& Symbolizer::look_at(uint32_t tgid) {
-  // Maps older than this are read again whatever /proc/PID/stat says (a
-  // library replaced by another of the same size at the same place).
-  constexpr uint64_t kMapsRereadRounds = 12;
   auto [it, fresh] = processes_.try_emplace(tgid);
   Process& p = it->second;
   if (!fresh && p.seen_round == round_) return p;
   // Entries not sampled in the previous round were forgotten (new_round).
-  bool was_seen = !fresh;
+  p.was_seen = !fresh;
   p.seen_round = round_;
-  std::string base = opts_.proc_root + "/" + std::to_string(tgid);
-  std::optional<ProcStat> stat;
-  if (auto text = k8s::read_file(base + "/stat")) stat = parse_proc_stat(*text);
-  p.comm = stat ? stat->comm : std::string();
+  p.maps_checked = false;
+  p.now.reset();
+  if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/stat"))
+    p.now = parse_proc_stat(*text);
+  p.comm = p.now ? p.now->comm : std::string();
+  return p;
+}
+
+Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
+  // Maps older than this are read again whatever /proc/PID/stat says (a
+  // library replaced by another of the same size at the same place).
+  constexpr uint64_t kMapsRereadRounds = 12;
+  Process& p = look_at(tgid);
+  if (p.maps_checked) return p.modules ? &*p.modules : nullptr;
+  p.maps_checked = true;
   // Its maps name its frames for as long as its memory is the same: a
   // read of /proc/PID/stat instead of its maps, and no file opened again
   // for its mappings (each round read every sampled process's maps and
   // opened the file of each mapping named, ~3 syscalls, each also through
   // the capture's sys_exit program).
-  if (stat && was_seen && p.modules && p.stat.same_memory(*stat) &&
+  if (p.now && p.was_seen && p.modules && p.stat.same_memory(*p.now) &&
       round_ - p.maps_round < kMapsRereadRounds)
-    return p;
-  if (auto text = k8s::read_file(base + "/maps"); text && !text->empty()) {
+    return &*p.modules;
+  if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps");
+      text && !text->empty()) {
     ++counters_.maps_read;
     p.modules = ProcessModules{parse_proc_maps(*text, &counters_.maps_malformed), {}};
-    p.stat = stat ? std::move(*stat) : ProcStat{};  // without it, read again next round
+    p.stat = p.now ? *p.now : ProcStat{};  // without it, read again next round
     p.maps_round = round_;
-    return p;
+    return &*p.modules;
   }
-  // Exited (or a kernel thread, or hidden): the previous round's maps,
-  // when it had any.
-  if (!was_seen) p.modules.reset();
+  // Exited (or hidden): the previous round's maps, when it had any.
+  if (!p.was_seen) p.modules.reset();
   if (!p.modules) ++counters_.maps_unreadable;
-  return p;
-}
-
-Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
-  Process& p = look_at(tgid);
   return p.modules ? &*p.modules : nullptr;
 }
 

@@ -103,14 +103,18 @@ class Symbolizer {
   // What is known of a process sampled this round or the one before.
   struct Process {
     std::string comm;                       // this round's ("": unreadable)
+    std::optional<ProcStat> now;            // this round's /proc/PID/stat
     ProcStat stat;                          // when its maps were read
     std::optional<ProcessModules> modules;  // none: unreadable
     uint64_t seen_round = 0;                // the last round it was looked at in
     uint64_t maps_round = 0;                // the round its maps were read in
+    bool was_seen = false;                  // in the round before seen_round
+    bool maps_checked = false;              // modules_of ran in seen_round
   };
-  // Process `tgid` as of this round (read once a round).
+  // Process `tgid` as of this round: its /proc/PID/stat, read once a round.
   Process& look_at(uint32_t tgid);
-  // Its modules, as look_at found them; null when none.
+  // Its modules: the maps kept, or read again when its memory may have
+  // changed (see new_round); null when none.
   ProcessModules* modules_of(uint32_t tgid);
   // The symbols of the file behind `m` in process `tgid`, or null. The file
   // is opened (and its cache key found) once per mapping and round; its
