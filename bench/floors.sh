@@ -108,11 +108,11 @@ nginx_ticks() {  # SCENARIO -> CPU ticks of that nginx's workers
   for w in $(pgrep -P "$(cat "$WORK/nginx-$port/nginx.pid")"); do t=$((t + $(cpu_ticks "$w"))); done
   echo "$t"
 }
-prog_ids() { bpftool prog show -j | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
+prog_ids() { bpf_prog_list | jq -r --arg n "$1" '.[] | select(.name == $n) | .id'; }
 prog_runs() {  # NAME -> "run_cnt run_time_ns" summed over the programs of that name
   local c=0 n=0 id rc rn
   for id in $(prog_ids "$1"); do
-    read -r rc rn <<< "$(bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
+    read -r rc rn <<< "$(bpftool_json prog show id "$id" | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
     c=$((c + rc)) n=$((n + rn))
   done
   echo "$c $n"

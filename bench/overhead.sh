@@ -159,10 +159,10 @@ rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # cannot say which process holds a program).
 sys_exit_ids() { bpf_prog_list | jq -r '.[] | select(.name == "loupe_sys_exit") | .id'; }
 bpf_runs() {  # PROG_ID -> "run_cnt run_time_ns"
-  bpftool prog show id "$1" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+  bpftool_json prog show id "$1" | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
 }
 ring_drops() {  # STATS_MAP_ID -> events lost to a full ring buffer (LOUPE_STAT_RB_DROPS)
-  bpftool map lookup id "$1" key 0 0 0 0 -j | jq '.formatted.values | map(.value) | add'
+  bpftool_json map lookup id "$1" key 0 0 0 0 | jq '(.formatted.values // []) | map(.value) | add // 0'
 }
 stored() {  # records the store committed: loupe run's own, or the server's
   curl -sf -H "Authorization: Bearer $(cat "$WORK/token")" "http://127.0.0.1:$1/api/v1/status" |
@@ -213,8 +213,8 @@ start_loupe() {  # MODE (run, agent; run_b, agent_b: the same with $LOUPE_B)
   esac
   settle "$STATUS_PORT"  # what another mode left in the server's queue
   PROG=$(comm -13 <(echo "$before" | sort) <(sys_exit_ids | sort) | tail -1)
-  for i in $(bpftool prog show id "$PROG" -j | jq '.map_ids[]'); do
-    if [[ $(bpftool map show id "$i" -j | jq -r .name) == stats ]]; then STATS_MAP=$i; fi
+  for i in $(bpftool_json prog show id "$PROG" | jq '(.map_ids // [])[]'); do
+    if [[ $(bpftool_json map show id "$i" | jq -r .name) == stats ]]; then STATS_MAP=$i; fi
   done
 }
 stop_loupe() {

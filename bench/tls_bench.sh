@@ -33,7 +33,7 @@ prog_stats() {  # NAME -> "run_cnt run_time_ns"
   local id
   id=$(bpf_prog_list | jq --arg n "$1" '[.[] | select(.name == $n) | .id] | last // empty')
   if [[ -z "$id" ]]; then echo "0 0"; return; fi
-  bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+  bpftool_json prog show id "$id" | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
 }
 
 sysctl -qw kernel.bpf_stats_enabled=1

@@ -177,12 +177,12 @@ done
 if [[ ${PACED:-1} == 1 ]]; then
   # Paced 10k req/s: agent CPU, RSS, events/s, drops, BPF run time.
   start_trace "$WORK/p.jsonl" --port "$PORT"
-  prog_id=$(bpftool prog show -j | jq '.[] | select(.name=="loupe_sys_exit") | .id' | head -1)
-  read -r cnt0 ns0 <<<"$(bpftool prog show id "$prog_id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
+  prog_id=$(bpf_prog_list | jq '.[] | select(.name=="loupe_sys_exit") | .id' | head -1)
+  read -r cnt0 ns0 <<<"$(bpftool_json prog show id "$prog_id" | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
   t0=$(cpu_ticks "$TRACE_PID")
   wrk -t2 -c14 -d"${SECS}s" -s "$HERE/../tests/e2e/paced.lua" "http://127.0.0.1:$PORT/a" > "$WORK/paced.out"
   t1=$(cpu_ticks "$TRACE_PID")
-  read -r cnt1 ns1 <<<"$(bpftool prog show id "$prog_id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
+  read -r cnt1 ns1 <<<"$(bpftool_json prog show id "$prog_id" | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
   rss_mb=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$TRACE_PID/status")
   paced_rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/paced.out")
   kill -INT "$TRACE_PID"; wait "$TRACE_PID" || true

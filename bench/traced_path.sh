@@ -23,11 +23,11 @@ MODES="none A"
 [[ -n ${LOUPE_B:-} ]] && MODES="none A B"
 PORT=$(free_port)
 
-sys_exit_ids() { bpftool prog show -j | jq -r '.[] | select(.name == "loupe_sys_exit") | .id' | sort; }
+sys_exit_ids() { bpf_prog_list | jq -r '.[] | select(.name == "loupe_sys_exit") | .id' | sort; }
 prog_runs() {  # IDS -> "run_cnt run_time_ns" summed over those programs
   local c=0 n=0 id rc rn
   for id in $1; do
-    read -r rc rn <<< "$(bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
+    read -r rc rn <<< "$(bpftool_json prog show id "$id" | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"')"
     c=$((c + rc)) n=$((n + rn))
   done
   echo "$c $n"

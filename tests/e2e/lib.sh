@@ -62,16 +62,25 @@ finish() {
 # `bpftool prog show -j`, retried: bpftool prints null when a program is
 # unloaded while it lists them (other tracers start and stop on a shared
 # host), and a benchmark's jq then failed the whole run.
-bpf_prog_list() {
+# bpftool's JSON for ARGS (e.g. `prog show id 7`), asked again when it
+# prints nothing or null: on a busy host it sometimes does while programs
+# load or unload, and `jq` then stops a script that only meant to read.
+bpftool_json() {
   local out
-  for _ in 1 2 3 4 5; do
-    out=$(bpftool prog show -j 2> /dev/null) && [[ -n $out && $out != null ]] && {
+  for _ in 1 2 3 4 5 6 7 8; do
+    out=$(bpftool "$@" -j 2> /dev/null) && [[ -n $out && $out != null ]] && {
       echo "$out"
       return
     }
     sleep 0.1
   done
-  echo '[]'
+  echo null
+}
+bpf_prog_list() {
+  local out
+  out=$(bpftool_json prog show)
+  [[ $out == null ]] && out='[]'
+  echo "$out"
 }
 
 require_root() {
