@@ -43,7 +43,7 @@ int run_all_in_one(const RunFlags& f) {
   MemoryTrimmer trimmer;  // hands back what bursts freed (core/memory_trimmer.h)
   // Batches go from the agent to the ingest queue and, once written, back.
   // The pool's default room (8 vectors): the writer holds a round's
-  // hand-overs (100 ms, or 8,192 records: pipeline::IngestOptions) while
+  // hand-overs (8,192 records, or 500 ms: pipeline::IngestOptions) while
   // the pump fills more, and with spares for only two
   // (6 MiB) the pump faulted in fresh vectors every round, 1.8 -> 4.2 µs
   // of CPU per exchange (docs/benchmarks.md, "issue 14, agentrss").

@@ -73,12 +73,21 @@ struct IngestOptions {
   // nothing measurable with one endpoint, +10% of the writer's
   // instructions with store_bench's 200 endpoints in every round.
   size_t max_batch_records = 8'192;
-  // A round at least this often (or when max_batch_records are queued).
-  // Below saturation a round holds what this interval brings, in the
-  // vectors handed over meanwhile (one per 50 ms: AgentOptions::
-  // hand_over_interval_ms), each keeping the room of its fullest fill: 100
-  // ms (200 before) halves them.
-  std::chrono::milliseconds flush_interval{100};
+  // A round at least this often, else when max_batch_records are queued
+  // (or a flush or commit asks): above ~16k records a second rounds are
+  // cut by count, so they follow the rate. Whatever its size, a round pays
+  // a commit, the WAL frames of every page it dirtied (the chunk and rollup
+  // tables' and their indexes' pages again each round), the rollup cells
+  // merged with the stored ones, and a wakeup: at a paced 10k req/s (21k
+  // records a second) 100 ms rounds of ~2,100 records cost the writer ~20%
+  // more CPU than rounds of 8,192 (docs/benchmarks.md, "issue 14,
+  // runpaced"). At saturation (above ~82k records a second, as in
+  // bench/rss_connections.sh's 10k connections) rounds were cut by count
+  // before too; below it a round's records never pass max_batch_records,
+  // the bound of what is in flight there. Not a second: a record could
+  // then wait ~1.1 s to be stored, longer than the "stored count unchanged
+  // for 0.9 s" that bench/overhead.sh takes for settled.
+  std::chrono::milliseconds flush_interval{500};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
   // Where batches go once written, back to their producer (the agent, or
   // the server decoding remote batches) to be filled again; null: they are
