@@ -52,9 +52,9 @@ TEST(SqliteRequestChunks, RetentionCutsThroughAMinuteExactlyAndKeepsIds) {
   EXPECT_GT(fresh[0].id, before.front().id);
 }
 
-// ChunkWriter sorts a round's rows by start: merged when they come as a
-// few ascending runs, std::sort past 64 runs. Whatever the order written,
-// a chunk's records (ids) come back in start order, none lost.
+// ChunkWriter sorts a round's rows by start: merged when they come as
+// ascending runs (up to 1,024), std::sort past them. Whatever the order
+// written, a chunk's records (ids) come back in start order, none lost.
 TEST(SqliteRequestChunks, ChunksHoldRecordsInStartOrderHoweverTheyCame) {
   const size_t n = 3000;  // in one minute: one chunk
   std::vector<std::vector<size_t>> orders;
