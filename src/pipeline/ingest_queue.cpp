@@ -37,6 +37,7 @@ IngestQueue::IngestQueue(store::Store& store, IngestOptions options)
     : store_(store),
       options_(options),
       pipeline_(store, options_.pipeline),
+      wake_at_records_(options_.max_batch_records),
       writer_([this] {
         name_this_thread("loupe-ingest");
         // The resolver and the encoder step it per record: a round of a
@@ -72,12 +73,12 @@ size_t IngestQueue::push(std::vector<Record>&& batch, size_t bytes) {
     } else {
       fit = take_locked(batch);
     }
-    batch_ready = queued_ >= options_.max_batch_records;
+    batch_ready = queued_ >= wake_at_records_;
   }
   accepted_ += fit;
-  // The writer only acts on a full batch before its flush interval: waking
-  // it for every push (the agent hands over after every 5 ms drain) would
-  // cost a context switch per push for nothing.
+  // The writer only acts on a full round before its interval: waking it
+  // for every push (the agent hands over every 50 ms) would cost a context
+  // switch per push for nothing.
   if (batch_ready) wake_.notify_one();
   return fit;
 }
@@ -441,12 +442,19 @@ void IngestQueue::run() {
     bool stop_now = false;
     {
       std::unique_lock lock(mu_);
-      // Wait for a full batch, the flush interval, a flush/commit, or stop.
-      // Waiting for the interval rather than writing every push keeps
+      // Wait for a full round, the flush interval, a flush/commit, or stop;
+      // past the interval, for min_round_records up to max_flush_interval
+      // (IngestOptions). Waiting rather than writing every push keeps
       // transactions large.
-      wake_.wait_for(lock, options_.flush_interval, [&] {
-        return stopping_ || flush_requested_ || queued_ >= options_.max_batch_records;
-      });
+      auto waited_from = std::chrono::steady_clock::now();
+      auto ready = [&] { return stopping_ || flush_requested_ || queued_ >= wake_at_records_; };
+      wake_at_records_ = options_.max_batch_records;
+      if (!wake_.wait_for(lock, options_.flush_interval, ready) &&
+          queued_ < options_.min_round_records) {
+        wake_at_records_ = std::min(options_.min_round_records, options_.max_batch_records);
+        wake_.wait_until(lock, waited_from + options_.max_flush_interval, ready);
+      }
+      wake_at_records_ = options_.max_batch_records;
       flush_requested_ = false;
       size_t records = 0;
       while (!queue_.empty() && records < options_.max_batch_records) {

@@ -73,21 +73,26 @@ struct IngestOptions {
   // nothing measurable with one endpoint, +10% of the writer's
   // instructions with store_bench's 200 endpoints in every round.
   size_t max_batch_records = 8'192;
-  // A round at least this often, else when max_batch_records are queued
-  // (or a flush or commit asks): above ~16k records a second rounds are
-  // cut by count, so they follow the rate. Whatever its size, a round pays
-  // a commit, the WAL frames of every page it dirtied (the chunk and rollup
+  // A round every flush_interval (or when max_batch_records are queued, or
+  // a flush or commit asks); but a round of fewer than min_round_records
+  // waits on for them, up to max_flush_interval: below ~41k records a
+  // second rounds follow the rate. Whatever its size, a round pays a
+  // commit, the WAL frames of every page it dirtied (the chunk and rollup
   // tables' and their indexes' pages again each round), the rollup cells
   // merged with the stored ones, and a wakeup: at a paced 10k req/s (21k
-  // records a second) 100 ms rounds of ~2,100 records cost the writer ~20%
-  // more CPU than rounds of 8,192 (docs/benchmarks.md, "issue 14,
-  // runpaced"). At saturation (above ~82k records a second, as in
-  // bench/rss_connections.sh's 10k connections) rounds were cut by count
-  // before too; below it a round's records never pass max_batch_records,
-  // the bound of what is in flight there. Not a second: a record could
-  // then wait ~1.1 s to be stored, longer than the "stored count unchanged
-  // for 0.9 s" that bench/overhead.sh takes for settled.
-  std::chrono::milliseconds flush_interval{500};
+  // records a second) 10 rounds of ~2,100 records a second cost the
+  // writer ~20% more CPU than rounds of 8,192 (docs/benchmarks.md, "issue
+  // 14, runpaced"). Not rounds of 8,192 at every rate: between 16k and
+  // 82k records a second those held more records in flight than before,
+  // and bench/rss_connections.sh on a loaded host (~42k records a second)
+  // peaked 4-5 MiB higher. With min_round_records a round never holds
+  // more than 100 ms rounds did at 41k records a second. Idle, the writer
+  // wakes every max_flush_interval. That stays below the "stored count
+  // unchanged for 0.9 s" that bench/overhead.sh and the e2e tests take for
+  // settled.
+  std::chrono::milliseconds flush_interval{100};
+  size_t min_round_records = 4'096;
+  std::chrono::milliseconds max_flush_interval{500};
   std::chrono::seconds retention_interval{60};  // how often enforce_retention runs
   // Where batches go once written, back to their producer (the agent, or
   // the server decoding remote batches) to be filled again; null: they are
@@ -228,7 +233,11 @@ class IngestQueue {
   uint64_t rounds_ = 0;                     // writer rounds finished, for flush()
   bool in_flight_ = false;                  // the writer is writing entries it took
   bool stopping_ = false, exited_ = false;
-  bool flush_requested_ = false;                  // write now instead of waiting the interval
+  bool flush_requested_ = false;  // write now instead of waiting the interval
+  // push() wakes the writer once this many records are queued:
+  // max_batch_records, or min_round_records while a round waits past
+  // flush_interval for them.
+  size_t wake_at_records_ = 0;
   std::map<uint64_t, store::LossMinute> losses_;  // by minute, until the writer stores them
   std::string last_error_;
 

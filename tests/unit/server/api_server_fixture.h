@@ -48,6 +48,7 @@ class ApiServerTest : public ::testing::Test {
     store_ = store::open_sqlite_store(dir_.path() + "/db");
     pipeline::IngestOptions io;
     io.flush_interval = std::chrono::milliseconds(5);
+    io.min_round_records = 0;
     queue_ = std::make_unique<pipeline::IngestQueue>(*store_, io);
     opts.listen = "127.0.0.1:0";
     if (!opts.status_provider)

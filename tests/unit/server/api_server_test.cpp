@@ -290,6 +290,7 @@ class GatedIngestTest : public ::testing::Test {
     pipeline::IngestOptions io;
     io.capacity_records = capacity_records;
     io.flush_interval = std::chrono::milliseconds(1);
+    io.min_round_records = 0;
     queue_ = std::make_unique<pipeline::IngestQueue>(store_, io);
     ApiOptions o;
     o.listen = "127.0.0.1:0";

@@ -66,7 +66,7 @@ class CuttingProxy {
 TEST(ExactlyOnce, ABatchWhoseAnswerWasLostIsStoredOnce) {
   testing::TempDir dir;
   auto store = store::open_sqlite_store(dir.path() + "/db");
-  pipeline::IngestQueue queue(*store, {.flush_interval = 5ms});
+  pipeline::IngestQueue queue(*store, {.flush_interval = 5ms, .min_round_records = 0});
   ApiServer api(*store, queue, {.listen = "127.0.0.1:0", .token = "s3cret"});
   api.start();
   CuttingProxy proxy(api.url(), 3);
