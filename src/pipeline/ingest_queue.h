@@ -81,7 +81,7 @@ struct IngestOptions {
   // tables' and their indexes' pages again each round), the rollup cells
   // merged with the stored ones, and a wakeup: at a paced 10k req/s (21k
   // records a second) 10 rounds of ~2,100 records a second cost the
-  // writer ~20% more CPU than rounds of 8,192 (docs/benchmarks.md, "issue
+  // writer ~20% more CPU than ~5 of ~4,100 (docs/benchmarks.md, "issue
   // 14, runpaced"). Not rounds of 8,192 at every rate: between 16k and
   // 82k records a second those held more records in flight than before,
   // and bench/rss_connections.sh on a loaded host (~42k records a second)
