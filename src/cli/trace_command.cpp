@@ -1,6 +1,5 @@
 // `loupe trace`: prints every request/response exchange on this host as it
 // completes, one line (or one JSON object) each.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,17 +14,6 @@
 
 namespace loupe::cli {
 namespace {
-
-// The nice value of `loupe trace`'s threads while the ring buffer keeps up.
-// Why: at saturation nginx and wrk keep both CPUs busy, but not evenly: the
-// slower of the two sets the throughput while the other sleeps part of
-// the time (nginx asleep 25-43% of a `wrk -t1 -c32` run here). At nice 0
-// the pump takes its CPU wherever it wakes, from the bottleneck as often
-// as not; at a lower weight it runs mostly when a CPU would idle or its
-// task is between requests (docs/benchmarks.md, "tracejson3"). It cannot
-// fall behind for good: past an eighth of the ring unread it runs at
-// kPumpNice until it has caught up (AgentOptions::pump_nice).
-constexpr int kTraceNice = 5;
 
 struct TraceFlags {
   CaptureFlags capture;
@@ -73,12 +61,6 @@ int run_trace(const TraceFlags& f) {
   // so is the text of a batch written at once, which stays in cache.
   agent_opts.batch_records = 1024;
   agent_opts.batch_pool = pool;
-  agent_opts.pump_nice = kPumpNice;
-  // Threads take their creator's nice: the pump, started below, keeps this
-  // one as its own outside a boost. Lowered only where the boost's nice is
-  // allowed (CAP_SYS_NICE), tried first: else a pump behind would stay at 5.
-  const auto tid = static_cast<id_t>(gettid());
-  if (setpriority(PRIO_PROCESS, tid, kPumpNice) == 0) setpriority(PRIO_PROCESS, tid, kTraceNice);
   Agent agent(agent_opts, print);
   install_stop_signals();
   agent.start();
