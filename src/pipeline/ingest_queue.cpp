@@ -271,8 +271,9 @@ void IngestQueue::flush() {
   std::unique_lock lock(mu_);
   uint64_t target = pushed_seq_;
   // A whole writer round that starts after this call also stores the loss
-  // counts pending now.
-  uint64_t round = rounds_ + (in_flight_ ? 2 : 1);
+  // counts pending now. Not the one being written, even with no entries:
+  // it took the loss counts before those counted since.
+  uint64_t round = rounds_ + (round_taken_ ? 2 : 1);
   flush_requested_ = true;
   wake_.notify_one();
   drained_.wait(lock, [&] {
@@ -468,6 +469,7 @@ void IngestQueue::run() {
         queue_.pop_front();
       }
       in_flight_ = !round.entries.empty();
+      round_taken_ = true;
       losses.swap(losses_);
       stop_now = stopping_ && queue_.empty();
     }
@@ -504,6 +506,7 @@ void IngestQueue::run() {
       }
       if (round.last_seq) done_seq_ = round.last_seq;
       in_flight_ = false;
+      round_taken_ = false;
       ++rounds_;
       if (stop_now) exited_ = true;
     }

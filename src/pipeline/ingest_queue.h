@@ -232,6 +232,9 @@ class IngestQueue {
   uint64_t pushed_seq_ = 0, done_seq_ = 0;  // entries, for flush()
   uint64_t rounds_ = 0;                     // writer rounds finished, for flush()
   bool in_flight_ = false;                  // the writer is writing entries it took
+  // The writer took a round (entries or not, and the loss counts pending
+  // then) and has not finished it: a flush() now needs the round after.
+  bool round_taken_ = false;
   bool stopping_ = false, exited_ = false;
   bool flush_requested_ = false;  // write now instead of waiting the interval
   // push() wakes the writer once this many records are queued:

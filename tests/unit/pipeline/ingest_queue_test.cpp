@@ -277,6 +277,57 @@ TEST(IngestQueue, LostEventsAreStoredPerMinute) {
   EXPECT_EQ(minutes[0].events, 10u);
 }
 
+// A store whose writes of loss counts each wait for a release, so a test
+// can catch a round after it took the counts pending then.
+class LossGatedStore : public GatedStore {
+ public:
+  LossGatedStore() : GatedStore(/*open=*/true) {}
+  void write_losses(const std::vector<store::LossMinute>& losses) override {
+    {
+      std::unique_lock lock(gate_mu_);
+      ++entered_;
+      gate_cv_.notify_all();
+      gate_cv_.wait(lock, [&] { return released_ >= entered_; });
+    }
+    GatedStore::write_losses(losses);
+  }
+  void wait_entered(int n) {
+    std::unique_lock lock(gate_mu_);
+    gate_cv_.wait(lock, [&] { return entered_ >= n; });
+  }
+  void release() {
+    std::lock_guard lock(gate_mu_);
+    ++released_;
+    gate_cv_.notify_all();
+  }
+
+ private:
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  int entered_ = 0, released_ = 0;
+};
+
+// flush() returns once losses counted before it are stored, also when the
+// writer is inside a round without records that took the counts pending
+// before these (ApiServerTest.LossesPerMinute failed so once in a while).
+TEST(IngestQueue, FlushWaitsForLossesCountedWhileARoundWithoutRecordsIsWritten) {
+  LossGatedStore store;
+  IngestQueue q(store, fast(1000));
+  q.count_lost_events(5 * kMinuteNs, 7);
+  store.wait_entered(1);  // that round has the 7, and no records
+  q.count_lost_events(6 * kMinuteNs, 3);
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(20ms);  // flush() is waiting by then
+    store.release();                    // the 7
+    store.wait_entered(2);
+    std::this_thread::sleep_for(100ms);  // a flush() that did not wait has returned
+    store.release();                     // the 3
+  });
+  q.flush();
+  EXPECT_EQ(store.lost_events(), 10u);
+  releaser.join();
+}
+
 TEST(IngestQueue, WritesIntoRealStoreAndDrainsOnStop) {
   testing::TempDir dir;
   auto store = open_sqlite_store(dir.path());
