@@ -88,7 +88,10 @@ trace_to() {  # OUT ERR ARGS...: `loupe trace -o json` writing OUT, attached
 
 # Made here, not in out_path: that runs in a subshell.
 TMPFS_DIR=""
-[[ " ${OUTS:-file} " == *" tmpfs "* ]] && TMPFS_DIR=$(mktemp -d /dev/shm/loupe-trace-overhead.XXXXXX)
+if [[ " ${OUTS:-file} " == *" tmpfs "* ]]; then
+  TMPFS_DIR=$(mktemp -d /dev/shm/loupe-trace-overhead.XXXXXX)
+  trap 'rm -rf "$TMPFS_DIR"; cleanup' EXIT  # also when a round stops the script
+fi
 out_path() {  # OUT -> the path the JSON goes to
   case $1 in
     file) echo "$WORK/t.jsonl" ;;
@@ -216,7 +219,6 @@ awk -v hz="$hz" '
         nb[k] && ex[k] ? sprintf("%.0f (%.1f); %.1f", bl[k] / nb[k], blms[k] / nb[k], bp[k] / nb[k]) : "", ex[k], loads[k]
     }
   }' "$ROWS"
-[[ -z $TMPFS_DIR ]] || rm -rf "$TMPFS_DIR"
 if [[ ${PACED:-1} == 1 ]]; then
   echo
   echo "| paced (\$LOUPE, to a file) | value |"
