@@ -66,7 +66,10 @@ void Symbolizer::remember(uint32_t tgid) {
     for (const Mapping& m : p->maps) symbols_for(tgid, *p, m);
 }
 
-std::string Symbolizer::process_name(uint32_t tgid) { return look_at(tgid).comm; }
+std::string Symbolizer::process_name(uint32_t tgid) {
+  const Process& p = look_at(tgid);
+  return p.now ? p.now->comm : std::string();
+}
 
 Symbolizer::Process& Symbolizer::look_at(uint32_t tgid) {
   auto [it, fresh] = processes_.try_emplace(tgid);
@@ -79,7 +82,6 @@ Symbolizer::Process& Symbolizer::look_at(uint32_t tgid) {
   p.now.reset();
   if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/stat"))
     p.now = parse_proc_stat(*text);
-  p.comm = p.now ? p.now->comm : std::string();
   return p;
 }
 

@@ -102,8 +102,7 @@ class Symbolizer {
   };
   // What is known of a process sampled this round or the one before.
   struct Process {
-    std::string comm;                       // this round's ("": unreadable)
-    std::optional<ProcStat> now;            // this round's /proc/PID/stat
+    std::optional<ProcStat> now;            // this round's /proc/PID/stat (none: unreadable)
     ProcStat stat;                          // when its maps were read
     std::optional<ProcessModules> modules;  // none: unreadable
     uint64_t seen_round = 0;                // the last round it was looked at in
