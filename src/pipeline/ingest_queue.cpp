@@ -449,7 +449,6 @@ void IngestQueue::run() {
       // transactions large.
       auto waited_from = std::chrono::steady_clock::now();
       auto ready = [&] { return stopping_ || flush_requested_ || queued_ >= wake_at_records_; };
-      wake_at_records_ = options_.max_batch_records;
       if (!wake_.wait_for(lock, options_.flush_interval, ready) &&
           queued_ < options_.min_round_records) {
         wake_at_records_ = std::min(options_.min_round_records, options_.max_batch_records);
