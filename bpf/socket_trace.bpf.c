@@ -348,8 +348,14 @@ static __noinline int handle_new_conn(int fd, __u8 origin) {
   return 0;
 }
 
-/* sendmsg/recvmsg: walk the user msghdr. */
-static __always_inline int handle_msg(int fd, __u8 dir, const struct user_msghdr* umsg, __u64 len) {
+/* sendmsg/recvmsg: walk the user msghdr.
+ * Not inlined: its msghdr and arguments (112 bytes) would sit in
+ * loupe_sys_exit's frame under every call chain, and the deepest one
+ * (sys_exit -> handle_mmsg -> emit_data -> copy_iov) then came to 560
+ * bytes of stack against the verifier's 512 (16-byte rounded frames:
+ * 192 + 128 + 176 + 64), which Linux 6.18.44 refuses while earlier
+ * kernels, not counting the global copy_iov's frame, loaded it. Now 448. */
+static __noinline int handle_msg(int fd, __u8 dir, const struct user_msghdr* umsg, __u64 len) {
   struct user_msghdr m;
   if (bpf_probe_read_user(&m, sizeof(m), umsg)) return 0;
   struct data_args a = {.fd = fd,
