@@ -181,6 +181,28 @@ TEST(IngestQueue, ASmallRoundWaitsForMoreAndAFullOneIsWrittenAtOnce) {
   EXPECT_EQ(store.written(), 220u);
 }
 
+// Once a round waited past the interval for min_round_records, the next
+// one waits for them from the start: min_round_records pushed are written
+// at once, not at the next interval.
+TEST(IngestQueue, AfterASlowRoundTheNextIsWrittenOnceItsRecordsAreThere) {
+  GatedStore store(true);
+  IngestOptions o = fast(1000);
+  o.flush_interval = 400ms;
+  o.max_flush_interval = 600ms;
+  o.min_round_records = 100;
+  o.max_batch_records = 500;
+  IngestQueue q(store, o);
+  EXPECT_EQ(q.push(records(10)), 10u);
+  for (int i = 0; i < 5000 && store.written() < 10; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(store.written(), 10u);  // a slow round: written at max_flush_interval
+  auto pushed = std::chrono::steady_clock::now();
+  EXPECT_EQ(q.push(records(100, 100'000)), 100u);
+  for (int i = 0; i < 5000 && store.written() < 110; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(store.written(), 110u);
+  // Well before the 400 ms interval (the writer is woken by the push).
+  EXPECT_LT(std::chrono::steady_clock::now() - pushed, 300ms);
+}
+
 // The writer's round is written where the producers put it: the store is
 // given the pushed vectors themselves, not their records moved into one
 // vector (~7% of `loupe run`'s CPU).
