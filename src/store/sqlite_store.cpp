@@ -126,6 +126,10 @@ class SqliteStore : public Store {
   std::mutex write_mu_;  // write_batch and enforce_retention
   Db wdb_;
   Stmt select_agg_, upsert_agg_, insert_service_, insert_name_;
+  // write_batch's transaction, prepared once: sqlite3_exec parsed "BEGIN"
+  // and "COMMIT" again every round, ~0.8% of the writer's samples at a
+  // paced load (docs/benchmarks.md, "issue 14, writer").
+  Stmt begin_, commit_;
   // Looked up by string_view: name_id runs several times per record.
   struct NameHash {
     using is_transparent = void;
@@ -213,6 +217,8 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
       Stmt(wdb_, "INSERT OR IGNORE INTO services(name, kind, port, ip) VALUES(?,?,?,?)");
 
   insert_name_ = Stmt(wdb_, "INSERT INTO names(name) VALUES(?)");
+  begin_ = Stmt(wdb_, "BEGIN");
+  commit_ = Stmt(wdb_, "COMMIT");
   chunks_ = ChunkWriter(wdb_);
   convert_legacy_requests(wdb_, chunks_);
   load_name_ids();
@@ -256,7 +262,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
   rows.clear();
   rows.reserve(batch.rows.size());
   Rollup rollup;
-  wdb_.exec("BEGIN");
+  begin_.run();
   try {
     for (const ServiceRegistration& s : batch.new_services) {
       insert_service_.bind(1, std::string_view(s.name));
@@ -309,7 +315,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
     edges_.flush();
     k8s_agg_.flush();
     if (book) ledger_.add(*book, now_unix_ns());
-    wdb_.exec("COMMIT");
+    commit_.run();
   } catch (...) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     edges_.discard();
