@@ -127,7 +127,7 @@ class SqliteStore : public Store {
   Db wdb_;
   Stmt select_agg_, upsert_agg_, insert_service_, insert_name_;
   // write_batch's transaction, prepared once: sqlite3_exec parsed "BEGIN"
-  // and "COMMIT" again every round, ~0.8% of the writer's samples at a
+  // and "COMMIT" again every round, 1.2% of the writer's samples at a
   // paced load (docs/benchmarks.md, "BEGIN and COMMIT prepared").
   Stmt begin_, commit_;
   // Looked up by string_view: name_id runs several times per record.
