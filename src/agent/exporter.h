@@ -70,9 +70,15 @@ struct ExporterOptions {
   // that would pass it starts the next batch, and one longer than it is a
   // batch of its own), or past this many bytes of encoded records (by at
   // most one pushed part), or at this age.
-  size_t batch_records = 5'000;
+  // 20,000: each POST costs the sending thread the same whatever its size
+  // (headers, the answer read, two wakeups), and at 5,000 a paced 10k
+  // requests/s made four a second, now two, closed by age (wakeups 9-12 ->
+  // 5.5 a second, syscalls 52-63 -> 29: docs/benchmarks.md, "issue 14,
+  // agentfixed"); the server takes up to 50,000 (IngestLimits).
+  size_t batch_records = 20'000;
   uint64_t batch_bytes = 4ull << 20;
-  std::chrono::milliseconds flush_interval{500};     // or this age
+  // Or this long after its first part: no timer runs while nothing is open.
+  std::chrono::milliseconds flush_interval{500};
   std::chrono::milliseconds shutdown_budget{5000};   // to send what is left before spooling it
   std::chrono::milliseconds stats_interval{10'000};  // POST /api/v1/agents/stats
   std::chrono::milliseconds log_interval{10'000};    // at most one failure line per interval
@@ -213,6 +219,10 @@ class Exporter {
   std::condition_variable wake_;      // the sending thread
   std::condition_variable overflow_;  // the spill thread
   Batch open_;
+  std::chrono::steady_clock::time_point open_since_{};  // open_'s first part
+  // The sending thread sleeps with no flush deadline (open_ was empty):
+  // push() wakes it when a part opens the next batch.
+  bool flush_unarmed_ = false;
   std::deque<Batch> ready_;
   InFlight sending_;           // by the sending thread (to the server or the spool)
   InFlight spilling_;          // by the spill thread

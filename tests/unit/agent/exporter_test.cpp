@@ -331,6 +331,24 @@ TEST_F(ExporterTest, APartIsSentAsEncodedAndItsBufferComesBackToTheAgent) {
   expect_balanced(exporter.stats());
 }
 
+TEST_F(ExporterTest, APartArrivingAfterAQuietSpellIsSentWithinTheFlushInterval) {
+  // With nothing open the sending thread sleeps until its next stats report
+  // (an hour here): the part that opens a batch must wake it, each time.
+  FakeServer server;
+  ExporterOptions o = options(server);
+  o.stats_interval = 1h;
+  Exporter exporter(o);
+  for (int round = 0; round < 2; ++round) {
+    std::this_thread::sleep_for(100ms);  // the thread asleep, nothing open
+    auto pushed = std::chrono::steady_clock::now();
+    push(exporter, round * 3, round * 3 + 3);  // fewer than batch_records: closed by age
+    ASSERT_TRUE(eventually([&] { return exporter.stats().sent == uint64_t(round * 3 + 3); }));
+    EXPECT_LT(std::chrono::steady_clock::now() - pushed, 2s);
+  }
+  EXPECT_EQ(server.paths(), expected_paths(0, 6));
+  expect_balanced(exporter.stats());
+}
+
 TEST_F(ExporterTest, BatchesGoOverOneConnectionReopenedWhenTheServerClosesIt) {
   FakeServer server;  // httplib closes a connection after its fifth request
   ExporterOptions o = options(server);
