@@ -73,8 +73,13 @@ bool take_user_stacks(int fd, UserStacks& out) {
 }
 
 // How often the unwinder thread looks for processes the program asked
-// tables for: a new process is walked by frame pointers until then.
+// tables for: a new process is walked by frame pointers until then. While
+// none was ready to load (a host whose programs all have their tables, the
+// usual case), once a second: each wakeup costs tens of µs of CPU on a
+// paravirtualized VM, and an idle agent's unwinder woke five times a second
+// for nothing (docs/benchmarks.md, "issue 14, agentfixed").
 constexpr auto kUnwinderPollEvery = std::chrono::milliseconds(200);
+constexpr auto kUnwinderQuietPollEvery = std::chrono::milliseconds(1000);
 
 template <typename Key>
 void clear_map(int fd) {
@@ -184,9 +189,10 @@ void StackSampler::start_unwinder() {
     BurstYield bursts;
     install_burst_yield(&bursts);
     std::unique_lock lock(unwinder_mu_);
-    while (!unwinder_cv_.wait_for(lock, kUnwinderPollEvery, [this] { return stopping_; })) {
+    auto every = kUnwinderPollEvery;
+    while (!unwinder_cv_.wait_for(lock, every, [this] { return stopping_; })) {
       lock.unlock();
-      unwinder_->poll();
+      every = unwinder_->poll() ? kUnwinderPollEvery : kUnwinderQuietPollEvery;
       lock.lock();
     }
   });

@@ -94,7 +94,7 @@ void walk_wanted(int fd, std::vector<Wanted>& out) {
 
 }  // namespace
 
-void UnwindLoader::poll() {
+bool UnwindLoader::poll() {
   std::vector<Wanted> wanted;
   if (!read_wanted(maps_.wanted_fd, wanted)) {
     wanted.clear();
@@ -105,12 +105,17 @@ void UnwindLoader::poll() {
             [](const Wanted& a, const Wanted& b) { return a.w.samples > b.w.samples; });
   auto start = Clock::now();
   const bool prune = Clock::now() - last_prune_ >= kPruneEvery;
+  bool ready = false;
   for (const Wanted& one : wanted) {
     // Bounded work per poll: a busy process asking now is not kept waiting
     // behind a crowd of others (those left stay asked for).
-    if (Clock::now() - start > kPollBudget) break;
+    if (Clock::now() - start > kPollBudget) {
+      ready = true;  // the rest are loaded next time
+      break;
+    }
     uint32_t pid = one.pid, why = one.w.why;
     auto it = processes_.find(pid);
+    ready = ready || it != processes_.end() || one.w.samples >= kMinSamples;
     if (it == processes_.end() && one.w.samples < kMinSamples) {
       // Left asking (the program counts its samples on), but not forever:
       // the map holds LOUPE_UNWIND_MAX_WANTED processes.
@@ -149,6 +154,7 @@ void UnwindLoader::poll() {
       retry.push_back(pid);
   for (uint32_t pid : retry) load_process(pid);
   if (prune) forget_exited();
+  return ready || !retry.empty();
 }
 
 bool UnwindLoader::load_process(uint32_t pid) {

@@ -52,8 +52,10 @@ class UnwindLoader {
       : maps_(maps), rows_(maps.rows_fd, maps.max_rows), proc_root_(std::move(proc_root)) {}
 
   // Loads the processes the program asked for since the last call, and
-  // every few seconds forgets those that exited.
-  void poll();
+  // every few seconds forgets those that exited. False when none was ready
+  // to load (none asked, or each too few times yet): the caller may wait
+  // longer before the next call.
+  bool poll();
   // Loads `pid`'s tables and mappings now. False when its maps are
   // unreadable (it exited) or there is no room for it.
   bool load_process(uint32_t pid);
