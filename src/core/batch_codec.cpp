@@ -729,12 +729,14 @@ std::string BatchEncoder::encode(const BatchKey& key, std::span<const EncodedRec
   for (const TextField& f : fields) out.string(f.name);
   out.varint(count);
   for (const EncodedRecords& part : parts) out.bytes(part.bytes());
-  std::string body(ZSTD_compressBound(out.size()), '\0');
-  size_t n =
-      ZSTD_compressCCtx(cctx_, body.data(), body.size(), raw_.data(), out.size(), kZstdLevel);
+  const size_t bound = ZSTD_compressBound(out.size());
+  if (frame_capacity_ < bound) {
+    frame_ = std::make_unique_for_overwrite<char[]>(bound);
+    frame_capacity_ = bound;
+  }
+  size_t n = ZSTD_compressCCtx(cctx_, frame_.get(), bound, raw_.data(), out.size(), kZstdLevel);
   if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-  body.resize(n);
-  return body;
+  return std::string(frame_.get(), n);
 }
 
 std::string encode_batch(const BatchKey& key, std::span<const Record> records) {
