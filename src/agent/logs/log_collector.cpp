@@ -93,7 +93,7 @@ void LogCollector::run() {
   auto rate_since = Clock::now();
   uint64_t rate_bytes = 0;
   std::chrono::milliseconds backoff{0};
-  unsigned quiet = 0;  // rounds in a row that read nothing
+  auto last_read = Clock::now();
   bool stopping = false;
   while (true) {
     auto now = Clock::now();
@@ -110,7 +110,7 @@ void LogCollector::run() {
       batch_read_bytes_ += got;
       rate_bytes += got;
     }
-    quiet = got > 0 ? 0 : quiet + 1;
+    if (got > 0) last_read = now;
     bool full = batch_read_bytes_ >= opts_.batch_bytes || batch_.size() >= opts_.batch_entries;
     bool due = !batch_.empty() &&
                (full || got == 0 || now - batch_started >= opts_.flush_interval || stopping);
@@ -146,7 +146,7 @@ void LogCollector::run() {
         continue;
       }
       if (got > 0 && backoff.count() == 0) continue;  // more to read right away
-      auto pause = quiet >= opts_.quiet_rounds
+      auto pause = now - last_read >= opts_.quiet_after
                        ? std::max(opts_.flush_interval, opts_.quiet_interval)
                        : opts_.flush_interval;
       wake_.wait_for(lock, backoff.count() ? backoff : pause, [this] { return stopping_; });
