@@ -70,13 +70,12 @@ struct ExporterOptions {
   // that would pass it starts the next batch, and one longer than it is a
   // batch of its own), or past this many bytes of encoded records (by at
   // most one pushed part), or at this age.
-  // 10,000: each POST costs the sending thread the same whatever its size
-  // (headers, the answer read, two wakeups), and at 5,000 a paced 10k
-  // requests/s made four a second, now two (wakeups 9-12 -> 5.5 a second,
-  // syscalls 52-63 -> 29: docs/benchmarks.md, "issue 14, agentfixed").
-  // Larger batches keep more in memory (a batch's parts, then as many
-  // spares, and the encoder's copy); the server takes up to 50,000.
-  size_t batch_records = 10'000;
+  // Larger batches were measured and taken back: 10,000 and 20,000 halved
+  // the POSTs at a paced 10k req/s but kept ~4 MiB more resident, and the
+  // traced nginx's p99 was 18-23 ms against 3.5-10 in three runs (the
+  // agent's and the server's work per batch in longer bursts):
+  // docs/benchmarks.md, "issue 14, agentfixed".
+  size_t batch_records = 5'000;
   uint64_t batch_bytes = 4ull << 20;
   // Or this long after its first part: no timer runs while nothing is open.
   std::chrono::milliseconds flush_interval{500};
