@@ -11,8 +11,9 @@
 // also fit the record limits (core/record_limits.h: the server rejects
 // longer ones); every text field of the records make_parser hands the
 // agent (redacted, cleaned) must be valid UTF-8; and a parser taken at rest
-// (ProtocolParser::rest) for a new one, or for itself restarted, goes on
-// as the kept one would have.
+// (ProtocolParser::rest), or suspended with requests waiting
+// (ProtocolParser::suspend) and these resumed, for a new one, or for itself
+// restarted, goes on as the kept one would have.
 #pragma once
 
 #include <cstddef>
@@ -69,9 +70,10 @@ void run_stream(std::unique_ptr<ProtocolParser> parser, Protocol protocol, const
   if (parser->stats().records != emitted) std::abort();
 }
 
-// The agent takes a parser at rest from its connection and gives the
-// connection's next bytes another one: the same records and counters as
-// one parser kept throughout, whether the next is new or restarted.
+// The agent takes a parser at rest (or suspended, its waiting requests
+// kept) from its connection and gives the connection's next bytes another
+// one: the same records and counters as one parser kept throughout,
+// whether the next is new or restarted.
 inline void check_rest(Protocol protocol, Role role, const uint8_t* data, size_t size) {
   std::string_view raw(reinterpret_cast<const char*>(data), size);
   std::unique_ptr<ProtocolParser> kept = make_parser(protocol, role);
@@ -90,10 +92,12 @@ inline void check_rest(Protocol protocol, Role role, const uint8_t* data, size_t
     i += n;
     kept->feed(seg, kept_out);
     taken->feed(seg, taken_out);
-    if (taken->rest(totals)) {
+    std::unique_ptr<SuspendedExchanges> waiting;
+    if (taken->rest(totals) || (waiting = taken->suspend(totals))) {
       if (taken->stats().records != 0) std::abort();
       if (!restarted) taken = make_parser(protocol, role);
       restarted = !restarted;
+      if (waiting) taken->resume(std::move(waiting));
     }
   }
   kept->close(ts, kept_out);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "agent/address.h"
 #include "agent/tls/tls_record.h"
@@ -120,6 +121,10 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
   }
   Connection& c = it->second;
   feed(c, ev, payload);
+  if (c.parser && c.role != Role::Unknown &&
+      (ev.h.dir == LOUPE_DIR_EGRESS ? Direction::Egress : Direction::Ingress) ==
+          request_direction(c.role))
+    note_request(key, c);
   // What the connection holds now (addresses, reassembly, caches) counts
   // against the table budget before the next event.
   recount(c);
@@ -191,10 +196,7 @@ void ConnectionTracker::drop_detector(Connection& c) {
 }
 
 void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment& seg) {
-  if (c.resting) {
-    c.parser = unpark(c.protocol, c.role);
-    c.resting = false;
-  }
+  if (c.resting) wake(c);
   if (!c.parser || c.parser->finished()) return;
   std::vector<Record>& out = output();
   const size_t first = out.size();
@@ -221,6 +223,38 @@ void ConnectionTracker::park(Connection& c) {
   }
 }
 
+void ConnectionTracker::note_request(const Key& key, const Connection& c) {
+  Request& oldest = requests_[next_request_];
+  next_request_ = (next_request_ + 1) % kWaitWindow;
+  if (oldest.last_ns != 0) {
+    auto it = conns_.find(oldest.key);
+    // Its last_ns unchanged: no byte either way since that request.
+    if (it != conns_.end() && it->second.last_ns == oldest.last_ns && it->second.parser) {
+      suspend_waiting(it->second);
+      recount(it->second);
+    }
+  }
+  oldest = Request{key, c.last_ns};
+}
+
+void ConnectionTracker::suspend_waiting(Connection& c) {
+  Spares& spares = spares_for(c.protocol, c.role);
+  c.suspended = c.parser->suspend(*spares.totals);
+  if (!c.suspended) return;
+  c.resting = true;
+  if (spares.parsers.size() < kMaxSpares) {
+    spares.parsers.push_back(std::move(c.parser));
+  } else {
+    c.parser.reset();
+  }
+}
+
+void ConnectionTracker::wake(Connection& c) {
+  c.parser = unpark(c.protocol, c.role);
+  if (c.suspended) c.parser->resume(std::move(c.suspended));
+  c.resting = false;
+}
+
 std::unique_ptr<ProtocolParser> ConnectionTracker::unpark(Protocol protocol, Role role) {
   Spares& spares = spares_for(protocol, role);
   if (spares.parsers.empty()) return make_parser(protocol, role, opts_.redaction);
@@ -245,6 +279,7 @@ bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
     c.opaque_tls = false;
     c.protocol = Protocol::Unknown;
     c.parser.reset();
+    c.suspended.reset();
     c.resting = false;
     drop_detector(c);
     c.detection_done = false;
@@ -270,9 +305,11 @@ void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& 
     r.tls = c.tls;
     if (r.role == Role::Unknown) r.role = c.role;
   }
-  if (c.pod == PodState::Unknown)
-    c.pod = pod_identity(tgid).id.empty() ? PodState::None : PodState::InPod;
-  const PidPod* in_pod = c.pod == PodState::InPod ? &pod_identity(tgid) : nullptr;
+  if (!c.pod_known) {
+    c.in_pod = !pod_identity(tgid).id.empty();
+    c.pod_known = true;
+  }
+  const PidPod* in_pod = c.in_pod ? &pod_identity(tgid) : nullptr;
   if (encoded_ != nullptr) {
     RecordIdentity id{.comm = c.comm, .local_addr = c.local_addr, .remote_addr = c.remote_addr};
     if (in_pod) {
@@ -324,6 +361,8 @@ void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) 
   // Bytes still held for detection are decided now, however few they are:
   // a short connection is parsed or counted, never dropped silently.
   detect(c, key.tgid, nullptr);
+  // Requests it suspended with go unanswered as the parser says.
+  if (c.suspended) wake(c);
   if (c.parser) {
     std::vector<Record>& out = output();
     const size_t first = out.size();
@@ -388,10 +427,12 @@ ConnectionTracker::Connection& ConnectionTracker::put(const Key& key, Connection
 }
 
 void ConnectionTracker::recount(Connection& c) {
-  size_t now = kNodeOverhead + sizeof(Table::value_type) + heap_bytes(c.comm) +
-               heap_bytes(c.local_addr) + heap_bytes(c.remote_addr) +
-               (c.detector ? sizeof(StreamDetector) : 0) +
-               (c.parser ? c.parser->memory_bytes() : 0);
+  const size_t bytes =
+      kNodeOverhead + sizeof(Table::value_type) + heap_bytes(c.comm) + heap_bytes(c.local_addr) +
+      heap_bytes(c.remote_addr) + (c.detector ? sizeof(StreamDetector) : 0) +
+      (c.parser ? c.parser->memory_bytes() : 0) + (c.suspended ? c.suspended->memory_bytes() : 0);
+  const uint32_t now =
+      static_cast<uint32_t>(std::min<size_t>(bytes, std::numeric_limits<uint32_t>::max()));
   stats_.table_bytes = stats_.table_bytes - c.held + now;
   c.held = now;
 }

@@ -3,6 +3,7 @@
 // per connection, and the process/address identity on every record.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -110,6 +111,10 @@ class ConnectionTracker {
   const TrackerStats& stats() const { return stats_; }
   size_t connection_count() const { return conns_.size(); }
 
+  // Requests (of any connection) after which an end still waiting for its
+  // reply, with no traffic since its own, gives its parser up (suspend).
+  static constexpr size_t kWaitWindow = 256;
+
  private:
   struct Key {
     uint32_t tgid;
@@ -128,17 +133,21 @@ class ConnectionTracker {
                                    static_cast<uint32_t>(k.fd) ^ (k.gen * 0x9e3779b97f4a7c15ULL));
     }
   };
-  enum class PodState : uint8_t { Unknown, None, InPod };
   // Members ordered so that no padding is left between them, flags as
-  // bits: one per traced connection end.
+  // bits: one per traced connection end (144 bytes: a table node of 168,
+  // malloc's chunk of 176).
   struct Connection {
     std::string comm;
     std::string local_addr;
     std::string remote_addr;
     std::unique_ptr<StreamDetector> detector;  // while detection_done is false
     std::unique_ptr<ProtocolParser> parser;
+    // While resting after suspend(): its requests waiting for replies.
+    std::unique_ptr<SuspendedExchanges> suspended;
     uint64_t last_ns = 0;
-    size_t held = 0;        // its share of stats_.table_bytes, as last counted
+    // Its share of stats_.table_bytes, as last counted: a connection's
+    // parser bounds what it holds far below 4 GiB (clamped all the same).
+    uint32_t held = 0;
     uint32_t last_tid = 0;  // the thread of the latest event: its records' tid
     uint16_t local_port = 0;
     uint16_t remote_port = 0;
@@ -149,11 +158,13 @@ class ConnectionTracker {
     bool tls : 1 = false;         // payload comes from the SSL uprobes (plaintext)
     bool opaque_tls : 1 = false;  // ciphertext only: counted, never parsed
     bool detection_done : 1 = false;
-    // Its parser went back at rest (park): the next bytes get one.
+    // Its parser went back at rest (park) or suspended (suspend_waiting):
+    // the next bytes get one.
     bool resting : 1 = false;
     // Whether its process has a pod identity (Kubernetes), asked once: on
     // a bare host no record needs the lookup.
-    PodState pod = PodState::Unknown;
+    bool pod_known : 1 = false;
+    bool in_pod : 1 = false;
   };
   using Table = std::unordered_map<Key, Connection, KeyHash>;
 
@@ -183,6 +194,17 @@ class ConnectionTracker {
   // one of those, or a new one. A busy server's ends each hold a parser
   // only while an exchange is in flight.
   void park(Connection& c);
+  // An end that sent or got a request and has seen no traffic since
+  // kWaitWindow more requests came (of any connection) suspends its parser
+  // (ProtocolParser::suspend): it keeps only its waiting requests, and the
+  // parser goes to the spares as at rest. Ends answered sooner (a server
+  // that replies at once, a client of a fast one) keep theirs: suspending
+  // and resuming would cost more than the parser holds for that long.
+  void note_request(const Key& key, const Connection& c);
+  void suspend_waiting(Connection& c);
+  // A resting connection's next bytes (or its close) get a spare parser,
+  // given back the requests it suspended with.
+  void wake(Connection& c);
   std::unique_ptr<ProtocolParser> unpark(Protocol protocol, Role role);
   void note_loss(Connection& c, LossReason reason);
   // Where records are appended now: the caller's batch or scratch_.
@@ -237,6 +259,14 @@ class ConnectionTracker {
   EncodedRecords* encoded_ = nullptr;
   std::string encoded_node_;
   std::vector<Spares> spares_;
+  // The latest kWaitWindow requests' ends (note_request), oldest at
+  // next_request_: each with its last_ns then, unchanged while it waits.
+  struct Request {
+    Key key;
+    uint64_t last_ns = 0;  // 0: an empty slot
+  };
+  std::array<Request, kWaitWindow> requests_{};
+  size_t next_request_ = 0;
   size_t detect_bytes_ = 0;  // held by all detectors
   TrackerStats stats_;
 };

@@ -25,6 +25,12 @@ class FinishingParser final : public ProtocolParser {
   bool finished() const override { return inner_->finished(); }
   // A switched connection goes on in a parser make_parser would not make.
   bool rest(ParserStats& totals) override { return !switched_ && inner_->rest(totals); }
+  std::unique_ptr<SuspendedExchanges> suspend(ParserStats& totals) override {
+    return switched_ ? nullptr : inner_->suspend(totals);
+  }
+  void resume(std::unique_ptr<SuspendedExchanges> waiting) override {
+    inner_->resume(std::move(waiting));
+  }
   const ParserStats& stats() const override {
     if (!switched_) return inner_->stats();
     switched_->total = switched_->before;

@@ -62,6 +62,16 @@ struct ProtocolSwitch {
   std::string reply_bytes;
 };
 
+// What a suspended parser hands its connection to keep while the
+// connection waits without a parser (ProtocolParser::suspend): the
+// protocol's own type, opaque to the agent.
+class SuspendedExchanges {
+ public:
+  virtual ~SuspendedExchanges() = default;
+  // Heap bytes it holds, itself included.
+  virtual size_t memory_bytes() const = 0;
+};
+
 class ProtocolParser {
  public:
   virtual ~ProtocolParser() = default;
@@ -96,6 +106,21 @@ class ProtocolParser {
   // it to the next connection of that protocol and role to get bytes: at
   // 10k live connections most ends sit idle between exchanges.
   virtual bool rest(ParserStats& /*totals*/) { return false; }
+
+  // Like rest(), with requests waiting for their replies: between messages
+  // in both directions and nothing else held that a new parser would not
+  // know, the parser hands the waiting requests over, adds its counters to
+  // `totals`, goes back to a new parser's state and returns them; otherwise
+  // (or with none waiting: rest() then) it changes nothing and returns
+  // nullptr. resume() on a parser of the same protocol, role and redaction
+  // at a new parser's state (new, or taken at rest) takes them back, and
+  // that parser then goes on exactly as this one would have, its counters
+  // from zero. The agent suspends an end that waits long for its reply (a
+  // client of a busy server: half the ends at 10k live connections), so
+  // its parser serves other connections meanwhile.
+  virtual std::unique_ptr<SuspendedExchanges> suspend(ParserStats& /*totals*/) { return nullptr; }
+  // `waiting` came from suspend() of a parser of this one's kind.
+  virtual void resume(std::unique_ptr<SuspendedExchanges> /*waiting*/) {}
 
   // Bytes the parser holds between calls: the object itself (with its
   // fixed-size buffers), bytes being reassembled, requests waiting for

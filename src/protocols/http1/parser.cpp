@@ -39,6 +39,32 @@ void Parser::close(uint64_t /*ts_ns*/, std::vector<Record>& out) {
   interim_ = tunnel_ = h2c_ = false;
 }
 
+void Parser::restart(ParserStats& totals) {
+  totals += stats_;
+  stats_ = {};
+  next_seq_ = 1;
+  requests_.restart();
+  responses_.restart();
+}
+
+std::unique_ptr<SuspendedExchanges> Parser::suspend(ParserStats& totals) {
+  if (pending_.empty() || !between_messages()) return nullptr;
+  // The requests leave in their own buffer: no copy, nothing allocated
+  // but the small box.
+  auto waiting = std::make_unique<WaitingRequests>();
+  waiting->pending.swap(pending_);
+  restart(totals);
+  return waiting;
+}
+
+void Parser::resume(std::unique_ptr<SuspendedExchanges> waiting) {
+  // Only an HTTP/1 parser's suspend() makes these (the contract).
+  auto& requests = static_cast<WaitingRequests&>(*waiting);
+  // Numbered as they were: the next request follows the last one.
+  pending_.swap(requests.pending);
+  next_seq_ = pending_.empty() ? 1 : pending_.back().seq + 1;
+}
+
 BodyPlan Parser::on_head(bool request, const Head& head, uint64_t start_ns) {
   return request ? on_request_head(head, start_ns) : on_response_head(head);
 }

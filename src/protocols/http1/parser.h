@@ -37,19 +37,16 @@ class Parser final : public ProtocolParser, private MessageSink {
   }
   const ParserStats& stats() const override { return stats_; }
   // Between exchanges, nothing held (ProtocolParser::rest).
-  bool at_rest() const {
-    return pending_.empty() && open_request_seq_ == 0 && interim_bytes_ == 0 && !finished_ &&
-           !switch_ && requests_.at_rest() && responses_.at_rest();
-  }
+  bool at_rest() const { return pending_.empty() && between_messages(); }
   bool rest(ParserStats& totals) override {
     if (!at_rest()) return false;
-    totals += stats_;
-    stats_ = {};
-    next_seq_ = 1;
-    requests_.restart();
-    responses_.restart();
+    restart(totals);
     return true;
   }
+  // Between messages with requests waiting (ProtocolParser::suspend): they
+  // are all that a new parser would not know.
+  std::unique_ptr<SuspendedExchanges> suspend(ParserStats& totals) override;
+  void resume(std::unique_ptr<SuspendedExchanges> waiting) override;
   // Itself, heads being reassembled, and the requests waiting for responses
   // (their fixed part: their texts are cut to kMaxPath and kMaxHost).
   size_t memory_bytes() const override {
@@ -73,6 +70,24 @@ class Parser final : public ProtocolParser, private MessageSink {
     std::string host;
     std::string trace_id;
   };
+
+  // The requests a suspended parser hands over, with the room they had.
+  struct WaitingRequests final : SuspendedExchanges {
+    std::vector<Pending> pending;
+    size_t memory_bytes() const override {
+      return sizeof(*this) + pending.capacity() * sizeof(Pending);
+    }
+  };
+
+  // Both readers between messages, no request body or interim response
+  // being read, the connection still HTTP/1.
+  bool between_messages() const {
+    return open_request_seq_ == 0 && interim_bytes_ == 0 && !finished_ && !switch_ &&
+           requests_.at_rest() && responses_.at_rest();
+  }
+  // Back to a new parser's state, its counters added to `totals`; the
+  // pending requests are the caller's.
+  void restart(ParserStats& totals);
 
   BodyPlan on_head(bool request, const Head& head, uint64_t start_ns) override;
   void on_end(bool request, uint64_t end_ns, uint64_t wire_bytes, bool complete) override;

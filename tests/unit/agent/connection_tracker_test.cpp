@@ -178,6 +178,54 @@ TEST_F(TrackerTest, AnEndBetweenExchangesHoldsNoParser) {
   EXPECT_EQ(tracker_.stats().table_bytes, 0u);
 }
 
+TEST_F(TrackerTest, AnEndWaitingLongForItsReplyHoldsNoParser) {
+  // Two clients send requests (GET, then HEAD: its empty-bodied reply must
+  // still be read as HEAD's) that a server end answers only after
+  // kWaitWindow exchanges of another connection.
+  open(30, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
+  open(31, 1, LOUPE_ORIGIN_CONNECT, 40001, 8080);
+  open(32, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40002);
+  data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  data(30, 1, LOUPE_DIR_EGRESS, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+  data(31, 1, LOUPE_DIR_EGRESS, "HEAD /never HTTP/1.1\r\nHost: h\r\n\r\n");
+  const uint64_t waiting = tracker_.stats().table_bytes;
+  for (size_t i = 0; i + 2 < ConnectionTracker::kWaitWindow; ++i) {
+    data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+    data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  }
+  // Not yet: /slow is kWaitWindow - 1 requests old.
+  EXPECT_EQ(tracker_.stats().table_bytes, waiting);
+  data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  // Each keeps its request (~200 bytes), not its parser (~450).
+  EXPECT_LE(tracker_.stats().table_bytes + 2 * 350, waiting);
+  data(30, 1, LOUPE_DIR_INGRESS, kResponse);
+  data(31, 1, LOUPE_DIR_INGRESS, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n");
+  const size_t answered = ConnectionTracker::kWaitWindow + 1;
+  ASSERT_EQ(records_.size(), answered + 2);
+  EXPECT_EQ(records_[answered].path, "/slow");
+  EXPECT_EQ(records_[answered].role, Role::Client);
+  EXPECT_EQ(records_[answered + 1].method, "HEAD");
+  EXPECT_EQ(records_[answered + 1].status, 200);
+
+  // Waiting at close: its request counts as unanswered.
+  data(31, 1, LOUPE_DIR_EGRESS, "GET /gone HTTP/1.1\r\n\r\n");
+  const uint64_t unanswered = tracker_.stats().table_bytes;
+  for (size_t i = 0; i < ConnectionTracker::kWaitWindow; ++i) {
+    data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+    data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  }
+  EXPECT_LE(tracker_.stats().table_bytes + 350, unanswered);
+  for (int fd : {30, 31, 32}) simple(LOUPE_EV_CLOSE, fd, 1);
+  const ParserStats& s = tracker_.stats().parsers.at(Protocol::Http1);
+  EXPECT_EQ(s.records, records_.size());
+  EXPECT_EQ(s.unmatched, 1u);
+  EXPECT_EQ(tracker_.stats().table_bytes, 0u);
+}
+
 TEST_F(TrackerTest, ConnectedSocketIsClient) {
   open(6, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
   data(6, 1, LOUPE_DIR_EGRESS, kRequest);
