@@ -29,7 +29,10 @@
 // --spread N: the http workload over N connections taken in turn (each
 // request a different connection's, as at 10k live connections), so the
 // connections' state is out of cache as in the agent: e.g. callgrind
-// --cache-sim=yes counts its misses.
+// --cache-sim=yes counts its misses. With --late 1 every connection's
+// request comes before any response (each end waits for N - 1 other
+// requests, as wrk's ends at 10k live connections: the tracker suspends
+// their parsers, ConnectionTracker::kWaitWindow).
 //
 //   capture_bench --connections N
 // What each tracked connection end holds (issue 14: 10k live connections
@@ -44,6 +47,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -219,9 +223,17 @@ double run(const Events& e, size_t requests, Sink sink) {
   tracker.append_to(encoded ? nullptr : &batch);
   if (encoded) tracker.encode_to(&encoded_batch, "node-a");
   for (const auto& raw : e.open) tracker.on_event(raw);
+  // Each event later than the one before, as the kernel's are: the
+  // tracker tells an end that still waits by its latest event's time.
+  std::vector<std::vector<uint8_t>> loop = e.loop;
+  uint64_t ts = 2'000'000;
   double t0 = bench::thread_cpu_s();
   for (size_t i = 0; i < requests; ++i)
-    for (const auto& raw : e.loop) tracker.on_event(raw);
+    for (auto& raw : loop) {
+      ++ts;
+      std::memcpy(raw.data() + offsetof(loupe_event_header, ts_ns), &ts, sizeof ts);
+      tracker.on_event(raw);
+    }
   if (sink == Sink::Trace) trace.print(batch);
   stored += batch.size() + encoded_batch.count();
   double t1 = bench::thread_cpu_s();
@@ -272,6 +284,7 @@ int main(int argc, char** argv) {
   int rounds = 5;
   size_t connections = 0;
   size_t spread = 1;
+  bool late = false;   // --spread's responses after all its requests
   bool trace = false;  // also the `loupe trace -o json` lines
   std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -281,6 +294,7 @@ int main(int argc, char** argv) {
     if (k == "--only") only = argv[i + 1];
     if (k == "--connections") connections = std::stoul(argv[i + 1]);
     if (k == "--spread") spread = std::stoul(argv[i + 1]);
+    if (k == "--late") late = std::stoi(argv[i + 1]) != 0;
     if (k == "--trace") trace = std::stoi(argv[i + 1]) != 0;
   }
   if (connections > 0) {
@@ -295,12 +309,17 @@ int main(int argc, char** argv) {
     size_t requests;
   };
   Events spread_http;
+  std::vector<std::vector<uint8_t>> responses;  // with --late
   for (size_t i = 0; i < spread; ++i) {
     Events e = http(static_cast<int32_t>(10 + 2 * i));
     spread_http.open.insert(spread_http.open.end(), e.open.begin(), e.open.end());
-    spread_http.loop.insert(spread_http.loop.end(), e.loop.begin(), e.loop.end());
+    const auto first_response = e.loop.begin() + 2;  // two_sided: the request's two events first
+    spread_http.loop.insert(spread_http.loop.end(), e.loop.begin(),
+                            late ? first_response : e.loop.end());
+    if (late) responses.insert(responses.end(), first_response, e.loop.end());
     spread_http.records_per_loop += e.records_per_loop;
   }
+  spread_http.loop.insert(spread_http.loop.end(), responses.begin(), responses.end());
   Workload workloads[] = {{"http", spread_http, requests / spread},
                           {"redis_p16", redis_pipelined(), requests / 16}};
   for (const Workload& w : workloads) {

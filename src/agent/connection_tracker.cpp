@@ -120,18 +120,14 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
     it = conns_.find(key);
   }
   Connection& c = it->second;
-  feed(c, ev, payload);
-  if (c.parser && c.role != Role::Unknown &&
-      (ev.h.dir == LOUPE_DIR_EGRESS ? Direction::Egress : Direction::Ingress) ==
-          request_direction(c.role))
-    note_request(key, c);
+  feed(key, c, ev, payload);
   // What the connection holds now (addresses, reassembly, caches) counts
   // against the table budget before the next event.
   recount(c);
   enforce_table_budget();
 }
 
-void ConnectionTracker::feed(Connection& c, const loupe_data_event& ev,
+void ConnectionTracker::feed(const Key& key, Connection& c, const loupe_data_event& ev,
                              std::span<const uint8_t> payload) {
   c.last_ns = ev.h.ts_ns;
   c.last_tid = ev.h.tid;
@@ -146,13 +142,13 @@ void ConnectionTracker::feed(Connection& c, const loupe_data_event& ev,
   if (!route_tls(c, ev, bytes)) return;
   Segment seg{dir, clock_.to_unix(ev.h.ts_ns), bytes, ev.length};
   if (!c.detection_done) {
-    detect(c, ev.h.tgid, &seg);
+    detect(key, c, &seg);
     return;
   }
-  feed_parser(c, ev.h.tgid, seg);
+  feed_parser(key, c, seg);
 }
 
-void ConnectionTracker::detect(Connection& c, uint32_t tgid, const Segment* seg) {
+void ConnectionTracker::detect(const Key& key, Connection& c, const Segment* seg) {
   if (!c.detector) {
     if (seg == nullptr) return;
     c.detector = std::make_unique<StreamDetector>(c.role, c.local_port, c.remote_port,
@@ -170,10 +166,10 @@ void ConnectionTracker::detect(Connection& c, uint32_t tgid, const Segment* seg)
     d.finish();
   }
   detect_bytes_ += d.memory_bytes();
-  conclude_detection(c, tgid);
+  conclude_detection(key, c);
 }
 
-void ConnectionTracker::conclude_detection(Connection& c, uint32_t tgid) {
+void ConnectionTracker::conclude_detection(const Key& key, Connection& c) {
   StreamDetector& d = *c.detector;
   if (d.state() == StreamDetector::State::Detecting) return;
   c.detection_done = true;
@@ -184,7 +180,7 @@ void ConnectionTracker::conclude_detection(Connection& c, uint32_t tgid) {
     if (c.role == Role::Unknown) c.role = d.role();
     c.parser = make_parser(c.protocol, c.role, opts_.redaction);
     // The parser sees every byte from the first, as if it had been there all along.
-    for (const Segment& held : d.held()) feed_parser(c, tgid, held);
+    for (const Segment& held : d.held()) feed_parser(key, c, held);
   }
   drop_detector(c);
 }
@@ -195,13 +191,13 @@ void ConnectionTracker::drop_detector(Connection& c) {
   c.detector.reset();
 }
 
-void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment& seg) {
+void ConnectionTracker::feed_parser(const Key& key, Connection& c, const Segment& seg) {
   if (c.resting) wake(c);
   if (!c.parser || c.parser->finished()) return;
   std::vector<Record>& out = output();
   const size_t first = out.size();
   c.parser->feed(seg, out);
-  emit(c, tgid, out, first);
+  emit(c, key.tgid, out, first);
   const ParserStats& s = c.parser->stats();
   if (s.parse_errors > 0) {
     note_loss(c, LossReason::ParseError);
@@ -209,7 +205,11 @@ void ConnectionTracker::feed_parser(Connection& c, uint32_t tgid, const Segment&
     note_loss(c, LossReason::Resync);
   }
   // Exchanges end with a reply: asked then (and when the role is unknown).
-  if (c.role == Role::Unknown || seg.dir != request_direction(c.role)) park(c);
+  if (c.role == Role::Unknown || seg.dir != request_direction(c.role)) {
+    park(c);
+  } else {
+    note_request(key, c);
+  }
 }
 
 void ConnectionTracker::park(Connection& c) {
@@ -360,7 +360,7 @@ void ConnectionTracker::note_loss(Connection& c, LossReason reason) {
 void ConnectionTracker::finish(const Key& key, Connection& c, uint64_t mono_ns) {
   // Bytes still held for detection are decided now, however few they are:
   // a short connection is parsed or counted, never dropped silently.
-  detect(c, key.tgid, nullptr);
+  detect(key, c, nullptr);
   // Requests it suspended with go unanswered as the parser says.
   if (c.suspended) wake(c);
   if (c.parser) {

@@ -171,7 +171,8 @@ class ConnectionTracker {
   void on_open(const loupe_open_event& ev);
   void on_data(const loupe_data_event& ev, std::span<const uint8_t> payload);
   // Routes one data event's bytes to detection or the parser.
-  void feed(Connection& c, const loupe_data_event& ev, std::span<const uint8_t> payload);
+  void feed(const Key& key, Connection& c, const loupe_data_event& ev,
+            std::span<const uint8_t> payload);
   void on_close(const loupe_event_header& h);
   // Returns false when the segment must not reach detection or the parser.
   bool route_tls(Connection& c, const loupe_data_event& ev, std::string_view bytes);
@@ -184,10 +185,10 @@ class ConnectionTracker {
   Table::iterator erase(Table::iterator it);
   // Feeds `seg` to the connection's protocol detection, or with nullptr
   // tells it no more bytes come; once decided, replays into the parser.
-  void detect(Connection& c, uint32_t tgid, const Segment* seg);
-  void conclude_detection(Connection& c, uint32_t tgid);
+  void detect(const Key& key, Connection& c, const Segment* seg);
+  void conclude_detection(const Key& key, Connection& c);
   void drop_detector(Connection& c);
-  void feed_parser(Connection& c, uint32_t tgid, const Segment& seg);
+  void feed_parser(const Key& key, Connection& c, const Segment& seg);
   // A parser at rest (ProtocolParser::rest) leaves its connection, its
   // counters added to the totals, restarted for the next connection of its
   // protocol and role to get bytes; a resting connection's next bytes get
