@@ -207,7 +207,7 @@ void ConnectionTracker::feed_parser(const Key& key, Connection& c, const Segment
   // Exchanges end with a reply: asked then (and when the role is unknown).
   if (c.role == Role::Unknown || seg.dir != request_direction(c.role)) {
     park(c);
-  } else {
+  } else if (conns_.size() >= kSuspendFromConnections) {
     note_request(key, c);
   }
 }

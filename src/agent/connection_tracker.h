@@ -114,6 +114,11 @@ class ConnectionTracker {
   // Requests (of any connection) after which an end still waiting for its
   // reply, with no traffic since its own, gives its parser up (suspend).
   static constexpr size_t kWaitWindow = 256;
+  // Connections tracked from which requests are noted for that: below it
+  // suspending would save under ~400 KB (~400 bytes an end), not worth a
+  // table lookup per request (~100 instructions, docs/benchmarks.md
+  // runrss6).
+  static constexpr size_t kSuspendFromConnections = 1024;
 
  private:
   struct Key {

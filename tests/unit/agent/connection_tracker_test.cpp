@@ -181,7 +181,10 @@ TEST_F(TrackerTest, AnEndBetweenExchangesHoldsNoParser) {
 TEST_F(TrackerTest, AnEndWaitingLongForItsReplyHoldsNoParser) {
   // Two clients send requests (GET, then HEAD: its empty-bodied reply must
   // still be read as HEAD's) that a server end answers only after
-  // kWaitWindow exchanges of another connection.
+  // kWaitWindow exchanges of another connection, among enough connections
+  // for it.
+  for (int fd = 100; fd < 100 + static_cast<int>(ConnectionTracker::kSuspendFromConnections); ++fd)
+    open(fd, 1, LOUPE_ORIGIN_ACCEPT, 8080, static_cast<uint16_t>(fd));
   open(30, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
   open(31, 1, LOUPE_ORIGIN_CONNECT, 40001, 8080);
   open(32, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40002);
@@ -220,10 +223,30 @@ TEST_F(TrackerTest, AnEndWaitingLongForItsReplyHoldsNoParser) {
   }
   EXPECT_LE(tracker_.stats().table_bytes + 350, unanswered);
   for (int fd : {30, 31, 32}) simple(LOUPE_EV_CLOSE, fd, 1);
+  for (int fd = 100; fd < 100 + static_cast<int>(ConnectionTracker::kSuspendFromConnections); ++fd)
+    simple(LOUPE_EV_CLOSE, fd, 1);
   const ParserStats& s = tracker_.stats().parsers.at(Protocol::Http1);
   EXPECT_EQ(s.records, records_.size());
   EXPECT_EQ(s.unmatched, 1u);
   EXPECT_EQ(tracker_.stats().table_bytes, 0u);
+}
+
+TEST_F(TrackerTest, FewConnectionsKeepTheirParsersWhileWaiting) {
+  // Under kSuspendFromConnections, what suspending would save is not worth
+  // a lookup per request.
+  open(30, 1, LOUPE_ORIGIN_CONNECT, 40000, 8080);
+  open(32, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40002);
+  data(30, 1, LOUPE_DIR_EGRESS, kRequest);
+  data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  const uint64_t waiting = tracker_.stats().table_bytes;
+  for (size_t i = 0; i < 2 * ConnectionTracker::kWaitWindow; ++i) {
+    data(32, 1, LOUPE_DIR_INGRESS, kRequest);
+    data(32, 1, LOUPE_DIR_EGRESS, kResponse);
+  }
+  EXPECT_EQ(tracker_.stats().table_bytes, waiting);
+  data(30, 1, LOUPE_DIR_INGRESS, kResponse);
+  EXPECT_EQ(records_.size(), 2 * ConnectionTracker::kWaitWindow + 2);
 }
 
 TEST_F(TrackerTest, ConnectedSocketIsClient) {
