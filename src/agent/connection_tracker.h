@@ -116,8 +116,7 @@ class ConnectionTracker {
   static constexpr size_t kWaitWindow = 256;
   // Connections tracked from which requests are noted for that: below it
   // suspending would save under ~400 KB (~400 bytes an end), not worth a
-  // table lookup per request (~100 instructions, docs/benchmarks.md
-  // runrss6).
+  // table lookup per request segment (docs/benchmarks.md, runrss6).
   static constexpr size_t kSuspendFromConnections = 1024;
 
  private:
