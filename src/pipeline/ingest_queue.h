@@ -89,8 +89,9 @@ struct IngestOptions {
   // more than 100 ms rounds did at 41k records a second. After a round
   // that waited past flush_interval, the next one waits for
   // min_round_records from the start (no wakeup at flush_interval that
-  // finds too few again). Idle, the writer wakes every max_flush_interval. That stays below the
-  // "stored count unchanged for 0.9 s" that bench/overhead.sh and the e2e tests take for settled.
+  // finds too few again). Idle, the writer wakes every max_flush_interval.
+  // That stays below the "stored count unchanged for 0.9 s" that
+  // bench/overhead.sh and the e2e tests take for settled.
   std::chrono::milliseconds flush_interval{100};
   size_t min_round_records = 4'096;
   std::chrono::milliseconds max_flush_interval{500};
