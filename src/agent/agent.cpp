@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -86,7 +87,7 @@ void Agent::pump() {
       std::make_unique<PumpPriority>(PumpPriority::thread_nice(), opts_.pump_nice,
                                      opts_.tracer.ring_buffer_bytes, PumpPriority::set_thread_nice);
   DrainPacer pacer(opts_.poll_interval_ms, opts_.max_poll_interval_ms,
-                   opts_.tracer.ring_buffer_bytes / 64);
+                   opts_.tracer.ring_buffer_bytes / std::max(opts_.drain_target_share, 1U));
   auto last_tick = std::chrono::steady_clock::now();
   auto last_drain = last_tick;
   bool more = false;

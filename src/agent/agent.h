@@ -34,13 +34,20 @@ struct AgentOptions {
   // How long the pump waits between drains of the ring buffer (the kernel
   // wakes it early once a quarter of it is unread): from poll_interval_ms
   // under load up to max_poll_interval_ms when the traffic is light, sized
-  // for each drain to find about a sixty-fourth of the ring unread
-  // (agent/drain_pacer.h). Each wakeup is an epoll_wait and two context
-  // switches, ~38 µs on this PVM guest with nothing to read; at a fixed
-  // 20 ms a pipelined burst outran the pump (e2e_test_run_burst lost 1-2%
-  // of its events; docs/benchmarks.md).
+  // for each drain to find about ring_buffer_bytes / drain_target_share
+  // unread (agent/drain_pacer.h). A wakeup costs the pump 50-75 µs of CPU
+  // on this PVM guest with nothing to read (epoll_wait, two context
+  // switches), and every drain starts on cold caches: with a sixty-fourth
+  // of the ring (~55 drains a second at a paced 10k req/s) that was about
+  // a quarter of the pump's CPU there. A sixteenth (512 KiB of the default
+  // 8 MiB: a drain every ~80 ms paced, every 10-30 ms at saturation) still
+  // leaves 15/16 of the ring free at each drain, half the fill at which
+  // `loupe run` raises the pump's priority. A fixed 20 ms wait, whatever
+  // the rate, lost events of a pipelined burst (e2e_test_run_burst); here
+  // a burst shortens the wait at once (docs/benchmarks.md, issue 14).
   int poll_interval_ms = 5;
-  int max_poll_interval_ms = 50;
+  int max_poll_interval_ms = 100;
+  uint32_t drain_target_share = 16;
   bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
