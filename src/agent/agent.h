@@ -39,15 +39,16 @@ struct AgentOptions {
   // on this PVM guest with nothing to read (epoll_wait, two context
   // switches), and every drain starts on cold caches: with a sixty-fourth
   // of the ring (~55 drains a second at a paced 10k req/s) that was about
-  // a quarter of the pump's CPU there. A sixteenth (512 KiB of the default
-  // 8 MiB: a drain every ~80 ms paced, every 10-30 ms at saturation) still
-  // leaves 15/16 of the ring free at each drain, half the fill at which
-  // `loupe run` raises the pump's priority. A fixed 20 ms wait, whatever
-  // the rate, lost events of a pipelined burst (e2e_test_run_burst); here
-  // a burst shortens the wait at once (docs/benchmarks.md, issue 14).
+  // a quarter of the pump's CPU there. A thirty-second (256 KiB of the
+  // default 8 MiB) halves the drains; each is then ~0.4 ms of work at
+  // that rate, within the pump's burst budget (core/burst_yield.h). A
+  // sixteenth made them 0.5-1 ms long, and nginx and wrk waited behind
+  // them longer. A fixed 20 ms wait, whatever the rate, lost events of a
+  // pipelined burst (e2e_test_run_burst); here the wait shortens at once
+  // when a drain finds more (docs/benchmarks.md, issue 14).
   int poll_interval_ms = 5;
   int max_poll_interval_ms = 100;
-  uint32_t drain_target_share = 16;
+  uint32_t drain_target_share = 32;
   bool tls = true;                  // attach the OpenSSL uprobes (plaintext of TLS connections)
   size_t drain_events = 8192;       // events per drain before batches and timers get a turn
   size_t batch_records = 4096;      // records per batch handed to the sink
