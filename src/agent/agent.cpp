@@ -86,10 +86,14 @@ void Agent::pump() {
   priority_ =
       std::make_unique<PumpPriority>(PumpPriority::thread_nice(), opts_.pump_nice,
                                      opts_.tracer.ring_buffer_bytes, PumpPriority::set_thread_nice);
+  using Ms = std::chrono::duration<double, std::milli>;
+  // Drains sized to end within one burst of the pump (see DrainPacer).
   DrainPacer pacer(opts_.poll_interval_ms, opts_.max_poll_interval_ms,
-                   opts_.tracer.ring_buffer_bytes / std::max(opts_.drain_target_share, 1U));
+                   opts_.tracer.ring_buffer_bytes / std::max(opts_.drain_target_share, 1U),
+                   Ms(kBurstBudget).count());
   auto last_tick = std::chrono::steady_clock::now();
   auto last_drain = last_tick;
+  double last_drain_ms = 0;
   bool more = false;
   while (running_) {
     // Wait outside the lock: the kernel wakes us early only when a quarter
@@ -97,10 +101,10 @@ void Agent::pump() {
     // wait while the last drain stopped at its budget: events are waiting.
     if (!more) tracer_.wait(pacer.wait_ms());
     auto now = std::chrono::steady_clock::now();
-    pacer.next_wait_ms(tracer_.unread_bytes(),
-                       std::chrono::duration<double, std::milli>(now - last_drain).count());
+    pacer.next_wait_ms(tracer_.unread_bytes(), Ms(now - last_drain).count(), last_drain_ms);
     last_drain = now;
     more = drain();
+    last_drain_ms = Ms(std::chrono::steady_clock::now() - now).count();
     check_ring_pressure();
     if (now - last_tick > std::chrono::seconds(1)) {
       {

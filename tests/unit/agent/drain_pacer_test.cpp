@@ -43,6 +43,23 @@ TEST(DrainPacer, ABurstShortensTheWaitAtOnce) {
   EXPECT_EQ(p.next_wait_ms(2 << 20, 12.0), 5);
 }
 
+TEST(DrainPacer, ADrainThatTookLongerThanItsWorkBudgetShortensTheWait) {
+  DrainPacer p(5, 100, kTarget, 0.5);
+  // 32 KiB every 40 ms: 160 ms by bytes; each drain 0.25 ms, within its
+  // 0.5 ms budget: the longest wait, reached by doubling.
+  for (int i = 0; i < 5; ++i) p.next_wait_ms(32 << 10, 40.0, 0.25);
+  ASSERT_EQ(p.wait_ms(), 100);
+  // The traffic turns dear to parse (pipelined commands): the drain of
+  // the last 40 ms took 2 ms, so 10 ms of it fit in 0.5 ms.
+  EXPECT_EQ(p.next_wait_ms(64 << 10, 100.0, 2.0), 10);
+}
+
+TEST(DrainPacer, WithoutAWorkBudgetOnlyBytesCount) {
+  DrainPacer p(5, 100, kTarget);
+  for (int i = 0; i < 5; ++i) p.next_wait_ms(32 << 10, 40.0, 50.0);
+  EXPECT_EQ(p.wait_ms(), 100);
+}
+
 TEST(DrainPacer, MaxBelowMinIsMin) {
   DrainPacer p(5, 1, kTarget);
   EXPECT_EQ(p.next_wait_ms(0, 5.0), 5);
