@@ -77,12 +77,16 @@ while s.recv(4096):
     pass
 PY
 
-# Stored, then scraped: wait until Prometheus has what /api/v1/services says.
+# Stored, then scraped: wait until the stored count has settled (unchanged
+# for 0.9 s: the store writes a round of few records up to 500 ms after
+# they came, and the pump drains up to 100 ms apart) and Prometheus has it.
 api_count() { curl -s -H "$AUTH" "$API/api/v1/services" | jq ".[] | select(.name==\"$SVC\") | .requests"; }
 prev=""
+same=0
 for i in $(seq 1 150); do
   n=$(api_count)
-  [[ -n $n && $n == "$prev" && $(promql "sum(loupe_requests_total{service_name=\"$SVC\"})") == "$n" ]] && break
+  if [[ -n $n && $n == "$prev" ]]; then same=$((same + 1)); else same=0; fi
+  ((same >= 3)) && [[ $(promql "sum(loupe_requests_total{service_name=\"$SVC\"})") == "$n" ]] && break
   prev=$n
   sleep 0.3
 done
