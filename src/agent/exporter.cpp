@@ -144,11 +144,10 @@ void Exporter::push(EncodedRecords& part) {
     spares_.pop_back();
   }
   if (!closed) {
-    // The first part of a batch arms the sending thread's flush deadline.
-    if (flush_unarmed_ && !open_.parts.empty()) {
-      flush_unarmed_ = false;
-      wake_.notify_one();
-    }
+    // A part that opens a batch wakes the sending thread to arm its flush
+    // deadline: with nothing open it sleeps without one (run()). Later parts
+    // find it armed.
+    if (open_.parts.size() == 1) wake_.notify_one();
     return;
   }
   wake_.notify_one();
@@ -444,14 +443,12 @@ void Exporter::run() {
     auto wake_at = next_stats;
     const bool unarmed = open_.parts.empty();
     if (!unarmed) wake_at = std::min(wake_at, open_since_ + opts_.flush_interval);
-    flush_unarmed_ = unarmed;
     bool backing_off = Clock::now() < retry_at_;
     if (backing_off) wake_at = std::min(wake_at, retry_at_);
     wake_.wait_until(lock, wake_at, [&] {
       return stopping_ || (!ready_.empty() && (!backing_off || spool_)) ||
              (unarmed && !open_.parts.empty());
     });
-    flush_unarmed_ = false;
     if (stopping_) break;
     auto now = Clock::now();
     if (!open_.parts.empty() && now >= open_since_ + opts_.flush_interval) close_open_batch();

@@ -220,9 +220,6 @@ class Exporter {
   std::condition_variable overflow_;  // the spill thread
   Batch open_;
   std::chrono::steady_clock::time_point open_since_{};  // open_'s first part
-  // The sending thread sleeps with no flush deadline (open_ was empty):
-  // push() wakes it when a part opens the next batch.
-  bool flush_unarmed_ = false;
   std::deque<Batch> ready_;
   InFlight sending_;           // by the sending thread (to the server or the spool)
   InFlight spilling_;          // by the spill thread
