@@ -20,9 +20,11 @@
 
 namespace loupe::k8s::testing {
 
-// tests/k8s, found from this header's own path (tests/unit/k8s/).
+// tests/k8s, beside the absolute tests/data that CMake passes in. Not from
+// __FILE__: ccache's base_dir makes that path relative to the build folder, so
+// a test run from anywhere else would not find the fixtures.
 inline std::string k8s_test_dir() {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../k8s").lexically_normal().string();
+  return (std::filesystem::path(LOUPE_TEST_DATA) / "../k8s").lexically_normal().string();
 }
 
 class FakeApiServer {
