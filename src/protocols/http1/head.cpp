@@ -21,8 +21,8 @@ std::string_view trim(std::string_view s) {
 }
 
 // Where the first `c` is in the `n` bytes at `s`, or `n`: eight bytes at a
-// time (a field name is mostly 4-14 bytes; a byte loop took ~5
-// instructions a byte, a memchr call more than the search).
+// time (a byte loop took ~5 instructions a byte, a memchr call more than
+// the search in a few bytes).
 size_t find_byte(const char* s, size_t n, char c) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighs = 0x8080808080808080ULL;
@@ -45,11 +45,11 @@ size_t find_byte(const char* s, size_t n, char c) {
   return i;
 }
 
-// `s` without whitespace at its end only: a field name, whose first
-// character is known not to be whitespace (that line is a folded one).
-std::string_view trim_end(std::string_view s) {
-  while (!s.empty() && is_whitespace(s.back())) s.remove_suffix(1);
-  return s;
+// Where the first comma of a field's value is, or npos (not find(): a
+// memchr call for a value of a few bytes, on every head's Content-Length).
+size_t find_comma(std::string_view value) {
+  const size_t i = find_byte(value.data(), value.size(), ',');
+  return i == value.size() ? std::string_view::npos : i;
 }
 
 // Compares `s` to an all-lower-case ASCII `lower`, ignoring case in `s`.
@@ -82,7 +82,7 @@ bool parse_length(std::string_view v, uint64_t& out) {
 // Content-Length may be a list ("5, 5") and may repeat; every value must agree.
 bool add_content_length(std::string_view value, Head& h) {
   while (true) {
-    size_t comma = value.find(',');
+    size_t comma = find_comma(value);
     uint64_t n = 0;
     if (!parse_length(trim(value.substr(0, comma)), n)) return false;
     if (h.has_length && n != h.content_length) return false;
@@ -97,7 +97,7 @@ bool add_content_length(std::string_view value, Head& h) {
 // (all lower case), ignoring case and whitespace around items.
 bool lists_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
-    size_t comma = value.find(',');
+    size_t comma = find_comma(value);
     if (iequals(trim(value.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
@@ -175,26 +175,30 @@ bool parse_status_line(std::string_view line, Head& h) {
 // Connection, ...) is passed over without trimming or keeping its value.
 enum class Field : uint8_t { Other, Host, Upgrade, Traceparent, ContentLength, TransferEncoding };
 
-// A kept field's name as words for name_is: the lower-case name 8 bytes at
-// a time from offsets 0, 8, ... and one ending at its last byte (they may
-// overlap), each with 0x20 in the bytes that are letters.
+// A kept field's name as words for name_is: the lower-case name a word at
+// a time from offsets 0, W, 2W, ... and one ending at its last byte (they
+// may overlap), each with 0x20 in the bytes that are letters. Words of 8
+// bytes, or of 4 for a name shorter than 8 (Host, Upgrade).
 struct FieldName {
   static constexpr size_t kMaxWords = 3;
   size_t size = 0;
+  size_t word_size = 8;
   uint64_t lower[kMaxWords] = {};
   uint64_t letters[kMaxWords] = {};
 
   // Where word `w` starts.
-  static constexpr size_t word_offset(size_t size, size_t w) {
-    return (w + 1) * 8 >= size ? size - 8 : w * 8;
+  constexpr size_t word_offset(size_t w) const {
+    return (w + 1) * word_size >= size ? size - word_size : w * word_size;
   }
-  static constexpr size_t words(size_t size) { return (size + 7) / 8; }
+  constexpr size_t words() const { return (size + word_size - 1) / word_size; }
 
-  consteval explicit FieldName(std::string_view name) : size(name.size()) {
-    for (size_t w = 0; w < words(size); ++w) {
-      for (size_t i = 0; i < 8; ++i) {
-        const auto c = static_cast<unsigned char>(name[word_offset(size, w) + i]);
-        const size_t shift = std::endian::native == std::endian::little ? 8 * i : 8 * (7 - i);
+  consteval explicit FieldName(std::string_view name)
+      : size(name.size()), word_size(name.size() < 8 ? 4 : 8) {
+    for (size_t w = 0; w < words(); ++w) {
+      for (size_t i = 0; i < word_size; ++i) {
+        const auto c = static_cast<unsigned char>(name[word_offset(w) + i]);
+        const size_t shift =
+            std::endian::native == std::endian::little ? 8 * i : 8 * (word_size - 1 - i);
         lower[w] |= uint64_t{c} << shift;
         if (c >= 'a' && c <= 'z') letters[w] |= uint64_t{0x20} << shift;
       }
@@ -202,38 +206,66 @@ struct FieldName {
   }
 };
 
-// Whether `s` (of the name's size, at least 8 bytes) is the name in any
-// case: ASCII letters compared without case, a word at a time (a byte loop
-// was ~8 instructions a byte on every head's Content-Length and Host). A
-// byte that is not a letter in the name must be equal; a letter's byte
-// with its 0x20 bit set equal to the lower-case letter is the letter in
-// one case or the other.
-bool name_is(std::string_view s, const FieldName& name) {
-  for (size_t w = 0; w < FieldName::words(name.size); ++w) {
-    uint64_t word = 0;
-    std::memcpy(&word, s.data() + FieldName::word_offset(name.size, w), 8);
-    if ((word | name.letters[w]) != name.lower[w]) return false;
+// Whether the name's size of bytes at `s` are `name` in any case: ASCII
+// letters compared without case, a word at a time (a byte loop was ~8
+// instructions a byte on every head's Content-Length and Host). A byte
+// that is not a letter in the name must be equal; a letter's byte with its
+// 0x20 bit set equal to the lower-case letter is the letter in one case or
+// the other.
+template <typename Word, const FieldName& name>
+bool words_are(const char* s) {
+  for (size_t w = 0; w < name.words(); ++w) {
+    Word word = 0;
+    std::memcpy(&word, s + name.word_offset(w), sizeof word);
+    if ((word | static_cast<Word>(name.letters[w])) != static_cast<Word>(name.lower[w]))
+      return false;
   }
   return true;
 }
+// The name a template argument: its words are constants in the compares.
+template <const FieldName& name>
+bool name_is(const char* s) {
+  if constexpr (name.word_size == 8) {
+    return words_are<uint64_t, name>(s);
+  } else {
+    return words_are<uint32_t, name>(s);
+  }
+}
 
+constexpr FieldName kHost("host");
+constexpr FieldName kUpgrade("upgrade");
+constexpr FieldName kTraceparent("traceparent");
 constexpr FieldName kContentLength("content-length");
 constexpr FieldName kTransferEncoding("transfer-encoding");
-constexpr FieldName kTraceparent("traceparent");
-static_assert(FieldName::words(kTransferEncoding.size) <= FieldName::kMaxWords);
+static_assert(kTransferEncoding.words() <= FieldName::kMaxWords);
 
-Field field_of(std::string_view name) {
-  switch (name.size()) {
-    case 4:
-      return iequals(name, "host") ? Field::Host : Field::Other;
-    case 7:
-      return iequals(name, "upgrade") ? Field::Upgrade : Field::Other;
-    case 11:
-      return name_is(name, kTraceparent) ? Field::Traceparent : Field::Other;
-    case 14:
-      return name_is(name, kContentLength) ? Field::ContentLength : Field::Other;
-    case 17:
-      return name_is(name, kTransferEncoding) ? Field::TransferEncoding : Field::Other;
+// Whether field line `line` (not a folded one) is `name`'s: the name in
+// any case, blanks, then the colon (a name with blanks at its end is
+// still the name). Then `value_at` is where its value starts.
+template <const FieldName& name>
+bool names(std::string_view line, size_t& value_at) {
+  if (line.size() <= name.size || !name_is<name>(line.data())) return false;
+  size_t i = name.size;
+  while (i < line.size() && is_whitespace(line[i])) ++i;
+  if (i == line.size() || line[i] != ':') return false;
+  value_at = i + 1;
+  return true;
+}
+
+// The kept field that a field line holds, told by its first letter, then
+// its name: the other lines (Server, Date, Content-Type, Accept...) are
+// passed over without looking for their colon.
+Field field_of(std::string_view line, size_t& value_at) {
+  switch (static_cast<unsigned char>(line[0]) | 0x20) {
+    case 'h':
+      return names<kHost>(line, value_at) ? Field::Host : Field::Other;
+    case 'u':
+      return names<kUpgrade>(line, value_at) ? Field::Upgrade : Field::Other;
+    case 'c':
+      return names<kContentLength>(line, value_at) ? Field::ContentLength : Field::Other;
+    case 't':
+      if (names<kTraceparent>(line, value_at)) return Field::Traceparent;
+      return names<kTransferEncoding>(line, value_at) ? Field::TransferEncoding : Field::Other;
     default:
       return Field::Other;
   }
@@ -323,13 +355,13 @@ class HeadLines {
       return true;
     }
     if (in_field_ && !end_field()) return false;
-    const size_t colon = find_byte(line.data(), line.size(), ':');
-    if (colon == line.size()) return true;  // tolerated: not a framing problem
-    field_ = field_of(trim_end(line.substr(0, colon)));
-    // A field not kept is not read further: its folded lines that may
+    // A field not kept (or a line without a colon, tolerated: not a
+    // framing problem) is not read further: its folded lines that may
     // follow are ignored with it.
+    size_t value_at = 0;
+    field_ = field_of(line, value_at);
     if (field_ == Field::Other) return true;
-    value_ = trim(line.substr(colon + 1));
+    value_ = trim(line.substr(value_at));
     folded_.clear();
     in_field_ = true;
     return true;

@@ -90,5 +90,68 @@ TEST(Http1HeadScan, FindsTheHeadsEndAndWhatItSays) {
   EXPECT_FALSE(bad.valid);
 }
 
+// A kept field is told by its whole name in any case, with blanks allowed
+// before the colon; any other name, a longer or shorter one, or a line
+// without a colon is passed over. Each line alone in a request's head.
+TEST(Http1HeadScan, TellsKeptFieldsByTheirWholeName) {
+  struct Case {
+    std::string line;
+    std::string_view host;
+    bool has_length;
+    uint64_t content_length;
+    bool upgrade;
+    bool chunked;
+    std::string_view traceparent;
+  };
+  const Case cases[] = {
+      {"Host: a", "a", false, 0, false, false, ""},
+      {"HOST:a", "a", false, 0, false, false, ""},
+      {"hOsT \t: a ", "a", false, 0, false, false, ""},
+      {"Host:", "", false, 0, false, false, ""},
+      {"Hosts: a", "", false, 0, false, false, ""},
+      {"Host x: a", "", false, 0, false, false, ""},
+      {"Host", "", false, 0, false, false, ""},
+      {"Host ", "", false, 0, false, false, ""},
+      {"Ho-t: a", "", false, 0, false, false, ""},
+      {"X-Host: a", "", false, 0, false, false, ""},
+      {": a", "", false, 0, false, false, ""},
+      {"Content-Length: 5", "", true, 5, false, false, ""},
+      {"cONTENT-lENGTH :7", "", true, 7, false, false, ""},
+      {"Content-Length-X: 5", "", false, 0, false, false, ""},
+      {"Content-Lengths: 5", "", false, 0, false, false, ""},
+      {"Content_Length: 5", "", false, 0, false, false, ""},
+      {"Content\rLength: 5", "", false, 0, false, false, ""},
+      {"Content-Type: 5", "", false, 0, false, false, ""},
+      {"Content-Length", "", false, 0, false, false, ""},
+      {"Upgrade: h2c", "", false, 0, true, false, ""},
+      {"UPGRADE:h2c", "", false, 0, true, false, ""},
+      {"Upgrades: h2c", "", false, 0, false, false, ""},
+      {"Transfer-Encoding: chunked", "", false, 0, false, true, ""},
+      {"transfer-encoding\t:chunked", "", false, 0, false, true, ""},
+      {"Transfer-Encodings: chunked", "", false, 0, false, false, ""},
+      {"Traceparent: 00-ab", "", false, 0, false, false, "00-ab"},
+      {"TRACEPARENT:x", "", false, 0, false, false, "x"},
+      {"Traceparents: 00-ab", "", false, 0, false, false, ""},
+      {"Trace: 00-ab", "", false, 0, false, false, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    const std::string bytes = "POST / HTTP/1.1\r\n" + c.line + "\r\n\r\n";
+    for (bool one_pass : {true, false}) {
+      Head head;
+      const bool valid =
+          one_pass ? scan_head(bytes, true, head).valid
+                   : parse_head(std::string_view(bytes).substr(0, bytes.size() - 2), true, head);
+      ASSERT_TRUE(valid);
+      EXPECT_EQ(head.host, c.host);
+      EXPECT_EQ(head.has_length, c.has_length);
+      EXPECT_EQ(head.content_length, c.content_length);
+      EXPECT_EQ(head.upgrade, c.upgrade);
+      EXPECT_EQ(head.chunked, c.chunked);
+      EXPECT_EQ(head.traceparent, c.traceparent);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace loupe::http1
