@@ -92,6 +92,7 @@ namespace {
 // RFC 9112 3.2.2: with an absolute-form target the authority in it is the
 // host, whatever the Host header says.
 std::string_view absolute_form_authority(std::string_view target) {
+  if (target.empty() || target[0] == '/') return {};  // origin-form (most targets): no scheme
   size_t sep = target.find("://");
   if (sep == std::string_view::npos || sep == 0) return {};
   for (char c : target.substr(0, sep))
@@ -120,7 +121,8 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   p.path.assign(utf8::cut(head.target, kMaxPath));
   std::string_view authority = absolute_form_authority(head.target);
   p.host.assign(utf8::cut(authority.empty() ? head.host : authority, kMaxHost));
-  p.trace_id.assign(trace_id_from_traceparent(head.traceparent));
+  // A new entry's strings are empty: only a traceparent is read and copied.
+  if (!head.traceparent.empty()) p.trace_id.assign(trace_id_from_traceparent(head.traceparent));
   open_request_seq_ = p.seq;
 
   BodyPlan plan;

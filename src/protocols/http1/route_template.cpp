@@ -8,6 +8,7 @@ namespace {
 constexpr std::string_view kId = "{id}";
 constexpr size_t kMaxRoute = 1024;
 constexpr size_t kMaxWordSegment = 64;  // longer segments are treated as opaque
+constexpr size_t kUuidSize = 36;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -21,7 +22,7 @@ bool all_digits(std::string_view s) {
 
 // 8-4-4-4-12 hex digits.
 bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
+  if (s.size() != kUuidSize) return false;
   for (size_t i = 0; i < s.size(); ++i) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash ? s[i] != '-' : !is_hex(s[i])) return false;
@@ -129,6 +130,9 @@ std::string template_route(std::string_view path) {
   size_t end = 0;
   while (end < path.size() && path[end] != '?' && path[end] != '#') ++end;
   path = path.substr(0, end);
+  // A short path of words ("/", "/api/users": most) is its own route: each
+  // of its segments is a word shorter than a UUID, which no rule templates.
+  if (path.size() < kUuidSize && is_word(path)) return std::string(path);
   std::string out;
   out.reserve(path.size() < kMaxRoute ? path.size() : kMaxRoute);
   while (!path.empty() && out.size() < kMaxRoute) {
@@ -139,7 +143,7 @@ std::string template_route(std::string_view path) {
     out.push_back('/');
     path.remove_prefix(slash + 1);
   }
-  utf8::truncate(out, kMaxRoute);
+  if (out.size() > kMaxRoute) utf8::truncate(out, kMaxRoute);
   return out;
 }
 

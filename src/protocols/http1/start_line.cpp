@@ -57,11 +57,6 @@ size_t known_method_suffix(std::string_view run) {
 
 }  // namespace
 
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
-  return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
 bool is_known_method(std::string_view token) {
   for (auto m : kMethods)
     if (m == token) return true;

@@ -72,6 +72,9 @@ TEST(RouteTemplate, WordsThatAreStillIdentifiers) {
             "/o/abcdefab-cdef-abcd-efab-cdefabcdefag");  // 'g': not hex
   EXPECT_EQ(template_route("/o/" + std::string(65, '-')), "/o/{id}");
   EXPECT_EQ(template_route("/a/b-c_d.e~f/"), "/a/b-c_d.e~f/");
+  // A whole target the size of a UUID is still read segment by segment.
+  EXPECT_EQ(template_route("abcdefab-cdef-abcd-efab-cdefabcdefab"), "{id}");
+  EXPECT_EQ(template_route("abcdefab-cdef-abcd-efab-cdefabcdefab?q"), "{id}");
   EXPECT_TRUE(is_identifier_segment("x@y.io"));
   EXPECT_TRUE(is_identifier_segment("x%40y.io"));
   EXPECT_FALSE(is_identifier_segment("x%20y"));
