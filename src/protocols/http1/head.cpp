@@ -79,15 +79,22 @@ bool parse_length(std::string_view v, uint64_t& out) {
   return true;
 }
 
+// One more Content-Length value: it must agree with any before it.
+bool add_length(uint64_t n, Head& h) {
+  if (h.has_length && n != h.content_length) return false;
+  h.has_length = true;
+  h.content_length = n;
+  return true;
+}
+
 // Content-Length may be a list ("5, 5") and may repeat; every value must agree.
 bool add_content_length(std::string_view value, Head& h) {
+  uint64_t n = 0;
+  // One value (most heads): read without looking for a comma first.
+  if (parse_length(value, n)) return add_length(n, h);
   while (true) {
     size_t comma = find_comma(value);
-    uint64_t n = 0;
-    if (!parse_length(trim(value.substr(0, comma)), n)) return false;
-    if (h.has_length && n != h.content_length) return false;
-    h.has_length = true;
-    h.content_length = n;
+    if (!parse_length(trim(value.substr(0, comma)), n) || !add_length(n, h)) return false;
     if (comma == std::string_view::npos) return true;
     value.remove_prefix(comma + 1);
   }

@@ -116,7 +116,7 @@ size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
   if (d == Detection::Match) {
     state_ = State::Head;
     head_scan_ = 0;
-    return 0;
+    return step_head(data, ts);  // at once: most heads are whole in the segment
   }
   if (!request_ && sink_.simple_response_next()) {
     // An HTTP/0.9 response: no status line, the body runs until close.
