@@ -13,8 +13,8 @@ namespace {
 bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
 
 // A loop, not find_first_not_of: that calls memchr once per character, on
-// every field of every head.
-std::string_view trim(std::string_view s) {
+// every field of every head. Inline: the call was a third of it.
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
   while (!s.empty() && is_whitespace(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_whitespace(s.back())) s.remove_suffix(1);
   return s;
@@ -351,8 +351,9 @@ class HeadLines {
     first_ = false;
     return request_ ? parse_request_line(line, out_) : parse_status_line(line, out_);
   }
-  // A line after the start line, not empty.
-  bool field(std::string_view line) {
+  // A line after the start line, not empty. Inline in the line walkers:
+  // a call per line was ~15 instructions of it.
+  [[gnu::always_inline]] bool field(std::string_view line) {
     if (line[0] == ' ' || line[0] == '\t') {  // obsolete line folding
       if (in_field_) {
         if (folded_.empty()) folded_.assign(value_);
