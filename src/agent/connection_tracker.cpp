@@ -109,17 +109,16 @@ void ConnectionTracker::on_open(const loupe_open_event& ev) {
 
 void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint8_t> payload) {
   Key key{ev.h.tgid, ev.h.fd, ev.h.gen};
-  auto it = conns_.find(key);
-  if (it == conns_.end()) {
+  Connection* found = find(key);
+  if (found == nullptr) {
     // Its OPEN was lost: keep going with what the data event tells.
     ++stats_.data_without_open;
     Connection c;
     c.udp = ev.h.sock_type == 2;
     c.comm = procs_.comm(ev.h.tgid, "");
-    put(key, std::move(c));
-    it = conns_.find(key);
+    found = &put(key, std::move(c));
   }
-  Connection& c = it->second;
+  Connection& c = *found;
   feed(key, c, ev, payload);
   // What the connection holds now (addresses, reassembly, caches) counts
   // against the table budget before the next event.
@@ -437,7 +436,19 @@ void ConnectionTracker::recount(Connection& c) {
   c.held = now;
 }
 
+ConnectionTracker::Connection* ConnectionTracker::find(const Key& key) {
+  for (const Recent& r : recent_)
+    if (r.conn != nullptr && r.key == key) return r.conn;
+  auto it = conns_.find(key);
+  if (it == conns_.end()) return nullptr;
+  recent_[next_recent_] = Recent{key, &it->second};
+  next_recent_ = (next_recent_ + 1) % kRecent;
+  return &it->second;
+}
+
 ConnectionTracker::Table::iterator ConnectionTracker::erase(Table::iterator it) {
+  for (Recent& r : recent_)
+    if (r.conn == &it->second) r = Recent{};
   stats_.table_bytes -= it->second.held;
   drop_detector(it->second);
   if (auto held = tgid_conns_.find(it->first.tgid);

@@ -327,6 +327,26 @@ TEST_F(TrackerTest, DataWithoutOpenIsStillParsed) {
   EXPECT_EQ(records_.size(), 1u);
 }
 
+// A connection that went (closed, its process gone) is not found again,
+// however recently its events came: the next data event of its key is one
+// whose open was lost.
+TEST_F(TrackerTest, DataAfterItsConnectionWentIsANewConnections) {
+  open(13, 1, LOUPE_ORIGIN_ACCEPT, 8080, 40000);
+  data(13, 1, LOUPE_DIR_INGRESS, kRequest);
+  data(13, 1, LOUPE_DIR_EGRESS, kResponse);
+  simple(LOUPE_EV_CLOSE, 13, 1);
+  EXPECT_EQ(tracker_.connection_count(), 0u);
+  data(13, 1, LOUPE_DIR_INGRESS, kRequest);
+  EXPECT_EQ(tracker_.stats().data_without_open, 1u);
+  EXPECT_EQ(tracker_.connection_count(), 1u);
+  simple(LOUPE_EV_PROC_EXIT, -1, 0);
+  EXPECT_EQ(tracker_.connection_count(), 0u);
+  data(13, 1, LOUPE_DIR_INGRESS, kRequest);
+  EXPECT_EQ(tracker_.stats().data_without_open, 2u);
+  EXPECT_EQ(tracker_.connection_count(), 1u);
+  EXPECT_EQ(records_.size(), 1u);
+}
+
 TEST_F(TrackerTest, MalformedEventsAreCountedNotTrusted) {
   uint8_t tiny[3] = {LOUPE_EV_DATA, 0, 0};
   feed(tiny, sizeof tiny);
