@@ -437,18 +437,16 @@ void ConnectionTracker::recount(Connection& c) {
 }
 
 ConnectionTracker::Connection* ConnectionTracker::find(const Key& key) {
-  for (const Recent& r : recent_)
-    if (r.conn != nullptr && r.key == key) return r.conn;
+  Recent& recent = recent_[recent_slot(key)];
+  if (recent.conn != nullptr && recent.key == key) return recent.conn;
   auto it = conns_.find(key);
   if (it == conns_.end()) return nullptr;
-  recent_[next_recent_] = Recent{key, &it->second};
-  next_recent_ = (next_recent_ + 1) % kRecent;
+  recent = Recent{key, &it->second};
   return &it->second;
 }
 
 ConnectionTracker::Table::iterator ConnectionTracker::erase(Table::iterator it) {
-  for (Recent& r : recent_)
-    if (r.conn == &it->second) r = Recent{};
+  if (Recent& recent = recent_[recent_slot(it->first)]; recent.conn == &it->second) recent = {};
   stats_.table_bytes -= it->second.held;
   drop_detector(it->second);
   if (auto held = tgid_conns_.find(it->first.tgid);
