@@ -5,6 +5,10 @@
 #include <cstring>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "protocols/http1/start_line.h"
 
 namespace loupe::http1 {
@@ -43,6 +47,22 @@ size_t find_byte(const char* s, size_t n, char c) {
   }
   while (i < n && s[i] != c) ++i;
   return i;
+}
+
+// The first LF in [p, end), or nullptr. 16 bytes a compare inline where
+// SSE2 is (every x86-64) while 16 are left, the rest by memchr: a head's
+// lines are 20-40 bytes, for which a memchr call per line cost more than
+// its search.
+const char* find_line_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto found = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, lf)));
+    if (found != 0) return p + std::countr_zero(found);
+  }
+#endif
+  return static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
 }
 
 // Where the first comma of a field's value is, or npos (not find(): a
@@ -424,7 +444,7 @@ HeadScan scan_head(std::string_view s, bool request, Head& out) {
   };
   const char* const begin = s.data();
   const char* const end = begin + s.size();
-  const char* nl = static_cast<const char*>(std::memchr(begin, '\n', s.size()));
+  const char* nl = find_line_end(begin, end);
   if (nl == nullptr) return {};
   if (!lines.start(without_cr(std::string_view(begin, static_cast<size_t>(nl - begin)))))
     return malformed();
@@ -435,7 +455,7 @@ HeadScan scan_head(std::string_view s, bool request, Head& out) {
     if (*line == '\n') return {static_cast<size_t>(line + 1 - begin), lines.finish()};
     if (*line == '\r' && line + 1 < end && line[1] == '\n')
       return {static_cast<size_t>(line + 2 - begin), lines.finish()};
-    nl = static_cast<const char*>(std::memchr(line, '\n', static_cast<size_t>(end - line)));
+    nl = find_line_end(line, end);
     if (nl == nullptr) break;
     if (!lines.field(without_cr(std::string_view(line, static_cast<size_t>(nl - line)))))
       return malformed();
