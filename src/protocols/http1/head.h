@@ -10,6 +10,10 @@
 namespace loupe::http1 {
 
 struct Head {
+  // User-provided: `Head{}` (a parse starts from one) would otherwise zero
+  // all of its bytes with a `rep stos` before the member initialisers set
+  // them again. Every member has one.
+  Head() {}
   // Request line (requests only).
   std::string_view method;
   std::string_view target;
