@@ -267,7 +267,8 @@ class ConnectionTracker {
   };
   static constexpr int kRecentBits = 6;
   static size_t recent_slot(const Key& key) {
-    return (KeyHash{}(key)*0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits);
+    const uint64_t hash = KeyHash{}(key);
+    return (hash * 0x9e3779b97f4a7c15ULL) >> (64 - kRecentBits);  // its top bits, mixed
   }
   std::array<Recent, size_t{1} << kRecentBits> recent_{};
   std::unordered_map<uint32_t, PidPod> pod_ids_;
