@@ -15,11 +15,15 @@ PairRollup::PairRollup(Db& wdb, std::string table) : table_(std::move(table)), d
                        "CREATE INDEX IF NOT EXISTS " +
                        table_ + "_time ON " + table_ + "(minute);";
   wdb.exec(create.c_str());
-  select_ = Stmt(wdb, "SELECT count, errors, sum_ns, sketch FROM " + table_ +
-                          " WHERE a=? AND b=? AND protocol=? AND minute=?");
-  upsert_ = Stmt(wdb, "INSERT OR REPLACE INTO " + table_ +
-                          "(a, b, protocol, minute, a_kind, b_kind, count, errors, sum_ns, sketch) "
-                          "VALUES(?,?,?,?,?,?,?,?,?,?)");
+  const std::string key = " WHERE a=?5 AND b=?6 AND protocol=?7 AND minute=?8";
+  statements_.select = Stmt(wdb, "SELECT count, errors, sum_ns, sketch FROM " + table_ + key);
+  statements_.insert = Stmt(wdb, "INSERT OR REPLACE INTO " + table_ +
+                                     "(count, errors, sum_ns, sketch, a, b, protocol, minute, "
+                                     "a_kind, b_kind) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+  statements_.update = Stmt(wdb, "UPDATE " + table_ +
+                                     " SET count=?1, errors=?2, sum_ns=?3, sketch=?4, a_kind=?9, "
+                                     "b_kind=?10" +
+                                     key);
 }
 
 void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_view b,
@@ -36,13 +40,13 @@ void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_vi
   // last row's is found by comparing, without building and hashing a key.
   if (last_ && last_->minute_s == minute && last_->protocol == r.protocol) {
     if (same_views()) {
-      last_->cell.add(r);
+      last_->kept.add(r);
       return;
     }
     if (same_text(last_->a, a) && same_text(last_->b, b)) {
       if (!same_text(last_->a_kind, a_kind)) last_->a_kind = a_kind;
       if (!same_text(last_->b_kind, b_kind)) last_->b_kind = b_kind;
-      last_->cell.add(r);
+      last_->kept.add(r);
       last_views_ = views;
       return;
     }
@@ -51,7 +55,7 @@ void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_vi
   key_.append(b).push_back('\x1f');
   key_.push_back(static_cast<char>(r.protocol));
   key_.append(reinterpret_cast<const char*>(&minute), sizeof minute);
-  auto [it, created] = pending_.try_emplace(key_);
+  auto [it, created] = cells_.try_emplace(key_);
   if (created) {
     it->second.a = a;
     it->second.b = b;
@@ -60,34 +64,31 @@ void PairRollup::add(std::string_view a, std::string_view a_kind, std::string_vi
   }
   it->second.a_kind = a_kind;
   it->second.b_kind = b_kind;
-  it->second.cell.add(r);
+  it->second.kept.add(r);
   last_ = &it->second;  // map nodes stay where they are until flush()
   last_views_ = views;
 }
 
 void PairRollup::flush() {
-  for (const auto& entry : pending_) {
-    const auto& c = entry.second;  // a named reference: clang 14 cannot capture a binding
-    auto bind_key = [&c](Stmt& s) {
-      s.bind(1, std::string_view(c.a));
-      s.bind(2, std::string_view(c.b));
-      s.bind(3, int64_t{static_cast<uint8_t>(c.protocol)});
-      s.bind(4, i64(c.minute_s));
-    };
-    bind_key(select_);
-    RollupCell merged = merge_with_stored(select_, c.cell);
-    std::string blob;
-    bind_key(upsert_);
-    upsert_.bind(5, std::string_view(c.a_kind));
-    upsert_.bind(6, std::string_view(c.b_kind));
-    bind_cell(upsert_, 7, merged, blob);
-    upsert_.run();
-  }
-  pending_.clear();
+  write_changed_cells(cells_, [this](const std::string&, Cell& c) {
+    write_kept_cell(
+        *db_, statements_, c.kept,
+        [&c](Stmt& s) {
+          s.bind(5, std::string_view(c.a));
+          s.bind(6, std::string_view(c.b));
+          s.bind(7, int64_t{static_cast<uint8_t>(c.protocol)});
+          s.bind(8, i64(c.minute_s));
+        },
+        [&c](Stmt& s) {
+          s.bind(9, std::string_view(c.a_kind));
+          s.bind(10, std::string_view(c.b_kind));
+        });
+  });
   last_ = nullptr;
 }
 
 void PairRollup::delete_before(int64_t cutoff_s) {
+  forget();
   Stmt del(*db_, "DELETE FROM " + table_ + " WHERE minute + 60 <= ?");
   del.bind(1, cutoff_s);
   del.run();

@@ -3,7 +3,8 @@
 // and Kubernetes RED (workload -> pod, table k8s_agg). Same cells as
 // minute_agg (count, errors, latency sum and sketch), folded in memory per
 // batch and merged into the table in the writer's transaction, so a day of
-// map reads ~edges x 1440 rows instead of every raw record.
+// map reads ~edges x 1440 rows instead of every raw record. The cells are
+// kept from round to round while they get records (store/rollup_rows.h).
 #pragma once
 
 #include <array>
@@ -18,6 +19,7 @@
 #include "core/record.h"
 #include "store/rollup.h"
 #include "store/rollup_answers.h"
+#include "store/rollup_rows.h"
 #include "store/sqlite_db.h"
 
 namespace loupe::store {
@@ -28,7 +30,7 @@ class PairRollup {
   // Creates `table` if needed and prepares the writer's statements.
   PairRollup(Db& wdb, std::string table);
 
-  // Folds one record into the pending cells. Kinds are informational
+  // Folds one record into the kept cells. Kinds are informational
   // (the last one written wins), not part of the key. The views must stay
   // valid and unchanged until flush() or discard() (the writer's batch's
   // identities and records): a call with the last call's views, the same
@@ -36,14 +38,16 @@ class PairRollup {
   // comparing them.
   void add(std::string_view a, std::string_view a_kind, std::string_view b, std::string_view b_kind,
            const Record& r);
-  // Merges the pending cells into the table (inside the caller's
-  // transaction) and forgets them.
+  // Writes the cells that changed since the last flush into the table
+  // (inside the caller's transaction) and forgets the others.
   void flush();
-  void discard() {
-    pending_.clear();
+  // Forgets every kept cell: their rows were rolled back or deleted.
+  void forget() {
+    cells_.clear();
     last_ = nullptr;
   }
-  // Deletes minutes that ended at or before cutoff_s.
+  // Deletes minutes that ended at or before cutoff_s (and forgets the
+  // kept cells).
   void delete_before(int64_t cutoff_s);
 
   // Folds the cells of minutes in [from_m, to_m) into `fold`, optionally
@@ -56,14 +60,14 @@ class PairRollup {
     std::string a, a_kind, b, b_kind;
     Protocol protocol = Protocol::Unknown;
     uint64_t minute_s = 0;
-    RollupCell cell;
+    KeptCell kept;
   };
   std::string table_;
   Db* db_ = nullptr;
-  Stmt select_, upsert_;
-  std::unordered_map<std::string, Cell> pending_;
+  RollupStatements statements_;
+  std::unordered_map<std::string, Cell> cells_;
   std::string key_;       // reused buffer
-  Cell* last_ = nullptr;  // the cell the last add() folded into (in pending_)
+  Cell* last_ = nullptr;  // the cell the last add() folded into (in cells_)
   // The views the last add() was given: the resolver shares one identity
   // between a batch's connections named alike, so most rows name theirs
   // at the same addresses as the last row.

@@ -40,9 +40,24 @@ struct RollupCell {
   void merge(const RollupCell& o);
 };
 
+// A rollup cell the ingest writer keeps from round to round while its
+// minute is recent (store/rollup_rows.h): it holds the row's whole value,
+// what the table has plus the records added since, so a round merges
+// into it instead of reading the row back and updates the row in place.
+struct KeptCell {
+  RollupCell cell;
+  bool stored = false;   // the table's row is `cell` as last written
+  bool changed = false;  // records added since it was last written
+
+  void add(const Record& r) {
+    cell.add(r);
+    changed = true;
+  }
+};
+
 struct RollupEntry {
   std::string service, method, route;  // filled when the entry is created
-  RollupCell cell;
+  KeptCell kept;
 };
 
 using Rollup = std::unordered_map<RollupKey, RollupEntry, RollupKeyHash>;

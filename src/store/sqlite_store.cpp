@@ -110,7 +110,11 @@ class SqliteStore : public Store {
     std::unique_ptr<Db> db_;
   };
   Reader reader();
-  void flush_rollup(const Rollup& rollup);
+  // Writes the rollup cells that changed this round, forgets the others
+  // (store/rollup_rows.h).
+  void flush_rollup();
+  // Forgets every kept rollup cell: their rows were deleted or rolled back.
+  void forget_rollup_cells();
   // Dictionary id for a name, inserting it when new: request chunks hold
   // their service's, and the writer's rollup keys compare these small
   // integers instead of strings.
@@ -125,7 +129,8 @@ class SqliteStore : public Store {
 
   std::mutex write_mu_;  // write_batch and enforce_retention
   Db wdb_;
-  Stmt select_agg_, upsert_agg_, insert_service_, insert_name_;
+  RollupStatements agg_;  // minute_agg's
+  Stmt insert_service_, insert_name_;
   // write_batch's transaction, prepared once: sqlite3_exec parsed "BEGIN"
   // and "COMMIT" again every round, 1.2% of the writer's samples at a
   // paced load (docs/benchmarks.md, "BEGIN and COMMIT prepared").
@@ -140,10 +145,13 @@ class SqliteStore : public Store {
   // write_batch's raw rows; kept with its capacity across batches so each
   // is built in memory already faulted in.
   std::vector<ChunkRow> rows_;
+  // minute_agg's cells, kept from round to round while they get records
+  // (store/rollup_rows.h).
+  Rollup rollup_;
   // write_batch's rollup entry of each label set (ResolvedRecord::labels)
-  // and the minute it is for; kept likewise.
+  // and the minute it is for; kept with its capacity like rows_.
   struct LabelCell {
-    RollupEntry* entry = nullptr;  // a node of the batch's Rollup
+    RollupEntry* entry = nullptr;  // a node of rollup_
     uint64_t minute = 0;
   };
   std::vector<LabelCell> label_cells_;
@@ -207,12 +215,17 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   log_tables_ = LogTables(wdb_);
   profiles_ = ProfileTables(wdb_);
 
-  select_agg_ = Stmt(wdb_,
-                     "SELECT count, errors, sum_ns, sketch FROM minute_agg WHERE service=? AND "
-                     "route=? AND method=? AND protocol=? AND counted=? AND minute=?");
-  upsert_agg_ = Stmt(wdb_,
-                     "INSERT OR REPLACE INTO minute_agg(service, route, method, protocol, counted, "
-                     "minute, count, errors, sum_ns, sketch) VALUES(?,?,?,?,?,?,?,?,?,?)");
+  const char* agg_key =
+      " WHERE service=?5 AND route=?6 AND method=?7 AND protocol=?8 AND counted=?9 AND minute=?10";
+  agg_.select =
+      Stmt(wdb_, std::string("SELECT count, errors, sum_ns, sketch FROM minute_agg") + agg_key);
+  agg_.insert =
+      Stmt(wdb_,
+           "INSERT OR REPLACE INTO minute_agg(count, errors, sum_ns, sketch, service, "
+           "route, method, protocol, counted, minute) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+  agg_.update = Stmt(wdb_, std::string("UPDATE minute_agg SET count=?1, errors=?2, sum_ns=?3, "
+                                       "sketch=?4") +
+                               agg_key);
   insert_service_ =
       Stmt(wdb_, "INSERT OR IGNORE INTO services(name, kind, port, ip) VALUES(?,?,?,?)");
 
@@ -261,7 +274,7 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
   std::vector<ChunkRow>& rows = rows_;
   rows.clear();
   rows.reserve(batch.rows.size());
-  Rollup rollup;
+  Rollup& rollup = rollup_;
   begin_.run();
   try {
     for (const ServiceRegistration& s : batch.new_services) {
@@ -308,18 +321,17 @@ void SqliteStore::write_batch(const ResolvedBatch& batch, IngestBookkeeping* boo
         }
         cell = {&it->second, minute};
       }
-      cell.entry->cell.add(r);
+      cell.entry->kept.add(r);
     }
     chunks_.write(rows);
-    flush_rollup(rollup);
+    flush_rollup();
     edges_.flush();
     k8s_agg_.flush();
     if (book) ledger_.add(*book, now_unix_ns());
     commit_.run();
   } catch (...) {
     sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    edges_.discard();
-    k8s_agg_.discard();
+    forget_rollup_cells();
     // Ids handed out in the rolled-back transaction no longer exist.
     load_name_ids();
     throw;
@@ -377,27 +389,26 @@ int64_t SqliteStore::name_id(std::string_view name) {
   return id;
 }
 
-void SqliteStore::flush_rollup(const Rollup& rollup) {
-  for (const auto& item : rollup) {
-    // Named references: clang 14 cannot capture a structured binding.
-    const auto& key = item.first;
-    const auto& entry = item.second;
-    const RollupCell& cell = entry.cell;
-    auto bind_key = [&key, &entry](Stmt& s) {
-      s.bind(1, std::string_view(entry.service));
-      s.bind(2, std::string_view(entry.route));
-      s.bind(3, std::string_view(entry.method));
-      s.bind(4, int64_t{static_cast<uint8_t>(key.protocol)});
-      s.bind(5, int64_t{key.counted});
-      s.bind(6, i64(key.minute_s));
-    };
-    bind_key(select_agg_);
-    RollupCell merged = merge_with_stored(select_agg_, cell);
-    std::string blob;
-    bind_key(upsert_agg_);
-    bind_cell(upsert_agg_, 7, merged, blob);
-    upsert_agg_.run();
-  }
+void SqliteStore::flush_rollup() {
+  write_changed_cells(rollup_, [this](const RollupKey& key, RollupEntry& entry) {
+    write_kept_cell(
+        wdb_, agg_, entry.kept,
+        [&key, &entry](Stmt& s) {
+          s.bind(5, std::string_view(entry.service));
+          s.bind(6, std::string_view(entry.route));
+          s.bind(7, std::string_view(entry.method));
+          s.bind(8, int64_t{static_cast<uint8_t>(key.protocol)});
+          s.bind(9, int64_t{key.counted});
+          s.bind(10, i64(key.minute_s));
+        },
+        [](Stmt&) {});
+  });
+}
+
+void SqliteStore::forget_rollup_cells() {
+  rollup_.clear();
+  edges_.forget();
+  k8s_agg_.forget();
 }
 
 std::vector<ServiceSummary> SqliteStore::services(const ServicesQuery& q) {
@@ -503,6 +514,7 @@ uint64_t SqliteStore::enforce_retention(uint64_t now_ns) {
   uint64_t deleted = chunks_.delete_before(cutoff);
   // Only whole minutes that ended before the cutoff go, so a partially
   // expired minute still answers for the part that is within retention.
+  forget_rollup_cells();  // the rows of some may go
   Stmt del_agg(wdb_, "DELETE FROM minute_agg WHERE minute + 60 <= ?");
   del_agg.bind(1, static_cast<int64_t>(cutoff / 1'000'000'000ULL));
   del_agg.run();
