@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance.h"
 #include "pipeline/record_pipeline.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
@@ -16,28 +17,17 @@
 namespace loupe::store {
 namespace {
 
-constexpr uint64_t kSec = 1'000'000'000ULL;
+using testing::exchange;
+using testing::kHour;
+using testing::kSec;
+using testing::kT0;
+using TempDir = loupe::testing::TempDir;
 constexpr uint64_t kUs = 1'000ULL;
-constexpr uint64_t kT0 = 1'764'000'000ULL * kSec;  // a minute boundary
-const TimeRange kHour{kT0, kT0 + 3600 * kSec};
 
 // A server record of `route` (an external caller: a map edge too).
 Record served(uint64_t start_ns, uint64_t dur_ns, const std::string& route, int status) {
-  Record r;
-  r.start_ns = start_ns;
-  r.end_ns = start_ns + dur_ns;
-  r.protocol = Protocol::Http1;
-  r.role = Role::Server;
-  r.pid = 7;
-  r.comm = "api";
-  r.local_addr = "127.0.0.1:8000";
-  r.remote_addr = "192.0.2.1:40000";
-  r.method = "GET";
-  r.route = route;
-  r.path = route;
-  r.status = status;
-  r.error = status >= 500;
-  return r;
+  return exchange(Role::Server, 7, "api", "127.0.0.1:8000", "192.0.2.1:40000", start_ns, dur_ns,
+                  route, status);
 }
 
 // Round k of a test's traffic: /a in every round but the third (so its
@@ -72,7 +62,7 @@ std::string rollups_seen(Store& st) {
 }
 
 TEST(KeptRollupCells, ManyRoundsReadBackAsOneRoundOfTheSameRecords) {
-  testing::TempDir one_dir, many_dir;
+  TempDir one_dir, many_dir;
   auto one = open_sqlite_store(one_dir.path());
   auto many = open_sqlite_store(many_dir.path());
   pipeline::RecordPipeline one_pipe(*one), many_pipe(*many);
@@ -93,7 +83,7 @@ TEST(KeptRollupCells, ManyRoundsReadBackAsOneRoundOfTheSameRecords) {
 }
 
 TEST(KeptRollupCells, ARolledBackRoundLeavesNothingInTheRollups) {
-  testing::TempDir dir;
+  TempDir dir;
   auto st = open_sqlite_store(dir.path());
   pipeline::RecordPipeline pipe(*st);
   pipe.write(round_of(0));
@@ -107,7 +97,7 @@ TEST(KeptRollupCells, ARolledBackRoundLeavesNothingInTheRollups) {
   Db(path).exec("DROP TRIGGER refuse");
   pipe.write(round_of(3));
 
-  testing::TempDir expected_dir;
+  TempDir expected_dir;
   auto expected = open_sqlite_store(expected_dir.path());
   pipeline::RecordPipeline expected_pipe(*expected);
   expected_pipe.write(round_of(0));
