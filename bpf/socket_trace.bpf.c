@@ -389,6 +389,7 @@ static __noinline int handle_mmsg(int fd, __u8 dir, const struct mmsghdr* vec, _
 // clang-format off
 #include "ssl_trace.bpf.h" /* SSL uprobes; needs the helpers above */
 #include "go_tls.bpf.h"    /* Go crypto/tls uprobes; needs ssl_trace.bpf.h */
+#include "exec_trace.bpf.h" /* exec events for the TLS tracer's rescans */
 // clang-format on
 
 /* tp_btf, not raw_tracepoint: `regs` is a typed pointer the program loads

@@ -58,12 +58,13 @@ void SocketTracer::start(EventHandler handler) {
   skel_->rodata->wakeup_bytes = opts_.ring_buffer_bytes / 4;
   skel_->rodata->trace_dns = opts_.trace_dns ? 1 : 0;
   bpf_map__set_max_entries(skel_->maps.events, opts_.ring_buffer_bytes);
-  // The SSL and Go TLS uprobes are attached per file by tls::TlsTracer.
+  // The SSL and Go TLS uprobes are attached per file by tls::TlsTracer,
+  // and its exec events while it runs.
   for (bpf_program* p : {skel_->progs.loupe_ssl_read_enter, skel_->progs.loupe_ssl_read_ex_enter,
                          skel_->progs.loupe_ssl_write_enter, skel_->progs.loupe_ssl_write_ex_enter,
                          skel_->progs.loupe_ssl_handshake_enter, skel_->progs.loupe_ssl_return,
                          skel_->progs.loupe_go_tls_write, skel_->progs.loupe_go_tls_read_enter,
-                         skel_->progs.loupe_go_tls_read_return})
+                         skel_->progs.loupe_go_tls_read_return, skel_->progs.loupe_process_exec})
     bpf_program__set_autoattach(p, false);
 
   if (int err = socket_trace_bpf__load(skel_)) throw AgentError(load_failure_message(-err));
@@ -105,12 +106,8 @@ tls::TlsPrograms SocketTracer::tls_programs() {
   p.go_write = skel_->progs.loupe_go_tls_write;
   p.go_read_enter = skel_->progs.loupe_go_tls_read_enter;
   p.go_read_return = skel_->progs.loupe_go_tls_read_return;
-  p.set_go_layout = [map = skel_->maps.go_tls_layouts](uint32_t index, uint64_t tcp_conn_itab,
-                                                       const gotls::GoTlsLayout& l) {
-    loupe_go_tls_layout v{
-        .tcp_conn_itab = tcp_conn_itab, .conn = l.conn, .fd = l.fd, .pfd = l.pfd, .sysfd = l.sysfd};
-    return bpf_map__update_elem(map, &index, sizeof(index), &v, sizeof(v), BPF_ANY) == 0;
-  };
+  p.execs = {skel_->progs.loupe_process_exec, skel_->maps.exec_events,
+             [bss = skel_->bss] { return static_cast<uint64_t>(bss->exec_events_lost); }};
   return p;
 }
 

@@ -147,6 +147,10 @@ grep -q "loupe: tls: attached to .*static_client" "$T.err" && pass "static OpenS
   fail "no 'attached to static_client' line"
 grep -q "loupe: tls: cannot attach to $WORK/fakessl/libssl.so.3" "$T.err" &&
   pass "unprobeable libssl reported" || fail "fake libssl not reported"
+# The container's python and the static client started after the agent:
+# found from their exec events, not by a walk of /proc.
+grep -q "loupe: tls: no exec events" "$T.err" && fail "no exec events: $(grep "no exec events" "$T.err")" ||
+  pass "new programs found from exec events"
 
 # Latency: nginx's $request_time (ms resolution) vs the server records of
 # the same port, paired in completion order (one worker). Not /big: nginx

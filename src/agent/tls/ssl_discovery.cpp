@@ -78,6 +78,31 @@ std::optional<uint64_t> executable_kb(const std::string& proc_root, uint32_t pid
   return executable_kb_in_status(read_file(proc_root + "/" + std::to_string(pid) + "/status"));
 }
 
+bool scan_process(const std::string& proc_root, uint32_t pid, const WantMaps& want_maps,
+                  std::vector<SslCandidate>& out) {
+  const std::string dir = proc_root + "/" + std::to_string(pid);
+  SslCandidate exe;
+  exe.open_path = dir + "/exe";
+  if (!stat_id(exe.open_path, exe.id)) return false;  // kernel thread or gone
+  if (want_maps && !want_maps(pid, exe.id)) return true;
+  std::error_code ec;
+  exe.path = fs::read_symlink(exe.open_path, ec).string();
+  exe.pid = pid;
+  exe.executable = true;
+  out.push_back(std::move(exe));
+
+  for (std::string& path : libssl_paths_in_maps(read_file(dir + "/maps"))) {
+    SslCandidate lib;
+    // Through the process's root: a container's own copy, not the host's.
+    lib.open_path = dir + "/root" + path;
+    if (!stat_id(lib.open_path, lib.id)) continue;
+    lib.path = std::move(path);
+    lib.pid = pid;
+    out.push_back(std::move(lib));
+  }
+  return true;
+}
+
 std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid,
                                          const WantMaps& want_maps) {
   std::vector<SslCandidate> out;
@@ -87,26 +112,7 @@ std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t 
     uint32_t pid = 0;
     auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
     if (err != std::errc() || end != name.data() + name.size() || pid == self_pid) continue;
-    const std::string dir = proc_root + "/" + name;
-
-    SslCandidate exe;
-    exe.open_path = dir + "/exe";
-    if (!stat_id(exe.open_path, exe.id)) continue;  // kernel thread or gone
-    if (want_maps && !want_maps(pid, exe.id)) continue;
-    exe.path = fs::read_symlink(exe.open_path, ec).string();
-    exe.pid = pid;
-    exe.executable = true;
-    out.push_back(std::move(exe));
-
-    for (std::string& path : libssl_paths_in_maps(read_file(dir + "/maps"))) {
-      SslCandidate lib;
-      // Through the process's root: a container's own copy, not the host's.
-      lib.open_path = dir + "/root" + path;
-      if (!stat_id(lib.open_path, lib.id)) continue;
-      lib.path = std::move(path);
-      lib.pid = pid;
-      out.push_back(std::move(lib));
-    }
+    scan_process(proc_root, pid, want_maps, out);
   }
   return out;
 }

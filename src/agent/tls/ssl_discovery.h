@@ -51,6 +51,10 @@ std::optional<uint64_t> executable_kb(const std::string& proc_root, uint32_t pid
 // (reading /proc/PID/maps is what a scan costs: ~0.1-0.4 ms per process). A
 // process it declines was looked at before: nothing of it is read further.
 using WantMaps = std::function<bool(uint32_t pid, const FileId& exe)>;
+// The same for one process, appended to `out`; false when it is gone (or a
+// kernel thread).
+bool scan_process(const std::string& proc_root, uint32_t pid, const WantMaps& want_maps,
+                  std::vector<SslCandidate>& out);
 std::vector<SslCandidate> scan_processes(const std::string& proc_root, uint32_t self_pid,
                                          const WantMaps& want_maps);
 

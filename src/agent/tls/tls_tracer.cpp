@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -69,6 +70,13 @@ void TlsTracer::Attachment::settle(const std::string& error) {
 
 void TlsTracer::start(TlsPrograms progs) {
   progs_ = std::move(progs);
+  // Before the first walk of /proc: a program started during it is read
+  // at the next rescan.
+  if (!execs_.start(progs_.execs))
+    std::fprintf(stderr,
+                 "loupe: tls: no exec events (%s): new programs are found by walking /proc "
+                 "every second\n",
+                 strerror(errno));
   for (const SslCandidate& c : scan_host_libraries()) consider(c);
   scan();
   running_ = true;
@@ -83,6 +91,7 @@ void TlsTracer::stop() {
     wake_.notify_all();
     thread_.join();
   }
+  execs_.stop();
   std::lock_guard lock(mu_);
   // Entry probes first: once no call can start, no syscall is swallowed as
   // "inside SSL" and no call is left without its return probe.
@@ -106,32 +115,59 @@ void TlsTracer::run() {
 }
 
 void TlsTracer::scan() {
-  // Every 10th scan looks at every process again (libraries loaded later
-  // with dlopen), the others only at processes not seen before. Measured
-  // here: ~0.1-0.4 ms per process's maps, so rereading ~150 processes cost
-  // 15-50 ms every 10 s, 1.5-5 ms a second of an agent whose paced budget
-  // is 20; a full scan now reads each known process's status (VmExe +
-  // VmLib, written in constant time) and its maps only when that changed.
+  // Every 10th rescan looks at every process again (libraries loaded later
+  // with dlopen), the others only at processes that ran exec since. Each
+  // known process's status (VmExe + VmLib, written in constant time) is
+  // read, and its maps (~0.1-0.4 ms a process) only when that changed.
   constexpr unsigned kFullScanEvery = 10;
-  bool full = scans_++ % kFullScanEvery == 0;
-  std::map<uint32_t, KnownProcess> seen;
-  auto want_maps = [&](uint32_t pid, const FileId& exe) {
-    auto it = known_pids_.find(pid);
-    bool fresh = it == known_pids_.end() || it->second.exe != exe;
-    if (!fresh && !full) {
-      seen.emplace(pid, it->second);
-      return false;
+  constexpr unsigned kYoungScans = 2;  // the rescan after an exec and one more
+  const bool full = scans_++ % kFullScanEvery == 0;
+  ExecWatch::Execs execs = execs_.take();
+  for (uint32_t pid : execs.pids) young_[pid] = kYoungScans;
+  if (full || !execs_.active() || execs.lost) {
+    // Without exec events a walk finds new processes (each one's
+    // executable stat'ed: ~0.4 ms for 150 processes).
+    std::map<uint32_t, KnownProcess> seen;
+    auto want = [&](uint32_t pid, const FileId& exe) {
+      return want_maps(pid, exe, full || young_.count(pid), execs.pids, seen);
+    };
+    for (const SslCandidate& c : scan_processes(opts_.proc_root, opts_.self_pid, want)) consider(c);
+    known_pids_ = std::move(seen);  // forgets processes that are gone
+  } else {
+    std::vector<SslCandidate> found;
+    for (auto it = young_.begin(); it != young_.end();) {
+      auto want = [&](uint32_t pid, const FileId& exe) {
+        return want_maps(pid, exe, true, execs.pids, known_pids_);
+      };
+      if (it->first != opts_.self_pid && scan_process(opts_.proc_root, it->first, want, found)) {
+        ++it;
+      } else {  // gone
+        known_pids_.erase(it->first);
+        it = young_.erase(it);
+      }
     }
-    // Read before the maps: a library mapped after either read has changed
-    // it by the next full scan.
-    KnownProcess now{exe, executable_kb(opts_.proc_root, pid)};
-    bool changed = fresh || !now.executable_kb || now.executable_kb != it->second.executable_kb;
-    seen.emplace(pid, now);
-    return changed;
-  };
-  for (const SslCandidate& c : scan_processes(opts_.proc_root, opts_.self_pid, want_maps))
-    consider(c);
-  known_pids_ = std::move(seen);  // forgets processes that are gone
+    for (const SslCandidate& c : found) consider(c);
+  }
+  for (auto it = young_.begin(); it != young_.end();)
+    it = --it->second ? std::next(it) : young_.erase(it);
+}
+
+bool TlsTracer::want_maps(uint32_t pid, const FileId& exe, bool recheck,
+                          const std::vector<uint32_t>& execed,
+                          std::map<uint32_t, KnownProcess>& into) {
+  auto it = known_pids_.find(pid);
+  bool fresh = it == known_pids_.end() || it->second.exe != exe ||
+               std::binary_search(execed.begin(), execed.end(), pid);
+  if (!fresh && !recheck) {
+    into.insert_or_assign(pid, it->second);
+    return false;
+  }
+  // Read before the maps: a library mapped after either read has changed
+  // it by the next look.
+  KnownProcess now{exe, executable_kb(opts_.proc_root, pid)};
+  bool changed = fresh || !now.executable_kb || now.executable_kb != it->second.executable_kb;
+  into.insert_or_assign(pid, now);
+  return changed;
 }
 
 void TlsTracer::consider(const SslCandidate& c) {
@@ -223,6 +259,7 @@ nlohmann::json TlsTracer::status() const {
     libs.push_back(std::move(j));
   }
   return {{"enabled", attached > 0},
+          {"exec_events", execs_.active()},
           {"libraries_attached", attached},
           {"go_programs_attached", go_attached},
           {"go_programs_stripped", go_stripped},

@@ -2,9 +2,11 @@
 // every statically linked OpenSSL on the host, and the Go crypto/tls
 // uprobes (bpf/go_tls.bpf.h) to every Go program that has them
 // (go_programs.cpp), and keeps doing so as processes start and load
-// libraries: a background thread rescans /proc
-// every `rescan_interval`. Attachment is per file (device, inode) with
-// pid -1, so one attachment covers every process mapping that file.
+// libraries: every `rescan_interval` a background thread reads the
+// processes that ran exec since (exec_watch.h; without it, it walks /proc),
+// and every tenth time it looks at every process for libraries loaded
+// later. Attachment is per file (device, inode) with pid -1, so one
+// attachment covers every process mapping that file.
 #pragma once
 
 #include <atomic>
@@ -21,6 +23,7 @@
 #include "agent/gotls/go_binary.h"
 #include "agent/gotls/go_layout.h"
 #include "agent/tls/elf_symbols.h"
+#include "agent/tls/exec_watch.h"
 #include "agent/tls/ssl_discovery.h"
 
 struct bpf_program;
@@ -45,6 +48,7 @@ struct TlsPrograms {
   bpf_program* go_read_return = nullptr;
   std::function<bool(uint32_t index, uint64_t tcp_conn_itab, const gotls::GoTlsLayout&)>
       set_go_layout;
+  ExecPrograms execs;  // processes that run exec: what a rescan reads
 };
 
 enum class TlsFileKind {
@@ -96,8 +100,20 @@ class TlsTracer {
     void settle(const std::string& error);
   };
 
+  // A process whose maps were read: what they were read for.
+  struct KnownProcess {
+    FileId exe;
+    std::optional<uint64_t> executable_kb;
+  };
+
   static void destroy(std::vector<bpf_link*>& links);
   void scan();
+  // Whether to read the maps of process `pid` (its executable `exe`), and
+  // what is kept of it in `into`: yes for a process not seen before or
+  // that ran exec since; with `recheck`, also when its executable memory
+  // changed since it was read (a dlopen).
+  bool want_maps(uint32_t pid, const FileId& exe, bool recheck, const std::vector<uint32_t>& execed,
+                 std::map<uint32_t, KnownProcess>& into);
   void consider(const SslCandidate& c);
   Attachment attach(const SslCandidate& c, const ElfSymbols& syms);
   // Records a file tried, attached or not, and says so on stderr once.
@@ -114,13 +130,15 @@ class TlsTracer {
   std::map<FileId, Attachment> files_;       // every OpenSSL file tried
   std::map<FileId, bool> checked_programs_;  // executables without OpenSSL (not shown)
   // Processes whose maps were read, by pid: a new process (or one that ran
-  // exec) is read at once, known ones every kFullScanEvery scans, and then
-  // only when their executable memory changed (a dlopen: executable_kb).
-  struct KnownProcess {
-    FileId exe;
-    std::optional<uint64_t> executable_kb;
-  };
+  // exec) is read at the next rescan, known ones every kFullScanEvery
+  // rescans, and then only when their executable memory changed (a dlopen:
+  // executable_kb).
   std::map<uint32_t, KnownProcess> known_pids_;
+  ExecWatch execs_;
+  // Processes that ran exec lately, by pid, and in how many more rescans
+  // their executable memory is looked at (a program loads libraries during
+  // its first seconds: Python's ssl on import).
+  std::map<uint32_t, unsigned> young_;
   unsigned scans_ = 0;
   size_t attached_count_ = 0;
   uint32_t go_layouts_used_ = 0;  // go_tls_layouts slots handed out (never reused)

@@ -76,6 +76,24 @@ TEST(TlsDiscovery, ScanReadsOnlyTheProcessesItIsToldTo) {
   for (const tls::SslCandidate& c : mine) EXPECT_EQ(c.pid, self);
 }
 
+// What a rescan does for each process that ran exec: no walk of /proc.
+TEST(TlsDiscovery, ScanProcessReadsOneProcess) {
+  const uint32_t self = static_cast<uint32_t>(getpid());
+  std::vector<tls::SslCandidate> found;
+  ASSERT_TRUE(tls::scan_process("/proc", self, nullptr, found));
+  ASSERT_FALSE(found.empty());
+  EXPECT_TRUE(found[0].executable);
+  EXPECT_EQ(found[0].path, std::filesystem::read_symlink("/proc/self/exe").string());
+  for (const tls::SslCandidate& c : found) EXPECT_EQ(c.pid, self);
+  // Past the largest pid_max (2^22): no such process, nothing added.
+  EXPECT_FALSE(tls::scan_process("/proc", (1u << 22) + 1, nullptr, found));
+  // Declined: the process is there, nothing of it is read.
+  const size_t before = found.size();
+  EXPECT_TRUE(tls::scan_process(
+      "/proc", self, [](uint32_t, const tls::FileId&) { return false; }, found));
+  EXPECT_EQ(found.size(), before);
+}
+
 TEST(TlsRecord, RecognisesRecordHeaders) {
   EXPECT_TRUE(tls::looks_like_tls_record(std::string_view("\x16\x03\x01\x02\x00", 5)));
   EXPECT_TRUE(tls::looks_like_tls_record(std::string_view("\x17\x03\x03", 3)));
