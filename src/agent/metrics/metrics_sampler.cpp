@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include "core/thread_name.h"
 #include "core/time_format.h"
 
@@ -39,32 +41,45 @@ void MetricsSampler::start() {
 
 void MetricsSampler::stop() {
   stopping_ = true;
+  wait_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void MetricsSampler::run() {
-  // OOM kills are waited for between ticks, in slices short enough for
-  // stop() to be prompt.
-  constexpr auto kSlice = std::chrono::milliseconds(250);
-  auto next = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  // Between ticks the thread sleeps until an OOM kill, TCP events or
+  // stop(). TCP events are read at most every kTcpFloor: a reader waiting
+  // on that ring is woken by the first event after each read, one a
+  // connection on a busy host; 250 ms apart, the ring (1 MiB) holds 16k
+  // events between two reads.
+  constexpr auto kTcpFloor = std::chrono::milliseconds(250);
+  if (oom_.active()) wait_.add(oom_.ring_fd());
+  bool tcp_listened = tcp_.active() && wait_.add(tcp_.ring_fd());
+  auto tcp_listen_at = Clock::now();
+  auto next = Clock::now();
   while (!stopping_) {
-    auto now = std::chrono::steady_clock::now();
+    auto now = Clock::now();
     if (now >= next) {
       tick();
       next += opts_.interval;
       // A slow tick (a busy host) skips ahead rather than bursting to catch up.
-      now = std::chrono::steady_clock::now();
+      now = Clock::now();
       if (next < now) next = now + opts_.interval;
     }
-    auto wait = std::min<std::chrono::steady_clock::duration>(kSlice, next - now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
-    if (oom_.active()) {
-      oom_.poll(static_cast<int>(ms));
-      tcp_.poll(0);
-    } else if (tcp_.active()) {
-      tcp_.poll(static_cast<int>(ms));
-    } else {
-      std::this_thread::sleep_for(wait);
+    auto until = next;
+    if (tcp_.active() && !tcp_listened) until = std::min(until, tcp_listen_at);
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
+    wait_.wait(static_cast<int>(std::max<decltype(ms)>(ms, 0)));
+    oom_.drain();
+    if (!tcp_.active()) continue;
+    now = Clock::now();
+    if (tcp_.drain() > 0) {
+      if (tcp_listened) wait_.listen(tcp_.ring_fd(), false);
+      tcp_listened = false;
+      tcp_listen_at = now + kTcpFloor;
+    } else if (!tcp_listened && now >= tcp_listen_at) {
+      wait_.listen(tcp_.ring_fd(), true);
+      tcp_listened = true;
     }
   }
 }

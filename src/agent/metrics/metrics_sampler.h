@@ -3,7 +3,7 @@
 // the TCP health counted since the last tick, and hands the samples to a
 // sink (the store in `loupe run`, the server in `loupe agent`); OOM kills go
 // to the same sink as soon as they are seen. One thread: between ticks it
-// waits on the OOM and TCP ring buffers.
+// sleeps on the OOM and TCP ring buffers (wait_set.h).
 #pragma once
 
 #include <atomic>
@@ -22,6 +22,7 @@
 #include "agent/metrics/oom_tracer.h"
 #include "agent/metrics/tcp_health.h"
 #include "agent/metrics/tcp_tracer.h"
+#include "agent/metrics/wait_set.h"
 #include "core/metric.h"
 #include "core/oom_kill.h"
 
@@ -68,6 +69,7 @@ class MetricsSampler {
   std::string oom_error_;  // why the tracepoint is not used
   TcpTracer tcp_;
   std::string tcp_error_;
+  WaitSet wait_;          // the rings above and stop()
   TcpHealth tcp_health_;  // sampler thread only
   std::atomic<uint64_t> tcp_unowned_{0};
   std::unordered_map<uint64_t, std::string> cgroup_paths_;  // sampler thread only

@@ -41,10 +41,11 @@ bool OomTracer::start(Handler handler, std::string* error) {
   return true;
 }
 
-void OomTracer::poll(int timeout_ms) {
-  if (!ring_) return;
-  ring_->wait(timeout_ms);
-  ring_->consume(SIZE_MAX, [this](std::span<const uint8_t> data) { on_event(data); });
+int OomTracer::ring_fd() const { return ring_ ? bpf_map__fd(skel_->maps.oom_events) : -1; }
+
+size_t OomTracer::drain() {
+  if (!ring_) return 0;
+  return ring_->consume(SIZE_MAX, [this](std::span<const uint8_t> data) { on_event(data); });
 }
 
 void OomTracer::on_event(std::span<const uint8_t> data) {

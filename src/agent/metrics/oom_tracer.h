@@ -37,9 +37,11 @@ class OomTracer {
   // Loads and attaches. false with *error when it cannot.
   bool start(Handler handler, std::string* error);
   bool active() const { return ring_ != nullptr; }
-  // Waits up to timeout_ms for events and hands each to the handler.
-  // Returns at once when not active.
-  void poll(int timeout_ms);
+  // The ring buffer's fd, readable while events wait (-1 when not active).
+  int ring_fd() const;
+  // Hands the events waiting to the handler, without waiting; returns how
+  // many.
+  size_t drain();
 
  private:
   void on_event(std::span<const uint8_t> data);

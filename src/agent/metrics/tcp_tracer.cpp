@@ -46,10 +46,11 @@ bool TcpTracer::start(Handler handler, std::string* error) {
   return true;
 }
 
-void TcpTracer::poll(int timeout_ms) {
-  if (!ring_) return;
-  ring_->wait(timeout_ms);
-  ring_->consume(SIZE_MAX, [this](std::span<const uint8_t> data) { on_event(data); });
+int TcpTracer::ring_fd() const { return ring_ ? bpf_map__fd(skel_->maps.tcp_events) : -1; }
+
+size_t TcpTracer::drain() {
+  if (!ring_) return 0;
+  return ring_->consume(SIZE_MAX, [this](std::span<const uint8_t> data) { on_event(data); });
 }
 
 void TcpTracer::on_event(std::span<const uint8_t> data) {

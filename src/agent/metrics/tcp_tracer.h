@@ -50,7 +50,11 @@ class TcpTracer {
   // Loads and attaches; false with *error when the kernel refuses.
   bool start(Handler handler, std::string* error);
   bool active() const { return ring_ != nullptr; }
-  void poll(int timeout_ms);
+  // The ring buffer's fd, readable while events wait (-1 when not active).
+  int ring_fd() const;
+  // Hands the events waiting to the handler, without waiting; returns how
+  // many.
+  size_t drain();
 
  private:
   void on_event(std::span<const uint8_t> data);
