@@ -63,9 +63,11 @@ struct {
   __type(value, struct owner);
 } owners SEC(".maps");
 
+#define TCP_EVENTS_BYTES (1 << 20) /* ~14,500 events */
+
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
-  __uint(max_entries, 1 << 20);
+  __uint(max_entries, TCP_EVENTS_BYTES);
 } tcp_events SEC(".maps");
 
 /* The connecting task's memory cgroup, else its v2 cgroup. */
@@ -97,7 +99,13 @@ static __always_inline void emit(const struct sock* sk, const struct owner* o, _
     BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
     e->family = 6;
   }
-  bpf_ringbuf_submit(e, 0);
+  /* User space reads the events at its metrics tick (they are counted per
+   * tick): woken only once a quarter of the ring is unread, not by every
+   * connection of a busy host. */
+  __u64 flags = bpf_ringbuf_query(&tcp_events, BPF_RB_AVAIL_DATA) >= TCP_EVENTS_BYTES / 4
+                    ? BPF_RB_FORCE_WAKEUP
+                    : BPF_RB_NO_WAKEUP;
+  bpf_ringbuf_submit(e, flags);
 }
 
 static __always_inline struct listener_key listener_of(const struct sock* sk) {

@@ -2,8 +2,6 @@
 
 #include <time.h>
 
-#include <algorithm>
-
 #include "core/thread_name.h"
 #include "core/time_format.h"
 
@@ -47,40 +45,26 @@ void MetricsSampler::stop() {
 
 void MetricsSampler::run() {
   using Clock = std::chrono::steady_clock;
-  // Between ticks the thread sleeps until an OOM kill, TCP events or
-  // stop(). TCP events are read at most every kTcpFloor: a reader waiting
-  // on that ring is woken by the first event after each read, one a
-  // connection on a busy host; 250 ms apart, the ring (1 MiB) holds 16k
-  // events between two reads.
-  constexpr auto kTcpFloor = std::chrono::milliseconds(250);
+  // Between ticks the thread sleeps until an OOM kill, stop(), or a
+  // quarter of the TCP ring unread (bpf/tcp_trace.bpf.c wakes no reader
+  // per event): TCP events count per tick, and are read before it.
   if (oom_.active()) wait_.add(oom_.ring_fd());
-  bool tcp_listened = tcp_.active() && wait_.add(tcp_.ring_fd());
-  auto tcp_listen_at = Clock::now();
+  if (tcp_.active()) wait_.add(tcp_.ring_fd());
   auto next = Clock::now();
   while (!stopping_) {
     auto now = Clock::now();
     if (now >= next) {
+      tcp_.drain();
       tick();
       next += opts_.interval;
       // A slow tick (a busy host) skips ahead rather than bursting to catch up.
       now = Clock::now();
       if (next < now) next = now + opts_.interval;
     }
-    auto until = next;
-    if (tcp_.active() && !tcp_listened) until = std::min(until, tcp_listen_at);
-    auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
-    wait_.wait(static_cast<int>(std::max<decltype(ms)>(ms, 0)));
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+    wait_.wait(static_cast<int>(ms));
     oom_.drain();
-    if (!tcp_.active()) continue;
-    now = Clock::now();
-    if (tcp_.drain() > 0) {
-      if (tcp_listened) wait_.listen(tcp_.ring_fd(), false);
-      tcp_listened = false;
-      tcp_listen_at = now + kTcpFloor;
-    } else if (!tcp_listened && now >= tcp_listen_at) {
-      wait_.listen(tcp_.ring_fd(), true);
-      tcp_listened = true;
-    }
+    tcp_.drain();
   }
 }
 

@@ -33,13 +33,6 @@ bool WaitSet::add(int fd) {
   return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
-void WaitSet::listen(int fd, bool on) {
-  epoll_event ev{};
-  ev.events = on ? uint32_t{EPOLLIN} : 0u;
-  ev.data.fd = fd;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
-}
-
 void WaitSet::wait(int timeout_ms) {
   epoll_event ev[4];
   epoll_wait(epoll_fd_, ev, 4, timeout_ms);
