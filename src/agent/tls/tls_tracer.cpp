@@ -72,7 +72,8 @@ void TlsTracer::start(TlsPrograms progs) {
   progs_ = std::move(progs);
   // Before the first walk of /proc: a program started during it is read
   // at the next rescan.
-  if (!execs_.start(progs_.execs))
+  exec_events_ = execs_.start(progs_.execs);
+  if (!exec_events_)
     std::fprintf(stderr,
                  "loupe: tls: no exec events (%s): new programs are found by walking /proc "
                  "every second\n",
@@ -135,13 +136,13 @@ void TlsTracer::scan() {
     known_pids_ = std::move(seen);  // forgets processes that are gone
   } else {
     std::vector<SslCandidate> found;
+    auto want = [&](uint32_t pid, const FileId& exe) {
+      return want_maps(pid, exe, true, execs.pids, known_pids_);
+    };
     for (auto it = young_.begin(); it != young_.end();) {
-      auto want = [&](uint32_t pid, const FileId& exe) {
-        return want_maps(pid, exe, true, execs.pids, known_pids_);
-      };
-      if (it->first != opts_.self_pid && scan_process(opts_.proc_root, it->first, want, found)) {
+      if (scan_process(opts_.proc_root, it->first, want, found)) {
         ++it;
-      } else {  // gone
+      } else {  // gone (most of a build's compilers by the next rescan)
         known_pids_.erase(it->first);
         it = young_.erase(it);
       }
@@ -259,7 +260,7 @@ nlohmann::json TlsTracer::status() const {
     libs.push_back(std::move(j));
   }
   return {{"enabled", attached > 0},
-          {"exec_events", execs_.active()},
+          {"exec_events", exec_events_.load()},
           {"libraries_attached", attached},
           {"go_programs_attached", go_attached},
           {"go_programs_stripped", go_stripped},

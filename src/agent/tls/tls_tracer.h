@@ -134,7 +134,8 @@ class TlsTracer {
   // rescans, and then only when their executable memory changed (a dlopen:
   // executable_kb).
   std::map<uint32_t, KnownProcess> known_pids_;
-  ExecWatch execs_;
+  ExecWatch execs_;                       // the rescan thread's
+  std::atomic<bool> exec_events_{false};  // execs_ started: for status()
   // Processes that ran exec lately, by pid, and in how many more rescans
   // their executable memory is looked at (a program loads libraries during
   // its first seconds: Python's ssl on import).
