@@ -106,6 +106,12 @@ tls::TlsPrograms SocketTracer::tls_programs() {
   p.go_write = skel_->progs.loupe_go_tls_write;
   p.go_read_enter = skel_->progs.loupe_go_tls_read_enter;
   p.go_read_return = skel_->progs.loupe_go_tls_read_return;
+  p.set_go_layout = [map = skel_->maps.go_tls_layouts](uint32_t index, uint64_t tcp_conn_itab,
+                                                       const gotls::GoTlsLayout& l) {
+    loupe_go_tls_layout v{
+        .tcp_conn_itab = tcp_conn_itab, .conn = l.conn, .fd = l.fd, .pfd = l.pfd, .sysfd = l.sysfd};
+    return bpf_map__update_elem(map, &index, sizeof(index), &v, sizeof(v), BPF_ANY) == 0;
+  };
   p.execs = {skel_->progs.loupe_process_exec, skel_->maps.exec_events,
              [bss = skel_->bss] { return static_cast<uint64_t>(bss->exec_events_lost); }};
   return p;
