@@ -598,6 +598,54 @@ TEST(BatchCodec, OddTimesAndEveryProtocolAndRoleRoundTrip) {
   }
 }
 
+TEST(BatchCodec, NumbersOfEveryLengthAndTextsOfEveryCopyRoundTrip) {
+  // The encoder writes a varint with word stores chosen by its length, and
+  // copies a text with moves chosen by its size: every varint length (the
+  // values on both sides of each power of two) and every text size up to
+  // 40, and one past 127 (its length two bytes), in both layouts.
+  std::vector<Record> records;
+  for (int width = 0; width <= 64; ++width) {
+    for (uint64_t v : {width == 0 ? 0 : (uint64_t{1} << (width - 1)) - 1,
+                       width == 0 ? 0 : uint64_t{1} << (width - 1),
+                       width == 64 ? UINT64_MAX : (uint64_t{1} << width) - 1}) {
+      Record r = http_record(width);
+      r.start_ns = v;
+      r.end_ns = ~v;
+      r.pid = static_cast<uint32_t>(v);
+      r.tid = static_cast<uint32_t>(v >> 32);
+      r.status = static_cast<int>(v) * (width % 2 ? -1 : 1);
+      r.req_bytes = v;
+      r.resp_bytes = v ^ 1;
+      const size_t size = records.size() % 41;
+      r.path = std::string(size, static_cast<char>('a' + width % 26));
+      r.method = std::string(size / 2, 'M');
+      r.detail = std::string(width == 40 ? 200 : 0, 'd');
+      records.push_back(r);
+    }
+  }
+  std::vector<const Record*> pointers;
+  for (const Record& r : records) pointers.push_back(&r);
+  auto batch = decode_batch(encode_batch({"a", 1}, records));
+  auto noted = decode_noted_records(encode_noted_records(pointers, {}, 0));
+  ASSERT_TRUE(batch);
+  ASSERT_TRUE(noted);
+  for (const std::vector<Record>* decoded : {&batch->records, &noted->records}) {
+    ASSERT_EQ(decoded->size(), records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      const Record &r = records[i], &d = (*decoded)[i];
+      EXPECT_EQ(d.start_ns, r.start_ns) << i;
+      EXPECT_EQ(d.end_ns, r.end_ns) << i;
+      EXPECT_EQ(d.pid, r.pid) << i;
+      EXPECT_EQ(d.tid, r.tid) << i;
+      EXPECT_EQ(d.status, r.status) << i;
+      EXPECT_EQ(d.req_bytes, r.req_bytes) << i;
+      EXPECT_EQ(d.resp_bytes, r.resp_bytes) << i;
+      EXPECT_EQ(json_of(d), json_of(r)) << i;
+      EXPECT_EQ(d.detail, r.detail) << i;
+    }
+  }
+}
+
 TEST(BatchCodec, CompactRecordsCarryOnlyTheirNonEmptyFields) {
   // Version 3 by hand, as a later agent might write it: "path", then a
   // field this build lacks, then "method"; a protocol id this build does
