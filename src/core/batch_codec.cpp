@@ -294,25 +294,16 @@ constexpr auto kVarintLength = [] {
   return length;
 }();
 
-// LEB128, with whole-word stores: a value of three bytes or more (a
-// record's start in nanoseconds is 9, its pid and duration 3 or 4) goes
-// out as one 8-byte store of its spread groups (and a byte or two more
-// past 56 bits), not a byte a turn of a loop, ~1/5 of a compact record's
-// instructions. So it may write up to kMaxVarint bytes at `p` whatever
-// the value's length (what every caller makes room for); it returns the
-// end of the value's own bytes.
-[[gnu::always_inline]] inline char* put_varint(char* p, uint64_t v) {
+// A varint of three bytes or more: one 8-byte store of its spread groups
+// (and a byte or two more past 56 bits), not a byte a turn of a loop (a
+// record's start in nanoseconds is 9 bytes, its pid and duration 3 or 4:
+// the loop was ~1/5 of a compact record's instructions). It may write
+// kMaxVarint bytes at `p` whatever the value's length, which every caller
+// makes room for. Out of line: the coders write a dozen varints a record,
+// most of one or two bytes, and stay small enough for the pump's cache.
+[[gnu::noinline]] char* put_long_varint(char* p, uint64_t v) {
   static_assert(std::endian::native == std::endian::little);
   constexpr uint64_t kContinued = 0x8080'8080'8080'8080ULL;
-  if (v < 0x80) {
-    *p = static_cast<char>(v);
-    return p + 1;
-  }
-  if (v < 0x4000) {
-    const uint16_t two = static_cast<uint16_t>((v & 0x7f) | 0x80 | (v >> 7) << 8);
-    std::memcpy(p, &two, 2);
-    return p + 2;
-  }
   uint64_t bytes = spread_7bit_groups(v);
   if (v < uint64_t{1} << 56) {
     const unsigned n = kVarintLength[std::bit_width(v)];  // 3..8
@@ -328,6 +319,21 @@ constexpr auto kVarintLength = [] {
   return p + 10;
 }
 
+// LEB128; returns the end of the value's bytes, but may write up to
+// kMaxVarint bytes at `p` (put_long_varint).
+[[gnu::always_inline]] inline char* put_varint(char* p, uint64_t v) {
+  if (v < 0x80) {
+    *p = static_cast<char>(v);
+    return p + 1;
+  }
+  if (v < 0x4000) {
+    const uint16_t two = static_cast<uint16_t>((v & 0x7f) | 0x80 | (v >> 7) << 8);
+    std::memcpy(p, &two, 2);
+    return p + 2;
+  }
+  return put_long_varint(p, v);
+}
+
 [[gnu::always_inline]] inline char* put_bytes(char* to, std::string_view s) {
   const char* from = s.data();
   const size_t n = s.size();
@@ -340,10 +346,7 @@ constexpr auto kVarintLength = [] {
   } else if (n >= 4 && n < 8) {
     std::memcpy(to, from, 4);
     std::memcpy(to + n - 4, from + n - 4, 4);
-  } else if (n > 16 && n <= 32) {
-    std::memcpy(to, from, 16);
-    std::memcpy(to + n - 16, from + n - 16, 16);
-  } else if (n > 32) {
+  } else if (n > 16) {
     std::memcpy(to, from, n);
   } else if (n > 0) {  // 1 to 3 bytes: the first, the middle, the last
     to[0] = from[0];
