@@ -632,16 +632,9 @@ TEST(BatchCodec, NumbersOfEveryLengthAndTextsOfEveryCopyRoundTrip) {
   for (const std::vector<Record>* decoded : {&batch->records, &noted->records}) {
     ASSERT_EQ(decoded->size(), records.size());
     for (size_t i = 0; i < records.size(); ++i) {
-      const Record &r = records[i], &d = (*decoded)[i];
-      EXPECT_EQ(d.start_ns, r.start_ns) << i;
-      EXPECT_EQ(d.end_ns, r.end_ns) << i;
-      EXPECT_EQ(d.pid, r.pid) << i;
-      EXPECT_EQ(d.tid, r.tid) << i;
-      EXPECT_EQ(d.status, r.status) << i;
-      EXPECT_EQ(d.req_bytes, r.req_bytes) << i;
-      EXPECT_EQ(d.resp_bytes, r.resp_bytes) << i;
-      EXPECT_EQ(json_of(d), json_of(r)) << i;
-      EXPECT_EQ(d.detail, r.detail) << i;
+      // The JSON holds every number exactly; detail's bytes apart.
+      EXPECT_EQ(json_of((*decoded)[i]), json_of(records[i])) << i;
+      EXPECT_EQ((*decoded)[i].detail, records[i].detail) << i;
     }
   }
 }
