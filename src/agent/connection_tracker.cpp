@@ -12,6 +12,11 @@
 #include "core/heap_bytes.h"
 #include "protocols/detect.h"
 
+// A data event's steps (on_data, feed, route_tls, find, feed_parser, wake,
+// unpark, park, emit, recount) are [[gnu::always_inline]] into on_event:
+// GCC at -O2 kept each a call of its own, and their saved registers,
+// spills and returns were ~300 instructions of an HTTP record's ~4,570
+// (docs/benchmarks.md, "issue 14, pumpparse").
 namespace loupe {
 namespace {
 
@@ -107,7 +112,8 @@ void ConnectionTracker::on_open(const loupe_open_event& ev) {
   enforce_table_budget();
 }
 
-void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint8_t> payload) {
+[[gnu::always_inline]] inline void ConnectionTracker::on_data(const loupe_data_event& ev,
+                                                              std::span<const uint8_t> payload) {
   Key key{ev.h.tgid, ev.h.fd, ev.h.gen};
   Connection* found = find(key);
   if (found == nullptr) {
@@ -126,8 +132,9 @@ void ConnectionTracker::on_data(const loupe_data_event& ev, std::span<const uint
   enforce_table_budget();
 }
 
-void ConnectionTracker::feed(const Key& key, Connection& c, const loupe_data_event& ev,
-                             std::span<const uint8_t> payload) {
+[[gnu::always_inline]] inline void ConnectionTracker::feed(const Key& key, Connection& c,
+                                                           const loupe_data_event& ev,
+                                                           std::span<const uint8_t> payload) {
   c.last_ns = ev.h.ts_ns;
   c.last_tid = ev.h.tid;
   if (c.udp && ev.peer.family != 0) {
@@ -190,7 +197,8 @@ void ConnectionTracker::drop_detector(Connection& c) {
   c.detector.reset();
 }
 
-void ConnectionTracker::feed_parser(const Key& key, Connection& c, const Segment& seg) {
+[[gnu::always_inline]] inline void ConnectionTracker::feed_parser(const Key& key, Connection& c,
+                                                                  const Segment& seg) {
   if (c.resting) wake(c);
   if (!c.parser || c.parser->finished()) return;
   std::vector<Record>& out = output();
@@ -211,7 +219,7 @@ void ConnectionTracker::feed_parser(const Key& key, Connection& c, const Segment
   }
 }
 
-void ConnectionTracker::park(Connection& c) {
+[[gnu::always_inline]] inline void ConnectionTracker::park(Connection& c) {
   Spares& spares = spares_for(c.protocol, c.role);
   if (!c.parser->rest(*spares.totals)) return;
   c.resting = true;
@@ -248,13 +256,14 @@ void ConnectionTracker::suspend_waiting(Connection& c) {
   }
 }
 
-void ConnectionTracker::wake(Connection& c) {
+[[gnu::always_inline]] inline void ConnectionTracker::wake(Connection& c) {
   c.parser = unpark(c.protocol, c.role);
   if (c.suspended) c.parser->resume(std::move(c.suspended));
   c.resting = false;
 }
 
-std::unique_ptr<ProtocolParser> ConnectionTracker::unpark(Protocol protocol, Role role) {
+[[gnu::always_inline]] inline std::unique_ptr<ProtocolParser> ConnectionTracker::unpark(
+    Protocol protocol, Role role) {
   Spares& spares = spares_for(protocol, role);
   if (spares.parsers.empty()) return make_parser(protocol, role, opts_.redaction);
   std::unique_ptr<ProtocolParser> p = std::move(spares.parsers.back());
@@ -266,8 +275,9 @@ ConnectionTracker::Spares& ConnectionTracker::add_spares(Protocol protocol, Role
   return spares_.emplace_back(Spares{protocol, role, &stats_.parsers[protocol], {}});
 }
 
-bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
-                                  std::string_view bytes) {
+[[gnu::always_inline]] inline bool ConnectionTracker::route_tls(Connection& c,
+                                                                const loupe_data_event& ev,
+                                                                std::string_view bytes) {
   bool plaintext = ev.flags & LOUPE_DATA_F_TLS;
   if (plaintext && !c.tls) {
     // First plaintext: what came before (a peeked ClientHello, PostgreSQL's
@@ -295,7 +305,8 @@ bool ConnectionTracker::route_tls(Connection& c, const loupe_data_event& ev,
   return !c.opaque_tls;
 }
 
-void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& out, size_t first) {
+[[gnu::always_inline]] inline void ConnectionTracker::emit(Connection& c, uint32_t tgid,
+                                                           std::vector<Record>& out, size_t first) {
   if (out.size() <= first) return;
   std::span<Record> records(out.data() + first, out.size() - first);
   for (Record& r : records) {
@@ -425,7 +436,7 @@ ConnectionTracker::Connection& ConnectionTracker::put(const Key& key, Connection
   return it->second;
 }
 
-void ConnectionTracker::recount(Connection& c) {
+[[gnu::always_inline]] inline void ConnectionTracker::recount(Connection& c) {
   const size_t bytes =
       kNodeOverhead + sizeof(Table::value_type) + heap_bytes(c.comm) + heap_bytes(c.local_addr) +
       heap_bytes(c.remote_addr) + (c.detector ? sizeof(StreamDetector) : 0) +
@@ -436,7 +447,8 @@ void ConnectionTracker::recount(Connection& c) {
   c.held = now;
 }
 
-ConnectionTracker::Connection* ConnectionTracker::find(const Key& key) {
+[[gnu::always_inline]] inline ConnectionTracker::Connection* ConnectionTracker::find(
+    const Key& key) {
   Recent& recent = recent_[recent_slot(key)];
   if (recent.conn != nullptr && recent.key == key) return recent.conn;
   auto it = conns_.find(key);
