@@ -7,6 +7,11 @@
 #include "core/hex_digit.h"
 #include "protocols/http1/start_line.h"
 
+// A message's steps (step, step_start, step_head, begin_body,
+// end_message) are [[gnu::always_inline]] into feed, as the parser's
+// handlers are into on_head and on_end (parser.cpp): as calls of their own
+// they were ~100 instructions of an HTTP record's ~4,260
+// (docs/benchmarks.md, "issue 14, pumpparse").
 namespace loupe::http1 {
 namespace {
 
@@ -62,7 +67,7 @@ void MessageReader::feed(std::string_view bytes, uint64_t gap, uint64_t ts) {
   if (gap > 0) skip_gap(gap, ts);
 }
 
-size_t MessageReader::step(std::string_view data, uint64_t ts) {
+[[gnu::always_inline]] inline size_t MessageReader::step(std::string_view data, uint64_t ts) {
   switch (state_) {
     case State::Start:
       return step_start(data, ts);
@@ -90,7 +95,7 @@ size_t MessageReader::step(std::string_view data, uint64_t ts) {
   return data.size();
 }
 
-size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
+[[gnu::always_inline]] inline size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
   if (head_.empty()) {
     // RFC 9112 2.2: tolerate empty lines before a message.
     size_t i = 0;
@@ -133,7 +138,7 @@ size_t MessageReader::step_start(std::string_view data, uint64_t ts) {
   return 0;
 }
 
-size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
+[[gnu::always_inline]] inline size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
   Head head;
   bool valid = false;
   size_t consumed = 0;
@@ -179,7 +184,7 @@ size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
   return consumed;
 }
 
-void MessageReader::begin_body(const BodyPlan& plan, uint64_t ts) {
+[[gnu::always_inline]] inline void MessageReader::begin_body(const BodyPlan& plan, uint64_t ts) {
   hold_after_ = plan.hold_after;
   switch (plan.framing) {
     case Framing::None:
@@ -397,7 +402,7 @@ void MessageReader::skip_gap(uint64_t gap, uint64_t ts) {
   }
 }
 
-void MessageReader::end_message(uint64_t ts, bool complete) {
+[[gnu::always_inline]] inline void MessageReader::end_message(uint64_t ts, bool complete) {
   uint64_t bytes = msg_bytes_;
   state_ = hold_after_ && complete ? State::Hold : State::Start;
   hold_after_ = false;

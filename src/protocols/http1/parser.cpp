@@ -8,6 +8,9 @@
 #include "protocols/http1/route_template.h"
 #include "protocols/http1/trace_context.h"
 
+// The handlers behind on_head and on_end (on_request_head ... fill_record)
+// are [[gnu::always_inline]] into them, as the reader's steps are into its
+// feed (message_reader.cpp): fewer calls per message.
 namespace loupe::http1 {
 
 Parser::Parser(Role role)
@@ -105,7 +108,8 @@ std::string_view absolute_form_authority(std::string_view target) {
 
 }  // namespace
 
-BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
+[[gnu::always_inline]] inline BodyPlan Parser::on_request_head(const Head& head,
+                                                               uint64_t start_ns) {
   if (pending_.size() >= kMaxPending) {
     pending_.erase(pending_.begin());
     ++stats_.unmatched;
@@ -138,7 +142,7 @@ BodyPlan Parser::on_request_head(const Head& head, uint64_t start_ns) {
   return plan;
 }
 
-BodyPlan Parser::on_response_head(const Head& head) {
+[[gnu::always_inline]] inline BodyPlan Parser::on_response_head(const Head& head) {
   status_ = head.status;
   interim_ = head.status >= 100 && head.status < 200 && head.status != 101;
   tunnel_ = h2c_ = false;
@@ -167,7 +171,7 @@ BodyPlan Parser::on_response_head(const Head& head) {
   return plan;
 }
 
-void Parser::on_request_end(uint64_t wire_bytes) {
+[[gnu::always_inline]] inline void Parser::on_request_end(uint64_t wire_bytes) {
   // The response may already have taken this request off the FIFO.
   if (!pending_.empty() && pending_.back().seq == open_request_seq_) {
     pending_.back().bytes = wire_bytes;
@@ -176,7 +180,7 @@ void Parser::on_request_end(uint64_t wire_bytes) {
   open_request_seq_ = 0;
 }
 
-void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
+[[gnu::always_inline]] inline void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
   if (interim_) {
     interim_bytes_ += wire_bytes;
     return;
@@ -212,7 +216,8 @@ void Parser::on_response_end(uint64_t end_ns, uint64_t wire_bytes) {
   if (!h2c_ && !finished_) requests_.resume();
 }
 
-void Parser::emit(Pending& req, uint64_t end_ns, uint64_t resp_bytes) {
+[[gnu::always_inline]] inline void Parser::emit(Pending& req, uint64_t end_ns,
+                                                uint64_t resp_bytes) {
   if (out_ == nullptr) return;
   // Built where it goes: a Record is 21 strings, each moved member by member.
   fill_record(out_->emplace_back(), req, end_ns, resp_bytes);
@@ -225,7 +230,8 @@ Record Parser::make_record(Pending& req, uint64_t end_ns, uint64_t resp_bytes) c
   return r;
 }
 
-void Parser::fill_record(Record& r, Pending& req, uint64_t end_ns, uint64_t resp_bytes) const {
+[[gnu::always_inline]] inline void Parser::fill_record(Record& r, Pending& req, uint64_t end_ns,
+                                                       uint64_t resp_bytes) const {
   r.start_ns = req.start_ns;
   r.end_ns = end_ns;
   r.protocol = Protocol::Http1;
