@@ -297,7 +297,7 @@ bool names(std::string_view line, size_t& value_at) {
 // The kept field that a field line holds, told by its first letter, then
 // its name: the other lines (Server, Date, Content-Type, Accept...) are
 // passed over without looking for their colon.
-Field field_of(std::string_view line, size_t& value_at) {
+[[gnu::always_inline]] inline Field field_of(std::string_view line, size_t& value_at) {
   switch (static_cast<unsigned char>(line[0]) | 0x20) {
     case 'h':
       return names<kHost>(line, value_at) ? Field::Host : Field::Other;
