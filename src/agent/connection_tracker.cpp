@@ -12,11 +12,13 @@
 #include "core/heap_bytes.h"
 #include "protocols/detect.h"
 
-// A data event's steps (on_data, feed, route_tls, find, feed_parser, wake,
-// unpark, park, emit, recount) are [[gnu::always_inline]] into on_event:
+// The steps a data event takes once (on_data, feed, route_tls, find,
+// wake, unpark, park, recount) are [[gnu::always_inline]] into on_event:
 // GCC at -O2 kept each a call of its own, and their saved registers,
-// spills and returns were ~300 instructions of an HTTP record's ~4,570
-// (docs/benchmarks.md, "issue 14, pumpparse").
+// spills and returns cost instructions on every event. feed_parser and
+// emit, which detection's replay and close call too, stay calls: copied
+// into each caller, the pump under nginx took ~3% more CPU than without
+// any of this (docs/benchmarks.md, "issue 14, pumpparse").
 namespace loupe {
 namespace {
 
@@ -197,8 +199,7 @@ void ConnectionTracker::drop_detector(Connection& c) {
   c.detector.reset();
 }
 
-[[gnu::always_inline]] inline void ConnectionTracker::feed_parser(const Key& key, Connection& c,
-                                                                  const Segment& seg) {
+void ConnectionTracker::feed_parser(const Key& key, Connection& c, const Segment& seg) {
   if (c.resting) wake(c);
   if (!c.parser || c.parser->finished()) return;
   std::vector<Record>& out = output();
@@ -305,8 +306,7 @@ ConnectionTracker::Spares& ConnectionTracker::add_spares(Protocol protocol, Role
   return !c.opaque_tls;
 }
 
-[[gnu::always_inline]] inline void ConnectionTracker::emit(Connection& c, uint32_t tgid,
-                                                           std::vector<Record>& out, size_t first) {
+void ConnectionTracker::emit(Connection& c, uint32_t tgid, std::vector<Record>& out, size_t first) {
   if (out.size() <= first) return;
   std::span<Record> records(out.data() + first, out.size() - first);
   for (Record& r : records) {

@@ -7,11 +7,11 @@
 #include "core/hex_digit.h"
 #include "protocols/http1/start_line.h"
 
-// A message's steps (step, step_start, step_head, begin_body,
-// end_message) are [[gnu::always_inline]] into feed, as the parser's
-// handlers are into on_head and on_end (parser.cpp): as calls of their own
-// they were ~100 instructions of an HTTP record's ~4,260
-// (docs/benchmarks.md, "issue 14, pumpparse").
+// A message start's steps (step, step_start, begin_body) are
+// [[gnu::always_inline]] into feed, as the parser's handlers are into
+// on_head and on_end (parser.cpp): fewer calls per message. step_head and
+// end_message, called from several places, stay calls (copied into each,
+// the pump took more CPU; docs/benchmarks.md, "issue 14, pumpparse").
 namespace loupe::http1 {
 namespace {
 
@@ -138,7 +138,7 @@ void MessageReader::feed(std::string_view bytes, uint64_t gap, uint64_t ts) {
   return 0;
 }
 
-[[gnu::always_inline]] inline size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
+size_t MessageReader::step_head(std::string_view data, uint64_t ts) {
   Head head;
   bool valid = false;
   size_t consumed = 0;
@@ -402,7 +402,7 @@ void MessageReader::skip_gap(uint64_t gap, uint64_t ts) {
   }
 }
 
-[[gnu::always_inline]] inline void MessageReader::end_message(uint64_t ts, bool complete) {
+void MessageReader::end_message(uint64_t ts, bool complete) {
   uint64_t bytes = msg_bytes_;
   state_ = hold_after_ && complete ? State::Hold : State::Start;
   hold_after_ = false;

@@ -8,8 +8,9 @@
 #include "protocols/http1/route_template.h"
 #include "protocols/http1/trace_context.h"
 
-// The handlers behind on_head and on_end (on_request_head ... fill_record)
-// are [[gnu::always_inline]] into them, as the reader's steps are into its
+// The handlers behind on_head and on_end (on_request_head,
+// on_response_head, on_request_end, on_response_end, emit) are
+// [[gnu::always_inline]] into them, as the reader's steps are into its
 // feed (message_reader.cpp): fewer calls per message.
 namespace loupe::http1 {
 
@@ -230,8 +231,7 @@ Record Parser::make_record(Pending& req, uint64_t end_ns, uint64_t resp_bytes) c
   return r;
 }
 
-[[gnu::always_inline]] inline void Parser::fill_record(Record& r, Pending& req, uint64_t end_ns,
-                                                       uint64_t resp_bytes) const {
+void Parser::fill_record(Record& r, Pending& req, uint64_t end_ns, uint64_t resp_bytes) const {
   r.start_ns = req.start_ns;
   r.end_ns = end_ns;
   r.protocol = Protocol::Http1;
