@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/recent_slots.h"
 #include "core/record.h"
@@ -98,6 +99,14 @@ class Resolver {
   std::unordered_map<std::string, const store::ServiceIdentity*> batch_services_;
   std::unordered_map<std::string, const store::CallerIdentity*> batch_callers_;
   std::string identity_key_;
+  // This batch's server and client records with their index in the batch,
+  // in batch order (resolve()'s first pass); kept with their capacity.
+  struct Place {
+    const Record* record;
+    uint32_t index;
+  };
+  std::vector<Place> servers_, clients_;
+  static constexpr size_t kKeptPlaces = 16384;
   uint32_t connections_ = 0;
   uint32_t learnt_pid_ = 0;  // learn_server's last (0: none this batch)
   const store::ServiceIdentity* learnt_service_ = nullptr;
