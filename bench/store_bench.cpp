@@ -4,9 +4,12 @@
 // micro-benchmark loop) because one run fills a multi-GB database once.
 //
 //   store_bench [--records N] [--hours H] [--endpoints E] [--dir DIR] [--batch B]
-//               [--dense-only 1]
+//               [--dense-only 1] [--profile-parts N]
 // --dense-only 1: only the dense ingest (the writer's CPU per record), for
 // alternating two builds quickly (bench/store_bench.sh --ab).
+// --profile-parts N: only N parts of a continuous profile written as
+// `loupe run`'s profiler ships them (every 10 s: the same processes'
+// chains again, a few new), and the CPU each costs the store.
 // Results are printed as "key: value" lines; bench/store_bench.sh runs the
 // standard sizes and docs/benchmarks.md ("Store") records them.
 #include <time.h>
@@ -43,6 +46,7 @@ struct Args {
   size_t batch = 50'000;
   std::string dir = "/tmp/loupe-store-bench";
   bool dense_only = false;
+  int profile_parts = 0;
 };
 
 Args parse(int argc, char** argv) {
@@ -61,6 +65,8 @@ Args parse(int argc, char** argv) {
       a.dir = v;
     else if (k == "--dense-only")
       a.dense_only = v != "0";
+    else if (k == "--profile-parts")
+      a.profile_parts = std::stoi(v);
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       std::exit(2);
@@ -128,6 +134,45 @@ void print_ingest(const char* name, uint64_t n, const IngestResult& r, store::St
               static_cast<double>(stats.store_size_bytes) / static_cast<double>(n));
 }
 
+// Part `part` of a host's profile: 20 processes, each 30 chains of
+// 12-40 frames out of 4,000 names of C++-like length; a part's chains are
+// mostly the last part's again (a process's hot paths stay hot) and its
+// minute turns every six parts.
+std::vector<ProfileMinute> profile_part(int part, uint64_t now_s) {
+  std::mt19937_64 rng(static_cast<uint64_t>(part) / 3);  // chains repeat part to part
+  std::vector<ProfileMinute> out;
+  for (uint32_t p = 0; p < 20; ++p) {
+    ProfileMinute m;
+    m.minute_s = (now_s / 60 + static_cast<uint64_t>(part) / 6) * 60;
+    m.entity.node = "node-1";
+    m.entity.pid = 2000 + p;
+    m.entity.process = "proc" + std::to_string(p);
+    for (int c = 0; c < 30; ++c) {
+      std::vector<std::string> frames;
+      const size_t depth = 12 + rng() % 29;
+      for (size_t f = 0; f < depth; ++f)
+        frames.push_back("ns" + std::to_string(p % 8) + "::Class" + std::to_string(rng() % 4000) +
+                         "::method_with_a_long_name(std::string_view, unsigned long)");
+      m.stacks.add(frames, 1 + rng() % 20);
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// Writes `parts` profile parts; prints the store's CPU per part.
+void profile_ingest(store::Store& st, int parts, uint64_t now_s) {
+  double cpu_s = 0;
+  for (int part = 0; part < parts; ++part) {
+    std::vector<ProfileMinute> minutes = profile_part(part, now_s);
+    double c = thread_cpu_s();
+    st.write_profiles(minutes, std::nullopt);
+    cpu_s += thread_cpu_s() - c;
+  }
+  std::printf("profile_part_ms: %.3f (writer thread CPU time, %d parts)\n", cpu_s * 1e3 / parts,
+              parts);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,6 +181,12 @@ int main(int argc, char** argv) {
   store::StoreOptions opts;
   opts.retention_ns = 0;  // the synthetic data lies in the past
   const uint64_t now_s = 1'764'000'000ULL;
+
+  if (a.profile_parts > 0) {
+    auto st = store::open_sqlite_store(a.dir + "/profiles", opts);
+    profile_ingest(*st, a.profile_parts, now_s);
+    return 0;
+  }
 
   // 1. Dense ingest: timestamps as a host doing 300k req/s would produce
   // them, so each batch touches the endpoints of ~one minute, as in
