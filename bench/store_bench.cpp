@@ -135,7 +135,7 @@ void print_ingest(const char* name, uint64_t n, const IngestResult& r, store::St
 }
 
 // Part `part` of a host's profile: 20 processes, each 30 chains of
-// 12-40 frames out of 4,000 names of C++-like length; a part's chains are
+// 12-40 frames out of 4,000 names of C++-like length (500 a process); a part's chains are
 // mostly the last part's again (a process's hot paths stay hot) and its
 // minute turns every six parts.
 std::vector<ProfileMinute> profile_part(int part, uint64_t now_s) {
@@ -151,7 +151,7 @@ std::vector<ProfileMinute> profile_part(int part, uint64_t now_s) {
       std::vector<std::string> frames;
       const size_t depth = 12 + rng() % 29;
       for (size_t f = 0; f < depth; ++f)
-        frames.push_back("ns" + std::to_string(p % 8) + "::Class" + std::to_string(rng() % 4000) +
+        frames.push_back("ns" + std::to_string(p % 8) + "::Class" + std::to_string(rng() % 500) +
                          "::method_with_a_long_name(std::string_view, unsigned long)");
       m.stacks.add(frames, 1 + rng() % 20);
     }
