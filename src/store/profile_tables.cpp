@@ -101,18 +101,19 @@ int64_t find_or_insert(Db& db, Stmt& select, Stmt& insert, Bind bind) {
 }
 
 // Remembers an id, forgetting all first when the map is at its bound.
-void remember(std::unordered_map<std::string, int64_t>& ids, std::string key, int64_t id) {
+template <typename Ids>
+void remember(Ids& ids, std::string key, int64_t id) {
   if (ids.size() >= kMaxCachedIds) ids.clear();
   ids.emplace(std::move(key), id);
 }
 
 }  // namespace
 
-int64_t ProfileTables::frame_id(const std::string& name) {
+int64_t ProfileTables::frame_id(std::string_view name) {
   if (auto it = frame_ids_.find(name); it != frame_ids_.end()) return it->second;
-  int64_t id = find_or_insert(*db_, select_frame_, insert_frame_,
-                              [&name](Stmt& s) { s.bind(1, std::string_view(name)); });
-  remember(frame_ids_, name, id);
+  int64_t id =
+      find_or_insert(*db_, select_frame_, insert_frame_, [name](Stmt& s) { s.bind(1, name); });
+  remember(frame_ids_, std::string(name), id);
   return id;
 }
 
@@ -151,7 +152,7 @@ uint64_t ProfileTables::write(const std::vector<ProfileMinute>& minutes) {
       std::string_view rest = chain;
       while (true) {
         size_t semi = rest.find(';');
-        append_id(blob, frame_id(std::string(rest.substr(0, semi))));
+        append_id(blob, frame_id(rest.substr(0, semi)));
         if (semi == std::string_view::npos) break;
         rest.remove_prefix(semi + 1);
       }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -39,7 +40,7 @@ class ProfileTables {
   static ProfileStacks query(Db& db, const ProfileQuery& q);
 
  private:
-  int64_t frame_id(const std::string& name);
+  int64_t frame_id(std::string_view name);
   int64_t stack_id(const std::string& frames_blob);
   int64_t entity_id(const ProfileEntity& e);
   void forget_ids();
@@ -48,8 +49,15 @@ class ProfileTables {
   Stmt select_frame_, insert_frame_, select_stack_, insert_stack_, select_entity_, insert_entity_,
       upsert_samples_;
   // Ids already looked up, so a batch repeating the same chains costs map
-  // lookups; cleared when they grow past a bound or may be stale.
-  std::unordered_map<std::string, int64_t> frame_ids_, stack_ids_, entity_ids_;
+  // lookups; cleared when they grow past a bound or may be stale. Looked
+  // up by string_view: a chain's frames are found as views into it,
+  // without a string built per frame (store_bench --profile-parts).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Ids = std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>>;
+  Ids frame_ids_, stack_ids_, entity_ids_;
 };
 
 }  // namespace loupe::store
