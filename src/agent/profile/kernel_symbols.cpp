@@ -103,6 +103,12 @@ void KernelSymbols::finish() {
   // kallsyms comes sorted: then no merge buffer (half the table) is needed.
   if (!std::is_sorted(symbols_.begin(), symbols_.end(), by_addr))
     std::stable_sort(symbols_.begin(), symbols_.end(), by_addr);
+  // Of the names of one address (memcpy, __memcpy and __pi_memcpy; a
+  // syscall's __do_sys_, __ia32_sys_ and __x64_sys_), the first: the
+  // kernel's own lookup (its stack traces, KernelNameLookup) picks it, as
+  // kallsyms lists the preferred name first.
+  auto same_addr = [](const Symbol& a, const Symbol& b) { return a.addr == b.addr; };
+  symbols_.erase(std::unique(symbols_.begin(), symbols_.end(), same_addr), symbols_.end());
   symbols_.shrink_to_fit();
   if (!blocks_.empty()) blocks_.back().shrink_to_fit();
 }

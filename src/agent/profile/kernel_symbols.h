@@ -21,8 +21,9 @@ class KernelSymbols {
   // docs/benchmarks.md, "issue 14, agentrss2"). Empty when unreadable.
   static KernelSymbols read(const std::string& path);
 
-  // The function containing `addr` ("name" or "name [module]"); empty when
-  // none (below the first symbol, or no symbols at all).
+  // The function containing `addr` ("name" or "name [module]"; of several
+  // names of one address, the first listed); empty when none (below the
+  // first symbol, or no symbols at all).
   std::string_view lookup(uint64_t addr) const;
 
   size_t size() const { return symbols_.size(); }

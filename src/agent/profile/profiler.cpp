@@ -9,6 +9,7 @@ namespace loupe::profile {
 std::vector<ProcessProfile> Profiler::collect() {
   std::vector<RawStack> raw = sampler_.drain();
   symbolizer_.new_round();
+  for (const RawStack& s : raw) symbolizer_.expect_kernel_frames(s.kernel);
   std::map<uint32_t, ProcessProfile> by_pid;
   for (const RawStack& s : raw) {
     burst_point();  // a new program's symbols take ms to load (core/burst_yield.h)

@@ -47,7 +47,8 @@ std::string_view basename(std::string_view path) {
 
 }  // namespace
 
-Symbolizer::Symbolizer(SymbolizerOptions opts) : opts_(std::move(opts)) {}
+Symbolizer::Symbolizer(SymbolizerOptions opts)
+    : opts_(std::move(opts)), kernel_frames_(opts_.proc_root + "/kallsyms", opts_.kernel_lookup) {}
 
 void Symbolizer::new_round() {
   // Those not sampled in the round that ends are forgotten: a process that
@@ -291,23 +292,8 @@ const std::string& Symbolizer::shown_name(const std::string& raw) {
 }
 
 void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out) {
-  if (!kernel_) kernel_ = KernelSymbols::read(opts_.proc_root + "/kallsyms");
   counters_.frames += ips.size();
-  // As shown_name: the same kernel frames (syscall entry, the network
-  // stack, the scheduler) come back in every stack of every round.
-  constexpr size_t kMaxShownKernelFrames = 4096;
-  for (size_t i = ips.size(); i-- > 0;) {
-    uint64_t ip = i == 0 ? ips[i] : ips[i] - 1;
-    auto it = kernel_shown_.find(ip);
-    if (it == kernel_shown_.end()) {
-      if (kernel_shown_.size() >= kMaxShownKernelFrames) kernel_shown_.clear();
-      std::string_view name = kernel_->lookup(ip);
-      it = kernel_shown_.emplace(ip, clean_frame_name(name.empty() ? "[unknown]" : name) + "_[k]")
-               .first;
-    }
-    if (it->second == "[unknown]_[k]") ++counters_.frames_unresolved;
-    out.push_back(it->second);
-  }
+  counters_.frames_unresolved += kernel_frames_.add(ips, out);
 }
 
 }  // namespace loupe::profile

@@ -3,9 +3,10 @@
 // when stripped, Go's function table for Go; cached per build id, within
 // a byte budget, so a binary shared by many processes is read once), code a
 // runtime compiled (Node.js, Java...) through its /tmp/perf-PID.map, kernel
-// frames through /proc/kallsyms. C++ and Rust names are demangled. Whatever cannot
-// be named is shown as module+offset or [unknown], and counted; nothing
-// here throws on bad input (exited processes, unreadable or corrupt files).
+// frames through the kernel's own lookup (kernel_frames.h). C++ and Rust
+// names are demangled. Whatever cannot be named is shown as module+offset
+// or [unknown], and counted; nothing here throws on bad input (exited
+// processes, unreadable or corrupt files).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@
 #include "agent/profile/debug_file.h"
 #include "agent/profile/demangle.h"
 #include "agent/profile/elf_symbols.h"
-#include "agent/profile/kernel_symbols.h"
+#include "agent/profile/kernel_frames.h"
 #include "agent/profile/perf_map.h"
 #include "agent/profile/proc_maps.h"
 #include "agent/profile/proc_stat.h"
@@ -34,6 +35,10 @@ struct SymbolizerOptions {
   // its heap in a DaemonSet meant to stay under 64 MiB (docs/benchmarks.md,
   // "issue 14, agentrss"). Past it the least recently used go, counted.
   size_t cache_bytes = 16 << 20;
+  // Kernel frames named by the running kernel (a BPF program, see
+  // kernel_name_lookup.h) rather than by proc_root's kallsyms, which is
+  // read only when the program does not load.
+  bool kernel_lookup = true;
 };
 
 struct SymbolizerCounters {
@@ -83,6 +88,10 @@ class Symbolizer {
   // frame.
   void add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips, bool at_max_depth,
                        Frames& out);
+  // The kernel addresses of a stack (leaf first) that add_kernel_frames
+  // will be given this round: those of all stacks are named together, a
+  // batch a system call, on the first call.
+  void expect_kernel_frames(const std::vector<uint64_t>& ips) { kernel_frames_.expect(ips); }
   // Appends the names of kernel addresses (leaf first), root first, each
   // suffixed "_[k]" as flame graph tools expect.
   void add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out);
@@ -135,7 +144,7 @@ class Symbolizer {
   std::unordered_map<std::string, std::string> keys_;
   std::unordered_map<std::string, CachedElf> elves_;
   std::list<std::string> lru_;  // most recently used first
-  std::optional<KernelSymbols> kernel_;
+  KernelFrames kernel_frames_;
   struct CachedPerfMap {
     uint64_t round = 0;    // when the file was last looked at
     std::string identity;  // its size and mtime then ("" when missing)
@@ -150,9 +159,6 @@ class Symbolizer {
   // paced2"). Emptied when it holds 4,096.
   std::unordered_map<std::string, std::string> shown_;
   const std::string& shown_name(const std::string& raw);
-  // Kernel frames as shown, by address (the one before a return address).
-  // Emptied when it holds 4,096.
-  std::unordered_map<uint64_t, std::string> kernel_shown_;
 };
 
 }  // namespace loupe::profile

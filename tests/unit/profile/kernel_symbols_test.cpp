@@ -27,6 +27,19 @@ TEST(KernelSymbols, NamesTheFunctionContainingAnAddress) {
   EXPECT_EQ(k.lookup(0x1000), "");
 }
 
+TEST(KernelSymbols, OfSeveralNamesOfAnAddressTheFirstListed) {
+  // The order kallsyms lists them in: the name the kernel prefers first.
+  auto k = KernelSymbols::parse(
+      "ffffffff81000000 T memcpy\n"
+      "ffffffff81000000 T __memcpy\n"
+      "ffffffff81000000 T __pi_memcpy\n"
+      "ffffffff81000100 t __do_sys_fork\n"
+      "ffffffff81000100 T __x64_sys_fork\n");
+  EXPECT_EQ(k.size(), 2u);
+  EXPECT_EQ(k.lookup(0xffffffff81000010), "memcpy");
+  EXPECT_EQ(k.lookup(0xffffffff81000100), "__do_sys_fork");
+}
+
 TEST(KernelSymbols, HiddenAddressesNameNothing) {
   // What an unprivileged reader sees with kptr_restrict.
   auto k = KernelSymbols::parse("0000000000000000 T _stext\n0000000000000000 T do_one\n");
