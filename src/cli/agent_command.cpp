@@ -17,7 +17,9 @@
 #include "cli/profile_flags.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "core/gzip.h"
 #include "core/memory_trimmer.h"
+#include "core/profile_minute.h"
 #include "export/exposition.h"
 #include "k8s/ingest_client.h"
 #include "server/health_metrics.h"
@@ -225,11 +227,14 @@ int run_agent(const AgentFlags& f) {
       [&server, profile_agent = exporter->agent_id() + "/profile"](
           std::vector<ProfileMinute>& minutes, uint64_t seq) {
         // Keyed like record batches, so a part sent again after a lost
-        // answer is stored once (docs/storage-clickhouse.md).
-        nlohmann::json body = profile_batch_to_json(minutes);
-        body["batch"] = {{"agent", profile_agent}, {"seq", seq}};
+        // answer is stored once (docs/storage-clickhouse.md). Written as
+        // text and gzipped at level 1, not built as a DOM, dumped and
+        // gzipped at zlib's default level by the HTTP client (half the
+        // ship's CPU; docs/benchmarks.md, "issue 14, profship").
+        std::string body =
+            gzip_compress(profile_batch_json_text(minutes, {.agent = profile_agent, .seq = seq}));
         std::string error;
-        return k8s::post_json(server, "/api/v1/profile/ingest", body, &error);
+        return k8s::post_gzip_json(server, "/api/v1/profile/ingest", body, &error);
       },
       "loupe agent");
   live_profiler = profiler.get();

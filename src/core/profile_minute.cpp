@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/heap_bytes.h"
+#include "core/json_writer.h"
 
 namespace loupe {
 namespace {
@@ -62,6 +63,75 @@ json profile_batch_to_json(const std::vector<ProfileMinute>& batch) {
                         {"stacks", std::move(stacks)}});
   }
   return {{"frames", std::move(frames)}, {"profiles", std::move(profiles)}};
+}
+
+std::string profile_batch_json_text(const std::vector<ProfileMinute>& batch, const BatchKey& key) {
+  // The stacks first, as frame indexes, while the frame table fills; the
+  // document then puts the table before them.
+  std::string frames = "[";
+  std::unordered_map<std::string_view, size_t> index;
+  std::string profiles = "[";
+  auto number = [](std::string& out, uint64_t v) {
+    char buf[20];
+    out.append(buf, write_decimal(buf, v));
+  };
+  auto text = [](std::string& out, std::string_view name, std::string_view v) {
+    out += '"';
+    out += name;
+    out += "\":";
+    append_json_string(out, v);
+    out += ',';
+  };
+  for (const ProfileMinute& m : batch) {
+    if (profiles.size() > 1) profiles += ',';
+    const ProfileEntity& e = m.entity;
+    profiles += "{\"minute\":";
+    number(profiles, m.minute_s);
+    profiles += ",\"pid\":";
+    number(profiles, e.pid);
+    profiles += ',';
+    text(profiles, "node", e.node);
+    text(profiles, "process", e.process);
+    text(profiles, "container_id", e.container_id);
+    text(profiles, "pod_uid", e.pod_uid);
+    text(profiles, "namespace", e.namespace_);
+    text(profiles, "pod", e.pod);
+    text(profiles, "container", e.container);
+    text(profiles, "workload", e.workload);
+    profiles += "\"stacks\":[";
+    bool first_stack = true;
+    for (const auto& [chain, samples] : m.stacks.stacks()) {
+      profiles += first_stack ? "[[" : ",[[";
+      first_stack = false;
+      bool first_frame = true;
+      for (std::string_view f : split_chain(chain)) {
+        auto [it, fresh] = index.try_emplace(f, index.size());
+        if (fresh) {
+          if (it->second > 0) frames += ',';
+          append_json_string(frames, f);
+        }
+        if (!first_frame) profiles += ',';
+        first_frame = false;
+        number(profiles, it->second);
+      }
+      profiles += "],";
+      number(profiles, samples);
+      profiles += ']';
+    }
+    profiles += "]}";
+  }
+  std::string out;
+  out.reserve(frames.size() + profiles.size() + key.agent.size() + 80);
+  out += "{\"frames\":";
+  out += frames;
+  out += "],\"profiles\":";
+  out += profiles;
+  out += "],\"batch\":{\"agent\":";
+  append_json_string(out, key.agent);
+  out += ",\"seq\":";
+  number(out, key.seq);
+  out += "}}";
+  return out;
 }
 
 std::vector<ProfileMinute> profile_batch_from_json(const json& j,

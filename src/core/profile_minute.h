@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/batch_key.h"
 #include "core/profile_stacks.h"
 
 namespace loupe {
@@ -47,6 +48,10 @@ struct ProfileBatchLimits {
 // "container_id", "pod_uid", "namespace", "pod", "container", "workload",
 // "stacks": [[[frame index, ...], samples], ...]}, ...]}
 nlohmann::json profile_batch_to_json(const std::vector<ProfileMinute>& batch);
+// The same document written straight as text, with `key` as its "batch":
+// {"agent", "seq"} (the agent's POST body every ship interval: the DOM
+// above, built and dumped, allocated per frame, stack and field).
+std::string profile_batch_json_text(const std::vector<ProfileMinute>& batch, const BatchKey& key);
 // Throws std::invalid_argument naming what is wrong (a bad index, a limit
 // passed, a wrong type). Frame names are passed through clean_frame_name().
 std::vector<ProfileMinute> profile_batch_from_json(const nlohmann::json& j,

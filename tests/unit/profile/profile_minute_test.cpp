@@ -31,6 +31,21 @@ TEST(ProfileBatch, RoundTripsWithOneFrameTable) {
   EXPECT_EQ(back[1].stacks.to_folded(), sample_minute().stacks.to_folded());
 }
 
+TEST(ProfileBatch, TextIsTheDocumentWithItsBatchKey) {
+  ProfileMinute odd = sample_minute();
+  odd.entity.process = "quote\" back\\slash \x01 caf\xc3\xa9";
+  odd.entity.workload = "ns/Deployment/api";
+  odd.stacks.add({"main", "\xc3\xa9t\xc3\xa9", "tab\there_[k]"}, 7);
+  std::vector<ProfileMinute> batch = {sample_minute(), odd, ProfileMinute{}};
+  json expected = profile_batch_to_json(batch);
+  expected["batch"] = {{"agent", "agent-1/profile"}, {"seq", 12}};
+  json text = json::parse(profile_batch_json_text(batch, {.agent = "agent-1/profile", .seq = 12}));
+  EXPECT_EQ(text, expected);
+  EXPECT_EQ(json::parse(profile_batch_json_text({}, {.agent = "a", .seq = 1})),
+            json({{"frames", json::array()}, {"profiles", json::array()},
+                  {"batch", {{"agent", "a"}, {"seq", 1}}}}));
+}
+
 TEST(ProfileBatch, BadInputIsAClearErrorNeverACrash) {
   auto bad = [](const char* text) {
     EXPECT_THROW(profile_batch_from_json(json::parse(text)), std::invalid_argument) << text;
