@@ -29,12 +29,12 @@ TEST(KernelSymbols, NamesTheFunctionContainingAnAddress) {
 
 TEST(KernelSymbols, OfSeveralNamesOfAnAddressTheFirstListed) {
   // The order kallsyms lists them in: the name the kernel prefers first.
-  auto k = KernelSymbols::parse(
-      "ffffffff81000000 T memcpy\n"
-      "ffffffff81000000 T __memcpy\n"
-      "ffffffff81000000 T __pi_memcpy\n"
-      "ffffffff81000100 t __do_sys_fork\n"
-      "ffffffff81000100 T __x64_sys_fork\n");
+  auto k = KernelSymbols::parse(R"(ffffffff81000000 T memcpy
+ffffffff81000000 T __memcpy
+ffffffff81000000 T __pi_memcpy
+ffffffff81000100 t __do_sys_fork
+ffffffff81000100 T __x64_sys_fork
+)");
   EXPECT_EQ(k.size(), 2u);
   EXPECT_EQ(k.lookup(0xffffffff81000010), "memcpy");
   EXPECT_EQ(k.lookup(0xffffffff81000100), "__do_sys_fork");
