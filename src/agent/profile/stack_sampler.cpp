@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -225,7 +226,10 @@ std::vector<RawStack> StackSampler::drain() {
   if (!take_counts(counts_fd, counts)) walk_counts(counts_fd, counts);
   UserStacks user_stacks;
   bool user_taken = take_user_stacks(user_fd, user_stacks);
-  std::vector<int32_t> kernel_ids;  // read: deleted after, each id once
+  // Kernel stacks by id, each taken from the map once (counts of several
+  // processes or user stacks share one); nullopt: not there.
+  std::unordered_map<int32_t, std::optional<std::vector<uint64_t>>> kernel_stacks;
+  std::vector<int32_t> kernel_ids;  // read but not deleted yet: deleted after
   for (const auto& [key, value] : counts) {
     RawStack s;
     s.tgid = key.tgid;
@@ -249,8 +253,10 @@ std::vector<RawStack> StackSampler::drain() {
       }
     }
     if (key.kernel_stack_id >= 0) {
-      if (read_stack(stacks_fd, key.kernel_stack_id, s.kernel)) {
-        kernel_ids.push_back(key.kernel_stack_id);
+      auto [it, fresh] = kernel_stacks.try_emplace(key.kernel_stack_id);
+      if (fresh) it->second = take_kernel_stack(stacks_fd, key.kernel_stack_id, kernel_ids);
+      if (it->second) {
+        s.kernel = *it->second;
       } else {
         s.kernel_lost = true;
         ++stacks_missing_;
@@ -261,8 +267,6 @@ std::vector<RawStack> StackSampler::drain() {
   // The stack map has no batch operations: the ids read are deleted one by
   // one, and the map walked only for what is left (ids whose count did not
   // fit the counts map), instead of a walk step per id.
-  std::sort(kernel_ids.begin(), kernel_ids.end());
-  kernel_ids.erase(std::unique(kernel_ids.begin(), kernel_ids.end()), kernel_ids.end());
   for (int32_t id : kernel_ids) {
     uint32_t key = static_cast<uint32_t>(id);
     bpf_map_delete_elem(stacks_fd, &key);
@@ -271,6 +275,27 @@ std::vector<RawStack> StackSampler::drain() {
   if (bpf_map_get_next_key(stacks_fd, nullptr, &left) == 0) clear_map<uint32_t>(stacks_fd);
   if (!user_taken) clear_map<uint64_t>(user_fd);
   return out;
+}
+
+std::optional<std::vector<uint64_t>> StackSampler::take_kernel_stack(
+    int map_fd, int32_t id, std::vector<int32_t>& to_delete) {
+  std::vector<uint64_t> ips;
+  if (kernel_take_works_) {
+    std::array<uint64_t, LOUPE_PROFILE_MAX_DEPTH> raw{};
+    uint32_t key = static_cast<uint32_t>(id);
+    if (bpf_map_lookup_and_delete_elem(map_fd, &key, raw.data()) == 0) {
+      for (uint64_t ip : raw) {
+        if (ip == 0) break;
+        ips.push_back(ip);
+      }
+      return ips;
+    }
+    if (errno == ENOENT) return std::nullopt;
+    kernel_take_works_ = false;  // the kernel refuses it on stack-trace maps
+  }
+  if (!read_stack(map_fd, id, ips)) return std::nullopt;
+  to_delete.push_back(id);
+  return ips;
 }
 
 SamplerCounters StackSampler::counters() const {

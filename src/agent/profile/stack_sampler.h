@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,6 +69,12 @@ class StackSampler {
  private:
   void start_unwinder();
   void stop_unwinder();
+  // Kernel stack `id` of `map_fd`, leaf first; nullopt when it is not
+  // there. Read and deleted in one system call where the kernel allows it
+  // on a stack-trace map (Linux 6.x), else read, and its id added to
+  // `to_delete`.
+  std::optional<std::vector<uint64_t>> take_kernel_stack(int map_fd, int32_t id,
+                                                         std::vector<int32_t>& to_delete);
 
   SamplerOptions opts_;
   profile_bpf* skel_ = nullptr;
@@ -75,6 +82,7 @@ class StackSampler {
   std::vector<bpf_link*> links_;
   bpf_link* exec_link_ = nullptr;
   uint64_t stacks_missing_ = 0;
+  bool kernel_take_works_ = true;  // false once the kernel refused a lookup-and-delete
 
   std::unique_ptr<UnwindLoader> unwinder_;
   std::thread unwinder_thread_;
