@@ -264,9 +264,10 @@ std::vector<RawStack> StackSampler::drain() {
     }
     out.push_back(std::move(s));
   }
-  // The stack map has no batch operations: the ids read are deleted one by
-  // one, and the map walked only for what is left (ids whose count did not
-  // fit the counts map), instead of a walk step per id.
+  // The stack map has no batch operations: ids read but not deleted with it
+  // (a kernel without lookup-and-delete there) are deleted one by one, and
+  // the map walked only for what is left (ids whose count did not fit the
+  // counts map), instead of a walk step per id.
   for (int32_t id : kernel_ids) {
     uint32_t key = static_cast<uint32_t>(id);
     bpf_map_delete_elem(stacks_fd, &key);
