@@ -42,7 +42,8 @@ TEST(ProfileBatch, TextIsTheDocumentWithItsBatchKey) {
   json text = json::parse(profile_batch_json_text(batch, {.agent = "agent-1/profile", .seq = 12}));
   EXPECT_EQ(text, expected);
   EXPECT_EQ(json::parse(profile_batch_json_text({}, {.agent = "a", .seq = 1})),
-            json({{"frames", json::array()}, {"profiles", json::array()},
+            json({{"frames", json::array()},
+                  {"profiles", json::array()},
                   {"batch", {{"agent", "a"}, {"seq", 1}}}}));
 }
 
