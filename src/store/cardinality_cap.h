@@ -7,11 +7,10 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
+
+#include "core/text_hash.h"
 
 namespace loupe::store {
 
@@ -30,13 +29,8 @@ class CardinalityCap {
 
  private:
   // Lookups by string_view: admit runs for every stored record.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Set = std::unordered_set<std::string, Hash, std::equal_to<>>;
   size_t max_;
-  std::unordered_map<std::string, Set, Hash, std::equal_to<>> seen_;
+  TextMap<TextSet> seen_;
 };
 
 }  // namespace loupe::store

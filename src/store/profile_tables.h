@@ -13,10 +13,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/profile_minute.h"
+#include "core/text_hash.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -52,12 +52,7 @@ class ProfileTables {
   // lookups; cleared when they grow past a bound or may be stale. Looked
   // up by string_view: a chain's frames are found as views into it,
   // without a string built per frame (store_bench --profile-parts).
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Ids = std::unordered_map<std::string, int64_t, TextHash, std::equal_to<>>;
-  Ids frame_ids_, stack_ids_, entity_ids_;
+  TextMap<int64_t> frame_ids_, stack_ids_, entity_ids_;
 };
 
 }  // namespace loupe::store

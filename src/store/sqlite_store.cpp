@@ -12,10 +12,10 @@
 #include <set>
 #include <span>
 #include <tuple>
-#include <unordered_map>
 
 #include "core/burst_yield.h"
 #include "core/same_text.h"
+#include "core/text_hash.h"
 #include "core/time_format.h"
 #include "store/ingest_ledger.h"
 #include "store/k8s_tables.h"
@@ -136,11 +136,7 @@ class SqliteStore : public Store {
   // paced load (docs/benchmarks.md, "BEGIN and COMMIT prepared").
   Stmt begin_, commit_;
   // Looked up by string_view: name_id runs several times per record.
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, int64_t, NameHash, std::equal_to<>> name_ids_;
+  TextMap<int64_t> name_ids_;
   ChunkWriter chunks_;
   // write_batch's raw rows; kept with its capacity across batches so each
   // is built in memory already faulted in.
