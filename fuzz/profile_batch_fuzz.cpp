@@ -30,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (stacks > limits.max_stacks) std::abort();
-  auto again = profile_batch_from_json(profile_batch_to_json(minutes));
+  auto again = profile_batch_from_json(
+      nlohmann::json::parse(profile_batch_json_text(minutes, {.agent = "fuzz", .seq = 1})));
   if (again.size() != minutes.size()) std::abort();
   for (size_t i = 0; i < minutes.size(); ++i)
     if (again[i].stacks.stacks() != minutes[i].stacks.stacks() ||

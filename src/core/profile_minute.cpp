@@ -34,37 +34,6 @@ std::string text_field(const json& j, const char* key) {
 
 }  // namespace
 
-json profile_batch_to_json(const std::vector<ProfileMinute>& batch) {
-  json frames = json::array();
-  std::unordered_map<std::string_view, size_t> index;
-  json profiles = json::array();
-  for (const ProfileMinute& m : batch) {
-    json stacks = json::array();
-    for (const auto& [chain, samples] : m.stacks.stacks()) {
-      json ids = json::array();
-      for (std::string_view f : split_chain(chain)) {
-        auto [it, fresh] = index.try_emplace(f, frames.size());
-        if (fresh) frames.push_back(f);
-        ids.push_back(it->second);
-      }
-      stacks.push_back(json::array({std::move(ids), samples}));
-    }
-    const ProfileEntity& e = m.entity;
-    profiles.push_back({{"minute", m.minute_s},
-                        {"node", e.node},
-                        {"pid", e.pid},
-                        {"process", e.process},
-                        {"container_id", e.container_id},
-                        {"pod_uid", e.pod_uid},
-                        {"namespace", e.namespace_},
-                        {"pod", e.pod},
-                        {"container", e.container},
-                        {"workload", e.workload},
-                        {"stacks", std::move(stacks)}});
-  }
-  return {{"frames", std::move(frames)}, {"profiles", std::move(profiles)}};
-}
-
 std::string profile_batch_json_text(const std::vector<ProfileMinute>& batch, const BatchKey& key) {
   // The stacks first, as frame indexes, while the frame table fills; the
   // document then puts the table before them.

@@ -46,11 +46,10 @@ struct ProfileBatchLimits {
 
 // {"frames": [names], "profiles": [{"minute", "node", "pid", "process",
 // "container_id", "pod_uid", "namespace", "pod", "container", "workload",
-// "stacks": [[[frame index, ...], samples], ...]}, ...]}
-nlohmann::json profile_batch_to_json(const std::vector<ProfileMinute>& batch);
-// The same document written straight as text, with `key` as its "batch":
-// {"agent", "seq"} (the agent's POST body every ship interval: the DOM
-// above, built and dumped, allocated per frame, stack and field).
+// "stacks": [[[frame index, ...], samples], ...]}, ...],
+// "batch": {"agent", "seq"}}, with `key` as its "batch": the agent's POST
+// body every ship interval. Written straight as text: a nlohmann DOM,
+// built and dumped, allocated per frame, stack and field.
 std::string profile_batch_json_text(const std::vector<ProfileMinute>& batch, const BatchKey& key);
 // Throws std::invalid_argument naming what is wrong (a bad index, a limit
 // passed, a wrong type). Frame names are passed through clean_frame_name().
