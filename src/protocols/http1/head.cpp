@@ -174,13 +174,17 @@ std::string_view without_cr(std::string_view line) {
 }
 
 // "<method> <target> HTTP/1.<d>", or an HTTP/0.9 simple request line.
-// Read once from the left: the method's characters up to the first space
-// (a method is a token, in both forms), then the target up to the next.
+// Read once from the left: the method (most requests' from their first 8
+// bytes at once, short_method_prefix; any other's characters up to the
+// first space: a method is a token, in both forms), then the target up to
+// the next.
 bool parse_request_line(std::string_view line, Head& h) {
-  size_t sp1 = 0;
-  while (sp1 < line.size() && line[sp1] != ' ') {
-    if (!is_token_char(line[sp1])) return false;
-    ++sp1;
+  size_t sp1 = short_method_prefix(line);
+  if (sp1 == 0) {
+    while (sp1 < line.size() && line[sp1] != ' ') {
+      if (!is_token_char(line[sp1])) return false;
+      ++sp1;
+    }
   }
   if (sp1 == line.size()) return false;
   const size_t sp2 = line.find(' ', sp1 + 1);

@@ -1,6 +1,8 @@
 #include "protocols/http1/start_line.h"
 
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 
 namespace loupe::http1 {
@@ -55,7 +57,54 @@ size_t known_method_suffix(std::string_view run) {
   return best;
 }
 
+// A known method and the space after it as the word its first bytes load
+// as (the other bytes zero), with the mask of those bytes: a request's
+// first 8 bytes are compared with each in two instructions.
+struct MethodWord {
+  uint64_t word = 0;
+  uint64_t mask = 0;
+  size_t size = 0;  // the method's, without the space
+};
+
+// The known methods of at most 7 bytes (all but the WebDAV ones of 8 and
+// more, which take the loop below), in kMethods' order: the most common
+// first.
+constexpr auto kMethodWords = [] {
+  constexpr size_t kCount = [] {
+    size_t n = 0;
+    for (auto m : kMethods) n += m.size() < 8 ? 1 : 0;
+    return n;
+  }();
+  std::array<MethodWord, kCount> words{};
+  size_t w = 0;
+  for (auto m : kMethods) {
+    if (m.size() >= 8) continue;
+    words[w].size = m.size();
+    const std::string_view with_space[] = {m, " "};
+    size_t at = 0;
+    for (std::string_view part : with_space) {
+      for (char c : part) {
+        const size_t shift = std::endian::native == std::endian::little ? 8 * at : 8 * (7 - at);
+        words[w].word |= uint64_t{static_cast<unsigned char>(c)} << shift;
+        words[w].mask |= uint64_t{0xff} << shift;
+        ++at;
+      }
+    }
+    ++w;
+  }
+  return words;
+}();
+
 }  // namespace
+
+size_t short_method_prefix(std::string_view s) {
+  if (s.size() < 8) return 0;
+  uint64_t first = 0;
+  std::memcpy(&first, s.data(), sizeof first);
+  for (const MethodWord& m : kMethodWords)
+    if ((first & m.mask) == m.word) return m.size;
+  return 0;
+}
 
 bool is_known_method(std::string_view token) {
   for (auto m : kMethods)
@@ -64,6 +113,7 @@ bool is_known_method(std::string_view token) {
 }
 
 Detection request_start(std::string_view s) {
+  if (short_method_prefix(s) > 0) return Detection::Match;
   size_t i = 0;
   while (i < s.size() && i <= kMaxMethodLen && is_token_char(s[i])) ++i;
   if (i > kMaxMethodLen) return Detection::NoMatch;
