@@ -5,17 +5,21 @@
 # machine noise hits all modes alike. Prints one markdown table per run:
 # - throughput, and its ratio to the untraced runs (per round in brackets);
 # - p99 latency (pgbench: mean, it prints no p99);
-# - agent CPU per stored exchange: utime+stime of the loupe process over the
-#   scenario's window, until the store stops moving, divided by the records
-#   stored (robust to a busy machine, unlike throughput); and the same
+# - agent CPU per exchange: the run time of the loupe process's threads
+#   (/proc/PID/task/*/schedstat, in ns; its threads live as long as it
+#   does) over the scenario's window, divided by the exchanges of that
+#   window (the wrk scenarios) or by the records stored (the others, whose
+#   window lasts until the store stops moving): a figure robust to a busy
+#   machine, unlike throughput; and the same
 #   without the continuous profiler's threads (their work follows what runs
-#   on the host, not what is captured);
+#   on the host, not what is captured). See WARMUP for the window;
 # - BPF run time of the sys_exit program (bpf_stats), over every syscall;
 # - events lost to a full ring buffer, and records stored against the
-#   exchanges the load generator made (1.000: every exchange recorded);
+#   exchanges the load generator made (1.000: every exchange recorded),
+#   both once the store stops moving;
 # - the loupe process's RSS at the end of the load;
 # - for `loupe agent`: the CPU of the `loupe server` it sends to (on the
-#   same host, so it shares the cores) per stored exchange: what receiving,
+#   same host, so it shares the cores) per exchange: what receiving,
 #   decoding and storing a record costs there.
 #
 #   sudo LOUPE=build/loupe bench/overhead.sh [ROUNDS] [SECONDS]
@@ -30,11 +34,20 @@
 # (a mode ending in _b runs $LOUPE_B). An exchange is one request/response
 # seen on one side: every scenario has both sides on this host, so a
 # request is two exchanges. Capture only: --metrics-interval 0.
-# WARMUP (default 2) seconds of the HTTP load, not measured, after each
-# start (untraced too): the first seconds of a process fault in its batch
+# WARMUP (default 2) seconds of load, not measured, before each window
+# (untraced too): the first seconds of a process fault in its batch
 # vectors and queues (~26% of a fresh agent's samples were the first
 # writes to never-touched batch pages), which a running agent paid once at
-# start; WARMUP=0 measures from the start as before.
+# start, and the continuous profiler names (reads the maps of) a load
+# generator the first time it samples it. The wrk scenarios (http,
+# http_paced, http_pipe, https) run one wrk for WARMUP + SECONDS and
+# measure its last SECONDS, so their window holds no process start:
+# throughput and exchanges are nginx's request count over the window
+# (stub_status on a port Loupe does not trace), while p99 is wrk's over its
+# whole run (wrk reports a run only as a whole), warm-up included. The
+# others (redis, pgbench, http2) run their own load generator in their
+# window, after WARMUP seconds of the saturated HTTP load when one of them
+# comes first. WARMUP=0 measures from the start.
 set -euo pipefail
 ROUNDS=${1:-2}
 SECS=${2:-4}
@@ -51,7 +64,6 @@ for tool in wrk h2load redis-server redis-benchmark pgbench nginx bpftool jq cur
   command -v "$tool" > /dev/null || { echo "overhead.sh: needs $tool" >&2; exit 1; }
 done
 START=$(date +%s)
-HZ=$(getconf CLK_TCK)
 load1() { cut -d' ' -f1 /proc/loadavg; }
 LOAD0=$(load1)
 
@@ -64,9 +76,15 @@ start_tls_nginx "$SPORT"
 H2PORT=$(free_port)  # the same nginx site, HTTP/2 with prior knowledge (h2c)
 start_nginx "$H2PORT"
 sed -i "s|listen 127.0.0.1:$H2PORT;|listen 127.0.0.1:$H2PORT http2;|" "$WORK/nginx-$H2PORT/nginx.conf"
+# Each nginx also answers its request count on a port Loupe does not trace.
+declare -A NGINX_STATUS
 for p in "$HPORT" "$SPORT" "$H2PORT"; do
-  sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$p/nginx.conf"
+  NGINX_STATUS[$p]=$(free_port)
+  sed -i -e 's|access_log .*;|access_log off;|' \
+    -e "s|^  server {|  server { listen 127.0.0.1:${NGINX_STATUS[$p]}; location = /count { stub_status; } }\n  server {|" \
+    "$WORK/nginx-$p/nginx.conf"
   kill -HUP "$(cat "$WORK/nginx-$p/nginx.pid")"
+  wait_for_port "${NGINX_STATUS[$p]}"
 done
 
 RPORT=$(free_port)
@@ -85,33 +103,30 @@ PIDS+=($!)
 wait_for_port "$LSPORT"
 sleep 0.5
 
-# --- load generators: print "throughput p99_ms exchanges" -----------------
-# wrk's latency figure in ms.
-wrk_p99() {
+# --- load generators ----------------------------------------------------
+# wrk_SCENARIO SECONDS: the load, its output in $WORK/wrk.out; the others
+# print "throughput p99_ms exchanges".
+wrk_p99() {  # wrk's latency figure in ms
   awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) sub("ms","",v);
        else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' "$1"
 }
-wrk_result() {  # wrk output -> throughput p99 exchanges (both sides)
-  echo "$(awk '/Requests\/sec/ {print $2}' "$1") $(wrk_p99 "$1") \
-$(awk '/requests in/ {print 2 * $1}' "$1")"
+wrk_http() {
+  wrk -t1 -c32 -d"$1s" --latency "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out"
 }
-load_http() {
-  wrk -t1 -c32 -d"${SECS}s" --latency "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out"
-  wrk_result "$WORK/wrk.out"
-}
-load_http_paced() {  # ~10k req/s: 14 connections, 1 ms apart
-  wrk -t2 -c14 -d"${SECS}s" --latency -s "$HERE/../tests/e2e/paced.lua" \
+wrk_http_paced() {  # ~10k req/s: 14 connections, 1 ms apart
+  wrk -t2 -c14 -d"$1s" --latency -s "$HERE/../tests/e2e/paced.lua" \
     "http://127.0.0.1:$HPORT/a" > "$WORK/wrk.out"
-  wrk_result "$WORK/wrk.out"
 }
-load_http_pipe() {  # HTTP/1.1 pipelining: 16 GETs per write (tests/e2e/pipeline.lua)
-  wrk -t1 -c32 -d"${SECS}s" --latency -s "$HERE/../tests/e2e/pipeline.lua" \
+wrk_http_pipe() {  # HTTP/1.1 pipelining: 16 GETs per write (tests/e2e/pipeline.lua)
+  wrk -t1 -c32 -d"$1s" --latency -s "$HERE/../tests/e2e/pipeline.lua" \
     "http://127.0.0.1:$HPORT/a" -- 16 > "$WORK/wrk.out"
-  wrk_result "$WORK/wrk.out"
 }
-load_https() {
-  wrk -t1 -c32 -d"${SECS}s" --latency "https://127.0.0.1:$SPORT/a" > "$WORK/wrk.out"
-  wrk_result "$WORK/wrk.out"
+wrk_https() {
+  wrk -t1 -c32 -d"$1s" --latency "https://127.0.0.1:$SPORT/a" > "$WORK/wrk.out"
+}
+nginx_count() {  # PORT -> "requests seconds": the nginx serving PORT's count, and now
+  echo "$(curl -sf "http://127.0.0.1:${NGINX_STATUS[$1]}/count" | awk 'NR == 3 {print $3}') \
+$(date +%s.%N)"
 }
 load_http2() {  # h2load prints no p99: the mean request time stands in
   h2load -c 8 -m 10 -D "$SECS" "http://127.0.0.1:$H2PORT/a" > "$WORK/h2load.out" 2>&1
@@ -146,13 +161,23 @@ port_of() {
 # One `loupe run` or `loupe agent` per mode and round, tracing every
 # scenario's port (starting one costs seconds of BPF verification on a busy
 # machine); each scenario is measured in its own window of that process.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU in ns: the run time of every thread, from the scheduler's own count
+# (/proc/PID/stat's utime and stime come in 10 ms ticks: up to a tenth of
+# a paced window's CPU). Loupe's threads start with it and end with it, so
+# the sum over the live ones is the process's.
+cpu_ns() {
+  cat /proc/"$1"/task/*/schedstat 2> /dev/null | awk '{t += $1} END {printf "%.0f\n", t}'
+}
 # The same without the continuous profiler's threads, whose work follows
 # the processes running on the host (on a machine busy compiling, the
 # unwinder loads every new compiler's tables), not the exchanges captured.
-capture_ticks() {
-  cat /proc/"$1"/task/*/stat 2> /dev/null |
-    awk '$2 != "(loupe-profile)" && $2 != "(loupe-unwind)" {t += $14 + $15} END {print t + 0}'
+capture_ns() {
+  local task t=0 comm ns
+  for task in /proc/"$1"/task/*; do
+    { read -r comm < "$task/comm" && read -r ns _ < "$task/schedstat"; } 2> /dev/null || continue
+    [[ $comm == loupe-profile || $comm == loupe-unwind ]] || t=$((t + ns))
+  done
+  echo "$t"
 }
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # Ours is the sys_exit program that appears when loupe starts (this bpftool
@@ -223,34 +248,87 @@ stop_loupe() {
   cat "$WORK/loupe.out" >> "$WORK/loupe.log"
 }
 
-# measure SCENARIO MODE ROUND: appends one line to $WORK/results.
-measure() {
-  local sc=$1 mode=$2 round=$3
+is_wrk() { [[ $1 == http || $1 == http_paced || $1 == http_pipe || $1 == https ]]; }
+
+# A results line: 1 scenario 2 mode 3 round 4 throughput 5 p99 6 exchanges
+# 7 cpu ns 8 bpf runs 9 bpf ns 10 records stored 11 ring-buffer drops 12 rss
+# 13 load 14 cpu ns of the threads other than the profiler's 15 cpu ns of
+# the loupe server 16 the exchanges the CPU was spent on.
+cpu_read() {  # -> "process without-profiler server" CPU ns
+  echo "$(cpu_ns "$LPID") $(capture_ns "$LPID") $(cpu_ns "$SERVER_PID")"
+}
+
+# measure_window SCENARIO MODE ROUND (wrk scenarios): one wrk for WARMUP +
+# SECS seconds; CPU, BPF runs and throughput over its last SECS seconds,
+# taken as a steady state: CPU divided by the exchanges nginx answered in
+# them (a round in the store writer's hands at either end, ~0.2 s at the
+# paced rate, moves it by a few percent). Stored records and lost events
+# are counted over the whole run, once the store stops moving, against
+# nginx's count over the same run: every exchange of it recorded or not.
+measure_window() {
+  local sc=$1 mode=$2 round=$3 port load_pid q_start s_start d0 q0 t0 q1 t1 c0 k0 v0 c1 k1 v1
+  local r0 n0 r1 n1 thr p99 rss s_end
+  port=$(port_of "$sc")
+  read -r q_start _ <<< "$(nginx_count "$port")"
+  if [[ $mode != base ]]; then
+    s_start=$(stored "$STATUS_PORT")
+    d0=$(ring_drops "$STATS_MAP")
+  fi
+  "wrk_$sc" $((WARMUP + SECS)) &
+  load_pid=$!
+  sleep "$WARMUP"
+  read -r q0 t0 <<< "$(nginx_count "$port")"
+  if [[ $mode != base ]]; then
+    read -r r0 n0 <<< "$(bpf_runs "$PROG")"
+    read -r c0 k0 v0 <<< "$(cpu_read)"
+  fi
+  wait "$load_pid"
+  if [[ $mode != base ]]; then
+    read -r c1 k1 v1 <<< "$(cpu_read)"
+    read -r r1 n1 <<< "$(bpf_runs "$PROG")"
+  fi
+  read -r q1 t1 <<< "$(nginx_count "$port")"
+  thr=$(awk -v q="$((q1 - q0))" -v t="$t1" -v t0="$t0" 'BEGIN {printf "%.0f", q / (t - t0)}')
+  p99=$(wrk_p99 "$WORK/wrk.out")
   if [[ $mode == base ]]; then
-    read -r thr p99 ex <<< "$("load_$sc")"
-    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1) 0 0" >> "$WORK/results"
+    echo "$sc $mode $round $thr $p99 0 0 0 0 0 0 0 $(load1) 0 0 0" >> "$WORK/results"
     return
   fi
-  local c0 c1 k0 k1 v0 v1 r0 n0 r1 n1 d0 d1 s0 s1 rss
+  rss=$(rss_mib "$LPID")
+  settle "$STATUS_PORT"
+  s_end=$(stored "$STATUS_PORT")
+  echo "$sc $mode $round $thr $p99 $((2 * (q1 - q_start))) $((c1 - c0)) $((r1 - r0)) $((n1 - n0)) \
+$((s_end - s_start)) $(($(ring_drops "$STATS_MAP") - d0)) $rss $(load1) $((k1 - k0)) $((v1 - v0)) \
+$((2 * (q1 - q0)))" >> "$WORK/results"
+}
+
+# measure_run SCENARIO MODE ROUND (the others): the window is the load
+# generator's whole run and what the pipeline still held after it.
+measure_run() {
+  local sc=$1 mode=$2 round=$3 thr p99 ex c0 k0 v0 c1 k1 v1 r0 n0 r1 n1 d0 s0 s1 rss
+  if [[ $mode == base ]]; then
+    read -r thr p99 ex <<< "$("load_$sc")"
+    echo "$sc $mode $round $thr $p99 $ex 0 0 0 0 0 0 $(load1) 0 0 0" >> "$WORK/results"
+    return
+  fi
   s0=$(stored "$STATUS_PORT")
   d0=$(ring_drops "$STATS_MAP")
   read -r r0 n0 <<< "$(bpf_runs "$PROG")"
-  c0=$(cpu_ticks "$LPID")
-  k0=$(capture_ticks "$LPID")
-  v0=$(cpu_ticks "$SERVER_PID")
+  read -r c0 k0 v0 <<< "$(cpu_read)"
   read -r thr p99 ex <<< "$("load_$sc")"
   rss=$(rss_mib "$LPID")
   # Records still in the pipeline (ring buffer, batches, store writer or
   # exporter) are part of the cost: let them through before reading CPU.
   settle "$STATUS_PORT"
-  c1=$(cpu_ticks "$LPID")
-  k1=$(capture_ticks "$LPID")
-  v1=$(cpu_ticks "$SERVER_PID")
+  read -r c1 k1 v1 <<< "$(cpu_read)"
   read -r r1 n1 <<< "$(bpf_runs "$PROG")"
-  d1=$(ring_drops "$STATS_MAP")
   s1=$(stored "$STATUS_PORT")
   echo "$sc $mode $round $thr $p99 $ex $((c1 - c0)) $((r1 - r0)) $((n1 - n0)) $((s1 - s0)) \
-$((d1 - d0)) $rss $(load1) $((k1 - k0)) $((v1 - v0))" >> "$WORK/results"
+$(($(ring_drops "$STATS_MAP") - d0)) $rss $(load1) $((k1 - k0)) $((v1 - v0)) $((s1 - s0))" >> "$WORK/results"
+}
+
+measure() {  # SCENARIO MODE ROUND: appends one line to $WORK/results
+  if is_wrk "$1"; then measure_window "$@"; else measure_run "$@"; fi
 }
 
 warm_up() {  # MODE: WARMUP seconds of the HTTP load, then what it left let through
@@ -258,13 +336,14 @@ warm_up() {  # MODE: WARMUP seconds of the HTTP load, then what it left let thro
   wrk -t1 -c32 -d"${WARMUP}s" "http://127.0.0.1:$HPORT/a" > /dev/null
   [[ $1 == base ]] || settle "$STATUS_PORT"
 }
+read -r FIRST_SCENARIO _ <<< "$SCENARIOS"
 
 sysctl -qw kernel.bpf_stats_enabled=1
 : > "$WORK/results"
 for r in $(seq "$ROUNDS"); do
   for mode in base $MODES; do
     [[ $mode == base ]] || start_loupe "$mode"
-    warm_up "$mode"
+    is_wrk "$FIRST_SCENARIO" || warm_up "$mode"  # a wrk scenario warms up in its own run
     for sc in $SCENARIOS; do measure "$sc" "$mode" "$r"; done
     [[ $mode == base ]] || stop_loupe
     echo "round $r $mode: $(awk -v m="$mode" -v r="$r" '$2 == m && $3 == r {printf "%s %s  ", $1, $4}' \
@@ -282,13 +361,11 @@ echo
 echo "| scenario | mode | throughput | ratio (rounds) | p99 ms | µs CPU / exchange | µs without profiler |" \
   "BPF ns / run | events lost | stored / exchanges | RSS MiB | load | server µs / exchange |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-# Fields: 1 scenario 2 mode 3 round 4 throughput 5 p99 6 exchanges 7 cpu ticks
-# 8 bpf runs 9 bpf ns 10 records stored 11 ring-buffer drops 12 rss 13 load
-# 14 cpu ticks of the threads other than the profiler's 15 cpu ticks of the loupe server
-awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
+# The fields of a results line are listed above cpu_read.
+awk -v scen="$SCENARIOS" -v modes="base $MODES" '
   { key = $1 SUBSEP $2; n[key]++; thr[key] += $4; p99[key] += $5; ex[key] += $6; cpu[key] += $7
     runs[key] += $8; ns[key] += $9; rec[key] += $10; drop[key] += $11; load[key] += $13
-    cap[key] += $14; srv[key] += $15
+    cap[key] += $14; srv[key] += $15; per[key] += $16
     if ($12 > rss[key]) rss[key] = $12
     round_thr[$1, $2, $3] = $4 }
   END {
@@ -307,10 +384,10 @@ awk -v hz="$HZ" -v scen="$SCENARIOS" -v modes="base $MODES" '
       for (r = 1; (s, m, r) in round_thr; r++)
         rounds = rounds (r > 1 ? ", " : "") sprintf("%.2f", round_thr[s, m, r] / round_thr[s, "base", r])
       label = m; sub(/_b$/, " (B)", label)
-      server = m ~ /^agent/ && rec[k] ? sprintf("%.2f", srv[k] / hz * 1e6 / rec[k]) : ""
+      server = m ~ /^agent/ && per[k] ? sprintf("%.2f", srv[k] / 1e3 / per[k]) : ""
       printf "| %s | loupe %s | %.0f %s | **%.2f** (%s) | %.2f | **%.2f** | %.2f | %.0f | %d | %.3f | %.1f | %.1f | %s |\n",
         s, label, thr[k] / n[k], units[s], thr[k] / thr[b], rounds, p99[k] / n[k],
-        rec[k] ? cpu[k] / hz * 1e6 / rec[k] : 0, rec[k] ? cap[k] / hz * 1e6 / rec[k] : 0,
+        per[k] ? cpu[k] / 1e3 / per[k] : 0, per[k] ? cap[k] / 1e3 / per[k] : 0,
         runs[k] ? ns[k] / runs[k] : 0, drop[k],
         ex[k] ? rec[k] / ex[k] : 0, rss[k], load[k] / n[k], server
     }
