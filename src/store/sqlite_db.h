@@ -17,8 +17,9 @@ inline int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 class Db {
  public:
   Db() = default;
-  // Opens (creating) `path`; throws StoreError with `path` in the message.
-  explicit Db(const std::string& path);
+  // Opens (creating) `path` through the VFS named `vfs` (nullptr: the
+  // default); throws StoreError with `path` in the message.
+  explicit Db(const std::string& path, const char* vfs = nullptr);
   Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
   Db& operator=(Db&& o) noexcept;
   Db(const Db&) = delete;

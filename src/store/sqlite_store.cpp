@@ -34,6 +34,7 @@
 #include "store/rollup_rows.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
+#include "store/wal_write_buffer.h"
 
 namespace loupe::store {
 
@@ -175,7 +176,9 @@ SqliteStore::SqliteStore(const std::string& data_dir, StoreOptions options)
   std::filesystem::create_directories(data_dir, ec);
   if (ec) throw StoreError("cannot create " + data_dir + ": " + ec.message() + "; pass --data-dir");
   try {
-    wdb_ = Db(path_);
+    // The writer's WAL frames go out a transaction at a time
+    // (store/wal_write_buffer.h); the readers write no frames.
+    wdb_ = Db(path_, wal_write_buffer_vfs());
   } catch (const StoreError& e) {
     throw StoreError(std::string(e.what()) + "; check permissions or pass --data-dir");
   }
