@@ -18,20 +18,29 @@
 // core/burst_yield.h). What the same CPU costs the traced programs' p99
 // then depends only on when it runs.
 //
+// --write FILE (bench/trace_overhead.sh's `floor` modes): after each drain
+// the consumer writes --write-bytes bytes per drained event to FILE with
+// one write(2), as `loupe trace -o json` writes each batch's
+// lines at once: what the output file costs (the page cache, and on a VM
+// the host's faults on fresh pages) with no tracker, parser or JSON.
+//
 //   emit_floor --port P[,P...] [--capture-bytes N] [--burn-ns N]
-//              [--sched nice19|idle|slice100|yield]
+//              [--sched nice19|idle|slice100|yield] [--write FILE [--write-bytes N]]
 // Prints "attached" once the programs are in place; on SIGINT/SIGTERM
 // prints the events and bytes drained, the kernel's loss counters, the
-// process's CPU (utime + stime) from "attached" to the end, and with
-// --burn-ns the loop's calibration and the pump's yields.
+// process's CPU (utime + stime) from "attached" to the end, the bytes
+// written, and with --burn-ns the loop's calibration and the pump's yields.
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "agent/socket_tracer.h"
@@ -68,9 +77,46 @@ bool parse_ports(const char* list, std::vector<uint16_t>& out) {
 int usage() {
   std::fprintf(stderr,
                "usage: emit_floor --port P[,P...] [--capture-bytes N] [--burn-ns N]\n"
-               "                  [--sched nice19|idle|slice100|yield]\n");
+               "                  [--sched nice19|idle|slice100|yield]\n"
+               "                  [--write FILE [--write-bytes N]]\n");
   return 2;
 }
+
+// What --write writes: a kept buffer of text lines, as many bytes a drain
+// as `loupe trace -o json` would write for its events. Filled once, so
+// that writing it costs the kernel's copy and nothing else.
+class DrainWriter {
+ public:
+  DrainWriter(int fd, size_t bytes_per_event)
+      : fd_(fd), bytes_per_event_(bytes_per_event), text_(kDrainEvents * bytes_per_event, 'x') {
+    // Lines of about a record's length, so the file reads like the trace.
+    for (size_t at = bytes_per_event; at < text_.size(); at += 2 * bytes_per_event)
+      text_[at] = '\n';
+  }
+
+  // One write(2) of what `events` drained events would have printed.
+  bool write_drain(size_t events) {
+    const size_t n = events * bytes_per_event_;
+    for (size_t done = 0; done < n;) {
+      ssize_t w = ::write(fd_, text_.data() + done, n - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      done += static_cast<size_t>(w);
+    }
+    written_ += n;
+    return true;
+  }
+
+  uint64_t written() const { return written_; }
+
+ private:
+  int fd_;
+  size_t bytes_per_event_;
+  std::string text_;
+  uint64_t written_ = 0;
+};
 
 // Set before any thread starts, so that threads the tracers start inherit it.
 bool apply_sched(const std::string& how) {
@@ -98,7 +144,8 @@ uint64_t process_cpu_ns() {
 int main(int argc, char** argv) {
   SocketTracerOptions opts;
   uint64_t burn_ns = 0;
-  std::string sched;
+  std::string sched, write_path;
+  size_t write_bytes = 304;  // 608 a traced HTTP exchange, two events each
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 == argc) return usage();
     if (std::strcmp(argv[i], "--port") == 0) {
@@ -109,6 +156,10 @@ int main(int argc, char** argv) {
       burn_ns = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (std::strcmp(argv[i], "--sched") == 0) {
       sched = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--write") == 0) {
+      write_path = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--write-bytes") == 0) {
+      write_bytes = std::strtoull(argv[i + 1], nullptr, 10);
     } else {
       return usage();
     }
@@ -118,6 +169,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "emit_floor: --sched %s: not set\n", sched.c_str());
     return 1;
   }
+  int out_fd = -1;
+  if (!write_path.empty()) {
+    out_fd = ::open(write_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out_fd < 0 || write_bytes == 0) {
+      std::fprintf(stderr, "emit_floor: --write %s: %s\n", write_path.c_str(),
+                   write_bytes == 0 ? "--write-bytes must be above 0" : std::strerror(errno));
+      return 1;
+    }
+  }
+  std::optional<DrainWriter> writer;
+  if (out_fd >= 0) writer.emplace(out_fd, write_bytes);
   // Calibrated before the programs are attached, on a thread of the same
   // policy as the drain loop's.
   bench::CpuBurn burner;
@@ -145,24 +207,35 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   const uint64_t cpu0 = process_cpu_ns();
 
+  // A drain's events, written at once when --write asks.
+  auto drain = [&]() -> size_t {
+    const size_t n = tracer.drain(kDrainEvents);
+    if (n > 0 && writer && !writer->write_drain(n)) {
+      std::fprintf(stderr, "emit_floor: --write %s: %s\n", write_path.c_str(),
+                   std::strerror(errno));
+      g_stop = 1;
+    }
+    return n;
+  };
   bool more = false;
   while (!g_stop) {
     if (!more) tracer.wait(kPollMs);
-    more = tracer.drain(kDrainEvents) >= kDrainEvents;
+    more = drain() >= kDrainEvents;
   }
-  while (tracer.drain(kDrainEvents) > 0) {
+  while (drain() > 0) {
   }
   const uint64_t cpu = process_cpu_ns() - cpu0;
   tls.stop();
   TracerCounters c = tracer.counters();
   std::printf(
       "events %llu bytes %llu lost %llu missed_runs %llu truncated %llu cpu_ns %llu burn_ns %llu "
-      "ns_per_iter %.3f yields %llu\n",
+      "ns_per_iter %.3f yields %llu written %llu\n",
       static_cast<unsigned long long>(events), static_cast<unsigned long long>(bytes),
       static_cast<unsigned long long>(c[LOUPE_STAT_RB_DROPS]),
       static_cast<unsigned long long>(c.missed_runs),
       static_cast<unsigned long long>(c[LOUPE_STAT_TRUNCATED]),
       static_cast<unsigned long long>(cpu), static_cast<unsigned long long>(burn_ns),
-      burner.ns_per_iter(), static_cast<unsigned long long>(bursts.yields()));
+      burner.ns_per_iter(), static_cast<unsigned long long>(bursts.yields()),
+      static_cast<unsigned long long>(writer ? writer->written() : 0));
   return 0;
 }

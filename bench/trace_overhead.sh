@@ -23,6 +23,14 @@
 # second): how often a thread of the tracer preempted nginx or wrk, and
 # the waits for a CPU of nginx and wrk that ended when the tracer gave it
 # up (a second each, and their ms a second).
+# FLOOR=1: two more modes each round, bench/emit_floor (Loupe's BPF programs
+# and ring, drained as the pump drains; no tracker, parser or JSON):
+# `floor:none` writes nothing; `floor:<out>` for each of OUTS writes there
+# as many bytes per event as $LOUPE's trace wrote this round (its bytes over
+# its events), one write(2) a drain as trace does. What a consumer keeps
+# that only captures, and that only captures and writes the same bytes.
+# Its exchanges are its events over the round's events per exchange of
+# $LOUPE's trace. EMIT_FLOOR=: its path (default: beside $LOUPE, bench/).
 set -euo pipefail
 ROUNDS=${1:-3}
 SECS=${2:-8}
@@ -107,6 +115,21 @@ if [[ ${BLAME:-0} == 1 ]]; then
   gcc -O2 -o "$WORK/sched_blame" "$HERE/sched_blame.c" -lbpf
 fi
 
+EMIT_FLOOR=${EMIT_FLOOR:-$(dirname "$LOUPE")/bench/emit_floor}
+if [[ ${FLOOR:-0} == 1 && ! -x $EMIT_FLOOR ]]; then
+  echo "trace_overhead.sh: FLOOR=1 needs bench/emit_floor: set EMIT_FLOOR=" >&2
+  exit 2
+fi
+floor_to() {  # OUT BYTES_PER_EVENT: emit_floor attached, writing OUT unless it is empty
+  local write=()
+  [[ -n $1 ]] && write=(--write "$1" --write-bytes "$2")
+  : > "$WORK/emit.out"
+  "$EMIT_FLOOR" --port "$PORT" "${write[@]}" > "$WORK/emit.out" 2> "$WORK/emit.err" &
+  TRACE_PID=$!
+  PIDS+=("$TRACE_PID")
+  wait_for_line "$WORK/emit.out" "attached" "$TRACE_PID"
+}
+
 hz=$(getconf CLK_TCK)
 sysctl -qw kernel.bpf_stats_enabled=1
 read -r -a outs <<<"${OUTS:-file}"
@@ -114,6 +137,14 @@ builds=(A); [[ -n "${LOUPE_B:-}" ]] && builds+=(B); [[ -n "${LOUPE_C:-}" ]] && b
 declare -A bin=([A]="$LOUPE" [B]="${LOUPE_B:-}" [C]="${LOUPE_C:-}")
 modes=(untraced)
 for m in "${builds[@]}"; do for o in "${outs[@]}"; do modes+=("$m:$o"); done; done
+if [[ ${FLOOR:-0} == 1 ]]; then
+  modes+=(floor:none)
+  for o in "${outs[@]}"; do modes+=("floor:$o"); done
+fi
+# $LOUPE's trace in the last round: bytes per event written, events per
+# exchange (the floor's measures; until a round has them, a traced HTTP
+# exchange's 608 bytes over its two events).
+bytes_per_event=304 events_per_exchange=2
 # One line per mode and round: mode rps p99 requests wrk+nginx_ticks
 # trace_ticks kthread_ticks exchanges bytes busy idle steal tracer_vol
 # tracer_invol nginx_invol seconds load base_rps trace_sys_ticks
@@ -124,7 +155,14 @@ base_rps=0
 for _ in $(seq "$ROUNDS"); do
   for mode in "${modes[@]}"; do
     m=${mode%%:*} o=${mode#*:} tpid="" out=""
-    if [[ $mode != untraced ]]; then
+    if [[ $mode == floor:none ]]; then
+      floor_to "" 0
+      tpid=$TRACE_PID
+    elif [[ $m == floor ]]; then
+      out=$(out_path "$o")
+      floor_to "$out" "$bytes_per_event"
+      tpid=$TRACE_PID
+    elif [[ $mode != untraced ]]; then
       out=$(out_path "$o")
       LOUPE="${bin[$m]}" trace_to "$out" "$WORK/t.err" --port "$PORT"
       tpid=$TRACE_PID
@@ -162,9 +200,23 @@ for _ in $(seq "$ROUNDS"); do
       sleep 0.2  # the last drains
       c1=$(cpu_ticks "$tpid") y1=$(sys_ticks "$tpid")
       kill -INT "$tpid"; wait "$tpid" || true
-      tail -1 "$WORK/t.err"
-      ex=$(grep "loupe trace:" "$WORK/t.err" | tail -1 | grep -o '[0-9]* exchanges' | cut -d' ' -f1)
-      [[ -f $out ]] && bytes=$(stat -c %s "$out") && rm -f "$out"
+      if [[ $m == floor ]]; then
+        # "events E bytes B lost L ... written W"
+        read -r events written < <(tail -1 "$WORK/emit.out" | awk '{print $2, $NF}')
+        echo "$mode: $(tail -1 "$WORK/emit.out")"
+        ex=$(awk -v e="$events" -v x="$events_per_exchange" 'BEGIN {printf "%.0f", e / x}')
+        bytes=$written
+      else
+        tail -1 "$WORK/t.err"
+        ex=$(grep "loupe trace:" "$WORK/t.err" | tail -1 | grep -o '[0-9]* exchanges' | cut -d' ' -f1)
+        [[ -f $out ]] && bytes=$(stat -c %s "$out")
+        events=$(grep "loupe trace:" "$WORK/t.err" | tail -1 | grep -o '[0-9]* events,' | cut -d' ' -f1)
+        if [[ $m == A && ${bytes:-0} -gt 0 && ${events:-0} -gt 0 ]]; then
+          bytes_per_event=$((bytes / events))
+          events_per_exchange=$(awk -v e="$events" -v x="$ex" 'BEGIN {printf "%.4f", e / x}')
+        fi
+      fi
+      [[ -n $out && -f $out ]] && rm -f "$out"
     fi
     wrk_ticks=$(awk -v hz="$hz" '{printf "%.0f", ($1 + $2) * hz}' "$WORK/wrk.time")
     read -r rps p99 reqs < <(awk '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
@@ -197,8 +249,8 @@ sysctl -qw kernel.bpf_stats_enabled=0
 
 mean() { printf '%s\n' "$@" | awk '{s+=$1} END {printf "%.1f", s/NR}'; }
 echo
-echo "| mode | req/s | ratio (rounds) | p99 ms | trace µs CPU / exchange (of it system) | kernel threads µs CPU / exchange | wrk + nginx µs CPU / request | CPUs idle / stolen | bytes / exchange | tracer switches /s (voluntary, involuntary) | nginx preempted /s | nginx on CPU / waiting for one / asleep | waits of nginx + wrk ended by the tracer /s (ms/s); its preemptions of them /s | exchanges | load (rounds) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| mode | req/s | ratio (rounds) | p99 ms | trace µs CPU / exchange (of it system) | kernel threads µs CPU / exchange | wrk + nginx µs CPU / request | with the tracer (ratio it predicts) | CPUs idle / stolen | bytes / exchange | tracer switches /s (voluntary, involuntary) | nginx preempted /s | nginx on CPU / waiting for one / asleep | waits of nginx + wrk ended by the tracer /s (ms/s); its preemptions of them /s | exchanges | load (rounds) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -v hz="$hz" '
   { k = $1; if (!(k in n)) order[++nk] = k; n[k]++; rps[k] += $2; p99[k] += $3; req[k] += $4; wn[k] += $5
     tr[k] += $6; kt[k] += $7; ex[k] += $8; by[k] += $9; busy[k] += $10; idle[k] += $11; steal[k] += $12
@@ -207,12 +259,19 @@ awk -v hz="$hz" '
     loads[k] = loads[k] (n[k] > 1 ? ", " : "") $17; rr[k] = rr[k] (n[k] > 1 ? ", " : "") sprintf("%.2f", $2 / $18) }
   END {
     base = rps["untraced"] / n["untraced"]
+    # At saturation nginx and wrk keep the CPUs busy, so throughput is the
+    # CPU they and the tracer get over what a request costs the three:
+    # load moves the first far more than the second (docs/benchmarks.md,
+    # "cpufloor"), so this ratio holds where the measured one does not.
+    base_cpu = (wn["untraced"] + tr["untraced"]) / req["untraced"]
     for (i = 1; i <= nk; i++) {
       k = order[i]; tick = 1e6 / hz; all = busy[k] + idle[k] + steal[k]
       e = ex[k] ? ex[k] : 2 * req[k]  # untraced: two exchanges a request
-      printf "| %s | %.0f | %s | %.2f | %s | %.3f | %.1f | %.1f%% / %.1f%% | %s | %s | %.0f | %.1f%% / %.1f%% / %.1f%% | %s | %d | %s |\n",
+      cpu = (wn[k] + tr[k]) / req[k]
+      printf "| %s | %.0f | %s | %.2f | %s | %.3f | %.1f | %.1f (%.3f) | %.1f%% / %.1f%% | %s | %s | %.0f | %.1f%% / %.1f%% / %.1f%% | %s | %d | %s |\n",
         k, rps[k] / n[k], k == "untraced" ? "1.000" : sprintf("%.3f (%s)", rps[k] / n[k] / base, rr[k]), p99[k] / n[k],
-        ex[k] ? sprintf("%.2f (%.2f)", tr[k] * tick / ex[k], ts[k] * tick / ex[k]) : "", kt[k] * tick / e, wn[k] * tick / req[k],
+        ex[k] ? sprintf("%.2f (%.2f)", tr[k] * tick / ex[k], ts[k] * tick / ex[k]) : "", kt[k] * tick / e,
+        wn[k] * tick / req[k], cpu * tick, base_cpu / cpu,
         100 * idle[k] / all, 100 * steal[k] / all, by[k] && ex[k] ? sprintf("%.0f", by[k] / ex[k]) : "",
         ex[k] ? sprintf("%.0f, %.0f", sv[k] / secs[k], si[k] / secs[k]) : "", ni[k] / secs[k],
         100 * on[k] / wall[k], 100 * wt[k] / wall[k], 100 * (wall[k] - on[k] - wt[k]) / wall[k],
