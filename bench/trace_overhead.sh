@@ -13,7 +13,8 @@
 # exchange, and the tracer's context switches per second (voluntary: its
 # waits; involuntary: preempted) beside nginx's involuntary ones.
 #
-#   sudo [LOUPE_B=other/loupe [LOUPE_C=...]] [OUTS="file null tmpfs"] bench/trace_overhead.sh [ROUNDS] [SECONDS]
+#   sudo [LOUPE_B=other/loupe [LOUPE_C=...]] [OUTS="file null tmpfs"] [FLOOR=1] [PACED=0] [BLAME=1] [PORT=P] \
+#     bench/trace_overhead.sh [ROUNDS] [SECONDS]
 # With LOUPE_B (and LOUPE_C), each round also traces with that build
 # (right after $LOUPE's run): "B:" rows, to compare builds in one run; the paced part (PACED=0: none) runs $LOUPE only. OUTS lists where the
 # saturated rounds' JSON goes, each a mode of its own in every round:
