@@ -59,6 +59,9 @@ void on_signal(int) { g_stop = 1; }
 // The pump's cadence (src/agent/agent.h: poll_interval_ms, drain_events).
 constexpr int kPollMs = 5;
 constexpr size_t kDrainEvents = 8192;
+// --write-bytes: a record's JSON line is ~600 bytes; 8 KiB is the most a
+// syscall's payload is captured.
+constexpr size_t kMaxWriteBytes = 8192;
 
 bool parse_ports(const char* list, std::vector<uint16_t>& out) {
   std::string s = list;
@@ -169,12 +172,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "emit_floor: --sched %s: not set\n", sched.c_str());
     return 1;
   }
+  // The kept buffer holds a whole drain's bytes: 64 MiB at most.
+  if (write_bytes == 0 || write_bytes > kMaxWriteBytes) {
+    std::fprintf(stderr, "emit_floor: --write-bytes %zu: from 1 to %zu\n", write_bytes,
+                 kMaxWriteBytes);
+    return 2;
+  }
   int out_fd = -1;
   if (!write_path.empty()) {
     out_fd = ::open(write_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out_fd < 0 || write_bytes == 0) {
+    if (out_fd < 0) {
       std::fprintf(stderr, "emit_floor: --write %s: %s\n", write_path.c_str(),
-                   write_bytes == 0 ? "--write-bytes must be above 0" : std::strerror(errno));
+                   std::strerror(errno));
       return 1;
     }
   }
