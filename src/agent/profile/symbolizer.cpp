@@ -4,35 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 
-#include "core/profile_stacks.h"
 #include "k8s/kube_config.h"  // read_file
 
 namespace loupe::profile {
 namespace {
-
-// Where a thread's stack starts: a user stack that reaches one of these was
-// unwound completely (frames below them are the C runtime's).
-bool is_stack_root(std::string_view mangled) {
-  static constexpr std::array<std::string_view, 13> kRoots = {"main",
-                                                              "_start",
-                                                              "__libc_start_main",
-                                                              "__libc_start_call_main",
-                                                              "start_thread",
-                                                              "clone",
-                                                              "clone3",
-                                                              "__clone",
-                                                              "__clone3",
-                                                              "thread_start",
-                                                              "runtime.goexit",
-                                                              "runtime.mstart",
-                                                              "runtime.rt0_go"};
-  for (std::string_view r : kRoots)
-    if (mangled == r) return true;
-  return false;
-}
 
 std::string hex(uint64_t v) {
   char buf[24];
@@ -56,6 +33,7 @@ void Symbolizer::new_round() {
   for (auto it = processes_.begin(); it != processes_.end();)
     it = it->second.seen_round < round_ ? processes_.erase(it) : std::next(it);
   ++round_;
+  frame_names_.trim();
   if (perf_maps_.size() > 1024) {  // mostly processes gone by now
     perf_maps_.clear();
     perf_map_bytes_ = 0;
@@ -115,16 +93,18 @@ Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
   return p.modules ? &*p.modules : nullptr;
 }
 
-const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m) {
+const Symbolizer::CachedElf* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p,
+                                                     const Mapping& m) {
   if (m.path.empty() || m.path.front() != '/') return nullptr;  // anonymous, [vdso], JIT
   // A mapping already named this round (or, for a process that exited
   // since, the last): its file is not opened again for every frame. Each
   // frame paid an open, fstat and close (~3 syscalls, each one also
   // through the capture's sys_exit program), most of a round's CPU.
-  if (auto known = p.keys.find(m.start); known != p.keys.end())
-    if (auto hit = elves_.find(known->second); hit != elves_.end()) {
+  if (auto known = p.modules.find(m.start); known != p.modules.end())
+    if (auto hit = elves_.find(known->second.key); hit != elves_.end()) {
       lru_.splice(lru_.begin(), lru_, hit->second.lru);
-      return hit->second.symbols.get();
+      known->second.round = round_;
+      return hit->second.symbols ? &hit->second : nullptr;
     }
   // Through the process's own root (containers) or, for a file deleted or
   // replaced since it was mapped, through the mapping itself.
@@ -150,12 +130,16 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, cons
     std::string id = ElfSymbols::build_id(fd);
     key_it = keys_.emplace(identity, id.empty() ? "file:" + identity : "build-id:" + id).first;
   }
-  const std::string& key = p.keys[m.start] = key_it->second;
+  ModuleRef& ref = p.modules[m.start];
+  ref.key = key_it->second;
+  ref.id = module_id(ref.key, basename(m.path));
+  ref.round = round_;
+  const std::string& key = ref.key;
   auto hit = elves_.find(key);
   if (hit != elves_.end()) {
     close(fd);
     lru_.splice(lru_.begin(), lru_, hit->second.lru);
-    return hit->second.symbols.get();
+    return hit->second.symbols ? &hit->second : nullptr;
   }
   std::string error;
   std::optional<ElfSymbols> loaded = ElfSymbols::load(fd, &error);
@@ -176,7 +160,27 @@ const ElfSymbols* Symbolizer::symbols_for(uint32_t tgid, ProcessModules& p, cons
   elves_.emplace(key, CachedElf{symbols, lru_.begin()});
   evict_to_budget();
   auto now = elves_.find(key);
-  return now == elves_.end() ? nullptr : now->second.symbols.get();
+  return now == elves_.end() || !now->second.symbols ? nullptr : &now->second;
+}
+
+uint32_t Symbolizer::module_id(const std::string& key, std::string_view file_name) {
+  // A bound for a host that keeps starting new binaries: the ids already
+  // given stay right (never given again), their frames are named afresh.
+  constexpr size_t kMaxModuleIds = 16384;
+  if (module_ids_.size() >= kMaxModuleIds) module_ids_.clear();
+  std::string pair = key;
+  pair += '\0';
+  pair += file_name;
+  auto [it, fresh] = module_ids_.try_emplace(std::move(pair), 0);
+  if (fresh) it->second = ++module_ids_given_;
+  return it->second;
+}
+
+void Symbolizer::mark_used(ModuleRef& module) {
+  if (module.round == round_) return;
+  module.round = round_;
+  if (auto hit = elves_.find(module.key); hit != elves_.end())
+    lru_.splice(lru_.begin(), lru_, hit->second.lru);
 }
 
 void Symbolizer::evict_to_budget() {
@@ -241,23 +245,36 @@ const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
   return c.map.get();
 }
 
-std::string Symbolizer::name_user_frame(uint32_t tgid, uint64_t ip) {
+const FrameNames::Name& Symbolizer::name_user_frame(uint32_t tgid, uint64_t ip) {
   ProcessModules* modules = modules_of(tgid);
   const Mapping* m = modules ? find_mapping(modules->maps, ip) : nullptr;
   if (!m || m->path.empty() || m->path.front() != '/') {
     // Not in a file: code a runtime compiled, named by its JIT map if any.
     if (const PerfMap* jit = perf_map_of(tgid))
-      if (std::string_view name = jit->lookup(ip); !name.empty()) return std::string(name);
+      if (std::string_view name = jit->lookup(ip); !name.empty()) return frame_names_.of(name);
   }
   if (!m || m->path.empty()) {
     ++counters_.frames_unresolved;
-    return "[unknown]";
+    return frame_names_.of("[unknown]");
   }
   uint64_t offset = m->file_offset(ip);
-  if (const ElfSymbols* symbols = symbols_for(tgid, *modules, *m))
-    if (std::string_view name = symbols->lookup(offset); !name.empty()) return std::string(name);
-  ++counters_.frames_unresolved;
-  return std::string(basename(m->path)) + "+" + hex(offset);
+  // A mapping whose module is known: its frames named before are named
+  // without its symbols (its entry in `elves_` marked used once a round).
+  if (auto known = modules->modules.find(m->start); known != modules->modules.end())
+    if (FrameNames::Frame frame = frame_names_.find(known->second.id, offset); frame.name) {
+      mark_used(known->second);
+      if (!frame.symbol) ++counters_.frames_unresolved;
+      return *frame.name;
+    }
+  const CachedElf* elf = symbols_for(tgid, *modules, *m);
+  std::string_view symbol = elf ? elf->symbols->lookup(offset) : std::string_view();
+  if (symbol.empty()) ++counters_.frames_unresolved;
+  std::string unnamed = symbol.empty() ? std::string(basename(m->path)) + "+" + hex(offset) : "";
+  // A file that could not be opened has no module to keep its frames by.
+  auto known = modules->modules.find(m->start);
+  if (known == modules->modules.end()) return frame_names_.of(unnamed);
+  return symbol.empty() ? frame_names_.add(known->second.id, offset, unnamed, false)
+                        : frame_names_.add(known->second.id, offset, symbol, true);
 }
 
 void Symbolizer::add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips, bool at_max_depth,
@@ -269,26 +286,18 @@ void Symbolizer::add_user_frames(uint32_t tgid, const std::vector<uint64_t>& ips
     out.emplace_back("[process exited]");
     return;
   }
-  Frames leaf_first;
+  leaf_first_.clear();
   bool complete = false;
   for (size_t i = 0; i < ips.size(); ++i) {
     // Frames past the leaf are return addresses, one past their call: the
     // call itself may be a function's last instruction.
     uint64_t ip = i == 0 ? ips[i] : ips[i] - 1;
-    std::string name = name_user_frame(tgid, ip);
-    complete = complete || is_stack_root(name);
-    leaf_first.push_back(std::move(name));
+    const FrameNames::Name& name = name_user_frame(tgid, ip);
+    complete = complete || name.stack_root;
+    leaf_first_.push_back(&name);
   }
   if (at_max_depth || !complete) out.emplace_back("[truncated]");
-  for (auto it = leaf_first.rbegin(); it != leaf_first.rend(); ++it) out.push_back(shown_name(*it));
-}
-
-const std::string& Symbolizer::shown_name(const std::string& raw) {
-  // ~4,096 names of ~100-300 bytes: a host's hot frames, within ~2 MiB.
-  constexpr size_t kMaxShownNames = 4096;
-  if (auto it = shown_.find(raw); it != shown_.end()) return it->second;
-  if (shown_.size() >= kMaxShownNames) shown_.clear();
-  return shown_.emplace(raw, clean_frame_name(demangle(raw))).first->second;
+  for (auto it = leaf_first_.rbegin(); it != leaf_first_.rend(); ++it) out.push_back((*it)->shown);
 }
 
 void Symbolizer::add_kernel_frames(const std::vector<uint64_t>& ips, Frames& out) {

@@ -18,12 +18,13 @@
 #include <vector>
 
 #include "agent/profile/debug_file.h"
-#include "agent/profile/demangle.h"
 #include "agent/profile/elf_symbols.h"
+#include "agent/profile/frame_names.h"
 #include "agent/profile/kernel_frames.h"
 #include "agent/profile/perf_map.h"
 #include "agent/profile/proc_maps.h"
 #include "agent/profile/proc_stat.h"
+#include "core/text_hash.h"
 
 namespace loupe::profile {
 
@@ -103,11 +104,17 @@ class Symbolizer {
     std::shared_ptr<const ElfSymbols> symbols;  // null: the file could not be read
     std::list<std::string>::iterator lru;
   };
+  // The module a mapping's file was found to be.
+  struct ModuleRef {
+    std::string key;     // in `elves_`
+    uint32_t id = 0;     // its frames' key in `frame_names_` (module_id)
+    uint64_t round = 0;  // the last round its entry in `elves_` was marked used
+  };
   // What names a process's frames: its executable mappings and, for each
-  // mapping whose module was read, that module's key in `elves_`.
+  // mapping whose module was read, that module.
   struct ProcessModules {
     std::vector<Mapping> maps;
-    std::unordered_map<uint64_t, std::string> keys;  // by Mapping::start
+    std::unordered_map<uint64_t, ModuleRef> modules;  // by Mapping::start
   };
   // What is known of a process sampled this round or the one before.
   struct Process {
@@ -128,11 +135,14 @@ class Symbolizer {
   // is opened (and its cache key found) once per mapping and round; its
   // other frames, and those of a process that exited since, get the
   // symbols its key was found under, while still cached.
-  const ElfSymbols* symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m);
+  const CachedElf* symbols_for(uint32_t tgid, ProcessModules& p, const Mapping& m);
   // The JIT map of process `tgid` (read again when the file changed, looked
   // at once per round), or null.
   const PerfMap* perf_map_of(uint32_t tgid);
-  std::string name_user_frame(uint32_t tgid, uint64_t ip);
+  const FrameNames::Name& name_user_frame(uint32_t tgid, uint64_t ip);
+  // Keeps `module`'s symbols from eviction as used this round (its frames
+  // named from `frame_names_` do not look at them).
+  void mark_used(ModuleRef& module);
   void evict_to_budget();
 
   SymbolizerOptions opts_;
@@ -143,6 +153,12 @@ class Symbolizer {
   // `elves_`: cleared whenever that is trimmed.
   std::unordered_map<std::string, std::string> keys_;
   std::unordered_map<std::string, CachedElf> elves_;
+  // Ids of (cache key, file name) pairs: what names a frame by its offset
+  // (the symbols, or the file's name when none covers it). A key stands
+  // for one file's contents, so an id never needs to be taken back.
+  TextMap<uint32_t> module_ids_;
+  uint32_t module_ids_given_ = 0;
+  uint32_t module_id(const std::string& key, std::string_view file_name);
   std::list<std::string> lru_;  // most recently used first
   KernelFrames kernel_frames_;
   struct CachedPerfMap {
@@ -153,12 +169,8 @@ class Symbolizer {
   std::unordered_map<uint32_t, CachedPerfMap> perf_maps_;
   size_t perf_map_bytes_ = 0;
   uint64_t round_ = 1;
-  // Frame names as shown (demangled, cleaned), by the name the symbols
-  // gave: the same hot frames come back every round, and demangling cost
-  // 1.8 µs of CPU a name (Loupe's own, docs/benchmarks.md "issue 14,
-  // paced2"). Emptied when it holds 4,096.
-  std::unordered_map<std::string, std::string> shown_;
-  const std::string& shown_name(const std::string& raw);
+  FrameNames frame_names_;
+  std::vector<const FrameNames::Name*> leaf_first_;  // add_user_frames' own, reused
 };
 
 }  // namespace loupe::profile

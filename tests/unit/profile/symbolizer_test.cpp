@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -171,6 +172,12 @@ class ExitingProcess : public ::testing::Test {
     std::ofstream(proc_ + "/maps") << text.str();
   }
   void TearDown() override { ASSERT_EQ(system(("rm -rf " + root_).c_str()), 0); }
+  static std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
   void exit_process() { ASSERT_EQ(system(("rm -rf " + proc_).c_str()), 0); }
   Frames name(Symbolizer& s) {
     Frames out;
@@ -245,6 +252,35 @@ TEST_F(ExitingProcess, ItsMapsAreReadAgainOnlyWhenItsMemoryChanged) {
   s.new_round();
   EXPECT_EQ(s.process_name(4343), "");
   EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");  // the round before's
+}
+
+// Frames are kept by file and offset across processes: the same offset of
+// another file is that file's own frame, counted as unnamed every time.
+TEST_F(ExitingProcess, TheSameOffsetOfAnotherFileIsNamedByThatFile) {
+  std::vector<Mapping> maps = parse_proc_maps(read_text(proc_ + "/maps"));
+  const Mapping* m = find_mapping(maps, address_of_target());
+  ASSERT_NE(m, nullptr);
+  std::string other = root_ + "/not-elf";
+  std::ofstream(other) << "not an ELF file";
+  char range[80];
+  std::snprintf(range, sizeof range, "%llx-%llx r-xp %08llx 00:00 1 ",
+                static_cast<unsigned long long>(m->start), static_cast<unsigned long long>(m->end),
+                static_cast<unsigned long long>(m->offset));
+  ASSERT_EQ(system(("mkdir -p " + root_ + "/4344 && ln -s / " + root_ + "/4344/root").c_str()), 0);
+  std::ofstream(root_ + "/4344/maps") << range << other << "\n";
+  char unnamed[80];
+  std::snprintf(unnamed, sizeof unnamed, "not-elf+0x%llx",
+                static_cast<unsigned long long>(m->file_offset(address_of_target())));
+  Symbolizer s(SymbolizerOptions{.proc_root = root_});
+  for (uint64_t round = 1; round <= 2; ++round) {
+    EXPECT_EQ(name(s).back(), "loupe::profile::symbolizer_test_target(int)");
+    Frames out;
+    s.add_user_frames(4344, {address_of_target()}, false, out);
+    EXPECT_EQ(out.back(), unnamed);
+    EXPECT_EQ(s.counters().frames_unresolved, round);  // named from the cache, counted alike
+    s.new_round();
+  }
+  EXPECT_EQ(s.counters().elf_unreadable, 1u);
 }
 
 TEST_F(ExitingProcess, UnseenBeforeItExitedIsCountedNotNamed) {
