@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "k8s/kube_config.h"  // read_file
+#include "agent/profile/proc_file.h"
 
 namespace loupe::profile {
 namespace {
@@ -59,8 +59,8 @@ Symbolizer::Process& Symbolizer::look_at(uint32_t tgid) {
   p.seen_round = round_;
   p.maps_checked = false;
   p.now.reset();
-  if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/stat"))
-    p.now = parse_proc_stat(*text);
+  if (read_proc_file(opts_.proc_root + "/" + std::to_string(tgid) + "/stat", proc_text_))
+    p.now = parse_proc_stat(proc_text_);
   return p;
 }
 
@@ -79,10 +79,10 @@ Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
   if (p.now && p.was_seen && p.modules && p.stat.same_memory(*p.now) &&
       round_ - p.maps_round < kMapsRereadRounds)
     return &*p.modules;
-  if (auto text = k8s::read_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps");
-      text && !text->empty()) {
+  if (read_proc_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps", proc_text_) &&
+      !proc_text_.empty()) {
     ++counters_.maps_read;
-    p.modules = ProcessModules{parse_proc_maps(*text, &counters_.maps_malformed), {}};
+    p.modules = ProcessModules{parse_proc_maps(proc_text_, &counters_.maps_malformed), {}};
     p.stat = p.now ? *p.now : ProcStat{};  // without it, read again next round
     p.maps_round = round_;
     return &*p.modules;
@@ -205,9 +205,9 @@ const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
   // in a container: the last NSpid of its status is that pid.
   std::string base = opts_.proc_root + "/" + std::to_string(tgid);
   std::string pid = std::to_string(tgid);
-  if (auto status = k8s::read_file(base + "/status")) {
-    if (size_t at = status->find("\nNSpid:"); at != std::string::npos) {
-      std::string_view line(*status);
+  if (read_proc_file(base + "/status", proc_text_)) {
+    if (size_t at = proc_text_.find("\nNSpid:"); at != std::string::npos) {
+      std::string_view line(proc_text_);
       line = line.substr(at + 7, line.find('\n', at + 1) - at - 7);
       size_t last = line.find_last_of(" \t");
       if (last != std::string_view::npos && last + 1 < line.size()) pid = line.substr(last + 1);
@@ -237,9 +237,9 @@ const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
     }
     perf_map_bytes_ = 0;
   }
-  auto text = k8s::read_file(path);
-  if (!text) return nullptr;
-  c.map = std::make_shared<const PerfMap>(PerfMap::parse(*text, &counters_.perf_map_malformed));
+  if (!read_proc_file(path, proc_text_)) return nullptr;
+  c.map =
+      std::make_shared<const PerfMap>(PerfMap::parse(proc_text_, &counters_.perf_map_malformed));
   perf_map_bytes_ += c.map->bytes();
   ++counters_.perf_maps_loaded;
   return c.map.get();

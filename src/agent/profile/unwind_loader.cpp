@@ -13,8 +13,8 @@
 #include <set>
 
 #include "agent/profile/map_batch.h"
+#include "agent/profile/proc_file.h"
 #include "agent/profile/unwind_table.h"
-#include "k8s/kube_config.h"  // read_file
 
 namespace loupe::profile {
 namespace {
@@ -133,8 +133,8 @@ bool UnwindLoader::poll() {
       if (why == LOUPE_UNWIND_WANT_UNMAPPED) {
         // Code outside every mapping that is still there is a JIT's: the
         // entry stays as it is unless the maps changed.
-        auto text = k8s::read_file(proc_root_ + "/" + std::to_string(pid) + "/maps");
-        if (text && std::hash<std::string>{}(*text) == it->second.maps_hash) {
+        if (read_proc_file(proc_root_ + "/" + std::to_string(pid) + "/maps", maps_text_) &&
+            std::hash<std::string>{}(maps_text_) == it->second.maps_hash) {
           it->second.loaded = Clock::now();
           continue;
         }
@@ -158,13 +158,13 @@ bool UnwindLoader::poll() {
 }
 
 bool UnwindLoader::load_process(uint32_t pid) {
-  auto text = k8s::read_file(proc_root_ + "/" + std::to_string(pid) + "/maps");
-  if (!text) {
+  if (!read_proc_file(proc_root_ + "/" + std::to_string(pid) + "/maps", maps_text_)) {
     std::lock_guard lock(counters_mu_);
     ++counters_.processes_failed;
     return false;
   }
-  std::vector<Mapping> maps = parse_proc_maps(*text);
+  std::vector<Mapping> maps = parse_proc_maps(maps_text_);
+  size_t maps_hash = std::hash<std::string>{}(maps_text_);
   auto entry = std::make_unique<loupe_unwind_proc>();
   uint64_t dropped = 0;
   std::vector<ObjectKey> used;
@@ -202,8 +202,8 @@ bool UnwindLoader::load_process(uint32_t pid) {
     if (compactions == compactions_) break;
   }
   bool ok = bpf_map_update_elem(maps_.procs_fd, &pid, entry.get(), BPF_ANY) == 0;
-  processes_[pid] = Process{Clock::now(), monotonic_ns(), std::hash<std::string>{}(*text),
-                            std::move(used), short_of_rows_};
+  processes_[pid] =
+      Process{Clock::now(), monotonic_ns(), maps_hash, std::move(used), short_of_rows_};
   std::lock_guard lock(counters_mu_);
   counters_.mappings_dropped += dropped;
   ++(ok ? counters_.processes_loaded : counters_.processes_failed);
