@@ -135,17 +135,28 @@ int main(int argc, char** argv) {
   for (int i = 0; i < o.processes; ++i)
     children.push_back(spawn(
         {"/usr/bin/python3", "-c", "import ssl, hashlib, json, sqlite3, time; time.sleep(600)"}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // libraries loaded
-
+  auto stop_children = [&children] {
+    for (pid_t pid : children) kill(pid, SIGKILL);
+    for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  };
   // The program's mappings are the same files in every child, in the same
-  // order: a shape names the same code in each.
+  // order, once each has loaded its libraries: a shape names the same code
+  // in each.
   std::vector<std::vector<Mapping>> maps;
-  for (pid_t pid : children) maps.push_back(file_mappings(pid));
-  for (const auto& m : maps)
-    if (m.size() != maps[0].size() || m.empty()) {
-      std::fprintf(stderr, "children map different files\n");
-      return 1;
-    }
+  for (int wait = 0; wait < 100; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    maps.clear();
+    for (pid_t pid : children) maps.push_back(file_mappings(pid));
+    bool alike = !maps[0].empty();
+    for (const auto& m : maps) alike = alike && m.size() == maps[0].size();
+    if (alike && wait >= 5) break;
+    maps.clear();
+  }
+  if (maps.empty()) {
+    std::fprintf(stderr, "the children did not come to map the same files\n");
+    stop_children();
+    return 1;
+  }
   std::vector<Shape> shape = shapes(maps[0], o);
   std::vector<std::vector<std::vector<uint64_t>>> stacks;
   for (const auto& m : maps) stacks.push_back(stacks_of(m, shape));
@@ -164,8 +175,7 @@ int main(int argc, char** argv) {
       rounds.push_back(name_round(s, children.back(), stacks.back(), &frames_steady));
     steady.push_back(median(rounds));
   }
-  for (pid_t pid : children) kill(pid, SIGKILL);
-  for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  stop_children();
 
   size_t per_round = frames_cold / o.repeat;
   std::printf("%zu mappings, %d stacks of %d frames a round (%zu frames named), median of %d\n",

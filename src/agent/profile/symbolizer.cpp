@@ -17,6 +17,14 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
+// What tells one file's contents from another's: device, inode, size and
+// modification time.
+std::string file_identity(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
 std::string_view basename(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -112,35 +120,40 @@ const Symbolizer::CachedElf* Symbolizer::symbols_for(uint32_t tgid, ProcessModul
   std::string path =
       m.deleted ? base + "/map_files/" + hex(m.start).substr(2) + "-" + hex(m.end).substr(2)
                 : base + "/root" + m.path;
+  // The mapping's module is `key`: its cached entry, if any.
+  auto cached_as = [&](const std::string& key) -> std::optional<const CachedElf*> {
+    auto hit = elves_.find(key);
+    if (hit == elves_.end()) return std::nullopt;
+    p.modules[m.start] = ModuleRef{key, module_id(key, basename(m.path)), round_};
+    lru_.splice(lru_.begin(), lru_, hit->second.lru);
+    return hit->second.symbols ? &hit->second : nullptr;
+  };
+  // A file whose contents are cached (another process of the same program,
+  // libc) is known by its stat alone: only a file new to the cache is
+  // opened, for its build id and its symbols.
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0)
+    if (auto key = keys_.find(file_identity(st)); key != keys_.end())
+      if (auto found = cached_as(key->second)) return *found;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     ++counters_.elf_unreadable;
     return nullptr;
   }
-  struct stat st {};
-  std::string identity;
-  if (fstat(fd, &st) == 0)
-    identity = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-               std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-               std::to_string(st.st_mtim.tv_nsec);
-  else
-    identity = path;
+  // The file opened, which may have been replaced since its stat.
+  std::string identity = fstat(fd, &st) == 0 ? file_identity(st) : path;
   auto key_it = keys_.find(identity);
   if (key_it == keys_.end()) {
     std::string id = ElfSymbols::build_id(fd);
     key_it = keys_.emplace(identity, id.empty() ? "file:" + identity : "build-id:" + id).first;
   }
-  ModuleRef& ref = p.modules[m.start];
-  ref.key = key_it->second;
-  ref.id = module_id(ref.key, basename(m.path));
-  ref.round = round_;
-  const std::string& key = ref.key;
-  auto hit = elves_.find(key);
-  if (hit != elves_.end()) {
+  if (auto found = cached_as(key_it->second)) {
     close(fd);
-    lru_.splice(lru_.begin(), lru_, hit->second.lru);
-    return hit->second.symbols ? &hit->second : nullptr;
+    return *found;
   }
+  ModuleRef& ref = p.modules[m.start];
+  ref = ModuleRef{key_it->second, module_id(key_it->second, basename(m.path)), round_};
+  const std::string& key = ref.key;
   std::string error;
   std::optional<ElfSymbols> loaded = ElfSymbols::load(fd, &error);
   close(fd);
