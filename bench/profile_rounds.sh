@@ -30,10 +30,7 @@ sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$HPORT/nginx.conf"
 kill -HUP "$(cat "$WORK/nginx-$HPORT/nginx.pid")"
 LSPORT=$(free_port)
 head -c 24 /dev/urandom | base64 > "$WORK/token"
-"$LOUPE" server --listen "127.0.0.1:$LSPORT" --data-dir "$WORK/server-data" \
-  --token-file "$WORK/token" > /dev/null 2> "$WORK/server.err" &
-PIDS+=($!)
-wait_for_port "$LSPORT"
+start_loupe_server "$LSPORT" "$WORK/token"
 
 # ns of CPU of the thread named $2 in process $1 (0 when there is none).
 thread_ns() {
