@@ -27,8 +27,8 @@
 
 #include "agent/profile/proc_maps.h"
 #include "agent/profile/symbolizer.h"
+#include "core/small_file.h"
 #include "cpu_time.h"
-#include "k8s/kube_config.h"  // read_file
 
 extern char** environ;
 
@@ -58,7 +58,7 @@ pid_t spawn(const std::vector<std::string>& argv) {
 }
 
 std::vector<Mapping> file_mappings(pid_t pid) {
-  auto text = loupe::k8s::read_file("/proc/" + std::to_string(pid) + "/maps");
+  auto text = loupe::read_small_file("/proc/" + std::to_string(pid) + "/maps");
   std::vector<Mapping> out;
   if (!text) return out;
   for (Mapping& m : loupe::profile::parse_proc_maps(*text))

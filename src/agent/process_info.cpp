@@ -2,20 +2,13 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 
+#include "core/small_file.h"
 #include "core/utf8.h"
 
 namespace loupe {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string read_link(const std::string& path) {
   char buf[256];
@@ -31,7 +24,7 @@ constexpr size_t kMaxCachedComms = 65536;
 const std::string& ProcessInfo::comm(uint32_t pid, const std::string& fallback) {
   if (auto it = comms_.find(pid); it != comms_.end()) return it->second;
   if (comms_.size() >= kMaxCachedComms) comms_.clear();
-  std::string name = read_file(proc_ + "/" + std::to_string(pid) + "/comm");
+  std::string name = read_small_file(proc_ + "/" + std::to_string(pid) + "/comm").value_or("");
   while (!name.empty() && (name.back() == '\n' || name.back() == '\0')) name.pop_back();
   if (name.empty()) name = fallback;
   // Any bytes can name a process (prctl PR_SET_NAME), and the kernel cuts
@@ -66,8 +59,8 @@ std::optional<bool> ProcessInfo::is_listening(uint32_t pid, uint16_t port, uint6
   auto& entry = listening_[netns];
   if (now_ns - entry.read_at_ns > kListenRefreshNs || entry.read_at_ns == 0) {
     entry.ports.clear();
-    parse_listening(read_file(base + "/net/tcp"), entry.ports);
-    parse_listening(read_file(base + "/net/tcp6"), entry.ports);
+    parse_listening(read_small_file(base + "/net/tcp").value_or(""), entry.ports);
+    parse_listening(read_small_file(base + "/net/tcp6").value_or(""), entry.ports);
     entry.read_at_ns = now_ns;
   }
   return entry.ports.count(port) > 0;

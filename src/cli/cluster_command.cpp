@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/serve_flags.h"
 #include "cli/signals.h"
+#include "core/small_file.h"
 #include "k8s/collector.h"
 #include "k8s/ingest_client.h"
 #include "k8s/kube_config.h"
@@ -49,7 +50,7 @@ int run_cluster(const ClusterFlags& f) {
   }
   std::string token;
   if (!f.token_file.empty()) {
-    auto t = k8s::read_file(f.token_file);
+    auto t = read_small_file(f.token_file);
     if (!t) {
       std::cerr << "loupe cluster: cannot read --token-file " << f.token_file << "\n";
       return kUsage;

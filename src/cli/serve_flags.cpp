@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <iostream>
-#include <sstream>
 
 #include "alerts/config_file.h"
 #include "cli/capture_flags.h"
+#include "core/small_file.h"
 #include "core/time_format.h"
 #include "server/static_ui.h"
 #include "store/clickhouse/open_store.h"
@@ -26,11 +27,9 @@ std::string trim(std::string s) {
 }
 
 std::string read_file(const std::string& path, const std::string& flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CLI::ValidationError(flag, "cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::optional<std::string> text = read_small_file(path);
+  if (!text) throw CLI::ValidationError(flag, "cannot read " + path + ": " + std::strerror(errno));
+  return std::move(*text);
 }
 
 // 127.0.0.0/8, ::1 and localhost: reachable from this machine only.
@@ -141,11 +140,7 @@ std::string read_token(const std::string& token_file) {
     const char* env = std::getenv("LOUPE_TOKEN");
     return env ? trim(env) : std::string();
   }
-  std::ifstream in(token_file);
-  if (!in) throw CLI::ValidationError("--token-file", "cannot read " + token_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token = trim(ss.str());
+  std::string token = trim(read_file(token_file, "--token-file"));
   if (token.empty()) throw CLI::ValidationError("--token-file", token_file + " is empty");
   return token;
 }

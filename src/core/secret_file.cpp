@@ -1,17 +1,13 @@
 #include "core/secret_file.h"
 
-#include <fstream>
-#include <sstream>
+#include "core/small_file.h"
 
 namespace loupe {
 
 std::optional<std::string> read_secret_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string secret = content.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  std::optional<std::string> secret = read_small_file(path);
+  if (!secret) return std::nullopt;
+  while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
   return secret;
 }
 

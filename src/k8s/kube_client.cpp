@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include "core/small_file.h"
+
 namespace loupe::k8s {
 namespace {
 
@@ -81,7 +83,7 @@ KubeClient::~KubeClient() = default;
 
 std::string KubeClient::current_token() const {
   if (!cfg_.token_file.empty()) {
-    if (auto t = read_file(cfg_.token_file)) return trim(*t);
+    if (auto t = read_small_file(cfg_.token_file)) return trim(*t);
   }
   return cfg_.token;
 }
@@ -97,9 +99,9 @@ std::unique_ptr<httplib::ClientImpl> KubeClient::connect(std::string* error) con
     std::unique_ptr<httplib::SSLClient> ssl;
     std::string cert = cfg_.client_cert_data, key = cfg_.client_key_data;
     if (cert.empty() && !cfg_.client_cert_file.empty())
-      cert = read_file(cfg_.client_cert_file).value_or("");
+      cert = read_small_file(cfg_.client_cert_file).value_or("");
     if (key.empty() && !cfg_.client_key_file.empty())
-      key = read_file(cfg_.client_key_file).value_or("");
+      key = read_small_file(cfg_.client_key_file).value_or("");
     if (!cert.empty() && !key.empty()) {
       BIO* cb = BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size()));
       BIO* kb = BIO_new_mem_buf(key.data(), static_cast<int>(key.size()));
@@ -130,7 +132,7 @@ std::unique_ptr<httplib::ClientImpl> KubeClient::connect(std::string* error) con
         ssl->set_ca_cert_store(store);
       } else if (!cfg_.ca_file.empty()) {
         // Loaded per connection so a rotated CA bundle is picked up as well.
-        auto pem = read_file(cfg_.ca_file);
+        auto pem = read_small_file(cfg_.ca_file);
         X509_STORE* store = pem ? store_from_pem(*pem) : nullptr;
         if (!store) {
           *error = "cannot read a PEM CA certificate from " + cfg_.ca_file;

@@ -4,22 +4,13 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "core/base64.h"
+#include "core/small_file.h"
 
 namespace loupe::k8s {
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -42,11 +33,11 @@ std::optional<KubeConfig> in_cluster_config(std::string* error, std::string_view
   cfg.server = "https://" + h + ":" + port;
   cfg.token_file = dir + "/token";
   cfg.ca_file = dir + "/ca.crt";
-  if (!read_file(cfg.token_file)) {
+  if (!read_small_file(cfg.token_file)) {
     if (error) *error = "in-cluster: cannot read " + cfg.token_file;
     return std::nullopt;
   }
-  if (auto ns = read_file(dir + "/namespace")) cfg.namespace_ = trim(*ns);
+  if (auto ns = read_small_file(dir + "/namespace")) cfg.namespace_ = trim(*ns);
   cfg.source = "in-cluster";
   return cfg;
 }
@@ -191,7 +182,7 @@ std::optional<KubeConfig> parse_kubeconfig(std::string_view yaml, const std::str
 
 std::optional<KubeConfig> load_kubeconfig(const std::string& path, const std::string& context,
                                           std::string* error) {
-  auto text = read_file(path);
+  auto text = read_small_file(path);
   if (!text) {
     if (error) *error = "cannot read kubeconfig " + path;
     return std::nullopt;

@@ -43,8 +43,6 @@ std::optional<KubeConfig> load_kubeconfig(const std::string& path, const std::st
 // $KUBECONFIG (first entry), else ~/.kube/config.
 std::optional<KubeConfig> discover_config(const std::string& kubeconfig_path, std::string* error);
 
-// Reads a whole file; nullopt if it cannot be read.
-std::optional<std::string> read_file(const std::string& path);
 std::string trim(std::string_view s);
 
 }  // namespace loupe::k8s

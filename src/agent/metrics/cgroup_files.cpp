@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/small_file.h"
+
 namespace loupe::metrics {
 
 std::vector<std::string_view> split_fields(std::string_view line) {
@@ -75,7 +77,7 @@ CgroupMounts parse_mountinfo(std::string_view mountinfo, const std::string& fs_p
     }
   });
   std::string controllers;
-  if (!m.v2.empty() && read_file(m.v2 + "/cgroup.controllers", controllers)) {
+  if (!m.v2.empty() && read_small_file(m.v2 + "/cgroup.controllers", controllers)) {
     while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
     m.v2_cpu = has_word(controllers, "cpu", ' ');
     m.v2_memory = has_word(controllers, "memory", ' ');
@@ -85,7 +87,7 @@ CgroupMounts parse_mountinfo(std::string_view mountinfo, const std::string& fs_p
 
 CgroupMounts host_cgroup_mounts() {
   std::string text;
-  read_file("/proc/self/mountinfo", text);
+  read_small_file("/proc/self/mountinfo", text);
   return parse_mountinfo(text);
 }
 
@@ -103,28 +105,6 @@ std::string find_cgroup_by_id(const std::string& root, uint64_t id) {
       return it->path().string().substr(root.size());
   }
   return "";
-}
-
-bool read_file(const std::string& path, std::string& out) {
-  out.clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      errno = err;
-      return false;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > (1u << 20)) break;  // no cgroup or /proc file we read is this big
-  }
-  ::close(fd);
-  return true;
 }
 
 std::optional<uint64_t> keyed_value(std::string_view text, std::string_view key) {

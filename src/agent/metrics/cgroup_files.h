@@ -35,9 +35,6 @@ CgroupMounts host_cgroup_mounts();
 // under `root` whose inode is `id` (a kernel cgroup id); "" when none.
 std::string find_cgroup_by_id(const std::string& root, uint64_t id);
 
-// Reads a whole small file. false (errno kept) when it cannot be opened or read.
-bool read_file(const std::string& path, std::string& out);
-
 // Whitespace-separated fields of one line.
 std::vector<std::string_view> split_fields(std::string_view line);
 

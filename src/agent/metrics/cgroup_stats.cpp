@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "core/small_file.h"
+
 namespace loupe::metrics {
 
 namespace {
@@ -14,7 +16,7 @@ class Reader {
   // directory itself is gone, which read_cgroup checks once at the end.
   bool read(const std::string& dir, const char* file) {
     if (dir.empty()) return false;
-    if (read_file(dir + "/" + file, text)) return true;
+    if (read_small_file(dir + "/" + file, text)) return true;
     if (errno != ENOENT && errno != ENODEV && errno != EOPNOTSUPP) malformed = true;
     return false;
   }
@@ -31,7 +33,7 @@ class Reader {
 
 bool dir_exists(const std::string& dir) {
   std::string ignored;
-  return !dir.empty() && (read_file(dir + "/cgroup.procs", ignored) || errno != ENOENT);
+  return !dir.empty() && (read_small_file(dir + "/cgroup.procs", ignored) || errno != ENOENT);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "agent/metrics/cgroup_files.h"
+#include "core/small_file.h"
 
 namespace loupe::metrics {
 
@@ -74,7 +75,7 @@ void NodeSampler::sample(uint64_t now_ns, uint64_t mono_ns, std::vector<MetricSa
 
 void NodeSampler::cpu(std::vector<MetricSample>& out, double dt_s) {
   std::string text;
-  if (!read_file(proc_ + "/stat", text)) return;
+  if (!read_small_file(proc_ + "/stat", text)) return;
   std::vector<uint64_t> cur;
   uint64_t cpus = 0;
   bool bad = false;
@@ -111,7 +112,7 @@ void NodeSampler::cpu(std::vector<MetricSample>& out, double dt_s) {
 
 void NodeSampler::memory_and_load(std::vector<MetricSample>& out) {
   std::string text;
-  if (read_file(proc_ + "/meminfo", text)) {
+  if (read_small_file(proc_ + "/meminfo", text)) {
     auto kb = [&text](std::string_view key) -> std::optional<uint64_t> {
       size_t p = text.find(key);
       if (p == std::string::npos) return std::nullopt;
@@ -125,7 +126,7 @@ void NodeSampler::memory_and_load(std::vector<MetricSample>& out) {
     if (avail) emit(out, "node_memory_available_bytes", static_cast<double>(*avail));
     if (!total || !avail) ++stats_.malformed;
   }
-  if (read_file(proc_ + "/loadavg", text)) {
+  if (read_small_file(proc_ + "/loadavg", text)) {
     auto f = split_fields(text);
     const char* names[] = {"node_load1", "node_load5", "node_load15"};
     for (size_t i = 0; i < 3; ++i) {
@@ -146,7 +147,7 @@ void NodeSampler::disks(std::vector<MetricSample>& out, double dt_s) {
   // Space of each mounted block-device file system, once per device.
   // PID 1's view is the host's: in a container (the agent DaemonSet has
   // hostPID) the agent's own mounts and network namespace are not the node's.
-  if (read_file(proc_ + "/1/mounts", text) || read_file(proc_ + "/self/mounts", text)) {
+  if (read_small_file(proc_ + "/1/mounts", text) || read_small_file(proc_ + "/self/mounts", text)) {
     std::set<std::string> seen;
     for_each_line(text, [&](std::string_view line) {
       auto f = split_fields(line);
@@ -166,7 +167,7 @@ void NodeSampler::disks(std::vector<MetricSample>& out, double dt_s) {
     });
   }
   // IO of whole disks: major minor name reads merged sectors_read ms writes merged sectors_written.
-  if (!read_file(proc_ + "/diskstats", text)) return;
+  if (!read_small_file(proc_ + "/diskstats", text)) return;
   std::map<std::string, std::vector<uint64_t>> cur;
   for_each_line(text, [&](std::string_view line) {
     auto f = split_fields(line);
@@ -194,7 +195,8 @@ void NodeSampler::disks(std::vector<MetricSample>& out, double dt_s) {
 
 void NodeSampler::network(std::vector<MetricSample>& out, double dt_s) {
   std::string text;
-  if (!read_file(proc_ + "/1/net/dev", text) && !read_file(proc_ + "/net/dev", text)) return;
+  if (!read_small_file(proc_ + "/1/net/dev", text) && !read_small_file(proc_ + "/net/dev", text))
+    return;
   // "  eth0: rx_bytes rx_packets rx_errs rx_drop fifo frame compressed multicast
   //          tx_bytes tx_packets tx_errs ..."
   std::map<std::string, std::vector<uint64_t>> cur;

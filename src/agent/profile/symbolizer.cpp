@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "agent/profile/proc_file.h"
+#include "core/small_file.h"
 
 namespace loupe::profile {
 namespace {
@@ -67,7 +67,7 @@ Symbolizer::Process& Symbolizer::look_at(uint32_t tgid) {
   p.seen_round = round_;
   p.maps_checked = false;
   p.now.reset();
-  if (read_proc_file(opts_.proc_root + "/" + std::to_string(tgid) + "/stat", proc_text_))
+  if (read_small_file(opts_.proc_root + "/" + std::to_string(tgid) + "/stat", proc_text_))
     p.now = parse_proc_stat(proc_text_);
   return p;
 }
@@ -87,7 +87,7 @@ Symbolizer::ProcessModules* Symbolizer::modules_of(uint32_t tgid) {
   if (p.now && p.was_seen && p.modules && p.stat.same_memory(*p.now) &&
       round_ - p.maps_round < kMapsRereadRounds)
     return &*p.modules;
-  if (read_proc_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps", proc_text_) &&
+  if (read_small_file(opts_.proc_root + "/" + std::to_string(tgid) + "/maps", proc_text_) &&
       !proc_text_.empty()) {
     ++counters_.maps_read;
     p.modules = ProcessModules{parse_proc_maps(proc_text_, &counters_.maps_malformed), {}};
@@ -218,7 +218,7 @@ const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
   // in a container: the last NSpid of its status is that pid.
   std::string base = opts_.proc_root + "/" + std::to_string(tgid);
   std::string pid = std::to_string(tgid);
-  if (read_proc_file(base + "/status", proc_text_)) {
+  if (read_small_file(base + "/status", proc_text_)) {
     if (size_t at = proc_text_.find("\nNSpid:"); at != std::string::npos) {
       std::string_view line(proc_text_);
       line = line.substr(at + 7, line.find('\n', at + 1) - at - 7);
@@ -250,7 +250,7 @@ const PerfMap* Symbolizer::perf_map_of(uint32_t tgid) {
     }
     perf_map_bytes_ = 0;
   }
-  if (!read_proc_file(path, proc_text_)) return nullptr;
+  if (!read_small_file(path, proc_text_)) return nullptr;
   c.map =
       std::make_shared<const PerfMap>(PerfMap::parse(proc_text_, &counters_.perf_map_malformed));
   perf_map_bytes_ += c.map->bytes();

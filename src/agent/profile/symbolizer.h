@@ -169,7 +169,7 @@ class Symbolizer {
   std::unordered_map<uint32_t, CachedPerfMap> perf_maps_;
   size_t perf_map_bytes_ = 0;
   uint64_t round_ = 1;
-  std::string proc_text_;  // the last /proc file read (read_proc_file's buffer)
+  std::string proc_text_;  // the last /proc file read (read_small_file's buffer)
   FrameNames frame_names_;
   std::vector<const FrameNames::Name*> leaf_first_;  // add_user_frames' own, reused
 };

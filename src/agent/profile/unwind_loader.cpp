@@ -13,8 +13,8 @@
 #include <set>
 
 #include "agent/profile/map_batch.h"
-#include "agent/profile/proc_file.h"
 #include "agent/profile/unwind_table.h"
+#include "core/small_file.h"
 
 namespace loupe::profile {
 namespace {
@@ -133,7 +133,7 @@ bool UnwindLoader::poll() {
       if (why == LOUPE_UNWIND_WANT_UNMAPPED) {
         // Code outside every mapping that is still there is a JIT's: the
         // entry stays as it is unless the maps changed.
-        if (read_proc_file(proc_root_ + "/" + std::to_string(pid) + "/maps", maps_text_) &&
+        if (read_small_file(proc_root_ + "/" + std::to_string(pid) + "/maps", maps_text_) &&
             std::hash<std::string>{}(maps_text_) == it->second.maps_hash) {
           it->second.loaded = Clock::now();
           continue;
@@ -158,7 +158,7 @@ bool UnwindLoader::poll() {
 }
 
 bool UnwindLoader::load_process(uint32_t pid) {
-  if (!read_proc_file(proc_root_ + "/" + std::to_string(pid) + "/maps", maps_text_)) {
+  if (!read_small_file(proc_root_ + "/" + std::to_string(pid) + "/maps", maps_text_)) {
     std::lock_guard lock(counters_mu_);
     ++counters_.processes_failed;
     return false;

@@ -93,7 +93,7 @@ class UnwindLoader {
   UnwindMaps maps_;
   UnwindRows rows_;
   std::string proc_root_;
-  std::string maps_text_;  // the last /proc/PID/maps read (read_proc_file's buffer)
+  std::string maps_text_;  // the last /proc/PID/maps read (read_small_file's buffer)
   std::map<ObjectKey, Object> objects_;
   std::map<uint32_t, Process> processes_;
   uint32_t next_row_ = 0;

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <filesystem>
 
+#include "core/small_file.h"
+
 namespace loupe::tls {
 namespace {
 
@@ -18,17 +20,6 @@ bool stat_id(const std::string& path, FileId& id) {
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   id = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
   return true;
-}
-
-std::string read_file(const std::string& path) {
-  std::string out;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buf[16384];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return out;
 }
 
 }  // namespace
@@ -75,7 +66,8 @@ std::optional<uint64_t> executable_kb_in_status(std::string_view text) {
 }
 
 std::optional<uint64_t> executable_kb(const std::string& proc_root, uint32_t pid) {
-  return executable_kb_in_status(read_file(proc_root + "/" + std::to_string(pid) + "/status"));
+  return executable_kb_in_status(
+      read_small_file(proc_root + "/" + std::to_string(pid) + "/status").value_or(""));
 }
 
 bool scan_process(const std::string& proc_root, uint32_t pid, const WantMaps& want_maps,
@@ -91,7 +83,7 @@ bool scan_process(const std::string& proc_root, uint32_t pid, const WantMaps& wa
   exe.executable = true;
   out.push_back(std::move(exe));
 
-  for (std::string& path : libssl_paths_in_maps(read_file(dir + "/maps"))) {
+  for (std::string& path : libssl_paths_in_maps(read_small_file(dir + "/maps").value_or(""))) {
     SslCandidate lib;
     // Through the process's root: a container's own copy, not the host's.
     lib.open_path = dir + "/root" + path;

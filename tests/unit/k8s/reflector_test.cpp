@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "core/small_file.h"
 #include "fake_apiserver.h"
 
 using namespace loupe::k8s;
@@ -244,7 +245,7 @@ TEST_F(ReflectorTest, RejectsServerNotSignedByConfiguredCa) {
   EXPECT_NE(r.stats().last_error.find("list failed"), std::string::npos);
   // And with the right CA inline (certificate-authority-data) it works.
   cfg.ca_file.clear();
-  cfg.ca_data = *read_file(server_.ca_file());
+  cfg.ca_data = *loupe::read_small_file(server_.ca_file());
   Reflector ok(cfg, *find_resource("pods"), fast_opts(), c.handler());
   EXPECT_TRUE(ok.list_once()) << ok.stats().last_error;
 }
