@@ -37,9 +37,7 @@ clang -O2 -g -target bpf -I"$HERE/../bpf/vmlinux/$(uname -m | sed 's/x86_64/x86/
 gcc -O2 -o "$WORK/sched_blame" "$HERE/sched_blame.c" -lbpf
 
 HPORT=$(free_port)
-start_nginx "$HPORT"
-sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$HPORT/nginx.conf"
-kill -HUP "$(cat "$WORK/nginx-$HPORT/nginx.pid")"
+NGINX_ACCESS_LOG=off start_nginx "$HPORT"
 sleep 0.5
 worker() { pgrep -P "$(cat "$WORK/nginx-$HPORT/nginx.pid")" | head -1; }
 head -c 24 /dev/urandom | base64 > "$WORK/token"

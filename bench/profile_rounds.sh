@@ -25,9 +25,7 @@ for tool in wrk nginx; do
 done
 
 HPORT=$(free_port)
-start_nginx "$HPORT"
-sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$HPORT/nginx.conf"
-kill -HUP "$(cat "$WORK/nginx-$HPORT/nginx.pid")"
+NGINX_ACCESS_LOG=off start_nginx "$HPORT"
 LSPORT=$(free_port)
 head -c 24 /dev/urandom | base64 > "$WORK/token"
 start_loupe_server "$LSPORT" "$WORK/token"

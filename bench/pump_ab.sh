@@ -19,9 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../tests/e2e/lib.sh"
 require_root
 HPORT=$(free_port)
-start_nginx "$HPORT"
-sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$HPORT/nginx.conf"
-kill -HUP "$(cat "$WORK/nginx-$HPORT/nginx.pid")"
+NGINX_ACCESS_LOG=off start_nginx "$HPORT"
 head -c 24 /dev/urandom | base64 > "$WORK/token"
 declare -A AGENT PUMP
 for m in A B; do

@@ -40,9 +40,7 @@ source "$HERE/../tests/e2e/lib.sh"
 require_root
 
 PORT=${PORT:-$(free_port)}  # PORT=...: a port of your own
-start_nginx "$PORT"
-sed -i 's|access_log .*;|access_log off;|' "$WORK/nginx-$PORT/nginx.conf"
-kill -HUP "$(cat "$WORK/nginx-$PORT/nginx.pid")"; sleep 0.5
+NGINX_ACCESS_LOG=off start_nginx "$PORT"
 
 wrk_run() {  # -> "req_per_s p99_ms"
   wrk -t1 -c32 -d"${SECS}s" --latency "http://127.0.0.1:$PORT/a" > "$WORK/wrk.out"

@@ -150,9 +150,12 @@ wait_for_line() {
 }
 
 # start_nginx PORT -> nginx with a config whose locations the tests use.
-# Access log line: "<method> <uri> <status> <request_time> <bytes_sent>".
+# Access log line: "<method> <uri> <status> <request_time> <bytes_sent>";
+# NGINX_ACCESS_LOG=off starts it without one (the benchmarks: a log line
+# a request would be part of what they measure).
 start_nginx() {
-  local port=$1 dir="$WORK/nginx-$1"
+  local port=$1 dir="$WORK/nginx-$1" access_log="access_log $WORK/nginx-$1/logs/access.log truth;"
+  [[ ${NGINX_ACCESS_LOG:-on} == off ]] && access_log="access_log off;"
   mkdir -p "$dir/logs" "$dir/tmp"
   cat > "$dir/nginx.conf" <<CONF
 user root;
@@ -164,7 +167,7 @@ error_log $dir/logs/error.log warn;
 events { worker_connections 16384; }
 http {
   log_format truth '\$request_method \$uri \$status \$request_time \$bytes_sent';
-  access_log $dir/logs/access.log truth;
+  $access_log
   client_body_temp_path $dir/tmp/body;
   proxy_temp_path $dir/tmp/proxy;
   fastcgi_temp_path $dir/tmp/fastcgi;
